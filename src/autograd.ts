@@ -1,0 +1,171 @@
+/**
+ * Reverse-mode automatic differentiation.
+ *
+ * Each op that sees an input requiring gradients gives its output a `Node`: the inputs and
+ * a backward closure written beside the forward (micrograd's pattern). `backward()` orders
+ * the graph topologically from the root and runs the closures in reverse. Gradients of
+ * leaves accumulate in `.grad` across calls, as in PyTorch; gradients of intermediate
+ * tensors live only during the walk (unless `retainGrad()` was called), and the graph is
+ * freed afterwards unless `retainGraph` is set.
+ */
+import { K, alloc } from './kernels/index.js';
+import type { FloatArray } from './kernels/types.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Returns the buffer into which the gradient of input `i` must be accumulated, or null
+ * when that input does not require a gradient (the closure then skips its work).
+ */
+export type GradSink = (i: number) => FloatArray | null;
+
+export interface Node {
+  /** Op name, for error messages and debugging. */
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Accumulate ∂L/∂inputs given gOut = ∂L/∂output. */
+  backward(gOut: FloatArray, grad: GradSink): void;
+}
+
+/** Marks a tensor whose graph was freed by a previous backward. */
+const FREED: Node = {
+  op: 'freed',
+  inputs: [],
+  backward() {
+    throw new Error(
+      'Trying to backward through the graph a second time: its intermediate results were freed. ' +
+        'Pass {retainGraph: true} to the first backward() if you need to backward twice.',
+    );
+  },
+};
+
+let gradEnabled = true;
+
+/** Whether ops currently record the graph. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Run `fn` without recording the graph (inference, weight updates). Synchronous only:
+ * the flag is restored when `fn` returns.
+ */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Attach a node to `out` if grad mode is on and any input requires a gradient.
+ * The closure is only kept when it can be needed.
+ */
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: Node['backward']): Tensor {
+  if (!gradEnabled) return out;
+  for (const t of inputs) {
+    if (t.requiresGrad) {
+      out.requiresGrad = true;
+      out.node = { op, inputs, backward };
+      return out;
+    }
+  }
+  return out;
+}
+
+export interface BackwardOptions {
+  /** Keep the graph so that backward can run through it again. */
+  retainGraph?: boolean;
+}
+
+/** Topological order (inputs before outputs) of the tensors that require gradients below `root`. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Iterative DFS: deep networks would overflow the call stack of a recursive one.
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1] = i + 1;
+      const child = inputs[i];
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/**
+ * Backpropagate from `root`. `gradient` defaults to 1 for a one-element root, and must be
+ * given (with root's shape) otherwise, as in PyTorch.
+ */
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error('backward(): the tensor does not require grad and has no graph (was it computed under noGrad, or from tensors without requiresGrad?)');
+  }
+  let seed: FloatArray;
+  if (gradient === undefined) {
+    if (root.size !== 1) {
+      throw new Error(`backward(): grad can be implicitly created only for one-element outputs; output has shape [${root.shape}]. Pass a gradient.`);
+    }
+    seed = alloc(1, root.dtype);
+    seed[0] = 1;
+  } else {
+    if (gradient.size !== root.size) {
+      throw new Error(`backward(): gradient of shape [${gradient.shape}] does not match output shape [${root.shape}]`);
+    }
+    seed = alloc(root.size, root.dtype);
+    K.copy(gradient.data, seed);
+  }
+
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, FloatArray>();
+  grads.set(root, seed);
+
+  const bufferFor = (t: Tensor): FloatArray | null => {
+    if (!t.requiresGrad) return null;
+    if (t.node === null) {
+      if (t.grad === null) t.grad = new Tensor(alloc(t.size, t.dtype), t.shape.slice());
+      return t.grad.data;
+    }
+    let g = grads.get(t);
+    if (g === undefined) {
+      g = alloc(t.size, t.dtype);
+      grads.set(t, g);
+    }
+    return g;
+  };
+
+  // The root may itself be a leaf (x.backward() on a parameter).
+  if (root.node === null) {
+    K.axpy(1, seed, bufferFor(root)!);
+    return;
+  }
+
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k];
+    const node = t.node;
+    if (node === null) continue;
+    const g = grads.get(t);
+    if (g === undefined) continue;
+    if (t.retainsGrad) {
+      if (t.grad === null) t.grad = new Tensor(alloc(t.size, t.dtype), t.shape.slice());
+      K.axpy(1, g, t.grad.data);
+    }
+    const inputs = node.inputs;
+    node.backward(g, (i) => bufferFor(inputs[i]));
+    grads.delete(t);
+    if (!options.retainGraph) t.node = FREED;
+  }
+}

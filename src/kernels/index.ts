@@ -1,0 +1,51 @@
+/**
+ * Backend selection. `K` is a live binding: ops call `K.gemm(…)` and see whichever
+ * backend is active. The reference backend is always available; fast backends register
+ * themselves and are chosen automatically when the runtime supports them.
+ */
+import type { DType, FloatArray, Kernels } from './types.js';
+import { reference } from './reference.js';
+
+export type { DType, FloatArray, Kernels } from './types.js';
+
+/** The active kernels. */
+export let K: Kernels = reference;
+
+/** Make `k` the active backend (tests use this to run one suite on every backend). */
+export function setBackend(k: Kernels): void {
+  K = k;
+}
+
+/** Name of the active backend: 'reference' (plain TypeScript) or a fast one such as 'wasm-simd'. */
+export function getBackend(): string {
+  return K.name;
+}
+
+/** Worker threads used by kernels that split work; 1 in the reference backend. */
+let numThreads = 1;
+const threadListeners: Array<(n: number) => void> = [];
+
+/** Set the number of threads the fast kernels may use (≥ 1). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: n must be an integer ≥ 1, got ${n}`);
+  numThreads = n;
+  for (const f of threadListeners) f(n);
+}
+
+export function getNumThreads(): number {
+  return numThreads;
+}
+
+/** Backends that use threads subscribe to changes of the thread count. */
+export function onNumThreadsChange(f: (n: number) => void): void {
+  threadListeners.push(f);
+}
+
+/** Zero-filled storage for `n` elements: float64 always comes from the reference backend. */
+export function alloc(n: number, dtype: DType = 'float32'): FloatArray {
+  return dtype === 'float64' ? new Float64Array(n) : K.alloc(n, 'float32');
+}
+
+export function dtypeOf(a: FloatArray): DType {
+  return a instanceof Float64Array ? 'float64' : 'float32';
+}

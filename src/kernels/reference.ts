@@ -1,0 +1,473 @@
+/**
+ * The reference kernels: plain TypeScript loops, written to be read. They define what
+ * every faster backend must compute, work on Float32Array and Float64Array alike, and
+ * accumulate in float64 where a sum runs over many elements.
+ */
+import { UNARY } from '../activations.js';
+import type {
+  AdamArgs,
+  BatchNormArgs,
+  BatchNormBackwardArgs,
+  BinaryKind,
+  DType,
+  FloatArray,
+  Kernels,
+  PointwiseLossKind,
+  RmspropArgs,
+  SgdArgs,
+  UnaryKind,
+} from './types.js';
+
+/**
+ * Visit every index of `shape` in row-major order, calling `f(outIndex, offA, offB)` with
+ * the offsets into two operands of the given (broadcast) strides.
+ */
+function forEachBroadcast(
+  shape: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+  f: (i: number, oa: number, ob: number) => void,
+): void {
+  const nd = shape.length;
+  let total = 1;
+  for (const d of shape) total *= d;
+  if (total === 0) return;
+  const idx = new Array<number>(nd).fill(0);
+  let oa = 0;
+  let ob = 0;
+  for (let i = 0; i < total; i++) {
+    f(i, oa, ob);
+    // Increment the multi-index, updating offsets incrementally.
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]++;
+      oa += aStrides[d];
+      ob += bStrides[d];
+      if (idx[d] < shape[d]) break;
+      oa -= aStrides[d] * shape[d];
+      ob -= bStrides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+function binaryOp(kind: BinaryKind): (a: number, b: number) => number {
+  switch (kind) {
+    case 'add':
+      return (a, b) => a + b;
+    case 'sub':
+      return (a, b) => a - b;
+    case 'mul':
+      return (a, b) => a * b;
+    case 'div':
+      return (a, b) => a / b;
+  }
+}
+
+/** ∂(a∘b)/∂a and ∂(a∘b)/∂b. */
+function binaryDerivative(kind: BinaryKind, wrt: 0 | 1): (a: number, b: number) => number {
+  switch (kind) {
+    case 'add':
+      return () => 1;
+    case 'sub':
+      return wrt === 0 ? () => 1 : () => -1;
+    case 'mul':
+      return wrt === 0 ? (_a, b) => b : (a) => a;
+    case 'div':
+      return wrt === 0 ? (_a, b) => 1 / b : (a, b) => -a / (b * b);
+  }
+}
+
+/** Per-element losses and their derivatives ∂ℓ/∂x, ∂ℓ/∂t; `p` is Huber's δ. */
+const POINTWISE_LOSSES: Record<
+  PointwiseLossKind,
+  { value(x: number, t: number, p: number): number; dx(x: number, t: number, p: number): number; dt(x: number, t: number, p: number): number }
+> = {
+  // ℓ = (x − t)²
+  mse: {
+    value: (x, t) => (x - t) * (x - t),
+    dx: (x, t) => 2 * (x - t),
+    dt: (x, t) => -2 * (x - t),
+  },
+  // ℓ = |x − t|, with sign(0) = 0 as in PyTorch.
+  l1: {
+    value: (x, t) => Math.abs(x - t),
+    dx: (x, t) => Math.sign(x - t),
+    dt: (x, t) => -Math.sign(x - t),
+  },
+  // ℓ = ½d² for |d| < δ, δ(|d| − ½δ) otherwise (PyTorch's HuberLoss).
+  huber: {
+    value: (x, t, p) => {
+      const d = Math.abs(x - t);
+      return d < p ? 0.5 * d * d : p * (d - 0.5 * p);
+    },
+    dx: (x, t, p) => {
+      const d = x - t;
+      return Math.abs(d) < p ? d : p * Math.sign(d);
+    },
+    dt: (x, t, p) => {
+      const d = x - t;
+      return Math.abs(d) < p ? -d : -p * Math.sign(d);
+    },
+  },
+  // ℓ = max(x, 0) − x·t + log(1 + e^(−|x|)): −[t·log σ(x) + (1−t)·log(1−σ(x))] without overflow.
+  bceWithLogits: {
+    value: (x, t) => Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x))),
+    dx: (x, t) => sigmoid(x) - t,
+    dt: (x) => -x,
+  },
+};
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+function unaryOf(kind: UnaryKind) {
+  const a = UNARY[kind];
+  if (!a.value || !a.derivative) throw new Error(`kernel: activation '${kind}' has no elementwise definition`);
+  return a;
+}
+
+export const reference: Kernels = {
+  name: 'reference',
+
+  alloc(n: number, dtype: DType): FloatArray {
+    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  },
+  free() {},
+
+  gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+    // Element (i, p) of op(A) and (p, j) of op(B), row-major.
+    const lda = transA ? m : k;
+    const ldb = transB ? k : n;
+    const row = new Float64Array(n);
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      for (let p = 0; p < k; p++) {
+        const aip = transA ? a[p * lda + i] : a[i * lda + p];
+        if (aip === 0) continue;
+        if (transB) {
+          for (let j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
+        } else {
+          const off = p * ldb;
+          for (let j = 0; j < n; j++) row[j] += aip * b[off + j];
+        }
+      }
+      const off = i * n;
+      if (beta === 0) for (let j = 0; j < n; j++) c[off + j] = alpha * row[j];
+      else for (let j = 0; j < n; j++) c[off + j] = alpha * row[j] + beta * c[off + j];
+    }
+  },
+
+  fill(a, value) {
+    a.fill(value);
+  },
+  copy(src, dst) {
+    if (src.length !== dst.length) throw new Error(`copy: length ${src.length} vs ${dst.length}`);
+    dst.set(src);
+  },
+  axpy(alpha, x, y) {
+    for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
+  },
+  scale(x, alpha) {
+    for (let i = 0; i < x.length; i++) x[i] *= alpha;
+  },
+
+  binary(kind, a, aStrides, b, bStrides, out, outShape) {
+    const f = binaryOp(kind);
+    forEachBroadcast(outShape, aStrides, bStrides, (i, oa, ob) => {
+      out[i] = f(a[oa], b[ob]);
+    });
+  },
+
+  binaryBackward(kind, wrt, gOut, outShape, a, aStrides, b, bStrides, gIn) {
+    const d = binaryDerivative(kind, wrt);
+    forEachBroadcast(outShape, aStrides, bStrides, (i, oa, ob) => {
+      gIn[wrt === 0 ? oa : ob] += gOut[i] * d(a[oa], b[ob]);
+    });
+  },
+
+  unary(kind, p, x, y) {
+    const f = unaryOf(kind).value!;
+    for (let i = 0; i < x.length; i++) y[i] = f(x[i], p);
+  },
+  unaryBackward(kind, p, x, y, gy, gx) {
+    const df = unaryOf(kind).derivative!;
+    for (let i = 0; i < x.length; i++) gx[i] += gy[i] * df(x[i], y[i], p);
+  },
+
+  biasActivation(kind, p, x, bias, rows, cols, y) {
+    const f = unaryOf(kind).value!;
+    for (let r = 0; r < rows; r++) {
+      const off = r * cols;
+      for (let j = 0; j < cols; j++) y[off + j] = f(x[off + j] + (bias ? bias[j] : 0), p);
+    }
+  },
+
+  sumAxis(x, outer, n, inner, out) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += x[(o * n + j) * inner + i];
+        out[o * inner + i] = s;
+      }
+    }
+  },
+  broadcastAxis(g, outer, n, inner, scale, gx) {
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < n; j++) {
+        const off = (o * n + j) * inner;
+        for (let i = 0; i < inner; i++) gx[off + i] += g[o * inner + i] * scale;
+      }
+    }
+  },
+
+  softmax(x, outer, n, inner, log, y) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        // Subtract the maximum so that exp never overflows.
+        let max = -Infinity;
+        for (let j = 0; j < n; j++) max = Math.max(max, x[base + j * inner]);
+        let s = 0;
+        for (let j = 0; j < n; j++) s += Math.exp(x[base + j * inner] - max);
+        if (log) {
+          const lse = max + Math.log(s);
+          for (let j = 0; j < n; j++) y[base + j * inner] = x[base + j * inner] - lse;
+        } else {
+          for (let j = 0; j < n; j++) y[base + j * inner] = Math.exp(x[base + j * inner] - max) / s;
+        }
+      }
+    }
+  },
+  softmaxBackward(y, gy, outer, n, inner, log, gx) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        if (log) {
+          // y = x − lse(x): gx = gy − softmax(x)·Σgy.
+          let s = 0;
+          for (let j = 0; j < n; j++) s += gy[base + j * inner];
+          for (let j = 0; j < n; j++) gx[base + j * inner] += gy[base + j * inner] - Math.exp(y[base + j * inner]) * s;
+        } else {
+          // gx = y ⊙ (gy − ⟨gy, y⟩).
+          let dot = 0;
+          for (let j = 0; j < n; j++) dot += gy[base + j * inner] * y[base + j * inner];
+          for (let j = 0; j < n; j++) gx[base + j * inner] += y[base + j * inner] * (gy[base + j * inner] - dot);
+        }
+      }
+    }
+  },
+
+  crossEntropy(logits, labels, n, c, losses, probs) {
+    for (let r = 0; r < n; r++) {
+      const off = r * c;
+      let max = -Infinity;
+      for (let k = 0; k < c; k++) max = Math.max(max, logits[off + k]);
+      let s = 0;
+      for (let k = 0; k < c; k++) s += Math.exp(logits[off + k] - max);
+      const lse = max + Math.log(s);
+      losses[r] = lse - logits[off + labels[r]];
+      if (probs) for (let k = 0; k < c; k++) probs[off + k] = Math.exp(logits[off + k] - lse);
+    }
+  },
+  crossEntropyBackward(probs, labels, n, c, gRow, gx) {
+    for (let r = 0; r < n; r++) {
+      const g = gRow.length === 1 ? gRow[0] : gRow[r];
+      const off = r * c;
+      for (let k = 0; k < c; k++) gx[off + k] += g * (probs[off + k] - (k === labels[r] ? 1 : 0));
+    }
+  },
+
+  pointwiseLoss(kind, p, x, t, out) {
+    const f = POINTWISE_LOSSES[kind].value;
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i], t[i], p);
+  },
+  pointwiseLossBackward(kind, p, x, t, g, gx, gt) {
+    const L = POINTWISE_LOSSES[kind];
+    const one = g.length === 1;
+    for (let i = 0; i < x.length; i++) {
+      const gi = one ? g[0] : g[i];
+      if (gx) gx[i] += gi * L.dx(x[i], t[i], p);
+      if (gt) gt[i] += gi * L.dt(x[i], t[i], p);
+    }
+  },
+
+  batchNorm(args: BatchNormArgs) {
+    const { x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd } = args;
+    const count = n * l;
+    for (let ch = 0; ch < c; ch++) {
+      let mean: number;
+      let invStd: number;
+      if (training) {
+        let s = 0;
+        for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) s += x[(i * c + ch) * l + j];
+        mean = s / count;
+        let ss = 0;
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < l; j++) {
+            const d = x[(i * c + ch) * l + j] - mean;
+            ss += d * d;
+          }
+        // Normalise with the biased variance (÷N), store the unbiased one (÷(N−1)) in running_var.
+        const varBiased = ss / count;
+        invStd = 1 / Math.sqrt(varBiased + eps);
+        if (runningMean) runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean;
+        if (runningVar) runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * (ss / (count - 1));
+      } else {
+        mean = runningMean![ch];
+        invStd = 1 / Math.sqrt(runningVar![ch] + eps);
+      }
+      saveMean[ch] = mean;
+      saveInvStd[ch] = invStd;
+      const gamma = weight ? weight[ch] : 1;
+      const beta = bias ? bias[ch] : 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < l; j++) {
+          const idx = (i * c + ch) * l + j;
+          y[idx] = (x[idx] - mean) * invStd * gamma + beta;
+        }
+    }
+  },
+
+  batchNormBackward(args: BatchNormBackwardArgs) {
+    const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gWeight, gBias } = args;
+    const count = n * l;
+    for (let ch = 0; ch < c; ch++) {
+      const mean = saveMean[ch];
+      const invStd = saveInvStd[ch];
+      let sumG = 0;
+      let sumGXhat = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < l; j++) {
+          const idx = (i * c + ch) * l + j;
+          sumG += gy[idx];
+          sumGXhat += gy[idx] * (x[idx] - mean) * invStd;
+        }
+      if (gWeight) gWeight[ch] += sumGXhat;
+      if (gBias) gBias[ch] += sumG;
+      if (!gx) continue;
+      const gamma = weight ? weight[ch] : 1;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < l; j++) {
+          const idx = (i * c + ch) * l + j;
+          if (training) {
+            // ∂L/∂x = γ/σ · (g − mean(g) − x̂·mean(g·x̂)) (Ioffe & Szegedy 2015, §3).
+            const xhat = (x[idx] - mean) * invStd;
+            gx[idx] += gamma * invStd * (gy[idx] - sumG / count - (xhat * sumGXhat) / count);
+          } else {
+            gx[idx] += gamma * invStd * gy[idx];
+          }
+        }
+    }
+  },
+
+  prelu(x, w, outer, c, inner, y) {
+    for (let o = 0; o < outer; o++)
+      for (let ch = 0; ch < c; ch++) {
+        const a = w[ch];
+        const off = (o * c + ch) * inner;
+        for (let i = 0; i < inner; i++) {
+          const v = x[off + i];
+          y[off + i] = v > 0 ? v : a * v;
+        }
+      }
+  },
+  preluBackward(x, w, gy, outer, c, inner, gx, gw) {
+    for (let o = 0; o < outer; o++)
+      for (let ch = 0; ch < c; ch++) {
+        const a = w[ch];
+        const off = (o * c + ch) * inner;
+        let s = 0;
+        for (let i = 0; i < inner; i++) {
+          const v = x[off + i];
+          if (gx) gx[off + i] += v > 0 ? gy[off + i] : a * gy[off + i];
+          if (v <= 0) s += v * gy[off + i];
+        }
+        if (gw) gw[ch] += s;
+      }
+  },
+
+  maskScale(x, mask, scale, y) {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] * mask[i] * scale;
+  },
+  alphaDropout(x, mask, alphaPrime, a, b, y) {
+    for (let i = 0; i < x.length; i++) y[i] = a * (mask[i] !== 0 ? x[i] : alphaPrime) + b;
+  },
+
+  sumSquares(x) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+    return s;
+  },
+  moments(x) {
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < x.length; i++) {
+      sum += x[i];
+      sumSq += x[i] * x[i];
+    }
+    return { sum, sumSq };
+  },
+  allFinite(x) {
+    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+    return true;
+  },
+  clampInPlace(x, clip) {
+    for (let i = 0; i < x.length; i++) x[i] = x[i] > clip ? clip : x[i] < -clip ? -clip : x[i];
+  },
+
+  // torch.optim.SGD: d = g + λp; b ← μb + (1−τ)d (b ← d on the first step); d ← d + μb (Nesterov) or b; p ← p − ηd.
+  sgdStep({ param, grad, buf, firstStep, lr, momentum, dampening, nesterov, weightDecay }: SgdArgs) {
+    for (let i = 0; i < param.length; i++) {
+      let d = grad[i] + weightDecay * param[i];
+      if (buf) {
+        buf[i] = firstStep ? d : momentum * buf[i] + (1 - dampening) * d;
+        d = nesterov ? d + momentum * buf[i] : buf[i];
+      }
+      param[i] -= lr * d;
+    }
+  },
+
+  // torch.optim.Adam/AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019):
+  // m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − (η/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε).
+  adamStep({ param, grad, m, v, vMax, lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step }: AdamArgs) {
+    const bc1 = 1 - Math.pow(beta1, step);
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+    const stepSize = lr / bc1;
+    const decay = 1 - lr * decoupledWeightDecay;
+    for (let i = 0; i < param.length; i++) {
+      if (decoupledWeightDecay !== 0) param[i] *= decay;
+      const g = grad[i] + weightDecay * param[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      let vv = v[i];
+      if (vMax) {
+        vMax[i] = Math.max(vMax[i], vv);
+        vv = vMax[i];
+      }
+      param[i] -= (stepSize * m[i]) / (Math.sqrt(vv) / bc2Sqrt + eps);
+    }
+  },
+
+  // torch.optim.RMSprop: v ← αv + (1−α)g²; centred: ḡ ← αḡ + (1−α)g, v̂ = v − ḡ²;
+  // p ← p − η·g/(√v̂ + ε), or through a momentum buffer b ← μb + g/(√v̂ + ε).
+  rmspropStep({ param, grad, squareAvg, gradAvg, momentumBuf, lr, alpha, eps, weightDecay, momentum }: RmspropArgs) {
+    for (let i = 0; i < param.length; i++) {
+      const g = grad[i] + weightDecay * param[i];
+      squareAvg[i] = alpha * squareAvg[i] + (1 - alpha) * g * g;
+      let avg: number;
+      if (gradAvg) {
+        gradAvg[i] = alpha * gradAvg[i] + (1 - alpha) * g;
+        avg = Math.sqrt(squareAvg[i] - gradAvg[i] * gradAvg[i]) + eps;
+      } else {
+        avg = Math.sqrt(squareAvg[i]) + eps;
+      }
+      if (momentumBuf) {
+        momentumBuf[i] = momentum * momentumBuf[i] + g / avg;
+        param[i] -= lr * momentumBuf[i];
+      } else {
+        param[i] -= (lr * g) / avg;
+      }
+    }
+  },
+};

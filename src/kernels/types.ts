@@ -1,0 +1,259 @@
+/**
+ * The kernel interface: every numeric loop in gradlab goes through one of these
+ * functions. Ops and layers never loop over tensor data themselves, so a faster
+ * backend (WebAssembly SIMD, threads) replaces the reference loops without
+ * touching them.
+ *
+ * Conventions
+ * - Arrays are flat, row-major, and either Float32Array (training) or
+ *   Float64Array (gradcheck). A backend that only handles float32 delegates
+ *   float64 calls to the reference kernels.
+ * - Backward kernels ACCUMULATE into their gradient outputs (`gx[i] += …`):
+ *   autograd hands them the gradient buffer of the input, so a tensor used twice
+ *   sums its gradients without a temporary.
+ * - Storage is allocated through `alloc`, so a backend can place tensors in its
+ *   own memory (WebAssembly linear memory) and run without copies.
+ */
+
+export type FloatArray = Float32Array | Float64Array;
+export type DType = 'float32' | 'float64';
+
+/** Elementwise activation kinds implemented by the kernels; see activations.ts for their definitions. */
+export type UnaryKind =
+  | 'linear'
+  | 'relu'
+  | 'leakyRelu'
+  | 'elu'
+  | 'selu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'gelu'
+  | 'silu'
+  | 'softplus';
+
+/** Elementwise binary arithmetic. */
+export type BinaryKind = 'add' | 'sub' | 'mul' | 'div';
+
+/** Pointwise losses ℓ(x, t); see loss.ts. */
+export type PointwiseLossKind = 'mse' | 'l1' | 'huber' | 'bceWithLogits';
+
+export interface BatchNormArgs {
+  /** Input laid out as [N, C, L] (L = 1 for [N, C]). */
+  x: FloatArray;
+  n: number;
+  c: number;
+  l: number;
+  weight: FloatArray | null;
+  bias: FloatArray | null;
+  runningMean: FloatArray | null;
+  runningVar: FloatArray | null;
+  training: boolean;
+  momentum: number;
+  eps: number;
+  /** Outputs: y, and per-channel mean and 1/√(σ²+ε) saved for backward. */
+  y: FloatArray;
+  saveMean: FloatArray;
+  saveInvStd: FloatArray;
+}
+
+export interface BatchNormBackwardArgs {
+  x: FloatArray;
+  gy: FloatArray;
+  n: number;
+  c: number;
+  l: number;
+  weight: FloatArray | null;
+  saveMean: FloatArray;
+  saveInvStd: FloatArray;
+  training: boolean;
+  /** Accumulated into when non-null. */
+  gx: FloatArray | null;
+  gWeight: FloatArray | null;
+  gBias: FloatArray | null;
+}
+
+export interface AdamArgs {
+  param: FloatArray;
+  grad: FloatArray;
+  m: FloatArray;
+  v: FloatArray;
+  /** amsgrad's running maximum of v, or null. */
+  vMax: FloatArray | null;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** L2 penalty added to the gradient (Adam). */
+  weightDecay: number;
+  /** Decoupled decay p ← p(1 − lr·λ) (AdamW). */
+  decoupledWeightDecay: number;
+  /** Step count t ≥ 1 after this update. */
+  step: number;
+}
+
+export interface SgdArgs {
+  param: FloatArray;
+  grad: FloatArray;
+  /** Momentum buffer or null when momentum = 0. */
+  buf: FloatArray | null;
+  /** True on the first step: buf ← d_p instead of the momentum update. */
+  firstStep: boolean;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export interface RmspropArgs {
+  param: FloatArray;
+  grad: FloatArray;
+  squareAvg: FloatArray;
+  gradAvg: FloatArray | null;
+  momentumBuf: FloatArray | null;
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+
+  /** Storage for `n` elements, zero-filled. */
+  alloc(n: number, dtype: DType): FloatArray;
+  /** Hand storage back (optional for a backend; a no-op in the reference one). */
+  free(a: FloatArray): void;
+
+  /**
+   * General matrix multiply, C ← α·op(A)·op(B) + β·C, with op(X) = X or Xᵀ.
+   * op(A) is M×K, op(B) is K×N, C is M×N, all row-major and contiguous.
+   * β = 0 ignores C's previous contents (NaN included), as in BLAS.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: FloatArray,
+    b: FloatArray,
+    beta: number,
+    c: FloatArray,
+  ): void;
+
+  /** Fill with a constant. */
+  fill(a: FloatArray, value: number): void;
+  /** dst ← src (same length). */
+  copy(src: FloatArray, dst: FloatArray): void;
+  /** y ← y + α·x. */
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  /** x ← α·x. */
+  scale(x: FloatArray, alpha: number): void;
+
+  /**
+   * out = a ∘ b with NumPy broadcasting. `aStrides`/`bStrides` are the strides of a and b
+   * expressed in the output's rank (0 on broadcast dimensions).
+   */
+  binary(
+    kind: BinaryKind,
+    a: FloatArray,
+    aStrides: readonly number[],
+    b: FloatArray,
+    bStrides: readonly number[],
+    out: FloatArray,
+    outShape: readonly number[],
+  ): void;
+
+  /**
+   * Backward of `binary` with respect to input `wrt`: g_in[j] += Σ_{i ↦ j} g_out[i]·∂(a∘b)/∂in at i,
+   * summing over the dimensions that input was broadcast along (its strides there are 0).
+   */
+  binaryBackward(
+    kind: BinaryKind,
+    wrt: 0 | 1,
+    gOut: FloatArray,
+    outShape: readonly number[],
+    a: FloatArray,
+    aStrides: readonly number[],
+    b: FloatArray,
+    bStrides: readonly number[],
+    gIn: FloatArray,
+  ): void;
+
+  /** y = f(x) for an elementwise activation with parameter p (slope, alpha…). */
+  unary(kind: UnaryKind, p: number, x: FloatArray, y: FloatArray): void;
+  /** gx += f′(x)·gy, the derivative taken from x and/or y as the activation prefers. */
+  unaryBackward(kind: UnaryKind, p: number, x: FloatArray, y: FloatArray, gy: FloatArray, gx: FloatArray): void;
+
+  /** y = x + bias over rows (x is [rows, cols], bias is [cols]), then activation; y may alias x. */
+  biasActivation(kind: UnaryKind, p: number, x: FloatArray, bias: FloatArray | null, rows: number, cols: number, y: FloatArray): void;
+
+  /** Sum over the middle axis of a [outer, n, inner] layout: out[o, i] = Σ_j x[o, j, i]. */
+  sumAxis(x: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void;
+  /** gx[o, j, i] += g[o, i] · scale (the backward of sumAxis/mean). */
+  broadcastAxis(g: FloatArray, outer: number, n: number, inner: number, scale: number, gx: FloatArray): void;
+
+  /** Softmax (log = false) or log-softmax over the middle axis of [outer, n, inner]. */
+  softmax(x: FloatArray, outer: number, n: number, inner: number, log: boolean, y: FloatArray): void;
+  /** gx += J_softmaxᵀ·gy, from the saved output y. */
+  softmaxBackward(y: FloatArray, gy: FloatArray, outer: number, n: number, inner: number, log: boolean, gx: FloatArray): void;
+
+  /**
+   * Cross-entropy of logits [n, c] against integer labels, fused with log-softmax.
+   * Writes per-row losses −log softmax(x)_{y} into `losses` and, if `probs` is given,
+   * the softmax probabilities (saved for backward).
+   */
+  crossEntropy(logits: FloatArray, labels: Int32Array, n: number, c: number, losses: FloatArray, probs: FloatArray | null): void;
+  /** gx[r, k] += g_r·(p_{r,k} − [k = y_r]). */
+  crossEntropyBackward(probs: FloatArray, labels: Int32Array, n: number, c: number, gRow: FloatArray, gx: FloatArray): void;
+
+  /** Per-element loss ℓ(x_i, t_i) into `out`. */
+  pointwiseLoss(kind: PointwiseLossKind, p: number, x: FloatArray, t: FloatArray, out: FloatArray): void;
+  /** gx += g_i·∂ℓ/∂x_i and gt += g_i·∂ℓ/∂t_i (either may be null); g has length 1 (broadcast) or n. */
+  pointwiseLossBackward(
+    kind: PointwiseLossKind,
+    p: number,
+    x: FloatArray,
+    t: FloatArray,
+    g: FloatArray,
+    gx: FloatArray | null,
+    gt: FloatArray | null,
+  ): void;
+
+  batchNorm(args: BatchNormArgs): void;
+  batchNormBackward(args: BatchNormBackwardArgs): void;
+
+  /** PReLU with per-channel slopes over [outer, c, inner] (c = 1 shares one slope). */
+  prelu(x: FloatArray, w: FloatArray, outer: number, c: number, inner: number, y: FloatArray): void;
+  preluBackward(
+    x: FloatArray,
+    w: FloatArray,
+    gy: FloatArray,
+    outer: number,
+    c: number,
+    inner: number,
+    gx: FloatArray | null,
+    gw: FloatArray | null,
+  ): void;
+
+  /** y = x·mask·scale, and gx += gy·mask·scale; mask holds 0/1. */
+  maskScale(x: FloatArray, mask: FloatArray, scale: number, y: FloatArray): void;
+  /** y = a·(x·mask + α′·(1 − mask)) + b: AlphaDropout's affine-corrected dropout. */
+  alphaDropout(x: FloatArray, mask: FloatArray, alphaPrime: number, a: number, b: number, y: FloatArray): void;
+
+  /** Sum of squares in float64 (gradient norms, statistics). */
+  sumSquares(x: FloatArray): number;
+  /** Σx and Σx² in one pass, for monitors. */
+  moments(x: FloatArray): { sum: number; sumSq: number };
+  /** True when every element is finite. */
+  allFinite(x: FloatArray): boolean;
+  /** Clamp each element to [−clip, clip]. */
+  clampInPlace(x: FloatArray, clip: number): void;
+
+  sgdStep(args: SgdArgs): void;
+  adamStep(args: AdamArgs): void;
+  rmspropStep(args: RmspropArgs): void;
+}

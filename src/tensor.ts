@@ -1,0 +1,228 @@
+/**
+ * Tensor: a shape, a flat row-major Float32Array (Float64Array for gradcheck), an optional
+ * gradient, and the node of the op that made it. Storage is always contiguous; ops that
+ * need another layout (transposed matmul operands) ask the kernels for it instead of
+ * materialising copies.
+ */
+import { backward, type BackwardOptions, type Node } from './autograd.js';
+import { K, alloc, dtypeOf } from './kernels/index.js';
+import type { DType, FloatArray } from './kernels/types.js';
+import { defaultGenerator, type Generator } from './random.js';
+
+export type { DType, FloatArray } from './kernels/types.js';
+
+export type NestedArray = number | NestedArray[];
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  dtype?: DType;
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function checkShape(shape: readonly number[], where: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${where}: invalid shape ${formatShape(shape)} (dimensions must be non-negative integers)`);
+  }
+}
+
+export class Tensor {
+  /** Flat row-major storage; may be written in place. */
+  data: FloatArray;
+  readonly shape: number[];
+  requiresGrad: boolean;
+  /** ∂L/∂this, accumulated by backward() on leaves (and on tensors that called retainGrad()). */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, or null for a leaf. */
+  node: Node | null = null;
+  /** Set by retainGrad(): keep the gradient of a non-leaf tensor. */
+  retainsGrad = false;
+
+  constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
+    checkShape(shape, 'Tensor');
+    if (data.length !== shapeSize(shape)) {
+      throw new Error(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
+    }
+    this.data = data;
+    this.shape = shape.slice();
+    this.requiresGrad = requiresGrad;
+  }
+
+  get dtype(): DType {
+    return dtypeOf(this.data);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** True for tensors not produced by a recorded op. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item(): tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
+    return this.data[0];
+  }
+
+  /** Backpropagate from this tensor (see autograd.ts). */
+  backward(gradient?: Tensor, options?: BackwardOptions): void {
+    backward(this, gradient, options);
+  }
+
+  /** Keep this non-leaf tensor's gradient in `.grad` after backward. */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /** A tensor sharing this one's storage, outside the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** A copy with its own storage, outside the graph. */
+  clone(): Tensor {
+    const out = new Tensor(alloc(this.size, this.dtype), this.shape);
+    K.copy(this.data, out.data);
+    return out;
+  }
+
+  /** Set the gradient to null (as PyTorch's zero_grad(set_to_none=True)). */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /** The values as nested arrays. */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let d: NestedArray = data;
+  while (Array.isArray(d)) {
+    shape.push(d.length);
+    if (d.length === 0) break;
+    d = d[0];
+  }
+  return shape;
+}
+
+function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }): void {
+  if (dim === shape.length) {
+    if (typeof data !== 'number') throw new Error('tensor(): ragged nested array (sub-arrays of different lengths)');
+    out[pos.i++] = data;
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[dim]) {
+    throw new Error(`tensor(): ragged nested array: expected length ${shape[dim]} at depth ${dim}`);
+  }
+  for (const x of data) flattenInto(x, shape, dim + 1, out, pos);
+}
+
+/**
+ * Create a tensor from a number, nested arrays, a flat array or a typed array.
+ * With a flat source, `shape` gives the layout (default: 1-D).
+ */
+export function tensor(
+  data: NestedArray | ArrayLike<number>,
+  shape?: readonly number[],
+  options: TensorOptions = {},
+): Tensor {
+  const dtype = options.dtype ?? (data instanceof Float64Array ? 'float64' : 'float32');
+  let out: FloatArray;
+  let outShape: number[];
+  if (typeof data === 'number') {
+    outShape = shape ? shape.slice() : [];
+    out = alloc(shapeSize(outShape), dtype);
+    if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
+    out[0] = data;
+  } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
+    const inferred = inferShape(data as NestedArray);
+    out = alloc(shapeSize(inferred), dtype);
+    flattenInto(data as NestedArray, inferred, 0, out, { i: 0 });
+    outShape = inferred;
+    if (shape && shapeSize(shape) !== out.length) {
+      throw new Error(`tensor(): nested data of shape ${formatShape(inferred)} cannot take shape ${formatShape(shape)}`);
+    }
+    if (shape) outShape = shape.slice();
+  } else {
+    const flat = data as ArrayLike<number>;
+    outShape = shape ? shape.slice() : [flat.length];
+    checkShape(outShape, 'tensor()');
+    if (shapeSize(outShape) !== flat.length) {
+      throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
+    }
+    out = alloc(flat.length, dtype);
+    for (let i = 0; i < flat.length; i++) out[i] = flat[i];
+  }
+  return new Tensor(out, outShape, options.requiresGrad ?? false);
+}
+
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  checkShape(shape, 'zeros()');
+  return new Tensor(alloc(shapeSize(shape), options.dtype ?? 'float32'), shape, options.requiresGrad ?? false);
+}
+
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  const t = zeros(shape, options);
+  K.fill(t.data, value);
+  return t;
+}
+
+export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+/** Samples of N(0, 1). */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  const t = zeros(shape, options);
+  const g = options.generator ?? defaultGenerator;
+  for (let i = 0; i < t.size; i++) t.data[i] = g.normal();
+  return t;
+}
+
+/** Samples of U[0, 1). */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  const t = zeros(shape, options);
+  const g = options.generator ?? defaultGenerator;
+  for (let i = 0; i < t.size; i++) t.data[i] = g.random();
+  return t;
+}
+
+/** Integer class labels stored as float values, as gradlab's loss functions expect. */
+export function labels(values: ArrayLike<number>): Tensor {
+  return tensor(values, [values.length]);
+}
