@@ -1,0 +1,25 @@
+/**
+ * gradlab's public API. Namespaces ops, nn, init, loss, optim as in DESIGN.md; everything
+ * exported here is browser-safe (Node-only helpers live in 'gradlab/node').
+ */
+export { Tensor, tensor, zeros, ones, full, randn, rand, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type FloatArray } from './tensor.js';
+export { noGrad, isGradEnabled, backward } from './autograd.js';
+export { manualSeed, Generator, defaultGenerator, type GeneratorState } from './random.js';
+export { setNumThreads, getNumThreads, getBackend, setBackend } from './kernels/index.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export {
+  ACTIVATIONS,
+  ACTIVATION_NAMES,
+  SATURATION_FRACTION,
+  getActivation,
+  isActivationName,
+  type Activation,
+  type ActivationName,
+  type FailureMode,
+} from './activations.js';
+
+export * as ops from './ops/index.js';
+export * as nn from './nn/index.js';
+export * as init from './init.js';
+export * as loss from './loss.js';
+export * as optim from './optim/index.js';

@@ -1,0 +1,127 @@
+/**
+ * Loss functions, as torch.nn.functional's, with reduction 'mean' (default), 'sum' or 'none'.
+ *
+ * - mse:   ℓ = (x − t)²
+ * - l1:    ℓ = |x − t|
+ * - huber: ℓ = ½(x − t)² if |x − t| < δ, else δ(|x − t| − ½δ)   (δ = 1)
+ * - bceWithLogits: ℓ = max(x, 0) − x·t + log(1 + e^(−|x|)), the log-sum-exp form of
+ *   −[t·log σ(x) + (1 − t)·log(1 − σ(x))] that never overflows; its gradient σ(x) − t is the
+ *   "clean feedback" that a sigmoid followed by MSE lacks (no σ′ factor to vanish).
+ * - crossEntropy: ℓ = −log softmax(x)_y on logits [N, C] with integer labels [N], fused with
+ *   log-softmax; gradient softmax(x) − onehot(y).
+ */
+import { record } from './autograd.js';
+import { K, alloc } from './kernels/index.js';
+import type { PointwiseLossKind } from './kernels/types.js';
+import { assertTensor, empty } from './ops/util.js';
+import { Tensor, formatShape } from './tensor.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+function reductionOf(where: string, opts: LossOptions): Reduction {
+  const r = opts.reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${r}'`);
+  return r;
+}
+
+/** Reduce per-element losses `l` (already a recorded tensor) as asked. */
+function reduce(l: Tensor, reduction: Reduction, name: string): Tensor {
+  if (reduction === 'none') return l;
+  const n = l.size;
+  const scale = reduction === 'mean' ? 1 / n : 1;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += l.data[i];
+  const out = empty([], l);
+  out.data[0] = s * scale;
+  return record(out, name, [l], (g, grad) => {
+    const gl = grad(0);
+    if (gl) K.broadcastAxis(g, 1, n, 1, scale, gl);
+  });
+}
+
+function pointwise(kind: PointwiseLossKind, p: number, input: Tensor, target: Tensor, opts: LossOptions): Tensor {
+  assertTensor(input, kind, 'input');
+  assertTensor(target, kind, 'target');
+  const reduction = reductionOf(kind, opts);
+  const same = input.shape.length === target.shape.length && input.shape.every((d, i) => d === target.shape[i]);
+  if (!same) {
+    throw new Error(`${kind}: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape`);
+  }
+  const l = empty(input.shape, input);
+  K.pointwiseLoss(kind, p, input.data, target.data, l.data);
+  record(l, kind, [input, target], (g, grad) => {
+    K.pointwiseLossBackward(kind, p, input.data, target.data, g, grad(0), grad(1));
+  });
+  return reduce(l, reduction, kind);
+}
+
+export function mse(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  return pointwise('mse', NaN, input, target, opts);
+}
+
+export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  return pointwise('l1', NaN, input, target, opts);
+}
+
+export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+  const delta = opts.delta ?? 1;
+  if (!(delta > 0)) throw new Error(`huber: delta must be > 0, got ${delta}`);
+  return pointwise('huber', delta, input, target, opts);
+}
+
+export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  return pointwise('bceWithLogits', NaN, logits, target, opts);
+}
+
+/** Class indices from a tensor of integer values, checked against the number of classes. */
+function labelsOf(target: Tensor, n: number, c: number): Int32Array {
+  if (target.ndim !== 1 || target.shape[0] !== n) {
+    throw new Error(`crossEntropy: target must hold one class index per row, shape [${n}], got ${formatShape(target.shape)}`);
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = target.data[i];
+    if (!Number.isInteger(v) || v < 0 || v >= c) {
+      throw new Error(`crossEntropy: target[${i}] = ${v} is not a class index in [0, ${c - 1}]`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOptions = {}): Tensor {
+  assertTensor(logits, 'crossEntropy', 'logits');
+  assertTensor(classIndices, 'crossEntropy', 'classIndices');
+  const reduction = reductionOf('crossEntropy', opts);
+  if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}`);
+  const [n, c] = logits.shape;
+  const labels = labelsOf(classIndices, n, c);
+  const l = empty([n], logits);
+  const probs = logits.requiresGrad ? alloc(n * c, logits.dtype) : null;
+  K.crossEntropy(logits.data, labels, n, c, l.data, probs);
+  record(l, 'crossEntropy', [logits], (g, grad) => {
+    const gx = grad(0);
+    if (gx && probs) K.crossEntropyBackward(probs, labels, n, c, g, gx);
+  });
+  return reduce(l, reduction, 'crossEntropy');
+}
+
+export const LOSS_NAMES = ['mse', 'l1', 'huber', 'bceWithLogits', 'crossEntropy'] as const;
+export type LossName = (typeof LOSS_NAMES)[number];
+
+export const LOSSES: Readonly<Record<LossName, (input: Tensor, target: Tensor, opts?: LossOptions) => Tensor>> = {
+  mse,
+  l1,
+  huber,
+  bceWithLogits,
+  crossEntropy,
+};
+
+export function getLoss(name: string): (input: Tensor, target: Tensor, opts?: LossOptions) => Tensor {
+  if (!(LOSS_NAMES as readonly string[]).includes(name)) throw new Error(`Unknown loss '${name}'. Valid losses: ${LOSS_NAMES.join(', ')}.`);
+  return LOSSES[name as LossName];
+}

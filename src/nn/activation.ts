@@ -1,0 +1,160 @@
+/**
+ * Activation modules. Each is a thin wrapper naming its registry entry (activations.ts), so
+ * the default initializer of a preceding Linear, the monitors and the health rules can ask
+ * any activation module what it is.
+ */
+import { getActivation, type ActivationName } from '../activations.js';
+import { activation, prelu, unary } from '../ops/activation.js';
+import { softmax } from '../ops/softmax.js';
+import type { Tensor } from '../tensor.js';
+import { Module, Parameter, stateTensor } from './module.js';
+
+export abstract class ActivationModule extends Module {
+  abstract readonly activation: ActivationName;
+  /** The activation's parameter (slope, α) or NaN. */
+  get param(): number {
+    return getActivation(this.activation).defaultParam;
+  }
+}
+
+/** A module applying the registry's elementwise activation `kind`. */
+abstract class Elementwise extends ActivationModule {
+  forward(x: Tensor): Tensor {
+    const a = getActivation(this.activation);
+    return unary(a.kernel!, x, this.param);
+  }
+}
+
+export class ReLU extends Elementwise {
+  readonly activation = 'relu' as const;
+}
+export class SELU extends Elementwise {
+  readonly activation = 'selu' as const;
+}
+export class Sigmoid extends Elementwise {
+  readonly activation = 'sigmoid' as const;
+}
+export class Tanh extends Elementwise {
+  readonly activation = 'tanh' as const;
+}
+export class GELU extends Elementwise {
+  readonly activation = 'gelu' as const;
+}
+export class SiLU extends Elementwise {
+  readonly activation = 'silu' as const;
+}
+export class Softplus extends Elementwise {
+  readonly activation = 'softplus' as const;
+}
+export class Identity extends Elementwise {
+  readonly activation = 'linear' as const;
+  override forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+export class LeakyReLU extends Elementwise {
+  readonly activation = 'leakyRelu' as const;
+  readonly _negativeSlope: number;
+  constructor(negativeSlope = 0.01) {
+    super();
+    if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) throw new Error(`LeakyReLU: negativeSlope must be a finite number, got ${negativeSlope}`);
+    this._negativeSlope = negativeSlope;
+  }
+  override get param(): number {
+    return this._negativeSlope;
+  }
+  override extraRepr(): string {
+    return `negativeSlope=${this._negativeSlope}`;
+  }
+}
+
+export class ELU extends Elementwise {
+  readonly activation = 'elu' as const;
+  readonly _alpha: number;
+  constructor(alpha = 1) {
+    super();
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`ELU: alpha must be a finite number, got ${alpha}`);
+    this._alpha = alpha;
+  }
+  override get param(): number {
+    return this._alpha;
+  }
+  override extraRepr(): string {
+    return `alpha=${this._alpha}`;
+  }
+}
+
+/** PReLU (He et al. 2015): a learned negative slope, one shared or one per channel. */
+export class PReLU extends ActivationModule {
+  readonly activation = 'prelu' as const;
+  weight: Parameter;
+  constructor(numParameters = 1, init = 0.25) {
+    super();
+    if (!Number.isInteger(numParameters) || numParameters < 1) throw new Error(`PReLU: numParameters must be a positive integer, got ${numParameters}`);
+    if (typeof init !== 'number' || !Number.isFinite(init)) throw new Error(`PReLU: init must be a finite number, got ${init}`);
+    this.weight = new Parameter(stateTensor([numParameters], init));
+  }
+  /** The mean learned slope (for initializing the preceding layer, the initial one). */
+  override get param(): number {
+    const d = this.weight.data;
+    let s = 0;
+    for (let i = 0; i < d.length; i++) s += d[i];
+    return s / d.length;
+  }
+  forward(x: Tensor): Tensor {
+    return prelu(x, this.weight);
+  }
+  override extraRepr(): string {
+    return `numParameters=${this.weight.size}`;
+  }
+}
+
+export class Softmax extends ActivationModule {
+  readonly activation = 'softmax' as const;
+  readonly _dim: number;
+  constructor(dim = -1) {
+    super();
+    this._dim = dim;
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this._dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this._dim}`;
+  }
+}
+
+/** The module for a registry activation name (what the CLI and the lab build networks from). */
+export function activationModule(name: ActivationName, param?: number, channels = 1): ActivationModule {
+  const a = getActivation(name);
+  const p = param ?? a.defaultParam;
+  switch (a.name) {
+    case 'linear':
+      return new Identity();
+    case 'relu':
+      return new ReLU();
+    case 'leakyRelu':
+      return new LeakyReLU(p);
+    case 'prelu':
+      return new PReLU(channels, p);
+    case 'elu':
+      return new ELU(p);
+    case 'selu':
+      return new SELU();
+    case 'sigmoid':
+      return new Sigmoid();
+    case 'tanh':
+      return new Tanh();
+    case 'softmax':
+      return new Softmax();
+    case 'gelu':
+      return new GELU();
+    case 'silu':
+      return new SiLU();
+    case 'softplus':
+      return new Softplus();
+  }
+}
+
+export { activation };

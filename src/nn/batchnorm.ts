@@ -1,0 +1,65 @@
+/**
+ * BatchNorm1d over [N, C] or [N, C, L], exactly as torch.nn.BatchNorm1d (see ops/batchnorm.ts
+ * for the formulas). PyTorch's conventions, not Keras': momentum 0.1 is the weight of the NEW
+ * batch statistic (Keras: 0.99 on the old value), eps 1e-5 (Keras: 1e-3), running_var stores
+ * the unbiased batch variance. momentum = null gives the cumulative average
+ * (factor 1/num_batches_tracked).
+ */
+import { batchNorm } from '../ops/batchnorm.js';
+import type { Tensor } from '../tensor.js';
+import { Module, Parameter, stateTensor } from './module.js';
+
+export interface BatchNormOptions {
+  momentum?: number | null;
+  eps?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+export class BatchNorm1d extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  runningMean: Tensor | null;
+  runningVar: Tensor | null;
+  numBatchesTracked: Tensor | null;
+  readonly numFeatures: number;
+  readonly momentum: number | null;
+  readonly eps: number;
+
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
+    const momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`BatchNorm1d: momentum must be in [0, 1] or null, got ${momentum}`);
+    const eps = options.eps ?? 1e-5;
+    if (!(eps > 0)) throw new Error(`BatchNorm1d: eps must be > 0, got ${eps}`);
+    this.numFeatures = numFeatures;
+    this.momentum = momentum;
+    this.eps = eps;
+    const affine = options.affine ?? true;
+    this.weight = affine ? new Parameter(stateTensor([numFeatures], 1)) : null;
+    this.bias = affine ? new Parameter(stateTensor([numFeatures])) : null;
+    const track = options.trackRunningStats ?? true;
+    this.runningMean = track ? stateTensor([numFeatures]) : null;
+    this.runningVar = track ? stateTensor([numFeatures], 1) : null;
+    this.numBatchesTracked = track ? stateTensor([]) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] !== this.numFeatures) {
+      throw new Error(`BatchNorm1d(${this.numFeatures}): expected input of shape [N, ${this.numFeatures}] or [N, ${this.numFeatures}, L], got [${x.shape.join(', ')}]`);
+    }
+    let factor = this.momentum ?? 0;
+    if (this.training && this.numBatchesTracked) {
+      this.numBatchesTracked.data[0] += 1;
+      if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0];
+    }
+    // Without running statistics, batch statistics are used in eval mode too (as PyTorch).
+    const useBatchStats = this.training || this.runningMean === null;
+    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, useBatchStats, factor, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.runningMean !== null}`;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Dropout (inverted, Srivastava et al. 2014) and AlphaDropout (for SELU networks,
+ * Klambauer et al. 2017). Both are the identity in eval mode.
+ */
+import { alphaDropout, checkDropoutP, dropout } from '../ops/dropout.js';
+import type { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+
+export class Dropout extends Module {
+  readonly p: number;
+  constructor(p = 0.5) {
+    super();
+    checkDropoutP('Dropout', p);
+    this.p = p;
+  }
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+export class AlphaDropout extends Module {
+  readonly p: number;
+  constructor(p = 0.5) {
+    super();
+    checkDropoutP('AlphaDropout', p);
+    this.p = p;
+  }
+  forward(x: Tensor): Tensor {
+    return alphaDropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Sequential: modules applied in order, named '0', '1', … as in PyTorch (so state-dict keys
+ * match). On construction it initialises every Linear whose init is a registry name for
+ * the activation that consumes its output: the first activation module after it, skipping
+ * BatchNorm and Dropout (which do not change what the next non-linearity needs); 'linear'
+ * when none follows (an output layer feeding a loss).
+ */
+import type { ActivationName } from '../activations.js';
+import type { Tensor } from '../tensor.js';
+import { ActivationModule } from './activation.js';
+import { Linear } from './linear.js';
+import { Module } from './module.js';
+
+export class Sequential extends Module {
+  private readonly _layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new Error(`Sequential: argument ${i} is not a Module`);
+    });
+    this._layers = layers;
+    this.initializeForConsumers();
+  }
+
+  /** The activation consuming layer i's output, and its parameter. */
+  consumerOf(i: number): { activation: ActivationName; param?: number } {
+    for (let j = i + 1; j < this._layers.length; j++) {
+      const m = this._layers[j];
+      if (m instanceof ActivationModule) {
+        return { activation: m.activation, param: Number.isNaN(m.param) ? undefined : m.param };
+      }
+      if (m instanceof Linear || m instanceof Sequential) break;
+    }
+    return { activation: 'linear' };
+  }
+
+  private initializeForConsumers(): void {
+    this._layers.forEach((m, i) => {
+      if (m instanceof Linear && typeof m._init !== 'function') {
+        const c = this.consumerOf(i);
+        m.resetParameters(c.activation, c.param);
+      }
+    });
+  }
+
+  get length(): number {
+    return this._layers.length;
+  }
+
+  /** Layer i. */
+  at(i: number): Module {
+    const m = this._layers[i < 0 ? this._layers.length + i : i];
+    if (!m) throw new Error(`Sequential: no layer ${i} (the network has ${this._layers.length})`);
+    return m;
+  }
+
+  get layers(): readonly Module[] {
+    return this._layers;
+  }
+
+  override namedChildren(): Array<[string, Module]> {
+    return this._layers.map((m, i) => [String(i), m]);
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this._layers) y = m.forward(y);
+    return y;
+  }
+}

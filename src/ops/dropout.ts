@@ -1,0 +1,61 @@
+/**
+ * Dropout (Srivastava et al. 2014), inverted: each element is kept with probability 1 − p and
+ * scaled by 1/(1 − p), so evaluation needs no rescaling. AlphaDropout (Klambauer et al. 2017)
+ * sets dropped SELU units to the negative saturation value α′ = −λα and applies the affine
+ * correction a·x + b that keeps mean 0 and variance 1:
+ *   a = ((1 − p)(1 + p·α′²))^(−½),  b = −a·α′·p.
+ */
+import { record } from '../autograd.js';
+import { SELU_ALPHA, SELU_SCALE } from '../activations.js';
+import { K, alloc } from '../kernels/index.js';
+import { defaultGenerator, type Generator } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import { assertTensor, empty } from './util.js';
+
+export function checkDropoutP(where: string, p: number): void {
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`${where}: p must be in [0, 1), got ${p}`);
+}
+
+function bernoulliMask(n: number, keep: number, like: Tensor, generator: Generator) {
+  const mask = alloc(n, like.dtype);
+  for (let i = 0; i < n; i++) mask[i] = generator.random() < keep ? 1 : 0;
+  return mask;
+}
+
+export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  assertTensor(x, 'dropout', 'x');
+  checkDropoutP('dropout', p);
+  if (!training || p === 0) return x;
+  const scale = 1 / (1 - p);
+  const mask = bernoulliMask(x.size, 1 - p, x, generator);
+  const out = empty(x.shape, x);
+  K.maskScale(x.data, mask, scale, out.data);
+  return record(out, 'dropout', [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx) return;
+    const t = alloc(g.length, x.dtype);
+    K.maskScale(g, mask, scale, t);
+    K.axpy(1, t, gx);
+  });
+}
+
+/** α′ = −λα, the value SELU tends to for x → −∞. */
+const ALPHA_PRIME = -SELU_SCALE * SELU_ALPHA;
+
+export function alphaDropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  assertTensor(x, 'alphaDropout', 'x');
+  checkDropoutP('alphaDropout', p);
+  if (!training || p === 0) return x;
+  const a = 1 / Math.sqrt((1 - p) * (1 + p * ALPHA_PRIME * ALPHA_PRIME));
+  const b = -a * ALPHA_PRIME * p;
+  const mask = bernoulliMask(x.size, 1 - p, x, generator);
+  const out = empty(x.shape, x);
+  K.alphaDropout(x.data, mask, ALPHA_PRIME, a, b, out.data);
+  return record(out, 'alphaDropout', [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx) return;
+    const t = alloc(g.length, x.dtype);
+    K.maskScale(g, mask, a, t);
+    K.axpy(1, t, gx);
+  });
+}

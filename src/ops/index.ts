@@ -1,0 +1,11 @@
+/**
+ * Differentiable ops, with PyTorch's arguments in PyTorch's order.
+ */
+export { add, sub, mul, div, neg } from './arithmetic.js';
+export { matmul, linear } from './matmul.js';
+export { sum, mean } from './reduce.js';
+export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation } from './activation.js';
+export { softmax, logSoftmax } from './softmax.js';
+export { batchNorm } from './batchnorm.js';
+export { dropout, alphaDropout } from './dropout.js';
+export { reshape, flatten, transpose } from './view.js';

@@ -1,0 +1,63 @@
+/**
+ * Shape ops. `reshape` and `flatten` share storage with their input (a view, as in PyTorch
+ * for contiguous tensors); `transpose` copies through strided reads.
+ */
+import { record } from '../autograd.js';
+import { K } from '../kernels/index.js';
+import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { assertTensor, empty, normDim } from './util.js';
+
+/** The same data under a new shape; one dimension may be −1 (inferred). */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  assertTensor(x, 'reshape', 'x');
+  const s = shape.slice();
+  const infer = s.indexOf(-1);
+  if (infer !== s.lastIndexOf(-1)) throw new Error(`reshape: only one dimension can be -1, got ${formatShape(shape)}`);
+  if (infer >= 0) {
+    const known = shapeSize(s.filter((_, i) => i !== infer));
+    if (known === 0 || x.size % known !== 0) throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
+    s[infer] = x.size / known;
+  }
+  if (shapeSize(s) !== x.size) throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
+  const out = new Tensor(x.data, s);
+  return record(out, 'reshape', [x], (g, grad) => {
+    const gx = grad(0);
+    if (gx) K.axpy(1, g, gx);
+  });
+}
+
+/** Merge dimensions startDim..endDim into one (torch.flatten). */
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  const s = normDim('flatten', startDim, x.ndim);
+  const e = normDim('flatten', endDim, x.ndim);
+  if (x.ndim === 0) return reshape(x, [1]);
+  if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  const merged = shapeSize(x.shape.slice(s, e + 1));
+  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+}
+
+const ZERO = new Float64Array(1);
+
+/** Swap two dimensions (copies). */
+export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
+  assertTensor(x, 'transpose', 'x');
+  const d0 = normDim('transpose', dim0, x.ndim);
+  const d1 = normDim('transpose', dim1, x.ndim);
+  const inStrides = new Array<number>(x.ndim);
+  let st = 1;
+  for (let i = x.ndim - 1; i >= 0; i--) {
+    inStrides[i] = st;
+    st *= x.shape[i];
+  }
+  const perm = x.shape.map((_, i) => (i === d0 ? d1 : i === d1 ? d0 : i));
+  const outShape = perm.map((p) => x.shape[p]);
+  const readStrides = perm.map((p) => inStrides[p]);
+  const zeros = outShape.map(() => 0);
+  const out = empty(outShape, x);
+  // out[i] = x[strided i] + 0: the binary kernel does the strided gather.
+  K.binary('add', x.data, readStrides, ZERO, zeros, out.data, outShape);
+  return record(out, 'transpose', [x], (g, grad) => {
+    const gx = grad(0);
+    if (gx) K.binaryBackward('add', 0, g, outShape, x.data, readStrides, ZERO, zeros, gx);
+  });
+}

@@ -1,0 +1,73 @@
+import type { Tensor } from '../tensor.js';
+import { K } from '../kernels/index.js';
+import { Optimizer, checkRange, type ParamGroup } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+function validate(name: string, o: AdamOptions): void {
+  const [b1, b2] = o.betas ?? [0.9, 0.999];
+  checkRange(name, 'betas[0]', b1, 0, 1);
+  checkRange(name, 'betas[1]', b2, 0, 1);
+  if (!((o.eps ?? 1e-8) >= 0)) throw new Error(`${name}: eps must be ≥ 0, got ${o.eps}`);
+  checkRange(name, 'weightDecay', o.weightDecay ?? 0, 0, Infinity);
+}
+
+/**
+ * Adam (Kingma & Ba 2015), exactly torch.optim.Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+ * p ← p − (η/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε). Defaults lr 1e-3, betas (0.9, 0.999), ε 1e-8 added
+ * AFTER the square root of the bias-corrected v (Keras uses 1e-7), weightDecay as an L2 term
+ * added to g; amsgrad keeps the running maximum of v (Reddi et al. 2018).
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  /** Decoupled weight decay (AdamW); 0 for Adam. */
+  protected decoupled = false;
+
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super(params, options, 1e-3, new.target.name);
+    validate(new.target.name, options);
+  }
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number): void {
+    const o = group.options;
+    const [beta1, beta2] = o.betas ?? [0.9, 0.999];
+    const wd = o.weightDecay ?? this.defaultWeightDecay();
+    K.adamStep({
+      param: p.data,
+      grad: grad.data,
+      m: this.buffer(i, 'exp_avg', p),
+      v: this.buffer(i, 'exp_avg_sq', p),
+      vMax: o.amsgrad ? this.buffer(i, 'max_exp_avg_sq', p) : null,
+      lr: group.lr,
+      beta1,
+      beta2,
+      eps: o.eps ?? 1e-8,
+      weightDecay: this.decoupled ? 0 : wd,
+      decoupledWeightDecay: this.decoupled ? wd : 0,
+      step: this.stepCount,
+    });
+  }
+
+  protected defaultWeightDecay(): number {
+    return 0;
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter 2019), exactly torch.optim.AdamW: p ← p·(1 − η·λ) before the
+ * Adam update, instead of adding λp to the gradient. Default weightDecay 1e-2, as PyTorch.
+ */
+export class AdamW extends Adam {
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super(params, options);
+    this.decoupled = true;
+  }
+  protected override defaultWeightDecay(): number {
+    return 1e-2;
+  }
+}

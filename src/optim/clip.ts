@@ -1,0 +1,34 @@
+/**
+ * Gradient clipping (Pascanu et al. 2013), as torch.nn.utils.clip_grad_norm_/clip_grad_value_.
+ */
+import { K } from '../kernels/index.js';
+import type { Tensor } from '../tensor.js';
+
+export interface ClipNormOptions {
+  /** Throw when the total norm is NaN or ±∞ (PyTorch's error_if_nonfinite). */
+  errorIfNonfinite?: boolean;
+}
+
+/**
+ * Scale all gradients together so that their global L2 norm ‖g‖ = √(Σ_p ‖g_p‖²) is at most
+ * maxNorm: g ← g·maxNorm/(‖g‖ + 1e-6) when ‖g‖ > maxNorm. Returns the norm before clipping.
+ */
+export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions = {}): number {
+  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const grads = [...params].map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  let sq = 0;
+  for (const g of grads) sq += K.sumSquares(g.data);
+  const total = Math.sqrt(sq);
+  if (!Number.isFinite(total) && options.errorIfNonfinite) {
+    throw new Error(`clipGradNorm: the total norm of the gradients is ${total}, so they cannot be clipped`);
+  }
+  const coef = maxNorm / (total + 1e-6);
+  if (coef < 1) for (const g of grads) K.scale(g.data, coef);
+  return total;
+}
+
+/** Clamp every gradient element to [−clip, clip]. */
+export function clipGradValue(params: Iterable<Tensor>, clip: number): void {
+  if (!(clip >= 0)) throw new Error(`clipGradValue: clip must be ≥ 0, got ${clip}`);
+  for (const p of params) if (p.grad) K.clampInPlace(p.grad.data, clip);
+}

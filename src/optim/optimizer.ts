@@ -1,0 +1,138 @@
+/**
+ * Optimizer base: parameter groups with their options, per-parameter state, zeroGrad/step,
+ * and a serialisable state for checkpoints. Each optimizer's update rule is one kernel call
+ * per parameter (kernels/reference.ts states the formulas).
+ */
+import { alloc } from '../kernels/index.js';
+import type { FloatArray } from '../kernels/types.js';
+import type { Tensor } from '../tensor.js';
+
+export interface ParamGroup<O> {
+  params: Tensor[];
+  options: O;
+  /** Current learning rate (schedules change it). */
+  lr: number;
+  /** The learning rate the optimizer started with (schedules scale it). */
+  initialLr: number;
+}
+
+export interface OptimizerState {
+  type: string;
+  step: number;
+  groups: Array<{ lr: number; initialLr: number }>;
+  /** Per-parameter buffers in parameter order, by buffer name. */
+  buffers: Array<Record<string, number[]>>;
+}
+
+export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
+  readonly groups: ParamGroup<O>[];
+  /** Steps taken (Adam's t). */
+  stepCount = 0;
+  /** Per-parameter state buffers (momentum, moments), created on first use. */
+  private readonly state: Array<Map<string, FloatArray>> = [];
+
+  constructor(params: Iterable<Tensor>, options: O, defaultLr: number | undefined, name: string) {
+    const list = [...params];
+    if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    list.forEach((p, i) => {
+      if (!p.requiresGrad) throw new Error(`${name}: parameter ${i} does not require grad`);
+    });
+    if (new Set(list).size !== list.length) throw new Error(`${name}: a parameter appears more than once`);
+    const lr = options.lr ?? defaultLr;
+    if (lr === undefined) throw new Error(`${name}: lr is required`);
+    if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${name}: lr must be a finite number ≥ 0, got ${lr}`);
+    this.groups = [{ params: list, options, lr, initialLr: lr }];
+  }
+
+  /** Every parameter across groups. */
+  get params(): Tensor[] {
+    return this.groups.flatMap((g) => g.params);
+  }
+
+  /** The learning rate of the first group. */
+  get lr(): number {
+    return this.groups[0].lr;
+  }
+  set lr(value: number) {
+    if (!(value >= 0 && Number.isFinite(value))) throw new Error(`lr must be a finite number ≥ 0, got ${value}`);
+    for (const g of this.groups) g.lr = value;
+  }
+
+  /** Set gradients to null (PyTorch's set_to_none=True default). */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
+  /** Apply one update to every parameter that has a gradient. */
+  step(): void {
+    this.stepCount++;
+    let i = 0;
+    for (const g of this.groups) {
+      for (const p of g.params) {
+        if (p.grad !== null) this.update(p, p.grad, g, i);
+        i++;
+      }
+    }
+  }
+
+  protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>, index: number): void;
+
+  /** The buffer `name` of parameter `index`, or undefined before its first use. */
+  protected getBuffer(index: number, name: string): FloatArray | undefined {
+    return this.state[index]?.get(name);
+  }
+
+  /** The buffer `name` of parameter `index`, created zero-filled on first use. */
+  protected buffer(index: number, name: string, like: Tensor): FloatArray {
+    let m = this.state[index];
+    if (!m) this.state[index] = m = new Map();
+    let b = m.get(name);
+    if (!b) {
+      b = alloc(like.size, like.dtype);
+      m.set(name, b);
+    }
+    return b;
+  }
+
+  stateDict(): OptimizerState {
+    return {
+      type: this.constructor.name,
+      step: this.stepCount,
+      groups: this.groups.map((g) => ({ lr: g.lr, initialLr: g.initialLr })),
+      buffers: this.params.map((_, i) => {
+        const rec: Record<string, number[]> = {};
+        for (const [n, b] of this.state[i] ?? []) rec[n] = Array.from(b);
+        return rec;
+      }),
+    };
+  }
+
+  loadStateDict(state: OptimizerState): void {
+    if (state.type !== this.constructor.name) throw new Error(`loadStateDict: state is for ${state.type}, not ${this.constructor.name}`);
+    if (state.buffers.length !== this.params.length) {
+      throw new Error(`loadStateDict: state has ${state.buffers.length} parameters, the optimizer ${this.params.length}`);
+    }
+    if (state.groups.length !== this.groups.length) throw new Error(`loadStateDict: state has ${state.groups.length} groups, the optimizer ${this.groups.length}`);
+    state.buffers.forEach((rec, i) => {
+      for (const [n, v] of Object.entries(rec)) {
+        if (!Array.isArray(v) || v.length !== this.params[i].size) {
+          throw new Error(`loadStateDict: buffer '${n}' of parameter ${i} has ${v.length} values, expected ${this.params[i].size}`);
+        }
+      }
+    });
+    this.stepCount = state.step;
+    state.groups.forEach((g, i) => {
+      this.groups[i].lr = g.lr;
+      this.groups[i].initialLr = g.initialLr;
+    });
+    this.state.length = 0;
+    state.buffers.forEach((rec, i) => {
+      for (const [n, v] of Object.entries(rec)) this.buffer(i, n, this.params[i]).set(v);
+    });
+  }
+}
+
+export function checkRange(where: string, name: string, value: number, lo: number, hi: number, hiInclusive = false): void {
+  const ok = typeof value === 'number' && value >= lo && (hiInclusive ? value <= hi : value < hi);
+  if (!ok) throw new Error(`${where}: ${name} must be in [${lo}, ${hi}${hiInclusive ? ']' : ')'}, got ${value}`);
+}

@@ -1,0 +1,156 @@
+/**
+ * Learning-rate schedules, as torch.optim.lr_scheduler: call `step()` once per epoch (after
+ * the optimizer's steps); each sets the optimizer's lr from its initial lr η₀ and the epoch t.
+ */
+import type { Optimizer } from './optimizer.js';
+
+export interface Scheduler {
+  readonly name: string;
+  /** Advance one epoch; ReduceLROnPlateau takes the monitored metric. */
+  step(metric?: number): void;
+  /** Epochs seen so far. */
+  readonly lastEpoch: number;
+  stateDict(): Record<string, unknown>;
+  loadStateDict(state: Record<string, unknown>): void;
+}
+
+abstract class EpochScheduler implements Scheduler {
+  abstract readonly name: string;
+  lastEpoch = 0;
+  constructor(protected readonly optimizer: Optimizer) {}
+  protected abstract factor(epoch: number, initialLr: number): number;
+  step(): void {
+    this.lastEpoch++;
+    for (const g of this.optimizer.groups) g.lr = this.factor(this.lastEpoch, g.initialLr);
+  }
+  stateDict(): Record<string, unknown> {
+    return { lastEpoch: this.lastEpoch };
+  }
+  loadStateDict(state: Record<string, unknown>): void {
+    if (typeof state.lastEpoch !== 'number') throw new Error(`${this.name}.loadStateDict: lastEpoch missing`);
+    this.lastEpoch = state.lastEpoch;
+  }
+}
+
+/** η_t = η₀·γ^⌊t/stepSize⌋. */
+export class StepLR extends EpochScheduler {
+  readonly name = 'StepLR';
+  constructor(optimizer: Optimizer, readonly stepSize: number, readonly gamma = 0.1) {
+    super(optimizer);
+    if (!Number.isInteger(stepSize) || stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
+    if (!(gamma > 0)) throw new Error(`StepLR: gamma must be > 0, got ${gamma}`);
+  }
+  protected factor(t: number, lr0: number): number {
+    return lr0 * Math.pow(this.gamma, Math.floor(t / this.stepSize));
+  }
+}
+
+/** η_t = η₀·γ^t. */
+export class ExponentialLR extends EpochScheduler {
+  readonly name = 'ExponentialLR';
+  constructor(optimizer: Optimizer, readonly gamma: number) {
+    super(optimizer);
+    if (!(gamma > 0)) throw new Error(`ExponentialLR: gamma must be > 0, got ${gamma}`);
+  }
+  protected factor(t: number, lr0: number): number {
+    return lr0 * Math.pow(this.gamma, t);
+  }
+}
+
+/** η_t = η_min + (η₀ − η_min)·(1 + cos(πt/T_max))/2 (Loshchilov & Hutter 2017, without restarts). */
+export class CosineAnnealingLR extends EpochScheduler {
+  readonly name = 'CosineAnnealingLR';
+  constructor(optimizer: Optimizer, readonly tMax: number, readonly etaMin = 0) {
+    super(optimizer);
+    if (!(tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be > 0, got ${tMax}`);
+    if (!(etaMin >= 0)) throw new Error(`CosineAnnealingLR: etaMin must be ≥ 0, got ${etaMin}`);
+  }
+  protected factor(t: number, lr0: number): number {
+    return this.etaMin + ((lr0 - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  mode?: 'min' | 'max';
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  cooldown?: number;
+  minLr?: number;
+  eps?: number;
+}
+
+/**
+ * Multiply lr by `factor` when the metric has not improved for more than `patience` epochs,
+ * as torch.optim.lr_scheduler.ReduceLROnPlateau (improvement: better than best·(1 ∓ threshold)
+ * in 'rel' mode, best ∓ threshold in 'abs'; changes smaller than eps are skipped).
+ */
+export class ReduceLROnPlateau implements Scheduler {
+  readonly name = 'ReduceLROnPlateau';
+  lastEpoch = 0;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  private readonly o: Required<ReduceLROnPlateauOptions>;
+
+  constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    this.o = {
+      mode: options.mode ?? 'min',
+      factor: options.factor ?? 0.1,
+      patience: options.patience ?? 10,
+      threshold: options.threshold ?? 1e-4,
+      thresholdMode: options.thresholdMode ?? 'rel',
+      cooldown: options.cooldown ?? 0,
+      minLr: options.minLr ?? 0,
+      eps: options.eps ?? 1e-8,
+    };
+    if (this.o.mode !== 'min' && this.o.mode !== 'max') throw new Error(`ReduceLROnPlateau: mode must be 'min' or 'max', got '${this.o.mode}'`);
+    if (!(this.o.factor > 0 && this.o.factor < 1)) throw new Error(`ReduceLROnPlateau: factor must be in (0, 1), got ${this.o.factor}`);
+    if (!Number.isInteger(this.o.patience) || this.o.patience < 0) throw new Error(`ReduceLROnPlateau: patience must be an integer ≥ 0, got ${this.o.patience}`);
+    if (this.o.thresholdMode !== 'rel' && this.o.thresholdMode !== 'abs') throw new Error(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got '${this.o.thresholdMode}'`);
+    this.best = this.o.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  private isBetter(a: number): boolean {
+    const { mode, thresholdMode, threshold } = this.o;
+    if (mode === 'min') return thresholdMode === 'rel' ? a < this.best * (1 - threshold) : a < this.best - threshold;
+    return thresholdMode === 'rel' ? a > this.best * (threshold + 1) : a > this.best + threshold;
+  }
+
+  step(metric?: number): void {
+    if (typeof metric !== 'number') throw new Error('ReduceLROnPlateau.step(metric): the monitored metric is required');
+    this.lastEpoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs++;
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.o.patience) {
+      for (const g of this.optimizer.groups) {
+        const next = Math.max(g.lr * this.o.factor, this.o.minLr);
+        if (g.lr - next > this.o.eps) g.lr = next;
+      }
+      this.cooldownCounter = this.o.cooldown;
+      this.numBadEpochs = 0;
+    }
+  }
+
+  stateDict(): Record<string, unknown> {
+    return { lastEpoch: this.lastEpoch, best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
+  }
+  loadStateDict(state: Record<string, unknown>): void {
+    for (const k of ['lastEpoch', 'best', 'numBadEpochs', 'cooldownCounter'] as const) {
+      if (typeof state[k] !== 'number') throw new Error(`ReduceLROnPlateau.loadStateDict: ${k} missing`);
+    }
+    this.lastEpoch = state.lastEpoch as number;
+    this.best = state.best as number;
+    this.numBadEpochs = state.numBadEpochs as number;
+    this.cooldownCounter = state.cooldownCounter as number;
+  }
+}

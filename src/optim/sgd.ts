@@ -1,0 +1,46 @@
+import type { Tensor } from '../tensor.js';
+import { K } from '../kernels/index.js';
+import { Optimizer, checkRange, type ParamGroup } from './optimizer.js';
+
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum (Polyak 1964) and Nesterov momentum
+ * (Sutskever et al. 2013), exactly torch.optim.SGD: d = g + λp; b ← μb + (1−τ)d (b ← d on the
+ * first step); d ← d + μb (Nesterov) or b; p ← p − η·d. lr is required, as in PyTorch.
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Iterable<Tensor>, options: SGDOptions) {
+    super(params, options ?? {}, undefined, 'SGD');
+    const o = this.groups[0].options;
+    checkRange('SGD', 'momentum', o.momentum ?? 0, 0, Infinity);
+    checkRange('SGD', 'dampening', o.dampening ?? 0, 0, 1, true);
+    checkRange('SGD', 'weightDecay', o.weightDecay ?? 0, 0, Infinity);
+    if (o.nesterov && (!((o.momentum ?? 0) > 0) || (o.dampening ?? 0) !== 0)) {
+      throw new Error('SGD: nesterov requires momentum > 0 and dampening = 0');
+    }
+  }
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number): void {
+    const o = group.options;
+    const momentum = o.momentum ?? 0;
+    const firstStep = momentum !== 0 && this.getBuffer(i, 'momentum_buffer') === undefined;
+    K.sgdStep({
+      param: p.data,
+      grad: grad.data,
+      buf: momentum !== 0 ? this.buffer(i, 'momentum_buffer', p) : null,
+      firstStep,
+      lr: group.lr,
+      momentum,
+      dampening: o.dampening ?? 0,
+      nesterov: o.nesterov ?? false,
+      weightDecay: o.weightDecay ?? 0,
+    });
+  }
+}
