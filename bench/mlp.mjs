@@ -1,0 +1,162 @@
+// The MLP training benchmark (the one gradlab is judged by): gradlab against its peers, in
+// one run, one after another, on the same data.
+//
+//   Fashion-MNIST (60,000 training images, pixels / 255); MLP 784-256-256-10, ReLU, He init,
+//   softmax cross-entropy, Adam lr 1e-3, batch 128, one epoch after a 20-step warm-up.
+//   Variants: BatchNorm after each hidden Linear; batch 32.
+//   Peers: PyTorch (Debian python3-torch, OPENBLAS_NUM_THREADS=1, 1 and 2 threads, the
+//   better one counts), TF.js 4 with its wasm backend and its pure-JS cpu backend.
+//
+// Usage: node bench/mlp.mjs [--quick] [--repeats N] [--write]   (run `npm run build` first)
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { manualSeed, nn, optim, loss, noGrad, getBackend, getNumThreads, Generator, tensor } from 'gradlab';
+import { loadFashionMnist, FASHION_MNIST_DIR } from 'gradlab/node';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+export const quick = args.includes('--quick');
+const repeatsArg = args.indexOf('--repeats');
+export const repeats = repeatsArg >= 0 ? Number(args[repeatsArg + 1]) : quick ? 1 : 3;
+const WARMUP = 20;
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export async function loadData(samples) {
+  const train = await loadFashionMnist(FASHION_MNIST_DIR, { split: 'train' });
+  const test = await loadFashionMnist(FASHION_MNIST_DIR, { split: 'test' });
+  const n = Math.min(samples, train.x.shape[0]);
+  return {
+    n,
+    xtr: train.x.data.subarray(0, n * 784),
+    ytr: train.y.data.subarray(0, n),
+    xte: test.x.data,
+    yte: test.y.data,
+    nte: test.x.shape[0],
+  };
+}
+
+function accuracy(logits, labels, n) {
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < 10; k++) if (logits[i * 10 + k] > logits[i * 10 + best]) best = k;
+    if (best === labels[i]) correct++;
+  }
+  return correct / n;
+}
+
+/** gradlab: the plain library loop (Sequential, crossEntropy, Adam), batches gathered into reused buffers. */
+export function runGradlab(data, { batch, bn }) {
+  manualSeed(0);
+  const layers = [];
+  for (const [i, o] of [[784, 256], [256, 256]]) {
+    layers.push(new nn.Linear(i, o));
+    if (bn) layers.push(new nn.BatchNorm1d(o));
+    layers.push(new nn.ReLU());
+  }
+  const model = new nn.Sequential(...layers, new nn.Linear(256, 10));
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const gen = new Generator(0);
+  const xb = tensor(new Float32Array(batch * 784), [batch, 784]);
+  const yb = tensor(new Float32Array(batch), [batch]);
+  const step = (rows) => {
+    const x = rows === batch ? xb : tensor(new Float32Array(rows * 784), [rows, 784]);
+    const y = rows === batch ? yb : tensor(new Float32Array(rows), [rows]);
+    return [x, y];
+  };
+  const gather = (idx, start, rows) => {
+    const [x, y] = step(rows);
+    for (let r = 0; r < rows; r++) {
+      const i = idx[start + r];
+      x.data.set(data.xtr.subarray(i * 784, i * 784 + 784), r * 784);
+      y.data[r] = data.ytr[i];
+    }
+    return [x, y];
+  };
+  const train = (x, y) => {
+    opt.zeroGrad();
+    const l = loss.crossEntropy(model.forward(x), y);
+    l.backward();
+    opt.step();
+  };
+  const warm = new Int32Array(WARMUP * batch);
+  for (let i = 0; i < warm.length; i++) warm[i] = gen.int(data.n);
+  for (let s = 0; s < WARMUP; s++) train(...gather(warm, s * batch, batch));
+  const perm = gen.permutation(data.n);
+  const t0 = performance.now();
+  for (let b = 0; b < data.n; b += batch) train(...gather(perm, b, Math.min(batch, data.n - b)));
+  const seconds = (performance.now() - t0) / 1000;
+  model.eval();
+  const logits = noGrad(() => model.forward(tensor(data.xte, [data.nte, 784])));
+  return { samplesPerSec: data.n / seconds, seconds, testAccuracy: accuracy(logits.data, data.yte, data.nte) };
+}
+
+/** TF.js 4 (pure-JS 'cpu' or 'wasm' backend): tf.sequential + model.fit, the way TF.js users train. */
+export async function runTfjs(data, { batch, bn, backend, samples }) {
+  const require = createRequire(import.meta.url);
+  const tf = await import('@tensorflow/tfjs');
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
+    wasm.setWasmPaths(dir);
+  }
+  await tf.setBackend(backend);
+  await tf.ready();
+  const n = Math.min(samples, data.n);
+  const model = tf.sequential();
+  for (const units of [256, 256]) {
+    model.add(tf.layers.dense({ units, inputShape: model.layers.length ? undefined : [784], kernelInitializer: 'heNormal', useBias: true }));
+    if (bn) model.add(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+    model.add(tf.layers.activation({ activation: 'relu' }));
+  }
+  // TF.js has no fused logits loss in model.fit: softmax output + categorical cross-entropy.
+  model.add(tf.layers.dense({ units: 10, kernelInitializer: 'glorotUniform', activation: 'softmax' }));
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const x = tf.tensor2d(data.xtr.subarray(0, n * 784), [n, 784]);
+  const y = tf.oneHot(tf.tensor1d(Int32Array.from(data.ytr.subarray(0, n)), 'int32'), 10);
+  const w = Math.min(WARMUP * batch, n);
+  const wx = x.slice([0, 0], [w, 784]);
+  const wy = y.slice([0, 0], [w, 10]);
+  await model.fit(wx, wy, { batchSize: batch, epochs: 1, shuffle: true, verbose: 0 });
+  const t0 = performance.now();
+  await model.fit(x, y, { batchSize: batch, epochs: 1, shuffle: true, verbose: 0 });
+  const seconds = (performance.now() - t0) / 1000;
+  const logits = model.predict(tf.tensor2d(data.xte, [data.nte, 784]));
+  const acc = accuracy(await logits.data(), data.yte, data.nte);
+  tf.disposeVariables();
+  return { samplesPerSec: n / seconds, seconds, testAccuracy: acc, samples: n };
+}
+
+/** PyTorch through bench/torch_mlp.py, if /usr/bin/python3 has torch. */
+export function runTorch({ batch, bn, threads, samples, repeats: reps }) {
+  const py = ['/usr/bin/python3', 'python3'].find((p) => {
+    try {
+      execFileSync(p, ['-c', 'import torch'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!py) return { skipped: 'PyTorch not found (install Debian python3-torch and libopenblas0-pthread)' };
+  const out = execFileSync(
+    py,
+    [path.join(here, 'torch_mlp.py'), FASHION_MNIST_DIR, '--threads', String(threads), '--batch', String(batch), '--samples', String(samples), '--repeats', String(reps), ...(bn ? ['--bn'] : [])],
+    { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: String(threads) }, encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+export function summarize(runs) {
+  const s = runs.map((r) => r.samplesPerSec);
+  return { median: median(s), min: Math.min(...s), max: Math.max(...s), testAccuracy: median(runs.map((r) => r.testAccuracy)) };
+}
+
+export const fashionAvailable = () => existsSync(FASHION_MNIST_DIR);
+export { getBackend, getNumThreads };
