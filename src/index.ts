@@ -23,3 +23,8 @@ export * as nn from './nn/index.js';
 export * as init from './init.js';
 export * as loss from './loss.js';
 export * as optim from './optim/index.js';
+
+// Data sets, batching, splits, synthetic problems, IDX/CSV parsing (browser-safe).
+export * from './data/index.js';
+// safetensors (browser-safe byte-level format; file helpers are in gradlab/node).
+export * from './io/index.js';

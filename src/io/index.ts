@@ -1,0 +1,5 @@
+/** Browser-safe serialization (atomic file writes are in src/node.ts). */
+export {
+  serializeSafetensors, parseSafetensors, readSafetensorsHeader, entryToTensor, MAX_HEADER_SIZE,
+  type SafetensorsDType, type SafetensorsEntry, type SafetensorsFile, type SafetensorsInput, type SafetensorsArray,
+} from './safetensors.js';

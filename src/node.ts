@@ -1,0 +1,11 @@
+/**
+ * gradlab/node: the Node-only parts (file system, zlib). Everything in src/index.ts works
+ * in browsers too; this entry point adds loaders and writers that need Node.
+ */
+export {
+  readFileMaybeGzip, readIdxFile, loadIdxDataset, loadFashionMnist, loadMnistIdx,
+  loadBuiltinMnist, loadBuiltinMnistSplits, builtinMnistDir, loadCsv, FASHION_MNIST_DIR,
+  type LoadIdxOptions, type IdxSplitOptions,
+} from './data/datasets.node.js';
+export { writeFileAtomic, type WriteFileAtomicOptions, type AtomicFs } from './io/atomic.node.js';
+export { saveSafetensors, loadSafetensors } from './io/safetensors.node.js';

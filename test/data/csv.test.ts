@@ -1,0 +1,115 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCsv } from '../../src/data/csv.js';
+import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
+import { loadCsv } from '../../src/data/datasets.node.js';
+import { tensor } from '../../src/tensor.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gradlab-csv-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const iris = `sepal,petal,species
+5.1,1.4,setosa
+7.0,4.7,versicolor
+6.3,6.0,virginica
+4.9,1.4,setosa
+`;
+
+describe('parseCsv', () => {
+  it('reads numeric features and maps categorical labels to sorted class indices', () => {
+    const ds = parseCsv(iris, { name: 'iris.csv' });
+    expect(ds.x.shape).toEqual([4, 2]);
+    expect(Array.from(ds.x.data)).toEqual([5.1, 1.4, 7.0, 4.7, 6.3, 6.0, 4.9, 1.4].map(Math.fround));
+    expect(ds.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(Array.from(ds.y.data)).toEqual([0, 1, 2, 0]);
+    expect(ds.numClasses).toBe(3);
+    expect(ds.featureNames).toEqual(['sepal', 'petal']);
+    expect(ds.name).toBe('iris.csv');
+  });
+
+  it('chooses the label column by name; quoted fields, BOM, CRLF and blank lines', () => {
+    const text = '\ufeff"label",a,b\r\n"yes",1,2\r\n\r\nno,3,"4"\r\n';
+    const ds = parseCsv(text, { label: 'label' });
+    expect(ds.featureNames).toEqual(['a', 'b']);
+    expect(Array.from(ds.x.data)).toEqual([1, 2, 3, 4]);
+    expect(ds.classNames).toEqual(['no', 'yes']);
+    expect(Array.from(ds.y.data)).toEqual([1, 0]);
+  });
+
+  it('integer labels are classes in numeric order; fractional labels mean regression', () => {
+    const cls = parseCsv('a,y\n1,10\n2,2\n3,10\n');
+    expect(cls.classNames).toEqual(['2', '10']);
+    expect(Array.from(cls.y.data)).toEqual([1, 0, 1]);
+    const reg = parseCsv('a,y\n1,0.5\n2,2\n');
+    expect(reg.y.shape).toEqual([2, 1]);
+    expect(Array.from(reg.y.data)).toEqual([0.5, 2]);
+    expect(reg.numClasses).toBeUndefined();
+    expect(parseCsv('a,y\n1,3\n2,4\n', { task: 'regression' }).y.shape).toEqual([2, 1]);
+  });
+
+  it('maps a test file with the training file\'s classNames', () => {
+    const train = parseCsv(iris);
+    const test = parseCsv('sepal,petal,species\n5,1,virginica\n', { classNames: train.classNames });
+    expect(Array.from(test.y.data)).toEqual([2]);
+    expect(test.numClasses).toBe(3);
+    expect(() => parseCsv('sepal,petal,species\n5,1,daisy\n', { name: 'test.csv', classNames: train.classNames })).toThrow(
+      /test\.csv: row 1 \(line 2\), column "species": label "daisy" is not one of the known classes/,
+    );
+  });
+
+  it('errors name the file, row, line and column', () => {
+    const lines = ['name,age,label'];
+    for (let i = 1; i <= 20; i++) lines.push(`${i},${i === 17 ? 'abc' : 30 + i},${i % 2}`);
+    expect(() => parseCsv(lines.join('\n'), { name: 'data.csv' })).toThrow('data.csv: row 17 (line 18), column "age": "abc" is not a number');
+    expect(() => parseCsv('a,b\n1,\n', { name: 'd.csv', label: 'a' })).toThrow('d.csv: row 1 (line 2), column "b": empty value is not a number');
+    expect(() => parseCsv('a,b\n0x10,1\n', { name: 'd.csv' })).toThrow(/column "a": "0x10" is not a number/);
+    expect(() => parseCsv('a,b\nInfinity,1\n', { name: 'd.csv' })).toThrow(/"Infinity" is not a number/);
+    expect(() => parseCsv('a,b\n1,2\n3\n', { name: 'd.csv' })).toThrow(/^d\.csv: Invalid Record Length.*line 3/);
+    expect(() => parseCsv('a,y\n1,0.5\n2,x\n', { name: 'r.csv', task: 'regression' })).toThrow('r.csv: row 2 (line 3), column "y": "x" is not a number (task is regression)');
+    expect(() => parseCsv(iris, { name: 'iris.csv', label: 'kind' })).toThrow('iris.csv: no label column "kind" (columns: "sepal", "petal", "species")');
+    expect(() => parseCsv('', { name: 'e.csv' })).toThrow(/e\.csv: empty file/);
+    expect(() => parseCsv('a,b\n', { name: 'e.csv' })).toThrow(/e\.csv: no data rows/);
+    expect(() => parseCsv('a,a\n1,2\n', { name: 'e.csv' })).toThrow(/column name "a" appears twice/);
+  });
+
+  it('loadCsv names the file in errors', async () => {
+    const p = join(dir, 'bad.csv');
+    writeFileSync(p, 'x,y\n1,a\nfoo,b\n');
+    await expect(loadCsv(p)).rejects.toThrow(`${p}: row 2 (line 3), column "x": "foo" is not a number`);
+    await expect(loadCsv(join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: cannot read/);
+    writeFileSync(join(dir, 'ok.csv'), iris);
+    expect((await loadCsv(join(dir, 'ok.csv'))).x.shape).toEqual([4, 2]);
+  });
+});
+
+describe('scaling fitted on training data only', () => {
+  const train = parseCsv('a,b,y\n0,10,0\n2,10,1\n4,10,0\n');
+  const test = parseCsv('a,b,y\n6,20,1\n', { classNames: train.classNames });
+
+  it('minmax uses the training min/max; test values may leave [0, 1]', () => {
+    const { train: tr, test: te, scaler } = scaleSplits({ train, test }, 'minmax');
+    expect(scaler).toEqual({ method: 'minmax', offset: [0, 10], scale: [4, 1] });
+    expect(Array.from(tr.x.data)).toEqual([0, 0, 0.5, 0, 1, 0]);
+    expect(Array.from(te!.x.data)).toEqual([1.5, 10]);
+    expect(te!.y).toBe(test.y);
+    expect(JSON.parse(JSON.stringify(scaler))).toEqual(scaler);
+  });
+
+  it('standard uses the training mean and population std', () => {
+    const { test: te, scaler } = scaleSplits({ train, test }, 'standard');
+    const sd = Math.sqrt(8 / 3);
+    expect(scaler.offset).toEqual([2, 10]);
+    expect(scaler.scale[0]).toBeCloseTo(sd, 12);
+    expect(scaler.scale[1]).toBe(1);
+    expect(te!.x.data[0]).toBeCloseTo(4 / sd, 6);
+  });
+
+  it('none is the identity; bad method and feature count are rejected', () => {
+    const s = fitScaler(train.x, 'none');
+    expect(Array.from(applyScaler(test.x, s).data)).toEqual([6, 20]);
+    expect(() => fitScaler(train.x, 'zscore' as 'none')).toThrow(/method must be one of minmax, standard, none/);
+    expect(() => applyScaler(tensor([1, 2, 3], [1, 3]), s)).toThrow(/scaler has 2 features, data has 3/);
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { Tensor, tensor } from '../../src/tensor.js';
+import { Generator } from '../../src/random.js';
+import { DataLoader } from '../../src/data/dataloader.js';
+import type { Dataset } from '../../src/data/dataset.js';
+
+/** Row i of x is [i, 100 + i]; y[i] = i, so a batch reveals which examples it holds. */
+function indexed(n: number, targets = false): Dataset {
+  const x = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    x[2 * i] = i;
+    x[2 * i + 1] = 100 + i;
+  }
+  const y = targets ? tensor(Array.from({ length: n * 3 }, (_, k) => k), [n, 3]) : tensor(Array.from({ length: n }, (_, i) => i));
+  return { x: new Tensor(x, [n, 2]), y, name: 'indexed' };
+}
+
+function epoch(dl: DataLoader): number[][] {
+  const out: number[][] = [];
+  for (const b of dl) {
+    const rows: number[] = [];
+    for (let i = 0; i < b.x.shape[0]; i++) {
+      expect(b.x.data[2 * i + 1]).toBe(100 + b.x.data[2 * i]);
+      expect(b.y.data[i]).toBe(b.x.data[2 * i]);
+      rows.push(b.x.data[2 * i]);
+    }
+    out.push(rows);
+  }
+  return out;
+}
+
+describe('DataLoader', () => {
+  it('without shuffle yields the examples in order, with a shorter last batch', () => {
+    const dl = new DataLoader(indexed(10), { batchSize: 4 });
+    expect(dl.length).toBe(3);
+    expect(epoch(dl)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  });
+
+  it('dropLast skips the short batch', () => {
+    const dl = new DataLoader(indexed(10), { batchSize: 4, dropLast: true });
+    expect(dl.length).toBe(2);
+    expect(epoch(dl)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(epoch(new DataLoader(indexed(8), { batchSize: 4, dropLast: true }))).toHaveLength(2);
+  });
+
+  it('with shuffle covers every example exactly once per epoch', () => {
+    const dl = new DataLoader(indexed(103), { batchSize: 10, shuffle: true, generator: new Generator(1) });
+    for (let e = 0; e < 3; e++) {
+      const seen = epoch(dl).flat().sort((a, b) => a - b);
+      expect(seen).toEqual(Array.from({ length: 103 }, (_, i) => i));
+    }
+  });
+
+  it('same seed → same batches; different seed or next epoch → different order', () => {
+    const run = (seed: number): number[][][] => {
+      const dl = new DataLoader(indexed(50), { batchSize: 8, shuffle: true, generator: new Generator(seed) });
+      return [epoch(dl), epoch(dl)];
+    };
+    const a = run(42);
+    expect(run(42)).toEqual(a);
+    expect(run(43)[0]).not.toEqual(a[0]);
+    expect(a[1]).not.toEqual(a[0]);
+    expect(a[0].flat()).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('reuses its batch buffers: the same tensors every batch, overwritten in place', () => {
+    const dl = new DataLoader(indexed(10), { batchSize: 3 });
+    const xs = new Set<Tensor>();
+    const datas = new Set<unknown>();
+    const batches = new Set<unknown>();
+    for (let e = 0; e < 2; e++) {
+      for (const b of dl) {
+        xs.add(b.x);
+        datas.add(b.x.data);
+        datas.add(b.y.data);
+        batches.add(b);
+      }
+    }
+    // One buffer pair for full batches, one for the short last batch.
+    expect(xs.size).toBe(2);
+    expect(datas.size).toBe(4);
+    expect(batches.size).toBe(2);
+    const it1 = dl[Symbol.iterator]();
+    const first = it1.next().value;
+    const snapshot = Array.from(first.x.data);
+    it1.next();
+    expect(Array.from(first.x.data)).not.toEqual(snapshot); // documented: valid until the next batch
+  });
+
+  it('batches [N, k] targets and higher-rank inputs', () => {
+    const ds = indexed(5, true);
+    const dl = new DataLoader(ds, { batchSize: 2 });
+    const shapes: number[][] = [];
+    const ys: number[][] = [];
+    for (const b of dl) {
+      shapes.push(b.y.shape);
+      ys.push(Array.from(b.y.data));
+    }
+    expect(shapes).toEqual([[2, 3], [2, 3], [1, 3]]);
+    expect(ys[2]).toEqual([12, 13, 14]);
+    const img: Dataset = { x: new Tensor(new Float32Array(3 * 4).map((_, i) => i), [3, 2, 2]), y: tensor([0, 1, 2]), name: 'img' };
+    const b = new DataLoader(img, { batchSize: 2 })[Symbol.iterator]().next().value;
+    expect(b.x.shape).toEqual([2, 2, 2]);
+    expect(Array.from(b.x.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('validates options with messages naming the option', () => {
+    const ds = indexed(4);
+    expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/batchSize must be an integer ≥ 1, got 0/);
+    expect(() => new DataLoader(ds, { batchSize: 2.5 })).toThrow(/batchSize must be an integer ≥ 1, got 2.5/);
+    expect(() => new DataLoader(ds, { shuffle: 'yes' as unknown as boolean })).toThrow(/shuffle must be true or false/);
+    expect(() => new DataLoader(ds, { dropLast: 1 as unknown as boolean })).toThrow(/dropLast must be true or false/);
+    expect(() => new DataLoader(ds, { generator: {} as Generator })).toThrow(/generator must be a Generator/);
+    expect(() => new DataLoader(ds, { batchSize: 5, dropLast: true })).toThrow(/dropLast with batchSize 5 would drop every example/);
+    expect(() => new DataLoader({ x: ds.x, y: tensor([1, 2, 3]), name: 'bad' })).toThrow(/bad: x has 4 examples .* but y has 3/);
+  });
+
+  it('uses the global generator by default', async () => {
+    const { manualSeed } = await import('../../src/random.js');
+    manualSeed(7);
+    const a = epoch(new DataLoader(indexed(20), { batchSize: 20, shuffle: true }));
+    manualSeed(7);
+    const b = epoch(new DataLoader(indexed(20), { batchSize: 20, shuffle: true }));
+    expect(a).toEqual(b);
+  });
+});

@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as fsp from 'node:fs/promises';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic, type AtomicFs } from '../../src/io/atomic.node.js';
+import { saveSafetensors, loadSafetensors } from '../../src/io/safetensors.node.js';
+import { tensor } from '../../src/tensor.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gradlab-atomic-'));
+});
+afterEach(() => {
+  chmodSync(dir, 0o755);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const realFs: AtomicFs = { open: fsp.open, rename: fsp.rename, unlink: fsp.unlink, stat: fsp.stat };
+
+/** Real fs with one step failing: 'open' (temp creation), 'write', 'sync' or 'rename'. */
+function failing(step: 'open' | 'write' | 'sync' | 'rename'): AtomicFs {
+  const err = (): Error => Object.assign(new Error(`injected ${step} failure`), { code: 'EIO' });
+  return {
+    ...realFs,
+    open: (async (path: string, flags: string, mode?: number) => {
+      if (step === 'open' && flags === 'wx') throw err();
+      const h = await fsp.open(path, flags, mode);
+      if (step === 'write' && flags === 'wx') {
+        let written = 0;
+        const realWrite = h.write.bind(h) as (b: Uint8Array, o: number, l: number) => Promise<{ bytesWritten: number }>;
+        (h as unknown as { write: unknown }).write = async (b: Uint8Array, o: number, l: number) => {
+          // Write part of the data, then fail: a torn write must not reach the target.
+          if (written > 0) throw err();
+          const r = await realWrite(b, o, Math.min(l, 5));
+          written += r.bytesWritten;
+          return r;
+        };
+      }
+      if (step === 'sync' && flags === 'wx') (h as unknown as { sync: unknown }).sync = async () => { throw err(); };
+      return h;
+    }) as AtomicFs['open'],
+    rename: (async (a: string, b: string) => {
+      if (step === 'rename') throw err();
+      return fsp.rename(a, b);
+    }) as AtomicFs['rename'],
+  };
+}
+
+describe('writeFileAtomic', () => {
+  it('creates and replaces a file, leaving no temporary files', async () => {
+    const p = join(dir, 'model.safetensors');
+    await writeFileAtomic(p, 'first');
+    expect(readFileSync(p, 'utf8')).toBe('first');
+    await writeFileAtomic(p, new Uint8Array([1, 2, 3]));
+    expect(Array.from(readFileSync(p))).toEqual([1, 2, 3]);
+    expect(readdirSync(dir)).toEqual(['model.safetensors']);
+  });
+
+  it('keeps the existing file mode when replacing', async () => {
+    const p = join(dir, 'f');
+    writeFileSync(p, 'old');
+    chmodSync(p, 0o600);
+    await writeFileAtomic(p, 'new');
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+  });
+
+  for (const step of ['open', 'write', 'sync', 'rename'] as const) {
+    it(`keeps the old file intact and removes the temp file when ${step} fails`, async () => {
+      const p = join(dir, 'weights.bin');
+      writeFileSync(p, 'old contents');
+      await expect(writeFileAtomic(p, 'new contents that must not appear', { fs: failing(step) })).rejects.toThrow(
+        new RegExp(`writeFileAtomic: cannot write "${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}".*injected ${step} failure`),
+      );
+      expect(readFileSync(p, 'utf8')).toBe('old contents');
+      expect(readdirSync(dir)).toEqual(['weights.bin']);
+    });
+  }
+
+  it('fails with the path named when the directory does not exist', async () => {
+    const p = join(dir, 'missing', 'x.bin');
+    await expect(writeFileAtomic(p, 'x')).rejects.toThrow(/cannot write ".*missing\/x\.bin": cannot create a temporary file in .*missing \(ENOENT/);
+  });
+
+  it('saveSafetensors / loadSafetensors round trip through the atomic writer', async () => {
+    const p = join(dir, 'm.safetensors');
+    await saveSafetensors(p, { '0.weight': tensor([1, 2, 3, 4], [2, 2]) }, { epoch: '3' });
+    const f = await loadSafetensors(p);
+    expect(f.metadata).toEqual({ epoch: '3' });
+    expect(Array.from(f.tensors.get('0.weight')!.data as ArrayLike<number>)).toEqual([1, 2, 3, 4]);
+    writeFileSync(p, new Uint8Array(4));
+    await expect(loadSafetensors(p)).rejects.toThrow(/m\.safetensors: file is 4 bytes, too short/);
+  });
+});
