@@ -5,6 +5,10 @@
 export { Tensor, tensor, zeros, ones, full, randn, rand, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type FloatArray } from './tensor.js';
 export { noGrad, isGradEnabled, backward } from './autograd.js';
 export { manualSeed, Generator, defaultGenerator, type GeneratorState } from './random.js';
+// Importing the library selects the fastest kernels the runtime supports (WebAssembly SIMD in
+// Node synchronously; in browsers asynchronously: await ready()).
+import './kernels/auto.js';
+export { ready, shutdownThreads } from './kernels/auto.js';
 export { setNumThreads, getNumThreads, getBackend, setBackend } from './kernels/index.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export {

@@ -25,9 +25,19 @@ export function getBackend(): string {
 let numThreads = 1;
 const threadListeners: Array<(n: number) => void> = [];
 
+let numThreadsSetByUser = false;
+
 /** Set the number of threads the fast kernels may use (≥ 1). */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: n must be an integer ≥ 1, got ${n}`);
+  numThreadsSetByUser = true;
+  numThreads = n;
+  for (const f of threadListeners) f(n);
+}
+
+/** A backend's default thread count (available cores); ignored once the user called setNumThreads. */
+export function setDefaultNumThreads(n: number): void {
+  if (numThreadsSetByUser) return;
   numThreads = n;
   for (const f of threadListeners) f(n);
 }

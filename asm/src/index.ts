@@ -1,0 +1,2 @@
+export { gemm, GEMM_SCRATCH_BYTES } from './gemm';
+export * from './kernels';

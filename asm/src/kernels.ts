@@ -1,0 +1,517 @@
+/**
+ * Every non-GEMM kernel of the `Kernels` interface (src/kernels/types.ts) for float32 data in
+ * linear memory. Pointers are byte addresses, counts are elements. The formulas are those of
+ * src/kernels/reference.ts; comments there give the papers. Design rules:
+ * - bandwidth-bound loops (fill, axpy, binary arithmetic, ReLU family, optimizers) use f32x4;
+ * - long sums accumulate in float64 (f64x2 where vectorised), as the reference does, so
+ *   results agree to float32 rounding rather than drifting with the length of the sum;
+ * - transcendental activations evaluate in float64 with the registry's formulas (math.ts),
+ *   so wasm and reference round the same value to float32.
+ */
+import { act, dact, sigmoid } from './math';
+
+// @ts-ignore: decorator
+@inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function sf(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), v); }
+// @ts-ignore: decorator
+@inline function fd(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function sfd(p: usize, i: i32, v: f64): void { store<f32>(p + (<usize>i << 2), <f32>v); }
+
+export function heapBase(): usize { return __heap_base; }
+
+export function fill(p: usize, n: i32, v: f32): void {
+  const vv = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), vv);
+  for (; i < n; i++) sf(p, i, v);
+}
+
+/** y ← y + α·x. */
+export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(va, v128.load(x + o))));
+  }
+  for (; i < n; i++) sf(y, i, f(y, i) + alpha * f(x, i));
+}
+
+export function scale(x: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; v128.store(x + o, f32x4.mul(va, v128.load(x + o))); }
+  for (; i < n; i++) sf(x, i, f(x, i) * alpha);
+}
+
+// @ts-ignore: decorator
+@inline function binv(kind: i32, a: v128, b: v128): v128 {
+  if (kind == 0) return f32x4.add(a, b);
+  if (kind == 1) return f32x4.sub(a, b);
+  if (kind == 2) return f32x4.mul(a, b);
+  return f32x4.div(a, b);
+}
+// @ts-ignore: decorator
+@inline function bins(kind: i32, a: f32, b: f32): f32 {
+  if (kind == 0) return a + b;
+  if (kind == 1) return a - b;
+  if (kind == 2) return a * b;
+  return a / b;
+}
+
+/**
+ * out[r, j] = a ∘ b over a [rows, cols] view, each operand in one of four layouts:
+ * 0 full [rows, cols], 1 row vector [cols] (broadcast down rows, e.g. a bias),
+ * 2 scalar, 3 column vector [rows] (broadcast along a row, e.g. a per-row max).
+ * The JS side reduces NumPy-style strides to this form; other layouts go to the reference.
+ */
+export function binary2d(kind: i32, a: usize, am: i32, b: usize, bm: i32, out: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const ro = <usize>r * <usize>cols << 2;
+    const pa = am == 0 ? a + ro : am == 1 ? a : am == 2 ? a : a + (<usize>r << 2);
+    const pb = bm == 0 ? b + ro : bm == 1 ? b : bm == 2 ? b : b + (<usize>r << 2);
+    const sa = am == 0 || am == 1; // a varies along the row
+    const sb = bm == 0 || bm == 1;
+    const po = out + ro;
+    let j = 0;
+    if (sa && sb) {
+      for (; j + 4 <= cols; j += 4) { const o = <usize>j << 2; v128.store(po + o, binv(kind, v128.load(pa + o), v128.load(pb + o))); }
+      for (; j < cols; j++) sf(po, j, bins(kind, f(pa, j), f(pb, j)));
+    } else if (sa) {
+      const bv = load<f32>(pb); const bb = f32x4.splat(bv);
+      for (; j + 4 <= cols; j += 4) { const o = <usize>j << 2; v128.store(po + o, binv(kind, v128.load(pa + o), bb)); }
+      for (; j < cols; j++) sf(po, j, bins(kind, f(pa, j), bv));
+    } else if (sb) {
+      const av = load<f32>(pa); const aa = f32x4.splat(av);
+      for (; j + 4 <= cols; j += 4) { const o = <usize>j << 2; v128.store(po + o, binv(kind, aa, v128.load(pb + o))); }
+      for (; j < cols; j++) sf(po, j, bins(kind, av, f(pb, j)));
+    } else {
+      const v = bins(kind, load<f32>(pa), load<f32>(pb));
+      for (; j < cols; j++) sf(po, j, v);
+    }
+  }
+}
+
+/** gIn += gOut·∂(a∘b)/∂(a or b), summing where the input was broadcast (same layouts as binary2d). */
+export function binaryBackward2d(kind: i32, wrt: i32, g: usize, a: usize, am: i32, b: usize, bm: i32, gin: usize, rows: i32, cols: i32): void {
+  const gm = wrt == 0 ? am : bm;
+  // Fast path: same-shape add/sub are axpy with ±1.
+  if (am == 0 && bm == 0 && kind <= 1) {
+    axpy(kind == 1 && wrt == 1 ? -1 : 1, g, gin, rows * cols);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      const i = r * cols + j;
+      const ia = am == 0 ? i : am == 1 ? j : am == 2 ? 0 : r;
+      const ib = bm == 0 ? i : bm == 1 ? j : bm == 2 ? 0 : r;
+      const go = f(g, i);
+      let d: f32;
+      if (kind == 0) d = 1;
+      else if (kind == 1) d = wrt == 0 ? 1 : -1;
+      else if (kind == 2) d = wrt == 0 ? f(b, ib) : f(a, ia);
+      else { const bv = f(b, ib); d = wrt == 0 ? 1 / bv : -f(a, ia) / (bv * bv); }
+      const ig = gm == 0 ? i : gm == 1 ? j : gm == 2 ? 0 : r;
+      sf(gin, ig, f(gin, ig) + go * d);
+    }
+  }
+}
+
+/** Activations without a transcendental part (linear, ReLU, leaky ReLU) run in f32x4. */
+// @ts-ignore: decorator
+@inline function actv(kind: i32, x: v128, p: v128): v128 {
+  if (kind == 0) return x;
+  if (kind == 1) return v128.and(x, f32x4.gt(x, f32x4.splat(0))); // x > 0 ? x : 0, NaN → 0 as in the reference
+  return v128.bitselect(x, f32x4.mul(x, p), f32x4.gt(x, f32x4.splat(0)));
+}
+
+export function unary(kind: i32, p: f64, x: usize, y: usize, n: i32): void {
+  let i = 0;
+  if (kind <= 2) {
+    const pv = f32x4.splat(<f32>p);
+    for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; v128.store(y + o, actv(kind, v128.load(x + o), pv)); }
+  }
+  for (; i < n; i++) sfd(y, i, act(kind, fd(x, i), p));
+}
+
+export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, gx: usize, n: i32): void {
+  let i = 0;
+  if (kind <= 2) {
+    const zero = f32x4.splat(0);
+    const pv = f32x4.splat(<f32>p);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const g = v128.load(gy + o);
+      let d: v128;
+      if (kind == 0) d = g;
+      else if (kind == 1) d = v128.and(g, f32x4.gt(v128.load(y + o), zero));
+      else d = v128.bitselect(g, f32x4.mul(g, pv), f32x4.gt(v128.load(x + o), zero));
+      v128.store(gx + o, f32x4.add(v128.load(gx + o), d));
+    }
+  }
+  for (; i < n; i++) sfd(gx, i, fd(gx, i) + fd(gy, i) * dact(kind, fd(x, i), fd(y, i), p));
+}
+
+/** y = f(x + bias) over rows; bias = 0 means none; y may alias x. */
+export function biasActivation(kind: i32, p: f64, x: usize, bias: usize, rows: i32, cols: i32, y: usize): void {
+  const pv = f32x4.splat(<f32>p);
+  for (let r = 0; r < rows; r++) {
+    const ro = <usize>r * <usize>cols << 2;
+    const px = x + ro, py = y + ro;
+    let j = 0;
+    if (kind <= 2) {
+      if (bias) for (; j + 4 <= cols; j += 4) { const o = <usize>j << 2; v128.store(py + o, actv(kind, f32x4.add(v128.load(px + o), v128.load(bias + o)), pv)); }
+      else for (; j + 4 <= cols; j += 4) { const o = <usize>j << 2; v128.store(py + o, actv(kind, v128.load(px + o), pv)); }
+    }
+    for (; j < cols; j++) {
+      const v = bias ? f(px, j) + f(bias, j) : f(px, j);
+      sfd(py, j, act(kind, <f64>v, p));
+    }
+  }
+}
+
+/** out[o, i] = Σ_j x[o, j, i], accumulated in float64 (f64x2 pairs when inner ≥ 4). */
+export function sumAxis(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
+  for (let o = 0; o < outer; o++) {
+    const base = x + (<usize>o * <usize>n * <usize>inner << 2);
+    const ob = out + (<usize>o * <usize>inner << 2);
+    let i = 0;
+    for (; i + 4 <= inner; i += 4) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let q = base + (<usize>i << 2);
+      const stride = <usize>inner << 2;
+      for (let j = 0; j < n; j++) {
+        const v = v128.load(q);
+        s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+        s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+        q += stride;
+      }
+      v128.store(ob + (<usize>i << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5));
+    }
+    for (; i < inner; i++) {
+      let s: f64 = 0;
+      for (let j = 0; j < n; j++) s += fd(base, j * inner + i);
+      sfd(ob, i, s);
+    }
+  }
+}
+
+/** gx[o, j, i] += g[o, i]·scale. */
+export function broadcastAxis(g: usize, outer: i32, n: i32, inner: i32, scl: f32, gx: usize): void {
+  const sv = f32x4.splat(scl);
+  for (let o = 0; o < outer; o++) {
+    const gb = g + (<usize>o * <usize>inner << 2);
+    for (let j = 0; j < n; j++) {
+      const xb = gx + (<usize>(o * n + j) * <usize>inner << 2);
+      let i = 0;
+      for (; i + 4 <= inner; i += 4) { const q = <usize>i << 2; v128.store(xb + q, f32x4.add(v128.load(xb + q), f32x4.mul(v128.load(gb + q), sv))); }
+      for (; i < inner; i++) sf(xb, i, f(xb, i) + f(gb, i) * scl);
+    }
+  }
+}
+
+export function softmax(x: usize, outer: i32, n: i32, inner: i32, log: i32, y: usize): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) max = Math.max(max, fd(x, base + j * inner));
+      let s: f64 = 0;
+      for (let j = 0; j < n; j++) s += Math.exp(fd(x, base + j * inner) - max);
+      if (log) {
+        const lse = max + Math.log(s);
+        for (let j = 0; j < n; j++) sfd(y, base + j * inner, fd(x, base + j * inner) - lse);
+      } else {
+        for (let j = 0; j < n; j++) sfd(y, base + j * inner, Math.exp(fd(x, base + j * inner) - max) / s);
+      }
+    }
+  }
+}
+
+export function softmaxBackward(y: usize, gy: usize, outer: i32, n: i32, inner: i32, log: i32, gx: usize): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      if (log) {
+        let s: f64 = 0;
+        for (let j = 0; j < n; j++) s += fd(gy, base + j * inner);
+        for (let j = 0; j < n; j++) { const k = base + j * inner; sfd(gx, k, fd(gx, k) + (fd(gy, k) - Math.exp(fd(y, k)) * s)); }
+      } else {
+        let dot: f64 = 0;
+        for (let j = 0; j < n; j++) dot += fd(gy, base + j * inner) * fd(y, base + j * inner);
+        for (let j = 0; j < n; j++) { const k = base + j * inner; sfd(gx, k, fd(gx, k) + fd(y, k) * (fd(gy, k) - dot)); }
+      }
+    }
+  }
+}
+
+/** losses[r] = lse(x_r) − x_r[y_r]; probs (if non-zero) = softmax. */
+export function crossEntropy(logits: usize, labels: usize, n: i32, c: i32, losses: usize, probs: usize): void {
+  for (let r = 0; r < n; r++) {
+    const off = r * c;
+    let max = -Infinity;
+    for (let k = 0; k < c; k++) max = Math.max(max, fd(logits, off + k));
+    let s: f64 = 0;
+    for (let k = 0; k < c; k++) s += Math.exp(fd(logits, off + k) - max);
+    const lse = max + Math.log(s);
+    const lab = load<i32>(labels + (<usize>r << 2));
+    sfd(losses, r, lse - fd(logits, off + lab));
+    if (probs) for (let k = 0; k < c; k++) sfd(probs, off + k, Math.exp(fd(logits, off + k) - lse));
+  }
+}
+
+export function crossEntropyBackward(probs: usize, labels: usize, n: i32, c: i32, gRow: usize, gLen: i32, gx: usize): void {
+  for (let r = 0; r < n; r++) {
+    const g = gLen == 1 ? f(gRow, 0) : f(gRow, r);
+    const off = r * c;
+    const lab = load<i32>(labels + (<usize>r << 2));
+    for (let k = 0; k < c; k++) sf(gx, off + k, f(gx, off + k) + g * (f(probs, off + k) - (k == lab ? <f32>1 : <f32>0)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function sign(x: f64): f64 { return x > 0 ? 1 : x < 0 ? -1 : x; }
+
+function plValue(kind: i32, x: f64, t: f64, p: f64): f64 {
+  if (kind == 0) return (x - t) * (x - t);
+  if (kind == 1) return Math.abs(x - t);
+  if (kind == 2) { const d = Math.abs(x - t); return d < p ? 0.5 * d * d : p * (d - 0.5 * p); }
+  return Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+}
+function plDx(kind: i32, x: f64, t: f64, p: f64): f64 {
+  if (kind == 0) return 2 * (x - t);
+  if (kind == 1) return sign(x - t);
+  if (kind == 2) { const d = x - t; return Math.abs(d) < p ? d : p * sign(d); }
+  return sigmoid(x) - t;
+}
+function plDt(kind: i32, x: f64, t: f64, p: f64): f64 {
+  if (kind == 0) return -2 * (x - t);
+  if (kind == 1) return -sign(x - t);
+  if (kind == 2) { const d = x - t; return Math.abs(d) < p ? -d : -p * sign(d); }
+  return -x;
+}
+
+/** Kinds: 0 mse, 1 l1, 2 huber (p = δ), 3 bceWithLogits. */
+export function pointwiseLoss(kind: i32, p: f64, x: usize, t: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) sfd(out, i, plValue(kind, fd(x, i), fd(t, i), p));
+}
+
+export function pointwiseLossBackward(kind: i32, p: f64, x: usize, t: usize, g: usize, gLen: i32, gx: usize, gt: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const gi = gLen == 1 ? fd(g, 0) : fd(g, i);
+    const xi = fd(x, i), ti = fd(t, i);
+    if (gx) sf(gx, i, f(gx, i) + <f32>(gi * plDx(kind, xi, ti, p)));
+    if (gt) sf(gt, i, f(gt, i) + <f32>(gi * plDt(kind, xi, ti, p)));
+  }
+}
+
+/** Batch normalisation over [N, C, L]; statistics in float64 (see reference.ts for the conventions). */
+export function batchNorm(
+  x: usize, n: i32, c: i32, l: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
+  training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
+): void {
+  const count = n * l;
+  for (let ch = 0; ch < c; ch++) {
+    let mean: f64, invStd: f64;
+    if (training) {
+      let s: f64 = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) s += fd(x, (i * c + ch) * l + j);
+      mean = s / count;
+      let ss: f64 = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) { const d = fd(x, (i * c + ch) * l + j) - mean; ss += d * d; }
+      invStd = 1 / Math.sqrt(ss / count + eps);
+      if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
+      if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));
+    } else {
+      mean = fd(runningMean, ch);
+      invStd = 1 / Math.sqrt(fd(runningVar, ch) + eps);
+    }
+    sfd(saveMean, ch, mean);
+    sfd(saveInvStd, ch, invStd);
+    const gamma: f64 = weight ? fd(weight, ch) : 1;
+    const beta: f64 = bias ? fd(bias, ch) : 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
+      const idx = (i * c + ch) * l + j;
+      sfd(y, idx, (fd(x, idx) - mean) * invStd * gamma + beta);
+    }
+  }
+}
+
+export function batchNormBackward(
+  x: usize, gy: usize, n: i32, c: i32, l: i32, weight: usize, saveMean: usize, saveInvStd: usize,
+  training: i32, gx: usize, gWeight: usize, gBias: usize,
+): void {
+  const count = n * l;
+  for (let ch = 0; ch < c; ch++) {
+    const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
+    let sumG: f64 = 0, sumGX: f64 = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
+      const idx = (i * c + ch) * l + j;
+      const g = fd(gy, idx);
+      sumG += g;
+      sumGX += g * (fd(x, idx) - mean) * invStd;
+    }
+    if (gWeight) sfd(gWeight, ch, fd(gWeight, ch) + sumGX);
+    if (gBias) sfd(gBias, ch, fd(gBias, ch) + sumG);
+    if (!gx) continue;
+    const gamma: f64 = weight ? fd(weight, ch) : 1;
+    for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
+      const idx = (i * c + ch) * l + j;
+      if (training) {
+        const xhat = (fd(x, idx) - mean) * invStd;
+        sfd(gx, idx, fd(gx, idx) + gamma * invStd * (fd(gy, idx) - sumG / count - (xhat * sumGX) / count));
+      } else {
+        sfd(gx, idx, fd(gx, idx) + gamma * invStd * fd(gy, idx));
+      }
+    }
+  }
+}
+
+export function prelu(x: usize, w: usize, outer: i32, c: i32, inner: i32, y: usize): void {
+  for (let o = 0; o < outer; o++) for (let ch = 0; ch < c; ch++) {
+    const a = f(w, ch);
+    const off = (o * c + ch) * inner;
+    for (let i = 0; i < inner; i++) { const v = f(x, off + i); sf(y, off + i, v > 0 ? v : a * v); }
+  }
+}
+
+export function preluBackward(x: usize, w: usize, gy: usize, outer: i32, c: i32, inner: i32, gx: usize, gw: usize): void {
+  for (let o = 0; o < outer; o++) for (let ch = 0; ch < c; ch++) {
+    const a = f(w, ch);
+    const off = (o * c + ch) * inner;
+    let s: f64 = 0;
+    for (let i = 0; i < inner; i++) {
+      const v = f(x, off + i), g = f(gy, off + i);
+      if (gx) sf(gx, off + i, f(gx, off + i) + (v > 0 ? g : a * g));
+      if (v <= 0) s += <f64>v * <f64>g;
+    }
+    if (gw) sfd(gw, ch, fd(gw, ch) + s);
+  }
+}
+
+export function maskScale(x: usize, mask: usize, scl: f32, y: usize, n: i32): void {
+  const sv = f32x4.splat(scl);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; v128.store(y + o, f32x4.mul(f32x4.mul(v128.load(x + o), v128.load(mask + o)), sv)); }
+  for (; i < n; i++) sf(y, i, f(x, i) * f(mask, i) * scl);
+}
+
+export function alphaDropout(x: usize, mask: usize, alphaPrime: f32, a: f32, b: f32, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) sf(y, i, a * (f(mask, i) != 0 ? f(x, i) : alphaPrime) + b);
+}
+
+/** Σx² in float64; moments also stores Σx at `sumOut`. */
+export function moments(x: usize, n: i32, sumOut: usize): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), q0 = f64x2.splat(0), q1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+    s0 = f64x2.add(s0, lo); s1 = f64x2.add(s1, hi);
+    q0 = f64x2.add(q0, f64x2.mul(lo, lo)); q1 = f64x2.add(q1, f64x2.mul(hi, hi));
+  }
+  const s = f64x2.add(s0, s1), q = f64x2.add(q0, q1);
+  let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  let sq = f64x2.extract_lane(q, 0) + f64x2.extract_lane(q, 1);
+  for (; i < n; i++) { const v = fd(x, i); sum += v; sq += v * v; }
+  if (sumOut) store<f64>(sumOut, sum);
+  return sq;
+}
+
+/** 1 when every element is finite: x − x is 0 for finite x and NaN for ±∞/NaN. */
+export function allFinite(x: usize, n: i32): i32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const v = v128.load(x + (<usize>i << 2)); acc = f32x4.add(acc, f32x4.sub(v, v)); }
+  let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < n; i++) { const v = f(x, i); s += v - v; }
+  return s == 0 ? 1 : 0;
+}
+
+export function clampInPlace(x: usize, n: i32, clip: f32): void {
+  for (let i = 0; i < n; i++) { const v = f(x, i); sf(x, i, v > clip ? clip : v < -clip ? -clip : v); }
+}
+
+/** torch.optim.SGD (see reference.ts); buf = 0 when momentum = 0. */
+export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, lr: f32, momentum: f32, dampening: f32, nesterov: i32, wd: f32, n: i32): void {
+  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), vwd = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const p = v128.load(param + o);
+    let d = f32x4.add(v128.load(grad + o), f32x4.mul(vwd, p));
+    if (buf) {
+      const bv = firstStep ? d : f32x4.add(f32x4.mul(vm, v128.load(buf + o)), f32x4.mul(vd, d));
+      v128.store(buf + o, bv);
+      d = nesterov ? f32x4.add(d, f32x4.mul(vm, bv)) : bv;
+    }
+    v128.store(param + o, f32x4.sub(p, f32x4.mul(vlr, d)));
+  }
+  for (; i < n; i++) {
+    const p = f(param, i);
+    let d = f(grad, i) + wd * p;
+    if (buf) {
+      const bv = firstStep ? d : momentum * f(buf, i) + (1 - dampening) * d;
+      sf(buf, i, bv);
+      d = nesterov ? d + momentum * bv : bv;
+    }
+    sf(param, i, p - lr * d);
+  }
+}
+
+/**
+ * Adam/AdamW/AMSGrad in f32x4: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+ * p ← p − (η/(1−β₁ᵗ))·m/(√v̂/√(1−β₂ᵗ) + ε). The bias corrections are scalars computed by the caller.
+ */
+export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1: f32, beta2: f32,
+  eps: f32, wd: f32, decay: f32, bc2Sqrt: f32, n: i32): void {
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+  const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vdec = f32x4.splat(decay), vss = f32x4.splat(stepSize), vbc = f32x4.splat(bc2Sqrt);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let p = v128.load(param + o);
+    if (decay != 1) p = f32x4.mul(p, vdec);
+    const g = f32x4.add(v128.load(grad + o), f32x4.mul(vwd, p));
+    const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, g));
+    let vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vb2c, g), g));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    if (vMax) { vv = f32x4.max(v128.load(vMax + o), vv); v128.store(vMax + o, vv); }
+    const den = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc), veps);
+    v128.store(param + o, f32x4.sub(p, f32x4.div(f32x4.mul(vss, mv), den)));
+  }
+  for (; i < n; i++) {
+    let p = f(param, i);
+    if (decay != 1) p *= decay;
+    const g = f(grad, i) + wd * p;
+    const mv = beta1 * f(m, i) + (1 - beta1) * g;
+    let vv = beta2 * f(v, i) + (1 - beta2) * g * g;
+    sf(m, i, mv); sf(v, i, vv);
+    if (vMax) { vv = max(f(vMax, i), vv); sf(vMax, i, vv); }
+    sf(param, i, p - (stepSize * mv) / (Mathf.sqrt(vv) / bc2Sqrt + eps));
+  }
+}
+
+/** torch.optim.RMSprop (see reference.ts). */
+export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, mbuf: usize, lr: f32, alpha: f32, eps: f32, wd: f32, momentum: f32, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = f(param, i);
+    const g = f(grad, i) + wd * p;
+    const s = alpha * f(sq, i) + (1 - alpha) * g * g;
+    sf(sq, i, s);
+    let avg: f32;
+    if (gavg) {
+      const ga = alpha * f(gavg, i) + (1 - alpha) * g;
+      sf(gavg, i, ga);
+      avg = Mathf.sqrt(s - ga * ga) + eps;
+    } else avg = Mathf.sqrt(s) + eps;
+    if (mbuf) {
+      const b = momentum * f(mbuf, i) + g / avg;
+      sf(mbuf, i, b);
+      sf(param, i, p - lr * b);
+    } else sf(param, i, p - (lr * g) / avg);
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * The WebAssembly SIMD backend: the `Kernels` interface over the AssemblyScript kernels in
+ * asm/src. Float32 arrays that live in the backend's linear memory (everything `alloc`
+ * returns) run in wasm in place; float64 arrays, and float32 arrays from elsewhere, go to
+ * the reference kernels — except GEMM, which copies foreign operands in and out, since its
+ * O(MNK) work dwarfs the O(MK + KN + MN) copies.
+ */
+import { reference } from '../reference.js';
+import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
+import type { LoadedWasm } from './loader.js';
+import { WasmHeap } from './memory.js';
+import { ThreadPool } from './threads.js';
+
+export const UNARY_KIND: Record<UnaryKind, number> = {
+  linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, gelu: 7, silu: 8, softplus: 9,
+};
+const BINARY_KIND: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+const LOSS_KIND: Record<PointwiseLossKind, number> = { mse: 0, l1: 1, huber: 2, bceWithLogits: 3 };
+
+/**
+ * Split a GEMM across threads only above this many multiply-adds (M·N·K): below it (≈ 60 µs
+ * of single-thread work) waking workers costs more than it saves.
+ */
+export const THREAD_MIN_MNK = 1 << 20;
+
+/** Layout of a broadcast operand over a [rows, cols] view (see binary2d in asm/src/kernels.ts). */
+const FULL = 0, ROW = 1, SCALAR = 2, COL = 3;
+
+/**
+ * Reduce an operand's NumPy strides over `shape` to one of the 2-D layouts, or null.
+ * Returns [mode, split] where split q means rows = ∏shape[:q], cols = ∏shape[q:].
+ */
+function classify(shape: readonly number[], strides: readonly number[]): [number, number] | null {
+  const nd = shape.length;
+  let full = true, zero = true;
+  let c = 1;
+  for (let i = nd - 1; i >= 0; i--) {
+    if (shape[i] !== 1) {
+      if (strides[i] !== c) full = false;
+      if (strides[i] !== 0) zero = false;
+    }
+    c *= shape[i];
+  }
+  if (full) return [FULL, -1];
+  if (zero) return [SCALAR, -1];
+  for (let q = 1; q < nd; q++) {
+    // ROW: zero strides before q, contiguous from q.
+    let row = true, col = true;
+    let inner = 1;
+    for (let i = nd - 1; i >= q; i--) {
+      if (shape[i] !== 1) {
+        if (strides[i] !== inner) row = false;
+        if (strides[i] !== 0) col = false;
+      }
+      inner *= shape[i];
+    }
+    let outer = 1;
+    for (let i = q - 1; i >= 0; i--) {
+      if (shape[i] !== 1) {
+        if (strides[i] !== 0) row = false;
+        if (strides[i] !== outer) col = false;
+      }
+      outer *= shape[i];
+    }
+    if (row) return [ROW, q];
+    if (col) return [COL, q];
+  }
+  return null;
+}
+
+/** [modeA, modeB, rows, cols] for a binary op, or null when the layout needs the general loop. */
+function plan2d(shape: readonly number[], as: readonly number[], bs: readonly number[]): [number, number, number, number] | null {
+  const ca = classify(shape, as);
+  const cb = classify(shape, bs);
+  if (!ca || !cb) return null;
+  let q = -1;
+  if (ca[1] >= 0) q = ca[1];
+  if (cb[1] >= 0) {
+    if (q >= 0 && q !== cb[1]) return null;
+    q = cb[1];
+  }
+  let total = 1;
+  for (const d of shape) total *= d;
+  if (q < 0) return [ca[0], cb[0], 1, total];
+  let rows = 1;
+  for (let i = 0; i < q; i++) rows *= shape[i];
+  return [ca[0], cb[0], rows, rows === 0 ? 0 : total / rows];
+}
+
+export interface WasmBackend extends Kernels {
+  readonly heap: WasmHeap;
+  readonly pool: ThreadPool;
+  readonly wasm: LoadedWasm;
+  /** Is `a` a float32 array stored in this backend's memory? */
+  owns(a: FloatArray): boolean;
+  /** Stop worker threads (they are restarted on demand). */
+  shutdownThreads(): void;
+}
+
+export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
+  const X = wasm.exports;
+  const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
+  const pool = new ThreadPool(wasm, heap);
+  const scratchBytes = X.GEMM_SCRATCH_BYTES.value as number;
+  let ws0 = -1;
+  const misc = heap.rawAlloc(64);
+
+  const owns = (a: FloatArray | null): boolean => a === null || (a instanceof Float32Array && heap.owns(a));
+  const p = (a: FloatArray | null): number => (a === null ? 0 : a.byteOffset);
+
+  /** Copy a foreign array into a temporary block; returns the offset. */
+  function stage(a: FloatArray, copyIn: boolean): number {
+    const off = heap.rawAlloc(a.length * 4);
+    if (off < 0) throw new Error('gradlab wasm: out of memory staging a GEMM operand');
+    if (copyIn) heap.f32(off, a.length).set(a);
+    return off;
+  }
+
+  function gemmOwned(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
+    if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
+    const lda = ta ? m : k;
+    const ldb = tb ? k : n;
+    const workers = m * n * k >= THREAD_MIN_MNK ? pool.readyWorkers() : 0;
+    if (workers === 0) {
+      X.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0);
+      return;
+    }
+    // Split the larger of M and N (multiples of the 4×8 tile): each part packs its own share of
+    // the split operand and all of the other, so splitting the larger side duplicates less.
+    const parts = workers + 1;
+    const tasks: Array<[number, number, number, number, number, number, number, number, number, number, number, number, number]> = [];
+    let own: [number, number, number, number, number] | null = null;
+    if (n >= m) {
+      const step = Math.ceil(n / parts / 8) * 8;
+      for (let j0 = 0; j0 < n; j0 += step) {
+        const nn = Math.min(step, n - j0);
+        const bo = tb ? b + j0 * ldb * 4 : b + j0 * 4;
+        if (own === null) own = [m, nn, a, bo, c + j0 * 4];
+        else tasks.push([ta, tb, m, nn, k, alpha, a, lda, bo, ldb, beta, c + j0 * 4, n]);
+      }
+    } else {
+      const step = Math.ceil(m / parts / 4) * 4;
+      for (let i0 = 0; i0 < m; i0 += step) {
+        const mm = Math.min(step, m - i0);
+        const ao = ta ? a + i0 * 4 : a + i0 * lda * 4;
+        if (own === null) own = [mm, n, ao, b, c + i0 * n * 4];
+        else tasks.push([ta, tb, mm, n, k, alpha, ao, lda, b, ldb, beta, c + i0 * n * 4, n]);
+      }
+    }
+    const o = own!;
+    pool.run(tasks, () => X.gemm(ta, tb, o[0], o[1], k, alpha, o[2], lda, o[3], ldb, beta, o[4], n, ws0));
+  }
+
+  const k: WasmBackend = {
+    name: wasm.variant,
+    heap,
+    pool,
+    wasm,
+    owns: (a) => owns(a),
+    shutdownThreads: () => pool.shutdown(),
+
+    alloc(n, dtype) {
+      return dtype === 'float64' ? new Float64Array(n) : heap.allocF32(n);
+    },
+    free(a) {
+      if (a instanceof Float32Array) heap.free(a);
+    },
+
+    gemm(transA, transB, m, n, kk, alpha, a, b, beta, c) {
+      if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
+        reference.gemm(transA, transB, m, n, kk, alpha, a, b, beta, c);
+        return;
+      }
+      if (m === 0 || n === 0) return;
+      const ta = transA ? 1 : 0, tb = transB ? 1 : 0;
+      if (heap.owns(a) && heap.owns(b) && heap.owns(c)) {
+        gemmOwned(ta, tb, m, n, kk, alpha, a.byteOffset, b.byteOffset, beta, c.byteOffset);
+        return;
+      }
+      const aOwned = heap.owns(a), bOwned = heap.owns(b), cOwned = heap.owns(c);
+      const ao = aOwned ? a.byteOffset : stage(a, true);
+      const bo = bOwned ? b.byteOffset : stage(b, true);
+      const co = cOwned ? c.byteOffset : stage(c, beta !== 0);
+      try {
+        gemmOwned(ta, tb, m, n, kk, alpha, ao, bo, beta, co);
+        if (!cOwned) c.set(heap.f32(co, c.length));
+      } finally {
+        if (!aOwned) heap.rawFree(ao, a.length * 4);
+        if (!bOwned) heap.rawFree(bo, b.length * 4);
+        if (!cOwned) heap.rawFree(co, c.length * 4);
+      }
+    },
+
+    fill(a, value) {
+      if (owns(a)) X.fill(a.byteOffset, a.length, value);
+      else a.fill(value);
+    },
+    copy(src, dst) {
+      reference.copy(src, dst);
+    },
+    axpy(alpha, x, y) {
+      if (owns(x) && owns(y)) X.axpy(alpha, x.byteOffset, y.byteOffset, x.length);
+      else reference.axpy(alpha, x, y);
+    },
+    scale(x, alpha) {
+      if (owns(x)) X.scale(x.byteOffset, x.length, alpha);
+      else reference.scale(x, alpha);
+    },
+
+    binary(kind, a, aStrides, b, bStrides, out, outShape) {
+      if (owns(a) && owns(b) && owns(out)) {
+        const plan = plan2d(outShape, aStrides, bStrides);
+        if (plan) {
+          X.binary2d(BINARY_KIND[kind], a.byteOffset, plan[0], b.byteOffset, plan[1], out.byteOffset, plan[2], plan[3]);
+          return;
+        }
+      }
+      reference.binary(kind, a, aStrides, b, bStrides, out, outShape);
+    },
+    binaryBackward(kind, wrt, gOut, outShape, a, aStrides, b, bStrides, gIn) {
+      if (owns(a) && owns(b) && owns(gOut) && owns(gIn)) {
+        const plan = plan2d(outShape, aStrides, bStrides);
+        if (plan) {
+          X.binaryBackward2d(BINARY_KIND[kind], wrt, gOut.byteOffset, a.byteOffset, plan[0], b.byteOffset, plan[1], gIn.byteOffset, plan[2], plan[3]);
+          return;
+        }
+      }
+      reference.binaryBackward(kind, wrt, gOut, outShape, a, aStrides, b, bStrides, gIn);
+    },
+
+    unary(kind, prm, x, y) {
+      if (owns(x) && owns(y)) X.unary(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, x.length);
+      else reference.unary(kind, prm, x, y);
+    },
+    unaryBackward(kind, prm, x, y, gy, gx) {
+      if (owns(x) && owns(y) && owns(gy) && owns(gx)) X.unaryBackward(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset, x.length);
+      else reference.unaryBackward(kind, prm, x, y, gy, gx);
+    },
+    biasActivation(kind, prm, x, bias, rows, cols, y) {
+      if (owns(x) && owns(bias) && owns(y)) X.biasActivation(UNARY_KIND[kind], prm, x.byteOffset, p(bias), rows, cols, y.byteOffset);
+      else reference.biasActivation(kind, prm, x, bias, rows, cols, y);
+    },
+
+    sumAxis(x, outer, n, inner, out) {
+      if (owns(x) && owns(out)) X.sumAxis(x.byteOffset, outer, n, inner, out.byteOffset);
+      else reference.sumAxis(x, outer, n, inner, out);
+    },
+    broadcastAxis(g, outer, n, inner, scale, gx) {
+      if (owns(g) && owns(gx)) X.broadcastAxis(g.byteOffset, outer, n, inner, scale, gx.byteOffset);
+      else reference.broadcastAxis(g, outer, n, inner, scale, gx);
+    },
+
+    softmax(x, outer, n, inner, log, y) {
+      if (owns(x) && owns(y)) X.softmax(x.byteOffset, outer, n, inner, log ? 1 : 0, y.byteOffset);
+      else reference.softmax(x, outer, n, inner, log, y);
+    },
+    softmaxBackward(y, gy, outer, n, inner, log, gx) {
+      if (owns(y) && owns(gy) && owns(gx)) X.softmaxBackward(y.byteOffset, gy.byteOffset, outer, n, inner, log ? 1 : 0, gx.byteOffset);
+      else reference.softmaxBackward(y, gy, outer, n, inner, log, gx);
+    },
+
+    crossEntropy(logits, labels, n, c, losses, probs) {
+      if (!(owns(logits) && owns(losses) && owns(probs))) return reference.crossEntropy(logits, labels, n, c, losses, probs);
+      for (let r = 0; r < n; r++) {
+        const l = labels[r];
+        if (!(l >= 0 && l < c)) throw new Error(`crossEntropy: label ${l} at row ${r} is outside [0, ${c})`);
+      }
+      const lo = heap.rawAlloc(n * 4);
+      heap.i32(lo, n).set(labels.subarray(0, n));
+      X.crossEntropy(logits.byteOffset, lo, n, c, losses.byteOffset, p(probs));
+      heap.rawFree(lo, n * 4);
+    },
+    crossEntropyBackward(probs, labels, n, c, gRow, gx) {
+      if (!(owns(probs) && owns(gRow) && owns(gx))) return reference.crossEntropyBackward(probs, labels, n, c, gRow, gx);
+      const lo = heap.rawAlloc(n * 4);
+      heap.i32(lo, n).set(labels.subarray(0, n));
+      X.crossEntropyBackward(probs.byteOffset, lo, n, c, gRow.byteOffset, gRow.length, gx.byteOffset);
+      heap.rawFree(lo, n * 4);
+    },
+
+    pointwiseLoss(kind, prm, x, t, out) {
+      if (owns(x) && owns(t) && owns(out)) X.pointwiseLoss(LOSS_KIND[kind], prm, x.byteOffset, t.byteOffset, out.byteOffset, x.length);
+      else reference.pointwiseLoss(kind, prm, x, t, out);
+    },
+    pointwiseLossBackward(kind, prm, x, t, g, gx, gt) {
+      if (owns(x) && owns(t) && owns(g) && owns(gx) && owns(gt))
+        X.pointwiseLossBackward(LOSS_KIND[kind], prm, x.byteOffset, t.byteOffset, g.byteOffset, g.length, p(gx), p(gt), x.length);
+      else reference.pointwiseLossBackward(kind, prm, x, t, g, gx, gt);
+    },
+
+    batchNorm(args) {
+      const { x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd } = args;
+      if (owns(x) && owns(weight) && owns(bias) && owns(runningMean) && owns(runningVar) && owns(y) && owns(saveMean) && owns(saveInvStd) && (training || (runningMean && runningVar)))
+        X.batchNorm(x.byteOffset, n, c, l, p(weight), p(bias), p(runningMean), p(runningVar), training ? 1 : 0, momentum, eps, y.byteOffset, saveMean.byteOffset, saveInvStd.byteOffset);
+      else reference.batchNorm(args);
+    },
+    batchNormBackward(args) {
+      const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gWeight, gBias } = args;
+      if (owns(x) && owns(gy) && owns(weight) && owns(saveMean) && owns(saveInvStd) && owns(gx) && owns(gWeight) && owns(gBias))
+        X.batchNormBackward(x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), p(gWeight), p(gBias));
+      else reference.batchNormBackward(args);
+    },
+
+    prelu(x, w, outer, c, inner, y) {
+      if (owns(x) && owns(w) && owns(y)) X.prelu(x.byteOffset, w.byteOffset, outer, c, inner, y.byteOffset);
+      else reference.prelu(x, w, outer, c, inner, y);
+    },
+    preluBackward(x, w, gy, outer, c, inner, gx, gw) {
+      if (owns(x) && owns(w) && owns(gy) && owns(gx) && owns(gw)) X.preluBackward(x.byteOffset, w.byteOffset, gy.byteOffset, outer, c, inner, p(gx), p(gw));
+      else reference.preluBackward(x, w, gy, outer, c, inner, gx, gw);
+    },
+
+    maskScale(x, mask, scale, y) {
+      if (owns(x) && owns(mask) && owns(y)) X.maskScale(x.byteOffset, mask.byteOffset, scale, y.byteOffset, x.length);
+      else reference.maskScale(x, mask, scale, y);
+    },
+    alphaDropout(x, mask, alphaPrime, a, b, y) {
+      if (owns(x) && owns(mask) && owns(y)) X.alphaDropout(x.byteOffset, mask.byteOffset, alphaPrime, a, b, y.byteOffset, x.length);
+      else reference.alphaDropout(x, mask, alphaPrime, a, b, y);
+    },
+
+    sumSquares(x) {
+      return owns(x) ? X.moments(x.byteOffset, x.length, 0) : reference.sumSquares(x);
+    },
+    moments(x) {
+      if (!owns(x)) return reference.moments(x);
+      const sumSq = X.moments(x.byteOffset, x.length, misc);
+      return { sum: heap.f64(misc, 1)[0], sumSq };
+    },
+    allFinite(x) {
+      return owns(x) ? X.allFinite(x.byteOffset, x.length) === 1 : reference.allFinite(x);
+    },
+    clampInPlace(x, clip) {
+      if (owns(x)) X.clampInPlace(x.byteOffset, x.length, clip);
+      else reference.clampInPlace(x, clip);
+    },
+
+    sgdStep(args) {
+      const { param, grad, buf, firstStep, lr, momentum, dampening, nesterov, weightDecay } = args;
+      if (owns(param) && owns(grad) && owns(buf))
+        X.sgdStep(param.byteOffset, grad.byteOffset, p(buf), firstStep ? 1 : 0, lr, momentum, dampening, nesterov ? 1 : 0, weightDecay, param.length);
+      else reference.sgdStep(args);
+    },
+    adamStep(args) {
+      const { param, grad, m, v, vMax, lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = args;
+      if (owns(param) && owns(grad) && owns(m) && owns(v) && owns(vMax)) {
+        const bc1 = 1 - Math.pow(beta1, step);
+        const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+        const decay = decoupledWeightDecay !== 0 ? 1 - lr * decoupledWeightDecay : 1;
+        X.adamStep(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, p(vMax), lr / bc1, beta1, beta2, eps, weightDecay, decay, bc2Sqrt, param.length);
+      } else reference.adamStep(args);
+    },
+    rmspropStep(args) {
+      const { param, grad, squareAvg, gradAvg, momentumBuf, lr, alpha, eps, weightDecay, momentum } = args;
+      if (owns(param) && owns(grad) && owns(squareAvg) && owns(gradAvg) && owns(momentumBuf))
+        X.rmspropStep(param.byteOffset, grad.byteOffset, squareAvg.byteOffset, p(gradAvg), p(momentumBuf), lr, alpha, eps, weightDecay, momentum, param.length);
+      else reference.rmspropStep(args);
+    },
+  };
+  return k;
+}

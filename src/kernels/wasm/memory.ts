@@ -1,0 +1,158 @@
+/**
+ * Tensor storage in WebAssembly linear memory.
+ *
+ * A JS-side allocator hands out Float32Array views into the (usually shared) memory, so the
+ * kernels run on tensors in place, without copies. Design:
+ * - Size classes: requests round up to 64 B below 1 KiB, and to one of 4 steps per power of
+ *   two above (≤ 25 % slack). A training loop that allocates the same shapes every step
+ *   finds them on the free list of their class: after the first step, memory stays flat.
+ * - Blocks are 64-byte aligned (one cache line, and v128 accesses never split a line).
+ * - `free(view)` returns a block; views are also registered with a FinalizationRegistry so
+ *   blocks of tensors nobody frees come back once the garbage collector drops the view.
+ *   Only the exact view returned by `alloc` frees its block: a `subarray` of it does not
+ *   keep the block alive — keep the parent alive while using such a view.
+ * - Shared memory grows in place and old views stay valid, but `memory.buffer` becomes a new
+ *   SharedArrayBuffer object after each grow, so "is this array ours?" checks the array's
+ *   buffer against the set of every buffer object the memory has had.
+ * - Unshared memory (no cross-origin isolation) would detach every view when it grows, so
+ *   it never grows: when full, `alloc` returns ordinary Float32Arrays, which the backend
+ *   treats as foreign (reference kernels, or staging copies for GEMM).
+ */
+
+const ALIGN = 64;
+
+function sizeClass(bytes: number): number {
+  if (bytes <= 1024) return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  const p = 2 ** Math.floor(Math.log2(bytes - 1));
+  const step = p / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+interface Block {
+  off: number;
+  size: number;
+}
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  /** Every ArrayBuffer object `memory.buffer` has returned. */
+  private buffers = new WeakSet<ArrayBufferLike>();
+  private current: ArrayBufferLike;
+  private top: number;
+  private freeLists = new Map<number, number[]>();
+  private live = new WeakMap<Float32Array, Block>();
+  private registry: FinalizationRegistry<Block> | null;
+  /** Bytes in blocks currently handed out (statistics and tests). */
+  liveBytes = 0;
+  /** Number of memory.grow calls so far. */
+  grows = 0;
+
+  constructor(memory: WebAssembly.Memory, shared: boolean, heapBase: number) {
+    this.memory = memory;
+    this.shared = shared;
+    this.current = memory.buffer;
+    this.buffers.add(this.current);
+    // Leave the first 64 KiB to the module's static data (math tables) and stack.
+    this.top = Math.max(65536, Math.ceil(heapBase / ALIGN) * ALIGN);
+    this.registry =
+      typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Block>((b) => this.release(b)) : null;
+  }
+
+  /** True when `a` is a Float32Array whose storage is this heap's memory. */
+  owns(a: ArrayBufferView): boolean {
+    const buf = a.buffer;
+    if (buf === this.current) return true;
+    if (this.buffers.has(buf)) return true;
+    // A view made after another module grew the memory: refresh and check again.
+    this.refresh();
+    return buf === this.current;
+  }
+
+  private refresh(): ArrayBufferLike {
+    const b = this.memory.buffer;
+    if (b !== this.current) {
+      this.current = b;
+      this.buffers.add(b);
+    }
+    return b;
+  }
+
+  /** Raw block of `bytes` (64-byte aligned), or -1 when unshared memory is full. */
+  rawAlloc(bytes: number): number {
+    const size = sizeClass(Math.max(bytes, 1));
+    const list = this.freeLists.get(size);
+    if (list && list.length > 0) {
+      this.liveBytes += size;
+      return list.pop()!;
+    }
+    const off = this.top;
+    const end = off + size;
+    if (end > this.refresh().byteLength) {
+      if (!this.shared) return -1;
+      const have = this.current.byteLength;
+      // Grow by at least 1/8 of the current size so a growing model does not grow page by page.
+      const need = Math.max(end - have, have / 8);
+      this.memory.grow(Math.ceil(need / 65536));
+      this.grows++;
+      this.refresh();
+    }
+    this.top = end;
+    this.liveBytes += size;
+    return off;
+  }
+
+  rawFree(off: number, bytes: number): void {
+    const size = sizeClass(Math.max(bytes, 1));
+    this.liveBytes -= size;
+    let list = this.freeLists.get(size);
+    if (!list) this.freeLists.set(size, (list = []));
+    list.push(off);
+  }
+
+  private release(b: Block): void {
+    this.liveBytes -= b.size;
+    let list = this.freeLists.get(b.size);
+    if (!list) this.freeLists.set(b.size, (list = []));
+    list.push(b.off);
+  }
+
+  /** Zero-filled float32 storage for `n` elements. */
+  allocF32(n: number): Float32Array {
+    if (n === 0) return new Float32Array(0);
+    const bytes = n * 4;
+    const off = this.rawAlloc(bytes);
+    if (off < 0) return new Float32Array(n);
+    const view = new Float32Array(this.current, off, n);
+    view.fill(0);
+    const block = { off, size: sizeClass(bytes) };
+    this.live.set(view, block);
+    this.registry?.register(view, block, view);
+    return view;
+  }
+
+  /** Return the block of a view obtained from allocF32; anything else is ignored. */
+  free(a: Float32Array): void {
+    const block = this.live.get(a);
+    if (!block) return;
+    this.live.delete(a);
+    this.registry?.unregister(a);
+    this.release(block);
+  }
+
+  /** Bytes reserved from the memory so far (high-water mark). */
+  get reservedBytes(): number {
+    return this.top;
+  }
+
+  /** A view on the current buffer (for staging areas). */
+  f32(off: number, n: number): Float32Array {
+    return new Float32Array(this.refresh(), off, n);
+  }
+  i32(off: number, n: number): Int32Array {
+    return new Int32Array(this.refresh(), off, n);
+  }
+  f64(off: number, n: number): Float64Array {
+    return new Float64Array(this.refresh(), off, n);
+  }
+}

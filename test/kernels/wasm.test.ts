@@ -1,0 +1,357 @@
+/**
+ * The WebAssembly backend against the reference kernels: every Kernels method on random data
+ * with awkward shapes, GEMM in every layout against a float64 product, threads, allocator.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { reference } from '../../src/kernels/reference.js';
+import type { FloatArray, Kernels, UnaryKind } from '../../src/kernels/types.js';
+import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
+
+const W = createWasmBackendSync() as WasmBackend;
+afterAll(() => W.shutdownThreads());
+
+let seed = 12345;
+function rand(): number {
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  return seed / 4294967296;
+}
+/** Random float32 data in wasm memory and an identical plain copy for the reference. */
+function pair(n: number, lo = -2, hi = 2): [Float32Array, Float32Array] {
+  const w = W.alloc(n, 'float32') as Float32Array;
+  for (let i = 0; i < n; i++) w[i] = lo + (hi - lo) * rand();
+  return [w, Float32Array.from(w)];
+}
+function zeros(n: number): [Float32Array, Float32Array] {
+  return [W.alloc(n, 'float32') as Float32Array, new Float32Array(n)];
+}
+function close(actual: FloatArray, expected: FloatArray, tol = 1e-5, what = ''): void {
+  expect(actual.length).toBe(expected.length);
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i], a = actual[i];
+    if (Number.isNaN(e)) {
+      expect(Number.isNaN(a), `${what}[${i}] NaN`).toBe(true);
+      continue;
+    }
+    const err = Math.abs(a - e);
+    if (!(err <= tol * Math.max(1, Math.abs(e)) || err <= tol * scale * 1e-2)) {
+      throw new Error(`${what}[${i}]: got ${a}, want ${e} (err ${err})`);
+    }
+  }
+}
+
+describe('wasm backend basics', () => {
+  it('is selected with SIMD and stores tensors in its memory', () => {
+    expect(W).not.toBeNull();
+    expect(W.name).toMatch(/^wasm-/);
+    const a = W.alloc(17, 'float32');
+    expect(W.owns(a)).toBe(true);
+    expect(W.owns(new Float32Array(17))).toBe(false);
+    expect(Array.from(a).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('gemm', () => {
+  function check(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, beta: number, foreign = false): void {
+    const [a] = pair(m * k), [b] = pair(k * n);
+    const [c] = pair(m * n);
+    const c0 = Float32Array.from(c);
+    if (beta === 0) c.fill(NaN); // β = 0 must ignore C, NaN included
+    const lda = ta ? m : k, ldb = tb ? k : n;
+    const want = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+        want[i * n + j] = alpha * s + (beta === 0 ? 0 : beta * c0[i * n + j]);
+      }
+    const A = foreign ? Float32Array.from(a) : a, B = foreign ? Float32Array.from(b) : b, C = foreign ? Float32Array.from(c) : c;
+    W.gemm(ta, tb, m, n, k, alpha, A, B, beta, C);
+    const tol = 4e-7 * Math.sqrt(k + 1) * 4 * (Math.abs(alpha) + Math.abs(beta) + 1);
+    for (let i = 0; i < m * n; i++) {
+      const err = Math.abs(C[i] - want[i]);
+      if (!(err <= tol * Math.max(1, Math.sqrt(k)))) throw new Error(`gemm ${ta}${tb} ${m}x${n}x${k} [${i}] got ${C[i]} want ${want[i]}`);
+    }
+  }
+  const sizes = [1, 3, 4, 8, 17, 33, 257];
+  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    it(`layout transA=${ta} transB=${tb} on awkward shapes`, () => {
+      for (const m of sizes) for (const n of [1, 7, 9, 257]) for (const k of [1, 5, 300]) if (m * n * k < 3e6) check(ta, tb, m, n, k, 1, 0);
+    });
+    it(`alpha/beta variants transA=${ta} transB=${tb}`, () => {
+      check(ta, tb, 37, 45, 523, 0.5, 0);
+      check(ta, tb, 37, 45, 523, -1.5, 1);
+      check(ta, tb, 12, 16, 64, 2, 0.25);
+      check(ta, tb, 5, 6, 0, 1, 0.5);
+    });
+  }
+  it('stages arrays that are not in wasm memory', () => {
+    check(false, true, 19, 23, 31, 1, 0, true);
+    check(true, false, 19, 23, 31, 1, 0.5, true);
+  });
+  it('float64 goes to the reference', () => {
+    const a = new Float64Array([1, 2, 3, 4]), b = new Float64Array([5, 6, 7, 8]), c = new Float64Array(4);
+    W.gemm(false, false, 2, 2, 2, 1, a, b, 0, c);
+    expect(Array.from(c)).toEqual([19, 22, 43, 50]);
+  });
+  it('threaded GEMM equals single-threaded', async () => {
+    const m = 256, n = 264, k = 300;
+    const [a] = pair(m * k), [b] = pair(k * n);
+    const c1 = W.alloc(m * n, 'float32') as Float32Array;
+    W.pool.setThreads(1);
+    W.gemm(false, true, m, n, k, 1, a, b, 0, c1);
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    for (const [ta, tb, mm, nn] of [[false, true, m, n], [true, false, m, n], [false, false, 520, 96]] as const) {
+      const A = pair(mm * k)[0], B = pair(k * nn)[0];
+      const s = W.alloc(mm * nn, 'float32') as Float32Array, t = W.alloc(mm * nn, 'float32') as Float32Array;
+      W.pool.setThreads(1);
+      W.gemm(ta, tb, mm, nn, k, 1, A, B, 0, s);
+      W.pool.setThreads(3);
+      W.gemm(ta, tb, mm, nn, k, 1, A, B, 0, t);
+      expect(Array.from(t)).toEqual(Array.from(s));
+    }
+    W.pool.setThreads(1);
+  });
+});
+
+const UNARY: UnaryKind[] = ['linear', 'relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'gelu', 'silu', 'softplus'];
+const PARAM: Partial<Record<UnaryKind, number>> = { leakyRelu: 0.01, elu: 1.3 };
+
+describe('elementwise kernels', () => {
+  for (const kind of UNARY) {
+    it(`unary, unaryBackward and biasActivation: ${kind}`, () => {
+      for (const n of [1, 3, 17, 1023]) {
+        const p = PARAM[kind] ?? NaN;
+        const [x, xr] = pair(n, -25, 25);
+        if (n > 3) { x[1] = NaN; xr[1] = NaN; x[2] = 0; xr[2] = 0; }
+        const [y, yr] = zeros(n);
+        W.unary(kind, p, x, y); reference.unary(kind, p, xr, yr);
+        close(y, yr, 1e-5, kind);
+        const [gy, gyr] = pair(n), [gx, gxr] = pair(n);
+        W.unaryBackward(kind, p, x, y, gy, gx); reference.unaryBackward(kind, p, xr, yr, gyr, gxr);
+        close(gx, gxr, 1e-5, kind + "'");
+      }
+      for (const [rows, cols] of [[1, 1], [3, 17], [128, 256], [5, 10]]) {
+        const [x, xr] = pair(rows * cols), [b, br] = pair(cols), [y, yr] = zeros(rows * cols);
+        const p = PARAM[kind] ?? NaN;
+        W.biasActivation(kind, p, x, b, rows, cols, y); reference.biasActivation(kind, p, xr, br, rows, cols, yr);
+        close(y, yr, 1e-5, 'bias ' + kind);
+        W.biasActivation(kind, p, x, null, rows, cols, x); reference.biasActivation(kind, p, xr, null, rows, cols, xr);
+        close(x, xr, 1e-5, 'bias-inplace ' + kind);
+      }
+    });
+  }
+
+  it('binary and binaryBackward with broadcasting', () => {
+    const cases: Array<[number[], number[], number[], number[]]> = [
+      [[7, 9], [9, 1], [9, 1], [7, 9]], // same shape
+      [[7, 9], [9, 1], [0, 1], [7, 9]], // row vector
+      [[7, 9], [1, 0], [9, 1], [7, 9]], // column vector for a
+      [[7, 9], [9, 1], [0, 0], [7, 9]], // scalar
+      [[2, 3, 5], [15, 5, 1], [0, 5, 1], [2, 3, 5]], // row over 2 dims
+      [[2, 3, 5], [15, 5, 1], [5, 0, 1], [2, 3, 5]], // general: reference path
+    ];
+    for (const [shape, as, bs] of cases) {
+      const size = (st: number[]) => 1 + st.reduce((s, v, i) => s + v * (shape[i] - 1), 0);
+      const total = shape.reduce((a, b) => a * b, 1);
+      for (const kind of ['add', 'sub', 'mul', 'div'] as const) {
+        const [a, ar] = pair(size(as), 0.5, 2), [b, br] = pair(size(bs), 0.5, 2), [o, or] = zeros(total);
+        W.binary(kind, a, as, b, bs, o, shape); reference.binary(kind, ar, as, br, bs, or, shape);
+        close(o, or, 1e-6, kind);
+        const [g, gr] = pair(total);
+        for (const wrt of [0, 1] as const) {
+          const [gi, gir] = zeros(wrt === 0 ? a.length : b.length);
+          W.binaryBackward(kind, wrt, g, shape, a, as, b, bs, gi); reference.binaryBackward(kind, wrt, gr, shape, ar, as, br, bs, gir);
+          close(gi, gir, 1e-5, `${kind} d${wrt}`);
+        }
+      }
+    }
+  });
+
+  it('fill, copy, axpy, scale, clamp, masks', () => {
+    for (const n of [1, 3, 17, 1023]) {
+      const [x, xr] = pair(n), [y, yr] = pair(n), [m, mr] = pair(n, 0, 1);
+      for (let i = 0; i < n; i++) m[i] = mr[i] = m[i] > 0.5 ? 1 : 0;
+      W.axpy(0.7, x, y); reference.axpy(0.7, xr, yr); close(y, yr, 1e-6, 'axpy');
+      W.scale(y, -1.5); reference.scale(yr, -1.5); close(y, yr, 1e-6, 'scale');
+      W.clampInPlace(y, 0.8); reference.clampInPlace(yr, 0.8); close(y, yr, 1e-6, 'clamp');
+      const [o, or] = zeros(n);
+      W.maskScale(x, m, 2, o); reference.maskScale(xr, mr, 2, or); close(o, or, 1e-6, 'mask');
+      W.alphaDropout(x, m, -1.7, 0.9, 0.1, o); reference.alphaDropout(xr, mr, -1.7, 0.9, 0.1, or); close(o, or, 1e-6, 'alphaDropout');
+      W.fill(o, 3.5); expect(Array.from(o).every((v) => v === 3.5)).toBe(true);
+      W.copy(x, o); expect(Array.from(o)).toEqual(Array.from(x));
+    }
+  });
+
+  it('reductions', () => {
+    for (const n of [1, 3, 17, 1023, 100000]) {
+      const [x, xr] = pair(n);
+      expect(W.sumSquares(x)).toBeCloseTo(reference.sumSquares(xr), 6);
+      const a = W.moments(x), b = reference.moments(xr);
+      expect(a.sum).toBeCloseTo(b.sum, 6);
+      expect(a.sumSq).toBeCloseTo(b.sumSq, 6);
+      expect(W.allFinite(x)).toBe(true);
+      x[n - 1] = Infinity;
+      expect(W.allFinite(x)).toBe(false);
+      x[n - 1] = NaN;
+      expect(W.allFinite(x)).toBe(false);
+    }
+    for (const [outer, n, inner] of [[1, 128, 256], [3, 7, 5], [2, 17, 1], [1, 1, 3]]) {
+      const [x, xr] = pair(outer * n * inner), [o, or] = zeros(outer * inner);
+      W.sumAxis(x, outer, n, inner, o); reference.sumAxis(xr, outer, n, inner, or);
+      close(o, or, 1e-5, 'sumAxis');
+      const [g, gr] = pair(outer * inner), [gx, gxr] = pair(outer * n * inner);
+      W.broadcastAxis(g, outer, n, inner, 0.25, gx); reference.broadcastAxis(gr, outer, n, inner, 0.25, gxr);
+      close(gx, gxr, 1e-6, 'broadcastAxis');
+    }
+  });
+});
+
+describe('softmax, losses, normalisation', () => {
+  it('softmax and log-softmax with backward', () => {
+    for (const [outer, n, inner] of [[128, 10, 1], [3, 17, 4], [1, 1, 1]]) {
+      for (const log of [false, true]) {
+        const [x, xr] = pair(outer * n * inner, -10, 10), [y, yr] = zeros(x.length);
+        W.softmax(x, outer, n, inner, log, y); reference.softmax(xr, outer, n, inner, log, yr);
+        close(y, yr, 1e-5, 'softmax');
+        const [gy, gyr] = pair(x.length), [gx, gxr] = pair(x.length);
+        W.softmaxBackward(y, gy, outer, n, inner, log, gx); reference.softmaxBackward(yr, gyr, outer, n, inner, log, gxr);
+        close(gx, gxr, 1e-5, 'softmaxBackward');
+      }
+    }
+  });
+  it('crossEntropy fused with log-softmax', () => {
+    const n = 129, c = 10;
+    const [x, xr] = pair(n * c, -8, 8);
+    const labels = Int32Array.from({ length: n }, () => Math.floor(rand() * c));
+    const [l, lr] = zeros(n), [p, pr] = zeros(n * c);
+    W.crossEntropy(x, labels, n, c, l, p); reference.crossEntropy(xr, labels, n, c, lr, pr);
+    close(l, lr, 1e-5, 'ce'); close(p, pr, 1e-5, 'probs');
+    for (const gl of [1, n]) {
+      const [g, gr] = pair(gl), [gx, gxr] = pair(n * c);
+      W.crossEntropyBackward(p, labels, n, c, g, gx); reference.crossEntropyBackward(pr, labels, n, c, gr, gxr);
+      close(gx, gxr, 1e-5, 'ce backward');
+    }
+  });
+  it('pointwise losses', () => {
+    for (const kind of ['mse', 'l1', 'huber', 'bceWithLogits'] as const) {
+      const n = 257;
+      const [x, xr] = pair(n, -3, 3), [t, tr] = pair(n, 0, 1), [o, or] = zeros(n);
+      W.pointwiseLoss(kind, 0.7, x, t, o); reference.pointwiseLoss(kind, 0.7, xr, tr, or);
+      close(o, or, 1e-5, kind);
+      for (const gl of [1, n]) {
+        const [g, gr] = pair(gl), [gx, gxr] = pair(n), [gt, gtr] = pair(n);
+        W.pointwiseLossBackward(kind, 0.7, x, t, g, gx, gt); reference.pointwiseLossBackward(kind, 0.7, xr, tr, gr, gxr, gtr);
+        close(gx, gxr, 1e-5, kind + ' dx'); close(gt, gtr, 1e-5, kind + ' dt');
+      }
+    }
+  });
+  it('batchNorm forward/backward, training and eval', () => {
+    for (const [n, c, l] of [[128, 17, 1], [4, 3, 5]]) {
+      for (const training of [true, false]) {
+        const [x, xr] = pair(n * c * l), [w, wr] = pair(c), [b, br] = pair(c);
+        const [rm, rmr] = pair(c), [rv, rvr] = pair(c, 0.5, 2);
+        const [y, yr] = zeros(x.length), [sm, smr] = zeros(c), [si, sir] = zeros(c);
+        W.batchNorm({ x, n, c, l, weight: w, bias: b, runningMean: rm, runningVar: rv, training, momentum: 0.1, eps: 1e-5, y, saveMean: sm, saveInvStd: si });
+        reference.batchNorm({ x: xr, n, c, l, weight: wr, bias: br, runningMean: rmr, runningVar: rvr, training, momentum: 0.1, eps: 1e-5, y: yr, saveMean: smr, saveInvStd: sir });
+        close(y, yr, 1e-5, 'bn'); close(rm, rmr, 1e-5, 'rm'); close(rv, rvr, 1e-5, 'rv');
+        const [gy, gyr] = pair(x.length), [gx, gxr] = pair(x.length), [gw, gwr] = pair(c), [gb, gbr] = pair(c);
+        W.batchNormBackward({ x, gy, n, c, l, weight: w, saveMean: sm, saveInvStd: si, training, gx, gWeight: gw, gBias: gb });
+        reference.batchNormBackward({ x: xr, gy: gyr, n, c, l, weight: wr, saveMean: smr, saveInvStd: sir, training, gx: gxr, gWeight: gwr, gBias: gbr });
+        close(gx, gxr, 1e-5, 'bn gx'); close(gw, gwr, 1e-5, 'bn gw'); close(gb, gbr, 1e-5, 'bn gb');
+      }
+    }
+  });
+  it('prelu forward/backward', () => {
+    for (const [outer, c, inner] of [[4, 3, 5], [17, 1, 1]]) {
+      const [x, xr] = pair(outer * c * inner), [w, wr] = pair(c, 0, 0.5), [y, yr] = zeros(x.length);
+      W.prelu(x, w, outer, c, inner, y); reference.prelu(xr, wr, outer, c, inner, yr);
+      close(y, yr, 1e-6, 'prelu');
+      const [gy, gyr] = pair(x.length), [gx, gxr] = pair(x.length), [gw, gwr] = pair(c);
+      W.preluBackward(x, w, gy, outer, c, inner, gx, gw); reference.preluBackward(xr, wr, gyr, outer, c, inner, gxr, gwr);
+      close(gx, gxr, 1e-6, 'prelu gx'); close(gw, gwr, 1e-5, 'prelu gw');
+    }
+  });
+});
+
+describe('optimizers', () => {
+  function run(step: (k: Kernels, arrs: Float32Array[], first: boolean) => void, count: number): void {
+    for (const n of [1, 7, 1029]) {
+      const ws: Float32Array[] = [], rs: Float32Array[] = [];
+      for (let i = 0; i < count; i++) {
+        const [w, r] = i >= 2 ? zeros(n) : pair(n);
+        ws.push(w); rs.push(r);
+      }
+      for (let s = 1; s <= 3; s++) {
+        const [g, gr] = pair(n);
+        ws[1].set(g); rs[1].set(gr);
+        step(W, ws, s === 1); step(reference, rs, s === 1);
+      }
+      for (let i = 0; i < count; i++) close(ws[i], rs[i], 2e-5, `state ${i}`);
+    }
+  }
+  it('sgd (momentum, nesterov, weight decay)', () => {
+    run((k, [param, grad, buf], first) => k.sgdStep({ param, grad, buf, firstStep: first, lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01 }), 3);
+    run((k, [param, grad, buf], first) => k.sgdStep({ param, grad, buf, firstStep: first, lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0 }), 3);
+    run((k, [param, grad]) => k.sgdStep({ param, grad, buf: null, firstStep: false, lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }), 2);
+  });
+  it('adam, adamw, amsgrad', () => {
+    let t = 0;
+    run((k, [param, grad, m, v]) => k.adamStep({ param, grad, m, v, vMax: null, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: 0, step: (t++ >> 1) + 1 }), 4);
+    t = 0;
+    run((k, [param, grad, m, v, vMax]) => k.adamStep({ param, grad, m, v, vMax, lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.01, decoupledWeightDecay: 0.1, step: (t++ >> 1) + 1 }), 5);
+  });
+  it('rmsprop (centred, momentum)', () => {
+    run((k, [param, grad, squareAvg]) => k.rmspropStep({ param, grad, squareAvg, gradAvg: null, momentumBuf: null, lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0 }), 3);
+    run((k, [param, grad, squareAvg, gradAvg, momentumBuf]) => k.rmspropStep({ param, grad, squareAvg, gradAvg, momentumBuf, lr: 0.01, alpha: 0.9, eps: 1e-6, weightDecay: 0.01, momentum: 0.9 }), 5);
+  });
+});
+
+describe('allocator', () => {
+  it('reuses freed blocks of the same size class', () => {
+    const a = W.alloc(1000, 'float32') as Float32Array;
+    const off = a.byteOffset;
+    a[5] = 7;
+    W.free(a);
+    const b = W.alloc(1000, 'float32') as Float32Array;
+    expect(b.byteOffset).toBe(off);
+    expect(b[5]).toBe(0); // zero-filled on reuse
+    W.free(b);
+  });
+  it('keeps memory flat over a loop that allocates and frees the same sizes', () => {
+    const sizes = [128 * 784, 128 * 256, 256 * 784, 128 * 10, 256];
+    const step = () => {
+      const xs = sizes.map((s) => W.alloc(s, 'float32') as Float32Array);
+      for (const x of xs) W.free(x);
+    };
+    step();
+    const before = W.heap.reservedBytes;
+    for (let i = 0; i < 200; i++) step();
+    expect(W.heap.reservedBytes).toBe(before);
+  });
+  it('ignores free of foreign arrays, subarrays and double frees', () => {
+    const a = W.alloc(64, 'float32') as Float32Array;
+    W.free(new Float32Array(4));
+    W.free(a.subarray(0, 8));
+    W.free(a);
+    W.free(a);
+    const b = W.alloc(64, 'float32') as Float32Array;
+    const c = W.alloc(64, 'float32') as Float32Array;
+    expect(b.byteOffset).not.toBe(c.byteOffset);
+  });
+  it('old views stay valid after the memory grows', () => {
+    const a = W.alloc(16, 'float32') as Float32Array;
+    a[3] = 42;
+    const big = W.alloc(64 * 1024 * 1024 / 4, 'float32') as Float32Array; // forces a grow
+    expect(W.owns(a)).toBe(true);
+    expect(W.owns(big)).toBe(true);
+    expect(a[3]).toBe(42);
+    W.axpy(1, a, a);
+    expect(a[3]).toBe(84);
+    W.free(big);
+  });
+});
