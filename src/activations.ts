@@ -194,8 +194,9 @@ const entries: Activation[] = [
     kernel: 'elu',
     defaultParam: 1,
     value: (x, a) => (x > 0 ? x : a * Math.expm1(x)),
-    // For x ≤ 0, f′ = α·eˣ = y + α.
-    derivative: (x, y, a) => (x > 0 ? 1 : y + a),
+    // For x ≤ 0, f′ = α·eˣ, from x as PyTorch does: y + α would cancel in float32 where
+    // y ≈ −α (x ≲ −5), losing the gradient's relative accuracy.
+    derivative: (x, _y, a) => (x > 0 ? 1 : a * Math.exp(x)),
     range: [-1, Infinity],
     init: 'kaimingNormal',
     // Not in PyTorch's table; ELU behaves as the identity for x > 0, so the ReLU gain.
@@ -210,8 +211,8 @@ const entries: Activation[] = [
     kernel: 'selu',
     defaultParam: NaN,
     value: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
-    // For x ≤ 0, f′ = λα·eˣ = y + λα.
-    derivative: (x, y) => (x > 0 ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA),
+    // For x ≤ 0, f′ = λα·eˣ, from x (y + λα cancels in float32 where y ≈ −λα).
+    derivative: (x) => (x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x)),
     range: [-SELU_SCALE * SELU_ALPHA, Infinity],
     init: 'lecunNormal',
     // PyTorch's value: 3/4, chosen so that kaiming-style init with this gain stays self-normalising.

@@ -10,7 +10,7 @@
  */
 import { K, alloc } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
-import { Tensor } from './tensor.js';
+import { Tensor, formatShape } from './tensor.js';
 
 /**
  * Returns the buffer into which the gradient of input `i` must be accumulated, or null
@@ -122,8 +122,10 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     seed = alloc(1, root.dtype);
     seed[0] = 1;
   } else {
-    if (gradient.size !== root.size) {
-      throw new Error(`backward(): gradient of shape [${gradient.shape}] does not match output shape [${root.shape}]`);
+    // The shape, not just the size, must match (as PyTorch): a [4] gradient for a [2, 2]
+    // output is almost certainly laid out for another tensor.
+    if (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
+      throw new Error(`backward(): gradient of shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
     }
     seed = alloc(root.size, root.dtype);
     K.copy(gradient.data, seed);

@@ -4,7 +4,7 @@
  * any activation module what it is.
  */
 import { getActivation, type ActivationName } from '../activations.js';
-import { activation, prelu, unary } from '../ops/activation.js';
+import { prelu, unary } from '../ops/activation.js';
 import { softmax } from '../ops/softmax.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter, stateTensor } from './module.js';
@@ -157,4 +157,3 @@ export function activationModule(name: ActivationName, param?: number, channels 
   }
 }
 
-export { activation };

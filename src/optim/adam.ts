@@ -49,7 +49,7 @@ export class Adam extends Optimizer<AdamOptions> {
       eps: o.eps ?? 1e-8,
       weightDecay: this.decoupled ? 0 : wd,
       decoupledWeightDecay: this.decoupled ? wd : 0,
-      step: this.stepCount,
+      step: this.paramSteps[i],
     });
   }
 

@@ -22,12 +22,19 @@ export interface OptimizerState {
   groups: Array<{ lr: number; initialLr: number }>;
   /** Per-parameter buffers in parameter order, by buffer name. */
   buffers: Array<Record<string, number[]>>;
+  /** Steps each parameter has taken (absent in older states: every parameter took `step`). */
+  paramSteps?: number[];
 }
 
 export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   readonly groups: ParamGroup<O>[];
-  /** Steps taken (Adam's t). */
+  /** Calls to step(). */
   stepCount = 0;
+  /**
+   * Updates applied to each parameter (Adam's t): as in PyTorch, a step on which a parameter
+   * has no gradient does not count for it, so its bias correction is not advanced.
+   */
+  protected paramSteps: number[] = [];
   /** Per-parameter state buffers (momentum, moments), created on first use. */
   private readonly state: Array<Map<string, FloatArray>> = [];
 
@@ -69,7 +76,10 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     let i = 0;
     for (const g of this.groups) {
       for (const p of g.params) {
-        if (p.grad !== null) this.update(p, p.grad, g, i);
+        if (p.grad !== null) {
+          this.paramSteps[i] = (this.paramSteps[i] ?? 0) + 1;
+          this.update(p, p.grad, g, i);
+        }
         i++;
       }
     }
@@ -98,6 +108,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return {
       type: this.constructor.name,
       step: this.stepCount,
+      paramSteps: this.params.map((_, i) => this.paramSteps[i] ?? 0),
       groups: this.groups.map((g) => ({ lr: g.lr, initialLr: g.initialLr })),
       buffers: this.params.map((_, i) => {
         const rec: Record<string, number[]> = {};
@@ -121,6 +132,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       }
     });
     this.stepCount = state.step;
+    this.paramSteps = state.paramSteps ? state.paramSteps.slice() : this.params.map(() => state.step);
     state.groups.forEach((g, i) => {
       this.groups[i].lr = g.lr;
       this.groups[i].initialLr = g.initialLr;

@@ -1,0 +1,268 @@
+/**
+ * Drawing: uPlot line charts for losses/accuracy/gradient norm, and plain canvases for the
+ * decision boundary, per-layer gradient norms, activation histograms and MNIST digits.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Boundary, LayerSnapshot } from './protocol.js';
+
+export const CLASS_COLORS: Array<[number, number, number]> = [
+  [230, 120, 20],
+  [20, 110, 200],
+  [40, 160, 80],
+  [170, 60, 170],
+  [200, 50, 60],
+  [100, 100, 100],
+  [150, 120, 40],
+  [20, 160, 170],
+  [110, 80, 200],
+  [220, 150, 160],
+];
+
+export interface LineSeries {
+  label: string;
+  stroke: string;
+  dash?: number[];
+}
+
+/** A uPlot line chart that follows its container's width. */
+export class LineChart {
+  readonly plot: uPlot;
+  private data: number[][];
+
+  constructor(host: HTMLElement, title: string, series: LineSeries[], opts: { log?: boolean; yRange?: [number, number] } = {}) {
+    this.data = [[], ...series.map(() => [])];
+    const width = Math.max(240, host.clientWidth || 320);
+    this.plot = new uPlot(
+      {
+        title,
+        width,
+        height: 180,
+        scales: {
+          x: { time: false },
+          y: opts.log ? { distr: 3 } : opts.yRange ? { range: opts.yRange } : {},
+        },
+        axes: [{ label: 'step', size: 36 }, { size: 54 }],
+        legend: { live: false },
+        series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: false } }))],
+      },
+      this.data as uPlot.AlignedData,
+      host,
+    );
+    new ResizeObserver(() => {
+      const w = Math.max(240, host.clientWidth);
+      if (Math.abs(w - this.plot.width) > 2) this.plot.setSize({ width: w, height: 180 });
+    }).observe(host);
+  }
+
+  push(x: number, ys: number[], maxPoints = 4000): void {
+    this.data[0].push(x);
+    ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) ? y : NaN));
+    if (this.data[0].length > maxPoints) {
+      // Keep every other point of the older half, so long runs stay cheap to draw.
+      this.data = this.data.map((col) => col.filter((_, i) => i % 2 === 0 || i >= col.length / 2));
+    }
+  }
+
+  redraw(): void {
+    this.plot.setData(this.data as uPlot.AlignedData);
+  }
+
+  clear(): void {
+    this.data = this.data.map(() => []);
+    this.plot.setData(this.data as uPlot.AlignedData);
+  }
+}
+
+function fitCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number): CanvasRenderingContext2D {
+  const dpr = Math.min(2, window.devicePixelRatio || 1);
+  canvas.style.width = `${cssW}px`;
+  canvas.style.height = `${cssH}px`;
+  if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
+    canvas.width = Math.round(cssW * dpr);
+    canvas.height = Math.round(cssH * dpr);
+  }
+  const ctx = canvas.getContext('2d')!;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+export interface Points {
+  x: number[];
+  y: number[];
+  label: number[];
+  test: boolean[];
+}
+
+/** The decision boundary: class colour, lighter where the model is unsure; points on top. */
+export function drawBoundary(
+  canvas: HTMLCanvasElement,
+  size: number,
+  boundary: Boundary | null,
+  points: Points | undefined,
+  bounds: { x0: number; x1: number; y0: number; y1: number } | undefined,
+  showTest: boolean,
+): void {
+  const ctx = fitCanvas(canvas, size, size);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, size, size);
+  if (boundary) {
+    const N = boundary.size;
+    const img = new ImageData(N, N);
+    for (let i = 0; i < N * N; i++) {
+      const [r, g, b] = CLASS_COLORS[boundary.cls[i] % CLASS_COLORS.length];
+      // Confidence 1/k…1 maps to white…a light tint of the class colour.
+      const t = Math.max(0, Math.min(1, (boundary.prob[i] - 0.5) * 2)) * 0.55;
+      img.data[i * 4] = 255 + (r - 255) * t;
+      img.data[i * 4 + 1] = 255 + (g - 255) * t;
+      img.data[i * 4 + 2] = 255 + (b - 255) * t;
+      img.data[i * 4 + 3] = 255;
+    }
+    const off = new OffscreenCanvas(N, N);
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(off, 0, 0, size, size);
+  }
+  if (points && bounds) {
+    const sx = (v: number) => ((v - bounds.x0) / (bounds.x1 - bounds.x0)) * size;
+    const sy = (v: number) => size - ((v - bounds.y0) / (bounds.y1 - bounds.y0)) * size;
+    for (let i = 0; i < points.x.length; i++) {
+      if (points.test[i] && !showTest) continue;
+      const [r, g, b] = CLASS_COLORS[points.label[i] % CLASS_COLORS.length];
+      ctx.beginPath();
+      ctx.arc(sx(points.x[i]), sy(points.y[i]), 3.2, 0, Math.PI * 2);
+      if (points.test[i]) {
+        ctx.fillStyle = '#fff';
+        ctx.fill();
+        ctx.lineWidth = 1.6;
+        ctx.strokeStyle = `rgb(${r},${g},${b})`;
+        ctx.stroke();
+      } else {
+        ctx.fillStyle = `rgb(${r},${g},${b})`;
+        ctx.fill();
+        ctx.lineWidth = 0.8;
+        ctx.strokeStyle = '#fff';
+        ctx.stroke();
+      }
+    }
+  }
+}
+
+/** Colour of a gradient norm on a log scale: blue (vanishing) … green … red (exploding). */
+export function normColor(v: number): string {
+  if (!Number.isFinite(v)) return '#000';
+  if (v <= 0) return '#1f3f9a';
+  const l = Math.log10(v);
+  // −6 … +3 mapped onto a blue→green→red ramp.
+  const t = Math.max(0, Math.min(1, (l + 6) / 9));
+  const hue = t < 0.6 ? 230 - (t / 0.6) * 110 : 120 - ((t - 0.6) / 0.4) * 120;
+  return `hsl(${hue.toFixed(0)} 70% ${t < 0.15 ? 35 : 45}%)`;
+}
+
+/** Per-Linear gradient norms: one horizontal bar per layer on a log axis (1e-8 … 1e4). */
+export function drawGradBars(canvas: HTMLCanvasElement, width: number, rows: Array<{ name: string; value: number }>): void {
+  const rowH = rows.length > 16 ? 11 : 18;
+  const left = 64;
+  const h = rows.length * rowH + 26;
+  const ctx = fitCanvas(canvas, width, h);
+  ctx.clearRect(0, 0, width, h);
+  const lo = -8;
+  const hi = 4;
+  const x = (v: number) => left + ((Math.max(lo, Math.min(hi, Math.log10(Math.max(v, 1e-30)))) - lo) / (hi - lo)) * (width - left - 8);
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#555';
+  ctx.strokeStyle = '#e3e3e3';
+  for (let e = lo; e <= hi; e += 2) {
+    const px = x(10 ** e);
+    ctx.beginPath();
+    ctx.moveTo(px, 0);
+    ctx.lineTo(px, h - 16);
+    ctx.stroke();
+    ctx.fillText(`1e${e}`, px - 10, h - 4);
+  }
+  rows.forEach((r, i) => {
+    const y = i * rowH + 2;
+    ctx.fillStyle = '#333';
+    ctx.fillText(`layer ${r.name}`, 2, y + rowH - 3);
+    ctx.fillStyle = normColor(r.value);
+    ctx.fillRect(left, y + 1, Math.max(1, x(r.value) - left), rowH - 3);
+  });
+}
+
+/** Gradient norm per layer over time: rows are Linear layers (input at top), columns monitored steps. */
+export function drawGradHeatmap(canvas: HTMLCanvasElement, width: number, history: number[][], names: string[]): void {
+  const rows = names.length;
+  const rowH = Math.max(3, Math.min(14, Math.floor(140 / Math.max(1, rows))));
+  const left = 64;
+  const h = rows * rowH + 4;
+  const ctx = fitCanvas(canvas, width, h);
+  ctx.clearRect(0, 0, width, h);
+  const cols = history.length;
+  if (!cols) return;
+  const cw = (width - left) / cols;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#333';
+  if (rows <= 12) names.forEach((n, i) => ctx.fillText(`layer ${n}`, 2, i * rowH + rowH - 2));
+  else {
+    ctx.fillText('input', 2, 10);
+    ctx.fillText('output', 2, h - 4);
+  }
+  history.forEach((col, c) => {
+    col.forEach((v, r) => {
+      ctx.fillStyle = normColor(v);
+      ctx.fillRect(left + c * cw, r * rowH, Math.ceil(cw), rowH - 1);
+    });
+  });
+}
+
+/** One activation histogram with its range and failure fractions. */
+export function drawHistogram(canvas: HTMLCanvasElement, width: number, layer: LayerSnapshot): void {
+  const h = 74;
+  const ctx = fitCanvas(canvas, width, h);
+  ctx.clearRect(0, 0, width, h);
+  const st = layer.stats;
+  if (!st) return;
+  const counts = st.histogram.counts;
+  const max = Math.max(1, ...counts);
+  const bw = width / counts.length;
+  const bad = st.saturated !== undefined ? st.saturated > 0.5 : st.dead !== undefined ? st.dead > 0.5 : false;
+  ctx.fillStyle = bad ? '#c0392b' : '#2f6fb0';
+  counts.forEach((c, i) => {
+    const bh = (c / max) * (h - 16);
+    ctx.fillRect(i * bw + 0.5, h - 14 - bh, Math.max(1, bw - 1), bh);
+  });
+  ctx.fillStyle = '#444';
+  ctx.font = '10px system-ui, sans-serif';
+  const fmt = (v: number) => (Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(0) : v.toFixed(2));
+  ctx.fillText(fmt(st.histogram.min), 1, h - 2);
+  const maxText = fmt(st.histogram.max);
+  ctx.fillText(maxText, width - ctx.measureText(maxText).width - 1, h - 2);
+}
+
+/** MNIST sample digits with the predicted class (red when wrong). */
+export function drawDigits(canvas: HTMLCanvasElement, width: number, d: { pixels: number[][]; label: number[]; pred: number[] }): void {
+  const per = Math.max(4, Math.floor(width / 44));
+  const cell = width / per;
+  const rows = Math.ceil(d.pixels.length / per);
+  const h = rows * (cell + 14);
+  const ctx = fitCanvas(canvas, width, h);
+  ctx.clearRect(0, 0, width, h);
+  d.pixels.forEach((px, i) => {
+    const img = new ImageData(28, 28);
+    for (let k = 0; k < 784; k++) {
+      const v = 255 - px[k];
+      img.data[k * 4] = v;
+      img.data[k * 4 + 1] = v;
+      img.data[k * 4 + 2] = v;
+      img.data[k * 4 + 3] = 255;
+    }
+    const off = new OffscreenCanvas(28, 28);
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    const cx = (i % per) * cell;
+    const cy = Math.floor(i / per) * (cell + 14);
+    ctx.drawImage(off, cx + 2, cy + 2, cell - 4, cell - 4);
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.fillStyle = d.pred[i] === d.label[i] ? '#1d7a38' : '#c0392b';
+    ctx.fillText(`→ ${d.pred[i]}`, cx + cell / 2 - 10, cy + cell + 10);
+  });
+}

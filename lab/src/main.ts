@@ -1,0 +1,657 @@
+/**
+ * The lab page: settings form (built from the library's registries), run controls, live charts,
+ * findings and lessons. All training happens in the worker; this file only sends the state and
+ * draws what comes back.
+ */
+import './style.css';
+import {
+  ACTIVATIONS,
+  ACTIVATION_NAMES,
+  DATASET_LABELS,
+  DATASET_NAMES,
+  DEFAULT_STATE,
+  HEAD_LABELS,
+  HEAD_NAMES,
+  INITIALIZERS,
+  INIT_NAMES,
+  LIMITS,
+  OPTIMIZERS,
+  OPTIMIZER_NAMES,
+  cloneState,
+  parseState,
+  serializeState,
+  type ActivationName,
+  type LabState,
+} from './state.js';
+import { LESSONS, type Lesson } from './lessons.js';
+import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
+import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
+import type { Finding } from '../../src/train/types.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let state: LabState = parseState(location.search);
+let info: ModelInfo | null = null;
+let running = false;
+let lastBoundary: Boundary | null = null;
+let lastLayers: LayerSnapshot[] | null = null;
+let gradHistory: number[][] = [];
+let findings: Finding[] = [];
+let currentLesson: Lesson | null = null;
+let stepCount = 0;
+let lastEval: EvalPoint | null = null;
+let evalHistory: EvalPoint[] = [];
+
+// ---------------------------------------------------------------------------------------
+// Worker
+
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const send = (m: ToWorker) => worker.postMessage(m);
+
+// ---------------------------------------------------------------------------------------
+// Form
+
+let uid = 0;
+function field(label: string, control: HTMLElement, help?: string): HTMLElement {
+  const wrap = document.createElement('div');
+  wrap.className = 'field';
+  const id = control.id || `f${++uid}`;
+  control.id = id;
+  const l = document.createElement('label');
+  l.htmlFor = id;
+  l.textContent = label;
+  wrap.append(l, control);
+  if (help) {
+    const p = document.createElement('p');
+    p.className = 'help';
+    p.id = `${id}-help`;
+    p.textContent = help;
+    control.setAttribute('aria-describedby', p.id);
+    wrap.append(p);
+  }
+  return wrap;
+}
+
+function select(name: string, options: Array<[string, string]>, value: string): HTMLSelectElement {
+  const s = document.createElement('select');
+  s.name = name;
+  s.id = `in-${name}`;
+  for (const [v, text] of options) {
+    const o = document.createElement('option');
+    o.value = v;
+    o.textContent = text;
+    s.append(o);
+  }
+  s.value = value;
+  return s;
+}
+
+function numberInput(name: string, value: number, min: number, max: number, step: number | 'any'): HTMLInputElement {
+  const i = document.createElement('input');
+  i.type = 'number';
+  i.name = name;
+  i.id = `in-${name}`;
+  i.min = String(min);
+  i.max = String(max);
+  i.step = String(step);
+  i.value = String(value);
+  i.inputMode = step === 1 ? 'numeric' : 'decimal';
+  return i;
+}
+
+function checkbox(name: string, checked: boolean, label: string): HTMLElement {
+  const wrap = document.createElement('div');
+  wrap.className = 'field check';
+  const i = document.createElement('input');
+  i.type = 'checkbox';
+  i.name = name;
+  i.id = `in-${name}`;
+  i.checked = checked;
+  const l = document.createElement('label');
+  l.htmlFor = i.id;
+  l.textContent = label;
+  wrap.append(i, l);
+  return wrap;
+}
+
+function fieldset(legend: string, ...children: HTMLElement[]): HTMLFieldSetElement {
+  const f = document.createElement('fieldset');
+  const l = document.createElement('legend');
+  l.textContent = legend;
+  f.append(l, ...children);
+  return f;
+}
+
+const uniform = <T>(xs: T[]): T | null => (xs.length && xs.every((x) => x === xs[0]) ? xs[0] : null);
+
+function recommendedInitText(s: LabState): string {
+  const acts = [...new Set(s.layers.map((l) => l.activation))];
+  if (!acts.length) return 'No hidden layers: the output layer uses Xavier.';
+  return acts.map((a) => `${ACTIVATIONS[a].label}: ${INITIALIZERS[ACTIVATIONS[a].init].label}`).join('; ') + ' (★ in the menu).';
+}
+
+function buildForm(): void {
+  $('settings-summary').textContent = `(${summarize(state)})`;
+  const form = $<HTMLFormElement>('settings');
+  form.replaceChildren();
+  const s = state;
+  const is2d = s.dataset !== 'mnist';
+
+  // Problem
+  const data = select('data', DATASET_NAMES.map((d) => [d, DATASET_LABELS[d]]), s.dataset);
+  const noise = numberInput('noise', s.noise, LIMITS.noise[0], LIMITS.noise[1], 0.05);
+  const train = numberInput('train', s.trainRatio, LIMITS.trainRatio[0], LIMITS.trainRatio[1], 0.05);
+  const points = numberInput('points', s.points, LIMITS.points[0], LIMITS.points[1], 50);
+  noise.disabled = train.disabled = points.disabled = !is2d;
+  form.append(
+    fieldset(
+      'Problem',
+      field('Data set', data),
+      field('Noise', noise, is2d ? '0 … 0.5' : 'MNIST has a fixed 8,000 / 2,000 split.'),
+      field('Training fraction', train),
+      field('Examples', points),
+    ),
+  );
+
+  // Network
+  const depth = numberInput('depth', s.layers.length, LIMITS.depth[0], LIMITS.depth[1], 1);
+  const width = numberInput('width', uniform(s.layers.map((l) => l.width)) ?? s.layers[0]?.width ?? 8, LIMITS.width[0], LIMITS.width[1], 1);
+  const allAct = uniform(s.layers.map((l) => l.activation));
+  const actOpts: Array<[string, string]> = ACTIVATION_NAMES.map((a) => [a, ACTIVATIONS[a].label]);
+  const act = select('act', allAct ? actOpts : [['', '(mixed)'], ...actOpts], allAct ?? '');
+  const allBn = s.layers.length > 0 && s.layers.every((l) => l.bn);
+  const bn = checkbox('bn', allBn, 'BatchNorm after every hidden Linear');
+  const recommended = new Set(s.layers.map((l) => ACTIVATIONS[l.activation].init));
+  const init = select(
+    'init',
+    INIT_NAMES.map((n) => [n, `${INITIALIZERS[n].label}${recommended.has(n as never) ? ' ★ recommended' : ''}`]),
+    s.init,
+  );
+  const dropout = numberInput('dropout', s.dropout, LIMITS.dropout[0], LIMITS.dropout[1], 0.05);
+  const head = select('loss', HEAD_NAMES.map((h) => [h, HEAD_LABELS[h]]), s.head);
+  const actHelp = allAct ? ACTIVATIONS[allAct].summary : 'Layers use different activations (see per-layer settings).';
+
+  const perLayer = document.createElement('details');
+  perLayer.className = 'perlayer';
+  const sum = document.createElement('summary');
+  sum.textContent = `Per-layer settings (${s.layers.length} hidden layer${s.layers.length === 1 ? '' : 's'})`;
+  perLayer.append(sum);
+  const table = document.createElement('table');
+  table.innerHTML = '<caption class="sr">Hidden layers, input side first</caption><thead><tr><th scope="col">Layer</th><th scope="col">Width</th><th scope="col">Activation</th><th scope="col">BN</th></tr></thead>';
+  const tb = document.createElement('tbody');
+  s.layers.forEach((l, i) => {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = String(i + 1);
+    const w = numberInput(`w${i}`, l.width, LIMITS.width[0], LIMITS.width[1], 1);
+    w.setAttribute('aria-label', `Layer ${i + 1} width`);
+    w.dataset.layer = String(i);
+    w.dataset.prop = 'width';
+    const a = select(`a${i}`, actOpts, l.activation);
+    a.setAttribute('aria-label', `Layer ${i + 1} activation`);
+    a.dataset.layer = String(i);
+    a.dataset.prop = 'activation';
+    const b = document.createElement('input');
+    b.type = 'checkbox';
+    b.checked = l.bn;
+    b.id = `in-bn${i}`;
+    b.setAttribute('aria-label', `Layer ${i + 1} BatchNorm`);
+    b.dataset.layer = String(i);
+    b.dataset.prop = 'bn';
+    tr.append(th);
+    for (const c of [w, a, b]) {
+      const td = document.createElement('td');
+      td.append(c);
+      tr.append(td);
+    }
+    tb.append(tr);
+  });
+  table.append(tb);
+  perLayer.append(table);
+  perLayer.open = !allAct || !uniform(s.layers.map((l) => l.width)) || (!allBn && s.layers.some((l) => l.bn));
+  perLayer.addEventListener('toggle', () => (perLayerOpen = perLayer.open));
+  if (perLayerOpen) perLayer.open = true;
+
+  form.append(
+    fieldset(
+      'Network',
+      field('Hidden layers (depth)', depth),
+      field('Width (all hidden layers)', width),
+      field('Activation (all hidden layers)', act, actHelp),
+      bn,
+      perLayer,
+      field('Initializer', init, `Recommended — ${recommendedInitText(s)}`),
+      field('Dropout after each activation', dropout, '0 = off'),
+      field('Output and loss', head),
+    ),
+  );
+
+  // Training
+  const opt = select('opt', OPTIMIZER_NAMES.map((o) => [o, OPTIMIZERS[o].label]), s.optimizer);
+  const lr = numberInput('lr', s.lr, LIMITS.lr[0], LIMITS.lr[1], 'any');
+  const batch = numberInput('batch', s.batchSize, LIMITS.batchSize[0], LIMITS.batchSize[1], 1);
+  const clip = numberInput('clip', s.clip, LIMITS.clip[0], LIMITS.clip[1], 'any');
+  const seed = numberInput('seed', s.seed, LIMITS.seed[0], LIMITS.seed[1], 1);
+  form.append(
+    fieldset(
+      'Training',
+      field('Optimizer', opt),
+      field('Learning rate', lr, `Default for ${OPTIMIZERS[s.optimizer].label}: ${OPTIMIZERS[s.optimizer].defaultLr}`),
+      field('Batch size', batch),
+      field('Clip gradient norm', clip, '0 = no clipping'),
+      field('Seed', seed, 'Same seed, same data and weights: a shared link reproduces the run.'),
+    ),
+  );
+}
+
+let perLayerOpen = false;
+
+function readForm(target: HTMLElement): void {
+  const form = $<HTMLFormElement>('settings');
+  const v = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null)?.value ?? '';
+  const s = cloneState(state);
+  const t = target as HTMLInputElement;
+  if (t.dataset.layer !== undefined) {
+    const l = s.layers[Number(t.dataset.layer)];
+    if (t.dataset.prop === 'width') l.width = Math.round(Math.min(LIMITS.width[1], Math.max(LIMITS.width[0], Number(t.value) || l.width)));
+    if (t.dataset.prop === 'activation') l.activation = t.value as ActivationName;
+    if (t.dataset.prop === 'bn') l.bn = t.checked;
+  } else if (t.name === 'depth') {
+    const d = Math.round(Math.min(LIMITS.depth[1], Math.max(LIMITS.depth[0], Number(t.value))));
+    if (Number.isFinite(d)) {
+      const proto = s.layers[s.layers.length - 1] ?? { width: 8, activation: 'relu' as ActivationName, bn: false };
+      while (s.layers.length < d) s.layers.push({ ...proto });
+      s.layers.length = d;
+    }
+  } else if (t.name === 'width') {
+    const w = Math.round(Math.min(LIMITS.width[1], Math.max(LIMITS.width[0], Number(t.value))));
+    if (Number.isFinite(w)) s.layers.forEach((l) => (l.width = w));
+  } else if (t.name === 'act') {
+    if (t.value) s.layers.forEach((l) => (l.activation = t.value as ActivationName));
+  } else if (t.name === 'bn') {
+    s.layers.forEach((l) => (l.bn = t.checked));
+  } else {
+    const q = new URLSearchParams(serializeState(s));
+    q.set(t.name, t.type === 'checkbox' ? String(t.checked) : v(t.name));
+    Object.assign(s, parseState(q.toString()), { layers: s.layers });
+  }
+  applyState(s, false);
+}
+
+function summarize(s: LabState): string {
+  const acts = [...new Set(s.layers.map((l) => ACTIVATIONS[l.activation].label))].join('/');
+  const net = s.layers.length ? `${s.layers.length}×${uniform(s.layers.map((l) => l.width)) ?? 'mixed'} ${acts}${s.layers.some((l) => l.bn) ? ' + BN' : ''}` : 'no hidden layer';
+  return `${s.dataset} · ${net} · ${OPTIMIZERS[s.optimizer].label} lr ${s.lr}`;
+}
+
+function applyState(s: LabState, rebuildAll = true): void {
+  state = s;
+  history.replaceState(null, '', `?${serializeState(state)}`);
+  const focusedId = document.activeElement?.id;
+  buildForm();
+  if (focusedId) document.getElementById(focusedId)?.focus();
+  if (rebuildAll) renderLessons();
+  resetRun();
+}
+
+// ---------------------------------------------------------------------------------------
+// Charts
+
+const lossChart = new LineChart($('loss-chart'), 'Loss', [
+  { label: 'train', stroke: '#2f6fb0' },
+  { label: 'test', stroke: '#e67814', dash: [6, 4] },
+]);
+const accChart = new LineChart(
+  $('acc-chart'),
+  'Accuracy',
+  [
+    { label: 'train', stroke: '#2f6fb0' },
+    { label: 'test', stroke: '#e67814', dash: [6, 4] },
+  ],
+  { yRange: [0, 1] },
+);
+const gnormChart = new LineChart($('gnorm-chart'), 'Global gradient norm (log)', [{ label: '‖∇‖', stroke: '#7b3fb0' }], { log: true });
+
+function boundarySize(): number {
+  const host = $('output-view');
+  return Math.max(200, Math.min(420, host.clientWidth || 320));
+}
+
+function drawOutput(): void {
+  const host = $('output-view');
+  let canvas = host.querySelector('canvas');
+  if (!canvas) {
+    canvas = document.createElement('canvas');
+    canvas.id = 'boundary';
+    canvas.setAttribute('role', 'img');
+    host.append(canvas);
+  }
+  if (info?.is2d) {
+    canvas.setAttribute('aria-label', 'Decision boundary: background colour is the predicted class; filled dots are training points, rings are test points');
+    drawBoundary(canvas, boundarySize(), lastBoundary, info.points, info.bounds, true);
+  }
+}
+
+function drawLayers(): void {
+  if (!lastLayers || !info) return;
+  const width = Math.max(220, $('grad-bars').parentElement!.clientWidth - 4);
+  const linear = lastLayers.filter((l) => l.kind === 'Linear');
+  const rows = linear.map((l) => ({ name: l.name, value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
+  drawGradBars($<HTMLCanvasElement>('grad-bars'), width, rows);
+  drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => l.name));
+
+  const host = $('hists');
+  const acts = lastLayers.filter((l) => l.activation || l.kind === 'BatchNorm1d');
+  if (host.childElementCount !== acts.length) {
+    host.replaceChildren(
+      ...acts.map((l) => {
+        const fig = document.createElement('figure');
+        fig.dataset.layer = l.name;
+        const cap = document.createElement('figcaption');
+        const c = document.createElement('canvas');
+        c.setAttribute('role', 'img');
+        fig.append(cap, c);
+        return fig;
+      }),
+    );
+  }
+  const cellW = Math.max(120, Math.min(220, Math.floor((host.clientWidth - 16) / Math.max(1, Math.min(acts.length, Math.floor(host.clientWidth / 130))))));
+  acts.forEach((l, i) => {
+    const fig = host.children[i] as HTMLElement;
+    const cap = fig.querySelector('figcaption')!;
+    const st = l.stats!;
+    const label = l.activation ? ACTIVATIONS[l.activation as ActivationName].label : 'BatchNorm';
+    const frac =
+      st.saturated !== undefined ? ` · saturated ${(st.saturated * 100).toFixed(0)}%` : st.dead !== undefined ? ` · dead ${(st.dead * 100).toFixed(0)}%` : '';
+    cap.textContent = `${l.name} ${label} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
+    fig.classList.toggle('bad', (st.saturated ?? 0) > 0.5 || (st.dead ?? 0) > 0.5);
+    const canvas = fig.querySelector('canvas')!;
+    canvas.setAttribute('aria-label', cap.textContent);
+    drawHistogram(canvas, cellW - 10, l);
+  });
+}
+
+function renderFindings(): void {
+  const ul = $('findings');
+  ul.replaceChildren();
+  if (!findings.length) {
+    const li = document.createElement('li');
+    li.className = 'none';
+    li.textContent = running || stepCount ? 'No problems found so far.' : 'Train to see findings.';
+    ul.append(li);
+    return;
+  }
+  for (const f of findings) {
+    const li = document.createElement('li');
+    li.className = `finding ${f.severity}`;
+    li.dataset.rule = f.rule;
+    const head = document.createElement('p');
+    head.className = 'fhead';
+    const badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.textContent = f.severity;
+    const title = document.createElement('strong');
+    title.textContent = ` ${f.rule}`;
+    const where = document.createElement('span');
+    where.className = 'where';
+    where.textContent = `${f.layers.length ? ` · layer ${f.layers.join(', ')}` : ''} · step ${f.step}`;
+    head.append(badge, title, where);
+    const ev = document.createElement('p');
+    ev.textContent = f.evidence;
+    const adv = document.createElement('p');
+    adv.className = 'advice';
+    adv.textContent = `Advice: ${f.advice}`;
+    li.append(head, ev, adv);
+    const cite = (f as Finding & { citation?: string }).citation;
+    if (cite) {
+      const c = document.createElement('p');
+      c.className = 'cite';
+      c.textContent = cite;
+      li.append(c);
+    }
+    ul.append(li);
+  }
+}
+
+function renderMetrics(): void {
+  const m = $('metrics');
+  if (!lastEval) {
+    m.textContent = '';
+    return;
+  }
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  m.innerHTML = '';
+  const items: Array<[string, string]> = [
+    ['Train loss', lastEval.trainLoss.toFixed(4)],
+    ['Test loss', lastEval.testLoss.toFixed(4)],
+    ['Train acc.', pct(lastEval.trainAcc)],
+    ['Test acc.', pct(lastEval.testAcc)],
+  ];
+  for (const [k, v] of items) {
+    const span = document.createElement('span');
+    span.innerHTML = `<b></b> <output></output>`;
+    span.querySelector('b')!.textContent = k;
+    const o = span.querySelector('output')!;
+    o.textContent = v;
+    o.dataset.metric = k.toLowerCase().replace(/[^a-z]+/g, '-');
+    m.append(span);
+  }
+}
+
+function renderStatus(extra = ''): void {
+  const play = $<HTMLButtonElement>('play');
+  play.textContent = running ? 'Pause' : stepCount ? 'Resume' : 'Train';
+  play.setAttribute('aria-pressed', String(running));
+  $<HTMLButtonElement>('step').disabled = running || !info;
+  const parts = [`step ${stepCount}`, `epoch ${lastEval?.epoch ?? 0}`];
+  if (info) parts.push(`${info.parameters.toLocaleString('en')} parameters`, `kernels: ${info.backend}${info.threads > 1 ? ` × ${info.threads} threads` : ''}`);
+  if (!crossOriginIsolated) parts.push('not cross-origin isolated');
+  $('status').textContent = (extra ? extra + ' · ' : '') + parts.join(' · ');
+}
+
+// ---------------------------------------------------------------------------------------
+// Run
+
+function resetRun(): void {
+  running = false;
+  info = null;
+  lastBoundary = null;
+  lastLayers = null;
+  gradHistory = [];
+  findings = [];
+  stepCount = 0;
+  lastEval = null;
+  evalHistory = [];
+  lossChart.clear();
+  accChart.clear();
+  gnormChart.clear();
+  $('hists').replaceChildren();
+  renderFindings();
+  renderMetrics();
+  renderStatus('building');
+  send({ type: 'reset', state });
+}
+
+let pendingPlay = false;
+
+worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+  const m = ev.data;
+  if (m.type === 'loading') {
+    renderStatus(m.message);
+    return;
+  }
+  if (m.type === 'error') {
+    running = false;
+    renderStatus(`Error: ${m.message}`);
+    return;
+  }
+  if (m.type === 'ready') {
+    info = m.info;
+    const host = $('output-view');
+    host.replaceChildren();
+    $('h-out').textContent = info.is2d ? 'Decision boundary' : 'Test digits and predictions';
+    drawOutput();
+    renderStatus();
+    if (pendingPlay) {
+      pendingPlay = false;
+      togglePlay();
+    }
+    return;
+  }
+  // progress
+  running = m.running;
+  stepCount = m.step;
+  for (const s of m.steps) gnormChart.push(s.step, [Math.max(s.gradNorm, 1e-12)]);
+  for (const e of m.evals) {
+    lossChart.push(e.step, [e.trainLoss, e.testLoss]);
+    accChart.push(e.step, [e.trainAcc, e.testAcc]);
+    lastEval = e;
+    evalHistory.push(e);
+  }
+  lossChart.redraw();
+  accChart.redraw();
+  gnormChart.redraw();
+  if (m.layers) {
+    lastLayers = m.layers;
+    gradHistory.push(m.layers.filter((l) => l.kind === 'Linear').map((l) => l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0));
+    if (gradHistory.length > 240) gradHistory = gradHistory.filter((_, i) => i % 2 === 0 || i > 120);
+    drawLayers();
+  }
+  if (m.boundary) {
+    lastBoundary = m.boundary;
+    drawOutput();
+  }
+  if (m.digits) {
+    const host = $('output-view');
+    let c = host.querySelector('canvas');
+    if (!c) {
+      c = document.createElement('canvas');
+      host.append(c);
+    }
+    c.setAttribute('role', 'img');
+    c.setAttribute('aria-label', 'First test digits with the predicted class (green right, red wrong)');
+    drawDigits(c, Math.max(220, host.clientWidth), m.digits);
+  }
+  if (m.findings) findings = m.findings;
+  renderFindings();
+  renderMetrics();
+  renderStatus(m.stopReason === 'non-finite' ? 'stopped: the loss became non-finite' : '');
+};
+
+function togglePlay(): void {
+  if (!info) {
+    pendingPlay = true;
+    return;
+  }
+  if (running) send({ type: 'pause' });
+  else {
+    send({ type: 'play' });
+    running = true;
+  }
+  renderStatus();
+}
+
+$('play').addEventListener('click', togglePlay);
+$('step').addEventListener('click', () => send({ type: 'step' }));
+$('reset').addEventListener('click', () => resetRun());
+$('share').addEventListener('click', async () => {
+  const url = location.href;
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    ok = true;
+  } catch {
+    /* clipboard may be unavailable (insecure context, permissions) */
+  }
+  renderStatus(ok ? 'link copied' : `link: ${url}`);
+});
+document.addEventListener('keydown', (e) => {
+  const t = e.target as HTMLElement;
+  if (e.key === ' ' && (t === document.body || t.id === 'main')) {
+    e.preventDefault();
+    togglePlay();
+  }
+});
+
+const form = $<HTMLFormElement>('settings');
+form.addEventListener('change', (e) => readForm(e.target as HTMLElement));
+form.addEventListener('submit', (e) => e.preventDefault());
+
+// ---------------------------------------------------------------------------------------
+// Lessons
+
+function renderLessons(): void {
+  const ol = $('lessons');
+  ol.replaceChildren();
+  for (const l of LESSONS) {
+    const li = document.createElement('li');
+    li.className = 'lesson';
+    const h = document.createElement('h3');
+    h.textContent = l.title;
+    const q = document.createElement('p');
+    q.textContent = l.question;
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = 'Run this experiment';
+    b.dataset.lesson = l.id;
+    b.setAttribute('aria-label', `Run lesson: ${l.title}`);
+    b.addEventListener('click', () => runLesson(l));
+    li.append(h, q, b);
+    ol.append(li);
+  }
+}
+
+function runLesson(l: Lesson): void {
+  currentLesson = l;
+  const s = parseState(l.settings, DEFAULT_STATE);
+  const banner = $('lesson-banner');
+  banner.hidden = false;
+  banner.innerHTML = '';
+  const h = document.createElement('h2');
+  h.textContent = `Lesson: ${l.title}`;
+  const q = document.createElement('p');
+  q.textContent = l.question;
+  const look = document.createElement('p');
+  look.className = 'look';
+  look.innerHTML = '<b>What to look for:</b> ';
+  look.append(document.createTextNode(l.lookFor));
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.textContent = 'Close lesson';
+  close.addEventListener('click', () => {
+    banner.hidden = true;
+    currentLesson = null;
+  });
+  banner.append(h, q, look, close);
+  applyState(s, false);
+  pendingPlay = true;
+  banner.tabIndex = -1;
+  banner.focus();
+}
+
+// ---------------------------------------------------------------------------------------
+
+window.addEventListener('resize', () => {
+  drawOutput();
+  drawLayers();
+});
+
+// On a phone the settings start folded, so the boundary and charts are on the first screen.
+if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('settings-panel').open = false;
+buildForm();
+renderLessons();
+resetRun();
+// For tests and the curious: the current state and lesson.
+Object.assign(window, {
+  gradlab: {
+    get state() { return cloneState(state); },
+    get lesson() { return currentLesson?.id ?? null; },
+    get evals() { return evalHistory.slice(); },
+    get step() { return stepCount; },
+    get running() { return running; },
+    get ready() { return info !== null; },
+    get backend() { return info?.backend ?? null; },
+    get findings() { return findings.map((f) => f.rule); },
+  },
+});

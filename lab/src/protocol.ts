@@ -1,0 +1,85 @@
+/**
+ * Messages between the page and the training worker: plain JSON-serialisable data, shaped
+ * after the Trainer's Report types (ActivationStats, ParameterStats, Finding).
+ */
+import type { ActivationStats, Finding, ParameterStats } from '../../src/train/types.js';
+import type { LabState } from './state.js';
+
+export type ToWorker =
+  | { type: 'reset'; state: LabState }
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'step' };
+
+export interface StepPoint {
+  step: number;
+  loss: number;
+  gradNorm: number;
+}
+
+export interface EvalPoint {
+  step: number;
+  epoch: number;
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+}
+
+/** One module of the Sequential at one monitored step. */
+export interface LayerSnapshot {
+  /** Module path ('0', '1', …), as in namedParameters(). */
+  name: string;
+  kind: string;
+  activation?: string;
+  /** Statistics of the module's output on the batch. */
+  stats?: ActivationStats;
+  params?: ParameterStats[];
+  symmetricUnits?: number;
+  /** Gradient norm over the module's parameters. */
+  gradNorm?: number;
+}
+
+export interface ModelInfo {
+  backend: string;
+  threads: number;
+  parameters: number;
+  modules: Array<{ name: string; kind: string; activation?: string; summary: string }>;
+  inputDim: number;
+  numClasses: number;
+  trainSize: number;
+  testSize: number;
+  is2d: boolean;
+  /** 2D sets: the points (raw coordinates) and labels, to draw over the boundary. */
+  points?: { x: number[]; y: number[]; label: number[]; test: boolean[] };
+  bounds?: { x0: number; x1: number; y0: number; y1: number };
+  /** How Linear layers were initialised: module path → initializer name. */
+  initUsed: Record<string, string>;
+}
+
+export interface Boundary {
+  size: number;
+  /** Per cell (row-major, y from top): predicted class and its probability. */
+  cls: number[];
+  prob: number[];
+}
+
+export type FromWorker =
+  | { type: 'ready'; info: ModelInfo }
+  | { type: 'loading'; message: string }
+  | {
+      type: 'progress';
+      running: boolean;
+      step: number;
+      epoch: number;
+      steps: StepPoint[];
+      evals: EvalPoint[];
+      layers?: LayerSnapshot[];
+      boundary?: Boundary;
+      /** Sample test digits (MNIST): predicted class per shown image. */
+      digits?: { pixels: number[][]; label: number[]; pred: number[] };
+      /** The current findings of the library's health rules (absent when unchanged). */
+      findings?: Finding[];
+      stopReason?: string;
+    }
+  | { type: 'error'; message: string };

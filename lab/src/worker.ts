@@ -1,0 +1,540 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: owns the data, the model and the optimizer, trains batch by batch in
+ * time slices (yielding between slices so pause/step/reset messages get through), and posts
+ * plain-JSON progress: losses, evaluations, per-layer statistics, the decision boundary and
+ * health findings. The page never touches a Tensor.
+ */
+import { ACTIVATIONS } from '../../src/activations.js';
+import { noGrad } from '../../src/autograd.js';
+import { getBackend, getNumThreads, setNumThreads } from '../../src/kernels/index.js';
+import { bceWithLogits, crossEntropy, huber, l1, mse } from '../../src/loss.js';
+import { BatchNorm1d, Dropout, Linear, Sequential, ActivationModule, type Module } from '../../src/nn/index.js';
+import { softmax } from '../../src/ops/softmax.js';
+import { clipGradNorm } from '../../src/optim/clip.js';
+import type { Optimizer } from '../../src/optim/optimizer.js';
+import { OPTIMIZERS } from '../../src/optim/registry.js';
+import { Generator, manualSeed } from '../../src/random.js';
+import { Tensor } from '../../src/tensor.js';
+import type { Finding, Report } from '../../src/train/types.js';
+import { Monitor } from '../../src/diagnostics/monitors.js';
+import { firstNonFinite } from '../../src/diagnostics/nonfinite.js';
+import { nonFiniteFinding, runHealthChecks } from '../../src/diagnostics/rules.js';
+import { ready as kernelsReady } from '../../src/kernels/auto.js';
+import { baselineLoss } from '../../src/train/fit.js';
+import type { FloatArray } from '../../src/kernels/types.js';
+import { loadData, type LabData } from './data.js';
+import { buildLabModel, outputUnits } from './model.js';
+import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
+import type { LabState } from './state.js';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const post = (m: FromWorker) => self.postMessage(m);
+
+interface Session {
+  state: LabState;
+  data: LabData;
+  model: Sequential;
+  optimizer: Optimizer;
+  params: Tensor[];
+  /** Training targets in the form the loss wants. */
+  trainTarget: Tensor;
+  order: Int32Array;
+  pos: number;
+  step: number;
+  epoch: number;
+  gen: Generator;
+  monitor: Monitor;
+  /** The run as a Trainer Report, so the library's health rules can read it. */
+  report: Report;
+  epochLoss: number;
+  epochBatches: number;
+  epochStart: number;
+  lastHealthAt: number;
+  findings: Finding[];
+  findingsChanged: boolean;
+  pendingSteps: StepPoint[];
+  pendingEvals: EvalPoint[];
+  lastLayers?: LayerSnapshot[];
+  lastEvalAt: number;
+  evalCostMs: number;
+  lastBoundaryAt: number;
+  stopReason?: string;
+}
+
+let session: Session | null = null;
+
+/** Module class names survive minification only this way. */
+function kindOf(m: Module): string {
+  if (m instanceof Linear) return 'Linear';
+  if (m instanceof BatchNorm1d) return 'BatchNorm1d';
+  if (m instanceof Dropout) return 'Dropout';
+  if (m instanceof ActivationModule) return 'Activation';
+  return 'Module';
+}
+let running = false;
+let generation = 0;
+
+const BOUNDARY = 60;
+const HIST_BINS = 24;
+
+function targetsFor(state: LabState, y: Tensor, numClasses: number): Tensor {
+  if (state.head === 'crossEntropy') return y;
+  const k = outputUnits(state, numClasses);
+  const n = y.shape[0];
+  const t = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    if (k === 1) t[i] = y.data[i];
+    else t[i * k + y.data[i]] = 1;
+  }
+  return new Tensor(t, [n, k]);
+}
+
+function lossOf(state: LabState, out: Tensor, target: Tensor): Tensor {
+  switch (state.head) {
+    case 'crossEntropy':
+      return crossEntropy(out, target);
+    case 'bceWithLogits':
+      return bceWithLogits(out, target);
+    case 'mse':
+      return mse(out, target);
+    case 'huber':
+      return huber(out, target);
+    case 'l1':
+      return l1(out, target);
+  }
+}
+
+function gather(src: Tensor, idx: ArrayLike<number>, from = 0, count = idx.length): Tensor {
+  const r = src.size / src.shape[0];
+  const out = new Float32Array(count * r);
+  for (let i = 0; i < count; i++) {
+    const j = idx[from + i];
+    out.set(src.data.subarray(j * r, j * r + r), i * r);
+  }
+  return new Tensor(out, [count, ...src.shape.slice(1)]);
+}
+
+async function reset(state: LabState): Promise<void> {
+  const gen = ++generation;
+  running = false;
+  session = null;
+  try {
+    if (state.dataset === 'mnist') post({ type: 'loading', message: 'Loading the built-in MNIST digits…' });
+    const data = await loadData(state);
+    if (gen !== generation) return;
+    await kernelsReady();
+    if (gen !== generation) return;
+    manualSeed(state.seed);
+    const model = buildLabModel(state, data.inputDim, data.numClasses);
+    const params = model.parameters();
+    const optimizer = OPTIMIZERS[state.optimizer].create(params, state.lr, 0);
+    const g = new Generator(state.seed + 1);
+    const trainTarget = targetsFor(state, data.train.y, data.numClasses);
+    const monitor = new Monitor(model, model.namedParameters(), { every: data.is2d ? 5 : 10, histogramBins: HIST_BINS });
+    const report: Report = {
+      config: { ...state, layers: state.layers.map((l) => ({ ...l })), source: 'gradlab lab' },
+      history: { epochs: [], steps: [], baselineLoss: baselineLoss(state.head, trainTarget) },
+      monitors: monitor.data,
+      findings: [],
+    };
+    session = {
+      state,
+      data,
+      model,
+      optimizer,
+      params,
+      trainTarget,
+      order: g.permutation(data.train.x.shape[0]),
+      pos: 0,
+      step: 0,
+      epoch: 0,
+      gen: g,
+      monitor,
+      report,
+      epochLoss: 0,
+      epochBatches: 0,
+      epochStart: performance.now(),
+      lastHealthAt: 0,
+      findings: [],
+      findingsChanged: false,
+      pendingSteps: [],
+      pendingEvals: [],
+      lastEvalAt: 0,
+      evalCostMs: 0,
+      lastBoundaryAt: 0,
+    };
+    const initUsed: Record<string, string> = {};
+    const modules = model.layers.map((m, i) => {
+      const kind = kindOf(m);
+      if (m instanceof Linear) initUsed[String(i)] = m._initUsed;
+      const activation = m instanceof ActivationModule ? m.activation : undefined;
+      const summary =
+        m instanceof Linear ? `${m.inFeatures}→${m.outFeatures}` : m instanceof BatchNorm1d ? 'BatchNorm' : activation ? ACTIVATIONS[activation].label : kind;
+      return { name: String(i), kind, activation, summary };
+    });
+    const info: ModelInfo = {
+      backend: getBackend(),
+      threads: getNumThreads(),
+      parameters: params.reduce((s, p) => s + p.size, 0),
+      modules,
+      inputDim: data.inputDim,
+      numClasses: data.numClasses,
+      trainSize: data.train.x.shape[0],
+      testSize: data.test.x.shape[0],
+      is2d: data.is2d,
+      points: data.points,
+      bounds: data.bounds,
+      initUsed,
+    };
+    post({ type: 'ready', info });
+    evaluate(session);
+    flush(session, true);
+  } catch (e) {
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+function nextBatch(s: Session): Int32Array {
+  const n = s.order.length;
+  const bs = Math.min(s.state.batchSize, n);
+  if (s.pos + bs > n) {
+    endEpoch(s);
+    s.order = s.gen.permutation(n);
+    s.pos = 0;
+    s.epoch++;
+  }
+  const idx = s.order.subarray(s.pos, s.pos + bs);
+  s.pos += bs;
+  return idx;
+}
+
+/** Close an epoch: its mean batch loss and the test loss, as the Trainer's EpochLogs. */
+function endEpoch(s: Session): void {
+  if (!s.epochBatches) return;
+  const te = metrics(s, s.data.test.x, s.data.test.y, s.data.is2d ? Infinity : 1000);
+  s.report.history.epochs.push({
+    epoch: s.epoch,
+    loss: s.epochLoss / s.epochBatches,
+    metrics: {},
+    valLoss: te.loss,
+    valMetrics: { accuracy: te.acc },
+    lr: s.state.lr,
+    durationMs: performance.now() - s.epochStart,
+  });
+  s.epochLoss = 0;
+  s.epochBatches = 0;
+  s.epochStart = performance.now();
+  thinHistory(s);
+}
+
+/** Long runs: keep every other old record so memory and the rules' cost stay bounded. */
+function thinHistory(s: Session): void {
+  const thin = <T>(xs: T[], max: number) => {
+    if (xs.length <= max) return;
+    const keepFrom = xs.length >> 1;
+    const kept = xs.filter((_, i) => i >= keepFrom || i % 2 === 0);
+    xs.splice(0, xs.length, ...kept);
+  };
+  thin(s.report.history.steps, 20000);
+  thin(s.report.history.epochs, 2000);
+  if (s.monitor.data.steps.length > 1500) {
+    const keep = new Set(s.monitor.data.steps.filter((_, i, a) => i >= a.length >> 1 || i % 2 === 0));
+    s.monitor.data.steps.splice(0, s.monitor.data.steps.length, ...[...keep]);
+    s.monitor.data.global.splice(0, s.monitor.data.global.length, ...s.monitor.data.global.filter((g) => keep.has(g.step)));
+    for (const l of s.monitor.data.layers) l.samples.splice(0, l.samples.length, ...l.samples.filter((x) => keep.has(x.step)));
+  }
+}
+
+function latestLayers(s: Session): LayerSnapshot[] {
+  return s.monitor.data.layers.map((l) => {
+    const x = l.samples[l.samples.length - 1];
+    return {
+      name: l.name,
+      kind: l.kind,
+      activation: l.activation,
+      stats: x?.activation,
+      params: x?.params,
+      gradNorm: x?.gradNorm,
+      symmetricUnits: x?.symmetricUnits,
+    };
+  });
+}
+
+function runHealth(s: Session): void {
+  const found = runHealthChecks(s.report);
+  const nonFinite = s.report.findings.filter((f) => f.rule === 'non-finite');
+  const all = [...nonFinite, ...found];
+  const key = (fs: Finding[]) => fs.map((f) => `${f.rule}:${f.layers.join(',')}`).join('|');
+  if (key(all) !== key(s.findings) || all.some((f, i) => f.evidence !== s.findings[i]?.evidence)) {
+    s.findings = all;
+    s.findingsChanged = true;
+  }
+  s.lastHealthAt = performance.now();
+}
+
+function trainStep(s: Session, forceMonitor: boolean): void {
+  const idx = nextBatch(s);
+  const xb = gather(s.data.train.x, idx);
+  const yb = gather(s.trainTarget, idx);
+  const step = s.step + 1;
+  const monitor = forceMonitor || s.monitor.shouldRecord(step);
+  s.model.train();
+  const outs: Tensor[] = [];
+  let h = xb;
+  for (const m of s.model.layers) {
+    h = m.forward(h);
+    outs.push(h);
+  }
+  const loss = lossOf(s.state, h, yb);
+  const lossValue = loss.item();
+  for (const p of s.params) p.grad = null;
+  let gradNorm = NaN;
+  const gradSq = new Float64Array(s.params.length);
+  if (Number.isFinite(lossValue)) {
+    loss.backward();
+    let gsq = 0;
+    s.params.forEach((p, j) => {
+      let q = 0;
+      if (p.grad) for (const v of p.grad.data) q += v * v;
+      gradSq[j] = q;
+      gsq += q;
+    });
+    gradNorm = Math.sqrt(gsq);
+  }
+  const finite = Number.isFinite(lossValue) && Number.isFinite(gradNorm);
+  const before: FloatArray[] = monitor ? s.params.map((p) => Float32Array.from(p.data)) : [];
+  if (finite) {
+    if (s.state.clip > 0) clipGradNorm(s.params, s.state.clip);
+    s.optimizer.step();
+  }
+  s.step = step;
+  s.report.history.steps.push({ step, loss: Number.isFinite(lossValue) ? lossValue : null, gradNorm: Number.isFinite(gradNorm) ? gradNorm : null, lr: s.state.lr });
+  s.pendingSteps.push({ step, loss: lossValue, gradNorm });
+  if (finite) {
+    s.epochLoss += lossValue;
+    s.epochBatches++;
+  }
+  if (!finite) {
+    running = false;
+    s.stopReason = 'non-finite';
+    s.report.stopReason = 'non-finite';
+    const layerIdx = firstNonFinite(outs);
+    const event = {
+      step,
+      epoch: s.epoch,
+      batch: Math.max(0, Math.floor(s.pos / Math.max(1, s.state.batchSize)) - 1),
+      phase: layerIdx >= 0 ? ('forward' as const) : Number.isFinite(lossValue) ? ('backward' as const) : ('loss' as const),
+      layer: layerIdx >= 0 ? String(layerIdx) : null,
+      loss: String(lossValue),
+    };
+    s.report.nonFinite = event;
+    s.report.findings.push(nonFiniteFinding(event, s.report));
+  }
+  if (monitor && (finite || outs.length)) {
+    s.monitor.record(step, outs, gradSq, before.length ? before : s.params.map((p) => p.data), finite ? gradNorm : NaN);
+    s.lastLayers = latestLayers(s);
+  }
+  if (!finite) runHealth(s);
+}
+
+function metrics(s: Session, x: Tensor, y: Tensor, maxRows: number): { loss: number; acc: number } {
+  const n = Math.min(x.shape[0], maxRows);
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const xs = n === x.shape[0] ? x : gather(x, idx);
+  const ys = n === y.shape[0] ? y : gather(y, idx);
+  const target = targetsFor(s.state, ys, s.data.numClasses);
+  return noGrad(() => {
+    s.model.eval();
+    const out = s.model.forward(xs);
+    s.model.train();
+    const loss = lossOf(s.state, out, target).item();
+    const k = out.shape[1];
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      let pred: number;
+      if (k === 1) pred = out.data[i] > 0 ? 1 : 0;
+      else {
+        pred = 0;
+        for (let c = 1; c < k; c++) if (out.data[i * k + c] > out.data[i * k + pred]) pred = c;
+      }
+      if (pred === ys.data[i]) correct++;
+    }
+    return { loss, acc: correct / n };
+  });
+}
+
+function evaluate(s: Session): void {
+  const t0 = performance.now();
+  const cap = s.data.is2d ? Infinity : 1000;
+  const tr = metrics(s, s.data.train.x, s.data.train.y, cap);
+  const te = metrics(s, s.data.test.x, s.data.test.y, cap);
+  const point: EvalPoint = { step: s.step, epoch: s.epoch, trainLoss: tr.loss, trainAcc: tr.acc, testLoss: te.loss, testAcc: te.acc };
+  s.pendingEvals.push(point);
+  s.evalCostMs = performance.now() - t0;
+  s.lastEvalAt = performance.now();
+}
+
+function boundary(s: Session): Boundary | undefined {
+  const b = s.data.bounds;
+  if (!s.data.is2d || !b) return undefined;
+  const N = BOUNDARY;
+  const xs = new Float32Array(N * N * 2);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < N; c++) {
+      const px = b.x0 + ((c + 0.5) / N) * (b.x1 - b.x0);
+      const py = b.y1 - ((r + 0.5) / N) * (b.y1 - b.y0);
+      const o = (r * N + c) * 2;
+      xs[o] = (px - s.data.shift[0]) / s.data.scale[0];
+      xs[o + 1] = (py - s.data.shift[1]) / s.data.scale[1];
+    }
+  }
+  return noGrad(() => {
+    s.model.eval();
+    let out = s.model.forward(new Tensor(xs, [N * N, 2]));
+    s.model.train();
+    const k = out.shape[1];
+    const cls: number[] = new Array(N * N);
+    const prob: number[] = new Array(N * N);
+    if (k === 1) {
+      for (let i = 0; i < N * N; i++) {
+        const p = 1 / (1 + Math.exp(-out.data[i]));
+        cls[i] = p > 0.5 ? 1 : 0;
+        prob[i] = p > 0.5 ? p : 1 - p;
+      }
+    } else {
+      if (s.state.head === 'crossEntropy') out = softmax(out, 1);
+      for (let i = 0; i < N * N; i++) {
+        let best = 0;
+        let sum = 0;
+        for (let c = 0; c < k; c++) {
+          const v = out.data[i * k + c];
+          sum += Math.max(0, v);
+          if (v > out.data[i * k + best]) best = c;
+        }
+        cls[i] = best;
+        prob[i] = s.state.head === 'crossEntropy' ? out.data[i * k + best] : sum > 0 ? Math.min(1, Math.max(0, out.data[i * k + best]) / sum) : 1 / k;
+      }
+    }
+    return { size: N, cls, prob: prob.map((p) => Math.round((Number.isFinite(p) ? p : 0) * 1000) / 1000) };
+  });
+}
+
+function digits(s: Session): { pixels: number[][]; label: number[]; pred: number[] } | undefined {
+  if (s.data.is2d) return undefined;
+  const n = 24;
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const x = gather(s.data.test.x, idx);
+  return noGrad(() => {
+    s.model.eval();
+    const out = s.model.forward(x);
+    s.model.train();
+    const k = out.shape[1];
+    const pred: number[] = [];
+    const pixels: number[][] = [];
+    const label: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (out.data[i * k + c] > out.data[i * k + best]) best = c;
+      pred.push(best);
+      label.push(s.data.test.y.data[i]);
+      pixels.push(Array.from(s.data.rawTest!.subarray(i * 784, i * 784 + 784), (v) => Math.round(v * 255)));
+    }
+    return { pixels, label, pred };
+  });
+}
+
+function flush(s: Session, full: boolean): void {
+  const now = performance.now();
+  let b: Boundary | undefined;
+  let d: ReturnType<typeof digits>;
+  if (full || now - s.lastBoundaryAt > (s.data.is2d ? 200 : 1500)) {
+    b = boundary(s);
+    d = digits(s);
+    s.lastBoundaryAt = now;
+  }
+  post({
+    type: 'progress',
+    running,
+    step: s.step,
+    epoch: s.epoch,
+    steps: s.pendingSteps,
+    evals: s.pendingEvals,
+    layers: s.lastLayers,
+    boundary: b,
+    digits: d,
+    findings: s.findingsChanged ? s.findings : undefined,
+    stopReason: s.stopReason,
+  });
+  s.findingsChanged = false;
+  s.pendingSteps = [];
+  s.pendingEvals = [];
+  s.lastLayers = undefined;
+}
+
+let loopToken = 0;
+
+async function loop(): Promise<void> {
+  const gen = generation;
+  const token = ++loopToken;
+  while (running && session && gen === generation && token === loopToken) {
+    const s = session;
+    const t0 = performance.now();
+    try {
+      while (running && performance.now() - t0 < 45) trainStep(s, false);
+      // Evaluate at most ~every 120 ms on 2D sets, and so that evaluation stays under ~20% of the time.
+      if (performance.now() - s.lastEvalAt > Math.max(120, s.evalCostMs * 5) || !running) evaluate(s);
+      if (performance.now() - s.lastHealthAt > 700 || !running) runHealth(s);
+      flush(s, !running);
+    } catch (e) {
+      running = false;
+      post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    }
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'reset':
+      void reset(m.state);
+      break;
+    case 'play':
+      if (session && !running) {
+        session.stopReason = undefined;
+        running = true;
+        void loop();
+      }
+      break;
+    case 'pause':
+      running = false;
+      if (session) {
+        evaluate(session);
+        runHealth(session);
+        flush(session, true);
+      }
+      break;
+    case 'step':
+      if (session && !running) {
+        session.stopReason = undefined;
+        try {
+          trainStep(session, true);
+          evaluate(session);
+          runHealth(session);
+          flush(session, true);
+        } catch (e) {
+          post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      break;
+  }
+};
+
+try {
+  const hc = (self.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
+  if (getBackend() !== 'reference') setNumThreads(Math.max(1, Math.min(4, hc)));
+} catch {
+  /* the reference backend has one thread */
+}

@@ -1,0 +1,238 @@
+/**
+ * The web lab end to end, in Debian's chromium driven by playwright-core: served by serveLab
+ * from the built dist/lab (built here if missing), the page loads cross-origin isolated, its
+ * menus come from the registries, changing activation/init/BatchNorm rebuilds the run and the
+ * URL, training lowers the loss and updates the charts, a lesson produces the library's
+ * health findings, step/pause work, a shared URL restores the state, MNIST trains, the layout
+ * holds at phone size, and no request leaves localhost. Screenshots go to artifacts/lab/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ACTIVATION_NAMES } from '../../src/activations.js';
+import { INIT_NAMES } from '../../src/init.js';
+import { OPTIMIZER_NAMES } from '../../src/optim/registry.js';
+import { serveLab, type LabServer } from '../../src/lab-server.node.js';
+import { CHROMIUM, externalRequests, openLab, type LabBrowser } from './browser.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const DIST = join(ROOT, 'dist', 'lab');
+const SHOTS = join(ROOT, 'artifacts', 'lab');
+const haveChromium = existsSync(CHROMIUM);
+
+interface LabHandle {
+  state: { layers: Array<{ width: number; activation: string; bn: boolean }>; init: string; dataset: string; [k: string]: unknown };
+  lesson: string | null;
+  evals: Array<{ step: number; trainLoss: number; testLoss: number; trainAcc: number; testAcc: number }>;
+  step: number;
+  running: boolean;
+  ready: boolean;
+  backend: string | null;
+  findings: string[];
+}
+const lab = (page: Page) => page.evaluate(() => {
+  const g = (window as unknown as { gradlab: LabHandle }).gradlab;
+  return { state: g.state, lesson: g.lesson, evals: g.evals, step: g.step, running: g.running, ready: g.ready, backend: g.backend, findings: g.findings };
+});
+const waitReady = (page: Page) => page.waitForFunction(() => (window as unknown as { gradlab?: LabHandle }).gradlab?.ready === true, null, { timeout: 60_000 });
+const waitSteps = (page: Page, n: number, timeout = 60_000) =>
+  page.waitForFunction((k) => (window as unknown as { gradlab: LabHandle }).gradlab.step >= k, n, { timeout });
+
+async function pause(page: Page): Promise<void> {
+  if ((await lab(page)).running) await page.click('#play');
+  await page.waitForFunction(() => !(window as unknown as { gradlab: LabHandle }).gradlab.running, null, { timeout: 10_000 });
+}
+
+/** Distinct colours in a canvas: a drawn chart or boundary has many, a blank one 1–2. */
+const canvasColours = (page: Page, selector: string) =>
+  page.$eval(selector, (c) => {
+    const cv = c as HTMLCanvasElement;
+    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+    const set = new Set<number>();
+    for (let i = 0; i < d.length; i += 16) set.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return set.size;
+  });
+
+describe.skipIf(!haveChromium)('web lab in chromium', () => {
+  let server: LabServer;
+  let b: LabBrowser;
+  let origin: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html'))) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], {
+        cwd: ROOT,
+        stdio: 'inherit',
+      });
+    }
+    mkdirSync(SHOTS, { recursive: true });
+    server = await serveLab({ dir: DIST, port: 0, host: '127.0.0.1' });
+    origin = server.url.replace(/\/$/, '');
+    b = await openLab({ width: 1440, height: 1000 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await b?.close();
+    await server?.close();
+  });
+
+  it('loads cross-origin isolated, with menus from the registries', async () => {
+    const res = await b.page.goto(server.url);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res?.headers()['cross-origin-embedder-policy']).toBe('require-corp');
+    await waitReady(b.page);
+    expect(await b.page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const values = (sel: string) => b.page.$$eval(`${sel} option`, (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    expect(await values('#in-act')).toEqual([...ACTIVATION_NAMES]);
+    expect(await values('#in-init')).toEqual([...INIT_NAMES]);
+    expect(await values('#in-opt')).toEqual([...OPTIMIZER_NAMES]);
+    // Default net is tanh: Xavier uniform is the marked recommendation.
+    const marked = await b.page.$$eval('#in-init option', (os) => os.filter((o) => o.textContent!.includes('★')).map((o) => (o as HTMLOptionElement).value));
+    expect(marked).toEqual(['xavierUniform']);
+    // Every control has a label.
+    const unlabelled = await b.page.$$eval('#settings input, #settings select', (els) =>
+      els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.id),
+    );
+    expect(unlabelled).toEqual([]);
+  });
+
+  it('changes activation, init and BatchNorm, trains, and the loss falls while the charts update', async () => {
+    const p = b.page;
+    await p.selectOption('#in-act', 'relu');
+    await p.selectOption('#in-init', 'kaimingNormal');
+    await p.check('#in-bn');
+    await waitReady(p);
+    const st = (await lab(p)).state;
+    expect(st.layers.every((l) => l.activation === 'relu' && l.bn)).toBe(true);
+    expect(st.init).toBe('kaimingNormal');
+    expect(p.url()).toContain('layers=16:relu:bn*2');
+    expect(p.url()).toContain('init=kaimingNormal');
+    const relMarked = await p.$$eval('#in-init option', (os) => os.filter((o) => o.textContent!.includes('★')).map((o) => (o as HTMLOptionElement).value));
+    expect(relMarked).toEqual(['kaimingNormal']);
+
+    await p.click('#play');
+    await waitSteps(p, 600);
+    await pause(p);
+    const r = await lab(p);
+    expect(r.backend).toMatch(/wasm|reference/);
+    expect(r.evals.length).toBeGreaterThan(3);
+    const first = r.evals[0];
+    const last = r.evals[r.evals.length - 1];
+    expect(last.trainLoss).toBeLessThan(first.trainLoss * 0.8);
+    expect(last.trainAcc).toBeGreaterThan(first.trainAcc);
+    expect(await canvasColours(p, '#boundary')).toBeGreaterThan(20);
+    expect(await canvasColours(p, '#grad-bars')).toBeGreaterThan(3);
+    expect(await canvasColours(p, '#grad-heat')).toBeGreaterThan(3);
+    expect(await p.locator('#hists figure').count()).toBeGreaterThanOrEqual(4); // 2 BN + 2 ReLU
+    expect(await p.locator('#loss-chart .u-over').count()).toBe(1);
+    expect(await p.textContent('#metrics')).toMatch(/Train loss\s*\d/);
+
+    // Step one batch while paused: exactly one more optimizer step.
+    const before = (await lab(p)).step;
+    await p.click('#step');
+    await p.waitForFunction((k) => (window as unknown as { gradlab: LabHandle }).gradlab.step === k + 1, before, { timeout: 10_000 });
+    await p.screenshot({ path: join(SHOTS, 'lab-trained.png'), fullPage: true });
+  });
+
+  it('runs a lesson in one click and shows the health findings with advice', async () => {
+    const p = b.page;
+    await p.click('button[data-lesson="deep-sigmoid"]');
+    await expect.poll(async () => (await lab(p)).lesson).toBe('deep-sigmoid');
+    expect(await p.isVisible('#lesson-banner')).toBe(true);
+    expect(await p.textContent('#lesson-banner')).toContain('What to look for');
+    expect(p.url()).toContain('layers=16:sigmoid*10');
+    await p.waitForSelector('#findings li[data-rule="vanishing-gradients"]', { timeout: 60_000 });
+    expect(await p.textContent('#findings li[data-rule="vanishing-gradients"]')).toContain('Advice');
+    await pause(p);
+    await p.screenshot({ path: join(SHOTS, 'lab-lesson-deep-sigmoid.png'), fullPage: true });
+  });
+
+  it('restores every setting from a shared URL', async () => {
+    const p = b.page;
+    await p.selectOption('#in-data', 'moons');
+    await p.fill('#in-depth', '3');
+    await p.press('#in-depth', 'Enter');
+    await p.locator('#in-depth').blur();
+    await p.selectOption('#in-act', 'gelu');
+    await p.selectOption('#in-opt', 'momentum');
+    await p.fill('#in-lr', '0.02');
+    await p.locator('#in-lr').blur();
+    await p.fill('#in-seed', '42');
+    await p.locator('#in-seed').blur();
+    await waitReady(p);
+    const shared = p.url();
+    const before = (await lab(p)).state;
+    expect(before).toMatchObject({ dataset: 'moons', optimizer: 'momentum', lr: 0.02, seed: 42 });
+    expect(before.layers).toHaveLength(3);
+    await p.click('#share');
+    const second = await b.context.newPage();
+    await second.goto(shared);
+    await waitReady(second);
+    expect((await lab(second)).state).toEqual(before);
+    expect(await second.inputValue('#in-act')).toBe('gelu');
+    expect(await second.inputValue('#in-depth')).toBe('3');
+    expect(await second.inputValue('#in-opt')).toBe('momentum');
+    await second.reload();
+    await waitReady(second);
+    expect((await lab(second)).state).toEqual(before);
+    await second.close();
+  });
+
+  it('is usable by keyboard: tab to the run controls, Enter trains', async () => {
+    const p = b.page;
+    await p.goto(server.url);
+    await waitReady(p);
+    await p.keyboard.press('Tab'); // skip link
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('play');
+    const outline = await p.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await p.keyboard.press('Enter');
+    await waitSteps(p, 20);
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => !(window as unknown as { gradlab: LabHandle }).gradlab.running);
+  });
+
+  it('trains the built-in MNIST', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=mnist&layers=32:relu&opt=adam&lr=0.003&batch=64`);
+    await waitReady(p);
+    await p.click('#play');
+    await waitSteps(p, 150, 90_000);
+    await pause(p);
+    const r = await lab(p);
+    expect(r.evals[r.evals.length - 1].testAcc).toBeGreaterThan(0.6);
+    await p.screenshot({ path: join(SHOTS, 'lab-mnist.png'), fullPage: true });
+  });
+
+  it('fits a phone-sized window', async () => {
+    const phone = await b.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${server.url}?data=xor&layers=8:relu*3`);
+    await waitReady(phone);
+    // Settings start folded on a phone so the boundary is on the first screen; they open by keyboard.
+    expect(await phone.$eval('#settings-panel', (d) => (d as HTMLDetailsElement).open)).toBe(false);
+    expect(await phone.isVisible('#boundary')).toBe(true);
+    await phone.click('#play');
+    await waitSteps(phone, 200);
+    await pause(phone);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    await phone.screenshot({ path: join(SHOTS, 'lab-phone-390x844.png') });
+    await phone.focus('#settings-panel > summary');
+    await phone.keyboard.press('Enter');
+    expect(await phone.$eval('#settings-panel', (d) => (d as HTMLDetailsElement).open)).toBe(true);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+    await phone.screenshot({ path: join(SHOTS, 'lab-phone-full.png'), fullPage: true });
+    await phone.close();
+  });
+
+  it('made no request outside localhost and logged no errors', () => {
+    expect(b.requests.length).toBeGreaterThan(5);
+    expect(externalRequests(b.requests, origin)).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+});
