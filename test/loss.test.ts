@@ -1,0 +1,67 @@
+import { loss } from '../src/index.js';
+import { getLoss, LOSS_NAMES } from '../src/loss.js';
+import { expect, it } from 'vitest';
+import { checkOp, describeEachBackend, expectThrowsMentioning, filled, t32 } from './helpers/check.js';
+
+const reduction = (a: Record<string, any>) => ({ reduction: a.reduction });
+
+const BAD_REDUCTION = (fn: (a: any, b: any, o: any) => unknown, target = filled([2, 3])) => ({
+  what: "an unknown reduction, naming the option",
+  run: () => fn(filled([2, 3]), target, { reduction: 'avg' }),
+  mentions: ['reduction', "'avg'"],
+});
+const SHAPE_MISMATCH = (fn: (a: any, b: any) => unknown) => ({
+  what: 'input and target of different shapes',
+  run: () => fn(filled([2, 3]), filled([3, 2])),
+  mentions: ['[2, 3]', '[3, 2]'],
+});
+
+checkOp({ title: 'loss.mse', file: 'losses.json', prefix: 'mse/', call: (a) => (x, t) => loss.mse(x, t, reduction(a)), bad: [BAD_REDUCTION(loss.mse), SHAPE_MISMATCH(loss.mse)] });
+checkOp({ title: 'loss.l1', file: 'losses.json', prefix: 'l1/', call: (a) => (x, t) => loss.l1(x, t, reduction(a)), bad: [BAD_REDUCTION(loss.l1), SHAPE_MISMATCH(loss.l1)] });
+checkOp({
+  title: 'loss.huber',
+  file: 'losses.json',
+  prefix: 'huber/',
+  call: (a) => (x, t) => loss.huber(x, t, { reduction: a.reduction, delta: a.delta }),
+  bad: [
+    BAD_REDUCTION(loss.huber),
+    SHAPE_MISMATCH(loss.huber),
+    { what: 'delta ≤ 0, naming the option', run: () => loss.huber(filled([2]), filled([2]), { delta: 0 }), mentions: ['delta', '0'] },
+  ],
+});
+checkOp({
+  title: 'loss.bceWithLogits',
+  file: 'losses.json',
+  prefix: 'bceWithLogits/',
+  call: (a) => (x, t) => loss.bceWithLogits(x, t, reduction(a)),
+  bad: [BAD_REDUCTION(loss.bceWithLogits), SHAPE_MISMATCH(loss.bceWithLogits)],
+});
+checkOp({
+  title: 'loss.crossEntropy',
+  file: 'losses.json',
+  prefix: 'crossEntropy/',
+  call: (a) => (x, y) => loss.crossEntropy(x, y, reduction(a)),
+  bad: [
+    BAD_REDUCTION(loss.crossEntropy, t32([0, 1], [2])),
+    { what: 'logits that are not [N, C]', run: () => loss.crossEntropy(filled([6]), t32([0], [1])), mentions: ['[N, C]', '[6]'] },
+    { what: 'one label too few', run: () => loss.crossEntropy(filled([3, 4]), t32([0, 1], [2])), mentions: ['[3]', '[2]'] },
+    { what: 'a class index out of range', run: () => loss.crossEntropy(filled([2, 4]), t32([0, 4], [2])), mentions: ['target[1]', '4', '[0, 3]'] },
+    { what: 'a fractional class index', run: () => loss.crossEntropy(filled([2, 4]), t32([0, 1.5], [2])), mentions: ['1.5'] },
+    { what: 'a negative class index', run: () => loss.crossEntropy(filled([2, 4]), t32([-1, 1], [2])), mentions: ['-1'] },
+  ],
+});
+
+describeEachBackend('loss registry', () => {
+  it('finds every loss by name', () => {
+    for (const n of LOSS_NAMES) expect(getLoss(n)).toBe(loss[n]);
+  });
+  it('refuses an unknown loss name, listing the valid ones', () => {
+    expectThrowsMentioning(() => getLoss('nll'), ["'nll'", ...LOSS_NAMES]);
+  });
+  it('defaults to the mean reduction', () => {
+    const x = t32([1, 2, 3, 4], [4]);
+    const t = t32([0, 0, 0, 0], [4]);
+    expect(loss.mse(x, t).item()).toBeCloseTo(7.5, 6);
+    expect(loss.mse(x, t, { reduction: 'sum' }).item()).toBeCloseTo(30, 5);
+  });
+});

@@ -1,0 +1,30 @@
+import { ops, tensor } from '../../src/index.js';
+import { checkOp, filled } from '../helpers/check.js';
+
+const FNS = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div } as const;
+
+for (const [name, fn] of Object.entries(FNS)) {
+  checkOp({
+    title: `ops.${name}`,
+    file: 'ops.json',
+    prefix: `${name}/`,
+    call: () => (a, b) => fn(a, b),
+    bad: [
+      {
+        what: 'shapes that do not broadcast',
+        run: () => fn(filled([2, 3]), filled([2, 4])),
+        mentions: ['[2, 3]', '[2, 4]', 'broadcast'],
+      },
+      {
+        what: 'two plain numbers',
+        run: () => fn(1 as never, 2 as never),
+        mentions: ['Tensor'],
+      },
+      {
+        what: 'operands of different dtypes',
+        run: () => fn(filled([2]), tensor([1, 2], [2], { dtype: 'float64' })),
+        mentions: ['float32', 'float64'],
+      },
+    ],
+  });
+}

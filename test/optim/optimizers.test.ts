@@ -1,0 +1,98 @@
+/**
+ * SGD, Adam, AdamW and RMSprop against torch.optim over 12 steps of a fixed gradient sequence,
+ * for each option; also with a parameter whose gradient is missing on some steps (PyTorch
+ * skips it, its step count included).
+ */
+import { expect, it } from 'vitest';
+import { optim } from '../../src/index.js';
+import { nn } from '../../src/index.js';
+import { decode, describeEachBackend, expectTensor, expectThrowsMentioning, filled, fixture, load, type Stored } from '../helpers/check.js';
+
+interface Config {
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop';
+  options: Record<string, any>;
+  params: Stored[][];
+  /** The same run in float64 (the exact trajectory). */
+  exact: Stored[][];
+  missing: Record<string, number[]>;
+}
+const F = fixture<{ params0: Stored[]; grads: Stored[][]; configs: Record<string, Config> }>('optim.json');
+
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function make(c: Config, params: InstanceType<typeof nn.Parameter>[]) {
+  const o = Object.fromEntries(Object.entries(c.options).map(([k, v]) => [camel(k), v]));
+  switch (c.optimizer) {
+    case 'SGD':
+      return new optim.SGD(params, o);
+    case 'Adam':
+      return new optim.Adam(params, o);
+    case 'AdamW':
+      return new optim.AdamW(params, o);
+    case 'RMSprop':
+      return new optim.RMSprop(params, o);
+  }
+}
+
+describeEachBackend('optim', () => {
+  for (const [name, c] of Object.entries(F.configs)) {
+    it(`${name}: parameters after each of ${c.params.length} steps match torch.optim`, () => {
+      const params = F.params0.map((s) => new nn.Parameter(load(s)));
+      const opt = make(c, params);
+      c.params.forEach((expected, step) => {
+        params.forEach((p, j) => {
+          p.grad = (c.missing[String(j)] ?? []).includes(step) ? null : load(F.grads[step][j]);
+        });
+        opt.step();
+        expected.forEach((e, j) =>
+          expectTensor(params[j], e, `${name} step ${step + 1} param ${j}`, { group: `${c.optimizer} params`, exact: decode(c.exact[step][j]) }),
+        );
+      });
+    });
+  }
+
+  it('zeroGrad sets every gradient to null', () => {
+    const p = new nn.Parameter(filled([3]));
+    p.grad = filled([3]);
+    const opt = new optim.Adam([p]);
+    opt.zeroGrad();
+    expect(p.grad).toBeNull();
+  });
+
+  it("uses PyTorch's defaults (Adam lr 1e-3, betas (0.9, 0.999), eps 1e-8; AdamW weightDecay 1e-2; RMSprop lr 1e-2, alpha 0.99)", () => {
+    const p = () => [new nn.Parameter(filled([2]))];
+    expect(new optim.Adam(p()).lr).toBe(1e-3);
+    expect(new optim.AdamW(p()).lr).toBe(1e-3);
+    expect(new optim.RMSprop(p()).lr).toBe(1e-2);
+  });
+
+  const P = () => [new nn.Parameter(filled([2]))];
+  const bad: Array<[string, () => unknown, string[]]> = [
+    ['SGD without lr', () => new optim.SGD(P(), {} as never), ['lr']],
+    ['a negative lr (SGD)', () => new optim.SGD(P(), { lr: -0.1 }), ['lr', '-0.1']],
+    ['a negative lr (Adam)', () => new optim.Adam(P(), { lr: -1 }), ['lr', '-1']],
+    ['a negative lr (RMSprop)', () => new optim.RMSprop(P(), { lr: -1 }), ['lr']],
+    ['momentum < 0 (SGD)', () => new optim.SGD(P(), { lr: 0.1, momentum: -0.5 }), ['momentum', '-0.5']],
+    ['momentum < 0 (RMSprop)', () => new optim.RMSprop(P(), { momentum: -0.5 }), ['momentum', '-0.5']],
+    ['nesterov without momentum', () => new optim.SGD(P(), { lr: 0.1, nesterov: true }), ['nesterov', 'momentum']],
+    ['nesterov with dampening', () => new optim.SGD(P(), { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }), ['nesterov', 'dampening']],
+    ['a negative weightDecay', () => new optim.SGD(P(), { lr: 0.1, weightDecay: -1 }), ['weightDecay']],
+    ['betas[0] = 1', () => new optim.Adam(P(), { betas: [1, 0.999] }), ['betas[0]', '[0, 1)']],
+    ['betas[1] ≥ 1', () => new optim.AdamW(P(), { betas: [0.9, 1.2] }), ['betas[1]', '1.2']],
+    ['a negative beta', () => new optim.Adam(P(), { betas: [-0.1, 0.9] }), ['betas[0]']],
+    ['a negative eps', () => new optim.Adam(P(), { eps: -1e-8 }), ['eps']],
+    ['alpha > 1 (RMSprop)', () => new optim.RMSprop(P(), { alpha: 1.5 }), ['alpha', '1.5']],
+    ['an empty parameter list', () => new optim.Adam([]), ['empty']],
+    ['a parameter listed twice', () => {
+      const p = new nn.Parameter(filled([2]));
+      return new optim.Adam([p, p]);
+    }, ['more than once']],
+  ];
+  for (const [what, run, mentions] of bad) it(`refuses ${what}, naming the option`, () => expectThrowsMentioning(run, mentions));
+  it('refuses setting a negative lr later', () => {
+    const opt = new optim.SGD(P(), { lr: 0.1 });
+    expectThrowsMentioning(() => (opt.lr = -1), ['lr']);
+  });
+});
+
+

@@ -1,0 +1,83 @@
+import { expect, it } from 'vitest';
+import { Generator, manualSeed, rand, randn, tensor, zeros, ones, full, Tensor, labels } from '../src/index.js';
+import { describeEachBackend, expectThrowsMentioning } from './helpers/check.js';
+
+describeEachBackend('tensor', () => {
+  it('infers shapes from nested arrays, row-major', () => {
+    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(t.shape).toEqual([2, 3]);
+    expect(Array.from(t.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(t.dtype).toBe('float32');
+    expect(tensor(3).shape).toEqual([]);
+    expect(tensor(3).item()).toBe(3);
+    expect(tensor([1, 2, 3, 4], [2, 2]).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tensor(new Float64Array([1, 2])).dtype).toBe('float64');
+    expect(labels([0, 2, 1]).shape).toEqual([3]);
+  });
+  it('refuses ragged nested arrays', () => {
+    expectThrowsMentioning(() => tensor([[1, 2], [3]]), ['ragged']);
+    expectThrowsMentioning(() => tensor([[1, 2], 3] as never), ['ragged']);
+    expectThrowsMentioning(() => tensor([1, [2, 3]] as never), ['ragged']);
+  });
+  it('refuses data that does not fit the shape, naming both', () => {
+    expectThrowsMentioning(() => tensor([1, 2, 3], [2, 2]), ['3 values', '[2, 2]']);
+    expectThrowsMentioning(() => tensor([[1, 2], [3, 4]], [3]), ['[2, 2]', '[3]']);
+    expectThrowsMentioning(() => tensor(1, [2]), ['[2]']);
+    expectThrowsMentioning(() => new Tensor(new Float32Array(3), [2, 2]), ['3 elements', '[2, 2]']);
+    expectThrowsMentioning(() => zeros([2, -1]), ['[2, -1]']);
+    expectThrowsMentioning(() => zeros([1.5]), ['[1.5]']);
+  });
+  it('item() refuses tensors with more than one element', () => {
+    expectThrowsMentioning(() => tensor([1, 2]).item(), ['[2]', '2 elements']);
+  });
+  it('zeros/ones/full fill; detach shares storage; clone copies', () => {
+    expect(Array.from(ones([2]).data)).toEqual([1, 1]);
+    expect(Array.from(full([2], 7).data)).toEqual([7, 7]);
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const d = a.detach();
+    const c = a.clone();
+    a.data[0] = 9;
+    expect(d.data[0]).toBe(9);
+    expect(c.data[0]).toBe(1);
+    expect(d.requiresGrad).toBe(false);
+  });
+  it('manualSeed makes randn/rand reproducible; different seeds differ', () => {
+    manualSeed(123);
+    const a = Array.from(randn([50]).data);
+    const b = Array.from(rand([50]).data);
+    manualSeed(123);
+    expect(Array.from(randn([50]).data)).toEqual(a);
+    expect(Array.from(rand([50]).data)).toEqual(b);
+    manualSeed(124);
+    expect(Array.from(randn([50]).data)).not.toEqual(a);
+    const g1 = new Generator(5);
+    const g2 = new Generator(5);
+    expect(Array.from(randn([10], { generator: g1 }).data)).toEqual(Array.from(randn([10], { generator: g2 }).data));
+  });
+  it('a generator state round-trips', () => {
+    const g = new Generator(77);
+    g.normal();
+    const s = g.getState();
+    const x = [g.normal(), g.random()];
+    g.setState(s);
+    expect([g.normal(), g.random()]).toEqual(x);
+  });
+  it('randn has mean ≈ 0 and std ≈ 1; rand lies in [0, 1)', () => {
+    manualSeed(0);
+    const n = randn([100000]).data;
+    let s = 0;
+    let ss = 0;
+    for (const v of n) {
+      s += v;
+      ss += v * v;
+    }
+    expect(Math.abs(s / n.length)).toBeLessThan(5 / Math.sqrt(n.length));
+    expect(Math.abs(Math.sqrt(ss / n.length) - 1)).toBeLessThan(5 / Math.sqrt(2 * n.length));
+    const u = rand([10000]).data;
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...u)).toBeLessThan(1);
+  });
+  it('manualSeed refuses a non-integer seed', () => {
+    expectThrowsMentioning(() => manualSeed(1.5), ['seed', '1.5']);
+  });
+});
