@@ -150,7 +150,8 @@ const entries: Activation[] = [
     summary: 'max(0, x). Non-saturating for x > 0; a unit with x ≤ 0 on every input is dead.',
     kernel: 'relu',
     defaultParam: NaN,
-    value: (x) => (x > 0 ? x : 0),
+    // Written so that NaN propagates (NaN ≤ 0 is false), as in PyTorch: a ReLU must not hide a NaN.
+    value: (x) => (x <= 0 ? 0 : x),
     // PyTorch's convention: f′(0) = 0 (the gradient flows only where y > 0).
     derivative: (_x, y) => (y > 0 ? 1 : 0),
     range: [0, Infinity],

@@ -3,7 +3,7 @@
  * exported here is browser-safe (Node-only helpers live in 'gradlab/node').
  */
 export { Tensor, tensor, zeros, ones, full, randn, rand, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type FloatArray } from './tensor.js';
-export { noGrad, isGradEnabled, backward } from './autograd.js';
+export { noGrad, isGradEnabled, backward, stepScope } from './autograd.js';
 export { manualSeed, Generator, defaultGenerator, type GeneratorState } from './random.js';
 // Importing the library selects the fastest kernels the runtime supports (WebAssembly SIMD in
 // Node synchronously; in browsers asynchronously: await ready()).
@@ -32,3 +32,16 @@ export * as optim from './optim/index.js';
 export * from './data/index.js';
 // safetensors (browser-safe byte-level format; file helpers are in gradlab/node).
 export * from './io/index.js';
+
+// Training: fit/evaluate/predict, callbacks, and the Report contract.
+export {
+  fit, evaluate, predict, EarlyStopping, ModelCheckpoint, snapshotState, DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE,
+  type FitData, type EvaluateOptions, type EvaluateResult, type PredictOptions, type EarlyStoppingOptions,
+  type ModelCheckpointOptions, type CheckpointState, type StateSnapshot,
+} from './train/index.js';
+export type * from './train/types.js';
+// Diagnostics: per-layer monitors and the health rules.
+export {
+  HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks, getRule, DEFAULT_MONITOR_EVERY, probeActivations,
+  type HealthRule,
+} from './diagnostics/index.js';

@@ -2,6 +2,13 @@
  * The Trainer's contract: options of fit(), the callbacks it calls, and the Report it
  * returns. The Report is plain JSON-serialisable data ({config, history, monitors, findings})
  * drawn by the CLI, the HTML report and the web lab.
+ *
+ * JSON encoding of numbers: JSON has no NaN or ±Infinity, so in a Report every number is
+ * finite or `null` — a NaN/±Infinity measured during training is stored as `null`, always
+ * (never as a string). The fields where that can happen in practice are typed
+ * `number | null`; the evidence text of a finding spells the raw value out ('NaN', 'Infinity').
+ * No typed arrays appear in a Report. The live objects handed to callbacks (BatchLogs,
+ * EpochLogs) carry the raw numbers, NaN included.
  */
 import type { ActivationName } from '../activations.js';
 import type { LossName } from '../loss.js';
@@ -20,10 +27,18 @@ export interface TensorData {
 export type MetricName = 'accuracy' | 'binaryAccuracy' | `top${number}`;
 
 export interface MonitorOptions {
-  /** Record monitors every N optimizer steps (default chosen to keep overhead ≤ 10%). */
+  /**
+   * Record monitors every N optimizer steps (1 = every step). Default DEFAULT_MONITOR_EVERY
+   * (src/diagnostics/monitors.ts), chosen to keep the overhead ≤ 10% on the benchmark MLP.
+   * The first step is always recorded.
+   */
   every?: number;
-  /** Bins of activation histograms. */
+  /** Bins of activation histograms (default 30). */
   histogramBins?: number;
+  /** At most this many values of a layer's output are sorted for its percentiles (default 2048). */
+  percentileSamples?: number;
+  /** Only these module paths ('0', '2', …); default every Linear, BatchNorm and activation layer. */
+  layers?: string[];
 }
 
 export interface FitOptions {
@@ -51,8 +66,14 @@ export interface FitOptions {
   health?: boolean;
   /** Cancellation: training stops after the current batch. */
   signal?: AbortSignal;
-  /** Yield to the event loop every N batches so a browser tab stays responsive. */
+  /**
+   * Yield to the event loop (a macrotask: setImmediate in Node, MessageChannel in browsers)
+   * every N batches so a browser tab stays responsive. Default: time-based, whenever 16 ms
+   * (one frame) have passed since the last yield; 0 never yields between batches.
+   */
   yieldEvery?: number;
+  /** Examples per batch for validation (default: batchSize). */
+  validationBatchSize?: number;
 }
 
 export interface BatchLogs {
@@ -72,6 +93,8 @@ export interface EpochLogs {
   loss: number;
   metrics: Record<string, number>;
   valLoss?: number;
+  /** Standard error of valLoss over the validation examples (std of per-example losses / √n); absent for custom losses. */
+  valLossStdErr?: number;
   valMetrics?: Record<string, number>;
   lr: number;
   durationMs: number;
@@ -79,8 +102,14 @@ export interface EpochLogs {
 
 export interface History {
   epochs: EpochLogs[];
-  /** Per-step training loss and gradient norm (every step). */
-  steps: Array<{ step: number; loss: number; gradNorm: number; lr: number }>;
+  /** Per-step training loss and gradient norm (every step; null where the value was NaN/±∞). */
+  steps: Array<{ step: number; loss: number | null; gradNorm: number | null; lr: number }>;
+  /**
+   * Loss of the best constant predictor on the training targets (entropy of the class
+   * frequencies for crossEntropy/bceWithLogits, variance of the targets for mse), the
+   * "learned nothing" level the underfitting rule compares against; null for custom losses.
+   */
+  baselineLoss?: number | null;
 }
 
 export type Severity = 'info' | 'warning' | 'error';
@@ -102,6 +131,10 @@ export interface Finding {
   step: number;
   evidence: string;
   advice: string;
+  /** The measured numbers behind `evidence`, for charts (null for NaN/±∞). */
+  values?: Record<string, number | null>;
+  /** Literature the advice comes from. */
+  citation?: string;
 }
 
 /** Statistics of one layer's output at one monitored step. */
@@ -117,6 +150,8 @@ export interface ActivationStats {
   saturated?: number;
   /** Fraction of units inactive on every example of the batch (ReLU). */
   dead?: number;
+  /** Number of values the statistics were computed from (rows × units). */
+  count?: number;
 }
 
 export interface ParameterStats {
@@ -124,8 +159,10 @@ export interface ParameterStats {
   name: string;
   norm: number;
   gradNorm: number;
-  /** ‖Δθ‖/‖θ‖ of the last update. */
-  updateRatio: number;
+  /** ‖Δθ‖/‖θ‖ of the last update (θ before the update); null when ‖θ‖ = 0. */
+  updateRatio: number | null;
+  /** Number of elements (gradNorm/√size is the RMS gradient). */
+  size: number;
 }
 
 export interface LayerSample {
@@ -135,6 +172,8 @@ export interface LayerSample {
   params?: ParameterStats[];
   /** Hidden units with identical incoming weights (count of units duplicating another). */
   symmetricUnits?: number;
+  /** Gradient norm over all of the layer's parameters. */
+  gradNorm?: number;
 }
 
 export interface LayerSeries {
@@ -143,14 +182,57 @@ export interface LayerSeries {
   /** Module class ('Linear', 'BatchNorm1d', 'ReLU', …). */
   kind: string;
   activation?: ActivationName;
+  /** Output units of a Linear (its outFeatures) or BatchNorm (numFeatures). */
+  units?: number;
   samples: LayerSample[];
 }
 
 export interface Monitors {
+  /** The monitoring period N in optimizer steps (0 when monitors were off). */
+  every?: number;
+  /** Wall-clock ms spent computing monitors (a timing: excluded from determinism, like durationMs). */
+  durationMs?: number;
   steps: number[];
   layers: LayerSeries[];
   /** Global gradient norm and ‖∇first‖/‖∇last‖ at each monitored step. */
-  global: Array<{ step: number; gradNorm: number; firstToLastRatio: number }>;
+  global: Array<{ step: number; gradNorm: number; firstToLastRatio: number | null }>;
+  /**
+   * Dead/saturated fractions of the activation layers over an evaluation set at the end of
+   * training (the validation set, else up to 1024 training examples), in eval mode.
+   */
+  evaluation?: ActivationProbe[];
+}
+
+/** An activation layer's failure statistics over a whole evaluation set. */
+export interface ActivationProbe {
+  /** Module path of the activation layer. */
+  layer: string;
+  activation: ActivationName;
+  units: number;
+  examples: number;
+  /** ReLU: fraction of units inactive (output ≤ 0) on every example. */
+  dead?: number;
+  /** sigmoid/tanh: fraction of outputs in the saturation band. */
+  saturated?: number;
+}
+
+/** Where the first NaN/±Infinity appeared (Report.nonFinite, set when stopReason is 'non-finite'). */
+export interface NonFiniteEvent {
+  /** The optimizer step (1-based) whose computation produced it; that update was not applied. */
+  step: number;
+  epoch: number;
+  batch: number;
+  /**
+   * forward: a module's output; loss: the loss of finite outputs; backward: a gradient;
+   * update: the optimizer's update of finite gradients overflowed (the weights were restored).
+   */
+  phase: 'forward' | 'loss' | 'backward' | 'update';
+  /** Module path of the first layer (in the phase's order) where it appeared; null when unknown (non-Sequential model, loss). */
+  layer: string | null;
+  /** Parameter key when the phase is backward/update and a parameter's gradient/value was the first non-finite. */
+  parameter?: string | null;
+  /** The loss value, as text ('NaN', 'Infinity', or a number). */
+  loss: string;
 }
 
 export interface Report {
@@ -160,14 +242,21 @@ export interface Report {
   findings: Finding[];
   /** Why training ended. */
   stopReason?: 'completed' | 'early-stopping' | 'cancelled' | 'non-finite';
+  nonFinite?: NonFiniteEvent;
+  /** Wall-clock duration of fit() in ms (excluded from determinism). */
+  durationMs?: number;
 }
 
 export interface TrainContext {
   model: Module;
   optimizer: Optimizer;
-  /** Set to true in a callback to stop after the current epoch. */
+  /** Set to true in a callback to stop after the current epoch (stopReason 'early-stopping'). */
   stopTraining: boolean;
+  /** The report as built so far (live: its numbers may still be raw NaN until fit returns). */
   report: Report;
+  /** Current epoch (0-based) and optimizer steps taken. */
+  epoch: number;
+  step: number;
 }
 
 export interface Callback {

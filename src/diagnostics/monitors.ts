@@ -1,0 +1,227 @@
+/**
+ * Monitors: per-layer statistics recorded during training, every N optimizer steps.
+ *
+ * For a Sequential the layers are its modules, named by their paths ('0', '1', …) as in
+ * namedParameters(). At a monitored step the trainer hands over the outputs of every module
+ * of the forward pass it just ran (no extra forward), the squared gradient norms it already
+ * computed for the global norm, and the parameter values from before the update (its
+ * non-finite guard keeps them anyway); the monitor adds:
+ * - the output statistics of Linear/BatchNorm (pre-activations: Ioffe & Szegedy 2015, Fig. 1)
+ *   and activation modules (with the saturated/dead fraction the activation registry defines);
+ * - per parameter: ‖θ‖, ‖∇θ‖, ‖Δθ‖/‖θ‖;
+ * - per Linear: the number of hidden units duplicating another's incoming weights;
+ * - globally: ‖∇‖ and ‖∇first‖/‖∇last‖ (first and last layer with parameters).
+ */
+import { ActivationModule } from '../nn/activation.js';
+import { BatchNorm1d } from '../nn/batchnorm.js';
+import { Linear } from '../nn/linear.js';
+import type { Module, Parameter } from '../nn/module.js';
+import { Sequential } from '../nn/sequential.js';
+import type { FloatArray } from '../kernels/types.js';
+import { noGrad } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import type { ActivationName } from '../activations.js';
+import type { ActivationProbe, LayerSample, LayerSeries, MonitorOptions, Monitors, ParameterStats } from '../train/types.js';
+import { activationStats, activeCounts, diffNorm, norm, saturatedFraction, StatsScratch, symmetricUnits } from './stats.js';
+import { ACTIVATIONS } from '../activations.js';
+
+/**
+ * Default monitoring period in optimizer steps. Measured on the benchmark MLP
+ * (784-256-256-10, batch 128, Adam, wasm kernels; bench/monitor-overhead.ts,
+ * bench/RESULTS-monitors.md) a monitored step costs about a third of a training step
+ * (statistics of 5 layer outputs, a 2048-value sort each, ‖Δθ‖ and the symmetry projection
+ * of every Linear); every 20 steps keeps the monitors at a few percent of training time, well
+ * inside the 10% budget even on the fastest kernels, and still gives ~24 samples per
+ * MNIST epoch at batch 128. The first step is always recorded.
+ */
+export const DEFAULT_MONITOR_EVERY = 20;
+
+interface LayerEntry {
+  index: number;
+  name: string;
+  module: Module;
+  activation?: ActivationName;
+  /** Record output statistics (Linear, BatchNorm, activation modules). */
+  outputs: boolean;
+  /** Indices into the trainer's parameter list. */
+  params: number[];
+  series: LayerSeries;
+}
+
+/** The kind of module a monitor reports, and whether its output statistics are recorded. */
+function describe(m: Module): { kind: string; activation?: ActivationName; outputs: boolean } {
+  if (m instanceof ActivationModule) return { kind: m.constructor.name, activation: m.activation, outputs: true };
+  if (m instanceof Linear || m instanceof BatchNorm1d) return { kind: m.constructor.name, outputs: true };
+  return { kind: m.constructor.name, outputs: false };
+}
+
+/** The top-level layers of a model: a Sequential's modules, or another model's children. */
+export function layersOf(model: Module): Array<[string, Module]> {
+  if (model instanceof Sequential) return model.layers.map((m, i) => [String(i), m]);
+  const children = model.namedChildren();
+  return children.length > 0 ? children : [['', model]];
+}
+
+export class Monitor {
+  readonly enabled: boolean;
+  readonly every: number;
+  readonly data: Monitors;
+  private readonly entries: LayerEntry[];
+  private readonly params: Array<[string, Parameter]>;
+  private readonly scratch = new StatsScratch();
+  private readonly bins: number;
+  private readonly percentileSamples: number;
+  /** Layer indices (into entries) of the first and last layers with parameters. */
+  private readonly firstWithParams: number;
+  private readonly lastWithParams: number;
+
+  constructor(model: Module, params: Array<[string, Parameter]>, options: MonitorOptions | false | undefined) {
+    this.enabled = options !== false;
+    const o = options === false ? {} : (options ?? {});
+    const every = o.every ?? DEFAULT_MONITOR_EVERY;
+    if (!Number.isInteger(every) || every < 1) throw new Error(`fit: monitor.every must be an integer ≥ 1, got ${every}`);
+    const bins = o.histogramBins ?? 30;
+    if (!Number.isInteger(bins) || bins < 1) throw new Error(`fit: monitor.histogramBins must be an integer ≥ 1, got ${bins}`);
+    const ps = o.percentileSamples ?? 2048;
+    if (!Number.isInteger(ps) || ps < 1) throw new Error(`fit: monitor.percentileSamples must be an integer ≥ 1, got ${ps}`);
+    this.every = every;
+    this.bins = bins;
+    this.percentileSamples = ps;
+    this.params = params;
+    const wanted = o.layers ? new Set(o.layers) : null;
+    const sequential = model instanceof Sequential;
+    const layers = layersOf(model);
+    if (wanted) {
+      for (const w of wanted) if (!layers.some(([n]) => n === w)) throw new Error(`fit: monitor.layers names '${w}', which is not a layer (layers: ${layers.map(([n]) => `'${n}'`).join(', ')})`);
+    }
+    this.entries = [];
+    layers.forEach(([name, module], index) => {
+      const d = describe(module);
+      const prefix = name === '' ? '' : `${name}.`;
+      const own = params.map(([k], i) => [k, i] as const).filter(([k]) => prefix === '' || k.startsWith(prefix)).map(([, i]) => i);
+      if (wanted && !wanted.has(name)) return;
+      if (!d.outputs && own.length === 0) return;
+      const series: LayerSeries = { name, kind: d.kind, samples: [] };
+      if (d.activation) series.activation = d.activation;
+      if (module instanceof Linear) series.units = module.outFeatures;
+      if (module instanceof BatchNorm1d) series.units = module.numFeatures;
+      this.entries.push({ index, name, module, activation: d.activation, outputs: d.outputs && sequential, params: own, series });
+    });
+    const withParams = this.entries.filter((e) => e.params.length > 0);
+    this.firstWithParams = withParams.length ? this.entries.indexOf(withParams[0]) : -1;
+    this.lastWithParams = withParams.length ? this.entries.indexOf(withParams[withParams.length - 1]) : -1;
+    this.data = { every: this.enabled ? every : 0, steps: [], layers: this.enabled ? this.entries.map((e) => e.series) : [], global: [] };
+  }
+
+  /** Whether step (1-based) is recorded: the first step, then every N-th. */
+  shouldRecord(step: number): boolean {
+    return this.enabled && (step === 1 || step % this.every === 0);
+  }
+
+  /**
+   * Record one step. `outputs[i]` is the output of layer i of a Sequential (null for other
+   * models), `gradSq[j]` the squared gradient norm of parameter j (before clipping), and
+   * `before[j]` its values before the update.
+   */
+  record(step: number, outputs: readonly Tensor[] | null, gradSq: Float64Array, before: readonly FloatArray[], globalGradNorm: number): void {
+    if (!this.enabled) return;
+    const t0 = performance.now();
+    this.data.steps.push(step);
+    const layerGrad = new Array<number>(this.entries.length).fill(0);
+    this.entries.forEach((e, li) => {
+      const sample: LayerSample = { step };
+      if (e.outputs && outputs) {
+        const y = outputs[e.index];
+        const rows = y.shape[0] ?? 1;
+        const units = rows > 0 ? y.size / rows : 0;
+        sample.activation = activationStats(y.data, rows, units, e.activation, {
+          histogramBins: this.bins,
+          percentileSamples: this.percentileSamples,
+          scratch: this.scratch,
+        });
+      }
+      if (e.params.length > 0) {
+        const ps: ParameterStats[] = [];
+        let g = 0;
+        for (const j of e.params) {
+          const [key, p] = this.params[j];
+          const { diff, norm: n0 } = diffNorm(p.data, before[j], this.scratch);
+          g += gradSq[j];
+          ps.push({ name: key, norm: norm(p.data), gradNorm: Math.sqrt(gradSq[j]), updateRatio: n0 > 0 ? diff / n0 : null, size: p.size });
+        }
+        sample.params = ps;
+        sample.gradNorm = Math.sqrt(g);
+        layerGrad[li] = sample.gradNorm;
+      }
+      if (e.module instanceof Linear) {
+        const m = e.module;
+        sample.symmetricUnits = symmetricUnits(m.weight.data, m.bias ? m.bias.data : null, m.outFeatures, m.inFeatures, undefined, this.scratch);
+      }
+      e.series.samples.push(sample);
+    });
+    const first = this.firstWithParams >= 0 ? layerGrad[this.firstWithParams] : NaN;
+    const last = this.lastWithParams >= 0 ? layerGrad[this.lastWithParams] : NaN;
+    this.data.global.push({ step, gradNorm: globalGradNorm, firstToLastRatio: last > 0 ? first / last : first === 0 ? 1 : Infinity });
+    this.addTime(performance.now() - t0);
+  }
+
+  /** Account monitoring time (also the end-of-training probe, timed by the trainer). */
+  addTime(ms: number): void {
+    this.data.durationMs = (this.data.durationMs ?? 0) + ms;
+  }
+}
+
+/**
+ * Dead and saturated fractions of a Sequential's activation layers over a whole evaluation
+ * set (eval mode, no gradients), batch by batch: a ReLU unit counts as dead when it is
+ * inactive on every example of `x`, not just of one batch.
+ */
+export function probeActivations(model: Module, x: Tensor, batchSize = 256): ActivationProbe[] {
+  if (!(model instanceof Sequential)) return [];
+  const layers = model.layers;
+  const n = x.shape[0];
+  const row = n > 0 ? x.size / n : 0;
+  const acts = layers.map((m) => (m instanceof ActivationModule ? ACTIVATIONS[m.activation].failure : null));
+  const counts: Array<Float64Array | null> = layers.map(() => null);
+  const saturated = new Float64Array(layers.length);
+  const totals = new Float64Array(layers.length);
+  const units = new Array<number>(layers.length).fill(0);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      for (let start = 0; start < n; start += batchSize) {
+        const b = Math.min(batchSize, n - start);
+        let h = new Tensor(x.data.subarray(start * row, (start + b) * row), [b, ...x.shape.slice(1)]);
+        layers.forEach((m, i) => {
+          h = m.forward(h);
+          const f = acts[i];
+          if (!f || f.mode === 'none') return;
+          const u = h.size / b;
+          units[i] = u;
+          if (f.mode === 'dead') counts[i] = activeCounts(h.data, b, u, counts[i] ?? new Float64Array(u));
+          else {
+            saturated[i] += saturatedFraction(h.data, f.below, f.above) * h.size;
+            totals[i] += h.size;
+          }
+        });
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  const out: ActivationProbe[] = [];
+  layers.forEach((m, i) => {
+    const f = acts[i];
+    if (!f || f.mode === 'none' || !(m instanceof ActivationModule)) return;
+    const r: ActivationProbe = { layer: String(i), activation: m.activation, units: units[i], examples: n };
+    if (f.mode === 'dead') {
+      const c = counts[i];
+      let dead = 0;
+      if (c) for (let u = 0; u < c.length; u++) if (c[u] === 0) dead++;
+      r.dead = units[i] > 0 ? dead / units[i] : 0;
+    } else r.saturated = totals[i] > 0 ? saturated[i] / totals[i] : 0;
+    out.push(r);
+  });
+  return out;
+}

@@ -1,0 +1,278 @@
+/**
+ * Per-layer statistics for the monitors: the distribution of a layer's output (mean, std,
+ * percentiles, histogram), the saturated and dead fractions the activation registry
+ * defines, and the symmetry of a layer's incoming weights. Full passes go through the
+ * kernels (K.moments); everything else is one cheap loop over data already in memory.
+ */
+import { ACTIVATIONS, type ActivationName } from '../activations.js';
+import { K, alloc } from '../kernels/index.js';
+import type { FloatArray } from '../kernels/types.js';
+import type { ActivationStats } from '../train/types.js';
+
+/** Buffers reused across calls, owned by the caller (a Monitor), so no allocation per monitored step. */
+export class StatsScratch {
+  sample = new Float64Array(0);
+  active = new Uint8Array(0);
+  /** Kernel-allocated scratch (in WebAssembly memory for the wasm backend). */
+  private f32: FloatArray | null = null;
+  /** A kernel buffer of at least n float32 values. */
+  buffer(n: number): FloatArray {
+    if (this.f32 === null || this.f32.length < n) this.f32 = alloc(n, 'float32');
+    return this.f32.subarray(0, n);
+  }
+}
+
+export interface StatsOptions {
+  histogramBins?: number;
+  percentileSamples?: number;
+  scratch?: StatsScratch;
+}
+
+/**
+ * Percentile q ∈ [0, 1] of sorted values by linear interpolation between closest ranks
+ * (NumPy's default 'linear' method).
+ */
+export function percentileSorted(sorted: ArrayLike<number>, n: number, q: number): number {
+  if (n === 0) return NaN;
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * Statistics of the values `x` of a layer output viewed as [rows, units]. `activation`
+ * (the registry name of the module that produced x, if it is an activation) adds the
+ * saturated fraction (sigmoid/tanh: outputs inside the registry's saturation band) or the
+ * dead fraction (ReLU: units with output ≤ 0 on every row).
+ *
+ * Mean and std are exact (one kernel pass, K.moments). Percentiles and the histogram come
+ * from at most `percentileSamples` values picked by a fixed-seed pseudo-random index
+ * sequence (independent of the global generator, so monitoring never changes training; no
+ * aliasing with the [rows, units] layout as a fixed stride would have) — all values when
+ * the output has fewer. With 2048 samples the 15th percentile's standard error is
+ * √(q(1−q)/n) ≈ 0.8% in rank; the histogram's min/max are the sample's.
+ */
+export function activationStats(
+  x: FloatArray,
+  rows: number,
+  units: number,
+  activation: ActivationName | undefined,
+  options: StatsOptions = {},
+): ActivationStats {
+  const n = x.length;
+  const bins = options.histogramBins ?? 30;
+  const maxSamples = options.percentileSamples ?? 2048;
+  const { sum, sumSq } = K.moments(x);
+  const mean = n > 0 ? sum / n : NaN;
+  // Population variance; clamp tiny negative values from cancellation.
+  const variance = n > 0 ? Math.max(0, sumSq / n - mean * mean) : NaN;
+
+  const m = Math.min(n, maxSamples);
+  const scratch = options.scratch ?? new StatsScratch();
+  if (scratch.sample.length < m) scratch.sample = new Float64Array(m);
+  const sample = scratch.sample.subarray(0, m);
+  if (m === n) {
+    for (let i = 0; i < n; i++) sample[i] = x[i];
+  } else {
+    // xorshift32 with a fixed seed: a deterministic, well-spread choice of indices.
+    let s = 0x9e3779b9 | 0;
+    for (let i = 0; i < m; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      sample[i] = x[(s >>> 0) % n];
+    }
+  }
+  sample.sort();
+  const min = m > 0 ? sample[0] : 0;
+  const max = m > 0 ? sample[m - 1] : 0;
+  const counts = new Array<number>(bins).fill(0);
+  if (m > 0) {
+    const width = max - min;
+    if (width > 0) {
+      const scale = bins / width;
+      for (let i = 0; i < m; i++) {
+        let b = Math.floor((sample[i] - min) * scale);
+        if (b >= bins) b = bins - 1;
+        counts[b]++;
+      }
+    } else {
+      counts[Math.floor(bins / 2)] = m;
+    }
+  }
+
+  const out: ActivationStats = {
+    mean,
+    std: Math.sqrt(variance),
+    p15: percentileSorted(sample, m, 0.15),
+    p50: percentileSorted(sample, m, 0.5),
+    p85: percentileSorted(sample, m, 0.85),
+    histogram: { min, max, counts },
+    count: n,
+  };
+  if (activation !== undefined) {
+    const failure = ACTIVATIONS[activation].failure;
+    if (failure.mode === 'saturation') out.saturated = saturatedFraction(x, failure.below, failure.above);
+    else if (failure.mode === 'dead') out.dead = deadFraction(x, rows, units, scratch);
+  }
+  return out;
+}
+
+/** Fraction of values outside (below, above): where f′ < 5% of its peak (activations.ts). */
+export function saturatedFraction(y: FloatArray, below: number, above: number): number {
+  const n = y.length;
+  if (n === 0) return 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    if (v <= below || v >= above) c++;
+  }
+  return c / n;
+}
+
+/**
+ * Fraction of units (columns of [rows, units]) whose output is ≤ 0 on every row: ReLU
+ * units that passed no gradient for any example of the batch.
+ */
+export function deadFraction(y: FloatArray, rows: number, units: number, scratch = new StatsScratch()): number {
+  if (units === 0 || rows === 0) return 0;
+  if (scratch.active.length < units) scratch.active = new Uint8Array(units);
+  const active = scratch.active.subarray(0, units);
+  active.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const o = r * units;
+    for (let u = 0; u < units; u++) if (y[o + u] > 0) active[u] = 1;
+  }
+  let dead = 0;
+  for (let u = 0; u < units; u++) if (active[u] === 0) dead++;
+  return dead / units;
+}
+
+/** Per-unit activity over a whole data set: counts of rows where each unit's output is > 0. */
+export function activeCounts(y: FloatArray, rows: number, units: number, into?: Float64Array): Float64Array {
+  const out = into ?? new Float64Array(units);
+  for (let r = 0; r < rows; r++) {
+    const o = r * units;
+    for (let u = 0; u < units; u++) if (y[o + u] > 0) out[u]++;
+  }
+  return out;
+}
+
+/**
+ * Relative tolerance under which two units' incoming weights count as identical:
+ * ‖wᵢ − wⱼ‖ ≤ tol·max(‖wᵢ‖, ‖wⱼ‖). Units made identical by a symmetric init receive
+ * identical updates, so they stay equal up to float32 rounding (ε ≈ 1.2e-7 per operation);
+ * 1e-4 leaves room for rounding accumulated over many steps, while two rows drawn from
+ * a continuous random init fall that close with probability ~ tol^fan_in (≤ 1e-8 for
+ * fan_in ≥ 2).
+ */
+export const SYMMETRY_TOLERANCE = 1e-4;
+
+/**
+ * Hidden units with identical incoming weights (rows of W [out, in], with the bias as an
+ * extra input): the number of units that duplicate another (Σ over groups of size − 1).
+ * Rows are ordered by their projection on a fixed pseudo-random direction, so only
+ * neighbours are compared in full: O(out·in) instead of O(out²·in).
+ */
+export function symmetricUnits(
+  weight: FloatArray,
+  bias: FloatArray | null,
+  out: number,
+  inp: number,
+  tol = SYMMETRY_TOLERANCE,
+  scratch = new StatsScratch(),
+): number {
+  if (out < 2) return 0;
+  const proj = new Float64Array(out);
+  const norms = new Float64Array(out);
+  let s = 0x2545f491 | 0;
+  const dir = new Float64Array(inp + 1);
+  for (let k = 0; k <= inp; k++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    dir[k] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  // Projections W·dir as one matrix-vector product and row norms by the kernels.
+  const buf = scratch.buffer(inp + out);
+  const d32 = buf.subarray(0, inp);
+  const p32 = buf.subarray(inp, inp + out);
+  for (let k = 0; k < inp; k++) d32[k] = dir[k];
+  if (weight instanceof Float32Array) {
+    K.gemm(false, false, out, 1, inp, 1, weight, d32, 0, p32);
+    for (let j = 0; j < out; j++) {
+      proj[j] = p32[j];
+      norms[j] = K.sumSquares(weight.subarray(j * inp, (j + 1) * inp));
+    }
+  } else {
+    for (let j = 0; j < out; j++) {
+      let p = 0;
+      let q = 0;
+      for (let k = 0; k < inp; k++) {
+        p += weight[j * inp + k] * dir[k];
+        q += weight[j * inp + k] ** 2;
+      }
+      proj[j] = p;
+      norms[j] = q;
+    }
+  }
+  for (let j = 0; j < out; j++) {
+    if (bias) {
+      proj[j] += bias[j] * dir[inp];
+      norms[j] += bias[j] * bias[j];
+    }
+    norms[j] = Math.sqrt(norms[j]);
+  }
+  const order = Array.from({ length: out }, (_, j) => j).sort((a, b) => proj[a] - proj[b] || a - b);
+  // float32 projections carry a relative rounding error ~ √inp·ε·‖w‖·‖dir‖; widen the reach by it.
+  const slack = weight instanceof Float32Array ? 1e-6 * Math.sqrt(inp + 1) : 0;
+  const dirNorm = Math.sqrt(dir.reduce((a, v) => a + v * v, 0));
+  const close = (a: number, b: number): boolean => {
+    const scale = Math.max(norms[a], norms[b]);
+    if (scale === 0) return true;
+    let d = 0;
+    const oa = a * inp;
+    const ob = b * inp;
+    for (let k = 0; k < inp; k++) {
+      const t = weight[oa + k] - weight[ob + k];
+      d += t * t;
+    }
+    if (bias) d += (bias[a] - bias[b]) ** 2;
+    return Math.sqrt(d) <= tol * scale;
+  };
+  let dup = 0;
+  // Walk the sorted order; a unit duplicates another when it is close to any earlier unit
+  // whose projection is within reach (|Δproj| ≤ ‖Δw‖·‖dir‖ by Cauchy–Schwarz).
+  for (let i = 1; i < out; i++) {
+    const a = order[i];
+    for (let h = i - 1; h >= 0; h--) {
+      const b = order[h];
+      const reach = (tol + slack) * Math.max(norms[a], norms[b]) * dirNorm;
+      if (proj[a] - proj[b] > reach) break;
+      if (close(a, b)) {
+        dup++;
+        break;
+      }
+    }
+  }
+  return dup;
+}
+
+/** ‖x‖₂ in float64. */
+export function norm(x: FloatArray): number {
+  return Math.sqrt(K.sumSquares(x));
+}
+
+/** ‖a − b‖₂ and ‖b‖₂ (same length), by kernel passes over a scratch buffer. */
+export function diffNorm(a: FloatArray, b: FloatArray, scratch = new StatsScratch()): { diff: number; norm: number } {
+  if (a instanceof Float64Array || b instanceof Float64Array) {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+    return { diff: Math.sqrt(s), norm: norm(b) };
+  }
+  const t = scratch.buffer(a.length);
+  K.copy(a, t);
+  K.axpy(-1, b, t);
+  return { diff: Math.sqrt(K.sumSquares(t)), norm: norm(b) };
+}

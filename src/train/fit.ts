@@ -1,0 +1,703 @@
+/**
+ * The Trainer: fit(), evaluate(), predict().
+ *
+ * One step: forward (module by module for a Sequential, keeping each output for the
+ * monitors and the non-finite locator) → loss → check the loss is finite → backward →
+ * global gradient norm → check it is finite → clip → step → check the weights are finite →
+ * metrics, history, monitors, callbacks. A step whose loss, gradients or update is
+ * non-finite is never applied: the weights (and BatchNorm running statistics) stay those of
+ * the last finite step, training stops with stopReason 'non-finite', and Report.nonFinite
+ * names the step, the phase and the first layer where it appeared.
+ *
+ * The API is async and yields a macrotask between batches (yieldEvery) so that a browser
+ * tab stays responsive; an AbortSignal cancels after the current batch.
+ *
+ * Determinism: `seed` seeds the global generator (dropout masks, as manualSeed) and, from
+ * it, the generator that shuffles and splits the data; the same seed, model and data give
+ * bit-identical reports except for the durations.
+ */
+import { noGrad } from '../autograd.js';
+import { alloc, getBackend, K } from '../kernels/index.js';
+import type { FloatArray } from '../kernels/types.js';
+import { getLoss, type LossName } from '../loss.js';
+import { Sigmoid } from '../nn/activation.js';
+import type { Module, Parameter } from '../nn/module.js';
+import { Sequential } from '../nn/sequential.js';
+import { clipGradNorm as clipNorm, clipGradValue as clipValue } from '../optim/clip.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { getOptimizer, type OptimizerName } from '../optim/registry.js';
+import type { Scheduler } from '../optim/schedule.js';
+import { defaultGenerator, Generator, manualSeed } from '../random.js';
+import { Tensor } from '../tensor.js';
+import { DataLoader } from '../data/dataloader.js';
+import { gatherRows } from '../data/dataset.js';
+import { Monitor, probeActivations } from '../diagnostics/monitors.js';
+import { firstNonFinite, locateBackward } from '../diagnostics/nonfinite.js';
+import { runHealthChecks, nonFiniteFinding } from '../diagnostics/rules.js';
+import { checkMetricName, resolveMetric, type Metric } from './metrics.js';
+import { jsonSafe } from './json.js';
+import type { BatchLogs, Callback, EpochLogs, FitOptions, Finding, MetricName, Report, TensorData, TrainContext } from './types.js';
+import { macrotask, now, YIELD_SLICE_MS } from './yield.js';
+
+export const DEFAULT_EPOCHS = 10;
+export const DEFAULT_BATCH_SIZE = 32;
+
+type LossFn = (output: Tensor, target: Tensor) => Tensor;
+
+/** Input data of fit/evaluate: tensors, or a DataLoader yielding {x, y} batches. */
+export type FitData = TensorData | DataLoader;
+
+function isLoader(d: unknown): d is DataLoader {
+  return d instanceof DataLoader;
+}
+
+function checkTensorData(where: string, d: TensorData, name = 'data'): number {
+  if (!d || !(d.x instanceof Tensor) || !(d.y instanceof Tensor)) throw new Error(`${where}: ${name} must be {x: Tensor, y: Tensor} or a DataLoader`);
+  if (d.x.ndim < 1) throw new Error(`${where}: ${name}.x needs a first (example) dimension, got shape [${d.x.shape}]`);
+  if (d.y.ndim < 1 || d.y.ndim > 2) throw new Error(`${where}: ${name}.y must be [N] class indices or [N, k] targets, got shape [${d.y.shape}]`);
+  if (d.x.shape[0] !== d.y.shape[0]) throw new Error(`${where}: ${name}.x has ${d.x.shape[0]} examples but ${name}.y has ${d.y.shape[0]}`);
+  if (d.x.shape[0] === 0) throw new Error(`${where}: ${name} has no examples`);
+  return d.x.shape[0];
+}
+
+function checkInt(where: string, name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${name} must be an integer ≥ ${min}, got ${String(v)}`);
+}
+
+function checkPositive(where: string, name: string, v: number | undefined): void {
+  if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a finite number > 0, got ${String(v)}`);
+}
+
+/** Whether every value of y is 0 or 1. */
+function isBinary(y: Tensor): boolean {
+  for (let i = 0; i < y.size; i++) if (y.data[i] !== 0 && y.data[i] !== 1) return false;
+  return true;
+}
+
+function isClassIndices(y: Tensor): boolean {
+  if (y.ndim !== 1) return false;
+  for (let i = 0; i < y.size; i++) if (!Number.isInteger(y.data[i]) || y.data[i] < 0) return false;
+  return true;
+}
+
+/**
+ * The default loss: crossEntropy for class indices [N] with a multi-column output,
+ * bceWithLogits for one output column and 0/1 targets, mse otherwise.
+ */
+export function defaultLossName(y: Tensor, outputColumns: number): LossName {
+  if (outputColumns > 1 && isClassIndices(y)) return 'crossEntropy';
+  if (outputColumns === 1 && isBinary(y)) return 'bceWithLogits';
+  return 'mse';
+}
+
+/**
+ * The "learned nothing" loss: the loss of the best constant prediction on targets y
+ * (Shannon entropy of the class frequencies for crossEntropy and bceWithLogits, the mean
+ * per-column variance for mse). null for other losses.
+ */
+export function baselineLoss(name: string, y: Tensor): number | null {
+  const n = y.shape[0];
+  if (n === 0) return null;
+  if (name === 'crossEntropy') {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) counts.set(y.data[i], (counts.get(y.data[i]) ?? 0) + 1);
+    let h = 0;
+    for (const c of counts.values()) h -= (c / n) * Math.log(c / n);
+    return h;
+  }
+  if (name === 'bceWithLogits') {
+    let h = 0;
+    const cols = y.size / n;
+    for (let j = 0; j < cols; j++) {
+      let pos = 0;
+      for (let i = 0; i < n; i++) pos += y.data[i * cols + j];
+      const p = pos / n;
+      if (p > 0 && p < 1) h -= p * Math.log(p) + (1 - p) * Math.log(1 - p);
+    }
+    return h / cols;
+  }
+  if (name === 'mse') {
+    const cols = y.size / n;
+    let v = 0;
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      let s2 = 0;
+      for (let i = 0; i < n; i++) {
+        const t = y.data[i * cols + j];
+        s += t;
+        s2 += t * t;
+      }
+      v += s2 / n - (s / n) ** 2;
+    }
+    return v / cols;
+  }
+  return null;
+}
+
+interface ResolvedLoss {
+  name: string;
+  fn: LossFn;
+  /** Per-example losses (built-in losses only), for the standard error of an evaluation. */
+  perExample?: (output: Tensor, target: Tensor) => Tensor;
+}
+
+/** The loss function for an option, given the targets and the output's columns. */
+function resolveLoss(option: FitOptions['loss'], y: Tensor, outputColumns: number): ResolvedLoss {
+  if (typeof option === 'function') return { name: option.name || 'custom', fn: option };
+  const name = option ?? defaultLossName(y, outputColumns);
+  const f = getLoss(name);
+  if (name === 'crossEntropy') return { name, fn: (o, t) => f(o, t), perExample: (o, t) => f(o, t, { reduction: 'none' }) };
+  // Pointwise losses compare same-shaped tensors: targets [B] against an output [B, 1].
+  const target = (o: Tensor, t: Tensor) => (t.ndim === 1 && o.ndim === 2 && o.shape[1] === 1 ? new Tensor(t.data, [t.shape[0], 1]) : t);
+  return { name, fn: (o, t) => f(o, target(o, t)), perExample: (o, t) => f(o, target(o, t), { reduction: 'none' }) };
+}
+
+/** Batches of tensor data, without shuffling (evaluation). */
+function* sequentialBatches(d: TensorData, batchSize: number): IterableIterator<TensorData> {
+  const n = d.x.shape[0];
+  const xr = d.x.size / n;
+  const yr = d.y.size / n;
+  for (let s = 0; s < n; s += batchSize) {
+    const b = Math.min(batchSize, n - s);
+    yield {
+      x: new Tensor(d.x.data.subarray(s * xr, (s + b) * xr), [b, ...d.x.shape.slice(1)]),
+      y: new Tensor(d.y.data.subarray(s * yr, (s + b) * yr), [b, ...d.y.shape.slice(1)]),
+    };
+  }
+}
+
+function endsInSigmoid(model: Module): boolean {
+  return model instanceof Sequential && model.length > 0 && model.at(-1) instanceof Sigmoid;
+}
+
+function outputColumns(out: Tensor): number {
+  return out.ndim >= 2 ? out.size / out.shape[0] : 1;
+}
+
+interface MetricAcc {
+  metric: Metric;
+  hits: number;
+  cases: number;
+}
+
+function resolveMetrics(names: readonly string[], model: Module, out: Tensor, y: Tensor): MetricAcc[] {
+  const ctx = { outputColumns: outputColumns(out), probabilities: endsInSigmoid(model), classIndices: y.ndim === 1 };
+  return names.map((n) => ({ metric: resolveMetric(n, ctx), hits: 0, cases: 0 }));
+}
+
+function metricValues(accs: readonly MetricAcc[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of accs) out[a.metric.name] = a.cases > 0 ? a.hits / a.cases : NaN;
+  return out;
+}
+
+/** Run `fn` in eval mode, restoring the model's previous mode afterwards. */
+function inEvalMode<T>(model: Module, fn: () => T): T {
+  const modes = model.namedModules().map(([, m]) => m.training);
+  model.eval();
+  try {
+    return fn();
+  } finally {
+    model.namedModules().forEach(([, m], i) => (m.training = modes[i]));
+  }
+}
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  loss?: FitOptions['loss'];
+  metrics?: MetricName[];
+  /** Yield a macrotask every N batches (default: time-based, every 16 ms). */
+  yieldEvery?: number;
+  signal?: AbortSignal;
+}
+
+export interface EvaluateResult {
+  loss: number;
+  /** Standard error of the mean loss over the examples; undefined for custom losses. */
+  lossStdErr?: number;
+  metrics: Record<string, number>;
+  /** Examples evaluated. */
+  examples: number;
+}
+
+/** Loss (mean over examples) and metrics of a model on data, in eval mode without gradients. */
+function evaluateSync(model: Module, data: TensorData, batchSize: number, lossOpt: FitOptions['loss'], metricNames: readonly string[]): EvaluateResult {
+  let loss: ResolvedLoss | null = null;
+  let accs: MetricAcc[] | null = null;
+  let total = 0;
+  let n = 0;
+  let sumSq = 0;
+  let perExample = true;
+  inEvalMode(model, () =>
+    noGrad(() => {
+      for (const b of sequentialBatches(data, batchSize)) {
+        const out = model.forward(b.x);
+        loss ??= resolveLoss(lossOpt, data.y, outputColumns(out));
+        accs ??= resolveMetrics(metricNames, model, out, b.y);
+        const rows = b.x.shape[0];
+        if (loss.perExample) {
+          // Per-example losses (the mean over a row's elements for pointwise losses).
+          const l = loss.perExample(out, b.y).data;
+          const k = l.length / rows;
+          for (let r = 0; r < rows; r++) {
+            let v = 0;
+            for (let j = 0; j < k; j++) v += l[r * k + j];
+            v /= k;
+            total += v;
+            sumSq += v * v;
+          }
+        } else {
+          perExample = false;
+          total += loss.fn(out, b.y).item() * rows;
+        }
+        n += rows;
+        for (const a of accs) {
+          const c = a.metric.count(out, b.y);
+          a.hits += c.hits;
+          a.cases += c.cases;
+        }
+      }
+    }),
+  );
+  const mean = total / n;
+  const out: EvaluateResult = { loss: mean, metrics: metricValues(accs ?? []), examples: n };
+  if (perExample && n > 1) out.lossStdErr = Math.sqrt(Math.max(0, sumSq / n - mean * mean) / (n - 1));
+  return out;
+}
+
+/**
+ * Evaluate a model: the mean loss over the examples and the metrics, in eval mode (BatchNorm
+ * running statistics, no dropout), without recording gradients.
+ */
+export async function evaluate(model: Module, data: FitData, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+  const where = 'evaluate';
+  checkInt(where, 'batchSize', options.batchSize, 1);
+  checkInt(where, 'yieldEvery', options.yieldEvery, 0);
+  for (const m of options.metrics ?? []) checkMetricName(m);
+  const batches: Iterable<TensorData> = isLoader(data) ? data : sequentialBatches(data, options.batchSize ?? 256);
+  if (!isLoader(data)) checkTensorData(where, data);
+  const targets = isLoader(data) ? data.dataset.y : data.y;
+  let loss: ResolvedLoss | null = null;
+  let accs: MetricAcc[] | null = null;
+  let total = 0;
+  let n = 0;
+  let k = 0;
+  let lastYield = now();
+  for (const b of batches) {
+    if (options.signal?.aborted) throw new Error('evaluate: aborted');
+    inEvalMode(model, () =>
+      noGrad(() => {
+        const out = model.forward(b.x);
+        loss ??= resolveLoss(options.loss, targets, outputColumns(out));
+        accs ??= resolveMetrics(options.metrics ?? [], model, out, b.y);
+        const rows = b.x.shape[0];
+        total += loss.fn(out, b.y).item() * rows;
+        n += rows;
+        for (const a of accs) {
+          const c = a.metric.count(out, b.y);
+          a.hits += c.hits;
+          a.cases += c.cases;
+        }
+      }),
+    );
+    k++;
+    if (options.yieldEvery === undefined ? now() - lastYield >= YIELD_SLICE_MS : options.yieldEvery > 0 && k % options.yieldEvery === 0) {
+      await macrotask();
+      lastYield = now();
+    }
+  }
+  return { loss: total / n, metrics: metricValues(accs ?? []), examples: n };
+}
+
+export interface PredictOptions {
+  batchSize?: number;
+  yieldEvery?: number;
+  signal?: AbortSignal;
+}
+
+/** The model's outputs for x (eval mode, no gradients), computed in batches and concatenated. */
+export async function predict(model: Module, x: Tensor, options: PredictOptions = {}): Promise<Tensor> {
+  checkInt('predict', 'batchSize', options.batchSize, 1);
+  checkInt('predict', 'yieldEvery', options.yieldEvery, 0);
+  if (!(x instanceof Tensor) || x.ndim < 1) throw new Error('predict: x must be a Tensor with a first (example) dimension');
+  const n = x.shape[0];
+  const bs = options.batchSize ?? 256;
+  const row = n > 0 ? x.size / n : 0;
+  let out: Tensor | null = null;
+  let outRow = 0;
+  let k = 0;
+  let lastYield = now();
+  for (let s = 0; s < n; s += bs) {
+    if (options.signal?.aborted) throw new Error('predict: aborted');
+    const b = Math.min(bs, n - s);
+    const xb = new Tensor(x.data.subarray(s * row, (s + b) * row), [b, ...x.shape.slice(1)]);
+    const y = inEvalMode(model, () => noGrad(() => model.forward(xb)));
+    if (out === null) {
+      outRow = y.size / b;
+      out = new Tensor(K.alloc(n * outRow, 'float32'), [n, ...y.shape.slice(1)]);
+    }
+    out.data.set(y.data, s * outRow);
+    k++;
+    if (options.yieldEvery === undefined ? now() - lastYield >= YIELD_SLICE_MS : options.yieldEvery > 0 && k % options.yieldEvery === 0) {
+      await macrotask();
+      lastYield = now();
+    }
+  }
+  return out ?? new Tensor(K.alloc(0, 'float32'), [0]);
+}
+
+function validateOptions(o: FitOptions): void {
+  const where = 'fit';
+  checkInt(where, 'epochs', o.epochs, 1);
+  checkInt(where, 'batchSize', o.batchSize, 1);
+  checkInt(where, 'validationBatchSize', o.validationBatchSize, 1);
+  checkInt(where, 'yieldEvery', o.yieldEvery, 0);
+  checkPositive(where, 'clipGradNorm', o.clipGradNorm);
+  checkPositive(where, 'clipGradValue', o.clipGradValue);
+  if (o.lr !== undefined && !(o.lr >= 0 && Number.isFinite(o.lr))) throw new Error(`fit: lr must be a finite number ≥ 0, got ${o.lr}`);
+  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) throw new Error(`fit: weightDecay must be ≥ 0, got ${o.weightDecay}`);
+  if (o.validationSplit !== undefined && !(o.validationSplit > 0 && o.validationSplit < 1)) {
+    throw new Error(`fit: validationSplit must be in (0, 1) (the validation share), got ${o.validationSplit}`);
+  }
+  if (o.validationSplit !== undefined && o.validationData !== undefined) throw new Error('fit: give validationSplit or validationData, not both');
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new Error(`fit: seed must be a safe integer, got ${o.seed}`);
+  for (const m of o.metrics ?? []) checkMetricName(m);
+  if (o.callbacks !== undefined && !Array.isArray(o.callbacks)) throw new Error('fit: callbacks must be an array');
+  if (o.optimizer !== undefined && typeof o.optimizer === 'object' && (o.lr !== undefined || o.weightDecay !== undefined)) {
+    throw new Error('fit: lr and weightDecay apply to an optimizer given by name; set them on the Optimizer instance instead');
+  }
+}
+
+/** The optimizer for the option: an instance as is, or a registry entry with lr (default: the entry's). */
+function makeOptimizer(model: Module, o: FitOptions): { optimizer: Optimizer; name: string } {
+  if (o.optimizer !== undefined && typeof o.optimizer === 'object') return { optimizer: o.optimizer, name: o.optimizer.constructor.name };
+  const name: OptimizerName = o.optimizer ?? 'adam';
+  const entry = getOptimizer(name);
+  // AdamW's decoupled decay defaults to 1e-2 as in PyTorch; the others to 0.
+  const wd = o.weightDecay ?? (name === 'adamw' ? 1e-2 : 0);
+  return { optimizer: entry.create(model.parameters(), o.lr ?? entry.defaultLr, wd), name };
+}
+
+/**
+ * Train `model` on `data` and report how it went: history, monitor series, health findings.
+ * Options and defaults (FitOptions): epochs 10, batchSize 32, optimizer 'adam' at the
+ * registry's lr, loss by the targets (see defaultLossName), shuffle true, validationSplit
+ * takes a seeded random share of the examples, monitors every DEFAULT_MONITOR_EVERY steps,
+ * health rules on.
+ */
+export async function fit(model: Module, data: FitData, options: FitOptions = {}): Promise<Report> {
+  const t0 = now();
+  validateOptions(options);
+  const epochs = options.epochs ?? DEFAULT_EPOCHS;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const shuffle = options.shuffle ?? true;
+  const health = options.health ?? true;
+  const callbacks: Callback[] = options.callbacks ?? [];
+  const signal = options.signal;
+
+  // Randomness: the seed drives dropout (global generator) and, through it, shuffling.
+  if (options.seed !== undefined) manualSeed(options.seed);
+  const gen = new Generator(defaultGenerator.nextU32());
+
+  // Data.
+  let loader: DataLoader;
+  let trainTargets: Tensor;
+  let validation: TensorData | undefined = options.validationData;
+  let numTrain: number;
+  if (isLoader(data)) {
+    if (options.validationSplit !== undefined) throw new Error('fit: validationSplit needs tensor data {x, y}; with a DataLoader pass validationData');
+    loader = data;
+    trainTargets = data.dataset.y;
+    numTrain = data.numExamples;
+  } else {
+    const n = checkTensorData('fit', data);
+    let train: TensorData = data;
+    if (options.validationSplit !== undefined) {
+      const nVal = Math.round(n * options.validationSplit);
+      if (nVal < 1 || nVal > n - 1) throw new Error(`fit: validationSplit ${options.validationSplit} of ${n} examples leaves an empty part`);
+      const perm = gen.permutation(n);
+      const vi = perm.subarray(0, nVal);
+      const ti = perm.subarray(nVal);
+      validation = { x: gatherRows(data.x, vi), y: gatherRows(data.y, vi) };
+      train = { x: gatherRows(data.x, ti), y: gatherRows(data.y, ti) };
+    }
+    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen });
+    trainTargets = train.y;
+    numTrain = train.x.shape[0];
+  }
+  if (validation !== undefined) checkTensorData('fit', validation, 'validationData');
+
+  const { optimizer, name: optimizerName } = makeOptimizer(model, options);
+  const scheduler: Scheduler | null = options.schedule === undefined ? null : typeof options.schedule === 'function' ? options.schedule(optimizer) : options.schedule;
+
+  const params = model.namedParameters();
+  const buffers = model.namedBuffers();
+  const layers = model instanceof Sequential ? model.layers : null;
+  const layerNames = layers ? layers.map((_, i) => String(i)) : [];
+  const paramsByLayer = layers ? layerNames.map((ln) => params.filter(([k]) => k.startsWith(`${ln}.`))) : [];
+  const monitor = new Monitor(model, params, options.monitor);
+
+  // Copies of the parameters before each update and of the buffers before each forward:
+  // the non-finite guard restores them; the monitors measure ‖Δθ‖ against them.
+  // Allocated by the active kernels (in WebAssembly memory for the wasm backend) so that the
+  // per-step copies stay on the kernels' fast path.
+  const copyOf = (t: Tensor): FloatArray => {
+    const c = alloc(t.size, t.dtype);
+    K.copy(t.data, c);
+    return c;
+  };
+  const before: FloatArray[] = params.map(([, p]) => copyOf(p));
+  const buffersBefore: FloatArray[] = buffers.map(([, b]) => copyOf(b));
+  const gradSq = new Float64Array(params.length);
+
+  const config: Record<string, unknown> = {
+    epochs,
+    batchSize,
+    optimizer: optimizerName,
+    lr: optimizer.lr,
+    weightDecay: options.weightDecay ?? null,
+    loss: typeof options.loss === 'function' ? 'custom' : (options.loss ?? null),
+    metrics: options.metrics ?? [],
+    validationSplit: options.validationSplit ?? null,
+    validationExamples: validation ? validation.x.shape[0] : 0,
+    trainExamples: numTrain,
+    shuffle,
+    clipGradNorm: options.clipGradNorm ?? null,
+    clipGradValue: options.clipGradValue ?? null,
+    schedule: scheduler ? scheduler.name : null,
+    seed: options.seed ?? null,
+    monitorEvery: monitor.enabled ? monitor.every : 0,
+    model: model.toString(),
+    numParameters: model.numParameters(),
+    backend: getBackend(),
+  };
+  const report: Report = {
+    config,
+    history: { epochs: [], steps: [] },
+    monitors: monitor.data,
+    findings: [],
+  };
+  const ctx: TrainContext = { model, optimizer, stopTraining: false, report, epoch: 0, step: 0 };
+
+  const emitted = new Set<string>();
+  const keyOf = (f: Finding) => `${f.rule}|${f.layers.join(',')}`;
+  const emit = async (findings: Finding[]) => {
+    for (const f of findings) {
+      const k = keyOf(f);
+      if (emitted.has(k)) continue;
+      emitted.add(k);
+      for (const cb of callbacks) if (cb.onFinding) await cb.onFinding(f, ctx);
+    }
+  };
+
+  let loss: ResolvedLoss | null = typeof options.loss === 'function' ? { name: 'custom', fn: options.loss } : null;
+  let metrics: MetricAcc[] | null = null;
+  let stopReason: NonNullable<Report['stopReason']> = 'completed';
+  let step = 0;
+  let lastYield = now();
+  let batchesSinceYield = 0;
+
+  for (const cb of callbacks) if (cb.onTrainBegin) await cb.onTrainBegin(ctx);
+  model.train();
+
+  /** Put the weights and buffers back as they were before the current step. */
+  const restoreParams = () => params.forEach(([, p], i) => K.copy(before[i], p.data));
+  const restoreBuffers = () => buffers.forEach(([, b], i) => K.copy(buffersBefore[i], b.data));
+
+  training: for (let epoch = 0; epoch < epochs; epoch++) {
+    ctx.epoch = epoch;
+    const te = now();
+    for (const cb of callbacks) if (cb.onEpochBegin) await cb.onEpochBegin(epoch, ctx);
+    model.train();
+    let lossSum = 0;
+    let examples = 0;
+    if (metrics) for (const a of metrics) a.hits = a.cases = 0;
+    const lrEpoch = optimizer.lr;
+    let batch = 0;
+    for (const b of loader) {
+      if (signal?.aborted) {
+        stopReason = 'cancelled';
+        break training;
+      }
+      step++;
+      ctx.step = step;
+      const rows = b.x.shape[0];
+      const genState = defaultGenerator.getState();
+      buffers.forEach(([, t], i) => K.copy(t.data, buffersBefore[i]));
+      optimizer.zeroGrad();
+
+      // Forward, keeping each layer's output of a Sequential.
+      let outputs: Tensor[] | null = null;
+      let out: Tensor;
+      if (layers) {
+        outputs = [];
+        let h = b.x;
+        for (const m of layers) {
+          h = m.forward(h);
+          outputs.push(h);
+        }
+        out = h;
+      } else out = model.forward(b.x);
+      if (loss === null) loss = resolveLoss(options.loss, trainTargets, outputColumns(out));
+      if (metrics === null) metrics = resolveMetrics(options.metrics ?? [], model, out, b.y);
+      if (report.history.baselineLoss === undefined) {
+        report.history.baselineLoss = baselineLoss(loss.name, trainTargets);
+        config.loss = loss.name;
+      }
+      const lt = loss.fn(out, b.y);
+      const lv = lt.item();
+
+      const stopNonFinite = async (phase: 'forward' | 'loss' | 'backward' | 'update', layer: string | null, parameter: string | null, gradNorm: number) => {
+        restoreBuffers();
+        optimizer.zeroGrad();
+        report.history.steps.push({ step, loss: lv, gradNorm, lr: optimizer.lr });
+        report.nonFinite = { step, epoch, batch, phase, layer, parameter, loss: Number.isFinite(lv) ? String(lv) : String(lv) };
+        stopReason = 'non-finite';
+        const f = nonFiniteFinding(report.nonFinite, report);
+        report.findings.push(f);
+        await emit([f]);
+      };
+
+      // Every layer output is checked, not only the loss: a NaN can be hidden on its way (the
+      // ReLU kernel maps NaN to 0), and the first module producing it is what the user needs.
+      const badOutput = outputs ? firstNonFinite(outputs) : -1;
+      if (badOutput >= 0) {
+        await stopNonFinite('forward', layerNames[badOutput], null, NaN);
+        break training;
+      }
+      if (!Number.isFinite(lv)) {
+        await stopNonFinite('loss', layers ? layerNames[layerNames.length - 1] : null, null, NaN);
+        break training;
+      }
+
+      lt.backward();
+      let sq = 0;
+      for (let j = 0; j < params.length; j++) {
+        const g = params[j][1].grad;
+        gradSq[j] = g ? K.sumSquares(g.data) : 0;
+        sq += gradSq[j];
+      }
+      const gradNorm = Math.sqrt(sq);
+      if (!Number.isFinite(gradNorm)) {
+        let layer: string | null = null;
+        let parameter: string | null = null;
+        let phase: 'backward' | 'loss' = 'backward';
+        const firstBad = params.find(([, p]) => p.grad && !K.allFinite(p.grad.data));
+        parameter = firstBad ? firstBad[0] : null;
+        if (layers) {
+          // Re-run the step with every layer's gradient retained, dropout masks and BN
+          // statistics as they were, to find where backward first went non-finite.
+          defaultGenerator.setState(genState);
+          restoreBuffers();
+          optimizer.zeroGrad();
+          const lossFn = loss.fn;
+          const origin = locateBackward(layers, paramsByLayer, b.x, (o) => lossFn(o, b.y));
+          if (origin) {
+            phase = origin.phase;
+            layer = origin.index >= 0 ? layerNames[origin.index] : layerNames[layerNames.length - 1];
+            parameter = origin.parameter;
+          }
+        }
+        await stopNonFinite(phase, layer, parameter, gradNorm);
+        break training;
+      }
+
+      if (options.clipGradValue !== undefined) clipValue(model.parameters(), options.clipGradValue);
+      if (options.clipGradNorm !== undefined) clipNorm(model.parameters(), options.clipGradNorm);
+      for (let j = 0; j < params.length; j++) K.copy(params[j][1].data, before[j]);
+      optimizer.step();
+      const bad = params.findIndex(([, p]) => !K.allFinite(p.data));
+      if (bad >= 0) {
+        restoreParams();
+        const key = params[bad][0];
+        const layer = layers ? (layerNames.find((ln) => key.startsWith(`${ln}.`)) ?? null) : null;
+        await stopNonFinite('update', layer, key, gradNorm);
+        break training;
+      }
+
+      // Logs.
+      lossSum += lv * rows;
+      examples += rows;
+      const batchMetrics: Record<string, number> = {};
+      for (const a of metrics) {
+        const c = a.metric.count(out, b.y);
+        a.hits += c.hits;
+        a.cases += c.cases;
+        batchMetrics[a.metric.name] = c.cases > 0 ? c.hits / c.cases : NaN;
+      }
+      const lr = optimizer.lr;
+      report.history.steps.push({ step, loss: lv, gradNorm, lr });
+      if (monitor.shouldRecord(step)) monitor.record(step, outputs, gradSq, before, gradNorm);
+      const logs: BatchLogs = { epoch, batch, step, loss: lv, metrics: batchMetrics, gradNorm, lr };
+      for (const cb of callbacks) if (cb.onBatchEnd) await cb.onBatchEnd(logs, ctx);
+      batch++;
+
+      batchesSinceYield++;
+      const y = options.yieldEvery;
+      if (y === undefined ? now() - lastYield >= YIELD_SLICE_MS : y > 0 && batchesSinceYield >= y) {
+        await macrotask();
+        lastYield = now();
+        batchesSinceYield = 0;
+      }
+    }
+    if (signal?.aborted) {
+      stopReason = 'cancelled';
+      break;
+    }
+
+    // Epoch end: validation, history, schedule, callbacks, health.
+    const logs: EpochLogs = {
+      epoch,
+      loss: examples > 0 ? lossSum / examples : NaN,
+      metrics: metricValues(metrics ?? []),
+      lr: lrEpoch,
+      durationMs: 0,
+    };
+    if (validation !== undefined) {
+      const v = evaluateSync(model, validation, options.validationBatchSize ?? batchSize, options.loss, options.metrics ?? []);
+      logs.valLoss = v.loss;
+      if (v.lossStdErr !== undefined) logs.valLossStdErr = v.lossStdErr;
+      logs.valMetrics = v.metrics;
+    }
+    logs.durationMs = now() - te;
+    report.history.epochs.push(logs);
+    if (scheduler) scheduler.step(logs.valLoss ?? logs.loss);
+    for (const cb of callbacks) if (cb.onEpochEnd) await cb.onEpochEnd(logs, ctx);
+    if (health) await emit(runHealthChecks(report));
+    if (ctx.stopTraining) {
+      stopReason = 'early-stopping';
+      break;
+    }
+    // Yield at every epoch end when yielding is on, so a UI sees the epoch's logs.
+    if (options.yieldEvery !== 0) {
+      await macrotask();
+      lastYield = now();
+    }
+  }
+
+  report.stopReason = stopReason;
+  // Dead/saturated units over an evaluation set (not just a batch).
+  if (monitor.enabled && layers) {
+    const probeX = validation ? validation.x : isLoader(data) ? data.dataset.x : (data as TensorData).x;
+    const m = Math.min(probeX.shape[0], validation ? probeX.shape[0] : 1024);
+    const xs = new Tensor(probeX.data.subarray(0, (probeX.size / probeX.shape[0]) * m), [m, ...probeX.shape.slice(1)]);
+    const tp = now();
+    report.monitors.evaluation = probeActivations(model, xs, Math.max(batchSize, 256));
+    monitor.addTime(now() - tp);
+  }
+  if (health) {
+    const findings = runHealthChecks(report);
+    const nf = report.findings.filter((f) => f.rule === 'non-finite');
+    report.findings = [...nf, ...findings.filter((f) => f.rule !== 'non-finite')];
+    await emit(report.findings);
+  }
+  report.durationMs = now() - t0;
+  // Hand the guard copies back to the kernels (WebAssembly memory is not garbage-collected eagerly).
+  for (const b of before) K.free(b);
+  for (const b of buffersBefore) K.free(b);
+  const safe = jsonSafe(report);
+  // Callbacks see the final, JSON-safe report.
+  ctx.report = safe;
+  for (const cb of callbacks) if (cb.onTrainEnd) await cb.onTrainEnd(ctx);
+  return safe;
+}

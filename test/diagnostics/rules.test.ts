@@ -1,0 +1,149 @@
+/**
+ * Every health rule, provoked on purpose, fires with the right layer — on several seeds —
+ * and a healthy ReLU + He + BatchNorm network trained with Adam triggers none.
+ */
+import { describe, expect, test } from 'vitest';
+import { Generator, Tensor, manualSeed, nn } from '../../src/index.js';
+import { fit, type Report } from '../../src/train/index.js';
+import { HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks } from '../../src/diagnostics/index.js';
+import { blobs, healthyMlp, xor, SEEDS } from '../train/helpers.js';
+
+const rules = (r: Report) => r.findings.map((f) => f.rule);
+const finding = (r: Report, rule: string) => r.findings.find((f) => f.rule === rule);
+
+/** y = Σ (j+1)/2·x_j + noise: a regression problem for the divergence test. */
+function regression(n: number, seed: number, d = 4): { x: Tensor; y: Tensor } {
+  const g = new Generator(seed);
+  const x = new Float32Array(n * d);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let t = 0;
+    for (let j = 0; j < d; j++) {
+      x[i * d + j] = g.normal();
+      t += (j + 1) * 0.5 * x[i * d + j];
+    }
+    y[i] = t + 0.1 * g.normal();
+  }
+  return { x: new Tensor(x, [n, d]), y: new Tensor(y, [n, 1]) };
+}
+
+describe('health rules', () => {
+  test('the registry lists every rule once with advice and a citation', () => {
+    expect([...RULE_NAMES].sort()).toEqual(['dead-units', 'exploding-gradients', 'non-finite', 'overfitting', 'saturation', 'symmetry', 'underfitting', 'vanishing-gradients']);
+    for (const r of HEALTH_RULES) {
+      expect(r.advice.length).toBeGreaterThan(40);
+      expect(r.citation).toMatch(/\d{4}/);
+    }
+  });
+
+  test.each(SEEDS)('a healthy ReLU + He + BatchNorm network with Adam triggers no rule (seed %i)', async (seed) => {
+    const r = await fit(healthyMlp(seed), blobs(600, 3, seed), { epochs: 12, seed, validationData: blobs(300, 3, seed + 100) });
+    expect(r.findings).toEqual([]);
+  });
+
+  test.each(SEEDS.slice(0, 3))('zero init → symmetry in every hidden Linear layer (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const m = new nn.Sequential(new nn.Linear(2, 32, { init: 'zeros' }), new nn.Tanh(), new nn.Linear(32, 32, { init: 'zeros' }), new nn.Tanh(), new nn.Linear(32, 3, { init: 'zeros' }));
+    const r = await fit(m, blobs(300, 3, seed), { epochs: 4, seed });
+    const f = finding(r, 'symmetry')!;
+    expect(f.layers).toEqual(['0', '2']);
+    expect(f.severity).toBe('error');
+    expect(f.evidence).toMatch(/31 of 32/);
+  });
+
+  test.each(SEEDS.slice(0, 3))('constant init → symmetry too (seed %i)', async (seed) => {
+    // Constant outgoing weights keep the hidden units' gradients equal (random ones would break the tie).
+    manualSeed(seed);
+    const m = new nn.Sequential(new nn.Linear(2, 16, { init: 'constant' }), new nn.ReLU(), new nn.Linear(16, 3, { init: 'constant' }));
+    const r = await fit(m, blobs(300, 3, seed), { epochs: 4, seed });
+    expect(finding(r, 'symmetry')!.layers).toEqual(['0']);
+  });
+
+  test.each(SEEDS.slice(0, 3))('a deep sigmoid network → vanishing gradients, first layer included (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const layers: nn.Module[] = [];
+    for (let i = 0; i < 8; i++) layers.push(new nn.Linear(i === 0 ? 2 : 32, 32), new nn.Sigmoid());
+    layers.push(new nn.Linear(32, 3));
+    const r = await fit(new nn.Sequential(...layers), blobs(300, 3, seed), { epochs: 4, seed, optimizer: 'sgd', lr: 0.1 });
+    const f = finding(r, 'vanishing-gradients')!;
+    expect(f.layers).toContain('0');
+    expect(f.layers).not.toContain('16');
+    expect(f.values!.ratio!).toBeLessThan(THRESHOLDS.vanishingRatio);
+  });
+
+  test.each(SEEDS.slice(0, 3))('a huge learning rate → exploding gradients / divergence, then non-finite (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const m = new nn.Sequential(new nn.Linear(4, 16), new nn.Tanh(), new nn.Linear(16, 1));
+    const r = await fit(m, regression(320, seed), { epochs: 5, seed, optimizer: 'sgd', lr: 1.2 });
+    const f = finding(r, 'exploding-gradients')!;
+    expect(f.layers).toContain('2');
+    expect(f.values!.gradNormGrowth!).toBeGreaterThan(THRESHOLDS.explodingGrowth);
+    expect(r.stopReason).toBe('non-finite');
+    expect(finding(r, 'non-finite')!.layers).toEqual(['2']);
+  });
+
+  test.each(SEEDS.slice(0, 3))('too-large init on tanh → saturation in both tanh layers (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const m = new nn.Sequential(
+      new nn.Linear(2, 32, { init: { name: 'normal', value: 5 } }),
+      new nn.Tanh(),
+      new nn.Linear(32, 32, { init: { name: 'normal', value: 1 } }),
+      new nn.Tanh(),
+      new nn.Linear(32, 3),
+    );
+    const r = await fit(m, blobs(300, 3, seed), { epochs: 3, seed });
+    expect(finding(r, 'saturation')!.layers).toEqual(['1', '3']);
+  });
+
+  test.each(SEEDS.slice(0, 3))('a huge learning rate with SGD kills ReLU units → dead units (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const m = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 3));
+    const r = await fit(m, blobs(300, 3, seed), { epochs: 5, seed, optimizer: 'sgd', lr: 3 });
+    expect(finding(r, 'dead-units')!.layers).toContain('3');
+  });
+
+  test.each(SEEDS.slice(0, 3))('strongly negative biases → every ReLU unit dead (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const first = new nn.Linear(2, 32);
+    const m = new nn.Sequential(first, new nn.ReLU(), new nn.Linear(32, 32), new nn.ReLU(), new nn.Linear(32, 3));
+    first.bias!.data.fill(-20);
+    const r = await fit(m, blobs(300, 3, seed), { epochs: 3, seed });
+    const f = finding(r, 'dead-units')!;
+    expect(f.layers).toContain('1');
+    expect(f.severity).toBe('error');
+  });
+
+  test.each(SEEDS.slice(0, 3))('a linear model on XOR → underfitting (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const r = await fit(new nn.Sequential(new nn.Linear(2, 2)), xor(400, seed), { epochs: 12, seed, validationData: xor(200, seed + 50) });
+    expect(rules(r)).toContain('underfitting');
+    expect(rules(r)).not.toContain('overfitting');
+  });
+
+  test.each(SEEDS.slice(0, 3))('a big network on 15 examples → overfitting (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const m = new nn.Sequential(new nn.Linear(2, 128), new nn.ReLU(), new nn.Linear(128, 128), new nn.ReLU(), new nn.Linear(128, 3));
+    const r = await fit(m, blobs(15, 3, seed, { noise: 2.5 }), { epochs: 60, batchSize: 15, lr: 1e-2, seed, monitor: { every: 20 }, validationData: blobs(300, 3, seed + 7, { noise: 2.5 }) });
+    const f = finding(r, 'overfitting')!;
+    expect(f.values!.generalizationLoss!).toBeGreaterThan(THRESHOLDS.generalizationLoss);
+    expect(f.values!.z!).toBeGreaterThan(THRESHOLDS.overfitZ);
+    expect(rules(r)).not.toContain('underfitting');
+  });
+
+  test('rules re-run on a saved (JSON round-tripped) report give the same findings', async () => {
+    manualSeed(1);
+    const m = new nn.Sequential(new nn.Linear(2, 8, { init: 'zeros' }), new nn.Tanh(), new nn.Linear(8, 3, { init: 'zeros' }));
+    const r = await fit(m, blobs(100, 3, 1), { epochs: 4, seed: 1 });
+    const saved = JSON.parse(JSON.stringify(r)) as Report;
+    expect(runHealthChecks(saved)).toEqual(r.findings);
+  });
+
+  test('findings are announced through onFinding as they are made', async () => {
+    manualSeed(1);
+    const m = new nn.Sequential(new nn.Linear(2, 8, { init: 'zeros' }), new nn.Tanh(), new nn.Linear(8, 3, { init: 'zeros' }));
+    const seen: Array<[string, number]> = [];
+    const r = await fit(m, blobs(100, 3, 1), { epochs: 4, batchSize: 50, seed: 1, callbacks: [{ onFinding: (f, ctx) => void seen.push([f.rule, ctx.epoch]) }] });
+    expect(seen[0]).toEqual(['symmetry', 0]);
+    expect(new Set(seen.map((s) => s[0]))).toEqual(new Set(rules(r)));
+  });
+});
