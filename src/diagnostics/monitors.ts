@@ -50,9 +50,9 @@ interface LayerEntry {
 
 /** The kind of module a monitor reports, and whether its output statistics are recorded. */
 function describe(m: Module): { kind: string; activation?: ActivationName; outputs: boolean } {
-  if (m instanceof ActivationModule) return { kind: m.constructor.name, activation: m.activation, outputs: true };
-  if (m instanceof Linear || m instanceof BatchNorm1d) return { kind: m.constructor.name, outputs: true };
-  return { kind: m.constructor.name, outputs: false };
+  if (m instanceof ActivationModule) return { kind: m.typeName, activation: m.activation, outputs: true };
+  if (m instanceof Linear || m instanceof BatchNorm1d) return { kind: m.typeName, outputs: true };
+  return { kind: m.typeName, outputs: false };
 }
 
 /** The top-level layers of a model: a Sequential's modules, or another model's children. */

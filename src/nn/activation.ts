@@ -9,8 +9,27 @@ import { softmax } from '../ops/softmax.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter, stateTensor } from './module.js';
 
+/** PyTorch's module class name for each activation. */
+const MODULE_NAMES: Readonly<Record<ActivationName, string>> = {
+  linear: 'Identity',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  relu: 'ReLU',
+  leakyRelu: 'LeakyReLU',
+  prelu: 'PReLU',
+  elu: 'ELU',
+  selu: 'SELU',
+  softmax: 'Softmax',
+  gelu: 'GELU',
+  silu: 'SiLU',
+  softplus: 'Softplus',
+};
+
 export abstract class ActivationModule extends Module {
   abstract readonly activation: ActivationName;
+  override get typeName(): string {
+    return MODULE_NAMES[this.activation];
+  }
   /** The activation's parameter (slope, α) or NaN. */
   get param(): number {
     return getActivation(this.activation).defaultParam;

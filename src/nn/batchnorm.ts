@@ -45,6 +45,10 @@ export class BatchNorm1d extends Module {
     this.numBatchesTracked = track ? stateTensor([]) : null;
   }
 
+  override get typeName(): string {
+    return 'BatchNorm1d';
+  }
+
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numFeatures) {
       throw new Error(`BatchNorm1d(${this.numFeatures}): expected input of shape [N, ${this.numFeatures}] or [N, ${this.numFeatures}, L], got [${x.shape.join(', ')}]`);

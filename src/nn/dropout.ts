@@ -13,6 +13,9 @@ export class Dropout extends Module {
     checkDropoutP('Dropout', p);
     this.p = p;
   }
+  override get typeName(): string {
+    return 'Dropout';
+  }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }
@@ -27,6 +30,9 @@ export class AlphaDropout extends Module {
     super();
     checkDropoutP('AlphaDropout', p);
     this.p = p;
+  }
+  override get typeName(): string {
+    return 'AlphaDropout';
   }
   forward(x: Tensor): Tensor {
     return alphaDropout(x, this.p, this.training);

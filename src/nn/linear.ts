@@ -80,6 +80,10 @@ export class Linear extends Module {
     return this._init === undefined;
   }
 
+  override get typeName(): string {
+    return 'Linear';
+  }
+
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }

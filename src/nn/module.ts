@@ -142,10 +142,18 @@ export abstract class Module {
     return this.parameters().reduce((s, p) => s + p.size, 0);
   }
 
+  /**
+   * The module's class name as PyTorch spells it ('Linear', 'ReLU'), stated explicitly by each
+   * class so that it survives minifiers (which rename constructors).
+   */
+  get typeName(): string {
+    return this.constructor.name;
+  }
+
   /** One line per module, as PyTorch prints a model. */
   toString(): string {
     const children = this.namedChildren();
-    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    const head = `${this.typeName}(${this.extraRepr()}`;
     if (children.length === 0) return head + ')';
     const lines = children.map(([n, c]) => `  (${n}): ${c.toString().split('\n').join('\n  ')}`);
     return `${head}\n${lines.join('\n')}\n)`;

@@ -44,6 +44,10 @@ export class Sequential extends Module {
     });
   }
 
+  override get typeName(): string {
+    return 'Sequential';
+  }
+
   get length(): number {
     return this._layers.length;
   }

@@ -29,8 +29,12 @@ export class Adam extends Optimizer<AdamOptions> {
   protected decoupled = false;
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
-    super(params, options, 1e-3, new.target.name);
-    validate(new.target.name, options);
+    super(params, options, 1e-3, 'Adam');
+    validate(this.typeName, options);
+  }
+
+  get typeName(): string {
+    return 'Adam';
   }
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number): void {
@@ -69,5 +73,8 @@ export class AdamW extends Adam {
   }
   protected override defaultWeightDecay(): number {
     return 1e-2;
+  }
+  override get typeName(): string {
+    return 'AdamW';
   }
 }

@@ -3,7 +3,7 @@
  * and a serialisable state for checkpoints. Each optimizer's update rule is one kernel call
  * per parameter (kernels/reference.ts states the formulas).
  */
-import { alloc } from '../kernels/index.js';
+import { K, alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Tensor } from '../tensor.js';
 
@@ -51,6 +51,9 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     this.groups = [{ params: list, options, lr, initialLr: lr }];
   }
 
+  /** The class name ('Adam'), stated by each optimizer so that it survives minifiers; saved in states. */
+  abstract get typeName(): string;
+
   /** Every parameter across groups. */
   get params(): Tensor[] {
     return this.groups.flatMap((g) => g.params);
@@ -65,9 +68,17 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     for (const g of this.groups) g.lr = value;
   }
 
-  /** Set gradients to null (PyTorch's set_to_none=True default). */
-  zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+  /**
+   * Set gradients to null (PyTorch's set_to_none=True default), or with `setToNone = false`
+   * fill the existing gradients with zeros in place (PyTorch's zero_grad(set_to_none=False)):
+   * the same storage is then reused by every step instead of allocating fresh gradients, which
+   * matters with the wasm backend inside a synchronous training loop (see stepScope()).
+   */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.params) {
+      if (setToNone || p.grad === null) p.grad = null;
+      else K.fill(p.grad.data, 0);
+    }
   }
 
   /** Apply one update to every parameter that has a gradient. */
@@ -106,7 +117,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
 
   stateDict(): OptimizerState {
     return {
-      type: this.constructor.name,
+      type: this.typeName,
       step: this.stepCount,
       paramSteps: this.params.map((_, i) => this.paramSteps[i] ?? 0),
       groups: this.groups.map((g) => ({ lr: g.lr, initialLr: g.initialLr })),
@@ -119,7 +130,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   }
 
   loadStateDict(state: OptimizerState): void {
-    if (state.type !== this.constructor.name) throw new Error(`loadStateDict: state is for ${state.type}, not ${this.constructor.name}`);
+    if (state.type !== this.typeName) throw new Error(`loadStateDict: state is for ${state.type}, not ${this.typeName}`);
     if (state.buffers.length !== this.params.length) {
       throw new Error(`loadStateDict: state has ${state.buffers.length} parameters, the optimizer ${this.params.length}`);
     }

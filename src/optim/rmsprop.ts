@@ -25,6 +25,10 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     if (!((options.eps ?? 1e-8) >= 0)) throw new Error(`RMSprop: eps must be ≥ 0, got ${options.eps}`);
   }
 
+  get typeName(): string {
+    return 'RMSprop';
+  }
+
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number): void {
     const o = group.options;
     const momentum = o.momentum ?? 0;

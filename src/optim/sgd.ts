@@ -27,6 +27,10 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
+  get typeName(): string {
+    return 'SGD';
+  }
+
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number): void {
     const o = group.options;
     const momentum = o.momentum ?? 0;

@@ -370,7 +370,7 @@ function validateOptions(o: FitOptions): void {
 
 /** The optimizer for the option: an instance as is, or a registry entry with lr (default: the entry's). */
 function makeOptimizer(model: Module, o: FitOptions): { optimizer: Optimizer; name: string } {
-  if (o.optimizer !== undefined && typeof o.optimizer === 'object') return { optimizer: o.optimizer, name: o.optimizer.constructor.name };
+  if (o.optimizer !== undefined && typeof o.optimizer === 'object') return { optimizer: o.optimizer, name: o.optimizer.typeName };
   const name: OptimizerName = o.optimizer ?? 'adam';
   const entry = getOptimizer(name);
   // AdamW's decoupled decay defaults to 1e-2 as in PyTorch; the others to 0.
