@@ -1,0 +1,397 @@
+/**
+ * `gradlab evaluate`, `predict`, `inspect` and `export`: each a function from parsed
+ * arguments to a result and an exit code, so tests call them in-process.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { Tensor } from '../tensor.js';
+import { evaluate, predict } from '../train/index.js';
+import { describeSpec, countParameters } from '../models.js';
+import { loadModel } from '../io/model.node.js';
+import type { LoadedModel } from '../io/model.js';
+import { exportPytorch } from '../io/export-pytorch.js';
+import { writeFileAtomic } from '../io/atomic.node.js';
+import { readIdxFile } from '../data/datasets.node.js';
+import { parseIdx } from '../data/idx.js';
+import { applyScaler, type Scaler } from '../data/scaler.js';
+import { loadEvalData } from './data.js';
+import { asInputError, asWriteError, EXIT, inputError, type ExitCode } from './errors.js';
+import { num, pct } from './progress.js';
+import type { CliIO } from './train.js';
+
+export async function openModel(path: string): Promise<LoadedModel> {
+  try {
+    return await loadModel(path);
+  } catch (e) {
+    throw asInputError(e);
+  }
+}
+
+function checkFeatures(got: number, want: number, what: string): void {
+  if (got !== want) throw inputError(`${what} has ${got} features per example but the model expects ${want}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// evaluate
+
+export interface EvaluateArgs {
+  model: string;
+  data: string;
+  split?: 'test' | 'train';
+  seed?: number;
+  /** CSV: the label column. */
+  label?: string;
+  json?: boolean;
+}
+
+export interface EvaluateSummary {
+  model: string;
+  data: string;
+  examples: number;
+  loss: number | null;
+  accuracy?: number | null;
+}
+
+export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code: ExitCode; result: EvaluateSummary }> {
+  const m = await openModel(args.model);
+  const spec = m.info.spec;
+  const seed = args.seed ?? (m.info.config?.seed as number | undefined) ?? 0;
+  const ds = await loadEvalData(args.data, m.info.data, { split: args.split ?? 'test', seed, whole: true, ...(args.label !== undefined ? { label: args.label } : {}) });
+  checkFeatures(ds.x.size / Math.max(1, ds.x.shape[0]), spec.inputs, ds.name);
+  const classification = spec.output === 'softmax';
+  if (classification && ds.numClasses !== undefined && ds.numClasses > spec.outputs) {
+    throw inputError(`${ds.name} has ${ds.numClasses} classes but the model has ${spec.outputs} outputs`);
+  }
+  if (!classification && (ds.y.ndim !== 2 || ds.y.shape[1] !== spec.outputs)) {
+    throw inputError(`${ds.name}: the model predicts ${spec.outputs} target(s) per example; the data's targets have shape [${ds.y.shape.join(', ')}]`);
+  }
+  let r;
+  try {
+    r = await evaluate(m.model, { x: ds.x, y: ds.y }, { loss: classification ? 'crossEntropy' : 'mse', metrics: classification ? ['accuracy'] : [], yieldEvery: 0 });
+  } catch (e) {
+    throw asInputError(e);
+  }
+  const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: Number.isFinite(r.loss) ? r.loss : null };
+  if (classification) result.accuracy = r.metrics.accuracy ?? null;
+  if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
+  else io.stdout.write(`${args.model} on ${ds.name} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
+  return { code: EXIT.ok, result };
+}
+
+// ---------------------------------------------------------------------------------------
+// predict
+
+export interface PredictArgs {
+  model: string;
+  input: string;
+  json?: boolean;
+  /** Probabilities shown per row. */
+  top?: number;
+  /** Read the input from this text instead of a file (stdin, tests). */
+  stdinText?: string;
+}
+
+export interface Prediction {
+  index: number;
+  class?: number;
+  label?: string;
+  probability?: number;
+  top?: Array<{ class: number; label?: string; probability: number }>;
+  values?: number[];
+}
+
+async function readInputRows(input: string, m: LoadedModel, stdinText?: string): Promise<Tensor> {
+  const spec = m.info.spec;
+  const n = spec.inputs;
+  const fromRows = (rows: number[][], what: string): Tensor => {
+    if (rows.length === 0) throw inputError(`${what}: no input rows`);
+    const x = new Float32Array(rows.length * n);
+    rows.forEach((r, i) => {
+      if (!Array.isArray(r)) throw inputError(`${what}: row ${i + 1} is not an array of numbers`);
+      checkFeatures(r.length, n, `${what}: row ${i + 1}`);
+      r.forEach((v, j) => {
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${JSON.stringify(v)} is not a finite number`);
+        x[i * n + j] = v;
+      });
+    });
+    return new Tensor(x, [rows.length, n]);
+  };
+  const trimmed = input.trim();
+  // Inline JSON: '[0.1, 0.2]' or '[[...], [...]]'.
+  if (trimmed.startsWith('[')) return parseJsonRows(trimmed, 'input', n, fromRows);
+  let text: string | null = null;
+  let bytes: Uint8Array | null = null;
+  if (input === '-') text = stdinText ?? (await readStdin());
+  else {
+    try {
+      const st = await stat(input);
+      if (st.isDirectory()) throw new Error('is a directory');
+      bytes = await readFile(input);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw inputError(`${input}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    }
+    if (/idx3-ubyte(\.gz)?$|\.idx$/i.test(input)) {
+      const idx = await readIdxFile(input).catch((e) => {
+        throw asInputError(e);
+      });
+      return idxToInputs(idx, n, input);
+    }
+    if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return idxToInputs(parseIdxSafe(bytes, input), n, input);
+    text = new TextDecoder().decode(bytes);
+  }
+  const t = text.trim();
+  if (t.startsWith('[')) return parseJsonRows(t, input, n, fromRows);
+  return parseCsvRows(t, input, m, fromRows);
+}
+
+function parseIdxSafe(bytes: Uint8Array, name: string) {
+  try {
+    return parseIdx(bytes, name);
+  } catch (e) {
+    throw asInputError(e);
+  }
+}
+
+function idxToInputs(idx: { data: ArrayLike<number>; shape: number[]; dtype: string }, n: number, name: string): Tensor {
+  const rows = idx.shape[0];
+  const per = idx.shape.slice(1).reduce((a, b) => a * b, 1);
+  checkFeatures(per, n, name);
+  const x = new Float32Array(rows * per);
+  const scale = idx.dtype === 'u8' ? 1 / 255 : 1;
+  for (let i = 0; i < x.length; i++) x[i] = idx.data[i] * scale;
+  return new Tensor(x, [rows, per]);
+}
+
+function parseJsonRows(text: string, what: string, n: number, fromRows: (rows: number[][], what: string) => Tensor): Tensor {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw inputError(`${what}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(v)) throw inputError(`${what}: expected a JSON array of ${n} numbers or an array of such rows`);
+  const rows = v.length > 0 && Array.isArray(v[0]) ? (v as number[][]) : [v as number[]];
+  return fromRows(rows, what);
+}
+
+function parseCsvRows(text: string, what: string, m: LoadedModel, fromRows: (rows: number[][], what: string) => Tensor): Tensor {
+  const n = m.info.spec.inputs;
+  let recs: string[][];
+  try {
+    recs = parse(text, { skip_empty_lines: true, bom: true, relax_column_count: false }) as string[][];
+  } catch (e) {
+    throw inputError(`${what}: ${(e as Error).message}`);
+  }
+  if (recs.length === 0) throw inputError(`${what}: empty input`);
+  const isNum = (s: string) => /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(s);
+  let body = recs;
+  let cols: number[] | null = null;
+  if (!recs[0].every(isNum)) {
+    // A header: pick the model's feature columns by name when it has names, else the first n.
+    const header = recs[0].map((h) => h.trim());
+    body = recs.slice(1);
+    const names = m.info.data?.featureNames;
+    if (names && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
+  }
+  const rows = body.map((r, i) => {
+    const picked = cols ? cols.map((c) => r[c]) : r.length === n + 1 && !cols ? r.slice(0, n) : r;
+    return picked.map((s, j) => {
+      if (!isNum(s)) throw inputError(`${what}: row ${i + 1}, column ${j + 1}: "${s}" is not a number`);
+      return Number(s);
+    });
+  });
+  return fromRows(rows, what);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: ExitCode; predictions: Prediction[] }> {
+  const m = await openModel(args.model);
+  const spec = m.info.spec;
+  let x = await readInputRows(args.input, m, args.stdinText);
+  if (m.info.data?.scaler) x = applyScaler(x, m.info.data.scaler as Scaler);
+  const out = await predict(m.model, x, { yieldEvery: 0 });
+  const rows = x.shape[0];
+  const k = spec.outputs;
+  const names = m.info.data?.classNames;
+  const top = Math.max(1, Math.min(args.top ?? 1, k));
+  const preds: Prediction[] = [];
+  for (let i = 0; i < rows; i++) {
+    const logits = Array.from(out.data.subarray(i * k, (i + 1) * k));
+    if (spec.output === 'softmax') {
+      const mx = Math.max(...logits);
+      const e = logits.map((v) => Math.exp(v - mx));
+      const s = e.reduce((a, b) => a + b, 0);
+      const p = e.map((v) => v / s);
+      const order = p.map((v, c) => [v, c] as const).sort((a, b) => b[0] - a[0]);
+      const best = order[0][1];
+      const pr: Prediction = { index: i, class: best, probability: p[best] };
+      if (names) pr.label = names[best];
+      if (top > 1) pr.top = order.slice(0, top).map(([v, c]) => ({ class: c, probability: v, ...(names ? { label: names[c] } : {}) }));
+      preds.push(pr);
+    } else if (spec.output === 'sigmoid') {
+      const p = 1 / (1 + Math.exp(-logits[0]));
+      preds.push({ index: i, class: p >= 0.5 ? 1 : 0, probability: p });
+    } else preds.push({ index: i, values: logits });
+  }
+  if (args.json) io.stdout.write(JSON.stringify({ model: args.model, predictions: preds }) + '\n');
+  else {
+    for (const p of preds) {
+      if (p.values) io.stdout.write(`${p.index}\t${p.values.map((v) => v.toPrecision(6)).join('\t')}\n`);
+      else {
+        const extra = p.top ? '\t' + p.top.map((t) => `${t.label ?? t.class}:${t.probability.toFixed(4)}`).join(' ') : '';
+        io.stdout.write(`${p.index}\t${p.label ?? p.class}\t${p.probability!.toFixed(4)}${extra}\n`);
+      }
+    }
+  }
+  return { code: EXIT.ok, predictions: preds };
+}
+
+// ---------------------------------------------------------------------------------------
+// inspect
+
+export interface TensorSummary {
+  name: string;
+  dtype: string;
+  shape: number[];
+  size: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  norm: number;
+  zeros: number;
+}
+
+export function summarizeTensor(name: string, t: Tensor, dtype = 'F32'): TensorSummary {
+  const d = t.data;
+  const n = d.length;
+  let s = 0;
+  let sq = 0;
+  let mn = Infinity;
+  let mx = -Infinity;
+  let zeros = 0;
+  for (let i = 0; i < n; i++) {
+    const v = d[i];
+    s += v;
+    sq += v * v;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+    if (v === 0) zeros++;
+  }
+  const mean = n ? s / n : 0;
+  return {
+    name,
+    dtype,
+    shape: t.shape.slice(),
+    size: n,
+    mean,
+    std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0,
+    min: n ? mn : 0,
+    max: n ? mx : 0,
+    norm: Math.sqrt(sq),
+    zeros: n ? zeros / n : 0,
+  };
+}
+
+export interface InspectResult {
+  path: string;
+  format: string;
+  architecture: string;
+  parameters: number;
+  spec: unknown;
+  config?: unknown;
+  data?: unknown;
+  summary?: unknown;
+  checkpoint?: { epoch: number; optimizer: string; step: number };
+  tensors: TensorSummary[];
+}
+
+export async function runInspect(args: { model: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode; result: InspectResult }> {
+  const m = await openModel(args.model);
+  const sd = m.model.stateDict();
+  const tensors = Object.entries(sd).map(([k, t]) => summarizeTensor(k, t, k.endsWith('num_batches_tracked') ? 'I64' : 'F32'));
+  const result: InspectResult = {
+    path: args.model,
+    format: m.format,
+    architecture: describeSpec(m.info.spec),
+    parameters: countParameters(m.info.spec),
+    spec: m.info.spec,
+    tensors,
+  };
+  if (m.info.config) result.config = m.info.config;
+  if (m.info.data) result.data = { ...m.info.data, ...(m.info.data.scaler ? { scaler: { method: m.info.data.scaler.method } } : {}) };
+  if (m.info.summary) result.summary = m.info.summary;
+  if (m.training) result.checkpoint = { epoch: m.training.epoch, optimizer: m.training.optimizer.type, step: m.training.optimizer.step };
+  if (args.json) {
+    io.stdout.write(JSON.stringify(result) + '\n');
+    return { code: EXIT.ok, result };
+  }
+  const w = (s: string) => io.stdout.write(s + '\n');
+  w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : 'model'}`);
+  w(`  architecture  ${result.architecture}`);
+  w(`  parameters    ${result.parameters.toLocaleString('en-US')}`);
+  const c = m.info.config as Record<string, unknown> | undefined;
+  if (c) {
+    const keys = ['data', 'optimizer', 'lr', 'epochs', 'batchSize', 'schedule', 'clip', 'seed'].filter((k) => c[k] !== undefined && c[k] !== null);
+    w(`  training      ${keys.map((k) => `${k} ${c[k]}`).join(', ')}`);
+  }
+  const s = m.info.summary as Record<string, unknown> | undefined;
+  if (s) w(`  result        ${Object.entries(s).map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(', ')}`);
+  if (m.info.data?.classNames) w(`  classes       ${m.info.data.classNames.join(', ')}`);
+  if (m.info.data?.scaler) w(`  inputs        scaled (${m.info.data.scaler.method}) as in training`);
+  if (result.checkpoint) w(`  checkpoint    after epoch ${result.checkpoint.epoch} (${result.checkpoint.optimizer}, ${result.checkpoint.step} steps)`);
+  w('');
+  w(m.model.toString());
+  w('');
+  const header = ['tensor', 'shape', 'mean', 'std', 'min', 'max', 'norm', 'zeros'];
+  const rows = tensors.map((t) => [
+    t.name,
+    `[${t.shape.join(', ')}]`,
+    ...[t.mean, t.std, t.min, t.max, t.norm].map((v) => (t.dtype === 'I64' ? String(v) : fmtNum(v))),
+    `${(100 * t.zeros).toFixed(1)}%`,
+  ]);
+  w(table(header, rows));
+  return { code: EXIT.ok, result };
+}
+
+function fmtNum(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a < 1e-3 || a >= 1e4 ? v.toExponential(3) : v.toFixed(4);
+}
+
+/** A plain-text table, columns padded, numbers right-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const isNum = (s: string) => /^[-+]?[\d.]+(e[-+]?\d+)?%?$/.test(s);
+  const line = (r: string[]) => r.map((c, i) => (isNum(c) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// export
+
+export async function runExport(args: { model: string; pytorch: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode }> {
+  const m = await openModel(args.model);
+  const script = resolve(args.pytorch);
+  const weights = resolve(args.model);
+  // Relative to the script's directory when both sit in one tree, so the pair can be moved together.
+  const rel = relative(dirname(script), weights);
+  const weightsPath = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : weights;
+  const src = exportPytorch(m.info.spec, { weightsPath, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
+  try {
+    await writeFileAtomic(args.pytorch, src);
+  } catch (e) {
+    throw asWriteError(e);
+  }
+  if (args.json) io.stdout.write(JSON.stringify({ model: args.model, pytorch: args.pytorch, weights: weightsPath }) + '\n');
+  else io.stdout.write(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model\n`);
+  return { code: EXIT.ok };
+}

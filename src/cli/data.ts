@@ -1,0 +1,153 @@
+/**
+ * `--data` for the CLI: a built-in name, a synthetic set, a CSV file, or IDX files/directory,
+ * loaded as a training part and a held-out test part.
+ *
+ * Held-out data: MNIST's fixed 2,000-digit test split, the IDX sets' t10k files, and for
+ * synthetic and CSV data a seeded 20% split (same seed → same split). Feature scaling
+ * (CSV only: standardisation) is fitted on the training part alone and saved with the model.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Generator } from '../random.js';
+import { trainValidationSplit, type Dataset } from '../data/dataset.js';
+import { syntheticDatasets, type SyntheticName } from '../data/synthetic.js';
+import { applyScaler, fitScaler, scaleDataset, type Scaler } from '../data/scaler.js';
+import { FASHION_MNIST_DIR, loadBuiltinMnistSplits, loadCsv, loadFashionMnist, loadIdxDataset, loadMnistIdx } from '../data/datasets.node.js';
+import { Tensor } from '../tensor.js';
+import type { DataInfo } from '../io/model.js';
+import { asInputError, inputError, usageError } from './errors.js';
+
+export const BUILTIN_DATA = ['mnist', 'fashion-mnist'] as const;
+export const SYNTHETIC_DATA = ['spiral', 'circles', 'xor', 'moons', 'blobs'] as const;
+export const DATA_HELP = `${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(' | ')} | a .csv file | an IDX images file or directory`;
+
+export interface DataOptions {
+  /** Examples of a synthetic set (train + test). */
+  samples?: number;
+  /** Noise of a synthetic set. */
+  noise?: number;
+  /** Seed of the synthetic data and of the held-out split. */
+  seed?: number;
+  /** Held-out share for data without a test split. */
+  testFraction?: number;
+  /** CSV: name of the label column (default: the last). */
+  label?: string;
+  /** Keep only the first N training examples (quick experiments and tests). */
+  limit?: number;
+}
+
+export interface LoadedData {
+  train: Dataset;
+  test: Dataset;
+  /** What to store with the model (class names, scaler). */
+  info: DataInfo;
+  /** Classes, or undefined for regression. */
+  numClasses?: number;
+  /** Features per example. */
+  features: number;
+  /** Regression targets per example (for y [N, k]). */
+  targets: number;
+}
+
+async function kind(path: string): Promise<'file' | 'dir' | null> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return null;
+  }
+}
+
+function limitRows(ds: Dataset, limit: number | undefined): Dataset {
+  if (limit === undefined || limit >= ds.x.shape[0]) return ds;
+  const rowX = ds.x.size / ds.x.shape[0];
+  const rowY = ds.y.size / ds.y.shape[0];
+  const x = ds.x.data.slice(0, limit * rowX);
+  const y = ds.y.data.slice(0, limit * rowY);
+  return { ...ds, x: new Tensor(x, [limit, ...ds.x.shape.slice(1)]), y: new Tensor(y, [limit, ...ds.y.shape.slice(1)]) };
+}
+
+function finish(train: Dataset, test: Dataset, info: DataInfo, limit?: number): LoadedData {
+  const tr = limitRows(train, limit);
+  const features = tr.x.size / tr.x.shape[0];
+  const targets = tr.y.ndim === 2 ? tr.y.shape[1] : 1;
+  const out: LoadedData = { train: tr, test, info, features, targets };
+  if (tr.numClasses !== undefined) out.numClasses = tr.numClasses;
+  if (tr.classNames) info.classNames = tr.classNames.slice();
+  if (tr.featureNames) info.featureNames = tr.featureNames.slice();
+  return out;
+}
+
+/** Load `--data`; errors are usage errors (unknown name) or input errors (exit 3). */
+export async function loadData(spec: string, options: DataOptions = {}): Promise<LoadedData> {
+  const seed = options.seed ?? 0;
+  const testFraction = options.testFraction ?? 0.2;
+  try {
+    if (spec === 'mnist') {
+      const { train, test } = await loadBuiltinMnistSplits();
+      return finish(train, test, { name: 'mnist' }, options.limit);
+    }
+    if (spec === 'fashion-mnist') {
+      const [train, test] = await Promise.all([loadFashionMnist(FASHION_MNIST_DIR, { split: 'train' }), loadFashionMnist(FASHION_MNIST_DIR, { split: 'test' })]);
+      return finish(train, test, { name: 'fashion-mnist' }, options.limit);
+    }
+    if ((SYNTHETIC_DATA as readonly string[]).includes(spec)) {
+      const make = syntheticDatasets[spec as SyntheticName] as (o: { n?: number; noise?: number; seed?: number }) => Dataset;
+      const o: { n: number; noise?: number; seed: number } = { n: options.samples ?? 1000, seed };
+      if (options.noise !== undefined) o.noise = options.noise;
+      const all = make(o);
+      const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify: all.numClasses !== undefined });
+      return finish(train, { ...validation, name: `${spec} (test)` }, { name: spec }, options.limit);
+    }
+    const k = await kind(spec);
+    if (k === null) {
+      throw usageError(`--data: '${spec}' is neither a data set name nor an existing file. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
+    }
+    if (k === 'dir') {
+      const [train, test] = await Promise.all([loadMnistIdx(spec, { split: 'train' }), loadMnistIdx(spec, { split: 'test' })]);
+      return finish({ ...train, name: `${basename(spec)} (train)` }, { ...test, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit);
+    }
+    if (/\.csv$/i.test(spec)) {
+      const all = await loadCsv(spec, options.label !== undefined ? { label: options.label } : {});
+      const stratify = all.numClasses !== undefined;
+      const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify });
+      const scaler = fitScaler(train.x, 'standard');
+      return finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${basename(spec)} (test)` }, { name: basename(spec), scaler }, options.limit);
+    }
+    if (/idx3-ubyte(\.gz)?$/.test(basename(spec))) {
+      const labels = join(dirname(spec), basename(spec).replace('images', 'labels').replace('idx3', 'idx1'));
+      if ((await kind(labels)) !== 'file') throw inputError(`${spec}: IDX images need their labels file; expected ${labels}`);
+      const all = await loadIdxDataset(spec, labels, { name: basename(spec) });
+      const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify: true });
+      return finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit);
+    }
+    throw usageError(`--data: cannot tell the format of '${spec}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);
+  } catch (e) {
+    throw asInputError(e);
+  }
+}
+
+/** Apply a saved scaler to new inputs (predict/evaluate on raw features). */
+export function applySavedScaler(x: Tensor, scaler: Scaler | DataInfo['scaler'] | undefined): Tensor {
+  return scaler ? applyScaler(x, scaler as Scaler) : x;
+}
+
+/** Load a data set for evaluating a saved model: its test part, scaled with the model's scaler. */
+export async function loadEvalData(
+  spec: string,
+  info: DataInfo | undefined,
+  options: DataOptions & { split?: 'test' | 'train'; whole?: boolean } = {},
+): Promise<Dataset> {
+  const scaler = info?.scaler;
+  if (/\.csv$/i.test(spec) && (await kind(spec)) === 'file' && (options.whole ?? false)) {
+    // A separate CSV: evaluate on all of it, classes mapped and features scaled as in training.
+    try {
+      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(info?.classNames ? { classNames: info.classNames } : {}) });
+      return scaler ? scaleDataset(all, scaler as Scaler) : all;
+    } catch (e) {
+      throw asInputError(e);
+    }
+  }
+  const d = await loadData(spec, options);
+  return options.split === 'train' ? d.train : d.test;
+}

@@ -1,0 +1,69 @@
+/**
+ * Parsing and validating flag values. Every name list comes from a registry (activations,
+ * initializers, optimizers), so a new registry entry is a new valid flag value with no CLI
+ * change; an invalid value is a usage error (exit 2) listing the valid ones.
+ */
+import { ACTIVATION_NAMES, type ActivationName } from '../activations.js';
+import { INIT_NAMES, type InitName } from '../init.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
+import { usageError } from './errors.js';
+
+/** Hidden activations the CLI offers (softmax is not elementwise). */
+export const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((a) => a !== 'softmax') as Exclude<ActivationName, 'softmax'>[];
+
+export function choice<T extends string>(flag: string, value: string, valid: readonly T[]): T {
+  if ((valid as readonly string[]).includes(value)) return value as T;
+  const lower = valid.find((v) => v.toLowerCase() === value.toLowerCase());
+  const hint = lower ? ` (did you mean '${lower}'?)` : '';
+  throw usageError(`invalid value '${value}' for ${flag}${hint}. Valid values: ${valid.join(', ')}`);
+}
+
+export const parseActivation = (v: string): ActivationName => choice('--activation', v, HIDDEN_ACTIVATIONS);
+export const parseInit = (v: string): InitName => choice('--init', v, INIT_NAMES);
+export const parseOptimizer = (v: string): OptimizerName => choice('--optimizer', v, OPTIMIZER_NAMES);
+
+export function parseIntFlag(flag: string, v: string | number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = typeof v === 'number' ? v : /^[+]?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw usageError(`invalid value '${v}' for ${flag}: expected an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}]`);
+  }
+  return n;
+}
+
+const NUM = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A finite number in [min, max] (maxInclusive false makes it [min, max)). */
+export function parseNumberFlag(flag: string, v: string | number, min: number, max = Infinity, maxInclusive = true, minInclusive = true): number {
+  const n = typeof v === 'number' ? v : NUM.test(v.trim()) ? Number(v) : NaN;
+  const ok = Number.isFinite(n) && (minInclusive ? n >= min : n > min) && (maxInclusive ? n <= max : n < max);
+  if (!ok) {
+    const range = `${minInclusive ? '[' : '('}${min}, ${max === Infinity ? '∞)' : `${max}${maxInclusive ? ']' : ')'}`}`;
+    throw usageError(`invalid value '${v}' for ${flag}: expected a number in ${range}`);
+  }
+  return n;
+}
+
+/** "256,256" → [256, 256]; "" or "none" → [] (no hidden layer). */
+export function parseLayers(v: string): number[] {
+  const t = v.trim();
+  if (t === '' || t === 'none' || t === '0') return [];
+  const parts = t.split(/[, ]+/).filter((s) => s.length > 0);
+  return parts.map((p) => parseIntFlag('--layers', p, 1, 1 << 16));
+}
+
+/** A comma-separated list of registry names (compare's grids). */
+export function parseList<T extends string>(flag: string, v: string, valid: readonly T[]): T[] {
+  const items = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw usageError(`${flag} needs at least one value. Valid values: ${valid.join(', ')}`);
+  return [...new Set(items.map((s) => choice(flag, s, valid)))];
+}
+
+export function parseBoolList(flag: string, v: string): boolean[] {
+  const items = v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+  const map: Record<string, boolean> = { true: true, false: false, on: true, off: false, yes: true, no: false, '1': true, '0': false };
+  if (items.length === 0) throw usageError(`${flag} needs at least one value (true, false)`);
+  return [...new Set(items.map((s) => {
+    if (!(s in map)) throw usageError(`invalid value '${s}' for ${flag}. Valid values: true, false`);
+    return map[s];
+  }))];
+}

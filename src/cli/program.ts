@@ -1,0 +1,262 @@
+/**
+ * The `gradlab` command line: commander subcommands over the run* functions. `run(argv, io)`
+ * returns the exit code instead of exiting, so tests drive the CLI in-process.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { INIT_NAMES } from '../init.js';
+import { OPTIMIZER_NAMES } from '../optim/registry.js';
+import { ACTIVATIONS } from '../activations.js';
+import { INITIALIZERS } from '../init.js';
+import { DATA_HELP } from './data.js';
+import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './errors.js';
+import {
+  HIDDEN_ACTIVATIONS,
+  parseActivation,
+  parseBoolList,
+  parseInit,
+  parseIntFlag,
+  parseLayers,
+  parseList,
+  parseNumberFlag,
+  parseOptimizer,
+  choice,
+} from './options.js';
+import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
+import { runEvaluate, runExport, runInspect, runPredict } from './commands.js';
+import { runCompare } from './compare.js';
+
+export const VERSION = '0.1.0';
+
+const TRAIN_EXAMPLES = `
+Examples:
+  $ gradlab train                                   # ReLU + He init + BatchNorm + Adam on the built-in MNIST
+  $ gradlab train --out model.safetensors --report report.html
+  $ gradlab train --data spiral --layers 16,16 --activation tanh --epochs 200 --batch-size 32
+  $ gradlab train --activation sigmoid --init normal --no-batchnorm --optimizer sgd   # watch it fail
+  $ gradlab train --data data.csv --label species --json > run.json
+  $ gradlab train --epochs 10 --checkpoint ckpt.safetensors     # then, after an interruption:
+  $ gradlab train --epochs 10 --resume ckpt.safetensors --checkpoint ckpt.safetensors
+
+Activations (--activation): ${HIDDEN_ACTIVATIONS.join(', ')}
+Initializers (--init):      ${INIT_NAMES.join(', ')}
+Optimizers (--optimizer):   ${OPTIMIZER_NAMES.map((n) => `${n} (lr ${defaultLr(n)})`).join(', ')}
+`;
+
+function describeActivations(): string {
+  return HIDDEN_ACTIVATIONS.map((a) => `  ${a.padEnd(10)} ${ACTIVATIONS[a].summary} [init: ${ACTIVATIONS[a].init}]`).join('\n');
+}
+function describeInits(): string {
+  return INIT_NAMES.map((n) => `  ${n.padEnd(15)} ${INITIALIZERS[n].summary}`).join('\n');
+}
+
+/** Flags shared by train and compare (everything but the grid dimensions). */
+function addCommonTrainOptions(cmd: Command): Command {
+  return cmd
+    .option('-d, --data <name|path>', DATA_HELP, DEFAULTS.data)
+    .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("" for none)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
+    .option('--dropout <p>', 'dropout probability after each hidden activation, in [0, 1)', (v) => parseNumberFlag('--dropout', v, 0, 1, false), DEFAULTS.dropout)
+    .option('--weight-decay <λ>', 'L2 weight decay (AdamW: decoupled)', (v) => parseNumberFlag('--weight-decay', v, 0))
+    .option('-e, --epochs <n>', 'epochs (with --resume: the total to reach)', (v) => parseIntFlag('--epochs', v, 1, 100000), DEFAULTS.epochs)
+    .option('-b, --batch-size <n>', 'examples per batch', (v) => parseIntFlag('--batch-size', v, 1, 1 << 20), DEFAULTS.batchSize)
+    .option('--clip <maxNorm>', 'clip the global gradient norm to maxNorm (> 0)', (v) => parseNumberFlag('--clip', v, 0, Infinity, true, false))
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule over the epochs').choices(SCHEDULES as unknown as string[]).default(DEFAULTS.schedule))
+    .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, 0, 2 ** 32 - 1), DEFAULTS.seed)
+    .option('--label <column>', 'CSV: the label column (default: the last)')
+    .option('--samples <n>', 'examples of a synthetic data set (train + test)', (v) => parseIntFlag('--samples', v, 10, 1e7))
+    .option('--noise <σ>', 'noise of a synthetic data set', (v) => parseNumberFlag('--noise', v, 0))
+    .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, 1))
+    .option('--monitor-every <steps>', 'record per-layer statistics every N steps', (v) => parseIntFlag('--monitor-every', v, 1))
+    .option('--report <file.html>', 'write a self-contained HTML report')
+    .option('--json', 'print one JSON document (the run summary) on stdout')
+    .option('-q, --quiet', 'no progress output (findings and errors still go to stderr)');
+}
+
+interface TrainOpts {
+  data: string;
+  layers: number[];
+  activation: TrainArgs['activation'];
+  init: TrainArgs['init'];
+  batchnorm: boolean;
+  dropout: number;
+  optimizer: TrainArgs['optimizer'];
+  lr?: number;
+  weightDecay?: number;
+  epochs: number;
+  batchSize: number;
+  clip?: number;
+  schedule: ScheduleName;
+  seed: number;
+  samples?: number;
+  noise?: number;
+  limit?: number;
+  label?: string;
+  monitorEvery?: number;
+  out?: string;
+  report?: string;
+  json?: boolean;
+  quiet?: boolean;
+  checkpoint?: string;
+  resume?: string;
+}
+
+function trainArgs(o: TrainOpts): TrainArgs {
+  const a: TrainArgs = {
+    data: o.data,
+    layers: o.layers,
+    activation: o.activation,
+    init: o.init,
+    batchnorm: o.batchnorm,
+    dropout: o.dropout,
+    optimizer: o.optimizer,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    schedule: o.schedule,
+    seed: o.seed,
+  };
+  if (o.label !== undefined) a.csvLabel = o.label;
+  for (const k of ['lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
+    if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
+  }
+  return a;
+}
+
+export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Command {
+  const program = new Command();
+  program
+    .name('gradlab')
+    .description('Train neural networks and see why they learn or fail.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .exitOverride()
+    .addHelpText('after', `\nExamples:\n  $ gradlab train                        # a sensible default on the built-in MNIST\n  $ gradlab train --report report.html --out model.safetensors\n  $ gradlab inspect model.safetensors\n  $ gradlab compare --activation relu,tanh,sigmoid --batchnorm true,false --epochs 2\n\n${EXIT_CODES_HELP}\n`);
+
+  const train = program
+    .command('train')
+    .description('train a network and report how it learned')
+    .option('--activation <name>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')}`, parseActivation, DEFAULTS.activation)
+    .option('--init <name>', `weight initializer (auto = the activation's recommended one): ${INIT_NAMES.join(', ')}`, parseInit, DEFAULTS.init)
+    .option('--batchnorm', 'BatchNorm1d before each hidden activation', true)
+    .option('--no-batchnorm', 'no BatchNorm')
+    .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizer, DEFAULTS.optimizer)
+    .option('--lr <rate>', `learning rate (default: ${DEFAULTS.lr} with ${DEFAULTS.optimizer}, else the optimizer's own)`, (v) => parseNumberFlag('--lr', v, 0, Infinity, true, false))
+    .option('-o, --out <file.safetensors>', 'save the trained model (atomically)')
+    .option('--checkpoint <file.safetensors>', 'save a resumable checkpoint after every epoch')
+    .option('--resume <checkpoint>', 'continue a run from a checkpoint (bit-identical to an uninterrupted run)');
+  addCommonTrainOptions(train);
+  train.addHelpText('after', TRAIN_EXAMPLES + `\n${EXIT_CODES_HELP}\n`);
+  train.action(async (o: TrainOpts) => {
+    const r = await runTrain(trainArgs(o), io);
+    if (o.json) io.stdout.write(JSON.stringify({ ...r.summary, config: r.report.config, history: r.report.history.epochs, findings: r.report.findings, stopReason: r.report.stopReason ?? null, nonFinite: r.report.nonFinite ?? null }) + '\n');
+    else io.stdout.write(formatSummary(r.summary) + '\n');
+    setCode(r.code);
+  });
+
+  program
+    .command('evaluate')
+    .description("a saved model's loss and accuracy on a data set")
+    .argument('<model>', 'a .safetensors model file')
+    .requiredOption('-d, --data <name|path>', `${DATA_HELP} (built-in sets: their test split; a CSV: all its rows)`)
+    .addOption(new Option('--split <split>', 'which part of a built-in or synthetic set').choices(['test', 'train']).default('test'))
+    .option('--seed <n>', "seed of a synthetic set's split (default: the model's training seed)", (v) => parseIntFlag('--seed', v, 0, 2 ** 32 - 1))
+    .option('--label <column>', 'CSV: the label column (default: the last)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nExamples:\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, o: { data: string; split: 'test' | 'train'; seed?: number; label?: string; json?: boolean }) => {
+      const r = await runEvaluate({ model, data: o.data, split: o.split, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.label !== undefined ? { label: o.label } : {}), ...(o.json ? { json: true } : {}) }, io);
+      setCode(r.code);
+    });
+
+  program
+    .command('predict')
+    .description('predictions of a saved model')
+    .argument('<model>', 'a .safetensors model file')
+    .argument('<input>', "inputs: a CSV file (header optional), a JSON file or inline JSON ('[0.1, 0.2]' or [[...], ...]), an IDX images file, or - for stdin")
+    .option('--top <k>', 'show the k most probable classes', (v) => parseIntFlag('--top', v, 1, 1000), 1)
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nExamples:\n  $ gradlab predict model.safetensors digits.csv\n  $ gradlab predict spiral.safetensors '[0.5, -1.2]' --top 2\n  $ cat rows.json | gradlab predict model.safetensors - --json\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, input: string, o: { top: number; json?: boolean }) => {
+      const r = await runPredict({ model, input, top: o.top, ...(o.json ? { json: true } : {}) }, io);
+      setCode(r.code);
+    });
+
+  program
+    .command('inspect')
+    .description("a saved model's architecture, training configuration and parameter statistics")
+    .argument('<model>', 'a .safetensors model file or checkpoint')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nExamples:\n  $ gradlab inspect model.safetensors\n  $ gradlab inspect model.safetensors --json | jq .tensors\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, o: { json?: boolean }) => {
+      const r = await runInspect({ model, ...(o.json ? { json: true } : {}) }, io);
+      setCode(r.code);
+    });
+
+  program
+    .command('export')
+    .description('export a saved model as a PyTorch script (same nn.Sequential, loads the weights)')
+    .argument('<model>', 'a .safetensors model file')
+    .requiredOption('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --pytorch model.py\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, o: { pytorch: string; json?: boolean }) => {
+      const r = await runExport({ model, pytorch: o.pytorch, ...(o.json ? { json: true } : {}) }, io);
+      setCode(r.code);
+    });
+
+  const compare = program
+    .command('compare')
+    .description('train a grid of configurations in turn and compare them side by side')
+    .option('--activation <names>', `comma-separated: ${HIDDEN_ACTIVATIONS.join(', ')}`, (v) => parseList('--activation', v, HIDDEN_ACTIVATIONS), [DEFAULTS.activation])
+    .option('--init <names>', `comma-separated: ${INIT_NAMES.join(', ')}`, (v) => parseList('--init', v, INIT_NAMES), [DEFAULTS.init])
+    .option('--batchnorm <list>', 'comma-separated true/false', (v) => parseBoolList('--batchnorm', v), [DEFAULTS.batchnorm])
+    .option('--optimizer <names>', `comma-separated: ${OPTIMIZER_NAMES.join(', ')}`, (v) => parseList('--optimizer', v, OPTIMIZER_NAMES), [DEFAULTS.optimizer])
+.option('--lr <rates>', "comma-separated learning rates (default: each optimizer's, as in train)", (v) =>
+      v.split(',').map((s) => parseNumberFlag('--lr', s.trim(), 0, Infinity, true, false)),
+    );
+  addCommonTrainOptions(compare);
+  compare.addHelpText(
+    'after',
+    `\nExamples:\n  $ gradlab compare --activation relu,tanh,sigmoid --epochs 2 --report compare.html\n  $ gradlab compare --init auto,normal,zeros --batchnorm true,false --data spiral --layers 16,16 --epochs 100\n  $ gradlab compare --optimizer sgd,adam --lr 0.1,0.01,0.001 --json\n\nActivations:\n${describeActivations()}\n\nInitializers:\n${describeInits()}\n\n${EXIT_CODES_HELP}\n`,
+  );
+  compare.action(async (o: TrainOpts & { activation: TrainArgs['activation'][]; init: TrainArgs['init'][]; batchnorm: boolean[]; optimizer: TrainArgs['optimizer'][]; lr?: number[] }) => {
+    const base = trainArgs({ ...o, activation: o.activation[0], init: o.init[0], batchnorm: o.batchnorm[0], optimizer: o.optimizer[0], lr: undefined } as TrainOpts);
+    const r = await runCompare(
+      { ...base, activations: o.activation, inits: o.init, batchnorms: o.batchnorm, optimizers: o.optimizer, lrs: o.lr ?? [undefined] },
+      io,
+    );
+    setCode(r.code);
+  });
+
+  return program;
+}
+
+/** Run the CLI on argv (without 'node' and the script); returns the exit code. */
+export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = createProgram(io, (c) => (code = c));
+  for (const c of program.commands) {
+    c.exitOverride();
+    c.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+    c.showHelpAfterError('(run with --help for usage)');
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      // commander has printed its message; anything else it rejects is a usage error.
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT.internal;
+      return EXIT.usage;
+    }
+    if (e instanceof CliError) {
+      io.stderr.write(`gradlab: error: ${e.message}\n`);
+      return e.code;
+    }
+    const err = e as Error;
+    io.stderr.write(`gradlab: internal error: ${err?.stack ?? String(e)}\n`);
+    return EXIT.internal;
+  }
+}
+
+export { choice };

@@ -1,0 +1,152 @@
+/**
+ * Terminal progress for `gradlab train`: one bar per epoch with ETA and the running loss and
+ * accuracy, a line per finished epoch, and health findings as soon as they are made. Writes
+ * to a stream (stderr), so stdout stays clean for `--json`. On a TTY the bar redraws in
+ * place (at most ~10 times a second); otherwise only the per-epoch lines are written.
+ */
+import type { BatchLogs, Callback, EpochLogs, Finding } from '../train/types.js';
+
+export interface ProgressStream {
+  write(s: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '--';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export const pct = (v: number | undefined): string => (v === undefined || v === null ? '  -  ' : `${(100 * v).toFixed(1)}%`);
+export const num = (v: number | undefined | null): string => (v === undefined || v === null ? '-' : Number.isFinite(v) ? v.toFixed(4) : String(v));
+
+const SEVERITY_MARK: Record<string, string> = { error: '✖ error', warning: '⚠ warning', info: 'ℹ info' };
+
+export function formatFinding(f: Finding): string {
+  const where = f.layers.length ? ` (layer${f.layers.length > 1 ? 's' : ''} ${f.layers.join(', ')})` : '';
+  return `${SEVERITY_MARK[f.severity] ?? f.severity} [${f.rule}]${where} at step ${f.step}: ${f.evidence}\n    → ${f.advice}`;
+}
+
+export interface ProgressOptions {
+  epochs: number;
+  /** Batches per epoch. */
+  batches: number;
+  /** Epoch number shown for the first epoch of this run (resume starts later). */
+  firstEpoch?: number;
+  /** Label of the run (compare). */
+  label?: string;
+  /** Print nothing but findings and errors. */
+  quiet?: boolean;
+  /** ms clock (tests). */
+  now?: () => number;
+}
+
+export class ProgressReporter implements Callback {
+  private readonly out: ProgressStream;
+  private readonly o: Required<Omit<ProgressOptions, 'label'>> & { label: string };
+  private readonly tty: boolean;
+  private start = 0;
+  private epochStart = 0;
+  private lastDraw = 0;
+  private drawn = false;
+  private epochIndex = 0;
+  private batchesDone = 0;
+  private lossSum = 0;
+  private accSum = 0;
+  private accCount = 0;
+  private seen = 0;
+  readonly findings: Finding[] = [];
+
+  constructor(out: ProgressStream, options: ProgressOptions) {
+    this.out = out;
+    this.o = {
+      epochs: options.epochs,
+      batches: Math.max(1, options.batches),
+      firstEpoch: options.firstEpoch ?? 0,
+      label: options.label ? `${options.label} ` : '',
+      quiet: options.quiet ?? false,
+      now: options.now ?? (() => performance.now()),
+    };
+    this.tty = out.isTTY === true;
+  }
+
+  onTrainBegin(): void {
+    this.start = this.o.now();
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epochIndex = epoch + this.o.firstEpoch;
+    this.epochStart = this.o.now();
+    this.lossSum = 0;
+    this.accSum = 0;
+    this.accCount = 0;
+    this.seen = 0;
+  }
+
+  private clear(): void {
+    if (this.tty && this.drawn) this.out.write('\r\x1b[K');
+    this.drawn = false;
+  }
+
+  onBatchEnd(logs: BatchLogs): void {
+    this.batchesDone++;
+    this.seen++;
+    if (Number.isFinite(logs.loss)) this.lossSum += logs.loss;
+    const batchAcc = logs.metrics.accuracy ?? logs.metrics.binaryAccuracy;
+    if (batchAcc !== undefined && Number.isFinite(batchAcc)) {
+      this.accSum += batchAcc;
+      this.accCount++;
+    }
+    if (!this.tty || this.o.quiet) return;
+    const t = this.o.now();
+    if (t - this.lastDraw < 100 && logs.batch + 1 < this.o.batches) return;
+    this.lastDraw = t;
+    const doneInEpoch = logs.batch + 1;
+    const frac = Math.min(1, doneInEpoch / this.o.batches);
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    const elapsed = t - this.start;
+    const totalBatches = this.o.batches * (this.o.epochs - this.o.firstEpoch);
+    const eta = this.batchesDone > 0 ? (elapsed / this.batchesDone) * (totalBatches - this.batchesDone) : NaN;
+    const loss = this.seen ? this.lossSum / this.seen : NaN;
+    const acc = this.accCount ? ` acc ${pct(this.accSum / this.accCount)}` : '';
+    const line = `${this.o.label}epoch ${this.epochIndex + 1}/${this.o.epochs} ${bar} ${String(Math.round(frac * 100)).padStart(3)}% ${doneInEpoch}/${this.o.batches} loss ${num(loss)}${acc} ETA ${formatDuration(eta)}`;
+    const cols = this.out.columns ?? 120;
+    this.out.write('\r\x1b[K' + (line.length > cols - 1 ? line.slice(0, cols - 1) : line));
+    this.drawn = true;
+  }
+
+  onEpochEnd(logs: EpochLogs): void {
+    this.clear();
+    if (this.o.quiet) return;
+    const shown = logs.epoch + this.o.firstEpoch;
+    const parts = [`${this.o.label}epoch ${shown + 1}/${this.o.epochs}`, `loss ${num(logs.loss)}`];
+    const acc = logs.metrics.accuracy ?? logs.metrics.binaryAccuracy;
+    if (acc !== undefined) parts.push(`acc ${pct(acc)}`);
+    if (logs.valLoss !== undefined) parts.push(`test loss ${num(logs.valLoss)}`);
+    const vacc = logs.valMetrics?.accuracy ?? logs.valMetrics?.binaryAccuracy;
+    if (vacc !== undefined) parts.push(`test acc ${pct(vacc)}`);
+    parts.push(formatDuration(logs.durationMs));
+    const remaining = this.o.epochs - (shown + 1);
+    if (remaining > 0 && this.batchesDone > 0) {
+      const perBatch = (this.o.now() - this.start) / this.batchesDone;
+      parts.push(`ETA ${formatDuration(perBatch * remaining * this.o.batches)}`);
+    }
+    this.out.write(parts.join('  ') + '\n');
+  }
+
+  onFinding(f: Finding): void {
+    this.findings.push(f);
+    this.clear();
+    this.out.write(`${this.o.label}${formatFinding(f)}\n`);
+  }
+
+  onTrainEnd(): void {
+    this.clear();
+  }
+}

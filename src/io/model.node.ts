@@ -1,0 +1,32 @@
+/** Node-only model files: atomic save (a failed save leaves the previous file intact) and load. */
+import { readFile, stat } from 'node:fs/promises';
+import type { Module } from '../nn/module.js';
+import { writeFileAtomic } from './atomic.node.js';
+import { parseModel, serializeCheckpoint, serializeModel, type LoadedModel, type ModelInfo, type TrainingState } from './model.js';
+
+export async function saveModel(path: string, model: Module, info: ModelInfo): Promise<void> {
+  await writeFileAtomic(path, serializeModel(model, info));
+}
+
+export async function saveCheckpoint(path: string, model: Module, info: ModelInfo, state: TrainingState): Promise<void> {
+  await writeFileAtomic(path, serializeCheckpoint(model, info, state));
+}
+
+/** Largest model file read (the safetensors header limit is separate); guards against reading a huge wrong file. */
+export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
+
+/** Read, validate and build a model file or checkpoint; errors name the path. */
+export async function loadModel(path: string): Promise<LoadedModel> {
+  let bytes: Uint8Array;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new Error('is a directory');
+    if (st.size > MAX_MODEL_FILE_BYTES) throw new Error(`is ${st.size} bytes, larger than the ${MAX_MODEL_FILE_BYTES}-byte limit`);
+    bytes = await readFile(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new Error(`${path}: cannot read: ${why}`, { cause: e });
+  }
+  return parseModel(bytes, path);
+}

@@ -1,0 +1,174 @@
+/**
+ * Model specs: a plain-JSON description of a multi-layer perceptron, and the Sequential it
+ * builds. The spec is what the CLI's flags produce, what a .safetensors model file stores in
+ * its `__metadata__`, and what the lab's URL state holds, so the three build the same network.
+ *
+ * Per hidden layer: Linear → [BatchNorm1d] → activation → [Dropout]; then a final Linear to
+ * the outputs. The output non-linearity (softmax/sigmoid) is not a layer: the loss applies it
+ * (crossEntropy on logits, bceWithLogits), which is numerically stabler than a softmax layer
+ * followed by a log (the log-sum-exp trick).
+ *
+ * BatchNorm is placed before the activation, as Ioffe & Szegedy 2015 (§3.2) do: it
+ * normalises the pre-activation x = Wu + b, whose distribution is "more likely to be
+ * symmetric, non-sparse". The Linear before a BatchNorm keeps its bias (PyTorch's default)
+ * so the state-dict keys are those of the obvious PyTorch model.
+ */
+import { ACTIVATION_NAMES, type ActivationName } from './activations.js';
+import { INIT_NAMES, type InitName } from './init.js';
+import { BatchNorm1d } from './nn/batchnorm.js';
+import { activationModule } from './nn/activation.js';
+import { Dropout } from './nn/dropout.js';
+import { Linear } from './nn/linear.js';
+import type { Module } from './nn/module.js';
+import { Sequential } from './nn/sequential.js';
+
+export const OUTPUT_KINDS = ['softmax', 'sigmoid', 'linear'] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+export interface ModelSpec {
+  /** Input features per example (784 for MNIST). */
+  inputs: number;
+  /** Hidden layer widths, first to last ([] is a linear/logistic model). */
+  layers: number[];
+  activation: ActivationName;
+  /** Initializer registry name; 'auto' picks the activation's recommended one. */
+  init: InitName;
+  batchnorm: boolean;
+  /** Dropout probability after each hidden activation (0 = none). */
+  dropout: number;
+  /** Output units: classes for softmax, 1 for a binary sigmoid, targets for linear. */
+  outputs: number;
+  /** How the outputs are read: softmax over classes (crossEntropy), sigmoid (bceWithLogits) or linear (mse). */
+  output: OutputKind;
+}
+
+/** Largest layer width and depth accepted (guards against absurd specs in files). */
+export const MAX_WIDTH = 1 << 16;
+export const MAX_DEPTH = 64;
+/** Largest number of parameters a spec may describe (about 1 GB of float32). */
+export const MAX_PARAMETERS = 256 * 1024 * 1024;
+
+const isPosInt = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max;
+
+/**
+ * Check a spec (from flags, a file or a URL) and return it normalised to exactly the
+ * ModelSpec fields; throws an Error naming the field and its allowed values.
+ */
+export function validateSpec(value: unknown, where = 'model spec'): ModelSpec {
+  const fail = (msg: string): never => {
+    throw new Error(`${where}: ${msg}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('must be an object');
+  const s = value as Record<string, unknown>;
+  if (!isPosInt(s.inputs, 1 << 24)) fail(`inputs must be an integer in [1, ${1 << 24}], got ${JSON.stringify(s.inputs)}`);
+  if (!Array.isArray(s.layers)) fail(`layers must be an array of widths, got ${JSON.stringify(s.layers)}`);
+  const layers = s.layers as unknown[];
+  if (layers.length > MAX_DEPTH) fail(`at most ${MAX_DEPTH} hidden layers, got ${layers.length}`);
+  layers.forEach((w, i) => {
+    if (!isPosInt(w, MAX_WIDTH)) fail(`layers[${i}] must be an integer in [1, ${MAX_WIDTH}], got ${JSON.stringify(w)}`);
+  });
+  if (typeof s.activation !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(s.activation)) {
+    fail(`activation must be one of ${ACTIVATION_NAMES.join(', ')}; got ${JSON.stringify(s.activation)}`);
+  }
+  if (s.activation === 'softmax') fail('activation softmax is not elementwise and cannot be a hidden activation; choose another');
+  if (typeof s.init !== 'string' || !(INIT_NAMES as readonly string[]).includes(s.init)) fail(`init must be one of ${INIT_NAMES.join(', ')}; got ${JSON.stringify(s.init)}`);
+  if (typeof s.batchnorm !== 'boolean') fail(`batchnorm must be true or false, got ${JSON.stringify(s.batchnorm)}`);
+  if (typeof s.dropout !== 'number' || !(s.dropout >= 0 && s.dropout < 1)) fail(`dropout must be a number in [0, 1), got ${JSON.stringify(s.dropout)}`);
+  if (!isPosInt(s.outputs, 1 << 20)) fail(`outputs must be an integer in [1, ${1 << 20}], got ${JSON.stringify(s.outputs)}`);
+  if (typeof s.output !== 'string' || !(OUTPUT_KINDS as readonly string[]).includes(s.output)) fail(`output must be one of ${OUTPUT_KINDS.join(', ')}; got ${JSON.stringify(s.output)}`);
+  if (s.output === 'softmax' && (s.outputs as number) < 2) fail('a softmax output needs at least 2 outputs (classes)');
+  const spec: ModelSpec = {
+    inputs: s.inputs as number,
+    layers: (layers as number[]).slice(),
+    activation: s.activation as ActivationName,
+    init: s.init as InitName,
+    batchnorm: s.batchnorm as boolean,
+    dropout: s.dropout as number,
+    outputs: s.outputs as number,
+    output: s.output as OutputKind,
+  };
+  const n = countParameters(spec);
+  if (n > MAX_PARAMETERS) fail(`describes ${n} parameters, more than the ${MAX_PARAMETERS} allowed`);
+  return spec;
+}
+
+/** A tensor of the state dict: key, shape, and whether it is PyTorch's int64 counter. */
+export interface StateEntrySpec {
+  key: string;
+  shape: number[];
+  int64: boolean;
+}
+
+/**
+ * The state-dict keys and shapes the spec's Sequential has, in PyTorch's order, computed
+ * without building it (so a file's tensors can be checked before anything is allocated).
+ */
+export function stateDictShapes(spec: ModelSpec): StateEntrySpec[] {
+  const out: StateEntrySpec[] = [];
+  let i = 0;
+  let inp = spec.inputs;
+  for (const w of spec.layers) {
+    out.push({ key: `${i}.weight`, shape: [w, inp], int64: false }, { key: `${i}.bias`, shape: [w], int64: false });
+    i++;
+    if (spec.batchnorm) {
+      out.push(
+        { key: `${i}.weight`, shape: [w], int64: false },
+        { key: `${i}.bias`, shape: [w], int64: false },
+        { key: `${i}.running_mean`, shape: [w], int64: false },
+        { key: `${i}.running_var`, shape: [w], int64: false },
+        { key: `${i}.num_batches_tracked`, shape: [], int64: true },
+      );
+      i++;
+    }
+    if (spec.activation === 'prelu') out.push({ key: `${i}.weight`, shape: [1], int64: false });
+    i++;
+    if (spec.dropout > 0) i++;
+    inp = w;
+  }
+  out.push({ key: `${i}.weight`, shape: [spec.outputs, inp], int64: false }, { key: `${i}.bias`, shape: [spec.outputs], int64: false });
+  return out;
+}
+
+/** Trainable values of the spec's model (BatchNorm's running statistics excluded). */
+export function countParameters(spec: ModelSpec): number {
+  let n = 0;
+  for (const e of stateDictShapes(spec)) {
+    if (e.int64 || e.key.endsWith('running_mean') || e.key.endsWith('running_var')) continue;
+    n += e.shape.reduce((a, b) => a * b, 1);
+  }
+  return n;
+}
+
+/**
+ * Build the Sequential for a spec. Weights are drawn from the global generator (seed it with
+ * manualSeed first for reproducible weights); each hidden Linear is initialised for the
+ * activation that follows it, the output Linear for a linear consumer.
+ */
+export function buildModel(specIn: ModelSpec): Sequential {
+  const spec = validateSpec(specIn);
+  const mods: Module[] = [];
+  let inp = spec.inputs;
+  for (const w of spec.layers) {
+    mods.push(new Linear(inp, w, { init: spec.init }));
+    if (spec.batchnorm) mods.push(new BatchNorm1d(w));
+    mods.push(activationModule(spec.activation));
+    if (spec.dropout > 0) mods.push(new Dropout(spec.dropout));
+    inp = w;
+  }
+  // The output layer feeds the loss (a linear consumer); 'auto' gives it Xavier.
+  mods.push(new Linear(inp, spec.outputs, { init: spec.init }));
+  return new Sequential(...mods);
+}
+
+/** One line per layer, e.g. "784 → Linear(256) → BatchNorm1d → ReLU → … → Linear(10) → softmax". */
+export function describeSpec(spec: ModelSpec): string {
+  const parts: string[] = [String(spec.inputs)];
+  for (const w of spec.layers) {
+    parts.push(`Linear(${w})`);
+    if (spec.batchnorm) parts.push('BatchNorm1d');
+    parts.push(spec.activation);
+    if (spec.dropout > 0) parts.push(`Dropout(${spec.dropout})`);
+  }
+  parts.push(`Linear(${spec.outputs})`, spec.output);
+  return parts.join(' → ');
+}

@@ -1,0 +1,331 @@
+/**
+ * The HTML report: ONE self-contained file (inline CSS and SVG; no script, no network) with
+ * a run's configuration, loss/accuracy curves (train vs validation), per-layer gradient
+ * norms over time (log scale), activation percentile bands (15/50/85, as Ioffe & Szegedy
+ * 2015 Fig. 1 plot them), histograms, dead/saturated fractions and the health findings.
+ * Given several reports (`gradlab compare`), the runs are put side by side: a summary table,
+ * overlaid curves, and one column per run.
+ */
+import type { EpochLogs, Finding, LayerSeries, Report } from '../train/types.js';
+import { esc, histogramChart, lineChart, PALETTE, type Band, type Point, type Series } from './svg.js';
+
+const CSS = `
+:root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--panel:#f6f7f9;--err:#b42318;--warn:#b54708;--info:#175cd3}
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header{padding:18px 28px 10px;border-bottom:1px solid var(--line)}h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:26px 0 8px}h3{font-size:14px;margin:14px 0 6px}
+main{padding:4px 28px 40px;max-width:1500px}.sub{color:var(--muted)}
+.grid{display:flex;flex-wrap:wrap;gap:10px}.card{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:6px}
+.runs{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:14px}.run{border:1px solid var(--line);border-radius:8px;padding:6px 12px 12px}
+table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}th{background:var(--panel);font-weight:600}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.kv td:first-child{color:var(--muted);white-space:nowrap}
+.finding{border-left:4px solid var(--muted);background:var(--panel);padding:6px 10px;margin:6px 0;border-radius:0 6px 6px 0}
+.finding.error{border-color:var(--err)}.finding.warning{border-color:var(--warn)}.finding.info{border-color:var(--info)}
+.sev{font-weight:700;text-transform:uppercase;font-size:11px;margin-right:6px}.error .sev{color:var(--err)}.warning .sev{color:var(--warn)}.info .sev{color:var(--info)}
+.advice{color:var(--muted);margin-top:2px}.ok{color:#067647;font-weight:600}.bad{color:var(--err);font-weight:600}
+svg.chart{display:block;background:#fff}svg .ct{font-size:12.5px;font-weight:600;fill:var(--fg)}svg .tick{font-size:10px;fill:var(--muted)}svg .axis{font-size:10.5px;fill:var(--muted)}
+svg .grid{stroke:#eceef2;stroke-width:1}svg .plot{fill:#fff;stroke:var(--line)}svg .lg{font-size:10.5px;fill:var(--fg)}svg .lgbg{fill:#fff;fill-opacity:.8}svg .empty{font-size:12px;fill:var(--muted)}
+code{background:var(--panel);padding:0 4px;border-radius:3px}details summary{cursor:pointer;color:var(--muted)}
+@media print{.runs{display:block}}
+`;
+
+type Num = number | null | undefined;
+const fmt = (v: Num, digits = 4): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(digits));
+const pct = (v: Num): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
+
+function accuracyOf(m: Record<string, number> | undefined): number | undefined {
+  if (!m) return undefined;
+  return m.accuracy ?? m.binaryAccuracy;
+}
+
+/** Steps per epoch, from the history (for an x axis in epochs). */
+function stepsPerEpoch(r: Report): number {
+  const n = r.config.trainExamples;
+  const bs = r.config.batchSize;
+  if (typeof n === 'number' && typeof bs === 'number' && n > 0 && bs > 0) return Math.ceil(n / bs);
+  const steps = r.history.steps.length;
+  const epochs = r.history.epochs.length;
+  return epochs > 0 && steps > 0 ? steps / epochs : 1;
+}
+
+function runTitle(r: Report, i?: number): string {
+  const label = r.config.label as string | undefined;
+  const arch = r.config.architecture as string | undefined;
+  return label ?? arch ?? `run ${(i ?? 0) + 1}`;
+}
+
+/** Per-step loss smoothed with an exponential moving average (keeps the curve readable). */
+function smooth(points: Point[], alpha = 0.1): Point[] {
+  let m: number | null = null;
+  return points.map(([x, y]) => {
+    if (y === null || !Number.isFinite(y)) return [x, null];
+    m = m === null ? y : m + alpha * (y - m);
+    return [x, m];
+  });
+}
+
+class Ids {
+  private n = 0;
+  next(prefix: string): string {
+    return `${prefix}${++this.n}`;
+  }
+}
+
+function lossChart(r: Report, ids: Ids, width: number): string {
+  const spe = stepsPerEpoch(r);
+  const steps: Point[] = r.history.steps.map((s) => [s.step / spe, s.loss]);
+  const epochs = r.history.epochs;
+  const series: Series[] = [
+    { name: 'train (per step)', color: '#9ec5e8', points: steps, width: 1 },
+    { name: 'train (smoothed)', color: PALETTE[0], points: smooth(steps, Math.min(1, 4 / Math.max(4, spe))) },
+    { name: 'train (epoch mean)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, e.loss]), dots: true, dash: '4 3' },
+  ];
+  if (epochs.some((e) => e.valLoss !== undefined)) series.push({ name: 'validation', color: PALETTE[1], points: epochs.map((e) => [e.epoch + 1, e.valLoss ?? null]), dots: true, width: 2 });
+  if (r.history.baselineLoss !== undefined && r.history.baselineLoss !== null && steps.length) {
+    const x1 = Math.max(epochs.length, steps.length ? (steps[steps.length - 1][0] as number) : 1);
+    series.push({ name: 'constant-predictor baseline', color: '#999', points: [[0, r.history.baselineLoss], [x1, r.history.baselineLoss]], dash: '2 3', width: 1 });
+  }
+  const positive = r.history.steps.every((s) => s.loss === null || s.loss > 0);
+  return lineChart({ id: ids.next('l'), title: 'Loss', series, xLabel: 'epoch', yLabel: 'loss', logY: positive && steps.length > 0, width, height: 280 });
+}
+
+function accuracyChart(r: Report, ids: Ids, width: number): string | null {
+  const epochs = r.history.epochs;
+  if (!epochs.some((e) => accuracyOf(e.metrics) !== undefined)) return null;
+  const series: Series[] = [{ name: 'train', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.metrics) ?? null]), dots: true }];
+  if (epochs.some((e) => accuracyOf(e.valMetrics) !== undefined)) series.push({ name: 'validation', color: PALETTE[1], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.valMetrics) ?? null]), dots: true, width: 2 });
+  return lineChart({ id: ids.next('a'), title: 'Accuracy', series, xLabel: 'epoch', yLabel: 'accuracy', width, height: 280, legend: true });
+}
+
+function layerLabel(l: LayerSeries): string {
+  return `${l.name} ${l.kind}`;
+}
+
+function gradientChart(r: Report, ids: Ids, width: number): string {
+  const spe = stepsPerEpoch(r);
+  const layers = r.monitors.layers.filter((l) => l.samples.some((s) => s.gradNorm !== undefined));
+  const series: Series[] = layers.map((l, i) => ({
+    name: layerLabel(l),
+    color: PALETTE[i % PALETTE.length],
+    points: l.samples.map((s) => [s.step / spe, s.gradNorm ?? null] as Point),
+  }));
+  return lineChart({ id: ids.next('g'), title: 'Gradient norm per layer ‖∇θ‖', series, xLabel: 'epoch', yLabel: '‖∇θ‖', logY: true, width, height: 280, legend: true, empty: 'no monitor samples' });
+}
+
+function updateRatioChart(r: Report, ids: Ids, width: number): string {
+  const spe = stepsPerEpoch(r);
+  const layers = r.monitors.layers.filter((l) => l.samples.some((s) => s.params?.some((p) => p.name.endsWith('weight'))));
+  const series: Series[] = layers.map((l, i) => ({
+    name: layerLabel(l),
+    color: PALETTE[i % PALETTE.length],
+    points: l.samples.map((s) => [s.step / spe, s.params?.find((p) => p.name.endsWith('weight'))?.updateRatio ?? null] as Point),
+  }));
+  return lineChart({ id: ids.next('u'), title: 'Update ratio ‖Δw‖/‖w‖ per layer (≈1e-3 is healthy)', series, xLabel: 'epoch', yLabel: 'ratio', logY: true, width, height: 280, legend: true, empty: 'no monitor samples' });
+}
+
+function percentileCharts(r: Report, ids: Ids, width: number): string[] {
+  const spe = stepsPerEpoch(r);
+  return r.monitors.layers
+    .filter((l) => l.samples.some((s) => s.activation))
+    .map((l, i) => {
+      const color = PALETTE[i % PALETTE.length];
+      const pts = (k: 'p15' | 'p50' | 'p85'): Point[] => l.samples.map((s) => [s.step / spe, s.activation ? s.activation[k] : null]);
+      const band: Band = { color, lower: pts('p15'), upper: pts('p85'), opacity: 0.25 };
+      return lineChart({
+        id: ids.next('p'),
+        title: `${layerLabel(l)}${l.activation ? ' output' : ' (pre-act.)'}`,
+        series: [{ name: 'median', color, points: pts('p50') }],
+        bands: [band],
+        xLabel: 'epoch',
+        width,
+        height: 180,
+        legend: false,
+      });
+    });
+}
+
+function histogramCharts(r: Report, width: number): string[] {
+  return r.monitors.layers
+    .filter((l) => l.samples.some((s) => s.activation))
+    .map((l, i) => {
+      const withAct = l.samples.filter((s) => s.activation);
+      const first = withAct[0];
+      const last = withAct[withAct.length - 1];
+      const hs = [{ name: `step ${last.step}`, color: PALETTE[i % PALETTE.length], ...last.activation!.histogram }];
+      if (first !== last) hs.push({ name: `step ${first.step}`, color: '#444', ...first.activation!.histogram, outline: true } as (typeof hs)[number]);
+      return histogramChart({ title: `${layerLabel(l)}`, histograms: hs, width, height: 170 });
+    });
+}
+
+function failureChart(r: Report, ids: Ids, width: number): string | null {
+  const spe = stepsPerEpoch(r);
+  const series: Series[] = [];
+  r.monitors.layers.forEach((l, i) => {
+    if (l.samples.some((s) => s.activation?.dead !== undefined)) {
+      series.push({ name: `${layerLabel(l)} dead`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
+    }
+    if (l.samples.some((s) => s.activation?.saturated !== undefined)) {
+      series.push({ name: `${layerLabel(l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
+    }
+  });
+  if (series.length === 0) return null;
+  return lineChart({ id: ids.next('f'), title: 'Dead (ReLU) / saturated (sigmoid, tanh) fraction per batch', series, xLabel: 'epoch', yLabel: 'fraction', yMin: 0, yMax: 1, width, height: 240, legend: true });
+}
+
+function probeTable(r: Report): string {
+  const ev = r.monitors.evaluation;
+  if (!ev || ev.length === 0) return '';
+  const rows = ev
+    .map((p) => `<tr><td>${esc(p.layer)}</td><td>${esc(p.activation)}</td><td class="n">${p.units}</td><td class="n">${p.examples}</td><td class="n">${p.dead !== undefined ? pct(p.dead) : '–'}</td><td class="n">${p.saturated !== undefined ? pct(p.saturated) : '–'}</td></tr>`)
+    .join('');
+  return `<h3>Dead / saturated units over the evaluation set (end of training)</h3><table><tr><th>layer</th><th>activation</th><th>units</th><th>examples</th><th>dead</th><th>saturated</th></tr>${rows}</table>`;
+}
+
+function findingsHtml(findings: Finding[]): string {
+  if (findings.length === 0) return '<p class="ok">No health problems found.</p>';
+  return findings
+    .map(
+      (f) =>
+        `<div class="finding ${esc(f.severity)}"><span class="sev">${esc(f.severity)}</span><b>${esc(f.rule)}</b>${f.layers.length ? ` · layer${f.layers.length > 1 ? 's' : ''} ${esc(f.layers.join(', '))}` : ''} · step ${f.step}<div>${esc(f.evidence)}</div><div class="advice">→ ${esc(f.advice)}</div></div>`,
+    )
+    .join('');
+}
+
+function configTable(r: Report): string {
+  const c = r.config;
+  const skip = new Set(['model', 'summary', 'cli', 'spec', 'data', 'label']);
+  const rows: Array<[string, string]> = [];
+  if (c.architecture) rows.push(['architecture', String(c.architecture)]);
+  const data = c.data as { name?: string; train?: number; test?: number; classes?: number | null } | undefined;
+  if (data && typeof data === 'object') rows.push(['data', `${data.name ?? ''} — ${data.train ?? '?'} training, ${data.test ?? '?'} held-out examples${data.classes ? `, ${data.classes} classes` : ''}`]);
+  const cli = c.cli as Record<string, unknown> | undefined;
+  const spec = (c.spec ?? (cli?.spec as unknown)) as Record<string, unknown> | undefined;
+  if (spec) rows.push(['activation / init', `${spec.activation} / ${spec.init}${spec.batchnorm ? ', BatchNorm' : ''}${spec.dropout ? `, dropout ${spec.dropout}` : ''}`]);
+  for (const [k, v] of Object.entries(c)) {
+    if (skip.has(k) || k === 'architecture' || v === null || v === undefined || typeof v === 'object') continue;
+    rows.push([k, String(v)]);
+  }
+  if (r.durationMs !== undefined) rows.push(['duration', `${(r.durationMs / 1000).toFixed(1)} s`]);
+  rows.push(['stopped', String(r.stopReason ?? 'completed')]);
+  if (r.nonFinite) rows.push(['non-finite', `step ${r.nonFinite.step} (epoch ${r.nonFinite.epoch + 1}), ${r.nonFinite.phase}${r.nonFinite.layer !== null ? `, layer ${r.nonFinite.layer}` : ''}${r.nonFinite.parameter ? ` (${r.nonFinite.parameter})` : ''}, loss ${r.nonFinite.loss}`]);
+  const model = typeof c.model === 'string' ? `<details><summary>module tree</summary><pre>${esc(c.model)}</pre></details>` : '';
+  return `<table class="kv">${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>${model}`;
+}
+
+function epochTable(epochs: EpochLogs[]): string {
+  if (epochs.length === 0) return '';
+  const hasAcc = epochs.some((e) => accuracyOf(e.metrics) !== undefined);
+  const hasVal = epochs.some((e) => e.valLoss !== undefined);
+  const head = `<tr><th>epoch</th><th>loss</th>${hasAcc ? '<th>accuracy</th>' : ''}${hasVal ? `<th>val loss</th>${hasAcc ? '<th>val accuracy</th>' : ''}` : ''}<th>lr</th><th>time</th></tr>`;
+  const rows = epochs
+    .map(
+      (e) =>
+        `<tr><td class="n">${e.epoch + 1}</td><td class="n">${fmt(e.loss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.metrics))}</td>` : ''}${hasVal ? `<td class="n">${fmt(e.valLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.valMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.lr, 6)}</td><td class="n">${(e.durationMs / 1000).toFixed(1)} s</td></tr>`,
+    )
+    .join('');
+  return `<details><summary>per-epoch table</summary><table>${head}${rows}</table></details>`;
+}
+
+function headline(r: Report): string {
+  const last = r.history.epochs[r.history.epochs.length - 1];
+  if (!last) return r.stopReason === 'non-finite' ? '<span class="bad">diverged before the first epoch ended</span>' : 'no completed epoch';
+  const acc = accuracyOf(last.valMetrics) ?? accuracyOf(last.metrics);
+  const parts = [`final ${last.valLoss !== undefined ? 'validation' : 'training'} loss <b>${fmt(last.valLoss ?? last.loss)}</b>`];
+  if (acc !== undefined) parts.push(`${accuracyOf(last.valMetrics) !== undefined ? 'validation' : 'training'} accuracy <b>${pct(acc)}</b>`);
+  const errors = r.findings.filter((f) => f.severity === 'error').length;
+  const warnings = r.findings.filter((f) => f.severity === 'warning').length;
+  parts.push(errors || warnings ? `<span class="${errors ? 'bad' : ''}">${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}</span>` : '<span class="ok">healthy</span>');
+  if (r.stopReason === 'non-finite') parts.push('<span class="bad">stopped: non-finite loss/weights</span>');
+  return parts.join(' · ');
+}
+
+/** All sections of one run; `w` is the width of full-size charts. */
+function runSections(r: Report, ids: Ids, w: number, small: number): string {
+  const acc = accuracyChart(r, ids, w);
+  const fail = failureChart(r, ids, w);
+  return `
+<h2>Findings</h2>${findingsHtml(r.findings)}
+<h2>Learning curves</h2><div class="grid"><div class="card">${lossChart(r, ids, w)}</div>${acc ? `<div class="card">${acc}</div>` : ''}</div>${epochTable(r.history.epochs)}
+<h2>Gradients</h2><div class="grid"><div class="card">${gradientChart(r, ids, w)}</div><div class="card">${updateRatioChart(r, ids, w)}</div></div>
+<h2>Activations: percentile bands</h2><p class="sub">Shaded: 15th–85th percentile of each layer's outputs over a training batch; line: median. Stable bands mean the layer's input distribution is not drifting.</p><div class="grid">${percentileCharts(r, ids, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
+<h2>Activations: histograms</h2><p class="sub">Filled: last monitored step; outline: first.</p><div class="grid">${histogramCharts(r, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
+<h2>Dead and saturated units</h2>${fail ? `<div class="grid"><div class="card">${fail}</div></div>` : '<p class="sub">The activation has no dead or saturated regime.</p>'}${probeTable(r)}
+<h2>Configuration</h2>${configTable(r)}`;
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body>${body}</body></html>
+`;
+}
+
+function compareTable(rs: Report[]): string {
+  const rows = rs
+    .map((r, i) => {
+      const last = r.history.epochs[r.history.epochs.length - 1];
+      const e = r.findings.filter((f) => f.severity === 'error').length;
+      const w = r.findings.filter((f) => f.severity === 'warning').length;
+      return `<tr><td><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</td><td class="n">${pct(accuracyOf(last?.valMetrics))}</td><td class="n">${fmt(last?.valLoss)}</td><td class="n">${fmt(last?.loss)}</td><td class="n">${pct(accuracyOf(last?.metrics))}</td><td>${e}E ${w}W ${esc([...new Set(r.findings.map((f) => f.rule))].join(', '))}</td><td>${esc(r.stopReason ?? 'completed')}</td><td class="n">${r.durationMs !== undefined ? (r.durationMs / 1000).toFixed(1) + ' s' : '–'}</td></tr>`;
+    })
+    .join('');
+  return `<table><tr><th>run</th><th>val accuracy</th><th>val loss</th><th>train loss</th><th>train accuracy</th><th>findings</th><th>stopped</th><th>time</th></tr>${rows}</table>`;
+}
+
+function overlayCharts(rs: Report[], ids: Ids): string {
+  const val = (r: Report) => r.history.epochs.some((e) => e.valLoss !== undefined);
+  const lossSeries: Series[] = rs.map((r, i) => ({
+    name: runTitle(r, i),
+    color: PALETTE[i % PALETTE.length],
+    points: r.history.epochs.map((e) => [e.epoch + 1, val(r) ? (e.valLoss ?? null) : e.loss] as Point),
+    dots: true,
+  }));
+  const accSeries: Series[] = rs.map((r, i) => ({
+    name: runTitle(r, i),
+    color: PALETTE[i % PALETTE.length],
+    points: r.history.epochs.map((e) => [e.epoch + 1, accuracyOf(e.valMetrics) ?? accuracyOf(e.metrics) ?? null] as Point),
+    dots: true,
+  }));
+  const gradSeries: Series[] = rs.map((r, i) => {
+    const spe = stepsPerEpoch(r);
+    return { name: runTitle(r, i), color: PALETTE[i % PALETTE.length], points: r.monitors.global.map((g) => [g.step / spe, g.firstToLastRatio] as Point) };
+  });
+  const positive = rs.every((r) => r.history.epochs.every((e) => (e.valLoss ?? e.loss ?? 1) > 0));
+  return `<div class="grid">
+<div class="card">${lineChart({ id: ids.next('c'), title: 'Validation loss', series: lossSeries, xLabel: 'epoch', yLabel: 'loss', logY: positive, width: 560, height: 300, legend: true })}</div>
+<div class="card">${lineChart({ id: ids.next('c'), title: 'Validation accuracy', series: accSeries, xLabel: 'epoch', yLabel: 'accuracy', width: 560, height: 300, legend: true })}</div>
+<div class="card">${lineChart({ id: ids.next('c'), title: 'Gradient ratio ‖∇first layer‖ / ‖∇last layer‖ (1 = balanced)', series: gradSeries, xLabel: 'epoch', yLabel: 'ratio', logY: true, width: 560, height: 300, legend: true })}</div>
+</div>`;
+}
+
+/**
+ * The report for one run, or for several runs side by side (compare). Returns the complete
+ * HTML document.
+ */
+export function renderReport(report: Report | Report[]): string {
+  const ids = new Ids();
+  if (!Array.isArray(report)) {
+    const title = `gradlab report — ${runTitle(report)}`;
+    const body = `<header><h1>gradlab training report</h1><div class="sub">${esc(runTitle(report))}</div><div>${headline(report)}</div></header><main>${runSections(report, ids, 620, 300)}</main>`;
+    return page(title, body);
+  }
+  const rs = report;
+  if (rs.length === 0) return page('gradlab comparison', '<header><h1>gradlab comparison</h1><p>No runs.</p></header>');
+  const columns = rs
+    .map(
+      (r, i) => `<section class="run"><h2 style="margin-top:8px"><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</h2><div>${headline(r)}</div>${runSections(r, ids, 560, 270)}</section>`,
+    )
+    .join('');
+  const body = `<header><h1>gradlab comparison</h1><div class="sub">${rs.length} runs, same data, seed and budget; varied: ${esc(variedKeys(rs))}</div></header>
+<main><h2>Summary</h2>${compareTable(rs)}<h2>Side by side</h2>${overlayCharts(rs, ids)}<h2>Runs</h2><div class="runs">${columns}</div></main>`;
+  return page('gradlab comparison', body);
+}
+
+function variedKeys(rs: Report[]): string {
+  const specs = rs.map((r) => ({ ...((r.config.spec as Record<string, unknown>) ?? {}), optimizer: r.config.optimizer, lr: r.config.lr }));
+  const keys = ['activation', 'init', 'batchnorm', 'optimizer', 'lr', 'layers', 'dropout'];
+  const varied = keys.filter((k) => new Set(specs.map((s) => JSON.stringify((s as Record<string, unknown>)[k]))).size > 1);
+  return varied.length ? varied.join(', ') : 'nothing (identical configurations)';
+}

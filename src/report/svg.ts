@@ -1,0 +1,280 @@
+/**
+ * Small, dependency-free SVG charts for the HTML report: line charts (linear or log y) with
+ * optional shaded bands, and histograms. Rendered to strings at report time, so the report
+ * needs no script and no network, and looks the same in every browser and in print.
+ */
+
+export type Point = [number, number | null];
+
+export interface Series {
+  name: string;
+  color: string;
+  points: Point[];
+  dash?: string;
+  width?: number;
+  /** Draw a dot at each point (sparse series such as per-epoch values). */
+  dots?: boolean;
+  opacity?: number;
+}
+
+export interface Band {
+  color: string;
+  lower: Point[];
+  upper: Point[];
+  opacity?: number;
+}
+
+export interface ChartOptions {
+  title: string;
+  series: Series[];
+  bands?: Band[];
+  xLabel?: string;
+  yLabel?: string;
+  logY?: boolean;
+  yMin?: number;
+  yMax?: number;
+  width?: number;
+  height?: number;
+  /** Show the legend (default when there is more than one series). */
+  legend?: boolean;
+  /** Text shown instead of a chart when there is nothing to draw. */
+  empty?: string;
+  /** Unique id within the page (for the clip path). */
+  id?: string;
+}
+
+export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+export function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** ~n "nice" ticks covering [lo, hi] (1, 2, 5 × 10^k steps). */
+export function niceTicks(lo: number, hi: number, n = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+export function fmtTick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(0).replace('e+', 'e');
+  return String(Number(v.toPrecision(3)));
+}
+
+const fin = (v: number | null): v is number => v !== null && Number.isFinite(v);
+
+/** A line chart as an <svg> element string. */
+export function lineChart(o: ChartOptions): string {
+  const W = o.width ?? 560;
+  const H = o.height ?? 260;
+  const m = { l: 56, r: 12, t: 26, b: 36 };
+  const pw = W - m.l - m.r;
+  // The legend sits between the title and the plot, never over the data.
+  const showLegend = o.legend ?? o.series.length > 1;
+  const legendItems: string[] = [];
+  if (showLegend) {
+    let lx = m.l;
+    let ly = 32;
+    for (const s of o.series) {
+      const w = 22 + s.name.length * 6.2;
+      if (lx + w > m.l + pw && lx > m.l) {
+        lx = m.l;
+        ly += 14;
+      }
+      legendItems.push(`<line x1="${lx}" x2="${lx + 14}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${lx + 18}" y="${ly}" class="lg">${esc(s.name)}</text>`);
+      lx += w;
+    }
+    m.t = ly + 8;
+  }
+  const ph = H - m.t - m.b;
+  const logY = o.logY ?? false;
+  const ok = (p: Point): p is [number, number] => fin(p[0]) && fin(p[1]) && (!logY || p[1] > 0);
+  const all: Array<[number, number]> = [];
+  for (const s of o.series) for (const p of s.points) if (ok(p)) all.push(p);
+  for (const b of o.bands ?? []) for (const p of [...b.lower, ...b.upper]) if (ok(p)) all.push(p);
+  const title = `<text x="${m.l}" y="16" class="ct">${esc(o.title)}</text>`;
+  if (all.length === 0) {
+    return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">${esc(o.empty ?? 'no data')}</text></svg>`;
+  }
+  let x0 = Math.min(...all.map((p) => p[0]));
+  let x1 = Math.max(...all.map((p) => p[0]));
+  if (x1 === x0) {
+    x0 -= 0.5;
+    x1 += 0.5;
+  }
+  let y0 = o.yMin ?? Math.min(...all.map((p) => p[1]));
+  let y1 = o.yMax ?? Math.max(...all.map((p) => p[1]));
+  if (logY) {
+    y0 = Math.log10(y0);
+    y1 = Math.log10(y1);
+    const pad = Math.max(0.05, (y1 - y0) * 0.05);
+    y0 = Math.floor((y0 - pad) * 2) / 2;
+    y1 = Math.ceil((y1 + pad) * 2) / 2;
+  } else if (o.yMin === undefined || o.yMax === undefined) {
+    const pad = (y1 - y0) * 0.06 || Math.abs(y1) * 0.1 || 1;
+    if (o.yMin === undefined) y0 -= pad;
+    if (o.yMax === undefined) y1 += pad;
+  }
+  if (y1 === y0) y1 = y0 + 1;
+  const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * pw;
+  const Y = (y: number) => m.t + ph - (((logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * ph;
+  const f = (v: number) => v.toFixed(1);
+
+  const parts: string[] = [];
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" class="plot"/>`);
+  // Grid and ticks.
+  const yt = logY ? logTicks(y0, y1) : niceTicks(y0, y1, 5);
+  for (const v of yt) {
+    const yy = logY ? m.t + ph - ((v - y0) / (y1 - y0)) * ph : Y(v);
+    if (yy < m.t - 0.5 || yy > m.t + ph + 0.5) continue;
+    parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(yy)}" y2="${f(yy)}" class="grid"/>`);
+    parts.push(`<text x="${m.l - 5}" y="${f(yy + 3.5)}" text-anchor="end" class="tick">${logY ? fmtTick(Math.pow(10, v)) : fmtTick(v)}</text>`);
+  }
+  for (const v of niceTicks(x0, x1, 6)) {
+    const xx = X(v);
+    parts.push(`<line x1="${f(xx)}" x2="${f(xx)}" y1="${m.t}" y2="${m.t + ph}" class="grid"/>`);
+    parts.push(`<text x="${f(xx)}" y="${m.t + ph + 14}" text-anchor="middle" class="tick">${fmtTick(v)}</text>`);
+  }
+  if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 4}" text-anchor="middle" class="axis">${esc(o.xLabel)}</text>`);
+  if (o.yLabel) parts.push(`<text transform="translate(12 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" class="axis">${esc(o.yLabel)}${logY ? ' (log)' : ''}</text>`);
+  const clip = `clip-${o.id ?? hashId(o.title + W + H + o.series.map((q) => q.name).join())}`;
+  parts.push(`<clipPath id="${clip}"><rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}"/></clipPath>`);
+  const body: string[] = [];
+  for (const b of o.bands ?? []) {
+    // One polygon per run of points where both bounds are drawable.
+    const n = Math.min(b.lower.length, b.upper.length);
+    let run: Array<[number, number, number]> = [];
+    const flush = () => {
+      if (run.length > 1) {
+        const top = run.map(([x, , u]) => `${f(X(x))},${f(Y(u))}`);
+        const bot = run.map(([x, l]) => `${f(X(x))},${f(Y(l))}`).reverse();
+        body.push(`<polygon points="${[...top, ...bot].join(' ')}" fill="${b.color}" fill-opacity="${b.opacity ?? 0.2}" stroke="none"/>`);
+      }
+      run = [];
+    };
+    for (let i = 0; i < n; i++) {
+      const lo = b.lower[i];
+      const up = b.upper[i];
+      if (ok(lo) && ok(up)) run.push([lo[0], lo[1], up[1]]);
+      else flush();
+    }
+    flush();
+  }
+  for (const s of o.series) {
+    const segs: string[][] = [[]];
+    for (const p of s.points) {
+      if (ok(p)) segs[segs.length - 1].push(`${f(X(p[0]))},${f(Y(p[1]))}`);
+      else if (segs[segs.length - 1].length) segs.push([]);
+    }
+    for (const seg of segs) {
+      if (seg.length > 1) {
+        body.push(
+          `<polyline points="${seg.join(' ')}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 1.6}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''} stroke-linejoin="round"><title>${esc(s.name)}</title></polyline>`,
+        );
+      }
+      if (s.dots || seg.length === 1) for (const pt of seg) body.push(`<circle cx="${pt.split(',')[0]}" cy="${pt.split(',')[1]}" r="2.6" fill="${s.color}"/>`);
+    }
+  }
+  parts.push(`<g clip-path="url(#${clip})">${body.join('')}</g>`);
+  parts.push(legendItems.join(''));
+  return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}${parts.join('')}</svg>`;
+}
+
+function hashId(s: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(36);
+}
+
+/** Tick positions (in log10 units) for a log axis spanning [a, b]. */
+function logTicks(a: number, b: number): number[] {
+  const out: number[] = [];
+  const span = b - a;
+  const step = span > 12 ? 3 : span > 6 ? 2 : 1;
+  for (let e = Math.ceil(a); e <= Math.floor(b); e += step) out.push(e);
+  if (out.length < 2) {
+    for (let e = Math.floor(a); e <= Math.ceil(b); e++) for (const mult of [2, 5]) {
+      const v = e + Math.log10(mult);
+      if (v > a && v < b) out.push(v);
+    }
+    out.sort((x, y) => x - y);
+  }
+  return out;
+}
+
+export interface HistogramOptions {
+  title: string;
+  /** {min, max, counts} as in ActivationStats.histogram. */
+  histograms: Array<{ name: string; color: string; min: number; max: number; counts: number[]; outline?: boolean }>;
+  width?: number;
+  height?: number;
+  xLabel?: string;
+}
+
+/** Histograms (as densities, so different sample counts compare) on a shared x axis. */
+export function histogramChart(o: HistogramOptions): string {
+  const W = o.width ?? 300;
+  const H = o.height ?? 170;
+  const m = { l: 40, r: 8, t: 24, b: 30 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const hs = o.histograms.filter((h) => Number.isFinite(h.min) && Number.isFinite(h.max) && h.counts.length > 0 && h.counts.some((c) => c > 0));
+  const title = `<text x="${m.l}" y="15" class="ct">${esc(o.title)}</text>`;
+  if (hs.length === 0) return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">no data</text></svg>`;
+  let x0 = Math.min(...hs.map((h) => h.min));
+  let x1 = Math.max(...hs.map((h) => h.max));
+  if (x1 === x0) {
+    x0 -= 0.5;
+    x1 += 0.5;
+  }
+  const dens = hs.map((h) => {
+    const total = h.counts.reduce((a, b) => a + b, 0) || 1;
+    const w = (h.max - h.min) / h.counts.length || (x1 - x0) / h.counts.length;
+    return h.counts.map((c) => c / total / w);
+  });
+  const yMax = Math.max(...dens.flat()) || 1;
+  const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * pw;
+  const Y = (y: number) => m.t + ph - (y / yMax) * ph;
+  const f = (v: number) => v.toFixed(1);
+  const parts: string[] = [`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" class="plot"/>`];
+  for (const v of niceTicks(x0, x1, 4)) {
+    parts.push(`<line x1="${f(X(v))}" x2="${f(X(v))}" y1="${m.t}" y2="${m.t + ph}" class="grid"/><text x="${f(X(v))}" y="${m.t + ph + 13}" text-anchor="middle" class="tick">${fmtTick(v)}</text>`);
+  }
+  hs.forEach((h, k) => {
+    const w = (h.max - h.min) / h.counts.length;
+    const d = dens[k];
+    if (h.outline) {
+      const pts: string[] = [];
+      d.forEach((v, i) => {
+        const xa = X(h.min + i * w);
+        const xb = X(h.min + (i + 1) * w);
+        pts.push(`${f(xa)},${f(Y(v))}`, `${f(xb)},${f(Y(v))}`);
+      });
+      parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${h.color}" stroke-width="1.3"><title>${esc(h.name)}</title></polyline>`);
+    } else {
+      d.forEach((v, i) => {
+        if (v <= 0) return;
+        const xa = X(h.min + i * w);
+        const xb = X(h.min + (i + 1) * w);
+        parts.push(`<rect x="${f(xa)}" y="${f(Y(v))}" width="${f(Math.max(0.8, xb - xa - 0.6))}" height="${f(m.t + ph - Y(v))}" fill="${h.color}" fill-opacity="0.7"/>`);
+      });
+    }
+  });
+  if (hs.length > 1) {
+    let lx = m.l + pw - 4;
+    const items = hs.map((h) => {
+      const w = 16 + h.name.length * 5.6;
+      lx -= w;
+      return `<rect x="${f(lx)}" y="7" width="10" height="8" fill="${h.color}" fill-opacity="${h.outline ? 0 : 0.7}" stroke="${h.color}"/><text x="${f(lx + 13)}" y="15" class="lg">${esc(h.name)}</text>`;
+    });
+    parts.push(items.join(''));
+  }
+  if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 3}" text-anchor="middle" class="axis">${esc(o.xLabel)}</text>`);
+  return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}${parts.join('')}</svg>`;
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, formatFinding, ProgressReporter } from '../../src/cli/progress.js';
+
+function stream(tty: boolean) {
+  const out: string[] = [];
+  return { out, s: { isTTY: tty, columns: 100, write: (x: string) => out.push(x) } };
+}
+const batch = (b: number) => ({ epoch: 0, batch: b, step: b + 1, loss: 0.5, metrics: { accuracy: 0.75 }, gradNorm: 1, lr: 0.01 });
+const epochEnd = { epoch: 0, loss: 0.5, metrics: { accuracy: 0.75 }, valLoss: 0.6, valMetrics: { accuracy: 0.7 }, lr: 0.01, durationMs: 1500 };
+
+describe('terminal progress', () => {
+  it('draws a bar with ETA and running loss/accuracy on a TTY, then one line per epoch', () => {
+    let t = 0;
+    const { out, s } = stream(true);
+    const p = new ProgressReporter(s, { epochs: 2, batches: 4, now: () => t });
+    p.onTrainBegin();
+    p.onEpochBegin(0);
+    for (let b = 0; b < 4; b++) {
+      t += 1000;
+      p.onBatchEnd(batch(b));
+    }
+    p.onEpochEnd(epochEnd);
+    const bars = out.filter((l) => l.startsWith('\r\x1b[K') && l.length > 4);
+    expect(bars.length).toBe(4);
+    expect(bars[1]).toMatch(/epoch 1\/2 .* 50% 2\/4 loss 0\.5000 acc 75\.0% ETA 6s/);
+    const line = out[out.length - 1];
+    expect(line).toBe('epoch 1/2  loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s  ETA 4s\n');
+    for (const l of out) expect(l.replace('\r\x1b[K', '').length).toBeLessThan(100);
+  });
+
+  it('writes only epoch lines and findings when not a TTY', () => {
+    const { out, s } = stream(false);
+    const p = new ProgressReporter(s, { epochs: 1, batches: 2 });
+    p.onTrainBegin();
+    p.onEpochBegin(0);
+    p.onBatchEnd(batch(0));
+    p.onFinding({ rule: 'dead-units', severity: 'warning', layers: ['2'], step: 1, evidence: '60% of units dead', advice: 'use leakyRelu' });
+    p.onBatchEnd(batch(1));
+    p.onEpochEnd(epochEnd);
+    expect(out.join('')).toBe('⚠ warning [dead-units] (layer 2) at step 1: 60% of units dead\n    → use leakyRelu\nepoch 1/1  loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s\n');
+  });
+
+  it('formats durations and findings', () => {
+    expect(formatDuration(59_400)).toBe('59s');
+    expect(formatDuration(61_000)).toBe('1m01s');
+    expect(formatDuration(NaN)).toBe('--');
+    expect(formatFinding({ rule: 'non-finite', severity: 'error', layers: [], step: 7, evidence: 'loss NaN', advice: 'lower lr' })).toBe('✖ error [non-finite] at step 7: loss NaN\n    → lower lr');
+  });
+});

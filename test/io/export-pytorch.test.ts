@@ -1,0 +1,116 @@
+/**
+ * `gradlab export --pytorch`: PyTorch (/usr/bin/python3, torch 1.13) loads the exported script
+ * and the .safetensors weights and gives the same outputs as gradlab on the same inputs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HIDDEN_ACTIVATIONS } from '../../src/cli/options.js';
+import { buildModel, type ModelSpec } from '../../src/models.js';
+import { exportPytorch, torchLayers } from '../../src/io/export-pytorch.js';
+import { saveModel } from '../../src/io/model.node.js';
+import { runExport } from '../../src/cli/commands.js';
+import { manualSeed, Generator } from '../../src/random.js';
+import { noGrad } from '../../src/autograd.js';
+import { Tensor } from '../../src/tensor.js';
+
+const PY = '/usr/bin/python3';
+const torchCheck = spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+const hasTorch = torchCheck.status === 0;
+if (!hasTorch) console.warn(`SKIPPING the PyTorch export comparison: ${PY} cannot import torch (${(torchCheck.stderr || String(torchCheck.error)).trim().split('\n').pop()}). CI installs it.`);
+
+const sink = { write: () => true };
+
+function randomInputs(n: number, k: number, seed: number): Tensor {
+  const g = new Generator(seed);
+  const x = new Float32Array(n * k);
+  for (let i = 0; i < x.length; i++) x[i] = g.normal(0, 1.5);
+  return new Tensor(x, [n, k]);
+}
+
+describe('export to PyTorch', () => {
+  it('writes one torch layer per gradlab layer', () => {
+    const spec: ModelSpec = { inputs: 4, layers: [8], activation: 'leakyRelu', init: 'auto', batchnorm: true, dropout: 0.2, outputs: 3, output: 'softmax' };
+    expect(torchLayers(spec)).toEqual(['nn.Linear(4, 8)', 'nn.BatchNorm1d(8, eps=1e-05, momentum=0.1)', 'nn.LeakyReLU(negative_slope=0.01)', 'nn.Dropout(p=0.2)', 'nn.Linear(8, 3)']);
+    const src = exportPytorch(spec, { weightsPath: 'm.safetensors' });
+    expect(src).toContain('WEIGHTS = "m.safetensors"');
+    expect(src).toContain('import struct');
+    expect(src).not.toMatch(/import safetensors/);
+  });
+
+  it('PyTorch gives the same outputs as gradlab for every activation (max rel err ≤ 1e-5 in float64, ≤ 1e-4 in float32)', async () => {
+    expect(hasTorch, 'PyTorch is missing: /usr/bin/python3 needs Debian python3-torch (scripts/setup.sh installs it)').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-export-'));
+    const cases: Array<{ name: string; spec: ModelSpec }> = HIDDEN_ACTIVATIONS.map((activation, i) => ({
+      name: activation,
+      spec: { inputs: 6, layers: [12, 7], activation, init: 'auto', batchnorm: i % 2 === 0, dropout: i % 3 === 0 ? 0.25 : 0, outputs: 4, output: 'softmax' },
+    }));
+    const x = randomInputs(9, 6, 3);
+    const x64 = new Tensor(Float64Array.from(x.data), x.shape);
+    const expected: Record<string, number[]> = {};
+    const expected64: Record<string, number[]> = {};
+    for (const [i, c] of cases.entries()) {
+      manualSeed(100 + i);
+      const model = buildModel(c.spec);
+      // Non-trivial BatchNorm statistics and affine parameters.
+      for (const [k, t] of Object.entries(model.stateDict())) {
+        if (k.endsWith('running_mean')) for (let j = 0; j < t.size; j++) t.data[j] = 0.1 * (j - 3);
+        if (k.endsWith('running_var')) for (let j = 0; j < t.size; j++) t.data[j] = 0.5 + 0.1 * j;
+        if (k.endsWith('num_batches_tracked')) t.data[0] = 42;
+      }
+      model.eval();
+      expected[c.name] = Array.from(noGrad(() => model.forward(x)).data);
+      const weights = join(dir, `${c.name}.safetensors`);
+      await saveModel(weights, model, { spec: c.spec });
+      // The same weights evaluated in float64 (both sides), free of float32 rounding.
+      model.to('float64');
+      expected64[c.name] = Array.from(noGrad(() => model.forward(x64)).data);
+      const r = await runExport({ model: weights, pytorch: join(dir, `${c.name}_model.py`) }, { stdout: sink, stderr: sink });
+      expect(r.code).toBe(0);
+    }
+    writeFileSync(join(dir, 'x.json'), JSON.stringify({ shape: x.shape, data: Array.from(x.data) }));
+    const script = `
+import importlib, json, sys, torch
+sys.path.insert(0, ${JSON.stringify(dir)})
+x = json.load(open(${JSON.stringify(join(dir, 'x.json'))}))
+xt = torch.tensor(x["data"], dtype=torch.float32).reshape(x["shape"])
+out = {}
+out64 = {}
+for name in ${JSON.stringify(cases.map((c) => c.name))}:
+    mod = importlib.import_module(name + "_model")
+    m = mod.load_model()
+    assert not m.training
+    with torch.no_grad():
+        out[name] = m(xt).reshape(-1).tolist()
+        out64[name] = m.double()(xt.double()).reshape(-1).tolist()
+    assert int(m.state_dict()[next(k for k in m.state_dict() if k.endswith("num_batches_tracked"))]) == 42 if any(k.endswith("num_batches_tracked") for k in m.state_dict()) else True
+print(json.dumps({'f32': out, 'f64': out64}))
+`;
+    const py = spawnSync(PY, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(py.stderr).toBe('');
+    expect(py.status).toBe(0);
+    const { f32: got, f64: got64 } = JSON.parse(py.stdout) as Record<'f32' | 'f64', Record<string, number[]>>;
+    for (const c of cases) {
+      // float64 on both sides: the exported network and weights are exactly gradlab's.
+      const a64 = expected64[c.name];
+      const b64 = got64[c.name];
+      expect(b64.length).toBe(a64.length);
+      const rel64 = a64.map((v, i) => Math.abs(v - b64[i]) / Math.max(Math.abs(v), 1e-6));
+      expect(Math.max(...rel64), `${c.name} (float64): max relative error`).toBeLessThanOrEqual(1e-5);
+      const a = expected[c.name];
+      const b = got[c.name];
+      expect(b.length).toBe(a.length);
+      // Relative error per output, with a floor of 1% of the largest |output|: a logit that is
+      // the float32 sum of O(1) terms cancelling to ~1e-3 carries ~1e-7 absolute rounding error
+      // in either library, which says nothing about the export.
+      const floor = 1e-2 * Math.max(...a.map(Math.abs));
+      const rel = a.map((v, i) => Math.abs(v - b[i]) / Math.max(Math.abs(v), floor));
+      const worst = rel.indexOf(Math.max(...rel));
+      // float32 on both sides: the two libraries round differently (gradlab evaluates
+      // activations in float64 and sums in a different order), amplified by the layers.
+      expect(rel[worst], `${c.name} (float32): max relative error at ${worst}: gradlab ${a[worst]} torch ${b[worst]}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+});

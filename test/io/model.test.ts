@@ -1,0 +1,160 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { manualSeed } from '../../src/random.js';
+import { buildModel, countParameters, stateDictShapes, validateSpec, type ModelSpec } from '../../src/models.js';
+import { parseModel, serializeCheckpoint, serializeModel } from '../../src/io/model.js';
+import { loadModel, saveModel } from '../../src/io/model.node.js';
+import { parseSafetensors, readSafetensorsHeader, serializeSafetensors } from '../../src/io/safetensors.js';
+import { Generator } from '../../src/random.js';
+import { Tensor } from '../../src/tensor.js';
+
+const spec: ModelSpec = { inputs: 5, layers: [8, 6], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0.1, outputs: 3, output: 'softmax' };
+
+function trainedLike(s: ModelSpec = spec) {
+  manualSeed(1);
+  const m = buildModel(s);
+  // Make the BatchNorm state non-trivial.
+  const sd = m.stateDict();
+  sd['1.running_mean'].data.set([0.1, -0.2, 0.3, 0, 1, 2, 3, 4]);
+  sd['1.num_batches_tracked'].data[0] = 17;
+  return m;
+}
+
+function reserialize(bytes: Uint8Array, edit: (md: Record<string, string>, t: Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> | BigInt64Array }>) => void): Uint8Array {
+  const f = parseSafetensors(bytes);
+  const md = { ...f.metadata! };
+  const t = new Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> | BigInt64Array }>();
+  for (const [k, e] of f.tensors) t.set(k, { dtype: e.dtype, shape: e.shape, data: e.data as ArrayLike<number> });
+  edit(md, t);
+  return serializeSafetensors(t as never, md);
+}
+
+describe('model specs', () => {
+  it('builds Linear → BatchNorm1d → activation → Dropout per hidden layer with PyTorch state-dict keys', () => {
+    const m = buildModel(spec);
+    expect(m.toString()).toContain('BatchNorm1d');
+    expect(Object.keys(m.stateDict())).toEqual(stateDictShapes(spec).map((e) => e.key));
+    expect(Object.keys(m.stateDict())).toEqual([
+      '0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked',
+      '4.weight', '4.bias', '5.weight', '5.bias', '5.running_mean', '5.running_var', '5.num_batches_tracked',
+      '8.weight', '8.bias',
+    ]);
+    expect(m.numParameters()).toBe(countParameters(spec));
+  });
+
+  it('rejects invalid specs naming the field and the valid values', () => {
+    expect(() => validateSpec({ ...spec, activation: 'relu6' })).toThrow(/activation must be one of linear, sigmoid, tanh, relu/);
+    expect(() => validateSpec({ ...spec, init: 'he' })).toThrow(/init must be one of auto, pytorch/);
+    expect(() => validateSpec({ ...spec, layers: [8, -1] })).toThrow(/layers\[1\]/);
+    expect(() => validateSpec({ ...spec, dropout: 1 })).toThrow(/dropout/);
+    expect(() => validateSpec({ ...spec, layers: [60000, 60000, 60000] })).toThrow(/parameters/);
+  });
+});
+
+describe('model files', () => {
+  it('round-trips weights, buffers and metadata; num_batches_tracked is a 0-d I64', () => {
+    const m = trainedLike();
+    const bytes = serializeModel(m, { spec, config: { lr: 0.001 }, data: { classNames: ['a', 'b', 'c'] } });
+    const header = readSafetensorsHeader(bytes);
+    const nbt = header.entries.find((e) => e.name === '1.num_batches_tracked')!;
+    expect(nbt.dtype).toBe('I64');
+    expect(nbt.shape).toEqual([]);
+    expect(header.entries.find((e) => e.name === '0.weight')!.dtype).toBe('F32');
+    expect(JSON.parse(header.metadata!.spec)).toEqual(spec);
+    const loaded = parseModel(bytes, 'm.safetensors');
+    expect(loaded.info.spec).toEqual(spec);
+    expect(loaded.info.config).toEqual({ lr: 0.001 });
+    expect(loaded.info.data?.classNames).toEqual(['a', 'b', 'c']);
+    expect(loaded.model.training).toBe(false);
+    const a = m.stateDict();
+    const b = loaded.model.stateDict();
+    for (const k of Object.keys(a)) expect(Array.from(b[k].data)).toEqual(Array.from(a[k].data));
+  });
+
+  it('checkpoints carry optimizer buffers and generator state', () => {
+    const m = trainedLike();
+    const params = m.parameters();
+    const optimizer = { type: 'Adam', step: 3, groups: [{ lr: 0.001, initialLr: 0.001 }], buffers: params.map((p) => ({ exp_avg: Array.from({ length: p.size }, (_, i) => i * 0.5) })) };
+    const g = new Generator(5);
+    g.normal();
+    const bytes = serializeCheckpoint(m, { spec }, { epoch: 2, optimizer, scheduler: { lastEpoch: 2 }, generator: g.getState(), shuffle: new Generator(9).getState() });
+    const loaded = parseModel(bytes, 'ckpt');
+    expect(loaded.format).toBe('gradlab.checkpoint');
+    expect(loaded.training!.epoch).toBe(2);
+    expect(loaded.training!.optimizer).toEqual(optimizer);
+    expect(loaded.training!.generator).toEqual(g.getState());
+    expect(loaded.training!.scheduler).toEqual({ lastEpoch: 2 });
+  });
+
+  const good = () => serializeModel(trainedLike(), { spec });
+  const cases: Array<[string, () => Uint8Array, RegExp]> = [
+    ['an empty file', () => new Uint8Array(0), /too short/],
+    ['a truncated file', () => good().subarray(0, 200), /exceeds the file|data section|reach past/],
+    ['a safetensors file without metadata', () => serializeSafetensors({ '0.weight': new Tensor(new Float32Array(4), [2, 2]) }), /not a gradlab model/],
+    ['a wrong format tag', () => reserialize(good(), (md) => (md.format = 'other')), /"format" is "other"/],
+    ['a future format version', () => reserialize(good(), (md) => (md.format_version = '9')), /format_version "9" is not supported/],
+    ['a spec that is not JSON', () => reserialize(good(), (md) => (md.spec = '{nope')), /"spec" is not valid JSON/],
+    ['an unknown activation', () => reserialize(good(), (md) => (md.spec = JSON.stringify({ ...spec, activation: 'swish' }))), /activation must be one of/],
+    ['a missing tensor', () => reserialize(good(), (_md, t) => t.delete('4.bias')), /missing tensor "4.bias"/],
+    ['an unexpected tensor', () => reserialize(good(), (_md, t) => t.set('9.weight', { dtype: 'F32', shape: [1], data: [0] })), /unexpected tensor "9.weight"/],
+    ['a wrong shape', () => reserialize(good(), (_md, t) => t.set('8.bias', { dtype: 'F32', shape: [2], data: [0, 0] })), /"8.bias" has shape \[2\] but the architecture needs \[3\]/],
+    ['a NaN weight', () => reserialize(good(), (_md, t) => t.set('8.bias', { dtype: 'F32', shape: [3], data: [0, NaN, 0] })), /non-finite value \(NaN\)/],
+    ['a float counter', () => reserialize(good(), (_md, t) => t.set('1.num_batches_tracked', { dtype: 'F32', shape: [], data: [3] })), /must be an integer \(I64\)/],
+    ['a negative variance', () => reserialize(good(), (_md, t) => t.set('1.running_var', { dtype: 'F32', shape: [8], data: [1, 1, 1, -1, 1, 1, 1, 1] })), /negative variance/],
+    ['an architecture of absurd size', () => reserialize(good(), (md) => (md.spec = JSON.stringify({ ...spec, layers: [65536, 65536, 65536] }))), /parameters, more than/],
+  ];
+  for (const [what, make, message] of cases) {
+    it(`rejects ${what} with a clear error`, () => {
+      expect(() => parseModel(make(), 'bad.safetensors')).toThrow(message);
+      expect(() => parseModel(make(), 'bad.safetensors')).toThrow(/^bad\.safetensors/);
+    });
+  }
+
+  it('never crashes or hangs on corrupted bytes: every outcome is a model or an Error', () => {
+    const bytes = good();
+    const g = new Generator(42);
+    const t0 = performance.now();
+    let rejected = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const b = bytes.slice();
+      const flips = 1 + g.int(4);
+      for (let k = 0; k < flips; k++) b[g.int(b.length)] = g.int(256);
+      try {
+        parseModel(b, 'fuzz');
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect((e as Error).message.startsWith('fuzz')).toBe(true);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(0);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('saves atomically: a failed save leaves the previous file intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-model-'));
+    const path = join(dir, 'model.safetensors');
+    const m = trainedLike();
+    await saveModel(path, m, { spec });
+    const before = readFileSync(path);
+    // The spec does not match the model: serialisation fails before anything is written.
+    await expect(saveModel(path, m, { spec: { ...spec, layers: [8] } })).rejects.toThrow(/does not match its spec/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    // A write into a missing directory fails without leaving anything behind.
+    await expect(saveModel(join(dir, 'missing', 'm.safetensors'), m, { spec })).rejects.toThrow(/cannot write/);
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+    const loaded = await loadModel(path);
+    expect(loaded.info.spec).toEqual(spec);
+  });
+
+  it('names the path when a file cannot be read', async () => {
+    await expect(loadModel('/nonexistent/model.safetensors')).rejects.toThrow('/nonexistent/model.safetensors: cannot read: no such file');
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-model-'));
+    const p = join(dir, 'junk.safetensors');
+    writeFileSync(p, 'hello world, not a model');
+    await expect(loadModel(p)).rejects.toThrow(/junk\.safetensors: header length/);
+    await expect(loadModel(dir)).rejects.toThrow(/is a directory/);
+  });
+});

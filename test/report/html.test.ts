@@ -1,0 +1,94 @@
+/**
+ * The HTML report: self-contained (no script, no external resource), every chart rendered
+ * with a non-zero size, no console errors and no network requests in headless Chromium.
+ * Screenshots go to artifacts/ (gitignored) for a human to look at.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderReport } from '../../src/report/html.js';
+import { lineChart, niceTicks } from '../../src/report/svg.js';
+import { runTrain, type TrainArgs } from '../../src/cli/train.js';
+import type { Report } from '../../src/train/types.js';
+import { checkPage, hasChromium } from './browser.js';
+
+const sink = { write: () => true };
+const io = { stdout: sink, stderr: sink };
+const ARTIFACTS = join(process.cwd(), 'artifacts');
+
+async function train(extra: Partial<TrainArgs>): Promise<Report> {
+  const args: TrainArgs = {
+    data: 'circles', samples: 400, noise: 0.05, layers: [16, 16], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0,
+    optimizer: 'adam', lr: 0.01, epochs: 6, batchSize: 20, schedule: 'cosine', seed: 3, quiet: true, monitorEvery: 2, ...extra,
+  } as TrainArgs;
+  return (await runTrain(args, io)).report;
+}
+
+describe('HTML report', () => {
+  it('is one self-contained document: no script, no external URL', async () => {
+    const html = renderReport(await train({}));
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/url\(\s*["']?https?:/i);
+    for (const s of ['Loss', 'Accuracy', 'Gradient norm per layer', 'percentile', 'Findings', 'Configuration', 'Dead']) expect(html).toContain(s);
+  });
+
+  it('escapes text from the report (labels, findings)', () => {
+    const r: Report = {
+      config: { label: '<img src=x onerror=alert(1)>' },
+      history: { epochs: [], steps: [] },
+      monitors: { steps: [], layers: [], global: [] },
+      findings: [{ rule: 'overfitting', severity: 'warning', layers: ['<b>'], step: 1, evidence: 'a < b & c', advice: '"quoted"' }],
+    };
+    const html = renderReport(r);
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('a &lt; b &amp; c');
+  });
+
+  it('draws nothing for non-finite values and says so for empty charts', () => {
+    const svg = lineChart({ title: 't', series: [{ name: 's', color: '#000', points: [[0, null], [1, NaN], [2, Infinity]] }] });
+    expect(svg).toContain('no data');
+    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
+  });
+
+  it('renders in headless Chromium: charts with non-zero size, no console errors, no requests', async () => {
+    expect(hasChromium(), 'Chromium is missing: install Debian chromium (scripts/setup.sh does)').toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-report-'));
+    const single = await train({});
+    const file = join(dir, 'report.html');
+    writeFileSync(file, renderReport(single));
+    const page = await checkPage(file, join(ARTIFACTS, 'report-single.png'));
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.requests).toEqual([]);
+    expect(page.charts.length).toBeGreaterThanOrEqual(10);
+    for (const c of page.charts) {
+      expect(c.width, c.label).toBeGreaterThan(100);
+      expect(c.height, c.label).toBeGreaterThan(100);
+      expect(c.drawn, c.label).toBeGreaterThan(0);
+    }
+
+    // compare: runs side by side, including one that saturates and one that diverges.
+    const runs = [
+      await train({ label: 'relu + bn' } as Partial<TrainArgs>),
+      await train({ activation: 'sigmoid', init: 'normal', batchnorm: false, layers: [16, 16, 16] }),
+      await train({ optimizer: 'sgd', lr: 1e6, init: 'normal', batchnorm: false }),
+    ];
+    runs[0].config.label = 'relu + bn';
+    runs[1].config.label = 'sigmoid, N(0,1) init';
+    runs[2].config.label = 'sgd lr 1e6';
+    const cmp = join(dir, 'compare.html');
+    writeFileSync(cmp, renderReport(runs));
+    const page2 = await checkPage(cmp, join(ARTIFACTS, 'report-compare.png'));
+    expect(page2.consoleErrors).toEqual([]);
+    expect(page2.requests).toEqual([]);
+    expect(page2.charts.length).toBeGreaterThan(3 * 10);
+    for (const c of page2.charts) {
+      expect(c.width, c.label).toBeGreaterThan(100);
+      expect(c.height, c.label).toBeGreaterThan(100);
+    }
+  });
+});
