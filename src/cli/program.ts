@@ -24,6 +24,7 @@ import {
 import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runInspect, runPredict } from './commands.js';
 import { runCompare } from './compare.js';
+import { runLab } from './lab.js';
 
 export const VERSION = '0.1.0';
 
@@ -226,6 +227,17 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     );
     setCode(r.code);
   });
+
+  program
+    .command('lab')
+    .description('serve the web lab (train in the browser and watch every layer) on this machine')
+    .option('--port <n>', 'port (0 picks a free one)', (v) => parseIntFlag('--port', v, 0, 65535), 5173)
+    .option('--host <address>', 'interface to listen on', '127.0.0.1')
+    .addHelpText('after', `\nExamples:\n  $ gradlab lab                 # then open the printed URL\n  $ gradlab lab --port 8080\n\nThe server sends the cross-origin isolation headers (COOP/COEP) the lab's threaded kernels need.\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (o: { port: number; host: string }) => {
+      const r = await runLab({ port: o.port, host: o.host }, io);
+      setCode(r.code);
+    });
 
   return program;
 }
