@@ -25,6 +25,8 @@ import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, ty
 import { runEvaluate, runExport, runInspect, runPredict } from './commands.js';
 import { runCompare } from './compare.js';
 import { runLab } from './lab.js';
+import { runExperimentCommand, runExperimentList } from './experiment.js';
+import { EXPERIMENT_NAMES } from '../experiments/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -228,6 +230,28 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     setCode(r.code);
   });
 
+  const experiment = program
+    .command('experiment')
+    .description('reproduce a published finding about why networks learn or fail (list, run)')
+    .addHelpText('after', `\nExamples:\n  $ gradlab experiment list\n  $ gradlab experiment run he-2015 --quick\n  $ gradlab experiment run ioffe-szegedy-2015 --report bn.html\n\n${EXIT_CODES_HELP}\n`);
+  experiment
+    .command('list')
+    .description('the experiments, with their citations')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => setCode(runExperimentList(o, io).code));
+  experiment
+    .command('run')
+    .description('run one experiment and judge it against the paper (exit 0 reproduced, 1 not)')
+    .argument('<name>', `one of: ${EXPERIMENT_NAMES.join(', ')}`)
+    .option('--quick', 'the small version (seconds; what CI runs)')
+    .option('--seed <n>', 'seed of every random draw', (v) => parseIntFlag('--seed', v, 0, Number.MAX_SAFE_INTEGER))
+    .option('--report <file.html>', 'write a self-contained HTML page of the measurements and the verdict')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, o: { quick?: boolean; seed?: number; report?: string; json?: boolean }) => {
+      const r = await runExperimentCommand({ name, ...o }, io);
+      setCode(r.code);
+    });
+
   program
     .command('lab')
     .description('serve the web lab (train in the browser and watch every layer) on this machine')
@@ -246,11 +270,13 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
 export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const program = createProgram(io, (c) => (code = c));
-  for (const c of program.commands) {
+  const configure = (c: Command): void => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
     c.showHelpAfterError('(run with --help for usage)');
-  }
+    c.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -64,7 +64,7 @@ function smooth(points: Point[], alpha = 0.1): Point[] {
   });
 }
 
-class Ids {
+export class Ids {
   private n = 0;
   next(prefix: string): string {
     return `${prefix}${++this.n}`;
@@ -253,7 +253,7 @@ function runSections(r: Report, ids: Ids, w: number, small: number): string {
 <h2>Configuration</h2>${configTable(r)}`;
 }
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
