@@ -106,6 +106,8 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
   record(l, 'crossEntropy', [logits], (g, grad) => {
     const gx = grad(0);
     if (gx && probs) K.crossEntropyBackward(probs, labels, n, c, g, gx);
+  }, () => {
+    if (probs) K.free(probs);
   });
   return reduce(l, reduction, 'crossEntropy');
 }

@@ -45,6 +45,12 @@ export class Tensor {
   node: Node | null = null;
   /** Set by retainGrad(): keep the gradient of a non-leaf tensor. */
   retainsGrad = false;
+  /**
+   * @internal Set by Sequential.forward on the outputs of its inner layers, which no user code
+   * can reach (built-in layers on both sides, not the input, not the result): only the graph
+   * references them, so backward() releases their storage when it frees the graph.
+   */
+  _graphOwned = false;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
     checkShape(shape, 'Tensor');
@@ -101,6 +107,19 @@ export class Tensor {
     const out = new Tensor(alloc(this.size, this.dtype), this.shape);
     K.copy(this.data, out.data);
     return out;
+  }
+
+  /**
+   * Opt-in: give this tensor's storage (and its gradient's) back to the backend now instead of
+   * waiting for the garbage collector. Afterwards `.data` is empty and the tensor must not be
+   * used; never dispose a tensor whose storage another tensor shares (a reshape of it), or a
+   * parameter. See stepScope() in autograd.ts for the training-loop form.
+   */
+  dispose(): void {
+    if (this.data.length > 0) K.free(this.data);
+    this.data = this.data instanceof Float64Array ? new Float64Array(0) : new Float32Array(0);
+    if (this.grad !== null) this.grad.dispose();
+    this.grad = null;
   }
 
   /** Set the gradient to null (as PyTorch's zero_grad(set_to_none=True)). */

@@ -47,7 +47,11 @@ export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
  * Writes C = α·acc (betaEff = 0) or α·acc + betaEff·C; betaEff is β on the first K block and
  * 1 on the following ones, and β = 0 never reads C (BLAS: NaN in C is ignored).
  */
-function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32, betaEff: f32): void {
+function kernel4x8(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: i32, alpha: f32, betaEff: f32): void {
+  // A is read at pa + r·ars + p·aks: packed slivers (ars = 4, aks = 16) or, for op(A) = A, the
+  // rows of A in place (ars = lda·4, aks = 4) — no copy, and a thread splitting N never packs
+  // the same A twice.
+  const ars2 = ars << 1, ars3 = ars2 + ars;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -58,13 +62,13 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = v128.load32_splat(pa + ars);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = v128.load32_splat(pa + ars2);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = v128.load32_splat(pa + ars3);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += 16; pb += 32;
+    pa += aks; pb += 32;
   }
   const va = f32x4.splat(alpha);
   const rs = <usize>ldc << 2;
@@ -213,20 +217,25 @@ export function gemm(
           const dst = packA + (<usize>(ir * kc) << 2);
           const i = ic + ir;
           if (transA) packCols(a + ((<usize>pc * <usize>lda + <usize>i) << 2), lda, MR, mr, kc, dst);
-          else packRows(a + ((<usize>i * <usize>lda + <usize>pc) << 2), lda, MR, mr, kc, dst);
+          // Full row slivers of an untransposed A are read in place (see kernel4x8); only the
+          // last, partial sliver is packed (zero-padded, so no row past m is ever read).
+          else if (mr < MR) packRows(a + ((<usize>i * <usize>lda + <usize>pc) << 2), lda, MR, mr, kc, dst);
         }
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const pb = packB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const pa = packA + (<usize>(ir * kc) << 2);
+            const direct = !transA && mr == MR;
+            const pa = direct ? a + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2) : packA + (<usize>(ir * kc) << 2);
+            const ars: usize = direct ? <usize>lda << 2 : 4;
+            const aks: usize = direct ? 4 : 16;
             const cp = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
             if (mr == MR && nr == NR) {
-              kernel4x8(kc, pa, pb, cp, ldc, alpha, betaEff);
+              kernel4x8(kc, pa, ars, aks, pb, cp, ldc, alpha, betaEff);
             } else {
               // Edge tile: compute the full 4×8 into scratch, merge the valid part.
-              kernel4x8(kc, pa, pb, tile, NR, 1, 0);
+              kernel4x8(kc, pa, ars, aks, pb, tile, NR, 1, 0);
               for (let r = 0; r < mr; r++) {
                 for (let q = 0; q < nr; q++) {
                   const t = load<f32>(tile + (<usize>(r * NR + q) << 2));

@@ -123,7 +123,7 @@ export function binaryBackward2d(kind: i32, wrt: i32, g: usize, a: usize, am: i3
 // @ts-ignore: decorator
 @inline function actv(kind: i32, x: v128, p: v128): v128 {
   if (kind == 0) return x;
-  if (kind == 1) return v128.and(x, f32x4.gt(x, f32x4.splat(0))); // x > 0 ? x : 0, NaN → 0 as in the reference
+  if (kind == 1) return v128.andnot(x, f32x4.le(x, f32x4.splat(0))); // x ≤ 0 ? 0 : x, NaN propagates as in the reference
   return v128.bitselect(x, f32x4.mul(x, p), f32x4.gt(x, f32x4.splat(0)));
 }
 
@@ -308,12 +308,134 @@ export function pointwiseLossBackward(kind: i32, p: f64, x: usize, t: usize, g: 
 }
 
 /** Batch normalisation over [N, C, L]; statistics in float64 (see reference.ts for the conventions). */
+
+// ---- BatchNorm on [N, C] (l = 1), channels ch..ch+3 as one f32x4 column strip. Statistics and
+// the normalisation are computed in f64x2 halves, exactly the formulas of the scalar loops
+// (and of reference.ts), so results round to the same float32 values.
+
+// @ts-ignore: decorator
+@inline function lo64(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
+// @ts-ignore: decorator
+@inline function hi64(v: v128): v128 { return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)); }
+// @ts-ignore: decorator
+@inline function to32(a: v128, b: v128): v128 { return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5); }
+// @ts-ignore: decorator
+@inline function lane(a: v128, b: v128, k: i32): f64 {
+  return k == 0 ? f64x2.extract_lane(a, 0) : k == 1 ? f64x2.extract_lane(a, 1) : k == 2 ? f64x2.extract_lane(b, 0) : f64x2.extract_lane(b, 1);
+}
+// @ts-ignore: decorator
+@inline function pair64(v0: f64, v1: f64): v128 { return f64x2.replace_lane(f64x2.splat(v0), 1, v1); }
+
+function bnForward4(
+  x: usize, n: i32, c: i32, ch: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
+  training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
+): void {
+  const rs = <usize>c << 2;
+  const base = <usize>ch << 2;
+  let m0: v128, m1: v128, k0: v128, k1: v128;
+  let mv0: f64 = 0, mv1: f64 = 0, mv2: f64 = 0, mv3: f64 = 0, iv0: f64 = 0, iv1: f64 = 0, iv2: f64 = 0, iv3: f64 = 0;
+  if (training) {
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+    let p = x + base;
+    for (let i = 0; i < n; i++) { const v = v128.load(p); s0 = f64x2.add(s0, lo64(v)); s1 = f64x2.add(s1, hi64(v)); p += rs; }
+    const cnt = f64x2.splat(<f64>n);
+    m0 = f64x2.div(s0, cnt); m1 = f64x2.div(s1, cnt);
+    let q0 = f64x2.splat(0), q1 = f64x2.splat(0);
+    p = x + base;
+    for (let i = 0; i < n; i++) {
+      const v = v128.load(p);
+      const d0 = f64x2.sub(lo64(v), m0), d1 = f64x2.sub(hi64(v), m1);
+      q0 = f64x2.add(q0, f64x2.mul(d0, d0)); q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+      p += rs;
+    }
+    for (let k = 0; k < 4; k++) {
+      const mk = lane(m0, m1, k), ss = lane(q0, q1, k);
+      const iv = 1 / Math.sqrt(ss / n + eps);
+      const cc = ch + k;
+      if (runningMean) sfd(runningMean, cc, (1 - momentum) * fd(runningMean, cc) + momentum * mk);
+      if (runningVar) sfd(runningVar, cc, (1 - momentum) * fd(runningVar, cc) + momentum * (ss / (n - 1)));
+      if (k == 0) { mv0 = mk; iv0 = iv; } else if (k == 1) { mv1 = mk; iv1 = iv; } else if (k == 2) { mv2 = mk; iv2 = iv; } else { mv3 = mk; iv3 = iv; }
+    }
+  } else {
+    mv0 = fd(runningMean, ch); mv1 = fd(runningMean, ch + 1); mv2 = fd(runningMean, ch + 2); mv3 = fd(runningMean, ch + 3);
+    iv0 = 1 / Math.sqrt(fd(runningVar, ch) + eps); iv1 = 1 / Math.sqrt(fd(runningVar, ch + 1) + eps);
+    iv2 = 1 / Math.sqrt(fd(runningVar, ch + 2) + eps); iv3 = 1 / Math.sqrt(fd(runningVar, ch + 3) + eps);
+  }
+  sfd(saveMean, ch, mv0); sfd(saveMean, ch + 1, mv1); sfd(saveMean, ch + 2, mv2); sfd(saveMean, ch + 3, mv3);
+  sfd(saveInvStd, ch, iv0); sfd(saveInvStd, ch + 1, iv1); sfd(saveInvStd, ch + 2, iv2); sfd(saveInvStd, ch + 3, iv3);
+  m0 = pair64(mv0, mv1); m1 = pair64(mv2, mv3);
+  const i0 = pair64(iv0, iv1), i1 = pair64(iv2, iv3);
+  const g0 = weight ? pair64(fd(weight, ch), fd(weight, ch + 1)) : f64x2.splat(1);
+  const g1 = weight ? pair64(fd(weight, ch + 2), fd(weight, ch + 3)) : f64x2.splat(1);
+  const b0 = bias ? pair64(fd(bias, ch), fd(bias, ch + 1)) : f64x2.splat(0);
+  const b1 = bias ? pair64(fd(bias, ch + 2), fd(bias, ch + 3)) : f64x2.splat(0);
+  let p = x + base, q = y + base;
+  for (let i = 0; i < n; i++) {
+    const v = v128.load(p);
+    // ((x − mean)·invStd)·γ + β, as the scalar loop.
+    const r0 = f64x2.add(f64x2.mul(f64x2.mul(f64x2.sub(lo64(v), m0), i0), g0), b0);
+    const r1 = f64x2.add(f64x2.mul(f64x2.mul(f64x2.sub(hi64(v), m1), i1), g1), b1);
+    v128.store(q, to32(r0, r1));
+    p += rs; q += rs;
+  }
+}
+
+function bnBackward4(
+  x: usize, gy: usize, n: i32, c: i32, ch: i32, weight: usize, saveMean: usize, saveInvStd: usize,
+  training: i32, gx: usize, gWeight: usize, gBias: usize,
+): void {
+  const rs = <usize>c << 2;
+  const base = <usize>ch << 2;
+  const m0 = pair64(fd(saveMean, ch), fd(saveMean, ch + 1)), m1 = pair64(fd(saveMean, ch + 2), fd(saveMean, ch + 3));
+  const i0 = pair64(fd(saveInvStd, ch), fd(saveInvStd, ch + 1)), i1 = pair64(fd(saveInvStd, ch + 2), fd(saveInvStd, ch + 3));
+  let sg0 = f64x2.splat(0), sg1 = f64x2.splat(0), sx0 = f64x2.splat(0), sx1 = f64x2.splat(0);
+  let p = x + base, pg = gy + base;
+  for (let i = 0; i < n; i++) {
+    const v = v128.load(p), g = v128.load(pg);
+    const gl = lo64(g), gh = hi64(g);
+    sg0 = f64x2.add(sg0, gl); sg1 = f64x2.add(sg1, gh);
+    sx0 = f64x2.add(sx0, f64x2.mul(f64x2.mul(gl, f64x2.sub(lo64(v), m0)), i0));
+    sx1 = f64x2.add(sx1, f64x2.mul(f64x2.mul(gh, f64x2.sub(hi64(v), m1)), i1));
+    p += rs; pg += rs;
+  }
+  for (let k = 0; k < 4; k++) {
+    if (gWeight) sfd(gWeight, ch + k, fd(gWeight, ch + k) + lane(sx0, sx1, k));
+    if (gBias) sfd(gBias, ch + k, fd(gBias, ch + k) + lane(sg0, sg1, k));
+  }
+  if (!gx) return;
+  const g0 = weight ? pair64(fd(weight, ch), fd(weight, ch + 1)) : f64x2.splat(1);
+  const g1 = weight ? pair64(fd(weight, ch + 2), fd(weight, ch + 3)) : f64x2.splat(1);
+  // γ·invStd, computed as the scalar loop's left-to-right product.
+  const a0 = f64x2.mul(g0, i0), a1 = f64x2.mul(g1, i1);
+  const cnt = f64x2.splat(<f64>n);
+  const mg0 = f64x2.div(sg0, cnt), mg1 = f64x2.div(sg1, cnt);
+  p = x + base; pg = gy + base;
+  let po = gx + base;
+  for (let i = 0; i < n; i++) {
+    const v = v128.load(p), g = v128.load(pg), o = v128.load(po);
+    let r0: v128, r1: v128;
+    if (training) {
+      const xh0 = f64x2.mul(f64x2.sub(lo64(v), m0), i0), xh1 = f64x2.mul(f64x2.sub(hi64(v), m1), i1);
+      r0 = f64x2.mul(a0, f64x2.sub(f64x2.sub(lo64(g), mg0), f64x2.div(f64x2.mul(xh0, sx0), cnt)));
+      r1 = f64x2.mul(a1, f64x2.sub(f64x2.sub(hi64(g), mg1), f64x2.div(f64x2.mul(xh1, sx1), cnt)));
+    } else {
+      r0 = f64x2.mul(a0, lo64(g));
+      r1 = f64x2.mul(a1, hi64(g));
+    }
+    v128.store(po, to32(f64x2.add(lo64(o), r0), f64x2.add(hi64(o), r1)));
+    p += rs; pg += rs; po += rs;
+  }
+}
+
 export function batchNorm(
   x: usize, n: i32, c: i32, l: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
   training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
   const count = n * l;
-  for (let ch = 0; ch < c; ch++) {
+  // [N, C] input (l = 1, BatchNorm1d on features): four channels at a time along the rows.
+  const c4 = l == 1 ? c & ~3 : 0;
+  for (let ch = 0; ch < c4; ch += 4) bnForward4(x, n, c, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
+  for (let ch = c4; ch < c; ch++) {
     let mean: f64, invStd: f64;
     if (training) {
       let s: f64 = 0;
@@ -344,7 +466,9 @@ export function batchNormBackward(
   training: i32, gx: usize, gWeight: usize, gBias: usize,
 ): void {
   const count = n * l;
-  for (let ch = 0; ch < c; ch++) {
+  const c4 = l == 1 ? c & ~3 : 0;
+  for (let ch = 0; ch < c4; ch += 4) bnBackward4(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gWeight, gBias);
+  for (let ch = c4; ch < c; ch++) {
     const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
     let sumG: f64 = 0, sumGX: f64 = 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
@@ -435,8 +559,11 @@ export function clampInPlace(x: usize, n: i32, clip: f32): void {
 }
 
 /** torch.optim.SGD (see reference.ts); buf = 0 when momentum = 0. */
-export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, lr: f32, momentum: f32, dampening: f32, nesterov: i32, wd: f32, n: i32): void {
-  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), vwd = f32x4.splat(wd);
+export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, lr: f32, momentum: f32, dampening64: f64, nesterov: i32, wd: f32, n: i32): void {
+  // Complements such as 1 − dampening are formed in f64 and rounded once, as PyTorch does with
+  // its Python-float scalars: 1 − f32(0.999) would be off by 5e-5 relative.
+  const cd = <f32>(1 - dampening64);
+  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(cd), vwd = f32x4.splat(wd);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -453,7 +580,7 @@ export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, l
     const p = f(param, i);
     let d = f(grad, i) + wd * p;
     if (buf) {
-      const bv = firstStep ? d : momentum * f(buf, i) + (1 - dampening) * d;
+      const bv = firstStep ? d : momentum * f(buf, i) + cd * d;
       sf(buf, i, bv);
       d = nesterov ? d + momentum * bv : bv;
     }
@@ -465,9 +592,11 @@ export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, l
  * Adam/AdamW/AMSGrad in f32x4: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
  * p ← p − (η/(1−β₁ᵗ))·m/(√v̂/√(1−β₂ᵗ) + ε). The bias corrections are scalars computed by the caller.
  */
-export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1: f32, beta2: f32,
+export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1_64: f64, beta2_64: f64,
   eps: f32, wd: f32, decay: f32, bc2Sqrt: f32, n: i32): void {
-  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+  // 1 − β in f64, rounded once (see sgdStep).
+  const beta1 = <f32>beta1_64, beta2 = <f32>beta2_64, cb1 = <f32>(1 - beta1_64), cb2 = <f32>(1 - beta2_64);
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(cb1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(cb2);
   const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vdec = f32x4.splat(decay), vss = f32x4.splat(stepSize), vbc = f32x4.splat(bc2Sqrt);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -487,8 +616,8 @@ export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: us
     let p = f(param, i);
     if (decay != 1) p *= decay;
     const g = f(grad, i) + wd * p;
-    const mv = beta1 * f(m, i) + (1 - beta1) * g;
-    let vv = beta2 * f(v, i) + (1 - beta2) * g * g;
+    const mv = beta1 * f(m, i) + cb1 * g;
+    let vv = beta2 * f(v, i) + cb2 * g * g;
     sf(m, i, mv); sf(v, i, vv);
     if (vMax) { vv = max(f(vMax, i), vv); sf(vMax, i, vv); }
     sf(param, i, p - (stepSize * mv) / (Mathf.sqrt(vv) / bc2Sqrt + eps));
@@ -496,15 +625,16 @@ export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: us
 }
 
 /** torch.optim.RMSprop (see reference.ts). */
-export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, mbuf: usize, lr: f32, alpha: f32, eps: f32, wd: f32, momentum: f32, n: i32): void {
+export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, mbuf: usize, lr: f32, alpha64: f64, eps: f32, wd: f32, momentum: f32, n: i32): void {
+  const alpha = <f32>alpha64, ca = <f32>(1 - alpha64); // see sgdStep
   for (let i = 0; i < n; i++) {
     const p = f(param, i);
     const g = f(grad, i) + wd * p;
-    const s = alpha * f(sq, i) + (1 - alpha) * g * g;
+    const s = alpha * f(sq, i) + ca * g * g;
     sf(sq, i, s);
     let avg: f32;
     if (gavg) {
-      const ga = alpha * f(gavg, i) + (1 - alpha) * g;
+      const ga = alpha * f(gavg, i) + ca * g;
       sf(gavg, i, ga);
       avg = Mathf.sqrt(s - ga * ga) + eps;
     } else avg = Mathf.sqrt(s) + eps;

@@ -32,7 +32,7 @@ export function erfc(x: f64): f64 {
 export function act(kind: i32, x: f64, p: f64): f64 {
   switch (kind) {
     case 0: return x;
-    case 1: return x > 0 ? x : 0;
+    case 1: return x <= 0 ? 0 : x; // NaN propagates, as in PyTorch
     case 2: return x > 0 ? x : p * x;
     case 3: return x > 0 ? x : p * Math.expm1(x);
     case 4: return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
@@ -51,8 +51,9 @@ export function dact(kind: i32, x: f64, y: f64, p: f64): f64 {
     case 0: return 1;
     case 1: return y > 0 ? 1 : 0;
     case 2: return x > 0 ? 1 : p;
-    case 3: return x > 0 ? 1 : y + p;
-    case 4: return x > 0 ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA;
+    // From x, not y + α: y ≈ −α cancels in float32 for x ≲ −5 (see src/activations.ts).
+    case 3: return x > 0 ? 1 : p * Math.exp(x);
+    case 4: return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x);
     case 5: return y * (1 - y);
     case 6: return 1 - y * y;
     case 7: return 0.5 * erfc(-x * INV_SQRT2) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);

@@ -51,9 +51,18 @@ export function onNumThreadsChange(f: (n: number) => void): void {
   threadListeners.push(f);
 }
 
+let allocObserver: ((a: FloatArray) => void) | null = null;
+
+/** Internal: autograd's stepScope watches which storage is allocated while it is open. */
+export function setAllocObserver(f: ((a: FloatArray) => void) | null): void {
+  allocObserver = f;
+}
+
 /** Zero-filled storage for `n` elements: float64 always comes from the reference backend. */
 export function alloc(n: number, dtype: DType = 'float32'): FloatArray {
-  return dtype === 'float64' ? new Float64Array(n) : K.alloc(n, 'float32');
+  const a = dtype === 'float64' ? new Float64Array(n) : K.alloc(n, 'float32');
+  if (allocObserver !== null) allocObserver(a);
+  return a;
 }
 
 export function dtypeOf(a: FloatArray): DType {

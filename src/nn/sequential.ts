@@ -7,9 +7,17 @@
  */
 import type { ActivationName } from '../activations.js';
 import type { Tensor } from '../tensor.js';
-import { ActivationModule } from './activation.js';
+import { ActivationModule, ELU, GELU, Identity, LeakyReLU, PReLU, ReLU, SELU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
+import { BatchNorm1d } from './batchnorm.js';
+import { AlphaDropout, Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
+
+/**
+ * Built-in layers (exact classes, not subclasses) that keep no reference to their input or
+ * output after forward, so Sequential may release the storage between two of them.
+ */
+const PURE = new Set<unknown>([Linear, BatchNorm1d, Dropout, AlphaDropout, ReLU, SELU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, LeakyReLU, ELU, PReLU, Softmax]);
 
 export class Sequential extends Module {
   private readonly _layers: Module[];
@@ -69,7 +77,22 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this._layers) y = m.forward(y);
+    let owned: Tensor[] | null = null;
+    const layers = this._layers;
+    for (let i = 0; i < layers.length; i++) {
+      const prev = y;
+      y = layers[i].forward(y);
+      // `prev`, made by built-in layer i−1 and consumed by built-in layer i (neither keeps its
+      // input or output), is unreachable outside the graph. Under noGrad (or with nothing
+      // requiring grad) nothing reads it again: free it now. Otherwise backward() frees it
+      // (Tensor._graphOwned). This keeps a synchronous training loop's memory flat, where the
+      // garbage collector could only return these wasm blocks once the loop yields.
+      if (i > 0 && prev !== x && prev.data !== x.data && prev.data !== y.data && PURE.has(layers[i - 1].constructor) && PURE.has(layers[i].constructor)) {
+        if (y.node === null && prev.node === null) prev.dispose();
+        else (owned ??= []).push(prev);
+      }
+    }
+    if (owned) for (const t of owned) if (t.data !== y.data && t.node !== null) t._graphOwned = true;
     return y;
   }
 }

@@ -86,5 +86,8 @@ export function batchNorm(
       gWeight: weight ? grad(1) : null,
       gBias: bias ? grad(weight ? 2 : 1) : null,
     });
+  }, () => {
+    K.free(saveMean);
+    K.free(saveInvStd);
   });
 }

@@ -36,7 +36,8 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
     const t = alloc(g.length, x.dtype);
     K.maskScale(g, mask, scale, t);
     K.axpy(1, t, gx);
-  });
+    K.free(t);
+  }, () => K.free(mask));
 }
 
 /** α′ = −λα, the value SELU tends to for x → −∞. */
@@ -57,5 +58,6 @@ export function alphaDropout(x: Tensor, p = 0.5, training = true, generator: Gen
     const t = alloc(g.length, x.dtype);
     K.maskScale(g, mask, a, t);
     K.axpy(1, t, gx);
-  });
+    K.free(t);
+  }, () => K.free(mask));
 }

@@ -100,6 +100,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       const colSums = alloc(outF, x.dtype);
       K.sumAxis(g, 1, rows, outF, colSums);
       K.axpy(1, colSums, gb);
+      K.free(colSums);
     }
   });
 }

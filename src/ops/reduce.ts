@@ -66,6 +66,7 @@ function broadcastBack(g: FloatArray, from: readonly number[], to: readonly numb
   const expanded = alloc(gx.length, dtypeOf(gx));
   K.binary('add', g, gStrides, ZERO, to.map(() => 0), expanded, to);
   K.axpy(scale, expanded, gx);
+  K.free(expanded);
 }
 
 const ZERO = new Float64Array(1);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { reference } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels, UnaryKind } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
+import { ThreadChooser } from '../../src/kernels/wasm/backend.js';
 
 const W = createWasmBackendSync() as WasmBackend;
 afterAll(() => W.shutdownThreads());
@@ -96,6 +97,7 @@ describe('gemm', () => {
     expect(Array.from(c)).toEqual([19, 22, 43, 50]);
   });
   it('threaded GEMM equals single-threaded', async () => {
+    W.pool.adaptive = false; // always split here (the speed-based choice is tested below)
     const m = 256, n = 264, k = 300;
     const [a] = pair(m * k), [b] = pair(k * n);
     const c1 = W.alloc(m * n, 'float32') as Float32Array;
@@ -114,7 +116,36 @@ describe('gemm', () => {
       W.gemm(ta, tb, mm, nn, k, 1, A, B, 0, t);
       expect(Array.from(t)).toEqual(Array.from(s));
     }
+    // Dynamic chunking on awkward shapes, with α and β ≠ 0: every chunk must run exactly once.
+    for (const [ta, tb, mm, nn, kk] of [[false, false, 257, 17, 301], [true, true, 3, 1000, 400], [false, true, 1000, 3, 350], [true, false, 17, 257, 257], [false, false, 130, 262, 129]] as const) {
+      const A = pair(mm * kk)[0], B = pair(kk * nn)[0];
+      const c0 = pair(mm * nn)[0];
+      const s = W.alloc(mm * nn, 'float32') as Float32Array, t = W.alloc(mm * nn, 'float32') as Float32Array;
+      for (let rep = 0; rep < 3; rep++) {
+        s.set(c0);
+        t.set(c0);
+        W.pool.setThreads(1);
+        W.gemm(ta, tb, mm, nn, kk, -0.75, A, B, 1.5, s);
+        W.pool.setThreads(3);
+        W.gemm(ta, tb, mm, nn, kk, -0.75, A, B, 1.5, t);
+        expect(Array.from(t)).toEqual(Array.from(s));
+      }
+    }
+    expect(W.pool.rounds).toBeGreaterThan(0);
+    W.pool.adaptive = true;
     W.pool.setThreads(1);
+  });
+  it('ThreadChooser uses the measured faster mode and keeps exploring the other', () => {
+    const c = new ThreadChooser();
+    expect(c.threaded()).toBe(true); // no sample yet: try splitting first
+    c.record(true, 1, 1e6);
+    expect(c.threaded()).toBe(false); // then one unsplit sample
+    c.record(false, 2, 1e6);
+    const picks = Array.from({ length: 4 * ThreadChooser.EXPLORE }, () => c.threaded());
+    expect(picks.filter((x) => !x).length).toBe(4); // split is faster: unsplit only to explore
+    for (let i = 0; i < 20; i++) c.record(true, 5, 1e6); // the machine got busy: splitting slowed down
+    const later = Array.from({ length: 4 * ThreadChooser.EXPLORE }, () => c.threaded());
+    expect(later.filter((x) => x).length).toBe(4);
   });
 });
 
@@ -251,8 +282,9 @@ describe('softmax, losses, normalisation', () => {
     }
   });
   it('batchNorm forward/backward, training and eval', () => {
-    for (const [n, c, l] of [[128, 17, 1], [4, 3, 5]]) {
-      for (const training of [true, false]) {
+    // [N, C] with C ≥ 4 takes the four-channel SIMD path (plus a scalar tail when C % 4 ≠ 0).
+    for (const [n, c, l] of [[128, 17, 1], [4, 3, 5], [128, 256, 1], [3, 8, 1], [2, 5, 1], [1, 4, 1]]) {
+      for (const training of n * l > 1 ? [true, false] : [false]) {
         const [x, xr] = pair(n * c * l), [w, wr] = pair(c), [b, br] = pair(c);
         const [rm, rmr] = pair(c), [rv, rvr] = pair(c, 0.5, 2);
         const [y, yr] = zeros(x.length), [sm, smr] = zeros(c), [si, sir] = zeros(c);
@@ -263,6 +295,15 @@ describe('softmax, losses, normalisation', () => {
         W.batchNormBackward({ x, gy, n, c, l, weight: w, saveMean: sm, saveInvStd: si, training, gx, gWeight: gw, gBias: gb });
         reference.batchNormBackward({ x: xr, gy: gyr, n, c, l, weight: wr, saveMean: smr, saveInvStd: sir, training, gx: gxr, gWeight: gwr, gBias: gbr });
         close(gx, gxr, 1e-5, 'bn gx'); close(gw, gwr, 1e-5, 'bn gw'); close(gb, gbr, 1e-5, 'bn gb');
+        close(sm, smr, 1e-6, 'bn saveMean'); close(si, sir, 1e-6, 'bn saveInvStd');
+        // Without affine parameters and without an input gradient.
+        const [y2, y2r] = zeros(x.length);
+        W.batchNorm({ x, n, c, l, weight: null, bias: null, runningMean: rm, runningVar: rv, training, momentum: 0.1, eps: 1e-5, y: y2, saveMean: sm, saveInvStd: si });
+        reference.batchNorm({ x: xr, n, c, l, weight: null, bias: null, runningMean: rmr, runningVar: rvr, training, momentum: 0.1, eps: 1e-5, y: y2r, saveMean: smr, saveInvStd: sir });
+        close(y2, y2r, 1e-5, 'bn no-affine');
+        W.batchNormBackward({ x, gy, n, c, l, weight: null, saveMean: sm, saveInvStd: si, training, gx: null, gWeight: gw, gBias: gb });
+        reference.batchNormBackward({ x: xr, gy: gyr, n, c, l, weight: null, saveMean: smr, saveInvStd: sir, training, gx: null, gWeight: gwr, gBias: gbr });
+        close(gw, gwr, 1e-5, 'bn gw (no gx)'); close(gb, gbr, 1e-5, 'bn gb (no gx)');
       }
     }
   });
@@ -320,6 +361,15 @@ describe('allocator', () => {
     const b = W.alloc(1000, 'float32') as Float32Array;
     expect(b.byteOffset).toBe(off);
     expect(b[5]).toBe(0); // zero-filled on reuse
+    W.free(b);
+  });
+  it('fresh blocks from the top of the heap are zero without a fill', () => {
+    const a = W.alloc(300000, 'float32') as Float32Array;
+    expect(a.every((v) => v === 0)).toBe(true);
+    a.fill(3);
+    W.free(a);
+    const b = W.alloc(300000, 'float32') as Float32Array;
+    expect(b.every((v) => v === 0)).toBe(true);
     W.free(b);
   });
   it('keeps memory flat over a loop that allocates and frees the same sizes', () => {

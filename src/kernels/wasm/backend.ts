@@ -9,7 +9,7 @@ import { reference } from '../reference.js';
 import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
-import { ThreadPool } from './threads.js';
+import { MAX_CHUNKS, ThreadPool } from './threads.js';
 
 export const UNARY_KIND: Record<UnaryKind, number> = {
   linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, gelu: 7, silu: 8, softplus: 9,
@@ -22,6 +22,9 @@ const LOSS_KIND: Record<PointwiseLossKind, number> = { mse: 0, l1: 1, huber: 2, 
  * of single-thread work) waking workers costs more than it saves.
  */
 export const THREAD_MIN_MNK = 1 << 20;
+
+/** Chunks per thread in a split GEMM (dynamic scheduling, see threads.ts). */
+const CHUNKS_PER_THREAD = 3;
 
 /** Layout of a broadcast operand over a [rows, cols] view (see binary2d in asm/src/kernels.ts). */
 const FULL = 0, ROW = 1, SCALAR = 2, COL = 3;
@@ -87,9 +90,41 @@ function plan2d(shape: readonly number[], as: readonly number[], bs: readonly nu
   return [ca[0], cb[0], rows, rows === 0 ? 0 : total / rows];
 }
 
+/**
+ * Splitting a GEMM across threads pays only when the workers actually run: on a machine whose
+ * cores are busy with other processes a worker is descheduled for whole time slices and the
+ * caller waits for its chunk. So the choice is measured, not assumed: the time per
+ * multiply-add of split and unsplit GEMMs is tracked (exponential moving averages), the
+ * faster mode is used, and every EXPLORE-th large GEMM runs the other mode to notice when
+ * the machine's load changes. Idle machine: split (≈ 1.7× on two cores); busy: one thread.
+ */
+export class ThreadChooser {
+  static readonly EXPLORE = 16;
+  /** Milliseconds per million multiply-adds, split and unsplit; 0 = no sample yet. */
+  split = 0;
+  single = 0;
+  private calls = 0;
+
+  threaded(): boolean {
+    this.calls++;
+    if (this.split === 0) return true;
+    if (this.single === 0) return false;
+    const preferSplit = this.split <= this.single;
+    return this.calls % ThreadChooser.EXPLORE === 0 ? !preferSplit : preferSplit;
+  }
+
+  record(threaded: boolean, ms: number, macs: number): void {
+    const v = (ms * 1e6) / macs;
+    if (threaded) this.split = this.split === 0 ? v : 0.8 * this.split + 0.2 * v;
+    else this.single = this.single === 0 ? v : 0.8 * this.single + 0.2 * v;
+  }
+}
+
 export interface WasmBackend extends Kernels {
   readonly heap: WasmHeap;
   readonly pool: ThreadPool;
+  /** Measured split/unsplit GEMM speeds (see ThreadChooser). */
+  readonly chooser: ThreadChooser;
   readonly wasm: LoadedWasm;
   /** Is `a` a float32 array stored in this backend's memory? */
   owns(a: FloatArray): boolean;
@@ -105,6 +140,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   let ws0 = -1;
   const misc = heap.rawAlloc(64);
 
+  const chooser = new ThreadChooser();
   const owns = (a: FloatArray | null): boolean => a === null || (a instanceof Float32Array && heap.owns(a));
   const p = (a: FloatArray | null): number => (a === null ? 0 : a.byteOffset);
 
@@ -120,41 +156,36 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
     const lda = ta ? m : k;
     const ldb = tb ? k : n;
-    const workers = m * n * k >= THREAD_MIN_MNK ? pool.readyWorkers() : 0;
-    if (workers === 0) {
+    const macs = m * n * k;
+    const workers = macs >= THREAD_MIN_MNK ? pool.readyWorkers() : 0;
+    const threaded = workers > 0 && (!pool.adaptive || chooser.threaded());
+    if (!threaded) {
+      const t0 = workers > 0 ? performance.now() : 0;
       X.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0);
+      if (workers > 0) chooser.record(false, performance.now() - t0, macs);
       return;
     }
-    // Split the larger of M and N (multiples of the 4×8 tile): each part packs its own share of
-    // the split operand and all of the other, so splitting the larger side duplicates less.
+    const t0 = performance.now();
+    // Cut the larger of M and N into chunks (multiples of the 4×8 tile), a few per thread so
+    // a thread that gets descheduled on a busy machine holds up little work. Splitting N
+    // costs nothing extra for op(A) = A (read in place) and re-packs only a small op(A)ᵀ;
+    // splitting M re-packs op(B) per chunk, so N is preferred unless M is clearly larger.
     const parts = workers + 1;
-    const tasks: Array<[number, number, number, number, number, number, number, number, number, number, number, number, number]> = [];
-    let own: [number, number, number, number, number] | null = null;
-    if (n >= m) {
-      const step = Math.ceil(n / parts / 8) * 8;
-      for (let j0 = 0; j0 < n; j0 += step) {
-        const nn = Math.min(step, n - j0);
-        const bo = tb ? b + j0 * ldb * 4 : b + j0 * 4;
-        if (own === null) own = [m, nn, a, bo, c + j0 * 4];
-        else tasks.push([ta, tb, m, nn, k, alpha, a, lda, bo, ldb, beta, c + j0 * 4, n]);
-      }
-    } else {
-      const step = Math.ceil(m / parts / 4) * 4;
-      for (let i0 = 0; i0 < m; i0 += step) {
-        const mm = Math.min(step, m - i0);
-        const ao = ta ? a + i0 * 4 : a + i0 * lda * 4;
-        if (own === null) own = [mm, n, ao, b, c + i0 * n * 4];
-        else tasks.push([ta, tb, mm, n, k, alpha, ao, lda, b, ldb, beta, c + i0 * n * 4, n]);
-      }
-    }
-    const o = own!;
-    pool.run(tasks, () => X.gemm(ta, tb, o[0], o[1], k, alpha, o[2], lda, o[3], ldb, beta, o[4], n, ws0));
+    const splitN = n >= m / 2;
+    const dim = splitN ? n : m;
+    const unit = splitN ? 8 : 4;
+    const step = Math.max(unit, Math.ceil(dim / (CHUNKS_PER_THREAD * parts) / unit) * unit);
+    const nch = Math.min(MAX_CHUNKS, Math.ceil(dim / step));
+    const st = Math.ceil(dim / nch / unit) * unit;
+    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, Math.ceil(dim / st), splitN, st, X.gemm as (...a: number[]) => void, ws0);
+    chooser.record(true, performance.now() - t0, macs);
   }
 
   const k: WasmBackend = {
     name: wasm.variant,
     heap,
     pool,
+    chooser,
     wasm,
     owns: (a) => owns(a),
     shutdownThreads: () => pool.shutdown(),

@@ -78,14 +78,19 @@ export class WasmHeap {
     return b;
   }
 
+  /** True when the last rawAlloc came from the never-used top of the heap (zero memory). */
+  private lastFresh = false;
+
   /** Raw block of `bytes` (64-byte aligned), or -1 when unshared memory is full. */
   rawAlloc(bytes: number): number {
     const size = sizeClass(Math.max(bytes, 1));
     const list = this.freeLists.get(size);
     if (list && list.length > 0) {
       this.liveBytes += size;
+      this.lastFresh = false;
       return list.pop()!;
     }
+    this.lastFresh = true;
     const off = this.top;
     const end = off + size;
     if (end > this.refresh().byteLength) {
@@ -124,7 +129,10 @@ export class WasmHeap {
     const off = this.rawAlloc(bytes);
     if (off < 0) return new Float32Array(n);
     const view = new Float32Array(this.current, off, n);
-    view.fill(0);
+    // Memory past the old top has never been written (wasm zero-fills grown memory), so only
+    // recycled blocks need clearing: this spares a pass, and the page faults of fresh memory
+    // then happen once, in the kernel that first writes the block.
+    if (!this.lastFresh) view.fill(0);
     const block = { off, size: sizeClass(bytes) };
     this.live.set(view, block);
     this.registry?.register(view, block, view);

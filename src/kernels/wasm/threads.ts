@@ -1,11 +1,18 @@
 /**
  * Worker threads for GEMM. Each worker instantiates the same module on the same shared
- * memory, so a tile of C is computed in place with no copies. Synchronisation is a control
- * block in linear memory driven with Atomics:
- *   ctl[0] generation (bumped by the main thread to start a round), ctl[2] shutdown flag,
- *   ctl[4 + w] worker w ready, task w at TASK + w·16 (ints; α, β as f32) whose word 13 the
- *   worker sets to the generation it finished (per-worker completion, so a worker that
- *   starts mid-round can never be miscounted).
+ * memory, so a block of C is computed in place with no copies.
+ *
+ * Scheduling is dynamic: a GEMM is cut into a few chunks (column or row blocks of C, see
+ * backend.ts) and every thread — the caller included — claims chunks from a shared counter
+ * until none is left. On a loaded machine a worker that is descheduled simply claims fewer
+ * chunks (the caller does them), so two threads are never much slower than one; on an idle
+ * machine the split is even.
+ *
+ * Control block in linear memory (Int32, driven with Atomics):
+ *   ctl[0] generation (bumped by the caller to start a round), ctl[1] claim word
+ *   (generation << 12 | next chunk: a thread that is late for a round cannot claim a chunk of
+ *   the next one), ctl[2] shutdown flag, ctl[3] chunks finished, ctl[4 + w] worker w ready,
+ *   ctl[TASK…] the GEMM and its chunking (ints; α, β as f32).
  * Workers spin briefly after a round before sleeping in Atomics.wait, because a training
  * step issues GEMMs back to back and a futex wake costs tens of microseconds.
  * Workers are unref'd (Node) so they never keep a process alive; `shutdown()` ends them.
@@ -13,21 +20,64 @@
 import type { LoadedWasm } from './loader.js';
 import type { WasmHeap } from './memory.js';
 
-const TASK = 16;
-const TASK_INTS = 16;
 export const MAX_WORKERS = 32;
-const CTL_BYTES = (TASK + TASK_INTS * MAX_WORKERS) * 4;
+/**
+ * Atomics.load polls (≈ 50–100 µs) a worker spins after a round before sleeping: long enough
+ * to bridge the gaps between the GEMMs of one training step, short enough not to burn a
+ * busy machine's CPU (2·10⁶ measured slower under load).
+ */
+const WORKER_SPIN = 100000;
+const TASK = 4 + MAX_WORKERS;
+const TASK_INTS = 16;
+const CTL_BYTES = (TASK + TASK_INTS) * 4;
+/** Chunks per round are limited by the 12 low bits of the claim word. */
+export const MAX_CHUNKS = 4095;
+
+/**
+ * Claim and run chunks of the current round; shared verbatim by the workers (as source) and
+ * the calling thread. T is the task base; a chunk is a block of `step` columns (split = 1)
+ * or rows (split = 0) of C.
+ */
+function runChunks(I: Int32Array, F: Float32Array, gen: number, gemm: (...a: number[]) => void, ws: number, T: number): number {
+  const nch = I[T + 13];
+  const tag = (gen & 0xfffff) << 12;
+  let done = 0;
+  for (;;) {
+    const v = Atomics.load(I, 1);
+    if ((v & ~0xfff) !== tag) return done;
+    const ci = v & 0xfff;
+    if (ci >= nch) return done;
+    if (Atomics.compareExchange(I, 1, v, v + 1) !== v) continue;
+    done++;
+    const ta = I[T], tb = I[T + 1], lda = I[T + 7], ldb = I[T + 9], ldc = I[T + 12], step = I[T + 15];
+    let m = I[T + 2], n = I[T + 3], a = I[T + 6], b = I[T + 8], c = I[T + 11];
+    if (I[T + 14] === 1) {
+      const j0 = ci * step;
+      n = Math.min(step, n - j0);
+      b += tb ? j0 * ldb * 4 : j0 * 4;
+      c += j0 * 4;
+    } else {
+      const i0 = ci * step;
+      m = Math.min(step, m - i0);
+      a += ta ? i0 * 4 : i0 * lda * 4;
+      c += i0 * ldc * 4;
+    }
+    gemm(ta, tb, m, n, I[T + 4], F[T + 5], a, lda, b, ldb, F[T + 10], c, ldc, ws);
+    Atomics.add(I, 3, 1);
+    Atomics.notify(I, 3);
+  }
+}
 
 const WORKER_SOURCE = `
-const SPIN = 20000;
-function start(msg, post) {
+const SPIN = ${WORKER_SPIN};
+const runChunks = ${runChunks.toString()};
+function start(msg) {
   const { module, memory, ctl, id, ws } = msg;
   const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
   const gemm = inst.exports.gemm;
   const I = new Int32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
   const F = new Float32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
-  // Read the generation before announcing readiness: a round started after the main thread
-  // saw this worker ready is then always one this worker has not seen yet.
+  // Read the generation before announcing readiness: only rounds started later are joined.
   let seen = Atomics.load(I, 0);
   Atomics.store(I, 4 + id, 1);
   for (;;) {
@@ -37,10 +87,7 @@ function start(msg, post) {
     }
     if (Atomics.load(I, 2) !== 0) break;
     seen = Atomics.load(I, 0);
-    const t = ${TASK} + id * ${TASK_INTS};
-    if (I[t + 2] > 0) gemm(I[t], I[t + 1], I[t + 2], I[t + 3], I[t + 4], F[t + 5], I[t + 6], I[t + 7], I[t + 8], I[t + 9], F[t + 10], I[t + 11], I[t + 12], ws);
-    Atomics.store(I, t + 13, seen);
-    Atomics.notify(I, t + 13);
+    runChunks(I, F, seen, gemm, ws, ${TASK});
   }
 }
 if (typeof require === 'function' && typeof self === 'undefined') {
@@ -100,6 +147,13 @@ export class ThreadPool {
   private readonly isNode: boolean;
   private make: ((src: string) => WorkerLike) | null;
   private wanted = 1;
+  /** Split rounds run (statistics, benchmarks). */
+  rounds = 0;
+  /**
+   * Let the backend choose per GEMM between the pool and the calling thread alone by measured
+   * speed (see backend.ts); false always splits (benchmarks of raw multi-thread speed, tests).
+   */
+  adaptive = true;
 
   constructor(wasm: LoadedWasm, heap: WasmHeap) {
     this.wasm = wasm;
@@ -147,32 +201,35 @@ export class ThreadPool {
   }
 
   /**
-   * Run `tiles` GEMM tasks (one per worker, 0..count−1) while the caller runs its own tile via
-   * `own()`, then wait for all of them.
+   * C ← α·op(A)·op(B) + β·C cut into `nch` chunks of `step` columns (splitN) or rows, run by
+   * the caller (through `gemm`, with its own scratch `ws`) and every ready worker; returns when
+   * all chunks are done.
    */
-  run(tasks: Array<[number, number, number, number, number, number, number, number, number, number, number, number, number]>, own: () => void): void {
+  run(
+    ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, nch: number, splitN: boolean, step: number,
+    gemm: (...a: number[]) => void, ws: number,
+  ): void {
     const I = this.I!;
     const F = this.F!;
-    for (let w = 0; w < tasks.length; w++) {
-      const t = TASK + w * TASK_INTS;
-      const [ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc] = tasks[w];
-      I[t] = ta; I[t + 1] = tb; I[t + 2] = m; I[t + 3] = n; I[t + 4] = k; F[t + 5] = alpha;
-      I[t + 6] = a; I[t + 7] = lda; I[t + 8] = b; I[t + 9] = ldb; F[t + 10] = beta; I[t + 11] = c; I[t + 12] = ldc;
-    }
-    // Workers without a task this round get m = 0 and only acknowledge.
-    for (let w = tasks.length; w < this.workers.length; w++) I[TASK + w * TASK_INTS + 2] = 0;
-    const gen = (Atomics.add(I, 0, 1) + 1) | 0;
+    const T = TASK;
+    I[T] = ta; I[T + 1] = tb; I[T + 2] = m; I[T + 3] = n; I[T + 4] = k; F[T + 5] = alpha;
+    I[T + 6] = a; I[T + 7] = lda; I[T + 8] = b; I[T + 9] = ldb; F[T + 10] = beta; I[T + 11] = c; I[T + 12] = ldc;
+    I[T + 13] = nch; I[T + 14] = splitN ? 1 : 0; I[T + 15] = step;
+    Atomics.store(I, 3, 0);
+    const gen = (Atomics.load(I, 0) + 1) | 0;
+    Atomics.store(I, 1, (gen & 0xfffff) << 12);
+    Atomics.store(I, 0, gen);
     Atomics.notify(I, 0);
-    own();
-    for (let w = 0; w < tasks.length; w++) {
-      const slot = TASK + w * TASK_INTS + 13;
-      let spins = 0;
-      for (;;) {
-        const v = Atomics.load(I, slot);
-        if (v === gen) break;
-        if (++spins > 100000 && this.isNode) Atomics.wait(I, slot, v, 1);
-      }
+    runChunks(I, F, gen, gemm, ws, T);
+    // Wait for chunks other threads claimed (only those: unclaimed ones were run above).
+    let spins = 0;
+    for (;;) {
+      const v = Atomics.load(I, 3);
+      if (v >= nch) break;
+      if (++spins > 20000 && this.isNode) Atomics.wait(I, 3, v, 0.2);
     }
+    this.rounds++;
   }
 
   shutdown(): void {

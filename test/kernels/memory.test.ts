@@ -1,0 +1,101 @@
+/**
+ * Deterministic release of wasm storage in training loops: backward frees its own gradient
+ * buffers and Sequential's inner activations; stepScope() + zeroGrad(false) keep a synchronous
+ * loop's memory flat; none of it changes the numbers.
+ */
+import { describe, expect, it } from 'vitest';
+import { loss, manualSeed, nn, optim, stepScope, tensor } from '../../src/index.js';
+import { getWasmBackend } from '../../src/kernels/auto.js';
+
+function setup() {
+  manualSeed(1);
+  const model = new nn.Sequential(new nn.Linear(20, 16), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, 16), new nn.Tanh(), new nn.Linear(16, 3));
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+  const x = tensor(Array.from({ length: 8 * 20 }, (_, i) => Math.sin(i)), [8, 20]);
+  const y = tensor([0, 1, 2, 0, 1, 2, 0, 1], [8]);
+  return { model, opt, x, y };
+}
+
+describe('memory release in training loops', () => {
+  it('stepScope + zeroGrad(false) trains exactly like the plain loop', () => {
+    const a = setup();
+    const b = setup();
+    for (let s = 0; s < 5; s++) {
+      a.opt.zeroGrad();
+      const la = loss.crossEntropy(a.model.forward(a.x), a.y);
+      la.backward();
+      a.opt.step();
+      const lb = stepScope(() => {
+        b.opt.zeroGrad(false);
+        const l = loss.crossEntropy(b.model.forward(b.x), b.y);
+        l.backward();
+        b.opt.step();
+        return l.item();
+      });
+      expect(lb).toBe(la.item());
+    }
+    const pa = a.model.parameters(), pb = b.model.parameters();
+    pa.forEach((p, i) => expect(Array.from(pb[i].data)).toEqual(Array.from(p.data)));
+  });
+
+  it('keeps the result, the input and the parameters; releases what stepScope produced', () => {
+    const { model, opt, x, y } = setup();
+    let out: ReturnType<typeof model.forward> | null = null;
+    const l = stepScope(() => {
+      out = model.forward(x);
+      const l = loss.crossEntropy(out, y);
+      l.backward();
+      opt.step();
+      return l;
+    });
+    expect(l.data.length).toBe(1); // returned: kept
+    expect(out!.data.length).toBe(0); // produced inside, not kept: released
+    expect(x.data.length).toBe(20 * 8);
+    for (const p of model.parameters()) expect(p.data.length).toBe(p.shape.reduce((s, d) => s * d, 1));
+  });
+
+  it('zeroGrad(false) zeroes gradients in place; zeroGrad() sets them to null', () => {
+    const { model, opt, x, y } = setup();
+    loss.crossEntropy(model.forward(x), y).backward();
+    const g = model.parameters()[0].grad!;
+    opt.zeroGrad(false);
+    expect(model.parameters()[0].grad).toBe(g);
+    expect(g.data.every((v) => v === 0)).toBe(true);
+    opt.zeroGrad();
+    expect(model.parameters()[0].grad).toBeNull();
+  });
+
+  it('the output of a Sequential stays readable after backward, even when the last layer returns its input', () => {
+    manualSeed(2);
+    const model = new nn.Sequential(new nn.Linear(4, 4), new nn.ReLU(), new nn.Dropout(0.5));
+    model.eval(); // Dropout returns its input: the ReLU output is the result and must survive
+    const x = tensor([1, -2, 3, -4, 5, -6, 7, -8], [2, 4]);
+    const out = model.forward(x);
+    const copy = Array.from(out.data);
+    out.backward(tensor(new Float32Array(8).fill(1), [2, 4]));
+    expect(Array.from(out.data)).toEqual(copy);
+  });
+
+  const W = getWasmBackend();
+  it.skipIf(!W)('a plain loop through Sequential leaks only parameter gradients; a scoped loop nothing', () => {
+    const { model, opt, x, y } = setup();
+    const plain = () => {
+      opt.zeroGrad();
+      loss.crossEntropy(model.forward(x), y).backward();
+      opt.step();
+    };
+    const scoped = () => stepScope(() => { opt.zeroGrad(false); loss.crossEntropy(model.forward(x), y).backward(); opt.step(); });
+    for (let i = 0; i < 3; i++) scoped();
+    const live0 = W!.heap.liveBytes;
+    for (let i = 0; i < 50; i++) scoped();
+    expect(W!.heap.liveBytes).toBe(live0);
+    for (let i = 0; i < 3; i++) plain();
+    const live1 = W!.heap.liveBytes;
+    for (let i = 0; i < 10; i++) plain();
+    // Per step: fresh parameter gradients (user-visible, so not reused without zeroGrad(false))
+    // plus the logits, the loss and the per-sample losses; inner activations and gradients are freed.
+    const params = model.parameters().reduce((s, p) => s + p.size, 0);
+    const perStep = (W!.heap.liveBytes - live1) / 10;
+    expect(perStep).toBeLessThan((params + 3 * 8 * 3 + 64) * 4 + 64 * 12);
+  });
+});
