@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { manualSeed, nn, optim, loss, noGrad, getBackend, getNumThreads, Generator, tensor } from 'gradlab';
+import { manualSeed, nn, optim, loss, noGrad, stepScope, getBackend, getNumThreads, Generator, tensor } from 'gradlab';
 import { loadFashionMnist, FASHION_MNIST_DIR } from 'gradlab/node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,7 +52,7 @@ function accuracy(logits, labels, n) {
   return correct / n;
 }
 
-/** gradlab: the plain library loop (Sequential, crossEntropy, Adam), batches gathered into reused buffers. */
+/** gradlab: the library loop (Sequential, crossEntropy, Adam) in a stepScope, batches gathered into reused buffers. */
 export function runGradlab(data, { batch, bn }) {
   manualSeed(0);
   const layers = [];
@@ -80,12 +80,16 @@ export function runGradlab(data, { batch, bn }) {
     }
     return [x, y];
   };
-  const train = (x, y) => {
-    opt.zeroGrad();
-    const l = loss.crossEntropy(model.forward(x), y);
-    l.backward();
-    opt.step();
-  };
+  // The documented training-loop form: zeroGrad(false) zeroes gradients in place, as PyTorch
+  // 1.13's zero_grad() does by default (set_to_none=False), and stepScope returns the step's
+  // activations to the wasm allocator at once (PyTorch frees them by reference counting).
+  const train = (x, y) =>
+    stepScope(() => {
+      opt.zeroGrad(false);
+      const l = loss.crossEntropy(model.forward(x), y);
+      l.backward();
+      opt.step();
+    });
   const warm = new Int32Array(WARMUP * batch);
   for (let i = 0; i < warm.length; i++) warm[i] = gen.int(data.n);
   for (let s = 0; s < WARMUP; s++) train(...gather(warm, s * batch, batch));

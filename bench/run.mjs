@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nn, optim, loss, tensor, manualSeed, getBackend, getNumThreads } from 'gradlab';
+import { nn, optim, loss, tensor, manualSeed, stepScope, getBackend, getNumThreads } from 'gradlab';
 import { loadData, runGradlab, runTfjs, runTorch, summarize, quick, repeats, fashionAvailable } from './mlp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,9 +67,11 @@ function memoryProfile(steps) {
   const y = tensor(data.ytr.subarray(0, 128), [128]);
   const samples = [];
   for (let s = 1; s <= steps; s++) {
-    opt.zeroGrad();
-    loss.crossEntropy(model.forward(x), y).backward();
-    opt.step();
+    stepScope(() => {
+      opt.zeroGrad(false);
+      loss.crossEntropy(model.forward(x), y).backward();
+      opt.step();
+    });
     if (s === 100 || s === steps) {
       globalThis.gc?.();
       const m = process.memoryUsage();
