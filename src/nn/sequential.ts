@@ -19,6 +19,11 @@ import { Module } from './module.js';
  */
 const PURE = new Set<unknown>([Linear, BatchNorm1d, Dropout, AlphaDropout, ReLU, SELU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, LeakyReLU, ELU, PReLU, Softmax]);
 
+/** True for built-in layers (exact classes) that keep no reference to their input or output. */
+export function isPureLayer(m: Module): boolean {
+  return PURE.has(m.constructor);
+}
+
 export class Sequential extends Module {
   private readonly _layers: Module[];
 
@@ -87,7 +92,7 @@ export class Sequential extends Module {
       // requiring grad) nothing reads it again: free it now. Otherwise backward() frees it
       // (Tensor._graphOwned). This keeps a synchronous training loop's memory flat, where the
       // garbage collector could only return these wasm blocks once the loop yields.
-      if (i > 0 && prev !== x && prev.data !== x.data && prev.data !== y.data && PURE.has(layers[i - 1].constructor) && PURE.has(layers[i].constructor)) {
+      if (i > 0 && prev !== x && prev.data !== x.data && prev.data !== y.data && isPureLayer(layers[i - 1]) && isPureLayer(layers[i])) {
         if (y.node === null && prev.node === null) prev.dispose();
         else (owned ??= []).push(prev);
       }

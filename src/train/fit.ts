@@ -22,7 +22,7 @@ import type { FloatArray } from '../kernels/types.js';
 import { getLoss, type LossName } from '../loss.js';
 import { Sigmoid } from '../nn/activation.js';
 import type { Module, Parameter } from '../nn/module.js';
-import { Sequential } from '../nn/sequential.js';
+import { isPureLayer, Sequential } from '../nn/sequential.js';
 import { clipGradNorm as clipNorm, clipGradValue as clipValue } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
@@ -524,7 +524,9 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       const rows = b.x.shape[0];
       const genState = defaultGenerator.getState();
       buffers.forEach(([, t], i) => K.copy(t.data, buffersBefore[i]));
-      optimizer.zeroGrad();
+      // In place, as PyTorch 1.13's zero_grad() (set_to_none=False): the gradient buffers are
+      // reused every step instead of being reallocated.
+      optimizer.zeroGrad(false);
 
       // Forward, keeping each layer's output of a Sequential.
       let outputs: Tensor[] | null = null;
@@ -631,6 +633,10 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       const logs: BatchLogs = { epoch, batch, step, loss: lv, metrics: batchMetrics, gradNorm, lr };
       for (const cb of callbacks) if (cb.onBatchEnd) await cb.onBatchEnd(logs, ctx);
       batch++;
+      // The step's layer outputs and loss have been read (metrics, monitors, callbacks) and the
+      // graph is freed: hand their storage back now rather than when the garbage collector
+      // finds them (wasm memory is only reclaimed after a collection and an event-loop turn).
+      releaseStep(layers, outputs, lt, b.x);
 
       batchesSinceYield++;
       const y = options.yieldEvery;
@@ -700,4 +706,25 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   ctx.report = safe;
   for (const cb of callbacks) if (cb.onTrainEnd) await cb.onTrainEnd(ctx);
   return safe;
+}
+
+/**
+ * Dispose a step's intermediate tensors: the loss, and each layer output that only built-in
+ * layers have seen (the layer that made it and the one that consumed it keep no reference; a
+ * custom layer might). Storage shared by several tensors (a reshape, the batch itself) is
+ * freed at most once, and never the batch's.
+ */
+function releaseStep(layers: readonly Module[] | null, outputs: Tensor[] | null, lossTensor: Tensor, input: Tensor): void {
+  const freed = new Set<FloatArray>([input.data]);
+  const release = (t: Tensor) => {
+    if (t.data.length === 0 || freed.has(t.data)) return;
+    freed.add(t.data);
+    t.dispose();
+  };
+  if (layers && outputs) {
+    outputs.forEach((t, i) => {
+      if (isPureLayer(layers[i]) && (i + 1 === layers.length || isPureLayer(layers[i + 1]))) release(t);
+    });
+  }
+  release(lossTensor);
 }
