@@ -13,10 +13,12 @@ import { ioffeSzegedy2015 } from './ioffe-szegedy-2015.js';
 import { fitting } from './fitting.js';
 import { dyingRelu } from './dying-relu.js';
 import { optimizers } from './optimizers.js';
+import { glorotBengio2010 } from './glorot-bengio-2010.js';
+import { activationInitShootout } from './activation-init-shootout.js';
 
 export type { Experiment, ExperimentOptions, ExperimentResult, Check, Verdict, Series, Table, Measurements } from './types.js';
 
-const list: Experiment[] = [zeroInit, vanishingGradients, explodingGradients, he2015, ioffeSzegedy2015, klambauer2017, dyingRelu, optimizers, fitting];
+const list: Experiment[] = [zeroInit, vanishingGradients, explodingGradients, glorotBengio2010, he2015, ioffeSzegedy2015, klambauer2017, dyingRelu, optimizers, fitting, activationInitShootout];
 
 export const EXPERIMENTS: Readonly<Record<string, Experiment>> = Object.freeze(Object.fromEntries(list.map((e) => [e.name, e])));
 

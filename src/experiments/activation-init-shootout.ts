@@ -1,0 +1,250 @@
+/**
+ * Activation × initialisation shootout on Fashion-MNIST.
+ *
+ * Each activation of the registry that makes sense in hidden layers is trained in the same deep
+ * MLP twice: with the initializer the registry recommends for it, and with a mismatched one.
+ * The recommendations come from variance propagation: a layer multiplies the variance of the
+ * signal (forward) and of the gradient (backward) by about n·Var[W]·E[f′²]-like factors, so
+ *   - sigmoid, tanh, linear (f′(0) = 1 regime): Var[W] = 2/(n_in + n_out), Xavier/Glorot
+ *     (Glorot & Bengio 2010, eq. 16);
+ *   - the ReLU family (ReLU, leaky ReLU, PReLU, ELU, GELU, SiLU, softplus): Var[W] = g²/n_in
+ *     with g² = 2/(1 + a²), He/Kaiming (He et al. 2015, eq. 10: half the units are off);
+ *   - SELU: Var[W] = 1/n_in, LeCun normal, whose fixed point (μ, ν) = (0, 1) makes the
+ *     network self-normalising (Klambauer et al. 2017, Theorem 1).
+ * The mismatches: the ReLU family and linear with the old "standard" U(±1/√n_in)
+ * (Var[W] = 1/(3n): each layer shrinks the signal by 1/6 for ReLU, 1/3 for linear); sigmoid
+ * and tanh with N(0, 1) regardless of the fan (pre-activations of std √n_in: saturated units,
+ * f′ ≈ 0); SELU with He normal N(0, 2/n_in) (Σw² = 2: off the fixed point, the variance grows
+ * with depth). Sigmoid with the standard init is trained as well, the baseline Glorot & Bengio
+ * compare against. The output layer is Xavier-uniform in every run, so only the hidden
+ * layers' initialisation differs.
+ *
+ * Data: Fashion-MNIST (Xiao, Rasul & Vollgraf 2017) from /usr/share/datasets/fashion-mnist
+ * (Debian's dataset-fashion-mnist), falling back to the built-in MNIST with a note. Images are
+ * 2×2 average-pooled to 14×14 (196 inputs) and standardised with the training set's pixel
+ * mean and standard deviation, so the inputs have the zero mean and unit variance the
+ * derivations assume; quick mode pools 4×4 to 7×7 (49 inputs) and uses 4,000 training / 1,000
+ * test images to stay within its time budget on the reference kernels. Network: inputs-n×6-10
+ * (6 hidden layers; n = 32 quick, 64 full), SGD with momentum 0.9, lr 0.02, batch 16, 150
+ * steps (quick) or 1,500 (full, about 7 minutes), zero biases.
+ *
+ * The published qualitative outcome checked: on aggregate the recommended initialisation does
+ * at least as well as the mismatched one (a mean test-accuracy advantage over the 11
+ * activations, and a win or tie on most of them), and the ReLU family with He beats sigmoid
+ * with the standard initialisation (Glorot & Bengio 2010 §4; He et al. 2015; Klambauer et al.
+ * 2017; also Hanin & Rolnick 2018 on init and depth).
+ *
+ * Seeds tried (quick mode): 0–9. Observed: mean advantage of the recommended init 24.5–32.1
+ * points; it wins or ties (within 1 point) on 9–10 of the 11 activations; ReLU + He 55.0–66.5%
+ * test accuracy against sigmoid + standard 8.7–11.1% (chance; the ReLU family with He averages
+ * 61.1–65.5%). Per activation, advantage in points: tanh 18–34, relu 19–49, leakyRelu 18–55,
+ * prelu 14–51, gelu 46–59, silu 49–58, softplus 41–54 (with the standard init these three stay
+ * at chance: their signal shrinks and softplus/SiLU/GELU have no linear regime at 0 to carry it),
+ * selu +1.6 to +52, elu −1.4 to +16, linear −2.9 to +14 (a deep linear network only needs
+ * one good linear map, and the small init's plateau is short at depth 6), and sigmoid −35 to −5:
+ * in 150 steps the 6-hidden-layer sigmoid network with Xavier init has not left its initial
+ * plateau (chance accuracy, the difficulty Glorot & Bengio describe in §3.1) while with N(0, 1)
+ * the saturated units act as fixed random binary features that the Xavier output layer can read
+ * out. Margins: mean advantage ≥ 15 points, ≥ 8 wins of 11, ReLU + He ≥ sigmoid + standard + 30
+ * points.
+ *
+ * FULL MODE DOES NOT REPRODUCE the aggregate (seed 0, 1,500 steps, 14×14 inputs, width 64; one
+ * run): mean advantage 4.5 points, 7 of 11 wins; ReLU + He 79.7% vs sigmoid + standard 10.0%
+ * still holds. Given enough steps the ReLU family with the standard init catches up (advantage
+ * −3.8 to +4.2 points: the small init delays learning, it does not prevent it), linear + Xavier
+ * diverges at step 60 (lr 0.02 with momentum 0.9 is too large for that deep linear network:
+ * an lr artefact, not an init effect), SELU + He diverges (+62), softplus + standard stays at
+ * chance (+72), and sigmoid + Xavier is still at chance while N(0, 1) reaches 74% (−64). So the
+ * quick-mode check measures how fast each pairing starts learning under a fixed small budget;
+ * full mode needs a per-network learning rate (or a smaller one) before its verdict means much.
+ */
+import { ACTIVATIONS, type ActivationName } from '../activations.js';
+import type { Dataset } from '../data/dataset.js';
+import { computeFans, normal, zeros } from '../init.js';
+import type { InitSpec } from '../nn/linear.js';
+import { SGD } from '../optim/sgd.js';
+import { Tensor } from '../tensor.js';
+import { builtinMnist, check, evaluate, fashionMnist, fmt, head, mean, mlp, pct, result, series, startRun, table, train, verdict } from './common.js';
+import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
+
+const MEAN_ADVANTAGE = 0.15;
+const TIE = 0.01;
+const MIN_WINS = 8;
+const RELU_OVER_SIGMOID = 0.3;
+
+export const HIDDEN_ACTIVATIONS: readonly ActivationName[] = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'prelu', 'elu', 'selu', 'gelu', 'silu', 'softplus'];
+
+/** He normal with ReLU's gain whatever the consumer: N(0, 2/n_in), zero bias. */
+const heRelu: InitSpec = (w, b) => {
+  normal(w, 0, Math.sqrt(2 / computeFans(w.shape).fanIn));
+  if (b) zeros(b);
+};
+
+interface InitChoice {
+  label: string;
+  spec: InitSpec;
+}
+
+/** The mismatched initializer for an activation (see the file comment for the reasons). */
+function mismatched(a: ActivationName): InitChoice {
+  if (a === 'sigmoid' || a === 'tanh') return { label: 'N(0, 1)', spec: { name: 'normal', value: 1 } };
+  if (a === 'selu') return { label: 'He normal N(0, 2/n)', spec: heRelu };
+  return { label: 'standard U(±1/√n)', spec: 'standard' };
+}
+
+const INIT_LABELS: Record<string, string> = { xavierUniform: 'Xavier uniform', kaimingNormal: 'He normal', lecunNormal: 'LeCun normal' };
+
+/** k×k average pooling of side×side images, then (x − μ)/σ with the given pixel statistics. */
+function poolAndStandardize(ds: Dataset, side: number, k: number, mu: number, sigma: number): Dataset {
+  const n = ds.x.shape[0];
+  const h = side / k;
+  const out = new Float32Array(n * h * h);
+  const src = ds.x.data;
+  for (let r = 0; r < n; r++) {
+    const o = r * side * side;
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < h; j++) {
+        let v = 0;
+        for (let u = 0; u < k; u++) for (let w = 0; w < k; w++) v += src[o + (k * i + u) * side + k * j + w];
+        out[r * h * h + i * h + j] = (v / (k * k) - mu) / sigma;
+      }
+    }
+  }
+  return { ...ds, x: new Tensor(out, [n, h * h]) };
+}
+
+function pixelStats(x: Float32Array | Float64Array): { mu: number; sigma: number } {
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    s += x[i];
+    s2 += x[i] * x[i];
+  }
+  const mu = s / x.length;
+  return { mu, sigma: Math.sqrt(s2 / x.length - mu * mu) };
+}
+
+interface Run {
+  activation: ActivationName;
+  init: string;
+  recommended: boolean;
+  accuracy: number;
+  loss: number;
+  diverged: number | null;
+  losses: number[];
+}
+
+export const activationInitShootout: Experiment = {
+  name: 'activation-init-shootout',
+  title: 'Activation × initialisation shootout: recommended vs mismatched init in a deep MLP on Fashion-MNIST',
+  claim:
+    'Each activation trains best with the initialisation derived for it (Xavier for sigmoid/tanh/linear, He for the ReLU family, LeCun for SELU): in a deep network, a mismatched scale makes the signal and gradients vanish, explode or saturate, so on aggregate the recommended initialisation reaches a higher test accuracy after the same budget, and rectifiers with He initialisation beat sigmoid with the standard initialisation.',
+  citation:
+    'Glorot & Bengio 2010, "Understanding the difficulty of training deep feedforward neural networks", AISTATS (eqs. 1, 16); He, Zhang, Ren & Sun 2015, "Delving deep into rectifiers", ICCV (eq. 10); Klambauer, Unterthiner, Mayr & Hochreiter 2017, "Self-normalizing neural networks", NeurIPS; data: Xiao, Rasul & Vollgraf 2017, "Fashion-MNIST", arXiv:1708.07747.',
+  async run(opts: ExperimentOptions = {}): Promise<ExperimentResult> {
+    const ctx = startRun(opts);
+    ctx.progress(0, 'loading Fashion-MNIST');
+    const fashion = await fashionMnist();
+    const raw = fashion ?? (await builtinMnist());
+    const dataName = fashion ? 'Fashion-MNIST' : 'built-in MNIST (Fashion-MNIST not found in /usr/share/datasets/fashion-mnist: apt-get install dataset-fashion-mnist)';
+    const nTrain = ctx.quick ? 4000 : raw.train.x.shape[0];
+    const nTest = ctx.quick ? 1000 : raw.test.x.shape[0];
+    const trainRaw = head(raw.train, nTrain);
+    const { mu, sigma } = pixelStats(trainRaw.x.data);
+    // Pooling keeps quick mode within its time budget on the reference kernels: 4×4 → 7×7 = 49 inputs (quick), 2×2 → 14×14 = 196 (full).
+    const pool = ctx.quick ? 4 : 2;
+    const side = 28 / pool;
+    const data = poolAndStandardize(trainRaw, 28, pool, mu, sigma);
+    const test = poolAndStandardize(head(raw.test, nTest), 28, pool, mu, sigma);
+    const width = ctx.quick ? 32 : 64;
+    const depth = 6;
+    const steps = ctx.quick ? 150 : 1500;
+    const lr = 0.02;
+    const batchSize = 16;
+    const sizes = [side * side, ...Array(depth).fill(width), 10];
+
+    const plan: Array<{ activation: ActivationName; label: string; spec: InitSpec; recommended: boolean }> = [];
+    for (const a of HIDDEN_ACTIVATIONS) {
+      const rec = ACTIVATIONS[a].init;
+      plan.push({ activation: a, label: INIT_LABELS[rec] ?? rec, spec: rec, recommended: true });
+      const m = mismatched(a);
+      plan.push({ activation: a, label: m.label, spec: m.spec, recommended: false });
+    }
+    plan.push({ activation: 'sigmoid', label: 'standard U(±1/√n)', spec: 'standard', recommended: false });
+
+    const runs: Run[] = [];
+    for (const [k, p] of plan.entries()) {
+      ctx.progress(k / plan.length, `${p.activation} with ${p.label}`);
+      const model = mlp({ sizes, activation: p.activation, init: p.spec, outputInit: 'xavierUniform', gen: ctx.gen });
+      const t = await train({ model, optimizer: new SGD(model.parameters(), { lr, momentum: 0.9 }), data, batchSize, steps, gen: ctx.gen });
+      const e = t.divergedAt === null ? evaluate(model, test.x, test.y) : { accuracy: 0.1, loss: NaN };
+      runs.push({ activation: p.activation, init: p.label, recommended: p.recommended, accuracy: e.accuracy, loss: e.loss, diverged: t.divergedAt, losses: t.losses });
+    }
+
+    const find = (a: ActivationName, recommended: boolean, init?: string) => runs.find((r) => r.activation === a && r.recommended === recommended && (init === undefined || r.init === init))!;
+    const pairs = HIDDEN_ACTIVATIONS.map((a) => ({ activation: a, rec: find(a, true), mis: find(a, false, mismatched(a).label) }));
+    const adv = pairs.map((p) => p.rec.accuracy - p.mis.accuracy);
+    const meanAdv = mean(adv);
+    const wins = adv.filter((d) => d >= -TIE).length;
+    const reluHe = find('relu', true);
+    const sigStd = find('sigmoid', false, 'standard U(±1/√n)');
+    const reluFamily: ActivationName[] = ['relu', 'leakyRelu', 'prelu', 'elu', 'gelu', 'silu', 'softplus'];
+    const familyMean = mean(reluFamily.map((a) => find(a, true).accuracy));
+
+    const checks = [
+      check(
+        `across the ${pairs.length} activations, the recommended init’s test accuracy exceeds the mismatched one’s by at least ${100 * MEAN_ADVANTAGE} points on average`,
+        meanAdv >= MEAN_ADVANTAGE,
+        `mean advantage ${fmt(100 * meanAdv)} points (per activation: ${pairs.map((p, i) => `${p.activation} ${adv[i] >= 0 ? '+' : ''}${fmt(100 * adv[i])}`).join(', ')})`,
+      ),
+      check(
+        `the recommended init does at least as well (within ${100 * TIE} point) on at least ${MIN_WINS} of the ${pairs.length} activations`,
+        wins >= MIN_WINS,
+        `${wins} of ${pairs.length}`,
+      ),
+      check(
+        `ReLU with He init beats sigmoid with the standard init by at least ${100 * RELU_OVER_SIGMOID} points of test accuracy`,
+        reluHe.accuracy >= sigStd.accuracy + RELU_OVER_SIGMOID,
+        `ReLU + He ${pct(reluHe.accuracy)}, sigmoid + standard ${pct(sigStd.accuracy)}; mean of the ReLU family with He ${pct(familyMean)}`,
+      ),
+    ];
+
+    return result(
+      activationInitShootout,
+      ctx,
+      {
+        data: `${dataName}, ${pool}×${pool}-pooled to ${side}×${side} and standardised (μ ${fmt(mu)}, σ ${fmt(sigma)}); ${nTrain} train, ${nTest} test`,
+        network: `${side * side}-${width}×${depth}-10, output layer Xavier uniform`,
+        optimizer: `SGD lr ${lr} momentum 0.9`,
+        batchSize,
+        steps,
+        fashionMnist: fashion !== null,
+      },
+      {
+        series: [
+          series('recommended init', range0(pairs.length), pairs.map((p) => p.rec.accuracy), { chart: 'Test accuracy per activation', xLabel: HIDDEN_ACTIVATIONS.join(', '), yLabel: 'accuracy' }),
+          series('mismatched init', range0(pairs.length), pairs.map((p) => p.mis.accuracy), { chart: 'Test accuracy per activation', xLabel: HIDDEN_ACTIVATIONS.join(', '), yLabel: 'accuracy' }),
+          ...runs.map((r) => series(`${r.activation}, ${r.init}`, r.losses.map((_, i) => i + 1), r.losses, { chart: 'Training loss', xLabel: 'step', yLabel: 'cross-entropy' })),
+        ],
+        tables: [
+          table(
+            'Test accuracy and loss after a fixed budget',
+            ['activation', 'init', 'recommended', 'test accuracy', 'test loss', 'diverged at step'],
+            runs.map((r) => [r.activation, r.init, r.recommended, r.accuracy, Number.isFinite(r.loss) ? r.loss : null, r.diverged]),
+          ),
+          table('Recommended minus mismatched', ['activation', 'recommended', 'mismatched', 'accuracy advantage'], pairs.map((p, i) => [p.activation, p.rec.init, p.mis.init, adv[i]])),
+        ],
+        note: fashion ? undefined : 'Fashion-MNIST was not found; the built-in MNIST was used instead.',
+      },
+      verdict(
+        checks,
+        'Reproduced: with the same network and budget, the initialisation derived for each activation did better on aggregate than a mismatched one, and rectifiers with He initialisation beat sigmoid with the standard initialisation.',
+        'Not reproduced.',
+      ),
+    );
+  },
+};
+
+function range0(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
