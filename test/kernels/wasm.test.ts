@@ -141,11 +141,62 @@ describe('gemm', () => {
     c.record(true, 1, 1e6);
     expect(c.threaded()).toBe(false); // then one unsplit sample
     c.record(false, 2, 1e6);
-    const picks = Array.from({ length: 4 * ThreadChooser.EXPLORE }, () => c.threaded());
-    expect(picks.filter((x) => !x).length).toBe(4); // split is faster: unsplit only to explore
-    for (let i = 0; i < 20; i++) c.record(true, 5, 1e6); // the machine got busy: splitting slowed down
-    const later = Array.from({ length: 4 * ThreadChooser.EXPLORE }, () => c.threaded());
-    expect(later.filter((x) => x).length).toBe(4);
+    // Simulated machine: ms per GEMM of 1e6 multiply-adds in each mode.
+    let ms = { split: 1, single: 2 };
+    const run = (calls: number) => {
+      let split = 0;
+      for (let i = 0; i < calls; i++) {
+        const t = c.threaded();
+        if (t) split++;
+        c.record(t, t ? ms.split : ms.single, 1e6);
+      }
+      return split;
+    };
+    const n = 4 * ThreadChooser.EXPLORE;
+    const first = run(n);
+    expect(first).toBeGreaterThanOrEqual(n - 2 * ThreadChooser.PROBE); // split is faster: unsplit only in probes
+    expect(first).toBeLessThan(n); // … and the probe happened
+    // Confirmed probes back off: in a long stretch, at most a few percent of calls probe.
+    expect(run(4000)).toBeGreaterThan(4000 * 0.97);
+    ms = { split: 5, single: 2 }; // the machine got busy: splitting slowed down
+    run(20); // the split estimate follows within a few calls
+    expect(run(200)).toBeLessThanOrEqual(2 * ThreadChooser.PROBE); // one thread, split only to probe
+    ms = { split: 1, single: 2 }; // idle again: a probe notices within EXPLORE_MAX calls
+    run(ThreadChooser.EXPLORE_MAX + ThreadChooser.PROBE);
+    expect(run(100)).toBeGreaterThanOrEqual(100 - ThreadChooser.PROBE);
+  });
+  it('ThreadChooser keeps separate choices per GEMM size and ignores a probe\'s warm-up', () => {
+    const c = new ThreadChooser();
+    const small = 2e6, large = 3e7;
+    // Small GEMMs: splitting costs (sync overhead); large ones: splitting pays.
+    const time = (t: boolean, macs: number) => (macs === small ? (t ? 0.3 : 0.1) : t ? 0.6 : 1) * (macs / 1e6);
+    let smallSplit = 0, largeSplit = 0;
+    for (let i = 0; i < 3000; i++) {
+      const macs = i % 2 ? small : large;
+      const t = c.threaded(macs);
+      if (t && macs === small) smallSplit++;
+      if (t && macs === large) largeSplit++;
+      c.record(t, time(t, macs), macs);
+    }
+    expect(smallSplit).toBeLessThan(150);
+    expect(largeSplit).toBeGreaterThan(1350);
+    const e = c.estimates(small);
+    expect(e.single).toBeLessThan(e.split);
+    // A probe's warm-up calls (workers waking from sleep) are not counted: slow first split
+    // calls do not hide that splitting pays.
+    const d = new ThreadChooser();
+    d.threaded(); d.record(true, 3, 1e6);
+    d.threaded(); d.record(false, 1, 1e6);
+    let streak = 0, split = 0, clock = 0;
+    for (let i = 0; i < 400; i++) {
+      const t = d.threaded();
+      streak = t ? streak + 1 : 0;
+      if (t) split++;
+      const ms = t ? (streak === 1 ? 2.5 : 0.6) : 1;
+      clock += ms;
+      d.record(t, ms, 1e6, clock);
+    }
+    expect(split).toBeGreaterThan(300);
   });
 });
 

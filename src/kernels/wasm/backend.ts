@@ -93,30 +93,130 @@ function plan2d(shape: readonly number[], as: readonly number[], bs: readonly nu
 /**
  * Splitting a GEMM across threads pays only when the workers actually run: on a machine whose
  * cores are busy with other processes a worker is descheduled for whole time slices and the
- * caller waits for its chunk. So the choice is measured, not assumed: the time per
- * multiply-add of split and unsplit GEMMs is tracked (exponential moving averages), the
- * faster mode is used, and every EXPLORE-th large GEMM runs the other mode to notice when
- * the machine's load changes. Idle machine: split (≈ 1.7× on two cores); busy: one thread.
+ * caller waits for the chunk it holds (measured: a forced split of every GEMM of a training
+ * step ran 1.9× slower than one thread while another process kept one of 2 cores busy, and
+ * 1.2–1.4× faster minutes later under the same nominal load). So the choice is measured, not
+ * assumed: the time per multiply-add of split and unsplit GEMMs is tracked (exponential
+ * moving averages) per size class (log₂ of M·N·K: small GEMMs gain less from a split than
+ * large ones), and the faster mode is used.
+ *
+ * The other mode is re-measured in probes: PROBE consecutive large GEMMs (about one training
+ * step) all run the other mode, and the first WARM of them are not counted — a single split
+ * GEMM after a stretch of unsplit ones pays the futex wake-up of sleeping workers and
+ * measures worse than splitting really is, which kept the old every-16th-GEMM probe on one
+ * thread even when splitting was 1.2–1.4× faster. A probe that beats the current choice of a
+ * class by a margin (SWITCH) switches it at once; probes back off exponentially (EXPLORE …
+ * EXPLORE_MAX large GEMMs apart; a switch halves the interval, a confirmation doubles it),
+ * because on a busy machine each probe of the split costs stalls.
  */
-export class ThreadChooser {
-  static readonly EXPLORE = 16;
+class ChoiceState {
   /** Milliseconds per million multiply-adds, split and unsplit; 0 = no sample yet. */
   split = 0;
   single = 0;
-  private calls = 0;
+  probeSum = 0;
+  probeN = 0;
+}
 
-  threaded(): boolean {
-    this.calls++;
-    if (this.split === 0) return true;
-    if (this.single === 0) return false;
-    const preferSplit = this.split <= this.single;
-    return this.calls % ThreadChooser.EXPLORE === 0 ? !preferSplit : preferSplit;
+export class ThreadChooser {
+  static readonly EXPLORE = 16;
+  static readonly EXPLORE_MAX = 1024;
+  static readonly PROBE = 12;
+  static readonly WARM = 2;
+  /**
+   * A probe must beat the current mode by this factor to switch it: timings on a shared
+   * machine are noisy, and a switch on noise costs a few slow GEMMs before the estimates
+   * switch back.
+   */
+  static readonly SWITCH = 0.85;
+  /** A split call starting this long (ms) after the previous split ended finds workers asleep. */
+  static readonly COLD_MS = 0.1;
+  private states: ChoiceState[] = [];
+  private calls = 0;
+  private interval = ThreadChooser.EXPLORE;
+  private nextProbe = ThreadChooser.EXPLORE;
+  /** Calls left in the current probe (0: not probing). */
+  private probeLeft = 0;
+  /** The pending call is part of a probe; counted (past the warm-up); the probe's last. */
+  private probing = false;
+  private counted = false;
+  private lastOfProbe = false;
+  /** When the last split call ended (performance.now() ms). */
+  private lastSplitEnd = -Infinity;
+
+  private state(macs: number): ChoiceState {
+    const b = Math.max(0, Math.min(63, Math.floor(Math.log2(Math.max(1, macs)))));
+    return (this.states[b] ??= new ChoiceState());
   }
 
-  record(threaded: boolean, ms: number, macs: number): void {
+  /** Estimates for the size class of `macs` (tests, statistics). */
+  estimates(macs = 1e6): { split: number; single: number } {
+    const s = this.state(macs);
+    return { split: s.split, single: s.single };
+  }
+
+  /** Whether to split a GEMM of `macs` multiply-adds; must be followed by `record`. */
+  threaded(macs = 1e6): boolean {
+    const s = this.state(macs);
+    this.calls++;
+    this.probing = this.lastOfProbe = false;
+    if (s.split === 0) return true;
+    if (s.single === 0) return false;
+    const preferSplit = s.split <= s.single;
+    if (this.probeLeft === 0 && this.calls >= this.nextProbe) this.probeLeft = ThreadChooser.PROBE;
+    if (this.probeLeft > 0) {
+      this.probing = true;
+      this.counted = this.probeLeft <= ThreadChooser.PROBE - ThreadChooser.WARM;
+      this.lastOfProbe = --this.probeLeft === 0;
+      return !preferSplit;
+    }
+    return preferSplit;
+  }
+
+  /** Should workers keep spinning after the pending split call (false: a probe just ended)? */
+  spinAfter(): boolean {
+    return !this.lastOfProbe;
+  }
+
+  /** `now`: when the call ended (performance.now() ms; a parameter for tests). */
+  record(threaded: boolean, ms: number, macs: number, now = performance.now()): void {
+    const s = this.state(macs);
     const v = (ms * 1e6) / macs;
-    if (threaded) this.split = this.split === 0 ? v : 0.8 * this.split + 0.2 * v;
-    else this.single = this.single === 0 ? v : 0.8 * this.single + 0.2 * v;
+    // Workers spin ≈ 0.1 ms after a round, then sleep: a split started later pays their
+    // wake-up, which says nothing about the speed of splitting (as in probes, see WARM).
+    const cold = threaded && now - ms - this.lastSplitEnd > ThreadChooser.COLD_MS;
+    if (threaded) this.lastSplitEnd = now;
+    if (!this.probing) {
+      if (cold && s.split !== 0) return;
+      if (threaded) s.split = s.split === 0 ? v : 0.8 * s.split + 0.2 * v;
+      else s.single = s.single === 0 ? v : 0.8 * s.single + 0.2 * v;
+      return;
+    }
+    if (this.counted) {
+      s.probeSum += v;
+      s.probeN++;
+    }
+    if (this.lastOfProbe) this.finishProbe();
+    this.probing = this.lastOfProbe = false;
+  }
+
+  private finishProbe(): void {
+    let switched = false;
+    for (const s of this.states) {
+      if (!s || s.probeN === 0) continue;
+      const v = s.probeSum / s.probeN;
+      s.probeSum = s.probeN = 0;
+      // The probed mode of a class is the one it did not prefer (probes do not move the estimates).
+      const probedSplit = s.split > s.single;
+      const current = probedSplit ? s.single : s.split;
+      if (v < ThreadChooser.SWITCH * current) {
+        if (probedSplit) s.split = v;
+        else s.single = v;
+        switched = true;
+      } else if (probedSplit) s.split = 0.5 * s.split + 0.5 * v;
+      else s.single = 0.5 * s.single + 0.5 * v;
+    }
+    this.interval = switched ? Math.max(ThreadChooser.EXPLORE, this.interval / 2) : Math.min(ThreadChooser.EXPLORE_MAX, this.interval * 2);
+    this.nextProbe = this.calls + this.interval;
   }
 }
 
@@ -135,6 +235,8 @@ export interface WasmBackend extends Kernels {
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
+  const fillKernel = X.fill as (p: number, n: number, v: number) => void;
+  heap.zero = (off, n) => fillKernel(off, n, 0);
   const pool = new ThreadPool(wasm, heap);
   const scratchBytes = X.GEMM_SCRATCH_BYTES.value as number;
   let ws0 = -1;
@@ -158,7 +260,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const ldb = tb ? k : n;
     const macs = m * n * k;
     const workers = macs >= THREAD_MIN_MNK ? pool.readyWorkers() : 0;
-    const threaded = workers > 0 && (!pool.adaptive || chooser.threaded());
+    const threaded = workers > 0 && (!pool.adaptive || chooser.threaded(macs));
     if (!threaded) {
       const t0 = workers > 0 ? performance.now() : 0;
       X.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0);
@@ -177,7 +279,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const step = Math.max(unit, Math.ceil(dim / (CHUNKS_PER_THREAD * parts) / unit) * unit);
     const nch = Math.min(MAX_CHUNKS, Math.ceil(dim / step));
     const st = Math.ceil(dim / nch / unit) * unit;
-    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, Math.ceil(dim / st), splitN, st, X.gemm as (...a: number[]) => void, ws0);
+    // After the last GEMM of a probe of the split workers sleep at once rather than spin for a
+    // next round that will not come: on a busy machine a spinning worker takes CPU from the
+    // calling thread.
+    const spin = pool.adaptive && !chooser.spinAfter() ? 0 : -1;
+    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, Math.ceil(dim / st), splitN, st, X.gemm as (...a: number[]) => void, ws0, spin);
     chooser.record(true, performance.now() - t0, macs);
   }
 

@@ -12,7 +12,8 @@
  *   ctl[0] generation (bumped by the caller to start a round), ctl[1] claim word
  *   (generation << 12 | next chunk: a thread that is late for a round cannot claim a chunk of
  *   the next one), ctl[2] shutdown flag, ctl[3] chunks finished, ctl[4 + w] worker w ready,
- *   ctl[TASK…] the GEMM and its chunking (ints; α, β as f32).
+ *   ctl[TASK…] the GEMM and its chunking (ints; α, β as f32), ctl[TASK + 16] how long workers
+ *   spin after this round.
  * Workers spin briefly after a round before sleeping in Atomics.wait, because a training
  * step issues GEMMs back to back and a futex wake costs tens of microseconds.
  * Workers are unref'd (Node) so they never keep a process alive; `shutdown()` ends them.
@@ -28,7 +29,7 @@ export const MAX_WORKERS = 32;
  */
 const WORKER_SPIN = 100000;
 const TASK = 4 + MAX_WORKERS;
-const TASK_INTS = 16;
+const TASK_INTS = 17;
 const CTL_BYTES = (TASK + TASK_INTS) * 4;
 /** Chunks per round are limited by the 12 low bits of the claim word. */
 export const MAX_CHUNKS = 4095;
@@ -69,7 +70,6 @@ function runChunks(I: Int32Array, F: Float32Array, gen: number, gemm: (...a: num
 }
 
 const WORKER_SOURCE = `
-const SPIN = ${WORKER_SPIN};
 const runChunks = ${runChunks.toString()};
 function start(msg) {
   const { module, memory, ctl, id, ws } = msg;
@@ -82,8 +82,9 @@ function start(msg) {
   Atomics.store(I, 4 + id, 1);
   for (;;) {
     let spins = 0;
+    const limit = I[${TASK} + 16];
     while (Atomics.load(I, 0) === seen) {
-      if (++spins > SPIN) Atomics.wait(I, 0, seen);
+      if (++spins > limit) Atomics.wait(I, 0, seen);
     }
     if (Atomics.load(I, 2) !== 0) break;
     seen = Atomics.load(I, 0);
@@ -203,19 +204,20 @@ export class ThreadPool {
   /**
    * C ← α·op(A)·op(B) + β·C cut into `nch` chunks of `step` columns (splitN) or rows, run by
    * the caller (through `gemm`, with its own scratch `ws`) and every ready worker; returns when
-   * all chunks are done.
+   * all chunks are done. `spin`: Atomics.load polls workers spin after this round before
+   * sleeping (−1: WORKER_SPIN).
    */
   run(
     ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number, nch: number, splitN: boolean, step: number,
-    gemm: (...a: number[]) => void, ws: number,
+    gemm: (...a: number[]) => void, ws: number, spin = -1,
   ): void {
     const I = this.I!;
     const F = this.F!;
     const T = TASK;
     I[T] = ta; I[T + 1] = tb; I[T + 2] = m; I[T + 3] = n; I[T + 4] = k; F[T + 5] = alpha;
     I[T + 6] = a; I[T + 7] = lda; I[T + 8] = b; I[T + 9] = ldb; F[T + 10] = beta; I[T + 11] = c; I[T + 12] = ldc;
-    I[T + 13] = nch; I[T + 14] = splitN ? 1 : 0; I[T + 15] = step;
+    I[T + 13] = nch; I[T + 14] = splitN ? 1 : 0; I[T + 15] = step; I[T + 16] = spin < 0 ? WORKER_SPIN : spin;
     Atomics.store(I, 3, 0);
     const gen = (Atomics.load(I, 0) + 1) | 0;
     Atomics.store(I, 1, (gen & 0xfffff) << 12);
