@@ -22,5 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# npm ci installs exactly the lock file; npm 11 sometimes rejects its own lock file for missing
+# optional platform packages (rollup's), in which case npm install, which still honours the
+# locked versions, takes over.
+if ! npm ci --no-audit --no-fund; then
+  echo "setup: npm ci refused the lock file; falling back to npm install" >&2
+  npm install --no-audit --no-fund
+fi
 npm run build
