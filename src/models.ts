@@ -40,6 +40,20 @@ export interface ModelSpec {
   outputs: number;
   /** How the outputs are read: softmax over classes (crossEntropy), sigmoid (bceWithLogits) or linear (mse). */
   output: OutputKind;
+  /** Per hidden layer activation, overriding `activation` (the lab sets it per layer). */
+  activations?: ActivationName[];
+  /** Per hidden layer BatchNorm switch, overriding `batchnorm`. */
+  batchnorms?: boolean[];
+}
+
+/** The activation after hidden layer i. */
+export function layerActivation(spec: ModelSpec, i: number): ActivationName {
+  return spec.activations?.[i] ?? spec.activation;
+}
+
+/** Whether hidden layer i has a BatchNorm1d after its Linear. */
+export function layerBatchnorm(spec: ModelSpec, i: number): boolean {
+  return spec.batchnorms?.[i] ?? spec.batchnorm;
 }
 
 /** Largest layer width and depth accepted (guards against absurd specs in files). */
@@ -67,10 +81,25 @@ export function validateSpec(value: unknown, where = 'model spec'): ModelSpec {
   layers.forEach((w, i) => {
     if (!isPosInt(w, MAX_WIDTH)) fail(`layers[${i}] must be an integer in [1, ${MAX_WIDTH}], got ${JSON.stringify(w)}`);
   });
-  if (typeof s.activation !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(s.activation)) {
-    fail(`activation must be one of ${ACTIVATION_NAMES.join(', ')}; got ${JSON.stringify(s.activation)}`);
-  }
-  if (s.activation === 'softmax') fail('activation softmax is not elementwise and cannot be a hidden activation; choose another');
+  const checkActivation = (a: unknown, name: string) => {
+    if (typeof a !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(a)) {
+      fail(`${name} must be one of ${ACTIVATION_NAMES.join(', ')}; got ${JSON.stringify(a)}`);
+    }
+    if (a === 'softmax') fail(`${name} softmax is not elementwise and cannot be a hidden activation; choose another`);
+  };
+  checkActivation(s.activation, 'activation');
+  const perLayer = (key: 'activations' | 'batchnorms'): unknown[] | undefined => {
+    const v = s[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length !== layers.length) fail(`${key} must be an array with one entry per hidden layer (${layers.length}), got ${JSON.stringify(v)}`);
+    return v as unknown[];
+  };
+  const activations = perLayer('activations');
+  activations?.forEach((a, i) => checkActivation(a, `activations[${i}]`));
+  const batchnorms = perLayer('batchnorms');
+  batchnorms?.forEach((b, i) => {
+    if (typeof b !== 'boolean') fail(`batchnorms[${i}] must be true or false, got ${JSON.stringify(b)}`);
+  });
   if (typeof s.init !== 'string' || !(INIT_NAMES as readonly string[]).includes(s.init)) fail(`init must be one of ${INIT_NAMES.join(', ')}; got ${JSON.stringify(s.init)}`);
   if (typeof s.batchnorm !== 'boolean') fail(`batchnorm must be true or false, got ${JSON.stringify(s.batchnorm)}`);
   if (typeof s.dropout !== 'number' || !(s.dropout >= 0 && s.dropout < 1)) fail(`dropout must be a number in [0, 1), got ${JSON.stringify(s.dropout)}`);
@@ -87,6 +116,8 @@ export function validateSpec(value: unknown, where = 'model spec'): ModelSpec {
     outputs: s.outputs as number,
     output: s.output as OutputKind,
   };
+  if (activations) spec.activations = activations as ActivationName[];
+  if (batchnorms) spec.batchnorms = batchnorms as boolean[];
   const n = countParameters(spec);
   if (n > MAX_PARAMETERS) fail(`describes ${n} parameters, more than the ${MAX_PARAMETERS} allowed`);
   return spec;
@@ -107,10 +138,10 @@ export function stateDictShapes(spec: ModelSpec): StateEntrySpec[] {
   const out: StateEntrySpec[] = [];
   let i = 0;
   let inp = spec.inputs;
-  for (const w of spec.layers) {
+  spec.layers.forEach((w, h) => {
     out.push({ key: `${i}.weight`, shape: [w, inp], int64: false }, { key: `${i}.bias`, shape: [w], int64: false });
     i++;
-    if (spec.batchnorm) {
+    if (layerBatchnorm(spec, h)) {
       out.push(
         { key: `${i}.weight`, shape: [w], int64: false },
         { key: `${i}.bias`, shape: [w], int64: false },
@@ -120,11 +151,11 @@ export function stateDictShapes(spec: ModelSpec): StateEntrySpec[] {
       );
       i++;
     }
-    if (spec.activation === 'prelu') out.push({ key: `${i}.weight`, shape: [1], int64: false });
+    if (layerActivation(spec, h) === 'prelu') out.push({ key: `${i}.weight`, shape: [1], int64: false });
     i++;
     if (spec.dropout > 0) i++;
     inp = w;
-  }
+  });
   out.push({ key: `${i}.weight`, shape: [spec.outputs, inp], int64: false }, { key: `${i}.bias`, shape: [spec.outputs], int64: false });
   return out;
 }
@@ -148,13 +179,13 @@ export function buildModel(specIn: ModelSpec): Sequential {
   const spec = validateSpec(specIn);
   const mods: Module[] = [];
   let inp = spec.inputs;
-  for (const w of spec.layers) {
+  spec.layers.forEach((w, h) => {
     mods.push(new Linear(inp, w, { init: spec.init }));
-    if (spec.batchnorm) mods.push(new BatchNorm1d(w));
-    mods.push(activationModule(spec.activation));
+    if (layerBatchnorm(spec, h)) mods.push(new BatchNorm1d(w));
+    mods.push(activationModule(layerActivation(spec, h)));
     if (spec.dropout > 0) mods.push(new Dropout(spec.dropout));
     inp = w;
-  }
+  });
   // The output layer feeds the loss (a linear consumer); 'auto' gives it Xavier.
   mods.push(new Linear(inp, spec.outputs, { init: spec.init }));
   return new Sequential(...mods);
@@ -163,12 +194,12 @@ export function buildModel(specIn: ModelSpec): Sequential {
 /** One line per layer, e.g. "784 → Linear(256) → BatchNorm1d → ReLU → … → Linear(10) → softmax". */
 export function describeSpec(spec: ModelSpec): string {
   const parts: string[] = [String(spec.inputs)];
-  for (const w of spec.layers) {
+  spec.layers.forEach((w, h) => {
     parts.push(`Linear(${w})`);
-    if (spec.batchnorm) parts.push('BatchNorm1d');
-    parts.push(spec.activation);
+    if (layerBatchnorm(spec, h)) parts.push('BatchNorm1d');
+    parts.push(layerActivation(spec, h));
     if (spec.dropout > 0) parts.push(`Dropout(${spec.dropout})`);
-  }
+  });
   parts.push(`Linear(${spec.outputs})`, spec.output);
   return parts.join(' → ');
 }

@@ -14,7 +14,7 @@
 import type { ActivationName } from '../activations.js';
 import { getActivation } from '../activations.js';
 import type { ModelSpec } from '../models.js';
-import { validateSpec } from '../models.js';
+import { describeSpec, layerActivation, layerBatchnorm, validateSpec } from '../models.js';
 import type { DataInfo } from './model.js';
 
 function torchActivation(name: ActivationName): string {
@@ -73,13 +73,13 @@ export function torchLayers(spec: ModelSpec): string[] {
   const s = validateSpec(spec);
   const out: string[] = [];
   let inp = s.inputs;
-  for (const w of s.layers) {
+  s.layers.forEach((w, h) => {
     out.push(`nn.Linear(${inp}, ${w})`);
-    if (s.batchnorm) out.push(`nn.BatchNorm1d(${w}, eps=1e-05, momentum=0.1)`);
-    out.push(torchActivation(s.activation));
+    if (layerBatchnorm(s, h)) out.push(`nn.BatchNorm1d(${w}, eps=1e-05, momentum=0.1)`);
+    out.push(torchActivation(layerActivation(s, h)));
     if (s.dropout > 0) out.push(`nn.Dropout(p=${py(s.dropout)})`);
     inp = w;
-  }
+  });
   out.push(`nn.Linear(${inp}, ${s.outputs})`);
   return out;
 }
@@ -95,7 +95,7 @@ export function exportPytorch(spec: ModelSpec, options: ExportOptions): string {
   const output = s.output === 'softmax' ? 'torch.softmax(logits, dim=-1)' : s.output === 'sigmoid' ? 'torch.sigmoid(logits)' : 'logits';
   return `"""PyTorch definition of a gradlab model${options.source ? ` exported from ${options.source}` : ''}.
 
-Architecture: ${s.inputs} inputs -> hidden ${JSON.stringify(s.layers)} (${s.activation}${s.batchnorm ? ', BatchNorm1d' : ''}${s.dropout > 0 ? `, dropout ${s.dropout}` : ''}) -> ${s.outputs} outputs (${s.output}).
+Architecture: ${describeSpec(s).replace(/→/g, '->')}.
 
     model = load_model()            # torch.nn.Sequential in eval mode, weights loaded
     probs = predict(model, x)       # x: float tensor [N, ${s.inputs}] of raw features

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manualSeed } from '../../src/random.js';
-import { buildModel, countParameters, stateDictShapes, validateSpec, type ModelSpec } from '../../src/models.js';
+import { buildModel, countParameters, describeSpec, stateDictShapes, validateSpec, type ModelSpec } from '../../src/models.js';
+import { torchLayers } from '../../src/io/export-pytorch.js';
 import { parseModel, serializeCheckpoint, serializeModel } from '../../src/io/model.js';
 import { loadModel, saveModel } from '../../src/io/model.node.js';
 import { parseSafetensors, readSafetensorsHeader, serializeSafetensors } from '../../src/io/safetensors.js';
@@ -156,5 +157,27 @@ describe('model files', () => {
     writeFileSync(p, 'hello world, not a model');
     await expect(loadModel(p)).rejects.toThrow(/junk\.safetensors: header length/);
     await expect(loadModel(dir)).rejects.toThrow(/is a directory/);
+  });
+});
+
+describe('per-layer model specs (the lab sets activation and BatchNorm per layer)', () => {
+  it('builds, describes, checks shapes and exports per-layer activations and BatchNorm', () => {
+    const spec = validateSpec({
+      inputs: 3, layers: [4, 5], activation: 'relu', activations: ['tanh', 'prelu'], init: 'auto',
+      batchnorm: false, batchnorms: [true, false], dropout: 0, outputs: 2, output: 'softmax',
+    });
+    const model = buildModel(spec);
+    expect(model.layers.map((m) => m.typeName)).toEqual(['Linear', 'BatchNorm1d', 'Tanh', 'Linear', 'PReLU', 'Linear']);
+    expect(describeSpec(spec)).toBe('3 → Linear(4) → BatchNorm1d → tanh → Linear(5) → prelu → Linear(2) → softmax');
+    const shapes = stateDictShapes(spec).map((e) => `${e.key}:${e.shape.join('x')}`);
+    expect(shapes).toEqual(Object.entries(model.stateDict()).map(([k, t]) => `${k}:${t.shape.join('x')}`));
+    expect(torchLayers(spec)).toEqual(['nn.Linear(3, 4)', 'nn.BatchNorm1d(4, eps=1e-05, momentum=0.1)', 'nn.Tanh()', 'nn.Linear(4, 5)', 'nn.PReLU(num_parameters=1, init=0.25)', 'nn.Linear(5, 2)']);
+  });
+
+  it('rejects per-layer arrays of the wrong length or with bad values, naming the field', () => {
+    const base = { inputs: 3, layers: [4, 5], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 2, output: 'softmax' };
+    expect(() => validateSpec({ ...base, activations: ['tanh'] })).toThrow(/activations must be an array with one entry per hidden layer \(2\)/);
+    expect(() => validateSpec({ ...base, activations: ['tanh', 'nope'] })).toThrow(/activations\[1\] must be one of/);
+    expect(() => validateSpec({ ...base, batchnorms: [true, 'yes'] })).toThrow(/batchnorms\[1\] must be true or false/);
   });
 });
