@@ -220,49 +220,71 @@ export interface EvaluateResult {
   examples: number;
 }
 
+/**
+ * Running loss and metrics over evaluation batches: the mean loss over examples (with its
+ * standard error when the loss gives per-example values) and the metrics' hit counts. One
+ * place for evaluate() and the Trainer's validation.
+ */
+class EvalAccumulator {
+  private loss: ResolvedLoss | null = null;
+  private accs: MetricAcc[] | null = null;
+  private total = 0;
+  private sumSq = 0;
+  private n = 0;
+  private perExample = true;
+
+  constructor(
+    private readonly lossOpt: FitOptions['loss'],
+    private readonly targets: Tensor,
+    private readonly metricNames: readonly string[],
+  ) {}
+
+  /** Evaluate one batch (the caller sets eval mode and noGrad). */
+  add(model: Module, b: TensorData): void {
+    const out = model.forward(b.x);
+    const loss = (this.loss ??= resolveLoss(this.lossOpt, this.targets, outputColumns(out)));
+    const accs = (this.accs ??= resolveMetrics(this.metricNames, model, out, b.y));
+    const rows = b.x.shape[0];
+    if (loss.perExample) {
+      // Per-example losses (the mean over a row's elements for pointwise losses).
+      const l = loss.perExample(out, b.y).data;
+      const k = l.length / rows;
+      for (let r = 0; r < rows; r++) {
+        let v = 0;
+        for (let j = 0; j < k; j++) v += l[r * k + j];
+        v /= k;
+        this.total += v;
+        this.sumSq += v * v;
+      }
+    } else {
+      this.perExample = false;
+      this.total += loss.fn(out, b.y).item() * rows;
+    }
+    this.n += rows;
+    for (const a of accs) {
+      const c = a.metric.count(out, b.y);
+      a.hits += c.hits;
+      a.cases += c.cases;
+    }
+  }
+
+  result(): EvaluateResult {
+    const mean = this.total / this.n;
+    const out: EvaluateResult = { loss: mean, metrics: metricValues(this.accs ?? []), examples: this.n };
+    if (this.perExample && this.n > 1) out.lossStdErr = Math.sqrt(Math.max(0, this.sumSq / this.n - mean * mean) / (this.n - 1));
+    return out;
+  }
+}
+
 /** Loss (mean over examples) and metrics of a model on data, in eval mode without gradients. */
 function evaluateSync(model: Module, data: TensorData, batchSize: number, lossOpt: FitOptions['loss'], metricNames: readonly string[]): EvaluateResult {
-  let loss: ResolvedLoss | null = null;
-  let accs: MetricAcc[] | null = null;
-  let total = 0;
-  let n = 0;
-  let sumSq = 0;
-  let perExample = true;
+  const acc = new EvalAccumulator(lossOpt, data.y, metricNames);
   inEvalMode(model, () =>
     noGrad(() => {
-      for (const b of sequentialBatches(data, batchSize)) {
-        const out = model.forward(b.x);
-        loss ??= resolveLoss(lossOpt, data.y, outputColumns(out));
-        accs ??= resolveMetrics(metricNames, model, out, b.y);
-        const rows = b.x.shape[0];
-        if (loss.perExample) {
-          // Per-example losses (the mean over a row's elements for pointwise losses).
-          const l = loss.perExample(out, b.y).data;
-          const k = l.length / rows;
-          for (let r = 0; r < rows; r++) {
-            let v = 0;
-            for (let j = 0; j < k; j++) v += l[r * k + j];
-            v /= k;
-            total += v;
-            sumSq += v * v;
-          }
-        } else {
-          perExample = false;
-          total += loss.fn(out, b.y).item() * rows;
-        }
-        n += rows;
-        for (const a of accs) {
-          const c = a.metric.count(out, b.y);
-          a.hits += c.hits;
-          a.cases += c.cases;
-        }
-      }
+      for (const b of sequentialBatches(data, batchSize)) acc.add(model, b);
     }),
   );
-  const mean = total / n;
-  const out: EvaluateResult = { loss: mean, metrics: metricValues(accs ?? []), examples: n };
-  if (perExample && n > 1) out.lossStdErr = Math.sqrt(Math.max(0, sumSq / n - mean * mean) / (n - 1));
-  return out;
+  return acc.result();
 }
 
 /**
@@ -276,37 +298,19 @@ export async function evaluate(model: Module, data: FitData, options: EvaluateOp
   for (const m of options.metrics ?? []) checkMetricName(m);
   const batches: Iterable<TensorData> = isLoader(data) ? data : sequentialBatches(data, options.batchSize ?? 256);
   if (!isLoader(data)) checkTensorData(where, data);
-  const targets = isLoader(data) ? data.dataset.y : data.y;
-  let loss: ResolvedLoss | null = null;
-  let accs: MetricAcc[] | null = null;
-  let total = 0;
-  let n = 0;
+  const acc = new EvalAccumulator(options.loss, isLoader(data) ? data.dataset.y : data.y, options.metrics ?? []);
   let k = 0;
   let lastYield = now();
   for (const b of batches) {
     if (options.signal?.aborted) throw new Error('evaluate: aborted');
-    inEvalMode(model, () =>
-      noGrad(() => {
-        const out = model.forward(b.x);
-        loss ??= resolveLoss(options.loss, targets, outputColumns(out));
-        accs ??= resolveMetrics(options.metrics ?? [], model, out, b.y);
-        const rows = b.x.shape[0];
-        total += loss.fn(out, b.y).item() * rows;
-        n += rows;
-        for (const a of accs) {
-          const c = a.metric.count(out, b.y);
-          a.hits += c.hits;
-          a.cases += c.cases;
-        }
-      }),
-    );
+    inEvalMode(model, () => noGrad(() => acc.add(model, b)));
     k++;
     if (options.yieldEvery === undefined ? now() - lastYield >= YIELD_SLICE_MS : options.yieldEvery > 0 && k % options.yieldEvery === 0) {
       await macrotask();
       lastYield = now();
     }
   }
-  return { loss: total / n, metrics: metricValues(accs ?? []), examples: n };
+  return acc.result();
 }
 
 export interface PredictOptions {
