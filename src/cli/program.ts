@@ -74,33 +74,8 @@ function addCommonTrainOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no progress output (findings and errors still go to stderr)');
 }
 
-interface TrainOpts {
-  data: string;
-  layers: number[];
-  activation: TrainArgs['activation'];
-  init: TrainArgs['init'];
-  batchnorm: boolean;
-  dropout: number;
-  optimizer: TrainArgs['optimizer'];
-  lr?: number;
-  weightDecay?: number;
-  epochs: number;
-  batchSize: number;
-  clip?: number;
-  schedule: ScheduleName;
-  seed: number;
-  samples?: number;
-  noise?: number;
-  limit?: number;
-  label?: string;
-  monitorEvery?: number;
-  out?: string;
-  report?: string;
-  json?: boolean;
-  quiet?: boolean;
-  checkpoint?: string;
-  resume?: string;
-}
+/** What commander parses for train/compare: TrainArgs, except that --label is the CSV label column. */
+type TrainOpts = Omit<TrainArgs, 'label' | 'csvLabel' | 'callbacks'> & { label?: string };
 
 function trainArgs(o: TrainOpts): TrainArgs {
   const a: TrainArgs = {

@@ -239,7 +239,7 @@ export interface Kernels {
     gw: FloatArray | null,
   ): void;
 
-  /** y = x·mask·scale, and gx += gy·mask·scale; mask holds 0/1. */
+  /** y = x·mask·scale (mask holds 0/1); backward calls it on the gradient and accumulates with axpy. */
   maskScale(x: FloatArray, mask: FloatArray, scale: number, y: FloatArray): void;
   /** y = a·(x·mask + α′·(1 − mask)) + b: AlphaDropout's affine-corrected dropout. */
   alphaDropout(x: FloatArray, mask: FloatArray, alphaPrime: number, a: number, b: number, y: FloatArray): void;

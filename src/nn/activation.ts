@@ -72,35 +72,36 @@ export class Identity extends Elementwise {
   }
 }
 
-export class LeakyReLU extends Elementwise {
-  readonly activation = 'leakyRelu' as const;
-  readonly _negativeSlope: number;
-  constructor(negativeSlope = 0.01) {
+/** An elementwise activation with one fixed, validated parameter (named as in PyTorch). */
+abstract class Parametric extends Elementwise {
+  // The class name is passed in: subclass fields (`activation`) are not set yet while this runs.
+  constructor(
+    className: string,
+    private readonly _paramName: string,
+    private readonly _value: number,
+  ) {
     super();
-    if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) throw new Error(`LeakyReLU: negativeSlope must be a finite number, got ${negativeSlope}`);
-    this._negativeSlope = negativeSlope;
+    if (typeof _value !== 'number' || !Number.isFinite(_value)) throw new Error(`${className}: ${_paramName} must be a finite number, got ${_value}`);
   }
   override get param(): number {
-    return this._negativeSlope;
+    return this._value;
   }
   override extraRepr(): string {
-    return `negativeSlope=${this._negativeSlope}`;
+    return `${this._paramName}=${this._value}`;
   }
 }
 
-export class ELU extends Elementwise {
+export class LeakyReLU extends Parametric {
+  readonly activation = 'leakyRelu' as const;
+  constructor(negativeSlope = 0.01) {
+    super('LeakyReLU', 'negativeSlope', negativeSlope);
+  }
+}
+
+export class ELU extends Parametric {
   readonly activation = 'elu' as const;
-  readonly _alpha: number;
   constructor(alpha = 1) {
-    super();
-    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`ELU: alpha must be a finite number, got ${alpha}`);
-    this._alpha = alpha;
-  }
-  override get param(): number {
-    return this._alpha;
-  }
-  override extraRepr(): string {
-    return `alpha=${this._alpha}`;
+    super('ELU', 'alpha', alpha);
   }
 }
 
