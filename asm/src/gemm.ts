@@ -10,19 +10,28 @@
  * strides they have and written in the order the micro-kernel consumes them, so A·B, A·Bᵀ
  * and Aᵀ·B all run the same inner loop and no transpose is ever materialised.
  *
- * Micro-kernel 4×8: 8 f32x4 accumulators + 2 B vectors + 1 broadcast A (+ 1 product temporary
- * without FMA) = 12 of the 16 xmm registers V8 uses on x64, so TurboFan keeps everything in
- * registers (6×8 needs 16 and spills; measured slower). Per k step it issues 2 vector loads,
- * 4 broadcast loads and 8 multiply-adds: 8 independent accumulation chains cover the 3–4
- * cycle add latency on two FP add pipes.
+ * Two exceptions to packing A. A caller that splits N over threads packs op(A) once with
+ * `packA` and hands every thread the packed copy (`ap`), so no thread re-packs it. And a
+ * narrow product (N < DIRECT_N, e.g. the 10 logits of a classifier), whose op(A) = A would
+ * cost more to pack than to multiply, reads the rows of A in place (strided micro-kernel).
  *
- * Block sizes: KC·NR·4 B = 8 KiB B sliver + KC·MR·4 B = 4 KiB A sliver fit a 32 KiB L1d;
+ * Micro-kernel MR×8: per k step it loads one 8-wide row of the B sliver (2 vectors), broadcasts
+ * MR elements of A and issues 2·MR multiply-adds into 2·MR f32x4 accumulators. V8 on x64
+ * allocates 15 xmm registers (xmm15 is its scratch), so the tile is as tall as fits:
+ *   relaxed SIMD (FMA, no temporary): 6×8 = 12 accumulators + 2 B + 1 A = 15 registers;
+ *   plain SIMD (mul then add needs a product temporary): 5×8 = 10 + 2 + 1 + 1 = 14.
+ * Measured on V8 (Node 20, Zen 5; interleaved runs, median ratio): 6×8 runs 1.09–1.13× the old
+ * 4×8 with FMA, 5×8 1.08–1.15× without; 6×8 without FMA spills and drops to 0.8×; 4×12 (3 B
+ * vectors) spills with either. Taller tiles load B less often per multiply-add (2 loads per
+ * 2·MR FMAs), which is what limits 4×8 when the SMT sibling shares the core's load ports.
+ *
+ * Block sizes: KC·NR·4 B = 8 KiB B sliver + KC·MR·4 B ≤ 6 KiB A sliver fit a 32 KiB L1d;
  * MC·KC·4 = 128 KiB A block sits in a 512 KiB L2; KC and MC are balanced (784 → 4 × 196,
  * not 3 × 256 + 16) so no block is a thin remainder.
  */
 
 // @ts-ignore: decorator
-@inline const MR: i32 = 4;
+@inline const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 // @ts-ignore: decorator
 @inline const NR: i32 = 8;
 // @ts-ignore: decorator
@@ -33,7 +42,11 @@
 @inline const NC: i32 = 4096;
 
 /** Bytes of scratch one gemm call needs (packed A block, packed B panel, one edge tile). */
-export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
+export const GEMM_SCRATCH_BYTES: i32 = ((MC + MR) * KC + KC * NC + MR * NR) * 4;
+/** Rows of the micro-kernel's tile: callers that split M cut it in multiples of this. */
+export const GEMM_MR: i32 = MR;
+/** Columns of the micro-kernel's tile. */
+export const GEMM_NR: i32 = NR;
 
 /** a·b + c: fused (relaxed SIMD, one rounding where the hardware has FMA) or mul then add. */
 // @ts-ignore: decorator
@@ -43,50 +56,88 @@ export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
 }
 
 /**
- * 4×8 micro-kernel on packed slivers: pa holds kc×4 (A column-slices), pb kc×8 (B row-slices).
- * Writes C = α·acc (betaEff = 0) or α·acc + betaEff·C; betaEff is β on the first K block and
- * 1 on the following ones, and β = 0 never reads C (BLAS: NaN in C is ignored).
+ * The MR×8 micro-kernel: C[0:MR, 0:8] (row stride ldc) = Σ_p A[r, p]·B[p, 0:8] over kc steps,
+ * written (mode 0) or added to C (mode 1). B is a packed sliver (kc rows of 8). A is a packed
+ * sliver (PACKED: kc columns of MR, element (r, p) at pa + 4·(p·MR + r), so the row offsets are
+ * immediates) or, strided, read in place at pa + r·ars + p·aks (rows of an untransposed A).
+ * ROWS = MR, a compile-time constant like PACKED: each instance is specialised when inlined,
+ * and rows past ROWS are dead code.
+ * Only what the loop needs is live in it. α and β are applied outside (see storeRow), because
+ * two more live xmm registers make the 6×8 tile spill (measured 0.7×). Not unrolled: on V8
+ * unrolling by 2–8 made TurboFan's schedule slower (more live ranges, spills).
  */
-function kernel4x8(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: i32, alpha: f32, betaEff: f32): void {
-  // A is read at pa + r·ars + p·aks: packed slivers (ars = 4, aks = 16) or, for op(A) = A, the
-  // rows of A in place (ars = lda·4, aks = 4) — no copy, and a thread splitting N never packs
-  // the same A twice.
-  const ars2 = ars << 1, ars3 = ars2 + ars;
+// @ts-ignore: decorator
+@inline function microTile(ROWS: i32, PACKED: bool, kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: i32, mode: i32): void {
+  const ars2 = ars << 1, ars3 = ars2 + ars, ars4 = ars2 << 1, ars5 = ars4 + ars;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  // Not unrolled: measured on V8 (Node 20, Zen 5) unrolling by 2–8 made TurboFan's schedule
-  // slower (more live ranges, spills), 4×8 u1 is the fastest of the shapes tried.
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa + ars);
+    a = PACKED ? v128.load32_splat(pa, 4) : v128.load32_splat(pa + ars);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa + ars2);
+    a = PACKED ? v128.load32_splat(pa, 8) : v128.load32_splat(pa + ars2);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa + ars3);
+    a = PACKED ? v128.load32_splat(pa, 12) : v128.load32_splat(pa + ars3);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += aks; pb += 32;
+    a = PACKED ? v128.load32_splat(pa, 16) : v128.load32_splat(pa + ars4);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    if (ROWS == 6) {
+      a = PACKED ? v128.load32_splat(pa, 20) : v128.load32_splat(pa + ars5);
+      c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+    }
+    pa += PACKED ? <usize>(ROWS << 2) : aks;
+    pb += 32;
   }
-  const va = f32x4.splat(alpha);
   const rs = <usize>ldc << 2;
-  if (betaEff == 0) {
-    v128.store(c, f32x4.mul(va, c00)); v128.store(c, f32x4.mul(va, c01), 16); c += rs;
-    v128.store(c, f32x4.mul(va, c10)); v128.store(c, f32x4.mul(va, c11), 16); c += rs;
-    v128.store(c, f32x4.mul(va, c20)); v128.store(c, f32x4.mul(va, c21), 16); c += rs;
-    v128.store(c, f32x4.mul(va, c30)); v128.store(c, f32x4.mul(va, c31), 16);
+  storeRow(c, c00, c01, mode); c += rs;
+  storeRow(c, c10, c11, mode); c += rs;
+  storeRow(c, c20, c21, mode); c += rs;
+  storeRow(c, c30, c31, mode); c += rs;
+  storeRow(c, c40, c41, mode);
+  if (ROWS == 6) storeRow(c + rs, c50, c51, mode);
+}
+
+/** The micro-kernel on a packed A sliver (see microTile). */
+function kernelPacked(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, mode: i32): void {
+  microTile(MR, true, kc, pa, 0, 0, pb, c, ldc, mode);
+}
+
+/** The micro-kernel on MR rows of A read in place: row stride ars, step aks bytes (see microTile). */
+function kernelStrided(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: i32, mode: i32): void {
+  microTile(MR, false, kc, pa, ars, aks, pb, c, ldc, mode);
+}
+
+/**
+ * Row of a tile into C: mode 0 writes C = acc, 1 accumulates C += acc (the later K blocks of an
+ * α = 1 product). Any other α or β goes through a scratch tile and `mergeTile`.
+ */
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, lo: v128, hi: v128, mode: i32): void {
+  if (mode == 0) {
+    v128.store(c, lo);
+    v128.store(c, hi, 16);
   } else {
-    const vb = f32x4.splat(betaEff);
-    v128.store(c, f32x4.add(f32x4.mul(va, c00), f32x4.mul(vb, v128.load(c))));
-    v128.store(c, f32x4.add(f32x4.mul(va, c01), f32x4.mul(vb, v128.load(c, 16))), 16); c += rs;
-    v128.store(c, f32x4.add(f32x4.mul(va, c10), f32x4.mul(vb, v128.load(c))));
-    v128.store(c, f32x4.add(f32x4.mul(va, c11), f32x4.mul(vb, v128.load(c, 16))), 16); c += rs;
-    v128.store(c, f32x4.add(f32x4.mul(va, c20), f32x4.mul(vb, v128.load(c))));
-    v128.store(c, f32x4.add(f32x4.mul(va, c21), f32x4.mul(vb, v128.load(c, 16))), 16); c += rs;
-    v128.store(c, f32x4.add(f32x4.mul(va, c30), f32x4.mul(vb, v128.load(c))));
-    v128.store(c, f32x4.add(f32x4.mul(va, c31), f32x4.mul(vb, v128.load(c, 16))), 16);
+    v128.store(c, f32x4.add(lo, v128.load(c)));
+    v128.store(c, f32x4.add(hi, v128.load(c, 16)), 16);
+  }
+}
+
+/** C[0:mr, 0:nr] = α·T + βc·C for a tile T (MR×NR, row stride NR); βc = 0 never reads C (BLAS: NaN in C is ignored). */
+function mergeTile(t: usize, c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, betaEff: f32): void {
+  for (let r = 0; r < mr; r++) {
+    const cr = c + (<usize>r * <usize>ldc << 2);
+    const tr = t + (<usize>(r * NR) << 2);
+    for (let q = 0; q < nr; q++) {
+      const v = load<f32>(tr + (<usize>q << 2));
+      const dp = cr + (<usize>q << 2);
+      store<f32>(dp, betaEff == 0 ? alpha * v : alpha * v + betaEff * load<f32>(dp));
+    }
   }
 }
 
@@ -99,39 +150,39 @@ function kernel4x8(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usi
 function packRows(src: usize, ld: i32, R: i32, rv: i32, kc: i32, dst: usize): void {
   const rs = <usize>ld << 2;
   const ds = <usize>R << 2;
-  for (let g = 0; g < R; g += 4) {
+  let g = 0;
+  // Groups of 4 valid rows: 4×4 in-register transposes.
+  for (; g + 4 <= rv; g += 4) {
     const d0 = dst + (<usize>g << 2);
-    if (g + 4 <= rv) {
-      const s0 = src + <usize>g * rs, s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs;
-      let p = 0;
-      let d = d0;
-      for (; p + 4 <= kc; p += 4) {
-        const o = <usize>p << 2;
-        const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
-        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5)); d += ds;
-        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7)); d += ds;
-        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5)); d += ds;
-        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7)); d += ds;
-      }
-      for (; p < kc; p++) {
-        const o = <usize>p << 2;
-        v128.store(d, f32x4(load<f32>(s0 + o), load<f32>(s1 + o), load<f32>(s2 + o), load<f32>(s3 + o)));
-        d += ds;
-      }
-    } else {
-      for (let r = 0; r < 4; r++) {
-        const valid = g + r < rv;
-        const s = src + <usize>(g + r) * rs;
-        let d = d0 + (<usize>r << 2);
-        for (let p = 0; p < kc; p++) {
-          store<f32>(d, valid ? load<f32>(s + (<usize>p << 2)) : 0);
-          d += ds;
-        }
-      }
+    const s0 = src + <usize>g * rs, s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs;
+    let p = 0;
+    let d = d0;
+    for (; p + 4 <= kc; p += 4) {
+      const o = <usize>p << 2;
+      const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5)); d += ds;
+      v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7)); d += ds;
+      v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5)); d += ds;
+      v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7)); d += ds;
+    }
+    for (; p < kc; p++) {
+      const o = <usize>p << 2;
+      v128.store(d, f32x4(load<f32>(s0 + o), load<f32>(s1 + o), load<f32>(s2 + o), load<f32>(s3 + o)));
+      d += ds;
+    }
+  }
+  // The remaining rows one by one; rows past `rv` are zero.
+  for (let r = g; r < R; r++) {
+    const valid = r < rv;
+    const s = src + <usize>r * rs;
+    let d = dst + (<usize>r << 2);
+    for (let p = 0; p < kc; p++) {
+      store<f32>(d, valid ? load<f32>(s + (<usize>p << 2)) : 0);
+      d += ds;
     }
   }
 }
@@ -143,23 +194,19 @@ function packRows(src: usize, ld: i32, R: i32, rv: i32, kc: i32, dst: usize): vo
  */
 function packCols(src: usize, ld: i32, R: i32, rv: i32, kc: i32, dst: usize): void {
   const rs = <usize>ld << 2;
+  const ds = <usize>R << 2;
   if (rv == R) {
-    if (R == 8) {
-      for (let p = 0; p < kc; p++) {
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
-        src += rs; dst += 32;
-      }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < R; r += 4) v128.store(dst + (<usize>r << 2), v128.load(src + (<usize>r << 2)));
-        src += rs; dst += <usize>R << 2;
-      }
+    // R = 8 (B slivers): two vectors; R = 5 or 6 (A slivers of op(A)ᵀ): one vector + the rest.
+    const vec = R & ~3;
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < vec; r += 4) v128.store(dst + (<usize>r << 2), v128.load(src + (<usize>r << 2)));
+      for (let r = vec; r < R; r++) store<f32>(dst + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
+      src += rs; dst += ds;
     }
   } else {
     for (let p = 0; p < kc; p++) {
       for (let r = 0; r < R; r++) store<f32>(dst + (<usize>r << 2), r < rv ? load<f32>(src + (<usize>r << 2)) : 0);
-      src += rs; dst += <usize>R << 2;
+      src += rs; dst += ds;
     }
   }
 }
@@ -172,14 +219,54 @@ function packCols(src: usize, ld: i32, R: i32, rv: i32, kc: i32, dst: usize): vo
   return (size + unit - 1) / unit * unit;
 }
 
+/** Rows of op(A) rounded up to whole MR slivers. */
+// @ts-ignore: decorator
+@inline function paddedRows(m: i32): i32 {
+  return (m + MR - 1) / MR * MR;
+}
+
+/** Bytes `packA` writes for an m×k op(A). */
+export function packedABytes(m: i32, k: i32): i32 {
+  return paddedRows(m) * k * 4;
+}
+
+/** Pack MR-row slivers of op(A)[i0:i0+rows, pc:pc+kc] (rows past m zero) into dst, one after another. */
+function packABlock(transA: i32, m: i32, i0: i32, rows: i32, pc: i32, kc: i32, a: usize, lda: i32, dst: usize): void {
+  for (let ir = 0; ir < rows; ir += MR) {
+    const i = i0 + ir;
+    const mr = min(MR, m - i);
+    const d = dst + (<usize>(ir * kc) << 2);
+    if (transA) packCols(a + ((<usize>pc * <usize>lda + <usize>i) << 2), lda, MR, mr, kc, d);
+    else packRows(a + ((<usize>i * <usize>lda + <usize>pc) << 2), lda, MR, mr, kc, d);
+  }
+}
+
+/**
+ * Pack all of op(A) (m×k) for `gemm(..., ap)`: K blocks as gemm cuts them, each holding every
+ * MR sliver of the padded rows, so block pc starts at pc·paddedRows(m) floats and its sliver ir
+ * at ir·kc within it.
+ */
+export function packA(transA: i32, m: i32, k: i32, a: usize, lda: i32, dst: usize): void {
+  const kb = balanced(k, KC, 4);
+  const rows = paddedRows(m);
+  for (let pc = 0; pc < k; pc += kb) {
+    packABlock(transA, m, 0, rows, pc, min(kb, k - pc), a, lda, dst + (<usize>(pc * rows) << 2));
+  }
+}
+
+/** Narrower products than this read an untransposed A in place instead of packing it. */
+// @ts-ignore: decorator
+@inline const DIRECT_N: i32 = 32;
+
 /**
  * C ← α·op(A)·op(B) + β·C with explicit leading dimensions (elements), so a caller can hand
  * a thread any rectangle of C. Pointers are byte addresses in linear memory; `ws` is
- * GEMM_SCRATCH_BYTES of scratch owned by the calling thread.
+ * GEMM_SCRATCH_BYTES of scratch owned by the calling thread; `ap` is op(A) packed by `packA`
+ * (with the same m and k) or 0.
  */
 export function gemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, ws: usize,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, ws: usize, ap: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0) {
@@ -192,11 +279,14 @@ export function gemm(
     }
     return;
   }
-  const packA = ws;
-  const packB = ws + (<usize>(MC * KC) << 2);
+  const packBuf = ws;
+  const packB = ws + (<usize>((MC + MR) * KC) << 2);
   const tile = packB + (<usize>(KC * NC) << 2);
   const kb = balanced(k, KC, 4);
   const mb = balanced(m, MC, MR);
+  const mPad = paddedRows(m);
+  const direct = ap == 0 && !transA && n < DIRECT_N;
+  const rs = <usize>lda << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kb) {
@@ -210,40 +300,35 @@ export function gemm(
         else packCols(b + ((<usize>pc * <usize>ldb + <usize>j) << 2), ldb, NR, nr, kc, dst);
       }
       const betaEff: f32 = pc == 0 ? beta : 1;
+      const fast = alpha == 1 && (betaEff == 0 || betaEff == 1);
+      const mode = betaEff == 0 ? 0 : 1;
       for (let ic = 0; ic < m; ic += mb) {
         const mc = min(mb, m - ic);
-        for (let ir = 0; ir < mc; ir += MR) {
-          const mr = min(MR, mc - ir);
-          const dst = packA + (<usize>(ir * kc) << 2);
-          const i = ic + ir;
-          if (transA) packCols(a + ((<usize>pc * <usize>lda + <usize>i) << 2), lda, MR, mr, kc, dst);
-          // Full row slivers of an untransposed A are read in place (see kernel4x8); only the
-          // last, partial sliver is packed (zero-padded, so no row past m is ever read).
-          else if (mr < MR) packRows(a + ((<usize>i * <usize>lda + <usize>pc) << 2), lda, MR, mr, kc, dst);
+        // This block's A slivers: from the caller's packed copy, or packed here. In direct mode
+        // only a partial last sliver is packed (zero-padded, so no row past m is ever read).
+        const blockA = ap != 0 ? ap + (<usize>(pc * mPad + ic * kc) << 2) : packBuf;
+        if (ap == 0) {
+          if (!direct) packABlock(transA, m, ic, mc, pc, kc, a, lda, packBuf);
+          else if (mc % MR != 0) {
+            const ir = mc - mc % MR;
+            packABlock(transA, m, ic + ir, MR, pc, kc, a, lda, packBuf + (<usize>(ir * kc) << 2));
+          }
         }
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const pb = packB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const direct = !transA && mr == MR;
-            const pa = direct ? a + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2) : packA + (<usize>(ir * kc) << 2);
-            const ars: usize = direct ? <usize>lda << 2 : 4;
-            const aks: usize = direct ? 4 : 16;
+            const pa = blockA + (<usize>(ir * kc) << 2);
             const cp = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
-            if (mr == MR && nr == NR) {
-              kernel4x8(kc, pa, ars, aks, pb, cp, ldc, alpha, betaEff);
-            } else {
-              // Edge tile: compute the full 4×8 into scratch, merge the valid part.
-              kernel4x8(kc, pa, ars, aks, pb, tile, NR, 1, 0);
-              for (let r = 0; r < mr; r++) {
-                for (let q = 0; q < nr; q++) {
-                  const t = load<f32>(tile + (<usize>(r * NR + q) << 2));
-                  const dp = cp + ((<usize>r * <usize>ldc + <usize>q) << 2);
-                  store<f32>(dp, betaEff == 0 ? alpha * t : alpha * t + betaEff * load<f32>(dp));
-                }
-              }
-            }
+            const full = mr == MR && nr == NR && fast;
+            const out = full ? cp : tile;
+            const ldo = full ? ldc : NR;
+            const mo = full ? mode : 0;
+            if (direct && mr == MR) kernelStrided(kc, a + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2), rs, 4, pb, out, ldo, mo);
+            else kernelPacked(kc, pa, pb, out, ldo, mo);
+            // Edge tile or general α, β: merge the scratch tile.
+            if (!full) mergeTile(tile, cp, ldc, mr, nr, alpha, betaEff);
           }
         }
       }

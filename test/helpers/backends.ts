@@ -14,6 +14,9 @@ import { reference } from '../../src/kernels/reference.js';
  */
 const FAST_BACKENDS: Array<{ path: string; load: (mod: Record<string, any>) => unknown }> = [
   { path: '../../src/kernels/wasm/index.ts', load: (m) => m.createWasmBackendSync?.() ?? backendFrom(m) },
+  // The plain-SIMD build (a different GEMM tile, 5×8 without FMA) where relaxed SIMD is the default.
+  // (Skipped as a duplicate where plain SIMD is all the runtime has.)
+  { path: '../../src/kernels/wasm/index.ts', load: (m) => m.createWasmBackendSync?.('wasm-simd') ?? null },
 ];
 
 function isKernels(x: unknown): x is Kernels {
@@ -48,8 +51,9 @@ export async function backends(): Promise<Kernels[]> {
     try {
       const mod = (await import(/* @vite-ignore */ url.href)) as Record<string, unknown>;
       const k = await load(mod);
-      if (isKernels(k)) out.push(k);
-      else console.warn(`backends: ${rel} exports no Kernels object or loader`);
+      if (isKernels(k)) {
+        if (!out.some((o) => o.name === k.name)) out.push(k);
+      } else if (k !== null) console.warn(`backends: ${rel} exports no Kernels object or loader`);
     } catch (e) {
       console.warn(`backends: ${rel} failed to load: ${(e as Error).message}`);
     }

@@ -6,9 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { reference } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels, UnaryKind } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
-import { ThreadChooser } from '../../src/kernels/wasm/backend.js';
+import { ELEMENTWISE_MIN, ThreadChooser } from '../../src/kernels/wasm/backend.js';
 
 const W = createWasmBackendSync() as WasmBackend;
+/** The plain-SIMD build too (its GEMM tile is 5×8 without FMA, the relaxed one's 6×8). */
+const PLAIN = W.name === 'wasm-simd' ? W : (createWasmBackendSync('wasm-simd') as WasmBackend);
 afterAll(() => W.shutdownThreads());
 
 let seed = 12345;
@@ -17,8 +19,8 @@ function rand(): number {
   return seed / 4294967296;
 }
 /** Random float32 data in wasm memory and an identical plain copy for the reference. */
-function pair(n: number, lo = -2, hi = 2): [Float32Array, Float32Array] {
-  const w = W.alloc(n, 'float32') as Float32Array;
+function pair(n: number, lo = -2, hi = 2, B: WasmBackend = W): [Float32Array, Float32Array] {
+  const w = B.alloc(n, 'float32') as Float32Array;
   for (let i = 0; i < n; i++) w[i] = lo + (hi - lo) * rand();
   return [w, Float32Array.from(w)];
 }
@@ -54,9 +56,9 @@ describe('wasm backend basics', () => {
 });
 
 describe('gemm', () => {
-  function check(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, beta: number, foreign = false): void {
-    const [a] = pair(m * k), [b] = pair(k * n);
-    const [c] = pair(m * n);
+  function check(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, beta: number, foreign = false, B: WasmBackend = W): void {
+    const [a] = pair(m * k, -2, 2, B), [b] = pair(k * n, -2, 2, B);
+    const [c] = pair(m * n, -2, 2, B);
     const c0 = Float32Array.from(c);
     if (beta === 0) c.fill(NaN); // β = 0 must ignore C, NaN included
     const lda = ta ? m : k, ldb = tb ? k : n;
@@ -67,25 +69,30 @@ describe('gemm', () => {
         for (let p = 0; p < k; p++) s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
         want[i * n + j] = alpha * s + (beta === 0 ? 0 : beta * c0[i * n + j]);
       }
-    const A = foreign ? Float32Array.from(a) : a, B = foreign ? Float32Array.from(b) : b, C = foreign ? Float32Array.from(c) : c;
-    W.gemm(ta, tb, m, n, k, alpha, A, B, beta, C);
+    const A = foreign ? Float32Array.from(a) : a, Bm = foreign ? Float32Array.from(b) : b, C = foreign ? Float32Array.from(c) : c;
+    B.gemm(ta, tb, m, n, k, alpha, A, Bm, beta, C);
     const tol = 4e-7 * Math.sqrt(k + 1) * 4 * (Math.abs(alpha) + Math.abs(beta) + 1);
     for (let i = 0; i < m * n; i++) {
       const err = Math.abs(C[i] - want[i]);
       if (!(err <= tol * Math.max(1, Math.sqrt(k)))) throw new Error(`gemm ${ta}${tb} ${m}x${n}x${k} [${i}] got ${C[i]} want ${want[i]}`);
     }
   }
-  const sizes = [1, 3, 4, 8, 17, 33, 257];
-  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
-    it(`layout transA=${ta} transB=${tb} on awkward shapes`, () => {
-      for (const m of sizes) for (const n of [1, 7, 9, 257]) for (const k of [1, 5, 300]) if (m * n * k < 3e6) check(ta, tb, m, n, k, 1, 0);
-    });
-    it(`alpha/beta variants transA=${ta} transB=${tb}`, () => {
-      check(ta, tb, 37, 45, 523, 0.5, 0);
-      check(ta, tb, 37, 45, 523, -1.5, 1);
-      check(ta, tb, 12, 16, 64, 2, 0.25);
-      check(ta, tb, 5, 6, 0, 1, 0.5);
-    });
+  // Row counts around both tiles (5, 6) and their multiples; column counts around the 8-wide
+  // sliver and the in-place (n < 32) / packed boundary.
+  const sizes = [1, 3, 4, 5, 6, 8, 11, 17, 33, 257];
+  for (const B of PLAIN === W ? [W] : [W, PLAIN]) {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      it(`${B.name}: layout transA=${ta} transB=${tb} on awkward shapes`, () => {
+        for (const m of sizes) for (const n of [1, 7, 9, 31, 32, 257]) for (const k of [1, 5, 300]) if (m * n * k < 3e6) check(ta, tb, m, n, k, 1, 0, false, B);
+      });
+      it(`${B.name}: alpha/beta variants transA=${ta} transB=${tb}`, () => {
+        check(ta, tb, 37, 45, 523, 0.5, 0, false, B);
+        check(ta, tb, 37, 45, 523, -1.5, 1, false, B);
+        check(ta, tb, 37, 12, 523, -1.5, 1, false, B);
+        check(ta, tb, 12, 16, 64, 2, 0.25, false, B);
+        check(ta, tb, 5, 6, 0, 1, 0.5, false, B);
+      });
+    }
   }
   it('stages arrays that are not in wasm memory', () => {
     check(false, true, 19, 23, 31, 1, 0, true);
@@ -133,6 +140,37 @@ describe('gemm', () => {
     }
     expect(W.pool.rounds).toBeGreaterThan(0);
     W.pool.adaptive = true;
+    W.pool.setThreads(1);
+  });
+  it('threaded optimizer updates equal single-threaded ones', async () => {
+    // Past ELEMENTWISE_MIN the update is cut into ranges run by the pool; an odd length checks
+    // the last, partial range and the scalar tail.
+    const n = ELEMENTWISE_MIN * 3 + 7;
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const grad = pair(n)[0];
+    const start = [pair(n)[0], pair(n, 0, 1)[0], pair(n, 0, 1)[0], pair(n, 0, 1)[0]];
+    const run = (threads: number): Float32Array[] => {
+      W.pool.setThreads(threads);
+      const [param, m, v, vMax] = start.map((t) => Float32Array.from(t)).map((t) => {
+        const w = W.alloc(n, 'float32') as Float32Array;
+        w.set(t);
+        return w;
+      });
+      const rounds = W.pool.rounds;
+      for (let step = 1; step <= 3; step++) {
+        W.adamStep({ param, grad, m, v, vMax, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupledWeightDecay: 0, step });
+        W.sgdStep({ param, grad, buf: m, firstStep: step === 1, lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0 });
+        W.rmspropStep({ param, grad, squareAvg: v, gradAvg: vMax, momentumBuf: null, lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0 });
+      }
+      expect(W.pool.rounds - rounds).toBe(threads > 1 ? 9 : 0);
+      return [param, m, v, vMax];
+    };
+    const one = run(1);
+    const three = run(3);
+    for (let i = 0; i < 4; i++) expect(Array.from(three[i])).toEqual(Array.from(one[i]));
     W.pool.setThreads(1);
   });
   it('ThreadChooser uses the measured faster mode and keeps exploring the other', () => {

@@ -9,7 +9,7 @@ import { reference } from '../reference.js';
 import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
-import { MAX_CHUNKS, ThreadPool } from './threads.js';
+import { MAX_CHUNKS, ThreadPool, type ElementwiseKernel } from './threads.js';
 
 export const UNARY_KIND: Record<UnaryKind, number> = {
   linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, gelu: 7, silu: 8, softplus: 9,
@@ -25,6 +25,12 @@ export const THREAD_MIN_MNK = 1 << 20;
 
 /** Chunks per thread in a split GEMM (dynamic scheduling, see threads.ts). */
 const CHUNKS_PER_THREAD = 3;
+/**
+ * Elementwise kernels (optimizer updates) over at least this many elements are split across
+ * the pool: Adam's update runs at ≈ 0.5–1 ns per parameter, so 32k parameters take ≈ 20–30 µs,
+ * several times what a round costs when the workers are spinning.
+ */
+export const ELEMENTWISE_MIN = 1 << 15;
 
 /** Layout of a broadcast operand over a [rows, cols] view (see binary2d in asm/src/kernels.ts). */
 const FULL = 0, ROW = 1, SCALAR = 2, COL = 3;
@@ -239,7 +245,12 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   heap.zero = (off, n) => fillKernel(off, n, 0);
   const pool = new ThreadPool(wasm, heap);
   const scratchBytes = X.GEMM_SCRATCH_BYTES.value as number;
+  const tileRows = X.GEMM_MR.value as number;
+  const tileCols = X.GEMM_NR.value as number;
   let ws0 = -1;
+  /** Grow-only block for op(A) packed once per split GEMM (see gemmOwned). */
+  let apOff = -1;
+  let apBytes = 0;
   const misc = heap.rawAlloc(64);
 
   const chooser = new ThreadChooser();
@@ -263,19 +274,19 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const threaded = workers > 0 && (!pool.adaptive || chooser.threaded(macs));
     if (!threaded) {
       const t0 = workers > 0 ? performance.now() : 0;
-      X.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0);
+      X.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0, 0);
       if (workers > 0) chooser.record(false, performance.now() - t0, macs);
       return;
     }
     const t0 = performance.now();
-    // Cut the larger of M and N into chunks (multiples of the 4×8 tile), a few per thread so
+    // Cut the larger of M and N into chunks (multiples of the micro-kernel's tile), a few per thread so
     // a thread that gets descheduled on a busy machine holds up little work. Splitting N
     // costs nothing extra for op(A) = A (read in place) and re-packs only a small op(A)ᵀ;
     // splitting M re-packs op(B) per chunk, so N is preferred unless M is clearly larger.
     const parts = workers + 1;
     const splitN = n >= m / 2;
     const dim = splitN ? n : m;
-    const unit = splitN ? 8 : 4;
+    const unit = splitN ? tileCols : tileRows;
     const step = Math.max(unit, Math.ceil(dim / (CHUNKS_PER_THREAD * parts) / unit) * unit);
     const nch = Math.min(MAX_CHUNKS, Math.ceil(dim / step));
     const st = Math.ceil(dim / nch / unit) * unit;
@@ -283,8 +294,36 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     // next round that will not come: on a busy machine a spinning worker takes CPU from the
     // calling thread.
     const spin = pool.adaptive && !chooser.spinAfter() ? 0 : -1;
-    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, Math.ceil(dim / st), splitN, st, X.gemm as (...a: number[]) => void, ws0, spin);
+    // Column chunks all multiply the same op(A): pack it once here rather than once per chunk.
+    let ap = 0;
+    if (splitN) {
+      const bytes = X.packedABytes(m, k);
+      if (bytes > apBytes) {
+        if (apOff >= 0) heap.rawFree(apOff, apBytes);
+        apOff = heap.rawAlloc(bytes);
+        apBytes = apOff < 0 ? 0 : bytes;
+      }
+      if (apOff >= 0) {
+        X.packA(ta, m, k, a, lda, apOff);
+        ap = apOff;
+      }
+    }
+    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, Math.ceil(dim / st), splitN, st, X.gemm as (...a: number[]) => void, ws0, ap, spin);
     chooser.record(true, performance.now() - t0, macs);
+  }
+
+  /**
+   * An optimizer update over `n` parameters: on the calling thread, or cut into ranges shared
+   * with the pool's workers when it is large enough to pay for a round (ELEMENTWISE_MIN).
+   */
+  function elementwise(name: ElementwiseKernel, ptrs: number[], scalars: number[], n: number): void {
+    const workers = n >= ELEMENTWISE_MIN ? pool.readyWorkers() : 0;
+    if (workers === 0) {
+      (X[name] as (...a: number[]) => void)(...ptrs, ...scalars, n);
+      return;
+    }
+    const step = Math.ceil(n / (CHUNKS_PER_THREAD * (workers + 1)) / 4) * 4;
+    pool.runElementwise(name, ptrs, scalars, n, step);
   }
 
   const k: WasmBackend = {
@@ -475,7 +514,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     sgdStep(args) {
       const { param, grad, buf, firstStep, lr, momentum, dampening, nesterov, weightDecay } = args;
       if (owns(param) && owns(grad) && owns(buf))
-        X.sgdStep(param.byteOffset, grad.byteOffset, p(buf), firstStep ? 1 : 0, lr, momentum, dampening, nesterov ? 1 : 0, weightDecay, param.length);
+        elementwise('sgdStep', [param.byteOffset, grad.byteOffset, p(buf)], [firstStep ? 1 : 0, lr, momentum, dampening, nesterov ? 1 : 0, weightDecay], param.length);
       else reference.sgdStep(args);
     },
     adamStep(args) {
@@ -484,13 +523,13 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
         const bc1 = 1 - Math.pow(beta1, step);
         const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         const decay = decoupledWeightDecay !== 0 ? 1 - lr * decoupledWeightDecay : 1;
-        X.adamStep(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, p(vMax), lr / bc1, beta1, beta2, eps, weightDecay, decay, bc2Sqrt, param.length);
+        elementwise('adamStep', [param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, p(vMax)], [lr / bc1, beta1, beta2, eps, weightDecay, decay, bc2Sqrt], param.length);
       } else reference.adamStep(args);
     },
     rmspropStep(args) {
       const { param, grad, squareAvg, gradAvg, momentumBuf, lr, alpha, eps, weightDecay, momentum } = args;
       if (owns(param) && owns(grad) && owns(squareAvg) && owns(gradAvg) && owns(momentumBuf))
-        X.rmspropStep(param.byteOffset, grad.byteOffset, squareAvg.byteOffset, p(gradAvg), p(momentumBuf), lr, alpha, eps, weightDecay, momentum, param.length);
+        elementwise('rmspropStep', [param.byteOffset, grad.byteOffset, squareAvg.byteOffset, p(gradAvg), p(momentumBuf)], [lr, alpha, eps, weightDecay, momentum], param.length);
       else reference.rmspropStep(args);
     },
   };

@@ -9,8 +9,14 @@ export type WasmVariant = 'wasm-simd' | 'wasm-relaxed-simd';
 
 /** The exports of asm/src/index.ts (pointers are byte offsets, counts elements). */
 export interface WasmExports {
-  gemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, ws: number): void;
+  /** `ap`: op(A) packed by `packA` (same m, k), or 0 to pack inside. */
+  gemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, ws: number, ap: number): void;
+  packA(ta: number, m: number, k: number, a: number, lda: number, dst: number): void;
+  packedABytes(m: number, k: number): number;
   GEMM_SCRATCH_BYTES: WebAssembly.Global;
+  /** Rows × columns of the GEMM micro-kernel's tile (6×8 with relaxed SIMD, 5×8 without). */
+  GEMM_MR: WebAssembly.Global;
+  GEMM_NR: WebAssembly.Global;
   heapBase(): number;
   fill(p: number, n: number, v: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
@@ -129,16 +135,19 @@ function tryEnableRelaxedSimdInNode(): void {
   }
 }
 
-/** Bytes of the variant this engine runs best, or null without WebAssembly SIMD. */
-export function pickBinary(): { variant: WasmVariant; bytes: Uint8Array<ArrayBuffer>; relaxed: Uint8Array<ArrayBuffer>; simd: Uint8Array<ArrayBuffer> } | null {
+/**
+ * Bytes of the variant this engine runs best (or of `only`, when it runs here), or null
+ * without WebAssembly SIMD.
+ */
+export function pickBinary(only?: WasmVariant): { variant: WasmVariant; bytes: Uint8Array<ArrayBuffer>; relaxed: Uint8Array<ArrayBuffer>; simd: Uint8Array<ArrayBuffer> } | null {
   if (typeof WebAssembly !== 'object') return null;
   const simd = decode(WASM_SIMD);
   const relaxed = decode(WASM_RELAXED_SIMD);
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const wantRelaxed = env?.GRADLAB_RELAXED_SIMD !== '0';
+  const wantRelaxed = only !== 'wasm-simd' && env?.GRADLAB_RELAXED_SIMD !== '0';
   if (wantRelaxed && !WebAssembly.validate(relaxed)) tryEnableRelaxedSimdInNode();
   if (wantRelaxed && WebAssembly.validate(relaxed)) return { variant: 'wasm-relaxed-simd', bytes: relaxed, relaxed, simd };
-  if (WebAssembly.validate(simd)) return { variant: 'wasm-simd', bytes: simd, relaxed, simd };
+  if (only !== 'wasm-relaxed-simd' && WebAssembly.validate(simd)) return { variant: 'wasm-simd', bytes: simd, relaxed, simd };
   return null;
 }
 
@@ -189,9 +198,12 @@ function finish(variant: WasmVariant, module: WebAssembly.Module, memory: WebAss
   return { variant, module, memory, shared, exports: instance.exports as unknown as WasmExports };
 }
 
-/** Synchronous compile (fine in Node and in workers; browsers limit sync compiles on the main thread to 4 KB). */
-export function loadSync(): LoadedWasm | null {
-  const pick = pickBinary();
+/**
+ * Synchronous compile (fine in Node and in workers; browsers limit sync compiles on the main
+ * thread to 4 KB). `only`: that variant or nothing (tests run both).
+ */
+export function loadSync(only?: WasmVariant): LoadedWasm | null {
+  const pick = pickBinary(only);
   if (!pick) return null;
   const shared = canShareMemory();
   const bytes = shared ? pick.bytes : unshare(pick.bytes);
