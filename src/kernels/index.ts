@@ -58,9 +58,12 @@ export function setAllocObserver(f: ((a: FloatArray) => void) | null): void {
   allocObserver = f;
 }
 
-/** Zero-filled storage for `n` elements: float64 always comes from the reference backend. */
-export function alloc(n: number, dtype: DType = 'float32'): FloatArray {
-  const a = dtype === 'float64' ? new Float64Array(n) : K.alloc(n, 'float32');
+/**
+ * Zero-filled storage for `n` elements: float64 always comes from the reference backend.
+ * `zero` false: contents unspecified, for an output the caller writes in full before reading.
+ */
+export function alloc(n: number, dtype: DType = 'float32', zero = true): FloatArray {
+  const a = dtype === 'float64' ? new Float64Array(n) : K.alloc(n, 'float32', zero);
   if (allocObserver !== null) allocObserver(a);
   return a;
 }

@@ -121,8 +121,11 @@ export interface RmspropArgs {
 export interface Kernels {
   readonly name: string;
 
-  /** Storage for `n` elements, zero-filled. */
-  alloc(n: number, dtype: DType): FloatArray;
+  /**
+   * Storage for `n` elements, zero-filled; with `zero` false its contents are unspecified (for
+   * outputs a kernel writes in full before anything reads them: spares a pass over memory).
+   */
+  alloc(n: number, dtype: DType, zero?: boolean): FloatArray;
   /** Hand storage back (optional for a backend; a no-op in the reference one). */
   free(a: FloatArray): void;
 

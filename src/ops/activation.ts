@@ -8,13 +8,13 @@ import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import type { UnaryKind } from '../kernels/types.js';
 import { Tensor, formatShape } from '../tensor.js';
-import { assertSameDtype, assertTensor, checkFiniteOption, empty } from './util.js';
+import { assertSameDtype, assertTensor, checkFiniteOption, empty, uninitialized } from './util.js';
 import { softmax } from './softmax.js';
 
 /** y = f(x; p) for the registry's elementwise activation `kind`; backward gx += f′·gy. */
 export function unary(kind: UnaryKind, x: Tensor, p = NaN): Tensor {
   assertTensor(x, kind, 'x');
-  const out = empty(x.shape, x);
+  const out = uninitialized(x.shape, x);
   K.unary(kind, p, x.data, out.data);
   return record(out, kind, [x], (g, grad) => {
     const gx = grad(0);

@@ -6,7 +6,7 @@
 import { record } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
 import { Tensor, formatShape } from '../tensor.js';
-import { assertSameDtype, assertTensor, broadcastShapes, broadcastStrides, empty } from './util.js';
+import { assertSameDtype, assertTensor, broadcastShapes, broadcastStrides, empty, uninitialized } from './util.js';
 
 /**
  * torch.matmul: 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D operand is
@@ -86,7 +86,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     throw new Error(`linear: bias of shape ${formatShape(bias.shape)} does not match weight ${formatShape(weight.shape)} (expected [${outF}])`);
   }
   const rows = x.size / inF;
-  const out = empty([...x.shape.slice(0, -1), outF], x);
+  const out = uninitialized([...x.shape.slice(0, -1), outF], x);
   K.gemm(false, true, rows, outF, inF, 1, x.data, weight.data, 0, out.data);
   if (bias) K.biasActivation('linear', NaN, out.data, bias.data, rows, outF, out.data);
   const inputs = bias ? [x, weight, bias] : [x, weight];

@@ -9,6 +9,14 @@ export function empty(shape: readonly number[], like: Tensor): Tensor {
   return new Tensor(alloc(shapeSize(shape), like.dtype), shape);
 }
 
+/**
+ * A fresh tensor whose contents are unspecified, for an op's output that its kernel writes in
+ * full (GEMM with β = 0, elementwise maps): zeroing it first would be a wasted pass over memory.
+ */
+export function uninitialized(shape: readonly number[], like: Tensor): Tensor {
+  return new Tensor(alloc(shapeSize(shape), like.dtype, false), shape);
+}
+
 /** Numbers become constant tensors of the other operand's dtype. */
 export function asTensor(x: Tensor | number, like?: Tensor): Tensor {
   return typeof x === 'number' ? tensor([x], [], { dtype: like?.dtype }) : x;

@@ -203,6 +203,21 @@ describe('gemm', () => {
     run(ThreadChooser.EXPLORE_MAX + ThreadChooser.PROBE);
     expect(run(100)).toBeGreaterThanOrEqual(100 - ThreadChooser.PROBE);
   });
+  it('ThreadChooser is not flipped by one stalled GEMM', () => {
+    const c = new ThreadChooser();
+    expect(c.threaded()).toBe(true);
+    c.record(true, 1, 1e6); // split: 1 ms
+    expect(c.threaded()).toBe(false);
+    c.record(false, 2, 1e6); // unsplit: 2 ms
+    const before = c.estimates().split;
+    expect(before).toBe(1);
+    c.record(true, 10, 1e6); // a worker was descheduled: one split GEMM took 10 ms
+    expect(c.estimates().split).toBeLessThan(before * (1 + 0.2 * ThreadChooser.OUTLIER));
+    expect(c.estimates().split).toBeLessThan(c.estimates().single);
+    // Lasting slowness still moves it.
+    for (let i = 0; i < 12; i++) c.record(true, 10, 1e6);
+    expect(c.estimates().split).toBeGreaterThan(c.estimates().single);
+  });
   it('ThreadChooser keeps separate choices per GEMM size and ignores a probe\'s warm-up', () => {
     const c = new ThreadChooser();
     const small = 2e6, large = 3e7;

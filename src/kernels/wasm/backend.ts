@@ -134,6 +134,8 @@ export class ThreadChooser {
    * switch back.
    */
   static readonly SWITCH = 0.85;
+  /** Samples are capped at this multiple of the current estimate (see record). */
+  static readonly OUTLIER = 2;
   /** A split call starting this long (ms) after the previous split ended finds workers asleep. */
   static readonly COLD_MS = 0.1;
   private states: ChoiceState[] = [];
@@ -193,8 +195,12 @@ export class ThreadChooser {
     if (threaded) this.lastSplitEnd = now;
     if (!this.probing) {
       if (cold && s.split !== 0) return;
-      if (threaded) s.split = s.split === 0 ? v : 0.8 * s.split + 0.2 * v;
-      else s.single = s.single === 0 ? v : 0.8 * s.single + 0.2 * v;
+      // A sample is capped at OUTLIER × the estimate: one GEMM during which a worker was
+      // descheduled (or the host stalled the VM) measures 3–5× slow, and at full weight it
+      // would flip the choice for a whole exploration interval. Lasting slowness still
+      // raises the estimate by up to 20% per call.
+      if (threaded) s.split = s.split === 0 ? v : 0.8 * s.split + 0.2 * Math.min(v, ThreadChooser.OUTLIER * s.split);
+      else s.single = s.single === 0 ? v : 0.8 * s.single + 0.2 * Math.min(v, ThreadChooser.OUTLIER * s.single);
       return;
     }
     if (this.counted) {
@@ -335,8 +341,8 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     owns: (a) => owns(a),
     shutdownThreads: () => pool.shutdown(),
 
-    alloc(n, dtype) {
-      return dtype === 'float64' ? new Float64Array(n) : heap.allocF32(n);
+    alloc(n, dtype, zero = true) {
+      return dtype === 'float64' ? new Float64Array(n) : heap.allocF32(n, zero);
     },
     free(a) {
       if (a instanceof Float32Array) heap.free(a);

@@ -128,8 +128,8 @@ export class WasmHeap {
     list.push(b.off);
   }
 
-  /** Zero-filled float32 storage for `n` elements. */
-  allocF32(n: number): Float32Array {
+  /** Float32 storage for `n` elements, zero-filled unless `zero` is false. */
+  allocF32(n: number, zero = true): Float32Array {
     if (n === 0) return new Float32Array(0);
     const bytes = n * 4;
     const off = this.rawAlloc(bytes);
@@ -138,7 +138,7 @@ export class WasmHeap {
     // Memory past the old top has never been written (wasm zero-fills grown memory), so only
     // recycled blocks need clearing: this spares a pass, and the page faults of fresh memory
     // then happen once, in the kernel that first writes the block.
-    if (!this.lastFresh) {
+    if (zero && !this.lastFresh) {
       if (this.zero) this.zero(off, n);
       else view.fill(0);
     }
