@@ -20,7 +20,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 export const quick = args.includes('--quick');
 const repeatsArg = args.indexOf('--repeats');
-export const repeats = repeatsArg >= 0 ? Number(args[repeatsArg + 1]) : quick ? 1 : 3;
+export const repeats = repeatsArg >= 0 ? Number(args[repeatsArg + 1]) : quick ? 1 : 5;
 const WARMUP = 20;
 
 export function median(xs) {

@@ -242,15 +242,20 @@ function packABlock(transA: i32, m: i32, i0: i32, rows: i32, pc: i32, kc: i32, a
 }
 
 /**
- * Pack all of op(A) (m×k) for `gemm(..., ap)`: K blocks as gemm cuts them, each holding every
- * MR sliver of the padded rows, so block pc starts at pc·paddedRows(m) floats and its sliver ir
- * at ir·kc within it.
+ * Pack op(A) (m×k) for `gemm(..., ap)`: K blocks as gemm cuts them, each holding every MR
+ * sliver of the padded rows, so block pc starts at pc·paddedRows(m) floats and its sliver ir
+ * at ir·kc within it. Only slivers [first, first + count) are written, so threads can share
+ * the packing (count = ceil(m / MR) packs it all).
  */
-export function packA(transA: i32, m: i32, k: i32, a: usize, lda: i32, dst: usize): void {
+export function packA(transA: i32, m: i32, k: i32, a: usize, lda: i32, dst: usize, first: i32, count: i32): void {
   const kb = balanced(k, KC, 4);
   const rows = paddedRows(m);
+  const i0 = first * MR;
+  const nr = min(count * MR, rows - i0);
+  if (nr <= 0) return;
   for (let pc = 0; pc < k; pc += kb) {
-    packABlock(transA, m, 0, rows, pc, min(kb, k - pc), a, lda, dst + (<usize>(pc * rows) << 2));
+    const kc = min(kb, k - pc);
+    packABlock(transA, m, i0, nr, pc, kc, a, lda, dst + (<usize>(pc * rows + i0 * kc) << 2));
   }
 }
 

@@ -11,7 +11,7 @@ export type WasmVariant = 'wasm-simd' | 'wasm-relaxed-simd';
 export interface WasmExports {
   /** `ap`: op(A) packed by `packA` (same m, k), or 0 to pack inside. */
   gemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, ws: number, ap: number): void;
-  packA(ta: number, m: number, k: number, a: number, lda: number, dst: number): void;
+  packA(ta: number, m: number, k: number, a: number, lda: number, dst: number, first: number, count: number): void;
   packedABytes(m: number, k: number): number;
   GEMM_SCRATCH_BYTES: WebAssembly.Global;
   /** Rows × columns of the GEMM micro-kernel's tile (6×8 with relaxed SIMD, 5×8 without). */

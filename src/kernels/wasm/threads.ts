@@ -35,9 +35,10 @@ const TASK = 4 + MAX_WORKERS;
 const TASK_INTS = 19;
 /**
  * Elementwise kernels the pool can split: exports called as f(p₀…p_{P−1}, s₀…s_{S−1}, count)
- * with P pointers (byte offsets, 0 = absent, advanced by 4·start for a chunk) and S scalars.
+ * with P pointers (byte offsets, 0 = absent, advanced by 4·start for a chunk) and S scalars;
+ * or, for range kernels (P = 0, `ranged`), f(s₀…s_{S−1}, start, count) — packA's slivers.
  */
-export const ELEMENTWISE = ['adamStep', 'sgdStep', 'rmspropStep'] as const;
+export const ELEMENTWISE = ['adamStep', 'sgdStep', 'rmspropStep', 'packA'] as const;
 export type ElementwiseKernel = (typeof ELEMENTWISE)[number];
 const MAX_PTRS = 8;
 const MAX_SCALARS = 8;
@@ -73,6 +74,7 @@ function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number,
       const args: number[] = [];
       for (let i = 0; i < np; i++) args.push(I[E + 5 + i] === 0 ? 0 : I[E + 5 + i] + start * 4);
       for (let i = 0; i < ns; i++) args.push(D[EF + i]);
+      if (np < 0) args.push(start); // a range kernel: (scalars…, start, count)
       args.push(Math.min(step, I[E + 3] - start));
       elementwise[kind - 1](...args);
     } else {
@@ -260,14 +262,15 @@ export class ThreadPool {
   /**
    * Elementwise kernel `name` over `count` elements cut into chunks of `step` (a multiple of 4,
    * so chunks stay 16-byte aligned): `ptrs` are byte offsets (0 = absent) advanced by 4·start
-   * per chunk, `scalars` are passed unchanged. Needs readyWorkers() > 0.
+   * per chunk, `scalars` are passed unchanged; `ptrs` null: a range kernel, called with
+   * (scalars…, start, count). Needs readyWorkers() > 0.
    */
-  runElementwise(name: ElementwiseKernel, ptrs: readonly number[], scalars: readonly number[], count: number, step: number, spin = -1): void {
+  runElementwise(name: ElementwiseKernel, ptrs: readonly number[] | null, scalars: readonly number[], count: number, step: number, spin = -1): void {
     const I = this.I!;
     const D = this.D!;
     const idx = ELEMENTWISE.indexOf(name);
-    I[ELEM] = idx; I[ELEM + 1] = ptrs.length; I[ELEM + 2] = scalars.length; I[ELEM + 3] = count; I[ELEM + 4] = step;
-    for (let i = 0; i < ptrs.length; i++) I[ELEM + 5 + i] = ptrs[i];
+    I[ELEM] = idx; I[ELEM + 1] = ptrs === null ? -1 : ptrs.length; I[ELEM + 2] = scalars.length; I[ELEM + 3] = count; I[ELEM + 4] = step;
+    if (ptrs) for (let i = 0; i < ptrs.length; i++) I[ELEM + 5 + i] = ptrs[i];
     for (let i = 0; i < scalars.length; i++) D[ELEM_F64 + i] = scalars[i];
     this.round(idx + 1, Math.ceil(count / step), spin, this.wasm.exports.gemm as (...a: number[]) => void, 0);
   }
