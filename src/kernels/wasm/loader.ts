@@ -121,7 +121,8 @@ export function canShareMemory(): boolean {
 /**
  * In Node 20 relaxed SIMD is behind --experimental-wasm-relaxed-simd (on by default from
  * V8 11.4 / Node 22). Setting the flag at run time through node:v8 works when done before
- * compiling; measured 4×8 micro-kernel: ~45 GFLOP/s with relaxed_madd vs ~25 with mul+add.
+ * compiling; measured (bench/tiles.mjs): the 6×8 micro-kernel reaches ~50 GFLOP/s with relaxed_madd, the
+ * best plain-SIMD tile (5×8, mul + add) ~38.
  * GRADLAB_RELAXED_SIMD=0 opts out.
  */
 function tryEnableRelaxedSimdInNode(): void {
