@@ -10,7 +10,7 @@ import { K } from '../dist/kernels/index.js';
 const threads = Number(process.argv[2] ?? 2);
 const batch = 128;
 setNumThreads(threads);
-if (process.argv.includes('--force-split')) K.pool.adaptive = false;
+if (process.argv.includes('--force-split') && K.pool) K.pool.adaptive = false;
 const times = new Map();
 for (const name of Object.keys(K)) {
   const f = K[name];

@@ -20,10 +20,10 @@
  * allocates 15 xmm registers (xmm15 is its scratch), so the tile is as tall as fits:
  *   relaxed SIMD (FMA, no temporary): 6×8 = 12 accumulators + 2 B + 1 A = 15 registers;
  *   plain SIMD (mul then add needs a product temporary): 5×8 = 10 + 2 + 1 + 1 = 14.
- * Measured on V8 (Node 20, Zen 5; interleaved runs, median ratio): 6×8 runs 1.09–1.13× the old
- * 4×8 with FMA, 5×8 1.08–1.15× without; 6×8 without FMA spills and drops to 0.8×; 4×12 (3 B
- * vectors) spills with either. Taller tiles load B less often per multiply-add (2 loads per
- * 2·MR FMAs), which is what limits 4×8 when the SMT sibling shares the core's load ports.
+ * Measured on V8 (Node 20, Zen 3; `npm run bench:tiles`, median of per-round ratios, results in
+ * bench/RESULTS-gemm.md): with FMA 6×8 runs 1.09–1.20× the old 4×8; without FMA 5×8 runs
+ * 1.08–1.16×, while 6×8 spills (best 25 GFLOP/s against 5×8's 38); 4×12 (3 B vectors) spills
+ * with FMA. Taller tiles load B less often per multiply-add (2 vector loads per 2·MR FMAs).
  *
  * Block sizes: KC·NR·4 B = 8 KiB B sliver + KC·MR·4 B ≤ 6 KiB A sliver fit a 32 KiB L1d;
  * MC·KC·4 = 128 KiB A block sits in a 512 KiB L2; KC and MC are balanced (784 → 4 × 196,
@@ -63,7 +63,7 @@ export const GEMM_NR: i32 = NR;
  * ROWS = MR, a compile-time constant like PACKED: each instance is specialised when inlined,
  * and rows past ROWS are dead code.
  * Only what the loop needs is live in it. α and β are applied outside (see storeRow), because
- * two more live xmm registers make the 6×8 tile spill (measured 0.7×). Not unrolled: on V8
+ * two more live xmm registers make the 6×8 tile spill (whole-gemm A/B: 0.6–0.7×). Not unrolled: on V8
  * unrolling by 2–8 made TurboFan's schedule slower (more live ranges, spills).
  */
 // @ts-ignore: decorator

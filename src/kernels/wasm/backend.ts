@@ -9,7 +9,7 @@ import { reference } from '../reference.js';
 import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
-import { MAX_CHUNKS, ThreadPool, type ElementwiseKernel } from './threads.js';
+import { MAX_CHUNKS, ThreadPool, type SplitKernel } from './threads.js';
 
 export const UNARY_KIND: Record<UnaryKind, number> = {
   linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, gelu: 7, silu: 8, softplus: 9,
@@ -285,22 +285,22 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       return;
     }
     const t0 = performance.now();
-    // Cut the larger of M and N into chunks (multiples of the micro-kernel's tile), a few per thread so
-    // a thread that gets descheduled on a busy machine holds up little work. Splitting N
-    // costs nothing extra for op(A) = A (read in place) and re-packs only a small op(A)ᵀ;
-    // splitting M re-packs op(B) per chunk, so N is preferred unless M is clearly larger.
+    // Cut the larger of M and N into chunks (multiples of the micro-kernel's tile), a few per
+    // thread so a thread that gets descheduled on a busy machine holds up little work.
+    // Column chunks share one packed op(A) (below) and each packs only its own columns of
+    // op(B); row chunks would each re-pack all of op(B), so N is split unless M is clearly larger.
     const parts = workers + 1;
     const splitN = n >= m / 2;
     const dim = splitN ? n : m;
     const unit = splitN ? tileCols : tileRows;
     const step = Math.max(unit, Math.ceil(dim / (CHUNKS_PER_THREAD * parts) / unit) * unit);
-    const nch = Math.min(MAX_CHUNKS, Math.ceil(dim / step));
-    const st = Math.ceil(dim / nch / unit) * unit;
+    const st = Math.ceil(dim / Math.min(MAX_CHUNKS, Math.ceil(dim / step)) / unit) * unit;
+    const nch = Math.ceil(dim / st);
     // After the last GEMM of a probe of the split workers sleep at once rather than spin for a
     // next round that will not come: on a busy machine a spinning worker takes CPU from the
     // calling thread.
     const spin = pool.adaptive && !chooser.spinAfter() ? 0 : -1;
-    // Column chunks all multiply the same op(A): pack it once here rather than once per chunk.
+    // Column chunks all multiply the same op(A): pack it once rather than once per chunk.
     let ap = 0;
     if (splitN) {
       const bytes = X.packedABytes(m, k);
@@ -310,14 +310,14 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
         apBytes = apOff < 0 ? 0 : bytes;
       }
       if (apOff >= 0) {
-        // The packing is shared too: ranges of MR-row slivers (packing 128×784 alone takes
-        // ≈ 70 µs, a tenth of the split product, while the workers would wait).
+        // The packing is shared too, in ranges of MR-row slivers: 128×784 alone takes ≈ 70 µs,
+        // 7% of the split product, during which the workers would wait.
         const slivers = Math.ceil(m / tileRows);
-        pool.runElementwise('packA', null, [ta, m, k, a, lda, apOff], slivers, Math.ceil(slivers / parts));
+        pool.runSplit('packA', null, [ta, m, k, a, lda, apOff], slivers, Math.ceil(slivers / parts));
         ap = apOff;
       }
     }
-    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, Math.ceil(dim / st), splitN, st, X.gemm as (...a: number[]) => void, ws0, ap, spin);
+    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, nch, splitN, st, ws0, ap, spin);
     chooser.record(true, performance.now() - t0, macs);
   }
 
@@ -325,14 +325,14 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * An optimizer update over `n` parameters: on the calling thread, or cut into ranges shared
    * with the pool's workers when it is large enough to pay for a round (ELEMENTWISE_MIN).
    */
-  function elementwise(name: ElementwiseKernel, ptrs: number[], scalars: number[], n: number): void {
+  function elementwise(name: Exclude<SplitKernel, 'packA'>, ptrs: number[], scalars: number[], n: number): void {
     const workers = n >= ELEMENTWISE_MIN ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...ptrs, ...scalars, n);
       return;
     }
     const step = Math.ceil(n / (CHUNKS_PER_THREAD * (workers + 1)) / 4) * 4;
-    pool.runElementwise(name, ptrs, scalars, n, step);
+    pool.runSplit(name, ptrs, scalars, n, step);
   }
 
   const k: WasmBackend = {

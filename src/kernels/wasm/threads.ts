@@ -1,7 +1,7 @@
 /**
- * Worker threads for GEMM and the large elementwise kernels (optimizer updates). Each worker
- * instantiates the same module on the same shared memory, so a block of C (or a range of
- * parameters) is computed in place with no copies.
+ * Worker threads for GEMM, the packing of its op(A) and the large elementwise kernels
+ * (optimizer updates). Each worker instantiates the same module on the same shared memory,
+ * so a block of C (or a range of parameters) is computed in place with no copies.
  *
  * Scheduling is dynamic: a GEMM is cut into a few chunks (column or row blocks of C, see
  * backend.ts) and every thread — the caller included — claims chunks from a shared counter
@@ -14,9 +14,9 @@
  *   (generation << 12 | next chunk: a thread that is late for a round cannot claim a chunk of
  *   the next one), ctl[2] shutdown flag, ctl[3] chunks finished, ctl[4 + w] worker w ready,
  *   ctl[TASK…] the GEMM and its chunking (ints; α, β as f32), ctl[TASK + 16] how long workers
- *   spin after this round, ctl[TASK + 17] op(A) packed once by the caller for column chunks (or 0),
- *   ctl[TASK + 18] the task kind: 0 GEMM, 1 + i the elementwise kernel ELEMENTWISE[i] (pointer
- *   arguments at ctl[ELEM…], float64 scalars at ELEM_F64, element count and chunk size).
+ *   spin after this round, ctl[TASK + 17] op(A) packed once for all column chunks (or 0),
+ *   ctl[TASK + 18] the task kind: 0 GEMM, 1 + i the kernel SPLIT_KERNELS[i] (pointer arguments
+ *   at ctl[ELEM…], float64 scalars at ELEM_F64, element count and chunk size).
  * Workers spin briefly after a round before sleeping in Atomics.wait, because a training
  * step issues GEMMs back to back and a futex wake costs tens of microseconds.
  * Workers are unref'd (Node) so they never keep a process alive; `shutdown()` ends them.
@@ -34,15 +34,16 @@ const WORKER_SPIN = 100000;
 const TASK = 4 + MAX_WORKERS;
 const TASK_INTS = 19;
 /**
- * Elementwise kernels the pool can split: exports called as f(p₀…p_{P−1}, s₀…s_{S−1}, count)
- * with P pointers (byte offsets, 0 = absent, advanced by 4·start for a chunk) and S scalars;
- * or, for range kernels (P = 0, `ranged`), f(s₀…s_{S−1}, start, count) — packA's slivers.
+ * Kernels other than GEMM that the pool splits into ranges. Elementwise ones are called as
+ * f(p₀…p_{P−1}, s₀…s_{S−1}, count), with P pointers (byte offsets, 0 = absent, advanced by
+ * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
+ * f(s₀…s_{S−1}, start, count) — packA, whose range is of A slivers.
  */
-export const ELEMENTWISE = ['adamStep', 'sgdStep', 'rmspropStep', 'packA'] as const;
-export type ElementwiseKernel = (typeof ELEMENTWISE)[number];
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA'] as const;
+export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 const MAX_SCALARS = 8;
-/** Elementwise task: [kernel index, P, S, count, chunk size, pointers…]. */
+/** Split-kernel task: [kernel index, P, S, count, chunk size, pointers…]. */
 const ELEM = TASK + TASK_INTS;
 const ELEM_INTS = 5 + MAX_PTRS;
 /** float64 scalars (index into a Float64Array over the control block; 8-byte aligned). */
@@ -54,9 +55,10 @@ export const MAX_CHUNKS = 4095;
 /**
  * Claim and run chunks of the current round; shared verbatim by the workers (as source) and
  * the calling thread. T is the task base. A GEMM chunk is a block of `step` columns
- * (split = 1) or rows (split = 0) of C; an elementwise chunk is a range of `step` elements.
+ * (split = 1) or rows (split = 0) of C; a split kernel's chunk is a range of `step` elements
+ * (or slivers).
  */
-function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number, gemm: (...a: number[]) => void, elementwise: ((...a: number[]) => void)[], ws: number, T: number, E: number, EF: number): number {
+function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number, gemm: (...a: number[]) => void, split: ((...a: number[]) => void)[], ws: number, T: number, E: number, EF: number): number {
   const nch = I[T + 13];
   const tag = (gen & 0xfffff) << 12;
   const kind = I[T + 18];
@@ -76,7 +78,7 @@ function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number,
       for (let i = 0; i < ns; i++) args.push(D[EF + i]);
       if (np < 0) args.push(start); // a range kernel: (scalars…, start, count)
       args.push(Math.min(step, I[E + 3] - start));
-      elementwise[kind - 1](...args);
+      split[kind - 1](...args);
     } else {
       const ta = I[T], tb = I[T + 1], lda = I[T + 7], ldb = I[T + 9], ldc = I[T + 12], step = I[T + 15];
       let m = I[T + 2], n = I[T + 3], a = I[T + 6], b = I[T + 8], c = I[T + 11], ap = 0;
@@ -105,7 +107,7 @@ function start(msg) {
   const { module, memory, ctl, id, ws } = msg;
   const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
   const gemm = inst.exports.gemm;
-  const elementwise = ${JSON.stringify(ELEMENTWISE)}.map((name) => inst.exports[name]);
+  const split = ${JSON.stringify(SPLIT_KERNELS)}.map((name) => inst.exports[name]);
   const I = new Int32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
   const F = new Float32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
   const D = new Float64Array(memory.buffer, ctl, ${CTL_BYTES / 8});
@@ -120,7 +122,7 @@ function start(msg) {
     }
     if (Atomics.load(I, 2) !== 0) break;
     seen = Atomics.load(I, 0);
-    runChunks(I, F, D, seen, gemm, elementwise, ws, ${TASK}, ${ELEM}, ${ELEM_F64});
+    runChunks(I, F, D, seen, gemm, split, ws, ${TASK}, ${ELEM}, ${ELEM_F64});
   }
 }
 if (typeof require === 'function' && typeof self === 'undefined') {
@@ -178,7 +180,8 @@ export class ThreadPool {
   private I: Int32Array | null = null;
   private F: Float32Array | null = null;
   private D: Float64Array | null = null;
-  private elementwise: ((...a: number[]) => void)[];
+  private readonly gemm: (...a: number[]) => void;
+  private readonly split: ((...a: number[]) => void)[];
   private readonly isNode: boolean;
   private make: ((src: string) => WorkerLike) | null;
   private wanted = 1;
@@ -195,7 +198,8 @@ export class ThreadPool {
     this.heap = heap;
     this.make = wasm.shared ? workerFactory() : null;
     const X = wasm.exports as unknown as Record<string, (...a: number[]) => void>;
-    this.elementwise = ELEMENTWISE.map((name) => X[name]);
+    this.gemm = X.gemm;
+    this.split = SPLIT_KERNELS.map((name) => X[name]);
     this.isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   }
 
@@ -240,14 +244,14 @@ export class ThreadPool {
 
   /**
    * C ← α·op(A)·op(B) + β·C cut into `nch` chunks of `step` columns (splitN) or rows, run by
-   * the caller (through `gemm`, with its own scratch `ws`) and every ready worker; returns when
-   * all chunks are done. `ap`: op(A) packed once (column chunks share it) or 0. `spin`:
+   * the caller (with its own scratch `ws`) and every ready worker; returns when all chunks are
+   * done. `ap`: op(A) packed once (column chunks share it) or 0. `spin`:
    * Atomics.load polls workers spin after this round before sleeping (−1: WORKER_SPIN).
    */
   run(
     ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number, nch: number, splitN: boolean, step: number,
-    gemm: (...a: number[]) => void, ws: number, ap: number, spin = -1,
+    ws: number, ap: number, spin = -1,
   ): void {
     const I = this.I!;
     const F = this.F!;
@@ -256,27 +260,27 @@ export class ThreadPool {
     I[T + 6] = a; I[T + 7] = lda; I[T + 8] = b; I[T + 9] = ldb; F[T + 10] = beta; I[T + 11] = c; I[T + 12] = ldc;
     I[T + 14] = splitN ? 1 : 0; I[T + 15] = step;
     I[T + 17] = splitN ? ap : 0;
-    this.round(0, nch, spin, gemm, ws);
+    this.round(0, nch, spin, ws);
   }
 
   /**
-   * Elementwise kernel `name` over `count` elements cut into chunks of `step` (a multiple of 4,
-   * so chunks stay 16-byte aligned): `ptrs` are byte offsets (0 = absent) advanced by 4·start
-   * per chunk, `scalars` are passed unchanged; `ptrs` null: a range kernel, called with
-   * (scalars…, start, count). Needs readyWorkers() > 0.
+   * Kernel `name` over `count` elements cut into chunks of `step` (for elementwise kernels a
+   * multiple of 4, so chunks stay 16-byte aligned): `ptrs` are byte offsets (0 = absent)
+   * advanced by 4·start per chunk, `scalars` are passed unchanged; `ptrs` null: a range
+   * kernel, called with (scalars…, start, count). Needs readyWorkers() > 0.
    */
-  runElementwise(name: ElementwiseKernel, ptrs: readonly number[] | null, scalars: readonly number[], count: number, step: number, spin = -1): void {
+  runSplit(name: SplitKernel, ptrs: readonly number[] | null, scalars: readonly number[], count: number, step: number, spin = -1): void {
     const I = this.I!;
     const D = this.D!;
-    const idx = ELEMENTWISE.indexOf(name);
+    const idx = SPLIT_KERNELS.indexOf(name);
     I[ELEM] = idx; I[ELEM + 1] = ptrs === null ? -1 : ptrs.length; I[ELEM + 2] = scalars.length; I[ELEM + 3] = count; I[ELEM + 4] = step;
     if (ptrs) for (let i = 0; i < ptrs.length; i++) I[ELEM + 5 + i] = ptrs[i];
     for (let i = 0; i < scalars.length; i++) D[ELEM_F64 + i] = scalars[i];
-    this.round(idx + 1, Math.ceil(count / step), spin, this.wasm.exports.gemm as (...a: number[]) => void, 0);
+    this.round(idx + 1, Math.ceil(count / step), spin, 0);
   }
 
   /** Start a round of `nch` chunks of task `kind` (set up by the caller), join in, wait for the rest. */
-  private round(kind: number, nch: number, spin: number, gemm: (...a: number[]) => void, ws: number): void {
+  private round(kind: number, nch: number, spin: number, ws: number): void {
     const I = this.I!;
     const T = TASK;
     I[T + 13] = nch; I[T + 16] = spin < 0 ? WORKER_SPIN : spin; I[T + 18] = kind;
@@ -285,7 +289,7 @@ export class ThreadPool {
     Atomics.store(I, 1, (gen & 0xfffff) << 12);
     Atomics.store(I, 0, gen);
     Atomics.notify(I, 0);
-    runChunks(I, this.F!, this.D!, gen, gemm, this.elementwise, ws, T, ELEM, ELEM_F64);
+    runChunks(I, this.F!, this.D!, gen, this.gemm, this.split, ws, T, ELEM, ELEM_F64);
     // Wait for chunks other threads claimed (only those: unclaimed ones were run above).
     let spins = 0;
     for (;;) {
