@@ -12,11 +12,33 @@ import { K, alloc, setAllocObserver } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
 import { Tensor, formatShape } from './tensor.js';
 
+/** A gradient buffer and how to combine with it: out ← β·out + ∂L/∂input, β ∈ {0, 1}. */
+export interface GradTarget {
+  data: FloatArray;
+  /**
+   * 0: nothing has been accumulated here yet and the contents are unspecified (a fresh
+   * buffer, or a parameter gradient zeroed lazily by `zeroGrad(false)`); the op must write
+   * every element, ignoring what is there (NaN included), as BLAS does for β = 0.
+   * 1: accumulate.
+   */
+  beta: 0 | 1;
+}
+
 /**
- * Returns the buffer into which the gradient of input `i` must be accumulated, or null
- * when that input does not require a gradient (the closure then skips its work).
+ * How a backward closure reaches the gradient buffers of its inputs. Both return null when
+ * input `i` does not require a gradient (the closure then skips its work).
  */
-export type GradSink = (i: number) => FloatArray | null;
+export interface GradSink {
+  /** The buffer into which the gradient of input `i` must be accumulated (zero-filled if new). */
+  (i: number): FloatArray | null;
+  /**
+   * For ops whose kernels write a whole gradient with a β (GEMM, sumAxis, unaryBackward):
+   * the buffer and β. A fresh gradient is then written once instead of zero-filled and
+   * accumulated into, which spares two passes over it (one per parameter and per hidden
+   * activation in every training step).
+   */
+  target(i: number): GradTarget | null;
+}
 
 export interface Node {
   /** Op name, for error messages and debugging. */
@@ -194,6 +216,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const bufferFor = (t: Tensor): FloatArray | null => {
     if (!t.requiresGrad) return null;
     if (t.node === null) {
+      // The getter zero-fills a gradient that zeroGrad(false) left pending.
       if (t.grad === null) t.grad = new Tensor(alloc(t.size, t.dtype), t.shape.slice());
       return t.grad.data;
     }
@@ -203,6 +226,40 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       grads.set(t, g);
     }
     return g;
+  };
+  const targetFor = (t: Tensor): GradTarget | null => {
+    if (!t.requiresGrad) return null;
+    if (t.node === null) {
+      const held = t._gradStorage;
+      if (held === null) {
+        t.grad = new Tensor(alloc(t.size, t.dtype, false), t.shape.slice());
+        return { data: t.grad.data, beta: 0 };
+      }
+      if (t._gradZeroPending) {
+        t._gradZeroPending = false;
+        return { data: held.data, beta: 0 };
+      }
+      return { data: held.data, beta: 1 };
+    }
+    let g = grads.get(t);
+    if (g !== undefined) return { data: g, beta: 1 };
+    g = alloc(t.size, t.dtype, false);
+    grads.set(t, g);
+    return { data: g, beta: 0 };
+  };
+  const sinkFor = (inputs: readonly Tensor[]): GradSink => {
+    const sink = ((i: number) => bufferFor(inputs[i])) as GradSink;
+    sink.target = (i: number) => {
+      const t = inputs[i];
+      // An input passed twice (x·x, matmul(a, a)): its second gradient must add to the first,
+      // which the op may not have written yet when it asks; accumulate into zeros instead.
+      if (inputs.indexOf(t) !== i || inputs.lastIndexOf(t) !== i) {
+        const data = bufferFor(t);
+        return data === null ? null : { data, beta: 1 };
+      }
+      return targetFor(t);
+    };
+    return sink;
   };
 
   // The root may itself be a leaf (x.backward() on a parameter).
@@ -222,7 +279,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       K.axpy(1, g, t.grad.data);
     }
     const inputs = node.inputs;
-    node.backward(g, (i) => bufferFor(inputs[i]));
+    node.backward(g, sinkFor(inputs));
     grads.delete(t);
     // g was allocated by this walk and nobody else holds it (retainGrad copied it above):
     // returning it now lets the next node's gradient reuse the block.

@@ -39,8 +39,13 @@ export class Tensor {
   data: FloatArray;
   readonly shape: number[];
   requiresGrad: boolean;
-  /** ∂L/∂this, accumulated by backward() on leaves (and on tensors that called retainGrad()). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
+  /**
+   * @internal Set by zeroGradInPlace(): `_grad` holds stale values that count as zeros. The
+   * `grad` getter zero-fills it on first read; backward() instead overwrites it (β = 0, see
+   * GradTarget), so a training step never pays a separate pass to zero it.
+   */
+  _gradZeroPending = false;
   /** The op that produced this tensor, or null for a leaf. */
   node: Node | null = null;
   /** Set by retainGrad(): keep the gradient of a non-leaf tensor. */
@@ -60,6 +65,34 @@ export class Tensor {
     this.data = data;
     this.shape = shape.slice();
     this.requiresGrad = requiresGrad;
+  }
+
+  /** ∂L/∂this, accumulated by backward() on leaves (and on tensors that called retainGrad()). */
+  get grad(): Tensor | null {
+    if (this._gradZeroPending) {
+      this._gradZeroPending = false;
+      K.fill(this._grad!.data, 0);
+    }
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    this._grad = g;
+    this._gradZeroPending = false;
+  }
+
+  /** @internal The gradient tensor as stored, without resolving a pending zero (for backward()). */
+  get _gradStorage(): Tensor | null {
+    return this._grad;
+  }
+
+  /**
+   * Zero the gradient, keeping its storage (PyTorch's zero_grad(set_to_none=False)). Lazy:
+   * the zeros are written when `.grad` is next read, or never, when backward() overwrites
+   * the gradient first. No gradient yet: nothing to do.
+   */
+  zeroGradInPlace(): void {
+    if (this._grad !== null) this._gradZeroPending = true;
   }
 
   get dtype(): DType {
@@ -118,7 +151,7 @@ export class Tensor {
   dispose(): void {
     if (this.data.length > 0) K.free(this.data);
     this.data = this.data instanceof Float64Array ? new Float64Array(0) : new Float32Array(0);
-    if (this.grad !== null) this.grad.dispose();
+    if (this._grad !== null) this._grad.dispose();
     this.grad = null;
   }
 

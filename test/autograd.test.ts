@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { noGrad, ops, tensor, isGradEnabled } from '../src/index.js';
+import { loss, manualSeed, nn, noGrad, ops, optim, tensor, isGradEnabled, randn } from '../src/index.js';
 import { describeEachBackend, expectThrowsMentioning } from './helpers/check.js';
 
 const arr = (t: { data: ArrayLike<number> } | null | undefined) => Array.from(t!.data);
@@ -71,6 +71,68 @@ describeEachBackend('autograd', () => {
     ops.sum(ops.mul(x, c)).backward();
     expect(c.grad).toBeNull();
     expect(arr(x.grad)).toEqual([5, 6]);
+  });
+  // Backward writes a fresh gradient (β = 0) instead of zero-filling and accumulating; on the
+  // reference backend unspecified storage is NaN, so any element left unwritten shows up here.
+  it('gradients written fresh equal gradients accumulated into zeros (linear, matmul, activations)', () => {
+    manualSeed(3);
+    const x = randn([5, 7], { requiresGrad: true });
+    const w = randn([4, 7], { requiresGrad: true });
+    const b = randn([4], { requiresGrad: true });
+    const v = randn([4, 3], { requiresGrad: true });
+    const f = () => ops.sum(ops.tanh(ops.matmul(ops.relu(ops.linear(x, w, b)), v)));
+    f().backward();
+    const first = [x, w, b, v].map((t) => arr(t.grad));
+    for (const t of [x, w, b, v]) expect(t.grad!.data.every(Number.isFinite)).toBe(true);
+    // Into existing gradients: exactly twice.
+    f().backward();
+    [x, w, b, v].forEach((t, i) => expect(arr(t.grad)).toEqual(first[i].map((g) => 2 * g)));
+    // The same values when accumulated into zero-filled buffers: x used twice makes every
+    // op below it accumulate (the second use adds to what the first wrote).
+    for (const t of [x, w, b, v]) t.grad = null;
+    ops.sum(ops.add(ops.mul(ops.sum(ops.tanh(ops.matmul(ops.relu(ops.linear(x, w, b)), v))), 1), ops.mul(ops.sum(x), 0))).backward();
+    [w, b, v].forEach((t, i) => expect(arr(t.grad)).toEqual(first[i + 1]));
+    expect(arr(x.grad)).toEqual(first[0]);
+  });
+  it('an input passed twice to one op gets both gradients (matmul(a, a), linear(x, x))', () => {
+    const a = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
+    ops.sum(ops.matmul(a, a)).backward();
+    // ∂/∂a Σ(a·a) = 1·aᵀ + aᵀ·1: element (i, j) is a's row sum j plus its column sum i.
+    expect(arr(a.grad)).toEqual([3 + 4, 7 + 4, 3 + 6, 7 + 6]);
+    const x = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
+    ops.sum(ops.linear(x, x)).backward();
+    // y = x·xᵀ: ∂/∂x Σy = 1·x + 1ᵀ·x (as input and as weight).
+    expect(arr(x.grad)).toEqual([8, 12, 8, 12]);
+  });
+  it('zeroGrad(false) zeroes in place lazily: reads see zeros, backward overwrites, unreached parameters stay zero', () => {
+    manualSeed(4);
+    const used = new nn.Linear(3, 2);
+    const unused = new nn.Linear(3, 2);
+    const params = [...used.parameters(), ...unused.parameters()];
+    const opt = new optim.SGD(params, { lr: 0.1 });
+    const x = randn([4, 3]);
+    const y = tensor([0, 1, 1, 0]);
+    const step = () => loss.crossEntropy(used.forward(x), y).backward();
+    step();
+    const once = used.parameters().map((p) => arr(p.grad));
+    ops.sum(unused.forward(x)).backward();
+    const storage = params.map((p) => p.grad!.data);
+    opt.zeroGrad(false);
+    // The storage is kept; reading a gradient gives zeros.
+    expect(arr(unused.weight.grad)).toEqual(new Array(6).fill(0));
+    step();
+    used.parameters().forEach((p, i) => expect(arr(p.grad)).toEqual(once[i]));
+    expect(arr(unused.bias!.grad)).toEqual([0, 0]);
+    params.forEach((p, i) => expect(p.grad!.data).toBe(storage[i]));
+    // A second backward without zeroGrad accumulates onto the overwritten values.
+    step();
+    used.parameters().forEach((p, i) => expect(arr(p.grad)).toEqual(once[i].map((g) => 2 * g)));
+    // The optimizer sees zeros for a parameter that backward did not reach after zeroGrad(false).
+    opt.zeroGrad(false);
+    step();
+    const before = arr(unused.weight);
+    opt.step();
+    expect(arr(unused.weight)).toEqual(before);
   });
   it('handles deep graphs without overflowing the stack', () => {
     const x = tensor([1], [], { requiresGrad: true });

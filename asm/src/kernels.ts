@@ -136,7 +136,8 @@ export function unary(kind: i32, p: f64, x: usize, y: usize, n: i32): void {
   for (; i < n; i++) sfd(y, i, act(kind, fd(x, i), p));
 }
 
-export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, gx: usize, n: i32): void {
+/** gx ← β·gx + f′·gy, β ∈ {0, 1}; β = 0 writes gx without reading it. */
+export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, gx: usize, n: i32, beta: i32): void {
   let i = 0;
   if (kind <= 2) {
     const zero = f32x4.splat(0);
@@ -148,10 +149,11 @@ export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, 
       if (kind == 0) d = g;
       else if (kind == 1) d = v128.and(g, f32x4.gt(v128.load(y + o), zero));
       else d = v128.bitselect(g, f32x4.mul(g, pv), f32x4.gt(v128.load(x + o), zero));
-      v128.store(gx + o, f32x4.add(v128.load(gx + o), d));
+      v128.store(gx + o, beta ? f32x4.add(v128.load(gx + o), d) : d);
     }
   }
-  for (; i < n; i++) sfd(gx, i, fd(gx, i) + fd(gy, i) * dact(kind, fd(x, i), fd(y, i), p));
+  if (beta) for (; i < n; i++) sfd(gx, i, fd(gx, i) + fd(gy, i) * dact(kind, fd(x, i), fd(y, i), p));
+  else for (; i < n; i++) sfd(gx, i, fd(gy, i) * dact(kind, fd(x, i), fd(y, i), p));
 }
 
 /** y = f(x + bias) over rows; bias = 0 means none; y may alias x. */

@@ -63,7 +63,7 @@ export function setAllocObserver(f: ((a: FloatArray) => void) | null): void {
  * `zero` false: contents unspecified, for an output the caller writes in full before reading.
  */
 export function alloc(n: number, dtype: DType = 'float32', zero = true): FloatArray {
-  const a = dtype === 'float64' ? new Float64Array(n) : K.alloc(n, 'float32', zero);
+  const a = dtype === 'float64' ? reference.alloc(n, 'float64', zero) : K.alloc(n, 'float32', zero);
   if (allocObserver !== null) allocObserver(a);
   return a;
 }

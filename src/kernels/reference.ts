@@ -130,8 +130,13 @@ function unaryOf(kind: UnaryKind) {
 export const reference: Kernels = {
   name: 'reference',
 
-  alloc(n: number, dtype: DType): FloatArray {
-    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  alloc(n: number, dtype: DType, zero = true): FloatArray {
+    const a = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    // Storage with unspecified contents is NaN here, so that an op reading what it was meant
+    // to overwrite (a fresh gradient with β = 0, an output) fails every test on this backend
+    // instead of seeing the zeros a new typed array happens to hold.
+    if (!zero) a.fill(NaN);
+    return a;
   },
   free() {},
 
@@ -143,8 +148,8 @@ export const reference: Kernels = {
     for (let i = 0; i < m; i++) {
       row.fill(0);
       for (let p = 0; p < k; p++) {
+        // No skip of zero entries: 0·∞ must give NaN, as in every BLAS.
         const aip = transA ? a[p * lda + i] : a[i * lda + p];
-        if (aip === 0) continue;
         if (transB) {
           for (let j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
         } else {
@@ -190,9 +195,10 @@ export const reference: Kernels = {
     const f = unaryOf(kind).value!;
     for (let i = 0; i < x.length; i++) y[i] = f(x[i], p);
   },
-  unaryBackward(kind, p, x, y, gy, gx) {
+  unaryBackward(kind, p, x, y, gy, gx, beta) {
     const df = unaryOf(kind).derivative!;
-    for (let i = 0; i < x.length; i++) gx[i] += gy[i] * df(x[i], y[i], p);
+    if (beta === 0) for (let i = 0; i < x.length; i++) gx[i] = gy[i] * df(x[i], y[i], p);
+    else for (let i = 0; i < x.length; i++) gx[i] += gy[i] * df(x[i], y[i], p);
   },
 
   biasActivation(kind, p, x, bias, rows, cols, y) {

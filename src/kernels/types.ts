@@ -10,7 +10,10 @@
  *   float64 calls to the reference kernels.
  * - Backward kernels ACCUMULATE into their gradient outputs (`gx[i] += …`):
  *   autograd hands them the gradient buffer of the input, so a tensor used twice
- *   sums its gradients without a temporary.
+ *   sums its gradients without a temporary. Those on the training hot path take a
+ *   β ∈ {0, 1} instead, as GEMM does (`gx ← β·gx + …`; β = 0 ignores gx's contents),
+ *   so that a fresh gradient is written once rather than zero-filled and added to
+ *   (autograd's GradSink.target says which).
  * - Storage is allocated through `alloc`, so a backend can place tensors in its
  *   own memory (WebAssembly linear memory) and run without copies.
  */
@@ -188,8 +191,11 @@ export interface Kernels {
 
   /** y = f(x) for an elementwise activation with parameter p (slope, alpha…). */
   unary(kind: UnaryKind, p: number, x: FloatArray, y: FloatArray): void;
-  /** gx += f′(x)·gy, the derivative taken from x and/or y as the activation prefers. */
-  unaryBackward(kind: UnaryKind, p: number, x: FloatArray, y: FloatArray, gy: FloatArray, gx: FloatArray): void;
+  /**
+   * gx ← β·gx + f′(x)·gy, the derivative taken from x and/or y as the activation prefers;
+   * β ∈ {0, 1}, and β = 0 ignores gx's contents (NaN included).
+   */
+  unaryBackward(kind: UnaryKind, p: number, x: FloatArray, y: FloatArray, gy: FloatArray, gx: FloatArray, beta: 0 | 1): void;
 
   /** y = x + bias over rows (x is [rows, cols], bias is [cols]), then activation; y may alias x. */
   biasActivation(kind: UnaryKind, p: number, x: FloatArray, bias: FloatArray | null, rows: number, cols: number, y: FloatArray): void;

@@ -11,14 +11,14 @@ import { Tensor, formatShape } from '../tensor.js';
 import { assertSameDtype, assertTensor, checkFiniteOption, empty, uninitialized } from './util.js';
 import { softmax } from './softmax.js';
 
-/** y = f(x; p) for the registry's elementwise activation `kind`; backward gx += f′·gy. */
+/** y = f(x; p) for the registry's elementwise activation `kind`; backward gx ← β·gx + f′·gy. */
 export function unary(kind: UnaryKind, x: Tensor, p = NaN): Tensor {
   assertTensor(x, kind, 'x');
   const out = uninitialized(x.shape, x);
   K.unary(kind, p, x.data, out.data);
   return record(out, kind, [x], (g, grad) => {
-    const gx = grad(0);
-    if (gx) K.unaryBackward(kind, p, x.data, out.data, g, gx);
+    const gx = grad.target(0);
+    if (gx) K.unaryBackward(kind, p, x.data, out.data, g, gx.data, gx.beta);
   });
 }
 

@@ -58,6 +58,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     K.gemm(false, false, m, n, k, 1, view(a.data, aOff[i], mk), view(b.data, bOff[i], kn), 0, view(out.data, i, mn));
   }
   return record(out, 'matmul', [a, b], (g, grad) => {
+    if (batches === 1) {
+      // One product: each gradient is written whole, so a fresh buffer is written, not zeroed and added to.
+      const ta = grad.target(0);
+      if (ta) K.gemm(false, true, m, k, n, 1, g, b.data, ta.beta, ta.data);
+      const tb = grad.target(1);
+      if (tb) K.gemm(true, false, k, n, m, 1, a.data, g, tb.beta, tb.data);
+      return;
+    }
     const ga = grad(0);
     const gb = grad(1);
     for (let i = 0; i < batches; i++) {
@@ -91,15 +99,17 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias) K.biasActivation('linear', NaN, out.data, bias.data, rows, outF, out.data);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, 'linear', inputs, (g, grad) => {
-    const gx = grad(0);
-    if (gx) K.gemm(false, false, rows, inF, outF, 1, g, weight.data, 1, gx);
-    const gw = grad(1);
-    if (gw) K.gemm(true, false, outF, inF, rows, 1, g, x.data, 1, gw);
-    const gb = bias ? grad(2) : null;
-    if (gb) {
-      const colSums = alloc(outF, x.dtype);
+    // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g; each written whole (β = 0) when fresh.
+    const gx = grad.target(0);
+    if (gx) K.gemm(false, false, rows, inF, outF, 1, g, weight.data, gx.beta, gx.data);
+    const gw = grad.target(1);
+    if (gw) K.gemm(true, false, outF, inF, rows, 1, g, x.data, gw.beta, gw.data);
+    const gb = bias ? grad.target(2) : null;
+    if (gb && gb.beta === 0) K.sumAxis(g, 1, rows, outF, gb.data);
+    else if (gb) {
+      const colSums = alloc(outF, x.dtype, false);
       K.sumAxis(g, 1, rows, outF, colSums);
-      K.axpy(1, colSums, gb);
+      K.axpy(1, colSums, gb.data);
       K.free(colSums);
     }
   });

@@ -70,14 +70,15 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
 
   /**
    * Set gradients to null (PyTorch's set_to_none=True default), or with `setToNone = false`
-   * fill the existing gradients with zeros in place (PyTorch's zero_grad(set_to_none=False)):
-   * the same storage is then reused by every step instead of allocating fresh gradients, which
-   * matters with the wasm backend inside a synchronous training loop (see stepScope()).
+   * zero the existing gradients in place (PyTorch's zero_grad(set_to_none=False)): the same
+   * storage is then reused by every step instead of allocating fresh gradients, which matters
+   * with the wasm backend inside a synchronous training loop (see stepScope()). The zeros are
+   * lazy (Tensor.zeroGradInPlace): the next backward overwrites the gradient instead.
    */
   zeroGrad(setToNone = true): void {
     for (const p of this.params) {
-      if (setToNone || p.grad === null) p.grad = null;
-      else K.fill(p.grad.data, 0);
+      if (setToNone) p.grad = null;
+      else p.zeroGradInPlace();
     }
   }
 

@@ -267,8 +267,13 @@ describe('elementwise kernels', () => {
         W.unary(kind, p, x, y); reference.unary(kind, p, xr, yr);
         close(y, yr, 1e-5, kind);
         const [gy, gyr] = pair(n), [gx, gxr] = pair(n);
-        W.unaryBackward(kind, p, x, y, gy, gx); reference.unaryBackward(kind, p, xr, yr, gyr, gxr);
+        W.unaryBackward(kind, p, x, y, gy, gx, 1); reference.unaryBackward(kind, p, xr, yr, gyr, gxr, 1);
         close(gx, gxr, 1e-5, kind + "'");
+        // β = 0 overwrites, ignoring NaN already in gx.
+        gx.fill(NaN); gxr.fill(NaN);
+        W.unaryBackward(kind, p, x, y, gy, gx, 0); reference.unaryBackward(kind, p, xr, yr, gyr, gxr, 0);
+        close(gx, gxr, 1e-5, kind + "' β=0");
+        if (n > 3) expect(Number.isNaN(gx[3]) && !Number.isNaN(x[3])).toBe(false);
       }
       for (const [rows, cols] of [[1, 1], [3, 17], [128, 256], [5, 10]]) {
         const [x, xr] = pair(rows * cols), [b, br] = pair(cols), [y, yr] = zeros(rows * cols);

@@ -417,9 +417,9 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       if (owns(x) && owns(y)) X.unary(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, x.length);
       else reference.unary(kind, prm, x, y);
     },
-    unaryBackward(kind, prm, x, y, gy, gx) {
-      if (owns(x) && owns(y) && owns(gy) && owns(gx)) X.unaryBackward(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset, x.length);
-      else reference.unaryBackward(kind, prm, x, y, gy, gx);
+    unaryBackward(kind, prm, x, y, gy, gx, beta) {
+      if (owns(x) && owns(y) && owns(gy) && owns(gx)) X.unaryBackward(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset, x.length, beta);
+      else reference.unaryBackward(kind, prm, x, y, gy, gx, beta);
     },
     biasActivation(kind, prm, x, bias, rows, cols, y) {
       if (owns(x) && owns(bias) && owns(y)) X.biasActivation(UNARY_KIND[kind], prm, x.byteOffset, p(bias), rows, cols, y.byteOffset);

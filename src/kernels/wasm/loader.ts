@@ -24,7 +24,7 @@ export interface WasmExports {
   binary2d(kind: number, a: number, am: number, b: number, bm: number, out: number, rows: number, cols: number): void;
   binaryBackward2d(kind: number, wrt: number, g: number, a: number, am: number, b: number, bm: number, gin: number, rows: number, cols: number): void;
   unary(kind: number, p: number, x: number, y: number, n: number): void;
-  unaryBackward(kind: number, p: number, x: number, y: number, gy: number, gx: number, n: number): void;
+  unaryBackward(kind: number, p: number, x: number, y: number, gy: number, gx: number, n: number, beta: number): void;
   biasActivation(kind: number, p: number, x: number, bias: number, rows: number, cols: number, y: number): void;
   sumAxis(x: number, outer: number, n: number, inner: number, out: number): void;
   broadcastAxis(g: number, outer: number, n: number, inner: number, scale: number, gx: number): void;
