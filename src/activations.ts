@@ -65,6 +65,12 @@ export interface Activation {
   value?: (x: number, p: number) => number;
   /** f′ given x, y = f(x) and p. */
   derivative?: (x: number, y: number, p: number) => number;
+  /**
+   * f′ is a function of y = f(x) alone (`derivative` ignores x). A layer fused with this
+   * activation (Linear + activation in Sequential) may then write y over its pre-activation
+   * and still differentiate: y(1 − y) for sigmoid, 1 − y² for tanh, [y > 0] for ReLU.
+   */
+  derivativeFromOutput: boolean;
   /** Output range [lo, hi]. */
   range: readonly [number, number];
   /** The initializer a Linear feeding this activation should use. */
@@ -110,6 +116,7 @@ const entries: Activation[] = [
     defaultParam: NaN,
     value: (x) => x,
     derivative: () => 1,
+    derivativeFromOutput: true,
     range: [-Infinity, Infinity],
     init: 'xavierUniform',
     gain: () => 1,
@@ -124,6 +131,7 @@ const entries: Activation[] = [
     defaultParam: NaN,
     value: sigmoid,
     derivative: (_x, y) => y * (1 - y),
+    derivativeFromOutput: true,
     range: [0, 1],
     init: 'xavierUniform',
     gain: () => 1,
@@ -138,6 +146,7 @@ const entries: Activation[] = [
     defaultParam: NaN,
     value: Math.tanh,
     derivative: (_x, y) => 1 - y * y,
+    derivativeFromOutput: true,
     range: [-1, 1],
     init: 'xavierUniform',
     gain: () => 5 / 3,
@@ -154,6 +163,7 @@ const entries: Activation[] = [
     value: (x) => (x <= 0 ? 0 : x),
     // PyTorch's convention: f′(0) = 0 (the gradient flows only where y > 0).
     derivative: (_x, y) => (y > 0 ? 1 : 0),
+    derivativeFromOutput: true,
     range: [0, Infinity],
     init: 'kaimingNormal',
     gain: () => Math.SQRT2,
@@ -168,6 +178,7 @@ const entries: Activation[] = [
     defaultParam: 0.01,
     value: (x, a) => (x > 0 ? x : a * x),
     derivative: (x, _y, a) => (x > 0 ? 1 : a),
+    derivativeFromOutput: false,
     range: [-Infinity, Infinity],
     init: 'kaimingNormal',
     gain: (a = 0.01) => leakyGain(a),
@@ -182,6 +193,7 @@ const entries: Activation[] = [
     defaultParam: 0.25,
     value: (x, a) => (x > 0 ? x : a * x),
     derivative: (x, _y, a) => (x > 0 ? 1 : a),
+    derivativeFromOutput: false,
     range: [-Infinity, Infinity],
     init: 'kaimingNormal',
     gain: (a = 0.25) => leakyGain(a),
@@ -198,6 +210,7 @@ const entries: Activation[] = [
     // For x ≤ 0, f′ = α·eˣ, from x as PyTorch does: y + α would cancel in float32 where
     // y ≈ −α (x ≲ −5), losing the gradient's relative accuracy.
     derivative: (x, _y, a) => (x > 0 ? 1 : a * Math.exp(x)),
+    derivativeFromOutput: false,
     range: [-1, Infinity],
     init: 'kaimingNormal',
     // Not in PyTorch's table; ELU behaves as the identity for x > 0, so the ReLU gain.
@@ -214,6 +227,7 @@ const entries: Activation[] = [
     value: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
     // For x ≤ 0, f′ = λα·eˣ, from x (y + λα cancels in float32 where y ≈ −λα).
     derivative: (x) => (x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x)),
+    derivativeFromOutput: false,
     range: [-SELU_SCALE * SELU_ALPHA, Infinity],
     init: 'lecunNormal',
     // PyTorch's value: 3/4, chosen so that kaiming-style init with this gain stays self-normalising.
@@ -227,6 +241,7 @@ const entries: Activation[] = [
     summary: 'exp(xᵢ)/Σⱼexp(xⱼ) over the last dimension: class probabilities at the output.',
     kernel: null,
     defaultParam: NaN,
+    derivativeFromOutput: false,
     range: [0, 1],
     init: 'xavierUniform',
     gain: () => 1,
@@ -243,6 +258,7 @@ const entries: Activation[] = [
     value: (x) => 0.5 * x * erfc(-x * INV_SQRT2),
     // f′ = Φ(x) + x·φ(x).
     derivative: (x) => 0.5 * erfc(-x * INV_SQRT2) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
+    derivativeFromOutput: false,
     range: [-0.17, Infinity],
     init: 'kaimingNormal',
     // Not in PyTorch's table; GELU approaches ReLU away from 0, so the ReLU gain.
@@ -262,6 +278,7 @@ const entries: Activation[] = [
       const s = sigmoid(x);
       return s * (1 + x * (1 - s));
     },
+    derivativeFromOutput: false,
     range: [-0.28, Infinity],
     init: 'kaimingNormal',
     gain: () => Math.SQRT2,
@@ -276,6 +293,7 @@ const entries: Activation[] = [
     defaultParam: NaN,
     value: (x) => (x > SOFTPLUS_THRESHOLD ? x : Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))),
     derivative: (x) => (x > SOFTPLUS_THRESHOLD ? 1 : sigmoid(x)),
+    derivativeFromOutput: false,
     range: [0, Infinity],
     init: 'kaimingNormal',
     gain: () => Math.SQRT2,

@@ -35,6 +35,17 @@ describeEachBackend('activation registry', () => {
       }
     }
   });
+  it('derivativeFromOutput is true only where f′ is a function of y: the fused Linear + activation relies on it', () => {
+    const fromOutput = ACTIVATION_NAMES.filter((n) => ACTIVATIONS[n].derivativeFromOutput);
+    expect(fromOutput).toEqual(['linear', 'sigmoid', 'tanh', 'relu']);
+    for (const n of fromOutput) {
+      const a = ACTIVATIONS[n];
+      for (let x = -6; x <= 6; x += 0.25) {
+        const y = a.value!(x, a.defaultParam);
+        expect(a.derivative!(NaN, y, a.defaultParam), `${n} at ${x}`).toBe(a.derivative!(x, y, a.defaultParam));
+      }
+    }
+  });
   it('values stay inside the declared range', () => {
     for (const n of ACTIVATION_NAMES) {
       const a = ACTIVATIONS[n];

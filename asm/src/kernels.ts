@@ -136,6 +136,10 @@ export function unary(kind: i32, p: f64, x: usize, y: usize, n: i32): void {
   for (; i < n; i++) sfd(y, i, act(kind, fd(x, i), p));
 }
 
+/** g·f′, but +0 where f′ = 0 (see `flow` in reference.ts): what the f32x4 ReLU mask gives. */
+// @ts-ignore: decorator
+@inline function flow(g: f64, d: f64): f64 { return d == 0 ? 0 : g * d; }
+
 /** gx ← β·gx + f′·gy, β ∈ {0, 1}; β = 0 writes gx without reading it. */
 export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, gx: usize, n: i32, beta: i32): void {
   let i = 0;
@@ -152,8 +156,8 @@ export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, 
       v128.store(gx + o, beta ? f32x4.add(v128.load(gx + o), d) : d);
     }
   }
-  if (beta) for (; i < n; i++) sfd(gx, i, fd(gx, i) + fd(gy, i) * dact(kind, fd(x, i), fd(y, i), p));
-  else for (; i < n; i++) sfd(gx, i, fd(gy, i) * dact(kind, fd(x, i), fd(y, i), p));
+  if (beta) for (; i < n; i++) sfd(gx, i, fd(gx, i) + flow(fd(gy, i), dact(kind, fd(x, i), fd(y, i), p)));
+  else for (; i < n; i++) sfd(gx, i, flow(fd(gy, i), dact(kind, fd(x, i), fd(y, i), p)));
 }
 
 /** y = f(x + bias) over rows; bias = 0 means none; y may alias x. */
@@ -174,23 +178,105 @@ export function biasActivation(kind: i32, p: f64, x: usize, bias: usize, rows: i
   }
 }
 
-/** out[o, i] = Σ_j x[o, j, i], accumulated in float64 (f64x2 pairs when inner ≥ 4). */
+// @ts-ignore: decorator
+@inline function dOut(kind: i32, g: v128, y: v128): v128 {
+  // f′(y)·g for the identity (0) and ReLU (1): g where y > 0, as the f32x4 path of unaryBackward.
+  return kind == 0 ? g : v128.and(g, f32x4.gt(y, f32x4.splat(0)));
+}
+// @ts-ignore: decorator
+@inline function lo(s: v128, d: v128): v128 { return f64x2.add(s, f64x2.promote_low_f32x4(d)); }
+// @ts-ignore: decorator
+@inline function hi(s: v128, d: v128): v128 { return f64x2.add(s, f64x2.promote_low_f32x4(i32x4.shuffle(d, d, 2, 3, 0, 1))); }
+// @ts-ignore: decorator
+@inline function demote4(s0: v128, s1: v128): v128 { return v128.shuffle<f32>(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5); }
+
+/**
+ * Backward of biasActivation for an activation whose f′ is a function of y (registry
+ * `derivativeFromOutput`; identity and ReLU in f32x4, sigmoid and tanh scalar):
+ * gz = f′(y)·gy, written (gz may alias gy), and gBias = Σ_rows gz (gBias = 0: skipped),
+ * written. One pass instead of unaryBackward then sumAxis; the sum runs over rows in order
+ * in float64, as sumAxis does, so fused and unfused results agree bit for bit. Columns go
+ * in strips of 16: eight independent f64x2 accumulators, where one strip of 4 would wait on
+ * the latency of its two adds every row.
+ */
+export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, rows: i32, cols: i32, gz: usize, gBias: usize): void {
+  const stride = <usize>cols << 2;
+  let j = 0;
+  if (kind <= 1) {
+    for (; j + 16 <= cols; j += 16) {
+      let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+      let o = <usize>j << 2;
+      for (let r = 0; r < rows; r++) {
+        const d0 = dOut(kind, v128.load(gy + o), v128.load(y + o));
+        const d1 = dOut(kind, v128.load(gy + o, 16), v128.load(y + o, 16));
+        const d2 = dOut(kind, v128.load(gy + o, 32), v128.load(y + o, 32));
+        const d3 = dOut(kind, v128.load(gy + o, 48), v128.load(y + o, 48));
+        v128.store(gz + o, d0); v128.store(gz + o, d1, 16); v128.store(gz + o, d2, 32); v128.store(gz + o, d3, 48);
+        s0 = lo(s0, d0); s1 = hi(s1, d0); s2 = lo(s2, d1); s3 = hi(s3, d1);
+        s4 = lo(s4, d2); s5 = hi(s5, d2); s6 = lo(s6, d3); s7 = hi(s7, d3);
+        o += stride;
+      }
+      if (gBias) {
+        const b = gBias + (<usize>j << 2);
+        v128.store(b, demote4(s0, s1)); v128.store(b, demote4(s2, s3), 16); v128.store(b, demote4(s4, s5), 32); v128.store(b, demote4(s6, s7), 48);
+      }
+    }
+    for (; j + 4 <= cols; j += 4) {
+      let s0 = f64x2.splat(0), s1 = s0;
+      let o = <usize>j << 2;
+      for (let r = 0; r < rows; r++) {
+        const d = dOut(kind, v128.load(gy + o), v128.load(y + o));
+        v128.store(gz + o, d);
+        s0 = lo(s0, d); s1 = hi(s1, d);
+        o += stride;
+      }
+      if (gBias) v128.store(gBias + (<usize>j << 2), demote4(s0, s1));
+    }
+  }
+  for (; j < cols; j++) {
+    let s: f64 = 0;
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + j;
+      const d = <f32>flow(fd(gy, i), dact(kind, 0, fd(y, i), p));
+      sf(gz, i, d);
+      s += <f64>d;
+    }
+    if (gBias) sfd(gBias, j, s);
+  }
+}
+
+/**
+ * out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order. Vectorised over i in
+ * strips of 16 (eight independent f64x2 accumulators: a strip of 4 alone waits on the
+ * latency of its adds every j), then 4, then one.
+ */
 export function sumAxis(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
+  const stride = <usize>inner << 2;
   for (let o = 0; o < outer; o++) {
     const base = x + (<usize>o * <usize>n * <usize>inner << 2);
     const ob = out + (<usize>o * <usize>inner << 2);
     let i = 0;
-    for (; i + 4 <= inner; i += 4) {
-      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+    for (; i + 16 <= inner; i += 16) {
+      let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
       let q = base + (<usize>i << 2);
-      const stride = <usize>inner << 2;
       for (let j = 0; j < n; j++) {
-        const v = v128.load(q);
-        s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
-        s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+        const d0 = v128.load(q), d1 = v128.load(q, 16), d2 = v128.load(q, 32), d3 = v128.load(q, 48);
+        s0 = lo(s0, d0); s1 = hi(s1, d0); s2 = lo(s2, d1); s3 = hi(s3, d1);
+        s4 = lo(s4, d2); s5 = hi(s5, d2); s6 = lo(s6, d3); s7 = hi(s7, d3);
         q += stride;
       }
-      v128.store(ob + (<usize>i << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5));
+      const b = ob + (<usize>i << 2);
+      v128.store(b, demote4(s0, s1)); v128.store(b, demote4(s2, s3), 16); v128.store(b, demote4(s4, s5), 32); v128.store(b, demote4(s6, s7), 48);
+    }
+    for (; i + 4 <= inner; i += 4) {
+      let s0 = f64x2.splat(0), s1 = s0;
+      let q = base + (<usize>i << 2);
+      for (let j = 0; j < n; j++) {
+        const v = v128.load(q);
+        s0 = lo(s0, v); s1 = hi(s1, v);
+        q += stride;
+      }
+      v128.store(ob + (<usize>i << 2), demote4(s0, s1));
     }
     for (; i < inner; i++) {
       let s: f64 = 0;

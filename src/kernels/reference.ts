@@ -121,6 +121,13 @@ function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
+/**
+ * g·f′ for an elementwise backward, except that where f′ = 0 nothing flows: +0 even for an
+ * infinite or NaN g, as PyTorch's threshold_backward gives for ReLU (and the same +0 whatever
+ * the sign of g, so that every kernel path, vectorised or not, agrees bit for bit).
+ */
+const flow = (g: number, d: number): number => (d === 0 ? 0 : g * d);
+
 function unaryOf(kind: UnaryKind) {
   const a = UNARY[kind];
   if (!a.value || !a.derivative) throw new Error(`kernel: activation '${kind}' has no elementwise definition`);
@@ -197,16 +204,27 @@ export const reference: Kernels = {
   },
   unaryBackward(kind, p, x, y, gy, gx, beta) {
     const df = unaryOf(kind).derivative!;
-    if (beta === 0) for (let i = 0; i < x.length; i++) gx[i] = gy[i] * df(x[i], y[i], p);
-    else for (let i = 0; i < x.length; i++) gx[i] += gy[i] * df(x[i], y[i], p);
+    if (beta === 0) for (let i = 0; i < x.length; i++) gx[i] = flow(gy[i], df(x[i], y[i], p));
+    else for (let i = 0; i < x.length; i++) gx[i] += flow(gy[i], df(x[i], y[i], p));
   },
 
   biasActivation(kind, p, x, bias, rows, cols, y) {
     const f = unaryOf(kind).value!;
+    // z = x + b is rounded to the storage precision before f, as when the sum is stored and the
+    // activation applied after it (PyTorch's addmm then sigmoid): fused and unfused agree.
+    const round = y instanceof Float32Array ? Math.fround : (v: number) => v;
     for (let r = 0; r < rows; r++) {
       const off = r * cols;
-      for (let j = 0; j < cols; j++) y[off + j] = f(x[off + j] + (bias ? bias[j] : 0), p);
+      for (let j = 0; j < cols; j++) y[off + j] = f(round(x[off + j] + (bias ? bias[j] : 0)), p);
     }
+  },
+
+  biasActivationBackward(kind, p, y, gy, rows, cols, gz, gBias) {
+    const a = unaryOf(kind);
+    if (!a.derivativeFromOutput) throw new Error(`biasActivationBackward: the derivative of '${kind}' needs its input, not only its output`);
+    const df = a.derivative!;
+    for (let i = 0; i < rows * cols; i++) gz[i] = flow(gy[i], df(NaN, y[i], p));
+    if (gBias) reference.sumAxis(gz, 1, rows, cols, gBias);
   },
 
   sumAxis(x, outer, n, inner, out) {

@@ -199,6 +199,12 @@ export interface Kernels {
 
   /** y = x + bias over rows (x is [rows, cols], bias is [cols]), then activation; y may alias x. */
   biasActivation(kind: UnaryKind, p: number, x: FloatArray, bias: FloatArray | null, rows: number, cols: number, y: FloatArray): void;
+  /**
+   * Backward of biasActivation, for an activation whose f′ is a function of y alone (registry
+   * `derivativeFromOutput`): gz = f′(y)·gy and, when gBias is given, gBias = Σ_rows gz (summed
+   * in float64 as sumAxis). Both written, not accumulated; gz may alias gy.
+   */
+  biasActivationBackward(kind: UnaryKind, p: number, y: FloatArray, gy: FloatArray, rows: number, cols: number, gz: FloatArray, gBias: FloatArray | null): void;
 
   /** Sum over the middle axis of a [outer, n, inner] layout: out[o, i] = Σ_j x[o, j, i]. */
   sumAxis(x: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void;

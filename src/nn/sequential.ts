@@ -4,8 +4,14 @@
  * the activation that consumes its output: the first activation module after it, skipping
  * BatchNorm and Dropout (which do not change what the next non-linearity needs); 'linear'
  * when none follows (an output layer feeding a loss).
+ *
+ * Forward runs a built-in Linear directly followed by a built-in activation whose derivative
+ * comes from its output (ReLU, sigmoid, tanh) as one fused op (ops.linearActivation): the
+ * same values and gradients, one pass over memory less each way. Code that needs each
+ * layer's output (fit's monitored steps) calls the layers one by one instead.
  */
-import type { ActivationName } from '../activations.js';
+import { getActivation, type ActivationName } from '../activations.js';
+import { linearActivation } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
 import { ActivationModule, ELU, GELU, Identity, LeakyReLU, PReLU, ReLU, SELU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
 import { BatchNorm1d } from './batchnorm.js';
@@ -24,7 +30,21 @@ export function isPureLayer(m: Module): boolean {
   return PURE.has(m.constructor);
 }
 
+/**
+ * The activation module fused with the Linear at `i` (see the header), or null: both exact
+ * built-in classes, the activation elementwise with `derivativeFromOutput`, and not the identity.
+ */
+function fusedActivation(layers: readonly Module[], i: number): ActivationModule | null {
+  const lin = layers[i];
+  const act = layers[i + 1];
+  if (lin === undefined || act === undefined || lin.constructor !== Linear || !(act instanceof ActivationModule) || !PURE.has(act.constructor)) return null;
+  const a = getActivation(act.activation);
+  return a.kernel !== null && a.kernel !== 'linear' && a.derivativeFromOutput ? act : null;
+}
+
 export class Sequential extends Module {
+  /** @internal Fuse Linear + activation pairs in forward (benchmarks turn it off to measure the gain). */
+  static _fuse = true;
   private readonly _layers: Module[];
 
   constructor(...layers: Module[]) {
@@ -84,18 +104,25 @@ export class Sequential extends Module {
     let y = x;
     let owned: Tensor[] | null = null;
     const layers = this._layers;
+    let producer = -1; // the layer whose output y is (−1: the input)
     for (let i = 0; i < layers.length; i++) {
       const prev = y;
-      y = layers[i].forward(y);
-      // `prev`, made by built-in layer i−1 and consumed by built-in layer i (neither keeps its
-      // input or output), is unreachable outside the graph. Under noGrad (or with nothing
-      // requiring grad) nothing reads it again: free it now. Otherwise backward() frees it
-      // (Tensor._graphOwned). This keeps a synchronous training loop's memory flat, where the
+      const act = Sequential._fuse ? fusedActivation(layers, i) : null;
+      if (act !== null) {
+        const lin = layers[i] as Linear;
+        y = linearActivation(prev, lin.weight, lin.bias, getActivation(act.activation).kernel!, act.param);
+      } else y = layers[i].forward(y);
+      // `prev`, made by built-in layer `producer` and consumed by built-in layer i (neither
+      // keeps its input or output), is unreachable outside the graph. Under noGrad (or with
+      // nothing requiring grad) nothing reads it again: free it now. Otherwise backward() frees
+      // it (Tensor._graphOwned). This keeps a synchronous training loop's memory flat, where the
       // garbage collector could only return these wasm blocks once the loop yields.
-      if (i > 0 && prev !== x && prev.data !== x.data && prev.data !== y.data && isPureLayer(layers[i - 1]) && isPureLayer(layers[i])) {
+      if (producer >= 0 && prev !== x && prev.data !== x.data && prev.data !== y.data && isPureLayer(layers[producer]) && isPureLayer(layers[i])) {
         if (y.node === null && prev.node === null) prev.dispose();
         else (owned ??= []).push(prev);
       }
+      if (act !== null) i++;
+      producer = i;
     }
     if (owned) for (const t of owned) if (t.data !== y.data && t.node !== null) t._graphOwned = true;
     return y;

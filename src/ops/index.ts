@@ -2,7 +2,7 @@
  * Differentiable ops, with PyTorch's arguments in PyTorch's order.
  */
 export { add, sub, mul, div, neg } from './arithmetic.js';
-export { matmul, linear } from './matmul.js';
+export { matmul, linear, linearActivation } from './matmul.js';
 export { sum, mean } from './reduce.js';
 export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation } from './activation.js';
 export { softmax, logSoftmax } from './softmax.js';

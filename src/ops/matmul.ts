@@ -4,7 +4,9 @@
  *   C = A·B  ⇒  ∂L/∂A = ∂L/∂C · Bᵀ,  ∂L/∂B = Aᵀ · ∂L/∂C.
  */
 import { record } from '../autograd.js';
+import { UNARY } from '../activations.js';
 import { K, alloc } from '../kernels/index.js';
+import type { UnaryKind } from '../kernels/types.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { assertSameDtype, assertTensor, broadcastShapes, broadcastStrides, empty, uninitialized } from './util.js';
 
@@ -82,6 +84,24 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * and x of shape [..., in].
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  return linearActivation(x, weight, bias, 'linear');
+}
+
+/**
+ * y = f(x·Wᵀ + b) as one op: a Linear layer and the elementwise activation after it, for an
+ * activation whose derivative is a function of its output (registry `derivativeFromOutput`:
+ * ReLU, sigmoid, tanh, identity). Sequential runs such pairs through it.
+ *
+ * Why: y is written over z = x·Wᵀ + b (f′ comes from y, so z need not be kept), which spares
+ * the activation's pass over memory and its buffer in forward; in backward one kernel writes
+ * ∂L/∂z = f′(y)·∂L/∂y and sums it over rows into ∂L/∂b (biasActivationBackward), where the
+ * unfused pair made a second pass for the sum. Values and gradients are bit-identical to
+ * linear() followed by the activation.
+ *
+ * Backward, with gz = ∂L/∂z: ∂L/∂x = gz·W, ∂L/∂W = gzᵀ·x, ∂L/∂b = Σ_rows gz; each is written
+ * whole (β = 0) when its buffer is fresh, accumulated otherwise.
+ */
+export function linearActivation(x: Tensor, weight: Tensor, bias: Tensor | null, kind: UnaryKind, p = NaN): Tensor {
   assertTensor(x, 'linear', 'x');
   assertTensor(weight, 'linear', 'weight');
   assertSameDtype('linear', x, weight);
@@ -93,24 +113,36 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new Error(`linear: bias of shape ${formatShape(bias.shape)} does not match weight ${formatShape(weight.shape)} (expected [${outF}])`);
   }
+  if (!UNARY[kind]?.derivativeFromOutput) {
+    throw new Error(`linearActivation: activation '${kind}' cannot be fused (its derivative needs the pre-activation); use linear() and then the activation`);
+  }
   const rows = x.size / inF;
   const out = uninitialized([...x.shape.slice(0, -1), outF], x);
   K.gemm(false, true, rows, outF, inF, 1, x.data, weight.data, 0, out.data);
-  if (bias) K.biasActivation('linear', NaN, out.data, bias.data, rows, outF, out.data);
+  if (bias || kind !== 'linear') K.biasActivation(kind, p, out.data, bias ? bias.data : null, rows, outF, out.data);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, 'linear', inputs, (g, grad) => {
-    // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g; each written whole (β = 0) when fresh.
-    const gx = grad.target(0);
-    if (gx) K.gemm(false, false, rows, inF, outF, 1, g, weight.data, gx.beta, gx.data);
-    const gw = grad.target(1);
-    if (gw) K.gemm(true, false, outF, inF, rows, 1, g, x.data, gw.beta, gw.data);
+  return record(out, kind === 'linear' ? 'linear' : `linear+${kind}`, inputs, (g, grad) => {
     const gb = bias ? grad.target(2) : null;
-    if (gb && gb.beta === 0) K.sumAxis(g, 1, rows, outF, gb.data);
-    else if (gb) {
-      const colSums = alloc(outF, x.dtype, false);
-      K.sumAxis(g, 1, rows, outF, colSums);
-      K.axpy(1, colSums, gb.data);
-      K.free(colSums);
+    let gz = g;
+    let biasDone = false;
+    if (kind !== 'linear') {
+      gz = alloc(g.length, x.dtype, false);
+      biasDone = gb !== null && gb.beta === 0;
+      K.biasActivationBackward(kind, p, out.data, g, rows, outF, gz, biasDone ? gb!.data : null);
     }
+    const gx = grad.target(0);
+    if (gx) K.gemm(false, false, rows, inF, outF, 1, gz, weight.data, gx.beta, gx.data);
+    const gw = grad.target(1);
+    if (gw) K.gemm(true, false, outF, inF, rows, 1, gz, x.data, gw.beta, gw.data);
+    if (gb && !biasDone) {
+      if (gb.beta === 0) K.sumAxis(gz, 1, rows, outF, gb.data);
+      else {
+        const colSums = alloc(outF, x.dtype, false);
+        K.sumAxis(gz, 1, rows, outF, colSums);
+        K.axpy(1, colSums, gb.data);
+        K.free(colSums);
+      }
+    }
+    if (gz !== g) K.free(gz);
   });
 }

@@ -286,6 +286,34 @@ describe('elementwise kernels', () => {
     });
   }
 
+  it('biasActivationBackward: equals unaryBackward (β = 0) then sumAxis, bit for bit, on both backends', () => {
+    for (const kind of ['relu', 'sigmoid', 'tanh', 'linear'] as UnaryKind[]) {
+      // Columns around the strips of 16 and 4 and the scalar tail.
+      for (const [rows, cols] of [[1, 1], [3, 17], [128, 256], [5, 10], [7, 35], [2, 4]]) {
+        const n = rows * cols;
+        const [z] = pair(n, -3, 3);
+        const [gy] = pair(n);
+        for (const B of [W, reference]) {
+          const y = B.alloc(n, 'float32') as Float32Array;
+          B.unary(kind, NaN, z, y);
+          const gz = B.alloc(n, 'float32', false), gb = B.alloc(cols, 'float32', false);
+          B.biasActivationBackward(kind, NaN, y, gy, rows, cols, gz, gb);
+          const gz2 = B.alloc(n, 'float32', false), gb2 = B.alloc(cols, 'float32', false);
+          B.unaryBackward(kind, NaN, z, y, gy, gz2, 0);
+          B.sumAxis(gz2, 1, rows, cols, gb2);
+          expect(Array.from(gz), `${B.name} ${kind} ${rows}×${cols} gz`).toEqual(Array.from(gz2));
+          expect(Array.from(gb), `${B.name} ${kind} ${rows}×${cols} gBias`).toEqual(Array.from(gb2));
+          // No bias gradient asked for: gz alone, in place over gy.
+          const g3 = B.alloc(n, 'float32', false) as Float32Array;
+          g3.set(gy);
+          B.biasActivationBackward(kind, NaN, y, g3, rows, cols, g3, null);
+          expect(Array.from(g3)).toEqual(Array.from(gz2));
+        }
+      }
+    }
+    expect(() => reference.biasActivationBackward('leakyRelu', 0.01, new Float32Array(2), new Float32Array(2), 1, 2, new Float32Array(2), null)).toThrow(/'leakyRelu'.*input/);
+  });
+
   it('binary and binaryBackward with broadcasting', () => {
     const cases: Array<[number[], number[], number[], number[]]> = [
       [[7, 9], [9, 1], [9, 1], [7, 9]], // same shape

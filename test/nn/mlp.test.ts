@@ -4,7 +4,7 @@
  * gradient, running statistics after the training step, and the eval-mode output.
  */
 import { expect, it } from 'vitest';
-import { loss, nn, tensor } from '../../src/index.js';
+import { Generator, loss, manualSeed, nn, ops, randn, tensor } from '../../src/index.js';
 import { decode, describeEachBackend, expectGradcheck, expectTensor, expectThrowsMentioning, fixture, load, type Stored } from '../helpers/check.js';
 
 const M = fixture<{
@@ -92,6 +92,35 @@ describeEachBackend('nn modules', () => {
     expectThrowsMentioning(() => new nn.LeakyReLU(NaN), ['negativeSlope']);
     expectThrowsMentioning(() => new nn.ELU(Infinity), ['alpha']);
     expectThrowsMentioning(() => new nn.PReLU(0), ['numParameters']);
+  });
+  it('Sequential fuses Linear + ReLU/tanh/sigmoid, with the values and gradients of the layer-by-layer forward, bit for bit', () => {
+    const make = () => {
+      manualSeed(5);
+      return new nn.Sequential(
+        new nn.Linear(9, 12), new nn.ReLU(), // fused
+        new nn.Linear(12, 11), new nn.Tanh(), // fused
+        new nn.Linear(11, 10), new nn.LeakyReLU(), // not: f′ needs the input
+        new nn.Linear(10, 8), new nn.Sigmoid(), // fused
+        new nn.Linear(8, 3, { bias: false }), new nn.ReLU(), // fused, no bias
+      );
+    };
+    const x = randn([7, 9], { generator: new Generator(1) });
+    const run = (fuse: boolean) => {
+      const m = make();
+      nn.Sequential._fuse = fuse;
+      try {
+        const y = m.forward(x);
+        expect(y.node!.op).toBe(fuse ? 'linear+relu' : 'relu');
+        const values = Array.from(y.data);
+        ops.sum(ops.mul(y, y)).backward();
+        return [values, ...m.parameters().map((p) => Array.from(p.grad!.data))];
+      } finally {
+        nn.Sequential._fuse = true;
+      }
+    };
+    const fused = run(true);
+    expect(fused).toEqual(run(false));
+    expect(fused.flat().some((v) => v !== 0)).toBe(true);
   });
   it('train()/eval() propagate to children', () => {
     const m = build();

@@ -426,6 +426,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.biasActivation(kind, prm, x, bias, rows, cols, y);
     },
 
+    biasActivationBackward(kind, prm, y, gy, rows, cols, gz, gBias) {
+      if (owns(y) && owns(gy) && owns(gz) && owns(gBias)) X.biasActivationBackward(UNARY_KIND[kind], prm, y.byteOffset, gy.byteOffset, rows, cols, gz.byteOffset, p(gBias));
+      else reference.biasActivationBackward(kind, prm, y, gy, rows, cols, gz, gBias);
+    },
+
     sumAxis(x, outer, n, inner, out) {
       if (owns(x) && owns(out)) X.sumAxis(x.byteOffset, outer, n, inner, out.byteOffset);
       else reference.sumAxis(x, outer, n, inner, out);

@@ -26,6 +26,7 @@ export interface WasmExports {
   unary(kind: number, p: number, x: number, y: number, n: number): void;
   unaryBackward(kind: number, p: number, x: number, y: number, gy: number, gx: number, n: number, beta: number): void;
   biasActivation(kind: number, p: number, x: number, bias: number, rows: number, cols: number, y: number): void;
+  biasActivationBackward(kind: number, p: number, y: number, gy: number, rows: number, cols: number, gz: number, gBias: number): void;
   sumAxis(x: number, outer: number, n: number, inner: number, out: number): void;
   broadcastAxis(g: number, outer: number, n: number, inner: number, scale: number, gx: number): void;
   softmax(x: number, outer: number, n: number, inner: number, log: number, y: number): void;

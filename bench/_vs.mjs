@@ -1,0 +1,15 @@
+import { loadData, runGradlab, runTorch } from './mlp.mjs';
+const SAMPLES = 20000;
+const data = await loadData(SAMPLES);
+const v = { name: 'batch 128', batch: 128, bn: process.argv.includes('--bn') };
+const R = Number(process.argv[2] ?? 4);
+const ratios = [];
+for (let r = 0; r < R; r++) {
+  const g = runGradlab(data, v).samplesPerSec;
+  const t = runTorch({ ...v, threads: 1, samples: SAMPLES, repeats: 1 }).runs[0].samplesPerSec;
+  ratios.push(g / t);
+  console.log(`gradlab ${g.toFixed(0)}  torch(1) ${t.toFixed(0)}  ratio ${(g / t).toFixed(3)}`);
+}
+ratios.sort((a, b) => a - b);
+console.log('median ratio', ratios[ratios.length >> 1].toFixed(3));
+process.exit(0);
