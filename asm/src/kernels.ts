@@ -677,38 +677,58 @@ export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, l
 }
 
 /**
- * Adam/AdamW/AMSGrad in f32x4: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
- * p ← p − (η/(1−β₁ᵗ))·m/(√v̂/√(1−β₂ᵗ) + ε). The bias corrections are scalars computed by the caller.
+ * The f32x4 body of adamStep over elements [0, n − n mod 4); returns where it stopped.
+ * `general` false: no weight decay of either kind and no AMSGrad maximum, checked once by the
+ * caller. Tested inside the loop, those options made plain Adam ≈ 1.4× slower.
  */
-export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1_64: f64, beta2_64: f64,
-  eps: f32, wd: f32, decay: f32, bc2Sqrt: f32, n: i32): void {
-  // 1 − β in f64, rounded once (see sgdStep).
-  const beta1 = <f32>beta1_64, beta2 = <f32>beta2_64, cb1 = <f32>(1 - beta1_64), cb2 = <f32>(1 - beta2_64);
+// @ts-ignore: decorator
+@inline function adamVec(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1: f32, beta2: f32, cb1: f32, cb2: f32,
+  eps: f32, wd: f32, decay: f32, invBc2Sqrt: f32, n: i32, general: bool): i32 {
   const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(cb1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(cb2);
-  const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vdec = f32x4.splat(decay), vss = f32x4.splat(stepSize), vbc = f32x4.splat(bc2Sqrt);
+  const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vdec = f32x4.splat(decay), vss = f32x4.splat(stepSize), vbc = f32x4.splat(invBc2Sqrt);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     let p = v128.load(param + o);
-    if (decay != 1) p = f32x4.mul(p, vdec);
-    const g = f32x4.add(v128.load(grad + o), f32x4.mul(vwd, p));
+    let g = v128.load(grad + o);
+    if (general) {
+      if (decay != 1) p = f32x4.mul(p, vdec);
+      g = f32x4.add(g, f32x4.mul(vwd, p));
+    }
     const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, g));
     let vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vb2c, g), g));
     v128.store(m + o, mv);
     v128.store(v + o, vv);
-    if (vMax) { vv = f32x4.max(v128.load(vMax + o), vv); v128.store(vMax + o, vv); }
-    const den = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc), veps);
+    if (general && vMax) { vv = f32x4.max(v128.load(vMax + o), vv); v128.store(vMax + o, vv); }
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vbc), veps);
     v128.store(param + o, f32x4.sub(p, f32x4.div(f32x4.mul(vss, mv), den)));
   }
+  return i;
+}
+
+/**
+ * Adam/AdamW/AMSGrad in f32x4: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+ * p ← p − (η/(1−β₁ᵗ))·m/(√v̂/√(1−β₂ᵗ) + ε). The bias corrections are scalars computed by the caller.
+ * √v̂ is multiplied by 1/√(1−β₂ᵗ) (rounded once, in float64) rather than divided by √(1−β₂ᵗ)
+ * as PyTorch writes it: the loop is bound by the divide/square-root unit, and one division
+ * fewer per element is ≈ 10% faster, for a difference of at most an ulp in the denominator.
+ */
+export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1_64: f64, beta2_64: f64,
+  eps: f32, wd: f32, decay: f32, invBc2Sqrt: f32, n: i32): void {
+  // 1 − β in f64, rounded once (see sgdStep).
+  const beta1 = <f32>beta1_64, beta2 = <f32>beta2_64, cb1 = <f32>(1 - beta1_64), cb2 = <f32>(1 - beta2_64);
+  let i = decay == 1 && wd == 0 && vMax == 0
+    ? adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, false)
+    : adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, true);
   for (; i < n; i++) {
     let p = f(param, i);
     if (decay != 1) p *= decay;
-    const g = f(grad, i) + wd * p;
+    const g = wd == 0 ? f(grad, i) : f(grad, i) + wd * p;
     const mv = beta1 * f(m, i) + cb1 * g;
     let vv = beta2 * f(v, i) + cb2 * g * g;
     sf(m, i, mv); sf(v, i, vv);
     if (vMax) { vv = max(f(vMax, i), vv); sf(vMax, i, vv); }
-    sf(param, i, p - (stepSize * mv) / (Mathf.sqrt(vv) / bc2Sqrt + eps));
+    sf(param, i, p - (stepSize * mv) / (Mathf.sqrt(vv) * invBc2Sqrt + eps));
   }
 }
 

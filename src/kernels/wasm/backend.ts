@@ -535,9 +535,9 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       const { param, grad, m, v, vMax, lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = args;
       if (owns(param) && owns(grad) && owns(m) && owns(v) && owns(vMax)) {
         const bc1 = 1 - Math.pow(beta1, step);
-        const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+        const invBc2Sqrt = 1 / Math.sqrt(1 - Math.pow(beta2, step));
         const decay = decoupledWeightDecay !== 0 ? 1 - lr * decoupledWeightDecay : 1;
-        elementwise('adamStep', [param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, p(vMax)], [lr / bc1, beta1, beta2, eps, weightDecay, decay, bc2Sqrt], param.length);
+        elementwise('adamStep', [param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, p(vMax)], [lr / bc1, beta1, beta2, eps, weightDecay, decay, invBc2Sqrt], param.length);
       } else reference.adamStep(args);
     },
     rmspropStep(args) {
