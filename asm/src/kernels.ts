@@ -342,11 +342,16 @@ export function crossEntropy(logits: usize, labels: usize, n: i32, c: i32, losse
     let max = -Infinity;
     for (let k = 0; k < c; k++) max = Math.max(max, fd(logits, off + k));
     let s: f64 = 0;
-    for (let k = 0; k < c; k++) s += Math.exp(fd(logits, off + k) - max);
+    if (probs) {
+      // One exp per logit (the f64 exp dominates this kernel): e_k = exp(x_k − max) is kept in
+      // probs (as float32) for p_k = e_k/Σe, within 1.5 ulp of exp(x_k − logΣexp).
+      for (let k = 0; k < c; k++) { const e = Math.exp(fd(logits, off + k) - max); s += e; sfd(probs, off + k, e); }
+      const inv = 1 / s;
+      for (let k = 0; k < c; k++) sfd(probs, off + k, fd(probs, off + k) * inv);
+    } else for (let k = 0; k < c; k++) s += Math.exp(fd(logits, off + k) - max);
     const lse = max + Math.log(s);
     const lab = load<i32>(labels + (<usize>r << 2));
     sfd(losses, r, lse - fd(logits, off + lab));
-    if (probs) for (let k = 0; k < c; k++) sfd(probs, off + k, Math.exp(fd(logits, off + k) - lse));
   }
 }
 

@@ -520,6 +520,32 @@ describe('allocator', () => {
     for (let i = 0; i < 200; i++) step();
     expect(W.heap.reservedBytes).toBe(before);
   });
+  it('hands a freed view out again for the same length; another length in its size class takes the block', () => {
+    const a = W.alloc(1000, 'float32') as Float32Array;
+    const live = W.heap.liveBytes;
+    a[7] = 5;
+    W.free(a);
+    expect(W.heap.liveBytes).toBeLessThan(live);
+    const b = W.alloc(1000, 'float32', false) as Float32Array;
+    expect(b).toBe(a); // the same view object: no allocation, no registry call
+    expect(W.heap.liveBytes).toBe(live);
+    W.free(b);
+    const c = W.alloc(1000, 'float32') as Float32Array;
+    expect(c).toBe(a);
+    expect(c[7]).toBe(0); // zero-filled when asked
+    W.free(c);
+    // 1001 floats are in 1000's size class: the block is reused (no growth), with a new view.
+    const top = W.heap.reservedBytes;
+    const d = W.alloc(1001, 'float32') as Float32Array;
+    expect(d).not.toBe(a);
+    expect(d.byteOffset).toBe(a.byteOffset);
+    expect(W.heap.reservedBytes).toBe(top);
+    W.free(a); // a no longer owns a block: ignored
+    const e = W.alloc(1000, 'float32') as Float32Array;
+    expect(e.byteOffset).not.toBe(d.byteOffset);
+    W.free(d);
+    W.free(e);
+  });
   it('ignores free of foreign arrays, subarrays and double frees', () => {
     const a = W.alloc(64, 'float32') as Float32Array;
     W.free(new Float32Array(4));
