@@ -475,7 +475,7 @@ function bnForward4(
 
 function bnBackward4(
   x: usize, gy: usize, n: i32, c: i32, ch: i32, weight: usize, saveMean: usize, saveInvStd: usize,
-  training: i32, gx: usize, gWeight: usize, gBias: usize,
+  training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
 ): void {
   const rs = <usize>c << 2;
   const base = <usize>ch << 2;
@@ -505,7 +505,7 @@ function bnBackward4(
   p = x + base; pg = gy + base;
   let po = gx + base;
   for (let i = 0; i < n; i++) {
-    const v = v128.load(p), g = v128.load(pg), o = v128.load(po);
+    const v = v128.load(p), g = v128.load(pg), o = gxBeta ? v128.load(po) : f32x4.splat(0);
     let r0: v128, r1: v128;
     if (training) {
       const xh0 = f64x2.mul(f64x2.sub(lo64(v), m0), i0), xh1 = f64x2.mul(f64x2.sub(hi64(v), m1), i1);
@@ -556,11 +556,11 @@ export function batchNorm(
 
 export function batchNormBackward(
   x: usize, gy: usize, n: i32, c: i32, l: i32, weight: usize, saveMean: usize, saveInvStd: usize,
-  training: i32, gx: usize, gWeight: usize, gBias: usize,
+  training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
 ): void {
   const count = n * l;
   const c4 = l == 1 ? c & ~3 : 0;
-  for (let ch = 0; ch < c4; ch += 4) bnBackward4(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gWeight, gBias);
+  for (let ch = 0; ch < c4; ch += 4) bnBackward4(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
   for (let ch = c4; ch < c; ch++) {
     const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
     let sumG: f64 = 0, sumGX: f64 = 0;
@@ -576,11 +576,12 @@ export function batchNormBackward(
     const gamma: f64 = weight ? fd(weight, ch) : 1;
     for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
       const idx = (i * c + ch) * l + j;
+      const prev: f64 = gxBeta ? fd(gx, idx) : 0;
       if (training) {
         const xhat = (fd(x, idx) - mean) * invStd;
-        sfd(gx, idx, fd(gx, idx) + gamma * invStd * (fd(gy, idx) - sumG / count - (xhat * sumGX) / count));
+        sfd(gx, idx, prev + gamma * invStd * (fd(gy, idx) - sumG / count - (xhat * sumGX) / count));
       } else {
-        sfd(gx, idx, fd(gx, idx) + gamma * invStd * fd(gy, idx));
+        sfd(gx, idx, prev + gamma * invStd * fd(gy, idx));
       }
     }
   }

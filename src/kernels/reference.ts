@@ -354,8 +354,9 @@ export const reference: Kernels = {
   },
 
   batchNormBackward(args: BatchNormBackwardArgs) {
-    const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gWeight, gBias } = args;
+    const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta = 1, gWeight, gBias } = args;
     const count = n * l;
+    if (gx && gxBeta === 0) gx.fill(0);
     for (let ch = 0; ch < c; ch++) {
       const mean = saveMean[ch];
       const invStd = saveInvStd[ch];

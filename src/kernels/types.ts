@@ -69,8 +69,10 @@ export interface BatchNormBackwardArgs {
   saveMean: FloatArray;
   saveInvStd: FloatArray;
   training: boolean;
-  /** Accumulated into when non-null. */
+  /** Accumulated into when non-null (or written, with gxBeta = 0). */
   gx: FloatArray | null;
+  /** 0: write gx, ignoring its contents (a fresh gradient, see GradSink.target); 1 (default): accumulate. */
+  gxBeta?: 0 | 1;
   gWeight: FloatArray | null;
   gBias: FloatArray | null;
 }

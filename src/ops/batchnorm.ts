@@ -72,6 +72,7 @@ export function batchNorm(
   if (weight) inputs.push(weight);
   if (bias) inputs.push(bias);
   return record(y, 'batchNorm', inputs, (g, grad) => {
+    const gx = grad.target(0);
     K.batchNormBackward({
       x: x.data,
       gy: g,
@@ -82,7 +83,8 @@ export function batchNorm(
       saveMean,
       saveInvStd,
       training,
-      gx: grad(0),
+      gx: gx ? gx.data : null,
+      gxBeta: gx ? gx.beta : 1,
       gWeight: weight ? grad(1) : null,
       gBias: bias ? grad(weight ? 2 : 1) : null,
     });

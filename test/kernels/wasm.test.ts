@@ -433,6 +433,12 @@ describe('softmax, losses, normalisation', () => {
         reference.batchNormBackward({ x: xr, gy: gyr, n, c, l, weight: wr, saveMean: smr, saveInvStd: sir, training, gx: gxr, gWeight: gwr, gBias: gbr });
         close(gx, gxr, 1e-5, 'bn gx'); close(gw, gwr, 1e-5, 'bn gw'); close(gb, gbr, 1e-5, 'bn gb');
         close(sm, smr, 1e-6, 'bn saveMean'); close(si, sir, 1e-6, 'bn saveInvStd');
+        // gxBeta = 0 writes gx, ignoring NaN already there.
+        gx.fill(NaN); gxr.fill(NaN);
+        W.batchNormBackward({ x, gy, n, c, l, weight: w, saveMean: sm, saveInvStd: si, training, gx, gxBeta: 0, gWeight: null, gBias: null });
+        reference.batchNormBackward({ x: xr, gy: gyr, n, c, l, weight: wr, saveMean: smr, saveInvStd: sir, training, gx: gxr, gxBeta: 0, gWeight: null, gBias: null });
+        close(gx, gxr, 1e-5, 'bn gx (β = 0)');
+        expect(gx.every(Number.isFinite)).toBe(true);
         // Without affine parameters and without an input gradient.
         const [y2, y2r] = zeros(x.length);
         W.batchNorm({ x, n, c, l, weight: null, bias: null, runningMean: rm, runningVar: rv, training, momentum: 0.1, eps: 1e-5, y: y2, saveMean: sm, saveInvStd: si });

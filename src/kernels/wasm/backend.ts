@@ -485,9 +485,9 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.batchNorm(args);
     },
     batchNormBackward(args) {
-      const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gWeight, gBias } = args;
+      const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta = 1, gWeight, gBias } = args;
       if (owns(x) && owns(gy) && owns(weight) && owns(saveMean) && owns(saveInvStd) && owns(gx) && owns(gWeight) && owns(gBias))
-        X.batchNormBackward(x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), p(gWeight), p(gBias));
+        X.batchNormBackward(x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), gxBeta, p(gWeight), p(gBias));
       else reference.batchNormBackward(args);
     },
 
