@@ -2,8 +2,9 @@
 // Where a training step of the benchmark MLP spends its time: every kernel call is timed
 // (GEMMs by layout and shape) over 300 steps after 50 of warm-up, on random data.
 //
-//   node bench/profile-step.mjs [threads] [--force-split]    (run `npm run build` first)
+//   node bench/profile-step.mjs [threads] [--force-split] [--bn]    (run `npm run build` first)
 // --force-split: always split large GEMMs (pool.adaptive = false) instead of the timed choice.
+// --bn: the BatchNorm variant (BatchNorm1d after each hidden Linear).
 import { manualSeed, nn, optim, loss, stepScope, setNumThreads, tensor } from 'gradlab';
 import { K } from '../dist/kernels/index.js';
 
@@ -27,7 +28,9 @@ for (const name of Object.keys(K)) {
   };
 }
 manualSeed(0);
-const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
+const bn = process.argv.includes('--bn');
+const hidden = (i, o) => (bn ? [new nn.Linear(i, o), new nn.BatchNorm1d(o), new nn.ReLU()] : [new nn.Linear(i, o), new nn.ReLU()]);
+const model = new nn.Sequential(...hidden(784, 256), ...hidden(256, 256), new nn.Linear(256, 10));
 const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
 const x = tensor(Float32Array.from({ length: batch * 784 }, () => Math.random()), [batch, 784]);
 const y = tensor(Float32Array.from({ length: batch }, (_, i) => i % 10), [batch]);

@@ -402,9 +402,9 @@ export function pointwiseLossBackward(kind: i32, p: f64, x: usize, t: usize, g: 
 
 /** Batch normalisation over [N, C, L]; statistics in float64 (see reference.ts for the conventions). */
 
-// ---- BatchNorm on [N, C] (l = 1), channels ch..ch+3 as one f32x4 column strip. Statistics and
-// the normalisation are computed in f64x2 halves, exactly the formulas of the scalar loops
-// (and of reference.ts), so results round to the same float32 values.
+// ---- BatchNorm on [N, C] (l = 1), channels ch..ch+7 as a column strip of two f32x4. Statistics
+// and the normalisation are computed in f64x2 halves, with the formulas of the scalar loops (and
+// of reference.ts) up to the order of a product, so results agree to float32 rounding.
 
 // @ts-ignore: decorator
 @inline function lo64(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
@@ -413,109 +413,136 @@ export function pointwiseLossBackward(kind: i32, p: f64, x: usize, t: usize, g: 
 // @ts-ignore: decorator
 @inline function to32(a: v128, b: v128): v128 { return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5); }
 // @ts-ignore: decorator
-@inline function lane(a: v128, b: v128, k: i32): f64 {
-  return k == 0 ? f64x2.extract_lane(a, 0) : k == 1 ? f64x2.extract_lane(a, 1) : k == 2 ? f64x2.extract_lane(b, 0) : f64x2.extract_lane(b, 1);
-}
-// @ts-ignore: decorator
 @inline function pair64(v0: f64, v1: f64): v128 { return f64x2.replace_lane(f64x2.splat(v0), 1, v1); }
 
-function bnForward4(
+// @ts-ignore: decorator
+@inline function ld2(p: usize, ch: i32): v128 { return pair64(fd(p, ch), fd(p, ch + 1)); }
+// @ts-ignore: decorator
+@inline function st2(p: usize, ch: i32, v: v128): void { sfd(p, ch, f64x2.extract_lane(v, 0)); sfd(p, ch + 1, f64x2.extract_lane(v, 1)); }
+
+/**
+ * Per-channel statistics of one pair of channels (ch, ch + 1) from the sums s = Σx and
+ * q = Σ(x − mean)²: saves mean and 1/√(σ² + ε), updates the running statistics, returns the
+ * invStd; the same IEEE operations as the scalar loop, lane by lane.
+ */
+// @ts-ignore: decorator
+@inline function bnStats2(mean: v128, q: v128, n: i32, ch: i32, runningMean: usize, runningVar: usize, momentum: f64, eps: f64): v128 {
+  const inv = f64x2.div(f64x2.splat(1), f64x2.sqrt(f64x2.add(f64x2.div(q, f64x2.splat(<f64>n)), f64x2.splat(eps))));
+  const keep = f64x2.splat(1 - momentum), mom = f64x2.splat(momentum);
+  if (runningMean) st2(runningMean, ch, f64x2.add(f64x2.mul(keep, ld2(runningMean, ch)), f64x2.mul(mom, mean)));
+  if (runningVar) st2(runningVar, ch, f64x2.add(f64x2.mul(keep, ld2(runningVar, ch)), f64x2.mul(mom, f64x2.div(q, f64x2.splat(<f64>(n - 1))))));
+  return inv;
+}
+
+/**
+ * BatchNorm forward over eight channels of an [N, C] input. Eight channels are four
+ * independent f64x2 sums per pass, which hides the latency of the adds (a strip of four
+ * waited on it every row); y = (x − mean)·(invStd·γ) + β keeps the last pass within the
+ * vector registers.
+ */
+function bnForward8(
   x: usize, n: i32, c: i32, ch: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
   training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
   const rs = <usize>c << 2;
   const base = <usize>ch << 2;
-  let m0: v128, m1: v128, k0: v128, k1: v128;
-  let mv0: f64 = 0, mv1: f64 = 0, mv2: f64 = 0, mv3: f64 = 0, iv0: f64 = 0, iv1: f64 = 0, iv2: f64 = 0, iv3: f64 = 0;
+  let m0: v128, m1: v128, m2: v128, m3: v128, i0: v128, i1: v128, i2: v128, i3: v128;
   if (training) {
-    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+    let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
     let p = x + base;
-    for (let i = 0; i < n; i++) { const v = v128.load(p); s0 = f64x2.add(s0, lo64(v)); s1 = f64x2.add(s1, hi64(v)); p += rs; }
-    const cnt = f64x2.splat(<f64>n);
-    m0 = f64x2.div(s0, cnt); m1 = f64x2.div(s1, cnt);
-    let q0 = f64x2.splat(0), q1 = f64x2.splat(0);
-    p = x + base;
     for (let i = 0; i < n; i++) {
-      const v = v128.load(p);
-      const d0 = f64x2.sub(lo64(v), m0), d1 = f64x2.sub(hi64(v), m1);
-      q0 = f64x2.add(q0, f64x2.mul(d0, d0)); q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+      const v0 = v128.load(p), v1 = v128.load(p, 16);
+      s0 = lo(s0, v0); s1 = hi(s1, v0); s2 = lo(s2, v1); s3 = hi(s3, v1);
       p += rs;
     }
-    for (let k = 0; k < 4; k++) {
-      const mk = lane(m0, m1, k), ss = lane(q0, q1, k);
-      const iv = 1 / Math.sqrt(ss / n + eps);
-      const cc = ch + k;
-      if (runningMean) sfd(runningMean, cc, (1 - momentum) * fd(runningMean, cc) + momentum * mk);
-      if (runningVar) sfd(runningVar, cc, (1 - momentum) * fd(runningVar, cc) + momentum * (ss / (n - 1)));
-      if (k == 0) { mv0 = mk; iv0 = iv; } else if (k == 1) { mv1 = mk; iv1 = iv; } else if (k == 2) { mv2 = mk; iv2 = iv; } else { mv3 = mk; iv3 = iv; }
+    const cnt = f64x2.splat(<f64>n);
+    m0 = f64x2.div(s0, cnt); m1 = f64x2.div(s1, cnt); m2 = f64x2.div(s2, cnt); m3 = f64x2.div(s3, cnt);
+    let q0 = f64x2.splat(0), q1 = q0, q2 = q0, q3 = q0;
+    p = x + base;
+    for (let i = 0; i < n; i++) {
+      const v0 = v128.load(p), v1 = v128.load(p, 16);
+      const d0 = f64x2.sub(lo64(v0), m0), d1 = f64x2.sub(hi64(v0), m1), d2 = f64x2.sub(lo64(v1), m2), d3 = f64x2.sub(hi64(v1), m3);
+      q0 = f64x2.add(q0, f64x2.mul(d0, d0)); q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+      q2 = f64x2.add(q2, f64x2.mul(d2, d2)); q3 = f64x2.add(q3, f64x2.mul(d3, d3));
+      p += rs;
     }
+    i0 = bnStats2(m0, q0, n, ch, runningMean, runningVar, momentum, eps);
+    i1 = bnStats2(m1, q1, n, ch + 2, runningMean, runningVar, momentum, eps);
+    i2 = bnStats2(m2, q2, n, ch + 4, runningMean, runningVar, momentum, eps);
+    i3 = bnStats2(m3, q3, n, ch + 6, runningMean, runningVar, momentum, eps);
   } else {
-    mv0 = fd(runningMean, ch); mv1 = fd(runningMean, ch + 1); mv2 = fd(runningMean, ch + 2); mv3 = fd(runningMean, ch + 3);
-    iv0 = 1 / Math.sqrt(fd(runningVar, ch) + eps); iv1 = 1 / Math.sqrt(fd(runningVar, ch + 1) + eps);
-    iv2 = 1 / Math.sqrt(fd(runningVar, ch + 2) + eps); iv3 = 1 / Math.sqrt(fd(runningVar, ch + 3) + eps);
+    m0 = ld2(runningMean, ch); m1 = ld2(runningMean, ch + 2); m2 = ld2(runningMean, ch + 4); m3 = ld2(runningMean, ch + 6);
+    const e = f64x2.splat(eps), one = f64x2.splat(1);
+    i0 = f64x2.div(one, f64x2.sqrt(f64x2.add(ld2(runningVar, ch), e))); i1 = f64x2.div(one, f64x2.sqrt(f64x2.add(ld2(runningVar, ch + 2), e)));
+    i2 = f64x2.div(one, f64x2.sqrt(f64x2.add(ld2(runningVar, ch + 4), e))); i3 = f64x2.div(one, f64x2.sqrt(f64x2.add(ld2(runningVar, ch + 6), e)));
   }
-  sfd(saveMean, ch, mv0); sfd(saveMean, ch + 1, mv1); sfd(saveMean, ch + 2, mv2); sfd(saveMean, ch + 3, mv3);
-  sfd(saveInvStd, ch, iv0); sfd(saveInvStd, ch + 1, iv1); sfd(saveInvStd, ch + 2, iv2); sfd(saveInvStd, ch + 3, iv3);
-  m0 = pair64(mv0, mv1); m1 = pair64(mv2, mv3);
-  const i0 = pair64(iv0, iv1), i1 = pair64(iv2, iv3);
-  const g0 = weight ? pair64(fd(weight, ch), fd(weight, ch + 1)) : f64x2.splat(1);
-  const g1 = weight ? pair64(fd(weight, ch + 2), fd(weight, ch + 3)) : f64x2.splat(1);
-  const b0 = bias ? pair64(fd(bias, ch), fd(bias, ch + 1)) : f64x2.splat(0);
-  const b1 = bias ? pair64(fd(bias, ch + 2), fd(bias, ch + 3)) : f64x2.splat(0);
+  st2(saveMean, ch, m0); st2(saveMean, ch + 2, m1); st2(saveMean, ch + 4, m2); st2(saveMean, ch + 6, m3);
+  st2(saveInvStd, ch, i0); st2(saveInvStd, ch + 2, i1); st2(saveInvStd, ch + 4, i2); st2(saveInvStd, ch + 6, i3);
+  const one = f64x2.splat(1), zero = f64x2.splat(0);
+  const a0 = f64x2.mul(i0, weight ? ld2(weight, ch) : one), a1 = f64x2.mul(i1, weight ? ld2(weight, ch + 2) : one);
+  const a2 = f64x2.mul(i2, weight ? ld2(weight, ch + 4) : one), a3 = f64x2.mul(i3, weight ? ld2(weight, ch + 6) : one);
+  const b0 = bias ? ld2(bias, ch) : zero, b1 = bias ? ld2(bias, ch + 2) : zero, b2 = bias ? ld2(bias, ch + 4) : zero, b3 = bias ? ld2(bias, ch + 6) : zero;
   let p = x + base, q = y + base;
   for (let i = 0; i < n; i++) {
-    const v = v128.load(p);
-    // ((x − mean)·invStd)·γ + β, as the scalar loop.
-    const r0 = f64x2.add(f64x2.mul(f64x2.mul(f64x2.sub(lo64(v), m0), i0), g0), b0);
-    const r1 = f64x2.add(f64x2.mul(f64x2.mul(f64x2.sub(hi64(v), m1), i1), g1), b1);
-    v128.store(q, to32(r0, r1));
+    const v0 = v128.load(p), v1 = v128.load(p, 16);
+    v128.store(q, to32(f64x2.add(f64x2.mul(f64x2.sub(lo64(v0), m0), a0), b0), f64x2.add(f64x2.mul(f64x2.sub(hi64(v0), m1), a1), b1)));
+    v128.store(q, to32(f64x2.add(f64x2.mul(f64x2.sub(lo64(v1), m2), a2), b2), f64x2.add(f64x2.mul(f64x2.sub(hi64(v1), m3), a3), b3)), 16);
     p += rs; q += rs;
   }
 }
 
-function bnBackward4(
+/**
+ * BatchNorm backward over eight channels (see bnForward8 for the strip width). With
+ * x̂ = (x − μ)·invStd, Σg and Σg·x̂ (= invStd·Σg·(x − μ)) give ∂L/∂β and ∂L/∂γ, and
+ * ∂L/∂x = γ·invStd·(g − Σg/N − x̂·Σg·x̂/N) (Ioffe & Szegedy 2015, §3), evaluated as
+ * a·g − B·x + C with per-channel a = γ·invStd, B = a·invStd·Σg·x̂/N, C = B·μ − a·Σg/N: no
+ * division in the loop (one per element was most of this kernel's time). In eval mode
+ * ∂L/∂x = a·g (B = C = 0).
+ */
+function bnBackward8(
   x: usize, gy: usize, n: i32, c: i32, ch: i32, weight: usize, saveMean: usize, saveInvStd: usize,
   training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
 ): void {
   const rs = <usize>c << 2;
   const base = <usize>ch << 2;
-  const m0 = pair64(fd(saveMean, ch), fd(saveMean, ch + 1)), m1 = pair64(fd(saveMean, ch + 2), fd(saveMean, ch + 3));
-  const i0 = pair64(fd(saveInvStd, ch), fd(saveInvStd, ch + 1)), i1 = pair64(fd(saveInvStd, ch + 2), fd(saveInvStd, ch + 3));
-  let sg0 = f64x2.splat(0), sg1 = f64x2.splat(0), sx0 = f64x2.splat(0), sx1 = f64x2.splat(0);
+  const m0 = ld2(saveMean, ch), m1 = ld2(saveMean, ch + 2), m2 = ld2(saveMean, ch + 4), m3 = ld2(saveMean, ch + 6);
+  let sg0 = f64x2.splat(0), sg1 = sg0, sg2 = sg0, sg3 = sg0, sx0 = sg0, sx1 = sg0, sx2 = sg0, sx3 = sg0;
   let p = x + base, pg = gy + base;
   for (let i = 0; i < n; i++) {
-    const v = v128.load(p), g = v128.load(pg);
-    const gl = lo64(g), gh = hi64(g);
-    sg0 = f64x2.add(sg0, gl); sg1 = f64x2.add(sg1, gh);
-    sx0 = f64x2.add(sx0, f64x2.mul(f64x2.mul(gl, f64x2.sub(lo64(v), m0)), i0));
-    sx1 = f64x2.add(sx1, f64x2.mul(f64x2.mul(gh, f64x2.sub(hi64(v), m1)), i1));
+    const v0 = v128.load(p), v1 = v128.load(p, 16), g0 = v128.load(pg), g1 = v128.load(pg, 16);
+    const gl0 = lo64(g0), gh0 = hi64(g0), gl1 = lo64(g1), gh1 = hi64(g1);
+    sg0 = f64x2.add(sg0, gl0); sg1 = f64x2.add(sg1, gh0); sg2 = f64x2.add(sg2, gl1); sg3 = f64x2.add(sg3, gh1);
+    sx0 = f64x2.add(sx0, f64x2.mul(gl0, f64x2.sub(lo64(v0), m0))); sx1 = f64x2.add(sx1, f64x2.mul(gh0, f64x2.sub(hi64(v0), m1)));
+    sx2 = f64x2.add(sx2, f64x2.mul(gl1, f64x2.sub(lo64(v1), m2))); sx3 = f64x2.add(sx3, f64x2.mul(gh1, f64x2.sub(hi64(v1), m3)));
     p += rs; pg += rs;
   }
-  for (let k = 0; k < 4; k++) {
-    if (gWeight) sfd(gWeight, ch + k, fd(gWeight, ch + k) + lane(sx0, sx1, k));
-    if (gBias) sfd(gBias, ch + k, fd(gBias, ch + k) + lane(sg0, sg1, k));
-  }
+  const i0 = ld2(saveInvStd, ch), i1 = ld2(saveInvStd, ch + 2), i2 = ld2(saveInvStd, ch + 4), i3 = ld2(saveInvStd, ch + 6);
+  sx0 = f64x2.mul(sx0, i0); sx1 = f64x2.mul(sx1, i1); sx2 = f64x2.mul(sx2, i2); sx3 = f64x2.mul(sx3, i3);
+  if (gWeight) { st2(gWeight, ch, f64x2.add(ld2(gWeight, ch), sx0)); st2(gWeight, ch + 2, f64x2.add(ld2(gWeight, ch + 2), sx1)); st2(gWeight, ch + 4, f64x2.add(ld2(gWeight, ch + 4), sx2)); st2(gWeight, ch + 6, f64x2.add(ld2(gWeight, ch + 6), sx3)); }
+  if (gBias) { st2(gBias, ch, f64x2.add(ld2(gBias, ch), sg0)); st2(gBias, ch + 2, f64x2.add(ld2(gBias, ch + 2), sg1)); st2(gBias, ch + 4, f64x2.add(ld2(gBias, ch + 4), sg2)); st2(gBias, ch + 6, f64x2.add(ld2(gBias, ch + 6), sg3)); }
   if (!gx) return;
-  const g0 = weight ? pair64(fd(weight, ch), fd(weight, ch + 1)) : f64x2.splat(1);
-  const g1 = weight ? pair64(fd(weight, ch + 2), fd(weight, ch + 3)) : f64x2.splat(1);
-  // γ·invStd, computed as the scalar loop's left-to-right product.
-  const a0 = f64x2.mul(g0, i0), a1 = f64x2.mul(g1, i1);
-  const cnt = f64x2.splat(<f64>n);
-  const mg0 = f64x2.div(sg0, cnt), mg1 = f64x2.div(sg1, cnt);
+  const one = f64x2.splat(1), cnt = f64x2.splat(<f64>n);
+  const a0 = f64x2.mul(weight ? ld2(weight, ch) : one, i0), a1 = f64x2.mul(weight ? ld2(weight, ch + 2) : one, i1);
+  const a2 = f64x2.mul(weight ? ld2(weight, ch + 4) : one, i2), a3 = f64x2.mul(weight ? ld2(weight, ch + 6) : one, i3);
+  const t = training ? one : f64x2.splat(0);
+  const B0 = f64x2.mul(t, f64x2.mul(f64x2.mul(a0, i0), f64x2.div(sx0, cnt))), B1 = f64x2.mul(t, f64x2.mul(f64x2.mul(a1, i1), f64x2.div(sx1, cnt)));
+  const B2 = f64x2.mul(t, f64x2.mul(f64x2.mul(a2, i2), f64x2.div(sx2, cnt))), B3 = f64x2.mul(t, f64x2.mul(f64x2.mul(a3, i3), f64x2.div(sx3, cnt)));
+  const C0 = f64x2.mul(t, f64x2.sub(f64x2.mul(B0, m0), f64x2.mul(a0, f64x2.div(sg0, cnt)))), C1 = f64x2.mul(t, f64x2.sub(f64x2.mul(B1, m1), f64x2.mul(a1, f64x2.div(sg1, cnt))));
+  const C2 = f64x2.mul(t, f64x2.sub(f64x2.mul(B2, m2), f64x2.mul(a2, f64x2.div(sg2, cnt)))), C3 = f64x2.mul(t, f64x2.sub(f64x2.mul(B3, m3), f64x2.mul(a3, f64x2.div(sg3, cnt))));
   p = x + base; pg = gy + base;
   let po = gx + base;
   for (let i = 0; i < n; i++) {
-    const v = v128.load(p), g = v128.load(pg), o = gxBeta ? v128.load(po) : f32x4.splat(0);
-    let r0: v128, r1: v128;
-    if (training) {
-      const xh0 = f64x2.mul(f64x2.sub(lo64(v), m0), i0), xh1 = f64x2.mul(f64x2.sub(hi64(v), m1), i1);
-      r0 = f64x2.mul(a0, f64x2.sub(f64x2.sub(lo64(g), mg0), f64x2.div(f64x2.mul(xh0, sx0), cnt)));
-      r1 = f64x2.mul(a1, f64x2.sub(f64x2.sub(hi64(g), mg1), f64x2.div(f64x2.mul(xh1, sx1), cnt)));
-    } else {
-      r0 = f64x2.mul(a0, lo64(g));
-      r1 = f64x2.mul(a1, hi64(g));
+    const v0 = v128.load(p), v1 = v128.load(p, 16), g0 = v128.load(pg), g1 = v128.load(pg, 16);
+    let r0 = f64x2.add(f64x2.sub(f64x2.mul(a0, lo64(g0)), f64x2.mul(B0, lo64(v0))), C0);
+    let r1 = f64x2.add(f64x2.sub(f64x2.mul(a1, hi64(g0)), f64x2.mul(B1, hi64(v0))), C1);
+    let r2 = f64x2.add(f64x2.sub(f64x2.mul(a2, lo64(g1)), f64x2.mul(B2, lo64(v1))), C2);
+    let r3 = f64x2.add(f64x2.sub(f64x2.mul(a3, hi64(g1)), f64x2.mul(B3, hi64(v1))), C3);
+    if (gxBeta) {
+      const o0 = v128.load(po), o1 = v128.load(po, 16);
+      r0 = f64x2.add(lo64(o0), r0); r1 = f64x2.add(hi64(o0), r1); r2 = f64x2.add(lo64(o1), r2); r3 = f64x2.add(hi64(o1), r3);
     }
-    v128.store(po, to32(f64x2.add(lo64(o), r0), f64x2.add(hi64(o), r1)));
+    v128.store(po, to32(r0, r1));
+    v128.store(po, to32(r2, r3), 16);
     p += rs; pg += rs; po += rs;
   }
 }
@@ -525,10 +552,10 @@ export function batchNorm(
   training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
   const count = n * l;
-  // [N, C] input (l = 1, BatchNorm1d on features): four channels at a time along the rows.
-  const c4 = l == 1 ? c & ~3 : 0;
-  for (let ch = 0; ch < c4; ch += 4) bnForward4(x, n, c, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
-  for (let ch = c4; ch < c; ch++) {
+  // [N, C] input (l = 1, BatchNorm1d on features): eight channels at a time along the rows.
+  const c8 = l == 1 ? c & ~7 : 0;
+  for (let ch = 0; ch < c8; ch += 8) bnForward8(x, n, c, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
+  for (let ch = c8; ch < c; ch++) {
     let mean: f64, invStd: f64;
     if (training) {
       let s: f64 = 0;
@@ -559,9 +586,9 @@ export function batchNormBackward(
   training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
 ): void {
   const count = n * l;
-  const c4 = l == 1 ? c & ~3 : 0;
-  for (let ch = 0; ch < c4; ch += 4) bnBackward4(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
-  for (let ch = c4; ch < c; ch++) {
+  const c8 = l == 1 ? c & ~7 : 0;
+  for (let ch = 0; ch < c8; ch += 8) bnBackward8(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
+  for (let ch = c8; ch < c; ch++) {
     const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
     let sumG: f64 = 0, sumGX: f64 = 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
