@@ -57,7 +57,9 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   const m = await openModel(args.model);
   const spec = m.info.spec;
   const seed = args.seed ?? (m.info.config?.seed as number | undefined) ?? 0;
-  const ds = await loadEvalData(args.data, m.info.data, { split: args.split ?? 'test', seed, whole: true, ...(args.label !== undefined ? { label: args.label } : {}) });
+  // A CSV's label column defaults to the one the model was trained on.
+  const label = args.label ?? (m.info.config?.csvLabel as string | undefined);
+  const ds = await loadEvalData(args.data, m.info.data, { split: args.split ?? 'test', seed, whole: true, ...(label !== undefined ? { label } : {}) });
   checkFeatures(ds.x.size / Math.max(1, ds.x.shape[0]), spec.inputs, ds.name);
   const classification = spec.output === 'softmax';
   if (classification && ds.numClasses !== undefined && ds.numClasses > spec.outputs) {

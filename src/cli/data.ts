@@ -7,7 +7,7 @@
  * (CSV only: standardisation) is fitted on the training part alone and saved with the model.
  */
 import { stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Generator } from '../random.js';
 import { trainValidationSplit, type Dataset } from '../data/dataset.js';
 import { syntheticDatasets, type SyntheticName } from '../data/synthetic.js';
@@ -104,7 +104,10 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       throw usageError(`--data: '${spec}' is neither a data set name nor an existing file. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
     }
     if (k === 'dir') {
-      const [train, test] = await Promise.all([loadMnistIdx(spec, { split: 'train' }), loadMnistIdx(spec, { split: 'test' })]);
+      // IDX files carry no class names: a directory named for Fashion-MNIST (Debian's, or any
+      // path mentioning it) gets the clothing names, any other the digits'.
+      const load = resolve(spec) === FASHION_MNIST_DIR || /fashion/i.test(resolve(spec)) ? loadFashionMnist : loadMnistIdx;
+      const [train, test] = await Promise.all([load(spec, { split: 'train' }), load(spec, { split: 'test' })]);
       return finish({ ...train, name: `${basename(spec)} (train)` }, { ...test, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit);
     }
     if (/\.csv$/i.test(spec)) {

@@ -114,6 +114,11 @@ export interface RunConfig {
   schedule: ScheduleName;
   seed: number;
   dropout: number;
+  /** How the data was drawn or read (synthetic size and noise, --limit, a CSV's label column): set when given. */
+  samples?: number;
+  noise?: number;
+  limit?: number;
+  csvLabel?: string;
 }
 
 export interface TrainSummary {
@@ -182,6 +187,11 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       clip: c.clip ?? undefined,
       schedule: c.schedule ?? args.schedule,
       seed: c.seed ?? args.seed,
+      // The same data: a resumed run must not train on another sample or another label column.
+      samples: c.samples ?? args.samples,
+      noise: c.noise ?? args.noise,
+      limit: c.limit ?? args.limit,
+      csvLabel: c.csvLabel ?? args.csvLabel,
     };
     if (resumed.training.epoch >= a.epochs) {
       throw usageError(`--resume: the checkpoint has already trained ${resumed.training.epoch} epochs; pass --epochs greater than that (the total to reach)`);
@@ -216,6 +226,10 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     schedule: a.schedule,
     seed: a.seed,
     dropout: a.dropout,
+    ...(a.samples !== undefined ? { samples: a.samples } : {}),
+    ...(a.noise !== undefined ? { noise: a.noise } : {}),
+    ...(a.limit !== undefined ? { limit: a.limit } : {}),
+    ...(a.csvLabel !== undefined ? { csvLabel: a.csvLabel } : {}),
   };
 
   // Model, optimizer, scheduler, shuffling: all seeded from --seed.

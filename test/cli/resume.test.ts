@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTrain, type TrainArgs } from '../../src/cli/train.js';
+import { runEvaluate } from '../../src/cli/commands.js';
 import { checkPredecessor, previousGeneratorState } from '../../src/cli/resume.js';
 import { loadModel } from '../../src/io/model.node.js';
 import { Generator } from '../../src/random.js';
@@ -50,8 +51,10 @@ describe('resuming from a checkpoint', () => {
       expect(first.report.history.epochs.length).toBe(1);
       const ck = await loadModel(join(dir, 'ckpt.safetensors'));
       expect(ck.training?.epoch).toBe(1);
-      // Architecture flags are ignored on resume: they come from the checkpoint.
-      const rest = await runTrain({ ...base, layers: [3], activation: 'tanh', resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'resumed.safetensors') }, io);
+      // Architecture and data flags are ignored on resume: they come from the checkpoint
+      // (here the synthetic set's size and noise are not passed again).
+      const { samples: _s, noise: _n, ...withoutData } = base;
+      const rest = await runTrain({ ...withoutData, layers: [3], activation: 'tanh', resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'resumed.safetensors') }, io);
       expect(rest.code).toBe(0);
       const a = (await loadModel(join(dir, 'full.safetensors'))).model.stateDict();
       const b = (await loadModel(join(dir, 'resumed.safetensors'))).model.stateDict();
@@ -62,6 +65,27 @@ describe('resuming from a checkpoint', () => {
       expect(strip(rest.report.history.epochs)).toEqual(strip(full.report.history.epochs));
     });
   }
+
+  it("a CSV's label column comes from the checkpoint on resume, and is evaluate's default", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-'));
+    const csv = join(dir, 'rows.csv');
+    // The label is the first column; by default the last one would be taken (a regression target).
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const a = Math.sin(i * 1.7), b = Math.cos(i * 0.9);
+      return `${a + b > 0 ? 'up' : 'down'},${a.toFixed(4)},${b.toFixed(4)}`;
+    });
+    writeFileSync(csv, ['kind,a,b', ...rows].join('\n') + '\n');
+    const base = { data: csv, csvLabel: 'kind', layers: [8], activation: 'relu', init: 'auto', optimizer: 'adam', schedule: 'none', dropout: 0, batchnorm: false, epochs: 2, batchSize: 16, seed: 3, quiet: true } as TrainArgs;
+    const stopAfterFirst = { onEpochEnd: (_l: unknown, ctx: { stopTraining: boolean }) => void (ctx.stopTraining = true) };
+    await runTrain({ ...base, checkpoint: join(dir, 'ckpt.safetensors'), callbacks: [stopAfterFirst] }, io);
+    const { csvLabel: _l, ...withoutLabel } = base;
+    const rest = await runTrain({ ...withoutLabel, resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'm.safetensors') }, io);
+    expect(rest.code).toBe(0);
+    expect(rest.config.csvLabel).toBe('kind');
+    expect(rest.summary.train.accuracy).toBeGreaterThan(0.5); // classification: the label column was kept
+    const ev = await runEvaluate({ model: join(dir, 'm.safetensors'), data: csv }, io);
+    expect(ev.result.accuracy).toBeGreaterThan(0.5);
+  });
 
   it('refuses a plain model file and a finished checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-'));

@@ -3,7 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeIdx, parseIdx, idxToDataset, FASHION_MNIST_CLASSES, type IdxDType } from '../../src/data/idx.js';
+import { encodeIdx, parseIdx, idxToDataset, FASHION_MNIST_CLASSES, MNIST_CLASSES, type IdxDType } from '../../src/data/idx.js';
+import { loadData } from '../../src/cli/data.js';
 import { loadIdxDataset, loadFashionMnist, loadMnistIdx, readIdxFile, FASHION_MNIST_DIR } from '../../src/data/datasets.node.js';
 import { classCounts } from '../../src/data/dataset.js';
 
@@ -108,6 +109,27 @@ describe('IDX datasets from files', () => {
     await expect(loadMnistIdx(mdir, { split: 'train' })).rejects.toThrow(/MNIST not found in .*mnist \(missing train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\]\)\. Point --data/);
     await expect(loadFashionMnist(mdir)).rejects.toThrow(/apt-get install dataset-fashion-mnist.*--data/);
     await expect(loadFashionMnist(mdir, { split: 'valid' as 'test' })).rejects.toThrow(/split must be 'train' or 'test', got valid/);
+  });
+});
+
+describe('--data <directory of IDX files>', () => {
+  it('names the classes by the directory: Fashion-MNIST clothing for a fashion directory, digits otherwise', async () => {
+    const img = encodeIdx(new Uint8Array(20 * 4).map((_, i) => i), [20, 2, 2]);
+    const lbl = encodeIdx(Array.from({ length: 20 }, (_, i) => i % 10), [20]);
+    const names: Record<string, string[] | undefined> = {};
+    for (const sub of ['my-fashion-copy', 'digits']) {
+      const d = join(dir, sub);
+      await import('node:fs/promises').then((f) => f.mkdir(d));
+      for (const split of ['train', 't10k']) {
+        writeFileSync(join(d, `${split}-images-idx3-ubyte`), img);
+        writeFileSync(join(d, `${split}-labels-idx1-ubyte`), lbl);
+      }
+      const loaded = await loadData(d);
+      expect(loaded.train.x.shape).toEqual([20, 4]);
+      names[sub] = loaded.info.classNames;
+    }
+    expect(names['my-fashion-copy']).toEqual(FASHION_MNIST_CLASSES);
+    expect(names.digits).toEqual(MNIST_CLASSES);
   });
 });
 
