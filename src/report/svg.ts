@@ -110,6 +110,25 @@ export function lineChart(o: ChartOptions): string {
   }
   let y0 = o.yMin ?? Math.min(...all.map((p) => p[1]));
   let y1 = o.yMax ?? Math.max(...all.map((p) => p[1]));
+  // A run that diverges (a loss of 1e16 before it turns NaN) would flatten every other curve
+  // into the axis: values far outside the bulk (beyond 10 spreads of the 5–95% range) are
+  // left off the scale, their lines leaving through the plot's edge, and the chart says so.
+  const offScale: string[] = [];
+  if (!logY) {
+    const ys = all.map((p) => p[1]).sort((a, b) => a - b);
+    const q = (t: number) => ys[Math.min(ys.length - 1, Math.floor(t * (ys.length - 1)))];
+    const lo = q(0.05);
+    const hi = q(0.95);
+    const spread = hi - lo || Math.abs(hi) || 1;
+    if (o.yMax === undefined && y1 > hi + 10 * spread) {
+      y1 = hi + 0.25 * spread;
+      offScale.push('↑');
+    }
+    if (o.yMin === undefined && y0 < lo - 10 * spread) {
+      y0 = lo - 0.25 * spread;
+      offScale.push('↓');
+    }
+  }
   if (logY) {
     y0 = Math.log10(y0);
     y1 = Math.log10(y1);
@@ -182,6 +201,9 @@ export function lineChart(o: ChartOptions): string {
     }
   }
   parts.push(`<g clip-path="url(#${clip})">${body.join('')}</g>`);
+  if (offScale.length > 0) {
+    parts.push(`<text x="${m.l + pw - 4}" y="${m.t + 12}" text-anchor="end" class="tick">${offScale.join('')} some values off scale</text>`);
+  }
   parts.push(legendItems.join(''));
   return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}${parts.join('')}</svg>`;
 }

@@ -54,6 +54,18 @@ describe('HTML report', () => {
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
   });
 
+  it('keeps a diverging run from flattening the other curves: far outliers go off scale, with a note', () => {
+    const steady = Array.from({ length: 100 }, (_, i): [number, number] => [i, 2.3 * Math.exp(-i / 30) + 0.3]);
+    const diverging: Array<[number, number | null]> = [[0, 2.3], [1, 40], [2, 3e16], [3, null]];
+    const svg = lineChart({ title: 'loss', series: [{ name: 'ok', color: '#000', points: steady }, { name: 'bad', color: '#f00', points: diverging }] });
+    const ticks = [...svg.matchAll(/text-anchor="end" class="tick">([^<]+)</g)].map((m) => Number(m[1])); // the y axis
+    expect(Math.max(...ticks.filter(Number.isFinite))).toBeLessThan(4);
+    expect(svg).toContain('↑ some values off scale');
+    // Without outliers the range is the data's, and there is no note.
+    const plain = lineChart({ title: 'loss', series: [{ name: 'ok', color: '#000', points: steady }] });
+    expect(plain).not.toContain('off scale');
+  });
+
   it('renders in headless Chromium: charts with non-zero size, no console errors, no requests', async () => {
     expect(hasChromium(), 'Chromium is missing: install Debian chromium (scripts/setup.sh does)').toBe(true);
     mkdirSync(ARTIFACTS, { recursive: true });
