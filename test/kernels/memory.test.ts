@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { loss, manualSeed, nn, optim, stepScope, tensor } from '../../src/index.js';
 import { getWasmBackend } from '../../src/kernels/auto.js';
+import { Generator } from '../../src/random.js';
+import { train } from '../../src/experiments/common.js';
 
 function setup() {
   manualSeed(1);
@@ -77,6 +79,16 @@ describe('memory release in training loops', () => {
   });
 
   const W = getWasmBackend();
+  it("the experiments' training loop keeps memory flat (gradients reused, not left to the garbage collector)", async () => {
+    expect(W, 'the WebAssembly backend is not active in Node').not.toBeNull();
+    const { model, opt, x, y } = setup();
+    const data = { x, y, numClasses: 3, name: 'rows' };
+    await train({ model, optimizer: opt, data, batchSize: 8, steps: 5, gen: new Generator(1) });
+    const live0 = W!.heap.liveBytes;
+    await train({ model, optimizer: opt, data, batchSize: 8, steps: 100, gen: new Generator(2) });
+    // Parameter gradients stay where they were; nothing else of a step outlives it for long.
+    expect(W!.heap.liveBytes - live0).toBeLessThan(model.parameters().reduce((s, p) => s + p.size, 0) * 4 * 10);
+  });
   it('a plain loop through Sequential leaks only parameter gradients; a scoped loop nothing', () => {
     expect(W, 'the WebAssembly backend is not active in Node').not.toBeNull();
     const { model, opt, x, y } = setup();
