@@ -19,6 +19,16 @@
  * the remedies' mean relative to ReLU's dead fraction 0.36–0.46, ELU's ≤ 0.14. On this task
  * the surviving ReLU units still reach the remedies' accuracy at lr 0.03 (the network has
  * spare width), so accuracy is reported, not checked. Margins: 10%, 25 points, 0.6×, 0.25×.
+ *
+ * FULL MODE DOES NOT REPRODUCE the remedies' checks (seed 0, 2026-11-23; the same at the start
+ * of that day, before the kernel changes of that session): the dead ReLU fraction still grows
+ * with the learning rate (0.8% at 0.0003 → 72.3% at 0.1), but at lr 0.03 the remedies end up
+ * with as many units negative on every input as ReLU has dead ones (Leaky ReLU 47.3%, PReLU
+ * 53.9%, ELU 44.5% against ReLU 44.1%), and no better accuracy (86.2% ReLU; 87.8%, 53.9%,
+ * 77.5%). Over the longer budget the remedies' units drift into the negative region too;
+ * there they still pass a gradient, so "negative on every input" stops being a proxy for "no
+ * longer learning". A full-mode check would need a measure of recovery (units that leave the
+ * region again) rather than occupancy.
  */
 import type { ActivationName } from '../activations.js';
 import { noGrad } from '../autograd.js';
