@@ -1,3 +1,8 @@
+// Quick paired check of gradlab against PyTorch (1 thread) on the benchmark MLP: R rounds of
+// gradlab then PyTorch on 20,000 Fashion-MNIST images, printing each round's ratio and their
+// median. For judging a change in minutes; `npm run bench` is the full, recorded comparison.
+//
+//   npm run build && node bench/vs-torch.mjs [rounds=4] [--bn]
 import { loadData, runGradlab, runTorch } from './mlp.mjs';
 const SAMPLES = 20000;
 const data = await loadData(SAMPLES);
