@@ -11,7 +11,12 @@ const R = Number(process.argv[2] ?? 4);
 const ratios = [];
 for (let r = 0; r < R; r++) {
   const g = runGradlab(data, v).samplesPerSec;
-  const t = runTorch({ ...v, threads: 1, samples: SAMPLES, repeats: 1 }).runs[0].samplesPerSec;
+  const torch = runTorch({ ...v, threads: 1, samples: SAMPLES, repeats: 1 });
+  if (torch.skipped) {
+    console.log(torch.skipped);
+    process.exit(0);
+  }
+  const t = torch.runs[0].samplesPerSec;
   ratios.push(g / t);
   console.log(`gradlab ${g.toFixed(0)}  torch(1) ${t.toFixed(0)}  ratio ${(g / t).toFixed(3)}`);
 }
