@@ -18,6 +18,7 @@ import {
   OPTIMIZERS,
   OPTIMIZER_NAMES,
   cloneState,
+  onlyLiveChanges,
   parseState,
   serializeState,
   type ActivationName,
@@ -286,13 +287,18 @@ function summarize(s: LabState): string {
 }
 
 function applyState(s: LabState, rebuildAll = true): void {
+  // Learning rate, batch size and clipping apply to the run in progress; anything else restarts it.
+  const live = !rebuildAll && info !== null && onlyLiveChanges(state, s);
   state = s;
   history.replaceState(null, '', `?${serializeState(state)}`);
   const focusedId = document.activeElement?.id;
   buildForm();
   if (focusedId) document.getElementById(focusedId)?.focus();
   if (rebuildAll) renderLessons();
-  resetRun();
+  if (live) {
+    send({ type: 'update', state });
+    renderStatus(`from step ${stepCount}: ${summarize(state)}`);
+  } else resetRun();
 }
 
 // ---------------------------------------------------------------------------------------

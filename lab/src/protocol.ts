@@ -7,6 +7,8 @@ import type { LabState } from './state.js';
 
 export type ToWorker =
   | { type: 'reset'; state: LabState }
+  /** Settings that apply to the run in progress (LIVE_SETTINGS in state.ts): no rebuild. */
+  | { type: 'update'; state: LabState }
   | { type: 'play' }
   | { type: 'pause' }
   | { type: 'step' };

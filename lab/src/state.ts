@@ -56,6 +56,24 @@ export interface LabState {
   seed: number;
 }
 
+/**
+ * Settings that change how the next steps are taken, not what is trained: changing them
+ * carries on with the same model and optimizer state, as the TensorFlow Playground does for
+ * its learning rate. Every other setting (data, network, initializer, optimizer, seed)
+ * starts a new run.
+ */
+export const LIVE_SETTINGS = ['lr', 'batchSize', 'clip'] as const satisfies ReadonlyArray<keyof LabState>;
+
+/** True when `a` and `b` differ only in LIVE_SETTINGS. */
+export function onlyLiveChanges(a: LabState, b: LabState): boolean {
+  const strip = (s: LabState) => {
+    const c: Partial<LabState> = cloneState(s);
+    for (const k of LIVE_SETTINGS) delete c[k];
+    return JSON.stringify(c);
+  };
+  return strip(a) === strip(b);
+}
+
 export const DEFAULT_STATE: LabState = {
   dataset: 'spiral',
   noise: 0.1,

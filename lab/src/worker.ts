@@ -6,7 +6,7 @@
  * health findings. The page never touches a Tensor.
  */
 import { ACTIVATIONS } from '../../src/activations.js';
-import { noGrad } from '../../src/autograd.js';
+import { noGrad, stepScope } from '../../src/autograd.js';
 import { getBackend, getNumThreads, setNumThreads } from '../../src/kernels/index.js';
 import { bceWithLogits, crossEntropy, huber, l1, mse } from '../../src/loss.js';
 import { BatchNorm1d, Dropout, Linear, Sequential, ActivationModule, type Module } from '../../src/nn/index.js';
@@ -274,7 +274,16 @@ function runHealth(s: Session): void {
   s.lastHealthAt = performance.now();
 }
 
+/**
+ * One optimizer step. Run in a stepScope with gradients zeroed in place: the step's activations
+ * go back to the wasm allocator when it ends (the monitors have read them by then), instead of
+ * waiting for the garbage collector, which does not see wasm memory; a long MNIST run stays flat.
+ */
 function trainStep(s: Session, forceMonitor: boolean): void {
+  stepScope(() => trainStepInScope(s, forceMonitor));
+}
+
+function trainStepInScope(s: Session, forceMonitor: boolean): void {
   const idx = nextBatch(s);
   const xb = gather(s.data.train.x, idx);
   const yb = gather(s.trainTarget, idx);
@@ -289,7 +298,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   }
   const loss = lossOf(s.state, h, yb);
   const lossValue = loss.item();
-  for (const p of s.params) p.grad = null;
+  s.optimizer.zeroGrad(false);
   let gradNorm = NaN;
   const gradSq = new Float64Array(s.params.length);
   if (Number.isFinite(lossValue)) {
@@ -500,6 +509,13 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   switch (m.type) {
     case 'reset':
       void reset(m.state);
+      break;
+    case 'update':
+      // Same model and optimizer state: only how the next steps are taken changes.
+      if (session) {
+        session.state = m.state;
+        session.optimizer.lr = m.state.lr;
+      }
       break;
     case 'play':
       if (session && !running) {

@@ -199,6 +199,34 @@ describe('web lab in chromium', () => {
     await p.waitForFunction(() => !(window as unknown as { gradlab: LabHandle }).gradlab.running);
   });
 
+  it('applies learning rate, batch size and clipping to the run in progress; other settings start over', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=spiral&layers=16:relu*2&opt=sgd&lr=0.05&batch=16`);
+    await waitReady(p);
+    await p.click('#play');
+    await waitSteps(p, 100);
+    for (const [id, value] of [['#in-lr', '0.2'], ['#in-batch', '32'], ['#in-clip', '1']]) {
+      const before = await lab(p);
+      await p.fill(id, value);
+      await p.press(id, 'Enter');
+      await waitSteps(p, before.step + 20);
+      // The run carries on: a restart would clear the evaluation history and start again at step 0.
+      const after = await lab(p);
+      expect(after.running).toBe(true);
+      expect(after.evals.length).toBeGreaterThanOrEqual(before.evals.length);
+      expect(after.evals[0].step).toBe(before.evals[0].step);
+    }
+    const st = (await lab(p)).state;
+    expect([st.lr, st.batchSize, st.clip]).toEqual([0.2, 32, 1]);
+    expect(p.url()).toContain('lr=0.2');
+    await pause(p);
+    // The network is not a live setting: changing it restarts from step 0.
+    await p.fill('#in-width', '12');
+    await p.press('#in-width', 'Enter');
+    await waitReady(p);
+    expect((await lab(p)).step).toBe(0);
+  });
+
   it('trains the built-in MNIST', async () => {
     const p = b.page;
     await p.goto(`${server.url}?data=mnist&layers=32:relu&opt=adam&lr=0.003&batch=64`);
