@@ -230,7 +230,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const targetFor = (t: Tensor): GradTarget | null => {
     if (!t.requiresGrad) return null;
     if (t.node === null) {
-      const held = t._gradStorage;
+      const held = t._grad;
       if (held === null) {
         t.grad = new Tensor(alloc(t.size, t.dtype, false), t.shape.slice());
         return { data: t.grad.data, beta: 0 };

@@ -39,7 +39,8 @@ export class Tensor {
   data: FloatArray;
   readonly shape: number[];
   requiresGrad: boolean;
-  private _grad: Tensor | null = null;
+  /** @internal The gradient as stored; read `grad` (which resolves a pending zero) outside autograd. */
+  _grad: Tensor | null = null;
   /**
    * @internal Set by zeroGradInPlace(): `_grad` holds stale values that count as zeros. The
    * `grad` getter zero-fills it on first read; backward() instead overwrites it (β = 0, see
@@ -79,11 +80,6 @@ export class Tensor {
   set grad(g: Tensor | null) {
     this._grad = g;
     this._gradZeroPending = false;
-  }
-
-  /** @internal The gradient tensor as stored, without resolving a pending zero (for backward()). */
-  get _gradStorage(): Tensor | null {
-    return this._grad;
   }
 
   /**

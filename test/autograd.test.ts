@@ -87,8 +87,8 @@ describeEachBackend('autograd', () => {
     // Into existing gradients: exactly twice.
     f().backward();
     [x, w, b, v].forEach((t, i) => expect(arr(t.grad)).toEqual(first[i].map((g) => 2 * g)));
-    // The same values when accumulated into zero-filled buffers: x used twice makes every
-    // op below it accumulate (the second use adds to what the first wrote).
+    // x used a second time (with weight 0): its gradient is written by one use and
+    // accumulated by the other, and still equals the single-use gradient exactly.
     for (const t of [x, w, b, v]) t.grad = null;
     ops.sum(ops.add(ops.mul(ops.sum(ops.tanh(ops.matmul(ops.relu(ops.linear(x, w, b)), v))), 1), ops.mul(ops.sum(x), 0))).backward();
     [w, b, v].forEach((t, i) => expect(arr(t.grad)).toEqual(first[i + 1]));

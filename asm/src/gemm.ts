@@ -67,7 +67,7 @@ export const GEMM_NR: i32 = NR;
  * unrolling by 2–8 made TurboFan's schedule slower (more live ranges, spills).
  */
 // @ts-ignore: decorator
-@inline function microTile(ROWS: i32, PACKED: bool, kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: i32, mode: i32): void {
+@inline export function microTile(ROWS: i32, PACKED: bool, kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize, ldc: i32, mode: i32): void {
   const ars2 = ars << 1, ars3 = ars2 + ars, ars4 = ars2 << 1, ars5 = ars4 + ars;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);

@@ -191,48 +191,62 @@ export function biasActivation(kind: i32, p: f64, x: usize, bias: usize, rows: i
 @inline function demote4(s0: v128, s1: v128): v128 { return v128.shuffle<f32>(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5); }
 
 /**
+ * Column sums over `rows` rows (stride bytes apart) of the columns [0, cols − cols mod 4), in
+ * float64 over the rows in order, written to `sums` (0: not wanted); returns the first column
+ * left for a scalar tail. With MAP each element is first taken through dOut(kind, ·, y) and
+ * written to `dst` (the fused bias + activation backward); without, `src` is summed as it is
+ * (sumAxis). Strips of 16 columns keep eight independent f64x2 accumulators: a strip of 4
+ * alone waits on the latency of its adds every row.
+ */
+// @ts-ignore: decorator
+@inline function columnSums(MAP: bool, kind: i32, src: usize, y: usize, dst: usize, rows: i32, cols: i32, stride: usize, sums: usize): i32 {
+  let j = 0;
+  for (; j + 16 <= cols; j += 16) {
+    let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    let o = <usize>j << 2;
+    for (let r = 0; r < rows; r++) {
+      let d0 = v128.load(src + o), d1 = v128.load(src + o, 16), d2 = v128.load(src + o, 32), d3 = v128.load(src + o, 48);
+      if (MAP) {
+        d0 = dOut(kind, d0, v128.load(y + o)); d1 = dOut(kind, d1, v128.load(y + o, 16));
+        d2 = dOut(kind, d2, v128.load(y + o, 32)); d3 = dOut(kind, d3, v128.load(y + o, 48));
+        v128.store(dst + o, d0); v128.store(dst + o, d1, 16); v128.store(dst + o, d2, 32); v128.store(dst + o, d3, 48);
+      }
+      s0 = lo(s0, d0); s1 = hi(s1, d0); s2 = lo(s2, d1); s3 = hi(s3, d1);
+      s4 = lo(s4, d2); s5 = hi(s5, d2); s6 = lo(s6, d3); s7 = hi(s7, d3);
+      o += stride;
+    }
+    if (sums) {
+      const b = sums + (<usize>j << 2);
+      v128.store(b, demote4(s0, s1)); v128.store(b, demote4(s2, s3), 16); v128.store(b, demote4(s4, s5), 32); v128.store(b, demote4(s6, s7), 48);
+    }
+  }
+  for (; j + 4 <= cols; j += 4) {
+    let s0 = f64x2.splat(0), s1 = s0;
+    let o = <usize>j << 2;
+    for (let r = 0; r < rows; r++) {
+      let d = v128.load(src + o);
+      if (MAP) {
+        d = dOut(kind, d, v128.load(y + o));
+        v128.store(dst + o, d);
+      }
+      s0 = lo(s0, d); s1 = hi(s1, d);
+      o += stride;
+    }
+    if (sums) v128.store(sums + (<usize>j << 2), demote4(s0, s1));
+  }
+  return j;
+}
+
+/**
  * Backward of biasActivation for an activation whose f′ is a function of y (registry
  * `derivativeFromOutput`; identity and ReLU in f32x4, sigmoid and tanh scalar):
  * gz = f′(y)·gy, written (gz may alias gy), and gBias = Σ_rows gz (gBias = 0: skipped),
  * written. One pass instead of unaryBackward then sumAxis; the sum runs over rows in order
- * in float64, as sumAxis does, so fused and unfused results agree bit for bit. Columns go
- * in strips of 16: eight independent f64x2 accumulators, where one strip of 4 would wait on
- * the latency of its two adds every row.
+ * in float64, as sumAxis does (the same columnSums), so fused and unfused results agree bit
+ * for bit.
  */
 export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, rows: i32, cols: i32, gz: usize, gBias: usize): void {
-  const stride = <usize>cols << 2;
-  let j = 0;
-  if (kind <= 1) {
-    for (; j + 16 <= cols; j += 16) {
-      let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-      let o = <usize>j << 2;
-      for (let r = 0; r < rows; r++) {
-        const d0 = dOut(kind, v128.load(gy + o), v128.load(y + o));
-        const d1 = dOut(kind, v128.load(gy + o, 16), v128.load(y + o, 16));
-        const d2 = dOut(kind, v128.load(gy + o, 32), v128.load(y + o, 32));
-        const d3 = dOut(kind, v128.load(gy + o, 48), v128.load(y + o, 48));
-        v128.store(gz + o, d0); v128.store(gz + o, d1, 16); v128.store(gz + o, d2, 32); v128.store(gz + o, d3, 48);
-        s0 = lo(s0, d0); s1 = hi(s1, d0); s2 = lo(s2, d1); s3 = hi(s3, d1);
-        s4 = lo(s4, d2); s5 = hi(s5, d2); s6 = lo(s6, d3); s7 = hi(s7, d3);
-        o += stride;
-      }
-      if (gBias) {
-        const b = gBias + (<usize>j << 2);
-        v128.store(b, demote4(s0, s1)); v128.store(b, demote4(s2, s3), 16); v128.store(b, demote4(s4, s5), 32); v128.store(b, demote4(s6, s7), 48);
-      }
-    }
-    for (; j + 4 <= cols; j += 4) {
-      let s0 = f64x2.splat(0), s1 = s0;
-      let o = <usize>j << 2;
-      for (let r = 0; r < rows; r++) {
-        const d = dOut(kind, v128.load(gy + o), v128.load(y + o));
-        v128.store(gz + o, d);
-        s0 = lo(s0, d); s1 = hi(s1, d);
-        o += stride;
-      }
-      if (gBias) v128.store(gBias + (<usize>j << 2), demote4(s0, s1));
-    }
-  }
+  let j = kind <= 1 ? columnSums(true, kind, gy, y, gz, rows, cols, <usize>cols << 2, gBias) : 0;
   for (; j < cols; j++) {
     let s: f64 = 0;
     for (let r = 0; r < rows; r++) {
@@ -245,40 +259,12 @@ export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, r
   }
 }
 
-/**
- * out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order. Vectorised over i in
- * strips of 16 (eight independent f64x2 accumulators: a strip of 4 alone waits on the
- * latency of its adds every j), then 4, then one.
- */
+/** out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order (columnSums, then a scalar tail). */
 export function sumAxis(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
-  const stride = <usize>inner << 2;
   for (let o = 0; o < outer; o++) {
     const base = x + (<usize>o * <usize>n * <usize>inner << 2);
     const ob = out + (<usize>o * <usize>inner << 2);
-    let i = 0;
-    for (; i + 16 <= inner; i += 16) {
-      let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-      let q = base + (<usize>i << 2);
-      for (let j = 0; j < n; j++) {
-        const d0 = v128.load(q), d1 = v128.load(q, 16), d2 = v128.load(q, 32), d3 = v128.load(q, 48);
-        s0 = lo(s0, d0); s1 = hi(s1, d0); s2 = lo(s2, d1); s3 = hi(s3, d1);
-        s4 = lo(s4, d2); s5 = hi(s5, d2); s6 = lo(s6, d3); s7 = hi(s7, d3);
-        q += stride;
-      }
-      const b = ob + (<usize>i << 2);
-      v128.store(b, demote4(s0, s1)); v128.store(b, demote4(s2, s3), 16); v128.store(b, demote4(s4, s5), 32); v128.store(b, demote4(s6, s7), 48);
-    }
-    for (; i + 4 <= inner; i += 4) {
-      let s0 = f64x2.splat(0), s1 = s0;
-      let q = base + (<usize>i << 2);
-      for (let j = 0; j < n; j++) {
-        const v = v128.load(q);
-        s0 = lo(s0, v); s1 = hi(s1, v);
-        q += stride;
-      }
-      v128.store(ob + (<usize>i << 2), demote4(s0, s1));
-    }
-    for (; i < inner; i++) {
+    for (let i = columnSums(false, 0, base, 0, 0, n, inner, <usize>inner << 2, ob); i < inner; i++) {
       let s: f64 = 0;
       for (let j = 0; j < n; j++) s += fd(base, j * inner + i);
       sfd(ob, i, s);

@@ -1,12 +1,10 @@
 // GEMM micro-kernel tile shapes, measured in isolation by bench/tiles.mjs: each function runs
 // kc steps of an MR×NR tile on packed data (A sliver: MR floats per step, B: NR floats) and
-// stores the accumulators. "…g" variants read A with runtime strides, as the in-place
-// (unpacked) path of asm/src/gemm.ts does; "k4x8s" broadcasts A lanes by shuffles.
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
+// stores the accumulators. The 5×8 and 6×8 tiles are the production micro-kernel itself
+// (microTile of asm/src/gemm.ts, written to a tile with row stride 8); the others are
+// alternatives it was measured against. "…g" variants read A with runtime strides, as the
+// in-place (unpacked) path does; "k4x8s" broadcasts A lanes by shuffles.
+import { madd, microTile } from '../../asm/src/gemm';
 
 export function k4x8(kc: i32, pa: usize, pb: usize, c: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -21,41 +19,6 @@ export function k4x8(kc: i32, pa: usize, pb: usize, c: usize): void {
   }
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c10, 32); v128.store(c, c11, 48);
   v128.store(c, c20, 64); v128.store(c, c21, 80); v128.store(c, c30, 96); v128.store(c, c31, 112);
-}
-export function k6x8(kc: i32, pa: usize, pb: usize, c: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa); c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4); c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8); c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12); c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    a = v128.load32_splat(pa, 16); c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-    a = v128.load32_splat(pa, 20); c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
-    pa += 24; pb += 32;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c10, 32); v128.store(c, c11, 48);
-  v128.store(c, c20, 64); v128.store(c, c21, 80); v128.store(c, c30, 96); v128.store(c, c31, 112);
-  v128.store(c, c40, 128); v128.store(c, c41, 144); v128.store(c, c50, 160); v128.store(c, c51, 176);
-}
-export function k5x8(kc: i32, pa: usize, pb: usize, c: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa); c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4); c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8); c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12); c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    a = v128.load32_splat(pa, 16); c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-    pa += 20; pb += 32;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c10, 32); v128.store(c, c11, 48);
-  v128.store(c, c20, 64); v128.store(c, c21, 80); v128.store(c, c30, 96); v128.store(c, c31, 112);
-  v128.store(c, c40, 128); v128.store(c, c41, 144);
 }
 export function k4x12(kc: i32, pa: usize, pb: usize, c: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
@@ -101,40 +64,8 @@ export function k4x8s(kc: i32, pa: usize, pb: usize, c: usize): void {
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c10, 32); v128.store(c, c11, 48);
   v128.store(c, c20, 64); v128.store(c, c21, 80); v128.store(c, c30, 96); v128.store(c, c31, 112);
 }
-export function k5x8g(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize): void {
-  const ars2 = ars << 1, ars3 = ars2 + ars, ars4 = ars2 << 1;
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa); c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa + ars); c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa + ars2); c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa + ars3); c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    a = v128.load32_splat(pa + ars4); c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-    pa += aks; pb += 32;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c10, 32); v128.store(c, c11, 48);
-  v128.store(c, c20, 64); v128.store(c, c21, 80); v128.store(c, c30, 96); v128.store(c, c31, 112);
-  v128.store(c, c40, 128); v128.store(c, c41, 144);
-}
-export function k6x8g(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize): void {
-  const ars2 = ars << 1, ars3 = ars2 + ars, ars4 = ars2 << 1, ars5 = ars4 + ars;
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa); c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa + ars); c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa + ars2); c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa + ars3); c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    a = v128.load32_splat(pa + ars4); c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-    a = v128.load32_splat(pa + ars5); c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
-    pa += aks; pb += 32;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c10, 32); v128.store(c, c11, 48);
-  v128.store(c, c20, 64); v128.store(c, c21, 80); v128.store(c, c30, 96); v128.store(c, c31, 112);
-  v128.store(c, c40, 128); v128.store(c, c41, 144); v128.store(c, c50, 160); v128.store(c, c51, 176);
-}
+
+export function k5x8(kc: i32, pa: usize, pb: usize, c: usize): void { microTile(5, true, kc, pa, 0, 0, pb, c, 8, 0); }
+export function k6x8(kc: i32, pa: usize, pb: usize, c: usize): void { microTile(6, true, kc, pa, 0, 0, pb, c, 8, 0); }
+export function k5x8g(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize): void { microTile(5, false, kc, pa, ars, aks, pb, c, 8, 0); }
+export function k6x8g(kc: i32, pa: usize, ars: usize, aks: usize, pb: usize, c: usize): void { microTile(6, false, kc, pa, ars, aks, pb, c, 8, 0); }

@@ -9,7 +9,7 @@ import { reference } from '../reference.js';
 import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
-import { MAX_CHUNKS, ThreadPool, type SplitKernel } from './threads.js';
+import { ThreadPool, type SplitKernel } from './threads.js';
 
 export const UNARY_KIND: Record<UnaryKind, number> = {
   linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, gelu: 7, silu: 8, softplus: 9,
@@ -293,8 +293,8 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const splitN = n >= m / 2;
     const dim = splitN ? n : m;
     const unit = splitN ? tileCols : tileRows;
-    const step = Math.max(unit, Math.ceil(dim / (CHUNKS_PER_THREAD * parts) / unit) * unit);
-    const st = Math.ceil(dim / Math.min(MAX_CHUNKS, Math.ceil(dim / step)) / unit) * unit;
+    // Even chunks of whole tiles: CHUNKS_PER_THREAD per thread, or one per tile when there are fewer.
+    const st = Math.ceil(dim / Math.min(CHUNKS_PER_THREAD * parts, Math.ceil(dim / unit)) / unit) * unit;
     const nch = Math.ceil(dim / st);
     // After the last GEMM of a probe of the split workers sleep at once rather than spin for a
     // next round that will not come: on a busy machine a spinning worker takes CPU from the
@@ -345,7 +345,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     shutdownThreads: () => pool.shutdown(),
 
     alloc(n, dtype, zero = true) {
-      return dtype === 'float64' ? new Float64Array(n) : heap.allocF32(n, zero);
+      return dtype === 'float64' ? reference.alloc(n, dtype, zero) : heap.allocF32(n, zero);
     },
     free(a) {
       if (a instanceof Float32Array) heap.free(a);

@@ -50,7 +50,7 @@ const ELEM_INTS = 5 + MAX_PTRS;
 const ELEM_F64 = (ELEM + ELEM_INTS + 1) >> 1;
 const CTL_BYTES = (ELEM_F64 + MAX_SCALARS) * 8;
 /** Chunks per round are limited by the 12 low bits of the claim word. */
-export const MAX_CHUNKS = 4095;
+const MAX_CHUNKS = 4095;
 
 /**
  * Claim and run chunks of the current round; shared verbatim by the workers (as source) and
@@ -269,18 +269,19 @@ export class ThreadPool {
    * advanced by 4·start per chunk, `scalars` are passed unchanged; `ptrs` null: a range
    * kernel, called with (scalars…, start, count). Needs readyWorkers() > 0.
    */
-  runSplit(name: SplitKernel, ptrs: readonly number[] | null, scalars: readonly number[], count: number, step: number, spin = -1): void {
+  runSplit(name: SplitKernel, ptrs: readonly number[] | null, scalars: readonly number[], count: number, step: number): void {
     const I = this.I!;
     const D = this.D!;
     const idx = SPLIT_KERNELS.indexOf(name);
     I[ELEM] = idx; I[ELEM + 1] = ptrs === null ? -1 : ptrs.length; I[ELEM + 2] = scalars.length; I[ELEM + 3] = count; I[ELEM + 4] = step;
     if (ptrs) for (let i = 0; i < ptrs.length; i++) I[ELEM + 5 + i] = ptrs[i];
     for (let i = 0; i < scalars.length; i++) D[ELEM_F64 + i] = scalars[i];
-    this.round(idx + 1, Math.ceil(count / step), spin, 0);
+    this.round(idx + 1, Math.ceil(count / step), -1, 0);
   }
 
   /** Start a round of `nch` chunks of task `kind` (set up by the caller), join in, wait for the rest. */
   private round(kind: number, nch: number, spin: number, ws: number): void {
+    if (nch > MAX_CHUNKS) throw new Error(`ThreadPool: ${nch} chunks in one round (at most ${MAX_CHUNKS})`);
     const I = this.I!;
     const T = TASK;
     I[T + 13] = nch; I[T + 16] = spin < 0 ? WORKER_SPIN : spin; I[T + 18] = kind;
