@@ -11,6 +11,7 @@
 import { K, alloc, setAllocObserver } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
 import { Tensor, formatShape } from './tensor.js';
+import { markArrayPersistent, maybeBoundary } from './memory.js';
 
 /** A gradient buffer and how to combine with it: out ← β·out + ∂L/∂input, β ∈ {0, 1}. */
 export interface GradTarget {
@@ -83,7 +84,22 @@ export function noGrad<T>(fn: () => T): T {
     return fn();
   } finally {
     gradEnabled = prev;
+    // The end of an outermost noGrad is a safe point of the automatic memory (src/memory.ts).
+    if (prev) maybeBoundary();
   }
+}
+
+/**
+ * A leaf's gradient storage: the spare kept by zeroGrad() (contents unspecified) or fresh
+ * memory; persistent (src/memory.ts), so it stays in wasm memory across steps.
+ */
+function leafGradStorage(t: Tensor, zero: boolean): FloatArray {
+  const spare = t._takeGradSpare();
+  if (spare !== null) {
+    if (zero) K.fill(spare, 0);
+    return spare;
+  }
+  return markArrayPersistent(alloc(t.size, t.dtype, zero));
 }
 
 /**
@@ -145,10 +161,10 @@ export function stepScope<T>(fn: () => T, keep: readonly Tensor[] = []): T {
     setAllocObserver(null);
   }
   const kept = new Set<FloatArray>();
-  for (const t of keep) kept.add(t.data);
-  if (result instanceof Tensor) kept.add(result.data);
+  for (const t of keep) kept.add(t._data);
+  if (result instanceof Tensor) kept.add(result._data);
   for (const t of s.outputs) {
-    if (!kept.has(t.data) && s.allocated.has(t.data)) t.dispose();
+    if (!kept.has(t._data) && s.allocated.has(t._data)) t.dispose();
   }
   return result;
 }
@@ -216,9 +232,10 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const bufferFor = (t: Tensor): FloatArray | null => {
     if (!t.requiresGrad) return null;
     if (t.node === null) {
-      // The getter zero-fills a gradient that zeroGrad(false) left pending.
-      if (t.grad === null) t.grad = new Tensor(alloc(t.size, t.dtype), t.shape.slice());
-      return t.grad.data;
+      // _peekGrad zero-fills a gradient that zeroGrad(false) left pending.
+      let held = t._peekGrad();
+      if (held === null) t._grad = held = new Tensor(leafGradStorage(t, true), t.shape.slice());
+      return held._data;
     }
     let g = grads.get(t);
     if (g === undefined) {
@@ -232,8 +249,9 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     if (t.node === null) {
       const held = t._grad;
       if (held === null) {
-        t.grad = new Tensor(alloc(t.size, t.dtype, false), t.shape.slice());
-        return { data: t.grad.data, beta: 0 };
+        const data = leafGradStorage(t, false);
+        t._grad = new Tensor(data, t.shape.slice());
+        return { data, beta: 0 };
       }
       if (t._gradZeroPending) {
         t._gradZeroPending = false;
@@ -265,6 +283,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   // The root may itself be a leaf (x.backward() on a parameter).
   if (root.node === null) {
     K.axpy(1, seed, bufferFor(root)!);
+    K.free(seed);
     return;
   }
 
@@ -293,4 +312,5 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     // Every closure that read them has run and the graph is gone.
     for (const t of order) if (t._graphOwned) t.dispose();
   }
+  maybeBoundary();
 }

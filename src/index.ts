@@ -4,6 +4,7 @@
  */
 export { Tensor, tensor, zeros, ones, full, randn, rand, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type FloatArray } from './tensor.js';
 export { noGrad, isGradEnabled, backward, stepScope } from './autograd.js';
+export { memoryInfo, markPersistent, stepBoundary } from './memory.js';
 export { manualSeed, Generator, defaultGenerator, type GeneratorState } from './random.js';
 // Importing the library selects the fastest kernels the runtime supports (WebAssembly SIMD in
 // Node synchronously; in browsers asynchronously: await ready()).

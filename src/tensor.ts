@@ -8,6 +8,7 @@ import { backward, type BackwardOptions, type Node } from './autograd.js';
 import { K, alloc, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
+import { isPersistentArray, markPersistent, maybeBoundary, track } from './memory.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
@@ -35,8 +36,8 @@ function checkShape(shape: readonly number[], where: string): void {
 }
 
 export class Tensor {
-  /** Flat row-major storage; may be written in place. */
-  data: FloatArray;
+  /** @internal The storage; read and write it as `data`. */
+  _data: FloatArray;
   readonly shape: number[];
   requiresGrad: boolean;
   /** @internal The gradient as stored; read `grad` (which resolves a pending zero) outside autograd. */
@@ -47,6 +48,20 @@ export class Tensor {
    * GradTarget), so a training step never pays a separate pass to zero it.
    */
   _gradZeroPending = false;
+  /**
+   * @internal Storage of a gradient set to null by zeroGrad() that nobody outside gradlab can
+   * reach: the next backward writes the new gradient into it (β = 0) instead of taking fresh
+   * memory, so `zeroGrad()` (set to none, PyTorch's default) costs nothing per step.
+   */
+  _gradSpare: FloatArray | null = null;
+  /** @internal This tensor was handed to user code as some parameter's `.grad` (see zeroGrad). */
+  _exposed = false;
+  /** @internal Storage stays in wasm memory across step boundaries (src/memory.ts). */
+  _persistent = false;
+  /** @internal Storage was moved to a JS array at a step boundary (src/memory.ts). */
+  _evicted = false;
+  /** @internal dispose() or a stepScope released the storage: using the tensor is an error. */
+  _released = false;
   /** The op that produced this tensor, or null for a leaf. */
   node: Node | null = null;
   /** Set by retainGrad(): keep the gradient of a non-leaf tensor. */
@@ -63,23 +78,81 @@ export class Tensor {
     if (data.length !== shapeSize(shape)) {
       throw new Error(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
     }
-    this.data = data;
+    this._data = data;
     this.shape = shape.slice();
     this.requiresGrad = requiresGrad;
+    track(this);
+  }
+
+  /**
+   * Flat row-major storage; may be written in place. For a tensor made during a training step
+   * the array is that step's: after the next step boundary (optimizer.step/zeroGrad) read
+   * `.data` from the tensor again (src/memory.ts). The tensor itself always stays valid.
+   */
+  get data(): FloatArray {
+    if (this._released) throw releasedError(this);
+    return this._data;
+  }
+
+  set data(a: FloatArray) {
+    if (!(a instanceof Float32Array || a instanceof Float64Array) || a.length !== this._data.length) {
+      throw new Error(`Tensor.data: expected a Float32Array or Float64Array of ${this._data.length} elements, got ${a?.constructor?.name ?? typeof a}${a && 'length' in a ? ` of ${a.length}` : ''}`);
+    }
+    this._data = a;
+    this._released = false;
+    this._evicted = false;
+    if (this._persistent) markPersistent(this);
+    else track(this);
   }
 
   /** ∂L/∂this, accumulated by backward() on leaves (and on tensors that called retainGrad()). */
   get grad(): Tensor | null {
+    const g = this._peekGrad();
+    if (g !== null) g._exposed = true;
+    return g;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g === null) this._dropGrad();
+    else {
+      if (this._grad !== null && this._grad !== g) this._dropGrad();
+      this._grad = g;
+      g._exposed = true;
+    }
+    this._gradZeroPending = false;
+  }
+
+  /** @internal The gradient for library code (optimizers, clipping, monitors): as `grad`, without marking it as handed to the user. */
+  _peekGrad(): Tensor | null {
     if (this._gradZeroPending) {
       this._gradZeroPending = false;
-      K.fill(this._grad!.data, 0);
+      K.fill(this._grad!._data, 0);
     }
     return this._grad;
   }
 
-  set grad(g: Tensor | null) {
-    this._grad = g;
+  /**
+   * Set the gradient to null, keeping its wasm storage for the next backward (`_gradSpare`). A
+   * gradient tensor the user was given keeps its values: it moves to a JS copy first.
+   */
+  private _dropGrad(): void {
+    const g = this._grad;
+    this._grad = null;
     this._gradZeroPending = false;
+    if (g === null || g._released || !isPersistentArray(g._data) || g._data.length !== this.size || this._gradSpare !== null) return;
+    const d = g._data;
+    if (g._exposed) {
+      g._data = d.slice();
+      g._persistent = false;
+    }
+    this._gradSpare = d;
+  }
+
+  /** @internal Take the spare gradient storage (contents unspecified), if any. */
+  _takeGradSpare(): FloatArray | null {
+    const s = this._gradSpare;
+    this._gradSpare = null;
+    return s;
   }
 
   /**
@@ -92,12 +165,12 @@ export class Tensor {
   }
 
   get dtype(): DType {
-    return dtypeOf(this.data);
+    return dtypeOf(this._data);
   }
 
   /** Number of elements. */
   get size(): number {
-    return this.data.length;
+    return this._released ? shapeSize(this.shape) : this._data.length;
   }
 
   get ndim(): number {
@@ -140,15 +213,20 @@ export class Tensor {
 
   /**
    * Opt-in: give this tensor's storage (and its gradient's) back to the backend now instead of
-   * waiting for the garbage collector. Afterwards `.data` is empty and the tensor must not be
-   * used; never dispose a tensor whose storage another tensor shares (a reshape of it), or a
+   * at the next step boundary. Afterwards the tensor must not be used (reading `.data` throws);
+   * never dispose a tensor whose storage another tensor shares (a reshape of it), or a
    * parameter. See stepScope() in autograd.ts for the training-loop form.
    */
   dispose(): void {
-    if (this.data.length > 0) K.free(this.data);
-    this.data = this.data instanceof Float64Array ? new Float64Array(0) : new Float32Array(0);
+    if (this._released) return;
+    if (this._data.length > 0) K.free(this._data);
+    this._data = this._data instanceof Float64Array ? new Float64Array(0) : new Float32Array(0);
+    this._released = true;
     if (this._grad !== null) this._grad.dispose();
-    this.grad = null;
+    this._grad = null;
+    this._gradZeroPending = false;
+    if (this._gradSpare !== null) K.free(this._gradSpare);
+    this._gradSpare = null;
   }
 
   /** Set the gradient to null (as PyTorch's zero_grad(set_to_none=True)). */
@@ -169,8 +247,16 @@ export class Tensor {
   }
 
   toString(): string {
+    if (this._released) return `Tensor(shape=${formatShape(this.shape)}, released)`;
     return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
+}
+
+function releasedError(t: Tensor): Error {
+  return new Error(
+    `This tensor (shape ${formatShape(t.shape)}) was released by dispose() or at the end of a stepScope, so its values are gone. ` +
+      'Keep it by passing it to stepScope(fn, [tensor]) or by returning it from fn, or clone() it before it is released.',
+  );
 }
 
 function inferShape(data: NestedArray): number[] {
@@ -205,6 +291,8 @@ export function tensor(
   shape?: readonly number[],
   options: TensorOptions = {},
 ): Tensor {
+  // A safe point of the automatic memory (src/memory.ts): user code between ops holds tensors, not storage.
+  maybeBoundary();
   const dtype = options.dtype ?? (data instanceof Float64Array ? 'float64' : 'float32');
   let out: FloatArray;
   let outShape: number[];
@@ -229,8 +317,9 @@ export function tensor(
     if (shapeSize(outShape) !== flat.length) {
       throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
     }
-    out = alloc(flat.length, dtype);
-    for (let i = 0; i < flat.length; i++) out[i] = flat[i];
+    out = alloc(flat.length, dtype, false);
+    if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
+    else for (let i = 0; i < flat.length; i++) out[i] = flat[i];
   }
   return new Tensor(out, outShape, options.requiresGrad ?? false);
 }

@@ -306,7 +306,8 @@ function trainStepInScope(s: Session, forceMonitor: boolean): void {
     let gsq = 0;
     s.params.forEach((p, j) => {
       let q = 0;
-      if (p.grad) for (const v of p.grad.data) q += v * v;
+      const g = p._peekGrad();
+      if (g) for (const v of g.data) q += v * v;
       gradSq[j] = q;
       gsq += q;
     });

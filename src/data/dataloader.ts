@@ -9,6 +9,7 @@
  * too).
  */
 import { Tensor, zeros } from '../tensor.js';
+import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 
@@ -85,8 +86,9 @@ export class DataLoader implements Iterable<Batch> {
 
   private buffers(size: number): Buffers {
     const make = (): Buffers => {
-      const x = zeros([size, ...this.dataset.x.shape.slice(1)], { dtype: this.dataset.x.dtype });
-      const y = zeros([size, ...this.dataset.y.shape.slice(1)], { dtype: this.dataset.y.dtype });
+      // Reused every batch: persistent storage (src/memory.ts), not moved out at step boundaries.
+      const x = markPersistent(zeros([size, ...this.dataset.x.shape.slice(1)], { dtype: this.dataset.x.dtype }));
+      const y = markPersistent(zeros([size, ...this.dataset.y.shape.slice(1)], { dtype: this.dataset.y.dtype }));
       return { x, y, batch: { x, y } };
     };
     if (size === this.batchSize) return (this.full ??= make());

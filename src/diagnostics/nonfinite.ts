@@ -57,7 +57,7 @@ export function locateBackward(
   if (last < 0) return null;
   if (!isFiniteTensor(outs[last].grad)) return { phase: 'loss', index: -1, parameter: null };
   for (let i = last; i >= 0; i--) {
-    const badParam = params[i].find(([, p]) => !isFiniteTensor(p.grad));
+    const badParam = params[i].find(([, p]) => !isFiniteTensor(p._peekGrad()));
     const inputBad = i > 0 && outs[i - 1] !== outs[i] && !isFiniteTensor(outs[i - 1].grad);
     if (badParam || inputBad) return { phase: 'backward', index: i, parameter: badParam ? badParam[0] : null };
   }

@@ -124,7 +124,8 @@ export function probe(model: Sequential, x: Tensor, y: Tensor | null, keepValues
     const o = outs[i];
     const s = moments(o.data);
     const p: LayerProbe = { index: i, kind: m.constructor.name, mean: s.mean, variance: s.variance, gradVariance: o.grad ? moments(o.grad.data).variance : NaN };
-    if (m instanceof Linear && m.weight.grad) p.weightGradNorm = norm(m.weight.grad.data);
+    const wg = m instanceof Linear ? m.weight._peekGrad() : null;
+    if (wg) p.weightGradNorm = norm(wg.data);
     if (keepValues) p.values = o.data;
     return p;
   });
@@ -196,7 +197,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
 export function globalGradNorm(params: Tensor[]): number {
   let s = 0;
-  for (const p of params) if (p.grad) for (let i = 0; i < p.grad.size; i++) s += p.grad.data[i] * p.grad.data[i];
+  for (const p of params) {
+    const g = p._peekGrad();
+    if (g) for (let i = 0; i < g.size; i++) s += g.data[i] * g.data[i];
+  }
   return Math.sqrt(s);
 }
 

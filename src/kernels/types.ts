@@ -125,6 +125,8 @@ export interface RmspropArgs {
 
 export interface Kernels {
   readonly name: string;
+  /** Backends with their own memory: is `a` stored there? (src/memory.ts moves step-local storage out of it.) */
+  owns?(a: FloatArray): boolean;
 
   /**
    * Storage for `n` elements, zero-filled; with `zero` false its contents are unspecified (for

@@ -10,10 +10,13 @@
 import { K, alloc } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { Tensor, formatShape } from '../tensor.js';
+import { markPersistent, stepBoundary } from '../memory.js';
 
+/** A trainable tensor; its storage is persistent (src/memory.ts): it stays in wasm memory. */
 export class Parameter extends Tensor {
   constructor(t: Tensor) {
     super(t.data, t.shape, true);
+    markPersistent(this);
   }
 }
 
@@ -57,7 +60,8 @@ export abstract class Module {
   /** Buffers (non-parameter state such as running statistics) with their keys. */
   namedBuffers(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [];
-    for (const [k, v] of this.ownFields()) if (v instanceof Tensor && !(v instanceof Parameter)) out.push([prefix + snake(k), v]);
+    // A buffer is module state: persistent storage (src/memory.ts).
+    for (const [k, v] of this.ownFields()) if (v instanceof Tensor && !(v instanceof Parameter)) out.push([prefix + snake(k), markPersistent(v)]);
     for (const [name, child] of this.namedChildren()) out.push(...child.namedBuffers(`${prefix}${name}.`));
     return out;
   }
@@ -74,7 +78,8 @@ export abstract class Module {
 
   /** Set every parameter's gradient to null. */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p.zeroGrad();
+    stepBoundary();
   }
 
   /**
@@ -167,7 +172,7 @@ export abstract class Module {
 
 /** Fresh zeros of a dtype for module state (kept here so every module allocates the same way). */
 export function stateTensor(shape: readonly number[], value = 0): Tensor {
-  const t = new Tensor(alloc(shape.reduce((a, b) => a * b, 1), 'float32'), shape);
+  const t = markPersistent(new Tensor(alloc(shape.reduce((a, b) => a * b, 1), 'float32'), shape));
   if (value !== 0) K.fill(t.data, value);
   return t;
 }

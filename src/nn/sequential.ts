@@ -10,6 +10,7 @@
  * same values and gradients, one pass over memory less each way. Code that needs each
  * layer's output (fit's monitored steps) calls the layers one by one instead.
  */
+import { maybeBoundary } from '../memory.js';
 import { getActivation, type ActivationName } from '../activations.js';
 import { linearActivation } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
@@ -101,6 +102,20 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    // The entry of an outermost Sequential is a safe point of the automatic memory (src/memory.ts).
+    if (Sequential._depth === 0) maybeBoundary();
+    Sequential._depth++;
+    try {
+      return this.forwardLayers(x);
+    } finally {
+      Sequential._depth--;
+    }
+  }
+
+  /** Nesting depth of Sequential.forward calls in progress. */
+  private static _depth = 0;
+
+  private forwardLayers(x: Tensor): Tensor {
     let y = x;
     let owned: Tensor[] | null = null;
     const layers = this._layers;

@@ -2,7 +2,8 @@
  * Shared helpers for ops: output allocation, broadcasting, dimension handling, checks.
  */
 import { alloc } from '../kernels/index.js';
-import { Tensor, formatShape, shapeSize, tensor } from '../tensor.js';
+import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { stage } from '../memory.js';
 
 /** A fresh zero tensor with `like`'s dtype. */
 export function empty(shape: readonly number[], like: Tensor): Tensor {
@@ -19,11 +20,20 @@ export function uninitialized(shape: readonly number[], like: Tensor): Tensor {
 
 /** Numbers become constant tensors of the other operand's dtype. */
 export function asTensor(x: Tensor | number, like?: Tensor): Tensor {
-  return typeof x === 'number' ? tensor([x], [], { dtype: like?.dtype }) : x;
+  if (typeof x !== 'number') return x;
+  const t = new Tensor(alloc(1, like?.dtype ?? 'float32', false), []);
+  t.data[0] = x;
+  return t;
 }
 
+/**
+ * Every op checks its tensor arguments here on entry; an input whose storage was moved to JS
+ * memory at a step boundary is copied back into the backend's memory (src/memory.ts) so the
+ * fast kernels run on it.
+ */
 export function assertTensor(x: unknown, op: string, arg: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (x._evicted) stage(x);
 }
 
 export function assertSameDtype(op: string, a: Tensor, b: Tensor): void {

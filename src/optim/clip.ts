@@ -15,7 +15,7 @@ export interface ClipNormOptions {
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions = {}): number {
   if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
-  const grads = [...params].map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  const grads = [...params].map((p) => p._peekGrad()).filter((g): g is Tensor => g !== null);
   let sq = 0;
   for (const g of grads) sq += K.sumSquares(g.data);
   const total = Math.sqrt(sq);
@@ -30,5 +30,8 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options:
 /** Clamp every gradient element to [−clip, clip]. */
 export function clipGradValue(params: Iterable<Tensor>, clip: number): void {
   if (!(clip >= 0)) throw new Error(`clipGradValue: clip must be ≥ 0, got ${clip}`);
-  for (const p of params) if (p.grad) K.clampInPlace(p.grad.data, clip);
+  for (const p of params) {
+    const g = p._peekGrad();
+    if (g) K.clampInPlace(g.data, clip);
+  }
 }

@@ -6,6 +6,7 @@
 import { K, alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Tensor } from '../tensor.js';
+import { stepBoundary } from '../memory.js';
 
 export interface ParamGroup<O> {
   params: Tensor[];
@@ -77,24 +78,30 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    */
   zeroGrad(setToNone = true): void {
     for (const p of this.params) {
-      if (setToNone) p.grad = null;
+      if (setToNone) p.zeroGrad();
       else p.zeroGradInPlace();
     }
+    stepBoundary();
   }
 
-  /** Apply one update to every parameter that has a gradient. */
+  /**
+   * Apply one update to every parameter that has a gradient. Also a step boundary of the
+   * automatic memory (src/memory.ts): the step's tensors leave wasm memory.
+   */
   step(): void {
     this.stepCount++;
     let i = 0;
     for (const g of this.groups) {
       for (const p of g.params) {
-        if (p.grad !== null) {
+        const grad = p._peekGrad();
+        if (grad !== null) {
           this.paramSteps[i] = (this.paramSteps[i] ?? 0) + 1;
-          this.update(p, p.grad, g, i);
+          this.update(p, grad, g, i);
         }
         i++;
       }
     }
+    stepBoundary();
   }
 
   protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>, index: number): void;

@@ -579,7 +579,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       lt.backward();
       let sq = 0;
       for (let j = 0; j < params.length; j++) {
-        const g = params[j][1].grad;
+        const g = params[j][1]._peekGrad();
         gradSq[j] = g ? K.sumSquares(g.data) : 0;
         sq += gradSq[j];
       }
@@ -588,7 +588,10 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         let layer: string | null = null;
         let parameter: string | null = null;
         let phase: 'backward' | 'loss' = 'backward';
-        const firstBad = params.find(([, p]) => p.grad && !K.allFinite(p.grad.data));
+        const firstBad = params.find(([, p]) => {
+          const g = p._peekGrad();
+          return g !== null && !K.allFinite(g.data);
+        });
         parameter = firstBad ? firstBad[0] : null;
         if (layers) {
           // Re-run the step with every layer's gradient retained, dropout masks and BN
@@ -719,10 +722,10 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
  * freed at most once, and never the batch's.
  */
 function releaseStep(layers: readonly Module[] | null, outputs: Tensor[] | null, lossTensor: Tensor, input: Tensor): void {
-  const freed = new Set<FloatArray>([input.data]);
+  const freed = new Set<FloatArray>([input._data]);
   const release = (t: Tensor) => {
-    if (t.data.length === 0 || freed.has(t.data)) return;
-    freed.add(t.data);
+    if (t._released || freed.has(t._data)) return;
+    freed.add(t._data);
     t.dispose();
   };
   if (layers && outputs) {

@@ -1,0 +1,166 @@
+/**
+ * Automatic memory for tensors in WebAssembly memory: user code never frees anything.
+ *
+ * The problem: with the wasm backend, tensor storage is a block of wasm linear memory, and a
+ * block only comes back when the garbage collector has dropped its view AND the event loop has
+ * run the FinalizationRegistry callback — never inside a synchronous training loop, which
+ * would grow until wasm's 4 GiB limit.
+ *
+ * The rules (ARCHITECTURE.md, "Memory"):
+ * - **Persistent storage** stays in wasm memory for the life of its tensor: parameters, module
+ *   buffers (running statistics), parameter gradients, optimizer state, DataLoader batch
+ *   buffers. `markPersistent()` declares it.
+ * - **Step-local storage** is everything else made while training: op outputs, `tensor()`
+ *   copies of user arrays, gradients of non-leaf tensors. Each such tensor is tracked here
+ *   (the young list) when it is created.
+ * - **Step boundaries**: `optimizer.step()`, `optimizer.zeroGrad()` and `module.zeroGrad()`,
+ *   and — when the young tensors hold more than `YOUNG_BUDGET_BYTES` — the end of `backward()`,
+ *   `tensor()`, the end of an outermost `noGrad()` and the entry of an outermost
+ *   `Sequential.forward`. At a boundary every young tensor still holding wasm storage has its
+ *   values moved into an ordinary JS Float32Array (one copy) and its wasm block is returned at
+ *   once. The tensor stays valid with the same values; from then on the JS garbage collector
+ *   owns it like any other JS array. Tensors already released (backward frees the inner
+ *   activations of a Sequential) cost nothing.
+ * - An evicted tensor used again as an op input is copied back into wasm at the op's entry
+ *   (`assertTensor` → `stage`), so the fast kernels run on it; it is young again.
+ *
+ * Costs: one copy of each step-local tensor that is still alive at a boundary — in a plain
+ * loop over a Sequential that is the input batch, the logits and the loss (≈ 400 kB at batch
+ * 128 for MNIST), against ≈ 200 MFLOP of GEMMs per step. What user code must know: a `.data`
+ * array read from a step-local tensor belongs to that step — read `.data` again from the tensor
+ * after the next step boundary (the tensor itself is always valid), or copy the values out
+ * (`toArray()`, `Array.from`).
+ */
+import { K } from './kernels/index.js';
+import type { FloatArray } from './kernels/types.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * Young storage that triggers an early boundary. Large enough that a step of any model that
+ * fits in memory completes between two boundaries (so activations are not copied out while
+ * their graph still needs them), small enough that a loop with no optimizer (evaluation under
+ * noGrad) stays a few hundred MB below the 4 GiB limit.
+ */
+export const YOUNG_BUDGET_BYTES = 256 * 2 ** 20;
+
+let young: Tensor[] = [];
+let youngBytes = 0;
+const persistentArrays = new WeakSet<FloatArray>();
+
+/** Counters for tests and the memory benchmark. */
+export const memoryStats = { boundaries: 0, evictedTensors: 0, evictedBytes: 0, staged: 0 };
+
+function ownsArray(a: FloatArray): boolean {
+  return K.owns !== undefined && a instanceof Float32Array && a.length > 0 && K.owns(a);
+}
+
+/** @internal Called by the Tensor constructor: storage in wasm memory is step-local until declared persistent. */
+export function track(t: Tensor): void {
+  const d = t._data;
+  if (!ownsArray(d) || persistentArrays.has(d)) return;
+  young.push(t);
+  youngBytes += d.length * 4;
+}
+
+/**
+ * Declare `t`'s storage persistent: it stays in wasm memory across step boundaries (parameters,
+ * buffers, gradients, reused batch buffers). Every tensor sharing the storage is covered.
+ */
+export function markPersistent<T extends Tensor>(t: T): T {
+  t._persistent = true;
+  if (t._data.length > 0) persistentArrays.add(t._data);
+  return t;
+}
+
+/** @internal Declare storage persistent before a tensor is made over it (gradients). */
+export function markArrayPersistent(a: FloatArray): FloatArray {
+  if (a.length > 0) persistentArrays.add(a);
+  return a;
+}
+
+/** @internal Whether `a` is persistent storage (a parameter's, a gradient's, …). */
+export function isPersistentArray(a: FloatArray): boolean {
+  return persistentArrays.has(a);
+}
+
+/**
+ * A step boundary: move every young tensor still in wasm memory to a JS array and return its
+ * block (see the header). Storage shared by several young tensors (a reshape) is copied once.
+ */
+export function stepBoundary(): void {
+  if (young.length === 0) return;
+  const list = young;
+  young = [];
+  youngBytes = 0;
+  memoryStats.boundaries++;
+  let moved: Map<FloatArray, FloatArray> | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    const d = t._data;
+    if (d.length === 0 || t._persistent || persistentArrays.has(d)) continue;
+    let copy = moved?.get(d);
+    if (copy === undefined) {
+      if (!ownsArray(d)) continue;
+      // slice() makes an ordinary (unshared) Float32Array with the values.
+      copy = d.slice();
+      K.free(d);
+      (moved ??= new Map()).set(d, copy);
+      memoryStats.evictedTensors++;
+      memoryStats.evictedBytes += d.length * 4;
+    }
+    t._data = copy;
+    t._evicted = true;
+  }
+}
+
+/** A boundary if the young tensors exceed the budget (the safe points listed in the header). */
+export function maybeBoundary(): void {
+  if (youngBytes > YOUNG_BUDGET_BYTES) stepBoundary();
+}
+
+/**
+ * @internal At an op's entry: an evicted float32 tensor is copied back into wasm memory so the
+ * fast kernels run on it (it becomes young again, and returns to JS memory at the next boundary).
+ */
+export function stage(t: Tensor): void {
+  if (K.owns === undefined || !(t._data instanceof Float32Array) || t._data.length === 0) return;
+  const a = K.alloc(t._data.length, 'float32', false);
+  if (!ownsArray(a)) return;
+  a.set(t._data);
+  t._data = a;
+  t._evicted = false;
+  memoryStats.staged++;
+  young.push(t);
+  youngBytes += a.length * 4;
+}
+
+/** Young tensors and their bytes (tests, benchmarks). */
+export function youngStats(): { tensors: number; bytes: number } {
+  return { tensors: young.length, bytes: youngBytes };
+}
+
+/**
+ * Where tensor memory stands: the backend's memory high-water mark and live bytes (wasm), the
+ * young tensors waiting for the next boundary, and the boundary counters.
+ */
+export function memoryInfo(): {
+  backend: string;
+  reservedBytes: number;
+  liveBytes: number;
+  youngTensors: number;
+  youngBytes: number;
+  boundaries: number;
+  evictedTensors: number;
+  evictedBytes: number;
+  staged: number;
+} {
+  const heap = (K as { heap?: { reservedBytes: number; liveBytes: number } }).heap;
+  return {
+    backend: K.name,
+    reservedBytes: heap?.reservedBytes ?? 0,
+    liveBytes: heap?.liveBytes ?? 0,
+    youngTensors: young.length,
+    youngBytes,
+    ...memoryStats,
+  };
+}
