@@ -42,6 +42,12 @@ import type { Tensor } from './tensor.js';
  * noGrad) stays a few hundred MB below the 4 GiB limit.
  */
 export const YOUNG_BUDGET_BYTES = 256 * 2 ** 20;
+let youngBudget = YOUNG_BUDGET_BYTES;
+
+/** @internal Tests: a smaller budget makes the early boundaries happen within a short loop. */
+export function setYoungBudget(bytes: number = YOUNG_BUDGET_BYTES): void {
+  youngBudget = bytes;
+}
 
 let young: Tensor[] = [];
 let youngBytes = 0;
@@ -115,7 +121,7 @@ export function stepBoundary(): void {
 
 /** A boundary if the young tensors exceed the budget (the safe points listed in the header). */
 export function maybeBoundary(): void {
-  if (youngBytes > YOUNG_BUDGET_BYTES) stepBoundary();
+  if (youngBytes > youngBudget) stepBoundary();
 }
 
 /**

@@ -1,0 +1,168 @@
+/**
+ * Automatic memory (src/memory.ts), tested the way PyTorch users write loops: no stepScope, no
+ * dispose, fresh tensors from their own arrays every step, outputs and losses kept for later.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loss, manualSeed, nn, noGrad, ops, optim, stepScope, tensor, Tensor } from '../src/index.js';
+import { getWasmBackend } from '../src/kernels/auto.js';
+import { memoryInfo, setYoungBudget } from '../src/memory.js';
+
+const W = getWasmBackend();
+
+function batches(n: number, rows: number, cols: number, classes: number) {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: n }, () => ({
+    x: Float32Array.from({ length: rows * cols }, rnd),
+    y: Float32Array.from({ length: rows }, () => Math.floor(rnd() * classes)),
+  }));
+}
+
+class Residual extends nn.Module {
+  lin1 = new nn.Linear(16, 16);
+  lin2 = new nn.Linear(16, 16);
+  forward(x: Tensor): Tensor {
+    return ops.add(x, this.lin2.forward(ops.relu(this.lin1.forward(x))));
+  }
+}
+
+class Net extends nn.Module {
+  inp = new nn.Linear(12, 16);
+  block = new Residual();
+  out = new nn.Linear(16, 3);
+  forward(x: Tensor): Tensor {
+    return this.out.forward(this.block.forward(ops.relu(this.inp.forward(x))));
+  }
+}
+
+describe('automatic memory: plain PyTorch-style loops', () => {
+  afterEach(() => setYoungBudget());
+
+  it.each([
+    ['nn.Sequential', () => new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.Linear(16, 16), new nn.Tanh(), new nn.Linear(16, 3))],
+    ['a custom Module with a residual block', () => new Net()],
+  ])('%s: fresh tensors each step, no scope — wasm memory flat, kept losses keep their values', (_, make) => {
+    expect(W, 'the WebAssembly backend is not active in Node').not.toBeNull();
+    manualSeed(3);
+    const model = make();
+    const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+    const data = batches(20, 32, 12, 3);
+    const kept: Array<{ l: Tensor; value: number; out: Tensor; first: number[] }> = [];
+    let live0 = 0, reserved0 = 0;
+    for (let s = 0; s < 400; s++) {
+      const b = data[s % data.length];
+      opt.zeroGrad();
+      const out = model.forward(tensor(b.x, [32, 12]));
+      const l = loss.crossEntropy(out, tensor(b.y, [32]));
+      l.backward();
+      opt.step();
+      if (s % 50 === 0) kept.push({ l, value: l.item(), out, first: Array.from(out.data.subarray(0, 6)) });
+      if (s === 20) {
+        live0 = W!.heap.liveBytes;
+        reserved0 = W!.heap.reservedBytes;
+      }
+    }
+    expect(W!.heap.liveBytes).toBe(live0);
+    expect(W!.heap.reservedBytes).toBe(reserved0);
+    for (const k of kept) {
+      expect(k.l.item()).toBe(k.value);
+      expect(Array.from(k.out.data.subarray(0, 6))).toEqual(k.first);
+    }
+    expect(kept[kept.length - 1].value).toBeLessThan(kept[0].value);
+  });
+
+  it('trains to exactly the same weights as the stepScope + zeroGrad(false) loop', () => {
+    const run = (scoped: boolean) => {
+      manualSeed(5);
+      const model = new Net();
+      const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+      const data = batches(5, 8, 12, 3);
+      for (let s = 0; s < 30; s++) {
+        const b = data[s % 5];
+        const step = () => {
+          opt.zeroGrad(!scoped);
+          loss.crossEntropy(model.forward(tensor(b.x, [8, 12])), tensor(b.y, [8])).backward();
+          opt.step();
+        };
+        if (scoped) stepScope(step);
+        else step();
+      }
+      return model.parameters().map((p) => Array.from(p.data));
+    };
+    expect(run(false)).toEqual(run(true));
+  });
+
+  it('zeroGrad between forward and backward (a step boundary inside the step) gives the same gradients', () => {
+    const grads = (boundaryInside: boolean) => {
+      manualSeed(9);
+      const model = new Net();
+      const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+      const b = batches(1, 8, 12, 3)[0];
+      if (!boundaryInside) opt.zeroGrad();
+      const l = loss.crossEntropy(model.forward(tensor(b.x, [8, 12])), tensor(b.y, [8]));
+      if (boundaryInside) opt.zeroGrad();
+      l.backward();
+      return model.parameters().map((p) => Array.from(p.grad!.data));
+    };
+    expect(grads(true)).toEqual(grads(false));
+  });
+
+  it('a gradient the user holds keeps its values after zeroGrad() and the next backward', () => {
+    manualSeed(4);
+    const lin = new nn.Linear(4, 2);
+    const opt = new optim.SGD(lin.parameters(), { lr: 0.1 });
+    const x = tensor([[1, 2, 3, 4]]);
+    ops.sum(lin.forward(x)).backward();
+    const held = lin.weight.grad!;
+    const values = Array.from(held.data);
+    opt.zeroGrad();
+    expect(lin.weight.grad).toBeNull();
+    ops.sum(ops.mul(lin.forward(tensor([[-5, 6, -7, 8]])), 3)).backward();
+    expect(Array.from(held.data)).toEqual(values);
+    expect(Array.from(lin.weight.grad!.data)).toEqual([-15, 18, -21, 24, -15, 18, -21, 24]);
+  });
+
+  it('an evaluation loop under noGrad with fresh tensors stays flat (early boundaries past the budget)', () => {
+    expect(W).not.toBeNull();
+    setYoungBudget(1 << 20);
+    manualSeed(1);
+    const model = new Net();
+    const data = batches(10, 64, 12, 3);
+    let correct = 0;
+    let reserved0 = 0;
+    noGrad(() => {
+      for (let s = 0; s < 600; s++) {
+        const b = data[s % 10];
+        const out = model.forward(tensor(b.x, [64, 12]));
+        correct += out.data[0] > out.data[1] ? 1 : 0;
+        if (s === 100) reserved0 = W!.heap.reservedBytes;
+      }
+    });
+    expect(W!.heap.reservedBytes).toBe(reserved0);
+    expect(memoryInfo().youngBytes).toBeLessThanOrEqual(1 << 20);
+    expect(correct).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a tensor kept across steps and used again as an input computes on its values', () => {
+    manualSeed(2);
+    const model = new nn.Sequential(new nn.Linear(12, 3));
+    const opt = new optim.SGD(model.parameters(), { lr: 0 });
+    const b = batches(1, 4, 12, 3)[0];
+    const x = tensor(b.x, [4, 12]);
+    const first = Array.from(model.forward(x).data);
+    for (let s = 0; s < 5; s++) {
+      opt.zeroGrad();
+      const out = model.forward(x);
+      expect(Array.from(out.data)).toEqual(first);
+      ops.sum(out).backward();
+      opt.step();
+    }
+  });
+
+  it('a tensor used after dispose() fails loudly, saying what to do', () => {
+    const t = tensor([1, 2, 3]);
+    t.dispose();
+    expect(() => t.data).toThrow(/released by dispose\(\).*clone\(\)/);
+    expect(() => ops.relu(t)).toThrow(/released/);
+  });
+});
