@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { manualSeed, nn, optim, loss, noGrad, stepScope, getBackend, getNumThreads, Generator, tensor } from 'gradlab';
+import { manualSeed, nn, optim, loss, noGrad, fit, getBackend, getNumThreads, Generator, tensor } from 'gradlab';
 import { loadFashionMnist, FASHION_MNIST_DIR } from 'gradlab/node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,8 +52,7 @@ function accuracy(logits, labels, n) {
   return correct / n;
 }
 
-/** gradlab: the library loop (Sequential, crossEntropy, Adam) in a stepScope, batches gathered into reused buffers. */
-export function runGradlab(data, { batch, bn }) {
+function buildModel(bn) {
   manualSeed(0);
   const layers = [];
   for (const [i, o] of [[784, 256], [256, 256]]) {
@@ -61,35 +60,34 @@ export function runGradlab(data, { batch, bn }) {
     if (bn) layers.push(new nn.BatchNorm1d(o));
     layers.push(new nn.ReLU());
   }
-  const model = new nn.Sequential(...layers, new nn.Linear(256, 10));
+  return new nn.Sequential(...layers, new nn.Linear(256, 10));
+}
+
+/**
+ * gradlab, the loop as a PyTorch user writes it: rows gathered into the user's own arrays,
+ * a fresh tensor() per step, opt.zeroGrad(); loss.backward(); opt.step() — no stepScope, no
+ * buffer reuse inside gradlab, nothing disposed (the automatic memory of src/memory.ts).
+ */
+export function runGradlab(data, { batch, bn }) {
+  const model = buildModel(bn);
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const gen = new Generator(0);
-  const xb = tensor(new Float32Array(batch * 784), [batch, 784]);
-  const yb = tensor(new Float32Array(batch), [batch]);
-  const step = (rows) => {
-    const x = rows === batch ? xb : tensor(new Float32Array(rows * 784), [rows, 784]);
-    const y = rows === batch ? yb : tensor(new Float32Array(rows), [rows]);
-    return [x, y];
-  };
+  const xs = new Float32Array(batch * 784);
+  const ys = new Float32Array(batch);
   const gather = (idx, start, rows) => {
-    const [x, y] = step(rows);
     for (let r = 0; r < rows; r++) {
       const i = idx[start + r];
-      x.data.set(data.xtr.subarray(i * 784, i * 784 + 784), r * 784);
-      y.data[r] = data.ytr[i];
+      xs.set(data.xtr.subarray(i * 784, i * 784 + 784), r * 784);
+      ys[r] = data.ytr[i];
     }
-    return [x, y];
+    return [tensor(xs.subarray(0, rows * 784), [rows, 784]), tensor(ys.subarray(0, rows), [rows])];
   };
-  // The documented training-loop form: zeroGrad(false) zeroes gradients in place, as PyTorch
-  // 1.13's zero_grad() does by default (set_to_none=False), and stepScope returns the step's
-  // activations to the wasm allocator at once (PyTorch frees them by reference counting).
-  const train = (x, y) =>
-    stepScope(() => {
-      opt.zeroGrad(false);
-      const l = loss.crossEntropy(model.forward(x), y);
-      l.backward();
-      opt.step();
-    });
+  const train = (x, y) => {
+    opt.zeroGrad();
+    const l = loss.crossEntropy(model.forward(x), y);
+    l.backward();
+    opt.step();
+  };
   const warm = new Int32Array(WARMUP * batch);
   for (let i = 0; i < warm.length; i++) warm[i] = gen.int(data.n);
   for (let s = 0; s < WARMUP; s++) train(...gather(warm, s * batch, batch));
@@ -100,6 +98,19 @@ export function runGradlab(data, { batch, bn }) {
   model.eval();
   const logits = noGrad(() => model.forward(tensor(data.xte, [data.nte, 784])));
   return { samplesPerSec: data.n / seconds, seconds, testAccuracy: accuracy(logits.data, data.yte, data.nte) };
+}
+
+/** gradlab's fit() on the same task (default monitoring and health checks), one epoch. */
+export async function runFit(data, { batch, bn }) {
+  const model = buildModel(bn);
+  const x = tensor(data.xtr, [data.n, 784]);
+  const y = tensor(data.ytr, [data.n]);
+  const t0 = performance.now();
+  const report = await fit(model, { x, y }, { epochs: 1, batchSize: batch, optimizer: 'adam', lr: 1e-3, seed: 0 });
+  const seconds = (performance.now() - t0) / 1000;
+  model.eval();
+  const logits = noGrad(() => model.forward(tensor(data.xte, [data.nte, 784])));
+  return { samplesPerSec: data.n / seconds, seconds, testAccuracy: accuracy(logits.data, data.yte, data.nte), steps: report.history.steps.length };
 }
 
 /** TF.js 4 (pure-JS 'cpu' or 'wasm' backend): tf.sequential + model.fit, the way TF.js users train. */
@@ -138,16 +149,24 @@ export async function runTfjs(data, { batch, bn, backend, samples }) {
   return { samplesPerSec: n / seconds, seconds, testAccuracy: acc, samples: n };
 }
 
-/** PyTorch through bench/torch_mlp.py, if /usr/bin/python3 has torch. */
-export function runTorch({ batch, bn, threads, samples, repeats: reps }) {
-  const py = ['/usr/bin/python3', 'python3'].find((p) => {
+/** Pythons with PyTorch: Debian's (1.13) and, if set up, a PyTorch 2.x venv in bench/.venv-torch (see bench/README). */
+export function torchPythons() {
+  return [
+    { name: 'debian', py: '/usr/bin/python3' },
+    { name: 'venv', py: path.join(here, '.venv-torch/bin/python') },
+  ].filter(({ py }) => {
     try {
-      execFileSync(p, ['-c', 'import torch'], { stdio: 'ignore' });
+      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
     }
   });
+}
+
+/** PyTorch through bench/torch_mlp.py with the given python (default: the first with torch). */
+export function runTorch({ batch, bn, threads, samples, repeats: reps, py }) {
+  py ??= torchPythons()[0]?.py;
   if (!py) return { skipped: 'PyTorch not found (install Debian python3-torch and libopenblas0-pthread)' };
   const out = execFileSync(
     py,

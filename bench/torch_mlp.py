@@ -7,7 +7,7 @@ Adam lr 1e-3, one epoch of shuffled mini-batches after a short warm-up. Prints o
 Usage: python3 torch_mlp.py DATA_DIR --threads N --batch B [--bn] [--samples S] [--repeats R]
 Run with OPENBLAS_NUM_THREADS=1 so OpenBLAS and OpenMP threads do not fight on 2 cores.
 """
-import argparse, gzip, json, os, struct, time
+import argparse, gzip, json, os, resource, struct, time
 
 import numpy as np
 import torch
@@ -86,7 +86,8 @@ def main():
         with torch.no_grad():
             acc = (model(xte).argmax(1) == yte).float().mean().item()
         results.append({'samplesPerSec': n / dt, 'seconds': dt, 'testAccuracy': acc})
-    print(json.dumps({'peer': f'pytorch {torch.__version__} ({a.threads} thread{"s" if a.threads > 1 else ""})', 'runs': results}))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({'peer': f'pytorch {torch.__version__} ({a.threads} thread{"s" if a.threads > 1 else ""})', 'runs': results, 'peakRssMB': peak}))
 
 
 if __name__ == '__main__':

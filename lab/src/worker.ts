@@ -6,19 +6,19 @@
  * health findings. The page never touches a Tensor.
  */
 import { ACTIVATIONS } from '../../src/activations.js';
-import { noGrad, stepScope } from '../../src/autograd.js';
+import { noGrad } from '../../src/autograd.js';
 import { getBackend, getNumThreads, setNumThreads } from '../../src/kernels/index.js';
 import { bceWithLogits, crossEntropy, huber, l1, mse } from '../../src/loss.js';
 import { BatchNorm1d, Dropout, Linear, Sequential, ActivationModule, type Module } from '../../src/nn/index.js';
 import { softmax } from '../../src/ops/softmax.js';
-import { clipGradNorm } from '../../src/optim/clip.js';
+import { TrainStep } from '../../src/train/step.js';
+import { binaryAccuracy, categoricalAccuracy } from '../../src/train/metrics.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import { OPTIMIZERS } from '../../src/optim/registry.js';
 import { Generator, manualSeed } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
 import type { Finding, Report } from '../../src/train/types.js';
 import { Monitor } from '../../src/diagnostics/monitors.js';
-import { firstNonFinite } from '../../src/diagnostics/nonfinite.js';
 import { nonFiniteFinding, runHealthChecks } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
 import { baselineLoss } from '../../src/train/fit.js';
@@ -37,6 +37,8 @@ interface Session {
   data: LabData;
   model: Sequential;
   optimizer: Optimizer;
+  /** The library's training step over model and optimizer. */
+  trainer: TrainStep;
   params: Tensor[];
   /** Training targets in the form the loss wants. */
   trainTarget: Tensor;
@@ -144,6 +146,7 @@ async function reset(state: LabState): Promise<void> {
       data,
       model,
       optimizer,
+      trainer: new TrainStep(model, optimizer, { loss: (o, t) => lossOf(state, o, t), clipGradNorm: state.clip > 0 ? state.clip : undefined }),
       params,
       trainTarget,
       order: g.permutation(data.train.x.shape[0]),
@@ -275,77 +278,44 @@ function runHealth(s: Session): void {
 }
 
 /**
- * One optimizer step. Run in a stepScope with gradients zeroed in place: the step's activations
- * go back to the wasm allocator when it ends (the monitors have read them by then), instead of
- * waiting for the garbage collector, which does not see wasm memory; a long MNIST run stays flat.
+ * One optimizer step: the library's TrainStep (the same step, non-finite policy and
+ * gradient norm as `fit` and `gradlab train`), traced layer by layer on monitored steps.
  */
 function trainStep(s: Session, forceMonitor: boolean): void {
-  stepScope(() => trainStepInScope(s, forceMonitor));
-}
-
-function trainStepInScope(s: Session, forceMonitor: boolean): void {
   const idx = nextBatch(s);
   const xb = gather(s.data.train.x, idx);
   const yb = gather(s.trainTarget, idx);
   const step = s.step + 1;
   const monitor = forceMonitor || s.monitor.shouldRecord(step);
-  s.model.train();
-  const outs: Tensor[] = [];
-  let h = xb;
-  for (const m of s.model.layers) {
-    h = m.forward(h);
-    outs.push(h);
-  }
-  const loss = lossOf(s.state, h, yb);
-  const lossValue = loss.item();
-  s.optimizer.zeroGrad(false);
-  let gradNorm = NaN;
-  const gradSq = new Float64Array(s.params.length);
-  if (Number.isFinite(lossValue)) {
-    loss.backward();
-    let gsq = 0;
-    s.params.forEach((p, j) => {
-      let q = 0;
-      const g = p._peekGrad();
-      if (g) for (const v of g.data) q += v * v;
-      gradSq[j] = q;
-      gsq += q;
-    });
-    gradNorm = Math.sqrt(gsq);
-  }
-  const finite = Number.isFinite(lossValue) && Number.isFinite(gradNorm);
-  const before: FloatArray[] = monitor ? s.params.map((p) => Float32Array.from(p.data)) : [];
-  if (finite) {
-    if (s.state.clip > 0) clipGradNorm(s.params, s.state.clip);
-    s.optimizer.step();
-  }
+  const r = s.trainer.run(xb, yb, monitor);
+  const finite = r.nonFinite === null;
   s.step = step;
-  s.report.history.steps.push({ step, loss: Number.isFinite(lossValue) ? lossValue : null, gradNorm: Number.isFinite(gradNorm) ? gradNorm : null, lr: s.state.lr });
-  s.pendingSteps.push({ step, loss: lossValue, gradNorm });
+  s.report.history.steps.push({ step, loss: Number.isFinite(r.loss) ? r.loss : null, gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : null, lr: s.state.lr });
+  s.pendingSteps.push({ step, loss: r.loss, gradNorm: r.gradNorm });
   if (finite) {
-    s.epochLoss += lossValue;
+    s.epochLoss += r.loss;
     s.epochBatches++;
-  }
-  if (!finite) {
+  } else {
     running = false;
     s.stopReason = 'non-finite';
     s.report.stopReason = 'non-finite';
-    const layerIdx = firstNonFinite(outs);
     const event = {
       step,
       epoch: s.epoch,
       batch: Math.max(0, Math.floor(s.pos / Math.max(1, s.state.batchSize)) - 1),
-      phase: layerIdx >= 0 ? ('forward' as const) : Number.isFinite(lossValue) ? ('backward' as const) : ('loss' as const),
-      layer: layerIdx >= 0 ? String(layerIdx) : null,
-      loss: String(lossValue),
+      phase: r.nonFinite!.phase,
+      layer: r.nonFinite!.layer,
+      parameter: r.nonFinite!.parameter,
+      loss: String(r.loss),
     };
     s.report.nonFinite = event;
     s.report.findings.push(nonFiniteFinding(event, s.report));
   }
-  if (monitor && (finite || outs.length)) {
-    s.monitor.record(step, outs, gradSq, before.length ? before : s.params.map((p) => p.data), finite ? gradNorm : NaN);
+  if (r.outputs !== null) {
+    s.monitor.record(step, r.outputs, s.trainer.gradSq, s.trainer.before, finite ? r.gradNorm : NaN);
     s.lastLayers = latestLayers(s);
   }
+  s.trainer.releaseLast();
   if (!finite) runHealth(s);
 }
 
@@ -360,18 +330,9 @@ function metrics(s: Session, x: Tensor, y: Tensor, maxRows: number): { loss: num
     const out = s.model.forward(xs);
     s.model.train();
     const loss = lossOf(s.state, out, target).item();
-    const k = out.shape[1];
-    let correct = 0;
-    for (let i = 0; i < n; i++) {
-      let pred: number;
-      if (k === 1) pred = out.data[i] > 0 ? 1 : 0;
-      else {
-        pred = 0;
-        for (let c = 1; c < k; c++) if (out.data[i * k + c] > out.data[i * k + pred]) pred = c;
-      }
-      if (pred === ys.data[i]) correct++;
-    }
-    return { loss, acc: correct / n };
+    // The library's accuracy: argmax over classes, or a logit above 0 for one output unit.
+    const c = out.shape[1] === 1 ? binaryAccuracy(0).count(out, ys) : categoricalAccuracy().count(out, ys);
+    return { loss, acc: c.hits / c.cases };
   });
 }
 
@@ -516,6 +477,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       if (session) {
         session.state = m.state;
         session.optimizer.lr = m.state.lr;
+        session.trainer.options.clipGradNorm = m.state.clip > 0 ? m.state.clip : undefined;
       }
       break;
     case 'play':

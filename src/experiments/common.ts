@@ -18,7 +18,8 @@ import { Dropout } from '../nn/dropout.js';
 import { Linear, type InitSpec } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
-import { clipGradNorm } from '../optim/clip.js';
+import { TrainStep } from '../train/step.js';
+import { categoricalAccuracy } from '../train/metrics.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Generator, manualSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -162,47 +163,31 @@ export interface TrainResult {
 
 /** Minibatch training for a fixed number of optimizer steps (epochs reshuffled from `gen`). */
 export async function train(o: TrainOptions): Promise<TrainResult> {
-  const lossFn = o.loss ?? crossEntropy;
   const loader = new DataLoader(o.data, { batchSize: o.batchSize, shuffle: true, dropLast: true, generator: o.gen });
-  const params = o.model.parameters();
+  const ts = new TrainStep(o.model, o.optimizer, { loss: o.loss ?? crossEntropy, clipGradNorm: o.clipNorm });
   const losses: number[] = [];
   const gradNorms: number[] = [];
   let step = 0;
-  o.model.train();
-  while (step < o.steps) {
-    for (const batch of loader) {
-      if (step >= o.steps) break;
-      // In place: the gradient buffers are reused every step. Set to null, each step would take
-      // fresh storage that only comes back when the garbage collector finds the old gradients
-      // (in wasm memory, invisible to its heuristics): a 6,000-step run grew to the 4 GiB limit.
-      o.optimizer.zeroGrad(false);
-      const l = lossFn(o.model.forward(batch.x), batch.y);
-      const value = l.item();
-      l.backward();
-      const gn = o.clipNorm !== undefined ? clipGradNorm(params, o.clipNorm) : globalGradNorm(params);
-      step++;
-      losses.push(value);
-      gradNorms.push(gn);
-      if (!Number.isFinite(value) || !Number.isFinite(gn)) {
-        if (o.stopOnNonFinite ?? true) return { losses, gradNorms, divergedAt: step };
-      } else {
-        o.optimizer.step();
+  try {
+    while (step < o.steps) {
+      for (const batch of loader) {
+        if (step >= o.steps) break;
+        // A non-finite step changes nothing (TrainStep's policy): "not applied", as before.
+        const r = ts.run(batch.x, batch.y);
+        step++;
+        losses.push(r.loss);
+        gradNorms.push(r.gradNorm);
+        if (r.nonFinite !== null && (o.stopOnNonFinite ?? true)) return { losses, gradNorms, divergedAt: step };
+        if (o.onStep) await o.onStep(step, r.loss, r.gradNorm);
+        if (step % 25 === 0) await tick();
       }
-      if (o.onStep) await o.onStep(step, value, gn);
-      if (step % 25 === 0) await tick();
     }
+  } finally {
+    ts.dispose();
   }
   return { losses, gradNorms, divergedAt: null };
 }
 
-export function globalGradNorm(params: Tensor[]): number {
-  let s = 0;
-  for (const p of params) {
-    const g = p._peekGrad();
-    if (g) for (let i = 0; i < g.size; i++) s += g.data[i] * g.data[i];
-  }
-  return Math.sqrt(s);
-}
 
 /** Classification accuracy (in [0, 1]) and mean cross-entropy, in eval mode without a graph. */
 export function evaluate(model: Module, x: Tensor, y: Tensor, batch = 1000): { accuracy: number; loss: number } {
@@ -210,6 +195,7 @@ export function evaluate(model: Module, x: Tensor, y: Tensor, batch = 1000): { a
   model.eval();
   let correct = 0;
   let lossSum = 0;
+  const accuracy = categoricalAccuracy();
   const n = x.shape[0];
   const row = x.size / n;
   noGrad(() => {
@@ -219,12 +205,7 @@ export function evaluate(model: Module, x: Tensor, y: Tensor, batch = 1000): { a
       const yb = new Tensor(y.data.subarray(s, e), [e - s]);
       const out = model.forward(xb);
       lossSum += crossEntropy(out, yb, { reduction: 'sum' }).item();
-      const c = out.shape[1];
-      for (let r = 0; r < e - s; r++) {
-        let best = 0;
-        for (let k = 1; k < c; k++) if (out.data[r * c + k] > out.data[r * c + best]) best = k;
-        if (best === yb.data[r]) correct++;
-      }
+      correct += accuracy.count(out, yb).hits;
     }
   });
   model.train(wasTraining);

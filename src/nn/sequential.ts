@@ -112,6 +112,21 @@ export class Sequential extends Module {
     }
   }
 
+  /**
+   * Every layer's output, running the layers one by one (no fusion): the monitors' view of a
+   * forward pass. Values are bit-identical to forward()'s; the outputs are the caller's.
+   */
+  trace(x: Tensor): Tensor[] {
+    if (Sequential._depth === 0) maybeBoundary();
+    const outs: Tensor[] = [];
+    let h = x;
+    for (const m of this._layers) {
+      h = m.forward(h);
+      outs.push(h);
+    }
+    return outs;
+  }
+
   /** Nesting depth of Sequential.forward calls in progress. */
   private static _depth = 0;
 

@@ -15,16 +15,29 @@ export interface ClipNormOptions {
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions = {}): number {
   if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
-  const grads = [...params].map((p) => p._peekGrad()).filter((g): g is Tensor => g !== null);
-  let sq = 0;
-  for (const g of grads) sq += K.sumSquares(g.data);
-  const total = Math.sqrt(sq);
+  const list = [...params];
+  const total = gradNorm(list);
   if (!Number.isFinite(total) && options.errorIfNonfinite) {
     throw new Error(`clipGradNorm: the total norm of the gradients is ${total}, so they cannot be clipped`);
   }
   const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) for (const g of grads) K.scale(g.data, coef);
+  if (coef < 1) {
+    for (const p of list) {
+      const g = p._peekGrad();
+      if (g !== null) K.scale(g.data, coef);
+    }
+  }
   return total;
+}
+
+/** Global L2 norm ‖g‖ = √(Σ_p ‖g_p‖²) of the parameters' gradients: the one gradient-norm routine. */
+export function gradNorm(params: Iterable<Tensor>): number {
+  let sq = 0;
+  for (const p of params) {
+    const g = p._peekGrad();
+    if (g !== null) sq += K.sumSquares(g.data);
+  }
+  return Math.sqrt(sq);
 }
 
 /** Clamp every gradient element to [−clip, clip]. */

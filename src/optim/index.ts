@@ -2,6 +2,6 @@ export { Optimizer, type OptimizerState, type ParamGroup } from './optimizer.js'
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
-export { clipGradNorm, clipGradValue, type ClipNormOptions } from './clip.js';
+export { clipGradNorm, clipGradValue, gradNorm, type ClipNormOptions } from './clip.js';
 export { StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, type Scheduler, type ReduceLROnPlateauOptions } from './schedule.js';
 export { OPTIMIZER_NAMES, OPTIMIZERS, getOptimizer, type OptimizerName } from './registry.js';

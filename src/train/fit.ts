@@ -32,7 +32,7 @@ import { Tensor } from '../tensor.js';
 import { DataLoader } from '../data/dataloader.js';
 import { gatherRows } from '../data/dataset.js';
 import { Monitor, probeActivations } from '../diagnostics/monitors.js';
-import { firstNonFinite, locateBackward } from '../diagnostics/nonfinite.js';
+import { TrainStep } from './step.js';
 import { runHealthChecks, nonFiniteFinding } from '../diagnostics/rules.js';
 import { checkMetricName, resolveMetric, type Metric } from './metrics.js';
 import { jsonSafe } from './json.js';
@@ -441,19 +441,6 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   const paramsByLayer = layers ? layerNames.map((ln) => params.filter(([k]) => k.startsWith(`${ln}.`))) : [];
   const monitor = new Monitor(model, params, options.monitor);
 
-  // Copies of the parameters before each update and of the buffers before each forward:
-  // the non-finite guard restores them; the monitors measure ‖Δθ‖ against them.
-  // Allocated by the active kernels (in WebAssembly memory for the wasm backend) so that the
-  // per-step copies stay on the kernels' fast path.
-  const copyOf = (t: Tensor): FloatArray => {
-    const c = alloc(t.size, t.dtype);
-    K.copy(t.data, c);
-    return c;
-  };
-  const before: FloatArray[] = params.map(([, p]) => copyOf(p));
-  const buffersBefore: FloatArray[] = buffers.map(([, b]) => copyOf(b));
-  const gradSq = new Float64Array(params.length);
-
   const config: Record<string, unknown> = {
     epochs,
     batchSize,
@@ -494,7 +481,8 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     }
   };
 
-  let loss: ResolvedLoss | null = typeof options.loss === 'function' ? { name: 'custom', fn: options.loss } : null;
+  let loss: ResolvedLoss | null = null;
+  let trainStep: TrainStep | null = null;
   let metrics: MetricAcc[] | null = null;
   let stopReason: NonNullable<Report['stopReason']> = 'completed';
   let step = 0;
@@ -504,9 +492,6 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   for (const cb of callbacks) if (cb.onTrainBegin) await cb.onTrainBegin(ctx);
   model.train();
 
-  /** Put the weights and buffers back as they were before the current step. */
-  const restoreParams = () => params.forEach(([, p], i) => K.copy(before[i], p.data));
-  const restoreBuffers = () => buffers.forEach(([, b], i) => K.copy(buffersBefore[i], b.data));
 
   training: for (let epoch = 0; epoch < epochs; epoch++) {
     ctx.epoch = epoch;
@@ -526,101 +511,26 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       step++;
       ctx.step = step;
       const rows = b.x.shape[0];
-      const genState = defaultGenerator.getState();
-      buffers.forEach(([, t], i) => K.copy(t.data, buffersBefore[i]));
-      // In place, as PyTorch 1.13's zero_grad() (set_to_none=False): the gradient buffers are
-      // reused every step instead of being reallocated.
-      optimizer.zeroGrad(false);
-
-      // Forward, keeping each layer's output of a Sequential.
-      let outputs: Tensor[] | null = null;
-      let out: Tensor;
-      if (layers) {
-        outputs = [];
-        let h = b.x;
-        for (const m of layers) {
-          h = m.forward(h);
-          outputs.push(h);
-        }
-        out = h;
-      } else out = model.forward(b.x);
-      if (loss === null) loss = resolveLoss(options.loss, trainTargets, outputColumns(out));
-      if (metrics === null) metrics = resolveMetrics(options.metrics ?? [], model, out, b.y);
-      if (report.history.baselineLoss === undefined) {
+      if (loss === null) {
+        // The loss and metrics are chosen from the first batch's output width.
+        const probe = noGrad(() => inEvalMode(model, () => model.forward(b.x)));
+        loss = typeof options.loss === 'function' ? { name: 'custom', fn: options.loss } : resolveLoss(options.loss, trainTargets, outputColumns(probe));
+        metrics = resolveMetrics(options.metrics ?? [], model, probe, b.y);
         report.history.baselineLoss = baselineLoss(loss.name, trainTargets);
         config.loss = loss.name;
+        trainStep = new TrainStep(model, optimizer, { loss: loss.fn, clipGradNorm: options.clipGradNorm, clipGradValue: options.clipGradValue });
       }
-      const lt = loss.fn(out, b.y);
-      const lv = lt.item();
-
-      const stopNonFinite = async (phase: 'forward' | 'loss' | 'backward' | 'update', layer: string | null, parameter: string | null, gradNorm: number) => {
-        restoreBuffers();
-        optimizer.zeroGrad();
-        report.history.steps.push({ step, loss: lv, gradNorm, lr: optimizer.lr });
-        report.nonFinite = { step, epoch, batch, phase, layer, parameter, loss: Number.isFinite(lv) ? String(lv) : String(lv) };
+      const ts = trainStep!;
+      const monitored = monitor.shouldRecord(step);
+      const r = ts.run(b.x, b.y, monitored);
+      const lv = r.loss;
+      if (r.nonFinite !== null) {
+        report.history.steps.push({ step, loss: lv, gradNorm: r.gradNorm, lr: optimizer.lr });
+        report.nonFinite = { step, epoch, batch, phase: r.nonFinite.phase, layer: r.nonFinite.layer, parameter: r.nonFinite.parameter, loss: String(lv) };
         stopReason = 'non-finite';
         const f = nonFiniteFinding(report.nonFinite, report);
         report.findings.push(f);
         await emit([f]);
-      };
-
-      // Every layer output is checked, not only the loss: a NaN can be hidden on its way (the
-      // ReLU kernel maps NaN to 0), and the first module producing it is what the user needs.
-      const badOutput = outputs ? firstNonFinite(outputs) : -1;
-      if (badOutput >= 0) {
-        await stopNonFinite('forward', layerNames[badOutput], null, NaN);
-        break training;
-      }
-      if (!Number.isFinite(lv)) {
-        await stopNonFinite('loss', layers ? layerNames[layerNames.length - 1] : null, null, NaN);
-        break training;
-      }
-
-      lt.backward();
-      let sq = 0;
-      for (let j = 0; j < params.length; j++) {
-        const g = params[j][1]._peekGrad();
-        gradSq[j] = g ? K.sumSquares(g.data) : 0;
-        sq += gradSq[j];
-      }
-      const gradNorm = Math.sqrt(sq);
-      if (!Number.isFinite(gradNorm)) {
-        let layer: string | null = null;
-        let parameter: string | null = null;
-        let phase: 'backward' | 'loss' = 'backward';
-        const firstBad = params.find(([, p]) => {
-          const g = p._peekGrad();
-          return g !== null && !K.allFinite(g.data);
-        });
-        parameter = firstBad ? firstBad[0] : null;
-        if (layers) {
-          // Re-run the step with every layer's gradient retained, dropout masks and BN
-          // statistics as they were, to find where backward first went non-finite.
-          defaultGenerator.setState(genState);
-          restoreBuffers();
-          optimizer.zeroGrad();
-          const lossFn = loss.fn;
-          const origin = locateBackward(layers, paramsByLayer, b.x, (o) => lossFn(o, b.y));
-          if (origin) {
-            phase = origin.phase;
-            layer = origin.index >= 0 ? layerNames[origin.index] : layerNames[layerNames.length - 1];
-            parameter = origin.parameter;
-          }
-        }
-        await stopNonFinite(phase, layer, parameter, gradNorm);
-        break training;
-      }
-
-      if (options.clipGradValue !== undefined) clipValue(model.parameters(), options.clipGradValue);
-      if (options.clipGradNorm !== undefined) clipNorm(model.parameters(), options.clipGradNorm);
-      for (let j = 0; j < params.length; j++) K.copy(params[j][1].data, before[j]);
-      optimizer.step();
-      const bad = params.findIndex(([, p]) => !K.allFinite(p.data));
-      if (bad >= 0) {
-        restoreParams();
-        const key = params[bad][0];
-        const layer = layers ? (layerNames.find((ln) => key.startsWith(`${ln}.`)) ?? null) : null;
-        await stopNonFinite('update', layer, key, gradNorm);
         break training;
       }
 
@@ -628,22 +538,21 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       lossSum += lv * rows;
       examples += rows;
       const batchMetrics: Record<string, number> = {};
-      for (const a of metrics) {
-        const c = a.metric.count(out, b.y);
+      for (const a of metrics!) {
+        const c = a.metric.count(r.output, b.y);
         a.hits += c.hits;
         a.cases += c.cases;
         batchMetrics[a.metric.name] = c.cases > 0 ? c.hits / c.cases : NaN;
       }
       const lr = optimizer.lr;
-      report.history.steps.push({ step, loss: lv, gradNorm, lr });
-      if (monitor.shouldRecord(step)) monitor.record(step, outputs, gradSq, before, gradNorm);
-      const logs: BatchLogs = { epoch, batch, step, loss: lv, metrics: batchMetrics, gradNorm, lr };
+      report.history.steps.push({ step, loss: lv, gradNorm: r.gradNorm, lr });
+      if (monitored) monitor.record(step, r.outputs, ts.gradSq, ts.before, r.gradNorm);
+      const logs: BatchLogs = { epoch, batch, step, loss: lv, metrics: batchMetrics, gradNorm: r.gradNorm, lr };
       for (const cb of callbacks) if (cb.onBatchEnd) await cb.onBatchEnd(logs, ctx);
       batch++;
-      // The step's layer outputs and loss have been read (metrics, monitors, callbacks) and the
-      // graph is freed: hand their storage back now rather than when the garbage collector
-      // finds them (wasm memory is only reclaimed after a collection and an event-loop turn).
-      releaseStep(layers, outputs, lt, b.x);
+      // The step's layer outputs and loss have been read (metrics, monitors, callbacks): hand
+      // their storage back now rather than copying them out of wasm memory at the next boundary.
+      ts.releaseLast();
 
       batchesSinceYield++;
       const y = options.yieldEvery;
@@ -705,33 +614,11 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     await emit(report.findings);
   }
   report.durationMs = now() - t0;
-  // Hand the guard copies back to the kernels (WebAssembly memory is not garbage-collected eagerly).
-  for (const b of before) K.free(b);
-  for (const b of buffersBefore) K.free(b);
+  // Hand the rollback copies back to the kernels.
+  (trainStep as TrainStep | null)?.dispose();
   const safe = jsonSafe(report);
   // Callbacks see the final, JSON-safe report.
   ctx.report = safe;
   for (const cb of callbacks) if (cb.onTrainEnd) await cb.onTrainEnd(ctx);
   return safe;
-}
-
-/**
- * Dispose a step's intermediate tensors: the loss, and each layer output that only built-in
- * layers have seen (the layer that made it and the one that consumed it keep no reference; a
- * custom layer might). Storage shared by several tensors (a reshape, the batch itself) is
- * freed at most once, and never the batch's.
- */
-function releaseStep(layers: readonly Module[] | null, outputs: Tensor[] | null, lossTensor: Tensor, input: Tensor): void {
-  const freed = new Set<FloatArray>([input._data]);
-  const release = (t: Tensor) => {
-    if (t._released || freed.has(t._data)) return;
-    freed.add(t._data);
-    t.dispose();
-  };
-  if (layers && outputs) {
-    outputs.forEach((t, i) => {
-      if (isPureLayer(layers[i]) && (i + 1 === layers.length || isPureLayer(layers[i + 1]))) release(t);
-    });
-  }
-  release(lossTensor);
 }

@@ -1,0 +1,233 @@
+/**
+ * One training step, the only one: `fit` (so `gradlab train`), the lab's worker, the experiments
+ * and the benchmark all run it.
+ *
+ *   zero gradients → forward → loss → backward → ‖g‖ → clip → optimizer step
+ *
+ * Ordinary steps run `model.forward` (a Sequential fuses Linear + activation pairs); a monitored
+ * step runs `Sequential.trace` instead, which keeps every layer's output for the monitors.
+ *
+ * The non-finite policy, the same for every caller: a step whose loss, gradient norm or
+ * updated weights are not finite changes nothing — the buffers (BatchNorm running statistics)
+ * and the weights are restored — and the outcome says where the first NaN/±∞ appeared: phase
+ * (forward, loss, backward, update), layer (the module index in a Sequential) and parameter.
+ * Finding the layer re-runs the step layer by layer with the random generator and the buffers
+ * as they were (src/diagnostics/nonfinite.ts), so the cost is paid only on the failing step.
+ */
+import { K, alloc } from '../kernels/index.js';
+import type { FloatArray } from '../kernels/types.js';
+import { noGrad } from '../autograd.js';
+import { defaultGenerator } from '../random.js';
+import type { Module, Parameter } from '../nn/module.js';
+import { Sequential, isPureLayer } from '../nn/sequential.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { clipGradNorm, clipGradValue } from '../optim/clip.js';
+import { firstNonFinite, locateBackward } from '../diagnostics/nonfinite.js';
+import type { Tensor } from '../tensor.js';
+
+export interface TrainStepOptions {
+  /** The loss of a batch: (model output, targets) → a one-element tensor. */
+  loss: (output: Tensor, target: Tensor) => Tensor;
+  /** Rescale gradients to this global L2 norm when above it (Pascanu et al. 2013). */
+  clipGradNorm?: number;
+  /** Clamp each gradient element to [−v, v]. */
+  clipGradValue?: number;
+}
+
+/** Where a step's first non-finite value appeared. */
+export interface NonFiniteOrigin {
+  phase: 'forward' | 'loss' | 'backward' | 'update';
+  /** Module index in a Sequential ('3'), or null when the model is not a Sequential or the loss itself failed. */
+  layer: string | null;
+  /** State-dict key of the first non-finite parameter (gradient or updated value), if any. */
+  parameter: string | null;
+}
+
+export interface StepOutcome {
+  /** The batch loss (before the update). */
+  loss: number;
+  /** Global L2 norm of the gradients before clipping (NaN when the loss was not finite). */
+  gradNorm: number;
+  /** The model's output for the batch. */
+  output: Tensor;
+  /** Every layer's output on a traced step (Sequential only), else null. */
+  outputs: Tensor[] | null;
+  /** Null when the update was applied; otherwise nothing changed and this says where it failed. */
+  nonFinite: NonFiniteOrigin | null;
+}
+
+export class TrainStep {
+  readonly params: ReadonlyArray<readonly [string, Parameter]>;
+  readonly buffers: ReadonlyArray<readonly [string, Tensor]>;
+  /** Squared L2 norm of each parameter's gradient in the last step (the monitors read it). */
+  readonly gradSq: Float64Array;
+  /** Each parameter before the last update (the rollback; the monitors' ‖Δθ‖). */
+  readonly before: FloatArray[];
+  private readonly buffersBefore: FloatArray[];
+  private readonly layers: readonly Module[] | null;
+  private lossTensor: Tensor | null = null;
+  private last: StepOutcome | null = null;
+  private input: Tensor | null = null;
+
+  constructor(
+    readonly model: Module,
+    readonly optimizer: Optimizer,
+    readonly options: TrainStepOptions,
+  ) {
+    this.params = model.namedParameters();
+    this.buffers = model.namedBuffers();
+    this.layers = model instanceof Sequential ? model.layers : null;
+    this.gradSq = new Float64Array(this.params.length);
+    // In the kernels' memory (wasm for the wasm backend), so the per-step copies stay on the fast path.
+    this.before = this.params.map(([, p]) => alloc(p.size, p.dtype));
+    this.buffersBefore = this.buffers.map(([, b]) => alloc(b.size, b.dtype));
+  }
+
+  /** Module index of the layer owning parameter `key`, in a Sequential. */
+  layerOf(key: string): string | null {
+    if (this.layers === null) return null;
+    const dot = key.indexOf('.');
+    return dot > 0 ? key.slice(0, dot) : null;
+  }
+
+  /**
+   * One step on the batch (x, y). `trace`: run the layers one by one and keep their outputs
+   * (monitored steps). Reads nothing back from the kernels but the loss and the squared
+   * gradient norms.
+   */
+  run(x: Tensor, y: Tensor, trace = false): StepOutcome {
+    this.releaseLast();
+    const { model, optimizer, params, buffers } = this;
+    const genState = defaultGenerator.getState();
+    buffers.forEach(([, t], i) => K.copy(t.data, this.buffersBefore[i]));
+    // In place (PyTorch 1.13's zero_grad() default): backward overwrites the buffers (β = 0).
+    optimizer.zeroGrad(false);
+    model.train();
+
+    let outputs: Tensor[] | null = null;
+    let output: Tensor;
+    if (trace && model instanceof Sequential) {
+      outputs = model.trace(x);
+      output = outputs.length > 0 ? outputs[outputs.length - 1] : x;
+    } else output = model.forward(x);
+    const lt = this.options.loss(output, y);
+    const lv = lt.item();
+    this.lossTensor = lt;
+    this.input = x;
+    const outcome: StepOutcome = { loss: lv, gradNorm: NaN, output, outputs, nonFinite: null };
+    this.last = outcome;
+
+    if (!Number.isFinite(lv)) {
+      outcome.nonFinite = this.locateForward(x, outputs, genState) ?? { phase: 'loss', layer: this.lastLayer(), parameter: null };
+      this.restoreBuffers();
+      optimizer.zeroGrad();
+      return outcome;
+    }
+
+    lt.backward();
+    let sq = 0;
+    for (let j = 0; j < params.length; j++) {
+      const g = params[j][1]._peekGrad();
+      this.gradSq[j] = g ? K.sumSquares(g.data) : 0;
+      sq += this.gradSq[j];
+    }
+    outcome.gradNorm = Math.sqrt(sq);
+    if (!Number.isFinite(outcome.gradNorm)) {
+      // A NaN can pass a layer unseen (the ReLU kernel maps NaN to 0): look at the forward first.
+      outcome.nonFinite = this.locateForward(x, outputs, genState) ?? this.locateBackward(x, y, genState);
+      this.restoreBuffers();
+      optimizer.zeroGrad();
+      return outcome;
+    }
+
+    if (this.options.clipGradValue !== undefined) clipGradValue(params.map(([, p]) => p), this.options.clipGradValue);
+    if (this.options.clipGradNorm !== undefined) clipGradNorm(params.map(([, p]) => p), this.options.clipGradNorm);
+    for (let j = 0; j < params.length; j++) K.copy(params[j][1].data, this.before[j]);
+    optimizer.step();
+    const bad = params.findIndex(([, p]) => !K.allFinite(p.data));
+    if (bad >= 0) {
+      params.forEach(([, p], i) => K.copy(this.before[i], p.data));
+      this.restoreBuffers();
+      const key = params[bad][0];
+      outcome.nonFinite = { phase: 'update', layer: this.layerOf(key), parameter: key };
+      optimizer.zeroGrad();
+    }
+    return outcome;
+  }
+
+  /**
+   * Hand the last step's layer outputs and loss back to the kernels now (they would otherwise
+   * move to JS memory at the next step boundary, one copy each). Only tensors nobody else can
+   * hold: outputs of built-in layers consumed by built-in layers, and the loss. Called by the
+   * next run(); call it yourself after reading the outcome to release them earlier.
+   */
+  releaseLast(): void {
+    const last = this.last;
+    if (last === null) return;
+    this.last = null;
+    const freed = new Set<FloatArray>();
+    if (this.input !== null && !this.input._released) freed.add(this.input._data);
+    const release = (t: Tensor) => {
+      if (t._released || freed.has(t._data)) return;
+      freed.add(t._data);
+      t.dispose();
+    };
+    const layers = this.layers;
+    if (layers && last.outputs) {
+      last.outputs.forEach((t, i) => {
+        if (isPureLayer(layers[i]) && i + 1 < layers.length && isPureLayer(layers[i + 1])) release(t);
+      });
+    }
+    if (this.lossTensor !== null) release(this.lossTensor);
+    this.lossTensor = null;
+    this.input = null;
+  }
+
+  /** Return the rollback copies to the kernels. */
+  dispose(): void {
+    this.releaseLast();
+    for (const b of this.before) K.free(b);
+    for (const b of this.buffersBefore) K.free(b);
+  }
+
+  private restoreBuffers(): void {
+    this.buffers.forEach(([, b], i) => K.copy(this.buffersBefore[i], b.data));
+  }
+
+  private lastLayer(): string | null {
+    return this.layers && this.layers.length > 0 ? String(this.layers.length - 1) : null;
+  }
+
+  /** The first layer whose output is non-finite, re-running the forward layer by layer if it was fused. */
+  private locateForward(x: Tensor, outputs: Tensor[] | null, genState: ReturnType<typeof defaultGenerator.getState>): NonFiniteOrigin | null {
+    if (this.layers === null || !(this.model instanceof Sequential)) return null;
+    let outs = outputs;
+    if (outs === null) {
+      const model = this.model;
+      defaultGenerator.setState(genState);
+      this.restoreBuffers();
+      outs = noGrad(() => model.trace(x));
+    }
+    const i = firstNonFinite(outs);
+    return i >= 0 ? { phase: 'forward', layer: String(i), parameter: null } : null;
+  }
+
+  /** Where backward first went non-finite (the step re-run with every layer's gradient retained). */
+  private locateBackward(x: Tensor, y: Tensor, genState: ReturnType<typeof defaultGenerator.getState>): NonFiniteOrigin {
+    const firstBad = this.params.find(([, p]) => {
+      const g = p._peekGrad();
+      return g !== null && !K.allFinite(g.data);
+    });
+    const origin: NonFiniteOrigin = { phase: 'backward', layer: firstBad ? this.layerOf(firstBad[0]) : null, parameter: firstBad ? firstBad[0] : null };
+    const layers = this.layers;
+    if (layers === null) return origin;
+    defaultGenerator.setState(genState);
+    this.restoreBuffers();
+    this.optimizer.zeroGrad();
+    const byLayer = layers.map((_, i) => this.params.filter(([k]) => k.startsWith(`${i}.`)));
+    const lossOf = this.options.loss;
+    const found = locateBackward(layers, byLayer, x, (o) => lossOf(o, y));
+    if (found === null) return origin;
+    return { phase: found.phase, layer: found.index >= 0 ? String(found.index) : this.lastLayer(), parameter: found.parameter };
+  }
+}
