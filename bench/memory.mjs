@@ -36,7 +36,7 @@ for (let s = 0; s < STEPS; s++) {
   l.backward();
   opt.step();
   if (s % 1000 === 0) kept.push(l); // losses kept for a plot: they stay valid
-  if (s === 100) start = sample();
+  if (s === 1000) start = sample();
 }
 result.plain = { steps: STEPS, start, end: sample(), seconds: (performance.now() - t0) / 1000, keptLossesValid: kept.every((l) => Number.isFinite(l.item())) };
 
@@ -48,7 +48,7 @@ noGrad(() => {
     const out = model.forward(tensor(xs[s % N], [B, 784]));
     const d = out.data;
     correct += d[0] > d[1] ? 1 : 0;
-    if (s === 100) start = sample();
+    if (s === 1000) start = sample();
   }
 });
 result.eval = { steps: STEPS, start, end: sample(), seconds: (performance.now() - t1) / 1000 };

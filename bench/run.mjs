@@ -2,13 +2,14 @@
 // GEMM GFLOP/s (bench/gemm.mjs) and steady-state memory, printed as a table with ratios
 // to gradlab; full runs write bench/RESULTS.md (median/min/max of repeated runs).
 //   node bench/run.mjs [--quick] [--repeats N]
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nn, optim, loss, tensor, manualSeed, stepScope, getBackend, getNumThreads } from 'gradlab';
-import { loadData, median, runGradlab, runTfjs, runTorch, summarize, quick, repeats, fashionAvailable } from './mlp.mjs';
+import { getBackend, getNumThreads, setNumThreads } from 'gradlab';
+import { loadData, median, runFit, runGradlab, runTfjs, runTorch, torchPythons, summarize, quick, repeats, fashionAvailable } from './mlp.mjs';
+const skipTfjs = process.argv.includes('--no-tfjs');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (...a) => console.error(...a);
@@ -26,77 +27,100 @@ const variants = [
   { name: 'batch 128', batch: 128, bn: false },
   { name: 'batch 128 + BatchNorm', batch: 128, bn: true },
   { name: 'batch 32', batch: 32, bn: false },
+  { name: 'batch 512', batch: 512, bn: false },
+];
+// PyTorch peers: Debian's 1.13 on 1 thread and a PyTorch 2.x build on 2 threads when
+// bench/.venv-torch has one; otherwise Debian's on 1 and 2 threads. The better one counts.
+const pythons = torchPythons();
+const venv = pythons.find((p) => p.name === 'venv');
+const debian = pythons.find((p) => p.name === 'debian');
+const torchConfigs = [
+  ...(debian ? [{ py: debian.py, threads: 1 }] : []),
+  ...(venv ? [{ py: venv.py, threads: 2 }] : debian ? [{ py: debian.py, threads: 2 }] : []),
 ];
 
 const rows = [];
+let torchPeak = 0;
 for (const v of variants) {
   log(`\n== ${v.name} ==`);
-  // gradlab and PyTorch alternate round by round (gradlab, PyTorch 1 thread, PyTorch 2
-  // threads, repeat): this machine's speed drifts over minutes (a shared host), and runs
-  // taken back to back per runtime would fold that drift into the ratio. Each round's ratio
-  // (gradlab ÷ the better PyTorch of that round) is kept too; their median is the paired ratio.
+  // gradlab and PyTorch alternate round by round: this machine's speed drifts over minutes (a
+  // shared host), and runs taken back to back per runtime would fold that drift into the ratio.
+  // Each round's ratio (gradlab ÷ the better PyTorch of that round) is kept; their median is the paired ratio.
   const g = [];
-  const torchRuns = { 1: [], 2: [] };
-  const torchPeer = { 1: null, 2: null };
-  let torchSkipped = null;
+  const fits = [];
+  const torchRuns = torchConfigs.map(() => []);
+  const torchPeer = torchConfigs.map(() => null);
   const paired = [];
+  const fitPaired = [];
   for (let r = 0; r < repeats; r++) {
     g.push(runGradlab(data, v));
-    log(`gradlab (${getBackend()}, ${getNumThreads()} thread(s)): ${g[r].samplesPerSec.toFixed(0)} samples/s`);
-    if (torchSkipped) continue;
+    log(`gradlab plain loop (${getBackend()}, ${getNumThreads()} thread(s)): ${g[r].samplesPerSec.toFixed(0)} samples/s`);
+    if (v.name === 'batch 128') {
+      const f = await runFit(data, v);
+      fits.push(f);
+      fitPaired.push(f.samplesPerSec / g[r].samplesPerSec);
+      log(`gradlab fit(): ${f.samplesPerSec.toFixed(0)} samples/s`);
+    }
     let best = 0;
-    for (const threads of [1, 2]) {
-      const t = runTorch({ ...v, threads, samples: SAMPLES, repeats: 1 });
-      if (t.skipped) {
-        torchSkipped = t.skipped;
-        log(t.skipped);
-        break;
-      }
-      torchPeer[threads] = t.peer;
-      torchRuns[threads].push(t.runs[0]);
+    torchConfigs.forEach((c, k) => {
+      const t = runTorch({ ...v, threads: c.threads, py: c.py, samples: SAMPLES, repeats: 1 });
+      torchPeer[k] = t.peer;
+      torchRuns[k].push(t.runs[0]);
+      torchPeak = Math.max(torchPeak, t.peakRssMB ?? 0);
       best = Math.max(best, t.runs[0].samplesPerSec);
       log(`${t.peer}: ${t.runs[0].samplesPerSec.toFixed(0)} samples/s`);
-    }
+    });
     if (best > 0) paired.push(g[r].samplesPerSec / best);
   }
   const peers = [];
-  for (const threads of [1, 2]) if (torchRuns[threads].length) peers.push({ peer: torchPeer[threads], ...summarize(torchRuns[threads]) });
-  const tw = [];
-  // TF.js is slow and far behind: three rounds at most.
-  for (let r = 0; r < Math.min(repeats, 3); r++) tw.push(await runTfjs(data, { ...v, backend: 'wasm', samples: TFJS_WASM_SAMPLES }));
-  peers.push({ peer: 'tfjs 4 wasm (1 thread)', ...summarize(tw), note: `${TFJS_WASM_SAMPLES} samples` });
-  log(`tfjs wasm: ${summarize(tw).median.toFixed(0)} samples/s`);
-  if (v.name === 'batch 128') {
+  torchConfigs.forEach((_, k) => {
+    if (torchRuns[k].length) peers.push({ peer: torchPeer[k], ...summarize(torchRuns[k]) });
+  });
+  if (fits.length) peers.push({ peer: 'gradlab fit() (default monitoring)', ...summarize(fits) });
+  if (v.name === 'batch 128' && !skipTfjs) {
+    const tw = [];
+    // TF.js is slow and far behind: three rounds at most.
+    for (let r = 0; r < Math.min(repeats, 3); r++) tw.push(await runTfjs(data, { ...v, backend: 'wasm', samples: TFJS_WASM_SAMPLES }));
+    peers.push({ peer: 'tfjs 4 wasm (1 thread)', ...summarize(tw), note: `${TFJS_WASM_SAMPLES} samples` });
+    log(`tfjs wasm: ${summarize(tw).median.toFixed(0)} samples/s`);
     const tc = await runTfjs(data, { ...v, backend: 'cpu', samples: TFJS_CPU_SAMPLES });
     peers.push({ peer: 'tfjs 4 cpu (pure JS)', ...summarize([tc]), note: `${TFJS_CPU_SAMPLES} samples, 1 run` });
     log(`tfjs cpu: ${tc.samplesPerSec.toFixed(0)} samples/s`);
   }
-  rows.push({ variant: v.name, gradlab: summarize(g), peers, paired: paired.length ? median(paired) : null });
+  rows.push({ variant: v.name, gradlab: summarize(g), peers, paired: paired.length ? median(paired) : null, fitPaired: fitPaired.length ? median(fitPaired) : null });
 }
 
-// Steady state: memory after 100 and after N training steps (flat = nothing allocated per step that is kept).
-function memoryProfile(steps) {
-  manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
-  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = tensor(data.xtr.subarray(0, 128 * 784), [128, 784]);
-  const y = tensor(data.ytr.subarray(0, 128), [128]);
-  const samples = [];
-  for (let s = 1; s <= steps; s++) {
-    stepScope(() => {
-      opt.zeroGrad(false);
-      loss.crossEntropy(model.forward(x), y).backward();
-      opt.step();
-    });
-    if (s === 100 || s === steps) {
-      globalThis.gc?.();
-      const m = process.memoryUsage();
-      samples.push({ step: s, rssMB: m.rss / 2 ** 20, arrayBuffersMB: m.arrayBuffers / 2 ** 20 });
+// One core busy (another process spinning): gradlab with its default threads against gradlab
+// on one thread, alternating, both under the same load.
+async function busyCore() {
+  const spinner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const v = { batch: 128, bn: false };
+  const auto = [];
+  const one = [];
+  try {
+    for (let r = 0; r < Math.max(2, Math.min(repeats, 3)); r++) {
+      setNumThreads(2);
+      auto.push(runGradlab(data, v).samplesPerSec);
+      setNumThreads(1);
+      one.push(runGradlab(data, v).samplesPerSec);
+      log(`busy core: 2 threads ${auto[r].toFixed(0)}, 1 thread ${one[r].toFixed(0)} samples/s`);
     }
+  } finally {
+    spinner.kill();
+    setNumThreads(2);
   }
-  return samples;
+  return { auto: median(auto), one: median(one), ratio: median(auto.map((a, i) => a / one[i])) };
 }
-const mem = memoryProfile(quick ? 300 : 1000);
+const busy = await busyCore();
+
+// Memory of the user's loops (bench/memory.mjs), in a fresh process; and gradlab's peak RSS
+// running only its training loop (the PyTorch peer's peak is its own process's).
+function child(args) {
+  return JSON.parse(execFileSync(process.execPath, ['--expose-gc', ...args], { encoding: 'utf8', maxBuffer: 1 << 22 }).trim().split('\n').pop());
+}
+const mem = child([path.join(here, 'memory.mjs'), '--json', '--steps', String(quick ? 2000 : 20000)]);
+const peak = child([path.join(here, 'plain-loop.mjs'), '--samples', String(SAMPLES)]);
 
 let gemm = null;
 if (existsSync(path.join(here, 'gemm.mjs'))) {
@@ -124,9 +148,16 @@ const headline = bestTorch
   ? `gradlab trains the benchmark MLP at ${(rows[0].gradlab.median / bestTorch.median).toFixed(2)}× the speed of ${bestTorch.peer} (medians; round by round against the better PyTorch: ${rows[0].paired.toFixed(2)}×)`
   : 'PyTorch not available for comparison';
 const pairedLines = rows.filter((r) => r.paired !== null).map((r) => `- ${r.variant}: ${r.paired.toFixed(2)}×`);
+const fitLine = rows.find((r) => r.fitPaired !== null);
+const memLines = Object.entries(mem).map(([name, r]) => `- ${name === 'plain' ? 'plain training loop' : 'noGrad evaluation loop'}, ${r.steps} steps: RSS ${r.start.rssMB.toFixed(0)} → ${r.end.rssMB.toFixed(0)} MB, wasm memory ${r.start.wasmReservedMB.toFixed(1)} → ${r.end.wasmReservedMB.toFixed(1)} MB (from step 1,000 to the end)`);
+const extraLines = [
+  fitLine ? `- fit() with its default monitoring ÷ the plain loop (batch 128, paired): ${fitLine.fitPaired.toFixed(2)}×` : null,
+  `- one core busy (another process spinning): gradlab on 2 threads ÷ gradlab on 1 thread: ${busy.ratio.toFixed(2)}× (${busy.auto.toFixed(0)} vs ${busy.one.toFixed(0)} samples/s)`,
+  `- peak RSS of the training process, batch 128: gradlab ${peak.peakRssMB.toFixed(0)} MB, PyTorch ${torchPeak.toFixed(0)} MB (largest of its runs)`,
+].filter(Boolean);
 const table = lines.join('\n');
 console.log('\n' + headline + '\n\n' + table);
-console.log(`\nmemory (rss MB): ${mem.map((m) => `step ${m.step}: ${m.rssMB.toFixed(1)}`).join(', ')}`);
+console.log('\n' + pairedLines.join('\n') + '\n' + extraLines.join('\n') + '\n' + memLines.join('\n'));
 if (gemm) console.log('\nGEMM:\n' + (gemm.table ?? JSON.stringify(gemm)));
 
 if (!quick) {
@@ -136,7 +167,7 @@ if (!quick) {
   } catch {}
   const md = `# Benchmark results
 
-Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}.
+Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.
 Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}.
 Repeats: ${repeats} rounds of gradlab and PyTorch, ${Math.min(repeats, 3)} of TF.js (median, min, max of samples/s over one epoch after a 20-step warm-up).
 
@@ -153,9 +184,13 @@ round's better PyTorch (paired, so drift in the machine's speed cancels):
 
 ${pairedLines.join('\n')}
 
-## Steady-state memory (batch 128, Adam)
+## fit(), a busy core, peak memory
 
-${mem.map((m) => `- after ${m.step} steps: RSS ${m.rssMB.toFixed(1)} MB, array buffers ${m.arrayBuffersMB.toFixed(1)} MB`).join('\n')}
+${extraLines.join('\n')}
+
+## Memory of the loops users write (bench/memory.mjs; no stepScope, dispose or tidy)
+
+${memLines.join('\n')}
 
 ${gemm ? `## GEMM\n\n${gemm.table ?? '```\n' + JSON.stringify(gemm, null, 2) + '\n```'}\n` : ''}`;
   writeFileSync(path.join(here, 'RESULTS.md'), md);

@@ -9,7 +9,6 @@ Run with OPENBLAS_NUM_THREADS=1 so OpenBLAS and OpenMP threads do not fight on 2
 """
 import argparse, gzip, json, os, resource, struct, time
 
-import numpy as np
 import torch
 
 
@@ -19,7 +18,8 @@ def read_idx(path):
         data = f.read()
     ndim = data[3]
     dims = struct.unpack('>' + 'I' * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    # torch.frombuffer, not numpy: the PyTorch 2.x venv of the benchmark has no numpy.
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def find(d, stem):
@@ -42,10 +42,10 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    xtr = torch.from_numpy(read_idx(find(a.data, 'train-images-idx3-ubyte')).reshape(-1, 784).astype(np.float32) / 255)[: a.samples]
-    ytr = torch.from_numpy(read_idx(find(a.data, 'train-labels-idx1-ubyte')).astype(np.int64))[: a.samples]
-    xte = torch.from_numpy(read_idx(find(a.data, 't10k-images-idx3-ubyte')).reshape(-1, 784).astype(np.float32) / 255)
-    yte = torch.from_numpy(read_idx(find(a.data, 't10k-labels-idx1-ubyte')).astype(np.int64))
+    xtr = (read_idx(find(a.data, 'train-images-idx3-ubyte')).reshape(-1, 784).float() / 255)[: a.samples]
+    ytr = read_idx(find(a.data, 'train-labels-idx1-ubyte')).long()[: a.samples]
+    xte = read_idx(find(a.data, 't10k-images-idx3-ubyte')).reshape(-1, 784).float() / 255
+    yte = read_idx(find(a.data, 't10k-labels-idx1-ubyte')).long()
 
     results = []
     for rep in range(a.repeats):

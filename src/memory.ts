@@ -39,9 +39,9 @@ import type { Tensor } from './tensor.js';
  * Young storage that triggers an early boundary. Large enough that a step of any model that
  * fits in memory completes between two boundaries (so activations are not copied out while
  * their graph still needs them), small enough that a loop with no optimizer (evaluation under
- * noGrad) stays a few hundred MB below the 4 GiB limit.
+ * noGrad) keeps wasm memory within a few tens of MB of its working set.
  */
-export const YOUNG_BUDGET_BYTES = 256 * 2 ** 20;
+export const YOUNG_BUDGET_BYTES = 64 * 2 ** 20;
 let youngBudget = YOUNG_BUDGET_BYTES;
 
 /** @internal Tests: a smaller budget makes the early boundaries happen within a short loop. */
