@@ -17,7 +17,13 @@
  */
 import { K, alloc } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
+import { markUserSet } from '../init.js';
 import { Tensor, formatShape } from '../tensor.js';
+
+/** One entry of a state dict: a Tensor, or its shape and values (integer and int64 data accepted). */
+export type StateEntry = Tensor | { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array | BigUint64Array };
+/** A state dict: a plain object or a Map from PyTorch's keys to entries. */
+export type StateDictSource = Record<string, StateEntry> | ReadonlyMap<string, StateEntry>;
 
 export class Parameter extends Tensor {
   constructor(t: Tensor) {
@@ -106,32 +112,55 @@ export abstract class Module {
   }
 
   /**
-   * Copy values from `state` into this module's parameters and buffers. With `strict`
-   * (default), missing or unexpected keys are an error; shapes must always match.
-   * Nothing is written unless every check passes.
+   * Copy values from `state` into this module's parameters and buffers, as PyTorch's
+   * load_state_dict. `state` is a plain object or a Map (what `loadSafetensors(…).tensors`
+   * returns) of Tensors or `{shape, data}` entries; integer data (PyTorch stores
+   * num_batches_tracked as int64: a BigInt64Array) is converted exactly up to 2^53.
+   *
+   * Every problem is reported at once, in one Error: each missing key, each unexpected key
+   * (these two only with `strict`, the default) and each shape mismatch (always, as PyTorch).
+   * Nothing is written unless every check passes. Returns the keys that did not match (empty
+   * under `strict`). The loaded tensors are the user's: Sequential never re-initialises them.
    */
-  loadStateDict(state: Record<string, Tensor | { data: ArrayLike<number>; shape: readonly number[] }>, strict = true): void {
+  loadStateDict(state: StateDictSource, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const where = `loadStateDict(${this.typeName})`;
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new Error(`${where}: the state dict must be a plain object or a Map of tensors, got ${describeValue(state)}`);
+    }
+    const given = new Map<string, StateEntry>(state instanceof Map ? state : Object.entries(state));
     const own = this.stateDict();
-    const missing = Object.keys(own).filter((k) => !(k in state));
-    const unexpected = Object.keys(state).filter((k) => !(k in own));
-    if (strict && (missing.length > 0 || unexpected.length > 0)) {
-      const parts: string[] = [];
-      if (missing.length) parts.push(`missing keys: ${missing.join(', ')}`);
-      if (unexpected.length) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
-      throw new Error(`loadStateDict: ${parts.join('; ')}`);
-    }
+    const missingKeys = Object.keys(own).filter((k) => !given.has(k));
+    const unexpectedKeys = [...given.keys()].filter((k) => !(k in own));
+    const problems: string[] = [];
     for (const [k, t] of Object.entries(own)) {
-      const src = state[k];
-      if (!src) continue;
+      const src = given.get(k);
+      if (src === undefined) continue;
+      if (typeof src !== 'object' || src === null || !Array.isArray(src.shape) || src.data === undefined || typeof src.data.length !== 'number') {
+        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})`);
+        continue;
+      }
       const same = src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]);
-      if (!same) throw new Error(`loadStateDict: '${k}' has shape ${formatShape(src.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
-      if (src.data.length !== t.size) throw new Error(`loadStateDict: '${k}' has ${src.data.length} values for shape ${formatShape(t.shape)}`);
+      if (!same) problems.push(`size mismatch for '${k}': shape ${formatShape(src.shape)} in the state dict, ${formatShape(t.shape)} in the model`);
+      else if (src.data.length !== t.size) problems.push(`'${k}' has ${src.data.length} values for shape ${formatShape(t.shape)}`);
+      else if (typeof src.data[0] === 'bigint') {
+        const bad = Array.prototype.findIndex.call(src.data, (v: bigint) => !Number.isSafeInteger(Number(v)));
+        if (bad >= 0) problems.push(`'${k}' holds ${String(src.data[bad])} at index ${bad}, beyond 2^53`);
+      }
     }
+    const lines: string[] = [];
+    if (strict && missingKeys.length) lines.push(`missing keys (in the model, not in the state dict): ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
+    if (strict && unexpectedKeys.length) lines.push(`unexpected keys (in the state dict, not in the model): ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
+    lines.push(...problems);
+    if (lines.length) throw new Error(`${where}: nothing was loaded:\n  ${lines.join('\n  ')}`);
     for (const [k, t] of Object.entries(own)) {
-      const src = state[k];
-      if (!src) continue;
-      for (let i = 0; i < t.size; i++) t.data[i] = src.data[i];
+      const src = given.get(k);
+      if (src === undefined) continue;
+      const d = src.data;
+      if (typeof d[0] === 'bigint') for (let i = 0; i < t.size; i++) t.data[i] = Number(d[i]);
+      else for (let i = 0; i < t.size; i++) t.data[i] = d[i] as number;
+      markUserSet(t);
     }
+    return { missingKeys, unexpectedKeys };
   }
 
   /** Convert parameters and buffers to `dtype` in place (float64 for gradcheck). */
@@ -274,7 +303,7 @@ const INDEX = /^-?\d+$/;
  * A plain array of modules in a field is registered as a ModuleList over that array.
  */
 export class ModuleList<T extends Module = Module> extends Module implements Iterable<T> {
-  readonly [index: number]: T;
+  [index: number]: T;
   /** @internal The modules (the user's own array for a view of a field). */
   _modules: T[] = [];
 
@@ -380,7 +409,7 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     return this._modules.map((m, i) => [String(i), m]);
   }
 
-  forward(): Tensor {
+  forward(_x?: Tensor): Tensor {
     throw new Error('ModuleList is a container, not a layer: call its modules in your forward (for (const block of this.blocks) x = block.forward(x))');
   }
 }
@@ -474,7 +503,7 @@ export class ModuleDict<T extends Module = Module> extends Module implements Ite
     return [...this._modules.entries()];
   }
 
-  forward(): Tensor {
+  forward(_x?: Tensor): Tensor {
     throw new Error("ModuleDict is a container, not a layer: call its modules in your forward (this.heads.get('name').forward(x))");
   }
 }
