@@ -14,15 +14,16 @@
  *   rule on its own.
  *
  * Writes to `.data` cannot be intercepted, so the construction default is recognised by its
- * values (init.ts keeps a fingerprint of what was drawn). A network built in one go draws
+ * values (weight-origin.ts keeps a fingerprint of what was drawn). A network built in one go draws
  * exactly what it drew before this rule existed, so seeded runs are unchanged. PyTorch's own
  * default is available as init: 'pytorch'.
  */
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
-import { INITIALIZERS, getInitializer, isLayerDefault, markLayerDefault, type InitName } from '../init.js';
+import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
 import { linear } from '../ops/matmul.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { isLayerDefault, markLayerDefault } from '../weight-origin.js';
 import { Module, Parameter, stateTensor } from './module.js';
 
 export type InitFunction = (weight: Tensor, bias: Tensor | null) => void;

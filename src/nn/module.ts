@@ -17,8 +17,8 @@
  */
 import { K, alloc } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
-import { markUserSet } from '../init.js';
 import { Tensor, formatShape } from '../tensor.js';
+import { markUserSet } from '../weight-origin.js';
 
 /** One entry of a state dict: a Tensor, or its shape and values (integer and int64 data accepted). */
 export type StateEntry = Tensor | { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array | BigUint64Array };
