@@ -417,7 +417,7 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
 /**
  * Modules by name, as torch.nn.ModuleDict: registered as children under their keys
  * (state-dict keys `heads.cls.weight`), in insertion order. Access by key with `get(key)`;
- * `set`, `has`, `delete`, `keys()`, `values()`, `entries()`, `size`. Iteration yields
+ * `set`, `has`, `delete`, `pop`, `clear`, `update`, `keys()`, `values()`, `entries()`, `size`. Iteration yields
  * [key, module] pairs as a Map does (PyTorch's iterates the keys). Keys are non-empty strings
  * without '.' (the state-dict separator). A plain object whose values are all modules in a
  * field is registered as a ModuleDict over that object.
@@ -471,6 +471,17 @@ export class ModuleDict<T extends Module = Module> extends Module implements Ite
   /** Remove a module; true when it was there. */
   delete(key: string): boolean {
     return this._modules.delete(key);
+  }
+
+  /** Remove and return the module under `key` (PyTorch's pop). */
+  pop(key: string): T {
+    const m = this.get(key);
+    this._modules.delete(key);
+    return m;
+  }
+
+  clear(): void {
+    this._modules.clear();
   }
 
   /** Add or replace modules from an object or [key, module] pairs. */

@@ -168,6 +168,10 @@ describe('ModuleDict', () => {
     expect(d.delete('a')).toBe(true);
     expect(d.has('a')).toBe(false);
     expect(Object.keys(d.stateDict())).toEqual(['c.weight', 'c.bias']);
+    expect(d.pop('c').typeName).toBe('Linear');
+    expect(d.size).toBe(1);
+    d.clear();
+    expect(d.size).toBe(0);
     const fromPairs = new nn.ModuleDict([['x', new nn.ReLU()]]);
     expect([...fromPairs.keys()]).toEqual(['x']);
   });

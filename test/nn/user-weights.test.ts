@@ -83,6 +83,13 @@ describeEachBackend('the user sets the weights, Sequential keeps them', () => {
     expect(Array.from(l.weight.data)).toEqual(Array.from(mine));
   });
 
+  it('a weight replaced by a new Parameter is kept', () => {
+    const l = new nn.Linear(2, 2);
+    l.weight = new nn.Parameter(tensor([[1, 2], [3, 4]]));
+    new nn.Sequential(l, new nn.ReLU());
+    expect(Array.from(l.weight.data)).toEqual([1, 2, 3, 4]);
+  });
+
   it('a layer trained in one network keeps its weights when reused in another', () => {
     manualSeed(0);
     const first = new nn.Linear(3, 5);
