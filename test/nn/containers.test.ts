@@ -5,7 +5,7 @@
  * model; modules kept any other way are an error at first use, never silently left out.
  */
 import { describe, expect, it } from 'vitest';
-import { loss, manualSeed, nn, ops, optim, randn, Tensor, tensor } from '../../src/index.js';
+import { fit, loss, manualSeed, nn, ops, optim, randn, Tensor, tensor } from '../../src/index.js';
 import { expectThrowsMentioning, fixture } from '../helpers/check.js';
 
 const C = fixture<{ stateDictKeys: string[]; parameterNames: string[]; moduleNames: string[] }>('containers.json');
@@ -246,5 +246,23 @@ describe('modules kept where training would not reach them are an error, never i
     const m = new Fine();
     expect(Object.keys(m.stateDict())).toEqual(['lin.weight', 'lin.bias']);
     expect(m.namedModules().map(([k]) => k)).toEqual(['', 'lin']);
+  });
+});
+
+describe('a model built with containers trains with fit', () => {
+  it('fit (monitors and health rules on) updates every block and every head used, and the loss falls', async () => {
+    manualSeed(5);
+    const net = new Net();
+    const before = Object.fromEntries(net.namedParameters().map(([k, p]) => [k, Float32Array.from(p.data)]));
+    const x = randn([64, 4]);
+    const y = tensor(Array.from({ length: 64 }, (_, i) => (x.data[i * 4] > 0 ? 1 : 0) + (x.data[i * 4 + 1] > 0 ? 1 : 0)));
+    const report = await fit(net, { x, y }, { epochs: 8, batchSize: 16, lr: 0.01, seed: 0, monitor: { every: 2 } });
+    for (const [k, p] of net.namedParameters()) {
+      if (k.startsWith('heads.reg')) expect(Array.from(p.data), k).toEqual(Array.from(before[k])); // unused head: no gradient
+      else expect(Array.from(p.data), k).not.toEqual(Array.from(before[k]));
+    }
+    const losses = report.history.epochs.map((e) => e.loss);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    expect(report.config.model).toContain('(blocks): ModuleList(');
   });
 });
