@@ -14,9 +14,9 @@
  *   rule on its own.
  *
  * Writes to `.data` cannot be intercepted, so the construction default is recognised by its
- * values (weight-origin.ts keeps a fingerprint of what was drawn). A network built in one go draws
- * exactly what it drew before this rule existed, so seeded runs are unchanged. PyTorch's own
- * default is available as init: 'pytorch'.
+ * values (weight-origin.ts keeps a fingerprint of what was drawn). A network built in one go
+ * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
+ * PyTorch's own default is available as init: 'pytorch'.
  */
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
