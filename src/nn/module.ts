@@ -361,6 +361,7 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
 
   /** Module i (negative i counts from the end). */
   get(i: number): T {
+    if (!Number.isInteger(i)) throw new Error(`ModuleList.get: index must be an integer, got ${String(i)}`);
     const j = this.index(i);
     if (j === null) throw new Error(`ModuleList: index ${i} is out of range for a list of ${this._modules.length} module${this._modules.length === 1 ? '' : 's'}`);
     return this._modules[j];
@@ -368,6 +369,7 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
 
   /** Replace module i. */
   set(i: number, module: T): this {
+    if (!Number.isInteger(i)) throw new Error(`ModuleList.set: index must be an integer, got ${String(i)}`);
     const j = this.index(i);
     if (j === null) throw new Error(`ModuleList.set: index ${i} is out of range for a list of ${this._modules.length} modules`);
     this._modules[j] = this.checkModule(module, 'set');

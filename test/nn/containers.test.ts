@@ -122,6 +122,8 @@ describe('ModuleList', () => {
     expect(2 in list).toBe(false);
     expectThrowsMentioning(() => list.get(2), ['index 2', 'out of range', '2 modules']);
     expectThrowsMentioning(() => list[5], ['index 5', 'out of range']);
+    expectThrowsMentioning(() => list.get(1.5), ['ModuleList.get', 'integer', '1.5']);
+    expectThrowsMentioning(() => list.set('0' as never, a), ['ModuleList.set', 'integer']);
     expect(list).toBeInstanceOf(nn.ModuleList);
     expect(list).toBeInstanceOf(nn.Module);
   });
