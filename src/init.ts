@@ -15,6 +15,7 @@
 import { ACTIVATIONS, getActivation, isActivationName, type ActivationName } from './activations.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { formatShape, type Tensor } from './tensor.js';
+import { markUserSet } from './weight-origin.js';
 
 export type FanMode = 'fanIn' | 'fanOut';
 
@@ -43,6 +44,7 @@ export function calculateGain(nonlinearity: ActivationName | 'conv1d' | 'conv2d'
 }
 
 function fill(t: Tensor, f: () => number): Tensor {
+  markUserSet(t);
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = f();
   return t;
@@ -61,6 +63,7 @@ export function normal(t: Tensor, mean = 0, std = 1, generator: Generator = defa
 }
 
 export function constant(t: Tensor, value: number): Tensor {
+  markUserSet(t);
   t.data.fill(value);
   return t;
 }
@@ -131,6 +134,7 @@ export function orthogonal(t: Tensor, gain = 1, generator: Generator = defaultGe
   if (t.ndim < 2) throw new Error(`init.orthogonal: only tensors with 2 or more dimensions are supported, got shape ${formatShape(t.shape)}`);
   const rows = t.shape[0];
   const cols = t.size / rows;
+  markUserSet(t);
   const transpose = rows < cols;
   const m = transpose ? cols : rows; // tall matrix m×n, m ≥ n
   const n = transpose ? rows : cols;

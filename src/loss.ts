@@ -15,6 +15,7 @@ import { K, alloc } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
 import { assertTensor, empty } from './ops/util.js';
 import { Tensor, formatShape } from './tensor.js';
+import { checkDoubleSoftmax } from './warnings.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -98,6 +99,7 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
   assertTensor(classIndices, 'crossEntropy', 'classIndices');
   const reduction = reductionOf('crossEntropy', opts);
   if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}`);
+  checkDoubleSoftmax(logits);
   const [n, c] = logits.shape;
   const labels = labelsOf(classIndices, n, c);
   const l = empty([n], logits);

@@ -7,6 +7,7 @@ import { getActivation, type ActivationName } from '../activations.js';
 import { prelu, unary } from '../ops/activation.js';
 import { softmax } from '../ops/softmax.js';
 import type { Tensor } from '../tensor.js';
+import { markSoftmaxOutput } from '../warnings.js';
 import { Module, Parameter, stateTensor } from './module.js';
 
 /** PyTorch's module class name for each activation. */
@@ -138,7 +139,9 @@ export class Softmax extends ActivationModule {
     this._dim = dim;
   }
   forward(x: Tensor): Tensor {
-    return softmax(x, this._dim);
+    const out = softmax(x, this._dim);
+    markSoftmaxOutput(out, this); // crossEntropy warns about a double softmax (warnings.ts)
+    return out;
   }
   override extraRepr(): string {
     return `dim=${this._dim}`;

@@ -1,4 +1,4 @@
-export { Module, Parameter } from './module.js';
+export { Module, Parameter, ModuleList, ModuleDict, type StateEntry, type StateDictSource } from './module.js';
 export { Linear, type LinearOptions, type InitSpec, type InitFunction } from './linear.js';
 export { BatchNorm1d, type BatchNormOptions } from './batchnorm.js';
 export {

@@ -3,16 +3,27 @@
  * without transposing.
  *
  * Initialization: `init` names an entry of the initializer registry (init.ts) or is a
- * function. Left undefined, the layer takes the initializer recommended for the activation
- * that consumes its output: `Sequential` tells it which one (He before ReLU, Xavier before
- * tanh/sigmoid, LeCun before SELU); a Linear on its own, or last in a network, is initialised
- * for a linear consumer (Xavier). PyTorch's own default is available as init: 'pytorch'.
+ * function. The constructor draws the weights at once (as PyTorch does), for a linear
+ * consumer (Xavier) when `init` is left undefined. `Sequential` then re-draws them for the
+ * activation that consumes the layer's output (He before the ReLU family, Xavier before
+ * tanh/sigmoid, LeCun before SELU), but only while they are still the values drawn here:
+ *
+ *   The user's weights are the user's. A weight written by anything else — an `init.*`
+ *   function, `loadStateDict`, a write to `weight.data` or `weight.data[i]`, an optimizer
+ *   step, a layer built and filled elsewhere — is never re-drawn. The bias follows the same
+ *   rule on its own.
+ *
+ * Writes to `.data` cannot be intercepted, so the construction default is recognised by its
+ * values (weight-origin.ts keeps a fingerprint of what was drawn). A network built in one go
+ * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
+ * PyTorch's own default is available as init: 'pytorch'.
  */
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
 import { linear } from '../ops/matmul.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { isLayerDefault, markLayerDefault } from '../weight-origin.js';
 import { Module, Parameter, stateTensor } from './module.js';
 
 export type InitFunction = (weight: Tensor, bias: Tensor | null) => void;
@@ -33,9 +44,8 @@ export class Linear extends Module {
   /** The init asked for (undefined = recommended for the consumer). */
   readonly _init: InitSpec | undefined;
   /**
-   * The activation this layer was last initialised for, and the initializer that did it.
-   * Sequential re-initialises its (non-function-init) Linear layers for their consumers when it
-   * is built, so set weights by hand after building the Sequential, not before.
+   * The activation this layer was last initialised for, and the initializer that did it
+   * ('user' once Sequential found weights the user set).
    */
   _initializedFor: ActivationName = 'linear';
   _initUsed = '';
@@ -60,18 +70,48 @@ export class Linear extends Module {
     this.resetParameters('linear');
   }
 
-  /** (Re-)initialise for a consumer activation; called by Sequential when init was left to the default. */
+  /**
+   * (Re-)initialise weight and bias for a consumer activation with the layer's init; the
+   * result counts as the layer's default (see the header). An explicit call re-draws
+   * whatever the tensors hold; Sequential calls initializeFor instead.
+   */
   resetParameters(consumer: ActivationName, param?: number): void {
+    this.draw(consumer, param, this.bias);
+  }
+
+  /**
+   * Re-initialise for the consumer activation only what still holds the layer's default
+   * values: the weight, and the bias with it when the bias is also at its default (no
+   * initializer's bias depends on the consumer, so a default bias beside a user's weight
+   * stays). A function init is the user's own: left alone.
+   */
+  initializeFor(consumer: ActivationName, param?: number): void {
+    if (typeof this._init === 'function') return;
+    if (!this.isAtDefault) {
+      this._initUsed = 'user';
+      return;
+    }
+    this.draw(consumer, param, this.bias !== null && isLayerDefault(this.bias) ? this.bias : null);
+  }
+
+  /** True while the weight holds exactly the values the layer's own init drew. */
+  get isAtDefault(): boolean {
+    return isLayerDefault(this.weight);
+  }
+
+  private draw(consumer: ActivationName, param: number | undefined, bias: Parameter | null): void {
     const spec = this._init ?? 'auto';
     this._initializedFor = consumer;
     if (typeof spec === 'function') {
-      spec(this.weight, this.bias);
+      spec(this.weight, bias);
       this._initUsed = 'custom';
       return;
     }
     const name = typeof spec === 'string' ? spec : spec.name;
     const value = typeof spec === 'string' ? undefined : spec.value;
-    INITIALIZERS[name].apply(this.weight, this.bias, { activation: consumer, param, value, generator: this._generator });
+    INITIALIZERS[name].apply(this.weight, bias, { activation: consumer, param, value, generator: this._generator });
+    markLayerDefault(this.weight);
+    if (bias) markLayerDefault(bias);
     this._initUsed = name === 'auto' ? ACTIVATIONS[consumer].init : name;
   }
 

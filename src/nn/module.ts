@@ -6,11 +6,25 @@
  * a Parameter is a parameter, another Tensor a buffer (running statistics), a Module a child.
  * State-dict keys are the field names in snake_case (runningMean → running_mean), joined by
  * dots along the module path, which gives PyTorch's keys for the same architecture.
+ *
+ * Containers: a field holding an nn.ModuleList or nn.ModuleDict is a child whose children are
+ * '0', '1', … or the keys (`blocks.0.lin1.weight`, as PyTorch). A plain array of modules in a
+ * field counts exactly as a ModuleList over that array, and a plain object whose values are
+ * modules as a ModuleDict (both read afresh each time, so pushing to the array registers the
+ * new module). Modules kept any other way — an array or object mixing modules with other
+ * values, nested arrays, a Map or Set, an array of Parameters — are an error at first use
+ * (parameters(), train(), stateDict(), …), never silently left out.
  */
 import { K, alloc } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { markPersistent, stepBoundary } from '../memory.js';
+import { markUserSet } from '../weight-origin.js';
+
+/** One entry of a state dict: a Tensor, or its shape and values (integer and int64 data accepted). */
+export type StateEntry = Tensor | { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array | BigUint64Array };
+/** A state dict: a plain object or a Map from PyTorch's keys to entries. */
+export type StateDictSource = Record<string, StateEntry> | ReadonlyMap<string, StateEntry>;
 
 /** A trainable tensor; its storage is persistent (src/memory.ts): it stays in wasm memory. */
 export class Parameter extends Tensor {
@@ -33,9 +47,14 @@ export abstract class Module {
     return Object.entries(this).filter(([k]) => !k.startsWith('_') && k !== 'training');
   }
 
-  /** Child modules with their names. */
+  /** Child modules with their names (arrays and plain objects of modules as containers, see the header). */
   namedChildren(): Array<[string, Module]> {
-    return this.ownFields().filter((e): e is [string, Module] => e[1] instanceof Module);
+    const out: Array<[string, Module]> = [];
+    for (const [k, v] of this.ownFields()) {
+      const c = childOf(this, k, v);
+      if (c !== null) out.push([k, c]);
+    }
+    return out;
   }
 
   /** Every module below this one (this one included) with its dotted path ('' for this one). */
@@ -98,32 +117,55 @@ export abstract class Module {
   }
 
   /**
-   * Copy values from `state` into this module's parameters and buffers. With `strict`
-   * (default), missing or unexpected keys are an error; shapes must always match.
-   * Nothing is written unless every check passes.
+   * Copy values from `state` into this module's parameters and buffers, as PyTorch's
+   * load_state_dict. `state` is a plain object or a Map (what `loadSafetensors(…).tensors`
+   * returns) of Tensors or `{shape, data}` entries; integer data (PyTorch stores
+   * num_batches_tracked as int64: a BigInt64Array) is converted exactly up to 2^53.
+   *
+   * Every problem is reported at once, in one Error: each missing key, each unexpected key
+   * (these two only with `strict`, the default) and each shape mismatch (always, as PyTorch).
+   * Nothing is written unless every check passes. Returns the keys that did not match (empty
+   * under `strict`). The loaded tensors are the user's: Sequential never re-initialises them.
    */
-  loadStateDict(state: Record<string, Tensor | { data: ArrayLike<number>; shape: readonly number[] }>, strict = true): void {
+  loadStateDict(state: StateDictSource, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const where = `loadStateDict(${this.typeName})`;
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new Error(`${where}: the state dict must be a plain object or a Map of tensors, got ${describeValue(state)}`);
+    }
+    const given = new Map<string, StateEntry>(state instanceof Map ? state : Object.entries(state));
     const own = this.stateDict();
-    const missing = Object.keys(own).filter((k) => !(k in state));
-    const unexpected = Object.keys(state).filter((k) => !(k in own));
-    if (strict && (missing.length > 0 || unexpected.length > 0)) {
-      const parts: string[] = [];
-      if (missing.length) parts.push(`missing keys: ${missing.join(', ')}`);
-      if (unexpected.length) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
-      throw new Error(`loadStateDict: ${parts.join('; ')}`);
-    }
+    const missingKeys = Object.keys(own).filter((k) => !given.has(k));
+    const unexpectedKeys = [...given.keys()].filter((k) => !(k in own));
+    const problems: string[] = [];
     for (const [k, t] of Object.entries(own)) {
-      const src = state[k];
-      if (!src) continue;
+      const src = given.get(k);
+      if (src === undefined) continue;
+      if (typeof src !== 'object' || src === null || !Array.isArray(src.shape) || src.data === undefined || typeof src.data.length !== 'number') {
+        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})`);
+        continue;
+      }
       const same = src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]);
-      if (!same) throw new Error(`loadStateDict: '${k}' has shape ${formatShape(src.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
-      if (src.data.length !== t.size) throw new Error(`loadStateDict: '${k}' has ${src.data.length} values for shape ${formatShape(t.shape)}`);
+      if (!same) problems.push(`size mismatch for '${k}': shape ${formatShape(src.shape)} in the state dict, ${formatShape(t.shape)} in the model`);
+      else if (src.data.length !== t.size) problems.push(`'${k}' has ${src.data.length} values for shape ${formatShape(t.shape)}`);
+      else if (typeof src.data[0] === 'bigint') {
+        const bad = Array.prototype.findIndex.call(src.data, (v: bigint) => !Number.isSafeInteger(Number(v)));
+        if (bad >= 0) problems.push(`'${k}' holds ${String(src.data[bad])} at index ${bad}, beyond 2^53`);
+      }
     }
+    const lines: string[] = [];
+    if (strict && missingKeys.length) lines.push(`missing keys (in the model, not in the state dict): ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
+    if (strict && unexpectedKeys.length) lines.push(`unexpected keys (in the state dict, not in the model): ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
+    lines.push(...problems);
+    if (lines.length) throw new Error(`${where}: nothing was loaded:\n  ${lines.join('\n  ')}`);
     for (const [k, t] of Object.entries(own)) {
-      const src = state[k];
-      if (!src) continue;
-      for (let i = 0; i < t.size; i++) t.data[i] = src.data[i];
+      const src = given.get(k);
+      if (src === undefined) continue;
+      const d = src.data;
+      if (typeof d[0] === 'bigint') for (let i = 0; i < t.size; i++) t.data[i] = Number(d[i]);
+      else for (let i = 0; i < t.size; i++) t.data[i] = d[i] as number;
+      markUserSet(t);
     }
+    return { missingKeys, unexpectedKeys };
   }
 
   /** Convert parameters and buffers to `dtype` in place (float64 for gradcheck). */
@@ -175,4 +217,317 @@ export function stateTensor(shape: readonly number[], value = 0): Tensor {
   const t = markPersistent(new Tensor(alloc(shape.reduce((a, b) => a * b, 1), 'float32'), shape));
   if (value !== 0) K.fill(t.data, value);
   return t;
+}
+
+// ---------------------------------------------------------------------------------------
+// Containers. They live beside Module because field discovery (namedChildren) wraps plain
+// arrays and objects of modules in them.
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/** What an unregistered value holds that training would need: a module or parameter, searched a few levels down. */
+function hiddenState(v: unknown, depth = 0): 'module' | 'parameter' | null {
+  if (v instanceof Module) return 'module';
+  if (v instanceof Parameter) return 'parameter';
+  if (depth >= 4) return null;
+  let values: Iterable<unknown>;
+  if (Array.isArray(v) || v instanceof Set) values = v;
+  else if (v instanceof Map) values = v.values();
+  else if (isPlainObject(v)) values = Object.values(v);
+  else return null;
+  let found: 'module' | 'parameter' | null = null;
+  for (const x of values) {
+    const h = hiddenState(x, depth + 1);
+    if (h === 'module') return h;
+    found ??= h;
+  }
+  return found;
+}
+
+const describeValue = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Parameter ? 'a Parameter' : v instanceof Tensor ? 'a Tensor' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `a ${typeof v}`;
+
+/** Views of plain arrays / objects of modules, kept so that each field has one container. */
+const views = new WeakMap<object, Module>();
+
+/**
+ * A field's value as a child module: the module itself, a ModuleList over an array of modules,
+ * a ModuleDict over a plain object of modules; null when it holds no module or parameter; an
+ * Error naming the field when it holds them in a form training would not reach.
+ */
+function childOf(owner: Module, field: string, v: unknown): Module | null {
+  if (v instanceof Module) return v;
+  const where = `${owner.typeName}.${field}`;
+  if (Array.isArray(v) && v.length > 0 && v.every((m) => m instanceof Module)) {
+    let view = views.get(v) as ModuleList | undefined;
+    if (view === undefined) views.set(v, (view = ModuleList._over(v as Module[])));
+    return view;
+  }
+  if (isPlainObject(v)) {
+    const entries = Object.entries(v);
+    if (entries.length > 0 && entries.every(([, m]) => m instanceof Module)) {
+      let view = views.get(v) as ModuleDict | undefined;
+      if (view === undefined) views.set(v, (view = new ModuleDict()));
+      view._replace(entries as Array<[string, Module]>, where);
+      return view;
+    }
+  }
+  if (!(Array.isArray(v) || isPlainObject(v) || v instanceof Map || v instanceof Set)) return null;
+  const hidden = hiddenState(v);
+  if (hidden === null) return null;
+  if (Array.isArray(v)) {
+    const bad = v.findIndex((m) => !(m instanceof Module));
+    const what = hidden === 'module' ? 'modules' : 'parameters';
+    throw new Error(
+      `${where} is an array holding ${what} and other values (index ${bad} is ${describeValue(v[bad])}), which parameters(), train()/eval() and stateDict() would not reach: ` +
+        (hidden === 'module' ? `keep modules in an nn.ModuleList (or an array of modules only; nest nn.ModuleList for lists of lists)` : 'give each Parameter its own field, or wrap them in a Module'),
+    );
+  }
+  if (isPlainObject(v)) {
+    const bad = Object.entries(v).find(([, m]) => !(m instanceof Module))!;
+    throw new Error(
+      `${where} is an object holding ${hidden === 'module' ? 'modules' : 'parameters'} and other values ('${bad[0]}' is ${describeValue(bad[1])}), which parameters(), train()/eval() and stateDict() would not reach: ` +
+        (hidden === 'module' ? 'keep modules in an nn.ModuleDict (or an object of modules only)' : 'give each Parameter its own field, or wrap them in a Module'),
+    );
+  }
+  throw new Error(`${where} is ${describeValue(v)} holding ${hidden}s, which parameters(), train()/eval() and stateDict() would not reach: use an nn.ModuleDict (by key) or an nn.ModuleList (by index)`);
+}
+
+const INDEX = /^-?\d+$/;
+
+/**
+ * An indexed list of modules, as torch.nn.ModuleList: its modules are registered as children
+ * '0', '1', … (state-dict keys `blocks.0.weight`), so parameters(), train()/eval(),
+ * stateDict() and the printed model reach them. Not a layer itself: iterate over it in your
+ * forward.
+ *
+ * Index access: `list.get(i)`, and `list[i]` as in PyTorch (`self.blocks[i]`), negative i
+ * counting from the end; `list[i] = m` replaces. Index access goes through a Proxy that
+ * handles integer keys only; an index out of range throws instead of giving undefined.
+ * A plain array of modules in a field is registered as a ModuleList over that array.
+ */
+export class ModuleList<T extends Module = Module> extends Module implements Iterable<T> {
+  [index: number]: T;
+  /** @internal The modules (the user's own array for a view of a field). */
+  _modules: T[] = [];
+
+  constructor(modules: Iterable<T> = []) {
+    super();
+    if (modules === null || typeof (modules as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
+      throw new Error(`ModuleList: expected an iterable of modules, got ${describeValue(modules)}`);
+    }
+    this.extend(modules);
+    return new Proxy(this, {
+      get(target, prop, receiver) {
+        if (typeof prop === 'string' && INDEX.test(prop)) return target.get(Number(prop));
+        return Reflect.get(target, prop, receiver);
+      },
+      set(target, prop, value, receiver) {
+        if (typeof prop === 'string' && INDEX.test(prop)) {
+          target.set(Number(prop), value as T);
+          return true;
+        }
+        return Reflect.set(target, prop, value, receiver);
+      },
+      has(target, prop) {
+        if (typeof prop === 'string' && INDEX.test(prop)) return target.index(Number(prop)) !== null;
+        return Reflect.has(target, prop);
+      },
+    });
+  }
+
+  /** @internal A ModuleList over `array` itself (a field's plain array of modules). */
+  static _over<M extends Module>(array: M[]): ModuleList<M> {
+    const list = new ModuleList<M>();
+    list._modules = array;
+    return list;
+  }
+
+  override get typeName(): string {
+    return 'ModuleList';
+  }
+
+  get length(): number {
+    return this._modules.length;
+  }
+
+  /** Position of index i (negative counts from the end), or null when out of range. */
+  private index(i: number): number | null {
+    if (!Number.isInteger(i)) return null;
+    const j = i < 0 ? this._modules.length + i : i;
+    return j >= 0 && j < this._modules.length ? j : null;
+  }
+
+  private checkModule(m: unknown, where: string): T {
+    if (!(m instanceof Module)) throw new Error(`ModuleList.${where}: expected a Module, got ${describeValue(m)}`);
+    return m as T;
+  }
+
+  /** Module i (negative i counts from the end). */
+  get(i: number): T {
+    if (!Number.isInteger(i)) throw new Error(`ModuleList.get: index must be an integer, got ${String(i)}`);
+    const j = this.index(i);
+    if (j === null) throw new Error(`ModuleList: index ${i} is out of range for a list of ${this._modules.length} module${this._modules.length === 1 ? '' : 's'}`);
+    return this._modules[j];
+  }
+
+  /** Replace module i. */
+  set(i: number, module: T): this {
+    if (!Number.isInteger(i)) throw new Error(`ModuleList.set: index must be an integer, got ${String(i)}`);
+    const j = this.index(i);
+    if (j === null) throw new Error(`ModuleList.set: index ${i} is out of range for a list of ${this._modules.length} modules`);
+    this._modules[j] = this.checkModule(module, 'set');
+    return this;
+  }
+
+  append(module: T): this {
+    this._modules.push(this.checkModule(module, 'append'));
+    return this;
+  }
+
+  extend(modules: Iterable<T>): this {
+    const add = Array.from(modules, (m, i) => this.checkModule(m, `extend (item ${i})`));
+    this._modules.push(...add);
+    return this;
+  }
+
+  /** Insert before index i (as Python's list.insert: i may equal the length; negative counts from the end). */
+  insert(i: number, module: T): this {
+    if (!Number.isInteger(i)) throw new Error(`ModuleList.insert: index must be an integer, got ${i}`);
+    const n = this._modules.length;
+    const j = Math.min(Math.max(i < 0 ? n + i : i, 0), n);
+    this._modules.splice(j, 0, this.checkModule(module, 'insert'));
+    return this;
+  }
+
+  /** Remove and return module i (the last by default). */
+  pop(i = -1): T {
+    const m = this.get(i);
+    this._modules.splice(this.index(i)!, 1);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<T> {
+    return this._modules[Symbol.iterator]();
+  }
+
+  override namedChildren(): Array<[string, Module]> {
+    return this._modules.map((m, i) => [String(i), m]);
+  }
+
+  forward(_x?: Tensor): Tensor {
+    throw new Error('ModuleList is a container, not a layer: call its modules in your forward (for (const block of this.blocks) x = block.forward(x))');
+  }
+}
+
+/**
+ * Modules by name, as torch.nn.ModuleDict: registered as children under their keys
+ * (state-dict keys `heads.cls.weight`), in insertion order. Access by key with `get(key)`;
+ * `set`, `has`, `delete`, `pop`, `clear`, `update`, `keys()`, `values()`, `entries()`, `size`. Iteration yields
+ * [key, module] pairs as a Map does (PyTorch's iterates the keys). Keys are non-empty strings
+ * without '.' (the state-dict separator). A plain object whose values are all modules in a
+ * field is registered as a ModuleDict over that object.
+ */
+export class ModuleDict<T extends Module = Module> extends Module implements Iterable<[string, T]> {
+  private readonly _modules = new Map<string, T>();
+
+  constructor(modules: Record<string, T> | Iterable<readonly [string, T]> = {}) {
+    super();
+    if (modules === null || typeof modules !== 'object') throw new Error(`ModuleDict: expected an object or iterable of [key, module] pairs, got ${describeValue(modules)}`);
+    this.update(modules);
+  }
+
+  override get typeName(): string {
+    return 'ModuleDict';
+  }
+
+  /** @internal Make this view hold `entries` (a field's plain object), checked as set() does. */
+  _replace(entries: ReadonlyArray<readonly [string, Module]>, where: string): void {
+    this._modules.clear();
+    for (const [k, m] of entries) {
+      checkKey(k, where);
+      this._modules.set(k, m as T);
+    }
+  }
+
+  get size(): number {
+    return this._modules.size;
+  }
+
+  get(key: string): T {
+    const m = this._modules.get(key);
+    if (m === undefined) {
+      const keys = [...this._modules.keys()];
+      throw new Error(`ModuleDict: no module '${String(key)}'${keys.length ? `; keys: ${keys.join(', ')}` : ' (the dict is empty)'}`);
+    }
+    return m;
+  }
+
+  has(key: string): boolean {
+    return this._modules.has(key);
+  }
+
+  set(key: string, module: T): this {
+    checkKey(key, 'ModuleDict.set');
+    if (!(module instanceof Module)) throw new Error(`ModuleDict.set('${key}'): expected a Module, got ${describeValue(module)}`);
+    this._modules.set(key, module);
+    return this;
+  }
+
+  /** Remove a module; true when it was there. */
+  delete(key: string): boolean {
+    return this._modules.delete(key);
+  }
+
+  /** Remove and return the module under `key` (PyTorch's pop). */
+  pop(key: string): T {
+    const m = this.get(key);
+    this._modules.delete(key);
+    return m;
+  }
+
+  clear(): void {
+    this._modules.clear();
+  }
+
+  /** Add or replace modules from an object or [key, module] pairs. */
+  update(modules: Record<string, T> | Iterable<readonly [string, T]>): this {
+    const pairs = typeof (modules as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function' ? Array.from(modules as Iterable<readonly [string, T]>) : Object.entries(modules);
+    pairs.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2) throw new Error(`ModuleDict: item ${i} is not a [key, module] pair`);
+    });
+    for (const [k, m] of pairs) this.set(k, m);
+    return this;
+  }
+
+  keys(): IterableIterator<string> {
+    return this._modules.keys();
+  }
+
+  values(): IterableIterator<T> {
+    return this._modules.values();
+  }
+
+  entries(): IterableIterator<[string, T]> {
+    return this._modules.entries();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, T]> {
+    return this._modules.entries();
+  }
+
+  override namedChildren(): Array<[string, Module]> {
+    return [...this._modules.entries()];
+  }
+
+  forward(_x?: Tensor): Tensor {
+    throw new Error("ModuleDict is a container, not a layer: call its modules in your forward (this.heads.get('name').forward(x))");
+  }
+}
+
+function checkKey(key: unknown, where: string): void {
+  if (typeof key !== 'string' || key === '' || key.includes('.')) {
+    throw new Error(`${where}: module key ${JSON.stringify(key)} must be a non-empty string without '.' (the state-dict separator)`);
+  }
 }

@@ -3,7 +3,9 @@
  * match). On construction it initialises every Linear whose init is a registry name for
  * the activation that consumes its output: the first activation module after it, skipping
  * BatchNorm and Dropout (which do not change what the next non-linearity needs); 'linear'
- * when none follows (an output layer feeding a loss).
+ * when none follows (an output layer feeding a loss). Only weights still at the Linear's
+ * construction default are re-drawn: weights the user set (init functions, loadStateDict,
+ * writes to `.data`, training) are kept as they are (see linear.ts).
  *
  * Forward runs a built-in Linear directly followed by a built-in activation whose derivative
  * comes from its output (ReLU, sigmoid, tanh) as one fused op (ops.linearActivation): the
@@ -71,9 +73,9 @@ export class Sequential extends Module {
 
   private initializeForConsumers(): void {
     this._layers.forEach((m, i) => {
-      if (m instanceof Linear && typeof m._init !== 'function') {
+      if (m instanceof Linear) {
         const c = this.consumerOf(i);
-        m.resetParameters(c.activation, c.param);
+        m.initializeFor(c.activation, c.param);
       }
     });
   }

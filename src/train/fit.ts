@@ -20,7 +20,7 @@ import { noGrad } from '../autograd.js';
 import { alloc, getBackend, K } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import { getLoss, type LossName } from '../loss.js';
-import { Sigmoid } from '../nn/activation.js';
+import { Sigmoid, Softmax } from '../nn/activation.js';
 import type { Module, Parameter } from '../nn/module.js';
 import { isPureLayer, Sequential } from '../nn/sequential.js';
 import { clipGradNorm as clipNorm, clipGradValue as clipValue } from '../optim/clip.js';
@@ -29,12 +29,13 @@ import { getOptimizer, type OptimizerName } from '../optim/registry.js';
 import type { Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
 import { DataLoader } from '../data/dataloader.js';
 import { gatherRows } from '../data/dataset.js';
 import { Monitor, probeActivations } from '../diagnostics/monitors.js';
 import { TrainStep } from './step.js';
 import { runHealthChecks, nonFiniteFinding } from '../diagnostics/rules.js';
-import { checkMetricName, resolveMetric, type Metric } from './metrics.js';
+import { checkMetricName, defaultMetrics, resolveMetric, type Metric } from './metrics.js';
 import { jsonSafe } from './json.js';
 import type { BatchLogs, Callback, EpochLogs, FitOptions, Finding, MetricName, Report, TensorData, TrainContext } from './types.js';
 import { macrotask, now, YIELD_SLICE_MS } from './yield.js';
@@ -484,6 +485,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   let loss: ResolvedLoss | null = null;
   let trainStep: TrainStep | null = null;
   let metrics: MetricAcc[] | null = null;
+  let metricNames: readonly string[] = options.metrics ?? [];
   let stopReason: NonNullable<Report['stopReason']> = 'completed';
   let step = 0;
   let lastYield = now();
@@ -515,9 +517,13 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         // The loss and metrics are chosen from the first batch's output width.
         const probe = noGrad(() => inEvalMode(model, () => model.forward(b.x)));
         loss = typeof options.loss === 'function' ? { name: 'custom', fn: options.loss } : resolveLoss(options.loss, trainTargets, outputColumns(probe));
-        metrics = resolveMetrics(options.metrics ?? [], model, probe, b.y);
+        metricNames = options.metrics ?? defaultMetrics(loss.name, outputColumns(probe));
+        config.metrics = metricNames;
+        metrics = resolveMetrics(metricNames, model, probe, b.y);
         report.history.baselineLoss = baselineLoss(loss.name, trainTargets);
         config.loss = loss.name;
+        const last = layers?.at(-1);
+        if (loss.name === 'crossEntropy' && last instanceof Softmax) warnOnce(last, `fit: ${doubleSoftmaxMessage(`the model's last layer '${layers!.length - 1}' (${last})`)}`);
         trainStep = new TrainStep(model, optimizer, { loss: loss.fn, clipGradNorm: options.clipGradNorm, clipGradValue: options.clipGradValue });
       }
       const ts = trainStep!;
@@ -576,7 +582,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       durationMs: 0,
     };
     if (validation !== undefined) {
-      const v = evaluateSync(model, validation, options.validationBatchSize ?? batchSize, options.loss, options.metrics ?? []);
+      const v = evaluateSync(model, validation, options.validationBatchSize ?? batchSize, options.loss, metricNames);
       logs.valLoss = v.loss;
       if (v.lossStdErr !== undefined) logs.valLossStdErr = v.lossStdErr;
       logs.valMetrics = v.metrics;

@@ -115,6 +115,14 @@ export function resolveMetric(name: MetricName | string, ctx: MetricContext): Me
   throw new Error(`Unknown metric '${name}'. Valid metrics: accuracy, binaryAccuracy, top<k> (e.g. top5).`);
 }
 
+/**
+ * fit's metrics when none are asked for: accuracy for a classification loss (crossEntropy;
+ * bceWithLogits on a single output column, where accuracy is binary), none otherwise.
+ */
+export function defaultMetrics(lossName: string, outputColumns: number): MetricName[] {
+  return lossName === 'crossEntropy' || (lossName === 'bceWithLogits' && outputColumns === 1) ? ['accuracy'] : [];
+}
+
 /** Check metric names before training starts (the output shape is not known yet). */
 export function checkMetricName(name: string): void {
   if (name === 'accuracy' || name === 'binaryAccuracy') return;

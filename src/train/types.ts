@@ -50,6 +50,7 @@ export interface FitOptions {
   weightDecay?: number;
   /** A loss name or function; default crossEntropy for class labels, mse otherwise. */
   loss?: LossName | ((output: Tensor, target: Tensor) => Tensor);
+  /** Default: ['accuracy'] with a classification loss (crossEntropy, or bceWithLogits on one output column), none otherwise. */
   metrics?: MetricName[];
   validationSplit?: number;
   validationData?: TensorData;
