@@ -18,24 +18,36 @@ const EDGE_ITEMS = 3;
 const LINE_WIDTH = 80;
 
 /**
- * x with `digits` decimals, rounded as Python's format does: to the nearest, ties (exact binary
- * halves, such as 1.03125 at 4 decimals) to even. JavaScript's toFixed rounds those up.
+ * Python's `{:.pf}` (fixed) and `{:.pe}` (scientific): rounded from the exact decimal value of
+ * the double, to nearest with ties to even (JavaScript's toFixed/toExponential round ties up,
+ * e.g. 1.03125 → 1.0313 where Python prints 1.0312), the sign kept on −0 and on negatives that
+ * round to zero, and the exponent written with at least two digits.
  */
-function toFixedEven(x: number, digits: number): string {
-  const s = x.toFixed(digits);
-  const scaled = Math.abs(x) * 2 * 10 ** digits;
-  // Exact for float32 values (24-bit significand times 2·10⁴ fits in 53 bits).
-  if (!Number.isInteger(scaled) || scaled % 2 !== 1 || scaled > Number.MAX_SAFE_INTEGER) return s;
-  let n = (scaled - 1) / 2;
-  if (n % 2 === 1) n += 1;
-  const digitsStr = String(n).padStart(digits + 1, '0');
-  const body = digits > 0 ? `${digitsStr.slice(0, -digits)}.${digitsStr.slice(-digits)}` : digitsStr;
-  return (x < 0 ? '-' : '') + body;
-}
-
-/** Python's `{:.Ne}`: the exponent has a sign and at least two digits. */
-function toExponentialPy(x: number, digits: number): string {
-  return x.toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2');
+function pyFormat(x: number, p: number, sci: boolean): string {
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  // 101 significant digits: the exact decimal expansion of any float32 value in the normal range.
+  const [mantissa, e] = Math.abs(x).toExponential(100).split('e');
+  const digits = mantissa.replace('.', '');
+  let exp = Number(e);
+  const n = sci ? p + 1 : exp + 1 + p;
+  let k = n > 0 ? BigInt(digits.slice(0, n)) : 0n;
+  if (n >= 0) {
+    const rest = digits.slice(Math.max(n, 0));
+    const half = rest[0] === '5' && !/[1-9]/.test(rest.slice(1));
+    if (rest[0] > '5' || (rest[0] === '5' && (!half || k % 2n === 1n))) k += 1n;
+  }
+  let ks = k.toString();
+  if (sci) {
+    if (ks.length > p + 1) {
+      ks = ks.slice(0, p + 1);
+      exp += 1;
+    }
+    const mant = p > 0 ? `${ks[0]}.${ks.slice(1)}` : ks;
+    const ex = Math.abs(exp).toString().padStart(2, '0');
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${ex}`;
+  }
+  ks = ks.padStart(p + 1, '0');
+  return sign + (p > 0 ? `${ks.slice(0, -p)}.${ks.slice(-p)}` : ks);
 }
 
 function special(x: number): string | null {
@@ -67,17 +79,16 @@ class Formatter {
     }
     this.sciMode = hi / lo > 1000 || hi > 1e8 || (!this.intMode && lo < 1e-4);
     for (const v of vals) {
-      const w = this.sciMode ? toExponentialPy(v, PRECISION).length : this.intMode ? toFixedEven(v, 0).length + 1 : toFixedEven(v, PRECISION).length;
+      const w = this.sciMode ? pyFormat(v, PRECISION, true).length : this.intMode ? pyFormat(v, 0, false).length + 1 : pyFormat(v, PRECISION, false).length;
       this.maxWidth = Math.max(this.maxWidth, w);
     }
   }
 
   format(v: number): string {
     let s: string;
-    if (this.sciMode) s = special(v) ?? toExponentialPy(v, PRECISION);
-    else if (this.intMode) s = special(v) ?? `${toFixedEven(v, 0)}.`;
-    else s = special(v) ?? toFixedEven(v, PRECISION);
-    if (Object.is(v, -0)) s = `-${s}`;
+    if (this.sciMode) s = special(v) ?? pyFormat(v, PRECISION, true);
+    else if (this.intMode) s = special(v) ?? `${pyFormat(v, 0, false)}.`;
+    else s = special(v) ?? pyFormat(v, PRECISION, false);
     return s.padStart(this.maxWidth);
   }
 }
