@@ -1,35 +1,12 @@
 /**
- * Joining, reordering and indexing, as torch.cat/stack/permute/unsqueeze/squeeze/gather.
- * unsqueeze and squeeze are views (reshape); the others copy into contiguous storage, and their
- * backward routes each gradient element back to the element it came from.
+ * Joining and indexing, as torch.cat/stack/unsqueeze/squeeze/gather (permute is in view.ts,
+ * beside transpose). unsqueeze and squeeze are views (reshape); the others copy into contiguous
+ * storage, and their backward routes each gradient element back to the element it came from.
  */
 import { record } from '../autograd.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { assertSameDtype, assertTensor, contiguousStrides, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
 import { reshape } from './view.js';
-
-/** Reorder the dimensions: output dimension i is input dimension dims[i] (negative dims count from the end). */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  assertTensor(x, 'permute', 'x');
-  if (!Array.isArray(dims)) throw new Error(`permute: dims must be a list of dimensions, got ${String(dims)}`);
-  const notPerm = () =>
-    new Error(`permute: dims ${formatShape(dims)} is not a permutation of the ${x.ndim} dimension(s) of a tensor of shape ${formatShape(x.shape)}`);
-  if (dims.length !== x.ndim) throw notPerm();
-  const n = Math.max(x.ndim, 1);
-  if (dims.some((d) => !Number.isInteger(d) || d < -n || d >= n)) throw notPerm();
-  const perm = dims.map((d) => (d < 0 ? d + n : d));
-  if (new Set(perm).size !== perm.length) throw notPerm();
-  const st = contiguousStrides(x.shape);
-  const outShape = perm.map((p) => x.shape[p]);
-  const from = stridedOffsets(outShape, perm.map((p) => st[p]));
-  const out = empty(outShape, x);
-  const xd = x.data;
-  for (let i = 0; i < from.length; i++) out.data[i] = xd[from[i]];
-  return record(out, 'permute', [x], (g, grad) => {
-    const gx = grad(0);
-    if (gx) for (let i = 0; i < from.length; i++) gx[from[i]] += g[i];
-  });
-}
 
 /** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
