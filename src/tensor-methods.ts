@@ -44,7 +44,7 @@ declare module './tensor.js' {
     /** ops.abs(this) */
     abs(): Tensor;
     /** ops.clamp(this, min, max) */
-    clamp(min?: number | null, max?: number | null): Tensor;
+    clamp(min?: number | null | ops.ClampBounds, max?: number | null): Tensor;
     /** ops.max(this): the largest element; with dim, {values, indices} along it. */
     max(): Tensor;
     max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
@@ -116,7 +116,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   pow(exponent: Tensor | number) { return ops.pow(this, exponent); },
   sqrt() { return ops.sqrt(this); },
   abs() { return ops.abs(this); },
-  clamp(min?: number | null, max?: number | null) { return ops.clamp(this, min, max); },
+  clamp(min?: number | null | ops.ClampBounds, max?: number | null) { return ops.clamp(this, min, max); },
   max(dim?: number, keepdim?: boolean) { return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim); },
   min(dim?: number, keepdim?: boolean) { return dim === undefined ? ops.min(this) : ops.min(this, dim, keepdim); },
   argmax(dim?: number, keepdim?: boolean) { return ops.argmax(this, dim, keepdim); },

@@ -35,20 +35,33 @@ export const sqrt = (x: Tensor): Tensor => map('sqrt', x, Math.sqrt, (_, y) => 1
 /** |x|; ∂/∂x = sign(x), 0 at 0 (PyTorch's subgradient). */
 export const abs = (x: Tensor): Tensor => map('abs', x, Math.abs, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0));
 
+/** PyTorch's keyword form of clamp's bounds. */
+export interface ClampBounds {
+  min?: number | null;
+  max?: number | null;
+}
+
 /**
  * min(max(x, min), max) with either bound null (not both). As PyTorch: min > max gives max
  * everywhere, NaN stays NaN, and ∂/∂x = 1 where min ≤ x ≤ max (bounds included), 0 elsewhere.
  */
-export function clamp(x: Tensor, min: number | null = null, max: number | null = null): Tensor {
+export function clamp(x: Tensor, min?: number | null | ClampBounds, max?: number | null): Tensor {
   assertTensor(x, 'clamp', 'x');
-  for (const [name, v] of [['min', min], ['max', max]] as const) {
+  let bounds: ClampBounds = { min: min as number | null | undefined, max };
+  // clamp(x, {min: 0}) for PyTorch's keyword form clamp(x, min=0).
+  if (typeof min === 'object' && min !== null && !((min as unknown) instanceof Tensor)) {
+    if (max !== undefined) throw new Error('clamp: give the bounds either as an object {min, max} or as two numbers, not both');
+    bounds = min;
+  }
+  for (const name of ['min', 'max'] as const) {
+    const v: unknown = bounds[name];
     if (v !== null && v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) {
-      throw new Error(`clamp: ${name} must be a number or null, got ${(v as unknown) instanceof Tensor ? `a Tensor of shape ${formatShape((v as unknown as Tensor).shape)}` : String(v)}`);
+      throw new Error(`clamp: ${name} must be a number or null, got ${v instanceof Tensor ? `a Tensor of shape ${formatShape(v.shape)}` : String(v)}`);
     }
   }
-  const lo = min ?? -Infinity;
-  const hi = max ?? Infinity;
-  if ((min ?? null) === null && (max ?? null) === null) throw new Error('clamp: at least one of min and max must be a number (both are null)');
+  if ((bounds.min ?? null) === null && (bounds.max ?? null) === null) throw new Error('clamp: at least one of min and max must be a number (both are null)');
+  const lo = bounds.min ?? -Infinity;
+  const hi = bounds.max ?? Infinity;
   return map(
     'clamp',
     x,

@@ -9,6 +9,6 @@ export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
 export { dropout, alphaDropout } from './dropout.js';
 export { reshape, flatten, transpose, permute } from './view.js';
-export { exp, log, pow, sqrt, abs, clamp, where, eq, ne, gt, ge, lt, le } from './elementwise.js';
+export { exp, log, pow, sqrt, abs, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
 export { max, min, argmax, argmin, logSumExp } from './extrema.js';
 export { cat, stack, unsqueeze, squeeze, gather } from './shape.js';

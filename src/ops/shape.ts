@@ -5,7 +5,7 @@
  */
 import { record } from '../autograd.js';
 import { Tensor, formatShape } from '../tensor.js';
-import { assertSameDtype, assertTensor, contiguousStrides, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
+import { assertTensor, contiguousStrides, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
 import { reshape } from './view.js';
 
 /** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
@@ -29,7 +29,7 @@ function checkList(op: string, tensors: readonly Tensor[]): void {
   if (tensors.length === 0) throw new Error(`${op}: expected a non-empty list of tensors`);
   tensors.forEach((t, i) => {
     assertTensor(t, op, `tensors[${i}]`);
-    assertSameDtype(op, tensors[0], t);
+    if (t.dtype !== tensors[0].dtype) throw new Error(`${op}: tensors[${i}] is ${t.dtype} but tensors[0] is ${tensors[0].dtype}`);
   });
 }
 

@@ -30,6 +30,8 @@ checkOp({
     { what: 'both bounds null', run: () => ops.clamp(filled([2]), null, null), mentions: ['clamp', 'min', 'max'] },
     { what: 'a NaN bound', run: () => ops.clamp(filled([2]), NaN, 1), mentions: ['clamp', 'min', 'NaN'] },
     { what: 'a tensor bound', run: () => ops.clamp(filled([2]), 0, filled([3]) as never), mentions: ['clamp', 'max', '[3]'] },
+    { what: 'bounds both as an object and a number', run: () => ops.clamp(filled([2]), { min: 0 }, 1), mentions: ['clamp', '{min, max}'] },
+    { what: 'a string bound in the object', run: () => ops.clamp(filled([2]), { max: '1' as never }), mentions: ['clamp', 'max', '1'] },
   ],
 });
 
@@ -82,6 +84,11 @@ describeEachBackend('elementwise ops as users write them', () => {
     const huber = ops.where(ops.lt(d, 1), ops.mul(ops.pow(d, 2), 0.5), ops.sub(d, 0.5));
     expect(Array.from(huber.data)).toEqual([0.125, 1, 2, 0.28125]);
     expect(Array.from(ops.clamp(x, 0, 1).data)).toEqual([0.5, 0, 1, 0.25]);
+  });
+  it("clamp takes PyTorch's keyword form as an object: clamp(x, {min: 1e-12})", () => {
+    const p = tensor([0, 0.5, 2]);
+    expect(Array.from(ops.clamp(p, { min: 0.25 }).data)).toEqual(Array.from(ops.clamp(p, 0.25).data));
+    expect(Array.from(p.clamp({ max: 1 }).data)).toEqual([0, 0.5, 1]);
   });
   it('pow(x, 0) is 1 with zero gradient, even at x = 0 (PyTorch)', () => {
     const x = tensor([0, -2, 3], { requiresGrad: true });

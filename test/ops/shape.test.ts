@@ -20,6 +20,7 @@ checkOp({
     { what: 'an empty list', run: () => ops.cat([], 0), mentions: ['cat', 'empty'] },
     { what: 'a non-tensor in the list', run: () => ops.cat([filled([2]), [1, 2] as never]), mentions: ['cat', 'tensors[1]', 'Tensor'] },
     { what: 'zero-dimensional tensors', run: () => ops.cat([filled([]), filled([])]), mentions: ['cat', 'zero-dimensional', 'stack'] },
+    { what: 'mixed dtypes', run: () => ops.cat([filled([2]), tensor([1, 2], { dtype: 'float64' })]), mentions: ['cat', 'tensors[1]', 'float64', 'float32'] },
     { what: 'a single tensor instead of a list', run: () => ops.cat(filled([2]) as never), mentions: ['cat', 'list'] },
   ],
 });
