@@ -66,8 +66,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) out.data[o * row + start + j] = td[o * w + j];
     start += w;
   }
-  return record(out, 'cat', tensors, (g, grad) => {
-    tensors.forEach((t, k) => {
+  // A copy of the list: the caller may reuse its array before backward.
+  const inputs = tensors.slice();
+  return record(out, 'cat', inputs, (g, grad) => {
+    inputs.forEach((t, k) => {
       const gt = grad(k);
       if (!gt) return;
       const w = t.shape[d] * inner;

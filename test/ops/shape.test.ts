@@ -77,6 +77,14 @@ describeEachBackend('shape ops as users write them', () => {
     expect(ops.squeeze(u).shape).toEqual([3]);
     expect(ops.squeeze(u, 1).shape).toEqual([1, 3]);
   });
+  it('cat keeps its own list: emptying the array passed in does not break backward', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const parts = [a, ops.mul(a, 3)];
+    const joined = ops.cat(parts);
+    parts.length = 0;
+    ops.sum(joined).backward();
+    expect(Array.from(a.grad!.data)).toEqual([4, 4]);
+  });
   it('a batch assembled with stack and split back by gradients through cat', () => {
     const rows = [0, 1, 2].map((i) => tensor([i, i + 0.5], { requiresGrad: true }));
     const batch = ops.stack(rows);
