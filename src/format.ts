@@ -159,13 +159,20 @@ export function formatTensor(t: Tensor): string {
   const prefix = 'tensor(';
   const indent = prefix.length;
   const suffixes: string[] = [];
+  let data: FloatArray;
+  try {
+    data = t.data;
+  } catch {
+    // Storage released (dispose, stepScope): printing must not throw, in a log line least of all.
+    return `${prefix}<released>, size=${formatShape(t.shape)})`;
+  }
   let body: string;
   if (t.size === 0) {
     if (t.ndim !== 1) suffixes.push(`size=${formatShape(t.shape)}`);
     body = '[]';
   } else {
     const summarize = t.size > THRESHOLD;
-    const block: Block = { data: t.data, offset: 0, shape: t.shape };
+    const block: Block = { data, offset: 0, shape: t.shape };
     const values: number[] = [];
     collect(block, summarize, values);
     body = render(block, indent, summarize, new Formatter(values));

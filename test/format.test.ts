@@ -47,6 +47,11 @@ describe('formatTensor: what users print', () => {
     expect(s.split('\n').length).toBe(7);
     expect(s).toContain('...');
   });
+  it('printing a disposed tensor does not throw', () => {
+    const t = tensor([1, 2, 3]);
+    t.dispose();
+    expect(() => String(t)).not.toThrow();
+  });
   it('console.log shows the values in Node', async () => {
     const { inspect } = await import('node:util');
     expect(inspect(tensor([1, 2]))).toBe('tensor([1., 2.])');

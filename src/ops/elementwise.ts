@@ -132,9 +132,11 @@ export function where(cond: Tensor, x: Tensor | number, y: Tensor | number): Ten
   const [oc, oa, ob] = offsets;
   const out = uninitialized(shape, a);
   const cd = c.data;
+  const ad = a.data;
+  const bd = b.data;
   const yd = out.data;
   for (let i = 0; i < yd.length; i++) {
-    yd[i] = cd[oc === null ? i : oc[i]] !== 0 ? a.data[oa === null ? i : oa[i]] : b.data[ob === null ? i : ob[i]];
+    yd[i] = cd[oc === null ? i : oc[i]] !== 0 ? ad[oa === null ? i : oa[i]] : bd[ob === null ? i : ob[i]];
   }
   // The choice is saved as a mask in ordinary memory (cond may change before backward).
   const chose = new Uint8Array(yd.length);
@@ -158,8 +160,10 @@ function compare(op: string, test: Comparison, x: Tensor, y: Tensor | number): T
   const [a, b] = ts;
   const [oa, ob] = offsets;
   const out = empty(shape, a);
+  const ad = a.data;
+  const bd = b.data;
   const yd = out.data;
-  for (let i = 0; i < yd.length; i++) yd[i] = test(a.data[oa === null ? i : oa[i]], b.data[ob === null ? i : ob[i]]) ? 1 : 0;
+  for (let i = 0; i < yd.length; i++) yd[i] = test(ad[oa === null ? i : oa[i]], bd[ob === null ? i : ob[i]]) ? 1 : 0;
   return out;
 }
 

@@ -84,6 +84,8 @@ function extremeAlong(op: string, x: Tensor, d: number, keepdim: boolean, beats:
   const selected = new Int32Array(base.length);
   const values = empty(outShape, x);
   const indices = empty(outShape, x);
+  const vd = values.data;
+  const id = indices.data;
   for (let o = 0; o < base.length; o++) {
     let k = 0;
     let best = xd[base[o]];
@@ -95,8 +97,8 @@ function extremeAlong(op: string, x: Tensor, d: number, keepdim: boolean, beats:
       }
     }
     selected[o] = base[o] + inner[k];
-    values.data[o] = best;
-    indices.data[o] = k;
+    vd[o] = best;
+    id[o] = k;
   }
   return { values, indices, selected };
 }
@@ -161,6 +163,7 @@ export function logSumExp(x: Tensor, dim: number | readonly number[], keepdim = 
   const { outShape, base, inner } = plan(x, dims, keepdim);
   const out = empty(outShape, x);
   const xd = x.data;
+  const yd = out.data;
   for (let o = 0; o < base.length; o++) {
     let m = -Infinity;
     for (let j = 0; j < inner.length; j++) {
@@ -170,7 +173,7 @@ export function logSumExp(x: Tensor, dim: number | readonly number[], keepdim = 
     if (m === Infinity || m === -Infinity) m = 0;
     let s = 0;
     for (let j = 0; j < inner.length; j++) s += Math.exp(xd[base[o] + inner[j]] - m);
-    out.data[o] = m + Math.log(s);
+    yd[o] = m + Math.log(s);
   }
   return record(out, 'logSumExp', [x], (g, grad) => {
     const gx = grad(0);

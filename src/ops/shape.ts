@@ -56,6 +56,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const outShape = first.shape.map((s, j) => (j === d ? total : s));
   const [outer, , inner] = splitAt(outShape, d);
   const out = empty(outShape, first);
+  const od = out.data;
   const row = total * inner;
   const starts: number[] = [];
   let start = 0;
@@ -63,7 +64,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     starts.push(start);
     const w = t.shape[d] * inner;
     const td = t.data;
-    for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) out.data[o * row + start + j] = td[o * w + j];
+    for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) od[o * row + start + j] = td[o * w + j];
     start += w;
   }
   // A copy of the list: the caller may reuse its array before backward.
@@ -130,7 +131,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   }
   const out = empty(index.shape, x);
   const xd = x.data;
-  for (let i = 0; i < from.length; i++) out.data[i] = xd[from[i]];
+  const od = out.data;
+  for (let i = 0; i < from.length; i++) od[i] = xd[from[i]];
   return record(out, 'gather', [x], (g, grad) => {
     const gx = grad(0);
     if (gx) for (let i = 0; i < from.length; i++) gx[from[i]] += g[i];
