@@ -4,11 +4,11 @@
  * need another layout (transposed matmul operands) ask the kernels for it instead of
  * materialising copies.
  */
+import { formatTensor } from './format.js';
 import { backward, type BackwardOptions, type Node } from './autograd.js';
 import { K, alloc, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
-import { formatTensor } from './format.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
