@@ -7,7 +7,7 @@
  */
 import * as ops from './ops/index.js';
 import { formatTensor } from './format.js';
-import { Tensor, formatShape } from './tensor.js';
+import { Tensor, formatShape, type NestedArray } from './tensor.js';
 
 declare module './tensor.js' {
   interface Tensor {
@@ -91,6 +91,12 @@ declare module './tensor.js' {
     lt(y: Tensor | number): Tensor;
     /** ops.le(this, y) */
     le(y: Tensor | number): Tensor;
+    /** Number of elements (PyTorch's numel(); also the `size` property). */
+    numel(): number;
+    /** Number of dimensions (PyTorch's dim(); also the `ndim` property). */
+    dim(): number;
+    /** The values as nested arrays (PyTorch's tolist(); the same as toArray()). */
+    tolist(): NestedArray;
   }
 }
 
@@ -142,6 +148,9 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   ge(y: Tensor | number) { return ops.ge(this, y); },
   lt(y: Tensor | number) { return ops.lt(this, y); },
   le(y: Tensor | number) { return ops.le(this, y); },
+  numel() { return this.size; },
+  dim() { return this.ndim; },
+  tolist() { return this.toArray(); },
 };
 
 // Non-enumerable, as class methods are.

@@ -53,6 +53,14 @@ describeEachBackend('Tensor methods', () => {
     same(x.flatten(), ops.flatten(x));
   });
 
+  it('numel(), dim() and tolist() answer as in PyTorch', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(x.numel()).toBe(6);
+    expect(x.dim()).toBe(2);
+    expect(x.tolist()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(tensor(2.5).tolist()).toBe(2.5);
+  });
+
   it('reshape and view take sizes as arguments or as one list, and share storage', () => {
     const x = filled([2, 3]);
     expect(x.reshape(3, 2).shape).toEqual([3, 2]);
