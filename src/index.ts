@@ -24,6 +24,9 @@ export {
 } from './activations.js';
 
 export * as ops from './ops/index.js';
+// Tensor methods mirroring the ops (x.add(y), x.argmax(1), …), added to Tensor.prototype.
+import './tensor-methods.js';
+export { formatTensor } from './format.js';
 export * as nn from './nn/index.js';
 export * as init from './init.js';
 export * as loss from './loss.js';

@@ -4,6 +4,7 @@
  * need another layout (transposed matmul operands) ask the kernels for it instead of
  * materialising copies.
  */
+import { formatTensor } from './format.js';
 import { backward, type BackwardOptions, type Node } from './autograd.js';
 import { K, alloc, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
@@ -246,9 +247,9 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /** The values as PyTorch prints them (see format.ts). */
   toString(): string {
-    if (this._released) return `Tensor(shape=${formatShape(this.shape)}, released)`;
-    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    return formatTensor(this);
   }
 }
 
@@ -288,11 +289,15 @@ function flattenInto(data: NestedArray, shape: number[], dim: number, out: Float
  */
 export function tensor(
   data: NestedArray | ArrayLike<number>,
-  shape?: readonly number[],
+  shapeOrOptions?: readonly number[] | TensorOptions,
   options: TensorOptions = {},
 ): Tensor {
   // A safe point of the automatic memory (src/memory.ts): user code between ops holds tensors, not storage.
   maybeBoundary();
+  // tensor(nested, {requiresGrad}) as in PyTorch: an options object where the shape would be.
+  const isOptions = typeof shapeOrOptions === 'object' && shapeOrOptions !== null && !('length' in shapeOrOptions);
+  const shape = isOptions ? undefined : ((shapeOrOptions ?? undefined) as readonly number[] | undefined);
+  if (isOptions) options = shapeOrOptions as TensorOptions;
   const dtype = options.dtype ?? (data instanceof Float64Array ? 'float64' : 'float32');
   let out: FloatArray;
   let outShape: number[];

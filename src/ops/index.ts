@@ -8,4 +8,7 @@ export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus,
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
 export { dropout, alphaDropout } from './dropout.js';
-export { reshape, flatten, transpose } from './view.js';
+export { reshape, flatten, transpose, permute } from './view.js';
+export { exp, log, pow, sqrt, abs, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
+export { max, min, argmax, argmin, logSumExp } from './extrema.js';
+export { cat, stack, unsqueeze, squeeze, gather } from './shape.js';

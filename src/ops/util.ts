@@ -88,3 +88,67 @@ export function splitAt(shape: readonly number[], d: number): [number, number, n
 export function checkFiniteOption(op: string, name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${op}: ${name} must be a finite number, got ${value}`);
 }
+
+/** Row-major strides of a contiguous tensor of `shape`. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let st = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = st;
+    st *= shape[i];
+  }
+  return s;
+}
+
+/**
+ * Offsets Σ_d i_d·strides[d] of every multi-index i of `shape`, in row-major order: the one
+ * primitive behind broadcasting, permutation and reduction over arbitrary dimensions in the ops
+ * written as plain loops (x[offsets[k]] is the k-th element read through those strides).
+ */
+export function stridedOffsets(shape: readonly number[], strides: readonly number[]): Int32Array {
+  const n = shapeSize(shape);
+  const out = new Int32Array(n);
+  const nd = shape.length;
+  const idx = new Array<number>(nd).fill(0);
+  let off = 0;
+  for (let k = 0; k < n; k++) {
+    out[k] = off;
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) {
+        off += strides[d];
+        break;
+      }
+      off -= (shape[d] - 1) * strides[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** For each element of `outShape`, the offset of the element of an input of `shape` broadcast to it; null when the shapes are equal. */
+export function broadcastOffsets(shape: readonly number[], outShape: readonly number[]): Int32Array | null {
+  if (shape.length === outShape.length && shape.every((d, i) => d === outShape[i])) return null;
+  return stridedOffsets(outShape, broadcastStrides(shape, outShape));
+}
+
+/** Offsets of the elements of `shape` spanned by `dims` (row-major over them, in the order listed). */
+export function dimOffsets(shape: readonly number[], dims: readonly number[]): Int32Array {
+  const st = contiguousStrides(shape);
+  return stridedOffsets(
+    dims.map((d) => shape[d]),
+    dims.map((d) => st[d]),
+  );
+}
+
+/**
+ * normDim with the shape in the error: `dim` of a tensor of `shape`, in [−n, n) for n =
+ * ndim + extra (extra = 1 where a new dimension is inserted: unsqueeze, stack).
+ */
+export function dimOfShape(op: string, dim: unknown, shape: readonly number[], extra: 0 | 1 = 0): number {
+  const n = Math.max(shape.length + extra, 1);
+  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -n || dim >= n) {
+    const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : String(dim);
+    throw new Error(`${op}: dim ${got} is out of range [${-n}, ${n - 1}] for a tensor of shape ${formatShape(shape)}`);
+  }
+  return dim < 0 ? dim + n : dim;
+}

@@ -1,11 +1,11 @@
 /**
  * Shape ops. `reshape` and `flatten` share storage with their input (a view, as in PyTorch
- * for contiguous tensors); `transpose` copies through strided reads.
+ * for contiguous tensors); `permute` and `transpose` copy through strided reads.
  */
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import { Tensor, formatShape, shapeSize } from '../tensor.js';
-import { assertTensor, empty, normDim } from './util.js';
+import { assertTensor, contiguousStrides, empty, normDim } from './util.js';
 
 /** The same data under a new shape; one dimension may be −1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -38,26 +38,35 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 const ZERO = new Float64Array(1);
 
-/** Swap two dimensions (copies). */
-export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
-  assertTensor(x, 'transpose', 'x');
-  const d0 = normDim('transpose', dim0, x.ndim);
-  const d1 = normDim('transpose', dim1, x.ndim);
-  const inStrides = new Array<number>(x.ndim);
-  let st = 1;
-  for (let i = x.ndim - 1; i >= 0; i--) {
-    inStrides[i] = st;
-    st *= x.shape[i];
+/**
+ * Reorder the dimensions: output dimension i is input dimension dims[i] (negative dims count
+ * from the end). Copies through strided reads (out = x[strided] + 0: the binary kernel does the
+ * gather); backward is the same kernel's reduction back into x's layout.
+ */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  assertTensor(x, 'permute', 'x');
+  if (!Array.isArray(dims)) throw new Error(`permute: dims must be a list of dimensions, got ${String(dims)}`);
+  const n = Math.max(x.ndim, 1);
+  if (dims.length !== x.ndim || dims.some((d) => !Number.isInteger(d) || d < -n || d >= n) || new Set(dims.map((d) => (d + n) % n)).size !== dims.length) {
+    throw new Error(`permute: dims ${formatShape(dims)} is not a permutation of the ${x.ndim} dimension(s) of a tensor of shape ${formatShape(x.shape)}`);
   }
-  const perm = x.shape.map((_, i) => (i === d0 ? d1 : i === d1 ? d0 : i));
+  const perm = dims.map((d) => (d < 0 ? d + n : d));
+  const inStrides = contiguousStrides(x.shape);
   const outShape = perm.map((p) => x.shape[p]);
   const readStrides = perm.map((p) => inStrides[p]);
   const zeros = outShape.map(() => 0);
   const out = empty(outShape, x);
-  // out[i] = x[strided i] + 0: the binary kernel does the strided gather.
   K.binary('add', x.data, readStrides, ZERO, zeros, out.data, outShape);
-  return record(out, 'transpose', [x], (g, grad) => {
+  return record(out, 'permute', [x], (g, grad) => {
     const gx = grad(0);
     if (gx) K.binaryBackward('add', 0, g, outShape, x.data, readStrides, ZERO, zeros, gx);
   });
+}
+
+/** Swap two dimensions (copies; permute with two entries exchanged). */
+export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
+  assertTensor(x, 'transpose', 'x');
+  const d0 = normDim('transpose', dim0, x.ndim);
+  const d1 = normDim('transpose', dim1, x.ndim);
+  return permute(x, x.shape.map((_, i) => (i === d0 ? d1 : i === d1 ? d0 : i)));
 }

@@ -1,0 +1,190 @@
+/**
+ * Extrema and log-sum-exp, as torch.max/min/argmax/argmin/logsumexp. Indices are float tensors
+ * holding integers, as gradlab's class labels are (they feed gather, eq and crossEntropy).
+ *
+ * PyTorch's conventions, kept here: over a dimension the first extreme index wins ties and NaN
+ * counts as the extreme (the first NaN is selected), and the gradient goes to the selected
+ * index alone; over all elements (max(x), min(x)) the gradient is shared evenly among the
+ * elements equal to the result (PyTorch's evenly_distribute_backward).
+ */
+import { record } from '../autograd.js';
+import { Tensor, formatShape } from '../tensor.js';
+import { assertTensor, dimOfShape, dimOffsets, empty } from './util.js';
+
+/** Is `a` strictly beyond the current extreme `b` (NaN beats everything, the first NaN stays)? */
+type Beats = (a: number, b: number) => boolean;
+const above: Beats = (a, b) => (a !== a ? b === b : a > b);
+const below: Beats = (a, b) => (a !== a ? b === b : a < b);
+
+/**
+ * Kept and reduced dimensions of `x` for a reduction over `dims`, with each output element's
+ * base offset and the offsets of the elements it reduces over.
+ */
+function plan(x: Tensor, dims: number[], keepdim: boolean) {
+  const reduced = new Set(dims);
+  const kept = x.shape.map((_, i) => i).filter((i) => !reduced.has(i));
+  const outShape = keepdim ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : kept.map((i) => x.shape[i]);
+  return { outShape, base: dimOffsets(x.shape, kept), inner: dimOffsets(x.shape, [...dims].sort((a, b) => a - b)) };
+}
+
+function checkNonEmpty(op: string, x: Tensor, n: number, dim?: number): void {
+  if (n === 0) {
+    throw new Error(
+      dim === undefined
+        ? `${op}: cannot reduce an empty tensor of shape ${formatShape(x.shape)} over all elements; give a dim`
+        : `${op}: cannot reduce dimension ${dim} of size 0 (shape ${formatShape(x.shape)})`,
+    );
+  }
+}
+
+function dimsOf(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
+  if (dim === undefined) return x.shape.map((_, i) => i);
+  const list = typeof dim === 'number' ? [dim] : Array.isArray(dim) ? [...dim] : null;
+  if (list === null) throw new Error(`${op}: dim must be an integer or a list of integers, got ${dim instanceof Tensor ? 'a Tensor' : String(dim)}`);
+  const dims = list.map((d) => dimOfShape(op, d, x.shape));
+  if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension`);
+  return x.ndim === 0 ? [] : dims;
+}
+
+function dimOf(op: string, x: Tensor, dim: unknown): number {
+  if (dim instanceof Tensor) {
+    throw new Error(`${op}: dim must be an integer, got a Tensor of shape ${formatShape(dim.shape)} (for the elementwise extreme of two tensors use where(gt(x, y), x, y))`);
+  }
+  return dimOfShape(op, dim, x.shape);
+}
+
+/** The extreme over all elements (0-d), the gradient shared evenly among the elements that attain it. */
+function extremeAll(op: string, x: Tensor, beats: Beats): Tensor {
+  assertTensor(x, op, 'x');
+  checkNonEmpty(op, x, x.size);
+  const xd = x.data;
+  let best = xd[0];
+  for (let i = 1; i < xd.length; i++) if (beats(xd[i], best)) best = xd[i];
+  const out = empty([], x);
+  out.data[0] = best;
+  return record(out, op, [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx) return;
+    const xv = x.data;
+    const v = out.data[0];
+    const attains = (a: number) => (v !== v ? a !== a : a === v);
+    let count = 0;
+    for (let i = 0; i < xv.length; i++) if (attains(xv[i])) count++;
+    const share = g[0] / count;
+    for (let i = 0; i < xv.length; i++) if (attains(xv[i])) gx[i] += share;
+  });
+}
+
+/** Index of the extreme along dim (first on ties), as offsets into x and as positions. */
+function extremeAlong(op: string, x: Tensor, d: number, keepdim: boolean, beats: Beats) {
+  const dims = x.ndim === 0 ? [] : [d];
+  const { outShape, base, inner } = plan(x, dims, keepdim);
+  checkNonEmpty(op, x, inner.length, d);
+  const xd = x.data;
+  const selected = new Int32Array(base.length);
+  const values = empty(outShape, x);
+  const indices = empty(outShape, x);
+  const vd = values.data;
+  const id = indices.data;
+  for (let o = 0; o < base.length; o++) {
+    let k = 0;
+    let best = xd[base[o]];
+    for (let j = 1; j < inner.length; j++) {
+      const v = xd[base[o] + inner[j]];
+      if (beats(v, best)) {
+        best = v;
+        k = j;
+      }
+    }
+    selected[o] = base[o] + inner[k];
+    vd[o] = best;
+    id[o] = k;
+  }
+  return { values, indices, selected };
+}
+
+function extremeDim(op: string, x: Tensor, dim: unknown, keepdim: boolean, beats: Beats): { values: Tensor; indices: Tensor } {
+  assertTensor(x, op, 'x');
+  const d = dimOf(op, x, dim);
+  const { values, indices, selected } = extremeAlong(op, x, d, keepdim, beats);
+  record(values, op, [x], (g, grad) => {
+    const gx = grad(0);
+    if (gx) for (let o = 0; o < selected.length; o++) gx[selected[o]] += g[o];
+  });
+  return { values, indices };
+}
+
+/**
+ * max(x): the largest element, a 0-d tensor. max(x, dim, keepdim): {values, indices} along dim,
+ * the first index on ties; NaN propagates (it counts as the largest).
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? extremeAll('max', x, above) : extremeDim('max', x, dim, keepdim, above);
+}
+
+/** min(x): the smallest element (0-d). min(x, dim, keepdim): {values, indices} along dim, as max. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? extremeAll('min', x, below) : extremeDim('min', x, dim, keepdim, below);
+}
+
+function argExtreme(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, beats: Beats): Tensor {
+  assertTensor(x, op, 'x');
+  if (dim === undefined) {
+    // Over the flattened tensor; keepdim keeps every dimension as 1 (PyTorch).
+    checkNonEmpty(op, x, x.size);
+    const xd = x.data;
+    let k = 0;
+    for (let i = 1; i < xd.length; i++) if (beats(xd[i], xd[k])) k = i;
+    const out = empty(keepdim ? x.shape.map(() => 1) : [], x);
+    out.data[0] = k;
+    return out;
+  }
+  return extremeAlong(op, x, dimOf(op, x, dim), keepdim, beats).indices;
+}
+
+/** Index of the largest element along dim (of the flattened tensor when dim is omitted); first on ties. Not differentiable. */
+export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', x, dim, keepdim, above);
+/** Index of the smallest element along dim (of the flattened tensor when dim is omitted); first on ties. */
+export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmin', x, dim, keepdim, below);
+
+/**
+ * log Σᵢ exp(xᵢ) over `dim` (one dimension or several), computed as m + log Σ exp(xᵢ − m) with
+ * m the maximum so exp never overflows (m taken as 0 when it is infinite, as PyTorch does, so
+ * that all −∞ gives −∞). Summed in float64. ∂/∂xᵢ = exp(xᵢ − y): the softmax.
+ */
+export function logSumExp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  assertTensor(x, 'logSumExp', 'x');
+  if (dim === undefined || dim === null) throw new Error('logSumExp: dim is required (a dimension or a list of them), as in torch.logsumexp');
+  const dims = dimsOf('logSumExp', x, dim);
+  const { outShape, base, inner } = plan(x, dims, keepdim);
+  const out = empty(outShape, x);
+  const xd = x.data;
+  const yd = out.data;
+  for (let o = 0; o < base.length; o++) {
+    let m = -Infinity;
+    for (let j = 0; j < inner.length; j++) {
+      const v = xd[base[o] + inner[j]];
+      if (v > m || v !== v) m = v;
+    }
+    if (m === Infinity || m === -Infinity) m = 0;
+    let s = 0;
+    for (let j = 0; j < inner.length; j++) s += Math.exp(xd[base[o] + inner[j]] - m);
+    yd[o] = m + Math.log(s);
+  }
+  return record(out, 'logSumExp', [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx) return;
+    const xv = x.data;
+    const y = out.data;
+    for (let o = 0; o < base.length; o++) {
+      for (let j = 0; j < inner.length; j++) {
+        const k = base[o] + inner[j];
+        gx[k] += g[o] * Math.exp(xv[k] - y[o]);
+      }
+    }
+  });
+}

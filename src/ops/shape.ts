@@ -1,0 +1,140 @@
+/**
+ * Joining and indexing, as torch.cat/stack/unsqueeze/squeeze/gather (permute is in view.ts,
+ * beside transpose). unsqueeze and squeeze are views (reshape); the others copy into contiguous
+ * storage, and their backward routes each gradient element back to the element it came from.
+ */
+import { record } from '../autograd.js';
+import { Tensor, formatShape } from '../tensor.js';
+import { assertTensor, contiguousStrides, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
+import { reshape } from './view.js';
+
+/** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  assertTensor(x, 'unsqueeze', 'x');
+  const d = dimOfShape('unsqueeze', dim, x.shape, 1);
+  return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
+}
+
+/** Remove dimension `dim` if its size is 1 (otherwise return x's shape unchanged), or every size-1 dimension when dim is omitted (a view). */
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  assertTensor(x, 'squeeze', 'x');
+  if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
+  const d = dimOfShape('squeeze', dim, x.shape);
+  if (x.ndim === 0 || x.shape[d] !== 1) return reshape(x, x.shape);
+  return reshape(x, x.shape.filter((_, i) => i !== d));
+}
+
+function checkList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors)) throw new Error(`${op}: tensors must be a list of Tensors, got ${tensors instanceof Tensor ? 'a Tensor' : typeof tensors}`);
+  if (tensors.length === 0) throw new Error(`${op}: expected a non-empty list of tensors`);
+  tensors.forEach((t, i) => {
+    assertTensor(t, op, `tensors[${i}]`);
+    if (t.dtype !== tensors[0].dtype) throw new Error(`${op}: tensors[${i}] is ${t.dtype} but tensors[0] is ${tensors[0].dtype}`);
+  });
+}
+
+/**
+ * Concatenate along `dim`: every tensor has the same number of dimensions and the same sizes
+ * except in dim. Laid out as [outer, nₖ, inner], tensor k fills the slab of columns after the
+ * tensors before it.
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList('cat', tensors);
+  const first = tensors[0];
+  tensors.forEach((t, i) => {
+    if (t.ndim === 0) throw new Error(`cat: tensors[${i}] is zero-dimensional (shape []) and cannot be concatenated; use stack`);
+  });
+  const d = dimOfShape('cat', dim, first.shape);
+  tensors.forEach((t, i) => {
+    if (t.ndim !== first.ndim || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
+      throw new Error(
+        `cat: sizes must match except in dimension ${d}: tensors[0] has shape ${formatShape(first.shape)}, tensors[${i}] has shape ${formatShape(t.shape)}`,
+      );
+    }
+  });
+  const total = tensors.reduce((s, t) => s + t.shape[d], 0);
+  const outShape = first.shape.map((s, j) => (j === d ? total : s));
+  const [outer, , inner] = splitAt(outShape, d);
+  const out = empty(outShape, first);
+  const od = out.data;
+  const row = total * inner;
+  const starts: number[] = [];
+  let start = 0;
+  for (const t of tensors) {
+    starts.push(start);
+    const w = t.shape[d] * inner;
+    const td = t.data;
+    for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) od[o * row + start + j] = td[o * w + j];
+    start += w;
+  }
+  // A copy of the list: the caller may reuse its array before backward.
+  const inputs = tensors.slice();
+  return record(out, 'cat', inputs, (g, grad) => {
+    inputs.forEach((t, k) => {
+      const gt = grad(k);
+      if (!gt) return;
+      const w = t.shape[d] * inner;
+      for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) gt[o * w + j] += g[o * row + starts[k] + j];
+    });
+  });
+}
+
+/** Join tensors of one shape along a new dimension `dim` ∈ [−ndim − 1, ndim]. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList('stack', tensors);
+  const first = tensors[0];
+  tensors.forEach((t, i) => {
+    if (t.ndim !== first.ndim || t.shape.some((s, j) => s !== first.shape[j])) {
+      throw new Error(`stack: every tensor must have the same shape: tensors[0] has shape ${formatShape(first.shape)}, tensors[${i}] has shape ${formatShape(t.shape)}`);
+    }
+  });
+  const d = dimOfShape('stack', dim, first.shape, 1);
+  return cat(
+    tensors.map((t) => reshape(t, [...t.shape.slice(0, d), 1, ...t.shape.slice(d)])),
+    d,
+  );
+}
+
+/**
+ * out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (likewise for other dims), as torch.gather:
+ * index has x's number of dimensions, each size at most x's except along dim, and holds integers
+ * in [0, x.shape[dim]) (float values, as gradlab's labels). Backward adds each gradient element
+ * into the element it was read from (scatter-add).
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  assertTensor(x, 'gather', 'x');
+  assertTensor(index, 'gather', 'index');
+  const d = dimOfShape('gather', dim, x.shape);
+  const xShape = x.ndim === 0 ? [1] : x.shape;
+  const iShape = index.ndim === 0 ? [1] : index.shape;
+  if (Math.max(index.ndim, 1) !== Math.max(x.ndim, 1)) {
+    throw new Error(`gather: index must have as many dimensions as x: index has shape ${formatShape(index.shape)}, x has shape ${formatShape(x.shape)}`);
+  }
+  iShape.forEach((s, j) => {
+    if (j !== d && s > xShape[j]) {
+      throw new Error(`gather: index of shape ${formatShape(index.shape)} is larger than x of shape ${formatShape(x.shape)} in dimension ${j}`);
+    }
+  });
+  const n = xShape[d];
+  const st = contiguousStrides(xShape);
+  const base = stridedOffsets(iShape, st.map((s, j) => (j === d ? 0 : s)));
+  const from = new Int32Array(base.length);
+  const id = index.data;
+  for (let i = 0; i < from.length; i++) {
+    const v = id[i];
+    if (!Number.isInteger(v) || v < 0 || v >= n) {
+      throw new Error(
+        `gather: index[${i}] = ${v} is ${Number.isInteger(v) ? 'out of range' : 'not an integer'}: x of shape ${formatShape(x.shape)} has indices 0..${n - 1} in dimension ${d}`,
+      );
+    }
+    from[i] = base[i] + v * st[d];
+  }
+  const out = empty(index.shape, x);
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < from.length; i++) od[i] = xd[from[i]];
+  return record(out, 'gather', [x], (g, grad) => {
+    const gx = grad(0);
+    if (gx) for (let i = 0; i < from.length; i++) gx[from[i]] += g[i];
+  });
+}

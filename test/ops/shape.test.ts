@@ -1,0 +1,96 @@
+import { expect, it } from 'vitest';
+import { ops, tensor } from '../../src/index.js';
+import { checkOp, describeEachBackend, filled, t32 } from '../helpers/check.js';
+
+const FILE = 'tensor_ops.json';
+
+checkOp({
+  title: 'ops.cat',
+  file: FILE,
+  prefix: 'cat/',
+  call: (a) => (...xs) => ops.cat(xs, a.dim),
+  bad: [
+    {
+      what: 'shapes that differ outside dim',
+      run: () => ops.cat([filled([2, 3]), filled([3, 2])], 0),
+      mentions: ['cat', 'dimension 0', '[2, 3]', '[3, 2]', 'tensors[1]'],
+    },
+    { what: 'different numbers of dimensions', run: () => ops.cat([filled([2, 3]), filled([3])], 0), mentions: ['cat', '[2, 3]', '[3]'] },
+    { what: 'a dim out of range', run: () => ops.cat([filled([2, 3]), filled([2, 3])], 2), mentions: ['cat', 'dim 2', '[2, 3]'] },
+    { what: 'an empty list', run: () => ops.cat([], 0), mentions: ['cat', 'empty'] },
+    { what: 'a non-tensor in the list', run: () => ops.cat([filled([2]), [1, 2] as never]), mentions: ['cat', 'tensors[1]', 'Tensor'] },
+    { what: 'zero-dimensional tensors', run: () => ops.cat([filled([]), filled([])]), mentions: ['cat', 'zero-dimensional', 'stack'] },
+    { what: 'mixed dtypes', run: () => ops.cat([filled([2]), tensor([1, 2], { dtype: 'float64' })]), mentions: ['cat', 'tensors[1]', 'float64', 'float32'] },
+    { what: 'a single tensor instead of a list', run: () => ops.cat(filled([2]) as never), mentions: ['cat', 'list'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.stack',
+  file: FILE,
+  prefix: 'stack/',
+  call: (a) => (...xs) => ops.stack(xs, a.dim),
+  bad: [
+    { what: 'different shapes', run: () => ops.stack([filled([2, 3]), filled([2, 4])]), mentions: ['stack', '[2, 3]', '[2, 4]'] },
+    { what: 'a dim out of range', run: () => ops.stack([filled([2, 3])], 3), mentions: ['stack', 'dim 3', '[-3, 2]'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.unsqueeze',
+  file: FILE,
+  prefix: 'unsqueeze/',
+  call: (a) => (x) => ops.unsqueeze(x, a.dim),
+  bad: [{ what: 'a dim out of range', run: () => ops.unsqueeze(filled([2, 3]), 3), mentions: ['unsqueeze', 'dim 3', '[-3, 2]', '[2, 3]'] }],
+});
+
+checkOp({
+  title: 'ops.squeeze',
+  file: FILE,
+  prefix: 'squeeze/',
+  call: (a) => (x) => ops.squeeze(x, a.dim),
+  bad: [{ what: 'a dim out of range', run: () => ops.squeeze(filled([2, 3]), 2), mentions: ['squeeze', 'dim 2', '[2, 3]'] }],
+});
+
+checkOp({
+  title: 'ops.gather',
+  file: FILE,
+  prefix: 'gather/',
+  call: (a) => (x, i) => ops.gather(x, a.dim, i),
+  bad: [
+    { what: 'an index out of range', run: () => ops.gather(filled([2, 3]), 1, t32([0, 3], [2, 1])), mentions: ['gather', 'index[1] = 3', '[2, 3]', '0..2'] },
+    { what: 'a negative index', run: () => ops.gather(filled([2, 3]), 1, t32([-1, 0], [2, 1])), mentions: ['gather', 'index[0] = -1', 'out of range'] },
+    { what: 'a fractional index', run: () => ops.gather(filled([2, 3]), 1, t32([0.5, 0], [2, 1])), mentions: ['gather', 'index[0] = 0.5', 'not an integer'] },
+    { what: 'an index with fewer dimensions', run: () => ops.gather(filled([2, 3]), 1, t32([0, 1], [2])), mentions: ['gather', '[2]', '[2, 3]', 'dimensions'] },
+    { what: 'an index larger than x outside dim', run: () => ops.gather(filled([2, 3]), 1, t32([0, 0, 0], [3, 1])), mentions: ['gather', '[3, 1]', '[2, 3]', 'dimension 0'] },
+    { what: 'a dim out of range', run: () => ops.gather(filled([2, 3]), 2, t32([0], [1, 1])), mentions: ['gather', 'dim 2', '[2, 3]'] },
+  ],
+});
+
+describeEachBackend('shape ops as users write them', () => {
+  it('unsqueeze and squeeze are views: writing through one shows in the other', () => {
+    const x = tensor([1, 2, 3]);
+    const u = ops.unsqueeze(x, 0);
+    expect(u.shape).toEqual([1, 3]);
+    u.data[1] = 20;
+    expect(x.data[1]).toBe(20);
+    expect(ops.squeeze(u).shape).toEqual([3]);
+    expect(ops.squeeze(u, 1).shape).toEqual([1, 3]);
+  });
+  it('cat keeps its own list: emptying the array passed in does not break backward', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const parts = [a, ops.mul(a, 3)];
+    const joined = ops.cat(parts);
+    parts.length = 0;
+    ops.sum(joined).backward();
+    expect(Array.from(a.grad!.data)).toEqual([4, 4]);
+  });
+  it('a batch assembled with stack and split back by gradients through cat', () => {
+    const rows = [0, 1, 2].map((i) => tensor([i, i + 0.5], { requiresGrad: true }));
+    const batch = ops.stack(rows);
+    expect(batch.shape).toEqual([3, 2]);
+    const both = ops.cat([batch, ops.mul(batch, 2)], 1);
+    ops.sum(both).backward();
+    for (const r of rows) expect(Array.from(r.grad!.data)).toEqual([3, 3]);
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Tensor methods as PyTorch users chain them. Each method is its op (same name) with `this`
+ * first: checked here by equality with the op, and by whole expressions users write — a
+ * cross-entropy by hand, an accuracy metric — against the library's own losses.
+ */
+import { expect, it } from 'vitest';
+import { Tensor, labels, loss, ops, randn, tensor, manualSeed } from '../src/index.js';
+import { describeEachBackend, expectThrowsMentioning, filled } from './helpers/check.js';
+
+const same = (a: Tensor, b: Tensor) => {
+  expect(a.shape).toEqual(b.shape);
+  expect(Array.from(a.data)).toEqual(Array.from(b.data));
+};
+
+describeEachBackend('Tensor methods', () => {
+  it('each method computes exactly its op', () => {
+    const x = filled([2, 3]);
+    const y = filled([3]);
+    const pos = ops.add(ops.abs(x), 0.5);
+    same(x.add(y), ops.add(x, y));
+    same(x.sub(2), ops.sub(x, 2));
+    same(x.mul(y), ops.mul(x, y));
+    same(x.div(y.add(3)), ops.div(x, ops.add(y, 3)));
+    same(x.neg(), ops.neg(x));
+    same(x.matmul(filled([3, 4])), ops.matmul(x, filled([3, 4])));
+    same(x.sum(), ops.sum(x));
+    same(x.sum(1, true), ops.sum(x, 1, true));
+    same(x.mean([0, 1]), ops.mean(x, [0, 1]));
+    same(x.exp(), ops.exp(x));
+    same(pos.log(), ops.log(pos));
+    same(pos.sqrt(), ops.sqrt(pos));
+    same(x.abs(), ops.abs(x));
+    same(x.pow(3), ops.pow(x, 3));
+    same(x.clamp(-0.5, null), ops.clamp(x, -0.5));
+    same(x.max(), ops.max(x));
+    same(x.min(1).values, ops.min(x, 1).values);
+    same(x.max(0, true).indices, ops.max(x, 0, true).indices);
+    same(x.argmax(), ops.argmax(x));
+    same(x.argmin(1, true), ops.argmin(x, 1, true));
+    same(x.logSumExp(1), ops.logSumExp(x, 1));
+    same(x.permute(1, 0), ops.permute(x, [1, 0]));
+    same(x.permute([1, 0]), x.t());
+    same(x.transpose(0, 1), x.t());
+    same(x.unsqueeze(-1), ops.unsqueeze(x, -1));
+    same(x.unsqueeze(0).squeeze(), x);
+    same(x.gather(1, labels([2, 0]).unsqueeze(1)), ops.gather(x, 1, ops.unsqueeze(labels([2, 0]), 1)));
+    same(x.relu(), ops.relu(x));
+    same(x.sigmoid(), ops.sigmoid(x));
+    same(x.tanh(), ops.tanh(x));
+    same(x.softmax(1), ops.softmax(x, 1));
+    same(x.logSoftmax(0), ops.logSoftmax(x, 0));
+    for (const c of ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const) same(x[c](y), ops[c](x, y));
+    same(x.flatten(), ops.flatten(x));
+  });
+
+  it('numel(), dim() and tolist() answer as in PyTorch', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(x.numel()).toBe(6);
+    expect(x.dim()).toBe(2);
+    expect(x.tolist()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(tensor(2.5).tolist()).toBe(2.5);
+  });
+
+  it('reshape and view take sizes as arguments or as one list, and share storage', () => {
+    const x = filled([2, 3]);
+    expect(x.reshape(3, 2).shape).toEqual([3, 2]);
+    expect(x.reshape([-1]).shape).toEqual([6]);
+    const v = x.view(6);
+    v.data[0] = 42;
+    expect(x.data[0]).toBe(42);
+    expectThrowsMentioning(() => x.view(4, 2), ['reshape', '[2, 3]', '[4, 2]']);
+  });
+
+  it('t() leaves vectors alone and refuses 3-D tensors, naming the shape', () => {
+    expect(filled([4]).t().shape).toEqual([4]);
+    expectThrowsMentioning(() => filled([2, 3, 4]).t(), ['t()', '[2, 3, 4]', 'transpose']);
+  });
+
+  it('methods are not enumerable: spreading or iterating a tensor shows its fields only', () => {
+    const keys = Object.keys(filled([2]));
+    expect(keys).not.toContain('add');
+    expect(keys).toContain('shape');
+  });
+
+  it('cross-entropy written by hand, PyTorch style, equals loss.crossEntropy in value and gradient', () => {
+    manualSeed(3);
+    const logits = randn([8, 5], { requiresGrad: true });
+    const y = labels([0, 4, 2, 2, 1, 3, 0, 4]);
+    const mine = logits.logSoftmax(1).gather(1, y.unsqueeze(1)).neg().mean();
+    mine.backward();
+    const gMine = Float32Array.from(logits.grad!.data);
+    logits.grad = null;
+    const ref = loss.crossEntropy(logits, y);
+    ref.backward();
+    expect(mine.shape).toEqual([]);
+    expect(mine.item()).toBeCloseTo(ref.item(), 6);
+    gMine.forEach((g, i) => expect(g).toBeCloseTo(logits.grad!.data[i], 7));
+  });
+
+  it('a custom accuracy metric: argmax, eq, mean', () => {
+    const logits = tensor([[0.1, 2, -1], [3, 0, 0], [0, 0, 1], [1, 5, 2]]);
+    const y = labels([1, 0, 0, 1]);
+    const acc = logits.argmax(1).eq(y).mean().item();
+    expect(acc).toBe(0.75);
+  });
+
+  it('a softmax-temperature / entropy regulariser chains through exp, log, clamp and sum', () => {
+    const x = tensor([[1, 2, 3], [0, 0, 0]], { requiresGrad: true });
+    const p = x.div(2).softmax(1);
+    const entropy = p.mul(p.clamp(1e-12, null).log()).sum(1).neg();
+    entropy.mean().backward();
+    expect(entropy.data[1]).toBeCloseTo(Math.log(3), 6);
+    expect(x.grad!.shape).toEqual([2, 3]);
+    // A uniform row sits at the entropy's maximum: zero gradient.
+    for (const g of x.grad!.data.slice(3)) expect(Math.abs(g)).toBeLessThan(1e-7);
+  });
+});
+
+describeEachBackend('tensor(nested, options)', () => {
+  it('takes {requiresGrad} where the shape would be, as torch.tensor(data, requires_grad=True)', () => {
+    const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    expect(w.shape).toEqual([2, 2]);
+    expect(w.requiresGrad).toBe(true);
+    expect(tensor([1, 2, 3], { dtype: 'float64' }).dtype).toBe('float64');
+    expect(tensor(5, { requiresGrad: true }).requiresGrad).toBe(true);
+  });
+  it('still takes a shape (with options after it)', () => {
+    const t = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+    expect(t.shape).toEqual([2, 2]);
+    expect(t.requiresGrad).toBe(true);
+    expect(tensor([1, 2, 3, 4], undefined).shape).toEqual([4]);
+  });
+});
