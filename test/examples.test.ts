@@ -12,4 +12,13 @@ describe('examples', () => {
     expect(Number(m![1])).toBeGreaterThan(90);
     expect(out).toContain('1.running_mean');
   });
+
+  it('pytorch-style: a residual MLP (custom Module + ModuleList) trained with a plain loop learns Fashion-MNIST', () => {
+    expect(existsSync('dist/index.js'), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
+    const out = execFileSync('node', ['examples/pytorch-style.mjs', '--quick'], { encoding: 'utf8' });
+    const accs = [...out.matchAll(/test accuracy ([\d.]+)%/g)].map((m) => Number(m[1]));
+    expect(accs.length, out).toBe(2);
+    expect(accs[1]).toBeGreaterThan(75);
+    expect(out).toContain('blocks.0.lin1.weight');
+  });
 });
