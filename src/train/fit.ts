@@ -353,6 +353,8 @@ export async function predict(model: Module, x: Tensor, options: PredictOptions 
 function validateOptions(o: FitOptions): void {
   const where = 'fit';
   checkInt(where, 'epochs', o.epochs, 1);
+  checkInt(where, 'initialEpoch', o.initialEpoch, 0);
+  checkInt(where, 'initialStep', o.initialStep, 0);
   checkInt(where, 'batchSize', o.batchSize, 1);
   checkInt(where, 'validationBatchSize', o.validationBatchSize, 1);
   checkInt(where, 'yieldEvery', o.yieldEvery, 0);
@@ -376,10 +378,8 @@ function validateOptions(o: FitOptions): void {
 function makeOptimizer(model: Module, o: FitOptions): { optimizer: Optimizer; name: string } {
   if (o.optimizer !== undefined && typeof o.optimizer === 'object') return { optimizer: o.optimizer, name: o.optimizer.typeName };
   const name: OptimizerName = o.optimizer ?? 'adam';
-  const entry = getOptimizer(name);
-  // AdamW's decoupled decay defaults to 1e-2 as in PyTorch; the others to 0.
-  const wd = o.weightDecay ?? (name === 'adamw' ? 1e-2 : 0);
-  return { optimizer: entry.create(model.parameters(), o.lr ?? entry.defaultLr, wd), name };
+  // Options not given stay undefined: the optimizer's own defaults apply (AdamW's decay 1e-2).
+  return { optimizer: getOptimizer(name).create(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay }), name };
 }
 
 /**
@@ -393,15 +393,21 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   const t0 = now();
   validateOptions(options);
   const epochs = options.epochs ?? DEFAULT_EPOCHS;
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (initialEpoch >= epochs) throw new Error(`fit: initialEpoch ${initialEpoch} must be less than epochs ${epochs} (the epoch to reach, as in Keras)`);
+  if (isLoader(data) && options.batchSize !== undefined && options.batchSize !== data.batchSize) {
+    throw new Error(`fit: batchSize ${options.batchSize} differs from the DataLoader's batch size ${data.batchSize}; the loader decides it`);
+  }
+  const batchSize = isLoader(data) ? data.batchSize : (options.batchSize ?? DEFAULT_BATCH_SIZE);
   const shuffle = options.shuffle ?? true;
   const health = options.health ?? true;
   const callbacks: Callback[] = options.callbacks ?? [];
   const signal = options.signal;
 
-  // Randomness: the seed drives dropout (global generator) and, through it, shuffling.
+  // Randomness: the seed drives dropout (global generator) and, through it, the shuffling and
+  // splitting of tensor data. A given DataLoader shuffles with its own generator: nothing is drawn.
   if (options.seed !== undefined) manualSeed(options.seed);
-  const gen = new Generator(defaultGenerator.nextU32());
+  const gen = isLoader(data) ? null : new Generator(defaultGenerator.nextU32());
 
   // Data.
   let loader: DataLoader;
@@ -419,13 +425,13 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     if (options.validationSplit !== undefined) {
       const nVal = Math.round(n * options.validationSplit);
       if (nVal < 1 || nVal > n - 1) throw new Error(`fit: validationSplit ${options.validationSplit} of ${n} examples leaves an empty part`);
-      const perm = gen.permutation(n);
+      const perm = gen!.permutation(n);
       const vi = perm.subarray(0, nVal);
       const ti = perm.subarray(nVal);
       validation = { x: gatherRows(data.x, vi), y: gatherRows(data.y, vi) };
       train = { x: gatherRows(data.x, ti), y: gatherRows(data.y, ti) };
     }
-    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen });
+    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen! });
     trainTargets = train.y;
     numTrain = train.x.shape[0];
   }
@@ -454,12 +460,15 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   const buffersBefore: FloatArray[] = buffers.map(([, b]) => copyOf(b));
   const gradSq = new Float64Array(params.length);
 
+  // The options in effect (the optimizer's defaults filled in), as the Report records them.
+  const optimizerOptions = optimizer.effectiveOptions() as Record<string, unknown>;
   const config: Record<string, unknown> = {
     epochs,
     batchSize,
     optimizer: optimizerName,
     lr: optimizer.lr,
-    weightDecay: options.weightDecay ?? null,
+    weightDecay: typeof optimizerOptions.weightDecay === 'number' ? optimizerOptions.weightDecay : null,
+    optimizerOptions,
     loss: typeof options.loss === 'function' ? 'custom' : (options.loss ?? null),
     metrics: options.metrics ?? [],
     validationSplit: options.validationSplit ?? null,
@@ -470,6 +479,8 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     clipGradValue: options.clipGradValue ?? null,
     schedule: scheduler ? scheduler.name : null,
     seed: options.seed ?? null,
+    initialEpoch,
+    initialStep: options.initialStep ?? 0,
     monitorEvery: monitor.enabled ? monitor.every : 0,
     model: model.toString(),
     numParameters: model.numParameters(),
@@ -497,7 +508,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   let loss: ResolvedLoss | null = typeof options.loss === 'function' ? { name: 'custom', fn: options.loss } : null;
   let metrics: MetricAcc[] | null = null;
   let stopReason: NonNullable<Report['stopReason']> = 'completed';
-  let step = 0;
+  let step = options.initialStep ?? 0;
   let lastYield = now();
   let batchesSinceYield = 0;
 
@@ -508,7 +519,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   const restoreParams = () => params.forEach(([, p], i) => K.copy(before[i], p.data));
   const restoreBuffers = () => buffers.forEach(([, b], i) => K.copy(buffersBefore[i], b.data));
 
-  training: for (let epoch = 0; epoch < epochs; epoch++) {
+  training: for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     ctx.epoch = epoch;
     const te = now();
     for (const cb of callbacks) if (cb.onEpochBegin) await cb.onEpochBegin(epoch, ctx);

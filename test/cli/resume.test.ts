@@ -70,7 +70,7 @@ describe('resuming from a checkpoint', () => {
     const { csvLabel: _l, ...withoutLabel } = base;
     const rest = await runTrain({ ...withoutLabel, resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'm.safetensors') }, io);
     expect(rest.code).toBe(0);
-    expect(rest.config.csvLabel).toBe('kind');
+    expect(rest.config.data.label).toBe('kind');
     expect(rest.summary.train.accuracy).toBeGreaterThan(0.5); // classification: the label column was kept
     const ev = await runEvaluate({ model: join(dir, 'm.safetensors'), data: csv }, io);
     expect(ev.result.accuracy).toBeGreaterThan(0.5);
