@@ -407,7 +407,6 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   // Randomness: the seed drives dropout (global generator) and, through it, the shuffling and
   // splitting of tensor data. A given DataLoader shuffles with its own generator: nothing is drawn.
   if (options.seed !== undefined) manualSeed(options.seed);
-  const gen = isLoader(data) ? null : new Generator(defaultGenerator.nextU32());
 
   // Data.
   let loader: DataLoader;
@@ -421,17 +420,18 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     numTrain = data.numExamples;
   } else {
     const n = checkTensorData('fit', data);
+    const gen = new Generator(defaultGenerator.nextU32());
     let train: TensorData = data;
     if (options.validationSplit !== undefined) {
       const nVal = Math.round(n * options.validationSplit);
       if (nVal < 1 || nVal > n - 1) throw new Error(`fit: validationSplit ${options.validationSplit} of ${n} examples leaves an empty part`);
-      const perm = gen!.permutation(n);
+      const perm = gen.permutation(n);
       const vi = perm.subarray(0, nVal);
       const ti = perm.subarray(nVal);
       validation = { x: gatherRows(data.x, vi), y: gatherRows(data.y, vi) };
       train = { x: gatherRows(data.x, ti), y: gatherRows(data.y, ti) };
     }
-    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen! });
+    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen });
     trainTargets = train.y;
     numTrain = train.x.shape[0];
   }
