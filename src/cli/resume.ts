@@ -80,6 +80,10 @@ export async function openCheckpoint(path: string, args: TrainArgs): Promise<Res
     throw usageError(`--resume: the checkpoint has already trained ${training.epoch} epochs; pass --epochs greater than that (the total to reach)`);
   }
   if (training.epoch > c.epochs) throw inputError(`${path}: the training state says ${training.epoch} epochs were trained, more than the ${c.epochs} its configuration planned`);
+  const sched = training.scheduler;
+  if (c.schedule !== 'none' && (!sched || sched.lastEpoch !== training.epoch)) {
+    throw inputError(`${path}: the configuration has a ${c.schedule} schedule, but the training state's scheduler is at epoch ${JSON.stringify(sched?.lastEpoch ?? null)} instead of ${training.epoch}`);
+  }
   const resumedArgs: TrainArgs = {
     ...args,
     data: c.data.source,

@@ -79,7 +79,8 @@ function stateTensors(model: Module): Map<string, SafetensorsInput> {
 
 function baseMetadata(format: string, info: ModelInfo): Record<string, string> {
   const md: Record<string, string> = { format, format_version: MODEL_FORMAT_VERSION, spec: JSON.stringify(validateSpec(info.spec)) };
-  if (info.config !== undefined) md.config = JSON.stringify(info.config);
+  // Through the reader, so a file is only ever written with a recipe that reads back.
+  if (info.config !== undefined) md.config = JSON.stringify(readRunConfig(info.config, 'config'));
   if (info.data !== undefined) md.data = JSON.stringify(info.data);
   if (info.summary !== undefined) md.summary = JSON.stringify(info.summary);
   return md;

@@ -138,6 +138,9 @@ describe('--resume validates what it reads back (issue 16, item 4)', () => {
     ['an unknown schedule', (m: any) => (m.config.schedule = 'warp'), /schedule must be one of cosine, none/],
     ['a negative lr in the training state', (m: any) => (m.checkpoint.optimizer.groups[0].lr = -0.5), /lr must be a finite number ≥ 0/],
     ['an optimizer state of another type', (m: any) => (m.checkpoint.optimizer.type = 'SGD'), /optimizer state is for SGD/],
+    ['a scheduler state at another epoch', (m: any) => (m.checkpoint.scheduler.lastEpoch = 5), /cosine schedule.*scheduler is at epoch 5 instead of 1/],
+    ['a missing scheduler state', (m: any) => (m.checkpoint.scheduler = null), /cosine schedule.*scheduler is at epoch null/],
+    ['a config for another model than the spec', (m: any) => (m.config.model.layers = [9]), /describes another model/],
   ])('%s: exit 3 naming the file and the field', async (_name, edit, message) => {
     await prepared;
     const bad = join(dir, `bad-${Math.random().toString(36).slice(2)}.safetensors`);
