@@ -36,6 +36,8 @@ export * as optim from './optim/index.js';
 export * from './data/index.js';
 // safetensors (browser-safe byte-level format; file helpers are in gradlab/node).
 export * from './io/index.js';
+// The run recipe: typed DataSpec/RunConfig with their readers, and the one table of default departures.
+export { readDataSpec, readRunConfig, defaultLr, LR_DEVIATIONS, RUN_LIMITS, type DataSpec, type RunConfig } from './recipe.js';
 
 // Training: fit/evaluate/predict, callbacks, and the Report contract.
 export {

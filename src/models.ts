@@ -170,24 +170,31 @@ export function countParameters(spec: ModelSpec): number {
   return n;
 }
 
+/** An init that leaves the weights as allocated: for a model whose weights are loaded next. */
+const leaveUninitialized = (): void => {};
+
 /**
  * Build the Sequential for a spec. Weights are drawn from the global generator (seed it with
  * manualSeed first for reproducible weights); each hidden Linear is initialised for the
  * activation that follows it, the output Linear for a linear consumer.
+ * `initialize: false` allocates the layers without drawing any weights (for a model about to be
+ * loaded): the random stream is left untouched and no time is spent on an initialization that
+ * would be overwritten.
  */
-export function buildModel(specIn: ModelSpec): Sequential {
+export function buildModel(specIn: ModelSpec, options: { initialize?: boolean } = {}): Sequential {
   const spec = validateSpec(specIn);
+  const init = (options.initialize ?? true) ? spec.init : leaveUninitialized;
   const mods: Module[] = [];
   let inp = spec.inputs;
   spec.layers.forEach((w, h) => {
-    mods.push(new Linear(inp, w, { init: spec.init }));
+    mods.push(new Linear(inp, w, { init }));
     if (layerBatchnorm(spec, h)) mods.push(new BatchNorm1d(w));
     mods.push(activationModule(layerActivation(spec, h)));
     if (spec.dropout > 0) mods.push(new Dropout(spec.dropout));
     inp = w;
   });
   // The output layer feeds the loss (a linear consumer); 'auto' gives it Xavier.
-  mods.push(new Linear(inp, spec.outputs, { init: spec.init }));
+  mods.push(new Linear(inp, spec.outputs, { init }));
   return new Sequential(...mods);
 }
 

@@ -21,9 +21,12 @@ import {
   onlyLiveChanges,
   parseState,
   serializeState,
+  withOptimizer,
   type ActivationName,
   type LabState,
+  type OptimizerName,
 } from './state.js';
+import { defaultLr } from '../../src/recipe.js';
 import { LESSONS, type Lesson } from './lessons.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
@@ -238,7 +241,7 @@ function buildForm(): void {
     fieldset(
       'Training',
       field('Optimizer', opt),
-      field('Learning rate', lr, `Default for ${OPTIMIZERS[s.optimizer].label}: ${OPTIMIZERS[s.optimizer].defaultLr}`),
+      field('Learning rate', lr, `Default for ${OPTIMIZERS[s.optimizer].label}: ${defaultLr(s.optimizer, 'lab')}`),
       field('Batch size', batch),
       field('Clip gradient norm', clip, '0 = no clipping'),
       field('Seed', seed, 'Same seed, same data and weights: a shared link reproduces the run.'),
@@ -272,6 +275,9 @@ function readForm(target: HTMLElement): void {
     if (t.value) s.layers.forEach((l) => (l.activation = t.value as ActivationName));
   } else if (t.name === 'bn') {
     s.layers.forEach((l) => (l.bn = t.checked));
+  } else if (t.name === 'opt') {
+    applyState(withOptimizer(s, t.value as OptimizerName), false);
+    return;
   } else {
     const q = new URLSearchParams(serializeState(s));
     q.set(t.name, t.type === 'checkbox' ? String(t.checked) : v(t.name));

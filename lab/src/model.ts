@@ -5,6 +5,9 @@
  */
 import { buildModel } from '../../src/models.js';
 import type { Sequential } from '../../src/nn/index.js';
+import type { Optimizer } from '../../src/optim/optimizer.js';
+import { OPTIMIZERS } from '../../src/optim/registry.js';
+import type { Tensor } from '../../src/tensor.js';
 import type { LabState } from './state.js';
 
 export function outputUnits(state: LabState, numClasses: number): number {
@@ -25,4 +28,12 @@ export function buildLabModel(state: LabState, inputDim: number, numClasses: num
     outputs: outputUnits(state, numClasses),
     output: state.head === 'crossEntropy' ? 'softmax' : state.head === 'bceWithLogits' && numClasses === 2 ? 'sigmoid' : 'linear',
   });
+}
+
+/**
+ * The lab's optimizer: the registry's, with the lab's lr and every other option left to the
+ * optimizer's defaults (AdamW keeps its decoupled decay 1e-2), as the CLI and fit() build it.
+ */
+export function labOptimizer(state: LabState, params: Tensor[]): Optimizer {
+  return OPTIMIZERS[state.optimizer].create(params, { lr: state.lr });
 }

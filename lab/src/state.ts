@@ -6,6 +6,7 @@
 import { ACTIVATIONS, ACTIVATION_NAMES, type ActivationName } from '../../src/activations.js';
 import { INITIALIZERS, INIT_NAMES, type InitName } from '../../src/init.js';
 import { OPTIMIZERS, OPTIMIZER_NAMES, type OptimizerName } from '../../src/optim/registry.js';
+import { defaultLr } from '../../src/recipe.js';
 
 export const DATASET_NAMES = ['spiral', 'circles', 'xor', 'moons', 'blobs', 'mnist'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
@@ -87,7 +88,8 @@ export const DEFAULT_STATE: LabState = {
   dropout: 0,
   head: 'crossEntropy',
   optimizer: 'adam',
-  lr: 0.01,
+  // The lab's documented deviation (src/recipe.ts LR_DEVIATIONS.lab); other optimizers start at their own.
+  lr: defaultLr('adam', 'lab'),
   batchSize: 16,
   clip: 0,
   seed: 1,
@@ -148,6 +150,15 @@ export function decodeLayers(s: string | null, fallback: LayerSpec[]): LayerSpec
   return out;
 }
 
+/**
+ * Switch the optimizer. A learning rate still at the old optimizer's default becomes the new
+ * one's (Adam → SGD: 0.01 → 0.1, as the help says); one the user chose is kept.
+ */
+export function withOptimizer(s: LabState, optimizer: OptimizerName): LabState {
+  const atDefault = s.lr === defaultLr(s.optimizer, 'lab');
+  return { ...cloneState(s), optimizer, lr: atDefault ? defaultLr(optimizer, 'lab') : s.lr };
+}
+
 function pick<T extends string>(v: string | null, names: readonly T[], fallback: T): T {
   return v !== null && (names as readonly string[]).includes(v) ? (v as T) : fallback;
 }
@@ -155,6 +166,9 @@ function pick<T extends string>(v: string | null, names: readonly T[], fallback:
 /** Parse a query string (with or without '?'); unknown or out-of-range values fall back to the defaults. */
 export function parseState(search: string, base: LabState = DEFAULT_STATE): LabState {
   const p = new URLSearchParams(search);
+  const optimizer = pick(p.get('opt'), OPTIMIZER_NAMES, base.optimizer);
+  // A link without lr: the linked optimizer's default (the base's lr belongs to the base's optimizer).
+  const lrFallback = optimizer === base.optimizer ? base.lr : defaultLr(optimizer, 'lab');
   return {
     dataset: pick(p.get('data'), DATASET_NAMES, base.dataset),
     noise: clampNum(p.get('noise'), LIMITS.noise, base.noise),
@@ -164,8 +178,8 @@ export function parseState(search: string, base: LabState = DEFAULT_STATE): LabS
     init: pick(p.get('init'), INIT_NAMES, base.init),
     dropout: clampNum(p.get('dropout'), LIMITS.dropout, base.dropout),
     head: pick(p.get('loss'), HEAD_NAMES, base.head),
-    optimizer: pick(p.get('opt'), OPTIMIZER_NAMES, base.optimizer),
-    lr: clampNum(p.get('lr'), LIMITS.lr, base.lr),
+    optimizer,
+    lr: clampNum(p.get('lr'), LIMITS.lr, lrFallback),
     batchSize: clampNum(p.get('batch'), LIMITS.batchSize, base.batchSize, true),
     clip: clampNum(p.get('clip'), LIMITS.clip, base.clip),
     seed: clampNum(p.get('seed'), LIMITS.seed, base.seed, true),

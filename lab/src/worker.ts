@@ -14,7 +14,6 @@ import { softmax } from '../../src/ops/softmax.js';
 import { TrainStep } from '../../src/train/step.js';
 import { binaryAccuracy, categoricalAccuracy } from '../../src/train/metrics.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
-import { OPTIMIZERS } from '../../src/optim/registry.js';
 import { Generator, manualSeed } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
 import type { Finding, Report } from '../../src/train/types.js';
@@ -24,7 +23,7 @@ import { ready as kernelsReady } from '../../src/kernels/auto.js';
 import { baselineLoss } from '../../src/train/fit.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
-import { buildLabModel, outputUnits } from './model.js';
+import { buildLabModel, labOptimizer, outputUnits } from './model.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
 import type { LabState } from './state.js';
 
@@ -131,12 +130,12 @@ async function reset(state: LabState): Promise<void> {
     manualSeed(state.seed);
     const model = buildLabModel(state, data.inputDim, data.numClasses);
     const params = model.parameters();
-    const optimizer = OPTIMIZERS[state.optimizer].create(params, state.lr, 0);
+    const optimizer = labOptimizer(state, params);
     const g = new Generator(state.seed + 1);
     const trainTarget = targetsFor(state, data.train.y, data.numClasses);
     const monitor = new Monitor(model, model.namedParameters(), { every: data.is2d ? 5 : 10, histogramBins: HIST_BINS });
     const report: Report = {
-      config: { ...state, layers: state.layers.map((l) => ({ ...l })), source: 'gradlab lab' },
+      config: { ...state, layers: state.layers.map((l) => ({ ...l })), source: 'gradlab lab', optimizerOptions: optimizer.effectiveOptions() },
       history: { epochs: [], steps: [], baselineLoss: baselineLoss(state.head, trainTarget) },
       monitors: monitor.data,
       findings: [],
@@ -478,6 +477,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         session.state = m.state;
         session.optimizer.lr = m.state.lr;
         session.trainer.options.clipGradNorm = m.state.clip > 0 ? m.state.clip : undefined;
+        Object.assign(session.report.config, { lr: m.state.lr, batchSize: m.state.batchSize, clip: m.state.clip, optimizerOptions: session.optimizer.effectiveOptions() });
       }
       break;
     case 'play':

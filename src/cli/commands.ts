@@ -15,8 +15,9 @@ import { writeFileAtomic } from '../io/atomic.node.js';
 import { readIdxFile } from '../data/datasets.node.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
-import { loadEvalData } from './data.js';
-import { asInputError, asWriteError, EXIT, inputError, type ExitCode } from './errors.js';
+import { loadDataSpec, loadEvalData } from './data.js';
+import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
+import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
 import { num, pct } from './progress.js';
 import type { CliIO } from './train.js';
 
@@ -37,11 +38,16 @@ function checkFeatures(got: number, want: number, what: string): void {
 
 export interface EvaluateArgs {
   model: string;
-  data: string;
+  /** Default: the source the model was trained on (its recipe). */
+  data?: string;
   split?: 'test' | 'train';
+  /** Each of these overrides only its own part of the stored data recipe. */
   seed?: number;
   /** CSV: the label column. */
   label?: string;
+  samples?: number;
+  noise?: number;
+  limit?: number;
   json?: boolean;
 }
 
@@ -51,15 +57,58 @@ export interface EvaluateSummary {
   examples: number;
   loss: number | null;
   accuracy?: number | null;
+  /** The parts of the model's data recipe a flag changed (source, seed, samples, noise, limit, label). */
+  overridden: string[];
+}
+
+/** Whether two --data values name the same source (a path compared resolved). */
+function sameSource(a: string, b: string): boolean {
+  return a === b || resolve(a) === resolve(b);
+}
+
+/**
+ * The data evaluate uses: the model's stored recipe (src/recipe.ts DataSpec), each flag
+ * overriding only the part it names. Returns what was overridden, with the trained value.
+ */
+function evaluationRecipe(args: EvaluateArgs, m: LoadedModel): { spec: DataSpec; overridden: Array<[string, unknown, unknown]> } {
+  const stored = m.info.config?.data;
+  const source = args.data ?? stored?.source;
+  if (source === undefined) throw usageError(`${args.model}: the model file stores no data recipe; give --data`);
+  const base: DataSpec = stored && sameSource(source, stored.source) ? stored : { ...(stored ?? {}), source, seed: stored?.seed ?? 0, scaler: scalerFor(source), testFraction: stored?.testFraction ?? DEFAULT_TEST_FRACTION };
+  const spec: DataSpec = { ...base };
+  const overridden: Array<[string, unknown, unknown]> = [];
+  if (stored && !sameSource(source, stored.source)) overridden.push(['data', source, stored.source]);
+  for (const k of ['seed', 'samples', 'noise', 'limit', 'label'] as const) {
+    const v = args[k];
+    if (v === undefined) continue;
+    if (v !== base[k]) overridden.push([k, v, base[k]]);
+    (spec as unknown as Record<string, unknown>)[k] = v;
+  }
+  return { spec: readDataSpec(spec, '--data'), overridden };
 }
 
 export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code: ExitCode; result: EvaluateSummary }> {
   const m = await openModel(args.model);
   const spec = m.info.spec;
-  const seed = args.seed ?? (m.info.config?.seed as number | undefined) ?? 0;
-  // A CSV's label column defaults to the one the model was trained on.
-  const label = args.label ?? (m.info.config?.csvLabel as string | undefined);
-  const ds = await loadEvalData(args.data, m.info.data, { split: args.split ?? 'test', seed, whole: true, ...(label !== undefined ? { label } : {}) });
+  let recipe: DataSpec;
+  let overridden: Array<[string, unknown, unknown]>;
+  try {
+    ({ spec: recipe, overridden } = evaluationRecipe(args, m));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw usageError((e as Error).message);
+  }
+  const stored = m.info.config?.data;
+  const classNames = m.info.data?.classNames;
+  let ds;
+  if (/\.csv$/i.test(recipe.source) && !(stored && sameSource(recipe.source, stored.source))) {
+    // Another CSV than the training file: all of its rows, classes mapped and features scaled as in training.
+    ds = await loadEvalData(recipe.source, m.info.data, { whole: true, ...(recipe.label !== undefined ? { label: recipe.label } : {}) });
+  } else {
+    const scaler = m.info.data?.scaler as Scaler | undefined;
+    const d = await loadDataSpec(recipe, { ...(scaler ? { scaler } : {}), ...(classNames ? { classNames } : {}) });
+    ds = args.split === 'train' ? d.train : d.test;
+  }
   checkFeatures(ds.x.size / Math.max(1, ds.x.shape[0]), spec.inputs, ds.name);
   const classification = spec.output === 'softmax';
   if (classification && ds.numClasses !== undefined && ds.numClasses > spec.outputs) {
@@ -74,10 +123,16 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   } catch (e) {
     throw asInputError(e);
   }
-  const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: Number.isFinite(r.loss) ? r.loss : null };
+  const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: Number.isFinite(r.loss) ? r.loss : null, overridden: overridden.map(([k]) => k) };
   if (classification) result.accuracy = r.metrics.accuracy ?? null;
   if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
-  else io.stdout.write(`${args.model} on ${ds.name} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
+  else {
+    io.stdout.write(`${args.model} on ${ds.name} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
+    if (overridden.length > 0) {
+      const show = (v: unknown) => (v === undefined ? 'the default' : String(v));
+      io.stdout.write(`  overriding the training recipe: ${overridden.map(([k, v, was]) => `${k} ${show(v)} (trained with ${show(was)})`).join(', ')}\n`);
+    }
+  }
   return { code: EXIT.ok, result };
 }
 
@@ -195,7 +250,10 @@ function parseCsvRows(text: string, what: string, m: LoadedModel, fromRows: (row
     const header = recs[0].map((h) => h.trim());
     body = recs.slice(1);
     const names = m.info.data?.featureNames;
+    // The recipe's label column is not an input, wherever it stands.
+    const label = m.info.config?.data.label;
     if (names && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
+    else if (label !== undefined && header.includes(label)) cols = header.map((_, i) => i).filter((i) => header[i] !== label);
   }
   const rows = body.map((r, i) => {
     const picked = cols ? cols.map((c) => r[c]) : r.length === n + 1 && !cols ? r.slice(0, n) : r;
@@ -339,10 +397,13 @@ export async function runInspect(args: { model: string; json?: boolean }, io: Cl
   w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : 'model'}`);
   w(`  architecture  ${result.architecture}`);
   w(`  parameters    ${result.parameters.toLocaleString('en-US')}`);
-  const c = m.info.config as Record<string, unknown> | undefined;
+  const c = m.info.config;
   if (c) {
-    const keys = ['data', 'optimizer', 'lr', 'epochs', 'batchSize', 'schedule', 'clip', 'seed'].filter((k) => c[k] !== undefined && c[k] !== null);
-    w(`  training      ${keys.map((k) => `${k} ${c[k]}`).join(', ')}`);
+    const d = c.data;
+    const drawn = (['samples', 'noise', 'limit', 'label'] as const).filter((k) => d[k] !== undefined).map((k) => `${k} ${d[k]}`);
+    w(`  data          ${[d.source, ...drawn, `seed ${d.seed}`, `${d.testFraction * 100}% held out`, ...(d.scaler !== 'none' ? [`scaler ${d.scaler}`] : [])].join(', ')}`);
+    const opts = Object.entries(c.optimizerOptions).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('/') : v}`);
+    w(`  training      ${c.optimizer} (${opts.join(', ')}), epochs ${c.epochs}, batch ${c.batchSize}, schedule ${c.schedule}${c.clip !== null ? `, clip ${c.clip}` : ''}, seed ${c.seed}`);
   }
   const s = m.info.summary as Record<string, unknown> | undefined;
   if (s) w(`  result        ${Object.entries(s).map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(', ')}`);

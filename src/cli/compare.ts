@@ -77,7 +77,7 @@ export async function runCompare(args: CompareArgs, io: CliIO): Promise<{ code: 
     const r = await runTrain({ ...rest, ...c, label: `[${i + 1}/${grid.length} ${label}]` }, io);
     r.report.config.label = label;
     reports.push(r.report);
-    runs.push({ label, activation: c.activation, init: c.init, batchnorm: c.batchnorm, optimizer: c.optimizer, lr: r.config.lr, summary: { ...r.summary, label } });
+    runs.push({ label, activation: c.activation, init: c.init, batchnorm: c.batchnorm, optimizer: c.optimizer, lr: r.config.optimizerOptions.lr, summary: { ...r.summary, label } });
   }
   if (args.report !== undefined) {
     try {

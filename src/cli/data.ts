@@ -15,6 +15,7 @@ import { applyScaler, fitScaler, scaleDataset, type Scaler } from '../data/scale
 import { FASHION_MNIST_DIR, loadBuiltinMnistSplits, loadCsv, loadFashionMnist, loadIdxDataset, loadMnistIdx } from '../data/datasets.node.js';
 import { Tensor } from '../tensor.js';
 import type { DataInfo } from '../io/model.js';
+import { DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
 import { asInputError, inputError, usageError } from './errors.js';
 
 export const BUILTIN_DATA = ['mnist', 'fashion-mnist'] as const;
@@ -34,6 +35,10 @@ export interface DataOptions {
   label?: string;
   /** Keep only the first N training examples (quick experiments and tests). */
   limit?: number;
+  /** CSV: scale with this (a saved model's) scaler instead of fitting one on the training part. */
+  scaler?: Scaler;
+  /** CSV: map labels to these classes (a saved model's), in this order. */
+  classNames?: string[];
 }
 
 export interface LoadedData {
@@ -81,7 +86,7 @@ function finish(train: Dataset, test: Dataset, info: DataInfo, limit?: number): 
 /** Load `--data`; errors are usage errors (unknown name) or input errors (exit 3). */
 export async function loadData(spec: string, options: DataOptions = {}): Promise<LoadedData> {
   const seed = options.seed ?? 0;
-  const testFraction = options.testFraction ?? 0.2;
+  const testFraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
   try {
     if (spec === 'mnist') {
       const { train, test } = await loadBuiltinMnistSplits();
@@ -111,10 +116,10 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       return finish({ ...train, name: `${basename(spec)} (train)` }, { ...test, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit);
     }
     if (/\.csv$/i.test(spec)) {
-      const all = await loadCsv(spec, options.label !== undefined ? { label: options.label } : {});
+      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(options.classNames ? { classNames: options.classNames } : {}) });
       const stratify = all.numClasses !== undefined;
       const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify });
-      const scaler = fitScaler(train.x, 'standard');
+      const scaler = options.scaler ?? fitScaler(train.x, 'standard');
       return finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${basename(spec)} (test)` }, { name: basename(spec), scaler }, options.limit);
     }
     if (/idx3-ubyte(\.gz)?$/.test(basename(spec))) {
@@ -128,6 +133,16 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
   } catch (e) {
     throw asInputError(e);
   }
+}
+
+/** Load the data a recipe describes (train: as given; resume, evaluate: as stored). */
+export function loadDataSpec(d: DataSpec, extra: Pick<DataOptions, 'scaler' | 'classNames'> = {}): Promise<LoadedData> {
+  const o: DataOptions = { seed: d.seed, testFraction: d.testFraction, ...extra };
+  if (d.samples !== undefined) o.samples = d.samples;
+  if (d.noise !== undefined) o.noise = d.noise;
+  if (d.limit !== undefined) o.limit = d.limit;
+  if (d.label !== undefined) o.label = d.label;
+  return loadData(d.source, o);
 }
 
 /** Apply a saved scaler to new inputs (predict/evaluate on raw features). */

@@ -21,8 +21,9 @@ import {
   parseOptimizer,
   choice,
 } from './options.js';
+import { RUN_LIMITS } from '../recipe.js';
 import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
-import { runEvaluate, runExport, runInspect, runPredict } from './commands.js';
+import { runEvaluate, runExport, runInspect, runPredict, type EvaluateArgs } from './commands.js';
 import { runCompare } from './compare.js';
 import { runLab } from './lab.js';
 import { runExperimentCommand, runExperimentList } from './experiment.js';
@@ -59,15 +60,15 @@ function addCommonTrainOptions(cmd: Command): Command {
     .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("" for none)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
     .option('--dropout <p>', 'dropout probability after each hidden activation, in [0, 1)', (v) => parseNumberFlag('--dropout', v, 0, 1, false), DEFAULTS.dropout)
     .option('--weight-decay <λ>', 'L2 weight decay (AdamW: decoupled)', (v) => parseNumberFlag('--weight-decay', v, 0))
-    .option('-e, --epochs <n>', 'epochs (with --resume: the total to reach)', (v) => parseIntFlag('--epochs', v, 1, 100000), DEFAULTS.epochs)
-    .option('-b, --batch-size <n>', 'examples per batch', (v) => parseIntFlag('--batch-size', v, 1, 1 << 20), DEFAULTS.batchSize)
+    .option('-e, --epochs <n>', 'epochs (with --resume: the total to reach)', (v) => parseIntFlag('--epochs', v, ...RUN_LIMITS.epochs), DEFAULTS.epochs)
+    .option('-b, --batch-size <n>', 'examples per batch', (v) => parseIntFlag('--batch-size', v, ...RUN_LIMITS.batchSize), DEFAULTS.batchSize)
     .option('--clip <maxNorm>', 'clip the global gradient norm to maxNorm (> 0)', (v) => parseNumberFlag('--clip', v, 0, Infinity, true, false))
     .addOption(new Option('--schedule <name>', 'learning-rate schedule over the epochs').choices(SCHEDULES as unknown as string[]).default(DEFAULTS.schedule))
-    .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, 0, 2 ** 32 - 1), DEFAULTS.seed)
+    .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed), DEFAULTS.seed)
     .option('--label <column>', 'CSV: the label column (default: the last)')
-    .option('--samples <n>', 'examples of a synthetic data set (train + test)', (v) => parseIntFlag('--samples', v, 10, 1e7))
+    .option('--samples <n>', 'examples of a synthetic data set (train + test)', (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
     .option('--noise <σ>', 'noise of a synthetic data set', (v) => parseNumberFlag('--noise', v, 0))
-    .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, 1))
+    .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--monitor-every <steps>', 'record per-layer statistics every N steps', (v) => parseIntFlag('--monitor-every', v, 1))
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option('--json', 'print one JSON document (the run summary) on stdout')
@@ -75,7 +76,14 @@ function addCommonTrainOptions(cmd: Command): Command {
 }
 
 /** What commander parses for train/compare: TrainArgs, except that --label is the CSV label column. */
-type TrainOpts = Omit<TrainArgs, 'label' | 'csvLabel' | 'callbacks'> & { label?: string };
+type TrainOpts = Omit<TrainArgs, 'label' | 'csvLabel' | 'callbacks' | 'given'> & { label?: string };
+
+/** The TrainArgs keys of the options the user typed (commander's 'cli' source), not defaulted ones. */
+function givenArgs(cmd: Command, o: TrainOpts): Array<keyof TrainArgs> {
+  return (Object.keys(o) as Array<keyof TrainOpts>)
+    .filter((k) => cmd.getOptionValueSource(k) === 'cli')
+    .map((k) => (k === 'label' ? 'csvLabel' : k) as keyof TrainArgs);
+}
 
 function trainArgs(o: TrainOpts): TrainArgs {
   const a: TrainArgs = {
@@ -117,14 +125,14 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--batchnorm', 'BatchNorm1d before each hidden activation', true)
     .option('--no-batchnorm', 'no BatchNorm')
     .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizer, DEFAULTS.optimizer)
-    .option('--lr <rate>', `learning rate (default: ${DEFAULTS.lr} with ${DEFAULTS.optimizer}, else the optimizer's own)`, (v) => parseNumberFlag('--lr', v, 0, Infinity, true, false))
+    .option('--lr <rate>', `learning rate (default: ${defaultLr(DEFAULTS.optimizer)} with ${DEFAULTS.optimizer}, else the optimizer's own)`, (v) => parseNumberFlag('--lr', v, 0, Infinity, true, false))
     .option('-o, --out <file.safetensors>', 'save the trained model (atomically)')
     .option('--checkpoint <file.safetensors>', 'save a resumable checkpoint after every epoch')
     .option('--resume <checkpoint>', 'continue a run from a checkpoint (bit-identical to an uninterrupted run)');
   addCommonTrainOptions(train);
   train.addHelpText('after', TRAIN_EXAMPLES + `\n${EXIT_CODES_HELP}\n`);
-  train.action(async (o: TrainOpts) => {
-    const r = await runTrain(trainArgs(o), io);
+  train.action(async (o: TrainOpts, cmd: Command) => {
+    const r = await runTrain({ ...trainArgs(o), given: givenArgs(cmd, o) }, io);
     if (o.json) io.stdout.write(JSON.stringify({ ...r.summary, config: r.report.config, history: r.report.history.epochs, findings: r.report.findings, stopReason: r.report.stopReason ?? null, nonFinite: r.report.nonFinite ?? null }) + '\n');
     else io.stdout.write(formatSummary(r.summary) + '\n');
     setCode(r.code);
@@ -134,14 +142,19 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .command('evaluate')
     .description("a saved model's loss and accuracy on a data set")
     .argument('<model>', 'a .safetensors model file')
-    .requiredOption('-d, --data <name|path>', `${DATA_HELP} (built-in sets: their test split; a CSV: all its rows)`)
-    .addOption(new Option('--split <split>', 'which part of a built-in or synthetic set').choices(['test', 'train']).default('test'))
-    .option('--seed <n>', "seed of a synthetic set's split (default: the model's training seed)", (v) => parseIntFlag('--seed', v, 0, 2 ** 32 - 1))
-    .option('--label <column>', 'CSV: the label column (default: the last)')
+    .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
+    .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
+    .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
+    .option('--label <column>', "CSV: the label column (default: the model's recipe, else the last)")
+    .option('--samples <n>', "examples of a synthetic set (default: the model's recipe)", (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
+    .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, 0))
+    .option('--limit <n>', "only the first n training examples (default: the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nExamples:\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n\n${EXIT_CODES_HELP}\n`)
-    .action(async (model: string, o: { data: string; split: 'test' | 'train'; seed?: number; label?: string; json?: boolean }) => {
-      const r = await runEvaluate({ model, data: o.data, split: o.split, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.label !== undefined ? { label: o.label } : {}), ...(o.json ? { json: true } : {}) }, io);
+    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, o: { data?: string; split: 'test' | 'train'; seed?: number; label?: string; samples?: number; noise?: number; limit?: number; json?: boolean }) => {
+      const a: EvaluateArgs = { model, split: o.split };
+      for (const k of ['data', 'seed', 'label', 'samples', 'noise', 'limit', 'json'] as const) if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
+      const r = await runEvaluate(a, io);
       setCode(r.code);
     });
 

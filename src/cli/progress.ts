@@ -35,7 +35,7 @@ export interface ProgressOptions {
   epochs: number;
   /** Batches per epoch. */
   batches: number;
-  /** Epoch number shown for the first epoch of this run (resume starts later). */
+  /** The first epoch of this run (fit's initialEpoch: a resumed run starts later; fit numbers its epochs from it). */
   firstEpoch?: number;
   /** Label of the run (compare). */
   label?: string;
@@ -79,7 +79,7 @@ export class ProgressReporter implements Callback {
   }
 
   onEpochBegin(epoch: number): void {
-    this.epochIndex = epoch + this.o.firstEpoch;
+    this.epochIndex = epoch;
     this.epochStart = this.o.now();
     this.lossSum = 0;
     this.accSum = 0;
@@ -124,7 +124,7 @@ export class ProgressReporter implements Callback {
   onEpochEnd(logs: EpochLogs): void {
     this.clear();
     if (this.o.quiet) return;
-    const shown = logs.epoch + this.o.firstEpoch;
+    const shown = logs.epoch;
     const parts = [`${this.o.label}epoch ${shown + 1}/${this.o.epochs}`, `loss ${num(logs.loss)}`];
     const acc = logs.metrics.accuracy ?? logs.metrics.binaryAccuracy;
     if (acc !== undefined) parts.push(`acc ${pct(acc)}`);

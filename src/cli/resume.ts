@@ -1,42 +1,127 @@
 /**
- * Exact resumption support.
+ * `gradlab train --resume`: what a checkpoint decides, read through the one RunConfig reader
+ * (src/recipe.ts, via parseModel), and the checks before anything trains.
  *
- * fit() derives its own shuffling generator with one draw from the global generator when
- * it starts (`new Generator(defaultGenerator.nextU32())`). The CLI shuffles with its own
- * DataLoader generator, so that draw is unused — but it still advances the global
- * generator, which drives dropout. A resumed run therefore starts from the state one step
- * *before* the saved one, so that after fit's draw the global generator is exactly where the
- * uninterrupted run had it. xoshiro128** is a bijection on its state, so that predecessor
- * exists and is computed below. (test/cli/resume.test.ts checks that 2 epochs and 1 + resume 1
- * give bit-identical weights, so a change in fit's draws would be caught.)
+ * The checkpoint decides the model, the data recipe, the optimizer and its options, the batch
+ * size, clipping, schedule and seed; only the epoch total (--epochs) and the outputs are the
+ * user's to choose. A flag that names one of the checkpoint's settings with another value is
+ * refused (exit 2) — not silently ignored. Exactness: fit() draws nothing from the global
+ * generator when it is given a DataLoader (the CLI always gives one), so restoring the saved
+ * generator states and passing initialEpoch/initialStep continues the run bit for bit.
  */
-import { Generator, type GeneratorState } from '../random.js';
+import type { LoadedModel, TrainingState } from '../io/model.js';
+import { loadModel } from '../io/model.node.js';
+import type { RunConfig } from '../recipe.js';
+import { inputError, usageError } from './errors.js';
+import type { TrainArgs } from './train.js';
 
-const rotr = (x: number, k: number): number => ((x >>> k) | (x << (32 - k))) >>> 0;
+/** The TrainArgs a checkpoint decides: the flag, and the value the checkpoint holds. */
+const DECIDED: ReadonlyArray<readonly [keyof TrainArgs, string, (c: RunConfig) => unknown]> = [
+  ['data', '--data', (c) => c.data.source],
+  ['samples', '--samples', (c) => c.data.samples],
+  ['noise', '--noise', (c) => c.data.noise],
+  ['limit', '--limit', (c) => c.data.limit],
+  ['csvLabel', '--label', (c) => c.data.label],
+  ['layers', '--layers', (c) => c.model.layers],
+  ['activation', '--activation', (c) => c.model.activation],
+  ['init', '--init', (c) => c.model.init],
+  ['batchnorm', '--batchnorm', (c) => c.model.batchnorm],
+  ['dropout', '--dropout', (c) => c.model.dropout],
+  ['optimizer', '--optimizer', (c) => c.optimizer],
+  ['lr', '--lr', (c) => c.optimizerOptions.lr],
+  ['weightDecay', '--weight-decay', (c) => c.optimizerOptions.weightDecay],
+  ['batchSize', '--batch-size', (c) => c.batchSize],
+  ['clip', '--clip', (c) => c.clip ?? undefined],
+  ['schedule', '--schedule', (c) => c.schedule],
+  ['seed', '--seed', (c) => c.seed],
+];
 
-/** Solve x ^ (x << 9) = c over 32-bit words: x = c ^ c<<9 ^ c<<18 ^ c<<27. */
-function unshiftXor9(c: number): number {
-  return (c ^ (c << 9) ^ (c << 18) ^ (c << 27)) >>> 0;
+const show = (v: unknown): string => (Array.isArray(v) ? v.join(',') || 'none' : v === undefined ? 'unset' : String(v));
+
+export interface Resumed {
+  path: string;
+  loaded: LoadedModel;
+  training: TrainingState;
+  /** The checkpoint's recipe, as read and checked by readRunConfig. */
+  config: RunConfig;
+  /** The run's arguments: the checkpoint's settings, with the user's epoch total and outputs. */
+  args: TrainArgs;
 }
 
-/** The state from which one nextU32() leads to `state` (the Box–Muller spare is untouched by nextU32). */
-export function previousGeneratorState(state: GeneratorState): GeneratorState {
-  const [a0, a1, a2, a3] = state.s.map((v) => v >>> 0);
-  // Forward step: t = s1<<9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11).
-  const s3x = rotr(a3, 11); // s3 ^ s1
-  const s0 = (a0 ^ s3x) >>> 0;
-  const s1 = unshiftXor9((a1 ^ a2) >>> 0); // a1 ^ a2 = s1 ^ (s1 << 9)
-  const s2x = (a1 ^ s1) >>> 0; // s2 ^ s0
-  const s2 = (s2x ^ s0) >>> 0;
-  const s3 = (s3x ^ s1) >>> 0;
-  return { s: [s0, s1, s2, s3], spare: state.spare };
+/**
+ * Open a checkpoint for `train --resume`: exit 3 for a file that is not a valid checkpoint,
+ * exit 2 for a flag that contradicts it or an epoch total it has already reached.
+ * `args.given` lists the flags the user typed; without it (programmatic use) every argument
+ * set is compared with the checkpoint.
+ */
+export async function openCheckpoint(path: string, args: TrainArgs): Promise<Resumed> {
+  let loaded: LoadedModel;
+  try {
+    loaded = await loadModel(path);
+  } catch (e) {
+    throw inputError((e as Error).message);
+  }
+  if (!loaded.training) throw inputError(`${path}: not a checkpoint (it has no training state); write one with --checkpoint`);
+  const c = loaded.info.config;
+  if (!c) throw inputError(`${path}: the checkpoint has no training configuration`);
+  const training = loaded.training;
+
+  const conflicts: string[] = [];
+  for (const [key, flag, stored] of DECIDED) {
+    const given = args.given ? args.given.includes(key) : args[key] !== undefined;
+    if (!given) continue;
+    const v = stored(c);
+    if (JSON.stringify(args[key]) !== JSON.stringify(v)) conflicts.push(`${flag} ${show(args[key])} (checkpoint: ${show(v)})`);
+  }
+  if (conflicts.length > 0) {
+    throw usageError(`--resume ${path}: the checkpoint decides the model, data, optimizer, batch size, clipping, schedule and seed; leave these flags out or give the checkpoint's values: ${conflicts.join(', ')}`);
+  }
+  if (training.epoch >= args.epochs) {
+    throw usageError(`--resume: the checkpoint has already trained ${training.epoch} epochs; pass --epochs greater than that (the total to reach)`);
+  }
+  if (training.epoch > c.epochs) throw inputError(`${path}: the training state says ${training.epoch} epochs were trained, more than the ${c.epochs} its configuration planned`);
+  const sched = training.scheduler;
+  if (c.schedule !== 'none' && (!sched || sched.lastEpoch !== training.epoch)) {
+    throw inputError(`${path}: the configuration has a ${c.schedule} schedule, but the training state's scheduler is at epoch ${JSON.stringify(sched?.lastEpoch ?? null)} instead of ${training.epoch}`);
+  }
+  const resumedArgs: TrainArgs = {
+    ...args,
+    data: c.data.source,
+    layers: c.model.layers,
+    activation: c.model.activation,
+    init: c.model.init,
+    batchnorm: c.model.batchnorm,
+    dropout: c.model.dropout,
+    optimizer: c.optimizer,
+    lr: c.optimizerOptions.lr,
+    weightDecay: c.optimizerOptions.weightDecay,
+    batchSize: c.batchSize,
+    schedule: c.schedule,
+    seed: c.seed,
+  };
+  if (c.clip !== null) resumedArgs.clip = c.clip;
+  else delete resumedArgs.clip;
+  for (const k of ['samples', 'noise', 'limit'] as const) {
+    if (c.data[k] !== undefined) resumedArgs[k] = c.data[k];
+    else delete resumedArgs[k];
+  }
+  if (c.data.label !== undefined) resumedArgs.csvLabel = c.data.label;
+  else delete resumedArgs.csvLabel;
+  return { path, loaded, training, config: c, args: resumedArgs };
 }
 
-/** Self-check used by tests: one step from the predecessor gives the state back. */
-export function checkPredecessor(state: GeneratorState): boolean {
-  const g = new Generator(0);
-  g.setState(previousGeneratorState(state));
-  g.nextU32();
-  const s = g.getState().s;
-  return s.every((v, i) => v === state.s[i] >>> 0);
+/** Data that no longer matches the checkpoint's model (a CSV that gained a column or a class): exit 3. */
+export function checkDataMatches(r: Resumed, data: { features: number; targets: number; numClasses?: number; info: { classNames?: string[] } }): void {
+  const spec = r.config.model;
+  const src = r.config.data.source;
+  if (data.features !== spec.inputs) {
+    throw inputError(`${src}: has ${data.features} features per example, but the checkpoint's model (${r.path}) takes ${spec.inputs}: the data changed since the checkpoint`);
+  }
+  const stored = r.loaded.info.data?.classNames;
+  const names = data.info.classNames;
+  const classes = data.numClasses ?? data.targets;
+  if (classes !== spec.outputs || (stored && names && JSON.stringify(stored) !== JSON.stringify(names))) {
+    const list = (n: string[] | undefined) => (n ? ` (${n.slice(0, 10).join(', ')}${n.length > 10 ? ', …' : ''})` : '');
+    throw inputError(`${src}: has ${classes} ${data.numClasses !== undefined ? 'classes' : 'targets'}${list(names)}, but the checkpoint's model (${r.path}) was trained on ${spec.outputs}${list(stored)}: the data changed since the checkpoint`);
+  }
 }

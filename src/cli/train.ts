@@ -9,7 +9,7 @@
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
 import { buildModel, countParameters, describeSpec, type ModelSpec } from '../models.js';
-import { getOptimizer, type OptimizerName } from '../optim/registry.js';
+import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
@@ -18,16 +18,16 @@ import { DataLoader } from '../data/dataloader.js';
 import { fit } from '../train/fit.js';
 import type { Callback, EpochLogs, Report, TrainContext } from '../train/types.js';
 import type { ModelInfo, TrainingState } from '../io/model.js';
-import { loadModel, saveCheckpoint, saveModel } from '../io/model.node.js';
+import { saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
-import { loadData, type LoadedData } from './data.js';
+import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
+import { loadDataSpec, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { formatDuration, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
-import { previousGeneratorState } from './resume.js';
+import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 
-export const SCHEDULES = ['cosine', 'none'] as const;
-export type ScheduleName = (typeof SCHEDULES)[number];
+export { SCHEDULES, type RunConfig, type ScheduleName };
 
 export interface TrainArgs {
   data: string;
@@ -65,6 +65,11 @@ export interface TrainArgs {
   monitorEvery?: number;
   /** Extra callbacks (programmatic use and tests), after the progress and checkpoint ones. */
   callbacks?: Callback[];
+  /**
+   * The arguments the user typed (not defaulted), by TrainArgs key: --resume refuses those the
+   * checkpoint decides. Unset (programmatic use): every argument set counts as given.
+   */
+  given?: ReadonlyArray<keyof TrainArgs>;
 }
 
 /**
@@ -83,43 +88,22 @@ export const DEFAULTS = {
   batchnorm: true,
   dropout: 0,
   optimizer: 'adam' as OptimizerName,
-  /** With the default optimizer only; other optimizers start from their registry lr. */
-  lr: 0.002,
+  /* lr: the optimizer's, except Adam's 0.002 here: recipe.ts LR_DEVIATIONS.cli (measured as above). */
   epochs: 6,
   batchSize: 64,
   schedule: 'cosine' as ScheduleName,
   seed: 0,
 };
 
-/** The learning rate used when --lr is not given. */
+/** The learning rate used when --lr is not given (recipe.ts: the optimizer's, or the CLI's documented deviation). */
 export function defaultLr(optimizer: OptimizerName): number {
-  return optimizer === DEFAULTS.optimizer ? DEFAULTS.lr : getOptimizer(optimizer).defaultLr;
+  return recipeDefaultLr(optimizer, 'cli');
 }
 
 export interface CliIO {
   stdout: ProgressStream;
   stderr: ProgressStream;
   signal?: AbortSignal;
-}
-
-/** What the CLI stores in a model's metadata and in report.config.cli. */
-export interface RunConfig {
-  data: string;
-  spec: ModelSpec;
-  optimizer: OptimizerName;
-  lr: number;
-  weightDecay: number;
-  epochs: number;
-  batchSize: number;
-  clip: number | null;
-  schedule: ScheduleName;
-  seed: number;
-  dropout: number;
-  /** How the data was drawn or read (synthetic size and noise, --limit, a CSV's label column): set when given. */
-  samples?: number;
-  noise?: number;
-  limit?: number;
-  csvLabel?: string;
 }
 
 export interface TrainSummary {
@@ -146,11 +130,6 @@ export interface TrainResult {
   config: RunConfig;
 }
 
-/** A JSON-able copy of an epoch list with epochs renumbered from `offset`. */
-function shiftEpochs(epochs: EpochLogs[], offset: number): EpochLogs[] {
-  return epochs.map((e) => ({ ...e, epoch: e.epoch + offset }));
-}
-
 function makeScheduler(name: ScheduleName, optimizer: Optimizer, epochs: number): Scheduler | null {
   return name === 'cosine' ? new CosineAnnealingLR(optimizer, epochs) : null;
 }
@@ -161,97 +140,72 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (!args.quiet) io.stderr.write(s + '\n');
   };
 
-  // Resume: everything but the target epoch count comes from the checkpoint.
-  let resumed: Awaited<ReturnType<typeof loadModel>> | null = null;
-  let a = args;
-  if (args.resume !== undefined) {
-    try {
-      resumed = await loadModel(args.resume);
-    } catch (e) {
-      throw inputError((e as Error).message);
-    }
-    if (!resumed.training) throw inputError(`${args.resume}: not a checkpoint (it has no training state); write one with --checkpoint`);
-    const c = resumed.info.config as Partial<RunConfig> | undefined;
-    if (!c || typeof c.data !== 'string') throw inputError(`${args.resume}: the checkpoint has no training configuration`);
-    a = {
-      ...args,
-      data: c.data,
-      layers: resumed.info.spec.layers,
-      activation: resumed.info.spec.activation,
-      init: resumed.info.spec.init,
-      batchnorm: resumed.info.spec.batchnorm,
-      dropout: resumed.info.spec.dropout,
-      optimizer: c.optimizer ?? args.optimizer,
-      lr: c.lr ?? args.lr,
-      weightDecay: c.weightDecay ?? args.weightDecay,
-      batchSize: c.batchSize ?? args.batchSize,
-      clip: c.clip ?? undefined,
-      schedule: c.schedule ?? args.schedule,
-      seed: c.seed ?? args.seed,
-      // The same data: a resumed run must not train on another sample or another label column.
-      samples: c.samples ?? args.samples,
-      noise: c.noise ?? args.noise,
-      limit: c.limit ?? args.limit,
-      csvLabel: c.csvLabel ?? args.csvLabel,
-    };
-    if (resumed.training.epoch >= a.epochs) {
-      throw usageError(`--resume: the checkpoint has already trained ${resumed.training.epoch} epochs; pass --epochs greater than that (the total to reach)`);
-    }
-  }
+  // Resume: everything but the target epoch count and the outputs comes from the checkpoint.
+  const resumed: Resumed | null = args.resume !== undefined ? await openCheckpoint(args.resume, args) : null;
+  const a = resumed ? resumed.args : args;
 
-  const data: LoadedData = await loadData(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, ...(a.csvLabel !== undefined ? { label: a.csvLabel } : {}) });
+  let dataSpec: DataSpec;
+  try {
+    dataSpec = resumed ? resumed.config.data : makeDataSpec(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, label: a.csvLabel });
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
+  const data: LoadedData = await loadDataSpec(dataSpec);
+  if (resumed) checkDataMatches(resumed, data);
   const classification = data.numClasses !== undefined;
   if (classification && data.numClasses! < 2) throw inputError(`${a.data}: only one class in the labels; classification needs at least 2`);
-  const spec: ModelSpec = {
-    inputs: data.features,
-    layers: a.layers,
-    activation: a.activation,
-    init: a.init,
-    batchnorm: a.batchnorm,
-    dropout: a.dropout,
-    outputs: classification ? data.numClasses! : data.targets,
-    output: classification ? 'softmax' : 'linear',
-  };
-  const entry = getOptimizer(a.optimizer);
-  const lr = a.lr ?? defaultLr(a.optimizer);
-  const weightDecay = a.weightDecay ?? 0;
+  const spec: ModelSpec = resumed
+    ? resumed.config.model
+    : {
+        inputs: data.features,
+        layers: a.layers,
+        activation: a.activation,
+        init: a.init,
+        batchnorm: a.batchnorm,
+        dropout: a.dropout,
+        outputs: classification ? data.numClasses! : data.targets,
+        output: classification ? 'softmax' : 'linear',
+      };
+
+  // Model, optimizer, scheduler, shuffling: all seeded from --seed, or restored from the checkpoint.
+  manualSeed(a.seed);
+  const model = resumed ? resumed.loaded.model : buildModel(spec);
+  const optimizer = getOptimizer(a.optimizer).create(
+    model.parameters(),
+    resumed ? resumed.config.optimizerOptions : { lr: a.lr ?? defaultLr(a.optimizer), weightDecay: a.weightDecay },
+  );
   const config: RunConfig = {
-    data: a.data,
-    spec,
+    data: dataSpec,
+    model: spec,
     optimizer: a.optimizer,
-    lr,
-    weightDecay,
+    optimizerOptions: optimizer.effectiveOptions() as OptimizerOptionsInEffect,
+    schedule: a.schedule,
     epochs: a.epochs,
     batchSize: a.batchSize,
     clip: a.clip ?? null,
-    schedule: a.schedule,
     seed: a.seed,
-    dropout: a.dropout,
-    ...(a.samples !== undefined ? { samples: a.samples } : {}),
-    ...(a.noise !== undefined ? { noise: a.noise } : {}),
-    ...(a.limit !== undefined ? { limit: a.limit } : {}),
-    ...(a.csvLabel !== undefined ? { csvLabel: a.csvLabel } : {}),
   };
-
-  // Model, optimizer, scheduler, shuffling: all seeded from --seed.
-  manualSeed(a.seed);
-  const model = buildModel(spec);
-  if (resumed) model.loadStateDict(resumed.model.stateDict());
-  const optimizer = entry.create(model.parameters(), lr, weightDecay);
+  const lr = config.optimizerOptions.lr;
   const scheduler = makeScheduler(a.schedule, optimizer, a.epochs);
   const shuffle = new Generator(a.seed + 0x5eed);
-  const startEpoch = resumed?.training?.epoch ?? 0;
+  const startEpoch = resumed?.training.epoch ?? 0;
   let previousHistory: Report['history'] | null = null;
-  if (resumed?.training) {
+  if (resumed) {
     const st = resumed.training;
+    if (st.optimizer.type !== optimizer.typeName) {
+      throw inputError(`${resumed.path}: the optimizer state is for ${st.optimizer.type}, but the configuration says ${a.optimizer} (${optimizer.typeName})`);
+    }
     try {
       optimizer.loadStateDict(st.optimizer);
+      // Loading an epoch schedule's state sets the lr it gives at that epoch: re-planned over the new total.
       if (scheduler && st.scheduler) scheduler.loadStateDict(st.scheduler);
       if (st.shuffle) shuffle.setState(st.shuffle);
-      // fit() draws once from the global generator when it starts (see resume.ts).
-      defaultGenerator.setState(previousGeneratorState(st.generator));
+      defaultGenerator.setState(st.generator);
     } catch (e) {
-      throw inputError(`${args.resume}: cannot restore the training state: ${(e as Error).message}`);
+      throw inputError(`${resumed.path}: cannot restore the training state: ${(e as Error).message}`);
+    }
+    if (scheduler && a.epochs !== resumed.config.epochs) {
+      log(`${a.schedule} schedule re-planned over ${a.epochs} epochs (the checkpoint planned ${resumed.config.epochs}): lr ${optimizer.lr} from epoch ${startEpoch + 1}`);
     }
     const h = st.history as Report['history'] | undefined;
     if (h && Array.isArray(h.epochs)) previousHistory = h;
@@ -260,7 +214,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   const batches = Math.ceil(data.train.x.shape[0] / a.batchSize);
 
   const info = (summary?: Record<string, unknown>): ModelInfo => {
-    const i: ModelInfo = { spec, config: config as unknown as Record<string, unknown>, data: data.info };
+    const i: ModelInfo = { spec, config, data: data.info };
     if (summary) i.summary = summary;
     return i;
   };
@@ -279,13 +233,9 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     const path = args.checkpoint;
     callbacks.push({
       onEpochEnd: async (logs: EpochLogs, ctx: TrainContext) => {
-        const history = {
-          ...ctx.report.history,
-          epochs: [...(previousHistory?.epochs ?? []), ...shiftEpochs(ctx.report.history.epochs, startEpoch)],
-          steps: [],
-        };
+        const history = { ...ctx.report.history, epochs: [...(previousHistory?.epochs ?? []), ...ctx.report.history.epochs], steps: [] };
         const state: TrainingState = {
-          epoch: startEpoch + logs.epoch + 1,
+          epoch: logs.epoch + 1,
           optimizer: ctx.optimizer.stateDict(),
           scheduler: scheduler ? scheduler.stateDict() : null,
           generator: defaultGenerator.getState(),
@@ -306,8 +256,9 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   let report: Report;
   try {
     report = await fit(model, loader, {
-      epochs: a.epochs - startEpoch,
-      batchSize: a.batchSize,
+      epochs: a.epochs,
+      initialEpoch: startEpoch,
+      initialStep: resumed?.training.optimizer.step ?? 0,
       optimizer,
       loss: classification ? 'crossEntropy' : 'mse',
       metrics: classification ? ['accuracy'] : [],
@@ -323,20 +274,9 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     throw e;
   }
 
-  // Join the resumed history and describe the run.
-  if (previousHistory) {
-    report.history = { ...report.history, epochs: [...previousHistory.epochs, ...shiftEpochs(report.history.epochs, startEpoch)] };
-  }
-  if (startEpoch > 0) {
-    // Number this run's steps as the uninterrupted run would have (the per-step series before
-    // the checkpoint are not kept in it).
-    const offset = startEpoch * batches;
-    for (const s of report.history.steps) s.step += offset;
-    report.monitors.steps = report.monitors.steps.map((s) => s + offset);
-    for (const l of report.monitors.layers) for (const s of l.samples) s.step += offset;
-    for (const g of report.monitors.global) g.step += offset;
-    for (const f of report.findings) f.step += offset;
-  }
+  // fit numbered this run's epochs and steps as the uninterrupted run; the epochs before the
+  // checkpoint come from it (its per-step series are not kept).
+  if (previousHistory) report.history = { ...report.history, epochs: [...previousHistory.epochs, ...report.history.epochs] };
   report.config = {
     ...report.config,
     cli: config,

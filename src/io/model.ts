@@ -10,7 +10,8 @@
  *   format          "gradlab.model" (or "gradlab.checkpoint")
  *   format_version  "1"
  *   spec            JSON ModelSpec (src/models.ts): the architecture
- *   config          JSON training configuration (flags, optimizer, lr, epochs, seed, …)
+ *   config          JSON RunConfig (src/recipe.ts): the data recipe, optimizer and its options in
+ *                   effect, schedule, epochs, batch size, clipping, seed — read by readRunConfig
  *   data            JSON {name, classNames?, featureNames?, scaler?}: how inputs were prepared
  *   summary         JSON final metrics (optional)
  *
@@ -30,6 +31,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { GeneratorState } from '../random.js';
 import { buildModel, stateDictShapes, validateSpec, type ModelSpec } from '../models.js';
+import { readRunConfig, type RunConfig } from '../recipe.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsInput } from './safetensors.js';
 
 export const MODEL_FORMAT = 'gradlab.model';
@@ -47,7 +49,8 @@ export interface DataInfo {
 
 export interface ModelInfo {
   spec: ModelSpec;
-  config?: Record<string, unknown>;
+  /** How the model was trained (written by the CLI; checked by readRunConfig on load). */
+  config?: RunConfig;
   data?: DataInfo;
   summary?: Record<string, unknown>;
 }
@@ -76,7 +79,8 @@ function stateTensors(model: Module): Map<string, SafetensorsInput> {
 
 function baseMetadata(format: string, info: ModelInfo): Record<string, string> {
   const md: Record<string, string> = { format, format_version: MODEL_FORMAT_VERSION, spec: JSON.stringify(validateSpec(info.spec)) };
-  if (info.config !== undefined) md.config = JSON.stringify(info.config);
+  // Through the reader, so a file is only ever written with a recipe that reads back.
+  if (info.config !== undefined) md.config = JSON.stringify(readRunConfig(info.config, 'config'));
   if (info.data !== undefined) md.data = JSON.stringify(info.data);
   if (info.summary !== undefined) md.summary = JSON.stringify(info.summary);
   return md;
@@ -178,8 +182,11 @@ export function parseModel(bytes: Uint8Array, name = 'model file'): LoadedModel 
     throw new Error(`${name}: format_version ${JSON.stringify(md.format_version)} is not supported (this gradlab reads version ${MODEL_FORMAT_VERSION})`);
   }
   const spec = validateSpec(parseJsonField<unknown>(md, 'spec', name, true), `${name}: metadata "spec"`);
-  const config = parseJsonField<unknown>(md, 'config', name, false);
-  if (config !== undefined && !isObject(config)) throw new Error(`${name}: metadata "config" must be a JSON object`);
+  const configJson = parseJsonField<unknown>(md, 'config', name, false);
+  const config = configJson === undefined ? undefined : readRunConfig(configJson, `${name}: metadata "config"`);
+  if (config !== undefined && JSON.stringify(config.model) !== JSON.stringify(spec)) {
+    throw new Error(`${name}: metadata "config" describes another model (${JSON.stringify(config.model)}) than "spec" (${JSON.stringify(spec)})`);
+  }
   const data = parseJsonField<unknown>(md, 'data', name, false);
   if (data !== undefined) validateDataInfo(data, name, spec);
   const summary = parseJsonField<unknown>(md, 'summary', name, false);
@@ -221,11 +228,13 @@ export function parseModel(bytes: Uint8Array, name = 'model file'): LoadedModel 
   let training: TrainingState | undefined;
   if (format === CHECKPOINT_FORMAT) training = parseTrainingState(md, file.tensors, optimizerKeys, spec, name);
 
-  const model = buildModel(spec);
+  // Allocated without an initialization (which would draw from the random stream and then be
+  // overwritten): every tensor is the file's.
+  const model = buildModel(spec, { initialize: false });
   model.loadStateDict(state);
   model.eval();
   const info: ModelInfo = { spec };
-  if (config !== undefined) info.config = config as Record<string, unknown>;
+  if (config !== undefined) info.config = config;
   if (data !== undefined) info.data = data as DataInfo;
   if (summary !== undefined) info.summary = summary as Record<string, unknown>;
   const out: LoadedModel = { model, info, metadata: { ...md }, format };
@@ -241,6 +250,13 @@ function validateDataInfo(data: unknown, name: string, spec: ModelSpec): void {
   };
   strings(data.classNames, 'classNames');
   strings(data.featureNames, 'featureNames');
+  const classes = spec.output === 'softmax' ? spec.outputs : spec.output === 'sigmoid' ? 2 : null;
+  if (Array.isArray(data.classNames) && classes !== null && data.classNames.length !== classes) {
+    throw new Error(`${where}: classNames has ${data.classNames.length} names but the model has ${classes} classes`);
+  }
+  if (Array.isArray(data.featureNames) && data.featureNames.length !== spec.inputs) {
+    throw new Error(`${where}: featureNames has ${data.featureNames.length} names but the model has ${spec.inputs} inputs`);
+  }
   if (data.scaler !== undefined) {
     const s = data.scaler;
     const nums = (v: unknown) => Array.isArray(v) && v.length === spec.inputs && v.every((x) => typeof x === 'number' && Number.isFinite(x));
@@ -266,8 +282,14 @@ function parseTrainingState(
     throw new Error(`${where}: optimizer must be {type, step, groups}`);
   }
   for (const g of opt.groups as unknown[]) {
-    if (!isObject(g) || typeof g.lr !== 'number' || typeof g.initialLr !== 'number') throw new Error(`${where}: each optimizer group needs numeric lr and initialLr`);
+    if (!isObject(g)) throw new Error(`${where}: each optimizer group must be {lr, initialLr}`);
+    for (const k of ['lr', 'initialLr'] as const) {
+      const v = g[k];
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${where}: optimizer group ${k} must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
+    }
   }
+  if ((opt.groups as unknown[]).length !== 1) throw new Error(`${where}: optimizer must have exactly 1 parameter group, got ${(opt.groups as unknown[]).length}`);
+  if ((opt.step as number) < 0) throw new Error(`${where}: optimizer step must be ≥ 0, got ${opt.step}`);
   const checkGen = (gen: unknown, field: string): GeneratorState => {
     if (!isObject(gen) || !Array.isArray(gen.s) || gen.s.length !== 4 || !gen.s.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)) {
       throw new Error(`${where}: ${field} must be {s: [4 uint32], spare}`);

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, type ParamGroup } from './optimizer.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -10,12 +10,12 @@ export interface AdamOptions {
   amsgrad?: boolean;
 }
 
-function validate(name: string, o: AdamOptions): void {
-  const [b1, b2] = o.betas ?? [0.9, 0.999];
-  checkRange(name, 'betas[0]', b1, 0, 1);
-  checkRange(name, 'betas[1]', b2, 0, 1);
-  if (!((o.eps ?? 1e-8) >= 0)) throw new Error(`${name}: eps must be ≥ 0, got ${o.eps}`);
-  checkRange(name, 'weightDecay', o.weightDecay ?? 0, 0, Infinity);
+function validate(name: string, o: Required<AdamOptions>): void {
+  if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`${name}: betas must be a pair [β₁, β₂], got ${JSON.stringify(o.betas)}`);
+  checkRange(name, 'betas[0]', o.betas[0], 0, 1);
+  checkRange(name, 'betas[1]', o.betas[1], 0, 1);
+  if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`${name}: eps must be a finite number ≥ 0, got ${o.eps}`);
+  checkRange(name, 'weightDecay', o.weightDecay, 0, Infinity);
 }
 
 /**
@@ -25,12 +25,16 @@ function validate(name: string, o: AdamOptions): void {
  * added to g; amsgrad keeps the running maximum of v (Reddi et al. 2018).
  */
 export class Adam extends Optimizer<AdamOptions> {
+  /** PyTorch's defaults (torch.optim.Adam); an option not given takes its value from here. */
+  static readonly defaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
   /** Decoupled weight decay (AdamW); 0 for Adam. */
   protected decoupled = false;
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
-    super(params, options, 1e-3, 'Adam');
-    validate(this.typeName, options);
+    // new.target: AdamW's defaults when an AdamW is built.
+    const o = withDefaults((new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
+    super(params, o, undefined, 'Adam');
+    validate(this.typeName, o);
   }
 
   get typeName(): string {
@@ -38,9 +42,9 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number): void {
-    const o = group.options;
-    const [beta1, beta2] = o.betas ?? [0.9, 0.999];
-    const wd = o.weightDecay ?? this.defaultWeightDecay();
+    const o = group.options as Required<AdamOptions>;
+    const [beta1, beta2] = o.betas;
+    const wd = o.weightDecay;
     K.adamStep({
       param: p.data,
       grad: grad.data,
@@ -50,15 +54,11 @@ export class Adam extends Optimizer<AdamOptions> {
       lr: group.lr,
       beta1,
       beta2,
-      eps: o.eps ?? 1e-8,
+      eps: o.eps,
       weightDecay: this.decoupled ? 0 : wd,
       decoupledWeightDecay: this.decoupled ? wd : 0,
       step: this.paramSteps[i],
     });
-  }
-
-  protected defaultWeightDecay(): number {
-    return 0;
   }
 }
 
@@ -67,12 +67,10 @@ export class Adam extends Optimizer<AdamOptions> {
  * Adam update, instead of adding λp to the gradient. Default weightDecay 1e-2, as PyTorch.
  */
 export class AdamW extends Adam {
+  static override readonly defaults: Readonly<Required<AdamOptions>> = { ...Adam.defaults, weightDecay: 1e-2 };
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super(params, options);
     this.decoupled = true;
-  }
-  protected override defaultWeightDecay(): number {
-    return 1e-2;
   }
   override get typeName(): string {
     return 'AdamW';

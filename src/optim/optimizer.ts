@@ -55,6 +55,17 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   /** The class name ('Adam'), stated by each optimizer so that it survives minifiers; saved in states. */
   abstract get typeName(): string;
 
+  /**
+   * The options in effect: each option as given, or the class's `static defaults` where it was
+   * not, and the current learning rate. What the Report, model files and the lab record.
+   */
+  effectiveOptions(): EffectiveOptions<O> {
+    const g = this.groups[0];
+    const out = { ...g.options, lr: g.lr } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();
+    return out as EffectiveOptions<O>;
+  }
+
   /** Every parameter across groups. */
   get params(): Tensor[] {
     return this.groups.flatMap((g) => g.params);
@@ -161,6 +172,21 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       for (const [n, v] of Object.entries(rec)) this.buffer(i, n, this.params[i]).set(v);
     });
   }
+}
+
+/** Every option of O set (the defaults filled in). */
+export type EffectiveOptions<O> = { [K in keyof O]-?: Exclude<O[K], undefined> };
+
+/**
+ * `options` over `defaults`, where an option left undefined ("not given") keeps its default: the
+ * one place an optimizer's defaults are applied, so `{weightDecay: undefined}` means the class's
+ * default, never 0 or NaN.
+ */
+export function withDefaults<O extends object>(defaults: Readonly<O>, options: O | undefined): O {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? v.slice() : v;
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();
+  return out as O;
 }
 
 export function checkRange(where: string, name: string, value: number, lo: number, hi: number, hiInclusive = false): void {

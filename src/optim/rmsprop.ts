@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, type ParamGroup } from './optimizer.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -17,12 +17,16 @@ export interface RMSpropOptions {
  * buffer. Defaults lr 1e-2, α 0.99, ε 1e-8 (PyTorch's).
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
+  /** PyTorch's defaults (torch.optim.RMSprop); an option not given takes its value from here. */
+  static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
+
   constructor(params: Iterable<Tensor>, options: RMSpropOptions = {}) {
-    super(params, options, 1e-2, 'RMSprop');
-    checkRange('RMSprop', 'alpha', options.alpha ?? 0.99, 0, 1, true);
-    checkRange('RMSprop', 'momentum', options.momentum ?? 0, 0, Infinity);
-    checkRange('RMSprop', 'weightDecay', options.weightDecay ?? 0, 0, Infinity);
-    if (!((options.eps ?? 1e-8) >= 0)) throw new Error(`RMSprop: eps must be ≥ 0, got ${options.eps}`);
+    const o = withDefaults(RMSprop.defaults, options) as Required<RMSpropOptions>;
+    super(params, o, undefined, 'RMSprop');
+    checkRange('RMSprop', 'alpha', o.alpha, 0, 1, true);
+    checkRange('RMSprop', 'momentum', o.momentum, 0, Infinity);
+    checkRange('RMSprop', 'weightDecay', o.weightDecay, 0, Infinity);
+    if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`RMSprop: eps must be a finite number ≥ 0, got ${o.eps}`);
   }
 
   get typeName(): string {
@@ -30,8 +34,8 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number): void {
-    const o = group.options;
-    const momentum = o.momentum ?? 0;
+    const o = group.options as Required<RMSpropOptions>;
+    const momentum = o.momentum;
     K.rmspropStep({
       param: p.data,
       grad: grad.data,
@@ -39,9 +43,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       gradAvg: o.centered ? this.buffer(i, 'grad_avg', p) : null,
       momentumBuf: momentum > 0 ? this.buffer(i, 'momentum_buffer', p) : null,
       lr: group.lr,
-      alpha: o.alpha ?? 0.99,
-      eps: o.eps ?? 1e-8,
-      weightDecay: o.weightDecay ?? 0,
+      alpha: o.alpha,
+      eps: o.eps,
+      weightDecay: o.weightDecay,
       momentum,
     });
   }

@@ -26,9 +26,17 @@ abstract class EpochScheduler implements Scheduler {
   stateDict(): Record<string, unknown> {
     return { lastEpoch: this.lastEpoch };
   }
+  /**
+   * Restore the epoch count and set the lr to this schedule's value at that epoch (its closed
+   * form). With the parameters the state was saved under, that is the lr the optimizer already
+   * has, bit for bit; with others (a cosine built for more epochs when a run is extended) the
+   * schedule is re-planned from where the run is, instead of continuing from the old plan's lr.
+   */
   loadStateDict(state: Record<string, unknown>): void {
-    if (typeof state.lastEpoch !== 'number') throw new Error(`${this.name}.loadStateDict: lastEpoch missing`);
-    this.lastEpoch = state.lastEpoch;
+    const e = state.lastEpoch;
+    if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) throw new Error(`${this.name}.loadStateDict: lastEpoch must be an integer ≥ 0, got ${JSON.stringify(e)}`);
+    this.lastEpoch = e;
+    for (const g of this.optimizer.groups) g.lr = this.factor(this.lastEpoch, g.initialLr);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, type ParamGroup } from './optimizer.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -16,13 +16,16 @@ export interface SGDOptions {
  * first step); d ← d + μb (Nesterov) or b; p ← p − η·d. lr is required, as in PyTorch.
  */
 export class SGD extends Optimizer<SGDOptions> {
+  /** PyTorch's defaults (torch.optim.SGD); lr has none: it is required, as in PyTorch. */
+  static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
+
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
-    super(params, options ?? {}, undefined, 'SGD');
-    const o = this.groups[0].options;
-    checkRange('SGD', 'momentum', o.momentum ?? 0, 0, Infinity);
-    checkRange('SGD', 'dampening', o.dampening ?? 0, 0, 1, true);
-    checkRange('SGD', 'weightDecay', o.weightDecay ?? 0, 0, Infinity);
-    if (o.nesterov && (!((o.momentum ?? 0) > 0) || (o.dampening ?? 0) !== 0)) {
+    super(params, withDefaults<SGDOptions>(SGD.defaults, options), undefined, 'SGD');
+    const o = this.groups[0].options as Required<SGDOptions>;
+    checkRange('SGD', 'momentum', o.momentum, 0, Infinity);
+    checkRange('SGD', 'dampening', o.dampening, 0, 1, true);
+    checkRange('SGD', 'weightDecay', o.weightDecay, 0, Infinity);
+    if (o.nesterov && (!(o.momentum > 0) || o.dampening !== 0)) {
       throw new Error('SGD: nesterov requires momentum > 0 and dampening = 0');
     }
   }
@@ -32,8 +35,8 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number): void {
-    const o = group.options;
-    const momentum = o.momentum ?? 0;
+    const o = group.options as Required<SGDOptions>;
+    const momentum = o.momentum;
     const firstStep = momentum !== 0 && this.getBuffer(i, 'momentum_buffer') === undefined;
     K.sgdStep({
       param: p.data,
@@ -42,9 +45,9 @@ export class SGD extends Optimizer<SGDOptions> {
       firstStep,
       lr: group.lr,
       momentum,
-      dampening: o.dampening ?? 0,
-      nesterov: o.nesterov ?? false,
-      weightDecay: o.weightDecay ?? 0,
+      dampening: o.dampening,
+      nesterov: o.nesterov,
+      weightDecay: o.weightDecay,
     });
   }
 }

@@ -354,6 +354,8 @@ export async function predict(model: Module, x: Tensor, options: PredictOptions 
 function validateOptions(o: FitOptions): void {
   const where = 'fit';
   checkInt(where, 'epochs', o.epochs, 1);
+  checkInt(where, 'initialEpoch', o.initialEpoch, 0);
+  checkInt(where, 'initialStep', o.initialStep, 0);
   checkInt(where, 'batchSize', o.batchSize, 1);
   checkInt(where, 'validationBatchSize', o.validationBatchSize, 1);
   checkInt(where, 'yieldEvery', o.yieldEvery, 0);
@@ -377,10 +379,8 @@ function validateOptions(o: FitOptions): void {
 function makeOptimizer(model: Module, o: FitOptions): { optimizer: Optimizer; name: string } {
   if (o.optimizer !== undefined && typeof o.optimizer === 'object') return { optimizer: o.optimizer, name: o.optimizer.typeName };
   const name: OptimizerName = o.optimizer ?? 'adam';
-  const entry = getOptimizer(name);
-  // AdamW's decoupled decay defaults to 1e-2 as in PyTorch; the others to 0.
-  const wd = o.weightDecay ?? (name === 'adamw' ? 1e-2 : 0);
-  return { optimizer: entry.create(model.parameters(), o.lr ?? entry.defaultLr, wd), name };
+  // Options not given stay undefined: the optimizer's own defaults apply (AdamW's decay 1e-2).
+  return { optimizer: getOptimizer(name).create(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay }), name };
 }
 
 /**
@@ -394,15 +394,20 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   const t0 = now();
   validateOptions(options);
   const epochs = options.epochs ?? DEFAULT_EPOCHS;
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (initialEpoch >= epochs) throw new Error(`fit: initialEpoch ${initialEpoch} must be less than epochs ${epochs} (the epoch to reach, as in Keras)`);
+  if (isLoader(data) && options.batchSize !== undefined && options.batchSize !== data.batchSize) {
+    throw new Error(`fit: batchSize ${options.batchSize} differs from the DataLoader's batch size ${data.batchSize}; the loader decides it`);
+  }
+  const batchSize = isLoader(data) ? data.batchSize : (options.batchSize ?? DEFAULT_BATCH_SIZE);
   const shuffle = options.shuffle ?? true;
   const health = options.health ?? true;
   const callbacks: Callback[] = options.callbacks ?? [];
   const signal = options.signal;
 
-  // Randomness: the seed drives dropout (global generator) and, through it, shuffling.
+  // Randomness: the seed drives dropout (global generator) and, through it, the shuffling and
+  // splitting of tensor data. A given DataLoader shuffles with its own generator: nothing is drawn.
   if (options.seed !== undefined) manualSeed(options.seed);
-  const gen = new Generator(defaultGenerator.nextU32());
 
   // Data.
   let loader: DataLoader;
@@ -416,6 +421,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     numTrain = data.numExamples;
   } else {
     const n = checkTensorData('fit', data);
+    const gen = new Generator(defaultGenerator.nextU32());
     let train: TensorData = data;
     if (options.validationSplit !== undefined) {
       const nVal = Math.round(n * options.validationSplit);
@@ -442,12 +448,15 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   const paramsByLayer = layers ? layerNames.map((ln) => params.filter(([k]) => k.startsWith(`${ln}.`))) : [];
   const monitor = new Monitor(model, params, options.monitor);
 
+  // The options in effect (the optimizer's defaults filled in), as the Report records them.
+  const optimizerOptions = optimizer.effectiveOptions() as Record<string, unknown>;
   const config: Record<string, unknown> = {
     epochs,
     batchSize,
     optimizer: optimizerName,
     lr: optimizer.lr,
-    weightDecay: options.weightDecay ?? null,
+    weightDecay: typeof optimizerOptions.weightDecay === 'number' ? optimizerOptions.weightDecay : null,
+    optimizerOptions,
     loss: typeof options.loss === 'function' ? 'custom' : (options.loss ?? null),
     metrics: options.metrics ?? [],
     validationSplit: options.validationSplit ?? null,
@@ -458,6 +467,8 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     clipGradValue: options.clipGradValue ?? null,
     schedule: scheduler ? scheduler.name : null,
     seed: options.seed ?? null,
+    initialEpoch,
+    initialStep: options.initialStep ?? 0,
     monitorEvery: monitor.enabled ? monitor.every : 0,
     model: model.toString(),
     numParameters: model.numParameters(),
@@ -487,7 +498,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   let metrics: MetricAcc[] | null = null;
   let metricNames: readonly string[] = options.metrics ?? [];
   let stopReason: NonNullable<Report['stopReason']> = 'completed';
-  let step = 0;
+  let step = options.initialStep ?? 0;
   let lastYield = now();
   let batchesSinceYield = 0;
 
@@ -495,7 +506,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   model.train();
 
 
-  training: for (let epoch = 0; epoch < epochs; epoch++) {
+  training: for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     ctx.epoch = epoch;
     const te = now();
     for (const cb of callbacks) if (cb.onEpochBegin) await cb.onEpochBegin(epoch, ctx);

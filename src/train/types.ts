@@ -42,7 +42,16 @@ export interface MonitorOptions {
 }
 
 export interface FitOptions {
+  /** The epoch to reach (with initialEpoch: the total, as Keras's `epochs`). Default 10. */
   epochs?: number;
+  /**
+   * Epoch to start from (0-based), as Keras's `initial_epoch`: a resumed run trains epochs
+   * initialEpoch … epochs − 1, numbered as the uninterrupted run numbers them. Default 0.
+   */
+  initialEpoch?: number;
+  /** Optimizer steps already taken: this run's steps are numbered from initialStep + 1. Default 0. */
+  initialStep?: number;
+  /** Examples per batch (default 32); a given DataLoader decides its own (it is what the Report records). */
   batchSize?: number;
   /** An Optimizer instance, or a registry name (with `lr`, `weightDecay`). Default 'adam'. */
   optimizer?: Optimizer | OptimizerName;

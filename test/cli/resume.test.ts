@@ -1,28 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTrain, type TrainArgs } from '../../src/cli/train.js';
 import { runEvaluate } from '../../src/cli/commands.js';
-import { checkPredecessor, previousGeneratorState } from '../../src/cli/resume.js';
+import { run } from '../../src/cli/program.js';
 import { loadModel } from '../../src/io/model.node.js';
-import { Generator } from '../../src/random.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsInput } from '../../src/io/safetensors.js';
 
 const sink = { write: () => true };
 const io = { stdout: sink, stderr: sink };
 
 describe('resuming from a checkpoint', () => {
-  it('inverts one step of the generator', () => {
-    const g = new Generator(77);
-    for (let i = 0; i < 50; i++) {
-      g.nextU32();
-      if (i % 3 === 0) g.normal();
-      expect(checkPredecessor(g.getState())).toBe(true);
-    }
-    const s = { s: [1, 2, 3, 4] as [number, number, number, number], spare: 0.5 };
-    expect(previousGeneratorState(s).spare).toBe(0.5);
-  });
-
   for (const [name, extra] of [
     ['Adam + cosine schedule + dropout + BatchNorm', { optimizer: 'adam', schedule: 'cosine', dropout: 0.2, batchnorm: true }],
     ['SGD with Nesterov momentum, clipping, no schedule', { optimizer: 'nesterov', schedule: 'none', dropout: 0.1, batchnorm: false, clip: 0.5 }],
@@ -51,10 +40,10 @@ describe('resuming from a checkpoint', () => {
       expect(first.report.history.epochs.length).toBe(1);
       const ck = await loadModel(join(dir, 'ckpt.safetensors'));
       expect(ck.training?.epoch).toBe(1);
-      // Architecture and data flags are ignored on resume: they come from the checkpoint
-      // (here the synthetic set's size and noise are not passed again).
+      // Architecture and data come from the checkpoint (here the synthetic set's size and
+      // noise are not passed again); passing the checkpoint's own values is accepted.
       const { samples: _s, noise: _n, ...withoutData } = base;
-      const rest = await runTrain({ ...withoutData, layers: [3], activation: 'tanh', resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'resumed.safetensors') }, io);
+      const rest = await runTrain({ ...withoutData, resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'resumed.safetensors') }, io);
       expect(rest.code).toBe(0);
       const a = (await loadModel(join(dir, 'full.safetensors'))).model.stateDict();
       const b = (await loadModel(join(dir, 'resumed.safetensors'))).model.stateDict();
@@ -81,7 +70,7 @@ describe('resuming from a checkpoint', () => {
     const { csvLabel: _l, ...withoutLabel } = base;
     const rest = await runTrain({ ...withoutLabel, resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'm.safetensors') }, io);
     expect(rest.code).toBe(0);
-    expect(rest.config.csvLabel).toBe('kind');
+    expect(rest.config.data.label).toBe('kind');
     expect(rest.summary.train.accuracy).toBeGreaterThan(0.5); // classification: the label column was kept
     const ev = await runEvaluate({ model: join(dir, 'm.safetensors'), data: csv }, io);
     expect(ev.result.accuracy).toBeGreaterThan(0.5);
@@ -93,5 +82,111 @@ describe('resuming from a checkpoint', () => {
     await runTrain({ ...base, out: join(dir, 'm.safetensors'), checkpoint: join(dir, 'c.safetensors') }, io);
     await expect(runTrain({ ...base, epochs: 2, resume: join(dir, 'm.safetensors') }, io)).rejects.toMatchObject({ code: 3, message: expect.stringMatching(/not a checkpoint/) });
     await expect(runTrain({ ...base, epochs: 1, resume: join(dir, 'c.safetensors') }, io)).rejects.toMatchObject({ code: 2, message: expect.stringMatching(/already trained 1 epochs/) });
+  });
+
+  it('refuses architecture arguments that differ from the checkpoint (programmatic use)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-'));
+    const base = { data: 'xor', samples: 100, layers: [4], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, optimizer: 'adam', epochs: 1, batchSize: 20, schedule: 'none', seed: 0, quiet: true } as TrainArgs;
+    await runTrain({ ...base, checkpoint: join(dir, 'c.safetensors') }, io);
+    await expect(runTrain({ ...base, epochs: 2, layers: [3], resume: join(dir, 'c.safetensors') }, io)).rejects.toMatchObject({ code: 2, message: expect.stringMatching(/--layers 3.*checkpoint.*4/) });
+  });
+});
+
+class Capture {
+  text = '';
+  isTTY = false;
+  write(s: string): boolean {
+    this.text += s;
+    return true;
+  }
+}
+
+/** Rewrite a checkpoint's metadata through `edit` (config and checkpoint as parsed JSON). */
+function tamper(src: string, dst: string, edit: (md: { config: Record<string, any>; checkpoint: Record<string, any> }) => void): void {
+  const file = parseSafetensors(new Uint8Array(readFileSync(src)));
+  const md = { ...file.metadata! };
+  const j = { config: JSON.parse(md.config), checkpoint: JSON.parse(md.checkpoint) };
+  edit(j);
+  md.config = JSON.stringify(j.config);
+  md.checkpoint = JSON.stringify(j.checkpoint);
+  const tensors = new Map<string, SafetensorsInput>();
+  for (const [k, e] of file.tensors) tensors.set(k, { dtype: e.dtype, shape: e.shape, data: e.data } as SafetensorsInput);
+  writeFileSync(dst, serializeSafetensors(tensors, md));
+}
+
+describe('--resume validates what it reads back (issue 16, item 4)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-bad-'));
+  const ck = join(dir, 'ck.safetensors');
+  const prepared = (async () => {
+    const stop = { onEpochEnd: (_l: unknown, ctx: { stopTraining: boolean }) => void (ctx.stopTraining = true) };
+    const base = { data: 'moons', samples: 200, layers: [8], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, optimizer: 'adam', epochs: 3, batchSize: 16, schedule: 'cosine', seed: 1, quiet: true } as TrainArgs;
+    await runTrain({ ...base, checkpoint: ck, callbacks: [stop] }, io);
+  })();
+
+  it.each([
+    ['batchSize 0', (m: any) => (m.config.batchSize = 0), /batchSize must be an integer in \[1, 1048576\], got 0/],
+    ['batchSize -3', (m: any) => (m.config.batchSize = -3), /batchSize must be an integer/],
+    ['batchSize 2.5', (m: any) => (m.config.batchSize = 2.5), /batchSize must be an integer/],
+    ['batchSize "64"', (m: any) => (m.config.batchSize = '64'), /batchSize must be an integer.*got "64"/],
+    ['an unknown optimizer', (m: any) => (m.config.optimizer = 'lbfgs'), /optimizer must be one of sgd, .*got "lbfgs"/],
+    ['lr -1', (m: any) => (m.config.optimizerOptions.lr = -1), /optimizerOptions\.lr must be/],
+    ['lr "fast"', (m: any) => (m.config.optimizerOptions.lr = 'fast'), /optimizerOptions\.lr must be.*got "fast"/],
+    ['clip -1', (m: any) => (m.config.clip = -1), /clip must be/],
+    ['weightDecay -5', (m: any) => (m.config.optimizerOptions.weightDecay = -5), /optimizerOptions\.weightDecay must be/],
+    ['limit 0', (m: any) => (m.config.data.limit = 0), /data\.limit must be an integer/],
+    ['samples 1e12', (m: any) => (m.config.data.samples = 1e12), /data\.samples must be an integer in \[10, 10000000\]/],
+    ['an unknown schedule', (m: any) => (m.config.schedule = 'warp'), /schedule must be one of cosine, none/],
+    ['a negative lr in the training state', (m: any) => (m.checkpoint.optimizer.groups[0].lr = -0.5), /lr must be a finite number ≥ 0/],
+    ['an optimizer state of another type', (m: any) => (m.checkpoint.optimizer.type = 'SGD'), /optimizer state is for SGD/],
+    ['a scheduler state at another epoch', (m: any) => (m.checkpoint.scheduler.lastEpoch = 5), /cosine schedule.*scheduler is at epoch 5 instead of 1/],
+    ['a missing scheduler state', (m: any) => (m.checkpoint.scheduler = null), /cosine schedule.*scheduler is at epoch null/],
+    ['a config for another model than the spec', (m: any) => (m.config.model.layers = [9]), /describes another model/],
+  ])('%s: exit 3 naming the file and the field', async (_name, edit, message) => {
+    await prepared;
+    const bad = join(dir, `bad-${Math.random().toString(36).slice(2)}.safetensors`);
+    tamper(ck, bad, edit);
+    const err = new Capture();
+    const code = await run(['train', '--resume', bad, '--epochs', '3', '--quiet'], { stdout: sink, stderr: err });
+    expect(err.text).not.toMatch(/internal error|\n\s+at /);
+    expect(err.text).toContain(bad);
+    expect(err.text).toMatch(message);
+    expect(code).toBe(3);
+  });
+
+  it('a CSV that gained a column or a class since the checkpoint: exit 3 naming the file', async () => {
+    const csv = join(dir, 'rows.csv');
+    const rows = (extra: string, classes: number) =>
+      Array.from({ length: 90 }, (_, i) => `${(Math.sin(i) * 2).toFixed(3)},${Math.cos(i * 1.3).toFixed(3)}${extra},c${i % classes}`);
+    writeFileSync(csv, ['a,b,label', ...rows('', 2)].join('\n') + '\n');
+    const ckCsv = join(dir, 'csv.safetensors');
+    const stop = { onEpochEnd: (_l: unknown, ctx: { stopTraining: boolean }) => void (ctx.stopTraining = true) };
+    await runTrain({ data: csv, layers: [4], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, optimizer: 'adam', epochs: 2, batchSize: 16, schedule: 'none', seed: 0, quiet: true, checkpoint: ckCsv, callbacks: [stop] } as TrainArgs, io);
+    writeFileSync(csv, ['a,b,c,label', ...rows(',1', 2)].join('\n') + '\n');
+    const e1 = new Capture();
+    expect(await run(['train', '--resume', ckCsv, '--epochs', '2', '--quiet'], { stdout: sink, stderr: e1 })).toBe(3);
+    expect(e1.text).toMatch(/rows\.csv.*3 features.*checkpoint.*2/);
+    writeFileSync(csv, ['a,b,label', ...rows('', 3)].join('\n') + '\n');
+    const e2 = new Capture();
+    expect(await run(['train', '--resume', ckCsv, '--epochs', '2', '--quiet'], { stdout: sink, stderr: e2 })).toBe(3);
+    expect(e2.text).toMatch(/rows\.csv.*classes.*checkpoint/);
+  });
+});
+
+describe('extending a cosine run on resume (issue 16, item 10)', () => {
+  it('--resume --epochs 3 after a 1-epoch cosine run re-plans the schedule over 3 epochs instead of training at lr 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-cos-'));
+    const base = { data: 'moons', samples: 200, layers: [8], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, optimizer: 'adam', epochs: 1, batchSize: 16, schedule: 'cosine', seed: 1, quiet: true } as TrainArgs;
+    await runTrain({ ...base, checkpoint: join(dir, 'c.safetensors') }, io);
+    const err = new Capture();
+    const r = await runTrain({ ...base, quiet: false, epochs: 3, resume: join(dir, 'c.safetensors') }, { stdout: sink, stderr: err });
+    const lrs = r.report.history.epochs.map((e) => e.lr);
+    const lr0 = 0.002;
+    // The 3-epoch cosine: η_t = η₀(1 + cos(πt/3))/2.
+    expect(lrs).toEqual([lr0, lr0 * 0.75, lr0 * 0.25].map((v, i) => expect.closeTo(v, 12 - i)));
+    expect(lrs.every((v) => v > 0)).toBe(true);
+    expect(err.text).toMatch(/cosine schedule re-planned over 3 epochs/);
+    // And equals what an uninterrupted 3-epoch run uses from epoch 2 on.
+    const full = await runTrain({ ...base, epochs: 3 }, io);
+    expect(lrs.slice(1)).toEqual(full.report.history.epochs.slice(1).map((e) => e.lr));
   });
 });

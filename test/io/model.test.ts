@@ -10,6 +10,7 @@ import { loadModel, saveModel } from '../../src/io/model.node.js';
 import { parseSafetensors, readSafetensorsHeader, serializeSafetensors } from '../../src/io/safetensors.js';
 import { Generator } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
+import type { RunConfig } from '../../src/recipe.js';
 
 const spec: ModelSpec = { inputs: 5, layers: [8, 6], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0.1, outputs: 3, output: 'softmax' };
 
@@ -57,7 +58,18 @@ describe('model specs', () => {
 describe('model files', () => {
   it('round-trips weights, buffers and metadata; num_batches_tracked is a 0-d I64', () => {
     const m = trainedLike();
-    const bytes = serializeModel(m, { spec, config: { lr: 0.001 }, data: { classNames: ['a', 'b', 'c'] } });
+    const config: RunConfig = {
+      data: { source: 'blobs', seed: 0, scaler: 'none', testFraction: 0.2 },
+      model: spec,
+      optimizer: 'sgd',
+      optimizerOptions: { lr: 0.001, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false },
+      schedule: 'none',
+      epochs: 1,
+      batchSize: 8,
+      clip: null,
+      seed: 0,
+    };
+    const bytes = serializeModel(m, { spec, config, data: { classNames: ['a', 'b', 'c'] } });
     const header = readSafetensorsHeader(bytes);
     const nbt = header.entries.find((e) => e.name === '1.num_batches_tracked')!;
     expect(nbt.dtype).toBe('I64');
@@ -66,7 +78,7 @@ describe('model files', () => {
     expect(JSON.parse(header.metadata!.spec)).toEqual(spec);
     const loaded = parseModel(bytes, 'm.safetensors');
     expect(loaded.info.spec).toEqual(spec);
-    expect(loaded.info.config).toEqual({ lr: 0.001 });
+    expect(loaded.info.config).toEqual(config);
     expect(loaded.info.data?.classNames).toEqual(['a', 'b', 'c']);
     expect(loaded.model.training).toBe(false);
     const a = m.stateDict();

@@ -199,6 +199,18 @@ describe('web lab in chromium', () => {
     await p.waitForFunction(() => !(window as unknown as { gradlab: LabHandle }).gradlab.running);
   });
 
+  it('switching Adam → SGD at the default learning rate picks SGD\'s default, as the help text says', async () => {
+    const p = b.page;
+    await p.goto(server.url);
+    await waitReady(p);
+    expect((await lab(p)).state).toMatchObject({ optimizer: 'adam', lr: 0.01 });
+    await p.selectOption('#in-opt', 'sgd');
+    await waitReady(p);
+    expect((await lab(p)).state).toMatchObject({ optimizer: 'sgd', lr: 0.1 });
+    expect(await p.inputValue('#in-lr')).toBe('0.1');
+    expect(p.url()).toContain('lr=0.1');
+  });
+
   it('applies learning rate, batch size and clipping to the run in progress; other settings start over', async () => {
     const p = b.page;
     await p.goto(`${server.url}?data=spiral&layers=16:relu*2&opt=sgd&lr=0.05&batch=16`);
