@@ -1,0 +1,89 @@
+/**
+ * The one training step (src/train/step.ts): fit runs the same fused forward as a plain loop,
+ * and fit and a hand-driven TrainStep (as the lab's worker drives it) report the same
+ * non-finite origin for the same run.
+ */
+import { describe, expect, test } from 'vitest';
+import { loss, manualSeed, nn, optim, tensor, Tensor } from '../../src/index.js';
+import { fit } from '../../src/train/index.js';
+import { TrainStep } from '../../src/train/step.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import { blobs } from './helpers.js';
+
+const mlp = () => new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 16), new nn.Tanh(), new nn.Linear(16, 3));
+
+describe('TrainStep', () => {
+  test('fit trains to exactly the weights of a plain PyTorch-style loop over the same batches', async () => {
+    const d = blobs(64, 3, 2);
+    manualSeed(4);
+    const a = mlp();
+    await fit(a, d, { epochs: 2, batchSize: 16, shuffle: false, optimizer: 'sgd', lr: 0.1, seed: 4, health: false });
+    manualSeed(4);
+    const b = mlp();
+    const opt = new optim.SGD(b.parameters(), { lr: 0.1 });
+    for (let e = 0; e < 2; e++) {
+      for (let s = 0; s < 64; s += 16) {
+        opt.zeroGrad();
+        const x = new Tensor(d.x.data.slice(s * 2, (s + 16) * 2), [16, 2]);
+        const y = new Tensor(d.y.data.slice(s, s + 16), [16]);
+        loss.crossEntropy(b.forward(x), y).backward();
+        opt.step();
+      }
+    }
+    expect(a.parameters().map((p) => Array.from(p.data))).toEqual(b.parameters().map((p) => Array.from(p.data)));
+  });
+
+  test('ordinary steps use the fused forward; monitored steps trace every layer, with the same values', () => {
+    manualSeed(2);
+    const m = mlp();
+    const ts = new TrainStep(m, new optim.SGD(m.parameters(), { lr: 0 }), { loss: (o, t) => loss.crossEntropy(o, t) });
+    const x = tensor([[0.5, -1], [2, 0.25]]);
+    const y = tensor([0, 2]);
+    // The fused path runs Linear + ReLU as one op: the ReLU module's own forward is not called.
+    const relu = (m as Sequential).layers[1];
+    let reluCalls = 0;
+    const f = relu.forward.bind(relu);
+    relu.forward = (t: Tensor) => (reluCalls++, f(t));
+    const plain = ts.run(x, y);
+    expect(plain.outputs).toBeNull();
+    expect(reluCalls).toBe(0);
+    const traced = ts.run(x, y, true);
+    expect(reluCalls).toBe(1);
+    expect(traced.outputs).toHaveLength(5);
+    expect(traced.loss).toBe(plain.loss);
+    expect(traced.gradNorm).toBe(plain.gradNorm);
+  });
+
+  test('the same diverging run gives the same non-finite origin through fit and through a hand-driven TrainStep', async () => {
+    const run = () => {
+      manualSeed(3);
+      const m = new Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 8), new nn.ReLU(), new nn.Linear(8, 3));
+      const d = blobs(40, 3, 5);
+      d.x.data.forEach((v, i) => (d.x.data[i] = v * 1e3));
+      return { m, d };
+    };
+    const viaFit = run();
+    const report = await fit(viaFit.m, viaFit.d, { epochs: 5, batchSize: 10, shuffle: false, optimizer: 'sgd', lr: 1e30, seed: 3 });
+    expect(report.stopReason).toBe('non-finite');
+
+    const byHand = run();
+    const opt = new optim.SGD(byHand.m.parameters(), { lr: 1e30 });
+    const ts = new TrainStep(byHand.m, opt, { loss: (o, t) => loss.crossEntropy(o, t) });
+    let origin = null;
+    let step = 0;
+    outer: for (let e = 0; e < 5; e++) {
+      for (let s = 0; s < 40; s += 10) {
+        step++;
+        const r = ts.run(new Tensor(byHand.d.x.data.slice(s * 2, (s + 10) * 2), [10, 2]), new Tensor(byHand.d.y.data.slice(s, s + 10), [10]), step === 1);
+        if (r.nonFinite) {
+          origin = r.nonFinite;
+          break outer;
+        }
+      }
+    }
+    expect(origin).not.toBeNull();
+    expect(report.nonFinite).toMatchObject({ step, phase: origin!.phase, layer: origin!.layer, parameter: origin!.parameter });
+    // Nothing of the failing step was applied: the weights are finite.
+    for (const p of byHand.m.parameters()) expect(p.data.every(Number.isFinite)).toBe(true);
+  });
+});
