@@ -5,7 +5,9 @@
 //   node bench/profile-step.mjs [threads] [--force-split] [--bn]    (run `npm run build` first)
 // --force-split: always split large GEMMs (pool.adaptive = false) instead of the timed choice.
 // --bn: the BatchNorm variant (BatchNorm1d after each hidden Linear).
-import { manualSeed, nn, optim, loss, stepScope, setNumThreads, tensor } from 'gradlab';
+// The step is the loop users write: a fresh tensor() from their own arrays, zeroGrad(),
+// backward(), step(), no stepScope; "memory" lines time the automatic memory's boundary work.
+import { manualSeed, nn, optim, loss, setNumThreads, tensor, memoryInfo } from 'gradlab';
 import { K } from '../dist/kernels/index.js';
 
 const threads = Number(process.argv[2] ?? 2);
@@ -32,24 +34,43 @@ const bn = process.argv.includes('--bn');
 const hidden = (i, o) => (bn ? [new nn.Linear(i, o), new nn.BatchNorm1d(o), new nn.ReLU()] : [new nn.Linear(i, o), new nn.ReLU()]);
 const model = new nn.Sequential(...hidden(784, 256), ...hidden(256, 256), new nn.Linear(256, 10));
 const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-const x = tensor(Float32Array.from({ length: batch * 784 }, () => Math.random()), [batch, 784]);
-const y = tensor(Float32Array.from({ length: batch }, (_, i) => i % 10), [batch]);
+const xs = Float32Array.from({ length: batch * 784 }, () => Math.random());
+const ys = Float32Array.from({ length: batch }, (_, i) => i % 10);
 const N = 300;
 let total = 0;
 for (let s = 0; s < N + 50; s++) {
   if (s === 50) times.clear();
   const t0 = performance.now();
-  stepScope(() => {
-    opt.zeroGrad(false);
-    loss.crossEntropy(model.forward(x), y).backward();
-    opt.step();
-  });
+  opt.zeroGrad();
+  loss.crossEntropy(model.forward(tensor(xs, [batch, 784])), tensor(ys, [batch])).backward();
+  opt.step();
   if (s >= 50) total += performance.now() - t0;
 }
 let sum = 0;
+const cats = new Map();
+let gemmFlops = 0;
+let gemmMs = 0;
+const category = (k) =>
+  k.startsWith('gemm') ? 'GEMM' : /Step$/.test(k) ? 'optimizer' : /^(alloc|free|owns|fill|copy)$/.test(k) ? 'allocation and copies' : 'elementwise, reductions, loss';
 for (const [k, [t, c]] of [...times].sort((a, b) => b[1][0] - a[1][0])) {
   sum += t;
-  console.log(`${k.padEnd(28)} ${((t / N) * 1000).toFixed(0).padStart(6)} µs/step  ${(c / N).toFixed(1)} calls`);
+  let extra = '';
+  if (k.startsWith('gemm')) {
+    const [m, kk, n] = k.split(' ')[2].split('x').map(Number);
+    const flops = 2 * m * n * kk * c;
+    gemmFlops += flops;
+    gemmMs += t;
+    extra = `  ${(flops / (t / 1000) / 1e9).toFixed(1).padStart(5)} GFLOP/s`;
+  }
+  cats.set(category(k), (cats.get(category(k)) ?? 0) + t);
+  console.log(`${k.padEnd(28)} ${((t / N) * 1000).toFixed(0).padStart(6)} µs/step  ${(c / N).toFixed(1)} calls${extra}`);
 }
+const stepMs = total / N;
+console.log('\nwhere a step goes:');
+for (const [c, t] of [...cats].sort((a, b) => b[1] - a[1])) console.log(`  ${c.padEnd(30)} ${((t / N) * 1000).toFixed(0).padStart(6)} µs  ${((100 * t) / total).toFixed(1).padStart(5)}%`);
+console.log(`  ${'JS outside kernels'.padEnd(30)} ${((stepMs - sum / N) * 1000).toFixed(0).padStart(6)} µs  ${((100 * (total - sum)) / total).toFixed(1).padStart(5)}%`);
+console.log(`GEMMs overall: ${(gemmFlops / (gemmMs / 1000) / 1e9).toFixed(1)} GFLOP/s (${threads} thread(s); compare bench/gemm.mjs's single-thread peak)`);
+const m = memoryInfo();
+console.log(`memory: ${(m.evictedBytes / 2 ** 20 / (N + 50)).toFixed(2)} MB moved to JS per step (${(m.evictedTensors / (N + 50)).toFixed(1)} tensors), wasm ${(m.reservedBytes / 2 ** 20).toFixed(1)} MB reserved`);
 console.log(`kernels ${(sum / N).toFixed(3)} ms of a ${(total / N).toFixed(3)} ms step (${threads} thread(s)) → ${((batch / (total / N)) * 1000).toFixed(0)} samples/s`);
 process.exit(0);
