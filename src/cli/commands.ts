@@ -11,6 +11,7 @@ import { describeSpec, countParameters } from '../models.js';
 import { loadModel } from '../io/model.node.js';
 import type { LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
+import { exportPytorchTrain } from '../io/export-pytorch-train.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { readIdxFile } from '../data/datasets.node.js';
 import { parseIdx } from '../data/idx.js';
@@ -456,5 +457,31 @@ export async function runExport(args: { model: string; pytorch: string; json?: b
   }
   if (args.json) io.stdout.write(JSON.stringify({ model: args.model, pytorch: args.pytorch, weights: weightsPath }) + '\n');
   else io.stdout.write(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model\n`);
+  return { code: EXIT.ok };
+}
+
+/**
+ * `gradlab export --pytorch-train`: the run's recipe as a standalone PyTorch training script
+ * (src/io/export-pytorch-train.ts). Needs the recipe a trained model file stores.
+ */
+export async function runExportTrain(args: { model: string; script: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode }> {
+  const m = await openModel(args.model);
+  const config = m.info.config;
+  if (config === undefined) {
+    throw inputError(`${args.model}: the file stores no training recipe (metadata "config"), so there is nothing to re-train; it was not written by \`gradlab train\``);
+  }
+  const src = exportPytorchTrain(m.info.spec, { config, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
+  try {
+    await writeFileAtomic(args.script, src);
+  } catch (e) {
+    throw asWriteError(e);
+  }
+  if (args.json) io.stdout.write(JSON.stringify({ model: args.model, pytorchTrain: args.script }) + '\n');
+  else
+    io.stdout.write(
+      `wrote ${args.script}: the recipe of ${describeSpec(m.info.spec)} (${config.optimizer}, ${config.epochs} epochs, batch ${config.batchSize}) as a PyTorch training script\n` +
+        `  python3 ${args.script} --data PATH --out trained.safetensors                    # one process\n` +
+        `  torchrun --nproc_per_node=2 ${args.script} --data PATH --out trained.safetensors  # DistributedDataParallel\n`,
+    );
   return { code: EXIT.ok };
 }

@@ -8,7 +8,7 @@ import { OPTIMIZER_NAMES } from '../optim/registry.js';
 import { ACTIVATIONS } from '../activations.js';
 import { INITIALIZERS } from '../init.js';
 import { DATA_HELP } from './data.js';
-import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './errors.js';
+import { CliError, EXIT, EXIT_CODES_HELP, usageError, type ExitCode } from './errors.js';
 import {
   HIDDEN_ACTIVATIONS,
   parseActivation,
@@ -23,7 +23,7 @@ import {
 } from './options.js';
 import { RUN_LIMITS } from '../recipe.js';
 import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
-import { runEvaluate, runExport, runInspect, runPredict, type EvaluateArgs } from './commands.js';
+import { runEvaluate, runExport, runExportTrain, runInspect, runPredict, type EvaluateArgs } from './commands.js';
 import { runCompare } from './compare.js';
 import { runLab } from './lab.js';
 import { runExperimentCommand, runExperimentList } from './experiment.js';
@@ -184,14 +184,21 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
 
   program
     .command('export')
-    .description('export a saved model as a PyTorch script (same nn.Sequential, loads the weights)')
+    .description('export a saved model as a PyTorch script (same nn.Sequential, loads the weights), or its recipe as a PyTorch training script')
     .argument('<model>', 'a .safetensors model file')
-    .requiredOption('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
+    .option('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
+    .option('--pytorch-train <train.py>', 'write a standalone PyTorch training script of the run (single process or torchrun/DDP) that writes a gradlab model file')
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --pytorch model.py\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\n${EXIT_CODES_HELP}\n`)
-    .action(async (model: string, o: { pytorch: string; json?: boolean }) => {
-      const r = await runExport({ model, pytorch: o.pytorch, ...(o.json ? { json: true } : {}) }, io);
-      setCode(r.code);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ gradlab export model.safetensors --pytorch model.py\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n  $ gradlab export model.safetensors --pytorch-train train.py\n  $ torchrun --nproc_per_node=2 train.py --data /usr/share/datasets/fashion-mnist --out trained.safetensors\n  $ gradlab evaluate trained.safetensors\n\n${EXIT_CODES_HELP}\n`,
+    )
+    .action(async (model: string, o: { pytorch?: string; pytorchTrain?: string; json?: boolean }) => {
+      if (o.pytorch === undefined && o.pytorchTrain === undefined) throw usageError('export: give --pytorch <file.py> and/or --pytorch-train <train.py>');
+      let code: ExitCode = EXIT.ok;
+      if (o.pytorch !== undefined) code = (await runExport({ model, pytorch: o.pytorch, ...(o.json ? { json: true } : {}) }, io)).code;
+      if (code === EXIT.ok && o.pytorchTrain !== undefined) code = (await runExportTrain({ model, script: o.pytorchTrain, ...(o.json ? { json: true } : {}) }, io)).code;
+      setCode(code);
     });
 
   const compare = program

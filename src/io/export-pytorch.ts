@@ -48,7 +48,7 @@ function torchActivation(name: ActivationName): string {
 }
 
 /** A number as a Python literal (repr-exact for doubles). */
-function py(v: number): string {
+export function py(v: number): string {
   if (Number.isNaN(v)) return "float('nan')";
   if (!Number.isFinite(v)) return v > 0 ? "float('inf')" : "-float('inf')";
   const s = String(v);
@@ -56,7 +56,7 @@ function py(v: number): string {
 }
 
 /** A Python string literal (JSON string syntax is valid Python for these characters). */
-function pyStr(s: string): string {
+export function pyStr(s: string): string {
   return JSON.stringify(s).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 

@@ -1,0 +1,147 @@
+/**
+ * `gradlab export --pytorch-train`: the run's recipe as a PyTorch training script that trains on
+ * one process and on two (DistributedDataParallel over gloo, launched with the environment
+ * torchrun gives each rank), and whose output `gradlab evaluate` and `inspect` read.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
+import { linearInits } from '../../src/io/export-pytorch-train.js';
+
+const PY = '/usr/bin/python3';
+const PY_ENV = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+
+class Capture {
+  text = '';
+  isTTY = false;
+  write(s: string): boolean {
+    this.text += s;
+    return true;
+  }
+}
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await run(argv, { stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+/** Three Gaussian blobs in 3-D with string class names, as a user's CSV. */
+function blobsCsv(path: string): void {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const centers = [[0, 0, 0], [3, 3, 0], [0, 3, 3]];
+  const lines = ['x1,x2,x3,kind'];
+  for (let i = 0; i < 600; i++) {
+    const c = i % 3;
+    lines.push(`${centers[c].map((v) => (v + 0.8 * gauss()).toFixed(4)).join(',')},${['ant', 'bee', 'cat'][c]}`);
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function runRank(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(PY, [script, ...args], { env: { ...PY_ENV, ...env } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('export --pytorch-train', () => {
+  it('resolves each Linear to the distribution gradlab draws from (He before ReLU, Xavier at the output)', () => {
+    const inits = linearInits({ inputs: 8, layers: [16], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0, outputs: 3, output: 'softmax' });
+    expect(inits).toEqual([
+      { index: 0, init: { kind: 'normal', std: Math.sqrt(2) / Math.sqrt(8) } },
+      { index: 3, init: { kind: 'uniform', bound: Math.sqrt(6 / (16 + 3)) } },
+    ]);
+  });
+
+  it('trains the recipe in PyTorch on 1 and on 2 processes (DDP, gloo); gradlab evaluates the results', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-pttrain-'));
+    const csv = join(dir, 'blobs.csv');
+    blobsCsv(csv);
+    const model = join(dir, 'm.safetensors');
+    expect((await cli('train', '--data', csv, '--label', 'kind', '--layers', '16', '--epochs', '2', '--out', model)).code).toBe(0);
+    const script = join(dir, 'train.py');
+    const ex = await cli('export', model, '--pytorch-train', script);
+    expect(ex.code, ex.err).toBe(0);
+
+    const one = join(dir, 'one.safetensors');
+    const single = spawnSync(PY, [script, '--data', csv, '--out', one, '--epochs', '8'], { encoding: 'utf8', env: PY_ENV, timeout: 120_000 });
+    expect(single.status, single.stderr).toBe(0);
+    expect(single.stdout).toContain('epoch 8/8');
+    const ev1 = await cli('evaluate', one, '--data', csv, '--label', 'kind', '--json');
+    expect(ev1.code, ev1.err).toBe(0);
+    expect(JSON.parse(ev1.out).accuracy).toBeGreaterThan(0.8);
+
+    const two = join(dir, 'two.safetensors');
+    const port = String(await freePort());
+    const ranks = await Promise.all(
+      [0, 1].map((r) =>
+        runRank(script, ['--data', csv, '--out', two, '--epochs', '8'], { RANK: String(r), LOCAL_RANK: String(r), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port }),
+      ),
+    );
+    expect(ranks[0].code, ranks[0].out).toBe(0);
+    expect(ranks[1].code, ranks[1].out).toBe(0);
+    expect(ranks[0].out).toContain('(2 processes)');
+    expect(ranks[1].out).not.toContain('wrote'); // only rank 0 writes
+    const ev2 = await cli('evaluate', two, '--data', csv, '--label', 'kind', '--json');
+    expect(ev2.code, ev2.err).toBe(0);
+    expect(JSON.parse(ev2.out).accuracy).toBeGreaterThan(0.8);
+    const ins = await cli('inspect', two, '--json');
+    expect(ins.code, ins.err).toBe(0);
+    expect(JSON.stringify(JSON.parse(ins.out))).toContain('ant');
+  });
+
+  it('a hostile model file name cannot change the generated program', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-pttrain-'));
+    const csv = join(dir, 'blobs.csv');
+    blobsCsv(csv);
+    const plain = join(dir, 'm.safetensors');
+    expect((await cli('train', '--data', csv, '--label', 'kind', '--layers', '4', '--epochs', '1', '--out', plain)).code).toBe(0);
+    const hostile = join(dir, 'x"""; print("INJECTED"); """\\Ux\'\n.safetensors');
+    copyFileSync(plain, hostile);
+    const script = join(dir, 'train.py');
+    expect((await cli('export', hostile, '--pytorch-train', script)).code).toBe(0);
+    const r = spawnSync(PY, ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read()); import runpy; m = runpy.run_path(sys.argv[1], run_name="not_main"); print(m["SOURCE"])', script], { encoding: 'utf8', env: PY_ENV, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/^INJECTED$/m);
+    expect(r.stdout).toContain('print("INJECTED")'); // the name, as data
+  });
+
+  it('a model file without a training recipe is refused with exit 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-pttrain-'));
+    const path = join(dir, 'bare.safetensors');
+    const { saveModel } = await import('../../src/io/model.node.js');
+    const { buildModel } = await import('../../src/models.js');
+    const spec = { inputs: 2, layers: [3], activation: 'relu' as const, init: 'auto' as const, batchnorm: false, dropout: 0, outputs: 2, output: 'softmax' as const };
+    await saveModel(path, buildModel(spec), { spec });
+    const r = await cli('export', path, '--pytorch-train', join(dir, 't.py'));
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/no training recipe/);
+    expect(existsSync(join(dir, 't.py'))).toBe(false);
+    expect(readFileSync(path).length).toBeGreaterThan(0);
+  });
+});
