@@ -167,7 +167,7 @@ def load_data(path):
         limit = CONFIG["data"].get("limit")
         if limit:
             x, y = x[:limit], y[:limit]
-        return x, y
+        return scale(x), y
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     header = [h.strip() for h in rows[0]]
@@ -196,12 +196,16 @@ def load_data(path):
             ys.append(classes.index(v))
         else:
             ys.append(float(v))
-    x = torch.tensor(xs, dtype=torch.float32)
-    scaler = (DATA or {}).get("scaler")
-    if scaler is not None:
-        x = (x - torch.tensor(scaler["offset"])) / torch.tensor(scaler["scale"])
     y = torch.tensor(ys, dtype=torch.long if classes is not None else torch.float32)
-    return x, y
+    return scale(torch.tensor(xs, dtype=torch.float32)), y
+
+
+def scale(x):
+    """The feature scaling gradlab fitted on its training split: x' = (x - offset) / scale."""
+    scaler = (DATA or {}).get("scaler")
+    if scaler is None:
+        return x
+    return (x - torch.tensor(scaler["offset"])) / torch.tensor(scaler["scale"])
 
 
 def make_optimizer(params):
