@@ -227,7 +227,7 @@ export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: 
   for (let i = 0; i < rows; i++) {
     const logits = Array.from(out.data.subarray(i * k, (i + 1) * k));
     if (spec.output === 'softmax') {
-      const mx = Math.max(...logits);
+      const mx = logits.reduce((a, b) => Math.max(a, b), -Infinity); // not Math.max(...): up to 2^20 classes
       const e = logits.map((v) => Math.exp(v - mx));
       const s = e.reduce((a, b) => a + b, 0);
       const p = e.map((v) => v / s);
