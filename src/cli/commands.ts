@@ -4,7 +4,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { Tensor } from '../tensor.js';
 import { evaluate, predict } from '../train/index.js';
 import { describeSpec, countParameters } from '../models.js';
@@ -15,6 +14,7 @@ import { writeFileAtomic } from '../io/atomic.node.js';
 import { readIdxFile } from '../data/datasets.node.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
+import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
 import { loadEvalData } from './data.js';
 import { asInputError, asWriteError, EXIT, inputError, type ExitCode } from './errors.js';
 import { num, pct } from './progress.js';
@@ -113,7 +113,10 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
       if (!Array.isArray(r)) throw inputError(`${what}: row ${i + 1} is not an array of numbers`);
       checkFeatures(r.length, n, `${what}: row ${i + 1}`);
       r.forEach((v, j) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${JSON.stringify(v)} is not a finite number`);
+        if (typeof v !== 'number' || !(Math.abs(v) <= FLOAT32_MAX)) {
+          const shown = typeof v === 'number' ? String(v) : showCell(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
+          throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${shown} is not a number in the float32 range`);
+        }
         x[i * n + j] = v;
       });
     });
@@ -145,7 +148,7 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
   }
   const t = text.trim();
   if (t.startsWith('[')) return parseJsonRows(t, input, n, fromRows);
-  return parseCsvRows(t, input, m, fromRows);
+  return parseCsvRows(t, input, m);
 }
 
 function parseIdxSafe(bytes: Uint8Array, name: string) {
@@ -162,7 +165,11 @@ function idxToInputs(idx: { data: ArrayLike<number>; shape: number[]; dtype: str
   checkFeatures(per, n, name);
   const x = new Float32Array(rows * per);
   const scale = idx.dtype === 'u8' ? 1 / 255 : 1;
-  for (let i = 0; i < x.length; i++) x[i] = idx.data[i] * scale;
+  for (let i = 0; i < x.length; i++) {
+    const v = idx.data[i] * scale;
+    if (!(Math.abs(v) <= FLOAT32_MAX)) throw inputError(`${name}: value ${idx.data[i]} at example ${Math.floor(i / Math.max(1, per))}, feature ${(i % Math.max(1, per)) + 1} is not a number in the float32 range`);
+    x[i] = v;
+  }
   return new Tensor(x, [rows, per]);
 }
 
@@ -178,33 +185,12 @@ function parseJsonRows(text: string, what: string, n: number, fromRows: (rows: n
   return fromRows(rows, what);
 }
 
-function parseCsvRows(text: string, what: string, m: LoadedModel, fromRows: (rows: number[][], what: string) => Tensor): Tensor {
-  const n = m.info.spec.inputs;
-  let recs: string[][];
+function parseCsvRows(text: string, what: string, m: LoadedModel): Tensor {
   try {
-    recs = parse(text, { skip_empty_lines: true, bom: true, relax_column_count: false }) as string[][];
+    return parseCsvInputs(text, { name: what, features: m.info.spec.inputs, ...(m.info.data?.featureNames ? { featureNames: m.info.data.featureNames } : {}) });
   } catch (e) {
-    throw inputError(`${what}: ${(e as Error).message}`);
+    throw asInputError(e);
   }
-  if (recs.length === 0) throw inputError(`${what}: empty input`);
-  const isNum = (s: string) => /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(s);
-  let body = recs;
-  let cols: number[] | null = null;
-  if (!recs[0].every(isNum)) {
-    // A header: pick the model's feature columns by name when it has names, else the first n.
-    const header = recs[0].map((h) => h.trim());
-    body = recs.slice(1);
-    const names = m.info.data?.featureNames;
-    if (names && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
-  }
-  const rows = body.map((r, i) => {
-    const picked = cols ? cols.map((c) => r[c]) : r.length === n + 1 && !cols ? r.slice(0, n) : r;
-    return picked.map((s, j) => {
-      if (!isNum(s)) throw inputError(`${what}: row ${i + 1}, column ${j + 1}: "${s}" is not a number`);
-      return Number(s);
-    });
-  });
-  return fromRows(rows, what);
 }
 
 async function readStdin(): Promise<string> {
