@@ -58,7 +58,7 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   const spec = m.info.spec;
   const seed = args.seed ?? (m.info.config?.seed as number | undefined) ?? 0;
   // A CSV's label column defaults to the one the model was trained on.
-  const label = args.label ?? (m.info.config?.csvLabel as string | undefined);
+  const label = args.label ?? (/\.csv$/i.test(args.data) ? (m.info.config?.csvLabel as string | undefined) : undefined);
   const ds = await loadEvalData(args.data, m.info.data, { split: args.split ?? 'test', seed, whole: true, ...(label !== undefined ? { label } : {}) });
   checkFeatures(ds.x.size / Math.max(1, ds.x.shape[0]), spec.inputs, ds.name);
   const classification = spec.output === 'softmax';

@@ -25,6 +25,7 @@ import { loadData, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { formatDuration, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { previousGeneratorState } from './resume.js';
+import { checkModelFits } from './limits.js';
 
 export const SCHEDULES = ['cosine', 'none'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
@@ -232,6 +233,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     ...(a.limit !== undefined ? { limit: a.limit } : {}),
     ...(a.csvLabel !== undefined ? { csvLabel: a.csvLabel } : {}),
   };
+
+  checkModelFits(spec, a.batchSize, a.optimizer, a.data);
 
   // Model, optimizer, scheduler, shuffling: all seeded from --seed.
   manualSeed(a.seed);

@@ -28,6 +28,8 @@ export interface CsvOptions {
   classNames?: string[];
   /** Field delimiter. Default ','. */
   delimiter?: string;
+  /** Most distinct classes accepted. Default MAX_CLASSES (2^20, the model spec's output limit). */
+  maxClasses?: number;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -77,24 +79,36 @@ function cellValue(s: string): number | string {
   return v;
 }
 
-interface Rec {
-  record: string[];
-  info: { lines: number };
+interface Records {
+  /** The records, header included. */
+  records: string[][];
+  /** Line in the file where record i ends (1-based). */
+  line(i: number): number;
 }
 
-/** csv-parse's records with their line numbers; errors name the file. */
-function readRecords(text: string, name: string, delimiter: string): Rec[] {
-  let recs: Rec[];
+/**
+ * csv-parse's records; errors name the file. Line numbers are only needed for a message, and
+ * csv-parse's `info` makes parsing about 3× slower, so they come from a second parse with
+ * `info` when asked for.
+ */
+function readRecords(text: string, name: string, delimiter: string): Records {
+  const options = { skip_empty_lines: true, bom: true, delimiter };
+  let records: string[][];
   try {
-    recs = parse(text, { info: true, skip_empty_lines: true, bom: true, delimiter }) as unknown as Rec[];
+    records = parse(text, options) as string[][];
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(`${name}: ${msg.length > 300 ? msg.slice(0, 300) + '…' : msg}`, { cause: e });
   }
-  if (recs.length > 0 && recs[0].record.length > MAX_CSV_COLUMNS) {
-    throw new Error(`${name}: ${recs[0].record.length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
+  if (records.length > 0 && records[0].length > MAX_CSV_COLUMNS) {
+    throw new Error(`${name}: ${records[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
   }
-  return recs;
+  let lines: number[] | null = null;
+  const line = (i: number): number => {
+    lines ??= (parse(text, { ...options, info: true }) as unknown as Array<{ info: { lines: number } }>).map((r) => r.info.lines);
+    return lines[i];
+  };
+  return { records, line };
 }
 
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
@@ -103,9 +117,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   if (options.task !== undefined && options.task !== 'classification' && options.task !== 'regression') {
     throw new Error(`${name}: task must be 'classification' or 'regression', got ${String(options.task)}`);
   }
-  const recs = readRecords(text, name, options.delimiter ?? ',');
+  const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
-  const header = recs[0].record.map((h) => h.trim());
+  const header = recs[0].map((h) => h.trim());
   if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label`);
   const seen = new Set<string>();
   for (const h of header) {
@@ -118,11 +132,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   if (rows.length === 0) throw new Error(`${name}: no data rows after the header`);
   const featureCols = header.map((_, j) => j).filter((j) => j !== labelCol);
   const f = featureCols.length;
-  const where = (r: number, j: number): string => `${name}: row ${r + 1} (line ${rows[r].info.lines}), column ${showCell(header[j])}`;
+  const where = (r: number, j: number): string => `${name}: row ${r + 1} (line ${line(r + 1)}), column ${showCell(header[j])}`;
 
   const x = new Float32Array(rows.length * f);
   for (let r = 0; r < rows.length; r++) {
-    const rec = rows[r].record;
+    const rec = rows[r];
     for (let k = 0; k < f; k++) {
       const v = cellValue(rec[featureCols[k]]);
       if (typeof v === 'string') throw new Error(`${where(r, featureCols[k])}: ${v}`);
@@ -130,7 +144,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     }
   }
 
-  const raw = rows.map((rec) => rec.record[labelCol].trim());
+  const raw = rows.map((rec) => rec[labelCol].trim());
   // An empty label is a missing value, not a class named "" (which would also switch numeric
   // labels to string order).
   const empty = raw.indexOf('');
@@ -159,7 +173,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     else distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     classNames = distinct;
   }
-  if (classNames.length > MAX_CLASSES) throw new Error(`${name}: column ${showCell(header[labelCol])} has ${classNames.length} distinct labels, more than the ${MAX_CLASSES} classes allowed (is it the label column? choose one with --label)`);
+  const maxClasses = options.maxClasses ?? MAX_CLASSES;
+  if (classNames.length > maxClasses) throw new Error(`${name}: column ${showCell(header[labelCol])} has ${classNames.length} distinct labels, more than the ${maxClasses} classes allowed (is it the label column? choose one with --label)`);
   const index = new Map(classNames.map((c, i) => [c, i]));
   const y = new Float32Array(rows.length);
   raw.forEach((s, r) => {
@@ -192,17 +207,17 @@ export interface CsvInputOptions {
 export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
   const name = options.name ?? 'CSV';
   const n = options.features;
-  const recs = readRecords(text, name, options.delimiter ?? ',');
+  const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');
   if (recs.length === 0) throw new Error(`${name}: no input rows`);
-  const hasHeader = !recs[0].record.every((c) => NUMBER.test(c.trim()));
-  const header = hasHeader ? recs[0].record.map((h) => h.trim()) : null;
+  const hasHeader = !recs[0].every((c) => NUMBER.test(c.trim()));
+  const header = hasHeader ? recs[0].map((h) => h.trim()) : null;
   const rows = hasHeader ? recs.slice(1) : recs;
   if (rows.length === 0) throw new Error(`${name}: no input rows after the header`);
   let cols: number[] | null = null;
   const names = options.featureNames;
   if (header && names && names.length === n && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
   if (!cols) {
-    const width = rows[0].record.length;
+    const width = rows[0].length;
     if (width !== n && width !== n + 1) {
       throw new Error(`${name}: rows have ${width} columns but the model expects ${n} features (or ${n + 1} columns with a label last)`);
     }
@@ -210,13 +225,13 @@ export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
   }
   const x = new Float32Array(rows.length * n);
   for (let r = 0; r < rows.length; r++) {
-    const rec = rows[r].record;
+    const rec = rows[r];
     for (let k = 0; k < n; k++) {
       const j = cols[k];
       const v = cellValue(rec[j] ?? '');
       if (typeof v === 'string') {
         const col = header ? `column ${showCell(header[j])}` : `column ${j + 1}`;
-        throw new Error(`${name}: row ${r + 1} (line ${rows[r].info.lines}), ${col}: ${v}`);
+        throw new Error(`${name}: row ${r + 1} (line ${line(r + (header ? 1 : 0))}), ${col}: ${v}`);
       }
       x[r * n + k] = v;
     }

@@ -153,6 +153,7 @@ export function idxToDataset(images: IdxData, labels: IdxData, options: IdxDatas
   if (labels.shape[0] !== n) throw new Error(`${labelsName}: has ${labels.shape[0]} labels but ${imagesName} has ${n} images`);
   const numClasses = options.numClasses ?? 10;
   const features = images.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (features < 1) throw new Error(`${imagesName}: images of shape ${formatShape(images.shape)} have no pixels`);
   const x = new Float32Array(images.data.length);
   const px = images.data;
   for (let i = 0; i < x.length; i++) x[i] = px[i] / 255;

@@ -14,20 +14,23 @@ export interface OptimizerEntry {
   label: string;
   /** Learning rate used when none is given. */
   defaultLr: number;
+  /** Per-parameter state buffers it keeps (momentum, Adam's two moments): for memory estimates. */
+  stateBuffers: number;
   create(params: Tensor[], lr: number, weightDecay: number): Optimizer;
 }
 
 export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerEntry>> = {
-  sgd: { label: 'SGD', defaultLr: 0.1, create: (p, lr, weightDecay) => new SGD(p, { lr, weightDecay }) },
-  momentum: { label: 'SGD + momentum 0.9', defaultLr: 0.01, create: (p, lr, weightDecay) => new SGD(p, { lr, momentum: 0.9, weightDecay }) },
+  sgd: { label: 'SGD', defaultLr: 0.1, stateBuffers: 0, create: (p, lr, weightDecay) => new SGD(p, { lr, weightDecay }) },
+  momentum: { label: 'SGD + momentum 0.9', defaultLr: 0.01, stateBuffers: 1, create: (p, lr, weightDecay) => new SGD(p, { lr, momentum: 0.9, weightDecay }) },
   nesterov: {
     label: 'SGD + Nesterov momentum 0.9',
     defaultLr: 0.01,
+    stateBuffers: 1,
     create: (p, lr, weightDecay) => new SGD(p, { lr, momentum: 0.9, nesterov: true, weightDecay }),
   },
-  adam: { label: 'Adam', defaultLr: 1e-3, create: (p, lr, weightDecay) => new Adam(p, { lr, weightDecay }) },
-  adamw: { label: 'AdamW', defaultLr: 1e-3, create: (p, lr, weightDecay) => new AdamW(p, { lr, weightDecay }) },
-  rmsprop: { label: 'RMSprop', defaultLr: 1e-3, create: (p, lr, weightDecay) => new RMSprop(p, { lr, weightDecay }) },
+  adam: { label: 'Adam', defaultLr: 1e-3, stateBuffers: 2, create: (p, lr, weightDecay) => new Adam(p, { lr, weightDecay }) },
+  adamw: { label: 'AdamW', defaultLr: 1e-3, stateBuffers: 2, create: (p, lr, weightDecay) => new AdamW(p, { lr, weightDecay }) },
+  rmsprop: { label: 'RMSprop', defaultLr: 1e-3, stateBuffers: 1, create: (p, lr, weightDecay) => new RMSprop(p, { lr, weightDecay }) },
 };
 
 export function getOptimizer(name: string): OptimizerEntry {

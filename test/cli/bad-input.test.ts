@@ -76,3 +76,50 @@ describe('CSV values', () => {
     expect(inline.err).toContain('feature 2: 1e+39 is not a number in the float32 range');
   });
 });
+
+describe('size limits', () => {
+  it.each([['65536,65536'], ['16384,16384'], ['8192,8192,8192,8192,8192']])('--layers %s is exit 2 naming the flag and the limit', async (layers) => {
+    const r = await cli('train', '--data', 'moons', '--samples', '100', '--layers', layers, '--epochs', '1', '-q');
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`--layers ${layers}: `);
+    expect(r.err).toMatch(/more than the 268435456 allowed/);
+  });
+
+  it('a model under the parameter limit whose training exceeds the wasm memory is refused up front, with the estimate and the limit', async () => {
+    const t0 = performance.now();
+    const r = await cli('train', '--data', 'moons', '--samples', '100', '--layers', '15000,15000', '--epochs', '1', '-q');
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/--layers 15000,15000 with --batch-size 64 and adam: training .* needs about 4\.\d+ GiB \(parameters 0\.84 GiB .*\), more than the 4\.00 GiB the WebAssembly memory can hold/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('--layers 8,,8 and 8, are refused (exit 2), not read as 8,8', async () => {
+    for (const layers of ['8,,8', '8,', ',8']) {
+      const r = await cli('train', '--data', 'moons', '--layers', layers, '-q');
+      expect(r.code, layers).toBe(2);
+      expect(r.err).toContain(`invalid value '${layers}' for --layers`);
+    }
+  });
+
+  it('--label for data that is not CSV is a usage error', async () => {
+    const r = await cli('train', '--data', 'moons', '--label', 'y', '-q');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--label names a CSV file's label column; 'moons' is not a .csv file");
+  });
+
+  it('a CSV of more than 65,536 columns is exit 3 (more than 2^20 classes: test/data/csv.test.ts)', async () => {
+    const wide = file('wide.csv', Array.from({ length: 70_000 }, (_, i) => `c${i}`).join(',') + '\n' + Array.from({ length: 70_000 }, () => '1').join(',') + '\n');
+    const w = await cli('train', '--data', wide, '-q');
+    expect(w.code, w.err).toBe(3);
+    expect(w.err).toContain(`${wide}: 70000 columns, more than the 65536 allowed`);
+  });
+
+  it('IDX images with 0 pixels are exit 3 naming the file', async () => {
+    const { encodeIdx } = await import('../../src/data/idx.js');
+    const images = file('zero-images-idx3-ubyte', encodeIdx([], [5, 0, 0]));
+    file('zero-labels-idx1-ubyte', encodeIdx([0, 1, 0, 1, 0], [5]));
+    const r = await cli('train', '--data', images, '-q');
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${images}: images of shape [5, 0, 0] have no pixels`);
+  });
+});

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_CSV_COLUMNS, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
+import { MAX_CLASSES, MAX_CSV_COLUMNS, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
 import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
 import { loadCsv } from '../../src/data/datasets.node.js';
 import { tensor } from '../../src/tensor.js';
@@ -90,20 +90,27 @@ describe('parseCsv', () => {
   });
 
   it('a huge cell or a terminal escape is echoed escaped and cut short', () => {
-    const big = 'x'.repeat(5_000_000);
+    const big = 'x'.repeat(1_000_000);
     let msg = '';
     try {
       parseCsv(`a,y\n${big},0\n`, { name: 'd.csv' });
     } catch (e) {
       msg = (e as Error).message;
     }
-    expect(msg).toMatch(/^d\.csv: row 1 \(line 2\), column "a": "x{40}"… \(5000000 characters\) is not a number$/);
+    expect(msg).toMatch(/^d\.csv: row 1 \(line 2\), column "a": "x{40}"… \(1000000 characters\) is not a number$/);
     expect(() => parseCsv('a,y\n\u001b[2J,0\n', { name: 'd.csv' })).toThrow('"\\u001b[2J" is not a number');
   });
 
   it('refuses more than MAX_CSV_COLUMNS columns and names the count', () => {
     const header = Array.from({ length: MAX_CSV_COLUMNS + 1 }, (_, i) => `c${i}`).join(',');
     expect(() => parseCsv(`${header}\n`, { name: 'wide.csv' })).toThrow(`wide.csv: ${MAX_CSV_COLUMNS + 1} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
+  });
+
+  it('refuses more distinct labels than maxClasses (default MAX_CLASSES = 2^20, the spec\'s output limit)', () => {
+    expect(MAX_CLASSES).toBe(2 ** 20);
+    const text = 'x,label\n0,a\n0,b\n0,c\n0,d\n';
+    expect(() => parseCsv(text, { name: 'c.csv', maxClasses: 3 })).toThrow('c.csv: column "label" has 4 distinct labels, more than the 3 classes allowed');
+    expect(parseCsv(text, { maxClasses: 4 }).numClasses).toBe(4);
   });
 
   it('parseCsvInputs (predict): header optional, same cell rules as parseCsv', () => {
