@@ -2,11 +2,13 @@
  * Bad input through the whole command (issue 16): each case ends in a clean exit 2/3/4 whose
  * message names the file, row, column, field or flag — never exit 5 or a stack trace.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
+import { encodeIdx } from '../../src/data/idx.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
 
 class Capture {
   text = '';
@@ -115,11 +117,50 @@ describe('size limits', () => {
   });
 
   it('IDX images with 0 pixels are exit 3 naming the file', async () => {
-    const { encodeIdx } = await import('../../src/data/idx.js');
     const images = file('zero-images-idx3-ubyte', encodeIdx([], [5, 0, 0]));
     file('zero-labels-idx1-ubyte', encodeIdx([0, 1, 0, 1, 0], [5]));
     const r = await cli('train', '--data', images, '-q');
     expect(r.code, r.err).toBe(3);
     expect(r.err).toContain(`${images}: images of shape [5, 0, 0] have no pixels`);
+  });
+});
+
+describe('model files: deep or huge metadata, device files', () => {
+  let good = '';
+  beforeAll(async () => {
+    good = join(dir, 'moons.safetensors');
+    const r = await cli('train', '--data', 'moons', '--samples', '200', ...quick, '--out', good);
+    expect(r.code, r.err).toBe(0);
+  });
+  const withMetadata = (name: string, edit: (md: Record<string, string>) => void): string => {
+    const f = parseSafetensors(readFileSync(good));
+    const md = { ...f.metadata! };
+    edit(md);
+    const tensors = new Map([...f.tensors].map(([k, e]) => [k, e.dtype === 'I64' ? { dtype: 'I64' as const, shape: e.shape, data: e.data as BigInt64Array } : { dtype: 'F32' as const, shape: e.shape, data: e.data as Float32Array }]));
+    return file(name, serializeSafetensors(tensors, md));
+  };
+
+  it.each(['config', 'data', 'summary', 'spec'])('metadata "%s" nested 10,000 deep is exit 3 naming the field and the depth limit', async (field) => {
+    const p = withMetadata(`deep-${field}.safetensors`, (md) => (md[field] = '{"a":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}'));
+    for (const argv of [['inspect', p], ['inspect', p, '--json'], ['predict', p, '[0, 0]']]) {
+      const r = await cli(...argv);
+      expect(r.code, `${argv.join(' ')}: ${r.err}`).toBe(3);
+      expect(r.err).toContain(`${p}: metadata "${field}" is nested more than 64 levels deep`);
+    }
+  });
+
+  it('a header of more than 2^18 keys is refused before it is parsed, quickly', async () => {
+    // 300,000 metadata entries, written directly (the header alone: it is refused before anything else).
+    const json = Buffer.from('{"__metadata__":{' + Array.from({ length: 300_000 }, (_, i) => `"k${i}":""`).join(',') + '}}');
+    const bytes = Buffer.alloc(8 + json.length);
+    bytes.writeBigUInt64LE(BigInt(json.length));
+    json.copy(bytes, 8);
+    const p = file('many-keys.safetensors', bytes);
+    const t0 = performance.now();
+    const r = await cli('inspect', p);
+    const ms = performance.now() - t0;
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${p}: header has more than 262144 keys`);
+    expect(ms).toBeLessThan(1500);
   });
 });
