@@ -2,7 +2,6 @@
  * `gradlab evaluate`, `predict`, `inspect` and `export`: each a function from parsed
  * arguments to a result and an exit code, so tests call them in-process.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { evaluate, predict } from '../train/index.js';
@@ -11,7 +10,8 @@ import { loadModel } from '../io/model.node.js';
 import type { LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
-import { readIdxFile } from '../data/datasets.node.js';
+import { MAX_CSV_BYTES, readIdxFile } from '../data/datasets.node.js';
+import { readRegularFile } from '../io/files.node.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
 import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
@@ -129,20 +129,15 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
   let bytes: Uint8Array | null = null;
   if (input === '-') text = stdinText ?? (await readStdin());
   else {
-    try {
-      const st = await stat(input);
-      if (st.isDirectory()) throw new Error('is a directory');
-      bytes = await readFile(input);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw inputError(`${input}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-    }
     if (/idx3-ubyte(\.gz)?$|\.idx$/i.test(input)) {
       const idx = await readIdxFile(input).catch((e) => {
         throw asInputError(e);
       });
       return idxToInputs(idx, n, input);
     }
+    bytes = await readRegularFile(input, { maxBytes: MAX_CSV_BYTES, what: 'input file' }).catch((e) => {
+      throw asInputError(e);
+    });
     if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return idxToInputs(parseIdxSafe(bytes, input), n, input);
     text = new TextDecoder().decode(bytes);
   }
@@ -195,7 +190,12 @@ function parseCsvRows(text: string, what: string, m: LoadedModel): Tensor {
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let total = 0;
+  for await (const c of process.stdin) {
+    total += (c as Buffer).length;
+    if (total > MAX_CSV_BYTES) throw inputError(`stdin: more than ${MAX_CSV_BYTES.toLocaleString('en-US')} bytes of input`);
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -164,3 +164,50 @@ describe('model files: deep or huge metadata, device files', () => {
     expect(ms).toBeLessThan(1500);
   });
 });
+
+describe('files that are not regular files, gzip bombs', () => {
+  it.each([['inspect'], ['predict'], ['evaluate'], ['train --resume']])('%s /dev/zero is refused at once (exit 3), not read forever', async (cmd) => {
+    const argv =
+      cmd === 'inspect' ? ['inspect', '/dev/zero'] : cmd === 'predict' ? ['predict', '/dev/zero', '[0]'] : cmd === 'evaluate' ? ['evaluate', '/dev/zero', '--data', 'moons'] : ['train', '--resume', '/dev/zero', '-q'];
+    const t0 = performance.now();
+    const r = await cli(...argv);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain('/dev/zero: cannot read: is a character device, not a regular file');
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('a FIFO with no writer is refused, not waited on; predict input and CSV data too', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const r = await cli('inspect', fifo);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${fifo}: cannot read: is a named pipe (FIFO), not a regular file`);
+    const t = await cli('train', '--data', fifo, '-q');
+    expect(t.code, t.err).toBe(3);
+    expect(t.err).toContain('is a named pipe (FIFO), not a regular file');
+  });
+
+  it('a gzip bomb stops at the size its IDX header declares, with a message saying so', async () => {
+    const { gzipSync } = await import('node:zlib');
+    // Header: 10 images of 28×28 (7,856 bytes in all), then 64 MiB of zeros.
+    const header = encodeIdx(new Uint8Array(10 * 784), [10, 28, 28]).subarray(0, 16);
+    const body = new Uint8Array(16 + 64 * 2 ** 20);
+    body.set(header);
+    const images = file('bomb-images-idx3-ubyte.gz', gzipSync(body, { level: 9 }));
+    file('bomb-labels-idx1-ubyte.gz', gzipSync(encodeIdx(new Uint8Array(10), [10])));
+    const t0 = performance.now();
+    const r = await cli('train', '--data', images, '-q');
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${images}: gzip data decompresses to more than the 7,856 bytes its IDX header declares`);
+    expect(performance.now() - t0).toBeLessThan(3000);
+    // A header declaring more than the limit is refused before decompressing.
+    const huge = new Uint8Array(16);
+    huge.set([0, 0, 8, 3, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0]); // [2^24, 256, 256]
+    const h = file('huge-images-idx3-ubyte.gz', gzipSync(huge));
+    file('huge-labels-idx1-ubyte.gz', gzipSync(encodeIdx(new Uint8Array(1), [1])));
+    const r2 = await cli('train', '--data', h, '-q');
+    expect(r2.code, r2.err).toBe(3);
+    expect(r2.err).toMatch(/its IDX header declares 1,048,576 MiB of data, more than the 1,024 MiB limit/);
+  });
+});
