@@ -137,7 +137,22 @@ export interface TrainSummary {
   test: { loss: number | null; accuracy?: number | null; examples: number };
   findings: { errors: number; warnings: number; info: number };
   out?: string;
+  /** A diverged run with --out: where its last finite weights were written, and the step they precede. */
+  lastGood?: { path: string; step: number | null };
   report?: string;
+}
+
+/** Where a diverged run writes its last good weights: `<out>.last-good.safetensors` (out's .safetensors replaced). */
+export function lastGoodPath(out: string): string {
+  return out.replace(/\.safetensors$/i, '') + '.last-good.safetensors';
+}
+
+function allFinite(model: { stateDict(): Record<string, { data: ArrayLike<number> }> }): boolean {
+  for (const t of Object.values(model.stateDict())) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
+  }
+  return true;
 }
 
 export interface TrainResult {
@@ -368,11 +383,21 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   };
   if (args.label) summary.label = args.label;
 
-  // Outputs. A diverged run does not overwrite a previous model file.
+  // Outputs. A diverged run does not overwrite a previous model file: its last good weights
+  // (fit restores the weights of before the step that went non-finite) go beside it.
   if (args.out !== undefined && status !== 'non-finite') {
     try {
       await saveModel(args.out, model, info({ testLoss: summary.test.loss, testAccuracy: summary.test.accuracy ?? null, epochs: summary.epochs }));
       summary.out = args.out;
+    } catch (e) {
+      throw asWriteError(e);
+    }
+  }
+  if (args.out !== undefined && status === 'non-finite' && allFinite(model)) {
+    const path = lastGoodPath(args.out);
+    try {
+      await saveModel(path, model, info({ lastGoodBeforeStep: report.nonFinite?.step ?? null, epochs: summary.epochs }));
+      summary.lastGood = { path, step: report.nonFinite?.step ?? null };
     } catch (e) {
       throw asWriteError(e);
     }
@@ -401,6 +426,7 @@ export function formatSummary(s: TrainSummary): string {
   const f = s.findings;
   lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'}`);
   if (s.out) lines.push(`  model  ${s.out}`);
+  if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${s.lastGood.path}; --out was left as it was`);
   if (s.report) lines.push(`  report ${s.report}`);
   return lines.join('\n');
 }

@@ -211,3 +211,21 @@ describe('files that are not regular files, gzip bombs', () => {
     expect(r2.err).toMatch(/its IDX header declares 1,048,576 MiB of data, more than the 1,024 MiB limit/);
   });
 });
+
+describe('divergence', () => {
+  it('a run diverging in its first epoch exits 1 and writes its last finite weights to <out>.last-good.safetensors, leaving --out alone', async () => {
+    const { existsSync } = await import('node:fs');
+    const out = join(dir, 'diverge.safetensors');
+    const r = await cli('train', '--data', 'moons', '--samples', '300', '--layers', '16,16', '--epochs', '3', '--batch-size', '16', '--optimizer', 'sgd', '--lr', '1e30', '--init', 'normal', '--no-batchnorm', '--out', out, '-q');
+    expect(r.code, r.err).toBe(1);
+    const lastGood = join(dir, 'diverge.last-good.safetensors');
+    expect(r.out).toContain(`last good weights (before step `);
+    expect(r.out).toContain(lastGood);
+    expect(existsSync(out)).toBe(false);
+    const ins = await cli('inspect', lastGood, '--json');
+    expect(ins.code, ins.err).toBe(0);
+    const doc = JSON.parse(ins.out);
+    expect(doc.summary.lastGoodBeforeStep).toBeGreaterThanOrEqual(0);
+    for (const t of doc.tensors) expect(Number.isFinite(t.norm)).toBe(true);
+  });
+});
