@@ -17,7 +17,7 @@ import { applyScaler, type Scaler } from '../data/scaler.js';
 import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
 import { loadEvalData } from './data.js';
 import { asInputError, asWriteError, EXIT, inputError, type ExitCode } from './errors.js';
-import { num, pct } from './progress.js';
+import { num, pct, printable } from './progress.js';
 import type { CliIO } from './train.js';
 
 export async function openModel(path: string): Promise<LoadedModel> {
@@ -77,7 +77,7 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: Number.isFinite(r.loss) ? r.loss : null };
   if (classification) result.accuracy = r.metrics.accuracy ?? null;
   if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
-  else io.stdout.write(`${args.model} on ${ds.name} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
+  else io.stdout.write(`${printable(args.model)} on ${printable(ds.name)} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
   return { code: EXIT.ok, result };
 }
 
@@ -233,8 +233,8 @@ export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: 
     for (const p of preds) {
       if (p.values) io.stdout.write(`${p.index}\t${p.values.map((v) => v.toPrecision(6)).join('\t')}\n`);
       else {
-        const extra = p.top ? '\t' + p.top.map((t) => `${t.label ?? t.class}:${t.probability.toFixed(4)}`).join(' ') : '';
-        io.stdout.write(`${p.index}\t${p.label ?? p.class}\t${p.probability!.toFixed(4)}${extra}\n`);
+        const extra = p.top ? '\t' + p.top.map((t) => `${printable(t.label ?? String(t.class))}:${t.probability.toFixed(4)}`).join(' ') : '';
+        io.stdout.write(`${p.index}\t${printable(p.label ?? String(p.class))}\t${p.probability!.toFixed(4)}${extra}\n`);
       }
     }
   }
@@ -321,7 +321,8 @@ export async function runInspect(args: { model: string; json?: boolean }, io: Cl
     io.stdout.write(JSON.stringify(result) + '\n');
     return { code: EXIT.ok, result };
   }
-  const w = (s: string) => io.stdout.write(s + '\n');
+  // Everything shown comes from the file: escapes in names are shown, not run.
+  const w = (s: string) => io.stdout.write(printable(s, true) + '\n');
   w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : 'model'}`);
   w(`  architecture  ${result.architecture}`);
   w(`  parameters    ${result.parameters.toLocaleString('en-US')}`);

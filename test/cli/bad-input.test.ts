@@ -229,3 +229,25 @@ describe('divergence', () => {
     for (const t of doc.tensors) expect(Number.isFinite(t.norm)).toBe(true);
   });
 });
+
+describe('printing names from files', () => {
+  it('class names with terminal escapes and bidi overrides are shown escaped by predict and inspect', async () => {
+    const p = file('escapes.csv', 'a,b,label\n' + Array.from({ length: 40 }, (_, i) => `${i % 5},${i % 3},${i % 2 ? '"\u001b]0;pwned\u0007\u001b[2J"' : 'ok\u202eevil'}`).join('\n') + '\n');
+    const model = join(dir, 'escapes.safetensors');
+    expect((await cli('train', '--data', p, ...quick, '--out', model)).code).toBe(0);
+    const pr = await cli('predict', model, '[[1, 1], [2, 2], [3, 0]]', '--top', '2');
+    expect(pr.code, pr.err).toBe(0);
+    const ins = await cli('inspect', model);
+    expect(ins.code, ins.err).toBe(0);
+    for (const out of [pr.out, ins.out]) {
+      expect(out).not.toMatch(/[\u001b\u0007\u202e]/);
+      expect(out).toContain('\\x1b]0;pwned\\x07\\x1b[2J');
+      expect(out).toContain('ok\\u202eevil');
+    }
+    // Errors too: a label not among the model's classes.
+    const bad = file('escapes-bad.csv', 'a,b,label\n1,2,"\u001b[31mred"\n');
+    const ev = await cli('evaluate', model, '--data', bad);
+    expect(ev.code).toBe(3);
+    expect(ev.err).not.toMatch(/\u001b/);
+  });
+});
