@@ -274,8 +274,15 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     const h = st.history as Report['history'] | undefined;
     if (h && Array.isArray(h.epochs)) previousHistory = h;
   }
-  const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle });
-  const batches = Math.ceil(data.train.x.shape[0] / a.batchSize);
+  // BatchNorm cannot normalise a batch of one example (its variance is 0): a last batch of one
+  // is dropped, as PyTorch's drop_last does (shuffling puts that example in a full batch the
+  // next epoch).
+  const examples = data.train.x.shape[0];
+  const batchnorm = spec.layers.some((_, h) => spec.batchnorms?.[h] ?? spec.batchnorm);
+  if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (or train with --no-batchnorm)`);
+  const dropLast = batchnorm && examples % a.batchSize === 1;
+  const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle, dropLast });
+  const batches = loader.length;
 
   const info = (summary?: Record<string, unknown>): ModelInfo => {
     const i: ModelInfo = { spec, config: config as unknown as Record<string, unknown>, data: data.info };

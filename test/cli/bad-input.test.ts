@@ -251,3 +251,33 @@ describe('printing names from files', () => {
     expect(ev.err).not.toMatch(/\u001b/);
   });
 });
+
+describe('many classes', () => {
+  it('predict on a model of 300,000 classes (softmax over a large row without spreading it into arguments)', async () => {
+    const { buildModel } = await import('../../src/models.js');
+    const { saveModel } = await import('../../src/io/model.node.js');
+    const spec = { inputs: 1, layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 300_000, output: 'softmax' } as const;
+    const p = join(dir, 'wide-out.safetensors');
+    await saveModel(p, buildModel({ ...spec, layers: [] }), { spec: { ...spec, layers: [] } });
+    const r = await cli('predict', p, '[1]', '--json');
+    expect(r.code, r.err).toBe(0);
+    const pred = JSON.parse(r.out).predictions[0];
+    expect(pred.class).toBeGreaterThanOrEqual(0);
+    expect(pred.probability).toBeGreaterThan(0);
+  });
+});
+
+describe('BatchNorm and a last batch of one', () => {
+  it('a training set one more than a multiple of the batch size trains (the single last example is not batch-normalised alone)', async () => {
+    // 21 rows: 17 for training (2 × 8 + 1), 4 held out.
+    const rows = ['a,b,label'];
+    for (let i = 0; i < 21; i++) rows.push(`${i % 5},${(i * 3) % 7},${i % 2}`);
+    const p = file('seventeen.csv', rows.join('\n') + '\n');
+    const r = await cli('train', '--data', p, '--layers', '3', '--epochs', '2', '--batch-size', '8', '-q', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).steps).toBe(4);
+    const o = await cli('train', '--data', p, '--limit', '1', '--layers', '3', '--epochs', '1', '-q');
+    expect(o.code, o.err).toBe(3);
+    expect(o.err).toContain('1 training example; BatchNorm needs at least 2');
+  });
+});
