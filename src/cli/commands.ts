@@ -74,7 +74,10 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   } catch (e) {
     throw asInputError(e);
   }
-  const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: Number.isFinite(r.loss) ? r.loss : null };
+  if (!Number.isFinite(r.loss)) {
+    throw inputError(`${ds.name}: the loss of ${args.model} on it is not finite (${r.loss}): its inputs are too large for the model (its weights are finite)`);
+  }
+  const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: r.loss };
   if (classification) result.accuracy = r.metrics.accuracy ?? null;
   if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
   else io.stdout.write(`${printable(args.model)} on ${printable(ds.name)} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
@@ -205,6 +208,14 @@ export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: 
   let x = await readInputRows(args.input, m, args.stdinText);
   if (m.info.data?.scaler) x = applyScaler(x, m.info.data.scaler as Scaler);
   const out = await predict(m.model, x, { yieldEvery: 0 });
+  // The weights are checked finite on load, so a non-finite output comes from inputs too large
+  // for this model (finite float32 values can still overflow in a layer).
+  for (let i = 0; i < out.data.length; i++) {
+    if (!Number.isFinite(out.data[i])) {
+      const row = Math.floor(i / spec.outputs);
+      throw inputError(`${printable(args.input.length > 80 ? args.input.slice(0, 80) + '…' : args.input)}: row ${row + 1}: the model's outputs are not finite (${out.data[i]}); the inputs are too large for it`);
+    }
+  }
   const rows = x.shape[0];
   const k = spec.outputs;
   const names = m.info.data?.classNames;

@@ -281,3 +281,18 @@ describe('BatchNorm and a last batch of one', () => {
     expect(o.err).toContain('1 training example; BatchNorm needs at least 2');
   });
 });
+
+describe('finite inputs that overflow the model', () => {
+  it('predict and evaluate refuse (exit 3) rather than print NaN or a null loss', async () => {
+    const model = join(dir, 'overflow.safetensors');
+    const p = file('overflow-train.csv', csvText());
+    expect((await cli('train', '--data', p, ...quick, '--out', model)).code).toBe(0);
+    const r = await cli('predict', model, '[3e38, -3e38]');
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain("row 1: the model's outputs are not finite");
+    const big = file('overflow.csv', csvText((rows) => rows.forEach((row) => (row[0] = '3e38'))));
+    const ev = await cli('evaluate', model, '--data', big);
+    expect(ev.code, ev.err).toBe(3);
+    expect(ev.err).toContain(`${big}: the loss of ${model} on it is not finite`);
+  });
+});
