@@ -5,7 +5,8 @@
  *
  * Hardening: files are streamed from one opened descriptor (memory stays flat however many
  * requests are in flight); the Host header must name an address the server answers on
- * (localhost, the listening address, or any IP literal when listening on all interfaces), so
+ * (localhost, the listening address; any IP literal and the machine's name when listening on all
+ * interfaces), so
  * a DNS-rebinding page on another name gets 421; a Content-Security-Policy allows only the
  * lab's own scripts, styles, workers (blob: for the kernel threads) and WebAssembly, and no
  * framing; ETag / If-None-Match give 304 for unchanged files.
@@ -15,6 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isIP, type AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +98,8 @@ export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer
   }
 
   const wildcard = host === '0.0.0.0' || host === '::';
-  const names = new Set(['localhost', '127.0.0.1', '::1', host.toLowerCase(), ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  // Listening on all interfaces, the machine's own name is one of its addresses too.
+  const names = new Set(['localhost', '127.0.0.1', '::1', host.toLowerCase(), ...(wildcard ? [hostname().toLowerCase()] : []), ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   let actualPort = port;
   /** Host header → whether it names this server (DNS rebinding sends another name). */
   const hostAllowed = (value: string | undefined): boolean => {
