@@ -238,6 +238,15 @@ function validateDataInfo(data: unknown, name: string, spec: ModelSpec): void {
   };
   strings(data.classNames, 'classNames');
   strings(data.featureNames, 'featureNames');
+  // Names index the model's outputs and inputs: predict labels class i with classNames[i].
+  const classNames = data.classNames as string[] | undefined;
+  if (classNames && spec.output === 'softmax' && classNames.length !== spec.outputs) {
+    throw new Error(`${where}: classNames has ${classNames.length} names but the model has ${spec.outputs} classes (outputs)`);
+  }
+  const featureNames = data.featureNames as string[] | undefined;
+  if (featureNames && featureNames.length !== spec.inputs) {
+    throw new Error(`${where}: featureNames has ${featureNames.length} names but the model has ${spec.inputs} inputs`);
+  }
   if (data.scaler !== undefined) {
     const s = data.scaler;
     const nums = (v: unknown) => Array.isArray(v) && v.length === spec.inputs && v.every((x) => typeof x === 'number' && Number.isFinite(x));

@@ -296,3 +296,24 @@ describe('finite inputs that overflow the model', () => {
     expect(ev.err).toContain(`${big}: the loss of ${model} on it is not finite`);
   });
 });
+
+describe('metadata cross-checks', () => {
+  it('class and feature names must match the model\'s outputs and inputs (exit 3 naming the field)', async () => {
+    const good = join(dir, 'names.safetensors');
+    expect((await cli('train', '--data', file('names.csv', csvText()), ...quick, '--out', good)).code).toBe(0);
+    const f = parseSafetensors(readFileSync(good));
+    const write = (name: string, data: unknown): string => {
+      const tensors = new Map([...f.tensors].map(([k, e]) => [k, e.dtype === 'I64' ? { dtype: 'I64' as const, shape: e.shape, data: e.data as BigInt64Array } : { dtype: 'F32' as const, shape: e.shape, data: e.data as Float32Array }]));
+      return file(name, serializeSafetensors(tensors, { ...f.metadata!, data: JSON.stringify(data) }));
+    };
+    const data = JSON.parse(f.metadata!.data);
+    const c = write('names-c.safetensors', { ...data, classNames: ['2', '9'] });
+    const rc = await cli('inspect', c);
+    expect(rc.code).toBe(3);
+    expect(rc.err).toContain(`${c}: metadata "data": classNames has 2 names but the model has 3 classes (outputs)`);
+    const fe = write('names-f.safetensors', { ...data, featureNames: ['f1', 'f2', 'f3'] });
+    const rf = await cli('predict', fe, '[0, 0]');
+    expect(rf.code).toBe(3);
+    expect(rf.err).toContain('featureNames has 3 names but the model has 2 inputs');
+  });
+});
