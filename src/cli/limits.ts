@@ -11,6 +11,14 @@ import { WASM_MAX_BYTES } from '../kernels/wasm/loader.js';
 import { inputError, usageError } from './errors.js';
 
 const GiB = 2 ** 30;
+/** The kernels' allocator rounds each block up to a size class (a quarter power of two): up to 25% more. */
+export const USABLE_BYTES = WASM_MAX_BYTES * 0.8;
+
+/** An allocation failure during training (wasm memory.grow, a typed array too large), as a usage error naming the flags. */
+export function outOfMemory(e: unknown, spec: ModelSpec, batchSize: number): Error | null {
+  if (!(e instanceof RangeError) || !/memory|allocation|array buffer|invalid typed array length/i.test(e.message)) return null;
+  return usageError(`out of memory training ${describeSpec(spec)} with --batch-size ${batchSize} (${e.message}); use narrower --layers or a smaller --batch-size`);
+}
 const gib = (b: number): string => `${(b / GiB).toFixed(b < 10 * GiB ? 2 : 1)} GiB`;
 
 /**
@@ -30,11 +38,11 @@ export function checkModelFits(spec: ModelSpec, batchSize: number, optimizer: Op
     throw usageError(`--layers ${spec.layers.join(',')}: ${msg}; use fewer or narrower layers`);
   }
   const m = trainingMemoryEstimate(valid, batchSize, getOptimizer(optimizer).stateBuffers);
-  if (m.total > WASM_MAX_BYTES) {
+  if (m.total > USABLE_BYTES) {
     throw usageError(
       `--layers ${spec.layers.join(',')} with --batch-size ${batchSize} and ${optimizer}: training ${describeSpec(valid)} needs about ${gib(m.total)} ` +
         `(parameters ${gib(m.parameters)} and their copy ${gib(m.parameterCopy)}, gradients ${gib(m.gradients)}, optimizer state ${gib(m.optimizer)}, activations ${gib(m.activations)}), ` +
-        `more than the ${gib(WASM_MAX_BYTES)} the WebAssembly memory can hold; use narrower --layers or a smaller --batch-size`,
+        `more than the ${gib(USABLE_BYTES)} usable of the ${gib(WASM_MAX_BYTES)} WebAssembly memory (its allocator rounds blocks up by as much as 25%); use narrower --layers or a smaller --batch-size`,
     );
   }
   return valid;

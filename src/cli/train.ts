@@ -25,7 +25,7 @@ import { loadData, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { formatDuration, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { previousGeneratorState } from './resume.js';
-import { checkModelFits } from './limits.js';
+import { checkModelFits, outOfMemory } from './limits.js';
 
 export const SCHEDULES = ['cosine', 'none'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
@@ -345,7 +345,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     });
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw e;
+    throw outOfMemory(e, spec, a.batchSize) ?? e;
   }
 
   // Join the resumed history and describe the run.

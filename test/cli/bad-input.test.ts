@@ -91,7 +91,7 @@ describe('size limits', () => {
     const t0 = performance.now();
     const r = await cli('train', '--data', 'moons', '--samples', '100', '--layers', '15000,15000', '--epochs', '1', '-q');
     expect(r.code, r.err).toBe(2);
-    expect(r.err).toMatch(/--layers 15000,15000 with --batch-size 64 and adam: training .* needs about 4\.\d+ GiB \(parameters 0\.84 GiB .*\), more than the 4\.00 GiB the WebAssembly memory can hold/);
+    expect(r.err).toMatch(/--layers 15000,15000 with --batch-size 64 and adam: training .* needs about 4\.\d+ GiB \(parameters 0\.84 GiB .*\), more than the 3\.20 GiB usable of the 4\.00 GiB WebAssembly memory/);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
@@ -315,5 +315,17 @@ describe('metadata cross-checks', () => {
     const rf = await cli('predict', fe, '[0, 0]');
     expect(rf.code).toBe(3);
     expect(rf.err).toContain('featureNames has 3 names but the model has 2 inputs');
+  });
+});
+
+describe('out of memory during training', () => {
+  it('a wasm memory failure becomes a usage error naming the flags; other errors pass through', async () => {
+    const { outOfMemory } = await import('../../src/cli/limits.js');
+    const spec = { inputs: 2, layers: [8], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0, outputs: 2, output: 'softmax' } as const;
+    const e = outOfMemory(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'), { ...spec, layers: [8] }, 64);
+    expect(e?.message).toMatch(/^out of memory training 2 → Linear\(8\).* with --batch-size 64 \(WebAssembly\.Memory\.grow\(\): Maximum memory size exceeded\); use narrower --layers/);
+    expect((e as { code?: number }).code).toBe(2);
+    expect(outOfMemory(new RangeError('Invalid array length'), { ...spec, layers: [8] }, 64)).toBeNull();
+    expect(outOfMemory(new Error('memory'), { ...spec, layers: [8] }, 64)).toBeNull();
   });
 });
