@@ -12,6 +12,7 @@ import { exportPytorch } from '../io/export-pytorch.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { MAX_CSV_BYTES, readIdxFile } from '../data/datasets.node.js';
 import { readRegularFile } from '../io/files.node.js';
+import { parseJsonBounded } from '../io/json.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
 import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
@@ -174,9 +175,10 @@ function idxToInputs(idx: { data: ArrayLike<number>; shape: number[]; dtype: str
 function parseJsonRows(text: string, what: string, n: number, fromRows: (rows: number[][], what: string) => Tensor): Tensor {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    // Rows of numbers are 2 deep; deeper nesting is refused before it is built (and echoed).
+    v = parseJsonBounded(text, what.length > 80 ? what.slice(0, 80) + '…' : what, { maxDepth: 2 });
   } catch (e) {
-    throw inputError(`${what}: not valid JSON: ${(e as Error).message}`);
+    throw inputError((e as Error).message);
   }
   if (!Array.isArray(v)) throw inputError(`${what}: expected a JSON array of ${n} numbers or an array of such rows`);
   const rows = v.length > 0 && Array.isArray(v[0]) ? (v as number[][]) : [v as number[]];

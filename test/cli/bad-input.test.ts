@@ -329,3 +329,21 @@ describe('out of memory during training', () => {
     expect(outOfMemory(new Error('memory'), { ...spec, layers: [8] }, 64)).toBeNull();
   });
 });
+
+describe('predict: JSON inputs', () => {
+  it('rows nested deeper than 2 are refused before they are built (exit 3), not overflowing the stack', async () => {
+    const model = join(dir, 'json-in.safetensors');
+    expect((await cli('train', '--data', 'moons', '--samples', '100', ...quick, '--out', model)).code).toBe(0);
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const r = await cli('predict', model, deep);
+    expect(r.code, r.err.slice(0, 300)).toBe(3);
+    expect(r.err).toContain('input is nested more than 2 levels deep');
+    const p = file('deep.json', deep);
+    const f = await cli('predict', model, p);
+    expect(f.code).toBe(3);
+    expect(f.err).toContain(`${p} is nested more than 2 levels deep`);
+    const bad = await cli('predict', model, '[1, ');
+    expect(bad.code).toBe(3);
+    expect(bad.err).toContain('input is not valid JSON');
+  });
+});
