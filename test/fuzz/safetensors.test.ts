@@ -2,7 +2,7 @@
  * Fuzz: model files and checkpoints mutated structurally — metadata records (spec, config,
  * data, summary, checkpoint state) with values replaced at random paths, tensor entries,
  * header keys, header text, header length, truncation, data bytes — then read by inspect,
- * predict and --resume. Every case must end in exit 0–4 with a message.
+ * predict, evaluate, export and --resume. Every case must end in exit 0–4 with a message.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,7 +112,7 @@ function recordsChanged(a: Uint8Array, b: Uint8Array, keys: string[]): boolean {
 
 describe('fuzz: model files and checkpoints', () => {
   const n = cases(60);
-  it(`${n} mutated model files: inspect and predict end in exit 0–4 with a message`, { timeout: budget(n, 60) }, async () => {
+  it(`${n} mutated model files: inspect, predict, evaluate and export end in exit 0–4 with a message`, { timeout: budget(n, 60) }, async () => {
     const g = rng(1);
     const tally = new Tally();
     for (let i = 0; i < n; i++) {
@@ -121,8 +121,10 @@ describe('fuzz: model files and checkpoints', () => {
       writeFileSync(p, bytes);
       expectClean(await cli(['inspect', p, ...(i % 2 ? ['--json'] : [])]), `case ${i} (${kind}): inspect`, tally);
       expectClean(await cli(['predict', p, '[0.1, -0.2]']), `case ${i} (${kind}): predict`, tally);
+      if (i % 4 === 0) expectClean(await cli(['evaluate', p, '--data', 'moons']), `case ${i} (${kind}): evaluate`, tally);
+      if (i % 4 === 1) expectClean(await cli(['export', p, '--pytorch', join(dir, `m${i}.py`)]), `case ${i} (${kind}): export`, tally);
     }
-    expect(tally.total).toBe(2 * n);
+    expect(tally.total).toBe(2 * n + Math.ceil(n / 4) + Math.ceil((n - 1) / 4));
     console.log(`fuzz model files (${n} cases): ${tally}`);
   });
 
