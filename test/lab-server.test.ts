@@ -53,6 +53,27 @@ describe('lab server', () => {
     }
   });
 
+  it('listening on all interfaces, any IP literal and the machine\'s name are accepted, other names still get 421', async () => {
+    const { hostname } = await import('node:os');
+    const all = await serveLab({ dir, port: 0, host: '0.0.0.0' });
+    try {
+      const status = (host: string) =>
+        new Promise<number>((ok, fail) => {
+          const req = request({ host: '127.0.0.1', port: all.port, path: '/', headers: { Host: host } }, (res) => {
+            res.resume();
+            ok(res.statusCode ?? 0);
+          });
+          req.on('error', fail);
+          req.end();
+        });
+      expect(await status(`192.168.1.5:${all.port}`)).toBe(200);
+      expect(await status(`${hostname()}:${all.port}`)).toBe(200);
+      expect(await status(`evil.example:${all.port}`)).toBe(421);
+    } finally {
+      await all.close();
+    }
+  });
+
   it('sends a Content-Security-Policy forbidding framing, and the isolation headers', async () => {
     const { res } = await get('/');
     const csp = String(res.headers['content-security-policy']);
