@@ -2,20 +2,51 @@
  * A tiny static server for the built web lab (dist/lab), used by `gradlab lab`. It sends the
  * cross-origin isolation headers (COOP same-origin, COEP require-corp) that SharedArrayBuffer —
  * and so the threaded WebAssembly kernels — needs, and serves only files inside `dir`.
+ *
+ * Hardening: files are streamed from one opened descriptor (memory stays flat however many
+ * requests are in flight); the Host header must name an address the server answers on
+ * (localhost, the listening address; any IP literal and the machine's name when listening on all
+ * interfaces), so
+ * a DNS-rebinding page on another name gets 421; a Content-Security-Policy allows only the
+ * lab's own scripts, styles, workers (blob: for the kernel threads) and WebAssembly, and no
+ * framing; ETag / If-None-Match give 304 for unchanged files.
  * Node only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { isIP, type AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+
+/**
+ * The lab's Content-Security-Policy. 'wasm-unsafe-eval' lets the kernels compile their
+ * WebAssembly (nothing else is evaluated); blob: workers are the kernel threads, whose source
+ * is embedded; data: images are the page's empty favicon.
+ */
+export const LAB_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 export const LAB_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': LAB_CSP,
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
 });
 
 const MIME: Record<string, string> = {
@@ -40,6 +71,8 @@ export interface ServeLabOptions {
   port?: number;
   /** Interface to listen on; default 127.0.0.1 (the lab is for this machine). */
   host?: string;
+  /** Further host names the Host header may carry (e.g. behind a reverse proxy). */
+  allowedHosts?: string[];
 }
 
 export interface LabServer {
@@ -64,38 +97,87 @@ export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer
     throw new Error(`serveLab: no built lab in ${dir} (index.html missing); run \`npm run build:lab\` first`);
   }
 
+  const wildcard = host === '0.0.0.0' || host === '::';
+  // Listening on all interfaces, the machine's own name is one of its addresses too.
+  const names = new Set(['localhost', '127.0.0.1', '::1', host.toLowerCase(), ...(wildcard ? [hostname().toLowerCase()] : []), ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  let actualPort = port;
+  /** Host header → whether it names this server (DNS rebinding sends another name). */
+  const hostAllowed = (value: string | undefined): boolean => {
+    if (!value) return false;
+    let url: URL;
+    try {
+      url = new URL(`http://${value}`);
+    } catch {
+      return false;
+    }
+    if (url.username || url.password || url.pathname !== '/') return false;
+    if (url.port !== '' && Number(url.port) !== actualPort) return false;
+    const name = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    return names.has(name) || name.endsWith('.localhost') || (wildcard && isIP(name) !== 0);
+  };
+  const text = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...extra }).end(body);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const [k, v] of Object.entries(LAB_HEADERS)) res.setHeader(k, v);
+    if (!hostAllowed(req.headers.host)) {
+      text(res, 421, 'Misdirected request: this server answers only for its own address (Host header not recognised)\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
+      text(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
       return;
     }
     let pathname: string;
     try {
       pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     } catch {
-      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request\n');
+      text(res, 400, 'Bad request\n');
       return;
     }
     if (pathname.includes('\0')) {
-      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request\n');
+      text(res, 400, 'Bad request\n');
       return;
     }
     let file = normalize(join(dir, pathname));
     if (file !== dir && !file.startsWith(dir + sep)) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden\n');
+      text(res, 403, 'Forbidden\n');
       return;
     }
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
-      const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
-      const cache = /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
-      res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': cache });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+    let fh = await open(file, 'r').catch(() => null);
+    let st = fh ? await fh.stat().catch(() => null) : null;
+    if (fh && st?.isDirectory()) {
+      await fh.close();
+      file = join(file, 'index.html');
+      fh = await open(file, 'r').catch(() => null);
+      st = fh ? await fh.stat().catch(() => null) : null;
     }
+    if (!fh || !st || !st.isFile()) {
+      await fh?.close().catch(() => undefined);
+      text(res, 404, 'Not found\n');
+      return;
+    }
+    const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+    const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const cache = /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const inm = req.headers['if-none-match'];
+    if (inm !== undefined && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+      await fh.close();
+      res.writeHead(304, { ETag: etag, 'Cache-Control': cache }).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': st.size, 'Cache-Control': cache, ETag: etag });
+    if (req.method === 'HEAD') {
+      await fh.close();
+      res.end();
+      return;
+    }
+    // The response stream pulls from the file as the client reads (backpressure): at most a
+    // buffer's worth of each file is in memory per request.
+    await pipeline(fh.createReadStream({ start: 0, end: Math.max(0, st.size - 1), autoClose: true }), res).catch(() => {
+      res.destroy();
+    });
   };
 
   const server = createServer((req, res) => {
@@ -112,6 +194,7 @@ export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer
     });
   });
   const actual = (server.address() as AddressInfo).port;
+  actualPort = actual;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${actual}/`,

@@ -173,6 +173,35 @@ export function countParameters(spec: ModelSpec): number {
 /** An init that leaves the weights as allocated: for a model whose weights are loaded next. */
 const leaveUninitialized = (): void => {};
 
+/** Float32 bytes of one training step, by kind (see trainingMemoryEstimate). */
+export interface TrainingMemory {
+  parameters: number;
+  /** fit's copy of the parameters before each update (the non-finite guard restores it). */
+  parameterCopy: number;
+  gradients: number;
+  optimizer: number;
+  activations: number;
+  total: number;
+}
+
+/**
+ * Bytes a training step of the spec's model needs at once, in float32: the parameters, fit's
+ * copy of them (restored when a step turns non-finite), their gradients, `stateBuffers` optimizer buffers per parameter (Adam: 2), and for a batch
+ * the input, each hidden layer's saved outputs (Linear, BatchNorm's output and x̂, the
+ * activation, Dropout's output and mask) and the logits with their softmax, each with a
+ * gradient of the same size in backward. An estimate from above (fused ops save less).
+ */
+export function trainingMemoryEstimate(spec: ModelSpec, batchSize: number, stateBuffers: number): TrainingMemory {
+  const p = countParameters(spec);
+  let perExample = spec.inputs + 3 * spec.outputs;
+  spec.layers.forEach((w, h) => {
+    perExample += 2 * w * (2 + (layerBatchnorm(spec, h) ? 2 : 0) + (spec.dropout > 0 ? 2 : 0));
+  });
+  const m: TrainingMemory = { parameters: 4 * p, parameterCopy: 4 * p, gradients: 4 * p, optimizer: 4 * p * stateBuffers, activations: 4 * batchSize * perExample, total: 0 };
+  m.total = m.parameters + m.parameterCopy + m.gradients + m.optimizer + m.activations;
+  return m;
+}
+
 /**
  * Build the Sequential for a spec. Weights are drawn from the global generator (seed it with
  * manualSeed first for reproducible weights); each hidden Linear is initialised for the

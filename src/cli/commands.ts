@@ -2,9 +2,7 @@
  * `gradlab evaluate`, `predict`, `inspect` and `export`: each a function from parsed
  * arguments to a result and an exit code, so tests call them in-process.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { Tensor } from '../tensor.js';
 import { evaluate, predict } from '../train/index.js';
 import { describeSpec, countParameters } from '../models.js';
@@ -13,13 +11,16 @@ import type { LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
 import { exportPytorchTrain } from '../io/export-pytorch-train.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
-import { readIdxFile } from '../data/datasets.node.js';
+import { MAX_CSV_BYTES, readIdxFile } from '../data/datasets.node.js';
+import { readRegularFile } from '../io/files.node.js';
+import { parseJsonBounded } from '../io/json.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
+import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
 import { loadDataSpec, loadEvalData } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
-import { num, pct } from './progress.js';
+import { num, pct, printable } from './progress.js';
 import type { CliIO } from './train.js';
 
 export async function openModel(path: string): Promise<LoadedModel> {
@@ -124,11 +125,14 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   } catch (e) {
     throw asInputError(e);
   }
-  const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: Number.isFinite(r.loss) ? r.loss : null, overridden: overridden.map(([k]) => k) };
+  if (!Number.isFinite(r.loss)) {
+    throw inputError(`${ds.name}: the loss of ${args.model} on it is not finite (${r.loss}): its inputs are too large for the model (its weights are finite)`);
+  }
+  const result: EvaluateSummary = { model: args.model, data: ds.name, examples: r.examples, loss: r.loss, overridden: overridden.map(([k]) => k) };
   if (classification) result.accuracy = r.metrics.accuracy ?? null;
   if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
   else {
-    io.stdout.write(`${args.model} on ${ds.name} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
+    io.stdout.write(`${printable(args.model)} on ${printable(ds.name)} (${r.examples} examples): loss ${num(result.loss)}${classification ? `  accuracy ${pct(result.accuracy ?? undefined)}` : ''}\n`);
     if (overridden.length > 0) {
       const show = (v: unknown) => (v === undefined ? 'the default' : String(v));
       io.stdout.write(`  overriding the training recipe: ${overridden.map(([k, v, was]) => `${k} ${show(v)} (trained with ${show(was)})`).join(', ')}\n`);
@@ -169,7 +173,10 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
       if (!Array.isArray(r)) throw inputError(`${what}: row ${i + 1} is not an array of numbers`);
       checkFeatures(r.length, n, `${what}: row ${i + 1}`);
       r.forEach((v, j) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${JSON.stringify(v)} is not a finite number`);
+        if (typeof v !== 'number' || !(Math.abs(v) <= FLOAT32_MAX)) {
+          const shown = typeof v === 'number' ? String(v) : showCell(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
+          throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${shown} is not a number in the float32 range`);
+        }
         x[i * n + j] = v;
       });
     });
@@ -182,26 +189,21 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
   let bytes: Uint8Array | null = null;
   if (input === '-') text = stdinText ?? (await readStdin());
   else {
-    try {
-      const st = await stat(input);
-      if (st.isDirectory()) throw new Error('is a directory');
-      bytes = await readFile(input);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw inputError(`${input}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-    }
     if (/idx3-ubyte(\.gz)?$|\.idx$/i.test(input)) {
       const idx = await readIdxFile(input).catch((e) => {
         throw asInputError(e);
       });
       return idxToInputs(idx, n, input);
     }
+    bytes = await readRegularFile(input, { maxBytes: MAX_CSV_BYTES, what: 'input file' }).catch((e) => {
+      throw asInputError(e);
+    });
     if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return idxToInputs(parseIdxSafe(bytes, input), n, input);
     text = new TextDecoder().decode(bytes);
   }
   const t = text.trim();
   if (t.startsWith('[')) return parseJsonRows(t, input, n, fromRows);
-  return parseCsvRows(t, input, m, fromRows);
+  return parseCsvRows(t, input, m);
 }
 
 function parseIdxSafe(bytes: Uint8Array, name: string) {
@@ -218,57 +220,44 @@ function idxToInputs(idx: { data: ArrayLike<number>; shape: number[]; dtype: str
   checkFeatures(per, n, name);
   const x = new Float32Array(rows * per);
   const scale = idx.dtype === 'u8' ? 1 / 255 : 1;
-  for (let i = 0; i < x.length; i++) x[i] = idx.data[i] * scale;
+  for (let i = 0; i < x.length; i++) {
+    const v = idx.data[i] * scale;
+    if (!(Math.abs(v) <= FLOAT32_MAX)) throw inputError(`${name}: value ${idx.data[i]} at example ${Math.floor(i / Math.max(1, per))}, feature ${(i % Math.max(1, per)) + 1} is not a number in the float32 range`);
+    x[i] = v;
+  }
   return new Tensor(x, [rows, per]);
 }
 
 function parseJsonRows(text: string, what: string, n: number, fromRows: (rows: number[][], what: string) => Tensor): Tensor {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    // Rows of numbers are 2 deep; deeper nesting is refused before it is built (and echoed).
+    v = parseJsonBounded(text, what.length > 80 ? what.slice(0, 80) + '…' : what, { maxDepth: 2 });
   } catch (e) {
-    throw inputError(`${what}: not valid JSON: ${(e as Error).message}`);
+    throw inputError((e as Error).message);
   }
   if (!Array.isArray(v)) throw inputError(`${what}: expected a JSON array of ${n} numbers or an array of such rows`);
   const rows = v.length > 0 && Array.isArray(v[0]) ? (v as number[][]) : [v as number[]];
   return fromRows(rows, what);
 }
 
-function parseCsvRows(text: string, what: string, m: LoadedModel, fromRows: (rows: number[][], what: string) => Tensor): Tensor {
-  const n = m.info.spec.inputs;
-  let recs: string[][];
+function parseCsvRows(text: string, what: string, m: LoadedModel): Tensor {
   try {
-    recs = parse(text, { skip_empty_lines: true, bom: true, relax_column_count: false }) as string[][];
-  } catch (e) {
-    throw inputError(`${what}: ${(e as Error).message}`);
-  }
-  if (recs.length === 0) throw inputError(`${what}: empty input`);
-  const isNum = (s: string) => /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(s);
-  let body = recs;
-  let cols: number[] | null = null;
-  if (!recs[0].every(isNum)) {
-    // A header: pick the model's feature columns by name when it has names, else the first n.
-    const header = recs[0].map((h) => h.trim());
-    body = recs.slice(1);
-    const names = m.info.data?.featureNames;
-    // The recipe's label column is not an input, wherever it stands.
     const label = m.info.config?.data.label;
-    if (names && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
-    else if (label !== undefined && header.includes(label)) cols = header.map((_, i) => i).filter((i) => header[i] !== label);
+    return parseCsvInputs(text, { name: what, features: m.info.spec.inputs, ...(m.info.data?.featureNames ? { featureNames: m.info.data.featureNames } : {}), ...(label !== undefined ? { label } : {}) });
+  } catch (e) {
+    throw asInputError(e);
   }
-  const rows = body.map((r, i) => {
-    const picked = cols ? cols.map((c) => r[c]) : r.length === n + 1 && !cols ? r.slice(0, n) : r;
-    return picked.map((s, j) => {
-      if (!isNum(s)) throw inputError(`${what}: row ${i + 1}, column ${j + 1}: "${s}" is not a number`);
-      return Number(s);
-    });
-  });
-  return fromRows(rows, what);
 }
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let total = 0;
+  for await (const c of process.stdin) {
+    total += (c as Buffer).length;
+    if (total > MAX_CSV_BYTES) throw inputError(`stdin: more than ${MAX_CSV_BYTES.toLocaleString('en-US')} bytes of input`);
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -278,6 +267,14 @@ export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: 
   let x = await readInputRows(args.input, m, args.stdinText);
   if (m.info.data?.scaler) x = applyScaler(x, m.info.data.scaler as Scaler);
   const out = await predict(m.model, x, { yieldEvery: 0 });
+  // The weights are checked finite on load, so a non-finite output comes from inputs too large
+  // for this model (finite float32 values can still overflow in a layer).
+  for (let i = 0; i < out.data.length; i++) {
+    if (!Number.isFinite(out.data[i])) {
+      const row = Math.floor(i / spec.outputs);
+      throw inputError(`${printable(args.input.length > 80 ? args.input.slice(0, 80) + '…' : args.input)}: row ${row + 1}: the model's outputs are not finite (${out.data[i]}); the inputs are too large for it`);
+    }
+  }
   const rows = x.shape[0];
   const k = spec.outputs;
   const names = m.info.data?.classNames;
@@ -286,7 +283,7 @@ export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: 
   for (let i = 0; i < rows; i++) {
     const logits = Array.from(out.data.subarray(i * k, (i + 1) * k));
     if (spec.output === 'softmax') {
-      const mx = Math.max(...logits);
+      const mx = logits.reduce((a, b) => Math.max(a, b), -Infinity); // not Math.max(...): up to 2^20 classes
       const e = logits.map((v) => Math.exp(v - mx));
       const s = e.reduce((a, b) => a + b, 0);
       const p = e.map((v) => v / s);
@@ -306,8 +303,8 @@ export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: 
     for (const p of preds) {
       if (p.values) io.stdout.write(`${p.index}\t${p.values.map((v) => v.toPrecision(6)).join('\t')}\n`);
       else {
-        const extra = p.top ? '\t' + p.top.map((t) => `${t.label ?? t.class}:${t.probability.toFixed(4)}`).join(' ') : '';
-        io.stdout.write(`${p.index}\t${p.label ?? p.class}\t${p.probability!.toFixed(4)}${extra}\n`);
+        const extra = p.top ? '\t' + p.top.map((t) => `${printable(t.label ?? String(t.class))}:${t.probability.toFixed(4)}`).join(' ') : '';
+        io.stdout.write(`${p.index}\t${printable(p.label ?? String(p.class))}\t${p.probability!.toFixed(4)}${extra}\n`);
       }
     }
   }
@@ -394,7 +391,8 @@ export async function runInspect(args: { model: string; json?: boolean }, io: Cl
     io.stdout.write(JSON.stringify(result) + '\n');
     return { code: EXIT.ok, result };
   }
-  const w = (s: string) => io.stdout.write(s + '\n');
+  // Everything shown comes from the file: escapes in names are shown, not run.
+  const w = (s: string) => io.stdout.write(printable(s, true) + '\n');
   w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : 'model'}`);
   w(`  architecture  ${result.architecture}`);
   w(`  parameters    ${result.parameters.toLocaleString('en-US')}`);

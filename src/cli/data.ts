@@ -87,6 +87,9 @@ function finish(train: Dataset, test: Dataset, info: DataInfo, limit?: number): 
 export async function loadData(spec: string, options: DataOptions = {}): Promise<LoadedData> {
   const seed = options.seed ?? 0;
   const testFraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
+  if (options.label !== undefined && !/\.csv$/i.test(spec)) {
+    throw usageError(`--label names a CSV file's label column; '${spec}' is not a .csv file (its labels are fixed by the format)`);
+  }
   try {
     if (spec === 'mnist') {
       const { train, test } = await loadBuiltinMnistSplits();

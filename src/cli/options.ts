@@ -43,11 +43,13 @@ export function parseNumberFlag(flag: string, v: string | number, min: number, m
   return n;
 }
 
-/** "256,256" → [256, 256]; "" or "none" → [] (no hidden layer). */
+/** "256,256" (or "256 256") → [256, 256]; "" or "none" → [] (no hidden layer). An empty item ("8,,8", "8,") is an error, not skipped. */
 export function parseLayers(v: string): number[] {
   const t = v.trim();
   if (t === '' || t === 'none' || t === '0') return [];
-  const parts = t.split(/[, ]+/).filter((s) => s.length > 0);
+  const parts = t.split(/\s*,\s*|\s+/);
+  const empty = parts.indexOf('');
+  if (empty >= 0) throw usageError(`invalid value '${v}' for --layers: width ${empty + 1} of ${parts.length} is empty; expected comma-separated integers in [1, ${1 << 16}], e.g. 256,128`);
   return parts.map((p) => parseIntFlag('--layers', p, 1, 1 << 16));
 }
 

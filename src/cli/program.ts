@@ -9,6 +9,7 @@ import { ACTIVATIONS } from '../activations.js';
 import { INITIALIZERS } from '../init.js';
 import { DATA_HELP } from './data.js';
 import { CliError, EXIT, EXIT_CODES_HELP, usageError, type ExitCode } from './errors.js';
+import { printable } from './progress.js';
 import {
   HIDDEN_ACTIVATIONS,
   parseActivation,
@@ -283,7 +284,7 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
       return EXIT.usage;
     }
     if (e instanceof CliError) {
-      io.stderr.write(`gradlab: error: ${e.message}\n`);
+      io.stderr.write(`gradlab: error: ${printable(e.message, true)}\n`);
       return e.code;
     }
     const err = e as Error;

@@ -21,6 +21,20 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * Text from a file (class names, paths, metadata) made safe to print on a terminal: C0 and C1
+ * control characters (ESC starts the sequences that move the cursor, recolour or retitle the
+ * terminal) and the bidirectional overrides that reorder what is shown become visible \xNN /
+ * \uNNNN escapes. Newlines and tabs are kept when `keepLines` is true.
+ */
+export function printable(s: string, keepLines = false): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (keepLines && (c === '\n' || c === '\t')) return c;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export const pct = (v: number | undefined): string => (v === undefined || v === null ? '  -  ' : `${(100 * v).toFixed(1)}%`);
 export const num = (v: number | undefined | null): string => (v === undefined || v === null ? '-' : Number.isFinite(v) ? v.toFixed(4) : String(v));
 

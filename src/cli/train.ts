@@ -26,6 +26,7 @@ import { loadDataSpec, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { formatDuration, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
+import { checkModelFits, outOfMemory } from './limits.js';
 
 export { SCHEDULES, type RunConfig, type ScheduleName };
 
@@ -120,7 +121,22 @@ export interface TrainSummary {
   test: { loss: number | null; accuracy?: number | null; examples: number };
   findings: { errors: number; warnings: number; info: number };
   out?: string;
+  /** A diverged run with --out: where its last finite weights were written, and the step they precede. */
+  lastGood?: { path: string; step: number | null };
   report?: string;
+}
+
+/** Where a diverged run writes its last good weights: `<out>.last-good.safetensors` (out's .safetensors replaced). */
+export function lastGoodPath(out: string): string {
+  return out.replace(/\.safetensors$/i, '') + '.last-good.safetensors';
+}
+
+function allFinite(model: { stateDict(): Record<string, { data: ArrayLike<number> }> }): boolean {
+  for (const t of Object.values(model.stateDict())) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
+  }
+  return true;
 }
 
 export interface TrainResult {
@@ -167,6 +183,9 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
         output: classification ? 'softmax' : 'linear',
       };
 
+  // Refused before anything is allocated: a model whose training would not fit in memory.
+  checkModelFits(spec, a.batchSize, a.optimizer, a.data);
+
   // Model, optimizer, scheduler, shuffling: all seeded from --seed, or restored from the checkpoint.
   manualSeed(a.seed);
   const model = resumed ? resumed.loaded.model : buildModel(spec);
@@ -210,8 +229,15 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     const h = st.history as Report['history'] | undefined;
     if (h && Array.isArray(h.epochs)) previousHistory = h;
   }
-  const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle });
-  const batches = Math.ceil(data.train.x.shape[0] / a.batchSize);
+  // BatchNorm cannot normalise a batch of one example (its variance is 0): a last batch of one
+  // is dropped, as PyTorch's drop_last does (shuffling puts that example in a full batch the
+  // next epoch).
+  const examples = data.train.x.shape[0];
+  const batchnorm = spec.layers.some((_, h) => spec.batchnorms?.[h] ?? spec.batchnorm);
+  if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (or train with --no-batchnorm)`);
+  const dropLast = batchnorm && examples % a.batchSize === 1;
+  const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle, dropLast });
+  const batches = loader.length;
 
   const info = (summary?: Record<string, unknown>): ModelInfo => {
     const i: ModelInfo = { spec, config, data: data.info };
@@ -271,7 +297,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     });
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw e;
+    throw outOfMemory(e, spec, a.batchSize) ?? e;
   }
 
   // fit numbered this run's epochs and steps as the uninterrupted run; the epochs before the
@@ -305,11 +331,21 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   };
   if (args.label) summary.label = args.label;
 
-  // Outputs. A diverged run does not overwrite a previous model file.
+  // Outputs. A diverged run does not overwrite a previous model file: its last good weights
+  // (fit restores the weights of before the step that went non-finite) go beside it.
   if (args.out !== undefined && status !== 'non-finite') {
     try {
       await saveModel(args.out, model, info({ testLoss: summary.test.loss, testAccuracy: summary.test.accuracy ?? null, epochs: summary.epochs }));
       summary.out = args.out;
+    } catch (e) {
+      throw asWriteError(e);
+    }
+  }
+  if (args.out !== undefined && status === 'non-finite' && allFinite(model)) {
+    const path = lastGoodPath(args.out);
+    try {
+      await saveModel(path, model, info({ lastGoodBeforeStep: report.nonFinite?.step ?? null, epochs: summary.epochs }));
+      summary.lastGood = { path, step: report.nonFinite?.step ?? null };
     } catch (e) {
       throw asWriteError(e);
     }
@@ -338,6 +374,7 @@ export function formatSummary(s: TrainSummary): string {
   const f = s.findings;
   lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'}`);
   if (s.out) lines.push(`  model  ${s.out}`);
+  if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${s.lastGood.path}; --out was left as it was`);
   if (s.report) lines.push(`  report ${s.report}`);
   return lines.join('\n');
 }

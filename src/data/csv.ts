@@ -28,9 +28,35 @@ export interface CsvOptions {
   classNames?: string[];
   /** Field delimiter. Default ','. */
   delimiter?: string;
+  /** Most distinct classes accepted. Default MAX_CLASSES (2^20, the model spec's output limit). */
+  maxClasses?: number;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The largest finite float32 (2¹²⁸ − 2¹⁰⁴); a larger value is stored as Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+/** Most columns a CSV may have (a header row of 1e6 names is a mistake, not a data set). */
+export const MAX_CSV_COLUMNS = 1 << 16;
+/** Most distinct classes (the model's output layer has one unit per class; the spec's limit). */
+export const MAX_CLASSES = 1 << 20;
+/** Longest cell (or class name) echoed in a message. */
+const SHOWN_CHARS = 40;
+
+/**
+ * A cell's text for a message: JSON-quoted (so control characters and terminal escapes are
+ * shown as \u001b, not executed) and cut to 40 characters, giving the full length.
+ */
+export function showCell(s: string): string {
+  if (s.length <= SHOWN_CHARS) return JSON.stringify(s);
+  return `${JSON.stringify(s.slice(0, SHOWN_CHARS))}… (${s.length} characters)`;
+}
+
+/** At most `max` names, shown as cells, then how many more. */
+function showNames(names: readonly string[], max = 20): string {
+  const shown = names.slice(0, max).map(showCell).join(', ');
+  return names.length > max ? `${shown}, … (${names.length} in all)` : shown;
+}
 
 /** Strict decimal number (no empty strings, hex, or Infinity, which Number() would accept). */
 function toNumber(s: string): number | null {
@@ -40,9 +66,49 @@ function toNumber(s: string): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-interface Rec {
-  record: string[];
-  info: { lines: number };
+/**
+ * A feature (or regression target) cell as a float32 value, or why it is not one: empty,
+ * not a decimal number, or outside float32's range (1e39 would be stored as Infinity).
+ */
+function cellValue(s: string): number | string {
+  const t = s.trim();
+  if (t === '') return 'empty value is not a number';
+  if (!NUMBER.test(t)) return `${showCell(s)} is not a number`;
+  const v = Number(t);
+  if (!(Math.abs(v) <= FLOAT32_MAX)) return `${showCell(s)} is outside the float32 range (magnitude at most ${FLOAT32_MAX.toPrecision(8)})`;
+  return v;
+}
+
+interface Records {
+  /** The records, header included. */
+  records: string[][];
+  /** Line in the file where record i ends (1-based). */
+  line(i: number): number;
+}
+
+/**
+ * csv-parse's records; errors name the file. Line numbers are only needed for a message, and
+ * csv-parse's `info` makes parsing about 3× slower, so they come from a second parse with
+ * `info` when asked for.
+ */
+function readRecords(text: string, name: string, delimiter: string): Records {
+  const options = { skip_empty_lines: true, bom: true, delimiter };
+  let records: string[][];
+  try {
+    records = parse(text, options) as string[][];
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(`${name}: ${msg.length > 300 ? msg.slice(0, 300) + '…' : msg}`, { cause: e });
+  }
+  if (records.length > 0 && records[0].length > MAX_CSV_COLUMNS) {
+    throw new Error(`${name}: ${records[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
+  }
+  let lines: number[] | null = null;
+  const line = (i: number): number => {
+    lines ??= (parse(text, { ...options, info: true }) as unknown as Array<{ info: { lines: number } }>).map((r) => r.info.lines);
+    return lines[i];
+  };
+  return { records, line };
 }
 
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
@@ -51,39 +117,38 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   if (options.task !== undefined && options.task !== 'classification' && options.task !== 'regression') {
     throw new Error(`${name}: task must be 'classification' or 'regression', got ${String(options.task)}`);
   }
-  let recs: Rec[];
-  try {
-    recs = parse(text, { info: true, skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',' }) as unknown as Rec[];
-  } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
-  }
+  const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
-  const header = recs[0].record.map((h) => h.trim());
+  const header = recs[0].map((h) => h.trim());
   if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label`);
   const seen = new Set<string>();
   for (const h of header) {
-    if (seen.has(h)) throw new Error(`${name}: column name "${h}" appears twice in the header`);
+    if (seen.has(h)) throw new Error(`${name}: column name ${showCell(h)} appears twice in the header`);
     seen.add(h);
   }
   const labelCol = options.label === undefined ? header.length - 1 : header.indexOf(options.label);
-  if (labelCol < 0) throw new Error(`${name}: no label column "${options.label}" (columns: ${header.map((h) => `"${h}"`).join(', ')})`);
+  if (labelCol < 0) throw new Error(`${name}: no label column ${showCell(options.label!)} (columns: ${showNames(header)})`);
   const rows = recs.slice(1);
   if (rows.length === 0) throw new Error(`${name}: no data rows after the header`);
   const featureCols = header.map((_, j) => j).filter((j) => j !== labelCol);
   const f = featureCols.length;
-  const where = (r: number, j: number): string => `${name}: row ${r + 1} (line ${rows[r].info.lines}), column "${header[j]}"`;
+  const where = (r: number, j: number): string => `${name}: row ${r + 1} (line ${line(r + 1)}), column ${showCell(header[j])}`;
 
   const x = new Float32Array(rows.length * f);
-  rows.forEach((rec, r) => {
-    featureCols.forEach((j, k) => {
-      const s = rec.record[j];
-      const v = toNumber(s);
-      if (v === null) throw new Error(`${where(r, j)}: ${s.trim() === '' ? 'empty value' : JSON.stringify(s)} is not a number`);
+  for (let r = 0; r < rows.length; r++) {
+    const rec = rows[r];
+    for (let k = 0; k < f; k++) {
+      const v = cellValue(rec[featureCols[k]]);
+      if (typeof v === 'string') throw new Error(`${where(r, featureCols[k])}: ${v}`);
       x[r * f + k] = v;
-    });
-  });
+    }
+  }
 
-  const raw = rows.map((rec) => rec.record[labelCol].trim());
+  const raw = rows.map((rec) => rec[labelCol].trim());
+  // An empty label is a missing value, not a class named "" (which would also switch numeric
+  // labels to string order).
+  const empty = raw.indexOf('');
+  if (empty >= 0) throw new Error(`${where(empty, labelCol)}: empty label`);
   const nums = raw.map(toNumber);
   const allNumeric = nums.every((v) => v !== null);
   const task = options.task ?? (options.classNames || !allNumeric || nums.every((v) => Number.isInteger(v)) ? 'classification' : 'regression');
@@ -91,8 +156,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
 
   if (task === 'regression') {
     const y = new Float32Array(rows.length);
-    nums.forEach((v, r) => {
-      if (v === null) throw new Error(`${where(r, labelCol)}: ${raw[r] === '' ? 'empty value' : JSON.stringify(raw[r])} is not a number (task is regression)`);
+    raw.forEach((cell, r) => {
+      const v = cellValue(cell);
+      if (typeof v === 'string') throw new Error(`${where(r, labelCol)}: ${v} (task is regression)`);
       y[r] = v;
     });
     return { ...base, x: new Tensor(x, [rows.length, f]), y: new Tensor(y, [rows.length, 1]) };
@@ -107,15 +173,72 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     else distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     classNames = distinct;
   }
+  const maxClasses = options.maxClasses ?? MAX_CLASSES;
+  if (classNames.length > maxClasses) throw new Error(`${name}: column ${showCell(header[labelCol])} has ${classNames.length} distinct labels, more than the ${maxClasses} classes allowed (is it the label column? choose one with --label)`);
   const index = new Map(classNames.map((c, i) => [c, i]));
   const y = new Float32Array(rows.length);
   raw.forEach((s, r) => {
     const c = index.get(s);
     if (c === undefined) {
-      if (s === '') throw new Error(`${where(r, labelCol)}: empty label`);
-      throw new Error(`${where(r, labelCol)}: label ${JSON.stringify(s)} is not one of the known classes (${classNames.map((c) => JSON.stringify(c)).join(', ')})`);
+      throw new Error(`${where(r, labelCol)}: label ${showCell(s)} is not one of the known classes (${showNames(classNames)})`);
     }
     y[r] = c;
   });
   return { ...base, x: new Tensor(x, [rows.length, f]), y: new Tensor(y, [rows.length]), numClasses: classNames.length, classNames };
+}
+
+export interface CsvInputOptions {
+  /** File name used in error messages. Default 'CSV'. */
+  name?: string;
+  /** Features per row the model expects. */
+  features: number;
+  /** The model's feature names: with a header naming them all, those columns are read, in this order. */
+  featureNames?: readonly string[];
+  /** The training label column: with a header, every other column is an input. */
+  label?: string;
+  delimiter?: string;
+}
+
+/**
+ * Model inputs from CSV text (predict): the same reader and the same cell rules as
+ * parseCsv (strict decimal numbers within float32's range), but the header is optional
+ * (a first row that is not all numbers is one) and there is no label. With a header naming
+ * every one of `featureNames`, those columns are read; otherwise a row has exactly
+ * `features` cells, or one more (a label last, ignored). Returns x [N, features].
+ */
+export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
+  const name = options.name ?? 'CSV';
+  const n = options.features;
+  const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');
+  if (recs.length === 0) throw new Error(`${name}: no input rows`);
+  const hasHeader = !recs[0].every((c) => NUMBER.test(c.trim()));
+  const header = hasHeader ? recs[0].map((h) => h.trim()) : null;
+  const rows = hasHeader ? recs.slice(1) : recs;
+  if (rows.length === 0) throw new Error(`${name}: no input rows after the header`);
+  let cols: number[] | null = null;
+  const names = options.featureNames;
+  if (header && names && names.length === n && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
+  // The training label column is not an input, wherever it stands.
+  else if (header && options.label !== undefined && header.includes(options.label)) cols = header.map((_, j) => j).filter((j) => header[j] !== options.label);
+  if (!cols) {
+    const width = rows[0].length;
+    if (width !== n && width !== n + 1) {
+      throw new Error(`${name}: rows have ${width} columns but the model expects ${n} features (or ${n + 1} columns with a label last)`);
+    }
+    cols = Array.from({ length: n }, (_, j) => j);
+  }
+  const x = new Float32Array(rows.length * n);
+  for (let r = 0; r < rows.length; r++) {
+    const rec = rows[r];
+    for (let k = 0; k < n; k++) {
+      const j = cols[k];
+      const v = cellValue(rec[j] ?? '');
+      if (typeof v === 'string') {
+        const col = header ? `column ${showCell(header[j])}` : `column ${j + 1}`;
+        throw new Error(`${name}: row ${r + 1} (line ${line(r + (header ? 1 : 0))}), ${col}: ${v}`);
+      }
+      x[r * n + k] = v;
+    }
+  }
+  return new Tensor(x, [rows.length, n]);
 }

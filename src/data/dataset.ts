@@ -161,8 +161,9 @@ export function trainValidationSplit(
     trainIdx = [];
     classes.forEach((c, i) => {
       const list = byClass.get(c)!;
-      valIdx.push(...list.slice(0, quota[i]));
-      trainIdx.push(...list.slice(quota[i]));
+      // Element by element: push(...list) passes every index as an argument and overflows
+      // the stack once a class has more than ~10^5 examples.
+      for (let k = 0; k < list.length; k++) (k < quota[i] ? valIdx : trainIdx).push(list[k]);
     });
     // Interleave classes again: order by position in the permutation.
     const pos = new Int32Array(n);

@@ -6,31 +6,59 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { gunzip } from 'node:zlib';
+import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Dataset } from './dataset.js';
-import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
+import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxDeclaredBytes, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
+import { readRegularFile } from '../io/files.node.js';
 import { mnistFromDigits, type MnistSplit } from './mnist.js';
 import { parseCsv, type CsvOptions } from './csv.js';
 
 const gunzipAsync = promisify(gunzip);
 
-/** Read a file; gzip content (detected by its magic bytes, not the name) is decompressed. */
+/** Largest IDX file read, and largest size one may decompress to (1 GiB: 4 GiB as float32 inputs). */
+export const MAX_IDX_BYTES = 2 ** 30;
+/** Largest CSV file read: the longest string JavaScript can hold (2^29 − 24 characters). */
+export const MAX_CSV_BYTES = 2 ** 29 - 24;
+
+const mib = (n: number): string => `${(n / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 1 })} MiB`;
+
+/**
+ * Decompress gzip data bounded by what it claims to hold: the first bytes are inflated alone
+ * to read the IDX header's declared size, and the whole stream may then produce at most that
+ * (plus one byte, so that "extra data" is reported by parseIdx) and never more than
+ * MAX_IDX_BYTES. A gzip bomb stops at the bound with a message saying so.
+ */
+function gunzipBounded(path: string, bytes: Uint8Array): Promise<Uint8Array> {
+  let prefix: Uint8Array = new Uint8Array(0);
+  try {
+    // 256 compressed bytes inflate to at most ~264 KB (deflate's ratio is at most 1032:1).
+    prefix = gunzipSync(bytes.subarray(0, 256), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 });
+  } catch {
+    /* not even the start inflates: the full pass below reports it */
+  }
+  const declared = idxDeclaredBytes(prefix);
+  if (declared !== null && declared > MAX_IDX_BYTES) {
+    throw new Error(`${path}: its IDX header declares ${mib(declared)} of data, more than the ${mib(MAX_IDX_BYTES)} limit`);
+  }
+  const limit = declared !== null ? declared + 1 : MAX_IDX_BYTES;
+  return gunzipAsync(bytes, { maxOutputLength: limit }).then(
+    (out) => new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
+    (e: NodeJS.ErrnoException) => {
+      if (e?.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+        const why = declared !== null ? `more than the ${declared.toLocaleString('en-US')} bytes its IDX header declares` : `more than the ${mib(MAX_IDX_BYTES)} limit`;
+        throw new Error(`${path}: gzip data decompresses to ${why} (a gzip bomb or a corrupt file); stopped there`, { cause: e });
+      }
+      throw new Error(`${path}: corrupt gzip data: ${e?.message ?? String(e)}`, { cause: e });
+    },
+  );
+}
+
+/** Read a file; gzip content (detected by its magic bytes, not the name) is decompressed (bounded: see gunzipBounded). */
 export async function readFileMaybeGzip(path: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new Error(`${path}: cannot read: ${why}`, { cause: e });
-  }
+  const bytes = await readRegularFile(path, { maxBytes: MAX_IDX_BYTES, what: 'IDX file' });
   if (!isGzip(bytes)) return bytes;
-  try {
-    return new Uint8Array(await gunzipAsync(bytes));
-  } catch (e) {
-    throw new Error(`${path}: corrupt gzip data: ${(e as Error).message}`, { cause: e });
-  }
+  return gunzipBounded(path, bytes);
 }
 
 /** Read and parse one IDX file (optionally gzip-compressed). */
@@ -166,11 +194,6 @@ export async function loadBuiltinMnist(options: IdxSplitOptions = {}): Promise<D
 
 /** Read a CSV file (see csv.ts); the file's name appears in error messages. */
 export async function loadCsv(path: string, options: CsvOptions = {}): Promise<Dataset> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`, { cause: e });
-  }
+  const text = (await readRegularFile(path, { maxBytes: MAX_CSV_BYTES, what: 'CSV file' })).toString('utf8');
   return parseCsv(text, { ...options, name: options.name ?? path });
 }

@@ -37,6 +37,24 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/**
+ * The total size (header + data) an IDX file's header declares, from its first bytes, or null
+ * when they are too few or not an IDX header. Lets a reader bound a decompression before it
+ * runs (a gzip bomb declares nothing, so it is cut at the declared size).
+ */
+export function idxDeclaredBytes(prefix: Uint8Array): number | null {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0) return null;
+  const code = CODES[prefix[2]];
+  const ndim = prefix[3];
+  if (!code || ndim === 0) return null;
+  const headerLen = 4 + 4 * ndim;
+  if (prefix.length < headerLen) return null;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let count = 1;
+  for (let i = 0; i < ndim; i++) count *= view.getUint32(4 + 4 * i, false);
+  return headerLen + count * code.size;
+}
+
 /** Parse an IDX file; validates the header and that the data size is exactly Π sizes × element size. */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxData {
   if (isGzip(bytes)) throw new Error(`${name}: is gzip-compressed; decompress it first (the Node loaders do this)`);
@@ -153,6 +171,7 @@ export function idxToDataset(images: IdxData, labels: IdxData, options: IdxDatas
   if (labels.shape[0] !== n) throw new Error(`${labelsName}: has ${labels.shape[0]} labels but ${imagesName} has ${n} images`);
   const numClasses = options.numClasses ?? 10;
   const features = images.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (features < 1) throw new Error(`${imagesName}: images of shape ${formatShape(images.shape)} have no pixels`);
   const x = new Float32Array(images.data.length);
   const px = images.data;
   for (let i = 0; i < x.length; i++) x[i] = px[i] / 255;

@@ -7,9 +7,17 @@
  * it over the target, then fsync the directory so the rename itself is durable (best
  * effort: some platforms cannot open directories). On any failure the temporary file is
  * removed and the previous file, if any, is left as it was.
+ *
+ * As npm's write-file-atomic does: a target that is a symbolic link is written through (the
+ * file it points to is replaced, the link stays), and a replaced file keeps its mode and —
+ * when the process may set them (root) — its owner and group. Beyond it: temporary files a
+ * killed save left behind (`.<name>.<pid>.<time>.tmp` whose process no longer runs) are
+ * removed by the next save of the same target. (Implemented here rather than depending on
+ * write-file-atomic: it keeps the injectable file-system calls the failure tests use, and
+ * write-file-atomic cleans its temporary files only on a clean exit, not after a kill.)
  */
 import * as nodeFs from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** The file-system calls used, replaceable for tests (inject a failure) or other back ends. */
 export interface AtomicFs {
@@ -17,6 +25,10 @@ export interface AtomicFs {
   rename: typeof nodeFs.rename;
   unlink: typeof nodeFs.unlink;
   stat: typeof nodeFs.stat;
+  /** Read-only queries; Node's own when left out. */
+  lstat?: typeof nodeFs.lstat;
+  readlink?: typeof nodeFs.readlink;
+  readdir?: typeof nodeFs.readdir;
 }
 
 export interface WriteFileAtomicOptions {
@@ -34,20 +46,71 @@ function describe(e: unknown): string {
   return err.code ? `${err.code}: ${err.message}` : String(err?.message ?? e);
 }
 
+/** The file a chain of symbolic links ends at (which may not exist yet); `path` itself when it is no link. */
+async function resolveLinks(path: string, fs: AtomicFs): Promise<string> {
+  const lstat = fs.lstat ?? nodeFs.lstat;
+  const readlink = fs.readlink ?? nodeFs.readlink;
+  let p = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = await lstat(p);
+    } catch {
+      return p; // does not exist (yet): write it
+    }
+    if (!st.isSymbolicLink()) return p;
+    p = resolve(dirname(p), await readlink(p));
+  }
+  throw new Error(`writeFileAtomic: cannot write "${path}": too many levels of symbolic links`);
+}
+
+/** Temporary files of earlier saves of `target` whose process is gone (killed mid-save). */
+async function removeStaleTemps(target: string, fs: AtomicFs): Promise<void> {
+  const readdir = fs.readdir ?? nodeFs.readdir;
+  const prefix = `.${basename(target)}.`;
+  let names: string[];
+  try {
+    names = (await readdir(dirname(target))) as string[];
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-z]+(\.\d+)?\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue; // a save in progress
+    await fs.unlink(join(dirname(target), name)).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
+  }
+}
+
 /** Write `data` to `path` atomically (see the module comment). */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, options: WriteFileAtomicOptions = {}): Promise<void> {
+export async function writeFileAtomic(pathIn: string, data: Uint8Array | string, options: WriteFileAtomicOptions = {}): Promise<void> {
   const fs = options.fs ?? defaultFs;
   const doSync = options.fsync ?? true;
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const path = await resolveLinks(pathIn, fs);
   const dir = dirname(path);
+  await removeStaleTemps(path, fs);
   let mode = options.mode;
-  if (mode === undefined) {
-    try {
-      mode = (await fs.stat(path)).mode & 0o7777;
-    } catch {
-      mode = 0o666;
-    }
+  let owner: { uid: number; gid: number } | null = null;
+  try {
+    const st = await fs.stat(path);
+    mode ??= st.mode & 0o7777;
+    owner = { uid: st.uid, gid: st.gid };
+  } catch {
+    mode ??= 0o666;
   }
+  const keepMode = options.mode !== undefined || owner !== null;
   let tmp = '';
   let handle: nodeFs.FileHandle | null = null;
   for (let attempt = 0; handle === null; attempt++) {
@@ -60,6 +123,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     }
   }
   try {
+    // open() applies the umask; a replaced file keeps its exact mode, and its owner when we may set it.
+    if (keepMode) await handle.chmod(mode);
+    if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) {
+      await handle.chown(owner.uid, owner.gid).catch(() => undefined);
+    }
     let off = 0;
     while (off < bytes.length) {
       const { bytesWritten } = await handle.write(bytes, off, bytes.length - off);

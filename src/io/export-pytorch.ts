@@ -55,9 +55,26 @@ export function py(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
-/** A Python string literal (JSON string syntax is valid Python for these characters). */
+/**
+ * A Python string literal holding exactly `s`, in plain ASCII: `\`, `"` and every character
+ * outside printable ASCII are escaped (\n, \uXXXX, \UXXXXXXXX for code points beyond the BMP;
+ * a lone surrogate stays one \uXXXX), so no name or path — quotes, triple quotes, `\U`,
+ * newlines, terminal escapes — can end the literal or fail to parse. Python reads these escapes
+ * as JSON does, except astral code points, which JSON would write as a surrogate pair.
+ */
 export function pyStr(s: string): string {
-  return JSON.stringify(s).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp >= 0x20 && cp < 0x7f) out += ch;
+    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return out + '"';
 }
 
 export interface ExportOptions {
@@ -92,8 +109,11 @@ export function exportPytorch(spec: ModelSpec, options: ExportOptions): string {
     .join('\n');
   const scaler = options.data?.scaler;
   const classNames = options.data?.classNames;
+  const featureNames = options.data?.featureNames;
   const output = s.output === 'softmax' ? 'torch.softmax(logits, dim=-1)' : s.output === 'sigmoid' ? 'torch.sigmoid(logits)' : 'logits';
-  return `"""PyTorch definition of a gradlab model${options.source ? ` exported from ${options.source}` : ''}.
+  // Nothing from the model file or its path is written into the docstring or a comment: only
+  // into string literals made by pyStr.
+  return `"""PyTorch definition of a gradlab model${options.source !== undefined ? ' exported from the file named in SOURCE' : ''}.
 
 Architecture: ${describeSpec(s).replace(/→/g, '->')}.
 
@@ -111,12 +131,13 @@ import sys
 import torch
 import torch.nn as nn
 
-WEIGHTS = ${pyStr(options.weightsPath)}
+${options.source !== undefined ? `SOURCE = ${pyStr(options.source)}\n` : ''}WEIGHTS = ${pyStr(options.weightsPath)}
 INPUTS = ${s.inputs}
 OUTPUTS = ${s.outputs}
-CLASS_NAMES = ${classNames ? JSON.stringify(classNames) : 'None'}
+CLASS_NAMES = ${classNames ? `[${classNames.map(pyStr).join(', ')}]` : 'None'}
+FEATURE_NAMES = ${featureNames ? `[${featureNames.map(pyStr).join(', ')}]` : 'None'}
 # Feature scaling fitted on the training data: x' = (x - offset) / scale (None: inputs used as given).
-SCALER = ${scaler ? JSON.stringify({ offset: scaler.offset, scale: scaler.scale }) : 'None'}
+SCALER = ${scaler ? `{"offset": [${scaler.offset.map(py).join(', ')}], "scale": [${scaler.scale.map(py).join(', ')}]}` : 'None'}
 
 _DTYPES = {
     "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,

@@ -1,5 +1,5 @@
 /** Node-only model files: atomic save (a failed save leaves the previous file intact) and load. */
-import { readFile, stat } from 'node:fs/promises';
+import { readRegularFile } from './files.node.js';
 import type { Module } from '../nn/module.js';
 import { writeFileAtomic } from './atomic.node.js';
 import { parseModel, serializeCheckpoint, serializeModel, type LoadedModel, type ModelInfo, type TrainingState } from './model.js';
@@ -17,16 +17,6 @@ export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
 
 /** Read, validate and build a model file or checkpoint; errors name the path. */
 export async function loadModel(path: string): Promise<LoadedModel> {
-  let bytes: Uint8Array;
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw new Error('is a directory');
-    if (st.size > MAX_MODEL_FILE_BYTES) throw new Error(`is ${st.size} bytes, larger than the ${MAX_MODEL_FILE_BYTES}-byte limit`);
-    bytes = await readFile(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new Error(`${path}: cannot read: ${why}`, { cause: e });
-  }
+  const bytes = await readRegularFile(path, { maxBytes: MAX_MODEL_FILE_BYTES, what: 'model file' });
   return parseModel(bytes, path);
 }

@@ -32,6 +32,7 @@ import type { OptimizerState } from '../optim/optimizer.js';
 import type { GeneratorState } from '../random.js';
 import { buildModel, stateDictShapes, validateSpec, type ModelSpec } from '../models.js';
 import { readRunConfig, type RunConfig } from '../recipe.js';
+import { parseJsonBounded } from './json.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsInput } from './safetensors.js';
 
 export const MODEL_FORMAT = 'gradlab.model';
@@ -132,11 +133,7 @@ function parseJsonField<T>(md: Record<string, string>, key: string, name: string
     if (required) throw new Error(`${name}: metadata has no "${key}" entry`);
     return undefined;
   }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new Error(`${name}: metadata "${key}" is not valid JSON: ${(e as Error).message}`);
-  }
+  return parseJsonBounded(text, `${name}: metadata "${key}"`) as T;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

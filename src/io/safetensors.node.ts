@@ -1,5 +1,6 @@
 /** Node-only safetensors files: atomic save, load with the path in error messages. */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { readRegularFile } from './files.node.js';
 import { writeFileAtomic } from './atomic.node.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsInput } from './safetensors.js';
 
@@ -14,11 +15,6 @@ export async function saveSafetensors(
 
 /** Read and parse a .safetensors file; errors name the path. */
 export async function loadSafetensors(path: string): Promise<SafetensorsFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`, { cause: e });
-  }
+  const bytes = await readRegularFile(path, { maxBytes: constants.MAX_LENGTH, what: 'safetensors file' });
   return parseSafetensors(bytes, path);
 }

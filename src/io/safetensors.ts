@@ -23,9 +23,11 @@
  * object, known dtypes, shapes of non-negative integers, Π shape × element size equal to
  * the offsets' span, offsets inside the data section, and the tensors, sorted by offset,
  * covering the data section exactly (no gap, no overlap, nothing after the last one);
- * metadata values must be strings. Each violation is an Error naming the problem.
+ * metadata values must be strings. Before the JSON is built, its nesting (≤ 16) and its keys
+ * (≤ 2^18) are counted (io/json.ts). Each violation is an Error naming the problem.
  */
 import { Tensor, formatShape } from '../tensor.js';
+import { checkJsonShape } from './json.js';
 
 export type SafetensorsDType =
   | 'BOOL' | 'U8' | 'I8' | 'F8_E5M2' | 'F8_E4M3' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
@@ -38,6 +40,14 @@ const DTYPE_SIZE: Record<SafetensorsDType, number> = {
 
 /** The reference's MAX_HEADER_SIZE. */
 export const MAX_HEADER_SIZE = 100_000_000;
+/**
+ * Most keys in a header (tensor names, their three fields, metadata entries): 2^18 allows
+ * 65,536 tensors. Counted before the JSON is built, so a 99 MB header of 7M keys is refused
+ * at once instead of taking a minute and gigabytes to parse.
+ */
+export const MAX_HEADER_KEYS = 1 << 18;
+/** Deepest header nesting (the format needs 3: object → tensor entry → shape). */
+export const MAX_HEADER_DEPTH = 16;
 
 export type SafetensorsArray =
   | Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array
@@ -217,6 +227,7 @@ export function readSafetensorsHeader(
     fail('header is not valid UTF-8');
   }
   if (text[0] !== '{') fail(`header does not start with "{" (first byte 0x${bytes[8].toString(16).padStart(2, '0')})`);
+  checkJsonShape(text, `${name}: header`, { maxDepth: MAX_HEADER_DEPTH, maxKeys: MAX_HEADER_KEYS });
   let header: unknown;
   try {
     header = JSON.parse(text);

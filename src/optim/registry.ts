@@ -41,6 +41,8 @@ export interface OptimizerEntry {
   defaultLr: number;
   /** Every option in effect when none is given: the class's `static defaults` and the entry's fixed choices. */
   defaults: Readonly<OptimizerOptionsInEffect>;
+  /** Per-parameter state buffers it keeps (momentum, Adam's two moments): for memory estimates. */
+  stateBuffers: number;
   create(params: Tensor[], options?: RegistryOptions): Optimizer;
 }
 
@@ -48,11 +50,12 @@ export interface OptimizerEntry {
  * An entry whose options in effect are `defaults` overridden by what is given: only the options
  * this optimizer has are passed on, and one not given keeps its default.
  */
-function entry(label: string, defaults: Readonly<OptimizerOptionsInEffect>, make: (params: Tensor[], o: OptimizerOptionsInEffect) => Optimizer): OptimizerEntry {
+function entry(label: string, defaults: Readonly<OptimizerOptionsInEffect>, stateBuffers: number, make: (params: Tensor[], o: OptimizerOptionsInEffect) => Optimizer): OptimizerEntry {
   return {
     label,
     defaultLr: defaults.lr,
     defaults,
+    stateBuffers,
     create(params, options = {}) {
       const o = { ...defaults } as Record<string, unknown>;
       for (const k of Object.keys(defaults)) {
@@ -69,12 +72,12 @@ const SGD_LR = 0.1;
 const MOMENTUM_LR = 0.01;
 
 export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerEntry>> = {
-  sgd: entry('SGD', { ...SGD.defaults, lr: SGD_LR }, (p, o) => new SGD(p, o)),
-  momentum: entry('SGD + momentum 0.9', { ...SGD.defaults, lr: MOMENTUM_LR, momentum: 0.9 }, (p, o) => new SGD(p, o)),
-  nesterov: entry('SGD + Nesterov momentum 0.9', { ...SGD.defaults, lr: MOMENTUM_LR, momentum: 0.9, nesterov: true }, (p, o) => new SGD(p, o)),
-  adam: entry('Adam', Adam.defaults, (p, o) => new Adam(p, o)),
-  adamw: entry('AdamW', AdamW.defaults, (p, o) => new AdamW(p, o)),
-  rmsprop: entry('RMSprop', RMSprop.defaults, (p, o) => new RMSprop(p, o)),
+  sgd: entry('SGD', { ...SGD.defaults, lr: SGD_LR }, 0, (p, o) => new SGD(p, o)),
+  momentum: entry('SGD + momentum 0.9', { ...SGD.defaults, lr: MOMENTUM_LR, momentum: 0.9 }, 1, (p, o) => new SGD(p, o)),
+  nesterov: entry('SGD + Nesterov momentum 0.9', { ...SGD.defaults, lr: MOMENTUM_LR, momentum: 0.9, nesterov: true }, 1, (p, o) => new SGD(p, o)),
+  adam: entry('Adam', Adam.defaults, 2, (p, o) => new Adam(p, o)),
+  adamw: entry('AdamW', AdamW.defaults, 2, (p, o) => new AdamW(p, o)),
+  rmsprop: entry('RMSprop', RMSprop.defaults, 1, (p, o) => new RMSprop(p, o)),
 };
 
 export function getOptimizer(name: string): OptimizerEntry {

@@ -102,14 +102,14 @@ export function lineChart(o: ChartOptions): string {
   if (all.length === 0) {
     return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">${esc(o.empty ?? 'no data')}</text></svg>`;
   }
-  let x0 = Math.min(...all.map((p) => p[0]));
-  let x1 = Math.max(...all.map((p) => p[0]));
+  let x0 = all.reduce((a, p) => Math.min(a, p[0]), Infinity);
+  let x1 = all.reduce((a, p) => Math.max(a, p[0]), -Infinity);
   if (x1 === x0) {
     x0 -= 0.5;
     x1 += 0.5;
   }
-  let y0 = o.yMin ?? Math.min(...all.map((p) => p[1]));
-  let y1 = o.yMax ?? Math.max(...all.map((p) => p[1]));
+  let y0 = o.yMin ?? all.reduce((a, p) => Math.min(a, p[1]), Infinity);
+  let y1 = o.yMax ?? all.reduce((a, p) => Math.max(a, p[1]), -Infinity);
   // A run that diverges (a loss of 1e16 before it turns NaN) would flatten every other curve
   // into the axis: values far outside the bulk (beyond 10 spreads of the 5–95% range) are
   // left off the scale, their lines leaving through the plot's edge, and the chart says so.
@@ -260,7 +260,7 @@ export function histogramChart(o: HistogramOptions): string {
     const w = (h.max - h.min) / h.counts.length || (x1 - x0) / h.counts.length;
     return h.counts.map((c) => c / total / w);
   });
-  const yMax = Math.max(...dens.flat()) || 1;
+  const yMax = dens.reduce((a, d) => d.reduce((b, v) => Math.max(b, v), a), 0) || 1;
   const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * pw;
   const Y = (y: number) => m.t + ph - (y / yMax) * ph;
   const f = (v: number) => v.toFixed(1);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCsv } from '../../src/data/csv.js';
+import { MAX_CLASSES, MAX_CSV_COLUMNS, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
 import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
 import { loadCsv } from '../../src/data/datasets.node.js';
 import { tensor } from '../../src/tensor.js';
@@ -72,6 +72,56 @@ describe('parseCsv', () => {
     expect(() => parseCsv('', { name: 'e.csv' })).toThrow(/e\.csv: empty file/);
     expect(() => parseCsv('a,b\n', { name: 'e.csv' })).toThrow(/e\.csv: no data rows/);
     expect(() => parseCsv('a,a\n1,2\n', { name: 'e.csv' })).toThrow(/column name "a" appears twice/);
+  });
+
+  it('an empty label is an error naming the row and column, not a class ""', () => {
+    const text = 'a,label\n1,2\n2,9\n3,\n4,10\n';
+    expect(() => parseCsv(text, { name: 'd.csv' })).toThrow('d.csv: row 3 (line 4), column "label": empty label');
+    expect(() => parseCsv('a,label\n1,x\n2,"  "\n', { name: 'd.csv' })).toThrow('d.csv: row 2 (line 3), column "label": empty label');
+  });
+
+  it('values beyond float32 (1e39 → Infinity) are errors naming the file, row and column', () => {
+    expect(() => parseCsv('a,b,y\n1,2,0\n3,1e39,1\n', { name: 'd.csv' })).toThrow(/^d\.csv: row 2 \(line 3\), column "b": "1e39" is outside the float32 range/);
+    expect(() => parseCsv('a,b,y\n1,-4e38,0\n', { name: 'd.csv' })).toThrow(/row 1 \(line 2\), column "b": "-4e38" is outside the float32 range/);
+    expect(() => parseCsv('a,y\n1,0.5\n2,1e39\n', { name: 'r.csv' })).toThrow(/^r\.csv: row 2 \(line 3\), column "y": "1e39" is outside the float32 range.*\(task is regression\)/);
+    expect(() => parseCsv('a,b,y\nNaN,1,0\n', { name: 'd.csv' })).toThrow(/column "a": "NaN" is not a number/);
+    // The largest float32 itself is fine.
+    expect(parseCsv('a,y\n3.4028234663852886e38,0\n1,1\n').x.data[0]).toBe(3.4028234663852886e38);
+  });
+
+  it('a huge cell or a terminal escape is echoed escaped and cut short', () => {
+    const big = 'x'.repeat(1_000_000);
+    let msg = '';
+    try {
+      parseCsv(`a,y\n${big},0\n`, { name: 'd.csv' });
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/^d\.csv: row 1 \(line 2\), column "a": "x{40}"… \(1000000 characters\) is not a number$/);
+    expect(() => parseCsv('a,y\n\u001b[2J,0\n', { name: 'd.csv' })).toThrow('"\\u001b[2J" is not a number');
+  });
+
+  it('refuses more than MAX_CSV_COLUMNS columns and names the count', () => {
+    const header = Array.from({ length: MAX_CSV_COLUMNS + 1 }, (_, i) => `c${i}`).join(',');
+    expect(() => parseCsv(`${header}\n`, { name: 'wide.csv' })).toThrow(`wide.csv: ${MAX_CSV_COLUMNS + 1} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
+  });
+
+  it('refuses more distinct labels than maxClasses (default MAX_CLASSES = 2^20, the spec\'s output limit)', () => {
+    expect(MAX_CLASSES).toBe(2 ** 20);
+    const text = 'x,label\n0,a\n0,b\n0,c\n0,d\n';
+    expect(() => parseCsv(text, { name: 'c.csv', maxClasses: 3 })).toThrow('c.csv: column "label" has 4 distinct labels, more than the 3 classes allowed');
+    expect(parseCsv(text, { maxClasses: 4 }).numClasses).toBe(4);
+  });
+
+  it('parseCsvInputs (predict): header optional, same cell rules as parseCsv', () => {
+    expect(Array.from(parseCsvInputs('1,2\n3,4\n', { features: 2 }).data)).toEqual([1, 2, 3, 4]);
+    // A label column last is ignored; a header naming the model's features picks them.
+    expect(Array.from(parseCsvInputs('a,b,y\n1,2,x\n', { features: 2 }).data)).toEqual([1, 2]);
+    expect(Array.from(parseCsvInputs('y,b,a\n0,2,1\n', { features: 2, featureNames: ['a', 'b'] }).data)).toEqual([1, 2]);
+    expect(() => parseCsvInputs('1,1e39\n', { name: 'in.csv', features: 2 })).toThrow('in.csv: row 1 (line 1), column 2: "1e39" is outside the float32 range');
+    expect(() => parseCsvInputs('a,b\n1,\n', { name: 'in.csv', features: 2 })).toThrow('in.csv: row 1 (line 2), column "b": empty value is not a number');
+    expect(() => parseCsvInputs('1,2,3,4\n', { name: 'in.csv', features: 2 })).toThrow('in.csv: rows have 4 columns but the model expects 2 features');
+    expect(() => parseCsvInputs('', { name: 'in.csv', features: 2 })).toThrow('in.csv: no input rows');
   });
 
   it('loadCsv names the file in errors', async () => {

@@ -44,6 +44,17 @@ describe('subset and trainValidationSplit', () => {
     expect(Array.from(train.y.data.subarray(0, 20))).not.toEqual(new Array(20).fill(0));
   });
 
+  it('stratify splits a class of more than 200,000 examples (no argument-spread stack overflow)', () => {
+    // 2 classes × 250,000 examples: push(...list) passed each class's indices as arguments.
+    const n = 500_000;
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) y[i] = i % 2;
+    const ds: Dataset = { x: new Tensor(Float32Array.from({ length: n }, (_, i) => i), [n, 1]), y: new Tensor(y, [n]), numClasses: 2, name: 'big' };
+    const { train, validation } = trainValidationSplit(ds, 0.2, new Generator(0), { stratify: true });
+    expect(classCounts(validation)).toEqual([50_000, 50_000]);
+    expect(classCounts(train)).toEqual([200_000, 200_000]);
+  });
+
   it('rejects bad fractions and splits leaving a part empty', () => {
     const ds = labelled([2, 2]);
     expect(() => trainValidationSplit(ds, 0)).toThrow(/fraction must be in \(0, 1\)/);

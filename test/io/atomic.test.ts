@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as fsp from 'node:fs/promises';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync, chmodSync, chownSync, lstatSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic, type AtomicFs } from '../../src/io/atomic.node.js';
@@ -63,6 +63,60 @@ describe('writeFileAtomic', () => {
     chmodSync(p, 0o600);
     await writeFileAtomic(p, 'new');
     expect(statSync(p).mode & 0o777).toBe(0o600);
+  });
+
+  it('removes temporary files a killed save of the same target left behind, not those of live saves or other files', async () => {
+    const p = join(dir, 'model.safetensors');
+    const dead = 2147483647; // above any pid_max: no such process
+    expect(() => process.kill(dead, 0)).toThrow();
+    const stale = [`.model.safetensors.${dead}.lx1k2.tmp`, `.model.safetensors.${dead}.lx1k3.2.tmp`];
+    const keep = [`.model.safetensors.${process.pid}.abc.tmp`, `.other.safetensors.${dead}.abc.tmp`, 'model.safetensors.notes'];
+    for (const f of [...stale, ...keep]) writeFileSync(join(dir, f), 'x');
+    await writeFileAtomic(p, 'new');
+    expect(readdirSync(dir).sort()).toEqual([...keep, 'model.safetensors'].sort());
+  });
+
+  it('keeps the exact mode of a replaced file whatever the umask (0o664 under umask 022)', async () => {
+    const p = join(dir, 'shared');
+    writeFileSync(p, 'old');
+    chmodSync(p, 0o664);
+    const before = process.umask(0o022);
+    try {
+      await writeFileAtomic(p, 'new');
+    } finally {
+      process.umask(before);
+    }
+    expect(statSync(p).mode & 0o777).toBe(0o664);
+  });
+
+  it('keeps the owner and group of a replaced file when it may (running as root)', async () => {
+    const p = join(dir, 'owned');
+    writeFileSync(p, 'old');
+    const root = process.getuid?.() === 0;
+    if (root) chownSync(p, 1234, 5678);
+    const want = statSync(p);
+    await writeFileAtomic(p, 'new');
+    const got = statSync(p);
+    expect([got.uid, got.gid]).toEqual([want.uid, want.gid]);
+    if (root) expect([got.uid, got.gid]).toEqual([1234, 5678]);
+  });
+
+  it('writes through a symbolic link (the link stays, its target is replaced), also a dangling one', async () => {
+    const real = join(dir, 'real.safetensors');
+    writeFileSync(real, 'old');
+    symlinkSync('real.safetensors', join(dir, 'link.safetensors'));
+    symlinkSync('link.safetensors', join(dir, 'link2.safetensors'));
+    await writeFileAtomic(join(dir, 'link2.safetensors'), 'new');
+    expect(lstatSync(join(dir, 'link.safetensors')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(dir, 'link2.safetensors')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe('new');
+    symlinkSync('missing.bin', join(dir, 'dangling'));
+    await writeFileAtomic(join(dir, 'dangling'), 'created');
+    expect(lstatSync(join(dir, 'dangling')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'missing.bin'), 'utf8')).toBe('created');
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    await expect(writeFileAtomic(join(dir, 'loop-a'), 'x')).rejects.toThrow(/too many levels of symbolic links/);
   });
 
   for (const step of ['open', 'write', 'sync', 'rename'] as const) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HIDDEN_ACTIVATIONS } from '../../src/cli/options.js';
 import { buildModel, type ModelSpec } from '../../src/models.js';
-import { exportPytorch, torchLayers } from '../../src/io/export-pytorch.js';
+import { exportPytorch, pyStr, torchLayers } from '../../src/io/export-pytorch.js';
 import { saveModel } from '../../src/io/model.node.js';
 import { runExport } from '../../src/cli/commands.js';
 import { manualSeed, Generator } from '../../src/random.js';
@@ -112,5 +112,53 @@ print(json.dumps({'f32': out, 'f64': out64}))
       // activations in float64 and sums in a different order), amplified by the layers.
       expect(rel[worst], `${c.name} (float32): max relative error at ${worst}: gradlab ${a[worst]} torch ${b[worst]}`).toBeLessThanOrEqual(1e-4);
     }
+  });
+
+  it('hostile file, class and feature names cannot change the generated program (run by Python)', async () => {
+    expect(hasTorch, 'PyTorch is missing: /usr/bin/python3 needs Debian python3-torch').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-export-hostile-'));
+    const hostile = [
+      'x""";print("INJECTED");"""y',
+      "a'''b';print('INJECTED')#",
+      'C:\\Users\\new\\U0001f600\\x',
+      'line\nprint("INJECTED")\n',
+      '\\',
+      'tab\tcr\rnul\u0000esc\u001b[31m',
+      'emoji 😀 ü \u2028 \ud800 lone',
+      '{}%s{0}',
+    ];
+    const spec: ModelSpec = { inputs: 2, layers: [3], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: hostile.length, output: 'softmax' };
+    manualSeed(1);
+    const model = buildModel(spec);
+    const featureNames = [hostile[0], hostile[3]];
+    const weights = join(dir, `${hostile[0]} ${hostile[2]} ${hostile[3]}.safetensors`);
+    await saveModel(weights, model, { spec, data: { classNames: hostile, featureNames, scaler: { method: 'standard', offset: [0.5, -1], scale: [2, 3] } } });
+    const script = join(dir, 'exported.py');
+    const r = await runExport({ model: weights, pytorch: script }, { stdout: sink, stderr: sink });
+    expect(r.code).toBe(0);
+    const run = spawnSync(PY, [script], { encoding: 'utf8', timeout: 120_000, cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).not.toContain('INJECTED');
+    expect(run.stdout).toContain('parameters loaded');
+    // The names arrive in Python unchanged (compared as code points, which JSON cannot carry
+    // for a lone surrogate).
+    const check = `
+import json, sys
+sys.path.insert(0, ${pyStr(dir)})
+import exported as m
+cps = lambda s: [ord(c) for c in s]
+print(json.dumps({"classes": [cps(c) for c in m.CLASS_NAMES], "features": [cps(c) for c in m.FEATURE_NAMES], "source": cps(m.SOURCE), "scaler": m.SCALER}))
+`;
+    const py = spawnSync(PY, ['-c', check], { encoding: 'utf8', timeout: 120_000 });
+    expect(py.stderr).toBe('');
+    const got = JSON.parse(py.stdout);
+    const cps = (s: string) => Array.from(s, (c) => c.codePointAt(0));
+    expect(got.classes).toEqual(hostile.map(cps));
+    expect(got.features).toEqual(featureNames.map(cps));
+    expect(got.source).toEqual(cps(weights));
+    expect(got.scaler).toEqual({ offset: [0.5, -1], scale: [2, 3] });
+    // Plain ASCII, whatever the names.
+    expect(exportPytorch(spec, { weightsPath: hostile[6], source: hostile[0], data: { classNames: hostile } })).toMatch(/^[\x20-\x7e\n]*$/);
   });
 });

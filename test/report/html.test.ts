@@ -54,6 +54,13 @@ describe('HTML report', () => {
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
   });
 
+  it('charts a series of 300,000 points (a long run\'s per-step loss) without a stack overflow', () => {
+    const points = Array.from({ length: 300_000 }, (_, i): [number, number] => [i, 1 / (1 + i)]);
+    const svg = lineChart({ title: 'loss', series: [{ name: 'loss', color: '#000', points }] });
+    expect(svg).toContain('<svg');
+    expect(svg).not.toContain('no data');
+  });
+
   it('keeps a diverging run from flattening the other curves: far outliers go off scale, with a note', () => {
     const steady = Array.from({ length: 100 }, (_, i): [number, number] => [i, 2.3 * Math.exp(-i / 30) + 0.3]);
     const diverging: Array<[number, number | null]> = [[0, 2.3], [1, 40], [2, 3e16], [3, null]];

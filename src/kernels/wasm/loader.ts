@@ -51,6 +51,8 @@ export interface WasmExports {
 
 /** 65536 pages = 4 GiB: the wasm32 limit. Shared memories reserve address space, not RAM. */
 const MAX_PAGES = 65536;
+/** The most bytes the wasm kernels' memory can hold (MAX_PAGES × 64 KiB). */
+export const WASM_MAX_BYTES = MAX_PAGES * 65536;
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64);

@@ -1,0 +1,349 @@
+/**
+ * Bad input through the whole command (issue 16): each case ends in a clean exit 2/3/4 whose
+ * message names the file, row, column, field or flag — never exit 5 or a stack trace.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
+import { encodeIdx } from '../../src/data/idx.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
+
+class Capture {
+  text = '';
+  isTTY = false;
+  write(s: string): boolean {
+    this.text += s;
+    return true;
+  }
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await run(argv, { stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'gradlab-bad-'));
+const file = (name: string, text: string | Uint8Array): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+/** 60 rows, 2 features, classes 2, 9, 10. */
+function csvText(edit?: (rows: string[][]) => void): string {
+  const rows: string[][] = [];
+  for (let i = 0; i < 60; i++) rows.push([String((i % 7) / 7), String((i % 5) / 5), ['2', '9', '10'][i % 3]]);
+  edit?.(rows);
+  return 'f1,f2,label\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
+}
+const quick = ['--layers', '4', '--epochs', '1', '--batch-size', '16', '-q'];
+
+describe('CSV values', () => {
+  let model = '';
+  beforeAll(async () => {
+    model = join(dir, 'csv.safetensors');
+    const r = await cli('train', '--data', file('good.csv', csvText()), ...quick, '--out', model);
+    expect(r.code, r.err).toBe(0);
+  });
+
+  it('train: an empty label is exit 3 naming the file, row and column (not a class "")', async () => {
+    const p = file('empty-label.csv', csvText((rows) => (rows[4][2] = '')));
+    const r = await cli('train', '--data', p, ...quick);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${p}: row 5 (line 6), column "label": empty label`);
+  });
+
+  it.each(['train', 'evaluate', 'predict'])('%s: 1e39 (Infinity in float32) is exit 3 naming the file, row and column', async (cmd) => {
+    const p = file(`inf-${cmd}.csv`, csvText((rows) => (rows[6][1] = '1e39')));
+    const r = cmd === 'train' ? await cli('train', '--data', p, ...quick) : cmd === 'evaluate' ? await cli('evaluate', model, '--data', p) : await cli('predict', model, p);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${p}: row 7 (line 8), column "f2": "1e39" is outside the float32 range`);
+    expect(r.err).not.toContain('    at ');
+  });
+
+  it('predict reads CSV as train does: NaN, hex and huge cells are refused, the echo is short', async () => {
+    for (const bad of ['NaN', '0x10', 'y'.repeat(1_000_000)]) {
+      const p = file('bad-predict.csv', `f1,f2\n0.5,${bad}\n`);
+      const r = await cli('predict', model, p);
+      expect(r.code, r.err).toBe(3);
+      expect(r.err).toContain(`${p}: row 1 (line 2), column "f2": `);
+      expect(r.err.length).toBeLessThan(400);
+    }
+    const inline = await cli('predict', model, '[0.5, 1e39]');
+    expect(inline.code).toBe(3);
+    expect(inline.err).toContain('feature 2: 1e+39 is not a number in the float32 range');
+  });
+});
+
+describe('size limits', () => {
+  it.each([['65536,65536'], ['16384,16384'], ['8192,8192,8192,8192,8192']])('--layers %s is exit 2 naming the flag and the limit', async (layers) => {
+    const r = await cli('train', '--data', 'moons', '--samples', '100', '--layers', layers, '--epochs', '1', '-q');
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`--layers ${layers}: `);
+    expect(r.err).toMatch(/more than the 268435456 allowed/);
+  });
+
+  it('a model under the parameter limit whose training exceeds the wasm memory is refused up front, with the estimate and the limit', async () => {
+    const t0 = performance.now();
+    const r = await cli('train', '--data', 'moons', '--samples', '100', '--layers', '15000,15000', '--epochs', '1', '-q');
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/--layers 15000,15000 with --batch-size 64 and adam: training .* needs about 4\.\d+ GiB \(parameters 0\.84 GiB .*\), more than the 3\.20 GiB usable of the 4\.00 GiB WebAssembly memory/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('--layers 8,,8 and 8, are refused (exit 2), not read as 8,8', async () => {
+    for (const layers of ['8,,8', '8,', ',8']) {
+      const r = await cli('train', '--data', 'moons', '--layers', layers, '-q');
+      expect(r.code, layers).toBe(2);
+      expect(r.err).toContain(`invalid value '${layers}' for --layers`);
+    }
+  });
+
+  it('--label for data that is not CSV is a usage error', async () => {
+    const r = await cli('train', '--data', 'moons', '--label', 'y', '-q');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--label names a CSV file's label column; 'moons' is not a .csv file");
+  });
+
+  it('a CSV of more than 65,536 columns is exit 3 (more than 2^20 classes: test/data/csv.test.ts)', async () => {
+    const wide = file('wide.csv', Array.from({ length: 70_000 }, (_, i) => `c${i}`).join(',') + '\n' + Array.from({ length: 70_000 }, () => '1').join(',') + '\n');
+    const w = await cli('train', '--data', wide, '-q');
+    expect(w.code, w.err).toBe(3);
+    expect(w.err).toContain(`${wide}: 70000 columns, more than the 65536 allowed`);
+  });
+
+  it('IDX images with 0 pixels are exit 3 naming the file', async () => {
+    const images = file('zero-images-idx3-ubyte', encodeIdx([], [5, 0, 0]));
+    file('zero-labels-idx1-ubyte', encodeIdx([0, 1, 0, 1, 0], [5]));
+    const r = await cli('train', '--data', images, '-q');
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${images}: images of shape [5, 0, 0] have no pixels`);
+  });
+});
+
+describe('model files: deep or huge metadata, device files', () => {
+  let good = '';
+  beforeAll(async () => {
+    good = join(dir, 'moons.safetensors');
+    const r = await cli('train', '--data', 'moons', '--samples', '200', ...quick, '--out', good);
+    expect(r.code, r.err).toBe(0);
+  });
+  const withMetadata = (name: string, edit: (md: Record<string, string>) => void): string => {
+    const f = parseSafetensors(readFileSync(good));
+    const md = { ...f.metadata! };
+    edit(md);
+    const tensors = new Map([...f.tensors].map(([k, e]) => [k, e.dtype === 'I64' ? { dtype: 'I64' as const, shape: e.shape, data: e.data as BigInt64Array } : { dtype: 'F32' as const, shape: e.shape, data: e.data as Float32Array }]));
+    return file(name, serializeSafetensors(tensors, md));
+  };
+
+  it.each(['config', 'data', 'summary', 'spec'])('metadata "%s" nested 10,000 deep is exit 3 naming the field and the depth limit', async (field) => {
+    const p = withMetadata(`deep-${field}.safetensors`, (md) => (md[field] = '{"a":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}'));
+    for (const argv of [['inspect', p], ['inspect', p, '--json'], ['predict', p, '[0, 0]']]) {
+      const r = await cli(...argv);
+      expect(r.code, `${argv.join(' ')}: ${r.err}`).toBe(3);
+      expect(r.err).toContain(`${p}: metadata "${field}" is nested more than 64 levels deep`);
+    }
+  });
+
+  it('a header of more than 2^18 keys is refused before it is parsed, quickly', async () => {
+    // 300,000 metadata entries, written directly (the header alone: it is refused before anything else).
+    const json = Buffer.from('{"__metadata__":{' + Array.from({ length: 300_000 }, (_, i) => `"k${i}":""`).join(',') + '}}');
+    const bytes = Buffer.alloc(8 + json.length);
+    bytes.writeBigUInt64LE(BigInt(json.length));
+    json.copy(bytes, 8);
+    const p = file('many-keys.safetensors', bytes);
+    const t0 = performance.now();
+    const r = await cli('inspect', p);
+    const ms = performance.now() - t0;
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${p}: header has more than 262144 keys`);
+    expect(ms).toBeLessThan(1500);
+  });
+});
+
+describe('files that are not regular files, gzip bombs', () => {
+  it.each([['inspect'], ['predict'], ['evaluate'], ['train --resume']])('%s /dev/zero is refused at once (exit 3), not read forever', async (cmd) => {
+    const argv =
+      cmd === 'inspect' ? ['inspect', '/dev/zero'] : cmd === 'predict' ? ['predict', '/dev/zero', '[0]'] : cmd === 'evaluate' ? ['evaluate', '/dev/zero', '--data', 'moons'] : ['train', '--resume', '/dev/zero', '-q'];
+    const t0 = performance.now();
+    const r = await cli(...argv);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain('/dev/zero: cannot read: is a character device, not a regular file');
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('a FIFO with no writer is refused, not waited on; predict input and CSV data too', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const r = await cli('inspect', fifo);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${fifo}: cannot read: is a named pipe (FIFO), not a regular file`);
+    const t = await cli('train', '--data', fifo, '-q');
+    expect(t.code, t.err).toBe(3);
+    expect(t.err).toContain('is a named pipe (FIFO), not a regular file');
+  });
+
+  it('a gzip bomb stops at the size its IDX header declares, with a message saying so', async () => {
+    const { gzipSync } = await import('node:zlib');
+    // Header: 10 images of 28×28 (7,856 bytes in all), then 64 MiB of zeros.
+    const header = encodeIdx(new Uint8Array(10 * 784), [10, 28, 28]).subarray(0, 16);
+    const body = new Uint8Array(16 + 64 * 2 ** 20);
+    body.set(header);
+    const images = file('bomb-images-idx3-ubyte.gz', gzipSync(body, { level: 9 }));
+    file('bomb-labels-idx1-ubyte.gz', gzipSync(encodeIdx(new Uint8Array(10), [10])));
+    const t0 = performance.now();
+    const r = await cli('train', '--data', images, '-q');
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`${images}: gzip data decompresses to more than the 7,856 bytes its IDX header declares`);
+    expect(performance.now() - t0).toBeLessThan(3000);
+    // A header declaring more than the limit is refused before decompressing.
+    const huge = new Uint8Array(16);
+    huge.set([0, 0, 8, 3, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0]); // [2^24, 256, 256]
+    const h = file('huge-images-idx3-ubyte.gz', gzipSync(huge));
+    file('huge-labels-idx1-ubyte.gz', gzipSync(encodeIdx(new Uint8Array(1), [1])));
+    const r2 = await cli('train', '--data', h, '-q');
+    expect(r2.code, r2.err).toBe(3);
+    expect(r2.err).toMatch(/its IDX header declares 1,048,576 MiB of data, more than the 1,024 MiB limit/);
+  });
+});
+
+describe('divergence', () => {
+  it('a run diverging in its first epoch exits 1 and writes its last finite weights to <out>.last-good.safetensors, leaving --out alone', async () => {
+    const { existsSync } = await import('node:fs');
+    const out = join(dir, 'diverge.safetensors');
+    const r = await cli('train', '--data', 'moons', '--samples', '300', '--layers', '16,16', '--epochs', '3', '--batch-size', '16', '--optimizer', 'sgd', '--lr', '1e30', '--init', 'normal', '--no-batchnorm', '--out', out, '-q');
+    expect(r.code, r.err).toBe(1);
+    const lastGood = join(dir, 'diverge.last-good.safetensors');
+    expect(r.out).toContain(`last good weights (before step `);
+    expect(r.out).toContain(lastGood);
+    expect(existsSync(out)).toBe(false);
+    const ins = await cli('inspect', lastGood, '--json');
+    expect(ins.code, ins.err).toBe(0);
+    const doc = JSON.parse(ins.out);
+    expect(doc.summary.lastGoodBeforeStep).toBeGreaterThanOrEqual(0);
+    for (const t of doc.tensors) expect(Number.isFinite(t.norm)).toBe(true);
+  });
+});
+
+describe('printing names from files', () => {
+  it('class names with terminal escapes and bidi overrides are shown escaped by predict and inspect', async () => {
+    const p = file('escapes.csv', 'a,b,label\n' + Array.from({ length: 40 }, (_, i) => `${i % 5},${i % 3},${i % 2 ? '"\u001b]0;pwned\u0007\u001b[2J"' : 'ok\u202eevil'}`).join('\n') + '\n');
+    const model = join(dir, 'escapes.safetensors');
+    expect((await cli('train', '--data', p, ...quick, '--out', model)).code).toBe(0);
+    const pr = await cli('predict', model, '[[1, 1], [2, 2], [3, 0]]', '--top', '2');
+    expect(pr.code, pr.err).toBe(0);
+    const ins = await cli('inspect', model);
+    expect(ins.code, ins.err).toBe(0);
+    for (const out of [pr.out, ins.out]) {
+      expect(out).not.toMatch(/[\u001b\u0007\u202e]/);
+      expect(out).toContain('\\x1b]0;pwned\\x07\\x1b[2J');
+      expect(out).toContain('ok\\u202eevil');
+    }
+    // Errors too: a label not among the model's classes.
+    const bad = file('escapes-bad.csv', 'a,b,label\n1,2,"\u001b[31mred"\n');
+    const ev = await cli('evaluate', model, '--data', bad);
+    expect(ev.code).toBe(3);
+    expect(ev.err).not.toMatch(/\u001b/);
+  });
+});
+
+describe('many classes', () => {
+  it('predict on a model of 300,000 classes (softmax over a large row without spreading it into arguments)', async () => {
+    const { buildModel } = await import('../../src/models.js');
+    const { saveModel } = await import('../../src/io/model.node.js');
+    const spec = { inputs: 1, layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 300_000, output: 'softmax' } as const;
+    const p = join(dir, 'wide-out.safetensors');
+    await saveModel(p, buildModel({ ...spec, layers: [] }), { spec: { ...spec, layers: [] } });
+    const r = await cli('predict', p, '[1]', '--json');
+    expect(r.code, r.err).toBe(0);
+    const pred = JSON.parse(r.out).predictions[0];
+    expect(pred.class).toBeGreaterThanOrEqual(0);
+    expect(pred.probability).toBeGreaterThan(0);
+  });
+});
+
+describe('BatchNorm and a last batch of one', () => {
+  it('a training set one more than a multiple of the batch size trains (the single last example is not batch-normalised alone)', async () => {
+    // 21 rows: 17 for training (2 × 8 + 1), 4 held out.
+    const rows = ['a,b,label'];
+    for (let i = 0; i < 21; i++) rows.push(`${i % 5},${(i * 3) % 7},${i % 2}`);
+    const p = file('seventeen.csv', rows.join('\n') + '\n');
+    const r = await cli('train', '--data', p, '--layers', '3', '--epochs', '2', '--batch-size', '8', '-q', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).steps).toBe(4);
+    const o = await cli('train', '--data', p, '--limit', '1', '--layers', '3', '--epochs', '1', '-q');
+    expect(o.code, o.err).toBe(3);
+    expect(o.err).toContain('1 training example; BatchNorm needs at least 2');
+  });
+});
+
+describe('finite inputs that overflow the model', () => {
+  it('predict and evaluate refuse (exit 3) rather than print NaN or a null loss', async () => {
+    const model = join(dir, 'overflow.safetensors');
+    const p = file('overflow-train.csv', csvText());
+    expect((await cli('train', '--data', p, ...quick, '--out', model)).code).toBe(0);
+    const r = await cli('predict', model, '[3e38, -3e38]');
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain("row 1: the model's outputs are not finite");
+    const big = file('overflow.csv', csvText((rows) => rows.forEach((row) => (row[0] = '3e38'))));
+    const ev = await cli('evaluate', model, '--data', big);
+    expect(ev.code, ev.err).toBe(3);
+    expect(ev.err).toContain(`${big}: the loss of ${model} on it is not finite`);
+  });
+});
+
+describe('metadata cross-checks', () => {
+  it('class and feature names must match the model\'s outputs and inputs (exit 3 naming the field)', async () => {
+    const good = join(dir, 'names.safetensors');
+    expect((await cli('train', '--data', file('names.csv', csvText()), ...quick, '--out', good)).code).toBe(0);
+    const f = parseSafetensors(readFileSync(good));
+    const write = (name: string, data: unknown): string => {
+      const tensors = new Map([...f.tensors].map(([k, e]) => [k, e.dtype === 'I64' ? { dtype: 'I64' as const, shape: e.shape, data: e.data as BigInt64Array } : { dtype: 'F32' as const, shape: e.shape, data: e.data as Float32Array }]));
+      return file(name, serializeSafetensors(tensors, { ...f.metadata!, data: JSON.stringify(data) }));
+    };
+    const data = JSON.parse(f.metadata!.data);
+    const c = write('names-c.safetensors', { ...data, classNames: ['2', '9'] });
+    const rc = await cli('inspect', c);
+    expect(rc.code).toBe(3);
+    expect(rc.err).toContain(`${c}: metadata "data": classNames has 2 names but the model has 3 classes (outputs)`);
+    const fe = write('names-f.safetensors', { ...data, featureNames: ['f1', 'f2', 'f3'] });
+    const rf = await cli('predict', fe, '[0, 0]');
+    expect(rf.code).toBe(3);
+    expect(rf.err).toContain('featureNames has 3 names but the model has 2 inputs');
+  });
+});
+
+describe('out of memory during training', () => {
+  it('a wasm memory failure becomes a usage error naming the flags; other errors pass through', async () => {
+    const { outOfMemory } = await import('../../src/cli/limits.js');
+    const spec = { inputs: 2, layers: [8], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0, outputs: 2, output: 'softmax' } as const;
+    const e = outOfMemory(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'), { ...spec, layers: [8] }, 64);
+    expect(e?.message).toMatch(/^out of memory training 2 → Linear\(8\).* with --batch-size 64 \(WebAssembly\.Memory\.grow\(\): Maximum memory size exceeded\); use narrower --layers/);
+    expect((e as { code?: number }).code).toBe(2);
+    expect(outOfMemory(new RangeError('Invalid array length'), { ...spec, layers: [8] }, 64)).toBeNull();
+    expect(outOfMemory(new Error('memory'), { ...spec, layers: [8] }, 64)).toBeNull();
+  });
+});
+
+describe('predict: JSON inputs', () => {
+  it('rows nested deeper than 2 are refused before they are built (exit 3), not overflowing the stack', async () => {
+    const model = join(dir, 'json-in.safetensors');
+    expect((await cli('train', '--data', 'moons', '--samples', '100', ...quick, '--out', model)).code).toBe(0);
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const r = await cli('predict', model, deep);
+    expect(r.code, r.err.slice(0, 300)).toBe(3);
+    expect(r.err).toContain('input is nested more than 2 levels deep');
+    const p = file('deep.json', deep);
+    const f = await cli('predict', model, p);
+    expect(f.code).toBe(3);
+    expect(f.err).toContain(`${p} is nested more than 2 levels deep`);
+    const bad = await cli('predict', model, '[1, ');
+    expect(bad.code).toBe(3);
+    expect(bad.err).toContain('input is not valid JSON');
+  });
+});
