@@ -1,7 +1,9 @@
 /**
  * A tiny static server for the built web lab (dist/lab), used by `gradlab lab`. It sends the
  * cross-origin isolation headers (COOP same-origin, COEP require-corp) that SharedArrayBuffer —
- * and so the threaded WebAssembly kernels — needs, and serves only files inside `dir`.
+ * and so the threaded WebAssembly kernels — needs, and serves only files inside `dir` and,
+ * for what `dir` lacks, inside the package's data/ directory (the built-in MNIST digits,
+ * data/mnist-10k/*.gz, which the lab fetches from its root and the package ships only once).
  * Node only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,6 +12,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import { builtinDataDir } from './data/datasets.node.js';
 
 export const LAB_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -31,11 +34,14 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
+  '.gz': 'application/gzip',
 };
 
 export interface ServeLabOptions {
   /** Directory of the built lab (default: dist/lab of this package). */
   dir?: string;
+  /** Second root, for paths `dir` lacks (default: this package's data/, the built-in MNIST). */
+  dataDir?: string;
   /** Port; 0 (the default) picks a free one. */
   port?: number;
   /** Interface to listen on; default 127.0.0.1 (the lab is for this machine). */
@@ -57,6 +63,7 @@ export function defaultLabDir(): string {
 
 export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer> {
   const dir = resolve(options.dir ?? defaultLabDir());
+  const roots = [dir, resolve(options.dataDir ?? builtinDataDir())];
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serveLab: port must be an integer in [0, 65535], got ${port}`);
@@ -81,21 +88,26 @@ export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request\n');
       return;
     }
-    let file = normalize(join(dir, pathname));
-    if (file !== dir && !file.startsWith(dir + sep)) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden\n');
-      return;
-    }
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
+    for (const root of roots) {
+      let file = normalize(join(root, pathname));
+      if (file !== root && !file.startsWith(root + sep)) {
+        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden\n');
+        return;
+      }
+      let body: Buffer;
+      try {
+        if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+        body = await readFile(file);
+      } catch {
+        continue;
+      }
       const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
       const cache = /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
       res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': cache });
       res.end(req.method === 'HEAD' ? undefined : body);
-    } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
     }
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
   };
 
   const server = createServer((req, res) => {
