@@ -14,6 +14,10 @@ export default defineConfig({
   base: './',
   server: { headers: isolation, fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
   preview: { headers: isolation },
+  // The built-in MNIST digits (data/mnist-10k/*.gz) are served from the package's data/
+  // directory at the lab's root: by this dev server as its public directory, and beside the
+  // built lab by src/lab-server.node.ts — not copied into dist/lab, so the package holds them once.
+  publicDir: fileURLToPath(new URL('../data', import.meta.url)),
   worker: { format: 'es' },
   // The library names layers by their class (Monitor's LayerSeries.kind, which the health
   // rules read): keep class names through minification.
@@ -23,5 +27,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
+    copyPublicDir: false,
   },
 });

@@ -22,11 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm ci installs exactly the lock file; npm 11 sometimes rejects its own lock file for missing
-# optional platform packages (rollup's), in which case npm install, which still honours the
-# locked versions, takes over.
-if ! npm ci --no-audit --no-fund; then
-  echo "setup: npm ci refused the lock file; falling back to npm install" >&2
-  npm install --no-audit --no-fund
-fi
+# npm ci installs exactly the lock file (which lists every platform's optional packages, e.g.
+# rollup's and esbuild's native binaries) and leaves it untouched.
+npm ci --no-audit --no-fund
 npm run build

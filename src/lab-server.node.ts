@@ -1,7 +1,9 @@
 /**
  * A tiny static server for the built web lab (dist/lab), used by `gradlab lab`. It sends the
  * cross-origin isolation headers (COOP same-origin, COEP require-corp) that SharedArrayBuffer —
- * and so the threaded WebAssembly kernels — needs, and serves only files inside `dir`.
+ * and so the threaded WebAssembly kernels — needs, and serves only files inside `dir` and,
+ * for what `dir` lacks, inside the package's data/ directory (the built-in MNIST digits,
+ * data/mnist-10k/*.gz, which the lab fetches from its root and the package ships only once).
  *
  * Hardening: files are streamed from one opened descriptor (memory stays flat however many
  * requests are in flight); the Host header must name an address the server answers on
@@ -20,6 +22,7 @@ import { hostname } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { builtinDataDir } from './data/datasets.node.js';
 
 /**
  * The lab's Content-Security-Policy. 'wasm-unsafe-eval' lets the kernels compile their
@@ -62,11 +65,14 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
+  '.gz': 'application/gzip',
 };
 
 export interface ServeLabOptions {
   /** Directory of the built lab (default: dist/lab of this package). */
   dir?: string;
+  /** Second root, for paths `dir` lacks (default: this package's data/, the built-in MNIST). */
+  dataDir?: string;
   /** Port; 0 (the default) picks a free one. */
   port?: number;
   /** Interface to listen on; default 127.0.0.1 (the lab is for this machine). */
@@ -90,6 +96,7 @@ export function defaultLabDir(): string {
 
 export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer> {
   const dir = resolve(options.dir ?? defaultLabDir());
+  const roots = [dir, resolve(options.dataDir ?? builtinDataDir())];
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serveLab: port must be an integer in [0, 65535], got ${port}`);
@@ -140,21 +147,29 @@ export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer
       text(res, 400, 'Bad request\n');
       return;
     }
-    let file = normalize(join(dir, pathname));
-    if (file !== dir && !file.startsWith(dir + sep)) {
-      text(res, 403, 'Forbidden\n');
-      return;
-    }
-    let fh = await open(file, 'r').catch(() => null);
-    let st = fh ? await fh.stat().catch(() => null) : null;
-    if (fh && st?.isDirectory()) {
-      await fh.close();
-      file = join(file, 'index.html');
+    // The build first; what it lacks, from the package's data/ (the built-in digits).
+    let file = '';
+    let fh: Awaited<ReturnType<typeof open>> | null = null;
+    let st: Awaited<ReturnType<Awaited<ReturnType<typeof open>>['stat']>> | null = null;
+    for (const root of roots) {
+      file = normalize(join(root, pathname));
+      if (file !== root && !file.startsWith(root + sep)) {
+        text(res, 403, 'Forbidden\n');
+        return;
+      }
       fh = await open(file, 'r').catch(() => null);
       st = fh ? await fh.stat().catch(() => null) : null;
-    }
-    if (!fh || !st || !st.isFile()) {
+      if (fh && st?.isDirectory()) {
+        await fh.close();
+        file = join(file, 'index.html');
+        fh = await open(file, 'r').catch(() => null);
+        st = fh ? await fh.stat().catch(() => null) : null;
+      }
+      if (fh && st && st.isFile()) break;
       await fh?.close().catch(() => undefined);
+      fh = null;
+    }
+    if (!fh || !st) {
       text(res, 404, 'Not found\n');
       return;
     }

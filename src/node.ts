@@ -4,7 +4,7 @@
  */
 export {
   readFileMaybeGzip, readIdxFile, loadIdxDataset, loadFashionMnist, loadMnistIdx,
-  loadBuiltinMnist, loadBuiltinMnistSplits, builtinMnistDir, loadCsv, FASHION_MNIST_DIR,
+  loadBuiltinMnist, loadBuiltinMnistSplits, builtinMnistDir, builtinDataDir, loadCsv, FASHION_MNIST_DIR,
   type LoadIdxOptions, type IdxSplitOptions,
 } from './data/datasets.node.js';
 export { writeFileAtomic, type WriteFileAtomicOptions, type AtomicFs } from './io/atomic.node.js';

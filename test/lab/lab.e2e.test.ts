@@ -7,7 +7,7 @@
  * holds at phone size, and no request leaves localhost. Screenshots go to artifacts/lab/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -249,6 +249,13 @@ describe('web lab in chromium', () => {
     const r = await lab(p);
     expect(r.evals[r.evals.length - 1].testAcc).toBeGreaterThan(0.6);
     await p.screenshot({ path: join(SHOTS, 'lab-mnist.png'), fullPage: true });
+  });
+
+  it('carries no copy of the digits in dist/lab: they come from the package data/ through the server', () => {
+    const files = readdirSync(DIST, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.filter((e) => /\.(json|gz)$/.test(e.name)).map((e) => e.name)).toEqual([]);
+    const bytes = files.reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0);
+    expect(bytes).toBeLessThan(2_000_000);
   });
 
   it('fits a phone-sized window', async () => {
