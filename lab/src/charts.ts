@@ -183,7 +183,7 @@ export function drawGradBars(canvas: HTMLCanvasElement, width: number, rows: Arr
   rows.forEach((r, i) => {
     const y = i * rowH + 2;
     ctx.fillStyle = '#333';
-    ctx.fillText(`layer ${r.name}`, 2, y + rowH - 3);
+    ctx.fillText(r.name, 2, y + rowH - 3);
     ctx.fillStyle = normColor(r.value);
     ctx.fillRect(left, y + 1, Math.max(1, x(r.value) - left), rowH - 3);
   });
@@ -202,7 +202,7 @@ export function drawGradHeatmap(canvas: HTMLCanvasElement, width: number, histor
   const cw = (width - left) / cols;
   ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = '#333';
-  if (rows <= 12) names.forEach((n, i) => ctx.fillText(`layer ${n}`, 2, i * rowH + rowH - 2));
+  if (rows <= 12) names.forEach((n, i) => ctx.fillText(n, 2, i * rowH + rowH - 2));
   else {
     ctx.fillText('input', 2, 10);
     ctx.fillText('output', 2, h - 4);

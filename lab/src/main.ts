@@ -184,7 +184,7 @@ function buildForm(): void {
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
-    th.textContent = String(i + 1);
+    th.textContent = `hidden ${i + 1}`;
     const w = numberInput(`w${i}`, l.width, LIMITS.width[0], LIMITS.width[1], 1);
     w.setAttribute('aria-label', `Layer ${i + 1} width`);
     w.dataset.layer = String(i);
@@ -339,13 +339,18 @@ function drawOutput(): void {
   }
 }
 
+/** A layer's display name, the library's (layerLabels, sent by the worker with the model). */
+function layerName(path: string): string {
+  return info?.modules.find((m) => m.name === path)?.label ?? `module ${path}`;
+}
+
 function drawLayers(): void {
   if (!lastLayers || !info) return;
   const width = Math.max(220, $('grad-bars').parentElement!.clientWidth - 4);
   const linear = lastLayers.filter((l) => l.kind === 'Linear');
-  const rows = linear.map((l) => ({ name: l.name, value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
+  const rows = linear.map((l) => ({ name: layerName(l.name), value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
   drawGradBars($<HTMLCanvasElement>('grad-bars'), width, rows);
-  drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => l.name));
+  drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => layerName(l.name)));
 
   const host = $('hists');
   const acts = lastLayers.filter((l) => l.activation || l.kind === 'BatchNorm1d');
@@ -367,10 +372,9 @@ function drawLayers(): void {
     const fig = host.children[i] as HTMLElement;
     const cap = fig.querySelector('figcaption')!;
     const st = l.stats!;
-    const label = l.activation ? ACTIVATIONS[l.activation as ActivationName].label : 'BatchNorm';
     const frac =
       st.saturated !== undefined ? ` · saturated ${(st.saturated * 100).toFixed(0)}%` : st.dead !== undefined ? ` · dead ${(st.dead * 100).toFixed(0)}%` : '';
-    cap.textContent = `${l.name} ${label} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
+    cap.textContent = `${layerName(l.name)} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
     fig.classList.toggle('bad', (st.saturated ?? 0) > 0.5 || (st.dead ?? 0) > 0.5);
     const canvas = fig.querySelector('canvas')!;
     canvas.setAttribute('aria-label', cap.textContent);
@@ -389,19 +393,26 @@ function renderFindings(): void {
     return;
   }
   for (const f of findings) {
+    const gone = f.status === 'resolved';
     const li = document.createElement('li');
-    li.className = `finding ${f.severity}`;
+    li.className = `finding ${f.severity}${gone ? ' resolved' : ''}`;
     li.dataset.rule = f.rule;
+    li.dataset.status = gone ? 'resolved' : 'current';
     const head = document.createElement('p');
     head.className = 'fhead';
     const badge = document.createElement('span');
     badge.className = 'badge';
-    badge.textContent = f.severity;
+    badge.textContent = gone ? `resolved ${f.severity}` : f.severity;
     const title = document.createElement('strong');
     title.textContent = ` ${f.rule}`;
     const where = document.createElement('span');
     where.className = 'where';
-    where.textContent = `${f.layers.length ? ` · layer ${f.layers.join(', ')}` : ''} · step ${f.step}`;
+    const when = gone
+      ? ` · held at steps ${f.firstStep ?? f.step}–${f.lastStep ?? f.step}, no longer`
+      : f.firstStep !== undefined && f.firstStep !== f.step
+        ? ` · since step ${f.firstStep}, still at step ${f.step}`
+        : ` · step ${f.step}`;
+    where.textContent = `${f.layers.length ? ` · ${f.layers.map(layerName).join(', ')}` : ''}${when}`;
     head.append(badge, title, where);
     const ev = document.createElement('p');
     ev.textContent = f.evidence;

@@ -46,7 +46,8 @@ export interface ModelInfo {
   backend: string;
   threads: number;
   parameters: number;
-  modules: Array<{ name: string; kind: string; activation?: string; summary: string }>;
+  /** The Sequential's modules; `label` is the library's display name (src/diagnostics/names.ts). */
+  modules: Array<{ name: string; kind: string; activation?: string; summary: string; label: string }>;
   inputDim: number;
   numClasses: number;
   trainSize: number;

@@ -18,8 +18,9 @@ import { Generator, manualSeed } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
 import type { Finding, Report } from '../../src/train/types.js';
 import { Monitor } from '../../src/diagnostics/monitors.js';
+import { layerLabels } from '../../src/diagnostics/names.js';
 import { firstNonFinite } from '../../src/diagnostics/nonfinite.js';
-import { nonFiniteFinding, runHealthChecks } from '../../src/diagnostics/rules.js';
+import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
 import { baselineLoss } from '../../src/train/fit.js';
 import type { FloatArray } from '../../src/kernels/types.js';
@@ -166,13 +167,14 @@ async function reset(state: LabState): Promise<void> {
       lastBoundaryAt: 0,
     };
     const initUsed: Record<string, string> = {};
+    const labels = layerLabels(monitor.data.layers);
     const modules = model.layers.map((m, i) => {
       const kind = kindOf(m);
       if (m instanceof Linear) initUsed[String(i)] = m._initUsed;
       const activation = m instanceof ActivationModule ? m.activation : undefined;
       const summary =
         m instanceof Linear ? `${m.inFeatures}→${m.outFeatures}` : m instanceof BatchNorm1d ? 'BatchNorm' : activation ? ACTIVATIONS[activation].label : kind;
-      return { name: String(i), kind, activation, summary };
+      return { name: String(i), kind, activation, summary, label: labels.get(String(i)) ?? `module ${i}` };
     });
     const info: ModelInfo = {
       backend: getBackend(),
@@ -262,11 +264,11 @@ function latestLayers(s: Session): LayerSnapshot[] {
   });
 }
 
+/** The health rules on the run so far; findings keep their history (current first, then resolved). */
 function runHealth(s: Session): void {
-  const found = runHealthChecks(s.report);
-  const nonFinite = s.report.findings.filter((f) => f.rule === 'non-finite');
-  const all = [...nonFinite, ...found];
-  const key = (fs: Finding[]) => fs.map((f) => `${f.rule}:${f.layers.join(',')}`).join('|');
+  const all = trackFindings(s.report.findings, runHealthChecks(s.report));
+  s.report.findings = all;
+  const key = (fs: Finding[]) => fs.map((f) => `${f.rule}:${f.status}:${f.layers.join(',')}`).join('|');
   if (key(all) !== key(s.findings) || all.some((f, i) => f.evidence !== s.findings[i]?.evidence)) {
     s.findings = all;
     s.findingsChanged = true;
@@ -339,7 +341,6 @@ function trainStepInScope(s: Session, forceMonitor: boolean): void {
       loss: String(lossValue),
     };
     s.report.nonFinite = event;
-    s.report.findings.push(nonFiniteFinding(event, s.report));
   }
   if (monitor && (finite || outs.length)) {
     s.monitor.record(step, outs, gradSq, before.length ? before : s.params.map((p) => p.data), finite ? gradNorm : NaN);

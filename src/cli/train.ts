@@ -16,14 +16,15 @@ import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { getBackend } from '../kernels/index.js';
 import { DataLoader } from '../data/dataloader.js';
 import { fit } from '../train/fit.js';
-import type { Callback, EpochLogs, Report, TrainContext } from '../train/types.js';
+import type { Callback, EpochLogs, Finding, Report, TrainContext } from '../train/types.js';
+import { currentFindings } from '../diagnostics/rules.js';
 import type { ModelInfo, TrainingState } from '../io/model.js';
 import { loadModel, saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
 import { loadData, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
-import { formatDuration, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
+import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { previousGeneratorState } from './resume.js';
 
 export const SCHEDULES = ['cosine', 'none'] as const;
@@ -134,7 +135,8 @@ export interface TrainSummary {
   backend: string;
   train: { loss: number | null; accuracy?: number | null };
   test: { loss: number | null; accuracy?: number | null; examples: number };
-  findings: { errors: number; warnings: number; info: number };
+  /** Findings that still hold at the end, by severity, and those that held earlier and no longer do. */
+  findings: { errors: number; warnings: number; info: number; resolved: number };
   out?: string;
   report?: string;
 }
@@ -335,7 +337,11 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     report.monitors.steps = report.monitors.steps.map((s) => s + offset);
     for (const l of report.monitors.layers) for (const s of l.samples) s.step += offset;
     for (const g of report.monitors.global) g.step += offset;
-    for (const f of report.findings) f.step += offset;
+    for (const f of report.findings) {
+      f.step += offset;
+      if (f.firstStep !== undefined) f.firstStep += offset;
+      if (f.lastStep !== undefined) f.lastStep += offset;
+    }
   }
   report.config = {
     ...report.config,
@@ -349,7 +355,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
 
   const last = report.history.epochs[report.history.epochs.length - 1];
   const status: TrainSummary['status'] = report.stopReason === 'non-finite' ? 'non-finite' : report.stopReason === 'cancelled' ? 'cancelled' : 'ok';
-  const count = (s: string) => report.findings.filter((f) => f.severity === s).length;
+  const current = currentFindings(report.findings);
+  const count = (s: string) => current.filter((f) => f.severity === s).length;
   const summary: TrainSummary = {
     status,
     data: a.data,
@@ -361,7 +368,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     backend: getBackend(),
     train: { loss: last?.loss ?? null, ...(classification ? { accuracy: last?.metrics.accuracy ?? null } : {}) },
     test: { loss: last?.valLoss ?? null, ...(classification ? { accuracy: last?.valMetrics?.accuracy ?? null } : {}), examples: data.test.x.shape[0] },
-    findings: { errors: count('error'), warnings: count('warning'), info: count('info') },
+    findings: { errors: count('error'), warnings: count('warning'), info: count('info'), resolved: report.findings.length - current.length },
   };
   if (args.label) summary.label = args.label;
 
@@ -387,8 +394,11 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   return { code, report, summary, config };
 }
 
-/** The human summary printed at the end of `gradlab train`. */
-export function formatSummary(s: TrainSummary): string {
+/**
+ * The human summary printed at the end of `gradlab train`; with the run's findings (a Report's:
+ * current first, then resolved) it lists each, layers named as everywhere (reportLayerNamer).
+ */
+export function formatSummary(s: TrainSummary, findings: readonly Finding[] = [], name: (path: string) => string = (p) => `module ${p}`): string {
   const lines: string[] = [];
   const head = s.status === 'ok' ? 'Trained' : s.status === 'cancelled' ? 'Interrupted' : 'FAILED (non-finite loss or weights):';
   lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} steps in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
@@ -396,7 +406,9 @@ export function formatSummary(s: TrainSummary): string {
   lines.push(`  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}`);
   lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out examples)`);
   const f = s.findings;
-  lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'}`);
+  const resolved = f.resolved ? `; ${f.resolved} earlier problem${f.resolved === 1 ? '' : 's'} resolved` : '';
+  lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'} at the end${resolved}`);
+  for (const x of findings) lines.push('    ' + formatFinding(x, name).replace(/\n/g, '\n    '));
   if (s.out) lines.push(`  model  ${s.out}`);
   if (s.report) lines.push(`  report ${s.report}`);
   return lines.join('\n');

@@ -448,6 +448,32 @@ export function nonFiniteFinding(e: NonFiniteEvent, _report?: Report): Finding {
   };
 }
 
+/**
+ * Findings with history. `kept` are the findings so far (a Report's), `fresh` those of a health
+ * check at `step`; the result has one finding per rule: a rule that holds now is 'current'
+ * (its latest evidence, firstStep from its first firing), a rule that held before and no longer
+ * does is 'resolved' (kept as it was last seen, so a warning printed during training never
+ * vanishes from the end of the run). A rule is one problem whatever layers it names. Current
+ * findings come first, each group in the registry's order.
+ */
+export function trackFindings(kept: readonly Finding[], fresh: readonly Finding[]): Finding[] {
+  const order = (f: Finding) => RULE_NAMES.indexOf(f.rule);
+  const now = new Map<RuleName, Finding>();
+  for (const f of fresh) {
+    const prev = kept.find((k) => k.rule === f.rule);
+    const first = prev ? (prev.firstStep ?? prev.step) : f.step;
+    now.set(f.rule, { ...f, firstStep: Math.min(first, f.step), lastStep: f.step, status: 'current' });
+  }
+  const resolved = kept
+    .filter((k) => !now.has(k.rule))
+    .map((k): Finding => ({ ...k, firstStep: k.firstStep ?? k.step, lastStep: k.lastStep ?? k.step, status: 'resolved' }));
+  const byRule = (a: Finding, b: Finding) => order(a) - order(b);
+  return [...[...now.values()].sort(byRule), ...resolved.sort(byRule)];
+}
+
+/** The findings that still hold (status absent or 'current'). */
+export const currentFindings = (fs: readonly Finding[]): Finding[] => fs.filter((f) => f.status !== 'resolved');
+
 /** Run every rule (or the named ones) on a report. */
 export function runHealthChecks(report: Report, rules: readonly RuleName[] = RULE_NAMES): Finding[] {
   const out: Finding[] = [];

@@ -7,6 +7,8 @@
  * overlaid curves, and one column per run.
  */
 import type { EpochLogs, Finding, LayerSeries, Report } from '../train/types.js';
+import { currentFindings } from '../diagnostics/rules.js';
+import { reportLayerNamer } from '../diagnostics/names.js';
 import { esc, histogramChart, lineChart, PALETTE, type Band, type Point, type Series } from './svg.js';
 
 const CSS = `
@@ -20,7 +22,7 @@ table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bott
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .kv td:first-child{color:var(--muted);white-space:nowrap}
 .finding{border-left:4px solid var(--muted);background:var(--panel);padding:6px 10px;margin:6px 0;border-radius:0 6px 6px 0}
-.finding.error{border-color:var(--err)}.finding.warning{border-color:var(--warn)}.finding.info{border-color:var(--info)}
+.finding.resolved{opacity:.75;border-style:dashed}.finding.error{border-color:var(--err)}.finding.warning{border-color:var(--warn)}.finding.info{border-color:var(--info)}
 .sev{font-weight:700;text-transform:uppercase;font-size:11px;margin-right:6px}.error .sev{color:var(--err)}.warning .sev{color:var(--warn)}.info .sev{color:var(--info)}
 .advice{color:var(--muted);margin-top:2px}.ok{color:#067647;font-weight:600}.bad{color:var(--err);font-weight:600}
 svg.chart{display:block;background:#fff}svg .ct{font-size:12.5px;font-weight:600;fill:var(--fg)}svg .tick{font-size:10px;fill:var(--muted)}svg .axis{font-size:10.5px;fill:var(--muted)}
@@ -97,15 +99,16 @@ function accuracyChart(r: Report, ids: Ids, width: number): string | null {
   return lineChart({ id: ids.next('a'), title: 'Accuracy', series, xLabel: 'epoch', yLabel: 'accuracy', width, height: 280, legend: true });
 }
 
-function layerLabel(l: LayerSeries): string {
-  return `${l.name} ${l.kind}`;
+/** The layer's name as everywhere (src/diagnostics/names.ts). */
+function layerLabel(r: Report, l: LayerSeries): string {
+  return reportLayerNamer(r)(l.name);
 }
 
 function gradientChart(r: Report, ids: Ids, width: number): string {
   const spe = stepsPerEpoch(r);
   const layers = r.monitors.layers.filter((l) => l.samples.some((s) => s.gradNorm !== undefined));
   const series: Series[] = layers.map((l, i) => ({
-    name: layerLabel(l),
+    name: layerLabel(r, l),
     color: PALETTE[i % PALETTE.length],
     points: l.samples.map((s) => [s.step / spe, s.gradNorm ?? null] as Point),
   }));
@@ -116,7 +119,7 @@ function updateRatioChart(r: Report, ids: Ids, width: number): string {
   const spe = stepsPerEpoch(r);
   const layers = r.monitors.layers.filter((l) => l.samples.some((s) => s.params?.some((p) => p.name.endsWith('weight'))));
   const series: Series[] = layers.map((l, i) => ({
-    name: layerLabel(l),
+    name: layerLabel(r, l),
     color: PALETTE[i % PALETTE.length],
     points: l.samples.map((s) => [s.step / spe, s.params?.find((p) => p.name.endsWith('weight'))?.updateRatio ?? null] as Point),
   }));
@@ -133,7 +136,7 @@ function percentileCharts(r: Report, ids: Ids, width: number): string[] {
       const band: Band = { color, lower: pts('p15'), upper: pts('p85'), opacity: 0.25 };
       return lineChart({
         id: ids.next('p'),
-        title: `${layerLabel(l)}${l.activation ? ' output' : ' (pre-act.)'}`,
+        title: `${layerLabel(r, l)}${l.activation ? ' output' : ' (pre-act.)'}`,
         series: [{ name: 'median', color, points: pts('p50') }],
         bands: [band],
         xLabel: 'epoch',
@@ -153,7 +156,7 @@ function histogramCharts(r: Report, width: number): string[] {
       const last = withAct[withAct.length - 1];
       const hs = [{ name: `step ${last.step}`, color: PALETTE[i % PALETTE.length], ...last.activation!.histogram }];
       if (first !== last) hs.push({ name: `step ${first.step}`, color: '#444', ...first.activation!.histogram, outline: true } as (typeof hs)[number]);
-      return histogramChart({ title: `${layerLabel(l)}`, histograms: hs, width, height: 170 });
+      return histogramChart({ title: `${layerLabel(r, l)}`, histograms: hs, width, height: 170 });
     });
 }
 
@@ -162,10 +165,10 @@ function failureChart(r: Report, ids: Ids, width: number): string | null {
   const series: Series[] = [];
   r.monitors.layers.forEach((l, i) => {
     if (l.samples.some((s) => s.activation?.dead !== undefined)) {
-      series.push({ name: `${layerLabel(l)} dead`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
+      series.push({ name: `${layerLabel(r, l)} dead`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
     }
     if (l.samples.some((s) => s.activation?.saturated !== undefined)) {
-      series.push({ name: `${layerLabel(l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
+      series.push({ name: `${layerLabel(r, l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
     }
   });
   if (series.length === 0) return null;
@@ -176,19 +179,28 @@ function probeTable(r: Report): string {
   const ev = r.monitors.evaluation;
   if (!ev || ev.length === 0) return '';
   const rows = ev
-    .map((p) => `<tr><td>${esc(p.layer)}</td><td>${esc(p.activation)}</td><td class="n">${p.units}</td><td class="n">${p.examples}</td><td class="n">${p.dead !== undefined ? pct(p.dead) : '–'}</td><td class="n">${p.saturated !== undefined ? pct(p.saturated) : '–'}</td></tr>`)
+    .map((p) => `<tr><td>${esc(reportLayerNamer(r)(p.layer))}</td><td>${esc(p.activation)}</td><td class="n">${p.units}</td><td class="n">${p.examples}</td><td class="n">${p.dead !== undefined ? pct(p.dead) : '–'}</td><td class="n">${p.saturated !== undefined ? pct(p.saturated) : '–'}</td></tr>`)
     .join('');
   return `<h3>Dead / saturated units over the evaluation set (end of training)</h3><table><tr><th>layer</th><th>activation</th><th>units</th><th>examples</th><th>dead</th><th>saturated</th></tr>${rows}</table>`;
 }
 
-function findingsHtml(findings: Finding[]): string {
-  if (findings.length === 0) return '<p class="ok">No health problems found.</p>';
-  return findings
-    .map(
-      (f) =>
-        `<div class="finding ${esc(f.severity)}"><span class="sev">${esc(f.severity)}</span><b>${esc(f.rule)}</b>${f.layers.length ? ` · layer${f.layers.length > 1 ? 's' : ''} ${esc(f.layers.join(', '))}` : ''} · step ${f.step}<div>${esc(f.evidence)}</div><div class="advice">→ ${esc(f.advice)}</div></div>`,
-    )
-    .join('');
+/** Current findings first, then those that held during training and no longer do, marked resolved. */
+function findingsHtml(r: Report): string {
+  const name = reportLayerNamer(r);
+  const current = currentFindings(r.findings);
+  const resolved = r.findings.filter((f) => f.status === 'resolved');
+  const one = (f: Finding) => {
+    const gone = f.status === 'resolved';
+    const when = gone
+      ? ` · held at steps ${f.firstStep ?? f.step}–${f.lastStep ?? f.step}, no longer at the end`
+      : f.firstStep !== undefined && f.firstStep !== f.step
+        ? ` · since step ${f.firstStep}, still at step ${f.step}`
+        : ` · step ${f.step}`;
+    return `<div class="finding ${esc(f.severity)}${gone ? ' resolved' : ''}" data-rule="${esc(f.rule)}" data-status="${gone ? 'resolved' : 'current'}"><span class="sev">${gone ? `resolved ${esc(f.severity)}` : esc(f.severity)}</span><b>${esc(f.rule)}</b>${f.layers.length ? ` · ${esc(f.layers.map(name).join(', '))}` : ''}${when}<div>${esc(f.evidence)}</div><div class="advice">→ ${esc(f.advice)}</div></div>`;
+  };
+  const now = current.length ? current.map(one).join('') : '<p class="ok">No health problem holds at the end of training.</p>';
+  const before = resolved.length ? `<h3>Resolved during training</h3><p class="sub">These held at some point and no longer held at the end.</p>${resolved.map(one).join('')}` : '';
+  return now + before;
 }
 
 function configTable(r: Report): string {
@@ -232,9 +244,12 @@ function headline(r: Report): string {
   const acc = accuracyOf(last.valMetrics) ?? accuracyOf(last.metrics);
   const parts = [`final ${last.valLoss !== undefined ? 'validation' : 'training'} loss <b>${fmt(last.valLoss ?? last.loss)}</b>`];
   if (acc !== undefined) parts.push(`${accuracyOf(last.valMetrics) !== undefined ? 'validation' : 'training'} accuracy <b>${pct(acc)}</b>`);
-  const errors = r.findings.filter((f) => f.severity === 'error').length;
-  const warnings = r.findings.filter((f) => f.severity === 'warning').length;
-  parts.push(errors || warnings ? `<span class="${errors ? 'bad' : ''}">${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}</span>` : '<span class="ok">healthy</span>');
+  const current = currentFindings(r.findings);
+  const errors = current.filter((f) => f.severity === 'error').length;
+  const warnings = current.filter((f) => f.severity === 'warning').length;
+  const resolved = r.findings.length - current.length;
+  parts.push(errors || warnings ? `<span class="${errors ? 'bad' : ''}">${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}</span>` : '<span class="ok">healthy at the end</span>');
+  if (resolved) parts.push(`${resolved} resolved during training`);
   if (r.stopReason === 'non-finite') parts.push('<span class="bad">stopped: non-finite loss/weights</span>');
   return parts.join(' · ');
 }
@@ -244,7 +259,7 @@ function runSections(r: Report, ids: Ids, w: number, small: number): string {
   const acc = accuracyChart(r, ids, w);
   const fail = failureChart(r, ids, w);
   return `
-<h2>Findings</h2>${findingsHtml(r.findings)}
+<h2>Findings</h2>${findingsHtml(r)}
 <h2>Learning curves</h2><div class="grid"><div class="card">${lossChart(r, ids, w)}</div>${acc ? `<div class="card">${acc}</div>` : ''}</div>${epochTable(r.history.epochs)}
 <h2>Gradients</h2><div class="grid"><div class="card">${gradientChart(r, ids, w)}</div><div class="card">${updateRatioChart(r, ids, w)}</div></div>
 <h2>Activations: percentile bands</h2><p class="sub">Shaded: 15th–85th percentile of each layer's outputs over a training batch; line: median. Stable bands mean the layer's input distribution is not drifting.</p><div class="grid">${percentileCharts(r, ids, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
@@ -266,9 +281,11 @@ function compareTable(rs: Report[]): string {
   const rows = rs
     .map((r, i) => {
       const last = r.history.epochs[r.history.epochs.length - 1];
-      const e = r.findings.filter((f) => f.severity === 'error').length;
-      const w = r.findings.filter((f) => f.severity === 'warning').length;
-      return `<tr><td><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</td><td class="n">${pct(accuracyOf(last?.valMetrics))}</td><td class="n">${fmt(last?.valLoss)}</td><td class="n">${fmt(last?.loss)}</td><td class="n">${pct(accuracyOf(last?.metrics))}</td><td>${e}E ${w}W ${esc([...new Set(r.findings.map((f) => f.rule))].join(', '))}</td><td>${esc(r.stopReason ?? 'completed')}</td><td class="n">${r.durationMs !== undefined ? (r.durationMs / 1000).toFixed(1) + ' s' : '–'}</td></tr>`;
+      const current = currentFindings(r.findings);
+      const e = current.filter((f) => f.severity === 'error').length;
+      const w = current.filter((f) => f.severity === 'warning').length;
+      const gone = r.findings.filter((f) => f.status === 'resolved').map((f) => `${f.rule} (resolved)`);
+      return `<tr><td><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</td><td class="n">${pct(accuracyOf(last?.valMetrics))}</td><td class="n">${fmt(last?.valLoss)}</td><td class="n">${fmt(last?.loss)}</td><td class="n">${pct(accuracyOf(last?.metrics))}</td><td>${e}E ${w}W ${esc([...current.map((f) => f.rule), ...gone].join(', '))}</td><td>${esc(r.stopReason ?? 'completed')}</td><td class="n">${r.durationMs !== undefined ? (r.durationMs / 1000).toFixed(1) + ' s' : '–'}</td></tr>`;
     })
     .join('');
   return `<table><tr><th>run</th><th>val accuracy</th><th>val loss</th><th>train loss</th><th>train accuracy</th><th>findings</th><th>stopped</th><th>time</th></tr>${rows}</table>`;

@@ -33,7 +33,7 @@ import { DataLoader } from '../data/dataloader.js';
 import { gatherRows } from '../data/dataset.js';
 import { Monitor, probeActivations } from '../diagnostics/monitors.js';
 import { firstNonFinite, locateBackward } from '../diagnostics/nonfinite.js';
-import { runHealthChecks, nonFiniteFinding } from '../diagnostics/rules.js';
+import { runHealthChecks, nonFiniteFinding, trackFindings } from '../diagnostics/rules.js';
 import { checkMetricName, resolveMetric, type Metric } from './metrics.js';
 import { jsonSafe } from './json.js';
 import type { BatchLogs, Callback, EpochLogs, FitOptions, Finding, MetricName, Report, TensorData, TrainContext } from './types.js';
@@ -560,7 +560,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         report.nonFinite = { step, epoch, batch, phase, layer, parameter, loss: Number.isFinite(lv) ? String(lv) : String(lv) };
         stopReason = 'non-finite';
         const f = nonFiniteFinding(report.nonFinite, report);
-        report.findings.push(f);
+        report.findings = trackFindings(report.findings, [f, ...report.findings.filter((k) => k.status === 'current')]);
         await emit([f]);
       };
 
@@ -673,7 +673,11 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     report.history.epochs.push(logs);
     if (scheduler) scheduler.step(logs.valLoss ?? logs.loss);
     for (const cb of callbacks) if (cb.onEpochEnd) await cb.onEpochEnd(logs, ctx);
-    if (health) await emit(runHealthChecks(report));
+    if (health) {
+      const fresh = runHealthChecks(report);
+      report.findings = trackFindings(report.findings, fresh);
+      await emit(fresh);
+    }
     if (ctx.stopTraining) {
       stopReason = 'early-stopping';
       break;
@@ -696,10 +700,9 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     monitor.addTime(now() - tp);
   }
   if (health) {
-    const findings = runHealthChecks(report);
-    const nf = report.findings.filter((f) => f.rule === 'non-finite');
-    report.findings = [...nf, ...findings.filter((f) => f.rule !== 'non-finite')];
-    await emit(report.findings);
+    const fresh = runHealthChecks(report);
+    report.findings = trackFindings(report.findings, fresh);
+    await emit(fresh);
   }
   report.durationMs = now() - t0;
   // Hand the guard copies back to the kernels (WebAssembly memory is not garbage-collected eagerly).

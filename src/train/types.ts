@@ -113,6 +113,7 @@ export interface History {
 }
 
 export type Severity = 'info' | 'warning' | 'error';
+export type FindingStatus = 'current' | 'resolved';
 export type RuleName =
   | 'vanishing-gradients'
   | 'exploding-gradients'
@@ -121,14 +122,25 @@ export type RuleName =
   | 'dead-units'
   | 'symmetry'
   | 'overfitting'
-  | 'underfitting';
+  | 'underfitting'
+  | 'unstable-training';
 
 export interface Finding {
   rule: RuleName;
   severity: Severity;
   /** Module paths as in namedParameters() ('0', '1', …). */
   layers: string[];
+  /** The step of the latest check at which the rule held (equals lastStep in a Report). */
   step: number;
+  /**
+   * History (set in a Report by trackFindings): the step of the first and of the last check
+   * at which the rule held, and whether it still held at the last check ('current') or
+   * stopped holding during training ('resolved': evidence and advice are those of its last
+   * firing). A Report lists current findings first.
+   */
+  firstStep?: number;
+  lastStep?: number;
+  status?: FindingStatus;
   evidence: string;
   advice: string;
   /** The measured numbers behind `evidence`, for charts (null for NaN/±∞). */
@@ -184,6 +196,8 @@ export interface LayerSeries {
   activation?: ActivationName;
   /** Output units of a Linear (its outFeatures) or BatchNorm (numFeatures). */
   units?: number;
+  /** Input features of a Linear (its inFeatures). */
+  inputs?: number;
   samples: LayerSample[];
 }
 

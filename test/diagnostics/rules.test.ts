@@ -5,10 +5,13 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, manualSeed, nn } from '../../src/index.js';
 import { fit, type Report } from '../../src/train/index.js';
-import { HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks } from '../../src/diagnostics/index.js';
+import { HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks, trackFindings } from '../../src/diagnostics/index.js';
+import type { Finding } from '../../src/train/types.js';
 import { blobs, healthyMlp, xor, SEEDS } from '../train/helpers.js';
 
-const rules = (r: Report) => r.findings.map((f) => f.rule);
+/** The rules that hold at the end of the run (a Report also keeps those resolved during it). */
+const rules = (r: Report) => r.findings.filter((f) => f.status !== 'resolved').map((f) => f.rule);
+const everFired = (r: Report) => r.findings.map((f) => f.rule);
 const finding = (r: Report, rule: string) => r.findings.find((f) => f.rule === rule);
 
 /** y = Σ (j+1)/2·x_j + noise: a regression problem for the divergence test. */
@@ -135,7 +138,9 @@ describe('health rules', () => {
     const m = new nn.Sequential(new nn.Linear(2, 8, { init: 'zeros' }), new nn.Tanh(), new nn.Linear(8, 3, { init: 'zeros' }));
     const r = await fit(m, blobs(100, 3, 1), { epochs: 4, seed: 1 });
     const saved = JSON.parse(JSON.stringify(r)) as Report;
-    expect(runHealthChecks(saved)).toEqual(r.findings);
+    // The report adds history (first/last step, status) to the findings that hold now.
+    const now = r.findings.filter((f) => f.status === 'current').map(({ firstStep: _a, lastStep: _b, status: _c, ...f }) => f);
+    expect(runHealthChecks(saved)).toEqual(now);
   });
 
   test('findings are announced through onFinding as they are made', async () => {
@@ -144,6 +149,23 @@ describe('health rules', () => {
     const seen: Array<[string, number]> = [];
     const r = await fit(m, blobs(100, 3, 1), { epochs: 4, batchSize: 50, seed: 1, callbacks: [{ onFinding: (f, ctx) => void seen.push([f.rule, ctx.epoch]) }] });
     expect(seen[0]).toEqual(['symmetry', 0]);
-    expect(new Set(seen.map((s) => s[0]))).toEqual(new Set(rules(r)));
+    expect(new Set(seen.map((s) => s[0]))).toEqual(new Set(everFired(r)));
+  });
+
+  test('trackFindings keeps every finding that fired: first and last step, current first, resolved after', () => {
+    const f = (rule: Finding['rule'], step: number, evidence = 'e'): Finding => ({ rule, severity: 'warning', layers: [], step, evidence, advice: 'a' });
+    let kept = trackFindings([], [f('exploding-gradients', 13), f('dead-units', 13)]);
+    kept = trackFindings(kept, [f('dead-units', 26, 'later')]);
+    kept = trackFindings(kept, [f('dead-units', 39, 'latest'), f('overfitting', 39)]);
+    expect(kept.map((k) => [k.rule, k.status, k.firstStep, k.lastStep])).toEqual([
+      ['dead-units', 'current', 13, 39],
+      ['overfitting', 'current', 39, 39],
+      ['exploding-gradients', 'resolved', 13, 13],
+    ]);
+    expect(kept[0].evidence).toBe('latest');
+    // A resolved finding that fires again is current again, with its first step kept.
+    kept = trackFindings(kept, [f('exploding-gradients', 52)]);
+    expect(kept.find((k) => k.rule === 'exploding-gradients')).toMatchObject({ status: 'current', firstStep: 13, lastStep: 52 });
+    expect(kept.filter((k) => k.status === 'resolved').map((k) => k.rule)).toEqual(['dead-units', 'overfitting']);
   });
 });
