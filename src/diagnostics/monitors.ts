@@ -108,6 +108,7 @@ export class Monitor {
       if (module instanceof Linear) {
         series.units = module.outFeatures;
         series.inputs = module.inFeatures;
+        if (module._initUsed) series.init = module._initUsed;
       }
       if (module instanceof BatchNorm1d) series.units = module.numFeatures;
       this.entries.push({ index, name, module, activation: d.activation, outputs: d.outputs && sequential, params: own, series });

@@ -198,6 +198,8 @@ export interface LayerSeries {
   units?: number;
   /** Input features of a Linear (its inFeatures). */
   inputs?: number;
+  /** How a Linear was initialised (an initializer name, 'auto' resolved; 'custom'). */
+  init?: string;
   samples: LayerSample[];
 }
 
