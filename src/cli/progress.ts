@@ -138,9 +138,19 @@ export class ProgressReporter implements Callback {
     this.clear();
     if (this.o.quiet) return;
     const shown = logs.epoch + this.o.firstEpoch;
-    const parts = [`${this.o.label}epoch ${shown + 1}/${this.o.epochs}`, `loss ${num(logs.loss)}`];
-    const acc = logs.metrics.accuracy ?? logs.metrics.binaryAccuracy;
-    if (acc !== undefined) parts.push(`acc ${pct(acc)}`);
+    // Train loss/accuracy: the model at the epoch's end in eval mode (EpochLogs.trainLoss); the
+    // running averages over the epoch's batches follow in parentheses, labelled.
+    const running = logs.metrics.accuracy ?? logs.metrics.binaryAccuracy;
+    const parts = [`${this.o.label}epoch ${shown + 1}/${this.o.epochs}`];
+    if (logs.trainLoss !== undefined) {
+      parts.push(`loss ${num(logs.trainLoss)}`);
+      const acc = logs.trainMetrics?.accuracy ?? logs.trainMetrics?.binaryAccuracy;
+      if (acc !== undefined) parts.push(`acc ${pct(acc)}`);
+      parts.push(`(running avg loss ${num(logs.loss)}${running !== undefined ? ` acc ${pct(running)}` : ''})`);
+    } else {
+      parts.push(`running avg loss ${num(logs.loss)}`);
+      if (running !== undefined) parts.push(`acc ${pct(running)}`);
+    }
     if (logs.valLoss !== undefined) parts.push(`test loss ${num(logs.valLoss)}`);
     const vacc = logs.valMetrics?.accuracy ?? logs.valMetrics?.binaryAccuracy;
     if (vacc !== undefined) parts.push(`test acc ${pct(vacc)}`);

@@ -133,7 +133,8 @@ export interface TrainSummary {
   steps: number;
   durationMs: number;
   backend: string;
-  train: { loss: number | null; accuracy?: number | null };
+  /** The final model in eval mode on the training split (a fixed sample); `running*`: the last epoch's running averages over batches. */
+  train: { loss: number | null; accuracy?: number | null; runningLoss: number | null; runningAccuracy?: number | null; examples: number | null };
   test: { loss: number | null; accuracy?: number | null; examples: number };
   /** Findings that still hold at the end, by severity, and those that held earlier and no longer do. */
   findings: { errors: number; warnings: number; info: number; resolved: number };
@@ -366,7 +367,13 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     steps: report.history.steps.length,
     durationMs: performance.now() - t0,
     backend: getBackend(),
-    train: { loss: last?.loss ?? null, ...(classification ? { accuracy: last?.metrics.accuracy ?? null } : {}) },
+    train: {
+      loss: last?.trainLoss ?? null,
+      ...(classification ? { accuracy: last?.trainMetrics?.accuracy ?? null } : {}),
+      runningLoss: last?.loss ?? null,
+      ...(classification ? { runningAccuracy: last?.metrics.accuracy ?? null } : {}),
+      examples: last?.trainExamples ?? null,
+    },
     test: { loss: last?.valLoss ?? null, ...(classification ? { accuracy: last?.valMetrics?.accuracy ?? null } : {}), examples: data.test.x.shape[0] },
     findings: { errors: count('error'), warnings: count('warning'), info: count('info'), resolved: report.findings.length - current.length },
   };
@@ -403,7 +410,9 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   const head = s.status === 'ok' ? 'Trained' : s.status === 'cancelled' ? 'Interrupted' : 'FAILED (non-finite loss or weights):';
   lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} steps in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
   const acc = (v: number | null | undefined) => (v === undefined ? '' : `  accuracy ${v === null ? '-' : pct(v)}`);
-  lines.push(`  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}`);
+  lines.push(
+    `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
+  );
   lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out examples)`);
   const f = s.findings;
   const resolved = f.resolved ? `; ${f.resolved} earlier problem${f.resolved === 1 ? '' : 's'} resolved` : '';

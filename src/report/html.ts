@@ -80,8 +80,9 @@ function lossChart(r: Report, ids: Ids, width: number): string {
   const series: Series[] = [
     { name: 'train (per step)', color: '#9ec5e8', points: steps, width: 1 },
     { name: 'train (smoothed)', color: PALETTE[0], points: smooth(steps, Math.min(1, 4 / Math.max(4, spe))) },
-    { name: 'train (epoch mean)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, e.loss]), dots: true, dash: '4 3' },
+    { name: 'train (running average over batches)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, e.loss]), dots: true, dash: '4 3' },
   ];
+  if (epochs.some((e) => e.trainLoss !== undefined)) series.push({ name: 'train (end of epoch, eval mode)', color: '#1b4f80', points: epochs.map((e) => [e.epoch + 1, e.trainLoss ?? null]), dots: true, width: 2 });
   if (epochs.some((e) => e.valLoss !== undefined)) series.push({ name: 'validation', color: PALETTE[1], points: epochs.map((e) => [e.epoch + 1, e.valLoss ?? null]), dots: true, width: 2 });
   if (r.history.baselineLoss !== undefined && r.history.baselineLoss !== null && steps.length) {
     const x1 = Math.max(epochs.length, steps.length ? (steps[steps.length - 1][0] as number) : 1);
@@ -94,7 +95,9 @@ function lossChart(r: Report, ids: Ids, width: number): string {
 function accuracyChart(r: Report, ids: Ids, width: number): string | null {
   const epochs = r.history.epochs;
   if (!epochs.some((e) => accuracyOf(e.metrics) !== undefined)) return null;
-  const series: Series[] = [{ name: 'train', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.metrics) ?? null]), dots: true }];
+  const series: Series[] = [];
+  if (epochs.some((e) => accuracyOf(e.trainMetrics) !== undefined)) series.push({ name: 'train (end of epoch, eval mode)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.trainMetrics) ?? null]), dots: true });
+  series.push({ name: 'train (running average over batches)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.metrics) ?? null]), dash: '4 3', width: 1 });
   if (epochs.some((e) => accuracyOf(e.valMetrics) !== undefined)) series.push({ name: 'validation', color: PALETTE[1], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.valMetrics) ?? null]), dots: true, width: 2 });
   return lineChart({ id: ids.next('a'), title: 'Accuracy', series, xLabel: 'epoch', yLabel: 'accuracy', width, height: 280, legend: true });
 }
@@ -228,11 +231,12 @@ function epochTable(epochs: EpochLogs[]): string {
   if (epochs.length === 0) return '';
   const hasAcc = epochs.some((e) => accuracyOf(e.metrics) !== undefined);
   const hasVal = epochs.some((e) => e.valLoss !== undefined);
-  const head = `<tr><th>epoch</th><th>loss</th>${hasAcc ? '<th>accuracy</th>' : ''}${hasVal ? `<th>val loss</th>${hasAcc ? '<th>val accuracy</th>' : ''}` : ''}<th>lr</th><th>time</th></tr>`;
+  const hasTrain = epochs.some((e) => e.trainLoss !== undefined);
+  const head = `<tr><th>epoch</th>${hasTrain ? `<th>train loss</th>${hasAcc ? '<th>train accuracy</th>' : ''}` : ''}<th>running loss</th>${hasAcc ? '<th>running accuracy</th>' : ''}${hasVal ? `<th>val loss</th>${hasAcc ? '<th>val accuracy</th>' : ''}` : ''}<th>lr</th><th>time</th></tr>`;
   const rows = epochs
     .map(
       (e) =>
-        `<tr><td class="n">${e.epoch + 1}</td><td class="n">${fmt(e.loss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.metrics))}</td>` : ''}${hasVal ? `<td class="n">${fmt(e.valLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.valMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.lr, 6)}</td><td class="n">${(e.durationMs / 1000).toFixed(1)} s</td></tr>`,
+        `<tr><td class="n">${e.epoch + 1}</td>${hasTrain ? `<td class="n">${fmt(e.trainLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.trainMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.loss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.metrics))}</td>` : ''}${hasVal ? `<td class="n">${fmt(e.valLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.valMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.lr, 6)}</td><td class="n">${(e.durationMs / 1000).toFixed(1)} s</td></tr>`,
     )
     .join('');
   return `<details><summary>per-epoch table</summary><table>${head}${rows}</table></details>`;
@@ -241,7 +245,7 @@ function epochTable(epochs: EpochLogs[]): string {
 function headline(r: Report): string {
   const last = r.history.epochs[r.history.epochs.length - 1];
   if (!last) return r.stopReason === 'non-finite' ? '<span class="bad">diverged before the first epoch ended</span>' : 'no completed epoch';
-  const acc = accuracyOf(last.valMetrics) ?? accuracyOf(last.metrics);
+  const acc = accuracyOf(last.valMetrics) ?? accuracyOf(last.trainMetrics) ?? accuracyOf(last.metrics);
   const parts = [`final ${last.valLoss !== undefined ? 'validation' : 'training'} loss <b>${fmt(last.valLoss ?? last.loss)}</b>`];
   if (acc !== undefined) parts.push(`${accuracyOf(last.valMetrics) !== undefined ? 'validation' : 'training'} accuracy <b>${pct(acc)}</b>`);
   const current = currentFindings(r.findings);
@@ -285,10 +289,10 @@ function compareTable(rs: Report[]): string {
       const e = current.filter((f) => f.severity === 'error').length;
       const w = current.filter((f) => f.severity === 'warning').length;
       const gone = r.findings.filter((f) => f.status === 'resolved').map((f) => `${f.rule} (resolved)`);
-      return `<tr><td><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</td><td class="n">${pct(accuracyOf(last?.valMetrics))}</td><td class="n">${fmt(last?.valLoss)}</td><td class="n">${fmt(last?.loss)}</td><td class="n">${pct(accuracyOf(last?.metrics))}</td><td>${e}E ${w}W ${esc([...current.map((f) => f.rule), ...gone].join(', '))}</td><td>${esc(r.stopReason ?? 'completed')}</td><td class="n">${r.durationMs !== undefined ? (r.durationMs / 1000).toFixed(1) + ' s' : '–'}</td></tr>`;
+      return `<tr><td><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</td><td class="n">${pct(accuracyOf(last?.valMetrics))}</td><td class="n">${fmt(last?.valLoss)}</td><td class="n">${fmt(last?.trainLoss ?? last?.loss)}</td><td class="n">${pct(accuracyOf(last?.trainMetrics) ?? accuracyOf(last?.metrics))}</td><td>${e}E ${w}W ${esc([...current.map((f) => f.rule), ...gone].join(', '))}</td><td>${esc(r.stopReason ?? 'completed')}</td><td class="n">${r.durationMs !== undefined ? (r.durationMs / 1000).toFixed(1) + ' s' : '–'}</td></tr>`;
     })
     .join('');
-  return `<table><tr><th>run</th><th>val accuracy</th><th>val loss</th><th>train loss</th><th>train accuracy</th><th>findings</th><th>stopped</th><th>time</th></tr>${rows}</table>`;
+  return `<table><tr><th>run</th><th>val accuracy</th><th>val loss</th><th>train loss (eval)</th><th>train accuracy (eval)</th><th>findings</th><th>stopped</th><th>time</th></tr>${rows}</table>`;
 }
 
 function overlayCharts(rs: Report[], ids: Ids): string {

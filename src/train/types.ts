@@ -90,8 +90,18 @@ export interface BatchLogs {
 
 export interface EpochLogs {
   epoch: number;
+  /** Running average: the mean of the epoch's batch losses, in training mode while the weights changed. */
   loss: number;
+  /** Running averages of the metrics over the epoch's batches (training mode, weights changing). */
   metrics: Record<string, number>;
+  /**
+   * The model at the end of the epoch in eval mode on the training split (a fixed sample of at
+   * most TRAIN_EVAL_EXAMPLES): the "train loss / accuracy" to compare with validation.
+   */
+  trainLoss?: number;
+  trainMetrics?: Record<string, number>;
+  /** Examples that evaluation read. */
+  trainExamples?: number;
   valLoss?: number;
   /** Standard error of valLoss over the validation examples (std of per-example losses / √n); absent for custom losses. */
   valLossStdErr?: number;
