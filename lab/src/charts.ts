@@ -5,6 +5,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Boundary, LayerSnapshot } from './protocol.js';
+import { smoothEma, thinIndices } from '../../src/report/series.js';
+import { fmtTick } from '../../src/report/svg.js';
 
 export const CLASS_COLORS: Array<[number, number, number]> = [
   [230, 120, 20],
@@ -25,13 +27,30 @@ export interface LineSeries {
   dash?: number[];
 }
 
-/** A uPlot line chart that follows its container's width. */
+/** A log axis labels its powers of ten only (never "0", never overlapping 2·10ᵏ/5·10ᵏ labels). */
+function logAxisValues(_u: uPlot, splits: number[]): string[] {
+  return splits.map((v) => {
+    if (!(v > 0)) return '';
+    const e = Math.log10(v);
+    return Math.abs(e - Math.round(e)) < 1e-9 ? fmtTick(v) : '';
+  });
+}
+
+/**
+ * A uPlot line chart that follows its container's width. It keeps the raw points and draws
+ * them smoothed (TensorBoard's debiased EMA, src/report/series.ts; in log space on a log axis
+ * or with `logSmoothing`) at the weight set by setSmoothing; past `maxPoints` the older points
+ * are thinned keeping each bucket's min and max, so a spike never disappears.
+ */
 export class LineChart {
   readonly plot: uPlot;
   private data: number[][];
+  private smoothing = 0;
+  private readonly logSmooth: boolean;
 
-  constructor(host: HTMLElement, title: string, series: LineSeries[], opts: { log?: boolean; yRange?: [number, number] } = {}) {
+  constructor(host: HTMLElement, title: string, series: LineSeries[], opts: { log?: boolean; yRange?: [number, number]; logSmoothing?: boolean } = {}) {
     this.data = [[], ...series.map(() => [])];
+    this.logSmooth = opts.log === true || opts.logSmoothing === true;
     const width = Math.max(240, host.clientWidth || 320);
     this.plot = new uPlot(
       {
@@ -42,7 +61,7 @@ export class LineChart {
           x: { time: false },
           y: opts.log ? { distr: 3 } : opts.yRange ? { range: opts.yRange } : {},
         },
-        axes: [{ label: 'step', size: 36 }, { size: 54 }],
+        axes: [{ label: 'step', size: 36 }, opts.log ? { size: 54, space: 24, values: logAxisValues } : { size: 54 }],
         legend: { live: false },
         series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: false } }))],
       },
@@ -59,13 +78,25 @@ export class LineChart {
     this.data[0].push(x);
     ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) ? y : NaN));
     if (this.data[0].length > maxPoints) {
-      // Keep every other point of the older half, so long runs stay cheap to draw.
-      this.data = this.data.map((col) => col.filter((_, i) => i % 2 === 0 || i >= col.length / 2));
+      const keep = thinIndices(this.data.slice(1), maxPoints / 2);
+      this.data = this.data.map((col) => keep.map((i) => col[i]));
     }
   }
 
+  /** The EMA weight in [0, 1) the curves are drawn with (0: raw). */
+  setSmoothing(weight: number): void {
+    this.smoothing = weight;
+    this.redraw();
+  }
+
+  /** The points as drawn (smoothed), for tests and the scripting interface. */
+  get shown(): number[][] {
+    if (this.smoothing <= 0) return this.data;
+    return [this.data[0], ...this.data.slice(1).map((col) => smoothEma(col, this.smoothing, this.logSmooth).map((v) => (v === null ? NaN : v)))];
+  }
+
   redraw(): void {
-    this.plot.setData(this.data as uPlot.AlignedData);
+    this.plot.setData(this.shown as uPlot.AlignedData);
   }
 
   clear(): void {

@@ -304,10 +304,15 @@ function applyState(s: LabState, rebuildAll = true): void {
 // ---------------------------------------------------------------------------------------
 // Charts
 
-const lossChart = new LineChart($('loss-chart'), 'Loss', [
-  { label: 'train', stroke: '#2f6fb0' },
-  { label: 'test', stroke: '#e67814', dash: [6, 4] },
-]);
+const lossChart = new LineChart(
+  $('loss-chart'),
+  'Loss',
+  [
+    { label: 'train', stroke: '#2f6fb0' },
+    { label: 'test', stroke: '#e67814', dash: [6, 4] },
+  ],
+  { logSmoothing: true },
+);
 const accChart = new LineChart(
   $('acc-chart'),
   'Accuracy',
@@ -318,6 +323,15 @@ const accChart = new LineChart(
   { yRange: [0, 1] },
 );
 const gnormChart = new LineChart($('gnorm-chart'), 'Global gradient norm (log)', [{ label: '‖∇‖', stroke: '#7b3fb0' }], { log: true });
+
+function applySmoothing(): void {
+  const input = $<HTMLInputElement>('smoothing');
+  const w = Math.min(0.99, Math.max(0, Number(input.value) || 0));
+  $('smoothing-value').textContent = w.toFixed(2);
+  for (const c of [lossChart, accChart, gnormChart]) c.setSmoothing(w);
+}
+$('smoothing').addEventListener('input', applySmoothing);
+applySmoothing();
 
 function boundarySize(): number {
   const host = $('output-view');
@@ -519,7 +533,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   // progress
   running = m.running;
   stepCount = m.step;
-  for (const s of m.steps) gnormChart.push(s.step, [Math.max(s.gradNorm, 1e-12)]);
+  // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
+  for (const s of m.steps) gnormChart.push(s.step, [s.gradNorm > 0 ? s.gradNorm : NaN]);
   for (const e of m.evals) {
     lossChart.push(e.step, [e.trainLoss, e.testLoss]);
     accChart.push(e.step, [e.trainAcc, e.testAcc]);

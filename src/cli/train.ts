@@ -22,6 +22,7 @@ import type { ModelInfo, TrainingState } from '../io/model.js';
 import { loadModel, saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
+import { boundaryPicture } from '../report/boundary.js';
 import { loadData, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
@@ -390,7 +391,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   }
   if (args.report !== undefined) {
     try {
-      await writeFileAtomic(args.report, renderReport(report));
+      const boundary = classification && data.features === 2 ? boundaryPicture(model, data.train, data.test) : undefined;
+      await writeFileAtomic(args.report, renderReport(report, boundary ? { boundary } : {}));
       summary.report = args.report;
     } catch (e) {
       throw asWriteError(e);

@@ -9,6 +9,14 @@
 import type { EpochLogs, Finding, LayerSeries, Report } from '../train/types.js';
 import { currentFindings } from '../diagnostics/rules.js';
 import { reportLayerNamer } from '../diagnostics/names.js';
+import { smoothEma } from './series.js';
+import { boundarySvg, type BoundaryPicture } from './boundary.js';
+
+/** What a report can show beyond the Report itself (the CLI has the model and the data). */
+export interface ReportExtras {
+  /** The decision boundary of a classifier on 2-D data (boundaryPicture). */
+  boundary?: BoundaryPicture;
+}
 import { esc, histogramChart, lineChart, PALETTE, type Band, type Point, type Series } from './svg.js';
 
 const CSS = `
@@ -25,7 +33,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .finding.resolved{opacity:.75;border-style:dashed}.finding.error{border-color:var(--err)}.finding.warning{border-color:var(--warn)}.finding.info{border-color:var(--info)}
 .sev{font-weight:700;text-transform:uppercase;font-size:11px;margin-right:6px}.error .sev{color:var(--err)}.warning .sev{color:var(--warn)}.info .sev{color:var(--info)}
 .advice{color:var(--muted);margin-top:2px}.ok{color:#067647;font-weight:600}.bad{color:var(--err);font-weight:600}
-svg.chart{display:block;background:#fff}svg .ct{font-size:12.5px;font-weight:600;fill:var(--fg)}svg .tick{font-size:10px;fill:var(--muted)}svg .axis{font-size:10.5px;fill:var(--muted)}
+svg.chart{display:block;background:#fff;max-width:100%;height:auto}.card.full{flex:1 1 100%}.card.full svg.chart{width:100%}svg .hv:hover{fill:#1d2330;fill-opacity:.5}svg .ct{font-size:12.5px;font-weight:600;fill:var(--fg)}svg .tick{font-size:10px;fill:var(--muted)}svg .axis{font-size:10.5px;fill:var(--muted)}
 svg .grid{stroke:#eceef2;stroke-width:1}svg .plot{fill:#fff;stroke:var(--line)}svg .lg{font-size:10.5px;fill:var(--fg)}svg .lgbg{fill:#fff;fill-opacity:.8}svg .empty{font-size:12px;fill:var(--muted)}
 code{background:var(--panel);padding:0 4px;border-radius:3px}details summary{cursor:pointer;color:var(--muted)}
 @media print{.runs{display:block}}
@@ -56,15 +64,14 @@ function runTitle(r: Report, i?: number): string {
   return label ?? arch ?? `run ${(i ?? 0) + 1}`;
 }
 
-/** Per-step loss smoothed with an exponential moving average (keeps the curve readable). */
-function smooth(points: Point[], alpha = 0.1): Point[] {
-  let m: number | null = null;
-  return points.map(([x, y]) => {
-    if (y === null || !Number.isFinite(y)) return [x, null];
-    m = m === null ? y : m + alpha * (y - m);
-    return [x, m];
-  });
+/** Per-step values smoothed as TensorBoard does (debiased EMA; in log space for a loss). */
+function smooth(points: Point[], weight: number, log: boolean): Point[] {
+  const ys = smoothEma(points.map((p) => p[1]), weight, log);
+  return points.map((p, i) => [p[0], ys[i]]);
 }
+
+/** TensorBoard's default smoothing weight, 0.6, is for one point per logging interval; per step, ~4 epochs' worth of memory is too much and one step's too little: the weight is 1 − 4/steps-per-epoch, within [0.6, 0.99]. */
+const smoothingWeight = (spe: number) => Math.min(0.99, Math.max(0.6, 1 - 4 / Math.max(1, spe)));
 
 export class Ids {
   private n = 0;
@@ -77,9 +84,10 @@ function lossChart(r: Report, ids: Ids, width: number): string {
   const spe = stepsPerEpoch(r);
   const steps: Point[] = r.history.steps.map((s) => [s.step / spe, s.loss]);
   const epochs = r.history.epochs;
+  const positive = r.history.steps.every((s) => s.loss === null || s.loss > 0);
   const series: Series[] = [
     { name: 'train (per step)', color: '#9ec5e8', points: steps, width: 1 },
-    { name: 'train (smoothed)', color: PALETTE[0], points: smooth(steps, Math.min(1, 4 / Math.max(4, spe))) },
+    { name: `train (smoothed${positive ? ' in log space' : ''})`, color: PALETTE[0], points: smooth(steps, smoothingWeight(spe), positive) },
     { name: 'train (running average over batches)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, e.loss]), dots: true, dash: '4 3' },
   ];
   if (epochs.some((e) => e.trainLoss !== undefined)) series.push({ name: 'train (end of epoch, eval mode)', color: '#1b4f80', points: epochs.map((e) => [e.epoch + 1, e.trainLoss ?? null]), dots: true, width: 2 });
@@ -88,7 +96,6 @@ function lossChart(r: Report, ids: Ids, width: number): string {
     const x1 = Math.max(epochs.length, steps.length ? (steps[steps.length - 1][0] as number) : 1);
     series.push({ name: 'constant-predictor baseline', color: '#999', points: [[0, r.history.baselineLoss], [x1, r.history.baselineLoss]], dash: '2 3', width: 1 });
   }
-  const positive = r.history.steps.every((s) => s.loss === null || s.loss > 0);
   return lineChart({ id: ids.next('l'), title: 'Loss', series, xLabel: 'epoch', yLabel: 'loss', logY: positive && steps.length > 0, width, height: 280 });
 }
 
@@ -259,16 +266,16 @@ function headline(r: Report): string {
 }
 
 /** All sections of one run; `w` is the width of full-size charts. */
-function runSections(r: Report, ids: Ids, w: number, small: number): string {
+function runSections(r: Report, ids: Ids, w: number, small: number, extra: ReportExtras = {}): string {
   const acc = accuracyChart(r, ids, w);
   const fail = failureChart(r, ids, w);
   return `
 <h2>Findings</h2>${findingsHtml(r)}
-<h2>Learning curves</h2><div class="grid"><div class="card">${lossChart(r, ids, w)}</div>${acc ? `<div class="card">${acc}</div>` : ''}</div>${epochTable(r.history.epochs)}
-<h2>Gradients</h2><div class="grid"><div class="card">${gradientChart(r, ids, w)}</div><div class="card">${updateRatioChart(r, ids, w)}</div></div>
+<h2>Learning curves</h2><p class="sub">Hover a curve for its values.</p><div class="grid"><div class="card full">${lossChart(r, ids, w)}</div>${acc ? `<div class="card full">${acc}</div>` : ''}</div>${epochTable(r.history.epochs)}${extra.boundary ? `<h2>Decision boundary</h2>${boundarySvg(extra.boundary)}` : ''}
+<h2>Gradients</h2><div class="grid"><div class="card full">${gradientChart(r, ids, w)}</div><div class="card full">${updateRatioChart(r, ids, w)}</div></div>
 <h2>Activations: percentile bands</h2><p class="sub">Shaded: 15th–85th percentile of each layer's outputs over a training batch; line: median. Stable bands mean the layer's input distribution is not drifting.</p><div class="grid">${percentileCharts(r, ids, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
 <h2>Activations: histograms</h2><p class="sub">Filled: last monitored step; outline: first.</p><div class="grid">${histogramCharts(r, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
-<h2>Dead and saturated units</h2>${fail ? `<div class="grid"><div class="card">${fail}</div></div>` : '<p class="sub">The activation has no dead or saturated regime.</p>'}${probeTable(r)}
+<h2>Dead and saturated units</h2>${fail ? `<div class="grid"><div class="card full">${fail}</div></div>` : '<p class="sub">The activation has no dead or saturated regime.</p>'}${probeTable(r)}
 <h2>Configuration</h2>${configTable(r)}`;
 }
 
@@ -295,29 +302,35 @@ function compareTable(rs: Report[]): string {
   return `<table><tr><th>run</th><th>val accuracy</th><th>val loss</th><th>train loss (eval)</th><th>train accuracy (eval)</th><th>findings</th><th>stopped</th><th>time</th></tr>${rows}</table>`;
 }
 
+/** The runs overlaid on shared charts, one colour per run (the summary table's). */
 function overlayCharts(rs: Report[], ids: Ids): string {
-  const val = (r: Report) => r.history.epochs.some((e) => e.valLoss !== undefined);
-  const lossSeries: Series[] = rs.map((r, i) => ({
-    name: runTitle(r, i),
-    color: PALETTE[i % PALETTE.length],
-    points: r.history.epochs.map((e) => [e.epoch + 1, val(r) ? (e.valLoss ?? null) : e.loss] as Point),
-    dots: true,
-  }));
-  const accSeries: Series[] = rs.map((r, i) => ({
-    name: runTitle(r, i),
-    color: PALETTE[i % PALETTE.length],
-    points: r.history.epochs.map((e) => [e.epoch + 1, accuracyOf(e.valMetrics) ?? accuracyOf(e.metrics) ?? null] as Point),
-    dots: true,
-  }));
+  const W = 1100;
+  const color = (i: number) => PALETTE[i % PALETTE.length];
+  const perEpoch = (pick: (e: EpochLogs) => number | null | undefined) =>
+    rs.map((r, i): Series => ({ name: runTitle(r, i), color: color(i), points: r.history.epochs.map((e) => [e.epoch + 1, pick(e) ?? null] as Point), dots: true }));
+  const smoothTrain: Series[] = rs.map((r, i) => {
+    const spe = stepsPerEpoch(r);
+    const pts: Point[] = r.history.steps.map((s) => [s.step / spe, s.loss]);
+    const positive = r.history.steps.every((s) => s.loss === null || s.loss > 0);
+    return { name: runTitle(r, i), color: color(i), points: smooth(pts, smoothingWeight(spe), positive) };
+  });
   const gradSeries: Series[] = rs.map((r, i) => {
     const spe = stepsPerEpoch(r);
-    return { name: runTitle(r, i), color: PALETTE[i % PALETTE.length], points: r.monitors.global.map((g) => [g.step / spe, g.firstToLastRatio] as Point) };
+    return { name: runTitle(r, i), color: color(i), points: r.monitors.global.map((g) => [g.step / spe, g.gradNorm] as Point) };
   });
-  const positive = rs.every((r) => r.history.epochs.every((e) => (e.valLoss ?? e.loss ?? 1) > 0));
+  const ratioSeries: Series[] = rs.map((r, i) => {
+    const spe = stepsPerEpoch(r);
+    return { name: runTitle(r, i), color: color(i), points: r.monitors.global.map((g) => [g.step / spe, g.firstToLastRatio] as Point) };
+  });
+  const positive = rs.every((r) => r.history.epochs.every((e) => (e.valLoss ?? e.loss ?? 1) > 0) && r.history.steps.every((s) => s.loss === null || s.loss > 0));
+  const card = (svg: string) => `<div class="card full">${svg}</div>`;
   return `<div class="grid">
-<div class="card">${lineChart({ id: ids.next('c'), title: 'Validation loss', series: lossSeries, xLabel: 'epoch', yLabel: 'loss', logY: positive, width: 560, height: 300, legend: true })}</div>
-<div class="card">${lineChart({ id: ids.next('c'), title: 'Validation accuracy', series: accSeries, xLabel: 'epoch', yLabel: 'accuracy', width: 560, height: 300, legend: true })}</div>
-<div class="card">${lineChart({ id: ids.next('c'), title: 'Gradient ratio ‖∇first layer‖ / ‖∇last layer‖ (1 = balanced)', series: gradSeries, xLabel: 'epoch', yLabel: 'ratio', logY: true, width: 560, height: 300, legend: true })}</div>
+${card(lineChart({ id: ids.next('c'), title: 'Validation loss', series: perEpoch((e) => e.valLoss), xLabel: 'epoch', yLabel: 'loss', logY: positive, width: W, height: 320, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Training loss (per step, smoothed as TensorBoard does)', series: smoothTrain, xLabel: 'epoch', yLabel: 'loss', logY: positive, width: W, height: 320, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Validation accuracy', series: perEpoch((e) => accuracyOf(e.valMetrics)), xLabel: 'epoch', yLabel: 'accuracy', width: W, height: 300, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Training accuracy (end of epoch, eval mode)', series: perEpoch((e) => accuracyOf(e.trainMetrics) ?? accuracyOf(e.metrics)), xLabel: 'epoch', yLabel: 'accuracy', width: W, height: 300, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Global gradient norm ‖∇θ‖ (monitored steps)', series: gradSeries, xLabel: 'epoch', yLabel: '‖∇θ‖', logY: true, width: W, height: 300, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Gradient ratio ‖∇first layer‖ / ‖∇last layer‖ (1 = balanced)', series: ratioSeries, xLabel: 'epoch', yLabel: 'ratio', logY: true, width: W, height: 300, legend: true }))}
 </div>`;
 }
 
@@ -325,22 +338,21 @@ function overlayCharts(rs: Report[], ids: Ids): string {
  * The report for one run, or for several runs side by side (compare). Returns the complete
  * HTML document.
  */
-export function renderReport(report: Report | Report[]): string {
+export function renderReport(report: Report | Report[], extras: ReportExtras = {}): string {
   const ids = new Ids();
   if (!Array.isArray(report)) {
     const title = `gradlab report — ${runTitle(report)}`;
-    const body = `<header><h1>gradlab training report</h1><div class="sub">${esc(runTitle(report))}</div><div>${headline(report)}</div></header><main>${runSections(report, ids, 620, 300)}</main>`;
+    const body = `<header><h1>gradlab training report</h1><div class="sub">${esc(runTitle(report))}</div><div>${headline(report)}</div></header><main>${runSections(report, ids, 1100, 340, extras)}</main>`;
     return page(title, body);
   }
   const rs = report;
   if (rs.length === 0) return page('gradlab comparison', '<header><h1>gradlab comparison</h1><p>No runs.</p></header>');
-  const columns = rs
-    .map(
-      (r, i) => `<section class="run"><h2 style="margin-top:8px"><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</h2><div>${headline(r)}</div>${runSections(r, ids, 560, 270)}</section>`,
-    )
+  // Each run's findings (current first, resolved marked), not six whole reports stacked.
+  const findings = rs
+    .map((r, i) => `<details${i === 0 ? ' open' : ''}><summary><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))} — ${headline(r)}</summary>${findingsHtml(r)}</details>`)
     .join('');
   const body = `<header><h1>gradlab comparison</h1><div class="sub">${rs.length} runs, same data, seed and budget; varied: ${esc(variedKeys(rs))}</div></header>
-<main><h2>Summary</h2>${compareTable(rs)}<h2>Side by side</h2>${overlayCharts(rs, ids)}<h2>Runs</h2><div class="runs">${columns}</div></main>`;
+<main><h2>Summary</h2>${compareTable(rs)}<h2>The runs overlaid</h2><p class="sub">One colour per run, as in the table; hover a curve for its values.</p>${overlayCharts(rs, ids)}<h2>Findings per run</h2>${findings}</main>`;
   return page('gradlab comparison', body);
 }
 
