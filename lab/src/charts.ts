@@ -193,10 +193,12 @@ export function normColor(v: number): string {
 /** Per-Linear gradient norms: one horizontal bar per layer on a log axis (1e-8 … 1e4). */
 export function drawGradBars(canvas: HTMLCanvasElement, width: number, rows: Array<{ name: string; value: number }>): void {
   const rowH = rows.length > 16 ? 11 : 18;
-  const left = 64;
   const h = rows.length * rowH + 26;
   const ctx = fitCanvas(canvas, width, h);
   ctx.clearRect(0, 0, width, h);
+  ctx.font = '11px system-ui, sans-serif';
+  // The labels get the room they need (up to 45% of the width), the bars the rest.
+  const left = Math.min(width * 0.45, 6 + Math.max(40, ...rows.map((r) => ctx.measureText(r.name).width)));
   const lo = -8;
   const hi = 4;
   const x = (v: number) => left + ((Math.max(lo, Math.min(hi, Math.log10(Math.max(v, 1e-30)))) - lo) / (hi - lo)) * (width - left - 8);

@@ -24,7 +24,7 @@ import {
   type ActivationName,
   type LabState,
 } from './state.js';
-import { LESSONS, type Lesson } from './lessons.js';
+import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
 import type { Finding } from '../../src/train/types.js';
@@ -42,11 +42,19 @@ let currentLesson: Lesson | null = null;
 let stepCount = 0;
 let lastEval: EvalPoint | null = null;
 let evalHistory: EvalPoint[] = [];
+/** The current run's per-step training loss (for window.lab.snapshot()). */
+let stepsSeen: number[] = [];
+let lossSeen: number[] = [];
+let gradSeen: number[] = [];
+let lessonVerdict: LessonVerdict | null = null;
+let stopReason: string | undefined;
 
 // ---------------------------------------------------------------------------------------
 // Worker
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+/** The current run: `reset` starts a new one; messages of any other run are dropped (protocol.ts). */
+let runId = 0;
 const send = (m: ToWorker) => worker.postMessage(m);
 
 // ---------------------------------------------------------------------------------------
@@ -288,7 +296,9 @@ function summarize(s: LabState): string {
 
 function applyState(s: LabState, rebuildAll = true): void {
   // Learning rate, batch size and clipping apply to the run in progress; anything else restarts it.
-  const live = !rebuildAll && info !== null && onlyLiveChanges(state, s);
+  // A run stopped by a non-finite value restarts on any change: its weights, though those
+  // before the bad step, are usually already ruined by the steps that led there.
+  const live = !rebuildAll && info !== null && stopReason !== 'non-finite' && onlyLiveChanges(state, s);
   state = s;
   history.replaceState(null, '', `?${serializeState(state)}`);
   const focusedId = document.activeElement?.id;
@@ -296,7 +306,7 @@ function applyState(s: LabState, rebuildAll = true): void {
   if (focusedId) document.getElementById(focusedId)?.focus();
   if (rebuildAll) renderLessons();
   if (live) {
-    send({ type: 'update', state });
+    send({ type: 'update', runId, state });
     renderStatus(`from step ${stepCount}: ${summarize(state)}`);
   } else resetRun();
 }
@@ -362,9 +372,11 @@ function drawLayers(): void {
   if (!lastLayers || !info) return;
   const width = Math.max(220, $('grad-bars').parentElement!.clientWidth - 4);
   const linear = lastLayers.filter((l) => l.kind === 'Linear');
-  const rows = linear.map((l) => ({ name: layerName(l.name), value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
+  // The bars show the name without its module suffix (the role and size), for room.
+  const short = (p: string) => layerName(p).replace(/ \(module \d+\)$/, '');
+  const rows = linear.map((l) => ({ name: short(l.name), value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
   drawGradBars($<HTMLCanvasElement>('grad-bars'), width, rows);
-  drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => layerName(l.name)));
+  drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => short(l.name)));
 
   const host = $('hists');
   const acts = lastLayers.filter((l) => l.activation || l.kind === 'BatchNorm1d');
@@ -501,13 +513,21 @@ function resetRun(): void {
   renderFindings();
   renderMetrics();
   renderStatus('building');
-  send({ type: 'reset', state });
+  runId++;
+  stepsSeen = [];
+  lossSeen = [];
+  gradSeen = [];
+  lessonVerdict = null;
+  stopReason = undefined;
+  send({ type: 'reset', runId, state });
 }
 
 let pendingPlay = false;
 
 worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
+  // A message of a previous run (in flight when the settings or the lesson changed) is dropped.
+  if (m.runId !== runId) return;
   if (m.type === 'loading') {
     renderStatus(m.message);
     return;
@@ -534,7 +554,12 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   running = m.running;
   stepCount = m.step;
   // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
-  for (const s of m.steps) gnormChart.push(s.step, [s.gradNorm > 0 ? s.gradNorm : NaN]);
+  for (const s of m.steps) {
+    gnormChart.push(s.step, [s.gradNorm > 0 ? s.gradNorm : NaN]);
+    stepsSeen.push(s.step);
+    lossSeen.push(s.loss);
+    gradSeen.push(s.gradNorm);
+  }
   for (const e of m.evals) {
     lossChart.push(e.step, [e.trainLoss, e.testLoss]);
     accChart.push(e.step, [e.trainAcc, e.testAcc]);
@@ -566,7 +591,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     drawDigits(c, Math.max(220, host.clientWidth), m.digits);
   }
   if (m.findings) findings = m.findings;
+  stopReason = m.stopReason;
   renderFindings();
+  updateLesson();
   renderMetrics();
   renderStatus(m.stopReason === 'non-finite' ? 'stopped: the loss became non-finite' : '');
 };
@@ -576,16 +603,16 @@ function togglePlay(): void {
     pendingPlay = true;
     return;
   }
-  if (running) send({ type: 'pause' });
+  if (running) send({ type: 'pause', runId });
   else {
-    send({ type: 'play' });
+    send({ type: 'play', runId });
     running = true;
   }
   renderStatus();
 }
 
 $('play').addEventListener('click', togglePlay);
-$('step').addEventListener('click', () => send({ type: 'step' }));
+$('step').addEventListener('click', () => send({ type: 'step', runId }));
 $('reset').addEventListener('click', () => resetRun());
 $('share').addEventListener('click', async () => {
   const url = location.href;
@@ -634,6 +661,30 @@ function renderLessons(): void {
   }
 }
 
+/** Whether the run uses the lesson's own settings (a lesson's claim is about those). */
+function onLessonSettings(l: Lesson): boolean {
+  return serializeState(state) === serializeState(parseState(l.settings, DEFAULT_STATE));
+}
+
+/** Judge the current lesson on the current run and show the verdict with its evidence. */
+function updateLesson(): void {
+  const l = currentLesson;
+  const box = document.getElementById('lesson-verdict');
+  if (!l || !box) return;
+  if (!onLessonSettings(l)) {
+    lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's: load the lesson again to check its claim.", step: stepCount };
+  } else {
+    lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, findings, gradNorms: gradSeen, stopReason }, lessonVerdict);
+  }
+  const v = lessonVerdict;
+  box.dataset.verdict = v.verdict;
+  box.className = `verdict ${v.verdict}`;
+  const head = box.querySelector('strong')!;
+  head.textContent =
+    v.verdict === 'pass' ? `✓ The claim holds (step ${v.step})` : v.verdict === 'fail' ? `✗ The claim did not hold (step ${v.step})` : `… Checking (from step ${l.from}, until step ${l.until})`;
+  box.querySelector('pre')!.textContent = v.evidence;
+}
+
 function runLesson(l: Lesson): void {
   currentLesson = l;
   const s = parseState(l.settings, DEFAULT_STATE);
@@ -655,8 +706,14 @@ function runLesson(l: Lesson): void {
     banner.hidden = true;
     currentLesson = null;
   });
-  banner.append(h, q, look, close);
+  const verdict = document.createElement('div');
+  verdict.id = 'lesson-verdict';
+  verdict.className = 'verdict pending';
+  verdict.setAttribute('aria-live', 'polite');
+  verdict.append(document.createElement('strong'), document.createElement('pre'));
+  banner.append(h, q, look, verdict, close);
   applyState(s, false);
+  updateLesson();
   pendingPlay = true;
   banner.tabIndex = -1;
   banner.focus();
@@ -674,8 +731,46 @@ if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('sett
 buildForm();
 renderLessons();
 resetRun();
+/**
+ * The scripting interface (README: "Driving the lab from a script"): course material embeds the
+ * lab and tests drive it through these calls. `set` takes a partial settings object with the
+ * URL state's names (data, noise, layers, init, opt, lr, batch, clip, seed, …); like the form,
+ * lr/batch/clip apply to the run in progress and anything else starts a new run.
+ */
+const lab = {
+  lessons: () => LESSONS.map((l) => ({ id: l.id, title: l.title })),
+  startLesson(id: string): void {
+    const l = LESSONS.find((x) => x.id === id);
+    if (!l) throw new Error(`lab.startLesson: no lesson '${id}'; lessons: ${LESSONS.map((x) => x.id).join(', ')}`);
+    runLesson(l);
+  },
+  start(): void {
+    if (!running) togglePlay();
+  },
+  stop(): void {
+    if (running) togglePlay();
+    pendingPlay = false;
+  },
+  set(settings: Record<string, string | number | boolean>): void {
+    const q = new URLSearchParams(serializeState(state));
+    for (const [k, v] of Object.entries(settings)) q.set(k, String(v));
+    applyState(parseState(q.toString(), state), false);
+  },
+  snapshot() {
+    return {
+      runId,
+      settings: Object.fromEntries(new URLSearchParams(serializeState(state))),
+      steps: stepsSeen.slice(),
+      loss: lossSeen.slice(),
+      findings: findings.map((f) => ({ ...f })),
+      lesson: currentLesson ? { id: currentLesson.id, verdict: lessonVerdict?.verdict ?? 'pending', evidence: lessonVerdict?.evidence ?? '' } : null,
+    };
+  },
+};
+
 // For tests and the curious: the current state and lesson.
 Object.assign(window, {
+  lab,
   gradlab: {
     get state() { return cloneState(state); },
     get lesson() { return currentLesson?.id ?? null; },

@@ -26,14 +26,17 @@ import { baselineLoss } from '../../src/train/fit.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
 import { buildLabModel, outputUnits } from './model.js';
-import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
+import type { Boundary, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
 import type { LabState } from './state.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const post = (m: FromWorker) => self.postMessage(m);
+/** The run the worker is on (the page's id from `reset`); every message carries it. */
+let currentRun = 0;
+const post = (m: FromWorkerBody, runId = currentRun) => self.postMessage({ ...m, runId } as FromWorker);
 
 interface Session {
+  runId: number;
   state: LabState;
   data: LabData;
   model: Sequential;
@@ -117,10 +120,11 @@ function gather(src: Tensor, idx: ArrayLike<number>, from = 0, count = idx.lengt
   return new Tensor(out, [count, ...src.shape.slice(1)]);
 }
 
-async function reset(state: LabState): Promise<void> {
+async function reset(state: LabState, runId: number): Promise<void> {
   const gen = ++generation;
   running = false;
   session = null;
+  currentRun = runId;
   try {
     if (state.dataset === 'mnist') post({ type: 'loading', message: 'Loading the built-in MNIST digits…' });
     const data = await loadData(state);
@@ -141,6 +145,7 @@ async function reset(state: LabState): Promise<void> {
       findings: [],
     };
     session = {
+      runId,
       state,
       data,
       model,
@@ -194,7 +199,7 @@ async function reset(state: LabState): Promise<void> {
     evaluate(session);
     flush(session, true);
   } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    if (gen === generation) post({ type: 'error', message: e instanceof Error ? e.message : String(e) }, runId);
   }
 }
 
@@ -464,7 +469,8 @@ function flush(s: Session, full: boolean): void {
     d = digits(s);
     s.lastBoundaryAt = now;
   }
-  post({
+  post(
+    {
     type: 'progress',
     running,
     step: s.step,
@@ -476,7 +482,9 @@ function flush(s: Session, full: boolean): void {
     digits: d,
     findings: s.findingsChanged ? s.findings : undefined,
     stopReason: s.stopReason,
-  });
+    },
+    s.runId,
+  );
   s.findingsChanged = false;
   s.pendingSteps = [];
   s.pendingEvals = [];
@@ -499,7 +507,7 @@ async function loop(): Promise<void> {
       flush(s, !running);
     } catch (e) {
       running = false;
-      post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      post({ type: 'error', message: e instanceof Error ? e.message : String(e) }, s.runId);
     }
     await new Promise((r) => setTimeout(r, 0));
   }
@@ -507,9 +515,11 @@ async function loop(): Promise<void> {
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
+  // Commands for another run than the current one (sent before a reset arrived) are dropped.
+  if (m.type !== 'reset' && m.runId !== currentRun) return;
   switch (m.type) {
     case 'reset':
-      void reset(m.state);
+      void reset(m.state, m.runId);
       break;
     case 'update':
       // Same model and optimizer state: only how the next steps are taken changes.
