@@ -28,6 +28,7 @@ import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
 import type { Finding } from '../../src/train/types.js';
+import { nameList } from '../../src/diagnostics/names.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -438,7 +439,7 @@ function renderFindings(): void {
       : f.firstStep !== undefined && f.firstStep !== f.step
         ? ` · since step ${f.firstStep}, still at step ${f.step}`
         : ` · step ${f.step}`;
-    where.textContent = `${f.layers.length ? ` · ${f.layers.map(layerName).join(', ')}` : ''}${when}`;
+    where.textContent = `${f.layers.length ? ` · ${nameList(f.layers, layerName)}` : ''}${when}`;
     head.append(badge, title, where);
     const ev = document.createElement('p');
     ev.textContent = f.evidence;

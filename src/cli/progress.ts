@@ -4,7 +4,7 @@
  * to a stream (stderr), so stdout stays clean for `--json`. On a TTY the bar redraws in
  * place (at most ~10 times a second); otherwise only the per-epoch lines are written.
  */
-import { reportLayerNamer } from '../diagnostics/names.js';
+import { nameList, reportLayerNamer } from '../diagnostics/names.js';
 import type { BatchLogs, Callback, EpochLogs, Finding, TrainContext } from '../train/types.js';
 
 export interface ProgressStream {
@@ -33,7 +33,7 @@ const SEVERITY_MARK: Record<string, string> = { error: '✖ error', warning: '�
  * and gives the steps at which it held.
  */
 export function formatFinding(f: Finding, name: (path: string) => string = (p) => `layer ${p}`): string {
-  const where = f.layers.length ? ` (${f.layers.map(name).join(', ')})` : '';
+  const where = f.layers.length ? ` (${nameList(f.layers, name)})` : '';
   const when =
     f.status === 'resolved'
       ? ` held at steps ${f.firstStep ?? f.step}–${f.lastStep ?? f.step}, no longer at the end`

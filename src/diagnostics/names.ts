@@ -43,3 +43,9 @@ export function layerNamer(layers: readonly LayerDescription[]): (path: string) 
 
 /** The namer for a Report's layers (its monitor series). */
 export const reportLayerNamer = (r: Pick<Report, 'monitors'>): ((path: string) => string) => layerNamer(r.monitors?.layers ?? []);
+
+/** Names as a list for text: all of them up to `max`, else the first `max` and how many more. */
+export function nameList(paths: readonly string[], name: (path: string) => string, max = 4): string {
+  if (paths.length <= max) return paths.map(name).join(', ');
+  return `${paths.slice(0, max).map(name).join(', ')} and ${paths.length - max} more`;
+}

@@ -8,7 +8,7 @@ import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, isInitName } from '../init.js';
 import { fmt } from '../train/json.js';
 import type { Finding, LayerSeries, NonFiniteEvent, Report, RuleName, Severity } from '../train/types.js';
-import { reportLayerNamer } from './names.js';
+import { nameList, reportLayerNamer } from './names.js';
 
 /**
  * The numbers the rules decide by. Each is a ratio or a fraction, never an absolute
@@ -284,7 +284,11 @@ const RULE_LIST: HealthRule[] = [
           layers: bad.map((b) => b.name),
           step: lastStep(r),
           evidence:
-            `RMS weight gradient relative to the last Linear layer (${name(last.name)}): ${bad.map((b) => `${name(b.name)} ${fmt(b.ratio)}×`).join(', ')} ` +
+            `RMS weight gradient relative to the last Linear layer (${name(last.name)}): ${[...bad]
+              .sort((a, b) => a.ratio - b.ratio)
+              .slice(0, 4)
+              .map((b) => `${name(b.name)} ${fmt(b.ratio)}×`)
+              .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more layers below ${THRESHOLDS.vanishingRatio}×` : ''} ` +
             `(median over ${last.samples.length} monitored steps); ${name(worst.name)} is ${fmt(Math.log10(1 / worst.ratio))} orders of magnitude below, while the loss ${fmt(lossNow)} is still ${fmt(100 * (lossNow / base))}% of the constant predictor's ${fmt(base)}.`,
           advice: advice || 'The run already uses ReLU-family activations, their initialisation and BatchNorm: make the network shallower or add residual connections (He et al. 2016).',
           citation: this.citation,
@@ -391,7 +395,10 @@ const RULE_LIST: HealthRule[] = [
           severity: 'warning',
           layers: bad.map((b) => b.name),
           step: lastStep(r),
-          evidence: `Outputs in the saturation band: ${bad.map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%`).join(', ')} (median over monitored steps; threshold ${THRESHOLDS.saturatedFraction * 100}%).`,
+          evidence: `Outputs in the saturation band: ${bad
+            .slice(0, 4)
+            .map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%`)
+            .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more layers` : ''} (median over monitored steps; threshold ${THRESHOLDS.saturatedFraction * 100}%).`,
           advice,
           citation: this.citation,
           values: { saturated: worst.frac, threshold: THRESHOLDS.saturatedFraction },
@@ -441,7 +448,11 @@ const RULE_LIST: HealthRule[] = [
           severity: worst.frac >= 0.999 ? 'error' : 'warning',
           layers: bad.map((b) => b.name),
           step: lastStep(r),
-          evidence: `Units inactive ${bad[0].where}: ${bad.map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%`).join(', ')} (threshold ${THRESHOLDS.deadFraction * 100}%).`,
+          evidence: `Units inactive ${bad[0].where}: ${[...bad]
+            .sort((a, b) => b.frac - a.frac)
+            .slice(0, 4)
+            .map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%`)
+            .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more layers` : ''} (threshold ${THRESHOLDS.deadFraction * 100}%).`,
           advice,
           citation: this.citation,
           values: { dead: worst.frac, threshold: THRESHOLDS.deadFraction },
@@ -567,10 +578,14 @@ const RULE_LIST: HealthRule[] = [
       // too large then (the units it killed or saturated stay so): never advise a larger one.
       const worst = Math.max(...ep.map((e) => (Number.isFinite(e.loss) ? e.loss : Infinity)));
       const overshot = worst >= 1.5 * base;
+      // A network whose gradients vanish, whose units are dead, saturated or copies of each
+      // other cannot use more capacity or a larger step: that problem comes first.
+      const blocking = RULE_LIST.filter((x) => ['vanishing-gradients', 'dead-units', 'saturation', 'symmetry'].includes(x.name) && x.check(r).length > 0).map((x) => x.name);
       const advice = sentence([
+        blocking.length > 0 && `first fix the ${blocking.join(' and ')} problem reported with it: until then the network cannot learn more, whatever its size or step`,
         overshot && `the loss reached ${fmt(worst)} (${fmt(worst / base)}× the baseline) during training: the learning rate${f.lr !== null ? ` ${fmt(f.lr)}` : ''} is too large, and units it killed or saturated stay so; restart with ${f.lr !== null ? `a learning rate of ${lrOver(f.lr, 10)}` : 'a 10× smaller learning rate'}`,
-        f.hidden === 0 ? 'add hidden layers with a non-linear activation (the model is linear)' : `increase capacity: more units per layer or more than ${f.hidden} hidden layer${f.hidden === 1 ? '' : 's'}`,
-        overshot ? `train longer than ${f.epochs} epochs` : f.lr !== null ? `try a learning rate above ${fmt(f.lr)} (e.g. ${fmt(Number((f.lr * 3).toPrecision(2)))}), or train longer than ${f.epochs} epochs` : `train longer than ${f.epochs} epochs`,
+        blocking.length > 0 ? null : f.hidden === 0 ? 'add hidden layers with a non-linear activation (the model is linear)' : `increase capacity: more units per layer or more than ${f.hidden} hidden layer${f.hidden === 1 ? '' : 's'}`,
+        blocking.length > 0 ? null : overshot ? `train longer than ${f.epochs} epochs` : f.lr !== null ? `try a learning rate above ${fmt(f.lr)} (e.g. ${fmt(Number((f.lr * 3).toPrecision(2)))}), or train longer than ${f.epochs} epochs` : `train longer than ${f.epochs} epochs`,
         'check the data and labels; regularisation that is too strong also underfits',
       ]);
       return [

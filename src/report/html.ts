@@ -8,7 +8,7 @@
  */
 import type { EpochLogs, Finding, LayerSeries, Report } from '../train/types.js';
 import { currentFindings } from '../diagnostics/rules.js';
-import { reportLayerNamer } from '../diagnostics/names.js';
+import { nameList, reportLayerNamer } from '../diagnostics/names.js';
 import { smoothEma } from './series.js';
 import { boundarySvg, type BoundaryPicture } from './boundary.js';
 
@@ -206,7 +206,7 @@ function findingsHtml(r: Report): string {
       : f.firstStep !== undefined && f.firstStep !== f.step
         ? ` · since step ${f.firstStep}, still at step ${f.step}`
         : ` · step ${f.step}`;
-    return `<div class="finding ${esc(f.severity)}${gone ? ' resolved' : ''}" data-rule="${esc(f.rule)}" data-status="${gone ? 'resolved' : 'current'}"><span class="sev">${gone ? `resolved ${esc(f.severity)}` : esc(f.severity)}</span><b>${esc(f.rule)}</b>${f.layers.length ? ` · ${esc(f.layers.map(name).join(', '))}` : ''}${when}<div>${esc(f.evidence)}</div><div class="advice">→ ${esc(f.advice)}</div></div>`;
+    return `<div class="finding ${esc(f.severity)}${gone ? ' resolved' : ''}" data-rule="${esc(f.rule)}" data-status="${gone ? 'resolved' : 'current'}"><span class="sev">${gone ? `resolved ${esc(f.severity)}` : esc(f.severity)}</span><b>${esc(f.rule)}</b>${f.layers.length ? ` · ${esc(nameList(f.layers, name))}` : ''}${when}<div>${esc(f.evidence)}</div><div class="advice">→ ${esc(f.advice)}</div></div>`;
   };
   const now = current.length ? current.map(one).join('') : '<p class="ok">No health problem holds at the end of training.</p>';
   const before = resolved.length ? `<h3>Resolved during training</h3><p class="sub">These held at some point and no longer held at the end.</p>${resolved.map(one).join('')}` : '';
