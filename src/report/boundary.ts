@@ -71,6 +71,12 @@ export function boundaryPicture(model: Module, train: { x: Tensor; y: Tensor }, 
   }
 }
 
+/** `#rrggbb` blended with white: t = 0 is white, 1 the colour. */
+function tint(hex: string, t: number): string {
+  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgb(${c.map((v) => Math.round(255 + (v - 255) * t)).join(',')})`;
+}
+
 /** The picture as inline SVG: cells merged along rows where class and confidence level agree. */
 export function boundarySvg(b: BoundaryPicture, width = 420): string {
   const cell = width / b.size;
@@ -84,7 +90,9 @@ export function boundarySvg(b: BoundaryPicture, width = 420): string {
       const key = `${b.cls[i]}:${level(b.prob[i])}`;
       let e = c + 1;
       while (e < b.size && `${b.cls[r * b.size + e]}:${level(b.prob[r * b.size + e])}` === key) e++;
-      rects.push(`<rect x="${f(c * cell)}" y="${f(r * cell)}" width="${f((e - c) * cell + 0.3)}" height="${f(cell + 0.3)}" fill="${PALETTE[b.cls[i] % PALETTE.length]}" fill-opacity="${(0.08 + 0.1 * level(b.prob[i])).toFixed(2)}"/>`);
+      // Opaque tints (the class colour blended with white): overlapping translucent cells
+      // would draw darker seams where they meet.
+      rects.push(`<rect x="${f(c * cell)}" y="${f(r * cell)}" width="${f((e - c) * cell + 0.5)}" height="${f(cell + 0.5)}" fill="${tint(PALETTE[b.cls[i] % PALETTE.length], 0.08 + 0.1 * level(b.prob[i]))}"/>`);
       c = e;
     }
   }
@@ -102,5 +110,5 @@ export function boundarySvg(b: BoundaryPicture, width = 420): string {
     );
   }
   const label = 'Decision boundary: background colour is the predicted class (stronger where the model is surer); filled dots are training points, rings held-out points';
-  return `<figure class="card" style="display:inline-block;margin:0"><svg class="chart boundary" width="${width}" height="${width}" viewBox="0 0 ${width} ${width}" role="img" aria-label="${esc(label)}"><rect width="${width}" height="${width}" fill="#fff"/>${rects.join('')}${dots.join('')}</svg><figcaption class="sub">${esc(label)}.</figcaption></figure>`;
+  return `<figure class="card" style="display:inline-block;margin:0"><svg class="chart boundary" shape-rendering="crispEdges" width="${width}" height="${width}" viewBox="0 0 ${width} ${width}" role="img" aria-label="${esc(label)}"><rect width="${width}" height="${width}" fill="#fff"/>${rects.join('')}${dots.join('')}</svg><figcaption class="sub" style="max-width:${width}px">${esc(label)}.</figcaption></figure>`;
 }
