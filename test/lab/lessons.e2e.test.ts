@@ -78,6 +78,15 @@ describe('lab: self-verifying lessons and run ids', () => {
       expect(s.lesson!.id).toBe(id);
       expect(s.lesson!.verdict, s.lesson!.evidence).toBe('pass');
       expect(Date.now() - t0).toBeLessThan(120_000);
+      if (id === 'xavier-depth30') {
+        // One naming scheme: findings name layers as the per-layer settings table numbers them.
+        const ev = (s.findings as Array<{ rule: string; evidence: string }>).map((f) => f.evidence).join(' ');
+        expect(ev).toMatch(/hidden \d+ · (Linear 16→16|ReLU) \(module \d+\)/);
+        expect(ev).not.toMatch(/\blayer \d+\b/);
+        const rows = await b.page.$$eval('.perlayer tbody th', (ths) => ths.map((t) => t.textContent));
+        expect(rows[0]).toBe('hidden 1');
+        expect(rows[29]).toBe('hidden 30');
+      }
       if (id === 'exploding') {
         // One non-finite card, also after resuming a run that blows up again.
         expect(s.findings.filter((f) => f.rule === 'non-finite').length).toBe(1);
