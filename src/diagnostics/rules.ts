@@ -664,7 +664,7 @@ const RULE_LIST: HealthRule[] = [
           layers: [],
           step: lastStep(r),
           evidence: `${what}; every loss was finite and the last is ${fmt(100 * (last.loss / base))}% of the constant predictor's ${fmt(base)}. The step is too large for the optimizer${f.optimizer ? ` (${f.optimizer}${f.lr !== null ? ` at learning rate ${fmt(f.lr)}` : ''})` : ''}.`,
-          advice: sentence([...stepSizeAdvice(f, 3), 'or decay the learning rate with a schedule (e.g. cosine)']),
+          advice: sentence([...stepSizeAdvice(f), 'or decay the learning rate with a schedule (e.g. cosine)']),
           citation: this.citation,
           values: { rising: rising ? 1 : 0, swings: swings.length, secondHalfRelative: secondHalf / base, lossBest: coarse[best].loss, lossLast: last.loss, baselineLoss: base },
         },

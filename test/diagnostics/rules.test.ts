@@ -193,7 +193,7 @@ describe('rules that judge correctly (issue 14)', () => {
     const f = found.find((x) => x.rule === 'unstable-training')!;
     expect(f).toBeDefined();
     expect(f.evidence).toMatch(/went back up/);
-    expect(f.advice).toMatch(/lower the learning rate from 0\.5 to 0\.17/i);
+    expect(f.advice).toMatch(/lower the learning rate from 0\.5 to 0\.05/i);
     expect(f.advice).not.toMatch(/raise|increase the learning rate|above 0\.5/i);
   });
 
