@@ -48,6 +48,6 @@ export {
 export type * from './train/types.js';
 // Diagnostics: per-layer monitors and the health rules.
 export {
-  HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks, getRule, DEFAULT_MONITOR_EVERY, probeActivations,
+  HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks, trackFindings, currentFindings, getRule, DEFAULT_MONITOR_EVERY, probeActivations, layerNamer, reportLayerNamer,
   type HealthRule,
 } from './diagnostics/index.js';

@@ -5,6 +5,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Boundary, LayerSnapshot } from './protocol.js';
+import { smoothEma, thinIndices } from '../../src/report/series.js';
+import { fmtTick } from '../../src/report/svg.js';
 
 export const CLASS_COLORS: Array<[number, number, number]> = [
   [230, 120, 20],
@@ -25,13 +27,30 @@ export interface LineSeries {
   dash?: number[];
 }
 
-/** A uPlot line chart that follows its container's width. */
+/** A log axis labels its powers of ten only (never "0", never overlapping 2·10ᵏ/5·10ᵏ labels). */
+function logAxisValues(_u: uPlot, splits: number[]): string[] {
+  return splits.map((v) => {
+    if (!(v > 0)) return '';
+    const e = Math.log10(v);
+    return Math.abs(e - Math.round(e)) < 1e-9 ? fmtTick(v) : '';
+  });
+}
+
+/**
+ * A uPlot line chart that follows its container's width. It keeps the raw points and draws
+ * them smoothed (TensorBoard's debiased EMA, src/report/series.ts; in log space on a log axis
+ * or with `logSmoothing`) at the weight set by setSmoothing; past `maxPoints` the older points
+ * are thinned keeping each bucket's min and max, so a spike never disappears.
+ */
 export class LineChart {
   readonly plot: uPlot;
   private data: number[][];
+  private smoothing = 0;
+  private readonly logSmooth: boolean;
 
-  constructor(host: HTMLElement, title: string, series: LineSeries[], opts: { log?: boolean; yRange?: [number, number] } = {}) {
+  constructor(host: HTMLElement, title: string, series: LineSeries[], opts: { log?: boolean; yRange?: [number, number]; logSmoothing?: boolean } = {}) {
     this.data = [[], ...series.map(() => [])];
+    this.logSmooth = opts.log === true || opts.logSmoothing === true;
     const width = Math.max(240, host.clientWidth || 320);
     this.plot = new uPlot(
       {
@@ -42,7 +61,7 @@ export class LineChart {
           x: { time: false },
           y: opts.log ? { distr: 3 } : opts.yRange ? { range: opts.yRange } : {},
         },
-        axes: [{ label: 'step', size: 36 }, { size: 54 }],
+        axes: [{ label: 'step', size: 36 }, opts.log ? { size: 54, space: 24, values: logAxisValues } : { size: 54 }],
         legend: { live: false },
         series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: false } }))],
       },
@@ -59,13 +78,25 @@ export class LineChart {
     this.data[0].push(x);
     ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) ? y : NaN));
     if (this.data[0].length > maxPoints) {
-      // Keep every other point of the older half, so long runs stay cheap to draw.
-      this.data = this.data.map((col) => col.filter((_, i) => i % 2 === 0 || i >= col.length / 2));
+      const keep = thinIndices(this.data.slice(1), maxPoints / 2);
+      this.data = this.data.map((col) => keep.map((i) => col[i]));
     }
   }
 
+  /** The EMA weight in [0, 1) the curves are drawn with (0: raw). */
+  setSmoothing(weight: number): void {
+    this.smoothing = weight;
+    this.redraw();
+  }
+
+  /** The points as drawn (smoothed), for tests and the scripting interface. */
+  get shown(): number[][] {
+    if (this.smoothing <= 0) return this.data;
+    return [this.data[0], ...this.data.slice(1).map((col) => smoothEma(col, this.smoothing, this.logSmooth).map((v) => (v === null ? NaN : v)))];
+  }
+
   redraw(): void {
-    this.plot.setData(this.data as uPlot.AlignedData);
+    this.plot.setData(this.shown as uPlot.AlignedData);
   }
 
   clear(): void {
@@ -162,10 +193,12 @@ export function normColor(v: number): string {
 /** Per-Linear gradient norms: one horizontal bar per layer on a log axis (1e-8 … 1e4). */
 export function drawGradBars(canvas: HTMLCanvasElement, width: number, rows: Array<{ name: string; value: number }>): void {
   const rowH = rows.length > 16 ? 11 : 18;
-  const left = 64;
   const h = rows.length * rowH + 26;
   const ctx = fitCanvas(canvas, width, h);
   ctx.clearRect(0, 0, width, h);
+  ctx.font = '11px system-ui, sans-serif';
+  // The labels get the room they need (up to 45% of the width), the bars the rest.
+  const left = Math.min(width * 0.45, 6 + Math.max(40, ...rows.map((r) => ctx.measureText(r.name).width)));
   const lo = -8;
   const hi = 4;
   const x = (v: number) => left + ((Math.max(lo, Math.min(hi, Math.log10(Math.max(v, 1e-30)))) - lo) / (hi - lo)) * (width - left - 8);
@@ -183,7 +216,7 @@ export function drawGradBars(canvas: HTMLCanvasElement, width: number, rows: Arr
   rows.forEach((r, i) => {
     const y = i * rowH + 2;
     ctx.fillStyle = '#333';
-    ctx.fillText(`layer ${r.name}`, 2, y + rowH - 3);
+    ctx.fillText(r.name, 2, y + rowH - 3);
     ctx.fillStyle = normColor(r.value);
     ctx.fillRect(left, y + 1, Math.max(1, x(r.value) - left), rowH - 3);
   });
@@ -202,7 +235,7 @@ export function drawGradHeatmap(canvas: HTMLCanvasElement, width: number, histor
   const cw = (width - left) / cols;
   ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = '#333';
-  if (rows <= 12) names.forEach((n, i) => ctx.fillText(`layer ${n}`, 2, i * rowH + rowH - 2));
+  if (rows <= 12) names.forEach((n, i) => ctx.fillText(n, 2, i * rowH + rowH - 2));
   else {
     ctx.fillText('input', 2, 10);
     ctx.fillText('output', 2, h - 4);

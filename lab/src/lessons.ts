@@ -1,14 +1,102 @@
 /**
- * Guided lessons: data, so the CLI's experiments and the lab can share them. `settings` is a
- * query string in the lab's URL format (state.ts); settings it leaves out take the defaults.
+ * Guided lessons that check themselves. Each lesson is data (settings as a query string in the
+ * lab's URL format, state.ts; settings it leaves out take the defaults) plus its claim stated as
+ * checks over the live measurements of the run — as the experiments state theirs
+ * (src/experiments/) — so the page can show a verdict (pending, pass, fail) with the evidence.
+ * A lesson is judged from step `from` on; it passes the first time every check holds, and fails
+ * if that has not happened by step `until` (or the run stopped). The settings were chosen so
+ * that each lesson passes in headless Chromium within 120 s (test/lab/lessons.e2e.test.ts).
  */
+import type { Finding } from '../../src/train/types.js';
+import type { EvalPoint, LayerSnapshot } from './protocol.js';
+
+/** What a lesson's checks read: the current run as the page has it. */
+export interface LessonMeasurements {
+  step: number;
+  evals: readonly EvalPoint[];
+  /** Latest per-layer statistics (module order). */
+  layers: readonly LayerSnapshot[] | null;
+  findings: readonly Finding[];
+  /** Per-step training loss and gradient norm, as received. */
+  gradNorms: readonly number[];
+  stopReason?: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** The measured numbers, in words. */
+  evidence: string;
+}
+
+export interface LessonCheck {
+  claim: string;
+  test(m: LessonMeasurements): CheckResult;
+}
+
 export interface Lesson {
   id: string;
   title: string;
   question: string;
   settings: string;
   lookFor: string;
+  /** Judge from this step on; fail if not every check holds by `until` (or when the run stops). */
+  from: number;
+  until: number;
+  checks: LessonCheck[];
 }
+
+export type Verdict = 'pending' | 'pass' | 'fail';
+
+export interface LessonVerdict {
+  id: string;
+  verdict: Verdict;
+  /** One line per check: ✓/✗, the claim, the measurement. */
+  evidence: string;
+  step: number;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
+const current = (m: LessonMeasurements, rule: string) => m.findings.find((f) => f.rule === rule && f.status !== 'resolved');
+
+/** Activation layers (their output statistics), input side first, without the output softmax. */
+function hiddenActs(m: LessonMeasurements): LayerSnapshot[] {
+  const ls = (m.layers ?? []).filter((l) => l.activation && l.activation !== 'softmax' && l.stats);
+  return ls;
+}
+
+const rmsGrad = (l: LayerSnapshot) => {
+  const w = l.params?.find((p) => p.name.endsWith('weight'));
+  return w && w.size > 0 ? w.gradNorm / Math.sqrt(w.size) : NaN;
+};
+
+const finding = (rule: string, what: string): LessonCheck => ({
+  claim: `the ${rule} finding holds`,
+  test: (m) => {
+    const f = current(m, rule);
+    return { ok: f !== undefined, evidence: f ? `${what}: ${f.evidence}` : `no current ${rule} finding` };
+  },
+});
+
+const testAcc = (op: '≥' | '≤', v: number): LessonCheck => ({
+  claim: `test accuracy ${op} ${pct(v)}`,
+  test: (m) => {
+    const e = last(m.evals);
+    if (!e) return { ok: false, evidence: 'not evaluated yet' };
+    return { ok: op === '≥' ? e.testAcc >= v : e.testAcc <= v, evidence: `test accuracy ${pct(e.testAcc)} at step ${e.step}` };
+  },
+});
+
+/** σ of the last hidden activation over the first's: the spread carried through the depth. */
+function spreadRatio(m: LessonMeasurements): { r: number; text: string } {
+  const a = hiddenActs(m);
+  if (a.length < 2) return { r: NaN, text: 'no activation statistics yet' };
+  const s0 = a[0].stats!.std;
+  const s1 = a[a.length - 1].stats!.std;
+  return { r: s1 / s0, text: `σ of the first hidden layer's output ${s0.toPrecision(3)}, of the last (layer ${a.length}) ${s1.toPrecision(3)}: ratio ${(s1 / s0).toPrecision(3)}` };
+}
+
+const DEPTH30 = 'data=circles&noise=0.1&layers=16:relu*30&opt=sgd&lr=0.01&batch=32&seed=1';
 
 export const LESSONS: readonly Lesson[] = [
   {
@@ -17,7 +105,19 @@ export const LESSONS: readonly Lesson[] = [
     question: 'What happens when every weight starts at zero?',
     settings: 'data=circles&noise=0.05&layers=8:tanh*2&init=zeros&opt=sgd&lr=0.3&batch=16&seed=1',
     lookFor:
-      'The loss stays at ln 2 ≈ 0.69 and the boundary never forms: hidden units get zero gradient and stay identical — watch the gradient norms of the hidden layers and the symmetry finding.',
+      'The loss stays at ln 2 ≈ 0.69 and the boundary never forms: hidden units get equal (here zero) gradients and stay identical — the symmetry finding.',
+    from: 300,
+    until: 3000,
+    checks: [
+      finding('symmetry', 'units stay identical'),
+      {
+        claim: 'the training loss stays within 0.02 of ln 2',
+        test: (m) => {
+          const e = last(m.evals);
+          return e ? { ok: Math.abs(e.trainLoss - Math.LN2) < 0.02, evidence: `training loss ${e.trainLoss.toFixed(4)} (ln 2 = 0.6931)` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+    ],
   },
   {
     id: 'deep-sigmoid',
@@ -25,30 +125,78 @@ export const LESSONS: readonly Lesson[] = [
     question: 'Ten sigmoid layers with the old U(±1/√n) init: why does training crawl?',
     settings: 'data=circles&noise=0.05&layers=16:sigmoid*10&init=standard&opt=sgd&lr=0.5&batch=16&seed=1',
     lookFor:
-      'The per-layer gradient norms fall by ~4× per layer toward the input (σ′ ≤ ¼): the first layers get almost nothing, so the loss sits near 0.69. Look for the vanishing-gradients finding.',
+      'The gradient reaching the first layer is a tiny fraction of the last layer’s (σ′ ≤ ¼ per layer), so the loss sits near ln 2 ≈ 0.69: the vanishing-gradients finding.',
+    from: 500,
+    until: 4000,
+    checks: [
+      finding('vanishing-gradients', 'early layers get almost no gradient'),
+      {
+        claim: "the first layer's RMS weight gradient is below 1/100 of the last layer's",
+        test: (m) => {
+          const lin = (m.layers ?? []).filter((l) => l.kind === 'Linear');
+          if (lin.length < 2) return { ok: false, evidence: 'no gradient statistics yet' };
+          const r = rmsGrad(lin[0]) / rmsGrad(lin[lin.length - 1]);
+          return { ok: r < 0.01, evidence: `ratio ${r.toExponential(2)}` };
+        },
+      },
+      {
+        claim: 'the test loss stays above 0.6',
+        test: (m) => {
+          const e = last(m.evals);
+          return e ? { ok: e.testLoss > 0.6, evidence: `test loss ${e.testLoss.toFixed(3)}` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+    ],
   },
   {
     id: 'xavier-depth30',
     title: 'Xavier at depth 30 (ReLU)',
     question: 'Xavier vs He at depth 30 — first, Xavier with ReLU:',
-    settings: 'data=spiral&noise=0.1&layers=16:relu*30&init=xavierNormal&opt=sgd&lr=0.05&batch=32&seed=1',
+    settings: `${DEPTH30}&init=xavierNormal`,
     lookFor:
-      'Xavier keeps the variance for symmetric activations, but ReLU zeroes half of it: activation histograms shrink toward 0 layer after layer and the early layers’ gradients vanish. Then run the He lesson.',
+      'Xavier keeps the variance for symmetric activations, but ReLU zeroes half of it in every layer: the activations’ spread shrinks ~√2 per layer to almost nothing by layer 30, and the net stays at chance. Then run the He lesson: same net, same data, same learning rate.',
+    from: 1000,
+    until: 4000,
+    checks: [
+      {
+        claim: "the last hidden layer's spread is below 1/100 of the first's",
+        test: (m) => {
+          const s = spreadRatio(m);
+          return { ok: s.r < 0.01, evidence: s.text };
+        },
+      },
+      testAcc('≤', 0.65),
+    ],
   },
   {
     id: 'he-depth30',
     title: 'He at depth 30 (ReLU)',
     question: 'Xavier vs He at depth 30 — now He (Kaiming) init, the one ReLU recommends:',
-    settings: 'data=spiral&noise=0.1&layers=16:relu*30&init=kaimingNormal&opt=sgd&lr=0.05&batch=32&seed=1',
+    settings: `${DEPTH30}&init=kaimingNormal`,
     lookFor:
-      'With variance 2/fan_in the activations keep their spread through all 30 layers and the gradient-norm bars stay level, so the loss starts falling where Xavier’s stalled.',
+      'With variance 2/fan_in the activations keep their spread through all 30 layers (the last within 4× of the first), so the same SGD step that left Xavier at chance trains this net to over 90% test accuracy.',
+    from: 300,
+    until: 4000,
+    checks: [
+      {
+        claim: "the last hidden layer's spread is within ¼–4× of the first's",
+        test: (m) => {
+          const s = spreadRatio(m);
+          return { ok: s.r > 0.25 && s.r < 4, evidence: s.text };
+        },
+      },
+      testAcc('≥', 0.9),
+    ],
   },
   {
     id: 'batchnorm-off',
     title: 'Deep sigmoid without BatchNorm',
     question: 'What does BatchNorm change? First, eight sigmoid layers without it:',
     settings: 'data=moons&noise=0.15&layers=16:sigmoid*8&init=xavierUniform&opt=sgd&lr=0.2&batch=32&seed=2',
-    lookFor: 'Note how slowly the loss falls and how the gradient norms shrink toward the input. Then load the next lesson, the same net with BatchNorm.',
+    lookFor: 'After 1,000 steps the net is still at chance and the gradient norms shrink toward the input (the vanishing-gradients finding). Then load the next lesson, the same net with BatchNorm.',
+    from: 1000,
+    until: 4000,
+    checks: [finding('vanishing-gradients', 'gradients shrink toward the input'), testAcc('≤', 0.65)],
   },
   {
     id: 'batchnorm-on',
@@ -56,20 +204,70 @@ export const LESSONS: readonly Lesson[] = [
     question: 'The same eight sigmoid layers, each Linear followed by BatchNorm:',
     settings: 'data=moons&noise=0.15&layers=16:sigmoid:bn*8&init=xavierUniform&opt=sgd&lr=0.2&batch=32&seed=2',
     lookFor:
-      'BatchNorm re-centres every layer’s pre-activations into sigmoid’s steep middle: the histograms stay spread, gradients reach the first layer, and the loss falls much faster.',
+      'BatchNorm re-centres every layer’s pre-activations into sigmoid’s steep middle: gradients reach the first layer and the same SGD step reaches over 90% test accuracy, where the net without BatchNorm stayed at chance.',
+    from: 100,
+    until: 4000,
+    checks: [testAcc('≥', 0.9), { claim: 'no vanishing-gradients finding', test: (m) => ({ ok: !current(m, 'vanishing-gradients'), evidence: current(m, 'vanishing-gradients') ? 'vanishing gradients reported' : 'none reported' }) }],
   },
   {
     id: 'exploding',
     title: 'A learning rate that explodes',
     question: 'N(0, 1) weights and SGD at learning rate 2 on a six-layer ReLU net: what breaks first?',
     settings: 'data=spiral&noise=0.1&layers=16:relu*6&init=normal&opt=sgd&lr=2&batch=16&seed=1',
-    lookFor: 'With N(0, 1) weights and a large step the gradient norm shoots up and the loss becomes NaN: the exploding-gradients / non-finite findings. Try clip=1 or He init.',
+    lookFor:
+      'With N(0, 1) weights each layer multiplies the signal’s scale by ~√(16/2) ≈ 2.8, and a step of 2 on gradients that large overshoots: the loss becomes non-finite and training stops with one non-finite finding. The fix the finding advises: clip the gradient norm at 1 and lower the learning rate tenfold, to 0.2 (clip=1, lr=0.2) — the same N(0, 1) net then learns the spiral.',
+    from: 1,
+    until: 3000,
+    checks: [
+      {
+        claim: 'training stops on a non-finite loss or gradient',
+        test: (m) => ({ ok: m.stopReason === 'non-finite', evidence: m.stopReason === 'non-finite' ? `stopped at step ${m.step}` : `still finite at step ${m.step}` }),
+      },
+      {
+        claim: 'exactly one non-finite finding is shown',
+        test: (m) => {
+          const n = m.findings.filter((f) => f.rule === 'non-finite').length;
+          return { ok: n === 1, evidence: `${n} non-finite finding${n === 1 ? '' : 's'}` };
+        },
+      },
+    ],
   },
   {
     id: 'selu',
     title: 'Self-normalising SELU',
     question: 'SELU with LeCun-normal init at depth 30, no BatchNorm:',
-    settings: 'data=spiral&noise=0.1&layers=16:selu*30&init=lecunNormal&opt=adam&lr=0.003&batch=32&seed=1',
-    lookFor: 'Activation mean and spread stay near 0 and 1 through all 30 layers without BatchNorm: compare the histograms with the Xavier/ReLU lesson.',
+    settings: 'data=circles&noise=0.1&layers=16:selu*30&init=lecunNormal&opt=adam&lr=0.0003&batch=32&seed=1',
+    lookFor:
+      'With LeCun-normal weights and a small step (Adam at 3·10⁻⁴) every one of the 30 layers keeps its activations’ mean within ±0.5 and spread within 0.5–2.5 while the net trains (over 90% test accuracy) — no BatchNorm needed. A large step breaks this: the weights leave the regime SELU’s fixed point assumes.',
+    from: 1000,
+    until: 5000,
+    checks: [
+      {
+        claim: 'every SELU layer: |mean| < 0.5 and 0.5 < σ < 2.5',
+        test: (m) => {
+          const a = hiddenActs(m);
+          if (a.length === 0) return { ok: false, evidence: 'no activation statistics yet' };
+          const mu = Math.max(...a.map((l) => Math.abs(l.stats!.mean)));
+          const sLo = Math.min(...a.map((l) => l.stats!.std));
+          const sHi = Math.max(...a.map((l) => l.stats!.std));
+          return { ok: mu < 0.5 && sLo > 0.5 && sHi < 2.5, evidence: `over ${a.length} layers: largest |mean| ${mu.toFixed(2)}, σ from ${sLo.toFixed(2)} to ${sHi.toFixed(2)}` };
+        },
+      },
+      testAcc('≥', 0.9),
+    ],
   },
 ];
+
+/**
+ * The verdict of a lesson on the current measurements. `prev` (the verdict so far) is kept once
+ * it is final: a lesson that passed stays passed.
+ */
+export function judgeLesson(l: Lesson, m: LessonMeasurements, prev: LessonVerdict | null): LessonVerdict {
+  if (prev && prev.id === l.id && prev.verdict !== 'pending') return prev;
+  const results = l.checks.map((c) => ({ c, r: c.test(m) }));
+  const evidence = results.map(({ c, r }) => `${r.ok ? '✓' : '✗'} ${c.claim}: ${r.evidence}`).join('\n');
+  const all = results.every(({ r }) => r.ok);
+  const stopped = m.stopReason !== undefined && m.stopReason !== '';
+  const verdict: Verdict = m.step >= l.from && all ? 'pass' : m.step >= l.until || (stopped && m.step >= l.from) ? 'fail' : 'pending';
+  return { id: l.id, verdict, evidence, step: m.step };
+}

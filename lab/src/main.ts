@@ -27,10 +27,11 @@ import {
   type OptimizerName,
 } from './state.js';
 import { defaultLr } from '../../src/recipe.js';
-import { LESSONS, type Lesson } from './lessons.js';
+import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
 import type { Finding } from '../../src/train/types.js';
+import { nameList } from '../../src/diagnostics/names.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -45,11 +46,19 @@ let currentLesson: Lesson | null = null;
 let stepCount = 0;
 let lastEval: EvalPoint | null = null;
 let evalHistory: EvalPoint[] = [];
+/** The current run's per-step training loss (for window.lab.snapshot()). */
+let stepsSeen: number[] = [];
+let lossSeen: number[] = [];
+let gradSeen: number[] = [];
+let lessonVerdict: LessonVerdict | null = null;
+let stopReason: string | undefined;
 
 // ---------------------------------------------------------------------------------------
 // Worker
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+/** The current run: `reset` starts a new one; messages of any other run are dropped (protocol.ts). */
+let runId = 0;
 const send = (m: ToWorker) => worker.postMessage(m);
 
 // ---------------------------------------------------------------------------------------
@@ -187,7 +196,7 @@ function buildForm(): void {
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
-    th.textContent = String(i + 1);
+    th.textContent = `hidden ${i + 1}`;
     const w = numberInput(`w${i}`, l.width, LIMITS.width[0], LIMITS.width[1], 1);
     w.setAttribute('aria-label', `Layer ${i + 1} width`);
     w.dataset.layer = String(i);
@@ -294,7 +303,9 @@ function summarize(s: LabState): string {
 
 function applyState(s: LabState, rebuildAll = true): void {
   // Learning rate, batch size and clipping apply to the run in progress; anything else restarts it.
-  const live = !rebuildAll && info !== null && onlyLiveChanges(state, s);
+  // A run stopped by a non-finite value restarts on any change: its weights, though those
+  // before the bad step, are usually already ruined by the steps that led there.
+  const live = !rebuildAll && info !== null && stopReason !== 'non-finite' && onlyLiveChanges(state, s);
   state = s;
   history.replaceState(null, '', `?${serializeState(state)}`);
   const focusedId = document.activeElement?.id;
@@ -302,7 +313,7 @@ function applyState(s: LabState, rebuildAll = true): void {
   if (focusedId) document.getElementById(focusedId)?.focus();
   if (rebuildAll) renderLessons();
   if (live) {
-    send({ type: 'update', state });
+    send({ type: 'update', runId, state });
     renderStatus(`from step ${stepCount}: ${summarize(state)}`);
   } else resetRun();
 }
@@ -310,10 +321,15 @@ function applyState(s: LabState, rebuildAll = true): void {
 // ---------------------------------------------------------------------------------------
 // Charts
 
-const lossChart = new LineChart($('loss-chart'), 'Loss', [
-  { label: 'train', stroke: '#2f6fb0' },
-  { label: 'test', stroke: '#e67814', dash: [6, 4] },
-]);
+const lossChart = new LineChart(
+  $('loss-chart'),
+  'Loss',
+  [
+    { label: 'train', stroke: '#2f6fb0' },
+    { label: 'test', stroke: '#e67814', dash: [6, 4] },
+  ],
+  { logSmoothing: true },
+);
 const accChart = new LineChart(
   $('acc-chart'),
   'Accuracy',
@@ -324,6 +340,15 @@ const accChart = new LineChart(
   { yRange: [0, 1] },
 );
 const gnormChart = new LineChart($('gnorm-chart'), 'Global gradient norm (log)', [{ label: '‖∇‖', stroke: '#7b3fb0' }], { log: true });
+
+function applySmoothing(): void {
+  const input = $<HTMLInputElement>('smoothing');
+  const w = Math.min(0.99, Math.max(0, Number(input.value) || 0));
+  $('smoothing-value').textContent = w.toFixed(2);
+  for (const c of [lossChart, accChart, gnormChart]) c.setSmoothing(w);
+}
+$('smoothing').addEventListener('input', applySmoothing);
+applySmoothing();
 
 function boundarySize(): number {
   const host = $('output-view');
@@ -345,13 +370,20 @@ function drawOutput(): void {
   }
 }
 
+/** A layer's display name, the library's (layerLabels, sent by the worker with the model). */
+function layerName(path: string): string {
+  return info?.modules.find((m) => m.name === path)?.label ?? `module ${path}`;
+}
+
 function drawLayers(): void {
   if (!lastLayers || !info) return;
   const width = Math.max(220, $('grad-bars').parentElement!.clientWidth - 4);
   const linear = lastLayers.filter((l) => l.kind === 'Linear');
-  const rows = linear.map((l) => ({ name: l.name, value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
+  // The bars show the name without its module suffix (the role and size), for room.
+  const short = (p: string) => layerName(p).replace(/ \(module \d+\)$/, '');
+  const rows = linear.map((l) => ({ name: short(l.name), value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
   drawGradBars($<HTMLCanvasElement>('grad-bars'), width, rows);
-  drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => l.name));
+  drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => short(l.name)));
 
   const host = $('hists');
   const acts = lastLayers.filter((l) => l.activation || l.kind === 'BatchNorm1d');
@@ -373,10 +405,9 @@ function drawLayers(): void {
     const fig = host.children[i] as HTMLElement;
     const cap = fig.querySelector('figcaption')!;
     const st = l.stats!;
-    const label = l.activation ? ACTIVATIONS[l.activation as ActivationName].label : 'BatchNorm';
     const frac =
       st.saturated !== undefined ? ` · saturated ${(st.saturated * 100).toFixed(0)}%` : st.dead !== undefined ? ` · dead ${(st.dead * 100).toFixed(0)}%` : '';
-    cap.textContent = `${l.name} ${label} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
+    cap.textContent = `${layerName(l.name)} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
     fig.classList.toggle('bad', (st.saturated ?? 0) > 0.5 || (st.dead ?? 0) > 0.5);
     const canvas = fig.querySelector('canvas')!;
     canvas.setAttribute('aria-label', cap.textContent);
@@ -395,19 +426,26 @@ function renderFindings(): void {
     return;
   }
   for (const f of findings) {
+    const gone = f.status === 'resolved';
     const li = document.createElement('li');
-    li.className = `finding ${f.severity}`;
+    li.className = `finding ${f.severity}${gone ? ' resolved' : ''}`;
     li.dataset.rule = f.rule;
+    li.dataset.status = gone ? 'resolved' : 'current';
     const head = document.createElement('p');
     head.className = 'fhead';
     const badge = document.createElement('span');
     badge.className = 'badge';
-    badge.textContent = f.severity;
+    badge.textContent = gone ? `resolved ${f.severity}` : f.severity;
     const title = document.createElement('strong');
     title.textContent = ` ${f.rule}`;
     const where = document.createElement('span');
     where.className = 'where';
-    where.textContent = `${f.layers.length ? ` · layer ${f.layers.join(', ')}` : ''} · step ${f.step}`;
+    const when = gone
+      ? ` · held at steps ${f.firstStep ?? f.step}–${f.lastStep ?? f.step}, no longer`
+      : f.firstStep !== undefined && f.firstStep !== f.step
+        ? ` · since step ${f.firstStep}, still at step ${f.step}`
+        : ` · step ${f.step}`;
+    where.textContent = `${f.layers.length ? ` · ${nameList(f.layers, layerName)}` : ''}${when}`;
     head.append(badge, title, where);
     const ev = document.createElement('p');
     ev.textContent = f.evidence;
@@ -482,13 +520,21 @@ function resetRun(): void {
   renderFindings();
   renderMetrics();
   renderStatus('building');
-  send({ type: 'reset', state });
+  runId++;
+  stepsSeen = [];
+  lossSeen = [];
+  gradSeen = [];
+  lessonVerdict = null;
+  stopReason = undefined;
+  send({ type: 'reset', runId, state });
 }
 
 let pendingPlay = false;
 
 worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
+  // A message of a previous run (in flight when the settings or the lesson changed) is dropped.
+  if (m.runId !== runId) return;
   if (m.type === 'loading') {
     renderStatus(m.message);
     return;
@@ -514,7 +560,13 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   // progress
   running = m.running;
   stepCount = m.step;
-  for (const s of m.steps) gnormChart.push(s.step, [Math.max(s.gradNorm, 1e-12)]);
+  // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
+  for (const s of m.steps) {
+    gnormChart.push(s.step, [s.gradNorm > 0 ? s.gradNorm : NaN]);
+    stepsSeen.push(s.step);
+    lossSeen.push(s.loss);
+    gradSeen.push(s.gradNorm);
+  }
   for (const e of m.evals) {
     lossChart.push(e.step, [e.trainLoss, e.testLoss]);
     accChart.push(e.step, [e.trainAcc, e.testAcc]);
@@ -546,7 +598,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     drawDigits(c, Math.max(220, host.clientWidth), m.digits);
   }
   if (m.findings) findings = m.findings;
+  stopReason = m.stopReason;
   renderFindings();
+  updateLesson();
   renderMetrics();
   renderStatus(m.stopReason === 'non-finite' ? 'stopped: the loss became non-finite' : '');
 };
@@ -556,16 +610,16 @@ function togglePlay(): void {
     pendingPlay = true;
     return;
   }
-  if (running) send({ type: 'pause' });
+  if (running) send({ type: 'pause', runId });
   else {
-    send({ type: 'play' });
+    send({ type: 'play', runId });
     running = true;
   }
   renderStatus();
 }
 
 $('play').addEventListener('click', togglePlay);
-$('step').addEventListener('click', () => send({ type: 'step' }));
+$('step').addEventListener('click', () => send({ type: 'step', runId }));
 $('reset').addEventListener('click', () => resetRun());
 $('share').addEventListener('click', async () => {
   const url = location.href;
@@ -614,6 +668,30 @@ function renderLessons(): void {
   }
 }
 
+/** Whether the run uses the lesson's own settings (a lesson's claim is about those). */
+function onLessonSettings(l: Lesson): boolean {
+  return serializeState(state) === serializeState(parseState(l.settings, DEFAULT_STATE));
+}
+
+/** Judge the current lesson on the current run and show the verdict with its evidence. */
+function updateLesson(): void {
+  const l = currentLesson;
+  const box = document.getElementById('lesson-verdict');
+  if (!l || !box) return;
+  if (!onLessonSettings(l)) {
+    lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's: load the lesson again to check its claim.", step: stepCount };
+  } else {
+    lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, findings, gradNorms: gradSeen, stopReason }, lessonVerdict);
+  }
+  const v = lessonVerdict;
+  box.dataset.verdict = v.verdict;
+  box.className = `verdict ${v.verdict}`;
+  const head = box.querySelector('strong')!;
+  head.textContent =
+    v.verdict === 'pass' ? `✓ The claim holds (step ${v.step})` : v.verdict === 'fail' ? `✗ The claim did not hold (step ${v.step})` : `… Checking (from step ${l.from}, until step ${l.until})`;
+  box.querySelector('pre')!.textContent = v.evidence;
+}
+
 function runLesson(l: Lesson): void {
   currentLesson = l;
   const s = parseState(l.settings, DEFAULT_STATE);
@@ -635,8 +713,14 @@ function runLesson(l: Lesson): void {
     banner.hidden = true;
     currentLesson = null;
   });
-  banner.append(h, q, look, close);
+  const verdict = document.createElement('div');
+  verdict.id = 'lesson-verdict';
+  verdict.className = 'verdict pending';
+  verdict.setAttribute('aria-live', 'polite');
+  verdict.append(document.createElement('strong'), document.createElement('pre'));
+  banner.append(h, q, look, verdict, close);
   applyState(s, false);
+  updateLesson();
   pendingPlay = true;
   banner.tabIndex = -1;
   banner.focus();
@@ -654,8 +738,46 @@ if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('sett
 buildForm();
 renderLessons();
 resetRun();
+/**
+ * The scripting interface (README: "Driving the lab from a script"): course material embeds the
+ * lab and tests drive it through these calls. `set` takes a partial settings object with the
+ * URL state's names (data, noise, layers, init, opt, lr, batch, clip, seed, …); like the form,
+ * lr/batch/clip apply to the run in progress and anything else starts a new run.
+ */
+const lab = {
+  lessons: () => LESSONS.map((l) => ({ id: l.id, title: l.title })),
+  startLesson(id: string): void {
+    const l = LESSONS.find((x) => x.id === id);
+    if (!l) throw new Error(`lab.startLesson: no lesson '${id}'; lessons: ${LESSONS.map((x) => x.id).join(', ')}`);
+    runLesson(l);
+  },
+  start(): void {
+    if (!running) togglePlay();
+  },
+  stop(): void {
+    if (running) togglePlay();
+    pendingPlay = false;
+  },
+  set(settings: Record<string, string | number | boolean>): void {
+    const q = new URLSearchParams(serializeState(state));
+    for (const [k, v] of Object.entries(settings)) q.set(k, String(v));
+    applyState(parseState(q.toString(), state), false);
+  },
+  snapshot() {
+    return {
+      runId,
+      settings: Object.fromEntries(new URLSearchParams(serializeState(state))),
+      steps: stepsSeen.slice(),
+      loss: lossSeen.slice(),
+      findings: findings.map((f) => ({ ...f })),
+      lesson: currentLesson ? { id: currentLesson.id, verdict: lessonVerdict?.verdict ?? 'pending', evidence: lessonVerdict?.evidence ?? '' } : null,
+    };
+  },
+};
+
 // For tests and the curious: the current state and lesson.
 Object.assign(window, {
+  lab,
   gradlab: {
     get state() { return cloneState(state); },
     get lesson() { return currentLesson?.id ?? null; },

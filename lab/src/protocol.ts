@@ -5,13 +5,18 @@
 import type { ActivationStats, Finding, ParameterStats } from '../../src/train/types.js';
 import type { LabState } from './state.js';
 
+/**
+ * Every message names its run: `reset` starts run `runId`; the worker tags everything it posts
+ * with the id of the run it came from, and the page drops what is not from its current run
+ * (a slice of the previous run may still be in flight when the settings or the lesson change).
+ */
 export type ToWorker =
-  | { type: 'reset'; state: LabState }
+  | { type: 'reset'; runId: number; state: LabState }
   /** Settings that apply to the run in progress (LIVE_SETTINGS in state.ts): no rebuild. */
-  | { type: 'update'; state: LabState }
-  | { type: 'play' }
-  | { type: 'pause' }
-  | { type: 'step' };
+  | { type: 'update'; runId: number; state: LabState }
+  | { type: 'play'; runId: number }
+  | { type: 'pause'; runId: number }
+  | { type: 'step'; runId: number };
 
 export interface StepPoint {
   step: number;
@@ -46,7 +51,8 @@ export interface ModelInfo {
   backend: string;
   threads: number;
   parameters: number;
-  modules: Array<{ name: string; kind: string; activation?: string; summary: string }>;
+  /** The Sequential's modules; `label` is the library's display name (src/diagnostics/names.ts). */
+  modules: Array<{ name: string; kind: string; activation?: string; summary: string; label: string }>;
   inputDim: number;
   numClasses: number;
   trainSize: number;
@@ -66,7 +72,7 @@ export interface Boundary {
   prob: number[];
 }
 
-export type FromWorker =
+export type FromWorker = { runId: number } & (
   | { type: 'ready'; info: ModelInfo }
   | { type: 'loading'; message: string }
   | {
@@ -84,4 +90,8 @@ export type FromWorker =
       findings?: Finding[];
       stopReason?: string;
     }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+);
+
+/** Distributes a union over Omit (so each member keeps its own fields). */
+export type FromWorkerBody = FromWorker extends infer M ? (M extends { runId: number } ? Omit<M, 'runId'> : never) : never;

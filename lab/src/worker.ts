@@ -18,20 +18,24 @@ import { Generator, manualSeed } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
 import type { Finding, Report } from '../../src/train/types.js';
 import { Monitor } from '../../src/diagnostics/monitors.js';
-import { nonFiniteFinding, runHealthChecks } from '../../src/diagnostics/rules.js';
+import { layerLabels } from '../../src/diagnostics/names.js';
+import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
 import { baselineLoss } from '../../src/train/fit.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
 import { buildLabModel, labOptimizer, outputUnits } from './model.js';
-import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
+import type { Boundary, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
 import type { LabState } from './state.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const post = (m: FromWorker) => self.postMessage(m);
+/** The run the worker is on (the page's id from `reset`); every message carries it. */
+let currentRun = 0;
+const post = (m: FromWorkerBody, runId = currentRun) => self.postMessage({ ...m, runId } as FromWorker);
 
 interface Session {
+  runId: number;
   state: LabState;
   data: LabData;
   model: Sequential;
@@ -117,10 +121,11 @@ function gather(src: Tensor, idx: ArrayLike<number>, from = 0, count = idx.lengt
   return new Tensor(out, [count, ...src.shape.slice(1)]);
 }
 
-async function reset(state: LabState): Promise<void> {
+async function reset(state: LabState, runId: number): Promise<void> {
   const gen = ++generation;
   running = false;
   session = null;
+  currentRun = runId;
   try {
     if (state.dataset === 'mnist') post({ type: 'loading', message: 'Loading the built-in MNIST digits…' });
     const data = await loadData(state);
@@ -141,6 +146,7 @@ async function reset(state: LabState): Promise<void> {
       findings: [],
     };
     session = {
+      runId,
       state,
       data,
       model,
@@ -168,13 +174,14 @@ async function reset(state: LabState): Promise<void> {
       lastBoundaryAt: 0,
     };
     const initUsed: Record<string, string> = {};
+    const labels = layerLabels(monitor.data.layers);
     const modules = model.layers.map((m, i) => {
       const kind = kindOf(m);
       if (m instanceof Linear) initUsed[String(i)] = m._initUsed;
       const activation = m instanceof ActivationModule ? m.activation : undefined;
       const summary =
         m instanceof Linear ? `${m.inFeatures}→${m.outFeatures}` : m instanceof BatchNorm1d ? 'BatchNorm' : activation ? ACTIVATIONS[activation].label : kind;
-      return { name: String(i), kind, activation, summary };
+      return { name: String(i), kind, activation, summary, label: labels.get(String(i)) ?? `module ${i}` };
     });
     const info: ModelInfo = {
       backend: getBackend(),
@@ -194,7 +201,7 @@ async function reset(state: LabState): Promise<void> {
     evaluate(session);
     flush(session, true);
   } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    if (gen === generation) post({ type: 'error', message: e instanceof Error ? e.message : String(e) }, runId);
   }
 }
 
@@ -264,11 +271,11 @@ function latestLayers(s: Session): LayerSnapshot[] {
   });
 }
 
+/** The health rules on the run so far; findings keep their history (current first, then resolved). */
 function runHealth(s: Session): void {
-  const found = runHealthChecks(s.report);
-  const nonFinite = s.report.findings.filter((f) => f.rule === 'non-finite');
-  const all = [...nonFinite, ...found];
-  const key = (fs: Finding[]) => fs.map((f) => `${f.rule}:${f.layers.join(',')}`).join('|');
+  const all = trackFindings(s.report.findings, runHealthChecks(s.report));
+  s.report.findings = all;
+  const key = (fs: Finding[]) => fs.map((f) => `${f.rule}:${f.status}:${f.layers.join(',')}`).join('|');
   if (key(all) !== key(s.findings) || all.some((f, i) => f.evidence !== s.findings[i]?.evidence)) {
     s.findings = all;
     s.findingsChanged = true;
@@ -308,7 +315,6 @@ function trainStep(s: Session, forceMonitor: boolean): void {
       loss: String(r.loss),
     };
     s.report.nonFinite = event;
-    s.report.findings.push(nonFiniteFinding(event, s.report));
   }
   if (r.outputs !== null) {
     s.monitor.record(step, r.outputs, s.trainer.gradSq, s.trainer.before, finite ? r.gradNorm : NaN);
@@ -424,7 +430,8 @@ function flush(s: Session, full: boolean): void {
     d = digits(s);
     s.lastBoundaryAt = now;
   }
-  post({
+  post(
+    {
     type: 'progress',
     running,
     step: s.step,
@@ -436,7 +443,9 @@ function flush(s: Session, full: boolean): void {
     digits: d,
     findings: s.findingsChanged ? s.findings : undefined,
     stopReason: s.stopReason,
-  });
+    },
+    s.runId,
+  );
   s.findingsChanged = false;
   s.pendingSteps = [];
   s.pendingEvals = [];
@@ -459,7 +468,7 @@ async function loop(): Promise<void> {
       flush(s, !running);
     } catch (e) {
       running = false;
-      post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      post({ type: 'error', message: e instanceof Error ? e.message : String(e) }, s.runId);
     }
     await new Promise((r) => setTimeout(r, 0));
   }
@@ -467,9 +476,11 @@ async function loop(): Promise<void> {
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
+  // Commands for another run than the current one (sent before a reset arrived) are dropped.
+  if (m.type !== 'reset' && m.runId !== currentRun) return;
   switch (m.type) {
     case 'reset':
-      void reset(m.state);
+      void reset(m.state, m.runId);
       break;
     case 'update':
       // Same model and optimizer state: only how the next steps are taken changes.

@@ -23,6 +23,7 @@ import {
   choice,
 } from './options.js';
 import { RUN_LIMITS } from '../recipe.js';
+import { reportLayerNamer } from '../diagnostics/names.js';
 import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runExportTrain, runInspect, runPredict, type EvaluateArgs } from './commands.js';
 import { runCompare } from './compare.js';
@@ -135,7 +136,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   train.action(async (o: TrainOpts, cmd: Command) => {
     const r = await runTrain({ ...trainArgs(o), given: givenArgs(cmd, o) }, io);
     if (o.json) io.stdout.write(JSON.stringify({ ...r.summary, config: r.report.config, history: r.report.history.epochs, findings: r.report.findings, stopReason: r.report.stopReason ?? null, nonFinite: r.report.nonFinite ?? null }) + '\n');
-    else io.stdout.write(formatSummary(r.summary) + '\n');
+    else io.stdout.write(formatSummary(r.summary, r.report.findings, reportLayerNamer(r.report)) + '\n');
     setCode(r.code);
   });
 

@@ -4,7 +4,8 @@
  * to a stream (stderr), so stdout stays clean for `--json`. On a TTY the bar redraws in
  * place (at most ~10 times a second); otherwise only the per-epoch lines are written.
  */
-import type { BatchLogs, Callback, EpochLogs, Finding } from '../train/types.js';
+import { nameList, reportLayerNamer } from '../diagnostics/names.js';
+import type { BatchLogs, Callback, EpochLogs, Finding, TrainContext } from '../train/types.js';
 
 export interface ProgressStream {
   write(s: string): unknown;
@@ -40,9 +41,21 @@ export const num = (v: number | undefined | null): string => (v === undefined ||
 
 const SEVERITY_MARK: Record<string, string> = { error: '✖ error', warning: '⚠ warning', info: 'ℹ info' };
 
-export function formatFinding(f: Finding): string {
-  const where = f.layers.length ? ` (layer${f.layers.length > 1 ? 's' : ''} ${f.layers.join(', ')})` : '';
-  return `${SEVERITY_MARK[f.severity] ?? f.severity} [${f.rule}]${where} at step ${f.step}: ${f.evidence}\n    → ${f.advice}`;
+/**
+ * One finding for the terminal: severity, rule, layers (named by `name`, default the module
+ * path), when it held, evidence and advice. A resolved finding (Finding.status) says so first
+ * and gives the steps at which it held.
+ */
+export function formatFinding(f: Finding, name: (path: string) => string = (p) => `layer ${p}`): string {
+  const where = f.layers.length ? ` (${nameList(f.layers, name)})` : '';
+  const when =
+    f.status === 'resolved'
+      ? ` held at steps ${f.firstStep ?? f.step}–${f.lastStep ?? f.step}, no longer at the end`
+      : f.firstStep !== undefined && f.firstStep !== f.step
+        ? ` since step ${f.firstStep}, still at step ${f.step}`
+        : ` at step ${f.step}`;
+  const mark = f.status === 'resolved' ? `✔ resolved ${f.severity}` : (SEVERITY_MARK[f.severity] ?? f.severity);
+  return `${mark} [${f.rule}]${where}${when}: ${f.evidence}\n    → ${f.advice}`;
 }
 
 export interface ProgressOptions {
@@ -139,9 +152,19 @@ export class ProgressReporter implements Callback {
     this.clear();
     if (this.o.quiet) return;
     const shown = logs.epoch;
-    const parts = [`${this.o.label}epoch ${shown + 1}/${this.o.epochs}`, `loss ${num(logs.loss)}`];
-    const acc = logs.metrics.accuracy ?? logs.metrics.binaryAccuracy;
-    if (acc !== undefined) parts.push(`acc ${pct(acc)}`);
+    // Train loss/accuracy: the model at the epoch's end in eval mode (EpochLogs.trainLoss); the
+    // running averages over the epoch's batches follow in parentheses, labelled.
+    const running = logs.metrics.accuracy ?? logs.metrics.binaryAccuracy;
+    const parts = [`${this.o.label}epoch ${shown + 1}/${this.o.epochs}`];
+    if (logs.trainLoss !== undefined) {
+      parts.push(`loss ${num(logs.trainLoss)}`);
+      const acc = logs.trainMetrics?.accuracy ?? logs.trainMetrics?.binaryAccuracy;
+      if (acc !== undefined) parts.push(`acc ${pct(acc)}`);
+      parts.push(`(running avg loss ${num(logs.loss)}${running !== undefined ? ` acc ${pct(running)}` : ''})`);
+    } else {
+      parts.push(`running avg loss ${num(logs.loss)}`);
+      if (running !== undefined) parts.push(`acc ${pct(running)}`);
+    }
     if (logs.valLoss !== undefined) parts.push(`test loss ${num(logs.valLoss)}`);
     const vacc = logs.valMetrics?.accuracy ?? logs.valMetrics?.binaryAccuracy;
     if (vacc !== undefined) parts.push(`test acc ${pct(vacc)}`);
@@ -154,10 +177,10 @@ export class ProgressReporter implements Callback {
     this.out.write(parts.join('  ') + '\n');
   }
 
-  onFinding(f: Finding): void {
+  onFinding(f: Finding, ctx?: TrainContext): void {
     this.findings.push(f);
     this.clear();
-    this.out.write(`${this.o.label}${formatFinding(f)}\n`);
+    this.out.write(`${this.o.label}${formatFinding(f, ctx ? reportLayerNamer(ctx.report) : undefined)}\n`);
   }
 
   onTrainEnd(): void {

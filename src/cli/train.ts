@@ -16,7 +16,8 @@ import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { getBackend } from '../kernels/index.js';
 import { DataLoader } from '../data/dataloader.js';
 import { fit } from '../train/fit.js';
-import type { Callback, EpochLogs, Report, TrainContext } from '../train/types.js';
+import type { Callback, EpochLogs, Finding, Report, TrainContext } from '../train/types.js';
+import { currentFindings } from '../diagnostics/rules.js';
 import type { ModelInfo, TrainingState } from '../io/model.js';
 import { saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
@@ -24,9 +25,10 @@ import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
 import { loadDataSpec, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
-import { formatDuration, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
+import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
+import { boundaryPicture } from '../report/boundary.js';
 
 export { SCHEDULES, type RunConfig, type ScheduleName };
 
@@ -117,9 +119,11 @@ export interface TrainSummary {
   steps: number;
   durationMs: number;
   backend: string;
-  train: { loss: number | null; accuracy?: number | null };
+  /** The final model in eval mode on the training split (a fixed sample); `running*`: the last epoch's running averages over batches. */
+  train: { loss: number | null; accuracy?: number | null; runningLoss: number | null; runningAccuracy?: number | null; examples: number | null };
   test: { loss: number | null; accuracy?: number | null; examples: number };
-  findings: { errors: number; warnings: number; info: number };
+  /** Findings that still hold at the end, by severity, and those that held earlier and no longer do. */
+  findings: { errors: number; warnings: number; info: number; resolved: number };
   out?: string;
   /** A diverged run with --out: where its last finite weights were written, and the step they precede. */
   lastGood?: { path: string; step: number | null };
@@ -315,7 +319,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
 
   const last = report.history.epochs[report.history.epochs.length - 1];
   const status: TrainSummary['status'] = report.stopReason === 'non-finite' ? 'non-finite' : report.stopReason === 'cancelled' ? 'cancelled' : 'ok';
-  const count = (s: string) => report.findings.filter((f) => f.severity === s).length;
+  const current = currentFindings(report.findings);
+  const count = (s: string) => current.filter((f) => f.severity === s).length;
   const summary: TrainSummary = {
     status,
     data: a.data,
@@ -325,9 +330,15 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     steps: report.history.steps.length,
     durationMs: performance.now() - t0,
     backend: getBackend(),
-    train: { loss: last?.loss ?? null, ...(classification ? { accuracy: last?.metrics.accuracy ?? null } : {}) },
+    train: {
+      loss: last?.trainLoss ?? null,
+      ...(classification ? { accuracy: last?.trainMetrics?.accuracy ?? null } : {}),
+      runningLoss: last?.loss ?? null,
+      ...(classification ? { runningAccuracy: last?.metrics.accuracy ?? null } : {}),
+      examples: last?.trainExamples ?? null,
+    },
     test: { loss: last?.valLoss ?? null, ...(classification ? { accuracy: last?.valMetrics?.accuracy ?? null } : {}), examples: data.test.x.shape[0] },
-    findings: { errors: count('error'), warnings: count('warning'), info: count('info') },
+    findings: { errors: count('error'), warnings: count('warning'), info: count('info'), resolved: report.findings.length - current.length },
   };
   if (args.label) summary.label = args.label;
 
@@ -352,7 +363,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   }
   if (args.report !== undefined) {
     try {
-      await writeFileAtomic(args.report, renderReport(report));
+      const boundary = classification && data.features === 2 ? boundaryPicture(model, data.train, data.test) : undefined;
+      await writeFileAtomic(args.report, renderReport(report, boundary ? { boundary } : {}));
       summary.report = args.report;
     } catch (e) {
       throw asWriteError(e);
@@ -363,16 +375,23 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   return { code, report, summary, config };
 }
 
-/** The human summary printed at the end of `gradlab train`. */
-export function formatSummary(s: TrainSummary): string {
+/**
+ * The human summary printed at the end of `gradlab train`; with the run's findings (a Report's:
+ * current first, then resolved) it lists each, layers named as everywhere (reportLayerNamer).
+ */
+export function formatSummary(s: TrainSummary, findings: readonly Finding[] = [], name: (path: string) => string = (p) => `module ${p}`): string {
   const lines: string[] = [];
   const head = s.status === 'ok' ? 'Trained' : s.status === 'cancelled' ? 'Interrupted' : 'FAILED (non-finite loss or weights):';
   lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} steps in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
   const acc = (v: number | null | undefined) => (v === undefined ? '' : `  accuracy ${v === null ? '-' : pct(v)}`);
-  lines.push(`  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}`);
+  lines.push(
+    `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
+  );
   lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out examples)`);
   const f = s.findings;
-  lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'}`);
+  const resolved = f.resolved ? `; ${f.resolved} earlier problem${f.resolved === 1 ? '' : 's'} resolved` : '';
+  lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'} at the end${resolved}`);
+  for (const x of findings) lines.push('    ' + formatFinding(x, name).replace(/\n/g, '\n    '));
   if (s.out) lines.push(`  model  ${s.out}`);
   if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${s.lastGood.path}; --out was left as it was`);
   if (s.report) lines.push(`  report ${s.report}`);

@@ -11,4 +11,5 @@ export {
   type StatsOptions,
 } from './stats.js';
 export { firstNonFinite, locateBackward, type BackwardOrigin } from './nonfinite.js';
-export { HEALTH_RULES, RULE_NAMES, THRESHOLDS, getRule, runHealthChecks, nonFiniteFinding, type HealthRule } from './rules.js';
+export { HEALTH_RULES, RULE_NAMES, THRESHOLDS, getRule, runHealthChecks, nonFiniteFinding, trackFindings, currentFindings, type HealthRule } from './rules.js';
+export { layerLabels, layerNamer, reportLayerNamer, nameList, type LayerDescription } from './names.js';

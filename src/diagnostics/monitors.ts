@@ -51,7 +51,9 @@ interface LayerEntry {
 /** The kind of module a monitor reports, and whether its output statistics are recorded. */
 function describe(m: Module): { kind: string; activation?: ActivationName; outputs: boolean } {
   if (m instanceof ActivationModule) return { kind: m.typeName, activation: m.activation, outputs: true };
-  if (m instanceof Linear || m instanceof BatchNorm1d) return { kind: m.typeName, outputs: true };
+  // Spelled out rather than typeName (the constructor's name), which a minifier renames.
+  if (m instanceof Linear) return { kind: 'Linear', outputs: true };
+  if (m instanceof BatchNorm1d) return { kind: 'BatchNorm1d', outputs: true };
   return { kind: m.typeName, outputs: false };
 }
 
@@ -103,7 +105,11 @@ export class Monitor {
       if (!d.outputs && own.length === 0) return;
       const series: LayerSeries = { name, kind: d.kind, samples: [] };
       if (d.activation) series.activation = d.activation;
-      if (module instanceof Linear) series.units = module.outFeatures;
+      if (module instanceof Linear) {
+        series.units = module.outFeatures;
+        series.inputs = module.inFeatures;
+        if (module._initUsed) series.init = module._initUsed;
+      }
       if (module instanceof BatchNorm1d) series.units = module.numFeatures;
       this.entries.push({ index, name, module, activation: d.activation, outputs: d.outputs && sequential, params: own, series });
     });

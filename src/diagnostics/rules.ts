@@ -4,9 +4,11 @@
  * measured evidence, and the remedy from the literature. HEALTH_RULES is the registry the
  * CLI and the lab list; THRESHOLDS holds every number a rule decides by, with its reason.
  */
-import { ACTIVATIONS } from '../activations.js';
+import { ACTIVATIONS, type ActivationName } from '../activations.js';
+import { INITIALIZERS, isInitName } from '../init.js';
 import { fmt } from '../train/json.js';
 import type { Finding, LayerSeries, NonFiniteEvent, Report, RuleName, Severity } from '../train/types.js';
+import { nameList, reportLayerNamer } from './names.js';
 
 /**
  * The numbers the rules decide by. Each is a ratio or a fraction, never an absolute
@@ -23,6 +25,15 @@ export const THRESHOLDS = {
    * layers of different sizes compare fairly.
    */
   vanishingRatio: 1e-2,
+  /**
+   * vanishing-gradients speaks only while the loss is still high: the median training loss of
+   * the last tenth of the steps at least this fraction of the constant predictor's loss (of the
+   * first tenth's median when there is no baseline). A network that fits its data has small
+   * gradients everywhere because its loss is small (∂L/∂z = p − y → 0 for cross-entropy), and
+   * the early layers' share of that is convergence, not a failure to learn; below a quarter of
+   * the "learned nothing" loss the network has clearly learned, so its early layers did.
+   */
+  vanishingLossFloor: 0.25,
   /**
    * exploding-gradients: the global gradient norm grew by two orders of magnitude (median of
    * the last tenth of the steps over the median of the first tenth) while the loss rose — the
@@ -77,6 +88,34 @@ export const THRESHOLDS = {
    */
   underfitRelativeLoss: 0.5,
   underfitFlatness: 0.05,
+  /**
+   * unstable-training: the step losses, as medians over windows of a tenth of the run (≥ 5
+   * steps; a median over several batches moves little under minibatch noise at a stable
+   * learning rate), either end `unstableRise` × above their best window (the loss went back
+   * up), or, over windows of a twentieth, rise by `unstableSwing` × from one window to the next
+   * at least `unstableSwings` times in the second half of the run (oscillation: a falling loss
+   * rarely rises 25% between two medians of several batches, three times by chance). Past the largest
+   * stable step (η > 2/λ_max for a quadratic, LeCun et al. 1998 §4.5; Goodfellow et al. 2016,
+   * §8.1.3) the loss oscillates and grows instead of falling. Only windows whose loss is still
+   * above `unstableLossFloor` × the constant predictor's count (as for vanishing gradients: below
+   * a quarter of the "learned nothing" loss the network has learned, and the relative noise of
+   * a small loss is large — a healthy run at 10% of the baseline swings 1.5× between 6-step
+   * windows).
+   */
+  unstableWindow: 5,
+  unstableRise: 1.5,
+  unstableSwing: 1.25,
+  unstableSwings: 3,
+  unstableLossFloor: 0.25,
+  /**
+   * unstable-training, also: the mean loss of the second half of the run ≥ this × the
+   * constant predictor's. A network can always do as well as the constant (its output layer's
+   * bias alone represents it), and gradient descent at a stable step size gets there within a
+   * few steps; a trained network that stays worse than that is being thrown around by steps too
+   * large for the optimizer — unless the loss is still falling smoothly toward it (a slow
+   * start: no window of the second half rises ≥ underfitFlatness above the one before).
+   */
+  unstableAboveBaseline: 1.1,
   /** Epochs needed before the epoch-based rules (overfitting, underfitting) speak. */
   minEpochs: 4,
 } as const;
@@ -113,20 +152,107 @@ function weightRms(series: LayerSeries, i: number): number {
 
 const linears = (r: Report) => r.monitors.layers.filter((l) => l.kind === 'Linear' && l.samples.some((s) => s.params));
 
+/** Finite step losses of the history. */
+const finiteLosses = (r: Report) => r.history.steps.filter((s): s is { step: number; loss: number; gradNorm: number | null; lr: number } => s.loss !== null && Number.isFinite(s.loss));
+
+/**
+ * What the run used, read from its Report (the configuration fit, the CLI or the lab recorded,
+ * and the monitored layers), so that advice names what to change from what, and never
+ * recommends what the run already does.
+ */
+export interface RunFacts {
+  optimizer: string | null;
+  lr: number | null;
+  /** Gradient-norm clipping threshold, null when not clipping. */
+  clip: number | null;
+  batchnorm: boolean;
+  /** Hidden Linear layers (all but the last). */
+  hidden: number;
+  /** Distinct activations of the hidden layers, input side first. */
+  activations: ActivationName[];
+  /** Distinct initialisers of the Linear layers that feed an activation (hidden layers). */
+  inits: string[];
+  epochs: number;
+}
+
+export function runFacts(r: Report): RunFacts {
+  const c = r.config ?? {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const clipGrad = num(c.clipGradNorm) ?? num(c.clip);
+  const layers = r.monitors.layers;
+  const lin = layers.filter((l) => l.kind === 'Linear');
+  const hiddenLin = lin.slice(0, -1);
+  const acts: ActivationName[] = [];
+  for (const l of layers) if (l.activation && l !== layers[layers.length - 1] && !acts.includes(l.activation) && l.activation !== 'softmax') acts.push(l.activation);
+  const inits: string[] = [];
+  for (const l of hiddenLin) if (l.init && !inits.includes(l.init)) inits.push(l.init);
+  return {
+    optimizer: typeof c.optimizer === 'string' ? c.optimizer : null,
+    lr: num(c.lr),
+    clip: clipGrad !== null && clipGrad > 0 ? clipGrad : null,
+    batchnorm: layers.some((l) => l.kind.startsWith('BatchNorm')),
+    hidden: hiddenLin.length,
+    activations: acts,
+    inits,
+    epochs: r.history.epochs.length,
+  };
+}
+
+const initFamily = (name: string) => (/^xavier/.test(name) ? 'xavier' : /^kaiming/.test(name) ? 'kaiming' : /^lecun/.test(name) ? 'lecun' : name);
+const initLabel = (name: string) => (isInitName(name) ? INITIALIZERS[name].label : name);
+const actLabel = (a: ActivationName) => ACTIVATIONS[a].label;
+/** A learning rate divided by k, as text (two significant digits). */
+const lrOver = (lr: number, k: number) => fmt(Number((lr / k).toPrecision(2)));
+
+/**
+ * The initialisers the run uses that are not the one its activations want (ACTIVATIONS[a].init:
+ * He for the ReLU family, Xavier for sigmoid/tanh, LeCun for SELU), as "from X to Y" advice, or
+ * null when every hidden layer already uses its activation's family.
+ */
+function initAdvice(f: RunFacts): string | null {
+  if (f.activations.length === 0 || f.inits.length === 0) return null;
+  const want = [...new Set(f.activations.map((a) => ACTIVATIONS[a].init))];
+  const wrong = f.inits.filter((i) => i !== 'orthogonal' && !want.some((w) => initFamily(w) === initFamily(i)));
+  if (wrong.length === 0) return null;
+  return `change the initialisation from ${wrong.map(initLabel).join(' / ')} to ${want.map(initLabel).join(' / ')} (recommended for ${f.activations.map(actLabel).join(' / ')}; Glorot & Bengio 2010, He et al. 2015)`;
+}
+
+/** Lower the learning rate (from its value) and clip (unless the run clips already, then clip harder). */
+function stepSizeAdvice(f: RunFacts, k = 10): string[] {
+  const out: string[] = [];
+  out.push(f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, k)}${f.optimizer ? ` (${f.optimizer})` : ''}` : 'lower the learning rate (by about 10×)');
+  out.push(f.clip === null ? 'clip the gradient norm (clipGradNorm, e.g. at 1; Pascanu et al. 2013)' : `clip the gradient norm harder than the ${fmt(f.clip)} used now`);
+  return out;
+}
+
+/** Sentences as advice: the first capitalised, joined with "; ", ending with a full stop. */
+function sentence(parts: Array<string | null | false | undefined>): string {
+  const p = parts.filter((x): x is string => typeof x === 'string' && x.length > 0);
+  if (p.length === 0) return '';
+  const s = p.join('; ');
+  return s[0].toUpperCase() + s.slice(1) + '.';
+}
+
 const RULE_LIST: HealthRule[] = [
   {
     name: 'vanishing-gradients',
     title: 'Vanishing gradients',
     severity: 'warning',
-    criterion: `An early Linear layer's RMS weight gradient is below ${THRESHOLDS.vanishingRatio} of the last Linear layer's (median over monitored steps).`,
+    criterion: `While the training loss is still ≥ ${THRESHOLDS.vanishingLossFloor} × the constant predictor's, an early Linear layer's RMS weight gradient is below ${THRESHOLDS.vanishingRatio} of the last Linear layer's (median over monitored steps).`,
     advice:
       'Use the ReLU family in hidden layers with He initialisation (He et al. 2015), add BatchNorm before the activations (Ioffe & Szegedy 2015), or make the network shallower; sigmoid/tanh shrink gradients by f′ ≤ ¼ (sigmoid) per layer.',
     citation: 'Hochreiter 1991; Bengio et al. 1994; Glorot & Bengio 2010; He et al. 2015; Ioffe & Szegedy 2015',
     check(r) {
       const lin = linears(r);
       if (lin.length < 2) return [];
+      // Still high: small gradients after the loss has fallen are convergence, not vanishing.
+      const losses = finiteLosses(r);
+      if (losses.length === 0) return [];
+      const k = Math.max(1, Math.floor(losses.length / 10));
+      const lossNow = median(losses.slice(-k).map((s) => s.loss));
+      const base = r.history.baselineLoss ?? median(losses.slice(0, k).map((s) => s.loss));
+      if (!(base > 0) || lossNow < THRESHOLDS.vanishingLossFloor * base) return [];
       const last = lin[lin.length - 1];
-      const out: Finding[] = [];
       const bad: Array<{ name: string; ratio: number }> = [];
       for (const l of lin.slice(0, -1)) {
         const ratios: number[] = [];
@@ -140,21 +266,35 @@ const RULE_LIST: HealthRule[] = [
         const m = median(ratios);
         if (m < THRESHOLDS.vanishingRatio) bad.push({ name: l.name, ratio: m });
       }
-      if (bad.length === 0) return out;
+      if (bad.length === 0) return [];
+      const name = reportLayerNamer(r);
+      const f = runFacts(r);
       const worst = bad.reduce((a, b) => (b.ratio < a.ratio ? b : a));
-      out.push({
-        rule: 'vanishing-gradients',
-        severity: 'warning',
-        layers: bad.map((b) => b.name),
-        step: lastStep(r),
-        evidence:
-          `RMS weight gradient of layer${bad.length > 1 ? 's' : ''} ${bad.map((b) => `${b.name} (${fmt(b.ratio)}×)`).join(', ')} relative to the last Linear layer ${last.name} ` +
-          `(median over ${last.samples.length} monitored steps); layer ${worst.name} is ${fmt(Math.log10(1 / worst.ratio))} orders of magnitude below.`,
-        advice: this.advice,
-        citation: this.citation,
-        values: { ratio: worst.ratio, threshold: THRESHOLDS.vanishingRatio },
-      });
-      return out;
+      const squashing = f.activations.filter((a) => ACTIVATIONS[a].failure.mode === 'saturation');
+      const advice = sentence([
+        squashing.length > 0 && `change the hidden activations from ${squashing.map(actLabel).join(' / ')} to ReLU with He initialisation (sigmoid passes at most ¼ of the gradient per layer; He et al. 2015)`,
+        initAdvice(f),
+        !f.batchnorm && 'add BatchNorm before the activations (the run has none; Ioffe & Szegedy 2015)',
+        f.hidden > 4 && `or make the network shallower than its ${f.hidden} hidden layers`,
+      ]);
+      return [
+        {
+          rule: 'vanishing-gradients',
+          severity: 'warning',
+          layers: bad.map((b) => b.name),
+          step: lastStep(r),
+          evidence:
+            `RMS weight gradient relative to the last Linear layer (${name(last.name)}): ${[...bad]
+              .sort((a, b) => a.ratio - b.ratio)
+              .slice(0, 4)
+              .map((b) => `${name(b.name)} ${fmt(b.ratio)}×`)
+              .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more layers below ${THRESHOLDS.vanishingRatio}×` : ''} ` +
+            `(median over ${last.samples.length} monitored steps); ${name(worst.name)} is ${fmt(Math.log10(1 / worst.ratio))} orders of magnitude below, while the loss ${fmt(lossNow)} is still ${fmt(100 * (lossNow / base))}% of the constant predictor's ${fmt(base)}.`,
+          advice: advice || 'The run already uses ReLU-family activations, their initialisation and BatchNorm: make the network shallower or add residual connections (He et al. 2016).',
+          citation: this.citation,
+          values: { ratio: worst.ratio, threshold: THRESHOLDS.vanishingRatio, relativeLoss: lossNow / base },
+        },
+      ];
     },
   },
   {
@@ -201,7 +341,7 @@ const RULE_LIST: HealthRule[] = [
           evidence:
             `Gradient norm went from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}; ` +
             `loss from ${fmt(l0)} to ${fmt(l1)} (×${fmt(lossGrowth)}).`,
-          advice: this.advice,
+          advice: sentence([...stepSizeAdvice(runFacts(r)), initAdvice(runFacts(r))]),
           citation: this.citation,
           values: { gradNormGrowth: growth, lossGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: l0, lossEnd: l1 },
         },
@@ -239,14 +379,27 @@ const RULE_LIST: HealthRule[] = [
       }
       if (bad.length === 0) return [];
       const worst = bad.reduce((a, b) => (b.frac > a.frac ? b : a));
+      const name = reportLayerNamer(r);
+      const f = runFacts(r);
+      const acts = [...new Set(bad.map((b) => b.act as ActivationName))];
+      const advice = sentence([
+        initAdvice(f),
+        !f.batchnorm && 'add BatchNorm before the activation so pre-activations stay in its steep middle (the run has none; Ioffe & Szegedy 2015)',
+        'check that the inputs are standardised (zero mean, unit variance; LeCun et al. 1998)',
+        f.lr !== null && `a large step also pushes units into saturation: try a learning rate below ${fmt(f.lr)}`,
+        `or change the hidden activations from ${acts.map(actLabel).join(' / ')} to ReLU with He initialisation`,
+      ]);
       return [
         {
           rule: 'saturation',
           severity: 'warning',
           layers: bad.map((b) => b.name),
           step: lastStep(r),
-          evidence: `Outputs in the saturation band: ${bad.map((b) => `layer ${b.name} (${b.act}) ${fmt(100 * b.frac)}%`).join(', ')} (median over monitored steps; threshold ${THRESHOLDS.saturatedFraction * 100}%).`,
-          advice: this.advice,
+          evidence: `Outputs in the saturation band: ${bad
+            .slice(0, 4)
+            .map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%`)
+            .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more layers` : ''} (median over monitored steps; threshold ${THRESHOLDS.saturatedFraction * 100}%).`,
+          advice,
           citation: this.citation,
           values: { saturated: worst.frac, threshold: THRESHOLDS.saturatedFraction },
         },
@@ -280,14 +433,27 @@ const RULE_LIST: HealthRule[] = [
       }
       if (bad.length === 0) return [];
       const worst = bad.reduce((a, b) => (b.frac > a.frac ? b : a));
+      const name = reportLayerNamer(r);
+      const f = runFacts(r);
+      const relu = f.activations.filter((a) => a === 'relu');
+      const advice = sentence([
+        f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, 10)}: large updates push units into the region where they never fire again` : 'lower the learning rate: large updates push units into the region where they never fire again',
+        relu.length > 0 && 'change the activation from ReLU to Leaky ReLU, PReLU or ELU, whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016)',
+        initAdvice(f),
+        'keep the biases at zero at initialisation',
+      ]);
       return [
         {
           rule: 'dead-units',
           severity: worst.frac >= 0.999 ? 'error' : 'warning',
           layers: bad.map((b) => b.name),
           step: lastStep(r),
-          evidence: `Units inactive ${bad[0].where}: ${bad.map((b) => `layer ${b.name} ${fmt(100 * b.frac)}%`).join(', ')} (threshold ${THRESHOLDS.deadFraction * 100}%).`,
-          advice: this.advice,
+          evidence: `Units inactive ${bad[0].where}: ${[...bad]
+            .sort((a, b) => b.frac - a.frac)
+            .slice(0, 4)
+            .map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%`)
+            .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more layers` : ''} (threshold ${THRESHOLDS.deadFraction * 100}%).`,
+          advice,
           citation: this.citation,
           values: { dead: worst.frac, threshold: THRESHOLDS.deadFraction },
         },
@@ -319,9 +485,14 @@ const RULE_LIST: HealthRule[] = [
           severity: total ? 'error' : 'warning',
           layers: bad.map((b) => b.name),
           step: lastStep(r),
-          evidence: bad.map((b) => `layer ${b.name}: ${b.dup} of ${b.units} units duplicate another unit's incoming weights${b.dup === b.units - 1 ? ' (all units identical)' : ''}`).join('; ') + '.',
-          advice: this.advice,
+          evidence: bad.map((b) => `${reportLayerNamer(r)(b.name)}: ${b.dup} of ${b.units} units duplicate another unit's incoming weights${b.dup === b.units - 1 ? ' (all units identical)' : ''}`).join('; ') + '.',
           citation: this.citation,
+          advice: (() => {
+            const inits = runFacts(r).inits.filter((i) => i === 'zeros' || i === 'constant');
+            return inits.length
+              ? `Change the initialisation from ${inits.map(initLabel).join(' / ')} to a random one (Auto: the activation's Xavier/He): units that start equal receive equal gradients and stay copies of each other, so the layer acts as a single unit.`
+              : this.advice;
+          })(),
           values: { symmetricUnits: bad[0].dup, units: bad[0].units },
         },
       ];
@@ -374,7 +545,7 @@ const RULE_LIST: HealthRule[] = [
     name: 'underfitting',
     title: 'Underfitting',
     severity: 'warning',
-    criterion: `Final training (and validation) loss ≥ ${THRESHOLDS.underfitRelativeLoss} × the best constant predictor's, and it fell < ${THRESHOLDS.underfitFlatness * 100}% over the second half of the epochs.`,
+    criterion: `Final training (and validation) loss ≥ ${THRESHOLDS.underfitRelativeLoss} × the best constant predictor's, and flat: it changed by < ${THRESHOLDS.underfitFlatness * 100}% (either way) over the second half of the epochs.`,
     advice:
       'Increase capacity (wider or deeper layers, non-linear activations), raise the learning rate or train longer, and check the data and labels; regularisation that is too strong also underfits.',
     citation: 'Goodfellow et al. 2016, §5.2; Bishop 2006, §3.2',
@@ -385,17 +556,38 @@ const RULE_LIST: HealthRule[] = [
       const mid = ep[Math.floor(ep.length / 2) - 1];
       const last = ep[ep.length - 1];
       const rel = last.loss / base;
-      const drop = mid.loss > 0 ? (mid.loss - last.loss) / mid.loss : 0;
-      if (!(rel >= THRESHOLDS.underfitRelativeLoss && drop < THRESHOLDS.underfitFlatness)) return [];
+      const change = mid.loss > 0 ? (last.loss - mid.loss) / mid.loss : 0;
+      // Flat, not rising: a rising loss is unstable training (too large a step), and raising the
+      // learning rate — this rule's advice — would make it worse.
+      const flat = (c: number) => Math.abs(c) < THRESHOLDS.underfitFlatness;
+      if (!(rel >= THRESHOLDS.underfitRelativeLoss && flat(change))) return [];
+      // A loss that is unstable (rising, oscillating, bumpy above the constant predictor's) is
+      // not flat: too large a step, not too little capacity.
+      if (RULE_LIST.find((x) => x.name === 'unstable-training')!.check(r).length > 0) return [];
       let valText = '';
-      const values: Record<string, number | null> = { relativeLoss: rel, drop, baselineLoss: base };
+      const values: Record<string, number | null> = { relativeLoss: rel, change, baselineLoss: base };
       if (last.valLoss !== undefined && last.valLoss !== null) {
         const vRel = last.valLoss / base;
-        const vDrop = mid.valLoss !== undefined && mid.valLoss !== null && mid.valLoss > 0 ? (mid.valLoss - last.valLoss) / mid.valLoss : 0;
-        if (!(vRel >= THRESHOLDS.underfitRelativeLoss && vDrop < THRESHOLDS.underfitFlatness)) return [];
+        const vChange = mid.valLoss !== undefined && mid.valLoss !== null && mid.valLoss > 0 ? (last.valLoss - mid.valLoss) / mid.valLoss : 0;
+        if (!(vRel >= THRESHOLDS.underfitRelativeLoss && flat(vChange))) return [];
         valText = `; validation loss ${fmt(last.valLoss)} (${fmt(100 * vRel)}% of baseline)`;
         values.valRelativeLoss = vRel;
       }
+      const f = runFacts(r);
+      // A loss that was well above the constant predictor's at some point means the step was
+      // too large then (the units it killed or saturated stay so): never advise a larger one.
+      const worst = Math.max(...ep.map((e) => (Number.isFinite(e.loss) ? e.loss : Infinity)));
+      const overshot = worst >= 1.5 * base;
+      // A network whose gradients vanish, whose units are dead, saturated or copies of each
+      // other cannot use more capacity or a larger step: that problem comes first.
+      const blocking = RULE_LIST.filter((x) => ['vanishing-gradients', 'dead-units', 'saturation', 'symmetry'].includes(x.name) && x.check(r).length > 0).map((x) => x.name);
+      const advice = sentence([
+        blocking.length > 0 && `first fix the ${blocking.join(' and ')} problem reported with it: until then the network cannot learn more, whatever its size or step`,
+        overshot && `the loss reached ${fmt(worst)} (${fmt(worst / base)}× the baseline) during training: the learning rate${f.lr !== null ? ` ${fmt(f.lr)}` : ''} is too large, and units it killed or saturated stay so; restart with ${f.lr !== null ? `a learning rate of ${lrOver(f.lr, 10)}` : 'a 10× smaller learning rate'}`,
+        blocking.length > 0 ? null : f.hidden === 0 ? 'add hidden layers with a non-linear activation (the model is linear)' : `increase capacity: more units per layer or more than ${f.hidden} hidden layer${f.hidden === 1 ? '' : 's'}`,
+        blocking.length > 0 ? null : overshot ? `train longer than ${f.epochs} epochs` : f.lr !== null ? `try a learning rate above ${fmt(f.lr)} (e.g. ${fmt(Number((f.lr * 3).toPrecision(2)))}), or train longer than ${f.epochs} epochs` : `train longer than ${f.epochs} epochs`,
+        'check the data and labels; regularisation that is too strong also underfits',
+      ]);
       return [
         {
           rule: 'underfitting',
@@ -403,11 +595,78 @@ const RULE_LIST: HealthRule[] = [
           layers: [],
           step: lastStep(r),
           evidence:
-            `Training loss ${fmt(last.loss)} is ${fmt(100 * rel)}% of the constant-predictor baseline ${fmt(base)} and fell only ${fmt(100 * drop)}% ` +
+            `Training loss ${fmt(last.loss)} is ${fmt(100 * rel)}% of the constant-predictor baseline ${fmt(base)} and flat: ${change <= 0 ? 'it fell' : 'it rose'} ${fmt(Math.abs(100 * change))}% ` +
             `from epoch ${mid.epoch + 1} to ${last.epoch + 1}${valText}.`,
-          advice: this.advice,
+          advice,
           citation: this.citation,
           values,
+        },
+      ];
+    },
+  },
+  {
+    name: 'unstable-training',
+    title: 'Unstable training',
+    severity: 'warning',
+    criterion: `The loss, as medians over windows of ≥ ${THRESHOLDS.unstableWindow} steps, ends ≥ ${THRESHOLDS.unstableRise}× above its best window, or rises ≥ ${THRESHOLDS.unstableSwing}× from one window to the next ≥ ${THRESHOLDS.unstableSwings} times in the second half of the run, while finite and above ${THRESHOLDS.unstableLossFloor} × the constant predictor's; or it stays ≥ ${THRESHOLDS.unstableAboveBaseline}× the constant predictor's over the second half of the run.`,
+    advice: 'Lower the learning rate (the step is too large for the optimizer: the loss overshoots), clip the gradient norm, or use a schedule that decays the learning rate.',
+    citation: 'LeCun et al. 1998, §4.5; Goodfellow et al. 2016, §8.1.3; Pascanu et al. 2013',
+    check(r) {
+      const steps = finiteLosses(r);
+      const windows = (parts: number) => {
+        const w = Math.max(THRESHOLDS.unstableWindow, Math.floor(steps.length / parts));
+        const n = Math.floor(steps.length / w);
+        // Windows from the end, so that the last window holds the last steps.
+        const off = steps.length - n * w;
+        return Array.from({ length: n }, (_, i) => {
+          const part = steps.slice(off + i * w, off + (i + 1) * w);
+          return { loss: median(part.map((s) => s.loss)), from: part[0].step, to: part[part.length - 1].step, w };
+        });
+      };
+      const coarse = windows(10);
+      const fine = windows(20);
+      if (coarse.length < 4) return [];
+      const base = r.history.baselineLoss ?? coarse[0].loss;
+      if (!(base > 0)) return [];
+      const floor = THRESHOLDS.unstableLossFloor * base;
+      let best = 0;
+      for (let i = 1; i < coarse.length - 1; i++) if (coarse[i].loss < coarse[best].loss) best = i;
+      const last = coarse[coarse.length - 1];
+      const rising = last.loss >= THRESHOLDS.unstableRise * coarse[best].loss && last.loss >= floor;
+      const swings: number[] = [];
+      for (let i = Math.max(1, fine.length >> 1); i < fine.length; i++) if (fine[i].loss >= THRESHOLDS.unstableSwing * fine[i - 1].loss && fine[i].loss >= floor) swings.push(i);
+      const oscillating = swings.length >= THRESHOLDS.unstableSwings;
+      // The mean, not the median: the spikes of an overshooting optimizer are the point.
+      const half = steps.slice(steps.length >> 1);
+      const secondHalf = half.reduce((a, s) => a + s.loss, 0) / half.length;
+      // After the first epochs, whose loss may still be falling from a poor initialisation.
+      // And not smoothly falling toward it (a slow optimiser from a poor start): some window of
+      // the second half is ≥ underfitFlatness above the one before.
+      const bumpy = coarse.some((c, i) => i >= coarse.length >> 1 && i > 0 && c.loss >= (1 + THRESHOLDS.underfitFlatness) * coarse[i - 1].loss);
+      const worseThanConstant =
+        r.history.baselineLoss != null && r.history.epochs.length >= THRESHOLDS.minEpochs && secondHalf >= THRESHOLDS.unstableAboveBaseline * base && bumpy;
+      if (!rising && !oscillating && !worseThanConstant) return [];
+      const wins = fine;
+      const w = fine[0].w;
+      const f = runFacts(r);
+      const what = worseThanConstant && !rising && !oscillating
+        ? `The loss stays above the constant predictor's: mean ${fmt(secondHalf)} over the second half of the run, ${fmt(secondHalf / base)}× the baseline ${fmt(base)}, which a network matches by its output bias alone`
+        : rising
+        ? `The loss went back up: from ${fmt(coarse[best].loss)} (median of steps ${coarse[best].from}–${coarse[best].to}, its best) to ${fmt(last.loss)} (steps ${last.from}–${last.to}), ×${fmt(last.loss / coarse[best].loss)}`
+        : `The loss oscillates: in the second half of the run it rose ≥ ${THRESHOLDS.unstableSwing}× from one ${w}-step window to the next ${swings.length} times (${swings
+            .slice(0, 4)
+            .map((i) => `${fmt(wins[i - 1].loss)} → ${fmt(wins[i].loss)} at steps ${wins[i].from}–${wins[i].to}`)
+            .join(', ')}${swings.length > 4 ? ', …' : ''})`;
+      return [
+        {
+          rule: 'unstable-training',
+          severity: 'warning',
+          layers: [],
+          step: lastStep(r),
+          evidence: `${what}; every loss was finite and the last is ${fmt(100 * (last.loss / base))}% of the constant predictor's ${fmt(base)}. The step is too large for the optimizer${f.optimizer ? ` (${f.optimizer}${f.lr !== null ? ` at learning rate ${fmt(f.lr)}` : ''})` : ''}.`,
+          advice: sentence([...stepSizeAdvice(f), 'or decay the learning rate with a schedule (e.g. cosine)']),
+          citation: this.citation,
+          values: { rising: rising ? 1 : 0, swings: swings.length, secondHalfRelative: secondHalf / base, lossBest: coarse[best].loss, lossLast: last.loss, baselineLoss: base },
         },
       ];
     },
@@ -426,15 +685,17 @@ export function getRule(name: RuleName): HealthRule {
 }
 
 /** The finding for a non-finite event. */
-export function nonFiniteFinding(e: NonFiniteEvent, _report?: Report): Finding {
+export function nonFiniteFinding(e: NonFiniteEvent, report?: Report): Finding {
   const rule = HEALTH_RULES.find((x) => x.name === 'non-finite')!;
+  const name = report ? reportLayerNamer(report) : (p: string) => `module ${p}`;
+  const f = report ? runFacts(report) : null;
   const where =
     e.phase === 'forward'
-      ? `in the forward pass: the output of layer ${e.layer} is the first non-finite`
+      ? `in the forward pass: the output of ${name(e.layer ?? '')} is the first non-finite`
       : e.phase === 'loss'
         ? `in the loss (every layer output was finite; loss = ${e.loss})`
         : e.phase === 'backward'
-          ? `in the backward pass: layer ${e.layer} is the first (from the output backwards) to produce a non-finite gradient${e.parameter ? ` (parameter ${e.parameter})` : ''}`
+          ? `in the backward pass: ${name(e.layer ?? '')} is the first (from the output backwards) to produce a non-finite gradient${e.parameter ? ` (parameter ${e.parameter})` : ''}`
           : `in the update: parameter ${e.parameter} became non-finite; its value before the step was restored`;
   return {
     rule: 'non-finite',
@@ -442,11 +703,38 @@ export function nonFiniteFinding(e: NonFiniteEvent, _report?: Report): Finding {
     layers: e.layer ? [e.layer] : [],
     step: e.step,
     evidence: `Step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): NaN/Infinity ${where}. Training stopped; the weights are those before this step (loss ${e.loss}).`,
-    advice: rule.advice,
+    advice: f ? sentence([...stepSizeAdvice(f), initAdvice(f), 'check the inputs for NaN/huge values and standardise them; the weights kept are those before the bad step']) : rule.advice,
     citation: rule.citation,
     values: { step: e.step },
   };
 }
+
+/**
+ * Findings with history. `kept` are the findings so far (a Report's), `fresh` those of a health
+ * check at `step`; the result has one finding per rule: a rule that holds now is 'current'
+ * (its latest evidence, firstStep from its first firing), a rule that held before and no longer
+ * does is 'resolved' (kept as it was last seen, so a warning printed during training never
+ * vanishes from the end of the run). A rule is one problem whatever layers it names. Current
+ * findings come first, each group by severity (errors first), then in the registry's order.
+ */
+export function trackFindings(kept: readonly Finding[], fresh: readonly Finding[]): Finding[] {
+  const order = (f: Finding) => RULE_NAMES.indexOf(f.rule);
+  const now = new Map<RuleName, Finding>();
+  for (const f of fresh) {
+    const prev = kept.find((k) => k.rule === f.rule);
+    const first = prev ? (prev.firstStep ?? prev.step) : f.step;
+    now.set(f.rule, { ...f, firstStep: Math.min(first, f.step), lastStep: f.step, status: 'current' });
+  }
+  const resolved = kept
+    .filter((k) => !now.has(k.rule))
+    .map((k): Finding => ({ ...k, firstStep: k.firstStep ?? k.step, lastStep: k.lastStep ?? k.step, status: 'resolved' }));
+  const rank: Record<string, number> = { error: 0, warning: 1, info: 2 };
+  const byRule = (a: Finding, b: Finding) => (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) || order(a) - order(b);
+  return [...[...now.values()].sort(byRule), ...resolved.sort(byRule)];
+}
+
+/** The findings that still hold (status absent or 'current'). */
+export const currentFindings = (fs: readonly Finding[]): Finding[] => fs.filter((f) => f.status !== 'resolved');
 
 /** Run every rule (or the named ones) on a report. */
 export function runHealthChecks(report: Report, rules: readonly RuleName[] = RULE_NAMES): Finding[] {

@@ -7,6 +7,16 @@
  * overlaid curves, and one column per run.
  */
 import type { EpochLogs, Finding, LayerSeries, Report } from '../train/types.js';
+import { currentFindings } from '../diagnostics/rules.js';
+import { nameList, reportLayerNamer } from '../diagnostics/names.js';
+import { smoothEma } from './series.js';
+import { boundarySvg, type BoundaryPicture } from './boundary.js';
+
+/** What a report can show beyond the Report itself (the CLI has the model and the data). */
+export interface ReportExtras {
+  /** The decision boundary of a classifier on 2-D data (boundaryPicture). */
+  boundary?: BoundaryPicture;
+}
 import { esc, histogramChart, lineChart, PALETTE, type Band, type Point, type Series } from './svg.js';
 
 const CSS = `
@@ -20,10 +30,10 @@ table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bott
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .kv td:first-child{color:var(--muted);white-space:nowrap}
 .finding{border-left:4px solid var(--muted);background:var(--panel);padding:6px 10px;margin:6px 0;border-radius:0 6px 6px 0}
-.finding.error{border-color:var(--err)}.finding.warning{border-color:var(--warn)}.finding.info{border-color:var(--info)}
+.finding.resolved{opacity:.75;border-style:dashed}.finding.error{border-color:var(--err)}.finding.warning{border-color:var(--warn)}.finding.info{border-color:var(--info)}
 .sev{font-weight:700;text-transform:uppercase;font-size:11px;margin-right:6px}.error .sev{color:var(--err)}.warning .sev{color:var(--warn)}.info .sev{color:var(--info)}
 .advice{color:var(--muted);margin-top:2px}.ok{color:#067647;font-weight:600}.bad{color:var(--err);font-weight:600}
-svg.chart{display:block;background:#fff}svg .ct{font-size:12.5px;font-weight:600;fill:var(--fg)}svg .tick{font-size:10px;fill:var(--muted)}svg .axis{font-size:10.5px;fill:var(--muted)}
+svg.chart{display:block;background:#fff;max-width:100%;height:auto}.card.full{flex:1 1 100%}.card.full svg.chart{width:100%}svg .hv:hover{fill:#1d2330;fill-opacity:.5}svg .ct{font-size:12.5px;font-weight:600;fill:var(--fg)}svg .tick{font-size:10px;fill:var(--muted)}svg .axis{font-size:10.5px;fill:var(--muted)}
 svg .grid{stroke:#eceef2;stroke-width:1}svg .plot{fill:#fff;stroke:var(--line)}svg .lg{font-size:10.5px;fill:var(--fg)}svg .lgbg{fill:#fff;fill-opacity:.8}svg .empty{font-size:12px;fill:var(--muted)}
 code{background:var(--panel);padding:0 4px;border-radius:3px}details summary{cursor:pointer;color:var(--muted)}
 @media print{.runs{display:block}}
@@ -54,15 +64,14 @@ function runTitle(r: Report, i?: number): string {
   return label ?? arch ?? `run ${(i ?? 0) + 1}`;
 }
 
-/** Per-step loss smoothed with an exponential moving average (keeps the curve readable). */
-function smooth(points: Point[], alpha = 0.1): Point[] {
-  let m: number | null = null;
-  return points.map(([x, y]) => {
-    if (y === null || !Number.isFinite(y)) return [x, null];
-    m = m === null ? y : m + alpha * (y - m);
-    return [x, m];
-  });
+/** Per-step values smoothed as TensorBoard does (debiased EMA; in log space for a loss). */
+function smooth(points: Point[], weight: number, log: boolean): Point[] {
+  const ys = smoothEma(points.map((p) => p[1]), weight, log);
+  return points.map((p, i) => [p[0], ys[i]]);
 }
+
+/** TensorBoard's default smoothing weight, 0.6, is for one point per logging interval; per step, ~4 epochs' worth of memory is too much and one step's too little: the weight is 1 − 4/steps-per-epoch, within [0.6, 0.99]. */
+const smoothingWeight = (spe: number) => Math.min(0.99, Math.max(0.6, 1 - 4 / Math.max(1, spe)));
 
 export class Ids {
   private n = 0;
@@ -75,37 +84,41 @@ function lossChart(r: Report, ids: Ids, width: number): string {
   const spe = stepsPerEpoch(r);
   const steps: Point[] = r.history.steps.map((s) => [s.step / spe, s.loss]);
   const epochs = r.history.epochs;
+  const positive = r.history.steps.every((s) => s.loss === null || s.loss > 0);
   const series: Series[] = [
     { name: 'train (per step)', color: '#9ec5e8', points: steps, width: 1 },
-    { name: 'train (smoothed)', color: PALETTE[0], points: smooth(steps, Math.min(1, 4 / Math.max(4, spe))) },
-    { name: 'train (epoch mean)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, e.loss]), dots: true, dash: '4 3' },
+    { name: `train (smoothed${positive ? ' in log space' : ''})`, color: PALETTE[0], points: smooth(steps, smoothingWeight(spe), positive) },
+    { name: 'train (running average over batches)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, e.loss]), dots: true, dash: '4 3' },
   ];
+  if (epochs.some((e) => e.trainLoss !== undefined)) series.push({ name: 'train (end of epoch, eval mode)', color: '#1b4f80', points: epochs.map((e) => [e.epoch + 1, e.trainLoss ?? null]), dots: true, width: 2 });
   if (epochs.some((e) => e.valLoss !== undefined)) series.push({ name: 'validation', color: PALETTE[1], points: epochs.map((e) => [e.epoch + 1, e.valLoss ?? null]), dots: true, width: 2 });
   if (r.history.baselineLoss !== undefined && r.history.baselineLoss !== null && steps.length) {
     const x1 = Math.max(epochs.length, steps.length ? (steps[steps.length - 1][0] as number) : 1);
     series.push({ name: 'constant-predictor baseline', color: '#999', points: [[0, r.history.baselineLoss], [x1, r.history.baselineLoss]], dash: '2 3', width: 1 });
   }
-  const positive = r.history.steps.every((s) => s.loss === null || s.loss > 0);
   return lineChart({ id: ids.next('l'), title: 'Loss', series, xLabel: 'epoch', yLabel: 'loss', logY: positive && steps.length > 0, width, height: 280 });
 }
 
 function accuracyChart(r: Report, ids: Ids, width: number): string | null {
   const epochs = r.history.epochs;
   if (!epochs.some((e) => accuracyOf(e.metrics) !== undefined)) return null;
-  const series: Series[] = [{ name: 'train', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.metrics) ?? null]), dots: true }];
+  const series: Series[] = [];
+  if (epochs.some((e) => accuracyOf(e.trainMetrics) !== undefined)) series.push({ name: 'train (end of epoch, eval mode)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.trainMetrics) ?? null]), dots: true });
+  series.push({ name: 'train (running average over batches)', color: PALETTE[0], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.metrics) ?? null]), dash: '4 3', width: 1 });
   if (epochs.some((e) => accuracyOf(e.valMetrics) !== undefined)) series.push({ name: 'validation', color: PALETTE[1], points: epochs.map((e) => [e.epoch + 1, accuracyOf(e.valMetrics) ?? null]), dots: true, width: 2 });
   return lineChart({ id: ids.next('a'), title: 'Accuracy', series, xLabel: 'epoch', yLabel: 'accuracy', width, height: 280, legend: true });
 }
 
-function layerLabel(l: LayerSeries): string {
-  return `${l.name} ${l.kind}`;
+/** The layer's name as everywhere (src/diagnostics/names.ts). */
+function layerLabel(r: Report, l: LayerSeries): string {
+  return reportLayerNamer(r)(l.name);
 }
 
 function gradientChart(r: Report, ids: Ids, width: number): string {
   const spe = stepsPerEpoch(r);
   const layers = r.monitors.layers.filter((l) => l.samples.some((s) => s.gradNorm !== undefined));
   const series: Series[] = layers.map((l, i) => ({
-    name: layerLabel(l),
+    name: layerLabel(r, l),
     color: PALETTE[i % PALETTE.length],
     points: l.samples.map((s) => [s.step / spe, s.gradNorm ?? null] as Point),
   }));
@@ -116,7 +129,7 @@ function updateRatioChart(r: Report, ids: Ids, width: number): string {
   const spe = stepsPerEpoch(r);
   const layers = r.monitors.layers.filter((l) => l.samples.some((s) => s.params?.some((p) => p.name.endsWith('weight'))));
   const series: Series[] = layers.map((l, i) => ({
-    name: layerLabel(l),
+    name: layerLabel(r, l),
     color: PALETTE[i % PALETTE.length],
     points: l.samples.map((s) => [s.step / spe, s.params?.find((p) => p.name.endsWith('weight'))?.updateRatio ?? null] as Point),
   }));
@@ -133,7 +146,7 @@ function percentileCharts(r: Report, ids: Ids, width: number): string[] {
       const band: Band = { color, lower: pts('p15'), upper: pts('p85'), opacity: 0.25 };
       return lineChart({
         id: ids.next('p'),
-        title: `${layerLabel(l)}${l.activation ? ' output' : ' (pre-act.)'}`,
+        title: `${layerLabel(r, l)}${l.activation ? ' output' : ' (pre-act.)'}`,
         series: [{ name: 'median', color, points: pts('p50') }],
         bands: [band],
         xLabel: 'epoch',
@@ -153,7 +166,7 @@ function histogramCharts(r: Report, width: number): string[] {
       const last = withAct[withAct.length - 1];
       const hs = [{ name: `step ${last.step}`, color: PALETTE[i % PALETTE.length], ...last.activation!.histogram }];
       if (first !== last) hs.push({ name: `step ${first.step}`, color: '#444', ...first.activation!.histogram, outline: true } as (typeof hs)[number]);
-      return histogramChart({ title: `${layerLabel(l)}`, histograms: hs, width, height: 170 });
+      return histogramChart({ title: `${layerLabel(r, l)}`, histograms: hs, width, height: 170 });
     });
 }
 
@@ -162,10 +175,10 @@ function failureChart(r: Report, ids: Ids, width: number): string | null {
   const series: Series[] = [];
   r.monitors.layers.forEach((l, i) => {
     if (l.samples.some((s) => s.activation?.dead !== undefined)) {
-      series.push({ name: `${layerLabel(l)} dead`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
+      series.push({ name: `${layerLabel(r, l)} dead`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
     }
     if (l.samples.some((s) => s.activation?.saturated !== undefined)) {
-      series.push({ name: `${layerLabel(l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
+      series.push({ name: `${layerLabel(r, l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
     }
   });
   if (series.length === 0) return null;
@@ -176,19 +189,28 @@ function probeTable(r: Report): string {
   const ev = r.monitors.evaluation;
   if (!ev || ev.length === 0) return '';
   const rows = ev
-    .map((p) => `<tr><td>${esc(p.layer)}</td><td>${esc(p.activation)}</td><td class="n">${p.units}</td><td class="n">${p.examples}</td><td class="n">${p.dead !== undefined ? pct(p.dead) : '–'}</td><td class="n">${p.saturated !== undefined ? pct(p.saturated) : '–'}</td></tr>`)
+    .map((p) => `<tr><td>${esc(reportLayerNamer(r)(p.layer))}</td><td>${esc(p.activation)}</td><td class="n">${p.units}</td><td class="n">${p.examples}</td><td class="n">${p.dead !== undefined ? pct(p.dead) : '–'}</td><td class="n">${p.saturated !== undefined ? pct(p.saturated) : '–'}</td></tr>`)
     .join('');
   return `<h3>Dead / saturated units over the evaluation set (end of training)</h3><table><tr><th>layer</th><th>activation</th><th>units</th><th>examples</th><th>dead</th><th>saturated</th></tr>${rows}</table>`;
 }
 
-function findingsHtml(findings: Finding[]): string {
-  if (findings.length === 0) return '<p class="ok">No health problems found.</p>';
-  return findings
-    .map(
-      (f) =>
-        `<div class="finding ${esc(f.severity)}"><span class="sev">${esc(f.severity)}</span><b>${esc(f.rule)}</b>${f.layers.length ? ` · layer${f.layers.length > 1 ? 's' : ''} ${esc(f.layers.join(', '))}` : ''} · step ${f.step}<div>${esc(f.evidence)}</div><div class="advice">→ ${esc(f.advice)}</div></div>`,
-    )
-    .join('');
+/** Current findings first, then those that held during training and no longer do, marked resolved. */
+function findingsHtml(r: Report): string {
+  const name = reportLayerNamer(r);
+  const current = currentFindings(r.findings);
+  const resolved = r.findings.filter((f) => f.status === 'resolved');
+  const one = (f: Finding) => {
+    const gone = f.status === 'resolved';
+    const when = gone
+      ? ` · held at steps ${f.firstStep ?? f.step}–${f.lastStep ?? f.step}, no longer at the end`
+      : f.firstStep !== undefined && f.firstStep !== f.step
+        ? ` · since step ${f.firstStep}, still at step ${f.step}`
+        : ` · step ${f.step}`;
+    return `<div class="finding ${esc(f.severity)}${gone ? ' resolved' : ''}" data-rule="${esc(f.rule)}" data-status="${gone ? 'resolved' : 'current'}"><span class="sev">${gone ? `resolved ${esc(f.severity)}` : esc(f.severity)}</span><b>${esc(f.rule)}</b>${f.layers.length ? ` · ${esc(nameList(f.layers, name))}` : ''}${when}<div>${esc(f.evidence)}</div><div class="advice">→ ${esc(f.advice)}</div></div>`;
+  };
+  const now = current.length ? current.map(one).join('') : '<p class="ok">No health problem holds at the end of training.</p>';
+  const before = resolved.length ? `<h3>Resolved during training</h3><p class="sub">These held at some point and no longer held at the end.</p>${resolved.map(one).join('')}` : '';
+  return now + before;
 }
 
 function configTable(r: Report): string {
@@ -216,11 +238,12 @@ function epochTable(epochs: EpochLogs[]): string {
   if (epochs.length === 0) return '';
   const hasAcc = epochs.some((e) => accuracyOf(e.metrics) !== undefined);
   const hasVal = epochs.some((e) => e.valLoss !== undefined);
-  const head = `<tr><th>epoch</th><th>loss</th>${hasAcc ? '<th>accuracy</th>' : ''}${hasVal ? `<th>val loss</th>${hasAcc ? '<th>val accuracy</th>' : ''}` : ''}<th>lr</th><th>time</th></tr>`;
+  const hasTrain = epochs.some((e) => e.trainLoss !== undefined);
+  const head = `<tr><th>epoch</th>${hasTrain ? `<th>train loss</th>${hasAcc ? '<th>train accuracy</th>' : ''}` : ''}<th>running loss</th>${hasAcc ? '<th>running accuracy</th>' : ''}${hasVal ? `<th>val loss</th>${hasAcc ? '<th>val accuracy</th>' : ''}` : ''}<th>lr</th><th>time</th></tr>`;
   const rows = epochs
     .map(
       (e) =>
-        `<tr><td class="n">${e.epoch + 1}</td><td class="n">${fmt(e.loss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.metrics))}</td>` : ''}${hasVal ? `<td class="n">${fmt(e.valLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.valMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.lr, 6)}</td><td class="n">${(e.durationMs / 1000).toFixed(1)} s</td></tr>`,
+        `<tr><td class="n">${e.epoch + 1}</td>${hasTrain ? `<td class="n">${fmt(e.trainLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.trainMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.loss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.metrics))}</td>` : ''}${hasVal ? `<td class="n">${fmt(e.valLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.valMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.lr, 6)}</td><td class="n">${(e.durationMs / 1000).toFixed(1)} s</td></tr>`,
     )
     .join('');
   return `<details><summary>per-epoch table</summary><table>${head}${rows}</table></details>`;
@@ -229,27 +252,30 @@ function epochTable(epochs: EpochLogs[]): string {
 function headline(r: Report): string {
   const last = r.history.epochs[r.history.epochs.length - 1];
   if (!last) return r.stopReason === 'non-finite' ? '<span class="bad">diverged before the first epoch ended</span>' : 'no completed epoch';
-  const acc = accuracyOf(last.valMetrics) ?? accuracyOf(last.metrics);
+  const acc = accuracyOf(last.valMetrics) ?? accuracyOf(last.trainMetrics) ?? accuracyOf(last.metrics);
   const parts = [`final ${last.valLoss !== undefined ? 'validation' : 'training'} loss <b>${fmt(last.valLoss ?? last.loss)}</b>`];
   if (acc !== undefined) parts.push(`${accuracyOf(last.valMetrics) !== undefined ? 'validation' : 'training'} accuracy <b>${pct(acc)}</b>`);
-  const errors = r.findings.filter((f) => f.severity === 'error').length;
-  const warnings = r.findings.filter((f) => f.severity === 'warning').length;
-  parts.push(errors || warnings ? `<span class="${errors ? 'bad' : ''}">${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}</span>` : '<span class="ok">healthy</span>');
+  const current = currentFindings(r.findings);
+  const errors = current.filter((f) => f.severity === 'error').length;
+  const warnings = current.filter((f) => f.severity === 'warning').length;
+  const resolved = r.findings.length - current.length;
+  parts.push(errors || warnings ? `<span class="${errors ? 'bad' : ''}">${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}</span>` : '<span class="ok">healthy at the end</span>');
+  if (resolved) parts.push(`${resolved} resolved during training`);
   if (r.stopReason === 'non-finite') parts.push('<span class="bad">stopped: non-finite loss/weights</span>');
   return parts.join(' · ');
 }
 
 /** All sections of one run; `w` is the width of full-size charts. */
-function runSections(r: Report, ids: Ids, w: number, small: number): string {
+function runSections(r: Report, ids: Ids, w: number, small: number, extra: ReportExtras = {}): string {
   const acc = accuracyChart(r, ids, w);
   const fail = failureChart(r, ids, w);
   return `
-<h2>Findings</h2>${findingsHtml(r.findings)}
-<h2>Learning curves</h2><div class="grid"><div class="card">${lossChart(r, ids, w)}</div>${acc ? `<div class="card">${acc}</div>` : ''}</div>${epochTable(r.history.epochs)}
-<h2>Gradients</h2><div class="grid"><div class="card">${gradientChart(r, ids, w)}</div><div class="card">${updateRatioChart(r, ids, w)}</div></div>
+<h2>Findings</h2>${findingsHtml(r)}
+<h2>Learning curves</h2><p class="sub">Hover a curve for its values.</p><div class="grid"><div class="card full">${lossChart(r, ids, w)}</div>${acc ? `<div class="card full">${acc}</div>` : ''}</div>${epochTable(r.history.epochs)}${extra.boundary ? `<h2>Decision boundary</h2>${boundarySvg(extra.boundary)}` : ''}
+<h2>Gradients</h2><div class="grid"><div class="card full">${gradientChart(r, ids, w)}</div><div class="card full">${updateRatioChart(r, ids, w)}</div></div>
 <h2>Activations: percentile bands</h2><p class="sub">Shaded: 15th–85th percentile of each layer's outputs over a training batch; line: median. Stable bands mean the layer's input distribution is not drifting.</p><div class="grid">${percentileCharts(r, ids, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
 <h2>Activations: histograms</h2><p class="sub">Filled: last monitored step; outline: first.</p><div class="grid">${histogramCharts(r, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
-<h2>Dead and saturated units</h2>${fail ? `<div class="grid"><div class="card">${fail}</div></div>` : '<p class="sub">The activation has no dead or saturated regime.</p>'}${probeTable(r)}
+<h2>Dead and saturated units</h2>${fail ? `<div class="grid"><div class="card full">${fail}</div></div>` : '<p class="sub">The activation has no dead or saturated regime.</p>'}${probeTable(r)}
 <h2>Configuration</h2>${configTable(r)}`;
 }
 
@@ -266,37 +292,45 @@ function compareTable(rs: Report[]): string {
   const rows = rs
     .map((r, i) => {
       const last = r.history.epochs[r.history.epochs.length - 1];
-      const e = r.findings.filter((f) => f.severity === 'error').length;
-      const w = r.findings.filter((f) => f.severity === 'warning').length;
-      return `<tr><td><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</td><td class="n">${pct(accuracyOf(last?.valMetrics))}</td><td class="n">${fmt(last?.valLoss)}</td><td class="n">${fmt(last?.loss)}</td><td class="n">${pct(accuracyOf(last?.metrics))}</td><td>${e}E ${w}W ${esc([...new Set(r.findings.map((f) => f.rule))].join(', '))}</td><td>${esc(r.stopReason ?? 'completed')}</td><td class="n">${r.durationMs !== undefined ? (r.durationMs / 1000).toFixed(1) + ' s' : '–'}</td></tr>`;
+      const current = currentFindings(r.findings);
+      const e = current.filter((f) => f.severity === 'error').length;
+      const w = current.filter((f) => f.severity === 'warning').length;
+      const gone = r.findings.filter((f) => f.status === 'resolved').map((f) => `${f.rule} (resolved)`);
+      return `<tr><td><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</td><td class="n">${pct(accuracyOf(last?.valMetrics))}</td><td class="n">${fmt(last?.valLoss)}</td><td class="n">${fmt(last?.trainLoss ?? last?.loss)}</td><td class="n">${pct(accuracyOf(last?.trainMetrics) ?? accuracyOf(last?.metrics))}</td><td>${e}E ${w}W ${esc([...current.map((f) => f.rule), ...gone].join(', '))}</td><td>${esc(r.stopReason ?? 'completed')}</td><td class="n">${r.durationMs !== undefined ? (r.durationMs / 1000).toFixed(1) + ' s' : '–'}</td></tr>`;
     })
     .join('');
-  return `<table><tr><th>run</th><th>val accuracy</th><th>val loss</th><th>train loss</th><th>train accuracy</th><th>findings</th><th>stopped</th><th>time</th></tr>${rows}</table>`;
+  return `<table><tr><th>run</th><th>val accuracy</th><th>val loss</th><th>train loss (eval)</th><th>train accuracy (eval)</th><th>findings</th><th>stopped</th><th>time</th></tr>${rows}</table>`;
 }
 
+/** The runs overlaid on shared charts, one colour per run (the summary table's). */
 function overlayCharts(rs: Report[], ids: Ids): string {
-  const val = (r: Report) => r.history.epochs.some((e) => e.valLoss !== undefined);
-  const lossSeries: Series[] = rs.map((r, i) => ({
-    name: runTitle(r, i),
-    color: PALETTE[i % PALETTE.length],
-    points: r.history.epochs.map((e) => [e.epoch + 1, val(r) ? (e.valLoss ?? null) : e.loss] as Point),
-    dots: true,
-  }));
-  const accSeries: Series[] = rs.map((r, i) => ({
-    name: runTitle(r, i),
-    color: PALETTE[i % PALETTE.length],
-    points: r.history.epochs.map((e) => [e.epoch + 1, accuracyOf(e.valMetrics) ?? accuracyOf(e.metrics) ?? null] as Point),
-    dots: true,
-  }));
+  const W = 1100;
+  const color = (i: number) => PALETTE[i % PALETTE.length];
+  const perEpoch = (pick: (e: EpochLogs) => number | null | undefined) =>
+    rs.map((r, i): Series => ({ name: runTitle(r, i), color: color(i), points: r.history.epochs.map((e) => [e.epoch + 1, pick(e) ?? null] as Point), dots: true }));
+  const smoothTrain: Series[] = rs.map((r, i) => {
+    const spe = stepsPerEpoch(r);
+    const pts: Point[] = r.history.steps.map((s) => [s.step / spe, s.loss]);
+    const positive = r.history.steps.every((s) => s.loss === null || s.loss > 0);
+    return { name: runTitle(r, i), color: color(i), points: smooth(pts, smoothingWeight(spe), positive) };
+  });
   const gradSeries: Series[] = rs.map((r, i) => {
     const spe = stepsPerEpoch(r);
-    return { name: runTitle(r, i), color: PALETTE[i % PALETTE.length], points: r.monitors.global.map((g) => [g.step / spe, g.firstToLastRatio] as Point) };
+    return { name: runTitle(r, i), color: color(i), points: r.monitors.global.map((g) => [g.step / spe, g.gradNorm] as Point) };
   });
-  const positive = rs.every((r) => r.history.epochs.every((e) => (e.valLoss ?? e.loss ?? 1) > 0));
+  const ratioSeries: Series[] = rs.map((r, i) => {
+    const spe = stepsPerEpoch(r);
+    return { name: runTitle(r, i), color: color(i), points: r.monitors.global.map((g) => [g.step / spe, g.firstToLastRatio] as Point) };
+  });
+  const positive = rs.every((r) => r.history.epochs.every((e) => (e.valLoss ?? e.loss ?? 1) > 0) && r.history.steps.every((s) => s.loss === null || s.loss > 0));
+  const card = (svg: string) => `<div class="card full">${svg}</div>`;
   return `<div class="grid">
-<div class="card">${lineChart({ id: ids.next('c'), title: 'Validation loss', series: lossSeries, xLabel: 'epoch', yLabel: 'loss', logY: positive, width: 560, height: 300, legend: true })}</div>
-<div class="card">${lineChart({ id: ids.next('c'), title: 'Validation accuracy', series: accSeries, xLabel: 'epoch', yLabel: 'accuracy', width: 560, height: 300, legend: true })}</div>
-<div class="card">${lineChart({ id: ids.next('c'), title: 'Gradient ratio ‖∇first layer‖ / ‖∇last layer‖ (1 = balanced)', series: gradSeries, xLabel: 'epoch', yLabel: 'ratio', logY: true, width: 560, height: 300, legend: true })}</div>
+${card(lineChart({ id: ids.next('c'), title: 'Validation loss', series: perEpoch((e) => e.valLoss), xLabel: 'epoch', yLabel: 'loss', logY: positive, width: W, height: 320, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Training loss (per step, smoothed as TensorBoard does)', series: smoothTrain, xLabel: 'epoch', yLabel: 'loss', logY: positive, width: W, height: 320, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Validation accuracy', series: perEpoch((e) => accuracyOf(e.valMetrics)), xLabel: 'epoch', yLabel: 'accuracy', width: W, height: 300, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Training accuracy (end of epoch, eval mode)', series: perEpoch((e) => accuracyOf(e.trainMetrics) ?? accuracyOf(e.metrics)), xLabel: 'epoch', yLabel: 'accuracy', width: W, height: 300, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Global gradient norm ‖∇θ‖ (monitored steps)', series: gradSeries, xLabel: 'epoch', yLabel: '‖∇θ‖', logY: true, width: W, height: 300, legend: true }))}
+${card(lineChart({ id: ids.next('c'), title: 'Gradient ratio ‖∇first layer‖ / ‖∇last layer‖ (1 = balanced)', series: ratioSeries, xLabel: 'epoch', yLabel: 'ratio', logY: true, width: W, height: 300, legend: true }))}
 </div>`;
 }
 
@@ -304,22 +338,21 @@ function overlayCharts(rs: Report[], ids: Ids): string {
  * The report for one run, or for several runs side by side (compare). Returns the complete
  * HTML document.
  */
-export function renderReport(report: Report | Report[]): string {
+export function renderReport(report: Report | Report[], extras: ReportExtras = {}): string {
   const ids = new Ids();
   if (!Array.isArray(report)) {
     const title = `gradlab report — ${runTitle(report)}`;
-    const body = `<header><h1>gradlab training report</h1><div class="sub">${esc(runTitle(report))}</div><div>${headline(report)}</div></header><main>${runSections(report, ids, 620, 300)}</main>`;
+    const body = `<header><h1>gradlab training report</h1><div class="sub">${esc(runTitle(report))}</div><div>${headline(report)}</div></header><main>${runSections(report, ids, 1100, 340, extras)}</main>`;
     return page(title, body);
   }
   const rs = report;
   if (rs.length === 0) return page('gradlab comparison', '<header><h1>gradlab comparison</h1><p>No runs.</p></header>');
-  const columns = rs
-    .map(
-      (r, i) => `<section class="run"><h2 style="margin-top:8px"><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))}</h2><div>${headline(r)}</div>${runSections(r, ids, 560, 270)}</section>`,
-    )
+  // Each run's findings (current first, resolved marked), not six whole reports stacked.
+  const findings = rs
+    .map((r, i) => `<details${i === 0 ? ' open' : ''}><summary><span style="color:${PALETTE[i % PALETTE.length]}">■</span> ${esc(runTitle(r, i))} — ${headline(r)}</summary>${findingsHtml(r)}</details>`)
     .join('');
   const body = `<header><h1>gradlab comparison</h1><div class="sub">${rs.length} runs, same data, seed and budget; varied: ${esc(variedKeys(rs))}</div></header>
-<main><h2>Summary</h2>${compareTable(rs)}<h2>Side by side</h2>${overlayCharts(rs, ids)}<h2>Runs</h2><div class="runs">${columns}</div></main>`;
+<main><h2>Summary</h2>${compareTable(rs)}<h2>The runs overlaid</h2><p class="sub">One colour per run, as in the table; hover a curve for its values.</p>${overlayCharts(rs, ids)}<h2>Findings per run</h2>${findings}</main>`;
   return page('gradlab comparison', body);
 }
 

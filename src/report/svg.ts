@@ -43,6 +43,8 @@ export interface ChartOptions {
   id?: string;
 }
 
+import { thinIndices } from './series.js';
+
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 export function esc(s: string): string {
@@ -60,6 +62,14 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
+/** A hovered value: 4 significant digits. */
+export function fmtValue(v: number): string {
+  const a = Math.abs(v);
+  if (v !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** A tick label; never "0" on a log axis (its ticks are powers of ten, each > 0). */
 export function fmtTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
@@ -149,13 +159,17 @@ export function lineChart(o: ChartOptions): string {
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" class="plot"/>`);
   // Grid and ticks.
   const yt = logY ? logTicks(y0, y1) : niceTicks(y0, y1, 5);
+  let lastTickY = Infinity;
   for (const v of yt) {
     const yy = logY ? m.t + ph - ((v - y0) / (y1 - y0)) * ph : Y(v);
     if (yy < m.t - 0.5 || yy > m.t + ph + 0.5) continue;
+    // Labels never overlap: a tick closer than 16 px to the previous one is left out.
+    if (lastTickY - yy < 16) continue;
+    lastTickY = yy;
     parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(yy)}" y2="${f(yy)}" class="grid"/>`);
     parts.push(`<text x="${m.l - 5}" y="${f(yy + 3.5)}" text-anchor="end" class="tick">${logY ? fmtTick(Math.pow(10, v)) : fmtTick(v)}</text>`);
   }
-  for (const v of niceTicks(x0, x1, 6)) {
+  for (const v of niceTicks(x0, x1, Math.max(2, Math.min(10, Math.floor(pw / 70))))) {
     const xx = X(v);
     parts.push(`<line x1="${f(xx)}" x2="${f(xx)}" y1="${m.t}" y2="${m.t + ph}" class="grid"/>`);
     parts.push(`<text x="${f(xx)}" y="${m.t + ph + 14}" text-anchor="middle" class="tick">${fmtTick(v)}</text>`);
@@ -185,9 +199,18 @@ export function lineChart(o: ChartOptions): string {
     }
     flush();
   }
+  const hover: string[] = [];
   for (const s of o.series) {
+    // Long series are thinned keeping each bucket's min and max (the shape survives).
+    const keep = thinIndices([s.points.map((p) => p[1])], Math.max(200, Math.round(pw * 2)));
+    const pts = keep.length === s.points.length ? s.points : keep.map((i) => s.points[i]);
+    // Hover values: a transparent dot with a <title> at up to ~120 points of each series.
+    const every = Math.max(1, Math.ceil(pts.length / 120));
+    pts.forEach((p, i) => {
+      if (ok(p) && (i % every === 0 || i === pts.length - 1)) hover.push(`<circle cx="${f(X(p[0]))}" cy="${f(Y(p[1]))}" r="4" fill="transparent" class="hv"><title>${esc(s.name)} · ${esc(o.xLabel ?? 'x')} ${fmtTick(p[0])}: ${fmtValue(p[1])}</title></circle>`);
+    });
     const segs: string[][] = [[]];
-    for (const p of s.points) {
+    for (const p of pts) {
       if (ok(p)) segs[segs.length - 1].push(`${f(X(p[0]))},${f(Y(p[1]))}`);
       else if (segs[segs.length - 1].length) segs.push([]);
     }
@@ -200,7 +223,7 @@ export function lineChart(o: ChartOptions): string {
       if (s.dots || seg.length === 1) for (const pt of seg) body.push(`<circle cx="${pt.split(',')[0]}" cy="${pt.split(',')[1]}" r="2.6" fill="${s.color}"/>`);
     }
   }
-  parts.push(`<g clip-path="url(#${clip})">${body.join('')}</g>`);
+  parts.push(`<g clip-path="url(#${clip})">${body.join('')}${hover.join('')}</g>`);
   if (offScale.length > 0) {
     parts.push(`<text x="${m.l + pw - 4}" y="${m.t + 12}" text-anchor="end" class="tick">${offScale.join('')} some values off scale</text>`);
   }
@@ -243,7 +266,9 @@ export interface HistogramOptions {
 export function histogramChart(o: HistogramOptions): string {
   const W = o.width ?? 300;
   const H = o.height ?? 170;
-  const m = { l: 40, r: 8, t: 24, b: 30 };
+  const legendRow = o.histograms.length > 1;
+  // The legend gets its own row under the title (a layer's name is long).
+  const m = { l: 40, r: 8, t: legendRow ? 34 : 24, b: 30 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const hs = o.histograms.filter((h) => Number.isFinite(h.min) && Number.isFinite(h.max) && h.counts.length > 0 && h.counts.some((c) => c > 0));
@@ -293,7 +318,7 @@ export function histogramChart(o: HistogramOptions): string {
     const items = hs.map((h) => {
       const w = 16 + h.name.length * 5.6;
       lx -= w;
-      return `<rect x="${f(lx)}" y="7" width="10" height="8" fill="${h.color}" fill-opacity="${h.outline ? 0 : 0.7}" stroke="${h.color}"/><text x="${f(lx + 13)}" y="15" class="lg">${esc(h.name)}</text>`;
+      return `<rect x="${f(lx)}" y="19" width="10" height="8" fill="${h.color}" fill-opacity="${h.outline ? 0 : 0.7}" stroke="${h.color}"/><text x="${f(lx + 13)}" y="27" class="lg">${esc(h.name)}</text>`;
     });
     parts.push(items.join(''));
   }

@@ -34,7 +34,7 @@ import { DataLoader } from '../data/dataloader.js';
 import { gatherRows } from '../data/dataset.js';
 import { Monitor, probeActivations } from '../diagnostics/monitors.js';
 import { TrainStep } from './step.js';
-import { runHealthChecks, nonFiniteFinding } from '../diagnostics/rules.js';
+import { runHealthChecks, nonFiniteFinding, trackFindings } from '../diagnostics/rules.js';
 import { checkMetricName, defaultMetrics, resolveMetric, type Metric } from './metrics.js';
 import { jsonSafe } from './json.js';
 import type { BatchLogs, Callback, EpochLogs, FitOptions, Finding, MetricName, Report, TensorData, TrainContext } from './types.js';
@@ -288,6 +288,33 @@ function evaluateSync(model: Module, data: TensorData, batchSize: number, lossOp
   return acc.result();
 }
 
+/** At most this many training examples are evaluated at the end of each epoch (EpochLogs.trainMetrics). */
+export const TRAIN_EVAL_EXAMPLES = 2000;
+
+/**
+ * The training examples the end-of-epoch evaluation reads: all of them, or TRAIN_EVAL_EXAMPLES
+ * drawn at random by a generator of its own (fixed for the run, so epochs compare, and leaving
+ * the seeded global generator untouched; random rather than the first rows or a stride, which
+ * a file sorted or cycled by class would bias).
+ */
+export function trainEvalSample(d: TensorData, max = TRAIN_EVAL_EXAMPLES): TensorData {
+  const n = d.x.shape[0];
+  if (n <= max) return d;
+  const idx = new Generator(0x7a1e).permutation(n).subarray(0, max).sort();
+  return { x: gatherRows(d.x, idx), y: gatherRows(d.y, idx) };
+}
+
+/**
+ * Training loss and metrics that mean what they say: the model at the end of the epoch, in eval
+ * mode (BatchNorm running statistics, no dropout), on the training sample — unlike
+ * EpochLogs.loss/metrics, running averages over batches in training mode while the weights
+ * changed.
+ */
+export function evaluateTraining(model: Module, sample: TensorData, batchSize: number, lossOpt: FitOptions['loss'], metricNames: readonly string[]): Pick<EpochLogs, 'trainLoss' | 'trainMetrics' | 'trainExamples'> {
+  const r = evaluateSync(model, sample, batchSize, lossOpt, metricNames);
+  return { trainLoss: r.loss, trainMetrics: r.metrics, trainExamples: sample.x.shape[0] };
+}
+
 /**
  * Evaluate a model: the mean loss over the examples and the metrics, in eval mode (BatchNorm
  * running statistics, no dropout), without recording gradients.
@@ -437,6 +464,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     numTrain = train.x.shape[0];
   }
   if (validation !== undefined) checkTensorData('fit', validation, 'validationData');
+  const trainProbe = trainEvalSample({ x: loader.dataset.x, y: loader.dataset.y });
 
   const { optimizer, name: optimizerName } = makeOptimizer(model, options);
   const scheduler: Scheduler | null = options.schedule === undefined ? null : typeof options.schedule === 'function' ? options.schedule(optimizer) : options.schedule;
@@ -546,7 +574,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         report.nonFinite = { step, epoch, batch, phase: r.nonFinite.phase, layer: r.nonFinite.layer, parameter: r.nonFinite.parameter, loss: String(lv) };
         stopReason = 'non-finite';
         const f = nonFiniteFinding(report.nonFinite, report);
-        report.findings.push(f);
+        report.findings = trackFindings(report.findings, [f, ...report.findings.filter((k) => k.status === 'current')]);
         await emit([f]);
         break training;
       }
@@ -598,11 +626,16 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       if (v.lossStdErr !== undefined) logs.valLossStdErr = v.lossStdErr;
       logs.valMetrics = v.metrics;
     }
+    Object.assign(logs, evaluateTraining(model, trainProbe, options.validationBatchSize ?? batchSize, options.loss, options.metrics ?? []));
     logs.durationMs = now() - te;
     report.history.epochs.push(logs);
     if (scheduler) scheduler.step(logs.valLoss ?? logs.loss);
     for (const cb of callbacks) if (cb.onEpochEnd) await cb.onEpochEnd(logs, ctx);
-    if (health) await emit(runHealthChecks(report));
+    if (health) {
+      const fresh = runHealthChecks(report);
+      report.findings = trackFindings(report.findings, fresh);
+      await emit(fresh);
+    }
     if (ctx.stopTraining) {
       stopReason = 'early-stopping';
       break;
@@ -625,10 +658,9 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     monitor.addTime(now() - tp);
   }
   if (health) {
-    const findings = runHealthChecks(report);
-    const nf = report.findings.filter((f) => f.rule === 'non-finite');
-    report.findings = [...nf, ...findings.filter((f) => f.rule !== 'non-finite')];
-    await emit(report.findings);
+    const fresh = runHealthChecks(report);
+    report.findings = trackFindings(report.findings, fresh);
+    await emit(fresh);
   }
   report.durationMs = now() - t0;
   // Hand the rollback copies back to the kernels.

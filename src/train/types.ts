@@ -100,8 +100,18 @@ export interface BatchLogs {
 
 export interface EpochLogs {
   epoch: number;
+  /** Running average: the mean of the epoch's batch losses, in training mode while the weights changed. */
   loss: number;
+  /** Running averages of the metrics over the epoch's batches (training mode, weights changing). */
   metrics: Record<string, number>;
+  /**
+   * The model at the end of the epoch in eval mode on the training split (a fixed sample of at
+   * most TRAIN_EVAL_EXAMPLES): the "train loss / accuracy" to compare with validation.
+   */
+  trainLoss?: number;
+  trainMetrics?: Record<string, number>;
+  /** Examples that evaluation read. */
+  trainExamples?: number;
   valLoss?: number;
   /** Standard error of valLoss over the validation examples (std of per-example losses / √n); absent for custom losses. */
   valLossStdErr?: number;
@@ -123,6 +133,7 @@ export interface History {
 }
 
 export type Severity = 'info' | 'warning' | 'error';
+export type FindingStatus = 'current' | 'resolved';
 export type RuleName =
   | 'vanishing-gradients'
   | 'exploding-gradients'
@@ -131,14 +142,25 @@ export type RuleName =
   | 'dead-units'
   | 'symmetry'
   | 'overfitting'
-  | 'underfitting';
+  | 'underfitting'
+  | 'unstable-training';
 
 export interface Finding {
   rule: RuleName;
   severity: Severity;
   /** Module paths as in namedParameters() ('0', '1', …). */
   layers: string[];
+  /** The step of the latest check at which the rule held (equals lastStep in a Report). */
   step: number;
+  /**
+   * History (set in a Report by trackFindings): the step of the first and of the last check
+   * at which the rule held, and whether it still held at the last check ('current') or
+   * stopped holding during training ('resolved': evidence and advice are those of its last
+   * firing). A Report lists current findings first.
+   */
+  firstStep?: number;
+  lastStep?: number;
+  status?: FindingStatus;
   evidence: string;
   advice: string;
   /** The measured numbers behind `evidence`, for charts (null for NaN/±∞). */
@@ -194,6 +216,10 @@ export interface LayerSeries {
   activation?: ActivationName;
   /** Output units of a Linear (its outFeatures) or BatchNorm (numFeatures). */
   units?: number;
+  /** Input features of a Linear (its inFeatures). */
+  inputs?: number;
+  /** How a Linear was initialised (an initializer name, 'auto' resolved; 'custom'). */
+  init?: string;
   samples: LayerSample[];
 }
 

@@ -24,7 +24,7 @@ describe('terminal progress', () => {
     expect(bars.length).toBe(4);
     expect(bars[1]).toMatch(/epoch 1\/2 .* 50% 2\/4 loss 0\.5000 acc 75\.0% ETA 6s/);
     const line = out[out.length - 1];
-    expect(line).toBe('epoch 1/2  loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s  ETA 4s\n');
+    expect(line).toBe('epoch 1/2  running avg loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s  ETA 4s\n');
     for (const l of out) expect(l.replace('\r\x1b[K', '').length).toBeLessThan(100);
   });
 
@@ -37,7 +37,7 @@ describe('terminal progress', () => {
     p.onFinding({ rule: 'dead-units', severity: 'warning', layers: ['2'], step: 1, evidence: '60% of units dead', advice: 'use leakyRelu' });
     p.onBatchEnd(batch(1));
     p.onEpochEnd(epochEnd);
-    expect(out.join('')).toBe('⚠ warning [dead-units] (layer 2) at step 1: 60% of units dead\n    → use leakyRelu\nepoch 1/1  loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s\n');
+    expect(out.join('')).toBe('⚠ warning [dead-units] (layer 2) at step 1: 60% of units dead\n    → use leakyRelu\nepoch 1/1  running avg loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s\n');
   });
 
   it('formats durations and findings', () => {

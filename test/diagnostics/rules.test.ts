@@ -5,10 +5,13 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, manualSeed, nn } from '../../src/index.js';
 import { fit, type Report } from '../../src/train/index.js';
-import { HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks } from '../../src/diagnostics/index.js';
+import { HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks, trackFindings } from '../../src/diagnostics/index.js';
+import type { Finding } from '../../src/train/types.js';
 import { blobs, healthyMlp, xor, SEEDS } from '../train/helpers.js';
 
-const rules = (r: Report) => r.findings.map((f) => f.rule);
+/** The rules that hold at the end of the run (a Report also keeps those resolved during it). */
+const rules = (r: Report) => r.findings.filter((f) => f.status !== 'resolved').map((f) => f.rule);
+const everFired = (r: Report) => r.findings.map((f) => f.rule);
 const finding = (r: Report, rule: string) => r.findings.find((f) => f.rule === rule);
 
 /** y = Σ (j+1)/2·x_j + noise: a regression problem for the divergence test. */
@@ -29,7 +32,7 @@ function regression(n: number, seed: number, d = 4): { x: Tensor; y: Tensor } {
 
 describe('health rules', () => {
   test('the registry lists every rule once with advice and a citation', () => {
-    expect([...RULE_NAMES].sort()).toEqual(['dead-units', 'exploding-gradients', 'non-finite', 'overfitting', 'saturation', 'symmetry', 'underfitting', 'vanishing-gradients']);
+    expect([...RULE_NAMES].sort()).toEqual(['dead-units', 'exploding-gradients', 'non-finite', 'overfitting', 'saturation', 'symmetry', 'underfitting', 'unstable-training', 'vanishing-gradients']);
     for (const r of HEALTH_RULES) {
       expect(r.advice.length).toBeGreaterThan(40);
       expect(r.citation).toMatch(/\d{4}/);
@@ -135,7 +138,9 @@ describe('health rules', () => {
     const m = new nn.Sequential(new nn.Linear(2, 8, { init: 'zeros' }), new nn.Tanh(), new nn.Linear(8, 3, { init: 'zeros' }));
     const r = await fit(m, blobs(100, 3, 1), { epochs: 4, seed: 1 });
     const saved = JSON.parse(JSON.stringify(r)) as Report;
-    expect(runHealthChecks(saved)).toEqual(r.findings);
+    // The report adds history (first/last step, status) to the findings that hold now.
+    const now = r.findings.filter((f) => f.status === 'current').map(({ firstStep: _a, lastStep: _b, status: _c, ...f }) => f);
+    expect(runHealthChecks(saved)).toEqual(now);
   });
 
   test('findings are announced through onFinding as they are made', async () => {
@@ -144,6 +149,111 @@ describe('health rules', () => {
     const seen: Array<[string, number]> = [];
     const r = await fit(m, blobs(100, 3, 1), { epochs: 4, batchSize: 50, seed: 1, callbacks: [{ onFinding: (f, ctx) => void seen.push([f.rule, ctx.epoch]) }] });
     expect(seen[0]).toEqual(['symmetry', 0]);
-    expect(new Set(seen.map((s) => s[0]))).toEqual(new Set(rules(r)));
+    expect(new Set(seen.map((s) => s[0]))).toEqual(new Set(everFired(r)));
+  });
+
+  test('trackFindings keeps every finding that fired: first and last step, current first, resolved after', () => {
+    const f = (rule: Finding['rule'], step: number, evidence = 'e'): Finding => ({ rule, severity: 'warning', layers: [], step, evidence, advice: 'a' });
+    let kept = trackFindings([], [f('exploding-gradients', 13), f('dead-units', 13)]);
+    kept = trackFindings(kept, [f('dead-units', 26, 'later')]);
+    kept = trackFindings(kept, [f('dead-units', 39, 'latest'), f('overfitting', 39)]);
+    expect(kept.map((k) => [k.rule, k.status, k.firstStep, k.lastStep])).toEqual([
+      ['dead-units', 'current', 13, 39],
+      ['overfitting', 'current', 39, 39],
+      ['exploding-gradients', 'resolved', 13, 13],
+    ]);
+    expect(kept[0].evidence).toBe('latest');
+    // A resolved finding that fires again is current again, with its first step kept.
+    kept = trackFindings(kept, [f('exploding-gradients', 52)]);
+    expect(kept.find((k) => k.rule === 'exploding-gradients')).toMatchObject({ status: 'current', firstStep: 13, lastStep: 52 });
+    expect(kept.filter((k) => k.status === 'resolved').map((k) => k.rule)).toEqual(['dead-units', 'overfitting']);
+  });
+
+});
+
+/** A Report from per-step losses (25 steps an epoch), as fit would record it. */
+function lossReport(losses: number[], baseline: number, config: Record<string, unknown> = { optimizer: 'sgd', lr: 0.5 }): Report {
+  const steps = losses.map((loss, i) => ({ step: i + 1, loss, gradNorm: 1, lr: 0.5 }));
+  const epochs = [];
+  for (let e = 0; e * 25 < losses.length; e++) {
+    const part = losses.slice(e * 25, e * 25 + 25);
+    epochs.push({ epoch: e, loss: part.reduce((a, b) => a + b, 0) / part.length, metrics: {}, lr: 0.5, durationMs: 0 });
+  }
+  return { config, history: { epochs, steps, baselineLoss: baseline }, monitors: { steps: [], layers: [], global: [] }, findings: [] };
+}
+
+describe('rules that judge correctly (issue 14)', () => {
+  const noise = (i: number) => 1 + 0.05 * Math.sin(i * 2.7);
+
+  test('a rising loss is unstable training, never underfitting (which would advise a larger learning rate)', () => {
+    // Falls from 0.69 to 0.45, then climbs back to 0.8: the issue's "fell only -35.98%".
+    const losses = Array.from({ length: 400 }, (_, i) => (i < 150 ? 0.69 - (0.24 * i) / 150 : 0.45 + (0.35 * (i - 150)) / 250) * noise(i));
+    const found = runHealthChecks(lossReport(losses, 0.69));
+    expect(found.map((f) => f.rule)).not.toContain('underfitting');
+    const f = found.find((x) => x.rule === 'unstable-training')!;
+    expect(f).toBeDefined();
+    expect(f.evidence).toMatch(/went back up/);
+    expect(f.advice).toMatch(/lower the learning rate from 0\.5 to 0\.05/i);
+    expect(f.advice).not.toMatch(/raise|increase the learning rate|above 0\.5/i);
+  });
+
+  test('an oscillating loss above the constant predictor is unstable training', () => {
+    const losses = Array.from({ length: 600 }, (_, i) => 0.69 * (1.2 + 0.4 * Math.sin(i / 9)));
+    const found = runHealthChecks(lossReport(losses, 0.69));
+    expect(found.map((f) => f.rule)).toContain('unstable-training');
+    expect(found.map((f) => f.rule)).not.toContain('underfitting');
+  });
+
+  test('a flat, high loss is underfitting; a falling or low one is not unstable', () => {
+    const flat = Array.from({ length: 300 }, (_, i) => 0.68 * noise(i));
+    const rules = runHealthChecks(lossReport(flat, 0.69)).map((f) => f.rule);
+    expect(rules).toContain('underfitting');
+    expect(rules).not.toContain('unstable-training');
+    const falling = Array.from({ length: 300 }, (_, i) => 0.69 * Math.exp(-i / 60) * noise(i));
+    expect(runHealthChecks(lossReport(falling, 0.69))).toEqual([]);
+  });
+
+  test('small early-layer gradients after convergence are not "vanishing"; the same while the loss is high are', () => {
+    const layer = (name: string, rms: number) => ({
+      name,
+      kind: 'Linear',
+      units: 16,
+      inputs: 16,
+      samples: Array.from({ length: 10 }, (_, i) => ({ step: 10 * (i + 1), params: [{ name: `${name}.weight`, norm: 1, gradNorm: rms * 16, updateRatio: 1e-3, size: 256 }] })),
+    });
+    const make = (loss: number): Report => {
+      const r = lossReport(Array.from({ length: 100 }, (_, i) => loss * noise(i)), 0.69);
+      r.monitors.layers = [layer('0', 1e-6), layer('2', 1e-3)];
+      return r;
+    };
+    expect(runHealthChecks(make(0.01)).map((f) => f.rule)).not.toContain('vanishing-gradients');
+    const high = runHealthChecks(make(0.6)).find((f) => f.rule === 'vanishing-gradients')!;
+    expect(high.layers).toEqual(['0']);
+    expect(high.evidence).toContain('hidden 1 · Linear 16→16 (module 0)');
+  });
+
+  test('advice reads the configuration: saturation under Xavier never recommends Xavier', async () => {
+    manualSeed(1);
+    const m = new nn.Sequential(new nn.Linear(2, 32, { init: 'xavierUniform' }), new nn.Tanh(), new nn.Linear(32, 32, { init: 'xavierUniform' }), new nn.Tanh(), new nn.Linear(32, 3));
+    const d = blobs(300, 3, 1, { radius: 60, noise: 20 });
+    const r = await fit(m, d, { epochs: 3, seed: 1, optimizer: 'sgd', lr: 0.05 });
+    const f = finding(r, 'saturation')!;
+    expect(f).toBeDefined();
+    expect(f.advice).not.toMatch(/Xavier/);
+    expect(f.advice).toMatch(/BatchNorm/);
+    // With N(0, 1) weights the same finding says what to change, from what to what.
+    manualSeed(1);
+    const m2 = new nn.Sequential(new nn.Linear(2, 32, { init: { name: 'normal', value: 5 } }), new nn.Tanh(), new nn.Linear(32, 3));
+    const r2 = await fit(m2, blobs(300, 3, 1), { epochs: 3, seed: 1 });
+    expect(finding(r2, 'saturation')!.advice).toMatch(/from Normal N\(0, σ²\) to Xavier\/Glorot uniform/);
+  });
+
+  test('exploding-gradient advice names the learning rate to leave and the one to try', async () => {
+    manualSeed(1);
+    const m = new nn.Sequential(new nn.Linear(4, 16), new nn.Tanh(), new nn.Linear(16, 1));
+    const r = await fit(m, regression(320, 1), { epochs: 5, seed: 1, optimizer: 'sgd', lr: 1.2 });
+    const f = r.findings.find((x) => x.rule === 'exploding-gradients')!;
+    expect(f.advice).toMatch(/from 1\.2 to 0\.12/);
+    expect(f.advice).toMatch(/clip the gradient norm/);
   });
 });

@@ -90,7 +90,7 @@ describe('HTML report', () => {
       expect(c.drawn, c.label).toBeGreaterThan(0);
     }
 
-    // compare: runs side by side, including one that saturates and one that diverges.
+    // compare: the runs overlaid on shared charts, including one that saturates and one that diverges.
     const runs = [
       await train({ label: 'relu + bn' } as Partial<TrainArgs>),
       await train({ activation: 'sigmoid', init: 'normal', batchnorm: false, layers: [16, 16, 16] }),
@@ -104,7 +104,7 @@ describe('HTML report', () => {
     const page2 = await checkPage(cmp, join(ARTIFACTS, 'report-compare.png'));
     expect(page2.consoleErrors).toEqual([]);
     expect(page2.requests).toEqual([]);
-    expect(page2.charts.length).toBeGreaterThan(3 * 10);
+    expect(page2.charts.length).toBeGreaterThanOrEqual(6);
     for (const c of page2.charts) {
       expect(c.width, c.label).toBeGreaterThan(100);
       expect(c.height, c.label).toBeGreaterThan(100);

@@ -1,0 +1,64 @@
+/**
+ * Curves as the charts draw them, shared by the HTML report (svg.ts) and the web lab
+ * (lab/src/charts.ts): TensorBoard's debiased exponential smoothing, and thinning that keeps a
+ * long series' shape.
+ */
+
+/**
+ * Exponential moving average with TensorBoard's debiasing (tensorboard/…/vz_line_chart2,
+ * "smoothing"): mₜ = w·mₜ₋₁ + (1 − w)·yₜ with m₀ = 0, shown as mₜ/(1 − wᵗ) — the same bias
+ * correction as Adam's (Kingma & Ba 2015, §3) — so the curve starts at the first value instead
+ * of at 0 or above every raw point. With `log`, the average is taken over log y and
+ * exponentiated (a geometric mean: a loss spanning decades is not dragged up by its largest
+ * values). Non-finite (or, in log space, non-positive) values pass through as null and do not
+ * enter the average. `weight` ∈ [0, 1): 0 is no smoothing.
+ */
+export function smoothEma(ys: ReadonlyArray<number | null>, weight: number, log = false): Array<number | null> {
+  if (!(weight >= 0 && weight < 1)) throw new Error(`smoothEma: weight must be in [0, 1), got ${weight}`);
+  let last = 0;
+  let n = 0;
+  return ys.map((y) => {
+    if (y === null || !Number.isFinite(y) || (log && y <= 0)) return null;
+    const v = log ? Math.log(y) : y;
+    last = last * weight + (1 - weight) * v;
+    n++;
+    const m = last / (1 - Math.pow(weight, n));
+    return log ? Math.exp(m) : m;
+  });
+}
+
+/**
+ * Indices to keep so that at most ~`maxPoints` remain while the shape survives: the x range is
+ * cut into maxPoints/2 buckets of consecutive points and each keeps its minimum and its maximum
+ * (of every series given), in order, plus the first and last point. Keeping every other point
+ * instead drops spikes, and a spike is what a gradient-norm chart is read for.
+ */
+export function thinIndices(series: ReadonlyArray<ReadonlyArray<number | null>>, maxPoints: number): number[] {
+  const n = series.length ? series[0].length : 0;
+  if (n <= maxPoints) return Array.from({ length: n }, (_, i) => i);
+  const buckets = Math.max(1, Math.floor(maxPoints / (2 * Math.max(1, series.length))));
+  const keep = new Set<number>([0, n - 1]);
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor((b * n) / buckets);
+    const to = Math.floor(((b + 1) * n) / buckets);
+    for (const ys of series) {
+      let lo = -1;
+      let hi = -1;
+      let gap = false;
+      for (let i = from; i < to; i++) {
+        const y = ys[i];
+        if (y === null || !Number.isFinite(y)) {
+          // One missing value per bucket keeps a gap a gap.
+          if (!gap) keep.add(i);
+          gap = true;
+          continue;
+        }
+        if (lo < 0 || y < (ys[lo] as number)) lo = i;
+        if (hi < 0 || y > (ys[hi] as number)) hi = i;
+      }
+      if (lo >= 0) keep.add(lo);
+      if (hi >= 0) keep.add(hi);
+    }
+  }
+  return [...keep].sort((a, b) => a - b);
+}

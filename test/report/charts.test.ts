@@ -1,0 +1,88 @@
+/**
+ * Charts that do not mislead (issue 14): TensorBoard's debiased smoothing (in log space for
+ * losses), thinning that keeps spikes, log axes without a "0" and without overlapping labels,
+ * hover values, overlaid runs on the compare page, a decision boundary for 2-D data.
+ */
+import { describe, expect, it } from 'vitest';
+import { smoothEma, thinIndices } from '../../src/report/series.js';
+import { lineChart } from '../../src/report/svg.js';
+import { renderReport } from '../../src/report/html.js';
+import { runTrain, type TrainArgs } from '../../src/cli/train.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const sink = { write: () => true };
+
+describe('smoothing', () => {
+  it("is TensorBoard's debiased EMA: it starts at the first value (values by hand)", () => {
+    // m₁ = 0.4·1/(1 − 0.6) = 1; m₂ = (0.6·0.4 + 0.4·2)/(1 − 0.36) = 1.625.
+    const s = smoothEma([1, 2], 0.6);
+    expect(s[0]).toBeCloseTo(1, 12);
+    expect(s[1]).toBeCloseTo(1.625, 12);
+    expect(smoothEma([3, 3, 3, 3], 0.9).every((v) => Math.abs((v as number) - 3) < 1e-12)).toBe(true);
+  });
+
+  it('in log space a diverged start does not hold the curve at 1e12 while the loss is about 1', () => {
+    const loss = [1e20, 1e16, 1e12, ...Array.from({ length: 60 }, () => 1)];
+    const lin = smoothEma(loss, 0.9);
+    const log = smoothEma(loss, 0.9, true);
+    expect(lin[lin.length - 1]!).toBeGreaterThan(1e15); // what the report drew before
+    expect(log[log.length - 1]!).toBeLessThan(20);
+    expect(log[0]).toBeCloseTo(1e20, -10);
+  });
+});
+
+describe('thinning', () => {
+  it('keeps every bucket’s min and max: a single spike in 20,000 points survives', () => {
+    const ys = Array.from({ length: 20000 }, (_, i) => 1 + 0.01 * Math.sin(i));
+    ys[12345] = 1e6;
+    ys[777] = 1e-6;
+    const keep = thinIndices([ys], 1000);
+    expect(keep.length).toBeLessThanOrEqual(1002);
+    expect(keep).toContain(12345);
+    expect(keep).toContain(777);
+    expect(keep[0]).toBe(0);
+    expect(keep[keep.length - 1]).toBe(19999);
+  });
+});
+
+describe('SVG charts', () => {
+  const ticks = (svg: string) => [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" text-anchor="end" class="tick">([^<]*)<\/text>/g)].map((m) => ({ y: Number(m[1]), t: m[2] }));
+
+  it('a log axis has no "0" tick and its labels do not overlap; points have hover values', () => {
+    const pts: Array<[number, number]> = Array.from({ length: 500 }, (_, i) => [i, Math.pow(10, -6 + (i / 499) * 9)]);
+    const svg = lineChart({ title: 'grad', series: [{ name: '‖∇‖', color: '#000', points: pts }], logY: true, width: 600, height: 200, xLabel: 'step' });
+    const t = ticks(svg);
+    expect(t.length).toBeGreaterThan(2);
+    expect(t.map((x) => x.t)).not.toContain('0');
+    for (let i = 1; i < t.length; i++) expect(Math.abs(t[i].y - t[i - 1].y)).toBeGreaterThanOrEqual(16);
+    expect(svg).toMatch(/<title>‖∇‖ · step \d+: [\d.e+-]+<\/title>/);
+  });
+});
+
+describe('report pages', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradlab-charts-'));
+  const args = (extra: Partial<TrainArgs>): TrainArgs =>
+    ({ data: 'circles', samples: 300, noise: 0.05, layers: [8, 8], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, optimizer: 'adam', lr: 0.01, epochs: 3, batchSize: 20, schedule: 'none', seed: 1, quiet: true, ...extra }) as TrainArgs;
+
+  it('a 2-D classifier’s report shows its decision boundary; charts are full width', async () => {
+    const file = join(dir, 'one.html');
+    await runTrain(args({ report: file }), { stdout: sink, stderr: sink });
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('<h2>Decision boundary</h2>');
+    expect(html).toMatch(/<svg class="chart boundary"/);
+    expect(html).toMatch(/<div class="card full"><svg class="chart" width="1100"/);
+  });
+
+  it('the compare page overlays the runs on shared charts instead of stacking whole reports', async () => {
+    const a = (await runTrain(args({ label: 'relu' }), { stdout: sink, stderr: sink })).report;
+    const b = (await runTrain(args({ label: 'tanh', activation: 'tanh' }), { stdout: sink, stderr: sink })).report;
+    const html = renderReport([a, b]);
+    expect(html).toContain('The runs overlaid');
+    // One validation-loss chart with both runs in its legend, no per-run chart sections.
+    const val = html.slice(html.indexOf('Validation loss'));
+    expect(val.slice(0, 4000)).toMatch(/class="lg">relu<.*class="lg">tanh</s);
+    expect(html.match(/<h2>Learning curves<\/h2>/g)).toBeNull();
+  });
+});
