@@ -310,7 +310,7 @@ describe('metadata cross-checks', () => {
     const c = write('names-c.safetensors', { ...data, classNames: ['2', '9'] });
     const rc = await cli('inspect', c);
     expect(rc.code).toBe(3);
-    expect(rc.err).toContain(`${c}: metadata "data": classNames has 2 names but the model has 3 classes (outputs)`);
+    expect(rc.err).toContain(`${c}: metadata "data": classNames has 2 names but the model has 3 classes`);
     const fe = write('names-f.safetensors', { ...data, featureNames: ['f1', 'f2', 'f3'] });
     const rf = await cli('predict', fe, '[0, 0]');
     expect(rf.code).toBe(3);
