@@ -3,7 +3,7 @@
  * and a serialisable state for checkpoints. Each optimizer's update rule is one kernel call
  * per parameter (kernels/reference.ts states the formulas).
  */
-import { K, alloc } from '../kernels/index.js';
+import { alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Tensor } from '../tensor.js';
 import { stepBoundary } from '../memory.js';

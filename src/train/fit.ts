@@ -17,13 +17,11 @@
  * bit-identical reports except for the durations.
  */
 import { noGrad } from '../autograd.js';
-import { alloc, getBackend, K } from '../kernels/index.js';
-import type { FloatArray } from '../kernels/types.js';
+import { getBackend, K } from '../kernels/index.js';
 import { getLoss, type LossName } from '../loss.js';
 import { Sigmoid, Softmax } from '../nn/activation.js';
-import type { Module, Parameter } from '../nn/module.js';
-import { isPureLayer, Sequential } from '../nn/sequential.js';
-import { clipGradNorm as clipNorm, clipGradValue as clipValue } from '../optim/clip.js';
+import type { Module } from '../nn/module.js';
+import { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
 import type { Scheduler } from '../optim/schedule.js';
@@ -470,10 +468,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   const scheduler: Scheduler | null = options.schedule === undefined ? null : typeof options.schedule === 'function' ? options.schedule(optimizer) : options.schedule;
 
   const params = model.namedParameters();
-  const buffers = model.namedBuffers();
   const layers = model instanceof Sequential ? model.layers : null;
-  const layerNames = layers ? layers.map((_, i) => String(i)) : [];
-  const paramsByLayer = layers ? layerNames.map((ln) => params.filter(([k]) => k.startsWith(`${ln}.`))) : [];
   const monitor = new Monitor(model, params, options.monitor);
 
   // The options in effect (the optimizer's defaults filled in), as the Report records them.
