@@ -3,7 +3,7 @@
  * arguments to a result and an exit code, so tests call them in-process.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Tensor } from '../tensor.js';
 import { evaluate, predict } from '../train/index.js';
@@ -11,6 +11,7 @@ import { describeSpec, countParameters } from '../models.js';
 import { loadModel } from '../io/model.node.js';
 import type { LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
+import { exportOnnx, ONNX_OPSET } from '../io/export-onnx.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { readIdxFile } from '../data/datasets.node.js';
 import { parseIdx } from '../data/idx.js';
@@ -441,20 +442,52 @@ export function table(header: string[], rows: string[][]): string {
 // ---------------------------------------------------------------------------------------
 // export
 
-export async function runExport(args: { model: string; pytorch: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode }> {
+export interface ExportArgs {
+  model: string;
+  /** Write a PyTorch script here. */
+  pytorch?: string;
+  /** Write an ONNX model here. */
+  onnx?: string;
+  json?: boolean;
+}
+
+export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: ExitCode }> {
+  if (args.pytorch === undefined && args.onnx === undefined) throw usageError('export: give --onnx <file.onnx> and/or --pytorch <file.py>');
   const m = await openModel(args.model);
-  const script = resolve(args.pytorch);
-  const weights = resolve(args.model);
-  // Relative to the script's directory when both sit in one tree, so the pair can be moved together.
-  const rel = relative(dirname(script), weights);
-  const weightsPath = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : weights;
-  const src = exportPytorch(m.info.spec, { weightsPath, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
-  try {
-    await writeFileAtomic(args.pytorch, src);
-  } catch (e) {
-    throw asWriteError(e);
+  const result: Record<string, string> = { model: args.model };
+  const lines: string[] = [];
+  if (args.pytorch !== undefined) {
+    const script = resolve(args.pytorch);
+    const weights = resolve(args.model);
+    // Relative to the script's directory when both sit in one tree, so the pair can be moved together.
+    const rel = relative(dirname(script), weights);
+    const weightsPath = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : weights;
+    const src = exportPytorch(m.info.spec, { weightsPath, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
+    try {
+      await writeFileAtomic(args.pytorch, src);
+    } catch (e) {
+      throw asWriteError(e);
+    }
+    Object.assign(result, { pytorch: args.pytorch, weights: weightsPath });
+    lines.push(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model`);
   }
-  if (args.json) io.stdout.write(JSON.stringify({ model: args.model, pytorch: args.pytorch, weights: weightsPath }) + '\n');
-  else io.stdout.write(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model\n`);
+  if (args.onnx !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = exportOnnx(m.model, m.info, { name: basename(args.model) });
+    } catch (e) {
+      throw asInputError(e);
+    }
+    try {
+      await writeFileAtomic(args.onnx, bytes);
+    } catch (e) {
+      throw asWriteError(e);
+    }
+    result.onnx = args.onnx;
+    const first = m.info.spec.output === 'linear' ? 'values' : 'probabilities';
+    lines.push(`wrote ${args.onnx}: ONNX (opset ${ONNX_OPSET}) of ${describeSpec(m.info.spec)}${m.info.data?.scaler ? ', inputs scaled as in training' : ''}\n  input "input" [batch, ${m.info.spec.inputs}] → outputs "${first}", "logits" [batch, ${m.info.spec.outputs}]`);
+  }
+  if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
+  else io.stdout.write(lines.join('\n') + '\n');
   return { code: EXIT.ok };
 }

@@ -184,13 +184,14 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
 
   program
     .command('export')
-    .description('export a saved model as a PyTorch script (same nn.Sequential, loads the weights)')
+    .description('export a saved model to ONNX (runs in onnxruntime) and/or as a PyTorch script')
     .argument('<model>', 'a .safetensors model file')
-    .requiredOption('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
+    .option('--onnx <file.onnx>', 'write an ONNX model (opset 17): input "input" [batch, features], outputs the probabilities predict gives and the logits')
+    .option('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --pytorch model.py\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\n${EXIT_CODES_HELP}\n`)
-    .action(async (model: string, o: { pytorch: string; json?: boolean }) => {
-      const r = await runExport({ model, pytorch: o.pytorch, ...(o.json ? { json: true } : {}) }, io);
+    .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --onnx model.onnx\n  $ gradlab export model.safetensors --pytorch model.py\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\nThe ONNX graph includes the feature scaler stored with the model, so it takes raw rows as predict does.\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, o: { pytorch?: string; onnx?: string; json?: boolean }) => {
+      const r = await runExport({ model, ...(o.pytorch !== undefined ? { pytorch: o.pytorch } : {}), ...(o.onnx !== undefined ? { onnx: o.onnx } : {}), ...(o.json ? { json: true } : {}) }, io);
       setCode(r.code);
     });
 
