@@ -30,7 +30,7 @@ import type { Module } from '../nn/module.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { GeneratorState } from '../random.js';
-import { buildModel, stateDictShapes, validateSpec, type ModelSpec } from '../models.js';
+import { buildModel, specFromModel, stateDictShapes, validateSpec, type ModelSpec, type OutputKind } from '../models.js';
 import { readRunConfig, type RunConfig } from '../recipe.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsInput } from './safetensors.js';
 
@@ -84,6 +84,45 @@ function baseMetadata(format: string, info: ModelInfo): Record<string, string> {
   if (info.data !== undefined) md.data = JSON.stringify(info.data);
   if (info.summary !== undefined) md.summary = JSON.stringify(info.summary);
   return md;
+}
+
+/**
+ * What saveModel / modelToBytes store with the weights; every field is optional: the spec is
+ * read off the model (specFromModel) unless given (or given as config.model).
+ */
+export interface SaveModelOptions {
+  spec?: ModelSpec;
+  config?: RunConfig;
+  data?: DataInfo;
+  summary?: Record<string, unknown>;
+  /** How the outputs are read when the spec is read off the model (needed for one output). */
+  output?: OutputKind;
+}
+
+/** The ModelInfo to store for a model and the options of saveModel. */
+export function modelInfoFor(model: Module, options: SaveModelOptions = {}): ModelInfo {
+  const spec = options.spec ?? options.config?.model ?? specFromModel(model, options.output !== undefined ? { output: options.output } : {});
+  if (options.config !== undefined && JSON.stringify(validateSpec(options.config.model, 'config.model')) !== JSON.stringify(validateSpec(spec))) {
+    throw new Error(`saveModel: config.model (${JSON.stringify(options.config.model)}) describes another model than the spec (${JSON.stringify(spec)})`);
+  }
+  const info: ModelInfo = { spec };
+  if (options.config !== undefined) info.config = options.config;
+  if (options.data !== undefined) info.data = options.data;
+  if (options.summary !== undefined) info.summary = options.summary;
+  return info;
+}
+
+/**
+ * A model file's bytes (what `gradlab train --out` writes; `gradlab evaluate/predict/inspect/export`
+ * read it): the browser-side saveModel.
+ */
+export function modelToBytes(model: Module, options: SaveModelOptions = {}): Uint8Array {
+  return serializeModel(model, modelInfoFor(model, options));
+}
+
+/** A model file's model, spec, recipe and data info from its bytes: the browser-side loadModel. */
+export function modelFromBytes(bytes: Uint8Array, name = 'model file'): LoadedModel {
+  return parseModel(bytes, name);
 }
 
 /** The model file's bytes. */
@@ -145,6 +184,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export interface LoadedModel {
   model: Sequential;
+  /** The architecture (the same object as info.spec). */
+  spec: ModelSpec;
+  /** How it was trained, when the file says (info.config). */
+  config?: RunConfig;
+  /** How inputs were prepared, when the file says (info.data). */
+  data?: DataInfo;
   info: ModelInfo;
   /** Present when the file is a checkpoint. */
   training?: TrainingState;
@@ -237,7 +282,9 @@ export function parseModel(bytes: Uint8Array, name = 'model file'): LoadedModel 
   if (config !== undefined) info.config = config;
   if (data !== undefined) info.data = data as DataInfo;
   if (summary !== undefined) info.summary = summary as Record<string, unknown>;
-  const out: LoadedModel = { model, info, metadata: { ...md }, format };
+  const out: LoadedModel = { model, spec, info, metadata: { ...md }, format };
+  if (config !== undefined) out.config = config;
+  if (data !== undefined) out.data = data as DataInfo;
   if (training) out.training = training;
   return out;
 }
