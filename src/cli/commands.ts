@@ -7,9 +7,9 @@ import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Tensor } from '../tensor.js';
 import { evaluate, predict } from '../train/index.js';
-import { describeSpec, countParameters } from '../models.js';
+import { describeSpec, countParameters, type ModelSpec } from '../models.js';
 import { loadModel } from '../io/model.node.js';
-import type { LoadedModel } from '../io/model.js';
+import { STATE_DICT_FORMAT, type LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
 import { exportOnnx, ONNX_OPSET } from '../io/export-onnx.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
@@ -22,10 +22,42 @@ import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '.
 import { num, pct } from './progress.js';
 import type { CliIO } from './train.js';
 
-export async function openModel(path: string): Promise<LoadedModel> {
+/**
+ * `--arch` for a plain PyTorch state dict: a JSON model spec, inline ('{"activation": "tanh"}')
+ * or a .json file; what the tensors show (widths, inputs, outputs, BatchNorm, PReLU, Dropout)
+ * may be left out (io/model.ts inferStateDictSpec).
+ */
+export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
+  let json = text.trim();
+  if (!json.startsWith('{')) {
+    try {
+      json = await readFile(text, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw usageError(`--arch: expected a JSON model spec ('{"activation": "tanh"}') or a .json file; cannot read ${JSON.stringify(text)}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    }
+  }
+  let v: unknown;
   try {
-    return await loadModel(path);
+    v = JSON.parse(json);
   } catch (e) {
+    throw usageError(`--arch: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw usageError(`--arch: expected a JSON object (a model spec, e.g. {"activation": "tanh", "output": "softmax"}), got ${JSON.stringify(v).slice(0, 60)}`);
+  return v as Partial<ModelSpec>;
+}
+
+/** The model file at `path`, or (with --arch) the plain PyTorch state dict there. */
+export async function openModel(path: string, arch?: string): Promise<LoadedModel> {
+  const archSpec = arch === undefined ? undefined : await readArchFlag(arch);
+  try {
+    return await loadModel(path, archSpec !== undefined ? { arch: archSpec } : {});
+  } catch (e) {
+    const msg = (e as Error)?.message ?? String(e);
+    if (archSpec !== undefined && /stores its architecture; give no architecture/.test(msg)) throw usageError(msg);
+    if (archSpec === undefined && /no __metadata__|metadata "format" is/.test(msg)) {
+      throw inputError(`${msg}. For a plain PyTorch state dict, give its architecture: --arch '{"activation": "relu"}' (see --help)`);
+    }
     throw asInputError(e);
   }
 }
@@ -39,6 +71,8 @@ function checkFeatures(got: number, want: number, what: string): void {
 
 export interface EvaluateArgs {
   model: string;
+  /** The architecture of a plain PyTorch state dict (readArchFlag). */
+  arch?: string;
   /** Default: the source the model was trained on (its recipe). */
   data?: string;
   split?: 'test' | 'train';
@@ -89,7 +123,7 @@ function evaluationRecipe(args: EvaluateArgs, m: LoadedModel): { spec: DataSpec;
 }
 
 export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code: ExitCode; result: EvaluateSummary }> {
-  const m = await openModel(args.model);
+  const m = await openModel(args.model, args.arch);
   const spec = m.info.spec;
   let recipe: DataSpec;
   let overridden: Array<[string, unknown, unknown]>;
@@ -142,6 +176,7 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
 
 export interface PredictArgs {
   model: string;
+  arch?: string;
   input: string;
   json?: boolean;
   /** Probabilities shown per row. */
@@ -273,7 +308,7 @@ async function readStdin(): Promise<string> {
 }
 
 export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: ExitCode; predictions: Prediction[] }> {
-  const m = await openModel(args.model);
+  const m = await openModel(args.model, args.arch);
   const spec = m.info.spec;
   let x = await readInputRows(args.input, m, args.stdinText);
   if (m.info.data?.scaler) x = applyScaler(x, m.info.data.scaler as Scaler);
@@ -374,8 +409,8 @@ export interface InspectResult {
   tensors: TensorSummary[];
 }
 
-export async function runInspect(args: { model: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode; result: InspectResult }> {
-  const m = await openModel(args.model);
+export async function runInspect(args: { model: string; arch?: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode; result: InspectResult }> {
+  const m = await openModel(args.model, args.arch);
   const sd = m.model.stateDict();
   const tensors = Object.entries(sd).map(([k, t]) => summarizeTensor(k, t, k.endsWith('num_batches_tracked') ? 'I64' : 'F32'));
   const result: InspectResult = {
@@ -395,7 +430,7 @@ export async function runInspect(args: { model: string; json?: boolean }, io: Cl
     return { code: EXIT.ok, result };
   }
   const w = (s: string) => io.stdout.write(s + '\n');
-  w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : 'model'}`);
+  w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : m.format === STATE_DICT_FORMAT ? 'PyTorch state dict (architecture from --arch and the tensors)' : 'model'}`);
   w(`  architecture  ${result.architecture}`);
   w(`  parameters    ${result.parameters.toLocaleString('en-US')}`);
   const c = m.info.config;
@@ -444,6 +479,7 @@ export function table(header: string[], rows: string[][]): string {
 
 export interface ExportArgs {
   model: string;
+  arch?: string;
   /** Write a PyTorch script here. */
   pytorch?: string;
   /** Write an ONNX model here. */
@@ -453,7 +489,8 @@ export interface ExportArgs {
 
 export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: ExitCode }> {
   if (args.pytorch === undefined && args.onnx === undefined) throw usageError('export: give --onnx <file.onnx> and/or --pytorch <file.py>');
-  const m = await openModel(args.model);
+  if (args.pytorch !== undefined && args.arch !== undefined) throw usageError('export: --pytorch writes a script for a gradlab model file; a PyTorch state dict (--arch) is already PyTorch\'s: export it with --onnx');
+  const m = await openModel(args.model, args.arch);
   const result: Record<string, string> = { model: args.model };
   const lines: string[] = [];
   if (args.pytorch !== undefined) {

@@ -2,7 +2,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Module } from '../nn/module.js';
 import { writeFileAtomic } from './atomic.node.js';
-import { modelToBytes, parseModel, serializeCheckpoint, type LoadedModel, type ModelInfo, type SaveModelOptions, type TrainingState } from './model.js';
+import type { ModelSpec } from '../models.js';
+import { modelFromBytes, modelToBytes, serializeCheckpoint, type LoadedModel, type ModelInfo, type SaveModelOptions, type TrainingState } from './model.js';
 
 /**
  * Save a model file atomically (a failed save leaves the previous file intact): the weights under
@@ -22,9 +23,10 @@ export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
 
 /**
  * Read, validate and build a model file or checkpoint (what `gradlab train --out` or saveModel
- * wrote) → {model (in eval mode), spec, config, data, …}; errors name the path.
+ * wrote) → {model (in eval mode), spec, config, data, …}; errors name the path. With `arch`,
+ * the file is a plain PyTorch state dict of that (partly given) architecture (parseStateDict).
  */
-export async function loadModel(path: string): Promise<LoadedModel> {
+export async function loadModel(path: string, options: { arch?: Partial<ModelSpec> } = {}): Promise<LoadedModel> {
   let bytes: Uint8Array;
   try {
     const st = await stat(path);
@@ -36,5 +38,5 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
     throw new Error(`${path}: cannot read: ${why}`, { cause: e });
   }
-  return parseModel(bytes, path);
+  return modelFromBytes(bytes, path, options);
 }
