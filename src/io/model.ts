@@ -283,7 +283,7 @@ function stateFromTensors(tensors: Map<string, SafetensorsEntry>, spec: ModelSpe
   for (const w of want) {
     const e = tensors.get(w.key);
     if (!e) throw new Error(`${name}: missing tensor "${w.key}" (shape ${describeShape(w.shape)}) required by ${what}`);
-    if (e.shape.join() !== w.shape.join()) throw new Error(`${name}: tensor "${w.key}" has shape ${describeShape(e.shape)} but ${what} needs ${describeShape(w.shape)}`);
+    if (e.shape.join() !== w.shape.join()) throw new Error(`${name}: tensor "${w.key}" has shape ${describeShape(e.shape)} but the architecture needs ${describeShape(w.shape)}`);
     if (w.int64) {
       if (!['I64', 'I32', 'U64', 'U32'].includes(e.dtype)) throw new Error(`${name}: tensor "${w.key}" must be an integer (I64), got ${e.dtype}`);
       const v = Number(e.data[0]);

@@ -107,7 +107,7 @@ describe('PyTorch state dicts with --arch', () => {
     expect(badName.err).toMatch(/activation must be one of .*relu/);
     const wrong = await cli('inspect', SD, '--arch', '{"activations": ["tanh", "prelu"], "layers": [16, 9]}');
     expect(wrong.code).toBe(3);
-    expect(wrong.err).toMatch(/tensor "4.weight" has shape \[8, 16\] but the architecture .* needs \[9, 16\]/);
+    expect(wrong.err).toMatch(/tensor "4.weight" has shape \[8, 16\] but the architecture needs \[9, 16\]/);
     const model = join(dir, 'g.safetensors');
     expect((await cli('train', '--data', 'xor', '--samples', '60', '--layers', '4', '--epochs', '1', '--out', model, '--quiet')).code).toBe(0);
     const onGradlab = await cli('inspect', model, '--arch', '{"activation": "relu"}');
