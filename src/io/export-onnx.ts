@@ -94,9 +94,13 @@ export class OnnxGraph {
     return this.constant(stem, t.data, t.shape);
   }
 
-  /** A float32 scalar constant. */
+  private readonly scalars = new Map<number, string>();
+
+  /** A float32 scalar constant (one initializer per value, shared by every node using it). */
   scalar(stem: string, v: number): string {
-    return this.constant(stem, [v], []);
+    let name = this.scalars.get(v);
+    if (name === undefined) this.scalars.set(v, (name = this.constant(stem, [v], [])));
+    return name;
   }
 
   /** One node with one output; returns the output's name. */
