@@ -20,6 +20,9 @@
  * model.parameters()), and `checkpoint` = JSON {epoch, optimizer {type, step, groups},
  * scheduler, generator, history}.
  *
+ * A plain PyTorch state dict (no gradlab metadata) is read by parseStateDict given a partial
+ * spec (the CLI's --arch): the rest of the spec is read off the tensors' keys and shapes.
+ *
  * Loading validates everything before building anything: the header (parseSafetensors), the
  * format, the spec (registry names, bounded sizes), and that the tensors are exactly the
  * spec's state dict with the right shapes, dtypes and finite values. Each problem is an

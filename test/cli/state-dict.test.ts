@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { loadModel } from '../../src/node.js';
-import { modelFromBytes } from '../../src/index.js';
+import { modelFromBytes, predict, tensor } from '../../src/index.js';
 
 ort.env.wasm.numThreads = 1;
 
@@ -87,6 +87,16 @@ describe('PyTorch state dicts with --arch', () => {
     expect(m.format).toBe('pytorch.state_dict');
     const b = modelFromBytes(readFileSync(SD), 'sd', { arch: { activations: ['tanh', 'prelu'] } });
     expect(b.spec.layers).toEqual([16, 8]);
+  });
+
+  it('the older fixture (Sequential(Linear, BatchNorm1d, ReLU, Linear), unprefixed keys) loads with only the activation given', async () => {
+    const t = JSON.parse(readFileSync(join(FIX, 'torch_mlp.json'), 'utf8')) as { x: number[][]; output: number[][] };
+    const m = await loadModel(join(FIX, 'torch_mlp.safetensors'), { arch: { activation: 'relu' } });
+    expect(m.spec).toMatchObject({ inputs: 4, layers: [8], batchnorm: true, dropout: 0, outputs: 3, output: 'softmax' });
+    const out = await predict(m.model, tensor(t.x), { yieldEvery: 0 });
+    const want = t.output.flat();
+    const scale = Math.max(...want.map(Math.abs));
+    want.forEach((w, i) => expect(Math.abs(out.data[i] - w) / scale).toBeLessThan(1e-5));
   });
 
   it('mistakes are named: no --arch, bad JSON, a missing activation, an architecture the tensors contradict, --arch on a gradlab file', async () => {

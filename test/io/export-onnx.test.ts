@@ -12,17 +12,18 @@ import { describe, expect, it } from 'vitest';
 import { HIDDEN_ACTIVATIONS } from '../../src/cli/options.js';
 import { run } from '../../src/cli/program.js';
 import { runPredict } from '../../src/cli/commands.js';
-import { exportOnnx, ONNX_LAYERS, ONNX_OPSET } from '../../src/io/export-onnx.js';
+import { exportOnnx, ONNX_LAYERS, ONNX_OPSET, type OnnxGraph } from '../../src/io/export-onnx.js';
 import { loadModel, saveModel } from '../../src/io/model.node.js';
 import { buildModel, type ModelSpec } from '../../src/models.js';
 import { fit, predict } from '../../src/train/index.js';
 import { moons } from '../../src/data/synthetic.js';
 import { manualSeed, Generator } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
+import '../../src/tensor-methods.js';
 import { Module } from '../../src/nn/module.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { Linear } from '../../src/nn/linear.js';
-import { activationModule } from '../../src/nn/activation.js';
+import { activationModule, Tanh } from '../../src/nn/activation.js';
 import { getActivation } from '../../src/activations.js';
 
 ort.env.wasm.numThreads = 1;
@@ -232,6 +233,30 @@ describe('ONNX export', () => {
     }
     console.log('max relative error of each activation over the grid:', JSON.stringify(errs));
     for (const [name, e] of Object.entries(errs)) expect(e, name).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a new layer type is one ONNX_LAYERS entry: a residual block (x + inner(x)) exported by recursing into its child', async () => {
+    class Skip extends Module {
+      constructor(readonly inner: Module) {
+        super();
+      }
+      forward(x: Tensor): Tensor {
+        return x.add(this.inner.forward(x));
+      }
+    }
+    const rule = { name: 'Skip', module: Skip, export: (m: Module, x: string, g: OnnxGraph, key: string) => g.node('Add', [x, g.layer((m as Skip).inner, x, `${key}.inner`)]) };
+    ONNX_LAYERS.push(rule);
+    try {
+      manualSeed(4);
+      const net = new Sequential(new Linear(3, 5), new Skip(new Sequential(new Linear(5, 5), new Tanh())), new Linear(5, 2));
+      const spec: ModelSpec = { inputs: 3, layers: [5], activation: 'tanh', init: 'auto', batchnorm: false, dropout: 0, outputs: 2, output: 'softmax' };
+      const rows = randomRows(6, 3, 9);
+      const got = await runOnnx(exportOnnx(net, { spec }), rows);
+      const want = await predict(net, new Tensor(Float32Array.from(rows.flat()), [6, 3]), { yieldEvery: 0 });
+      expect(maxRowRelErr(got.logits.data as Float32Array, want.data, 2)).toBeLessThanOrEqual(1e-5);
+    } finally {
+      ONNX_LAYERS.splice(ONNX_LAYERS.indexOf(rule), 1);
+    }
   });
 
   it('a layer without an ONNX rule is named in the error, with the exportable layers', () => {
