@@ -156,7 +156,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, 0))
     .option('--limit <n>', "only the first n training examples (default: the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n\n${EXIT_CODES_HELP}\n`)
+    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data test.csv   # a PyTorch state dict\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { arch?: string; data?: string; split: 'test' | 'train'; seed?: number; label?: string; samples?: number; noise?: number; limit?: number; json?: boolean }) => {
       const a: EvaluateArgs = { model, split: o.split };
       for (const k of ['arch', 'data', 'seed', 'label', 'samples', 'noise', 'limit', 'json'] as const) if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
@@ -198,7 +198,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
     .option('--arch <spec>', ARCH_HELP)
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --onnx model.onnx\n  $ gradlab export model.safetensors --pytorch model.py\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\nThe ONNX graph includes the feature scaler stored with the model, so it takes raw rows as predict does.\n\n${EXIT_CODES_HELP}\n`)
+    .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --onnx model.onnx\n  $ gradlab export model.safetensors --pytorch model.py\n  $ gradlab export torch.safetensors --arch '{"activation": "gelu"}' --onnx model.onnx   # a PyTorch state dict\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\nThe ONNX graph includes the feature scaler stored with the model, so it takes raw rows as predict does.\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { pytorch?: string; onnx?: string; arch?: string; json?: boolean }) => {
       const r = await runExport({ model, ...(o.arch !== undefined ? { arch: o.arch } : {}), ...(o.pytorch !== undefined ? { pytorch: o.pytorch } : {}), ...(o.onnx !== undefined ? { onnx: o.onnx } : {}), ...(o.json ? { json: true } : {}) }, io);
       setCode(r.code);
