@@ -136,8 +136,8 @@ export class OnnxGraph {
 export interface OnnxLayerRule {
   /** For messages. */
   name: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  module: abstract new (...args: any[]) => Module;
+  /** The module class (subclasses match too; the first matching rule wins). */
+  module: abstract new (...args: never[]) => Module;
   /** The nodes computing the layer's output from the value named `x`; returns the output's name. `key` is its state-dict prefix ('3'). */
   export(m: Module, x: string, g: OnnxGraph, key: string): string;
 }
