@@ -105,10 +105,14 @@ export class OnnxGraph {
 
   /** One node with one output; returns the output's name. */
   node(opType: string, inputs: string[], attributes: Record<string, OnnxAttribute> = {}, stem = opType.toLowerCase()): string {
-    const out = this.fresh(stem);
+    return this.nodeTo(this.fresh(stem), opType, inputs, attributes);
+  }
+
+  /** One node writing the value `output` (a name reserved with fresh()); returns it. */
+  nodeTo(output: string, opType: string, inputs: string[], attributes: Record<string, OnnxAttribute> = {}): string {
     this.nodes.push({
       input: inputs,
-      output: [out],
+      output: [output],
       name: `${opType}_${this.nodes.length}`,
       opType,
       attribute: Object.entries(attributes).map(([name, a]) => {
@@ -119,7 +123,7 @@ export class OnnxGraph {
         return { name, type: ONNX_ATTR.STRING, s: new TextEncoder().encode(a.s) };
       }),
     });
-    return out;
+    return output;
   }
 
   /** The nodes of one layer (through its ONNX_LAYERS rule); containers call this for their children. */
@@ -265,7 +269,10 @@ export interface OnnxExportOptions {
 export function exportOnnx(model: Module, info: ModelInfo, options: OnnxExportOptions = {}): Uint8Array {
   const spec: ModelSpec = info.spec;
   const g = new OnnxGraph();
+  // The graph's interface names, reserved first so no inner value takes them.
   const input = g.fresh('input');
+  const first = g.fresh(spec.output === 'linear' ? 'values' : 'probabilities');
+  const logits = g.fresh('logits');
   let x = input;
   const scaler = info.data?.scaler;
   if (scaler) {
@@ -273,11 +280,10 @@ export function exportOnnx(model: Module, info: ModelInfo, options: OnnxExportOp
     x = g.node('Sub', [x, g.constant('scaler.offset', scaler.offset, [spec.inputs])], {}, 'centred');
     x = g.node('Div', [x, g.constant('scaler.scale', scaler.scale, [spec.inputs])], {}, 'scaled');
   }
-  const logitsInner = g.layer(model, x, '');
-  const logits = g.fresh('logits');
-  g.nodes.push({ input: [logitsInner], output: [logits], name: `Identity_${g.nodes.length}`, opType: 'Identity', attribute: [] });
+  g.nodeTo(logits, 'Identity', [g.layer(model, x, '')]);
   // The output non-linearity predict applies (the loss applies it in training).
-  const first = spec.output === 'softmax' ? g.node('Softmax', [logits], { axis: int(-1) }, 'probabilities') : spec.output === 'sigmoid' ? sigmoid(logits, g, 'probabilities') : g.node('Identity', [logits], {}, 'values');
+  if (spec.output === 'softmax') g.nodeTo(first, 'Softmax', [logits], { axis: int(-1) });
+  else g.nodeTo(first, 'Identity', [spec.output === 'sigmoid' ? sigmoid(logits, g) : logits]);
   const valueInfo = (name: string, features: number) => ({
     name,
     type: { tensorType: { elemType: ONNX_DTYPE.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: features }] } } },
