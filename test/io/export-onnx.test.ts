@@ -17,6 +17,7 @@ import { loadModel, saveModel } from '../../src/io/model.node.js';
 import { buildModel, type ModelSpec } from '../../src/models.js';
 import { fit, predict } from '../../src/train/index.js';
 import { moons } from '../../src/data/synthetic.js';
+import { loadBuiltinMnistSplits } from '../../src/data/datasets.node.js';
 import { manualSeed, Generator } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
 import '../../src/tensor-methods.js';
@@ -138,6 +139,28 @@ describe('ONNX export', () => {
       expect(p, `${a} probabilities`).toBeLessThanOrEqual(1e-5);
       expect(l, `${a} logits`).toBeLessThanOrEqual(1e-5);
     }
+  });
+
+  it('the default model (784 → 512 → 256 → 10, BatchNorm, ReLU) trained by `gradlab train` on MNIST digits: the same probabilities', async () => {
+    const model = join(dir, 'mnist.safetensors');
+    const t = await cli('train', '--limit', '300', '--epochs', '1', '--out', model, '--quiet');
+    expect(t.code, t.err).toBe(0);
+    const onnx = join(dir, 'mnist.onnx');
+    expect((await cli('export', model, '--onnx', onnx)).code).toBe(0);
+    const { test } = await loadBuiltinMnistSplits();
+    const n = 200;
+    const rows = Array.from({ length: n }, (_, i) => Array.from(test.x.data.subarray(i * 784, (i + 1) * 784)));
+    const got = await runOnnx(readFileSync(onnx), rows);
+    const logits = await gradlabLogits(model, rows);
+    const probs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const l = Array.from(logits.subarray(10 * i, 10 * i + 10));
+      const mx = Math.max(...l);
+      const z = l.reduce((a, v) => a + Math.exp(v - mx), 0);
+      probs.push(...l.map((v) => Math.exp(v - mx) / z));
+    }
+    expect(maxRelErr(got.probabilities.data as Float32Array, probs)).toBeLessThanOrEqual(1e-5);
+    expect(maxRowRelErr(got.logits.data as Float32Array, logits, 10)).toBeLessThanOrEqual(1e-5);
   });
 
   it('PReLU with a learned slope per channel, BatchNorm statistics far from (0, 1), and a CSV-trained model whose scaler goes into the graph', async () => {
