@@ -201,7 +201,7 @@ export const ONNX_ACTIVATIONS: Readonly<Record<ActivationName, (x: string, g: On
   tanh: (x, g) => g.node('Tanh', [x]),
   relu: (x, g) => g.node('Relu', [x]),
   leakyRelu: (x, g, a) => g.node('LeakyRelu', [x], { alpha: float(a) }),
-  // The learned slope, shape [1] or [C], broadcast over the batch.
+  // The learned slope, shape [1] or [C], broadcast over [N, C] (images [N, C, H, W] would need it as [C, 1, 1]).
   prelu: (x, g, _a, m, key) => g.node('PRelu', [x, g.tensor(`${key}.weight`, (m as PReLU).weight)]),
   elu: (x, g, a) => elu(x, g, a),
   selu: (x, g) => g.node('Mul', [elu(x, g, SELU_ALPHA), g.scalar('selu_scale', SELU_SCALE)], {}, 'selu'),
