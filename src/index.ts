@@ -36,6 +36,10 @@ export * as optim from './optim/index.js';
 export * from './data/index.js';
 // safetensors (browser-safe byte-level format; file helpers are in gradlab/node).
 export * from './io/index.js';
+// Model files from/to bytes (gradlab/node has saveModel/loadModel for paths), model specs, ONNX export.
+export { modelToBytes, modelFromBytes, type SaveModelOptions, type LoadedModel, type ModelInfo, type DataInfo } from './io/model.js';
+export { buildModel, specFromModel, validateSpec, describeSpec, type ModelSpec, type OutputKind } from './models.js';
+export { exportOnnx, ONNX_LAYERS, ONNX_ACTIVATIONS, ONNX_OPSET, type OnnxLayerRule, type OnnxExportOptions } from './io/export-onnx.js';
 // The run recipe: typed DataSpec/RunConfig with their readers, and the one table of default departures.
 export { readDataSpec, readRunConfig, defaultLr, LR_DEVIATIONS, RUN_LIMITS, type DataSpec, type RunConfig } from './recipe.js';
 

@@ -13,10 +13,10 @@
  * symmetric, non-sparse". The Linear before a BatchNorm keeps its bias (PyTorch's default)
  * so the state-dict keys are those of the obvious PyTorch model.
  */
-import { ACTIVATION_NAMES, type ActivationName } from './activations.js';
+import { ACTIVATION_NAMES, getActivation, type ActivationName } from './activations.js';
 import { INIT_NAMES, type InitName } from './init.js';
 import { BatchNorm1d } from './nn/batchnorm.js';
-import { activationModule } from './nn/activation.js';
+import { ActivationModule, activationModule, PReLU } from './nn/activation.js';
 import { Dropout } from './nn/dropout.js';
 import { Linear } from './nn/linear.js';
 import type { Module } from './nn/module.js';
@@ -238,4 +238,80 @@ export function describeSpec(spec: ModelSpec): string {
   });
   parts.push(`Linear(${spec.outputs})`, spec.output);
   return parts.join(' → ');
+}
+
+/**
+ * The spec of a Sequential that has the shape buildModel builds (Linear → [BatchNorm1d] →
+ * activation → [Dropout] per hidden layer, then a Linear), however it was built: the inverse of
+ * buildModel, so a model assembled by hand with `nn` can be saved as a model file. `output` (how
+ * the outputs are read) is not in the modules: default softmax for ≥ 2 outputs; give it for one.
+ * Throws naming the first layer that does not fit, and why.
+ */
+export function specFromModel(model: Module, options: { output?: OutputKind; init?: InitName } = {}): ModelSpec {
+  const fail = (msg: string): never => {
+    throw new Error(`specFromModel: ${msg}; a model file holds Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a Linear (save other models' weights with saveSafetensors(path, model.stateDict()))`);
+  };
+  if (!(model instanceof Sequential)) fail(`the model is a ${model.typeName}, not a Sequential`);
+  const mods = (model as Sequential).layers;
+  const layers: number[] = [];
+  const activations: ActivationName[] = [];
+  const batchnorms: boolean[] = [];
+  const dropouts: number[] = [];
+  const inits = new Set<string>();
+  let inputs = 0;
+  let width = 0;
+  let i = 0;
+  const linear = (m: Module | undefined, at: number): Linear => {
+    if (!(m instanceof Linear)) return fail(`layer ${at} is ${m ? m.typeName : 'missing'}, expected a Linear`);
+    if (!m.bias) fail(`layer ${at} (Linear) has no bias`);
+    if (width && m.inFeatures !== width) fail(`layer ${at} (Linear) takes ${m.inFeatures} features but gets ${width}`);
+    inits.add(typeof m._init === 'string' ? m._init : 'auto');
+    return m;
+  };
+  for (;;) {
+    const lin = linear(mods[i], i);
+    if (i === 0) inputs = lin.inFeatures;
+    width = lin.outFeatures;
+    i++;
+    if (i === mods.length) break;
+    layers.push(width);
+    const bn = mods[i];
+    if (bn instanceof BatchNorm1d) {
+      if (!bn.weight || !bn.runningMean || bn.eps !== 1e-5) fail(`layer ${i} (BatchNorm1d) must be affine, track running statistics and have eps 1e-5`);
+      i++;
+    }
+    batchnorms.push(bn instanceof BatchNorm1d);
+    const act = mods[i];
+    if (act instanceof ActivationModule && i === mods.length - 1) {
+      fail(`the model ends with ${act.typeName}: the output non-linearity is not a layer in a model file (the loss applies it); remove it and give output ${act.activation === 'sigmoid' ? '"sigmoid"' : '"softmax"'}`);
+    }
+    if (!(act instanceof ActivationModule) || act.activation === 'softmax') fail(`layer ${i} is ${act ? act.typeName : 'missing'}, expected a hidden activation`);
+    const a = act as ActivationModule;
+    const def = getActivation(a.activation).defaultParam;
+    if (a instanceof PReLU) {
+      if (a.weight.size !== 1) fail(`layer ${i} (PReLU) has ${a.weight.size} slopes; a model file's PReLU has one`);
+    } else if (!Number.isNaN(def) && a.param !== def) fail(`layer ${i} (${a.typeName}) has parameter ${a.param}; a model file's ${a.typeName} has the default ${def}`);
+    activations.push(a.activation);
+    i++;
+    const d = mods[i];
+    dropouts.push(d instanceof Dropout ? d.p : 0);
+    if (d instanceof Dropout) i++;
+  }
+  if (new Set(dropouts).size > 1) fail(`the hidden layers have different dropout probabilities (${dropouts.join(', ')}); a model file has one`);
+  const outputs = width;
+  const output = options.output ?? (outputs >= 2 ? 'softmax' : fail('the model has one output: say how it is read, output "sigmoid" (a binary classifier) or "linear" (regression)'));
+  const init = options.init ?? (inits.size === 1 ? ([...inits][0] as InitName) : 'auto');
+  const spec: ModelSpec = {
+    inputs,
+    layers,
+    activation: activations[0] ?? 'relu',
+    init,
+    batchnorm: batchnorms[0] ?? false,
+    dropout: dropouts[0] ?? 0,
+    outputs,
+    output,
+  };
+  if (new Set(activations).size > 1) spec.activations = activations;
+  if (new Set(batchnorms).size > 1) spec.batchnorms = batchnorms;
+  return validateSpec(spec, 'specFromModel');
 }

@@ -9,3 +9,5 @@ export {
 } from './data/datasets.node.js';
 export { writeFileAtomic, type WriteFileAtomicOptions, type AtomicFs } from './io/atomic.node.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.node.js';
+// Model files (what `gradlab train --out` writes and evaluate/predict/inspect/export read).
+export { saveModel, loadModel } from './io/model.node.js';

@@ -2,14 +2,15 @@
  * `gradlab evaluate`, `predict`, `inspect` and `export`: each a function from parsed
  * arguments to a result and an exit code, so tests call them in-process.
  */
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { evaluate, predict } from '../train/index.js';
-import { describeSpec, countParameters } from '../models.js';
+import { describeSpec, countParameters, type ModelSpec } from '../models.js';
 import { loadModel } from '../io/model.node.js';
-import type { LoadedModel } from '../io/model.js';
+import { STATE_DICT_FORMAT, type LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
 import { exportPytorchTrain } from '../io/export-pytorch-train.js';
+import { exportOnnx, ONNX_OPSET } from '../io/export-onnx.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { MAX_CSV_BYTES, readIdxFile } from '../data/datasets.node.js';
 import { readRegularFile } from '../io/files.node.js';
@@ -23,10 +24,41 @@ import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '.
 import { num, pct, printable } from './progress.js';
 import type { CliIO } from './train.js';
 
-export async function openModel(path: string): Promise<LoadedModel> {
+/**
+ * `--arch` for a plain PyTorch state dict: a JSON model spec, inline ('{"activation": "tanh"}')
+ * or a .json file; what the tensors show (widths, inputs, outputs, BatchNorm, PReLU, Dropout)
+ * may be left out (io/model.ts inferStateDictSpec).
+ */
+export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
+  let json = text.trim();
+  if (!json.startsWith('{')) {
+    try {
+      json = (await readRegularFile(text, { maxBytes: 1 << 20, what: '--arch file' })).toString('utf8');
+    } catch (e) {
+      throw usageError(`--arch: expected a JSON model spec ('{"activation": "tanh"}') or a .json file; ${(e as Error).message}`);
+    }
+  }
+  let v: unknown;
   try {
-    return await loadModel(path);
+    v = JSON.parse(json);
   } catch (e) {
+    throw usageError(`--arch: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw usageError(`--arch: expected a JSON object (a model spec, e.g. {"activation": "tanh", "output": "softmax"}), got ${JSON.stringify(v).slice(0, 60)}`);
+  return v as Partial<ModelSpec>;
+}
+
+/** The model file at `path`, or (with --arch) the plain PyTorch state dict there. */
+export async function openModel(path: string, arch?: string): Promise<LoadedModel> {
+  const archSpec = arch === undefined ? undefined : await readArchFlag(arch);
+  try {
+    return await loadModel(path, archSpec !== undefined ? { arch: archSpec } : {});
+  } catch (e) {
+    const msg = (e as Error)?.message ?? String(e);
+    if (archSpec !== undefined && /stores its architecture; give no architecture/.test(msg)) throw usageError(msg);
+    if (archSpec === undefined && /no __metadata__|metadata "format" is/.test(msg)) {
+      throw inputError(`${msg}. For a plain PyTorch state dict, give its architecture: --arch '{"activation": "relu"}' (see --help)`);
+    }
     throw asInputError(e);
   }
 }
@@ -40,6 +72,8 @@ function checkFeatures(got: number, want: number, what: string): void {
 
 export interface EvaluateArgs {
   model: string;
+  /** The architecture of a plain PyTorch state dict (readArchFlag). */
+  arch?: string;
   /** Default: the source the model was trained on (its recipe). */
   data?: string;
   split?: 'test' | 'train';
@@ -90,7 +124,7 @@ function evaluationRecipe(args: EvaluateArgs, m: LoadedModel): { spec: DataSpec;
 }
 
 export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code: ExitCode; result: EvaluateSummary }> {
-  const m = await openModel(args.model);
+  const m = await openModel(args.model, args.arch);
   const spec = m.info.spec;
   let recipe: DataSpec;
   let overridden: Array<[string, unknown, unknown]>;
@@ -146,6 +180,7 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
 
 export interface PredictArgs {
   model: string;
+  arch?: string;
   input: string;
   json?: boolean;
   /** Probabilities shown per row. */
@@ -262,7 +297,7 @@ async function readStdin(): Promise<string> {
 }
 
 export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: ExitCode; predictions: Prediction[] }> {
-  const m = await openModel(args.model);
+  const m = await openModel(args.model, args.arch);
   const spec = m.info.spec;
   let x = await readInputRows(args.input, m, args.stdinText);
   if (m.info.data?.scaler) x = applyScaler(x, m.info.data.scaler as Scaler);
@@ -371,8 +406,8 @@ export interface InspectResult {
   tensors: TensorSummary[];
 }
 
-export async function runInspect(args: { model: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode; result: InspectResult }> {
-  const m = await openModel(args.model);
+export async function runInspect(args: { model: string; arch?: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode; result: InspectResult }> {
+  const m = await openModel(args.model, args.arch);
   const sd = m.model.stateDict();
   const tensors = Object.entries(sd).map(([k, t]) => summarizeTensor(k, t, k.endsWith('num_batches_tracked') ? 'I64' : 'F32'));
   const result: InspectResult = {
@@ -393,7 +428,7 @@ export async function runInspect(args: { model: string; json?: boolean }, io: Cl
   }
   // Everything shown comes from the file: escapes in names are shown, not run.
   const w = (s: string) => io.stdout.write(printable(s, true) + '\n');
-  w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : 'model'}`);
+  w(`${args.model}: ${m.format === 'gradlab.checkpoint' ? 'checkpoint' : m.format === STATE_DICT_FORMAT ? 'PyTorch state dict (architecture from --arch and the tensors)' : 'model'}`);
   w(`  architecture  ${result.architecture}`);
   w(`  parameters    ${result.parameters.toLocaleString('en-US')}`);
   const c = m.info.config;
@@ -440,21 +475,55 @@ export function table(header: string[], rows: string[][]): string {
 // ---------------------------------------------------------------------------------------
 // export
 
-export async function runExport(args: { model: string; pytorch: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode }> {
-  const m = await openModel(args.model);
-  const script = resolve(args.pytorch);
-  const weights = resolve(args.model);
-  // Relative to the script's directory when both sit in one tree, so the pair can be moved together.
-  const rel = relative(dirname(script), weights);
-  const weightsPath = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : weights;
-  const src = exportPytorch(m.info.spec, { weightsPath, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
-  try {
-    await writeFileAtomic(args.pytorch, src);
-  } catch (e) {
-    throw asWriteError(e);
+export interface ExportArgs {
+  model: string;
+  arch?: string;
+  /** Write a PyTorch script here. */
+  pytorch?: string;
+  /** Write an ONNX model here. */
+  onnx?: string;
+  json?: boolean;
+}
+
+export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: ExitCode }> {
+  if (args.pytorch === undefined && args.onnx === undefined) throw usageError('export: give --onnx <file.onnx>, --pytorch <file.py> and/or --pytorch-train <train.py>');
+  if (args.pytorch !== undefined && args.arch !== undefined) throw usageError('export: --pytorch writes a script for a gradlab model file; a PyTorch state dict (--arch) is already PyTorch\'s: export it with --onnx');
+  const m = await openModel(args.model, args.arch);
+  const result: Record<string, string> = { model: args.model };
+  const lines: string[] = [];
+  if (args.pytorch !== undefined) {
+    const script = resolve(args.pytorch);
+    const weights = resolve(args.model);
+    // Relative to the script's directory when both sit in one tree, so the pair can be moved together.
+    const rel = relative(dirname(script), weights);
+    const weightsPath = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : weights;
+    const src = exportPytorch(m.info.spec, { weightsPath, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
+    try {
+      await writeFileAtomic(args.pytorch, src);
+    } catch (e) {
+      throw asWriteError(e);
+    }
+    Object.assign(result, { pytorch: args.pytorch, weights: weightsPath });
+    lines.push(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model`);
   }
-  if (args.json) io.stdout.write(JSON.stringify({ model: args.model, pytorch: args.pytorch, weights: weightsPath }) + '\n');
-  else io.stdout.write(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model\n`);
+  if (args.onnx !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = exportOnnx(m.model, m.info, { name: basename(args.model) });
+    } catch (e) {
+      throw asInputError(e);
+    }
+    try {
+      await writeFileAtomic(args.onnx, bytes);
+    } catch (e) {
+      throw asWriteError(e);
+    }
+    result.onnx = args.onnx;
+    const first = m.info.spec.output === 'linear' ? 'values' : 'probabilities';
+    lines.push(`wrote ${args.onnx}: ONNX (opset ${ONNX_OPSET}) of ${describeSpec(m.info.spec)}${m.info.data?.scaler ? ', inputs scaled as in training' : ''}\n  input "input" [batch, ${m.info.spec.inputs}] → outputs "${first}", "logits" [batch, ${m.info.spec.outputs}]`);
+  }
+  if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
+  else io.stdout.write(lines.join('\n') + '\n');
   return { code: EXIT.ok };
 }
 

@@ -33,6 +33,11 @@ import { EXPERIMENT_NAMES } from '../experiments/index.js';
 
 export const VERSION = '0.1.0';
 
+const ARCH_HELP =
+  'read <model> as a plain PyTorch state dict (a torch.nn.Sequential\'s safetensors, no gradlab metadata) of this architecture: ' +
+  'a JSON model spec, inline or a .json file, e.g. \'{"activation": "tanh"}\'. Widths, inputs, outputs, BatchNorm, PReLU and Dropout ' +
+  'are read off the tensors; give the hidden activation ("activations": [...] per layer) and, for one output, "output": "sigmoid" or "linear"';
+
 const TRAIN_EXAMPLES = `
 Examples:
   $ gradlab train                                   # ReLU + He init + BatchNorm + Adam on the built-in MNIST
@@ -143,7 +148,8 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   program
     .command('evaluate')
     .description("a saved model's loss and accuracy on a data set")
-    .argument('<model>', 'a .safetensors model file')
+    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
+    .option('--arch <spec>', ARCH_HELP)
     .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
@@ -152,10 +158,10 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, 0))
     .option('--limit <n>', "only the first n training examples (default: the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n\n${EXIT_CODES_HELP}\n`)
-    .action(async (model: string, o: { data?: string; split: 'test' | 'train'; seed?: number; label?: string; samples?: number; noise?: number; limit?: number; json?: boolean }) => {
+    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data test.csv   # a PyTorch state dict\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, o: { arch?: string; data?: string; split: 'test' | 'train'; seed?: number; label?: string; samples?: number; noise?: number; limit?: number; json?: boolean }) => {
       const a: EvaluateArgs = { model, split: o.split };
-      for (const k of ['data', 'seed', 'label', 'samples', 'noise', 'limit', 'json'] as const) if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
+      for (const k of ['arch', 'data', 'seed', 'label', 'samples', 'noise', 'limit', 'json'] as const) if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
       const r = await runEvaluate(a, io);
       setCode(r.code);
     });
@@ -163,42 +169,44 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   program
     .command('predict')
     .description('predictions of a saved model')
-    .argument('<model>', 'a .safetensors model file')
+    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
     .argument('<input>', "inputs: a CSV file (header optional), a JSON file or inline JSON ('[0.1, 0.2]' or [[...], ...]), an IDX images file, or - for stdin")
     .option('--top <k>', 'show the k most probable classes', (v) => parseIntFlag('--top', v, 1, 1000), 1)
+    .option('--arch <spec>', ARCH_HELP)
     .option('--json', 'print JSON')
     .addHelpText('after', `\nExamples:\n  $ gradlab predict model.safetensors digits.csv\n  $ gradlab predict spiral.safetensors '[0.5, -1.2]' --top 2\n  $ cat rows.json | gradlab predict model.safetensors - --json\n\n${EXIT_CODES_HELP}\n`)
-    .action(async (model: string, input: string, o: { top: number; json?: boolean }) => {
-      const r = await runPredict({ model, input, top: o.top, ...(o.json ? { json: true } : {}) }, io);
+    .action(async (model: string, input: string, o: { top: number; arch?: string; json?: boolean }) => {
+      const r = await runPredict({ model, input, top: o.top, ...(o.arch !== undefined ? { arch: o.arch } : {}), ...(o.json ? { json: true } : {}) }, io);
       setCode(r.code);
     });
 
   program
     .command('inspect')
     .description("a saved model's architecture, training configuration and parameter statistics")
-    .argument('<model>', 'a .safetensors model file or checkpoint')
+    .argument('<model>', 'a .safetensors model file or checkpoint (or a PyTorch state dict with --arch)')
+    .option('--arch <spec>', ARCH_HELP)
     .option('--json', 'print JSON')
     .addHelpText('after', `\nExamples:\n  $ gradlab inspect model.safetensors\n  $ gradlab inspect model.safetensors --json | jq .tensors\n\n${EXIT_CODES_HELP}\n`)
-    .action(async (model: string, o: { json?: boolean }) => {
-      const r = await runInspect({ model, ...(o.json ? { json: true } : {}) }, io);
+    .action(async (model: string, o: { arch?: string; json?: boolean }) => {
+      const r = await runInspect({ model, ...(o.arch !== undefined ? { arch: o.arch } : {}), ...(o.json ? { json: true } : {}) }, io);
       setCode(r.code);
     });
 
   program
     .command('export')
-    .description('export a saved model as a PyTorch script (same nn.Sequential, loads the weights), or its recipe as a PyTorch training script')
-    .argument('<model>', 'a .safetensors model file')
+    .description('export a saved model to ONNX (runs in onnxruntime) and/or as a PyTorch script, or its recipe as a PyTorch training script')
+    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
+    .option('--onnx <file.onnx>', 'write an ONNX model (opset 17): input "input" [batch, features], outputs the probabilities predict gives and the logits')
     .option('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
     .option('--pytorch-train <train.py>', 'write a standalone PyTorch training script of the run (single process or torchrun/DDP) that writes a gradlab model file')
+    .option('--arch <spec>', ARCH_HELP)
     .option('--json', 'print JSON')
-    .addHelpText(
-      'after',
-      `\nExamples:\n  $ gradlab export model.safetensors --pytorch model.py\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n  $ gradlab export model.safetensors --pytorch-train train.py\n  $ torchrun --nproc_per_node=2 train.py --data /usr/share/datasets/fashion-mnist --out trained.safetensors\n  $ gradlab evaluate trained.safetensors\n\n${EXIT_CODES_HELP}\n`,
-    )
-    .action(async (model: string, o: { pytorch?: string; pytorchTrain?: string; json?: boolean }) => {
-      if (o.pytorch === undefined && o.pytorchTrain === undefined) throw usageError('export: give --pytorch <file.py> and/or --pytorch-train <train.py>');
+    .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --onnx model.onnx\n  $ gradlab export model.safetensors --pytorch model.py\n  $ gradlab export torch.safetensors --arch '{"activation": "gelu"}' --onnx model.onnx   # a PyTorch state dict\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\nThe ONNX graph includes the feature scaler stored with the model, so it takes raw rows as predict does.\n\n${EXIT_CODES_HELP}\n`)
+    .action(async (model: string, o: { pytorch?: string; pytorchTrain?: string; onnx?: string; arch?: string; json?: boolean }) => {
       let code: ExitCode = EXIT.ok;
-      if (o.pytorch !== undefined) code = (await runExport({ model, pytorch: o.pytorch, ...(o.json ? { json: true } : {}) }, io)).code;
+      if (o.pytorch !== undefined || o.onnx !== undefined || o.pytorchTrain === undefined) {
+        code = (await runExport({ model, ...(o.arch !== undefined ? { arch: o.arch } : {}), ...(o.pytorch !== undefined ? { pytorch: o.pytorch } : {}), ...(o.onnx !== undefined ? { onnx: o.onnx } : {}), ...(o.json ? { json: true } : {}) }, io)).code;
+      }
       if (code === EXIT.ok && o.pytorchTrain !== undefined) code = (await runExportTrain({ model, script: o.pytorchTrain, ...(o.json ? { json: true } : {}) }, io)).code;
       setCode(code);
     });

@@ -20,6 +20,9 @@
  * model.parameters()), and `checkpoint` = JSON {epoch, optimizer {type, step, groups},
  * scheduler, generator, history}.
  *
+ * A plain PyTorch state dict (no gradlab metadata) is read by parseStateDict given a partial
+ * spec (the CLI's --arch): the rest of the spec is read off the tensors' keys and shapes.
+ *
  * Loading validates everything before building anything: the header (parseSafetensors), the
  * format, the spec (registry names, bounded sizes), and that the tensors are exactly the
  * spec's state dict with the right shapes, dtypes and finite values. Each problem is an
@@ -30,7 +33,7 @@ import type { Module } from '../nn/module.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { GeneratorState } from '../random.js';
-import { buildModel, stateDictShapes, validateSpec, type ModelSpec } from '../models.js';
+import { buildModel, describeSpec, specFromModel, stateDictShapes, validateSpec, type ModelSpec, type OutputKind } from '../models.js';
 import { readRunConfig, type RunConfig } from '../recipe.js';
 import { parseJsonBounded } from './json.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsInput } from './safetensors.js';
@@ -85,6 +88,48 @@ function baseMetadata(format: string, info: ModelInfo): Record<string, string> {
   if (info.data !== undefined) md.data = JSON.stringify(info.data);
   if (info.summary !== undefined) md.summary = JSON.stringify(info.summary);
   return md;
+}
+
+/**
+ * What saveModel / modelToBytes store with the weights; every field is optional: the spec is
+ * read off the model (specFromModel) unless given (or given as config.model).
+ */
+export interface SaveModelOptions {
+  spec?: ModelSpec;
+  config?: RunConfig;
+  data?: DataInfo;
+  summary?: Record<string, unknown>;
+  /** How the outputs are read when the spec is read off the model (needed for one output). */
+  output?: OutputKind;
+}
+
+/** The ModelInfo to store for a model and the options of saveModel. */
+export function modelInfoFor(model: Module, options: SaveModelOptions = {}): ModelInfo {
+  const spec = options.spec ?? options.config?.model ?? specFromModel(model, options.output !== undefined ? { output: options.output } : {});
+  if (options.config !== undefined && JSON.stringify(validateSpec(options.config.model, 'config.model')) !== JSON.stringify(validateSpec(spec))) {
+    throw new Error(`saveModel: config.model (${JSON.stringify(options.config.model)}) describes another model than the spec (${JSON.stringify(spec)})`);
+  }
+  const info: ModelInfo = { spec };
+  if (options.config !== undefined) info.config = options.config;
+  if (options.data !== undefined) info.data = options.data;
+  if (options.summary !== undefined) info.summary = options.summary;
+  return info;
+}
+
+/**
+ * A model file's bytes (what `gradlab train --out` writes; `gradlab evaluate/predict/inspect/export`
+ * read it): the browser-side saveModel.
+ */
+export function modelToBytes(model: Module, options: SaveModelOptions = {}): Uint8Array {
+  return serializeModel(model, modelInfoFor(model, options));
+}
+
+/**
+ * A model file's model, spec, recipe and data info from its bytes: the browser-side loadModel.
+ * With `arch`, the bytes are a plain PyTorch state dict of that architecture (parseStateDict).
+ */
+export function modelFromBytes(bytes: Uint8Array, name = 'model file', options: { arch?: Partial<ModelSpec> } = {}): LoadedModel {
+  return options.arch !== undefined ? parseStateDict(bytes, options.arch, name) : parseModel(bytes, name);
 }
 
 /** The model file's bytes. */
@@ -142,6 +187,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export interface LoadedModel {
   model: Sequential;
+  /** The architecture (the same object as info.spec). */
+  spec: ModelSpec;
+  /** How it was trained, when the file says (info.config). */
+  config?: RunConfig;
+  /** How inputs were prepared, when the file says (info.data). */
+  data?: DataInfo;
   info: ModelInfo;
   /** Present when the file is a checkpoint. */
   training?: TrainingState;
@@ -190,21 +241,48 @@ export function parseModel(bytes: Uint8Array, name = 'model file'): LoadedModel 
   if (summary !== undefined && !isObject(summary)) throw new Error(`${name}: metadata "summary" must be a JSON object`);
 
   // The tensors must be exactly the spec's state dict (plus optimizer buffers in a checkpoint).
+  const optimizerKeys: string[] = [];
+  const state = stateFromTensors(file.tensors, spec, name, 'the architecture in "spec"', (key) => {
+    if (format !== CHECKPOINT_FORMAT || !key.startsWith('optimizer.')) return false;
+    optimizerKeys.push(key);
+    return true;
+  });
+
+  let training: TrainingState | undefined;
+  if (format === CHECKPOINT_FORMAT) training = parseTrainingState(md, file.tensors, optimizerKeys, spec, name);
+
+  // Allocated without an initialization (which would draw from the random stream and then be
+  // overwritten): every tensor is the file's.
+  const model = buildModel(spec, { initialize: false });
+  model.loadStateDict(state);
+  model.eval();
+  const info: ModelInfo = { spec };
+  if (config !== undefined) info.config = config;
+  if (data !== undefined) info.data = data as DataInfo;
+  if (summary !== undefined) info.summary = summary as Record<string, unknown>;
+  const out: LoadedModel = { model, spec, info, metadata: { ...md }, format };
+  if (config !== undefined) out.config = config;
+  if (data !== undefined) out.data = data as DataInfo;
+  if (training) out.training = training;
+  return out;
+}
+
+/**
+ * The model's state (PyTorch's keys → tensors) from a file's tensors, which must be exactly the
+ * spec's state dict (`isExtra` may claim other keys): names, shapes, dtypes, finite values,
+ * non-negative variances. `what` names the architecture in messages.
+ */
+function stateFromTensors(tensors: Map<string, SafetensorsEntry>, spec: ModelSpec, name: string, what: string, isExtra: (key: string) => boolean = () => false): Record<string, Tensor> {
   const want = stateDictShapes(spec);
   const wantKeys = new Set(want.map((w) => w.key));
-  const optimizerKeys: string[] = [];
-  for (const key of file.tensors.keys()) {
-    if (wantKeys.has(key)) continue;
-    if (format === CHECKPOINT_FORMAT && key.startsWith('optimizer.')) {
-      optimizerKeys.push(key);
-      continue;
-    }
-    throw new Error(`${name}: unexpected tensor "${key}": the architecture in "spec" has ${want.map((w) => w.key).join(', ')}`);
+  for (const key of tensors.keys()) {
+    if (wantKeys.has(key) || isExtra(key)) continue;
+    throw new Error(`${name}: unexpected tensor "${key}": ${what} has ${want.map((w) => w.key).join(', ')}`);
   }
   const state: Record<string, Tensor> = {};
   for (const w of want) {
-    const e = file.tensors.get(w.key);
-    if (!e) throw new Error(`${name}: missing tensor "${w.key}" (shape ${describeShape(w.shape)}) required by the architecture in "spec"`);
+    const e = tensors.get(w.key);
+    if (!e) throw new Error(`${name}: missing tensor "${w.key}" (shape ${describeShape(w.shape)}) required by ${what}`);
     if (e.shape.join() !== w.shape.join()) throw new Error(`${name}: tensor "${w.key}" has shape ${describeShape(e.shape)} but the architecture needs ${describeShape(w.shape)}`);
     if (w.int64) {
       if (!['I64', 'I32', 'U64', 'U32'].includes(e.dtype)) throw new Error(`${name}: tensor "${w.key}" must be an integer (I64), got ${e.dtype}`);
@@ -221,22 +299,120 @@ export function parseModel(bytes: Uint8Array, name = 'model file'): LoadedModel 
     }
     state[w.key] = new Tensor(e.data instanceof Float64Array ? Float32Array.from(e.data) : (e.data as Float32Array), e.shape);
   }
+  return state;
+}
 
-  let training: TrainingState | undefined;
-  if (format === CHECKPOINT_FORMAT) training = parseTrainingState(md, file.tensors, optimizerKeys, spec, name);
+// ---------------------------------------------------------------------------------------
+// Plain PyTorch state dicts
 
-  // Allocated without an initialization (which would draw from the random stream and then be
-  // overwritten): every tensor is the file's.
+/** The format name a plain state dict (no gradlab metadata) is reported under. */
+export const STATE_DICT_FORMAT = 'pytorch.state_dict';
+
+/**
+ * A plain state dict's keys without the name of the module holding the Sequential: "net.0.weight"
+ * → "0.weight" (also DistributedDataParallel's "module."). Returns the prefix removed ('' if none).
+ */
+function sequentialPrefix(keys: string[], name: string): string {
+  const plain = /^\d+\./;
+  if (keys.length === 0) throw new Error(`${name}: the file holds no tensors`);
+  if (keys.every((k) => plain.test(k))) return '';
+  const m = /^((?:[A-Za-z_][A-Za-z0-9_]*\.)+)\d+\./.exec(keys[0]);
+  const prefix = m?.[1];
+  if (!prefix || !keys.every((k) => k.startsWith(prefix) && plain.test(k.slice(prefix.length)))) {
+    throw new Error(`${name}: the tensor names (${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''}) are not those of one torch.nn.Sequential ("0.weight", "1.bias", … or "<name>.0.weight", …)`);
+  }
+  return prefix;
+}
+
+/**
+ * The spec of a plain PyTorch state dict of an nn.Sequential of gradlab's MLP shape (Linear →
+ * [BatchNorm1d] → activation → [Dropout] per hidden layer, then a Linear), from its tensors and
+ * the `arch` given: the widths, inputs, outputs, BatchNorms, PReLUs and Dropouts are read off the
+ * keys and shapes (module indices skip the layers without tensors); `arch` must say what the
+ * tensors cannot (the hidden activation, unless every one is PReLU) and may say anything else
+ * (output: default softmax for ≥ 2 outputs; dropout p: default 0.5, PyTorch's, used only in
+ * training). Fields that contradict the tensors are reported by the tensor check.
+ */
+export function inferStateDictSpec(tensors: Map<string, SafetensorsEntry>, arch: Partial<ModelSpec>, name = 'state dict'): ModelSpec {
+  const groups = new Map<number, Map<string, SafetensorsEntry>>();
+  for (const [key, e] of tensors) {
+    const dot = key.indexOf('.');
+    const i = Number(key.slice(0, dot));
+    if (!groups.has(i)) groups.set(i, new Map());
+    groups.get(i)!.set(key.slice(dot + 1), e);
+  }
+  const fail = (msg: string): never => {
+    throw new Error(`${name}: ${msg} (a gradlab model is Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a Linear)`);
+  };
+  const linearAt = (i: number): SafetensorsEntry => {
+    const w = groups.get(i)?.get('weight');
+    if (!w || w.shape.length !== 2 || !groups.get(i)!.has('bias')) return fail(`module ${i} is not a Linear with a bias (tensors ${[...(groups.get(i)?.keys() ?? [])].map((k) => `"${i}.${k}"`).join(', ') || 'none'})`);
+    return w;
+  };
+  const indices = [...groups.keys()].sort((a, b) => a - b);
+  const last = indices[indices.length - 1];
+  let i = 0;
+  const layers: number[] = [];
+  const batchnorms: boolean[] = [];
+  const prelus: boolean[] = [];
+  const dropouts: boolean[] = [];
+  const first = linearAt(0);
+  let w = first;
+  while (i !== last) {
+    layers.push(w.shape[0]);
+    let j = i + 1;
+    const bn = groups.get(j)?.has('running_mean') ?? false;
+    batchnorms.push(bn);
+    if (bn) j++;
+    const prelu = groups.get(j)?.has('weight') === true && groups.get(j)!.get('weight')!.shape.length === 1 && !groups.get(j)!.has('bias');
+    prelus.push(prelu);
+    j++;
+    const next = indices.find((k) => k >= j);
+    if (next === undefined || next > j + 1) fail(`after module ${j - 1} the next module with tensors is ${next ?? 'none'}; expected ${j} (the next Linear) or ${j + 1} (after a Dropout)`);
+    dropouts.push(next === j + 1);
+    i = next!;
+    w = linearAt(i);
+  }
+  if (new Set(dropouts).size > 1) fail(`some hidden layers have a Dropout and some do not`);
+  const outputs = w.shape[0];
+  let activation = arch.activation;
+  if (activation === undefined && arch.activations === undefined) {
+    if (layers.length === 0 || prelus.every(Boolean)) activation = layers.length === 0 ? 'relu' : 'prelu';
+    else fail('give the hidden activation: the tensors do not show it (e.g. --arch \'{"activation": "tanh"}\', or "activations": [...] per layer)');
+  }
+  const spec: Record<string, unknown> = {
+    inputs: first.shape[1],
+    layers,
+    init: 'auto',
+    batchnorm: batchnorms[0] ?? false,
+    dropout: dropouts[0] ? 0.5 : 0,
+    outputs,
+    ...(outputs >= 2 ? { output: 'softmax' } : {}),
+    ...(new Set(batchnorms).size > 1 ? { batchnorms } : {}),
+    ...arch,
+  };
+  if (activation !== undefined) spec.activation = activation;
+  else spec.activation = arch.activations?.[0];
+  if (spec.output === undefined) fail('the model has one output: say how it is read, "output": "sigmoid" (a binary classifier) or "linear" (regression)');
+  return validateSpec(spec, `${name}: architecture`);
+}
+
+/**
+ * Build a model from a plain PyTorch state dict (safetensors with no gradlab metadata) and
+ * `arch` (inferStateDictSpec): what `gradlab evaluate/predict/inspect/export --arch` read.
+ */
+export function parseStateDict(bytes: Uint8Array, arch: Partial<ModelSpec>, name = 'state dict'): LoadedModel {
+  const file = parseSafetensors(bytes, name);
+  const md = file.metadata ?? {};
+  if (md.format === MODEL_FORMAT || md.format === CHECKPOINT_FORMAT) throw new Error(`${name}: this is a gradlab ${md.format === MODEL_FORMAT ? 'model file' : 'checkpoint'}, which stores its architecture; give no architecture (--arch) for it`);
+  const prefix = sequentialPrefix([...file.tensors.keys()], name);
+  const tensors = new Map([...file.tensors].map(([k, e]) => [k.slice(prefix.length), e] as const));
+  const spec = inferStateDictSpec(tensors, arch, name);
+  const state = stateFromTensors(tensors, spec, name, `the architecture (${describeSpec(spec)})`);
   const model = buildModel(spec, { initialize: false });
   model.loadStateDict(state);
   model.eval();
-  const info: ModelInfo = { spec };
-  if (config !== undefined) info.config = config;
-  if (data !== undefined) info.data = data as DataInfo;
-  if (summary !== undefined) info.summary = summary as Record<string, unknown>;
-  const out: LoadedModel = { model, info, metadata: { ...md }, format };
-  if (training) out.training = training;
-  return out;
+  return { model, spec, info: { spec }, metadata: { ...md }, format: STATE_DICT_FORMAT };
 }
 
 function validateDataInfo(data: unknown, name: string, spec: ModelSpec): void {
