@@ -50,8 +50,12 @@ export function readLocalCsv(text: string, options: { name: string; label?: stri
   try {
     ds = parseCsv(text, { name, label, task: 'classification', maxClasses: LAB_MAX_CLASSES });
   } catch (e) {
-    // The library's message speaks to the CLI ("choose one with --label"); here the choice is the menu.
-    throw new Error((e as Error).message.replace('choose one with --label', 'choose another in the "Label column" menu'), { cause: e });
+    // The library's message speaks to the CLI ("choose one with --label"); here the choice is the
+    // menu. Text in a feature column is most often the label column itself, not yet chosen.
+    const message = (e as Error).message
+      .replace('choose one with --label', 'choose another in the "Label column" menu')
+      .replace(/(, column ("(?:[^"\\]|\\.)*"): .* is not a number)$/, (m, _all, col: string) => `${m} (if ${col} is the label column, choose it in the "Label column" menu)`);
+    throw new Error(message, { cause: e });
   }
   const classNames = ds.classNames!;
   const rows = ds.x.shape[0];
