@@ -166,7 +166,7 @@ describe('scaling fitted on training data only', () => {
 
 describe('csvHeader', () => {
   it('gives the trimmed column names as parseCsv reads them (BOM, blank lines, quotes), without reading the rows', () => {
-    const text = '\ufeff\n "sepal, cm" ,petal,species\n5.1,1.4,setosa\n7.0,"unterminated\n';
+    const text = '\ufeff\n"sepal, cm",  petal ,species\n5.1,1.4,setosa\n7.0,"unterminated\n';
     expect(csvHeader(text, { name: 'h.csv' })).toEqual(['sepal, cm', 'petal', 'species']);
     expect(() => parseCsv(text, { name: 'h.csv' })).toThrow(/^h\.csv: /);
     expect(csvHeader('a;b\n1;2\n', { delimiter: ';' })).toEqual(['a', 'b']);
