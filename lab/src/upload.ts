@@ -1,6 +1,7 @@
 /**
  * "Your own data": a CSV file chosen with the file input or dropped anywhere on the page, its
- * label column picked from a menu (default: the last column). Reading and checking is
+ * label column picked from a menu (default: the last column, or for a file with the column
+ * chosen for the previous file, that one). Reading and checking is
  * lab/src/localdata.ts (the library's CSV reader); the worker splits and standardises
  * (lab/src/data.ts). A file that does not read shows the reader's message (file, row, line,
  * column) here and changes nothing else: the run in progress and the data it trains on stay.
@@ -137,7 +138,7 @@ export function createUpload(onLoaded: () => void): Upload {
     return summaryOf(data);
   }
 
-  function load(text: string, options: { name?: string; label?: string } = {}): LocalSummary {
+  function load(text: string, options: { name?: string; label?: string } = {}, keepLabel = false): LocalSummary {
     const name = options.name ?? 'data.csv';
     candidate = { text, name };
     let columns: string[];
@@ -150,7 +151,8 @@ export function createUpload(onLoaded: () => void): Upload {
       showError(message);
       throw new Error(message);
     }
-    const label = options.label ?? columns[columns.length - 1];
+    // A new version of the same file keeps the label column chosen for the last one.
+    const label = options.label ?? (keepLabel && columns.includes(labelMenu.value) ? labelMenu.value : columns[columns.length - 1]);
     // A label that is not a column: the reader's message names the columns; the menu offers them.
     fillLabels(columns, columns.includes(label) ? label : columns[columns.length - 1]);
     return read(label);
@@ -170,7 +172,7 @@ export function createUpload(onLoaded: () => void): Upload {
       return;
     }
     try {
-      load(text, { name: file.name });
+      load(text, { name: file.name }, true);
     } catch {
       /* shown in the panel */
     }
@@ -215,7 +217,7 @@ export function createUpload(onLoaded: () => void): Upload {
       renderNote();
       return state.dataset === 'local' && loaded ? loaded : undefined;
     },
-    load,
+    load: (text, options) => load(text, options),
     noPicture(features: number): HTMLElement {
       return el('p', {
         className: 'hint',
