@@ -639,7 +639,8 @@ $('share').addEventListener('click', async () => {
   } catch {
     /* clipboard may be unavailable (insecure context, permissions) */
   }
-  renderStatus(ok ? 'link copied' : `link: ${url}`);
+  const local = state.dataset === 'local' ? ' (it says data=local: your CSV file is not in it)' : '';
+  renderStatus(`${ok ? 'link copied' : `link: ${url}`}${local}`);
 });
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;

@@ -136,6 +136,8 @@ describe('your own CSV data in the lab (chromium)', () => {
     expect(await p.isDisabled('#in-noise')).toBe(true);
     expect(await p.isEnabled('#in-train')).toBe(true);
     await p.screenshot({ path: join(SHOTS, 'lab-csv-uploaded.png'), fullPage: true });
+    await p.click('#share');
+    await p.waitForFunction(() => document.getElementById('status')?.textContent?.includes('your CSV file is not in it'));
 
     await p.click('#play');
     await waitSteps(p, 500);
