@@ -55,7 +55,8 @@ export function createUpload(onLoaded: () => void): Upload {
   const input = el('input', { type: 'file', id: 'in-csv', name: 'csv', accept: '.csv,.tsv,.txt,text/csv' });
   input.setAttribute('aria-describedby', 'csv-help');
   const labelMenu = el('select', { id: 'in-label', name: 'label', disabled: true });
-  const labelField = el('div', { className: 'field' }, el('label', { htmlFor: 'in-label', textContent: 'Label column' }), labelMenu);
+  // Shown once a file's columns are known.
+  const labelField = el('div', { className: 'field', hidden: true }, el('label', { htmlFor: 'in-label', textContent: 'Label column' }), labelMenu);
   const summary = el('p', { id: 'csv-summary', className: 'help' });
   const error = el('p', { id: 'csv-error', className: 'csv-error', hidden: true });
   error.setAttribute('role', 'alert');
@@ -117,6 +118,7 @@ export function createUpload(onLoaded: () => void): Upload {
     labelMenu.replaceChildren(...columns.map((c) => el('option', { value: c, textContent: c })));
     labelMenu.value = label;
     labelMenu.disabled = false;
+    labelField.hidden = false;
   }
 
   /** Read the candidate with `label`: on success it is the loaded data and a new run starts. */
@@ -147,6 +149,7 @@ export function createUpload(onLoaded: () => void): Upload {
     } catch (e) {
       labelMenu.replaceChildren();
       labelMenu.disabled = true;
+      labelField.hidden = true;
       const message = e instanceof Error ? e.message : String(e);
       showError(message);
       throw new Error(message);

@@ -191,6 +191,9 @@ describe('your own CSV data in the lab (chromium)', () => {
     expect(await second.textContent('#local-note')).toContain('a shared link cannot carry the file itself');
     await second.waitForFunction(() => document.getElementById('status')?.textContent?.includes('No CSV file loaded'));
     expect((await lab(second)).state.dataset).toBe('local');
+    // No file yet: no label menu to pick from.
+    expect(await second.isHidden('#in-label')).toBe(true);
+    await second.screenshot({ path: join(SHOTS, 'lab-csv-link-without-file.png') });
 
     // Dropped on the page: the same as the file input (the menu starts from the last column).
     const text = ringsCsv(true);
