@@ -44,6 +44,8 @@ export function readLocalCsv(text: string, options: { name: string; label?: stri
   const { name } = options;
   const size = sizeProblem(name, text.length);
   if (size) throw new Error(size);
+  // An image or a spreadsheet dropped by mistake: say so, rather than quote its bytes as cells.
+  if (text.includes('\u0000')) throw new Error(`${name}: not a text file (it contains NUL bytes); expected CSV text with a header row`);
   const header = csvColumns(text, name);
   const label = options.label ?? header[header.length - 1];
   let ds;

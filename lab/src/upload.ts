@@ -52,7 +52,7 @@ export function createUpload(onLoaded: () => void): Upload {
   let candidate: { text: string; name: string } | null = null;
   let lastState: LabState | null = null;
 
-  const input = el('input', { type: 'file', id: 'in-csv', name: 'csv', accept: '.csv,.tsv,.txt,text/csv' });
+  const input = el('input', { type: 'file', id: 'in-csv', name: 'csv', accept: '.csv,.txt,text/csv' });
   input.setAttribute('aria-describedby', 'csv-help');
   const labelMenu = el('select', { id: 'in-label', name: 'label', disabled: true });
   // Shown once a file's columns are known.

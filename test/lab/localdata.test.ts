@@ -63,6 +63,8 @@ describe('reading a CSV file in the lab', () => {
     expect(() => readLocalCsv(head, { name: 'h.csv', label: 'nope' })).toThrow('h.csv: no label column "nope" (columns: "a", "label", "b")');
     expect(() => readLocalCsv('', { name: 'e.csv' })).toThrow('e.csv: empty file (expected a header row)');
     expect(() => readLocalCsv('a,"b\n1,2\n', { name: 'q.csv' })).toThrow(/^q\.csv: .*quote/i);
+    // A PNG dropped by mistake.
+    expect(() => readLocalCsv('\x89PNG\r\n\x1a\n\0\0\0\rIHDR', { name: 'cat.png' })).toThrow('cat.png: not a text file (it contains NUL bytes)');
   });
 
   it('needs two classes and enough rows for both parts of any training fraction', () => {
