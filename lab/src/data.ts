@@ -1,14 +1,18 @@
 /**
- * The lab's data: the library's synthetic 2D sets (split train/test by the chosen ratio and
- * standardised with the training statistics) and the built-in MNIST digits: the package's
+ * The lab's data: the library's synthetic 2D sets and the user's CSV file (parsed on the page,
+ * lab/src/localdata.ts), both split train/test by the chosen ratio and standardised with the
+ * training statistics; and the built-in MNIST digits: the package's
  * data/mnist-10k/*.gz, fetched from the lab's own origin (Vite's dev server serves data/ as
  * its public directory; `gradlab lab`'s server serves it beside dist/lab) and gunzipped in
  * the browser — no network beyond the page's origin.
  */
 import { blobs, circles, moons, spiral, xor } from '../../src/data/synthetic.js';
 import { fetchBuiltinMnist } from '../../src/data/mnist.js';
-import type { Dataset } from '../../src/data/dataset.js';
+import { rowSize, trainValidationSplit, type Dataset } from '../../src/data/dataset.js';
+import { scaleSplits } from '../../src/data/scaler.js';
+import { Generator } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
+import type { LocalData } from './protocol.js';
 import type { LabState } from './state.js';
 
 /**
@@ -34,6 +38,9 @@ export interface LabData {
   rawTest?: Float32Array;
 }
 
+/** The worker's message when a run asks for local data the page has not sent (a shared link). */
+export const NO_LOCAL_DATA = 'No CSV file loaded: choose one under "Your own data" (a link names local data but cannot carry the file).';
+
 let mnistCache: Promise<{ train: Dataset; test: Dataset }> | null = null;
 
 function rows(t: Tensor, from: number, to: number): Tensor {
@@ -41,7 +48,7 @@ function rows(t: Tensor, from: number, to: number): Tensor {
   return new Tensor(t.data.slice(from * r, to * r), [to - from, ...t.shape.slice(1)]);
 }
 
-export async function loadData(state: LabState): Promise<LabData> {
+export async function loadData(state: LabState, local?: LocalData): Promise<LabData> {
   if (state.dataset === 'mnist') {
     mnistCache ??= fetchBuiltinMnist((file) => new URL(file, LAB_ROOT).href);
     let ds: { train: Dataset; test: Dataset };
@@ -63,6 +70,24 @@ export async function loadData(state: LabState): Promise<LabData> {
       rawTest: ds.test.x.data as Float32Array,
     };
   }
+  if (state.dataset === 'local') {
+    if (!local) throw new Error(NO_LOCAL_DATA);
+    const f = local.featureNames.length;
+    const n = local.y.length;
+    const all: Dataset = {
+      x: new Tensor(local.x, [n, f]),
+      y: new Tensor(local.y, [n]),
+      numClasses: local.classNames.length,
+      classNames: local.classNames,
+      featureNames: local.featureNames,
+      name: local.name,
+    };
+    // As `gradlab train --data file.csv` splits a CSV (src/cli/data.ts): stratified, seed + 1,
+    // so the same seed and held-out share give the same parts in the lab and the CLI.
+    const { train, validation } = trainValidationSplit(all, 1 - state.trainRatio, new Generator(state.seed + 1), { stratify: true });
+    // A file's columns have their own units: each axis of the boundary view its own range.
+    return standardised(train, validation, all.numClasses!, false);
+  }
   const opts = { n: state.points, noise: state.noise, seed: state.seed };
   const ds: Dataset =
     state.dataset === 'spiral'
@@ -77,22 +102,35 @@ export async function loadData(state: LabState): Promise<LabData> {
             : blobs({ ...opts, noise: 1 + state.noise * 6 });
   const n = ds.x.shape[0];
   const nTrain = Math.max(1, Math.min(n - 1, Math.round(n * state.trainRatio)));
-  const numClasses = ds.numClasses ?? 2;
-  const raw = ds.x.data;
-  const shift = [0, 0];
-  const scale = [1, 1];
-  for (let k = 0; k < 2; k++) {
-    let s = 0;
-    let sq = 0;
-    for (let i = 0; i < nTrain; i++) s += raw[i * 2 + k];
-    const m = s / nTrain;
-    for (let i = 0; i < nTrain; i++) sq += (raw[i * 2 + k] - m) ** 2;
-    shift[k] = m;
-    scale[k] = Math.sqrt(sq / nTrain) || 1;
-  }
-  const x = new Float32Array(raw.length);
-  for (let i = 0; i < n; i++) for (let k = 0; k < 2; k++) x[i * 2 + k] = (raw[i * 2 + k] - shift[k]) / scale[k];
-  const xt = new Tensor(x, [n, 2]);
+  // The synthetic sets come shuffled: the first nTrain examples train. Square view, so the
+  // shapes (circles, spirals) are not stretched.
+  const part = (from: number, to: number): Dataset => ({ ...ds, x: rows(ds.x, from, to), y: rows(ds.y, from, to) });
+  return standardised(part(0, nTrain), part(nTrain, n), ds.numClasses ?? 2, true);
+}
+
+/**
+ * Features standardised with the training part's mean and standard deviation (the library's
+ * scaler, src/data/scaler.ts, as the CLI scales a CSV); for 2-feature data also the raw points
+ * (training first, then test) and the view's bounds, for the decision boundary.
+ */
+function standardised(train: Dataset, test: Dataset, numClasses: number, square: boolean): LabData {
+  const { train: tr, test: te, scaler } = scaleSplits({ train, test }, 'standard');
+  const inputDim = rowSize(train.x);
+  const data: LabData = {
+    train: tr,
+    test: te,
+    inputDim,
+    numClasses,
+    is2d: inputDim === 2,
+    shift: scaler.offset,
+    scale: scaler.scale,
+  };
+  if (!data.is2d) return data;
+  const nTrain = train.x.shape[0];
+  const n = nTrain + test.x.shape[0];
+  const raw = new Float32Array(n * 2);
+  raw.set(train.x.data);
+  raw.set(test.x.data, nTrain * 2);
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (let i = 0; i < n; i++) {
     x0 = Math.min(x0, raw[i * 2]);
@@ -100,23 +138,17 @@ export async function loadData(state: LabState): Promise<LabData> {
     y0 = Math.min(y0, raw[i * 2 + 1]);
     y1 = Math.max(y1, raw[i * 2 + 1]);
   }
-  // Square view with a margin, so the boundary is not stretched.
+  // A margin around the points, so the boundary is seen beyond them.
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
   const half = (Math.max(x1 - x0, y1 - y0) / 2) * 1.1 || 1;
-  return {
-    train: { x: rows(xt, 0, nTrain), y: rows(ds.y, 0, nTrain) },
-    test: { x: rows(xt, nTrain, n), y: rows(ds.y, nTrain, n) },
-    inputDim: 2,
-    numClasses,
-    is2d: true,
-    shift,
-    scale,
-    points: {
-      x: Array.from(raw.filter((_, i) => i % 2 === 0), (v) => +v.toFixed(4)),
-      y: Array.from(raw.filter((_, i) => i % 2 === 1), (v) => +v.toFixed(4)),
-      label: Array.from(ds.y.data),
-      test: Array.from({ length: n }, (_, i) => i >= nTrain),
-    },
-    bounds: { x0: cx - half, x1: cx + half, y0: cy - half, y1: cy + half },
+  const halfX = square ? half : ((x1 - x0) / 2) * 1.1 || Math.abs(cx) * 0.1 || 1;
+  const halfY = square ? half : ((y1 - y0) / 2) * 1.1 || Math.abs(cy) * 0.1 || 1;
+  data.points = {
+    x: Array.from(raw.filter((_, i) => i % 2 === 0), (v) => +v.toFixed(4)),
+    y: Array.from(raw.filter((_, i) => i % 2 === 1), (v) => +v.toFixed(4)),
+    label: [...Array.from(train.y.data), ...Array.from(test.y.data)],
+    test: Array.from({ length: n }, (_, i) => i >= nTrain),
   };
+  data.bounds = { x0: cx - halfX, x1: cx + halfX, y0: cy - halfY, y1: cy + halfY };
+  return data;
 }

@@ -18,6 +18,7 @@ import {
   OPTIMIZERS,
   OPTIMIZER_NAMES,
   cloneState,
+  isSynthetic,
   onlyLiveChanges,
   parseState,
   serializeState,
@@ -32,6 +33,7 @@ import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, dra
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
 import type { Finding } from '../../src/train/types.js';
 import { nameList } from '../../src/diagnostics/names.js';
+import { createUpload } from './upload.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -60,6 +62,8 @@ const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'modu
 /** The current run: `reset` starts a new one; messages of any other run are dropped (protocol.ts). */
 let runId = 0;
 const send = (m: ToWorker) => worker.postMessage(m);
+/** The user's CSV file (lab/src/upload.ts): a file that reads switches the run to it. */
+const upload = createUpload(() => applyState({ ...cloneState(state), dataset: 'local' }));
 
 // ---------------------------------------------------------------------------------------
 // Form
@@ -148,22 +152,24 @@ function buildForm(): void {
   const form = $<HTMLFormElement>('settings');
   form.replaceChildren();
   const s = state;
-  const is2d = s.dataset !== 'mnist';
+  const is2d = isSynthetic(s.dataset);
 
   // Problem
   const data = select('data', DATASET_NAMES.map((d) => [d, DATASET_LABELS[d]]), s.dataset);
   const noise = numberInput('noise', s.noise, LIMITS.noise[0], LIMITS.noise[1], 0.05);
   const train = numberInput('train', s.trainRatio, LIMITS.trainRatio[0], LIMITS.trainRatio[1], 0.05);
   const points = numberInput('points', s.points, LIMITS.points[0], LIMITS.points[1], 50);
-  noise.disabled = train.disabled = points.disabled = !is2d;
+  noise.disabled = points.disabled = !is2d;
+  train.disabled = s.dataset === 'mnist';
   form.append(
     fieldset(
       'Problem',
       field('Data set', data),
-      field('Noise', noise, is2d ? '0 … 0.5' : 'MNIST has a fixed 8,000 / 2,000 split.'),
+      field('Noise', noise, is2d ? '0 … 0.5' : s.dataset === 'mnist' ? 'MNIST has a fixed 8,000 / 2,000 split.' : 'Your file: noise and size do not apply.'),
       field('Training fraction', train),
       field('Examples', points),
     ),
+    upload.element,
   );
 
   // Network
@@ -357,6 +363,8 @@ function boundarySize(): number {
 
 function drawOutput(): void {
   const host = $('output-view');
+  // Only 2-D data has a picture here (MNIST's digits draw their own canvas).
+  if (!info?.is2d) return;
   let canvas = host.querySelector('canvas');
   if (!canvas) {
     canvas = document.createElement('canvas');
@@ -526,7 +534,7 @@ function resetRun(): void {
   gradSeen = [];
   lessonVerdict = null;
   stopReason = undefined;
-  send({ type: 'reset', runId, state });
+  send({ type: 'reset', runId, state, local: upload.forRun(state) });
 }
 
 let pendingPlay = false;
@@ -548,7 +556,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     info = m.info;
     const host = $('output-view');
     host.replaceChildren();
-    $('h-out').textContent = info.is2d ? 'Decision boundary' : 'Test digits and predictions';
+    $('h-out').textContent = info.is2d ? 'Decision boundary' : state.dataset === 'mnist' ? 'Test digits and predictions' : 'Output';
+    if (!info.is2d && state.dataset === 'local') host.append(upload.noPicture(info.inputDim));
     drawOutput();
     renderStatus();
     if (pendingPlay) {
@@ -630,7 +639,8 @@ $('share').addEventListener('click', async () => {
   } catch {
     /* clipboard may be unavailable (insecure context, permissions) */
   }
-  renderStatus(ok ? 'link copied' : `link: ${url}`);
+  const local = state.dataset === 'local' ? ' (it says data=local: your CSV file is not in it)' : '';
+  renderStatus(`${ok ? 'link copied' : `link: ${url}`}${local}`);
 });
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
@@ -763,6 +773,8 @@ const lab = {
     for (const [k, v] of Object.entries(settings)) q.set(k, String(v));
     applyState(parseState(q.toString(), state), false);
   },
+  /** Read CSV text as the file input does (label: a column name, default the last); throws the page's message. */
+  loadCsv: (text: string, options?: { name?: string; label?: string }) => upload.load(text, options),
   snapshot() {
     return {
       runId,

@@ -11,12 +11,33 @@ import type { LabState } from './state.js';
  * (a slice of the previous run may still be in flight when the settings or the lesson change).
  */
 export type ToWorker =
-  | { type: 'reset'; runId: number; state: LabState }
+  /** `local`: the user's CSV data, present when `state.dataset` is 'local' and a file is loaded. */
+  | { type: 'reset'; runId: number; state: LabState; local?: LocalData }
   /** Settings that apply to the run in progress (LIVE_SETTINGS in state.ts): no rebuild. */
   | { type: 'update'; runId: number; state: LabState }
   | { type: 'play'; runId: number }
   | { type: 'pause'; runId: number }
   | { type: 'step'; runId: number };
+
+/**
+ * A CSV file the user loaded, parsed on the page by the library's parseCsv (lab/src/localdata.ts):
+ * raw feature values, row-major, and class indices. The worker splits and standardises it
+ * (lab/src/data.ts), so a change of seed or training fraction needs no new upload.
+ */
+export interface LocalData {
+  /** The file name, for messages. */
+  name: string;
+  /** The label column's name. */
+  label: string;
+  /** The feature columns, in file order (every column but the label). */
+  featureNames: string[];
+  /** Class names in index order (parseCsv's order: numeric or lexicographic). */
+  classNames: string[];
+  /** [rows × featureNames.length], raw values. */
+  x: Float32Array;
+  /** Class index per row. */
+  y: Float32Array;
+}
 
 export interface StepPoint {
   step: number;

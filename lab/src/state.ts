@@ -8,7 +8,11 @@ import { INITIALIZERS, INIT_NAMES, type InitName } from '../../src/init.js';
 import { OPTIMIZERS, OPTIMIZER_NAMES, type OptimizerName } from '../../src/optim/registry.js';
 import { defaultLr } from '../../src/recipe.js';
 
-export const DATASET_NAMES = ['spiral', 'circles', 'xor', 'moons', 'blobs', 'mnist'] as const;
+/**
+ * 'local' is the user's own CSV file: the URL says `data=local`, but the file stays on the page
+ * (a link cannot carry it; lab/src/upload.ts says so when a link names it without the file).
+ */
+export const DATASET_NAMES = ['spiral', 'circles', 'xor', 'moons', 'blobs', 'mnist', 'local'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 export const DATASET_LABELS: Record<DatasetName, string> = {
   spiral: 'Spiral (2D)',
@@ -17,7 +21,11 @@ export const DATASET_LABELS: Record<DatasetName, string> = {
   moons: 'Moons (2D)',
   blobs: 'Blobs (2D, 3 classes)',
   mnist: 'MNIST digits (784 pixels, 10 classes)',
+  local: 'Your CSV file (local, not in links)',
 };
+
+/** Data sets drawn by the library's synthetic generators (noise and size apply to these only). */
+export const isSynthetic = (d: DatasetName): boolean => d !== 'mnist' && d !== 'local';
 
 /** Output layer and loss, as one choice: the loss decides what the output units mean. */
 export const HEAD_NAMES = ['crossEntropy', 'bceWithLogits', 'mse', 'huber', 'l1'] as const;

@@ -25,7 +25,7 @@ import { baselineLoss } from '../../src/train/fit.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
 import { buildLabModel, labOptimizer, outputUnits } from './model.js';
-import type { Boundary, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
+import type { Boundary, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, LocalData, ModelInfo, StepPoint, ToWorker } from './protocol.js';
 import type { LabState } from './state.js';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -121,14 +121,14 @@ function gather(src: Tensor, idx: ArrayLike<number>, from = 0, count = idx.lengt
   return new Tensor(out, [count, ...src.shape.slice(1)]);
 }
 
-async function reset(state: LabState, runId: number): Promise<void> {
+async function reset(state: LabState, runId: number, local?: LocalData): Promise<void> {
   const gen = ++generation;
   running = false;
   session = null;
   currentRun = runId;
   try {
     if (state.dataset === 'mnist') post({ type: 'loading', message: 'Loading the built-in MNIST digits…' });
-    const data = await loadData(state);
+    const data = await loadData(state, local);
     if (gen !== generation) return;
     await kernelsReady();
     if (gen !== generation) return;
@@ -398,7 +398,8 @@ function boundary(s: Session): Boundary | undefined {
 }
 
 function digits(s: Session): { pixels: number[][]; label: number[]; pred: number[] } | undefined {
-  if (s.data.is2d) return undefined;
+  // Only the MNIST digits are drawn (a CSV file with other than 2 features has no picture).
+  if (s.data.is2d || !s.data.rawTest) return undefined;
   const n = 24;
   const idx = Int32Array.from({ length: n }, (_, i) => i);
   const x = gather(s.data.test.x, idx);
@@ -480,7 +481,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   if (m.type !== 'reset' && m.runId !== currentRun) return;
   switch (m.type) {
     case 'reset':
-      void reset(m.state, m.runId);
+      void reset(m.state, m.runId, m.local);
       break;
     case 'update':
       // Same model and optimizer state: only how the next steps are taken changes.

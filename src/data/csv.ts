@@ -111,6 +111,24 @@ function readRecords(text: string, name: string, delimiter: string): Records {
   return { records, line };
 }
 
+/**
+ * The column names of CSV text (its first record, trimmed), parsing nothing past it: what a
+ * caller shows before choosing the label column. Errors name the file, as parseCsv's do.
+ */
+export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'delimiter'> = {}): string[] {
+  const name = options.name ?? 'CSV';
+  let recs: string[][];
+  try {
+    recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(`${name}: ${msg.length > 300 ? msg.slice(0, 300) + '…' : msg}`, { cause: e });
+  }
+  if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
+  if (recs[0].length > MAX_CSV_COLUMNS) throw new Error(`${name}: ${recs[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
+  return recs[0].map((h) => h.trim());
+}
+
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   const name = options.name ?? 'CSV';

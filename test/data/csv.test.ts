@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_CLASSES, MAX_CSV_COLUMNS, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
+import { MAX_CLASSES, MAX_CSV_COLUMNS, csvHeader, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
 import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
 import { loadCsv } from '../../src/data/datasets.node.js';
 import { tensor } from '../../src/tensor.js';
@@ -161,5 +161,16 @@ describe('scaling fitted on training data only', () => {
     expect(Array.from(applyScaler(test.x, s).data)).toEqual([6, 20]);
     expect(() => fitScaler(train.x, 'zscore' as 'none')).toThrow(/method must be one of minmax, standard, none/);
     expect(() => applyScaler(tensor([1, 2, 3], [1, 3]), s)).toThrow(/scaler has 2 features, data has 3/);
+  });
+});
+
+describe('csvHeader', () => {
+  it('gives the trimmed column names as parseCsv reads them (BOM, blank lines, quotes), without reading the rows', () => {
+    const text = '\ufeff\n"sepal, cm",  petal ,species\n5.1,1.4,setosa\n7.0,"unterminated\n';
+    expect(csvHeader(text, { name: 'h.csv' })).toEqual(['sepal, cm', 'petal', 'species']);
+    expect(() => parseCsv(text, { name: 'h.csv' })).toThrow(/^h\.csv: /);
+    expect(csvHeader('a;b\n1;2\n', { delimiter: ';' })).toEqual(['a', 'b']);
+    expect(() => csvHeader('', { name: 'e.csv' })).toThrow('e.csv: empty file (expected a header row)');
+    expect(() => csvHeader('"a,b\n1,2\n', { name: 'q.csv' })).toThrow(/^q\.csv: .*quote/i);
   });
 });
