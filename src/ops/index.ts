@@ -9,3 +9,5 @@ export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
 export { dropout, alphaDropout } from './dropout.js';
 export { reshape, flatten, transpose } from './view.js';
+export { conv2d, type Size2d } from './conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';

@@ -491,6 +491,17 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.batchNormBackward(args);
     },
 
+    // Convolution's im2col/col2im and pooling: the reference loops (plain copies and sums, cheap
+    // beside the GEMM that a convolution spends its time in), on views of wasm memory.
+    im2col: reference.im2col,
+    col2im: reference.col2im,
+    maxPool2d: reference.maxPool2d,
+    maxPool2dBackward: reference.maxPool2dBackward,
+    avgPool2d: reference.avgPool2d,
+    avgPool2dBackward: reference.avgPool2dBackward,
+    adaptiveAvgPool2d: reference.adaptiveAvgPool2d,
+    adaptiveAvgPool2dBackward: reference.adaptiveAvgPool2dBackward,
+
     prelu(x, w, outer, c, inner, y) {
       if (owns(x) && owns(w) && owns(y)) X.prelu(x.byteOffset, w.byteOffset, outer, c, inner, y.byteOffset);
       else reference.prelu(x, w, outer, c, inner, y);

@@ -1,0 +1,104 @@
+/**
+ * ops.conv2d, ops.maxPool2d, ops.avgPool2d, ops.adaptiveAvgPool2d and ops.batchNorm on
+ * [N, C, H, W] against PyTorch 1.13 (test/fixtures/make_conv_fixtures.py → conv_ops.json): stride,
+ * padding ('same' with an even kernel too), dilation, groups, bias, odd sizes; finite differences
+ * in float64; bad input.
+ */
+import { ops } from '../../src/index.js';
+import { checkOp, filled } from '../helpers/check.js';
+
+checkOp({
+  title: 'ops.conv2d',
+  file: 'conv_ops.json',
+  prefix: 'conv2d/',
+  call: (a) => (x, w, b) => ops.conv2d(x, w, b ?? null, a.stride ?? 1, a.padding ?? 0, a.dilation ?? 1, a.groups ?? 1),
+  // Up to 27 terms per output and 60 per weight-gradient element, of magnitude ≈ 1: k·u ≈ 2e-6
+  // at worst (measured: 2.7e-7 on an output of 0.008 where PyTorch itself is off by 8e-8).
+  atol: 1e-6,
+  bad: [
+    { what: 'a 3-D input', run: () => ops.conv2d(filled([3, 5, 5]), filled([2, 3, 3, 3])), mentions: ['conv2d', '[N, C, H, W]', '[3, 5, 5]'] },
+    { what: 'a 2-D weight', run: () => ops.conv2d(filled([1, 3, 5, 5]), filled([2, 27])), mentions: ['conv2d', 'weight', '[2, 27]'] },
+    {
+      what: 'a channel mismatch',
+      run: () => ops.conv2d(filled([1, 3, 5, 5]), filled([2, 4, 3, 3])),
+      mentions: ['conv2d', '[1, 3, 5, 5]', '3 channels', '[2, 4, 3, 3]', 'expects 4'],
+    },
+    {
+      what: 'input channels not divisible by groups',
+      run: () => ops.conv2d(filled([1, 3, 5, 5]), filled([2, 1, 3, 3]), null, 1, 0, 1, 2),
+      mentions: ['conv2d', 'input channels 3', 'groups 2'],
+    },
+    {
+      what: 'output channels not divisible by groups',
+      run: () => ops.conv2d(filled([1, 4, 5, 5]), filled([3, 2, 3, 3]), null, 1, 0, 1, 2),
+      mentions: ['conv2d', 'output channels 3', 'groups 2'],
+    },
+    {
+      what: 'a kernel larger than the padded input',
+      run: () => ops.conv2d(filled([1, 1, 3, 3]), filled([1, 1, 5, 5]), null, 1, 0),
+      mentions: ['conv2d', 'kernel 5×5', 'padded input 3×3', '[1, 1, 3, 3]', 'empty'],
+    },
+    {
+      what: 'a dilated kernel larger than the padded input',
+      run: () => ops.conv2d(filled([1, 1, 4, 4]), filled([1, 1, 3, 3]), null, 1, 0, 2),
+      mentions: ['conv2d', 'dilation 2×2', '5×5 effective', '4×4'],
+    },
+    { what: 'a bias of the wrong size', run: () => ops.conv2d(filled([1, 1, 4, 4]), filled([2, 1, 3, 3]), filled([3])), mentions: ['bias', '[3]', 'expected [2]'] },
+    { what: 'stride 0', run: () => ops.conv2d(filled([1, 1, 4, 4]), filled([1, 1, 3, 3]), null, 0), mentions: ['conv2d', 'stride', '0'] },
+    { what: 'a negative padding', run: () => ops.conv2d(filled([1, 1, 4, 4]), filled([1, 1, 3, 3]), null, 1, [1, -1]), mentions: ['padding', '[1,-1]'] },
+    { what: 'an unknown padding mode', run: () => ops.conv2d(filled([1, 1, 4, 4]), filled([1, 1, 3, 3]), null, 1, 'full' as 'same'), mentions: ['padding', "'full'", "'same'"] },
+    { what: "'same' with stride 2", run: () => ops.conv2d(filled([1, 1, 4, 4]), filled([1, 1, 3, 3]), null, 2, 'same'), mentions: ["'same'", 'stride 1'] },
+    { what: 'groups 0', run: () => ops.conv2d(filled([1, 1, 4, 4]), filled([1, 1, 3, 3]), null, 1, 0, 1, 0), mentions: ['groups', '0'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.maxPool2d',
+  file: 'conv_ops.json',
+  prefix: 'maxPool2d/',
+  call: (a) => (x) => ops.maxPool2d(x, a.kernel_size, a.stride ?? null, a.padding ?? 0, a.dilation ?? 1),
+  bad: [
+    { what: 'a 2-D input', run: () => ops.maxPool2d(filled([4, 4]), 2), mentions: ['maxPool2d', '[N, C, H, W]', '[4, 4]'] },
+    { what: 'a kernel larger than the input', run: () => ops.maxPool2d(filled([1, 1, 3, 3]), 4), mentions: ['maxPool2d', 'kernel 4×4', '3×3', 'empty'] },
+    { what: 'padding more than half the kernel', run: () => ops.maxPool2d(filled([1, 1, 6, 6]), 2, 2, 2), mentions: ['maxPool2d', 'padding 2×2', 'half', '2×2'] },
+    { what: 'kernel size 0', run: () => ops.maxPool2d(filled([1, 1, 6, 6]), 0), mentions: ['maxPool2d', 'kernelSize', '0'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.avgPool2d',
+  file: 'conv_ops.json',
+  prefix: 'avgPool2d/',
+  call: (a) => (x) => ops.avgPool2d(x, a.kernel_size, a.stride ?? null, a.padding ?? 0),
+  bad: [
+    { what: 'a 3-D input', run: () => ops.avgPool2d(filled([1, 4, 4]), 2), mentions: ['avgPool2d', '[N, C, H, W]', '[1, 4, 4]'] },
+    { what: 'a kernel larger than the padded input', run: () => ops.avgPool2d(filled([1, 1, 2, 5]), 3, 1, 0), mentions: ['avgPool2d', 'kernel 3×3', '2×5'] },
+    { what: 'a stride pair of the wrong length', run: () => ops.avgPool2d(filled([1, 1, 4, 4]), 2, [1, 2, 3] as unknown as [number, number]), mentions: ['stride', '[1,2,3]'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.adaptiveAvgPool2d',
+  file: 'conv_ops.json',
+  prefix: 'adaptiveAvgPool2d/',
+  call: (a) => (x) => ops.adaptiveAvgPool2d(x, a.output_size),
+  bad: [
+    { what: 'a 2-D input', run: () => ops.adaptiveAvgPool2d(filled([4, 4]), 2), mentions: ['adaptiveAvgPool2d', '[N, C, H, W]', '[4, 4]'] },
+    { what: 'an output size of 0', run: () => ops.adaptiveAvgPool2d(filled([1, 1, 4, 4]), 0), mentions: ['adaptiveAvgPool2d', 'outputSize', '0'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.batchNorm [N, C, H, W]',
+  file: 'conv_ops.json',
+  prefix: 'batchNorm/',
+  call: (a) => (x, rm, rv, w, b) => ops.batchNorm(x, rm ?? null, rv ?? null, w ?? null, b ?? null, a.training, a.momentum, a.eps),
+  bad: [
+    { what: 'a 5-D input', run: () => ops.batchNorm(filled([2, 2, 2, 2, 2]), null, null, null, null, true), mentions: ['[N, C, H, W]', '[2, 2, 2, 2, 2]'] },
+    {
+      what: 'one value per channel in training',
+      run: () => ops.batchNorm(filled([1, 3, 1, 1]), null, null, null, null, true),
+      mentions: ['[1, 3, 1, 1]', 'more than 1 value per channel'],
+    },
+  ],
+});
