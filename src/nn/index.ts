@@ -21,3 +21,4 @@ export {
 } from './activation.js';
 export { Dropout, AlphaDropout } from './dropout.js';
 export { Sequential } from './sequential.js';
+export { Residual, BasicBlock } from './residual.js';
