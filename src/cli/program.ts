@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { INIT_NAMES } from '../init.js';
 import { OPTIMIZER_NAMES } from '../optim/registry.js';
 import { ACTIVATIONS } from '../activations.js';
+import { LAYER_TYPES } from '../arch.js';
 import { INITIALIZERS } from '../init.js';
 import { DATA_HELP } from './data.js';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './errors.js';
@@ -30,6 +31,11 @@ import { EXPERIMENT_NAMES } from '../experiments/index.js';
 
 export const VERSION = '0.1.0';
 
+const ARCH_HELP = Object.values(LAYER_TYPES)
+  .map((t) => `  ${t.summary}`)
+  .concat([`  an activation: ${HIDDEN_ACTIVATIONS.join(', ')}`])
+  .join('\n');
+
 const TRAIN_EXAMPLES = `
 Examples:
   $ gradlab train                                   # ReLU + He init + BatchNorm + Adam on the built-in MNIST
@@ -39,6 +45,14 @@ Examples:
   $ gradlab train --data data.csv --label species --json > run.json
   $ gradlab train --epochs 10 --checkpoint ckpt.safetensors     # then, after an interruption:
   $ gradlab train --epochs 10 --resume ckpt.safetensors --checkpoint ckpt.safetensors
+
+  $ gradlab train --data fashion-mnist --arch "conv(16,3,padding=1),bn,relu,maxpool(2),conv(32,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)"
+  $ gradlab train --data mnist --arch "conv(16,3,padding=1),bn,relu,residual(16),residual(32,stride=2),adaptiveavgpool(1)"
+
+--arch: layers separated by commas, each name or name(arguments), positional first then key=value
+(a JSON file holds the same list as [{"type": "conv", "out": 16, "kernel": 3, "padding": 1}, …]).
+Image sets are viewed as [N, 1, H, W]; the output linear(classes) is added unless the list ends with it.
+${ARCH_HELP}
 
 Activations (--activation): ${HIDDEN_ACTIVATIONS.join(', ')}
 Initializers (--init):      ${INIT_NAMES.join(', ')}
@@ -92,7 +106,7 @@ function trainArgs(o: TrainOpts): TrainArgs {
     seed: o.seed,
   };
   if (o.label !== undefined) a.csvLabel = o.label;
-  for (const k of ['lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
+  for (const k of ['arch', 'lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
     if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
   }
   return a;
@@ -114,6 +128,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .description('train a network and report how it learned')
     .option('--activation <name>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')}`, parseActivation, DEFAULTS.activation)
     .option('--init <name>', `weight initializer (auto = the activation's recommended one): ${INIT_NAMES.join(', ')}`, parseInit, DEFAULTS.init)
+    .option('--arch <layers|file.json>', 'a layer list instead of --layers/--activation/--batchnorm (grammar below)')
     .option('--batchnorm', 'BatchNorm1d before each hidden activation', true)
     .option('--no-batchnorm', 'no BatchNorm')
     .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizer, DEFAULTS.optimizer)

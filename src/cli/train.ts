@@ -8,7 +8,9 @@
  */
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
-import { buildModel, countParameters, describeSpec, type ModelSpec } from '../models.js';
+import { needsImages, parseArch, validateLayer, type LayerSpec } from '../arch.js';
+import { buildModel, countParameters, describeSpec, validateSpec, type ModelSpec } from '../models.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -32,6 +34,8 @@ export type ScheduleName = (typeof SCHEDULES)[number];
 export interface TrainArgs {
   data: string;
   layers: number[];
+  /** A layer list instead of `layers`: the compact form (arch.ts) or a JSON file holding the list. */
+  arch?: string;
   activation: ActivationName;
   init: InitName;
   batchnorm: boolean;
@@ -151,6 +155,24 @@ function shiftEpochs(epochs: EpochLogs[], offset: number): EpochLogs[] {
   return epochs.map((e) => ({ ...e, epoch: e.epoch + offset }));
 }
 
+/** --arch: the compact form, or a JSON file (or inline JSON) holding the layer list. */
+function readArch(value: string): LayerSpec[] {
+  try {
+    const text = value.trim().startsWith('[') ? value : /\.json$/i.test(value) && existsSync(value) ? readFileSync(value, 'utf8') : null;
+    if (text === null) return parseArch(value);
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`--arch ${value}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${value}: expected a JSON list of layers [{"type": …}, …]`);
+    return list.map((l, i) => validateLayer(l, `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`));
+  } catch (e) {
+    throw e instanceof CliError ? e : usageError((e as Error).message);
+  }
+}
+
 function makeScheduler(name: ScheduleName, optimizer: Optimizer, epochs: number): Scheduler | null {
   return name === 'cosine' ? new CosineAnnealingLR(optimizer, epochs) : null;
 }
@@ -177,6 +199,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       ...args,
       data: c.data,
       layers: resumed.info.spec.layers,
+      arch: resumed.info.spec.arch ? JSON.stringify(resumed.info.spec.arch) : undefined,
       activation: resumed.info.spec.activation,
       init: resumed.info.spec.init,
       batchnorm: resumed.info.spec.batchnorm,
@@ -202,9 +225,9 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   const data: LoadedData = await loadData(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, ...(a.csvLabel !== undefined ? { label: a.csvLabel } : {}) });
   const classification = data.numClasses !== undefined;
   if (classification && data.numClasses! < 2) throw inputError(`${a.data}: only one class in the labels; classification needs at least 2`);
-  const spec: ModelSpec = {
+  let spec: ModelSpec = {
     inputs: data.features,
-    layers: a.layers,
+    layers: a.arch !== undefined ? [] : a.layers,
     activation: a.activation,
     init: a.init,
     batchnorm: a.batchnorm,
@@ -212,6 +235,21 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     outputs: classification ? data.numClasses! : data.targets,
     output: classification ? 'softmax' : 'linear',
   };
+  if (a.arch !== undefined) {
+    const arch = readArch(a.arch);
+    spec.arch = arch;
+    if (needsImages(arch[0])) {
+      // Image sets arrive as flat rows; a square number of features is one grey-scale image.
+      const side = Math.round(Math.sqrt(data.features));
+      if (side * side !== data.features) throw usageError(`--arch starts with ${arch[0].type}, which needs images, but ${a.data} has ${data.features} features (not a square image)`);
+      spec.inputShape = [1, side, side];
+    }
+    try {
+      spec = validateSpec(spec, '--arch');
+    } catch (e) {
+      throw usageError((e as Error).message);
+    }
+  }
   const entry = getOptimizer(a.optimizer);
   const lr = a.lr ?? defaultLr(a.optimizer);
   const weightDecay = a.weightDecay ?? 0;

@@ -2,7 +2,7 @@ export { Module, Parameter } from './module.js';
 export { Linear, type LinearOptions, type InitSpec, type InitFunction } from './linear.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';
-export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten } from './pool.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten } from './pool.js';
 export {
   ActivationModule,
   ReLU,

@@ -4,8 +4,9 @@
  */
 import { pair, type Size2d } from '../ops/conv.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../ops/pool.js';
-import { flatten } from '../ops/view.js';
-import type { Tensor } from '../tensor.js';
+import { normDim } from '../ops/util.js';
+import { flatten, reshape } from '../ops/view.js';
+import { formatShape, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
 /** Validates pooling options when the layer is built, with the layer's name in the message. */
@@ -98,5 +99,33 @@ export class Flatten extends Module {
   }
   override extraRepr(): string {
     return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
+}
+
+/** torch.nn.Unflatten(dim, sizes): dimension `dim` becomes `sizes` (a view; [N, 784] → [N, 1, 28, 28]). */
+export class Unflatten extends Module {
+  readonly sizes: number[];
+  constructor(
+    readonly dim: number,
+    sizes: readonly number[],
+  ) {
+    super();
+    if (!Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${dim}`);
+    if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((v) => Number.isInteger(v) && v >= 1)) {
+      throw new Error(`Unflatten: sizes must be a non-empty list of positive integers, got ${JSON.stringify(sizes)}`);
+    }
+    this.sizes = sizes.slice();
+  }
+  override get typeName(): string {
+    return 'Unflatten';
+  }
+  forward(x: Tensor): Tensor {
+    const d = normDim('Unflatten', this.dim, x.ndim);
+    const n = this.sizes.reduce((a, b) => a * b, 1);
+    if (x.shape[d] !== n) throw new Error(`Unflatten: dimension ${d} of input ${formatShape(x.shape)} has ${x.shape[d]} values, but sizes ${formatShape(this.sizes)} need ${n}`);
+    return reshape(x, [...x.shape.slice(0, d), ...this.sizes, ...x.shape.slice(d + 1)]);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}, sizes=${formatShape(this.sizes)}`;
   }
 }

@@ -42,14 +42,15 @@ export function assert4d(op: string, x: Tensor): void {
  */
 export function window2d(
   op: string,
-  x: Tensor,
+  x: Tensor | readonly number[],
   k: [number, number],
   s: [number, number],
   padBefore: [number, number],
   padAfter: [number, number],
   d: [number, number],
 ): Window2d {
-  const [, , h, w] = x.shape;
+  const shape = Array.isArray(x) ? (x as readonly number[]) : (x as Tensor).shape;
+  const [, , h, w] = shape;
   const eh = d[0] * (k[0] - 1) + 1;
   const ew = d[1] * (k[1] - 1) + 1;
   const hp = h + padBefore[0] + padAfter[0];
@@ -58,7 +59,7 @@ export function window2d(
     const dil = d[0] !== 1 || d[1] !== 1 ? ` (dilation ${d[0]}×${d[1]}: ${eh}×${ew} effective)` : '';
     throw new Error(
       `${op}: kernel ${k[0]}×${k[1]}${dil} is larger than the padded input ${hp}×${wp} ` +
-        `(input ${formatShape(x.shape)}, padding ${padBefore[0]}×${padBefore[1]}): the output would be empty`,
+        `(input ${formatShape(shape)}, padding ${padBefore[0]}×${padBefore[1]}): the output would be empty`,
     );
   }
   return {
