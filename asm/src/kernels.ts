@@ -772,3 +772,119 @@ export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, m
     } else sf(param, i, p - (lr * g) / avg);
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Convolution (im2col/col2im) and max pooling over planes [h, w]; the geometry is the
+// Window2d of src/kernels/types.ts, passed flat. Per kernel column j the output columns
+// whose input column x·sw − pw + j·dw lies inside [0, w) are a range [x0, x1); outside it
+// col holds padding zeros, so the inner loops carry no bounds test.
+
+// @ts-ignore: decorator
+@inline function validFrom(shift: i32, sw: i32, ow: i32): i32 {
+  // ⌈−shift/sw⌉ clamped to [0, ow]
+  const v = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+  return min(ow, v);
+}
+// @ts-ignore: decorator
+@inline function validTo(shift: i32, sw: i32, w: i32, ow: i32, x0: i32): i32 {
+  // ⌊(w − 1 − shift)/sw⌋ + 1 clamped to [x0, ow]
+  const t = w - 1 - shift;
+  const v = t < 0 ? 0 : t / sw + 1;
+  return max(x0, min(ow, v));
+}
+
+export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, col: usize): void {
+  const l = oh * ow;
+  for (let ci = 0; ci < c; ci++)
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) {
+        const row = ((ci * kh + i) * kw + j) * l;
+        const shift = j * dw - pw;
+        const x0 = validFrom(shift, sw, ow);
+        const x1 = validTo(shift, sw, w, ow, x0);
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - ph + i * dh;
+          const o = row + y * ow;
+          const dst = col + (<usize>o << 2);
+          if (iy < 0 || iy >= h) {
+            memory.fill(dst, 0, <usize>ow << 2);
+            continue;
+          }
+          const src = (ci * h + iy) * w + shift;
+          if (x0 > 0) memory.fill(dst, 0, <usize>x0 << 2);
+          if (sw == 1) memory.copy(dst + (<usize>x0 << 2), x + (<usize>(src + x0) << 2), <usize>(x1 - x0) << 2);
+          else for (let xo = x0; xo < x1; xo++) sf(col, o + xo, f(x, src + xo * sw));
+          if (x1 < ow) memory.fill(dst + (<usize>x1 << 2), 0, <usize>(ow - x1) << 2);
+        }
+      }
+}
+
+export function col2im(col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gx: usize): void {
+  const l = oh * ow;
+  for (let ci = 0; ci < c; ci++)
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) {
+        const row = ((ci * kh + i) * kw + j) * l;
+        const shift = j * dw - pw;
+        const x0 = validFrom(shift, sw, ow);
+        const x1 = validTo(shift, sw, w, ow, x0);
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const o = row + y * ow;
+          const dst = (ci * h + iy) * w + shift;
+          if (sw == 1) {
+            const a = col + (<usize>(o + x0) << 2);
+            const b = gx + (<usize>(dst + x0) << 2);
+            const n = x1 - x0;
+            let k = 0;
+            for (; k + 4 <= n; k += 4) {
+              const q = <usize>k << 2;
+              v128.store(b + q, f32x4.add(v128.load(b + q), v128.load(a + q)));
+            }
+            for (; k < n; k++) sf(b, k, f(b, k) + f(a, k));
+          } else for (let xo = x0; xo < x1; xo++) sf(gx, dst + xo * sw, f(gx, dst + xo * sw) + f(col, o + xo));
+        }
+      }
+}
+
+/** Max pooling (see the Kernels interface): the first maximum in window order wins, a NaN wins at once. */
+export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let best: f32 = -Infinity;
+        let at = -1;
+        let nan = false;
+        for (let i = 0; i < kh && !nan; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = f(x, base + iy * w + ix);
+            if (v > best || v != v || at < 0) {
+              best = v;
+              at = iy * w + ix;
+              if (v != v) { nan = true; break; }
+            }
+          }
+        }
+        const o = (p * oh + oy) * ow + ox;
+        sf(y, o, best);
+        store<i32>(indices + (<usize>o << 2), at);
+      }
+  }
+}
+
+export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize): void {
+  const per = oh * ow;
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let o = p * per; o < (p + 1) * per; o++) {
+      const at = load<i32>(indices + (<usize>o << 2));
+      if (at >= 0) sf(gx, base + at, f(gx, base + at) + f(gy, o));
+    }
+  }
+}

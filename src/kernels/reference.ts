@@ -393,18 +393,23 @@ export const reference: Kernels = {
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
           const row = ((ci * kh + i) * kw + j) * l;
+          // Output columns whose input column x·sw − pw + j·dw lies inside [0, w): [x0, x1).
+          const shift = j * dw - pw;
+          const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
+          const x1 = Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
           for (let y = 0; y < oh; y++) {
             const iy = y * sh - ph + i * dh;
             const o = row + y * ow;
             if (iy < 0 || iy >= h) {
-              for (let xo = 0; xo < ow; xo++) col[o + xo] = 0;
+              col.fill(0, o, o + ow);
               continue;
             }
-            const src = (ci * h + iy) * w;
-            for (let xo = 0; xo < ow; xo++) {
-              const ix = xo * sw - pw + j * dw;
-              col[o + xo] = ix >= 0 && ix < w ? x[src + ix] : 0;
-            }
+            const src = (ci * h + iy) * w + shift;
+            if (x0 > 0) col.fill(0, o, o + x0);
+            // Stride 1 reads a contiguous run: a native copy.
+            if (sw === 1) col.set(x.subarray(src + x0, src + x1), o + x0);
+            else for (let xo = x0; xo < x1; xo++) col[o + xo] = x[src + xo * sw];
+            if (x1 < ow) col.fill(0, o + x1, o + ow);
           }
         }
   },
@@ -415,15 +420,15 @@ export const reference: Kernels = {
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
           const row = ((ci * kh + i) * kw + j) * l;
+          const shift = j * dw - pw;
+          const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
+          const x1 = Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
           for (let y = 0; y < oh; y++) {
             const iy = y * sh - ph + i * dh;
             if (iy < 0 || iy >= h) continue;
             const o = row + y * ow;
-            const dst = (ci * h + iy) * w;
-            for (let xo = 0; xo < ow; xo++) {
-              const ix = xo * sw - pw + j * dw;
-              if (ix >= 0 && ix < w) gx[dst + ix] += col[o + xo];
-            }
+            const dst = (ci * h + iy) * w + shift;
+            for (let xo = x0; xo < x1; xo++) gx[dst + xo * sw] += col[o + xo];
           }
         }
   },

@@ -10,7 +10,7 @@
  * Output size ⌊(H + 2p − d·(k − 1) − 1)/s⌋ + 1 (ceil_mode = False).
  */
 import { record } from '../autograd.js';
-import { K } from '../kernels/index.js';
+import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { assert4d, pair, window2d, type Size2d } from './conv.js';
@@ -35,12 +35,18 @@ export function maxPool2d(input: Tensor, kernelSize: Size2d, stride: Size2d | nu
   const [n, c] = input.shape;
   const planes = n * c;
   const out = uninitialized([n, c, g.oh, g.ow], input);
-  const indices = new Int32Array(out.size);
-  K.maxPool2d(input.data, planes, g, out.data, indices);
-  return record(out, 'maxPool2d', [input], (gy, grad) => {
+  // The arg-max indices, saved for backward, live where the kernels can reach them (wasm memory):
+  // int32 over float32-sized storage from the allocator, returned when the graph is freed.
+  const store = alloc(out.size, 'float32', false);
+  const view = () => new Int32Array(store.buffer, store.byteOffset, out.size);
+  K.maxPool2d(input.data, planes, g, out.data, view());
+  record(out, 'maxPool2d', [input], (gy, grad) => {
     const gx = grad(0);
-    if (gx) K.maxPool2dBackward(gy, indices, planes, g, gx);
-  });
+    if (gx) K.maxPool2dBackward(gy, view(), planes, g, gx);
+  }, () => K.free(store));
+  // Nothing recorded (noGrad, or no input needs a gradient): nobody will read the indices.
+  if (out.node === null) K.free(store);
+  return out;
 }
 
 /** torch.nn.functional.avg_pool2d(input, kernel_size, stride = kernel_size, padding = 0), count_include_pad = True. */

@@ -491,12 +491,24 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.batchNormBackward(args);
     },
 
-    // Convolution's im2col/col2im and pooling: the reference loops (plain copies and sums, cheap
-    // beside the GEMM that a convolution spends its time in), on views of wasm memory.
-    im2col: reference.im2col,
-    col2im: reference.col2im,
-    maxPool2d: reference.maxPool2d,
-    maxPool2dBackward: reference.maxPool2dBackward,
+    // Convolution's im2col/col2im and max pooling in wasm (memory.copy runs, no bounds test in
+    // the inner loops); average pooling (rare in the hot path) as the reference loops on views.
+    im2col(x, c, g, col) {
+      if (owns(x) && owns(col)) X.im2col(x.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, col.byteOffset);
+      else reference.im2col(x, c, g, col);
+    },
+    col2im(col, c, g, gx) {
+      if (owns(col) && owns(gx)) X.col2im(col.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset);
+      else reference.col2im(col, c, g, gx);
+    },
+    maxPool2d(x, planes, g, y, indices) {
+      if (owns(x) && owns(y) && heap.owns(indices)) X.maxPool2d(x.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset);
+      else reference.maxPool2d(x, planes, g, y, indices);
+    },
+    maxPool2dBackward(gy, indices, planes, g, gx) {
+      if (owns(gy) && owns(gx) && heap.owns(indices)) X.maxPool2dBackward(gy.byteOffset, indices.byteOffset, planes, g.h, g.w, g.oh, g.ow, gx.byteOffset);
+      else reference.maxPool2dBackward(gy, indices, planes, g, gx);
+    },
     avgPool2d: reference.avgPool2d,
     avgPool2dBackward: reference.avgPool2dBackward,
     adaptiveAvgPool2d: reference.adaptiveAvgPool2d,
