@@ -175,6 +175,28 @@ describe('gradlab train --arch', () => {
     expect(JSON.parse(r.out).model).toBe('2 → linear(8) → relu → linear(2) → softmax');
   });
 
+  it('--model cnn is the VGG-style preset; with --arch it is a usage error', async () => {
+    const both = await cli('train', '--data', 'mnist', '--model', 'cnn', '--arch', 'relu', '-q');
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--model and --arch');
+    const help = await cli('train', '--help');
+    expect(help.out).toContain('conv(32,3,padding=1),bn,relu,maxpool(2),conv(64,3,padding=1)');
+  });
+
+  it('--resume continues an --arch run exactly (architecture from the checkpoint)', async () => {
+    const ck = join(dir, 'ck.safetensors');
+    const args = ['--data', 'moons', '--samples', '200', '--batch-size', '16', '--schedule', 'none', '--json', '-q'];
+    const arch = ['--arch', 'linear(8),bn,relu,dropout(0.1)'];
+    const full = JSON.parse((await cli('train', ...args, ...arch, '--epochs', '2')).out);
+    expect((await cli('train', ...args, ...arch, '--epochs', '1', '--checkpoint', ck)).code).toBe(0);
+    const resumed = await cli('train', ...args, '--epochs', '2', '--resume', ck);
+    expect(resumed.code).toBe(0);
+    const r = JSON.parse(resumed.out);
+    expect(r.model).toBe(full.model);
+    expect(r.train.loss).toBe(full.train.loss);
+    expect(r.test.accuracy).toBe(full.test.accuracy);
+  });
+
   it('refuses a bad --arch with a usage error (exit 2) naming the problem, never a stack trace', async () => {
     for (const [arch, mentions] of [
       ['conv(4,3),pool(2)', ['layer 2', '"pool"']],

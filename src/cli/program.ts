@@ -22,7 +22,7 @@ import {
   parseOptimizer,
   choice,
 } from './options.js';
-import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
+import { DEFAULTS, defaultLr, formatSummary, MODEL_PRESETS, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runInspect, runPredict } from './commands.js';
 import { runCompare } from './compare.js';
 import { runLab } from './lab.js';
@@ -106,7 +106,7 @@ function trainArgs(o: TrainOpts): TrainArgs {
     seed: o.seed,
   };
   if (o.label !== undefined) a.csvLabel = o.label;
-  for (const k of ['arch', 'lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
+  for (const k of ['arch', 'model', 'lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
     if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
   }
   return a;
@@ -129,6 +129,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--activation <name>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')}`, parseActivation, DEFAULTS.activation)
     .option('--init <name>', `weight initializer (auto = the activation's recommended one): ${INIT_NAMES.join(', ')}`, parseInit, DEFAULTS.init)
     .option('--arch <layers|file.json>', 'a layer list instead of --layers/--activation/--batchnorm (grammar below)')
+    .addOption(new Option('--model <preset>', `a named architecture instead of --layers/--arch (cnn: ${MODEL_PRESETS.cnn})`).choices(Object.keys(MODEL_PRESETS)))
     .option('--batchnorm', 'BatchNorm1d before each hidden activation', true)
     .option('--no-batchnorm', 'no BatchNorm')
     .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizer, DEFAULTS.optimizer)

@@ -36,6 +36,8 @@ export interface TrainArgs {
   layers: number[];
   /** A layer list instead of `layers`: the compact form (arch.ts) or a JSON file holding the list. */
   arch?: string;
+  /** A named architecture (MODEL_PRESETS) instead of `layers` or `arch`. */
+  model?: ModelPreset;
   activation: ActivationName;
   init: InitName;
   batchnorm: boolean;
@@ -94,6 +96,16 @@ export const DEFAULTS = {
   schedule: 'cosine' as ScheduleName,
   seed: 0,
 };
+
+/**
+ * `--model`: named architectures. cnn is the VGG-style net of the issue's PyTorch reference
+ * (conv 32 – BN – pool – conv 64 – BN – pool – fc 128; PyTorch 1.13 trains it to 90.4% on
+ * Fashion-MNIST in two epochs).
+ */
+export const MODEL_PRESETS = {
+  cnn: 'conv(32,3,padding=1),bn,relu,maxpool(2),conv(64,3,padding=1),bn,relu,maxpool(2),flatten,linear(128),relu',
+} as const;
+export type ModelPreset = keyof typeof MODEL_PRESETS;
 
 /** The learning rate used when --lr is not given. */
 export function defaultLr(optimizer: OptimizerName): number {
@@ -200,6 +212,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       data: c.data,
       layers: resumed.info.spec.layers,
       arch: resumed.info.spec.arch ? JSON.stringify(resumed.info.spec.arch) : undefined,
+      model: undefined,
       activation: resumed.info.spec.activation,
       init: resumed.info.spec.init,
       batchnorm: resumed.info.spec.batchnorm,
@@ -235,6 +248,12 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     outputs: classification ? data.numClasses! : data.targets,
     output: classification ? 'softmax' : 'linear',
   };
+  if (a.model !== undefined) {
+    if (a.arch !== undefined) throw usageError('--model and --arch both describe the architecture: give one');
+    if (!(a.model in MODEL_PRESETS)) throw usageError(`--model must be one of ${Object.keys(MODEL_PRESETS).join(', ')}; got ${JSON.stringify(a.model)}`);
+    a = { ...a, arch: MODEL_PRESETS[a.model] };
+    spec.layers = [];
+  }
   if (a.arch !== undefined) {
     const arch = readArch(a.arch);
     spec.arch = arch;
