@@ -850,6 +850,10 @@ export function col2im(col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh:
 
 /** Max pooling (see the Kernels interface): the first maximum in window order wins, a NaN wins at once. */
 export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  if (ph == 0 && pw == 0 && dh == 1 && dw == 1) {
+    maxPool2dInside(x, planes, h, w, kh, kw, sh, sw, oh, ow, y, indices);
+    return;
+  }
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
     for (let oy = 0; oy < oh; oy++)
@@ -885,6 +889,37 @@ export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32
     for (let o = p * per; o < (p + 1) * per; o++) {
       const at = load<i32>(indices + (<usize>o << 2));
       if (at >= 0) sf(gx, base + at, f(gx, base + at) + f(gy, o));
+    }
+  }
+}
+
+/**
+ * Max pooling without padding or dilation (the usual maxpool(k) after a convolution): every
+ * window lies inside the plane, so no bounds tests. Same order and tie/NaN rule as maxPool2d.
+ */
+function maxPool2dInside(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const o = (p * oh + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) {
+        const first = oy * sh * w + ox * sw;
+        let best = f(x, base + first);
+        let at = first;
+        for (let i = 0; i < kh && best == best; i++) {
+          const r = first + i * w;
+          for (let j = i == 0 ? 1 : 0; j < kw; j++) {
+            const v = f(x, base + r + j);
+            if (v > best || v != v) {
+              best = v;
+              at = r + j;
+              if (v != v) break;
+            }
+          }
+        }
+        sf(y, o + ox, best);
+        store<i32>(indices + (<usize>(o + ox) << 2), at);
+      }
     }
   }
 }

@@ -4,8 +4,11 @@
  * padding ('same' with an even kernel too), dilation, groups, bias, odd sizes; finite differences
  * in float64; bad input.
  */
-import { ops } from '../../src/index.js';
-import { checkOp, filled } from '../helpers/check.js';
+import { expect, it } from 'vitest';
+import { ops, tensor } from '../../src/index.js';
+import { getBackend, setBackend } from '../../src/kernels/index.js';
+import { reference } from '../../src/kernels/reference.js';
+import { BACKENDS, checkOp, describeEachBackend, filled } from '../helpers/check.js';
 
 checkOp({
   title: 'ops.conv2d',
@@ -101,4 +104,31 @@ checkOp({
       mentions: ['[1, 3, 1, 1]', 'more than 1 value per channel'],
     },
   ],
+});
+
+describeEachBackend('ops.maxPool2d ties and NaN', () => {
+  it('picks the same maximum as the reference kernels (first in window order; a NaN wins), with and without padding', () => {
+    // Integer values (many ties) and two NaNs; the reference is checked against PyTorch's ties above.
+    const values = Array.from({ length: 2 * 3 * 6 * 7 }, (_, i) => ((i * 7) % 5) - 2);
+    values[10] = NaN;
+    values[100] = NaN;
+    for (const [k, s, p] of [
+      [2, 2, 0],
+      [3, 2, 1],
+      [3, 1, 0],
+    ] as const) {
+      const run = () => {
+        const x = tensor(values, [2, 3, 6, 7], { requiresGrad: true });
+        const y = ops.maxPool2d(x, k, s, p);
+        y.backward(tensor(Array.from({ length: y.size }, (_, i) => i + 1), y.shape));
+        return [Array.from(y.data), Array.from(x.grad!.data)];
+      };
+      const got = run();
+      const active = getBackend();
+      setBackend(reference);
+      const want = run();
+      setBackend(BACKENDS.find((b) => b.name === active)!);
+      expect(got, `k=${k} s=${s} p=${p}`).toEqual(want);
+    }
+  });
 });
