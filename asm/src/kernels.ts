@@ -542,6 +542,11 @@ export function batchNorm(
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnForward8(x, n, c, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
   for (let ch = c8; ch < c; ch++) {
+    // [N, C, L] with runs of L ≥ 4 (BatchNorm2d: L = H·W): f64x2 over each contiguous run.
+    if (l >= 4) {
+      bnForwardRuns(x, n, c, l, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
+      continue;
+    }
     let mean: f64, invStd: f64;
     if (training) {
       let s: f64 = 0;
@@ -575,6 +580,10 @@ export function batchNormBackward(
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnBackward8(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
   for (let ch = c8; ch < c; ch++) {
+    if (l >= 4) {
+      bnBackwardRuns(x, gy, n, c, l, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
+      continue;
+    }
     const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
     let sumG: f64 = 0, sumGX: f64 = 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
@@ -920,6 +929,121 @@ function maxPool2dInside(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32
         sf(y, o + ox, best);
         store<i32>(indices + (<usize>(o + ox) << 2), at);
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// BatchNorm over [N, C, L] with L ≥ 4 (BatchNorm2d, L = H·W): channel ch is N contiguous runs
+// of L floats; each pass runs over them two lanes of float64 at a time (f32x4 loads split into
+// halves), with the same formulas as the scalar path.
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
+
+/** Σ (x − m) and Σ (x − m)² over one run (m = 0 gives the plain sum). */
+function runMoments(p: usize, len: i32, m: f64, sq: bool): f64 {
+  const mv = f64x2.splat(m);
+  let s0 = f64x2.splat(0), s1 = s0;
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const v = v128.load(p + (<usize>k << 2));
+    const d0 = f64x2.sub(lo64(v), mv), d1 = f64x2.sub(hi64(v), mv);
+    if (sq) { s0 = f64x2.add(s0, f64x2.mul(d0, d0)); s1 = f64x2.add(s1, f64x2.mul(d1, d1)); }
+    else { s0 = f64x2.add(s0, d0); s1 = f64x2.add(s1, d1); }
+  }
+  let s = hsum(f64x2.add(s0, s1));
+  for (; k < len; k++) { const d = fd(p, k) - m; s += sq ? d * d : d; }
+  return s;
+}
+
+function bnForwardRuns(
+  x: usize, n: i32, c: i32, l: i32, ch: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
+  training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
+): void {
+  const count = n * l;
+  let mean: f64, invStd: f64;
+  if (training) {
+    let s: f64 = 0;
+    for (let i = 0; i < n; i++) s += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, 0, false);
+    mean = s / count;
+    let ss: f64 = 0;
+    for (let i = 0; i < n; i++) ss += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, mean, true);
+    invStd = 1 / Math.sqrt(ss / count + eps);
+    if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
+    if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));
+  } else {
+    mean = fd(runningMean, ch);
+    invStd = 1 / Math.sqrt(fd(runningVar, ch) + eps);
+  }
+  sfd(saveMean, ch, mean);
+  sfd(saveInvStd, ch, invStd);
+  const a: f64 = invStd * (weight ? fd(weight, ch) : 1);
+  const b: f64 = bias ? fd(bias, ch) : 0;
+  const mv = f64x2.splat(mean), av = f64x2.splat(a), bv = f64x2.splat(b);
+  for (let i = 0; i < n; i++) {
+    const off = <usize>((i * c + ch) * l) << 2;
+    const px = x + off, py = y + off;
+    let k = 0;
+    for (; k + 4 <= l; k += 4) {
+      const q = <usize>k << 2;
+      const v = v128.load(px + q);
+      v128.store(py + q, to32(f64x2.add(f64x2.mul(f64x2.sub(lo64(v), mv), av), bv), f64x2.add(f64x2.mul(f64x2.sub(hi64(v), mv), av), bv)));
+    }
+    for (; k < l; k++) sfd(py, k, (fd(px, k) - mean) * a + b);
+  }
+}
+
+function bnBackwardRuns(
+  x: usize, gy: usize, n: i32, c: i32, l: i32, ch: i32, weight: usize, saveMean: usize, saveInvStd: usize,
+  training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
+): void {
+  const count = n * l;
+  const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
+  const mv = f64x2.splat(mean);
+  // Σ g and Σ g·(x − μ) in one pass per run.
+  let sumG: f64 = 0, sumGD: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const off = <usize>((i * c + ch) * l) << 2;
+    const px = x + off, pg = gy + off;
+    let g0 = f64x2.splat(0), g1 = g0, d0 = g0, d1 = g0;
+    let k = 0;
+    for (; k + 4 <= l; k += 4) {
+      const q = <usize>k << 2;
+      const v = v128.load(px + q), g = v128.load(pg + q);
+      const gl = lo64(g), gh = hi64(g);
+      g0 = f64x2.add(g0, gl); g1 = f64x2.add(g1, gh);
+      d0 = f64x2.add(d0, f64x2.mul(gl, f64x2.sub(lo64(v), mv))); d1 = f64x2.add(d1, f64x2.mul(gh, f64x2.sub(hi64(v), mv)));
+    }
+    let sg = hsum(f64x2.add(g0, g1)), sd = hsum(f64x2.add(d0, d1));
+    for (; k < l; k++) { const g = fd(pg, k); sg += g; sd += g * (fd(px, k) - mean); }
+    sumG += sg;
+    sumGD += sd;
+  }
+  const sumGX = sumGD * invStd;
+  if (gWeight) sfd(gWeight, ch, fd(gWeight, ch) + sumGX);
+  if (gBias) sfd(gBias, ch, fd(gBias, ch) + sumG);
+  if (!gx) return;
+  // gx = β·gx + A·g − B·(x − μ) − C, A = γ/σ, B = A·Σ g x̂/(m·σ), C = A·Σ g/m (training); A·g in eval.
+  const A: f64 = (weight ? fd(weight, ch) : 1) * invStd;
+  const B: f64 = training ? (A * invStd * sumGX) / count : 0;
+  const C: f64 = training ? (A * sumG) / count : 0;
+  const Av = f64x2.splat(A), Bv = f64x2.splat(B), Cv = f64x2.splat(C);
+  for (let i = 0; i < n; i++) {
+    const off = <usize>((i * c + ch) * l) << 2;
+    const px = x + off, pg = gy + off, po = gx + off;
+    let k = 0;
+    for (; k + 4 <= l; k += 4) {
+      const q = <usize>k << 2;
+      const v = v128.load(px + q), g = v128.load(pg + q);
+      let r0 = f64x2.sub(f64x2.sub(f64x2.mul(Av, lo64(g)), f64x2.mul(Bv, f64x2.sub(lo64(v), mv))), Cv);
+      let r1 = f64x2.sub(f64x2.sub(f64x2.mul(Av, hi64(g)), f64x2.mul(Bv, f64x2.sub(hi64(v), mv))), Cv);
+      if (gxBeta) { const o = v128.load(po + q); r0 = f64x2.add(r0, lo64(o)); r1 = f64x2.add(r1, hi64(o)); }
+      v128.store(po + q, to32(r0, r1));
+    }
+    for (; k < l; k++) {
+      const prev: f64 = gxBeta ? fd(po, k) : 0;
+      sfd(po, k, prev + A * fd(pg, k) - B * (fd(px, k) - mean) - C);
     }
   }
 }

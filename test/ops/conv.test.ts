@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { ops, tensor } from '../../src/index.js';
 import { getBackend, setBackend } from '../../src/kernels/index.js';
 import { reference } from '../../src/kernels/reference.js';
-import { BACKENDS, checkOp, describeEachBackend, filled } from '../helpers/check.js';
+import { BACKENDS, checkOp, describeEachBackend, expectClose, filled } from '../helpers/check.js';
 
 checkOp({
   title: 'ops.conv2d',
@@ -129,6 +129,29 @@ describeEachBackend('ops.maxPool2d ties and NaN', () => {
       const want = run();
       setBackend(BACKENDS.find((b) => b.name === active)!);
       expect(got, `k=${k} s=${s} p=${p}`).toEqual(want);
+    }
+  });
+});
+
+describeEachBackend('ops.batchNorm [N, C, H, W] accumulating into a gradient', () => {
+  it('an input normalised twice gets the sum of both gradients (as the reference kernels), train and eval', () => {
+    for (const training of [true, false]) {
+      const run = () => {
+        const x = tensor(Array.from({ length: 3 * 2 * 5 * 3 }, (_, i) => Math.sin(1.3 * i) * (1 + (i % 4))), [3, 2, 5, 3], { requiresGrad: true });
+        const w = tensor([0.8, 1.3], [2], { requiresGrad: true });
+        const rm = tensor([0.1, -0.2], [2]);
+        const rv = tensor([0.9, 1.4], [2]);
+        const y = ops.add(ops.batchNorm(x, rm, rv, w, null, training), ops.mul(ops.batchNorm(x, rm, rv, null, null, training), 0.5));
+        y.backward(tensor(Array.from({ length: y.size }, (_, i) => Math.cos(i)), y.shape));
+        return [x.grad!.data, w.grad!.data];
+      };
+      const [gx, gw] = run();
+      const active = getBackend();
+      setBackend(reference);
+      const [rx, rw] = run();
+      setBackend(BACKENDS.find((b) => b.name === active)!);
+      expectClose(gx, rx, `grad x (${training ? 'train' : 'eval'})`, { atol: 1e-6 });
+      expectClose(gw, rw, `grad w (${training ? 'train' : 'eval'})`);
     }
   });
 });
