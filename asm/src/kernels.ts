@@ -802,12 +802,11 @@ export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, m
   return max(x0, min(ow, v));
 }
 
-export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, col: usize): void {
-  const l = oh * ow;
+export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, col: usize, ld: i32): void {
   for (let ci = 0; ci < c; ci++)
     for (let i = 0; i < kh; i++)
       for (let j = 0; j < kw; j++) {
-        const row = ((ci * kh + i) * kw + j) * l;
+        const row = ((ci * kh + i) * kw + j) * ld;
         const shift = j * dw - pw;
         const x0 = validFrom(shift, sw, ow);
         const x1 = validTo(shift, sw, w, ow, x0);
@@ -828,12 +827,11 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i
       }
 }
 
-export function col2im(col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gx: usize): void {
-  const l = oh * ow;
+export function col2im(col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gx: usize, ld: i32): void {
   for (let ci = 0; ci < c; ci++)
     for (let i = 0; i < kh; i++)
       for (let j = 0; j < kw; j++) {
-        const row = ((ci * kh + i) * kw + j) * l;
+        const row = ((ci * kh + i) * kw + j) * ld;
         const shift = j * dw - pw;
         const x0 = validFrom(shift, sw, ow);
         const x1 = validTo(shift, sw, w, ow, x0);

@@ -386,13 +386,12 @@ export const reference: Kernels = {
     }
   },
 
-  im2col(x, c, g, col) {
+  im2col(x, c, g, col, ld = g.oh * g.ow) {
     const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
-    const l = oh * ow;
     for (let ci = 0; ci < c; ci++)
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
-          const row = ((ci * kh + i) * kw + j) * l;
+          const row = ((ci * kh + i) * kw + j) * ld;
           // Output columns whose input column x·sw − pw + j·dw lies inside [0, w): [x0, x1).
           const shift = j * dw - pw;
           const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
@@ -413,13 +412,12 @@ export const reference: Kernels = {
           }
         }
   },
-  col2im(col, c, g, gx) {
+  col2im(col, c, g, gx, ld = g.oh * g.ow) {
     const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
-    const l = oh * ow;
     for (let ci = 0; ci < c; ci++)
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
-          const row = ((ci * kh + i) * kw + j) * l;
+          const row = ((ci * kh + i) * kw + j) * ld;
           const shift = j * dw - pw;
           const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
           const x1 = Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));

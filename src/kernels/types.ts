@@ -267,11 +267,12 @@ export interface Kernels {
   /**
    * im2col (Chellapilla et al. 2006): the patches of c planes [c, h, w] as the columns of
    * col [c·kh·kw, oh·ow] (row (ci·kh + i)·kw + j, column y·ow + x), zeros where the window
-   * reads padding, so that a convolution is one GEMM weight [o, c·kh·kw] · col.
+   * reads padding, so that a convolution is one GEMM weight [o, c·kh·kw] · col. `ld` (default
+   * oh·ow) is col's row stride, so that several samples' patches sit side by side in one matrix.
    */
-  im2col(x: FloatArray, c: number, g: Window2d, col: FloatArray): void;
+  im2col(x: FloatArray, c: number, g: Window2d, col: FloatArray, ld?: number): void;
   /** The adjoint of im2col: gx[ci, row, col] += every col entry that im2col copied from there. */
-  col2im(col: FloatArray, c: number, g: Window2d, gx: FloatArray): void;
+  col2im(col: FloatArray, c: number, g: Window2d, gx: FloatArray, ld?: number): void;
   /**
    * Max pooling over `planes` planes [h, w] (padding never wins: it is −∞); writes y
    * [planes, oh, ow] and, per output, the index within its plane of the maximum (the first

@@ -4,8 +4,8 @@
  *   y[n, o, y, x] = b[o] + Σ_{c ∈ group(o)} Σ_{i, j} W[o, c, i, j] · x[n, c, y·s_h − p_h + i·d_h, x·s_w − p_w + j·d_w]
  *
  * with zeros outside the input. Computed by im2col + GEMM (Chellapilla et al. 2006): per
- * sample and group, the input patches become the columns of col [C_g·k_h·k_w, H_o·W_o], and
- * y_g = W_g · col is one product on the fast GEMM kernel. Backward is the same pair of GEMMs
+ * group and chunk of S samples, the input patches become the columns of col
+ * [C_g·k_h·k_w, S·H_o·W_o], and y_g = W_g · col is one product on the fast GEMM kernel. Backward is the same pair of GEMMs
  * read the other way round:
  *   ∂L/∂W_g = Σ_n ∂L/∂y_g · colᵀ,   ∂L/∂col = W_gᵀ · ∂L/∂y_g  (then col2im, the adjoint of im2col),
  *   ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x].
@@ -17,6 +17,9 @@ import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { assertSameDtype, assertTensor, uninitialized } from './util.js';
+
+/** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
+const CHUNK_FLOATS = 1 << 21;
 
 /** A size given as one number or as [h, w]. */
 export type Size2d = number | readonly [number, number];
@@ -141,43 +144,63 @@ export function conv2d(
   const ySlice = (data: Tensor['data'], i: number, gi: number) => data.subarray((i * o + gi * og) * l, (i * o + (gi + 1) * og) * l);
   const wSlice = (data: Tensor['data'], gi: number) => data.subarray(gi * og * kk, (gi + 1) * og * kk);
 
-  const col = direct ? null : alloc(kk * l, input.dtype, false);
-  for (let i = 0; i < n; i++) {
+  // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
+  // y'_g = W_g · col [og, S·L] covers S samples (a long n keeps the GEMM kernel efficient when
+  // kk or og is small, as in a first layer); S is bounded so col stays under CHUNK_FLOATS.
+  const chunk = direct ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
+  const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
+  // y' for a chunk of S > 1 samples, [og, S·L], scattered into out's [S, O, L] layout.
+  const tmp = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const s = Math.min(chunk, n - i0);
     for (let gi = 0; gi < groups; gi++) {
-      const xs = xSlice(input.data, i, gi);
-      if (col) K.im2col(xs, cg, g, col);
-      K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), col ?? xs, 0, ySlice(out.data, i, gi));
+      if (col) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, col.subarray(j * l), s * l);
+      const b = col ?? xSlice(input.data, i0, gi);
+      if (tmp && s > 1) {
+        const t = tmp.subarray(0, og * s * l);
+        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), col!.subarray(0, kk * s * l), 0, t);
+        for (let j = 0; j < s; j++) for (let r = 0; r < og; r++) K.copy(t.subarray((r * s + j) * l, (r * s + j + 1) * l), out.data.subarray(((i0 + j) * o + gi * og + r) * l, ((i0 + j) * o + gi * og + r + 1) * l));
+      } else K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), col ? col.subarray(0, kk * l) : b, 0, ySlice(out.data, i0, gi));
     }
-    if (bias) K.broadcastAxis(bias.data, o, l, 1, 1, out.data.subarray(i * o * l, (i + 1) * o * l));
   }
+  if (bias) for (let i = 0; i < n; i++) K.broadcastAxis(bias.data, o, l, 1, 1, out.data.subarray(i * o * l, (i + 1) * o * l));
   if (col) K.free(col);
+  if (tmp) K.free(tmp);
 
   const inputs = bias ? [input, weight, bias] : [input, weight];
   return record(out, 'conv2d', inputs, (gy, grad) => {
     const gx = grad(0);
     const gw = grad.target(1);
-    const colB = gw && !direct ? alloc(kk * l, input.dtype, false) : null;
-    const gcol = gx && !direct ? alloc(kk * l, input.dtype, false) : null;
-    for (let i = 0; i < n; i++) {
-      for (let gi = 0; gi < groups; gi++) {
-        const gs = ySlice(gy, i, gi);
-        const xs = xSlice(input.data, i, gi);
-        if (gw) {
-          if (colB) K.im2col(xs, cg, g, colB);
-          // The first sample writes a fresh gradient (β from the sink), the others add to it.
-          K.gemm(false, true, og, kk, l, 1, gs, colB ?? xs, i === 0 ? gw.beta : 1, wSlice(gw.data, gi));
-        }
-        if (gx) {
-          const gxs = xSlice(gx, i, gi);
-          if (gcol) {
-            K.gemm(true, false, kk, l, og, 1, wSlice(weight.data, gi), gs, 0, gcol);
-            K.col2im(gcol, cg, g, gxs);
-          } else K.gemm(true, false, kk, l, og, 1, wSlice(weight.data, gi), gs, 1, gxs);
+    if (gx || gw) {
+      const colB = gw && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
+      const gcol = gx && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
+      const gt = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
+      for (let i0 = 0; i0 < n; i0 += chunk) {
+        const s = Math.min(chunk, n - i0);
+        for (let gi = 0; gi < groups; gi++) {
+          // ∂L/∂y'_g [og, S·L]: gathered from gy's [S, O, L] layout when S > 1.
+          let gs = ySlice(gy, i0, gi);
+          if (gt && s > 1) {
+            gs = gt.subarray(0, og * s * l);
+            for (let j = 0; j < s; j++) for (let r = 0; r < og; r++) K.copy(gy.subarray(((i0 + j) * o + gi * og + r) * l, ((i0 + j) * o + gi * og + r + 1) * l), gs.subarray((r * s + j) * l, (r * s + j + 1) * l));
+          }
+          if (gw) {
+            if (colB) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, colB.subarray(j * l), s * l);
+            // The first chunk writes a fresh gradient (β from the sink), the others add to it.
+            K.gemm(false, true, og, kk, s * l, 1, gs, colB ? colB.subarray(0, kk * s * l) : xSlice(input.data, i0, gi), i0 === 0 ? gw.beta : 1, wSlice(gw.data, gi));
+          }
+          if (gx) {
+            if (gcol) {
+              K.gemm(true, false, kk, s * l, og, 1, wSlice(weight.data, gi), gs, 0, gcol.subarray(0, kk * s * l));
+              for (let j = 0; j < s; j++) K.col2im(gcol.subarray(j * l), cg, g, xSlice(gx, i0 + j, gi), s * l);
+            } else K.gemm(true, false, kk, l, og, 1, wSlice(weight.data, gi), gs, 1, xSlice(gx, i0, gi));
+          }
         }
       }
+      if (colB) K.free(colB);
+      if (gcol) K.free(gcol);
+      if (gt) K.free(gt);
     }
-    if (colB) K.free(colB);
-    if (gcol) K.free(gcol);
     const gb = bias ? grad.target(2) : null;
     if (gb) {
       // Σ over positions per (sample, channel), then over samples.
