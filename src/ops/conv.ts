@@ -21,6 +21,11 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 /** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
 const CHUNK_FLOATS = 1 << 21;
 
+/** Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1). */
+function fillRows(dst: Tensor['data'], rows: number, len: number, bias: Tensor['data'], offset: number): void {
+  for (let r = 0; r < rows; r++) K.fill(dst.subarray(r * len, (r + 1) * len), bias[offset + r]);
+}
+
 /** A size given as one number or as [h, w]. */
 export type Size2d = number | readonly [number, number];
 
@@ -158,12 +163,16 @@ export function conv2d(
       const b = col ?? xSlice(input.data, i0, gi);
       if (tmp && s > 1) {
         const t = tmp.subarray(0, og * s * l);
-        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), col!.subarray(0, kk * s * l), 0, t);
+        if (bias) fillRows(t, og, s * l, bias.data, gi * og);
+        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), col!.subarray(0, kk * s * l), bias ? 1 : 0, t);
         for (let j = 0; j < s; j++) for (let r = 0; r < og; r++) K.copy(t.subarray((r * s + j) * l, (r * s + j + 1) * l), out.data.subarray(((i0 + j) * o + gi * og + r) * l, ((i0 + j) * o + gi * og + r + 1) * l));
-      } else K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), col ? col.subarray(0, kk * l) : b, 0, ySlice(out.data, i0, gi));
+      } else {
+        const y = ySlice(out.data, i0, gi);
+        if (bias) fillRows(y, og, l, bias.data, gi * og);
+        K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), col ? col.subarray(0, kk * l) : b, bias ? 1 : 0, y);
+      }
     }
   }
-  if (bias) for (let i = 0; i < n; i++) K.broadcastAxis(bias.data, o, l, 1, 1, out.data.subarray(i * o * l, (i + 1) * o * l));
   if (col) K.free(col);
   if (tmp) K.free(tmp);
 
