@@ -802,6 +802,21 @@ export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, m
   return max(x0, min(ow, v));
 }
 
+// Rows of a feature map are short (7–64 values): a few v128 moves beat a memory.copy/fill call.
+// @ts-ignore: decorator
+@inline function copyRun(dst: usize, src: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), v128.load(src + (<usize>k << 2)));
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+}
+// @ts-ignore: decorator
+@inline function zeros(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), z);
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
+}
+
 export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, col: usize, ld: i32): void {
   for (let ci = 0; ci < c; ci++)
     for (let i = 0; i < kh; i++)
@@ -815,14 +830,14 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i
           const o = row + y * ow;
           const dst = col + (<usize>o << 2);
           if (iy < 0 || iy >= h) {
-            memory.fill(dst, 0, <usize>ow << 2);
+            zeros(dst, ow);
             continue;
           }
           const src = (ci * h + iy) * w + shift;
-          if (x0 > 0) memory.fill(dst, 0, <usize>x0 << 2);
-          if (sw == 1) memory.copy(dst + (<usize>x0 << 2), x + (<usize>(src + x0) << 2), <usize>(x1 - x0) << 2);
+          zeros(dst, x0);
+          if (sw == 1) copyRun(dst + (<usize>x0 << 2), x + (<usize>(src + x0) << 2), x1 - x0);
           else for (let xo = x0; xo < x1; xo++) sf(col, o + xo, f(x, src + xo * sw));
-          if (x1 < ow) memory.fill(dst + (<usize>x1 << 2), 0, <usize>(ow - x1) << 2);
+          zeros(dst + (<usize>x1 << 2), ow - x1);
         }
       }
 }
@@ -905,6 +920,10 @@ export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32
  * window lies inside the plane, so no bounds tests. Same order and tie/NaN rule as maxPool2d.
  */
 function maxPool2dInside(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
+    maxPool2x2(x, planes, h, w, oh, ow, y, indices);
+    return;
+  }
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
     for (let oy = 0; oy < oh; oy++) {
@@ -1042,6 +1061,33 @@ function bnBackwardRuns(
     for (; k < l; k++) {
       const prev: f64 = gxBeta ? fd(po, k) : 0;
       sfd(po, k, prev + A * fd(pg, k) - B * (fd(px, k) - mean) - C);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function beats(v: f32, best: f32): bool { return best == best && (v > best || v != v); }
+
+/** maxpool(2): the four window values in order, unrolled (same tie and NaN rule). */
+function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = 2 * oy * w;
+      const o = (p * oh + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) {
+        const a = r0 + 2 * ox;
+        let best = f(x, base + a);
+        let at = a;
+        let v = f(x, base + a + 1);
+        if (beats(v, best)) { best = v; at = a + 1; }
+        v = f(x, base + a + w);
+        if (beats(v, best)) { best = v; at = a + w; }
+        v = f(x, base + a + w + 1);
+        if (beats(v, best)) { best = v; at = a + w + 1; }
+        sf(y, o + ox, best);
+        store<i32>(indices + (<usize>(o + ox) << 2), at);
+      }
     }
   }
 }

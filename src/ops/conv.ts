@@ -20,6 +20,8 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 
 /** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
 const CHUNK_FLOATS = 1 << 21;
+/** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
+const SMALL_PRODUCT = 1 << 20;
 
 /** Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1). */
 function fillRows(dst: Tensor['data'], rows: number, len: number, bias: Tensor['data'], offset: number): void {
@@ -150,9 +152,10 @@ export function conv2d(
   const wSlice = (data: Tensor['data'], gi: number) => data.subarray(gi * og * kk, (gi + 1) * og * kk);
 
   // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
-  // y'_g = W_g · col [og, S·L] covers S samples (a long n keeps the GEMM kernel efficient when
-  // kk or og is small, as in a first layer); S is bounded so col stays under CHUNK_FLOATS.
-  const chunk = direct ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
+  // y'_g = W_g · col [og, S·L] covers S samples. Worth it only where a single sample's product
+  // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
+  // bounded so that col stays under CHUNK_FLOATS.
+  const chunk = direct || og * kk * l >= SMALL_PRODUCT ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
   const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
   // y' for a chunk of S > 1 samples, [og, S·L], scattered into out's [S, O, L] layout.
   const tmp = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
