@@ -1066,7 +1066,7 @@ function bnBackwardRuns(
 }
 
 // @ts-ignore: decorator
-@inline function beats(v: f32, best: f32): bool { return best == best && (v > best || v != v); }
+@inline function beats(v: f32, best: f32): bool { return (best == best) & ((v > best) | (v != v)); }
 
 /** maxpool(2): the four window values in order, unrolled (same tie and NaN rule). */
 function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
@@ -1079,12 +1079,16 @@ function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: 
         const a = r0 + 2 * ox;
         let best = f(x, base + a);
         let at = a;
+        // Branch-free selects: on real data each comparison is a coin flip for the predictor.
         let v = f(x, base + a + 1);
-        if (beats(v, best)) { best = v; at = a + 1; }
+        let b = beats(v, best);
+        best = select<f32>(v, best, b); at = select<i32>(a + 1, at, b);
         v = f(x, base + a + w);
-        if (beats(v, best)) { best = v; at = a + w; }
+        b = beats(v, best);
+        best = select<f32>(v, best, b); at = select<i32>(a + w, at, b);
         v = f(x, base + a + w + 1);
-        if (beats(v, best)) { best = v; at = a + w + 1; }
+        b = beats(v, best);
+        best = select<f32>(v, best, b); at = select<i32>(a + w + 1, at, b);
         sf(y, o + ox, best);
         store<i32>(indices + (<usize>(o + ox) << 2), at);
       }
