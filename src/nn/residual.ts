@@ -90,8 +90,20 @@ export class BasicBlock extends Module {
       throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
     }
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    const out = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
-    return relu(add(out, identity));
+    const a = this.conv1.forward(x);
+    const b = this.bn1.forward(a);
+    const c = relu(b);
+    const d = this.conv2.forward(c);
+    const e = this.bn2.forward(d);
+    const sum = add(e, identity);
+    const y = relu(sum);
+    // The intermediates are unreachable outside the graph: hand their storage back when backward
+    // frees the graph, or now when nothing was recorded (as Sequential does between its layers).
+    for (const t of this.downsample ? [a, b, c, d, e, sum, identity] : [a, b, c, d, e, sum]) {
+      if (t.node === null) t.dispose();
+      else t._graphOwned = true;
+    }
+    return y;
   }
 
   override extraRepr(): string {

@@ -19,17 +19,20 @@ import { Conv2d } from './conv.js';
 import { AlphaDropout, Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
-import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pool.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, Unflatten } from './pool.js';
+import { BasicBlock } from './residual.js';
 
 /**
  * Built-in layers (exact classes, not subclasses) that keep no reference to their input or
  * output after forward, so Sequential may release the storage between two of them.
  */
-const PURE = new Set<unknown>([Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Dropout, AlphaDropout, ReLU, SELU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, LeakyReLU, ELU, PReLU, Softmax]);
+const PURE = new Set<unknown>([Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, Dropout, AlphaDropout, ReLU, SELU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, LeakyReLU, ELU, PReLU, Softmax]);
 
 /** True for built-in layers (exact classes) that keep no reference to their input or output. */
 export function isPureLayer(m: Module): boolean {
-  return PURE.has(m.constructor);
+  // BasicBlock is compared here, not listed in PURE: residual.ts imports this module, and the
+  // import cycle only works when BasicBlock is read at call time.
+  return PURE.has(m.constructor) || m.constructor === BasicBlock;
 }
 
 /**
