@@ -14,10 +14,12 @@
  * so the state-dict keys are those of the obvious PyTorch model.
  */
 import { ACTIVATION_NAMES, getActivation, type ActivationName } from './activations.js';
+import { archShapes, buildArch, describeLayer, layerState, needsImages, validateLayer, type LayerSpec } from './arch.js';
 import { INIT_NAMES, type InitName } from './init.js';
 import { BatchNorm1d } from './nn/batchnorm.js';
 import { ActivationModule, activationModule, PReLU } from './nn/activation.js';
 import { Dropout } from './nn/dropout.js';
+import { Unflatten } from './nn/pool.js';
 import { Linear } from './nn/linear.js';
 import type { Module } from './nn/module.js';
 import { Sequential } from './nn/sequential.js';
@@ -44,6 +46,35 @@ export interface ModelSpec {
   activations?: ActivationName[];
   /** Per hidden layer BatchNorm switch, overriding `batchnorm`. */
   batchnorms?: boolean[];
+  /**
+   * A layer list (arch.ts: conv, pooling, residual blocks, …) instead of `layers`; then
+   * activation, batchnorm and dropout are unused and `init` applies to every Linear and Conv2d.
+   * The output Linear(outputs) is appended unless the list ends with linear(outputs) (after a
+   * flatten when the last layer gives images). Model files with an arch are format_version 2.
+   */
+  arch?: LayerSpec[];
+  /**
+   * The per-example shape the flat input rows are viewed as, e.g. [1, 28, 28] (the model starts
+   * with Unflatten(1, inputShape)); needed when the arch starts with an image layer.
+   */
+  inputShape?: number[];
+}
+
+/** Largest number of layers in an arch. */
+export const MAX_ARCH_LAYERS = 256;
+
+/** The spec's layers including the output layer, and the per-example input shape (arch specs). */
+export function fullArch(spec: ModelSpec): { layers: LayerSpec[]; inShape: number[] } {
+  const arch = spec.arch ?? [];
+  const inShape = spec.inputShape ?? [spec.inputs];
+  const layers = arch.slice();
+  const last = layers[layers.length - 1];
+  if (!(last?.type === 'linear' && last.out === spec.outputs)) {
+    const shapes = archShapes(arch, inShape);
+    if (shapes[shapes.length - 1].length !== 1) layers.push({ type: 'flatten' });
+    layers.push({ type: 'linear', out: spec.outputs });
+  }
+  return { layers, inShape };
 }
 
 /** The activation after hidden layer i. */
@@ -118,6 +149,26 @@ export function validateSpec(value: unknown, where = 'model spec'): ModelSpec {
   };
   if (activations) spec.activations = activations as ActivationName[];
   if (batchnorms) spec.batchnorms = batchnorms as boolean[];
+  if (s.inputShape !== undefined) {
+    const shape = s.inputShape;
+    if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => isPosInt(d, 1 << 24)) || shape.reduce((a: number, b: number) => a * b, 1) !== spec.inputs) {
+      fail(`inputShape must be 1 to 3 positive integers whose product is inputs (${spec.inputs}), got ${JSON.stringify(shape)}`);
+    }
+    spec.inputShape = (shape as number[]).slice();
+  }
+  if (s.arch !== undefined) {
+    if (!Array.isArray(s.arch) || s.arch.length === 0 || s.arch.length > MAX_ARCH_LAYERS) fail(`arch must be a list of 1 to ${MAX_ARCH_LAYERS} layers, got ${JSON.stringify(s.arch).slice(0, 80)}`);
+    if (layers.length > 0) fail(`give either layers (an MLP's hidden widths) or arch (a layer list), not both`);
+    spec.arch = (s.arch as unknown[]).map((l, i) => validateLayer(l, `${where}: arch[${i}]`));
+    if (needsImages(spec.arch[0]) && spec.inputShape?.length !== 3) {
+      fail(`arch starts with ${spec.arch[0].type}, which needs images: give inputShape [C, H, W] (inputs ${spec.inputs})`);
+    }
+    try {
+      fullArch(spec);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
   const n = countParameters(spec);
   if (n > MAX_PARAMETERS) fail(`describes ${n} parameters, more than the ${MAX_PARAMETERS} allowed`);
   return spec;
@@ -136,6 +187,15 @@ export interface StateEntrySpec {
  */
 export function stateDictShapes(spec: ModelSpec): StateEntrySpec[] {
   const out: StateEntrySpec[] = [];
+  if (spec.arch) {
+    const { layers, inShape } = fullArch(spec);
+    const shapes = archShapes(layers, inShape);
+    const offset = inShape.length > 1 ? 1 : 0;
+    layers.forEach((l, j) => {
+      for (const e of layerState(l, shapes[j])) out.push({ key: `${j + offset}.${e.key}`, shape: e.shape, int64: e.int64 ?? false });
+    });
+    return out;
+  }
   let i = 0;
   let inp = spec.inputs;
   spec.layers.forEach((w, h) => {
@@ -214,6 +274,11 @@ export function buildModel(specIn: ModelSpec, options: { initialize?: boolean } 
   const spec = validateSpec(specIn);
   const init = (options.initialize ?? true) ? spec.init : leaveUninitialized;
   const mods: Module[] = [];
+  if (spec.arch) {
+    const { layers, inShape } = fullArch(spec);
+    if (inShape.length > 1) mods.push(new Unflatten(1, inShape));
+    return new Sequential(...mods, ...buildArch(layers, inShape, spec.init));
+  }
   let inp = spec.inputs;
   spec.layers.forEach((w, h) => {
     mods.push(new Linear(inp, w, { init }));
@@ -229,6 +294,10 @@ export function buildModel(specIn: ModelSpec, options: { initialize?: boolean } 
 
 /** One line per layer, e.g. "784 → Linear(256) → BatchNorm1d → ReLU → … → Linear(10) → softmax". */
 export function describeSpec(spec: ModelSpec): string {
+  if (spec.arch) {
+    const { layers, inShape } = fullArch(spec);
+    return [inShape.join('×'), ...layers.map(describeLayer), spec.output].join(' → ');
+  }
   const parts: string[] = [String(spec.inputs)];
   spec.layers.forEach((w, h) => {
     parts.push(`Linear(${w})`);

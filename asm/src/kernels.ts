@@ -542,6 +542,11 @@ export function batchNorm(
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnForward8(x, n, c, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
   for (let ch = c8; ch < c; ch++) {
+    // [N, C, L] with runs of L ≥ 4 (BatchNorm2d: L = H·W): f64x2 over each contiguous run.
+    if (l >= 4) {
+      bnForwardRuns(x, n, c, l, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
+      continue;
+    }
     let mean: f64, invStd: f64;
     if (training) {
       let s: f64 = 0;
@@ -575,6 +580,10 @@ export function batchNormBackward(
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnBackward8(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
   for (let ch = c8; ch < c; ch++) {
+    if (l >= 4) {
+      bnBackwardRuns(x, gy, n, c, l, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
+      continue;
+    }
     const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
     let sumG: f64 = 0, sumGX: f64 = 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
@@ -770,5 +779,319 @@ export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, m
       sf(mbuf, i, b);
       sf(param, i, p - lr * b);
     } else sf(param, i, p - (lr * g) / avg);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Convolution (im2col/col2im) and max pooling over planes [h, w]; the geometry is the
+// Window2d of src/kernels/types.ts, passed flat. Per kernel column j the output columns
+// whose input column x·sw − pw + j·dw lies inside [0, w) are a range [x0, x1); outside it
+// col holds padding zeros, so the inner loops carry no bounds test.
+
+// @ts-ignore: decorator
+@inline function validFrom(shift: i32, sw: i32, ow: i32): i32 {
+  // ⌈−shift/sw⌉ clamped to [0, ow]
+  const v = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+  return min(ow, v);
+}
+// @ts-ignore: decorator
+@inline function validTo(shift: i32, sw: i32, w: i32, ow: i32, x0: i32): i32 {
+  // ⌊(w − 1 − shift)/sw⌋ + 1 clamped to [x0, ow]
+  const t = w - 1 - shift;
+  const v = t < 0 ? 0 : t / sw + 1;
+  return max(x0, min(ow, v));
+}
+
+// Rows of a feature map are short (7–64 values): a few v128 moves beat a memory.copy/fill call.
+// @ts-ignore: decorator
+@inline function copyRun(dst: usize, src: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), v128.load(src + (<usize>k << 2)));
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+}
+// @ts-ignore: decorator
+@inline function zeros(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), z);
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
+}
+
+export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, col: usize, ld: i32): void {
+  for (let ci = 0; ci < c; ci++)
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) {
+        const row = ((ci * kh + i) * kw + j) * ld;
+        const shift = j * dw - pw;
+        const x0 = validFrom(shift, sw, ow);
+        const x1 = validTo(shift, sw, w, ow, x0);
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - ph + i * dh;
+          const o = row + y * ow;
+          const dst = col + (<usize>o << 2);
+          if (iy < 0 || iy >= h) {
+            zeros(dst, ow);
+            continue;
+          }
+          const src = (ci * h + iy) * w + shift;
+          zeros(dst, x0);
+          if (sw == 1) copyRun(dst + (<usize>x0 << 2), x + (<usize>(src + x0) << 2), x1 - x0);
+          else for (let xo = x0; xo < x1; xo++) sf(col, o + xo, f(x, src + xo * sw));
+          zeros(dst + (<usize>x1 << 2), ow - x1);
+        }
+      }
+}
+
+export function col2im(col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gx: usize, ld: i32): void {
+  for (let ci = 0; ci < c; ci++)
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) {
+        const row = ((ci * kh + i) * kw + j) * ld;
+        const shift = j * dw - pw;
+        const x0 = validFrom(shift, sw, ow);
+        const x1 = validTo(shift, sw, w, ow, x0);
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const o = row + y * ow;
+          const dst = (ci * h + iy) * w + shift;
+          if (sw == 1) {
+            const a = col + (<usize>(o + x0) << 2);
+            const b = gx + (<usize>(dst + x0) << 2);
+            const n = x1 - x0;
+            let k = 0;
+            for (; k + 4 <= n; k += 4) {
+              const q = <usize>k << 2;
+              v128.store(b + q, f32x4.add(v128.load(b + q), v128.load(a + q)));
+            }
+            for (; k < n; k++) sf(b, k, f(b, k) + f(a, k));
+          } else for (let xo = x0; xo < x1; xo++) sf(gx, dst + xo * sw, f(gx, dst + xo * sw) + f(col, o + xo));
+        }
+      }
+}
+
+/** Max pooling (see the Kernels interface): the first maximum in window order wins, a NaN wins at once. */
+export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  if (ph == 0 && pw == 0 && dh == 1 && dw == 1) {
+    maxPool2dInside(x, planes, h, w, kh, kw, sh, sw, oh, ow, y, indices);
+    return;
+  }
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let best: f32 = -Infinity;
+        let at = -1;
+        let nan = false;
+        for (let i = 0; i < kh && !nan; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = f(x, base + iy * w + ix);
+            if (v > best || v != v || at < 0) {
+              best = v;
+              at = iy * w + ix;
+              if (v != v) { nan = true; break; }
+            }
+          }
+        }
+        const o = (p * oh + oy) * ow + ox;
+        sf(y, o, best);
+        store<i32>(indices + (<usize>o << 2), at);
+      }
+  }
+}
+
+export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize): void {
+  const per = oh * ow;
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let o = p * per; o < (p + 1) * per; o++) {
+      const at = load<i32>(indices + (<usize>o << 2));
+      if (at >= 0) sf(gx, base + at, f(gx, base + at) + f(gy, o));
+    }
+  }
+}
+
+/**
+ * Max pooling without padding or dilation (the usual maxpool(k) after a convolution): every
+ * window lies inside the plane, so no bounds tests. Same order and tie/NaN rule as maxPool2d.
+ */
+function maxPool2dInside(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
+    maxPool2x2(x, planes, h, w, oh, ow, y, indices);
+    return;
+  }
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const o = (p * oh + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) {
+        const first = oy * sh * w + ox * sw;
+        let best = f(x, base + first);
+        let at = first;
+        for (let i = 0; i < kh && best == best; i++) {
+          const r = first + i * w;
+          for (let j = i == 0 ? 1 : 0; j < kw; j++) {
+            const v = f(x, base + r + j);
+            if (v > best || v != v) {
+              best = v;
+              at = r + j;
+              if (v != v) break;
+            }
+          }
+        }
+        sf(y, o + ox, best);
+        store<i32>(indices + (<usize>(o + ox) << 2), at);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// BatchNorm over [N, C, L] with L ≥ 4 (BatchNorm2d, L = H·W): channel ch is N contiguous runs
+// of L floats; each pass runs over them two lanes of float64 at a time (f32x4 loads split into
+// halves), with the same formulas as the scalar path.
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
+
+/** Σ (x − m) and Σ (x − m)² over one run (m = 0 gives the plain sum). */
+function runMoments(p: usize, len: i32, m: f64, sq: bool): f64 {
+  const mv = f64x2.splat(m);
+  let s0 = f64x2.splat(0), s1 = s0;
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const v = v128.load(p + (<usize>k << 2));
+    const d0 = f64x2.sub(lo64(v), mv), d1 = f64x2.sub(hi64(v), mv);
+    if (sq) { s0 = f64x2.add(s0, f64x2.mul(d0, d0)); s1 = f64x2.add(s1, f64x2.mul(d1, d1)); }
+    else { s0 = f64x2.add(s0, d0); s1 = f64x2.add(s1, d1); }
+  }
+  let s = hsum(f64x2.add(s0, s1));
+  for (; k < len; k++) { const d = fd(p, k) - m; s += sq ? d * d : d; }
+  return s;
+}
+
+function bnForwardRuns(
+  x: usize, n: i32, c: i32, l: i32, ch: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
+  training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
+): void {
+  const count = n * l;
+  let mean: f64, invStd: f64;
+  if (training) {
+    let s: f64 = 0;
+    for (let i = 0; i < n; i++) s += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, 0, false);
+    mean = s / count;
+    let ss: f64 = 0;
+    for (let i = 0; i < n; i++) ss += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, mean, true);
+    invStd = 1 / Math.sqrt(ss / count + eps);
+    if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
+    if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));
+  } else {
+    mean = fd(runningMean, ch);
+    invStd = 1 / Math.sqrt(fd(runningVar, ch) + eps);
+  }
+  sfd(saveMean, ch, mean);
+  sfd(saveInvStd, ch, invStd);
+  const a: f64 = invStd * (weight ? fd(weight, ch) : 1);
+  const b: f64 = bias ? fd(bias, ch) : 0;
+  const mv = f64x2.splat(mean), av = f64x2.splat(a), bv = f64x2.splat(b);
+  for (let i = 0; i < n; i++) {
+    const off = <usize>((i * c + ch) * l) << 2;
+    const px = x + off, py = y + off;
+    let k = 0;
+    for (; k + 4 <= l; k += 4) {
+      const q = <usize>k << 2;
+      const v = v128.load(px + q);
+      v128.store(py + q, to32(f64x2.add(f64x2.mul(f64x2.sub(lo64(v), mv), av), bv), f64x2.add(f64x2.mul(f64x2.sub(hi64(v), mv), av), bv)));
+    }
+    for (; k < l; k++) sfd(py, k, (fd(px, k) - mean) * a + b);
+  }
+}
+
+function bnBackwardRuns(
+  x: usize, gy: usize, n: i32, c: i32, l: i32, ch: i32, weight: usize, saveMean: usize, saveInvStd: usize,
+  training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
+): void {
+  const count = n * l;
+  const mean = fd(saveMean, ch), invStd = fd(saveInvStd, ch);
+  const mv = f64x2.splat(mean);
+  // Σ g and Σ g·(x − μ) in one pass per run.
+  let sumG: f64 = 0, sumGD: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const off = <usize>((i * c + ch) * l) << 2;
+    const px = x + off, pg = gy + off;
+    let g0 = f64x2.splat(0), g1 = g0, d0 = g0, d1 = g0;
+    let k = 0;
+    for (; k + 4 <= l; k += 4) {
+      const q = <usize>k << 2;
+      const v = v128.load(px + q), g = v128.load(pg + q);
+      const gl = lo64(g), gh = hi64(g);
+      g0 = f64x2.add(g0, gl); g1 = f64x2.add(g1, gh);
+      d0 = f64x2.add(d0, f64x2.mul(gl, f64x2.sub(lo64(v), mv))); d1 = f64x2.add(d1, f64x2.mul(gh, f64x2.sub(hi64(v), mv)));
+    }
+    let sg = hsum(f64x2.add(g0, g1)), sd = hsum(f64x2.add(d0, d1));
+    for (; k < l; k++) { const g = fd(pg, k); sg += g; sd += g * (fd(px, k) - mean); }
+    sumG += sg;
+    sumGD += sd;
+  }
+  const sumGX = sumGD * invStd;
+  if (gWeight) sfd(gWeight, ch, fd(gWeight, ch) + sumGX);
+  if (gBias) sfd(gBias, ch, fd(gBias, ch) + sumG);
+  if (!gx) return;
+  // gx = β·gx + A·g − B·(x − μ) − C, A = γ/σ, B = A·Σ g x̂/(m·σ), C = A·Σ g/m (training); A·g in eval.
+  const A: f64 = (weight ? fd(weight, ch) : 1) * invStd;
+  const B: f64 = training ? (A * invStd * sumGX) / count : 0;
+  const C: f64 = training ? (A * sumG) / count : 0;
+  const Av = f64x2.splat(A), Bv = f64x2.splat(B), Cv = f64x2.splat(C);
+  for (let i = 0; i < n; i++) {
+    const off = <usize>((i * c + ch) * l) << 2;
+    const px = x + off, pg = gy + off, po = gx + off;
+    let k = 0;
+    for (; k + 4 <= l; k += 4) {
+      const q = <usize>k << 2;
+      const v = v128.load(px + q), g = v128.load(pg + q);
+      let r0 = f64x2.sub(f64x2.sub(f64x2.mul(Av, lo64(g)), f64x2.mul(Bv, f64x2.sub(lo64(v), mv))), Cv);
+      let r1 = f64x2.sub(f64x2.sub(f64x2.mul(Av, hi64(g)), f64x2.mul(Bv, f64x2.sub(hi64(v), mv))), Cv);
+      if (gxBeta) { const o = v128.load(po + q); r0 = f64x2.add(r0, lo64(o)); r1 = f64x2.add(r1, hi64(o)); }
+      v128.store(po + q, to32(r0, r1));
+    }
+    for (; k < l; k++) {
+      const prev: f64 = gxBeta ? fd(po, k) : 0;
+      sfd(po, k, prev + A * fd(pg, k) - B * (fd(px, k) - mean) - C);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function beats(v: f32, best: f32): bool { return (best == best) & ((v > best) | (v != v)); }
+
+/** maxpool(2): the four window values in order, unrolled (same tie and NaN rule). */
+function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = 2 * oy * w;
+      const o = (p * oh + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) {
+        const a = r0 + 2 * ox;
+        let best = f(x, base + a);
+        let at = a;
+        // Branch-free selects: on real data each comparison is a coin flip for the predictor.
+        let v = f(x, base + a + 1);
+        let b = beats(v, best);
+        best = select<f32>(v, best, b); at = select<i32>(a + 1, at, b);
+        v = f(x, base + a + w);
+        b = beats(v, best);
+        best = select<f32>(v, best, b); at = select<i32>(a + w, at, b);
+        v = f(x, base + a + w + 1);
+        b = beats(v, best);
+        best = select<f32>(v, best, b); at = select<i32>(a + w + 1, at, b);
+        sf(y, o + ox, best);
+        store<i32>(indices + (<usize>(o + ox) << 2), at);
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { INIT_NAMES } from '../init.js';
 import { OPTIMIZER_NAMES } from '../optim/registry.js';
 import { ACTIVATIONS } from '../activations.js';
+import { LAYER_TYPES } from '../arch.js';
 import { INITIALIZERS } from '../init.js';
 import { DATA_HELP } from './data.js';
 import { CliError, EXIT, EXIT_CODES_HELP, usageError, type ExitCode } from './errors.js';
@@ -24,7 +25,7 @@ import {
 } from './options.js';
 import { RUN_LIMITS } from '../recipe.js';
 import { reportLayerNamer } from '../diagnostics/names.js';
-import { DEFAULTS, defaultLr, formatSummary, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
+import { DEFAULTS, defaultLr, formatSummary, MODEL_PRESETS, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runExportTrain, runInspect, runPredict, type EvaluateArgs } from './commands.js';
 import { runCompare } from './compare.js';
 import { runLab } from './lab.js';
@@ -33,10 +34,14 @@ import { EXPERIMENT_NAMES } from '../experiments/index.js';
 
 export const VERSION = '0.1.0';
 
-const ARCH_HELP =
+const STATE_DICT_ARCH_HELP =
   'read <model> as a plain PyTorch state dict (a torch.nn.Sequential\'s safetensors, no gradlab metadata) of this architecture: ' +
   'a JSON model spec, inline or a .json file, e.g. \'{"activation": "tanh"}\'. Widths, inputs, outputs, BatchNorm, PReLU and Dropout ' +
   'are read off the tensors; give the hidden activation ("activations": [...] per layer) and, for one output, "output": "sigmoid" or "linear"';
+const ARCH_HELP = Object.values(LAYER_TYPES)
+  .map((t) => `  ${t.summary}`)
+  .concat([`  an activation: ${HIDDEN_ACTIVATIONS.join(', ')}`])
+  .join('\n');
 
 const TRAIN_EXAMPLES = `
 Examples:
@@ -47,6 +52,14 @@ Examples:
   $ gradlab train --data data.csv --label species --json > run.json
   $ gradlab train --epochs 10 --checkpoint ckpt.safetensors     # then, after an interruption:
   $ gradlab train --epochs 10 --resume ckpt.safetensors --checkpoint ckpt.safetensors
+
+  $ gradlab train --data fashion-mnist --arch "conv(16,3,padding=1),bn,relu,maxpool(2),conv(32,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)"
+  $ gradlab train --data mnist --arch "conv(16,3,padding=1),bn,relu,residual(16),residual(32,stride=2),adaptiveavgpool(1)"
+
+--arch: layers separated by commas, each name or name(arguments), positional first then key=value
+(a JSON file holds the same list as [{"type": "conv", "out": 16, "kernel": 3, "padding": 1}, …]).
+Image sets are viewed as [N, 1, H, W]; the output linear(classes) is added unless the list ends with it.
+${ARCH_HELP}
 
 Activations (--activation): ${HIDDEN_ACTIVATIONS.join(', ')}
 Initializers (--init):      ${INIT_NAMES.join(', ')}
@@ -107,7 +120,7 @@ function trainArgs(o: TrainOpts): TrainArgs {
     seed: o.seed,
   };
   if (o.label !== undefined) a.csvLabel = o.label;
-  for (const k of ['lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
+  for (const k of ['arch', 'model', 'lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
     if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
   }
   return a;
@@ -129,6 +142,8 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .description('train a network and report how it learned')
     .option('--activation <name>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')}`, parseActivation, DEFAULTS.activation)
     .option('--init <name>', `weight initializer (auto = the activation's recommended one): ${INIT_NAMES.join(', ')}`, parseInit, DEFAULTS.init)
+    .option('--arch <layers|file.json>', 'a layer list instead of --layers/--activation/--batchnorm (grammar below)')
+    .addOption(new Option('--model <preset>', `a named architecture instead of --layers/--arch (cnn: ${MODEL_PRESETS.cnn})`).choices(Object.keys(MODEL_PRESETS)))
     .option('--batchnorm', 'BatchNorm1d before each hidden activation', true)
     .option('--no-batchnorm', 'no BatchNorm')
     .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizer, DEFAULTS.optimizer)
@@ -149,7 +164,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .command('evaluate')
     .description("a saved model's loss and accuracy on a data set")
     .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
-    .option('--arch <spec>', ARCH_HELP)
+    .option('--arch <spec>', STATE_DICT_ARCH_HELP)
     .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
@@ -172,7 +187,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
     .argument('<input>', "inputs: a CSV file (header optional), a JSON file or inline JSON ('[0.1, 0.2]' or [[...], ...]), an IDX images file, or - for stdin")
     .option('--top <k>', 'show the k most probable classes', (v) => parseIntFlag('--top', v, 1, 1000), 1)
-    .option('--arch <spec>', ARCH_HELP)
+    .option('--arch <spec>', STATE_DICT_ARCH_HELP)
     .option('--json', 'print JSON')
     .addHelpText('after', `\nExamples:\n  $ gradlab predict model.safetensors digits.csv\n  $ gradlab predict spiral.safetensors '[0.5, -1.2]' --top 2\n  $ cat rows.json | gradlab predict model.safetensors - --json\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, input: string, o: { top: number; arch?: string; json?: boolean }) => {
@@ -184,7 +199,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .command('inspect')
     .description("a saved model's architecture, training configuration and parameter statistics")
     .argument('<model>', 'a .safetensors model file or checkpoint (or a PyTorch state dict with --arch)')
-    .option('--arch <spec>', ARCH_HELP)
+    .option('--arch <spec>', STATE_DICT_ARCH_HELP)
     .option('--json', 'print JSON')
     .addHelpText('after', `\nExamples:\n  $ gradlab inspect model.safetensors\n  $ gradlab inspect model.safetensors --json | jq .tensors\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { arch?: string; json?: boolean }) => {
@@ -199,7 +214,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--onnx <file.onnx>', 'write an ONNX model (opset 17): input "input" [batch, features], outputs the probabilities predict gives and the logits')
     .option('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
     .option('--pytorch-train <train.py>', 'write a standalone PyTorch training script of the run (single process or torchrun/DDP) that writes a gradlab model file')
-    .option('--arch <spec>', ARCH_HELP)
+    .option('--arch <spec>', STATE_DICT_ARCH_HELP)
     .option('--json', 'print JSON')
     .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --onnx model.onnx\n  $ gradlab export model.safetensors --pytorch model.py\n  $ gradlab export torch.safetensors --arch '{"activation": "gelu"}' --onnx model.onnx   # a PyTorch state dict\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\nThe ONNX graph includes the feature scaler stored with the model, so it takes raw rows as predict does.\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { pytorch?: string; pytorchTrain?: string; onnx?: string; arch?: string; json?: boolean }) => {

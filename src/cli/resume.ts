@@ -13,6 +13,7 @@ import type { LoadedModel, TrainingState } from '../io/model.js';
 import { loadModel } from '../io/model.node.js';
 import type { RunConfig } from '../recipe.js';
 import { inputError, usageError } from './errors.js';
+import { describeSpec } from '../models.js';
 import type { TrainArgs } from './train.js';
 
 /** The TrainArgs a checkpoint decides: the flag, and the value the checkpoint holds. */
@@ -67,6 +68,10 @@ export async function openCheckpoint(path: string, args: TrainArgs): Promise<Res
   const training = loaded.training;
 
   const conflicts: string[] = [];
+  // A layer list is compared as the model it builds, not as the text typed: refused outright.
+  for (const [key, flag] of [['arch', '--arch'], ['model', '--model']] as const) {
+    if (args.given ? args.given.includes(key) : args[key] !== undefined) conflicts.push(`${flag} ${show(args[key])} (the checkpoint's model: ${describeSpec(c.model)})`);
+  }
   for (const [key, flag, stored] of DECIDED) {
     const given = args.given ? args.given.includes(key) : args[key] !== undefined;
     if (!given) continue;
@@ -86,6 +91,8 @@ export async function openCheckpoint(path: string, args: TrainArgs): Promise<Res
   }
   const resumedArgs: TrainArgs = {
     ...args,
+    arch: undefined,
+    model: undefined,
     data: c.data.source,
     layers: c.model.layers,
     activation: c.model.activation,

@@ -8,7 +8,9 @@
  */
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
-import { buildModel, countParameters, describeSpec, type ModelSpec } from '../models.js';
+import { needsImages, parseArch, validateLayer, type LayerSpec } from '../arch.js';
+import { buildModel, countParameters, describeSpec, validateSpec, type ModelSpec } from '../models.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -35,6 +37,10 @@ export { SCHEDULES, type RunConfig, type ScheduleName };
 export interface TrainArgs {
   data: string;
   layers: number[];
+  /** A layer list instead of `layers`: the compact form (arch.ts) or a JSON file holding the list. */
+  arch?: string;
+  /** A named architecture (MODEL_PRESETS) instead of `layers` or `arch`. */
+  model?: ModelPreset;
   activation: ActivationName;
   init: InitName;
   batchnorm: boolean;
@@ -98,6 +104,16 @@ export const DEFAULTS = {
   seed: 0,
 };
 
+/**
+ * `--model`: named architectures. cnn is the VGG-style net of the issue's PyTorch reference
+ * (conv 32 – BN – pool – conv 64 – BN – pool – fc 128; PyTorch 1.13 trains it to 90.4% on
+ * Fashion-MNIST in two epochs).
+ */
+export const MODEL_PRESETS = {
+  cnn: 'conv(32,3,padding=1),bn,relu,maxpool(2),conv(64,3,padding=1),bn,relu,maxpool(2),flatten,linear(128),relu',
+} as const;
+export type ModelPreset = keyof typeof MODEL_PRESETS;
+
 /** The learning rate used when --lr is not given (recipe.ts: the optimizer's, or the CLI's documented deviation). */
 export function defaultLr(optimizer: OptimizerName): number {
   return recipeDefaultLr(optimizer, 'cli');
@@ -150,6 +166,24 @@ export interface TrainResult {
   config: RunConfig;
 }
 
+/** --arch: the compact form, or a JSON file (or inline JSON) holding the layer list. */
+function readArch(value: string): LayerSpec[] {
+  try {
+    const text = value.trim().startsWith('[') ? value : /\.json$/i.test(value) && existsSync(value) ? readFileSync(value, 'utf8') : null;
+    if (text === null) return parseArch(value);
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`--arch ${value}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${value}: expected a JSON list of layers [{"type": …}, …]`);
+    return list.map((l, i) => validateLayer(l, `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`));
+  } catch (e) {
+    throw e instanceof CliError ? e : usageError((e as Error).message);
+  }
+}
+
 function makeScheduler(name: ScheduleName, optimizer: Optimizer, epochs: number): Scheduler | null {
   return name === 'cosine' ? new CosineAnnealingLR(optimizer, epochs) : null;
 }
@@ -174,18 +208,41 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   if (resumed) checkDataMatches(resumed, data);
   const classification = data.numClasses !== undefined;
   if (classification && data.numClasses! < 2) throw inputError(`${a.data}: only one class in the labels; classification needs at least 2`);
-  const spec: ModelSpec = resumed
-    ? resumed.config.model
-    : {
-        inputs: data.features,
-        layers: a.layers,
-        activation: a.activation,
-        init: a.init,
-        batchnorm: a.batchnorm,
-        dropout: a.dropout,
-        outputs: classification ? data.numClasses! : data.targets,
-        output: classification ? 'softmax' : 'linear',
-      };
+  let spec: ModelSpec;
+  if (resumed) spec = resumed.config.model;
+  else {
+    spec = {
+      inputs: data.features,
+      layers: a.arch !== undefined || a.model !== undefined ? [] : a.layers,
+      activation: a.activation,
+      init: a.init,
+      batchnorm: a.batchnorm,
+      dropout: a.dropout,
+      outputs: classification ? data.numClasses! : data.targets,
+      output: classification ? 'softmax' : 'linear',
+    };
+    let archText = a.arch;
+    if (a.model !== undefined) {
+      if (a.arch !== undefined) throw usageError('--model and --arch both describe the architecture: give one');
+      if (!(a.model in MODEL_PRESETS)) throw usageError(`--model must be one of ${Object.keys(MODEL_PRESETS).join(', ')}; got ${JSON.stringify(a.model)}`);
+      archText = MODEL_PRESETS[a.model as ModelPreset];
+    }
+    if (archText !== undefined) {
+      const arch = readArch(archText);
+      spec.arch = arch;
+      if (needsImages(arch[0])) {
+        // Image sets arrive as flat rows; a square number of features is one grey-scale image.
+        const side = Math.round(Math.sqrt(data.features));
+        if (side * side !== data.features) throw usageError(`--arch starts with ${arch[0].type}, which needs images, but ${a.data} has ${data.features} features (not a square image)`);
+        spec.inputShape = [1, side, side];
+      }
+      try {
+        spec = validateSpec(spec, '--arch');
+      } catch (e) {
+        throw usageError((e as Error).message);
+      }
+    }
+  }
 
   // Refused before anything is allocated: a model whose training would not fit in memory.
   checkModelFits(spec, a.batchSize, a.optimizer, a.data);

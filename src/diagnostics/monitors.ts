@@ -16,7 +16,7 @@ import { ActivationModule } from '../nn/activation.js';
 import { BatchNorm1d } from '../nn/batchnorm.js';
 import { Linear } from '../nn/linear.js';
 import type { Module, Parameter } from '../nn/module.js';
-import { Sequential } from '../nn/sequential.js';
+import { isPureLayer, Sequential } from '../nn/sequential.js';
 import type { FloatArray } from '../kernels/types.js';
 import { noGrad } from '../autograd.js';
 import { Tensor } from '../tensor.js';
@@ -198,9 +198,15 @@ export function probeActivations(model: Module, x: Tensor, batchSize = 256): Act
     noGrad(() => {
       for (let start = 0; start < n; start += batchSize) {
         const b = Math.min(batchSize, n - start);
-        let h = new Tensor(x.data.subarray(start * row, (start + b) * row), [b, ...x.shape.slice(1)]);
+        const input = new Tensor(x.data.subarray(start * row, (start + b) * row), [b, ...x.shape.slice(1)]);
+        let h = input;
         layers.forEach((m, i) => {
+          const prev = h;
           h = m.forward(h);
+          // Under noGrad nothing reads a built-in layer's input again once the next built-in layer
+          // has run: free it now, or a synchronous pass over a large set (a conv net's activations
+          // are ~100 MB per batch) outgrows wasm memory before the collector can return any.
+          if (i > 0 && prev !== input && prev.data !== input.data && prev.data !== h.data && isPureLayer(layers[i - 1]) && isPureLayer(m)) prev.dispose();
           const f = acts[i];
           if (!f || f.mode === 'none') return;
           const u = h.size / b;

@@ -15,7 +15,10 @@
  * string literal (pyStr), read with json.loads: nothing in a name can change the program.
  */
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
-import { layerActivation, validateSpec, type ModelSpec } from '../models.js';
+import { computeFans } from '../init.js';
+import { buildModel, validateSpec, type ModelSpec } from '../models.js';
+import { WeightedLayer } from '../nn/linear.js';
+import { defaultGenerator } from '../random.js';
 import type { RunConfig } from '../recipe.js';
 import { pyStr, torchLayers } from './export-pytorch.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type DataInfo } from './model.js';
@@ -59,19 +62,28 @@ function resolveInit(name: string, consumer: ActivationName, fanIn: number, fanO
   }
 }
 
-/** Each Linear's module index and weight init, in order (hidden layers, then the output). */
-export function linearInits(specIn: ModelSpec): Array<{ index: number; init: WeightInit }> {
+/**
+ * Each weighted layer's module path and how gradlab draws its weight: the layers are built as
+ * gradlab builds them (Sequential tells each Linear/Conv2d its consumer activation), with the
+ * global random stream saved and restored around it, and each init is resolved with the
+ * weight's fans (a conv's include its receptive field).
+ */
+export function weightInits(specIn: ModelSpec): Array<{ path: string; init: WeightInit }> {
   const s = validateSpec(specIn);
-  const layers = torchLayers(s);
-  const linears = layers.map((l, i) => (l.startsWith('nn.Linear(') ? i : -1)).filter((i) => i >= 0);
-  let inp = s.inputs;
-  return linears.map((index, h) => {
-    const out = h < s.layers.length ? s.layers[h] : s.outputs;
-    const consumer: ActivationName = h < s.layers.length ? layerActivation(s, h) : 'linear';
-    const init = resolveInit(s.init, consumer, inp, out);
-    inp = out;
-    return { index, init };
-  });
+  const state = defaultGenerator.getState();
+  let model;
+  try {
+    model = buildModel(s);
+  } finally {
+    defaultGenerator.setState(state);
+  }
+  const out: Array<{ path: string; init: WeightInit }> = [];
+  for (const [path, m] of model.namedModules()) {
+    if (!(m instanceof WeightedLayer)) continue;
+    const { fanIn, fanOut } = computeFans(m.weight.shape);
+    out.push({ path, init: resolveInit(m._initUsed, m._initializedFor, fanIn, fanOut) });
+  }
+  return out;
 }
 
 export interface TrainScriptOptions {
@@ -115,8 +127,8 @@ SOURCE = ${pyStr(options.source ?? '')}
 # The recipe, exactly as stored in the gradlab model file (JSON).
 META = json.loads(${pyStr(JSON.stringify(meta))})
 SPEC, CONFIG, DATA = META["spec"], META["config"], META["data"]
-# Each Linear's module index and how gradlab draws its weight (resolved from SPEC["init"]).
-INITS = json.loads(${pyStr(JSON.stringify(linearInits(s)))})
+# Each weighted layer's module path and how gradlab draws its weight (resolved from SPEC).
+INITS = json.loads(${pyStr(JSON.stringify(weightInits(s)))})
 
 
 def build_model():
@@ -124,7 +136,7 @@ def build_model():
 ${layers}
     )
     for entry in INITS:
-        lin, init = model[entry["index"]], entry["init"]
+        lin, init = model.get_submodule(entry["path"]), entry["init"]
         kind = init["kind"]
         if kind == "pytorch":
             continue  # torch.nn.Linear's own default
@@ -137,7 +149,8 @@ ${layers}
                 lin.weight.fill_(init["value"])
             elif kind == "orthogonal":
                 nn.init.orthogonal_(lin.weight, gain=init["gain"])
-            lin.bias.zero_()
+            if lin.bias is not None:
+                lin.bias.zero_()
     return model
 
 

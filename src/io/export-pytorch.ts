@@ -14,7 +14,8 @@
 import type { ActivationName } from '../activations.js';
 import { getActivation } from '../activations.js';
 import type { ModelSpec } from '../models.js';
-import { describeSpec, layerActivation, layerBatchnorm, validateSpec } from '../models.js';
+import { archShapes, torchLayer } from '../arch.js';
+import { describeSpec, fullArch, layerActivation, layerBatchnorm, validateSpec } from '../models.js';
 import type { DataInfo } from './model.js';
 
 function torchActivation(name: ActivationName): string {
@@ -89,6 +90,13 @@ export interface ExportOptions {
 export function torchLayers(spec: ModelSpec): string[] {
   const s = validateSpec(spec);
   const out: string[] = [];
+  if (s.arch) {
+    const { layers, inShape } = fullArch(s);
+    const shapes = archShapes(layers, inShape);
+    if (inShape.length > 1) out.push(`nn.Unflatten(1, (${inShape.join(', ')}))`);
+    layers.forEach((l, i) => out.push(torchLayer(l, shapes[i], torchActivation)));
+    return out;
+  }
   let inp = s.inputs;
   s.layers.forEach((w, h) => {
     out.push(`nn.Linear(${inp}, ${w})`);
@@ -143,6 +151,26 @@ _DTYPES = {
     "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
     "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8, "BOOL": torch.bool,
 }
+
+
+class BasicBlock(nn.Module):
+    \"\"\"ResNet's basic block as torchvision's (gradlab's nn.BasicBlock, the same keys).\"\"\"
+
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(out)) + identity)
 
 
 def build_model():

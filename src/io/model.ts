@@ -8,7 +8,9 @@
  *
  * `__metadata__` (safetensors allows only string values, so structured values are JSON text):
  *   format          "gradlab.model" (or "gradlab.checkpoint")
- *   format_version  "1"
+ *   format_version  "2" when the spec has a layer list (`arch`: conv nets, residual blocks),
+ *                   "1" for an MLP spec (so files of MLPs stay readable by older gradlab);
+ *                   both are read
  *   spec            JSON ModelSpec (src/models.ts): the architecture
  *   config          JSON RunConfig (src/recipe.ts): the data recipe, optimizer and its options in
  *                   effect, schedule, epochs, batch size, clipping, seed — read by readRunConfig
@@ -40,7 +42,9 @@ import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type Saf
 
 export const MODEL_FORMAT = 'gradlab.model';
 export const CHECKPOINT_FORMAT = 'gradlab.checkpoint';
-export const MODEL_FORMAT_VERSION = '1';
+export const MODEL_FORMAT_VERSION = '2';
+/** Versions this gradlab reads: 1 (MLP specs only) and 2 (specs with a layer list). */
+const READABLE_VERSIONS = ['1', '2'];
 
 /** How the inputs were prepared; predict applies the same. */
 export interface DataInfo {
@@ -82,7 +86,8 @@ function stateTensors(model: Module): Map<string, SafetensorsInput> {
 }
 
 function baseMetadata(format: string, info: ModelInfo): Record<string, string> {
-  const md: Record<string, string> = { format, format_version: MODEL_FORMAT_VERSION, spec: JSON.stringify(validateSpec(info.spec)) };
+  const spec = validateSpec(info.spec);
+  const md: Record<string, string> = { format, format_version: spec.arch ? MODEL_FORMAT_VERSION : '1', spec: JSON.stringify(spec) };
   // Through the reader, so a file is only ever written with a recipe that reads back.
   if (info.config !== undefined) md.config = JSON.stringify(readRunConfig(info.config, 'config'));
   if (info.data !== undefined) md.data = JSON.stringify(info.data);
@@ -226,8 +231,8 @@ export function parseModel(bytes: Uint8Array, name = 'model file'): LoadedModel 
   if (format !== MODEL_FORMAT && format !== CHECKPOINT_FORMAT) {
     throw new Error(`${name}: metadata "format" is ${JSON.stringify(format)}, expected "${MODEL_FORMAT}" or "${CHECKPOINT_FORMAT}"`);
   }
-  if (md.format_version !== MODEL_FORMAT_VERSION) {
-    throw new Error(`${name}: format_version ${JSON.stringify(md.format_version)} is not supported (this gradlab reads version ${MODEL_FORMAT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(md.format_version)) {
+    throw new Error(`${name}: format_version ${JSON.stringify(md.format_version)} is not supported (this gradlab reads versions ${READABLE_VERSIONS.join(' and ')})`);
   }
   const spec = validateSpec(parseJsonField<unknown>(md, 'spec', name, true), `${name}: metadata "spec"`);
   const configJson = parseJsonField<unknown>(md, 'config', name, false);

@@ -386,6 +386,159 @@ export const reference: Kernels = {
     }
   },
 
+  im2col(x, c, g, col, ld = g.oh * g.ow) {
+    const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
+    for (let ci = 0; ci < c; ci++)
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) {
+          const row = ((ci * kh + i) * kw + j) * ld;
+          // Output columns whose input column x·sw − pw + j·dw lies inside [0, w): [x0, x1).
+          const shift = j * dw - pw;
+          const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
+          const x1 = Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
+          for (let y = 0; y < oh; y++) {
+            const iy = y * sh - ph + i * dh;
+            const o = row + y * ow;
+            if (iy < 0 || iy >= h) {
+              col.fill(0, o, o + ow);
+              continue;
+            }
+            const src = (ci * h + iy) * w + shift;
+            if (x0 > 0) col.fill(0, o, o + x0);
+            // Stride 1 reads a contiguous run: a native copy.
+            if (sw === 1) col.set(x.subarray(src + x0, src + x1), o + x0);
+            else for (let xo = x0; xo < x1; xo++) col[o + xo] = x[src + xo * sw];
+            if (x1 < ow) col.fill(0, o + x1, o + ow);
+          }
+        }
+  },
+  col2im(col, c, g, gx, ld = g.oh * g.ow) {
+    const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
+    for (let ci = 0; ci < c; ci++)
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) {
+          const row = ((ci * kh + i) * kw + j) * ld;
+          const shift = j * dw - pw;
+          const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
+          const x1 = Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
+          for (let y = 0; y < oh; y++) {
+            const iy = y * sh - ph + i * dh;
+            if (iy < 0 || iy >= h) continue;
+            const o = row + y * ow;
+            const dst = (ci * h + iy) * w + shift;
+            for (let xo = x0; xo < x1; xo++) gx[dst + xo * sw] += col[o + xo];
+          }
+        }
+  },
+
+  maxPool2d(x, planes, g, y, indices) {
+    const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
+    for (let p = 0; p < planes; p++) {
+      const base = p * h * w;
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let i = 0; i < kh; i++) {
+            const iy = oy * sh - ph + i * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = ox * sw - pw + j * dw;
+              if (ix < 0 || ix >= w) continue;
+              const v = x[base + iy * w + ix];
+              if (v > best || Number.isNaN(v) || at < 0) {
+                best = v;
+                at = iy * w + ix;
+                if (Number.isNaN(v)) break;
+              }
+            }
+            if (Number.isNaN(best)) break;
+          }
+          const o = (p * oh + oy) * ow + ox;
+          y[o] = best;
+          indices[o] = at;
+        }
+    }
+  },
+  maxPool2dBackward(gy, indices, planes, g, gx) {
+    const { h, w, oh, ow } = g;
+    const per = oh * ow;
+    for (let p = 0; p < planes; p++) {
+      const base = p * h * w;
+      for (let o = p * per; o < (p + 1) * per; o++) if (indices[o] >= 0) gx[base + indices[o]] += gy[o];
+    }
+  },
+  avgPool2d(x, planes, g, y) {
+    const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
+    const inv = 1 / (kh * kw);
+    for (let p = 0; p < planes; p++) {
+      const base = p * h * w;
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          let s = 0;
+          for (let i = 0; i < kh; i++) {
+            const iy = oy * sh - ph + i * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = ox * sw - pw + j * dw;
+              if (ix >= 0 && ix < w) s += x[base + iy * w + ix];
+            }
+          }
+          y[(p * oh + oy) * ow + ox] = s * inv;
+        }
+    }
+  },
+  avgPool2dBackward(gy, planes, g, gx) {
+    const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
+    const inv = 1 / (kh * kw);
+    for (let p = 0; p < planes; p++) {
+      const base = p * h * w;
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          const v = gy[(p * oh + oy) * ow + ox] * inv;
+          for (let i = 0; i < kh; i++) {
+            const iy = oy * sh - ph + i * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = ox * sw - pw + j * dw;
+              if (ix >= 0 && ix < w) gx[base + iy * w + ix] += v;
+            }
+          }
+        }
+    }
+  },
+  adaptiveAvgPool2d(x, planes, h, w, oh, ow, y) {
+    for (let p = 0; p < planes; p++) {
+      const base = p * h * w;
+      for (let oy = 0; oy < oh; oy++) {
+        const y0 = Math.floor((oy * h) / oh);
+        const y1 = Math.ceil(((oy + 1) * h) / oh);
+        for (let ox = 0; ox < ow; ox++) {
+          const x0 = Math.floor((ox * w) / ow);
+          const x1 = Math.ceil(((ox + 1) * w) / ow);
+          let s = 0;
+          for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) s += x[base + iy * w + ix];
+          y[(p * oh + oy) * ow + ox] = s / ((y1 - y0) * (x1 - x0));
+        }
+      }
+    }
+  },
+  adaptiveAvgPool2dBackward(gy, planes, h, w, oh, ow, gx) {
+    for (let p = 0; p < planes; p++) {
+      const base = p * h * w;
+      for (let oy = 0; oy < oh; oy++) {
+        const y0 = Math.floor((oy * h) / oh);
+        const y1 = Math.ceil(((oy + 1) * h) / oh);
+        for (let ox = 0; ox < ow; ox++) {
+          const x0 = Math.floor((ox * w) / ow);
+          const x1 = Math.ceil(((ox + 1) * w) / ow);
+          const v = gy[(p * oh + oy) * ow + ox] / ((y1 - y0) * (x1 - x0));
+          for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) gx[base + iy * w + ix] += v;
+        }
+      }
+    }
+  },
+
   prelu(x, w, outer, c, inner, y) {
     for (let o = 0; o < outer; o++)
       for (let ch = 0; ch < c; ch++) {

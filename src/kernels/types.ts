@@ -77,6 +77,27 @@ export interface BatchNormBackwardArgs {
   gBias: FloatArray | null;
 }
 
+/**
+ * The geometry of a 2-D sliding window over one [h, w] plane (convolution, pooling): kernel
+ * kh×kw, stride sh/sw, padding before (top/left) ph/pw, dilation dh/dw, output oh×ow. Output
+ * position (y, x) reads input rows y·sh − ph + i·dh and columns x·sw − pw + j·dw for
+ * i < kh, j < kw; positions outside the plane are padding (zeros for convolution).
+ */
+export interface Window2d {
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  oh: number;
+  ow: number;
+}
+
 export interface AdamArgs {
   param: FloatArray;
   grad: FloatArray;
@@ -244,6 +265,34 @@ export interface Kernels {
 
   batchNorm(args: BatchNormArgs): void;
   batchNormBackward(args: BatchNormBackwardArgs): void;
+
+  /**
+   * im2col (Chellapilla et al. 2006): the patches of c planes [c, h, w] as the columns of
+   * col [c·kh·kw, oh·ow] (row (ci·kh + i)·kw + j, column y·ow + x), zeros where the window
+   * reads padding, so that a convolution is one GEMM weight [o, c·kh·kw] · col. `ld` (default
+   * oh·ow) is col's row stride, so that several samples' patches sit side by side in one matrix.
+   */
+  im2col(x: FloatArray, c: number, g: Window2d, col: FloatArray, ld?: number): void;
+  /** The adjoint of im2col: gx[ci, row, col] += every col entry that im2col copied from there. */
+  col2im(col: FloatArray, c: number, g: Window2d, gx: FloatArray, ld?: number): void;
+  /**
+   * Max pooling over `planes` planes [h, w] (padding never wins: it is −∞); writes y
+   * [planes, oh, ow] and, per output, the index within its plane of the maximum (the first
+   * in row-major window order on ties, a NaN when there is one, as PyTorch).
+   */
+  maxPool2d(x: FloatArray, planes: number, g: Window2d, y: FloatArray, indices: Int32Array): void;
+  /** gx[plane, indices[o]] += gy[o]. */
+  maxPool2dBackward(gy: FloatArray, indices: Int32Array, planes: number, g: Window2d, gx: FloatArray): void;
+  /** Average pooling over `planes` planes; the divisor is kh·kw, padding counted (PyTorch's count_include_pad). */
+  avgPool2d(x: FloatArray, planes: number, g: Window2d, y: FloatArray): void;
+  /** gx += the adjoint of avgPool2d applied to gy. */
+  avgPool2dBackward(gy: FloatArray, planes: number, g: Window2d, gx: FloatArray): void;
+  /**
+   * Adaptive average pooling of planes [h, w] to [oh, ow]: output (y, x) averages rows
+   * ⌊y·h/oh⌋ … ⌈(y+1)·h/oh⌉ − 1 and columns likewise (PyTorch's windows).
+   */
+  adaptiveAvgPool2d(x: FloatArray, planes: number, h: number, w: number, oh: number, ow: number, y: FloatArray): void;
+  adaptiveAvgPool2dBackward(gy: FloatArray, planes: number, h: number, w: number, oh: number, ow: number, gx: FloatArray): void;
 
   /** PReLU with per-channel slopes over [outer, c, inner] (c = 1 shares one slope). */
   prelu(x: FloatArray, w: FloatArray, outer: number, c: number, inner: number, y: FloatArray): void;

@@ -1,5 +1,6 @@
 /**
- * BatchNorm1d over [N, C] or [N, C, L], exactly as torch.nn.BatchNorm1d (see ops/batchnorm.ts
+ * BatchNorm1d over [N, C] or [N, C, L] and BatchNorm2d over [N, C, H, W], exactly as
+ * torch.nn.BatchNorm1d/2d (one base class, as PyTorch's _BatchNorm; see ops/batchnorm.ts
  * for the formulas). PyTorch's conventions, not Keras': momentum 0.1 is the weight of the NEW
  * batch statistic (Keras: 0.99 on the old value), eps 1e-5 (Keras: 1e-3), running_var stores
  * the unbiased batch variance. momentum = null gives the cumulative average
@@ -16,7 +17,8 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
-export class BatchNorm1d extends Module {
+/** The shared body of BatchNorm1d and BatchNorm2d (PyTorch's _BatchNorm): they differ only in the input rank they accept. */
+export abstract class BatchNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
   runningMean: Tensor | null;
@@ -28,11 +30,11 @@ export class BatchNorm1d extends Module {
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${numFeatures}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`BatchNorm1d: momentum must be in [0, 1] or null, got ${momentum}`);
+    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`${this.typeName}: momentum must be in [0, 1] or null, got ${momentum}`);
     const eps = options.eps ?? 1e-5;
-    if (!(eps > 0)) throw new Error(`BatchNorm1d: eps must be > 0, got ${eps}`);
+    if (!(eps > 0)) throw new Error(`${this.typeName}: eps must be > 0, got ${eps}`);
     this.numFeatures = numFeatures;
     this.momentum = momentum;
     this.eps = eps;
@@ -45,13 +47,14 @@ export class BatchNorm1d extends Module {
     this.numBatchesTracked = track ? stateTensor([]) : null;
   }
 
-  override get typeName(): string {
-    return 'BatchNorm1d';
-  }
+  /** The input layouts this class accepts, e.g. ['[N, C]', '[N, C, L]'] (C is numFeatures). */
+  protected abstract readonly _layouts: readonly string[];
 
   forward(x: Tensor): Tensor {
-    if (x.ndim < 2 || x.shape[1] !== this.numFeatures) {
-      throw new Error(`BatchNorm1d(${this.numFeatures}): expected input of shape [N, ${this.numFeatures}] or [N, ${this.numFeatures}, L], got [${x.shape.join(', ')}]`);
+    const ranks = this._layouts.map((l) => l.split(',').length);
+    if (!ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
+      const expected = this._layouts.map((l) => l.replace('C', String(this.numFeatures))).join(' or ');
+      throw new Error(`${this.typeName}(${this.numFeatures}): expected input of shape ${expected}, got [${x.shape.join(', ')}]`);
     }
     let factor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {
@@ -65,5 +68,22 @@ export class BatchNorm1d extends Module {
 
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.runningMean !== null}`;
+  }
+}
+
+export class BatchNorm1d extends BatchNorm {
+  protected readonly _layouts = ['[N, C]', '[N, C, L]'];
+
+  override get typeName(): string {
+    return 'BatchNorm1d';
+  }
+}
+
+/** Per channel over N·H·W (the kernels see [N, C, H·W]: no permutation). */
+export class BatchNorm2d extends BatchNorm {
+  protected readonly _layouts = ['[N, C, H, W]'];
+
+  override get typeName(): string {
+    return 'BatchNorm2d';
   }
 }

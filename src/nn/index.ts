@@ -1,6 +1,8 @@
 export { Module, Parameter, ModuleList, ModuleDict, type StateEntry, type StateDictSource } from './module.js';
 export { Linear, type LinearOptions, type InitSpec, type InitFunction } from './linear.js';
-export { BatchNorm1d, type BatchNormOptions } from './batchnorm.js';
+export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
+export { Conv2d, type Conv2dOptions } from './conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten } from './pool.js';
 export {
   ActivationModule,
   ReLU,
@@ -19,3 +21,4 @@ export {
 } from './activation.js';
 export { Dropout, AlphaDropout } from './dropout.js';
 export { Sequential } from './sequential.js';
+export { Residual, BasicBlock } from './residual.js';

@@ -36,11 +36,13 @@ export interface LinearOptions {
   generator?: Generator;
 }
 
-export class Linear extends Module {
-  weight: Parameter;
-  bias: Parameter | null;
-  readonly inFeatures: number;
-  readonly outFeatures: number;
+/**
+ * A layer with a weight and an optional bias drawn by an initializer that depends on the
+ * activation consuming its output (Linear, Conv2d): the one place of the rule in the header.
+ */
+export abstract class WeightedLayer extends Module {
+  abstract weight: Parameter;
+  abstract bias: Parameter | null;
   /** The init asked for (undefined = recommended for the consumer). */
   readonly _init: InitSpec | undefined;
   /**
@@ -51,23 +53,12 @@ export class Linear extends Module {
   _initUsed = '';
   private readonly _generator: Generator;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  constructor(init: InitSpec | undefined, generator: Generator | undefined) {
     super();
-    for (const [name, v] of [
-      ['inFeatures', inFeatures],
-      ['outFeatures', outFeatures],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
-    }
-    if (options.init !== undefined && typeof options.init === 'string') getInitializer(options.init);
-    if (options.init !== undefined && typeof options.init === 'object') getInitializer(options.init.name);
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
-    this._init = options.init;
-    this._generator = options.generator ?? defaultGenerator;
-    this.weight = new Parameter(stateTensor([outFeatures, inFeatures]));
-    this.bias = (options.bias ?? true) ? new Parameter(stateTensor([outFeatures])) : null;
-    this.resetParameters('linear');
+    if (init !== undefined && typeof init === 'string') getInitializer(init);
+    if (init !== undefined && typeof init === 'object') getInitializer(init.name);
+    this._init = init;
+    this._generator = generator ?? defaultGenerator;
   }
 
   /**
@@ -118,6 +109,28 @@ export class Linear extends Module {
   /** True when the init was left to the default, so the consumer decides. */
   get initIsDefault(): boolean {
     return this._init === undefined;
+  }
+}
+
+export class Linear extends WeightedLayer {
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super(options.init, options.generator);
+    for (const [name, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = new Parameter(stateTensor([outFeatures, inFeatures]));
+    this.bias = (options.bias ?? true) ? new Parameter(stateTensor([outFeatures])) : null;
+    this.resetParameters('linear');
   }
 
   override get typeName(): string {

@@ -1,11 +1,11 @@
 /**
  * Sequential: modules applied in order, named '0', '1', … as in PyTorch (so state-dict keys
- * match). On construction it initialises every Linear whose init is a registry name for
+ * match). On construction it initialises every Linear and Conv2d whose init is a registry name for
  * the activation that consumes its output: the first activation module after it, skipping
- * BatchNorm and Dropout (which do not change what the next non-linearity needs); 'linear'
- * when none follows (an output layer feeding a loss). Only weights still at the Linear's
- * construction default are re-drawn: weights the user set (init functions, loadStateDict,
- * writes to `.data`, training) are kept as they are (see linear.ts).
+ * BatchNorm, Dropout and pooling (which do not change what the next non-linearity needs); 'linear'
+ * when none follows (an output layer feeding a loss) or a weight layer or container comes first.
+ * Only weights still at the layer's construction default are re-drawn: weights the user set
+ * (init functions, loadStateDict, writes to `.data`, training) are kept as they are (see linear.ts).
  *
  * Forward runs a built-in Linear directly followed by a built-in activation whose derivative
  * comes from its output (ReLU, sigmoid, tanh) as one fused op (ops.linearActivation): the
@@ -17,20 +17,25 @@ import { getActivation, type ActivationName } from '../activations.js';
 import { linearActivation } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
 import { ActivationModule, ELU, GELU, Identity, LeakyReLU, PReLU, ReLU, SELU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
-import { BatchNorm1d } from './batchnorm.js';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+import { Conv2d } from './conv.js';
 import { AlphaDropout, Dropout } from './dropout.js';
-import { Linear } from './linear.js';
+import { Linear, WeightedLayer } from './linear.js';
 import { Module } from './module.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, Unflatten } from './pool.js';
+import { BasicBlock } from './residual.js';
 
 /**
  * Built-in layers (exact classes, not subclasses) that keep no reference to their input or
  * output after forward, so Sequential may release the storage between two of them.
  */
-const PURE = new Set<unknown>([Linear, BatchNorm1d, Dropout, AlphaDropout, ReLU, SELU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, LeakyReLU, ELU, PReLU, Softmax]);
+const PURE = new Set<unknown>([Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, Dropout, AlphaDropout, ReLU, SELU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, LeakyReLU, ELU, PReLU, Softmax]);
 
 /** True for built-in layers (exact classes) that keep no reference to their input or output. */
 export function isPureLayer(m: Module): boolean {
-  return PURE.has(m.constructor);
+  // BasicBlock is compared here, not listed in PURE: residual.ts imports this module, and the
+  // import cycle only works when BasicBlock is read at call time.
+  return PURE.has(m.constructor) || m.constructor === BasicBlock;
 }
 
 /**
@@ -66,14 +71,14 @@ export class Sequential extends Module {
       if (m instanceof ActivationModule) {
         return { activation: m.activation, param: Number.isNaN(m.param) ? undefined : m.param };
       }
-      if (m instanceof Linear || m instanceof Sequential) break;
+      if (m instanceof Linear || m instanceof Conv2d || m.namedChildren().length > 0) break;
     }
     return { activation: 'linear' };
   }
 
   private initializeForConsumers(): void {
     this._layers.forEach((m, i) => {
-      if (m instanceof Linear) {
+      if (m instanceof WeightedLayer) {
         const c = this.consumerOf(i);
         m.initializeFor(c.activation, c.param);
       }

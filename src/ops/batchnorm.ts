@@ -1,7 +1,9 @@
 /**
  * Batch Normalization (Ioffe & Szegedy 2015), as torch.nn.functional.batch_norm.
  *
- * Training: per channel c over the batch (and length) dimensions,
+ * Input [N, C], [N, C, L] or [N, C, H, W]; the last is [N, C, L = H·W] to the kernels (the same
+ * memory layout), so BatchNorm2d's statistics run over N·H·W per channel with no permutation.
+ * Training: per channel c over the batch (and spatial) dimensions,
  *   μ_B = mean(x),  σ²_B = mean((x − μ_B)²)   (biased: ÷m),
  *   x̂ = (x − μ_B)/√(σ²_B + ε),  y = γ·x̂ + β,
  * and the running statistics move by `momentum` toward the batch's (PyTorch's convention:
@@ -25,11 +27,11 @@ export function batchNorm(
   eps = 1e-5,
 ): Tensor {
   assertTensor(x, 'batchNorm', 'x');
-  if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`batchNorm: expected input of shape [N, C] or [N, C, L], got ${formatShape(x.shape)}`);
+  if (x.ndim < 2 || x.ndim > 4) throw new Error(`batchNorm: expected input of shape [N, C], [N, C, L] or [N, C, H, W], got ${formatShape(x.shape)}`);
   checkFiniteOption('batchNorm', 'momentum', momentum);
   if (!(eps > 0)) throw new Error(`batchNorm: eps must be > 0, got ${eps}`);
   const [n, c] = x.shape;
-  const l = x.ndim === 3 ? x.shape[2] : 1;
+  const l = x.shape.slice(2).reduce((a, b) => a * b, 1);
   for (const [name, t] of [
     ['runningMean', runningMean],
     ['runningVar', runningVar],

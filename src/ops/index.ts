@@ -12,3 +12,5 @@ export { reshape, flatten, transpose, permute } from './view.js';
 export { exp, log, pow, sqrt, abs, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
 export { max, min, argmax, argmin, logSumExp } from './extrema.js';
 export { cat, stack, unsqueeze, squeeze, gather } from './shape.js';
+export { conv2d, type Size2d } from './conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';

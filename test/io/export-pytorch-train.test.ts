@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
-import { linearInits } from '../../src/io/export-pytorch-train.js';
+import { weightInits } from '../../src/io/export-pytorch-train.js';
 
 const PY = '/usr/bin/python3';
 const PY_ENV = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
@@ -71,10 +71,10 @@ function runRank(script: string, args: string[], env: Record<string, string>): P
 
 describe('export --pytorch-train', () => {
   it('resolves each Linear to the distribution gradlab draws from (He before ReLU, Xavier at the output)', () => {
-    const inits = linearInits({ inputs: 8, layers: [16], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0, outputs: 3, output: 'softmax' });
+    const inits = weightInits({ inputs: 8, layers: [16], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0, outputs: 3, output: 'softmax' });
     expect(inits).toEqual([
-      { index: 0, init: { kind: 'normal', std: Math.sqrt(2) / Math.sqrt(8) } },
-      { index: 3, init: { kind: 'uniform', bound: Math.sqrt(6 / (16 + 3)) } },
+      { path: '0', init: { kind: 'normal', std: Math.sqrt(2) / Math.sqrt(8) } },
+      { path: '3', init: { kind: 'uniform', bound: Math.sqrt(6 / (16 + 3)) } },
     ]);
   });
 

@@ -491,6 +491,29 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.batchNormBackward(args);
     },
 
+    // Convolution's im2col/col2im and max pooling in wasm (memory.copy runs, no bounds test in
+    // the inner loops); average pooling (rare in the hot path) as the reference loops on views.
+    im2col(x, c, g, col, ld = g.oh * g.ow) {
+      if (owns(x) && owns(col)) X.im2col(x.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, col.byteOffset, ld);
+      else reference.im2col(x, c, g, col, ld);
+    },
+    col2im(col, c, g, gx, ld = g.oh * g.ow) {
+      if (owns(col) && owns(gx)) X.col2im(col.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset, ld);
+      else reference.col2im(col, c, g, gx, ld);
+    },
+    maxPool2d(x, planes, g, y, indices) {
+      if (owns(x) && owns(y) && heap.owns(indices)) X.maxPool2d(x.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset);
+      else reference.maxPool2d(x, planes, g, y, indices);
+    },
+    maxPool2dBackward(gy, indices, planes, g, gx) {
+      if (owns(gy) && owns(gx) && heap.owns(indices)) X.maxPool2dBackward(gy.byteOffset, indices.byteOffset, planes, g.h, g.w, g.oh, g.ow, gx.byteOffset);
+      else reference.maxPool2dBackward(gy, indices, planes, g, gx);
+    },
+    avgPool2d: reference.avgPool2d,
+    avgPool2dBackward: reference.avgPool2dBackward,
+    adaptiveAvgPool2d: reference.adaptiveAvgPool2d,
+    adaptiveAvgPool2dBackward: reference.adaptiveAvgPool2dBackward,
+
     prelu(x, w, outer, c, inner, y) {
       if (owns(x) && owns(w) && owns(y)) X.prelu(x.byteOffset, w.byteOffset, outer, c, inner, y.byteOffset);
       else reference.prelu(x, w, outer, c, inner, y);

@@ -40,6 +40,10 @@ export interface WasmExports {
   prelu(x: number, w: number, outer: number, c: number, inner: number, y: number): void;
   preluBackward(x: number, w: number, gy: number, outer: number, c: number, inner: number, gx: number, gw: number): void;
   maskScale(x: number, mask: number, scale: number, y: number, n: number): void;
+  im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, col: number, ld: number): void;
+  col2im(col: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gx: number, ld: number): void;
+  maxPool2d(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number, indices: number): void;
+  maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number): void;
   alphaDropout(x: number, mask: number, alphaPrime: number, a: number, b: number, y: number, n: number): void;
   moments(x: number, n: number, sumOut: number): number;
   allFinite(x: number, n: number): number;

@@ -1,0 +1,361 @@
+/**
+ * Layer-list architectures: the registry of layer types a model description may use
+ * (convolutions, pooling, residual blocks, BatchNorm, activations, dropout, linear), each type
+ * saying in one place how it is written, checked, built, what state-dict entries and output
+ * shape it has, how it is described and how it is exported to PyTorch. models.ts stores a
+ * list of these in ModelSpec.arch; the CLI's `--arch` parses the compact form.
+ *
+ * Compact grammar (also in `gradlab train --help`):
+ *   arch   := layer ("," layer)*
+ *   layer  := name | name "(" arg ("," arg)* ")"
+ *   arg    := value | key "=" value          (positional arguments first, in the type's order)
+ *   value  := integer | number | true | false | same | valid
+ * e.g. "conv(16,3,padding=1),bn,relu,maxpool(2),residual(32,stride=2),adaptiveavgpool(1),flatten,linear(10)".
+ * The JSON form is the same list as objects: {"type": "conv", "out": 16, "kernel": 3, "padding": 1}.
+ *
+ * Shapes are per example (without N): [C, H, W] for images, [F] for features.
+ */
+import { ACTIVATION_NAMES, getActivation, type ActivationName } from './activations.js';
+import type { InitName } from './init.js';
+import { activationModule } from './nn/activation.js';
+import { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.js';
+import { Conv2d } from './nn/conv.js';
+import { Dropout } from './nn/dropout.js';
+import { Linear } from './nn/linear.js';
+import type { Module } from './nn/module.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d } from './nn/pool.js';
+import { BasicBlock } from './nn/residual.js';
+import { window2d } from './ops/conv.js';
+
+/** One layer: its type and its arguments (numbers, booleans, 'same'/'valid'). */
+export interface LayerSpec {
+  type: string;
+  [arg: string]: string | number | boolean;
+}
+
+/** A state-dict entry relative to the layer ('weight', 'bn1.running_mean', …). */
+export interface LayerState {
+  key: string;
+  shape: number[];
+  int64?: boolean;
+}
+
+type ArgKind = 'posInt' | 'nonNegInt' | 'padding' | 'bool' | 'prob';
+
+interface LayerType {
+  summary: string;
+  /** Arguments in positional order, with their kind. */
+  args: Record<string, ArgKind>;
+  required: string[];
+  /** Output shape for an input shape; throws naming the problem. */
+  outShape(l: LayerSpec, inShape: number[]): number[];
+  build(l: LayerSpec, inShape: number[], init: InitName): Module;
+  state(l: LayerSpec, inShape: number[]): LayerState[];
+  /** The torch.nn expression of this layer. */
+  torch(l: LayerSpec, inShape: number[]): string;
+}
+
+const num = (l: LayerSpec, k: string, d: number): number => (l[k] === undefined ? d : (l[k] as number));
+
+function needImage(type: string, inShape: number[]): [number, number, number] {
+  if (inShape.length !== 3) throw new Error(`${type} needs images [C, H, W] as input, got ${JSON.stringify(inShape)} (put it before flatten)`);
+  return inShape as [number, number, number];
+}
+
+function bnState(prefix: string, c: number): LayerState[] {
+  return [
+    { key: `${prefix}weight`, shape: [c] },
+    { key: `${prefix}bias`, shape: [c] },
+    { key: `${prefix}running_mean`, shape: [c] },
+    { key: `${prefix}running_var`, shape: [c] },
+    { key: `${prefix}num_batches_tracked`, shape: [], int64: true },
+  ];
+}
+
+function poolOut(type: string, l: LayerSpec, inShape: number[]): number[] {
+  const [c, h, w] = needImage(type, inShape);
+  const k = l.kernel as number;
+  const s = num(l, 'stride', k);
+  const p = num(l, 'padding', 0);
+  if (2 * p > k) throw new Error(`${type}: padding ${p} must be at most half the kernel size ${k}`);
+  const g = window2d(type, [1, c, h, w], [k, k], [s, s], [p, p], [p, p], [1, 1]);
+  return [c, g.oh, g.ow];
+}
+
+function convPadding(l: LayerSpec): number | 'same' | 'valid' {
+  const p = l.padding;
+  return p === 'same' || p === 'valid' ? p : ((p as number | undefined) ?? 0);
+}
+
+const pyPadding = (p: number | 'same' | 'valid') => (typeof p === 'string' ? `'${p}'` : String(p));
+
+export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
+  conv: {
+    summary: 'conv(out, kernel, stride=1, padding=0|same|valid, dilation=1, groups=1, bias=true): Conv2d',
+    args: { out: 'posInt', kernel: 'posInt', stride: 'posInt', padding: 'padding', dilation: 'posInt', groups: 'posInt', bias: 'bool' },
+    required: ['out', 'kernel'],
+    outShape(l, inShape) {
+      const [c, h, w] = needImage('conv', inShape);
+      const groups = num(l, 'groups', 1);
+      if (c % groups !== 0 || (l.out as number) % groups !== 0) throw new Error(`conv: in channels ${c} and out channels ${l.out} must be divisible by groups ${groups}`);
+      const k = l.kernel as number;
+      const d = num(l, 'dilation', 1);
+      const s = num(l, 'stride', 1);
+      const p = convPadding(l);
+      if (p === 'same') {
+        if (s !== 1) throw new Error(`conv: padding 'same' needs stride 1, got ${s}`);
+        return [l.out as number, h, w];
+      }
+      const pp = p === 'valid' ? 0 : p;
+      const g = window2d('conv', [1, c, h, w], [k, k], [s, s], [pp, pp], [pp, pp], [d, d]);
+      return [l.out as number, g.oh, g.ow];
+    },
+    build(l, inShape, init) {
+      return new Conv2d(inShape[0], l.out as number, l.kernel as number, {
+        stride: num(l, 'stride', 1),
+        padding: convPadding(l),
+        dilation: num(l, 'dilation', 1),
+        groups: num(l, 'groups', 1),
+        bias: l.bias !== false,
+        init,
+      });
+    },
+    state(l, inShape) {
+      const out = l.out as number;
+      const k = l.kernel as number;
+      const st: LayerState[] = [{ key: 'weight', shape: [out, inShape[0] / num(l, 'groups', 1), k, k] }];
+      if (l.bias !== false) st.push({ key: 'bias', shape: [out] });
+      return st;
+    },
+    torch(l, inShape) {
+      const p = convPadding(l);
+      return `nn.Conv2d(${inShape[0]}, ${l.out}, ${l.kernel}, stride=${num(l, 'stride', 1)}, padding=${pyPadding(p)}, dilation=${num(l, 'dilation', 1)}, groups=${num(l, 'groups', 1)}, bias=${l.bias !== false ? 'True' : 'False'})`;
+    },
+  },
+  bn: {
+    summary: 'bn: BatchNorm2d on images, BatchNorm1d on features (PyTorch defaults)',
+    args: {},
+    required: [],
+    outShape: (_l, inShape) => inShape,
+    build: (_l, inShape) => (inShape.length === 3 ? new BatchNorm2d(inShape[0]) : new BatchNorm1d(inShape[0])),
+    state: (_l, inShape) => bnState('', inShape[0]),
+    torch: (_l, inShape) => `nn.BatchNorm${inShape.length === 3 ? '2' : '1'}d(${inShape[0]}, eps=1e-05, momentum=0.1)`,
+  },
+  maxpool: {
+    summary: 'maxpool(kernel, stride=kernel, padding=0): MaxPool2d',
+    args: { kernel: 'posInt', stride: 'posInt', padding: 'nonNegInt' },
+    required: ['kernel'],
+    outShape: (l, inShape) => poolOut('maxpool', l, inShape),
+    build: (l) => new MaxPool2d(l.kernel as number, num(l, 'stride', l.kernel as number), num(l, 'padding', 0)),
+    state: () => [],
+    torch: (l) => `nn.MaxPool2d(${l.kernel}, stride=${num(l, 'stride', l.kernel as number)}, padding=${num(l, 'padding', 0)})`,
+  },
+  avgpool: {
+    summary: 'avgpool(kernel, stride=kernel, padding=0): AvgPool2d (padding counted)',
+    args: { kernel: 'posInt', stride: 'posInt', padding: 'nonNegInt' },
+    required: ['kernel'],
+    outShape: (l, inShape) => poolOut('avgpool', l, inShape),
+    build: (l) => new AvgPool2d(l.kernel as number, num(l, 'stride', l.kernel as number), num(l, 'padding', 0)),
+    state: () => [],
+    torch: (l) => `nn.AvgPool2d(${l.kernel}, stride=${num(l, 'stride', l.kernel as number)}, padding=${num(l, 'padding', 0)})`,
+  },
+  adaptiveavgpool: {
+    summary: 'adaptiveavgpool(size): AdaptiveAvgPool2d to size×size',
+    args: { size: 'posInt' },
+    required: ['size'],
+    outShape(l, inShape) {
+      const [c] = needImage('adaptiveavgpool', inShape);
+      return [c, l.size as number, l.size as number];
+    },
+    build: (l) => new AdaptiveAvgPool2d(l.size as number),
+    state: () => [],
+    torch: (l) => `nn.AdaptiveAvgPool2d(${l.size})`,
+  },
+  flatten: {
+    summary: 'flatten: Flatten (images → features)',
+    args: {},
+    required: [],
+    outShape: (_l, inShape) => [inShape.reduce((a, b) => a * b, 1)],
+    build: () => new Flatten(),
+    state: () => [],
+    torch: () => 'nn.Flatten()',
+  },
+  linear: {
+    summary: 'linear(out, bias=true): Linear (on features; flatten images first)',
+    args: { out: 'posInt', bias: 'bool' },
+    required: ['out'],
+    outShape(l, inShape) {
+      if (inShape.length !== 1) throw new Error(`linear needs features as input, got images ${JSON.stringify(inShape)}: put flatten before it`);
+      return [l.out as number];
+    },
+    build: (l, inShape, init) => new Linear(inShape[0], l.out as number, { bias: l.bias !== false, init }),
+    state: (l, inShape) => [{ key: 'weight', shape: [l.out as number, inShape[0]] }, ...(l.bias !== false ? [{ key: 'bias', shape: [l.out as number] }] : [])],
+    torch: (l, inShape) => `nn.Linear(${inShape[0]}, ${l.out}, bias=${l.bias !== false ? 'True' : 'False'})`,
+  },
+  dropout: {
+    summary: 'dropout(p): Dropout',
+    args: { p: 'prob' },
+    required: ['p'],
+    outShape: (_l, inShape) => inShape,
+    build: (l) => new Dropout(l.p as number),
+    state: () => [],
+    torch: (l) => `nn.Dropout(p=${l.p})`,
+  },
+  residual: {
+    summary: 'residual(out, stride=1): ResNet basic block, x + F(x) with a 1×1 conv + BN projection when the shape changes',
+    args: { out: 'posInt', stride: 'posInt' },
+    required: ['out'],
+    outShape(l, inShape) {
+      const [c, h, w] = needImage('residual', inShape);
+      const s = num(l, 'stride', 1);
+      const g = window2d('residual', [1, c, h, w], [3, 3], [s, s], [1, 1], [1, 1], [1, 1]);
+      return [l.out as number, g.oh, g.ow];
+    },
+    build: (l, inShape) => new BasicBlock(inShape[0], l.out as number, num(l, 'stride', 1)),
+    state(l, inShape) {
+      const c = inShape[0];
+      const o = l.out as number;
+      const s = num(l, 'stride', 1);
+      const st: LayerState[] = [{ key: 'conv1.weight', shape: [o, c, 3, 3] }, ...bnState('bn1.', o), { key: 'conv2.weight', shape: [o, o, 3, 3] }, ...bnState('bn2.', o)];
+      if (s !== 1 || c !== o) st.push({ key: 'downsample.0.weight', shape: [o, c, 1, 1] }, ...bnState('downsample.1.', o));
+      return st;
+    },
+    torch: (l, inShape) => `BasicBlock(${inShape[0]}, ${l.out}, stride=${num(l, 'stride', 1)})`,
+  },
+};
+
+/** An activation as a layer: its registry name (relu, tanh, …), no arguments. */
+const isActivation = (t: string): t is ActivationName => (ACTIVATION_NAMES as readonly string[]).includes(t) && t !== 'softmax';
+
+/** The names a layer may have, for messages and --help. */
+export function layerTypeNames(): string[] {
+  return [...Object.keys(LAYER_TYPES), ...ACTIVATION_NAMES.filter((a) => a !== 'softmax')];
+}
+
+/** Whether a layer needs images ([C, H, W]) as input. */
+export function needsImages(l: LayerSpec): boolean {
+  return ['conv', 'maxpool', 'avgpool', 'adaptiveavgpool', 'residual'].includes(l.type);
+}
+
+function checkArg(where: string, type: string, key: string, kind: ArgKind, v: unknown): void {
+  const ok =
+    kind === 'posInt'
+      ? Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1 << 16
+      : kind === 'nonNegInt'
+        ? Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1 << 16
+        : kind === 'padding'
+          ? v === 'same' || v === 'valid' || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1 << 16)
+          : kind === 'bool'
+            ? typeof v === 'boolean'
+            : typeof v === 'number' && v >= 0 && v < 1;
+  if (!ok) {
+    const want = { posInt: 'a positive integer', nonNegInt: 'an integer ≥ 0', padding: "an integer ≥ 0, 'same' or 'valid'", bool: 'true or false', prob: 'a number in [0, 1)' }[kind];
+    throw new Error(`${where}: ${type}'s ${key} must be ${want}, got ${JSON.stringify(v)}`);
+  }
+}
+
+/** Check one layer's type and arguments (from JSON or the compact form); returns a clean copy. */
+export function validateLayer(value: unknown, where: string): LayerSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: must be an object {type, …arguments}, got ${JSON.stringify(value)}`);
+  const v = value as Record<string, unknown>;
+  const type = v.type;
+  if (typeof type !== 'string') throw new Error(`${where}: type must be a string, one of ${layerTypeNames().join(', ')}`);
+  const t = LAYER_TYPES[type];
+  if (!t && !isActivation(type)) throw new Error(`${where}: unknown layer type ${JSON.stringify(type)}; one of ${layerTypeNames().join(', ')}`);
+  const args = t?.args ?? {};
+  const out: LayerSpec = { type };
+  for (const [k, a] of Object.entries(v)) {
+    if (k === 'type') continue;
+    if (!(k in args)) throw new Error(`${where}: ${type} has no argument ${JSON.stringify(k)}${Object.keys(args).length ? ` (it takes ${Object.keys(args).join(', ')})` : ' (it takes none)'}`);
+    checkArg(where, type, k, args[k], a);
+    out[k] = a as string | number | boolean;
+  }
+  for (const r of t?.required ?? []) if (!(r in out)) throw new Error(`${where}: ${type} needs ${r} (${t.summary})`);
+  return out;
+}
+
+/** Parse the compact form; errors name the layer (1-based) and the text. */
+export function parseArch(text: string): LayerSpec[] {
+  const layers: LayerSpec[] = [];
+  const re = /\s*([A-Za-z][A-Za-z0-9]*)\s*(?:\(([^()]*)\))?\s*(,|$)/y;
+  let pos = 0;
+  while (pos < text.length) {
+    re.lastIndex = pos;
+    const m = re.exec(text);
+    const where = `--arch layer ${layers.length + 1}`;
+    if (!m || m[0].length === 0) throw new Error(`${where}: cannot read ${JSON.stringify(text.slice(pos, pos + 30))}: expected name or name(arguments), separated by commas`);
+    const [, name, argText] = m;
+    const t = LAYER_TYPES[name];
+    if (!t && !isActivation(name)) validateLayer({ type: name }, `${where} (${name})`); // unknown type: says which exist
+    const positional = Object.keys(t?.args ?? {});
+    const spec: Record<string, unknown> = { type: name };
+    if (argText !== undefined && argText.trim() !== '') {
+      argText.split(',').forEach((raw, i) => {
+        const part = raw.trim();
+        const eq = part.indexOf('=');
+        const key = eq >= 0 ? part.slice(0, eq).trim() : positional[i];
+        const valText = eq >= 0 ? part.slice(eq + 1).trim() : part;
+        if (key === undefined) {
+          const takes = positional.length ? `it takes ${positional.join(', ')}` : 'it takes none';
+          throw new Error(`${where} (${name}): too many arguments in ${JSON.stringify(argText)} (${takes})`);
+        }
+        const val = valText === 'true' ? true : valText === 'false' ? false : valText === 'same' || valText === 'valid' ? valText : valText !== '' && Number.isFinite(Number(valText)) ? Number(valText) : valText;
+        spec[key] = val;
+      });
+    }
+    layers.push(validateLayer(spec, `${where} (${name})`));
+    pos = re.lastIndex;
+    if (m[3] === '') break;
+  }
+  if (layers.length === 0) throw new Error('--arch: no layers');
+  return layers;
+}
+
+/** The shape after each layer (per example), checking that each layer accepts its input. */
+export function archShapes(arch: readonly LayerSpec[], inShape: number[], where = 'arch'): number[][] {
+  const shapes: number[][] = [inShape];
+  let s = inShape;
+  arch.forEach((l, i) => {
+    const t = LAYER_TYPES[l.type];
+    try {
+      s = t ? t.outShape(l, s) : s;
+    } catch (e) {
+      throw new Error(`${where}[${i}] (${l.type}): ${(e as Error).message}`);
+    }
+    shapes.push(s);
+  });
+  return shapes;
+}
+
+/** The modules of an arch, in order, given the per-example input shape. */
+export function buildArch(arch: readonly LayerSpec[], inShape: number[], init: InitName): Module[] {
+  const shapes = archShapes(arch, inShape);
+  return arch.map((l, i) => {
+    const t = LAYER_TYPES[l.type];
+    return t ? t.build(l, shapes[i], init) : activationModule(l.type as ActivationName);
+  });
+}
+
+/** State-dict entries of layer i of an arch (relative keys), computed without building it. */
+export function layerState(l: LayerSpec, inShape: number[]): LayerState[] {
+  const t = LAYER_TYPES[l.type];
+  if (t) return t.state(l, inShape);
+  return l.type === 'prelu' ? [{ key: 'weight', shape: [1] }] : [];
+}
+
+/** The torch.nn expression of a layer (activations through `activation`, export-pytorch's map). */
+export function torchLayer(l: LayerSpec, inShape: number[], activation: (a: ActivationName) => string): string {
+  const t = LAYER_TYPES[l.type];
+  return t ? t.torch(l, inShape) : activation(l.type as ActivationName);
+}
+
+/** The compact form of a layer: conv(16, 3, padding=1). */
+export function describeLayer(l: LayerSpec): string {
+  const t = LAYER_TYPES[l.type];
+  if (!t) return getActivation(l.type).name;
+  const positional = t.required;
+  const parts = Object.keys(t.args)
+    .filter((k) => l[k] !== undefined)
+    .map((k) => (positional.includes(k) ? String(l[k]) : `${k}=${l[k]}`));
+  return parts.length ? `${l.type}(${parts.join(', ')})` : l.type;
+}

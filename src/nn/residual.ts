@@ -1,0 +1,112 @@
+/**
+ * Residual connections (He et al. 2016, "Deep Residual Learning for Image Recognition"):
+ * y = F(x) + x, or F(x) + P(x) with a projection P where F changes the shape (the paper's
+ * option B: a 1×1 convolution, here followed by BatchNorm as in torchvision). The identity
+ * path gives the gradient a route around F, ∂y/∂x = ∂F/∂x + I, so a deep stack does not have
+ * to learn the identity through its weights: the deeper plain net's higher training error
+ * (the paper's "degradation") goes away.
+ */
+import { add } from '../ops/arithmetic.js';
+import { relu } from '../ops/activation.js';
+import { formatShape, type Tensor } from '../tensor.js';
+import { BatchNorm2d } from './batchnorm.js';
+import { Conv2d } from './conv.js';
+import { Module } from './module.js';
+import { Sequential } from './sequential.js';
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * y = body(x) + shortcut(x), the shortcut the identity when null. State-dict keys
+ * `body.…` and `shortcut.…` (there is no torch.nn equivalent; BasicBlock has torchvision's keys).
+ */
+export class Residual extends Module {
+  body: Module;
+  shortcut: Module | null;
+
+  constructor(body: Module, shortcut: Module | null = null) {
+    super();
+    if (!(body instanceof Module)) throw new Error('Residual: body must be a Module');
+    if (shortcut !== null && !(shortcut instanceof Module)) throw new Error('Residual: shortcut must be a Module or null (the identity)');
+    this.body = body;
+    this.shortcut = shortcut;
+  }
+
+  override get typeName(): string {
+    return 'Residual';
+  }
+
+  forward(x: Tensor): Tensor {
+    const f = this.body.forward(x);
+    const s = this.shortcut ? this.shortcut.forward(x) : x;
+    if (!sameShape(f.shape, s.shape)) {
+      throw new Error(
+        `Residual: the body's output ${formatShape(f.shape)} and the ${this.shortcut ? "shortcut's output" : 'input'} ${formatShape(s.shape)} differ` +
+          (this.shortcut ? '' : '; give a shortcut that projects the input (e.g. a 1×1 Conv2d with the stride, then BatchNorm2d)'),
+      );
+    }
+    return add(f, s);
+  }
+}
+
+/**
+ * ResNet's basic block with torchvision's names and keys (conv1, bn1, conv2, bn2, downsample.0/.1):
+ *   y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)),
+ * 3×3 convolutions without bias (BatchNorm's β replaces it), conv1 carrying the stride; the
+ * shortcut is the identity, or conv 1×1 (stride) + BatchNorm2d when the stride or the channel
+ * count changes. Convolutions are initialised for the ReLU they feed (He).
+ */
+export class BasicBlock extends Module {
+  conv1: Conv2d;
+  bn1: BatchNorm2d;
+  conv2: Conv2d;
+  bn2: BatchNorm2d;
+  downsample: Sequential | null;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly stride: number;
+
+  constructor(inChannels: number, outChannels: number, stride = 1) {
+    super();
+    if (!Number.isInteger(stride) || stride < 1) throw new Error(`BasicBlock: stride must be a positive integer, got ${stride}`);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.stride = stride;
+    this.conv1 = new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false });
+    this.bn1 = new BatchNorm2d(outChannels);
+    this.conv2 = new Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false });
+    this.bn2 = new BatchNorm2d(outChannels);
+    this.downsample =
+      stride !== 1 || inChannels !== outChannels ? new Sequential(new Conv2d(inChannels, outChannels, 1, { stride, bias: false }), new BatchNorm2d(outChannels)) : null;
+    for (const c of [this.conv1, this.conv2, this.downsample?.at(0) as Conv2d | undefined]) c?.resetParameters('relu');
+  }
+
+  override get typeName(): string {
+    return 'BasicBlock';
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
+      throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
+    }
+    const identity = this.downsample ? this.downsample.forward(x) : x;
+    const a = this.conv1.forward(x);
+    const b = this.bn1.forward(a);
+    const c = relu(b);
+    const d = this.conv2.forward(c);
+    const e = this.bn2.forward(d);
+    const sum = add(e, identity);
+    const y = relu(sum);
+    // The intermediates are unreachable outside the graph: hand their storage back when backward
+    // frees the graph, or now when nothing was recorded (as Sequential does between its layers).
+    for (const t of this.downsample ? [a, b, c, d, e, sum, identity] : [a, b, c, d, e, sum]) {
+      if (t.node === null) t.dispose();
+      else t._graphOwned = true;
+    }
+    return y;
+  }
+
+  override extraRepr(): string {
+    return `${this.inChannels}, ${this.outChannels}, stride=${this.stride}`;
+  }
+}

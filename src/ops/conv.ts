@@ -1,0 +1,231 @@
+/**
+ * 2-D convolution over NCHW tensors, as torch.nn.functional.conv2d (a cross-correlation):
+ *
+ *   y[n, o, y, x] = b[o] + Σ_{c ∈ group(o)} Σ_{i, j} W[o, c, i, j] · x[n, c, y·s_h − p_h + i·d_h, x·s_w − p_w + j·d_w]
+ *
+ * with zeros outside the input. Computed by im2col + GEMM (Chellapilla et al. 2006): per
+ * group and chunk of S samples, the input patches become the columns of col
+ * [C_g·k_h·k_w, S·H_o·W_o], and y_g = W_g · col is one product on the fast GEMM kernel. Backward is the same pair of GEMMs
+ * read the other way round:
+ *   ∂L/∂W_g = Σ_n ∂L/∂y_g · colᵀ,   ∂L/∂col = W_gᵀ · ∂L/∂y_g  (then col2im, the adjoint of im2col),
+ *   ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x].
+ * col is rebuilt in backward rather than kept: for a batch it would be k_h·k_w times the input.
+ * A 1×1 kernel with stride 1 and no padding needs no im2col at all (col is the input itself).
+ */
+import { record } from '../autograd.js';
+import { K, alloc } from '../kernels/index.js';
+import type { Window2d } from '../kernels/types.js';
+import { formatShape, type Tensor } from '../tensor.js';
+import { assertSameDtype, assertTensor, uninitialized } from './util.js';
+
+/** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
+const CHUNK_FLOATS = 1 << 21;
+/** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
+const SMALL_PRODUCT = 1 << 20;
+
+/** Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1). */
+function fillRows(dst: Tensor['data'], rows: number, len: number, bias: Tensor['data'], offset: number): void {
+  for (let r = 0; r < rows; r++) K.fill(dst.subarray(r * len, (r + 1) * len), bias[offset + r]);
+}
+
+/** A size given as one number or as [h, w]. */
+export type Size2d = number | readonly [number, number];
+
+/** [h, w] from a number or a pair, each an integer ≥ `min`, with an error naming the op and the argument. */
+export function pair(op: string, name: string, v: Size2d, min: number): [number, number] {
+  const p: readonly number[] = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : [];
+  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
+    throw new Error(`${op}: ${name} must be an integer ≥ ${min} or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+/** Checks that x is [N, C, H, W]; the message names the expected layout and the shape given. */
+export function assert4d(op: string, x: Tensor): void {
+  assertTensor(x, op, 'input');
+  if (x.ndim !== 4) throw new Error(`${op}: expected input of shape [N, C, H, W], got ${formatShape(x.shape)}`);
+}
+
+/**
+ * The sliding-window geometry over x's planes: output size ⌊(H + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1
+ * (PyTorch's), and an error naming the sizes when the window does not fit the padded input.
+ */
+export function window2d(
+  op: string,
+  x: Tensor | readonly number[],
+  k: [number, number],
+  s: [number, number],
+  padBefore: [number, number],
+  padAfter: [number, number],
+  d: [number, number],
+): Window2d {
+  const shape = Array.isArray(x) ? (x as readonly number[]) : (x as Tensor).shape;
+  const [, , h, w] = shape;
+  const eh = d[0] * (k[0] - 1) + 1;
+  const ew = d[1] * (k[1] - 1) + 1;
+  const hp = h + padBefore[0] + padAfter[0];
+  const wp = w + padBefore[1] + padAfter[1];
+  if (eh > hp || ew > wp) {
+    const dil = d[0] !== 1 || d[1] !== 1 ? ` (dilation ${d[0]}×${d[1]}: ${eh}×${ew} effective)` : '';
+    throw new Error(
+      `${op}: kernel ${k[0]}×${k[1]}${dil} is larger than the padded input ${hp}×${wp} ` +
+        `(input ${formatShape(shape)}, padding ${padBefore[0]}×${padBefore[1]}): the output would be empty`,
+    );
+  }
+  return {
+    h,
+    w,
+    kh: k[0],
+    kw: k[1],
+    sh: s[0],
+    sw: s[1],
+    ph: padBefore[0],
+    pw: padBefore[1],
+    dh: d[0],
+    dw: d[1],
+    oh: Math.floor((hp - eh) / s[0]) + 1,
+    ow: Math.floor((wp - ew) / s[1]) + 1,
+  };
+}
+
+/**
+ * torch.nn.functional.conv2d(input, weight, bias, stride, padding, dilation, groups): input
+ * [N, C, H, W], weight [O, C/groups, k_h, k_w], bias [O] or null. padding 'valid' is 0;
+ * 'same' pads d·(k − 1) in total, the odd unit after (bottom/right) as PyTorch, and needs stride 1.
+ */
+export function conv2d(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  stride: Size2d = 1,
+  padding: Size2d | 'same' | 'valid' = 0,
+  dilation: Size2d = 1,
+  groups = 1,
+): Tensor {
+  const op = 'conv2d';
+  assert4d(op, input);
+  assertTensor(weight, op, 'weight');
+  assertSameDtype(op, input, weight);
+  if (weight.ndim !== 4) throw new Error(`conv2d: expected weight of shape [outChannels, inChannels/groups, kH, kW], got ${formatShape(weight.shape)}`);
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`conv2d: groups must be a positive integer, got ${groups}`);
+  const [n, c] = input.shape;
+  const [o, cg, kh, kw] = weight.shape;
+  if (c % groups !== 0) throw new Error(`conv2d: input channels ${c} (input ${formatShape(input.shape)}) are not divisible by groups ${groups}`);
+  if (o % groups !== 0) throw new Error(`conv2d: output channels ${o} (weight ${formatShape(weight.shape)}) are not divisible by groups ${groups}`);
+  if (cg * groups !== c) {
+    throw new Error(
+      `conv2d: input ${formatShape(input.shape)} has ${c} channels, but weight ${formatShape(weight.shape)} with groups ${groups} expects ${cg * groups} (weight.shape[1]·groups)`,
+    );
+  }
+  if (bias !== null) {
+    assertTensor(bias, op, 'bias');
+    if (bias.ndim !== 1 || bias.shape[0] !== o) throw new Error(`conv2d: bias of shape ${formatShape(bias.shape)} does not match weight ${formatShape(weight.shape)} (expected [${o}])`);
+  }
+  const s = pair(op, 'stride', stride, 1);
+  const d = pair(op, 'dilation', dilation, 1);
+  let before: [number, number];
+  let after: [number, number];
+  if (padding === 'same') {
+    if (s[0] !== 1 || s[1] !== 1) throw new Error(`conv2d: padding 'same' needs stride 1 (as PyTorch), got stride ${JSON.stringify(stride)}`);
+    const th = d[0] * (kh - 1);
+    const tw = d[1] * (kw - 1);
+    before = [Math.floor(th / 2), Math.floor(tw / 2)];
+    after = [th - before[0], tw - before[1]];
+  } else if (padding === 'valid') {
+    before = after = [0, 0];
+  } else if (typeof padding === 'string') {
+    throw new Error(`conv2d: padding must be a number, a pair [h, w], 'same' or 'valid', got '${padding}'`);
+  } else {
+    before = after = pair(op, 'padding', padding, 0);
+  }
+  const g = window2d(op, input, [kh, kw], s, before, after, d);
+  const { h, w, oh, ow } = g;
+  const l = oh * ow;
+  const hw = h * w;
+  const og = o / groups;
+  const kk = cg * kh * kw;
+  // A 1×1 kernel with stride 1 and no padding: the input planes are already col.
+  const direct = kh === 1 && kw === 1 && s[0] === 1 && s[1] === 1 && before[0] === 0 && before[1] === 0 && after[0] === 0 && after[1] === 0;
+  const out = uninitialized([n, o, oh, ow], input);
+  const xSlice = (data: Tensor['data'], i: number, gi: number) => data.subarray((i * c + gi * cg) * hw, (i * c + (gi + 1) * cg) * hw);
+  const ySlice = (data: Tensor['data'], i: number, gi: number) => data.subarray((i * o + gi * og) * l, (i * o + (gi + 1) * og) * l);
+  const wSlice = (data: Tensor['data'], gi: number) => data.subarray(gi * og * kk, (gi + 1) * og * kk);
+
+  // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
+  // y'_g = W_g · col [og, S·L] covers S samples. Worth it only where a single sample's product
+  // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
+  // bounded so that col stays under CHUNK_FLOATS.
+  const chunk = direct || og * kk * l >= SMALL_PRODUCT ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
+  const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
+  // y' for a chunk of S > 1 samples, [og, S·L], scattered into out's [S, O, L] layout.
+  const tmp = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const s = Math.min(chunk, n - i0);
+    for (let gi = 0; gi < groups; gi++) {
+      if (col) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, col.subarray(j * l), s * l);
+      const b = col ?? xSlice(input.data, i0, gi);
+      if (tmp && s > 1) {
+        const t = tmp.subarray(0, og * s * l);
+        if (bias) fillRows(t, og, s * l, bias.data, gi * og);
+        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), col!.subarray(0, kk * s * l), bias ? 1 : 0, t);
+        for (let j = 0; j < s; j++) for (let r = 0; r < og; r++) K.copy(t.subarray((r * s + j) * l, (r * s + j + 1) * l), out.data.subarray(((i0 + j) * o + gi * og + r) * l, ((i0 + j) * o + gi * og + r + 1) * l));
+      } else {
+        const y = ySlice(out.data, i0, gi);
+        if (bias) fillRows(y, og, l, bias.data, gi * og);
+        K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), col ? col.subarray(0, kk * l) : b, bias ? 1 : 0, y);
+      }
+    }
+  }
+  if (col) K.free(col);
+  if (tmp) K.free(tmp);
+
+  const inputs = bias ? [input, weight, bias] : [input, weight];
+  return record(out, 'conv2d', inputs, (gy, grad) => {
+    const gx = grad(0);
+    const gw = grad.target(1);
+    if (gx || gw) {
+      const colB = gw && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
+      const gcol = gx && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
+      const gt = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
+      for (let i0 = 0; i0 < n; i0 += chunk) {
+        const s = Math.min(chunk, n - i0);
+        for (let gi = 0; gi < groups; gi++) {
+          // ∂L/∂y'_g [og, S·L]: gathered from gy's [S, O, L] layout when S > 1.
+          let gs = ySlice(gy, i0, gi);
+          if (gt && s > 1) {
+            gs = gt.subarray(0, og * s * l);
+            for (let j = 0; j < s; j++) for (let r = 0; r < og; r++) K.copy(gy.subarray(((i0 + j) * o + gi * og + r) * l, ((i0 + j) * o + gi * og + r + 1) * l), gs.subarray((r * s + j) * l, (r * s + j + 1) * l));
+          }
+          if (gw) {
+            if (colB) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, colB.subarray(j * l), s * l);
+            // The first chunk writes a fresh gradient (β from the sink), the others add to it.
+            K.gemm(false, true, og, kk, s * l, 1, gs, colB ? colB.subarray(0, kk * s * l) : xSlice(input.data, i0, gi), i0 === 0 ? gw.beta : 1, wSlice(gw.data, gi));
+          }
+          if (gx) {
+            if (gcol) {
+              K.gemm(true, false, kk, s * l, og, 1, wSlice(weight.data, gi), gs, 0, gcol.subarray(0, kk * s * l));
+              for (let j = 0; j < s; j++) K.col2im(gcol.subarray(j * l), cg, g, xSlice(gx, i0 + j, gi), s * l);
+            } else K.gemm(true, false, kk, l, og, 1, wSlice(weight.data, gi), gs, 1, xSlice(gx, i0, gi));
+          }
+        }
+      }
+      if (colB) K.free(colB);
+      if (gcol) K.free(gcol);
+      if (gt) K.free(gt);
+    }
+    const gb = bias ? grad.target(2) : null;
+    if (gb) {
+      // Σ over positions per (sample, channel), then over samples.
+      const perSample = alloc(n * o, input.dtype, false);
+      K.sumAxis(gy, n * o, l, 1, perSample);
+      if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
+      else {
+        const sums = alloc(o, input.dtype, false);
+        K.sumAxis(perSample, 1, n, o, sums);
+        K.axpy(1, sums, gb.data);
+        K.free(sums);
+      }
+      K.free(perSample);
+    }
+  });
+}
