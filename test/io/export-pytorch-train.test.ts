@@ -145,3 +145,14 @@ describe('export --pytorch-train', () => {
     expect(readFileSync(path).length).toBeGreaterThan(0);
   });
 });
+
+describe('export --pytorch-train with a layer list', () => {
+  it('resolves each conv and linear of an --arch spec with its receptive-field fans', () => {
+    const inits = weightInits({
+      inputs: 64, inputShape: [1, 8, 8], layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 3, output: 'softmax',
+      arch: [{ type: 'conv', out: 4, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'flatten' }, { type: 'linear', out: 3 }],
+    } as never);
+    expect(inits.map((i) => i.path)).toEqual(['1', '4']);
+    expect(inits[0].init).toEqual({ kind: 'normal', std: Math.sqrt(2) / Math.sqrt(1 * 3 * 3) });
+  });
+});
