@@ -33,5 +33,17 @@ if 'TypeAliasType' not in globals():
             self.__name__, self.__value__, self.__type_params__ = name, value, type_params
         def __getitem__(self, params):
             return self
+if 'Buffer' not in globals():
+    class Buffer:  # benchmark shim
+        pass
+PY
+# torch 2.x imports sympy's equal_valued, which Debian's sympy predates.
+f="$sp/torch/utils/_sympy/functions.py"
+grep -q "gradlab bench shim" "$f" || python3 - "$f" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("from sympy.core.numbers import equal_valued", "try:\n    from sympy.core.numbers import equal_valued\nexcept ImportError:  # older sympy (gradlab bench shim)\n    def equal_valued(x, y):\n        return sympy.sympify(x) == sympy.sympify(y)", 1)
+open(p, "w").write(s)
 PY
 .venv-torch/bin/python -c 'import torch; print("bench/.venv-torch: PyTorch", torch.__version__)'
