@@ -17,7 +17,7 @@ export interface QuizHost {
 /** Saved in local storage: the last option chosen per question, and the lessons seen passing. */
 interface Progress {
   answers: Record<string, number>;
-  seen: Record<string, { step: number }>;
+  seen: Record<string, { step: number; evidence: string }>;
 }
 
 const STORAGE_KEY = 'gradlab.quiz.v1';
@@ -35,7 +35,7 @@ function loadProgress(): Progress {
     }
     for (const l of LESSONS) {
       const s = raw.seen?.[l.id];
-      if (s && Number.isFinite(s.step)) p.seen[l.id] = { step: s.step };
+      if (s && Number.isFinite(s.step)) p.seen[l.id] = { step: s.step, evidence: typeof s.evidence === 'string' ? s.evidence : '' };
     }
   } catch {
     /* unreadable or blocked storage: start afresh */
@@ -117,7 +117,7 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
     if (v?.verdict === 'pass' || (!v && seen)) {
       state = 'pass';
       strong.textContent = `✓ You saw it happen: the lesson’s claim held (step ${v?.step ?? seen!.step}).`;
-      pre.textContent = v?.evidence ?? '';
+      pre.textContent = v?.evidence ?? seen!.evidence;
     } else if (v?.verdict === 'fail') {
       state = 'fail';
       strong.textContent = `✗ This run did not show it (step ${v.step}): run the lesson again.`;
@@ -266,7 +266,7 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
     onVerdict(v: LessonVerdict | null): void {
       verdict = v;
       if (v?.verdict === 'pass' && progress.seen[v.id]?.step !== v.step) {
-        progress.seen[v.id] = { step: v.step };
+        progress.seen[v.id] = { step: v.step, evidence: v.evidence };
         saveProgress(progress);
       }
       refreshStatus();
