@@ -46,7 +46,7 @@ export const QUIZ: readonly QuizQuestion[] = [
   {
     id: 'zero-init',
     topic: 'Zero initialization and symmetry',
-    question: 'Every weight of a small tanh network starts at exactly zero. What happens when you train it?',
+    question: 'Every weight and bias of a small tanh network starts at exactly zero. What happens when you train it?',
     options: [
       'Training proceeds normally, only a little slower at first because the gradients start small.',
       'The hidden units all compute the same value and receive the same (here zero) gradient, so they stay identical and the loss stays at chance, ln 2.',
@@ -62,7 +62,7 @@ export const QUIZ: readonly QuizQuestion[] = [
   {
     id: 'constant-init',
     topic: 'Constant initialization and symmetry',
-    question: 'To avoid zero gradients, every weight instead starts at the same non-zero constant, 0.1. Does that fix the problem?',
+    question: 'To avoid zero gradients, every weight instead starts at the same non-zero constant, 0.1 (biases at zero). Does that fix the problem?',
     options: [
       'Yes: any non-zero start gives non-zero gradients, so the units learn different features.',
       'Yes, provided the learning rate is large enough to push the units apart.',
@@ -215,7 +215,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 2,
     explanation:
-      'ReLU(x) = max(0, x) has slope 0 for x < 0. A unit whose pre-activation is negative on every input outputs 0 and gets no gradient for its incoming weights, so nothing moves it back. In the lesson a large Adam step kills units in the first steps and the health check reports dead units.',
+      'ReLU(x) = max(0, x) has slope 0 for x < 0. A unit whose pre-activation is negative on every input outputs 0 and gets no gradient for its incoming weights, so nothing moves it back. In the lesson an Adam step three times the lab’s default leaves more than half the units of some layers dead: the health check’s dead-units finding.',
     lesson: 'dying-relu',
     experiments: ['dying-relu'],
   },
@@ -247,7 +247,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 1,
     explanation:
-      'x̂ = (x − μ_B) / √(σ²_B + ε), then y = γ·x̂ + β, per feature over the batch. γ and β start at 1 and 0, so at first every BatchNorm output has mean 0 and standard deviation 1 whatever the Linear layer before it produced — which the lesson measures layer by layer.',
+      'x̂ = (x − μ_B) / √(σ²_B + ε), then y = γ·x̂ + β, per feature over the batch. γ and β start at 1 and 0, so at first every output has mean 0 and standard deviation 1 whatever the Linear layer before it produced; later its mean square over the batch is mean(γ² + β²) — which the lesson checks in every BatchNorm layer against the learned γ and β.',
     lesson: 'batchnorm-stats',
     experiments: ['ioffe-szegedy-2015'],
   },

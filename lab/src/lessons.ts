@@ -308,29 +308,35 @@ export const LESSONS: readonly Lesson[] = [
     question: 'The eight sigmoid layers with BatchNorm: what comes out of each BatchNorm layer?',
     settings: 'data=moons&noise=0.15&layers=16:sigmoid:bn*8&init=xavierUniform&opt=sgd&lr=0.2&batch=32&seed=2',
     lookFor:
-      'BatchNorm subtracts the batch mean and divides by the batch standard deviation, feature by feature, then applies γ (starting at 1) and β (starting at 0): every BatchNorm output has mean 0 and σ 1 on the batch, whatever the spread of the Linear output before it.',
+      'BatchNorm normalizes each feature over the batch, x̂ = (x − μ_B)/√(σ²_B + ε), then outputs y = γ·x̂ + β. So whatever the Linear layer before it produced, its output’s mean square over the batch is exactly mean(γ² + β²) over the features — 1 at the start, where γ = 1 and β = 0.',
     from: 5,
-    until: 200,
+    until: 2000,
     checks: [
       {
-        claim: 'every BatchNorm output has |mean| < 0.05 and σ within 0.05 of 1',
+        claim: 'every BatchNorm output’s mean square over the batch is mean(γ² + β²), within 3%',
         test: (m) => {
-          const bn = (m.layers ?? []).filter((l) => l.kind === 'BatchNorm1d' && l.stats);
+          const bn = (m.layers ?? []).filter((l) => l.kind === 'BatchNorm1d' && l.stats && l.params?.length === 2);
           if (bn.length === 0) return { ok: false, evidence: 'no BatchNorm statistics yet' };
-          const mu = Math.max(...bn.map((l) => Math.abs(l.stats!.mean)));
-          const dev = Math.max(...bn.map((l) => Math.abs(l.stats!.std - 1)));
-          return { ok: mu < 0.05 && dev < 0.05, evidence: `over ${bn.length} BatchNorm layers: largest |mean| ${mu.toFixed(3)}, largest |σ − 1| ${dev.toFixed(3)}` };
+          const ratios = bn.map((l) => {
+            const [g, b] = [l.params!.find((p) => p.name.endsWith('weight'))!, l.params!.find((p) => p.name.endsWith('bias'))!];
+            const predicted = (g.norm ** 2 + b.norm ** 2) / g.size;
+            return (l.stats!.std ** 2 + l.stats!.mean ** 2) / predicted;
+          });
+          const lo = Math.min(...ratios);
+          const hi = Math.max(...ratios);
+          return { ok: lo > 0.97 && hi < 1.03, evidence: `over ${bn.length} BatchNorm layers: measured/predicted from ${lo.toFixed(3)} to ${hi.toFixed(3)}` };
         },
       },
       {
-        claim: 'the Linear outputs they normalize have σ outside 0.8–1.25',
+        claim: 'the Linear outputs they normalize have another spread (σ ratio outside 0.8–1.25 in some layer)',
         test: (m) => {
-          const lin = (m.layers ?? []).filter((l, i, a) => l.kind === 'Linear' && l.stats && a[i + 1]?.kind === 'BatchNorm1d');
-          if (lin.length === 0) return { ok: false, evidence: 'no Linear statistics yet' };
-          const s = lin.map((l) => l.stats!.std);
-          const lo = Math.min(...s);
-          const hi = Math.max(...s);
-          return { ok: s.every((v) => v < 0.8 || v > 1.25), evidence: `Linear outputs' σ from ${lo.toPrecision(3)} to ${hi.toPrecision(3)}` };
+          const ls = m.layers ?? [];
+          const pairs = ls.flatMap((l, i) => (l.kind === 'Linear' && l.stats && ls[i + 1]?.kind === 'BatchNorm1d' && ls[i + 1].stats ? [[l.stats.std, ls[i + 1].stats!.std]] : []));
+          if (pairs.length === 0) return { ok: false, evidence: 'no Linear statistics yet' };
+          const lin = pairs.map(([a]) => a);
+          const out = pairs.map(([, b]) => b);
+          const ok = pairs.some(([a, b]) => a / b < 0.8 || a / b > 1.25);
+          return { ok, evidence: `Linear outputs' σ from ${Math.min(...lin).toPrecision(3)} to ${Math.max(...lin).toPrecision(3)}; BatchNorm outputs' σ from ${Math.min(...out).toPrecision(3)} to ${Math.max(...out).toPrecision(3)}` };
         },
       },
     ],
