@@ -81,6 +81,14 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
     render();
   }
 
+  /** "Score: r right of N (a answered) · lessons seen: s of m", each half unbroken. */
+  function fillScore(p: HTMLElement): void {
+    const { right, answered } = score();
+    const lessons = [...new Set(QUIZ.map((x) => x.lesson))];
+    const seen = lessons.filter((l) => progress.seen[l]).length;
+    p.replaceChildren(el('span', {}, `Score: ${right} right of ${QUIZ.length} (${answered} answered)`), ' ', el('span', {}, `· lessons seen: ${seen} of ${lessons.length}`));
+  }
+
   function score(): { right: number; answered: number } {
     let right = 0;
     let answered = 0;
@@ -102,7 +110,7 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
   }
 
   function lessonStatus(q: QuizQuestion): HTMLElement {
-    const box = el('div', { className: 'verdict pending', id: 'quiz-lesson-status' });
+    const box = el('div', { className: 'verdict pending', id: 'quiz-lesson-status', tabIndex: -1 });
     box.setAttribute('aria-live', 'polite');
     fillStatus(box, q);
     return box;
@@ -137,14 +145,14 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
     const q = current;
     const i = QUIZ.indexOf(q);
     const chosen = progress.answers[q.id];
-    const { right, answered } = score();
 
     const head = el('div', { className: 'quiz-head' });
     head.append(
       el('p', { className: 'quiz-count' }, `Question ${i + 1} of ${QUIZ.length} · `, el('span', { className: 'quiz-topic' }, q.topic)),
-      el('p', { className: 'quiz-score', id: 'quiz-score' }, `Score: ${right} right of ${QUIZ.length} (${answered} answered)`),
+      el('p', { className: 'quiz-score', id: 'quiz-score' }),
     );
 
+    fillScore(head.querySelector('#quiz-score')!);
     const nav = el('ol', { className: 'quiz-nav' });
     nav.setAttribute('aria-label', 'Questions');
     QUIZ.forEach((x, k) => {
@@ -202,6 +210,16 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
       run.addEventListener('click', () => {
         verdict = null;
         host.runLesson(q.lesson);
+        // The lesson's banner takes the focus at the top of the page: offer the way back here.
+        const banner = document.getElementById('lesson-banner');
+        if (banner) {
+          const back = el('button', { type: 'button', className: 'quiz-back' }, `Back to question ${i + 1}`);
+          back.addEventListener('click', () => {
+            root.closest('section')?.scrollIntoView({ block: 'start' });
+            document.getElementById('quiz-lesson-status')?.focus();
+          });
+          banner.append(back);
+        }
       });
       fb.append(run, lessonStatus(q));
       parts.push(fb);
@@ -268,6 +286,8 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
       if (v?.verdict === 'pass' && progress.seen[v.id]?.step !== v.step) {
         progress.seen[v.id] = { step: v.step, evidence: v.evidence };
         saveProgress(progress);
+        const sc = document.getElementById('quiz-score');
+        if (sc) fillScore(sc);
       }
       refreshStatus();
     },
