@@ -206,7 +206,7 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
         el('p', {}, q.explanation),
       );
       const run = el('button', { type: 'button', className: 'primary quiz-run' }, `Run the lesson: ${lessonTitle(q.lesson)}`);
-      run.dataset.lesson = q.lesson;
+      run.dataset.quizLesson = q.lesson;
       run.addEventListener('click', () => {
         verdict = null;
         host.runLesson(q.lesson);

@@ -89,7 +89,7 @@ describe('lab: the quiz answers itself with a live run', () => {
       expect(await b.page.textContent('.quiz-form legend')).toBe(q.question);
       expect(await b.page.getAttribute('#quiz-feedback', 'data-correct')).toBe('true');
       expect(await b.page.textContent('#quiz-feedback')).toContain(q.explanation);
-      expect(await b.page.getAttribute('.quiz-run', 'data-lesson')).toBe(q.lesson);
+      expect(await b.page.getAttribute('.quiz-run', 'data-quiz-lesson')).toBe(q.lesson);
       expect(new URL(b.page.url()).hash).toBe(`#quiz=${q.id}`);
 
       if (!passed.has(q.lesson)) {
