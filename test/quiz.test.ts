@@ -9,6 +9,7 @@ import { EXPERIMENT_NAMES } from '../src/experiments/index.js';
 import { LESSONS } from '../lab/src/lessons.js';
 import { renderExperiment } from '../src/report/experiment.js';
 import type { ExperimentResult } from '../src/experiments/types.js';
+import * as gradlab from '../src/index.js';
 
 describe('quiz questions', () => {
   it('has at least 12 well-formed questions with unique, URL-safe ids', () => {
@@ -65,6 +66,14 @@ describe('quiz questions', () => {
     }
     // Every experiment page ends with at least one question.
     for (const e of EXPERIMENT_NAMES) expect(quizForExperiment(e).length, e).toBeGreaterThan(0);
+  });
+});
+
+describe('public API', () => {
+  it('exports the questions and the checker from gradlab', () => {
+    expect(gradlab.QUIZ).toBe(QUIZ);
+    expect(gradlab.checkAnswer('he-relu', 0).correct).toBe(true);
+    expect(gradlab.quizForExperiment('he-2015').map((q) => q.id)).toEqual(['init-matters', 'xavier', 'he-relu']);
   });
 });
 
