@@ -86,7 +86,7 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
     const { right, answered } = score();
     const lessons = [...new Set(QUIZ.map((x) => x.lesson))];
     const seen = lessons.filter((l) => progress.seen[l]).length;
-    p.replaceChildren(el('span', {}, `Score: ${right} right of ${QUIZ.length} (${answered} answered)`), ' ', el('span', {}, `· lessons seen: ${seen} of ${lessons.length}`));
+    p.replaceChildren(el('span', {}, `Score: ${right} right of ${QUIZ.length} (${answered} answered) ·`), ' ', el('span', {}, `lessons seen: ${seen} of ${lessons.length}`));
   }
 
   function score(): { right: number; answered: number } {

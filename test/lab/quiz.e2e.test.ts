@@ -147,22 +147,6 @@ describe('lab: the quiz answers itself with a live run', () => {
     expect(await b.page.textContent('#quiz-score')).toMatch(new RegExp(`^Score: ${QUIZ.length - 1} right of ${QUIZ.length} \\(${QUIZ.length} answered\\)`));
   }, 90_000);
 
-  it('a damaged or foreign save in local storage is ignored, not fatal', async () => {
-    for (const saved of ['{not json', '{"answers":{"zero-init":99,"he-relu":"1","xavier":3,"gone":0},"seen":{"zero-init":{"step":"x"},"exploding":{"step":5}}}', '[]', 'null']) {
-      await b.page.evaluate((v) => localStorage.setItem('gradlab.quiz.v1', v), saved);
-      // goto to the same path with another hash does not reload the page: reload it.
-      await b.page.goto(`${origin}/#quiz=xavier`);
-      await b.page.reload();
-      await ready(b.page);
-      expect(await b.page.textContent('.quiz-form legend')).toBe(QUIZ.find((q) => q.id === 'xavier')!.question);
-      const text = await b.page.textContent('#quiz-score');
-      // Only the valid answer (xavier: option 3, the right one) and the valid seen lesson survive.
-      if (saved.startsWith('{"answers"')) expect(text).toMatch(/^Score: 1 right of \d+ \(1 answered\) · lessons seen: 1 of /);
-      else expect(text).toMatch(/^Score: 0 right of \d+ \(0 answered\) · lessons seen: 0 of /);
-    }
-    expect(b.errors).toEqual([]);
-  }, 60_000);
-
   it('screenshots of the quiz panel at desktop and phone widths', async () => {
     await b.page.goto(`${origin}/#quiz=vanishing-cause`);
     await ready(b.page);
@@ -179,6 +163,22 @@ describe('lab: the quiz answers itself with a live run', () => {
       expect(box!.x + box!.width).toBeLessThanOrEqual(vp.width);
       const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);
+    }
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
+  it('a damaged or foreign save in local storage is ignored, not fatal', async () => {
+    for (const saved of ['{not json', '{"answers":{"zero-init":99,"he-relu":"1","xavier":3,"gone":0},"seen":{"zero-init":{"step":"x"},"exploding":{"step":5}}}', '[]', 'null']) {
+      await b.page.evaluate((v) => localStorage.setItem('gradlab.quiz.v1', v), saved);
+      // goto to the same path with another hash does not reload the page: reload it.
+      await b.page.goto(`${origin}/#quiz=xavier`);
+      await b.page.reload();
+      await ready(b.page);
+      expect(await b.page.textContent('.quiz-form legend')).toBe(QUIZ.find((q) => q.id === 'xavier')!.question);
+      const text = await b.page.textContent('#quiz-score');
+      // Only the valid answer (xavier: option 3, the right one) and the valid seen lesson survive.
+      if (saved.startsWith('{"answers"')) expect(text).toMatch(/^Score: 1 right of \d+ \(1 answered\) · lessons seen: 1 of /);
+      else expect(text).toMatch(/^Score: 0 right of \d+ \(0 answered\) · lessons seen: 0 of /);
     }
     expect(b.errors).toEqual([]);
   }, 60_000);
