@@ -55,3 +55,5 @@ export {
   HEALTH_RULES, RULE_NAMES, THRESHOLDS, runHealthChecks, trackFindings, currentFindings, getRule, DEFAULT_MONITOR_EVERY, probeActivations, layerNamer, reportLayerNamer,
   type HealthRule,
 } from './diagnostics/index.js';
+// The "check your understanding" questions the lab and the experiment pages ask.
+export { QUIZ, checkAnswer, quizQuestion, quizForExperiment, type QuizQuestion } from './quiz.js';

@@ -256,6 +256,151 @@ export const LESSONS: readonly Lesson[] = [
       testAcc('≥', 0.9),
     ],
   },
+  {
+    id: 'constant-init',
+    title: 'All weights equal (0.1)',
+    question: 'Every weight starts at the same non-zero value, 0.1: does that break the symmetry?',
+    settings: 'data=circles&noise=0.05&layers=8:tanh*2&init=constant&opt=sgd&lr=0.3&batch=16&seed=1',
+    lookFor:
+      'The gradients are no longer zero, but they are equal: the 8 units of each layer get the same update and stay copies of each other (the symmetry finding), so each layer works like a single unit and the circles are never separated.',
+    from: 300,
+    until: 3000,
+    checks: [finding('symmetry', 'units stay identical'), testAcc('≤', 0.75)],
+  },
+  {
+    id: 'clipping',
+    title: 'Clipping the exploding net',
+    question: 'The exploding lesson’s N(0, 1) net again, with the gradient norm clipped at 1 and lr 0.2:',
+    settings: 'data=spiral&noise=0.1&layers=16:relu*6&init=normal&opt=sgd&lr=0.2&clip=1&batch=16&seed=1',
+    lookFor:
+      'Clipping rescales any gradient longer than 1 to length 1, so no step throws the weights away: the same initialization that overflowed at lr 2 now trains on the spiral without a single non-finite step.',
+    from: 1,
+    until: 6000,
+    checks: [
+      { claim: 'every step stays finite', test: (m) => ({ ok: m.stopReason !== 'non-finite' && !current(m, 'non-finite'), evidence: m.stopReason === 'non-finite' ? `stopped at step ${m.step}` : `finite through step ${m.step}` }) },
+      testAcc('≥', 0.8),
+    ],
+  },
+  {
+    id: 'dying-relu',
+    title: 'Dying ReLU',
+    question: 'A ReLU net trained with a large Adam step (lr 0.03, three times the lab’s default): what happens to its units?',
+    settings: 'data=spiral&noise=0.1&layers=16:relu*4&opt=adam&lr=0.03&batch=16&seed=1',
+    lookFor:
+      'The first large updates push many units’ pre-activations below zero for every input; there ReLU’s slope is 0, so those units get no gradient and never come back: the dead-units finding.',
+    from: 200,
+    until: 4000,
+    checks: [finding('dead-units', 'units output 0 on every example')],
+  },
+  {
+    id: 'leaky-relu',
+    title: 'Leaky ReLU keeps learning',
+    question: 'The dying-ReLU net with Leaky ReLU instead, same large step:',
+    settings: 'data=spiral&noise=0.1&layers=16:leakyRelu*4&opt=adam&lr=0.03&batch=16&seed=1',
+    lookFor: 'A small slope (0.01) for negative inputs means no unit ever stops receiving gradient: no dead units, and the network learns the spiral to over 90% test accuracy.',
+    from: 200,
+    until: 4000,
+    checks: [{ claim: 'no dead-units finding', test: (m) => ({ ok: !current(m, 'dead-units'), evidence: current(m, 'dead-units') ? 'dead units reported' : 'none reported' }) }, testAcc('≥', 0.9)],
+  },
+  {
+    id: 'batchnorm-stats',
+    title: 'What BatchNorm computes',
+    question: 'The eight sigmoid layers with BatchNorm: what comes out of each BatchNorm layer?',
+    settings: 'data=moons&noise=0.15&layers=16:sigmoid:bn*8&init=xavierUniform&opt=sgd&lr=0.2&batch=32&seed=2',
+    lookFor:
+      'BatchNorm normalizes each feature over the batch, x̂ = (x − μ_B)/√(σ²_B + ε), then outputs y = γ·x̂ + β. So whatever the Linear layer before it produced, its output’s mean square over the batch is exactly mean(γ² + β²) over the features — 1 at the start, where γ = 1 and β = 0.',
+    from: 5,
+    until: 2000,
+    checks: [
+      {
+        claim: 'every BatchNorm output’s mean square over the batch is mean(γ² + β²), within 3%',
+        test: (m) => {
+          const bn = (m.layers ?? []).filter((l) => l.kind === 'BatchNorm1d' && l.stats && l.params?.length === 2);
+          if (bn.length === 0) return { ok: false, evidence: 'no BatchNorm statistics yet' };
+          const ratios = bn.map((l) => {
+            const [g, b] = [l.params!.find((p) => p.name.endsWith('weight'))!, l.params!.find((p) => p.name.endsWith('bias'))!];
+            const predicted = (g.norm ** 2 + b.norm ** 2) / g.size;
+            return (l.stats!.std ** 2 + l.stats!.mean ** 2) / predicted;
+          });
+          const lo = Math.min(...ratios);
+          const hi = Math.max(...ratios);
+          return { ok: lo > 0.97 && hi < 1.03, evidence: `over ${bn.length} BatchNorm layers: measured/predicted from ${lo.toFixed(3)} to ${hi.toFixed(3)}` };
+        },
+      },
+      {
+        claim: 'the Linear outputs they normalize have another spread (σ ratio outside 0.8–1.25 in some layer)',
+        test: (m) => {
+          const ls = m.layers ?? [];
+          const pairs = ls.flatMap((l, i) => (l.kind === 'Linear' && l.stats && ls[i + 1]?.kind === 'BatchNorm1d' && ls[i + 1].stats ? [[l.stats.std, ls[i + 1].stats!.std]] : []));
+          if (pairs.length === 0) return { ok: false, evidence: 'no Linear statistics yet' };
+          const lin = pairs.map(([a]) => a);
+          const out = pairs.map(([, b]) => b);
+          const ok = pairs.some(([a, b]) => a / b < 0.8 || a / b > 1.25);
+          return { ok, evidence: `Linear outputs' σ from ${Math.min(...lin).toPrecision(3)} to ${Math.max(...lin).toPrecision(3)}; BatchNorm outputs' σ from ${Math.min(...out).toPrecision(3)} to ${Math.max(...out).toPrecision(3)}` };
+        },
+      },
+    ],
+  },
+  {
+    id: 'overfitting',
+    title: 'Overfitting a small noisy set',
+    question: 'A wide network, 60 noisy training points: does training accuracy tell you how good it is?',
+    settings: 'data=circles&noise=0.45&points=120&train=0.5&layers=64:relu*3&opt=adam&lr=0.01&batch=16&seed=1',
+    lookFor:
+      'The network fits every training point, noise included (training accuracy near 100%), while test accuracy stays far lower and the test loss climbs: it memorized instead of generalizing — the overfitting finding.',
+    from: 200,
+    until: 6000,
+    checks: [
+      finding('overfitting', 'the test loss rose from its best'),
+      {
+        claim: 'training accuracy exceeds test accuracy by at least 20 points',
+        test: (m) => {
+          const e = last(m.evals);
+          return e ? { ok: e.trainAcc - e.testAcc >= 0.2, evidence: `training ${pct(e.trainAcc)}, test ${pct(e.testAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+    ],
+  },
+  {
+    id: 'underfitting',
+    title: 'Underfitting: a straight line for circles',
+    question: 'No hidden layer on the two circles: can more training help?',
+    settings: 'data=circles&noise=0.05&layers=none&opt=adam&lr=0.01&batch=16&seed=1',
+    lookFor:
+      'Without a hidden layer the boundary is a straight line, and no line separates a circle from the ring around it: the training loss stays flat near its chance value and accuracy near 50% — the underfitting finding. More epochs cannot fix missing capacity.',
+    from: 300,
+    until: 4000,
+    checks: [
+      finding('underfitting', 'the training loss stays high and flat'),
+      {
+        claim: 'training accuracy ≤ 70%',
+        test: (m) => {
+          const e = last(m.evals);
+          return e ? { ok: e.trainAcc <= 0.7, evidence: `training accuracy ${pct(e.trainAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+    ],
+  },
+  {
+    id: 'softmax-output',
+    title: 'Softmax for one-of-three classes',
+    question: 'Three classes, each example in exactly one: softmax with cross-entropy at the output.',
+    settings: 'data=blobs&noise=0.1&layers=16:relu*2&loss=crossEntropy&opt=adam&lr=0.01&batch=16&seed=1',
+    lookFor:
+      'Softmax turns the three outputs into probabilities that sum to 1 (the boundary’s shading is the winning class’s probability); cross-entropy pushes the right class’s probability up, and the test loss falls far below chance, ln 3 ≈ 1.10.',
+    from: 50,
+    until: 3000,
+    checks: [
+      testAcc('≥', 0.9),
+      {
+        claim: 'test loss below ½ ln 3 ≈ 0.55',
+        test: (m) => {
+          const e = last(m.evals);
+          return e ? { ok: e.testLoss < Math.log(3) / 2, evidence: `test loss ${e.testLoss.toFixed(3)} (ln 3 = 1.099)` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+    ],
+  },
 ];
 
 /**

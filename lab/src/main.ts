@@ -29,6 +29,7 @@ import {
 } from './state.js';
 import { defaultLr } from '../../src/recipe.js';
 import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
+import { mountQuiz } from './quiz.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
 import type { Finding } from '../../src/train/types.js';
@@ -313,7 +314,7 @@ function applyState(s: LabState, rebuildAll = true): void {
   // before the bad step, are usually already ruined by the steps that led there.
   const live = !rebuildAll && info !== null && stopReason !== 'non-finite' && onlyLiveChanges(state, s);
   state = s;
-  history.replaceState(null, '', `?${serializeState(state)}`);
+  history.replaceState(null, '', `?${serializeState(state)}${location.hash}`);
   const focusedId = document.activeElement?.id;
   buildForm();
   if (focusedId) document.getElementById(focusedId)?.focus();
@@ -700,6 +701,7 @@ function updateLesson(): void {
   head.textContent =
     v.verdict === 'pass' ? `✓ The claim holds (step ${v.step})` : v.verdict === 'fail' ? `✗ The claim did not hold (step ${v.step})` : `… Checking (from step ${l.from}, until step ${l.until})`;
   box.querySelector('pre')!.textContent = v.evidence;
+  quiz.onVerdict(v);
 }
 
 function runLesson(l: Lesson): void {
@@ -748,6 +750,7 @@ if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('sett
 buildForm();
 renderLessons();
 resetRun();
+const quiz = mountQuiz($('quiz'), { runLesson: (id) => lab.startLesson(id) });
 /**
  * The scripting interface (README: "Driving the lab from a script"): course material embeds the
  * lab and tests drive it through these calls. `set` takes a partial settings object with the
@@ -785,6 +788,10 @@ const lab = {
       lesson: currentLesson ? { id: currentLesson.id, verdict: lessonVerdict?.verdict ?? 'pending', evidence: lessonVerdict?.evidence ?? '' } : null,
     };
   },
+  /** The quiz (src/quiz.ts): [{id, question, options, answer, lesson, explanation}]. */
+  quiz: () => quiz.list(),
+  /** Answer a question (option: 0-based index): {correct, explanation, lesson}; shown in the panel. */
+  answer: (id: string, option: number) => quiz.answer(id, option),
 };
 
 // For tests and the curious: the current state and lesson.

@@ -2,9 +2,11 @@
  * The HTML page of an experiment: the published claim and its citation, the verdict with
  * each check (the inequality, what was measured, passed or not), the measured series as
  * charts (series sharing a `chart` are drawn together) and the tables. Self-contained, like
- * the training report.
+ * the training report. The page ends with the quiz questions the experiment answers (src/quiz.ts,
+ * the lab's questions), each answer folded in a <details> (no script).
  */
 import type { ExperimentResult, Series as ExpSeries } from '../experiments/types.js';
+import { quizForExperiment } from '../quiz.js';
 import { Ids, page } from './html.js';
 import { esc, lineChart, PALETTE, type Series } from './svg.js';
 
@@ -26,6 +28,21 @@ function charts(series: ExpSeries[], ids: Ids): string {
       return `<div class="card">${lineChart({ id: ids.next('e'), title, series: lines, xLabel: ss[0].xLabel, yLabel: ss[0].yLabel, logY, width: 560, height: 300, legend: true })}</div>`;
     })
     .join('');
+}
+
+const LETTERS = 'ABCDEFGH';
+
+/** "Check your understanding": the questions this experiment answers, answers folded. */
+function quizSection(name: string): string {
+  const qs = quizForExperiment(name);
+  if (qs.length === 0) return '';
+  const items = qs
+    .map(
+      (q) => `<li id="quiz-${esc(q.id)}"><p><b>${esc(q.question)}</b></p><ol type="A">${q.options.map((o) => `<li>${esc(o)}</li>`).join('')}</ol>
+<details><summary>Answer</summary><p><b>${LETTERS[q.answer]}.</b> ${esc(q.explanation)}</p><p>Watch it happen: run <code>gradlab lab</code> and open its page at <code>#quiz=${esc(q.id)}</code> (lesson <code>${esc(q.lesson)}</code>).</p></details></li>`,
+    )
+    .join('');
+  return `<h2>Check your understanding</h2><p>Questions this experiment answers; each answer opens under its question.</p><ol class="quiz">${items}</ol>`;
 }
 
 function cell(v: string | number | boolean | null): string {
@@ -58,6 +75,7 @@ export function renderExperiment(r: ExperimentResult): string {
 <table><thead><tr><th></th><th>check (published outcome, with its margin)</th><th>observed</th></tr></thead><tbody>${checks}</tbody></table>
 <h2>Measurements</h2><div class="grid">${charts(r.measurements.series, ids)}</div>${tables}
 <h2>Configuration</h2><table><tbody>${config}</tbody></table>
+${quizSection(r.name)}
 </main>`;
   return page(`gradlab experiment — ${r.title}`, body);
 }

@@ -38,6 +38,8 @@ const verdictSettled = (page: Page, timeout: number) =>
     return v === 'pass' || v === 'fail';
   }, null, { timeout, polling: 250 });
 
+const LESSON_IDS = ['zero-init', 'deep-sigmoid', 'xavier-depth30', 'he-depth30', 'batchnorm-off', 'batchnorm-on', 'exploding', 'selu', 'constant-init', 'clipping', 'dying-relu', 'leaky-relu', 'batchnorm-stats', 'overfitting', 'underfitting', 'softmax-output'];
+
 describe('lab: self-verifying lessons and run ids', () => {
   let server: LabServer;
   let b: LabBrowser;
@@ -64,10 +66,9 @@ describe('lab: self-verifying lessons and run ids', () => {
 
   it('window.lab lists the lessons', async () => {
     const ls = (await call(b.page, 'lessons')) as Array<{ id: string; title: string }>;
-    expect(ls.map((l) => l.id)).toEqual(['zero-init', 'deep-sigmoid', 'xavier-depth30', 'he-depth30', 'batchnorm-off', 'batchnorm-on', 'exploding', 'selu']);
+    expect(ls.map((l) => l.id)).toEqual(LESSON_IDS);
   });
 
-  const LESSON_IDS = ['zero-init', 'deep-sigmoid', 'xavier-depth30', 'he-depth30', 'batchnorm-off', 'batchnorm-on', 'exploding', 'selu'];
   for (const id of LESSON_IDS) {
     it(`lesson ${id} passes its own checks at its own settings within 120 s`, async () => {
       const t0 = Date.now();
