@@ -162,6 +162,13 @@ export class ThreadChooser {
     return { split: s.split, single: s.single };
   }
 
+  /**
+   * Whether splitting currently pays, as measured on the last GEMM decided outside a probe:
+   * the other split kernels (optimizer updates) follow it, so a busy second core, which makes
+   * split GEMMs slower than unsplit ones, keeps every kernel on the calling thread.
+   */
+  splitPays = true;
+
   /** Whether to split a GEMM of `macs` multiply-adds; must be followed by `record`. */
   threaded(macs = 1e6): boolean {
     const s = this.state(macs);
@@ -170,6 +177,7 @@ export class ThreadChooser {
     if (s.split === 0) return true;
     if (s.single === 0) return false;
     const preferSplit = s.split <= s.single;
+    this.splitPays = preferSplit;
     if (this.probeLeft === 0 && this.calls >= this.nextProbe) this.probeLeft = ThreadChooser.PROBE;
     if (this.probeLeft > 0) {
       this.probing = true;
@@ -326,7 +334,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * with the pool's workers when it is large enough to pay for a round (ELEMENTWISE_MIN).
    */
   function elementwise(name: Exclude<SplitKernel, 'packA'>, ptrs: number[], scalars: number[], n: number): void {
-    const workers = n >= ELEMENTWISE_MIN ? pool.readyWorkers() : 0;
+    const workers = n >= ELEMENTWISE_MIN && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...ptrs, ...scalars, n);
       return;
