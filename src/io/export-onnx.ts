@@ -5,7 +5,8 @@
  * The graph computes what `gradlab predict` computes, from the raw feature rows:
  *   input  "input"          float32 [batch, inputs]  (batch is dynamic)
  *   → the stored feature scaler, if any: (x − offset) / scale          (src/data/scaler.ts)
- *   → the layers, one ONNX_LAYERS rule each (BatchNorm in eval mode, Dropout the identity)
+ *   → the layers, one ONNX_LAYERS rule each (BatchNorm in eval mode, Dropout the identity; conv
+ *     nets too: Conv2d, BatchNorm2d, the pools, Flatten/Unflatten, BasicBlock, Residual)
  *   output "probabilities"  softmax over the classes, or σ(logit) for one sigmoid unit
  *          ("values" for a linear output: the logits themselves)
  *   output "logits"         the last Linear's output
@@ -26,7 +27,11 @@ import type { ActivationName } from '../activations.js';
 import { SELU_ALPHA, SELU_SCALE } from '../activations.js';
 import { describeSpec, type ModelSpec } from '../models.js';
 import { ActivationModule, PReLU, Softmax } from '../nn/activation.js';
-import { BatchNorm1d } from '../nn/batchnorm.js';
+import { BatchNorm } from '../nn/batchnorm.js';
+import { Conv2d } from '../nn/conv.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, Unflatten } from '../nn/pool.js';
+import { BasicBlock, Residual } from '../nn/residual.js';
+import { pair } from '../ops/conv.js';
 import { AlphaDropout, Dropout } from '../nn/dropout.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
@@ -86,6 +91,16 @@ export class OnnxGraph {
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== values.length) throw new Error(`ONNX export: constant "${stem}" has ${values.length} values for shape [${dims.join(', ')}]`);
     this.initializers.push({ name, dims: dims.slice(), dataType: ONNX_DTYPE.FLOAT, rawData: float32Bytes(values) });
+    return name;
+  }
+
+  /** An int64 constant (shapes for Reshape); returns its name. */
+  int64(stem: string, values: readonly number[]): string {
+    const name = this.fresh(stem);
+    const raw = new Uint8Array(values.length * 8);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+    this.initializers.push({ name, dims: [values.length], dataType: ONNX_DTYPE.INT64, rawData: raw });
     return name;
   }
 
@@ -231,16 +246,114 @@ export const ONNX_LAYERS: OnnxLayerRule[] = [
     },
   },
   {
-    name: 'BatchNorm1d',
-    module: BatchNorm1d,
-    // Eval mode: (x − running_mean)/√(running_var + ε)·γ + β.
+    name: 'BatchNorm1d/BatchNorm2d',
+    module: BatchNorm,
+    // Eval mode, per channel (dimension 1): (x − running_mean)/√(running_var + ε)·γ + β.
     export(m, x, g, key) {
-      const bn = m as BatchNorm1d;
+      const bn = m as BatchNorm;
       const c = bn.numFeatures;
       if (!bn.runningMean || !bn.runningVar) throw new Error(`ONNX export: layer ${key} (BatchNorm1d) tracks no running statistics, so it has no eval-mode form`);
       const gamma = bn.weight ? g.tensor(`${key}.weight`, bn.weight) : g.constant(`${key}.weight`, new Float32Array(c).fill(1), [c]);
       const beta = bn.bias ? g.tensor(`${key}.bias`, bn.bias) : g.constant(`${key}.bias`, new Float32Array(c), [c]);
       return g.node('BatchNormalization', [x, gamma, beta, g.tensor(`${key}.running_mean`, bn.runningMean), g.tensor(`${key}.running_var`, bn.runningVar)], { epsilon: float(bn.eps) }, 'batchnorm');
+    },
+  },
+  {
+    name: 'Conv2d',
+    module: Conv2d,
+    // Conv with W [out, in/groups, kH, kW] as stored; PyTorch's 'same' puts the odd pixel of
+    // padding at the end (bottom/right), which ONNX's explicit pads express.
+    export(m, x, g, key) {
+      const c = m as Conv2d;
+      const [kh, kw] = c.kernelSize;
+      const [dh, dw] = c.dilation;
+      let pads: number[];
+      if (c.padding === 'valid') pads = [0, 0, 0, 0];
+      else if (c.padding === 'same') {
+        const th = dh * (kh - 1);
+        const tw = dw * (kw - 1);
+        pads = [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
+      } else pads = [c.padding[0], c.padding[1], c.padding[0], c.padding[1]];
+      const inputs = [x, g.tensor(`${key}.weight`, c.weight)];
+      if (c.bias) inputs.push(g.tensor(`${key}.bias`, c.bias));
+      return g.node('Conv', inputs, { kernel_shape: ints([kh, kw]), strides: ints([...c.stride]), dilations: ints([dh, dw]), pads: ints(pads), group: int(c.groups) }, 'conv');
+    },
+  },
+  {
+    name: 'MaxPool2d',
+    module: MaxPool2d,
+    // Padding never wins a max (PyTorch pads with −∞; ONNX ignores pads): the same.
+    export(m, x, g) {
+      const p = m as MaxPool2d;
+      const k = pair('MaxPool2d', 'kernelSize', p.kernelSize, 1);
+      const st = pair('MaxPool2d', 'stride', p.stride ?? p.kernelSize, 1);
+      const pd = pair('MaxPool2d', 'padding', p.padding, 0);
+      const dl = pair('MaxPool2d', 'dilation', p.dilation, 1);
+      return g.node('MaxPool', [x], { kernel_shape: ints(k), strides: ints(st), pads: ints([pd[0], pd[1], pd[0], pd[1]]), dilations: ints(dl) }, 'maxpool');
+    },
+  },
+  {
+    name: 'AvgPool2d',
+    module: AvgPool2d,
+    // PyTorch's default count_include_pad = True: padded zeros count in the mean.
+    export(m, x, g) {
+      const p = m as AvgPool2d;
+      const k = pair('AvgPool2d', 'kernelSize', p.kernelSize, 1);
+      const st = pair('AvgPool2d', 'stride', p.stride ?? p.kernelSize, 1);
+      const pd = pair('AvgPool2d', 'padding', p.padding, 0);
+      return g.node('AveragePool', [x], { kernel_shape: ints(k), strides: ints(st), pads: ints([pd[0], pd[1], pd[0], pd[1]]), count_include_pad: int(1) }, 'avgpool');
+    },
+  },
+  {
+    name: 'AdaptiveAvgPool2d (output 1×1)',
+    module: AdaptiveAvgPool2d,
+    export(m, x, g, key) {
+      const o = (m as AdaptiveAvgPool2d).outputSize;
+      const [oh, ow] = typeof o === 'number' ? [o, o] : o;
+      // Other output sizes depend on the input's size, which the graph leaves dynamic.
+      if (oh !== 1 || ow !== 1) throw new Error(`ONNX export: layer ${key} (AdaptiveAvgPool2d) has output size ${JSON.stringify(o)}; only 1×1 (global average pooling) has an ONNX form here`);
+      return g.node('GlobalAveragePool', [x], {}, 'gap');
+    },
+  },
+  {
+    name: 'Flatten',
+    module: Flatten,
+    export(m, x, g, key) {
+      const f = m as Flatten;
+      if (f.startDim !== 1 || f.endDim !== -1) throw new Error(`ONNX export: layer ${key} (Flatten) flattens dimensions ${f.startDim}..${f.endDim}; only 1..−1 (to [batch, features]) has an ONNX form here`);
+      return g.node('Flatten', [x], { axis: int(1) }, 'flatten');
+    },
+  },
+  {
+    name: 'Unflatten',
+    module: Unflatten,
+    // [batch, C·H·W] → [batch, C, H, W]: Reshape with the batch left to ONNX (−1).
+    export(m, x, g, key) {
+      const u = m as Unflatten;
+      if (u.dim !== 1) throw new Error(`ONNX export: layer ${key} (Unflatten) unflattens dimension ${u.dim}; only dimension 1 has an ONNX form here`);
+      return g.node('Reshape', [x, g.int64(`${key}.shape`, [-1, ...u.sizes])], {}, 'unflatten');
+    },
+  },
+  {
+    name: 'BasicBlock',
+    module: BasicBlock,
+    // y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
+    export(m, x, g, key) {
+      const b = m as BasicBlock;
+      const k = (name: string) => (key ? `${key}.${name}` : name);
+      const identity = b.downsample ? g.layer(b.downsample, x, k('downsample')) : x;
+      const h = g.node('Relu', [g.layer(b.bn1, g.layer(b.conv1, x, k('conv1')), k('bn1'))]);
+      const f = g.layer(b.bn2, g.layer(b.conv2, h, k('conv2')), k('bn2'));
+      return g.node('Relu', [g.node('Add', [f, identity])], {}, 'block');
+    },
+  },
+  {
+    name: 'Residual',
+    module: Residual,
+    export(m, x, g, key) {
+      const r = m as Residual;
+      const k = (name: string) => (key ? `${key}.${name}` : name);
+      return g.node('Add', [g.layer(r.body, x, k('body')), r.shortcut ? g.layer(r.shortcut, x, k('shortcut')) : x], {}, 'residual');
     },
   },
   { name: 'Dropout', module: Dropout, export: (_m, x) => x },

@@ -327,3 +327,38 @@ describe('ONNX export', () => {
     expect(bad.err).toContain(junk);
   });
 });
+
+describe('ONNX export of conv nets', () => {
+  it('a conv net with BatchNorm2d, pooling, a residual block with projection and global pooling runs in onnxruntime with gradlab\'s outputs', async () => {
+    const { buildModel } = await import('../../src/models.js');
+    const { optim, loss, tensor, noGrad: ng } = await import('../../src/index.js');
+    manualSeed(3);
+    const spec = {
+      inputs: 64, inputShape: [1, 8, 8], layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 3, output: 'softmax',
+      arch: [
+        { type: 'conv', out: 4, kernel: 3, padding: 'same' }, { type: 'bn' }, { type: 'relu' },
+        { type: 'maxpool', kernel: 2 },
+        { type: 'residual', out: 6, stride: 2 },
+        { type: 'avgpool', kernel: 1 },
+        { type: 'adaptiveavgpool', size: 1 },
+        { type: 'flatten' }, { type: 'linear', out: 3 },
+      ],
+    } as unknown as ModelSpec;
+    const net = buildModel(spec);
+    // A few steps so that BatchNorm's running statistics are not the initial ones.
+    const opt = new optim.Adam(net.parameters(), { lr: 1e-2 });
+    const rows = randomRows(12, 64, 5);
+    const labels = rows.map((_, i) => i % 3);
+    net.train();
+    for (let s = 0; s < 5; s++) {
+      opt.zeroGrad();
+      loss.crossEntropy(net.forward(tensor(rows.flat(), [12, 64])), tensor(labels, [12])).backward();
+      opt.step();
+    }
+    net.eval();
+    const want = ng(() => Array.from(net.forward(tensor(rows.flat(), [12, 64])).data));
+    const got = await runOnnx(exportOnnx(net, { spec }), rows);
+    expect(got.logits.dims).toEqual([12, 3]);
+    expect(maxRowRelErr(got.logits.data as Float32Array, want, 3)).toBeLessThan(1e-5);
+  });
+});
