@@ -128,25 +128,21 @@ interface Scope {
 let scope: Scope | null = null;
 
 /**
- * Opt-in memory release for training loops: run `fn` (forward, loss, backward, optimizer
+ * An optional optimisation for training loops: run `fn` (forward, loss, backward, optimizer
  * step) and, when it returns, free the storage of every tensor that a recorded op produced
  * inside it (activations, the loss), except the tensors in `keep` and whatever `fn` returns
  * if it is a Tensor. Leaves (inputs, parameters), parameter gradients and optimizer state are
  * never touched; outputs that share a leaf's storage (reshape of an input) are skipped.
  *
- * Why: with the WebAssembly backend tensor storage lives in wasm linear memory, and blocks of
- * dropped tensors only come back through a FinalizationRegistry, i.e. after a full garbage
- * collection AND a return to the event loop — never inside a synchronous training loop. In
- * such a loop every step would otherwise take fresh memory, paying page faults and growing
- * the process. backward() already frees its own gradient buffers and op-internal buffers, and
- * Sequential's inner activations (Tensor._graphOwned); what remains per step for the 784-256-
- * 256-10 MLP at batch 128 is ≈ 1.1 MB of fresh parameter gradients (avoided by
- * `zeroGrad(false)`) and the tensors the loop itself sees (logits, loss), which this scope frees.
+ * Not needed for flat memory: the automatic memory (src/memory.ts) moves a step's tensors that
+ * are still reachable out of wasm memory at the step boundary (optimizer.step/zeroGrad), one
+ * copy each. stepScope frees them instead, sparing that copy, when the loop knows it keeps
+ * nothing of the step.
  *
- * Contract: after the scope, a released tensor has zero-length `.data` (reading it fails
- * loudly instead of seeing reused memory); read `loss.item()` or any statistics inside `fn`,
- * or pass the tensors to `keep`. Scopes do not nest (an inner scope joins the outer one).
- * Combine with `optimizer.zeroGrad(false)` so parameter gradients are reused too.
+ * Contract: after the scope, a released tensor has no storage (reading `.data` throws, saying
+ * so); read `loss.item()` or any statistics inside `fn`, or pass the tensors to `keep`. Scopes
+ * do not nest (an inner scope joins the outer one). Tensors a step boundary inside the scope
+ * already moved to JS memory are kept (they are valid and cost no wasm memory).
  */
 export function stepScope<T>(fn: () => T, keep: readonly Tensor[] = []): T {
   if (scope !== null) return fn();
