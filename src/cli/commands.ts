@@ -10,6 +10,7 @@ import { loadModel } from '../io/model.node.js';
 import { STATE_DICT_FORMAT, type LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
 import { exportPytorchTrain } from '../io/export-pytorch-train.js';
+import { parseArch, validateLayer } from '../arch.js';
 import { exportOnnx, ONNX_OPSET } from '../io/export-onnx.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { MAX_CSV_BYTES, readIdxFile } from '../data/datasets.node.js';
@@ -31,11 +32,19 @@ import type { CliIO } from './train.js';
  */
 export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
   let json = text.trim();
-  if (!json.startsWith('{')) {
+  if (!json.startsWith('{') && !json.startsWith('[')) {
+    if (!/\.json$/i.test(json)) {
+      // train's layer list, compact form: conv(16,3,padding=1),bn,relu,…,linear(10)
+      try {
+        return { arch: parseArch(json) };
+      } catch (e) {
+        throw usageError(`--arch: ${(e as Error).message}`);
+      }
+    }
     try {
       json = (await readRegularFile(text, { maxBytes: 1 << 20, what: '--arch file' })).toString('utf8');
     } catch (e) {
-      throw usageError(`--arch: expected a JSON model spec ('{"activation": "tanh"}') or a .json file; ${(e as Error).message}`);
+      throw usageError(`--arch: expected a JSON model spec ('{"activation": "tanh"}'), a layer list as train takes it, or a .json file; ${(e as Error).message}`);
     }
   }
   let v: unknown;
@@ -44,7 +53,19 @@ export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
   } catch (e) {
     throw usageError(`--arch: not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw usageError(`--arch: expected a JSON object (a model spec, e.g. {"activation": "tanh", "output": "softmax"}), got ${JSON.stringify(v).slice(0, 60)}`);
+  try {
+    // A JSON list of layers, or a spec whose "arch" is a list or the compact form.
+    if (Array.isArray(v)) return { arch: v.map((l, i) => validateLayer(l, `--arch: layer ${i + 1}`)) };
+    if (typeof v === 'object' && v !== null && 'arch' in v) {
+      const a = (v as { arch: unknown }).arch;
+      const arch = typeof a === 'string' ? parseArch(a) : Array.isArray(a) ? a.map((l, i) => validateLayer(l, `--arch: "arch" layer ${i + 1}`)) : null;
+      if (arch === null) throw new Error('"arch" must be a layer list (a JSON list or the compact form train takes)');
+      return { ...(v as Partial<ModelSpec>), arch };
+    }
+  } catch (e) {
+    throw usageError(`--arch: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null) throw usageError(`--arch: expected a JSON object (a model spec, e.g. {"activation": "tanh", "output": "softmax"}), got ${JSON.stringify(v).slice(0, 60)}`);
   return v as Partial<ModelSpec>;
 }
 

@@ -36,6 +36,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { GeneratorState } from '../random.js';
 import { buildModel, describeSpec, specFromModel, stateDictShapes, validateSpec, type ModelSpec, type OutputKind } from '../models.js';
+import { describeLayer, needsImages } from '../arch.js';
 import { readRunConfig, type RunConfig } from '../recipe.js';
 import { parseJsonBounded } from './json.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsInput } from './safetensors.js';
@@ -406,13 +407,74 @@ export function inferStateDictSpec(tensors: Map<string, SafetensorsEntry>, arch:
  * Build a model from a plain PyTorch state dict (safetensors with no gradlab metadata) and
  * `arch` (inferStateDictSpec): what `gradlab evaluate/predict/inspect/export --arch` read.
  */
+/** Whether the tensors are exactly the spec's state dict (keys and shapes). */
+function matchesSpec(tensors: Map<string, SafetensorsEntry>, spec: ModelSpec): boolean {
+  const want = stateDictShapes(spec);
+  return want.length === tensors.size && want.every((w) => {
+    const e = tensors.get(w.key);
+    return e !== undefined && e.shape.length === w.shape.length && e.shape.every((d, i) => d === w.shape[i]);
+  });
+}
+
+/**
+ * A state dict of a layer-list architecture (train's `--arch`, e.g. a torch.nn.Sequential of
+ * Conv2d/BatchNorm2d/…/Linear): the outputs come from the last `linear`; an image input's
+ * shape, unless given as `inputShape`, is the square one whose state dict the tensors are;
+ * PyTorch's Sequential starts at the first conv where gradlab's has an Unflatten of the flat
+ * input rows before it, so module indices are shifted by one when that is what matches.
+ */
+function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partial<ModelSpec>, name: string): { spec: ModelSpec; tensors: Map<string, SafetensorsEntry> } {
+  const layers = arch.arch!;
+  const last = [...layers].reverse().find((l) => l.type === 'linear');
+  if (!last || typeof last.out !== 'number') throw new Error(`${name}: the layer list must end in linear(outputs) (the classifier), got ${layers.map((l) => l.type).join(',')}`);
+  const outputs = last.out;
+  const base = {
+    layers: [] as number[],
+    activation: arch.activation ?? 'relu',
+    init: arch.init ?? 'auto',
+    batchnorm: false,
+    dropout: 0,
+    outputs,
+    output: arch.output ?? (outputs >= 2 ? 'softmax' : undefined),
+    arch: layers,
+  } as Partial<ModelSpec>;
+  if (base.output === undefined) throw new Error(`${name}: the model has one output: say how it is read, "output": "sigmoid" (a binary classifier) or "linear" (regression)`);
+  const shifted = new Map([...tensors].map(([k, e]) => [k.replace(/^(\d+)\./, (_, i: string) => `${Number(i) + 1}.`), e] as const));
+  const candidates: number[][] = [];
+  if (arch.inputShape) candidates.push(arch.inputShape.slice());
+  else if (needsImages(layers[0])) {
+    const w = [...tensors.values()].find((e) => e.shape.length === 4);
+    const channels = w ? w.shape[1] * (typeof layers[0].groups === 'number' ? layers[0].groups : 1) : 1;
+    for (let side = 1; side <= 1024; side++) candidates.push([channels, side, side]);
+  } else {
+    const w = [...tensors.values()].find((e) => e.shape.length === 2);
+    if (w) candidates.push([w.shape[1]]);
+  }
+  for (const inShape of candidates) {
+    let spec: ModelSpec;
+    try {
+      spec = validateSpec({ ...base, inputs: inShape.reduce((a, b) => a * b, 1), ...(inShape.length > 1 ? { inputShape: inShape } : {}) }, `${name}: --arch`);
+    } catch {
+      continue;
+    }
+    if (matchesSpec(tensors, spec)) return { spec, tensors };
+    if (inShape.length > 1 && matchesSpec(shifted, spec)) return { spec, tensors: shifted };
+  }
+  throw new Error(
+    `${name}: its tensors (${[...tensors].slice(0, 6).map(([k, e]) => `${k} [${e.shape.join(', ')}]`).join(', ')}${tensors.size > 6 ? ', …' : ''}) are not the state dict of ${layers.map(describeLayer).join(' → ')}` +
+      (arch.inputShape ? ` on inputs ${JSON.stringify(arch.inputShape)}` : needsImages(layers[0]) ? ' on square images of any size up to 1024 (give "inputShape": [C, H, W] for others)' : ''),
+  );
+}
+
 export function parseStateDict(bytes: Uint8Array, arch: Partial<ModelSpec>, name = 'state dict'): LoadedModel {
   const file = parseSafetensors(bytes, name);
   const md = file.metadata ?? {};
   if (md.format === MODEL_FORMAT || md.format === CHECKPOINT_FORMAT) throw new Error(`${name}: this is a gradlab ${md.format === MODEL_FORMAT ? 'model file' : 'checkpoint'}, which stores its architecture; give no architecture (--arch) for it`);
   const prefix = sequentialPrefix([...file.tensors.keys()], name);
-  const tensors = new Map([...file.tensors].map(([k, e]) => [k.slice(prefix.length), e] as const));
-  const spec = inferStateDictSpec(tensors, arch, name);
+  let tensors = new Map([...file.tensors].map(([k, e]) => [k.slice(prefix.length), e] as const));
+  let spec: ModelSpec;
+  if (arch.arch !== undefined) ({ spec, tensors } = layerListStateDict(tensors, arch, name));
+  else spec = inferStateDictSpec(tensors, arch, name);
   const state = stateFromTensors(tensors, spec, name, `the architecture (${describeSpec(spec)})`);
   const model = buildModel(spec, { initialize: false });
   model.loadStateDict(state);

@@ -134,3 +134,29 @@ describe('PyTorch state dicts with --arch', () => {
     expect(oddR.err).toContain('not those of one torch.nn.Sequential');
   });
 });
+
+describe('a PyTorch conv net state dict with --arch as train takes it (a layer list)', () => {
+  const CONV = join(FIX, 'torch_conv.safetensors');
+  const conv = JSON.parse(readFileSync(join(FIX, 'torch_conv.json'), 'utf8')) as { arch: string; x: number[][]; logits: number[][] };
+
+  it('loads (square image size found from the tensors, indices shifted past gradlab\'s Unflatten) and gives PyTorch\'s logits', async () => {
+    const { loadModel: load } = await import('../../src/io/model.node.js');
+    const { readArchFlag } = await import('../../src/cli/commands.js');
+    const m = await load(CONV, { arch: await readArchFlag(conv.arch) });
+    expect(m.info.spec.inputShape).toEqual([1, 8, 8]);
+    const { Tensor: T } = await import('../../src/tensor.js');
+    const { noGrad: ng } = await import('../../src/autograd.js');
+    const out = ng(() => m.model.forward(new T(Float32Array.from(conv.x.flat()), [6, 64])));
+    const want = conv.logits.flat();
+    for (let i = 0; i < want.length; i++) expect(Math.abs(out.data[i] - want[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[i])));
+  });
+
+  it('inspect reads it from the command line; a layer list that does not fit the tensors is a clean error', async () => {
+    const ok = await cli('inspect', CONV, '--arch', conv.arch);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toContain('PyTorch state dict');
+    const bad = await cli('inspect', CONV, '--arch', 'conv(5,3,padding=1),relu,flatten,linear(3)');
+    expect(bad.code).toBe(3);
+    expect(bad.err).toMatch(/are not the state dict of/);
+  });
+});
