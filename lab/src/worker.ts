@@ -57,6 +57,8 @@ interface Session {
   epochBatches: number;
   epochStart: number;
   lastHealthAt: number;
+  /** Step of the last health check. */
+  lastHealthStep: number;
   findings: Finding[];
   findingsChanged: boolean;
   pendingSteps: StepPoint[];
@@ -82,6 +84,8 @@ let running = false;
 let generation = 0;
 
 const BOUNDARY = 60;
+/** Health checks run at least this often, in steps (lessons' step windows are ≥ 2,500 wide). */
+const HEALTH_STEPS = 1000;
 const HIST_BINS = 24;
 
 function targetsFor(state: LabState, y: Tensor, numClasses: number): Tensor {
@@ -165,6 +169,7 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       epochBatches: 0,
       epochStart: performance.now(),
       lastHealthAt: 0,
+      lastHealthStep: 0,
       findings: [],
       findingsChanged: false,
       pendingSteps: [],
@@ -281,6 +286,7 @@ function runHealth(s: Session): void {
     s.findingsChanged = true;
   }
   s.lastHealthAt = performance.now();
+  s.lastHealthStep = s.step;
 }
 
 /**
@@ -465,7 +471,9 @@ async function loop(): Promise<void> {
       while (running && performance.now() - t0 < 45) trainStep(s, false);
       // Evaluate at most ~every 120 ms on 2D sets, and so that evaluation stays under ~20% of the time.
       if (performance.now() - s.lastEvalAt > Math.max(120, s.evalCostMs * 5) || !running) evaluate(s);
-      if (performance.now() - s.lastHealthAt > 700 || !running) runHealth(s);
+      // Every 0.7 s, and at least every HEALTH_STEPS steps: a small net on a fast machine runs
+      // thousands of steps in 0.7 s, and a lesson judges its claim within a step range.
+      if (performance.now() - s.lastHealthAt > 700 || s.step - s.lastHealthStep >= HEALTH_STEPS || !running) runHealth(s);
       flush(s, !running);
     } catch (e) {
       running = false;
