@@ -221,6 +221,8 @@ export class ThreadChooser {
 
   private finishProbe(): void {
     let switched = false;
+    // How much slower the probed mode was than the current one, over the classes probed.
+    let worst = Infinity;
     for (const s of this.states) {
       if (!s || s.probeN === 0) continue;
       const v = s.probeSum / s.probeN;
@@ -228,6 +230,7 @@ export class ThreadChooser {
       // The probed mode of a class is the one it did not prefer (probes do not move the estimates).
       const probedSplit = s.split > s.single;
       const current = probedSplit ? s.single : s.split;
+      worst = Math.min(worst, v / current);
       if (v < ThreadChooser.SWITCH * current) {
         if (probedSplit) s.split = v;
         else s.single = v;
@@ -235,7 +238,10 @@ export class ThreadChooser {
       } else if (probedSplit) s.split = 0.5 * s.split + 0.5 * v;
       else s.single = 0.5 * s.single + 0.5 * v;
     }
-    this.interval = switched ? Math.max(ThreadChooser.EXPLORE, this.interval / 2) : Math.min(ThreadChooser.EXPLORE_MAX, this.interval * 2);
+    // A probe that was far slower (a busy second core makes split GEMMs 2–3× slower) backs off
+    // faster: each probe of the losing mode costs its own slowness.
+    const growth = worst > 1.5 ? 4 : 2;
+    this.interval = switched ? Math.max(ThreadChooser.EXPLORE, this.interval / 2) : Math.min(ThreadChooser.EXPLORE_MAX, this.interval * growth);
     this.nextProbe = this.calls + this.interval;
   }
 }
