@@ -203,6 +203,23 @@ describe('gemm', () => {
     run(ThreadChooser.EXPLORE_MAX + ThreadChooser.PROBE);
     expect(run(100)).toBeGreaterThanOrEqual(100 - ThreadChooser.PROBE);
   });
+  it('ThreadChooser backs off faster from probes of a mode that is far slower (a busy second core), and the optimizer splits follow it', () => {
+    const probes = (split: number, single: number) => {
+      const c = new ThreadChooser();
+      let probed = 0;
+      for (let i = 0; i < 3000; i++) {
+        const t = c.threaded();
+        if (t !== split < single) probed++;
+        c.record(t, t ? split : single, 1e6);
+      }
+      return { probed, pays: c.splitPays };
+    };
+    const mild = probes(1, 1.2); // splitting pays a little: probes of unsplit back off by 2
+    const busy = probes(3, 1); // splitting is 3× slower: probes of split back off by 4
+    expect(busy.probed).toBeLessThan(mild.probed);
+    expect(busy.pays).toBe(false);
+    expect(mild.pays).toBe(true);
+  });
   it('ThreadChooser is not flipped by one stalled GEMM', () => {
     const c = new ThreadChooser();
     expect(c.threaded()).toBe(true);
