@@ -211,3 +211,21 @@ describe('gradlab train --arch', () => {
     }
   });
 });
+
+describe('--model presets', () => {
+  const sink = () => ({ text: '', isTTY: false, write(s: string) { this.text += s; return true; } });
+  it('--model cnn trains its own 4 epochs unless --epochs is typed', async () => {
+    const { MODEL_PRESETS } = await import('../src/cli/train.js');
+    // The fast kernels, as the gradlab command selects them (a CNN on the reference kernels is slow).
+    await import('../src/kernels/auto.js');
+    const epochsOf = async (...extra: string[]) => {
+      const out = sink();
+      const code = await run(['train', '--data', 'mnist', '--limit', '128', '--model', 'cnn', '--batch-size', '64', '--json', '-q', ...extra], { stdout: out, stderr: sink() });
+      expect(code).toBe(0);
+      return JSON.parse(out.text).epochs as number;
+    };
+    expect(await epochsOf()).toBe(MODEL_PRESETS.cnn.epochs);
+    expect(MODEL_PRESETS.cnn.epochs).toBe(4);
+    expect(await epochsOf('--epochs', '1')).toBe(1);
+  });
+});
