@@ -134,6 +134,12 @@ function unaryOf(kind: UnaryKind) {
   return a;
 }
 
+/** Output columns x whose input column x·sw + shift lies inside [0, w): the range [x0, x1) (im2col, col2im). */
+function insideColumns(shift: number, sw: number, w: number, ow: number): [number, number] {
+  const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
+  return [x0, Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1))];
+}
+
 export const reference: Kernels = {
   name: 'reference',
 
@@ -392,10 +398,8 @@ export const reference: Kernels = {
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
           const row = ((ci * kh + i) * kw + j) * ld;
-          // Output columns whose input column x·sw − pw + j·dw lies inside [0, w): [x0, x1).
           const shift = j * dw - pw;
-          const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
-          const x1 = Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
+          const [x0, x1] = insideColumns(shift, sw, w, ow);
           for (let y = 0; y < oh; y++) {
             const iy = y * sh - ph + i * dh;
             const o = row + y * ow;
@@ -419,8 +423,7 @@ export const reference: Kernels = {
         for (let j = 0; j < kw; j++) {
           const row = ((ci * kh + i) * kw + j) * ld;
           const shift = j * dw - pw;
-          const x0 = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
-          const x1 = Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
+          const [x0, x1] = insideColumns(shift, sw, w, ow);
           for (let y = 0; y < oh; y++) {
             const iy = y * sh - ph + i * dh;
             if (iy < 0 || iy >= h) continue;
