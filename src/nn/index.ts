@@ -22,3 +22,4 @@ export {
 export { Dropout, AlphaDropout } from './dropout.js';
 export { Sequential } from './sequential.js';
 export { Residual, BasicBlock } from './residual.js';
+export { CrossEntropyLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss } from './loss.js';

@@ -1,0 +1,106 @@
+/**
+ * Loss modules, as torch.nn's: `criterion = new nn.CrossEntropyLoss()` then
+ * `criterion.forward(logits, target)`. Each holds its options (reduction, Huber's δ) and calls
+ * the function of the same loss in src/loss.ts, where the formulas and gradients live; a loss
+ * module has no parameters, so it adds nothing to a state dict.
+ *
+ * PyTorch options that gradlab's losses do not implement (class weights, label smoothing,
+ * ignore_index, pos_weight) are refused by name rather than silently ignored.
+ */
+import { bceWithLogits, crossEntropy, huber, l1, mse, type LossOptions, type Reduction } from '../loss.js';
+import type { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+
+type LossFn = (input: Tensor, target: Tensor, opts: LossOptions & { delta?: number }) => Tensor;
+
+abstract class LossModule extends Module {
+  readonly reduction: Reduction;
+  protected readonly options: LossOptions & { delta?: number };
+  protected abstract readonly fn: LossFn;
+
+  constructor(name: string, options: Record<string, unknown>, allowed: readonly string[]) {
+    super();
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new Error(`${name}: options must be an object like {reduction: 'mean'}, got ${String(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (!allowed.includes(key)) {
+        throw new Error(`${name}: option '${key}' is not supported (supported: ${allowed.join(', ')})`);
+      }
+    }
+    const reduction = (options.reduction ?? 'mean') as Reduction;
+    if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+      throw new Error(`${name}: reduction must be 'mean', 'sum' or 'none', got '${String(options.reduction)}'`);
+    }
+    this.reduction = reduction;
+    this.options = { ...(options as LossOptions & { delta?: number }), reduction };
+  }
+
+  /** ℓ(input, target), reduced as the module was built to. */
+  forward(input: Tensor, target?: Tensor): Tensor {
+    if (target === undefined) throw new Error(`${this.typeName}.forward(input, target): the target is missing`);
+    return this.fn(input, target, this.options);
+  }
+
+  override extraRepr(): string {
+    return this.reduction === 'mean' ? '' : `reduction='${this.reduction}'`;
+  }
+}
+
+/** −log softmax(x)_y on logits [N, C] and class indices [N] (src/loss.ts crossEntropy). */
+export class CrossEntropyLoss extends LossModule {
+  protected readonly fn: LossFn = crossEntropy;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('CrossEntropyLoss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'CrossEntropyLoss';
+  }
+}
+
+/** (x − t)² (src/loss.ts mse). */
+export class MSELoss extends LossModule {
+  protected readonly fn: LossFn = mse;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('MSELoss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'MSELoss';
+  }
+}
+
+/** |x − t| (src/loss.ts l1). */
+export class L1Loss extends LossModule {
+  protected readonly fn: LossFn = l1;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('L1Loss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'L1Loss';
+  }
+}
+
+/** Huber with threshold δ (default 1; src/loss.ts huber). */
+export class HuberLoss extends LossModule {
+  protected readonly fn: LossFn = huber;
+  constructor(options: { reduction?: Reduction; delta?: number } = {}) {
+    super('HuberLoss', options, ['reduction', 'delta']);
+  }
+  override get typeName(): string {
+    return 'HuberLoss';
+  }
+  override extraRepr(): string {
+    return [super.extraRepr(), this.options.delta === undefined ? '' : `delta=${this.options.delta}`].filter(Boolean).join(', ');
+  }
+}
+
+/** Binary cross-entropy on logits, the log-sum-exp form (src/loss.ts bceWithLogits). */
+export class BCEWithLogitsLoss extends LossModule {
+  protected readonly fn: LossFn = bceWithLogits;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('BCEWithLogitsLoss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'BCEWithLogitsLoss';
+  }
+}
