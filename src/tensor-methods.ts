@@ -97,6 +97,8 @@ declare module './tensor.js' {
     dim(): number;
     /** The values as nested arrays (PyTorch's tolist(); the same as toArray()). */
     tolist(): NestedArray;
+    /** Set requiresGrad in place and return this tensor (PyTorch's requires_grad_()). */
+    requiresGrad_(requiresGrad?: boolean): this;
   }
 }
 
@@ -151,6 +153,10 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   numel() { return this.size; },
   dim() { return this.ndim; },
   tolist() { return this.toArray(); },
+  requiresGrad_(requiresGrad = true) {
+    this.requiresGrad = requiresGrad;
+    return this;
+  },
 };
 
 // Non-enumerable, as class methods are.

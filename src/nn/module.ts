@@ -76,6 +76,33 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** The direct child modules (PyTorch's children()). */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every module below it (PyTorch's modules()). */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /**
+   * Call `fn` on every submodule, children before parents, then on this one; returns this
+   * (PyTorch's apply, as in `model.apply(initWeights)`). Weights that `fn` writes are the
+   * user's (src/weight-origin.ts): a Sequential built from these modules afterwards keeps them.
+   */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Set requiresGrad on every parameter (PyTorch's requires_grad_, e.g. to freeze a layer); returns this. */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad = requiresGrad;
+    return this;
+  }
+
   /** Buffers (non-parameter state such as running statistics) with their keys. */
   namedBuffers(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [];
@@ -294,7 +321,8 @@ function childOf(owner: Module, field: string, v: unknown): Module | null {
   throw new Error(`${where} is ${describeValue(v)} holding ${hidden}s, which parameters(), train()/eval() and stateDict() would not reach: use an nn.ModuleDict (by key) or an nn.ModuleList (by index)`);
 }
 
-const INDEX = /^-?\d+$/;
+/** @internal An integer index as a property key ('0', '-1'). */
+export const INDEX = /^-?\d+$/;
 
 /**
  * An indexed list of modules, as torch.nn.ModuleList: its modules are registered as children

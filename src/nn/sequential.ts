@@ -21,7 +21,7 @@ import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { AlphaDropout, Dropout } from './dropout.js';
 import { Linear, WeightedLayer } from './linear.js';
-import { Module } from './module.js';
+import { INDEX, Module } from './module.js';
 import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, Unflatten } from './pool.js';
 import { BasicBlock } from './residual.js';
 
@@ -51,6 +51,7 @@ function fusedActivation(layers: readonly Module[], i: number): ActivationModule
 }
 
 export class Sequential extends Module {
+  [index: number]: Module;
   /** @internal Fuse Linear + activation pairs in forward (benchmarks turn it off to measure the gain). */
   static _fuse = true;
   private readonly _layers: Module[];
@@ -62,6 +63,25 @@ export class Sequential extends Module {
     });
     this._layers = layers;
     this.initializeForConsumers();
+    // model[i] as in PyTorch (model[0].weight), negative i from the end; the same Proxy as
+    // ModuleList's, read-only (the layers of a Sequential are fixed at construction).
+    return new Proxy(this, {
+      get(target, prop, receiver) {
+        if (typeof prop === 'string' && INDEX.test(prop)) return target.at(Number(prop));
+        return Reflect.get(target, prop, receiver);
+      },
+      set(target, prop, value, receiver) {
+        if (typeof prop === 'string' && INDEX.test(prop)) throw new Error(`Sequential: layers are fixed at construction; build a new Sequential to change layer ${prop}`);
+        return Reflect.set(target, prop, value, receiver);
+      },
+      has(target, prop) {
+        if (typeof prop === 'string' && INDEX.test(prop)) {
+          const i = Number(prop);
+          return i < target.length && i >= -target.length;
+        }
+        return Reflect.has(target, prop);
+      },
+    });
   }
 
   /** The activation consuming layer i's output, and its parameter. */

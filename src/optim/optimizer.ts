@@ -5,7 +5,7 @@
  */
 import { alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
 
 export interface ParamGroup<O> {
@@ -42,8 +42,10 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   constructor(params: Iterable<Tensor>, options: O, defaultLr: number | undefined, name: string) {
     const list = [...params];
     if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    // As in PyTorch, a parameter with requiresGrad false (a frozen layer) may be passed: it
+    // has no gradient, so step() leaves it alone until it is unfrozen.
     list.forEach((p, i) => {
-      if (!p.requiresGrad) throw new Error(`${name}: parameter ${i} does not require grad`);
+      if (!(p instanceof Tensor)) throw new Error(`${name}: parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
     });
     if (new Set(list).size !== list.length) throw new Error(`${name}: a parameter appears more than once`);
     const lr = options.lr ?? defaultLr;
