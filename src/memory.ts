@@ -70,7 +70,7 @@ export function track(t: Tensor): void {
 
 /**
  * Declare `t`'s storage persistent: it stays in wasm memory across step boundaries (parameters,
- * buffers, gradients, reused batch buffers). Every tensor sharing the storage is covered.
+ * buffers, gradients, optimizer state). Every tensor sharing the storage is covered.
  */
 export function markPersistent<T extends Tensor>(t: T): T {
   t._persistent = true;

@@ -1,15 +1,14 @@
 /**
  * DataLoader: batches of a dataset, reshuffled every epoch from a seeded generator.
  *
- * Buffer reuse: the loader owns one x/y tensor pair for full batches and one for the
- * (shorter) last batch, allocated on first use, and copies rows into them. A yielded
- * batch is therefore valid only until the next one is requested: its tensors are
- * overwritten in place. Call `.clone()` on them to keep a batch. In steady state an
- * epoch allocates nothing per batch (the iterator result and the batch object are reused
- * too).
+ * As PyTorch's, each batch is new tensors holding copies of its rows: a batch may be kept,
+ * stored in a list or compared with a later one. They are ordinary step-local tensors
+ * (src/memory.ts): a batch still referenced at the next step boundary moves to JS memory,
+ * one that is dropped is freed. A batch is also iterable, so `for (const [x, y] of loader)`
+ * works as `for x, y in loader` does in Python.
  */
-import { Tensor, zeros } from '../tensor.js';
-import { markPersistent } from '../memory.js';
+import { alloc } from '../kernels/index.js';
+import { Tensor } from '../tensor.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 
@@ -24,17 +23,16 @@ export interface DataLoaderOptions {
   generator?: Generator;
 }
 
-export interface Batch {
-  /** [B, ...x.shape[1:]] — overwritten by the next batch. */
-  x: Tensor;
-  /** [B] or [B, k] — overwritten by the next batch. */
-  y: Tensor;
-}
-
-interface Buffers {
-  x: Tensor;
-  y: Tensor;
-  batch: Batch;
+/** One batch: `x` [B, ...x.shape[1:]] and `y` [B] or [B, k]; `const [x, y] = batch` also works. */
+export class Batch implements Iterable<Tensor> {
+  constructor(
+    readonly x: Tensor,
+    readonly y: Tensor,
+  ) {}
+  *[Symbol.iterator](): Iterator<Tensor> {
+    yield this.x;
+    yield this.y;
+  }
 }
 
 export class DataLoader implements Iterable<Batch> {
@@ -46,8 +44,6 @@ export class DataLoader implements Iterable<Batch> {
   /** Number of examples in the dataset. */
   readonly numExamples: number;
   private readonly order: Int32Array;
-  private full: Buffers | null = null;
-  private tail: Buffers | null = null;
   private readonly xRow: number;
   private readonly yRow: number;
 
@@ -84,32 +80,21 @@ export class DataLoader implements Iterable<Batch> {
     return this.dropLast ? Math.floor(this.numExamples / this.batchSize) : Math.ceil(this.numExamples / this.batchSize);
   }
 
-  private buffers(size: number): Buffers {
-    const make = (): Buffers => {
-      // Reused every batch: persistent storage (src/memory.ts), not moved out at step boundaries.
-      const x = markPersistent(zeros([size, ...this.dataset.x.shape.slice(1)], { dtype: this.dataset.x.dtype }));
-      const y = markPersistent(zeros([size, ...this.dataset.y.shape.slice(1)], { dtype: this.dataset.y.dtype }));
-      return { x, y, batch: { x, y } };
-    };
-    if (size === this.batchSize) return (this.full ??= make());
-    return (this.tail ??= make());
-  }
-
-  private fill(buf: Buffers, start: number, size: number): void {
-    const { xRow, yRow, order } = this;
-    const xs = this.dataset.x.data;
-    const ys = this.dataset.y.data;
-    const xd = buf.x.data;
-    const yd = buf.y.data;
+  /** A new batch holding the examples order[start … start + size). */
+  private batch(start: number, size: number): Batch {
+    const { xRow, yRow, order, dataset } = this;
+    const x = new Tensor(alloc(size * xRow, dataset.x.dtype), [size, ...dataset.x.shape.slice(1)]);
+    const y = new Tensor(alloc(size * yRow, dataset.y.dtype), [size, ...dataset.y.shape.slice(1)]);
+    const xs = dataset.x.data;
+    const ys = dataset.y.data;
+    const xd = x.data;
+    const yd = y.data;
     for (let b = 0; b < size; b++) {
       const j = order[start + b];
-      let s = j * xRow;
-      let o = b * xRow;
-      for (let k = 0; k < xRow; k++) xd[o + k] = xs[s + k];
-      s = j * yRow;
-      o = b * yRow;
-      for (let k = 0; k < yRow; k++) yd[o + k] = ys[s + k];
+      xd.set(xs.subarray(j * xRow, (j + 1) * xRow), b * xRow);
+      yd.set(ys.subarray(j * yRow, (j + 1) * yRow), b * yRow);
     }
+    return new Batch(x, y);
   }
 
   /**
@@ -122,20 +107,13 @@ export class DataLoader implements Iterable<Batch> {
     const bs = this.batchSize;
     const end = this.dropLast ? n - (n % bs) : n;
     let start = 0;
-    const result: { done: boolean; value: Batch } = { done: false, value: undefined as unknown as Batch };
     return {
       next: (): IteratorResult<Batch> => {
-        if (start >= end) {
-          result.done = true;
-          result.value = undefined as unknown as Batch;
-          return result as IteratorResult<Batch>;
-        }
+        if (start >= end) return { done: true, value: undefined };
         const size = Math.min(bs, end - start);
-        const buf = this.buffers(size);
-        this.fill(buf, start, size);
+        const value = this.batch(start, size);
         start += size;
-        result.value = buf.batch;
-        return result as IteratorResult<Batch>;
+        return { done: false, value };
       },
     };
   }

@@ -63,28 +63,20 @@ describe('DataLoader', () => {
     expect(a[0].flat()).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
-  it('reuses its batch buffers: the same tensors every batch, overwritten in place', () => {
+  it('yields new tensors every batch, as PyTorch: batches kept in a list keep their values', () => {
     const dl = new DataLoader(indexed(10), { batchSize: 3 });
-    const xs = new Set<Tensor>();
-    const datas = new Set<unknown>();
-    const batches = new Set<unknown>();
-    for (let e = 0; e < 2; e++) {
-      for (const b of dl) {
-        xs.add(b.x);
-        datas.add(b.x.data);
-        datas.add(b.y.data);
-        batches.add(b);
-      }
-    }
-    // One buffer pair for full batches, one for the short last batch.
-    expect(xs.size).toBe(2);
-    expect(datas.size).toBe(4);
-    expect(batches.size).toBe(2);
+    const kept: Array<[Tensor, Tensor]> = [];
+    for (const [x, y] of dl) kept.push([x, y]); // the Python habit: for x, y in loader
+    expect(kept.length).toBe(4);
+    expect(new Set(kept.map(([x]) => x)).size).toBe(4);
+    // indexed(n): example i holds x = [i, …], y = i; without shuffling batch k holds 3k … 3k + 2.
+    expect(kept.map(([, y]) => Array.from(y.data))).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
     const it1 = dl[Symbol.iterator]();
-    const first = it1.next().value;
+    const first = it1.next().value!;
     const snapshot = Array.from(first.x.data);
     it1.next();
-    expect(Array.from(first.x.data)).not.toEqual(snapshot); // documented: valid until the next batch
+    expect(Array.from(first.x.data)).toEqual(snapshot);
+    expect(first.x).toBe([...first][0]);
   });
 
   it('batches [N, k] targets and higher-rank inputs', () => {
