@@ -316,7 +316,13 @@ export function isActivationName(name: string): name is ActivationName {
 }
 
 /** The entry for `name`, or an error that lists the valid names. */
+/** PyTorch's snake_case spelling ('leaky_relu') read as the registry's camelCase name ('leakyRelu'). */
+function camelName(name: string): string {
+  return typeof name === 'string' ? name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) : name;
+}
+
 export function getActivation(name: string): Activation {
+  name = camelName(name);
   if (!isActivationName(name)) {
     throw new Error(`Unknown activation '${name}'. Valid activations: ${ACTIVATION_NAMES.join(', ')}.`);
   }

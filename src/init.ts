@@ -12,7 +12,7 @@
  * - Orthogonal (Saxe et al. 2014): a (semi-)orthogonal matrix from the QR decomposition of a
  *   Gaussian one, signs fixed by diag(R) so the distribution is uniform (Haar).
  */
-import { ACTIVATIONS, getActivation, isActivationName, type ActivationName } from './activations.js';
+import { ACTIVATIONS, getActivation, type ActivationName } from './activations.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { formatShape, type Tensor } from './tensor.js';
 import { markUserSet } from './weight-origin.js';
@@ -36,7 +36,7 @@ export function computeFans(shape: readonly number[]): { fanIn: number; fanOut: 
  */
 export function calculateGain(nonlinearity: ActivationName | 'conv1d' | 'conv2d' | 'conv3d', param?: number): number {
   if (nonlinearity === 'conv1d' || nonlinearity === 'conv2d' || nonlinearity === 'conv3d') return 1;
-  const a = getActivation(nonlinearity);
+  const a = getActivation(nonlinearity); // also PyTorch's spelling, 'leaky_relu'
   if (param !== undefined && (typeof param !== 'number' || !Number.isFinite(param))) {
     throw new Error(`calculateGain: param must be a finite number, got ${param}`);
   }
@@ -94,10 +94,11 @@ export interface KaimingOptions {
 }
 
 function kaimingStd(t: Tensor, options: KaimingOptions, where: string): number {
-  const mode = options.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new Error(`${where}: mode must be 'fanIn' or 'fanOut', got '${mode}'`);
-  const nonlinearity = options.nonlinearity ?? 'leakyRelu';
-  if (!isActivationName(nonlinearity)) getActivation(nonlinearity); // throws with the valid names
+  // PyTorch's spellings ('fan_out', 'leaky_relu') are read as gradlab's ('fanOut', 'leakyRelu').
+  const given = (options.mode ?? 'fanIn') as string;
+  const mode = given === 'fan_in' ? 'fanIn' : given === 'fan_out' ? 'fanOut' : given;
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw new Error(`${where}: mode must be 'fanIn' or 'fanOut', got '${given}'`);
+  const nonlinearity = getActivation(options.nonlinearity ?? 'leakyRelu').name; // throws with the valid names
   const fans = computeFans(t.shape);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
   const gain = calculateGain(nonlinearity, nonlinearity === 'leakyRelu' || nonlinearity === 'prelu' ? (options.a ?? 0) : undefined);

@@ -329,8 +329,35 @@ export function tensor(
   return new Tensor(out, outShape, options.requiresGrad ?? false);
 }
 
-export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  checkShape(shape, 'zeros()');
+/**
+ * A creation function's arguments: a shape array and options (`zeros([2, 3], {requiresGrad})`),
+ * or the dimensions one by one as in PyTorch's `torch.zeros(2, 3)`, optionally followed by the
+ * options (`zeros(2, 3, {requiresGrad: true})`).
+ */
+export type ShapeArgs<O> = [shape: readonly number[], options?: O] | number[] | [...dims: number[], options: O];
+
+function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>): [number[], O] {
+  let shape: unknown = args[0];
+  let options: unknown = args[1];
+  if (typeof args[0] === 'number') {
+    const last = args[args.length - 1];
+    const hasOptions = typeof last === 'object' && last !== null;
+    shape = args.slice(0, hasOptions ? -1 : args.length);
+    options = hasOptions ? last : undefined;
+  } else if (args.length > 2) {
+    throw new Error(`${where}: expected (shape, options) or the dimensions one by one, got ${args.length} arguments`);
+  }
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
+    throw new Error(`${where}: expected a shape such as [2, 3] (or the dimensions, ${where.replace('()', '')}(2, 3)), got ${shape === null ? 'null' : typeof shape}`);
+  }
+  const dims = Array.from(shape as ArrayLike<unknown>) as number[];
+  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new Error(`${where}: options must be an object, got ${String(options)}`);
+  checkShape(dims, where);
+  return [dims, (options ?? {}) as O];
+}
+
+export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
+  const [shape, options] = shapeArgs<TensorOptions>('zeros()', args);
   return new Tensor(alloc(shapeSize(shape), options.dtype ?? 'float32'), shape, options.requiresGrad ?? false);
 }
 
@@ -340,7 +367,8 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
   return t;
 }
 
-export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+export function ones(...args: ShapeArgs<TensorOptions>): Tensor {
+  const [shape, options] = shapeArgs<TensorOptions>('ones()', args);
   return full(shape, 1, options);
 }
 
@@ -349,7 +377,8 @@ export interface RandomOptions extends TensorOptions {
 }
 
 /** Samples of N(0, 1). */
-export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
+  const [shape, options] = shapeArgs<RandomOptions>('randn()', args);
   const t = zeros(shape, options);
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.normal();
@@ -357,10 +386,47 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 }
 
 /** Samples of U[0, 1). */
-export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
+  const [shape, options] = shapeArgs<RandomOptions>('rand()', args);
   const t = zeros(shape, options);
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.random();
+  return t;
+}
+
+/** Zeros of `t`'s shape and dtype (torch.zeros_like). */
+export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return zeros(t.shape, { dtype: t.dtype, ...options });
+}
+
+/** Ones of `t`'s shape and dtype (torch.ones_like). */
+export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return ones(t.shape, { dtype: t.dtype, ...options });
+}
+
+/** start, start + step, … up to but excluding end (torch.arange); `arange(n)` is 0 … n − 1. */
+export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`arange(): ${k} must be a finite number, got ${String(v)}`);
+  }
+  if (step === 0) throw new Error('arange(): step must be non-zero');
+  if ((end - start) * step < 0) throw new Error(`arange(): end ${end} cannot be reached from start ${start} with step ${step}`);
+  const n = Math.ceil((end - start) / step);
+  const t = zeros([n], options);
+  for (let i = 0; i < n; i++) t.data[i] = start + i * step;
+  return t;
+}
+
+/** `steps` evenly spaced values from start to end, both included (torch.linspace). */
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`linspace(): start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace(): steps must be an integer ≥ 0, got ${String(steps)}`);
+  const t = zeros([steps], options);
+  // As PyTorch: the first half counts up from start, the second down from end, so both ends are exact.
+  const h = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) t.data[i] = i < half || steps === 1 ? start + i * h : end - (steps - 1 - i) * h;
   return t;
 }
 

@@ -138,7 +138,7 @@ describeEachBackend('init', () => {
     expectThrowsMentioning(() => getInitializer('glorot'), ["'glorot'", ...INIT_NAMES]);
   });
   it('refuses bad options, naming them', () => {
-    expectThrowsMentioning(() => init.kaimingUniform(zeros([2, 2]), { mode: 'fan_in' as never }), ['mode', 'fan_in']);
+    expectThrowsMentioning(() => init.kaimingUniform(zeros([2, 2]), { mode: 'fanAvg' as never }), ['mode', 'fanAvg']);
     expectThrowsMentioning(() => init.uniform(zeros([2]), 1, 0), ['a', 'b']);
     expectThrowsMentioning(() => init.normal(zeros([2]), 0, -1), ['std']);
     expectThrowsMentioning(() => init.orthogonal(zeros([3])), ['[3]']);

@@ -45,7 +45,11 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     // As in PyTorch, a parameter with requiresGrad false (a frozen layer) may be passed: it
     // has no gradient, so step() leaves it alone until it is unfrozen.
     list.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw new Error(`${name}: parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
+      if (p instanceof Tensor) return;
+      if (typeof p === 'object' && p !== null && 'params' in p) {
+        throw new Error(`${name}: parameter groups ({params, lr, …}) are not supported: pass one list of parameters (model.parameters()) and the options as the second argument`);
+      }
+      throw new Error(`${name}: parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
     });
     if (new Set(list).size !== list.length) throw new Error(`${name}: a parameter appears more than once`);
     const lr = options.lr ?? defaultLr;

@@ -14,6 +14,17 @@ export interface Scheduler {
   loadStateDict(state: Record<string, unknown>): void;
 }
 
+/**
+ * A schedule's arguments, given positionally as PyTorch's (`new StepLR(opt, 30, 0.1)`) or as one
+ * options object in camelCase, as gradlab's other options (`new StepLR(opt, {stepSize: 30, gamma: 0.1})`).
+ */
+function scheduleArgs(name: string, first: unknown, rest: unknown[], keys: readonly string[]): unknown[] {
+  if (first === null || typeof first !== 'object') return [first, ...rest];
+  const o = first as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${name}: unknown option '${k}' (options: ${keys.join(', ')})`);
+  return keys.map((k) => o[k]);
+}
+
 abstract class EpochScheduler implements Scheduler {
   abstract readonly name: string;
   lastEpoch = 0;
@@ -22,6 +33,10 @@ abstract class EpochScheduler implements Scheduler {
   step(): void {
     this.lastEpoch++;
     for (const g of this.optimizer.groups) g.lr = this.factor(this.lastEpoch, g.initialLr);
+  }
+  /** The lr of each parameter group (PyTorch's get_last_lr()). */
+  getLastLr(): number[] {
+    return this.optimizer.groups.map((g) => g.lr);
   }
   stateDict(): Record<string, unknown> {
     return { lastEpoch: this.lastEpoch };
@@ -43,10 +58,15 @@ abstract class EpochScheduler implements Scheduler {
 /** η_t = η₀·γ^⌊t/stepSize⌋. */
 export class StepLR extends EpochScheduler {
   readonly name = 'StepLR';
-  constructor(optimizer: Optimizer, readonly stepSize: number, readonly gamma = 0.1) {
+  readonly stepSize: number;
+  readonly gamma: number;
+  constructor(optimizer: Optimizer, stepSize: number | { stepSize: number; gamma?: number }, gamma?: number) {
     super(optimizer);
-    if (!Number.isInteger(stepSize) || stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
-    if (!(gamma > 0)) throw new Error(`StepLR: gamma must be > 0, got ${gamma}`);
+    const [s, g] = scheduleArgs('StepLR', stepSize, [gamma], ['stepSize', 'gamma']) as [number, number | undefined];
+    this.stepSize = s;
+    this.gamma = g ?? 0.1;
+    if (!Number.isInteger(this.stepSize) || this.stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${String(this.stepSize)}`);
+    if (!(this.gamma > 0)) throw new Error(`StepLR: gamma must be > 0, got ${String(this.gamma)}`);
   }
   protected factor(t: number, lr0: number): number {
     return lr0 * Math.pow(this.gamma, Math.floor(t / this.stepSize));
@@ -56,9 +76,11 @@ export class StepLR extends EpochScheduler {
 /** η_t = η₀·γ^t. */
 export class ExponentialLR extends EpochScheduler {
   readonly name = 'ExponentialLR';
-  constructor(optimizer: Optimizer, readonly gamma: number) {
+  readonly gamma: number;
+  constructor(optimizer: Optimizer, gamma: number | { gamma: number }) {
     super(optimizer);
-    if (!(gamma > 0)) throw new Error(`ExponentialLR: gamma must be > 0, got ${gamma}`);
+    [this.gamma] = scheduleArgs('ExponentialLR', gamma, [], ['gamma']) as [number];
+    if (!(this.gamma > 0)) throw new Error(`ExponentialLR: gamma must be > 0, got ${String(this.gamma)}`);
   }
   protected factor(t: number, lr0: number): number {
     return lr0 * Math.pow(this.gamma, t);
@@ -68,10 +90,15 @@ export class ExponentialLR extends EpochScheduler {
 /** η_t = η_min + (η₀ − η_min)·(1 + cos(πt/T_max))/2 (Loshchilov & Hutter 2017, without restarts). */
 export class CosineAnnealingLR extends EpochScheduler {
   readonly name = 'CosineAnnealingLR';
-  constructor(optimizer: Optimizer, readonly tMax: number, readonly etaMin = 0) {
+  readonly tMax: number;
+  readonly etaMin: number;
+  constructor(optimizer: Optimizer, tMax: number | { tMax: number; etaMin?: number }, etaMin?: number) {
     super(optimizer);
-    if (!(tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be > 0, got ${tMax}`);
-    if (!(etaMin >= 0)) throw new Error(`CosineAnnealingLR: etaMin must be ≥ 0, got ${etaMin}`);
+    const [t, e] = scheduleArgs('CosineAnnealingLR', tMax, [etaMin], ['tMax', 'etaMin']) as [number, number | undefined];
+    this.tMax = t;
+    this.etaMin = e ?? 0;
+    if (!(this.tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be > 0, got ${String(this.tMax)}`);
+    if (!(this.etaMin >= 0)) throw new Error(`CosineAnnealingLR: etaMin must be ≥ 0, got ${String(this.etaMin)}`);
   }
   protected factor(t: number, lr0: number): number {
     return this.etaMin + ((lr0 - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;

@@ -1,0 +1,83 @@
+// Tensor creation the PyTorch way: torch.zeros(2, 3), torch.randn(4, 5), zeros_like, arange,
+// linspace, StepLR(opt, 30, 0.1), kaiming_normal_(w, mode='fan_out', nonlinearity='leaky_relu').
+// Reference values printed by PyTorch 1.13 (/usr/bin/python3):
+//   torch.linspace(-1, 2, 7).tolist() → [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0]
+//   torch.arange(0, 1, 0.1) → 10 values, the last 0.8999999761581421 (float32)
+//   torch.arange(5, 0, -2).tolist() → [5, 3, 1]
+import { describe, expect, it } from 'vitest';
+import { arange, init, linspace, manualSeed, nn, ones, onesLike, optim, rand, randn, zeros, zerosLike } from '../src/index.js';
+
+describe('tensor creation, PyTorch style', () => {
+  it('takes the dimensions one by one, with or without options', () => {
+    expect(zeros(2, 3).shape).toEqual([2, 3]);
+    expect(ones(4).tolist()).toEqual([1, 1, 1, 1]);
+    expect(zeros(2, 3, { requiresGrad: true }).requiresGrad).toBe(true);
+    manualSeed(5);
+    const a = randn(3, 4);
+    manualSeed(5);
+    expect(Array.from(randn([3, 4]).data)).toEqual(Array.from(a.data));
+    expect(rand(2, 2, { dtype: 'float64' }).dtype).toBe('float64');
+    expect(zeros([]).shape).toEqual([]);
+  });
+
+  it('refuses what is not a shape, naming the function', () => {
+    expect(() => zeros('3' as never)).toThrow(/zeros\(\): expected a shape such as \[2, 3\] \(or the dimensions, zeros\(2, 3\)\), got string/);
+    expect(() => randn(2, -1)).toThrow(/randn\(\): invalid shape \[2, -1\]/);
+    expect(() => ones(2.5)).toThrow(/ones\(\): invalid shape/);
+    expect(() => zeros([2], 3 as never)).toThrow(/zeros\(\): options must be an object/);
+  });
+
+  it('zerosLike, onesLike, arange and linspace give PyTorch values', () => {
+    const t = randn([2, 5], { dtype: 'float64' });
+    expect(zerosLike(t).shape).toEqual([2, 5]);
+    expect(zerosLike(t).dtype).toBe('float64');
+    expect(Array.from(onesLike(t).data).every((v) => v === 1)).toBe(true);
+    expect(arange(5).tolist()).toEqual([0, 1, 2, 3, 4]);
+    expect(arange(5, 0, -2).tolist()).toEqual([5, 3, 1]);
+    const tenth = arange(0, 1, 0.1);
+    expect(tenth.shape).toEqual([10]);
+    expect(tenth.data[9]).toBe(0.8999999761581421);
+    expect(linspace(-1, 2, 7).tolist()).toEqual([-1, -0.5, 0, 0.5, 1, 1.5, 2]);
+    expect(linspace(0, 1, 1).tolist()).toEqual([0]);
+    expect(() => arange(0, 5, -1)).toThrow(/end 5 cannot be reached from start 0 with step -1/);
+    expect(() => arange(0, 1, 0)).toThrow(/step must be non-zero/);
+    expect(() => linspace(0, 1, 2.5)).toThrow(/steps must be an integer/);
+  });
+});
+
+describe('schedulers and init, PyTorch style', () => {
+  it('StepLR takes PyTorch positional arguments or an options object; getLastLr reports the lr', () => {
+    const params = new nn.Linear(2, 2).parameters();
+    const a = new optim.SGD(params, { lr: 0.1 });
+    const b = new optim.SGD(params, { lr: 0.1 });
+    const sa = new optim.StepLR(a, 2, 0.5);
+    const sb = new optim.StepLR(b, { stepSize: 2, gamma: 0.5 });
+    for (let e = 0; e < 4; e++) {
+      sa.step();
+      sb.step();
+    }
+    expect(sa.getLastLr()).toEqual([0.025]);
+    expect(sb.getLastLr()).toEqual([0.025]);
+    expect(() => new optim.StepLR(a, { stepSize: 2, gama: 0.5 } as never)).toThrow(/StepLR: unknown option 'gama' \(options: stepSize, gamma\)/);
+    expect(new optim.CosineAnnealingLR(a, { tMax: 10 }).etaMin).toBe(0);
+  });
+
+  it("reads PyTorch's spellings in init: mode 'fan_out', nonlinearity 'leaky_relu'", () => {
+    const w = zeros(64, 16, 3, 3);
+    manualSeed(1);
+    init.kaimingNormal(w, { mode: 'fan_out' as never, nonlinearity: 'leaky_relu' as never, a: 0.2 });
+    let ss = 0;
+    for (const v of w.data) ss += v * v;
+    // std = gain / √fanOut with gain = √(2 / (1 + a²)) and fanOut = 64·3·3.
+    const std = Math.sqrt(2 / (1 + 0.04)) / Math.sqrt(64 * 9);
+    expect(Math.sqrt(ss / w.size) / std).toBeGreaterThan(0.95);
+    expect(Math.sqrt(ss / w.size) / std).toBeLessThan(1.05);
+    expect(init.calculateGain('leaky_relu' as never, 0.2)).toBeCloseTo(Math.sqrt(2 / 1.04), 12);
+    expect(() => init.kaimingNormal(w, { mode: 'fan_avg' as never })).toThrow(/mode must be 'fanIn' or 'fanOut', got 'fan_avg'/);
+  });
+
+  it('parameter groups are refused with what to do instead', () => {
+    const lin = new nn.Linear(2, 2);
+    expect(() => new optim.Adam([{ params: lin.parameters(), lr: 0.01 }] as never)).toThrow(/parameter groups \(\{params, lr, …\}\) are not supported: pass one list of parameters/);
+  });
+});
