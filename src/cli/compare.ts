@@ -1,6 +1,6 @@
 /**
- * `gradlab compare`: train every combination of the listed activations × initializers ×
- * BatchNorm on/off × optimizers × learning rates, in turn, with the same data, seed and
+ * `gradlab compare`: train every combination of the listed architectures (`--arch`, repeated)
+ * × activations × initializers × BatchNorm on/off × optimizers × learning rates, in turn, with the same data, seed and
  * budget; print a table and optionally write one report with the runs side by side.
  * A run that diverges is a result, not a failure: compare exits 0 when every run ran.
  */
@@ -22,12 +22,17 @@ export interface CompareArgs extends Omit<TrainArgs, 'activation' | 'init' | 'ba
   optimizers: OptimizerName[];
   /** undefined entries: the optimizer's default lr. */
   lrs: Array<number | undefined>;
+  /** Layer lists (`--arch`, once per architecture); [undefined]: the MLP of --layers. */
+  archs: Array<string | undefined>;
 }
 
 export const MAX_COMPARE_RUNS = 64;
 
+type GridPoint = Pick<TrainArgs, 'activation' | 'init' | 'batchnorm' | 'optimizer' | 'lr' | 'arch'>;
+
 export interface CompareRun {
   label: string;
+  arch?: string;
   activation: ActivationName;
   init: InitName;
   batchnorm: boolean;
@@ -36,18 +41,26 @@ export interface CompareRun {
   summary: TrainSummary;
 }
 
-export function gridOf(a: CompareArgs): Array<Pick<TrainArgs, 'activation' | 'init' | 'batchnorm' | 'optimizer' | 'lr'>> {
-  const out: Array<Pick<TrainArgs, 'activation' | 'init' | 'batchnorm' | 'optimizer' | 'lr'>> = [];
-  for (const activation of a.activations)
-    for (const init of a.inits)
-      for (const batchnorm of a.batchnorms)
-        for (const optimizer of a.optimizers)
-          for (const lr of a.lrs) out.push({ activation, init, batchnorm, optimizer, ...(lr !== undefined ? { lr } : {}) });
+export function gridOf(a: CompareArgs): Array<GridPoint> {
+  const out: Array<GridPoint> = [];
+  for (const arch of a.archs)
+    for (const activation of a.activations)
+      for (const init of a.inits)
+        for (const batchnorm of a.batchnorms)
+          for (const optimizer of a.optimizers)
+            for (const lr of a.lrs) out.push({ activation, init, batchnorm, optimizer, ...(lr !== undefined ? { lr } : {}), ...(arch !== undefined ? { arch } : {}) });
   return out;
 }
 
-export function runLabel(c: Pick<TrainArgs, 'activation' | 'init' | 'batchnorm' | 'optimizer' | 'lr'>, vary: Set<string>): string {
+/** An architecture's name in labels and the table: its layer list, shortened past 40 characters. */
+export function archLabel(arch: string): string {
+  return arch.length <= 40 ? arch : `${arch.slice(0, 37)}...`;
+}
+
+/** A run's label from what varies in the grid; architectures by their place on the command line ('arch 2'). */
+export function runLabel(c: GridPoint, vary: Set<string>, archs: ReadonlyArray<string | undefined> = []): string {
   const parts: string[] = [];
+  if (vary.has('arch')) parts.push(`arch ${archs.indexOf(c.arch) + 1}`);
   if (vary.has('activation')) parts.push(c.activation);
   if (vary.has('init')) parts.push(c.init);
   if (vary.has('batchnorm')) parts.push(c.batchnorm ? 'bn' : 'no-bn');
@@ -59,7 +72,12 @@ export function runLabel(c: Pick<TrainArgs, 'activation' | 'init' | 'batchnorm' 
 export async function runCompare(args: CompareArgs, io: CliIO): Promise<{ code: ExitCode; runs: CompareRun[]; reports: Report[] }> {
   const grid = gridOf(args);
   if (grid.length > MAX_COMPARE_RUNS) throw usageError(`compare: the grid has ${grid.length} runs, more than ${MAX_COMPARE_RUNS}; list fewer values`);
+  const withArch = args.archs.some((x) => x !== undefined);
+  if (withArch && (args.activations.length > 1 || args.batchnorms.length > 1)) {
+    throw usageError('compare: --arch fixes each run\'s activations and BatchNorm layers; vary them inside the --arch lists instead of with --activation/--batchnorm');
+  }
   const vary = new Set<string>();
+  if (args.archs.length > 1) vary.add('arch');
   if (args.activations.length > 1) vary.add('activation');
   if (args.inits.length > 1) vary.add('init');
   if (args.batchnorms.length > 1) vary.add('batchnorm');
@@ -70,14 +88,14 @@ export async function runCompare(args: CompareArgs, io: CliIO): Promise<{ code: 
   if (!args.quiet) io.stderr.write(`compare: ${grid.length} run${grid.length === 1 ? '' : 's'} on ${args.data}, ${args.epochs} epochs each, seed ${args.seed}\n`);
   for (const [i, c] of grid.entries()) {
     if (io.signal?.aborted) break;
-    const label = runLabel(c, vary);
+    const label = runLabel(c, vary, args.archs);
     const { report: _r, json: _j, ...rest } = args as CompareArgs & { report?: string; json?: boolean };
     void _r;
     void _j;
     const r = await runTrain({ ...rest, ...c, label: `[${i + 1}/${grid.length} ${label}]` }, io);
     r.report.config.label = label;
     reports.push(r.report);
-    runs.push({ label, activation: c.activation, init: c.init, batchnorm: c.batchnorm, optimizer: c.optimizer, lr: r.config.optimizerOptions.lr, summary: { ...r.summary, label } });
+    runs.push({ label, ...(c.arch !== undefined ? { arch: c.arch } : {}), activation: c.activation, init: c.init, batchnorm: c.batchnorm, optimizer: c.optimizer, lr: r.config.optimizerOptions.lr, summary: { ...r.summary, label } });
   }
   if (args.report !== undefined) {
     try {
@@ -94,12 +112,14 @@ export async function runCompare(args: CompareArgs, io: CliIO): Promise<{ code: 
 
 export function formatCompareTable(runs: CompareRun[]): string {
   const sorted = [...runs].sort((a, b) => (b.summary.test.accuracy ?? -Infinity) - (a.summary.test.accuracy ?? -Infinity) || (a.summary.test.loss ?? Infinity) - (b.summary.test.loss ?? Infinity));
-  const header = ['run', 'activation', 'init', 'bn', 'optimizer', 'lr', 'test acc', 'test loss', 'train loss', 'findings', 'status', 'time'];
+  // With --arch the layer list says the activations and BatchNorm: one 'arch' column instead.
+  const arch = runs.some((r) => r.arch !== undefined);
+  const header = ['run', ...(arch ? ['arch'] : ['activation']), 'init', ...(arch ? [] : ['bn']), 'optimizer', 'lr', 'test acc', 'test loss', 'train loss', 'findings', 'status', 'time'];
   const rows = sorted.map((r) => [
     r.label,
-    r.activation,
+    ...(arch ? [r.arch === undefined ? '-' : archLabel(r.arch)] : [r.activation]),
     r.init,
-    r.batchnorm ? 'yes' : 'no',
+    ...(arch ? [] : [r.batchnorm ? 'yes' : 'no']),
     r.optimizer,
     String(r.lr),
     r.summary.test.accuracy === undefined ? '-' : pct(r.summary.test.accuracy ?? undefined),

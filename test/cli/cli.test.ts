@@ -172,6 +172,23 @@ describe('gradlab CLI', () => {
     expect(t.out).toContain('zeros');
   });
 
+  it('compare --arch, repeated, compares architectures (conv with and without BatchNorm)', async () => {
+    const plain = 'conv(4,3,padding=1),relu,maxpool(2),flatten';
+    const bn = 'conv(4,3,padding=1),bn,relu,maxpool(2),flatten';
+    const r = await cli('compare', '--limit', '300', '--epochs', '2', '--batch-size', '16', '--arch', plain, '--arch', bn, '--json', '-q');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.runs.map((x: { label: string; arch: string }) => [x.label, x.arch])).toEqual([['arch 1', plain], ['arch 2', bn]]);
+    for (const run of doc.runs) expect(run.summary.test.accuracy).toBeGreaterThan(0.3);
+    const t = await cli('compare', '--limit', '300', '--epochs', '1', '--arch', plain, '--optimizer', 'sgd,adam', '-q');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/run\s+arch\s+init\s+optimizer/);
+    expect(t.out).toContain(plain.slice(0, 37)); // shortened past 40 characters
+    const bad = await cli('compare', '--limit', '300', '--arch', plain, '--activation', 'relu,tanh', '-q');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('vary them inside the --arch lists');
+  });
+
   it('the built binary runs (node dist/cli/main.js)', () => {
     expect(existsSync(join(process.cwd(), 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
     const r = spawnSync(process.execPath, ['dist/cli/main.js', 'train', '--activation', 'nope'], { encoding: 'utf8', timeout: 60_000 });
