@@ -5,6 +5,7 @@
  * negative, white 0, one scale for all filters), the map as ink (darker = stronger, one scale for
  * all maps), so a filter that does not respond to the digit is a blank square.
  */
+import { ACTIVATIONS, type ActivationName } from '../../src/activations.js';
 import { fitCanvas } from './charts.js';
 import type { ConvPanelData, ModelInfo } from './protocol.js';
 
@@ -73,7 +74,9 @@ export function createConvPanel(card: HTMLElement, pick: (index: number) => void
   const number = el('input', { type: 'number', id: 'conv-index', min: '0', step: '1', value: '0', inputMode: 'numeric' });
   const numberLabel = el('label', { htmlFor: number.id, textContent: 'Test digit #' });
   const controls = el('div', { className: 'conv-controls' });
-  controls.append(prev, numberLabel, number, next);
+  const pickIndex = el('span', { className: 'conv-index' });
+  pickIndex.append(numberLabel, number);
+  controls.append(prev, pickIndex, next);
   const side = el('div', { className: 'conv-side' });
   side.append(caption, controls);
   const top = el('div', { className: 'conv-top' });
@@ -112,11 +115,12 @@ export function createConvPanel(card: HTMLElement, pick: (index: number) => void
 
     // One cell per filter: its kernel above its feature map.
     const n = d.outChannels;
-    const cols = Math.max(1, Math.min(n, Math.floor(width / 58)));
-    const rows = Math.ceil(n / cols);
+    // As many columns as fit, then balanced rows (8 filters on a phone: 2 rows of 4, not 5 and 3).
+    const rows = Math.ceil(n / Math.max(1, Math.min(n, Math.floor(width / 58))));
+    const cols = Math.ceil(n / rows);
     const cw = width / cols;
     const ms = Math.min(cw - 8, 112);
-    const fs = Math.max(d.kh * 6, Math.min(36, Math.round(ms * 0.45)));
+    const fs = Math.max(d.kh * 6, Math.min(48, Math.round(ms * 0.42)));
     const ch = 14 + fs + 4 + ms + 8;
     const ctx = fitCanvas(grid, width, rows * ch);
     ctx.clearRect(0, 0, width, rows * ch);
@@ -148,7 +152,7 @@ export function createConvPanel(card: HTMLElement, pick: (index: number) => void
       ctx.strokeStyle = peak === 0 ? '#c0392b' : '#d5d9e0';
       ctx.strokeRect(x - ms / 2 - 0.5, y + 17.5 + fs, ms + 1, ms + 1);
     }
-    const after = d.activation ? `after the ${d.activation}` : 'the conv output';
+    const after = d.activation ? `after ${ACTIVATIONS[d.activation as ActivationName]?.label ?? d.activation}` : 'the conv output';
     grid.setAttribute(
       'aria-label',
       `${n} filters of ${title} (${d.kh}×${d.kw}) above their ${d.h}×${d.w} feature maps (${after}) on test digit #${d.index}; ${silent} silent`,

@@ -253,7 +253,7 @@ function buildForm(): void {
         'Model',
         model,
         cnn
-          ? `${s.model}: the layers of gradlab train --model ${s.model}, then Linear(10). The hidden-layer settings below apply to the MLP.`
+          ? `The layers gradlab train --model ${s.model} builds, then the output layer; the hidden-layer settings below are the MLP's.`
           : images
             ? 'Or a convolutional net (CNN) on the digits.'
             : 'CNNs need images: choose MNIST digits.',
