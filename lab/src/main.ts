@@ -196,7 +196,7 @@ function buildForm(): void {
   const dropout = numberInput('dropout', s.dropout, LIMITS.dropout[0], LIMITS.dropout[1], 0.05);
   const head = select('loss', HEAD_NAMES.map((h) => [h, HEAD_LABELS[h]]), s.head);
   const actHelp = allAct ? ACTIVATIONS[allAct].summary : 'Layers use different activations (see per-layer settings).';
-  // The CNNs (src/arch.ts MODEL_PRESETS) need images; under one, the MLP's layer settings wait unused.
+  // The CNNs (src/arch.ts MODEL_PRESETS) need images; under one, the MLP's settings are kept, disabled.
   const images = imageShape(s.dataset) !== null;
   const model = select('model', MODEL_NAMES.map((m) => [m, MODEL_LABELS[m]]), s.model);
   for (const o of model.options) o.disabled = o.value !== 'mlp' && !images;
@@ -253,7 +253,7 @@ function buildForm(): void {
         'Model',
         model,
         cnn
-          ? `The layers gradlab train --model ${s.model} builds, then the output layer; the hidden-layer settings below are the MLP's.`
+          ? `The layers gradlab train --model ${s.model} builds, then the output layer; depth, width, activation, BatchNorm and dropout below are the MLP's.`
           : images
             ? 'Or a convolutional net (CNN) on the digits.'
             : 'CNNs need images: choose MNIST digits.',
