@@ -9,12 +9,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArch } from '../src/arch.js';
+import { MODEL_PRESETS, parseArch } from '../src/arch.js';
 import { noGrad } from '../src/autograd.js';
 import { run } from '../src/cli/program.js';
 import { runExport } from '../src/cli/commands.js';
 import { loadModel, saveModel } from '../src/io/model.node.js';
-import { buildModel, describeSpec, stateDictShapes, validateSpec, type ModelSpec } from '../src/models.js';
+import { buildModel, countParameters, describeSpec, stateDictShapes, validateSpec, type ModelSpec } from '../src/models.js';
 import { Generator, manualSeed } from '../src/random.js';
 import { Tensor } from '../src/tensor.js';
 import { expectThrowsMentioning } from './helpers/check.js';
@@ -213,6 +213,16 @@ describe('gradlab train --arch', () => {
 });
 
 describe('--model presets', () => {
+  it('each preset is a valid layer list on [1, 28, 28] images, with the parameter counts worked out by hand', () => {
+    const spec = (arch: string): ModelSpec =>
+      validateSpec({ inputs: 784, layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 10, output: 'softmax', arch: parseArch(arch), inputShape: [1, 28, 28] });
+    // conv 1→c1 (9·c1 + c1), BN (2·c1), conv c1→c2 (9·c1·c2 + c2), BN (2·c2), Linear(c2·7·7 → h), Linear(h → 10).
+    const count = (c1: number, c2: number, h: number) => 10 * c1 + 2 * c1 + 9 * c1 * c2 + c2 + 2 * c2 + (c2 * 49 + 1) * h + (h + 1) * 10;
+    expect(countParameters(spec(MODEL_PRESETS.cnn.arch))).toBe(count(32, 64, 128));
+    expect(countParameters(spec(MODEL_PRESETS['cnn-small'].arch))).toBe(count(8, 16, 64));
+    expect(count(8, 16, 64)).toBe(52186); // the "52 k parameters" of its comment
+  });
+
   const sink = () => ({ text: '', isTTY: false, write(s: string) { this.text += s; return true; } });
   it('--model cnn trains its own 4 epochs unless --epochs is typed', async () => {
     const { MODEL_PRESETS } = await import('../src/cli/train.js');

@@ -105,7 +105,7 @@ export class LineChart {
   }
 }
 
-function fitCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number): CanvasRenderingContext2D {
+export function fitCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number): CanvasRenderingContext2D {
   const dpr = Math.min(2, window.devicePixelRatio || 1);
   canvas.style.width = `${cssW}px`;
   canvas.style.height = `${cssH}px`;

@@ -15,9 +15,12 @@ import {
   INITIALIZERS,
   INIT_NAMES,
   LIMITS,
+  MODEL_LABELS,
+  MODEL_NAMES,
   OPTIMIZERS,
   OPTIMIZER_NAMES,
   cloneState,
+  imageShape,
   isSynthetic,
   onlyLiveChanges,
   parseState,
@@ -35,6 +38,7 @@ import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorke
 import type { Finding } from '../../src/train/types.js';
 import { nameList } from '../../src/diagnostics/names.js';
 import { createUpload } from './upload.js';
+import { createConvPanel } from './convpanel.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -65,6 +69,8 @@ let runId = 0;
 const send = (m: ToWorker) => worker.postMessage(m);
 /** The user's CSV file (lab/src/upload.ts): a file that reads switches the run to it. */
 const upload = createUpload(() => applyState({ ...cloneState(state), dataset: 'local' }));
+/** Conv nets: the first conv layer's filters and maps for the test digit the user picks (convpanel.ts). */
+const convPanel = createConvPanel($('conv-card'), (index) => send({ type: 'digit', runId, index }));
 
 // ---------------------------------------------------------------------------------------
 // Form
@@ -190,6 +196,12 @@ function buildForm(): void {
   const dropout = numberInput('dropout', s.dropout, LIMITS.dropout[0], LIMITS.dropout[1], 0.05);
   const head = select('loss', HEAD_NAMES.map((h) => [h, HEAD_LABELS[h]]), s.head);
   const actHelp = allAct ? ACTIVATIONS[allAct].summary : 'Layers use different activations (see per-layer settings).';
+  // The CNNs (src/arch.ts MODEL_PRESETS) need images; under one, the MLP's settings are kept, disabled.
+  const images = imageShape(s.dataset) !== null;
+  const model = select('model', MODEL_NAMES.map((m) => [m, MODEL_LABELS[m]]), s.model);
+  for (const o of model.options) o.disabled = o.value !== 'mlp' && !images;
+  const cnn = s.model !== 'mlp';
+  for (const c of [depth, width, act, bn.querySelector('input')!, dropout]) c.disabled = cnn;
 
   const perLayer = document.createElement('details');
   perLayer.className = 'perlayer';
@@ -229,6 +241,7 @@ function buildForm(): void {
   });
   table.append(tb);
   perLayer.append(table);
+  for (const c of table.querySelectorAll('input, select')) (c as HTMLInputElement).disabled = cnn;
   perLayer.open = !allAct || !uniform(s.layers.map((l) => l.width)) || (!allBn && s.layers.some((l) => l.bn));
   perLayer.addEventListener('toggle', () => (perLayerOpen = perLayer.open));
   if (perLayerOpen) perLayer.open = true;
@@ -236,6 +249,15 @@ function buildForm(): void {
   form.append(
     fieldset(
       'Network',
+      field(
+        'Model',
+        model,
+        cnn
+          ? `The layers gradlab train --model ${s.model} builds, then the output layer; depth, width, activation, BatchNorm and dropout below are the MLP's.`
+          : images
+            ? 'Or a convolutional net (CNN) on the digits.'
+            : 'CNNs need images: choose MNIST digits.',
+      ),
       field('Hidden layers (depth)', depth),
       field('Width (all hidden layers)', width),
       field('Activation (all hidden layers)', act, actHelp),
@@ -304,7 +326,7 @@ function readForm(target: HTMLElement): void {
 
 function summarize(s: LabState): string {
   const acts = [...new Set(s.layers.map((l) => ACTIVATIONS[l.activation].label))].join('/');
-  const net = s.layers.length ? `${s.layers.length}×${uniform(s.layers.map((l) => l.width)) ?? 'mixed'} ${acts}${s.layers.some((l) => l.bn) ? ' + BN' : ''}` : 'no hidden layer';
+  const net = s.model !== 'mlp' ? MODEL_LABELS[s.model] : s.layers.length ? `${s.layers.length}×${uniform(s.layers.map((l) => l.width)) ?? 'mixed'} ${acts}${s.layers.some((l) => l.bn) ? ' + BN' : ''}` : 'no hidden layer';
   return `${s.dataset} · ${net} · ${OPTIMIZERS[s.optimizer].label} lr ${s.lr}`;
 }
 
@@ -559,6 +581,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     host.replaceChildren();
     $('h-out').textContent = info.is2d ? 'Decision boundary' : state.dataset === 'mnist' ? 'Test digits and predictions' : 'Output';
     if (!info.is2d && state.dataset === 'local') host.append(upload.noPicture(info.inputDim));
+    convPanel.setModel(info);
     drawOutput();
     renderStatus();
     if (pendingPlay) {
@@ -607,6 +630,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     c.setAttribute('aria-label', 'First test digits with the predicted class (green right, red wrong)');
     drawDigits(c, Math.max(220, host.clientWidth), m.digits);
   }
+  if (m.conv) convPanel.draw(m.conv);
   if (m.findings) findings = m.findings;
   stopReason = m.stopReason;
   renderFindings();
@@ -743,6 +767,7 @@ function runLesson(l: Lesson): void {
 window.addEventListener('resize', () => {
   drawOutput();
   drawLayers();
+  convPanel.redraw();
 });
 
 // On a phone the settings start folded, so the boundary and charts are on the first screen.
@@ -806,5 +831,6 @@ Object.assign(window, {
     get ready() { return info !== null; },
     get backend() { return info?.backend ?? null; },
     get findings() { return findings.map((f) => f.rule); },
+    get conv() { return convPanel.last; },
   },
 });

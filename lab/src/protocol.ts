@@ -3,6 +3,7 @@
  * after the Trainer's Report types (ActivationStats, ParameterStats, Finding).
  */
 import type { ActivationStats, Finding, ParameterStats } from '../../src/train/types.js';
+import type { ConvView } from './convview.js';
 import type { LabState } from './state.js';
 
 /**
@@ -17,7 +18,9 @@ export type ToWorker =
   | { type: 'update'; runId: number; state: LabState }
   | { type: 'play'; runId: number }
   | { type: 'pause'; runId: number }
-  | { type: 'step'; runId: number };
+  | { type: 'step'; runId: number }
+  /** Which test image the conv panel shows (an index into the test set). */
+  | { type: 'digit'; runId: number; index: number };
 
 /**
  * A CSV file the user loaded, parsed on the page by the library's parseCsv (lab/src/localdata.ts):
@@ -84,6 +87,16 @@ export interface ModelInfo {
   bounds?: { x0: number; x1: number; y0: number; y1: number };
   /** How Linear layers were initialised: module path → initializer name. */
   initUsed: Record<string, string>;
+  /** Module path of the first Conv2d (whose filters and maps the conv panel shows), if any. */
+  firstConv?: string;
+}
+
+/** The conv panel's data: the first conv layer on one test image (lab/src/convview.ts). */
+export interface ConvPanelData extends ConvView {
+  /** The image: its index in the test set, its class and its pixels (0 … 255, row-major). */
+  index: number;
+  label: number;
+  pixels: number[];
 }
 
 export interface Boundary {
@@ -107,6 +120,8 @@ export type FromWorker = { runId: number } & (
       boundary?: Boundary;
       /** Sample test digits (MNIST): predicted class per shown image. */
       digits?: { pixels: number[][]; label: number[]; pred: number[] };
+      /** Conv nets: the first conv layer's filters and feature maps for the chosen test image. */
+      conv?: ConvPanelData;
       /** The current findings of the library's health rules (absent when unchanged). */
       findings?: Finding[];
       stopReason?: string;

@@ -7,6 +7,7 @@ import { ACTIVATIONS, ACTIVATION_NAMES, type ActivationName } from '../../src/ac
 import { INITIALIZERS, INIT_NAMES, type InitName } from '../../src/init.js';
 import { OPTIMIZERS, OPTIMIZER_NAMES, type OptimizerName } from '../../src/optim/registry.js';
 import { defaultLr } from '../../src/recipe.js';
+import { MODEL_PRESETS, MODEL_PRESET_NAMES, type ModelPreset } from '../../src/arch.js';
 
 /**
  * 'local' is the user's own CSV file: the URL says `data=local`, but the file stays on the page
@@ -26,6 +27,23 @@ export const DATASET_LABELS: Record<DatasetName, string> = {
 
 /** Data sets drawn by the library's synthetic generators (noise and size apply to these only). */
 export const isSynthetic = (d: DatasetName): boolean => d !== 'mnist' && d !== 'local';
+
+/**
+ * The network: 'mlp' (the hidden layers of `layers`) or a named architecture of the library's
+ * MODEL_PRESETS (src/arch.ts; `gradlab train --model` builds the same), for data whose rows are
+ * images (`imageShape`). A link that names a CNN on other data gets the MLP.
+ */
+export const MODEL_NAMES = ['mlp', ...MODEL_PRESET_NAMES] as const;
+export type ModelName = 'mlp' | ModelPreset;
+export const MODEL_LABELS: Record<ModelName, string> = {
+  mlp: 'MLP: the hidden layers below',
+  ...(Object.fromEntries(MODEL_PRESET_NAMES.map((n) => [n, MODEL_PRESETS[n].label])) as Record<ModelPreset, string>),
+};
+
+/** The per-example shape [C, H, W] of a data set's rows when they are images, else null. */
+export function imageShape(d: DatasetName): [number, number, number] | null {
+  return d === 'mnist' ? [1, 28, 28] : null;
+}
 
 /** Output layer and loss, as one choice: the loss decides what the output units mean. */
 export const HEAD_NAMES = ['crossEntropy', 'bceWithLogits', 'mse', 'huber', 'l1'] as const;
@@ -52,6 +70,8 @@ export interface LabState {
   trainRatio: number;
   /** Number of examples of a synthetic set. */
   points: number;
+  /** The network: 'mlp', or a named CNN on image data (then layers and dropout are not used). */
+  model: ModelName;
   /** Hidden layers, input side first. */
   layers: LayerSpec[];
   init: InitName;
@@ -88,6 +108,7 @@ export const DEFAULT_STATE: LabState = {
   noise: 0.1,
   trainRatio: 0.7,
   points: 400,
+  model: 'mlp',
   layers: [
     { width: 16, activation: 'tanh', bn: false },
     { width: 16, activation: 'tanh', bn: false },
@@ -177,11 +198,13 @@ export function parseState(search: string, base: LabState = DEFAULT_STATE): LabS
   const optimizer = pick(p.get('opt'), OPTIMIZER_NAMES, base.optimizer);
   // A link without lr: the linked optimizer's default (the base's lr belongs to the base's optimizer).
   const lrFallback = optimizer === base.optimizer ? base.lr : defaultLr(optimizer, 'lab');
+  const dataset = pick(p.get('data'), DATASET_NAMES, base.dataset);
   return {
-    dataset: pick(p.get('data'), DATASET_NAMES, base.dataset),
+    dataset,
     noise: clampNum(p.get('noise'), LIMITS.noise, base.noise),
     trainRatio: clampNum(p.get('train'), LIMITS.trainRatio, base.trainRatio),
     points: clampNum(p.get('points'), LIMITS.points, base.points, true),
+    model: imageShape(dataset) ? pick(p.get('model'), MODEL_NAMES, base.model) : 'mlp',
     layers: decodeLayers(p.get('layers'), base.layers),
     init: pick(p.get('init'), INIT_NAMES, base.init),
     dropout: clampNum(p.get('dropout'), LIMITS.dropout, base.dropout),
@@ -201,6 +224,7 @@ export function serializeState(s: LabState): string {
   p.set('noise', String(s.noise));
   p.set('train', String(s.trainRatio));
   p.set('points', String(s.points));
+  p.set('model', s.model);
   p.set('layers', encodeLayers(s.layers));
   p.set('init', s.init);
   p.set('dropout', String(s.dropout));

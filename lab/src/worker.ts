@@ -25,7 +25,8 @@ import { baselineLoss } from '../../src/train/fit.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
 import { buildLabModel, labOptimizer, outputUnits } from './model.js';
-import type { Boundary, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, LocalData, ModelInfo, StepPoint, ToWorker } from './protocol.js';
+import { firstConvIndex, firstConvView } from './convview.js';
+import type { Boundary, ConvPanelData, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, LocalData, ModelInfo, StepPoint, ToWorker } from './protocol.js';
 import type { LabState } from './state.js';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -67,6 +68,9 @@ interface Session {
   lastEvalAt: number;
   evalCostMs: number;
   lastBoundaryAt: number;
+  /** The test image the conv panel shows, and whether the page asked for another since the last post. */
+  digit: number;
+  digitChanged: boolean;
   stopReason?: string;
 }
 
@@ -177,6 +181,8 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       lastEvalAt: 0,
       evalCostMs: 0,
       lastBoundaryAt: 0,
+      digit: 0,
+      digitChanged: false,
     };
     const initUsed: Record<string, string> = {};
     const labels = layerLabels(monitor.data.layers);
@@ -202,6 +208,8 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       bounds: data.bounds,
       initUsed,
     };
+    const conv = firstConvIndex(model);
+    if (conv >= 0) info.firstConv = String(conv);
     post({ type: 'ready', info });
     evaluate(session);
     flush(session, true);
@@ -428,15 +436,28 @@ function digits(s: Session): { pixels: number[][]; label: number[]; pred: number
   });
 }
 
+/** The first conv layer on the chosen test image (conv nets on MNIST), for the conv panel. */
+function convPanel(s: Session): ConvPanelData | undefined {
+  if (!s.data.rawTest) return undefined;
+  const i = s.digit;
+  const view = firstConvView(s.model, gather(s.data.test.x, [i]));
+  if (!view) return undefined;
+  const pixels = Array.from(s.data.rawTest.subarray(i * 784, i * 784 + 784), (v) => Math.round(v * 255));
+  return { ...view, index: i, label: s.data.test.y.data[i], pixels };
+}
+
 function flush(s: Session, full: boolean): void {
   const now = performance.now();
   let b: Boundary | undefined;
   let d: ReturnType<typeof digits>;
+  let c: ConvPanelData | undefined;
   if (full || now - s.lastBoundaryAt > (s.data.is2d ? 200 : 1500)) {
     b = boundary(s);
     d = digits(s);
+    c = convPanel(s);
     s.lastBoundaryAt = now;
-  }
+  } else if (s.digitChanged) c = convPanel(s);
+  s.digitChanged = false;
   post(
     {
     type: 'progress',
@@ -448,6 +469,7 @@ function flush(s: Session, full: boolean): void {
     layers: s.lastLayers,
     boundary: b,
     digits: d,
+    conv: c,
     findings: s.findingsChanged ? s.findings : undefined,
     stopReason: s.stopReason,
     },
@@ -513,6 +535,15 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         evaluate(session);
         runHealth(session);
         flush(session, true);
+      }
+      break;
+    case 'digit':
+      // An index the page computed from the test size; anything else is ignored.
+      if (session && Number.isInteger(m.index) && m.index >= 0 && m.index < session.data.test.x.shape[0]) {
+        session.digit = m.index;
+        session.digitChanged = true;
+        // While training, the next slice's post carries it; while paused, post it now.
+        if (!running) flush(session, false);
       }
       break;
     case 'step':

@@ -143,7 +143,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--activation <name>', `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')}`, parseActivation, DEFAULTS.activation)
     .option('--init <name>', `weight initializer (auto = the activation's recommended one): ${INIT_NAMES.join(', ')}`, parseInit, DEFAULTS.init)
     .option('--arch <layers|file.json>', 'a layer list instead of --layers/--activation/--batchnorm (grammar below)')
-    .addOption(new Option('--model <preset>', `a named architecture instead of --layers/--arch (cnn: ${MODEL_PRESETS.cnn.arch}; ${MODEL_PRESETS.cnn.epochs} epochs unless --epochs is given)`).choices(Object.keys(MODEL_PRESETS)))
+    .addOption(new Option('--model <preset>', `a named architecture instead of --layers/--arch (${Object.entries(MODEL_PRESETS).map(([name, p]) => `${name}: ${p.arch}, ${p.epochs} epochs unless --epochs is given`).join('; ')})`).choices(Object.keys(MODEL_PRESETS)))
     .option('--batchnorm', 'BatchNorm1d before each hidden activation', true)
     .option('--no-batchnorm', 'no BatchNorm')
     .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizer, DEFAULTS.optimizer)

@@ -8,7 +8,7 @@
  */
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
-import { needsImages, parseArch, validateLayer, type LayerSpec } from '../arch.js';
+import { MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
 import { buildModel, countParameters, describeSpec, validateSpec, type ModelSpec } from '../models.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
@@ -104,17 +104,8 @@ export const DEFAULTS = {
   seed: 0,
 };
 
-/**
- * `--model`: named architectures, each with the epochs it trains when --epochs is not given.
- * cnn is the VGG-style net of the issue's PyTorch reference (conv 32 – BN – pool – conv 64 – BN –
- * pool – fc 128; PyTorch 1.13 trains it to 90.4% on Fashion-MNIST in two epochs). Four epochs:
- * `gradlab train --data fashion-mnist --model cnn --epochs 4` reached 91.6% test accuracy in
- * 4 min 1 s on this project's 2-core machine (2026-11-28, idle; three epochs: 90.8% in 3 min 25 s).
- */
-export const MODEL_PRESETS = {
-  cnn: { arch: 'conv(32,3,padding=1),bn,relu,maxpool(2),conv(64,3,padding=1),bn,relu,maxpool(2),flatten,linear(128),relu', epochs: 4 },
-} as const;
-export type ModelPreset = keyof typeof MODEL_PRESETS;
+/** `--model`: the named architectures of src/arch.ts (also the lab's model menu). */
+export { MODEL_PRESETS, type ModelPreset };
 
 /** The learning rate used when --lr is not given (recipe.ts: the optimizer's, or the CLI's documented deviation). */
 export function defaultLr(optimizer: OptimizerName): number {
