@@ -9,14 +9,10 @@ import { Generator, Tensor, init, manualSeed, nn } from '../../src/index.js';
 import { fit, type Report } from '../../src/train/index.js';
 import { activationStats, deadFraction, layerLabels, probeActivations } from '../../src/diagnostics/index.js';
 import { activeCounts } from '../../src/diagnostics/stats.js';
-import { loadBuiltinMnistSplits } from '../../src/data/datasets.node.js';
+import { digitImages } from '../helpers/digits.js';
 import { run } from '../../src/cli/program.js';
 
-/** The first n digits of the built-in MNIST training split as images [n, 1, 28, 28]. */
-async function digits(n: number): Promise<{ x: Tensor; y: Tensor }> {
-  const { train } = await loadBuiltinMnistSplits();
-  return { x: new Tensor(train.x.data.slice(0, n * 784), [n, 1, 28, 28]), y: new Tensor(train.y.data.slice(0, n), [n]) };
-}
+const digits = digitImages;
 
 const train = (model: nn.Module, data: { x: Tensor; y: Tensor }, extra: Record<string, unknown> = {}): Promise<Report> =>
   fit(model, data, { epochs: 1, batchSize: 50, loss: 'crossEntropy', optimizer: 'adam', lr: 1e-3, seed: 0, monitor: { every: 2 }, validationSplit: 0.2, ...extra });
