@@ -222,7 +222,7 @@ export function drawGradBars(canvas: HTMLCanvasElement, width: number, rows: Arr
   });
 }
 
-/** Gradient norm per layer over time: rows are Linear layers (input at top), columns monitored steps. */
+/** Gradient norm per layer over time: rows are the layers with weights (input at top), columns monitored steps. */
 export function drawGradHeatmap(canvas: HTMLCanvasElement, width: number, history: number[][], names: string[]): void {
   const rows = names.length;
   const rowH = Math.max(3, Math.min(14, Math.floor(140 / Math.max(1, rows))));
