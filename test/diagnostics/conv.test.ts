@@ -188,6 +188,24 @@ describe('health rules on conv nets', () => {
     expect(f.advice).toMatch(/lower the learning rate from 10/i);
   });
 
+  test('a constant-initialised conv net: symmetric filters, all copies of one', async () => {
+    // Filters stay copies only when what reads them treats them alike too (the Linear after
+    // them constant as well); otherwise their gradients differ and they drift apart.
+    manualSeed(0);
+    const c1 = new nn.Conv2d(1, 8, 3, { padding: 1 });
+    const fc = new nn.Linear(8 * 7 * 7, 10);
+    for (const m of [c1, fc]) {
+      init.constant(m.weight, 0.1);
+      init.zeros(m.bias!);
+    }
+    const model = new nn.Sequential(c1, new nn.ReLU(), new nn.MaxPool2d(4), new nn.Flatten(), fc);
+    const r = await train(model, await digits(200));
+    const f = finding(r, 'symmetry')!;
+    expect(f).toBeDefined();
+    expect(f.layers).toEqual(['0']);
+    expect(f.evidence).toBe('conv 1 · Conv2d 1→8 3×3 (module 0): 7 of 8 filters duplicate another\'s incoming weights (all filters identical).');
+  });
+
   test('the healthy --model cnn preset on 500 digits: no finding about any conv layer', async () => {
     const out = { text: '', isTTY: false, write(s: string) { this.text += s; return true; } };
     const err = { text: '', isTTY: false, write(s: string) { this.text += s; return true; } };
