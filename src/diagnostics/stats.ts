@@ -120,8 +120,21 @@ export function activationStats(
   };
   if (activation !== undefined) {
     const failure = ACTIVATIONS[activation].failure;
-    if (failure.mode === 'saturation') out.saturated = saturatedFraction(x, failure.below, failure.above);
-    else if (failure.mode === 'dead') out.dead = deadFraction(x, rows, units, scratch, options.positions ?? 1);
+    const positions = options.positions ?? 1;
+    if (failure.mode === 'saturation') {
+      if (positions > 1) {
+        // Per channel, and the layer's fraction as their mean (every channel has rows × positions values).
+        out.channelSaturated = channelSaturatedFractions(x, rows, units, positions, failure.below, failure.above);
+        out.saturated = units > 0 ? out.channelSaturated.reduce((a, v) => a + v, 0) / units : 0;
+      } else out.saturated = saturatedFraction(x, failure.below, failure.above);
+    } else if (failure.mode === 'dead') {
+      out.dead = deadFraction(x, rows, units, scratch, positions);
+      if (positions > 1) {
+        // deadFraction left each channel's activity in scratch.active.
+        out.deadChannels = [];
+        for (let u = 0; u < units; u++) if (scratch.active[u] === 0) out.deadChannels.push(u);
+      }
+    }
   }
   return out;
 }
@@ -139,10 +152,33 @@ export function saturatedFraction(y: FloatArray, below: number, above: number): 
 }
 
 /**
+ * Per unit of y viewed as [rows, units, positions] (a conv output's channels), the fraction of
+ * its values outside (below, above): the saturation band of saturatedFraction, channel by channel.
+ */
+export function channelSaturatedFractions(y: FloatArray, rows: number, units: number, positions: number, below: number, above: number): number[] {
+  const out = new Array<number>(units).fill(0);
+  if (rows === 0 || positions === 0) return out;
+  for (let r = 0; r < rows; r++) {
+    for (let u = 0; u < units; u++) {
+      const o = (r * units + u) * positions;
+      let c = 0;
+      for (let k = 0; k < positions; k++) {
+        const v = y[o + k];
+        if (v <= below || v >= above) c++;
+      }
+      out[u] += c;
+    }
+  }
+  const n = rows * positions;
+  return out.map((c) => c / n);
+}
+
+/**
  * Fraction of units of y viewed as [rows, units, positions] whose output is ≤ 0 at every
  * position of every row: ReLU units (positions = 1) or filters (a conv output's channels,
  * positions = H·W) that passed no gradient for any example of the batch. A unit's scan stops at
- * its first active value, so live units cost little.
+ * its first active value, so live units cost little. Leaves each unit's activity (1 active,
+ * 0 dead) in scratch.active.
  */
 export function deadFraction(y: FloatArray, rows: number, units: number, scratch = new StatsScratch(), positions = 1): number {
   if (units === 0 || rows === 0) return 0;

@@ -184,6 +184,10 @@ export interface ActivationStats {
   dead?: number;
   /** Number of values the statistics were computed from (rows × units). */
   count?: number;
+  /** Conv output [N, C, H, W] of a ReLU-family layer: the indices of its dead filters (channels ≤ 0 at every position of every example). */
+  deadChannels?: number[];
+  /** Conv output [N, C, H, W] of a sigmoid/tanh layer: per channel, the fraction of its values in the saturation band. */
+  channelSaturated?: number[];
 }
 
 export interface ParameterStats {

@@ -41,6 +41,17 @@ describe('dead filters: channels as units', () => {
     expect(Array.from(activeCounts(y, 2, 3, undefined, 4))).toEqual([1, 0, 2]);
     // Viewed as [N, C·H·W] units (the MLP view) the same values have 7 of 12 dead "units".
     expect(deadFraction(y, 2, 12)).toBeCloseTo(7 / 12, 12);
+    // The monitors record which filters are dead.
+    expect(activationStats(y, 2, 3, 'relu', { positions: 4 }).deadChannels).toEqual([1]);
+    expect(activationStats(y, 2, 12, 'relu').deadChannels).toBeUndefined();
+  });
+
+  test('saturation per channel: each channel\'s share of values in the band, the layer\'s share their mean', () => {
+    // Sigmoid outputs [N=2, C=2, H·W=2]: channel 0 saturated in 3 of its 4 values, channel 1 in none.
+    const y = Float32Array.from([0.999, 0.5, 0.4, 0.6, 0.001, 0.9999, 0.5, 0.3]);
+    const s = activationStats(y, 2, 2, 'sigmoid', { positions: 2 });
+    expect(s.channelSaturated).toEqual([0.75, 0]);
+    expect(s.saturated).toBe(0.375);
   });
 
   test('random outputs with some channels silenced: the same fraction as the definition', () => {

@@ -142,5 +142,12 @@ describe('HTML report', () => {
     expect(conv, page.charts.map((c) => c.label).join(' | ')).toBeDefined();
     expect(conv!.width).toBeGreaterThan(100);
     expect(conv!.drawn).toBeGreaterThan(0);
+    // The filters × time map: the 8 filters with the −10 bias are dark at every monitored step, and only they.
+    const map = page.charts.find((c) => c.label === 'conv 2 · ReLU (module 5): dead filters');
+    expect(map).toBeDefined();
+    expect(map!.drawn).toBe(8 * relu2.samples.length);
+    expect(html).toContain('<title>filter 7, step 1: dead on the whole batch</title>');
+    expect(html).not.toContain('<title>filter 8, step 1:');
+    expect(page.charts.find((c) => c.label === 'conv 1 · ReLU (module 2): dead filters')!.drawn).toBe(0);
   });
 });
