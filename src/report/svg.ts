@@ -368,7 +368,7 @@ export function channelMapChart(o: ChannelMapOptions): string {
       const v = o.values[r][c.j];
       if (v === null || v === undefined || !(v > 0)) continue;
       parts.push(
-        `<rect x="${f(m.l + k * cw)}" y="${f(m.t + r * rh)}" width="${f(Math.max(0.8, cw + 0.4))}" height="${f(Math.max(0.8, rh + 0.4))}" fill="${o.color}" fill-opacity="${Math.min(1, v).toFixed(2)}"><title>filter ${r}, step ${c.step}: ${esc(o.describe(v))}</title></rect>`,
+        `<rect x="${f(m.l + k * cw)}" y="${f(m.t + r * rh)}" width="${f(Math.max(0.8, cw))}" height="${f(Math.max(0.8, rh))}" shape-rendering="crispEdges" fill="${o.color}" fill-opacity="${Math.min(1, v).toFixed(2)}"><title>filter ${r}, step ${c.step}: ${esc(o.describe(v))}</title></rect>`,
       );
     }
   });
