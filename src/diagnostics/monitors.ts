@@ -24,6 +24,7 @@ import type { Module, Parameter } from '../nn/module.js';
 import { isPureLayer, Sequential } from '../nn/sequential.js';
 import type { FloatArray } from '../kernels/types.js';
 import { noGrad } from '../autograd.js';
+import { K } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import type { ActivationName } from '../activations.js';
 import type { ActivationProbe, LayerSample, LayerSeries, MonitorOptions, Monitors, ParameterStats } from '../train/types.js';
@@ -165,7 +166,7 @@ export class Monitor {
         const image = y.ndim === 4;
         const units = image ? y.shape[1] : rows > 0 ? y.size / rows : 0;
         if (image) e.series.channels ??= units;
-        sample.activation = activationStats(y.data, rows, units, e.activation, {
+        sample.activation = activationStats(this.inKernelMemory(y.data), rows, units, e.activation, {
           histogramBins: this.bins,
           percentileSamples: this.percentileSamples,
           scratch: this.scratch,
@@ -196,6 +197,19 @@ export class Monitor {
     const last = this.lastWithParams >= 0 ? layerGrad[this.lastWithParams] : NaN;
     this.data.global.push({ step, gradNorm: globalGradNorm, firstToLastRatio: last > 0 ? first / last : first === 0 ? 1 : Infinity });
     this.addTime(performance.now() - t0);
+  }
+
+  /**
+   * The values of a layer output where the fast kernels read them. The trainer hands over the
+   * outputs after the optimizer step, a step boundary that moved them to JS arrays (ARCHITECTURE.md
+   * "Memory"); K.moments over a conv net's 3 M-value output takes ≈ 10–20 ms as a JS loop and ≈ 1 ms
+   * in wasm, so one copy into the monitor's kernel scratch (≈ 2 ms) pays.
+   */
+  private inKernelMemory(x: FloatArray): FloatArray {
+    if (K.owns === undefined || !(x instanceof Float32Array) || x.length < 1 << 16 || K.owns(x)) return x;
+    const b = this.scratch.buffer(x.length);
+    b.set(x);
+    return b;
   }
 
   /** Account monitoring time (also the end-of-training probe, timed by the trainer). */

@@ -9,6 +9,8 @@ import { Generator, Tensor, init, manualSeed, nn } from '../../src/index.js';
 import { fit, type Report } from '../../src/train/index.js';
 import { activationStats, deadFraction, layerLabels, probeActivations } from '../../src/diagnostics/index.js';
 import { activeCounts } from '../../src/diagnostics/stats.js';
+import { Monitor } from '../../src/diagnostics/monitors.js';
+import { K } from '../../src/kernels/index.js';
 import { digitImages } from '../helpers/digits.js';
 import { run } from '../../src/cli/program.js';
 
@@ -118,6 +120,28 @@ describe('monitors on a conv net', () => {
       ['2', 8, 8],
       ['3', 16, 16],
     ]);
+  });
+
+  test('an output in JS memory (moved at the optimizer step) gives the same statistics as read in place', () => {
+    const model = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU());
+    const params = model.namedParameters();
+    const monitor = new Monitor(model, params, { every: 1, histogramBins: 10 });
+    const g = new Generator(5);
+    const shape = [4, 4, 64, 64]; // 65,536 values: read through the monitor's kernel scratch
+    const out = (shift: number) => Float32Array.from({ length: 4 * 4 * 64 * 64 }, () => g.normal() + shift);
+    const conv = out(0.5);
+    const relu = conv.map((v, i) => (Math.floor(i / 4096) % 4 === 1 ? -1 : Math.max(0, v))); // filter 1 dead
+    const outputs = [new Tensor(conv.slice(), shape), new Tensor(relu.slice(), shape)];
+    // Plain JS arrays, as the outputs are after the step boundary (not in the kernels' memory).
+    for (const o of outputs) expect(K.owns?.(o.data) ?? false).toBe(false);
+    monitor.record(1, outputs, new Float64Array(params.length), params.map(([, p]) => p.data.slice()), 1);
+    const [c, r] = monitor.data.layers.map((l) => l.samples[0].activation!);
+    const want = activationStats(conv, 4, 4, undefined, { histogramBins: 10, positions: 4096 });
+    expect(c.mean).toBeCloseTo(want.mean, 6);
+    expect(c.std).toBeCloseTo(want.std, 6);
+    expect([c.p15, c.p50, c.p85, c.histogram]).toEqual([want.p15, want.p50, want.p85, want.histogram]);
+    expect(r.dead).toBe(0.25);
+    expect(r.deadChannels).toEqual([1]);
   });
 
   test('the evaluation probe counts a filter dead only if it never fires on any example', () => {
