@@ -413,8 +413,8 @@ const RULE_LIST: HealthRule[] = [
     severity: 'warning',
     criterion: `At least ${THRESHOLDS.deadFraction * 100}% of a ReLU layer's units (of a conv layer's filters: channels, at every position) are inactive on every example of the evaluation set (else of each batch, median over the second half of monitored steps).`,
     advice:
-      'Lower the learning rate (large updates push units into the region where they never fire again), use Leaky ReLU, PReLU or ELU whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016), and He initialisation with zero biases.',
-    citation: 'Maas et al. 2013; He et al. 2015; Clevert et al. 2016; Lu et al. 2019',
+      'Lower the learning rate (large updates push units into the region where they never fire again), add BatchNorm before the ReLU (Ioffe & Szegedy 2015), use Leaky ReLU, PReLU or ELU whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016), and He initialisation with zero biases.',
+    citation: 'Maas et al. 2013; He et al. 2015; Clevert et al. 2016; Lu et al. 2019; Ioffe & Szegedy 2015',
     check(r) {
       const bad: Array<{ name: string; frac: number; where: string; units: number | undefined; filters: boolean }> = [];
       for (const l of r.monitors.layers) {
@@ -438,7 +438,22 @@ const RULE_LIST: HealthRule[] = [
       const name = reportLayerNamer(r);
       const f = runFacts(r);
       const relu = f.activations.filter((a) => a === 'relu');
+      // The weighted layers feeding a dead layer without BatchNorm in between (a residual block
+      // normalises inside): BN centres each unit's pre-activation on the batch, so a unit cannot
+      // sit below zero on every example, whatever its bias or the step that pushed it there.
+      const layers = r.monitors.layers;
+      const unnormalised = bad.flatMap((b) => {
+        const i = layers.findIndex((l) => l.name === b.name);
+        if (i < 0 || layers[i].kind === 'BasicBlock') return [];
+        for (let j = i - 1; j >= 0; j--) {
+          if (layers[j].kind.startsWith('BatchNorm')) return [];
+          if (WEIGHTED_KINDS.includes(layers[j].kind)) return [layers[j].name];
+        }
+        return [];
+      });
       const advice = sentence([
+        unnormalised.length > 0 &&
+          `add BatchNorm between ${nameList(unnormalised, name)} and the ReLU after it (it has none: BatchNorm centres each unit's pre-activation on the batch, so a unit cannot stay below zero on every example; Ioffe & Szegedy 2015)`,
         f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, 10)}: large updates push units into the region where they never fire again` : 'lower the learning rate: large updates push units into the region where they never fire again',
         relu.length > 0 && 'change the activation from ReLU to Leaky ReLU, PReLU or ELU, whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016)',
         initAdvice(f),
