@@ -124,8 +124,10 @@ export function activationStats(
     if (failure.mode === 'saturation') {
       if (positions > 1) {
         // Per channel, and the layer's fraction as their mean (every channel has rows × positions values).
-        out.channelSaturated = channelSaturatedFractions(x, rows, units, positions, failure.below, failure.above);
-        out.saturated = units > 0 ? out.channelSaturated.reduce((a, v) => a + v, 0) / units : 0;
+        const perChannel = channelSaturatedFractions(x, rows, units, positions, failure.below, failure.above);
+        out.saturated = units > 0 ? perChannel.reduce((a, v) => a + v, 0) / units : 0;
+        // Four decimals (0.01% of a channel) keep a long run's Report small.
+        out.channelSaturated = perChannel.map((v) => Math.round(v * 1e4) / 1e4);
       } else out.saturated = saturatedFraction(x, failure.below, failure.above);
     } else if (failure.mode === 'dead') {
       out.dead = deadFraction(x, rows, units, scratch, positions);
