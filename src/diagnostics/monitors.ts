@@ -10,7 +10,8 @@
  *   Fig. 1), residual blocks (as one layer: their output) and activation modules (with the
  *   saturated/dead fraction the activation registry defines). A 4-D output [N, C, H, W] has
  *   channels as its units: a dead filter is a channel that is ≤ 0 at every position of every
- *   example; the saturated fraction is over all values, as for [N, units];
+ *   example (the dead filters' indices are kept too); the saturated fraction is over all values,
+ *   as for [N, units], and is kept per channel;
  * - per parameter: ‖θ‖, ‖∇θ‖, ‖Δθ‖/‖θ‖ (a block's nested parameters count for the block);
  * - per Linear/Conv2d: the number of units (filters) duplicating another's incoming weights;
  * - globally: ‖∇‖ and ‖∇first‖/‖∇last‖ (first and last layer with parameters).
