@@ -25,3 +25,19 @@ export function failureText(st: ActivationStats, channels?: number): string {
   if (st.dead === undefined) return '';
   return channels !== undefined ? ` · dead filters ${Math.round(st.dead * channels)}/${channels}` : ` · dead ${(st.dead * 100).toFixed(0)}%`;
 }
+
+/**
+ * One colour per filter of a conv layer's output, for the strip under its histogram: dead filters
+ * red, live ones pale blue (ReLU); or the filter's saturated share as the shade of orange
+ * (sigmoid, tanh). Null for a layer without channels or without a per-channel record.
+ */
+export function filterStrip(st: ActivationStats, channels?: number): string[] | null {
+  if (channels === undefined) return null;
+  if (st.deadChannels !== undefined) {
+    const dead = new Set(st.deadChannels);
+    return Array.from({ length: channels }, (_, c) => (dead.has(c) ? '#c0392b' : '#cfe3f5'));
+  }
+  const sat = st.channelSaturated;
+  if (sat === undefined || sat.length !== channels) return null;
+  return sat.map((v) => `rgba(181, 71, 8, ${(0.1 + 0.9 * Math.min(1, Math.max(0, v))).toFixed(2)})`);
+}

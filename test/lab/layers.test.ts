@@ -4,7 +4,7 @@
  * caption counts dead filters. Snapshots come from a real monitored run, as the worker makes them.
  */
 import { describe, expect, it } from 'vitest';
-import { failureText, histogramLayers, weightGradNorm, weightedLayers } from '../../lab/src/layers.js';
+import { failureText, filterStrip, histogramLayers, weightGradNorm, weightedLayers } from '../../lab/src/layers.js';
 import type { LayerSnapshot } from '../../lab/src/protocol.js';
 import { Monitor } from '../../src/diagnostics/monitors.js';
 import { manualSeed, nn, optim, loss } from '../../src/index.js';
@@ -33,5 +33,9 @@ describe('lab layer panels on a conv net', () => {
     expect(failureText(relu2.stats!, relu2.channels)).toBe(' · dead filters 3/8');
     expect(failureText({ ...relu2.stats!, dead: 0.25 })).toBe(' · dead 25%');
     expect(failureText({ ...relu2.stats!, dead: undefined, saturated: 0.5 }, 8)).toBe(' · saturated 50%');
+    // The strip above the histogram: filters 0–2 red, the others pale; none for a Linear's ReLU-less output.
+    expect(filterStrip(relu2.stats!, relu2.channels)).toEqual([...Array(3).fill('#c0392b'), ...Array(5).fill('#cfe3f5')]);
+    expect(filterStrip(layers.find((l) => l.name === '8')!.stats!, undefined)).toBeNull();
+    expect(filterStrip({ ...relu2.stats!, deadChannels: undefined, channelSaturated: [0, 1] }, 2)).toEqual(['rgba(181, 71, 8, 0.10)', 'rgba(181, 71, 8, 1.00)']);
   });
 });
