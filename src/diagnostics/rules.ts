@@ -36,6 +36,16 @@ export const THRESHOLDS = {
    */
   vanishingLossFloor: 0.25,
   /**
+   * update-ratio: every layer with weights moves them by less than this fraction of their norm per
+   * step (‖Δw‖/‖w‖ of the weight, median over the monitored steps at which it had a gradient),
+   * while the loss is still high (vanishingLossFloor). Healthy training moves weights by about a
+   * thousandth of their norm per step (Karpathy, CS231n notes, "Neural Networks Part 3": ratio
+   * ≈ 1e-3); at 1e-5 a thousand steps change the weights by at most 1% even if every step points
+   * the same way, so the network cannot leave its initialisation within a run. Only when every
+   * layer is that slow (a step size problem): one slow layer among fast ones is vanishing gradients.
+   */
+  smallUpdateRatio: 1e-5,
+  /**
    * exploding-gradients: the global gradient norm grew by two orders of magnitude (median of
    * the last tenth of the steps over the median of the first tenth) while the loss rose — the
    * exponential growth Pascanu et al. 2013 (§2) describe — or the loss itself rose tenfold
@@ -154,6 +164,20 @@ function weightRms(series: LayerSeries, i: number): number {
 /** The layers with weights (Linear, Conv2d, residual blocks) that have parameter samples, input first. */
 const weighted = (r: Report) => r.monitors.layers.filter((l) => WEIGHTED_KINDS.includes(l.kind) && l.samples.some((s) => s.params));
 
+/**
+ * The loss of the last tenth of the steps (median) and the baseline it is compared with, when it
+ * is still ≥ vanishingLossFloor × the baseline (the constant predictor's loss, else the first
+ * tenth's median); null once the network has clearly learned, or without losses.
+ */
+function lossStillHigh(r: Report): { lossNow: number; base: number } | null {
+  const losses = finiteLosses(r);
+  if (losses.length === 0) return null;
+  const k = Math.max(1, Math.floor(losses.length / 10));
+  const lossNow = median(losses.slice(-k).map((s) => s.loss));
+  const base = r.history.baselineLoss ?? median(losses.slice(0, k).map((s) => s.loss));
+  return base > 0 && lossNow >= THRESHOLDS.vanishingLossFloor * base ? { lossNow, base } : null;
+}
+
 /** Finite step losses of the history. */
 const finiteLosses = (r: Report) => r.history.steps.filter((s): s is { step: number; loss: number; gradNorm: number | null; lr: number } => s.loss !== null && Number.isFinite(s.loss));
 
@@ -247,12 +271,9 @@ const RULE_LIST: HealthRule[] = [
       const lin = weighted(r);
       if (lin.length < 2) return [];
       // Still high: small gradients after the loss has fallen are convergence, not vanishing.
-      const losses = finiteLosses(r);
-      if (losses.length === 0) return [];
-      const k = Math.max(1, Math.floor(losses.length / 10));
-      const lossNow = median(losses.slice(-k).map((s) => s.loss));
-      const base = r.history.baselineLoss ?? median(losses.slice(0, k).map((s) => s.loss));
-      if (!(base > 0) || lossNow < THRESHOLDS.vanishingLossFloor * base) return [];
+      const high = lossStillHigh(r);
+      if (high === null) return [];
+      const { lossNow, base } = high;
       const last = lin[lin.length - 1];
       const bad: Array<{ name: string; ratio: number }> = [];
       for (const l of lin.slice(0, -1)) {
@@ -512,6 +533,59 @@ const RULE_LIST: HealthRule[] = [
               : this.advice;
           })(),
           values: { symmetricUnits: bad[0].dup, units: bad[0].units },
+        },
+      ];
+    },
+  },
+  {
+    name: 'update-ratio',
+    title: 'Updates too small to learn',
+    severity: 'warning',
+    criterion: `While the training loss is still ≥ ${THRESHOLDS.vanishingLossFloor} × the constant predictor's, every layer with weights changes them by less than ${THRESHOLDS.smallUpdateRatio} of their norm per step (‖Δw‖/‖w‖, median over monitored steps; healthy ≈ 1e-3).`,
+    advice: 'Raise the learning rate until the update ratio ‖Δw‖/‖w‖ is near 1e-3, or use Adam, whose steps do not shrink with the gradient.',
+    citation: 'Karpathy, CS231n notes ("Neural Networks Part 3", ratio of updates to weights); Goodfellow et al. 2016, §8.1.3',
+    check(r) {
+      const high = lossStillHigh(r);
+      if (high === null) return [];
+      const slow: Array<{ name: string; ratio: number }> = [];
+      for (const l of weighted(r)) {
+        const ratios: number[] = [];
+        for (const s of l.samples) {
+          const w = s.params?.find((p) => p.name.endsWith('weight'));
+          // A weight without a gradient (frozen, or behind dead units: dead-units says so) is not slow.
+          if (w && w.gradNorm > 0 && w.updateRatio !== null) ratios.push(w.updateRatio);
+        }
+        const m = median(ratios);
+        if (!Number.isFinite(m)) continue;
+        if (m >= THRESHOLDS.smallUpdateRatio) return [];
+        slow.push({ name: l.name, ratio: m });
+      }
+      if (slow.length === 0) return [];
+      const name = reportLayerNamer(r);
+      const f = runFacts(r);
+      const fastest = Math.max(...slow.map((x) => x.ratio));
+      const steps = 1000;
+      const advice = sentence([
+        f.lr !== null && fastest > 0
+          ? `raise the learning rate from ${fmt(f.lr)} to about ${lrOver(f.lr, fastest / 1e-3)}${f.optimizer ? ` (${f.optimizer})` : ''}: the update ratio grows in proportion, to ≈ 1e-3 for the fastest layer`
+          : 'raise the learning rate until the update ratio ‖Δw‖/‖w‖ is near 1e-3',
+        f.optimizer !== null && f.optimizer.startsWith('sgd') && 'or use Adam, whose steps do not shrink with the gradient',
+      ]);
+      return [
+        {
+          rule: 'update-ratio',
+          severity: 'warning',
+          layers: slow.map((x) => x.name),
+          step: lastStep(r),
+          evidence:
+            `Weight updates per step ‖Δw‖/‖w‖ (median over monitored steps): ${slow
+              .slice(0, 4)
+              .map((x) => `${name(x.name)} ${fmt(x.ratio)}`)
+              .join(', ')}${slow.length > 4 ? ` and ${slow.length - 4} more layers` : ''}, every layer below ${THRESHOLDS.smallUpdateRatio} (healthy ≈ 1e-3): ` +
+            `${steps} such steps change the weights by at most ${fmt(100 * Math.min(1, steps * fastest))}%, while the loss ${fmt(high.lossNow)} is still ${fmt(100 * (high.lossNow / high.base))}% of the constant predictor's ${fmt(high.base)}.`,
+          advice,
+          citation: this.citation,
+          values: { ratio: fastest, threshold: THRESHOLDS.smallUpdateRatio, relativeLoss: high.lossNow / high.base },
         },
       ];
     },

@@ -143,7 +143,8 @@ export type RuleName =
   | 'symmetry'
   | 'overfitting'
   | 'underfitting'
-  | 'unstable-training';
+  | 'unstable-training'
+  | 'update-ratio';
 
 export interface Finding {
   rule: RuleName;

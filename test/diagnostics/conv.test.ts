@@ -225,6 +225,25 @@ describe('health rules on conv nets', () => {
     expect(f.advice).toMatch(/lower the learning rate from 10/i);
   });
 
+  test('a conv net at a learning rate far too small: update-ratio names every layer and the learning rate to use', async () => {
+    manualSeed(0);
+    const model = new nn.Sequential(new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(8, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(392, 10));
+    const r = await train(model, await digits(500), { optimizer: 'sgd', lr: 1e-6 });
+    const f = finding(r, 'update-ratio')!;
+    expect(f, JSON.stringify(r.findings.map((x) => x.rule))).toBeDefined();
+    expect(f.layers).toEqual(['0', '3', '7']);
+    expect(f.evidence).toContain('conv 1 · Conv2d 1→8 3×3 (module 0)');
+    expect(f.values!.ratio).toBeLessThan(1e-5);
+    // The suggested rate brings the fastest layer to ≈ 1e-3: lr × 1e-3 / ratio.
+    const suggested = Number(/to about ([\d.e+-]+)/.exec(f.advice)![1]);
+    expect(suggested / (1e-6 * (1e-3 / (f.values!.ratio as number)))).toBeCloseTo(1, 1);
+    expect(f.advice).toMatch(/^Raise the learning rate from 1\.00e-6 to about/);
+    // The same net at Adam's default rate: no such finding.
+    manualSeed(0);
+    const ok = await train(new nn.Sequential(new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(8, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(392, 10)), await digits(500));
+    expect(ok.findings.map((x) => x.rule)).not.toContain('update-ratio');
+  });
+
   test('a constant-initialised conv net: symmetric filters, all copies of one', async () => {
     // Filters stay copies only when what reads them treats them alike too (the Linear after
     // them constant as well); otherwise their gradients differ and they drift apart.
