@@ -10,7 +10,11 @@
 // fit() runs with its default time-based yielding, as users get it: the wasm backend's
 // memory is returned by FinalizationRegistry callbacks, which need event-loop turns.
 //
-// Usage: NODE_OPTIONS=--expose-gc npx vite-node bench/monitor-overhead.ts [--quick] [--backend wasm|reference] [--steps N] [--repeats N]
+// --model cnn: the `gradlab train --model cnn` preset instead (conv 3×3 ×32 padding 1, BN, ReLU,
+// maxpool 2; conv 3×3 ×64, BN, ReLU, maxpool 2; Linear 3136→128, ReLU, Linear 128→10), on the
+// same inputs as [N, 1, 28, 28] images: its monitors read [N, C, H, W] outputs (dead filters).
+//
+// Usage: NODE_OPTIONS=--expose-gc npx vite-node bench/monitor-overhead.ts [--quick] [--backend wasm|reference] [--model mlp|cnn] [--steps N] [--repeats N]
 // The default backend is wasm when this runtime has WebAssembly SIMD (the faster the
 // kernels, the larger the monitors' share), else reference.
 import os from 'node:os';
@@ -30,6 +34,10 @@ const arg = (name: string): string | undefined => {
 const steps = Number(arg('--steps') ?? (quick ? 100 : 469));
 const repeats = Number(arg('--repeats') ?? (quick ? 1 : 3));
 const backendName = arg('--backend') ?? 'wasm';
+const modelName = arg('--model') ?? 'mlp';
+if (modelName !== 'mlp' && modelName !== 'cnn') throw new Error(`--model must be mlp or cnn, got ${modelName}`);
+/** One example's shape: flat pixels for the MLP, a 1×28×28 image for the CNN. */
+const EXAMPLE = modelName === 'cnn' ? [1, 28, 28] : [784];
 const BATCH = 128;
 
 if (backendName === 'wasm') {
@@ -59,11 +67,18 @@ function data(n: number): { x: Tensor; y: Tensor } {
     }
     y[i] = best;
   }
-  return { x: new Tensor(x, [n, 784]), y: new Tensor(y, [n]) };
+  return { x: new Tensor(x, [n, ...EXAMPLE]), y: new Tensor(y, [n]) };
 }
 
 function model(): nn.Sequential {
   manualSeed(0);
+  if (modelName === 'cnn') {
+    return new nn.Sequential(
+      new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.BatchNorm2d(64), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Flatten(), new nn.Linear(3136, 128), new nn.ReLU(), new nn.Linear(128, 10),
+    );
+  }
   return new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
 }
 
@@ -97,7 +112,8 @@ async function time(v: Variant, i: number): Promise<number> {
 }
 
 // Warm-up (JIT, wasm memory growth).
-await fit(model(), { x: new Tensor(d.x.data.subarray(0, 20 * BATCH * 784), [20 * BATCH, 784]), y: new Tensor(d.y.data.subarray(0, 20 * BATCH), [20 * BATCH]) }, { epochs: 1, batchSize: BATCH });
+const warm = modelName === 'cnn' ? 4 : 20;
+await fit(model(), { x: new Tensor(d.x.data.subarray(0, warm * BATCH * 784), [warm * BATCH, ...EXAMPLE]), y: new Tensor(d.y.data.subarray(0, warm * BATCH), [warm * BATCH]) }, { epochs: 1, batchSize: BATCH });
 const times: number[][] = variants.map(() => []);
 for (let r = 0; r < repeats; r++) for (let i = 0; i < variants.length; i++) times[i].push(await time(variants[i], i));
 
@@ -106,7 +122,7 @@ for (let r = 0; r < repeats; r++) for (let i = 0; i < variants.length; i++) time
 const base = median(times[0]);
 if (args.includes("--verbose")) console.log(JSON.stringify(times.map((t) => t.map(Math.round))));
 console.log(`gradlab monitor overhead — ${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores), Node ${process.version}, backend ${getBackend()}`);
-console.log(`MLP 784-256-256-10, Adam, batch ${BATCH}, ${steps} steps per run, median of ${repeats} interleaved runs${quick ? ' (--quick)' : ''}`);
+console.log(`${modelName === 'cnn' ? 'CNN preset (conv32-BN-pool-conv64-BN-pool-fc128)' : 'MLP 784-256-256-10'}, Adam, batch ${BATCH}, ${steps} steps per run, median of ${repeats} interleaved runs${quick ? ' (--quick)' : ''}`);
 variants.forEach((v, i) => {
   const t = median(times[i]);
   const ab = i === 0 ? '' : `  wall-clock vs off ${(((t - base) / base) * 100).toFixed(1).padStart(6)}%`;

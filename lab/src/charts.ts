@@ -5,6 +5,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Boundary, LayerSnapshot } from './protocol.js';
+import { filterStrip } from './layers.js';
 import { smoothEma, thinIndices } from '../../src/report/series.js';
 import { fmtTick } from '../../src/report/svg.js';
 
@@ -222,7 +223,7 @@ export function drawGradBars(canvas: HTMLCanvasElement, width: number, rows: Arr
   });
 }
 
-/** Gradient norm per layer over time: rows are Linear layers (input at top), columns monitored steps. */
+/** Gradient norm per layer over time: rows are the layers with weights (input at top), columns monitored steps. */
 export function drawGradHeatmap(canvas: HTMLCanvasElement, width: number, history: number[][], names: string[]): void {
   const rows = names.length;
   const rowH = Math.max(3, Math.min(14, Math.floor(140 / Math.max(1, rows))));
@@ -248,20 +249,32 @@ export function drawGradHeatmap(canvas: HTMLCanvasElement, width: number, histor
   });
 }
 
-/** One activation histogram with its range and failure fractions. */
+/**
+ * One activation histogram with its range and failure fractions; for a conv layer's output, a
+ * strip above it with one cell per filter (layers.ts filterStrip: dead filters red).
+ */
 export function drawHistogram(canvas: HTMLCanvasElement, width: number, layer: LayerSnapshot): void {
-  const h = 74;
+  const strip = layer.stats ? filterStrip(layer.stats, layer.channels) : null;
+  const top = strip ? 8 : 0;
+  const h = 74 + top;
   const ctx = fitCanvas(canvas, width, h);
   ctx.clearRect(0, 0, width, h);
   const st = layer.stats;
   if (!st) return;
+  if (strip) {
+    const cw = width / strip.length;
+    strip.forEach((c, i) => {
+      ctx.fillStyle = c;
+      ctx.fillRect(i * cw, 0, Math.max(1, cw - (cw > 3 ? 1 : 0)), 6);
+    });
+  }
   const counts = st.histogram.counts;
   const max = Math.max(1, ...counts);
   const bw = width / counts.length;
   const bad = st.saturated !== undefined ? st.saturated > 0.5 : st.dead !== undefined ? st.dead > 0.5 : false;
   ctx.fillStyle = bad ? '#c0392b' : '#2f6fb0';
   counts.forEach((c, i) => {
-    const bh = (c / max) * (h - 16);
+    const bh = (c / max) * (h - 16 - top);
     ctx.fillRect(i * bw + 0.5, h - 14 - bh, Math.max(1, bw - 1), bh);
   });
   ctx.fillStyle = '#444';

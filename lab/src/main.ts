@@ -34,6 +34,7 @@ import { defaultLr } from '../../src/recipe.js';
 import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
 import { mountQuiz } from './quiz.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
+import { failureText, histogramLayers, weightGradNorm, weightedLayers } from './layers.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
 import type { Finding } from '../../src/train/types.js';
 import { nameList } from '../../src/diagnostics/names.js';
@@ -409,15 +410,15 @@ function layerName(path: string): string {
 function drawLayers(): void {
   if (!lastLayers || !info) return;
   const width = Math.max(220, $('grad-bars').parentElement!.clientWidth - 4);
-  const linear = lastLayers.filter((l) => l.kind === 'Linear');
+  const linear = weightedLayers(lastLayers);
   // The bars show the name without its module suffix (the role and size), for room.
   const short = (p: string) => layerName(p).replace(/ \(module \d+\)$/, '');
-  const rows = linear.map((l) => ({ name: short(l.name), value: l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0 }));
+  const rows = linear.map((l) => ({ name: short(l.name), value: weightGradNorm(l) }));
   drawGradBars($<HTMLCanvasElement>('grad-bars'), width, rows);
   drawGradHeatmap($<HTMLCanvasElement>('grad-heat'), width, gradHistory, linear.map((l) => short(l.name)));
 
   const host = $('hists');
-  const acts = lastLayers.filter((l) => l.activation || l.kind === 'BatchNorm1d');
+  const acts = histogramLayers(lastLayers);
   if (host.childElementCount !== acts.length) {
     host.replaceChildren(
       ...acts.map((l) => {
@@ -436,8 +437,7 @@ function drawLayers(): void {
     const fig = host.children[i] as HTMLElement;
     const cap = fig.querySelector('figcaption')!;
     const st = l.stats!;
-    const frac =
-      st.saturated !== undefined ? ` · saturated ${(st.saturated * 100).toFixed(0)}%` : st.dead !== undefined ? ` · dead ${(st.dead * 100).toFixed(0)}%` : '';
+    const frac = failureText(st, l.channels);
     cap.textContent = `${layerName(l.name)} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
     fig.classList.toggle('bad', (st.saturated ?? 0) > 0.5 || (st.dead ?? 0) > 0.5);
     const canvas = fig.querySelector('canvas')!;
@@ -611,7 +611,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   gnormChart.redraw();
   if (m.layers) {
     lastLayers = m.layers;
-    gradHistory.push(m.layers.filter((l) => l.kind === 'Linear').map((l) => l.params?.find((p) => p.name.endsWith('weight'))?.gradNorm ?? 0));
+    gradHistory.push(weightedLayers(m.layers).map(weightGradNorm));
     if (gradHistory.length > 240) gradHistory = gradHistory.filter((_, i) => i % 2 === 0 || i > 120);
     drawLayers();
   }

@@ -65,6 +65,8 @@ export interface LayerSnapshot {
   activation?: string;
   /** Statistics of the module's output on the batch. */
   stats?: ActivationStats;
+  /** Channels of an [N, C, H, W] output (conv layers): `stats.dead` counts filters. */
+  channels?: number;
   params?: ParameterStats[];
   symmetricUnits?: number;
   /** Gradient norm over the module's parameters. */

@@ -277,6 +277,7 @@ function latestLayers(s: Session): LayerSnapshot[] {
       kind: l.kind,
       activation: l.activation,
       stats: x?.activation,
+      channels: l.channels,
       params: x?.params,
       gradNorm: x?.gradNorm,
       symmetricUnits: x?.symmetricUnits,

@@ -12,4 +12,4 @@ export {
 } from './stats.js';
 export { firstNonFinite, locateBackward, type BackwardOrigin } from './nonfinite.js';
 export { HEALTH_RULES, RULE_NAMES, THRESHOLDS, getRule, runHealthChecks, nonFiniteFinding, trackFindings, currentFindings, type HealthRule } from './rules.js';
-export { layerLabels, layerNamer, reportLayerNamer, nameList, type LayerDescription } from './names.js';
+export { layerLabels, layerNamer, reportLayerNamer, nameList, WEIGHTED_KINDS, type LayerDescription } from './names.js';

@@ -6,19 +6,26 @@
  * of the forward pass it just ran (no extra forward), the squared gradient norms it already
  * computed for the global norm, and the parameter values from before the update (its
  * non-finite guard keeps them anyway); the monitor adds:
- * - the output statistics of Linear/BatchNorm (pre-activations: Ioffe & Szegedy 2015, Fig. 1)
- *   and activation modules (with the saturated/dead fraction the activation registry defines);
- * - per parameter: ‖θ‖, ‖∇θ‖, ‖Δθ‖/‖θ‖;
- * - per Linear: the number of hidden units duplicating another's incoming weights;
+ * - the output statistics of Linear/Conv2d/BatchNorm (pre-activations: Ioffe & Szegedy 2015,
+ *   Fig. 1), residual blocks (as one layer: their output) and activation modules (with the
+ *   saturated/dead fraction the activation registry defines). A 4-D output [N, C, H, W] has
+ *   channels as its units: a dead filter is a channel that is ≤ 0 at every position of every
+ *   example (the dead filters' indices are kept too); the saturated fraction is over all values,
+ *   as for [N, units], and is kept per channel;
+ * - per parameter: ‖θ‖, ‖∇θ‖, ‖Δθ‖/‖θ‖ (a block's nested parameters count for the block);
+ * - per Linear/Conv2d: the number of units (filters) duplicating another's incoming weights;
  * - globally: ‖∇‖ and ‖∇first‖/‖∇last‖ (first and last layer with parameters).
  */
 import { ActivationModule } from '../nn/activation.js';
-import { BatchNorm1d } from '../nn/batchnorm.js';
+import { BatchNorm1d, BatchNorm2d } from '../nn/batchnorm.js';
+import { Conv2d } from '../nn/conv.js';
 import { Linear } from '../nn/linear.js';
+import { BasicBlock, Residual } from '../nn/residual.js';
 import type { Module, Parameter } from '../nn/module.js';
 import { isPureLayer, Sequential } from '../nn/sequential.js';
 import type { FloatArray } from '../kernels/types.js';
 import { noGrad } from '../autograd.js';
+import { K } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import type { ActivationName } from '../activations.js';
 import type { ActivationProbe, LayerSample, LayerSeries, MonitorOptions, Monitors, ParameterStats } from '../train/types.js';
@@ -32,7 +39,9 @@ import { ACTIVATIONS } from '../activations.js';
  * (statistics of 5 layer outputs, a 2048-value sort each, ‖Δθ‖ and the symmetry projection
  * of every Linear); every 20 steps keeps the monitors at a few percent of training time, well
  * inside the 10% budget even on the fastest kernels, and still gives ~24 samples per
- * MNIST epoch at batch 128. The first step is always recorded.
+ * MNIST epoch at batch 128. On the CNN preset (`--model cnn`, ≈ 14 M output values per monitored
+ * step) a monitored step costs ≈ 9% of a step, every 20 steps 2.2% of a 160-step run including
+ * the end-of-training probe. The first step is always recorded.
  */
 export const DEFAULT_MONITOR_EVERY = 20;
 
@@ -41,19 +50,26 @@ interface LayerEntry {
   name: string;
   module: Module;
   activation?: ActivationName;
-  /** Record output statistics (Linear, BatchNorm, activation modules). */
+  /** Record output statistics (Linear, Conv2d, BatchNorm, residual blocks, activation modules). */
   outputs: boolean;
   /** Indices into the trainer's parameter list. */
   params: number[];
   series: LayerSeries;
 }
 
-/** The kind of module a monitor reports, and whether its output statistics are recorded. */
+/**
+ * The kind of module a monitor reports, the activation its output is (a BasicBlock ends in a
+ * ReLU), and whether its output statistics are recorded.
+ */
 function describe(m: Module): { kind: string; activation?: ActivationName; outputs: boolean } {
   if (m instanceof ActivationModule) return { kind: m.typeName, activation: m.activation, outputs: true };
   // Spelled out rather than typeName (the constructor's name), which a minifier renames.
   if (m instanceof Linear) return { kind: 'Linear', outputs: true };
+  if (m instanceof Conv2d) return { kind: 'Conv2d', outputs: true };
   if (m instanceof BatchNorm1d) return { kind: 'BatchNorm1d', outputs: true };
+  if (m instanceof BatchNorm2d) return { kind: 'BatchNorm2d', outputs: true };
+  if (m instanceof BasicBlock) return { kind: 'BasicBlock', activation: 'relu', outputs: true };
+  if (m instanceof Residual) return { kind: 'Residual', outputs: true };
   return { kind: m.typeName, outputs: false };
 }
 
@@ -110,7 +126,17 @@ export class Monitor {
         series.inputs = module.inFeatures;
         if (module._initUsed) series.init = module._initUsed;
       }
-      if (module instanceof BatchNorm1d) series.units = module.numFeatures;
+      if (module instanceof Conv2d) {
+        series.units = module.outChannels;
+        series.inputs = module.inChannels;
+        series.kernel = [module.kernelSize[0], module.kernelSize[1]];
+        if (module._initUsed) series.init = module._initUsed;
+      }
+      if (module instanceof BasicBlock) {
+        series.units = module.outChannels;
+        series.inputs = module.inChannels;
+      }
+      if (module instanceof BatchNorm1d || module instanceof BatchNorm2d) series.units = module.numFeatures;
       this.entries.push({ index, name, module, activation: d.activation, outputs: d.outputs && sequential, params: own, series });
     });
     const withParams = this.entries.filter((e) => e.params.length > 0);
@@ -139,11 +165,15 @@ export class Monitor {
       if (e.outputs && outputs) {
         const y = outputs[e.index];
         const rows = y.shape[0] ?? 1;
-        const units = rows > 0 ? y.size / rows : 0;
-        sample.activation = activationStats(y.data, rows, units, e.activation, {
+        // [N, C, H, W]: channels are the units, each over H·W positions.
+        const image = y.ndim === 4;
+        const units = image ? y.shape[1] : rows > 0 ? y.size / rows : 0;
+        if (image) e.series.channels ??= units;
+        sample.activation = activationStats(this.inKernelMemory(y.data), rows, units, e.activation, {
           histogramBins: this.bins,
           percentileSamples: this.percentileSamples,
           scratch: this.scratch,
+          positions: image ? y.shape[2] * y.shape[3] : 1,
         });
       }
       if (e.params.length > 0) {
@@ -159,9 +189,10 @@ export class Monitor {
         sample.gradNorm = Math.sqrt(g);
         layerGrad[li] = sample.gradNorm;
       }
-      if (e.module instanceof Linear) {
+      if (e.module instanceof Linear || e.module instanceof Conv2d) {
         const m = e.module;
-        sample.symmetricUnits = symmetricUnits(m.weight.data, m.bias ? m.bias.data : null, m.outFeatures, m.inFeatures, undefined, this.scratch);
+        const out = m.weight.shape[0];
+        sample.symmetricUnits = symmetricUnits(m.weight.data, m.bias ? m.bias.data : null, out, m.weight.size / out, undefined, this.scratch);
       }
       e.series.samples.push(sample);
     });
@@ -171,6 +202,19 @@ export class Monitor {
     this.addTime(performance.now() - t0);
   }
 
+  /**
+   * The values of a layer output where the fast kernels read them. The trainer hands over the
+   * outputs after the optimizer step, a step boundary that moved them to JS arrays (ARCHITECTURE.md
+   * "Memory"); K.moments over a conv net's 3 M-value output takes ≈ 10–20 ms as a JS loop and ≈ 1 ms
+   * in wasm, so one copy into the monitor's kernel scratch (≈ 2 ms) pays.
+   */
+  private inKernelMemory(x: FloatArray): FloatArray {
+    if (K.owns === undefined || !(x instanceof Float32Array) || x.length < 1 << 16 || K.owns(x)) return x;
+    const b = this.scratch.buffer(x.length);
+    b.set(x);
+    return b;
+  }
+
   /** Account monitoring time (also the end-of-training probe, timed by the trainer). */
   addTime(ms: number): void {
     this.data.durationMs = (this.data.durationMs ?? 0) + ms;
@@ -178,16 +222,19 @@ export class Monitor {
 }
 
 /**
- * Dead and saturated fractions of a Sequential's activation layers over a whole evaluation
- * set (eval mode, no gradients), batch by batch: a ReLU unit counts as dead when it is
- * inactive on every example of `x`, not just of one batch.
+ * Dead and saturated fractions of a Sequential's activation layers (and BasicBlocks, which end
+ * in a ReLU) over a whole evaluation set (eval mode, no gradients), batch by batch: a ReLU unit
+ * counts as dead when it is inactive on every example of `x`, not just of one batch; a filter
+ * (a channel of a [N, C, H, W] output) when it is inactive at every position of every example.
  */
 export function probeActivations(model: Module, x: Tensor, batchSize = 256): ActivationProbe[] {
   if (!(model instanceof Sequential)) return [];
   const layers = model.layers;
   const n = x.shape[0];
   const row = n > 0 ? x.size / n : 0;
-  const acts = layers.map((m) => (m instanceof ActivationModule ? ACTIVATIONS[m.activation].failure : null));
+  const kinds = layers.map(describe);
+  const acts = kinds.map((d) => (d.activation ? ACTIVATIONS[d.activation].failure : null));
+  const channels = new Array<number>(layers.length).fill(0);
   const counts: Array<Float64Array | null> = layers.map(() => null);
   const saturated = new Float64Array(layers.length);
   const totals = new Float64Array(layers.length);
@@ -209,9 +256,11 @@ export function probeActivations(model: Module, x: Tensor, batchSize = 256): Act
           if (i > 0 && prev !== input && prev.data !== input.data && prev.data !== h.data && isPureLayer(layers[i - 1]) && isPureLayer(m)) prev.dispose();
           const f = acts[i];
           if (!f || f.mode === 'none') return;
-          const u = h.size / b;
+          const image = h.ndim === 4;
+          const u = image ? h.shape[1] : h.size / b;
           units[i] = u;
-          if (f.mode === 'dead') counts[i] = activeCounts(h.data, b, u, counts[i] ?? new Float64Array(u));
+          if (image) channels[i] = u;
+          if (f.mode === 'dead') counts[i] = activeCounts(h.data, b, u, counts[i] ?? new Float64Array(u), image ? h.shape[2] * h.shape[3] : 1);
           else {
             saturated[i] += saturatedFraction(h.data, f.below, f.above) * h.size;
             totals[i] += h.size;
@@ -223,10 +272,12 @@ export function probeActivations(model: Module, x: Tensor, batchSize = 256): Act
     model.train(wasTraining);
   }
   const out: ActivationProbe[] = [];
-  layers.forEach((m, i) => {
+  layers.forEach((_, i) => {
     const f = acts[i];
-    if (!f || f.mode === 'none' || !(m instanceof ActivationModule)) return;
-    const r: ActivationProbe = { layer: String(i), activation: m.activation, units: units[i], examples: n };
+    const activation = kinds[i].activation;
+    if (!f || f.mode === 'none' || !activation) return;
+    const r: ActivationProbe = { layer: String(i), activation, units: units[i], examples: n };
+    if (channels[i] > 0) r.channels = channels[i];
     if (f.mode === 'dead') {
       const c = counts[i];
       let dead = 0;

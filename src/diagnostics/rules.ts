@@ -8,7 +8,7 @@ import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, isInitName } from '../init.js';
 import { fmt } from '../train/json.js';
 import type { Finding, LayerSeries, NonFiniteEvent, Report, RuleName, Severity } from '../train/types.js';
-import { nameList, reportLayerNamer } from './names.js';
+import { nameList, reportLayerNamer, WEIGHTED_KINDS } from './names.js';
 
 /**
  * The numbers the rules decide by. Each is a ratio or a fraction, never an absolute
@@ -16,8 +16,9 @@ import { nameList, reportLayerNamer } from './names.js';
  */
 export const THRESHOLDS = {
   /**
-   * vanishing-gradients: a Linear layer's RMS weight gradient (‖∇W‖/√size) below 1/100 of the
-   * last Linear layer's, as the median over the monitored steps. Variance-preserving
+   * vanishing-gradients: a Linear or Conv2d layer's (or residual block's first convolution's) RMS
+   * weight gradient (‖∇W‖/√size) below 1/100 of the last such layer's, as the median over the
+   * monitored steps. Variance-preserving
    * initialisation keeps the backward signal's variance equal across layers (Glorot & Bengio
    * 2010, eq. 13; He et al. 2015, eq. 13), so healthy layers sit within a small factor of each
    * other; two orders of magnitude means the early layer learns ~100× slower, the
@@ -34,6 +35,16 @@ export const THRESHOLDS = {
    * the "learned nothing" loss the network has clearly learned, so its early layers did.
    */
   vanishingLossFloor: 0.25,
+  /**
+   * update-ratio: every layer with weights moves them by less than this fraction of their norm per
+   * step (‖Δw‖/‖w‖ of the weight, median over the monitored steps at which it had a gradient),
+   * while the loss is still high (vanishingLossFloor). Healthy training moves weights by about a
+   * thousandth of their norm per step (Karpathy, CS231n notes, "Neural Networks Part 3": ratio
+   * ≈ 1e-3); at 1e-5 a thousand steps change the weights by at most 1% even if every step points
+   * the same way, so the network cannot leave its initialisation within a run. Only when every
+   * layer is that slow (a step size problem): one slow layer among fast ones is vanishing gradients.
+   */
+  smallUpdateRatio: 1e-5,
   /**
    * exploding-gradients: the global gradient norm grew by two orders of magnitude (median of
    * the last tenth of the steps over the median of the first tenth) while the loss rose — the
@@ -144,13 +155,28 @@ function lastStep(report: Report): number {
   return s.length ? s[s.length - 1].step : 0;
 }
 
-/** RMS of a Linear layer's weight gradient at a sample, or NaN. */
+/** RMS of a layer's (first) weight gradient at a sample, or NaN. */
 function weightRms(series: LayerSeries, i: number): number {
   const w = series.samples[i].params?.find((p) => p.name.endsWith('weight'));
   return w && w.size > 0 ? w.gradNorm / Math.sqrt(w.size) : NaN;
 }
 
-const linears = (r: Report) => r.monitors.layers.filter((l) => l.kind === 'Linear' && l.samples.some((s) => s.params));
+/** The layers with weights (Linear, Conv2d, residual blocks) that have parameter samples, input first. */
+const weighted = (r: Report) => r.monitors.layers.filter((l) => WEIGHTED_KINDS.includes(l.kind) && l.samples.some((s) => s.params));
+
+/**
+ * The loss of the last tenth of the steps (median) and the baseline it is compared with, when it
+ * is still ≥ vanishingLossFloor × the baseline (the constant predictor's loss, else the first
+ * tenth's median); null once the network has clearly learned, or without losses.
+ */
+function lossStillHigh(r: Report): { lossNow: number; base: number } | null {
+  const losses = finiteLosses(r);
+  if (losses.length === 0) return null;
+  const k = Math.max(1, Math.floor(losses.length / 10));
+  const lossNow = median(losses.slice(-k).map((s) => s.loss));
+  const base = r.history.baselineLoss ?? median(losses.slice(0, k).map((s) => s.loss));
+  return base > 0 && lossNow >= THRESHOLDS.vanishingLossFloor * base ? { lossNow, base } : null;
+}
 
 /** Finite step losses of the history. */
 const finiteLosses = (r: Report) => r.history.steps.filter((s): s is { step: number; loss: number; gradNorm: number | null; lr: number } => s.loss !== null && Number.isFinite(s.loss));
@@ -166,11 +192,11 @@ export interface RunFacts {
   /** Gradient-norm clipping threshold, null when not clipping. */
   clip: number | null;
   batchnorm: boolean;
-  /** Hidden Linear layers (all but the last). */
+  /** Hidden layers with weights (Linear, Conv2d, residual blocks: all but the last). */
   hidden: number;
   /** Distinct activations of the hidden layers, input side first. */
   activations: ActivationName[];
-  /** Distinct initialisers of the Linear layers that feed an activation (hidden layers). */
+  /** Distinct initialisers of the Linear/Conv2d layers that feed an activation (hidden layers). */
   inits: string[];
   epochs: number;
 }
@@ -180,8 +206,7 @@ export function runFacts(r: Report): RunFacts {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const clipGrad = num(c.clipGradNorm) ?? num(c.clip);
   const layers = r.monitors.layers;
-  const lin = layers.filter((l) => l.kind === 'Linear');
-  const hiddenLin = lin.slice(0, -1);
+  const hiddenLin = layers.filter((l) => WEIGHTED_KINDS.includes(l.kind)).slice(0, -1);
   const acts: ActivationName[] = [];
   for (const l of layers) if (l.activation && l !== layers[layers.length - 1] && !acts.includes(l.activation) && l.activation !== 'softmax') acts.push(l.activation);
   const inits: string[] = [];
@@ -238,20 +263,17 @@ const RULE_LIST: HealthRule[] = [
     name: 'vanishing-gradients',
     title: 'Vanishing gradients',
     severity: 'warning',
-    criterion: `While the training loss is still ≥ ${THRESHOLDS.vanishingLossFloor} × the constant predictor's, an early Linear layer's RMS weight gradient is below ${THRESHOLDS.vanishingRatio} of the last Linear layer's (median over monitored steps).`,
+    criterion: `While the training loss is still ≥ ${THRESHOLDS.vanishingLossFloor} × the constant predictor's, an early Linear or Conv2d layer's RMS weight gradient is below ${THRESHOLDS.vanishingRatio} of the last such layer's (median over monitored steps).`,
     advice:
       'Use the ReLU family in hidden layers with He initialisation (He et al. 2015), add BatchNorm before the activations (Ioffe & Szegedy 2015), or make the network shallower; sigmoid/tanh shrink gradients by f′ ≤ ¼ (sigmoid) per layer.',
     citation: 'Hochreiter 1991; Bengio et al. 1994; Glorot & Bengio 2010; He et al. 2015; Ioffe & Szegedy 2015',
     check(r) {
-      const lin = linears(r);
+      const lin = weighted(r);
       if (lin.length < 2) return [];
       // Still high: small gradients after the loss has fallen are convergence, not vanishing.
-      const losses = finiteLosses(r);
-      if (losses.length === 0) return [];
-      const k = Math.max(1, Math.floor(losses.length / 10));
-      const lossNow = median(losses.slice(-k).map((s) => s.loss));
-      const base = r.history.baselineLoss ?? median(losses.slice(0, k).map((s) => s.loss));
-      if (!(base > 0) || lossNow < THRESHOLDS.vanishingLossFloor * base) return [];
+      const high = lossStillHigh(r);
+      if (high === null) return [];
+      const { lossNow, base } = high;
       const last = lin[lin.length - 1];
       const bad: Array<{ name: string; ratio: number }> = [];
       for (const l of lin.slice(0, -1)) {
@@ -284,7 +306,7 @@ const RULE_LIST: HealthRule[] = [
           layers: bad.map((b) => b.name),
           step: lastStep(r),
           evidence:
-            `RMS weight gradient relative to the last Linear layer (${name(last.name)}): ${[...bad]
+            `RMS weight gradient relative to the last layer with weights (${name(last.name)}): ${[...bad]
               .sort((a, b) => a.ratio - b.ratio)
               .slice(0, 4)
               .map((b) => `${name(b.name)} ${fmt(b.ratio)}×`)
@@ -410,12 +432,12 @@ const RULE_LIST: HealthRule[] = [
     name: 'dead-units',
     title: 'Dead ReLU units',
     severity: 'warning',
-    criterion: `At least ${THRESHOLDS.deadFraction * 100}% of a ReLU layer's units are inactive on every example of the evaluation set (else of each batch, median over the second half of monitored steps).`,
+    criterion: `At least ${THRESHOLDS.deadFraction * 100}% of a ReLU layer's units (of a conv layer's filters: channels, at every position) are inactive on every example of the evaluation set (else of each batch, median over the second half of monitored steps).`,
     advice:
-      'Lower the learning rate (large updates push units into the region where they never fire again), use Leaky ReLU, PReLU or ELU whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016), and He initialisation with zero biases.',
-    citation: 'Maas et al. 2013; He et al. 2015; Clevert et al. 2016; Lu et al. 2019',
+      'Lower the learning rate (large updates push units into the region where they never fire again), add BatchNorm before the ReLU (Ioffe & Szegedy 2015), use Leaky ReLU, PReLU or ELU whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016), and He initialisation with zero biases.',
+    citation: 'Maas et al. 2013; He et al. 2015; Clevert et al. 2016; Lu et al. 2019; Ioffe & Szegedy 2015',
     check(r) {
-      const bad: Array<{ name: string; frac: number; where: string }> = [];
+      const bad: Array<{ name: string; frac: number; where: string; units: number | undefined; filters: boolean }> = [];
       for (const l of r.monitors.layers) {
         if (!l.activation || ACTIVATIONS[l.activation].failure.mode !== 'dead') continue;
         const probe = r.monitors.evaluation?.find((e) => e.layer === l.name && e.dead !== undefined);
@@ -429,14 +451,30 @@ const RULE_LIST: HealthRule[] = [
           frac = median(ds.slice(Math.floor(ds.length / 2)));
           where = 'on every example of a batch (median over monitored steps)';
         }
-        if (frac >= THRESHOLDS.deadFraction) bad.push({ name: l.name, frac, where });
+        const filters = (probe?.channels ?? l.channels) !== undefined;
+        if (frac >= THRESHOLDS.deadFraction) bad.push({ name: l.name, frac, where, filters, units: probe?.units ?? l.channels ?? l.units });
       }
       if (bad.length === 0) return [];
       const worst = bad.reduce((a, b) => (b.frac > a.frac ? b : a));
       const name = reportLayerNamer(r);
       const f = runFacts(r);
       const relu = f.activations.filter((a) => a === 'relu');
+      // The weighted layers feeding a dead layer without BatchNorm in between (a residual block
+      // normalises inside): BN centres each unit's pre-activation on the batch, so a unit cannot
+      // sit below zero on every example, whatever its bias or the step that pushed it there.
+      const layers = r.monitors.layers;
+      const unnormalised = bad.flatMap((b) => {
+        const i = layers.findIndex((l) => l.name === b.name);
+        if (i < 0 || layers[i].kind === 'BasicBlock') return [];
+        for (let j = i - 1; j >= 0; j--) {
+          if (layers[j].kind.startsWith('BatchNorm')) return [];
+          if (WEIGHTED_KINDS.includes(layers[j].kind)) return [layers[j].name];
+        }
+        return [];
+      });
       const advice = sentence([
+        unnormalised.length > 0 &&
+          `add BatchNorm between ${nameList(unnormalised, name)} and the ReLU after it (it has none: BatchNorm centres each unit's pre-activation on the batch, so a unit cannot stay below zero on every example; Ioffe & Szegedy 2015)`,
         f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, 10)}: large updates push units into the region where they never fire again` : 'lower the learning rate: large updates push units into the region where they never fire again',
         relu.length > 0 && 'change the activation from ReLU to Leaky ReLU, PReLU or ELU, whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016)',
         initAdvice(f),
@@ -448,10 +486,10 @@ const RULE_LIST: HealthRule[] = [
           severity: worst.frac >= 0.999 ? 'error' : 'warning',
           layers: bad.map((b) => b.name),
           step: lastStep(r),
-          evidence: `Units inactive ${bad[0].where}: ${[...bad]
+          evidence: `${bad.every((b) => b.filters) ? 'Filters (output channels) inactive at every position' : bad.some((b) => b.filters) ? 'Units (filters of conv layers, at every position) inactive' : 'Units inactive'} ${bad[0].where}: ${[...bad]
             .sort((a, b) => b.frac - a.frac)
             .slice(0, 4)
-            .map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%`)
+            .map((b) => `${name(b.name)} ${fmt(100 * b.frac)}%${b.units ? ` (${Math.round(b.frac * b.units)} of ${b.units} ${b.filters ? 'filters' : 'units'})` : ''}`)
             .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more layers` : ''} (threshold ${THRESHOLDS.deadFraction * 100}%).`,
           advice,
           citation: this.citation,
@@ -464,18 +502,18 @@ const RULE_LIST: HealthRule[] = [
     name: 'symmetry',
     title: 'Symmetric hidden units',
     severity: 'error',
-    criterion: 'Hidden units of a Linear layer have identical incoming weights and bias at the last monitored step.',
+    criterion: 'Hidden units of a Linear layer (filters of a Conv2d) have identical incoming weights and bias at the last monitored step.',
     advice:
       'Initialise weights randomly (Xavier/He, init: "auto"): units that start equal (zero or constant init) receive equal gradients and stay copies of each other, so the layer acts as a single unit.',
     citation: 'Goodfellow et al. 2016, §8.4; Glorot & Bengio 2010',
     check(r) {
-      const lin = linears(r);
+      const lin = weighted(r);
       const hidden = lin.slice(0, -1);
-      const bad: Array<{ name: string; dup: number; units: number }> = [];
+      const bad: Array<{ name: string; dup: number; units: number; what: string }> = [];
       for (const l of hidden) {
         const last = [...l.samples].reverse().find((s) => s.symmetricUnits !== undefined);
         if (!last || (last.symmetricUnits as number) < THRESHOLDS.symmetricUnits) continue;
-        bad.push({ name: l.name, dup: last.symmetricUnits as number, units: l.units ?? NaN });
+        bad.push({ name: l.name, dup: last.symmetricUnits as number, units: l.units ?? NaN, what: l.kind === 'Conv2d' ? 'filters' : 'units' });
       }
       if (bad.length === 0) return [];
       const total = bad.every((b) => b.dup === b.units - 1);
@@ -485,7 +523,8 @@ const RULE_LIST: HealthRule[] = [
           severity: total ? 'error' : 'warning',
           layers: bad.map((b) => b.name),
           step: lastStep(r),
-          evidence: bad.map((b) => `${reportLayerNamer(r)(b.name)}: ${b.dup} of ${b.units} units duplicate another unit's incoming weights${b.dup === b.units - 1 ? ' (all units identical)' : ''}`).join('; ') + '.',
+          evidence:
+            bad.map((b) => `${reportLayerNamer(r)(b.name)}: ${b.dup} of ${b.units} ${b.what} duplicate another's incoming weights${b.dup === b.units - 1 ? ` (all ${b.what} identical)` : ''}`).join('; ') + '.',
           citation: this.citation,
           advice: (() => {
             const inits = runFacts(r).inits.filter((i) => i === 'zeros' || i === 'constant');
@@ -494,6 +533,59 @@ const RULE_LIST: HealthRule[] = [
               : this.advice;
           })(),
           values: { symmetricUnits: bad[0].dup, units: bad[0].units },
+        },
+      ];
+    },
+  },
+  {
+    name: 'update-ratio',
+    title: 'Updates too small to learn',
+    severity: 'warning',
+    criterion: `While the training loss is still ≥ ${THRESHOLDS.vanishingLossFloor} × the constant predictor's, every layer with weights changes them by less than ${THRESHOLDS.smallUpdateRatio} of their norm per step (‖Δw‖/‖w‖, median over monitored steps; healthy ≈ 1e-3).`,
+    advice: 'Raise the learning rate until the update ratio ‖Δw‖/‖w‖ is near 1e-3, or use Adam, whose steps do not shrink with the gradient.',
+    citation: 'Karpathy, CS231n notes ("Neural Networks Part 3", ratio of updates to weights); Goodfellow et al. 2016, §8.1.3',
+    check(r) {
+      const high = lossStillHigh(r);
+      if (high === null) return [];
+      const slow: Array<{ name: string; ratio: number }> = [];
+      for (const l of weighted(r)) {
+        const ratios: number[] = [];
+        for (const s of l.samples) {
+          const w = s.params?.find((p) => p.name.endsWith('weight'));
+          // A weight without a gradient (frozen, or behind dead units: dead-units says so) is not slow.
+          if (w && w.gradNorm > 0 && w.updateRatio !== null) ratios.push(w.updateRatio);
+        }
+        const m = median(ratios);
+        if (!Number.isFinite(m)) continue;
+        if (m >= THRESHOLDS.smallUpdateRatio) return [];
+        slow.push({ name: l.name, ratio: m });
+      }
+      if (slow.length === 0) return [];
+      const name = reportLayerNamer(r);
+      const f = runFacts(r);
+      const fastest = Math.max(...slow.map((x) => x.ratio));
+      const steps = 1000;
+      const advice = sentence([
+        f.lr !== null && fastest > 0
+          ? `raise the learning rate from ${fmt(f.lr)} to about ${lrOver(f.lr, fastest / 1e-3)}${f.optimizer ? ` (${f.optimizer})` : ''}: the update ratio grows in proportion, to ≈ 1e-3 for the fastest layer`
+          : 'raise the learning rate until the update ratio ‖Δw‖/‖w‖ is near 1e-3',
+        f.optimizer !== null && f.optimizer.startsWith('sgd') && 'or use Adam, whose steps do not shrink with the gradient',
+      ]);
+      return [
+        {
+          rule: 'update-ratio',
+          severity: 'warning',
+          layers: slow.map((x) => x.name),
+          step: lastStep(r),
+          evidence:
+            `Weight updates per step ‖Δw‖/‖w‖ (median over monitored steps): ${slow
+              .slice(0, 4)
+              .map((x) => `${name(x.name)} ${fmt(x.ratio)}`)
+              .join(', ')}${slow.length > 4 ? ` and ${slow.length - 4} more layers` : ''}, every layer below ${THRESHOLDS.smallUpdateRatio} (healthy ≈ 1e-3): ` +
+            `${steps} such steps change the weights by at most ${fmt(100 * Math.min(1, steps * fastest))}%, while the loss ${fmt(high.lossNow)} is still ${fmt(100 * (high.lossNow / high.base))}% of the constant predictor's ${fmt(high.base)}.`,
+          advice,
+          citation: this.citation,
+          values: { ratio: fastest, threshold: THRESHOLDS.smallUpdateRatio, relativeLoss: high.lossNow / high.base },
         },
       ];
     },

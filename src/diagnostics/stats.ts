@@ -26,6 +26,12 @@ export interface StatsOptions {
   histogramBins?: number;
   percentileSamples?: number;
   scratch?: StatsScratch;
+  /**
+   * Values per unit per row: 1 for [rows, units]; H·W for a conv output [N, C, H, W] viewed as
+   * [rows, units, positions], whose units are its channels (a dead filter is a channel that is
+   * ≤ 0 at every position of every row).
+   */
+  positions?: number;
 }
 
 /**
@@ -41,10 +47,11 @@ export function percentileSorted(sorted: ArrayLike<number>, n: number, q: number
 }
 
 /**
- * Statistics of the values `x` of a layer output viewed as [rows, units]. `activation`
- * (the registry name of the module that produced x, if it is an activation) adds the
- * saturated fraction (sigmoid/tanh: outputs inside the registry's saturation band) or the
- * dead fraction (ReLU: units with output ≤ 0 on every row).
+ * Statistics of the values `x` of a layer output viewed as [rows, units] (or [rows, units,
+ * positions], options.positions). `activation` (the registry name of the module that produced
+ * x, if it is an activation) adds the saturated fraction (sigmoid/tanh: outputs inside the
+ * registry's saturation band, over every unit and position) or the dead fraction (ReLU: units
+ * — channels of a conv output — with output ≤ 0 at every position of every row).
  *
  * Mean and std are exact (one kernel pass, K.moments). Percentiles and the histogram come
  * from at most `percentileSamples` values picked by a fixed-seed pseudo-random index
@@ -113,8 +120,23 @@ export function activationStats(
   };
   if (activation !== undefined) {
     const failure = ACTIVATIONS[activation].failure;
-    if (failure.mode === 'saturation') out.saturated = saturatedFraction(x, failure.below, failure.above);
-    else if (failure.mode === 'dead') out.dead = deadFraction(x, rows, units, scratch);
+    const positions = options.positions ?? 1;
+    if (failure.mode === 'saturation') {
+      if (positions > 1) {
+        // Per channel, and the layer's fraction as their mean (every channel has rows × positions values).
+        const perChannel = channelSaturatedFractions(x, rows, units, positions, failure.below, failure.above);
+        out.saturated = units > 0 ? perChannel.reduce((a, v) => a + v, 0) / units : 0;
+        // Four decimals (0.01% of a channel) keep a long run's Report small.
+        out.channelSaturated = perChannel.map((v) => Math.round(v * 1e4) / 1e4);
+      } else out.saturated = saturatedFraction(x, failure.below, failure.above);
+    } else if (failure.mode === 'dead') {
+      out.dead = deadFraction(x, rows, units, scratch, positions);
+      if (positions > 1) {
+        // deadFraction left each channel's activity in scratch.active.
+        out.deadChannels = [];
+        for (let u = 0; u < units; u++) if (scratch.active[u] === 0) out.deadChannels.push(u);
+      }
+    }
   }
   return out;
 }
@@ -132,29 +154,79 @@ export function saturatedFraction(y: FloatArray, below: number, above: number): 
 }
 
 /**
- * Fraction of units (columns of [rows, units]) whose output is ≤ 0 on every row: ReLU
- * units that passed no gradient for any example of the batch.
+ * Per unit of y viewed as [rows, units, positions] (a conv output's channels), the fraction of
+ * its values outside (below, above): the saturation band of saturatedFraction, channel by channel.
  */
-export function deadFraction(y: FloatArray, rows: number, units: number, scratch = new StatsScratch()): number {
+export function channelSaturatedFractions(y: FloatArray, rows: number, units: number, positions: number, below: number, above: number): number[] {
+  const out = new Array<number>(units).fill(0);
+  if (rows === 0 || positions === 0) return out;
+  for (let r = 0; r < rows; r++) {
+    for (let u = 0; u < units; u++) {
+      const o = (r * units + u) * positions;
+      let c = 0;
+      for (let k = 0; k < positions; k++) {
+        const v = y[o + k];
+        if (v <= below || v >= above) c++;
+      }
+      out[u] += c;
+    }
+  }
+  const n = rows * positions;
+  return out.map((c) => c / n);
+}
+
+/**
+ * Fraction of units of y viewed as [rows, units, positions] whose output is ≤ 0 at every
+ * position of every row: ReLU units (positions = 1) or filters (a conv output's channels,
+ * positions = H·W) that passed no gradient for any example of the batch. A unit's scan stops at
+ * its first active value, so live units cost little. Leaves each unit's activity (1 active,
+ * 0 dead) in scratch.active.
+ */
+export function deadFraction(y: FloatArray, rows: number, units: number, scratch = new StatsScratch(), positions = 1): number {
   if (units === 0 || rows === 0) return 0;
   if (scratch.active.length < units) scratch.active = new Uint8Array(units);
   const active = scratch.active.subarray(0, units);
   active.fill(0);
-  for (let r = 0; r < rows; r++) {
-    const o = r * units;
-    for (let u = 0; u < units; u++) if (y[o + u] > 0) active[u] = 1;
+  const rowSize = units * positions;
+  if (positions === 1) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * units;
+      for (let u = 0; u < units; u++) if (y[o + u] > 0) active[u] = 1;
+    }
+  } else {
+    for (let u = 0; u < units; u++) {
+      for (let r = 0; r < rows && active[u] === 0; r++) {
+        const o = r * rowSize + u * positions;
+        for (let k = 0; k < positions; k++) {
+          if (y[o + k] > 0) {
+            active[u] = 1;
+            break;
+          }
+        }
+      }
+    }
   }
   let dead = 0;
   for (let u = 0; u < units; u++) if (active[u] === 0) dead++;
   return dead / units;
 }
 
-/** Per-unit activity over a whole data set: counts of rows where each unit's output is > 0. */
-export function activeCounts(y: FloatArray, rows: number, units: number, into?: Float64Array): Float64Array {
+/**
+ * Per-unit activity over a whole data set: counts of rows where each unit's output is > 0 (at
+ * some position, for y viewed as [rows, units, positions]: a conv output's channels).
+ */
+export function activeCounts(y: FloatArray, rows: number, units: number, into?: Float64Array, positions = 1): Float64Array {
   const out = into ?? new Float64Array(units);
   for (let r = 0; r < rows; r++) {
-    const o = r * units;
-    for (let u = 0; u < units; u++) if (y[o + u] > 0) out[u]++;
+    for (let u = 0; u < units; u++) {
+      const o = (r * units + u) * positions;
+      for (let k = 0; k < positions; k++) {
+        if (y[o + k] > 0) {
+          out[u]++;
+          break;
+        }
+      }
+    }
   }
   return out;
 }

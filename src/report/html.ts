@@ -17,7 +17,7 @@ export interface ReportExtras {
   /** The decision boundary of a classifier on 2-D data (boundaryPicture). */
   boundary?: BoundaryPicture;
 }
-import { esc, histogramChart, lineChart, PALETTE, type Band, type Point, type Series } from './svg.js';
+import { channelMapChart, esc, histogramChart, lineChart, PALETTE, type Band, type Point, type Series } from './svg.js';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--panel:#f6f7f9;--err:#b42318;--warn:#b54708;--info:#175cd3}
@@ -170,28 +170,73 @@ function histogramCharts(r: Report, width: number): string[] {
     });
 }
 
-function failureChart(r: Report, ids: Ids, width: number): string | null {
+/**
+ * Dead/saturated fractions per batch over time, for the layers whose units are units
+ * (`channels` false) or for those whose units are the channels of an [N, C, H, W] output
+ * (`channels` true: conv layers, where a dead unit is a dead filter).
+ */
+function failureChart(r: Report, ids: Ids, width: number, channels: boolean): string | null {
   const spe = stepsPerEpoch(r);
   const series: Series[] = [];
   r.monitors.layers.forEach((l, i) => {
+    if ((l.channels !== undefined) !== channels) return;
     if (l.samples.some((s) => s.activation?.dead !== undefined)) {
-      series.push({ name: `${layerLabel(r, l)} dead`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
+      series.push({ name: `${layerLabel(r, l)} dead${channels ? ' filters' : ''}`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
     }
     if (l.samples.some((s) => s.activation?.saturated !== undefined)) {
       series.push({ name: `${layerLabel(r, l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
     }
   });
   if (series.length === 0) return null;
-  return lineChart({ id: ids.next('f'), title: 'Dead (ReLU) / saturated (sigmoid, tanh) fraction per batch', series, xLabel: 'epoch', yLabel: 'fraction', yMin: 0, yMax: 1, width, height: 240, legend: true });
+  const title = channels
+    ? 'Conv layers: dead filters (ReLU; share of channels ≤ 0 at every position of the batch) / saturated outputs (sigmoid, tanh)'
+    : 'Dead (ReLU) / saturated (sigmoid, tanh) fraction per batch';
+  return lineChart({ id: ids.next('f'), title, series, xLabel: 'epoch', yLabel: 'fraction', yMin: 0, yMax: 1, width, height: 240, legend: true });
+}
+
+/**
+ * One filters × time map per conv layer with a failure mode: dead filters (ReLU family) or each
+ * filter's saturated fraction (sigmoid, tanh), per monitored step.
+ */
+function channelMaps(r: Report, width: number): string[] {
+  const spe = stepsPerEpoch(r);
+  const out: string[] = [];
+  for (const l of r.monitors.layers) {
+    const c = l.channels;
+    if (c === undefined) continue;
+    const ss = l.samples.filter((s) => s.activation?.deadChannels !== undefined || s.activation?.channelSaturated !== undefined);
+    if (ss.length === 0) continue;
+    const dead = ss.some((s) => s.activation!.deadChannels !== undefined);
+    const values = Array.from({ length: c }, (_, ch) =>
+      ss.map((s) => {
+        const a = s.activation!;
+        if (dead) return a.deadChannels ? (a.deadChannels.includes(ch) ? 1 : 0) : null;
+        return a.channelSaturated?.[ch] ?? null;
+      }),
+    );
+    out.push(
+      channelMapChart({
+        title: `${layerLabel(r, l)}: ${dead ? 'dead filters' : 'saturation per filter'}`,
+        columns: ss.map((s) => ({ x: s.step / spe, step: s.step })),
+        values,
+        color: dead ? '#b42318' : '#b54708',
+        describe: (v) => (dead ? 'dead on the whole batch' : `${(100 * v).toFixed(0)}% of its values saturated`),
+        xLabel: 'epoch',
+        width,
+        height: Math.min(260, Math.max(120, 60 + 3 * c)),
+      }),
+    );
+  }
+  return out;
 }
 
 function probeTable(r: Report): string {
   const ev = r.monitors.evaluation;
   if (!ev || ev.length === 0) return '';
   const rows = ev
-    .map((p) => `<tr><td>${esc(reportLayerNamer(r)(p.layer))}</td><td>${esc(p.activation)}</td><td class="n">${p.units}</td><td class="n">${p.examples}</td><td class="n">${p.dead !== undefined ? pct(p.dead) : '–'}</td><td class="n">${p.saturated !== undefined ? pct(p.saturated) : '–'}</td></tr>`)
+    .map((p) => `<tr><td>${esc(reportLayerNamer(r)(p.layer))}</td><td>${esc(p.activation)}</td><td class="n">${p.units}${p.channels !== undefined ? ' filters' : ''}</td><td class="n">${p.examples}</td><td class="n">${p.dead !== undefined ? pct(p.dead) : '–'}</td><td class="n">${p.saturated !== undefined ? pct(p.saturated) : '–'}</td></tr>`)
     .join('');
-  return `<h3>Dead / saturated units over the evaluation set (end of training)</h3><table><tr><th>layer</th><th>activation</th><th>units</th><th>examples</th><th>dead</th><th>saturated</th></tr>${rows}</table>`;
+  return `<h3>Dead / saturated units over the evaluation set (end of training)</h3><table><tr><th>layer</th><th>activation</th><th>units / filters</th><th>examples</th><th>dead</th><th>saturated</th></tr>${rows}</table>`;
 }
 
 /** Current findings first, then those that held during training and no longer do, marked resolved. */
@@ -268,14 +313,16 @@ function headline(r: Report): string {
 /** All sections of one run; `w` is the width of full-size charts. */
 function runSections(r: Report, ids: Ids, w: number, small: number, extra: ReportExtras = {}): string {
   const acc = accuracyChart(r, ids, w);
-  const fail = failureChart(r, ids, w);
+  const fail = failureChart(r, ids, w, false);
+  const failConv = failureChart(r, ids, w, true);
+  const maps = channelMaps(r, Math.round(w / 2) - 12);
   return `
 <h2>Findings</h2>${findingsHtml(r)}
 <h2>Learning curves</h2><p class="sub">Hover a curve for its values.</p><div class="grid"><div class="card full">${lossChart(r, ids, w)}</div>${acc ? `<div class="card full">${acc}</div>` : ''}</div>${epochTable(r.history.epochs)}${extra.boundary ? `<h2>Decision boundary</h2>${boundarySvg(extra.boundary)}` : ''}
 <h2>Gradients</h2><div class="grid"><div class="card full">${gradientChart(r, ids, w)}</div><div class="card full">${updateRatioChart(r, ids, w)}</div></div>
 <h2>Activations: percentile bands</h2><p class="sub">Shaded: 15th–85th percentile of each layer's outputs over a training batch; line: median. Stable bands mean the layer's input distribution is not drifting.</p><div class="grid">${percentileCharts(r, ids, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
 <h2>Activations: histograms</h2><p class="sub">Filled: last monitored step; outline: first.</p><div class="grid">${histogramCharts(r, small).map((c) => `<div class="card">${c}</div>`).join('')}</div>
-<h2>Dead and saturated units</h2>${fail ? `<div class="grid"><div class="card full">${fail}</div></div>` : '<p class="sub">The activation has no dead or saturated regime.</p>'}${probeTable(r)}
+<h2>Dead and saturated units</h2>${fail || failConv ? `<div class="grid">${[failConv, fail].filter((c) => c).map((c) => `<div class="card full">${c}</div>`).join('')}</div>` : '<p class="sub">The activation has no dead or saturated regime.</p>'}${failConv ? '<p class="sub">In a conv layer the unit is a channel: a dead filter is zero at every position of every example.</p>' : ''}${maps.length ? `<h3>Per filter, over time</h3><p class="sub">One row per filter of a conv layer, one column per monitored step; dark: dead on the whole batch (ReLU), or the share of the filter's values in the saturation band (sigmoid, tanh).</p><div class="grid">${maps.map((c) => `<div class="card">${c}</div>`).join('')}</div>` : ''}${probeTable(r)}
 <h2>Configuration</h2>${configTable(r)}`;
 }
 

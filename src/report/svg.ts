@@ -325,3 +325,61 @@ export function histogramChart(o: HistogramOptions): string {
   if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 3}" text-anchor="middle" class="axis">${esc(o.xLabel)}</text>`);
   return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}${parts.join('')}</svg>`;
 }
+
+export interface ChannelMapOptions {
+  title: string;
+  /** One column per monitored step: its x (epoch) and its step, for the hover text. */
+  columns: Array<{ x: number; step: number }>;
+  /** values[c][j]: channel c at column j, in [0, 1] (the cell's shade), or null when not recorded. */
+  values: Array<Array<number | null>>;
+  /** The colour of a cell at 1 (0 is left blank). */
+  color: string;
+  /** Hover text of a non-blank cell's value ('dead', '42% saturated'). */
+  describe: (v: number) => string;
+  xLabel?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * A channels × time map of a conv layer (one row per filter, one column per monitored step, the
+ * first filter at the top): which filters died or saturated, and when. At most ~160 columns are
+ * drawn (evenly thinned), so a long run stays a small document.
+ */
+export function channelMapChart(o: ChannelMapOptions): string {
+  const W = o.width ?? 340;
+  const H = o.height ?? 180;
+  const m = { l: 40, r: 8, t: 24, b: 30 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const rows = o.values.length;
+  const title = `<text x="${m.l}" y="15" class="ct">${esc(o.title)}</text>`;
+  if (rows === 0 || o.columns.length === 0) return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">no data</text></svg>`;
+  const step = Math.max(1, Math.ceil(o.columns.length / 160));
+  const cols = o.columns.map((c, j) => ({ ...c, j })).filter((c, k, a) => k % step === 0 || k === a.length - 1);
+  const x0 = cols[0].x;
+  const x1 = cols[cols.length - 1].x > x0 ? cols[cols.length - 1].x : x0 + 1;
+  const cw = pw / cols.length;
+  const rh = ph / rows;
+  const f = (v: number) => v.toFixed(1);
+  const parts: string[] = [`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" class="plot"/>`];
+  cols.forEach((c, k) => {
+    for (let r = 0; r < rows; r++) {
+      const v = o.values[r][c.j];
+      if (v === null || v === undefined || !(v > 0)) continue;
+      parts.push(
+        `<rect x="${f(m.l + k * cw)}" y="${f(m.t + r * rh)}" width="${f(Math.max(0.8, cw))}" height="${f(Math.max(0.8, rh))}" shape-rendering="crispEdges" fill="${o.color}" fill-opacity="${Math.min(1, v).toFixed(2)}"><title>filter ${r}, step ${c.step}: ${esc(o.describe(v))}</title></rect>`,
+      );
+    }
+  });
+  // x ticks at the columns nearest to nice epoch values; y: the first and the last filter.
+  for (const t of niceTicks(x0, x1, 4)) {
+    if (t < x0 || t > x1) continue;
+    const k = cols.reduce((b, c, i) => (Math.abs(c.x - t) < Math.abs(cols[b].x - t) ? i : b), 0);
+    parts.push(`<text x="${f(m.l + (k + 0.5) * cw)}" y="${m.t + ph + 13}" text-anchor="middle" class="tick">${fmtTick(t)}</text>`);
+  }
+  parts.push(`<text x="${m.l - 4}" y="${f(m.t + Math.min(rh, 10))}" text-anchor="end" class="tick">0</text><text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end" class="tick">${rows - 1}</text>`);
+  parts.push(`<text x="12" y="${m.t + ph / 2}" transform="rotate(-90 12 ${m.t + ph / 2})" text-anchor="middle" class="axis">filter</text>`);
+  if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 3}" text-anchor="middle" class="axis">${esc(o.xLabel)}</text>`);
+  return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}${parts.join('')}</svg>`;
+}

@@ -143,7 +143,8 @@ export type RuleName =
   | 'symmetry'
   | 'overfitting'
   | 'underfitting'
-  | 'unstable-training';
+  | 'unstable-training'
+  | 'update-ratio';
 
 export interface Finding {
   rule: RuleName;
@@ -180,10 +181,14 @@ export interface ActivationStats {
   histogram: { min: number; max: number; counts: number[] };
   /** Fraction of units in the activation's saturation band (sigmoid/tanh). */
   saturated?: number;
-  /** Fraction of units inactive on every example of the batch (ReLU). */
+  /** Fraction of units (channels of a conv output: filters) inactive on every example of the batch (ReLU). */
   dead?: number;
   /** Number of values the statistics were computed from (rows × units). */
   count?: number;
+  /** Conv output [N, C, H, W] of a ReLU-family layer: the indices of its dead filters (channels ≤ 0 at every position of every example). */
+  deadChannels?: number[];
+  /** Conv output [N, C, H, W] of a sigmoid/tanh layer: per channel, the fraction of its values in the saturation band. */
+  channelSaturated?: number[];
 }
 
 export interface ParameterStats {
@@ -214,11 +219,19 @@ export interface LayerSeries {
   /** Module class ('Linear', 'BatchNorm1d', 'ReLU', …). */
   kind: string;
   activation?: ActivationName;
-  /** Output units of a Linear (its outFeatures) or BatchNorm (numFeatures). */
+  /** Output units of a Linear (its outFeatures) or BatchNorm (numFeatures); output channels of a Conv2d or residual block. */
   units?: number;
-  /** Input features of a Linear (its inFeatures). */
+  /** Input features of a Linear (its inFeatures); input channels of a Conv2d or residual block. */
   inputs?: number;
-  /** How a Linear was initialised (an initializer name, 'auto' resolved; 'custom'). */
+  /** Kernel size [kH, kW] of a Conv2d. */
+  kernel?: [number, number];
+  /**
+   * Channels of the layer's output when it is [N, C, H, W] (set at the first monitored step):
+   * its units are channels, and `dead` counts filters (channels ≤ 0 at every position of every
+   * example of the batch).
+   */
+  channels?: number;
+  /** How a Linear or Conv2d was initialised (an initializer name, 'auto' resolved; 'custom'). */
   init?: string;
   samples: LayerSample[];
 }
@@ -244,9 +257,12 @@ export interface ActivationProbe {
   /** Module path of the activation layer. */
   layer: string;
   activation: ActivationName;
+  /** Units; channels when the output is [N, C, H, W] (then `channels` is set too). */
   units: number;
+  /** Channels of a [N, C, H, W] output, whose units are channels (filters). */
+  channels?: number;
   examples: number;
-  /** ReLU: fraction of units inactive (output ≤ 0) on every example. */
+  /** ReLU: fraction of units (filters) inactive (output ≤ 0, at every position) on every example. */
   dead?: number;
   /** sigmoid/tanh: fraction of outputs in the saturation band. */
   saturated?: number;

@@ -32,7 +32,7 @@ function regression(n: number, seed: number, d = 4): { x: Tensor; y: Tensor } {
 
 describe('health rules', () => {
   test('the registry lists every rule once with advice and a citation', () => {
-    expect([...RULE_NAMES].sort()).toEqual(['dead-units', 'exploding-gradients', 'non-finite', 'overfitting', 'saturation', 'symmetry', 'underfitting', 'unstable-training', 'vanishing-gradients']);
+    expect([...RULE_NAMES].sort()).toEqual(['dead-units', 'exploding-gradients', 'non-finite', 'overfitting', 'saturation', 'symmetry', 'underfitting', 'unstable-training', 'update-ratio', 'vanishing-gradients']);
     for (const r of HEALTH_RULES) {
       expect(r.advice.length).toBeGreaterThan(40);
       expect(r.citation).toMatch(/\d{4}/);
@@ -114,6 +114,19 @@ describe('health rules', () => {
     const f = finding(r, 'dead-units')!;
     expect(f.layers).toContain('1');
     expect(f.severity).toBe('error');
+  });
+
+  test.each(SEEDS.slice(0, 3))('SGD at lr 1e-6 → update-ratio on every layer; at SGD\'s 0.1 and 0.01 → none (seed %i)', async (seed) => {
+    manualSeed(seed);
+    const r = await fit(healthyMlp(seed), blobs(300, 3, seed), { epochs: 3, seed, optimizer: 'sgd', lr: 1e-6 });
+    const f = finding(r, 'update-ratio')!;
+    expect(f.layers).toEqual(r.monitors.layers.filter((l) => l.kind === 'Linear').map((l) => l.name));
+    expect(f.advice).toMatch(/^Raise the learning rate from 1\.00e-6 to about/);
+    for (const lr of [0.1, 0.01]) {
+      manualSeed(seed);
+      const ok = await fit(healthyMlp(seed), blobs(300, 3, seed), { epochs: 3, seed, optimizer: 'sgd', lr });
+      expect(rules(ok)).not.toContain('update-ratio');
+    }
   });
 
   test.each(SEEDS.slice(0, 3))('a linear model on XOR → underfitting (seed %i)', async (seed) => {

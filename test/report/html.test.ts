@@ -12,6 +12,10 @@ import { lineChart, niceTicks } from '../../src/report/svg.js';
 import { runTrain, type TrainArgs } from '../../src/cli/train.js';
 import type { Report } from '../../src/train/types.js';
 import { checkPage, hasChromium } from './browser.js';
+import '../../src/kernels/auto.js';
+import { init, manualSeed, nn } from '../../src/index.js';
+import { fit } from '../../src/train/index.js';
+import { digitImages } from '../helpers/digits.js';
 
 const sink = { write: () => true };
 const io = { stdout: sink, stderr: sink };
@@ -109,5 +113,41 @@ describe('HTML report', () => {
       expect(c.width, c.label).toBeGreaterThan(100);
       expect(c.height, c.label).toBeGreaterThan(100);
     }
+  });
+
+  it('shows a conv net\'s dead filters per conv layer over time, and the filters in the evaluation table', async () => {
+    expect(hasChromium(), 'Chromium is missing: install Debian chromium (scripts/setup.sh does)').toBe(true);
+    manualSeed(0);
+    // Half of the second conv layer's filters start far below zero: dead from the first step.
+    const c2 = new nn.Conv2d(8, 16, 3, { padding: 1 });
+    for (let c = 0; c < 8; c++) c2.bias!.data[c] = -10;
+    const model = new nn.Sequential(new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2), c2, new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(784, 32), new nn.ReLU(), new nn.Linear(32, 10));
+    const r = await fit(model, await digitImages(400), { epochs: 2, batchSize: 50, loss: 'crossEntropy', seed: 0, monitor: { every: 2 }, validationSplit: 0.25 });
+    const relu2 = r.monitors.layers.find((l) => l.name === '5')!;
+    expect(relu2.samples.every((s) => s.activation!.dead! >= 0.5)).toBe(true);
+    const html = renderReport(r);
+    expect(html).toContain('Conv layers: dead filters');
+    expect(html).toContain('conv 2 · ReLU (module 5) dead filters');
+    // The unit-level chart keeps the fully connected ReLU, and only it.
+    expect(html).toContain('hidden 1 · ReLU (module 9) dead');
+    expect(html).not.toContain('hidden 1 · ReLU (module 9) dead filters');
+    expect(html).toMatch(/conv 2 · ReLU \(module 5\)<\/td><td>relu<\/td><td class="n">16 filters<\/td><td class="n">100<\/td><td class="n">(5\d|100)\.\d%/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'report-conv.html');
+    writeFileSync(file, html);
+    const page = await checkPage(file, join(ARTIFACTS, 'report-conv.png'));
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.requests).toEqual([]);
+    const conv = page.charts.find((c) => c.label.startsWith('Conv layers: dead filters'));
+    expect(conv, page.charts.map((c) => c.label).join(' | ')).toBeDefined();
+    expect(conv!.width).toBeGreaterThan(100);
+    expect(conv!.drawn).toBeGreaterThan(0);
+    // The filters × time map: the 8 filters with the −10 bias are dark at every monitored step, and only they.
+    const map = page.charts.find((c) => c.label === 'conv 2 · ReLU (module 5): dead filters');
+    expect(map).toBeDefined();
+    expect(map!.drawn).toBe(8 * relu2.samples.length);
+    expect(html).toContain('<title>filter 7, step 1: dead on the whole batch</title>');
+    expect(html).not.toContain('<title>filter 8, step 1:');
+    expect(page.charts.find((c) => c.label === 'conv 1 · ReLU (module 2): dead filters')!.drawn).toBe(0);
   });
 });
