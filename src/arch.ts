@@ -376,12 +376,12 @@ export function describeLayer(l: LayerSpec): string {
  */
 export const MODEL_PRESETS = {
   cnn: {
-    arch: 'conv(32,3,padding=1),bn,relu,maxpool(2),conv(64,3,padding=1),bn,relu,maxpool(2),flatten,linear(128),relu',
+    arch: 'conv(32,3,padding=1),bn,relu,maxpool(2),conv(64,3,padding=1),bn,relu,maxpool(2),flatten,linear(128),bn,relu',
     epochs: 4,
     label: 'CNN: conv 32 – conv 64 – fc 128',
   },
   'cnn-small': {
-    arch: 'conv(8,3,padding=1),bn,relu,maxpool(2),conv(16,3,padding=1),bn,relu,maxpool(2),flatten,linear(64),relu',
+    arch: 'conv(8,3,padding=1),bn,relu,maxpool(2),conv(16,3,padding=1),bn,relu,maxpool(2),flatten,linear(64),bn,relu',
     epochs: 4,
     label: 'Small CNN: conv 8 – conv 16 – fc 64',
   },
