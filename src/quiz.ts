@@ -280,7 +280,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 2,
     explanation:
-      'Overfitting would give a lower training loss and a worse test loss; here the training loss itself is higher, and BatchNorm with He init keeps the signal and the gradients well scaled, so it is not vanishing gradients either. A deeper net can represent the shallower one (extra layers as the identity), so its higher training loss is a failure of optimisation; with shortcuts each block only learns a residual around the identity. The experiment he-2016-residual measures both: the 20-layer plain net ends well above the 8-layer one, the 20-layer residual net at or below it. The lesson trains a 30-layer plain ReLU net: depth alone does not stop training when the init is right; it slows it (no lab lesson has shortcuts yet).',
+      'Overfitting would give a lower training loss and a worse test loss; here the training loss itself is higher, and BatchNorm with He init keeps the signal and the gradients well scaled, so it is not vanishing gradients either. A deeper net can represent the shallower one (extra layers as the identity), so its higher training loss is a failure of optimisation; with shortcuts each block only learns a residual around the identity. The experiment he-2016-residual measures both: the 20-layer plain net ends 1.4–2× above the 8-layer one in training loss, the 20-layer residual net level with it or below (and at 32 layers, below it). The lesson trains a 30-layer plain ReLU net: depth alone does not stop training when the init is right; it slows it (no lab lesson has shortcuts yet).',
     lesson: 'he-depth30',
     experiments: ['he-2016-residual'],
   },

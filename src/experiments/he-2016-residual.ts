@@ -34,7 +34,8 @@
  * 0.024–0.030 (3.9–4.9× below plain-32; 0.75–0.77× plain-8); test accuracy 97.4–97.6%,
  * 95.3–96.7%, 97.8–97.9%. Without the decay (seed 0) residual-32 ended at 1.18× plain-8's
  * training loss (0.061 vs 0.052; both at the noise floor of lr 0.05), which failed (c).
- * 13–14 minutes per full run on the shared 2 cores (load 6–10); quick mode 15 s alone.
+ * A full run took 305 s (seed 0 without the decay, lighter load) to 857 s (load 6–10) on the shared
+ * 2 cores; quick mode 15 s.
  * Margins: 1.2×, 1.25×, +15%.
  */
 import type { Dataset } from '../data/dataset.js';
