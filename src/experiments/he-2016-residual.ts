@@ -70,7 +70,7 @@ const exp = {
  * blocks (w, 2w, 4w; stride 2 at the start of stages 2 and 3), global average pooling, Linear.
  * Residual blocks are BasicBlock; plain blocks are conv-BN-ReLU-conv-BN-ReLU without the shortcut.
  */
-export function cifarNet(n: number, width: number, residual: boolean, gen: Generator, classes = 10): Sequential {
+function cifarNet(n: number, width: number, residual: boolean, gen: Generator, classes = 10): Sequential {
   const layers: Module[] = [new Conv2d(1, width, 3, { padding: 1, bias: false, generator: gen }), new BatchNorm2d(width), new ReLU()];
   let c = width;
   for (let stage = 0; stage < 3; stage++) {
