@@ -37,9 +37,10 @@
  * non-finite at step 24 for seed 4) while the BN net ends at 68.9–78.7%, against 79.0–81.1% at
  * lr 0.01 (−12.2 to −0.3 points).
  * Full mode (all 60,000 training images, 2,000 steps, test accuracy on 2,000 every 50 steps),
- * seeds 0–1: 70% at step 100 without BN, 50 with it; at lr 0.2 the plain net ends at 10.1% and
- * 55.1% (it did not stay at chance on seed 1, but 27.6 points below BN), the BN net at 84.8% and
- * 82.7%, against 87.2% and 86.7% at lr 0.01 (plain: 85.4%, 86.2%). 286 s per full run.
+ * seeds 0–2: 70% at step 100 without BN, 50 with it; at lr 0.2 the plain net ends at 9.8–10.1%,
+ * and 55.1% on seed 1 (not at chance, but 27.6 points below BN), the BN net at 82.7–85.4%,
+ * against 86.7–87.2% at lr 0.01 (plain: 85.4–86.2%). A full run takes 122 s alone, 286 s with
+ * another beside it.
  * Margins: no later; 20 points; 15 points.
  */
 import type { Dataset } from '../data/dataset.js';
