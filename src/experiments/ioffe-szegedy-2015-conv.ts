@@ -29,12 +29,13 @@
  * other; two convs per stage with momentum and a 10× rate: the plain net survived on seed 0.
  *
  * The end of a run is the mean of its last FINAL_PROBES test evaluations: at lr 0.2 a single
- * one swings by several points from probe to probe (with the last alone, seed 5 failed (c)).
+ * one swings by several points from probe to probe (with the last alone and a 10-point margin,
+ * seed 5 failed (c)).
  *
  * Seeds tried (2026-11-28). Quick mode (8,000 training images, 200 steps, test accuracy on 1,000
  * every 10 steps), seeds 0–5: 70% reached without BN at step 50–100, with BN at 40–50 (ratio
- * 1.2–2.0); at lr 0.2 the plain net ends at chance (9.2–10.2%, its loss stuck at ln 10, or
- * non-finite at step 24 for seed 4) while the BN net ends at 68.9–78.7%, against 79.0–81.1% at
+ * 1.2–2.0); at lr 0.2 the plain net ends at chance (9.2–10.2%; on the seeds whose loss we
+ * looked at it sat at ln 10; non-finite at step 24 for seed 4) while the BN net ends at 68.9–78.7%, against 79.0–81.1% at
  * lr 0.01 (−12.2 to −0.3 points).
  * Full mode (all 60,000 training images, 2,000 steps, test accuracy on 2,000 every 50 steps),
  * seeds 0–2: 70% at step 100 without BN, 50 with it; at lr 0.2 the plain net ends at 9.8–10.1%,
