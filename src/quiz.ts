@@ -249,7 +249,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     explanation:
       'x̂ = (x − μ_B) / √(σ²_B + ε), then y = γ·x̂ + β, per feature over the batch. γ and β start at 1 and 0, so at first every output has mean 0 and standard deviation 1 whatever the Linear layer before it produced; later its mean square over the batch is mean(γ² + β²) — which the lesson checks in every BatchNorm layer against the learned γ and β.',
     lesson: 'batchnorm-stats',
-    experiments: ['ioffe-szegedy-2015'],
+    experiments: ['ioffe-szegedy-2015', 'ioffe-szegedy-2015-conv'],
   },
   {
     id: 'batchnorm-inference',
@@ -265,7 +265,24 @@ export const QUIZ: readonly QuizQuestion[] = [
     explanation:
       'Each training step updates running_mean ← 0.9·running_mean + 0.1·μ_B (PyTorch’s momentum 0.1; the variance likewise, unbiased), and eval() makes the layer use those fixed values, with the learned γ and β. The lab measures test accuracy in eval mode, so the over-90% test accuracy in the lesson is computed with the running statistics.',
     lesson: 'batchnorm-on',
-    experiments: ['ioffe-szegedy-2015'],
+    experiments: ['ioffe-szegedy-2015', 'ioffe-szegedy-2015-conv'],
+  },
+  {
+    id: 'residual-degradation',
+    topic: 'Residual connections and the degradation problem',
+    question:
+      'A 20-layer plain conv net (3×3 convolutions, each followed by BatchNorm and ReLU, He init) ends with a higher training loss than an 8-layer one trained the same way. What is going on, and what fixes it?',
+    options: [
+      'Overfitting: the deeper net has more parameters, so it needs dropout or weight decay.',
+      'Nothing can: every layer adds noise, so a deeper net always has a higher training loss.',
+      'An optimisation difficulty (the degradation problem): the extra layers could copy their input and match the shallow net, but SGD does not find that through stacks of nonlinear layers; identity shortcuts (residual blocks, y = F(x) + x) fix it.',
+      'Vanishing gradients from saturating units: replace ReLU with sigmoid.',
+    ],
+    answer: 2,
+    explanation:
+      'Overfitting would give a lower training loss and a worse test loss; here the training loss itself is higher, and BatchNorm with He init keeps the signal and the gradients well scaled, so it is not vanishing gradients either. A deeper net can represent the shallower one (extra layers as the identity), so its higher training loss is a failure of optimisation; with shortcuts each block only learns a residual around the identity. The experiment he-2016-residual measures both: the 20-layer plain net ends 1.4–2× above the 8-layer one in training loss, the 20-layer residual net level with it or below (and at 32 layers, below it). The lesson trains a 30-layer plain ReLU net: depth alone does not stop training when the init is right; it slows it (no lab lesson has shortcuts yet).',
+    lesson: 'he-depth30',
+    experiments: ['he-2016-residual'],
   },
   {
     id: 'overfitting',

@@ -64,13 +64,11 @@
  * therefore repeats the quick budget over more data and seeds rather than lengthening it.
  */
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
-import type { Dataset } from '../data/dataset.js';
 import { computeFans, normal, zeros } from '../init.js';
 import type { InitSpec } from '../nn/linear.js';
 import { SGD } from '../optim/sgd.js';
 import { Generator } from '../random.js';
-import { Tensor } from '../tensor.js';
-import { builtinMnist, check, evaluate, fashionMnist, fmt, head, mean, mlp, moments, pct, result, series, startRun, table, train, verdict } from './common.js';
+import { builtinMnist, check, evaluate, fashionMnist, fmt, head, mean, mlp, moments, pct, poolAndStandardize, result, series, startRun, table, train, verdict } from './common.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 
 const MEAN_ADVANTAGE = 0.15;
@@ -99,26 +97,6 @@ function mismatched(a: ActivationName): InitChoice {
 }
 
 const INIT_LABELS: Record<string, string> = { xavierUniform: 'Xavier uniform', kaimingNormal: 'He normal', lecunNormal: 'LeCun normal' };
-
-/** k×k average pooling of side×side images, then (x − μ)/σ with the given pixel statistics. */
-function poolAndStandardize(ds: Dataset, side: number, k: number, mu: number, sigma: number): Dataset {
-  const n = ds.x.shape[0];
-  const h = side / k;
-  const out = new Float32Array(n * h * h);
-  const src = ds.x.data;
-  for (let r = 0; r < n; r++) {
-    const o = r * side * side;
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < h; j++) {
-        let v = 0;
-        for (let u = 0; u < k; u++) for (let w = 0; w < k; w++) v += src[o + (k * i + u) * side + k * j + w];
-        out[r * h * h + i * h + j] = (v / (k * k) - mu) / sigma;
-      }
-    }
-  }
-  return { ...ds, x: new Tensor(out, [n, h * h]) };
-}
-
 
 interface Run {
   activation: ActivationName;

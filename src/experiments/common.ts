@@ -257,6 +257,29 @@ export async function fashionMnist(): Promise<{ train: Dataset; test: Dataset } 
   }
 }
 
+/**
+ * k×k average pooling of side×side images (rows of `ds.x`), then (x − μ)/σ with the given
+ * pixel statistics; rows of (side/k)² features, or `images` [N, 1, side/k, side/k] for conv nets.
+ */
+export function poolAndStandardize(ds: Dataset, side: number, k: number, mu: number, sigma: number, images = false): Dataset {
+  const n = ds.x.shape[0];
+  const h = side / k;
+  if (!Number.isInteger(h) || ds.x.size !== n * side * side) throw new Error(`poolAndStandardize: ${side}×${side} images pooled ${k}×${k} need ${side * side} values per row and k dividing ${side}, got rows of ${ds.x.size / n}`);
+  const out = new Float32Array(n * h * h);
+  const src = ds.x.data;
+  for (let r = 0; r < n; r++) {
+    const o = r * side * side;
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < h; j++) {
+        let v = 0;
+        for (let u = 0; u < k; u++) for (let w = 0; w < k; w++) v += src[o + (k * i + u) * side + k * j + w];
+        out[r * h * h + i * h + j] = (v / (k * k) - mu) / sigma;
+      }
+    }
+  }
+  return { ...ds, x: new Tensor(out, images ? [n, 1, h, h] : [n, h * h]) };
+}
+
 // ---------------------------------------------------------------------------------------
 // Statistics
 

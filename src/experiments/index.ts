@@ -15,10 +15,12 @@ import { dyingRelu } from './dying-relu.js';
 import { optimizers } from './optimizers.js';
 import { glorotBengio2010 } from './glorot-bengio-2010.js';
 import { activationInitShootout } from './activation-init-shootout.js';
+import { ioffeSzegedy2015Conv } from './ioffe-szegedy-2015-conv.js';
+import { he2016Residual } from './he-2016-residual.js';
 
 export type { Experiment, ExperimentOptions, ExperimentResult, Check, Verdict, Series, Table, Measurements } from './types.js';
 
-const list: Experiment[] = [zeroInit, vanishingGradients, explodingGradients, glorotBengio2010, he2015, ioffeSzegedy2015, klambauer2017, dyingRelu, optimizers, fitting, activationInitShootout];
+const list: Experiment[] = [zeroInit, vanishingGradients, explodingGradients, glorotBengio2010, he2015, ioffeSzegedy2015, klambauer2017, dyingRelu, optimizers, fitting, activationInitShootout, ioffeSzegedy2015Conv, he2016Residual];
 
 export const EXPERIMENTS: Readonly<Record<string, Experiment>> = Object.freeze(Object.fromEntries(list.map((e) => [e.name, e])));
 

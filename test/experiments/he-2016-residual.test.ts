@@ -1,0 +1,14 @@
+import { describe, expect, test } from 'vitest';
+// Conv nets: the wasm kernels, as the CLI uses them (the reference loops take minutes here).
+import '../../src/kernels/auto.js';
+import { runExperiment } from '../../src/experiments/index.js';
+
+// Quick mode, one fixed seed; the margins were checked over several seeds (see the experiment file).
+describe('he-2016-residual', () => {
+  test('reproduces the published finding in quick mode', async () => {
+    const r = await runExperiment('he-2016-residual', { quick: true, seed: 1 });
+    for (const c of r.verdict.checks) expect.soft(c.passed, `${c.description}: ${c.observed}`).toBe(true);
+    expect(r.verdict.reproduced).toBe(true);
+    expect(() => JSON.stringify(r)).not.toThrow();
+  }, 120_000);
+});
