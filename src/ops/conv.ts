@@ -21,7 +21,7 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 /** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
 const CHUNK_FLOATS = 1 << 21;
 /** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
-const SMALL_PRODUCT = Number(globalThis.process?.env?.GRADLAB_CONV_SMALL ?? 1 << 20);
+const SMALL_PRODUCT = 1 << 20;
 
 /**
  * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
