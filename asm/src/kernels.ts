@@ -1068,14 +1068,46 @@ function bnBackwardRuns(
 // @ts-ignore: decorator
 @inline function beats(v: f32, best: f32): bool { return (best == best) & ((v > best) | (v != v)); }
 
-/** maxpool(2): the four window values in order, unrolled (same tie and NaN rule). */
+/** One f32x4 step of beats: lanes of v that beat best (as `beats`) replace it and its index. */
+// @ts-ignore: decorator
+@inline function beats4(v: v128, best: v128): v128 {
+  return v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+}
+
+/**
+ * maxpool(2): the four window values in order, unrolled (same tie and NaN rule). Four outputs
+ * at a time in f32x4: two rows of 8 inputs, split into even and odd columns by shuffles, then
+ * the same four compare-and-selects lane-wise; the last ow mod 4 outputs one by one.
+ */
 function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  const step = i32x4(0, 2, 4, 6);
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
     for (let oy = 0; oy < oh; oy++) {
       const r0 = 2 * oy * w;
       const o = (p * oh + oy) * ow;
-      for (let ox = 0; ox < ow; ox++) {
+      let ox = 0;
+      for (; ox + 4 <= ow; ox += 4) {
+        const a = r0 + 2 * ox;
+        const top = x + (<usize>(base + a) << 2);
+        const bot = top + (<usize>w << 2);
+        const t0 = v128.load(top), t1 = v128.load(top, 16), b0 = v128.load(bot), b1 = v128.load(bot, 16);
+        const ia = i32x4.add(i32x4.splat(a), step);
+        let best = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6);
+        let at = ia;
+        let v = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
+        let b = beats4(v, best);
+        best = v128.bitselect(v, best, b); at = v128.bitselect(i32x4.add(ia, i32x4.splat(1)), at, b);
+        v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        b = beats4(v, best);
+        best = v128.bitselect(v, best, b); at = v128.bitselect(i32x4.add(ia, i32x4.splat(w)), at, b);
+        v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        b = beats4(v, best);
+        best = v128.bitselect(v, best, b); at = v128.bitselect(i32x4.add(ia, i32x4.splat(w + 1)), at, b);
+        v128.store(y + (<usize>(o + ox) << 2), best);
+        v128.store(indices + (<usize>(o + ox) << 2), at);
+      }
+      for (; ox < ow; ox++) {
         const a = r0 + 2 * ox;
         let best = f(x, base + a);
         let at = a;

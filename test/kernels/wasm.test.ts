@@ -479,6 +479,38 @@ describe('softmax, losses, normalisation', () => {
   });
 });
 
+describe('pooling', () => {
+  // maxpool(2) runs four outputs at a time in f32x4 and the rest one by one: widths with
+  // ow mod 4 = 0…3, odd input widths (the last column unused), ties and NaNs in the windows.
+  it('maxPool2d 2×2/2 equals the reference: values, arg-max indices (first max, NaN wins), backward', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [planes, h, w] of [[3, 28, 28], [5, 14, 14], [2, 7, 9], [4, 8, 8], [1, 2, 2], [3, 6, 13]]) {
+        const oh = Math.floor(h / 2), ow = Math.floor(w / 2);
+        const g = { h, w, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh, ow };
+        const x = B.alloc(planes * h * w, 'float32') as Float32Array;
+        // Coarse values make ties common; some NaNs, some −Infinity.
+        for (let i = 0; i < x.length; i++) {
+          const r = rand();
+          x[i] = r < 0.03 ? NaN : r < 0.05 ? -Infinity : Math.floor(rand() * 4) - 2;
+        }
+        const xr = Float32Array.from(x);
+        const y = B.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+        const st = B.alloc(y.length, 'float32') as Float32Array;
+        const idx = new Int32Array(st.buffer, st.byteOffset, y.length), idxr = new Int32Array(y.length);
+        B.maxPool2d(x, planes, g, y, idx);
+        reference.maxPool2d(xr, planes, g, yr, idxr);
+        expect(Array.from(idx), `indices ${planes}×${h}×${w}`).toEqual(Array.from(idxr));
+        expect(Array.from(y), `values ${planes}×${h}×${w}`).toEqual(Array.from(yr));
+        const [gy, gyr] = pair(y.length, -2, 2, B);
+        const gx = B.alloc(x.length, 'float32') as Float32Array, gxr = new Float32Array(x.length);
+        B.maxPool2dBackward(gy, idx, planes, g, gx);
+        reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+        expect(Array.from(gx)).toEqual(Array.from(gxr));
+      }
+    }
+  });
+});
+
 describe('optimizers', () => {
   function run(step: (k: Kernels, arrs: Float32Array[], first: boolean) => void, count: number): void {
     for (const n of [1, 7, 1029]) {
