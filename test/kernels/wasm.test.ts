@@ -479,7 +479,31 @@ describe('softmax, losses, normalisation', () => {
   });
 });
 
-describe('pooling', () => {
+describe('convolution and pooling', () => {
+  // im2col copies a 'same'-shaped tap (stride 1, output as wide as the input) as one run per
+  // kernel tap, then zeroes the padding columns; other shapes row by row. Both against the
+  // reference, bit for bit, with ld > H_o·W_o (samples side by side) and dilation.
+  it('im2col and col2im equal the reference (same-shaped taps, dilation, kernel larger than the padding, 1×1)', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [c, h, w, k, p, d, extra] of [[3, 14, 14, 3, 1, 1, 0], [2, 5, 7, 3, 1, 1, 5], [1, 6, 4, 5, 2, 1, 0], [2, 7, 7, 3, 2, 2, 3], [1, 3, 3, 1, 0, 1, 0], [2, 4, 9, 3, 1, 1, 0], [1, 2, 2, 5, 2, 1, 0]]) {
+        const oh = h + 2 * p - d * (k - 1), ow = w + 2 * p - d * (k - 1);
+        const g = { h, w, kh: k, kw: k, sh: 1, sw: 1, ph: p, pw: p, dh: d, dw: d, oh, ow };
+        const ld = oh * ow + extra;
+        const [x, xr] = pair(c * h * w, -2, 2, B);
+        const col = B.alloc(c * k * k * ld, 'float32') as Float32Array, colr = new Float32Array(col.length);
+        col.fill(7); colr.fill(7);
+        B.im2col(x, c, g, col, ld);
+        reference.im2col(xr, c, g, colr, ld);
+        expect(Array.from(col), `im2col ${c}×${h}×${w} k${k} p${p} d${d}`).toEqual(Array.from(colr));
+        const [gx, gxr] = pair(x.length, -1, 1, B);
+        B.col2im(col, c, g, gx, ld);
+        reference.col2im(colr, c, g, gxr, ld);
+        expect(Array.from(gx), `col2im ${c}×${h}×${w}`).toEqual(Array.from(gxr));
+      }
+    }
+  });
+
+
   // maxpool(2) runs four outputs at a time in f32x4 and the rest one by one: widths with
   // ow mod 4 = 0…3, odd input widths (the last column unused), ties and NaNs in the windows.
   it('maxPool2d 2×2/2 equals the reference: values, arg-max indices (first max, NaN wins), backward', () => {
