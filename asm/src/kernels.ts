@@ -1096,6 +1096,80 @@ function bnBackwardRuns(
 // @ts-ignore: decorator
 @inline function beats(v: f32, best: f32): bool { return (best == best) & ((v > best) | (v != v)); }
 
+/**
+ * Average pooling (count_include_pad, as the reference): sums in f64, y = sum·(1/(kh·kw)) rounded
+ * once, so values equal the reference's bit for bit. Backward adds gy·(1/(kh·kw)) to each window
+ * position, in the reference's order.
+ */
+export function avgPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize): void {
+  const inv: f64 = 1 / <f64>(kh * kw);
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let s: f64 = 0;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix >= 0 && ix < w) s += fd(x, base + iy * w + ix);
+          }
+        }
+        sfd(y, (p * oh + oy) * ow + ox, s * inv);
+      }
+  }
+}
+
+export function avgPool2dBackward(gy: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gx: usize): void {
+  const inv: f64 = 1 / <f64>(kh * kw);
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const v = fd(gy, (p * oh + oy) * ow + ox) * inv;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix >= 0 && ix < w) { const at = base + iy * w + ix; sfd(gx, at, fd(gx, at) + v); }
+          }
+        }
+      }
+  }
+}
+
+/** Adaptive average pooling: output (i, j) averages rows ⌊i·H/H_o⌋ … ⌈(i+1)·H/H_o⌉ − 1 and columns likewise (f64 as the reference). */
+export function adaptiveAvgPool2d(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = (oy * h) / oh, y1 = ((oy + 1) * h + oh - 1) / oh;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = (ox * w) / ow, x1 = ((ox + 1) * w + ow - 1) / ow;
+        let s: f64 = 0;
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) s += fd(x, base + iy * w + ix);
+        sfd(y, (p * oh + oy) * ow + ox, s / <f64>((y1 - y0) * (x1 - x0)));
+      }
+    }
+  }
+}
+
+export function adaptiveAvgPool2dBackward(gy: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = (oy * h) / oh, y1 = ((oy + 1) * h + oh - 1) / oh;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = (ox * w) / ow, x1 = ((ox + 1) * w + ow - 1) / ow;
+        const v = fd(gy, (p * oh + oy) * ow + ox) / <f64>((y1 - y0) * (x1 - x0));
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) { const at = base + iy * w + ix; sfd(gx, at, fd(gx, at) + v); }
+      }
+    }
+  }
+}
+
 /** One f32x4 step of beats: lanes of v that beat best (as `beats`) replace it and its index. */
 // @ts-ignore: decorator
 @inline function beats4(v: v128, best: v128): v128 {

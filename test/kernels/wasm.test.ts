@@ -506,6 +506,31 @@ describe('convolution and pooling', () => {
 
   // maxpool(2) runs four outputs at a time in f32x4 and the rest one by one: widths with
   // ow mod 4 = 0…3, odd input widths (the last column unused), ties and NaNs in the windows.
+  it('avgPool2d and adaptiveAvgPool2d, forward and backward, equal the reference bit for bit (padding, stride, dilation; uneven adaptive bins)', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [planes, h, w, k, s, p, d] of [[3, 7, 9, 3, 2, 1, 1], [2, 8, 8, 2, 2, 0, 1], [1, 5, 6, 3, 1, 1, 2], [2, 4, 4, 4, 1, 2, 1]]) {
+        const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / s) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / s) + 1;
+        const g = { h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: d, dw: d, oh, ow };
+        const [x, xr] = pair(planes * h * w, -2, 2, B);
+        const y = B.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+        B.avgPool2d(x, planes, g, y); reference.avgPool2d(xr, planes, g, yr);
+        expect(Array.from(y), `avgPool2d ${planes}×${h}×${w} k${k} s${s} p${p} d${d}`).toEqual(Array.from(yr));
+        const [gy, gyr] = pair(y.length, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
+        B.avgPool2dBackward(gy, planes, g, gx); reference.avgPool2dBackward(gyr, planes, g, gxr);
+        expect(Array.from(gx), 'avgPool2dBackward').toEqual(Array.from(gxr));
+      }
+      for (const [planes, h, w, oh, ow] of [[3, 7, 9, 3, 4], [2, 5, 5, 1, 1], [1, 4, 6, 4, 6], [2, 3, 5, 5, 7]]) {
+        const [x, xr] = pair(planes * h * w, -2, 2, B);
+        const y = B.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+        B.adaptiveAvgPool2d(x, planes, h, w, oh, ow, y); reference.adaptiveAvgPool2d(xr, planes, h, w, oh, ow, yr);
+        expect(Array.from(y), `adaptiveAvgPool2d ${h}×${w} → ${oh}×${ow}`).toEqual(Array.from(yr));
+        const [gy, gyr] = pair(y.length, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
+        B.adaptiveAvgPool2dBackward(gy, planes, h, w, oh, ow, gx); reference.adaptiveAvgPool2dBackward(gyr, planes, h, w, oh, ow, gxr);
+        expect(Array.from(gx), 'adaptiveAvgPool2dBackward').toEqual(Array.from(gxr));
+      }
+    }
+  });
+
   it('maxPool2d 2×2/2 equals the reference: values, arg-max indices (first max, NaN wins), backward', () => {
     for (const B of [W, PLAIN]) {
       for (const [planes, h, w] of [[3, 28, 28], [5, 14, 14], [2, 7, 9], [4, 8, 8], [1, 2, 2], [3, 6, 13]]) {
