@@ -2,13 +2,15 @@
 // Where a training step of the benchmark MLP spends its time: every kernel call is timed
 // (GEMMs by layout and shape) over 300 steps after 50 of warm-up, on random data.
 //
-//   node bench/profile-step.mjs [threads] [--force-split] [--bn]    (run `npm run build` first)
+//   node bench/profile-step.mjs [threads] [--force-split] [--bn] [--cnn]    (run `npm run build` first)
 // --force-split: always split large GEMMs (pool.adaptive = false) instead of the timed choice.
 // --bn: the BatchNorm variant (BatchNorm1d after each hidden Linear).
+// --cnn: the benchmark CNN of bench/cnn.mjs on [128, 1, 28, 28] inputs (60 steps after 10).
 // The step is the loop users write: a fresh tensor() from their own arrays, zeroGrad(),
 // backward(), step(), no stepScope; "memory" lines time the automatic memory's boundary work.
 import { manualSeed, nn, optim, loss, setNumThreads, tensor, memoryInfo } from 'gradlab';
 import { K } from '../dist/kernels/index.js';
+import { buildCnn } from './cnn.mjs';
 
 const threads = Number(process.argv[2] ?? 2);
 const batch = 128;
@@ -31,27 +33,42 @@ for (const name of Object.keys(K)) {
 }
 manualSeed(0);
 const bn = process.argv.includes('--bn');
+const cnn = process.argv.includes('--cnn');
 const hidden = (i, o) => (bn ? [new nn.Linear(i, o), new nn.BatchNorm1d(o), new nn.ReLU()] : [new nn.Linear(i, o), new nn.ReLU()]);
-const model = new nn.Sequential(...hidden(784, 256), ...hidden(256, 256), new nn.Linear(256, 10));
+const model = cnn ? buildCnn() : new nn.Sequential(...hidden(784, 256), ...hidden(256, 256), new nn.Linear(256, 10));
+const inputShape = cnn ? [batch, 1, 28, 28] : [batch, 784];
 const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
 const xs = Float32Array.from({ length: batch * 784 }, () => Math.random());
 const ys = Float32Array.from({ length: batch }, (_, i) => i % 10);
-const N = 300;
+const N = cnn ? 60 : 300;
+const WARM = cnn ? 10 : 50;
 let total = 0;
-for (let s = 0; s < N + 50; s++) {
-  if (s === 50) times.clear();
+for (let s = 0; s < N + WARM; s++) {
+  if (s === WARM) times.clear();
   const t0 = performance.now();
   opt.zeroGrad();
-  loss.crossEntropy(model.forward(tensor(xs, [batch, 784])), tensor(ys, [batch])).backward();
+  loss.crossEntropy(model.forward(tensor(xs, inputShape)), tensor(ys, [batch])).backward();
   opt.step();
-  if (s >= 50) total += performance.now() - t0;
+  if (s >= WARM) total += performance.now() - t0;
 }
 let sum = 0;
 const cats = new Map();
 let gemmFlops = 0;
 let gemmMs = 0;
 const category = (k) =>
-  k.startsWith('gemm') ? 'GEMM' : /Step$/.test(k) ? 'optimizer' : /^(alloc|free|owns|fill|copy)$/.test(k) ? 'allocation and copies' : 'elementwise, reductions, loss';
+  k.startsWith('gemm')
+    ? 'GEMM'
+    : /Step$/.test(k)
+      ? 'optimizer'
+      : /^(im2col|col2im)$/.test(k)
+        ? 'im2col, col2im'
+        : /Pool/.test(k)
+          ? 'pooling'
+          : /^batchNorm/.test(k)
+            ? 'BatchNorm'
+            : /^(alloc|free|owns|fill|copy)$/.test(k)
+              ? 'allocation and copies'
+              : 'elementwise, reductions, loss';
 for (const [k, [t, c]] of [...times].sort((a, b) => b[1][0] - a[1][0])) {
   sum += t;
   let extra = '';
@@ -71,6 +88,6 @@ for (const [c, t] of [...cats].sort((a, b) => b[1] - a[1])) console.log(`  ${c.p
 console.log(`  ${'JS outside kernels'.padEnd(30)} ${((stepMs - sum / N) * 1000).toFixed(0).padStart(6)} µs  ${((100 * (total - sum)) / total).toFixed(1).padStart(5)}%`);
 console.log(`GEMMs overall: ${(gemmFlops / (gemmMs / 1000) / 1e9).toFixed(1)} GFLOP/s (${threads} thread(s); compare bench/gemm.mjs's single-thread peak)`);
 const m = memoryInfo();
-console.log(`memory: ${(m.evictedBytes / 2 ** 20 / (N + 50)).toFixed(2)} MB moved to JS per step (${(m.evictedTensors / (N + 50)).toFixed(1)} tensors), wasm ${(m.reservedBytes / 2 ** 20).toFixed(1)} MB reserved`);
+console.log(`memory: ${(m.evictedBytes / 2 ** 20 / (N + WARM)).toFixed(2)} MB moved to JS per step (${(m.evictedTensors / (N + WARM)).toFixed(1)} tensors), wasm ${(m.reservedBytes / 2 ** 20).toFixed(1)} MB reserved`);
 console.log(`kernels ${(sum / N).toFixed(3)} ms of a ${(total / N).toFixed(3)} ms step (${threads} thread(s)) → ${((batch / (total / N)) * 1000).toFixed(0)} samples/s`);
 process.exit(0);

@@ -1,7 +1,8 @@
 // `npm run bench`: gradlab against PyTorch and TF.js on the benchmark MLP (bench/mlp.mjs),
-// GEMM GFLOP/s (bench/gemm.mjs) and steady-state memory, printed as a table with ratios
-// to gradlab; full runs write bench/RESULTS.md (median/min/max of repeated runs).
-//   node bench/run.mjs [--quick] [--repeats N]
+// the benchmark CNN against PyTorch (bench/cnn.mjs), GEMM GFLOP/s (bench/gemm.mjs) and
+// steady-state memory, printed as a table with ratios to gradlab; full runs write
+// bench/RESULTS.md (median/min/max of repeated runs).
+//   node bench/run.mjs [--quick] [--repeats N] [--no-cnn]
 import { execFileSync, execSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, getNumThreads, setNumThreads } from 'gradlab';
 import { loadData, median, runFit, runGradlab, runTfjs, runTorch, torchPythons, summarize, quick, repeats, fashionAvailable } from './mlp.mjs';
+import { benchCnn } from './cnn.mjs';
 const skipTfjs = process.argv.includes('--no-tfjs');
+const skipCnn = process.argv.includes('--no-cnn');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (...a) => console.error(...a);
@@ -90,6 +93,15 @@ for (const v of variants) {
   rows.push({ variant: v.name, gradlab: summarize(g), peers, paired: paired.length ? median(paired) : null, fitPaired: fitPaired.length ? median(fitPaired) : null });
 }
 
+// The CNN (bench/cnn.mjs): a step is ≈ 60× an MLP step, so a part of the epoch (samples/s
+// settles within a few dozen steps) and at most 3 rounds; --quick: 10 steps, 1 round.
+const CNN_SAMPLES = quick ? 1280 : 12800;
+let cnn = null;
+if (!skipCnn) {
+  log('\n== CNN (conv32-BN-pool-conv64-BN-pool-fc128, batch 128) ==');
+  cnn = benchCnn({ ...data, n: Math.min(CNN_SAMPLES, data.n), xtr: data.xtr.subarray(0, Math.min(CNN_SAMPLES, data.n) * 784) }, quick ? 1 : Math.min(repeats, 3), log);
+}
+
 // One core busy (another process spinning): gradlab with its default threads against gradlab
 // on one thread, alternating, both under the same load.
 async function busyCore() {
@@ -119,7 +131,7 @@ const busy = await busyCore();
 function child(args) {
   return JSON.parse(execFileSync(process.execPath, ['--expose-gc', ...args], { encoding: 'utf8', maxBuffer: 1 << 22 }).trim().split('\n').pop());
 }
-const mem = child([path.join(here, 'memory.mjs'), '--json', '--steps', String(quick ? 2000 : 20000)]);
+const mem = child([path.join(here, 'memory.mjs'), '--json', '--steps', String(quick ? 2000 : 20000), '--cnn-steps', String(skipCnn ? 0 : quick ? 20 : 300)]);
 const peak = child([path.join(here, 'plain-loop.mjs'), '--samples', String(SAMPLES)]);
 
 let gemm = null;
@@ -149,15 +161,25 @@ const headline = bestTorch
   : 'PyTorch not available for comparison';
 const pairedLines = rows.filter((r) => r.paired !== null).map((r) => `- ${r.variant}: ${r.paired.toFixed(2)}×`);
 const fitLine = rows.find((r) => r.fitPaired !== null);
-const memLines = Object.entries(mem).map(([name, r]) => `- ${name === 'plain' ? 'plain training loop' : 'noGrad evaluation loop'}, ${r.steps} steps: RSS ${r.start.rssMB.toFixed(0)} → ${r.end.rssMB.toFixed(0)} MB, wasm memory ${r.start.wasmReservedMB.toFixed(1)} → ${r.end.wasmReservedMB.toFixed(1)} MB (from step 1,000 to the end)`);
+const memName = { plain: 'plain training loop', eval: 'noGrad evaluation loop', cnn: 'CNN plain training loop' };
+const memLines = Object.entries(mem).map(([name, r]) => `- ${memName[name]}, ${r.steps} steps: RSS ${r.start.rssMB.toFixed(0)} → ${r.end.rssMB.toFixed(0)} MB, wasm memory ${r.start.wasmReservedMB.toFixed(1)} → ${r.end.wasmReservedMB.toFixed(1)} MB (from step ${name === 'cnn' ? 10 : '1,000'} to the end)`);
 const extraLines = [
   fitLine ? `- fit() with its default monitoring ÷ the plain loop (batch 128, paired): ${fitLine.fitPaired.toFixed(2)}×` : null,
   `- one core busy (another process spinning): gradlab on 2 threads ÷ gradlab on 1 thread: ${busy.ratio.toFixed(2)}× (${busy.auto.toFixed(0)} vs ${busy.one.toFixed(0)} samples/s)`,
   `- peak RSS of the training process, batch 128: gradlab ${peak.peakRssMB.toFixed(0)} MB, PyTorch ${torchPeak.toFixed(0)} MB (largest of its runs)`,
 ].filter(Boolean);
 const table = lines.join('\n');
+const cnnLines = [];
+if (cnn) {
+  cnnLines.push(`| runtime | samples/s (median) | min | max | test acc. | gradlab ÷ peer |`, `|---|---:|---:|---:|---:|---:|`);
+  cnnLines.push(`| **gradlab** plain loop (${getBackend()}, ${getNumThreads()} thr.) | ${fmt(cnn.gradlab.median)} | ${fmt(cnn.gradlab.min)} | ${fmt(cnn.gradlab.max)} | ${(100 * cnn.gradlab.testAccuracy).toFixed(1)}% | 1 |`);
+  for (const p of cnn.peers) cnnLines.push(`| ${p.peer} | ${fmt(p.median)} | ${fmt(p.min)} | ${fmt(p.max)} | ${(100 * p.testAccuracy).toFixed(1)}% | ${(cnn.gradlab.median / p.median).toFixed(2)} |`);
+  if (cnn.paired !== null) cnnLines.push('', `Paired by round, gradlab ÷ that round's better PyTorch: ${cnn.rounds.map((x) => x.toFixed(2)).join(', ')} → median **${cnn.paired.toFixed(2)}×** (${cnn.samples} samples per run, test accuracy after them).`);
+}
+const cnnTable = cnnLines.join('\n');
 console.log('\n' + headline + '\n\n' + table);
 console.log('\n' + pairedLines.join('\n') + '\n' + extraLines.join('\n') + '\n' + memLines.join('\n'));
+if (cnn) console.log('\nCNN:\n' + cnnTable);
 if (gemm) console.log('\nGEMM:\n' + (gemm.table ?? JSON.stringify(gemm)));
 
 if (!quick) {
@@ -184,7 +206,7 @@ round's better PyTorch (paired, so drift in the machine's speed cancels):
 
 ${pairedLines.join('\n')}
 
-## fit(), a busy core, peak memory
+${cnn ? `## CNN training throughput (bench/cnn.mjs; conv32-BN-ReLU-pool, conv64-BN-ReLU-pool, fc128, Adam 1e-3, batch 128, plain loop)\n\n${cnnTable}\n\n` : ''}## fit(), a busy core, peak memory
 
 ${extraLines.join('\n')}
 

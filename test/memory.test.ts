@@ -92,6 +92,47 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     expect(run(false)).toEqual(run(true));
   });
 
+  // Flatten returns its input's storage reshaped. When the flattened tensor was released by
+  // backward but the max-pool output sharing its block was not, the next step boundary freed
+  // that block a second time — after Adam had received it as the state of a parameter of the
+  // same size (the Linear below has 64·8 = 512 weights, as the pooled activation of 8 samples,
+  // [8, 4, 4, 4], has 512 values): the state was then overwritten and training diverged.
+  it('a conv net with Flatten (a view of the pooled activation) trains exactly as under stepScope', () => {
+    const run = (scoped: boolean) => {
+      manualSeed(2);
+      const model = new nn.Sequential(
+        new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(),
+        new nn.Linear(64, 8), new nn.ReLU(), new nn.Linear(8, 3),
+      );
+      const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+      const data = batches(5, 8, 64, 3);
+      for (let s = 0; s < 10; s++) {
+        const b = data[s % 5];
+        const step = () => {
+          opt.zeroGrad(!scoped);
+          loss.crossEntropy(model.forward(tensor(b.x, [8, 1, 8, 8])), tensor(b.y, [8])).backward();
+          opt.step();
+        };
+        if (scoped) stepScope(step);
+        else step();
+      }
+      return model.parameters().map((p) => Array.from(p.data));
+    };
+    const plain = run(false);
+    expect(plain.flat().every((v) => Math.abs(v) < 2)).toBe(true);
+    expect(plain).toEqual(run(true));
+  });
+
+  it('noGrad: a conv net with Flatten evaluated in a loop gives the same output for the same input', () => {
+    manualSeed(2);
+    const model = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(64, 3));
+    const data = batches(4, 8, 64, 3);
+    const first = noGrad(() => Array.from(model.forward(tensor(data[0].x, [8, 1, 8, 8])).data));
+    const kept = noGrad(() => Array.from({ length: 40 }, (_, s) => model.forward(tensor(data[s % 4].x, [8, 1, 8, 8]))));
+    expect(Array.from(kept[0].data)).toEqual(first);
+    expect(Array.from(kept[36].data)).toEqual(first);
+  });
+
   it('zeroGrad between forward and backward (a step boundary inside the step) gives the same gradients', () => {
     const grads = (boundaryInside: boolean) => {
       manualSeed(9);

@@ -817,6 +817,30 @@ export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, m
   for (; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
 }
 
+/**
+ * One row of col (a kernel tap) when the output rows are as wide as the input's and the strides
+ * are 1 (a 'same'-padded convolution): output row y reads input row y − top, columns shifted by
+ * `shift`, so the rows with an input row are ONE run of the plane — copied at once — after which
+ * the [0, x0) and [x1, ow) ends of each row, which the long run filled from the neighbouring
+ * rows, are set to the padding zeros. Rows above or below the plane are zeros. Short rows (14
+ * values for 3×3 on 14×14) made the row-by-row copy cost more per value than the copy itself.
+ */
+function im2colRowsSame(plane: usize, h: i32, w: i32, top: i32, shift: i32, x0: i32, x1: i32, oh: i32, dst: usize): void {
+  const y0 = min(max(top, 0), oh);
+  const y1 = max(min(h + top, oh), y0);
+  zeros(dst, y0 * w);
+  if (y1 > y0) {
+    // From (y0, x0) to (y1 − 1, x1 − 1): inside the plane at both ends.
+    copyRun(dst + (<usize>(y0 * w + x0) << 2), plane + (<usize>((y0 - top) * w + x0 + shift) << 2), (y1 - y0 - 1) * w + (x1 - x0));
+    for (let y = y0; y < y1; y++) {
+      const r = dst + (<usize>(y * w) << 2);
+      for (let k = 0; k < x0; k++) store<f32>(r + (<usize>k << 2), 0);
+      for (let k = x1; k < w; k++) store<f32>(r + (<usize>k << 2), 0);
+    }
+  }
+  zeros(dst + (<usize>(y1 * w) << 2), (oh - y1) * w);
+}
+
 export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, col: usize, ld: i32): void {
   for (let ci = 0; ci < c; ci++)
     for (let i = 0; i < kh; i++)
@@ -825,6 +849,10 @@ export function im2col(x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i
         const shift = j * dw - pw;
         const x0 = validFrom(shift, sw, ow);
         const x1 = validTo(shift, sw, w, ow, x0);
+        if (sw == 1 && ow == w && sh == 1 && x1 > x0) {
+          im2colRowsSame(x + (<usize>(ci * h * w) << 2), h, w, ph - i * dh, shift, x0, x1, oh, col + (<usize>row << 2));
+          continue;
+        }
         for (let y = 0; y < oh; y++) {
           const iy = y * sh - ph + i * dh;
           const o = row + y * ow;
@@ -1068,14 +1096,120 @@ function bnBackwardRuns(
 // @ts-ignore: decorator
 @inline function beats(v: f32, best: f32): bool { return (best == best) & ((v > best) | (v != v)); }
 
-/** maxpool(2): the four window values in order, unrolled (same tie and NaN rule). */
+/**
+ * Average pooling (count_include_pad, as the reference): sums in f64, y = sum·(1/(kh·kw)) rounded
+ * once, so values equal the reference's bit for bit. Backward adds gy·(1/(kh·kw)) to each window
+ * position, in the reference's order.
+ */
+export function avgPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize): void {
+  const inv: f64 = 1 / <f64>(kh * kw);
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let s: f64 = 0;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix >= 0 && ix < w) s += fd(x, base + iy * w + ix);
+          }
+        }
+        sfd(y, (p * oh + oy) * ow + ox, s * inv);
+      }
+  }
+}
+
+export function avgPool2dBackward(gy: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gx: usize): void {
+  const inv: f64 = 1 / <f64>(kh * kw);
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const v = fd(gy, (p * oh + oy) * ow + ox) * inv;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix >= 0 && ix < w) { const at = base + iy * w + ix; sfd(gx, at, fd(gx, at) + v); }
+          }
+        }
+      }
+  }
+}
+
+/** Adaptive average pooling: output (i, j) averages rows ⌊i·H/H_o⌋ … ⌈(i+1)·H/H_o⌉ − 1 and columns likewise (f64 as the reference). */
+export function adaptiveAvgPool2d(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = (oy * h) / oh, y1 = ((oy + 1) * h + oh - 1) / oh;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = (ox * w) / ow, x1 = ((ox + 1) * w + ow - 1) / ow;
+        let s: f64 = 0;
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) s += fd(x, base + iy * w + ix);
+        sfd(y, (p * oh + oy) * ow + ox, s / <f64>((y1 - y0) * (x1 - x0)));
+      }
+    }
+  }
+}
+
+export function adaptiveAvgPool2dBackward(gy: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = (oy * h) / oh, y1 = ((oy + 1) * h + oh - 1) / oh;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = (ox * w) / ow, x1 = ((ox + 1) * w + ow - 1) / ow;
+        const v = fd(gy, (p * oh + oy) * ow + ox) / <f64>((y1 - y0) * (x1 - x0));
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) { const at = base + iy * w + ix; sfd(gx, at, fd(gx, at) + v); }
+      }
+    }
+  }
+}
+
+/** One f32x4 step of beats: lanes of v that beat best (as `beats`) replace it and its index. */
+// @ts-ignore: decorator
+@inline function beats4(v: v128, best: v128): v128 {
+  return v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+}
+
+/**
+ * maxpool(2): the four window values in order, unrolled (same tie and NaN rule). Four outputs
+ * at a time in f32x4: two rows of 8 inputs, split into even and odd columns by shuffles, then
+ * the same four compare-and-selects lane-wise; the last ow mod 4 outputs one by one.
+ */
 function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
+  const step = i32x4(0, 2, 4, 6);
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
     for (let oy = 0; oy < oh; oy++) {
       const r0 = 2 * oy * w;
       const o = (p * oh + oy) * ow;
-      for (let ox = 0; ox < ow; ox++) {
+      let ox = 0;
+      for (; ox + 4 <= ow; ox += 4) {
+        const a = r0 + 2 * ox;
+        const top = x + (<usize>(base + a) << 2);
+        const bot = top + (<usize>w << 2);
+        const t0 = v128.load(top), t1 = v128.load(top, 16), b0 = v128.load(bot), b1 = v128.load(bot, 16);
+        const ia = i32x4.add(i32x4.splat(a), step);
+        let best = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6);
+        let at = ia;
+        let v = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
+        let b = beats4(v, best);
+        best = v128.bitselect(v, best, b); at = v128.bitselect(i32x4.add(ia, i32x4.splat(1)), at, b);
+        v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        b = beats4(v, best);
+        best = v128.bitselect(v, best, b); at = v128.bitselect(i32x4.add(ia, i32x4.splat(w)), at, b);
+        v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        b = beats4(v, best);
+        best = v128.bitselect(v, best, b); at = v128.bitselect(i32x4.add(ia, i32x4.splat(w + 1)), at, b);
+        v128.store(y + (<usize>(o + ox) << 2), best);
+        v128.store(indices + (<usize>(o + ox) << 2), at);
+      }
+      for (; ox < ow; ox++) {
         const a = r0 + 2 * ox;
         let best = f(x, base + a);
         let at = a;

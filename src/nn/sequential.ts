@@ -162,21 +162,32 @@ export class Sequential extends Module {
     let owned: Tensor[] | null = null;
     const layers = this._layers;
     let producer = -1; // the layer whose output y is (−1: the input)
+    // Earlier outputs of built-in layers that share y's storage (a view layer such as Flatten
+    // returns its input's storage reshaped): released together with y, so that none of them
+    // keeps a view of a block that was freed and handed out again. null: one of them may be
+    // kept by its layer, so y is not released either.
+    let sharing: Tensor[] | null = [];
     for (let i = 0; i < layers.length; i++) {
       const prev = y;
+      const prevSharing: Tensor[] | null = sharing;
       const act = Sequential._fuse ? fusedActivation(layers, i) : null;
       if (act !== null) {
         const lin = layers[i] as Linear;
         y = linearActivation(prev, lin.weight, lin.bias, getActivation(act.activation).kernel!, act.param);
       } else y = layers[i].forward(y);
+      const pure = producer >= 0 && prev !== x && prev.data !== x.data && isPureLayer(layers[producer]) && isPureLayer(layers[i]);
+      if (y.data === prev.data) sharing = pure && prevSharing !== null ? [...prevSharing, prev] : null;
+      else sharing = [];
       // `prev`, made by built-in layer `producer` and consumed by built-in layer i (neither
       // keeps its input or output), is unreachable outside the graph. Under noGrad (or with
       // nothing requiring grad) nothing reads it again: free it now. Otherwise backward() frees
       // it (Tensor._graphOwned). This keeps a synchronous training loop's memory flat, where the
       // garbage collector could only return these wasm blocks once the loop yields.
-      if (producer >= 0 && prev !== x && prev.data !== x.data && prev.data !== y.data && isPureLayer(layers[producer]) && isPureLayer(layers[i])) {
-        if (y.node === null && prev.node === null) prev.dispose();
-        else (owned ??= []).push(prev);
+      if (pure && prev.data !== y.data && prevSharing !== null) {
+        if (y.node === null && prev.node === null && prevSharing.every((t) => t.node === null)) {
+          prev.dispose();
+          for (const t of prevSharing) t.dispose();
+        } else (owned ??= []).push(prev, ...prevSharing);
       }
       if (act !== null) i++;
       producer = i;

@@ -23,9 +23,28 @@ const CHUNK_FLOATS = 1 << 21;
 /** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
 const SMALL_PRODUCT = 1 << 20;
 
-/** Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1). */
+/**
+ * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
+ * The typed array's own fill over a range: a kernel call per row cost more than the row (first layer: 32·128 rows of 784).
+ */
 function fillRows(dst: Tensor['data'], rows: number, len: number, bias: Tensor['data'], offset: number): void {
-  for (let r = 0; r < rows; r++) K.fill(dst.subarray(r * len, (r + 1) * len), bias[offset + r]);
+  for (let r = 0; r < rows; r++) dst.fill(bias[offset + r], r * len, (r + 1) * len);
+}
+
+/**
+ * The GEMM's [rows, S, len] (one row of the product per output channel, samples side by side)
+ * ↔ the tensor's [S, outer, len] at channel `first` (per sample, `outer` channels). `toTensor`
+ * false reads the tensor into the GEMM layout (the gradient, in backward). Row copies by the
+ * typed array's copyWithin-like `set`: a memmove each.
+ */
+function permuteRows(gemmRows: Tensor['data'], t: Tensor['data'], rows: number, s: number, len: number, outer: number, first: number, sample0: number, toTensor: boolean): void {
+  for (let j = 0; j < s; j++)
+    for (let r = 0; r < rows; r++) {
+      const g = (r * s + j) * len;
+      const o = ((sample0 + j) * outer + first + r) * len;
+      if (toTensor) t.set(gemmRows.subarray(g, g + len), o);
+      else gemmRows.set(t.subarray(o, o + len), g);
+    }
 }
 
 /** A size given as one number or as [h, w]. */
@@ -168,7 +187,7 @@ export function conv2d(
         const t = tmp.subarray(0, og * s * l);
         if (bias) fillRows(t, og, s * l, bias.data, gi * og);
         K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), col!.subarray(0, kk * s * l), bias ? 1 : 0, t);
-        for (let j = 0; j < s; j++) for (let r = 0; r < og; r++) K.copy(t.subarray((r * s + j) * l, (r * s + j + 1) * l), out.data.subarray(((i0 + j) * o + gi * og + r) * l, ((i0 + j) * o + gi * og + r + 1) * l));
+        permuteRows(t, out.data, og, s, l, o, gi * og, i0, true);
       } else {
         const y = ySlice(out.data, i0, gi);
         if (bias) fillRows(y, og, l, bias.data, gi * og);
@@ -194,7 +213,7 @@ export function conv2d(
           let gs = ySlice(gy, i0, gi);
           if (gt && s > 1) {
             gs = gt.subarray(0, og * s * l);
-            for (let j = 0; j < s; j++) for (let r = 0; r < og; r++) K.copy(gy.subarray(((i0 + j) * o + gi * og + r) * l, ((i0 + j) * o + gi * og + r + 1) * l), gs.subarray((r * s + j) * l, (r * s + j + 1) * l));
+            permuteRows(gs, gy, og, s, l, o, gi * og, i0, false);
           }
           if (gw) {
             if (colB) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, colB.subarray(j * l), s * l);

@@ -479,6 +479,87 @@ describe('softmax, losses, normalisation', () => {
   });
 });
 
+describe('convolution and pooling', () => {
+  // im2col copies a 'same'-shaped tap (stride 1, output as wide as the input) as one run per
+  // kernel tap, then zeroes the padding columns; other shapes row by row. Both against the
+  // reference, bit for bit, with ld > H_o·W_o (samples side by side) and dilation.
+  it('im2col and col2im equal the reference (same-shaped taps, dilation, kernel larger than the padding, 1×1)', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [c, h, w, k, p, d, extra] of [[3, 14, 14, 3, 1, 1, 0], [2, 5, 7, 3, 1, 1, 5], [1, 6, 4, 5, 2, 1, 0], [2, 7, 7, 3, 2, 2, 3], [1, 3, 3, 1, 0, 1, 0], [2, 4, 9, 3, 1, 1, 0], [1, 2, 2, 5, 2, 1, 0]]) {
+        const oh = h + 2 * p - d * (k - 1), ow = w + 2 * p - d * (k - 1);
+        const g = { h, w, kh: k, kw: k, sh: 1, sw: 1, ph: p, pw: p, dh: d, dw: d, oh, ow };
+        const ld = oh * ow + extra;
+        const [x, xr] = pair(c * h * w, -2, 2, B);
+        const col = B.alloc(c * k * k * ld, 'float32') as Float32Array, colr = new Float32Array(col.length);
+        col.fill(7); colr.fill(7);
+        B.im2col(x, c, g, col, ld);
+        reference.im2col(xr, c, g, colr, ld);
+        expect(Array.from(col), `im2col ${c}×${h}×${w} k${k} p${p} d${d}`).toEqual(Array.from(colr));
+        const [gx, gxr] = pair(x.length, -1, 1, B);
+        B.col2im(col, c, g, gx, ld);
+        reference.col2im(colr, c, g, gxr, ld);
+        expect(Array.from(gx), `col2im ${c}×${h}×${w}`).toEqual(Array.from(gxr));
+      }
+    }
+  });
+
+
+  // maxpool(2) runs four outputs at a time in f32x4 and the rest one by one: widths with
+  // ow mod 4 = 0…3, odd input widths (the last column unused), ties and NaNs in the windows.
+  it('avgPool2d and adaptiveAvgPool2d, forward and backward, equal the reference bit for bit (padding, stride, dilation; uneven adaptive bins)', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [planes, h, w, k, s, p, d] of [[3, 7, 9, 3, 2, 1, 1], [2, 8, 8, 2, 2, 0, 1], [1, 5, 6, 3, 1, 1, 2], [2, 4, 4, 4, 1, 2, 1]]) {
+        const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / s) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / s) + 1;
+        const g = { h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: d, dw: d, oh, ow };
+        const [x, xr] = pair(planes * h * w, -2, 2, B);
+        const y = B.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+        B.avgPool2d(x, planes, g, y); reference.avgPool2d(xr, planes, g, yr);
+        expect(Array.from(y), `avgPool2d ${planes}×${h}×${w} k${k} s${s} p${p} d${d}`).toEqual(Array.from(yr));
+        const [gy, gyr] = pair(y.length, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
+        B.avgPool2dBackward(gy, planes, g, gx); reference.avgPool2dBackward(gyr, planes, g, gxr);
+        expect(Array.from(gx), 'avgPool2dBackward').toEqual(Array.from(gxr));
+      }
+      for (const [planes, h, w, oh, ow] of [[3, 7, 9, 3, 4], [2, 5, 5, 1, 1], [1, 4, 6, 4, 6], [2, 3, 5, 5, 7]]) {
+        const [x, xr] = pair(planes * h * w, -2, 2, B);
+        const y = B.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+        B.adaptiveAvgPool2d(x, planes, h, w, oh, ow, y); reference.adaptiveAvgPool2d(xr, planes, h, w, oh, ow, yr);
+        expect(Array.from(y), `adaptiveAvgPool2d ${h}×${w} → ${oh}×${ow}`).toEqual(Array.from(yr));
+        const [gy, gyr] = pair(y.length, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
+        B.adaptiveAvgPool2dBackward(gy, planes, h, w, oh, ow, gx); reference.adaptiveAvgPool2dBackward(gyr, planes, h, w, oh, ow, gxr);
+        expect(Array.from(gx), 'adaptiveAvgPool2dBackward').toEqual(Array.from(gxr));
+      }
+    }
+  });
+
+  it('maxPool2d 2×2/2 equals the reference: values, arg-max indices (first max, NaN wins), backward', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [planes, h, w] of [[3, 28, 28], [5, 14, 14], [2, 7, 9], [4, 8, 8], [1, 2, 2], [3, 6, 13]]) {
+        const oh = Math.floor(h / 2), ow = Math.floor(w / 2);
+        const g = { h, w, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh, ow };
+        const x = B.alloc(planes * h * w, 'float32') as Float32Array;
+        // Coarse values make ties common; some NaNs, some −Infinity.
+        for (let i = 0; i < x.length; i++) {
+          const r = rand();
+          x[i] = r < 0.03 ? NaN : r < 0.05 ? -Infinity : Math.floor(rand() * 4) - 2;
+        }
+        const xr = Float32Array.from(x);
+        const y = B.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+        const st = B.alloc(y.length, 'float32') as Float32Array;
+        const idx = new Int32Array(st.buffer, st.byteOffset, y.length), idxr = new Int32Array(y.length);
+        B.maxPool2d(x, planes, g, y, idx);
+        reference.maxPool2d(xr, planes, g, yr, idxr);
+        expect(Array.from(idx), `indices ${planes}×${h}×${w}`).toEqual(Array.from(idxr));
+        expect(Array.from(y), `values ${planes}×${h}×${w}`).toEqual(Array.from(yr));
+        const [gy, gyr] = pair(y.length, -2, 2, B);
+        const gx = B.alloc(x.length, 'float32') as Float32Array, gxr = new Float32Array(x.length);
+        B.maxPool2dBackward(gy, idx, planes, g, gx);
+        reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+        expect(Array.from(gx)).toEqual(Array.from(gxr));
+      }
+    }
+  });
+});
+
 describe('optimizers', () => {
   function run(step: (k: Kernels, arrs: Float32Array[], first: boolean) => void, count: number): void {
     for (const n of [1, 7, 1029]) {

@@ -505,8 +505,8 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.batchNormBackward(args);
     },
 
-    // Convolution's im2col/col2im and max pooling in wasm (memory.copy runs, no bounds test in
-    // the inner loops); average pooling (rare in the hot path) as the reference loops on views.
+    // Convolution's im2col/col2im and pooling in wasm (SIMD runs, no bounds test in the inner
+    // loops of im2col and maxpool 2×2; average pooling as the reference's loops, f64 sums).
     im2col(x, c, g, col, ld = g.oh * g.ow) {
       if (owns(x) && owns(col)) X.im2col(x.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, col.byteOffset, ld);
       else reference.im2col(x, c, g, col, ld);
@@ -523,10 +523,22 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       if (owns(gy) && owns(gx) && heap.owns(indices)) X.maxPool2dBackward(gy.byteOffset, indices.byteOffset, planes, g.h, g.w, g.oh, g.ow, gx.byteOffset);
       else reference.maxPool2dBackward(gy, indices, planes, g, gx);
     },
-    avgPool2d: reference.avgPool2d,
-    avgPool2dBackward: reference.avgPool2dBackward,
-    adaptiveAvgPool2d: reference.adaptiveAvgPool2d,
-    adaptiveAvgPool2dBackward: reference.adaptiveAvgPool2dBackward,
+    avgPool2d(x, planes, g, y) {
+      if (owns(x) && owns(y)) X.avgPool2d(x.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset);
+      else reference.avgPool2d(x, planes, g, y);
+    },
+    avgPool2dBackward(gy, planes, g, gx) {
+      if (owns(gy) && owns(gx)) X.avgPool2dBackward(gy.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset);
+      else reference.avgPool2dBackward(gy, planes, g, gx);
+    },
+    adaptiveAvgPool2d(x, planes, h, w, oh, ow, y) {
+      if (owns(x) && owns(y)) X.adaptiveAvgPool2d(x.byteOffset, planes, h, w, oh, ow, y.byteOffset);
+      else reference.adaptiveAvgPool2d(x, planes, h, w, oh, ow, y);
+    },
+    adaptiveAvgPool2dBackward(gy, planes, h, w, oh, ow, gx) {
+      if (owns(gy) && owns(gx)) X.adaptiveAvgPool2dBackward(gy.byteOffset, planes, h, w, oh, ow, gx.byteOffset);
+      else reference.adaptiveAvgPool2dBackward(gy, planes, h, w, oh, ow, gx);
+    },
 
     prelu(x, w, outer, c, inner, y) {
       if (owns(x) && owns(w) && owns(y)) X.prelu(x.byteOffset, w.byteOffset, outer, c, inner, y.byteOffset);

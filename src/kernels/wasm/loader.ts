@@ -44,6 +44,10 @@ export interface WasmExports {
   col2im(col: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gx: number, ld: number): void;
   maxPool2d(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number, indices: number): void;
   maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number): void;
+  avgPool2d(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number): void;
+  avgPool2dBackward(gy: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gx: number): void;
+  adaptiveAvgPool2d(x: number, planes: number, h: number, w: number, oh: number, ow: number, y: number): void;
+  adaptiveAvgPool2dBackward(gy: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number): void;
   alphaDropout(x: number, mask: number, alphaPrime: number, a: number, b: number, y: number, n: number): void;
   moments(x: number, n: number, sumOut: number): number;
   allFinite(x: number, n: number): number;
