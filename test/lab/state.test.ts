@@ -82,7 +82,8 @@ describe('lab model choice (MLP or a named CNN)', () => {
       '5.weight': [16, 8, 3, 3], '5.bias': [16],
       '6.weight': [16], '6.bias': [16], '6.running_mean': [16], '6.running_var': [16], '6.num_batches_tracked': [],
       '10.weight': [64, 784], '10.bias': [64],
-      '12.weight': [10, 64], '12.bias': [10],
+      '11.weight': [64], '11.bias': [64], '11.running_mean': [64], '11.running_var': [64], '11.num_batches_tracked': [],
+      '13.weight': [10, 64], '13.bias': [10],
     });
     const out = m.forward(new Tensor(new Float32Array(3 * 784), [3, 784]));
     expect(out.shape).toEqual([3, 10]);
