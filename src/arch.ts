@@ -364,9 +364,12 @@ export function describeLayer(l: LayerSpec): string {
  * Named architectures: `gradlab train --model <name>` and the web lab's model menu read this one
  * table; `epochs` is what the CLI trains when --epochs is not given.
  * cnn is the VGG-style net of the issue's PyTorch reference (conv 32 – BN – pool – conv 64 – BN –
- * pool – fc 128; PyTorch 1.13 trains it to 90.4% on Fashion-MNIST in two epochs). Four epochs:
- * `gradlab train --data fashion-mnist --model cnn --epochs 4` reached 91.6% test accuracy in
- * 4 min 1 s on this project's 2-core machine (2026-11-28, idle; three epochs: 90.8% in 3 min 25 s).
+ * pool – fc 128; PyTorch 1.13 trains it to 90.4% on Fashion-MNIST in two epochs), with a BatchNorm
+ * before the fully connected ReLU too: without it 77–81% of those 128 units died in the first
+ * Adam steps (PyTorch: 45–64%, test/fixtures/torch_cnn_dead_fc.py) and the health check said so.
+ * Four epochs: `time gradlab train --data fashion-mnist --model cnn` reached 92.6% test accuracy
+ * in 3 min 37 s with no finding (2026-11-28 03:07 UTC, this project's 2-core machine, another
+ * process busy on one core; without that BatchNorm: 91.6% in 4 min 1 s, idle).
  * cnn-small is the same layers at a quarter of the channels (8, 16) and half the hidden units
  * (64): 0.33 M multiply-adds per 28×28 image against cnn's 4.2 M, and 52 k parameters against
  * 422 k; `gradlab train --data mnist --model cnn-small` (the built-in 8,000 / 2,000 digits, 4
