@@ -294,7 +294,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   const batchnorm = spec.layers.some((_, h) => spec.batchnorms?.[h] ?? spec.batchnorm);
   if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (or train with --no-batchnorm)`);
   const dropLast = batchnorm && examples % a.batchSize === 1;
-  const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle, dropLast });
+  const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle, dropLast, reuseBuffers: true });
   const batches = loader.length;
 
   const info = (summary?: Record<string, unknown>): ModelInfo => {

@@ -5,10 +5,12 @@
  * stored in a list or compared with a later one. They are ordinary step-local tensors
  * (src/memory.ts): a batch still referenced at the next step boundary moves to JS memory,
  * one that is dropped is freed. A batch is also iterable, so `for (const [x, y] of loader)`
- * works as `for x, y in loader` does in Python.
+ * works as `for x, y in loader` does in Python. `reuseBuffers` is the opt-in for loops that
+ * never keep a batch (fit's): one persistent pair of tensors, overwritten batch after batch.
  */
 import { alloc } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
+import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 
@@ -21,6 +23,13 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
   /** Source of the shuffling order. Default: the global generator (see manualSeed). */
   generator?: Generator;
+  /**
+   * Opt-in speed-up for loops that never keep a batch past the next one (fit, the CLI and the
+   * experiments use it): every batch is written into the same two tensors, kept in wasm memory,
+   * so nothing is allocated or moved at step boundaries. A kept batch would then change under
+   * you. Default false: each batch is new tensors, as in PyTorch.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** One batch: `x` [B, ...x.shape[1:]] and `y` [B] or [B, k]; `const [x, y] = batch` also works. */
@@ -46,6 +55,9 @@ export class DataLoader implements Iterable<Batch> {
   private readonly order: Int32Array;
   private readonly xRow: number;
   private readonly yRow: number;
+  readonly reuseBuffers: boolean;
+  /** With reuseBuffers: the batch for full batches and the one for the shorter last batch. */
+  private reused: { full?: Batch; tail?: Batch } = {};
 
   constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
     const batchSize = options.batchSize ?? 1;
@@ -56,6 +68,8 @@ export class DataLoader implements Iterable<Batch> {
     if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: shuffle must be true or false, got ${String(shuffle)}`);
     const dropLast = options.dropLast ?? false;
     if (typeof dropLast !== 'boolean') throw new Error(`DataLoader: dropLast must be true or false, got ${String(dropLast)}`);
+    const reuseBuffers = options.reuseBuffers ?? false;
+    if (typeof reuseBuffers !== 'boolean') throw new Error(`DataLoader: reuseBuffers must be true or false, got ${String(reuseBuffers)}`);
     const generator = options.generator ?? defaultGenerator;
     if (!(generator instanceof Generator)) throw new Error('DataLoader: generator must be a Generator (new Generator(seed))');
     const n = validateDataset(dataset, 'DataLoader');
@@ -68,6 +82,7 @@ export class DataLoader implements Iterable<Batch> {
     this.shuffle = shuffle;
     this.dropLast = dropLast;
     this.generator = generator;
+    this.reuseBuffers = reuseBuffers;
     this.numExamples = n;
     this.order = new Int32Array(n);
     for (let i = 0; i < n; i++) this.order[i] = i;
@@ -80,21 +95,34 @@ export class DataLoader implements Iterable<Batch> {
     return this.dropLast ? Math.floor(this.numExamples / this.batchSize) : Math.ceil(this.numExamples / this.batchSize);
   }
 
-  /** A new batch holding the examples order[start … start + size). */
+  /** A batch of `size` examples: new tensors, or (reuseBuffers) the loader's own persistent pair. */
+  private storage(size: number): Batch {
+    const make = (): Batch => {
+      const { xRow, yRow, dataset } = this;
+      const x = new Tensor(alloc(size * xRow, dataset.x.dtype), [size, ...dataset.x.shape.slice(1)]);
+      const y = new Tensor(alloc(size * yRow, dataset.y.dtype), [size, ...dataset.y.shape.slice(1)]);
+      // Reused every batch: persistent storage (src/memory.ts), not moved out at step boundaries.
+      return this.reuseBuffers ? new Batch(markPersistent(x), markPersistent(y)) : new Batch(x, y);
+    };
+    if (!this.reuseBuffers) return make();
+    return size === this.batchSize ? (this.reused.full ??= make()) : (this.reused.tail ??= make());
+  }
+
+  /** The batch holding the examples order[start … start + size). */
   private batch(start: number, size: number): Batch {
     const { xRow, yRow, order, dataset } = this;
-    const x = new Tensor(alloc(size * xRow, dataset.x.dtype), [size, ...dataset.x.shape.slice(1)]);
-    const y = new Tensor(alloc(size * yRow, dataset.y.dtype), [size, ...dataset.y.shape.slice(1)]);
+    const b = this.storage(size);
+    const { x, y } = b;
     const xs = dataset.x.data;
     const ys = dataset.y.data;
     const xd = x.data;
     const yd = y.data;
-    for (let b = 0; b < size; b++) {
-      const j = order[start + b];
-      xd.set(xs.subarray(j * xRow, (j + 1) * xRow), b * xRow);
-      yd.set(ys.subarray(j * yRow, (j + 1) * yRow), b * yRow);
+    for (let i = 0; i < size; i++) {
+      const j = order[start + i];
+      xd.set(xs.subarray(j * xRow, (j + 1) * xRow), i * xRow);
+      yd.set(ys.subarray(j * yRow, (j + 1) * yRow), i * yRow);
     }
-    return new Batch(x, y);
+    return b;
   }
 
   /**

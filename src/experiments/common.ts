@@ -163,7 +163,7 @@ export interface TrainResult {
 
 /** Minibatch training for a fixed number of optimizer steps (epochs reshuffled from `gen`). */
 export async function train(o: TrainOptions): Promise<TrainResult> {
-  const loader = new DataLoader(o.data, { batchSize: o.batchSize, shuffle: true, dropLast: true, generator: o.gen });
+  const loader = new DataLoader(o.data, { batchSize: o.batchSize, shuffle: true, dropLast: true, generator: o.gen, reuseBuffers: true });
   const ts = new TrainStep(o.model, o.optimizer, { loss: o.loss ?? crossEntropy, clipGradNorm: o.clipNorm });
   const losses: number[] = [];
   const gradNorms: number[] = [];

@@ -457,7 +457,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       validation = { x: gatherRows(data.x, vi), y: gatherRows(data.y, vi) };
       train = { x: gatherRows(data.x, ti), y: gatherRows(data.y, ti) };
     }
-    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen });
+    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen, reuseBuffers: true });
     trainTargets = train.y;
     numTrain = train.x.shape[0];
   }

@@ -79,6 +79,20 @@ describe('DataLoader', () => {
     expect(first.x).toBe([...first][0]);
   });
 
+  it('reuseBuffers (fit\'s opt-in): the same persistent tensors every batch, overwritten in place, same values', () => {
+    const fresh = [...new DataLoader(indexed(10), { batchSize: 3 })].map((b) => Array.from(b.y.data));
+    const dl = new DataLoader(indexed(10), { batchSize: 3, reuseBuffers: true });
+    const xs = new Set<Tensor>();
+    const ys: number[][] = [];
+    for (const [x, y] of dl) {
+      xs.add(x);
+      ys.push(Array.from(y.data));
+    }
+    expect(ys).toEqual(fresh);
+    expect(xs.size).toBe(2); // one pair for full batches, one for the short last batch
+    expect(() => new DataLoader(indexed(10), { reuseBuffers: 'yes' as never })).toThrow(/reuseBuffers must be true or false/);
+  });
+
   it('batches [N, k] targets and higher-rank inputs', () => {
     const ds = indexed(5, true);
     const dl = new DataLoader(ds, { batchSize: 2 });
