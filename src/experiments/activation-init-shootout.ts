@@ -68,7 +68,7 @@ import { computeFans, normal, zeros } from '../init.js';
 import type { InitSpec } from '../nn/linear.js';
 import { SGD } from '../optim/sgd.js';
 import { Generator } from '../random.js';
-import { builtinMnist, check, evaluate, fashionMnist, fmt, head, mean, mlp, moments, pct, poolAndStandardize, result, series, startRun, table, train, verdict } from './common.js';
+import { builtinMnist, check, evaluate, fashionMnist, fmt, mean, mlp, pct, pooledSplits, result, series, startRun, table, train, verdict } from './common.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 
 const MEAN_ADVANTAGE = 0.15;
@@ -123,15 +123,8 @@ export const activationInitShootout: Experiment = {
     const dataName = fashion ? 'Fashion-MNIST' : 'built-in MNIST (Fashion-MNIST not found in /usr/share/datasets/fashion-mnist: apt-get install dataset-fashion-mnist)';
     const nTrain = ctx.quick ? 4000 : raw.train.x.shape[0];
     const nTest = ctx.quick ? 1000 : raw.test.x.shape[0];
-    const trainRaw = head(raw.train, nTrain);
-    const px = moments(trainRaw.x.data);
-    const mu = px.mean;
-    const sigma = Math.sqrt(px.variance);
     // 4×4 pooling → 7×7 = 49 inputs: small enough for quick mode on the reference kernels.
-    const pool = 4;
-    const side = 28 / pool;
-    const data = poolAndStandardize(trainRaw, 28, pool, mu, sigma);
-    const test = poolAndStandardize(head(raw.test, nTest), 28, pool, mu, sigma);
+    const { train: data, test, side, summary } = pooledSplits(raw, nTrain, nTest, 4);
     const width = 32;
     const depth = 6;
     const steps = 150;
@@ -199,7 +192,7 @@ export const activationInitShootout: Experiment = {
       activationInitShootout,
       ctx,
       {
-        data: `${dataName}, ${pool}×${pool}-pooled to ${side}×${side} and standardised (μ ${fmt(mu)}, σ ${fmt(sigma)}); ${nTrain} train, ${nTest} test`,
+        data: `${dataName}, ${summary}`,
         network: `${side * side}-${width}×${depth}-10, output layer Xavier uniform`,
         seeds: repeats > 1 ? `${ctx.seed}–${ctx.seed + repeats - 1} (accuracies and losses are means)` : ctx.seed,
         optimizer: `SGD lr ${lr} momentum 0.9`,

@@ -280,6 +280,23 @@ export function poolAndStandardize(ds: Dataset, side: number, k: number, mu: num
   return { ...ds, x: new Tensor(out, images ? [n, 1, h, h] : [n, h * h]) };
 }
 
+/**
+ * The first nTrain / nTest images of a 28×28 set, k×k average-pooled and standardized with the
+ * pixel mean and standard deviation of the training part (poolAndStandardize).
+ */
+export function pooledSplits(raw: { train: Dataset; test: Dataset }, nTrain: number, nTest: number, k: number, images = false): { train: Dataset; test: Dataset; side: number; summary: string } {
+  const train = head(raw.train, nTrain);
+  const px = moments(train.x.data);
+  const sigma = Math.sqrt(px.variance);
+  const side = 28 / k;
+  return {
+    train: poolAndStandardize(train, 28, k, px.mean, sigma, images),
+    test: poolAndStandardize(head(raw.test, nTest), 28, k, px.mean, sigma, images),
+    side,
+    summary: `${k}×${k}-pooled to ${side}×${side} and standardised (μ ${fmt(px.mean)}, σ ${fmt(sigma)}); ${nTrain} train, ${nTest} test`,
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // Statistics
 

@@ -44,7 +44,7 @@ import { Linear } from '../nn/linear.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Adam } from '../optim/adam.js';
 import type { Tensor } from '../tensor.js';
-import { blobTask, check, evaluate, fmt, mlp, pct, result, series, splitRows, startRun, table, train, verdict } from './common.js';
+import { blobTask, check, evaluate, mlp, pct, result, series, splitRows, startRun, table, train, verdict } from './common.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 
 const exp = {

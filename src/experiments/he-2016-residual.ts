@@ -38,7 +38,6 @@
  * 2 cores; quick mode 15 s.
  * Margins: 1.2×, 1.25×, +15%.
  */
-import type { Dataset } from '../data/dataset.js';
 import { ReLU } from '../nn/activation.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import { Conv2d } from '../nn/conv.js';
@@ -50,7 +49,7 @@ import { Sequential } from '../nn/sequential.js';
 import { StepLR } from '../optim/schedule.js';
 import { SGD } from '../optim/sgd.js';
 import { Generator } from '../random.js';
-import { builtinMnist, check, evaluate, fmt, head, mean, moments, poolAndStandardize, range, result, series, startRun, table, train, verdict } from './common.js';
+import { builtinMnist, check, evaluate, fmt, mean, pooledSplits, range, result, series, startRun, table, train, verdict } from './common.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 
 const DEGRADATION = 0.2;
@@ -107,14 +106,7 @@ export const he2016Residual: Experiment = {
     const mnist = await builtinMnist();
     const nTrain = ctx.quick ? 4000 : mnist.train.x.shape[0];
     const nTest = ctx.quick ? 1000 : mnist.test.x.shape[0];
-    const trainRaw = head(mnist.train, nTrain);
-    const px = moments(trainRaw.x.data);
-    const mu = px.mean;
-    const sigma = Math.sqrt(px.variance);
-    const pool = 2;
-    const side = 28 / pool;
-    const data: Dataset = poolAndStandardize(trainRaw, 28, pool, mu, sigma, true);
-    const test = poolAndStandardize(head(mnist.test, nTest), 28, pool, mu, sigma, true);
+    const { train: data, test, summary } = pooledSplits(mnist, nTrain, nTest, 2, true);
     const width = 8;
     const shallowN = 1;
     const deepN = ctx.quick ? 3 : 5;
@@ -177,7 +169,7 @@ export const he2016Residual: Experiment = {
       exp,
       ctx,
       {
-        data: `built-in MNIST, ${pool}×${pool}-pooled to ${side}×${side} and standardised (μ ${fmt(mu)}, σ ${fmt(sigma)}); ${nTrain} train, ${nTest} test`,
+        data: `built-in MNIST, ${summary}`,
         networks: `conv 3×3 stem, 3 stages × n blocks of two 3×3 convs (widths ${width}, ${2 * width}, ${4 * width}), BatchNorm + ReLU, global average pooling, Linear; n = ${shallowN} (${6 * shallowN + 2} layers) and ${deepN} (${6 * deepN + 2} layers)`,
         optimizer: `SGD lr ${lr} momentum 0.9${decayAt === null ? '' : `, lr ÷ 10 from step ${decayAt}`}`,
         batchSize,

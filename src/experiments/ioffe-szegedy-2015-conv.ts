@@ -44,7 +44,6 @@
  * another beside it.
  * Margins: no later; 20 points; 15 points.
  */
-import type { Dataset } from '../data/dataset.js';
 import { ReLU } from '../nn/activation.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import { Conv2d } from '../nn/conv.js';
@@ -54,7 +53,7 @@ import { Flatten, MaxPool2d } from '../nn/pool.js';
 import { Sequential } from '../nn/sequential.js';
 import { SGD } from '../optim/sgd.js';
 import { Generator } from '../random.js';
-import { builtinMnist, check, evaluate, fashionMnist, fmt, head, mean, moments, pct, poolAndStandardize, result, series, startRun, table, train, verdict } from './common.js';
+import { builtinMnist, check, evaluate, fashionMnist, mean, pct, pooledSplits, result, series, startRun, table, train, verdict } from './common.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 
 const TARGET_ACC = 0.7;
@@ -110,14 +109,7 @@ export const ioffeSzegedy2015Conv: Experiment = {
     const dataName = fashion ? 'Fashion-MNIST' : 'built-in MNIST (Fashion-MNIST not found in /usr/share/datasets/fashion-mnist: apt-get install dataset-fashion-mnist)';
     const nTrain = ctx.quick ? 8000 : raw.train.x.shape[0];
     const nTest = ctx.quick ? 1000 : 2000;
-    const trainRaw = head(raw.train, nTrain);
-    const px = moments(trainRaw.x.data);
-    const mu = px.mean;
-    const sigma = Math.sqrt(px.variance);
-    const pool = 2;
-    const side = 28 / pool;
-    const data: Dataset = poolAndStandardize(trainRaw, 28, pool, mu, sigma, true);
-    const test = poolAndStandardize(head(raw.test, nTest), 28, pool, mu, sigma, true);
+    const { train: data, test, side, summary } = pooledSplits(raw, nTrain, nTest, 2, true);
     const steps = ctx.quick ? 200 : 2000;
     const every = ctx.quick ? 10 : 50;
     const baseLr = 0.01;
@@ -184,7 +176,7 @@ export const ioffeSzegedy2015Conv: Experiment = {
       exp,
       ctx,
       {
-        data: `${dataName}, ${pool}×${pool}-pooled to ${side}×${side} and standardised (μ ${fmt(mu)}, σ ${fmt(sigma)}); ${nTrain} train, ${nTest} test`,
+        data: `${dataName}, ${summary}`,
         network: `[conv 3×3 ×8 – [BN] – ReLU] ×2 – maxpool 2 – [conv 3×3 ×16 – [BN] – ReLU] ×2 – maxpool 2 – Linear ${16 * Math.floor(side / 4) ** 2}→10; He init`,
         optimizer: `SGD momentum 0.9, lr ${baseLr} and ${highLr}`,
         batchSize,
