@@ -537,11 +537,22 @@ export function batchNorm(
   x: usize, n: i32, c: i32, l: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
   training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
-  const count = n * l;
   // [N, C] input (l = 1, BatchNorm1d on features): eight channels at a time along the rows.
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnForward8(x, n, c, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
-  for (let ch = c8; ch < c; ch++) {
+  batchNormRange(x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd, c8, c - c8);
+}
+
+/**
+ * BatchNorm forward over channels c0 … c0+cn−1, one at a time (channels are independent, so the
+ * thread pool splits [N, C, L] inputs into ranges of channels: a range kernel of threads.ts).
+ */
+export function batchNormRange(
+  x: usize, n: i32, c: i32, l: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
+  training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize, c0: i32, cn: i32,
+): void {
+  const count = n * l;
+  for (let ch = c0; ch < c0 + cn; ch++) {
     // [N, C, L] with runs of L ≥ 4 (BatchNorm2d: L = H·W): f64x2 over each contiguous run.
     if (l >= 4) {
       bnForwardRuns(x, n, c, l, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
@@ -576,10 +587,18 @@ export function batchNormBackward(
   x: usize, gy: usize, n: i32, c: i32, l: i32, weight: usize, saveMean: usize, saveInvStd: usize,
   training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
 ): void {
-  const count = n * l;
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnBackward8(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
-  for (let ch = c8; ch < c; ch++) {
+  batchNormBackwardRange(x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias, c8, c - c8);
+}
+
+/** BatchNorm backward over channels c0 … c0+cn−1 (see batchNormRange). */
+export function batchNormBackwardRange(
+  x: usize, gy: usize, n: i32, c: i32, l: i32, weight: usize, saveMean: usize, saveInvStd: usize,
+  training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize, c0: i32, cn: i32,
+): void {
+  const count = n * l;
+  for (let ch = c0; ch < c0 + cn; ch++) {
     if (l >= 4) {
       bnBackwardRuns(x, gy, n, c, l, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
       continue;

@@ -173,6 +173,52 @@ describe('gemm', () => {
     for (let i = 0; i < 4; i++) expect(Array.from(three[i])).toEqual(Array.from(one[i]));
     W.pool.setThreads(1);
   });
+  it('threaded BatchNorm2d ([N, C, L] in ranges of channels) equals single-threaded and the reference, both builds', async () => {
+    // Past ELEMENTWISE_MIN values the channels are cut into ranges run by the pool; C = 13 leaves
+    // a short last range, L = 163 a scalar tail after the f32x4 runs.
+    const n = 16, c = 13, l = 163, len = n * c * l;
+    expect(len).toBeGreaterThan(ELEMENTWISE_MIN);
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const xs = Float32Array.from({ length: len }, () => 3 + 2 * rand()); // mean far from 0
+    const gys = Float32Array.from({ length: len }, () => rand() - 0.5);
+    const ws = Float32Array.from({ length: c }, () => 0.5 + rand()), bs = Float32Array.from({ length: c }, () => rand() - 0.5);
+    const copy = (B: WasmBackend, a: Float32Array): Float32Array => {
+      const w = B.alloc(a.length, 'float32') as Float32Array;
+      w.set(a);
+      return w;
+    };
+    const run = (B: WasmBackend, threads: number, training: boolean): Float32Array[] => {
+      B.pool.setThreads(threads);
+      const x = copy(B, xs), gy = copy(B, gys), weight = copy(B, ws), bias = copy(B, bs);
+      const runningMean = copy(B, new Float32Array(c)), runningVar = copy(B, new Float32Array(c).fill(1));
+      const y = copy(B, new Float32Array(len)), saveMean = copy(B, new Float32Array(c)), saveInvStd = copy(B, new Float32Array(c));
+      const gx = copy(B, new Float32Array(len).fill(0.25)), gWeight = copy(B, new Float32Array(c)), gBias = copy(B, new Float32Array(c));
+      const rounds = B.pool.rounds;
+      B.batchNorm({ x, n, c, l, weight, bias, runningMean, runningVar, training, momentum: 0.1, eps: 1e-5, y, saveMean, saveInvStd });
+      B.batchNormBackward({ x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta: 1, gWeight, gBias });
+      expect(B.pool.rounds - rounds).toBe(threads > 1 && B === W ? 2 : 0);
+      return [y, runningMean, runningVar, saveMean, saveInvStd, gx, gWeight, gBias];
+    };
+    const names = ['y', 'runningMean', 'runningVar', 'saveMean', 'saveInvStd', 'gx', 'gWeight', 'gBias'];
+    for (const training of [true, false]) {
+      const want = [xs, gys, ws, bs].map((a) => Float32Array.from(a));
+      const [x, gy, weight, bias] = want;
+      const ref = [new Float32Array(len), new Float32Array(c), new Float32Array(c).fill(1), new Float32Array(c), new Float32Array(c), new Float32Array(len).fill(0.25), new Float32Array(c), new Float32Array(c)];
+      const [y, runningMean, runningVar, saveMean, saveInvStd, gx, gWeight, gBias] = ref;
+      reference.batchNorm({ x, n, c, l, weight, bias, runningMean, runningVar, training, momentum: 0.1, eps: 1e-5, y, saveMean, saveInvStd });
+      reference.batchNormBackward({ x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta: 1, gWeight, gBias });
+      const one = run(W, 1, training), three = run(W, 3, training), plain = run(PLAIN, 1, training);
+      for (let i = 0; i < names.length; i++) {
+        expect(Array.from(three[i]), names[i]).toEqual(Array.from(one[i]));
+        close(one[i], ref[i], 1e-5, `${names[i]} (training ${training})`);
+        close(plain[i], ref[i], 1e-5, `${names[i]} plain SIMD (training ${training})`);
+      }
+    }
+    W.pool.setThreads(1);
+  });
   it('ThreadChooser uses the measured faster mode and keeps exploring the other', () => {
     const c = new ThreadChooser();
     expect(c.threaded()).toBe(true); // no sample yet: try splitting first

@@ -339,7 +339,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * An optimizer update over `n` parameters: on the calling thread, or cut into ranges shared
    * with the pool's workers when it is large enough to pay for a round (ELEMENTWISE_MIN).
    */
-  function elementwise(name: Exclude<SplitKernel, 'packA'>, ptrs: number[], scalars: number[], n: number): void {
+  function elementwise(name: 'adamStep' | 'sgdStep' | 'rmspropStep', ptrs: number[], scalars: number[], n: number): void {
     const workers = n >= ELEMENTWISE_MIN && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...ptrs, ...scalars, n);
@@ -347,6 +347,19 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     }
     const step = Math.ceil(n / (CHUNKS_PER_THREAD * (workers + 1)) / 4) * 4;
     pool.runSplit(name, ptrs, scalars, n, step);
+  }
+
+  /**
+   * A range kernel over `count` independent units (BatchNorm's channels) holding `work` values in
+   * all: on the calling thread, or in ranges shared with the pool's workers when it pays.
+   */
+  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange', scalars: number[], count: number, work: number): void {
+    const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
+    if (workers === 0) {
+      (X[name] as (...a: number[]) => void)(...scalars, 0, count);
+      return;
+    }
+    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))));
   }
 
   const k: WasmBackend = {
@@ -495,13 +508,16 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     batchNorm(args) {
       const { x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd } = args;
       if (owns(x) && owns(weight) && owns(bias) && owns(runningMean) && owns(runningVar) && owns(y) && owns(saveMean) && owns(saveInvStd) && (training || (runningMean && runningVar)))
-        X.batchNorm(x.byteOffset, n, c, l, p(weight), p(bias), p(runningMean), p(runningVar), training ? 1 : 0, momentum, eps, y.byteOffset, saveMean.byteOffset, saveInvStd.byteOffset);
+        // [N, C] (l = 1) goes eight channels at a time in one call; [N, C, L] in ranges of channels.
+        if (l === 1) X.batchNorm(x.byteOffset, n, c, l, p(weight), p(bias), p(runningMean), p(runningVar), training ? 1 : 0, momentum, eps, y.byteOffset, saveMean.byteOffset, saveInvStd.byteOffset);
+        else ranges('batchNormRange', [x.byteOffset, n, c, l, p(weight), p(bias), p(runningMean), p(runningVar), training ? 1 : 0, momentum, eps, y.byteOffset, saveMean.byteOffset, saveInvStd.byteOffset], c, x.length);
       else reference.batchNorm(args);
     },
     batchNormBackward(args) {
       const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta = 1, gWeight, gBias } = args;
       if (owns(x) && owns(gy) && owns(weight) && owns(saveMean) && owns(saveInvStd) && owns(gx) && owns(gWeight) && owns(gBias))
-        X.batchNormBackward(x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), gxBeta, p(gWeight), p(gBias));
+        if (l === 1) X.batchNormBackward(x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), gxBeta, p(gWeight), p(gBias));
+        else ranges('batchNormBackwardRange', [x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), gxBeta, p(gWeight), p(gBias)], c, x.length);
       else reference.batchNormBackward(args);
     },
 

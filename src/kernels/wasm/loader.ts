@@ -37,6 +37,8 @@ export interface WasmExports {
   pointwiseLossBackward(kind: number, p: number, x: number, t: number, g: number, gLen: number, gx: number, gt: number, n: number): void;
   batchNorm(x: number, n: number, c: number, l: number, w: number, b: number, rm: number, rv: number, training: number, momentum: number, eps: number, y: number, sm: number, si: number): void;
   batchNormBackward(x: number, gy: number, n: number, c: number, l: number, w: number, sm: number, si: number, training: number, gx: number, gxBeta: number, gw: number, gb: number): void;
+  batchNormRange(x: number, n: number, c: number, l: number, w: number, b: number, rm: number, rv: number, training: number, momentum: number, eps: number, y: number, sm: number, si: number, c0: number, cn: number): void;
+  batchNormBackwardRange(x: number, gy: number, n: number, c: number, l: number, w: number, sm: number, si: number, training: number, gx: number, gxBeta: number, gw: number, gb: number, c0: number, cn: number): void;
   prelu(x: number, w: number, outer: number, c: number, inner: number, y: number): void;
   preluBackward(x: number, w: number, gy: number, outer: number, c: number, inner: number, gx: number, gw: number): void;
   maskScale(x: number, mask: number, scale: number, y: number, n: number): void;
