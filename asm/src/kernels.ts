@@ -259,8 +259,16 @@ export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, r
   }
 }
 
-/** out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order (columnSums, then a scalar tail). */
+/**
+ * out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order (columnSums, then a scalar
+ * tail). inner = 1 (a conv bias gradient: Σ over each run of H·W positions) sums each contiguous
+ * run in four float64 lanes (runMoments), an order whose rounding is far below float32's.
+ */
 export function sumAxis(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) sfd(out, o, runMoments(x + (<usize>o * <usize>n << 2), n, 0, false));
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const base = x + (<usize>o * <usize>n * <usize>inner << 2);
     const ob = out + (<usize>o * <usize>inner << 2);

@@ -431,10 +431,15 @@ describe('elementwise kernels', () => {
       x[n - 1] = NaN;
       expect(W.allFinite(x)).toBe(false);
     }
-    for (const [outer, n, inner] of [[1, 128, 256], [3, 7, 5], [2, 17, 1], [1, 1, 3]]) {
+    // inner = 1 (a conv bias gradient) sums runs in f64x2 lanes: runs of 3, 9 and 196 (a tail each way).
+    for (const [outer, n, inner] of [[1, 128, 256], [3, 7, 5], [2, 17, 1], [1, 1, 3], [64, 196, 1], [4, 3, 1], [5, 9, 1]]) {
       const [x, xr] = pair(outer * n * inner), [o, or] = zeros(outer * inner);
       W.sumAxis(x, outer, n, inner, o); reference.sumAxis(xr, outer, n, inner, or);
       close(o, or, 1e-5, 'sumAxis');
+      const xp = pair(outer * n * inner, -2, 2, PLAIN)[0], op = PLAIN.alloc(outer * inner, 'float32') as Float32Array;
+      xp.set(xr);
+      PLAIN.sumAxis(xp, outer, n, inner, op);
+      close(op, or, 1e-5, 'sumAxis plain SIMD');
       const [g, gr] = pair(outer * inner), [gx, gxr] = pair(outer * n * inner);
       W.broadcastAxis(g, outer, n, inner, 0.25, gx); reference.broadcastAxis(gr, outer, n, inner, 0.25, gxr);
       close(gx, gxr, 1e-6, 'broadcastAxis');
