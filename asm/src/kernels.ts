@@ -262,11 +262,11 @@ export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, r
 /**
  * out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order (columnSums, then a scalar
  * tail). inner = 1 (a conv bias gradient: Σ over each run of H·W positions) sums each contiguous
- * run in four float64 lanes (runMoments), an order whose rounding is far below float32's.
+ * run in four float64 lanes (runSum), an order whose rounding is far below float32's.
  */
 export function sumAxis(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
   if (inner == 1) {
-    for (let o = 0; o < outer; o++) sfd(out, o, runMoments(x + (<usize>o * <usize>n << 2), n, 0, false));
+    for (let o = 0; o < outer; o++) sfd(out, o, runSum(x + (<usize>o * <usize>n << 2), n));
     return;
   }
   for (let o = 0; o < outer; o++) {
@@ -1008,24 +1008,22 @@ function maxPool2dInside(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32
 // ---------------------------------------------------------------------------------------
 // BatchNorm over [N, C, L] with L ≥ 4 (BatchNorm2d, L = H·W): channel ch is N contiguous runs
 // of L floats; each pass runs over them two lanes of float64 at a time (f32x4 loads split into
-// halves), with the same formulas as the scalar path.
+// halves), with the scalar path's formulas except that the training statistics take one
+// shifted pass (see bnForwardRuns) instead of two.
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
 
-/** Σ (x − m) and Σ (x − m)² over one run (m = 0 gives the plain sum). */
-function runMoments(p: usize, len: i32, m: f64, sq: bool): f64 {
-  const mv = f64x2.splat(m);
+/** Σ x over one run of `len` floats, in float64 (four lanes, then a scalar tail). */
+function runSum(p: usize, len: i32): f64 {
   let s0 = f64x2.splat(0), s1 = s0;
   let k = 0;
   for (; k + 4 <= len; k += 4) {
     const v = v128.load(p + (<usize>k << 2));
-    const d0 = f64x2.sub(lo64(v), mv), d1 = f64x2.sub(hi64(v), mv);
-    if (sq) { s0 = f64x2.add(s0, f64x2.mul(d0, d0)); s1 = f64x2.add(s1, f64x2.mul(d1, d1)); }
-    else { s0 = f64x2.add(s0, d0); s1 = f64x2.add(s1, d1); }
+    s0 = f64x2.add(s0, lo64(v)); s1 = f64x2.add(s1, hi64(v));
   }
   let s = hsum(f64x2.add(s0, s1));
-  for (; k < len; k++) { const d = fd(p, k) - m; s += sq ? d * d : d; }
+  for (; k < len; k++) s += fd(p, k);
   return s;
 }
 
@@ -1036,11 +1034,28 @@ function bnForwardRuns(
   const count = n * l;
   let mean: f64, invStd: f64;
   if (training) {
-    let s: f64 = 0;
-    for (let i = 0; i < n; i++) s += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, 0, false);
-    mean = s / count;
-    let ss: f64 = 0;
-    for (let i = 0; i < n; i++) ss += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, mean, true);
+    // One pass for both moments, about a shift K (the channel's first value): with d = x − K,
+    // μ = K + Σd/m and Σ(x − μ)² = Σd² − (Σd)²/m. In float64 over float32 inputs the shift keeps
+    // the cancellation harmless (|μ − K| is of the order of σ, not of |μ|), so this agrees with
+    // the reference's two passes far below float32's precision while reading x once less.
+    const K = fd(x, ch * l);
+    const kv = f64x2.splat(K);
+    let s0 = f64x2.splat(0), s1 = s0, q0 = s0, q1 = s0;
+    let s: f64 = 0, ss: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const px = x + (<usize>((i * c + ch) * l) << 2);
+      let k = 0;
+      for (; k + 4 <= l; k += 4) {
+        const v = v128.load(px + (<usize>k << 2));
+        const d0 = f64x2.sub(lo64(v), kv), d1 = f64x2.sub(hi64(v), kv);
+        s0 = f64x2.add(s0, d0); s1 = f64x2.add(s1, d1);
+        q0 = f64x2.add(q0, f64x2.mul(d0, d0)); q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+      }
+      for (; k < l; k++) { const d = fd(px, k) - K; s += d; ss += d * d; }
+    }
+    s += hsum(f64x2.add(s0, s1));
+    ss = max<f64>(ss + hsum(f64x2.add(q0, q1)) - (s * s) / count, 0);
+    mean = K + s / count;
     invStd = 1 / Math.sqrt(ss / count + eps);
     if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
     if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));

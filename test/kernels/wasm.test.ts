@@ -518,6 +518,25 @@ describe('softmax, losses, normalisation', () => {
       }
     }
   });
+  it('batchNorm [N, C, L] statistics (one shifted pass) with a large mean, a constant channel and a first value far off', () => {
+    const n = 6, c = 3, l = 37;
+    for (const B of [W, PLAIN]) {
+      const x = B.alloc(n * c * l, 'float32') as Float32Array;
+      for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let j = 0; j < l; j++) {
+        const v = ch === 0 ? 1000 + 0.01 * rand() : ch === 1 ? -7.25 : 0.5 * rand();
+        x[(i * c + ch) * l + j] = v;
+      }
+      x[2 * l] = 300; // channel 2's first value, the shift, is an outlier
+      const xr = Float32Array.from(x);
+      const alloc = (k: number, v = 0) => { const a = B.alloc(k, 'float32') as Float32Array; a.fill(v); return a; };
+      const y = alloc(x.length), sm = alloc(c), si = alloc(c), rm = alloc(c), rv = alloc(c, 1);
+      const yr = new Float32Array(x.length), smr = new Float32Array(c), sir = new Float32Array(c), rmr = new Float32Array(c), rvr = new Float32Array(c).fill(1);
+      B.batchNorm({ x, n, c, l, weight: null, bias: null, runningMean: rm, runningVar: rv, training: true, momentum: 0.1, eps: 1e-5, y, saveMean: sm, saveInvStd: si });
+      reference.batchNorm({ x: xr, n, c, l, weight: null, bias: null, runningMean: rmr, runningVar: rvr, training: true, momentum: 0.1, eps: 1e-5, y: yr, saveMean: smr, saveInvStd: sir });
+      close(sm, smr, 1e-6, 'mean'); close(si, sir, 1e-5, 'invStd'); close(rv, rvr, 1e-5, 'runningVar'); close(y, yr, 1e-4, 'y');
+      expect(rv[1]).toBe(Math.fround(0.9)); // a constant channel: variance exactly 0, never negative
+    }
+  });
   it('prelu forward/backward', () => {
     for (const [outer, c, inner] of [[4, 3, 5], [17, 1, 1]]) {
       const [x, xr] = pair(outer * c * inner), [w, wr] = pair(c, 0, 0.5), [y, yr] = zeros(x.length);
