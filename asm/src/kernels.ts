@@ -925,6 +925,15 @@ export function col2im(col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh:
       }
 }
 
+/**
+ * maxPool2d over planes p0 … p0+pn−1 (planes are independent and indices are within a plane, so
+ * the thread pool splits large inputs into ranges of planes: a range kernel of threads.ts).
+ */
+export function maxPool2dRange(x: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize, p0: i32, pn: i32): void {
+  const xo = <usize>p0 * <usize>(h * w) << 2, yo = <usize>p0 * <usize>(oh * ow) << 2;
+  maxPool2d(x + xo, pn, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y + yo, indices + yo);
+}
+
 /** Max pooling (see the Kernels interface): the first maximum in window order wins, a NaN wins at once. */
 export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
   if (ph == 0 && pw == 0 && dh == 1 && dw == 1) {

@@ -628,6 +628,31 @@ describe('convolution and pooling', () => {
       }
     }
   });
+  it('threaded maxPool2d (ranges of planes) equals the reference bit for bit: 2×2/2 and 3×3/1 padded', async () => {
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const planes = 47, h = 28, w = 27; // 47 planes: a short last range; odd width
+    expect(planes * h * w).toBeGreaterThan(ELEMENTWISE_MIN);
+    for (const [k, s, p] of [[2, 2, 0], [3, 1, 1]]) {
+      const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
+      const g = { h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow };
+      const x = W.alloc(planes * h * w, 'float32') as Float32Array;
+      for (let i = 0; i < x.length; i++) x[i] = rand() < 0.01 ? NaN : Math.floor(rand() * 8) - 4;
+      const xr = Float32Array.from(x);
+      const y = W.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+      const st = W.alloc(y.length, 'float32') as Float32Array;
+      const idx = new Int32Array(st.buffer, st.byteOffset, y.length), idxr = new Int32Array(y.length);
+      const rounds = W.pool.rounds;
+      W.maxPool2d(x, planes, g, y, idx);
+      expect(W.pool.rounds - rounds).toBe(1);
+      reference.maxPool2d(xr, planes, g, yr, idxr);
+      expect(Array.from(idx), `indices k${k}`).toEqual(Array.from(idxr));
+      expect(Array.from(y), `values k${k}`).toEqual(Array.from(yr));
+    }
+    W.pool.setThreads(1);
+  });
 });
 
 describe('optimizers', () => {

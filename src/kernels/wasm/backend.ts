@@ -350,10 +350,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
-   * A range kernel over `count` independent units (BatchNorm's channels) holding `work` values in
-   * all: on the calling thread, or in ranges shared with the pool's workers when it pays.
+   * A range kernel over `count` independent units (BatchNorm's channels, pooling's planes)
+   * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
+   * workers when it pays.
    */
-  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange', scalars: number[], count: number, work: number): void {
+  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange', scalars: number[], count: number, work: number): void {
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...scalars, 0, count);
@@ -532,7 +533,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.col2im(col, c, g, gx, ld);
     },
     maxPool2d(x, planes, g, y, indices) {
-      if (owns(x) && owns(y) && heap.owns(indices)) X.maxPool2d(x.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset);
+      if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);
       else reference.maxPool2d(x, planes, g, y, indices);
     },
     maxPool2dBackward(gy, indices, planes, g, gx) {

@@ -37,10 +37,10 @@ const TASK_INTS = 19;
  * Kernels other than GEMM that the pool splits into ranges. Elementwise ones are called as
  * f(p₀…p_{P−1}, s₀…s_{S−1}, count), with P pointers (byte offsets, 0 = absent, advanced by
  * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
- * f(s₀…s_{S−1}, start, count) — packA, whose range is of A slivers, and the
- * BatchNorm kernels, whose range is of channels.
+ * f(s₀…s_{S−1}, start, count) — packA, whose range is of A slivers, the
+ * BatchNorm kernels, whose range is of channels, and max pooling's, of planes.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 /** batchNormRange takes 14 arguments before its range. */
