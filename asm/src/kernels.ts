@@ -160,6 +160,15 @@ export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, 
   else for (; i < n; i++) sfd(gx, i, flow(fd(gy, i), dact(kind, fd(x, i), fd(y, i), p)));
 }
 
+/**
+ * unary and unaryBackward with the pointers first: the thread pool's elementwise form
+ * f(pointers…, scalars…, count), so large activations are cut into ranges (threads.ts).
+ */
+export function unarySplit(x: usize, y: usize, kind: i32, p: f64, n: i32): void { unary(kind, p, x, y, n); }
+export function unaryBackwardSplit(x: usize, y: usize, gy: usize, gx: usize, kind: i32, p: f64, beta: i32, n: i32): void {
+  unaryBackward(kind, p, x, y, gy, gx, n, beta);
+}
+
 /** y = f(x + bias) over rows; bias = 0 means none; y may alias x. */
 export function biasActivation(kind: i32, p: f64, x: usize, bias: usize, rows: i32, cols: i32, y: usize): void {
   const pv = f32x4.splat(<f32>p);

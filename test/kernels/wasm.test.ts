@@ -173,6 +173,38 @@ describe('gemm', () => {
     for (let i = 0; i < 4; i++) expect(Array.from(three[i])).toEqual(Array.from(one[i]));
     W.pool.setThreads(1);
   });
+  it('threaded activations (unary, unaryBackward β = 0 and 1) equal single-threaded bit for bit and the reference', async () => {
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const n = ELEMENTWISE_MIN * 2 + 5; // a partial last range and a scalar tail
+    for (const kind of ['relu', 'leakyRelu', 'tanh'] as UnaryKind[]) {
+      const [x, xr] = pair(n), [gy, gyr] = pair(n), gx0 = pair(n)[0];
+      x[7] = NaN; xr[7] = NaN;
+      const run = (threads: number): Float32Array[] => {
+        W.pool.setThreads(threads);
+        const rounds = W.pool.rounds;
+        const y = zeros(n)[0], gx1 = zeros(n)[0], gx = zeros(n)[0];
+        gx1.set(gx0);
+        W.unary(kind, 0.1, x, y);
+        W.unaryBackward(kind, 0.1, x, y, gy, gx1, 1);
+        W.unaryBackward(kind, 0.1, x, y, gy, gx, 0);
+        expect(W.pool.rounds - rounds).toBe(threads > 1 ? 3 : 0);
+        return [y, gx1, gx];
+      };
+      const one = run(1), three = run(3);
+      const yr = new Float32Array(n), gx1r = Float32Array.from(gx0), gxr = new Float32Array(n);
+      reference.unary(kind, 0.1, xr, yr);
+      reference.unaryBackward(kind, 0.1, xr, yr, gyr, gx1r, 1);
+      reference.unaryBackward(kind, 0.1, xr, yr, gyr, gxr, 0);
+      [yr, gx1r, gxr].forEach((r, i) => {
+        expect(Array.from(three[i]), `${kind} ${i}`).toEqual(Array.from(one[i]));
+        close(one[i], r, 1e-6, `${kind} ${i}`);
+      });
+    }
+    W.pool.setThreads(1);
+  });
   it('threaded BatchNorm2d ([N, C, L] in ranges of channels) equals single-threaded and the reference, both builds', async () => {
     // Past ELEMENTWISE_MIN values the channels are cut into ranges run by the pool; C = 13 leaves
     // a short last range, L = 163 a scalar tail after the f32x4 runs.

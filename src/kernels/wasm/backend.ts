@@ -336,10 +336,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
-   * An optimizer update over `n` parameters: on the calling thread, or cut into ranges shared
-   * with the pool's workers when it is large enough to pay for a round (ELEMENTWISE_MIN).
+   * An elementwise kernel (an optimizer update, an activation) over `n` values: on the calling
+   * thread, or cut into ranges shared with the pool's workers when it is large enough to pay
+   * for a round (ELEMENTWISE_MIN).
    */
-  function elementwise(name: 'adamStep' | 'sgdStep' | 'rmspropStep', ptrs: number[], scalars: number[], n: number): void {
+  function elementwise(name: 'adamStep' | 'sgdStep' | 'rmspropStep' | 'unarySplit' | 'unaryBackwardSplit', ptrs: number[], scalars: number[], n: number): void {
     const workers = n >= ELEMENTWISE_MIN && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...ptrs, ...scalars, n);
@@ -442,11 +443,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     },
 
     unary(kind, prm, x, y) {
-      if (owns(x) && owns(y)) X.unary(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, x.length);
+      if (owns(x) && owns(y)) elementwise('unarySplit', [x.byteOffset, y.byteOffset], [UNARY_KIND[kind], prm], x.length);
       else reference.unary(kind, prm, x, y);
     },
     unaryBackward(kind, prm, x, y, gy, gx, beta) {
-      if (owns(x) && owns(y) && owns(gy) && owns(gx)) X.unaryBackward(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset, x.length, beta);
+      if (owns(x) && owns(y) && owns(gy) && owns(gx)) elementwise('unaryBackwardSplit', [x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset], [UNARY_KIND[kind], prm, beta], x.length);
       else reference.unaryBackward(kind, prm, x, y, gy, gx, beta);
     },
     biasActivation(kind, prm, x, bias, rows, cols, y) {
