@@ -988,6 +988,12 @@ export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32
   }
 }
 
+/** maxPool2dBackward over planes p0 … p0+pn−1 (see maxPool2dRange). */
+export function maxPool2dBackwardRange(gy: usize, indices: usize, h: i32, w: i32, oh: i32, ow: i32, gx: usize, p0: i32, pn: i32): void {
+  const yo = <usize>p0 * <usize>(oh * ow) << 2;
+  maxPool2dBackward(gy + yo, indices + yo, pn, h, w, oh, ow, gx + (<usize>p0 * <usize>(h * w) << 2));
+}
+
 /**
  * Max pooling without padding or dilation (the usual maxpool(k) after a convolution): every
  * window lies inside the plane, so no bounds tests. Same order and tie/NaN rule as maxPool2d.

@@ -660,7 +660,7 @@ describe('convolution and pooling', () => {
       }
     }
   });
-  it('threaded maxPool2d (ranges of planes) equals the reference bit for bit: 2×2/2 and 3×3/1 padded', async () => {
+  it('threaded maxPool2d and its backward (ranges of planes) equal the reference bit for bit: 2×2/2 and 3×3/1 padded', async () => {
     W.pool.setThreads(3);
     const deadline = Date.now() + 5000;
     while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -678,10 +678,15 @@ describe('convolution and pooling', () => {
       const idx = new Int32Array(st.buffer, st.byteOffset, y.length), idxr = new Int32Array(y.length);
       const rounds = W.pool.rounds;
       W.maxPool2d(x, planes, g, y, idx);
-      expect(W.pool.rounds - rounds).toBe(1);
       reference.maxPool2d(xr, planes, g, yr, idxr);
       expect(Array.from(idx), `indices k${k}`).toEqual(Array.from(idxr));
       expect(Array.from(y), `values k${k}`).toEqual(Array.from(yr));
+      // Backward adds into gx (overlapping 3×3 windows add twice into one input).
+      const [gy, gyr] = pair(y.length), [gx, gxr] = pair(x.length);
+      W.maxPool2dBackward(gy, idx, planes, g, gx);
+      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+      expect(Array.from(gx), `backward k${k}`).toEqual(Array.from(gxr));
+      expect(W.pool.rounds - rounds).toBe(2);
     }
     W.pool.setThreads(1);
   });

@@ -355,7 +355,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
    * workers when it pays.
    */
-  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange', scalars: number[], count: number, work: number): void {
+  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...scalars, 0, count);
@@ -538,7 +538,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.maxPool2d(x, planes, g, y, indices);
     },
     maxPool2dBackward(gy, indices, planes, g, gx) {
-      if (owns(gy) && owns(gx) && heap.owns(indices)) X.maxPool2dBackward(gy.byteOffset, indices.byteOffset, planes, g.h, g.w, g.oh, g.ow, gx.byteOffset);
+      if (owns(gy) && owns(gx) && heap.owns(indices)) ranges('maxPool2dBackwardRange', [gy.byteOffset, indices.byteOffset, g.h, g.w, g.oh, g.ow, gx.byteOffset], planes, gx.length);
       else reference.maxPool2dBackward(gy, indices, planes, g, gx);
     },
     avgPool2d(x, planes, g, y) {
