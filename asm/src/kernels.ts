@@ -160,6 +160,15 @@ export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, 
   else for (; i < n; i++) sfd(gx, i, flow(fd(gy, i), dact(kind, fd(x, i), fd(y, i), p)));
 }
 
+/**
+ * unary and unaryBackward with the pointers first: the thread pool's elementwise form
+ * f(pointers…, scalars…, count), so large activations are cut into ranges (threads.ts).
+ */
+export function unarySplit(x: usize, y: usize, kind: i32, p: f64, n: i32): void { unary(kind, p, x, y, n); }
+export function unaryBackwardSplit(x: usize, y: usize, gy: usize, gx: usize, kind: i32, p: f64, beta: i32, n: i32): void {
+  unaryBackward(kind, p, x, y, gy, gx, n, beta);
+}
+
 /** y = f(x + bias) over rows; bias = 0 means none; y may alias x. */
 export function biasActivation(kind: i32, p: f64, x: usize, bias: usize, rows: i32, cols: i32, y: usize): void {
   const pv = f32x4.splat(<f32>p);
@@ -259,8 +268,16 @@ export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, r
   }
 }
 
-/** out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order (columnSums, then a scalar tail). */
+/**
+ * out[o, i] = Σ_j x[o, j, i], accumulated in float64 over j in order (columnSums, then a scalar
+ * tail). inner = 1 (a conv bias gradient: Σ over each run of H·W positions) sums each contiguous
+ * run in four float64 lanes (runSum), an order whose rounding is far below float32's.
+ */
 export function sumAxis(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) sfd(out, o, runSum(x + (<usize>o * <usize>n << 2), n));
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const base = x + (<usize>o * <usize>n * <usize>inner << 2);
     const ob = out + (<usize>o * <usize>inner << 2);
@@ -537,11 +554,22 @@ export function batchNorm(
   x: usize, n: i32, c: i32, l: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
   training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
-  const count = n * l;
   // [N, C] input (l = 1, BatchNorm1d on features): eight channels at a time along the rows.
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnForward8(x, n, c, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
-  for (let ch = c8; ch < c; ch++) {
+  batchNormRange(x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd, c8, c - c8);
+}
+
+/**
+ * BatchNorm forward over channels c0 … c0+cn−1, one at a time (channels are independent, so the
+ * thread pool splits [N, C, L] inputs into ranges of channels: a range kernel of threads.ts).
+ */
+export function batchNormRange(
+  x: usize, n: i32, c: i32, l: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
+  training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize, c0: i32, cn: i32,
+): void {
+  const count = n * l;
+  for (let ch = c0; ch < c0 + cn; ch++) {
     // [N, C, L] with runs of L ≥ 4 (BatchNorm2d: L = H·W): f64x2 over each contiguous run.
     if (l >= 4) {
       bnForwardRuns(x, n, c, l, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
@@ -576,10 +604,18 @@ export function batchNormBackward(
   x: usize, gy: usize, n: i32, c: i32, l: i32, weight: usize, saveMean: usize, saveInvStd: usize,
   training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize,
 ): void {
-  const count = n * l;
   const c8 = l == 1 ? c & ~7 : 0;
   for (let ch = 0; ch < c8; ch += 8) bnBackward8(x, gy, n, c, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
-  for (let ch = c8; ch < c; ch++) {
+  batchNormBackwardRange(x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias, c8, c - c8);
+}
+
+/** BatchNorm backward over channels c0 … c0+cn−1 (see batchNormRange). */
+export function batchNormBackwardRange(
+  x: usize, gy: usize, n: i32, c: i32, l: i32, weight: usize, saveMean: usize, saveInvStd: usize,
+  training: i32, gx: usize, gxBeta: i32, gWeight: usize, gBias: usize, c0: i32, cn: i32,
+): void {
+  const count = n * l;
+  for (let ch = c0; ch < c0 + cn; ch++) {
     if (l >= 4) {
       bnBackwardRuns(x, gy, n, c, l, ch, weight, saveMean, saveInvStd, training, gx, gxBeta, gWeight, gBias);
       continue;
@@ -898,6 +934,15 @@ export function col2im(col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh:
       }
 }
 
+/**
+ * maxPool2d over planes p0 … p0+pn−1 (planes are independent and indices are within a plane, so
+ * the thread pool splits large inputs into ranges of planes: a range kernel of threads.ts).
+ */
+export function maxPool2dRange(x: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize, p0: i32, pn: i32): void {
+  const xo = <usize>p0 * <usize>(h * w) << 2, yo = <usize>p0 * <usize>(oh * ow) << 2;
+  maxPool2d(x + xo, pn, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y + yo, indices + yo);
+}
+
 /** Max pooling (see the Kernels interface): the first maximum in window order wins, a NaN wins at once. */
 export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
   if (ph == 0 && pw == 0 && dh == 1 && dw == 1) {
@@ -943,6 +988,12 @@ export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32
   }
 }
 
+/** maxPool2dBackward over planes p0 … p0+pn−1 (see maxPool2dRange). */
+export function maxPool2dBackwardRange(gy: usize, indices: usize, h: i32, w: i32, oh: i32, ow: i32, gx: usize, p0: i32, pn: i32): void {
+  const yo = <usize>p0 * <usize>(oh * ow) << 2;
+  maxPool2dBackward(gy + yo, indices + yo, pn, h, w, oh, ow, gx + (<usize>p0 * <usize>(h * w) << 2));
+}
+
 /**
  * Max pooling without padding or dilation (the usual maxpool(k) after a convolution): every
  * window lies inside the plane, so no bounds tests. Same order and tie/NaN rule as maxPool2d.
@@ -981,24 +1032,22 @@ function maxPool2dInside(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32
 // ---------------------------------------------------------------------------------------
 // BatchNorm over [N, C, L] with L ≥ 4 (BatchNorm2d, L = H·W): channel ch is N contiguous runs
 // of L floats; each pass runs over them two lanes of float64 at a time (f32x4 loads split into
-// halves), with the same formulas as the scalar path.
+// halves), with the scalar path's formulas except that the training statistics take one
+// shifted pass (see bnForwardRuns) instead of two.
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
 
-/** Σ (x − m) and Σ (x − m)² over one run (m = 0 gives the plain sum). */
-function runMoments(p: usize, len: i32, m: f64, sq: bool): f64 {
-  const mv = f64x2.splat(m);
+/** Σ x over one run of `len` floats, in float64 (four lanes, then a scalar tail). */
+function runSum(p: usize, len: i32): f64 {
   let s0 = f64x2.splat(0), s1 = s0;
   let k = 0;
   for (; k + 4 <= len; k += 4) {
     const v = v128.load(p + (<usize>k << 2));
-    const d0 = f64x2.sub(lo64(v), mv), d1 = f64x2.sub(hi64(v), mv);
-    if (sq) { s0 = f64x2.add(s0, f64x2.mul(d0, d0)); s1 = f64x2.add(s1, f64x2.mul(d1, d1)); }
-    else { s0 = f64x2.add(s0, d0); s1 = f64x2.add(s1, d1); }
+    s0 = f64x2.add(s0, lo64(v)); s1 = f64x2.add(s1, hi64(v));
   }
   let s = hsum(f64x2.add(s0, s1));
-  for (; k < len; k++) { const d = fd(p, k) - m; s += sq ? d * d : d; }
+  for (; k < len; k++) s += fd(p, k);
   return s;
 }
 
@@ -1009,11 +1058,28 @@ function bnForwardRuns(
   const count = n * l;
   let mean: f64, invStd: f64;
   if (training) {
-    let s: f64 = 0;
-    for (let i = 0; i < n; i++) s += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, 0, false);
-    mean = s / count;
-    let ss: f64 = 0;
-    for (let i = 0; i < n; i++) ss += runMoments(x + (<usize>((i * c + ch) * l) << 2), l, mean, true);
+    // One pass for both moments, about a shift K (the channel's first value): with d = x − K,
+    // μ = K + Σd/m and Σ(x − μ)² = Σd² − (Σd)²/m. In float64 over float32 inputs the shift keeps
+    // the cancellation harmless (|μ − K| is of the order of σ, not of |μ|), so this agrees with
+    // the reference's two passes far below float32's precision while reading x once less.
+    const K = fd(x, ch * l);
+    const kv = f64x2.splat(K);
+    let s0 = f64x2.splat(0), s1 = s0, q0 = s0, q1 = s0;
+    let s: f64 = 0, ss: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const px = x + (<usize>((i * c + ch) * l) << 2);
+      let k = 0;
+      for (; k + 4 <= l; k += 4) {
+        const v = v128.load(px + (<usize>k << 2));
+        const d0 = f64x2.sub(lo64(v), kv), d1 = f64x2.sub(hi64(v), kv);
+        s0 = f64x2.add(s0, d0); s1 = f64x2.add(s1, d1);
+        q0 = f64x2.add(q0, f64x2.mul(d0, d0)); q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+      }
+      for (; k < l; k++) { const d = fd(px, k) - K; s += d; ss += d * d; }
+    }
+    s += hsum(f64x2.add(s0, s1));
+    ss = max<f64>(ss + hsum(f64x2.add(q0, q1)) - (s * s) / count, 0);
+    mean = K + s / count;
     invStd = 1 / Math.sqrt(ss / count + eps);
     if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
     if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));

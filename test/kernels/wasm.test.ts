@@ -173,6 +173,84 @@ describe('gemm', () => {
     for (let i = 0; i < 4; i++) expect(Array.from(three[i])).toEqual(Array.from(one[i]));
     W.pool.setThreads(1);
   });
+  it('threaded activations (unary, unaryBackward β = 0 and 1) equal single-threaded bit for bit and the reference', async () => {
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const n = ELEMENTWISE_MIN * 2 + 5; // a partial last range and a scalar tail
+    for (const kind of ['relu', 'leakyRelu', 'tanh'] as UnaryKind[]) {
+      const [x, xr] = pair(n), [gy, gyr] = pair(n), gx0 = pair(n)[0];
+      x[7] = NaN; xr[7] = NaN;
+      const run = (threads: number): Float32Array[] => {
+        W.pool.setThreads(threads);
+        const rounds = W.pool.rounds;
+        const y = zeros(n)[0], gx1 = zeros(n)[0], gx = zeros(n)[0];
+        gx1.set(gx0);
+        W.unary(kind, 0.1, x, y);
+        W.unaryBackward(kind, 0.1, x, y, gy, gx1, 1);
+        W.unaryBackward(kind, 0.1, x, y, gy, gx, 0);
+        expect(W.pool.rounds - rounds).toBe(threads > 1 ? 3 : 0);
+        return [y, gx1, gx];
+      };
+      const one = run(1), three = run(3);
+      const yr = new Float32Array(n), gx1r = Float32Array.from(gx0), gxr = new Float32Array(n);
+      reference.unary(kind, 0.1, xr, yr);
+      reference.unaryBackward(kind, 0.1, xr, yr, gyr, gx1r, 1);
+      reference.unaryBackward(kind, 0.1, xr, yr, gyr, gxr, 0);
+      [yr, gx1r, gxr].forEach((r, i) => {
+        expect(Array.from(three[i]), `${kind} ${i}`).toEqual(Array.from(one[i]));
+        close(one[i], r, 1e-6, `${kind} ${i}`);
+      });
+    }
+    W.pool.setThreads(1);
+  });
+  it('threaded BatchNorm2d ([N, C, L] in ranges of channels) equals single-threaded and the reference, both builds', async () => {
+    // Past ELEMENTWISE_MIN values the channels are cut into ranges run by the pool; C = 13 leaves
+    // a short last range, L = 163 a scalar tail after the f32x4 runs.
+    const n = 16, c = 13, l = 163, len = n * c * l;
+    expect(len).toBeGreaterThan(ELEMENTWISE_MIN);
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const xs = Float32Array.from({ length: len }, () => 3 + 2 * rand()); // mean far from 0
+    const gys = Float32Array.from({ length: len }, () => rand() - 0.5);
+    const ws = Float32Array.from({ length: c }, () => 0.5 + rand()), bs = Float32Array.from({ length: c }, () => rand() - 0.5);
+    const copy = (B: WasmBackend, a: Float32Array): Float32Array => {
+      const w = B.alloc(a.length, 'float32') as Float32Array;
+      w.set(a);
+      return w;
+    };
+    const run = (B: WasmBackend, threads: number, training: boolean): Float32Array[] => {
+      B.pool.setThreads(threads);
+      const x = copy(B, xs), gy = copy(B, gys), weight = copy(B, ws), bias = copy(B, bs);
+      const runningMean = copy(B, new Float32Array(c)), runningVar = copy(B, new Float32Array(c).fill(1));
+      const y = copy(B, new Float32Array(len)), saveMean = copy(B, new Float32Array(c)), saveInvStd = copy(B, new Float32Array(c));
+      const gx = copy(B, new Float32Array(len).fill(0.25)), gWeight = copy(B, new Float32Array(c)), gBias = copy(B, new Float32Array(c));
+      const rounds = B.pool.rounds;
+      B.batchNorm({ x, n, c, l, weight, bias, runningMean, runningVar, training, momentum: 0.1, eps: 1e-5, y, saveMean, saveInvStd });
+      B.batchNormBackward({ x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta: 1, gWeight, gBias });
+      expect(B.pool.rounds - rounds).toBe(threads > 1 && B === W ? 2 : 0);
+      return [y, runningMean, runningVar, saveMean, saveInvStd, gx, gWeight, gBias];
+    };
+    const names = ['y', 'runningMean', 'runningVar', 'saveMean', 'saveInvStd', 'gx', 'gWeight', 'gBias'];
+    for (const training of [true, false]) {
+      const want = [xs, gys, ws, bs].map((a) => Float32Array.from(a));
+      const [x, gy, weight, bias] = want;
+      const ref = [new Float32Array(len), new Float32Array(c), new Float32Array(c).fill(1), new Float32Array(c), new Float32Array(c), new Float32Array(len).fill(0.25), new Float32Array(c), new Float32Array(c)];
+      const [y, runningMean, runningVar, saveMean, saveInvStd, gx, gWeight, gBias] = ref;
+      reference.batchNorm({ x, n, c, l, weight, bias, runningMean, runningVar, training, momentum: 0.1, eps: 1e-5, y, saveMean, saveInvStd });
+      reference.batchNormBackward({ x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta: 1, gWeight, gBias });
+      const one = run(W, 1, training), three = run(W, 3, training), plain = run(PLAIN, 1, training);
+      for (let i = 0; i < names.length; i++) {
+        expect(Array.from(three[i]), names[i]).toEqual(Array.from(one[i]));
+        close(one[i], ref[i], 1e-5, `${names[i]} (training ${training})`);
+        close(plain[i], ref[i], 1e-5, `${names[i]} plain SIMD (training ${training})`);
+      }
+    }
+    W.pool.setThreads(1);
+  });
   it('ThreadChooser uses the measured faster mode and keeps exploring the other', () => {
     const c = new ThreadChooser();
     expect(c.threaded()).toBe(true); // no sample yet: try splitting first
@@ -385,10 +463,15 @@ describe('elementwise kernels', () => {
       x[n - 1] = NaN;
       expect(W.allFinite(x)).toBe(false);
     }
-    for (const [outer, n, inner] of [[1, 128, 256], [3, 7, 5], [2, 17, 1], [1, 1, 3]]) {
+    // inner = 1 (a conv bias gradient) sums runs in f64x2 lanes: runs of 3, 9 and 196 (a tail each way).
+    for (const [outer, n, inner] of [[1, 128, 256], [3, 7, 5], [2, 17, 1], [1, 1, 3], [64, 196, 1], [4, 3, 1], [5, 9, 1]]) {
       const [x, xr] = pair(outer * n * inner), [o, or] = zeros(outer * inner);
       W.sumAxis(x, outer, n, inner, o); reference.sumAxis(xr, outer, n, inner, or);
       close(o, or, 1e-5, 'sumAxis');
+      const xp = pair(outer * n * inner, -2, 2, PLAIN)[0], op = PLAIN.alloc(outer * inner, 'float32') as Float32Array;
+      xp.set(xr);
+      PLAIN.sumAxis(xp, outer, n, inner, op);
+      close(op, or, 1e-5, 'sumAxis plain SIMD');
       const [g, gr] = pair(outer * inner), [gx, gxr] = pair(outer * n * inner);
       W.broadcastAxis(g, outer, n, inner, 0.25, gx); reference.broadcastAxis(gr, outer, n, inner, 0.25, gxr);
       close(gx, gxr, 1e-6, 'broadcastAxis');
@@ -465,6 +548,25 @@ describe('softmax, losses, normalisation', () => {
         reference.batchNormBackward({ x: xr, gy: gyr, n, c, l, weight: null, saveMean: smr, saveInvStd: sir, training, gx: null, gWeight: gwr, gBias: gbr });
         close(gw, gwr, 1e-5, 'bn gw (no gx)'); close(gb, gbr, 1e-5, 'bn gb (no gx)');
       }
+    }
+  });
+  it('batchNorm [N, C, L] statistics (one shifted pass) with a large mean, a constant channel and a first value far off', () => {
+    const n = 6, c = 3, l = 37;
+    for (const B of [W, PLAIN]) {
+      const x = B.alloc(n * c * l, 'float32') as Float32Array;
+      for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let j = 0; j < l; j++) {
+        const v = ch === 0 ? 1000 + 0.01 * rand() : ch === 1 ? -7.25 : 0.5 * rand();
+        x[(i * c + ch) * l + j] = v;
+      }
+      x[2 * l] = 300; // channel 2's first value, the shift, is an outlier
+      const xr = Float32Array.from(x);
+      const alloc = (k: number, v = 0) => { const a = B.alloc(k, 'float32') as Float32Array; a.fill(v); return a; };
+      const y = alloc(x.length), sm = alloc(c), si = alloc(c), rm = alloc(c), rv = alloc(c, 1);
+      const yr = new Float32Array(x.length), smr = new Float32Array(c), sir = new Float32Array(c), rmr = new Float32Array(c), rvr = new Float32Array(c).fill(1);
+      B.batchNorm({ x, n, c, l, weight: null, bias: null, runningMean: rm, runningVar: rv, training: true, momentum: 0.1, eps: 1e-5, y, saveMean: sm, saveInvStd: si });
+      reference.batchNorm({ x: xr, n, c, l, weight: null, bias: null, runningMean: rmr, runningVar: rvr, training: true, momentum: 0.1, eps: 1e-5, y: yr, saveMean: smr, saveInvStd: sir });
+      close(sm, smr, 1e-6, 'mean'); close(si, sir, 1e-5, 'invStd'); close(rv, rvr, 1e-5, 'runningVar'); close(y, yr, 1e-4, 'y');
+      expect(rv[1]).toBe(Math.fround(0.9)); // a constant channel: variance exactly 0, never negative
     }
   });
   it('prelu forward/backward', () => {
@@ -557,6 +659,36 @@ describe('convolution and pooling', () => {
         expect(Array.from(gx)).toEqual(Array.from(gxr));
       }
     }
+  });
+  it('threaded maxPool2d and its backward (ranges of planes) equal the reference bit for bit: 2×2/2 and 3×3/1 padded', async () => {
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const planes = 47, h = 28, w = 27; // 47 planes: a short last range; odd width
+    expect(planes * h * w).toBeGreaterThan(ELEMENTWISE_MIN);
+    for (const [k, s, p] of [[2, 2, 0], [3, 1, 1]]) {
+      const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
+      const g = { h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow };
+      const x = W.alloc(planes * h * w, 'float32') as Float32Array;
+      for (let i = 0; i < x.length; i++) x[i] = rand() < 0.01 ? NaN : Math.floor(rand() * 8) - 4;
+      const xr = Float32Array.from(x);
+      const y = W.alloc(planes * oh * ow, 'float32') as Float32Array, yr = new Float32Array(y.length);
+      const st = W.alloc(y.length, 'float32') as Float32Array;
+      const idx = new Int32Array(st.buffer, st.byteOffset, y.length), idxr = new Int32Array(y.length);
+      const rounds = W.pool.rounds;
+      W.maxPool2d(x, planes, g, y, idx);
+      reference.maxPool2d(xr, planes, g, yr, idxr);
+      expect(Array.from(idx), `indices k${k}`).toEqual(Array.from(idxr));
+      expect(Array.from(y), `values k${k}`).toEqual(Array.from(yr));
+      // Backward adds into gx (overlapping 3×3 windows add twice into one input).
+      const [gy, gyr] = pair(y.length), [gx, gxr] = pair(x.length);
+      W.maxPool2dBackward(gy, idx, planes, g, gx);
+      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+      expect(Array.from(gx), `backward k${k}`).toEqual(Array.from(gxr));
+      expect(W.pool.rounds - rounds).toBe(2);
+    }
+    W.pool.setThreads(1);
   });
 });
 

@@ -336,10 +336,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
-   * An optimizer update over `n` parameters: on the calling thread, or cut into ranges shared
-   * with the pool's workers when it is large enough to pay for a round (ELEMENTWISE_MIN).
+   * An elementwise kernel (an optimizer update, an activation) over `n` values: on the calling
+   * thread, or cut into ranges shared with the pool's workers when it is large enough to pay
+   * for a round (ELEMENTWISE_MIN).
    */
-  function elementwise(name: Exclude<SplitKernel, 'packA'>, ptrs: number[], scalars: number[], n: number): void {
+  function elementwise(name: 'adamStep' | 'sgdStep' | 'rmspropStep' | 'unarySplit' | 'unaryBackwardSplit', ptrs: number[], scalars: number[], n: number): void {
     const workers = n >= ELEMENTWISE_MIN && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...ptrs, ...scalars, n);
@@ -347,6 +348,20 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     }
     const step = Math.ceil(n / (CHUNKS_PER_THREAD * (workers + 1)) / 4) * 4;
     pool.runSplit(name, ptrs, scalars, n, step);
+  }
+
+  /**
+   * A range kernel over `count` independent units (BatchNorm's channels, pooling's planes)
+   * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
+   * workers when it pays.
+   */
+  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
+    const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
+    if (workers === 0) {
+      (X[name] as (...a: number[]) => void)(...scalars, 0, count);
+      return;
+    }
+    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))));
   }
 
   const k: WasmBackend = {
@@ -428,11 +443,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     },
 
     unary(kind, prm, x, y) {
-      if (owns(x) && owns(y)) X.unary(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, x.length);
+      if (owns(x) && owns(y)) elementwise('unarySplit', [x.byteOffset, y.byteOffset], [UNARY_KIND[kind], prm], x.length);
       else reference.unary(kind, prm, x, y);
     },
     unaryBackward(kind, prm, x, y, gy, gx, beta) {
-      if (owns(x) && owns(y) && owns(gy) && owns(gx)) X.unaryBackward(UNARY_KIND[kind], prm, x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset, x.length, beta);
+      if (owns(x) && owns(y) && owns(gy) && owns(gx)) elementwise('unaryBackwardSplit', [x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset], [UNARY_KIND[kind], prm, beta], x.length);
       else reference.unaryBackward(kind, prm, x, y, gy, gx, beta);
     },
     biasActivation(kind, prm, x, bias, rows, cols, y) {
@@ -495,13 +510,16 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     batchNorm(args) {
       const { x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd } = args;
       if (owns(x) && owns(weight) && owns(bias) && owns(runningMean) && owns(runningVar) && owns(y) && owns(saveMean) && owns(saveInvStd) && (training || (runningMean && runningVar)))
-        X.batchNorm(x.byteOffset, n, c, l, p(weight), p(bias), p(runningMean), p(runningVar), training ? 1 : 0, momentum, eps, y.byteOffset, saveMean.byteOffset, saveInvStd.byteOffset);
+        // [N, C] (l = 1) goes eight channels at a time in one call; [N, C, L] in ranges of channels.
+        if (l === 1) X.batchNorm(x.byteOffset, n, c, l, p(weight), p(bias), p(runningMean), p(runningVar), training ? 1 : 0, momentum, eps, y.byteOffset, saveMean.byteOffset, saveInvStd.byteOffset);
+        else ranges('batchNormRange', [x.byteOffset, n, c, l, p(weight), p(bias), p(runningMean), p(runningVar), training ? 1 : 0, momentum, eps, y.byteOffset, saveMean.byteOffset, saveInvStd.byteOffset], c, x.length);
       else reference.batchNorm(args);
     },
     batchNormBackward(args) {
       const { x, gy, n, c, l, weight, saveMean, saveInvStd, training, gx, gxBeta = 1, gWeight, gBias } = args;
       if (owns(x) && owns(gy) && owns(weight) && owns(saveMean) && owns(saveInvStd) && owns(gx) && owns(gWeight) && owns(gBias))
-        X.batchNormBackward(x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), gxBeta, p(gWeight), p(gBias));
+        if (l === 1) X.batchNormBackward(x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), gxBeta, p(gWeight), p(gBias));
+        else ranges('batchNormBackwardRange', [x.byteOffset, gy.byteOffset, n, c, l, p(weight), saveMean.byteOffset, saveInvStd.byteOffset, training ? 1 : 0, p(gx), gxBeta, p(gWeight), p(gBias)], c, x.length);
       else reference.batchNormBackward(args);
     },
 
@@ -516,11 +534,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.col2im(col, c, g, gx, ld);
     },
     maxPool2d(x, planes, g, y, indices) {
-      if (owns(x) && owns(y) && heap.owns(indices)) X.maxPool2d(x.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset);
+      if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);
       else reference.maxPool2d(x, planes, g, y, indices);
     },
     maxPool2dBackward(gy, indices, planes, g, gx) {
-      if (owns(gy) && owns(gx) && heap.owns(indices)) X.maxPool2dBackward(gy.byteOffset, indices.byteOffset, planes, g.h, g.w, g.oh, g.ow, gx.byteOffset);
+      if (owns(gy) && owns(gx) && heap.owns(indices)) ranges('maxPool2dBackwardRange', [gy.byteOffset, indices.byteOffset, g.h, g.w, g.oh, g.ow, gx.byteOffset], planes, gx.length);
       else reference.maxPool2dBackward(gy, indices, planes, g, gx);
     },
     avgPool2d(x, planes, g, y) {

@@ -37,12 +37,18 @@ export interface WasmExports {
   pointwiseLossBackward(kind: number, p: number, x: number, t: number, g: number, gLen: number, gx: number, gt: number, n: number): void;
   batchNorm(x: number, n: number, c: number, l: number, w: number, b: number, rm: number, rv: number, training: number, momentum: number, eps: number, y: number, sm: number, si: number): void;
   batchNormBackward(x: number, gy: number, n: number, c: number, l: number, w: number, sm: number, si: number, training: number, gx: number, gxBeta: number, gw: number, gb: number): void;
+  batchNormRange(x: number, n: number, c: number, l: number, w: number, b: number, rm: number, rv: number, training: number, momentum: number, eps: number, y: number, sm: number, si: number, c0: number, cn: number): void;
+  batchNormBackwardRange(x: number, gy: number, n: number, c: number, l: number, w: number, sm: number, si: number, training: number, gx: number, gxBeta: number, gw: number, gb: number, c0: number, cn: number): void;
   prelu(x: number, w: number, outer: number, c: number, inner: number, y: number): void;
   preluBackward(x: number, w: number, gy: number, outer: number, c: number, inner: number, gx: number, gw: number): void;
   maskScale(x: number, mask: number, scale: number, y: number, n: number): void;
   im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, col: number, ld: number): void;
   col2im(col: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gx: number, ld: number): void;
   maxPool2d(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number, indices: number): void;
+  unarySplit(x: number, y: number, kind: number, p: number, n: number): void;
+  unaryBackwardSplit(x: number, y: number, gy: number, gx: number, kind: number, p: number, beta: number, n: number): void;
+  maxPool2dRange(x: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number, indices: number, p0: number, pn: number): void;
+  maxPool2dBackwardRange(gy: number, indices: number, h: number, w: number, oh: number, ow: number, gx: number, p0: number, pn: number): void;
   maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number): void;
   avgPool2d(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number): void;
   avgPool2dBackward(gy: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gx: number): void;

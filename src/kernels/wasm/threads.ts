@@ -37,12 +37,14 @@ const TASK_INTS = 19;
  * Kernels other than GEMM that the pool splits into ranges. Elementwise ones are called as
  * f(p₀…p_{P−1}, s₀…s_{S−1}, count), with P pointers (byte offsets, 0 = absent, advanced by
  * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
- * f(s₀…s_{S−1}, start, count) — packA, whose range is of A slivers.
+ * f(s₀…s_{S−1}, start, count) — packA, whose range is of A slivers, the
+ * BatchNorm kernels, whose range is of channels, and max pooling's, of planes.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
-const MAX_SCALARS = 8;
+/** batchNormRange takes 14 arguments before its range. */
+const MAX_SCALARS = 16;
 /** Split-kernel task: [kernel index, P, S, count, chunk size, pointers…]. */
 const ELEM = TASK + TASK_INTS;
 const ELEM_INTS = 5 + MAX_PTRS;
