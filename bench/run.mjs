@@ -4,7 +4,7 @@
 // bench/RESULTS.md (median/min/max of repeated runs).
 //   node bench/run.mjs [--quick] [--repeats N] [--no-cnn]
 import { execFileSync, execSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,6 +215,11 @@ ${extraLines.join('\n')}
 ${memLines.join('\n')}
 
 ${gemm ? `## GEMM\n\n${gemm.table ?? '```\n' + JSON.stringify(gemm, null, 2) + '\n```'}\n` : ''}`;
-  writeFileSync(path.join(here, 'RESULTS.md'), md);
+  // Hand-written sections (profiles, A/B runs) below the marker are kept across runs.
+  const file = path.join(here, 'RESULTS.md');
+  const MARK = '<!-- Hand-written sections below: npm run bench keeps them. -->';
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const kept = old.includes(MARK) ? old.slice(old.indexOf(MARK)) : MARK + '\n';
+  writeFileSync(file, md.trimEnd() + '\n\n' + kept);
   log('wrote bench/RESULTS.md');
 }
