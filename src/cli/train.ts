@@ -230,7 +230,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       if (needsImages(arch[0])) {
         // Image sets arrive as flat rows; a square number of features is one grey-scale image.
         const side = Math.round(Math.sqrt(data.features));
-        if (side * side !== data.features) throw usageError(`--arch starts with ${arch[0].type}, which needs images, but ${a.data} has ${data.features} features (not a square image)`);
+        if (side * side !== data.features) throw usageError(`${a.model !== undefined ? `--model ${a.model}` : '--arch'} starts with ${arch[0].type}, which needs images, but ${a.data} has ${data.features} features (not a square image)`);
         spec.inputShape = [1, side, side];
       }
       try {

@@ -187,6 +187,9 @@ describe('gradlab CLI', () => {
     const bad = await cli('compare', '--limit', '300', '--arch', plain, '--activation', 'relu,tanh', '-q');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('vary them inside the --arch lists');
+    const flat = await cli('train', '--model', 'cnn-small', '--data', 'spiral', '-q');
+    expect(flat.code).toBe(2);
+    expect(flat.err).toContain('--model cnn-small starts with conv, which needs images, but spiral has 2 features');
   });
 
   it('the built binary runs (node dist/cli/main.js)', () => {
