@@ -76,8 +76,25 @@ describe('schedulers and init, PyTorch style', () => {
     expect(() => init.kaimingNormal(w, { mode: 'fan_avg' as never })).toThrow(/mode must be 'fanIn' or 'fanOut', got 'fan_avg'/);
   });
 
-  it('parameter groups are refused with what to do instead', () => {
-    const lin = new nn.Linear(2, 2);
-    expect(() => new optim.Adam([{ params: lin.parameters(), lr: 0.01 }] as never)).toThrow(/parameter groups \(\{params, lr, …\}\) are not supported: pass one list of parameters/);
+  it('parameter groups as PyTorch: per-group lr over the shared options, schedulers scale each group', () => {
+    const body = new nn.Linear(2, 2);
+    const head = new nn.Linear(2, 1);
+    const opt = new optim.SGD([{ params: body.parameters() }, { params: head.parameters(), lr: 0.5 }], { lr: 0.1, momentum: 0 });
+    const w0 = Array.from(body.weight.data);
+    const h0 = Array.from(head.weight.data);
+    for (const p of [...body.parameters(), ...head.parameters()]) p.grad = ones(p.shape);
+    opt.step();
+    // SGD without momentum: θ ← θ − lr·g with g = 1, so the body moves by 0.1 and the head by 0.5.
+    expect(Array.from(body.weight.data).map((v, i) => v - w0[i])).toEqual(w0.map(() => expect.closeTo(-0.1, 6)));
+    expect(Array.from(head.weight.data).map((v, i) => v - h0[i])).toEqual(h0.map(() => expect.closeTo(-0.5, 6)));
+    const sched = new optim.StepLR(opt, 1, 0.5);
+    sched.step();
+    expect(sched.getLastLr()).toEqual([0.05, 0.25]);
+    // Adam's per-group options are checked like the top-level ones.
+    expect(() => new optim.Adam([{ params: body.parameters(), betas: [0.9, 2] as [number, number] }])).toThrow(/betas\[1\] must be in \[0, 1\), got 2/);
+    expect(() => new optim.Adam([{ params: body.parameters(), momentum: 0.9 } as never])).toThrow(/parameter group 0: unknown option 'momentum'/);
+    expect(() => new optim.SGD([{ params: body.parameters() }])).toThrow(/SGD: parameter group 0: lr is required/);
+    expect(() => new optim.Adam([{ params: body.parameters() }, { params: [body.weight] }])).toThrow(/a parameter appears more than once/);
+    expect(() => new optim.Adam([body.weight, { params: head.parameters() }] as never)).toThrow(/parameter 1 is a parameter group .* give either parameters or groups, not both/);
   });
 });

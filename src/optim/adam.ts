@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup } from './optimizer.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -30,11 +30,11 @@ export class Adam extends Optimizer<AdamOptions> {
   /** Decoupled weight decay (AdamW); 0 for Adam. */
   protected decoupled = false;
 
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions = {}) {
     // new.target: AdamW's defaults when an AdamW is built.
     const o = withDefaults((new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
     super(params, o, undefined, 'Adam');
-    validate(this.typeName, o);
+    for (const g of this.groups) validate(this.typeName, g.options as Required<AdamOptions>);
   }
 
   get typeName(): string {
@@ -68,7 +68,7 @@ export class Adam extends Optimizer<AdamOptions> {
  */
 export class AdamW extends Adam {
   static override readonly defaults: Readonly<Required<AdamOptions>> = { ...Adam.defaults, weightDecay: 1e-2 };
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions = {}) {
     super(params, options);
     this.decoupled = true;
   }

@@ -8,6 +8,9 @@ import type { FloatArray } from '../kernels/types.js';
 import { Tensor } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
 
+/** A parameter group as given (PyTorch's `{'params': …, 'lr': …}`): parameters and option overrides. */
+export type ParamGroupSpec<O> = { params: Iterable<Tensor> } & Partial<O>;
+
 export interface ParamGroup<O> {
   params: Tensor[];
   options: O;
@@ -39,23 +42,48 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   /** Per-parameter state buffers (momentum, moments), created on first use. */
   private readonly state: Array<Map<string, FloatArray>> = [];
 
-  constructor(params: Iterable<Tensor>, options: O, defaultLr: number | undefined, name: string) {
-    const list = [...params];
-    if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
+  /**
+   * `params`: a list of parameters, or PyTorch's parameter groups `[{params, lr, …}, …]`, each
+   * group's options overriding `options` (which already hold the class's defaults) for its
+   * parameters, e.g. a smaller lr for a pretrained body than for a new head.
+   */
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<O>>, options: O, defaultLr: number | undefined, name: string) {
+    const items = [...(params as Iterable<unknown>)];
+    if (items.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    const isGroup = (p: unknown): p is ParamGroupSpec<O> => typeof p === 'object' && p !== null && !(p instanceof Tensor) && 'params' in p;
+    const specs: Array<{ params: unknown[]; overrides: Record<string, unknown>; where: string }> = [];
+    if (items.every(isGroup)) {
+      items.forEach((g, k) => {
+        const { params: ps, ...overrides } = g as ParamGroupSpec<O> & Record<string, unknown>;
+        const where = `parameter group ${k}`;
+        if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new Error(`${name}: ${where}: params must be a list of parameters`);
+        for (const key of Object.keys(overrides)) {
+          if (key !== 'lr' && !(key in options)) throw new Error(`${name}: ${where}: unknown option '${key}' (options: lr, ${Object.keys(options).filter((o) => o !== 'lr').join(', ')})`);
+        }
+        specs.push({ params: [...(ps as Iterable<unknown>)], overrides, where });
+      });
+    } else {
+      const g = items.findIndex(isGroup);
+      if (g >= 0) throw new Error(`${name}: parameter ${g} is a parameter group ({params, …}) in a list of parameters: give either parameters or groups, not both`);
+      specs.push({ params: items, overrides: {}, where: '' });
+    }
     // As in PyTorch, a parameter with requiresGrad false (a frozen layer) may be passed: it
     // has no gradient, so step() leaves it alone until it is unfrozen.
-    list.forEach((p, i) => {
-      if (p instanceof Tensor) return;
-      if (typeof p === 'object' && p !== null && 'params' in p) {
-        throw new Error(`${name}: parameter groups ({params, lr, …}) are not supported: pass one list of parameters (model.parameters()) and the options as the second argument`);
-      }
-      throw new Error(`${name}: parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
+    const all: Tensor[] = [];
+    this.groups = specs.map(({ params: ps, overrides, where }) => {
+      const at = where ? `${name}: ${where}:` : `${name}:`;
+      if (ps.length === 0) throw new Error(`${at} got an empty parameter list`);
+      ps.forEach((p, i) => {
+        if (!(p instanceof Tensor)) throw new Error(`${at} parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
+      });
+      all.push(...(ps as Tensor[]));
+      const o = { ...options, ...overrides } as O;
+      const lr = o.lr ?? defaultLr;
+      if (lr === undefined) throw new Error(`${at} lr is required`);
+      if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${String(lr)}`);
+      return { params: ps as Tensor[], options: o, lr, initialLr: lr };
     });
-    if (new Set(list).size !== list.length) throw new Error(`${name}: a parameter appears more than once`);
-    const lr = options.lr ?? defaultLr;
-    if (lr === undefined) throw new Error(`${name}: lr is required`);
-    if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${name}: lr must be a finite number ≥ 0, got ${lr}`);
-    this.groups = [{ params: list, options, lr, initialLr: lr }];
+    if (new Set(all).size !== all.length) throw new Error(`${name}: a parameter appears more than once`);
   }
 
   /** The class name ('Adam'), stated by each optimizer so that it survives minifiers; saved in states. */

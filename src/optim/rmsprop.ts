@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup } from './optimizer.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -20,13 +20,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   /** PyTorch's defaults (torch.optim.RMSprop); an option not given takes its value from here. */
   static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
 
-  constructor(params: Iterable<Tensor>, options: RMSpropOptions = {}) {
-    const o = withDefaults(RMSprop.defaults, options) as Required<RMSpropOptions>;
-    super(params, o, undefined, 'RMSprop');
-    checkRange('RMSprop', 'alpha', o.alpha, 0, 1, true);
-    checkRange('RMSprop', 'momentum', o.momentum, 0, Infinity);
-    checkRange('RMSprop', 'weightDecay', o.weightDecay, 0, Infinity);
-    if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`RMSprop: eps must be a finite number ≥ 0, got ${o.eps}`);
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions = {}) {
+    super(params, withDefaults(RMSprop.defaults, options), undefined, 'RMSprop');
+    for (const g of this.groups) {
+      const o = g.options as Required<RMSpropOptions>;
+      checkRange('RMSprop', 'alpha', o.alpha, 0, 1, true);
+      checkRange('RMSprop', 'momentum', o.momentum, 0, Infinity);
+      checkRange('RMSprop', 'weightDecay', o.weightDecay, 0, Infinity);
+      if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`RMSprop: eps must be a finite number ≥ 0, got ${o.eps}`);
+    }
   }
 
   get typeName(): string {

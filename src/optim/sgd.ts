@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup } from './optimizer.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -19,14 +19,16 @@ export class SGD extends Optimizer<SGDOptions> {
   /** PyTorch's defaults (torch.optim.SGD); lr has none: it is required, as in PyTorch. */
   static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 
-  constructor(params: Iterable<Tensor>, options: SGDOptions) {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions = {}) {
     super(params, withDefaults<SGDOptions>(SGD.defaults, options), undefined, 'SGD');
-    const o = this.groups[0].options as Required<SGDOptions>;
-    checkRange('SGD', 'momentum', o.momentum, 0, Infinity);
-    checkRange('SGD', 'dampening', o.dampening, 0, 1, true);
-    checkRange('SGD', 'weightDecay', o.weightDecay, 0, Infinity);
-    if (o.nesterov && (!(o.momentum > 0) || o.dampening !== 0)) {
-      throw new Error('SGD: nesterov requires momentum > 0 and dampening = 0');
+    for (const g of this.groups) {
+      const o = g.options as Required<SGDOptions>;
+      checkRange('SGD', 'momentum', o.momentum, 0, Infinity);
+      checkRange('SGD', 'dampening', o.dampening, 0, 1, true);
+      checkRange('SGD', 'weightDecay', o.weightDecay, 0, Infinity);
+      if (o.nesterov && (!(o.momentum > 0) || o.dampening !== 0)) {
+        throw new Error('SGD: nesterov requires momentum > 0 and dampening = 0');
+      }
     }
   }
 
