@@ -21,4 +21,15 @@ describe('examples', () => {
     expect(accs[1]).toBeGreaterThan(75);
     expect(out).toContain('blocks.0.lin1.weight');
   });
+
+  it("cnn-tutorial: PyTorch's 'Training a classifier' CNN, ported line by line, learns Fashion-MNIST", () => {
+    expect(existsSync('dist/index.js'), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
+    const out = execFileSync('node', ['examples/cnn-tutorial.mjs', '--quick'], { encoding: 'utf8' });
+    const accs = [...out.matchAll(/test images: ([\d.]+)%/g)].map((m) => Number(m[1]));
+    expect(accs.length, out).toBe(2);
+    expect(accs[1], out).toBeGreaterThan(70);
+    // StepLR(optimizer, 1, 0.5) halves the lr every epoch; the keys are PyTorch's for this Net.
+    expect(out).toContain('epoch 2: lr 0.0025');
+    expect(out).toContain('state dict keys: conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias, fc3.weight, fc3.bias');
+  });
 });
