@@ -7,7 +7,7 @@
  */
 import * as ops from './ops/index.js';
 import { formatTensor } from './format.js';
-import { Tensor, formatShape, type NestedArray } from './tensor.js';
+import { Tensor, formatShape } from './tensor.js';
 
 declare module './tensor.js' {
   interface Tensor {

@@ -17,15 +17,8 @@ import { buildModel, type ModelSpec } from '../src/models.js';
 import { OPTIMIZERS } from '../src/optim/registry.js';
 import { defaultLr, readDataSpec, readRunConfig, RUN_LIMITS, type RunConfig } from '../src/recipe.js';
 import { blobs } from './train/helpers.js';
+import { Capture } from './helpers/cli.js';
 
-class Capture {
-  text = '';
-  isTTY = false;
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
 const sink = { write: () => true };
 const io = { stdout: sink, stderr: sink };
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-recipe-'));

@@ -9,7 +9,7 @@ import { ACTIVATIONS } from '../activations.js';
 import { LAYER_TYPES } from '../arch.js';
 import { INITIALIZERS } from '../init.js';
 import { DATA_HELP } from './data.js';
-import { CliError, EXIT, EXIT_CODES_HELP, usageError, type ExitCode } from './errors.js';
+import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './errors.js';
 import { printable } from './progress.js';
 import {
   HIDDEN_ACTIVATIONS,
@@ -25,7 +25,7 @@ import {
 } from './options.js';
 import { RUN_LIMITS } from '../recipe.js';
 import { reportLayerNamer } from '../diagnostics/names.js';
-import { DEFAULTS, defaultLr, formatSummary, MODEL_PRESETS, runTrain, SCHEDULES, type CliIO, type ScheduleName, type TrainArgs } from './train.js';
+import { DEFAULTS, defaultLr, formatSummary, MODEL_PRESETS, runTrain, SCHEDULES, type CliIO, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runExportTrain, runInspect, runPredict, type EvaluateArgs } from './commands.js';
 import { runCompare } from './compare.js';
 import { runLab } from './lab.js';

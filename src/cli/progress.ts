@@ -77,7 +77,6 @@ export class ProgressReporter implements Callback {
   private readonly o: Required<Omit<ProgressOptions, 'label'>> & { label: string };
   private readonly tty: boolean;
   private start = 0;
-  private epochStart = 0;
   private lastDraw = 0;
   private drawn = false;
   private epochIndex = 0;
@@ -107,7 +106,6 @@ export class ProgressReporter implements Callback {
 
   onEpochBegin(epoch: number): void {
     this.epochIndex = epoch;
-    this.epochStart = this.o.now();
     this.lossSum = 0;
     this.accSum = 0;
     this.accCount = 0;

@@ -3,10 +3,10 @@
  * the built-in MNIST digits (the package's data/mnist-10k/), and CSV files. The parsing itself is in
  * the browser-safe modules (idx.ts, mnist.ts, csv.ts).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Dataset } from './dataset.js';

@@ -6,25 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { encodeIdx } from '../../src/data/idx.js';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await run(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
+import { cli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-bad-'));
 const file = (name: string, text: string | Uint8Array): string => {

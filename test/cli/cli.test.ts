@@ -7,26 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { ACTIVATION_NAMES } from '../../src/activations.js';
 import { INIT_NAMES } from '../../src/init.js';
 import { OPTIMIZER_NAMES } from '../../src/optim/registry.js';
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await run(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
+import { cli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-cli-'));
 const small = ['--data', 'moons', '--samples', '300', '--layers', '16,16', '--epochs', '3', '--batch-size', '16', '--lr', '0.01'];

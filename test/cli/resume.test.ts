@@ -7,6 +7,7 @@ import { runEvaluate } from '../../src/cli/commands.js';
 import { run } from '../../src/cli/program.js';
 import { loadModel } from '../../src/io/model.node.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsInput } from '../../src/io/safetensors.js';
+import { Capture } from '../helpers/cli.js';
 
 const sink = { write: () => true };
 const io = { stdout: sink, stderr: sink };
@@ -91,15 +92,6 @@ describe('resuming from a checkpoint', () => {
     await expect(runTrain({ ...base, epochs: 2, layers: [3], resume: join(dir, 'c.safetensors') }, io)).rejects.toMatchObject({ code: 2, message: expect.stringMatching(/--layers 3.*checkpoint.*4/) });
   });
 });
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
 
 /** Rewrite a checkpoint's metadata through `edit` (config and checkpoint as parsed JSON). */
 function tamper(src: string, dst: string, edit: (md: { config: Record<string, any>; checkpoint: Record<string, any> }) => void): void {

@@ -8,26 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { loadModel } from '../../src/node.js';
 import { modelFromBytes, predict, tensor } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
 
 ort.env.wasm.numThreads = 1;
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await run(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 const FIX = join(__dirname, '..', 'fixtures');
 const SD = join(FIX, 'torch_trained.safetensors');

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeIdx, parseIdx, idxToDataset, FASHION_MNIST_CLASSES, MNIST_CLASSES, type IdxDType } from '../../src/data/idx.js';

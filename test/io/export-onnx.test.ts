@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { HIDDEN_ACTIVATIONS } from '../../src/cli/options.js';
-import { run } from '../../src/cli/program.js';
 import { runPredict } from '../../src/cli/commands.js';
 import { exportOnnx, ONNX_LAYERS, ONNX_OPSET, type OnnxGraph } from '../../src/io/export-onnx.js';
 import { loadModel, saveModel } from '../../src/io/model.node.js';
@@ -26,23 +25,9 @@ import { Sequential } from '../../src/nn/sequential.js';
 import { Linear } from '../../src/nn/linear.js';
 import { activationModule, Tanh } from '../../src/nn/activation.js';
 import { getActivation } from '../../src/activations.js';
+import { Capture, cli } from '../helpers/cli.js';
 
 ort.env.wasm.numThreads = 1;
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await run(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-onnx-'));
 

@@ -9,26 +9,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { weightInits } from '../../src/io/export-pytorch-train.js';
+import { cli } from '../helpers/cli.js';
 
 const PY = '/usr/bin/python3';
 const PY_ENV = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await run(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 /** Three Gaussian blobs in 3-D with string class names, as a user's CSV. */
 function blobsCsv(path: string): void {

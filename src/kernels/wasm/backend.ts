@@ -9,7 +9,7 @@ import { reference } from '../reference.js';
 import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
-import { ThreadPool, type SplitKernel } from './threads.js';
+import { ThreadPool } from './threads.js';
 
 export const UNARY_KIND: Record<UnaryKind, number> = {
   linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, gelu: 7, silu: 8, softplus: 9,
