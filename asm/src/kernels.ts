@@ -550,6 +550,28 @@ function bnBackward8(
   }
 }
 
+/**
+ * Channel ch's statistics for the normalisation: in training, from its mean μ and Σ(x − μ)² = ss
+ * over m values (σ² = ss/m, biased, normalises; the running variance takes ss/(m − 1), unbiased,
+ * as PyTorch), updating the running statistics with `momentum`; in eval, μ is the running mean
+ * (the caller's) and σ² the running variance. Saves μ and 1/√(σ² + ε) for backward and returns
+ * 1/√(σ² + ε).
+ */
+@inline function bnChannelStats(
+  ch: i32, training: i32, mean: f64, ss: f64, count: i32, runningMean: usize, runningVar: usize,
+  momentum: f64, eps: f64, saveMean: usize, saveInvStd: usize,
+): f64 {
+  let invStd: f64;
+  if (training) {
+    invStd = 1 / Math.sqrt(ss / count + eps);
+    if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
+    if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));
+  } else invStd = 1 / Math.sqrt(fd(runningVar, ch) + eps);
+  sfd(saveMean, ch, mean);
+  sfd(saveInvStd, ch, invStd);
+  return invStd;
+}
+
 export function batchNorm(
   x: usize, n: i32, c: i32, l: i32, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
   training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
@@ -575,22 +597,14 @@ export function batchNormRange(
       bnForwardRuns(x, n, c, l, ch, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
       continue;
     }
-    let mean: f64, invStd: f64;
+    let mean: f64 = 0, ss: f64 = 0;
     if (training) {
       let s: f64 = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) s += fd(x, (i * c + ch) * l + j);
       mean = s / count;
-      let ss: f64 = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) { const d = fd(x, (i * c + ch) * l + j) - mean; ss += d * d; }
-      invStd = 1 / Math.sqrt(ss / count + eps);
-      if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
-      if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));
-    } else {
-      mean = fd(runningMean, ch);
-      invStd = 1 / Math.sqrt(fd(runningVar, ch) + eps);
-    }
-    sfd(saveMean, ch, mean);
-    sfd(saveInvStd, ch, invStd);
+    } else mean = fd(runningMean, ch);
+    const invStd = bnChannelStats(ch, training, mean, ss, count, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
     const gamma: f64 = weight ? fd(weight, ch) : 1;
     const beta: f64 = bias ? fd(bias, ch) : 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) {
@@ -1056,7 +1070,7 @@ function bnForwardRuns(
   training: i32, momentum: f64, eps: f64, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
   const count = n * l;
-  let mean: f64, invStd: f64;
+  let mean: f64 = 0, ss: f64 = 0;
   if (training) {
     // One pass for both moments, about a shift K (the channel's first value): with d = x − K,
     // μ = K + Σd/m and Σ(x − μ)² = Σd² − (Σd)²/m. In float64 over float32 inputs the shift keeps
@@ -1065,7 +1079,7 @@ function bnForwardRuns(
     const K = fd(x, ch * l);
     const kv = f64x2.splat(K);
     let s0 = f64x2.splat(0), s1 = s0, q0 = s0, q1 = s0;
-    let s: f64 = 0, ss: f64 = 0;
+    let s: f64 = 0;
     for (let i = 0; i < n; i++) {
       const px = x + (<usize>((i * c + ch) * l) << 2);
       let k = 0;
@@ -1080,15 +1094,8 @@ function bnForwardRuns(
     s += hsum(f64x2.add(s0, s1));
     ss = max<f64>(ss + hsum(f64x2.add(q0, q1)) - (s * s) / count, 0);
     mean = K + s / count;
-    invStd = 1 / Math.sqrt(ss / count + eps);
-    if (runningMean) sfd(runningMean, ch, (1 - momentum) * fd(runningMean, ch) + momentum * mean);
-    if (runningVar) sfd(runningVar, ch, (1 - momentum) * fd(runningVar, ch) + momentum * (ss / (count - 1)));
-  } else {
-    mean = fd(runningMean, ch);
-    invStd = 1 / Math.sqrt(fd(runningVar, ch) + eps);
-  }
-  sfd(saveMean, ch, mean);
-  sfd(saveInvStd, ch, invStd);
+  } else mean = fd(runningMean, ch);
+  const invStd = bnChannelStats(ch, training, mean, ss, count, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
   const a: f64 = invStd * (weight ? fd(weight, ch) : 1);
   const b: f64 = bias ? fd(bias, ch) : 0;
   const mv = f64x2.splat(mean), av = f64x2.splat(a), bv = f64x2.splat(b);
