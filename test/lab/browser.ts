@@ -62,4 +62,30 @@ export function externalRequests(requests: string[], origin: string): string[] {
   return requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
 }
 
+/** The page's `window.gradlab` handle, the fields these helpers read (each test reads more). */
+type Handle = { gradlab?: { ready: boolean; step: number; running: boolean } };
+
+/** Until the lab has loaded its data and kernels. */
+export const waitReady = (page: Page) => page.waitForFunction(() => (window as unknown as Handle).gradlab?.ready === true, null, { timeout: 60_000 });
+
+/** Until the run has taken n steps. */
+export const waitSteps = (page: Page, n: number, timeout = 60_000) =>
+  page.waitForFunction((k) => ((window as unknown as Handle).gradlab?.step ?? 0) >= k, n, { timeout });
+
+/** Pause the run (the play button) and wait until it has stopped. */
+export async function pause(page: Page): Promise<void> {
+  if (await page.evaluate(() => (window as unknown as Handle).gradlab?.running === true)) await page.click('#play');
+  await page.waitForFunction(() => !(window as unknown as Handle).gradlab?.running, null, { timeout: 10_000 });
+}
+
+/** Distinct colours in a canvas: a drawn chart or boundary has many, a blank one 1–2. */
+export const canvasColours = (page: Page, selector: string) =>
+  page.$eval(selector, (c) => {
+    const cv = c as HTMLCanvasElement;
+    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+    const set = new Set<number>();
+    for (let i = 0; i < d.length; i += 16) set.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return set.size;
+  });
+
 export type { Browser };

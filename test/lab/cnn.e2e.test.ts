@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { MODEL_PRESETS } from '../../src/arch.js';
 import { serveLab, type LabServer } from '../../src/lab-server.node.js';
 import type { ConvPanelData } from '../../lab/src/protocol.js';
-import { CHROMIUM, externalRequests, openLab, type LabBrowser } from './browser.js';
+import { CHROMIUM, externalRequests, openLab, type LabBrowser, pause, waitReady } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist', 'lab');
@@ -32,15 +32,9 @@ const lab = (page: Page) =>
     const g = (window as unknown as { gradlab: LabHandle }).gradlab;
     return { state: g.state, evals: g.evals, step: g.step, running: g.running, ready: g.ready, conv: g.conv };
   });
-const waitReady = (page: Page) => page.waitForFunction(() => (window as unknown as { gradlab?: LabHandle }).gradlab?.ready === true, null, { timeout: 60_000 });
 /** Until the conv panel has data for test image `index` (it arrives with the worker's next post). */
 const waitConv = (page: Page, index: number) =>
   page.waitForFunction((i) => (window as unknown as { gradlab: LabHandle }).gradlab.conv?.index === i, index, { timeout: 30_000 });
-
-async function pause(page: Page): Promise<void> {
-  if ((await lab(page)).running) await page.click('#play');
-  await page.waitForFunction(() => !(window as unknown as { gradlab: LabHandle }).gradlab.running, null, { timeout: 10_000 });
-}
 
 /** The canvas's pixels as one number per pixel (to see whether a drawing changed). */
 const pixels = (page: Page, selector: string) =>

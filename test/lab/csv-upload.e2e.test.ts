@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { serveLab, type LabServer } from '../../src/lab-server.node.js';
 import { circles } from '../../src/data/synthetic.js';
-import { CHROMIUM, externalRequests, openLab, type LabBrowser } from './browser.js';
+import { CHROMIUM, externalRequests, openLab, type LabBrowser, canvasColours, pause, waitReady, waitSteps } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist', 'lab');
@@ -40,21 +40,6 @@ const lab = (page: Page) =>
     const g = w.gradlab;
     return { state: g.state, evals: g.evals, step: g.step, running: g.running, ready: g.ready, snap: w.lab.snapshot() };
   });
-const waitReady = (page: Page) => page.waitForFunction(() => (window as unknown as { gradlab?: Handle }).gradlab?.ready === true, null, { timeout: 60_000 });
-const waitSteps = (page: Page, n: number) => page.waitForFunction((k) => (window as unknown as { gradlab: Handle }).gradlab.step >= k, n, { timeout: 60_000 });
-async function pause(page: Page): Promise<void> {
-  if ((await lab(page)).running) await page.click('#play');
-  await page.waitForFunction(() => !(window as unknown as { gradlab: Handle }).gradlab.running, null, { timeout: 10_000 });
-}
-const canvasColours = (page: Page, selector: string) =>
-  page.$eval(selector, (c) => {
-    const cv = c as HTMLCanvasElement;
-    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-    const set = new Set<number>();
-    for (let i = 0; i < d.length; i += 16) set.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    return set.size;
-  });
-
 /**
  * Two concentric rings (the library's circles), written as a user's file would be: the label
  * in the middle column with names, the two features in different units.

@@ -15,7 +15,7 @@ import { ACTIVATION_NAMES } from '../../src/activations.js';
 import { INIT_NAMES } from '../../src/init.js';
 import { OPTIMIZER_NAMES } from '../../src/optim/registry.js';
 import { serveLab, type LabServer } from '../../src/lab-server.node.js';
-import { CHROMIUM, externalRequests, openLab, type LabBrowser } from './browser.js';
+import { CHROMIUM, externalRequests, openLab, type LabBrowser, canvasColours, pause, waitReady, waitSteps } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist', 'lab');
@@ -36,24 +36,6 @@ const lab = (page: Page) => page.evaluate(() => {
   const g = (window as unknown as { gradlab: LabHandle }).gradlab;
   return { state: g.state, lesson: g.lesson, evals: g.evals, step: g.step, running: g.running, ready: g.ready, backend: g.backend, findings: g.findings };
 });
-const waitReady = (page: Page) => page.waitForFunction(() => (window as unknown as { gradlab?: LabHandle }).gradlab?.ready === true, null, { timeout: 60_000 });
-const waitSteps = (page: Page, n: number, timeout = 60_000) =>
-  page.waitForFunction((k) => (window as unknown as { gradlab: LabHandle }).gradlab.step >= k, n, { timeout });
-
-async function pause(page: Page): Promise<void> {
-  if ((await lab(page)).running) await page.click('#play');
-  await page.waitForFunction(() => !(window as unknown as { gradlab: LabHandle }).gradlab.running, null, { timeout: 10_000 });
-}
-
-/** Distinct colours in a canvas: a drawn chart or boundary has many, a blank one 1–2. */
-const canvasColours = (page: Page, selector: string) =>
-  page.$eval(selector, (c) => {
-    const cv = c as HTMLCanvasElement;
-    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-    const set = new Set<number>();
-    for (let i = 0; i < d.length; i += 16) set.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    return set.size;
-  });
 
 describe('web lab in chromium', () => {
   it('has Chromium to drive (Debian chromium, installed by scripts/setup.sh)', () => {
