@@ -68,7 +68,7 @@ import { computeFans, normal, zeros } from '../init.js';
 import type { InitSpec } from '../nn/linear.js';
 import { SGD } from '../optim/sgd.js';
 import { Generator } from '../random.js';
-import { builtinMnist, check, evaluate, fashionMnist, fmt, mean, mlp, pct, pooledSplits, result, series, startRun, table, train, verdict } from './common.js';
+import { check, evaluate, fashionOrMnist, fmt, mean, mlp, pct, pooledSplits, result, series, startRun, table, train, verdict } from './common.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 
 const MEAN_ADVANTAGE = 0.15;
@@ -118,9 +118,8 @@ export const activationInitShootout: Experiment = {
   async run(opts: ExperimentOptions = {}): Promise<ExperimentResult> {
     const ctx = startRun(opts);
     ctx.progress(0, 'loading Fashion-MNIST');
-    const fashion = await fashionMnist();
-    const raw = fashion ?? (await builtinMnist());
-    const dataName = fashion ? 'Fashion-MNIST' : 'built-in MNIST (Fashion-MNIST not found in /usr/share/datasets/fashion-mnist: apt-get install dataset-fashion-mnist)';
+    const raw = await fashionOrMnist();
+    const { fashion, dataName } = raw;
     const nTrain = ctx.quick ? 4000 : raw.train.x.shape[0];
     const nTest = ctx.quick ? 1000 : raw.test.x.shape[0];
     // 4×4 pooling → 7×7 = 49 inputs: small enough for quick mode on the reference kernels.
@@ -198,7 +197,7 @@ export const activationInitShootout: Experiment = {
         optimizer: `SGD lr ${lr} momentum 0.9`,
         batchSize,
         steps,
-        fashionMnist: fashion !== null,
+        fashionMnist: fashion,
       },
       {
         series: [

@@ -247,7 +247,7 @@ export function builtinMnist(): Promise<{ train: Dataset; test: Dataset }> {
 }
 
 /** Fashion-MNIST from its default directory, or null when the files are absent. Node only. */
-export async function fashionMnist(): Promise<{ train: Dataset; test: Dataset } | null> {
+async function fashionMnist(): Promise<{ train: Dataset; test: Dataset } | null> {
   const m = await import('../data/datasets.node.js');
   try {
     const [train, test] = await Promise.all([m.loadFashionMnist(undefined, { split: 'train' }), m.loadFashionMnist(undefined, { split: 'test' })]);
@@ -255,6 +255,16 @@ export async function fashionMnist(): Promise<{ train: Dataset; test: Dataset } 
   } catch {
     return null;
   }
+}
+
+/**
+ * Fashion-MNIST, or the built-in MNIST digits when its files are absent, with the name to report
+ * (which says how to install Fashion-MNIST).
+ */
+export async function fashionOrMnist(): Promise<{ train: Dataset; test: Dataset; fashion: boolean; dataName: string }> {
+  const fashion = await fashionMnist();
+  if (fashion) return { ...fashion, fashion: true, dataName: 'Fashion-MNIST' };
+  return { ...(await builtinMnist()), fashion: false, dataName: 'built-in MNIST (Fashion-MNIST not found in /usr/share/datasets/fashion-mnist: apt-get install dataset-fashion-mnist)' };
 }
 
 /**

@@ -53,7 +53,7 @@ import { Flatten, MaxPool2d } from '../nn/pool.js';
 import { Sequential } from '../nn/sequential.js';
 import { SGD } from '../optim/sgd.js';
 import { Generator } from '../random.js';
-import { builtinMnist, check, evaluate, fashionMnist, mean, pct, pooledSplits, result, series, startRun, table, train, verdict } from './common.js';
+import { check, evaluate, fashionOrMnist, mean, pct, pooledSplits, result, series, startRun, table, train, verdict } from './common.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 
 const TARGET_ACC = 0.7;
@@ -104,9 +104,8 @@ export const ioffeSzegedy2015Conv: Experiment = {
   async run(opts: ExperimentOptions = {}): Promise<ExperimentResult> {
     const ctx = startRun(opts);
     ctx.progress(0, 'loading Fashion-MNIST');
-    const fashion = await fashionMnist();
-    const raw = fashion ?? (await builtinMnist());
-    const dataName = fashion ? 'Fashion-MNIST' : 'built-in MNIST (Fashion-MNIST not found in /usr/share/datasets/fashion-mnist: apt-get install dataset-fashion-mnist)';
+    const raw = await fashionOrMnist();
+    const { fashion, dataName } = raw;
     const nTrain = ctx.quick ? 8000 : raw.train.x.shape[0];
     const nTest = ctx.quick ? 1000 : 2000;
     const { train: data, test, side, summary } = pooledSplits(raw, nTrain, nTest, 2, true);
@@ -181,7 +180,7 @@ export const ioffeSzegedy2015Conv: Experiment = {
         optimizer: `SGD momentum 0.9, lr ${baseLr} and ${highLr}`,
         batchSize,
         steps,
-        fashionMnist: fashion !== null,
+        fashionMnist: fashion,
       },
       {
         series: [
