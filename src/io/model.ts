@@ -22,8 +22,9 @@
  * model.parameters()), and `checkpoint` = JSON {epoch, optimizer {type, step, groups},
  * scheduler, generator, history}.
  *
- * A plain PyTorch state dict (no gradlab metadata) is read by parseStateDict given a partial
- * spec (the CLI's --arch): the rest of the spec is read off the tensors' keys and shapes.
+ * A plain PyTorch state dict (torch.save's .pt, or safetensors without gradlab metadata) is read
+ * by parseStateDict given a partial spec (the CLI's --arch): the rest of the spec is read off the
+ * tensors' keys and shapes.
  *
  * Loading validates everything before building anything: the header (parseSafetensors), the
  * format, the spec (registry names, bounded sizes), and that the tensors are exactly the
@@ -40,6 +41,7 @@ import { describeLayer, needsImages } from '../arch.js';
 import { readRunConfig, type RunConfig } from '../recipe.js';
 import { parseJsonBounded } from './json.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsInput } from './safetensors.js';
+import { isTorchFile, parseTorchFile } from './torch-file.js';
 
 export const MODEL_FORMAT = 'gradlab.model';
 export const CHECKPOINT_FORMAT = 'gradlab.checkpoint';
@@ -225,6 +227,9 @@ function checkValues(entry: SafetensorsEntry, key: string, name: string): void {
  * `name` (the path) prefixes every error message.
  */
 export function parseModel(bytes: Uint8Array, name = 'model file'): LoadedModel {
+  if (isTorchFile(bytes)) {
+    throw new Error(`${name}: a PyTorch file (torch.save) holds weights but no architecture; give it: --arch on the command line, loadModel(path, {arch}) in the library`);
+  }
   const file = parseSafetensors(bytes, name);
   const md = file.metadata;
   if (md === null) throw new Error(`${name}: no __metadata__: this is a safetensors file but not a gradlab model (it lacks the architecture "spec")`);
@@ -403,10 +408,6 @@ export function inferStateDictSpec(tensors: Map<string, SafetensorsEntry>, arch:
   return validateSpec(spec, `${name}: architecture`);
 }
 
-/**
- * Build a model from a plain PyTorch state dict (safetensors with no gradlab metadata) and
- * `arch` (inferStateDictSpec): what `gradlab evaluate/predict/inspect/export --arch` read.
- */
 /** Whether the tensors are exactly the spec's state dict (keys and shapes). */
 function matchesSpec(tensors: Map<string, SafetensorsEntry>, spec: ModelSpec): boolean {
   const want = stateDictShapes(spec);
@@ -466,8 +467,15 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
   );
 }
 
+/**
+ * Build a model from a plain PyTorch state dict — the .pt file `torch.save(model.state_dict(),
+ * path)` writes (torch-file.ts) or safetensors without gradlab metadata — and `arch` (a layer
+ * list, layerListStateDict, or an MLP spec, inferStateDictSpec): what `gradlab
+ * evaluate/predict/inspect/export --arch` and `loadModel(path, {arch})` read.
+ */
 export function parseStateDict(bytes: Uint8Array, arch: Partial<ModelSpec>, name = 'state dict'): LoadedModel {
-  const file = parseSafetensors(bytes, name);
+  // torch.save's .pt (PyTorch's own route) or safetensors.
+  const file = isTorchFile(bytes) ? { tensors: parseTorchFile(bytes, name).tensors, metadata: null } : parseSafetensors(bytes, name);
   const md = file.metadata ?? {};
   if (md.format === MODEL_FORMAT || md.format === CHECKPOINT_FORMAT) throw new Error(`${name}: this is a gradlab ${md.format === MODEL_FORMAT ? 'model file' : 'checkpoint'}, which stores its architecture; give no architecture (--arch) for it`);
   const prefix = sequentialPrefix([...file.tensors.keys()], name);

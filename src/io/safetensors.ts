@@ -298,17 +298,24 @@ function f16ToF32(h: number): number {
 }
 
 function decode(bytes: Uint8Array, e: HeaderEntry, name: string): SafetensorsArray {
-  const count = numel(e.shape);
   // Copy into a fresh, aligned ArrayBuffer (not bytes.slice: on a Node Buffer it is a view).
-  const raw = new Uint8Array(bytes.subarray(e.begin, e.end));
-  const view = new DataView(raw.buffer);
-  const typed = <T>(Ctor: new (buf: ArrayBuffer) => T, get: (i: number) => number | bigint, Out: new (n: number) => T): T => {
-    if (LITTLE_ENDIAN) return new Ctor(raw.buffer);
+  return decodeElements(new Uint8Array(bytes.subarray(e.begin, e.end)), e.dtype, numel(e.shape), `tensor "${e.name}"`, name);
+}
+
+/**
+ * `count` little-endian elements of `dtype` from `raw` (a fresh array that the result may take
+ * over as its buffer), as SafetensorsEntry holds them; `what` and `name` go into messages.
+ * Shared with the reader of PyTorch's torch.save files (torch-file.ts).
+ */
+export function decodeElements(raw: Uint8Array, dtype: SafetensorsDType, count: number, what: string, name: string): SafetensorsArray {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const typed = <T>(Ctor: new (buf: ArrayBuffer, offset: number, length: number) => T, get: (i: number) => number | bigint, Out: new (n: number) => T): T => {
+    if (LITTLE_ENDIAN && raw.byteOffset === 0) return new Ctor(raw.buffer as ArrayBuffer, 0, count);
     const out = new Out(count) as unknown as Record<number, number | bigint>;
     for (let i = 0; i < count; i++) out[i] = get(i);
     return out as unknown as T;
   };
-  switch (e.dtype) {
+  switch (dtype) {
     case 'F32': return typed(Float32Array, (i) => view.getFloat32(4 * i, true), Float32Array);
     case 'F64': return typed(Float64Array, (i) => view.getFloat64(8 * i, true), Float64Array);
     case 'I64': return typed(BigInt64Array, (i) => view.getBigInt64(8 * i, true), BigInt64Array);
@@ -317,10 +324,10 @@ function decode(bytes: Uint8Array, e: HeaderEntry, name: string): SafetensorsArr
     case 'U32': return typed(Uint32Array, (i) => view.getUint32(4 * i, true), Uint32Array);
     case 'I16': return typed(Int16Array, (i) => view.getInt16(2 * i, true), Int16Array);
     case 'U16': return typed(Uint16Array, (i) => view.getUint16(2 * i, true), Uint16Array);
-    case 'I8': return new Int8Array(raw.buffer);
+    case 'I8': return new Int8Array(raw.buffer, raw.byteOffset, count);
     case 'U8': return raw;
     case 'BOOL': {
-      for (let i = 0; i < count; i++) if (raw[i] > 1) throw new Error(`${name}: tensor "${e.name}": BOOL element ${i} is ${raw[i]}, not 0 or 1`);
+      for (let i = 0; i < count; i++) if (raw[i] > 1) throw new Error(`${name}: ${what}: BOOL element ${i} is ${raw[i]}, not 0 or 1`);
       return raw;
     }
     case 'F16': {
@@ -338,7 +345,7 @@ function decode(bytes: Uint8Array, e: HeaderEntry, name: string): SafetensorsArr
       return out;
     }
     default:
-      throw new Error(`${name}: tensor "${e.name}": dtype ${e.dtype} is valid safetensors but gradlab cannot decode it`);
+      throw new Error(`${name}: ${what}: dtype ${dtype} is valid safetensors but gradlab cannot decode it`);
   }
 }
 
