@@ -193,10 +193,17 @@ function unpickle(p: Uint8Array, name: string, persistent: (pid: unknown) => unk
     pos += n;
     return out;
   };
+  const str = (b: Uint8Array): string => {
+    try {
+      return text.decode(b);
+    } catch {
+      return fail(`a string at byte ${pos} is not valid UTF-8`);
+    }
+  };
   const line = (): string => {
     const end = p.indexOf(0x0a, pos);
     if (end < 0) fail(`truncated text at byte ${pos}`);
-    const s = text.decode(p.subarray(pos, end));
+    const s = str(p.subarray(pos, end));
     pos = end + 1;
     return s;
   };
@@ -209,13 +216,6 @@ function unpickle(p: Uint8Array, name: string, persistent: (pid: unknown) => unk
     if (marks.length === 0) fail(`no mark at byte ${pos}`);
     stack = marks.pop()!;
     return items;
-  };
-  const str = (b: Uint8Array): string => {
-    try {
-      return text.decode(b);
-    } catch {
-      return fail(`a string at byte ${pos} is not valid UTF-8`);
-    }
   };
   const setItems = (d: unknown, items: unknown[]) => {
     if (!(d instanceof PyDict)) fail(`SETITEM on a ${typeof d} at byte ${pos}`);
