@@ -35,8 +35,8 @@ import { EXPERIMENT_NAMES } from '../experiments/index.js';
 export const VERSION = '0.1.0';
 
 const STATE_DICT_ARCH_HELP =
-  'read <model> as a plain PyTorch state dict (a torch.nn.Sequential\'s safetensors, no gradlab metadata) of this architecture: ' +
-  'a JSON model spec, inline or a .json file, e.g. \'{"activation": "tanh"}\'. Widths, inputs, outputs, BatchNorm, PReLU and Dropout ' +
+  'read <model> as a plain PyTorch state dict (a torch.nn.Sequential\'s: the .pt of torch.save(model.state_dict(), path), or safetensors without gradlab metadata) of this architecture: ' +
+  'a layer list as train --arch takes it (conv nets: "conv(8,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)"), or a JSON model spec, inline or a .json file, e.g. \'{"activation": "tanh"}\'. Widths, inputs, outputs, BatchNorm, PReLU and Dropout ' +
   'are read off the tensors; give the hidden activation ("activations": [...] per layer) and, for one output, "output": "sigmoid" or "linear"';
 const ARCH_HELP = Object.values(LAYER_TYPES)
   .map((t) => `  ${t.summary}`)
@@ -163,7 +163,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   program
     .command('evaluate')
     .description("a saved model's loss and accuracy on a data set")
-    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
+    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict, .pt or .safetensors, with --arch)')
     .option('--arch <spec>', STATE_DICT_ARCH_HELP)
     .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
@@ -173,7 +173,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, 0))
     .option('--limit <n>', "only the first n training examples (default: the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data test.csv   # a PyTorch state dict\n\n${EXIT_CODES_HELP}\n`)
+    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data test.csv   # a PyTorch state dict\n  $ gradlab evaluate model.pt --arch "conv(8,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)" --data mnist   # torch.save(model.state_dict(), 'model.pt')\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { arch?: string; data?: string; split: 'test' | 'train'; seed?: number; label?: string; samples?: number; noise?: number; limit?: number; json?: boolean }) => {
       const a: EvaluateArgs = { model, split: o.split };
       for (const k of ['arch', 'data', 'seed', 'label', 'samples', 'noise', 'limit', 'json'] as const) if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
@@ -184,7 +184,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   program
     .command('predict')
     .description('predictions of a saved model')
-    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
+    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict, .pt or .safetensors, with --arch)')
     .argument('<input>', "inputs: a CSV file (header optional), a JSON file or inline JSON ('[0.1, 0.2]' or [[...], ...]), an IDX images file, or - for stdin")
     .option('--top <k>', 'show the k most probable classes', (v) => parseIntFlag('--top', v, 1, 1000), 1)
     .option('--arch <spec>', STATE_DICT_ARCH_HELP)
@@ -198,7 +198,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   program
     .command('inspect')
     .description("a saved model's architecture, training configuration and parameter statistics")
-    .argument('<model>', 'a .safetensors model file or checkpoint (or a PyTorch state dict with --arch)')
+    .argument('<model>', 'a .safetensors model file or checkpoint (or a PyTorch state dict, .pt or .safetensors, with --arch)')
     .option('--arch <spec>', STATE_DICT_ARCH_HELP)
     .option('--json', 'print JSON')
     .addHelpText('after', `\nExamples:\n  $ gradlab inspect model.safetensors\n  $ gradlab inspect model.safetensors --json | jq .tensors\n\n${EXIT_CODES_HELP}\n`)
@@ -210,7 +210,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   program
     .command('export')
     .description('export a saved model to ONNX (runs in onnxruntime) and/or as a PyTorch script, or its recipe as a PyTorch training script')
-    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict with --arch)')
+    .argument('<model>', 'a .safetensors model file (or a PyTorch state dict, .pt or .safetensors, with --arch)')
     .option('--onnx <file.onnx>', 'write an ONNX model (opset 17): input "input" [batch, features], outputs the probabilities predict gives and the logits')
     .option('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
     .option('--pytorch-train <train.py>', 'write a standalone PyTorch training script of the run (single process or torchrun/DDP) that writes a gradlab model file')
