@@ -451,15 +451,31 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
     const w = [...tensors.values()].find((e) => e.shape.length === 2);
     if (w) candidates.push([w.shape[1]]);
   }
-  for (const inShape of candidates) {
-    let spec: ModelSpec;
+  // The first (smallest) shape whose state dict the tensors are. Pooling that rounds down lets a
+  // few sizes above it match too (28 to 31 for two 2×2 max pools), and the smallest is the one
+  // the layers divide evenly; but when the largest size tried matches as well (adaptive pooling
+  // before the first linear), the tensors say nothing about the size and the user must.
+  const specFor = (inShape: number[]): ModelSpec | undefined => {
     try {
-      spec = validateSpec({ ...base, inputs: inShape.reduce((a, b) => a * b, 1), ...(inShape.length > 1 ? { inputShape: inShape } : {}) }, `${name}: --arch`);
+      return validateSpec({ ...base, inputs: inShape.reduce((a, b) => a * b, 1), ...(inShape.length > 1 ? { inputShape: inShape } : {}) }, `${name}: --arch`);
     } catch {
-      continue;
+      return undefined;
     }
-    if (matchesSpec(tensors, spec)) return { spec, tensors };
-    if (inShape.length > 1 && matchesSpec(shifted, spec)) return { spec, tensors: shifted };
+  };
+  const matching = (spec: ModelSpec | undefined, inShape: number[]) =>
+    spec === undefined ? undefined : matchesSpec(tensors, spec) ? tensors : inShape.length > 1 && matchesSpec(shifted, spec) ? shifted : undefined;
+  for (const inShape of candidates) {
+    const spec = specFor(inShape);
+    const match = matching(spec, inShape);
+    if (spec === undefined || match === undefined) continue;
+    const largest = candidates[candidates.length - 1];
+    if (!arch.inputShape && candidates.length > 1 && matching(specFor(largest), largest) !== undefined) {
+      throw new Error(
+        `${name}: the tensors fit images of any size from ${inShape.join('×')} to ${largest.join('×')} (the layers before the first linear do not fix it); ` +
+          `give the input shape: --arch '{"arch": "…", "inputShape": [${inShape[0]}, H, W]}' (loadModel(path, {arch: {arch, inputShape}}))`,
+      );
+    }
+    return { spec, tensors: match };
   }
   throw new Error(
     `${name}: its tensors (${[...tensors].slice(0, 6).map(([k, e]) => `${k} [${e.shape.join(', ')}]`).join(', ')}${tensors.size > 6 ? ', …' : ''}) are not the state dict of ${layers.map(describeLayer).join(' → ')}` +

@@ -132,7 +132,7 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
     }
   });
 
-  it('the CLI: inspect/evaluate a .pt with --arch; without --arch, or a whole module, exit 3 saying what to do; export --onnx runs in onnxruntime with PyTorch\'s logits', async () => {
+  it('the CLI: inspect/evaluate a .pt with --arch; without --arch, a whole module, or an image size the tensors do not fix, exit 3 saying what to do; export --onnx runs in onnxruntime with PyTorch\'s logits', async () => {
     const c = expected.cnn_small;
     const arch = JSON.stringify({ arch: c.arch });
     const ins = await cli('inspect', file('cnn_small.pt'), '--arch', c.arch, '--json');
@@ -148,6 +148,13 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
     expect(whole.code).toBe(3);
     expect(whole.err).toMatch(/pickles a whole module/);
     expect(whole.err).not.toMatch(/at .*\.ts:\d+/);
+
+    // After adaptive pooling the tensors fix no image size: guessing one would be wrong, so the user is asked.
+    const unsized = await cli('inspect', file('zoo.pt'), '--arch', expected.zoo.arch);
+    expect(unsized.code).toBe(3);
+    expect(unsized.err).toMatch(/zoo\.pt: the tensors fit images of any size from 3×1×1 to 3×1024×1024 .*"inputShape": \[3, H, W\]/);
+    const sized = await cli('inspect', file('zoo.pt'), '--arch', JSON.stringify({ arch: expected.zoo.arch, inputShape: [3, 16, 16] }));
+    expect(sized.code, sized.err).toBe(0);
 
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-pt-'));
     const onnx = join(dir, 'cnn_small.onnx');
