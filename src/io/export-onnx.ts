@@ -6,7 +6,8 @@
  *   input  "input"          float32 [batch, inputs]  (batch is dynamic)
  *   → the stored feature scaler, if any: (x − offset) / scale          (src/data/scaler.ts)
  *   → the layers, one ONNX_LAYERS rule each (BatchNorm in eval mode, Dropout the identity; conv
- *     nets too: Conv2d, BatchNorm2d, the pools, Flatten/Unflatten, BasicBlock, Residual)
+ *     nets too: Conv2d, BatchNorm2d, the pools, Flatten/Unflatten, BasicBlock, Residual; the
+ *     spatial sizes are fixed, so adaptive pooling to any size has a form)
  *   output "probabilities"  softmax over the classes, or σ(logit) for one sigmoid unit
  *          ("values" for a linear output: the logits themselves)
  *   output "logits"         the last Linear's output
@@ -36,7 +37,8 @@ import { AlphaDropout, Dropout } from '../nn/dropout.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd.js';
 import type { ModelInfo } from './model.js';
 import { modelProtoType, ONNX_ATTR, ONNX_DTYPE } from './onnx-schema.js';
 
@@ -108,6 +110,12 @@ export class OnnxGraph {
   tensor(stem: string, t: Tensor): string {
     return this.constant(stem, t.data, t.shape);
   }
+
+  /**
+   * Each shape-dependent layer's input shape ([1, C, H, W]), from one forward pass of a single
+   * example (inputShapesOf): the graph's spatial sizes are fixed, only the batch is dynamic.
+   */
+  inputShapes = new Map<Module, readonly number[]>();
 
   private readonly scalars = new Map<number, string>();
 
@@ -305,14 +313,36 @@ export const ONNX_LAYERS: OnnxLayerRule[] = [
     },
   },
   {
-    name: 'AdaptiveAvgPool2d (output 1×1)',
+    name: 'AdaptiveAvgPool2d',
     module: AdaptiveAvgPool2d,
+    // Output cell (i, j) averages rows ⌊iH/oh⌋ … ⌈(i+1)H/oh⌉ − 1 and likewise columns (PyTorch's
+    // windows). 1×1 is GlobalAveragePool; when oh divides H and ow divides W the windows tile
+    // the input, an AveragePool; otherwise each cell is a Slice + ReduceMean, concatenated. The
+    // input's H and W are fixed in the graph (only the batch is dynamic): exportOnnx finds them.
     export(m, x, g, key) {
       const o = (m as AdaptiveAvgPool2d).outputSize;
-      const [oh, ow] = typeof o === 'number' ? [o, o] : o;
-      // Other output sizes depend on the input's size, which the graph leaves dynamic.
-      if (oh !== 1 || ow !== 1) throw new Error(`ONNX export: layer ${key} (AdaptiveAvgPool2d) has output size ${JSON.stringify(o)}; only 1×1 (global average pooling) has an ONNX form here`);
-      return g.node('GlobalAveragePool', [x], {}, 'gap');
+      const shape = g.inputShapes.get(m);
+      if (typeof o === 'number' && o === 1) return g.node('GlobalAveragePool', [x], {}, 'gap');
+      if (!shape) throw new Error(`ONNX export: layer ${key} (AdaptiveAvgPool2d, output size ${JSON.stringify(o)}) was not reached by a forward pass, so its input size is unknown`);
+      const [, , h, w] = shape;
+      const [oh, ow] = typeof o === 'number' ? [o, o] : [o[0] ?? h, o[1] ?? w];
+      if (oh === 1 && ow === 1) return g.node('GlobalAveragePool', [x], {}, 'gap');
+      if (h % oh === 0 && w % ow === 0) {
+        const k = [h / oh, w / ow];
+        return g.node('AveragePool', [x], { kernel_shape: ints(k), strides: ints(k) }, 'adaptive_avgpool');
+      }
+      const axes = g.int64(`${key}.axes`, [2, 3]);
+      const rows: string[] = [];
+      for (let i = 0; i < oh; i++) {
+        const cells: string[] = [];
+        for (let j = 0; j < ow; j++) {
+          const starts = g.int64(`${key}.starts`, [Math.floor((i * h) / oh), Math.floor((j * w) / ow)]);
+          const ends = g.int64(`${key}.ends`, [Math.ceil(((i + 1) * h) / oh), Math.ceil(((j + 1) * w) / ow)]);
+          cells.push(g.node('ReduceMean', [g.node('Slice', [x, starts, ends, axes])], { axes: ints([2, 3]), keepdims: int(1) }));
+        }
+        rows.push(cells.length === 1 ? cells[0] : g.node('Concat', cells, { axis: int(3) }));
+      }
+      return rows.length === 1 ? rows[0] : g.node('Concat', rows, { axis: int(2) }, 'adaptive_avgpool');
     },
   },
   {
@@ -376,12 +406,39 @@ export interface OnnxExportOptions {
 }
 
 /**
+ * The input shape of every AdaptiveAvgPool2d in the model (the only layer whose ONNX form
+ * depends on it), from an eval-mode forward pass of one zero example: each such layer's
+ * forward is shadowed for the pass to note its input's shape. The model's modes are restored.
+ */
+function inputShapesOf(model: Module, inputs: number): Map<Module, readonly number[]> {
+  const shapes = new Map<Module, readonly number[]>();
+  const pools = model.modules().filter((m): m is AdaptiveAvgPool2d => m instanceof AdaptiveAvgPool2d);
+  if (pools.length === 0) return shapes;
+  const modes = model.modules().map((m) => [m, m.training] as const);
+  for (const p of pools) {
+    p.forward = (x: Tensor) => {
+      shapes.set(p, x.shape.slice());
+      return AdaptiveAvgPool2d.prototype.forward.call(p, x);
+    };
+  }
+  try {
+    model.eval();
+    noGrad(() => model.forward(new Tensor(new Float32Array(inputs), [1, inputs])));
+  } finally {
+    for (const p of pools) delete (p as { forward?: unknown }).forward;
+    for (const [m, t] of modes) m.training = t;
+  }
+  return shapes;
+}
+
+/**
  * The ONNX model file (bytes) of a model and its info (spec, and the data info whose scaler and
  * class names predict uses).
  */
 export function exportOnnx(model: Module, info: ModelInfo, options: OnnxExportOptions = {}): Uint8Array {
   const spec: ModelSpec = info.spec;
   const g = new OnnxGraph();
+  g.inputShapes = inputShapesOf(model, spec.inputs);
   // The graph's interface names, reserved first so no inner value takes them.
   const input = g.fresh('input');
   const first = g.fresh(spec.output === 'linear' ? 'values' : 'probabilities');

@@ -346,4 +346,54 @@ describe('ONNX export of conv nets', () => {
     expect(got.logits.dims).toEqual([12, 3]);
     expect(maxRowRelErr(got.logits.data as Float32Array, want, 3)).toBeLessThan(1e-5);
   });
+
+  it('every layer type of the layer registry (and adaptive pooling to sizes that do and do not divide the input) runs in onnxruntime with gradlab\'s eval-mode outputs', async () => {
+    const { buildModel } = await import('../../src/models.js');
+    const { LAYER_TYPES, parseArch } = await import('../../src/arch.js');
+    const { optim, loss, tensor, noGrad: ng } = await import('../../src/index.js');
+    manualSeed(4);
+    const arch = parseArch(
+      'conv(6,3,stride=2,padding=1),bn,relu,conv(6,3,padding=same,dilation=2,groups=3,bias=false),bn,leakyRelu,maxpool(3,stride=2,padding=1),' +
+        'residual(6),residual(8,stride=2),avgpool(2,stride=1,padding=1),conv(8,1),prelu,adaptiveavgpool(2),selu,dropout(0.3),' +
+        'conv(8,1,padding=valid),softplus,adaptiveavgpool(3),flatten,linear(12),bn,gelu,dropout(0.2),linear(10),elu,linear(5)',
+    );
+    expect(new Set(arch.map((l) => l.type))).toEqual(new Set([...Object.keys(LAYER_TYPES), 'relu', 'leakyRelu', 'prelu', 'selu', 'softplus', 'gelu', 'elu']));
+    // On 24×24: adaptive pooling 4×4 → 2×2 (an AveragePool), then 2×2 → 3×3 (overlapping windows).
+    const spec = { inputs: 3 * 24 * 24, inputShape: [3, 24, 24], layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 5, output: 'softmax', arch } as unknown as ModelSpec;
+    const net = buildModel(spec);
+    const rows = randomRows(6, 3 * 24 * 24, 8);
+    const opt = new optim.Adam(net.parameters(), { lr: 1e-2 });
+    net.train();
+    for (let s = 0; s < 3; s++) {
+      opt.zeroGrad();
+      loss.crossEntropy(net.forward(tensor(rows.flat(), [6, 1728])), tensor([0, 1, 2, 3, 4, 0], [6])).backward();
+      opt.step();
+    }
+    // The export evaluates in eval mode (BatchNorm's running statistics, Dropout the identity) and leaves the model's mode alone.
+    const bytes = exportOnnx(net, { spec });
+    expect(net.training).toBe(true);
+    net.eval();
+    const want = ng(() => Array.from(net.forward(tensor(rows.flat(), [6, 1728])).data));
+    const got = await runOnnx(bytes, rows);
+    expect(maxRowRelErr(got.logits.data as Float32Array, want, 5)).toBeLessThan(1e-5);
+  });
+
+  it('AdaptiveAvgPool2d with [null, w] (keep the height) inside a hand-built residual body', async () => {
+    const { nn, noGrad: ng, tensor } = await import('../../src/index.js');
+    manualSeed(6);
+    const net = new nn.Sequential(
+      new nn.Unflatten(1, [2, 5, 7]),
+      new nn.Conv2d(2, 4, 3, { padding: 1 }),
+      new nn.AdaptiveAvgPool2d([null, 3]),
+      new nn.Residual(new nn.Sequential(new nn.Conv2d(4, 4, 1), new nn.AdaptiveAvgPool2d([5, 3]))),
+      new nn.Flatten(),
+      new nn.Linear(4 * 5 * 3, 3),
+    );
+    net.eval();
+    const spec: ModelSpec = { inputs: 70, layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 3, output: 'softmax' };
+    const rows = randomRows(4, 70, 9);
+    const want = ng(() => Array.from(net.forward(tensor(rows.flat(), [4, 70])).data));
+    const got = await runOnnx(exportOnnx(net, { spec }), rows);
+    expect(maxRowRelErr(got.logits.data as Float32Array, want, 3)).toBeLessThan(1e-5);
+  });
 });
