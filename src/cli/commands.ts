@@ -2,7 +2,7 @@
  * `gradlab evaluate`, `predict`, `inspect` and `export`: each a function from parsed
  * arguments to a result and an exit code, so tests call them in-process.
  */
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { evaluate, predict } from '../train/index.js';
 import { describeSpec, countParameters, type ModelSpec } from '../models.js';
@@ -13,7 +13,8 @@ import { exportPytorchTrain } from '../io/export-pytorch-train.js';
 import { parseArch, validateLayer } from '../arch.js';
 import { exportOnnx, ONNX_OPSET } from '../io/export-onnx.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
-import { MAX_CSV_BYTES, readIdxFile } from '../data/datasets.node.js';
+import { MAX_CSV_BYTES, builtinDataDir, readIdxFile } from '../data/datasets.node.js';
+import { BUILTIN_MNIST_FILES } from '../data/mnist.js';
 import { readRegularFile } from '../io/files.node.js';
 import { parseJsonBounded } from '../io/json.js';
 import { parseIdx } from '../data/idx.js';
@@ -548,6 +549,9 @@ export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: Ex
   return { code: EXIT.ok };
 }
 
+/** A path as one shell word (single-quoted unless it is plain). */
+const shellWord = (p: string): string => (/^[\w./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+
 /**
  * `gradlab export --pytorch-train`: the run's recipe as a standalone PyTorch training script
  * (src/io/export-pytorch-train.ts). Needs the recipe a trained model file stores.
@@ -565,11 +569,14 @@ export async function runExportTrain(args: { model: string; script: string; json
     throw asWriteError(e);
   }
   if (args.json) io.stdout.write(JSON.stringify({ model: args.model, pytorchTrain: args.script }) + '\n');
-  else
+  else {
+    // The built-in digits' directory is this installation's; other sources are the user's files.
+    const data = config.data.source === 'mnist' ? shellWord(dirname(join(builtinDataDir(), BUILTIN_MNIST_FILES.images))) : 'PATH';
     io.stdout.write(
       `wrote ${args.script}: the recipe of ${describeSpec(m.info.spec)} (${config.optimizer}, ${config.epochs} epochs, batch ${config.batchSize}) as a PyTorch training script\n` +
-        `  python3 ${args.script} --data PATH --out trained.safetensors                    # one process\n` +
-        `  torchrun --nproc_per_node=2 ${args.script} --data PATH --out trained.safetensors  # DistributedDataParallel\n`,
+        `  python3 ${args.script} --data ${data} --out trained.safetensors                    # one process\n` +
+        `  torchrun --nproc_per_node=2 ${args.script} --data ${data} --out trained.safetensors  # DistributedDataParallel\n`,
     );
+  }
   return { code: EXIT.ok };
 }

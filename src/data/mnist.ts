@@ -46,28 +46,41 @@ export const MNIST_DIGIT_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 
 export type MnistSplit = 'train' | 'test';
 
 /**
+ * The examples of a split of the fixed stratified split, in the split's order, as [digit, i]
+ * (image i of that digit in file order), given the images per digit: the first
+ * round(0.8 · n_d) of digit d are training, the rest test, ordered by the permutation of
+ * `new Generator(MNIST_ORDER_SEED)`. (The exported PyTorch training script reproduces a
+ * `--limit` run's examples from it.)
+ */
+export function mnistSplitOrder(counts: readonly number[], split: MnistSplit): Array<[number, number]> {
+  const list: Array<[number, number]> = [];
+  counts.forEach((n, d) => {
+    const nTrain = Math.round(n * MNIST_TRAIN_FRACTION);
+    for (let i = split === 'train' ? 0 : nTrain; i < (split === 'train' ? nTrain : n); i++) list.push([d, i]);
+  });
+  const order = new Generator(MNIST_ORDER_SEED).permutation(list.length);
+  return Array.from(order, (k) => list[k]);
+}
+
+/**
  * Build the fixed train/test split from the ten digit arrays (`digits[d]` = the `data`
  * array of `mnist/src/digits/<d>.json`). Each array must hold a whole number of
  * 784-pixel images with values in [0, 1].
  */
 export function mnistFromDigits(digits: readonly ArrayLike<number>[]): { train: Dataset; test: Dataset } {
   if (digits.length !== 10) throw new Error(`mnistFromDigits: expected 10 digit arrays (0…9), got ${digits.length}`);
-  const idx: Record<MnistSplit, Array<[number, number]>> = { train: [], test: [] };
   digits.forEach((arr, d) => {
     if (!arr || typeof arr.length !== 'number' || arr.length % MNIST_PIXELS !== 0) {
       throw new Error(`mnistFromDigits: digit ${d}: ${arr?.length} values is not a whole number of ${MNIST_PIXELS}-pixel images`);
     }
-    const n = arr.length / MNIST_PIXELS;
-    const nTrain = Math.round(n * MNIST_TRAIN_FRACTION);
-    for (let i = 0; i < n; i++) idx[i < nTrain ? 'train' : 'test'].push([d, i]);
   });
+  const counts = digits.map((arr) => arr.length / MNIST_PIXELS);
   const build = (split: MnistSplit): Dataset => {
-    const list = idx[split];
-    const order = new Generator(MNIST_ORDER_SEED).permutation(list.length);
+    const list = mnistSplitOrder(counts, split);
     const x = new Float32Array(list.length * MNIST_PIXELS);
     const y = new Float32Array(list.length);
     for (let r = 0; r < list.length; r++) {
-      const [d, i] = list[order[r]];
+      const [d, i] = list[r];
       const src = digits[d];
       const s = i * MNIST_PIXELS;
       const o = r * MNIST_PIXELS;

@@ -141,3 +141,41 @@ describe('export --pytorch-train with a layer list', () => {
     expect(inits[0].init).toEqual({ kind: 'normal', std: Math.sqrt(2) / Math.sqrt(1 * 3 * 3) });
   });
 });
+
+describe('export --pytorch-train of a conv net trained on the built-in digits', () => {
+  it('the script reads the built-in directory the export names, trains on exactly the examples gradlab used (--limit), and gradlab evaluates its output', async () => {
+    const { loadBuiltinMnistSplits, builtinDataDir } = await import('../../src/data/datasets.node.js');
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-train-cnn-'));
+    const model = join(dir, 'm.safetensors');
+    const t = await cli('train', '--data', 'mnist', '--model', 'cnn-small', '--epochs', '1', '--limit', '96', '--batch-size', '32', '--out', model, '-q');
+    expect(t.code, t.err).toBe(0);
+    const script = join(dir, 'train.py');
+    const e = await cli('export', model, '--pytorch-train', script);
+    expect(e.code, e.err).toBe(0);
+    const data = join(builtinDataDir(), 'mnist-10k');
+    expect(e.out).toContain(`python3 ${script} --data ${data} --out`);
+    // The script's training data, row by row, against gradlab's first 96 training digits.
+    const probe = `import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("t", sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+x, y = m.load_data(sys.argv[2])
+print(json.dumps({"shape": list(x.shape), "y": y.tolist(), "sums": x.double().sum(1).tolist()}))`;
+    const r = spawnSync(PY, ['-c', probe, script, data], { encoding: 'utf8', env: PY_ENV });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { shape: number[]; y: number[]; sums: number[] };
+    const { train } = await loadBuiltinMnistSplits();
+    expect(got.shape).toEqual([96, 784]);
+    expect(got.y).toEqual(Array.from(train.y.data.subarray(0, 96)));
+    got.sums.forEach((s, i) => {
+      let want = 0;
+      for (let k = 0; k < 784; k++) want += train.x.data[i * 784 + k];
+      expect(Math.abs(s - want), `row ${i}`).toBeLessThan(1e-4);
+    });
+    const out = join(dir, 'torch.safetensors');
+    const run = await runRank(script, ['--data', data, '--out', out], {});
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toMatch(/epoch 1\/1 {2}loss \d/);
+    const ev = await cli('evaluate', out, '--json');
+    expect(ev.code, ev.err).toBe(0);
+    expect(JSON.parse(ev.out).examples).toBe(2000);
+  });
+});
