@@ -372,11 +372,19 @@ export function channelMapChart(o: ChannelMapOptions): string {
       );
     }
   });
-  // x ticks at the columns nearest to nice epoch values; y: the first and the last filter.
+  // x ticks at nice epoch values, placed between the centres of the columns around them (a
+  // value between two monitored steps is between their columns), at least 24 px apart so that
+  // few columns do not stack labels; y: the first and the last filter.
+  let lastTick = -Infinity;
   for (const t of niceTicks(x0, x1, 4)) {
     if (t < x0 || t > x1) continue;
-    const k = cols.reduce((b, c, i) => (Math.abs(c.x - t) < Math.abs(cols[b].x - t) ? i : b), 0);
-    parts.push(`<text x="${f(m.l + (k + 0.5) * cw)}" y="${m.t + ph + 13}" text-anchor="middle" class="tick">${fmtTick(t)}</text>`);
+    let k = 0;
+    while (k + 1 < cols.length && cols[k + 1].x <= t) k++;
+    const frac = k + 1 < cols.length && cols[k + 1].x > cols[k].x ? (t - cols[k].x) / (cols[k + 1].x - cols[k].x) : 0;
+    const px = m.l + (k + 0.5 + frac) * cw;
+    if (px - lastTick < 24) continue;
+    lastTick = px;
+    parts.push(`<text x="${f(px)}" y="${m.t + ph + 13}" text-anchor="middle" class="tick">${fmtTick(t)}</text>`);
   }
   parts.push(`<text x="${m.l - 4}" y="${f(m.t + Math.min(rh, 10))}" text-anchor="end" class="tick">0</text><text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end" class="tick">${rows - 1}</text>`);
   parts.push(`<text x="12" y="${m.t + ph / 2}" transform="rotate(-90 12 ${m.t + ph / 2})" text-anchor="middle" class="axis">filter</text>`);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { smoothEma, thinIndices } from '../../src/report/series.js';
-import { lineChart } from '../../src/report/svg.js';
+import { channelMapChart, lineChart } from '../../src/report/svg.js';
 import { renderReport } from '../../src/report/html.js';
 import { runTrain, type TrainArgs } from '../../src/cli/train.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -84,5 +84,20 @@ describe('report pages', () => {
     const val = html.slice(html.indexOf('Validation loss'));
     expect(val.slice(0, 4000)).toMatch(/class="lg">relu<.*class="lg">tanh</s);
     expect(html.match(/<h2>Learning curves<\/h2>/g)).toBeNull();
+  });
+});
+
+describe('the filters × time map', () => {
+  it('places its epoch labels between the columns around them, never stacked (4 monitored steps over 2 epochs)', () => {
+    const columns = [0.03, 0.66, 1.28, 1.91].map((x, j) => ({ x, step: 20 * j }));
+    const svg = channelMapChart({ title: 'conv 1 · ReLU (module 3): dead filters', columns, values: [[1, 0, null, 1], [0, 0, 0, 0]], color: '#333', describe: () => 'dead', width: 340 });
+    const ticks = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" class="tick">([^<]+)<\/text>/g)].map((m) => ({ x: Number(m[1]), label: m[2] }));
+    expect(ticks.map((t) => t.label)).toEqual(['0.5', '1', '1.5']);
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i].x - ticks[i - 1].x).toBeGreaterThanOrEqual(24);
+    // Plot 40…332 px wide, 4 columns of 73 px: column centres at 76.5, 149.5, 222.5, 295.5; epoch 1 lies between the 2nd and 3rd.
+    const one = ticks.find((t) => t.label === '1')!;
+    expect(one.x).toBeGreaterThan(149.5);
+    expect(one.x).toBeLessThan(222.5);
+    expect(one.x).toBeCloseTo(149.5 + ((1 - 0.66) / (1.28 - 0.66)) * 73, 0);
   });
 });
