@@ -224,8 +224,14 @@ export const ONNX_ACTIVATIONS: Readonly<Record<ActivationName, (x: string, g: On
   tanh: (x, g) => g.node('Tanh', [x]),
   relu: (x, g) => g.node('Relu', [x]),
   leakyRelu: (x, g, a) => g.node('LeakyRelu', [x], { alpha: float(a) }),
-  // The learned slope, shape [1] or [C], broadcast over [N, C] (images [N, C, H, W] would need it as [C, 1, 1]).
-  prelu: (x, g, _a, m, key) => g.node('PRelu', [x, g.tensor(`${key}.weight`, (m as PReLU).weight)]),
+  // The learned slope, shape [1] or [C] for channel dimension 1: ONNX broadcasts from the last
+  // dimension, so on [N, C, H, W] (or any rank > 2) a [C] slope becomes [C, 1, 1].
+  prelu: (x, g, _a, m, key) => {
+    const w = (m as PReLU).weight;
+    const rank = g.inputShapes.get(m)?.length ?? 2;
+    const dims = w.size > 1 && rank > 2 ? [w.size, ...new Array<number>(rank - 2).fill(1)] : w.shape;
+    return g.node('PRelu', [x, g.constant(`${key}.weight`, w.data, dims)]);
+  },
   elu: (x, g, a) => elu(x, g, a),
   selu: (x, g) => g.node('Mul', [elu(x, g, SELU_ALPHA), g.scalar('selu_scale', SELU_SCALE)], {}, 'selu'),
   softmax: (x, g, _p, m) => g.node('Softmax', [x], { axis: int((m as Softmax)._dim) }),
@@ -260,7 +266,7 @@ export const ONNX_LAYERS: OnnxLayerRule[] = [
     export(m, x, g, key) {
       const bn = m as BatchNorm;
       const c = bn.numFeatures;
-      if (!bn.runningMean || !bn.runningVar) throw new Error(`ONNX export: layer ${key} (BatchNorm1d) tracks no running statistics, so it has no eval-mode form`);
+      if (!bn.runningMean || !bn.runningVar) throw new Error(`ONNX export: layer ${key} (${bn.typeName}) tracks no running statistics, so it has no eval-mode form`);
       const gamma = bn.weight ? g.tensor(`${key}.weight`, bn.weight) : g.constant(`${key}.weight`, new Float32Array(c).fill(1), [c]);
       const beta = bn.bias ? g.tensor(`${key}.bias`, bn.bias) : g.constant(`${key}.bias`, new Float32Array(c), [c]);
       return g.node('BatchNormalization', [x, gamma, beta, g.tensor(`${key}.running_mean`, bn.runningMean), g.tensor(`${key}.running_var`, bn.runningVar)], { epsilon: float(bn.eps) }, 'batchnorm');
@@ -406,26 +412,28 @@ export interface OnnxExportOptions {
 }
 
 /**
- * The input shape of every AdaptiveAvgPool2d in the model (the only layer whose ONNX form
- * depends on it), from an eval-mode forward pass of one zero example: each such layer's
- * forward is shadowed for the pass to note its input's shape. The model's modes are restored.
+ * The input shape of every layer whose ONNX form depends on it (AdaptiveAvgPool2d: the window
+ * sizes; PReLU with a slope per channel: the rank), from an eval-mode forward pass of one zero
+ * example: each such layer's forward is shadowed for the pass to note its input's shape. The
+ * model's modes are restored.
  */
 function inputShapesOf(model: Module, inputs: number): Map<Module, readonly number[]> {
   const shapes = new Map<Module, readonly number[]>();
-  const pools = model.modules().filter((m): m is AdaptiveAvgPool2d => m instanceof AdaptiveAvgPool2d);
-  if (pools.length === 0) return shapes;
+  const watched = model.modules().filter((m) => m instanceof AdaptiveAvgPool2d || (m instanceof PReLU && m.weight.size > 1));
+  if (watched.length === 0) return shapes;
   const modes = model.modules().map((m) => [m, m.training] as const);
-  for (const p of pools) {
+  for (const p of watched) {
+    const forward = Object.getPrototypeOf(p).forward as (x: Tensor) => Tensor;
     p.forward = (x: Tensor) => {
       shapes.set(p, x.shape.slice());
-      return AdaptiveAvgPool2d.prototype.forward.call(p, x);
+      return forward.call(p, x);
     };
   }
   try {
     model.eval();
     noGrad(() => model.forward(new Tensor(new Float32Array(inputs), [1, inputs])));
   } finally {
-    for (const p of pools) delete (p as { forward?: unknown }).forward;
+    for (const p of watched) delete (p as { forward?: unknown }).forward;
     for (const [m, t] of modes) m.training = t;
   }
   return shapes;

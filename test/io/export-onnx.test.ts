@@ -378,12 +378,16 @@ describe('ONNX export of conv nets', () => {
     expect(maxRowRelErr(got.logits.data as Float32Array, want, 5)).toBeLessThan(1e-5);
   });
 
-  it('AdaptiveAvgPool2d with [null, w] (keep the height) inside a hand-built residual body', async () => {
+  it('AdaptiveAvgPool2d with [null, w] (keep the height) inside a hand-built residual body, and PReLU with a slope per channel on images', async () => {
     const { nn, noGrad: ng, tensor } = await import('../../src/index.js');
     manualSeed(6);
+    // A slope per channel on [N, C, H, W] (ONNX broadcasts from the last dimension: [C, 1, 1]).
+    const prelu = new nn.PReLU(4);
+    prelu.weight.data.set([0.1, -0.2, 0.3, 0.45]);
     const net = new nn.Sequential(
       new nn.Unflatten(1, [2, 5, 7]),
       new nn.Conv2d(2, 4, 3, { padding: 1 }),
+      prelu,
       new nn.AdaptiveAvgPool2d([null, 3]),
       new nn.Residual(new nn.Sequential(new nn.Conv2d(4, 4, 1), new nn.AdaptiveAvgPool2d([5, 3]))),
       new nn.Flatten(),
