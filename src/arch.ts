@@ -17,7 +17,7 @@
  */
 import { ACTIVATION_NAMES, getActivation, type ActivationName } from './activations.js';
 import type { InitName } from './init.js';
-import { activationModule } from './nn/activation.js';
+import { ActivationModule, activationModule } from './nn/activation.js';
 import { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.js';
 import { Conv2d } from './nn/conv.js';
 import { Dropout } from './nn/dropout.js';
@@ -53,6 +53,25 @@ interface LayerType {
   state(l: LayerSpec, inShape: number[]): LayerState[];
   /** The torch.nn expression of this layer. */
   torch(l: LayerSpec, inShape: number[]): string;
+  /**
+   * The inverse of build: the layer a module of this type is, with only non-default arguments
+   * (undefined for a module of another type); throws naming what the layer list cannot say
+   * (a rectangular kernel, a pooling dilation).
+   */
+  read(m: Module): LayerSpec | undefined;
+}
+
+/** One side of a square size ([3, 3] → 3); throws naming the module and argument otherwise. */
+function square(m: Module, arg: string, v: number | readonly (number | null)[]): number {
+  if (typeof v === 'number') return v;
+  if (v.length === 2 && v[0] === v[1] && typeof v[0] === 'number') return v[0];
+  throw new Error(`${m.typeName}'s ${arg} ${JSON.stringify(v)} is not square; a layer list has square ${arg}s`);
+}
+
+/** The entries of `args` that differ from their defaults. */
+function nonDefault(l: LayerSpec, defaults: Record<string, string | number | boolean>): LayerSpec {
+  for (const [k, d] of Object.entries(defaults)) if (l[k] === d) delete l[k];
+  return l;
 }
 
 const num = (l: LayerSpec, k: string, d: number): number => (l[k] === undefined ? d : (l[k] as number));
@@ -131,6 +150,11 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
       const p = convPadding(l);
       return `nn.Conv2d(${inShape[0]}, ${l.out}, ${l.kernel}, stride=${num(l, 'stride', 1)}, padding=${pyPadding(p)}, dilation=${num(l, 'dilation', 1)}, groups=${num(l, 'groups', 1)}, bias=${l.bias !== false ? 'True' : 'False'})`;
     },
+    read(m) {
+      if (!(m instanceof Conv2d)) return undefined;
+      const padding = typeof m.padding === 'string' ? m.padding : square(m, 'padding', m.padding);
+      return nonDefault({ type: 'conv', out: m.outChannels, kernel: square(m, 'kernel size', m.kernelSize), stride: square(m, 'stride', m.stride), padding, dilation: square(m, 'dilation', m.dilation), groups: m.groups, bias: m.bias !== null }, { stride: 1, padding: 0, dilation: 1, groups: 1, bias: true });
+    },
   },
   bn: {
     summary: 'bn: BatchNorm2d on images, BatchNorm1d on features (PyTorch defaults)',
@@ -140,6 +164,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     build: (_l, inShape) => (inShape.length === 3 ? new BatchNorm2d(inShape[0]) : new BatchNorm1d(inShape[0])),
     state: (_l, inShape) => bnState('', inShape[0]),
     torch: (_l, inShape) => `nn.BatchNorm${inShape.length === 3 ? '2' : '1'}d(${inShape[0]}, eps=1e-05, momentum=0.1)`,
+    read: (m) => (m instanceof BatchNorm1d || m instanceof BatchNorm2d ? { type: 'bn' } : undefined),
   },
   maxpool: {
     summary: 'maxpool(kernel, stride=kernel, padding=0): MaxPool2d',
@@ -149,6 +174,12 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     build: (l) => new MaxPool2d(l.kernel as number, num(l, 'stride', l.kernel as number), num(l, 'padding', 0)),
     state: () => [],
     torch: (l) => `nn.MaxPool2d(${l.kernel}, stride=${num(l, 'stride', l.kernel as number)}, padding=${num(l, 'padding', 0)})`,
+    read(m) {
+      if (!(m instanceof MaxPool2d)) return undefined;
+      if (square(m, 'dilation', typeof m.dilation === 'number' ? m.dilation : [...m.dilation]) !== 1) throw new Error(`MaxPool2d has dilation ${JSON.stringify(m.dilation)}; a layer list's maxpool has none`);
+      const kernel = square(m, 'kernel size', m.kernelSize);
+      return nonDefault({ type: 'maxpool', kernel, stride: m.stride === null ? kernel : square(m, 'stride', m.stride), padding: square(m, 'padding', m.padding) }, { stride: kernel, padding: 0 });
+    },
   },
   avgpool: {
     summary: 'avgpool(kernel, stride=kernel, padding=0): AvgPool2d (padding counted)',
@@ -158,6 +189,11 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     build: (l) => new AvgPool2d(l.kernel as number, num(l, 'stride', l.kernel as number), num(l, 'padding', 0)),
     state: () => [],
     torch: (l) => `nn.AvgPool2d(${l.kernel}, stride=${num(l, 'stride', l.kernel as number)}, padding=${num(l, 'padding', 0)})`,
+    read(m) {
+      if (!(m instanceof AvgPool2d)) return undefined;
+      const kernel = square(m, 'kernel size', m.kernelSize);
+      return nonDefault({ type: 'avgpool', kernel, stride: m.stride === null ? kernel : square(m, 'stride', m.stride), padding: square(m, 'padding', m.padding) }, { stride: kernel, padding: 0 });
+    },
   },
   adaptiveavgpool: {
     summary: 'adaptiveavgpool(size): AdaptiveAvgPool2d to size×size',
@@ -170,6 +206,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     build: (l) => new AdaptiveAvgPool2d(l.size as number),
     state: () => [],
     torch: (l) => `nn.AdaptiveAvgPool2d(${l.size})`,
+    read: (m) => (m instanceof AdaptiveAvgPool2d ? { type: 'adaptiveavgpool', size: square(m, 'output size', m.outputSize) } : undefined),
   },
   flatten: {
     summary: 'flatten: Flatten (images → features)',
@@ -179,6 +216,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     build: () => new Flatten(),
     state: () => [],
     torch: () => 'nn.Flatten()',
+    read: (m) => (m instanceof Flatten ? { type: 'flatten' } : undefined),
   },
   linear: {
     summary: 'linear(out, bias=true): Linear (on features; flatten images first)',
@@ -191,6 +229,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     build: (l, inShape, init) => new Linear(inShape[0], l.out as number, { bias: l.bias !== false, init }),
     state: (l, inShape) => [{ key: 'weight', shape: [l.out as number, inShape[0]] }, ...(l.bias !== false ? [{ key: 'bias', shape: [l.out as number] }] : [])],
     torch: (l, inShape) => `nn.Linear(${inShape[0]}, ${l.out}, bias=${l.bias !== false ? 'True' : 'False'})`,
+    read: (m) => (m instanceof Linear ? nonDefault({ type: 'linear', out: m.outFeatures, bias: m.bias !== null }, { bias: true }) : undefined),
   },
   dropout: {
     summary: 'dropout(p): Dropout',
@@ -200,6 +239,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     build: (l) => new Dropout(l.p as number),
     state: () => [],
     torch: (l) => `nn.Dropout(p=${l.p})`,
+    read: (m) => (m instanceof Dropout ? { type: 'dropout', p: m.p } : undefined),
   },
   residual: {
     summary: 'residual(out, stride=1): ResNet basic block, x + F(x) with a 1×1 conv + BN projection when the shape changes',
@@ -221,6 +261,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
       return st;
     },
     torch: (l, inShape) => `BasicBlock(${inShape[0]}, ${l.out}, stride=${num(l, 'stride', 1)})`,
+    read: (m) => (m instanceof BasicBlock ? nonDefault({ type: 'residual', out: m.outChannels, stride: m.stride }, { stride: 1 }) : undefined),
   },
 };
 
@@ -341,6 +382,34 @@ export function layerState(l: LayerSpec, inShape: number[]): LayerState[] {
   const t = LAYER_TYPES[l.type];
   if (t) return t.state(l, inShape);
   return l.type === 'prelu' ? [{ key: 'weight', shape: [1] }] : [];
+}
+
+/**
+ * The layer list of modules (the inverse of buildArch), given the per-example input shape:
+ * each module read by its type's `read`, an activation module by its registry name; each layer
+ * is then built again and must print as the module does (so a non-default BatchNorm eps, a
+ * LeakyReLU slope or a Flatten over other dimensions is refused, not silently changed).
+ * Errors name the module's index (plus `offset`) and what does not fit.
+ */
+export function archFromModules(mods: readonly Module[], inShape: number[], offset = 0): LayerSpec[] {
+  const arch = mods.map((m, i) => {
+    const where = `layer ${i + offset} (${m.typeName})`;
+    try {
+      for (const t of Object.values(LAYER_TYPES)) {
+        const l = t.read(m);
+        if (l) return l;
+      }
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+    if (m instanceof ActivationModule && isActivation(m.activation)) return { type: m.activation } as LayerSpec;
+    throw new Error(`${where} is not a layer type of a layer list (${layerTypeNames().join(', ')})`);
+  });
+  const built = buildArch(arch, inShape, 'auto');
+  built.forEach((b, i) => {
+    if (b.toString() !== mods[i].toString()) throw new Error(`layer ${i + offset} is ${mods[i].toString().split('\n')[0]}, but the layer list's ${describeLayer(arch[i])} is ${b.toString().split('\n')[0]}`);
+  });
+  return arch;
 }
 
 /** The torch.nn expression of a layer (activations through `activation`, export-pytorch's map). */

@@ -14,13 +14,15 @@
  * so the state-dict keys are those of the obvious PyTorch model.
  */
 import { ACTIVATION_NAMES, getActivation, type ActivationName } from './activations.js';
-import { archShapes, buildArch, describeLayer, layerState, needsImages, validateLayer, type LayerSpec } from './arch.js';
+import { archFromModules, archShapes, buildArch, describeLayer, layerState, needsImages, validateLayer, type LayerSpec } from './arch.js';
 import { INIT_NAMES, type InitName } from './init.js';
-import { BatchNorm1d } from './nn/batchnorm.js';
+import { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.js';
+import { Conv2d } from './nn/conv.js';
+import { BasicBlock } from './nn/residual.js';
 import { ActivationModule, activationModule, PReLU } from './nn/activation.js';
 import { Dropout } from './nn/dropout.js';
-import { Unflatten } from './nn/pool.js';
-import { Linear } from './nn/linear.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Unflatten } from './nn/pool.js';
+import { Linear, WeightedLayer } from './nn/linear.js';
 import type { Module } from './nn/module.js';
 import { Sequential } from './nn/sequential.js';
 
@@ -309,12 +311,55 @@ export function describeSpec(spec: ModelSpec): string {
   return parts.join(' → ');
 }
 
+/** Modules that only a layer list (a spec with `arch`) holds: a Sequential starting with one is read as a layer list. */
+const LAYER_LIST_ONLY = [Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BasicBlock, BatchNorm2d];
+
+/**
+ * The spec of a conv net built by hand: nn.Unflatten(1, [C, H, W]) (a model file's model takes
+ * rows of C·H·W features, as the CLI's do), then layers of the layer-list registry
+ * (archFromModules), ending with the output Linear.
+ */
+function layerListSpec(mods: readonly Module[], options: { output?: OutputKind; init?: InitName }): ModelSpec {
+  const fail = (msg: string): never => {
+    throw new Error(`specFromModel: ${msg}`);
+  };
+  const u = mods[0];
+  if (!(u instanceof Unflatten) || u.dim !== 1 || u.sizes.length !== 3) {
+    fail(`layer 0 is ${u.typeName}: a model file's conv net takes rows of C·H·W features, so put nn.Unflatten(1, [C, H, W]) first (its state-dict keys then start at 1, as the CLI's conv nets do)`);
+  }
+  const inShape = (u as Unflatten).sizes.slice();
+  let arch: LayerSpec[];
+  try {
+    arch = archFromModules(mods.slice(1), inShape, 1);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const last = arch[arch.length - 1];
+  if (last?.type !== 'linear') fail(`the model ends with ${mods[mods.length - 1].typeName}; a model file's model ends with its output Linear (the loss applies the output non-linearity)`);
+  const outputs = last.out as number;
+  const inits = new Set(mods.filter((m): m is WeightedLayer => m instanceof WeightedLayer).map((m) => (typeof m._init === 'string' ? m._init : 'auto')));
+  const spec: ModelSpec = {
+    inputs: inShape.reduce((a, b) => a * b, 1),
+    inputShape: inShape,
+    layers: [],
+    activation: 'relu',
+    init: options.init ?? (inits.size === 1 ? ([...inits][0] as InitName) : 'auto'),
+    batchnorm: false,
+    dropout: 0,
+    outputs,
+    output: options.output ?? (outputs >= 2 ? 'softmax' : fail('the model has one output: say how it is read, output "sigmoid" (a binary classifier) or "linear" (regression)')),
+    arch,
+  };
+  return validateSpec(spec, 'specFromModel');
+}
+
 /**
  * The spec of a Sequential that has the shape buildModel builds (Linear → [BatchNorm1d] →
  * activation → [Dropout] per hidden layer, then a Linear), however it was built: the inverse of
  * buildModel, so a model assembled by hand with `nn` can be saved as a model file. `output` (how
  * the outputs are read) is not in the modules: default softmax for ≥ 2 outputs; give it for one.
- * Throws naming the first layer that does not fit, and why.
+ * A Sequential starting with nn.Unflatten(1, [C, H, W]) (or with a conv-net layer) is read as a
+ * layer list (layerListSpec). Throws naming the first layer that does not fit, and why.
  */
 export function specFromModel(model: Module, options: { output?: OutputKind; init?: InitName } = {}): ModelSpec {
   const fail = (msg: string): never => {
@@ -322,6 +367,7 @@ export function specFromModel(model: Module, options: { output?: OutputKind; ini
   };
   if (!(model instanceof Sequential)) fail(`the model is a ${model.typeName}, not a Sequential`);
   const mods = (model as Sequential).layers;
+  if (mods[0] instanceof Unflatten || (mods[0] !== undefined && LAYER_LIST_ONLY.some((C) => mods[0] instanceof C))) return layerListSpec(mods, options);
   const layers: number[] = [];
   const activations: ActivationName[] = [];
   const batchnorms: boolean[] = [];

@@ -79,6 +79,45 @@ describe('model files in the library', () => {
     expect(back.data?.classNames).toEqual(['upper', 'lower']);
   });
 
+  it('a hand-built conv net (nn.Unflatten first) saved by saveModel: a layer-list file that loads to the same outputs, and that gradlab predict and export --onnx read', async () => {
+    manualSeed(12);
+    const net = new nn.Sequential(
+      new nn.Unflatten(1, [2, 12, 12]),
+      new nn.Conv2d(2, 6, 3, { stride: 2, padding: 1 }), new nn.BatchNorm2d(6), new nn.ReLU(),
+      new nn.Conv2d(6, 6, 3, { padding: 'same', dilation: 2, groups: 3, bias: false }), new nn.ELU(),
+      new nn.MaxPool2d(3, 1, 1), new nn.BasicBlock(6, 8, 2), new nn.AvgPool2d(2, 1, 1), new nn.AdaptiveAvgPool2d(2),
+      new nn.Flatten(), new nn.Dropout(0.2), new nn.Linear(32, 10), new nn.BatchNorm1d(10), new nn.PReLU(), new nn.Linear(10, 3),
+    );
+    const g = new Float32Array(20 * 288).map((_, i) => Math.sin(i * 0.37));
+    const x = tensor(Array.from(g), [20, 288]);
+    await fit(net, { x, y: tensor(Array.from({ length: 20 }, (_, i) => i % 3), [20]) }, { loss: 'crossEntropy', epochs: 2, batchSize: 10, yieldEvery: 0, health: false });
+    net.eval();
+    const path = join(dir, 'conv.safetensors');
+    await saveModel(path, net);
+    const loaded = await loadModel(path);
+    expect(loaded.metadata.format_version).toBe('2');
+    expect(loaded.spec.arch?.map((l) => l.type)).toEqual(['conv', 'bn', 'relu', 'conv', 'elu', 'maxpool', 'residual', 'avgpool', 'adaptiveavgpool', 'flatten', 'dropout', 'linear', 'bn', 'prelu', 'linear']);
+    const want = await predict(net, x, { yieldEvery: 0 });
+    expect(Array.from((await predict(loaded.model, x, { yieldEvery: 0 })).data)).toEqual(Array.from(want.data));
+    const p = await cli('predict', path, JSON.stringify([Array.from(g.subarray(0, 288))]), '--json');
+    expect(p.code, p.err).toBe(0);
+    const onnx = await cli('export', path, '--onnx', join(dir, 'conv.onnx'));
+    expect(onnx.code, onnx.err).toBe(0);
+  });
+
+  it('conv nets a layer list cannot describe are refused with the layer and the reason', async () => {
+    const u = () => new nn.Unflatten(1, [1, 8, 8]);
+    const bad: Array<[() => nn.Module, RegExp]> = [
+      [() => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(72, 2)), /layer 0 is Conv2d: .*put nn\.Unflatten\(1, \[C, H, W\]\) first/],
+      [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, [3, 1]), new nn.Flatten(), new nn.Linear(96, 2)), /layer 1 \(Conv2d\): Conv2d's kernel size \[3,1\] is not square/],
+      [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2, { eps: 1e-3 }), new nn.Flatten(), new nn.Linear(72, 2)), /layer 2 is BatchNorm2d\(2, eps=0\.001.*but the layer list's bn is BatchNorm2d\(2, eps=0\.00001/],
+      [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.LeakyReLU(0.2), new nn.Flatten(), new nn.Linear(72, 2)), /layer 2 is LeakyReLU\(.*0\.2.*but the layer list's leakyRelu is/],
+      [() => new nn.Sequential(u(), new nn.MaxPool2d(2, 2, 0, 2), new nn.Flatten(), new nn.Linear(9, 2)), /layer 1 \(MaxPool2d\): MaxPool2d has dilation 2/],
+      [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(72, 2), new nn.Softmax(1)), /layer 4 \(Softmax\) is not a layer type/],
+    ];
+    for (const [make, msg] of bad) await expect(saveModel(join(dir, 'bad.safetensors'), make())).rejects.toThrow(msg);
+  });
+
   it('models a model file cannot describe are refused with the reason', async () => {
     const bad: Array<[() => nn.Module, RegExp, object?]> = [
       [() => new nn.Sequential(new nn.Linear(2, 3), new nn.Tanh(), new nn.Linear(3, 2), new nn.Softmax()), /ends with Softmax.*give output "softmax"/],
