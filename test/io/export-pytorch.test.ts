@@ -162,3 +162,61 @@ print(json.dumps({"classes": [cps(c) for c in m.CLASS_NAMES], "features": [cps(c
     expect(exportPytorch(spec, { weightsPath: hostile[6], source: hostile[0], data: { classNames: hostile } })).toMatch(/^[\x20-\x7e\n]*$/);
   });
 });
+
+describe('export to PyTorch: conv nets', () => {
+  it('every layer type of the layer registry: PyTorch gives gradlab\'s outputs in eval and in train mode (batch statistics), and the same running statistics after it (≤ 1e-5)', async () => {
+    expect(hasTorch, 'PyTorch is missing: /usr/bin/python3 needs Debian python3-torch').toBe(true);
+    const { LAYER_TYPES, parseArch } = await import('../../src/arch.js');
+    const { Dropout } = await import('../../src/nn/dropout.js');
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-export-conv-'));
+    const arch = parseArch(
+      'conv(6,3,stride=2,padding=1),bn,relu,conv(6,3,padding=same,dilation=2,groups=3,bias=false),bn,leakyRelu,maxpool(3,stride=2,padding=1),' +
+        'residual(6),residual(8,stride=2),avgpool(2,stride=1,padding=1),conv(8,1),prelu,adaptiveavgpool(3),dropout(0.3),flatten,linear(12),bn,silu,linear(5)',
+    );
+    expect(new Set(arch.map((l) => l.type))).toEqual(new Set([...Object.keys(LAYER_TYPES), 'relu', 'leakyRelu', 'prelu', 'silu']));
+    const spec = { inputs: 3 * 20 * 20, inputShape: [3, 20, 20], layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 5, output: 'softmax', arch } as unknown as ModelSpec;
+    manualSeed(21);
+    const model = buildModel(spec);
+    for (const [k, t] of Object.entries(model.stateDict())) {
+      if (k.endsWith('running_mean')) for (let j = 0; j < t.size; j++) t.data[j] = 0.1 * (j - 3);
+      if (k.endsWith('running_var')) for (let j = 0; j < t.size; j++) t.data[j] = 0.5 + 0.1 * j;
+      if (k.endsWith('num_batches_tracked')) t.data[0] = 42;
+      if (k.endsWith('bn1.weight') || k.endsWith('bn2.weight')) for (let j = 0; j < t.size; j++) t.data[j] = 1 + 0.05 * j;
+    }
+    const weights = join(dir, 'conv.safetensors');
+    await saveModel(weights, model, { spec });
+    const x = randomInputs(4, 1200, 7);
+    model.eval();
+    const evalOut = Array.from(noGrad(() => model.forward(x)).data);
+    // Train mode with Dropout kept in eval mode on both sides (its mask is random).
+    model.train();
+    for (const m of model.modules()) if (m instanceof Dropout) m.training = false;
+    const trainOut = Array.from(noGrad(() => model.forward(x)).data);
+    const stats = Object.fromEntries(Object.entries(model.stateDict()).filter(([k]) => /running|num_batches/.test(k)).map(([k, t]) => [k, Array.from(t.data)]));
+    expect((await runExport({ model: weights, pytorch: join(dir, 'conv_model.py') }, { stdout: sink, stderr: sink })).code).toBe(0);
+    writeFileSync(join(dir, 'x.json'), JSON.stringify(Array.from(x.data)));
+    const script = `
+import importlib, json, sys, torch
+sys.path.insert(0, ${JSON.stringify(dir)})
+x = torch.tensor(json.load(open(${JSON.stringify(join(dir, 'x.json'))})), dtype=torch.float32).reshape(4, 1200)
+m = importlib.import_module("conv_model").load_model()
+with torch.no_grad():
+    ev = m(x).reshape(-1).tolist()
+    m.train()
+    for d in m.modules():
+        if isinstance(d, torch.nn.Dropout):
+            d.eval()
+    tr = m(x).reshape(-1).tolist()
+stats = {k: v.reshape(-1).tolist() for k, v in m.state_dict().items() if "running" in k or "num_batches" in k}
+print(json.dumps({"eval": ev, "train": tr, "stats": stats}))
+`;
+    const py = spawnSync(PY, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(py.stderr).toBe('');
+    const got = JSON.parse(py.stdout) as { eval: number[]; train: number[]; stats: Record<string, number[]> };
+    const rel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / Math.max(...b.map(Math.abs));
+    expect(rel(got.eval, evalOut)).toBeLessThan(1e-5);
+    expect(rel(got.train, trainOut)).toBeLessThan(1e-5);
+    expect(Object.keys(got.stats).sort()).toEqual(Object.keys(stats).sort());
+    for (const [k, v] of Object.entries(stats)) expect(rel(got.stats[k], v), k).toBeLessThan(1e-5);
+  });
+});
