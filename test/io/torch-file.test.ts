@@ -71,6 +71,14 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
     });
   }
 
+  it('a file written by PyTorch 2 (more archive entries) loads to the same outputs', async () => {
+    const c = JSON.parse(readFileSync(file('torch2_expected.json'), 'utf8')) as { torch: string; arch: string; x: number[]; eval: number[] };
+    expect(c.torch).toMatch(/^2\./);
+    const { model } = await loadModel(file('torch2_conv.pt'), { arch: { arch: parseArch(c.arch) } });
+    expect(model.stateDict()['2.num_batches_tracked'].data[0]).toBe(1);
+    expect(relErr(noGrad(() => model.forward(new Tensor(Float32Array.from(c.x), [3, 100]))).data, c.eval)).toBeLessThan(1e-5);
+  });
+
   it('a hand-built nn.Sequential loads the file with loadStateDict((await loadTorchFile(path)).tensors), as a PyTorch user writes it', async () => {
     const c = expected.cnn_small;
     const model = new nn.Sequential(
