@@ -10,7 +10,7 @@ import { loadModel } from '../io/model.node.js';
 import { STATE_DICT_FORMAT, type LoadedModel } from '../io/model.js';
 import { exportPytorch } from '../io/export-pytorch.js';
 import { exportPytorchTrain } from '../io/export-pytorch-train.js';
-import { parseArch, validateLayer } from '../arch.js';
+import { MODEL_PRESETS, parseArch, validateLayer, type ModelPreset } from '../arch.js';
 import { exportOnnx, ONNX_OPSET } from '../io/export-onnx.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { MAX_CSV_BYTES, builtinDataDir, readIdxFile } from '../data/datasets.node.js';
@@ -35,9 +35,9 @@ export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
   let json = text.trim();
   if (!json.startsWith('{') && !json.startsWith('[')) {
     if (!/\.json$/i.test(json)) {
-      // train's layer list, compact form: conv(16,3,padding=1),bn,relu,…,linear(10)
+      // train's layer list, compact form: conv(16,3,padding=1),bn,relu,…,linear(10), or a preset's name (--model's)
       try {
-        return { arch: parseArch(json) };
+        return { arch: parseArch(json in MODEL_PRESETS ? MODEL_PRESETS[json as ModelPreset].arch : json) };
       } catch (e) {
         throw usageError(`--arch: ${(e as Error).message}`);
       }

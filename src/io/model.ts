@@ -426,9 +426,18 @@ function matchesSpec(tensors: Map<string, SafetensorsEntry>, spec: ModelSpec): b
  */
 function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partial<ModelSpec>, name: string): { spec: ModelSpec; tensors: Map<string, SafetensorsEntry> } {
   const layers = arch.arch!;
-  const last = [...layers].reverse().find((l) => l.type === 'linear');
-  if (!last || typeof last.out !== 'number') throw new Error(`${name}: the layer list must end in linear(outputs) (the classifier), got ${layers.map((l) => l.type).join(',')}`);
-  const outputs = last.out;
+  // As train --arch: unless the list ends with a linear, the output linear(classes) is implied
+  // (fullArch adds it, with a flatten before it on images), its width that of the last module's
+  // weight (the tensors with the highest module index).
+  const end = layers[layers.length - 1];
+  let outputs: number;
+  if (end?.type === 'linear') outputs = end.out as number;
+  else {
+    const lastIndex = Math.max(...[...tensors.keys()].map((k) => Number(/^(\d+)\./.exec(k)?.[1] ?? -1)));
+    const w = tensors.get(`${lastIndex}.weight`);
+    if (!w || w.shape.length !== 2) throw new Error(`${name}: the layer list (${layers.map(describeLayer).join(', ')}) does not end in linear(outputs), and the tensors' last module (${lastIndex}) is not a Linear whose width gives the outputs`);
+    outputs = w.shape[0];
+  }
   const base = {
     layers: [] as number[],
     activation: arch.activation ?? 'relu',

@@ -149,6 +149,12 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
     const ev = await cli('evaluate', file('cnn_small.pt'), '--arch', arch, '--data', 'mnist', '--limit', '50', '--json');
     expect(ev.code, ev.err).toBe(0);
     expect(JSON.parse(ev.out).examples).toBeGreaterThan(0);
+    // As train takes them: a preset's name, or the list without its output linear (implied, its width from the tensors).
+    for (const a of ['cnn-small', c.arch.replace(/,linear\(10\)$/, '')]) {
+      const r = await cli('inspect', file('cnn_small.pt'), '--arch', a, '--json');
+      expect(r.code, `${a}: ${r.err}`).toBe(0);
+      expect(JSON.parse(r.out).architecture, a).toMatch(/linear\(64\) → bn → relu → linear\(10\) → softmax$/);
+    }
     const noArch = await cli('inspect', file('cnn_small.pt'));
     expect(noArch.code).toBe(3);
     expect(noArch.err).toMatch(/cnn_small\.pt: a PyTorch file \(torch\.save\) holds weights but no architecture; give it: --arch/);
