@@ -2,8 +2,7 @@
 import { readRegularFile } from './files.node.js';
 import type { Module } from '../nn/module.js';
 import { writeFileAtomic } from './atomic.node.js';
-import type { ModelSpec } from '../models.js';
-import { modelFromBytes, modelToBytes, serializeCheckpoint, type LoadedModel, type ModelInfo, type SaveModelOptions, type TrainingState } from './model.js';
+import { modelFromBytes, modelToBytes, serializeCheckpoint, type LoadedModel, type ModelInfo, type SaveModelOptions, type StateDictArch, type TrainingState } from './model.js';
 
 /**
  * Save a model file atomically (a failed save leaves the previous file intact): the weights under
@@ -26,7 +25,7 @@ export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
  * wrote) → {model (in eval mode), spec, config, data, …}; errors name the path. With `arch`,
  * the file is a plain PyTorch state dict of that (partly given) architecture (parseStateDict).
  */
-export async function loadModel(path: string, options: { arch?: Partial<ModelSpec> } = {}): Promise<LoadedModel> {
+export async function loadModel(path: string, options: { arch?: StateDictArch } = {}): Promise<LoadedModel> {
   const bytes = await readRegularFile(path, { maxBytes: MAX_MODEL_FILE_BYTES, what: 'model file' });
   return modelFromBytes(bytes, path, options);
 }

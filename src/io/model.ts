@@ -37,7 +37,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { GeneratorState } from '../random.js';
 import { buildModel, describeSpec, specFromModel, stateDictShapes, validateSpec, type ModelSpec, type OutputKind } from '../models.js';
-import { describeLayer, needsImages } from '../arch.js';
+import { describeLayer, MODEL_PRESETS, needsImages, parseArch, validateLayer, type ModelPreset } from '../arch.js';
 import { readRunConfig, type RunConfig } from '../recipe.js';
 import { parseJsonBounded } from './json.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsInput } from './safetensors.js';
@@ -136,7 +136,7 @@ export function modelToBytes(model: Module, options: SaveModelOptions = {}): Uin
  * A model file's model, spec, recipe and data info from its bytes: the browser-side loadModel.
  * With `arch`, the bytes are a plain PyTorch state dict of that architecture (parseStateDict).
  */
-export function modelFromBytes(bytes: Uint8Array, name = 'model file', options: { arch?: Partial<ModelSpec> } = {}): LoadedModel {
+export function modelFromBytes(bytes: Uint8Array, name = 'model file', options: { arch?: StateDictArch } = {}): LoadedModel {
   return options.arch !== undefined ? parseStateDict(bytes, options.arch, name) : parseModel(bytes, name);
 }
 
@@ -493,12 +493,30 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
 }
 
 /**
+ * The architecture of a plain state dict, as the library takes it: a partial ModelSpec, whose
+ * `arch` may be a layer list or its compact form ('conv(8,3,padding=1),bn,relu,…'), or that
+ * compact form or a preset's name ('cnn-small') alone.
+ */
+export type StateDictArch = Partial<Omit<ModelSpec, 'arch'>> & { arch?: ModelSpec['arch'] | string } | string;
+
+function readStateDictArch(a: StateDictArch): Partial<ModelSpec> {
+  const list = (v: string | readonly unknown[], where: string) =>
+    typeof v === 'string' ? parseArch(v in MODEL_PRESETS ? MODEL_PRESETS[v as ModelPreset].arch : v) : v.map((l, i) => validateLayer(l, `${where} layer ${i + 1}`));
+  if (typeof a === 'string') return { arch: list(a, 'arch') };
+  if (typeof a !== 'object' || a === null) throw new Error(`arch: expected a model spec or a layer list, got ${JSON.stringify(a)}`);
+  if (a.arch === undefined) return a as Partial<ModelSpec>;
+  if (typeof a.arch !== 'string' && !Array.isArray(a.arch)) throw new Error(`arch.arch: expected a layer list (an array or the compact form), got ${JSON.stringify(a.arch)}`);
+  return { ...a, arch: list(a.arch, 'arch.arch') } as Partial<ModelSpec>;
+}
+
+/**
  * Build a model from a plain PyTorch state dict — the .pt file `torch.save(model.state_dict(),
  * path)` writes (torch-file.ts) or safetensors without gradlab metadata — and `arch` (a layer
  * list, layerListStateDict, or an MLP spec, inferStateDictSpec): what `gradlab
  * evaluate/predict/inspect/export --arch` and `loadModel(path, {arch})` read.
  */
-export function parseStateDict(bytes: Uint8Array, arch: Partial<ModelSpec>, name = 'state dict'): LoadedModel {
+export function parseStateDict(bytes: Uint8Array, archIn: StateDictArch, name = 'state dict'): LoadedModel {
+  const arch = readStateDictArch(archIn);
   // torch.save's .pt (PyTorch's own route) or safetensors.
   const file = isTorchFile(bytes) ? { tensors: parseTorchFile(bytes, name).tensors, metadata: null } : parseSafetensors(bytes, name);
   const md = file.metadata ?? {};

@@ -92,6 +92,16 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
     expect(relErr(y.data, c.eval)).toBeLessThan(1e-5);
   });
 
+  it('loadModel takes the architecture as train --arch does: the compact form, a preset name, or a spec whose arch is either', async () => {
+    const c = expected.cnn_small;
+    const x = () => new Tensor(Float32Array.from(c.x), [c.n, 784]);
+    for (const arch of [c.arch, 'cnn-small', { arch: c.arch }, { arch: 'cnn-small', inputShape: [1, 28, 28] }]) {
+      const { model } = await loadModel(file('cnn_small.pt'), { arch });
+      expect(relErr(noGrad(() => model.forward(x())).data, c.eval), JSON.stringify(arch)).toBeLessThan(1e-5);
+    }
+    await expect(loadModel(file('cnn_small.pt'), { arch: 'conv(8,3),bogus' })).rejects.toThrow(/unknown layer type "bogus"/);
+  });
+
   it("a training checkpoint dict {'epoch', 'model_state_dict', 'optimizer_state_dict'}: the model's state dict inside is found and loaded", async () => {
     const c = expected.checkpoint;
     const t = parseTorchFile(readFileSync(file('checkpoint.pt')), 'checkpoint.pt');
