@@ -48,6 +48,8 @@ interface ZipEntry {
   /** Offset of the entry's bytes in the archive. */
   start: number;
   size: number;
+  /** The compression method (0: stored, as torch.save writes every entry). */
+  method: number;
 }
 
 function readZip(bytes: Uint8Array, name: string): Map<string, ZipEntry> {
@@ -110,12 +112,11 @@ function readZip(bytes: Uint8Array, name: string): Map<string, ZipEntry> {
       }
       e += 4 + len;
     }
-    if (method !== 0) fail(`entry "${entryName}" is compressed (method ${method}); torch.save stores entries uncompressed — save it again with ${HOW}`);
-    if (size !== usize) fail(`entry "${entryName}" has compressed size ${size} but size ${usize}`);
+    if (method === 0 && size !== usize) fail(`entry "${entryName}" is stored but has compressed size ${size} and size ${usize}`);
     if (local + 30 > bytes.length || u32(local) !== 0x04034b50) fail(`entry "${entryName}": its local header at byte ${local} is missing`);
     const start = local + 30 + u16(local + 26) + u16(local + 28);
     if (start + size > bytes.length) fail(`entry "${entryName}" [${start}, ${start + size}) lies beyond the file's ${bytes.length} bytes (is it truncated?)`);
-    entries.set(entryName, { start, size });
+    entries.set(entryName, { start, size, method });
     o += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -466,11 +467,16 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
   const pkl = [...zip.keys()].find((k) => /^[^/]+\/data\.pkl$/.test(k));
   if (pkl === undefined) throw new Error(`${name}: a ZIP archive without <name>/data.pkl, so not a file torch.save wrote (entries: ${[...zip.keys()].slice(0, 5).join(', ')})`);
   const root = pkl.slice(0, -'data.pkl'.length);
-  const entry = (key: string) => zip.get(root + key);
+  const entry = (key: string) => {
+    const e = zip.get(root + key);
+    if (e && e.method !== 0) throw new Error(`${name}: entry "${root + key}" is compressed (method ${e.method}); torch.save stores entries uncompressed (was the archive re-zipped?) — save it again with ${HOW}`);
+    return e;
+  };
   const order = entry('byteorder');
   const bigEndian = order !== undefined && new TextDecoder().decode(bytes.subarray(order.start, order.start + order.size)).trim() === 'big';
   const storages = new Map<string, Storage>();
-  const obj = unpickle(bytes.subarray(zip.get(pkl)!.start, zip.get(pkl)!.start + zip.get(pkl)!.size), name, (pid) => {
+  const pe = entry('data.pkl')!;
+  const obj = unpickle(bytes.subarray(pe.start, pe.start + pe.size), name, (pid) => {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof PyGlobal) || typeof pid[2] !== 'string' || !Number.isSafeInteger(pid[4])) {
       throw new Error(`${name}: data.pkl: a persistent id that is not a storage (${String(pid).slice(0, 60)})`);
     }

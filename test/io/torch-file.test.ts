@@ -135,6 +135,11 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
     expect(() => parseTorchFile(new Uint8Array(100), 'x.pt')).toThrow(/x\.pt: not a PyTorch file/);
     const zoo = bytes('zoo.pt');
     expect(() => parseTorchFile(zoo.subarray(0, zoo.length - 30), 'cut.pt')).toThrow(/cut\.pt: not a readable PyTorch file: no ZIP end-of-central-directory record \(is the file truncated\?\)/);
+    // An archive re-zipped with compression: named as such.
+    const zipped = bytes('params.pt');
+    const dv = new DataView(zipped.buffer, zipped.byteOffset, zipped.byteLength);
+    for (let o = 0; o + 4 <= zipped.length; o++) if (dv.getUint32(o, true) === 0x02014b50) dv.setUint16(o + 10, 8, true);
+    expect(() => parseTorchFile(zipped, 'z.pt')).toThrow(/z\.pt: entry "params\/data\.pkl" is compressed \(method 8\).*re-zipped/);
     // Random damage: every outcome is a state dict or an Error naming the file, never a hang or another exception.
     const g = new Generator(5);
     const small = bytes('params.pt');
