@@ -56,6 +56,24 @@ describe('resuming from a checkpoint', () => {
     });
   }
 
+  it('a conv net (BatchNorm2d, a residual block with projection, dropout; Adam + cosine): 2 epochs = 1 epoch + resume 1, bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-conv-'));
+    const base = {
+      data: 'mnist', limit: 96, arch: 'conv(4,3,padding=1),bn,relu,maxpool(2),residual(6,stride=2),dropout(0.2),flatten,linear(16),bn,relu,dropout(0.3)',
+      activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, layers: [], optimizer: 'adam', schedule: 'cosine', epochs: 2, batchSize: 32, seed: 5, quiet: true,
+    } as TrainArgs;
+    const full = await runTrain({ ...base, out: join(dir, 'full.safetensors') }, io);
+    expect(full.code).toBe(0);
+    const stopAfterFirst = { onEpochEnd: (_l: unknown, ctx: { stopTraining: boolean }) => void (ctx.stopTraining = true) };
+    expect((await runTrain({ ...base, checkpoint: join(dir, 'ckpt.safetensors'), callbacks: [stopAfterFirst] }, io)).code).toBe(0);
+    const rest = await runTrain({ epochs: 2, quiet: true, resume: join(dir, 'ckpt.safetensors'), out: join(dir, 'resumed.safetensors') } as TrainArgs, io);
+    expect(rest.code).toBe(0);
+    const a = (await loadModel(join(dir, 'full.safetensors'))).model.stateDict();
+    const b = (await loadModel(join(dir, 'resumed.safetensors'))).model.stateDict();
+    expect(Object.keys(b)).toEqual(Object.keys(a));
+    for (const k of Object.keys(a)) expect(Array.from(b[k].data), k).toEqual(Array.from(a[k].data));
+  });
+
   it("a CSV's label column comes from the checkpoint on resume, and is evaluate's default", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-'));
     const csv = join(dir, 'rows.csv');
