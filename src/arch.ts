@@ -40,7 +40,7 @@ export interface LayerState {
   int64?: boolean;
 }
 
-type ArgKind = 'posInt' | 'nonNegInt' | 'padding' | 'bool' | 'prob';
+type ArgKind = 'posInt' | 'nonNegInt' | 'padding' | 'bool' | 'prob' | 'eps';
 
 interface LayerType {
   summary: string;
@@ -157,14 +157,21 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     },
   },
   bn: {
-    summary: 'bn: BatchNorm2d on images, BatchNorm1d on features (PyTorch defaults)',
-    args: {},
+    summary: "bn(eps=1e-5, momentum=0.1): BatchNorm2d on images, BatchNorm1d on features (PyTorch's defaults; momentum weighs the new batch)",
+    args: { eps: 'eps', momentum: 'prob' },
     required: [],
     outShape: (_l, inShape) => inShape,
-    build: (_l, inShape) => (inShape.length === 3 ? new BatchNorm2d(inShape[0]) : new BatchNorm1d(inShape[0])),
+    build(l, inShape) {
+      const options = { eps: num(l, 'eps', 1e-5), momentum: num(l, 'momentum', 0.1) };
+      return inShape.length === 3 ? new BatchNorm2d(inShape[0], options) : new BatchNorm1d(inShape[0], options);
+    },
     state: (_l, inShape) => bnState('', inShape[0]),
-    torch: (_l, inShape) => `nn.BatchNorm${inShape.length === 3 ? '2' : '1'}d(${inShape[0]}, eps=1e-05, momentum=0.1)`,
-    read: (m) => (m instanceof BatchNorm1d || m instanceof BatchNorm2d ? { type: 'bn' } : undefined),
+    torch: (l, inShape) => `nn.BatchNorm${inShape.length === 3 ? '2' : '1'}d(${inShape[0]}, eps=${l.eps === undefined ? '1e-05' : l.eps}, momentum=${num(l, 'momentum', 0.1)})`,
+    read(m) {
+      if (!(m instanceof BatchNorm1d || m instanceof BatchNorm2d)) return undefined;
+      if (m.momentum === null) throw new Error('momentum null (a cumulative average) has no layer-list form');
+      return nonDefault({ type: 'bn', eps: m.eps, momentum: m.momentum }, { eps: 1e-5, momentum: 0.1 });
+    },
   },
   maxpool: {
     summary: 'maxpool(kernel, stride=kernel, padding=0): MaxPool2d',
@@ -288,9 +295,11 @@ function checkArg(where: string, type: string, key: string, kind: ArgKind, v: un
           ? v === 'same' || v === 'valid' || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1 << 16)
           : kind === 'bool'
             ? typeof v === 'boolean'
-            : typeof v === 'number' && v >= 0 && v < 1;
+            : kind === 'eps'
+              ? typeof v === 'number' && v > 0 && v < 1
+              : typeof v === 'number' && v >= 0 && v < 1;
   if (!ok) {
-    const want = { posInt: 'a positive integer', nonNegInt: 'an integer ≥ 0', padding: "an integer ≥ 0, 'same' or 'valid'", bool: 'true or false', prob: 'a number in [0, 1)' }[kind];
+    const want = { posInt: 'a positive integer', nonNegInt: 'an integer ≥ 0', padding: "an integer ≥ 0, 'same' or 'valid'", bool: 'true or false', prob: 'a number in [0, 1)', eps: 'a number in (0, 1)' }[kind];
     throw new Error(`${where}: ${type}'s ${key} must be ${want}, got ${JSON.stringify(v)}`);
   }
 }

@@ -355,7 +355,7 @@ describe('ONNX export of conv nets', () => {
     const arch = parseArch(
       'conv(6,3,stride=2,padding=1),bn,relu,conv(6,3,padding=same,dilation=2,groups=3,bias=false),bn,leakyRelu,maxpool(3,stride=2,padding=1),' +
         'residual(6),residual(8,stride=2),avgpool(2,stride=1,padding=1),conv(8,1),prelu,adaptiveavgpool(2),selu,dropout(0.3),' +
-        'conv(8,1,padding=valid),softplus,adaptiveavgpool(3),flatten,linear(12),bn,gelu,dropout(0.2),linear(10),elu,linear(5)',
+        'conv(8,1,padding=valid),softplus,adaptiveavgpool(3),flatten,linear(12),bn(eps=0.001,momentum=0.2),gelu,dropout(0.2),linear(10),elu,linear(5)',
     );
     expect(new Set(arch.map((l) => l.type))).toEqual(new Set([...Object.keys(LAYER_TYPES), 'relu', 'leakyRelu', 'prelu', 'selu', 'softplus', 'gelu', 'elu']));
     // On 24×24: adaptive pooling 4×4 → 2×2 (an AveragePool), then 2×2 → 3×3 (overlapping windows).

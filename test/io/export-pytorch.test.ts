@@ -171,7 +171,7 @@ describe('export to PyTorch: conv nets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-export-conv-'));
     const arch = parseArch(
       'conv(6,3,stride=2,padding=1),bn,relu,conv(6,3,padding=same,dilation=2,groups=3,bias=false),bn,leakyRelu,maxpool(3,stride=2,padding=1),' +
-        'residual(6),residual(8,stride=2),avgpool(2,stride=1,padding=1),conv(8,1),prelu,adaptiveavgpool(3),dropout(0.3),flatten,linear(12),bn,silu,linear(5)',
+        'residual(6),residual(8,stride=2),avgpool(2,stride=1,padding=1),conv(8,1),prelu,adaptiveavgpool(3),dropout(0.3),flatten,linear(12),bn(eps=0.001,momentum=0.2),silu,linear(5)',
     );
     expect(new Set(arch.map((l) => l.type))).toEqual(new Set([...Object.keys(LAYER_TYPES), 'relu', 'leakyRelu', 'prelu', 'silu']));
     const spec = { inputs: 3 * 20 * 20, inputShape: [3, 20, 20], layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 5, output: 'softmax', arch } as unknown as ModelSpec;

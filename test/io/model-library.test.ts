@@ -86,7 +86,7 @@ describe('model files in the library', () => {
       new nn.Conv2d(2, 6, 3, { stride: 2, padding: 1 }), new nn.BatchNorm2d(6), new nn.ReLU(),
       new nn.Conv2d(6, 6, 3, { padding: 'same', dilation: 2, groups: 3, bias: false }), new nn.ELU(),
       new nn.MaxPool2d(3, 1, 1), new nn.BasicBlock(6, 8, 2), new nn.AvgPool2d(2, 1, 1), new nn.AdaptiveAvgPool2d(2),
-      new nn.Flatten(), new nn.Dropout(0.2), new nn.Linear(32, 10), new nn.BatchNorm1d(10), new nn.PReLU(), new nn.Linear(10, 3),
+      new nn.Flatten(), new nn.Dropout(0.2), new nn.Linear(32, 10), new nn.BatchNorm1d(10, { eps: 1e-3, momentum: 0.05 }), new nn.PReLU(), new nn.Linear(10, 3),
     );
     const g = new Float32Array(20 * 288).map((_, i) => Math.sin(i * 0.37));
     const x = tensor(Array.from(g), [20, 288]);
@@ -110,7 +110,8 @@ describe('model files in the library', () => {
     const bad: Array<[() => nn.Module, RegExp]> = [
       [() => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(72, 2)), /layer 0 is Conv2d: .*put nn\.Unflatten\(1, \[C, H, W\]\) first/],
       [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, [3, 1]), new nn.Flatten(), new nn.Linear(96, 2)), /layer 1 \(Conv2d\): Conv2d's kernel size \[3,1\] is not square/],
-      [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2, { eps: 1e-3 }), new nn.Flatten(), new nn.Linear(72, 2)), /layer 2 is BatchNorm2d\(2, eps=0\.001.*but the layer list's bn is BatchNorm2d\(2, eps=0\.00001/],
+      [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2, { affine: false }), new nn.Flatten(), new nn.Linear(72, 2)), /layer 2 is BatchNorm2d\(2, .*affine=false.*but the layer list's bn is BatchNorm2d\(2, .*affine=true/],
+      [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2, { momentum: null }), new nn.Flatten(), new nn.Linear(72, 2)), /layer 2 \(BatchNorm2d\): momentum null \(a cumulative average\) has no layer-list form/],
       [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.LeakyReLU(0.2), new nn.Flatten(), new nn.Linear(72, 2)), /layer 2 is LeakyReLU\(.*0\.2.*but the layer list's leakyRelu is/],
       [() => new nn.Sequential(u(), new nn.MaxPool2d(2, 2, 0, 2), new nn.Flatten(), new nn.Linear(9, 2)), /layer 1 \(MaxPool2d\): MaxPool2d has dilation 2/],
       [() => new nn.Sequential(u(), new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(72, 2), new nn.Softmax(1)), /layer 4 \(Softmax\) is not a layer type/],

@@ -31,6 +31,7 @@ interface NetCase {
 const expected = JSON.parse(readFileSync(file('expected.json'), 'utf8')) as {
   zoo: NetCase;
   cnn_small: NetCase;
+  bn_args: NetCase;
   checkpoint: { spec: Record<string, unknown>; x: number[]; n: number; eval: number[] };
   params: Record<string, number[]>;
   odd: Record<string, { shape: number[]; values: number[] }>;
@@ -49,7 +50,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('PyTorch .pt state dicts (torch.save)', () => {
-  for (const name of ['zoo', 'cnn_small'] as const) {
+  for (const name of ['zoo', 'cnn_small', 'bn_args'] as const) {
     it(`${name}: loadModel(path, {arch}) gives PyTorch's outputs in eval and train mode, and its running statistics after the training-mode forward (≤ 1e-5)`, async () => {
       const c = expected[name];
       const { model, spec } = await loadModel(file(`${name}.pt`), { arch: { arch: parseArch(c.arch), inputShape: c.inputShape } });
