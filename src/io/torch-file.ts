@@ -31,14 +31,19 @@ export function isTorchZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-/** Whether the bytes are a bare pickle (protocol ≥ 2): torch.save's legacy format, among others. */
-function isPickle(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5;
+/**
+ * Whether the bytes are torch.save's legacy format: a pickle (protocol 2) whose first object is
+ * its magic number 0x1950a86a20f9469cfc6c (LONG1 of 10 bytes). The whole prefix is compared: a
+ * safetensors file whose header is 640 bytes long also begins 0x80 0x02.
+ */
+const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+function isLegacyTorch(bytes: Uint8Array): boolean {
+  return bytes.length >= LEGACY_MAGIC.length && LEGACY_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-/** Whether the bytes look like a file of PyTorch's (the ZIP format or the legacy pickle). */
+/** Whether the bytes are a file of torch.save's (the ZIP format or the legacy pickle). */
 export function isTorchFile(bytes: Uint8Array): boolean {
-  return isTorchZip(bytes) || isPickle(bytes);
+  return isTorchZip(bytes) || isLegacyTorch(bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +465,7 @@ function isStateDict(v: unknown): v is PyDict {
  */
 export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchFile {
   if (!isTorchZip(bytes)) {
-    if (isPickle(bytes)) throw new Error(`${name}: this is torch.save's legacy format (PyTorch < 1.6, or _use_new_zipfile_serialization=False), which gradlab does not read; save it again with ${HOW}`);
+    if (isLegacyTorch(bytes)) throw new Error(`${name}: this is torch.save's legacy format (PyTorch < 1.6, or _use_new_zipfile_serialization=False), which gradlab does not read; save it again with ${HOW}`);
     throw new Error(`${name}: not a PyTorch file (a torch.save ZIP archive begins with "PK")`);
   }
   const zip = readZip(bytes, name);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { loadModel, loadTorchFile } from '../../src/node.js';
-import { nn, noGrad, Tensor, parseTorchFile } from '../../src/index.js';
+import { isTorchFile, modelFromBytes, modelToBytes, nn, noGrad, Tensor, parseTorchFile } from '../../src/index.js';
 import { parseArch } from '../../src/arch.js';
 import { Generator } from '../../src/random.js';
 import { cli } from '../helpers/cli.js';
@@ -154,6 +154,18 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
         expect((e as Error).message).toMatch(/^damaged\.pt: /);
       }
     }
+  });
+
+  it('a gradlab model file whose safetensors header is 640 bytes long (it begins 0x80 0x02, as a pickle does) is still a model file', () => {
+    const net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 2));
+    let bytes: Uint8Array | undefined;
+    for (let k = 0; k < 800 && !bytes; k++) {
+      const b = modelToBytes(net, { summary: { pad: 'x'.repeat(k) } });
+      if (b[0] === 0x80 && b[1] === 0x02 && b[2] === 0) bytes = b;
+    }
+    expect(bytes, 'no padding gave a 640-byte header').toBeDefined();
+    expect(isTorchFile(bytes!)).toBe(false);
+    expect(modelFromBytes(bytes!, 'm.safetensors').spec.layers).toEqual([3]);
   });
 
   it('the CLI: inspect/evaluate a .pt with --arch; without --arch, a whole module, or an image size the tensors do not fix, exit 3 saying what to do; export --onnx runs in onnxruntime with PyTorch\'s logits', async () => {
