@@ -75,6 +75,8 @@ export interface TrainingState {
   shuffle?: GeneratorState | null;
   /** Training history so far (plain JSON, e.g. Report.history). */
   history?: unknown;
+  /** Health findings so far (plain JSON, Report.findings), so a resumed run keeps their first steps. */
+  findings?: unknown;
 }
 
 function stateTensors(model: Module): Map<string, SafetensorsInput> {
@@ -165,6 +167,7 @@ export function serializeCheckpoint(model: Module, info: ModelInfo, state: Train
     generator: state.generator,
     shuffle: state.shuffle ?? null,
     history: state.history ?? null,
+    findings: state.findings ?? null,
   });
   return serializeSafetensors(tensors, md);
 }
@@ -565,5 +568,6 @@ function parseTrainingState(
     generator,
     shuffle,
     history: ck.history ?? undefined,
+    findings: ck.findings ?? undefined,
   };
 }
