@@ -482,7 +482,9 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     epochs,
     batchSize,
     optimizer: optimizerName,
-    lr: optimizer.lr,
+    // A resumed run's optimizer holds the schedule's lr at initialEpoch; the run's lr (the one its
+    // advice starts from) is the lr the schedule started from, as in the uninterrupted run.
+    lr: scheduler && initialEpoch > 0 ? optimizer.groups[0].initialLr : optimizer.lr,
     weightDecay: typeof optimizerOptions.weightDecay === 'number' ? optimizerOptions.weightDecay : null,
     optimizerOptions,
     loss: typeof options.loss === 'function' ? 'custom' : (options.loss ?? null),

@@ -59,9 +59,11 @@ describe('resuming from a checkpoint', () => {
   // The health summary judged only the epochs after the checkpoint: a finding that held since
   // step 78 was reported "since step 208", its advice said "train longer than 18 epochs" in a
   // 30-epoch run, and the summary counted this part's steps only.
-  it('a resumed run ends with the summary of the uninterrupted run: findings with their first steps, advice, epochs and steps', async () => {
+  // With a cosine schedule the resumed run's advice started from the decayed lr ("try a learning
+  // rate above 0.001309") instead of the run's 0.002.
+  it.each(['none', 'cosine'])('a resumed run ends with the summary of the uninterrupted run: findings with their first steps, advice, epochs and steps (schedule %s)', async (schedule) => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-'));
-    const base = { data: 'spiral', layers: [16, 16], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0.1, optimizer: 'adam', schedule: 'none', epochs: 30, batchSize: 64, seed: 0, quiet: true } as TrainArgs;
+    const base = { data: 'spiral', layers: [16, 16], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0.1, optimizer: 'adam', schedule, epochs: 30, batchSize: 64, seed: 0, quiet: true } as TrainArgs;
     const full = await runTrain(base, io);
     const stopAt12 = { onEpochEnd: (l: { epoch: number }, ctx: { stopTraining: boolean }) => void (ctx.stopTraining = l.epoch === 11) };
     const first = await runTrain({ ...base, checkpoint: join(dir, 'ckpt.safetensors'), callbacks: [stopAt12] }, io);
@@ -74,6 +76,7 @@ describe('resuming from a checkpoint', () => {
     const { durationMs: _b, ...restSummary } = rest.summary;
     expect(restSummary).toEqual(fullSummary);
     expect(rest.summary.steps).toBe(full.report.history.steps.length);
+    expect(rest.report.config.lr).toBe(full.report.config.lr);
   });
 
   it("a CSV's label column comes from the checkpoint on resume, and is evaluate's default", async () => {
