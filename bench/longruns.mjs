@@ -6,7 +6,8 @@
 // without noGrad and never backpropagated; a custom Module; a residual conv net (BasicBlock,
 // Residual); and a sweep that builds, trains and drops a model 200 times. Small models and data,
 // so that each form runs thousands of steps in seconds. Prints wasm memory (live and reserved)
-// and RSS early in the run and at its end; one JSON line with --json.
+// and RSS early in the run and at its end (RSS includes V8 growing its heap: the JS heap itself
+// stays flat); one JSON line with --json. Results: bench/RESULTS-longruns.md.
 //   node --expose-gc bench/longruns.mjs [--steps N] [--models N] [--json]
 import { manualSeed, nn, optim, loss, noGrad, tensor, memoryInfo, fit, ops } from 'gradlab';
 
@@ -159,6 +160,10 @@ const forms = {
     return { steps: MODELS * Math.ceil(100 / NB) * NB, start, note: `${MODELS} models` };
   },
 };
+
+// Warm up: the thread pool's workers and their GEMM scratch (≈ 5 MB each, allocated once) start
+// during the first fit, and would otherwise count as growth of the first form.
+await fit(mlp(), { x: X, y: Y }, { epochs: 20, batchSize: B, validationData: { x: VX, y: VY }, monitor: { every: 1 } });
 
 const result = {};
 for (const [name, run] of Object.entries(forms)) {
