@@ -243,6 +243,36 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     expect(logged.every(Number.isFinite)).toBe(true);
   });
 
+  it('a ResNet (BasicBlock, Residual) with StepLR, clipGradNorm and an evaluation every epoch: wasm memory flat', () => {
+    expect(W).not.toBeNull();
+    manualSeed(10);
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(),
+      new nn.BasicBlock(4, 4), new nn.BasicBlock(4, 8, 2), new nn.Residual(new nn.Sequential(new nn.Conv2d(8, 8, 3, { padding: 1 }), new nn.ReLU())),
+      new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Dropout(0.2), new nn.Linear(8, 3),
+    );
+    const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+    const sched = new optim.StepLR(opt, { stepSize: 2, gamma: 0.8 });
+    const data = batches(4, 8, 64, 3);
+    const evalLoss: number[] = [];
+    let live0 = 0;
+    for (let epoch = 0; epoch < 40; epoch++) {
+      model.train();
+      for (const b of data) {
+        opt.zeroGrad();
+        loss.crossEntropy(model.forward(tensor(b.x, [8, 1, 8, 8])), tensor(b.y, [8])).backward();
+        optim.clipGradNorm(model.parameters(), 1);
+        opt.step();
+      }
+      model.eval();
+      evalLoss.push(noGrad(() => loss.crossEntropy(model.forward(tensor(data[0].x, [8, 1, 8, 8])), tensor(data[0].y, [8])).item()));
+      sched.step();
+      if (epoch === 3) live0 = W!.heap.liveBytes;
+    }
+    expect(W!.heap.liveBytes - live0).toBe(0);
+    expect(evalLoss.at(-1)!).toBeLessThan(evalLoss[0]);
+  });
+
   it('backward after a step boundary reads the buffers the boundary moved (BatchNorm, Dropout, max-pooling, cross-entropy)', () => {
     const grads = (boundaryInside: boolean) => {
       manualSeed(8);
