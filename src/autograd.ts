@@ -49,7 +49,8 @@ export interface Node {
   backward(gOut: FloatArray, grad: GradSink): void;
   /**
    * Return op-internal buffers saved for backward (softmax probabilities, dropout masks),
-   * which nobody outside the op can reach; called once when backward frees the graph.
+   * which nobody outside the op can reach; called once when backward frees the graph (and by
+   * record() at once when it attaches no node).
    */
   release?(): void;
 }
