@@ -509,6 +509,32 @@ function validateDataInfo(data: unknown, name: string, spec: ModelSpec): void {
   }
 }
 
+/**
+ * A checkpoint's history and findings, which a resumed run's Report starts from (fit's
+ * initialHistory): plain JSON checked to the shape the health rules and the summary read.
+ */
+function checkPastRun(history: unknown, findings: unknown, epoch: number, where: string): void {
+  const numOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+  if (history !== null && history !== undefined) {
+    if (!isObject(history) || !Array.isArray(history.epochs)) throw new Error(`${where}: history must be an object with an epochs array, or null`);
+    if (history.epochs.length > epoch) throw new Error(`${where}: history has ${history.epochs.length} epochs, more than the ${epoch} completed`);
+    history.epochs.forEach((e: unknown, i: number) => {
+      if (!isObject(e) || e.epoch !== i || !numOrNull(e.loss) || !numOrNull(e.lr) || !isObject(e.metrics)) {
+        throw new Error(`${where}: history.epochs[${i}] must be {epoch: ${i}, loss, lr, metrics, …} with numbers or null, got ${JSON.stringify(e)?.slice(0, 80)}`);
+      }
+    });
+  }
+  if (findings !== null && findings !== undefined) {
+    if (!Array.isArray(findings)) throw new Error(`${where}: findings must be an array or null`);
+    findings.forEach((f: unknown, i: number) => {
+      const ok =
+        isObject(f) && typeof f.rule === 'string' && ['error', 'warning', 'info'].includes(f.severity as string) && Array.isArray(f.layers) && f.layers.every((l) => typeof l === 'string') &&
+        Number.isInteger(f.step) && typeof f.evidence === 'string' && typeof f.advice === 'string' && (f.status === undefined || f.status === 'current' || f.status === 'resolved');
+      if (!ok) throw new Error(`${where}: findings[${i}] must be {rule, severity, layers, step, evidence, advice, …}, got ${JSON.stringify(f)?.slice(0, 80)}`);
+    });
+  }
+}
+
 function parseTrainingState(
   md: Record<string, string>,
   tensors: Map<string, SafetensorsEntry>,
@@ -544,6 +570,7 @@ function parseTrainingState(
   const generator = checkGen(ck.generator, 'generator');
   const shuffle = ck.shuffle === null || ck.shuffle === undefined ? null : checkGen(ck.shuffle, 'shuffle');
   if (ck.scheduler !== null && ck.scheduler !== undefined && !isObject(ck.scheduler)) throw new Error(`${where}: scheduler must be an object or null`);
+  checkPastRun(ck.history, ck.findings, ck.epoch as number, where);
 
   // Parameter shapes in model.parameters() order: the state dict minus buffers.
   const paramShapes = stateDictShapes(spec)

@@ -156,6 +156,10 @@ describe('--resume validates what it reads back (issue 16, item 4)', () => {
     ['a scheduler state at another epoch', (m: any) => (m.checkpoint.scheduler.lastEpoch = 5), /cosine schedule.*scheduler is at epoch 5 instead of 1/],
     ['a missing scheduler state', (m: any) => (m.checkpoint.scheduler = null), /cosine schedule.*scheduler is at epoch null/],
     ['a config for another model than the spec', (m: any) => (m.config.model.layers = [9]), /describes another model/],
+    ['findings that are not findings', (m: any) => (m.checkpoint.findings = [1, 2]), /findings\[0\] must be \{rule, severity/],
+    ['a finding of an unknown severity', (m: any) => (m.checkpoint.findings = [{ rule: 'underfitting', severity: 'fatal', layers: [], step: 3, evidence: '', advice: '' }]), /findings\[0\] must be/],
+    ['a history epoch out of order', (m: any) => (m.checkpoint.history.epochs[0].epoch = 'x'), /history\.epochs\[0\] must be \{epoch: 0/],
+    ['more history than epochs completed', (m: any) => m.checkpoint.history.epochs.push(m.checkpoint.history.epochs[0]), /history has 2 epochs, more than the 1 completed/],
   ])('%s: exit 3 naming the file and the field', async (_name, edit, message) => {
     await prepared;
     const bad = join(dir, `bad-${Math.random().toString(36).slice(2)}.safetensors`);
