@@ -49,7 +49,8 @@ export interface Node {
   backward(gOut: FloatArray, grad: GradSink): void;
   /**
    * Return op-internal buffers saved for backward (softmax probabilities, dropout masks),
-   * which nobody outside the op can reach; called once when backward frees the graph.
+   * which nobody outside the op can reach; called once when backward frees the graph (and by
+   * record() at once when it attaches no node).
    */
   release?(): void;
 }
@@ -104,18 +105,23 @@ function leafGradStorage(t: Tensor, zero: boolean): FloatArray {
 
 /**
  * Attach a node to `out` if grad mode is on and any input requires a gradient.
- * The closure is only kept when it can be needed.
+ * The closure is only kept when it can be needed; when no node is attached (noGrad, or no
+ * input needs a gradient: evaluation, frozen layers) `release` runs at once, since no backward
+ * will read the buffers it returns — otherwise they would wait for the garbage collector and
+ * an event-loop turn, never inside a synchronous loop.
  */
 export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: Node['backward'], release?: () => void): Tensor {
-  if (!gradEnabled) return out;
-  for (const t of inputs) {
-    if (t.requiresGrad) {
-      out.requiresGrad = true;
-      out.node = release ? { op, inputs, backward, release } : { op, inputs, backward };
-      if (scope !== null) scope.outputs.push(out);
-      return out;
+  if (gradEnabled) {
+    for (const t of inputs) {
+      if (t.requiresGrad) {
+        out.requiresGrad = true;
+        out.node = release ? { op, inputs, backward, release } : { op, inputs, backward };
+        if (scope !== null) scope.outputs.push(out);
+        return out;
+      }
     }
   }
+  release?.();
   return out;
 }
 

@@ -11,9 +11,9 @@
  *   log-softmax; gradient softmax(x) − onehot(y).
  */
 import { record } from './autograd.js';
-import { K, alloc } from './kernels/index.js';
+import { K } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
-import { assertTensor, empty } from './ops/util.js';
+import { assertTensor, empty, savedBuffer } from './ops/util.js';
 import { Tensor, formatShape } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
 
@@ -103,14 +103,12 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
   const [n, c] = logits.shape;
   const labels = labelsOf(classIndices, n, c);
   const l = empty([n], logits);
-  const probs = logits.requiresGrad ? alloc(n * c, logits.dtype) : null;
-  K.crossEntropy(logits.data, labels, n, c, l.data, probs);
+  const probs = logits.requiresGrad ? savedBuffer(n * c, logits.dtype) : null;
+  K.crossEntropy(logits.data, labels, n, c, l.data, probs?.data ?? null);
   record(l, 'crossEntropy', [logits], (g, grad) => {
     const gx = grad(0);
-    if (gx && probs) K.crossEntropyBackward(probs, labels, n, c, g, gx);
-  }, () => {
-    if (probs) K.free(probs);
-  });
+    if (gx && probs) K.crossEntropyBackward(probs.data, labels, n, c, g, gx);
+  }, () => probs?.dispose());
   return reduce(l, reduction, 'crossEntropy');
 }
 

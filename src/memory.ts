@@ -11,7 +11,8 @@
  *   buffers (running statistics), parameter gradients, optimizer state, DataLoader batch
  *   buffers. `markPersistent()` declares it.
  * - **Step-local storage** is everything else made while training: op outputs, `tensor()`
- *   copies of user arrays, gradients of non-leaf tensors. Each such tensor is tracked here
+ *   copies of user arrays, gradients of non-leaf tensors, the buffers ops save for backward
+ *   (`savedBuffer`: a graph that is never backpropagated must not pin them). Each such tensor is tracked here
  *   (the young list) when it is created.
  * - **Step boundaries**: `optimizer.step()`, `optimizer.zeroGrad()` and `module.zeroGrad()`,
  *   and — when the young tensors hold more than `YOUNG_BUDGET_BYTES` — the end of `backward()`,

@@ -203,6 +203,101 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     }
   });
 
+  // Ops keep buffers for backward (BatchNorm's batch statistics, dropout masks, softmax
+  // probabilities, max-pooling indices). Evaluation in the loop under noGrad (BatchNorm in eval
+  // mode, or a model left in train mode), and a loss computed for logging without noGrad and
+  // never backpropagated, each left those buffers in wasm memory until the garbage collector
+  // and an event-loop turn — never, in a synchronous loop: ~0.5 kB per step for BatchNorm(64),
+  // the whole mask for Dropout.
+  it.each([
+    ['model.eval(); noGrad(forward); model.train() every step', 'eval-nograd'],
+    ['noGrad(forward) in train mode (Dropout, BatchNorm with batch statistics)', 'train-nograd'],
+    ['a validation loss without noGrad, never backpropagated', 'no-backward'],
+  ])('%s: wasm memory stays flat', (_, kind) => {
+    expect(W).not.toBeNull();
+    manualSeed(6);
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(),
+      new nn.Linear(64, 16), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(16, 3),
+    );
+    const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+    const data = batches(4, 8, 64, 3);
+    const logged: number[] = [];
+    let live0 = 0;
+    for (let s = 0; s < 300; s++) {
+      const b = data[s % 4];
+      const x = tensor(b.x, [8, 1, 8, 8]);
+      const y = tensor(b.y, [8]);
+      opt.zeroGrad();
+      loss.crossEntropy(model.forward(x), y).backward();
+      opt.step();
+      if (kind === 'eval-nograd') {
+        model.eval();
+        logged.push(noGrad(() => loss.crossEntropy(model.forward(x), y).item()));
+        model.train();
+      } else if (kind === 'train-nograd') logged.push(noGrad(() => loss.crossEntropy(model.forward(x), y).item()));
+      else logged.push(loss.crossEntropy(model.forward(x), y).item());
+      if (s === 20) live0 = W!.heap.liveBytes;
+    }
+    expect(W!.heap.liveBytes - live0).toBe(0);
+    expect(logged.every(Number.isFinite)).toBe(true);
+  });
+
+  it('a ResNet (BasicBlock, Residual) with StepLR, clipGradNorm and an evaluation every epoch: wasm memory flat', () => {
+    expect(W).not.toBeNull();
+    manualSeed(10);
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(),
+      new nn.BasicBlock(4, 4), new nn.BasicBlock(4, 8, 2), new nn.Residual(new nn.Sequential(new nn.Conv2d(8, 8, 3, { padding: 1 }), new nn.ReLU())),
+      new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Dropout(0.2), new nn.Linear(8, 3),
+    );
+    const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+    const sched = new optim.StepLR(opt, { stepSize: 2, gamma: 0.8 });
+    const data = batches(4, 8, 64, 3);
+    const evalLoss: number[] = [];
+    let live0 = 0;
+    for (let epoch = 0; epoch < 40; epoch++) {
+      model.train();
+      for (const b of data) {
+        opt.zeroGrad();
+        loss.crossEntropy(model.forward(tensor(b.x, [8, 1, 8, 8])), tensor(b.y, [8])).backward();
+        optim.clipGradNorm(model.parameters(), 1);
+        opt.step();
+      }
+      model.eval();
+      evalLoss.push(noGrad(() => loss.crossEntropy(model.forward(tensor(data[0].x, [8, 1, 8, 8])), tensor(data[0].y, [8])).item()));
+      sched.step();
+      if (epoch === 3) live0 = W!.heap.liveBytes;
+    }
+    expect(W!.heap.liveBytes - live0).toBe(0);
+    expect(evalLoss.at(-1)!).toBeLessThan(evalLoss[0]);
+  });
+
+  it('backward after a step boundary reads the buffers the boundary moved (BatchNorm, Dropout, max-pooling, cross-entropy)', () => {
+    const grads = (boundaryInside: boolean) => {
+      manualSeed(8);
+      const model = new nn.Sequential(
+        new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(),
+        new nn.Dropout(0.25), new nn.Linear(64, 3),
+      );
+      const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+      const b = batches(1, 8, 64, 3)[0];
+      if (!boundaryInside) opt.zeroGrad();
+      const l = loss.crossEntropy(model.forward(tensor(b.x, [8, 1, 8, 8])), tensor(b.y, [8]));
+      if (boundaryInside) opt.zeroGrad();
+      l.backward();
+      return model.parameters().map((p) => Array.from(p.grad!.data));
+    };
+    const inside = grads(true);
+    const before = grads(false);
+    // The boundary moved the saved buffers to JS arrays, so backward ran the reference kernels:
+    // the same gradients up to float32 rounding.
+    for (let i = 0; i < before.length; i++) {
+      for (let j = 0; j < before[i].length; j++) expect(inside[i][j]).toBeCloseTo(before[i][j], 5);
+    }
+    expect(inside.flat().some((v) => v !== 0)).toBe(true);
+  });
+
   it('a tensor used after dispose() fails loudly, saying what to do', () => {
     const t = tensor([1, 2, 3]);
     t.dispose();

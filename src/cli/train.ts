@@ -124,6 +124,7 @@ export interface TrainSummary {
   data: string;
   model: string;
   parameters: number;
+  /** Epochs and optimizer steps of the whole run (a resumed run's include those before the checkpoint). */
   epochs: number;
   steps: number;
   durationMs: number;
@@ -267,6 +268,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   const shuffle = new Generator(a.seed + 0x5eed);
   const startEpoch = resumed?.training.epoch ?? 0;
   let previousHistory: Report['history'] | null = null;
+  let previousFindings: Finding[] = [];
   if (resumed) {
     const st = resumed.training;
     if (st.optimizer.type !== optimizer.typeName) {
@@ -286,6 +288,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     }
     const h = st.history as Report['history'] | undefined;
     if (h && Array.isArray(h.epochs)) previousHistory = h;
+    if (Array.isArray(st.findings)) previousFindings = st.findings as Finding[];
   }
   // BatchNorm cannot normalise a batch of one example (its variance is 0): a last batch of one
   // is dropped, as PyTorch's drop_last does (shuffling puts that example in a full batch the
@@ -317,14 +320,16 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     const path = args.checkpoint;
     callbacks.push({
       onEpochEnd: async (logs: EpochLogs, ctx: TrainContext) => {
-        const history = { ...ctx.report.history, epochs: [...(previousHistory?.epochs ?? []), ...ctx.report.history.epochs], steps: [] };
+        const history = { ...ctx.report.history, steps: [] };
+        const plain = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x)));
         const state: TrainingState = {
           epoch: logs.epoch + 1,
           optimizer: ctx.optimizer.stateDict(),
           scheduler: scheduler ? scheduler.stateDict() : null,
           generator: defaultGenerator.getState(),
           shuffle: shuffle.getState(),
-          history: JSON.parse(JSON.stringify(history, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))),
+          history: plain(history),
+          findings: plain(ctx.report.findings),
         };
         try {
           await saveCheckpoint(path, model, info(), state);
@@ -343,6 +348,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       epochs: a.epochs,
       initialEpoch: startEpoch,
       initialStep: resumed?.training.optimizer.step ?? 0,
+      // The epochs and findings before the checkpoint: the health rules judge the whole run.
+      ...(previousHistory ? { initialHistory: { epochs: previousHistory.epochs, findings: previousFindings } } : {}),
       optimizer,
       loss: classification ? 'crossEntropy' : 'mse',
       metrics: classification ? ['accuracy'] : [],
@@ -358,9 +365,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     throw outOfMemory(e, spec, a.batchSize) ?? e;
   }
 
-  // fit numbered this run's epochs and steps as the uninterrupted run; the epochs before the
-  // checkpoint come from it (its per-step series are not kept).
-  if (previousHistory) report.history = { ...report.history, epochs: [...previousHistory.epochs, ...report.history.epochs] };
+  // fit numbered this run's epochs and steps as the uninterrupted run and started its history
+  // from the checkpoint's epochs (the per-step series before it are not kept).
   report.config = {
     ...report.config,
     cli: config,
@@ -381,7 +387,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     model: describeSpec(spec),
     parameters: countParameters(spec),
     epochs: report.history.epochs.length,
-    steps: report.history.steps.length,
+    steps: report.history.steps.at(-1)?.step ?? resumed?.training.optimizer.step ?? 0,
     durationMs: performance.now() - t0,
     backend: getBackend(),
     train: {

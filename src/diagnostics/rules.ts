@@ -49,7 +49,9 @@ export const THRESHOLDS = {
    * exploding-gradients: the global gradient norm grew by two orders of magnitude (median of
    * the last tenth of the steps over the median of the first tenth) while the loss rose — the
    * exponential growth Pascanu et al. 2013 (§2) describe — or the loss itself rose tenfold
-   * (divergence: an order of magnitude worse than the untrained network).
+   * (divergence: the median of the last tenth an order of magnitude above the untrained
+   * network's loss, the first step's: in a long run the first tenth already holds a divergence
+   * of the first steps, which then hid it).
    */
   explodingGrowth: 1e2,
   divergenceLossGrowth: 10,
@@ -323,7 +325,7 @@ const RULE_LIST: HealthRule[] = [
     name: 'exploding-gradients',
     title: 'Exploding gradients / divergence',
     severity: 'error',
-    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss grew ≥ ${THRESHOLDS.divergenceLossGrowth}×.`,
+    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss of the last tenth of steps is ≥ ${THRESHOLDS.divergenceLossGrowth}× the first step's.`,
     advice:
       'Lower the learning rate, clip the gradient norm (clipGradNorm, Pascanu et al. 2013), and use a variance-preserving initialisation (Glorot & Bengio 2010; He et al. 2015) so that activations and gradients do not grow layer by layer.',
     citation: 'Pascanu et al. 2013; Glorot & Bengio 2010; He et al. 2015',
@@ -337,8 +339,10 @@ const RULE_LIST: HealthRule[] = [
       const g1 = median(tail.map((s) => s.gradNorm as number));
       const l0 = median(head.map((s) => s.loss as number));
       const l1 = median(tail.map((s) => s.loss as number));
+      const first = steps[0];
+      const lStart = first.loss as number;
       const growth = g0 > 0 ? g1 / g0 : g1 > 0 ? Infinity : 1;
-      const lossGrowth = l0 > 0 ? l1 / l0 : l1 > l0 ? Infinity : 1;
+      const lossGrowth = lStart > 0 ? l1 / lStart : l1 > lStart ? Infinity : 1;
       const exploding = growth >= THRESHOLDS.explodingGrowth && l1 > l0;
       const diverging = lossGrowth >= THRESHOLDS.divergenceLossGrowth;
       if (!exploding && !diverging) return [];
@@ -362,10 +366,10 @@ const RULE_LIST: HealthRule[] = [
           step: tail[tail.length - 1].step,
           evidence:
             `Gradient norm went from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}; ` +
-            `loss from ${fmt(l0)} to ${fmt(l1)} (×${fmt(lossGrowth)}).`,
+            `loss from ${fmt(lStart)} (step ${first.step}) to ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}).`,
           advice: sentence([...stepSizeAdvice(runFacts(r)), initAdvice(runFacts(r))]),
           citation: this.citation,
-          values: { gradNormGrowth: growth, lossGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: l0, lossEnd: l1 },
+          values: { gradNormGrowth: growth, lossGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: lStart, lossEnd: l1 },
         },
       ];
     },
@@ -594,7 +598,7 @@ const RULE_LIST: HealthRule[] = [
     name: 'overfitting',
     title: 'Overfitting',
     severity: 'warning',
-    criterion: `Validation loss ≥ ${THRESHOLDS.generalizationLoss * 100}% above its best (Prechelt's GL) while the training loss kept falling.`,
+    criterion: `Validation loss ≥ ${THRESHOLDS.generalizationLoss * 100}% above its best (Prechelt's GL) while the training loss kept falling, below the constant predictor's.`,
     advice:
       'Regularise: weight decay, dropout (Srivastava et al. 2014), early stopping with restoreBestWeights (Prechelt 1998), data augmentation or more training data; or reduce the capacity.',
     citation: 'Prechelt 1998; Srivastava et al. 2014; Goodfellow et al. 2016, §7',
@@ -611,6 +615,11 @@ const RULE_LIST: HealthRule[] = [
       const gl = vBest > 0 ? vLast / vBest - 1 : 0;
       const trainFell = last.loss < ep[best].loss;
       if (best === ep.length - 1 || gl <= THRESHOLDS.generalizationLoss || !trainFell) return [];
+      // A network no better than the constant predictor on its own training data has not fitted
+      // it, so it cannot overfit it: its validation loss moves with steps that are too large
+      // (a diverged run at 100× the baseline "fell" from 301.9 to 297.4 while validation rose).
+      const base = r.history.baselineLoss;
+      if (base != null && last.loss >= base) return [];
       const seB = ep[best].valLossStdErr;
       const seL = last.valLossStdErr;
       const se = seB !== undefined && seL !== undefined && seB !== null && seL !== null ? Math.sqrt(seB * seB + seL * seL) : null;

@@ -77,6 +77,8 @@ export interface TrainingState {
   shuffle?: GeneratorState | null;
   /** Training history so far (plain JSON, e.g. Report.history). */
   history?: unknown;
+  /** Health findings so far (plain JSON, Report.findings), so a resumed run keeps their first steps. */
+  findings?: unknown;
 }
 
 function stateTensors(model: Module): Map<string, SafetensorsInput> {
@@ -167,6 +169,7 @@ export function serializeCheckpoint(model: Module, info: ModelInfo, state: Train
     generator: state.generator,
     shuffle: state.shuffle ?? null,
     history: state.history ?? null,
+    findings: state.findings ?? null,
   });
   return serializeSafetensors(tensors, md);
 }
@@ -557,6 +560,32 @@ function validateDataInfo(data: unknown, name: string, spec: ModelSpec): void {
   }
 }
 
+/**
+ * A checkpoint's history and findings, which a resumed run's Report starts from (fit's
+ * initialHistory): plain JSON checked to the shape the health rules and the summary read.
+ */
+function checkPastRun(history: unknown, findings: unknown, epoch: number, where: string): void {
+  const numOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+  if (history !== null && history !== undefined) {
+    if (!isObject(history) || !Array.isArray(history.epochs)) throw new Error(`${where}: history must be an object with an epochs array, or null`);
+    if (history.epochs.length > epoch) throw new Error(`${where}: history has ${history.epochs.length} epochs, more than the ${epoch} completed`);
+    history.epochs.forEach((e: unknown, i: number) => {
+      if (!isObject(e) || e.epoch !== i || !numOrNull(e.loss) || !numOrNull(e.lr) || !isObject(e.metrics)) {
+        throw new Error(`${where}: history.epochs[${i}] must be {epoch: ${i}, loss, lr, metrics, …} with numbers or null, got ${JSON.stringify(e)?.slice(0, 80)}`);
+      }
+    });
+  }
+  if (findings !== null && findings !== undefined) {
+    if (!Array.isArray(findings)) throw new Error(`${where}: findings must be an array or null`);
+    findings.forEach((f: unknown, i: number) => {
+      const ok =
+        isObject(f) && typeof f.rule === 'string' && ['error', 'warning', 'info'].includes(f.severity as string) && Array.isArray(f.layers) && f.layers.every((l) => typeof l === 'string') &&
+        Number.isInteger(f.step) && typeof f.evidence === 'string' && typeof f.advice === 'string' && (f.status === undefined || f.status === 'current' || f.status === 'resolved');
+      if (!ok) throw new Error(`${where}: findings[${i}] must be {rule, severity, layers, step, evidence, advice, …}, got ${JSON.stringify(f)?.slice(0, 80)}`);
+    });
+  }
+}
+
 function parseTrainingState(
   md: Record<string, string>,
   tensors: Map<string, SafetensorsEntry>,
@@ -592,6 +621,7 @@ function parseTrainingState(
   const generator = checkGen(ck.generator, 'generator');
   const shuffle = ck.shuffle === null || ck.shuffle === undefined ? null : checkGen(ck.shuffle, 'shuffle');
   if (ck.scheduler !== null && ck.scheduler !== undefined && !isObject(ck.scheduler)) throw new Error(`${where}: scheduler must be an object or null`);
+  checkPastRun(ck.history, ck.findings, ck.epoch as number, where);
 
   // Parameter shapes in model.parameters() order: the state dict minus buffers.
   const paramShapes = stateDictShapes(spec)
@@ -616,5 +646,6 @@ function parseTrainingState(
     generator,
     shuffle,
     history: ck.history ?? undefined,
+    findings: ck.findings ?? undefined,
   };
 }

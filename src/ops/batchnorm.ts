@@ -12,9 +12,9 @@
  * Keras' momentum is the weight of the old value (0.99) and its ε is 1e-3; gradlab follows PyTorch.
  */
 import { record } from '../autograd.js';
-import { K, alloc } from '../kernels/index.js';
+import { K } from '../kernels/index.js';
 import { formatShape, type Tensor } from '../tensor.js';
-import { assertTensor, checkFiniteOption, empty } from './util.js';
+import { assertTensor, checkFiniteOption, empty, savedBuffer } from './util.js';
 
 export function batchNorm(
   x: Tensor,
@@ -52,8 +52,8 @@ export function batchNorm(
     throw new Error('batchNorm: evaluation mode needs runningMean and runningVar (or pass training = true to use batch statistics)');
   }
   const y = empty(x.shape, x);
-  const saveMean = alloc(c, x.dtype);
-  const saveInvStd = alloc(c, x.dtype);
+  const saveMean = savedBuffer(c, x.dtype);
+  const saveInvStd = savedBuffer(c, x.dtype);
   K.batchNorm({
     x: x.data,
     n,
@@ -67,8 +67,8 @@ export function batchNorm(
     momentum,
     eps,
     y: y.data,
-    saveMean,
-    saveInvStd,
+    saveMean: saveMean.data,
+    saveInvStd: saveInvStd.data,
   });
   const inputs: Tensor[] = [x];
   if (weight) inputs.push(weight);
@@ -82,8 +82,8 @@ export function batchNorm(
       c,
       l,
       weight: weight?.data ?? null,
-      saveMean,
-      saveInvStd,
+      saveMean: saveMean.data,
+      saveInvStd: saveInvStd.data,
       training,
       gx: gx ? gx.data : null,
       gxBeta: gx ? gx.beta : 1,
@@ -91,7 +91,7 @@ export function batchNorm(
       gBias: bias ? grad(weight ? 2 : 1) : null,
     });
   }, () => {
-    K.free(saveMean);
-    K.free(saveInvStd);
+    saveMean.dispose();
+    saveInvStd.dispose();
   });
 }

@@ -10,15 +10,16 @@ import { SELU_ALPHA, SELU_SCALE } from '../activations.js';
 import { K, alloc } from '../kernels/index.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
-import { assertTensor, empty } from './util.js';
+import { assertTensor, empty, savedBuffer } from './util.js';
 
 export function checkDropoutP(where: string, p: number): void {
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`${where}: p must be in [0, 1), got ${p}`);
 }
 
-function bernoulliMask(n: number, keep: number, like: Tensor, generator: Generator) {
-  const mask = alloc(n, like.dtype);
-  for (let i = 0; i < n; i++) mask[i] = generator.random() < keep ? 1 : 0;
+function bernoulliMask(n: number, keep: number, like: Tensor, generator: Generator): Tensor {
+  const mask = savedBuffer(n, like.dtype);
+  const m = mask.data;
+  for (let i = 0; i < n; i++) m[i] = generator.random() < keep ? 1 : 0;
   return mask;
 }
 
@@ -29,15 +30,15 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const scale = 1 / (1 - p);
   const mask = bernoulliMask(x.size, 1 - p, x, generator);
   const out = empty(x.shape, x);
-  K.maskScale(x.data, mask, scale, out.data);
+  K.maskScale(x.data, mask.data, scale, out.data);
   return record(out, 'dropout', [x], (g, grad) => {
     const gx = grad(0);
     if (!gx) return;
     const t = alloc(g.length, x.dtype);
-    K.maskScale(g, mask, scale, t);
+    K.maskScale(g, mask.data, scale, t);
     K.axpy(1, t, gx);
     K.free(t);
-  }, () => K.free(mask));
+  }, () => mask.dispose());
 }
 
 /** α′ = −λα, the value SELU tends to for x → −∞. */
@@ -51,13 +52,13 @@ export function alphaDropout(x: Tensor, p = 0.5, training = true, generator: Gen
   const b = -a * ALPHA_PRIME * p;
   const mask = bernoulliMask(x.size, 1 - p, x, generator);
   const out = empty(x.shape, x);
-  K.alphaDropout(x.data, mask, ALPHA_PRIME, a, b, out.data);
+  K.alphaDropout(x.data, mask.data, ALPHA_PRIME, a, b, out.data);
   return record(out, 'alphaDropout', [x], (g, grad) => {
     const gx = grad(0);
     if (!gx) return;
     const t = alloc(g.length, x.dtype);
-    K.maskScale(g, mask, a, t);
+    K.maskScale(g, mask.data, a, t);
     K.axpy(1, t, gx);
     K.free(t);
-  }, () => K.free(mask));
+  }, () => mask.dispose());
 }

@@ -10,11 +10,11 @@
  * Output size ⌊(H + 2p − d·(k − 1) − 1)/s⌋ + 1 (ceil_mode = False).
  */
 import { record } from '../autograd.js';
-import { K, alloc } from '../kernels/index.js';
+import { K } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { assert4d, pair, window2d, type Size2d } from './conv.js';
-import { uninitialized } from './util.js';
+import { savedBuffer, uninitialized } from './util.js';
 
 /** Window geometry for pooling; stride defaults to the kernel size, padding ≤ half the kernel (PyTorch's rule). */
 function poolWindow(op: string, x: Tensor, kernelSize: Size2d, stride: Size2d | null | undefined, padding: Size2d, dilation: Size2d = 1): Window2d {
@@ -36,16 +36,14 @@ export function maxPool2d(input: Tensor, kernelSize: Size2d, stride: Size2d | nu
   const planes = n * c;
   const out = uninitialized([n, c, g.oh, g.ow], input);
   // The arg-max indices, saved for backward, live where the kernels can reach them (wasm memory):
-  // int32 over float32-sized storage from the allocator, returned when the graph is freed.
-  const store = alloc(out.size, 'float32', false);
-  const view = () => new Int32Array(store.buffer, store.byteOffset, out.size);
+  // int32 over float32-sized storage (savedBuffer; a step boundary's copy keeps the bits).
+  const store = savedBuffer(out.size, 'float32', false);
+  const view = () => new Int32Array(store.data.buffer, store.data.byteOffset, out.size);
   K.maxPool2d(input.data, planes, g, out.data, view());
   record(out, 'maxPool2d', [input], (gy, grad) => {
     const gx = grad(0);
     if (gx) K.maxPool2dBackward(gy, view(), planes, g, gx);
-  }, () => K.free(store));
-  // Nothing recorded (noGrad, or no input needs a gradient): nobody will read the indices.
-  if (out.node === null) K.free(store);
+  }, () => store.dispose());
   return out;
 }
 

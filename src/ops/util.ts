@@ -2,7 +2,7 @@
  * Shared helpers for ops: output allocation, broadcasting, dimension handling, checks.
  */
 import { alloc } from '../kernels/index.js';
-import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { Tensor, formatShape, shapeSize, type DType } from '../tensor.js';
 import { stage } from '../memory.js';
 
 /** A fresh zero tensor with `like`'s dtype. */
@@ -16,6 +16,18 @@ export function empty(shape: readonly number[], like: Tensor): Tensor {
  */
 export function uninitialized(shape: readonly number[], like: Tensor): Tensor {
   return new Tensor(alloc(shapeSize(shape), like.dtype, false), shape);
+}
+
+/**
+ * Op-internal storage saved for backward (BatchNorm's batch statistics, softmax probabilities,
+ * dropout masks, max-pooling indices), held as a step-local Tensor rather than a bare array: when
+ * backward never comes (a loss computed for logging without noGrad, an output dropped) the next
+ * step boundary moves it out of wasm memory with the graph's activations (src/memory.ts), where
+ * a bare array would stay until the garbage collector and an event-loop turn. The backward closure
+ * reads `.data` at backward time; record()'s release disposes it.
+ */
+export function savedBuffer(n: number, dtype: DType, zero = true): Tensor {
+  return new Tensor(alloc(n, dtype, zero), [n]);
 }
 
 /** Numbers become constant tensors of the other operand's dtype. */

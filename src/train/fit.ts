@@ -392,6 +392,11 @@ function validateOptions(o: FitOptions): void {
     throw new Error(`fit: validationSplit must be in (0, 1) (the validation share), got ${o.validationSplit}`);
   }
   if (o.validationSplit !== undefined && o.validationData !== undefined) throw new Error('fit: give validationSplit or validationData, not both');
+  const ih = o.initialHistory;
+  if (ih !== undefined) {
+    if (!ih || !Array.isArray(ih.epochs) || (ih.findings !== undefined && !Array.isArray(ih.findings))) throw new Error('fit: initialHistory must be {epochs: EpochLogs[], findings?: Finding[]}');
+    if (ih.epochs.length > (o.initialEpoch ?? 0)) throw new Error(`fit: initialHistory has ${ih.epochs.length} epochs, more than initialEpoch ${o.initialEpoch ?? 0}`);
+  }
   if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new Error(`fit: seed must be a safe integer, got ${o.seed}`);
   for (const m of o.metrics ?? []) checkMetricName(m);
   if (o.callbacks !== undefined && !Array.isArray(o.callbacks)) throw new Error('fit: callbacks must be an array');
@@ -477,7 +482,9 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     epochs,
     batchSize,
     optimizer: optimizerName,
-    lr: optimizer.lr,
+    // A resumed run's optimizer holds the schedule's lr at initialEpoch; the run's lr (the one its
+    // advice starts from) is the lr the schedule started from, as in the uninterrupted run.
+    lr: scheduler && initialEpoch > 0 ? optimizer.groups[0].initialLr : optimizer.lr,
     weightDecay: typeof optimizerOptions.weightDecay === 'number' ? optimizerOptions.weightDecay : null,
     optimizerOptions,
     loss: typeof options.loss === 'function' ? 'custom' : (options.loss ?? null),
@@ -499,14 +506,15 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   };
   const report: Report = {
     config,
-    history: { epochs: [], steps: [] },
+    history: { epochs: [...(options.initialHistory?.epochs ?? [])], steps: [] },
     monitors: monitor.data,
-    findings: [],
+    findings: [...(options.initialHistory?.findings ?? [])],
   };
   const ctx: TrainContext = { model, optimizer, stopTraining: false, report, epoch: 0, step: 0 };
 
-  const emitted = new Set<string>();
   const keyOf = (f: Finding) => `${f.rule}|${f.layers.join(',')}`;
+  // A resumed run's findings were announced before the interruption, as in the uninterrupted run.
+  const emitted = new Set<string>(report.findings.map(keyOf));
   const emit = async (findings: Finding[]) => {
     for (const f of findings) {
       const k = keyOf(f);

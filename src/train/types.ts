@@ -51,6 +51,13 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Optimizer steps already taken: this run's steps are numbered from initialStep + 1. Default 0. */
   initialStep?: number;
+  /**
+   * A resumed run's past: the epochs before initialEpoch and the findings so far, as the
+   * interrupted run's Report had them (a checkpoint stores both). The Report starts from them, so
+   * the health rules judge the whole run and a finding keeps its first step, as in the
+   * uninterrupted run (the per-step series start at this run's first step).
+   */
+  initialHistory?: { epochs: EpochLogs[]; findings?: Finding[] };
   /** Examples per batch (default 32); a given DataLoader decides its own (it is what the Report records). */
   batchSize?: number;
   /** An Optimizer instance, or a registry name (with `lr`, `weightDecay`). Default 'adam'. */

@@ -74,6 +74,29 @@ describe('resuming from a checkpoint', () => {
     for (const k of Object.keys(a)) expect(Array.from(b[k].data), k).toEqual(Array.from(a[k].data));
   });
 
+  // The health summary judged only the epochs after the checkpoint: a finding that held since
+  // step 78 was reported "since step 208", its advice said "train longer than 18 epochs" in a
+  // 30-epoch run, and the summary counted this part's steps only.
+  // With a cosine schedule the resumed run's advice started from the decayed lr ("try a learning
+  // rate above 0.001309") instead of the run's 0.002.
+  it.each(['none', 'cosine'])('a resumed run ends with the summary of the uninterrupted run: findings with their first steps, advice, epochs and steps (schedule %s)', async (schedule) => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-'));
+    const base = { data: 'spiral', layers: [16, 16], activation: 'relu', init: 'auto', batchnorm: true, dropout: 0.1, optimizer: 'adam', schedule, epochs: 30, batchSize: 64, seed: 0, quiet: true } as TrainArgs;
+    const full = await runTrain(base, io);
+    const stopAt12 = { onEpochEnd: (l: { epoch: number }, ctx: { stopTraining: boolean }) => void (ctx.stopTraining = l.epoch === 11) };
+    const first = await runTrain({ ...base, checkpoint: join(dir, 'ckpt.safetensors'), callbacks: [stopAt12] }, io);
+    expect(first.report.history.epochs.length).toBe(12);
+    const rest = await runTrain({ ...base, resume: join(dir, 'ckpt.safetensors') }, io);
+    expect(rest.code).toBe(0);
+    expect(full.summary.findings.warnings).toBeGreaterThan(0); // the spiral underfits with 16 units: there is something to compare
+    expect(rest.report.findings).toEqual(full.report.findings);
+    const { durationMs: _a, ...fullSummary } = full.summary;
+    const { durationMs: _b, ...restSummary } = rest.summary;
+    expect(restSummary).toEqual(fullSummary);
+    expect(rest.summary.steps).toBe(full.report.history.steps.length);
+    expect(rest.report.config.lr).toBe(full.report.config.lr);
+  });
+
   it("a CSV's label column comes from the checkpoint on resume, and is evaluate's default", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-resume-'));
     const csv = join(dir, 'rows.csv');
@@ -151,6 +174,10 @@ describe('--resume validates what it reads back (issue 16, item 4)', () => {
     ['a scheduler state at another epoch', (m: any) => (m.checkpoint.scheduler.lastEpoch = 5), /cosine schedule.*scheduler is at epoch 5 instead of 1/],
     ['a missing scheduler state', (m: any) => (m.checkpoint.scheduler = null), /cosine schedule.*scheduler is at epoch null/],
     ['a config for another model than the spec', (m: any) => (m.config.model.layers = [9]), /describes another model/],
+    ['findings that are not findings', (m: any) => (m.checkpoint.findings = [1, 2]), /findings\[0\] must be \{rule, severity/],
+    ['a finding of an unknown severity', (m: any) => (m.checkpoint.findings = [{ rule: 'underfitting', severity: 'fatal', layers: [], step: 3, evidence: '', advice: '' }]), /findings\[0\] must be/],
+    ['a history epoch out of order', (m: any) => (m.checkpoint.history.epochs[0].epoch = 'x'), /history\.epochs\[0\] must be \{epoch: 0/],
+    ['more history than epochs completed', (m: any) => m.checkpoint.history.epochs.push(m.checkpoint.history.epochs[0]), /history has 2 epochs, more than the 1 completed/],
   ])('%s: exit 3 naming the file and the field', async (_name, edit, message) => {
     await prepared;
     const bad = join(dir, `bad-${Math.random().toString(36).slice(2)}.safetensors`);

@@ -226,6 +226,26 @@ describe('rules that judge correctly (issue 14)', () => {
     expect(runHealthChecks(lossReport(falling, 0.69))).toEqual([]);
   });
 
+  // The shape of `gradlab train --lr 10 --optimizer sgd --activation tanh` on MNIST: the loss
+  // blows up within the first steps (2.3 → ~150 by step 8) and stays there. Divergence was judged
+  // against the median of the first tenth of the steps, which in a long run is the blown-up loss
+  // itself: the finding that explains the run turned "resolved", and a validation loss wandering
+  // at 100× the baseline was reported as overfitting instead.
+  test('a loss that diverged in the first steps and stays there is still divergence at the end of a long run, not overfitting', () => {
+    const losses = Array.from({ length: 400 }, (_, i) => (i === 0 ? 2.3 : i < 8 ? 2.3 * 2 ** i : 300) * noise(i));
+    const early = runHealthChecks(lossReport(losses.slice(0, 32), 2.3)).find((f) => f.rule === 'exploding-gradients');
+    expect(early, 'diverged by step 32').toBeDefined();
+    const r = lossReport(losses, 2.3);
+    // Validation wanders at the same height, its last epoch the worst.
+    r.history.epochs.forEach((e, i) => Object.assign(e, { valLoss: 250 + (i === r.history.epochs.length - 1 ? 100 : 5 * Math.sin(i)), valLossStdErr: 1 }));
+    const found = runHealthChecks(r);
+    const f = found.find((x) => x.rule === 'exploding-gradients')!;
+    expect(f, 'still diverged at step 400').toBeDefined();
+    expect(f.evidence).toMatch(/loss from 2\.3\d* \(step 1\) to 3\d\d/);
+    expect(f.values!.lossGrowth!).toBeGreaterThan(THRESHOLDS.divergenceLossGrowth);
+    expect(found.map((x) => x.rule)).not.toContain('overfitting');
+  });
+
   test('small early-layer gradients after convergence are not "vanishing"; the same while the loss is high are', () => {
     const layer = (name: string, rms: number) => ({
       name,

@@ -205,5 +205,8 @@ describe('fit', () => {
     await expect(fit(m, d, { metrics: ['precision' as never] })).rejects.toThrow(/precision/);
     await expect(fit(m, { x: d.x, y: new Tensor(new Float32Array(3), [3]) })).rejects.toThrow(/examples/);
     await expect(fit(m, d, { monitor: { every: 0 } })).rejects.toThrow(/monitor.every/);
+    const epoch = { epoch: 0, loss: 1, metrics: {}, lr: 0.1, durationMs: 0 };
+    await expect(fit(m, d, { epochs: 3, initialEpoch: 1, initialHistory: { epochs: [epoch, { ...epoch, epoch: 1 }] } })).rejects.toThrow(/initialHistory has 2 epochs, more than initialEpoch 1/);
+    await expect(fit(m, d, { epochs: 3, initialEpoch: 1, initialHistory: { epochs: [epoch], findings: 'none' as never } })).rejects.toThrow(/initialHistory must be/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getWasmBackend } from '../../src/kernels/auto.js';
-import { fit, manualSeed, nn, randn, tensor, type Tensor } from '../../src/index.js';
+import { fit, manualSeed, nn, noGrad, randn, tensor, type Tensor } from '../../src/index.js';
 
 function blobs(n: number): { x: Tensor; y: Tensor } {
   manualSeed(3);
@@ -32,6 +32,34 @@ describe('fit releases per-step storage', () => {
     const after = W!.heap.liveBytes;
     // 160 steps; without release every step keeps ≈ 4 activations of 32×64 floats (≈ 32 KB): > 5 MB.
     expect(after - before).toBeLessThan(256 * 1024);
+  });
+
+  // The long runs users start: monitors on every step, a validation set, the health rules, and a
+  // callback that keeps what it computes (here the model's output on the validation rows, with
+  // noGrad while fit has the model in train mode, so Dropout draws a mask and BatchNorm uses
+  // the batch's statistics). Without yielding, nothing waits for the garbage collector: every
+  // buffer must be returned when it is done with. Before the fix each kept output left its
+  // Dropout mask (100×64 floats) and BatchNorm's statistics in wasm memory.
+  it('fit with monitors on every step, validation, health rules and a callback keeping outputs: wasm memory flat over 60 epochs', async () => {
+    const W = getWasmBackend();
+    expect(W).not.toBeNull();
+    const data = blobs(256);
+    const val = blobs(100);
+    const model = new nn.Sequential(new nn.Linear(8, 64), new nn.BatchNorm1d(64), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(64, 32), new nn.Tanh(), new nn.Linear(32, 3));
+    const kept: Tensor[] = [];
+    let live5 = 0;
+    const r = await fit(model, data, {
+      epochs: 60, batchSize: 32, seed: 1, yieldEvery: 0, validationData: val, monitor: { every: 1 },
+      callbacks: [{
+        onBatchEnd: (l, ctx) => void (l.step % 4 === 0 && kept.push(noGrad(() => ctx.model.forward(val.x)))),
+        onEpochEnd: (e) => void (e.epoch === 5 && (live5 = W!.heap.liveBytes)),
+      }],
+    });
+    expect(r.history.steps.length).toBe(480);
+    // The last epoch ends as the sixth did: no block kept (the kept outputs live in JS memory).
+    expect(W!.heap.liveBytes - live5).toBeLessThanOrEqual(0);
+    expect(kept.length).toBe(120);
+    expect(Array.from(kept[0].data).every(Number.isFinite)).toBe(true);
   });
 
   it("never releases a custom layer's output (it may hold a reference)", async () => {
