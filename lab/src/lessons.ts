@@ -3,8 +3,10 @@
  * lab's URL format, state.ts; settings it leaves out take the defaults) plus its claim stated as
  * checks over the live measurements of the run — as the experiments state theirs
  * (src/experiments/) — so the page can show a verdict (pending, pass, fail) with the evidence.
- * A lesson is judged from step `from` on; it passes the first time every check holds, and fails
- * if that has not happened by step `until` (or the run stopped). The settings were chosen so
+ * A lesson is judged from step `from` on, on measurements taken there or later (the last
+ * evaluation and health check: a claim about a trained net is not checked on the untrained one);
+ * it passes the first time every check holds, and fails if that has not happened by step
+ * `until` (or the run stopped). The settings were chosen so
  * that each lesson passes in headless Chromium within 120 s (test/lab/lessons.e2e.test.ts).
  */
 import type { Finding } from '../../src/train/types.js';
@@ -17,8 +19,8 @@ export interface LessonMeasurements {
   /** Latest per-layer statistics (module order). */
   layers: readonly LayerSnapshot[] | null;
   findings: readonly Finding[];
-  /** Per-step training loss and gradient norm, as received. */
-  gradNorms: readonly number[];
+  /** The step of the last health check (the findings describe the run up to it). */
+  healthStep: number;
   stopReason?: string;
 }
 
@@ -413,6 +415,10 @@ export function judgeLesson(l: Lesson, m: LessonMeasurements, prev: LessonVerdic
   const evidence = results.map(({ c, r }) => `${r.ok ? '✓' : '✗'} ${c.claim}: ${r.evidence}`).join('\n');
   const all = results.every(({ r }) => r.ok);
   const stopped = m.stopReason !== undefined && m.stopReason !== '';
-  const verdict: Verdict = m.step >= l.from && all ? 'pass' : m.step >= l.until || (stopped && m.step >= l.from) ? 'fail' : 'pending';
+  // The oldest measurement the checks read: the last evaluation and the last health check.
+  const measured = Math.min(last(m.evals)?.step ?? -1, m.healthStep);
+  const judged = m.step >= l.from && measured >= l.from;
+  // A run that stopped (non-finite) cannot reach `from` or fresher measurements: its verdict is final.
+  const verdict: Verdict = judged && all ? 'pass' : (judged && m.step >= l.until) || stopped ? 'fail' : 'pending';
   return { id: l.id, verdict, evidence, step: m.step };
 }

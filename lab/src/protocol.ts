@@ -61,6 +61,8 @@ export interface EvalPoint {
 export interface LayerSnapshot {
   /** Module path ('0', '1', …), as in namedParameters(). */
   name: string;
+  /** The step these statistics were measured at. */
+  step?: number;
   kind: string;
   activation?: string;
   /** Statistics of the module's output on the batch. */
@@ -126,6 +128,8 @@ export type FromWorker = { runId: number } & (
       conv?: ConvPanelData;
       /** The current findings of the library's health rules (absent when unchanged). */
       findings?: Finding[];
+      /** The step of the last health check: the findings describe the run up to it. */
+      healthStep: number;
       stopReason?: string;
     }
   | { type: 'error'; message: string }

@@ -22,6 +22,7 @@ import { layerLabels } from '../../src/diagnostics/names.js';
 import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
 import { baselineLoss } from '../../src/train/fit.js';
+import { thinOlderHalf } from '../../src/report/series.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
 import { buildLabModel, labOptimizer, outputUnits } from './model.js';
@@ -253,14 +254,8 @@ function endEpoch(s: Session): void {
 
 /** Long runs: keep every other old record so memory and the rules' cost stay bounded. */
 function thinHistory(s: Session): void {
-  const thin = <T>(xs: T[], max: number) => {
-    if (xs.length <= max) return;
-    const keepFrom = xs.length >> 1;
-    const kept = xs.filter((_, i) => i >= keepFrom || i % 2 === 0);
-    xs.splice(0, xs.length, ...kept);
-  };
-  thin(s.report.history.steps, 20000);
-  thin(s.report.history.epochs, 2000);
+  thinOlderHalf(s.report.history.steps, 20000);
+  thinOlderHalf(s.report.history.epochs, 2000);
   if (s.monitor.data.steps.length > 1500) {
     const keep = new Set(s.monitor.data.steps.filter((_, i, a) => i >= a.length >> 1 || i % 2 === 0));
     s.monitor.data.steps.splice(0, s.monitor.data.steps.length, ...[...keep]);
@@ -274,6 +269,7 @@ function latestLayers(s: Session): LayerSnapshot[] {
     const x = l.samples[l.samples.length - 1];
     return {
       name: l.name,
+      step: x?.step,
       kind: l.kind,
       activation: l.activation,
       stats: x?.activation,
@@ -472,6 +468,7 @@ function flush(s: Session, full: boolean): void {
     digits: d,
     conv: c,
     findings: s.findingsChanged ? s.findings : undefined,
+    healthStep: s.lastHealthStep,
     stopReason: s.stopReason,
     },
     s.runId,

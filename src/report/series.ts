@@ -62,3 +62,15 @@ export function thinIndices(series: ReadonlyArray<ReadonlyArray<number | null>>,
   }
   return [...keep].sort((a, b) => a - b);
 }
+
+/**
+ * Keep a growing record list bounded, in place: past `max` entries the older half keeps every
+ * other entry, so recent detail stays and a long session's memory stays flat (the web lab's
+ * worker history and the page's per-step record).
+ */
+export function thinOlderHalf<T>(xs: T[], max: number): void {
+  if (xs.length <= max) return;
+  const keepFrom = xs.length >> 1;
+  const kept = xs.filter((_, i) => i >= keepFrom || i % 2 === 0);
+  xs.splice(0, xs.length, ...kept);
+}
