@@ -892,6 +892,8 @@ Object.assign(window, {
     get backend() { return info?.backend ?? null; },
     get findings() { return findings.map((f) => f.rule); },
     get conv() { return convPanel.last; },
+    /** The line charts' points as drawn (x, then each series; smoothed as shown). */
+    get charts() { return { loss: lossChart.shown, accuracy: accChart.shown, gradNorm: gnormChart.shown }; },
     /** The notice's lines: settings of the link or the form not used as given. */
     get notice() { return $('notice').hidden ? [] : [...$('notice').querySelectorAll('li')].map((li) => li.textContent); },
   },
