@@ -37,6 +37,7 @@ import {
 import { defaultLr } from '../../src/recipe.js';
 import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
 import { mountQuiz } from './quiz.js';
+import { cliCommand } from './command.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import { failureText, histogramLayers, weightGradNorm, weightedLayers } from './layers.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
@@ -54,6 +55,8 @@ let info: ModelInfo | null = null;
 let running = false;
 let lastBoundary: Boundary | null = null;
 let lastLayers: LayerSnapshot[] | null = null;
+/** The run's first layer statistics (its initial weights), for the lessons about initialization. */
+let firstLayers: LayerSnapshot[] | null = null;
 let gradHistory: number[][] = [];
 let findings: Finding[] = [];
 let currentLesson: Lesson | null = null;
@@ -397,6 +400,7 @@ function applyState(s: LabState, rebuildAll = true): void {
   if (focusedId) document.getElementById(focusedId)?.focus();
   if (rebuildAll) renderLessons();
   if (live) {
+    liveChanged = true;
     send({ type: 'update', runId, state });
     renderStatus(`from step ${stepCount}: ${summarize(state)}`);
   } else resetRun();
@@ -555,7 +559,8 @@ function renderMetrics(): void {
     m.textContent = '';
     return;
   }
-  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  // No accuracy when the outputs are not finite (the worker sends NaN): a dash, not a number.
+  const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—');
   m.innerHTML = '';
   const items: Array<[string, string]> = [
     ['Train loss', lastEval.trainLoss.toFixed(4)],
@@ -583,6 +588,21 @@ function renderStatus(extra = ''): void {
   if (info) parts.push(`${info.parameters.toLocaleString('en')} parameters`, `kernels: ${info.backend}${info.threads > 1 ? ` × ${info.threads} threads` : ''}`);
   if (!crossOriginIsolated) parts.push('not cross-origin isolated');
   $('status').textContent = (extra ? extra + ' · ' : '') + parts.join(' · ');
+  renderCommand();
+}
+
+/** Whether lr, batch size or clipping changed during the run (the CLI command cannot replay that). */
+let liveChanged = false;
+
+/** The run as a `gradlab train` command (command.ts), for the epochs run so far. */
+function renderCommand(): void {
+  const c = cliCommand(state, epoch + 1);
+  $('cli-command').textContent = 'command' in c ? c.command : '';
+  $<HTMLButtonElement>('copy-cli').hidden = !('command' in c);
+  const note = $('cli-note');
+  const text = 'reason' in c ? c.reason : liveChanged ? 'The learning rate, batch size or clipping changed during this run: the command trains with the current values from the start, so its steps after the change differ.' : '';
+  note.textContent = text;
+  note.hidden = text === '';
 }
 
 // ---------------------------------------------------------------------------------------
@@ -593,6 +613,7 @@ function resetRun(): void {
   info = null;
   lastBoundary = null;
   lastLayers = null;
+  firstLayers = null;
   gradHistory = [];
   findings = [];
   stepCount = 0;
@@ -611,6 +632,7 @@ function resetRun(): void {
   lessonVerdict = null;
   stopReason = undefined;
   healthStep = 0;
+  liveChanged = false;
   send({ type: 'reset', runId, state, local: upload.forRun(state) });
 }
 
@@ -664,6 +686,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   lossChart.redraw();
   accChart.redraw();
   gnormChart.redraw();
+  if (m.firstLayers) firstLayers = m.firstLayers;
   if (m.layers) {
     lastLayers = m.layers;
     gradHistory.push(weightedLayers(m.layers).map(weightGradNorm));
@@ -723,6 +746,17 @@ $('share').addEventListener('click', async () => {
   const local = state.dataset === 'local' ? ' (it says data=local: your CSV file is not in it)' : '';
   renderStatus(`${ok ? 'link copied' : `link: ${url}`}${local}`);
 });
+$('copy-cli').addEventListener('click', async () => {
+  const text = $('cli-command').textContent ?? '';
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    ok = true;
+  } catch {
+    /* clipboard may be unavailable: the command is on the page to select */
+  }
+  renderStatus(ok ? 'command copied' : 'select the command to copy it');
+});
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
   if (e.key === ' ' && (t === document.body || t.id === 'main')) {
@@ -772,7 +806,7 @@ function updateLesson(): void {
   if (!onLessonSettings(l)) {
     lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's: load the lesson again to check its claim.", step: stepCount };
   } else {
-    lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, findings, healthStep, stopReason }, lessonVerdict);
+    lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, firstLayers, findings, healthStep, stopReason }, lessonVerdict);
   }
   const v = lessonVerdict;
   box.dataset.verdict = v.verdict;

@@ -121,6 +121,8 @@ export type FromWorker = { runId: number } & (
       steps: StepPoint[];
       evals: EvalPoint[];
       layers?: LayerSnapshot[];
+      /** Once per run: the layers' statistics at step 1 (the initial weights). */
+      firstLayers?: LayerSnapshot[];
       boundary?: Boundary;
       /** Sample test digits (MNIST): predicted class per shown image. */
       digits?: { pixels: number[][]; label: number[]; pred: number[] };

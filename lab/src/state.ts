@@ -45,6 +45,9 @@ export function imageShape(d: DatasetName): [number, number, number] | null {
   return d === 'mnist' ? [1, 28, 28] : null;
 }
 
+/** The held-out share of a run (`gradlab train --test-fraction`): 1 − trainRatio, without float noise. */
+export const testFraction = (s: LabState): number => Number((1 - s.trainRatio).toFixed(10));
+
 /** Output layer and loss, as one choice: the loss decides what the output units mean. */
 export const HEAD_NAMES = ['crossEntropy', 'bceWithLogits', 'mse', 'huber', 'l1'] as const;
 export type HeadName = (typeof HEAD_NAMES)[number];

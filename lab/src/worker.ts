@@ -14,7 +14,8 @@ import { softmax } from '../../src/ops/softmax.js';
 import { TrainStep } from '../../src/train/step.js';
 import { binaryAccuracy, categoricalAccuracy } from '../../src/train/metrics.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
-import { Generator, manualSeed } from '../../src/random.js';
+import { manualSeed, type Generator } from '../../src/random.js';
+import { shuffleGenerator, trainingLoader, type Batch, type DataLoader } from '../../src/data/dataloader.js';
 import { Tensor } from '../../src/tensor.js';
 import type { Finding, Report } from '../../src/train/types.js';
 import { Monitor } from '../../src/diagnostics/monitors.js';
@@ -25,6 +26,7 @@ import { baselineLoss } from '../../src/train/fit.js';
 import { thinOlderHalf } from '../../src/report/series.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
+import { monitorEvery } from './command.js';
 import { buildLabModel, labOptimizer, outputUnits } from './model.js';
 import { firstConvIndex, firstConvView } from './convview.js';
 import type { Boundary, ConvPanelData, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, LocalData, ModelInfo, StepPoint, ToWorker } from './protocol.js';
@@ -47,11 +49,17 @@ interface Session {
   params: Tensor[];
   /** Training targets in the form the loss wants. */
   trainTarget: Tensor;
-  order: Int32Array;
-  pos: number;
+  /**
+   * The batches, as `gradlab train` draws them (trainingLoader, shuffled by shuffleGenerator(seed));
+   * a new batch size (a live setting) makes a new loader on the same generator.
+   */
+  loader: DataLoader;
+  shuffle: Generator;
+  batches: Iterator<Batch>;
+  /** Batches taken in the current epoch. */
+  batch: number;
   step: number;
   epoch: number;
-  gen: Generator;
   monitor: Monitor;
   /** The run as a Trainer Report, so the library's health rules can read it. */
   report: Report;
@@ -66,6 +74,8 @@ interface Session {
   pendingSteps: StepPoint[];
   pendingEvals: EvalPoint[];
   lastLayers?: LayerSnapshot[];
+  /** Whether the statistics of step 1 went to the page (once per run, for the lessons about initialization). */
+  firstLayersSent: boolean;
   lastEvalAt: number;
   evalCostMs: number;
   lastBoundaryAt: number;
@@ -145,9 +155,10 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
     const model = buildLabModel(state, data.inputDim, data.numClasses);
     const params = model.parameters();
     const optimizer = labOptimizer(state, params);
-    const g = new Generator(state.seed + 1);
     const trainTarget = targetsFor(state, data.train.y, data.numClasses);
-    const monitor = new Monitor(model, model.namedParameters(), { every: data.is2d ? 5 : 10, histogramBins: HIST_BINS });
+    const shuffle = shuffleGenerator(state.seed);
+    const loader = labLoader(state, data.train.x, trainTarget, shuffle);
+    const monitor = new Monitor(model, model.namedParameters(), { every: monitorEvery(data.is2d), histogramBins: HIST_BINS });
     const report: Report = {
       config: { ...state, layers: state.layers.map((l) => ({ ...l })), source: 'gradlab lab', optimizerOptions: optimizer.effectiveOptions() },
       history: { epochs: [], steps: [], baselineLoss: baselineLoss(state.head, trainTarget) },
@@ -163,11 +174,12 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       trainer: new TrainStep(model, optimizer, { loss: (o, t) => lossOf(state, o, t), clipGradNorm: state.clip > 0 ? state.clip : undefined }),
       params,
       trainTarget,
-      order: g.permutation(data.train.x.shape[0]),
-      pos: 0,
+      loader,
+      shuffle,
+      batches: loader[Symbol.iterator](),
+      batch: 0,
       step: 0,
       epoch: 0,
-      gen: g,
       monitor,
       report,
       epochLoss: 0,
@@ -184,6 +196,7 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       lastBoundaryAt: 0,
       digit: 0,
       digitChanged: false,
+      firstLayersSent: false,
     };
     const initUsed: Record<string, string> = {};
     const labels = layerLabels(monitor.data.layers);
@@ -219,18 +232,25 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
   }
 }
 
-function nextBatch(s: Session): Int32Array {
-  const n = s.order.length;
-  const bs = Math.min(s.state.batchSize, n);
-  if (s.pos + bs > n) {
+/** The training batches of a run (as `gradlab train`'s: BatchNorm in an MLP layer drops a last batch of one). */
+function labLoader(state: LabState, x: Tensor, y: Tensor, shuffle: Generator): DataLoader {
+  const batchnorm = state.model === 'mlp' && state.layers.some((l) => l.bn);
+  return trainingLoader({ x, y }, { batchSize: Math.min(state.batchSize, x.shape[0]), batchnorm, generator: shuffle });
+}
+
+function nextBatch(s: Session): Batch {
+  let r = s.batches.next();
+  if (r.done) {
     endEpoch(s);
-    s.order = s.gen.permutation(n);
-    s.pos = 0;
     s.epoch++;
+    s.batch = 0;
+    // A batch size changed during the epoch takes effect from the next one.
+    if (s.loader.batchSize !== Math.min(s.state.batchSize, s.data.train.x.shape[0])) s.loader = labLoader(s.state, s.data.train.x, s.trainTarget, s.shuffle);
+    s.batches = s.loader[Symbol.iterator]();
+    r = s.batches.next();
   }
-  const idx = s.order.subarray(s.pos, s.pos + bs);
-  s.pos += bs;
-  return idx;
+  s.batch++;
+  return r.value as Batch;
 }
 
 /** Close an epoch: its mean batch loss and the test loss, as the Trainer's EpochLogs. */
@@ -264,9 +284,10 @@ function thinHistory(s: Session): void {
   }
 }
 
-function latestLayers(s: Session): LayerSnapshot[] {
+/** The layers' statistics at the last monitored step (or the first: step 1, the initial weights). */
+function latestLayers(s: Session, first = false): LayerSnapshot[] {
   return s.monitor.data.layers.map((l) => {
-    const x = l.samples[l.samples.length - 1];
+    const x = l.samples[first ? 0 : l.samples.length - 1];
     return {
       name: l.name,
       step: x?.step,
@@ -299,9 +320,7 @@ function runHealth(s: Session): void {
  * gradient norm as `fit` and `gradlab train`), traced layer by layer on monitored steps.
  */
 function trainStep(s: Session, forceMonitor: boolean): void {
-  const idx = nextBatch(s);
-  const xb = gather(s.data.train.x, idx);
-  const yb = gather(s.trainTarget, idx);
+  const { x: xb, y: yb } = nextBatch(s);
   const step = s.step + 1;
   const monitor = forceMonitor || s.monitor.shouldRecord(step);
   const r = s.trainer.run(xb, yb, monitor);
@@ -319,7 +338,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
     const event = {
       step,
       epoch: s.epoch,
-      batch: Math.max(0, Math.floor(s.pos / Math.max(1, s.state.batchSize)) - 1),
+      batch: s.batch - 1,
       phase: r.nonFinite!.phase,
       layer: r.nonFinite!.layer,
       parameter: r.nonFinite!.parameter,
@@ -346,6 +365,8 @@ function metrics(s: Session, x: Tensor, y: Tensor, maxRows: number): { loss: num
     const out = s.model.forward(xs);
     s.model.train();
     const loss = lossOf(s.state, out, target).item();
+    // Non-finite outputs predict nothing: no accuracy, as `gradlab train` reports none (null) after a non-finite step.
+    if (!Number.isFinite(loss)) return { loss, acc: NaN };
     // The library's accuracy: argmax over classes, or a logit above 0 for one output unit.
     const c = out.shape[1] === 1 ? binaryAccuracy(0).count(out, ys) : categoricalAccuracy().count(out, ys);
     return { loss, acc: c.hits / c.cases };
@@ -464,6 +485,7 @@ function flush(s: Session, full: boolean): void {
     steps: s.pendingSteps,
     evals: s.pendingEvals,
     layers: s.lastLayers,
+    firstLayers: !s.firstLayersSent && s.monitor.data.steps.length ? latestLayers(s, true) : undefined,
     boundary: b,
     digits: d,
     conv: c,
@@ -474,6 +496,7 @@ function flush(s: Session, full: boolean): void {
     s.runId,
   );
   s.findingsChanged = false;
+  if (s.monitor.data.steps.length) s.firstLayersSent = true;
   s.pendingSteps = [];
   s.pendingEvals = [];
   s.lastLayers = undefined;
