@@ -91,8 +91,9 @@ export interface LabState {
 /**
  * Settings that change how the next steps are taken, not what is trained: changing them
  * carries on with the same model and optimizer state, as the TensorFlow Playground does for
- * its learning rate. Every other setting (data, network, initializer, optimizer, seed)
- * starts a new run.
+ * its learning rate (a new batch size from the next epoch: an epoch's batches are one
+ * shuffle, as in `gradlab train`). Every other setting (data, network, initializer, optimizer,
+ * seed) starts a new run.
  */
 export const LIVE_SETTINGS = ['lr', 'batchSize', 'clip'] as const satisfies ReadonlyArray<keyof LabState>;
 
