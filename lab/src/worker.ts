@@ -18,7 +18,7 @@ import { manualSeed, type Generator } from '../../src/random.js';
 import { shuffleGenerator, trainingLoader, type Batch, type DataLoader } from '../../src/data/dataloader.js';
 import { Tensor } from '../../src/tensor.js';
 import type { Finding, Report } from '../../src/train/types.js';
-import { Monitor } from '../../src/diagnostics/monitors.js';
+import { Monitor, probeActivations } from '../../src/diagnostics/monitors.js';
 import { layerLabels } from '../../src/diagnostics/names.js';
 import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
@@ -302,6 +302,15 @@ function latestLayers(s: Session, first = false): LayerSnapshot[] {
   });
 }
 
+/**
+ * When training stops (paused, or a non-finite step): dead and saturated units over the whole
+ * test set, not just a batch — what `fit` (and so `gradlab train`) measures at the end of
+ * training, so a stopped run gets the CLI's findings. Dropped when training resumes.
+ */
+function probeStopped(s: Session): void {
+  s.report.monitors.evaluation = probeActivations(s.model, s.data.test.x, Math.max(s.state.batchSize, 256));
+}
+
 /** The health rules on the run so far; findings keep their history (current first, then resolved). */
 function runHealth(s: Session): void {
   const all = trackFindings(s.report.findings, runHealthChecks(s.report));
@@ -345,6 +354,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
       loss: String(r.loss),
     };
     s.report.nonFinite = event;
+    probeStopped(s);
   }
   if (r.outputs !== null) {
     s.monitor.record(step, r.outputs, s.trainer.gradSq, s.trainer.before, finite ? r.gradNorm : NaN);
@@ -546,6 +556,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'play':
       if (session && !running) {
         session.stopReason = undefined;
+        delete session.report.monitors.evaluation;
         running = true;
         void loop();
       }
@@ -553,6 +564,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'pause':
       running = false;
       if (session) {
+        probeStopped(session);
         evaluate(session);
         runHealth(session);
         flush(session, true);
@@ -572,6 +584,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         session.stopReason = undefined;
         try {
           trainStep(session, true);
+          probeStopped(session);
           evaluate(session);
           runHealth(session);
           flush(session, true);

@@ -161,6 +161,10 @@ describe('the lab tells the truth', () => {
     expect(lab[0].evidence).toBe(cliFinding[0].evidence);
     expect(lab[0].layers).toEqual(cliFinding[0].layers);
     expect(lab[0].step).toBe(cliFinding[0].step);
+    // And every other finding: a stopped run is probed over the test set as fit's end of training is (dead units here).
+    const rules = (fs: Snap['findings']) => fs.map((f) => [f.rule, f.evidence]);
+    expect(rules(s.findings)).toEqual(rules(cli.json.findings));
+    expect(s.findings.map((f) => f.rule)).toContain('dead-units');
     // The page numbers that epoch as the finding does, and shows no accuracy for non-finite outputs (the CLI reports none).
     const epoch = /\(epoch (\d+), batch \d+\)/.exec(lab[0].evidence)![1];
     expect(await p.textContent('#status')).toContain(`· epoch ${epoch} ·`);
