@@ -63,8 +63,9 @@ interface Session {
   monitor: Monitor;
   /** The run as a Trainer Report, so the library's health rules can read it. */
   report: Report;
+  /** The epoch's loss summed over its examples, and their count (fit's mean: a short last batch weighs less). */
   epochLoss: number;
-  epochBatches: number;
+  epochExamples: number;
   epochStart: number;
   lastHealthAt: number;
   /** Step of the last health check. */
@@ -183,7 +184,7 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       monitor,
       report,
       epochLoss: 0,
-      epochBatches: 0,
+      epochExamples: 0,
       epochStart: performance.now(),
       lastHealthAt: 0,
       lastHealthStep: 0,
@@ -253,13 +254,13 @@ function nextBatch(s: Session): Batch {
   return r.value as Batch;
 }
 
-/** Close an epoch: its mean batch loss and the test loss, as the Trainer's EpochLogs. */
+/** Close an epoch: its mean loss per example and the test loss, as the Trainer's EpochLogs. */
 function endEpoch(s: Session): void {
-  if (!s.epochBatches) return;
+  if (!s.epochExamples) return;
   const te = metrics(s, s.data.test.x, s.data.test.y, s.data.is2d ? Infinity : 1000);
   s.report.history.epochs.push({
     epoch: s.epoch,
-    loss: s.epochLoss / s.epochBatches,
+    loss: s.epochLoss / s.epochExamples,
     metrics: {},
     valLoss: te.loss,
     valMetrics: { accuracy: te.acc },
@@ -267,7 +268,7 @@ function endEpoch(s: Session): void {
     durationMs: performance.now() - s.epochStart,
   });
   s.epochLoss = 0;
-  s.epochBatches = 0;
+  s.epochExamples = 0;
   s.epochStart = performance.now();
   thinHistory(s);
 }
@@ -338,8 +339,8 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   s.report.history.steps.push({ step, loss: Number.isFinite(r.loss) ? r.loss : null, gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : null, lr: s.state.lr });
   s.pendingSteps.push({ step, loss: r.loss, gradNorm: r.gradNorm });
   if (finite) {
-    s.epochLoss += r.loss;
-    s.epochBatches++;
+    s.epochLoss += r.loss * xb.shape[0];
+    s.epochExamples += xb.shape[0];
   } else {
     running = false;
     s.stopReason = 'non-finite';
