@@ -22,7 +22,7 @@ import { Monitor, probeActivations } from '../../src/diagnostics/monitors.js';
 import { layerLabels } from '../../src/diagnostics/names.js';
 import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
-import { baselineLoss } from '../../src/train/fit.js';
+import { baselineLoss, evaluateSync } from '../../src/train/fit.js';
 import { thinOlderHalf } from '../../src/report/series.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
@@ -257,13 +257,16 @@ function nextBatch(s: Session): Batch {
 /** Close an epoch: its mean loss per example and the test loss, as the Trainer's EpochLogs. */
 function endEpoch(s: Session): void {
   if (!s.epochExamples) return;
-  const te = metrics(s, s.data.test.x, s.data.test.y, s.data.is2d ? Infinity : 1000);
+  // fit's validation (the CLI's): the whole test set, the loss with its standard error, which the
+  // overfitting rule's z-test reads — without it a noisy test loss reads as overfitting.
+  const te = evaluateSync(s.model, { x: s.data.test.x, y: targetsFor(s.state, s.data.test.y, s.data.numClasses) }, s.loader.batchSize, s.state.head, ['accuracy']);
   s.report.history.epochs.push({
     epoch: s.epoch,
     loss: s.epochLoss / s.epochExamples,
     metrics: {},
     valLoss: te.loss,
-    valMetrics: { accuracy: te.acc },
+    ...(te.lossStdErr !== undefined ? { valLossStdErr: te.lossStdErr } : {}),
+    valMetrics: te.metrics,
     lr: s.state.lr,
     durationMs: performance.now() - s.epochStart,
   });
