@@ -214,6 +214,12 @@ describe('the lab tells the truth', () => {
     const ratio = Number(/ratio ([\d.e+-]+)/.exec(s.lesson!.evidence)![1]);
     expect(ratio).toBeGreaterThan(4e-6);
     expect(ratio).toBeLessThan(4e-4);
+    // Overfitting is judged as the CLI judges it: the rise in test loss against its standard error (fit's validation).
+    await p.evaluate(() => (window as unknown as W).lab.startLesson('overfitting'));
+    await settled(p);
+    s = await snap(p);
+    expect(s.lesson!.verdict, s.lesson!.evidence).toBe('pass');
+    expect(s.lesson!.evidence).toMatch(/the rise is [\d.]+ standard errors/);
     await p.evaluate(() => (window as unknown as W).lab.stop());
   }, 300_000);
 
