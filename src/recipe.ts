@@ -96,8 +96,8 @@ export function scalerFor(source: string): DataSpec['scaler'] {
 }
 
 /** A DataSpec from a source and the options given (the rest left to their defaults). */
-export function makeDataSpec(source: string, o: { seed?: number; samples?: number; noise?: number; limit?: number; label?: string; testFraction?: number } = {}): DataSpec {
-  return readDataSpec({ ...o, source, seed: o.seed ?? 0, scaler: scalerFor(source), testFraction: o.testFraction ?? DEFAULT_TEST_FRACTION }, 'data');
+export function makeDataSpec(source: string, o: { seed?: number; samples?: number; noise?: number; limit?: number; label?: string; testFraction?: number; scaler?: DataSpec['scaler'] } = {}): DataSpec {
+  return readDataSpec({ ...o, source, seed: o.seed ?? 0, scaler: o.scaler ?? scalerFor(source), testFraction: o.testFraction ?? DEFAULT_TEST_FRACTION }, 'data');
 }
 
 // ---------------------------------------------------------------------------------------

@@ -40,8 +40,9 @@ function logAxisValues(_u: uPlot, splits: number[]): string[] {
 /**
  * A uPlot line chart that follows its container's width. It keeps the raw points and draws
  * them smoothed (TensorBoard's debiased EMA, src/report/series.ts; in log space on a log axis
- * or with `logSmoothing`) at the weight set by setSmoothing; past `maxPoints` the older points
- * are thinned keeping each bucket's min and max, so a spike never disappears.
+ * or with `logSmoothing`) at the weight set by setSmoothing; past `maxPoints` the points are
+ * thinned keeping each bucket's min and max (buckets of equal step spans, so the start of a long
+ * run keeps as many points as its end), so a spike never disappears.
  */
 export class LineChart {
   readonly plot: uPlot;
@@ -79,7 +80,7 @@ export class LineChart {
     this.data[0].push(x);
     ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) ? y : NaN));
     if (this.data[0].length > maxPoints) {
-      const keep = thinIndices(this.data.slice(1), maxPoints / 2);
+      const keep = thinIndices(this.data.slice(1), maxPoints / 2, this.data[0]);
       this.data = this.data.map((col) => keep.map((i) => col[i]));
     }
   }

@@ -1,7 +1,8 @@
 /**
  * The lab's data: the library's synthetic 2D sets and the user's CSV file (parsed on the page,
  * lab/src/localdata.ts), both split train/test by the chosen ratio and standardised with the
- * training statistics; and the built-in MNIST digits: the package's
+ * training statistics as `gradlab train` does (a synthetic set with --standardize); and
+ * the built-in MNIST digits: the package's
  * data/mnist-10k/*.gz, fetched from the lab's own origin (Vite's dev server serves data/ as
  * its public directory; `gradlab lab`'s server serves it beside dist/lab) and gunzipped in
  * the browser — no network beyond the page's origin.
@@ -13,7 +14,8 @@ import { scaleSplits } from '../../src/data/scaler.js';
 import { Generator } from '../../src/random.js';
 import { Tensor } from '../../src/tensor.js';
 import type { LocalData } from './protocol.js';
-import type { LabState } from './state.js';
+import { testFraction, type LabState } from './state.js';
+import { blobsNoise } from './command.js';
 
 /**
  * The lab's root URL. This module runs in the worker, bundled into dist/lab/assets/ (or
@@ -42,11 +44,6 @@ export interface LabData {
 export const NO_LOCAL_DATA = 'No CSV file loaded: choose one under "Your own data" (a link names local data but cannot carry the file).';
 
 let mnistCache: Promise<{ train: Dataset; test: Dataset }> | null = null;
-
-function rows(t: Tensor, from: number, to: number): Tensor {
-  const r = t.size / t.shape[0];
-  return new Tensor(t.data.slice(from * r, to * r), [to - from, ...t.shape.slice(1)]);
-}
 
 export async function loadData(state: LabState, local?: LocalData): Promise<LabData> {
   if (state.dataset === 'mnist') {
@@ -84,7 +81,7 @@ export async function loadData(state: LabState, local?: LocalData): Promise<LabD
     };
     // As `gradlab train --data file.csv` splits a CSV (src/cli/data.ts): stratified, seed + 1,
     // so the same seed and held-out share give the same parts in the lab and the CLI.
-    const { train, validation } = trainValidationSplit(all, 1 - state.trainRatio, new Generator(state.seed + 1), { stratify: true });
+    const { train, validation } = trainValidationSplit(all, testFraction(state), new Generator(state.seed + 1), { stratify: true });
     // A file's columns have their own units: each axis of the boundary view its own range.
     return standardised(train, validation, all.numClasses!, false);
   }
@@ -98,20 +95,19 @@ export async function loadData(state: LabState, local?: LocalData): Promise<LabD
           ? xor(opts)
           : state.dataset === 'moons'
             ? moons(opts)
-            // make_blobs' cluster_std: 1 at noise 0, 4 at the maximum 0.5.
-            : blobs({ ...opts, noise: 1 + state.noise * 6 });
-  const n = ds.x.shape[0];
-  const nTrain = Math.max(1, Math.min(n - 1, Math.round(n * state.trainRatio)));
-  // The synthetic sets come shuffled: the first nTrain examples train. Square view, so the
-  // shapes (circles, spirals) are not stretched.
-  const part = (from: number, to: number): Dataset => ({ ...ds, x: rows(ds.x, from, to), y: rows(ds.y, from, to) });
-  return standardised(part(0, nTrain), part(nTrain, n), ds.numClasses ?? 2, true);
+            : blobs({ ...opts, noise: blobsNoise(state.noise) });
+  // As `gradlab train --data <name> --samples --noise --seed --test-fraction --standardize` draws,
+  // splits and scales it (src/cli/data.ts): stratified, seed + 1, standardised with the training
+  // part's statistics, so the lab's run and the CLI's are the same run (lab/src/command.ts).
+  const { train, validation } = trainValidationSplit(ds, testFraction(state), new Generator(state.seed + 1), { stratify: true });
+  return standardised(train, validation, ds.numClasses ?? 2, true);
 }
 
 /**
  * Features standardised with the training part's mean and standard deviation (the library's
- * scaler, src/data/scaler.ts, as the CLI scales a CSV); for 2-feature data also the raw points
- * (training first, then test) and the view's bounds, for the decision boundary.
+ * scaler, src/data/scaler.ts, as the CLI scales a CSV or, with --standardize, a synthetic set);
+ * for 2-feature data also the raw points (training first, then test) and the view's bounds, for
+ * the decision boundary.
  */
 function standardised(train: Dataset, test: Dataset, numClasses: number, square: boolean): LabData {
   const { train: tr, test: te, scaler } = scaleSplits({ train, test }, 'standard');

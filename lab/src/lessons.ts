@@ -3,11 +3,15 @@
  * lab's URL format, state.ts; settings it leaves out take the defaults) plus its claim stated as
  * checks over the live measurements of the run — as the experiments state theirs
  * (src/experiments/) — so the page can show a verdict (pending, pass, fail) with the evidence.
- * A lesson is judged from step `from` on; it passes the first time every check holds, and fails
- * if that has not happened by step `until` (or the run stopped). The settings were chosen so
+ * A lesson is judged from step `from` on, on measurements taken there or later (the last
+ * evaluation and health check: a claim about a trained net is not checked on the untrained one);
+ * it passes the first time every check holds, and fails if that has not happened by step
+ * `until` (or the run stopped). The settings were chosen so
  * that each lesson passes in headless Chromium within 120 s (test/lab/lessons.e2e.test.ts).
  */
 import type { Finding } from '../../src/train/types.js';
+// Numbers in evidence as the health rules write them (4 significant digits), so a value is never shown equal to the bound it missed.
+import { fmt } from '../../src/train/json.js';
 import type { EvalPoint, LayerSnapshot } from './protocol.js';
 
 /** What a lesson's checks read: the current run as the page has it. */
@@ -16,9 +20,11 @@ export interface LessonMeasurements {
   evals: readonly EvalPoint[];
   /** Latest per-layer statistics (module order). */
   layers: readonly LayerSnapshot[] | null;
+  /** The run's first per-layer statistics (step 1: the initial weights), for claims about initialization. */
+  firstLayers: readonly LayerSnapshot[] | null;
   findings: readonly Finding[];
-  /** Per-step training loss and gradient norm, as received. */
-  gradNorms: readonly number[];
+  /** The step of the last health check (the findings describe the run up to it). */
+  healthStep: number;
   stopReason?: string;
 }
 
@@ -55,14 +61,13 @@ export interface LessonVerdict {
   step: number;
 }
 
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'none (the outputs are not finite)');
 const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
 const current = (m: LessonMeasurements, rule: string) => m.findings.find((f) => f.rule === rule && f.status !== 'resolved');
 
 /** Activation layers (their output statistics), input side first, without the output softmax. */
-function hiddenActs(m: LessonMeasurements): LayerSnapshot[] {
-  const ls = (m.layers ?? []).filter((l) => l.activation && l.activation !== 'softmax' && l.stats);
-  return ls;
+function hiddenActs(layers: readonly LayerSnapshot[] | null): LayerSnapshot[] {
+  return (layers ?? []).filter((l) => l.activation && l.activation !== 'softmax' && l.stats);
 }
 
 const rmsGrad = (l: LayerSnapshot) => {
@@ -87,13 +92,16 @@ const testAcc = (op: '≥' | '≤', v: number): LessonCheck => ({
   },
 });
 
-/** σ of the last hidden activation over the first's: the spread carried through the depth. */
+/**
+ * σ of the last hidden activation over the first's at the run's first step: the spread the
+ * initial weights carry through the depth (an initializer's claim; training changes it after).
+ */
 function spreadRatio(m: LessonMeasurements): { r: number; text: string } {
-  const a = hiddenActs(m);
+  const a = hiddenActs(m.firstLayers);
   if (a.length < 2) return { r: NaN, text: 'no activation statistics yet' };
   const s0 = a[0].stats!.std;
   const s1 = a[a.length - 1].stats!.std;
-  return { r: s1 / s0, text: `σ of the first hidden layer's output ${s0.toPrecision(3)}, of the last (layer ${a.length}) ${s1.toPrecision(3)}: ratio ${(s1 / s0).toPrecision(3)}` };
+  return { r: s1 / s0, text: `at step ${a[0].step ?? 1}, σ of the first hidden layer's output ${fmt(s0)}, of the last (layer ${a.length}) ${fmt(s1)}: ratio ${fmt(s1 / s0)}` };
 }
 
 const DEPTH30 = 'data=circles&noise=0.1&layers=16:relu*30&opt=sgd&lr=0.01&batch=32&seed=1';
@@ -159,7 +167,7 @@ export const LESSONS: readonly Lesson[] = [
     until: 4000,
     checks: [
       {
-        claim: "the last hidden layer's spread is below 1/100 of the first's",
+        claim: "with the initial weights, the last hidden layer's spread is below 1/100 of the first's",
         test: (m) => {
           const s = spreadRatio(m);
           return { ok: s.r < 0.01, evidence: s.text };
@@ -179,7 +187,7 @@ export const LESSONS: readonly Lesson[] = [
     until: 4000,
     checks: [
       {
-        claim: "the last hidden layer's spread is within ¼–4× of the first's",
+        claim: "with the initial weights, the last hidden layer's spread is within ¼–4× of the first's",
         test: (m) => {
           const s = spreadRatio(m);
           return { ok: s.r > 0.25 && s.r < 4, evidence: s.text };
@@ -245,12 +253,12 @@ export const LESSONS: readonly Lesson[] = [
       {
         claim: 'every SELU layer: |mean| < 0.5 and 0.5 < σ < 2.5',
         test: (m) => {
-          const a = hiddenActs(m);
+          const a = hiddenActs(m.layers);
           if (a.length === 0) return { ok: false, evidence: 'no activation statistics yet' };
           const mu = Math.max(...a.map((l) => Math.abs(l.stats!.mean)));
           const sLo = Math.min(...a.map((l) => l.stats!.std));
           const sHi = Math.max(...a.map((l) => l.stats!.std));
-          return { ok: mu < 0.5 && sLo > 0.5 && sHi < 2.5, evidence: `over ${a.length} layers: largest |mean| ${mu.toFixed(2)}, σ from ${sLo.toFixed(2)} to ${sHi.toFixed(2)}` };
+          return { ok: mu < 0.5 && sLo > 0.5 && sHi < 2.5, evidence: `over ${a.length} layers: largest |mean| ${fmt(mu)}, σ from ${fmt(sLo)} to ${fmt(sHi)}` };
         },
       },
       testAcc('≥', 0.9),
@@ -324,7 +332,7 @@ export const LESSONS: readonly Lesson[] = [
           });
           const lo = Math.min(...ratios);
           const hi = Math.max(...ratios);
-          return { ok: lo > 0.97 && hi < 1.03, evidence: `over ${bn.length} BatchNorm layers: measured/predicted from ${lo.toFixed(3)} to ${hi.toFixed(3)}` };
+          return { ok: lo > 0.97 && hi < 1.03, evidence: `over ${bn.length} BatchNorm layers: measured/predicted from ${fmt(lo)} to ${fmt(hi)}` };
         },
       },
       {
@@ -336,7 +344,7 @@ export const LESSONS: readonly Lesson[] = [
           const lin = pairs.map(([a]) => a);
           const out = pairs.map(([, b]) => b);
           const ok = pairs.some(([a, b]) => a / b < 0.8 || a / b > 1.25);
-          return { ok, evidence: `Linear outputs' σ from ${Math.min(...lin).toPrecision(3)} to ${Math.max(...lin).toPrecision(3)}; BatchNorm outputs' σ from ${Math.min(...out).toPrecision(3)} to ${Math.max(...out).toPrecision(3)}` };
+          return { ok, evidence: `Linear outputs' σ from ${fmt(Math.min(...lin))} to ${fmt(Math.max(...lin))}; BatchNorm outputs' σ from ${fmt(Math.min(...out))} to ${fmt(Math.max(...out))}` };
         },
       },
     ],
@@ -413,6 +421,10 @@ export function judgeLesson(l: Lesson, m: LessonMeasurements, prev: LessonVerdic
   const evidence = results.map(({ c, r }) => `${r.ok ? '✓' : '✗'} ${c.claim}: ${r.evidence}`).join('\n');
   const all = results.every(({ r }) => r.ok);
   const stopped = m.stopReason !== undefined && m.stopReason !== '';
-  const verdict: Verdict = m.step >= l.from && all ? 'pass' : m.step >= l.until || (stopped && m.step >= l.from) ? 'fail' : 'pending';
+  // The oldest measurement the checks read: the last evaluation and the last health check.
+  const measured = Math.min(last(m.evals)?.step ?? -1, m.healthStep);
+  const judged = m.step >= l.from && measured >= l.from;
+  // A run that stopped (non-finite) cannot reach `from` or fresher measurements: its verdict is final.
+  const verdict: Verdict = judged && all ? 'pass' : (judged && m.step >= l.until) || stopped ? 'fail' : 'pending';
   return { id: l.id, verdict, evidence, step: m.step };
 }

@@ -23,19 +23,25 @@ import {
   imageShape,
   isSynthetic,
   onlyLiveChanges,
+  changeSettings,
+  checkNumber,
   parseState,
+  parseStateChecked,
   serializeState,
   withOptimizer,
   type ActivationName,
   type LabState,
   type OptimizerName,
+  type StateProblem,
 } from './state.js';
 import { defaultLr } from '../../src/recipe.js';
 import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
 import { mountQuiz } from './quiz.js';
+import { cliCommand } from './command.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import { failureText, histogramLayers, weightGradNorm, weightedLayers } from './layers.js';
-import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, ToWorker } from './protocol.js';
+import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
+import { thinOlderHalf } from '../../src/report/series.js';
 import type { Finding } from '../../src/train/types.js';
 import { nameList } from '../../src/diagnostics/names.js';
 import { createUpload } from './upload.js';
@@ -43,23 +49,32 @@ import { createConvPanel } from './convpanel.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-let state: LabState = parseState(location.search);
+const fromUrl = parseStateChecked(location.search);
+let state: LabState = fromUrl.state;
 let info: ModelInfo | null = null;
 let running = false;
 let lastBoundary: Boundary | null = null;
 let lastLayers: LayerSnapshot[] | null = null;
+/** The run's first layer statistics (its initial weights), for the lessons about initialization. */
+let firstLayers: LayerSnapshot[] | null = null;
 let gradHistory: number[][] = [];
 let findings: Finding[] = [];
 let currentLesson: Lesson | null = null;
 let stepCount = 0;
+/** The epoch in progress, 0-based as the worker counts; shown 1-based, as the findings and the CLI number epochs. */
+let epoch = 0;
 let lastEval: EvalPoint | null = null;
 let evalHistory: EvalPoint[] = [];
-/** The current run's per-step training loss (for window.lab.snapshot()). */
-let stepsSeen: number[] = [];
-let lossSeen: number[] = [];
-let gradSeen: number[] = [];
+/**
+ * The current run's per-step training loss (for window.lab.snapshot()); past MAX_SEEN steps the
+ * older half is thinned, so hours of training keep the page's memory flat.
+ */
+let seen: StepPoint[] = [];
+const MAX_SEEN = 20000;
 let lessonVerdict: LessonVerdict | null = null;
 let stopReason: string | undefined;
+/** The step of the worker's last health check (lessons judge only findings this fresh). */
+let healthStep = 0;
 
 // ---------------------------------------------------------------------------------------
 // Worker
@@ -295,34 +310,76 @@ function readForm(target: HTMLElement): void {
   const v = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null)?.value ?? '';
   const s = cloneState(state);
   const t = target as HTMLInputElement;
+  const problems: StateProblem[] = [];
+  // A typed number outside its range or not a number at all: the nearest bound or the old value, said in the notice.
+  const num = (param: string, label: string, range: readonly [number, number], fallback: number) =>
+    checkNumber({ param, label, value: t.value, range, fallback, integer: true, where: `You typed ${JSON.stringify(t.value)}` }, problems);
   if (t.dataset.layer !== undefined) {
-    const l = s.layers[Number(t.dataset.layer)];
-    if (t.dataset.prop === 'width') l.width = Math.round(Math.min(LIMITS.width[1], Math.max(LIMITS.width[0], Number(t.value) || l.width)));
+    const i = Number(t.dataset.layer);
+    const l = s.layers[i];
+    if (t.dataset.prop === 'width') l.width = num('layers', `width of hidden layer ${i + 1}`, LIMITS.width, l.width);
     if (t.dataset.prop === 'activation') l.activation = t.value as ActivationName;
     if (t.dataset.prop === 'bn') l.bn = t.checked;
   } else if (t.name === 'depth') {
-    const d = Math.round(Math.min(LIMITS.depth[1], Math.max(LIMITS.depth[0], Number(t.value))));
-    if (Number.isFinite(d)) {
-      const proto = s.layers[s.layers.length - 1] ?? { width: 8, activation: 'relu' as ActivationName, bn: false };
-      while (s.layers.length < d) s.layers.push({ ...proto });
-      s.layers.length = d;
-    }
+    const d = num('layers', 'number of hidden layers', LIMITS.depth, s.layers.length);
+    const proto = s.layers[s.layers.length - 1] ?? { width: 8, activation: 'relu' as ActivationName, bn: false };
+    while (s.layers.length < d) s.layers.push({ ...proto });
+    s.layers.length = d;
   } else if (t.name === 'width') {
-    const w = Math.round(Math.min(LIMITS.width[1], Math.max(LIMITS.width[0], Number(t.value))));
-    if (Number.isFinite(w)) s.layers.forEach((l) => (l.width = w));
+    const w = num('layers', 'width of the hidden layers', LIMITS.width, uniform(s.layers.map((l) => l.width)) ?? s.layers[0]?.width ?? 8);
+    s.layers.forEach((l) => (l.width = w));
   } else if (t.name === 'act') {
     if (t.value) s.layers.forEach((l) => (l.activation = t.value as ActivationName));
   } else if (t.name === 'bn') {
     s.layers.forEach((l) => (l.bn = t.checked));
   } else if (t.name === 'opt') {
+    showProblems([], 'form');
     applyState(withOptimizer(s, t.value as OptimizerName), false);
     return;
   } else {
-    const q = new URLSearchParams(serializeState(s));
-    q.set(t.name, t.type === 'checkbox' ? String(t.checked) : v(t.name));
-    Object.assign(s, parseState(q.toString()), { layers: s.layers });
+    // The old value, not the default, stands in for a field left empty or not a number.
+    const r = changeSettings(s, { [t.name]: t.type === 'checkbox' ? String(t.checked) : v(t.name) });
+    Object.assign(s, r.state, { layers: s.layers });
+    problems.push(...r.problems);
   }
+  showProblems(problems, 'form');
   applyState(s, false);
+}
+
+/**
+ * Say which settings were not used as given (src: a link, the form): the value, the allowed
+ * range or names, and what was used instead. The form's notice goes with its next change.
+ */
+let noticeFrom: 'link' | 'form' | null = null;
+function showProblems(problems: StateProblem[], src: 'link' | 'form'): void {
+  const box = $('notice');
+  if (!problems.length) {
+    if (noticeFrom === src) {
+      box.hidden = true;
+      noticeFrom = null;
+    }
+    return;
+  }
+  noticeFrom = src;
+  const head = document.createElement('p');
+  head.innerHTML = '<strong></strong>';
+  head.firstElementChild!.textContent = src === 'link' ? 'This link has settings the lab cannot use as given:' : 'Not used as typed:';
+  const ul = document.createElement('ul');
+  for (const p of problems) {
+    const li = document.createElement('li');
+    li.dataset.param = p.param;
+    li.textContent = p.message;
+    ul.append(li);
+  }
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.textContent = 'Dismiss';
+  close.addEventListener('click', () => {
+    box.hidden = true;
+    noticeFrom = null;
+  });
+  box.replaceChildren(head, ul, close);
+  box.hidden = false;
 }
 
 function summarize(s: LabState): string {
@@ -343,6 +400,7 @@ function applyState(s: LabState, rebuildAll = true): void {
   if (focusedId) document.getElementById(focusedId)?.focus();
   if (rebuildAll) renderLessons();
   if (live) {
+    liveChanged = true;
     send({ type: 'update', runId, state });
     renderStatus(`from step ${stepCount}: ${summarize(state)}`);
   } else resetRun();
@@ -501,7 +559,8 @@ function renderMetrics(): void {
     m.textContent = '';
     return;
   }
-  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  // No accuracy when the outputs are not finite (the worker sends NaN): a dash, not a number.
+  const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—');
   m.innerHTML = '';
   const items: Array<[string, string]> = [
     ['Train loss', lastEval.trainLoss.toFixed(4)],
@@ -525,10 +584,25 @@ function renderStatus(extra = ''): void {
   play.textContent = running ? 'Pause' : stepCount ? 'Resume' : 'Train';
   play.setAttribute('aria-pressed', String(running));
   $<HTMLButtonElement>('step').disabled = running || !info;
-  const parts = [`step ${stepCount}`, `epoch ${lastEval?.epoch ?? 0}`];
+  const parts = [`step ${stepCount}`, `epoch ${epoch + 1}`];
   if (info) parts.push(`${info.parameters.toLocaleString('en')} parameters`, `kernels: ${info.backend}${info.threads > 1 ? ` × ${info.threads} threads` : ''}`);
   if (!crossOriginIsolated) parts.push('not cross-origin isolated');
   $('status').textContent = (extra ? extra + ' · ' : '') + parts.join(' · ');
+  renderCommand();
+}
+
+/** Whether lr, batch size or clipping changed during the run (the CLI command cannot replay that). */
+let liveChanged = false;
+
+/** The run as a `gradlab train` command (command.ts), for the epochs run so far. */
+function renderCommand(): void {
+  const c = cliCommand(state, epoch + 1);
+  $('cli-command').textContent = 'command' in c ? c.command : '';
+  $<HTMLButtonElement>('copy-cli').hidden = !('command' in c);
+  const note = $('cli-note');
+  const text = 'reason' in c ? c.reason : liveChanged ? 'The learning rate, batch size or clipping changed during this run: the command trains with the current values from the start, so its steps after the change differ.' : '';
+  note.textContent = text;
+  note.hidden = text === '';
 }
 
 // ---------------------------------------------------------------------------------------
@@ -539,9 +613,11 @@ function resetRun(): void {
   info = null;
   lastBoundary = null;
   lastLayers = null;
+  firstLayers = null;
   gradHistory = [];
   findings = [];
   stepCount = 0;
+  epoch = 0;
   lastEval = null;
   evalHistory = [];
   lossChart.clear();
@@ -552,11 +628,11 @@ function resetRun(): void {
   renderMetrics();
   renderStatus('building');
   runId++;
-  stepsSeen = [];
-  lossSeen = [];
-  gradSeen = [];
+  seen = [];
   lessonVerdict = null;
   stopReason = undefined;
+  healthStep = 0;
+  liveChanged = false;
   send({ type: 'reset', runId, state, local: upload.forRun(state) });
 }
 
@@ -593,22 +669,24 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   // progress
   running = m.running;
   stepCount = m.step;
+  epoch = m.epoch;
   // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
   for (const s of m.steps) {
     gnormChart.push(s.step, [s.gradNorm > 0 ? s.gradNorm : NaN]);
-    stepsSeen.push(s.step);
-    lossSeen.push(s.loss);
-    gradSeen.push(s.gradNorm);
+    seen.push(s);
   }
+  thinOlderHalf(seen, MAX_SEEN);
   for (const e of m.evals) {
     lossChart.push(e.step, [e.trainLoss, e.testLoss]);
     accChart.push(e.step, [e.trainAcc, e.testAcc]);
     lastEval = e;
     evalHistory.push(e);
   }
+  thinOlderHalf(evalHistory, MAX_SEEN / 4);
   lossChart.redraw();
   accChart.redraw();
   gnormChart.redraw();
+  if (m.firstLayers) firstLayers = m.firstLayers;
   if (m.layers) {
     lastLayers = m.layers;
     gradHistory.push(weightedLayers(m.layers).map(weightGradNorm));
@@ -633,6 +711,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   if (m.conv) convPanel.draw(m.conv);
   if (m.findings) findings = m.findings;
   stopReason = m.stopReason;
+  healthStep = m.healthStep;
   renderFindings();
   updateLesson();
   renderMetrics();
@@ -666,6 +745,17 @@ $('share').addEventListener('click', async () => {
   }
   const local = state.dataset === 'local' ? ' (it says data=local: your CSV file is not in it)' : '';
   renderStatus(`${ok ? 'link copied' : `link: ${url}`}${local}`);
+});
+$('copy-cli').addEventListener('click', async () => {
+  const text = $('cli-command').textContent ?? '';
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    ok = true;
+  } catch {
+    /* clipboard may be unavailable: the command is on the page to select */
+  }
+  renderStatus(ok ? 'command copied' : 'select the command to copy it');
 });
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement;
@@ -716,7 +806,7 @@ function updateLesson(): void {
   if (!onLessonSettings(l)) {
     lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's: load the lesson again to check its claim.", step: stepCount };
   } else {
-    lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, findings, gradNorms: gradSeen, stopReason }, lessonVerdict);
+    lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, firstLayers, findings, healthStep, stopReason }, lessonVerdict);
   }
   const v = lessonVerdict;
   box.dataset.verdict = v.verdict;
@@ -774,6 +864,9 @@ window.addEventListener('resize', () => {
 if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('settings-panel').open = false;
 buildForm();
 renderLessons();
+// The address bar shows the settings in use: a link with a bad value is replaced by what runs (the notice says what changed).
+history.replaceState(null, '', `?${serializeState(state)}${location.hash}`);
+showProblems(fromUrl.problems, 'link');
 resetRun();
 const quiz = mountQuiz($('quiz'), { runLesson: (id) => lab.startLesson(id) });
 /**
@@ -796,10 +889,11 @@ const lab = {
     if (running) togglePlay();
     pendingPlay = false;
   },
+  /** Throws, changing nothing, when a setting is unknown or its value cannot be used as given. */
   set(settings: Record<string, string | number | boolean>): void {
-    const q = new URLSearchParams(serializeState(state));
-    for (const [k, v] of Object.entries(settings)) q.set(k, String(v));
-    applyState(parseState(q.toString(), state), false);
+    const r = changeSettings(state, Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)])));
+    if (r.problems.length) throw new Error(`lab.set: ${r.problems.map((p) => p.message).join('; ')}`);
+    applyState(r.state, false);
   },
   /** Read CSV text as the file input does (label: a column name, default the last); throws the page's message. */
   loadCsv: (text: string, options?: { name?: string; label?: string }) => upload.load(text, options),
@@ -807,8 +901,8 @@ const lab = {
     return {
       runId,
       settings: Object.fromEntries(new URLSearchParams(serializeState(state))),
-      steps: stepsSeen.slice(),
-      loss: lossSeen.slice(),
+      steps: seen.map((p) => p.step),
+      loss: seen.map((p) => p.loss),
       findings: findings.map((f) => ({ ...f })),
       lesson: currentLesson ? { id: currentLesson.id, verdict: lessonVerdict?.verdict ?? 'pending', evidence: lessonVerdict?.evidence ?? '' } : null,
     };
@@ -832,5 +926,9 @@ Object.assign(window, {
     get backend() { return info?.backend ?? null; },
     get findings() { return findings.map((f) => f.rule); },
     get conv() { return convPanel.last; },
+    /** The line charts' points as drawn (x, then each series; smoothed as shown). */
+    get charts() { return { loss: lossChart.shown, accuracy: accChart.shown, gradNorm: gnormChart.shown }; },
+    /** The notice's lines: settings of the link or the form not used as given. */
+    get notice() { return $('notice').hidden ? [] : [...$('notice').querySelectorAll('li')].map((li) => li.textContent); },
   },
 });

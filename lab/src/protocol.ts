@@ -61,6 +61,8 @@ export interface EvalPoint {
 export interface LayerSnapshot {
   /** Module path ('0', '1', …), as in namedParameters(). */
   name: string;
+  /** The step these statistics were measured at. */
+  step?: number;
   kind: string;
   activation?: string;
   /** Statistics of the module's output on the batch. */
@@ -119,6 +121,8 @@ export type FromWorker = { runId: number } & (
       steps: StepPoint[];
       evals: EvalPoint[];
       layers?: LayerSnapshot[];
+      /** Once per run: the layers' statistics at step 1 (the initial weights). */
+      firstLayers?: LayerSnapshot[];
       boundary?: Boundary;
       /** Sample test digits (MNIST): predicted class per shown image. */
       digits?: { pixels: number[][]; label: number[]; pred: number[] };
@@ -126,6 +130,8 @@ export type FromWorker = { runId: number } & (
       conv?: ConvPanelData;
       /** The current findings of the library's health rules (absent when unchanged). */
       findings?: Finding[];
+      /** The step of the last health check: the findings describe the run up to it. */
+      healthStep: number;
       stopReason?: string;
     }
   | { type: 'error'; message: string }

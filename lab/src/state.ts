@@ -45,6 +45,9 @@ export function imageShape(d: DatasetName): [number, number, number] | null {
   return d === 'mnist' ? [1, 28, 28] : null;
 }
 
+/** The held-out share of a run (`gradlab train --test-fraction`): 1 − trainRatio, without float noise. */
+export const testFraction = (s: LabState): number => Number((1 - s.trainRatio).toFixed(10));
+
 /** Output layer and loss, as one choice: the loss decides what the output units mean. */
 export const HEAD_NAMES = ['crossEntropy', 'bceWithLogits', 'mse', 'huber', 'l1'] as const;
 export type HeadName = (typeof HEAD_NAMES)[number];
@@ -88,8 +91,9 @@ export interface LabState {
 /**
  * Settings that change how the next steps are taken, not what is trained: changing them
  * carries on with the same model and optimizer state, as the TensorFlow Playground does for
- * its learning rate. Every other setting (data, network, initializer, optimizer, seed)
- * starts a new run.
+ * its learning rate (a new batch size from the next epoch: an epoch's batches are one
+ * shuffle, as in `gradlab train`). Every other setting (data, network, initializer, optimizer,
+ * seed) starts a new run.
  */
 export const LIVE_SETTINGS = ['lr', 'batchSize', 'clip'] as const satisfies ReadonlyArray<keyof LabState>;
 
@@ -156,25 +160,117 @@ export function encodeLayers(layers: LayerSpec[]): string {
   return out.join(',') || 'none';
 }
 
-function clampNum(v: string | null, [lo, hi]: readonly [number, number], fallback: number, integer = false): number {
-  if (v === null || v.trim() === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) return fallback;
-  const c = Math.min(hi, Math.max(lo, n));
-  return integer ? Math.round(c) : c;
+/**
+ * A setting a link, the form or `window.lab.set` gave that the lab could not use as given: the
+ * parameter, the value, and what was used instead — shown on the page (main.ts), never silent.
+ */
+export interface StateProblem {
+  param: string;
+  value: string;
+  message: string;
 }
 
-export function decodeLayers(s: string | null, fallback: LayerSpec[]): LayerSpec[] {
+/** What each URL parameter is, in the page's words (messages name both). */
+export const PARAM_LABELS = {
+  data: 'data set',
+  noise: 'noise',
+  train: 'training fraction',
+  points: 'number of examples',
+  model: 'model',
+  layers: 'hidden layers',
+  init: 'initializer',
+  dropout: 'dropout',
+  loss: 'output and loss',
+  opt: 'optimizer',
+  lr: 'learning rate',
+  batch: 'batch size',
+  clip: 'gradient clipping',
+  seed: 'seed',
+} as const;
+export type ParamName = keyof typeof PARAM_LABELS;
+export const PARAM_NAMES = Object.keys(PARAM_LABELS) as ParamName[];
+
+/** A number to check: the setting's URL name and page label, the text given, the allowed range. */
+export interface NumberField {
+  param: string;
+  label: string;
+  value: string;
+  range: readonly [number, number];
+  fallback: number;
+  integer?: boolean;
+  /** How the message names the value (default `param=value`). */
+  where?: string;
+}
+
+/**
+ * The number to use for a value typed or linked, in [lo, hi]: not a number → the fallback;
+ * outside the range → the nearest bound; integers rounded. Each change is reported to `problems`.
+ */
+export function checkNumber(f: NumberField, problems: StateProblem[]): number {
+  const [lo, hi] = f.range;
+  const n = f.value.trim() === '' ? NaN : Number(f.value);
+  const report = (used: number) =>
+    problems.push({ param: f.param, value: f.value, message: `${f.where ?? `${f.param}=${f.value}`}: the ${f.label} must be ${f.integer ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${used}` });
+  if (!Number.isFinite(n)) {
+    report(f.fallback);
+    return f.fallback;
+  }
+  const c = Math.min(hi, Math.max(lo, n));
+  const used = f.integer ? Math.round(c) : c;
+  if (used !== n) report(used);
+  return used;
+}
+
+/** Collects the problems of one parse; each reader returns the value used. */
+class Checker {
+  readonly problems: StateProblem[] = [];
+  constructor(private readonly p: URLSearchParams) {}
+
+  problem(param: string, value: string, message: string): void {
+    this.problems.push({ param, value, message: `${param}=${value}: ${message}` });
+  }
+
+  num(param: ParamName, range: readonly [number, number], fallback: number, integer = false): number {
+    const v = this.p.get(param);
+    return v === null ? fallback : checkNumber({ param, label: PARAM_LABELS[param], value: v, range, fallback, integer }, this.problems);
+  }
+
+  /** One of `names`; anything else → the fallback. */
+  pick<T extends string>(param: ParamName, names: readonly T[], fallback: T): T {
+    const v = this.p.get(param);
+    if (v === null) return fallback;
+    if ((names as readonly string[]).includes(v)) return v as T;
+    this.problem(param, v, `unknown ${PARAM_LABELS[param]}; one of ${names.join(', ')}; using ${fallback}`);
+    return fallback;
+  }
+}
+
+/**
+ * Hidden layers from their URL form ("16:relu:bn*30,8:tanh"; "none" for none). Each bad part
+ * is reported to `problems` with what was used instead.
+ */
+export function decodeLayers(s: string | null, fallback: LayerSpec[], problems: StateProblem[] = []): LayerSpec[] {
   if (s === null) return fallback.map((l) => ({ ...l }));
   if (s === 'none' || s === '') return [];
   const out: LayerSpec[] = [];
+  const bad = (part: string, msg: string) => problems.push({ param: 'layers', value: s, message: `layers=${s}: '${part}': ${msg}` });
+  const maxDepth = LIMITS.depth[1];
   for (const part of s.split(',')) {
-    const [body, rep] = part.split('*');
-    const [w, a, bn] = body.split(':');
-    const width = clampNum(w, LIMITS.width, 8, true);
-    const activation = (ACTIVATION_NAMES as readonly string[]).includes(a) ? (a as ActivationName) : 'relu';
-    const count = clampNum(rep ?? '1', [1, LIMITS.depth[1]], 1, true);
-    for (let k = 0; k < count && out.length < LIMITS.depth[1]; k++) out.push({ width, activation, bn: bn === 'bn' });
+    const [body, rep, ...extra] = part.split('*');
+    const [w, a, bn, ...more] = body.split(':');
+    const width = checkNumber({ param: 'layers', label: 'width', value: w, range: LIMITS.width, fallback: 8, integer: true, where: `layers=${s}: '${part}'` }, problems);
+    let activation: ActivationName = 'relu';
+    if ((ACTIVATION_NAMES as readonly string[]).includes(a)) activation = a as ActivationName;
+    else bad(part, `${a === undefined ? 'no activation' : `unknown activation '${a}'`}; one of ${ACTIVATION_NAMES.join(', ')}; using relu`);
+    if ((bn !== undefined && bn !== 'bn') || more.length) bad(part, `expected width:activation, width:activation:bn or either with *count; ignoring '${[bn, ...more].join(':')}'`);
+    let count = 1;
+    if (extra.length) bad(part, `one * per part; ignoring '*${extra.join('*')}'`);
+    if (rep !== undefined) count = checkNumber({ param: 'layers', label: 'count after *', value: rep, range: [1, maxDepth], fallback: 1, integer: true, where: `layers=${s}: '${part}'` }, problems);
+    for (let k = 0; k < count; k++) out.push({ width, activation, bn: bn === 'bn' });
+  }
+  if (out.length > maxDepth) {
+    problems.push({ param: 'layers', value: s, message: `layers=${s}: ${out.length} hidden layers; at most ${maxDepth}: using the first ${maxDepth}` });
+    out.length = maxDepth;
   }
   return out;
 }
@@ -188,33 +284,59 @@ export function withOptimizer(s: LabState, optimizer: OptimizerName): LabState {
   return { ...cloneState(s), optimizer, lr: atDefault ? defaultLr(optimizer, 'lab') : s.lr };
 }
 
-function pick<T extends string>(v: string | null, names: readonly T[], fallback: T): T {
-  return v !== null && (names as readonly string[]).includes(v) ? (v as T) : fallback;
-}
-
-/** Parse a query string (with or without '?'); unknown or out-of-range values fall back to the defaults. */
-export function parseState(search: string, base: LabState = DEFAULT_STATE): LabState {
+/**
+ * Parse a query string (with or without '?'). Settings it leaves out come from `base`; an unknown
+ * parameter, an unknown name or an out-of-range number is reported in `problems` (what was
+ * given, what was used: the fallback for a name or a non-number, the nearest bound for a number).
+ */
+export function parseStateChecked(search: string, base: LabState = DEFAULT_STATE): { state: LabState; problems: StateProblem[] } {
   const p = new URLSearchParams(search);
-  const optimizer = pick(p.get('opt'), OPTIMIZER_NAMES, base.optimizer);
+  const c = new Checker(p);
+  for (const [k, v] of p) if (!(PARAM_NAMES as string[]).includes(k)) c.problem(k, v, `unknown setting; the settings are ${PARAM_NAMES.join(', ')}`);
+  const optimizer = c.pick('opt', OPTIMIZER_NAMES, base.optimizer);
   // A link without lr: the linked optimizer's default (the base's lr belongs to the base's optimizer).
   const lrFallback = optimizer === base.optimizer ? base.lr : defaultLr(optimizer, 'lab');
-  const dataset = pick(p.get('data'), DATASET_NAMES, base.dataset);
-  return {
+  const dataset = c.pick('data', DATASET_NAMES, base.dataset);
+  let model: ModelName = 'mlp';
+  if (imageShape(dataset)) model = c.pick('model', MODEL_NAMES, base.model);
+  else {
+    const m = p.get('model');
+    if (m !== null && m !== 'mlp') c.problem('model', m, `${(MODEL_NAMES as readonly string[]).includes(m) ? 'a CNN needs images (data=mnist)' : `unknown model; one of ${MODEL_NAMES.join(', ')}`}; using mlp`);
+  }
+  const state: LabState = {
     dataset,
-    noise: clampNum(p.get('noise'), LIMITS.noise, base.noise),
-    trainRatio: clampNum(p.get('train'), LIMITS.trainRatio, base.trainRatio),
-    points: clampNum(p.get('points'), LIMITS.points, base.points, true),
-    model: imageShape(dataset) ? pick(p.get('model'), MODEL_NAMES, base.model) : 'mlp',
-    layers: decodeLayers(p.get('layers'), base.layers),
-    init: pick(p.get('init'), INIT_NAMES, base.init),
-    dropout: clampNum(p.get('dropout'), LIMITS.dropout, base.dropout),
-    head: pick(p.get('loss'), HEAD_NAMES, base.head),
+    noise: c.num('noise', LIMITS.noise, base.noise),
+    trainRatio: c.num('train', LIMITS.trainRatio, base.trainRatio),
+    points: c.num('points', LIMITS.points, base.points, true),
+    model,
+    layers: decodeLayers(p.get('layers'), base.layers, c.problems),
+    init: c.pick('init', INIT_NAMES, base.init),
+    dropout: c.num('dropout', LIMITS.dropout, base.dropout),
+    head: c.pick('loss', HEAD_NAMES, base.head),
     optimizer,
-    lr: clampNum(p.get('lr'), LIMITS.lr, lrFallback),
-    batchSize: clampNum(p.get('batch'), LIMITS.batchSize, base.batchSize, true),
-    clip: clampNum(p.get('clip'), LIMITS.clip, base.clip),
-    seed: clampNum(p.get('seed'), LIMITS.seed, base.seed, true),
+    lr: c.num('lr', LIMITS.lr, lrFallback),
+    batchSize: c.num('batch', LIMITS.batchSize, base.batchSize, true),
+    clip: c.num('clip', LIMITS.clip, base.clip),
+    seed: c.num('seed', LIMITS.seed, base.seed, true),
   };
+  return { state, problems: c.problems };
+}
+
+/** parseStateChecked's state, for settings known to be valid (lessons, the lab's own URL). */
+export function parseState(search: string, base: LabState = DEFAULT_STATE): LabState {
+  return parseStateChecked(search, base).state;
+}
+
+/**
+ * `s` with some settings changed (URL names and text, as the form and `window.lab.set` give
+ * them); settings not named stay as they are, except that a new data set without images drops
+ * a CNN (not a problem: the model was not asked for).
+ */
+export function changeSettings(s: LabState, changes: Record<string, string>): { state: LabState; problems: StateProblem[] } {
+  const q = new URLSearchParams(serializeState(s));
+  for (const [k, v] of Object.entries(changes)) q.set(k, v);
+  if ('data' in changes && !('model' in changes)) q.delete('model');
+  return parseStateChecked(q.toString(), s);
 }
 
 /** The query string of a state (every setting, so a link reproduces the run). */

@@ -14,16 +14,19 @@ import { softmax } from '../../src/ops/softmax.js';
 import { TrainStep } from '../../src/train/step.js';
 import { binaryAccuracy, categoricalAccuracy } from '../../src/train/metrics.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
-import { Generator, manualSeed } from '../../src/random.js';
+import { manualSeed, type Generator } from '../../src/random.js';
+import { shuffleGenerator, trainingLoader, type Batch, type DataLoader } from '../../src/data/dataloader.js';
 import { Tensor } from '../../src/tensor.js';
 import type { Finding, Report } from '../../src/train/types.js';
-import { Monitor } from '../../src/diagnostics/monitors.js';
+import { Monitor, probeActivations } from '../../src/diagnostics/monitors.js';
 import { layerLabels } from '../../src/diagnostics/names.js';
 import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
-import { baselineLoss } from '../../src/train/fit.js';
+import { baselineLoss, evaluateSync } from '../../src/train/fit.js';
+import { thinOlderHalf } from '../../src/report/series.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
+import { monitorEvery } from './command.js';
 import { buildLabModel, labOptimizer, outputUnits } from './model.js';
 import { firstConvIndex, firstConvView } from './convview.js';
 import type { Boundary, ConvPanelData, EvalPoint, FromWorker, FromWorkerBody, LayerSnapshot, LocalData, ModelInfo, StepPoint, ToWorker } from './protocol.js';
@@ -46,16 +49,23 @@ interface Session {
   params: Tensor[];
   /** Training targets in the form the loss wants. */
   trainTarget: Tensor;
-  order: Int32Array;
-  pos: number;
+  /**
+   * The batches, as `gradlab train` draws them (trainingLoader, shuffled by shuffleGenerator(seed));
+   * a new batch size (a live setting) makes a new loader on the same generator.
+   */
+  loader: DataLoader;
+  shuffle: Generator;
+  batches: Iterator<Batch>;
+  /** Batches taken in the current epoch. */
+  batch: number;
   step: number;
   epoch: number;
-  gen: Generator;
   monitor: Monitor;
   /** The run as a Trainer Report, so the library's health rules can read it. */
   report: Report;
+  /** The epoch's loss summed over its examples, and their count (fit's mean: a short last batch weighs less). */
   epochLoss: number;
-  epochBatches: number;
+  epochExamples: number;
   epochStart: number;
   lastHealthAt: number;
   /** Step of the last health check. */
@@ -65,6 +75,8 @@ interface Session {
   pendingSteps: StepPoint[];
   pendingEvals: EvalPoint[];
   lastLayers?: LayerSnapshot[];
+  /** Whether the statistics of step 1 went to the page (once per run, for the lessons about initialization). */
+  firstLayersSent: boolean;
   lastEvalAt: number;
   evalCostMs: number;
   lastBoundaryAt: number;
@@ -144,9 +156,10 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
     const model = buildLabModel(state, data.inputDim, data.numClasses);
     const params = model.parameters();
     const optimizer = labOptimizer(state, params);
-    const g = new Generator(state.seed + 1);
     const trainTarget = targetsFor(state, data.train.y, data.numClasses);
-    const monitor = new Monitor(model, model.namedParameters(), { every: data.is2d ? 5 : 10, histogramBins: HIST_BINS });
+    const shuffle = shuffleGenerator(state.seed);
+    const loader = labLoader(state, data.train.x, trainTarget, shuffle);
+    const monitor = new Monitor(model, model.namedParameters(), { every: monitorEvery(data.is2d), histogramBins: HIST_BINS });
     const report: Report = {
       config: { ...state, layers: state.layers.map((l) => ({ ...l })), source: 'gradlab lab', optimizerOptions: optimizer.effectiveOptions() },
       history: { epochs: [], steps: [], baselineLoss: baselineLoss(state.head, trainTarget) },
@@ -162,15 +175,16 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       trainer: new TrainStep(model, optimizer, { loss: (o, t) => lossOf(state, o, t), clipGradNorm: state.clip > 0 ? state.clip : undefined }),
       params,
       trainTarget,
-      order: g.permutation(data.train.x.shape[0]),
-      pos: 0,
+      loader,
+      shuffle,
+      batches: loader[Symbol.iterator](),
+      batch: 0,
       step: 0,
       epoch: 0,
-      gen: g,
       monitor,
       report,
       epochLoss: 0,
-      epochBatches: 0,
+      epochExamples: 0,
       epochStart: performance.now(),
       lastHealthAt: 0,
       lastHealthStep: 0,
@@ -183,6 +197,7 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       lastBoundaryAt: 0,
       digit: 0,
       digitChanged: false,
+      firstLayersSent: false,
     };
     const initUsed: Record<string, string> = {};
     const labels = layerLabels(monitor.data.layers);
@@ -218,49 +233,53 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
   }
 }
 
-function nextBatch(s: Session): Int32Array {
-  const n = s.order.length;
-  const bs = Math.min(s.state.batchSize, n);
-  if (s.pos + bs > n) {
-    endEpoch(s);
-    s.order = s.gen.permutation(n);
-    s.pos = 0;
-    s.epoch++;
-  }
-  const idx = s.order.subarray(s.pos, s.pos + bs);
-  s.pos += bs;
-  return idx;
+/** The training batches of a run (as `gradlab train`'s: BatchNorm in an MLP layer drops a last batch of one). */
+function labLoader(state: LabState, x: Tensor, y: Tensor, shuffle: Generator): DataLoader {
+  const batchnorm = state.model === 'mlp' && state.layers.some((l) => l.bn);
+  return trainingLoader({ x, y }, { batchSize: Math.min(state.batchSize, x.shape[0]), batchnorm, generator: shuffle });
 }
 
-/** Close an epoch: its mean batch loss and the test loss, as the Trainer's EpochLogs. */
+function nextBatch(s: Session): Batch {
+  let r = s.batches.next();
+  if (r.done) {
+    endEpoch(s);
+    s.epoch++;
+    s.batch = 0;
+    // A batch size changed during the epoch takes effect from the next one.
+    if (s.loader.batchSize !== Math.min(s.state.batchSize, s.data.train.x.shape[0])) s.loader = labLoader(s.state, s.data.train.x, s.trainTarget, s.shuffle);
+    s.batches = s.loader[Symbol.iterator]();
+    r = s.batches.next();
+  }
+  s.batch++;
+  return r.value as Batch;
+}
+
+/** Close an epoch: its mean loss per example and the test loss, as the Trainer's EpochLogs. */
 function endEpoch(s: Session): void {
-  if (!s.epochBatches) return;
-  const te = metrics(s, s.data.test.x, s.data.test.y, s.data.is2d ? Infinity : 1000);
+  if (!s.epochExamples) return;
+  // fit's validation (the CLI's): the whole test set, the loss with its standard error, which the
+  // overfitting rule's z-test reads — without it a noisy test loss reads as overfitting.
+  const te = evaluateSync(s.model, { x: s.data.test.x, y: targetsFor(s.state, s.data.test.y, s.data.numClasses) }, s.loader.batchSize, s.state.head, ['accuracy']);
   s.report.history.epochs.push({
     epoch: s.epoch,
-    loss: s.epochLoss / s.epochBatches,
+    loss: s.epochLoss / s.epochExamples,
     metrics: {},
     valLoss: te.loss,
-    valMetrics: { accuracy: te.acc },
+    ...(te.lossStdErr !== undefined ? { valLossStdErr: te.lossStdErr } : {}),
+    valMetrics: te.metrics,
     lr: s.state.lr,
     durationMs: performance.now() - s.epochStart,
   });
   s.epochLoss = 0;
-  s.epochBatches = 0;
+  s.epochExamples = 0;
   s.epochStart = performance.now();
   thinHistory(s);
 }
 
 /** Long runs: keep every other old record so memory and the rules' cost stay bounded. */
 function thinHistory(s: Session): void {
-  const thin = <T>(xs: T[], max: number) => {
-    if (xs.length <= max) return;
-    const keepFrom = xs.length >> 1;
-    const kept = xs.filter((_, i) => i >= keepFrom || i % 2 === 0);
-    xs.splice(0, xs.length, ...kept);
-  };
-  thin(s.report.history.steps, 20000);
-  thin(s.report.history.epochs, 2000);
+  thinOlderHalf(s.report.history.steps, 20000);
+  thinOlderHalf(s.report.history.epochs, 2000);
   if (s.monitor.data.steps.length > 1500) {
     const keep = new Set(s.monitor.data.steps.filter((_, i, a) => i >= a.length >> 1 || i % 2 === 0));
     s.monitor.data.steps.splice(0, s.monitor.data.steps.length, ...[...keep]);
@@ -269,11 +288,13 @@ function thinHistory(s: Session): void {
   }
 }
 
-function latestLayers(s: Session): LayerSnapshot[] {
+/** The layers' statistics at the last monitored step (or the first: step 1, the initial weights). */
+function latestLayers(s: Session, first = false): LayerSnapshot[] {
   return s.monitor.data.layers.map((l) => {
-    const x = l.samples[l.samples.length - 1];
+    const x = l.samples[first ? 0 : l.samples.length - 1];
     return {
       name: l.name,
+      step: x?.step,
       kind: l.kind,
       activation: l.activation,
       stats: x?.activation,
@@ -283,6 +304,15 @@ function latestLayers(s: Session): LayerSnapshot[] {
       symmetricUnits: x?.symmetricUnits,
     };
   });
+}
+
+/**
+ * When training stops (paused, or a non-finite step): dead and saturated units over the whole
+ * test set, not just a batch — what `fit` (and so `gradlab train`) measures at the end of
+ * training, so a stopped run gets the CLI's findings. Dropped when training resumes.
+ */
+function probeStopped(s: Session): void {
+  s.report.monitors.evaluation = probeActivations(s.model, s.data.test.x, Math.max(s.state.batchSize, 256));
 }
 
 /** The health rules on the run so far; findings keep their history (current first, then resolved). */
@@ -303,9 +333,7 @@ function runHealth(s: Session): void {
  * gradient norm as `fit` and `gradlab train`), traced layer by layer on monitored steps.
  */
 function trainStep(s: Session, forceMonitor: boolean): void {
-  const idx = nextBatch(s);
-  const xb = gather(s.data.train.x, idx);
-  const yb = gather(s.trainTarget, idx);
+  const { x: xb, y: yb } = nextBatch(s);
   const step = s.step + 1;
   const monitor = forceMonitor || s.monitor.shouldRecord(step);
   const r = s.trainer.run(xb, yb, monitor);
@@ -314,8 +342,8 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   s.report.history.steps.push({ step, loss: Number.isFinite(r.loss) ? r.loss : null, gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : null, lr: s.state.lr });
   s.pendingSteps.push({ step, loss: r.loss, gradNorm: r.gradNorm });
   if (finite) {
-    s.epochLoss += r.loss;
-    s.epochBatches++;
+    s.epochLoss += r.loss * xb.shape[0];
+    s.epochExamples += xb.shape[0];
   } else {
     running = false;
     s.stopReason = 'non-finite';
@@ -323,13 +351,14 @@ function trainStep(s: Session, forceMonitor: boolean): void {
     const event = {
       step,
       epoch: s.epoch,
-      batch: Math.max(0, Math.floor(s.pos / Math.max(1, s.state.batchSize)) - 1),
+      batch: s.batch - 1,
       phase: r.nonFinite!.phase,
       layer: r.nonFinite!.layer,
       parameter: r.nonFinite!.parameter,
       loss: String(r.loss),
     };
     s.report.nonFinite = event;
+    probeStopped(s);
   }
   if (r.outputs !== null) {
     s.monitor.record(step, r.outputs, s.trainer.gradSq, s.trainer.before, finite ? r.gradNorm : NaN);
@@ -350,6 +379,8 @@ function metrics(s: Session, x: Tensor, y: Tensor, maxRows: number): { loss: num
     const out = s.model.forward(xs);
     s.model.train();
     const loss = lossOf(s.state, out, target).item();
+    // Non-finite outputs predict nothing: no accuracy, as `gradlab train` reports none (null) after a non-finite step.
+    if (!Number.isFinite(loss)) return { loss, acc: NaN };
     // The library's accuracy: argmax over classes, or a logit above 0 for one output unit.
     const c = out.shape[1] === 1 ? binaryAccuracy(0).count(out, ys) : categoricalAccuracy().count(out, ys);
     return { loss, acc: c.hits / c.cases };
@@ -468,15 +499,18 @@ function flush(s: Session, full: boolean): void {
     steps: s.pendingSteps,
     evals: s.pendingEvals,
     layers: s.lastLayers,
+    firstLayers: !s.firstLayersSent && s.monitor.data.steps.length ? latestLayers(s, true) : undefined,
     boundary: b,
     digits: d,
     conv: c,
     findings: s.findingsChanged ? s.findings : undefined,
+    healthStep: s.lastHealthStep,
     stopReason: s.stopReason,
     },
     s.runId,
   );
   s.findingsChanged = false;
+  if (s.monitor.data.steps.length) s.firstLayersSent = true;
   s.pendingSteps = [];
   s.pendingEvals = [];
   s.lastLayers = undefined;
@@ -526,6 +560,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'play':
       if (session && !running) {
         session.stopReason = undefined;
+        delete session.report.monitors.evaluation;
         running = true;
         void loop();
       }
@@ -533,6 +568,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'pause':
       running = false;
       if (session) {
+        probeStopped(session);
         evaluate(session);
         runHealth(session);
         flush(session, true);
@@ -552,6 +588,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         session.stopReason = undefined;
         try {
           trainStep(session, true);
+          probeStopped(session);
           evaluate(session);
           runHealth(session);
           flush(session, true);

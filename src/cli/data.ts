@@ -35,7 +35,9 @@ export interface DataOptions {
   label?: string;
   /** Keep only the first N training examples (quick experiments and tests). */
   limit?: number;
-  /** CSV: scale with this (a saved model's) scaler instead of fitting one on the training part. */
+  /** Synthetic sets: standardise the features with the training part's statistics (a CSV file always is). */
+  standardize?: boolean;
+  /** CSV (and standardised synthetic sets): scale with this (a saved model's) scaler instead of fitting one on the training part. */
   scaler?: Scaler;
   /** CSV: map labels to these classes (a saved model's), in this order. */
   classNames?: string[];
@@ -105,6 +107,11 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       if (options.noise !== undefined) o.noise = options.noise;
       const all = make(o);
       const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify: all.numClasses !== undefined });
+      if (options.standardize) {
+        // As the web lab draws its synthetic sets (lab/src/data.ts): the same run in both.
+        const scaler = options.scaler ?? fitScaler(train.x, 'standard');
+        return finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${spec} (test)` }, { name: spec, scaler }, options.limit);
+      }
       return finish(train, { ...validation, name: `${spec} (test)` }, { name: spec }, options.limit);
     }
     const k = await kind(spec);
@@ -141,6 +148,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
 /** Load the data a recipe describes (train: as given; resume, evaluate: as stored). */
 export function loadDataSpec(d: DataSpec, extra: Pick<DataOptions, 'scaler' | 'classNames'> = {}): Promise<LoadedData> {
   const o: DataOptions = { seed: d.seed, testFraction: d.testFraction, ...extra };
+  if (d.scaler === 'standard' && (SYNTHETIC_DATA as readonly string[]).includes(d.source)) o.standardize = true;
   if (d.samples !== undefined) o.samples = d.samples;
   if (d.noise !== undefined) o.noise = d.noise;
   if (d.limit !== undefined) o.limit = d.limit;

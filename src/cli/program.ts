@@ -23,7 +23,7 @@ import {
   parseOptimizer,
   choice,
 } from './options.js';
-import { RUN_LIMITS } from '../recipe.js';
+import { DEFAULT_TEST_FRACTION, RUN_LIMITS } from '../recipe.js';
 import { reportLayerNamer } from '../diagnostics/names.js';
 import { DEFAULTS, defaultLr, formatSummary, MODEL_PRESETS, runTrain, SCHEDULES, type CliIO, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runExportTrain, runInspect, runPredict, type EvaluateArgs } from './commands.js';
@@ -89,6 +89,8 @@ function addCommonTrainOptions(cmd: Command): Command {
     .option('--samples <n>', 'examples of a synthetic data set (train + test)', (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
     .option('--noise <σ>', 'noise of a synthetic data set', (v) => parseNumberFlag('--noise', v, 0))
     .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
+    .option('--standardize', "synthetic sets: standardise the features with the training part's mean and standard deviation, as the web lab does (a CSV file always is)")
+    .option('--test-fraction <f>', `held-out share of data without a test split of its own (synthetic, CSV), in (0, 1) (default: ${DEFAULT_TEST_FRACTION})`, (v) => parseNumberFlag('--test-fraction', v, 0, 1, false, false))
     .option('--monitor-every <steps>', 'record per-layer statistics every N steps', (v) => parseIntFlag('--monitor-every', v, 1))
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option('--json', 'print one JSON document (the run summary) on stdout')
@@ -120,7 +122,7 @@ function trainArgs(o: TrainOpts): TrainArgs {
     seed: o.seed,
   };
   if (o.label !== undefined) a.csvLabel = o.label;
-  for (const k of ['arch', 'model', 'lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
+  for (const k of ['arch', 'model', 'lr', 'weightDecay', 'clip', 'samples', 'noise', 'limit', 'testFraction', 'standardize', 'monitorEvery', 'out', 'report', 'json', 'quiet', 'checkpoint', 'resume'] as const) {
     if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
   }
   return a;

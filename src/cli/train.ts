@@ -14,9 +14,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { defaultGenerator, Generator, manualSeed } from '../random.js';
+import { defaultGenerator, manualSeed } from '../random.js';
 import { getBackend } from '../kernels/index.js';
-import { DataLoader } from '../data/dataloader.js';
+import { shuffleGenerator, trainingLoader } from '../data/dataloader.js';
 import { fit } from '../train/fit.js';
 import type { Callback, EpochLogs, Finding, Report, TrainContext } from '../train/types.js';
 import { currentFindings } from '../diagnostics/rules.js';
@@ -25,7 +25,7 @@ import { saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
-import { loadDataSpec, type LoadedData } from './data.js';
+import { loadDataSpec, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
@@ -65,6 +65,10 @@ export interface TrainArgs {
   samples?: number;
   noise?: number;
   limit?: number;
+  /** Held-out share of data without a test split of its own (default DEFAULT_TEST_FRACTION). */
+  testFraction?: number;
+  /** Synthetic sets: standardise the features (as the web lab does). */
+  standardize?: boolean;
   /** CSV: the label column. */
   csvLabel?: string;
   /** Prefix of progress lines (compare). */
@@ -198,7 +202,10 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
 
   let dataSpec: DataSpec;
   try {
-    dataSpec = resumed ? resumed.config.data : makeDataSpec(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, label: a.csvLabel });
+    if (!resumed && a.standardize && !(SYNTHETIC_DATA as readonly string[]).includes(a.data)) {
+      throw usageError(`--standardize applies to the synthetic sets (${SYNTHETIC_DATA.join(', ')}): a CSV file is always standardised, images are not; got --data ${a.data}`);
+    }
+    dataSpec = resumed ? resumed.config.data : makeDataSpec(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, label: a.csvLabel, testFraction: a.testFraction, scaler: a.standardize ? 'standard' : undefined });
   } catch (e) {
     throw usageError((e as Error).message);
   }
@@ -265,7 +272,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   };
   const lr = config.optimizerOptions.lr;
   const scheduler = makeScheduler(a.schedule, optimizer, a.epochs);
-  const shuffle = new Generator(a.seed + 0x5eed);
+  const shuffle = shuffleGenerator(a.seed);
   const startEpoch = resumed?.training.epoch ?? 0;
   let previousHistory: Report['history'] | null = null;
   let previousFindings: Finding[] = [];
@@ -290,14 +297,12 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (h && Array.isArray(h.epochs)) previousHistory = h;
     if (Array.isArray(st.findings)) previousFindings = st.findings as Finding[];
   }
-  // BatchNorm cannot normalise a batch of one example (its variance is 0): a last batch of one
-  // is dropped, as PyTorch's drop_last does (shuffling puts that example in a full batch the
-  // next epoch).
+  // BatchNorm cannot normalise a batch of one example (its variance is 0): trainingLoader drops
+  // a last batch of one (the lab draws its batches the same way).
   const examples = data.train.x.shape[0];
   const batchnorm = spec.layers.some((_, h) => spec.batchnorms?.[h] ?? spec.batchnorm);
   if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (or train with --no-batchnorm)`);
-  const dropLast = batchnorm && examples % a.batchSize === 1;
-  const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle, dropLast, reuseBuffers: true });
+  const loader = trainingLoader(data.train, { batchSize: a.batchSize, batchnorm, generator: shuffle });
   const batches = loader.length;
 
   const info = (summary?: Record<string, unknown>): ModelInfo => {

@@ -146,3 +146,21 @@ export class DataLoader implements Iterable<Batch> {
     };
   }
 }
+
+/**
+ * The generator that shuffles a run's training batches (`gradlab train`, the web lab): its own
+ * stream, seed + 0x5eed, apart from the weights' (manualSeed(seed)) and the split's (seed + 1).
+ */
+export const shuffleGenerator = (seed: number): Generator => new Generator(seed + 0x5eed);
+
+/**
+ * A run's training batches, as `gradlab train` and the web lab draw them: reshuffled every epoch
+ * by `generator` (shuffleGenerator(seed)); with BatchNorm a last batch of one example is dropped,
+ * as PyTorch's drop_last does (its variance would be 0; shuffling puts that example in a full
+ * batch the next epoch).
+ */
+export function trainingLoader(train: DatasetLike, o: { batchSize: number; batchnorm: boolean; generator: Generator }): DataLoader {
+  const examples = validateDataset(train, 'trainingLoader');
+  const dropLast = o.batchnorm && examples % o.batchSize === 1;
+  return new DataLoader(train, { batchSize: o.batchSize, shuffle: true, generator: o.generator, dropLast, reuseBuffers: true });
+}

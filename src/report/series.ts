@@ -28,19 +28,30 @@ export function smoothEma(ys: ReadonlyArray<number | null>, weight: number, log 
 }
 
 /**
- * Indices to keep so that at most ~`maxPoints` remain while the shape survives: the x range is
- * cut into maxPoints/2 buckets of consecutive points and each keeps its minimum and its maximum
- * (of every series given), in order, plus the first and last point. Keeping every other point
- * instead drops spikes, and a spike is what a gradient-norm chart is read for.
+ * Indices to keep so that at most ~`maxPoints` remain while the shape survives: the points are
+ * cut into maxPoints/2 buckets and each keeps its minimum and its maximum (of every series
+ * given), in order, plus the first and last point. Keeping every other point instead drops
+ * spikes, and a spike is what a gradient-norm chart is read for.
+ *
+ * Buckets hold equal numbers of consecutive points, or, given the points' increasing x values
+ * `xs`, equal spans of x whose width is a power of two and whose edges are its multiples. A chart
+ * that thins again each time it fills (the lab's) needs the latter: its old buckets then nest in
+ * the new ones, so the start of a long run stays as dense as its end; with buckets of points,
+ * every round halves the older points once more and the start is left with a handful.
  */
-export function thinIndices(series: ReadonlyArray<ReadonlyArray<number | null>>, maxPoints: number): number[] {
+export function thinIndices(series: ReadonlyArray<ReadonlyArray<number | null>>, maxPoints: number, xs?: ReadonlyArray<number>): number[] {
   const n = series.length ? series[0].length : 0;
   if (n <= maxPoints) return Array.from({ length: n }, (_, i) => i);
   const buckets = Math.max(1, Math.floor(maxPoints / (2 * Math.max(1, series.length))));
   const keep = new Set<number>([0, n - 1]);
-  for (let b = 0; b < buckets; b++) {
-    const from = Math.floor((b * n) / buckets);
-    const to = Math.floor(((b + 1) * n) / buckets);
+  const span = xs ? xs[n - 1] - xs[0] : 0;
+  // Bucket of point i: by x (width a power of two, edges at its multiples), or by position.
+  const width = span > 0 ? Math.pow(2, Math.ceil(Math.log2(span / buckets))) : 0;
+  const bucketOf = xs && width > 0 ? (i: number) => Math.floor(xs[i] / width) : (i: number) => Math.floor((i * buckets) / n);
+  for (let from = 0; from < n; ) {
+    const b = bucketOf(from);
+    let to = from + 1;
+    while (to < n && bucketOf(to) === b) to++;
     for (const ys of series) {
       let lo = -1;
       let hi = -1;
@@ -59,6 +70,19 @@ export function thinIndices(series: ReadonlyArray<ReadonlyArray<number | null>>,
       if (lo >= 0) keep.add(lo);
       if (hi >= 0) keep.add(hi);
     }
+    from = to;
   }
   return [...keep].sort((a, b) => a - b);
+}
+
+/**
+ * Keep a growing record list bounded, in place: past `max` entries the older half keeps every
+ * other entry, so recent detail stays and a long session's memory stays flat (the web lab's
+ * worker history and the page's per-step record).
+ */
+export function thinOlderHalf<T>(xs: T[], max: number): void {
+  if (xs.length <= max) return;
+  const keepFrom = xs.length >> 1;
+  const kept = xs.filter((_, i) => i >= keepFrom || i % 2 === 0);
+  xs.splice(0, xs.length, ...kept);
 }

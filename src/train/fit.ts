@@ -275,8 +275,11 @@ class EvalAccumulator {
   }
 }
 
-/** Loss (mean over examples) and metrics of a model on data, in eval mode without gradients. */
-function evaluateSync(model: Module, data: TensorData, batchSize: number, lossOpt: FitOptions['loss'], metricNames: readonly string[]): EvaluateResult {
+/**
+ * Loss (mean over examples, with its standard error) and metrics of a model on data, in eval
+ * mode without gradients: fit's validation at each epoch end, and the web lab's.
+ */
+export function evaluateSync(model: Module, data: TensorData, batchSize: number, lossOpt: FitOptions['loss'], metricNames: readonly string[]): EvaluateResult {
   const acc = new EvalAccumulator(lossOpt, data.y, metricNames);
   inEvalMode(model, () =>
     noGrad(() => {

@@ -3,7 +3,7 @@
  * defaults (src/recipe.ts), so switching the optimizer picks the new optimizer's own lr.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, MODEL_NAMES, onlyLiveChanges, parseState, serializeState, withOptimizer } from '../../lab/src/state.js';
+import { DEFAULT_STATE, MODEL_NAMES, changeSettings, onlyLiveChanges, parseState, parseStateChecked, serializeState, withOptimizer } from '../../lab/src/state.js';
 import { buildLabModel, labOptimizer } from '../../lab/src/model.js';
 import { MODEL_PRESETS } from '../../src/arch.js';
 import { defaultLr } from '../../src/recipe.js';
@@ -91,5 +91,66 @@ describe('lab model choice (MLP or a named CNN)', () => {
 
   it('a state built by hand with a CNN on non-image data is refused by name', () => {
     expect(() => buildLabModel({ ...DEFAULT_STATE, model: 'cnn-small' }, 2, 2)).toThrow(/model cnn-small needs images, and data set spiral has none/);
+  });
+});
+
+describe('links with settings the lab cannot use say so (parseStateChecked)', () => {
+  const problems = (q: string) => parseStateChecked(q).problems.map((p) => p.message);
+
+  it('a valid link, the lab\'s own or a lesson\'s, has no problems', () => {
+    expect(problems(serializeState(DEFAULT_STATE))).toEqual([]);
+    expect(problems('data=mnist&model=cnn-small&lr=0.003')).toEqual([]);
+    expect(problems('layers=16:relu:bn*30,8:tanh&seed=0')).toEqual([]);
+    expect(problems('layers=none')).toEqual([]);
+  });
+
+  it('a number that is not one, or out of range, names the setting, the range and the value used', () => {
+    expect(problems('lr=abc')).toEqual(['lr=abc: the learning rate must be a number from 0.000001 to 10; using 0.01']);
+    expect(parseStateChecked('lr=-1').state.lr).toBe(1e-6);
+    expect(problems('lr=-1')[0]).toMatch(/^lr=-1: the learning rate must be a number from 0\.000001 to 10; using 0\.000001$/);
+    expect(problems('lr=1e308')[0]).toMatch(/^lr=1e308: .*; using 10$/);
+    expect(problems('batch=99999999')[0]).toMatch(/^batch=99999999: the batch size must be an integer from 1 to 1024; using 1024$/);
+    expect(problems('batch=3.5')[0]).toMatch(/using 4$/);
+    expect(problems('seed=-5')[0]).toMatch(/^seed=-5: the seed must be an integer/);
+    expect(problems('noise=NaN')[0]).toMatch(/^noise=NaN: the noise must be a number from 0 to 0\.5; using 0\.1$/);
+    expect(problems('lr=')[0]).toMatch(/^lr=: /);
+  });
+
+  it('an unknown name lists the valid ones; an unknown parameter lists the settings', () => {
+    expect(problems('init=bogus')[0]).toMatch(/^init=bogus: unknown initializer; one of auto, .*kaimingNormal.*; using auto$/);
+    expect(problems('opt=nope')[0]).toMatch(/^opt=nope: unknown optimizer; one of sgd, .*; using adam$/);
+    expect(problems('data=foo')[0]).toMatch(/^data=foo: unknown data set; one of spiral, .*mnist.*; using spiral$/);
+    expect(problems('width=12')[0]).toMatch(/^width=12: unknown setting; the settings are data, noise, .* seed$/);
+  });
+
+  it('model: unknown, or a CNN on data without images', () => {
+    expect(problems('data=mnist&model=foo')[0]).toMatch(/^model=foo: unknown model; one of mlp, cnn.*; using mlp$/);
+    expect(problems('model=foo')[0]).toMatch(/^model=foo: unknown model; .*using mlp$/);
+    expect(problems('data=spiral&model=cnn-small')[0]).toMatch(/^model=cnn-small: a CNN needs images \(data=mnist\); using mlp$/);
+    expect(problems('model=mlp')).toEqual([]);
+  });
+
+  it('layers: each bad part, and what was built instead', () => {
+    const r = parseStateChecked('layers=abc');
+    expect(r.state.layers).toEqual([{ width: 8, activation: 'relu', bn: false }]);
+    expect(r.problems.map((p) => p.message)).toEqual([
+      "layers=abc: 'abc': the width must be an integer from 1 to 128; using 8",
+      expect.stringMatching(/^layers=abc: 'abc': no activation; one of linear, .*; using relu$/),
+    ]);
+    expect(problems('layers=16:relu*1000')).toEqual(["layers=16:relu*1000: '16:relu*1000': the count after * must be an integer from 1 to 40; using 40"]);
+    expect(parseStateChecked('layers=16:relu*30,8:tanh*30').state.layers.length).toBe(40);
+    expect(problems('layers=16:relu*30,8:tanh*30')).toEqual(['layers=16:relu*30,8:tanh*30: 60 hidden layers; at most 40: using the first 40']);
+    expect(problems('layers=16:swish')[0]).toMatch(/unknown activation 'swish'/);
+    expect(problems('layers=16:relu:batchnorm')[0]).toMatch(/ignoring 'batchnorm'/);
+    expect(problems('layers=1e9:relu')[0]).toMatch(/the width must be an integer from 1 to 128; using 128$/);
+  });
+
+  it('changeSettings: a data set without images drops the CNN without a problem; a named CNN there is one', () => {
+    const cnn = parseState('data=mnist&model=cnn-small');
+    expect(changeSettings(cnn, { data: 'moons' })).toEqual({ state: expect.objectContaining({ dataset: 'moons', model: 'mlp' }), problems: [] });
+    expect(changeSettings(cnn, { data: 'moons', model: 'cnn' }).problems).toHaveLength(1);
+    // A value the form leaves empty keeps the old one.
+    const s = { ...DEFAULT_STATE, lr: 0.2 };
+    expect(changeSettings(s, { lr: '' }).state.lr).toBe(0.2);
   });
 });

@@ -45,6 +45,32 @@ describe('thinning', () => {
     expect(keep[0]).toBe(0);
     expect(keep[keep.length - 1]).toBe(19999);
   });
+
+  it('a chart that thins each time it fills (the lab\'s) keeps the start of a long run as dense as its end, given x', () => {
+    // As lab/src/charts.ts LineChart.push: 150,000 steps, thinned to 2,000 whenever past 4,000.
+    const run = (withX: boolean) => {
+      let x: number[] = [];
+      let y: number[] = [];
+      for (let step = 1; step <= 150000; step++) {
+        x.push(step);
+        y.push(1 + Math.sin(step / 7));
+        if (x.length > 4000) {
+          const keep = thinIndices([y], 2000, withX ? x : undefined);
+          x = keep.map((i) => x[i]);
+          y = keep.map((i) => y[i]);
+        }
+      }
+      // Points in the first and in the last fifth of the steps.
+      return [x.filter((s) => s <= 30000).length, x.filter((s) => s > 120000).length, x.length];
+    };
+    const [firstX, lastX, all] = run(true);
+    expect(all).toBeLessThanOrEqual(4000);
+    expect(firstX).toBeGreaterThan(150);
+    expect(firstX / lastX).toBeGreaterThan(0.5);
+    // Without x, each round halves the old points again: the first 30,000 steps keep a handful.
+    const [firstI] = run(false);
+    expect(firstI).toBeLessThan(10);
+  });
 });
 
 describe('SVG charts', () => {
