@@ -12,6 +12,7 @@ import { alloc } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
+import { checkOptions } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 
 export interface DataLoaderOptions {
@@ -60,6 +61,7 @@ export class DataLoader implements Iterable<Batch> {
   private reused: { full?: Batch; tail?: Batch } = {};
 
   constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
+    checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'generator', 'reuseBuffers']);
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${String(batchSize)}`);

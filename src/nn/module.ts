@@ -17,7 +17,8 @@
  */
 import { K, alloc } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
-import { Tensor, formatShape } from '../tensor.js';
+import { Tensor, formatShape, parseDtype } from '../tensor.js';
+import { checkOptions } from '../options.js';
 import { markPersistent, stepBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 
@@ -122,9 +123,16 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Set every parameter's gradient to null. */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.zeroGrad();
+  /**
+   * Set every parameter's gradient to null (PyTorch's zero_grad() default), or with
+   * `setToNone = false` zero them in place (see Optimizer.zeroGrad).
+   */
+  zeroGrad(setToNone: boolean | { setToNone?: boolean } = true): void {
+    const none = zeroGradMode(`${this.typeName}.zeroGrad()`, setToNone);
+    for (const p of this.parameters()) {
+      if (none) p.zeroGrad();
+      else p.zeroGradInPlace();
+    }
     stepBoundary();
   }
 
@@ -154,8 +162,12 @@ export abstract class Module {
    * Nothing is written unless every check passes. Returns the keys that did not match (empty
    * under `strict`). The loaded tensors are the user's: Sequential never re-initialises them.
    */
-  loadStateDict(state: StateDictSource, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(state: StateDictSource, strictOrOptions: boolean | { strict?: boolean } = true): { missingKeys: string[]; unexpectedKeys: string[] } {
     const where = `loadStateDict(${this.typeName})`;
+    // loadStateDict(sd, false) or loadStateDict(sd, {strict: false}), as PyTorch's strict=False.
+    if (typeof strictOrOptions === 'object') checkOptions(where, strictOrOptions, ['strict']);
+    else if (typeof strictOrOptions !== 'boolean') throw new Error(`${where}: strict must be true or false (or {strict}), got ${String(strictOrOptions)}`);
+    const strict = typeof strictOrOptions === 'boolean' ? strictOrOptions : (strictOrOptions.strict ?? true);
     if (typeof state !== 'object' || state === null || Array.isArray(state)) {
       throw new Error(`${where}: the state dict must be a plain object or a Map of tensors, got ${describeValue(state)}`);
     }
@@ -195,8 +207,13 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Convert parameters and buffers to `dtype` in place (float64 for gradcheck). */
-  to(dtype: DType): this {
+  /**
+   * Convert parameters and buffers to `dtype` in place (float64 for gradcheck); PyTorch's
+   * aliases 'float'/'double' are accepted, and the device 'cpu' is a no-op (parseDtype).
+   */
+  to(dtypeOrDevice: DType | 'float' | 'double' | 'cpu'): this {
+    const dtype = parseDtype(`${this.typeName}.to()`, dtypeOrDevice);
+    if (dtype === null) return this;
     for (const [, m] of this.namedModules()) {
       for (const [k, v] of Object.entries(m)) {
         if (v instanceof Tensor && v.dtype !== dtype) {
@@ -209,6 +226,16 @@ export abstract class Module {
       }
     }
     return this;
+  }
+
+  /** Parameters and buffers in float32, in place (PyTorch's module.float()). */
+  float(): this {
+    return this.to('float32');
+  }
+
+  /** Parameters and buffers in float64, in place (PyTorch's module.double()). */
+  double(): this {
+    return this.to('float64');
   }
 
   /** Number of trainable values. */
@@ -237,6 +264,18 @@ export abstract class Module {
   extraRepr(): string {
     return '';
   }
+}
+
+/**
+ * zeroGrad's argument: PyTorch's set_to_none as a boolean or `{setToNone}`; true (set the
+ * gradients to null) unless it says false. Shared by Module.zeroGrad and Optimizer.zeroGrad.
+ */
+export function zeroGradMode(where: string, setToNone: unknown): boolean {
+  if (typeof setToNone === 'boolean') return setToNone;
+  checkOptions(where, setToNone, ['setToNone']);
+  const v = (setToNone as { setToNone?: unknown }).setToNone ?? true;
+  if (typeof v !== 'boolean') throw new Error(`${where}: setToNone must be true or false, got ${String(v)}`);
+  return v;
 }
 
 /** Fresh zeros of a dtype for module state (kept here so every module allocates the same way). */
