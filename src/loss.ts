@@ -9,6 +9,7 @@
  *   "clean feedback" that a sigmoid followed by MSE lacks (no σ′ factor to vanish).
  * - crossEntropy: ℓ = −log softmax(x)_y on logits [N, C] with integer labels [N], fused with
  *   log-softmax; gradient softmax(x) − onehot(y).
+ * - nllLoss: ℓ = −x_y on log-probabilities [N, C] (what logSoftmax gives).
  */
 import { record } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
@@ -79,15 +80,15 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions 
 }
 
 /** Class indices from a tensor of integer values, checked against the number of classes. */
-function labelsOf(target: Tensor, n: number, c: number): Int32Array {
+function labelsOf(where: string, target: Tensor, n: number, c: number): Int32Array {
   if (target.ndim !== 1 || target.shape[0] !== n) {
-    throw new Error(`crossEntropy: target must hold one class index per row, shape [${n}], got ${formatShape(target.shape)}`);
+    throw new Error(`${where}: target must hold one class index per row, shape [${n}], got ${formatShape(target.shape)}`);
   }
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = target.data[i];
     if (!Number.isInteger(v) || v < 0 || v >= c) {
-      throw new Error(`crossEntropy: target[${i}] = ${v} is not a class index in [0, ${c - 1}]`);
+      throw new Error(`${where}: target[${i}] = ${v} is not a class index in [0, ${c - 1}]`);
     }
     out[i] = v;
   }
@@ -101,7 +102,7 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
   if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}`);
   checkDoubleSoftmax(logits);
   const [n, c] = logits.shape;
-  const labels = labelsOf(classIndices, n, c);
+  const labels = labelsOf('crossEntropy', classIndices, n, c);
   const l = empty([n], logits);
   const probs = logits.requiresGrad ? alloc(n * c, logits.dtype) : null;
   K.crossEntropy(logits.data, labels, n, c, l.data, probs);
@@ -112,6 +113,28 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
     if (probs) K.free(probs);
   });
   return reduce(l, reduction, 'crossEntropy');
+}
+
+/**
+ * nllLoss: ℓ = −x_{i,yᵢ} on log-probabilities x [N, C] (torch.nn.functional.nll_loss), with integer
+ * labels [N]; after logSoftmax(logits, 1) it equals crossEntropy(logits), which fuses the two.
+ * Gradient: −1 at each row's label, 0 elsewhere.
+ */
+export function nllLoss(input: Tensor, classIndices: Tensor, opts: LossOptions = {}): Tensor {
+  assertTensor(input, 'nllLoss', 'input');
+  assertTensor(classIndices, 'nllLoss', 'classIndices');
+  const reduction = reductionOf('nllLoss', opts);
+  if (input.ndim !== 2) throw new Error(`nllLoss: input must be log-probabilities [N, C], got ${formatShape(input.shape)}`);
+  const [n, c] = input.shape;
+  const labels = labelsOf('nllLoss', classIndices, n, c);
+  const l = empty([n], input);
+  const x = input.data;
+  for (let i = 0; i < n; i++) l.data[i] = -x[i * c + labels[i]];
+  record(l, 'nllLoss', [input], (g, grad) => {
+    const gx = grad(0);
+    if (gx) for (let i = 0; i < n; i++) gx[i * c + labels[i]] -= g[i];
+  });
+  return reduce(l, reduction, 'nllLoss');
 }
 
 export const LOSS_NAMES = ['mse', 'l1', 'huber', 'bceWithLogits', 'crossEntropy'] as const;

@@ -51,6 +51,18 @@ checkOp({
   ],
 });
 
+checkOp({
+  title: 'loss.nllLoss',
+  file: 'tensor_ops.json',
+  prefix: 'nllLoss/',
+  call: (a) => (x, y) => loss.nllLoss(x, y, reduction(a)),
+  bad: [
+    BAD_REDUCTION(loss.nllLoss, t32([0, 1], [2])),
+    { what: 'input that is not [N, C]', run: () => loss.nllLoss(filled([6]), t32([0], [1])), mentions: ['nllLoss', '[N, C]', '[6]'] },
+    { what: 'a class index out of range', run: () => loss.nllLoss(filled([2, 4]), t32([0, 4], [2])), mentions: ['nllLoss', 'target[1]', '4', '[0, 3]'] },
+  ],
+});
+
 describeEachBackend('loss registry', () => {
   it('finds every loss by name', () => {
     for (const n of LOSS_NAMES) expect(getLoss(n)).toBe(loss[n]);

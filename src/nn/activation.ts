@@ -5,7 +5,7 @@
  */
 import { getActivation, type ActivationName } from '../activations.js';
 import { prelu, unary } from '../ops/activation.js';
-import { softmax } from '../ops/softmax.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
 import type { Tensor } from '../tensor.js';
 import { markSoftmaxOutput } from '../warnings.js';
 import { Module, Parameter, stateTensor } from './module.js';
@@ -136,12 +136,35 @@ export class Softmax extends ActivationModule {
   readonly _dim: number;
   constructor(dim = -1) {
     super();
+    if (!Number.isInteger(dim)) throw new Error(`Softmax: dim must be an integer, got ${typeof dim === 'object' ? JSON.stringify(dim) : String(dim)}`);
     this._dim = dim;
   }
   forward(x: Tensor): Tensor {
     const out = softmax(x, this._dim);
     markSoftmaxOutput(out, this); // crossEntropy warns about a double softmax (warnings.ts)
     return out;
+  }
+  override extraRepr(): string {
+    return `dim=${this._dim}`;
+  }
+}
+
+/**
+ * log softmax(x) along `dim` (torch.nn.LogSoftmax), the input nn.NLLLoss expects. Not a
+ * registry activation (its output is not a hidden layer's): a plain module, as Flatten.
+ */
+export class LogSoftmax extends Module {
+  readonly _dim: number;
+  constructor(dim = -1) {
+    super();
+    if (!Number.isInteger(dim)) throw new Error(`LogSoftmax: dim must be an integer, got ${typeof dim === 'object' ? JSON.stringify(dim) : String(dim)}`);
+    this._dim = dim;
+  }
+  override get typeName(): string {
+    return 'LogSoftmax';
+  }
+  forward(x: Tensor): Tensor {
+    return logSoftmax(x, this._dim);
   }
   override extraRepr(): string {
     return `dim=${this._dim}`;

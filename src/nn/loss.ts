@@ -7,7 +7,7 @@
  * PyTorch options that gradlab's losses do not implement (class weights, label smoothing,
  * ignore_index, pos_weight) are refused by name rather than silently ignored.
  */
-import { bceWithLogits, crossEntropy, huber, l1, mse, type LossOptions, type Reduction } from '../loss.js';
+import { bceWithLogits, crossEntropy, huber, l1, mse, nllLoss, type LossOptions, type Reduction } from '../loss.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -55,6 +55,17 @@ export class CrossEntropyLoss extends LossModule {
   }
   override get typeName(): string {
     return 'CrossEntropyLoss';
+  }
+}
+
+/** −x_y on log-probabilities [N, C] and class indices [N], after nn.LogSoftmax(1) (src/loss.ts nllLoss). */
+export class NLLLoss extends LossModule {
+  protected readonly fn: LossFn = nllLoss;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('NLLLoss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'NLLLoss';
   }
 }
 
