@@ -10,7 +10,7 @@ import { loadBuiltinMnistSplits } from 'gradlab/node';
 
 manualSeed(0);
 const { train, test } = await loadBuiltinMnistSplits();
-const nTrain = 4000;
+const nTrain = 3000;
 const nValid = 1000;
 // x_train, y_train, x_valid, y_valid = map(torch.tensor, (x_train, y_train, x_valid, y_valid))
 const x_train = tensor(train.x.data.subarray(0, nTrain * 784), [nTrain, 784]);

@@ -216,7 +216,7 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
   let seed: FloatArray;
   if (gradient === undefined || gradient === null) {
     if (root.size !== 1) {
-      throw new Error(`backward(): grad can be implicitly created only for one-element outputs; output has shape [${root.shape}]. Pass a gradient.`);
+      throw new Error(`backward(): grad can be implicitly created only for one-element outputs; output has shape ${formatShape(root.shape)}. Pass a gradient (as backward(onesLike(out)) for the sum of its elements).`);
     }
     seed = alloc(1, root.dtype);
     seed[0] = 1;

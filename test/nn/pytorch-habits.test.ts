@@ -1,7 +1,7 @@
 // Module and Tensor habits from PyTorch: model[0], children(), modules(), apply(init_weights),
 // requires_grad_(False) to freeze a layer, x.requires_grad_().
 import { describe, expect, it } from 'vitest';
-import { init, loss, manualSeed, nn, optim, randn, tensor } from '../../src/index.js';
+import { DataLoader, init, loss, manualSeed, nn, noGrad, optim, randn, tensor, zeros } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
   it('model[i] reaches the layers, negative from the end; out of range and assignment throw', () => {
@@ -70,5 +70,116 @@ describe('PyTorch module habits', () => {
     x.mul(x).sum().backward();
     expect(Array.from(x.grad!.data)).toEqual([2, 4, 6]);
     expect(tensor([1]).requiresGrad_(false).requiresGrad).toBe(false);
+  });
+
+  it("constructor arguments given positionally as in PyTorch mean what they mean there", () => {
+    manualSeed(2);
+    const model = new nn.Sequential(new nn.Linear(3, 2));
+    // optim.SGD(model.parameters(), 0.1): the learning rate.
+    expect(new optim.SGD(model.parameters(), 0.1).lr).toBe(0.1);
+    expect(new optim.Adam(model.parameters(), 0.01).lr).toBe(0.01);
+    // nn.Linear(3, 2, False): no bias.
+    expect(new nn.Linear(3, 2, false).bias).toBeNull();
+    // nn.Conv2d(1, 4, 3, 2, 1): stride 2, padding 1 — the same layer as the options object.
+    const pos = new nn.Conv2d(1, 4, 3, 2, 1);
+    const named = new nn.Conv2d(1, 4, 3, { stride: 2, padding: 1 });
+    expect([pos.stride, pos.padding]).toEqual([named.stride, named.padding]);
+    expect(pos.forward(randn(1, 1, 8, 8)).shape).toEqual([1, 4, 4, 4]);
+  });
+
+  it("PyTorch's snake_case options are errors that name gradlab's spelling, never silently ignored", () => {
+    const params = new nn.Linear(3, 2).parameters();
+    expect(() => new optim.SGD(params, { lr: 0.1, weight_decay: 1e-4 } as never)).toThrow(/SGD: unknown option 'weight_decay' \(PyTorch's weight_decay is spelled weightDecay in gradlab\)/);
+    expect(() => new optim.AdamW(params, { lr: 0.1, amsGrad: true } as never)).toThrow(/AdamW: unknown option 'amsGrad'; the options are lr, .*amsgrad/);
+    const data = { x: randn(10, 3), y: zeros(10) };
+    expect(() => new DataLoader(data, { batch_size: 4 } as never)).toThrow(/DataLoader: unknown option 'batch_size'.*batchSize/);
+    expect(() => new nn.BatchNorm1d(4, { track_running_stats: false } as never)).toThrow(/BatchNorm1d: unknown option 'track_running_stats'.*trackRunningStats/);
+    expect(() => new nn.Conv2d(1, 2, 3, { padding_mode: 'reflect' } as never)).toThrow(/Conv2d: unknown option 'padding_mode'/);
+    expect(() => new nn.Linear(3, 2, { bias: false, device: 'cpu' } as never)).toThrow(/Linear: unknown option 'device'/);
+    expect(() => new optim.StepLR(new optim.SGD(params, 0.1), { step_size: 1 } as never)).toThrow(/StepLR: unknown option 'step_size'.*stepSize/);
+  });
+
+  it('loadStateDict(sd, {strict: false}) loads what matches and returns the missing and unexpected keys', () => {
+    manualSeed(3);
+    const src = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 2));
+    const dst = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 5));
+    const sd = src.stateDict();
+    const partial = { '0.weight': sd['0.weight'], '0.bias': sd['0.bias'], 'head.weight': zeros(1) };
+    expect(dst.loadStateDict(partial, { strict: false })).toEqual({ missingKeys: ['2.weight', '2.bias'], unexpectedKeys: ['head.weight'] });
+    expect(Array.from((dst[0] as nn.Linear).weight.data)).toEqual(Array.from(sd['0.weight'].data));
+    expect(() => dst.loadStateDict(partial)).toThrow(/missing keys.*'2.weight'/);
+    expect(() => dst.loadStateDict(partial, { strcit: false } as never)).toThrow(/unknown option 'strcit'/);
+  });
+
+  it('zero_grad: gradients become null (set_to_none, the default) or zeros with setToNone false, from the optimizer or the model', () => {
+    manualSeed(4);
+    const model = new nn.Sequential(new nn.Linear(3, 2));
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+    const step = () => loss.mse(model.forward(randn(4, 3)), randn(4, 2)).backward();
+    const bias = (model[0] as nn.Linear).bias!;
+    step();
+    opt.zeroGrad();
+    expect(bias.grad).toBeNull();
+    step();
+    opt.zeroGrad({ setToNone: false });
+    expect(bias.grad!.tolist()).toEqual([0, 0]);
+    step();
+    model.zeroGrad(false);
+    expect(bias.grad!.tolist()).toEqual([0, 0]);
+    step();
+    model.zeroGrad();
+    expect(bias.grad).toBeNull();
+  });
+
+  it("model.to('cpu') and model.float() change nothing; model.double() converts; a GPU device is refused", () => {
+    manualSeed(5);
+    const model = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+    const w = (model[0] as nn.Linear).weight;
+    const before = Array.from(w.data);
+    const data = w.data;
+    expect(model.to('cpu')).toBe(model);
+    expect(model.float()).toBe(model);
+    expect(w.data).toBe(data);
+    expect(model.double().forward(randn(4, 3, { dtype: 'float64' })).dtype).toBe('float64');
+    expect(Array.from(w.data)).toEqual(before);
+    expect(() => model.to('cuda:0' as never)).toThrow(/Sequential.to\(\): gradlab has no 'cuda:0' device/);
+  });
+
+  it('nn.Sequential with a Lambda module, nn.LogSoftmax + nn.NLLLoss as nn.CrossEntropyLoss, paramGroups lr', () => {
+    manualSeed(6);
+    class Lambda extends nn.Module {
+      constructor(readonly func: (x: any) => any) {
+        super();
+      }
+      forward(x: any) {
+        return this.func(x);
+      }
+    }
+    const body = new nn.Sequential(
+      new Lambda((x) => x.view(-1, 1, 4, 4)),
+      new nn.Conv2d(1, 3, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.AdaptiveAvgPool2d(1),
+      new Lambda((x) => x.view(x.shape[0], -1)),
+    );
+    const x = randn(5, 16);
+    const y = tensor([0, 2, 1, 1, 0]);
+    const logits = body.forward(x);
+    expect(logits.shape).toEqual([5, 3]);
+    const nllOut = new nn.NLLLoss().forward(new nn.LogSoftmax(1).forward(logits), y).item();
+    expect(nllOut).toBeCloseTo(new nn.CrossEntropyLoss().forward(logits, y).item(), 6);
+    expect(Object.keys(body.stateDict())).toEqual(['1.weight', '1.bias']);
+    // for g in optimizer.param_groups: g['lr'] = 0.05
+    const opt = new optim.SGD(body.parameters(), { lr: 0.1 });
+    for (const g of opt.paramGroups) g.lr = 0.05;
+    expect(opt.lr).toBe(0.05);
+    // clip_grad_norm_ returns the total norm before clipping.
+    new nn.CrossEntropyLoss().forward(body.forward(x), y).backward();
+    let sq = 0;
+    for (const p of body.parameters()) for (const g of p.grad!.data) sq += g * g;
+    expect(optim.clipGradNorm(body.parameters(), 1e-3)).toBeCloseTo(Math.sqrt(sq), 5);
+    noGrad(() => {
+      for (const p of body.parameters()) p.sub_(p.grad!.mul(0.05));
+    });
   });
 });
