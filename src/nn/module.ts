@@ -171,6 +171,9 @@ export abstract class Module {
     if (typeof state !== 'object' || state === null || Array.isArray(state)) {
       throw new Error(`${where}: the state dict must be a plain object or a Map of tensors, got ${describeValue(state)}`);
     }
+    if (!(state instanceof Map) && (state as Record<string, unknown>).tensors instanceof Map && 'metadata' in state) {
+      throw new Error(`${where}: this is a whole safetensors file ({tensors, metadata}, what loadSafetensors returns); pass its .tensors: model.loadStateDict(file.tensors)`);
+    }
     const given = new Map<string, StateEntry>(state instanceof Map ? state : Object.entries(state));
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !given.has(k));

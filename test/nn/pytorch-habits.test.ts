@@ -109,6 +109,8 @@ describe('PyTorch module habits', () => {
     expect(Array.from((dst[0] as nn.Linear).weight.data)).toEqual(Array.from(sd['0.weight'].data));
     expect(() => dst.loadStateDict(partial)).toThrow(/missing keys.*'2.weight'/);
     expect(() => dst.loadStateDict(partial, { strcit: false } as never)).toThrow(/unknown option 'strcit'/);
+    // torch.load's result passed whole: what loadSafetensors returns is {tensors, metadata}.
+    expect(() => dst.loadStateDict({ tensors: new Map(Object.entries(sd)), metadata: {} } as never)).toThrow(/loadSafetensors returns.*\.tensors/);
   });
 
   it('zero_grad: gradients become null (set_to_none, the default) or zeros with setToNone false, from the optimizer or the model', () => {
