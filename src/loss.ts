@@ -17,6 +17,7 @@ import type { PointwiseLossKind } from './kernels/types.js';
 import { assertTensor, empty } from './ops/util.js';
 import { Tensor, formatShape } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
+import { checkOptions } from './options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -24,7 +25,9 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
+/** The reduction asked for; an unknown option (PyTorch's label_smoothing, reduce) is an error, not ignored. */
 function reductionOf(where: string, opts: LossOptions): Reduction {
+  checkOptions(where, opts, ['reduction']);
   const r = opts.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${r}'`);
   return r;
@@ -70,9 +73,10 @@ export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
 }
 
 export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+  checkOptions('huber', opts, ['reduction', 'delta']);
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new Error(`huber: delta must be > 0, got ${delta}`);
-  return pointwise('huber', delta, input, target, opts);
+  return pointwise('huber', delta, input, target, { reduction: opts.reduction });
 }
 
 export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {

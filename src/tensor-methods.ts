@@ -102,6 +102,14 @@ declare module './tensor.js' {
     tolist(): NestedArray;
     /** Set requiresGrad in place and return this tensor (PyTorch's requires_grad_()). */
     requiresGrad_(requiresGrad?: boolean): this;
+    /** ops.variance(this, dim, unbiased, keepdim): PyTorch's x.var(), unbiased by default. */
+    var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    /** ops.std(this, dim, unbiased, keepdim) */
+    std(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    /** ops.matmul(this, y) for matrices (PyTorch's mm). */
+    mm(y: Tensor): Tensor;
+    /** this · this */
+    square(): Tensor;
     /** ops.narrow(this, dim, start, length): `x[:, 2:5]` is `x.narrow(1, 2, 3)`. */
     narrow(dim: number, start: number, length: number): Tensor;
     /** ops.select(this, dim, index): `x[i]` is `x.select(0, i)`, `x[:, 0]` is `x.select(1, 0)`. */
@@ -259,6 +267,13 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   numel() { return this.size; },
   dim() { return this.ndim; },
   tolist() { return this.toArray(); },
+  var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean) { return ops.variance(this, dim, unbiased, keepdim); },
+  std(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean) { return ops.std(this, dim, unbiased, keepdim); },
+  mm(y: Tensor) {
+    if (this.ndim !== 2 || !(y instanceof Tensor) || y.ndim !== 2) throw new Error(`mm(): expects two matrices, got shapes ${formatShape(this.shape)} and ${y instanceof Tensor ? formatShape(y.shape) : String(y)}; use matmul for batches`);
+    return ops.matmul(this, y);
+  },
+  square() { return ops.mul(this, this); },
   narrow(dim: number, start: number, length: number) { return ops.narrow(this, dim, start, length); },
   select(dim: number, index: number) { return ops.select(this, dim, index); },
   to(dtypeOrDevice: unknown) { return toDtype(this, parseDtype('to()', dtypeOrDevice)); },

@@ -347,7 +347,9 @@ export function tensor(
       throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
     }
     out = alloc(flat.length, dtype, false);
-    if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
+    // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
+    if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
+    else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
     else for (let i = 0; i < flat.length; i++) out[i] = flat[i];
   }
   return new Tensor(out, outShape, options.requiresGrad ?? false);

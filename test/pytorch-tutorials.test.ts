@@ -85,6 +85,25 @@ describe('the Tensors tutorial', () => {
     expect(() => tensor([1, 2], { requires_grad: true } as never)).toThrow(/tensor\(\): unknown option 'requires_grad' \(PyTorch's requires_grad is spelled requiresGrad in gradlab\)/);
     expect(() => randn(2, 3, { requires_grad: true } as never)).toThrow(/randn\(\).*requiresGrad/);
     expect(() => zeros([2], { device: 'cpu' } as never)).toThrow(/zeros\(\): unknown option 'device'; the options are requiresGrad, dtype/);
+    // F.cross_entropy(x, y, label_smoothing=0.1) or reduce=False would change the loss in PyTorch: refused.
+    expect(() => loss.crossEntropy(tensor([[1, 2]]), tensor([1]), { label_smoothing: 0.1 } as never)).toThrow(/crossEntropy: unknown option 'label_smoothing'/);
+    expect(() => loss.mse(tensor([1]), tensor([2]), { reduce: false } as never)).toThrow(/mse: unknown option 'reduce'; the options are reduction/);
+    expect(() => loss.huber(tensor([1]), tensor([2]), { beta: 1 } as never)).toThrow(/huber: unknown option 'beta'; the options are reduction, delta/);
+  });
+
+  it('normalises with mean() and std() as PyTorch (unbiased), and reads int64 labels', () => {
+    const x = tensor([
+      [1, 2, 3, 4],
+      [2, 4, 6, 8],
+    ]);
+    // torch.tensor([[1,2,3,4],[2,4,6,8.]]).std() = 2.3146, .std(1) = [1.2910, 2.5820], .var(1, False) = [1.25, 5]
+    expect(x.std().item()).toBeCloseTo(2.31455, 4);
+    expect(x.std(1).tolist()).toEqual([expect.closeTo(1.29099, 4), expect.closeTo(2.58199, 4)]);
+    expect(x.var(1, false).tolist()).toEqual([1.25, 5]);
+    const z = x.sub(x.mean()).div(x.std());
+    expect(z.mean().item()).toBeCloseTo(0, 6);
+    expect(z.std().item()).toBeCloseTo(1, 5);
+    expect(tensor(new BigInt64Array([3n, 0n, 9n])).tolist()).toEqual([3, 0, 9]);
   });
 
   it('broadcasting errors name both shapes', () => {

@@ -3,7 +3,7 @@
  */
 export { add, sub, mul, div, neg } from './arithmetic.js';
 export { matmul, linear, linearActivation } from './matmul.js';
-export { sum, mean } from './reduce.js';
+export { sum, mean, variance, std } from './reduce.js';
 export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation } from './activation.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
