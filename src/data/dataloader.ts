@@ -79,6 +79,18 @@ export class DataLoader implements Iterable<Batch> {
     if (dropLast && n < batchSize) {
       throw new Error(`DataLoader: dropLast with batchSize ${batchSize} would drop every example of a dataset of ${n}`);
     }
+    // len(loader.dataset) as PyTorch users write it: `loader.dataset.length`, the number of
+    // examples, on any {x, y} (a TensorDataset has its own). Non-enumerable, so the object's
+    // keys, JSON and equality are as they were.
+    if (!('length' in dataset) && Object.isExtensible(dataset)) {
+      Object.defineProperty(dataset, 'length', {
+        get(this: DatasetLike) {
+          return this.x.shape[0];
+        },
+        enumerable: false,
+        configurable: true,
+      });
+    }
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
