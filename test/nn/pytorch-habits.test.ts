@@ -147,6 +147,12 @@ describe('PyTorch module habits', () => {
     expect(() => model.to('cuda:0' as never)).toThrow(/Sequential.to\(\): gradlab has no 'cuda:0' device/);
   });
 
+  it('nn.Sequential given a class, a bare function or a list says how to write it', () => {
+    expect(() => new nn.Sequential(new nn.Linear(2, 2), nn.ReLU as never)).toThrow(/argument 1 is the class ReLU, not a layer: write new nn.ReLU\(…\)/);
+    expect(() => new nn.Sequential(new nn.Linear(2, 2), ((x: unknown) => x) as never)).toThrow(/argument 1 is a function.*Lambda/);
+    expect(() => new nn.Sequential([new nn.Linear(2, 2)] as never)).toThrow(/argument 0 is not a Module \(got an array: spread it/);
+  });
+
   it('nn.Sequential with a Lambda module, nn.LogSoftmax + nn.NLLLoss as nn.CrossEntropyLoss, paramGroups lr', () => {
     manualSeed(6);
     class Lambda extends nn.Module {
