@@ -11,6 +11,7 @@ import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './te
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
 import { checkOptions } from './options.js';
+import { copiesOfViews } from './ops/util.js';
 
 declare module './tensor.js' {
   interface Tensor {
@@ -177,6 +178,13 @@ function inPlace(t: Tensor, name: string, value: () => Tensor | number): Tensor 
     throw new Error(
       `${name}(): this tensor (shape ${formatShape(t.shape)}) ${t.isLeaf ? 'is a leaf that requires grad (a parameter)' : 'is part of a recorded graph'}, ` +
         `so it cannot be changed in place while gradients are recorded: do it inside noGrad(() => …) (PyTorch's torch.no_grad()), or use the out-of-place ${name.slice(0, -1)}()`,
+    );
+  }
+  const viewOp = copiesOfViews.get(t);
+  if (viewOp !== undefined) {
+    throw new Error(
+      `${name}(): this tensor came from ${viewOp}(), which in PyTorch is a view of its input (so ${name} would change the input too) but in gradlab is a copy: ` +
+        `change the input's .data (x.data[i] = v) to write through, or clone() first to change only the copy`,
     );
   }
   const v = noGrad(value);

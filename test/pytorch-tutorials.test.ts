@@ -35,6 +35,12 @@ describe('the Tensors tutorial', () => {
     expect(t.select(0, 0).tolist()).toEqual([1, 1, 1, 1]); // tensor[0]
     expect(t.select(1, -1).tolist()).toEqual([1, 1, 1, 1]); // tensor[..., -1]
     for (let i = 0; i < 4; i++) t.data[i * 4 + 1] = 0;
+    // In PyTorch select/narrow/T are views, so writing into one writes into t; here they are
+    // copies, so an in-place write into one is refused rather than silently leaving t unchanged.
+    expect(() => t.select(1, 1).fill_(0)).toThrow(/fill_\(\): this tensor came from select\(\), which in PyTorch is a view.*clone\(\) first/);
+    expect(() => t.narrow(0, 0, 2).zero_()).toThrow(/came from narrow\(\)/);
+    expect(() => t.T.mul_(2)).toThrow(/came from permute\(\)/);
+    expect(t.T.clone().mul_(2).shape).toEqual([4, 4]);
     const t1 = ops.cat([t, t, t], 1);
     expect(t1.shape).toEqual([4, 12]);
     const y1 = t.matmul(t.T);

@@ -5,7 +5,7 @@
  */
 import { record } from '../autograd.js';
 import { Tensor, formatShape } from '../tensor.js';
-import { assertTensor, contiguousStrides, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
+import { assertTensor, contiguousStrides, copiesOfViews, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
 import { reshape } from './view.js';
 
 /** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
@@ -169,6 +169,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const xd = x.data;
   const od = out.data;
   for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) od[o * w + j] = xd[o * row + off + j];
+  copiesOfViews.set(out, 'narrow');
   return record(out, 'narrow', [x], (g, grad) => {
     const gx = grad(0);
     if (gx) for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) gx[o * row + off + j] += g[o * w + j];
@@ -181,5 +182,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (x.ndim === 0) throw new Error('select: x is zero-dimensional (shape []); there is no dimension to select from');
   const d = dimOfShape('select', dim, x.shape);
   const i = position('select', 'index', index, x.shape[d]);
-  return reshape(narrow(x, d, i, 1), x.shape.filter((_, j) => j !== d));
+  const out = reshape(narrow(x, d, i, 1), x.shape.filter((_, j) => j !== d));
+  copiesOfViews.set(out, 'select');
+  return out;
 }

@@ -152,3 +152,10 @@ export function dimOfShape(op: string, dim: unknown, shape: readonly number[], e
   }
   return dim < 0 ? dim + n : dim;
 }
+
+/**
+ * Outputs of ops that are views in PyTorch but copies here (narrow, select, permute/transpose/T):
+ * an in-place write into one would change x in PyTorch and not here, so the in-place methods
+ * refuse them (tensor-methods.ts) instead of diverging silently. The op's name, for the message.
+ */
+export const copiesOfViews = new WeakMap<Tensor, string>();
