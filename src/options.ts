@@ -27,3 +27,36 @@ export function checkOptions(where: string, options: unknown, allowed: readonly 
     throw new Error(`${where}: unknown option '${key}'${hint}; the options are ${allowed.join(', ')}`);
   }
 }
+
+/** camelCase → PyTorch's snake_case: 'stateDict' → 'state_dict', 'requiresGrad_' → 'requires_grad_'. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+}
+
+/**
+ * Make PyTorch's snake_case spelling of each camelCase method and accessor of `cls` (its
+ * prototype chain up to Object) and of `fields` (instance fields) an error naming gradlab's,
+ * where it would otherwise read as undefined: `p.requires_grad` (always falsy), `model.state_dict()`
+ * ("is not a function"). A getter on the prototype, so nothing is added to instances, their keys or
+ * their JSON; assigning the name still makes an ordinary own property (a user's field of that name).
+ */
+export function pointSnakeCase(cls: { prototype: object; name: string }, fields: readonly string[] = []): void {
+  const names = new Set(fields);
+  for (let p: object | null = cls.prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Object.getOwnPropertyNames(p)) names.add(k);
+  }
+  for (const camel of names) {
+    const snake = snakeCase(camel);
+    if (snake === camel || snake.startsWith('_') || snake in cls.prototype) continue;
+    Object.defineProperty(cls.prototype, snake, {
+      get(this: object) {
+        throw new Error(`${this.constructor?.name ?? cls.name}.${snake}: PyTorch's ${snake} is spelled ${camel} in gradlab`);
+      },
+      set(value: unknown) {
+        Object.defineProperty(this, snake, { value, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}

@@ -10,7 +10,7 @@ import { formatTensor } from './format.js';
 import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './tensor.js';
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
-import { checkOptions } from './options.js';
+import { checkOptions, pointSnakeCase } from './options.js';
 import { copiesOfViews } from './ops/util.js';
 
 declare module './tensor.js' {
@@ -351,3 +351,6 @@ Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom')
   configurable: true,
   enumerable: false,
 });
+
+// p.requires_grad, z.grad_fn, x.is_leaf: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Tensor, ['requiresGrad', 'retainsGrad']);

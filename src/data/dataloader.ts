@@ -12,7 +12,7 @@ import { alloc } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 
 export interface DataLoaderOptions {
@@ -160,3 +160,6 @@ export class DataLoader implements Iterable<Batch> {
     };
   }
 }
+
+// loader.batch_size, loader.drop_last: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(DataLoader, ['batchSize', 'dropLast', 'numExamples', 'reuseBuffers']);

@@ -6,7 +6,7 @@
  * the unbiased batch variance. momentum = null gives the cumulative average
  * (factor 1/num_batches_tracked).
  */
-import { checkOptions } from '../options.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter, stateTensor } from './module.js';
@@ -89,3 +89,6 @@ export class BatchNorm2d extends BatchNorm {
     return 'BatchNorm2d';
   }
 }
+
+// bn.running_mean, bn.num_features, …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(BatchNorm, ['numFeatures', 'runningMean', 'runningVar', 'numBatchesTracked']);

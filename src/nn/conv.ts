@@ -10,7 +10,7 @@
  * include the receptive field (computeFans: fan_in = inChannels/groups·kH·kW). PyTorch's own
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
-import { checkOptions } from '../options.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -104,3 +104,6 @@ export class Conv2d extends WeightedLayer {
     return parts.join(', ');
   }
 }
+
+// conv.in_channels, conv.kernel_size, …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Conv2d, ['inChannels', 'outChannels', 'kernelSize']);

@@ -18,7 +18,7 @@
  * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
  * PyTorch's own default is available as init: 'pytorch'.
  */
-import { checkOptions } from '../options.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
 import { linear } from '../ops/matmul.js';
@@ -149,3 +149,6 @@ export class Linear extends WeightedLayer {
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
   }
 }
+
+// layer.in_features, …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Linear, ['inFeatures', 'outFeatures']);

@@ -18,7 +18,7 @@
 import { K, alloc } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { Tensor, formatShape, parseDtype } from '../tensor.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { markPersistent, stepBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 
@@ -601,3 +601,6 @@ function checkKey(key: unknown, where: string): void {
     throw new Error(`${where}: module key ${JSON.stringify(key)} must be a non-empty string without '.' (the state-dict separator)`);
   }
 }
+
+// model.state_dict(), model.named_parameters(), …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Module);

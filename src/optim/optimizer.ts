@@ -7,7 +7,7 @@ import { alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Tensor } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { zeroGradMode } from '../nn/module.js';
 
 /** A parameter group as given (PyTorch's `{'params': …, 'lr': …}`): parameters and option overrides. */
@@ -239,3 +239,6 @@ export function checkRange(where: string, name: string, value: number, lo: numbe
   const ok = typeof value === 'number' && value >= lo && (hiInclusive ? value <= hi : value < hi);
   if (!ok) throw new Error(`${where}: ${name} must be in [${lo}, ${hi}${hiInclusive ? ']' : ')'}, got ${value}`);
 }
+
+// optimizer.zero_grad(), optimizer.param_groups: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Optimizer, ['stepCount']);

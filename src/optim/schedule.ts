@@ -2,7 +2,7 @@
  * Learning-rate schedules, as torch.optim.lr_scheduler: call `step()` once per epoch (after
  * the optimizer's steps); each sets the optimizer's lr from its initial lr η₀ and the epoch t.
  */
-import { checkOptions } from '../options.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import type { Optimizer } from './optimizer.js';
 
 export interface Scheduler {
@@ -190,3 +190,7 @@ export class ReduceLROnPlateau implements Scheduler {
     this.cooldownCounter = state.cooldownCounter as number;
   }
 }
+
+// scheduler.get_last_lr(), scheduler.last_epoch: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(EpochScheduler, ['lastEpoch']);
+pointSnakeCase(ReduceLROnPlateau);
