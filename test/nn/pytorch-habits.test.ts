@@ -99,6 +99,33 @@ describe('PyTorch module habits', () => {
     expect(() => new optim.StepLR(new optim.SGD(params, 0.1), { step_size: 1 } as never)).toThrow(/StepLR: unknown option 'step_size'.*stepSize/);
   });
 
+  it("PyTorch's snake_case names throw, naming gradlab's, where they would read as undefined", () => {
+    const model = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+    const p = model.parameters()[0] as any;
+    // `if (p.requires_grad)` would otherwise be silently false.
+    expect(() => p.requires_grad).toThrow(/Parameter.requires_grad: PyTorch's requires_grad is spelled requiresGrad in gradlab/);
+    expect(() => (model as any).state_dict()).toThrow(/Sequential.state_dict: .* stateDict/);
+    expect(() => (model as any).named_parameters()).toThrow(/namedParameters/);
+    expect(() => (model[1] as any).running_mean).toThrow(/BatchNorm1d.running_mean: .* runningMean/);
+    expect(() => (model[0] as any).in_features).toThrow(/Linear.in_features: .* inFeatures/);
+    const opt = new optim.SGD(model.parameters(), 0.1) as any;
+    expect(() => opt.zero_grad()).toThrow(/SGD.zero_grad: .* zeroGrad/);
+    expect(() => opt.param_groups).toThrow(/paramGroups/);
+    expect(() => (new optim.StepLR(opt, 1) as any).get_last_lr()).toThrow(/StepLR.get_last_lr: .* getLastLr/);
+    expect(() => (new DataLoader({ x: randn(4, 3), y: zeros(4) }) as any).batch_size).toThrow(/DataLoader.batch_size: .* batchSize/);
+    // A user's own field of such a name is an ordinary field, and keys and state dicts are unchanged.
+    class Net extends nn.Module {
+      zero_grad = 5;
+      fc = new nn.Linear(2, 2);
+      forward(x: any) {
+        return this.fc.forward(x);
+      }
+    }
+    expect(new Net().zero_grad).toBe(5);
+    expect(Object.keys(new Net().stateDict())).toEqual(['fc.weight', 'fc.bias']);
+    expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
+  });
+
   it('loadStateDict(sd, {strict: false}) loads what matches and returns the missing and unexpected keys', () => {
     manualSeed(3);
     const src = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 2));
