@@ -1,7 +1,7 @@
 // Module and Tensor habits from PyTorch: model[0], children(), modules(), apply(init_weights),
 // requires_grad_(False) to freeze a layer, x.requires_grad_().
 import { describe, expect, it } from 'vitest';
-import { DataLoader, init, loss, manualSeed, nn, noGrad, optim, randn, tensor, zeros } from '../../src/index.js';
+import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, optim, predict, randn, tensor, zeros } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
   it('model[i] reaches the layers, negative from the end; out of range and assignment throw', () => {
@@ -124,6 +124,15 @@ describe('PyTorch module habits', () => {
     expect(new Net().zero_grad).toBe(5);
     expect(Object.keys(new Net().stateDict())).toEqual(['fc.weight', 'fc.bias']);
     expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
+  });
+
+  it("fit, evaluate and predict refuse Keras' and PyTorch's spellings (batch_size, verbose) instead of training with the defaults", async () => {
+    const model = new nn.Sequential(new nn.Linear(2, 2));
+    const data = { x: randn(8, 2), y: tensor([0, 1, 0, 1, 0, 1, 0, 1]) };
+    await expect(fit(model, data, { epochs: 1, batch_size: 4 } as never)).rejects.toThrow(/fit: unknown option 'batch_size' \(PyTorch's batch_size is spelled batchSize in gradlab\)/);
+    await expect(fit(model, data, { epochs: 1, verbose: 0 } as never)).rejects.toThrow(/fit: unknown option 'verbose'/);
+    await expect(evaluate(model, data, { batch_size: 4 } as never)).rejects.toThrow(/evaluate: unknown option 'batch_size'/);
+    await expect(predict(model, data.x, { batch_size: 4 } as never)).rejects.toThrow(/predict: unknown option 'batch_size'/);
   });
 
   it('loadStateDict(sd, {strict: false}) loads what matches and returns the missing and unexpected keys', () => {
