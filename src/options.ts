@@ -5,11 +5,6 @@
  * pointed at gradlab's camelCase one (DESIGN.md: PyTorch's names in camelCase).
  */
 
-/** PyTorch's snake_case spelling in camelCase: 'weight_decay' → 'weightDecay'. */
-export function camelCase(key: string): string {
-  return key.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
 /**
  * Throw unless `options` is undefined or a plain object whose keys are all in `allowed`;
  * the message names the first unknown key, and gradlab's spelling of a PyTorch one.
@@ -22,8 +17,10 @@ export function checkOptions(where: string, options: unknown, allowed: readonly 
   }
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
-    const camel = camelCase(key);
-    const hint = camel !== key && allowed.includes(camel) ? ` (PyTorch's ${key} is spelled ${camel} in gradlab)` : '';
+    // PyTorch's spelling of an allowed name: the same letters, underscores and case aside (weight_decay, T_max, min_lr).
+    const plain = (k: string) => k.replace(/_/g, '').toLowerCase();
+    const camel = key.includes('_') ? allowed.find((a) => plain(a) === plain(key)) : undefined;
+    const hint = camel !== undefined ? ` (gradlab spells it ${camel})` : '';
     throw new Error(`${where}: unknown option '${key}'${hint}; the options are ${allowed.join(', ')}`);
   }
 }

@@ -88,7 +88,7 @@ describe('the Tensors tutorial', () => {
   });
 
   it("PyTorch's snake_case options are errors naming gradlab's spelling, never silently ignored", () => {
-    expect(() => tensor([1, 2], { requires_grad: true } as never)).toThrow(/tensor\(\): unknown option 'requires_grad' \(PyTorch's requires_grad is spelled requiresGrad in gradlab\)/);
+    expect(() => tensor([1, 2], { requires_grad: true } as never)).toThrow(/tensor\(\): unknown option 'requires_grad' \(gradlab spells it requiresGrad\)/);
     expect(() => randn(2, 3, { requires_grad: true } as never)).toThrow(/randn\(\).*requiresGrad/);
     expect(() => zeros([2], { device: 'cpu' } as never)).toThrow(/zeros\(\): unknown option 'device'; the options are requiresGrad, dtype/);
     // F.cross_entropy(x, y, label_smoothing=0.1) or reduce=False would change the loss in PyTorch: refused.

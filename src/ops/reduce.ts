@@ -41,6 +41,7 @@ export function std(x: Tensor, dim?: number | readonly number[], unbiased = true
 }
 
 function reduce(op: 'sum' | 'mean', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  if (dim !== undefined && typeof dim !== 'number' && !Array.isArray(dim)) normDim(op, dim as never, x.ndim); // throws, naming what was given
   const dims =
     dim === undefined ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : [...dim]).map((d) => normDim(op, d, x.ndim));
   if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension`);

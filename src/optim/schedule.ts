@@ -131,6 +131,7 @@ export class ReduceLROnPlateau implements Scheduler {
   private readonly o: Required<ReduceLROnPlateauOptions>;
 
   constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptions('ReduceLROnPlateau', options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     this.o = {
       mode: options.mode ?? 'min',
       factor: options.factor ?? 0.1,

@@ -89,7 +89,7 @@ describe('PyTorch module habits', () => {
 
   it("PyTorch's snake_case options are errors that name gradlab's spelling, never silently ignored", () => {
     const params = new nn.Linear(3, 2).parameters();
-    expect(() => new optim.SGD(params, { lr: 0.1, weight_decay: 1e-4 } as never)).toThrow(/SGD: unknown option 'weight_decay' \(PyTorch's weight_decay is spelled weightDecay in gradlab\)/);
+    expect(() => new optim.SGD(params, { lr: 0.1, weight_decay: 1e-4 } as never)).toThrow(/SGD: unknown option 'weight_decay' \(gradlab spells it weightDecay\)/);
     expect(() => new optim.AdamW(params, { lr: 0.1, amsGrad: true } as never)).toThrow(/AdamW: unknown option 'amsGrad'; the options are lr, .*amsgrad/);
     const data = { x: randn(10, 3), y: zeros(10) };
     expect(() => new DataLoader(data, { batch_size: 4 } as never)).toThrow(/DataLoader: unknown option 'batch_size'.*batchSize/);
@@ -129,10 +129,46 @@ describe('PyTorch module habits', () => {
   it("fit, evaluate and predict refuse Keras' and PyTorch's spellings (batch_size, verbose) instead of training with the defaults", async () => {
     const model = new nn.Sequential(new nn.Linear(2, 2));
     const data = { x: randn(8, 2), y: tensor([0, 1, 0, 1, 0, 1, 0, 1]) };
-    await expect(fit(model, data, { epochs: 1, batch_size: 4 } as never)).rejects.toThrow(/fit: unknown option 'batch_size' \(PyTorch's batch_size is spelled batchSize in gradlab\)/);
+    await expect(fit(model, data, { epochs: 1, batch_size: 4 } as never)).rejects.toThrow(/fit: unknown option 'batch_size' \(gradlab spells it batchSize\)/);
     await expect(fit(model, data, { epochs: 1, verbose: 0 } as never)).rejects.toThrow(/fit: unknown option 'verbose'/);
     await expect(evaluate(model, data, { batch_size: 4 } as never)).rejects.toThrow(/evaluate: unknown option 'batch_size'/);
     await expect(predict(model, data.x, { batch_size: 4 } as never)).rejects.toThrow(/predict: unknown option 'batch_size'/);
+  });
+
+  it("init functions, clip_grad_norm_ and schedulers take PyTorch's keyword arguments as an object, or positionally", () => {
+    manualSeed(7);
+    const w = zeros(64, 100);
+    // nn.init.normal_(w, std=0.02), nn.init.uniform_(w, b=0.1), nn.init.xavier_uniform_(w, gain=2)
+    init.normal(w, { std: 0.02 });
+    const sd = Math.sqrt(Array.from(w.data).reduce((s, v) => s + v * v, 0) / w.size);
+    expect(sd).toBeGreaterThan(0.018);
+    expect(sd).toBeLessThan(0.022);
+    init.uniform(w, { b: 0.1 });
+    expect(Math.min(...w.data)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...w.data)).toBeLessThan(0.1);
+    init.xavierUniform(w, { gain: 2 });
+    expect(Math.max(...w.data.map(Math.abs))).toBeLessThanOrEqual(2 * Math.sqrt(6 / 164) + 1e-7);
+    expect(() => init.normal(w, { sd: 0.02 } as never)).toThrow(/init.normal: unknown option 'sd'; the options are mean, std, generator/);
+    // nn.init.kaiming_uniform_(w, a=math.sqrt(5)), PyTorch's Linear default: U(±1/√fan_in).
+    init.kaimingUniform(w, Math.sqrt(5));
+    expect(Math.max(...w.data.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(100) + 1e-7);
+    expect(Math.max(...w.data.map(Math.abs))).toBeGreaterThan(0.095);
+    expect(() => init.kaimingNormal(w, { nonLinearity: 'relu' } as never)).toThrow(/init.kaimingNormal: unknown option 'nonLinearity'/);
+    // clip_grad_norm_(params, max_norm, norm_type=inf): the largest |g|.
+    const p = tensor([3, -4, 1], { requiresGrad: true });
+    p.mul(tensor([1, 1, 1])).mul(p).sum().backward(); // g = 2p = [6, -8, 2]
+    expect(optim.clipGradNorm([p], 100, Infinity)).toBe(8);
+    expect(optim.clipGradNorm([p], 100, { normType: 1 })).toBe(16);
+    expect(optim.clipGradNorm([p], 100)).toBeCloseTo(Math.sqrt(104), 5);
+    expect(() => optim.clipGradNorm([p], 1, { norm_type: 2 } as never)).toThrow(/unknown option 'norm_type' \(gradlab spells it normType\)/);
+    const opt = new optim.SGD([p], 0.1);
+    expect(() => new optim.CosineAnnealingLR(opt, { T_max: 10 } as never)).toThrow(/unknown option 'T_max' \(gradlab spells it tMax\)/);
+    expect(() => new optim.ReduceLROnPlateau(opt, { min_lr: 1e-5 } as never)).toThrow(/ReduceLROnPlateau: unknown option 'min_lr' \(gradlab spells it minLr\)/);
+    // nn.BatchNorm2d(64, 1e-3, 0.01): eps, momentum.
+    const bn = new nn.BatchNorm2d(4, 1e-3, 0.01);
+    expect([bn.eps, bn.momentum]).toEqual([1e-3, 0.01]);
+    // dim=1 written as an object is named in the error.
+    expect(() => randn(2, 3).sum({ dim: 1 } as never)).toThrow(/sum: dim must be an integer .*\{"dim":1\}/);
   });
 
   it('loadStateDict(sd, {strict: false}) loads what matches and returns the missing and unexpected keys', () => {
