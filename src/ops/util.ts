@@ -69,7 +69,7 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 }
 
 /** A value as an error message shows it: objects as JSON (`{"dim":1}`), not [object Object]. */
-function shown(v: unknown): string {
+export function shown(v: unknown): string {
   if (typeof v !== 'object' || v === null) return String(v);
   try {
     return JSON.stringify(v);

@@ -167,6 +167,9 @@ describe('PyTorch module habits', () => {
     // nn.BatchNorm2d(64, 1e-3, 0.01): eps, momentum.
     const bn = new nn.BatchNorm2d(4, 1e-3, 0.01);
     expect([bn.eps, bn.momentum]).toEqual([1e-3, 0.01]);
+    // Keyword arguments written as an object where gradlab takes the value itself: named, with the fix.
+    expect(() => new nn.Dropout({ p: 0.2 } as never)).toThrow(/Dropout: p must be a number in \[0, 1\), got \{"p":0.2\} \(PyTorch's p=0.2 is the argument 0.2 here\)/);
+    expect(() => new nn.LeakyReLU({ negative_slope: 0.2 } as never)).toThrow(/LeakyReLU: negativeSlope .* new nn.LeakyReLU\(0.2\)/);
     // dim=1 written as an object is named in the error.
     expect(() => randn(2, 3).sum({ dim: 1 } as never)).toThrow(/sum: dim must be an integer .*\{"dim":1\}/);
   });
