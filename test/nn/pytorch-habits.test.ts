@@ -174,6 +174,45 @@ describe('PyTorch module habits', () => {
     expect(() => randn(2, 3).sum({ dim: 1 } as never)).toThrow(/sum: dim must be an integer .*\{"dim":1\}/);
   });
 
+  it('torch.manual_seed(0) makes a whole run repeat: init, DataLoader shuffling and dropout', () => {
+    const run = () => {
+      manualSeed(0);
+      const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(16, 3));
+      const opt = new optim.Adam(model.parameters(), 0.01);
+      const data = { x: randn(40, 4), y: tensor(Array.from({ length: 40 }, (_, i) => i % 3)) };
+      const losses: number[] = [];
+      for (let epoch = 0; epoch < 2; epoch++) {
+        for (const [x, y] of new DataLoader(data, { batchSize: 8, shuffle: true })) {
+          opt.zeroGrad();
+          const l = loss.crossEntropy(model.forward(x), y);
+          l.backward();
+          opt.step();
+          losses.push(l.item());
+        }
+      }
+      return losses;
+    };
+    const a = run();
+    expect(run()).toEqual(a);
+    expect(new Set(a).size).toBeGreaterThan(1);
+  });
+
+  it('model.parameters() given to two optimizers: each step() updates them, as in PyTorch', () => {
+    manualSeed(8);
+    const model = new nn.Linear(3, 1);
+    const w0 = Array.from(model.weight.data);
+    const opt1 = new optim.SGD(model.parameters(), 0.1);
+    const opt2 = new optim.SGD(model.parameters(), 0.05);
+    const x = randn(4, 3);
+    loss.mse(model.forward(x), zeros(4, 1)).backward();
+    const g = Array.from(model.weight.grad!.data);
+    opt1.step();
+    opt2.step();
+    Array.from(model.weight.data).forEach((v, i) => expect(v).toBeCloseTo(w0[i] - 0.15 * g[i], 6));
+    opt2.zeroGrad();
+    expect(model.weight.grad).toBeNull();
+  });
+
   it('loadStateDict(sd, {strict: false}) loads what matches and returns the missing and unexpected keys', () => {
     manualSeed(3);
     const src = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 2));
