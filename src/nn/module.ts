@@ -27,10 +27,19 @@ export type StateEntry = Tensor | { shape: readonly number[]; data: ArrayLike<nu
 /** A state dict: a plain object or a Map from PyTorch's keys to entries. */
 export type StateDictSource = Record<string, StateEntry> | ReadonlyMap<string, StateEntry>;
 
-/** A trainable tensor; its storage is persistent (src/memory.ts): it stays in wasm memory. */
+/**
+ * A trainable tensor sharing `t`'s storage, as torch.nn.Parameter(data, requires_grad=True);
+ * its storage is persistent (src/memory.ts): it stays in wasm memory.
+ */
 export class Parameter extends Tensor {
-  constructor(t: Tensor) {
-    super(t.data, t.shape, true);
+  constructor(t: Tensor, requiresGrad: boolean | { requiresGrad?: boolean } = true) {
+    if (!(t instanceof Tensor)) throw new Error(`nn.Parameter: expected a Tensor (nn.Parameter(randn(3, 4))), got ${describeValue(t)}`);
+    if (typeof requiresGrad === 'object' && requiresGrad !== null) {
+      checkOptions('nn.Parameter', requiresGrad, ['requiresGrad']);
+      requiresGrad = requiresGrad.requiresGrad ?? true;
+    }
+    if (typeof requiresGrad !== 'boolean') throw new Error(`nn.Parameter: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+    super(t.data, t.shape, requiresGrad);
     markPersistent(this);
   }
 }

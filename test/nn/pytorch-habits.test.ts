@@ -65,6 +65,14 @@ describe('PyTorch module habits', () => {
     expect(Array.from((model[2] as nn.Linear).weight.data)).not.toEqual(head);
   });
 
+  it('nn.Parameter(data, requires_grad=False) and a non-tensor argument', () => {
+    expect(new nn.Parameter(randn(3), false).requiresGrad).toBe(false);
+    expect(new nn.Parameter(randn(3), { requiresGrad: false }).requiresGrad).toBe(false);
+    expect(new nn.Parameter(randn(3)).requiresGrad).toBe(true);
+    expect(() => new nn.Parameter([1, 2] as never)).toThrow(/nn.Parameter: expected a Tensor .* got an array/);
+    expect(() => new nn.Parameter(randn(3), { requires_grad: false } as never)).toThrow(/gradlab spells it requiresGrad/);
+  });
+
   it('x.requiresGrad_() makes a leaf that receives a gradient', () => {
     const x = tensor([1, 2, 3]).requiresGrad_();
     x.mul(x).sum().backward();
