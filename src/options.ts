@@ -11,11 +11,13 @@
  */
 export function checkOptions(where: string, options: unknown, allowed: readonly string[]): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    const got = options === null ? 'null' : Array.isArray(options) ? 'an array' : `${typeof options} ${String(options)}`;
+  const proto = typeof options === 'object' && options !== null ? Object.getPrototypeOf(options) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    // A Tensor where options go: PyTorch's positional arguments (F.cross_entropy(x, y, weight)) that gradlab takes by name or not at all.
+    const got = options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options === 'object' ? `a ${(options as object).constructor?.name ?? 'object'}` : `${typeof options} ${String(options)}`;
     throw new Error(`${where}: options must be an object such as {${allowed[0]}: …}, got ${got}`);
   }
-  for (const key of Object.keys(options)) {
+  for (const key of Object.keys(options as object)) {
     if (allowed.includes(key)) continue;
     // PyTorch's spelling of an allowed name: the same letters, underscores and case aside (weight_decay, T_max, min_lr).
     const plain = (k: string) => k.replace(/_/g, '').toLowerCase();

@@ -95,6 +95,8 @@ describe('the Tensors tutorial', () => {
     expect(() => loss.crossEntropy(tensor([[1, 2]]), tensor([1]), { label_smoothing: 0.1 } as never)).toThrow(/crossEntropy: unknown option 'label_smoothing'/);
     expect(() => loss.mse(tensor([1]), tensor([2]), { reduce: false } as never)).toThrow(/mse: unknown option 'reduce'; the options are reduction/);
     expect(() => loss.huber(tensor([1]), tensor([2]), { beta: 1 } as never)).toThrow(/huber: unknown option 'beta'; the options are reduction, delta/);
+    // F.cross_entropy(x, y, weight): a Tensor where gradlab takes options.
+    expect(() => loss.crossEntropy(tensor([[1, 2]]), tensor([1]), tensor([1, 1]) as never)).toThrow(/crossEntropy: options must be an object such as \{reduction: …\}, got a Tensor/);
   });
 
   it('normalises with mean() and std() as PyTorch (unbiased), and reads int64 labels', () => {
