@@ -7,7 +7,7 @@
  */
 import * as ops from './ops/index.js';
 import { formatTensor } from './format.js';
-import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './tensor.js';
+import { Tensor, formatShape, parseDtype, tensor, zeros, type DType, type DTypeName } from './tensor.js';
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
 import { checkOptions, pointSnakeCase } from './options.js';
@@ -120,17 +120,17 @@ declare module './tensor.js' {
     /** The node of the op that made this tensor, null for a leaf (PyTorch's grad_fn). */
     readonly gradFn: Node | null;
     /**
-     * This tensor in `dtype` ('float32'/'float', 'float64'/'double'); the device 'cpu' (the
-     * only one) changes nothing. The same tensor when nothing changes, as PyTorch.
+     * This tensor in `dtype` ('float32'/'float', 'float64'/'double'; an integer type as long());
+     * the device 'cpu' (the only one) changes nothing. The same tensor when nothing changes, as PyTorch.
      */
-    to(dtypeOrDevice: DType | 'float' | 'double' | 'cpu'): Tensor;
+    to(dtypeOrDevice: DTypeName | 'cpu'): Tensor;
     /** to('float32') */
     float(): Tensor;
     /** to('float64') */
     double(): Tensor;
     /** With a dtype, to(dtype); without, PyTorch's type name ('torch.FloatTensor'). */
     type(): string;
-    type(dtype: DType | 'float' | 'double'): Tensor;
+    type(dtype: DTypeName): Tensor;
     /**
      * The values truncated toward zero, outside the graph (PyTorch's long()/int()). gradlab keeps
      * integers (labels, indices) as float values, exact up to 2^24, so the dtype stays float.
@@ -216,8 +216,12 @@ const scaled = (y: Tensor | number, a: number): Tensor | number => (a === 1 ? y 
 
 const sameShape = (a: Tensor, b: Tensor): boolean => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 
-/** `t` in `dtype` (a copy whose gradient flows back), or `t` itself when it is already. */
-function toDtype(t: Tensor, dtype: DType | null): Tensor {
+/** The values truncated toward zero, outside the graph: PyTorch's conversion to an integer type (held as float values here). */
+const truncated = (t: Tensor): Tensor => tensor(Array.from(t.data, Math.trunc), t.shape, { dtype: t.dtype });
+
+/** `t` in `dtype` (a copy whose gradient flows back; integer types: truncated), or `t` itself when it is already. */
+function toDtype(t: Tensor, dtype: DType | 'integer' | null): Tensor {
+  if (dtype === 'integer') return truncated(t);
   if (dtype === null || dtype === t.dtype) return t;
   const out = new Tensor(alloc(t.size, dtype, false), t.shape);
   const src = t.data;
@@ -291,8 +295,8 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     if (dtype === undefined) return this.dtype === 'float64' ? 'torch.DoubleTensor' : 'torch.FloatTensor';
     return toDtype(this, parseDtype('type()', dtype));
   },
-  long() { return tensor(Array.from(this.data, Math.trunc), this.shape, { dtype: this.dtype }); },
-  int() { return tensor(Array.from(this.data, Math.trunc), this.shape, { dtype: this.dtype }); },
+  long() { return truncated(this); },
+  int() { return truncated(this); },
   contiguous() { return this; },
   cpu() { return this; },
   add_(y: Tensor | number, alpha?: number | { alpha?: number }) {

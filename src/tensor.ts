@@ -16,9 +16,16 @@ export type { DType, FloatArray } from './kernels/types.js';
 
 export type NestedArray = number | NestedArray[];
 
+/**
+ * A dtype as options and to()/type() take it: gradlab's, PyTorch's aliases ('float', 'double'),
+ * or an integer type ('int64'/'long', 'int32'/'int'), whose values gradlab keeps as float32
+ * holding integers (labels, indices; exact up to 2^24), truncated toward zero as PyTorch converts.
+ */
+export type DTypeName = DType | 'float' | 'double' | 'int64' | 'long' | 'int32' | 'int';
+
 export interface TensorOptions {
   requiresGrad?: boolean;
-  dtype?: DType;
+  dtype?: DTypeName;
 }
 
 const TENSOR_OPTIONS = ['requiresGrad', 'dtype'] as const;
@@ -45,16 +52,25 @@ function checkShape(shape: readonly number[], where: string): void {
  * for float32 and float64); null for the device 'cpu' (gradlab's only one: a no-op, as
  * `model.to('cpu')` in PyTorch). Anything else — 'cuda', an integer dtype — is an error naming it.
  */
-export function parseDtype(where: string, spec: unknown): DType | null {
+export function parseDtype(where: string, spec: unknown): DType | 'integer' | null {
   switch (spec) {
     case 'float32': case 'float': return 'float32';
     case 'float64': case 'double': return 'float64';
+    case 'int64': case 'long': case 'int32': case 'int': return 'integer';
     case 'cpu': return null;
   }
   if (typeof spec === 'string' && /^(cuda|mps|xpu|meta)/.test(spec)) {
     throw new Error(`${where}: gradlab has no '${spec}' device: it runs on the CPU (WebAssembly SIMD kernels), so leave out .to(device) or use 'cpu'`);
   }
-  throw new Error(`${where}: expected a dtype ('float32' or 'float', 'float64' or 'double') or the device 'cpu', got ${typeof spec === 'string' ? `'${spec}'` : String(spec)}`);
+  throw new Error(`${where}: expected a dtype ('float32' or 'float', 'float64' or 'double', 'int64' or 'long', 'int32' or 'int') or the device 'cpu', got ${typeof spec === 'string' ? `'${spec}'` : String(spec)}`);
+}
+
+/** The storage of a creation function's `dtype` option (integer types: float32, see DTypeName), and whether to truncate. */
+function storageOf(where: string, spec: DTypeName | undefined, fallback: DType): { dtype: DType; integer: boolean } {
+  if (spec === undefined) return { dtype: fallback, integer: false };
+  const d = parseDtype(where, spec);
+  if (d === null) throw new Error(`${where}: 'cpu' is a device, not a dtype; leave it out (the CPU is gradlab's only device)`);
+  return d === 'integer' ? { dtype: 'float32', integer: true } : { dtype: d, integer: false };
 }
 
 export class Tensor {
@@ -322,7 +338,7 @@ export function tensor(
   checkOptions('tensor()', options, TENSOR_OPTIONS);
   // torch.tensor(t): a copy of t's values, outside the graph.
   if (data instanceof Tensor) return tensor(data.data, shape ?? data.shape, { dtype: data.dtype, ...options });
-  const dtype = options.dtype ?? (data instanceof Float64Array ? 'float64' : 'float32');
+  const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32');
   let out: FloatArray;
   let outShape: number[];
   if (typeof data === 'number') {
@@ -352,6 +368,7 @@ export function tensor(
     else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
     else for (let i = 0; i < flat.length; i++) out[i] = flat[i];
   }
+  if (integer) for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
   return new Tensor(out, outShape, options.requiresGrad ?? false);
 }
 
@@ -384,7 +401,7 @@ function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>
 
 export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
   const [shape, options] = shapeArgs<TensorOptions>('zeros()', args);
-  return new Tensor(alloc(shapeSize(shape), options.dtype ?? 'float32'), shape, options.requiresGrad ?? false);
+  return new Tensor(alloc(shapeSize(shape), storageOf('zeros()', options.dtype, 'float32').dtype), shape, options.requiresGrad ?? false);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {

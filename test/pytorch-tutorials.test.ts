@@ -65,6 +65,14 @@ describe('the Tensors tutorial', () => {
     expect(x.long().tolist()).toEqual([1, -2, 3]);
     expect(() => x.to('cuda' as never)).toThrow(/no 'cuda' device.*CPU/);
     expect(() => x.type('int8' as never)).toThrow(/type\(\): expected a dtype.*'int8'/);
+    // torch.tensor(y, dtype=torch.long): integer values held in float32, truncated as PyTorch converts.
+    const y = tensor([2.9, -1.5, 7], { dtype: 'long' });
+    expect([y.dtype, ...(y.tolist() as number[])]).toEqual(['float32', 2, -1, 7]);
+    expect(x.to('int64').tolist()).toEqual([1, -2, 3]);
+    expect(tensor([1, 2], { dtype: 'double' }).dtype).toBe('float64');
+    expect(zeros(2, { dtype: 'float' }).dtype).toBe('float32');
+    expect(() => zeros(2, { dtype: 'cpu' } as never)).toThrow(/zeros\(\): 'cpu' is a device, not a dtype/);
+    expect(() => tensor([1], { dtype: 'float16' } as never)).toThrow(/tensor\(\): expected a dtype .*'float16'/);
     // A float64 copy still carries the gradient back.
     const w = tensor([1, 2], { requiresGrad: true });
     w.double().mul(3).sum().backward();

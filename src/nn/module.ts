@@ -221,11 +221,13 @@ export abstract class Module {
 
   /**
    * Convert parameters and buffers to `dtype` in place (float64 for gradcheck); PyTorch's
-   * aliases 'float'/'double' are accepted, and the device 'cpu' is a no-op (parseDtype).
+   * aliases 'float'/'double' are accepted, the device 'cpu' is a no-op and an integer dtype an
+   * error (parseDtype).
    */
   to(dtypeOrDevice: DType | 'float' | 'double' | 'cpu'): this {
     const dtype = parseDtype(`${this.typeName}.to()`, dtypeOrDevice);
     if (dtype === null) return this;
+    if (dtype === 'integer') throw new Error(`${this.typeName}.to(): a model's parameters and buffers are floating point ('float32' or 'float64'), not '${String(dtypeOrDevice)}'`);
     for (const [, m] of this.namedModules()) {
       for (const [k, v] of Object.entries(m)) {
         if (v instanceof Tensor && v.dtype !== dtype) {

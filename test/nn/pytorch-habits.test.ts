@@ -267,6 +267,7 @@ describe('PyTorch module habits', () => {
     expect(model.double().forward(randn(4, 3, { dtype: 'float64' })).dtype).toBe('float64');
     expect(Array.from(w.data)).toEqual(before);
     expect(() => model.to('cuda:0' as never)).toThrow(/Sequential.to\(\): gradlab has no 'cuda:0' device/);
+    expect(() => model.to('long' as never)).toThrow(/Sequential.to\(\): a model's parameters .* floating point/);
   });
 
   it('nn.Sequential given a class, a bare function or a list says how to write it', () => {
