@@ -48,9 +48,10 @@ function checkShape(shape: readonly number[], where: string): void {
 }
 
 /**
- * The dtype a `to()`/`type()` argument names, PyTorch's aliases included ('float' and 'double'
- * for float32 and float64); null for the device 'cpu' (gradlab's only one: a no-op, as
- * `model.to('cpu')` in PyTorch). Anything else — 'cuda', an integer dtype — is an error naming it.
+ * The dtype a `to()`/`type()` argument or a `dtype` option names, PyTorch's aliases included
+ * ('float' and 'double' for float32 and float64); 'integer' for an integer type (see DTypeName);
+ * null for the device 'cpu' (gradlab's only one: a no-op, as `model.to('cpu')` in PyTorch).
+ * Anything else — 'cuda', 'float16' — is an error naming it.
  */
 export function parseDtype(where: string, spec: unknown): DType | 'integer' | null {
   switch (spec) {
