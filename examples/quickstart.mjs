@@ -72,7 +72,7 @@ function train(dataloader, model, loss_fn, optimizer) {
     optimizer.step();
     optimizer.zeroGrad();
     if (batch % 100 === 0) {
-      const current = (batch + 1) * X.shape[0];
+      const current = (batch + 1) * X.length; // len(X)
       console.log(`loss: ${loss.item().toFixed(6).padStart(9)}  [${String(current).padStart(5)}/${String(size).padStart(5)}]`);
     }
     batch++;

@@ -117,6 +117,8 @@ declare module './tensor.js' {
     select(dim: number, index: number): Tensor;
     /** The transpose (PyTorch's x.T): dimensions in reverse order. */
     readonly T: Tensor;
+    /** The size of the first dimension, as PyTorch's len(x) (a batch's number of examples); undefined for a 0-d tensor. */
+    readonly length: number | undefined;
     /** The node of the op that made this tensor, null for a leaf (PyTorch's grad_fn). */
     readonly gradFn: Node | null;
     /**
@@ -330,10 +332,17 @@ for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
 
-// Properties (getters), as PyTorch's attributes x.T and x.grad_fn.
+// Properties (getters), as PyTorch's attributes x.T and x.grad_fn, and len(x).
 Object.defineProperty(Tensor.prototype, 'T', {
   get(this: Tensor) {
     return ops.permute(this, this.shape.map((_, i) => this.ndim - 1 - i));
+  },
+  configurable: true,
+  enumerable: false,
+});
+Object.defineProperty(Tensor.prototype, 'length', {
+  get(this: Tensor) {
+    return this.ndim === 0 ? undefined : this.shape[0];
   },
   configurable: true,
   enumerable: false,

@@ -50,6 +50,8 @@ describe('the Tensors tutorial', () => {
     expect(typeof t.sum().item()).toBe('number');
     expect(t.add_(5).select(0, 0).tolist()).toEqual([6, 5, 6, 6]);
     expect(t.numel()).toBe(16);
+    expect(t.length).toBe(4); // len(tensor): the first dimension
+    expect(tensor(3).length).toBeUndefined();
     expect(t.dim()).toBe(2);
     expect(t.T.shape).toEqual([4, 4]);
     expect(randn(2, 3).T.shape).toEqual([3, 2]);
