@@ -10,11 +10,15 @@
  * - crossEntropy: ℓ = −log softmax(x)_y on logits [N, C] with integer labels [N], fused with
  *   log-softmax; gradient softmax(x) − onehot(y).
  * - nllLoss: ℓ = −x_y on log-probabilities [N, C] (what logSoftmax gives).
+ * - bce:   ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities (what a sigmoid gives).
  */
 import { record } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
 import { assertTensor, empty } from './ops/util.js';
+import { add, mul, neg, sub } from './ops/arithmetic.js';
+import { clamp, log } from './ops/elementwise.js';
+import { mean, sum } from './ops/reduce.js';
 import { Tensor, formatShape } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
 import { checkOptions } from './options.js';
@@ -117,6 +121,30 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
     if (probs) K.free(probs);
   });
   return reduce(l, reduction, 'crossEntropy');
+}
+
+/**
+ * bce: ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities p ∈ [0, 1] (torch.nn.functional.
+ * binary_cross_entropy, after a sigmoid), each log clamped at −100 as PyTorch does so that p = 0
+ * or 1 gives a finite loss. Composed of log, clamp and arithmetic (gradient (p − t)/(p(1 − p))
+ * where no log is clamped); bceWithLogits on the logits is the stable form and should be preferred.
+ */
+export function bce(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  assertTensor(input, 'bce', 'input');
+  assertTensor(target, 'bce', 'target');
+  const reduction = reductionOf('bce', opts);
+  if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
+    throw new Error(`bce: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape`);
+  }
+  const bad = input.data.findIndex((v) => !(v >= 0 && v <= 1));
+  if (bad >= 0) {
+    throw new Error(`bce: input[${bad}] = ${input.data[bad]} is not a probability in [0, 1] (apply a sigmoid first, or use bceWithLogits on the logits)`);
+  }
+  const logP = clamp(log(input), -100);
+  const log1mP = clamp(log(sub(1, input)), -100);
+  const l = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
+  if (reduction === 'none') return l;
+  return reduction === 'mean' ? mean(l) : sum(l);
 }
 
 /**

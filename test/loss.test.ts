@@ -63,6 +63,18 @@ checkOp({
   ],
 });
 
+checkOp({
+  title: 'loss.bce',
+  file: 'tensor_ops.json',
+  prefix: 'bce/',
+  call: (a) => (p, t) => loss.bce(p, t, reduction(a)),
+  bad: [
+    BAD_REDUCTION(loss.bce, t32([0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [2, 3])),
+    SHAPE_MISMATCH(loss.bce),
+    { what: 'a value that is not a probability', run: () => loss.bce(t32([0.5, 1.5], [2]), t32([0, 1], [2])), mentions: ['bce', 'input[1] = 1.5', '[0, 1]', 'sigmoid', 'bceWithLogits'] },
+  ],
+});
+
 describeEachBackend('loss registry', () => {
   it('finds every loss by name', () => {
     for (const n of LOSS_NAMES) expect(getLoss(n)).toBe(loss[n]);

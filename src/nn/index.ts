@@ -23,4 +23,4 @@ export {
 export { Dropout, AlphaDropout } from './dropout.js';
 export { Sequential } from './sequential.js';
 export { Residual, BasicBlock } from './residual.js';
-export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss } from './loss.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss, BCELoss } from './loss.js';

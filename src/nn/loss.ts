@@ -7,7 +7,7 @@
  * PyTorch options that gradlab's losses do not implement (class weights, label smoothing,
  * ignore_index, pos_weight) are refused by name rather than silently ignored.
  */
-import { bceWithLogits, crossEntropy, huber, l1, mse, nllLoss, type LossOptions, type Reduction } from '../loss.js';
+import { bce, bceWithLogits, crossEntropy, huber, l1, mse, nllLoss, type LossOptions, type Reduction } from '../loss.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -113,5 +113,16 @@ export class BCEWithLogitsLoss extends LossModule {
   }
   override get typeName(): string {
     return 'BCEWithLogitsLoss';
+  }
+}
+
+/** Binary cross-entropy on probabilities, after nn.Sigmoid (src/loss.ts bce); BCEWithLogitsLoss on the logits is the stable form. */
+export class BCELoss extends LossModule {
+  protected readonly fn: LossFn = bce;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('BCELoss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'BCELoss';
   }
 }

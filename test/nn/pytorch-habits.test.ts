@@ -182,6 +182,27 @@ describe('PyTorch module habits', () => {
     expect(() => randn(2, 3).sum({ dim: 1 } as never)).toThrow(/sum: dim must be an integer .*\{"dim":1\}/);
   });
 
+  it('a binary classifier as beginners write it: nn.Sigmoid then nn.BCELoss, the same as BCEWithLogitsLoss on the logits', () => {
+    manualSeed(9);
+    const model = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 1));
+    const x = randn(16, 2);
+    const y = tensor(Array.from({ length: 16 }, (_, i) => i % 2), [16, 1]);
+    const logits = model.forward(x);
+    const probs = new nn.Sigmoid().forward(logits);
+    expect(new nn.BCELoss().forward(probs, y).item()).toBeCloseTo(new nn.BCEWithLogitsLoss().forward(logits, y).item(), 5);
+    const opt = new optim.SGD(model.parameters(), 0.5);
+    const losses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      opt.zeroGrad();
+      const l = new nn.BCELoss().forward(new nn.Sigmoid().forward(model.forward(x)), y);
+      l.backward();
+      opt.step();
+      losses.push(l.item());
+    }
+    expect(losses[29]).toBeLessThan(losses[0]);
+    expect(() => new nn.BCELoss().forward(logits.mul(10), y)).toThrow(/bce: input\[\d+\] = .* is not a probability/);
+  });
+
   it('torch.manual_seed(0) makes a whole run repeat: init, DataLoader shuffling and dropout', () => {
     const run = () => {
       manualSeed(0);
