@@ -107,6 +107,36 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * PyTorch's register_buffer / register_parameter / add_module: set the field `name`, which
+   * field discovery then finds (a Tensor is a buffer: in stateDict(), not in parameters()).
+   * Writing `this.name = …` in the constructor does the same.
+   */
+  registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
+    if (persistent !== true) throw new Error(`${this.typeName}.registerBuffer('${name}'): non-persistent buffers are not supported; keep the tensor in a field starting with '_' (not in stateDict())`);
+    this.setField('registerBuffer', name, tensor, (v) => v instanceof Tensor && !(v instanceof Parameter), 'a Tensor (not a Parameter)');
+  }
+
+  /** PyTorch's register_parameter (see registerBuffer). */
+  registerParameter(name: string, param: Parameter | null): void {
+    this.setField('registerParameter', name, param, (v) => v instanceof Parameter, 'an nn.Parameter');
+  }
+
+  /** PyTorch's add_module (see registerBuffer). */
+  addModule(name: string, module: Module | null): void {
+    this.setField('addModule', name, module, (v) => v instanceof Module, 'a Module');
+  }
+
+  private setField(fn: string, name: string, value: unknown, ok: (v: unknown) => boolean, what: string): void {
+    const where = `${this.typeName}.${fn}('${String(name)}')`;
+    if (typeof name !== 'string' || name === '' || name.includes('.') || name.startsWith('_')) {
+      throw new Error(`${where}: the name must be a non-empty string without '.' that does not start with '_' (such fields are private)`);
+    }
+    if (name === 'training' || (name in this && !Object.prototype.hasOwnProperty.call(this, name))) throw new Error(`${where}: '${name}' is a method or property of ${this.typeName}`);
+    if (value !== null && !ok(value)) throw new Error(`${where}: expected ${what} or null, got ${describeValue(value)}`);
+    (this as unknown as Record<string, unknown>)[name] = value;
+  }
+
   /** Set requiresGrad on every parameter (PyTorch's requires_grad_, e.g. to freeze a layer); returns this. */
   requiresGrad_(requiresGrad = true): this {
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;

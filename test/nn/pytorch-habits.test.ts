@@ -1,7 +1,7 @@
 // Module and Tensor habits from PyTorch: model[0], children(), modules(), apply(init_weights),
 // requires_grad_(False) to freeze a layer, x.requires_grad_().
 import { describe, expect, it } from 'vitest';
-import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, optim, predict, randn, tensor, zeros } from '../../src/index.js';
+import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, ones, optim, predict, randn, tensor, zeros } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
   it('model[i] reaches the layers, negative from the end; out of range and assignment throw', () => {
@@ -63,6 +63,30 @@ describe('PyTorch module habits', () => {
     expect(Array.from((model[0] as nn.Linear).weight.data)).toEqual(frozen);
     expect((model[0] as nn.Linear).weight.grad).toBeNull();
     expect(Array.from((model[2] as nn.Linear).weight.data)).not.toEqual(head);
+  });
+
+  it('register_buffer, register_parameter and add_module in a constructor, as PyTorch code writes them', () => {
+    class Scaled extends nn.Module {
+      constructor() {
+        super();
+        this.registerParameter('scale', new nn.Parameter(ones(3)));
+        this.registerBuffer('offset', tensor([1, 2, 3]));
+        this.addModule('proj', new nn.Linear(3, 3));
+      }
+      forward(x: any) {
+        const self = this as any;
+        return self.proj.forward(x.mul(self.scale).add(self.offset));
+      }
+    }
+    const m = new Scaled();
+    expect(Object.keys(m.stateDict())).toEqual(['scale', 'offset', 'proj.weight', 'proj.bias']);
+    expect(m.namedParameters().map(([k]) => k)).toEqual(['scale', 'proj.weight', 'proj.bias']);
+    expect(m.forward(randn(2, 3)).shape).toEqual([2, 3]);
+    expect(() => m.registerBuffer('state_dict', zeros(1))).toThrow(/'state_dict' is a method or property/);
+    expect(() => m.registerBuffer('a.b', zeros(1))).toThrow(/without '\.'/);
+    expect(() => m.registerParameter('w', zeros(1) as never)).toThrow(/expected an nn.Parameter or null, got a Tensor/);
+    expect(() => m.registerBuffer('tmp', zeros(1), false)).toThrow(/non-persistent buffers are not supported/);
+    expect(() => (m as any).register_buffer('x', zeros(1))).toThrow(/register_buffer is spelled registerBuffer/);
   });
 
   it('nn.Parameter(data, requires_grad=False) and a non-tensor argument', () => {
