@@ -222,7 +222,9 @@ export abstract class Module {
       const src = given.get(k);
       if (src === undefined) continue;
       if (typeof src !== 'object' || src === null || !Array.isArray(src.shape) || src.data === undefined || typeof src.data.length !== 'number') {
-        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})`);
+        // structuredClone(model.stateDict()) (PyTorch's copy.deepcopy) keeps a Tensor's fields but not its class.
+        const cloned = typeof src === 'object' && src !== null && '_data' in src ? ': a structuredClone of a Tensor loses its class; snapshot with t.clone() instead' : '';
+        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})${cloned}`);
         continue;
       }
       const same = src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]);

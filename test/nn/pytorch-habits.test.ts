@@ -276,6 +276,12 @@ describe('PyTorch module habits', () => {
     expect(Array.from((dst[0] as nn.Linear).weight.data)).toEqual(Array.from(sd['0.weight'].data));
     expect(() => dst.loadStateDict(partial)).toThrow(/missing keys.*'2.weight'/);
     expect(() => dst.loadStateDict(partial, { strcit: false } as never)).toThrow(/unknown option 'strcit'/);
+    // best = copy.deepcopy(model.state_dict()): clone() each tensor; a structuredClone is refused with that advice.
+    const best = Object.fromEntries(Object.entries(src.stateDict()).map(([k, v]) => [k, v.clone()]));
+    noGrad(() => (src[0] as nn.Linear).weight.add_(1));
+    src.loadStateDict(best);
+    expect(Array.from((src[0] as nn.Linear).weight.data)).toEqual(Array.from(best['0.weight'].data));
+    expect(() => src.loadStateDict(structuredClone(src.stateDict()))).toThrow(/structuredClone of a Tensor loses its class; snapshot with t.clone\(\)/);
     // torch.load's result passed whole: what loadSafetensors returns is {tensors, metadata}.
     expect(() => dst.loadStateDict({ tensors: new Map(Object.entries(sd)), metadata: {} } as never)).toThrow(/loadSafetensors returns.*\.tensors/);
   });
