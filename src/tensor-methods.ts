@@ -168,7 +168,6 @@ function listArg(args: Array<number | readonly number[]>): readonly number[] {
   return args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
 }
 
-
 /**
  * An in-place method (PyTorch's trailing underscore): `value` is computed outside the graph and
  * written into this tensor's storage. As PyTorch, a tensor that requires grad may only be changed
