@@ -63,7 +63,7 @@ export function parseDtype(where: string, spec: unknown): DType | 'integer' | nu
   if (typeof spec === 'string' && /^(cuda|mps|xpu|meta)/.test(spec)) {
     throw new Error(`${where}: gradlab has no '${spec}' device: it runs on the CPU (WebAssembly SIMD kernels), so leave out .to(device) or use 'cpu'`);
   }
-  throw new Error(`${where}: expected a dtype ('float32' or 'float', 'float64' or 'double', 'int64' or 'long', 'int32' or 'int') or the device 'cpu', got ${typeof spec === 'string' ? `'${spec}'` : String(spec)}`);
+  throw new Error(`${where}: expected a dtype ('float32' or 'float', 'float64' or 'double', 'int64' or 'long', 'int32' or 'int') or the device 'cpu', got ${typeof spec === 'string' ? `'${spec}'` : typeof spec === 'object' && spec !== null ? JSON.stringify(spec) : String(spec)}`);
 }
 
 /** The storage of a creation function's `dtype` option (integer types: float32, see DTypeName), and whether to truncate. */

@@ -124,6 +124,14 @@ describe('the Tensors tutorial', () => {
     expect(tensor(new BigInt64Array([3n, 0n, 9n])).tolist()).toEqual([3, 0, 9]);
   });
 
+  it('hostile operands and indices are named, never a TypeError from inside', () => {
+    expect(() => ones(2).add_(undefined as never)).toThrow(/^add: expected a Tensor or a number, got undefined/);
+    expect(() => ones(2).mul('2' as never)).toThrow(/mul: expected a Tensor or a number, got '2'/);
+    expect(() => ones(2, 3).narrow(0, '1' as never, 1)).toThrow(/narrow: start must be an integer, got '1'/);
+    expect(() => ones(2, 3).to({ dtype: 'float64' } as never)).toThrow(/to\(\): expected a dtype .* got \{"dtype":"float64"\}/);
+    expect(() => ones(2).fill_('a' as never)).toThrow(/fill_\(\): value must be a number/);
+  });
+
   it('broadcasting errors name both shapes', () => {
     expect(() => tensor([1, 2, 3]).add(tensor([1, 2]))).toThrow(/\[3\] and \[2\]/);
     expect(() => ones(2, 3).matmul(ones(2, 3))).toThrow(/\[2, 3\] and \[2, 3\]/);

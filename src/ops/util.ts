@@ -18,9 +18,12 @@ export function uninitialized(shape: readonly number[], like: Tensor): Tensor {
   return new Tensor(alloc(shapeSize(shape), like.dtype, false), shape);
 }
 
-/** Numbers become constant tensors of the other operand's dtype. */
-export function asTensor(x: Tensor | number, like?: Tensor): Tensor {
-  if (typeof x !== 'number') return x;
+/** Numbers become constant tensors of the other operand's dtype; anything else but a Tensor is an error naming `op`. */
+export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand'): Tensor {
+  if (typeof x !== 'number') {
+    if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof x === 'string' ? `'${x}'` : shown(x)}`);
+    return x;
+  }
   const t = new Tensor(alloc(1, like?.dtype ?? 'float32', false), []);
   t.data[0] = x;
   return t;
