@@ -12,6 +12,7 @@ import { K, alloc, setAllocObserver } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
 import { Tensor, formatShape } from './tensor.js';
 import { markArrayPersistent, maybeBoundary } from './memory.js';
+import { checkOptions } from './options.js';
 
 /** A gradient buffer and how to combine with it: out ← β·out + ∂L/∂input, β ∈ {0, 1}. */
 export interface GradTarget {
@@ -204,16 +205,24 @@ function topoOrder(root: Tensor): Tensor[] {
 
 /**
  * Backpropagate from `root`. `gradient` defaults to 1 for a one-element root, and must be
- * given (with root's shape) otherwise, as in PyTorch.
+ * given (with root's shape) otherwise, as in PyTorch. As PyTorch's `backward(gradient=None,
+ * retain_graph=None)`: `gradient` may be null, the options may come first
+ * (`loss.backward({retainGraph: true})`) and may be the bare boolean `retainGraph`.
  */
-export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+export function backward(root: Tensor, gradient?: Tensor | null | BackwardOptions, options: BackwardOptions | boolean = {}): void {
+  if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+    if (typeof gradient !== 'object') throw new Error(`backward(): gradient must be a Tensor of the output's shape ${formatShape(root.shape)}, got ${typeof gradient} ${String(gradient)}`);
+    [gradient, options] = [undefined, gradient];
+  }
+  if (typeof options === 'boolean') options = { retainGraph: options };
+  checkOptions('backward()', options, ['retainGraph']);
   if (!root.requiresGrad) {
     throw new Error('backward(): the tensor does not require grad and has no graph (was it computed under noGrad, or from tensors without requiresGrad?)');
   }
   let seed: FloatArray;
-  if (gradient === undefined) {
+  if (gradient === undefined || gradient === null) {
     if (root.size !== 1) {
-      throw new Error(`backward(): grad can be implicitly created only for one-element outputs; output has shape [${root.shape}]. Pass a gradient.`);
+      throw new Error(`backward(): grad can be implicitly created only for one-element outputs; output has shape ${formatShape(root.shape)}. Pass a gradient (as backward(onesLike(out)) for the sum of its elements).`);
     }
     seed = alloc(1, root.dtype);
     seed[0] = 1;

@@ -13,7 +13,8 @@
  *   Gaussian one, signs fixed by diag(R) so the distribution is uniform (Haar).
  */
 import { ACTIVATIONS, getActivation, type ActivationName } from './activations.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { defaultGenerator, Generator } from './random.js';
+import { checkOptions } from './options.js';
 import { formatShape, type Tensor } from './tensor.js';
 import { markUserSet } from './weight-origin.js';
 
@@ -50,16 +51,42 @@ function fill(t: Tensor, f: () => number): Tensor {
   return t;
 }
 
+/**
+ * An initializer's numbers given positionally (`normal(w, 0, 0.02)`) or, as PyTorch's keyword
+ * arguments, in one object (`normal(w, {std: 0.02})` for `normal_(w, std=0.02)`): the values
+ * in `names` order, then the generator; each a finite number or undefined (its default).
+ */
+function numbers(where: string, args: readonly unknown[], names: readonly string[]): [...Array<number | undefined>, Generator | undefined] {
+  let values = args;
+  const first = args[0];
+  if (typeof first === 'object' && first !== null && !(first instanceof Generator)) {
+    checkOptions(where, first, [...names, 'generator']);
+    const o = first as Record<string, unknown>;
+    values = [...names.map((n) => o[n]), o.generator];
+  }
+  names.forEach((n, i) => {
+    const v = values[i];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new Error(`${where}: ${n} must be a finite number, got ${String(v)}`);
+  });
+  const g = values[names.length];
+  if (g !== undefined && !(g instanceof Generator)) throw new Error(`${where}: generator must be a Generator, got ${String(g)}`);
+  return values.slice(0, names.length + 1) as [...Array<number | undefined>, Generator | undefined];
+}
+
+type Keywords<K extends string> = { [k in K]?: number } & { generator?: Generator };
+
 /** U(a, b). */
-export function uniform(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
-  if (!(a <= b)) throw new Error(`init.uniform: a must be ≤ b, got a=${a}, b=${b}`);
-  return fill(t, () => generator.uniform(a, b));
+export function uniform(t: Tensor, a: number | Keywords<'a' | 'b'> = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
+  const [lo = 0, hi = 1, g = defaultGenerator] = numbers('init.uniform', [a, b, generator], ['a', 'b']);
+  if (!((lo as number) <= (hi as number))) throw new Error(`init.uniform: a must be ≤ b, got a=${lo}, b=${hi}`);
+  return fill(t, () => (g as Generator).uniform(lo as number, hi as number));
 }
 
 /** N(mean, std²). */
-export function normal(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  if (!(std >= 0)) throw new Error(`init.normal: std must be ≥ 0, got ${std}`);
-  return fill(t, () => generator.normal(mean, std));
+export function normal(t: Tensor, mean: number | Keywords<'mean' | 'std'> = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+  const [m = 0, s = 1, g = defaultGenerator] = numbers('init.normal', [mean, std, generator], ['mean', 'std']);
+  if (!((s as number) >= 0)) throw new Error(`init.normal: std must be ≥ 0, got ${s}`);
+  return fill(t, () => (g as Generator).normal(m as number, s as number));
 }
 
 export function constant(t: Tensor, value: number): Tensor {
@@ -72,16 +99,18 @@ export const zeros = (t: Tensor): Tensor => constant(t, 0);
 export const ones = (t: Tensor): Tensor => constant(t, 1);
 
 /** U(−b, b) with b = gain·√(6/(fan_in + fan_out)). */
-export function xavierUniform(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
+export function xavierUniform(t: Tensor, gain: number | Keywords<'gain'> = 1, generator: Generator = defaultGenerator): Tensor {
+  const [g = 1, gen = defaultGenerator] = numbers('init.xavierUniform', [gain, generator], ['gain']);
   const { fanIn, fanOut } = computeFans(t.shape);
-  const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform(t, -bound, bound, generator);
+  const bound = (g as number) * Math.sqrt(6 / (fanIn + fanOut));
+  return uniform(t, -bound, bound, gen as Generator);
 }
 
 /** N(0, σ²) with σ = gain·√(2/(fan_in + fan_out)). */
-export function xavierNormal(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
+export function xavierNormal(t: Tensor, gain: number | Keywords<'gain'> = 1, generator: Generator = defaultGenerator): Tensor {
+  const [g = 1, gen = defaultGenerator] = numbers('init.xavierNormal', [gain, generator], ['gain']);
   const { fanIn, fanOut } = computeFans(t.shape);
-  return normal(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
+  return normal(t, 0, (g as number) * Math.sqrt(2 / (fanIn + fanOut)), gen as Generator);
 }
 
 export interface KaimingOptions {
@@ -93,7 +122,10 @@ export interface KaimingOptions {
   generator?: Generator;
 }
 
-function kaimingStd(t: Tensor, options: KaimingOptions, where: string): number {
+function kaimingStd(t: Tensor, options: KaimingOptions | number, where: string): number {
+  // kaiming_uniform_(w, math.sqrt(5)): PyTorch's first positional argument is a.
+  if (typeof options === 'number') options = { a: options };
+  checkOptions(where, options, ['a', 'mode', 'nonlinearity', 'generator']);
   // PyTorch's spellings ('fan_out', 'leaky_relu') are read as gradlab's ('fanOut', 'leakyRelu').
   const given = (options.mode ?? 'fanIn') as string;
   const mode = given === 'fan_in' ? 'fanIn' : given === 'fan_out' ? 'fanOut' : given;
@@ -106,14 +138,14 @@ function kaimingStd(t: Tensor, options: KaimingOptions, where: string): number {
 }
 
 /** U(−b, b) with b = √3·gain/√fan (He et al. 2015). */
-export function kaimingUniform(t: Tensor, options: KaimingOptions = {}): Tensor {
+export function kaimingUniform(t: Tensor, options: KaimingOptions | number = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, options, 'init.kaimingUniform');
-  return uniform(t, -bound, bound, options.generator);
+  return uniform(t, -bound, bound, typeof options === 'number' ? undefined : options.generator);
 }
 
 /** N(0, σ²) with σ = gain/√fan (He et al. 2015). */
-export function kaimingNormal(t: Tensor, options: KaimingOptions = {}): Tensor {
-  return normal(t, 0, kaimingStd(t, options, 'init.kaimingNormal'), options.generator);
+export function kaimingNormal(t: Tensor, options: KaimingOptions | number = {}): Tensor {
+  return normal(t, 0, kaimingStd(t, options, 'init.kaimingNormal'), typeof options === 'number' ? undefined : options.generator);
 }
 
 /** U(−b, b) with b = √(3/fan_in) (LeCun et al. 1998). */

@@ -9,13 +9,19 @@
  *   "clean feedback" that a sigmoid followed by MSE lacks (no σ′ factor to vanish).
  * - crossEntropy: ℓ = −log softmax(x)_y on logits [N, C] with integer labels [N], fused with
  *   log-softmax; gradient softmax(x) − onehot(y).
+ * - nllLoss: ℓ = −x_y on log-probabilities [N, C] (what logSoftmax gives).
+ * - bce:   ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities (what a sigmoid gives).
  */
 import { record } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
 import { assertTensor, empty, savedBuffer } from './ops/util.js';
+import { add, mul, neg, sub } from './ops/arithmetic.js';
+import { clamp, log } from './ops/elementwise.js';
+import { mean, sum } from './ops/reduce.js';
 import { Tensor, formatShape } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
+import { checkOptions } from './options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -23,7 +29,9 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
+/** The reduction asked for; an unknown option (PyTorch's label_smoothing, reduce) is an error, not ignored. */
 function reductionOf(where: string, opts: LossOptions): Reduction {
+  checkOptions(where, opts, ['reduction']);
   const r = opts.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${r}'`);
   return r;
@@ -69,9 +77,10 @@ export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
 }
 
 export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+  checkOptions('huber', opts, ['reduction', 'delta']);
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new Error(`huber: delta must be > 0, got ${delta}`);
-  return pointwise('huber', delta, input, target, opts);
+  return pointwise('huber', delta, input, target, { reduction: opts.reduction });
 }
 
 export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
@@ -79,15 +88,15 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions 
 }
 
 /** Class indices from a tensor of integer values, checked against the number of classes. */
-function labelsOf(target: Tensor, n: number, c: number): Int32Array {
+function labelsOf(where: string, target: Tensor, n: number, c: number): Int32Array {
   if (target.ndim !== 1 || target.shape[0] !== n) {
-    throw new Error(`crossEntropy: target must hold one class index per row, shape [${n}], got ${formatShape(target.shape)}`);
+    throw new Error(`${where}: target must hold one class index per row, shape [${n}], got ${formatShape(target.shape)}`);
   }
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = target.data[i];
     if (!Number.isInteger(v) || v < 0 || v >= c) {
-      throw new Error(`crossEntropy: target[${i}] = ${v} is not a class index in [0, ${c - 1}]`);
+      throw new Error(`${where}: target[${i}] = ${v} is not a class index in [0, ${c - 1}]`);
     }
     out[i] = v;
   }
@@ -101,7 +110,7 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
   if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}`);
   checkDoubleSoftmax(logits);
   const [n, c] = logits.shape;
-  const labels = labelsOf(classIndices, n, c);
+  const labels = labelsOf('crossEntropy', classIndices, n, c);
   const l = empty([n], logits);
   const probs = logits.requiresGrad ? savedBuffer(n * c, logits.dtype) : null;
   K.crossEntropy(logits.data, labels, n, c, l.data, probs?.data ?? null);
@@ -110,6 +119,52 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
     if (gx && probs) K.crossEntropyBackward(probs.data, labels, n, c, g, gx);
   }, () => probs?.dispose());
   return reduce(l, reduction, 'crossEntropy');
+}
+
+/**
+ * bce: ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities p ∈ [0, 1] (torch.nn.functional.
+ * binary_cross_entropy, after a sigmoid), each log clamped at −100 as PyTorch does so that p = 0
+ * or 1 gives a finite loss. Composed of log, clamp and arithmetic (gradient (p − t)/(p(1 − p))
+ * where no log is clamped); bceWithLogits on the logits is the stable form and should be preferred.
+ */
+export function bce(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  assertTensor(input, 'bce', 'input');
+  assertTensor(target, 'bce', 'target');
+  const reduction = reductionOf('bce', opts);
+  if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
+    throw new Error(`bce: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape`);
+  }
+  const bad = input.data.findIndex((v) => !(v >= 0 && v <= 1));
+  if (bad >= 0) {
+    throw new Error(`bce: input[${bad}] = ${input.data[bad]} is not a probability in [0, 1] (apply a sigmoid first, or use bceWithLogits on the logits)`);
+  }
+  const logP = clamp(log(input), -100);
+  const log1mP = clamp(log(sub(1, input)), -100);
+  const l = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
+  if (reduction === 'none') return l;
+  return reduction === 'mean' ? mean(l) : sum(l);
+}
+
+/**
+ * nllLoss: ℓ = −x_{i,yᵢ} on log-probabilities x [N, C] (torch.nn.functional.nll_loss), with integer
+ * labels [N]; after logSoftmax(logits, 1) it equals crossEntropy(logits), which fuses the two.
+ * Gradient: −1 at each row's label, 0 elsewhere.
+ */
+export function nllLoss(input: Tensor, classIndices: Tensor, opts: LossOptions = {}): Tensor {
+  assertTensor(input, 'nllLoss', 'input');
+  assertTensor(classIndices, 'nllLoss', 'classIndices');
+  const reduction = reductionOf('nllLoss', opts);
+  if (input.ndim !== 2) throw new Error(`nllLoss: input must be log-probabilities [N, C], got ${formatShape(input.shape)}`);
+  const [n, c] = input.shape;
+  const labels = labelsOf('nllLoss', classIndices, n, c);
+  const l = empty([n], input);
+  const x = input.data;
+  for (let i = 0; i < n; i++) l.data[i] = -x[i * c + labels[i]];
+  record(l, 'nllLoss', [input], (g, grad) => {
+    const gx = grad(0);
+    if (gx) for (let i = 0; i < n; i++) gx[i * c + labels[i]] -= g[i];
+  });
+  return reduce(l, reduction, 'nllLoss');
 }
 
 export const LOSS_NAMES = ['mse', 'l1', 'huber', 'bceWithLogits', 'crossEntropy'] as const;

@@ -7,7 +7,11 @@
  */
 import * as ops from './ops/index.js';
 import { formatTensor } from './format.js';
-import { Tensor, formatShape } from './tensor.js';
+import { Tensor, formatShape, parseDtype, tensor, zeros, type DType, type DTypeName } from './tensor.js';
+import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
+import { K, alloc } from './kernels/index.js';
+import { checkOptions, pointSnakeCase } from './options.js';
+import { copiesOfViews } from './ops/util.js';
 
 declare module './tensor.js' {
   interface Tensor {
@@ -47,10 +51,10 @@ declare module './tensor.js' {
     clamp(min?: number | null | ops.ClampBounds, max?: number | null): Tensor;
     /** ops.max(this): the largest element; with dim, {values, indices} along it. */
     max(): Tensor;
-    max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    max(dim: number, keepdim?: boolean): ops.ValuesIndices;
     /** ops.min(this): the smallest element; with dim, {values, indices} along it. */
     min(): Tensor;
-    min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    min(dim: number, keepdim?: boolean): ops.ValuesIndices;
     /** ops.argmax(this, dim, keepdim) */
     argmax(dim?: number, keepdim?: boolean): Tensor;
     /** ops.argmin(this, dim, keepdim) */
@@ -99,12 +103,135 @@ declare module './tensor.js' {
     tolist(): NestedArray;
     /** Set requiresGrad in place and return this tensor (PyTorch's requires_grad_()). */
     requiresGrad_(requiresGrad?: boolean): this;
+    /** ops.variance(this, dim, unbiased, keepdim): PyTorch's x.var(), unbiased by default. */
+    var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    /** ops.std(this, dim, unbiased, keepdim) */
+    std(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    /** ops.matmul(this, y) for matrices (PyTorch's mm). */
+    mm(y: Tensor): Tensor;
+    /** this · this */
+    square(): Tensor;
+    /** ops.narrow(this, dim, start, length): `x[:, 2:5]` is `x.narrow(1, 2, 3)`. */
+    narrow(dim: number, start: number, length: number): Tensor;
+    /** ops.select(this, dim, index): `x[i]` is `x.select(0, i)`, `x[:, 0]` is `x.select(1, 0)`. */
+    select(dim: number, index: number): Tensor;
+    /** The transpose (PyTorch's x.T): dimensions in reverse order. */
+    readonly T: Tensor;
+    /** The size of the first dimension, as PyTorch's len(x) (a batch's number of examples); undefined for a 0-d tensor. */
+    readonly length: number | undefined;
+    /** The node of the op that made this tensor, null for a leaf (PyTorch's grad_fn). */
+    readonly gradFn: Node | null;
+    /**
+     * This tensor in `dtype` ('float32'/'float', 'float64'/'double'; an integer type as long());
+     * the device 'cpu' (the only one) changes nothing. The same tensor when nothing changes, as PyTorch.
+     */
+    to(dtypeOrDevice: DTypeName | 'cpu'): Tensor;
+    /** to('float32') */
+    float(): Tensor;
+    /** to('float64') */
+    double(): Tensor;
+    /** With a dtype, to(dtype); without, PyTorch's type name ('torch.FloatTensor'). */
+    type(): string;
+    type(dtype: DTypeName): Tensor;
+    /**
+     * The values truncated toward zero, outside the graph (PyTorch's long()/int()). gradlab keeps
+     * integers (labels, indices) as float values, exact up to 2^24, so the dtype stays float.
+     */
+    long(): Tensor;
+    /** The same as long(). */
+    int(): Tensor;
+    /** This tensor (storage is always contiguous). */
+    contiguous(): Tensor;
+    /** This tensor (the CPU is the only device). */
+    cpu(): Tensor;
+    /** In place, outside the graph: this += alpha·y (y broadcast to this shape); returns this. */
+    add_(y: Tensor | number, alpha?: number | { alpha?: number }): this;
+    /** In place: this −= alpha·y. */
+    sub_(y: Tensor | number, alpha?: number | { alpha?: number }): this;
+    /** In place: this ·= y. */
+    mul_(y: Tensor | number): this;
+    /** In place: this /= y. */
+    div_(y: Tensor | number): this;
+    /** In place: clamp to [min, max]. */
+    clamp_(min?: number | null, max?: number | null): this;
+    /** In place: every element 0 (e.g. `w.grad.zero_()`). */
+    zero_(): this;
+    /** In place: every element `value`. */
+    fill_(value: number): this;
+    /** In place: the values of `src` (broadcast to this shape). */
+    copy_(src: Tensor): this;
   }
 }
 
 /** `f(2, 3)` and `f([2, 3])` alike. */
 function listArg(args: Array<number | readonly number[]>): readonly number[] {
   return args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
+}
+
+/**
+ * An in-place method (PyTorch's trailing underscore): `value` is computed outside the graph and
+ * written into this tensor's storage. As PyTorch, a tensor that requires grad may only be changed
+ * in place while no graph is recorded (`noGrad(() => w.sub_(w.grad.mul(lr)))`, the manual SGD
+ * step); gradlab's graph does not track in-place changes, so the same holds for non-leaves.
+ */
+function inPlace(t: Tensor, name: string, value: () => Tensor | number): Tensor {
+  if (isGradEnabled() && t.requiresGrad) {
+    throw new Error(
+      `${name}(): this tensor (shape ${formatShape(t.shape)}) ${t.isLeaf ? 'is a leaf that requires grad (a parameter)' : 'is part of a recorded graph'}, ` +
+        `so it cannot be changed in place while gradients are recorded: do it inside noGrad(() => …) (PyTorch's torch.no_grad()), or use the out-of-place ${name.slice(0, -1)}()`,
+    );
+  }
+  const viewOp = copiesOfViews.get(t);
+  if (viewOp !== undefined) {
+    throw new Error(
+      `${name}(): this tensor came from ${viewOp}(), which in PyTorch is a view of its input (so ${name} would change the input too) but in gradlab is a copy: ` +
+        `change the input's .data (x.data[i] = v) to write through, or clone() first to change only the copy`,
+    );
+  }
+  const v = noGrad(value);
+  if (typeof v === 'number') K.fill(t.data, v);
+  else {
+    if (!sameShape(v, t)) {
+      throw new Error(`${name}(): the result has shape ${formatShape(v.shape)} but this tensor has shape ${formatShape(t.shape)}: in place, the other operand must broadcast to this tensor's shape`);
+    }
+    const src = v.data;
+    const dst = t.data;
+    if (src.constructor === dst.constructor) K.copy(src, dst);
+    else for (let i = 0; i < dst.length; i++) dst[i] = src[i];
+  }
+  return t;
+}
+
+/** add_/sub_'s alpha: a number or PyTorch's keyword as `{alpha}`. */
+function alphaArg(name: string, alpha: number | { alpha?: number } | undefined): number {
+  if (typeof alpha === 'object' && alpha !== null) {
+    checkOptions(`${name}()`, alpha, ['alpha']);
+    alpha = alpha.alpha;
+  }
+  const a = alpha ?? 1;
+  if (typeof a !== 'number') throw new Error(`${name}(): alpha must be a number, got ${String(a)}`);
+  return a;
+}
+
+const scaled = (y: Tensor | number, a: number): Tensor | number => (a === 1 ? y : typeof y === 'number' ? y * a : ops.mul(y, a));
+
+const sameShape = (a: Tensor, b: Tensor): boolean => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+
+/** The values truncated toward zero, outside the graph: PyTorch's conversion to an integer type (held as float values here). */
+const truncated = (t: Tensor): Tensor => tensor(Array.from(t.data, Math.trunc), t.shape, { dtype: t.dtype });
+
+/** `t` in `dtype` (a copy whose gradient flows back; integer types: truncated), or `t` itself when it is already. */
+function toDtype(t: Tensor, dtype: DType | 'integer' | null): Tensor {
+  if (dtype === 'integer') return truncated(t);
+  if (dtype === null || dtype === t.dtype) return t;
+  const out = new Tensor(alloc(t.size, dtype, false), t.shape);
+  const src = t.data;
+  const dst = out.data;
+  for (let i = 0; i < dst.length; i++) dst[i] = src[i];
+  return record(out, 'to', [t], (g, grad) => {
+    const gt = grad(0);
+    if (gt) for (let i = 0; i < gt.length; i++) gt[i] += g[i];
+  });
 }
 
 const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown } = {
@@ -153,6 +280,46 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   numel() { return this.size; },
   dim() { return this.ndim; },
   tolist() { return this.toArray(); },
+  var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean) { return ops.variance(this, dim, unbiased, keepdim); },
+  std(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean) { return ops.std(this, dim, unbiased, keepdim); },
+  mm(y: Tensor) {
+    if (this.ndim !== 2 || !(y instanceof Tensor) || y.ndim !== 2) throw new Error(`mm(): expects two matrices, got shapes ${formatShape(this.shape)} and ${y instanceof Tensor ? formatShape(y.shape) : String(y)}; use matmul for batches`);
+    return ops.matmul(this, y);
+  },
+  square() { return ops.mul(this, this); },
+  narrow(dim: number, start: number, length: number) { return ops.narrow(this, dim, start, length); },
+  select(dim: number, index: number) { return ops.select(this, dim, index); },
+  to(dtypeOrDevice: unknown) { return toDtype(this, parseDtype('to()', dtypeOrDevice)); },
+  float() { return toDtype(this, 'float32'); },
+  double() { return toDtype(this, 'float64'); },
+  type(dtype?: unknown) {
+    if (dtype === undefined) return this.dtype === 'float64' ? 'torch.DoubleTensor' : 'torch.FloatTensor';
+    return toDtype(this, parseDtype('type()', dtype));
+  },
+  long() { return truncated(this); },
+  int() { return truncated(this); },
+  contiguous() { return this; },
+  cpu() { return this; },
+  add_(y: Tensor | number, alpha?: number | { alpha?: number }) {
+    const a = alphaArg('add_', alpha);
+    return inPlace(this, 'add_', () => ops.add(this, scaled(y, a)));
+  },
+  sub_(y: Tensor | number, alpha?: number | { alpha?: number }) {
+    const a = alphaArg('sub_', alpha);
+    return inPlace(this, 'sub_', () => ops.sub(this, scaled(y, a)));
+  },
+  mul_(y: Tensor | number) { return inPlace(this, 'mul_', () => ops.mul(this, y)); },
+  div_(y: Tensor | number) { return inPlace(this, 'div_', () => ops.div(this, y)); },
+  clamp_(min?: number | null, max?: number | null) { return inPlace(this, 'clamp_', () => ops.clamp(this, min, max)); },
+  zero_() { return inPlace(this, 'zero_', () => 0); },
+  fill_(value: number) {
+    if (typeof value !== 'number') throw new Error(`fill_(): value must be a number, got ${String(value)}`);
+    return inPlace(this, 'fill_', () => value);
+  },
+  copy_(src: Tensor) {
+    if (!(src instanceof Tensor)) throw new Error(`copy_(): src must be a Tensor, got ${String(src)}`);
+    return inPlace(this, 'copy_', () => (sameShape(src, this) ? src : ops.add(src, zeros(this.shape, { dtype: this.dtype }))));
+  },
   requiresGrad_(requiresGrad = true) {
     this.requiresGrad = requiresGrad;
     return this;
@@ -164,6 +331,29 @@ for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
 
+// Properties (getters), as PyTorch's attributes x.T and x.grad_fn, and len(x).
+Object.defineProperty(Tensor.prototype, 'T', {
+  get(this: Tensor) {
+    return ops.permute(this, this.shape.map((_, i) => this.ndim - 1 - i));
+  },
+  configurable: true,
+  enumerable: false,
+});
+Object.defineProperty(Tensor.prototype, 'length', {
+  get(this: Tensor) {
+    return this.ndim === 0 ? undefined : this.shape[0];
+  },
+  configurable: true,
+  enumerable: false,
+});
+Object.defineProperty(Tensor.prototype, 'gradFn', {
+  get(this: Tensor) {
+    return this.node;
+  },
+  configurable: true,
+  enumerable: false,
+});
+
 // console.log(x) in Node shows the values, as print(x) does in Python.
 Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom'), {
   value(this: Tensor) {
@@ -173,3 +363,6 @@ Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom')
   configurable: true,
   enumerable: false,
 });
+
+// p.requires_grad, z.grad_fn, x.is_leaf: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Tensor, ['requiresGrad', 'retainsGrad']);

@@ -10,15 +10,26 @@ import { K, alloc, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { isPersistentArray, markPersistent, maybeBoundary, track } from './memory.js';
+import { checkOptions } from './options.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
 export type NestedArray = number | NestedArray[];
 
+/**
+ * A dtype as options and to()/type() take it: gradlab's, PyTorch's aliases ('float', 'double'),
+ * or an integer type ('int64'/'long', 'int32'/'int'), whose values gradlab keeps as float32
+ * holding integers (labels, indices; exact up to 2^24), truncated toward zero as PyTorch converts.
+ */
+export type DTypeName = DType | 'float' | 'double' | 'int64' | 'long' | 'int32' | 'int';
+
 export interface TensorOptions {
   requiresGrad?: boolean;
-  dtype?: DType;
+  dtype?: DTypeName;
 }
+
+const TENSOR_OPTIONS = ['requiresGrad', 'dtype'] as const;
+const RANDOM_OPTIONS = [...TENSOR_OPTIONS, 'generator'] as const;
 
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
@@ -34,6 +45,33 @@ function checkShape(shape: readonly number[], where: string): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${where}: invalid shape ${formatShape(shape)} (dimensions must be non-negative integers)`);
   }
+}
+
+/**
+ * The dtype a `to()`/`type()` argument or a `dtype` option names, PyTorch's aliases included
+ * ('float' and 'double' for float32 and float64); 'integer' for an integer type (see DTypeName);
+ * null for the device 'cpu' (gradlab's only one: a no-op, as `model.to('cpu')` in PyTorch).
+ * Anything else — 'cuda', 'float16' — is an error naming it.
+ */
+export function parseDtype(where: string, spec: unknown): DType | 'integer' | null {
+  switch (spec) {
+    case 'float32': case 'float': return 'float32';
+    case 'float64': case 'double': return 'float64';
+    case 'int64': case 'long': case 'int32': case 'int': return 'integer';
+    case 'cpu': return null;
+  }
+  if (typeof spec === 'string' && /^(cuda|mps|xpu|meta)/.test(spec)) {
+    throw new Error(`${where}: gradlab has no '${spec}' device: it runs on the CPU (WebAssembly SIMD kernels), so leave out .to(device) or use 'cpu'`);
+  }
+  throw new Error(`${where}: expected a dtype ('float32' or 'float', 'float64' or 'double', 'int64' or 'long', 'int32' or 'int') or the device 'cpu', got ${typeof spec === 'string' ? `'${spec}'` : typeof spec === 'object' && spec !== null ? JSON.stringify(spec) : String(spec)}`);
+}
+
+/** The storage of a creation function's `dtype` option (integer types: float32, see DTypeName), and whether to truncate. */
+function storageOf(where: string, spec: DTypeName | undefined, fallback: DType): { dtype: DType; integer: boolean } {
+  if (spec === undefined) return { dtype: fallback, integer: false };
+  const d = parseDtype(where, spec);
+  if (d === null) throw new Error(`${where}: 'cpu' is a device, not a dtype; leave it out (the CPU is gradlab's only device)`);
+  return d === 'integer' ? { dtype: 'float32', integer: true } : { dtype: d, integer: false };
 }
 
 export class Tensor {
@@ -189,8 +227,8 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** Backpropagate from this tensor (see autograd.ts). */
-  backward(gradient?: Tensor, options?: BackwardOptions): void {
+  /** Backpropagate from this tensor (see autograd.ts): `backward()`, `backward(gradient, {retainGraph})`, `backward({retainGraph: true})`. */
+  backward(gradient?: Tensor | null | BackwardOptions, options?: BackwardOptions | boolean): void {
     backward(this, gradient, options);
   }
 
@@ -298,7 +336,10 @@ export function tensor(
   const isOptions = typeof shapeOrOptions === 'object' && shapeOrOptions !== null && !('length' in shapeOrOptions);
   const shape = isOptions ? undefined : ((shapeOrOptions ?? undefined) as readonly number[] | undefined);
   if (isOptions) options = shapeOrOptions as TensorOptions;
-  const dtype = options.dtype ?? (data instanceof Float64Array ? 'float64' : 'float32');
+  checkOptions('tensor()', options, TENSOR_OPTIONS);
+  // torch.tensor(t): a copy of t's values, outside the graph.
+  if (data instanceof Tensor) return tensor(data.data, shape ?? data.shape, { dtype: data.dtype, ...options });
+  const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32');
   let out: FloatArray;
   let outShape: number[];
   if (typeof data === 'number') {
@@ -323,9 +364,12 @@ export function tensor(
       throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
     }
     out = alloc(flat.length, dtype, false);
-    if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
+    // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
+    if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
+    else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
     else for (let i = 0; i < flat.length; i++) out[i] = flat[i];
   }
+  if (integer) for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
   return new Tensor(out, outShape, options.requiresGrad ?? false);
 }
 
@@ -336,7 +380,7 @@ export function tensor(
  */
 export type ShapeArgs<O> = [shape: readonly number[], options?: O] | number[] | [...dims: number[], options: O];
 
-function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>): [number[], O] {
+function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>, allowed: readonly string[] = TENSOR_OPTIONS): [number[], O] {
   let shape: unknown = args[0];
   let options: unknown = args[1];
   if (typeof args[0] === 'number') {
@@ -351,17 +395,18 @@ function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>
     throw new Error(`${where}: expected a shape such as [2, 3] (or the dimensions, ${where.replace('()', '')}(2, 3)), got ${shape === null ? 'null' : typeof shape}`);
   }
   const dims = Array.from(shape as ArrayLike<unknown>) as number[];
-  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new Error(`${where}: options must be an object, got ${String(options)}`);
+  checkOptions(where, options, allowed);
   checkShape(dims, where);
   return [dims, (options ?? {}) as O];
 }
 
 export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
   const [shape, options] = shapeArgs<TensorOptions>('zeros()', args);
-  return new Tensor(alloc(shapeSize(shape), options.dtype ?? 'float32'), shape, options.requiresGrad ?? false);
+  return new Tensor(alloc(shapeSize(shape), storageOf('zeros()', options.dtype, 'float32').dtype), shape, options.requiresGrad ?? false);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkOptions('full()', options, TENSOR_OPTIONS);
   const t = zeros(shape, options);
   K.fill(t.data, value);
   return t;
@@ -378,8 +423,8 @@ export interface RandomOptions extends TensorOptions {
 
 /** Samples of N(0, 1). */
 export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
-  const [shape, options] = shapeArgs<RandomOptions>('randn()', args);
-  const t = zeros(shape, options);
+  const [shape, options] = shapeArgs<RandomOptions>('randn()', args, RANDOM_OPTIONS);
+  const t = zeros(shape, { dtype: options.dtype, requiresGrad: options.requiresGrad });
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.normal();
   return t;
@@ -387,8 +432,8 @@ export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
 
 /** Samples of U[0, 1). */
 export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
-  const [shape, options] = shapeArgs<RandomOptions>('rand()', args);
-  const t = zeros(shape, options);
+  const [shape, options] = shapeArgs<RandomOptions>('rand()', args, RANDOM_OPTIONS);
+  const t = zeros(shape, { dtype: options.dtype, requiresGrad: options.requiresGrad });
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.random();
   return t;
@@ -396,16 +441,19 @@ export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
 
 /** Zeros of `t`'s shape and dtype (torch.zeros_like). */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  checkOptions('zerosLike()', options, TENSOR_OPTIONS);
   return zeros(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Ones of `t`'s shape and dtype (torch.ones_like). */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  checkOptions('onesLike()', options, TENSOR_OPTIONS);
   return ones(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** start, start + step, … up to but excluding end (torch.arange); `arange(n)` is 0 … n − 1. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  checkOptions('arange()', options, TENSOR_OPTIONS);
   if (end === undefined) [start, end] = [0, start];
   for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`arange(): ${k} must be a finite number, got ${String(v)}`);
@@ -420,6 +468,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 
 /** `steps` evenly spaced values from start to end, both included (torch.linspace). */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  checkOptions('linspace()', options, TENSOR_OPTIONS);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`linspace(): start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace(): steps must be an integer ≥ 0, got ${String(steps)}`);
   const t = zeros([steps], options);

@@ -58,7 +58,7 @@ describe('schedulers and init, PyTorch style', () => {
     }
     expect(sa.getLastLr()).toEqual([0.025]);
     expect(sb.getLastLr()).toEqual([0.025]);
-    expect(() => new optim.StepLR(a, { stepSize: 2, gama: 0.5 } as never)).toThrow(/StepLR: unknown option 'gama' \(options: stepSize, gamma\)/);
+    expect(() => new optim.StepLR(a, { stepSize: 2, gama: 0.5 } as never)).toThrow(/StepLR: unknown option 'gama'; the options are stepSize, gamma/);
     expect(new optim.CosineAnnealingLR(a, { tMax: 10 }).etaMin).toBe(0);
   });
 

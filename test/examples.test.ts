@@ -32,4 +32,31 @@ describe('examples', () => {
     expect(out).toContain('epoch 2: lr 0.0025');
     expect(out).toContain('state dict keys: conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias, fc3.weight, fc3.bias');
   });
+
+  it("quickstart: PyTorch's Quickstart, ported line by line, trains on Fashion-MNIST, saves, loads and predicts", () => {
+    expect(existsSync('dist/index.js'), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
+    const out = execFileSync('node', ['examples/quickstart.mjs', '--quick'], { encoding: 'utf8' });
+    const accs = [...out.matchAll(/Accuracy: ([\d.]+)%/g)].map((m) => Number(m[1]));
+    expect(accs.length, out).toBe(2);
+    expect(accs[1], out).toBeGreaterThan(65);
+    expect(out).toContain('(linear_relu_stack): Sequential(');
+    expect(out).toContain('[   64/ 6000]'); // len(dataloader.dataset) of the TensorDataset
+    expect(out).toContain("{ missingKeys: [], unexpectedKeys: [] }");
+    expect(out).toMatch(/Predicted: "[^"]+", Actual: "Ankle boot"/);
+  });
+
+  it("nn-tutorial: 'What is torch.nn really?', from hand-made weights to nn.Sequential with a Lambda, learns the digits", () => {
+    expect(existsSync('dist/index.js'), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
+    const out = execFileSync('node', ['examples/nn-tutorial.mjs'], { encoding: 'utf8' });
+    const scratch = /from scratch: loss [\d.]+, validation accuracy ([\d.]+)/.exec(out);
+    expect(scratch, out).not.toBeNull();
+    expect(Number(scratch![1])).toBeGreaterThan(0.8);
+    const accs = [...out.matchAll(/logistic epoch \d: validation loss [\d.]+, accuracy ([\d.]+)%/g)].map((m) => Number(m[1]));
+    expect(accs.length, out).toBe(2);
+    expect(accs[1]).toBeGreaterThan(80);
+    const seq = [...out.matchAll(/Sequential epoch \d: validation loss ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(seq.length, out).toBe(2);
+    expect(seq[1]).toBeLessThan(seq[0]);
+    expect(out).toContain('(8): Lambda()');
+  });
 });

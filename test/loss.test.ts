@@ -51,6 +51,30 @@ checkOp({
   ],
 });
 
+checkOp({
+  title: 'loss.nllLoss',
+  file: 'tensor_ops.json',
+  prefix: 'nllLoss/',
+  call: (a) => (x, y) => loss.nllLoss(x, y, reduction(a)),
+  bad: [
+    BAD_REDUCTION(loss.nllLoss, t32([0, 1], [2])),
+    { what: 'input that is not [N, C]', run: () => loss.nllLoss(filled([6]), t32([0], [1])), mentions: ['nllLoss', '[N, C]', '[6]'] },
+    { what: 'a class index out of range', run: () => loss.nllLoss(filled([2, 4]), t32([0, 4], [2])), mentions: ['nllLoss', 'target[1]', '4', '[0, 3]'] },
+  ],
+});
+
+checkOp({
+  title: 'loss.bce',
+  file: 'tensor_ops.json',
+  prefix: 'bce/',
+  call: (a) => (p, t) => loss.bce(p, t, reduction(a)),
+  bad: [
+    BAD_REDUCTION(loss.bce, t32([0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [2, 3])),
+    SHAPE_MISMATCH(loss.bce),
+    { what: 'a value that is not a probability', run: () => loss.bce(t32([0.5, 1.5], [2]), t32([0, 1], [2])), mentions: ['bce', 'input[1] = 1.5', '[0, 1]', 'sigmoid', 'bceWithLogits'] },
+  ],
+});
+
 describeEachBackend('loss registry', () => {
   it('finds every loss by name', () => {
     for (const n of LOSS_NAMES) expect(getLoss(n)).toBe(loss[n]);

@@ -12,6 +12,7 @@ import { alloc } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 
 export interface DataLoaderOptions {
@@ -60,6 +61,7 @@ export class DataLoader implements Iterable<Batch> {
   private reused: { full?: Batch; tail?: Batch } = {};
 
   constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
+    checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'generator', 'reuseBuffers']);
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${String(batchSize)}`);
@@ -76,6 +78,18 @@ export class DataLoader implements Iterable<Batch> {
     if (n === 0) throw new Error(`DataLoader: dataset ${dataset.name ?? '(unnamed)'} has no examples`);
     if (dropLast && n < batchSize) {
       throw new Error(`DataLoader: dropLast with batchSize ${batchSize} would drop every example of a dataset of ${n}`);
+    }
+    // len(loader.dataset) as PyTorch users write it: `loader.dataset.length`, the number of
+    // examples, on any {x, y} (a TensorDataset has its own). Non-enumerable, so the object's
+    // keys, JSON and equality are as they were.
+    if (!('length' in dataset) && Object.isExtensible(dataset)) {
+      Object.defineProperty(dataset, 'length', {
+        get(this: DatasetLike) {
+          return this.x.shape[0];
+        },
+        enumerable: false,
+        configurable: true,
+      });
     }
     this.dataset = dataset;
     this.batchSize = batchSize;
@@ -164,3 +178,6 @@ export function trainingLoader(train: DatasetLike, o: { batchSize: number; batch
   const dropLast = o.batchnorm && examples % o.batchSize === 1;
   return new DataLoader(train, { batchSize: o.batchSize, shuffle: true, generator: o.generator, dropLast, reuseBuffers: true });
 }
+
+// loader.batch_size, loader.drop_last: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(DataLoader, ['batchSize', 'dropLast', 'numExamples', 'reuseBuffers']);

@@ -4,6 +4,7 @@
  * functions expect) or regression targets (shape [N, k]).
  */
 import { Tensor, formatShape } from '../tensor.js';
+import { select } from '../ops/shape.js';
 import { defaultGenerator, type Generator } from '../random.js';
 
 export interface Dataset {
@@ -26,6 +27,30 @@ export interface DatasetLike {
   y: Tensor;
   name?: string;
   numClasses?: number;
+}
+
+/**
+ * torch.utils.data.TensorDataset for inputs and targets: row i of `x` and of `y` is example i.
+ * `ds.length` is PyTorch's len(ds), `ds.get(i)` its ds[i] (`[x_i, y_i]`), and a DataLoader takes
+ * it as it takes any {x, y}.
+ */
+export class TensorDataset implements DatasetLike {
+  readonly x: Tensor;
+  readonly y: Tensor;
+  constructor(x: Tensor, y: Tensor, ...more: unknown[]) {
+    if (more.length > 0) throw new Error(`TensorDataset: gradlab's datasets hold inputs and targets, two tensors; got ${2 + more.length}`);
+    this.x = x;
+    this.y = y;
+    validateDataset(this, 'TensorDataset');
+  }
+  /** Number of examples. */
+  get length(): number {
+    return this.x.shape[0];
+  }
+  /** Example i (negative from the end) as [x_i, y_i]. */
+  get(i: number): [Tensor, Tensor] {
+    return [select(this.x, 0, i), select(this.y, 0, i)];
+  }
 }
 
 /** Number of examples (the first dimension of x). */

@@ -5,7 +5,8 @@
  */
 import { getActivation, type ActivationName } from '../activations.js';
 import { prelu, unary } from '../ops/activation.js';
-import { softmax } from '../ops/softmax.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
+import { shown } from '../ops/util.js';
 import type { Tensor } from '../tensor.js';
 import { markSoftmaxOutput } from '../warnings.js';
 import { Module, Parameter, stateTensor } from './module.js';
@@ -82,7 +83,7 @@ abstract class Parametric extends Elementwise {
     private readonly _value: number,
   ) {
     super();
-    if (typeof _value !== 'number' || !Number.isFinite(_value)) throw new Error(`${className}: ${_paramName} must be a finite number, got ${_value}`);
+    if (typeof _value !== 'number' || !Number.isFinite(_value)) throw new Error(`${className}: ${_paramName} must be a finite number, got ${shown(_value)}${typeof _value === 'object' && _value !== null ? ` (PyTorch's keyword is the argument itself here: new nn.${className}(0.2))` : ''}`);
   }
   override get param(): number {
     return this._value;
@@ -136,12 +137,35 @@ export class Softmax extends ActivationModule {
   readonly _dim: number;
   constructor(dim = -1) {
     super();
+    if (!Number.isInteger(dim)) throw new Error(`Softmax: dim must be an integer, got ${shown(dim)}`);
     this._dim = dim;
   }
   forward(x: Tensor): Tensor {
     const out = softmax(x, this._dim);
     markSoftmaxOutput(out, this); // crossEntropy warns about a double softmax (warnings.ts)
     return out;
+  }
+  override extraRepr(): string {
+    return `dim=${this._dim}`;
+  }
+}
+
+/**
+ * log softmax(x) along `dim` (torch.nn.LogSoftmax), the input nn.NLLLoss expects. Not a
+ * registry activation (its output is not a hidden layer's): a plain module, as Flatten.
+ */
+export class LogSoftmax extends Module {
+  readonly _dim: number;
+  constructor(dim = -1) {
+    super();
+    if (!Number.isInteger(dim)) throw new Error(`LogSoftmax: dim must be an integer, got ${shown(dim)}`);
+    this._dim = dim;
+  }
+  override get typeName(): string {
+    return 'LogSoftmax';
+  }
+  forward(x: Tensor): Tensor {
+    return logSoftmax(x, this._dim);
   }
   override extraRepr(): string {
     return `dim=${this._dim}`;

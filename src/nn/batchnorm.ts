@@ -6,6 +6,7 @@
  * the unbiased batch variance. momentum = null gives the cumulative average
  * (factor 1/num_batches_tracked).
  */
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter, stateTensor } from './module.js';
@@ -28,8 +29,20 @@ export abstract class BatchNorm extends Module {
   readonly momentum: number | null;
   readonly eps: number;
 
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+  /** The options as one object, or positionally in PyTorch's order: `new nn.BatchNorm2d(64, 1e-3, 0.01)` (eps, momentum, affine, trackRunningStats). */
+  constructor(numFeatures: number, options?: BatchNormOptions);
+  constructor(numFeatures: number, eps: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
+  constructor(numFeatures: number, optionsOrEps: BatchNormOptions | number = {}, ...rest: unknown[]) {
     super();
+    let options: BatchNormOptions;
+    if (typeof optionsOrEps === 'number') {
+      const [momentum, affine, trackRunningStats] = rest as [number | null | undefined, boolean | undefined, boolean | undefined];
+      options = { eps: optionsOrEps, momentum, affine, trackRunningStats };
+    } else {
+      if (rest.length > 0) throw new Error(`${this.typeName}: after an options object there can be no more arguments (got ${rest.length})`);
+      checkOptions(this.typeName, optionsOrEps, ['momentum', 'eps', 'affine', 'trackRunningStats']);
+      options = optionsOrEps;
+    }
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${numFeatures}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`${this.typeName}: momentum must be in [0, 1] or null, got ${momentum}`);
@@ -87,3 +100,6 @@ export class BatchNorm2d extends BatchNorm {
     return 'BatchNorm2d';
   }
 }
+
+// bn.running_mean, bn.num_features, …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(BatchNorm, ['numFeatures', 'runningMean', 'runningVar', 'numBatchesTracked']);

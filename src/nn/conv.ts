@@ -10,6 +10,7 @@
  * include the receptive field (computeFans: fan_in = inChannels/groups·kH·kW). PyTorch's own
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -26,6 +27,8 @@ export interface Conv2dOptions {
   generator?: Generator;
 }
 
+const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'generator'] as const;
+
 export class Conv2d extends WeightedLayer {
   weight: Parameter;
   bias: Parameter | null;
@@ -37,7 +40,22 @@ export class Conv2d extends WeightedLayer {
   readonly dilation: [number, number];
   readonly groups: number;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dOptions = {}) {
+  /**
+   * The options as one object, or positionally in PyTorch's order: `new nn.Conv2d(1, 32, 3, 1, 1)`
+   * is `nn.Conv2d(1, 32, 3, stride=1, padding=1)` (stride, padding, dilation, groups, bias).
+   */
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options?: Conv2dOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, stride: Size2d, padding?: Conv2dOptions['padding'], dilation?: Size2d, groups?: number, bias?: boolean);
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, optionsOrStride: Conv2dOptions | Size2d = {}, ...rest: unknown[]) {
+    let options: Conv2dOptions;
+    if (typeof optionsOrStride === 'number' || Array.isArray(optionsOrStride)) {
+      const [padding, dilation, groups, bias] = rest as [Conv2dOptions['padding'], Size2d, number, boolean];
+      options = { stride: optionsOrStride as Size2d, padding, dilation, groups, bias };
+    } else {
+      if (rest.length > 0) throw new Error(`Conv2d: after an options object there can be no more arguments (got ${rest.length})`);
+      checkOptions('Conv2d', optionsOrStride, CONV2D_OPTIONS);
+      options = optionsOrStride as Conv2dOptions;
+    }
     super(options.init, options.generator);
     for (const [name, v] of [
       ['inChannels', inChannels],
@@ -86,3 +104,6 @@ export class Conv2d extends WeightedLayer {
     return parts.join(', ');
   }
 }
+
+// conv.in_channels, conv.kernel_size, …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Conv2d, ['inChannels', 'outChannels', 'kernelSize']);

@@ -17,9 +17,10 @@ export {
   SiLU,
   Softplus,
   Identity,
+  LogSoftmax,
   activationModule,
 } from './activation.js';
 export { Dropout, AlphaDropout } from './dropout.js';
 export { Sequential } from './sequential.js';
 export { Residual, BasicBlock } from './residual.js';
-export { CrossEntropyLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss } from './loss.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss, BCELoss } from './loss.js';

@@ -18,6 +18,7 @@
  * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
  * PyTorch's own default is available as init: 'pytorch'.
  */
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
 import { linear } from '../ops/matmul.js';
@@ -118,7 +119,10 @@ export class Linear extends WeightedLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  /** `options` may be the bare boolean `bias`, as PyTorch's `nn.Linear(4, 2, False)`. */
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions | boolean = {}) {
+    if (typeof options === 'boolean') options = { bias: options };
+    checkOptions('Linear', options, ['bias', 'init', 'generator']);
     super(options.init, options.generator);
     for (const [name, v] of [
       ['inFeatures', inFeatures],
@@ -145,3 +149,6 @@ export class Linear extends WeightedLayer {
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
   }
 }
+
+// layer.in_features, …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Linear, ['inFeatures', 'outFeatures']);

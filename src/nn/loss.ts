@@ -7,7 +7,7 @@
  * PyTorch options that gradlab's losses do not implement (class weights, label smoothing,
  * ignore_index, pos_weight) are refused by name rather than silently ignored.
  */
-import { bceWithLogits, crossEntropy, huber, l1, mse, type LossOptions, type Reduction } from '../loss.js';
+import { bce, bceWithLogits, crossEntropy, huber, l1, mse, nllLoss, type LossOptions, type Reduction } from '../loss.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -58,6 +58,17 @@ export class CrossEntropyLoss extends LossModule {
   }
 }
 
+/** −x_y on log-probabilities [N, C] and class indices [N], after nn.LogSoftmax(1) (src/loss.ts nllLoss). */
+export class NLLLoss extends LossModule {
+  protected readonly fn: LossFn = nllLoss;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('NLLLoss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'NLLLoss';
+  }
+}
+
 /** (x − t)² (src/loss.ts mse). */
 export class MSELoss extends LossModule {
   protected readonly fn: LossFn = mse;
@@ -102,5 +113,16 @@ export class BCEWithLogitsLoss extends LossModule {
   }
   override get typeName(): string {
     return 'BCEWithLogitsLoss';
+  }
+}
+
+/** Binary cross-entropy on probabilities, after nn.Sigmoid (src/loss.ts bce); BCEWithLogitsLoss on the logits is the stable form. */
+export class BCELoss extends LossModule {
+  protected readonly fn: LossFn = bce;
+  constructor(options: { reduction?: Reduction } = {}) {
+    super('BCELoss', options, ['reduction']);
+  }
+  override get typeName(): string {
+    return 'BCELoss';
   }
 }

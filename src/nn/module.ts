@@ -17,7 +17,8 @@
  */
 import { K, alloc } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
-import { Tensor, formatShape } from '../tensor.js';
+import { Tensor, formatShape, parseDtype } from '../tensor.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
 import { markPersistent, stepBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 
@@ -26,10 +27,19 @@ export type StateEntry = Tensor | { shape: readonly number[]; data: ArrayLike<nu
 /** A state dict: a plain object or a Map from PyTorch's keys to entries. */
 export type StateDictSource = Record<string, StateEntry> | ReadonlyMap<string, StateEntry>;
 
-/** A trainable tensor; its storage is persistent (src/memory.ts): it stays in wasm memory. */
+/**
+ * A trainable tensor sharing `t`'s storage, as torch.nn.Parameter(data, requires_grad=True);
+ * its storage is persistent (src/memory.ts): it stays in wasm memory.
+ */
 export class Parameter extends Tensor {
-  constructor(t: Tensor) {
-    super(t.data, t.shape, true);
+  constructor(t: Tensor, requiresGrad: boolean | { requiresGrad?: boolean } = true) {
+    if (!(t instanceof Tensor)) throw new Error(`nn.Parameter: expected a Tensor (nn.Parameter(randn(3, 4))), got ${describeValue(t)}`);
+    if (typeof requiresGrad === 'object' && requiresGrad !== null) {
+      checkOptions('nn.Parameter', requiresGrad, ['requiresGrad']);
+      requiresGrad = requiresGrad.requiresGrad ?? true;
+    }
+    if (typeof requiresGrad !== 'boolean') throw new Error(`nn.Parameter: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+    super(t.data, t.shape, requiresGrad);
     markPersistent(this);
   }
 }
@@ -97,6 +107,36 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * PyTorch's register_buffer / register_parameter / add_module: set the field `name`, which
+   * field discovery then finds (a Tensor is a buffer: in stateDict(), not in parameters()).
+   * Writing `this.name = …` in the constructor does the same.
+   */
+  registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
+    if (persistent !== true) throw new Error(`${this.typeName}.registerBuffer('${name}'): non-persistent buffers are not supported; keep the tensor in a field starting with '_' (not in stateDict())`);
+    this.setField('registerBuffer', name, tensor, (v) => v instanceof Tensor && !(v instanceof Parameter), 'a Tensor (not a Parameter)');
+  }
+
+  /** PyTorch's register_parameter (see registerBuffer). */
+  registerParameter(name: string, param: Parameter | null): void {
+    this.setField('registerParameter', name, param, (v) => v instanceof Parameter, 'an nn.Parameter');
+  }
+
+  /** PyTorch's add_module (see registerBuffer). */
+  addModule(name: string, module: Module | null): void {
+    this.setField('addModule', name, module, (v) => v instanceof Module, 'a Module');
+  }
+
+  private setField(fn: string, name: string, value: unknown, ok: (v: unknown) => boolean, what: string): void {
+    const where = `${this.typeName}.${fn}('${String(name)}')`;
+    if (typeof name !== 'string' || name === '' || name.includes('.') || name.startsWith('_')) {
+      throw new Error(`${where}: the name must be a non-empty string without '.' that does not start with '_' (such fields are private)`);
+    }
+    if (name === 'training' || (name in this && !Object.prototype.hasOwnProperty.call(this, name))) throw new Error(`${where}: '${name}' is a method or property of ${this.typeName}`);
+    if (value !== null && !ok(value)) throw new Error(`${where}: expected ${what} or null, got ${describeValue(value)}`);
+    (this as unknown as Record<string, unknown>)[name] = value;
+  }
+
   /** Set requiresGrad on every parameter (PyTorch's requires_grad_, e.g. to freeze a layer); returns this. */
   requiresGrad_(requiresGrad = true): this {
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;
@@ -122,9 +162,16 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Set every parameter's gradient to null. */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.zeroGrad();
+  /**
+   * Set every parameter's gradient to null (PyTorch's zero_grad() default), or with
+   * `setToNone = false` zero them in place (see Optimizer.zeroGrad).
+   */
+  zeroGrad(setToNone: boolean | { setToNone?: boolean } = true): void {
+    const none = zeroGradMode(`${this.typeName}.zeroGrad()`, setToNone);
+    for (const p of this.parameters()) {
+      if (none) p.zeroGrad();
+      else p.zeroGradInPlace();
+    }
     stepBoundary();
   }
 
@@ -154,10 +201,17 @@ export abstract class Module {
    * Nothing is written unless every check passes. Returns the keys that did not match (empty
    * under `strict`). The loaded tensors are the user's: Sequential never re-initialises them.
    */
-  loadStateDict(state: StateDictSource, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(state: StateDictSource, strictOrOptions: boolean | { strict?: boolean } = true): { missingKeys: string[]; unexpectedKeys: string[] } {
     const where = `loadStateDict(${this.typeName})`;
+    // loadStateDict(sd, false) or loadStateDict(sd, {strict: false}), as PyTorch's strict=False.
+    if (typeof strictOrOptions === 'object') checkOptions(where, strictOrOptions, ['strict']);
+    else if (typeof strictOrOptions !== 'boolean') throw new Error(`${where}: strict must be true or false (or {strict}), got ${String(strictOrOptions)}`);
+    const strict = typeof strictOrOptions === 'boolean' ? strictOrOptions : (strictOrOptions.strict ?? true);
     if (typeof state !== 'object' || state === null || Array.isArray(state)) {
       throw new Error(`${where}: the state dict must be a plain object or a Map of tensors, got ${describeValue(state)}`);
+    }
+    if (!(state instanceof Map) && (state as Record<string, unknown>).tensors instanceof Map && 'metadata' in state) {
+      throw new Error(`${where}: this is a whole safetensors file ({tensors, metadata}, what loadSafetensors returns); pass its .tensors: model.loadStateDict(file.tensors)`);
     }
     const given = new Map<string, StateEntry>(state instanceof Map ? state : Object.entries(state));
     const own = this.stateDict();
@@ -168,7 +222,9 @@ export abstract class Module {
       const src = given.get(k);
       if (src === undefined) continue;
       if (typeof src !== 'object' || src === null || !Array.isArray(src.shape) || src.data === undefined || typeof src.data.length !== 'number') {
-        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})`);
+        // structuredClone(model.stateDict()) (PyTorch's copy.deepcopy) keeps a Tensor's fields but not its class.
+        const cloned = typeof src === 'object' && src !== null && '_data' in src ? ': a structuredClone of a Tensor loses its class; snapshot with t.clone() instead' : '';
+        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})${cloned}`);
         continue;
       }
       const same = src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]);
@@ -195,8 +251,15 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Convert parameters and buffers to `dtype` in place (float64 for gradcheck). */
-  to(dtype: DType): this {
+  /**
+   * Convert parameters and buffers to `dtype` in place (float64 for gradcheck); PyTorch's
+   * aliases 'float'/'double' are accepted, the device 'cpu' is a no-op and an integer dtype an
+   * error (parseDtype).
+   */
+  to(dtypeOrDevice: DType | 'float' | 'double' | 'cpu'): this {
+    const dtype = parseDtype(`${this.typeName}.to()`, dtypeOrDevice);
+    if (dtype === null) return this;
+    if (dtype === 'integer') throw new Error(`${this.typeName}.to(): a model's parameters and buffers are floating point ('float32' or 'float64'), not '${String(dtypeOrDevice)}'`);
     for (const [, m] of this.namedModules()) {
       for (const [k, v] of Object.entries(m)) {
         if (v instanceof Tensor && v.dtype !== dtype) {
@@ -209,6 +272,16 @@ export abstract class Module {
       }
     }
     return this;
+  }
+
+  /** Parameters and buffers in float32, in place (PyTorch's module.float()). */
+  float(): this {
+    return this.to('float32');
+  }
+
+  /** Parameters and buffers in float64, in place (PyTorch's module.double()). */
+  double(): this {
+    return this.to('float64');
   }
 
   /** Number of trainable values. */
@@ -237,6 +310,18 @@ export abstract class Module {
   extraRepr(): string {
     return '';
   }
+}
+
+/**
+ * zeroGrad's argument: PyTorch's set_to_none as a boolean or `{setToNone}`; true (set the
+ * gradients to null) unless it says false. Shared by Module.zeroGrad and Optimizer.zeroGrad.
+ */
+export function zeroGradMode(where: string, setToNone: unknown): boolean {
+  if (typeof setToNone === 'boolean') return setToNone;
+  checkOptions(where, setToNone, ['setToNone']);
+  const v = (setToNone as { setToNone?: unknown }).setToNone ?? true;
+  if (typeof v !== 'boolean') throw new Error(`${where}: setToNone must be true or false, got ${String(v)}`);
+  return v;
 }
 
 /** Fresh zeros of a dtype for module state (kept here so every module allocates the same way). */
@@ -559,3 +644,6 @@ function checkKey(key: unknown, where: string): void {
     throw new Error(`${where}: module key ${JSON.stringify(key)} must be a non-empty string without '.' (the state-dict separator)`);
   }
 }
+
+// model.state_dict(), model.named_parameters(), …: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Module);

@@ -4,7 +4,7 @@
  */
 import { pair, type Size2d } from '../ops/conv.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../ops/pool.js';
-import { normDim } from '../ops/util.js';
+import { normDim, shown } from '../ops/util.js';
 import { flatten, reshape } from '../ops/view.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
@@ -88,7 +88,7 @@ export class Flatten extends Module {
       ['startDim', startDim],
       ['endDim', endDim],
     ] as const) {
-      if (!Number.isInteger(v)) throw new Error(`Flatten: ${name} must be an integer, got ${v}`);
+      if (!Number.isInteger(v)) throw new Error(`Flatten: ${name} must be an integer, got ${shown(v)}`);
     }
   }
   override get typeName(): string {

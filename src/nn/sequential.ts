@@ -59,7 +59,13 @@ export class Sequential extends Module {
   constructor(...layers: Module[]) {
     super();
     layers.forEach((m, i) => {
-      if (!(m instanceof Module)) throw new Error(`Sequential: argument ${i} is not a Module`);
+      if (m instanceof Module) return;
+      const f = m as unknown;
+      if (typeof f === 'function' && f.prototype instanceof Module) throw new Error(`Sequential: argument ${i} is the class ${f.name}, not a layer: write new nn.${f.name}(…)`);
+      if (typeof f === 'function') {
+        throw new Error(`Sequential: argument ${i} is a function, not a Module: wrap it in a Module whose forward(x) calls it (PyTorch's Lambda: class Lambda extends nn.Module { constructor(fn) { super(); this.fn = fn; } forward(x) { return this.fn(x); } })`);
+      }
+      throw new Error(`Sequential: argument ${i} is not a Module (got ${f === null ? 'null' : Array.isArray(f) ? 'an array: spread it, new nn.Sequential(...layers)' : typeof f})`);
     });
     this._layers = layers;
     this.initializeForConsumers();

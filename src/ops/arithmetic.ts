@@ -10,8 +10,8 @@ import { asTensor, assertSameDtype, broadcastShapes, broadcastStrides, empty } f
 
 function binary(kind: BinaryKind, x: Tensor | number, y: Tensor | number): Tensor {
   if (typeof x === 'number' && typeof y === 'number') throw new Error(`${kind}: at least one operand must be a Tensor`);
-  const a = asTensor(x, typeof y === 'number' ? undefined : y);
-  const b = asTensor(y, a);
+  const a = asTensor(x, typeof y === 'number' ? undefined : y, kind);
+  const b = asTensor(y, a, kind);
   assertSameDtype(kind, a, b);
   const shape = broadcastShapes(kind, a.shape, b.shape);
   const sa = broadcastStrides(a.shape, shape);

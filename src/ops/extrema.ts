@@ -103,7 +103,28 @@ function extremeAlong(op: string, x: Tensor, d: number, keepdim: boolean, beats:
   return { values, indices, selected };
 }
 
-function extremeDim(op: string, x: Tensor, dim: unknown, keepdim: boolean, beats: Beats): { values: Tensor; indices: Tensor } {
+/**
+ * max/min along a dim: PyTorch's named tuple (values, indices), read as `r.values`/`r.indices`,
+ * as `r[0]`/`r[1]`, or destructured: `const [, predicted] = outputs.max(1)`.
+ */
+export class ValuesIndices implements Iterable<Tensor> {
+  constructor(
+    readonly values: Tensor,
+    readonly indices: Tensor,
+  ) {}
+  get 0(): Tensor {
+    return this.values;
+  }
+  get 1(): Tensor {
+    return this.indices;
+  }
+  *[Symbol.iterator](): Iterator<Tensor> {
+    yield this.values;
+    yield this.indices;
+  }
+}
+
+function extremeDim(op: string, x: Tensor, dim: unknown, keepdim: boolean, beats: Beats): ValuesIndices {
   assertTensor(x, op, 'x');
   const d = dimOf(op, x, dim);
   const { values, indices, selected } = extremeAlong(op, x, d, keepdim, beats);
@@ -111,7 +132,7 @@ function extremeDim(op: string, x: Tensor, dim: unknown, keepdim: boolean, beats
     const gx = grad(0);
     if (gx) for (let o = 0; o < selected.length; o++) gx[selected[o]] += g[o];
   });
-  return { values, indices };
+  return new ValuesIndices(values, indices);
 }
 
 /**
@@ -119,15 +140,15 @@ function extremeDim(op: string, x: Tensor, dim: unknown, keepdim: boolean, beats
  * the first index on ties; NaN propagates (it counts as the largest).
  */
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   return dim === undefined ? extremeAll('max', x, above) : extremeDim('max', x, dim, keepdim, above);
 }
 
 /** min(x): the smallest element (0-d). min(x, dim, keepdim): {values, indices} along dim, as max. */
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   return dim === undefined ? extremeAll('min', x, below) : extremeDim('min', x, dim, keepdim, below);
 }
 

@@ -3,14 +3,14 @@
  */
 export { add, sub, mul, div, neg } from './arithmetic.js';
 export { matmul, linear, linearActivation } from './matmul.js';
-export { sum, mean } from './reduce.js';
+export { sum, mean, variance, std } from './reduce.js';
 export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation } from './activation.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
 export { dropout, alphaDropout } from './dropout.js';
 export { reshape, flatten, transpose, permute } from './view.js';
 export { exp, log, pow, sqrt, abs, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
-export { max, min, argmax, argmin, logSumExp } from './extrema.js';
-export { cat, stack, unsqueeze, squeeze, gather } from './shape.js';
+export { max, min, argmax, argmin, logSumExp, ValuesIndices } from './extrema.js';
+export { cat, stack, unsqueeze, squeeze, gather, narrow, select } from './shape.js';
 export { conv2d, type Size2d } from './conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';

@@ -1,11 +1,14 @@
 /**
- * Reductions: sum and mean over all elements or over dimensions, as torch.sum/torch.mean.
+ * Reductions: sum and mean over all elements or over dimensions, as torch.sum/torch.mean, and
+ * var/std composed from them.
  */
 import { record } from '../autograd.js';
 import { K, alloc, dtypeOf } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Tensor } from '../tensor.js';
 import { broadcastStrides, empty, normDim, splitAt } from './util.js';
+import { div, mul, sub } from './arithmetic.js';
+import { sqrt } from './elementwise.js';
 
 /**
  * Σ over `dim` (a dimension, a list of them, or all when omitted). Reducing one dimension at a
@@ -20,7 +23,25 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   return reduce('mean', x, dim, keepdim);
 }
 
+/**
+ * Variance over `dim` (all elements when omitted), as torch.var: Σ(x − x̄)² / (N − 1) with
+ * Bessel's correction (`unbiased`, PyTorch's default), Σ(x − x̄)² / N without. Composed of
+ * mean, sub, mul and sum, whose backward gives ∂/∂x = 2(x − x̄)/(N − 1).
+ */
+export function variance(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
+  if (typeof unbiased !== 'boolean') throw new Error(`var: unbiased must be true or false, got ${String(unbiased)}`);
+  const d = sub(x, mean(x, dim, true));
+  const n = dim === undefined ? x.size : (typeof dim === 'number' ? [dim] : [...dim]).reduce((p, k) => p * x.shape[normDim('var', k, x.ndim)], 1);
+  return div(sum(mul(d, d), dim, keepdim), Math.max(n - (unbiased ? 1 : 0), 0));
+}
+
+/** Standard deviation: √var (torch.std), unbiased by default. */
+export function std(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
+  return sqrt(variance(x, dim, unbiased, keepdim));
+}
+
 function reduce(op: 'sum' | 'mean', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  if (dim !== undefined && typeof dim !== 'number' && !Array.isArray(dim)) normDim(op, dim as never, x.ndim); // throws, naming what was given
   const dims =
     dim === undefined ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : [...dim]).map((d) => normDim(op, d, x.ndim));
   if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension`);

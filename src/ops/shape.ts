@@ -1,11 +1,11 @@
 /**
- * Joining and indexing, as torch.cat/stack/unsqueeze/squeeze/gather (permute is in view.ts,
+ * Joining and indexing, as torch.cat/stack/unsqueeze/squeeze/gather/narrow/select (permute is in view.ts,
  * beside transpose). unsqueeze and squeeze are views (reshape); the others copy into contiguous
  * storage, and their backward routes each gradient element back to the element it came from.
  */
 import { record } from '../autograd.js';
 import { Tensor, formatShape } from '../tensor.js';
-import { assertTensor, contiguousStrides, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
+import { assertTensor, contiguousStrides, copiesOfViews, dimOfShape, empty, shown, splitAt, stridedOffsets } from './util.js';
 import { reshape } from './view.js';
 
 /** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
@@ -137,4 +137,52 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     const gx = grad(0);
     if (gx) for (let i = 0; i < from.length; i++) gx[from[i]] += g[i];
   });
+}
+
+/** A position along a dimension of size n, negative from the end as in PyTorch; `end` allows n itself. */
+function position(op: string, name: string, v: unknown, n: number, end = false): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${name} must be an integer, got ${typeof v === 'string' ? `'${v}'` : shown(v)}`);
+  const p = v < 0 ? v + n : v;
+  if (p < 0 || p > (end ? n : n - 1)) throw new Error(`${op}: ${name} ${v} is out of range for a dimension of size ${n}`);
+  return p;
+}
+
+/**
+ * The elements start … start + length − 1 along `dim` (torch.narrow; `x[:, 2:5]` is
+ * `x.narrow(1, 2, 3)`), start negative from the end. A copy, where PyTorch's is a view: writing
+ * into it in place leaves x unchanged. Backward adds the gradient into that slab of x's.
+ */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  assertTensor(x, 'narrow', 'x');
+  if (x.ndim === 0) throw new Error('narrow: x is zero-dimensional (shape []); there is no dimension to narrow');
+  const d = dimOfShape('narrow', dim, x.shape);
+  const n = x.shape[d];
+  const s0 = position('narrow', 'start', start, n, true);
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || s0 + length > n) {
+    throw new Error(`narrow: start ${start} and length ${String(length)} go beyond dimension ${d} of shape ${formatShape(x.shape)} (size ${n})`);
+  }
+  const [outer, , inner] = splitAt(x.shape, d);
+  const out = empty(x.shape.map((s, j) => (j === d ? length : s)), x);
+  const w = length * inner;
+  const row = n * inner;
+  const off = s0 * inner;
+  const xd = x.data;
+  const od = out.data;
+  for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) od[o * w + j] = xd[o * row + off + j];
+  copiesOfViews.set(out, 'narrow');
+  return record(out, 'narrow', [x], (g, grad) => {
+    const gx = grad(0);
+    if (gx) for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) gx[o * row + off + j] += g[o * w + j];
+  });
+}
+
+/** The slice at `index` along `dim`, that dimension removed (torch.select; `x[:, 0]` is `x.select(1, 0)`, `x[i]` is `x.select(0, i)`). */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  assertTensor(x, 'select', 'x');
+  if (x.ndim === 0) throw new Error('select: x is zero-dimensional (shape []); there is no dimension to select from');
+  const d = dimOfShape('select', dim, x.shape);
+  const i = position('select', 'index', index, x.shape[d]);
+  const out = reshape(narrow(x, d, i, 1), x.shape.filter((_, j) => j !== d));
+  copiesOfViews.set(out, 'select');
+  return out;
 }

@@ -30,9 +30,12 @@ export function savedBuffer(n: number, dtype: DType, zero = true): Tensor {
   return new Tensor(alloc(n, dtype, zero), [n]);
 }
 
-/** Numbers become constant tensors of the other operand's dtype. */
-export function asTensor(x: Tensor | number, like?: Tensor): Tensor {
-  if (typeof x !== 'number') return x;
+/** Numbers become constant tensors of the other operand's dtype; anything else but a Tensor is an error naming `op`. */
+export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand'): Tensor {
+  if (typeof x !== 'number') {
+    if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof x === 'string' ? `'${x}'` : shown(x)}`);
+    return x;
+  }
   const t = new Tensor(alloc(1, like?.dtype ?? 'float32', false), []);
   t.data[0] = x;
   return t;
@@ -80,9 +83,20 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return strides;
 }
 
+/** A value as an error message shows it: objects as JSON (`{"dim":1}`), not [object Object]. */
+export function shown(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v);
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}
+
 /** Normalise a possibly negative dimension, with an error naming the op and the shape. */
 export function normDim(op: string, dim: number, ndim: number): number {
   if (!Number.isInteger(dim) || dim < -Math.max(ndim, 1) || dim >= Math.max(ndim, 1)) {
+    if (typeof dim !== 'number') throw new Error(`${op}: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got ${shown(dim)}`);
     throw new Error(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dimension(s)`);
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
@@ -159,8 +173,15 @@ export function dimOffsets(shape: readonly number[], dims: readonly number[]): I
 export function dimOfShape(op: string, dim: unknown, shape: readonly number[], extra: 0 | 1 = 0): number {
   const n = Math.max(shape.length + extra, 1);
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -n || dim >= n) {
-    const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : String(dim);
+    const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : shown(dim);
     throw new Error(`${op}: dim ${got} is out of range [${-n}, ${n - 1}] for a tensor of shape ${formatShape(shape)}`);
   }
   return dim < 0 ? dim + n : dim;
 }
+
+/**
+ * Outputs of ops that are views in PyTorch but copies here (narrow, select, permute/transpose/T):
+ * an in-place write into one would change x in PyTorch and not here, so the in-place methods
+ * refuse them (tensor-methods.ts) instead of diverging silently. The op's name, for the message.
+ */
+export const copiesOfViews = new WeakMap<Tensor, string>();

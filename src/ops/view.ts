@@ -5,7 +5,7 @@
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import { Tensor, formatShape, shapeSize } from '../tensor.js';
-import { assertTensor, contiguousStrides, empty, normDim } from './util.js';
+import { assertTensor, contiguousStrides, copiesOfViews, empty, normDim } from './util.js';
 
 /** The same data under a new shape; one dimension may be −1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -57,6 +57,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const zeros = outShape.map(() => 0);
   const out = empty(outShape, x);
   K.binary('add', x.data, readStrides, ZERO, zeros, out.data, outShape);
+  copiesOfViews.set(out, 'permute');
   return record(out, 'permute', [x], (g, grad) => {
     const gx = grad(0);
     if (gx) K.binaryBackward('add', 0, g, outShape, x.data, readStrides, ZERO, zeros, gx);

@@ -30,9 +30,9 @@ export class Adam extends Optimizer<AdamOptions> {
   /** Decoupled weight decay (AdamW); 0 for Adam. */
   protected decoupled = false;
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions = {}) {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}) {
     // new.target: AdamW's defaults when an AdamW is built.
-    const o = withDefaults((new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
+    const o = withDefaults(new.target === AdamW ? 'AdamW' : 'Adam', (new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
     super(params, o, undefined, 'Adam');
     for (const g of this.groups) validate(this.typeName, g.options as Required<AdamOptions>);
   }
@@ -68,7 +68,7 @@ export class Adam extends Optimizer<AdamOptions> {
  */
 export class AdamW extends Adam {
   static override readonly defaults: Readonly<Required<AdamOptions>> = { ...Adam.defaults, weightDecay: 1e-2 };
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions = {}) {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}) {
     super(params, options);
     this.decoupled = true;
   }

@@ -3,20 +3,28 @@
  */
 import { K } from '../kernels/index.js';
 import type { Tensor } from '../tensor.js';
+import { checkOptions } from '../options.js';
 
 export interface ClipNormOptions {
+  /** p of the p-norm (PyTorch's norm_type): 2 by default, Infinity for the largest |g|. */
+  normType?: number;
   /** Throw when the total norm is NaN or ±∞ (PyTorch's error_if_nonfinite). */
   errorIfNonfinite?: boolean;
 }
 
 /**
- * Scale all gradients together so that their global L2 norm ‖g‖ = √(Σ_p ‖g_p‖²) is at most
- * maxNorm: g ← g·maxNorm/(‖g‖ + 1e-6) when ‖g‖ > maxNorm. Returns the norm before clipping.
+ * Scale all gradients together so that their global norm ‖g‖ (L2 by default: √(Σ_p ‖g_p‖²)) is
+ * at most maxNorm: g ← g·maxNorm/(‖g‖ + 1e-6) when ‖g‖ > maxNorm. Returns the norm before
+ * clipping. `options` may be the bare normType, as PyTorch's clip_grad_norm_(params, 1.0, 2.0).
  */
-export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions = {}): number {
+export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions | number = {}): number {
   if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  if (typeof options === 'number') options = { normType: options };
+  checkOptions('clipGradNorm', options, ['normType', 'errorIfNonfinite']);
+  const p = options.normType ?? 2;
+  if (typeof p !== 'number' || !(p > 0)) throw new Error(`clipGradNorm: normType must be a number > 0 (Infinity for the largest |g|), got ${String(p)}`);
   const list = [...params];
-  const total = gradNorm(list);
+  const total = p === 2 ? gradNorm(list) : pNorm(list, p);
   if (!Number.isFinite(total) && options.errorIfNonfinite) {
     throw new Error(`clipGradNorm: the total norm of the gradients is ${total}, so they cannot be clipped`);
   }
@@ -28,6 +36,21 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options:
     }
   }
   return total;
+}
+
+/** (Σ |g|^p)^(1/p) over every gradient element, or max |g| for p = ∞. */
+function pNorm(params: readonly Tensor[], p: number): number {
+  let acc = 0;
+  for (const t of params) {
+    const g = t._peekGrad();
+    if (g === null) continue;
+    for (const v of g.data) {
+      const a = Math.abs(v);
+      if (p === Infinity) acc = a > acc || a !== a ? a : acc;
+      else acc += a ** p;
+    }
+  }
+  return p === Infinity ? acc : acc ** (1 / p);
 }
 
 /** Global L2 norm ‖g‖ = √(Σ_p ‖g_p‖²) of the parameters' gradients: the one gradient-norm routine. */

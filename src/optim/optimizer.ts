@@ -7,6 +7,8 @@ import { alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Tensor } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
+import { checkOptions, pointSnakeCase } from '../options.js';
+import { zeroGradMode } from '../nn/module.js';
 
 /** A parameter group as given (PyTorch's `{'params': …, 'lr': …}`): parameters and option overrides. */
 export type ParamGroupSpec<O> = { params: Iterable<Tensor> } & Partial<O>;
@@ -57,9 +59,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
         const { params: ps, ...overrides } = g as ParamGroupSpec<O> & Record<string, unknown>;
         const where = `parameter group ${k}`;
         if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new Error(`${name}: ${where}: params must be a list of parameters`);
-        for (const key of Object.keys(overrides)) {
-          if (key !== 'lr' && !(key in options)) throw new Error(`${name}: ${where}: unknown option '${key}' (options: lr, ${Object.keys(options).filter((o) => o !== 'lr').join(', ')})`);
-        }
+        checkOptions(`${name}: ${where}`, overrides, ['lr', ...Object.keys(options).filter((o) => o !== 'lr')]);
         specs.push({ params: [...(ps as Iterable<unknown>)], overrides, where });
       });
     } else {
@@ -105,6 +105,11 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return this.groups.flatMap((g) => g.params);
   }
 
+  /** The parameter groups (PyTorch's param_groups: `for (const g of opt.paramGroups) g.lr = 0.01`). */
+  get paramGroups(): ParamGroup<O>[] {
+    return this.groups;
+  }
+
   /** The learning rate of the first group. */
   get lr(): number {
     return this.groups[0].lr;
@@ -121,7 +126,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    * with the wasm backend inside a synchronous training loop (see stepScope()). The zeros are
    * lazy (Tensor.zeroGradInPlace): the next backward overwrites the gradient instead.
    */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(setToNone: boolean | { setToNone?: boolean } = true): void {
+    setToNone = zeroGradMode(`${this.typeName}.zeroGrad()`, setToNone);
     for (const p of this.params) {
       if (setToNone) p.zeroGrad();
       else p.zeroGradInPlace();
@@ -216,7 +222,13 @@ export type EffectiveOptions<O> = { [K in keyof O]-?: Exclude<O[K], undefined> }
  * one place an optimizer's defaults are applied, so `{weightDecay: undefined}` means the class's
  * default, never 0 or NaN.
  */
-export function withDefaults<O extends object>(defaults: Readonly<O>, options: O | undefined): O {
+/**
+ * An optimizer's options over its class's `defaults`. As PyTorch's `SGD(params, 0.1)`, a bare
+ * number is the learning rate; an unknown option (PyTorch's `weight_decay`) is an error.
+ */
+export function withDefaults<O extends object>(name: string, defaults: Readonly<O>, options: O | number | undefined): O {
+  if (typeof options === 'number') options = { lr: options } as O;
+  checkOptions(name, options, ['lr', ...Object.keys(defaults)]);
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? v.slice() : v;
   for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();
@@ -227,3 +239,6 @@ export function checkRange(where: string, name: string, value: number, lo: numbe
   const ok = typeof value === 'number' && value >= lo && (hiInclusive ? value <= hi : value < hi);
   if (!ok) throw new Error(`${where}: ${name} must be in [${lo}, ${hi}${hiInclusive ? ']' : ')'}, got ${value}`);
 }
+
+// optimizer.zero_grad(), optimizer.param_groups: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(Optimizer, ['stepCount']);

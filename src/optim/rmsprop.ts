@@ -20,8 +20,8 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   /** PyTorch's defaults (torch.optim.RMSprop); an option not given takes its value from here. */
   static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions = {}) {
-    super(params, withDefaults(RMSprop.defaults, options), undefined, 'RMSprop');
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions | number = {}) {
+    super(params, withDefaults('RMSprop', RMSprop.defaults, options), undefined, 'RMSprop');
     for (const g of this.groups) {
       const o = g.options as Required<RMSpropOptions>;
       checkRange('RMSprop', 'alpha', o.alpha, 0, 1, true);

@@ -2,6 +2,7 @@
  * Learning-rate schedules, as torch.optim.lr_scheduler: call `step()` once per epoch (after
  * the optimizer's steps); each sets the optimizer's lr from its initial lr η₀ and the epoch t.
  */
+import { checkOptions, pointSnakeCase } from '../options.js';
 import type { Optimizer } from './optimizer.js';
 
 export interface Scheduler {
@@ -21,7 +22,7 @@ export interface Scheduler {
 function scheduleArgs(name: string, first: unknown, rest: unknown[], keys: readonly string[]): unknown[] {
   if (first === null || typeof first !== 'object') return [first, ...rest];
   const o = first as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${name}: unknown option '${k}' (options: ${keys.join(', ')})`);
+  checkOptions(name, o, keys);
   return keys.map((k) => o[k]);
 }
 
@@ -130,6 +131,7 @@ export class ReduceLROnPlateau implements Scheduler {
   private readonly o: Required<ReduceLROnPlateauOptions>;
 
   constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptions('ReduceLROnPlateau', options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     this.o = {
       mode: options.mode ?? 'min',
       factor: options.factor ?? 0.1,
@@ -189,3 +191,7 @@ export class ReduceLROnPlateau implements Scheduler {
     this.cooldownCounter = state.cooldownCounter as number;
   }
 }
+
+// scheduler.get_last_lr(), scheduler.last_epoch: errors naming gradlab's spelling (src/options.ts).
+pointSnakeCase(EpochScheduler, ['lastEpoch']);
+pointSnakeCase(ReduceLROnPlateau);

@@ -19,8 +19,8 @@ export class SGD extends Optimizer<SGDOptions> {
   /** PyTorch's defaults (torch.optim.SGD); lr has none: it is required, as in PyTorch. */
   static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions = {}) {
-    super(params, withDefaults<SGDOptions>(SGD.defaults, options), undefined, 'SGD');
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions | number = {}) {
+    super(params, withDefaults<SGDOptions>('SGD', SGD.defaults, options), undefined, 'SGD');
     for (const g of this.groups) {
       const o = g.options as Required<SGDOptions>;
       checkRange('SGD', 'momentum', o.momentum, 0, Infinity);

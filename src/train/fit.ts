@@ -35,7 +35,8 @@ import { TrainStep } from './step.js';
 import { runHealthChecks, nonFiniteFinding, trackFindings } from '../diagnostics/rules.js';
 import { checkMetricName, defaultMetrics, resolveMetric, type Metric } from './metrics.js';
 import { jsonSafe } from './json.js';
-import type { BatchLogs, Callback, EpochLogs, FitOptions, Finding, MetricName, Report, TensorData, TrainContext } from './types.js';
+import { FIT_OPTION_KEYS, type BatchLogs, type Callback, type EpochLogs, type FitOptions, type Finding, type MetricName, type Report, type TensorData, type TrainContext } from './types.js';
+import { checkOptions } from '../options.js';
 import { macrotask, now, YIELD_SLICE_MS } from './yield.js';
 
 export const DEFAULT_EPOCHS = 10;
@@ -322,6 +323,7 @@ export function evaluateTraining(model: Module, sample: TensorData, batchSize: n
  */
 export async function evaluate(model: Module, data: FitData, options: EvaluateOptions = {}): Promise<EvaluateResult> {
   const where = 'evaluate';
+  checkOptions(where, options, ['batchSize', 'loss', 'metrics', 'yieldEvery', 'signal']);
   checkInt(where, 'batchSize', options.batchSize, 1);
   checkInt(where, 'yieldEvery', options.yieldEvery, 0);
   for (const m of options.metrics ?? []) checkMetricName(m);
@@ -350,6 +352,7 @@ export interface PredictOptions {
 
 /** The model's outputs for x (eval mode, no gradients), computed in batches and concatenated. */
 export async function predict(model: Module, x: Tensor, options: PredictOptions = {}): Promise<Tensor> {
+  checkOptions('predict', options, ['batchSize', 'yieldEvery', 'signal']);
   checkInt('predict', 'batchSize', options.batchSize, 1);
   checkInt('predict', 'yieldEvery', options.yieldEvery, 0);
   if (!(x instanceof Tensor) || x.ndim < 1) throw new Error('predict: x must be a Tensor with a first (example) dimension');
@@ -381,6 +384,7 @@ export async function predict(model: Module, x: Tensor, options: PredictOptions 
 
 function validateOptions(o: FitOptions): void {
   const where = 'fit';
+  checkOptions(where, o, FIT_OPTION_KEYS);
   checkInt(where, 'epochs', o.epochs, 1);
   checkInt(where, 'initialEpoch', o.initialEpoch, 0);
   checkInt(where, 'initialStep', o.initialStep, 0);

@@ -121,6 +121,18 @@ describe('DataLoader', () => {
     expect(() => new DataLoader({ x: ds.x, y: tensor([1, 2, 3]), name: 'bad' })).toThrow(/bad: x has 4 examples .* but y has 3/);
   });
 
+  it("len(loader.dataset) and len(loader) as PyTorch's test loops use them: 100 * correct / loader.dataset.length", () => {
+    const ds = indexed(10);
+    const loader = new DataLoader(ds, { batchSize: 4 });
+    expect((loader.dataset as Dataset & { length: number }).length).toBe(10);
+    expect(loader.length).toBe(3);
+    expect(Object.keys(ds)).toEqual(['x', 'y', 'name']);
+    expect(JSON.stringify(Object.keys(loader.dataset))).toBe('["x","y","name"]');
+    let correct = 0;
+    for (const [x, y] of loader) for (let i = 0; i < y.shape[0]; i++) if (x.data[2 * i] === y.data[i]) correct++;
+    expect((100 * correct) / (loader.dataset as Dataset & { length: number }).length).toBe(100);
+  });
+
   it('uses the global generator by default', async () => {
     const { manualSeed } = await import('../../src/random.js');
     manualSeed(7);

@@ -16,3 +16,17 @@ for (const name of ['sum', 'mean'] as const) {
     ],
   });
 }
+
+for (const [name, fn] of [['var', ops.variance], ['std', ops.std]] as const) {
+  checkOp({
+    title: `ops.${name === 'var' ? 'variance' : name}`,
+    file: 'tensor_ops.json',
+    prefix: `${name}/`,
+    // x.var(dim, unbiased, keepdim), PyTorch's positional order.
+    call: (a) => (x) => (name === 'var' ? x.var(a.dim, a.unbiased ?? true, a.keepdim ?? false) : fn(x, a.dim, a.unbiased ?? true, a.keepdim ?? false)),
+    bad: [
+      { what: 'a dimension out of range', run: () => fn(filled([2, 3]), 2), mentions: ['dim 2'] },
+      { what: 'unbiased that is not a boolean', run: () => fn(filled([2, 3]), 1, 0 as never), mentions: ['var', 'unbiased', '0'] },
+    ],
+  });
+}

@@ -67,7 +67,54 @@ checkOp({
   ],
 });
 
+checkOp({
+  title: 'ops.narrow',
+  file: FILE,
+  prefix: 'narrow/',
+  call: (a) => (x) => ops.narrow(x, a.dim, a.start, a.length),
+  bad: [
+    { what: 'a slab beyond the end', run: () => ops.narrow(filled([2, 3]), 1, 2, 2), mentions: ['narrow', 'start 2', 'length 2', '[2, 3]', 'size 3'] },
+    { what: 'a start out of range', run: () => ops.narrow(filled([2, 3]), 1, -4, 1), mentions: ['narrow', 'start -4', 'size 3'] },
+    { what: 'a fractional start', run: () => ops.narrow(filled([2, 3]), 0, 0.5, 1), mentions: ['narrow', 'start', 'integer', '0.5'] },
+    { what: 'a dim out of range', run: () => ops.narrow(filled([2, 3]), 2, 0, 1), mentions: ['narrow', 'dim 2', '[2, 3]'] },
+    { what: 'a zero-dimensional tensor', run: () => ops.narrow(filled([]), 0, 0, 1), mentions: ['narrow', 'zero-dimensional'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.select',
+  file: FILE,
+  prefix: 'select/',
+  call: (a) => (x) => ops.select(x, a.dim, a.index),
+  bad: [
+    { what: 'an index out of range', run: () => ops.select(filled([2, 3]), 0, 2), mentions: ['select', 'index 2', 'size 2'] },
+    { what: 'a negative index out of range', run: () => ops.select(filled([2, 3]), 1, -4), mentions: ['select', 'index -4', 'size 3'] },
+    { what: 'a dim out of range', run: () => ops.select(filled([2, 3]), -3, 0), mentions: ['select', 'dim -3', '[2, 3]'] },
+  ],
+});
+
 describeEachBackend('shape ops as users write them', () => {
+  it("x[i] and x[:, a:b] as PyTorch users index: select and narrow, and narrow's copy leaves x alone", () => {
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(x.select(0, 1).tolist()).toEqual([4, 5, 6]);
+    expect(x.select(1, -1).tolist()).toEqual([3, 6]);
+    const cols = x.narrow(1, 1, 2);
+    expect(cols.tolist()).toEqual([
+      [2, 3],
+      [5, 6],
+    ]);
+    cols.data[0] = 20;
+    expect(x.data[1]).toBe(2);
+    // Mini-batches as the tutorial slices them: x_train[i*bs : i*bs+bs], the last one shorter.
+    const rows = tensor(Array.from({ length: 10 }, (_, i) => i), [5, 2]);
+    const batches = [];
+    for (let i = 0; i * 2 < 5; i++) batches.push(rows.narrow(0, i * 2, Math.min(2, 5 - i * 2)).tolist());
+    expect(batches).toEqual([[[0, 1], [2, 3]], [[4, 5], [6, 7]], [[8, 9]]]);
+  });
+
   it('unsqueeze and squeeze are views: writing through one shows in the other', () => {
     const x = tensor([1, 2, 3]);
     const u = ops.unsqueeze(x, 0);
