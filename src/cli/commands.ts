@@ -22,6 +22,7 @@ import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
 import { loadDataSpec, loadEvalData } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
+import { checkOutputs } from './outputs.js';
 import { num, pct, printable } from './progress.js';
 import type { CliIO } from './train.js';
 
@@ -509,6 +510,7 @@ export interface ExportArgs {
 export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: ExitCode }> {
   if (args.pytorch === undefined && args.onnx === undefined) throw usageError('export: give --onnx <file.onnx>, --pytorch <file.py> and/or --pytorch-train <train.py>');
   if (args.pytorch !== undefined && args.arch !== undefined) throw usageError('export: --pytorch writes a script for a gradlab model file; a PyTorch state dict (--arch) is already PyTorch\'s: export it with --onnx');
+  await checkOutputs([{ flag: '--onnx', path: args.onnx }, { flag: '--pytorch', path: args.pytorch }], [{ flag: '<model>', path: args.model }, { flag: '--arch', path: args.arch }]);
   const m = await openModel(args.model, args.arch);
   const result: Record<string, string> = { model: args.model };
   const lines: string[] = [];
@@ -553,6 +555,7 @@ export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: Ex
  * (src/io/export-pytorch-train.ts). Needs the recipe a trained model file stores.
  */
 export async function runExportTrain(args: { model: string; script: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode }> {
+  await checkOutputs([{ flag: '--pytorch-train', path: args.script }], [{ flag: '<model>', path: args.model }]);
   const m = await openModel(args.model);
   const config = m.info.config;
   if (config === undefined) {

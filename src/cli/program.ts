@@ -10,6 +10,7 @@ import { LAYER_TYPES } from '../arch.js';
 import { INITIALIZERS } from '../init.js';
 import { DATA_HELP } from './data.js';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './errors.js';
+import { checkOutputs } from './outputs.js';
 import { printable } from './progress.js';
 import {
   HIDDEN_ACTIVATIONS,
@@ -219,6 +220,8 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --onnx model.onnx\n  $ gradlab export model.safetensors --pytorch model.py\n  $ gradlab export torch.safetensors --arch '{"activation": "gelu"}' --onnx model.onnx   # a PyTorch state dict\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\nThe ONNX graph includes the feature scaler stored with the model, so it takes raw rows as predict does.\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { pytorch?: string; pytorchTrain?: string; onnx?: string; arch?: string; json?: boolean }) => {
       let code: ExitCode = EXIT.ok;
+      // The three outputs against each other and the model, before either export runs.
+      await checkOutputs([{ flag: '--onnx', path: o.onnx }, { flag: '--pytorch', path: o.pytorch }, { flag: '--pytorch-train', path: o.pytorchTrain }], [{ flag: '<model>', path: model }, { flag: '--arch', path: o.arch }]);
       if (o.pytorch !== undefined || o.onnx !== undefined || o.pytorchTrain === undefined) {
         code = (await runExport({ model, ...(o.arch !== undefined ? { arch: o.arch } : {}), ...(o.pytorch !== undefined ? { pytorch: o.pytorch } : {}), ...(o.onnx !== undefined ? { onnx: o.onnx } : {}), ...(o.json ? { json: true } : {}) }, io)).code;
       }

@@ -30,6 +30,7 @@ import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } f
 import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
+import { checkOutputs } from './outputs.js';
 import { boundaryPicture } from '../report/boundary.js';
 
 export { SCHEDULES, type RunConfig, type ScheduleName };
@@ -187,6 +188,12 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (!args.quiet) io.stderr.write(s + '\n');
   };
 
+  // Outputs that could not be written, or would replace an input, are refused before any work.
+  await checkOutputs(
+    [{ flag: '--out', path: args.out }, { flag: '--checkpoint', path: args.checkpoint }, { flag: '--report', path: args.report }],
+    [{ flag: '--data', path: args.data }, { flag: '--resume', path: args.resume }, { flag: '--arch', path: args.arch }],
+    [['--resume', '--checkpoint']],
+  );
   // Resume: everything but the target epoch count and the outputs comes from the checkpoint.
   const resumed: Resumed | null = args.resume !== undefined ? await openCheckpoint(args.resume, args) : null;
   let a = resumed ? resumed.args : args;
