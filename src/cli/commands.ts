@@ -23,6 +23,7 @@ import { loadDataSpec, loadEvalData } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
 import { checkOutputs } from './outputs.js';
+import { readJsonFlag } from './options.js';
 import { num, pct, printable } from './progress.js';
 import type { CliIO } from './train.js';
 
@@ -32,28 +33,16 @@ import type { CliIO } from './train.js';
  * may be left out (io/model.ts inferStateDictSpec).
  */
 export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
-  let json = text.trim();
-  if (!json.startsWith('{') && !json.startsWith('[')) {
-    if (!/\.json$/i.test(json)) {
-      // train's layer list, compact form: conv(16,3,padding=1),bn,relu,…,linear(10)
-      try {
-        return { arch: parseArch(json) };
-      } catch (e) {
-        throw usageError(`--arch: ${(e as Error).message}`);
-      }
-    }
+  const read = await readJsonFlag('--arch', text);
+  if (read === null) {
+    // train's layer list, compact form: conv(16,3,padding=1),bn,relu,…,linear(10)
     try {
-      json = (await readRegularFile(text, { maxBytes: 1 << 20, what: '--arch file' })).toString('utf8');
+      return { arch: parseArch(text.trim()) };
     } catch (e) {
-      throw usageError(`--arch: expected a JSON model spec ('{"activation": "tanh"}'), a layer list as train takes it, or a .json file; ${(e as Error).message}`);
+      throw usageError(`--arch: ${(e as Error).message}`);
     }
   }
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch (e) {
-    throw usageError(`--arch: not valid JSON: ${(e as Error).message}`);
-  }
+  const v = read.json;
   try {
     // A JSON list of layers, or a spec whose "arch" is a list or the compact form.
     if (Array.isArray(v)) return { arch: v.map((l, i) => validateLayer(l, `--arch: layer ${i + 1}`)) };

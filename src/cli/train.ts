@@ -10,7 +10,6 @@ import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
 import { MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
 import { buildModel, countParameters, describeSpec, validateSpec, type ModelSpec } from '../models.js';
-import { existsSync, readFileSync } from 'node:fs';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -31,6 +30,7 @@ import { formatDuration, formatFinding, num, pct, ProgressReporter, type Progres
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
 import { checkOutputs } from './outputs.js';
+import { readJsonFlag } from './options.js';
 import { boundaryPicture } from '../report/boundary.js';
 
 export { SCHEDULES, type RunConfig, type ScheduleName };
@@ -160,17 +160,20 @@ export interface TrainResult {
   config: RunConfig;
 }
 
+/** The flags of the MLP that a layer list (--arch, --model) replaces. */
+const MLP_FLAGS: ReadonlyArray<readonly [keyof TrainArgs, string]> = [
+  ['layers', '--layers'],
+  ['activation', '--activation'],
+  ['batchnorm', '--batchnorm/--no-batchnorm'],
+  ['dropout', '--dropout'],
+];
+
 /** --arch: the compact form, or a JSON file (or inline JSON) holding the layer list. */
-function readArch(value: string): LayerSpec[] {
+async function readArch(value: string): Promise<LayerSpec[]> {
+  const read = await readJsonFlag('--arch', value);
   try {
-    const text = value.trim().startsWith('[') ? value : /\.json$/i.test(value) && existsSync(value) ? readFileSync(value, 'utf8') : null;
-    if (text === null) return parseArch(value);
-    let list: unknown;
-    try {
-      list = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`--arch ${value}: not valid JSON (${(e as Error).message})`);
-    }
+    if (read === null) return parseArch(value);
+    const list = read.json;
     if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${value}: expected a JSON list of layers [{"type": …}, …]`);
     return list.map((l, i) => validateLayer(l, `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`));
   } catch (e) {
@@ -232,7 +235,12 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       archText = MODEL_PRESETS[a.model as ModelPreset].arch;
     }
     if (archText !== undefined) {
-      const arch = readArch(archText);
+      // The layer list decides every layer: a typed MLP flag would be silently ignored.
+      const ignored = MLP_FLAGS.filter(([k]) => a.given?.includes(k)).map(([, flag]) => flag);
+      if (ignored.length > 0) {
+        throw usageError(`${a.model !== undefined ? `--model ${a.model}` : '--arch'} lists every layer (its widths, activations, BatchNorm and dropout); ${ignored.join(', ')} would be ignored: leave ${ignored.length === 1 ? 'it' : 'them'} out or put the layers in the list`);
+      }
+      const arch = await readArch(archText);
       spec.arch = arch;
       if (needsImages(arch[0])) {
         // Image sets arrive as flat rows; a square number of features is one grey-scale image.
