@@ -3,6 +3,7 @@
  * and a serialisable state for checkpoints. Each optimizer's update rule is one kernel call
  * per parameter (kernels/reference.ts states the formulas).
  */
+import { checkOptionKeys } from '../validate.js';
 import { alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Tensor } from '../tensor.js';
@@ -48,18 +49,22 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    * parameters, e.g. a smaller lr for a pretrained body than for a new head.
    */
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<O>>, options: O, defaultLr: number | undefined, name: string) {
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      const what = params === null ? 'null' : typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' ? 'a Module (pass model.parameters())' : typeof params;
+      throw new Error(`${name}: params must be a list of parameters (model.parameters()) or of parameter groups [{params, lr, …}], got ${what}`);
+    }
     const items = [...(params as Iterable<unknown>)];
     if (items.length === 0) throw new Error(`${name}: got an empty parameter list`);
     const isGroup = (p: unknown): p is ParamGroupSpec<O> => typeof p === 'object' && p !== null && !(p instanceof Tensor) && 'params' in p;
     const specs: Array<{ params: unknown[]; overrides: Record<string, unknown>; where: string }> = [];
+    // `options` holds the class's defaults and what was given, already checked by withDefaults.
+    const optionNames = ['lr', ...Object.keys(options).filter((o) => o !== 'lr')];
     if (items.every(isGroup)) {
       items.forEach((g, k) => {
         const { params: ps, ...overrides } = g as ParamGroupSpec<O> & Record<string, unknown>;
         const where = `parameter group ${k}`;
         if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new Error(`${name}: ${where}: params must be a list of parameters`);
-        for (const key of Object.keys(overrides)) {
-          if (key !== 'lr' && !(key in options)) throw new Error(`${name}: ${where}: unknown option '${key}' (options: lr, ${Object.keys(options).filter((o) => o !== 'lr').join(', ')})`);
-        }
+        checkOptionKeys(`${name}: ${where}`, overrides, optionNames);
         specs.push({ params: [...(ps as Iterable<unknown>)], overrides, where });
       });
     } else {
@@ -216,7 +221,9 @@ export type EffectiveOptions<O> = { [K in keyof O]-?: Exclude<O[K], undefined> }
  * one place an optimizer's defaults are applied, so `{weightDecay: undefined}` means the class's
  * default, never 0 or NaN.
  */
-export function withDefaults<O extends object>(defaults: Readonly<O>, options: O | undefined): O {
+/** The class's defaults with the options given over them; a key the defaults (and lr) do not have is refused by name. */
+export function withDefaults<O extends object>(defaults: Readonly<O>, options: O | undefined, name: string): O {
+  checkOptionKeys(name, options, ['lr', ...Object.keys(defaults).filter((k) => k !== 'lr')]);
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? v.slice() : v;
   for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();

@@ -21,7 +21,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
 
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions = {}) {
-    super(params, withDefaults(RMSprop.defaults, options), undefined, 'RMSprop');
+    super(params, withDefaults(RMSprop.defaults, options, 'RMSprop'), undefined, 'RMSprop');
     for (const g of this.groups) {
       const o = g.options as Required<RMSpropOptions>;
       checkRange('RMSprop', 'alpha', o.alpha, 0, 1, true);

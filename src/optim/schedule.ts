@@ -2,6 +2,7 @@
  * Learning-rate schedules, as torch.optim.lr_scheduler: call `step()` once per epoch (after
  * the optimizer's steps); each sets the optimizer's lr from its initial lr η₀ and the epoch t.
  */
+import { checkOptionKeys } from '../validate.js';
 import type { Optimizer } from './optimizer.js';
 
 export interface Scheduler {
@@ -21,7 +22,7 @@ export interface Scheduler {
 function scheduleArgs(name: string, first: unknown, rest: unknown[], keys: readonly string[]): unknown[] {
   if (first === null || typeof first !== 'object') return [first, ...rest];
   const o = first as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${name}: unknown option '${k}' (options: ${keys.join(', ')})`);
+  checkOptionKeys(name, o, keys);
   return keys.map((k) => o[k]);
 }
 

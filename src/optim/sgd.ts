@@ -20,7 +20,7 @@ export class SGD extends Optimizer<SGDOptions> {
   static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions = {}) {
-    super(params, withDefaults<SGDOptions>(SGD.defaults, options), undefined, 'SGD');
+    super(params, withDefaults<SGDOptions>(SGD.defaults, options, 'SGD'), undefined, 'SGD');
     for (const g of this.groups) {
       const o = g.options as Required<SGDOptions>;
       checkRange('SGD', 'momentum', o.momentum, 0, Infinity);
