@@ -83,7 +83,7 @@ export function checkFiniteValues(t: Tensor, where: string): void {
   if (first < 0) return;
   const r = rowSize(t);
   const at = t.ndim > 1 ? `example ${Math.floor(first / r)}, element ${first % r}` : `example ${first}`;
-  throw new Error(`${where} holds ${count === 1 ? 'a non-finite value' : `${count} non-finite values`}, the first ${d[first]} at ${at}; remove or impute them before training`);
+  throw new Error(`${where} holds ${count === 1 ? 'a non-finite value' : `${count} non-finite values`}, the first ${d[first]} at ${at}; remove or impute ${count === 1 ? 'it' : 'them'} before training`);
 }
 
 /** Elements per example of a tensor whose first dimension counts examples. */
