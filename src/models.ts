@@ -87,6 +87,12 @@ export function layerBatchnorm(spec: ModelSpec, i: number): boolean {
   return spec.batchnorms?.[i] ?? spec.batchnorm;
 }
 
+/** Whether the model has a BatchNorm layer (an MLP's per hidden layer, an arch's bn or a residual block's), which cannot train on a batch of one example. */
+export function usesBatchNorm(spec: ModelSpec): boolean {
+  if (spec.arch) return spec.arch.some((l) => l.type === 'bn' || l.type === 'residual');
+  return spec.layers.some((_, h) => layerBatchnorm(spec, h));
+}
+
 /** Largest layer width and depth accepted (guards against absurd specs in files). */
 export const MAX_WIDTH = 1 << 16;
 export const MAX_DEPTH = 64;

@@ -9,7 +9,7 @@
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
 import { MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
-import { buildModel, countParameters, describeSpec, validateSpec, type ModelSpec } from '../models.js';
+import { buildModel, countParameters, describeSpec, usesBatchNorm, validateSpec, type ModelSpec } from '../models.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -306,8 +306,10 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   // is dropped, as PyTorch's drop_last does (shuffling puts that example in a full batch the
   // next epoch).
   const examples = data.train.x.shape[0];
-  const batchnorm = spec.layers.some((_, h) => spec.batchnorms?.[h] ?? spec.batchnorm);
-  if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (or train with --no-batchnorm)`);
+  const batchnorm = usesBatchNorm(spec);
+  const withoutBn = spec.arch ? 'or remove bn from the layer list' : 'or train with --no-batchnorm';
+  if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (${withoutBn})`);
+  if (batchnorm && a.batchSize < 2) throw usageError(`--batch-size ${a.batchSize} with BatchNorm: the variance of a batch of one example is 0, so BatchNorm cannot normalise it; use --batch-size 2 or more (${withoutBn})`);
   const dropLast = batchnorm && examples % a.batchSize === 1;
   const loader = new DataLoader(data.train, { batchSize: a.batchSize, shuffle: true, generator: shuffle, dropLast, reuseBuffers: true });
   const batches = loader.length;
