@@ -21,7 +21,8 @@ import { ActivationModule, activationModule, PReLU } from './nn/activation.js';
 import { Dropout } from './nn/dropout.js';
 import { Unflatten } from './nn/pool.js';
 import { Linear } from './nn/linear.js';
-import type { Module } from './nn/module.js';
+import { Module } from './nn/module.js';
+import { showValue } from './tensor.js';
 import { Sequential } from './nn/sequential.js';
 
 export const OUTPUT_KINDS = ['softmax', 'sigmoid', 'linear'] as const;
@@ -326,7 +327,7 @@ export function specFromModel(model: Module, options: { output?: OutputKind; ini
   const fail = (msg: string): never => {
     throw new Error(`specFromModel: ${msg}; a model file holds Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a Linear (save other models' weights with saveSafetensors(path, model.stateDict()))`);
   };
-  if (!(model instanceof Sequential)) fail(`the model is a ${model.typeName}, not a Sequential`);
+  if (!(model instanceof Sequential)) fail(`the model is ${model instanceof Module ? `a ${model.typeName}` : showValue(model)}, not a Sequential`);
   const mods = (model as Sequential).layers;
   const layers: number[] = [];
   const activations: ActivationName[] = [];

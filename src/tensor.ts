@@ -281,9 +281,10 @@ function indexOf(k: number, shape: readonly number[]): string {
   return `[${idx.join(', ')}]`;
 }
 
-/** A value as a message shows it: strings quoted, null, undefined, objects by kind. */
-function showValue(v: unknown): string {
+/** A value as an error message shows it: strings quoted and cut short, null, undefined, functions and objects by kind. */
+export function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v);
+  if (typeof v === 'function') return 'a function';
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
   return Array.isArray(v) ? 'an array' : `an object (${v.constructor?.name ?? 'Object'})`;
 }

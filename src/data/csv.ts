@@ -114,6 +114,7 @@ function csvSyntaxError(e: unknown, name: string): Error {
  * `info` when asked for.
  */
 function readRecords(text: string, name: string, delimiter: string): Records {
+  if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with new TextDecoder().decode(bytes))' : ''}`);
   const options = { skip_empty_lines: true, bom: true, delimiter };
   let records: string[][];
   try {

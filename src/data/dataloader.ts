@@ -8,6 +8,7 @@
  * works as `for x, y in loader` does in Python. `reuseBuffers` is the opt-in for loops that
  * never keep a batch (fit's): one persistent pair of tensors, overwritten batch after batch.
  */
+import { checkOptionKeys } from '../validate.js';
 import { alloc } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import { markPersistent } from '../memory.js';
@@ -44,6 +45,9 @@ export class Batch implements Iterable<Tensor> {
   }
 }
 
+/** Every DataLoaderOptions key (the compiler keeps the list complete): another is a misspelling (`batch_size`). */
+const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
+
 export class DataLoader implements Iterable<Batch> {
   readonly dataset: DatasetLike;
   readonly batchSize: number;
@@ -60,6 +64,7 @@ export class DataLoader implements Iterable<Batch> {
   private reused: { full?: Batch; tail?: Batch } = {};
 
   constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
+    checkOptionKeys('DataLoader', options, DATALOADER_OPTIONS);
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${String(batchSize)}`);

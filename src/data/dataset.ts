@@ -38,6 +38,7 @@ export function datasetLength(ds: DatasetLike): number {
  * the problem. Returns the number of examples.
  */
 export function validateDataset(ds: DatasetLike, where = 'dataset'): number {
+  if (ds === null || typeof ds !== 'object') throw new Error(`${where}: the dataset must be {x: Tensor, y: Tensor}, got ${ds === null ? 'null' : typeof ds}`);
   const name = ds.name ?? 'dataset';
   if (!(ds.x instanceof Tensor) || !(ds.y instanceof Tensor)) throw new Error(`${where}: ${name}: x and y must be Tensors`);
   if (ds.x.ndim < 1) throw new Error(`${where}: ${name}: x must have a first (example) dimension, got shape ${formatShape(ds.x.shape)}`);

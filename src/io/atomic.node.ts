@@ -176,7 +176,8 @@ export async function writeFileAtomic(pathIn: string, data: Uint8Array | string,
       handle = await fs.open(tmp, 'wx', mode);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
-      throw new Error(`writeFileAtomic: cannot write "${path}": cannot create a temporary file in ${dir} (${describe(e)})`, { cause: e });
+      const why = await whyNotWritable(path).catch(() => null);
+      throw new Error(`writeFileAtomic: cannot write "${path}": ${why ?? `cannot create a temporary file in ${dir} (${describe(e)})`}`, { cause: e });
     }
   }
   try {

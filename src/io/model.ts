@@ -30,6 +30,7 @@
  * spec's state dict with the right shapes, dtypes and finite values. Each problem is an
  * Error naming the file and what is wrong.
  */
+import { checkOptionKeys } from '../validate.js';
 import { Tensor } from '../tensor.js';
 import type { Module } from '../nn/module.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -135,6 +136,7 @@ export function modelToBytes(model: Module, options: SaveModelOptions = {}): Uin
  * With `arch`, the bytes are a plain PyTorch state dict of that architecture (parseStateDict).
  */
 export function modelFromBytes(bytes: Uint8Array, name = 'model file', options: { arch?: Partial<ModelSpec> } = {}): LoadedModel {
+  checkOptionKeys(`${name}: loadModel`, options, ['arch']);
   return options.arch !== undefined ? parseStateDict(bytes, options.arch, name) : parseModel(bytes, name);
 }
 

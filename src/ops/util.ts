@@ -2,7 +2,7 @@
  * Shared helpers for ops: output allocation, broadcasting, dimension handling, checks.
  */
 import { alloc } from '../kernels/index.js';
-import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { Tensor, formatShape, shapeSize, showValue } from '../tensor.js';
 import { stage } from '../memory.js';
 
 /** A fresh zero tensor with `like`'s dtype. */
@@ -32,7 +32,7 @@ export function asTensor(x: Tensor | number, like?: Tensor): Tensor {
  * fast kernels run on it.
  */
 export function assertTensor(x: unknown, op: string, arg: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}`);
   if (x._evicted) stage(x);
 }
 
