@@ -419,3 +419,11 @@ describe('flags that contradict or would be ignored', () => {
     clean(await cli('lab', '--port', '0', '--host', '192.0.2.1'), 2, /--host "192\.0\.2\.1": not an address of this machine/);
   });
 });
+
+describe('tiny data sets', () => {
+  it('a CSV of 1 or 2 rows is exit 3 naming the file and the least number of rows, not a split error', async () => {
+    clean(await cli('train', '--data', file('one-row.csv', 'a,label\n1,0\n'), '-q'), 3, /one-row\.csv: 1 example, too few to hold out 20% for testing and train on the rest; give at least 3/);
+    clean(await cli('train', '--data', file('two-rows.csv', 'a,label\n1,0\n2,1\n'), '-q'), 3, /two-rows\.csv: 2 examples, too few/);
+    expect((await cli('train', '--data', file('three-rows.csv', 'a,label\n1,0\n2,1\n3,0\n'), '--layers', '2', '-e', '1', '-q')).code).toBe(0);
+  });
+});
