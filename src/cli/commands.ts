@@ -229,8 +229,10 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
     return new Tensor(x, [rows.length, n]);
   };
   const trimmed = input.trim();
-  // Inline JSON: '[0.1, 0.2]' or '[[...], [...]]'.
-  if (trimmed.startsWith('[')) return parseJsonRows(trimmed, 'input', n, fromRows);
+  if (trimmed === '') throw usageError("<input> is empty: give a CSV, JSON or IDX file, inline JSON such as '[0.1, 0.2]', or - for stdin");
+  // Inline JSON: '[0.1, 0.2]' or '[[...], [...]]' (an object is JSON too, refused by parseJsonRows with what it expects).
+  const json = (t: string) => t.startsWith('[') || t.startsWith('{');
+  if (json(trimmed)) return parseJsonRows(trimmed, 'input', n, fromRows);
   let text: string | null = null;
   let bytes: Uint8Array | null = null;
   if (input === '-') text = stdinText ?? (await readStdin());
@@ -248,7 +250,7 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
     text = new TextDecoder().decode(bytes);
   }
   const t = text.trim();
-  if (t.startsWith('[')) return parseJsonRows(t, input, n, fromRows);
+  if (json(t)) return parseJsonRows(t, input, n, fromRows);
   return parseCsvRows(t, input, m);
 }
 
@@ -282,7 +284,7 @@ function parseJsonRows(text: string, what: string, n: number, fromRows: (rows: n
   } catch (e) {
     throw inputError((e as Error).message);
   }
-  if (!Array.isArray(v)) throw inputError(`${what}: expected a JSON array of ${n} numbers or an array of such rows`);
+  if (!Array.isArray(v)) throw inputError(`${what}: expected a JSON array of ${n} numbers or an array of such rows, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : typeof v}`);
   const rows = v.length > 0 && Array.isArray(v[0]) ? (v as number[][]) : [v as number[]];
   return fromRows(rows, what);
 }

@@ -427,3 +427,13 @@ describe('tiny data sets', () => {
     expect((await cli('train', '--data', file('three-rows.csv', 'a,label\n1,0\n2,1\n3,0\n'), '--layers', '2', '-e', '1', '-q')).code).toBe(0);
   });
 });
+
+describe('predict: inputs that are not rows', () => {
+  it('a JSON object (inline, file or stdin) says what is expected; an empty <input> is exit 2', async () => {
+    const model = join(dir, 'obj-in.safetensors');
+    expect((await cli('train', '--data', 'moons', '--samples', '100', ...quick, '--out', model)).code).toBe(0);
+    clean(await cli('predict', model, '{"x": [1, 2]}'), 3, /input: expected a JSON array of 2 numbers or an array of such rows, got an object/);
+    clean(await cli('predict', model, file('obj.json', '{"rows": [[1, 2]]}')), 3, /obj\.json: expected a JSON array .* got an object/);
+    clean(await cli('predict', model, '  '), 2, /<input> is empty/);
+  });
+});
