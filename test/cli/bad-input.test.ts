@@ -433,7 +433,7 @@ describe('predict: inputs that are not rows', () => {
     const model = join(dir, 'obj-in.safetensors');
     expect((await cli('train', '--data', 'moons', '--samples', '100', ...quick, '--out', model)).code).toBe(0);
     clean(await cli('predict', model, '{"x": [1, 2]}'), 3, /input: expected a JSON array of 2 numbers or an array of such rows, got an object/);
-    clean(await cli('predict', model, file('obj.json', '{"rows": [[1, 2]]}')), 3, /obj\.json: expected a JSON array .* got an object/);
+    clean(await cli('predict', model, file('obj.json', '{"x1": 1, "x2": 2}')), 3, /obj\.json: expected a JSON array .* got an object/);
     clean(await cli('predict', model, '  '), 2, /<input> is empty/);
   });
 });
