@@ -40,14 +40,14 @@ function editDistance(a: string, b: string, cap: number): number {
  * Throw if `options` is not a plain object (when given) or has a key outside `known`:
  * `${where}: unknown option 'epoch' (options: epochs, batchSize, …); did you mean 'epochs'?`.
  */
-export function checkOptionKeys(where: string, options: unknown, known: readonly string[]): void {
+export function checkOptionKeys(where: string, options: unknown, known: readonly string[], noun = 'option'): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${where}: options must be an object {${known.slice(0, 3).join(', ')}, …}, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new Error(`${where}: ${noun}s must be an object {${known.slice(0, 3).join(', ')}, …}, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const near = closestName(key, known);
-    throw new Error(`${where}: unknown option '${key}' (options: ${known.join(', ')})${near !== undefined ? `; did you mean '${near}'?` : ''}`);
+    throw new Error(`${where}: unknown ${noun} '${key}' (${noun}s: ${known.join(', ')})${near !== undefined ? `; did you mean '${near}'?` : ''}`);
   }
 }

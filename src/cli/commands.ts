@@ -39,7 +39,8 @@ export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
     try {
       return { arch: parseArch(text.trim()) };
     } catch (e) {
-      throw usageError(`--arch: ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      throw usageError(msg.startsWith('--arch') ? msg : `--arch: ${msg}`);
     }
   }
   const v = read.json;

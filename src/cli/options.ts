@@ -94,7 +94,7 @@ export async function readJsonFlag(flag: string, value: string): Promise<{ json:
     }
   }
   try {
-    return { json: parseJsonBounded(source, `${flag} ${inline ? 'JSON' : value}`) };
+    return { json: parseJsonBounded(source, `${flag} ${inline ? 'value' : value}`) };
   } catch (e) {
     throw usageError((e as Error).message);
   }

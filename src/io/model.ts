@@ -468,7 +468,14 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
   );
 }
 
+/** The fields an architecture for a plain state dict may give (the ModelSpec's; the compiler keeps the list complete). */
+const SPEC_FIELDS = Object.keys({
+  inputs: 1, layers: 1, activation: 1, init: 1, batchnorm: 1, dropout: 1, outputs: 1, output: 1, activations: 1, batchnorms: 1, arch: 1, inputShape: 1,
+} satisfies Record<keyof ModelSpec, 1>);
+
 export function parseStateDict(bytes: Uint8Array, arch: Partial<ModelSpec>, name = 'state dict'): LoadedModel {
+  // A misspelt field ("activaton") would leave the default in its place, silently.
+  checkOptionKeys(`${name}: architecture`, arch, SPEC_FIELDS, 'field');
   const file = parseSafetensors(bytes, name);
   const md = file.metadata ?? {};
   if (md.format === MODEL_FORMAT || md.format === CHECKPOINT_FORMAT) throw new Error(`${name}: this is a gradlab ${md.format === MODEL_FORMAT ? 'model file' : 'checkpoint'}, which stores its architecture; give no architecture (--arch) for it`);

@@ -397,7 +397,7 @@ describe('flags that contradict or would be ignored', () => {
       execFileSync('mkfifo', [fifo]);
       clean(await cli('train', '--data', 'spiral', '--arch', fifo, '-q'), 2, /--arch: .*arch-fifo\.json: cannot read: is a named pipe/);
     }
-    clean(await cli('train', '--data', 'spiral', '--arch', '['.repeat(100) + ']'.repeat(100), '-q'), 2, /--arch JSON is nested more than 64 levels deep/);
+    clean(await cli('train', '--data', 'spiral', '--arch', '['.repeat(100) + ']'.repeat(100), '-q'), 2, /--arch value is nested more than 64 levels deep/);
   });
 
   it('--batch-size 1 with BatchNorm is exit 2; a conv net with BatchNorm and a last batch of one trains', async () => {
