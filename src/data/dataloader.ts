@@ -10,7 +10,7 @@
  */
 import { checkOptionKeys } from '../validate.js';
 import { alloc } from '../kernels/index.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
@@ -67,7 +67,7 @@ export class DataLoader implements Iterable<Batch> {
     checkOptionKeys('DataLoader', options, DATALOADER_OPTIONS);
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${String(batchSize)}`);
+      throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${showValue(batchSize)}`);
     }
     const shuffle = options.shuffle ?? false;
     if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: shuffle must be true or false, got ${String(shuffle)}`);

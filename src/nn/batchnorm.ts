@@ -6,6 +6,7 @@
  * the unbiased batch variance. momentum = null gives the cumulative average
  * (factor 1/num_batches_tracked).
  */
+import { showValue } from '../tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter, stateTensor } from './module.js';
@@ -30,7 +31,7 @@ export abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${showValue(numFeatures)}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`${this.typeName}: momentum must be in [0, 1] or null, got ${momentum}`);
     const eps = options.eps ?? 1e-5;

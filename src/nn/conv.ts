@@ -10,6 +10,7 @@
  * include the receptive field (computeFans: fan_in = inChannels/groups·kH·kW). PyTorch's own
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
+import { showValue } from '../tensor.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -43,10 +44,10 @@ export class Conv2d extends WeightedLayer {
       ['inChannels', inChannels],
       ['outChannels', outChannels],
     ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${name} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${name} must be a positive integer, got ${showValue(v)}`);
     }
     const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1) throw new Error(`Conv2d: groups must be a positive integer, got ${groups}`);
+    if (!Number.isInteger(groups) || groups < 1) throw new Error(`Conv2d: groups must be a positive integer, got ${showValue(groups)}`);
     if (inChannels % groups !== 0) throw new Error(`Conv2d: inChannels ${inChannels} must be divisible by groups ${groups}`);
     if (outChannels % groups !== 0) throw new Error(`Conv2d: outChannels ${outChannels} must be divisible by groups ${groups}`);
     this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);

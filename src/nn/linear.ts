@@ -18,6 +18,7 @@
  * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
  * PyTorch's own default is available as init: 'pytorch'.
  */
+import { showValue } from '../tensor.js';
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
 import { linear } from '../ops/matmul.js';
@@ -124,7 +125,7 @@ export class Linear extends WeightedLayer {
       ['inFeatures', inFeatures],
       ['outFeatures', outFeatures],
     ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Linear: ${name} must be a positive integer, got ${showValue(v)}`);
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

@@ -6,7 +6,7 @@
 import { checkOptionKeys } from '../validate.js';
 import { alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
 
 /** A parameter group as given (PyTorch's `{'params': …, 'lr': …}`): parameters and option overrides. */
@@ -85,7 +85,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       const o = { ...options, ...overrides } as O;
       const lr = o.lr ?? defaultLr;
       if (lr === undefined) throw new Error(`${at} lr is required`);
-      if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${String(lr)}`);
+      if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${showValue(lr)}`);
       return { params: ps as Tensor[], options: o, lr, initialLr: lr };
     });
     if (new Set(all).size !== all.length) throw new Error(`${name}: a parameter appears more than once`);
@@ -115,7 +115,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return this.groups[0].lr;
   }
   set lr(value: number) {
-    if (!(value >= 0 && Number.isFinite(value))) throw new Error(`lr must be a finite number ≥ 0, got ${value}`);
+    if (!(value >= 0 && Number.isFinite(value))) throw new Error(`lr must be a finite number ≥ 0, got ${showValue(value)}`);
     for (const g of this.groups) g.lr = value;
   }
 

@@ -26,7 +26,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
 import type { Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
 import { DataLoader } from '../data/dataloader.js';
 import { checkClassIndices, checkFiniteValues, gatherRows } from '../data/dataset.js';
@@ -95,11 +95,11 @@ function checkTargets(lossName: string, chosen: boolean, y: Tensor, columns: num
 }
 
 function checkInt(where: string, name: string, v: number | undefined, min: number): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${name} must be an integer ≥ ${min}, got ${showValue(v)}`);
 }
 
 function checkPositive(where: string, name: string, v: number | undefined): void {
-  if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a finite number > 0, got ${String(v)}`);
+  if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a finite number > 0, got ${showValue(v)}`);
 }
 
 /** Whether every value of y is 0 or 1. */
@@ -426,8 +426,8 @@ function validateOptions(o: FitOptions): void {
   checkInt(where, 'yieldEvery', o.yieldEvery, 0);
   checkPositive(where, 'clipGradNorm', o.clipGradNorm);
   checkPositive(where, 'clipGradValue', o.clipGradValue);
-  if (o.lr !== undefined && !(o.lr >= 0 && Number.isFinite(o.lr))) throw new Error(`fit: lr must be a finite number ≥ 0, got ${o.lr}`);
-  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) throw new Error(`fit: weightDecay must be ≥ 0, got ${o.weightDecay}`);
+  if (o.lr !== undefined && !(o.lr >= 0 && Number.isFinite(o.lr))) throw new Error(`fit: lr must be a finite number ≥ 0, got ${showValue(o.lr)}`);
+  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) throw new Error(`fit: weightDecay must be ≥ 0, got ${showValue(o.weightDecay)}`);
   if (o.validationSplit !== undefined && !(o.validationSplit > 0 && o.validationSplit < 1)) {
     throw new Error(`fit: validationSplit must be in (0, 1) (the validation share), got ${o.validationSplit}`);
   }
