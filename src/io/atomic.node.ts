@@ -58,7 +58,7 @@ function kindOf(st: { isDirectory(): boolean; isCharacterDevice(): boolean; isBl
 }
 
 /**
- * Why writeFileAtomic could not write `path`, found without writing anything, or null: an
+ * Why writeFileAtomic could not write `path`, found before writing it, or null: an
  * empty name, a target that exists but is a directory or another non-regular file (replacing
  * /dev/null or a FIFO by rename would be wrong even where it is allowed), a parent directory
  * that is missing or not a directory, or one this process may not create files in. The CLI
@@ -66,6 +66,7 @@ function kindOf(st: { isDirectory(): boolean; isCharacterDevice(): boolean; isBl
  */
 export async function whyNotWritable(pathIn: string): Promise<string | null> {
   if (pathIn.trim() === '') return 'the file name is empty';
+  if (/[\\/]$/.test(pathIn)) return 'the name ends with "/", which names a directory; give a file name';
   let path: string;
   try {
     path = await resolveLinks(pathIn, defaultFs);
@@ -89,6 +90,18 @@ export async function whyNotWritable(pathIn: string): Promise<string | null> {
     await nodeFs.access(dir, nodeFs.constants.W_OK);
   } catch {
     return `no permission to create files in ${dir}`;
+  }
+  // access() says yes to root and knows nothing of read-only or virtual file systems (/proc,
+  // /sys): create and remove a temporary file as a save would (named as its temporaries are,
+  // so a kill in between leaves one the next save removes).
+  const probe = join(dir, `.${basename(path)}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`);
+  try {
+    const h = await nodeFs.open(probe, 'wx');
+    await h.close();
+    await nodeFs.unlink(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? `no permission to create files in ${dir}` : code === 'EROFS' ? `${dir} is on a read-only file system` : `cannot create files in ${dir} (${describe(e)})`;
   }
   return null;
 }

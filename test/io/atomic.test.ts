@@ -57,6 +57,10 @@ describe('writeFileAtomic', () => {
     expect(await whyNotWritable(join(dir, 'no', 'x'))).toBe(`the directory ${join(dir, 'no')} does not exist`);
     expect(await whyNotWritable(join(dir, 'old', 'x'))).toBe(`${join(dir, 'old')} is not a directory`);
     expect(await whyNotWritable('')).toBe('the file name is empty');
+    expect(await whyNotWritable(join(dir, 'new') + '/')).toBe('the name ends with "/", which names a directory; give a file name');
+    // Beyond access(): a directory no file can be created in, even by root (procfs).
+    if (process.platform === 'linux') expect(await whyNotWritable('/proc/m.safetensors')).toMatch(/^cannot create files in \/proc/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]); // the probe leaves nothing
     // writeFileAtomic itself refuses them with the same words, leaving the target alone.
     await expect(writeFileAtomic(dir, 'x')).rejects.toThrow(/cannot write ".*": it is a directory, not a regular file; any previous file is unchanged$/);
     await expect(writeFileAtomic('/dev/null', 'x')).rejects.toThrow(/it is a character device/);
