@@ -35,6 +35,10 @@ export async function checkOutputs(outputs: NamedPath[], inputs: NamedPath[] = [
   const given = (list: NamedPath[]) => list.filter((o): o is { flag: string; path: string } => o.path !== undefined);
   const outs = given(outputs);
   for (const o of outs) {
+    // `--report -q`: the flag's value is missing and the next flag became a file name.
+    if (/^--?[A-Za-z]/.test(o.path)) {
+      throw usageError(`${o.flag} ${JSON.stringify(o.path)}: that is a flag, not a file name (is ${o.flag}'s value missing?); for a file whose name starts with -, write ./${o.path}`);
+    }
     const why = await whyNotWritable(o.path);
     if (why !== null) throw writeError(`${o.flag} ${JSON.stringify(o.path)}: cannot write there: ${why}`);
   }

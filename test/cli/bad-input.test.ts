@@ -3,7 +3,7 @@
  * message names the file, row, column, field or flag — never exit 5 or a stack trace.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -380,6 +380,12 @@ describe('output files are checked before any work, and never replace an input',
     clean(await cli('compare', '--data', data, ...quick, '--report', dir), 4, /--report ".*": cannot write there: it is a directory/);
     clean(await cli('experiment', 'run', 'he-2015', '--quick', '--report', join(dir, 'missing', 'x.html')), 4, /--report ".*x\.html": cannot write there: the directory .*missing does not exist/);
     expect(Date.now() - t0).toBeLessThan(5000); // refused up front: no experiment or training ran
+  });
+
+  it('an output flag whose value is missing (the next flag taken as its file name) is exit 2, and no file "-q" appears', async () => {
+    clean(await cli('train', '--data', data, ...quick, '--report', '-q'), 2, /--report "-q": that is a flag, not a file name \(is --report's value missing\?\); for a file whose name starts with -, write \.\/-q/);
+    clean(await cli('export', model, '--onnx', '--json'), 2, /--onnx "--json": that is a flag/);
+    expect(existsSync('-q')).toBe(false);
   });
 });
 
