@@ -394,6 +394,7 @@ describe('flags that contradict or would be ignored', () => {
     clean(await cli('train', '--data', 'spiral', '--arch', 'linear(4),relu', '--layers', '8', '-e', '1', '-q'), 2, /--arch lists every layer .*; --layers would be ignored/);
     clean(await cli('train', '--data', 'spiral', '--arch', 'linear(4),relu', '--no-batchnorm', '--activation', 'tanh', '-e', '1', '-q'), 2, /--activation, --batchnorm\/--no-batchnorm would be ignored/);
     clean(await cli('train', '--data', 'mnist', '--model', 'cnn-small', '--dropout', '0.5', '-q'), 2, /--model cnn-small lists every layer .*--dropout would be ignored/);
+    clean(await cli('compare', '--data', 'spiral', '--arch', 'linear(4),relu', '--layers', '8', '-e', '1', '-q'), 2, /--arch lists every layer .*; --layers would be ignored/);
   });
 
   it('--arch naming a .json file that is missing or a FIFO is exit 2 at once, not a parse error or a hang', async () => {
