@@ -10,6 +10,7 @@
  * - crossEntropy: ℓ = −log softmax(x)_y on logits [N, C] with integer labels [N], fused with
  *   log-softmax; gradient softmax(x) − onehot(y).
  */
+import { checkOptionKeys } from './validate.js';
 import { record } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
@@ -23,7 +24,8 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-function reductionOf(where: string, opts: LossOptions): Reduction {
+function reductionOf(where: string, opts: LossOptions, extra: readonly string[] = []): Reduction {
+  checkOptionKeys(where, opts, ['reduction', ...extra]);
   const r = opts.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${r}'`);
   return r;
@@ -47,7 +49,7 @@ function reduce(l: Tensor, reduction: Reduction, name: string): Tensor {
 function pointwise(kind: PointwiseLossKind, p: number, input: Tensor, target: Tensor, opts: LossOptions): Tensor {
   assertTensor(input, kind, 'input');
   assertTensor(target, kind, 'target');
-  const reduction = reductionOf(kind, opts);
+  const reduction = reductionOf(kind, opts, kind === 'huber' ? ['delta'] : []);
   const same = input.shape.length === target.shape.length && input.shape.every((d, i) => d === target.shape[i]);
   if (!same) {
     throw new Error(`${kind}: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape`);

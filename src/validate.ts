@@ -5,6 +5,13 @@
  * refuses a key it does not know, naming it, the closest known one, and the known ones.
  */
 
+import { showValue } from './tensor.js';
+
+/** A boolean option given as anything else (`{bias: 'no'}` would read as true). */
+export function checkBool(where: string, name: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${showValue(v)}`);
+}
+
 /** The known name closest to `key`: same letters ignoring case and `_`/`-` (snake_case → camelCase), else at most 2 edits away. */
 export function closestName(key: string, known: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');

@@ -6,6 +6,7 @@
  * the unbiased batch variance. momentum = null gives the cumulative average
  * (factor 1/num_batches_tracked).
  */
+import { checkBool, checkOptionKeys } from '../validate.js';
 import { showValue } from '../tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { Tensor } from '../tensor.js';
@@ -17,6 +18,8 @@ export interface BatchNormOptions {
   affine?: boolean;
   trackRunningStats?: boolean;
 }
+
+const BATCHNORM_OPTIONS = Object.keys({ momentum: 1, eps: 1, affine: 1, trackRunningStats: 1 } satisfies Record<keyof BatchNormOptions, 1>);
 
 /** The shared body of BatchNorm1d and BatchNorm2d (PyTorch's _BatchNorm): they differ only in the input rank they accept. */
 export abstract class BatchNorm extends Module {
@@ -31,6 +34,9 @@ export abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
+    checkOptionKeys(this.typeName, options, BATCHNORM_OPTIONS);
+    checkBool(this.typeName, 'affine', options.affine);
+    checkBool(this.typeName, 'trackRunningStats', options.trackRunningStats);
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${showValue(numFeatures)}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`${this.typeName}: momentum must be in [0, 1] or null, got ${momentum}`);

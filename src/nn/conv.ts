@@ -10,6 +10,7 @@
  * include the receptive field (computeFans: fan_in = inChannels/groups·kH·kW). PyTorch's own
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
+import { checkBool, checkOptionKeys } from '../validate.js';
 import { showValue } from '../tensor.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
@@ -27,6 +28,8 @@ export interface Conv2dOptions {
   generator?: Generator;
 }
 
+const CONV2D_OPTIONS = Object.keys({ stride: 1, padding: 1, dilation: 1, groups: 1, bias: 1, init: 1, generator: 1 } satisfies Record<keyof Conv2dOptions, 1>);
+
 export class Conv2d extends WeightedLayer {
   weight: Parameter;
   bias: Parameter | null;
@@ -39,6 +42,8 @@ export class Conv2d extends WeightedLayer {
   readonly groups: number;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dOptions = {}) {
+    checkOptionKeys('Conv2d', options, CONV2D_OPTIONS);
+    checkBool('Conv2d', 'bias', options.bias);
     super(options.init, options.generator);
     for (const [name, v] of [
       ['inChannels', inChannels],

@@ -18,6 +18,7 @@
  * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
  * PyTorch's own default is available as init: 'pytorch'.
  */
+import { checkBool, checkOptionKeys } from '../validate.js';
 import { showValue } from '../tensor.js';
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
@@ -36,6 +37,8 @@ export interface LinearOptions {
   init?: InitSpec;
   generator?: Generator;
 }
+
+const LINEAR_OPTIONS = Object.keys({ bias: 1, init: 1, generator: 1 } satisfies Record<keyof LinearOptions, 1>);
 
 /**
  * A layer with a weight and an optional bias drawn by an initializer that depends on the
@@ -120,6 +123,8 @@ export class Linear extends WeightedLayer {
   readonly outFeatures: number;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    checkOptionKeys('Linear', options, LINEAR_OPTIONS);
+    checkBool('Linear', 'bias', options.bias);
     super(options.init, options.generator);
     for (const [name, v] of [
       ['inFeatures', inFeatures],

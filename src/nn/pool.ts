@@ -3,7 +3,7 @@
  * AdaptiveAvgPool2d and Flatten (ops/pool.ts for the formulas). None has parameters.
  */
 import { pair, type Size2d } from '../ops/conv.js';
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../ops/pool.js';
+import { adaptiveAvgPool2d, adaptiveOutputSize, avgPool2d, maxPool2d } from '../ops/pool.js';
 import { normDim } from '../ops/util.js';
 import { flatten, reshape } from '../ops/view.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -65,6 +65,7 @@ export class AvgPool2d extends Module {
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: number | readonly [number | null, number | null]) {
     super();
+    adaptiveOutputSize('AdaptiveAvgPool2d', outputSize);
   }
   override get typeName(): string {
     return 'AdaptiveAvgPool2d';

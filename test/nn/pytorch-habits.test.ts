@@ -4,6 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { init, loss, manualSeed, nn, optim, randn, tensor } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
+  it("a misspelt or PyTorch-spelt constructor option is refused by name, not ignored; a boolean given as a string too", () => {
+    expect(() => new nn.Linear(2, 3, { biass: false } as never)).toThrow("Linear: unknown option 'biass' (options: bias, init, generator); did you mean 'bias'?");
+    expect(() => new nn.Linear(2, 3, { bias: 'no' } as never)).toThrow('Linear: bias must be true or false, got "no"');
+    expect(() => new nn.Conv2d(1, 2, 3, { paddding: 1 } as never)).toThrow(/^Conv2d: unknown option 'paddding' .*did you mean 'padding'\?$/);
+    expect(() => new nn.Conv2d(1, 2, 3, { bias: 0 } as never)).toThrow('Conv2d: bias must be true or false, got 0');
+    expect(() => new nn.BatchNorm1d(3, { track_running_stats: false } as never)).toThrow(/^BatchNorm1d: unknown option 'track_running_stats' .*did you mean 'trackRunningStats'\?$/);
+    expect(() => new nn.BatchNorm2d(3, { affine: 'false' } as never)).toThrow('BatchNorm2d: affine must be true or false, got "false"');
+    expect(() => new nn.AdaptiveAvgPool2d(0)).toThrow(/^AdaptiveAvgPool2d: outputSize must be a positive integer/);
+    expect(() => loss.mse(randn(2), randn(2), { reduce: 'sum' } as never)).toThrow("mse: unknown option 'reduce' (options: reduction)");
+    expect(() => loss.huber(randn(2), randn(2), { delta: 2, reduction: 'sum' })).not.toThrow();
+  });
+
   it('model[i] reaches the layers, negative from the end; out of range and assignment throw', () => {
     const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
     expect(model[0]).toBe(model.layers[0]);
