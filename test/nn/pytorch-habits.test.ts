@@ -4,6 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { init, loss, manualSeed, nn, optim, randn, tensor } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
+  it('a shape error inside a Sequential names the layer (its path through nested Sequentials) and keeps the shapes', () => {
+    const m = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Sequential(new nn.Linear(5, 3), new nn.ReLU()));
+    expect(() => m.forward(randn(1, 2))).toThrow('Sequential layer 2.0 (Linear(inFeatures=5, outFeatures=3, bias=true)): linear: input of shape [1, 4] does not match weight [3, 5] (expected last dimension 5)');
+    const fused = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU()); // Linear + ReLU run as one op
+    expect(() => fused.forward(randn(2, 2))).toThrow(/^Sequential layer 0 \(Linear\(inFeatures=3, .*input of shape \[2, 2\]/);
+    expect(() => fused.trace(randn(2, 2))).toThrow(/^Sequential layer 0 \(Linear/);
+  });
+
   it("a misspelt or PyTorch-spelt constructor option is refused by name, not ignored; a boolean given as a string too", () => {
     expect(() => new nn.Linear(2, 3, { biass: false } as never)).toThrow("Linear: unknown option 'biass' (options: bias, init, generator); did you mean 'bias'?");
     expect(() => new nn.Linear(2, 3, { bias: 'no' } as never)).toThrow('Linear: bias must be true or false, got "no"');
