@@ -299,8 +299,10 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (scheduler && a.epochs !== resumed.config.epochs) {
       log(`${a.schedule} schedule re-planned over ${a.epochs} epochs (the checkpoint planned ${resumed.config.epochs}): lr ${optimizer.lr} from epoch ${startEpoch + 1}`);
     }
-    const h = st.history as Report['history'] | undefined;
+    const h = st.history as Report['history'] | undefined | null;
     if (h && Array.isArray(h.epochs)) previousHistory = h;
+    // The report continues this history: one that cannot be read would be dropped in silence.
+    else if (h !== undefined && h !== null) throw inputError(`${resumed.path}: metadata "checkpoint": history must be {epochs: [...], …} or null, as gradlab train writes it`);
   }
   // BatchNorm cannot normalise a batch of one example (its variance is 0): a last batch of one
   // is dropped, as PyTorch's drop_last does (shuffling puts that example in a full batch the

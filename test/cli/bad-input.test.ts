@@ -444,3 +444,18 @@ describe('predict: inputs that are not rows', () => {
     clean(await cli('predict', model, '  '), 2, /<input> is empty/);
   });
 });
+
+describe('resuming from a damaged checkpoint', () => {
+  it('a checkpoint whose history is not {epochs: [...]} is exit 3 and is left as it was, not resumed without its history', async () => {
+    const ck = join(dir, 'hist-ck.safetensors');
+    expect((await cli('train', '--data', 'moons', '--samples', '100', ...quick, '--checkpoint', ck)).code).toBe(0);
+    const f = parseSafetensors(readFileSync(ck));
+    const md = { ...f.metadata! };
+    md.checkpoint = JSON.stringify({ ...JSON.parse(md.checkpoint), history: 'garbage' });
+    const tensors = new Map([...f.tensors].map(([k, e]) => [k, e.dtype === 'I64' ? { dtype: 'I64' as const, shape: e.shape, data: e.data as BigInt64Array } : { dtype: 'F32' as const, shape: e.shape, data: e.data as Float32Array }]));
+    writeFileSync(ck, serializeSafetensors(tensors, md));
+    const before = readFileSync(ck);
+    clean(await cli('train', '--resume', ck, '--checkpoint', ck, '--epochs', '2', '-q'), 3, /hist-ck\.safetensors: metadata "checkpoint": history must be \{epochs: \[\.\.\.\], …\} or null/);
+    expect(readFileSync(ck)).toEqual(before);
+  });
+});
