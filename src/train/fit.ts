@@ -81,13 +81,13 @@ function checkModel(where: string, model: unknown): void {
  * 0..C−1 for the model's C outputs; targets [N] with a model of several outputs that are not
  * class indices fit neither classification nor one regression target per example.
  */
-function checkTargets(lossName: string, chosen: boolean, y: Tensor, columns: number, name: string): void {
+function checkTargets(where: string, lossName: string, chosen: boolean, y: Tensor, columns: number, name: string): void {
   if (lossName === 'crossEntropy') {
-    if (y.ndim === 1) checkClassIndices(y, columns, `fit: ${name}.y (class indices for a model of ${columns} outputs)`);
+    if (y.ndim === 1) checkClassIndices(y, columns, `${where}: ${name}.y (class indices for a model of ${columns} outputs)`);
   } else if (chosen && y.ndim === 1 && columns > 1) {
     const bad = Array.prototype.findIndex.call(y.data, (v: number) => !Number.isInteger(v) || v < 0);
     throw new Error(
-      `fit: ${name}.y has shape [${y.shape}] (one target per example) but the model has ${columns} outputs: ` +
+      `${where}: ${name}.y has shape [${y.shape}] (one target per example) but the model has ${columns} outputs: ` +
         `for classification y must hold class indices 0..${columns - 1} (${name}.y[${bad}] = ${y.data[bad]} is not one); ` +
         `for regression give the model 1 output, or y of shape [${y.shape[0]}, ${columns}]`,
     );
@@ -271,12 +271,18 @@ class EvalAccumulator {
     private readonly lossOpt: FitOptions['loss'],
     private readonly targets: Tensor,
     private readonly metricNames: readonly string[],
+    /** evaluate(): check the whole set's targets against the loss once it is chosen (fit checks its own). */
+    private readonly checkAs?: string,
   ) {}
 
   /** Evaluate one batch (the caller sets eval mode and noGrad). */
   add(model: Module, b: TensorData): void {
     const out = model.forward(b.x);
-    const loss = (this.loss ??= resolveLoss(this.lossOpt, this.targets, outputColumns(out)));
+    if (this.loss === null) {
+      this.loss = resolveLoss(this.lossOpt, this.targets, outputColumns(out));
+      if (this.checkAs !== undefined) checkTargets(this.checkAs, this.loss.name, this.lossOpt === undefined, this.targets, outputColumns(out), 'data');
+    }
+    const loss = this.loss;
     const accs = (this.accs ??= resolveMetrics(this.metricNames, model, out, b.y));
     const rows = b.x.shape[0];
     if (loss.perExample) {
@@ -361,7 +367,7 @@ export async function evaluate(model: Module, data: FitData, options: EvaluateOp
   for (const m of options.metrics ?? []) checkMetricName(m);
   const batches: Iterable<TensorData> = isLoader(data) ? data : sequentialBatches(data, options.batchSize ?? 256);
   if (!isLoader(data)) checkTensorData(where, data);
-  const acc = new EvalAccumulator(options.loss, isLoader(data) ? data.dataset.y : data.y, options.metrics ?? []);
+  const acc = new EvalAccumulator(options.loss, isLoader(data) ? data.dataset.y : data.y, options.metrics ?? [], where);
   let k = 0;
   let lastYield = now();
   for (const b of batches) {
@@ -599,8 +605,8 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         // The loss and metrics are chosen from the first batch's output width.
         const probe = noGrad(() => inEvalMode(model, () => model.forward(b.x)));
         loss = typeof options.loss === 'function' ? { name: 'custom', fn: options.loss } : resolveLoss(options.loss, trainTargets, outputColumns(probe));
-        checkTargets(loss.name, options.loss === undefined, trainTargets, outputColumns(probe), dataName);
-        if (validation !== undefined) checkTargets(loss.name, options.loss === undefined, validation.y, outputColumns(probe), 'validationData');
+        checkTargets('fit', loss.name, options.loss === undefined, trainTargets, outputColumns(probe), dataName);
+        if (validation !== undefined) checkTargets('fit', loss.name, options.loss === undefined, validation.y, outputColumns(probe), 'validationData');
         metricNames = options.metrics ?? defaultMetrics(loss.name, outputColumns(probe));
         config.metrics = metricNames;
         metrics = resolveMetrics(metricNames, model, probe, b.y);
