@@ -380,6 +380,9 @@ export interface OnnxExportOptions {
  * class names predict uses).
  */
 export function exportOnnx(model: Module, info: ModelInfo, options: OnnxExportOptions = {}): Uint8Array {
+  if (info === null || typeof info !== 'object' || info.spec === undefined) {
+    throw new Error('exportOnnx: info must be {spec, data?} as loadModel returns it (or {spec: specFromModel(model)})');
+  }
   const spec: ModelSpec = info.spec;
   const g = new OnnxGraph();
   // The graph's interface names, reserved first so no inner value takes them.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel, saveModel } from '../../src/node.js';
-import { modelFromBytes, modelToBytes, nn, fit, predict, manualSeed, moons, tensor, specFromModel } from '../../src/index.js';
+import { exportOnnx, modelFromBytes, modelToBytes, nn, fit, predict, manualSeed, moons, tensor, specFromModel } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-modelfiles-'));
@@ -104,5 +104,6 @@ describe('model files in the library', () => {
     await expect(loadModel(join(dir, 'two.safetensors'), { archh: {} } as never)).rejects.toThrow(/loadModel: unknown option 'archh' \(options: arch\); did you mean 'arch'\?/);
     await expect(saveModel(join(dir, 'no', 'such', 'm.safetensors'), one)).rejects.toThrow(/cannot write ".*m\.safetensors": the directory .*such does not exist$/);
     await expect(saveModel(dir, one)).rejects.toThrow(/cannot write ".*": it is a directory, not a regular file/);
+    expect(() => exportOnnx(one, undefined as never)).toThrow(/^exportOnnx: info must be \{spec, data\?\}/);
   });
 });
