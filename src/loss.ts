@@ -12,6 +12,7 @@
  * - nllLoss: ℓ = −x_y on log-probabilities [N, C] (what logSoftmax gives).
  * - bce:   ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities (what a sigmoid gives).
  */
+import { checkOptions } from './options.js';
 import { record } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
@@ -21,7 +22,6 @@ import { clamp, log } from './ops/elementwise.js';
 import { mean, sum } from './ops/reduce.js';
 import { Tensor, formatShape } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
-import { checkOptions } from './options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -30,8 +30,8 @@ export interface LossOptions {
 }
 
 /** The reduction asked for; an unknown option (PyTorch's label_smoothing, reduce) is an error, not ignored. */
-function reductionOf(where: string, opts: LossOptions): Reduction {
-  checkOptions(where, opts, ['reduction']);
+function reductionOf(where: string, opts: LossOptions, extra: readonly string[] = []): Reduction {
+  checkOptions(where, opts, ['reduction', ...extra]);
   const r = opts.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${r}'`);
   return r;
@@ -55,7 +55,7 @@ function reduce(l: Tensor, reduction: Reduction, name: string): Tensor {
 function pointwise(kind: PointwiseLossKind, p: number, input: Tensor, target: Tensor, opts: LossOptions): Tensor {
   assertTensor(input, kind, 'input');
   assertTensor(target, kind, 'target');
-  const reduction = reductionOf(kind, opts);
+  const reduction = reductionOf(kind, opts, kind === 'huber' ? ['delta'] : []);
   const same = input.shape.length === target.shape.length && input.shape.every((d, i) => d === target.shape[i]);
   if (!same) {
     throw new Error(`${kind}: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape`);

@@ -23,7 +23,8 @@ import { ActivationModule, activationModule, PReLU } from './nn/activation.js';
 import { Dropout } from './nn/dropout.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Unflatten } from './nn/pool.js';
 import { Linear, WeightedLayer } from './nn/linear.js';
-import type { Module } from './nn/module.js';
+import { Module } from './nn/module.js';
+import { showValue } from './tensor.js';
 import { Sequential } from './nn/sequential.js';
 
 export const OUTPUT_KINDS = ['softmax', 'sigmoid', 'linear'] as const;
@@ -87,6 +88,12 @@ export function layerActivation(spec: ModelSpec, i: number): ActivationName {
 /** Whether hidden layer i has a BatchNorm1d after its Linear. */
 export function layerBatchnorm(spec: ModelSpec, i: number): boolean {
   return spec.batchnorms?.[i] ?? spec.batchnorm;
+}
+
+/** Whether the model has a BatchNorm layer (an MLP's per hidden layer, an arch's bn or a residual block's), which cannot train on a batch of one example. */
+export function usesBatchNorm(spec: ModelSpec): boolean {
+  if (spec.arch) return spec.arch.some((l) => l.type === 'bn' || l.type === 'residual');
+  return spec.layers.some((_, h) => layerBatchnorm(spec, h));
 }
 
 /** Largest layer width and depth accepted (guards against absurd specs in files). */
@@ -365,7 +372,7 @@ export function specFromModel(model: Module, options: { output?: OutputKind; ini
   const fail = (msg: string): never => {
     throw new Error(`specFromModel: ${msg}; a model file holds Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a Linear (save other models' weights with saveSafetensors(path, model.stateDict()))`);
   };
-  if (!(model instanceof Sequential)) fail(`the model is a ${model.typeName}, not a Sequential`);
+  if (!(model instanceof Sequential)) fail(`the model is ${model instanceof Module ? `a ${model.typeName}` : showValue(model)}, not a Sequential`);
   const mods = (model as Sequential).layers;
   if (mods[0] instanceof Unflatten || (mods[0] !== undefined && LAYER_LIST_ONLY.some((C) => mods[0] instanceof C))) return layerListSpec(mods, options);
   const layers: number[] = [];

@@ -5,26 +5,69 @@
  * pointed at gradlab's camelCase one (DESIGN.md: PyTorch's names in camelCase).
  */
 
+import { showValue } from './tensor.js';
+
 /**
- * Throw unless `options` is undefined or a plain object whose keys are all in `allowed`;
- * the message names the first unknown key, and gradlab's spelling of a PyTorch one.
+ * Throw unless `options` is undefined or a plain object whose keys are all in `allowed`. The
+ * message names the first unknown key, gradlab's spelling of a PyTorch one ("weight_decay":
+ * "gradlab spells it weightDecay") or else the closest allowed name ("epoch": "did you mean
+ * 'epochs'?"), and the allowed ones. `noun`: what the keys are ('option', 'field').
  */
-export function checkOptions(where: string, options: unknown, allowed: readonly string[]): void {
+export function checkOptions(where: string, options: unknown, allowed: readonly string[], noun = 'option'): void {
   if (options === undefined) return;
   const proto = typeof options === 'object' && options !== null ? Object.getPrototypeOf(options) : undefined;
   if (proto !== Object.prototype && proto !== null) {
     // A Tensor where options go: PyTorch's positional arguments (F.cross_entropy(x, y, weight)) that gradlab takes by name or not at all.
     const got = options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options === 'object' ? `a ${(options as object).constructor?.name ?? 'object'}` : `${typeof options} ${String(options)}`;
-    throw new Error(`${where}: options must be an object such as {${allowed[0]}: …}, got ${got}`);
+    throw new Error(`${where}: ${noun}s must be an object such as {${allowed[0]}: …}, got ${got}`);
   }
   for (const key of Object.keys(options as object)) {
     if (allowed.includes(key)) continue;
-    // PyTorch's spelling of an allowed name: the same letters, underscores and case aside (weight_decay, T_max, min_lr).
-    const plain = (k: string) => k.replace(/_/g, '').toLowerCase();
-    const camel = key.includes('_') ? allowed.find((a) => plain(a) === plain(key)) : undefined;
-    const hint = camel !== undefined ? ` (gradlab spells it ${camel})` : '';
-    throw new Error(`${where}: unknown option '${key}'${hint}; the options are ${allowed.join(', ')}`);
+    const near = closestName(key, allowed);
+    const snake = near !== undefined && key.includes('_') && plainName(near) === plainName(key);
+    const hint = near === undefined ? '' : snake ? ` (gradlab spells it ${near})` : ` (did you mean '${near}'?)`;
+    throw new Error(`${where}: unknown ${noun} '${key}'${hint}; the ${noun}s are ${allowed.join(', ')}`);
   }
+}
+
+/** A name without case or '_'/'-': PyTorch's weight_decay and gradlab's weightDecay compare equal. */
+function plainName(s: string): string {
+  return s.toLowerCase().replace(/[_-]/g, '');
+}
+
+/** A boolean option given as anything else (`{bias: 'no'}` would read as true). */
+export function checkBool(where: string, name: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${showValue(v)}`);
+}
+
+/** The known name closest to `key`: same letters ignoring case and `_`/`-` (snake_case → camelCase), else at most 2 edits away. */
+export function closestName(key: string, known: readonly string[]): string | undefined {
+  const exact = known.find((k) => plainName(k) === plainName(key));
+  if (exact !== undefined) return exact;
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(plainName(key), plainName(k), bestD);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance, giving up (returning `cap`) once it reaches `cap`. */
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      rowMin = Math.min(rowMin, cur[j]);
+    }
+    if (rowMin >= cap) return cap;
+    prev = cur;
+  }
+  return Math.min(prev[b.length], cap);
 }
 
 /** camelCase → PyTorch's snake_case: 'stateDict' → 'state_dict', 'requiresGrad_' → 'requires_grad_'. */

@@ -28,6 +28,8 @@ export const RUN_LIMITS = {
   batchSize: [1, 1 << 20],
   seed: [0, 2 ** 32 - 1],
   samples: [10, 1e7],
+  // Synthetic sets have coordinates of order 1; beyond this the points overflow float32 into ±Infinity.
+  noise: [0, 1000],
   limit: [1, Number.MAX_SAFE_INTEGER],
 } as const satisfies Record<string, readonly [number, number]>;
 
@@ -171,7 +173,7 @@ export function readDataSpec(value: unknown, where: string, prefix = 'data.'): D
     testFraction: r.num('testFraction', 0, 1, true, true),
   };
   if (r.has('samples')) d.samples = r.int('samples', RUN_LIMITS.samples);
-  if (r.has('noise')) d.noise = r.num('noise', 0);
+  if (r.has('noise')) d.noise = r.num('noise', ...RUN_LIMITS.noise);
   if (r.has('limit')) d.limit = r.int('limit', RUN_LIMITS.limit);
   if (r.has('label')) d.label = r.str('label');
   return d;

@@ -309,10 +309,52 @@ function inferShape(data: NestedArray): number[] {
   return shape;
 }
 
+/** `[i, j, …]` of flat position `k` in `shape`, for messages. */
+function indexOf(k: number, shape: readonly number[]): string {
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(k % shape[d]);
+    k = Math.floor(k / shape[d]);
+  }
+  return `[${idx.join(', ')}]`;
+}
+
+/** A value as an error message shows it: strings quoted and cut short; null, undefined and numbers as they are; plain objects as short JSON; arrays, functions and other objects by kind. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v);
+  if (typeof v === 'function') return 'a function';
+  if (v === null || v === undefined || typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return 'an array';
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    // A plain object as written ({"p":0.2}: PyTorch's keyword argument where gradlab takes a value).
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(v);
+    } catch {
+      json = undefined;
+    }
+    if (json !== undefined) return json.length > 40 ? json.slice(0, 40) + '…' : json;
+  }
+  return `an object (${v.constructor?.name ?? 'Object'})`;
+}
+
+/**
+ * An element of user data as a number: numbers as they are (NaN too: it is a float value),
+ * booleans as 0/1 as PyTorch's torch.tensor([True]) does; anything else (a string, null, an
+ * object) is an error naming the element, not a NaN or a silent coercion of "1".
+ */
+function element(v: unknown, at: () => string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new Error(`tensor(): element ${at()} is ${showValue(v)}, not a number`);
+}
+
 function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }): void {
   if (dim === shape.length) {
-    if (typeof data !== 'number') throw new Error('tensor(): ragged nested array (sub-arrays of different lengths)');
-    out[pos.i++] = data;
+    if (Array.isArray(data)) throw new Error(`tensor(): ragged nested array: element ${indexOf(pos.i, shape)} is an array, but the first element at that depth is a number`);
+    out[pos.i] = element(data, () => indexOf(pos.i, shape));
+    pos.i++;
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
@@ -339,14 +381,19 @@ export function tensor(
   checkOptions('tensor()', options, TENSOR_OPTIONS);
   // torch.tensor(t): a copy of t's values, outside the graph.
   if (data instanceof Tensor) return tensor(data.data, shape ?? data.shape, { dtype: data.dtype, ...options });
+  const plainNumber = typeof data === 'number' || typeof data === 'boolean';
+  const arrayLike = typeof data === 'object' && data !== null && (ArrayBuffer.isView(data) || typeof (data as ArrayLike<number>).length === 'number');
+  if (!plainNumber && !arrayLike) {
+    throw new Error(`tensor(): data must be a number, a (nested) array or a typed array, got ${showValue(data)}`);
+  }
   const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32');
   let out: FloatArray;
   let outShape: number[];
-  if (typeof data === 'number') {
+  if (typeof data === 'number' || typeof data === 'boolean') {
     outShape = shape ? shape.slice() : [];
     out = alloc(shapeSize(outShape), dtype);
     if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
-    out[0] = data;
+    out[0] = element(data, () => '');
   } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
     const inferred = inferShape(data as NestedArray);
     out = alloc(shapeSize(inferred), dtype);
@@ -367,7 +414,7 @@ export function tensor(
     // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
     if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
     else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
-    else for (let i = 0; i < flat.length; i++) out[i] = flat[i];
+    else for (let i = 0; i < flat.length; i++) out[i] = element(flat[i], () => `[${i}]`);
   }
   if (integer) for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
   return new Tensor(out, outShape, options.requiresGrad ?? false);

@@ -58,7 +58,7 @@ describe('schedulers and init, PyTorch style', () => {
     }
     expect(sa.getLastLr()).toEqual([0.025]);
     expect(sb.getLastLr()).toEqual([0.025]);
-    expect(() => new optim.StepLR(a, { stepSize: 2, gama: 0.5 } as never)).toThrow(/StepLR: unknown option 'gama'; the options are stepSize, gamma/);
+    expect(() => new optim.StepLR(a, { stepSize: 2, gama: 0.5 } as never)).toThrow(/StepLR: unknown option 'gama' \(did you mean 'gamma'\?\); the options are stepSize, gamma/);
     expect(new optim.CosineAnnealingLR(a, { tMax: 10 }).etaMin).toBe(0);
   });
 
@@ -94,6 +94,15 @@ describe('schedulers and init, PyTorch style', () => {
     expect(() => new optim.Adam([{ params: body.parameters(), betas: [0.9, 2] as [number, number] }])).toThrow(/betas\[1\] must be in \[0, 1\), got 2/);
     expect(() => new optim.Adam([{ params: body.parameters(), momentum: 0.9 } as never])).toThrow(/parameter group 0: unknown option 'momentum'/);
     expect(() => new optim.SGD([{ params: body.parameters() }])).toThrow(/SGD: parameter group 0: lr is required/);
+    // Top-level options are checked as the groups' are: a misspelling is not ignored for the default.
+    expect(() => new optim.Adam(body.parameters(), { learningRate: 0.1 } as never)).toThrow(/^Adam: unknown option 'learningRate'; the options are lr, betas, eps, weightDecay, amsgrad$/);
+    expect(() => new optim.AdamW(body.parameters(), { weight_decay: 0.1 } as never)).toThrow(/^AdamW: unknown option 'weight_decay' \(gradlab spells it weightDecay\); the options are /);
+    expect(() => new optim.SGD(body.parameters(), { lr: 0.1, momentun: 0.9 } as never)).toThrow(/^SGD: unknown option 'momentun' \(did you mean 'momentum'\?\); the options are /);
+    // A bare number is the lr, as PyTorch's RMSprop(params, 0.01).
+    expect(new optim.RMSprop(body.parameters(), 0.01).lr).toBe(0.01);
+    // A Module where its parameters belong: named, not "params is not iterable".
+    expect(() => new optim.Adam(body as never)).toThrow(/^Adam: params must be a list of parameters .*got a Module \(pass model\.parameters\(\)\)$/);
+    expect(() => new optim.SGD(null as never, { lr: 0.1 })).toThrow(/^SGD: params must be .*got null$/);
     expect(() => new optim.Adam([{ params: body.parameters() }, { params: [body.weight] }])).toThrow(/a parameter appears more than once/);
     expect(() => new optim.Adam([body.weight, { params: head.parameters() }] as never)).toThrow(/parameter 1 is a parameter group .* give either parameters or groups, not both/);
   });

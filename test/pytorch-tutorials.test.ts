@@ -104,7 +104,7 @@ describe('the Tensors tutorial', () => {
     // F.cross_entropy(x, y, label_smoothing=0.1) or reduce=False would change the loss in PyTorch: refused.
     expect(() => loss.crossEntropy(tensor([[1, 2]]), tensor([1]), { label_smoothing: 0.1 } as never)).toThrow(/crossEntropy: unknown option 'label_smoothing'/);
     expect(() => loss.mse(tensor([1]), tensor([2]), { reduce: false } as never)).toThrow(/mse: unknown option 'reduce'; the options are reduction/);
-    expect(() => loss.huber(tensor([1]), tensor([2]), { beta: 1 } as never)).toThrow(/huber: unknown option 'beta'; the options are reduction, delta/);
+    expect(() => loss.huber(tensor([1]), tensor([2]), { beta: 1 } as never)).toThrow(/huber: unknown option 'beta' \(did you mean 'delta'\?\); the options are reduction, delta/);
     // F.cross_entropy(x, y, weight): a Tensor where gradlab takes options.
     expect(() => loss.crossEntropy(tensor([[1, 2]]), tensor([1]), tensor([1, 1]) as never)).toThrow(/crossEntropy: options must be an object such as \{reduction: …\}, got a Tensor/);
   });
@@ -125,9 +125,9 @@ describe('the Tensors tutorial', () => {
   });
 
   it('hostile operands and indices are named, never a TypeError from inside', () => {
-    expect(() => ones(2).add_(undefined as never)).toThrow(/^add: expected a Tensor or a number, got undefined/);
-    expect(() => ones(2).mul('2' as never)).toThrow(/mul: expected a Tensor or a number, got '2'/);
-    expect(() => ones(2, 3).narrow(0, '1' as never, 1)).toThrow(/narrow: start must be an integer, got '1'/);
+    expect(() => ones(2).add_(undefined as never)).toThrow(/^add: other must be a Tensor or a number, got undefined/);
+    expect(() => ones(2).mul('2' as never)).toThrow(/mul: other must be a Tensor or a number, got "2"/);
+    expect(() => ones(2, 3).narrow(0, '1' as never, 1)).toThrow(/narrow: start must be an integer, got "1"/);
     expect(() => ones(2, 3).to({ dtype: 'float64' } as never)).toThrow(/to\(\): expected a dtype .* got \{"dtype":"float64"\}/);
     expect(() => ones(2).fill_('a' as never)).toThrow(/fill_\(\): value must be a number/);
   });

@@ -19,6 +19,26 @@ describeEachBackend('tensor', () => {
     expectThrowsMentioning(() => tensor([[1, 2], 3] as never), ['ragged']);
     expectThrowsMentioning(() => tensor([1, [2, 3]] as never), ['ragged']);
   });
+  it('refuses elements that are not numbers, naming the element (no NaN, no coercion of "1"); booleans are 0/1 as in PyTorch', () => {
+    expectThrowsMentioning(() => tensor(['a', 'b'] as never), ['element [0]', '"a"', 'not a number']);
+    expectThrowsMentioning(() => tensor([1, '2'] as never), ['element [1]', '"2"']);
+    expectThrowsMentioning(() => tensor([[1, 2], [3, null]] as never), ['element [1, 1]', 'null']);
+    expectThrowsMentioning(() => tensor([{}, {}] as never), ['element [0]', '{}', 'not a number']);
+    expectThrowsMentioning(() => tensor([[1, undefined]] as never), ['element [0, 1]', 'undefined']);
+    expectThrowsMentioning(() => tensor(null as never), ['data must be', 'got null']);
+    expectThrowsMentioning(() => tensor(undefined as never), ['data must be', 'got undefined']);
+    expectThrowsMentioning(() => tensor('1' as never), ['data must be', '"1"']);
+    // torch.tensor(t) copies t's values (PyTorch warns and copies): a new tensor, not a view.
+    const src = tensor([1, 2]);
+    const copy = tensor(src as never);
+    expect(Array.from(copy.data)).toEqual([1, 2]);
+    expect(copy.data).not.toBe(src.data);
+    expect(Array.from(tensor([true, false] as never).data)).toEqual([1, 0]);
+    expect(Array.from(tensor([NaN, Infinity]).data)).toEqual([NaN, Infinity]); // float values, kept
+  });
+  it('an allocation beyond memory says how much was asked', () => {
+    expectThrowsMentioning(() => zeros([1e6, 1e6]), ['cannot allocate', '1,000,000,000,000 float32 elements', 'out of memory']);
+  });
   it('refuses data that does not fit the shape, naming both', () => {
     expectThrowsMentioning(() => tensor([1, 2, 3], [2, 2]), ['3 values', '[2, 2]']);
     expectThrowsMentioning(() => tensor([[1, 2], [3, 4]], [3]), ['[2, 2]', '[3]']);

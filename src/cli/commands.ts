@@ -23,6 +23,8 @@ import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
 import { loadDataSpec, loadEvalData } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
+import { checkOutputs } from './outputs.js';
+import { readJsonFlag } from './options.js';
 import { num, pct, printable } from './progress.js';
 import type { CliIO } from './train.js';
 
@@ -32,28 +34,18 @@ import type { CliIO } from './train.js';
  * may be left out (io/model.ts inferStateDictSpec).
  */
 export async function readArchFlag(text: string): Promise<Partial<ModelSpec>> {
-  let json = text.trim();
-  if (!json.startsWith('{') && !json.startsWith('[')) {
-    if (!/\.json$/i.test(json)) {
-      // train's layer list, compact form: conv(16,3,padding=1),bn,relu,…,linear(10), or a preset's name (--model's)
-      try {
-        return { arch: parseArch(json in MODEL_PRESETS ? MODEL_PRESETS[json as ModelPreset].arch : json) };
-      } catch (e) {
-        throw usageError(`--arch: ${(e as Error).message}`);
-      }
-    }
+  const read = await readJsonFlag('--arch', text);
+  if (read === null) {
+    // train's layer list, compact form: conv(16,3,padding=1),bn,relu,…,linear(10), or a preset's name (--model's)
     try {
-      json = (await readRegularFile(text, { maxBytes: 1 << 20, what: '--arch file' })).toString('utf8');
+      const t = text.trim();
+      return { arch: parseArch(t in MODEL_PRESETS ? MODEL_PRESETS[t as ModelPreset].arch : t) };
     } catch (e) {
-      throw usageError(`--arch: expected a JSON model spec ('{"activation": "tanh"}'), a layer list as train takes it, or a .json file; ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      throw usageError(msg.startsWith('--arch') ? msg : `--arch: ${msg}`);
     }
   }
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch (e) {
-    throw usageError(`--arch: not valid JSON: ${(e as Error).message}`);
-  }
+  const v = read.json;
   try {
     // A JSON list of layers, or a spec whose "arch" is a list or the compact form.
     if (Array.isArray(v)) return { arch: v.map((l, i) => validateLayer(l, `--arch: layer ${i + 1}`)) };
@@ -240,8 +232,10 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
     return new Tensor(x, [rows.length, n]);
   };
   const trimmed = input.trim();
-  // Inline JSON: '[0.1, 0.2]' or '[[...], [...]]'.
-  if (trimmed.startsWith('[')) return parseJsonRows(trimmed, 'input', n, fromRows);
+  if (trimmed === '') throw usageError("<input> is empty: give a CSV, JSON or IDX file, inline JSON such as '[0.1, 0.2]', or - for stdin");
+  // Inline JSON: '[0.1, 0.2]' or '[[...], [...]]' (an object is JSON too, refused by parseJsonRows with what it expects).
+  const json = (t: string) => t.startsWith('[') || t.startsWith('{');
+  if (json(trimmed)) return parseJsonRows(trimmed, 'input', n, fromRows);
   let text: string | null = null;
   let bytes: Uint8Array | null = null;
   if (input === '-') text = stdinText ?? (await readStdin());
@@ -259,7 +253,7 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
     text = new TextDecoder().decode(bytes);
   }
   const t = text.trim();
-  if (t.startsWith('[')) return parseJsonRows(t, input, n, fromRows);
+  if (json(t)) return parseJsonRows(t, input, n, fromRows);
   return parseCsvRows(t, input, m);
 }
 
@@ -293,7 +287,7 @@ function parseJsonRows(text: string, what: string, n: number, fromRows: (rows: n
   } catch (e) {
     throw inputError((e as Error).message);
   }
-  if (!Array.isArray(v)) throw inputError(`${what}: expected a JSON array of ${n} numbers or an array of such rows`);
+  if (!Array.isArray(v)) throw inputError(`${what}: expected a JSON array of ${n} numbers or an array of such rows, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : typeof v}`);
   const rows = v.length > 0 && Array.isArray(v[0]) ? (v as number[][]) : [v as number[]];
   return fromRows(rows, what);
 }
@@ -510,6 +504,7 @@ export interface ExportArgs {
 export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: ExitCode }> {
   if (args.pytorch === undefined && args.onnx === undefined) throw usageError('export: give --onnx <file.onnx>, --pytorch <file.py> and/or --pytorch-train <train.py>');
   if (args.pytorch !== undefined && args.arch !== undefined) throw usageError('export: --pytorch writes a script for a gradlab model file; a PyTorch state dict (--arch) is already PyTorch\'s: export it with --onnx');
+  await checkOutputs([{ flag: '--onnx', path: args.onnx }, { flag: '--pytorch', path: args.pytorch }], [{ flag: '<model>', path: args.model }, { flag: '--arch', path: args.arch }]);
   const m = await openModel(args.model, args.arch);
   const result: Record<string, string> = { model: args.model };
   const lines: string[] = [];
@@ -557,6 +552,7 @@ const shellWord = (p: string): string => (/^[\w./-]+$/.test(p) ? p : `'${p.repla
  * (src/io/export-pytorch-train.ts). Needs the recipe a trained model file stores.
  */
 export async function runExportTrain(args: { model: string; script: string; json?: boolean }, io: CliIO): Promise<{ code: ExitCode }> {
+  await checkOutputs([{ flag: '--pytorch-train', path: args.script }], [{ flag: '<model>', path: args.model }]);
   const m = await openModel(args.model);
   const config = m.info.config;
   if (config === undefined) {

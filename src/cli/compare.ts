@@ -11,6 +11,7 @@ import type { Report } from '../train/types.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
 import { asWriteError, EXIT, usageError, type ExitCode } from './errors.js';
+import { checkOutputs } from './outputs.js';
 import { formatDuration, num, pct } from './progress.js';
 import { table } from './commands.js';
 import { runTrain, type CliIO, type TrainArgs, type TrainSummary } from './train.js';
@@ -70,6 +71,7 @@ export function runLabel(c: GridPoint, vary: Set<string>, archs: ReadonlyArray<s
 }
 
 export async function runCompare(args: CompareArgs, io: CliIO): Promise<{ code: ExitCode; runs: CompareRun[]; reports: Report[] }> {
+  await checkOutputs([{ flag: '--report', path: args.report }], [{ flag: '--data', path: args.data }, ...args.archs.map((path) => ({ flag: '--arch', path }))]);
   const grid = gridOf(args);
   if (grid.length > MAX_COMPARE_RUNS) throw usageError(`compare: the grid has ${grid.length} runs, more than ${MAX_COMPARE_RUNS}; list fewer values`);
   const withArch = args.archs.some((x) => x !== undefined);

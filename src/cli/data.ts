@@ -65,6 +65,21 @@ async function kind(path: string): Promise<'file' | 'dir' | null> {
   }
 }
 
+/**
+ * The seeded held-out part of a set without a test split of its own. Too few examples for
+ * both parts (a CSV of 2 rows) is bad input naming the set and the least that works.
+ */
+function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number, stratify: boolean): { train: Dataset; validation: Dataset } {
+  const n = all.x.shape[0];
+  const fits = (k: number) => Math.round(k * fraction) >= 1 && Math.round(k * fraction) <= k - 1;
+  if (!fits(n)) {
+    let least = 2;
+    while (!fits(least)) least++;
+    throw inputError(`${name}: ${n} example${n === 1 ? '' : 's'}, too few to hold out ${+(fraction * 100).toFixed(2)}% for testing and train on the rest; give at least ${least}`);
+  }
+  return trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify });
+}
+
 function limitRows(ds: Dataset, limit: number | undefined): Dataset {
   if (limit === undefined || limit >= ds.x.shape[0]) return ds;
   const rowX = ds.x.size / ds.x.shape[0];
@@ -106,7 +121,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       const o: { n: number; noise?: number; seed: number } = { n: options.samples ?? 1000, seed };
       if (options.noise !== undefined) o.noise = options.noise;
       const all = make(o);
-      const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify: all.numClasses !== undefined });
+      const { train, validation } = splitHeldOut(all, spec, testFraction, seed, all.numClasses !== undefined);
       if (options.standardize) {
         // As the web lab draws its synthetic sets (lab/src/data.ts): the same run in both.
         const scaler = options.scaler ?? fitScaler(train.x, 'standard');
@@ -128,7 +143,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     if (/\.csv$/i.test(spec)) {
       const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(options.classNames ? { classNames: options.classNames } : {}) });
       const stratify = all.numClasses !== undefined;
-      const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify });
+      const { train, validation } = splitHeldOut(all, spec, testFraction, seed, stratify);
       const scaler = options.scaler ?? fitScaler(train.x, 'standard');
       return finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${basename(spec)} (test)` }, { name: basename(spec), scaler }, options.limit);
     }
@@ -136,7 +151,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       const labels = join(dirname(spec), basename(spec).replace('images', 'labels').replace('idx3', 'idx1'));
       if ((await kind(labels)) !== 'file') throw inputError(`${spec}: IDX images need their labels file; expected ${labels}`);
       const all = await loadIdxDataset(spec, labels, { name: basename(spec) });
-      const { train, validation } = trainValidationSplit(all, testFraction, new Generator(seed + 1), { stratify: true });
+      const { train, validation } = splitHeldOut(all, spec, testFraction, seed, true);
       return finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit);
     }
     throw usageError(`--data: cannot tell the format of '${spec}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../io/atomic.node.js';
 import { getExperiment, listExperiments } from '../experiments/index.js';
 import { renderExperiment } from '../report/experiment.js';
 import { EXIT, asWriteError, usageError, type ExitCode } from './errors.js';
+import { checkOutputs } from './outputs.js';
 import type { CliIO } from './train.js';
 
 export function runExperimentList(args: { json?: boolean }, io: CliIO): { code: ExitCode } {
@@ -35,6 +36,7 @@ export async function runExperimentCommand(args: ExperimentRunArgs, io: CliIO): 
   } catch (e) {
     throw usageError((e as Error).message);
   }
+  await checkOutputs([{ flag: '--report', path: args.report }]);
   io.stderr.write(`${experiment.title}${args.quick ? ' (quick)' : ''}\n${experiment.claim}\n`);
   let last = -1;
   const result = await experiment.run({

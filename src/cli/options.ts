@@ -6,6 +6,8 @@
 import { ACTIVATION_NAMES, type ActivationName } from '../activations.js';
 import { INIT_NAMES, type InitName } from '../init.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
+import { readRegularFile } from '../io/files.node.js';
+import { parseJsonBounded } from '../io/json.js';
 import { usageError } from './errors.js';
 
 /** Hidden activations the CLI offers (softmax is not elementwise). */
@@ -68,4 +70,32 @@ export function parseBoolList(flag: string, v: string): boolean[] {
     if (!(s in map)) throw usageError(`invalid value '${s}' for ${flag}. Valid values: true, false`);
     return map[s];
   }))];
+}
+
+/** Largest JSON file a flag reads (`--arch file.json`). */
+export const MAX_FLAG_JSON_BYTES = 1 << 20;
+
+/**
+ * A flag's JSON value: inline (starting with `{` or `[`) or a `.json` file, read as a regular
+ * file of at most MAX_FLAG_JSON_BYTES (a FIFO or a device is refused, not waited on) and parsed
+ * bounded in depth (io/json.ts); `null` when the value is neither, for the flag's other form
+ * (`--arch`'s compact layer list). Every problem is a usage error naming the flag.
+ */
+export async function readJsonFlag(flag: string, value: string): Promise<{ json: unknown } | null> {
+  const text = value.trim();
+  const inline = text.startsWith('{') || text.startsWith('[');
+  if (!inline && !/\.json$/i.test(text)) return null;
+  let source = text;
+  if (!inline) {
+    try {
+      source = (await readRegularFile(value, { maxBytes: MAX_FLAG_JSON_BYTES, what: `${flag} file` })).toString('utf8');
+    } catch (e) {
+      throw usageError(`${flag}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return { json: parseJsonBounded(source, `${flag} ${inline ? 'value' : value}`) };
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
 }

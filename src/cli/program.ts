@@ -10,6 +10,7 @@ import { LAYER_TYPES } from '../arch.js';
 import { INITIALIZERS } from '../init.js';
 import { DATA_HELP } from './data.js';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './errors.js';
+import { checkOutputs } from './outputs.js';
 import { printable } from './progress.js';
 import {
   HIDDEN_ACTIVATIONS,
@@ -87,7 +88,7 @@ function addCommonTrainOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed), DEFAULTS.seed)
     .option('--label <column>', 'CSV: the label column (default: the last)')
     .option('--samples <n>', 'examples of a synthetic data set (train + test)', (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
-    .option('--noise <σ>', 'noise of a synthetic data set', (v) => parseNumberFlag('--noise', v, 0))
+    .option('--noise <σ>', 'noise of a synthetic data set', (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--standardize', "synthetic sets: standardise the features with the training part's mean and standard deviation, as the web lab does (a CSV file always is)")
     .option('--test-fraction <f>', `held-out share of data without a test split of its own (synthetic, CSV), in (0, 1) (default: ${DEFAULT_TEST_FRACTION})`, (v) => parseNumberFlag('--test-fraction', v, 0, 1, false, false))
@@ -172,7 +173,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
     .option('--label <column>', "CSV: the label column (default: the model's recipe, else the last)")
     .option('--samples <n>', "examples of a synthetic set (default: the model's recipe)", (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
-    .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, 0))
+    .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', "only the first n training examples (default: the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--json', 'print JSON')
     .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data test.csv   # a PyTorch state dict\n  $ gradlab evaluate model.pt --arch "conv(8,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)" --data mnist   # torch.save(model.state_dict(), 'model.pt')\n\n${EXIT_CODES_HELP}\n`)
@@ -221,6 +222,8 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .addHelpText('after', `\nExamples:\n  $ gradlab export model.safetensors --onnx model.onnx\n  $ gradlab export model.safetensors --pytorch model.py\n  $ gradlab export torch.safetensors --arch '{"activation": "gelu"}' --onnx model.onnx   # a PyTorch state dict\n  $ python3 -c "import model; m = model.load_model(); print(m)"\n\nThe ONNX graph includes the feature scaler stored with the model, so it takes raw rows as predict does.\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { pytorch?: string; pytorchTrain?: string; onnx?: string; arch?: string; json?: boolean }) => {
       let code: ExitCode = EXIT.ok;
+      // The three outputs against each other and the model, before either export runs.
+      await checkOutputs([{ flag: '--onnx', path: o.onnx }, { flag: '--pytorch', path: o.pytorch }, { flag: '--pytorch-train', path: o.pytorchTrain }], [{ flag: '<model>', path: model }, { flag: '--arch', path: o.arch }]);
       if (o.pytorch !== undefined || o.onnx !== undefined || o.pytorchTrain === undefined) {
         code = (await runExport({ model, ...(o.arch !== undefined ? { arch: o.arch } : {}), ...(o.pytorch !== undefined ? { pytorch: o.pytorch } : {}), ...(o.onnx !== undefined ? { onnx: o.onnx } : {}), ...(o.json ? { json: true } : {}) }, io)).code;
       }
@@ -244,8 +247,9 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     'after',
     `\nExamples:\n  $ gradlab compare --activation relu,tanh,sigmoid --epochs 2 --report compare.html\n  $ gradlab compare --init auto,normal,zeros --batchnorm true,false --data spiral --layers 16,16 --epochs 100\n  $ gradlab compare --optimizer sgd,adam --lr 0.1,0.01,0.001 --json\n  $ gradlab compare --data fashion-mnist --epochs 1 --arch "conv(16,3,padding=1),relu,maxpool(2),flatten" --arch "conv(16,3,padding=1),bn,relu,maxpool(2),flatten"\n\n--arch: the grammar of train --arch (gradlab train --help).\n\nActivations:\n${describeActivations()}\n\nInitializers:\n${describeInits()}\n\n${EXIT_CODES_HELP}\n`,
   );
-  compare.action(async (o: TrainOpts & { activation: TrainArgs['activation'][]; init: TrainArgs['init'][]; batchnorm: boolean[]; optimizer: TrainArgs['optimizer'][]; lr?: number[]; arch?: string[] }) => {
-    const base = trainArgs({ ...o, activation: o.activation[0], init: o.init[0], batchnorm: o.batchnorm[0], optimizer: o.optimizer[0], lr: undefined, arch: undefined } as TrainOpts);
+  compare.action(async (o: TrainOpts & { activation: TrainArgs['activation'][]; init: TrainArgs['init'][]; batchnorm: boolean[]; optimizer: TrainArgs['optimizer'][]; lr?: number[]; arch?: string[] }, cmd: Command) => {
+    // `given`: each run refuses typed flags its --arch would ignore, as train does.
+    const base = { ...trainArgs({ ...o, activation: o.activation[0], init: o.init[0], batchnorm: o.batchnorm[0], optimizer: o.optimizer[0], lr: undefined, arch: undefined } as TrainOpts), given: givenArgs(cmd, o) };
     const r = await runCompare(
       { ...base, activations: o.activation, inits: o.init, batchnorms: o.batchnorm, optimizers: o.optimizer, lrs: o.lr ?? [undefined], archs: o.arch ?? [undefined] },
       io,

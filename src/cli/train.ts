@@ -9,8 +9,7 @@
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
 import { MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
-import { buildModel, countParameters, describeSpec, validateSpec, type ModelSpec } from '../models.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { buildModel, countParameters, describeSpec, usesBatchNorm, validateSpec, type ModelSpec } from '../models.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -30,6 +29,8 @@ import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } f
 import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
+import { checkOutputs } from './outputs.js';
+import { readJsonFlag } from './options.js';
 import { boundaryPicture } from '../report/boundary.js';
 
 export { SCHEDULES, type RunConfig, type ScheduleName };
@@ -164,17 +165,20 @@ export interface TrainResult {
   config: RunConfig;
 }
 
+/** The flags of the MLP that a layer list (--arch, --model) replaces. */
+const MLP_FLAGS: ReadonlyArray<readonly [keyof TrainArgs, string]> = [
+  ['layers', '--layers'],
+  ['activation', '--activation'],
+  ['batchnorm', '--batchnorm/--no-batchnorm'],
+  ['dropout', '--dropout'],
+];
+
 /** --arch: the compact form, or a JSON file (or inline JSON) holding the layer list. */
-function readArch(value: string): LayerSpec[] {
+async function readArch(value: string): Promise<LayerSpec[]> {
+  const read = await readJsonFlag('--arch', value);
   try {
-    const text = value.trim().startsWith('[') ? value : /\.json$/i.test(value) && existsSync(value) ? readFileSync(value, 'utf8') : null;
-    if (text === null) return parseArch(value);
-    let list: unknown;
-    try {
-      list = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`--arch ${value}: not valid JSON (${(e as Error).message})`);
-    }
+    if (read === null) return parseArch(value);
+    const list = read.json;
     if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${value}: expected a JSON list of layers [{"type": …}, …]`);
     return list.map((l, i) => validateLayer(l, `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`));
   } catch (e) {
@@ -192,6 +196,12 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (!args.quiet) io.stderr.write(s + '\n');
   };
 
+  // Outputs that could not be written, or would replace an input, are refused before any work.
+  await checkOutputs(
+    [{ flag: '--out', path: args.out }, { flag: '--checkpoint', path: args.checkpoint }, { flag: '--report', path: args.report }],
+    [{ flag: '--data', path: args.data }, { flag: '--resume', path: args.resume }, { flag: '--arch', path: args.arch }],
+    [['--resume', '--checkpoint']],
+  );
   // Resume: everything but the target epoch count and the outputs comes from the checkpoint.
   const resumed: Resumed | null = args.resume !== undefined ? await openCheckpoint(args.resume, args) : null;
   let a = resumed ? resumed.args : args;
@@ -233,7 +243,12 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       archText = MODEL_PRESETS[a.model as ModelPreset].arch;
     }
     if (archText !== undefined) {
-      const arch = readArch(archText);
+      // The layer list decides every layer: a typed MLP flag would be silently ignored.
+      const ignored = MLP_FLAGS.filter(([k]) => a.given?.includes(k)).map(([, flag]) => flag);
+      if (ignored.length > 0) {
+        throw usageError(`${a.model !== undefined ? `--model ${a.model}` : '--arch'} lists every layer (its widths, activations, BatchNorm and dropout); ${ignored.join(', ')} would be ignored: leave ${ignored.length === 1 ? 'it' : 'them'} out or put the layers in the list`);
+      }
+      const arch = await readArch(archText);
       spec.arch = arch;
       if (needsImages(arch[0])) {
         // Image sets arrive as flat rows; a square number of features is one grey-scale image.
@@ -293,15 +308,17 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (scheduler && a.epochs !== resumed.config.epochs) {
       log(`${a.schedule} schedule re-planned over ${a.epochs} epochs (the checkpoint planned ${resumed.config.epochs}): lr ${optimizer.lr} from epoch ${startEpoch + 1}`);
     }
-    const h = st.history as Report['history'] | undefined;
+    const h = st.history as Report['history'] | undefined | null;
     if (h && Array.isArray(h.epochs)) previousHistory = h;
     if (Array.isArray(st.findings)) previousFindings = st.findings as Finding[];
   }
   // BatchNorm cannot normalise a batch of one example (its variance is 0): trainingLoader drops
   // a last batch of one (the lab draws its batches the same way).
   const examples = data.train.x.shape[0];
-  const batchnorm = spec.layers.some((_, h) => spec.batchnorms?.[h] ?? spec.batchnorm);
-  if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (or train with --no-batchnorm)`);
+  const batchnorm = usesBatchNorm(spec);
+  const withoutBn = spec.arch ? 'or remove bn from the layer list' : 'or train with --no-batchnorm';
+  if (batchnorm && examples < 2) throw inputError(`${a.data}: ${examples} training example; BatchNorm needs at least 2 (${withoutBn})`);
+  if (batchnorm && a.batchSize < 2) throw usageError(`--batch-size ${a.batchSize} with BatchNorm: the variance of a batch of one example is 0, so BatchNorm cannot normalise it; use --batch-size 2 or more (${withoutBn})`);
   const loader = trainingLoader(data.train, { batchSize: a.batchSize, batchnorm, generator: shuffle });
   const batches = loader.length;
 

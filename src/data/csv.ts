@@ -87,18 +87,40 @@ interface Records {
 }
 
 /**
+ * A csv-parse error in the words of the other CSV messages (file, line, what to do): a row
+ * with another number of fields than the header (a trailing comma is one more, empty, field),
+ * a quote left open or followed by text. Other errors keep csv-parse's message.
+ */
+function csvSyntaxError(e: unknown, name: string): Error {
+  const err = e as Error & { code?: string; lines?: number; record?: string[] };
+  const m = /expect (\d+), got (\d+)/.exec(err.message);
+  let msg: string;
+  if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && m) {
+    const trailing = Number(m[2]) === Number(m[1]) + 1 && err.record?.at(-1) === '';
+    msg = `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} columns; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : ''}`;
+  } else if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+    msg = `a quoted field opened by line ${err.lines} is never closed (a lone " starts a quoted field that runs to the next ")`;
+  } else if (err.code === 'CSV_INVALID_CLOSING_QUOTE') {
+    msg = `line ${err.lines}: text right after a closing quote (a field that starts with " must end with " followed by a comma or the end of the line; write a quote inside a quoted field as "")`;
+  } else {
+    msg = err.message.length > 300 ? err.message.slice(0, 300) + '…' : err.message;
+  }
+  return new Error(`${name}: ${msg}`, { cause: e });
+}
+
+/**
  * csv-parse's records; errors name the file. Line numbers are only needed for a message, and
  * csv-parse's `info` makes parsing about 3× slower, so they come from a second parse with
  * `info` when asked for.
  */
 function readRecords(text: string, name: string, delimiter: string): Records {
+  if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with new TextDecoder().decode(bytes))' : ''}`);
   const options = { skip_empty_lines: true, bom: true, delimiter };
   let records: string[][];
   try {
     records = parse(text, options) as string[][];
   } catch (e) {
-    const msg = (e as Error).message;
-    throw new Error(`${name}: ${msg.length > 300 ? msg.slice(0, 300) + '…' : msg}`, { cause: e });
+    throw csvSyntaxError(e, name);
   }
   if (records.length > 0 && records[0].length > MAX_CSV_COLUMNS) {
     throw new Error(`${name}: ${records[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
@@ -121,8 +143,7 @@ export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'deli
   try {
     recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
   } catch (e) {
-    const msg = (e as Error).message;
-    throw new Error(`${name}: ${msg.length > 300 ? msg.slice(0, 300) + '…' : msg}`, { cause: e });
+    throw csvSyntaxError(e, name);
   }
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
   if (recs[0].length > MAX_CSV_COLUMNS) throw new Error(`${name}: ${recs[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);

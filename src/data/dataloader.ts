@@ -9,7 +9,7 @@
  * never keep a batch (fit's): one persistent pair of tensors, overwritten batch after batch.
  */
 import { alloc } from '../kernels/index.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { checkOptions, pointSnakeCase } from '../options.js';
@@ -45,6 +45,9 @@ export class Batch implements Iterable<Tensor> {
   }
 }
 
+/** Every DataLoaderOptions key (the compiler keeps the list complete): another is a misspelling (`batch_size`). */
+const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
+
 export class DataLoader implements Iterable<Batch> {
   readonly dataset: DatasetLike;
   readonly batchSize: number;
@@ -61,10 +64,10 @@ export class DataLoader implements Iterable<Batch> {
   private reused: { full?: Batch; tail?: Batch } = {};
 
   constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
-    checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'generator', 'reuseBuffers']);
+    checkOptions('DataLoader', options, DATALOADER_OPTIONS);
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${String(batchSize)}`);
+      throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${showValue(batchSize)}`);
     }
     const shuffle = options.shuffle ?? false;
     if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: shuffle must be true or false, got ${String(shuffle)}`);

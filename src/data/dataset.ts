@@ -63,6 +63,7 @@ export function datasetLength(ds: DatasetLike): number {
  * the problem. Returns the number of examples.
  */
 export function validateDataset(ds: DatasetLike, where = 'dataset'): number {
+  if (ds === null || typeof ds !== 'object') throw new Error(`${where}: the dataset must be {x: Tensor, y: Tensor}, got ${ds === null ? 'null' : typeof ds}`);
   const name = ds.name ?? 'dataset';
   if (!(ds.x instanceof Tensor) || !(ds.y instanceof Tensor)) throw new Error(`${where}: ${name}: x and y must be Tensors`);
   if (ds.x.ndim < 1) throw new Error(`${where}: ${name}: x must have a first (example) dimension, got shape ${formatShape(ds.x.shape)}`);
@@ -74,15 +75,41 @@ export function validateDataset(ds: DatasetLike, where = 'dataset'): number {
   if (ds.numClasses !== undefined) {
     if (!Number.isInteger(ds.numClasses) || ds.numClasses < 1) throw new Error(`${where}: ${name}: numClasses must be a positive integer, got ${ds.numClasses}`);
     if (ds.y.ndim !== 1) throw new Error(`${where}: ${name}: a classification dataset needs y of shape [N], got ${formatShape(ds.y.shape)}`);
-    const y = ds.y.data;
-    for (let i = 0; i < y.length; i++) {
-      const v = y[i];
-      if (!Number.isInteger(v) || v < 0 || v >= ds.numClasses) {
-        throw new Error(`${where}: ${name}: label ${v} of example ${i} is not a class index in 0..${ds.numClasses - 1}`);
-      }
-    }
+    checkClassIndices(ds.y, ds.numClasses, `${where}: ${name}`);
   }
   return n;
+}
+
+/** Throw `${where}: label v of example i is not a class index in 0..C−1` for the first y that is not one. */
+export function checkClassIndices(y: Tensor, numClasses: number, where: string): void {
+  const d = y.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
+      throw new Error(`${where}: label ${v} of example ${i} is not a class index in 0..${numClasses - 1}`);
+    }
+  }
+}
+
+/**
+ * Throw for the first NaN or ±Infinity in `t` (a data set's x or y), naming its example and
+ * position and how many there are: training on it would only stop at the first step with a
+ * NaN loss blamed on the first layer.
+ */
+export function checkFiniteValues(t: Tensor, where: string): void {
+  const d = t.data;
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (first < 0) return;
+  const r = rowSize(t);
+  const at = t.ndim > 1 ? `example ${Math.floor(first / r)}, element ${first % r}` : `example ${first}`;
+  throw new Error(`${where} holds ${count === 1 ? 'a non-finite value' : `${count} non-finite values`}, the first ${d[first]} at ${at}; remove or impute ${count === 1 ? 'it' : 'them'} before training`);
 }
 
 /** Elements per example of a tensor whose first dimension counts examples. */

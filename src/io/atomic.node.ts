@@ -43,7 +43,67 @@ const defaultFs: AtomicFs = { open: nodeFs.open, rename: nodeFs.rename, unlink: 
 
 function describe(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code}: ${err.message}` : String(err?.message ?? e);
+  // Node's messages already start with the code ("EISDIR: illegal operation on a directory, …").
+  return err.code && !String(err.message).startsWith(err.code) ? `${err.code}: ${err.message}` : String(err?.message ?? e);
+}
+
+/** What a non-regular file is, in words. */
+function kindOf(st: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Why writeFileAtomic could not write `path`, found before writing it, or null: an
+ * empty name, a target that exists but is a directory or another non-regular file (replacing
+ * /dev/null or a FIFO by rename would be wrong even where it is allowed), a parent directory
+ * that is missing or not a directory, or one this process may not create files in. The CLI
+ * checks its output flags with it before training, so a bad path costs no work.
+ */
+export async function whyNotWritable(pathIn: string): Promise<string | null> {
+  if (pathIn.trim() === '') return 'the file name is empty';
+  if (/[\\/]$/.test(pathIn)) return 'the name ends with "/", which names a directory; give a file name';
+  let path: string;
+  try {
+    path = await resolveLinks(pathIn, defaultFs);
+  } catch (e) {
+    return (e as Error).message.replace(/^writeFileAtomic: cannot write "[^"]*": /, '');
+  }
+  try {
+    const st = await nodeFs.stat(path);
+    if (!st.isFile()) return `it is ${kindOf(st)}, not a regular file${st.isDirectory() ? '; give a file name inside it' : ''}`;
+  } catch {
+    /* does not exist yet: its directory decides */
+  }
+  const dir = dirname(resolve(path));
+  try {
+    const st = await nodeFs.stat(dir);
+    if (!st.isDirectory()) return `${dir} is not a directory`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? `the directory ${dir} does not exist` : `cannot use the directory ${dir} (${describe(e)})`;
+  }
+  try {
+    await nodeFs.access(dir, nodeFs.constants.W_OK);
+  } catch {
+    return `no permission to create files in ${dir}`;
+  }
+  // access() says yes to root and knows nothing of read-only or virtual file systems (/proc,
+  // /sys): create and remove a temporary file as a save would (named as its temporaries are,
+  // so a kill in between leaves one the next save removes).
+  const probe = join(dir, `.${basename(path)}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`);
+  try {
+    const h = await nodeFs.open(probe, 'wx');
+    await h.close();
+    await nodeFs.unlink(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? `no permission to create files in ${dir}` : code === 'EROFS' ? `${dir} is on a read-only file system` : `cannot create files in ${dir} (${describe(e)})`;
+  }
+  return null;
 }
 
 /** The file a chain of symbolic links ends at (which may not exist yet); `path` itself when it is no link. */
@@ -98,13 +158,23 @@ export async function writeFileAtomic(pathIn: string, data: Uint8Array | string,
   const fs = options.fs ?? defaultFs;
   const doSync = options.fsync ?? true;
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  if (pathIn.trim() === '') throw new Error('writeFileAtomic: cannot write "": the file name is empty');
   const path = await resolveLinks(pathIn, fs);
   const dir = dirname(path);
   await removeStaleTemps(path, fs);
   let mode = options.mode;
   let owner: { uid: number; gid: number } | null = null;
+  let existing;
   try {
-    const st = await fs.stat(path);
+    existing = await fs.stat(path);
+  } catch {
+    existing = null;
+  }
+  if (existing && !existing.isFile()) {
+    throw new Error(`writeFileAtomic: cannot write "${path}": it is ${kindOf(existing)}, not a regular file; any previous file is unchanged`);
+  }
+  try {
+    const st = existing ?? (await fs.stat(path));
     mode ??= st.mode & 0o7777;
     owner = { uid: st.uid, gid: st.gid };
   } catch {
@@ -119,7 +189,8 @@ export async function writeFileAtomic(pathIn: string, data: Uint8Array | string,
       handle = await fs.open(tmp, 'wx', mode);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
-      throw new Error(`writeFileAtomic: cannot write "${path}": cannot create a temporary file in ${dir} (${describe(e)})`, { cause: e });
+      const why = await whyNotWritable(path).catch(() => null);
+      throw new Error(`writeFileAtomic: cannot write "${path}": ${why ?? `cannot create a temporary file in ${dir} (${describe(e)})`}`, { cause: e });
     }
   }
   try {

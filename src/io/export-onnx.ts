@@ -444,6 +444,9 @@ function inputShapesOf(model: Module, inputs: number): Map<Module, readonly numb
  * class names predict uses).
  */
 export function exportOnnx(model: Module, info: ModelInfo, options: OnnxExportOptions = {}): Uint8Array {
+  if (info === null || typeof info !== 'object' || info.spec === undefined) {
+    throw new Error('exportOnnx: info must be {spec, data?} as loadModel returns it (or {spec: specFromModel(model)})');
+  }
   const spec: ModelSpec = info.spec;
   const g = new OnnxGraph();
   g.inputShapes = inputShapesOf(model, spec.inputs);

@@ -31,6 +31,7 @@
  * spec's state dict with the right shapes, dtypes and finite values. Each problem is an
  * Error naming the file and what is wrong.
  */
+import { checkOptions } from '../options.js';
 import { Tensor } from '../tensor.js';
 import type { Module } from '../nn/module.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -139,6 +140,7 @@ export function modelToBytes(model: Module, options: SaveModelOptions = {}): Uin
  * With `arch`, the bytes are a plain PyTorch state dict of that architecture (parseStateDict).
  */
 export function modelFromBytes(bytes: Uint8Array, name = 'model file', options: { arch?: StateDictArch } = {}): LoadedModel {
+  checkOptions(`${name}: loadModel`, options, ['arch']);
   return options.arch !== undefined ? parseStateDict(bytes, options.arch, name) : parseModel(bytes, name);
 }
 
@@ -495,6 +497,11 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
   );
 }
 
+/** The fields an architecture for a plain state dict may give (the ModelSpec's; the compiler keeps the list complete). */
+const SPEC_FIELDS = Object.keys({
+  inputs: 1, layers: 1, activation: 1, init: 1, batchnorm: 1, dropout: 1, outputs: 1, output: 1, activations: 1, batchnorms: 1, arch: 1, inputShape: 1,
+} satisfies Record<keyof ModelSpec, 1>);
+
 /**
  * The architecture of a plain state dict, as the library takes it: a partial ModelSpec, whose
  * `arch` may be a layer list or its compact form ('conv(8,3,padding=1),bn,relu,…'), or that
@@ -520,6 +527,8 @@ function readStateDictArch(a: StateDictArch): Partial<ModelSpec> {
  */
 export function parseStateDict(bytes: Uint8Array, archIn: StateDictArch, name = 'state dict'): LoadedModel {
   const arch = readStateDictArch(archIn);
+  // A misspelt field ("activaton") would leave the default in its place, silently.
+  checkOptions(`${name}: architecture`, arch, SPEC_FIELDS, 'field');
   // torch.save's .pt (PyTorch's own route) or safetensors.
   const file = isTorchFile(bytes) ? { tensors: parseTorchFile(bytes, name).tensors, metadata: null } : parseSafetensors(bytes, name);
   const md = file.metadata ?? {};

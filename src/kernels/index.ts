@@ -63,7 +63,15 @@ export function setAllocObserver(f: ((a: FloatArray) => void) | null): void {
  * `zero` false: contents unspecified, for an output the caller writes in full before reading.
  */
 export function alloc(n: number, dtype: DType = 'float32', zero = true): FloatArray {
-  const a = dtype === 'float64' ? reference.alloc(n, 'float64', zero) : K.alloc(n, 'float32', zero);
+  let a: FloatArray;
+  try {
+    a = dtype === 'float64' ? reference.alloc(n, 'float64', zero) : K.alloc(n, 'float32', zero);
+  } catch (e) {
+    // "WebAssembly.Memory.grow(): Maximum memory size exceeded" says nothing of the request.
+    if (!(e instanceof RangeError)) throw e;
+    const bytes = n * (dtype === 'float64' ? 8 : 4);
+    throw new RangeError(`cannot allocate ${n.toLocaleString('en-US')} ${dtype} elements (${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB): out of memory (${e.message})`, { cause: e });
+  }
   if (allocObserver !== null) allocObserver(a);
   return a;
 }

@@ -6,8 +6,7 @@
 import { getActivation, type ActivationName } from '../activations.js';
 import { prelu, unary } from '../ops/activation.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
-import { shown } from '../ops/util.js';
-import type { Tensor } from '../tensor.js';
+import { showValue, type Tensor } from '../tensor.js';
 import { markSoftmaxOutput } from '../warnings.js';
 import { Module, Parameter, stateTensor } from './module.js';
 
@@ -83,7 +82,7 @@ abstract class Parametric extends Elementwise {
     private readonly _value: number,
   ) {
     super();
-    if (typeof _value !== 'number' || !Number.isFinite(_value)) throw new Error(`${className}: ${_paramName} must be a finite number, got ${shown(_value)}${typeof _value === 'object' && _value !== null ? ` (PyTorch's keyword is the argument itself here: new nn.${className}(0.2))` : ''}`);
+    if (typeof _value !== 'number' || !Number.isFinite(_value)) throw new Error(`${className}: ${_paramName} must be a finite number, got ${showValue(_value)}${typeof _value === 'object' && _value !== null ? ` (PyTorch's keyword is the argument itself here: new nn.${className}(0.2))` : ''}`);
   }
   override get param(): number {
     return this._value;
@@ -137,7 +136,7 @@ export class Softmax extends ActivationModule {
   readonly _dim: number;
   constructor(dim = -1) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`Softmax: dim must be an integer, got ${shown(dim)}`);
+    if (!Number.isInteger(dim)) throw new Error(`Softmax: dim must be an integer, got ${showValue(dim)}`);
     this._dim = dim;
   }
   forward(x: Tensor): Tensor {
@@ -158,7 +157,7 @@ export class LogSoftmax extends Module {
   readonly _dim: number;
   constructor(dim = -1) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`LogSoftmax: dim must be an integer, got ${shown(dim)}`);
+    if (!Number.isInteger(dim)) throw new Error(`LogSoftmax: dim must be an integer, got ${showValue(dim)}`);
     this._dim = dim;
   }
   override get typeName(): string {

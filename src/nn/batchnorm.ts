@@ -6,7 +6,8 @@
  * the unbiased batch variance. momentum = null gives the cumulative average
  * (factor 1/num_batches_tracked).
  */
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
+import { showValue } from '../tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter, stateTensor } from './module.js';
@@ -17,6 +18,8 @@ export interface BatchNormOptions {
   affine?: boolean;
   trackRunningStats?: boolean;
 }
+
+const BATCHNORM_OPTIONS = Object.keys({ momentum: 1, eps: 1, affine: 1, trackRunningStats: 1 } satisfies Record<keyof BatchNormOptions, 1>);
 
 /** The shared body of BatchNorm1d and BatchNorm2d (PyTorch's _BatchNorm): they differ only in the input rank they accept. */
 export abstract class BatchNorm extends Module {
@@ -40,10 +43,12 @@ export abstract class BatchNorm extends Module {
       options = { eps: optionsOrEps, momentum, affine, trackRunningStats };
     } else {
       if (rest.length > 0) throw new Error(`${this.typeName}: after an options object there can be no more arguments (got ${rest.length})`);
-      checkOptions(this.typeName, optionsOrEps, ['momentum', 'eps', 'affine', 'trackRunningStats']);
+      checkOptions(this.typeName, optionsOrEps, BATCHNORM_OPTIONS);
       options = optionsOrEps;
     }
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${numFeatures}`);
+    checkBool(this.typeName, 'affine', options.affine);
+    checkBool(this.typeName, 'trackRunningStats', options.trackRunningStats);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${showValue(numFeatures)}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`${this.typeName}: momentum must be in [0, 1] or null, got ${momentum}`);
     const eps = options.eps ?? 1e-5;

@@ -10,7 +10,8 @@
  * include the receptive field (computeFans: fan_in = inChannels/groups·kH·kW). PyTorch's own
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
+import { showValue } from '../tensor.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -27,7 +28,7 @@ export interface Conv2dOptions {
   generator?: Generator;
 }
 
-const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'generator'] as const;
+const CONV2D_OPTIONS = Object.keys({ stride: 1, padding: 1, dilation: 1, groups: 1, bias: 1, init: 1, generator: 1 } satisfies Record<keyof Conv2dOptions, 1>);
 
 export class Conv2d extends WeightedLayer {
   weight: Parameter;
@@ -56,15 +57,16 @@ export class Conv2d extends WeightedLayer {
       checkOptions('Conv2d', optionsOrStride, CONV2D_OPTIONS);
       options = optionsOrStride as Conv2dOptions;
     }
+    checkBool('Conv2d', 'bias', options.bias);
     super(options.init, options.generator);
     for (const [name, v] of [
       ['inChannels', inChannels],
       ['outChannels', outChannels],
     ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${name} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${name} must be a positive integer, got ${showValue(v)}`);
     }
     const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1) throw new Error(`Conv2d: groups must be a positive integer, got ${groups}`);
+    if (!Number.isInteger(groups) || groups < 1) throw new Error(`Conv2d: groups must be a positive integer, got ${showValue(groups)}`);
     if (inChannels % groups !== 0) throw new Error(`Conv2d: inChannels ${inChannels} must be divisible by groups ${groups}`);
     if (outChannels % groups !== 0) throw new Error(`Conv2d: outChannels ${outChannels} must be divisible by groups ${groups}`);
     this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);

@@ -18,7 +18,8 @@
  * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
  * PyTorch's own default is available as init: 'pytorch'.
  */
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
+import { showValue } from '../tensor.js';
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
 import { linear } from '../ops/matmul.js';
@@ -36,6 +37,8 @@ export interface LinearOptions {
   init?: InitSpec;
   generator?: Generator;
 }
+
+const LINEAR_OPTIONS = Object.keys({ bias: 1, init: 1, generator: 1 } satisfies Record<keyof LinearOptions, 1>);
 
 /**
  * A layer with a weight and an optional bias drawn by an initializer that depends on the
@@ -122,13 +125,14 @@ export class Linear extends WeightedLayer {
   /** `options` may be the bare boolean `bias`, as PyTorch's `nn.Linear(4, 2, False)`. */
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions | boolean = {}) {
     if (typeof options === 'boolean') options = { bias: options };
-    checkOptions('Linear', options, ['bias', 'init', 'generator']);
+    checkOptions('Linear', options, LINEAR_OPTIONS);
+    checkBool('Linear', 'bias', options.bias);
     super(options.init, options.generator);
     for (const [name, v] of [
       ['inFeatures', inFeatures],
       ['outFeatures', outFeatures],
     ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Linear: ${name} must be a positive integer, got ${showValue(v)}`);
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

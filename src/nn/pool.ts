@@ -3,10 +3,10 @@
  * AdaptiveAvgPool2d and Flatten (ops/pool.ts for the formulas). None has parameters.
  */
 import { pair, type Size2d } from '../ops/conv.js';
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../ops/pool.js';
-import { normDim, shown } from '../ops/util.js';
+import { adaptiveAvgPool2d, adaptiveOutputSize, avgPool2d, maxPool2d } from '../ops/pool.js';
+import { normDim } from '../ops/util.js';
 import { flatten, reshape } from '../ops/view.js';
-import { formatShape, type Tensor } from '../tensor.js';
+import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
 /** Validates pooling options when the layer is built, with the layer's name in the message. */
@@ -65,6 +65,7 @@ export class AvgPool2d extends Module {
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: number | readonly [number | null, number | null]) {
     super();
+    adaptiveOutputSize('AdaptiveAvgPool2d', outputSize);
   }
   override get typeName(): string {
     return 'AdaptiveAvgPool2d';
@@ -88,7 +89,7 @@ export class Flatten extends Module {
       ['startDim', startDim],
       ['endDim', endDim],
     ] as const) {
-      if (!Number.isInteger(v)) throw new Error(`Flatten: ${name} must be an integer, got ${shown(v)}`);
+      if (!Number.isInteger(v)) throw new Error(`Flatten: ${name} must be an integer, got ${showValue(v)}`);
     }
   }
   override get typeName(): string {

@@ -153,8 +153,12 @@ export class Sequential extends Module {
     if (Sequential._depth === 0) maybeBoundary();
     const outs: Tensor[] = [];
     let h = x;
-    for (const m of this._layers) {
-      h = m.forward(h);
+    for (const [i, m] of this._layers.entries()) {
+      try {
+        h = m.forward(h);
+      } catch (e) {
+        throw inLayer(e, i, m);
+      }
       outs.push(h);
     }
     return outs;
@@ -177,10 +181,14 @@ export class Sequential extends Module {
       const prev = y;
       const prevSharing: Tensor[] | null = sharing;
       const act = Sequential._fuse ? fusedActivation(layers, i) : null;
-      if (act !== null) {
-        const lin = layers[i] as Linear;
-        y = linearActivation(prev, lin.weight, lin.bias, getActivation(act.activation).kernel!, act.param);
-      } else y = layers[i].forward(y);
+      try {
+        if (act !== null) {
+          const lin = layers[i] as Linear;
+          y = linearActivation(prev, lin.weight, lin.bias, getActivation(act.activation).kernel!, act.param);
+        } else y = layers[i].forward(y);
+      } catch (e) {
+        throw inLayer(e, i, layers[i]);
+      }
       const pure = producer >= 0 && prev !== x && prev.data !== x.data && isPureLayer(layers[producer]) && isPureLayer(layers[i]);
       if (y.data === prev.data) sharing = pure && prevSharing !== null ? [...prevSharing, prev] : null;
       else sharing = [];
@@ -201,4 +209,20 @@ export class Sequential extends Module {
     if (owned) for (const t of owned) if (t.data !== y.data && t.node !== null) t._graphOwned = true;
     return y;
   }
+}
+
+/**
+ * A layer's error with the layer named: "Sequential layer 3 (Linear(inFeatures=5, …)): linear:
+ * input of shape [8, 4] does not match weight [3, 5] …". Nested Sequentials extend the path
+ * ("layer 2.0"); the error itself (its class, its cause) is kept, so callers that test for a
+ * RangeError (out of memory) still see one.
+ */
+function inLayer(e: unknown, i: number, m: Module): unknown {
+  if (!(e instanceof Error)) return e;
+  const t = e as Error & { _layerPath?: string; _layerMessage?: string; _layer?: string };
+  t._layerMessage ??= e.message;
+  t._layer ??= String(m);
+  t._layerPath = t._layerPath === undefined ? String(i) : `${i}.${t._layerPath}`;
+  e.message = `Sequential layer ${t._layerPath} (${t._layer}): ${t._layerMessage}`;
+  return e;
 }

@@ -5,11 +5,14 @@
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import type { BinaryKind } from '../kernels/types.js';
-import type { Tensor } from '../tensor.js';
+import { showValue, Tensor } from '../tensor.js';
 import { asTensor, assertSameDtype, broadcastShapes, broadcastStrides, empty } from './util.js';
 
 function binary(kind: BinaryKind, x: Tensor | number, y: Tensor | number): Tensor {
   if (typeof x === 'number' && typeof y === 'number') throw new Error(`${kind}: at least one operand must be a Tensor`);
+  for (const [v, name] of [[x, 'input'], [y, 'other']] as const) {
+    if (typeof v !== 'number' && !(v instanceof Tensor)) throw new Error(`${kind}: ${name} must be a Tensor or a number, got ${Array.isArray(v) ? 'an array (make it one with tensor([...]))' : showValue(v)}`);
+  }
   const a = asTensor(x, typeof y === 'number' ? undefined : y, kind);
   const b = asTensor(y, a, kind);
   assertSameDtype(kind, a, b);

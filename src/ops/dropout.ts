@@ -9,11 +9,11 @@ import { record } from '../autograd.js';
 import { SELU_ALPHA, SELU_SCALE } from '../activations.js';
 import { K, alloc } from '../kernels/index.js';
 import { defaultGenerator, type Generator } from '../random.js';
-import type { Tensor } from '../tensor.js';
-import { assertTensor, empty, savedBuffer, shown } from './util.js';
+import { showValue, type Tensor } from '../tensor.js';
+import { assertTensor, empty, savedBuffer } from './util.js';
 
 export function checkDropoutP(where: string, p: number): void {
-  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`${where}: p must be a number in [0, 1), got ${shown(p)}${typeof p === 'object' && p !== null ? " (PyTorch's p=0.2 is the argument 0.2 here)" : ''}`);
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`${where}: p must be a number in [0, 1), got ${showValue(p)}${typeof p === 'object' && p !== null ? " (PyTorch's p=0.2 is the argument 0.2 here)" : ''}`);
 }
 
 function bernoulliMask(n: number, keep: number, like: Tensor, generator: Generator): Tensor {

@@ -64,15 +64,21 @@ export function avgPool2d(input: Tensor, kernelSize: Size2d, stride: Size2d | nu
  * torch.nn.functional.adaptive_avg_pool2d(input, output_size): output_size a number, or
  * [h, w] where null keeps that input dimension.
  */
+/** An adaptive pool's outputSize as [h, w] (null: the input's size, where known); throws naming `where` otherwise. */
+export function adaptiveOutputSize(where: string, outputSize: unknown, inputHW?: readonly number[]): Array<number | null> {
+  const given = typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) && outputSize.length === 2 ? (outputSize as unknown[]) : null;
+  const size = given?.map((v, i) => (v === null ? (inputHW?.[i] ?? null) : v));
+  if (!size || !size.every((v) => v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1))) {
+    throw new Error(`${where}: outputSize must be a positive integer or a pair [h, w] of them (null keeps the input's size), got ${JSON.stringify(outputSize)}`);
+  }
+  return size as Array<number | null>;
+}
+
 export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
   const op = 'adaptiveAvgPool2d';
   assert4d(op, input);
   const [n, c, h, w] = input.shape;
-  const given = typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) && outputSize.length === 2 ? outputSize : null;
-  const size = given?.map((v, i) => (v === null ? input.shape[2 + i] : v));
-  if (!size || !size.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new Error(`${op}: outputSize must be a positive integer or a pair [h, w] of them (null keeps the input's size), got ${JSON.stringify(outputSize)}`);
-  }
+  const size = adaptiveOutputSize(op, outputSize, [h, w]) as number[];
   const [oh, ow] = size;
   if (h === 0 || w === 0) throw new Error(`${op}: input of shape ${formatShape(input.shape)} has an empty plane`);
   const planes = n * c;

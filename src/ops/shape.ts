@@ -4,8 +4,8 @@
  * storage, and their backward routes each gradient element back to the element it came from.
  */
 import { record } from '../autograd.js';
-import { Tensor, formatShape } from '../tensor.js';
-import { assertTensor, contiguousStrides, copiesOfViews, dimOfShape, empty, shown, splitAt, stridedOffsets } from './util.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
+import { assertTensor, contiguousStrides, copiesOfViews, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
 import { reshape } from './view.js';
 
 /** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
@@ -141,7 +141,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** A position along a dimension of size n, negative from the end as in PyTorch; `end` allows n itself. */
 function position(op: string, name: string, v: unknown, n: number, end = false): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${name} must be an integer, got ${typeof v === 'string' ? `'${v}'` : shown(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${name} must be an integer, got ${showValue(v)}`);
   const p = v < 0 ? v + n : v;
   if (p < 0 || p > (end ? n : n - 1)) throw new Error(`${op}: ${name} ${v} is out of range for a dimension of size ${n}`);
   return p;

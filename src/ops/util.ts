@@ -2,7 +2,7 @@
  * Shared helpers for ops: output allocation, broadcasting, dimension handling, checks.
  */
 import { alloc } from '../kernels/index.js';
-import { Tensor, formatShape, shapeSize, type DType } from '../tensor.js';
+import { Tensor, formatShape, shapeSize, showValue, type DType } from '../tensor.js';
 import { stage } from '../memory.js';
 
 /** A fresh zero tensor with `like`'s dtype. */
@@ -33,7 +33,7 @@ export function savedBuffer(n: number, dtype: DType, zero = true): Tensor {
 /** Numbers become constant tensors of the other operand's dtype; anything else but a Tensor is an error naming `op`. */
 export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand'): Tensor {
   if (typeof x !== 'number') {
-    if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof x === 'string' ? `'${x}'` : shown(x)}`);
+    if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${showValue(x)}`);
     return x;
   }
   const t = new Tensor(alloc(1, like?.dtype ?? 'float32', false), []);
@@ -47,7 +47,7 @@ export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand'): Ten
  * fast kernels run on it.
  */
 export function assertTensor(x: unknown, op: string, arg: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}`);
   if (x._evicted) stage(x);
 }
 
@@ -83,20 +83,11 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return strides;
 }
 
-/** A value as an error message shows it: objects as JSON (`{"dim":1}`), not [object Object]. */
-export function shown(v: unknown): string {
-  if (typeof v !== 'object' || v === null) return String(v);
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
-  }
-}
 
 /** Normalise a possibly negative dimension, with an error naming the op and the shape. */
 export function normDim(op: string, dim: number, ndim: number): number {
   if (!Number.isInteger(dim) || dim < -Math.max(ndim, 1) || dim >= Math.max(ndim, 1)) {
-    if (typeof dim !== 'number') throw new Error(`${op}: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got ${shown(dim)}`);
+    if (typeof dim !== 'number') throw new Error(`${op}: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got ${showValue(dim)}`);
     throw new Error(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dimension(s)`);
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
@@ -173,7 +164,7 @@ export function dimOffsets(shape: readonly number[], dims: readonly number[]): I
 export function dimOfShape(op: string, dim: unknown, shape: readonly number[], extra: 0 | 1 = 0): number {
   const n = Math.max(shape.length + extra, 1);
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -n || dim >= n) {
-    const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : shown(dim);
+    const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : showValue(dim);
     throw new Error(`${op}: dim ${got} is out of range [${-n}, ${n - 1}] for a tensor of shape ${formatShape(shape)}`);
   }
   return dim < 0 ? dim + n : dim;

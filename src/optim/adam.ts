@@ -27,12 +27,14 @@ function validate(name: string, o: Required<AdamOptions>): void {
 export class Adam extends Optimizer<AdamOptions> {
   /** PyTorch's defaults (torch.optim.Adam); an option not given takes its value from here. */
   static readonly defaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
+  /** The name messages use before the instance exists (typeName is an instance getter). */
+  static readonly optimizerName: string = 'Adam';
   /** Decoupled weight decay (AdamW); 0 for Adam. */
   protected decoupled = false;
 
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}) {
     // new.target: AdamW's defaults when an AdamW is built.
-    const o = withDefaults(new.target === AdamW ? 'AdamW' : 'Adam', (new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
+    const o = withDefaults((new.target as typeof Adam).optimizerName, (new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
     super(params, o, undefined, 'Adam');
     for (const g of this.groups) validate(this.typeName, g.options as Required<AdamOptions>);
   }
@@ -68,6 +70,7 @@ export class Adam extends Optimizer<AdamOptions> {
  */
 export class AdamW extends Adam {
   static override readonly defaults: Readonly<Required<AdamOptions>> = { ...Adam.defaults, weightDecay: 1e-2 };
+  static override readonly optimizerName: string = 'AdamW';
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}) {
     super(params, options);
     this.decoupled = true;

@@ -5,7 +5,7 @@
  */
 import { alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
 import { checkOptions, pointSnakeCase } from '../options.js';
 import { zeroGradMode } from '../nn/module.js';
@@ -50,16 +50,22 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    * parameters, e.g. a smaller lr for a pretrained body than for a new head.
    */
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<O>>, options: O, defaultLr: number | undefined, name: string) {
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      const what = params === null ? 'null' : typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' ? 'a Module (pass model.parameters())' : typeof params;
+      throw new Error(`${name}: params must be a list of parameters (model.parameters()) or of parameter groups [{params, lr, …}], got ${what}`);
+    }
     const items = [...(params as Iterable<unknown>)];
     if (items.length === 0) throw new Error(`${name}: got an empty parameter list`);
     const isGroup = (p: unknown): p is ParamGroupSpec<O> => typeof p === 'object' && p !== null && !(p instanceof Tensor) && 'params' in p;
     const specs: Array<{ params: unknown[]; overrides: Record<string, unknown>; where: string }> = [];
+    // `options` holds the class's defaults and what was given, already checked by withDefaults.
+    const optionNames = ['lr', ...Object.keys(options).filter((o) => o !== 'lr')];
     if (items.every(isGroup)) {
       items.forEach((g, k) => {
         const { params: ps, ...overrides } = g as ParamGroupSpec<O> & Record<string, unknown>;
         const where = `parameter group ${k}`;
         if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new Error(`${name}: ${where}: params must be a list of parameters`);
-        checkOptions(`${name}: ${where}`, overrides, ['lr', ...Object.keys(options).filter((o) => o !== 'lr')]);
+        checkOptions(`${name}: ${where}`, overrides, optionNames);
         specs.push({ params: [...(ps as Iterable<unknown>)], overrides, where });
       });
     } else {
@@ -80,7 +86,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       const o = { ...options, ...overrides } as O;
       const lr = o.lr ?? defaultLr;
       if (lr === undefined) throw new Error(`${at} lr is required`);
-      if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${String(lr)}`);
+      if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${showValue(lr)}`);
       return { params: ps as Tensor[], options: o, lr, initialLr: lr };
     });
     if (new Set(all).size !== all.length) throw new Error(`${name}: a parameter appears more than once`);
@@ -115,7 +121,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return this.groups[0].lr;
   }
   set lr(value: number) {
-    if (!(value >= 0 && Number.isFinite(value))) throw new Error(`lr must be a finite number ≥ 0, got ${value}`);
+    if (!(value >= 0 && Number.isFinite(value))) throw new Error(`lr must be a finite number ≥ 0, got ${showValue(value)}`);
     for (const g of this.groups) g.lr = value;
   }
 
@@ -228,7 +234,7 @@ export type EffectiveOptions<O> = { [K in keyof O]-?: Exclude<O[K], undefined> }
  */
 export function withDefaults<O extends object>(name: string, defaults: Readonly<O>, options: O | number | undefined): O {
   if (typeof options === 'number') options = { lr: options } as O;
-  checkOptions(name, options, ['lr', ...Object.keys(defaults)]);
+  checkOptions(name, options, ['lr', ...Object.keys(defaults).filter((k) => k !== 'lr')]);
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? v.slice() : v;
   for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();

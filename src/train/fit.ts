@@ -20,23 +20,23 @@ import { noGrad } from '../autograd.js';
 import { getBackend, K } from '../kernels/index.js';
 import { getLoss, type LossName } from '../loss.js';
 import { Sigmoid, Softmax } from '../nn/activation.js';
-import type { Module } from '../nn/module.js';
+import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
 import type { Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
 import { DataLoader } from '../data/dataloader.js';
-import { gatherRows } from '../data/dataset.js';
+import { checkClassIndices, checkFiniteValues, gatherRows } from '../data/dataset.js';
+import { checkOptions } from '../options.js';
 import { Monitor, probeActivations } from '../diagnostics/monitors.js';
 import { TrainStep } from './step.js';
 import { runHealthChecks, nonFiniteFinding, trackFindings } from '../diagnostics/rules.js';
 import { checkMetricName, defaultMetrics, resolveMetric, type Metric } from './metrics.js';
 import { jsonSafe } from './json.js';
-import { FIT_OPTION_KEYS, type BatchLogs, type Callback, type EpochLogs, type FitOptions, type Finding, type MetricName, type Report, type TensorData, type TrainContext } from './types.js';
-import { checkOptions } from '../options.js';
+import { type BatchLogs, type Callback, type EpochLogs, type FitOptions, type Finding, type MetricName, type Report, type TensorData, type TrainContext } from './types.js';
 import { macrotask, now, YIELD_SLICE_MS } from './yield.js';
 
 export const DEFAULT_EPOCHS = 10;
@@ -60,12 +60,46 @@ function checkTensorData(where: string, d: TensorData, name = 'data'): number {
   return d.x.shape[0];
 }
 
+/** Every option of fit, evaluate and predict (the compiler keeps the lists complete): another key is a misspelling. */
+const FIT_OPTIONS = Object.keys({
+  epochs: 1, initialEpoch: 1, initialStep: 1, initialHistory: 1, batchSize: 1, optimizer: 1, lr: 1, weightDecay: 1, loss: 1, metrics: 1, validationSplit: 1,
+  validationData: 1, shuffle: 1, clipGradNorm: 1, clipGradValue: 1, schedule: 1, callbacks: 1, seed: 1, monitor: 1, health: 1, signal: 1,
+  yieldEvery: 1, validationBatchSize: 1,
+} satisfies Record<keyof FitOptions, 1>);
+const EVALUATE_OPTIONS = Object.keys({ batchSize: 1, loss: 1, metrics: 1, yieldEvery: 1, signal: 1 } satisfies Record<keyof EvaluateOptions, 1>);
+const PREDICT_OPTIONS = Object.keys({ batchSize: 1, yieldEvery: 1, signal: 1 } satisfies Record<keyof PredictOptions, 1>);
+
+function checkModel(where: string, model: unknown): void {
+  if (!(model instanceof Module)) {
+    throw new Error(`${where}: model must be an nn.Module (e.g. an nn.Sequential), got ${model === null ? 'null' : typeof model === 'object' ? (model.constructor?.name ?? 'an object') : typeof model}`);
+  }
+}
+
+/**
+ * The targets against the loss fit chose, checked once over the whole set instead of failing in
+ * a batch (whose row numbers are the shuffled batch's): class indices must be integers in
+ * 0..C−1 for the model's C outputs; targets [N] with a model of several outputs that are not
+ * class indices fit neither classification nor one regression target per example.
+ */
+function checkTargets(where: string, lossName: string, chosen: boolean, y: Tensor, columns: number, name: string): void {
+  if (lossName === 'crossEntropy') {
+    if (y.ndim === 1) checkClassIndices(y, columns, `${where}: ${name}.y (class indices for a model of ${columns} outputs)`);
+  } else if (chosen && y.ndim === 1 && columns > 1) {
+    const bad = Array.prototype.findIndex.call(y.data, (v: number) => !Number.isInteger(v) || v < 0);
+    throw new Error(
+      `${where}: ${name}.y has shape [${y.shape}] (one target per example) but the model has ${columns} outputs: ` +
+        `for classification y must hold class indices 0..${columns - 1} (${name}.y[${bad}] = ${y.data[bad]} is not one); ` +
+        `for regression give the model 1 output, or y of shape [${y.shape[0]}, ${columns}]`,
+    );
+  }
+}
+
 function checkInt(where: string, name: string, v: number | undefined, min: number): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${name} must be an integer ≥ ${min}, got ${showValue(v)}`);
 }
 
 function checkPositive(where: string, name: string, v: number | undefined): void {
-  if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a finite number > 0, got ${String(v)}`);
+  if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a finite number > 0, got ${showValue(v)}`);
 }
 
 /** Whether every value of y is 0 or 1. */
@@ -237,12 +271,18 @@ class EvalAccumulator {
     private readonly lossOpt: FitOptions['loss'],
     private readonly targets: Tensor,
     private readonly metricNames: readonly string[],
+    /** evaluate(): check the whole set's targets against the loss once it is chosen (fit checks its own). */
+    private readonly checkAs?: string,
   ) {}
 
   /** Evaluate one batch (the caller sets eval mode and noGrad). */
   add(model: Module, b: TensorData): void {
     const out = model.forward(b.x);
-    const loss = (this.loss ??= resolveLoss(this.lossOpt, this.targets, outputColumns(out)));
+    if (this.loss === null) {
+      this.loss = resolveLoss(this.lossOpt, this.targets, outputColumns(out));
+      if (this.checkAs !== undefined) checkTargets(this.checkAs, this.loss.name, this.lossOpt === undefined, this.targets, outputColumns(out), 'data');
+    }
+    const loss = this.loss;
     const accs = (this.accs ??= resolveMetrics(this.metricNames, model, out, b.y));
     const rows = b.x.shape[0];
     if (loss.perExample) {
@@ -323,13 +363,14 @@ export function evaluateTraining(model: Module, sample: TensorData, batchSize: n
  */
 export async function evaluate(model: Module, data: FitData, options: EvaluateOptions = {}): Promise<EvaluateResult> {
   const where = 'evaluate';
-  checkOptions(where, options, ['batchSize', 'loss', 'metrics', 'yieldEvery', 'signal']);
+  checkModel(where, model);
+  checkOptions(where, options, EVALUATE_OPTIONS);
   checkInt(where, 'batchSize', options.batchSize, 1);
   checkInt(where, 'yieldEvery', options.yieldEvery, 0);
   for (const m of options.metrics ?? []) checkMetricName(m);
   const batches: Iterable<TensorData> = isLoader(data) ? data : sequentialBatches(data, options.batchSize ?? 256);
   if (!isLoader(data)) checkTensorData(where, data);
-  const acc = new EvalAccumulator(options.loss, isLoader(data) ? data.dataset.y : data.y, options.metrics ?? []);
+  const acc = new EvalAccumulator(options.loss, isLoader(data) ? data.dataset.y : data.y, options.metrics ?? [], where);
   let k = 0;
   let lastYield = now();
   for (const b of batches) {
@@ -352,7 +393,8 @@ export interface PredictOptions {
 
 /** The model's outputs for x (eval mode, no gradients), computed in batches and concatenated. */
 export async function predict(model: Module, x: Tensor, options: PredictOptions = {}): Promise<Tensor> {
-  checkOptions('predict', options, ['batchSize', 'yieldEvery', 'signal']);
+  checkModel('predict', model);
+  checkOptions('predict', options, PREDICT_OPTIONS);
   checkInt('predict', 'batchSize', options.batchSize, 1);
   checkInt('predict', 'yieldEvery', options.yieldEvery, 0);
   if (!(x instanceof Tensor) || x.ndim < 1) throw new Error('predict: x must be a Tensor with a first (example) dimension');
@@ -384,7 +426,7 @@ export async function predict(model: Module, x: Tensor, options: PredictOptions 
 
 function validateOptions(o: FitOptions): void {
   const where = 'fit';
-  checkOptions(where, o, FIT_OPTION_KEYS);
+  checkOptions(where, o, FIT_OPTIONS);
   checkInt(where, 'epochs', o.epochs, 1);
   checkInt(where, 'initialEpoch', o.initialEpoch, 0);
   checkInt(where, 'initialStep', o.initialStep, 0);
@@ -393,8 +435,8 @@ function validateOptions(o: FitOptions): void {
   checkInt(where, 'yieldEvery', o.yieldEvery, 0);
   checkPositive(where, 'clipGradNorm', o.clipGradNorm);
   checkPositive(where, 'clipGradValue', o.clipGradValue);
-  if (o.lr !== undefined && !(o.lr >= 0 && Number.isFinite(o.lr))) throw new Error(`fit: lr must be a finite number ≥ 0, got ${o.lr}`);
-  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) throw new Error(`fit: weightDecay must be ≥ 0, got ${o.weightDecay}`);
+  if (o.lr !== undefined && !(o.lr >= 0 && Number.isFinite(o.lr))) throw new Error(`fit: lr must be a finite number ≥ 0, got ${showValue(o.lr)}`);
+  if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) throw new Error(`fit: weightDecay must be ≥ 0, got ${showValue(o.weightDecay)}`);
   if (o.validationSplit !== undefined && !(o.validationSplit > 0 && o.validationSplit < 1)) {
     throw new Error(`fit: validationSplit must be in (0, 1) (the validation share), got ${o.validationSplit}`);
   }
@@ -429,6 +471,7 @@ function makeOptimizer(model: Module, o: FitOptions): { optimizer: Optimizer; na
  */
 export async function fit(model: Module, data: FitData, options: FitOptions = {}): Promise<Report> {
   const t0 = now();
+  checkModel('fit', model);
   validateOptions(options);
   const epochs = options.epochs ?? DEFAULT_EPOCHS;
   const initialEpoch = options.initialEpoch ?? 0;
@@ -474,6 +517,13 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     numTrain = train.x.shape[0];
   }
   if (validation !== undefined) checkTensorData('fit', validation, 'validationData');
+  const dataName = isLoader(data) ? "the DataLoader's dataset" : 'data';
+  checkFiniteValues(loader.dataset.x, `fit: ${dataName}.x`);
+  checkFiniteValues(loader.dataset.y, `fit: ${dataName}.y`);
+  if (validation !== undefined) {
+    checkFiniteValues(validation.x, 'fit: validationData.x');
+    checkFiniteValues(validation.y, 'fit: validationData.y');
+  }
   const trainProbe = trainEvalSample({ x: loader.dataset.x, y: loader.dataset.y });
 
   const { optimizer, name: optimizerName } = makeOptimizer(model, options);
@@ -566,6 +616,8 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         // The loss and metrics are chosen from the first batch's output width.
         const probe = noGrad(() => inEvalMode(model, () => model.forward(b.x)));
         loss = typeof options.loss === 'function' ? { name: 'custom', fn: options.loss } : resolveLoss(options.loss, trainTargets, outputColumns(probe));
+        checkTargets('fit', loss.name, options.loss === undefined, trainTargets, outputColumns(probe), dataName);
+        if (validation !== undefined) checkTargets('fit', loss.name, options.loss === undefined, validation.y, outputColumns(probe), 'validationData');
         metricNames = options.metrics ?? defaultMetrics(loss.name, outputColumns(probe));
         config.metrics = metricNames;
         metrics = resolveMetrics(metricNames, model, probe, b.y);

@@ -93,15 +93,6 @@ export interface FitOptions {
   validationBatchSize?: number;
 }
 
-/** Every FitOptions key, for fit's check of unknown options (src/options.ts); the compiler keeps the two in step. */
-export const FIT_OPTION_KEYS = [
-  'epochs', 'initialEpoch', 'initialStep', 'initialHistory', 'batchSize', 'optimizer', 'lr', 'weightDecay', 'loss', 'metrics', 'validationSplit', 'validationData',
-  'shuffle', 'clipGradNorm', 'clipGradValue', 'schedule', 'callbacks', 'seed', 'monitor', 'health', 'signal', 'yieldEvery', 'validationBatchSize',
-] as const satisfies ReadonlyArray<keyof FitOptions>;
-// A FitOptions key missing from FIT_OPTION_KEYS is a compile error here.
-const fitOptionKeysComplete: [Exclude<keyof FitOptions, (typeof FIT_OPTION_KEYS)[number]>] extends [never] ? true : false = true;
-void fitOptionKeysComplete;
-
 export interface BatchLogs {
   epoch: number;
   batch: number;

@@ -2,7 +2,8 @@
  * Bad input through the whole command (issue 16): each case ends in a clean exit 2/3/4 whose
  * message names the file, row, column, field or flag — never exit 5 or a stack trace.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -329,5 +330,132 @@ describe('predict: JSON inputs', () => {
     const bad = await cli('predict', model, '[1, ');
     expect(bad.code).toBe(3);
     expect(bad.err).toContain('input is not valid JSON');
+  });
+});
+
+/** Exit `code`, a one-paragraph gradlab message matching `pattern`, no stack trace. */
+function clean(r: { code: number; err: string }, code: number, pattern: RegExp): void {
+  expect(r.code, r.err).toBe(code);
+  expect(r.err).toMatch(/^gradlab: error: /);
+  expect(r.err).toMatch(pattern);
+  expect(r.err).not.toMatch(/\n\s+at |internal error/);
+}
+
+describe('output files are checked before any work, and never replace an input', () => {
+  let model = '';
+  let data = '';
+  beforeAll(async () => {
+    data = file('outputs.csv', csvText());
+    model = join(dir, 'outputs.safetensors');
+    const r = await cli('train', '--data', data, ...quick, '--out', model);
+    expect(r.code, r.err).toBe(0);
+  });
+
+  it('an output that is the input (export m --onnx m, train --data d.csv --out d.csv, --out = --resume) is exit 2 and the input is unchanged', async () => {
+    const modelBytes = readFileSync(model);
+    clean(await cli('export', model, '--onnx', model), 2, /--onnx ".*outputs\.safetensors" and <model> ".*" are the same file: writing --onnx would destroy the input/);
+    clean(await cli('export', model, '--pytorch', join(dir, 'x.py'), '--pytorch-train', join(dir, 'x.py')), 2, /--pytorch and --pytorch-train name the same file/);
+    expect(readFileSync(model)).toEqual(modelBytes);
+    const dataText = readFileSync(data, 'utf8');
+    clean(await cli('train', '--data', data, ...quick, '--out', data), 2, /--out ".*outputs\.csv" and --data ".*" are the same file/);
+    clean(await cli('train', '--data', data, ...quick, '--report', join(dir, '.', 'outputs.csv')), 2, /--report .* and --data .* are the same file/);
+    expect(readFileSync(data, 'utf8')).toBe(dataText);
+    clean(await cli('train', '--data', data, ...quick, '--out', join(dir, 'o.safetensors'), '--report', join(dir, 'o.safetensors')), 2, /--out and --report name the same file/);
+
+    const ck = join(dir, 'outputs-ck.safetensors');
+    expect((await cli('train', '--data', data, ...quick, '--checkpoint', ck)).code).toBe(0);
+    const ckBytes = readFileSync(ck);
+    clean(await cli('train', '--resume', ck, '--epochs', '2', '-q', '--out', ck), 2, /--out .* and --resume .* are the same file/);
+    expect(readFileSync(ck)).toEqual(ckBytes);
+    // Continuing the checkpoint it writes is what --resume is for.
+    expect((await cli('train', '--resume', ck, '--epochs', '2', '-q', '--checkpoint', ck)).code).toBe(0);
+  });
+
+  it('a directory, a missing directory, an empty name or a device as an output is exit 4 naming the flag, before training', async () => {
+    const t0 = Date.now();
+    clean(await cli('train', '--data', data, ...quick, '--out', dir), 4, /--out ".*": cannot write there: it is a directory, not a regular file/);
+    clean(await cli('train', '--data', data, ...quick, '--report', join(dir, 'no', 'such', 'r.html')), 4, /--report ".*r\.html": cannot write there: the directory .*such does not exist/);
+    clean(await cli('train', '--data', data, ...quick, '--checkpoint', ''), 4, /--checkpoint "": cannot write there: the file name is empty/);
+    clean(await cli('export', model, '--onnx', '/dev/null'), 4, /--onnx "\/dev\/null": cannot write there: it is a character device/);
+    clean(await cli('compare', '--data', data, ...quick, '--report', dir), 4, /--report ".*": cannot write there: it is a directory/);
+    clean(await cli('experiment', 'run', 'he-2015', '--quick', '--report', join(dir, 'missing', 'x.html')), 4, /--report ".*x\.html": cannot write there: the directory .*missing does not exist/);
+    expect(Date.now() - t0).toBeLessThan(5000); // refused up front: no experiment or training ran
+  });
+
+  it('an output flag whose value is missing (the next flag taken as its file name) is exit 2, and no file "-q" appears', async () => {
+    clean(await cli('train', '--data', data, ...quick, '--report', '-q'), 2, /--report "-q": that is a flag, not a file name \(is --report's value missing\?\); for a file whose name starts with -, write \.\/-q/);
+    clean(await cli('export', model, '--onnx', '--json'), 2, /--onnx "--json": that is a flag/);
+    expect(existsSync('-q')).toBe(false);
+  });
+});
+
+describe('flags that contradict or would be ignored', () => {
+  it('--layers, --activation, --batchnorm or --dropout typed with --arch or --model is exit 2 naming them', async () => {
+    clean(await cli('train', '--data', 'spiral', '--arch', 'linear(4),relu', '--layers', '8', '-e', '1', '-q'), 2, /--arch lists every layer .*; --layers would be ignored/);
+    clean(await cli('train', '--data', 'spiral', '--arch', 'linear(4),relu', '--no-batchnorm', '--activation', 'tanh', '-e', '1', '-q'), 2, /--activation, --batchnorm\/--no-batchnorm would be ignored/);
+    clean(await cli('train', '--data', 'mnist', '--model', 'cnn-small', '--dropout', '0.5', '-q'), 2, /--model cnn-small lists every layer .*--dropout would be ignored/);
+    clean(await cli('compare', '--data', 'spiral', '--arch', 'linear(4),relu', '--layers', '8', '-e', '1', '-q'), 2, /--arch lists every layer .*; --layers would be ignored/);
+  });
+
+  it('--arch naming a .json file that is missing or a FIFO is exit 2 at once, not a parse error or a hang', async () => {
+    clean(await cli('train', '--data', 'spiral', '--arch', join(dir, 'nope.json'), '-q'), 2, /--arch: .*nope\.json: cannot read: no such file/);
+    if (process.platform !== 'win32') {
+      const fifo = join(dir, 'arch-fifo.json');
+      execFileSync('mkfifo', [fifo]);
+      clean(await cli('train', '--data', 'spiral', '--arch', fifo, '-q'), 2, /--arch: .*arch-fifo\.json: cannot read: is a named pipe/);
+    }
+    clean(await cli('train', '--data', 'spiral', '--arch', '['.repeat(100) + ']'.repeat(100), '-q'), 2, /--arch value is nested more than 64 levels deep/);
+  });
+
+  it('--batch-size 1 with BatchNorm is exit 2; a conv net with BatchNorm and a last batch of one trains', async () => {
+    clean(await cli('train', '--data', 'spiral', '--samples', '20', '--batch-size', '1', '--layers', '4', '-e', '1', '-q'), 2, /--batch-size 1 with BatchNorm: .*--no-batchnorm/);
+    clean(await cli('train', '--data', 'spiral', '--samples', '20', '--batch-size', '1', '--arch', 'linear(4),bn,relu', '-e', '1', '-q'), 2, /--batch-size 1 with BatchNorm: .*remove bn from the layer list/);
+    expect((await cli('train', '--data', 'spiral', '--samples', '20', '--batch-size', '1', '--layers', '4', '--no-batchnorm', '-e', '1', '-q')).code).toBe(0);
+    const r = await cli('train', '--data', 'mnist', '--arch', 'conv(2,3),bn,relu,flatten', '--limit', '17', '--batch-size', '16', '-e', '1', '-q', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).steps).toBe(1);
+  });
+
+  it('--noise beyond 1000 is exit 2 (larger noise overflowed the points to ±Infinity)', async () => {
+    clean(await cli('train', '--data', 'spiral', '--noise', '1e39', '-q'), 2, /invalid value '1e39' for --noise: expected a number in \[0, 1000\]/);
+  });
+
+  it('lab: an empty, unresolvable or foreign --host is exit 2 naming --host', async () => {
+    clean(await cli('lab', '--port', '0', '--host', ''), 2, /--host is empty/);
+    clean(await cli('lab', '--port', '0', '--host', 'no-such-host.invalid'), 2, /--host "no-such-host\.invalid": no such host name or address/);
+    clean(await cli('lab', '--port', '0', '--host', '192.0.2.1'), 2, /--host "192\.0\.2\.1": not an address of this machine/);
+  });
+});
+
+describe('tiny data sets', () => {
+  it('a CSV of 1 or 2 rows is exit 3 naming the file and the least number of rows, not a split error', async () => {
+    clean(await cli('train', '--data', file('one-row.csv', 'a,label\n1,0\n'), '-q'), 3, /one-row\.csv: 1 example, too few to hold out 20% for testing and train on the rest; give at least 3/);
+    clean(await cli('train', '--data', file('two-rows.csv', 'a,label\n1,0\n2,1\n'), '-q'), 3, /two-rows\.csv: 2 examples, too few/);
+    expect((await cli('train', '--data', file('three-rows.csv', 'a,label\n1,0\n2,1\n3,0\n'), '--layers', '2', '-e', '1', '-q')).code).toBe(0);
+  });
+});
+
+describe('predict: inputs that are not rows', () => {
+  it('a JSON object (inline, file or stdin) says what is expected; an empty <input> is exit 2', async () => {
+    const model = join(dir, 'obj-in.safetensors');
+    expect((await cli('train', '--data', 'moons', '--samples', '100', ...quick, '--out', model)).code).toBe(0);
+    clean(await cli('predict', model, '{"x": [1, 2]}'), 3, /input: expected a JSON array of 2 numbers or an array of such rows, got an object/);
+    clean(await cli('predict', model, file('obj.json', '{"x1": 1, "x2": 2}')), 3, /obj\.json: expected a JSON array .* got an object/);
+    clean(await cli('predict', model, '  '), 2, /<input> is empty/);
+  });
+});
+
+describe('resuming from a damaged checkpoint', () => {
+  it('a checkpoint whose history is not {epochs: [...]} is exit 3 and is left as it was, not resumed without its history', async () => {
+    const ck = join(dir, 'hist-ck.safetensors');
+    expect((await cli('train', '--data', 'moons', '--samples', '100', ...quick, '--checkpoint', ck)).code).toBe(0);
+    const f = parseSafetensors(readFileSync(ck));
+    const md = { ...f.metadata! };
+    md.checkpoint = JSON.stringify({ ...JSON.parse(md.checkpoint), history: 'garbage' });
+    const tensors = new Map([...f.tensors].map(([k, e]) => [k, e.dtype === 'I64' ? { dtype: 'I64' as const, shape: e.shape, data: e.data as BigInt64Array } : { dtype: 'F32' as const, shape: e.shape, data: e.data as Float32Array }]));
+    writeFileSync(ck, serializeSafetensors(tensors, md));
+    const before = readFileSync(ck);
+    clean(await cli('train', '--resume', ck, '--checkpoint', ck, '--epochs', '2', '-q'), 3, /hist-ck\.safetensors: metadata "checkpoint": history must be an object with an epochs array, or null/);
+    expect(readFileSync(ck)).toEqual(before);
   });
 });

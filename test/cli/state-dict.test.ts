@@ -90,7 +90,7 @@ describe('PyTorch state dicts with --arch', () => {
     expect(none.err).toContain('--arch');
     const badJson = await cli('inspect', SD, '--arch', '{"activation": tanh}');
     expect(badJson.code).toBe(2);
-    expect(badJson.err).toContain('--arch: not valid JSON');
+    expect(badJson.err).toContain('--arch value is not valid JSON');
     const noFile = await cli('inspect', SD, '--arch', join(dir, 'missing.json'));
     expect(noFile.code).toBe(2);
     expect(noFile.err).toContain('no such file');
@@ -100,6 +100,12 @@ describe('PyTorch state dicts with --arch', () => {
     const badName = await cli('inspect', SD, '--arch', '{"activation": "swish"}');
     expect(badName.code).toBe(3);
     expect(badName.err).toMatch(/activation must be one of .*relu/);
+    const misspelt = await cli('inspect', SD, '--arch', '{"activaton": "tanh"}');
+    expect(misspelt.code).toBe(3);
+    expect(misspelt.err).toMatch(/architecture: unknown field 'activaton' \(did you mean 'activation'\?\); the fields are /);
+    const layerList = await cli('inspect', SD, '--arch', '"relu"');
+    expect(layerList.code).toBe(2);
+    expect(layerList.err).toMatch(/^gradlab: error: --arch layer 1: cannot read/);
     const wrong = await cli('inspect', SD, '--arch', '{"activations": ["tanh", "prelu"], "layers": [16, 9]}');
     expect(wrong.code).toBe(3);
     expect(wrong.err).toMatch(/tensor "4.weight" has shape \[8, 16\] but the architecture needs \[9, 16\]/);

@@ -3,7 +3,7 @@ import * as fsp from 'node:fs/promises';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync, chmodSync, chownSync, lstatSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, type AtomicFs } from '../../src/io/atomic.node.js';
+import { whyNotWritable, writeFileAtomic, type AtomicFs } from '../../src/io/atomic.node.js';
 import { saveSafetensors, loadSafetensors } from '../../src/io/safetensors.node.js';
 import { tensor } from '../../src/tensor.js';
 
@@ -48,6 +48,25 @@ function failing(step: 'open' | 'write' | 'sync' | 'rename'): AtomicFs {
 }
 
 describe('writeFileAtomic', () => {
+  it('whyNotWritable says why before anything is written: directory, device, missing directory, empty name', async () => {
+    expect(await whyNotWritable(join(dir, 'new.safetensors'))).toBeNull();
+    writeFileSync(join(dir, 'old'), 'x');
+    expect(await whyNotWritable(join(dir, 'old'))).toBeNull();
+    expect(await whyNotWritable(dir)).toBe('it is a directory, not a regular file; give a file name inside it');
+    expect(await whyNotWritable('/dev/null')).toBe('it is a character device, not a regular file');
+    expect(await whyNotWritable(join(dir, 'no', 'x'))).toBe(`the directory ${join(dir, 'no')} does not exist`);
+    expect(await whyNotWritable(join(dir, 'old', 'x'))).toBe(`${join(dir, 'old')} is not a directory`);
+    expect(await whyNotWritable('')).toBe('the file name is empty');
+    expect(await whyNotWritable(join(dir, 'new') + '/')).toBe('the name ends with "/", which names a directory; give a file name');
+    // Beyond access(): a directory no file can be created in, even by root (procfs).
+    if (process.platform === 'linux') expect(await whyNotWritable('/proc/m.safetensors')).toMatch(/^cannot create files in \/proc/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]); // the probe leaves nothing
+    // writeFileAtomic itself refuses them with the same words, leaving the target alone.
+    await expect(writeFileAtomic(dir, 'x')).rejects.toThrow(/cannot write ".*": it is a directory, not a regular file; any previous file is unchanged$/);
+    await expect(writeFileAtomic('/dev/null', 'x')).rejects.toThrow(/it is a character device/);
+    await expect(writeFileAtomic('', 'x')).rejects.toThrow(/the file name is empty/);
+  });
+
   it('creates and replaces a file, leaving no temporary files', async () => {
     const p = join(dir, 'model.safetensors');
     await writeFileAtomic(p, 'first');
@@ -133,7 +152,7 @@ describe('writeFileAtomic', () => {
 
   it('fails with the path named when the directory does not exist', async () => {
     const p = join(dir, 'missing', 'x.bin');
-    await expect(writeFileAtomic(p, 'x')).rejects.toThrow(/cannot write ".*missing\/x\.bin": cannot create a temporary file in .*missing \(ENOENT/);
+    await expect(writeFileAtomic(p, 'x')).rejects.toThrow(/cannot write ".*missing\/x\.bin": the directory .*missing does not exist$/);
   });
 
   it('saveSafetensors / loadSafetensors round trip through the atomic writer', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel, saveModel } from '../../src/node.js';
-import { modelFromBytes, modelToBytes, nn, fit, predict, manualSeed, moons, tensor, specFromModel } from '../../src/index.js';
+import { exportOnnx, modelFromBytes, modelToBytes, nn, fit, predict, manualSeed, moons, tensor, specFromModel } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-modelfiles-'));
@@ -135,5 +135,15 @@ describe('model files in the library', () => {
     expect(specFromModel(one, { output: 'sigmoid' })).toMatchObject({ outputs: 1, output: 'sigmoid' });
     await saveModel(join(dir, 'one.safetensors'), one, { output: 'sigmoid' });
     expect((await loadModel(join(dir, 'one.safetensors'))).spec.output).toBe('sigmoid');
+  });
+
+  it('misuse is named: no model, a misspelt loadModel option, a save into a missing directory (which writes nothing)', async () => {
+    await expect(saveModel(join(dir, 'null.safetensors'), null as never)).rejects.toThrow(/specFromModel: the model is null, not a Sequential/);
+    const one = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 2));
+    await saveModel(join(dir, 'two.safetensors'), one);
+    await expect(loadModel(join(dir, 'two.safetensors'), { archh: {} } as never)).rejects.toThrow(/loadModel: unknown option 'archh' \(did you mean 'arch'\?\); the options are arch/);
+    await expect(saveModel(join(dir, 'no', 'such', 'm.safetensors'), one)).rejects.toThrow(/cannot write ".*m\.safetensors": the directory .*such does not exist$/);
+    await expect(saveModel(dir, one)).rejects.toThrow(/cannot write ".*": it is a directory, not a regular file/);
+    expect(() => exportOnnx(one, undefined as never)).toThrow(/^exportOnnx: info must be \{spec, data\?\}/);
   });
 });

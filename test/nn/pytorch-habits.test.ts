@@ -4,6 +4,26 @@ import { describe, expect, it } from 'vitest';
 import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, ones, optim, predict, randn, tensor, zeros } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
+  it('a shape error inside a Sequential names the layer (its path through nested Sequentials) and keeps the shapes', () => {
+    const m = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Sequential(new nn.Linear(5, 3), new nn.ReLU()));
+    expect(() => m.forward(randn(1, 2))).toThrow('Sequential layer 2.0 (Linear(inFeatures=5, outFeatures=3, bias=true)): linear: input of shape [1, 4] does not match weight [3, 5] (expected last dimension 5)');
+    const fused = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU()); // Linear + ReLU run as one op
+    expect(() => fused.forward(randn(2, 2))).toThrow(/^Sequential layer 0 \(Linear\(inFeatures=3, .*input of shape \[2, 2\]/);
+    expect(() => fused.trace(randn(2, 2))).toThrow(/^Sequential layer 0 \(Linear/);
+  });
+
+  it("a misspelt or PyTorch-spelt constructor option is refused by name, not ignored; a boolean given as a string too", () => {
+    expect(() => new nn.Linear(2, 3, { biass: false } as never)).toThrow("Linear: unknown option 'biass' (did you mean 'bias'?); the options are bias, init, generator");
+    expect(() => new nn.Linear(2, 3, { bias: 'no' } as never)).toThrow('Linear: bias must be true or false, got "no"');
+    expect(() => new nn.Conv2d(1, 2, 3, { paddding: 1 } as never)).toThrow(/^Conv2d: unknown option 'paddding' \(did you mean 'padding'\?\); the options are /);
+    expect(() => new nn.Conv2d(1, 2, 3, { bias: 0 } as never)).toThrow('Conv2d: bias must be true or false, got 0');
+    expect(() => new nn.BatchNorm1d(3, { track_running_stats: false } as never)).toThrow(/^BatchNorm1d: unknown option 'track_running_stats' \(gradlab spells it trackRunningStats\); the options are /);
+    expect(() => new nn.BatchNorm2d(3, { affine: 'false' } as never)).toThrow('BatchNorm2d: affine must be true or false, got "false"');
+    expect(() => new nn.AdaptiveAvgPool2d(0)).toThrow(/^AdaptiveAvgPool2d: outputSize must be a positive integer/);
+    expect(() => loss.mse(randn(2), randn(2), { reduce: 'sum' } as never)).toThrow("mse: unknown option 'reduce'; the options are reduction");
+    expect(() => loss.huber(randn(2), randn(2), { delta: 2, reduction: 'sum' })).not.toThrow();
+  });
+
   it('model[i] reaches the layers, negative from the end; out of range and assignment throw', () => {
     const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
     expect(model[0]).toBe(model.layers[0]);
@@ -122,7 +142,7 @@ describe('PyTorch module habits', () => {
   it("PyTorch's snake_case options are errors that name gradlab's spelling, never silently ignored", () => {
     const params = new nn.Linear(3, 2).parameters();
     expect(() => new optim.SGD(params, { lr: 0.1, weight_decay: 1e-4 } as never)).toThrow(/SGD: unknown option 'weight_decay' \(gradlab spells it weightDecay\)/);
-    expect(() => new optim.AdamW(params, { lr: 0.1, amsGrad: true } as never)).toThrow(/AdamW: unknown option 'amsGrad'; the options are lr, .*amsgrad/);
+    expect(() => new optim.AdamW(params, { lr: 0.1, amsGrad: true } as never)).toThrow(/AdamW: unknown option 'amsGrad' \(did you mean 'amsgrad'\?\); the options are lr, .*amsgrad/);
     const data = { x: randn(10, 3), y: zeros(10) };
     expect(() => new DataLoader(data, { batch_size: 4 } as never)).toThrow(/DataLoader: unknown option 'batch_size'.*batchSize/);
     expect(() => new nn.BatchNorm1d(4, { track_running_stats: false } as never)).toThrow(/BatchNorm1d: unknown option 'track_running_stats'.*trackRunningStats/);
@@ -180,7 +200,7 @@ describe('PyTorch module habits', () => {
     expect(Math.max(...w.data)).toBeLessThan(0.1);
     init.xavierUniform(w, { gain: 2 });
     expect(Math.max(...w.data.map(Math.abs))).toBeLessThanOrEqual(2 * Math.sqrt(6 / 164) + 1e-7);
-    expect(() => init.normal(w, { sd: 0.02 } as never)).toThrow(/init.normal: unknown option 'sd'; the options are mean, std, generator/);
+    expect(() => init.normal(w, { sd: 0.02 } as never)).toThrow(/init.normal: unknown option 'sd' \(did you mean 'std'\?\); the options are mean, std, generator/);
     // nn.init.kaiming_uniform_(w, a=math.sqrt(5)), PyTorch's Linear default: U(±1/√fan_in).
     init.kaimingUniform(w, Math.sqrt(5));
     expect(Math.max(...w.data.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(100) + 1e-7);

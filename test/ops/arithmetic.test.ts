@@ -21,6 +21,21 @@ for (const [name, fn] of Object.entries(FNS)) {
         mentions: ['Tensor'],
       },
       {
+        what: 'a string, null or a plain array as an operand',
+        run: () => fn(filled([2]), 'a' as never),
+        mentions: ['other must be a Tensor or a number', '"a"'],
+      },
+      {
+        what: 'null as the first operand',
+        run: () => fn(null as never, filled([2])),
+        mentions: ['input must be a Tensor or a number', 'null'],
+      },
+      {
+        what: 'a plain array as an operand',
+        run: () => fn(filled([2]), [1, 2] as never),
+        mentions: ['an array', 'tensor([...])'],
+      },
+      {
         what: 'operands of different dtypes',
         run: () => fn(filled([2]), tensor([1, 2], [2], { dtype: 'float64' })),
         mentions: ['float32', 'float64'],

@@ -209,4 +209,37 @@ describe('fit', () => {
     await expect(fit(m, d, { epochs: 3, initialEpoch: 1, initialHistory: { epochs: [epoch, { ...epoch, epoch: 1 }] } })).rejects.toThrow(/initialHistory has 2 epochs, more than initialEpoch 1/);
     await expect(fit(m, d, { epochs: 3, initialEpoch: 1, initialHistory: { epochs: [epoch], findings: 'none' as never } })).rejects.toThrow(/initialHistory must be/);
   });
+
+  test('a misspelt option is refused by name with the closest one, not ignored for the default', async () => {
+    const d = blobs(10, 3, 1);
+    const m = healthyMlp(1);
+    await expect(fit(m, d, { epoch: 1 } as never)).rejects.toThrow(/^fit: unknown option 'epoch' \(did you mean 'epochs'\?\); the options are epochs, /);
+    await expect(fit(m, d, { batch_size: 4 } as never)).rejects.toThrow(/unknown option 'batch_size' \(gradlab spells it batchSize\)/);
+    await expect(fit(m, d, { verbose: 0 } as never)).rejects.toThrow(/^fit: unknown option 'verbose'; the options are [^(]*$/);
+    await expect(fit(m, d, null as never)).rejects.toThrow(/fit: options must be an object/);
+    await expect(evaluate(m, d, { batchsize: 4 } as never)).rejects.toThrow(/evaluate: unknown option 'batchsize' .*did you mean 'batchSize'/);
+    await expect(predict(m, d.x, { metrics: [] } as never)).rejects.toThrow(/predict: unknown option 'metrics'/);
+  });
+
+  test('a model that is not a Module is named, not a TypeError', async () => {
+    const d = blobs(10, 3, 1);
+    await expect(fit(null as never, d)).rejects.toThrow(/^fit: model must be an nn\.Module .*got null$/);
+    await expect(evaluate({} as never, d)).rejects.toThrow(/^evaluate: model must be an nn\.Module/);
+    await expect(predict((() => 0) as never, d.x)).rejects.toThrow(/^predict: model must be an nn\.Module .*got function$/);
+  });
+
+  test('targets are checked once over the whole set against the model, naming the example (not a shuffled batch row)', async () => {
+    const m = healthyMlp(1); // 3 outputs
+    const d = blobs(40, 3, 1);
+    d.y.data[17] = 3;
+    await expect(fit(m, d, { epochs: 1 })).rejects.toThrow('fit: data.y (class indices for a model of 3 outputs): label 3 of example 17 is not a class index in 0..2');
+    const v = blobs(20, 3, 2);
+    v.y.data[4] = -1;
+    await expect(fit(m, blobs(40, 3, 1), { epochs: 1, validationData: v })).rejects.toThrow(/validationData\.y .*label -1 of example 4/);
+    // Fractional targets [N] for a model of several outputs: neither class indices nor one regression target.
+    const f = blobs(40, 3, 1);
+    f.y.data[5] = 0.5;
+    await expect(evaluate(m, d)).rejects.toThrow('evaluate: data.y (class indices for a model of 3 outputs): label 3 of example 17 is not a class index in 0..2');
+    await expect(fit(m, f, { epochs: 1 })).rejects.toThrow('fit: data.y has shape [40] (one target per example) but the model has 3 outputs: for classification y must hold class indices 0..2 (data.y[5] = 0.5 is not one); for regression give the model 1 output, or y of shape [40, 3]');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Tensor, manualSeed, nn, tensor } from '../../src/index.js';
+import { Tensor, manualSeed, nn, ops, tensor } from '../../src/index.js';
 import { record } from '../../src/autograd.js';
 import { fit } from '../../src/train/index.js';
 import { blobs } from './helpers.js';
@@ -15,14 +15,35 @@ class NaNBackward extends nn.Module {
   }
 }
 
+/** √x elementwise: NaN where an input is negative, a forward NaN that the data itself does not hold. */
+class Sqrt extends nn.Module {
+  forward(x: Tensor): Tensor {
+    return ops.sqrt(x);
+  }
+}
+
 const snapshot = (m: nn.Module) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, Array.from(t.data)]));
 
 describe('non-finite values stop training at the first bad step, keeping the last finite weights', () => {
-  test('forward: NaN in the data is traced to the first module whose output is non-finite', async () => {
-    manualSeed(1);
-    const m = new nn.Sequential(new nn.Linear(2, 8), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Linear(8, 3));
+  test('NaN or Infinity in the data is refused before training, naming the example and element', async () => {
     const d = blobs(40, 3, 1);
-    d.x.data[2 * 25] = NaN; // example 25, in the third batch of 10 without shuffling
+    d.x.data[2 * 25 + 1] = NaN;
+    d.x.data[2 * 30] = -Infinity;
+    const m = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    const before = snapshot(m);
+    await expect(fit(m, d, { epochs: 1 })).rejects.toThrow(/fit: data\.x holds 2 non-finite values, the first NaN at example 25, element 1/);
+    expect(snapshot(m)).toEqual(before);
+    const y = blobs(40, 3, 1);
+    y.y.data[7] = NaN;
+    await expect(fit(m, y, { epochs: 1 })).rejects.toThrow(/fit: data\.y holds a non-finite value, the first NaN at example 7/);
+  });
+
+  test('forward: a NaN made inside the model is traced to the first module whose output is non-finite', async () => {
+    manualSeed(1);
+    const m = new nn.Sequential(new Sqrt(), new nn.Linear(2, 8), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Linear(8, 3));
+    const d = blobs(40, 3, 1);
+    for (let i = 0; i < d.x.size; i++) d.x.data[i] = Math.abs(d.x.data[i]);
+    d.x.data[2 * 25] = -1; // example 25, in the third batch of 10 without shuffling: √−1 = NaN
     let before: Record<string, number[]> = {};
     const r = await fit(m, d, {
       epochs: 2,
