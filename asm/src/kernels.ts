@@ -1302,3 +1302,318 @@ function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: 
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Winograd F(2×2, 3×3) (Lavin & Gray 2016; the transforms and layouts are documented on the
+// Kernels interface, src/kernels/types.ts, and written out in src/kernels/reference.ts). The
+// plane kernels walk a plane's tile rows four tiles at a time, one f32x4 lane per tile: four
+// neighbouring tiles are four consecutive entries of each of the 16 rows of V (or M), so the
+// transformed values load and store as whole vectors. Ranges are of planes (sample, channel),
+// which write disjoint outputs, so the thread pool can split them.
+
+// @ts-ignore: decorator
+@inline function zero4(): v128 { return f32x4.splat(0); }
+
+/** x[col … col+3] of a plane row, zeros outside [0, w) (and for a row outside the plane). */
+// @ts-ignore: decorator
+@inline function rowQuad(row: usize, inside: bool, col: i32, w: i32): v128 {
+  if (!inside || col >= w || col + 4 <= 0) return zero4();
+  if (col >= 0 && col + 4 <= w) return v128.load(row + (<usize>col << 2));
+  let v = zero4();
+  if (col >= 0) v = f32x4.replace_lane(v, 0, f(row, col));
+  if (col + 1 >= 0 && col + 1 < w) v = f32x4.replace_lane(v, 1, f(row, col + 1));
+  if (col + 2 >= 0 && col + 2 < w) v = f32x4.replace_lane(v, 2, f(row, col + 2));
+  if (col + 3 < w) v = f32x4.replace_lane(v, 3, f(row, col + 3));
+  return v;
+}
+
+/** The first n (≤ 4) values at p, zeros in the other lanes. */
+// @ts-ignore: decorator
+@inline function loadN(p: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(p);
+  let v = zero4();
+  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p + 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p + 8));
+  return v;
+}
+
+/** Stores the first n (≤ 4; none when n ≤ 0) lanes of v at p. */
+// @ts-ignore: decorator
+@inline function storeN(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p + 4, f32x4.extract_lane(v, 1));
+  if (n > 2) store<f32>(p + 8, f32x4.extract_lane(v, 2));
+}
+
+/** row[col … col+3] += v, lanes outside [0, w) dropped. */
+// @ts-ignore: decorator
+@inline function addQuad(row: usize, col: i32, w: i32, v: v128): void {
+  if (col >= 0 && col + 4 <= w) {
+    const p = row + (<usize>col << 2);
+    v128.store(p, f32x4.add(v128.load(p), v));
+    return;
+  }
+  if (col >= 0 && col < w) sf(row, col, f(row, col) + f32x4.extract_lane(v, 0));
+  if (col + 1 >= 0 && col + 1 < w) sf(row, col + 1, f(row, col + 1) + f32x4.extract_lane(v, 1));
+  if (col + 2 >= 0 && col + 2 < w) sf(row, col + 2, f(row, col + 2) + f32x4.extract_lane(v, 2));
+  if (col + 3 >= 0 && col + 3 < w) sf(row, col + 3, f(row, col + 3) + f32x4.extract_lane(v, 3));
+}
+
+/** row[col] += s when col lies in [0, w). */
+// @ts-ignore: decorator
+@inline function addOne(row: usize, col: i32, w: i32, s: f32): void {
+  if (col >= 0 && col < w) sf(row, col, f(row, col) + s);
+}
+
+/**
+ * V = Bᵀ d B of the 4×4 input tiles of planes p0 … p0+pn−1 of x [s, c, h, w] into V [16, c, T],
+ * T = s·⌈oh/2⌉·⌈ow/2⌉ (see winogradInput in the Kernels interface).
+ */
+export function winogradInputRange(x: usize, s: i32, c: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, v: usize, p0: i32, pn: i32): void {
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
+  const big = <usize>s * <usize>tpp;
+  const xs = <usize>c * big << 2; // bytes from one of the 16 rows of V to the next
+  for (let p = p0; p < p0 + pn; p++) {
+    const si = p / c, ci = p % c;
+    const plane = x + (<usize>p * <usize>(h * w) << 2);
+    const base = v + ((<usize>ci * big + <usize>(si * tpp)) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      const iy = 2 * ty - ph;
+      const in0 = iy >= 0 && iy < h, in1 = iy + 1 >= 0 && iy + 1 < h, in2 = iy + 2 >= 0 && iy + 2 < h, in3 = iy + 3 >= 0 && iy + 3 < h;
+      // Rows outside the plane read as zeros (rowQuad), whatever their pointer.
+      const r0 = plane + (<usize>(iy * w) << 2), r1 = r0 + (<usize>w << 2), r2 = r1 + (<usize>w << 2), r3 = r2 + (<usize>w << 2);
+      for (let tx = 0; tx < tw; tx += 4) {
+        const col = 2 * tx - pw;
+        // Per input row, its four columns k of the four tiles (lane i: column col + 2i + k), times B.
+        let a = rowQuad(r0, in0, col, w), b = rowQuad(r0, in0, col + 4, w), e = rowQuad(r0, in0, col + 8, w);
+        let d0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6), d1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+        let d2 = v128.shuffle<f32>(d0, e, 1, 2, 3, 4), d3 = v128.shuffle<f32>(d1, e, 1, 2, 3, 5);
+        const q00 = f32x4.sub(d0, d2), q01 = f32x4.add(d1, d2), q02 = f32x4.sub(d2, d1), q03 = f32x4.sub(d1, d3);
+        a = rowQuad(r1, in1, col, w); b = rowQuad(r1, in1, col + 4, w); e = rowQuad(r1, in1, col + 8, w);
+        d0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6); d1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+        d2 = v128.shuffle<f32>(d0, e, 1, 2, 3, 4); d3 = v128.shuffle<f32>(d1, e, 1, 2, 3, 5);
+        const q10 = f32x4.sub(d0, d2), q11 = f32x4.add(d1, d2), q12 = f32x4.sub(d2, d1), q13 = f32x4.sub(d1, d3);
+        a = rowQuad(r2, in2, col, w); b = rowQuad(r2, in2, col + 4, w); e = rowQuad(r2, in2, col + 8, w);
+        d0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6); d1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+        d2 = v128.shuffle<f32>(d0, e, 1, 2, 3, 4); d3 = v128.shuffle<f32>(d1, e, 1, 2, 3, 5);
+        const q20 = f32x4.sub(d0, d2), q21 = f32x4.add(d1, d2), q22 = f32x4.sub(d2, d1), q23 = f32x4.sub(d1, d3);
+        a = rowQuad(r3, in3, col, w); b = rowQuad(r3, in3, col + 4, w); e = rowQuad(r3, in3, col + 8, w);
+        d0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6); d1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+        d2 = v128.shuffle<f32>(d0, e, 1, 2, 3, 4); d3 = v128.shuffle<f32>(d1, e, 1, 2, 3, 5);
+        const q30 = f32x4.sub(d0, d2), q31 = f32x4.add(d1, d2), q32 = f32x4.sub(d2, d1), q33 = f32x4.sub(d1, d3);
+        // Bᵀ over the rows; row 4a + k of V.
+        const n = tw - tx;
+        let o = base + (<usize>(ty * tw + tx) << 2);
+        storeN(o, f32x4.sub(q00, q20), n); o += xs;
+        storeN(o, f32x4.sub(q01, q21), n); o += xs;
+        storeN(o, f32x4.sub(q02, q22), n); o += xs;
+        storeN(o, f32x4.sub(q03, q23), n); o += xs;
+        storeN(o, f32x4.add(q10, q20), n); o += xs;
+        storeN(o, f32x4.add(q11, q21), n); o += xs;
+        storeN(o, f32x4.add(q12, q22), n); o += xs;
+        storeN(o, f32x4.add(q13, q23), n); o += xs;
+        storeN(o, f32x4.sub(q20, q10), n); o += xs;
+        storeN(o, f32x4.sub(q21, q11), n); o += xs;
+        storeN(o, f32x4.sub(q22, q12), n); o += xs;
+        storeN(o, f32x4.sub(q23, q13), n); o += xs;
+        storeN(o, f32x4.sub(q10, q30), n); o += xs;
+        storeN(o, f32x4.sub(q11, q31), n); o += xs;
+        storeN(o, f32x4.sub(q12, q32), n); o += xs;
+        storeN(o, f32x4.sub(q13, q33), n);
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of winogradInputRange: gx [s, c, h, w] += the tiles B ∂V Bᵀ of ∂V [16, c, T],
+ * overlapping tiles (stride 2) summed, values that fall on padding dropped; planes p0 … p0+pn−1.
+ */
+export function winogradInputBackwardRange(gv: usize, s: i32, c: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, gx: usize, p0: i32, pn: i32): void {
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
+  const big = <usize>s * <usize>tpp;
+  const xs = <usize>c * big << 2;
+  for (let p = p0; p < p0 + pn; p++) {
+    const si = p / c, ci = p % c;
+    const plane = gx + (<usize>p * <usize>(h * w) << 2);
+    const base = gv + ((<usize>ci * big + <usize>(si * tpp)) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      const iy = 2 * ty - ph;
+      for (let tx = 0; tx < tw; tx += 4) {
+        const n = tw - tx;
+        let o = base + (<usize>(ty * tw + tx) << 2);
+        // Lanes past the last tile load as zeros: their columns may lie inside the plane.
+        const v00 = loadN(o, n); o += xs; const v01 = loadN(o, n); o += xs; const v02 = loadN(o, n); o += xs; const v03 = loadN(o, n); o += xs;
+        const v10 = loadN(o, n); o += xs; const v11 = loadN(o, n); o += xs; const v12 = loadN(o, n); o += xs; const v13 = loadN(o, n); o += xs;
+        const v20 = loadN(o, n); o += xs; const v21 = loadN(o, n); o += xs; const v22 = loadN(o, n); o += xs; const v23 = loadN(o, n); o += xs;
+        const v30 = loadN(o, n); o += xs; const v31 = loadN(o, n); o += xs; const v32 = loadN(o, n); o += xs; const v33 = loadN(o, n);
+        // B on the left: rows r of B ∂V (B's rows [1,0,0,0], [0,1,−1,1], [−1,1,1,0], [0,0,0,−1]).
+        const col = 2 * tx - pw;
+        for (let r = 0; r < 4; r++) {
+          const y = iy + r;
+          if (y < 0 || y >= h) continue;
+          let a0: v128, a1: v128, a2: v128, a3: v128;
+          if (r == 0) { a0 = v00; a1 = v01; a2 = v02; a3 = v03; }
+          else if (r == 1) {
+            a0 = f32x4.add(f32x4.sub(v10, v20), v30); a1 = f32x4.add(f32x4.sub(v11, v21), v31);
+            a2 = f32x4.add(f32x4.sub(v12, v22), v32); a3 = f32x4.add(f32x4.sub(v13, v23), v33);
+          } else if (r == 2) {
+            a0 = f32x4.sub(f32x4.add(v10, v20), v00); a1 = f32x4.sub(f32x4.add(v11, v21), v01);
+            a2 = f32x4.sub(f32x4.add(v12, v22), v02); a3 = f32x4.sub(f32x4.add(v13, v23), v03);
+          } else { a0 = f32x4.neg(v30); a1 = f32x4.neg(v31); a2 = f32x4.neg(v32); a3 = f32x4.neg(v33); }
+          // Bᵀ on the right: column k of the tile row.
+          const k0 = a0, k1 = f32x4.add(f32x4.sub(a1, a2), a3), k2 = f32x4.sub(f32x4.add(a1, a2), a0), k3 = f32x4.neg(a3);
+          // Column col + 2i + k: even columns get k0 of tile i and k2 of tile i − 1, odd ones k1 and k3.
+          const even = f32x4.add(k0, v128.shuffle<f32>(zero4(), k2, 0, 4, 5, 6));
+          const odd = f32x4.add(k1, v128.shuffle<f32>(zero4(), k3, 0, 4, 5, 6));
+          const row = plane + (<usize>(y * w) << 2);
+          addQuad(row, col, w, v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
+          addQuad(row, col + 4, w, v128.shuffle<f32>(even, odd, 2, 6, 3, 7));
+          addOne(row, col + 8, w, f32x4.extract_lane(k2, 3));
+          addOne(row, col + 9, w, f32x4.extract_lane(k3, 3));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y [s, o, oh, ow] = Aᵀ m A (+ bias[channel] when bias ≠ 0) of M [16, o, T]: the 2×2 output
+ * tiles of planes p0 … p0+pn−1, the part of a tile past oh or ow dropped.
+ */
+export function winogradOutputRange(m: usize, s: i32, o: i32, oh: i32, ow: i32, bias: usize, y: usize, p0: i32, pn: i32): void {
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
+  const big = <usize>s * <usize>tpp;
+  const xs = <usize>o * big << 2;
+  for (let p = p0; p < p0 + pn; p++) {
+    const si = p / o, oi = p % o;
+    const b = f32x4.splat(bias == 0 ? 0 : f(bias, oi));
+    const plane = y + (<usize>p * <usize>(oh * ow) << 2);
+    const base = m + ((<usize>oi * big + <usize>(si * tpp)) << 2);
+    for (let ty = 0; ty < th; ty++)
+      for (let tx = 0; tx < tw; tx += 4) {
+        const n = tw - tx;
+        let q = base + (<usize>(ty * tw + tx) << 2);
+        // A on the right, per row a of the tile: [m_a0 + m_a1 + m_a2, m_a1 − m_a2 − m_a3].
+        let m0 = loadN(q, n); q += xs; let m1 = loadN(q, n); q += xs; let m2 = loadN(q, n); q += xs; let m3 = loadN(q, n); q += xs;
+        const a00 = f32x4.add(f32x4.add(m0, m1), m2), a01 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = loadN(q, n); q += xs; m1 = loadN(q, n); q += xs; m2 = loadN(q, n); q += xs; m3 = loadN(q, n); q += xs;
+        const a10 = f32x4.add(f32x4.add(m0, m1), m2), a11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = loadN(q, n); q += xs; m1 = loadN(q, n); q += xs; m2 = loadN(q, n); q += xs; m3 = loadN(q, n); q += xs;
+        const a20 = f32x4.add(f32x4.add(m0, m1), m2), a21 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = loadN(q, n); q += xs; m1 = loadN(q, n); q += xs; m2 = loadN(q, n); q += xs; m3 = loadN(q, n);
+        const a30 = f32x4.add(f32x4.add(m0, m1), m2), a31 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        // Aᵀ on the left, then the bias.
+        const y00 = f32x4.add(f32x4.add(f32x4.add(a00, a10), a20), b), y01 = f32x4.add(f32x4.add(f32x4.add(a01, a11), a21), b);
+        const y10 = f32x4.add(f32x4.sub(f32x4.sub(a10, a20), a30), b), y11 = f32x4.add(f32x4.sub(f32x4.sub(a11, a21), a31), b);
+        const col = 2 * tx, cols = ow - col;
+        const row0 = plane + (<usize>(2 * ty * ow + col) << 2);
+        storeN(row0, v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), cols);
+        storeN(row0 + 16, v128.shuffle<f32>(y00, y01, 2, 6, 3, 7), cols - 4);
+        if (2 * ty + 1 < oh) {
+          const row1 = row0 + (<usize>ow << 2);
+          storeN(row1, v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), cols);
+          storeN(row1 + 16, v128.shuffle<f32>(y10, y11, 2, 6, 3, 7), cols - 4);
+        }
+      }
+  }
+}
+
+/**
+ * The adjoint of winogradOutputRange (without the bias): ∂M [16, o, T] = A ∂y Aᵀ of the 2×2
+ * tiles of ∂y [s, o, oh, ow], zeros where a tile reaches past oh or ow; planes p0 … p0+pn−1.
+ */
+export function winogradOutputBackwardRange(gy: usize, s: i32, o: i32, oh: i32, ow: i32, gm: usize, p0: i32, pn: i32): void {
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
+  const big = <usize>s * <usize>tpp;
+  const xs = <usize>o * big << 2;
+  for (let p = p0; p < p0 + pn; p++) {
+    const si = p / o, oi = p % o;
+    const plane = gy + (<usize>p * <usize>(oh * ow) << 2);
+    const base = gm + ((<usize>oi * big + <usize>(si * tpp)) << 2);
+    for (let ty = 0; ty < th; ty++)
+      for (let tx = 0; tx < tw; tx += 4) {
+        const n = tw - tx;
+        const col = 2 * tx, cols = ow - col;
+        const row0 = plane + (<usize>(2 * ty * ow + col) << 2);
+        let lo = loadN(row0, cols), hi = loadN(row0 + 16, cols - 4);
+        const g00 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6), g01 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
+        let g10 = zero4(), g11 = zero4();
+        if (2 * ty + 1 < oh) {
+          const row1 = row0 + (<usize>ow << 2);
+          lo = loadN(row1, cols); hi = loadN(row1 + 16, cols - 4);
+          g10 = v128.shuffle<f32>(lo, hi, 0, 2, 4, 6); g11 = v128.shuffle<f32>(lo, hi, 1, 3, 5, 7);
+        }
+        // A on the left (A's rows [1,0], [1,1], [1,−1], [0,−1]), then Aᵀ on the right.
+        const r00 = g00, r01 = g01;
+        const r10 = f32x4.add(g00, g10), r11 = f32x4.add(g01, g11);
+        const r20 = f32x4.sub(g00, g10), r21 = f32x4.sub(g01, g11);
+        const r30 = f32x4.neg(g10), r31 = f32x4.neg(g11);
+        let q = base + (<usize>(ty * tw + tx) << 2);
+        storeN(q, r00, n); q += xs; storeN(q, f32x4.add(r00, r01), n); q += xs; storeN(q, f32x4.sub(r00, r01), n); q += xs; storeN(q, f32x4.neg(r01), n); q += xs;
+        storeN(q, r10, n); q += xs; storeN(q, f32x4.add(r10, r11), n); q += xs; storeN(q, f32x4.sub(r10, r11), n); q += xs; storeN(q, f32x4.neg(r11), n); q += xs;
+        storeN(q, r20, n); q += xs; storeN(q, f32x4.add(r20, r21), n); q += xs; storeN(q, f32x4.sub(r20, r21), n); q += xs; storeN(q, f32x4.neg(r21), n); q += xs;
+        storeN(q, r30, n); q += xs; storeN(q, f32x4.add(r30, r31), n); q += xs; storeN(q, f32x4.sub(r30, r31), n); q += xs; storeN(q, f32x4.neg(r31), n);
+      }
+  }
+}
+
+/** U [16, o, c] = G g Gᵀ of the 3×3 filters g = w[oi, ci] (rows first: G g, then (G g) Gᵀ). */
+export function winogradWeight(w: usize, o: i32, c: i32, u: usize): void {
+  const oc = o * c;
+  for (let i = 0; i < oc; i++) {
+    const g = w + (<usize>(9 * i) << 2);
+    // G g: rows [g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2], each a row of 3.
+    for (let a = 0; a < 4; a++) {
+      let t0: f32, t1: f32, t2: f32;
+      if (a == 0) { t0 = f(g, 0); t1 = f(g, 1); t2 = f(g, 2); }
+      else if (a == 3) { t0 = f(g, 6); t1 = f(g, 7); t2 = f(g, 8); }
+      else {
+        const sg: f32 = a == 1 ? 1 : -1;
+        t0 = (f(g, 0) + f(g, 6) + sg * f(g, 3)) * 0.5;
+        t1 = (f(g, 1) + f(g, 7) + sg * f(g, 4)) * 0.5;
+        t2 = (f(g, 2) + f(g, 8) + sg * f(g, 5)) * 0.5;
+      }
+      const row = 4 * a;
+      sf(u, row * oc + i, t0);
+      sf(u, (row + 1) * oc + i, (t0 + t2 + t1) * 0.5);
+      sf(u, (row + 2) * oc + i, (t0 + t2 - t1) * 0.5);
+      sf(u, (row + 3) * oc + i, t2);
+    }
+  }
+}
+
+/** gw [o, c, 3, 3] = β·gw + Gᵀ ∂U G of ∂U [16, o, c] (columns first: ∂U G, then Gᵀ (∂U G)). */
+export function winogradWeightBackward(gu: usize, o: i32, c: i32, gw: usize, beta: f32): void {
+  const oc = o * c;
+  for (let i = 0; i < oc; i++) {
+    // ∂U G per row a: [u0 + (u1 + u2)/2, (u1 − u2)/2, (u1 + u2)/2 + u3].
+    let s00: f32 = 0, s01: f32 = 0, s02: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s20: f32 = 0, s21: f32 = 0, s22: f32 = 0, s30: f32 = 0, s31: f32 = 0, s32: f32 = 0;
+    for (let a = 0; a < 4; a++) {
+      const u0 = f(gu, (4 * a) * oc + i), u1 = f(gu, (4 * a + 1) * oc + i), u2 = f(gu, (4 * a + 2) * oc + i), u3 = f(gu, (4 * a + 3) * oc + i);
+      const sum: f32 = (u1 + u2) * 0.5, dif: f32 = (u1 - u2) * 0.5;
+      const t0 = u0 + sum, t1 = dif, t2 = sum + u3;
+      if (a == 0) { s00 = t0; s01 = t1; s02 = t2; }
+      else if (a == 1) { s10 = t0; s11 = t1; s12 = t2; }
+      else if (a == 2) { s20 = t0; s21 = t1; s22 = t2; }
+      else { s30 = t0; s31 = t1; s32 = t2; }
+    }
+    // Gᵀ on the left: rows [s0 + (s1 + s2)/2, (s1 − s2)/2, (s1 + s2)/2 + s3].
+    const g = gw + (<usize>(9 * i) << 2);
+    const h0: f32 = (s10 + s20) * 0.5, h1: f32 = (s11 + s21) * 0.5, h2: f32 = (s12 + s22) * 0.5;
+    const e0: f32 = s00 + h0, e1: f32 = s01 + h1, e2: f32 = s02 + h2;
+    const e3: f32 = (s10 - s20) * 0.5, e4: f32 = (s11 - s21) * 0.5, e5: f32 = (s12 - s22) * 0.5;
+    const e6: f32 = h0 + s30, e7: f32 = h1 + s31, e8: f32 = h2 + s32;
+    if (beta == 0) {
+      sf(g, 0, e0); sf(g, 1, e1); sf(g, 2, e2); sf(g, 3, e3); sf(g, 4, e4); sf(g, 5, e5); sf(g, 6, e6); sf(g, 7, e7); sf(g, 8, e8);
+    } else {
+      sf(g, 0, f(g, 0) + e0); sf(g, 1, f(g, 1) + e1); sf(g, 2, f(g, 2) + e2); sf(g, 3, f(g, 3) + e3); sf(g, 4, f(g, 4) + e4);
+      sf(g, 5, f(g, 5) + e5); sf(g, 6, f(g, 6) + e6); sf(g, 7, f(g, 7) + e7); sf(g, 8, f(g, 8) + e8);
+    }
+  }
+}

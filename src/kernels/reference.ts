@@ -140,6 +140,43 @@ function insideColumns(shift: number, sw: number, w: number, ow: number): [numbe
   return [x0, Math.max(x0, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1))];
 }
 
+/**
+ * The 1-D transforms of Winograd F(2, 3) (Lavin & Gray 2016), applied to the rows and then the
+ * columns of a tile (see winogradInput in the Kernels interface); each writes into `o` at
+ * offset `at` with stride `st`, so one function serves rows and columns.
+ */
+const WINO = {
+  /** Bᵀ·[d0 … d3]. */
+  bt(d0: number, d1: number, d2: number, d3: number, o: Float64Array, at: number, st: number): void {
+    o[at] = d0 - d2; o[at + st] = d1 + d2; o[at + 2 * st] = d2 - d1; o[at + 3 * st] = d1 - d3;
+  },
+  /** B·[v0 … v3] (the adjoint of bt). */
+  b(v0: number, v1: number, v2: number, v3: number, o: Float64Array, at: number, st: number): void {
+    o[at] = v0; o[at + st] = v1 - v2 + v3; o[at + 2 * st] = v1 + v2 - v0; o[at + 3 * st] = -v3;
+  },
+  /** Aᵀ·[m0 … m3]. */
+  at(m0: number, m1: number, m2: number, m3: number, o: Float64Array, at: number, st: number): void {
+    o[at] = m0 + m1 + m2; o[at + st] = m1 - m2 - m3;
+  },
+  /** A·[y0, y1] (the adjoint of at). */
+  a(y0: number, y1: number, o: Float64Array, at: number, st: number): void {
+    o[at] = y0; o[at + st] = y0 + y1; o[at + 2 * st] = y0 - y1; o[at + 3 * st] = -y1;
+  },
+  /** G·[g0, g1, g2]. */
+  g(g0: number, g1: number, g2: number, o: Float64Array, at: number, st: number): void {
+    o[at] = g0; o[at + st] = (g0 + g2 + g1) * 0.5; o[at + 2 * st] = (g0 + g2 - g1) * 0.5; o[at + 3 * st] = g2;
+  },
+  /** Gᵀ·[u0 … u3] (the adjoint of g). */
+  gt(u0: number, u1: number, u2: number, u3: number, o: Float64Array, at: number, st: number): void {
+    o[at] = u0 + (u1 + u2) * 0.5; o[at + st] = (u1 - u2) * 0.5; o[at + 2 * st] = (u1 + u2) * 0.5 + u3;
+  },
+};
+
+/** Tiles per row and column of a Winograd F(2×2, 3×3) output [oh, ow]. */
+function winoTiles(g: { oh: number; ow: number }): [number, number] {
+  return [Math.ceil(g.oh / 2), Math.ceil(g.ow / 2)];
+}
+
 export const reference: Kernels = {
   name: 'reference',
 
@@ -432,6 +469,119 @@ export const reference: Kernels = {
             for (let xo = x0; xo < x1; xo++) gx[dst + xo * sw] += col[o + xo];
           }
         }
+  },
+
+  winogradInput(x, s, c, g, v) {
+    const { h, w, ph, pw } = g;
+    const [th, tw] = winoTiles(g);
+    const big = s * th * tw;
+    const d = new Float64Array(16), q = new Float64Array(16), r = new Float64Array(16);
+    for (let si = 0; si < s; si++)
+      for (let ci = 0; ci < c; ci++) {
+        const plane = (si * c + ci) * h * w;
+        for (let ty = 0; ty < th; ty++)
+          for (let tx = 0; tx < tw; tx++) {
+            for (let i = 0; i < 4; i++)
+              for (let j = 0; j < 4; j++) {
+                const iy = 2 * ty - ph + i, ix = 2 * tx - pw + j;
+                d[4 * i + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0;
+              }
+            // d B (each row), then Bᵀ (d B) (each column).
+            for (let i = 0; i < 4; i++) WINO.bt(d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3], q, 4 * i, 1);
+            for (let j = 0; j < 4; j++) WINO.bt(q[j], q[4 + j], q[8 + j], q[12 + j], r, j, 4);
+            const t = (si * th + ty) * tw + tx;
+            for (let xi = 0; xi < 16; xi++) v[(xi * c + ci) * big + t] = r[xi];
+          }
+      }
+  },
+  winogradInputBackward(gv, s, c, g, gx) {
+    const { h, w, ph, pw } = g;
+    const [th, tw] = winoTiles(g);
+    const big = s * th * tw;
+    const q = new Float64Array(16), r = new Float64Array(16);
+    for (let si = 0; si < s; si++)
+      for (let ci = 0; ci < c; ci++) {
+        const plane = (si * c + ci) * h * w;
+        for (let ty = 0; ty < th; ty++)
+          for (let tx = 0; tx < tw; tx++) {
+            const t = (si * th + ty) * tw + tx;
+            const at = (xi: number) => gv[(xi * c + ci) * big + t];
+            // B ∂V (each column), then (B ∂V) Bᵀ (each row).
+            for (let j = 0; j < 4; j++) WINO.b(at(j), at(4 + j), at(8 + j), at(12 + j), q, j, 4);
+            for (let i = 0; i < 4; i++) WINO.b(q[4 * i], q[4 * i + 1], q[4 * i + 2], q[4 * i + 3], r, 4 * i, 1);
+            for (let i = 0; i < 4; i++)
+              for (let j = 0; j < 4; j++) {
+                const iy = 2 * ty - ph + i, ix = 2 * tx - pw + j;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < w) gx[plane + iy * w + ix] += r[4 * i + j];
+              }
+          }
+      }
+  },
+  winogradOutput(m, s, o, g, bias, y) {
+    const { oh, ow } = g;
+    const [th, tw] = winoTiles(g);
+    const big = s * th * tw;
+    const q = new Float64Array(8), r = new Float64Array(4);
+    for (let si = 0; si < s; si++)
+      for (let oi = 0; oi < o; oi++) {
+        const plane = (si * o + oi) * oh * ow;
+        const b = bias ? bias[oi] : 0;
+        for (let ty = 0; ty < th; ty++)
+          for (let tx = 0; tx < tw; tx++) {
+            const t = (si * th + ty) * tw + tx;
+            const at = (xi: number) => m[(xi * o + oi) * big + t];
+            // M A (each row), then Aᵀ (M A) (each column).
+            for (let i = 0; i < 4; i++) WINO.at(at(4 * i), at(4 * i + 1), at(4 * i + 2), at(4 * i + 3), q, 2 * i, 1);
+            for (let j = 0; j < 2; j++) WINO.at(q[j], q[2 + j], q[4 + j], q[6 + j], r, j, 2);
+            for (let i = 0; i < 2; i++)
+              for (let j = 0; j < 2; j++) {
+                const yy = 2 * ty + i, xx = 2 * tx + j;
+                if (yy < oh && xx < ow) y[plane + yy * ow + xx] = r[2 * i + j] + b;
+              }
+          }
+      }
+  },
+  winogradOutputBackward(gy, s, o, g, gm) {
+    const { oh, ow } = g;
+    const [th, tw] = winoTiles(g);
+    const big = s * th * tw;
+    const q = new Float64Array(8), r = new Float64Array(16);
+    for (let si = 0; si < s; si++)
+      for (let oi = 0; oi < o; oi++) {
+        const plane = (si * o + oi) * oh * ow;
+        for (let ty = 0; ty < th; ty++)
+          for (let tx = 0; tx < tw; tx++) {
+            const at = (i: number, j: number) => {
+              const yy = 2 * ty + i, xx = 2 * tx + j;
+              return yy < oh && xx < ow ? gy[plane + yy * ow + xx] : 0;
+            };
+            // A ∂Y (each column), then (A ∂Y) Aᵀ (each row).
+            for (let j = 0; j < 2; j++) WINO.a(at(0, j), at(1, j), q, j, 2);
+            for (let i = 0; i < 4; i++) WINO.a(q[2 * i], q[2 * i + 1], r, 4 * i, 1);
+            const t = (si * th + ty) * tw + tx;
+            for (let xi = 0; xi < 16; xi++) gm[(xi * o + oi) * big + t] = r[xi];
+          }
+      }
+  },
+  winogradWeight(w, o, c, u) {
+    const oc = o * c;
+    const q = new Float64Array(12), r = new Float64Array(16);
+    for (let i = 0; i < oc; i++) {
+      // G g (each column of g), then (G g) Gᵀ (each row).
+      for (let j = 0; j < 3; j++) WINO.g(w[9 * i + j], w[9 * i + 3 + j], w[9 * i + 6 + j], q, j, 3);
+      for (let a = 0; a < 4; a++) WINO.g(q[3 * a], q[3 * a + 1], q[3 * a + 2], r, 4 * a, 1);
+      for (let xi = 0; xi < 16; xi++) u[xi * oc + i] = r[xi];
+    }
+  },
+  winogradWeightBackward(gu, o, c, gw, beta) {
+    const oc = o * c;
+    const q = new Float64Array(12), r = new Float64Array(9);
+    for (let i = 0; i < oc; i++) {
+      // ∂U G (each row), then Gᵀ (∂U G) (each column).
+      for (let a = 0; a < 4; a++) WINO.gt(gu[4 * a * oc + i], gu[(4 * a + 1) * oc + i], gu[(4 * a + 2) * oc + i], gu[(4 * a + 3) * oc + i], q, 3 * a, 1);
+      for (let j = 0; j < 3; j++) WINO.gt(q[j], q[3 + j], q[6 + j], q[9 + j], r, j, 3);
+      for (let k = 0; k < 9; k++) gw[9 * i + k] = beta === 0 ? r[k] : gw[9 * i + k] + r[k];
+    }
   },
 
   maxPool2d(x, planes, g, y, indices) {

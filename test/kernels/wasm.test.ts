@@ -690,6 +690,105 @@ describe('convolution and pooling', () => {
     }
     W.pool.setThreads(1);
   });
+
+  // Winograd F(2×2, 3×3): the plane transforms run four tiles per f32x4, with partial loads and
+  // stores at a tile row's end (⌈ow/2⌉ mod 4 = 0…3), rows and columns of padding, odd output
+  // sizes (a tile's second row or column dropped), one-tile planes. Outputs start as NaN (every
+  // slot must be written) and are followed by a guard that must stay untouched.
+  const WINO_SHAPES = [[1, 1, 4, 4, 0], [2, 3, 14, 14, 1], [1, 2, 5, 7, 1], [2, 1, 9, 6, 2], [1, 2, 3, 3, 0], [1, 1, 17, 19, 1], [1, 2, 2, 2, 2], [3, 2, 8, 16, 1]];
+  function guarded(B: WasmBackend, n: number, fill: number): Float32Array {
+    const a = B.alloc(n + 4, 'float32') as Float32Array;
+    a.fill(fill);
+    a.fill(7, n);
+    return a;
+  }
+  const guardIntact = (a: Float32Array, n: number) => expect(Array.from(a.subarray(n)), 'guard').toEqual([7, 7, 7, 7]);
+  it('the Winograd tile transforms (input, output, their adjoints) equal the reference within float32 rounding', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [s, c, h, w, p] of WINO_SHAPES) {
+        const oh = h + 2 * p - 2, ow = w + 2 * p - 2;
+        const g = { h, w, kh: 3, kw: 3, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, oh, ow };
+        const big = s * Math.ceil(oh / 2) * Math.ceil(ow / 2);
+        const what = `${s}×${c}×${h}×${w} p${p}`;
+        const [x, xr] = pair(s * c * h * w, -2, 2, B);
+        const nv = 16 * c * big;
+        const v = guarded(B, nv, NaN), vr = new Float32Array(nv);
+        B.winogradInput(x, s, c, g, v.subarray(0, nv));
+        reference.winogradInput(xr, s, c, g, vr);
+        close(v.subarray(0, nv), vr, 1e-6, `winogradInput ${what}`);
+        guardIntact(v, nv);
+        const [gv, gvr] = pair(nv, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
+        B.winogradInputBackward(gv, s, c, g, gx);
+        reference.winogradInputBackward(gvr, s, c, g, gxr);
+        close(gx, gxr, 1e-6, `winogradInputBackward ${what}`);
+        const o = c + 1;
+        const [m, mr] = pair(16 * o * big, -2, 2, B), [bias, biasr] = pair(o, -1, 1, B);
+        for (const withBias of [false, true]) {
+          const ny = s * o * oh * ow;
+          const y = guarded(B, ny, NaN), yr = new Float32Array(ny);
+          B.winogradOutput(m, s, o, g, withBias ? bias : null, y.subarray(0, ny));
+          reference.winogradOutput(mr, s, o, g, withBias ? biasr : null, yr);
+          close(y.subarray(0, ny), yr, 1e-6, `winogradOutput ${what} bias ${withBias}`);
+          guardIntact(y, ny);
+        }
+        const [gy, gyr] = pair(s * o * oh * ow, -2, 2, B);
+        const gm = guarded(B, m.length, NaN), gmr = new Float32Array(m.length);
+        B.winogradOutputBackward(gy, s, o, g, gm.subarray(0, m.length));
+        reference.winogradOutputBackward(gyr, s, o, g, gmr);
+        close(gm.subarray(0, m.length), gmr, 1e-6, `winogradOutputBackward ${what}`);
+        guardIntact(gm, m.length);
+      }
+    }
+  });
+  it('the Winograd filter transforms equal the reference (β = 0 overwrites NaN, β = 1 adds)', () => {
+    for (const B of [W, PLAIN]) {
+      const o = 5, c = 3;
+      const [wt, wr] = pair(o * c * 9, -2, 2, B);
+      const u = guarded(B, 16 * o * c, NaN), ur = new Float32Array(16 * o * c);
+      B.winogradWeight(wt, o, c, u.subarray(0, ur.length));
+      reference.winogradWeight(wr, o, c, ur);
+      close(u.subarray(0, ur.length), ur, 1e-6, 'winogradWeight');
+      guardIntact(u, ur.length);
+      const [gu, gur] = pair(16 * o * c, -2, 2, B);
+      for (const beta of [0, 1]) {
+        const [gw, gwr] = pair(o * c * 9, -1, 1, B);
+        if (beta === 0) { gw.fill(NaN); gwr.fill(NaN); }
+        B.winogradWeightBackward(gu, o, c, gw, beta);
+        reference.winogradWeightBackward(gur, o, c, gwr, beta);
+        close(gw, gwr, 1e-6, `winogradWeightBackward β ${beta}`);
+      }
+    }
+  });
+  it('threaded Winograd transforms (ranges of planes) equal the single-threaded ones bit for bit', async () => {
+    const s = 6, c = 11, h = 14, w = 15, p = 1, oh = h, ow = w - 2 + 2 * p;
+    const g = { h, w, kh: 3, kw: 3, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, oh, ow };
+    const big = s * Math.ceil(oh / 2) * Math.ceil(ow / 2);
+    const [x] = pair(s * c * h * w), [gv] = pair(16 * c * big), [m] = pair(16 * c * big), [gy] = pair(s * c * oh * ow), [bias] = pair(c);
+    expect(16 * c * big).toBeGreaterThan(ELEMENTWISE_MIN);
+    const run = () => {
+      const v = W.alloc(16 * c * big, 'float32') as Float32Array, gm = W.alloc(16 * c * big, 'float32') as Float32Array;
+      const gx = W.alloc(x.length, 'float32') as Float32Array, y = W.alloc(gy.length, 'float32') as Float32Array;
+      W.winogradInput(x, s, c, g, v);
+      W.winogradInputBackward(gv, s, c, g, gx);
+      W.winogradOutput(m, s, c, g, bias, y);
+      W.winogradOutputBackward(gy, s, c, g, gm);
+      return [v, gx, y, gm].map((a) => Array.from(a));
+    };
+    W.pool.setThreads(1);
+    const single = run();
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const adaptive = W.pool.adaptive;
+    W.pool.adaptive = false;
+    const rounds = W.pool.rounds;
+    const threaded = run();
+    expect(W.pool.rounds - rounds).toBe(4);
+    W.pool.adaptive = adaptive;
+    expect(threaded).toEqual(single);
+    W.pool.setThreads(1);
+  });
 });
 
 describe('optimizers', () => {

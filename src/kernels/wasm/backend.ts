@@ -351,11 +351,13 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
-   * A range kernel over `count` independent units (BatchNorm's channels, pooling's planes)
+   * A range kernel over `count` independent units (BatchNorm's channels, pooling's and Winograd's planes)
    * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
    * workers when it pays.
    */
-  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
+  function ranges(
+    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'winogradInputRange' | 'winogradInputBackwardRange' | 'winogradOutputRange' | 'winogradOutputBackwardRange',
+    scalars: number[], count: number, work: number): void {
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...scalars, 0, count);
@@ -532,6 +534,32 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     col2im(col, c, g, gx, ld = g.oh * g.ow) {
       if (owns(col) && owns(gx)) X.col2im(col.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset, ld);
       else reference.col2im(col, c, g, gx, ld);
+    },
+    // Winograd F(2×2, 3×3): the plane transforms (four tiles per f32x4) in ranges of planes,
+    // the filter transforms (small: o·c filters) on the calling thread.
+    winogradInput(x, s, c, g, v) {
+      if (owns(x) && owns(v)) ranges('winogradInputRange', [x.byteOffset, s, c, g.h, g.w, g.ph, g.pw, g.oh, g.ow, v.byteOffset], s * c, v.length);
+      else reference.winogradInput(x, s, c, g, v);
+    },
+    winogradInputBackward(gv, s, c, g, gx) {
+      if (owns(gv) && owns(gx)) ranges('winogradInputBackwardRange', [gv.byteOffset, s, c, g.h, g.w, g.ph, g.pw, g.oh, g.ow, gx.byteOffset], s * c, gv.length);
+      else reference.winogradInputBackward(gv, s, c, g, gx);
+    },
+    winogradOutput(m, s, o, g, bias, y) {
+      if (owns(m) && owns(bias) && owns(y)) ranges('winogradOutputRange', [m.byteOffset, s, o, g.oh, g.ow, p(bias), y.byteOffset], s * o, m.length);
+      else reference.winogradOutput(m, s, o, g, bias, y);
+    },
+    winogradOutputBackward(gy, s, o, g, gm) {
+      if (owns(gy) && owns(gm)) ranges('winogradOutputBackwardRange', [gy.byteOffset, s, o, g.oh, g.ow, gm.byteOffset], s * o, gm.length);
+      else reference.winogradOutputBackward(gy, s, o, g, gm);
+    },
+    winogradWeight(w, o, c, u) {
+      if (owns(w) && owns(u)) X.winogradWeight(w.byteOffset, o, c, u.byteOffset);
+      else reference.winogradWeight(w, o, c, u);
+    },
+    winogradWeightBackward(gu, o, c, gw, beta) {
+      if (owns(gu) && owns(gw)) X.winogradWeightBackward(gu.byteOffset, o, c, gw.byteOffset, beta);
+      else reference.winogradWeightBackward(gu, o, c, gw, beta);
     },
     maxPool2d(x, planes, g, y, indices) {
       if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);

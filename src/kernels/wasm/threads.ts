@@ -38,9 +38,9 @@ const TASK_INTS = 19;
  * f(p₀…p_{P−1}, s₀…s_{S−1}, count), with P pointers (byte offsets, 0 = absent, advanced by
  * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
  * f(s₀…s_{S−1}, start, count) — packA, whose range is of A slivers, the
- * BatchNorm kernels, whose range is of channels, and max pooling's, of planes.
+ * BatchNorm kernels, whose range is of channels, and max pooling's and the Winograd transforms', of planes.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'winogradInputRange', 'winogradInputBackwardRange', 'winogradOutputRange', 'winogradOutputBackwardRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 /** batchNormRange takes 14 arguments before its range. */
