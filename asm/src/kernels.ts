@@ -9,6 +9,7 @@
  *   so wasm and reference round the same value to float32.
  */
 import { act, dact, sigmoid } from './math';
+import { gemm } from './gemm';
 
 // @ts-ignore: decorator
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -1375,8 +1376,13 @@ function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: 
  * T = s·⌈oh/2⌉·⌈ow/2⌉ (see winogradInput in the Kernels interface).
  */
 export function winogradInputRange(x: usize, s: i32, c: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, v: usize, p0: i32, pn: i32): void {
+  winoInput(x, s, c, h, w, ph, pw, oh, ow, v, s * (((oh + 1) >> 1) * ((ow + 1) >> 1)), p0, pn);
+}
+
+/** winogradInputRange with V's row stride `ld` (≥ T): a block of samples' tiles as columns of a wider V. */
+function winoInput(x: usize, s: i32, c: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, v: usize, ld: i32, p0: i32, pn: i32): void {
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
-  const big = <usize>s * <usize>tpp;
+  const big = <usize>ld;
   const xs = <usize>c * big << 2; // bytes from one of the 16 rows of V to the next
   for (let p = p0; p < p0 + pn; p++) {
     const si = p / c, ci = p % c;
@@ -1435,8 +1441,13 @@ export function winogradInputRange(x: usize, s: i32, c: i32, h: i32, w: i32, ph:
  * overlapping tiles (stride 2) summed, values that fall on padding dropped; planes p0 … p0+pn−1.
  */
 export function winogradInputBackwardRange(gv: usize, s: i32, c: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, gx: usize, p0: i32, pn: i32): void {
+  winoInputBackward(gv, s, c, h, w, ph, pw, oh, ow, gx, s * (((oh + 1) >> 1) * ((ow + 1) >> 1)), p0, pn);
+}
+
+/** winogradInputBackwardRange with ∂V's row stride `ld`. */
+function winoInputBackward(gv: usize, s: i32, c: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, gx: usize, ld: i32, p0: i32, pn: i32): void {
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
-  const big = <usize>s * <usize>tpp;
+  const big = <usize>ld;
   const xs = <usize>c * big << 2;
   for (let p = p0; p < p0 + pn; p++) {
     const si = p / c, ci = p % c;
@@ -1487,8 +1498,13 @@ export function winogradInputBackwardRange(gv: usize, s: i32, c: i32, h: i32, w:
  * tiles of planes p0 … p0+pn−1, the part of a tile past oh or ow dropped.
  */
 export function winogradOutputRange(m: usize, s: i32, o: i32, oh: i32, ow: i32, bias: usize, y: usize, p0: i32, pn: i32): void {
+  winoOutput(m, s, o, oh, ow, bias, y, s * (((oh + 1) >> 1) * ((ow + 1) >> 1)), p0, pn);
+}
+
+/** winogradOutputRange with M's row stride `ld`. */
+function winoOutput(m: usize, s: i32, o: i32, oh: i32, ow: i32, bias: usize, y: usize, ld: i32, p0: i32, pn: i32): void {
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
-  const big = <usize>s * <usize>tpp;
+  const big = <usize>ld;
   const xs = <usize>o * big << 2;
   for (let p = p0; p < p0 + pn; p++) {
     const si = p / o, oi = p % o;
@@ -1529,8 +1545,13 @@ export function winogradOutputRange(m: usize, s: i32, o: i32, oh: i32, ow: i32, 
  * tiles of ∂y [s, o, oh, ow], zeros where a tile reaches past oh or ow; planes p0 … p0+pn−1.
  */
 export function winogradOutputBackwardRange(gy: usize, s: i32, o: i32, oh: i32, ow: i32, gm: usize, p0: i32, pn: i32): void {
+  winoOutputBackward(gy, s, o, oh, ow, gm, s * (((oh + 1) >> 1) * ((ow + 1) >> 1)), p0, pn);
+}
+
+/** winogradOutputBackwardRange with ∂M's row stride `ld`. */
+function winoOutputBackward(gy: usize, s: i32, o: i32, oh: i32, ow: i32, gm: usize, ld: i32, p0: i32, pn: i32): void {
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, tpp = th * tw;
-  const big = <usize>s * <usize>tpp;
+  const big = <usize>ld;
   const xs = <usize>o * big << 2;
   for (let p = p0; p < p0 + pn; p++) {
     const si = p / o, oi = p % o;
@@ -1615,5 +1636,44 @@ export function winogradWeightBackward(gu: usize, o: i32, c: i32, gw: usize, bet
       sf(g, 0, f(g, 0) + e0); sf(g, 1, f(g, 1) + e1); sf(g, 2, f(g, 2) + e2); sf(g, 3, f(g, 3) + e3); sf(g, 4, f(g, 4) + e4);
       sf(g, 5, f(g, 5) + e5); sf(g, 6, f(g, 6) + e6); sf(g, 7, f(g, 7) + e7); sf(g, 8, f(g, 8) + e8);
     }
+  }
+}
+
+/**
+ * A Winograd convolution's forward over the blocks b0 … b0+bn−1 of q samples (the last block
+ * of the n may be shorter): per block, its tiles' V = Bᵀ d B (columns t0 … of v [16, c, T],
+ * T = n·tiles), the 16 products M_ξ = U_ξ · V_ξ on those columns of m [16, o, T], and
+ * y = Aᵀ M A (+ bias). A block's V and M stay in cache from one step to the next, which the
+ * three passes over the whole of V and M did not (M is 4× the output); blocks write disjoint
+ * columns and planes, so the thread pool splits them. `ws`: the calling thread's GEMM scratch.
+ * Each M value is one GEMM dot product over c, the same whatever the blocks.
+ */
+export function winogradForwardRange(x: usize, n: i32, q: i32, c: i32, o: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, u: usize, bias: usize, v: usize, m: usize, y: usize, b0: i32, bn: i32, ws: usize): void {
+  const tiles = ((oh + 1) >> 1) * ((ow + 1) >> 1);
+  const T = n * tiles;
+  for (let b = b0; b < b0 + bn; b++) {
+    const i0 = b * q, s = min(q, n - i0), t0 = i0 * tiles, tq = s * tiles;
+    winoInput(x + (<usize>(i0 * c * h * w) << 2), s, c, h, w, ph, pw, oh, ow, v + (<usize>t0 << 2), T, 0, s * c);
+    for (let xi = 0; xi < 16; xi++)
+      gemm(0, 0, o, tq, c, 1, u + (<usize>(xi * o * c) << 2), c, v + ((<usize>xi * <usize>c * <usize>T + <usize>t0) << 2), T, 0, m + ((<usize>xi * <usize>o * <usize>T + <usize>t0) << 2), T, ws, 0);
+    winoOutput(m + (<usize>t0 << 2), s, o, oh, ow, bias, y + (<usize>(i0 * o * oh * ow) << 2), T, 0, s * o);
+  }
+}
+
+/**
+ * The data half of its backward, block by block as winogradForwardRange: ∂M = A ∂y Aᵀ into
+ * gm [16, o, T] (kept for ∂U, which the caller computes over all columns), and when gx ≠ 0,
+ * ∂V_ξ = U_ξᵀ · ∂M_ξ into gv [16, c, T] and gx += B ∂V Bᵀ.
+ */
+export function winogradBackwardDataRange(gy: usize, n: i32, q: i32, c: i32, o: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, u: usize, gm: usize, gv: usize, gx: usize, b0: i32, bn: i32, ws: usize): void {
+  const tiles = ((oh + 1) >> 1) * ((ow + 1) >> 1);
+  const T = n * tiles;
+  for (let b = b0; b < b0 + bn; b++) {
+    const i0 = b * q, s = min(q, n - i0), t0 = i0 * tiles, tq = s * tiles;
+    winoOutputBackward(gy + (<usize>(i0 * o * oh * ow) << 2), s, o, oh, ow, gm + (<usize>t0 << 2), T, 0, s * o);
+    if (gx == 0) continue;
+    for (let xi = 0; xi < 16; xi++)
+      gemm(1, 0, c, tq, o, 1, u + (<usize>(xi * o * c) << 2), c, gm + ((<usize>xi * <usize>o * <usize>T + <usize>t0) << 2), T, 0, gv + ((<usize>xi * <usize>c * <usize>T + <usize>t0) << 2), T, ws, 0);
+    winoInputBackward(gv + (<usize>t0 << 2), s, c, h, w, ph, pw, oh, ow, gx + (<usize>(i0 * c * h * w) << 2), T, 0, s * c);
   }
 }

@@ -563,6 +563,21 @@ export const reference: Kernels = {
           }
       }
   },
+  winogradForward(x, n, c, o, g, u, bias, v, m, y) {
+    const t = n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+    reference.winogradInput(x, n, c, g, v);
+    for (let xi = 0; xi < 16; xi++)
+      reference.gemm(false, false, o, t, c, 1, u.subarray(xi * o * c, (xi + 1) * o * c), v.subarray(xi * c * t, (xi + 1) * c * t), 0, m.subarray(xi * o * t, (xi + 1) * o * t));
+    reference.winogradOutput(m, n, o, g, bias, y);
+  },
+  winogradBackwardData(gy, n, c, o, g, u, gm, gv, gx) {
+    const t = n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+    reference.winogradOutputBackward(gy, n, o, g, gm);
+    if (!u || !gv || !gx) return;
+    for (let xi = 0; xi < 16; xi++)
+      reference.gemm(true, false, c, t, o, 1, u.subarray(xi * o * c, (xi + 1) * o * c), gm.subarray(xi * o * t, (xi + 1) * o * t), 0, gv.subarray(xi * c * t, (xi + 1) * c * t));
+    reference.winogradInputBackward(gv, n, c, g, gx);
+  },
   winogradWeight(w, o, c, u) {
     const oc = o * c;
     const q = new Float64Array(12), r = new Float64Array(16);

@@ -295,6 +295,17 @@ export interface Kernels {
   winogradOutput(m: FloatArray, s: number, o: number, g: Window2d, bias: FloatArray | null, y: FloatArray): void;
   /** The adjoint of winogradOutput without its bias: ∂M [16, o, T] = A ∂Y Aᵀ (A ∂Y first), ∂Y zero past oh or ow. */
   winogradOutputBackward(gy: FloatArray, s: number, o: number, g: Window2d, gm: FloatArray): void;
+  /**
+   * A Winograd convolution's forward over n samples: V = winogradInput(x) into v [16, c, T],
+   * M_ξ = U_ξ · V_ξ (16 GEMMs) into m [16, o, T], y = winogradOutput(M) (+ bias) — fused so
+   * that a backend can run it block by block of samples with a block's V and M in cache.
+   */
+  winogradForward(x: FloatArray, n: number, c: number, o: number, g: Window2d, u: FloatArray, bias: FloatArray | null, v: FloatArray, m: FloatArray, y: FloatArray): void;
+  /**
+   * The data half of its backward: ∂M = winogradOutputBackward(gy) into gm [16, o, T] and, when
+   * gx is given (with u and gv), ∂V_ξ = U_ξᵀ · ∂M_ξ into gv [16, c, T] and gx += winogradInputBackward(∂V).
+   */
+  winogradBackwardData(gy: FloatArray, n: number, c: number, o: number, g: Window2d, u: FloatArray | null, gm: FloatArray, gv: FloatArray | null, gx: FloatArray | null): void;
   /** U [16, o, c] = G g Gᵀ of the filters w [o, c, 3, 3] (G g first). */
   winogradWeight(w: FloatArray, o: number, c: number, u: FloatArray): void;
   /** gw [o, c, 3, 3] = β·gw + Gᵀ ∂U G of ∂U [16, o, c] (∂U G first), β ∈ {0, 1}. */

@@ -9,10 +9,21 @@
  * read the other way round:
  *   ∂L/∂W_g = Σ_n ∂L/∂y_g · colᵀ,   ∂L/∂col = W_gᵀ · ∂L/∂y_g  (then col2im, the adjoint of im2col),
  *   ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x].
- * col is rebuilt in backward rather than kept: for a batch it would be k_h·k_w times the input.
- * A 1×1 kernel with stride 1 and no padding needs no im2col at all (col is the input itself).
+ * col is kept from forward for ∂L/∂W when the whole batch is one chunk and one group (a first
+ * layer: col is k_h·k_w times the input, 9× a one-channel image), and rebuilt per chunk in
+ * backward otherwise. A 1×1 kernel with stride 1 and no padding needs no im2col at all (col is
+ * the input itself).
+ *
+ * 3×3 kernels with stride 1, dilation 1, one group and enough channels (`useWinograd`, the one
+ * rule) run as Winograd F(2×2, 3×3) instead (Lavin & Gray 2016; the transforms are kernels, see
+ * the Kernels interface): per chunk of samples, V = Bᵀ d B of every 4×4 input tile, 16 GEMMs
+ * M_ξ = U_ξ · V_ξ over all the chunk's tiles (U = G g Gᵀ, ξ the position in a tile), y = Aᵀ M A:
+ * 16 products per 2×2 outputs instead of 36, so the GEMMs do 4/9 of im2col's multiply-adds.
+ * Backward runs the same steps transposed:
+ *   ∂M = A ∂y Aᵀ,   ∂V_ξ = U_ξᵀ · ∂M_ξ (then ∂L/∂x += B ∂V Bᵀ),   ∂U_ξ = Σ_chunks ∂M_ξ · V_ξᵀ (then ∂L/∂W = Gᵀ ∂U G),
+ * with V kept from forward (16/9 of the input per channel, against col's 9×) up to WINOGRAD_KEEP_FLOATS.
  */
-import { record } from '../autograd.js';
+import { isGradEnabled, record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -22,6 +33,27 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 const CHUNK_FLOATS = 1 << 21;
 /** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
 const SMALL_PRODUCT = 1 << 20;
+/**
+ * Winograd pays where the GEMMs dominate the tile transforms: per 2×2 outputs the transforms
+ * move ≈ 16·(C + O) values while the GEMMs save 20·C·O multiply-adds, and a GEMM whose C or O
+ * is below 16 runs far from peak (its K or M is a few micro-tiles).
+ */
+const WINOGRAD_MIN_CHANNELS = 16;
+/** Largest V or M (in values: 16 MB of float32) that the Winograd path builds for a chunk of samples. */
+const WINOGRAD_CHUNK_FLOATS = Number(globalThis.process?.env?.WCF ?? 1 << 22);
+/** Largest V over the batch (64 MB of float32) kept from forward for ∂W; above it V is rebuilt per chunk. */
+const WINOGRAD_KEEP_FLOATS = 1 << 24;
+
+/**
+ * The one rule that picks Winograd F(2×2, 3×3) over im2col: a 3×3 kernel, stride 1, dilation 1,
+ * one group, and at least WINOGRAD_MIN_CHANNELS input and output channels.
+ */
+export function useWinograd(g: Window2d, groups: number, inChannels: number, outChannels: number): boolean {
+  return (
+    g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && groups === 1 &&
+    inChannels >= WINOGRAD_MIN_CHANNELS && outChannels >= WINOGRAD_MIN_CHANNELS
+  );
+}
 
 /**
  * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
@@ -158,6 +190,7 @@ export function conv2d(
     before = after = pair(op, 'padding', padding, 0);
   }
   const g = window2d(op, input, [kh, kw], s, before, after, d);
+  if (useWinograd(g, groups, c, o)) return winogradConv2d(input, weight, bias, g);
   const { h, w, oh, ow } = g;
   const l = oh * ow;
   const hw = h * w;
@@ -176,6 +209,8 @@ export function conv2d(
   // bounded so that col stays under CHUNK_FLOATS.
   const chunk = direct || og * kk * l >= SMALL_PRODUCT ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
   const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
+  // One chunk holds the whole batch (and one group): col is ∂W's operand too, kept for backward.
+  const keepCol = col !== null && chunk >= n && groups === 1 && weight.requiresGrad && isGradEnabled();
   // y' for a chunk of S > 1 samples, [og, S·L], scattered into out's [S, O, L] layout.
   const tmp = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
   for (let i0 = 0; i0 < n; i0 += chunk) {
@@ -195,15 +230,15 @@ export function conv2d(
       }
     }
   }
-  if (col) K.free(col);
+  if (col && !keepCol) K.free(col);
   if (tmp) K.free(tmp);
 
   const inputs = bias ? [input, weight, bias] : [input, weight];
-  return record(out, 'conv2d', inputs, (gy, grad) => {
+  record(out, 'conv2d', inputs, (gy, grad) => {
     const gx = grad(0);
     const gw = grad.target(1);
     if (gx || gw) {
-      const colB = gw && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
+      const colB = gw && !direct && !keepCol ? alloc(kk * chunk * l, input.dtype, false) : null;
       const gcol = gx && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
       const gt = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
       for (let i0 = 0; i0 < n; i0 += chunk) {
@@ -217,8 +252,9 @@ export function conv2d(
           }
           if (gw) {
             if (colB) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, colB.subarray(j * l), s * l);
+            const cols = keepCol ? col : colB;
             // The first chunk writes a fresh gradient (β from the sink), the others add to it.
-            K.gemm(false, true, og, kk, s * l, 1, gs, colB ? colB.subarray(0, kk * s * l) : xSlice(input.data, i0, gi), i0 === 0 ? gw.beta : 1, wSlice(gw.data, gi));
+            K.gemm(false, true, og, kk, s * l, 1, gs, cols ? cols.subarray(0, kk * s * l) : xSlice(input.data, i0, gi), i0 === 0 ? gw.beta : 1, wSlice(gw.data, gi));
           }
           if (gx) {
             if (gcol) {
@@ -232,19 +268,94 @@ export function conv2d(
       if (gcol) K.free(gcol);
       if (gt) K.free(gt);
     }
-    const gb = bias ? grad.target(2) : null;
-    if (gb) {
-      // Σ over positions per (sample, channel), then over samples.
-      const perSample = alloc(n * o, input.dtype, false);
-      K.sumAxis(gy, n * o, l, 1, perSample);
-      if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
-      else {
-        const sums = alloc(o, input.dtype, false);
-        K.sumAxis(perSample, 1, n, o, sums);
-        K.axpy(1, sums, gb.data);
-        K.free(sums);
+    if (bias) biasBackward(gy, n, o, l, grad.target(2), input.dtype);
+  }, keepCol ? () => K.free(col!) : undefined);
+  // Nothing recorded (no input needs a gradient): nobody will read the kept col.
+  if (keepCol && out.node === null) K.free(col!);
+  return out;
+}
+
+/** ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x] into the bias's gradient sink: per (sample, channel), then over samples. */
+function biasBackward(gy: Tensor['data'], n: number, o: number, l: number, gb: GradTarget | null, dtype: Tensor['dtype']): void {
+  if (!gb) return;
+  const perSample = alloc(n * o, dtype, false);
+  K.sumAxis(gy, n * o, l, 1, perSample);
+  if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
+  else {
+    const sums = alloc(o, dtype, false);
+    K.sumAxis(perSample, 1, n, o, sums);
+    K.axpy(1, sums, gb.data);
+    K.free(sums);
+  }
+  K.free(perSample);
+}
+
+/**
+ * conv2d by Winograd F(2×2, 3×3) (see the file's comment; chosen by `useWinograd`): input
+ * [N, C, H, W], weight [O, C, 3, 3], stride 1, dilation 1, one group, any padding.
+ */
+function winogradConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: Window2d): Tensor {
+  const [n, c] = input.shape;
+  const o = weight.shape[0];
+  const { h, w, oh, ow } = g;
+  const tiles = Math.ceil(oh / 2) * Math.ceil(ow / 2);
+  const dtype = input.dtype;
+  const out = uninitialized([n, o, oh, ow], input);
+  // Samples per chunk: V [16, C, S·tiles] and M [16, O, S·tiles] under WINOGRAD_CHUNK_FLOATS.
+  const chunk = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * Math.max(c, o) * tiles))));
+  const perV = 16 * c * tiles; // V's values per sample
+  const keepV = weight.requiresGrad && isGradEnabled() && perV * n <= WINOGRAD_KEEP_FLOATS;
+  // Kept: every chunk's V one after the other (chunk i0 at perV·i0), each in its own [16, C, S·tiles] layout.
+  const vAll = alloc(perV * (keepV ? n : chunk), dtype, false);
+  const vOf = (i0: number, s: number) => vAll.subarray(keepV ? perV * i0 : 0, (keepV ? perV * i0 : 0) + perV * s);
+  const xOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * c * h * w, (i0 + s) * c * h * w);
+  const yOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * o * oh * ow, (i0 + s) * o * oh * ow);
+  /** The 16 GEMMs C_ξ = op(A_ξ) · op(B_ξ) of one chunk, the ξ-th blocks of each operand ([m, k], [k, cols] as stored). */
+  const gemm16 = (ta: boolean, tb: boolean, m: number, cols: number, k: number, a: Tensor['data'], b: Tensor['data'], beta: number, dst: Tensor['data']) => {
+    for (let xi = 0; xi < 16; xi++)
+      K.gemm(ta, tb, m, cols, k, 1, a.subarray(xi * m * k, (xi + 1) * m * k), b.subarray(xi * k * cols, (xi + 1) * k * cols), beta, dst.subarray(xi * m * cols, (xi + 1) * m * cols));
+  };
+
+  const u = alloc(16 * o * c, dtype, false);
+  K.winogradWeight(weight.data, o, c, u);
+  const m = alloc(16 * o * chunk * tiles, dtype, false);
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const s = Math.min(chunk, n - i0);
+    K.winogradForward(xOf(input.data, i0, s), s, c, o, g, u, bias ? bias.data : null, vOf(i0, s), m.subarray(0, 16 * o * s * tiles), yOf(out.data, i0, s));
+  }
+  K.free(m);
+  K.free(u);
+  if (!keepV) K.free(vAll);
+
+  const inputs = bias ? [input, weight, bias] : [input, weight];
+  record(out, 'conv2d', inputs, (gy, grad) => {
+    const gx = grad(0);
+    const gw = grad.target(1);
+    if (gx || gw) {
+      const gm = alloc(16 * o * chunk * tiles, dtype, false);
+      const ut = gx ? alloc(16 * o * c, dtype, false) : null;
+      if (ut) K.winogradWeight(weight.data, o, c, ut);
+      const gv = gx ? alloc(perV * chunk, dtype, false) : null;
+      const vb = gw && !keepV ? alloc(perV * chunk, dtype, false) : null;
+      const gu = gw ? alloc(16 * o * c, dtype, false) : null;
+      for (let i0 = 0; i0 < n; i0 += chunk) {
+        const s = Math.min(chunk, n - i0);
+        const t = s * tiles;
+        const gmc = gm.subarray(0, 16 * o * t);
+        // ∂M, and ∂V_ξ [C, T] = U_ξᵀ · ∂M_ξ into ∂L/∂x.
+        K.winogradBackwardData(yOf(gy, i0, s), s, c, o, g, ut, gmc, gv ? gv.subarray(0, perV * s) : null, gx ? xOf(gx, i0, s) : null);
+        if (gu) {
+          const v = keepV ? vOf(i0, s) : vb!.subarray(0, perV * s);
+          if (!keepV) K.winogradInput(xOf(input.data, i0, s), s, c, g, v);
+          // ∂U_ξ [O, C] = ∂M_ξ [O, T] · V_ξᵀ, summed over chunks: 16 products with the long dimension T as K.
+          gemm16(false, true, o, c, t, gmc, v, i0 === 0 ? 0 : 1, gu);
+        }
       }
-      K.free(perSample);
+      if (gu) K.winogradWeightBackward(gu, o, c, gw!.data, gw!.beta);
+      for (const a of [gm, ut, gv, vb, gu]) if (a) K.free(a);
     }
-  });
+    if (bias) biasBackward(gy, n, o, oh * ow, grad.target(2), dtype);
+  }, keepV ? () => K.free(vAll) : undefined);
+  if (keepV && out.node === null) K.free(vAll);
+  return out;
 }

@@ -258,6 +258,16 @@ export interface WasmBackend extends Kernels {
   shutdownThreads(): void;
 }
 
+/**
+ * Tiles per block of the fused Winograd kernels: a block's V and M (16·(c + o)·tiles values,
+ * ≈ 600 KB for c = 32, o = 64) stay in the core's cache between the transforms and the GEMMs.
+ */
+const WINOGRAD_BLOCK_TILES = Number(globalThis.process?.env?.WBT ?? 96);
+/** Samples per block of the fused Winograd kernels (at least one). */
+function winogradBlock(g: { oh: number; ow: number }): number {
+  return Math.max(1, Math.round(WINOGRAD_BLOCK_TILES / (Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2))));
+}
+
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
@@ -356,14 +366,16 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * workers when it pays.
    */
   function ranges(
-    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'winogradInputRange' | 'winogradInputBackwardRange' | 'winogradOutputRange' | 'winogradOutputBackwardRange',
+    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'winogradInputRange' | 'winogradInputBackwardRange' | 'winogradOutputRange' | 'winogradOutputBackwardRange' | 'winogradForwardRange' | 'winogradBackwardDataRange',
     scalars: number[], count: number, work: number): void {
+    // The kernels that multiply get the calling thread's GEMM scratch (the workers have their own).
+    if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
-      (X[name] as (...a: number[]) => void)(...scalars, 0, count);
+      (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
       return;
     }
-    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))));
+    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))), ws0);
   }
 
   const k: WasmBackend = {
@@ -552,6 +564,16 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     winogradOutputBackward(gy, s, o, g, gm) {
       if (owns(gy) && owns(gm)) ranges('winogradOutputBackwardRange', [gy.byteOffset, s, o, g.oh, g.ow, gm.byteOffset], s * o, gm.length);
       else reference.winogradOutputBackward(gy, s, o, g, gm);
+    },
+    winogradForward(x, n, c, o, g, u, bias, v, m, y) {
+      if (!(owns(x) && owns(u) && owns(bias) && owns(v) && owns(m) && owns(y))) return reference.winogradForward(x, n, c, o, g, u, bias, v, m, y);
+      const q = winogradBlock(g);
+      ranges('winogradForwardRange', [x.byteOffset, n, q, c, o, g.h, g.w, g.ph, g.pw, g.oh, g.ow, u.byteOffset, p(bias), v.byteOffset, m.byteOffset, y.byteOffset], Math.ceil(n / q), m.length);
+    },
+    winogradBackwardData(gy, n, c, o, g, u, gm, gv, gx) {
+      if (!(owns(gy) && owns(u) && owns(gm) && owns(gv) && owns(gx))) return reference.winogradBackwardData(gy, n, c, o, g, u, gm, gv, gx);
+      const q = winogradBlock(g);
+      ranges('winogradBackwardDataRange', [gy.byteOffset, n, q, c, o, g.h, g.w, g.ph, g.pw, g.oh, g.ow, p(u), gm.byteOffset, u && gv && gx ? gv.byteOffset : 0, u && gv && gx ? gx.byteOffset : 0], Math.ceil(n / q), gm.length);
     },
     winogradWeight(w, o, c, u) {
       if (owns(w) && owns(u)) X.winogradWeight(w.byteOffset, o, c, u.byteOffset);
