@@ -1641,39 +1641,56 @@ export function winogradWeightBackward(gu: usize, o: i32, c: i32, gw: usize, bet
 
 /**
  * A Winograd convolution's forward over the blocks b0 … b0+bn−1 of q samples (the last block
- * of the n may be shorter): per block, its tiles' V = Bᵀ d B (columns t0 … of v [16, c, T],
- * T = n·tiles), the 16 products M_ξ = U_ξ · V_ξ on those columns of m [16, o, T], and
- * y = Aᵀ M A (+ bias). A block's V and M stay in cache from one step to the next, which the
- * three passes over the whole of V and M did not (M is 4× the output); blocks write disjoint
- * columns and planes, so the thread pool splits them. `ws`: the calling thread's GEMM scratch.
+ * of the n may be shorter). Block b (samples i0 = b·q …, tq of their tiles) owns the region
+ * at 16·c·tiles·i0 of v and at 16·o·tiles·i0 of m, laid out [16, c, tq] and [16, o, tq]: its
+ * V = Bᵀ d B, the 16 products M_ξ = U_ξ · V_ξ, then y = Aᵀ M A (+ bias). A block's V and M
+ * are compact and stay in cache (and in few pages) from one step to the next; over the whole
+ * batch, [16, c, T] rows a chunk apart made every access a TLB miss. Blocks write disjoint
+ * regions and planes, so the thread pool splits them; `ws`: the thread's GEMM scratch.
  * Each M value is one GEMM dot product over c, the same whatever the blocks.
  */
 export function winogradForwardRange(x: usize, n: i32, q: i32, c: i32, o: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, u: usize, bias: usize, v: usize, m: usize, y: usize, b0: i32, bn: i32, ws: usize): void {
   const tiles = ((oh + 1) >> 1) * ((ow + 1) >> 1);
-  const T = n * tiles;
   for (let b = b0; b < b0 + bn; b++) {
-    const i0 = b * q, s = min(q, n - i0), t0 = i0 * tiles, tq = s * tiles;
-    winoInput(x + (<usize>(i0 * c * h * w) << 2), s, c, h, w, ph, pw, oh, ow, v + (<usize>t0 << 2), T, 0, s * c);
+    const i0 = b * q, s = min(q, n - i0), tq = s * tiles;
+    const vb = v + (<usize>16 * <usize>c * <usize>tiles * <usize>i0 << 2), mb = m + (<usize>16 * <usize>o * <usize>tiles * <usize>i0 << 2);
+    winoInput(x + (<usize>(i0 * c * h * w) << 2), s, c, h, w, ph, pw, oh, ow, vb, tq, 0, s * c);
     for (let xi = 0; xi < 16; xi++)
-      gemm(0, 0, o, tq, c, 1, u + (<usize>(xi * o * c) << 2), c, v + ((<usize>xi * <usize>c * <usize>T + <usize>t0) << 2), T, 0, m + ((<usize>xi * <usize>o * <usize>T + <usize>t0) << 2), T, ws, 0);
-    winoOutput(m + (<usize>t0 << 2), s, o, oh, ow, bias, y + (<usize>(i0 * o * oh * ow) << 2), T, 0, s * o);
+      gemm(0, 0, o, tq, c, 1, u + (<usize>(xi * o * c) << 2), c, vb + (<usize>(xi * c * tq) << 2), tq, 0, mb + (<usize>(xi * o * tq) << 2), tq, ws, 0);
+    winoOutput(mb, s, o, oh, ow, bias, y + (<usize>(i0 * o * oh * ow) << 2), tq, 0, s * o);
   }
 }
 
 /**
- * The data half of its backward, block by block as winogradForwardRange: ∂M = A ∂y Aᵀ into
- * gm [16, o, T] (kept for ∂U, which the caller computes over all columns), and when gx ≠ 0,
- * ∂V_ξ = U_ξᵀ · ∂M_ξ into gv [16, c, T] and gx += B ∂V Bᵀ.
+ * Its backward over the groups g0 … g0+gn−1 of `per` consecutive blocks (blocks and regions as
+ * in winogradForwardRange): per block ∂M = A ∂y Aᵀ into its region of gm; when gu ≠ 0,
+ * ∂U_ξ = Σ_blocks ∂M_ξ · V_ξᵀ into the group's own [16, o, c] at gu + 16·o·c·group (the caller
+ * sums the groups in order: a fixed split, so the sums do not depend on the threads); when
+ * gx ≠ 0, ∂V_ξ = U_ξᵀ · ∂M_ξ into the block's region of gv and gx += B ∂V Bᵀ. x ≠ 0: V is not
+ * kept, and each block's is rebuilt from x into its region of v first.
  */
-export function winogradBackwardDataRange(gy: usize, n: i32, q: i32, c: i32, o: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, u: usize, gm: usize, gv: usize, gx: usize, b0: i32, bn: i32, ws: usize): void {
+export function winogradBackwardRange(gy: usize, n: i32, q: i32, c: i32, o: i32, h: i32, w: i32, ph: i32, pw: i32, oh: i32, ow: i32, u: usize, x: usize, v: usize, gm: usize, gv: usize, gx: usize, gu: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
   const tiles = ((oh + 1) >> 1) * ((ow + 1) >> 1);
-  const T = n * tiles;
-  for (let b = b0; b < b0 + bn; b++) {
-    const i0 = b * q, s = min(q, n - i0), t0 = i0 * tiles, tq = s * tiles;
-    winoOutputBackward(gy + (<usize>(i0 * o * oh * ow) << 2), s, o, oh, ow, gm + (<usize>t0 << 2), T, 0, s * o);
-    if (gx == 0) continue;
-    for (let xi = 0; xi < 16; xi++)
-      gemm(1, 0, c, tq, o, 1, u + (<usize>(xi * o * c) << 2), c, gm + ((<usize>xi * <usize>o * <usize>T + <usize>t0) << 2), T, 0, gv + ((<usize>xi * <usize>c * <usize>T + <usize>t0) << 2), T, ws, 0);
-    winoInputBackward(gv + (<usize>t0 << 2), s, c, h, w, ph, pw, oh, ow, gx + (<usize>(i0 * c * h * w) << 2), T, 0, s * c);
+  const blocks = (n + q - 1) / q;
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const bEnd = min(blocks, (gi + 1) * per);
+    for (let b = gi * per; b < bEnd; b++) {
+      const i0 = b * q, s = min(q, n - i0), tq = s * tiles;
+      const vb = v + (<usize>16 * <usize>c * <usize>tiles * <usize>i0 << 2), mb = gm + (<usize>16 * <usize>o * <usize>tiles * <usize>i0 << 2);
+      winoOutputBackward(gy + (<usize>(i0 * o * oh * ow) << 2), s, o, oh, ow, mb, tq, 0, s * o);
+      if (gu != 0) {
+        if (x != 0) winoInput(x + (<usize>(i0 * c * h * w) << 2), s, c, h, w, ph, pw, oh, ow, vb, tq, 0, s * c);
+        const ug = gu + (<usize>(16 * o * c * gi) << 2);
+        const beta: f32 = b == gi * per ? 0 : 1;
+        for (let xi = 0; xi < 16; xi++)
+          gemm(0, 1, o, c, tq, 1, mb + (<usize>(xi * o * tq) << 2), tq, vb + (<usize>(xi * c * tq) << 2), tq, beta, ug + (<usize>(xi * o * c) << 2), c, ws, 0);
+      }
+      if (gx != 0) {
+        const gb = gv + (<usize>16 * <usize>c * <usize>tiles * <usize>i0 << 2);
+        for (let xi = 0; xi < 16; xi++)
+          gemm(1, 0, c, tq, o, 1, u + (<usize>(xi * o * c) << 2), c, mb + (<usize>(xi * o * tq) << 2), tq, 0, gb + (<usize>(xi * c * tq) << 2), tq, ws, 0);
+        winoInputBackward(gb, s, c, h, w, ph, pw, oh, ow, gx + (<usize>(i0 * c * h * w) << 2), tq, 0, s * c);
+      }
+    }
   }
 }

@@ -563,20 +563,35 @@ export const reference: Kernels = {
           }
       }
   },
-  winogradForward(x, n, c, o, g, u, bias, v, m, y) {
+  winogradForward(x, n, c, o, g, u, bias, v, y) {
     const t = n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+    const m = reference.alloc(16 * o * t, x instanceof Float64Array ? 'float64' : 'float32', false);
     reference.winogradInput(x, n, c, g, v);
     for (let xi = 0; xi < 16; xi++)
       reference.gemm(false, false, o, t, c, 1, u.subarray(xi * o * c, (xi + 1) * o * c), v.subarray(xi * c * t, (xi + 1) * c * t), 0, m.subarray(xi * o * t, (xi + 1) * o * t));
     reference.winogradOutput(m, n, o, g, bias, y);
   },
-  winogradBackwardData(gy, n, c, o, g, u, gm, gv, gx) {
+  winogradBackward({ gy, x, n, c, o, g, u, v, gx, gw, gwBeta }) {
     const t = n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+    const dtype = x instanceof Float64Array ? 'float64' : 'float32';
+    const gm = reference.alloc(16 * o * t, dtype, false);
     reference.winogradOutputBackward(gy, n, o, g, gm);
-    if (!u || !gv || !gx) return;
-    for (let xi = 0; xi < 16; xi++)
-      reference.gemm(true, false, c, t, o, 1, u.subarray(xi * o * c, (xi + 1) * o * c), gm.subarray(xi * o * t, (xi + 1) * o * t), 0, gv.subarray(xi * c * t, (xi + 1) * c * t));
-    reference.winogradInputBackward(gv, n, c, g, gx);
+    const block = (a: FloatArray, xi: number, size: number) => a.subarray(xi * size, (xi + 1) * size);
+    if (gx && u) {
+      const gv = reference.alloc(16 * c * t, dtype, false);
+      for (let xi = 0; xi < 16; xi++) reference.gemm(true, false, c, t, o, 1, block(u, xi, o * c), block(gm, xi, o * t), 0, block(gv, xi, c * t));
+      reference.winogradInputBackward(gv, n, c, g, gx);
+    }
+    if (gw) {
+      let vv = v;
+      if (!vv) {
+        vv = reference.alloc(16 * c * t, dtype, false);
+        reference.winogradInput(x, n, c, g, vv);
+      }
+      const gu = reference.alloc(16 * o * c, dtype, false);
+      for (let xi = 0; xi < 16; xi++) reference.gemm(false, true, o, c, t, 1, block(gm, xi, o * t), block(vv, xi, c * t), 0, block(gu, xi, o * c));
+      reference.winogradWeightBackward(gu, o, c, gw, gwBeta);
+    }
   },
   winogradWeight(w, o, c, u) {
     const oc = o * c;

@@ -78,6 +78,27 @@ export interface BatchNormBackwardArgs {
 }
 
 /**
+ * A Winograd convolution's backward (Kernels.winogradBackward; Lavin & Gray 2016):
+ *   ∂M = A ∂y Aᵀ,  ∂V_ξ = U_ξᵀ · ∂M_ξ,  gx += B ∂V Bᵀ;  ∂U_ξ = Σ_tiles ∂M_ξ · V_ξᵀ,  gw = β·gw + Gᵀ ∂U G.
+ */
+export interface WinogradBackwardArgs {
+  gy: FloatArray;
+  x: FloatArray;
+  n: number;
+  c: number;
+  o: number;
+  g: Window2d;
+  /** U = G g Gᵀ [16, o, c] (needed for gx). */
+  u: FloatArray | null;
+  /** V as winogradForward wrote it, or null: rebuilt from x (for gw). */
+  v: FloatArray | null;
+  gx: FloatArray | null;
+  gw: FloatArray | null;
+  /** β ∈ {0, 1} for gw. */
+  gwBeta: number;
+}
+
+/**
  * The geometry of a 2-D sliding window over one [h, w] plane (convolution, pooling): kernel
  * kh×kw, stride sh/sw, padding before (top/left) ph/pw, dilation dh/dw, output oh×ow. Output
  * position (y, x) reads input rows y·sh − ph + i·dh and columns x·sw − pw + j·dw for
@@ -296,16 +317,14 @@ export interface Kernels {
   /** The adjoint of winogradOutput without its bias: ∂M [16, o, T] = A ∂Y Aᵀ (A ∂Y first), ∂Y zero past oh or ow. */
   winogradOutputBackward(gy: FloatArray, s: number, o: number, g: Window2d, gm: FloatArray): void;
   /**
-   * A Winograd convolution's forward over n samples: V = winogradInput(x) into v [16, c, T],
-   * M_ξ = U_ξ · V_ξ (16 GEMMs) into m [16, o, T], y = winogradOutput(M) (+ bias) — fused so
-   * that a backend can run it block by block of samples with a block's V and M in cache.
+   * A Winograd convolution's forward over n samples: V = winogradInput(x), M_ξ = U_ξ · V_ξ
+   * (16 GEMMs), y = winogradOutput(M) (+ bias), with u = winogradWeight(weight). Fused so that a
+   * backend can run it in blocks of samples whose V and M stay in cache; v (16·c·T values) receives
+   * V in the backend's own block layout, to be handed to winogradBackward (or dropped).
    */
-  winogradForward(x: FloatArray, n: number, c: number, o: number, g: Window2d, u: FloatArray, bias: FloatArray | null, v: FloatArray, m: FloatArray, y: FloatArray): void;
-  /**
-   * The data half of its backward: ∂M = winogradOutputBackward(gy) into gm [16, o, T] and, when
-   * gx is given (with u and gv), ∂V_ξ = U_ξᵀ · ∂M_ξ into gv [16, c, T] and gx += winogradInputBackward(∂V).
-   */
-  winogradBackwardData(gy: FloatArray, n: number, c: number, o: number, g: Window2d, u: FloatArray | null, gm: FloatArray, gv: FloatArray | null, gx: FloatArray | null): void;
+  winogradForward(x: FloatArray, n: number, c: number, o: number, g: Window2d, u: FloatArray, bias: FloatArray | null, v: FloatArray, y: FloatArray): void;
+  /** Its backward (see WinogradBackwardArgs): gx += ∂L/∂x, gw = β·gw + ∂L/∂W; either may be null. */
+  winogradBackward(args: WinogradBackwardArgs): void;
   /** U [16, o, c] = G g Gᵀ of the filters w [o, c, 3, 3] (G g first). */
   winogradWeight(w: FloatArray, o: number, c: number, u: FloatArray): void;
   /** gw [o, c, 3, 3] = β·gw + Gᵀ ∂U G of ∂U [16, o, c] (∂U G first), β ∈ {0, 1}. */

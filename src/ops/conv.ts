@@ -9,10 +9,9 @@
  * read the other way round:
  *   ∂L/∂W_g = Σ_n ∂L/∂y_g · colᵀ,   ∂L/∂col = W_gᵀ · ∂L/∂y_g  (then col2im, the adjoint of im2col),
  *   ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x].
- * col is kept from forward for ∂L/∂W when the whole batch is one chunk and one group (a first
- * layer: col is k_h·k_w times the input, 9× a one-channel image), and rebuilt per chunk in
- * backward otherwise. A 1×1 kernel with stride 1 and no padding needs no im2col at all (col is
- * the input itself).
+ * col (k_h·k_w times the input) is kept from forward for ∂L/∂W while the batch's fits
+ * COL_KEEP_FLOATS (one group), and rebuilt per chunk in backward otherwise. A 1×1 kernel with
+ * stride 1 and no padding needs no im2col at all (col is the input itself).
  *
  * 3×3 kernels with stride 1, dilation 1, one group and enough channels (`useWinograd`, the one
  * rule) run as Winograd F(2×2, 3×3) instead (Lavin & Gray 2016; the transforms are kernels, see
@@ -21,7 +20,7 @@
  * 16 products per 2×2 outputs instead of 36, so the GEMMs do 4/9 of im2col's multiply-adds.
  * Backward runs the same steps transposed:
  *   ∂M = A ∂y Aᵀ,   ∂V_ξ = U_ξᵀ · ∂M_ξ (then ∂L/∂x += B ∂V Bᵀ),   ∂U_ξ = Σ_chunks ∂M_ξ · V_ξᵀ (then ∂L/∂W = Gᵀ ∂U G),
- * with V kept from forward (16/9 of the input per channel, against col's 9×) up to WINOGRAD_KEEP_FLOATS.
+ * with V kept from forward (16 values per 2×2 outputs: ≈ 4× the input, against col's 9×) up to WINOGRAD_KEEP_FLOATS.
  */
 import { isGradEnabled, record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
@@ -31,6 +30,8 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 
 /** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
 const CHUNK_FLOATS = 1 << 21;
+/** Largest col over the batch (in values: 32 MB of float32) kept from forward for ∂W; above it col is rebuilt per chunk in backward. */
+const COL_KEEP_FLOATS = 1 << 23;
 /** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
 const SMALL_PRODUCT = 1 << 20;
 /**
@@ -39,8 +40,8 @@ const SMALL_PRODUCT = 1 << 20;
  * is below 16 runs far from peak (its K or M is a few micro-tiles).
  */
 const WINOGRAD_MIN_CHANNELS = 16;
-/** Largest V or M (in values: 16 MB of float32) that the Winograd path builds for a chunk of samples. */
-const WINOGRAD_CHUNK_FLOATS = Number(globalThis.process?.env?.WCF ?? 1 << 22);
+/** Largest V or M (in values: 32 MB of float32) that the Winograd path builds for a chunk of samples. */
+const WINOGRAD_CHUNK_FLOATS = 1 << 23;
 /** Largest V over the batch (64 MB of float32) kept from forward for ∂W; above it V is rebuilt per chunk. */
 const WINOGRAD_KEEP_FLOATS = 1 << 24;
 
@@ -51,7 +52,7 @@ const WINOGRAD_KEEP_FLOATS = 1 << 24;
 export function useWinograd(g: Window2d, groups: number, inChannels: number, outChannels: number): boolean {
   return (
     g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && groups === 1 &&
-    inChannels >= WINOGRAD_MIN_CHANNELS && outChannels >= WINOGRAD_MIN_CHANNELS
+    inChannels >= WINOGRAD_MIN_CHANNELS && outChannels >= WINOGRAD_MIN_CHANNELS && !(globalThis as any).process?.env?.NOWINO // TEMP
   );
 }
 
@@ -208,25 +209,28 @@ export function conv2d(
   // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
   // bounded so that col stays under CHUNK_FLOATS.
   const chunk = direct || og * kk * l >= SMALL_PRODUCT ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
-  const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
-  // One chunk holds the whole batch (and one group): col is ∂W's operand too, kept for backward.
-  const keepCol = col !== null && chunk >= n && groups === 1 && weight.requiresGrad && isGradEnabled();
+  // col is ∂W's operand too: kept for backward (every chunk's, one after the other) while the
+  // batch's fits COL_KEEP_FLOATS, instead of built twice.
+  const keepCol = !direct && groups === 1 && weight.requiresGrad && isGradEnabled() && kk * l * n <= COL_KEEP_FLOATS;
+  const col = direct ? null : alloc(kk * l * (keepCol ? n : chunk), input.dtype, false);
+  /** The chunk at sample i0's col [kk, S·L]: its own place when kept, else the one buffer. */
+  const colOf = (i0: number, s: number) => col!.subarray(keepCol ? kk * l * i0 : 0, (keepCol ? kk * l * i0 : 0) + kk * l * s);
   // y' for a chunk of S > 1 samples, [og, S·L], scattered into out's [S, O, L] layout.
   const tmp = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
   for (let i0 = 0; i0 < n; i0 += chunk) {
     const s = Math.min(chunk, n - i0);
+    const cc = col ? colOf(i0, s) : null;
     for (let gi = 0; gi < groups; gi++) {
-      if (col) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, col.subarray(j * l), s * l);
-      const b = col ?? xSlice(input.data, i0, gi);
+      if (cc) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, cc.subarray(j * l), s * l);
       if (tmp && s > 1) {
         const t = tmp.subarray(0, og * s * l);
         if (bias) fillRows(t, og, s * l, bias.data, gi * og);
-        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), col!.subarray(0, kk * s * l), bias ? 1 : 0, t);
+        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), cc!, bias ? 1 : 0, t);
         permuteRows(t, out.data, og, s, l, o, gi * og, i0, true);
       } else {
         const y = ySlice(out.data, i0, gi);
         if (bias) fillRows(y, og, l, bias.data, gi * og);
-        K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), col ? col.subarray(0, kk * l) : b, bias ? 1 : 0, y);
+        K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), cc ?? xSlice(input.data, i0, gi), bias ? 1 : 0, y);
       }
     }
   }
@@ -252,7 +256,7 @@ export function conv2d(
           }
           if (gw) {
             if (colB) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, colB.subarray(j * l), s * l);
-            const cols = keepCol ? col : colB;
+            const cols = keepCol ? colOf(i0, s) : colB;
             // The first chunk writes a fresh gradient (β from the sink), the others add to it.
             K.gemm(false, true, og, kk, s * l, 1, gs, cols ? cols.subarray(0, kk * s * l) : xSlice(input.data, i0, gi), i0 === 0 ? gw.beta : 1, wSlice(gw.data, gi));
           }
@@ -305,25 +309,18 @@ function winogradConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: W
   const chunk = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * Math.max(c, o) * tiles))));
   const perV = 16 * c * tiles; // V's values per sample
   const keepV = weight.requiresGrad && isGradEnabled() && perV * n <= WINOGRAD_KEEP_FLOATS;
-  // Kept: every chunk's V one after the other (chunk i0 at perV·i0), each in its own [16, C, S·tiles] layout.
+  // Kept: every chunk's V one after the other (chunk i0 at perV·i0), in the kernels' layout.
   const vAll = alloc(perV * (keepV ? n : chunk), dtype, false);
   const vOf = (i0: number, s: number) => vAll.subarray(keepV ? perV * i0 : 0, (keepV ? perV * i0 : 0) + perV * s);
   const xOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * c * h * w, (i0 + s) * c * h * w);
   const yOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * o * oh * ow, (i0 + s) * o * oh * ow);
-  /** The 16 GEMMs C_ξ = op(A_ξ) · op(B_ξ) of one chunk, the ξ-th blocks of each operand ([m, k], [k, cols] as stored). */
-  const gemm16 = (ta: boolean, tb: boolean, m: number, cols: number, k: number, a: Tensor['data'], b: Tensor['data'], beta: number, dst: Tensor['data']) => {
-    for (let xi = 0; xi < 16; xi++)
-      K.gemm(ta, tb, m, cols, k, 1, a.subarray(xi * m * k, (xi + 1) * m * k), b.subarray(xi * k * cols, (xi + 1) * k * cols), beta, dst.subarray(xi * m * cols, (xi + 1) * m * cols));
-  };
 
   const u = alloc(16 * o * c, dtype, false);
   K.winogradWeight(weight.data, o, c, u);
-  const m = alloc(16 * o * chunk * tiles, dtype, false);
   for (let i0 = 0; i0 < n; i0 += chunk) {
     const s = Math.min(chunk, n - i0);
-    K.winogradForward(xOf(input.data, i0, s), s, c, o, g, u, bias ? bias.data : null, vOf(i0, s), m.subarray(0, 16 * o * s * tiles), yOf(out.data, i0, s));
+    K.winogradForward(xOf(input.data, i0, s), s, c, o, g, u, bias ? bias.data : null, vOf(i0, s), yOf(out.data, i0, s));
   }
-  K.free(m);
   K.free(u);
   if (!keepV) K.free(vAll);
 
@@ -332,27 +329,17 @@ function winogradConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: W
     const gx = grad(0);
     const gw = grad.target(1);
     if (gx || gw) {
-      const gm = alloc(16 * o * chunk * tiles, dtype, false);
+      // U from the weight as it is now (backward reads t.data at backward time).
       const ut = gx ? alloc(16 * o * c, dtype, false) : null;
       if (ut) K.winogradWeight(weight.data, o, c, ut);
-      const gv = gx ? alloc(perV * chunk, dtype, false) : null;
-      const vb = gw && !keepV ? alloc(perV * chunk, dtype, false) : null;
-      const gu = gw ? alloc(16 * o * c, dtype, false) : null;
       for (let i0 = 0; i0 < n; i0 += chunk) {
         const s = Math.min(chunk, n - i0);
-        const t = s * tiles;
-        const gmc = gm.subarray(0, 16 * o * t);
-        // ∂M, and ∂V_ξ [C, T] = U_ξᵀ · ∂M_ξ into ∂L/∂x.
-        K.winogradBackwardData(yOf(gy, i0, s), s, c, o, g, ut, gmc, gv ? gv.subarray(0, perV * s) : null, gx ? xOf(gx, i0, s) : null);
-        if (gu) {
-          const v = keepV ? vOf(i0, s) : vb!.subarray(0, perV * s);
-          if (!keepV) K.winogradInput(xOf(input.data, i0, s), s, c, g, v);
-          // ∂U_ξ [O, C] = ∂M_ξ [O, T] · V_ξᵀ, summed over chunks: 16 products with the long dimension T as K.
-          gemm16(false, true, o, c, t, gmc, v, i0 === 0 ? 0 : 1, gu);
-        }
+        K.winogradBackward({
+          gy: yOf(gy, i0, s), x: xOf(input.data, i0, s), n: s, c, o, g, u: ut, v: keepV ? vOf(i0, s) : null,
+          gx: gx ? xOf(gx, i0, s) : null, gw: gw ? gw.data : null, gwBeta: i0 === 0 && gw ? gw.beta : 1,
+        });
       }
-      if (gu) K.winogradWeightBackward(gu, o, c, gw!.data, gw!.beta);
-      for (const a of [gm, ut, gv, vb, gu]) if (a) K.free(a);
+      if (ut) K.free(ut);
     }
     if (bias) biasBackward(gy, n, o, oh * ow, grad.target(2), dtype);
   }, keepV ? () => K.free(vAll) : undefined);

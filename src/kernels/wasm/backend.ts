@@ -263,6 +263,11 @@ export interface WasmBackend extends Kernels {
  * ≈ 600 KB for c = 32, o = 64) stay in the core's cache between the transforms and the GEMMs.
  */
 const WINOGRAD_BLOCK_TILES = Number(globalThis.process?.env?.WBT ?? 96);
+/**
+ * Groups of blocks whose ∂U the fused backward sums separately (then in order): a split fixed
+ * in advance, so that the threads that run the groups do not change the sums.
+ */
+const WINOGRAD_GROUPS = 8;
 /** Samples per block of the fused Winograd kernels (at least one). */
 function winogradBlock(g: { oh: number; ow: number }): number {
   return Math.max(1, Math.round(WINOGRAD_BLOCK_TILES / (Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2))));
@@ -366,7 +371,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * workers when it pays.
    */
   function ranges(
-    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'winogradInputRange' | 'winogradInputBackwardRange' | 'winogradOutputRange' | 'winogradOutputBackwardRange' | 'winogradForwardRange' | 'winogradBackwardDataRange',
+    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'winogradInputRange' | 'winogradInputBackwardRange' | 'winogradOutputRange' | 'winogradOutputBackwardRange' | 'winogradForwardRange' | 'winogradBackwardRange',
     scalars: number[], count: number, work: number): void {
     // The kernels that multiply get the calling thread's GEMM scratch (the workers have their own).
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
@@ -565,15 +570,37 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       if (owns(gy) && owns(gm)) ranges('winogradOutputBackwardRange', [gy.byteOffset, s, o, g.oh, g.ow, gm.byteOffset], s * o, gm.length);
       else reference.winogradOutputBackward(gy, s, o, g, gm);
     },
-    winogradForward(x, n, c, o, g, u, bias, v, m, y) {
-      if (!(owns(x) && owns(u) && owns(bias) && owns(v) && owns(m) && owns(y))) return reference.winogradForward(x, n, c, o, g, u, bias, v, m, y);
+    // The fused convolution: blocks of samples (winogradBlock) on the thread pool, each block's
+    // transforms and 16 products back to back in cache; ∂U summed per fixed group of blocks.
+    winogradForward(x, n, c, o, g, u, bias, v, y) {
+      if (!(owns(x) && owns(u) && owns(bias) && owns(v) && owns(y))) return reference.winogradForward(x, n, c, o, g, u, bias, v, y);
       const q = winogradBlock(g);
+      const m = heap.allocF32(16 * o * n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2), false);
       ranges('winogradForwardRange', [x.byteOffset, n, q, c, o, g.h, g.w, g.ph, g.pw, g.oh, g.ow, u.byteOffset, p(bias), v.byteOffset, m.byteOffset, y.byteOffset], Math.ceil(n / q), m.length);
+      heap.free(m);
     },
-    winogradBackwardData(gy, n, c, o, g, u, gm, gv, gx) {
-      if (!(owns(gy) && owns(u) && owns(gm) && owns(gv) && owns(gx))) return reference.winogradBackwardData(gy, n, c, o, g, u, gm, gv, gx);
+    winogradBackward(args) {
+      const { gy, x, n, c, o, g, u, v, gx, gw, gwBeta } = args;
+      if (!(owns(gy) && owns(x) && owns(u) && owns(v) && owns(gx) && owns(gw))) return reference.winogradBackward(args);
       const q = winogradBlock(g);
-      ranges('winogradBackwardDataRange', [gy.byteOffset, n, q, c, o, g.h, g.w, g.ph, g.pw, g.oh, g.ow, p(u), gm.byteOffset, u && gv && gx ? gv.byteOffset : 0, u && gv && gx ? gx.byteOffset : 0], Math.ceil(n / q), gm.length);
+      const t = n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+      const blocks = Math.ceil(n / q);
+      const per = Math.ceil(blocks / WINOGRAD_GROUPS);
+      const groups = Math.ceil(blocks / per);
+      const dx = gx !== null && u !== null;
+      const gm = heap.allocF32(16 * o * t, false);
+      const gv = dx ? heap.allocF32(16 * c * t, false) : null;
+      const vs = gw && !v ? heap.allocF32(16 * c * t, false) : null;
+      const parts = gw ? heap.allocF32(groups * 16 * o * c, false) : null;
+      ranges('winogradBackwardRange', [gy.byteOffset, n, q, c, o, g.h, g.w, g.ph, g.pw, g.oh, g.ow, p(u), vs ? x.byteOffset : 0, p(v ?? vs), gm.byteOffset, p(gv), dx ? gx.byteOffset : 0, p(parts), per], groups, gm.length);
+      if (gw && parts) {
+        const gu = heap.allocF32(16 * o * c, false);
+        k.sumAxis(parts, 1, groups, 16 * o * c, gu);
+        X.winogradWeightBackward(gu.byteOffset, o, c, gw.byteOffset, gwBeta);
+        heap.free(gu);
+        heap.free(parts);
+      }
+      for (const a of [gm, gv, vs]) if (a) heap.free(a);
     },
     winogradWeight(w, o, c, u) {
       if (owns(w) && owns(u)) X.winogradWeight(w.byteOffset, o, c, u.byteOffset);

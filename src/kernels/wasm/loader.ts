@@ -54,7 +54,7 @@ export interface WasmExports {
   winogradOutputRange(m: number, s: number, o: number, oh: number, ow: number, bias: number, y: number, p0: number, pn: number): void;
   winogradOutputBackwardRange(gy: number, s: number, o: number, oh: number, ow: number, gm: number, p0: number, pn: number): void;
   winogradForwardRange(x: number, n: number, q: number, c: number, o: number, h: number, w: number, ph: number, pw: number, oh: number, ow: number, u: number, bias: number, v: number, m: number, y: number, b0: number, bn: number, ws: number): void;
-  winogradBackwardDataRange(gy: number, n: number, q: number, c: number, o: number, h: number, w: number, ph: number, pw: number, oh: number, ow: number, u: number, gm: number, gv: number, gx: number, b0: number, bn: number, ws: number): void;
+  winogradBackwardRange(gy: number, n: number, q: number, c: number, o: number, h: number, w: number, ph: number, pw: number, oh: number, ow: number, u: number, x: number, v: number, gm: number, gv: number, gx: number, gu: number, per: number, g0: number, gn: number, ws: number): void;
   winogradWeight(w: number, o: number, c: number, u: number): void;
   winogradWeightBackward(gu: number, o: number, c: number, gw: number, beta: number): void;
   maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number): void;

@@ -40,11 +40,11 @@ const TASK_INTS = 19;
  * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — packA, whose range is of A slivers, the
  * BatchNorm kernels, whose range is of channels, and max pooling's and the Winograd transforms', of planes.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'winogradInputRange', 'winogradInputBackwardRange', 'winogradOutputRange', 'winogradOutputBackwardRange', 'winogradForwardRange', 'winogradBackwardDataRange'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'winogradInputRange', 'winogradInputBackwardRange', 'winogradOutputRange', 'winogradOutputBackwardRange', 'winogradForwardRange', 'winogradBackwardRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
-/** batchNormRange takes 14 arguments before its range. */
-const MAX_SCALARS = 16;
+/** winogradBackwardRange takes 19 arguments before its range. */
+const MAX_SCALARS = 20;
 /** Split-kernel task: [kernel index, P, S, count, chunk size, pointers…]. */
 const ELEM = TASK + TASK_INTS;
 const ELEM_INTS = 5 + MAX_PTRS;
