@@ -78,27 +78,6 @@ export interface BatchNormBackwardArgs {
 }
 
 /**
- * A Winograd convolution's backward (Kernels.winogradBackward; Lavin & Gray 2016):
- *   ∂M = A ∂y Aᵀ,  ∂V_ξ = U_ξᵀ · ∂M_ξ,  gx += B ∂V Bᵀ;  ∂U_ξ = Σ_tiles ∂M_ξ · V_ξᵀ,  gw = β·gw + Gᵀ ∂U G.
- */
-export interface WinogradBackwardArgs {
-  gy: FloatArray;
-  x: FloatArray;
-  n: number;
-  c: number;
-  o: number;
-  g: Window2d;
-  /** U = G g Gᵀ [16, o, c] (needed for gx). */
-  u: FloatArray | null;
-  /** V as winogradForward wrote it, or null: rebuilt from x (for gw). */
-  v: FloatArray | null;
-  gx: FloatArray | null;
-  gw: FloatArray | null;
-  /** β ∈ {0, 1} for gw. */
-  gwBeta: number;
-}
-
-/**
  * The geometry of a 2-D sliding window over one [h, w] plane (convolution, pooling): kernel
  * kh×kw, stride sh/sw, padding before (top/left) ph/pw, dilation dh/dw, output oh×ow. Output
  * position (y, x) reads input rows y·sh − ph + i·dh and columns x·sw − pw + j·dw for
@@ -296,39 +275,6 @@ export interface Kernels {
   im2col(x: FloatArray, c: number, g: Window2d, col: FloatArray, ld?: number): void;
   /** The adjoint of im2col: gx[ci, row, col] += every col entry that im2col copied from there. */
   col2im(col: FloatArray, c: number, g: Window2d, gx: FloatArray, ld?: number): void;
-  /**
-   * Winograd F(2×2, 3×3) (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
-   * Networks"): a 3×3 stride-1 convolution computes each 2×2 output tile Y = Aᵀ[(G g Gᵀ) ⊙
-   * (Bᵀ d B)]A from its 4×4 input tile d (rows 2·ty − ph …, columns 2·tx − pw …, zeros outside
-   * the plane) with 16 products instead of 36, where
-   *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
-   *   Aᵀ = [1 1 1 0; 0 1 −1 −1].
-   * Summed over input channels, the ⊙ becomes 16 GEMMs, one per tile position ξ = 4a + b:
-   * M_ξ [o, T] = U_ξ [o, c] · V_ξ [c, T]. Tiles of the s samples of x [s, c, h, w] (tile t = (sample·⌈oh/2⌉ + ty)·⌈ow/2⌉ + tx,
-   * T = s·⌈oh/2⌉·⌈ow/2⌉) are laid out as V [16, c, T]; `g` is the convolution's Window2d
-   * (its h, w, ph, pw, oh, ow are read).
-   * winogradInput: V = Bᵀ d B of every tile (d B first, then Bᵀ (d B)).
-   */
-  winogradInput(x: FloatArray, s: number, c: number, g: Window2d, v: FloatArray): void;
-  /** The adjoint of winogradInput: gx [s, c, h, w] += B ∂V Bᵀ of every tile (overlapping tiles summed, padding dropped). */
-  winogradInputBackward(gv: FloatArray, s: number, c: number, g: Window2d, gx: FloatArray): void;
-  /** y [s, o, oh, ow] = Aᵀ M A of M [16, o, T] (M A first), plus bias[channel] when given; a tile's part past oh or ow dropped. */
-  winogradOutput(m: FloatArray, s: number, o: number, g: Window2d, bias: FloatArray | null, y: FloatArray): void;
-  /** The adjoint of winogradOutput without its bias: ∂M [16, o, T] = A ∂Y Aᵀ (A ∂Y first), ∂Y zero past oh or ow. */
-  winogradOutputBackward(gy: FloatArray, s: number, o: number, g: Window2d, gm: FloatArray): void;
-  /**
-   * A Winograd convolution's forward over n samples: V = winogradInput(x), M_ξ = U_ξ · V_ξ
-   * (16 GEMMs), y = winogradOutput(M) (+ bias), with u = winogradWeight(weight). Fused so that a
-   * backend can run it in blocks of samples whose V and M stay in cache; v (16·c·T values) receives
-   * V in the backend's own block layout, to be handed to winogradBackward (or dropped).
-   */
-  winogradForward(x: FloatArray, n: number, c: number, o: number, g: Window2d, u: FloatArray, bias: FloatArray | null, v: FloatArray, y: FloatArray): void;
-  /** Its backward (see WinogradBackwardArgs): gx += ∂L/∂x, gw = β·gw + ∂L/∂W; either may be null. */
-  winogradBackward(args: WinogradBackwardArgs): void;
-  /** U [16, o, c] = G g Gᵀ of the filters w [o, c, 3, 3] (G g first). */
-  winogradWeight(w: FloatArray, o: number, c: number, u: FloatArray): void;
-  /** gw [o, c, 3, 3] = β·gw + Gᵀ ∂U G of ∂U [16, o, c] (∂U G first), β ∈ {0, 1}. */
-  winogradWeightBackward(gu: FloatArray, o: number, c: number, gw: FloatArray, beta: number): void;
   /**
    * Max pooling over `planes` planes [h, w] (padding never wins: it is −∞); writes y
    * [planes, oh, ow] and, per output, the index within its plane of the maximum (the first

@@ -9,20 +9,10 @@
  * read the other way round:
  *   ∂L/∂W_g = Σ_n ∂L/∂y_g · colᵀ,   ∂L/∂col = W_gᵀ · ∂L/∂y_g  (then col2im, the adjoint of im2col),
  *   ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x].
- * col (k_h·k_w times the input) is kept from forward for ∂L/∂W while the batch's fits
- * COL_KEEP_FLOATS (one group), and rebuilt per chunk in backward otherwise. A 1×1 kernel with
- * stride 1 and no padding needs no im2col at all (col is the input itself).
- *
- * 3×3 kernels with stride 1, dilation 1, one group and enough channels (`useWinograd`, the one
- * rule) run as Winograd F(2×2, 3×3) instead (Lavin & Gray 2016; the transforms are kernels, see
- * the Kernels interface): per chunk of samples, V = Bᵀ d B of every 4×4 input tile, 16 GEMMs
- * M_ξ = U_ξ · V_ξ over all the chunk's tiles (U = G g Gᵀ, ξ the position in a tile), y = Aᵀ M A:
- * 16 products per 2×2 outputs instead of 36, so the GEMMs do 4/9 of im2col's multiply-adds.
- * Backward runs the same steps transposed:
- *   ∂M = A ∂y Aᵀ,   ∂V_ξ = U_ξᵀ · ∂M_ξ (then ∂L/∂x += B ∂V Bᵀ),   ∂U_ξ = Σ_chunks ∂M_ξ · V_ξᵀ (then ∂L/∂W = Gᵀ ∂U G),
- * with V kept from forward (16 values per 2×2 outputs: ≈ 4× the input, against col's 9×) up to WINOGRAD_KEEP_FLOATS.
+ * col is rebuilt in backward rather than kept: for a batch it would be k_h·k_w times the input.
+ * A 1×1 kernel with stride 1 and no padding needs no im2col at all (col is the input itself).
  */
-import { isGradEnabled, record, type GradTarget } from '../autograd.js';
+import { record } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -30,31 +20,8 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 
 /** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
 const CHUNK_FLOATS = 1 << 21;
-/** Largest col over the batch (in values: 32 MB of float32) kept from forward for ∂W; above it col is rebuilt per chunk in backward. */
-const COL_KEEP_FLOATS = 1 << 23;
 /** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
 const SMALL_PRODUCT = 1 << 20;
-/**
- * Winograd pays where the GEMMs dominate the tile transforms: per 2×2 outputs the transforms
- * move ≈ 16·(C + O) values while the GEMMs save 20·C·O multiply-adds, and a GEMM whose C or O
- * is below 16 runs far from peak (its K or M is a few micro-tiles).
- */
-const WINOGRAD_MIN_CHANNELS = 16;
-/** Largest V or M (in values: 32 MB of float32) that the Winograd path builds for a chunk of samples. */
-const WINOGRAD_CHUNK_FLOATS = 1 << 23;
-/** Largest V over the batch (64 MB of float32) kept from forward for ∂W; above it V is rebuilt per chunk. */
-const WINOGRAD_KEEP_FLOATS = 1 << 24;
-
-/**
- * The one rule that picks Winograd F(2×2, 3×3) over im2col: a 3×3 kernel, stride 1, dilation 1,
- * one group, and at least WINOGRAD_MIN_CHANNELS input and output channels.
- */
-export function useWinograd(g: Window2d, groups: number, inChannels: number, outChannels: number): boolean {
-  return (
-    g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && groups === 1 &&
-    inChannels >= WINOGRAD_MIN_CHANNELS && outChannels >= WINOGRAD_MIN_CHANNELS && !(globalThis as any).process?.env?.NOWINO // TEMP
-  );
-}
 
 /**
  * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
@@ -191,7 +158,6 @@ export function conv2d(
     before = after = pair(op, 'padding', padding, 0);
   }
   const g = window2d(op, input, [kh, kw], s, before, after, d);
-  if (useWinograd(g, groups, c, o)) return winogradConv2d(input, weight, bias, g);
   const { h, w, oh, ow } = g;
   const l = oh * ow;
   const hw = h * w;
@@ -209,40 +175,35 @@ export function conv2d(
   // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
   // bounded so that col stays under CHUNK_FLOATS.
   const chunk = direct || og * kk * l >= SMALL_PRODUCT ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
-  // col is ∂W's operand too: kept for backward (every chunk's, one after the other) while the
-  // batch's fits COL_KEEP_FLOATS, instead of built twice.
-  const keepCol = !direct && groups === 1 && weight.requiresGrad && isGradEnabled() && kk * l * n <= COL_KEEP_FLOATS;
-  const col = direct ? null : alloc(kk * l * (keepCol ? n : chunk), input.dtype, false);
-  /** The chunk at sample i0's col [kk, S·L]: its own place when kept, else the one buffer. */
-  const colOf = (i0: number, s: number) => col!.subarray(keepCol ? kk * l * i0 : 0, (keepCol ? kk * l * i0 : 0) + kk * l * s);
+  const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
   // y' for a chunk of S > 1 samples, [og, S·L], scattered into out's [S, O, L] layout.
   const tmp = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
   for (let i0 = 0; i0 < n; i0 += chunk) {
     const s = Math.min(chunk, n - i0);
-    const cc = col ? colOf(i0, s) : null;
     for (let gi = 0; gi < groups; gi++) {
-      if (cc) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, cc.subarray(j * l), s * l);
+      if (col) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, col.subarray(j * l), s * l);
+      const b = col ?? xSlice(input.data, i0, gi);
       if (tmp && s > 1) {
         const t = tmp.subarray(0, og * s * l);
         if (bias) fillRows(t, og, s * l, bias.data, gi * og);
-        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), cc!, bias ? 1 : 0, t);
+        K.gemm(false, false, og, s * l, kk, 1, wSlice(weight.data, gi), col!.subarray(0, kk * s * l), bias ? 1 : 0, t);
         permuteRows(t, out.data, og, s, l, o, gi * og, i0, true);
       } else {
         const y = ySlice(out.data, i0, gi);
         if (bias) fillRows(y, og, l, bias.data, gi * og);
-        K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), cc ?? xSlice(input.data, i0, gi), bias ? 1 : 0, y);
+        K.gemm(false, false, og, l, kk, 1, wSlice(weight.data, gi), col ? col.subarray(0, kk * l) : b, bias ? 1 : 0, y);
       }
     }
   }
-  if (col && !keepCol) K.free(col);
+  if (col) K.free(col);
   if (tmp) K.free(tmp);
 
   const inputs = bias ? [input, weight, bias] : [input, weight];
-  record(out, 'conv2d', inputs, (gy, grad) => {
+  return record(out, 'conv2d', inputs, (gy, grad) => {
     const gx = grad(0);
     const gw = grad.target(1);
     if (gx || gw) {
-      const colB = gw && !direct && !keepCol ? alloc(kk * chunk * l, input.dtype, false) : null;
+      const colB = gw && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
       const gcol = gx && !direct ? alloc(kk * chunk * l, input.dtype, false) : null;
       const gt = chunk > 1 ? alloc(og * chunk * l, input.dtype, false) : null;
       for (let i0 = 0; i0 < n; i0 += chunk) {
@@ -256,9 +217,8 @@ export function conv2d(
           }
           if (gw) {
             if (colB) for (let j = 0; j < s; j++) K.im2col(xSlice(input.data, i0 + j, gi), cg, g, colB.subarray(j * l), s * l);
-            const cols = keepCol ? colOf(i0, s) : colB;
             // The first chunk writes a fresh gradient (β from the sink), the others add to it.
-            K.gemm(false, true, og, kk, s * l, 1, gs, cols ? cols.subarray(0, kk * s * l) : xSlice(input.data, i0, gi), i0 === 0 ? gw.beta : 1, wSlice(gw.data, gi));
+            K.gemm(false, true, og, kk, s * l, 1, gs, colB ? colB.subarray(0, kk * s * l) : xSlice(input.data, i0, gi), i0 === 0 ? gw.beta : 1, wSlice(gw.data, gi));
           }
           if (gx) {
             if (gcol) {
@@ -272,77 +232,19 @@ export function conv2d(
       if (gcol) K.free(gcol);
       if (gt) K.free(gt);
     }
-    if (bias) biasBackward(gy, n, o, l, grad.target(2), input.dtype);
-  }, keepCol ? () => K.free(col!) : undefined);
-  // Nothing recorded (no input needs a gradient): nobody will read the kept col.
-  if (keepCol && out.node === null) K.free(col!);
-  return out;
-}
-
-/** ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x] into the bias's gradient sink: per (sample, channel), then over samples. */
-function biasBackward(gy: Tensor['data'], n: number, o: number, l: number, gb: GradTarget | null, dtype: Tensor['dtype']): void {
-  if (!gb) return;
-  const perSample = alloc(n * o, dtype, false);
-  K.sumAxis(gy, n * o, l, 1, perSample);
-  if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
-  else {
-    const sums = alloc(o, dtype, false);
-    K.sumAxis(perSample, 1, n, o, sums);
-    K.axpy(1, sums, gb.data);
-    K.free(sums);
-  }
-  K.free(perSample);
-}
-
-/**
- * conv2d by Winograd F(2×2, 3×3) (see the file's comment; chosen by `useWinograd`): input
- * [N, C, H, W], weight [O, C, 3, 3], stride 1, dilation 1, one group, any padding.
- */
-function winogradConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: Window2d): Tensor {
-  const [n, c] = input.shape;
-  const o = weight.shape[0];
-  const { h, w, oh, ow } = g;
-  const tiles = Math.ceil(oh / 2) * Math.ceil(ow / 2);
-  const dtype = input.dtype;
-  const out = uninitialized([n, o, oh, ow], input);
-  // Samples per chunk: V [16, C, S·tiles] and M [16, O, S·tiles] under WINOGRAD_CHUNK_FLOATS.
-  const chunk = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * Math.max(c, o) * tiles))));
-  const perV = 16 * c * tiles; // V's values per sample
-  const keepV = weight.requiresGrad && isGradEnabled() && perV * n <= WINOGRAD_KEEP_FLOATS;
-  // Kept: every chunk's V one after the other (chunk i0 at perV·i0), in the kernels' layout.
-  const vAll = alloc(perV * (keepV ? n : chunk), dtype, false);
-  const vOf = (i0: number, s: number) => vAll.subarray(keepV ? perV * i0 : 0, (keepV ? perV * i0 : 0) + perV * s);
-  const xOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * c * h * w, (i0 + s) * c * h * w);
-  const yOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * o * oh * ow, (i0 + s) * o * oh * ow);
-
-  const u = alloc(16 * o * c, dtype, false);
-  K.winogradWeight(weight.data, o, c, u);
-  for (let i0 = 0; i0 < n; i0 += chunk) {
-    const s = Math.min(chunk, n - i0);
-    K.winogradForward(xOf(input.data, i0, s), s, c, o, g, u, bias ? bias.data : null, vOf(i0, s), yOf(out.data, i0, s));
-  }
-  K.free(u);
-  if (!keepV) K.free(vAll);
-
-  const inputs = bias ? [input, weight, bias] : [input, weight];
-  record(out, 'conv2d', inputs, (gy, grad) => {
-    const gx = grad(0);
-    const gw = grad.target(1);
-    if (gx || gw) {
-      // U from the weight as it is now (backward reads t.data at backward time).
-      const ut = gx ? alloc(16 * o * c, dtype, false) : null;
-      if (ut) K.winogradWeight(weight.data, o, c, ut);
-      for (let i0 = 0; i0 < n; i0 += chunk) {
-        const s = Math.min(chunk, n - i0);
-        K.winogradBackward({
-          gy: yOf(gy, i0, s), x: xOf(input.data, i0, s), n: s, c, o, g, u: ut, v: keepV ? vOf(i0, s) : null,
-          gx: gx ? xOf(gx, i0, s) : null, gw: gw ? gw.data : null, gwBeta: i0 === 0 && gw ? gw.beta : 1,
-        });
+    const gb = bias ? grad.target(2) : null;
+    if (gb) {
+      // Σ over positions per (sample, channel), then over samples.
+      const perSample = alloc(n * o, input.dtype, false);
+      K.sumAxis(gy, n * o, l, 1, perSample);
+      if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
+      else {
+        const sums = alloc(o, input.dtype, false);
+        K.sumAxis(perSample, 1, n, o, sums);
+        K.axpy(1, sums, gb.data);
+        K.free(sums);
       }
-      if (ut) K.free(ut);
+      K.free(perSample);
     }
-    if (bias) biasBackward(gy, n, o, oh * ow, grad.target(2), dtype);
-  }, keepV ? () => K.free(vAll) : undefined);
-  if (keepV && out.node === null) K.free(vAll);
-  return out;
+  });
 }

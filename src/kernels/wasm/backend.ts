@@ -258,21 +258,6 @@ export interface WasmBackend extends Kernels {
   shutdownThreads(): void;
 }
 
-/**
- * Tiles per block of the fused Winograd kernels: a block's V and M (16·(c + o)·tiles values,
- * ≈ 600 KB for c = 32, o = 64) stay in the core's cache between the transforms and the GEMMs.
- */
-const WINOGRAD_BLOCK_TILES = Number(globalThis.process?.env?.WBT ?? 96);
-/**
- * Groups of blocks whose ∂U the fused backward sums separately (then in order): a split fixed
- * in advance, so that the threads that run the groups do not change the sums.
- */
-const WINOGRAD_GROUPS = 8;
-/** Samples per block of the fused Winograd kernels (at least one). */
-function winogradBlock(g: { oh: number; ow: number }): number {
-  return Math.max(1, Math.round(WINOGRAD_BLOCK_TILES / (Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2))));
-}
-
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
@@ -366,21 +351,17 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
-   * A range kernel over `count` independent units (BatchNorm's channels, pooling's and Winograd's planes)
+   * A range kernel over `count` independent units (BatchNorm's channels, pooling's planes)
    * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
    * workers when it pays.
    */
-  function ranges(
-    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'winogradInputRange' | 'winogradInputBackwardRange' | 'winogradOutputRange' | 'winogradOutputBackwardRange' | 'winogradForwardRange' | 'winogradBackwardRange',
-    scalars: number[], count: number, work: number): void {
-    // The kernels that multiply get the calling thread's GEMM scratch (the workers have their own).
-    if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
+  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
-      (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
+      (X[name] as (...a: number[]) => void)(...scalars, 0, count);
       return;
     }
-    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))), ws0);
+    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))));
   }
 
   const k: WasmBackend = {
@@ -551,64 +532,6 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     col2im(col, c, g, gx, ld = g.oh * g.ow) {
       if (owns(col) && owns(gx)) X.col2im(col.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset, ld);
       else reference.col2im(col, c, g, gx, ld);
-    },
-    // Winograd F(2×2, 3×3): the plane transforms (four tiles per f32x4) in ranges of planes,
-    // the filter transforms (small: o·c filters) on the calling thread.
-    winogradInput(x, s, c, g, v) {
-      if (owns(x) && owns(v)) ranges('winogradInputRange', [x.byteOffset, s, c, g.h, g.w, g.ph, g.pw, g.oh, g.ow, v.byteOffset], s * c, v.length);
-      else reference.winogradInput(x, s, c, g, v);
-    },
-    winogradInputBackward(gv, s, c, g, gx) {
-      if (owns(gv) && owns(gx)) ranges('winogradInputBackwardRange', [gv.byteOffset, s, c, g.h, g.w, g.ph, g.pw, g.oh, g.ow, gx.byteOffset], s * c, gv.length);
-      else reference.winogradInputBackward(gv, s, c, g, gx);
-    },
-    winogradOutput(m, s, o, g, bias, y) {
-      if (owns(m) && owns(bias) && owns(y)) ranges('winogradOutputRange', [m.byteOffset, s, o, g.oh, g.ow, p(bias), y.byteOffset], s * o, m.length);
-      else reference.winogradOutput(m, s, o, g, bias, y);
-    },
-    winogradOutputBackward(gy, s, o, g, gm) {
-      if (owns(gy) && owns(gm)) ranges('winogradOutputBackwardRange', [gy.byteOffset, s, o, g.oh, g.ow, gm.byteOffset], s * o, gm.length);
-      else reference.winogradOutputBackward(gy, s, o, g, gm);
-    },
-    // The fused convolution: blocks of samples (winogradBlock) on the thread pool, each block's
-    // transforms and 16 products back to back in cache; ∂U summed per fixed group of blocks.
-    winogradForward(x, n, c, o, g, u, bias, v, y) {
-      if (!(owns(x) && owns(u) && owns(bias) && owns(v) && owns(y))) return reference.winogradForward(x, n, c, o, g, u, bias, v, y);
-      const q = winogradBlock(g);
-      const m = heap.allocF32(16 * o * n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2), false);
-      ranges('winogradForwardRange', [x.byteOffset, n, q, c, o, g.h, g.w, g.ph, g.pw, g.oh, g.ow, u.byteOffset, p(bias), v.byteOffset, m.byteOffset, y.byteOffset], Math.ceil(n / q), m.length);
-      heap.free(m);
-    },
-    winogradBackward(args) {
-      const { gy, x, n, c, o, g, u, v, gx, gw, gwBeta } = args;
-      if (!(owns(gy) && owns(x) && owns(u) && owns(v) && owns(gx) && owns(gw))) return reference.winogradBackward(args);
-      const q = winogradBlock(g);
-      const t = n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
-      const blocks = Math.ceil(n / q);
-      const per = Math.ceil(blocks / WINOGRAD_GROUPS);
-      const groups = Math.ceil(blocks / per);
-      const dx = gx !== null && u !== null;
-      const gm = heap.allocF32(16 * o * t, false);
-      const gv = dx ? heap.allocF32(16 * c * t, false) : null;
-      const vs = gw && !v ? heap.allocF32(16 * c * t, false) : null;
-      const parts = gw ? heap.allocF32(groups * 16 * o * c, false) : null;
-      ranges('winogradBackwardRange', [gy.byteOffset, n, q, c, o, g.h, g.w, g.ph, g.pw, g.oh, g.ow, p(u), vs ? x.byteOffset : 0, p(v ?? vs), gm.byteOffset, p(gv), dx ? gx.byteOffset : 0, p(parts), per], groups, gm.length);
-      if (gw && parts) {
-        const gu = heap.allocF32(16 * o * c, false);
-        k.sumAxis(parts, 1, groups, 16 * o * c, gu);
-        X.winogradWeightBackward(gu.byteOffset, o, c, gw.byteOffset, gwBeta);
-        heap.free(gu);
-        heap.free(parts);
-      }
-      for (const a of [gm, gv, vs]) if (a) heap.free(a);
-    },
-    winogradWeight(w, o, c, u) {
-      if (owns(w) && owns(u)) X.winogradWeight(w.byteOffset, o, c, u.byteOffset);
-      else reference.winogradWeight(w, o, c, u);
-    },
-    winogradWeightBackward(gu, o, c, gw, beta) {
-      if (owns(gu) && owns(gw)) X.winogradWeightBackward(gu.byteOffset, o, c, gw.byteOffset, beta);
-      else reference.winogradWeightBackward(gu, o, c, gw, beta);
     },
     maxPool2d(x, planes, g, y, indices) {
       if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);

@@ -49,14 +49,6 @@ export interface WasmExports {
   unaryBackwardSplit(x: number, y: number, gy: number, gx: number, kind: number, p: number, beta: number, n: number): void;
   maxPool2dRange(x: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number, indices: number, p0: number, pn: number): void;
   maxPool2dBackwardRange(gy: number, indices: number, h: number, w: number, oh: number, ow: number, gx: number, p0: number, pn: number): void;
-  winogradInputRange(x: number, s: number, c: number, h: number, w: number, ph: number, pw: number, oh: number, ow: number, v: number, p0: number, pn: number): void;
-  winogradInputBackwardRange(gv: number, s: number, c: number, h: number, w: number, ph: number, pw: number, oh: number, ow: number, gx: number, p0: number, pn: number): void;
-  winogradOutputRange(m: number, s: number, o: number, oh: number, ow: number, bias: number, y: number, p0: number, pn: number): void;
-  winogradOutputBackwardRange(gy: number, s: number, o: number, oh: number, ow: number, gm: number, p0: number, pn: number): void;
-  winogradForwardRange(x: number, n: number, q: number, c: number, o: number, h: number, w: number, ph: number, pw: number, oh: number, ow: number, u: number, bias: number, v: number, m: number, y: number, b0: number, bn: number, ws: number): void;
-  winogradBackwardRange(gy: number, n: number, q: number, c: number, o: number, h: number, w: number, ph: number, pw: number, oh: number, ow: number, u: number, x: number, v: number, gm: number, gv: number, gx: number, gu: number, per: number, g0: number, gn: number, ws: number): void;
-  winogradWeight(w: number, o: number, c: number, u: number): void;
-  winogradWeightBackward(gu: number, o: number, c: number, gw: number, beta: number): void;
   maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number): void;
   avgPool2d(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number): void;
   avgPool2dBackward(gy: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gx: number): void;
