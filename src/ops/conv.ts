@@ -11,8 +11,14 @@
  *   ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x].
  * col is rebuilt in backward rather than kept: for a batch it would be k_h·k_w times the input.
  * A 1×1 kernel with stride 1 and no padding needs no im2col at all (col is the input itself).
+ *
+ * With one group and a large product per sample (a layer after the first), the samples go to
+ * the fused kernels (convForward, convBackwardData, convBackwardWeight), which the wasm backend
+ * runs in ranges of whole samples on its threads — one round per layer and direction instead
+ * of one per sample's GEMM, with each sample's col used while in cache — and col is kept from
+ * forward for ∂L/∂W while the batch's fits COL_KEEP_FLOATS.
  */
-import { record } from '../autograd.js';
+import { isGradEnabled, record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -22,6 +28,8 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 const CHUNK_FLOATS = 1 << 21;
 /** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
 const SMALL_PRODUCT = 1 << 20;
+/** Largest col (in values: 32 MB of float32) that the per-sample kernels fill at once; a batch's is kept for ∂W when it fits. */
+const COL_KEEP_FLOATS = 1 << 23;
 
 /**
  * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
@@ -170,6 +178,7 @@ export function conv2d(
   const ySlice = (data: Tensor['data'], i: number, gi: number) => data.subarray((i * o + gi * og) * l, (i * o + (gi + 1) * og) * l);
   const wSlice = (data: Tensor['data'], gi: number) => data.subarray(gi * og * kk, (gi + 1) * og * kk);
 
+  if (!direct && groups === 1 && og * kk * l >= SMALL_PRODUCT) return perSampleConv2d(input, weight, bias, g, out);
   // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
   // y'_g = W_g · col [og, S·L] covers S samples. Worth it only where a single sample's product
   // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
@@ -233,18 +242,60 @@ export function conv2d(
       if (gt) K.free(gt);
     }
     const gb = bias ? grad.target(2) : null;
-    if (gb) {
-      // Σ over positions per (sample, channel), then over samples.
-      const perSample = alloc(n * o, input.dtype, false);
-      K.sumAxis(gy, n * o, l, 1, perSample);
-      if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
-      else {
-        const sums = alloc(o, input.dtype, false);
-        K.sumAxis(perSample, 1, n, o, sums);
-        K.axpy(1, sums, gb.data);
-        K.free(sums);
-      }
-      K.free(perSample);
-    }
+    if (gb) biasGradient(gy, n, o, l, gb, input.dtype);
   });
+}
+
+/** ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x] into the bias's sink: Σ over positions per (sample, channel), then over samples. */
+function biasGradient(gy: Tensor['data'], n: number, o: number, l: number, gb: GradTarget, dtype: Tensor['dtype']): void {
+  const perSample = alloc(n * o, dtype, false);
+  K.sumAxis(gy, n * o, l, 1, perSample);
+  if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
+  else {
+    const sums = alloc(o, dtype, false);
+    K.sumAxis(perSample, 1, n, o, sums);
+    K.axpy(1, sums, gb.data);
+    K.free(sums);
+  }
+  K.free(perSample);
+}
+
+/**
+ * conv2d, one group, by the fused per-sample kernels (see the file's comment): spans of samples
+ * whose col fits COL_KEEP_FLOATS; a single span's col is kept for ∂W, else rebuilt in backward.
+ */
+function perSampleConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: Window2d, out: Tensor): Tensor {
+  const [n, c, h, w] = input.shape;
+  const o = weight.shape[0];
+  const l = g.oh * g.ow;
+  const kk = c * g.kh * g.kw;
+  const dtype = input.dtype;
+  const span = Math.max(1, Math.min(n, Math.floor(COL_KEEP_FLOATS / (kk * l))));
+  const keep = span >= n && weight.requiresGrad && isGradEnabled();
+  const col = alloc(kk * l * span, dtype, false);
+  const xOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * c * h * w, (i0 + s) * c * h * w);
+  const yOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * o * l, (i0 + s) * o * l);
+  for (let i0 = 0; i0 < n; i0 += span) {
+    const s = Math.min(span, n - i0);
+    K.convForward(xOf(input.data, i0, s), s, c, g, weight.data, o, bias ? bias.data : null, col.subarray(0, kk * l * s), yOf(out.data, i0, s));
+  }
+  if (!keep) K.free(col);
+
+  const inputs = bias ? [input, weight, bias] : [input, weight];
+  record(out, 'conv2d', inputs, (gy, grad) => {
+    const gx = grad(0);
+    const gw = grad.target(1);
+    const gcol = gx ? alloc(kk * l * span, dtype, false) : null;
+    for (let i0 = 0; i0 < n; i0 += span) {
+      const s = Math.min(span, n - i0);
+      if (gw) K.convBackwardWeight(yOf(gy, i0, s), xOf(input.data, i0, s), s, c, g, o, keep ? col : null, gw.data, i0 === 0 ? gw.beta : 1);
+      if (gx) K.convBackwardData(yOf(gy, i0, s), s, c, g, weight.data, o, gcol!.subarray(0, kk * l * s), xOf(gx, i0, s));
+    }
+    if (gcol) K.free(gcol);
+    const gb = bias ? grad.target(2) : null;
+    if (gb) biasGradient(gy, n, o, l, gb, dtype);
+  }, keep ? () => K.free(col) : undefined);
+  // Nothing recorded (no input needs a gradient): nobody will read the kept col.
+  if (keep && out.node === null) K.free(col);
+  return out;
 }

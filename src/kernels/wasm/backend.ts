@@ -6,7 +6,7 @@
  * O(MNK) work dwarfs the O(MK + KN + MN) copies.
  */
 import { reference } from '../reference.js';
-import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
+import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind, Window2d } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
 import { ThreadPool } from './threads.js';
@@ -258,6 +258,12 @@ export interface WasmBackend extends Kernels {
   shutdownThreads(): void;
 }
 
+/**
+ * Groups of samples whose weight-gradient products convBackwardWeight sums separately (then in
+ * order): a split fixed in advance, so that the threads that run the groups do not change the sums.
+ */
+const CONV_WEIGHT_GROUPS = 8;
+
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
@@ -355,13 +361,33 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
    * workers when it pays.
    */
-  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
+  function ranges(
+    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange',
+    scalars: number[], count: number, work: number, step = 0,
+  ): void {
+    // The kernels that multiply get the calling thread's GEMM scratch (the workers have their own).
+    if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
-      (X[name] as (...a: number[]) => void)(...scalars, 0, count);
+      (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
       return;
     }
-    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))));
+    pool.runSplit(name, null, scalars, count, step || Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))), ws0);
+  }
+
+  /** The Window2d as 12 int32 in wasm memory (the convolution range kernels' `geo`). */
+  const geo = heap.rawAlloc(48);
+  function putGeo(g: Window2d): number {
+    heap.i32(geo, 12).set([g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow]);
+    return geo;
+  }
+  /** op(A) packed by packA into a block of its own (freed by the caller with heap.rawFree). */
+  function packed(ta: number, m: number, k: number, a: FloatArray): [number, number] {
+    const bytes = X.packedABytes(m, k);
+    const off = heap.rawAlloc(bytes);
+    if (off < 0) throw new Error('gradlab wasm: out of memory packing a convolution weight');
+    X.packA(ta, m, k, a.byteOffset, ta ? m : k, off, 0, Math.ceil(m / tileRows));
+    return [off, bytes];
   }
 
   const k: WasmBackend = {
@@ -532,6 +558,39 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     col2im(col, c, g, gx, ld = g.oh * g.ow) {
       if (owns(col) && owns(gx)) X.col2im(col.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset, ld);
       else reference.col2im(col, c, g, gx, ld);
+    },
+    // A convolution's per-sample products: ranges of samples on the pool, op(W) packed once.
+    convForward(x, n, c, g, w, o, bias, col, y) {
+      if (!(owns(x) && owns(w) && owns(bias) && owns(col) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, col, y);
+      const kk = c * g.kh * g.kw;
+      const [wp, bytes] = packed(0, o, kk, w);
+      ranges('convForwardRange', [x.byteOffset, c, putGeo(g), o, wp, p(bias), col.byteOffset, y.byteOffset], n, col.length, 1);
+      heap.rawFree(wp, bytes);
+    },
+    convBackwardData(gy, n, c, g, w, o, gcol, gx) {
+      if (!(owns(gy) && owns(w) && owns(gcol) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gcol, gx);
+      const kk = c * g.kh * g.kw;
+      const [wtp, bytes] = packed(1, kk, o, w);
+      ranges('convBackwardDataRange', [gy.byteOffset, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset], n, gcol.length, 1);
+      heap.rawFree(wtp, bytes);
+    },
+    convBackwardWeight(gy, x, n, c, g, o, col, gw, beta) {
+      if (!(owns(gy) && owns(x) && owns(col) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, col, gw, beta);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      const per = Math.ceil(n / CONV_WEIGHT_GROUPS);
+      const groups = Math.ceil(n / per);
+      const scratch = col ? null : heap.allocF32(n * kk * l, false);
+      const parts = heap.allocF32(groups * o * kk, false);
+      ranges('convBackwardWeightRange', [gy.byteOffset, scratch ? x.byteOffset : 0, n, c, putGeo(g), o, (col ?? scratch)!.byteOffset, parts.byteOffset, per], groups, n * kk * l, 1);
+      if (beta === 0) k.sumAxis(parts, 1, groups, o * kk, gw);
+      else {
+        const sum = heap.allocF32(o * kk, false);
+        k.sumAxis(parts, 1, groups, o * kk, sum);
+        k.axpy(1, sum, gw);
+        heap.free(sum);
+      }
+      heap.free(parts);
+      if (scratch) heap.free(scratch);
     },
     maxPool2d(x, planes, g, y, indices) {
       if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);
