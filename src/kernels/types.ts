@@ -277,17 +277,14 @@ export interface Kernels {
   col2im(col: FloatArray, c: number, g: Window2d, gx: FloatArray, ld?: number): void;
   /**
    * A one-group convolution as per-sample products over n samples of x [n, c, h, w], fused so
-   * that a backend can hand whole samples to its threads: col_j = im2col(x_j) into col
-   * [n, kk, l] (kk = c·kh·kw, l = oh·ow), y_j [o, l] = bias + W · col_j, W [o, kk].
+   * that a backend can hand whole samples to its threads: y_j [o, l] = bias + W · im2col(x_j)
+   * (l = oh·ow, W [o, c·kh·kw]).
    */
-  convForward(x: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, bias: FloatArray | null, col: FloatArray, y: FloatArray): void;
-  /** Its input gradient: gx_j += col2im(Wᵀ · ∂y_j) for each sample; gcol [n, kk, l] is scratch. */
-  convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gcol: FloatArray, gx: FloatArray): void;
-  /**
-   * Its weight gradient: gw = β·gw + Σ_j ∂y_j · col_jᵀ (β ∈ {0, 1}), with col as convForward
-   * left it, or rebuilt from x when col is null.
-   */
-  convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, col: FloatArray | null, gw: FloatArray, beta: number): void;
+  convForward(x: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, bias: FloatArray | null, y: FloatArray): void;
+  /** Its input gradient: gx_j += col2im(Wᵀ · ∂y_j) for each sample. */
+  convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gx: FloatArray): void;
+  /** Its weight gradient: gw = β·gw + Σ_j ∂y_j · im2col(x_j)ᵀ, β ∈ {0, 1}. */
+  convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, gw: FloatArray, beta: number): void;
   /**
    * Max pooling over `planes` planes [h, w] (padding never wins: it is −∞); writes y
    * [planes, oh, ow] and, per output, the index within its plane of the maximum (the first

@@ -14,11 +14,10 @@
  *
  * With one group and a large product per sample (a layer after the first), the samples go to
  * the fused kernels (convForward, convBackwardData, convBackwardWeight), which the wasm backend
- * runs in ranges of whole samples on its threads — one round per layer and direction instead
- * of one per sample's GEMM, with each sample's col used while in cache — and col is kept from
- * forward for ∂L/∂W while the batch's fits COL_KEEP_FLOATS.
+ * runs in groups of whole samples on its threads — one round per layer and direction instead
+ * of one per sample's GEMM, with each sample's col built and used while in cache.
  */
-import { isGradEnabled, record, type GradTarget } from '../autograd.js';
+import { record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -28,8 +27,6 @@ import { assertSameDtype, assertTensor, uninitialized } from './util.js';
 const CHUNK_FLOATS = 1 << 21;
 /** Multiply-adds below which one sample's GEMM is dominated by per-call work, so samples are batched. */
 const SMALL_PRODUCT = 1 << 20;
-/** Largest col (in values: 32 MB of float32) that the per-sample kernels fill at once; a batch's is kept for ∂W when it fits. */
-const COL_KEEP_FLOATS = 1 << 23;
 
 /**
  * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
@@ -260,42 +257,18 @@ function biasGradient(gy: Tensor['data'], n: number, o: number, l: number, gb: G
   K.free(perSample);
 }
 
-/**
- * conv2d, one group, by the fused per-sample kernels (see the file's comment): spans of samples
- * whose col fits COL_KEEP_FLOATS; a single span's col is kept for ∂W, else rebuilt in backward.
- */
+/** conv2d, one group, by the fused per-sample kernels (see the file's comment). */
 function perSampleConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: Window2d, out: Tensor): Tensor {
-  const [n, c, h, w] = input.shape;
+  const [n, c] = input.shape;
   const o = weight.shape[0];
-  const l = g.oh * g.ow;
-  const kk = c * g.kh * g.kw;
-  const dtype = input.dtype;
-  const span = Math.max(1, Math.min(n, Math.floor(COL_KEEP_FLOATS / (kk * l))));
-  const keep = span >= n && weight.requiresGrad && isGradEnabled();
-  const col = alloc(kk * l * span, dtype, false);
-  const xOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * c * h * w, (i0 + s) * c * h * w);
-  const yOf = (data: Tensor['data'], i0: number, s: number) => data.subarray(i0 * o * l, (i0 + s) * o * l);
-  for (let i0 = 0; i0 < n; i0 += span) {
-    const s = Math.min(span, n - i0);
-    K.convForward(xOf(input.data, i0, s), s, c, g, weight.data, o, bias ? bias.data : null, col.subarray(0, kk * l * s), yOf(out.data, i0, s));
-  }
-  if (!keep) K.free(col);
-
+  K.convForward(input.data, n, c, g, weight.data, o, bias ? bias.data : null, out.data);
   const inputs = bias ? [input, weight, bias] : [input, weight];
-  record(out, 'conv2d', inputs, (gy, grad) => {
+  return record(out, 'conv2d', inputs, (gy, grad) => {
     const gx = grad(0);
     const gw = grad.target(1);
-    const gcol = gx ? alloc(kk * l * span, dtype, false) : null;
-    for (let i0 = 0; i0 < n; i0 += span) {
-      const s = Math.min(span, n - i0);
-      if (gw) K.convBackwardWeight(yOf(gy, i0, s), xOf(input.data, i0, s), s, c, g, o, keep ? col : null, gw.data, i0 === 0 ? gw.beta : 1);
-      if (gx) K.convBackwardData(yOf(gy, i0, s), s, c, g, weight.data, o, gcol!.subarray(0, kk * l * s), xOf(gx, i0, s));
-    }
-    if (gcol) K.free(gcol);
+    if (gw) K.convBackwardWeight(gy, input.data, n, c, g, o, gw.data, gw.beta);
+    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx);
     const gb = bias ? grad.target(2) : null;
-    if (gb) biasGradient(gy, n, o, l, gb, dtype);
-  }, keep ? () => K.free(col) : undefined);
-  // Nothing recorded (no input needs a gradient): nobody will read the kept col.
-  if (keep && out.node === null) K.free(col);
-  return out;
+    if (gb) biasGradient(gy, n, o, g.oh * g.ow, gb, input.dtype);
+  });
 }

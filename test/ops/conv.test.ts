@@ -225,8 +225,7 @@ describeEachBackend('ops.conv2d through the per-sample kernels (one group, a lar
       const x = tensor(xs, [n, c, h, w], { requiresGrad: true });
       const wt = tensor(ws, [o, c, k, k], { requiresGrad: true });
       const b = tensor(bs, [o], { requiresGrad: true });
-      // Two steps as a training loop runs them: the kept col of the first is released, the
-      // second's gradients overwrite (zeroGrad(false) would accumulate; here they start fresh).
+      // Two steps as a training loop runs them, gradients starting fresh each time.
       for (let step = 0; step < 2; step++) {
         x.grad = wt.grad = b.grad = null;
         const y = ops.conv2d(x, wt, b, s, pad, d);

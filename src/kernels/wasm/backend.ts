@@ -259,10 +259,18 @@ export interface WasmBackend extends Kernels {
 }
 
 /**
- * Groups of samples whose weight-gradient products convBackwardWeight sums separately (then in
- * order): a split fixed in advance, so that the threads that run the groups do not change the sums.
+ * Groups of samples of the convolution kernels: a thread runs a group's samples one after the
+ * other with one col in cache, and convBackwardWeight sums each group's products separately,
+ * then the groups in order — a split fixed in advance, so the threads do not change the sums.
+ * 16: enough for the dynamic claiming to even out a descheduled thread, few enough that the
+ * groups' cols (16 × 225 KB for 32 → 64 channels on 14×14) stay small.
  */
-const CONV_WEIGHT_GROUPS = 8;
+const CONV_GROUPS = 16;
+/** [samples per group, groups] for n samples. */
+function convGroups(n: number): [number, number] {
+  const per = Math.ceil(n / CONV_GROUPS);
+  return [per, Math.ceil(n / per)];
+}
 
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
@@ -559,29 +567,35 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       if (owns(col) && owns(gx)) X.col2im(col.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset, ld);
       else reference.col2im(col, c, g, gx, ld);
     },
-    // A convolution's per-sample products: ranges of samples on the pool, op(W) packed once.
-    convForward(x, n, c, g, w, o, bias, col, y) {
-      if (!(owns(x) && owns(w) && owns(bias) && owns(col) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, col, y);
-      const kk = c * g.kh * g.kw;
+    // A convolution's per-sample products: fixed groups of samples on the pool (convGroups),
+    // each with its own col in cache; op(W) packed once.
+    convForward(x, n, c, g, w, o, bias, y) {
+      if (!(owns(x) && owns(w) && owns(bias) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, y);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      const [per, groups] = convGroups(n);
       const [wp, bytes] = packed(0, o, kk, w);
-      ranges('convForwardRange', [x.byteOffset, c, putGeo(g), o, wp, p(bias), col.byteOffset, y.byteOffset], n, col.length, 1);
+      const col = heap.allocF32(groups * kk * l, false);
+      ranges('convForwardRange', [x.byteOffset, n, c, putGeo(g), o, wp, p(bias), col.byteOffset, y.byteOffset, per], groups, n * kk * l, 1);
+      heap.free(col);
       heap.rawFree(wp, bytes);
     },
-    convBackwardData(gy, n, c, g, w, o, gcol, gx) {
-      if (!(owns(gy) && owns(w) && owns(gcol) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gcol, gx);
-      const kk = c * g.kh * g.kw;
+    convBackwardData(gy, n, c, g, w, o, gx) {
+      if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      const [per, groups] = convGroups(n);
       const [wtp, bytes] = packed(1, kk, o, w);
-      ranges('convBackwardDataRange', [gy.byteOffset, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset], n, gcol.length, 1);
+      const gcol = heap.allocF32(groups * kk * l, false);
+      ranges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per], groups, n * kk * l, 1);
+      heap.free(gcol);
       heap.rawFree(wtp, bytes);
     },
-    convBackwardWeight(gy, x, n, c, g, o, col, gw, beta) {
-      if (!(owns(gy) && owns(x) && owns(col) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, col, gw, beta);
+    convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
+      if (!(owns(gy) && owns(x) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
-      const per = Math.ceil(n / CONV_WEIGHT_GROUPS);
-      const groups = Math.ceil(n / per);
-      const scratch = col ? null : heap.allocF32(n * kk * l, false);
+      const [per, groups] = convGroups(n);
+      const col = heap.allocF32(groups * kk * l, false);
       const parts = heap.allocF32(groups * o * kk, false);
-      ranges('convBackwardWeightRange', [gy.byteOffset, scratch ? x.byteOffset : 0, n, c, putGeo(g), o, (col ?? scratch)!.byteOffset, parts.byteOffset, per], groups, n * kk * l, 1);
+      ranges('convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * kk * l, 1);
       if (beta === 0) k.sumAxis(parts, 1, groups, o * kk, gw);
       else {
         const sum = heap.allocF32(o * kk, false);
@@ -590,7 +604,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
         heap.free(sum);
       }
       heap.free(parts);
-      if (scratch) heap.free(scratch);
+      heap.free(col);
     },
     maxPool2d(x, planes, g, y, indices) {
       if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);
