@@ -369,18 +369,29 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
    * workers when it pays.
    */
-  function ranges(
-    name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange' | 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange',
-    scalars: number[], count: number, work: number, step = 0,
-  ): void {
-    // The kernels that multiply get the calling thread's GEMM scratch (the workers have their own).
-    if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
+  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
-      (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
+      (X[name] as (...a: number[]) => void)(...scalars, 0, count);
       return;
     }
-    pool.runSplit(name, null, scalars, count, step || Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))), ws0);
+    pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))));
+  }
+
+  /**
+   * A convolution range kernel over `count` groups of samples doing `macs` multiply-adds in its
+   * GEMMs: split or not as the ThreadChooser decides for a GEMM of that size, and timed for it
+   * (the work is GEMMs; following the last GEMM's choice, as `ranges` does, left a layer on one
+   * thread whenever a small GEMM had last found splitting slower).
+   */
+  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange', scalars: number[], count: number, macs: number): void {
+    if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
+    const workers = count > 1 && macs >= THREAD_MIN_MNK ? pool.readyWorkers() : 0;
+    const threaded = workers > 0 && (!pool.adaptive || chooser.threaded(macs));
+    const t0 = performance.now();
+    if (threaded) pool.runSplit(name, null, scalars, count, 1, ws0);
+    else (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
+    if (workers > 0 && pool.adaptive) chooser.record(threaded, performance.now() - t0, macs);
   }
 
   /** The Window2d as 12 int32 in wasm memory (the convolution range kernels' `geo`). */
@@ -575,7 +586,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       const [per, groups] = convGroups(n);
       const [wp, bytes] = packed(0, o, kk, w);
       const col = heap.allocF32(groups * kk * l, false);
-      ranges('convForwardRange', [x.byteOffset, n, c, putGeo(g), o, wp, p(bias), col.byteOffset, y.byteOffset, per], groups, n * kk * l, 1);
+      gemmRanges('convForwardRange', [x.byteOffset, n, c, putGeo(g), o, wp, p(bias), col.byteOffset, y.byteOffset, per], groups, n * o * kk * l);
       heap.free(col);
       heap.rawFree(wp, bytes);
     },
@@ -585,7 +596,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       const [per, groups] = convGroups(n);
       const [wtp, bytes] = packed(1, kk, o, w);
       const gcol = heap.allocF32(groups * kk * l, false);
-      ranges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per], groups, n * kk * l, 1);
+      gemmRanges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per], groups, n * o * kk * l);
       heap.free(gcol);
       heap.rawFree(wtp, bytes);
     },
@@ -595,7 +606,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       const [per, groups] = convGroups(n);
       const col = heap.allocF32(groups * kk * l, false);
       const parts = heap.allocF32(groups * o * kk, false);
-      ranges('convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * kk * l, 1);
+      gemmRanges('convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * o * kk * l);
       if (beta === 0) k.sumAxis(parts, 1, groups, o * kk, gw);
       else {
         const sum = heap.allocF32(o * kk, false);
