@@ -380,18 +380,15 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
 
   /**
    * A convolution range kernel over `count` groups of samples doing `macs` multiply-adds in its
-   * GEMMs: split or not as the ThreadChooser decides for a GEMM of that size, and timed for it
-   * (the work is GEMMs; following the last GEMM's choice, as `ranges` does, left a layer on one
-   * thread whenever a small GEMM had last found splitting slower).
+   * GEMMs, split while splitting pays (as the other split kernels; ThreadChooser). Timing these
+   * calls in the chooser as GEMMs of their size instead kept them on one thread: each is a whole
+   * layer (≈ 10–25 ms), so the first split call, paying the workers' start, decided for many steps.
    */
   function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange', scalars: number[], count: number, macs: number): void {
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
-    const workers = count > 1 && macs >= THREAD_MIN_MNK ? pool.readyWorkers() : 0;
-    const threaded = workers > 0 && (!pool.adaptive || chooser.threaded(macs));
-    const t0 = performance.now();
-    if (threaded) pool.runSplit(name, null, scalars, count, 1, ws0);
+    const workers = count > 1 && macs >= THREAD_MIN_MNK && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
+    if (workers > 0) pool.runSplit(name, null, scalars, count, 1, ws0);
     else (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
-    if (workers > 0 && pool.adaptive) chooser.record(threaded, performance.now() - t0, macs);
   }
 
   /** The Window2d as 12 int32 in wasm memory (the convolution range kernels' `geo`). */
