@@ -260,15 +260,18 @@ export interface WasmBackend extends Kernels {
 
 /**
  * Groups of samples of the convolution kernels: a thread runs a group's samples one after the
- * other with one col in cache, and convBackwardWeight sums each group's products separately,
- * then the groups in order — a split fixed in advance, so the threads do not change the sums.
- * 16: enough for the dynamic claiming to even out a descheduled thread, few enough that the
- * groups' cols (16 × 225 KB for 32 → 64 channels on 14×14) stay small.
+ * other with one col (c·kh·kw × oh·ow) in cache, and convBackwardWeight sums each group's
+ * products separately, then the groups in order — a split fixed by the shapes alone, so the
+ * threads do not change the sums. Up to 16 groups (the dynamic claiming evens out a descheduled
+ * thread), fewer when their cols would pass CONV_COL_FLOATS, but 2 at least (two threads).
  */
 const CONV_GROUPS = 16;
-/** [samples per group, groups] for n samples. */
-function convGroups(n: number): [number, number] {
-  const per = Math.ceil(n / CONV_GROUPS);
+/** The groups' cols together (in values: 64 MB of float32), short of the 2 groups always made. */
+const CONV_COL_FLOATS = 1 << 24;
+/** [samples per group, groups] for n samples whose col has `colSize` values. */
+function convGroups(n: number, colSize: number): [number, number] {
+  const want = Math.max(2, Math.min(CONV_GROUPS, Math.floor(CONV_COL_FLOATS / colSize)));
+  const per = Math.ceil(n / want);
   return [per, Math.ceil(n / per)];
 }
 
@@ -580,7 +583,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     convForward(x, n, c, g, w, o, bias, y) {
       if (!(owns(x) && owns(w) && owns(bias) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, y);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
-      const [per, groups] = convGroups(n);
+      const [per, groups] = convGroups(n, kk * l);
       const [wp, bytes] = packed(0, o, kk, w);
       const col = heap.allocF32(groups * kk * l, false);
       gemmRanges('convForwardRange', [x.byteOffset, n, c, putGeo(g), o, wp, p(bias), col.byteOffset, y.byteOffset, per], groups, n * o * kk * l);
@@ -590,7 +593,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     convBackwardData(gy, n, c, g, w, o, gx) {
       if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
-      const [per, groups] = convGroups(n);
+      const [per, groups] = convGroups(n, kk * l);
       const [wtp, bytes] = packed(1, kk, o, w);
       const gcol = heap.allocF32(groups * kk * l, false);
       gemmRanges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per], groups, n * o * kk * l);
@@ -600,7 +603,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
       if (!(owns(gy) && owns(x) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
-      const [per, groups] = convGroups(n);
+      const [per, groups] = convGroups(n, kk * l);
       const col = heap.allocF32(groups * kk * l, false);
       const parts = heap.allocF32(groups * o * kk, false);
       gemmRanges('convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * o * kk * l);
