@@ -39,7 +39,7 @@ const TASK_INTS = 19;
  * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
  * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — packA, whose range is of A
  * slivers, the BatchNorm kernels, whose range is of channels, max pooling's, of planes, and a
- * convolution's per-sample products, of samples (or of fixed groups of samples).
+ * convolution's per-sample products, of groups of samples.
  */
 export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
