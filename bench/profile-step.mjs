@@ -58,6 +58,8 @@ let gemmMs = 0;
 const category = (k) =>
   k.startsWith('gemm')
     ? 'GEMM'
+    : /^conv(Forward|Backward)/.test(k)
+      ? 'conv fused: GEMM+im2col'
     : /Step$/.test(k)
       ? 'optimizer'
       : /^(im2col|col2im)$/.test(k)

@@ -9,6 +9,7 @@
  *   so wasm and reference round the same value to float32.
  */
 import { act, dact, sigmoid } from './math';
+import { gemm } from './gemm';
 
 // @ts-ignore: decorator
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -1299,6 +1300,78 @@ function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: 
         sf(y, o + ox, best);
         store<i32>(indices + (<usize>(o + ox) << 2), at);
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// A convolution's per-sample products (im2col + GEMM), in fixed groups of whole samples: the
+// thread pool splits the batch by groups, so one round covers a layer's forward (or backward)
+// instead of one round per sample's GEMM, each sample's col is built and used while in cache
+// (one place per group), and im2col/col2im run on every thread. `geo` points at the Window2d as 12 i32 (h, w, kh, kw,
+// sh, sw, ph, pw, dh, dw, oh, ow); `ws` is the thread's GEMM scratch; op(W) comes packed once
+// (packA) for all samples. Each output value is one GEMM dot product, the same whatever the
+// split, so threaded and single-threaded results agree bit for bit.
+
+// @ts-ignore: decorator
+@inline function gi32(geo: usize, i: i32): i32 { return load<i32>(geo + (<usize>i << 2)); }
+
+/** im2col of sample j (planes c × h × w at x) into col (row stride oh·ow), with geo's window. */
+function im2colGeo(x: usize, c: i32, geo: usize, col: usize): void {
+  im2col(x, c, gi32(geo, 0), gi32(geo, 1), gi32(geo, 2), gi32(geo, 3), gi32(geo, 4), gi32(geo, 5), gi32(geo, 6), gi32(geo, 7), gi32(geo, 8), gi32(geo, 9), gi32(geo, 10), gi32(geo, 11), col, gi32(geo, 10) * gi32(geo, 11));
+}
+
+/**
+ * Groups g0 … g0+gn−1 of `per` consecutive samples (of n) of x [n, c, h, w]: per sample j,
+ * col_j = im2col(x_j) into the group's own place col + g·kk·l (kk = c·kh·kw, l = oh·ow; the
+ * thread that runs a group reuses it, in cache), y_j [o, l] = bias + W · col_j (wp: W [o, kk]
+ * packed by packA; bias 0 = none).
+ */
+export function convForwardRange(x: usize, n: i32, c: i32, geo: usize, o: i32, wp: usize, bias: usize, col: usize, y: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+  const hw = gi32(geo, 0) * gi32(geo, 1), l = gi32(geo, 10) * gi32(geo, 11);
+  const kk = c * gi32(geo, 2) * gi32(geo, 3);
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const cj = col + (<usize>gi * <usize>kk * <usize>l << 2);
+    for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      const yj = y + (<usize>j * <usize>o * <usize>l << 2);
+      im2colGeo(x + (<usize>j * <usize>(c * hw) << 2), c, geo, cj);
+      if (bias != 0) for (let r = 0; r < o; r++) fill(yj + (<usize>(r * l) << 2), l, f(bias, r));
+      gemm(0, 0, o, l, kk, 1, 0, kk, cj, l, bias != 0 ? 1 : 0, yj, l, ws, wp);
+    }
+  }
+}
+
+/**
+ * Groups g0 … g0+gn−1 of `per` samples: gcol_j = Wᵀ · ∂y_j into the group's place gcol + g·kk·l
+ * (wtp: Wᵀ [kk, o] packed by packA), then gx_j += col2im(gcol_j).
+ */
+export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: i32, wtp: usize, gcol: usize, gx: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+  const h = gi32(geo, 0), w = gi32(geo, 1), l = gi32(geo, 10) * gi32(geo, 11);
+  const kk = c * gi32(geo, 2) * gi32(geo, 3);
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const gj = gcol + (<usize>gi * <usize>kk * <usize>l << 2);
+    for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      gemm(1, 0, kk, l, o, 1, 0, kk, gy + (<usize>j * <usize>o * <usize>l << 2), l, 0, gj, l, ws, wtp);
+      col2im(gj, c, h, w, gi32(geo, 2), gi32(geo, 3), gi32(geo, 4), gi32(geo, 5), gi32(geo, 6), gi32(geo, 7), gi32(geo, 8), gi32(geo, 9), gi32(geo, 10), gi32(geo, 11), gx + (<usize>j * <usize>(c * h * w) << 2), l);
+    }
+  }
+}
+
+/**
+ * ∂W over the groups g0 … g0+gn−1 of `per` samples: per sample col_j = im2col(x_j) (rebuilt in
+ * the group's place col + g·kk·l, in cache, rather than kept from forward: it would be kk times
+ * the input) and the group's Σ_j ∂y_j · col_jᵀ into parts + g·o·kk. The caller sums the groups
+ * in order: a split fixed in advance, so the sums do not depend on the threads.
+ */
+export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, col: usize, parts: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+  const hw = gi32(geo, 0) * gi32(geo, 1), l = gi32(geo, 10) * gi32(geo, 11);
+  const kk = c * gi32(geo, 2) * gi32(geo, 3);
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const cj = col + (<usize>gi * <usize>kk * <usize>l << 2);
+    const pg = parts + (<usize>gi * <usize>o * <usize>kk << 2);
+    for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      im2colGeo(x + (<usize>j * <usize>(c * hw) << 2), c, geo, cj);
+      gemm(0, 1, o, kk, l, 1, gy + (<usize>j * <usize>o * <usize>l << 2), l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
     }
   }
 }

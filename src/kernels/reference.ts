@@ -434,6 +434,33 @@ export const reference: Kernels = {
         }
   },
 
+  convForward(x, n, c, g, w, o, bias, y) {
+    const hw = g.h * g.w, l = g.oh * g.ow, kk = c * g.kh * g.kw;
+    const col = reference.alloc(kk * l, x instanceof Float64Array ? 'float64' : 'float32', false);
+    for (let j = 0; j < n; j++) {
+      const yj = y.subarray(j * o * l, (j + 1) * o * l);
+      reference.im2col(x.subarray(j * c * hw, (j + 1) * c * hw), c, g, col);
+      if (bias) for (let r = 0; r < o; r++) yj.fill(bias[r], r * l, (r + 1) * l);
+      reference.gemm(false, false, o, l, kk, 1, w, col, bias ? 1 : 0, yj);
+    }
+  },
+  convBackwardData(gy, n, c, g, w, o, gx) {
+    const hw = g.h * g.w, l = g.oh * g.ow, kk = c * g.kh * g.kw;
+    const gcol = reference.alloc(kk * l, gy instanceof Float64Array ? 'float64' : 'float32', false);
+    for (let j = 0; j < n; j++) {
+      reference.gemm(true, false, kk, l, o, 1, w, gy.subarray(j * o * l, (j + 1) * o * l), 0, gcol);
+      reference.col2im(gcol, c, g, gx.subarray(j * c * hw, (j + 1) * c * hw));
+    }
+  },
+  convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
+    const hw = g.h * g.w, l = g.oh * g.ow, kk = c * g.kh * g.kw;
+    const col = reference.alloc(kk * l, x instanceof Float64Array ? 'float64' : 'float32', false);
+    for (let j = 0; j < n; j++) {
+      reference.im2col(x.subarray(j * c * hw, (j + 1) * c * hw), c, g, col);
+      reference.gemm(false, true, o, kk, l, 1, gy.subarray(j * o * l, (j + 1) * o * l), col, j === 0 ? beta : 1, gw);
+    }
+  },
+
   maxPool2d(x, planes, g, y, indices) {
     const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
     for (let p = 0; p < planes; p++) {

@@ -276,6 +276,16 @@ export interface Kernels {
   /** The adjoint of im2col: gx[ci, row, col] += every col entry that im2col copied from there. */
   col2im(col: FloatArray, c: number, g: Window2d, gx: FloatArray, ld?: number): void;
   /**
+   * A one-group convolution as per-sample products over n samples of x [n, c, h, w], fused so
+   * that a backend can hand whole samples to its threads: y_j [o, l] = bias + W · im2col(x_j)
+   * (l = oh·ow, W [o, c·kh·kw]).
+   */
+  convForward(x: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, bias: FloatArray | null, y: FloatArray): void;
+  /** Its input gradient: gx_j += col2im(Wᵀ · ∂y_j) for each sample. */
+  convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gx: FloatArray): void;
+  /** Its weight gradient: gw = β·gw + Σ_j ∂y_j · im2col(x_j)ᵀ, β ∈ {0, 1}. */
+  convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, gw: FloatArray, beta: number): void;
+  /**
    * Max pooling over `planes` planes [h, w] (padding never wins: it is −∞); writes y
    * [planes, oh, ow] and, per output, the index within its plane of the maximum (the first
    * in row-major window order on ties, a NaN when there is one, as PyTorch).

@@ -11,8 +11,13 @@
  *   ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x].
  * col is rebuilt in backward rather than kept: for a batch it would be k_h·k_w times the input.
  * A 1×1 kernel with stride 1 and no padding needs no im2col at all (col is the input itself).
+ *
+ * With one group and a large product per sample (a layer after the first), the samples go to
+ * the fused kernels (convForward, convBackwardData, convBackwardWeight), which the wasm backend
+ * runs in groups of whole samples on its threads — one round per layer and direction instead
+ * of one per sample's GEMM, with each sample's col built and used while in cache.
  */
-import { record } from '../autograd.js';
+import { record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
@@ -170,6 +175,7 @@ export function conv2d(
   const ySlice = (data: Tensor['data'], i: number, gi: number) => data.subarray((i * o + gi * og) * l, (i * o + (gi + 1) * og) * l);
   const wSlice = (data: Tensor['data'], gi: number) => data.subarray(gi * og * kk, (gi + 1) * og * kk);
 
+  if (!direct && groups === 1 && og * kk * l >= SMALL_PRODUCT) return perSampleConv2d(input, weight, bias, g, out);
   // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
   // y'_g = W_g · col [og, S·L] covers S samples. Worth it only where a single sample's product
   // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
@@ -233,18 +239,36 @@ export function conv2d(
       if (gt) K.free(gt);
     }
     const gb = bias ? grad.target(2) : null;
-    if (gb) {
-      // Σ over positions per (sample, channel), then over samples.
-      const perSample = alloc(n * o, input.dtype, false);
-      K.sumAxis(gy, n * o, l, 1, perSample);
-      if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
-      else {
-        const sums = alloc(o, input.dtype, false);
-        K.sumAxis(perSample, 1, n, o, sums);
-        K.axpy(1, sums, gb.data);
-        K.free(sums);
-      }
-      K.free(perSample);
-    }
+    if (gb) biasGradient(gy, n, o, l, gb, input.dtype);
+  });
+}
+
+/** ∂L/∂b[o] = Σ_{n, y, x} ∂L/∂y[n, o, y, x] into the bias's sink: Σ over positions per (sample, channel), then over samples. */
+function biasGradient(gy: Tensor['data'], n: number, o: number, l: number, gb: GradTarget, dtype: Tensor['dtype']): void {
+  const perSample = alloc(n * o, dtype, false);
+  K.sumAxis(gy, n * o, l, 1, perSample);
+  if (gb.beta === 0) K.sumAxis(perSample, 1, n, o, gb.data);
+  else {
+    const sums = alloc(o, dtype, false);
+    K.sumAxis(perSample, 1, n, o, sums);
+    K.axpy(1, sums, gb.data);
+    K.free(sums);
+  }
+  K.free(perSample);
+}
+
+/** conv2d, one group, by the fused per-sample kernels (see the file's comment). */
+function perSampleConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: Window2d, out: Tensor): Tensor {
+  const [n, c] = input.shape;
+  const o = weight.shape[0];
+  K.convForward(input.data, n, c, g, weight.data, o, bias ? bias.data : null, out.data);
+  const inputs = bias ? [input, weight, bias] : [input, weight];
+  return record(out, 'conv2d', inputs, (gy, grad) => {
+    const gx = grad(0);
+    const gw = grad.target(1);
+    if (gw) K.convBackwardWeight(gy, input.data, n, c, g, o, gw.data, gw.beta);
+    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx);
+    const gb = bias ? grad.target(2) : null;
+    if (gb) biasGradient(gy, n, o, g.oh * g.ow, gb, input.dtype);
   });
 }

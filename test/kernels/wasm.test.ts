@@ -690,6 +690,71 @@ describe('convolution and pooling', () => {
     }
     W.pool.setThreads(1);
   });
+
+  // A convolution's fused per-sample products (im2col + GEMM with op(W) packed once, col2im;
+  // ∂W summed in fixed groups of samples): against the reference's composition of the same
+  // steps, within float32 rounding (the GEMMs accumulate in another order); stride, padding,
+  // dilation, odd sizes, more samples than groups (uneven last group), bias or none, β 0 (over NaN) and 1.
+  const CONV_SHAPES = [[3, 4, 9, 8, 5, 3, 1, 1, 1], [2, 3, 7, 7, 6, 3, 2, 1, 1], [1, 2, 8, 9, 4, 3, 1, 2, 2], [37, 3, 6, 5, 7, 2, 1, 0, 1]];
+  const convGeometry = (h: number, w: number, k: number, st: number, p: number, d: number) => {
+    const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / st) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / st) + 1;
+    return { h, w, kh: k, kw: k, sh: st, sw: st, ph: p, pw: p, dh: d, dw: d, oh, ow };
+  };
+  it('the fused per-sample convolution kernels equal the reference within float32 rounding', () => {
+    for (const B of [W, PLAIN]) {
+      for (const [n, c, h, w, o, k, st, p, d] of CONV_SHAPES) {
+        const g = convGeometry(h, w, k, st, p, d);
+        const kk = c * k * k, l = g.oh * g.ow, what = `${n}×${c}×${h}×${w} → ${o}, k${k} s${st} p${p} d${d}`;
+        const [x, xr] = pair(n * c * h * w, -2, 2, B), [wt, wr] = pair(o * kk, -1, 1, B), [bias, biasr] = pair(o, -1, 1, B);
+        for (const withBias of [true, false]) {
+          const y = B.alloc(n * o * l, 'float32') as Float32Array, yr = new Float32Array(y.length);
+          y.fill(NaN); yr.fill(NaN);
+          B.convForward(x, n, c, g, wt, o, withBias ? bias : null, y);
+          reference.convForward(xr, n, c, g, wr, o, withBias ? biasr : null, yr);
+          close(y, yr, 1e-5, `convForward ${what} bias ${withBias}`);
+        }
+        const [gy, gyr] = pair(n * o * l, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
+        B.convBackwardData(gy, n, c, g, wt, o, gx);
+        reference.convBackwardData(gyr, n, c, g, wr, o, gxr);
+        close(gx, gxr, 1e-5, `convBackwardData ${what}`);
+        for (const beta of [0, 1]) {
+          const [gw, gwr] = pair(o * kk, -1, 1, B);
+          if (beta === 0) { gw.fill(NaN); gwr.fill(NaN); }
+          B.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
+          reference.convBackwardWeight(gyr, xr, n, c, g, o, gwr, beta);
+          close(gw, gwr, 1e-5, `convBackwardWeight ${what} β ${beta}`);
+        }
+      }
+    }
+  });
+  it('threaded fused convolution kernels (groups of samples, fixed for ∂W) equal the single-threaded ones bit for bit', async () => {
+    const [n, c, h, w, o, k] = [21, 8, 14, 14, 16, 3];
+    const g = convGeometry(h, w, k, 1, 1, 1);
+    const kk = c * k * k, l = g.oh * g.ow;
+    const [x] = pair(n * c * h * w), [wt] = pair(o * kk), [bias] = pair(o), [gy] = pair(n * o * l);
+    expect(n * kk * l).toBeGreaterThan(ELEMENTWISE_MIN);
+    const run = () => {
+      const y = W.alloc(n * o * l, 'float32') as Float32Array, gx = W.alloc(x.length, 'float32') as Float32Array, gw = W.alloc(o * kk, 'float32') as Float32Array;
+      W.convForward(x, n, c, g, wt, o, bias, y);
+      W.convBackwardData(gy, n, c, g, wt, o, gx);
+      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0);
+      return [y, gx, gw].map((a) => Array.from(a));
+    };
+    W.pool.setThreads(1);
+    const single = run();
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const adaptive = W.pool.adaptive;
+    W.pool.adaptive = false;
+    const rounds = W.pool.rounds;
+    const threaded = run();
+    expect(W.pool.rounds - rounds).toBe(3);
+    W.pool.adaptive = adaptive;
+    expect(threaded).toEqual(single);
+    W.pool.setThreads(1);
+  });
 });
 
 describe('optimizers', () => {

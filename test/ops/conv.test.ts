@@ -181,3 +181,73 @@ describeEachBackend('ops.conv2d in chunks of samples', () => {
     expectClose(wt.grad!.data, gwSum, 'weight gradient', { rtol: 1e-4, atol: 1e-4 });
   });
 });
+
+describeEachBackend('ops.conv2d through the per-sample kernels (one group, a large product per sample)', () => {
+  /**
+   * y[n, o, i, j] = b[o] + Σ_{c, p, q} W[o, c, p, q] · x[n, c, i·s − pad + p·d, j·s − pad + q·d], and its
+   * adjoints ∂x, ∂W, ∂b for a given ∂y, as plain float64 loops (the definition, independent of im2col).
+   */
+  function direct(xs: number[], shape: number[], ws: number[], o: number, k: number, s: number, pad: number, d: number, bs: number[], gys: number[]) {
+    const [n, c, h, w] = shape;
+    const oh = Math.floor((h + 2 * pad - d * (k - 1) - 1) / s) + 1, ow = Math.floor((w + 2 * pad - d * (k - 1) - 1) / s) + 1;
+    const y = new Float64Array(n * o * oh * ow), gx = new Float64Array(xs.length), gw = new Float64Array(ws.length), gb = new Float64Array(o);
+    for (let b = 0; b < n; b++)
+      for (let oc = 0; oc < o; oc++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++) {
+            const yi = ((b * o + oc) * oh + i) * ow + j;
+            let sum = bs[oc];
+            for (let ci = 0; ci < c; ci++)
+              for (let p = 0; p < k; p++)
+                for (let q = 0; q < k; q++) {
+                  const r = i * s - pad + p * d, t = j * s - pad + q * d;
+                  if (r < 0 || r >= h || t < 0 || t >= w) continue;
+                  const xi = ((b * c + ci) * h + r) * w + t, wi = ((oc * c + ci) * k + p) * k + q;
+                  sum += ws[wi] * xs[xi];
+                  gx[xi] += ws[wi] * gys[yi];
+                  gw[wi] += xs[xi] * gys[yi];
+                }
+            y[yi] = sum;
+            gb[oc] += gys[yi];
+          }
+    return { y, gx, gw, gb, oh, ow };
+  }
+  for (const [n, c, h, w, o, k, s, pad, d] of [[3, 16, 16, 16, 32, 3, 1, 1, 1], [2, 16, 21, 19, 80, 3, 2, 1, 1], [2, 9, 18, 18, 48, 3, 1, 2, 2]]) {
+    it(`[${n}, ${c}, ${h}, ${w}] by ${o} filters ${k}×${k}, stride ${s}, padding ${pad}, dilation ${d}: values and gradients equal the definition (float64 loops), twice in a row`, () => {
+      const xs = Array.from({ length: n * c * h * w }, (_, i) => Math.sin(0.37 * i));
+      const ws = Array.from({ length: o * c * k * k }, (_, i) => 0.2 * Math.cos(1.1 * i));
+      const bs = Array.from({ length: o }, (_, i) => 0.1 * i - 0.5);
+      const ref = direct(xs, [n, c, h, w], ws, o, k, s, pad, d, bs, []);
+      const gys = Array.from({ length: ref.y.length }, (_, i) => Math.sin(0.011 * i + 1));
+      const want = direct(xs, [n, c, h, w], ws, o, k, s, pad, d, bs, gys);
+      // The product per sample is past SMALL_PRODUCT (2^20 multiply-adds): the per-sample kernels.
+      expect(o * c * k * k * want.oh * want.ow).toBeGreaterThanOrEqual(1 << 20);
+      const x = tensor(xs, [n, c, h, w], { requiresGrad: true });
+      const wt = tensor(ws, [o, c, k, k], { requiresGrad: true });
+      const b = tensor(bs, [o], { requiresGrad: true });
+      // Two steps as a training loop runs them, gradients starting fresh each time.
+      for (let step = 0; step < 2; step++) {
+        x.grad = wt.grad = b.grad = null;
+        const y = ops.conv2d(x, wt, b, s, pad, d);
+        expect(y.shape).toEqual([n, o, want.oh, want.ow]);
+        y.backward(tensor(gys, y.shape));
+        expectClose(y.data, want.y, `output, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
+        expectClose(x.grad!.data, want.gx, `input gradient, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
+        expectClose(wt.grad!.data, want.gw, `weight gradient, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
+        expectClose(b.grad!.data, want.gb, `bias gradient, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
+      }
+    });
+  }
+  it('an input without a gradient, and a second backward through a kept graph (retainGraph), add as PyTorch does', () => {
+    const [n, c, h, w, o] = [2, 16, 16, 16, 32];
+    const x = tensor(Array.from({ length: n * c * h * w }, (_, i) => Math.cos(0.3 * i)), [n, c, h, w]);
+    const wt = tensor(Array.from({ length: o * c * 9 }, (_, i) => 0.1 * Math.sin(0.7 * i)), [o, c, 3, 3], { requiresGrad: true });
+    const y = ops.conv2d(x, wt, null, 1, 1);
+    const g = tensor(Array.from({ length: y.size }, (_, i) => Math.sin(0.05 * i)), y.shape);
+    y.backward(g, { retainGraph: true });
+    const once = Float64Array.from(wt.grad!.data);
+    y.backward(g);
+    expectClose(wt.grad!.data, once.map((v) => 2 * v), 'weight gradient after two backwards', { rtol: 1e-6, atol: 1e-6 });
+    expect(x.grad).toBeNull();
+  });
+});

@@ -6,7 +6,7 @@
  * O(MNK) work dwarfs the O(MK + KN + MN) copies.
  */
 import { reference } from '../reference.js';
-import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind } from '../types.js';
+import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind, Window2d } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
 import { ThreadPool } from './threads.js';
@@ -258,6 +258,23 @@ export interface WasmBackend extends Kernels {
   shutdownThreads(): void;
 }
 
+/**
+ * Groups of samples of the convolution kernels: a thread runs a group's samples one after the
+ * other with one col (c·kh·kw × oh·ow) in cache, and convBackwardWeight sums each group's
+ * products separately, then the groups in order — a split fixed by the shapes alone, so the
+ * threads do not change the sums. Up to 16 groups (the dynamic claiming evens out a descheduled
+ * thread), fewer when their cols would pass CONV_COL_FLOATS, but 2 at least (two threads).
+ */
+const CONV_GROUPS = 16;
+/** The groups' cols together (in values: 64 MB of float32), short of the 2 groups always made. */
+const CONV_COL_FLOATS = 1 << 24;
+/** [samples per group, groups] for n samples whose col has `colSize` values. */
+function convGroups(n: number, colSize: number): [number, number] {
+  const want = Math.max(2, Math.min(CONV_GROUPS, Math.floor(CONV_COL_FLOATS / colSize)));
+  const per = Math.ceil(n / want);
+  return [per, Math.ceil(n / per)];
+}
+
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
@@ -362,6 +379,34 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       return;
     }
     pool.runSplit(name, null, scalars, count, Math.ceil(count / (CHUNKS_PER_THREAD * (workers + 1))));
+  }
+
+  /**
+   * A convolution range kernel over `count` groups of samples doing `macs` multiply-adds in its
+   * GEMMs, split while splitting pays (as the other split kernels; ThreadChooser). Timing these
+   * calls in the chooser as GEMMs of their size instead kept them on one thread: each is a whole
+   * layer (≈ 10–25 ms), so the first split call, paying the workers' start, decided for many steps.
+   */
+  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange', scalars: number[], count: number, macs: number): void {
+    if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
+    const workers = count > 1 && macs >= THREAD_MIN_MNK && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
+    if (workers > 0) pool.runSplit(name, null, scalars, count, 1, ws0);
+    else (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
+  }
+
+  /** The Window2d as 12 int32 in wasm memory (the convolution range kernels' `geo`). */
+  const geo = heap.rawAlloc(48);
+  function putGeo(g: Window2d): number {
+    heap.i32(geo, 12).set([g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow]);
+    return geo;
+  }
+  /** op(A) packed by packA into a block of its own (freed by the caller with heap.rawFree). */
+  function packed(ta: number, m: number, k: number, a: FloatArray): [number, number] {
+    const bytes = X.packedABytes(m, k);
+    const off = heap.rawAlloc(bytes);
+    if (off < 0) throw new Error('gradlab wasm: out of memory packing a convolution weight');
+    X.packA(ta, m, k, a.byteOffset, ta ? m : k, off, 0, Math.ceil(m / tileRows));
+    return [off, bytes];
   }
 
   const k: WasmBackend = {
@@ -532,6 +577,45 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     col2im(col, c, g, gx, ld = g.oh * g.ow) {
       if (owns(col) && owns(gx)) X.col2im(col.byteOffset, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, gx.byteOffset, ld);
       else reference.col2im(col, c, g, gx, ld);
+    },
+    // A convolution's per-sample products: fixed groups of samples on the pool (convGroups),
+    // each with its own col in cache; op(W) packed once.
+    convForward(x, n, c, g, w, o, bias, y) {
+      if (!(owns(x) && owns(w) && owns(bias) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, y);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      const [per, groups] = convGroups(n, kk * l);
+      const [wp, bytes] = packed(0, o, kk, w);
+      const col = heap.allocF32(groups * kk * l, false);
+      gemmRanges('convForwardRange', [x.byteOffset, n, c, putGeo(g), o, wp, p(bias), col.byteOffset, y.byteOffset, per], groups, n * o * kk * l);
+      heap.free(col);
+      heap.rawFree(wp, bytes);
+    },
+    convBackwardData(gy, n, c, g, w, o, gx) {
+      if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      const [per, groups] = convGroups(n, kk * l);
+      const [wtp, bytes] = packed(1, kk, o, w);
+      const gcol = heap.allocF32(groups * kk * l, false);
+      gemmRanges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per], groups, n * o * kk * l);
+      heap.free(gcol);
+      heap.rawFree(wtp, bytes);
+    },
+    convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
+      if (!(owns(gy) && owns(x) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      const [per, groups] = convGroups(n, kk * l);
+      const col = heap.allocF32(groups * kk * l, false);
+      const parts = heap.allocF32(groups * o * kk, false);
+      gemmRanges('convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * o * kk * l);
+      if (beta === 0) k.sumAxis(parts, 1, groups, o * kk, gw);
+      else {
+        const sum = heap.allocF32(o * kk, false);
+        k.sumAxis(parts, 1, groups, o * kk, sum);
+        k.axpy(1, sum, gw);
+        heap.free(sum);
+      }
+      heap.free(parts);
+      heap.free(col);
     },
     maxPool2d(x, planes, g, y, indices) {
       if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);

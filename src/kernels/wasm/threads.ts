@@ -37,10 +37,11 @@ const TASK_INTS = 19;
  * Kernels other than GEMM that the pool splits into ranges. Elementwise ones are called as
  * f(p₀…p_{P−1}, s₀…s_{S−1}, count), with P pointers (byte offsets, 0 = absent, advanced by
  * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
- * f(s₀…s_{S−1}, start, count) — packA, whose range is of A slivers, the
- * BatchNorm kernels, whose range is of channels, and max pooling's, of planes.
+ * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — packA, whose range is of A
+ * slivers, the BatchNorm kernels, whose range is of channels, max pooling's, of planes, and a
+ * convolution's per-sample products, of groups of samples.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 /** batchNormRange takes 14 arguments before its range. */
@@ -78,8 +79,11 @@ function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number,
       const args: number[] = [];
       for (let i = 0; i < np; i++) args.push(I[E + 5 + i] === 0 ? 0 : I[E + 5 + i] + start * 4);
       for (let i = 0; i < ns; i++) args.push(D[EF + i]);
-      if (np < 0) args.push(start); // a range kernel: (scalars…, start, count)
+      if (np < 0) args.push(start); // a range kernel: (scalars…, start, count, ws)
       args.push(Math.min(step, I[E + 3] - start));
+      // The thread's GEMM scratch, for the range kernels that multiply (a convolution's
+      // samples); the others ignore the extra argument.
+      if (np < 0) args.push(ws);
       split[kind - 1](...args);
     } else {
       const ta = I[T], tb = I[T + 1], lda = I[T + 7], ldb = I[T + 9], ldc = I[T + 12], step = I[T + 15];
@@ -269,16 +273,17 @@ export class ThreadPool {
    * Kernel `name` over `count` elements cut into chunks of `step` (for elementwise kernels a
    * multiple of 4, so chunks stay 16-byte aligned): `ptrs` are byte offsets (0 = absent)
    * advanced by 4·start per chunk, `scalars` are passed unchanged; `ptrs` null: a range
-   * kernel, called with (scalars…, start, count). Needs readyWorkers() > 0.
+   * kernel, called with (scalars…, start, count, ws), `ws` being the caller's GEMM scratch on
+   * the calling thread and each worker's own on the workers. Needs readyWorkers() > 0.
    */
-  runSplit(name: SplitKernel, ptrs: readonly number[] | null, scalars: readonly number[], count: number, step: number): void {
+  runSplit(name: SplitKernel, ptrs: readonly number[] | null, scalars: readonly number[], count: number, step: number, ws = 0): void {
     const I = this.I!;
     const D = this.D!;
     const idx = SPLIT_KERNELS.indexOf(name);
     I[ELEM] = idx; I[ELEM + 1] = ptrs === null ? -1 : ptrs.length; I[ELEM + 2] = scalars.length; I[ELEM + 3] = count; I[ELEM + 4] = step;
     if (ptrs) for (let i = 0; i < ptrs.length; i++) I[ELEM + 5 + i] = ptrs[i];
     for (let i = 0; i < scalars.length; i++) D[ELEM_F64 + i] = scalars[i];
-    this.round(idx + 1, Math.ceil(count / step), -1, 0);
+    this.round(idx + 1, Math.ceil(count / step), -1, ws);
   }
 
   /** Start a round of `nch` chunks of task `kind` (set up by the caller), join in, wait for the rest. */
