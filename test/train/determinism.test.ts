@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getWasmBackend } from '../../src/kernels/auto.js';
 import { fit, manualSeed, nn, setNumThreads, tensor, type Report } from '../../src/index.js';
+import { withoutTimings } from './helpers.js';
 
 const W = getWasmBackend();
 
@@ -30,14 +31,6 @@ const convNet = () =>
     new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(),
     new nn.Linear(16 * 16, 128), new nn.BatchNorm1d(128), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(128, 4),
   );
-
-function withoutTimings(r: Report): unknown {
-  const c = JSON.parse(JSON.stringify(r));
-  delete c.durationMs;
-  delete c.monitors.durationMs;
-  for (const e of c.history.epochs) delete e.durationMs;
-  return c;
-}
 
 async function train(threads: number): Promise<{ report: Report; weights: number[][] }> {
   setNumThreads(threads);

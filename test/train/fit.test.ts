@@ -1,16 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Tensor, manualSeed, nn, optim, tensor } from '../../src/index.js';
 import { fit, evaluate, predict, defaultLossName, baselineLoss, type BatchLogs, type Report } from '../../src/train/index.js';
-import { blobs, healthyMlp, xor } from './helpers.js';
-
-/** The report without wall-clock timings. */
-function withoutTimings(r: Report): unknown {
-  const c = JSON.parse(JSON.stringify(r));
-  delete c.durationMs;
-  delete c.monitors.durationMs;
-  for (const e of c.history.epochs) delete e.durationMs;
-  return c;
-}
+import { blobs, healthyMlp, withoutTimings, xor } from './helpers.js';
 
 describe('fit', () => {
   test('trains a classifier and reports per-epoch train and validation loss and metrics', async () => {

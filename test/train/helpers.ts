@@ -1,5 +1,5 @@
 /** Small synthetic data sets for the trainer and diagnostics tests (seeded, deterministic). */
-import { Generator, Tensor, nn, manualSeed } from '../../src/index.js';
+import { Generator, Tensor, nn, manualSeed, type Report } from '../../src/index.js';
 
 /** k Gaussian blobs in d dimensions, centres on a circle of radius `radius`, unit noise × `noise`. */
 export function blobs(n: number, k = 3, seed = 0, options: { d?: number; radius?: number; noise?: number } = {}): { x: Tensor; y: Tensor } {
@@ -49,3 +49,12 @@ export function healthyMlp(seed: number, d = 2, hidden = 32, k = 3, depth = 2): 
 }
 
 export const SEEDS = [1, 2, 3, 4, 5];
+
+/** A fit Report without its wall-clock timings, to compare two runs' numbers. */
+export function withoutTimings(r: Report): unknown {
+  const c = JSON.parse(JSON.stringify(r));
+  delete c.durationMs;
+  delete c.monitors.durationMs;
+  for (const e of c.history.epochs) delete e.durationMs;
+  return c;
+}
