@@ -7,7 +7,7 @@
  */
 import * as ops from './ops/index.js';
 import { formatTensor } from './format.js';
-import { Tensor, formatShape, parseDtype, tensor, zeros, type DType, type DTypeName } from './tensor.js';
+import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './tensor.js';
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
 import { checkOptions, pointSnakeCase } from './options.js';

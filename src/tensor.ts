@@ -368,7 +368,7 @@ function flattenInto(data: NestedArray, shape: number[], dim: number, out: Float
  * With a flat source, `shape` gives the layout (default: 1-D).
  */
 export function tensor(
-  data: NestedArray | ArrayLike<number>,
+  data: NestedArray | ArrayLike<number> | BigInt64Array | Tensor,
   shapeOrOptions?: readonly number[] | TensorOptions,
   options: TensorOptions = {},
 ): Tensor {

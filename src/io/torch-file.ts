@@ -185,7 +185,6 @@ function unpickle(p: Uint8Array, name: string, persistent: (pid: unknown) => unk
   };
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const text = new TextDecoder('utf-8', { fatal: true });
-  const MARK = Symbol('mark');
   let stack: unknown[] = [];
   const marks: unknown[][] = [];
   const memo = new Map<number, unknown>();

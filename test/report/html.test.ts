@@ -13,7 +13,7 @@ import { runTrain, type TrainArgs } from '../../src/cli/train.js';
 import type { Report } from '../../src/train/types.js';
 import { checkPage, hasChromium } from './browser.js';
 import '../../src/kernels/auto.js';
-import { init, manualSeed, nn } from '../../src/index.js';
+import { manualSeed, nn } from '../../src/index.js';
 import { fit } from '../../src/train/index.js';
 import { digitImages } from '../helpers/digits.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Tensor, manualSeed, nn, optim, tensor } from '../../src/index.js';
-import { fit, evaluate, predict, defaultLossName, baselineLoss, type BatchLogs, type Report } from '../../src/train/index.js';
+import { fit, evaluate, predict, defaultLossName, baselineLoss, type BatchLogs } from '../../src/train/index.js';
 import { blobs, healthyMlp, withoutTimings, xor } from './helpers.js';
 
 describe('fit', () => {
