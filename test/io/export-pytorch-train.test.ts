@@ -40,18 +40,36 @@ function freePort(): Promise<number> {
   });
 }
 
-function runRank(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+function runRank(script: string, args: string[], env: Record<string, string>, killAfterMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = spawn(PY, [script, ...args], { env: { ...PY_ENV, ...env } });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    const timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs);
     p.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, out });
     });
   });
+}
+
+/**
+ * Two DDP ranks on a free port. The port is found by binding port 0 and closing it, so another
+ * process of the parallel test run can take it before rank 0 listens; then the ranks wait for each
+ * other forever (once in CI: a 120 s timeout, while the pair takes 4-5 s even with both cores
+ * busy). A pair that has not finished in 50 s is killed and run once more on a new port.
+ */
+async function runDdpPair(script: string, args: string[]): Promise<Array<{ code: number | null; out: string }>> {
+  let ranks: Array<{ code: number | null; out: string }> = [];
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const port = String(await freePort());
+    ranks = await Promise.all(
+      [0, 1].map((r) => runRank(script, args, { RANK: String(r), LOCAL_RANK: String(r), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port }, 50_000)),
+    );
+    if (ranks.every((r) => r.code !== null)) break;
+  }
+  return ranks;
 }
 
 describe('export --pytorch-train', () => {
@@ -82,12 +100,7 @@ describe('export --pytorch-train', () => {
     expect(JSON.parse(ev1.out).accuracy).toBeGreaterThan(0.8);
 
     const two = join(dir, 'two.safetensors');
-    const port = String(await freePort());
-    const ranks = await Promise.all(
-      [0, 1].map((r) =>
-        runRank(script, ['--data', csv, '--out', two, '--epochs', '8'], { RANK: String(r), LOCAL_RANK: String(r), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port }),
-      ),
-    );
+    const ranks = await runDdpPair(script, ['--data', csv, '--out', two, '--epochs', '8']);
     expect(ranks[0].code, ranks[0].out).toBe(0);
     expect(ranks[1].code, ranks[1].out).toBe(0);
     expect(ranks[0].out).toContain('(2 processes)');
@@ -98,7 +111,7 @@ describe('export --pytorch-train', () => {
     const ins = await cli('inspect', two, '--json');
     expect(ins.code, ins.err).toBe(0);
     expect(JSON.stringify(JSON.parse(ins.out))).toContain('ant');
-  });
+  }, 240_000);
 
   it('a hostile model file name cannot change the generated program', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-pttrain-'));
