@@ -184,7 +184,7 @@ print(json.dumps({"shape": list(x.shape), "y": y.tolist(), "sums": x.double().su
       expect(Math.abs(s - want), `row ${i}`).toBeLessThan(1e-4);
     });
     const out = join(dir, 'torch.safetensors');
-    const run = await runRank(script, ['--data', data, '--out', out], {});
+    const run = await runRank(script, ['--data', data, '--out', out], {}, 120_000);
     expect(run.code, run.out).toBe(0);
     expect(run.out).toMatch(/epoch 1\/1 {2}loss \d/);
     const ev = await cli('evaluate', out, '--json');
