@@ -2,10 +2,18 @@
  * Helpers for the lab's browser tests: Debian chromium through playwright-core, a fresh
  * profile, and a log of every request so a test can prove nothing leaves localhost.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { serveLab, type LabServer } from '../../src/lab-server.node.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+/** The built lab (`npm run build:lab`). */
+export const LAB_DIST = join(ROOT, 'dist', 'lab');
+/** Where the browser tests write their screenshots (gitignored). */
+export const SHOTS = join(ROOT, 'artifacts', 'lab');
 
 export const CHROMIUM = process.env.GRADLAB_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -55,6 +63,19 @@ export async function openLab(viewport = { width: 1440, height: 1000 }): Promise
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The lab as a browser test needs it: built first if dist/lab is missing (a fresh clone running
+ * one test file), served on a free local port, and a fresh Chromium at `viewport`.
+ */
+export async function startLab(viewport = { width: 1440, height: 1000 }): Promise<{ server: LabServer; b: LabBrowser; origin: string }> {
+  if (!existsSync(join(LAB_DIST, 'index.html'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  const server = await serveLab({ dir: LAB_DIST, port: 0, host: '127.0.0.1' });
+  return { server, b: await openLab(viewport), origin: server.url.replace(/\/$/, '') };
 }
 
 /** Requests to anything but the local server (data: and blob: URLs are local by construction). */

@@ -5,19 +5,15 @@
  * conv layer's filters and feature maps are drawn and change as it trains, the user cycles the
  * digit, and hostile URL values fall back to the MLP. Screenshots go to artifacts/lab/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { MODEL_PRESETS } from '../../src/arch.js';
-import { serveLab, type LabServer } from '../../src/lab-server.node.js';
+import { type LabServer } from '../../src/lab-server.node.js';
 import type { ConvPanelData } from '../../lab/src/protocol.js';
-import { CHROMIUM, externalRequests, openLab, type LabBrowser, pause, waitReady } from './browser.js';
+import { CHROMIUM, externalRequests, type LabBrowser, pause, waitReady, SHOTS, startLab } from './browser.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist', 'lab');
-const SHOTS = join(ROOT, 'artifacts', 'lab');
 
 interface LabHandle {
   state: { model: string; dataset: string; lr: number; batchSize: number };
@@ -55,13 +51,7 @@ describe('the lab\'s CNN on MNIST in chromium', () => {
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM)).toBe(true);
-    if (!existsSync(join(DIST, 'index.html'))) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveLab({ dir: DIST, port: 0, host: '127.0.0.1' });
-    origin = server.url.replace(/\/$/, '');
-    b = await openLab({ width: 1440, height: 1000 });
+    ({ server, b, origin } = await startLab({ width: 1440, height: 1000 }));
   }, 180_000);
 
   afterAll(async () => {

@@ -7,19 +7,15 @@
  * a file dropped on the page and window.lab.loadCsv do the same as the input. Screenshots go
  * to artifacts/lab/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { serveLab, type LabServer } from '../../src/lab-server.node.js';
+import { type LabServer } from '../../src/lab-server.node.js';
 import { circles } from '../../src/data/synthetic.js';
-import { CHROMIUM, externalRequests, openLab, type LabBrowser, canvasColours, pause, waitReady, waitSteps } from './browser.js';
+import { CHROMIUM, externalRequests, type LabBrowser, canvasColours, pause, waitReady, waitSteps, SHOTS, startLab } from './browser.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist', 'lab');
-const SHOTS = join(ROOT, 'artifacts', 'lab');
 const TMP = mkdtempSync(join(tmpdir(), 'gradlab-csv-upload-'));
 
 interface Handle {
@@ -68,13 +64,7 @@ describe('your own CSV data in the lab (chromium)', () => {
   let origin: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveLab({ dir: DIST, port: 0, host: '127.0.0.1' });
-    origin = server.url.replace(/\/$/, '');
-    b = await openLab({ width: 1440, height: 1000 });
+    ({ server, b, origin } = await startLab({ width: 1440, height: 1000 }));
   }, 180_000);
 
   afterAll(async () => {

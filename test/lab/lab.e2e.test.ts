@@ -6,20 +6,18 @@
  * health findings, step/pause work, a shared URL restores the state, MNIST trains, the layout
  * holds at phone size, and no request leaves localhost. Screenshots go to artifacts/lab/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ACTIVATION_NAMES } from '../../src/activations.js';
 import { INIT_NAMES } from '../../src/init.js';
 import { OPTIMIZER_NAMES } from '../../src/optim/registry.js';
-import { serveLab, type LabServer } from '../../src/lab-server.node.js';
-import { CHROMIUM, externalRequests, openLab, type LabBrowser, canvasColours, pause, waitReady, waitSteps } from './browser.js';
+import { type LabServer } from '../../src/lab-server.node.js';
+import { CHROMIUM, externalRequests, type LabBrowser, canvasColours, pause, waitReady, waitSteps, SHOTS, startLab } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist', 'lab');
-const SHOTS = join(ROOT, 'artifacts', 'lab');
 const haveChromium = existsSync(CHROMIUM);
 
 interface LabHandle {
@@ -46,16 +44,7 @@ describe('web lab in chromium', () => {
   let origin: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], {
-        cwd: ROOT,
-        stdio: 'inherit',
-      });
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveLab({ dir: DIST, port: 0, host: '127.0.0.1' });
-    origin = server.url.replace(/\/$/, '');
-    b = await openLab({ width: 1440, height: 1000 });
+    ({ server, b, origin } = await startLab({ width: 1440, height: 1000 }));
   }, 180_000);
 
   afterAll(async () => {

@@ -5,17 +5,13 @@
  * the net learn; after a settings or lesson change no message of the previous run reaches the
  * page. Screenshots of each lesson go to artifacts/lab/lesson-<id>.png.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { serveLab, type LabServer } from '../../src/lab-server.node.js';
-import { CHROMIUM, openLab, type LabBrowser } from './browser.js';
+import { type LabServer } from '../../src/lab-server.node.js';
+import { CHROMIUM, type LabBrowser, SHOTS, startLab } from './browser.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist', 'lab');
-const SHOTS = join(ROOT, 'artifacts', 'lab');
 
 interface Snapshot {
   runId: number;
@@ -46,13 +42,7 @@ describe('lab: self-verifying lessons and run ids', () => {
   let origin: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveLab({ dir: DIST, port: 0, host: '127.0.0.1' });
-    origin = server.url.replace(/\/$/, '');
-    b = await openLab({ width: 1440, height: 1100 });
+    ({ server, b, origin } = await startLab({ width: 1440, height: 1100 }));
     await b.page.goto(origin + '/');
     await b.page.waitForFunction(() => (window as unknown as { gradlab?: { ready: boolean } }).gradlab?.ready === true, null, { timeout: 60_000 });
   }, 180_000);

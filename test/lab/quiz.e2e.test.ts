@@ -7,18 +7,13 @@
  * question and survives settings changes. Screenshots of the panel at desktop and phone widths go
  * to artifacts/lab/quiz-*.png.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { serveLab, type LabServer } from '../../src/lab-server.node.js';
+import { type LabServer } from '../../src/lab-server.node.js';
 import { QUIZ } from '../../src/quiz.js';
-import { openLab, type LabBrowser } from './browser.js';
+import { type LabBrowser, SHOTS, startLab } from './browser.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist', 'lab');
-const SHOTS = join(ROOT, 'artifacts', 'lab');
 const LESSONS_USED = new Set(QUIZ.map((q) => q.lesson)).size;
 
 interface QuizItem {
@@ -48,13 +43,7 @@ describe('lab: the quiz answers itself with a live run', () => {
   let origin: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveLab({ dir: DIST, port: 0, host: '127.0.0.1' });
-    origin = server.url.replace(/\/$/, '');
-    b = await openLab({ width: 1280, height: 800 });
+    ({ server, b, origin } = await startLab({ width: 1280, height: 800 }));
     await b.page.goto(origin + '/');
     await ready(b.page);
   }, 180_000);

@@ -8,17 +8,15 @@
  * Screenshots go to artifacts/lab/truth-*.png.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { serveLab, type LabServer } from '../../src/lab-server.node.js';
-import { CHROMIUM, openLab, pause, waitReady, waitSteps, type LabBrowser } from './browser.js';
+import { type LabServer } from '../../src/lab-server.node.js';
+import { CHROMIUM, pause, waitReady, waitSteps, type LabBrowser, SHOTS, startLab } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist', 'lab');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const SHOTS = join(ROOT, 'artifacts', 'lab');
 
 interface Snap {
   settings: Record<string, string>;
@@ -49,13 +47,8 @@ describe('the lab tells the truth', () => {
   let b: LabBrowser;
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'lab', 'vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
-    }
     if (!existsSync(CLI)) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
-    mkdirSync(SHOTS, { recursive: true });
-    server = await serveLab({ dir: DIST, port: 0, host: '127.0.0.1' });
-    b = await openLab({ width: 1280, height: 900 });
+    ({ server, b } = await startLab({ width: 1280, height: 900 }));
   }, 240_000);
 
   afterAll(async () => {
