@@ -5,16 +5,13 @@
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import type { BinaryKind } from '../kernels/types.js';
-import { showValue, Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { asTensor, assertSameDtype, broadcastShapes, broadcastStrides, empty } from './util.js';
 
 function binary(kind: BinaryKind, x: Tensor | number, y: Tensor | number): Tensor {
   if (typeof x === 'number' && typeof y === 'number') throw new Error(`${kind}: at least one operand must be a Tensor`);
-  for (const [v, name] of [[x, 'input'], [y, 'other']] as const) {
-    if (typeof v !== 'number' && !(v instanceof Tensor)) throw new Error(`${kind}: ${name} must be a Tensor or a number, got ${Array.isArray(v) ? 'an array (make it one with tensor([...]))' : showValue(v)}`);
-  }
-  const a = asTensor(x, typeof y === 'number' ? undefined : y, kind);
-  const b = asTensor(y, a, kind);
+  const a = asTensor(x, typeof y === 'number' ? undefined : y instanceof Tensor ? y : undefined, kind, 'input');
+  const b = asTensor(y, a, kind, 'other');
   assertSameDtype(kind, a, b);
   const shape = broadcastShapes(kind, a.shape, b.shape);
   const sa = broadcastStrides(a.shape, shape);

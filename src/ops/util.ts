@@ -30,10 +30,13 @@ export function savedBuffer(n: number, dtype: DType, zero = true): Tensor {
   return new Tensor(alloc(n, dtype, zero), [n]);
 }
 
-/** Numbers become constant tensors of the other operand's dtype; anything else but a Tensor is an error naming `op`. */
-export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand'): Tensor {
+/**
+ * Numbers become constant tensors of the other operand's dtype; anything else but a Tensor is an
+ * error naming `op` and the argument (`name`: 'input', 'other').
+ */
+export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand', name = 'operand'): Tensor {
   if (typeof x !== 'number') {
-    if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${showValue(x)}`);
+    if (!(x instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor or a number, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}`);
     return x;
   }
   const t = new Tensor(alloc(1, like?.dtype ?? 'float32', false), []);
