@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { reference } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels, UnaryKind } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
-import { ELEMENTWISE_MIN, ThreadChooser } from '../../src/kernels/wasm/backend.js';
+import { chunkTiles, ELEMENTWISE_MIN, ThreadChooser } from '../../src/kernels/wasm/backend.js';
 
 const W = createWasmBackendSync() as WasmBackend;
 /** The plain-SIMD build too (its GEMM tile is 5×8 without FMA, the relaxed one's 6×8). */
@@ -141,6 +141,26 @@ describe('gemm', () => {
     expect(W.pool.rounds).toBeGreaterThan(0);
     W.pool.adaptive = true;
     W.pool.setThreads(1);
+  });
+  it('chunkTiles cuts C into even chunks: the benchmark\'s 256 columns (32 tiles) give each of 2 threads 16 tiles', () => {
+    // Dealt in turn (thread t takes chunks t, t + parts, …), the busiest thread's tiles.
+    const busiest = (tiles: number, parts: number): number => {
+      const s = chunkTiles(tiles, parts), nch = Math.ceil(tiles / s);
+      const load = new Array<number>(parts).fill(0);
+      for (let i = 0; i < nch; i++) load[i % parts] += Math.min(s, tiles - i * s);
+      return Math.max(...load);
+    };
+    expect(chunkTiles(32, 2)).toBe(4);
+    expect(busiest(32, 2)).toBe(16);
+    expect(busiest(32, 4)).toBe(8);
+    for (const [tiles, parts] of [[1, 2], [5, 2], [22, 2], [98, 2], [128, 2], [33, 3], [1000, 8]]) {
+      const s = chunkTiles(tiles, parts);
+      expect(Number.isInteger(s) && s >= 1 && s <= tiles).toBe(true);
+      // At least 3 chunks per thread when there are tiles enough (a descheduled thread holds up little).
+      expect(Math.ceil(tiles / s)).toBeGreaterThanOrEqual(Math.min(tiles, 3 * parts));
+      // Never more than a chunk plus a tile above the even share.
+      expect(busiest(tiles, parts)).toBeLessThanOrEqual(Math.ceil(tiles / parts) + s);
+    }
   });
   it('threaded optimizer updates equal single-threaded ones', async () => {
     // Past ELEMENTWISE_MIN the update is cut into ranges run by the pool; an odd length checks

@@ -25,6 +25,36 @@ export const THREAD_MIN_MNK = 1 << 20;
 
 /** Chunks per thread in a split GEMM (dynamic scheduling, see threads.ts). */
 const CHUNKS_PER_THREAD = 3;
+
+/**
+ * Chunk size, in tiles, for `tiles` tiles of C cut among `parts` threads: at least
+ * CHUNKS_PER_THREAD chunks per thread (fewer only when there are fewer tiles), and among those
+ * sizes the one whose chunks, dealt in turn, load the busiest thread least, counting
+ * CHUNK_COST tiles for each chunk it claims (ties: the larger size). Plain ceil(tiles / 3·parts) chunks are uneven at the
+ * benchmark's shapes: 256 columns = 32 tiles of 8 became 6 chunks of 6, 6, 6, 6, 6, 2 tiles, so
+ * one thread did 18 tiles and the other 14 (1.125× the even split); 4 tiles a chunk gives 16 and 16.
+ */
+/** The cost of a chunk beyond its tiles, in tiles: claiming it, packing its part of op(B). */
+const CHUNK_COST = 0.5;
+export function chunkTiles(tiles: number, parts: number): number {
+  const most = Math.max(1, Math.floor(tiles / (CHUNKS_PER_THREAD * parts)));
+  let best = most, bestSpan = Infinity;
+  for (let s = most; s >= 1; s--) {
+    const nch = Math.ceil(tiles / s);
+    // Thread 0 takes chunks 0, parts, 2·parts, …; only the last chunk can be short.
+    let span = 0;
+    for (let t = 0; t < Math.min(parts, nch); t++) {
+      let load = 0;
+      for (let i = t; i < nch; i += parts) load += (i === nch - 1 ? tiles - s * (nch - 1) : s) + CHUNK_COST;
+      span = Math.max(span, load);
+    }
+    if (span < bestSpan) {
+      best = s;
+      bestSpan = span;
+    }
+  }
+  return best;
+}
 /**
  * Elementwise kernels (optimizer updates) over at least this many elements are split across
  * the pool: Adam's update runs at ≈ 0.5–1 ns per parameter, so 32k parameters take ≈ 20–30 µs,
@@ -324,8 +354,8 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const splitN = n >= m / 2;
     const dim = splitN ? n : m;
     const unit = splitN ? tileCols : tileRows;
-    // Even chunks of whole tiles: CHUNKS_PER_THREAD per thread, or one per tile when there are fewer.
-    const st = Math.ceil(dim / Math.min(CHUNKS_PER_THREAD * parts, Math.ceil(dim / unit)) / unit) * unit;
+    // Even chunks of whole tiles (chunkTiles).
+    const st = chunkTiles(Math.ceil(dim / unit), parts) * unit;
     const nch = Math.ceil(dim / st);
     // After the last GEMM of a probe of the split workers sleep at once rather than spin for a
     // next round that will not come: on a busy machine a spinning worker takes CPU from the
