@@ -363,6 +363,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const spin = pool.adaptive && !chooser.spinAfter() ? 0 : -1;
     // Column chunks all multiply the same op(A): pack it once rather than once per chunk.
     let ap = 0;
+    const slivers = Math.ceil(m / tileRows);
     if (splitN) {
       const bytes = X.packedABytes(m, k);
       if (bytes > apBytes) {
@@ -370,15 +371,12 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
         apOff = heap.rawAlloc(bytes);
         apBytes = apOff < 0 ? 0 : bytes;
       }
-      if (apOff >= 0) {
-        // The packing is shared too, in ranges of MR-row slivers: 128×784 alone takes ≈ 70 µs,
-        // 7% of the split product, during which the workers would wait.
-        const slivers = Math.ceil(m / tileRows);
-        pool.runSplit('packA', null, [ta, m, k, a, lda, apOff], slivers, Math.ceil(slivers / parts));
-        ap = apOff;
-      }
+      if (apOff >= 0) ap = apOff;
     }
-    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, nch, splitN, st, ws0, ap, spin);
+    // The packing is shared too, in the same round (threads.ts), in ranges of MR-row slivers:
+    // 128×784 alone takes ≈ 70 µs, 7% of the split product, during which the workers would wait.
+    const packStep = Math.max(1, Math.ceil(slivers / (CHUNKS_PER_THREAD * parts)));
+    pool.run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, nch, splitN, st, ws0, ap, spin, packStep, slivers);
     chooser.record(true, performance.now() - t0, macs);
   }
 

@@ -16,7 +16,12 @@
  *   ctl[TASK…] the GEMM and its chunking (ints; α, β as f32), ctl[TASK + 16] how long workers
  *   spin after this round, ctl[TASK + 17] op(A) packed once for all column chunks (or 0),
  *   ctl[TASK + 18] the task kind: 0 GEMM, 1 + i the kernel SPLIT_KERNELS[i] (pointer arguments
- *   at ctl[ELEM…], float64 scalars at ELEM_F64, element count and chunk size).
+ *   at ctl[ELEM…], float64 scalars at ELEM_F64, element count and chunk size),
+ *   ctl[TASK + 19] the GEMM's packing chunks, ctl[TASK + 20] MR-row slivers per packing chunk.
+ * A GEMM whose op(A) is packed once is one round: its first chunks pack ranges of slivers, the
+ * rest are blocks of C, and a thread that claims a block of C first waits until every packing
+ * chunk is finished (chunks are claimed in order, so by then all are claimed). It was two rounds,
+ * the packing and the product, each paying the wake-up and the wait for the slowest thread.
  * Workers spin briefly after a round before sleeping in Atomics.wait, because a training
  * step issues GEMMs back to back and a futex wake costs tens of microseconds.
  * Workers are unref'd (Node) so they never keep a process alive; `shutdown()` ends them.
@@ -32,16 +37,16 @@ export const MAX_WORKERS = 32;
  */
 const WORKER_SPIN = 100000;
 const TASK = 4 + MAX_WORKERS;
-const TASK_INTS = 19;
+const TASK_INTS = 21;
 /**
  * Kernels other than GEMM that the pool splits into ranges. Elementwise ones are called as
  * f(p₀…p_{P−1}, s₀…s_{S−1}, count), with P pointers (byte offsets, 0 = absent, advanced by
  * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
- * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — packA, whose range is of A
- * slivers, the BatchNorm kernels, whose range is of channels, max pooling's, of planes, and a
- * convolution's per-sample products, of groups of samples.
+ * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — the BatchNorm kernels, whose
+ * range is of channels, max pooling's, of planes, and a convolution's per-sample products, of
+ * groups of samples.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'packA', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 /** batchNormRange takes 14 arguments before its range. */
@@ -57,14 +62,15 @@ const MAX_CHUNKS = 4095;
 
 /**
  * Claim and run chunks of the current round; shared verbatim by the workers (as source) and
- * the calling thread. T is the task base. A GEMM chunk is a block of `step` columns
- * (split = 1) or rows (split = 0) of C; a split kernel's chunk is a range of `step` elements
- * (or slivers).
+ * the calling thread. T is the task base. A GEMM's first `npack` chunks pack `pstep` slivers
+ * of op(A) each; the others are blocks of `step` columns (split = 1) or rows (split = 0) of C;
+ * a split kernel's chunk is a range of `step` elements (or units).
  */
-function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number, gemm: (...a: number[]) => void, split: ((...a: number[]) => void)[], ws: number, T: number, E: number, EF: number): number {
+function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number, gemm: (...a: number[]) => void, packA: (...a: number[]) => void, split: ((...a: number[]) => void)[], ws: number, T: number, E: number, EF: number): number {
   const nch = I[T + 13];
   const tag = (gen & 0xfffff) << 12;
   const kind = I[T + 18];
+  const npack = kind === 0 ? I[T + 19] : 0;
   let done = 0;
   for (;;) {
     const v = Atomics.load(I, 1);
@@ -85,17 +91,24 @@ function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number,
       // samples); the others ignore the extra argument.
       if (np < 0) args.push(ws);
       split[kind - 1](...args);
+    } else if (ci < npack) {
+      const pstep = I[T + 20];
+      packA(I[T], I[T + 2], I[T + 4], I[T + 6], I[T + 7], I[T + 17], ci * pstep, pstep);
     } else {
+      // Chunks finish only after the packing has (they wait here), so the count of finished
+      // chunks reaches npack exactly when every packing chunk is done.
+      while (Atomics.load(I, 3) < npack);
       const ta = I[T], tb = I[T + 1], lda = I[T + 7], ldb = I[T + 9], ldc = I[T + 12], step = I[T + 15];
       let m = I[T + 2], n = I[T + 3], a = I[T + 6], b = I[T + 8], c = I[T + 11], ap = 0;
+      const gi = ci - npack;
       if (I[T + 14] === 1) {
         ap = I[T + 17];
-        const j0 = ci * step;
+        const j0 = gi * step;
         n = Math.min(step, n - j0);
         b += tb ? j0 * ldb * 4 : j0 * 4;
         c += j0 * 4;
       } else {
-        const i0 = ci * step;
+        const i0 = gi * step;
         m = Math.min(step, m - i0);
         a += ta ? i0 * 4 : i0 * lda * 4;
         c += i0 * ldc * 4;
@@ -113,6 +126,7 @@ function start(msg) {
   const { module, memory, ctl, id, ws } = msg;
   const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
   const gemm = inst.exports.gemm;
+  const packA = inst.exports.packA;
   const split = ${JSON.stringify(SPLIT_KERNELS)}.map((name) => inst.exports[name]);
   const I = new Int32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
   const F = new Float32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
@@ -128,7 +142,7 @@ function start(msg) {
     }
     if (Atomics.load(I, 2) !== 0) break;
     seen = Atomics.load(I, 0);
-    runChunks(I, F, D, seen, gemm, split, ws, ${TASK}, ${ELEM}, ${ELEM_F64});
+    runChunks(I, F, D, seen, gemm, packA, split, ws, ${TASK}, ${ELEM}, ${ELEM_F64});
   }
 }
 if (typeof require === 'function' && typeof self === 'undefined') {
@@ -187,6 +201,7 @@ export class ThreadPool {
   private F: Float32Array | null = null;
   private D: Float64Array | null = null;
   private readonly gemm: (...a: number[]) => void;
+  private readonly packA: (...a: number[]) => void;
   private readonly split: ((...a: number[]) => void)[];
   private readonly isNode: boolean;
   private make: ((src: string) => WorkerLike) | null;
@@ -205,6 +220,7 @@ export class ThreadPool {
     this.make = wasm.shared ? workerFactory() : null;
     const X = wasm.exports as unknown as Record<string, (...a: number[]) => void>;
     this.gemm = X.gemm;
+    this.packA = X.packA;
     this.split = SPLIT_KERNELS.map((name) => X[name]);
     this.isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   }
@@ -251,13 +267,14 @@ export class ThreadPool {
   /**
    * C ← α·op(A)·op(B) + β·C cut into `nch` chunks of `step` columns (splitN) or rows, run by
    * the caller (with its own scratch `ws`) and every ready worker; returns when all chunks are
-   * done. `ap`: op(A) packed once (column chunks share it) or 0. `spin`:
-   * Atomics.load polls workers spin after this round before sleeping (−1: WORKER_SPIN).
+   * done. `ap`: a block for op(A) packed once (column chunks share it), packed in the same
+   * round in chunks of `packStep` MR-row slivers, or 0. `spin`: Atomics.load polls workers
+   * spin after this round before sleeping (−1: WORKER_SPIN).
    */
   run(
     ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number, nch: number, splitN: boolean, step: number,
-    ws: number, ap: number, spin = -1,
+    ws: number, ap: number, spin = -1, packStep = 0, slivers = 0,
   ): void {
     const I = this.I!;
     const F = this.F!;
@@ -266,7 +283,9 @@ export class ThreadPool {
     I[T + 6] = a; I[T + 7] = lda; I[T + 8] = b; I[T + 9] = ldb; F[T + 10] = beta; I[T + 11] = c; I[T + 12] = ldc;
     I[T + 14] = splitN ? 1 : 0; I[T + 15] = step;
     I[T + 17] = splitN ? ap : 0;
-    this.round(0, nch, spin, ws);
+    const npack = splitN && ap !== 0 ? Math.ceil(slivers / packStep) : 0;
+    I[T + 19] = npack; I[T + 20] = packStep;
+    this.round(0, npack + nch, spin, ws);
   }
 
   /**
@@ -297,7 +316,7 @@ export class ThreadPool {
     Atomics.store(I, 1, (gen & 0xfffff) << 12);
     Atomics.store(I, 0, gen);
     Atomics.notify(I, 0);
-    runChunks(I, this.F!, this.D!, gen, this.gemm, this.split, ws, T, ELEM, ELEM_F64);
+    runChunks(I, this.F!, this.D!, gen, this.gemm, this.packA, this.split, ws, T, ELEM, ELEM_F64);
     // Wait for chunks other threads claimed (only those: unclaimed ones were run above).
     let spins = 0;
     for (;;) {
