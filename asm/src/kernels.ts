@@ -188,6 +188,12 @@ export function biasActivation(kind: i32, p: f64, x: usize, bias: usize, rows: i
   }
 }
 
+/** biasActivation on the rows [start, start + count): the pool's ranges (rows are independent). */
+export function biasActivationRange(kind: i32, p: f64, x: usize, bias: usize, rows: i32, cols: i32, y: usize, start: i32, count: i32): void {
+  const o = <usize>start * <usize>cols << 2;
+  biasActivation(kind, p, x + o, bias, min(count, rows - start), cols, y + o);
+}
+
 // @ts-ignore: decorator
 @inline function dOut(kind: i32, g: v128, y: v128): v128 {
   // f′(y)·g for the identity (0) and ReLU (1): g where y > 0, as the f32x4 path of unaryBackward.
@@ -256,8 +262,14 @@ export function biasActivation(kind: i32, p: f64, x: usize, bias: usize, rows: i
  * for bit.
  */
 export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, rows: i32, cols: i32, gz: usize, gBias: usize): void {
-  let j = kind <= 1 ? columnSums(true, kind, gy, y, gz, rows, cols, <usize>cols << 2, gBias) : 0;
-  for (; j < cols; j++) {
+  biasActivationBackwardCols(kind, p, y, gy, rows, cols, gz, gBias, 0, cols);
+}
+
+/** biasActivationBackward on the columns [j0, j1) of the [rows, cols] arrays. */
+function biasActivationBackwardCols(kind: i32, p: f64, y: usize, gy: usize, rows: i32, cols: i32, gz: usize, gBias: usize, j0: i32, j1: i32): void {
+  const o = <usize>j0 << 2;
+  let j = j0 + (kind <= 1 ? columnSums(true, kind, gy + o, y + o, gz + o, rows, j1 - j0, <usize>cols << 2, gBias ? gBias + o : 0) : 0);
+  for (; j < j1; j++) {
     let s: f64 = 0;
     for (let r = 0; r < rows; r++) {
       const i = r * cols + j;
@@ -267,6 +279,15 @@ export function biasActivationBackward(kind: i32, p: f64, y: usize, gy: usize, r
     }
     if (gBias) sfd(gBias, j, s);
   }
+}
+
+/**
+ * biasActivationBackward on the columns [4·start, 4·(start + count)) ∩ [0, cols): the pool's
+ * ranges (units of 4 columns, so strips stay whole vectors). A column's gz and its sum over
+ * the rows in order do not depend on the other columns, so any cut gives the bits of one call.
+ */
+export function biasActivationBackwardRange(kind: i32, p: f64, y: usize, gy: usize, rows: i32, cols: i32, gz: usize, gBias: usize, start: i32, count: i32): void {
+  biasActivationBackwardCols(kind, p, y, gy, rows, cols, gz, gBias, start << 2, min(cols, (start + count) << 2));
 }
 
 /**

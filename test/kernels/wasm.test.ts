@@ -225,6 +225,40 @@ describe('gemm', () => {
     }
     W.pool.setThreads(1);
   });
+  it('threaded bias + activation (ranges of rows) and its backward (ranges of 4-column groups) equal single-threaded bit for bit and the reference, both builds', async () => {
+    // 131 rows × 263 columns passes ELEMENTWISE_MIN: a short last range of rows, a last column
+    // group of 3, strips of 16 and 4 and a scalar tail inside each range of columns.
+    const rows = 131, cols = 263, n = rows * cols;
+    expect(n).toBeGreaterThan(ELEMENTWISE_MIN);
+    for (const B of PLAIN === W ? [W] : [W, PLAIN]) {
+      B.pool.setThreads(3);
+      const deadline = Date.now() + 5000;
+      while (B.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(B.pool.readyWorkers()).toBe(2);
+      for (const kind of ['relu', 'tanh', 'linear'] as UnaryKind[]) {
+        const [x, xr] = pair(n, -3, 3, B), [bias, biasr] = pair(cols, -1, 1, B), [gy, gyr] = pair(n, -2, 2, B);
+        x[5] = NaN; xr[5] = NaN;
+        const run = (threads: number): Float32Array[] => {
+          B.pool.setThreads(threads);
+          const rounds = B.pool.rounds;
+          const y = B.alloc(n, 'float32', false) as Float32Array, gz = B.alloc(n, 'float32', false) as Float32Array, gb = B.alloc(cols, 'float32', false) as Float32Array;
+          B.biasActivation(kind, NaN, x, bias, rows, cols, y);
+          B.biasActivationBackward(kind, NaN, y, gy, rows, cols, gz, gb);
+          expect(B.pool.rounds - rounds, `${B.name} ${kind} rounds`).toBe(threads > 1 ? 2 : 0);
+          return [y, gz, gb];
+        };
+        const one = run(1), three = run(3);
+        const yr = new Float32Array(n), gzr = new Float32Array(n), gbr = new Float32Array(cols);
+        reference.biasActivation(kind, NaN, xr, biasr, rows, cols, yr);
+        reference.biasActivationBackward(kind, NaN, yr, gyr, rows, cols, gzr, gbr);
+        [yr, gzr, gbr].forEach((r, i) => {
+          expect(Array.from(three[i]), `${B.name} ${kind} ${i}`).toEqual(Array.from(one[i]));
+          close(one[i], r, 1e-5, `${B.name} ${kind} ${i}`);
+        });
+      }
+      B.pool.setThreads(1);
+    }
+  });
   it('threaded BatchNorm2d ([N, C, L] in ranges of channels) equals single-threaded and the reference, both builds', async () => {
     // Past ELEMENTWISE_MIN values the channels are cut into ranges run by the pool; C = 13 leaves
     // a short last range, L = 163 a scalar tail after the f32x4 runs.

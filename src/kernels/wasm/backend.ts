@@ -396,11 +396,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
-   * A range kernel over `count` independent units (BatchNorm's channels, pooling's planes)
-   * holding `work` values in all: on the calling thread, or in ranges shared with the pool's
-   * workers when it pays.
+   * A range kernel over `count` independent units (a Linear layer's rows or column groups,
+   * BatchNorm's channels, pooling's planes) holding `work` values in all: on the calling
+   * thread, or in ranges shared with the pool's workers when it pays.
    */
-  function ranges(name: 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
+  function ranges(name: 'biasActivationRange' | 'biasActivationBackwardRange' | 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
     const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...scalars, 0, count);
@@ -523,13 +523,17 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       if (owns(x) && owns(y) && owns(gy) && owns(gx)) elementwise('unaryBackwardSplit', [x.byteOffset, y.byteOffset, gy.byteOffset, gx.byteOffset], [UNARY_KIND[kind], prm, beta], x.length);
       else reference.unaryBackward(kind, prm, x, y, gy, gx, beta);
     },
+    // A Linear layer's bias + activation and its backward, on the pool when large: forward in
+    // ranges of rows, backward in ranges of 4-column groups (each column's sum whole, so the
+    // threads do not change a bit).
     biasActivation(kind, prm, x, bias, rows, cols, y) {
-      if (owns(x) && owns(bias) && owns(y)) X.biasActivation(UNARY_KIND[kind], prm, x.byteOffset, p(bias), rows, cols, y.byteOffset);
+      if (owns(x) && owns(bias) && owns(y)) ranges('biasActivationRange', [UNARY_KIND[kind], prm, x.byteOffset, p(bias), rows, cols, y.byteOffset], rows, rows * cols);
       else reference.biasActivation(kind, prm, x, bias, rows, cols, y);
     },
 
     biasActivationBackward(kind, prm, y, gy, rows, cols, gz, gBias) {
-      if (owns(y) && owns(gy) && owns(gz) && owns(gBias)) X.biasActivationBackward(UNARY_KIND[kind], prm, y.byteOffset, gy.byteOffset, rows, cols, gz.byteOffset, p(gBias));
+      if (owns(y) && owns(gy) && owns(gz) && owns(gBias))
+        ranges('biasActivationBackwardRange', [UNARY_KIND[kind], prm, y.byteOffset, gy.byteOffset, rows, cols, gz.byteOffset, p(gBias)], Math.ceil(cols / 4), rows * cols);
       else reference.biasActivationBackward(kind, prm, y, gy, rows, cols, gz, gBias);
     },
 

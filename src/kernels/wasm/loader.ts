@@ -27,6 +27,10 @@ export interface WasmExports {
   unaryBackward(kind: number, p: number, x: number, y: number, gy: number, gx: number, n: number, beta: number): void;
   biasActivation(kind: number, p: number, x: number, bias: number, rows: number, cols: number, y: number): void;
   biasActivationBackward(kind: number, p: number, y: number, gy: number, rows: number, cols: number, gz: number, gBias: number): void;
+  /** Rows [start, start + count) of biasActivation. */
+  biasActivationRange(kind: number, p: number, x: number, bias: number, rows: number, cols: number, y: number, start: number, count: number): void;
+  /** Columns [4·start, 4·(start + count)) of biasActivationBackward. */
+  biasActivationBackwardRange(kind: number, p: number, y: number, gy: number, rows: number, cols: number, gz: number, gBias: number, start: number, count: number): void;
   sumAxis(x: number, outer: number, n: number, inner: number, out: number): void;
   broadcastAxis(g: number, outer: number, n: number, inner: number, scale: number, gx: number): void;
   softmax(x: number, outer: number, n: number, inner: number, log: number, y: number): void;

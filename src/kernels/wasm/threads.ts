@@ -42,11 +42,12 @@ const TASK_INTS = 21;
  * Kernels other than GEMM that the pool splits into ranges. Elementwise ones are called as
  * f(p₀…p_{P−1}, s₀…s_{S−1}, count), with P pointers (byte offsets, 0 = absent, advanced by
  * 4·start for a chunk) and S scalars; range kernels (P = −1 in the task) as
- * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — the BatchNorm kernels, whose
- * range is of channels, max pooling's, of planes, and a convolution's per-sample products, of
- * groups of samples.
+ * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — a Linear layer's bias and
+ * activation, whose range is of rows (forward) or of 4-column groups (backward, so each column's
+ * bias sum stays whole), the BatchNorm kernels, of channels, max pooling's, of planes, and a
+ * convolution's per-sample products, of groups of samples.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'biasActivationRange', 'biasActivationBackwardRange', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 /** batchNormRange takes 14 arguments before its range. */
