@@ -11,7 +11,7 @@
 import { K, alloc, setAllocObserver } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
 import { Tensor, formatShape } from './tensor.js';
-import { markArrayPersistent, maybeBoundary } from './memory.js';
+import { graphMoved, markArrayPersistent, maybeBoundary } from './memory.js';
 import { checkOptions } from './options.js';
 
 /** A gradient buffer and how to combine with it: out ← β·out + ∂L/∂input, β ∈ {0, 1}. */
@@ -237,6 +237,13 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
   }
 
   const order = topoOrder(root);
+  // Tensors of this graph moved to JS memory by a boundary past the budget: let it grow.
+  for (const t of order) {
+    if (t._evicted) {
+      graphMoved();
+      break;
+    }
+  }
   const grads = new Map<Tensor, FloatArray>();
   grads.set(root, seed);
 

@@ -15,9 +15,9 @@
  *   (`savedBuffer`: a graph that is never backpropagated must not pin them). Each such tensor is tracked here
  *   (the young list) when it is created.
  * - **Step boundaries**: `optimizer.step()`, `optimizer.zeroGrad()` and `module.zeroGrad()`,
- *   and — when the young tensors hold more than `YOUNG_BUDGET_BYTES` — the end of `backward()`,
- *   `tensor()`, the end of an outermost `noGrad()` and the entry of an outermost
- *   `Sequential.forward`. At a boundary every young tensor still holding wasm storage has its
+ *   and — when the young tensors hold more than the budget (`YOUNG_BUDGET_BYTES`, doubled by
+ *   `graphMoved` while one step's tensors outgrow it) — the end of `backward()`, `tensor()`,
+ *   the end of an outermost `noGrad()` and the entry of an outermost `Sequential.forward`. At a boundary every young tensor still holding wasm storage has its
  *   values moved into an ordinary JS Float32Array (one copy) and its wasm block is returned at
  *   once. The tensor stays valid with the same values; from then on the JS garbage collector
  *   owns it like any other JS array. Tensors already released (backward frees the inner
@@ -43,19 +43,30 @@ import type { Tensor } from './tensor.js';
  * noGrad) keeps wasm memory within a few tens of MB of its working set.
  */
 export const YOUNG_BUDGET_BYTES = 64 * 2 ** 20;
+/**
+ * The budget grows up to this (graphMoved): one step's tensors of a conv net at batch 128
+ * (≈ 100 MB for the benchmark CNN) pass 64 MB, and then an early boundary in the middle of the
+ * step — at the `tensor(y)` of `loss(model.forward(tensor(x)), tensor(y))` — moved the
+ * activations backward needs to JS arrays, so its kernels ran on the reference loops: ≈ 1 s a
+ * step instead of ≈ 0.11 s.
+ */
+export const YOUNG_BUDGET_MAX_BYTES = 1024 * 2 ** 20;
 let youngBudget = YOUNG_BUDGET_BYTES;
+/** An early boundary (past the budget) has run since the last regular one. */
+let earlyPending = false;
 
 /** @internal Tests: a smaller budget makes the early boundaries happen within a short loop. */
 export function setYoungBudget(bytes: number = YOUNG_BUDGET_BYTES): void {
   youngBudget = bytes;
+  earlyPending = false;
 }
 
 let young: Tensor[] = [];
 let youngBytes = 0;
 const persistentArrays = new WeakSet<FloatArray>();
 
-/** Counters for tests and the memory benchmark. */
-export const memoryStats = { boundaries: 0, evictedTensors: 0, evictedBytes: 0, staged: 0 };
+/** Counters for tests and the memory benchmark (earlyBoundaries: those past the budget). */
+export const memoryStats = { boundaries: 0, earlyBoundaries: 0, budgetGrowths: 0, evictedTensors: 0, evictedBytes: 0, staged: 0 };
 
 function ownsArray(a: FloatArray): boolean {
   return K.owns !== undefined && a instanceof Float32Array && a.length > 0 && K.owns(a);
@@ -95,6 +106,7 @@ export function isPersistentArray(a: FloatArray): boolean {
  * block (see the header). Storage shared by several young tensors (a reshape) is copied once.
  */
 export function stepBoundary(): void {
+  earlyPending = false;
   if (young.length === 0) return;
   const list = young;
   young = [];
@@ -122,7 +134,26 @@ export function stepBoundary(): void {
 
 /** A boundary if the young tensors exceed the budget (the safe points listed in the header). */
 export function maybeBoundary(): void {
-  if (youngBytes > youngBudget) stepBoundary();
+  if (youngBytes > youngBudget) {
+    stepBoundary();
+    earlyPending = true;
+    memoryStats.earlyBoundaries++;
+  }
+}
+
+/**
+ * @internal backward() found tensors of its graph moved to JS memory. After an early boundary
+ * that means one step's tensors outgrew the budget (the boundary came in the middle of the
+ * step), and the backward kernels read JS arrays; the budget doubles (up to
+ * YOUNG_BUDGET_MAX_BYTES) so that the next step's graph stays in wasm memory. Loops without
+ * backward (evaluation) never grow it, and it grows only while steps outgrow it.
+ */
+export function graphMoved(): void {
+  if (!earlyPending) return;
+  earlyPending = false;
+  if (youngBudget >= YOUNG_BUDGET_MAX_BYTES) return;
+  youngBudget = Math.min(YOUNG_BUDGET_MAX_BYTES, youngBudget * 2);
+  memoryStats.budgetGrowths++;
 }
 
 /**
@@ -156,7 +187,10 @@ export function memoryInfo(): {
   liveBytes: number;
   youngTensors: number;
   youngBytes: number;
+  youngBudgetBytes: number;
   boundaries: number;
+  earlyBoundaries: number;
+  budgetGrowths: number;
   evictedTensors: number;
   evictedBytes: number;
   staged: number;
@@ -168,6 +202,7 @@ export function memoryInfo(): {
     liveBytes: heap?.liveBytes ?? 0,
     youngTensors: young.length,
     youngBytes,
+    youngBudgetBytes: youngBudget,
     ...memoryStats,
   };
 }

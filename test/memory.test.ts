@@ -187,6 +187,55 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     expect(again).toBe(firstRow[0]);
   });
 
+  // `loss(model.forward(tensor(x)), tensor(y))`: the second tensor() is a safe point in the
+  // middle of the step. When one step's tensors outgrow the budget, a boundary there moved the
+  // activations backward needs to JS arrays, every step (the benchmark CNN at batch 128 passes
+  // 64 MB: ≈ 1 s a step instead of ≈ 0.11 s). Backward finding its graph moved doubles the budget.
+  it('a step larger than the young budget: the budget grows until the graph stays in wasm memory, and training matches the in-budget run', () => {
+    expect(W).not.toBeNull();
+    const run = (budget?: number) => {
+      setYoungBudget(budget);
+      manualSeed(4);
+      const model = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(64, 3));
+      const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+      const data = batches(4, 8, 64, 3);
+      const at: Array<ReturnType<typeof memoryInfo>> = [];
+      for (let s = 0; s < 40; s++) {
+        const b = data[s % 4];
+        opt.zeroGrad();
+        loss.crossEntropy(model.forward(tensor(b.x, [8, 1, 8, 8])), tensor(b.y, [8])).backward();
+        opt.step();
+        if (s === 19 || s === 39) at.push(memoryInfo());
+      }
+      return { at, weights: model.parameters().map((p) => Array.from(p.data)) };
+    };
+    const roomy = run();
+    const start = memoryInfo();
+    const tight = run(4096);
+    // It grew, a few times (each doubling), and stopped: no boundary past the budget in the last 20 steps.
+    expect(tight.at[1].budgetGrowths - start.budgetGrowths).toBeGreaterThanOrEqual(1);
+    expect(tight.at[1].budgetGrowths - start.budgetGrowths).toBeLessThanOrEqual(6);
+    expect(tight.at[1].youngBudgetBytes).toBeGreaterThan(4096);
+    expect(tight.at[1].earlyBoundaries).toBe(tight.at[0].earlyBoundaries);
+    // From then on a step moves as much to JS memory as with room to spare.
+    expect(tight.at[1].evictedBytes - tight.at[0].evictedBytes).toBe(roomy.at[1].evictedBytes - roomy.at[0].evictedBytes);
+    // The steps whose graph was moved ran on the same values (JS arrays, the reference kernels).
+    tight.weights.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - roomy.weights[i][j])).toBeLessThan(1e-4)));
+  });
+
+  it('an evaluation loop past the budget (no backward) never grows it', () => {
+    setYoungBudget(1 << 16);
+    const g0 = memoryInfo().budgetGrowths;
+    manualSeed(2);
+    const model = new Net();
+    const data = batches(4, 64, 12, 3);
+    // Outside noGrad too: a loss computed for logging builds a graph that backward never reads.
+    for (let s = 0; s < 200; s++) loss.crossEntropy(model.forward(tensor(data[s % 4].x, [64, 12])), tensor(data[s % 4].y, [64]));
+    expect(memoryInfo().earlyBoundaries).toBeGreaterThan(0);
+    expect(memoryInfo().budgetGrowths).toBe(g0);
+    expect(memoryInfo().youngBudgetBytes).toBe(1 << 16);
+  });
+
   it('a tensor kept across steps and used again as an input computes on its values', () => {
     manualSeed(2);
     const model = new nn.Sequential(new nn.Linear(12, 3));
