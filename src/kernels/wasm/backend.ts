@@ -26,27 +26,33 @@ export const THREAD_MIN_MNK = 1 << 20;
 /** Chunks per thread in a split GEMM (dynamic scheduling, see threads.ts). */
 const CHUNKS_PER_THREAD = 3;
 
-/**
- * Chunk size, in tiles, for `tiles` tiles of C cut among `parts` threads: at least
- * CHUNKS_PER_THREAD chunks per thread (fewer only when there are fewer tiles), and among those
- * sizes the one whose chunks, dealt in turn, load the busiest thread least, counting
- * CHUNK_COST tiles for each chunk it claims (ties: the larger size). Plain ceil(tiles / 3·parts) chunks are uneven at the
- * benchmark's shapes: 256 columns = 32 tiles of 8 became 6 chunks of 6, 6, 6, 6, 6, 2 tiles, so
- * one thread did 18 tiles and the other 14 (1.125× the even split); 4 tiles a chunk gives 16 and 16.
- */
 /** The cost of a chunk beyond its tiles, in tiles: claiming it, packing its part of op(B). */
 const CHUNK_COST = 0.5;
+
+/**
+ * Chunk size, in tiles, for `tiles` tiles of C cut among `parts` threads: at least
+ * CHUNKS_PER_THREAD chunks per thread (fewer only when there are fewer tiles), and among the
+ * sizes tried the one whose chunks, dealt in turn, load the busiest thread least, counting
+ * CHUNK_COST tiles for each chunk it claims (ties: the larger size). Plain
+ * ceil(tiles / 3·parts) chunks are uneven at the benchmark's shapes: 256 columns = 32 tiles of
+ * 8 became 6 chunks of 6, 6, 6, 6, 6, 2 tiles, so one thread did 18 tiles and the other 14
+ * (1.125× the even split); 4 tiles a chunk gives 16 and 16.
+ */
 export function chunkTiles(tiles: number, parts: number): number {
-  const most = Math.max(1, Math.floor(tiles / (CHUNKS_PER_THREAD * parts)));
-  let best = most, bestSpan = Infinity;
-  for (let s = most; s >= 1; s--) {
+  const fewest = Math.min(tiles, CHUNKS_PER_THREAD * parts);
+  let best = 1, bestSpan = Infinity;
+  // Sizes that cut the tiles into k·parts chunks, k = CHUNKS_PER_THREAD … 2·CHUNKS_PER_THREAD + 1 (the even
+  // cuts are among them), largest first: a handful of candidates, O(parts) each.
+  for (let k = CHUNKS_PER_THREAD; k <= 2 * CHUNKS_PER_THREAD + 1; k++) {
+    const s = Math.max(1, Math.ceil(tiles / (k * parts)));
     const nch = Math.ceil(tiles / s);
-    // Thread 0 takes chunks 0, parts, 2·parts, …; only the last chunk can be short.
+    if (nch < fewest) continue;
+    const short = s * nch - tiles; // the last chunk's missing tiles
+    // Thread t takes chunks t, t + parts, …; the one holding the last chunk is `short` lighter.
     let span = 0;
     for (let t = 0; t < Math.min(parts, nch); t++) {
-      let load = 0;
-      for (let i = t; i < nch; i += parts) load += (i === nch - 1 ? tiles - s * (nch - 1) : s) + CHUNK_COST;
-      span = Math.max(span, load);
+      const count = Math.ceil((nch - t) / parts);
+      span = Math.max(span, count * (s + CHUNK_COST) - (t === (nch - 1) % parts ? short : 0));
     }
     if (span < bestSpan) {
       best = s;
