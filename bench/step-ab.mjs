@@ -11,6 +11,9 @@
 // Step mode: the benchmark MLP's plain loop (784-256-256-10 ReLU, Adam, a fresh tensor() per
 // step), blocks of ≈ 2,560 samples. --gemm: C ← op(A)·op(B) in the given layouts (NN, NT, TN),
 // blocks of 20 calls; default the shapes of the MLP's large GEMMs at batch 128.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 const args = process.argv.slice(2);
 /** Options that take a value (--gemm's is optional: a value never starts with "--"). */
 const VALUED = ['--batch', '--pairs', '--threads', '--gemm'];
@@ -22,7 +25,7 @@ const trees = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i].startsWith('--')) {
     if (VALUED.includes(args[i]) && args[i + 1] !== undefined && !args[i + 1].startsWith('--') && (args[i] !== '--gemm' || /^\d/.test(args[i + 1]))) i++;
-  } else trees.push(args[i]);
+  } else trees.push(pathToFileURL(path.resolve(args[i])).href);
 }
 if (trees.length !== 2) {
   console.error('usage: node bench/step-ab.mjs TREE_A TREE_B [--batch N] [--pairs N] [--threads N] [--force-split] [--gemm [M,K,N,LAYOUT;…]]');

@@ -68,6 +68,13 @@ export function chunkTiles(tiles: number, parts: number): number {
  */
 export const ELEMENTWISE_MIN = 1 << 15;
 
+/**
+ * A Linear layer's bias + activation (and its backward) is split from this many values: at
+ * ≈ 0.3 ns a value a 128×256 layer takes ≈ 10 µs, about what a round of the pool costs with its
+ * share of waiting, so only batch 512 × 256 and up gain.
+ */
+export const BIAS_ACTIVATION_MIN = 1 << 17;
+
 /** Layout of a broadcast operand over a [rows, cols] view (see binary2d in asm/src/kernels.ts). */
 const FULL = 0, ROW = 1, SCALAR = 2, COL = 3;
 
@@ -404,10 +411,10 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   /**
    * A range kernel over `count` independent units (a Linear layer's rows or column groups,
    * BatchNorm's channels, pooling's planes) holding `work` values in all: on the calling
-   * thread, or in ranges shared with the pool's workers when it pays.
+   * thread, or in ranges shared with the pool's workers when it pays (from `min` values).
    */
-  function ranges(name: 'biasActivationRange' | 'biasActivationBackwardRange' | 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number): void {
-    const workers = work >= ELEMENTWISE_MIN && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
+  function ranges(name: 'biasActivationRange' | 'biasActivationBackwardRange' | 'batchNormRange' | 'batchNormBackwardRange' | 'maxPool2dRange' | 'maxPool2dBackwardRange', scalars: number[], count: number, work: number, min = ELEMENTWISE_MIN): void {
+    const workers = work >= min && count > 1 && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers === 0) {
       (X[name] as (...a: number[]) => void)(...scalars, 0, count);
       return;
@@ -533,13 +540,13 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     // ranges of rows, backward in ranges of 4-column groups (each column's sum whole, so the
     // threads do not change a bit).
     biasActivation(kind, prm, x, bias, rows, cols, y) {
-      if (owns(x) && owns(bias) && owns(y)) ranges('biasActivationRange', [UNARY_KIND[kind], prm, x.byteOffset, p(bias), rows, cols, y.byteOffset], rows, rows * cols);
+      if (owns(x) && owns(bias) && owns(y)) ranges('biasActivationRange', [UNARY_KIND[kind], prm, x.byteOffset, p(bias), rows, cols, y.byteOffset], rows, rows * cols, BIAS_ACTIVATION_MIN);
       else reference.biasActivation(kind, prm, x, bias, rows, cols, y);
     },
 
     biasActivationBackward(kind, prm, y, gy, rows, cols, gz, gBias) {
       if (owns(y) && owns(gy) && owns(gz) && owns(gBias))
-        ranges('biasActivationBackwardRange', [UNARY_KIND[kind], prm, y.byteOffset, gy.byteOffset, rows, cols, gz.byteOffset, p(gBias)], Math.ceil(cols / 4), rows * cols);
+        ranges('biasActivationBackwardRange', [UNARY_KIND[kind], prm, y.byteOffset, gy.byteOffset, rows, cols, gz.byteOffset, p(gBias)], Math.ceil(cols / 4), rows * cols, BIAS_ACTIVATION_MIN);
       else reference.biasActivationBackward(kind, prm, y, gy, rows, cols, gz, gBias);
     },
 
