@@ -6,7 +6,7 @@
  */
 import { formatTensor } from './format.js';
 import { backward, type BackwardOptions, type Node } from './autograd.js';
-import { K, alloc, dtypeOf } from './kernels/index.js';
+import { K, alloc, allocShape, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { isPersistentArray, markPersistent, maybeBoundary, track } from './memory.js';
@@ -323,6 +323,7 @@ function indexOf(k: number, shape: readonly number[]): string {
 export function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v);
   if (typeof v === 'function') return 'a function';
+  if (typeof v === 'bigint') return `${v}n (a BigInt: convert it with Number())`;
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
   if (Array.isArray(v)) return 'an array';
   const proto = Object.getPrototypeOf(v);
@@ -379,6 +380,10 @@ export function tensor(
   const shape = isOptions ? undefined : ((shapeOrOptions ?? undefined) as readonly number[] | undefined);
   if (isOptions) options = shapeOrOptions as TensorOptions;
   checkOptions('tensor()', options, TENSOR_OPTIONS);
+  if (shape !== undefined) {
+    if (!Array.isArray(shape)) throw new Error(`tensor(): shape must be a list of dimensions such as [2, 3], got ${showValue(shape)}`);
+    checkShape(shape, 'tensor()');
+  }
   // torch.tensor(t): a copy of t's values, outside the graph.
   if (data instanceof Tensor) return tensor(data.data, shape ?? data.shape, { dtype: data.dtype, ...options });
   const plainNumber = typeof data === 'number' || typeof data === 'boolean';
@@ -449,19 +454,26 @@ function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>
 
 export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
   const [shape, options] = shapeArgs<TensorOptions>('zeros()', args);
-  return new Tensor(alloc(shapeSize(shape), storageOf('zeros()', options.dtype, 'float32').dtype), shape, options.requiresGrad ?? false);
+  return zerosFor('zeros()', shape, options);
+}
+
+/** Zeros of a checked shape; `where` is the creation function an error names. */
+function zerosFor(where: string, shape: number[], options: TensorOptions): Tensor {
+  return new Tensor(allocShape(where, shape, storageOf(where, options.dtype, 'float32').dtype), shape, options.requiresGrad ?? false);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  checkOptions('full()', options, TENSOR_OPTIONS);
-  const t = zeros(shape, options);
+  const [dims, opts] = shapeArgs<TensorOptions>('full()', [shape, options]);
+  const t = zerosFor('full()', dims, opts);
   K.fill(t.data, value);
   return t;
 }
 
 export function ones(...args: ShapeArgs<TensorOptions>): Tensor {
   const [shape, options] = shapeArgs<TensorOptions>('ones()', args);
-  return full(shape, 1, options);
+  const t = zerosFor('ones()', shape, options);
+  K.fill(t.data, 1);
+  return t;
 }
 
 export interface RandomOptions extends TensorOptions {
@@ -471,7 +483,7 @@ export interface RandomOptions extends TensorOptions {
 /** Samples of N(0, 1). */
 export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
   const [shape, options] = shapeArgs<RandomOptions>('randn()', args, RANDOM_OPTIONS);
-  const t = zeros(shape, { dtype: options.dtype, requiresGrad: options.requiresGrad });
+  const t = zerosFor('randn()', shape, options);
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.normal();
   return t;
@@ -480,7 +492,7 @@ export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
 /** Samples of U[0, 1). */
 export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
   const [shape, options] = shapeArgs<RandomOptions>('rand()', args, RANDOM_OPTIONS);
-  const t = zeros(shape, { dtype: options.dtype, requiresGrad: options.requiresGrad });
+  const t = zerosFor('rand()', shape, options);
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.random();
   return t;
@@ -508,7 +520,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   if (step === 0) throw new Error('arange(): step must be non-zero');
   if ((end - start) * step < 0) throw new Error(`arange(): end ${end} cannot be reached from start ${start} with step ${step}`);
   const n = Math.ceil((end - start) / step);
-  const t = zeros([n], options);
+  const t = zerosFor('arange()', [n], options);
   for (let i = 0; i < n; i++) t.data[i] = start + i * step;
   return t;
 }
@@ -518,7 +530,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   checkOptions('linspace()', options, TENSOR_OPTIONS);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`linspace(): start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace(): steps must be an integer ≥ 0, got ${String(steps)}`);
-  const t = zeros([steps], options);
+  const t = zerosFor('linspace()', [steps], options);
   // As PyTorch: the first half counts up from start, the second down from end, so both ends are exact.
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);

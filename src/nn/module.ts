@@ -15,7 +15,7 @@
  * values, nested arrays, a Map or Set, an array of Parameters — are an error at first use
  * (parameters(), train(), stateDict(), …), never silently left out.
  */
-import { K, alloc } from '../kernels/index.js';
+import { K, alloc, allocShape } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { Tensor, formatShape, parseDtype } from '../tensor.js';
 import { checkOptions, pointSnakeCase } from '../options.js';
@@ -324,9 +324,12 @@ export function zeroGradMode(where: string, setToNone: unknown): boolean {
   return v;
 }
 
-/** Fresh zeros of a dtype for module state (kept here so every module allocates the same way). */
-export function stateTensor(shape: readonly number[], value = 0): Tensor {
-  const t = markPersistent(new Tensor(alloc(shape.reduce((a, b) => a * b, 1), 'float32'), shape));
+/**
+ * Fresh zeros of a dtype for module state (kept here so every module allocates the same way);
+ * `name` ("Linear(1000000, 1000000).weight") is what an out-of-memory error names.
+ */
+export function stateTensor(shape: readonly number[], value = 0, name = 'module state'): Tensor {
+  const t = markPersistent(new Tensor(allocShape(name, shape, 'float32'), shape));
   if (value !== 0) K.fill(t.data, value);
   return t;
 }

@@ -6,7 +6,7 @@ import { record } from '../autograd.js';
 import { K, alloc, dtypeOf } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Tensor } from '../tensor.js';
-import { broadcastStrides, empty, normDim, splitAt } from './util.js';
+import { assertTensor, broadcastStrides, empty, normDim, splitAt } from './util.js';
 import { div, mul, sub } from './arithmetic.js';
 import { sqrt } from './elementwise.js';
 
@@ -41,6 +41,7 @@ export function std(x: Tensor, dim?: number | readonly number[], unbiased = true
 }
 
 function reduce(op: 'sum' | 'mean', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  assertTensor(x, op, 'x');
   if (dim !== undefined && typeof dim !== 'number' && !Array.isArray(dim)) normDim(op, dim as never, x.ndim); // throws, naming what was given
   const dims =
     dim === undefined ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : [...dim]).map((d) => normDim(op, d, x.ndim));
