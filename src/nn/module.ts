@@ -239,6 +239,11 @@ export abstract class Module {
     if (strict && missingKeys.length) lines.push(`missing keys (in the model, not in the state dict): ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
     if (strict && unexpectedKeys.length) lines.push(`unexpected keys (in the state dict, not in the model): ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
     lines.push(...problems);
+    // nn.DataParallel / DistributedDataParallel save their wrapped model's keys under 'module.'.
+    const wrapped = unexpectedKeys.filter((k) => k.startsWith('module.') && k.slice(7) in own);
+    if (strict && wrapped.length > 0 && wrapped.length === unexpectedKeys.length) {
+      lines.push(`the state dict's keys start with 'module.', as (Distributed)DataParallel saves them: strip it (PyTorch: model.module.state_dict(); here: the keys without their first 'module.')`);
+    }
     if (lines.length) throw new Error(`${where}: nothing was loaded:\n  ${lines.join('\n  ')}`);
     for (const [k, t] of Object.entries(own)) {
       const src = given.get(k);
