@@ -12,10 +12,13 @@ import { describe, expect, it } from 'vitest';
 import '../../src/kernels/auto.js';
 import { ready } from '../../src/kernels/auto.js';
 import * as loss from '../../src/loss.js';
+import { DataLoader, TensorDataset } from '../../src/data/index.js';
+import * as init from '../../src/init.js';
 import * as nn from '../../src/nn/index.js';
+import * as optim from '../../src/optim/index.js';
 import * as ops from '../../src/ops/index.js';
 import type { Generator } from '../../src/random.js';
-import { Tensor, randn, tensor } from '../../src/tensor.js';
+import { Tensor, randn, tensor } from '../../src/index.js'; // the index installs the Tensor methods
 import { cases, rng } from './fuzz.js';
 
 type Args = unknown[];
@@ -25,6 +28,8 @@ interface OpCase {
   names?: string[];
   good: () => Args;
   call: (...a: Args) => unknown;
+  /** Leading arguments never replaced (a method's receiver: `null.view()` is the caller's TypeError). */
+  fixed?: number;
   /** Can turn finite inputs into NaN/Inf (log of a negative, division by zero, empty means). */
   mayNaN?: boolean;
 }
@@ -93,6 +98,16 @@ const OPS: OpCase[] = [
   { name: 'MaxPool2d', names: ['MaxPool2d', 'maxPool2d'], good: () => [2, 2, 0], call: (a, b, c) => new nn.MaxPool2d(a as number, b as number, c as number).forward(x4()) },
   { name: 'Dropout', good: () => [0.2], call: (a) => new nn.Dropout(a as number).forward(x2()) },
   { name: 'tensor()', names: ['tensor()', 'Tensor'], good: () => [[[1, 2], [3, 4]], [2, 2]], call: (a, b) => tensor(a as number[], b as number[]) },
+  // Tensor methods, as PyTorch users write them.
+  { fixed: 1, name: 'view', names: ['view', 'reshape'], good: () => [x2(), 2, 6], call: (a, ...d) => (a as Tensor).view(...(d as number[])) },
+  { fixed: 1, name: 'sum', good: () => [x2(), 1], call: (a, d) => (a as Tensor).sum(d as number) },
+  { fixed: 1, name: 'matmul', good: () => [x2(), randn([4, 2])], call: (a, b) => (a as Tensor).matmul(b as Tensor) },
+  { fixed: 1, name: 'transpose', good: () => [x2(), 0, 1], call: (a, b, c) => (a as Tensor).transpose(b as number, c as number) },
+  { name: 'Sequential', names: ['Sequential', 'linear', 'relu'], good: () => [x2()], call: (a) => new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU()).forward(a as Tensor) },
+  { name: 'SGD', good: () => [{ lr: 0.1, momentum: 0.9 }], call: (a) => new optim.SGD(new nn.Linear(2, 2).parameters(), a as never) },
+  { name: 'Adam', good: () => [{ lr: 1e-3, betas: [0.9, 0.999] }], call: (a) => new optim.Adam(new nn.Linear(2, 2).parameters(), a as never) },
+  { name: 'DataLoader', good: () => [{ batchSize: 2, shuffle: true }], call: (a) => [...new DataLoader(new TensorDataset(randn([5, 2]), randn([5])), a as never)] },
+  { name: 'kaimingUniform', names: ['kaimingUniform', 'computeFans', 'init'], good: () => [randn([3, 4]), { mode: 'fanIn' }], call: (a, b) => init.kaimingUniform(a as Tensor, b as never) },
 ];
 
 /** A random shape: rank 0–4, sizes 0–4 (empty tensors included). */
@@ -152,7 +167,8 @@ describe('ops and layers fed hostile arguments', () => {
     for (let i = 0; i < n; i++) {
       const op = OPS[Math.floor(g.random() * OPS.length)];
       const args = op.good();
-      const k = Math.floor(g.random() * args.length);
+      const fixed = op.fixed ?? 0;
+      const k = fixed + Math.floor(g.random() * (args.length - fixed));
       args[k] = hostile(g);
       if (g.random() < 0.2) args.length = k + 1; // and sometimes the rest left out
       const what = `${op.name}(${args.map(describeValue).join(', ')})`.replace(/\{"_data.*?\}(?=[,\]])/g, 'Tensor');
