@@ -10,7 +10,7 @@ import { K, alloc, allocShape, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { isPersistentArray, markPersistent, maybeBoundary, track } from './memory.js';
-import { checkOptions } from './options.js';
+import { checkBool, checkOptions } from './options.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
@@ -298,10 +298,14 @@ function releasedError(t: Tensor): Error {
   );
 }
 
+/** The deepest nesting tensor() reads (PyTorch's tensors have at most 64 dimensions too); deeper would overflow the stack. */
+const MAX_DIMS = 64;
+
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
   let d: NestedArray = data;
   while (Array.isArray(d)) {
+    if (shape.length === MAX_DIMS) throw new Error(`tensor(): nested more than ${MAX_DIMS} levels deep`);
     shape.push(d.length);
     if (d.length === 0) break;
     d = d[0];
@@ -348,7 +352,8 @@ export function showValue(v: unknown): string {
 function element(v: unknown, at: () => string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  throw new Error(`tensor(): element ${at()} is ${showValue(v)}, not a number`);
+  const hint = v instanceof Tensor ? ' (a list of tensors is joined with stack([...]) or cat([...]))' : ArrayBuffer.isView(v) ? ' (make the rows plain arrays, Array.from(row), or join them with one typed array and a shape)' : '';
+  throw new Error(`tensor(): element ${at()} is ${showValue(v)}, not a number${hint}`);
 }
 
 function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }): void {
@@ -387,21 +392,23 @@ export function tensor(
   // torch.tensor(t): a copy of t's values, outside the graph.
   if (data instanceof Tensor) return tensor(data.data, shape ?? data.shape, { dtype: data.dtype, ...options });
   const plainNumber = typeof data === 'number' || typeof data === 'boolean';
-  const arrayLike = typeof data === 'object' && data !== null && (ArrayBuffer.isView(data) || typeof (data as ArrayLike<number>).length === 'number');
+  const arrayLike = typeof data === 'object' && data !== null && !(data instanceof DataView) && (ArrayBuffer.isView(data) || typeof (data as ArrayLike<number>).length === 'number');
   if (!plainNumber && !arrayLike) {
-    throw new Error(`tensor(): data must be a number, a (nested) array or a typed array, got ${showValue(data)}`);
+    const raw = data instanceof ArrayBuffer || data instanceof DataView ? ` (raw bytes: view them as numbers, e.g. new Float32Array(${data instanceof DataView ? 'view.buffer' : 'buffer'}))` : '';
+    throw new Error(`tensor(): data must be a number, a (nested) array or a typed array, got ${showValue(data)}${raw}`);
   }
+  checkBool('tensor()', 'requiresGrad', options.requiresGrad);
   const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32');
   let out: FloatArray;
   let outShape: number[];
   if (typeof data === 'number' || typeof data === 'boolean') {
     outShape = shape ? shape.slice() : [];
-    out = alloc(shapeSize(outShape), dtype);
+    out = allocShape('tensor()', outShape, dtype);
     if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
     out[0] = element(data, () => '');
   } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
     const inferred = inferShape(data as NestedArray);
-    out = alloc(shapeSize(inferred), dtype);
+    out = allocShape('tensor()', inferred, dtype);
     flattenInto(data as NestedArray, inferred, 0, out, { i: 0 });
     outShape = inferred;
     if (shape && shapeSize(shape) !== out.length) {
@@ -415,7 +422,7 @@ export function tensor(
     if (shapeSize(outShape) !== flat.length) {
       throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
     }
-    out = alloc(flat.length, dtype, false);
+    out = allocShape('tensor()', outShape, dtype, false);
     // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
     if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
     else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
@@ -459,6 +466,7 @@ export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
 
 /** Zeros of a checked shape; `where` is the creation function an error names. */
 function zerosFor(where: string, shape: number[], options: TensorOptions): Tensor {
+  checkBool(where, 'requiresGrad', options.requiresGrad);
   return new Tensor(allocShape(where, shape, storageOf(where, options.dtype, 'float32').dtype), shape, options.requiresGrad ?? false);
 }
 

@@ -67,6 +67,16 @@ describeEachBackend('tensor', () => {
     expectThrowsMentioning(() => tensor([[1, 2], [3, 4]], [4, -1]), ['tensor()', '[4, -1]']);
     expectThrowsMentioning(() => tensor([1n, 2n] as never), ['element [0]', '1n (a BigInt']);
   });
+  it('refuses raw bytes, lists of tensors and nesting past 64 levels with the fix, and a requiresGrad that is not a boolean', () => {
+    expectThrowsMentioning(() => tensor(new ArrayBuffer(8) as never), ['tensor()', 'ArrayBuffer', 'new Float32Array(buffer)']);
+    expectThrowsMentioning(() => tensor(new DataView(new ArrayBuffer(8)) as never), ['tensor()', 'DataView', 'new Float32Array(view.buffer)']);
+    expectThrowsMentioning(() => tensor([tensor(1), tensor(2)] as never), ['element [0]', 'Tensor', 'stack([...])']);
+    let deep: unknown = [1];
+    for (let i = 0; i < 100_000; i++) deep = [deep]; // a stack overflow before
+    expectThrowsMentioning(() => tensor(deep as never), ['tensor()', 'nested more than 64 levels deep']);
+    expectThrowsMentioning(() => tensor([1, 2], { requiresGrad: 'yes' as never }), ['tensor()', 'requiresGrad must be true or false', '"yes"']);
+    expectThrowsMentioning(() => zeros([2], { requiresGrad: 1 as never }), ['zeros()', 'requiresGrad must be true or false']);
+  });
   it('refuses data that does not fit the shape, naming both', () => {
     expectThrowsMentioning(() => tensor([1, 2, 3], [2, 2]), ['3 values', '[2, 2]']);
     expectThrowsMentioning(() => tensor([[1, 2], [3, 4]], [3]), ['[2, 2]', '[3]']);
