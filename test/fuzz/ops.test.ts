@@ -164,6 +164,13 @@ function hostile(g: Generator): unknown {
     () => new Float64Array(3),
     () => [randn([2, 2]), randn([3])],
     () => () => 1,
+    () => randn([3, 4], { dtype: 'float64' }), // another dtype
+    () => randn(shape(g), { dtype: 'float64' }),
+    () => tensor([[0, 1], [2, 3]], { dtype: 'int64' }),
+    () => randn([3, 4], { requiresGrad: true }),
+    () => -Infinity,
+    () => -0,
+    () => [[]],
   ];
   return pool[Math.floor(g.random() * pool.length)]();
 }
@@ -188,6 +195,7 @@ describe('ops and layers fed hostile arguments', () => {
       const fixed = op.fixed ?? 0;
       const k = fixed + Math.floor(g.random() * (args.length - fixed));
       args[k] = hostile(g);
+      if (g.random() < 0.25) args[fixed + Math.floor(g.random() * (args.length - fixed))] = hostile(g); // and sometimes a second one
       if (g.random() < 0.2) args.length = k + 1; // and sometimes the rest left out
       const what = `${op.name}(${args.map(describeValue).join(', ')})`.replace(/\{"_data.*?\}(?=[,\]])/g, 'Tensor');
       try {
