@@ -123,7 +123,11 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
   assertTensor(logits, 'crossEntropy', 'logits');
   assertTensor(classIndices, 'crossEntropy', 'classIndices');
   const reduction = reductionOf('crossEntropy', opts);
-  if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}`);
+  if (logits.ndim !== 2) {
+    // PyTorch also takes one unbatched example ([C] with a 0-d target) and [N, C, d…] per position; gradlab takes the batch form.
+    const hint = logits.ndim === 1 ? ` (one example: logits.unsqueeze(0) with a target of shape [1])` : logits.ndim > 2 ? ` (per-position logits [N, C, d…]: move C last and flatten to [N·d…, C])` : '';
+    throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}${hint}`);
+  }
   checkDoubleSoftmax(logits);
   const [n, c] = logits.shape;
   const labels = labelsOf('crossEntropy', classIndices, n, c);

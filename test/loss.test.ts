@@ -103,3 +103,10 @@ describeEachBackend('elementwise losses with input and target of different shape
     expectThrowsMentioning(() => loss.mse(filled([4, 3]), filled([5, 3])), ['[4, 3]', '[5, 3]']);
   });
 });
+
+describeEachBackend('crossEntropy with logits that are not [N, C]', () => {
+  it('one unbatched example [C] (PyTorch takes it) and per-position [N, C, L] say how to make [N, C]', () => {
+    expectThrowsMentioning(() => loss.crossEntropy(filled([3]), filled([1]).mul(0)), ['crossEntropy: logits must be [N, C], got [3]', 'logits.unsqueeze(0)']);
+    expectThrowsMentioning(() => loss.crossEntropy(filled([2, 3, 4]), filled([2, 4]).mul(0)), ['got [2, 3, 4]', 'flatten to [N·d…, C]']);
+  });
+});
