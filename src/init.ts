@@ -39,7 +39,7 @@ export function calculateGain(nonlinearity: ActivationName | 'conv1d' | 'conv2d'
   if (nonlinearity === 'conv1d' || nonlinearity === 'conv2d' || nonlinearity === 'conv3d') return 1;
   const a = getActivation(nonlinearity); // also PyTorch's spelling, 'leaky_relu'
   if (param !== undefined && (typeof param !== 'number' || !Number.isFinite(param))) {
-    throw new Error(`calculateGain: param must be a finite number, got ${param}`);
+    throw new Error(`calculateGain: param must be a finite number, got ${showValue(param)}`);
   }
   return a.gain(param);
 }
@@ -141,7 +141,13 @@ function kaimingStd(t: Tensor, options: KaimingOptions | number, where: string):
   const given = (options.mode ?? 'fanIn') as string;
   const mode = given === 'fan_in' ? 'fanIn' : given === 'fan_out' ? 'fanOut' : given;
   if (mode !== 'fanIn' && mode !== 'fanOut') throw new Error(`${where}: mode must be 'fanIn' or 'fanOut', got '${given}'`);
-  const nonlinearity = getActivation(options.nonlinearity ?? 'leakyRelu').name; // throws with the valid names
+  if (options.a !== undefined && (typeof options.a !== 'number' || !Number.isFinite(options.a))) throw new Error(`${where}: a must be a finite number, got ${showValue(options.a)}`);
+  let nonlinearity: ActivationName;
+  try {
+    nonlinearity = getActivation(options.nonlinearity ?? 'leakyRelu').name;
+  } catch (e) {
+    throw new Error(`${where}: nonlinearity: ${(e as Error).message}`);
+  }
   const fans = computeFans(t.shape);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
   const gain = calculateGain(nonlinearity, nonlinearity === 'leakyRelu' || nonlinearity === 'prelu' ? (options.a ?? 0) : undefined);

@@ -20,7 +20,7 @@ import { assertTensor, broadcastShapes, empty, savedBuffer } from './ops/util.js
 import { add, mul, neg, sub } from './ops/arithmetic.js';
 import { clamp, log } from './ops/elementwise.js';
 import { mean, sum } from './ops/reduce.js';
-import { Tensor, formatShape } from './tensor.js';
+import { Tensor, formatShape, showValue } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -95,7 +95,7 @@ export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
 export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
   checkOptions('huber', opts, ['reduction', 'delta']);
   const delta = opts.delta ?? 1;
-  if (!(delta > 0)) throw new Error(`huber: delta must be > 0, got ${delta}`);
+  if (typeof delta !== 'number' || !(delta > 0)) throw new Error(`huber: delta must be a number > 0, got ${showValue(delta)}`);
   return pointwise('huber', delta, input, target, { reduction: opts.reduction });
 }
 

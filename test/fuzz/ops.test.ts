@@ -116,6 +116,16 @@ const OPS: OpCase[] = [
   { name: 'PReLU', names: ['PReLU', 'prelu'], good: () => [4, 0.25], call: (a, b) => new nn.PReLU(a as number, b as number).forward(x2()) },
   { name: 'LeakyReLU', names: ['LeakyReLU', 'leakyRelu'], good: () => [0.1], call: (a) => new nn.LeakyReLU(a as number).forward(x2()) },
   { name: 'clipGradNorm', good: () => [new nn.Linear(2, 2).parameters(), 1], call: (a, b) => optim.clipGradNorm(a as never, b as number) },
+  // One option's value hostile (the options objects themselves are checked by checkOptions).
+  { name: 'BatchNorm1d', names: ['BatchNorm1d', 'batchNorm'], good: () => [1e-5, 0.1], call: (eps, momentum) => new nn.BatchNorm1d(4, { eps, momentum } as never).forward(x2()) },
+  { name: 'huber', good: () => [1], call: (delta) => loss.huber(x2(), x2(), { delta } as never) },
+  { name: 'SGD', good: () => [0.1, 0.9, 0, 1e-4], call: (lr, momentum, dampening, weightDecay) => new optim.SGD(new nn.Linear(2, 2).parameters(), { lr, momentum, dampening, weightDecay } as never) },
+  { name: 'Adam', good: () => [1e-3, 0.9, 0.999, 1e-8, 0], call: (lr, b1, b2, eps, weightDecay) => new optim.Adam(new nn.Linear(2, 2).parameters(), { lr, betas: [b1, b2], eps, weightDecay } as never) },
+  { name: 'RMSprop', good: () => [1e-2, 0.99, 1e-8, 0], call: (lr, alpha, eps, momentum) => new optim.RMSprop(new nn.Linear(2, 2).parameters(), { lr, alpha, eps, momentum } as never) },
+  { name: 'Conv2d', names: ['Conv2d', 'conv2d'], good: () => [1, 1, 1, 1], call: (stride, padding, dilation, groups) => new nn.Conv2d(3, 3, 3, { stride, padding, dilation, groups } as never).forward(x4()) },
+  { name: 'DataLoader', good: () => [2, false, false], call: (batchSize, shuffle, dropLast) => [...new DataLoader(new TensorDataset(randn([5, 2]), randn([5])), { batchSize, shuffle, dropLast } as never)] },
+  { name: 'kaimingNormal', good: () => [0, 'fanIn', 'relu'], call: (a, mode, nonlinearity) => init.kaimingNormal(randn([3, 4]), { a, mode, nonlinearity } as never) },
+  { name: 'Linear', good: () => [true], call: (bias) => new nn.Linear(4, 2, { bias } as never).forward(x2()) },
   // Tensor methods, as PyTorch users write them.
   { fixed: 1, name: 'view', names: ['view', 'reshape'], good: () => [x2(), 2, 6], call: (a, ...d) => (a as Tensor).view(...(d as number[])) },
   { fixed: 1, name: 'sum', good: () => [x2(), 1], call: (a, d) => (a as Tensor).sum(d as number) },
