@@ -196,7 +196,7 @@ describe('ops and layers fed hostile arguments', () => {
   it('every failure is an Error naming the op or argument; every result is finite', async () => {
     await ready();
     const g = rng(41);
-    const n = cases(1500);
+    const n = cases(4000);
     const problems: string[] = [];
     let thrown = 0;
     for (let i = 0; i < n; i++) {
