@@ -5,6 +5,11 @@ import { describeEachBackend, expectThrowsMentioning } from './helpers/check.js'
 const arr = (t: { data: ArrayLike<number> } | null | undefined) => Array.from(t!.data);
 
 describeEachBackend('autograd', () => {
+  it('backward(gradient) given as a plain array (PyTorch habit with a list) is refused naming the shape, not read as options', () => {
+    const x = randn([3], { requiresGrad: true });
+    expectThrowsMentioning(() => ops.mul(x, 2).backward([1, 1, 1] as never), ["backward(): gradient must be a Tensor of the output's shape [3]", 'an array (make it one with tensor([...]))']);
+    expectThrowsMentioning(() => ops.mul(x, 2).backward(new Float32Array(3) as never), ['gradient must be a Tensor', 'an array']);
+  });
   it('accumulates leaf gradients across backward calls', () => {
     const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
     ops.sum(ops.mul(x, 2)).backward();
