@@ -67,10 +67,12 @@ export function parseDtype(where: string, spec: unknown): DType | 'integer' | nu
 }
 
 /** The storage of a creation function's `dtype` option (integer types: float32, see DTypeName), and whether to truncate. */
-function storageOf(where: string, spec: DTypeName | undefined, fallback: DType): { dtype: DType; integer: boolean } {
+function storageOf(where: string, spec: DTypeName | undefined, fallback: DType, requiresGrad?: boolean): { dtype: DType; integer: boolean } {
   if (spec === undefined) return { dtype: fallback, integer: false };
   const d = parseDtype(where, spec);
   if (d === null) throw new Error(`${where}: 'cpu' is a device, not a dtype; leave it out (the CPU is gradlab's only device)`);
+  // As PyTorch: integers have no gradient (a step of lr·g would leave the integers).
+  if (d === 'integer' && requiresGrad === true) throw new Error(`${where}: only floating-point tensors can require gradients, not dtype '${spec}'`);
   return d === 'integer' ? { dtype: 'float32', integer: true } : { dtype: d, integer: false };
 }
 
@@ -398,7 +400,7 @@ export function tensor(
     throw new Error(`tensor(): data must be a number, a (nested) array or a typed array, got ${showValue(data)}${raw}`);
   }
   checkBool('tensor()', 'requiresGrad', options.requiresGrad);
-  const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32');
+  const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32', options.requiresGrad);
   let out: FloatArray;
   let outShape: number[];
   if (typeof data === 'number' || typeof data === 'boolean') {
@@ -467,7 +469,7 @@ export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
 /** Zeros of a checked shape; `where` is the creation function an error names. */
 function zerosFor(where: string, shape: number[], options: TensorOptions): Tensor {
   checkBool(where, 'requiresGrad', options.requiresGrad);
-  return new Tensor(allocShape(where, shape, storageOf(where, options.dtype, 'float32').dtype), shape, options.requiresGrad ?? false);
+  return new Tensor(allocShape(where, shape, storageOf(where, options.dtype, 'float32', options.requiresGrad).dtype), shape, options.requiresGrad ?? false);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {

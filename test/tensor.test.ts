@@ -76,6 +76,7 @@ describeEachBackend('tensor', () => {
     expectThrowsMentioning(() => tensor(deep as never), ['tensor()', 'nested more than 64 levels deep']);
     expectThrowsMentioning(() => tensor([1, 2], { requiresGrad: 'yes' as never }), ['tensor()', 'requiresGrad must be true or false', '"yes"']);
     expectThrowsMentioning(() => zeros([2], { requiresGrad: 1 as never }), ['zeros()', 'requiresGrad must be true or false']);
+    expectThrowsMentioning(() => tensor([1, 2], { dtype: 'int64', requiresGrad: true }), ['tensor()', 'only floating-point tensors can require gradients', "'int64'"]);
   });
   it('refuses data that does not fit the shape, naming both', () => {
     expectThrowsMentioning(() => tensor([1, 2, 3], [2, 2]), ['3 values', '[2, 2]']);
