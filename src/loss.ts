@@ -95,7 +95,7 @@ export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
 export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
   checkOptions('huber', opts, ['reduction', 'delta']);
   const delta = opts.delta ?? 1;
-  if (typeof delta !== 'number' || !(delta > 0)) throw new Error(`huber: delta must be a number > 0, got ${showValue(delta)}`);
+  if (typeof delta !== 'number' || !(delta > 0)) throw new Error(`huber: delta must be > 0, got ${showValue(delta)}`);
   return pointwise('huber', delta, input, target, { reduction: opts.reduction });
 }
 

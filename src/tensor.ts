@@ -154,8 +154,15 @@ export class Tensor {
   }
 
   set grad(g: Tensor | null) {
-    if (g === null) this._dropGrad();
+    if (g === null || g === undefined) this._dropGrad();
     else {
+      // As PyTorch ("assigned grad has data of a different size/type"): an optimizer would read
+      // a gradient of another length past its end or short of it.
+      if (!(g instanceof Tensor)) throw new Error(`Tensor.grad: must be a Tensor or null, got ${Array.isArray(g) ? 'an array (make it one with tensor([...]))' : showValue(g)}`);
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new Error(`Tensor.grad: the assigned gradient has shape ${formatShape(g.shape)}, the tensor ${formatShape(this.shape)}`);
+      }
+      if (g.dtype !== this.dtype) throw new Error(`Tensor.grad: the assigned gradient is ${g.dtype}, the tensor ${this.dtype}`);
       if (this._grad !== null && this._grad !== g) this._dropGrad();
       this._grad = g;
       g._exposed = true;
