@@ -17,8 +17,8 @@
  */
 import { K, alloc, allocShape } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
-import { Tensor, formatShape, parseDtype } from '../tensor.js';
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { Tensor, formatShape, parseDtype, showValue } from '../tensor.js';
+import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { markPersistent, stepBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 
@@ -102,6 +102,7 @@ export abstract class Module {
    * user's (src/weight-origin.ts): a Sequential built from these modules afterwards keeps them.
    */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new Error(`${this.typeName}.apply(fn): fn must be a function of a module, got ${showValue(fn)}`);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
@@ -139,6 +140,7 @@ export abstract class Module {
 
   /** Set requiresGrad on every parameter (PyTorch's requires_grad_, e.g. to freeze a layer); returns this. */
   requiresGrad_(requiresGrad = true): this {
+    checkBool(`${this.typeName}.requiresGrad_()`, 'requiresGrad', requiresGrad);
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;
     return this;
   }
@@ -154,6 +156,8 @@ export abstract class Module {
 
   /** Set train mode on this module and its children. */
   train(mode = true): this {
+    // As PyTorch ("training mode is expected to be boolean"): train('false') would train.
+    checkBool(`${this.typeName}.train()`, 'mode', mode);
     for (const [, m] of this.namedModules()) m.training = mode;
     return this;
   }
