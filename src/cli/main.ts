@@ -4,6 +4,7 @@
  * model, report and checkpoint are still written, exit 130); twice exits at once. SIGTERM (what
  * `kill`, `timeout`, CI runners and container stops send) does the same with exit 143 = 128 + 15,
  * the code a shell reports for a process SIGTERM ended, so a supervisor sees what it asked for.
+ * Commands that do not watch the signal (evaluate, predict, inspect, export) end at once.
  */
 // The fastest kernels available (wasm SIMD, threads); GRADLAB_BACKEND=reference opts out.
 import '../kernels/auto.js';
@@ -21,10 +22,17 @@ for (const stream of [process.stdout, process.stderr]) {
 const controller = new AbortController();
 let signals = 0;
 let terminated = false;
+/** The commands that watch the abort signal (they stop after a batch or a run); the others end at once (their outputs are written atomically). */
+const GRACEFUL = new Set(['train', 'compare', 'experiment', 'lab']);
+const graceful = GRACEFUL.has(process.argv.slice(2).find((a) => !a.startsWith('-')) ?? '');
 function stop(signal: 'SIGINT' | 'SIGTERM'): void {
   signals++;
   if (signal === 'SIGTERM') terminated = true;
   const code = terminated ? EXIT.terminated : EXIT.interrupted;
+  if (!graceful) {
+    process.stderr.write(`\ngradlab: ${signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)'}\n`);
+    process.exit(code);
+  }
   if (signals > 1) process.exit(code);
   const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal';
   process.stderr.write(`\ngradlab: ${signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)'}; finishing the current batch (${again} to quit now)\n`);

@@ -60,6 +60,32 @@ describe('gradlab train stopped by a signal', () => {
   }, 70_000);
 });
 
+describe('a command that does not watch the signal', () => {
+  it('predict waiting on a stdin that never ends: Ctrl-C ends it at once with exit 130 (it waited for the input before)', async () => {
+    const model = join(dir, 'moons.safetensors');
+    const t = spawnSync(process.execPath, [bin, 'train', '--data', 'moons', '--samples', '100', '--layers', '4', '--epochs', '1', '-q', '--out', model], { encoding: 'utf8', timeout: 60_000 });
+    expect(t.status, t.stderr).toBe(0);
+    const r = await new Promise<{ code: number | null; err: string; ms: number }>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, 'predict', model, '-'], { stdio: ['pipe', 'ignore', 'pipe'] }); // stdin left open
+      let err = '';
+      let sent = 0;
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (s: string) => (err += s));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      setTimeout(() => ((sent = Date.now()), child.kill('SIGINT')), 2000); // after start-up, while it reads stdin
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, err, ms: Date.now() - sent });
+      });
+    });
+    expect(r.code, r.err).toBe(EXIT.interrupted);
+    expect(r.err).toContain('gradlab: interrupted');
+    expect(r.err).not.toContain('finishing the current batch');
+    expect(r.ms).toBeLessThan(5000);
+  }, 60_000);
+});
+
 describe('gradlab with stdout closed early, no stdin, no TTY', () => {
   it('train --json | head -c 1: EPIPE ends the process quietly, no stack trace', async () => {
     const r = await new Promise<{ code: number | null; err: string }>((resolve, reject) => {
