@@ -29,7 +29,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    bad input (data set or model file unreadable or invalid)
   4    cannot write an output file (model, report, export)
   5    internal error (please report it)
-  130  interrupted (Ctrl-C; outputs are still written)
+  130  interrupted (Ctrl-C; train and compare still write their outputs)
   143  terminated (SIGTERM; stopped as for Ctrl-C)`;
 
 /** An error that ends the command with a given exit code and a one-line message. */
