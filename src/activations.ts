@@ -324,7 +324,8 @@ function camelName(name: string): string {
 export function getActivation(name: string): Activation {
   name = camelName(name);
   if (!isActivationName(name)) {
-    throw new Error(`Unknown activation '${name}'. Valid activations: ${ACTIVATION_NAMES.join(', ')}.`);
+    const given = typeof name === 'string' ? `'${name.length > 40 ? name.slice(0, 40) + '…' : name}'` : `(a ${name === null ? 'null' : typeof name === 'object' ? ((name as object).constructor?.name ?? 'object') : typeof name}, not a name)`;
+    throw new Error(`Unknown activation ${given}. Valid activations: ${ACTIVATION_NAMES.join(', ')}.`);
   }
   return ACTIVATIONS[name];
 }

@@ -26,6 +26,7 @@ import type { Module } from './nn/module.js';
 import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d } from './nn/pool.js';
 import { BasicBlock } from './nn/residual.js';
 import { window2d } from './ops/conv.js';
+import { closestName } from './options.js';
 
 /** One layer: its type and its arguments (numbers, booleans, 'same'/'valid'). */
 export interface LayerSpec {
@@ -277,7 +278,17 @@ const isActivation = (t: string): t is ActivationName => (ACTIVATION_NAMES as re
 
 /** The names a layer may have, for messages and --help. */
 export function layerTypeNames(): string[] {
-  return [...Object.keys(LAYER_TYPES), ...ACTIVATION_NAMES.filter((a) => a !== 'softmax')];
+  return [...new Set([...Object.keys(LAYER_TYPES), ...ACTIVATION_NAMES.filter((a) => a !== 'softmax')])];
+}
+
+/**
+ * " (did you mean 'flatten'?)" for a misspelt layer type, PyTorch's class names included
+ * (Conv2d → conv, BatchNorm2d → bn, MaxPool2d → maxpool, ReLU → relu); '' when nothing is near.
+ */
+function layerHint(type: string): string {
+  const bare = type.replace(/[123]d$/i, '');
+  const near = /^batch_?norm$/i.test(bare) ? 'bn' : closestName(bare, layerTypeNames());
+  return near === undefined ? '' : ` (did you mean '${near}'?)`;
 }
 
 /** Whether a layer needs images ([C, H, W]) as input. */
@@ -299,7 +310,7 @@ function checkArg(where: string, type: string, key: string, kind: ArgKind, v: un
               ? typeof v === 'number' && v > 0 && v < 1
               : typeof v === 'number' && v >= 0 && v < 1;
   if (!ok) {
-    const want = { posInt: 'a positive integer', nonNegInt: 'an integer ≥ 0', padding: "an integer ≥ 0, 'same' or 'valid'", bool: 'true or false', prob: 'a number in [0, 1)', eps: 'a number in (0, 1)' }[kind];
+    const want = { posInt: `a positive integer ≤ ${1 << 16}`, nonNegInt: `an integer in [0, ${1 << 16}]`, padding: `an integer in [0, ${1 << 16}], 'same' or 'valid'`, bool: 'true or false', prob: 'a number in [0, 1)', eps: 'a number in (0, 1)' }[kind];
     throw new Error(`${where}: ${type}'s ${key} must be ${want}, got ${JSON.stringify(v)}`);
   }
 }
@@ -311,7 +322,7 @@ export function validateLayer(value: unknown, where: string): LayerSpec {
   const type = v.type;
   if (typeof type !== 'string') throw new Error(`${where}: type must be a string, one of ${layerTypeNames().join(', ')}`);
   const t = LAYER_TYPES[type];
-  if (!t && !isActivation(type)) throw new Error(`${where}: unknown layer type ${JSON.stringify(type)}; one of ${layerTypeNames().join(', ')}`);
+  if (!t && !isActivation(type)) throw new Error(`${where}: unknown layer type ${JSON.stringify(type)}${layerHint(type)}; one of ${layerTypeNames().join(', ')}`);
   const args = t?.args ?? {};
   const out: LayerSpec = { type };
   for (const [k, a] of Object.entries(v)) {

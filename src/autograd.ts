@@ -211,7 +211,10 @@ function topoOrder(root: Tensor): Tensor[] {
  */
 export function backward(root: Tensor, gradient?: Tensor | null | BackwardOptions, options: BackwardOptions | boolean = {}): void {
   if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
-    if (typeof gradient !== 'object') throw new Error(`backward(): gradient must be a Tensor of the output's shape ${formatShape(root.shape)}, got ${typeof gradient} ${String(gradient)}`);
+    if (typeof gradient !== 'object' || Array.isArray(gradient) || ArrayBuffer.isView(gradient)) {
+      const got = Array.isArray(gradient) || ArrayBuffer.isView(gradient) ? 'an array (make it one with tensor([...]))' : `${typeof gradient} ${String(gradient)}`;
+      throw new Error(`backward(): gradient must be a Tensor of the output's shape ${formatShape(root.shape)}, got ${got}`);
+    }
     [gradient, options] = [undefined, gradient];
   }
   if (typeof options === 'boolean') options = { retainGraph: options };

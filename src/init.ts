@@ -15,7 +15,7 @@
 import { ACTIVATIONS, getActivation, type ActivationName } from './activations.js';
 import { defaultGenerator, Generator } from './random.js';
 import { checkOptions } from './options.js';
-import { formatShape, type Tensor } from './tensor.js';
+import { formatShape, showValue, Tensor } from './tensor.js';
 import { markUserSet } from './weight-origin.js';
 
 export type FanMode = 'fanIn' | 'fanOut';
@@ -39,7 +39,7 @@ export function calculateGain(nonlinearity: ActivationName | 'conv1d' | 'conv2d'
   if (nonlinearity === 'conv1d' || nonlinearity === 'conv2d' || nonlinearity === 'conv3d') return 1;
   const a = getActivation(nonlinearity); // also PyTorch's spelling, 'leaky_relu'
   if (param !== undefined && (typeof param !== 'number' || !Number.isFinite(param))) {
-    throw new Error(`calculateGain: param must be a finite number, got ${param}`);
+    throw new Error(`calculateGain: param must be a finite number, got ${showValue(param)}`);
   }
   return a.gain(param);
 }
@@ -73,10 +73,16 @@ function numbers(where: string, args: readonly unknown[], names: readonly string
   return values.slice(0, names.length + 1) as [...Array<number | undefined>, Generator | undefined];
 }
 
+/** The tensor an initializer fills: a Tensor (a parameter, `layer.weight`), else an error naming the initializer. */
+function target(where: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${where}: the tensor to fill must be a Tensor (such as layer.weight), got ${Array.isArray(t) ? 'an array' : showValue(t)}`);
+}
+
 type Keywords<K extends string> = { [k in K]?: number } & { generator?: Generator };
 
 /** U(a, b). */
 export function uniform(t: Tensor, a: number | Keywords<'a' | 'b'> = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
+  target('init.uniform', t);
   const [lo = 0, hi = 1, g = defaultGenerator] = numbers('init.uniform', [a, b, generator], ['a', 'b']);
   if (!((lo as number) <= (hi as number))) throw new Error(`init.uniform: a must be ≤ b, got a=${lo}, b=${hi}`);
   return fill(t, () => (g as Generator).uniform(lo as number, hi as number));
@@ -84,12 +90,14 @@ export function uniform(t: Tensor, a: number | Keywords<'a' | 'b'> = 0, b = 1, g
 
 /** N(mean, std²). */
 export function normal(t: Tensor, mean: number | Keywords<'mean' | 'std'> = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+  target('init.normal', t);
   const [m = 0, s = 1, g = defaultGenerator] = numbers('init.normal', [mean, std, generator], ['mean', 'std']);
   if (!((s as number) >= 0)) throw new Error(`init.normal: std must be ≥ 0, got ${s}`);
   return fill(t, () => (g as Generator).normal(m as number, s as number));
 }
 
 export function constant(t: Tensor, value: number): Tensor {
+  target('init.constant', t);
   markUserSet(t);
   t.data.fill(value);
   return t;
@@ -100,6 +108,7 @@ export const ones = (t: Tensor): Tensor => constant(t, 1);
 
 /** U(−b, b) with b = gain·√(6/(fan_in + fan_out)). */
 export function xavierUniform(t: Tensor, gain: number | Keywords<'gain'> = 1, generator: Generator = defaultGenerator): Tensor {
+  target('init.xavierUniform', t);
   const [g = 1, gen = defaultGenerator] = numbers('init.xavierUniform', [gain, generator], ['gain']);
   const { fanIn, fanOut } = computeFans(t.shape);
   const bound = (g as number) * Math.sqrt(6 / (fanIn + fanOut));
@@ -108,6 +117,7 @@ export function xavierUniform(t: Tensor, gain: number | Keywords<'gain'> = 1, ge
 
 /** N(0, σ²) with σ = gain·√(2/(fan_in + fan_out)). */
 export function xavierNormal(t: Tensor, gain: number | Keywords<'gain'> = 1, generator: Generator = defaultGenerator): Tensor {
+  target('init.xavierNormal', t);
   const [g = 1, gen = defaultGenerator] = numbers('init.xavierNormal', [gain, generator], ['gain']);
   const { fanIn, fanOut } = computeFans(t.shape);
   return normal(t, 0, (g as number) * Math.sqrt(2 / (fanIn + fanOut)), gen as Generator);
@@ -123,6 +133,7 @@ export interface KaimingOptions {
 }
 
 function kaimingStd(t: Tensor, options: KaimingOptions | number, where: string): number {
+  target(where, t);
   // kaiming_uniform_(w, math.sqrt(5)): PyTorch's first positional argument is a.
   if (typeof options === 'number') options = { a: options };
   checkOptions(where, options, ['a', 'mode', 'nonlinearity', 'generator']);
@@ -130,7 +141,13 @@ function kaimingStd(t: Tensor, options: KaimingOptions | number, where: string):
   const given = (options.mode ?? 'fanIn') as string;
   const mode = given === 'fan_in' ? 'fanIn' : given === 'fan_out' ? 'fanOut' : given;
   if (mode !== 'fanIn' && mode !== 'fanOut') throw new Error(`${where}: mode must be 'fanIn' or 'fanOut', got '${given}'`);
-  const nonlinearity = getActivation(options.nonlinearity ?? 'leakyRelu').name; // throws with the valid names
+  if (options.a !== undefined && (typeof options.a !== 'number' || !Number.isFinite(options.a))) throw new Error(`${where}: a must be a finite number, got ${showValue(options.a)}`);
+  let nonlinearity: ActivationName;
+  try {
+    nonlinearity = getActivation(options.nonlinearity ?? 'leakyRelu').name;
+  } catch (e) {
+    throw new Error(`${where}: nonlinearity: ${(e as Error).message}`);
+  }
   const fans = computeFans(t.shape);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
   const gain = calculateGain(nonlinearity, nonlinearity === 'leakyRelu' || nonlinearity === 'prelu' ? (options.a ?? 0) : undefined);
@@ -150,12 +167,14 @@ export function kaimingNormal(t: Tensor, options: KaimingOptions | number = {}):
 
 /** U(−b, b) with b = √(3/fan_in) (LeCun et al. 1998). */
 export function lecunUniform(t: Tensor, generator: Generator = defaultGenerator): Tensor {
+  target('init.lecunUniform', t);
   const bound = Math.sqrt(3 / computeFans(t.shape).fanIn);
   return uniform(t, -bound, bound, generator);
 }
 
 /** N(0, 1/fan_in), the init SELU's self-normalisation assumes (Klambauer et al. 2017). */
 export function lecunNormal(t: Tensor, generator: Generator = defaultGenerator): Tensor {
+  target('init.lecunNormal', t);
   return normal(t, 0, 1 / Math.sqrt(computeFans(t.shape).fanIn), generator);
 }
 
@@ -164,6 +183,7 @@ export function lecunNormal(t: Tensor, generator: Generator = defaultGenerator):
  * Gaussian [rows, cols] matrix (transposed when rows < cols), Q·sign(diag R).
  */
 export function orthogonal(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
+  target('init.orthogonal', t);
   if (t.ndim < 2) throw new Error(`init.orthogonal: only tensors with 2 or more dimensions are supported, got shape ${formatShape(t.shape)}`);
   const rows = t.shape[0];
   const cols = t.size / rows;

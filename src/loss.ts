@@ -16,11 +16,11 @@ import { checkOptions } from './options.js';
 import { record } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
-import { assertTensor, empty, savedBuffer } from './ops/util.js';
+import { assertTensor, broadcastShapes, empty, savedBuffer } from './ops/util.js';
 import { add, mul, neg, sub } from './ops/arithmetic.js';
 import { clamp, log } from './ops/elementwise.js';
 import { mean, sum } from './ops/reduce.js';
-import { Tensor, formatShape } from './tensor.js';
+import { Tensor, formatShape, showValue } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -52,14 +52,30 @@ function reduce(l: Tensor, reduction: Reduction, name: string): Tensor {
   });
 }
 
+/**
+ * Input and target of an elementwise loss must have one shape. PyTorch broadcasts them with a
+ * warning ([N, 1] against [N] becomes [N, N]: every prediction against every target, a loss that
+ * still decreases while the model learns the mean) — gradlab refuses, saying what PyTorch would do
+ * and the reshape that was meant.
+ */
+function checkSameShape(kind: string, input: Tensor, target: Tensor): void {
+  if (input.shape.length === target.shape.length && input.shape.every((d, i) => d === target.shape[i])) return;
+  let hint = '';
+  try {
+    const b = broadcastShapes(kind, input.shape, target.shape);
+    hint = `; PyTorch would broadcast them to ${formatShape(b)} (with a warning), comparing every prediction with every target`;
+  } catch {
+    /* not broadcastable either */
+  }
+  if (input.size === target.size) hint += `: give the target the input's shape, target.reshape(${input.shape.join(', ')})`;
+  throw new Error(`${kind}: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape${hint}`);
+}
+
 function pointwise(kind: PointwiseLossKind, p: number, input: Tensor, target: Tensor, opts: LossOptions): Tensor {
   assertTensor(input, kind, 'input');
   assertTensor(target, kind, 'target');
   const reduction = reductionOf(kind, opts, kind === 'huber' ? ['delta'] : []);
-  const same = input.shape.length === target.shape.length && input.shape.every((d, i) => d === target.shape[i]);
-  if (!same) {
-    throw new Error(`${kind}: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape`);
-  }
+  checkSameShape(kind, input, target);
   const l = empty(input.shape, input);
   K.pointwiseLoss(kind, p, input.data, target.data, l.data);
   record(l, kind, [input, target], (g, grad) => {
@@ -79,7 +95,7 @@ export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
 export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
   checkOptions('huber', opts, ['reduction', 'delta']);
   const delta = opts.delta ?? 1;
-  if (!(delta > 0)) throw new Error(`huber: delta must be > 0, got ${delta}`);
+  if (typeof delta !== 'number' || !(delta > 0)) throw new Error(`huber: delta must be > 0, got ${showValue(delta)}`);
   return pointwise('huber', delta, input, target, { reduction: opts.reduction });
 }
 
@@ -107,7 +123,11 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOpt
   assertTensor(logits, 'crossEntropy', 'logits');
   assertTensor(classIndices, 'crossEntropy', 'classIndices');
   const reduction = reductionOf('crossEntropy', opts);
-  if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}`);
+  if (logits.ndim !== 2) {
+    // PyTorch also takes one unbatched example ([C] with a 0-d target) and [N, C, d…] per position; gradlab takes the batch form.
+    const hint = logits.ndim === 1 ? ` (one example: logits.unsqueeze(0) with a target of shape [1])` : logits.ndim > 2 ? ` (per-position logits [N, C, d…]: move C last and flatten to [N·d…, C])` : '';
+    throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}${hint}`);
+  }
   checkDoubleSoftmax(logits);
   const [n, c] = logits.shape;
   const labels = labelsOf('crossEntropy', classIndices, n, c);
@@ -131,9 +151,7 @@ export function bce(input: Tensor, target: Tensor, opts: LossOptions = {}): Tens
   assertTensor(input, 'bce', 'input');
   assertTensor(target, 'bce', 'target');
   const reduction = reductionOf('bce', opts);
-  if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
-    throw new Error(`bce: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} must have the same shape`);
-  }
+  checkSameShape('bce', input, target);
   const bad = input.data.findIndex((v) => !(v >= 0 && v <= 1));
   if (bad >= 0) {
     throw new Error(`bce: input[${bad}] = ${input.data[bad]} is not a probability in [0, 1] (apply a sigmoid first, or use bceWithLogits on the logits)`);

@@ -6,11 +6,11 @@
  */
 import { formatTensor } from './format.js';
 import { backward, type BackwardOptions, type Node } from './autograd.js';
-import { K, alloc, dtypeOf } from './kernels/index.js';
+import { K, alloc, allocShape, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { isPersistentArray, markPersistent, maybeBoundary, track } from './memory.js';
-import { checkOptions } from './options.js';
+import { checkBool, checkOptions } from './options.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
@@ -67,10 +67,12 @@ export function parseDtype(where: string, spec: unknown): DType | 'integer' | nu
 }
 
 /** The storage of a creation function's `dtype` option (integer types: float32, see DTypeName), and whether to truncate. */
-function storageOf(where: string, spec: DTypeName | undefined, fallback: DType): { dtype: DType; integer: boolean } {
+function storageOf(where: string, spec: DTypeName | undefined, fallback: DType, requiresGrad?: boolean): { dtype: DType; integer: boolean } {
   if (spec === undefined) return { dtype: fallback, integer: false };
   const d = parseDtype(where, spec);
   if (d === null) throw new Error(`${where}: 'cpu' is a device, not a dtype; leave it out (the CPU is gradlab's only device)`);
+  // As PyTorch: integers have no gradient (a step of lr·g would leave the integers).
+  if (d === 'integer' && requiresGrad === true) throw new Error(`${where}: only floating-point tensors can require gradients, not dtype '${spec}'`);
   return d === 'integer' ? { dtype: 'float32', integer: true } : { dtype: d, integer: false };
 }
 
@@ -152,8 +154,15 @@ export class Tensor {
   }
 
   set grad(g: Tensor | null) {
-    if (g === null) this._dropGrad();
+    if (g === null || g === undefined) this._dropGrad();
     else {
+      // As PyTorch ("assigned grad has data of a different size/type"): an optimizer would read
+      // a gradient of another length past its end or short of it.
+      if (!(g instanceof Tensor)) throw new Error(`Tensor.grad: must be a Tensor or null, got ${Array.isArray(g) ? 'an array (make it one with tensor([...]))' : showValue(g)}`);
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new Error(`Tensor.grad: the assigned gradient has shape ${formatShape(g.shape)}, the tensor ${formatShape(this.shape)}`);
+      }
+      if (g.dtype !== this.dtype) throw new Error(`Tensor.grad: the assigned gradient is ${g.dtype}, the tensor ${this.dtype}`);
       if (this._grad !== null && this._grad !== g) this._dropGrad();
       this._grad = g;
       g._exposed = true;
@@ -298,10 +307,14 @@ function releasedError(t: Tensor): Error {
   );
 }
 
+/** The deepest nesting tensor() reads (PyTorch's tensors have at most 64 dimensions too); deeper would overflow the stack. */
+const MAX_DIMS = 64;
+
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
   let d: NestedArray = data;
   while (Array.isArray(d)) {
+    if (shape.length === MAX_DIMS) throw new Error(`tensor(): nested more than ${MAX_DIMS} levels deep`);
     shape.push(d.length);
     if (d.length === 0) break;
     d = d[0];
@@ -323,6 +336,7 @@ function indexOf(k: number, shape: readonly number[]): string {
 export function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v);
   if (typeof v === 'function') return 'a function';
+  if (typeof v === 'bigint') return `${v}n (a BigInt: convert it with Number())`;
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
   if (Array.isArray(v)) return 'an array';
   const proto = Object.getPrototypeOf(v);
@@ -347,7 +361,8 @@ export function showValue(v: unknown): string {
 function element(v: unknown, at: () => string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  throw new Error(`tensor(): element ${at()} is ${showValue(v)}, not a number`);
+  const hint = v instanceof Tensor ? ' (a list of tensors is joined with stack([...]) or cat([...]))' : ArrayBuffer.isView(v) ? ' (make the rows plain arrays, Array.from(row), or join them with one typed array and a shape)' : '';
+  throw new Error(`tensor(): element ${at()} is ${showValue(v)}, not a number${hint}`);
 }
 
 function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }): void {
@@ -379,24 +394,30 @@ export function tensor(
   const shape = isOptions ? undefined : ((shapeOrOptions ?? undefined) as readonly number[] | undefined);
   if (isOptions) options = shapeOrOptions as TensorOptions;
   checkOptions('tensor()', options, TENSOR_OPTIONS);
+  if (shape !== undefined) {
+    if (!Array.isArray(shape)) throw new Error(`tensor(): shape must be a list of dimensions such as [2, 3], got ${showValue(shape)}`);
+    checkShape(shape, 'tensor()');
+  }
   // torch.tensor(t): a copy of t's values, outside the graph.
   if (data instanceof Tensor) return tensor(data.data, shape ?? data.shape, { dtype: data.dtype, ...options });
   const plainNumber = typeof data === 'number' || typeof data === 'boolean';
-  const arrayLike = typeof data === 'object' && data !== null && (ArrayBuffer.isView(data) || typeof (data as ArrayLike<number>).length === 'number');
+  const arrayLike = typeof data === 'object' && data !== null && !(data instanceof DataView) && (ArrayBuffer.isView(data) || typeof (data as ArrayLike<number>).length === 'number');
   if (!plainNumber && !arrayLike) {
-    throw new Error(`tensor(): data must be a number, a (nested) array or a typed array, got ${showValue(data)}`);
+    const raw = data instanceof ArrayBuffer || data instanceof DataView ? ` (raw bytes: view them as numbers, e.g. new Float32Array(${data instanceof DataView ? 'view.buffer' : 'buffer'}))` : '';
+    throw new Error(`tensor(): data must be a number, a (nested) array or a typed array, got ${showValue(data)}${raw}`);
   }
-  const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32');
+  checkBool('tensor()', 'requiresGrad', options.requiresGrad);
+  const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32', options.requiresGrad);
   let out: FloatArray;
   let outShape: number[];
   if (typeof data === 'number' || typeof data === 'boolean') {
     outShape = shape ? shape.slice() : [];
-    out = alloc(shapeSize(outShape), dtype);
+    out = allocShape('tensor()', outShape, dtype);
     if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
     out[0] = element(data, () => '');
   } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
     const inferred = inferShape(data as NestedArray);
-    out = alloc(shapeSize(inferred), dtype);
+    out = allocShape('tensor()', inferred, dtype);
     flattenInto(data as NestedArray, inferred, 0, out, { i: 0 });
     outShape = inferred;
     if (shape && shapeSize(shape) !== out.length) {
@@ -410,7 +431,7 @@ export function tensor(
     if (shapeSize(outShape) !== flat.length) {
       throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
     }
-    out = alloc(flat.length, dtype, false);
+    out = allocShape('tensor()', outShape, dtype, false);
     // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
     if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
     else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
@@ -449,19 +470,27 @@ function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>
 
 export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
   const [shape, options] = shapeArgs<TensorOptions>('zeros()', args);
-  return new Tensor(alloc(shapeSize(shape), storageOf('zeros()', options.dtype, 'float32').dtype), shape, options.requiresGrad ?? false);
+  return zerosFor('zeros()', shape, options);
+}
+
+/** Zeros of a checked shape; `where` is the creation function an error names. */
+function zerosFor(where: string, shape: number[], options: TensorOptions): Tensor {
+  checkBool(where, 'requiresGrad', options.requiresGrad);
+  return new Tensor(allocShape(where, shape, storageOf(where, options.dtype, 'float32', options.requiresGrad).dtype), shape, options.requiresGrad ?? false);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  checkOptions('full()', options, TENSOR_OPTIONS);
-  const t = zeros(shape, options);
+  const [dims, opts] = shapeArgs<TensorOptions>('full()', [shape, options]);
+  const t = zerosFor('full()', dims, opts);
   K.fill(t.data, value);
   return t;
 }
 
 export function ones(...args: ShapeArgs<TensorOptions>): Tensor {
   const [shape, options] = shapeArgs<TensorOptions>('ones()', args);
-  return full(shape, 1, options);
+  const t = zerosFor('ones()', shape, options);
+  K.fill(t.data, 1);
+  return t;
 }
 
 export interface RandomOptions extends TensorOptions {
@@ -471,7 +500,7 @@ export interface RandomOptions extends TensorOptions {
 /** Samples of N(0, 1). */
 export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
   const [shape, options] = shapeArgs<RandomOptions>('randn()', args, RANDOM_OPTIONS);
-  const t = zeros(shape, { dtype: options.dtype, requiresGrad: options.requiresGrad });
+  const t = zerosFor('randn()', shape, options);
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.normal();
   return t;
@@ -480,7 +509,7 @@ export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
 /** Samples of U[0, 1). */
 export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
   const [shape, options] = shapeArgs<RandomOptions>('rand()', args, RANDOM_OPTIONS);
-  const t = zeros(shape, { dtype: options.dtype, requiresGrad: options.requiresGrad });
+  const t = zerosFor('rand()', shape, options);
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.random();
   return t;
@@ -508,7 +537,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   if (step === 0) throw new Error('arange(): step must be non-zero');
   if ((end - start) * step < 0) throw new Error(`arange(): end ${end} cannot be reached from start ${start} with step ${step}`);
   const n = Math.ceil((end - start) / step);
-  const t = zeros([n], options);
+  const t = zerosFor('arange()', [n], options);
   for (let i = 0; i < n; i++) t.data[i] = start + i * step;
   return t;
 }
@@ -518,7 +547,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   checkOptions('linspace()', options, TENSOR_OPTIONS);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`linspace(): start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace(): steps must be an integer ≥ 0, got ${String(steps)}`);
-  const t = zeros([steps], options);
+  const t = zerosFor('linspace()', [steps], options);
   // As PyTorch: the first half counts up from start, the second down from end, so both ends are exact.
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);

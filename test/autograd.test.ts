@@ -5,6 +5,23 @@ import { describeEachBackend, expectThrowsMentioning } from './helpers/check.js'
 const arr = (t: { data: ArrayLike<number> } | null | undefined) => Array.from(t!.data);
 
 describeEachBackend('autograd', () => {
+  it("p.grad assigned by hand must match the tensor (PyTorch's 'assigned grad has data of a different size'): an optimizer never reads past it", () => {
+    const m = new nn.Linear(2, 2);
+    const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
+    expectThrowsMentioning(() => (m.weight.grad = randn([5])), ['Tensor.grad: the assigned gradient has shape [5], the tensor [2, 2]']);
+    expectThrowsMentioning(() => (m.weight.grad = [1, 2, 3, 4] as never), ['Tensor.grad: must be a Tensor or null', 'an array']);
+    expectThrowsMentioning(() => (m.weight.grad = randn([2, 2], { dtype: 'float64' })), ['Tensor.grad: the assigned gradient is float64, the tensor float32']);
+    const before = arr(m.weight);
+    m.weight.grad = tensor([[1, 1], [1, 1]]);
+    m.bias!.grad = null;
+    opt.step();
+    expect(arr(m.weight).map((v, i) => v - before[i])).toEqual(before.map(() => expect.closeTo(-0.1, 6)));
+  });
+  it('backward(gradient) given as a plain array (PyTorch habit with a list) is refused naming the shape, not read as options', () => {
+    const x = randn([3], { requiresGrad: true });
+    expectThrowsMentioning(() => ops.mul(x, 2).backward([1, 1, 1] as never), ["backward(): gradient must be a Tensor of the output's shape [3]", 'an array (make it one with tensor([...]))']);
+    expectThrowsMentioning(() => ops.mul(x, 2).backward(new Float32Array(3) as never), ['gradient must be a Tensor', 'an array']);
+  });
   it('accumulates leaf gradients across backward calls', () => {
     const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
     ops.sum(ops.mul(x, 2)).backward();

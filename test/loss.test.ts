@@ -89,3 +89,24 @@ describeEachBackend('loss registry', () => {
     expect(loss.mse(x, t, { reduction: 'sum' }).item()).toBeCloseTo(30, 5);
   });
 });
+
+describeEachBackend('elementwise losses with input and target of different shapes', () => {
+  it("[N, 1] against [N] is refused, saying PyTorch would broadcast to [N, N] and the reshape meant (mse, l1, huber, bce, bceWithLogits)", () => {
+    for (const [name, fn] of [['mse', loss.mse], ['l1', loss.l1], ['huber', loss.huber], ['bce', loss.bce], ['bceWithLogits', loss.bceWithLogits]] as const) {
+      expectThrowsMentioning(() => fn(filled([4, 1]).sigmoid(), filled([4]).sigmoid()), [
+        `${name}: input of shape [4, 1] and target of shape [4] must have the same shape`,
+        'PyTorch would broadcast them to [4, 4]',
+        'target.reshape(4, 1)',
+      ]);
+    }
+    // Neither broadcastable nor of one size: the shapes alone.
+    expectThrowsMentioning(() => loss.mse(filled([4, 3]), filled([5, 3])), ['[4, 3]', '[5, 3]']);
+  });
+});
+
+describeEachBackend('crossEntropy with logits that are not [N, C]', () => {
+  it('one unbatched example [C] (PyTorch takes it) and per-position [N, C, L] say how to make [N, C]', () => {
+    expectThrowsMentioning(() => loss.crossEntropy(filled([3]), filled([1]).mul(0)), ['crossEntropy: logits must be [N, C], got [3]', 'logits.unsqueeze(0)']);
+    expectThrowsMentioning(() => loss.crossEntropy(filled([2, 3, 4]), filled([2, 4]).mul(0)), ['got [2, 3, 4]', 'flatten to [N·d…, C]']);
+  });
+});

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { Generator, manualSeed, rand, randn, tensor, zeros, ones, full, Tensor, labels } from '../src/index.js';
+import { Generator, manualSeed, rand, randn, tensor, zeros, ones, full, Tensor, labels, nn, ops } from '../src/index.js';
 import { describeEachBackend, expectThrowsMentioning } from './helpers/check.js';
 
 describeEachBackend('tensor', () => {
@@ -38,6 +38,45 @@ describeEachBackend('tensor', () => {
   });
   it('an allocation beyond memory says how much was asked', () => {
     expectThrowsMentioning(() => zeros([1e6, 1e6]), ['cannot allocate', '1,000,000,000,000 float32 elements', 'out of memory']);
+  });
+  it('an allocation beyond memory names the function or layer and the shape, and the process goes on', () => {
+    const huge = (f: () => unknown, mentions: string[]): void => {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, mentions[0]).toBeInstanceOf(RangeError);
+      for (const m of mentions) expect((err as Error).message).toContain(m);
+      // never V8's "Argument 0 must be in the unsigned long range" or a bare "Invalid typed array length"
+      expect((err as Error).message).toMatch(/^[^\n]+: cannot allocate a tensor of shape/);
+    };
+    huge(() => zeros(1e5, 1e5), ['zeros()', '[100000, 100000]', '10,000,000,000 float32 elements (37.3 GiB']);
+    huge(() => randn([1e5, 1e5]), ['randn()', '[100000, 100000]']);
+    huge(() => ones([2 ** 40]), ['ones()', '[1099511627776]']);
+    huge(() => full([1e12], 0), ['full()', '[1000000000000]']);
+    huge(() => new nn.Linear(1e6, 1e6), ['Linear(1000000, 1000000).weight', '[1000000, 1000000]']);
+    huge(() => new nn.Conv2d(1e5, 1e5, 3), ['Conv2d(100000, 100000).weight', '[100000, 100000, 3, 3]']);
+    huge(() => ops.adaptiveAvgPool2d(randn([1, 1, 2, 2]), 1e6), ['[1, 1, 1000000, 1000000]']);
+    expect(randn([64, 64]).matmul(randn([64, 64])).shape).toEqual([64, 64]);
+  });
+  it('a shape argument that is not a list of dimensions is refused, naming it', () => {
+    expectThrowsMentioning(() => tensor([1, 2], '2' as never), ['tensor()', 'shape must be a list', '"2"']);
+    expectThrowsMentioning(() => tensor([[1, 2], [3, 4]], 1.5 as never), ['tensor()', 'shape must be a list', '1.5']);
+    expectThrowsMentioning(() => tensor([[1, 2], [3, 4]], [4, -1]), ['tensor()', '[4, -1]']);
+    expectThrowsMentioning(() => tensor([1n, 2n] as never), ['element [0]', '1n (a BigInt']);
+  });
+  it('refuses raw bytes, lists of tensors and nesting past 64 levels with the fix, and a requiresGrad that is not a boolean', () => {
+    expectThrowsMentioning(() => tensor(new ArrayBuffer(8) as never), ['tensor()', 'ArrayBuffer', 'new Float32Array(buffer)']);
+    expectThrowsMentioning(() => tensor(new DataView(new ArrayBuffer(8)) as never), ['tensor()', 'DataView', 'new Float32Array(view.buffer)']);
+    expectThrowsMentioning(() => tensor([tensor(1), tensor(2)] as never), ['element [0]', 'Tensor', 'stack([...])']);
+    let deep: unknown = [1];
+    for (let i = 0; i < 100_000; i++) deep = [deep]; // a stack overflow before
+    expectThrowsMentioning(() => tensor(deep as never), ['tensor()', 'nested more than 64 levels deep']);
+    expectThrowsMentioning(() => tensor([1, 2], { requiresGrad: 'yes' as never }), ['tensor()', 'requiresGrad must be true or false', '"yes"']);
+    expectThrowsMentioning(() => zeros([2], { requiresGrad: 1 as never }), ['zeros()', 'requiresGrad must be true or false']);
+    expectThrowsMentioning(() => tensor([1, 2], { dtype: 'int64', requiresGrad: true }), ['tensor()', 'only floating-point tensors can require gradients', "'int64'"]);
   });
   it('refuses data that does not fit the shape, naming both', () => {
     expectThrowsMentioning(() => tensor([1, 2, 3], [2, 2]), ['3 values', '[2, 2]']);

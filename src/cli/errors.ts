@@ -7,6 +7,7 @@
  *   4  cannot write an output file (model, report, export)
  *   5  internal error (a bug in gradlab: please report it)
  * 130 interrupted (Ctrl-C)
+ * 143 terminated (SIGTERM): stopped as for Ctrl-C
  */
 export const EXIT = {
   ok: 0,
@@ -16,6 +17,7 @@ export const EXIT = {
   cannotWrite: 4,
   internal: 5,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -27,7 +29,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    bad input (data set or model file unreadable or invalid)
   4    cannot write an output file (model, report, export)
   5    internal error (please report it)
-  130  interrupted (Ctrl-C)`;
+  130  interrupted (Ctrl-C; train and compare still write their outputs)
+  143  terminated (SIGTERM; stopped as for Ctrl-C)`;
 
 /** An error that ends the command with a given exit code and a one-line message. */
 export class CliError extends Error {

@@ -39,17 +39,28 @@ export async function runExperimentCommand(args: ExperimentRunArgs, io: CliIO): 
   await checkOutputs([{ flag: '--report', path: args.report }]);
   io.stderr.write(`${experiment.title}${args.quick ? ' (quick)' : ''}\n${experiment.claim}\n`);
   let last = -1;
-  const result = await experiment.run({
-    quick: args.quick ?? false,
-    ...(args.seed !== undefined ? { seed: args.seed } : {}),
-    onProgress: (fraction, message) => {
-      const pct = Math.floor(fraction * 100);
-      if (pct >= last + 10 || fraction >= 1) {
-        last = pct;
-        io.stderr.write(`  ${String(pct).padStart(3)}%  ${message}\n`);
-      }
-    },
-  });
+  // Ctrl-C/SIGTERM: experiments report progress between their runs, so that is where one stops
+  // (a verdict of half the runs would be a wrong one: no report, no verdict, exit 130).
+  const stopped = new Error('experiment interrupted');
+  let result;
+  try {
+    result = await experiment.run({
+      quick: args.quick ?? false,
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      onProgress: (fraction, message) => {
+        if (io.signal?.aborted) throw stopped;
+        const pct = Math.floor(fraction * 100);
+        if (pct >= last + 10 || fraction >= 1) {
+          last = pct;
+          io.stderr.write(`  ${String(pct).padStart(3)}%  ${message}\n`);
+        }
+      },
+    });
+  } catch (e) {
+    if (e !== stopped) throw e;
+    io.stderr.write(`interrupted: ${args.name} stopped before its verdict${args.report ? `; ${args.report} was not written` : ''}\n`);
+    return { code: EXIT.interrupted };
+  }
   if (args.report) {
     try {
       await writeFileAtomic(args.report, renderExperiment(result));

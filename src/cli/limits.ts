@@ -17,8 +17,12 @@ export const USABLE_BYTES = WASM_MAX_BYTES * 0.8;
 /** An allocation failure during training (wasm memory.grow, a typed array too large), as a usage error naming the flags. */
 export function outOfMemory(e: unknown, spec: ModelSpec, batchSize: number): Error | null {
   if (!(e instanceof RangeError) || !/memory|allocation|array buffer|invalid typed array length/i.test(e.message)) return null;
-  return usageError(`out of memory training ${describeSpec(spec)} with --batch-size ${batchSize} (${e.message}); use narrower --layers or a smaller --batch-size`);
+  return usageError(`out of memory training ${describeSpec(spec)} with --batch-size ${batchSize} (${e.message}); use ${narrower(spec)} or a smaller --batch-size`);
 }
+
+/** The flag that sized the model, as given: `--layers 512,256`, or `--arch` for a layer list (--arch or --model). */
+const modelFlag = (spec: ModelSpec): string => (spec.arch ? '--arch' : `--layers ${spec.layers.join(',')}`);
+const narrower = (spec: ModelSpec): string => (spec.arch ? 'fewer or narrower layers in --arch' : 'narrower --layers');
 const gib = (b: number): string => `${(b / GiB).toFixed(b < 10 * GiB ? 2 : 1)} GiB`;
 
 /**
@@ -35,14 +39,14 @@ export function checkModelFits(spec: ModelSpec, batchSize: number, optimizer: Op
     if (/^the model: (inputs|outputs) /.test(msg)) {
       throw inputError(`${data}: ${spec.inputs} features per example and ${spec.outputs} ${spec.output === 'softmax' ? 'classes' : 'targets'}: ${msg.replace(/^the model: /, '')}`);
     }
-    throw usageError(`--layers ${spec.layers.join(',')}: ${msg}; use fewer or narrower layers`);
+    throw usageError(`${modelFlag(spec)}: ${msg}; use fewer or narrower layers`);
   }
   const m = trainingMemoryEstimate(valid, batchSize, getOptimizer(optimizer).stateBuffers);
   if (m.total > USABLE_BYTES) {
     throw usageError(
-      `--layers ${spec.layers.join(',')} with --batch-size ${batchSize} and ${optimizer}: training ${describeSpec(valid)} needs about ${gib(m.total)} ` +
+      `${modelFlag(spec)} with --batch-size ${batchSize} and ${optimizer}: training ${describeSpec(valid)} needs about ${gib(m.total)} ` +
         `(parameters ${gib(m.parameters)} and their copy ${gib(m.parameterCopy)}, gradients ${gib(m.gradients)}, optimizer state ${gib(m.optimizer)}, activations ${gib(m.activations)}), ` +
-        `more than the ${gib(USABLE_BYTES)} usable of the ${gib(WASM_MAX_BYTES)} WebAssembly memory (its allocator rounds blocks up by as much as 25%); use narrower --layers or a smaller --batch-size`,
+        `more than the ${gib(USABLE_BYTES)} usable of the ${gib(WASM_MAX_BYTES)} WebAssembly memory (its allocator rounds blocks up by as much as 25%); use ${narrower(spec)} or a smaller --batch-size`,
     );
   }
   return valid;

@@ -250,6 +250,13 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       }
       const arch = await readArch(archText);
       spec.arch = arch;
+      // A list ending in linear(k) for data with another number of outputs: stacking the implied
+      // output linear after it would train a model the user did not describe.
+      const last = arch[arch.length - 1];
+      if (last.type === 'linear' && last.out !== spec.outputs) {
+        const what = classification ? `${spec.outputs} classes` : `${spec.outputs} target${spec.outputs === 1 ? '' : 's'}`;
+        throw usageError(`--arch ends with linear(${last.out}), but ${a.data} has ${what}: end the list with linear(${spec.outputs}), or leave the output layer out (gradlab adds linear(${spec.outputs}))`);
+      }
       if (needsImages(arch[0])) {
         // Image sets arrive as flat rows; a square number of features is one grey-scale image.
         const side = Math.round(Math.sqrt(data.features));

@@ -3,7 +3,7 @@
  * `y` holds either class indices (shape [N], float values of integers, as the loss
  * functions expect) or regression targets (shape [N, k]).
  */
-import { Tensor, formatShape } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
 import { select } from '../ops/shape.js';
 import { defaultGenerator, type Generator } from '../random.js';
 
@@ -49,6 +49,8 @@ export class TensorDataset implements DatasetLike {
   }
   /** Example i (negative from the end) as [x_i, y_i]. */
   get(i: number): [Tensor, Tensor] {
+    const n = this.length;
+    if (!Number.isInteger(i) || i < -n || i >= n) throw new Error(`TensorDataset.get: index ${showValue(i)} is out of range for ${n} examples (an integer in [${-n}, ${n - 1}])`);
     return [select(this.x, 0, i), select(this.y, 0, i)];
   }
 }
@@ -65,7 +67,15 @@ export function datasetLength(ds: DatasetLike): number {
 export function validateDataset(ds: DatasetLike, where = 'dataset'): number {
   if (ds === null || typeof ds !== 'object') throw new Error(`${where}: the dataset must be {x: Tensor, y: Tensor}, got ${ds === null ? 'null' : typeof ds}`);
   const name = ds.name ?? 'dataset';
-  if (!(ds.x instanceof Tensor) || !(ds.y instanceof Tensor)) throw new Error(`${where}: ${name}: x and y must be Tensors`);
+  if (!(ds.x instanceof Tensor) || !(ds.y instanceof Tensor)) {
+    // PyTorch's map-style datasets (len + getitem) and lists of examples: say how to make {x, y} of them.
+    const examples = Array.isArray(ds) || (ds.x === undefined && ds.y === undefined);
+    const got = Array.isArray(ds) ? 'an array (of examples?)' : examples ? `an object with keys ${Object.keys(ds).slice(0, 6).join(', ') || '(none)'}` : `x ${showValue(ds.x)} and y ${showValue(ds.y)}`;
+    const fix = examples
+      ? "a dataset of examples (PyTorch's __getitem__/__len__) becomes one with new TensorDataset(stack(examples.map(([x]) => x)), tensor(examples.map(([, y]) => y)))"
+      : 'make them tensors: {x: tensor(x), y: tensor(y)}';
+    throw new Error(`${where}: ${name}: x and y must be Tensors, got ${got}; ${fix}`);
+  }
   if (ds.x.ndim < 1) throw new Error(`${where}: ${name}: x must have a first (example) dimension, got shape ${formatShape(ds.x.shape)}`);
   if (ds.y.ndim < 1 || ds.y.ndim > 2) throw new Error(`${where}: ${name}: y must be [N] (class indices) or [N, k] (targets), got shape ${formatShape(ds.y.shape)}`);
   const n = ds.x.shape[0];

@@ -69,11 +69,33 @@ export function alloc(n: number, dtype: DType = 'float32', zero = true): FloatAr
   } catch (e) {
     // "WebAssembly.Memory.grow(): Maximum memory size exceeded" says nothing of the request.
     if (!(e instanceof RangeError)) throw e;
-    const bytes = n * (dtype === 'float64' ? 8 : 4);
-    throw new RangeError(`cannot allocate ${n.toLocaleString('en-US')} ${dtype} elements (${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB): out of memory (${e.message})`, { cause: e });
+    throw new RangeError(`cannot allocate ${sizeInWords(n, dtype)}: out of memory (${e.message})`, { cause: e });
   }
   if (allocObserver !== null) allocObserver(a);
   return a;
+}
+
+/** "10,000,000,000 float32 elements (37.3 GiB)", and when that is past wasm32's 4 GiB, that too. */
+function sizeInWords(n: number, dtype: DType): string {
+  const bytes = n * (dtype === 'float64' ? 8 : 4);
+  const gib = `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB`;
+  return `${n.toLocaleString('en-US')} ${dtype} elements (${gib}${bytes > 2 ** 32 && dtype === 'float32' && getBackend() !== 'reference' ? ', more than the 4 GiB a WebAssembly memory can hold' : ''})`;
+}
+
+/**
+ * alloc() for a tensor of `shape`: out of memory is a RangeError naming who asked and the shape
+ * (`zeros(): cannot allocate a tensor of shape [100000, 100000]: …`), the one place every tensor
+ * constructor and module parameter goes through, so no size reaches the wasm heap unexplained.
+ */
+export function allocShape(where: string, shape: readonly number[], dtype: DType = 'float32', zero = true): FloatArray {
+  let n = 1;
+  for (const d of shape) n *= d;
+  try {
+    return alloc(n, dtype, zero);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new RangeError(`${where}: cannot allocate a tensor of shape [${shape.join(', ')}]: ${e.message.replace(/^cannot allocate /, '')}`, { cause: e });
+  }
 }
 
 export function dtypeOf(a: FloatArray): DType {

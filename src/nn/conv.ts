@@ -82,7 +82,7 @@ export class Conv2d extends WeightedLayer {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.groups = groups;
-    this.weight = new Parameter(stateTensor([outChannels, inChannels / groups, ...this.kernelSize]));
+    this.weight = new Parameter(stateTensor([outChannels, inChannels / groups, ...this.kernelSize], 0, `Conv2d(${inChannels}, ${outChannels}).weight`));
     this.bias = (options.bias ?? true) ? new Parameter(stateTensor([outChannels])) : null;
     this.resetParameters('linear');
   }

@@ -136,7 +136,7 @@ export class Linear extends WeightedLayer {
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = new Parameter(stateTensor([outFeatures, inFeatures]));
+    this.weight = new Parameter(stateTensor([outFeatures, inFeatures], 0, `Linear(${inFeatures}, ${outFeatures}).weight`));
     this.bias = (options.bias ?? true) ? new Parameter(stateTensor([outFeatures])) : null;
     this.resetParameters('linear');
   }

@@ -15,10 +15,10 @@
  * values, nested arrays, a Map or Set, an array of Parameters — are an error at first use
  * (parameters(), train(), stateDict(), …), never silently left out.
  */
-import { K, alloc } from '../kernels/index.js';
+import { K, alloc, allocShape } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
-import { Tensor, formatShape, parseDtype } from '../tensor.js';
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { Tensor, formatShape, parseDtype, showValue } from '../tensor.js';
+import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { markPersistent, stepBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 
@@ -102,6 +102,7 @@ export abstract class Module {
    * user's (src/weight-origin.ts): a Sequential built from these modules afterwards keeps them.
    */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new Error(`${this.typeName}.apply(fn): fn must be a function of a module, got ${showValue(fn)}`);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
@@ -139,6 +140,7 @@ export abstract class Module {
 
   /** Set requiresGrad on every parameter (PyTorch's requires_grad_, e.g. to freeze a layer); returns this. */
   requiresGrad_(requiresGrad = true): this {
+    checkBool(`${this.typeName}.requiresGrad_()`, 'requiresGrad', requiresGrad);
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;
     return this;
   }
@@ -154,6 +156,8 @@ export abstract class Module {
 
   /** Set train mode on this module and its children. */
   train(mode = true): this {
+    // As PyTorch ("training mode is expected to be boolean"): train('false') would train.
+    checkBool(`${this.typeName}.train()`, 'mode', mode);
     for (const [, m] of this.namedModules()) m.training = mode;
     return this;
   }
@@ -239,6 +243,11 @@ export abstract class Module {
     if (strict && missingKeys.length) lines.push(`missing keys (in the model, not in the state dict): ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
     if (strict && unexpectedKeys.length) lines.push(`unexpected keys (in the state dict, not in the model): ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
     lines.push(...problems);
+    // nn.DataParallel / DistributedDataParallel save their wrapped model's keys under 'module.'.
+    const wrapped = unexpectedKeys.filter((k) => k.startsWith('module.') && k.slice(7) in own);
+    if (strict && wrapped.length > 0 && wrapped.length === unexpectedKeys.length) {
+      lines.push(`the state dict's keys start with 'module.', as (Distributed)DataParallel saves them: strip it (PyTorch: model.module.state_dict(); here: the keys without their first 'module.')`);
+    }
     if (lines.length) throw new Error(`${where}: nothing was loaded:\n  ${lines.join('\n  ')}`);
     for (const [k, t] of Object.entries(own)) {
       const src = given.get(k);
@@ -324,9 +333,12 @@ export function zeroGradMode(where: string, setToNone: unknown): boolean {
   return v;
 }
 
-/** Fresh zeros of a dtype for module state (kept here so every module allocates the same way). */
-export function stateTensor(shape: readonly number[], value = 0): Tensor {
-  const t = markPersistent(new Tensor(alloc(shape.reduce((a, b) => a * b, 1), 'float32'), shape));
+/**
+ * Fresh zeros of a dtype for module state (kept here so every module allocates the same way);
+ * `name` ("Linear(1000000, 1000000).weight") is what an out-of-memory error names.
+ */
+export function stateTensor(shape: readonly number[], value = 0, name = 'module state'): Tensor {
+  const t = markPersistent(new Tensor(allocShape(name, shape, 'float32'), shape));
   if (value !== 0) K.fill(t.data, value);
   return t;
 }

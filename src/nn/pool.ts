@@ -4,7 +4,7 @@
  */
 import { pair, type Size2d } from '../ops/conv.js';
 import { adaptiveAvgPool2d, adaptiveOutputSize, avgPool2d, maxPool2d } from '../ops/pool.js';
-import { normDim } from '../ops/util.js';
+import { normDim, showSize } from '../ops/util.js';
 import { flatten, reshape } from '../ops/view.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
@@ -113,7 +113,7 @@ export class Unflatten extends Module {
     super();
     if (!Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${dim}`);
     if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((v) => Number.isInteger(v) && v >= 1)) {
-      throw new Error(`Unflatten: sizes must be a non-empty list of positive integers, got ${JSON.stringify(sizes)}`);
+      throw new Error(`Unflatten: sizes must be a non-empty list of positive integers, got ${showSize(sizes)}`);
     }
     this.sizes = sizes.slice();
   }

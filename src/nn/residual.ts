@@ -8,7 +8,7 @@
  */
 import { add } from '../ops/arithmetic.js';
 import { relu } from '../ops/activation.js';
-import { formatShape, type Tensor } from '../tensor.js';
+import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { Module } from './module.js';
@@ -68,7 +68,7 @@ export class BasicBlock extends Module {
 
   constructor(inChannels: number, outChannels: number, stride = 1) {
     super();
-    if (!Number.isInteger(stride) || stride < 1) throw new Error(`BasicBlock: stride must be a positive integer, got ${stride}`);
+    if (!Number.isInteger(stride) || stride < 1) throw new Error(`BasicBlock: stride must be a positive integer, got ${showValue(stride)}`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.stride = stride;

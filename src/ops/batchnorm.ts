@@ -13,8 +13,8 @@
  */
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
-import { formatShape, type Tensor } from '../tensor.js';
-import { assertTensor, checkFiniteOption, empty, savedBuffer } from './util.js';
+import { formatShape, showValue, type Tensor } from '../tensor.js';
+import { assertOptionalTensor, assertTensor, checkFiniteOption, empty, savedBuffer } from './util.js';
 
 export function batchNorm(
   x: Tensor,
@@ -29,7 +29,7 @@ export function batchNorm(
   assertTensor(x, 'batchNorm', 'x');
   if (x.ndim < 2 || x.ndim > 4) throw new Error(`batchNorm: expected input of shape [N, C], [N, C, L] or [N, C, H, W], got ${formatShape(x.shape)}`);
   checkFiniteOption('batchNorm', 'momentum', momentum);
-  if (!(eps > 0)) throw new Error(`batchNorm: eps must be > 0, got ${eps}`);
+  if (typeof eps !== 'number' || !(eps > 0)) throw new Error(`batchNorm: eps must be a number > 0, got ${showValue(eps)}`);
   const [n, c] = x.shape;
   const l = x.shape.slice(2).reduce((a, b) => a * b, 1);
   for (const [name, t] of [
@@ -38,7 +38,8 @@ export function batchNorm(
     ['weight', weight],
     ['bias', bias],
   ] as const) {
-    if (t !== null && (t.ndim !== 1 || t.shape[0] !== c)) {
+    assertOptionalTensor(t, 'batchNorm', name);
+    if (t != null && (t.ndim !== 1 || t.shape[0] !== c)) {
       throw new Error(`batchNorm: ${name} of shape ${formatShape(t.shape)} does not match ${c} channels of input ${formatShape(x.shape)}`);
     }
   }
@@ -48,7 +49,7 @@ export function batchNorm(
         'the batch variance of a single value is 0, so normalising it is meaningless. Use a batch of at least 2, or eval mode.',
     );
   }
-  if (!training && (runningMean === null || runningVar === null)) {
+  if (!training && (runningMean == null || runningVar == null)) {
     throw new Error('batchNorm: evaluation mode needs runningMean and runningVar (or pass training = true to use batch statistics)');
   }
   const y = empty(x.shape, x);

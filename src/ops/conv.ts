@@ -21,7 +21,7 @@ import { record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
-import { assertSameDtype, assertTensor, uninitialized } from './util.js';
+import { assertSameDtype, assertTensor, showSize, uninitialized } from './util.js';
 
 /** Largest im2col matrix (in values: 8 MB of float32) that conv2d builds for a chunk of samples. */
 const CHUNK_FLOATS = 1 << 21;
@@ -55,12 +55,19 @@ function permuteRows(gemmRows: Tensor['data'], t: Tensor['data'], rows: number, 
 /** A size given as one number or as [h, w]. */
 export type Size2d = number | readonly [number, number];
 
-/** [h, w] from a number or a pair, each an integer ≥ `min`, with an error naming the op and the argument. */
+/**
+ * The largest kernel size, stride, padding or dilation: the kernels index in 32-bit integers,
+ * and a size past this one can only be a typo (2^24, as the model spec's layer widths).
+ */
+export const MAX_SIZE_2D = 2 ** 24;
+
+/** [h, w] from a number or a pair, each an integer in [`min`, MAX_SIZE_2D], with an error naming the op and the argument. */
 export function pair(op: string, name: string, v: Size2d, min: number): [number, number] {
   const p: readonly number[] = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : [];
   if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new Error(`${op}: ${name} must be an integer ≥ ${min} or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+    throw new Error(`${op}: ${name} must be an integer ≥ ${min} or a pair [h, w] of them, got ${showSize(v)}`);
   }
+  if (p[0] > MAX_SIZE_2D || p[1] > MAX_SIZE_2D) throw new Error(`${op}: ${name} ${showSize(v)} is too large (at most ${MAX_SIZE_2D} = 2^24)`);
   return [p[0], p[1]];
 }
 
@@ -150,7 +157,7 @@ export function conv2d(
   let before: [number, number];
   let after: [number, number];
   if (padding === 'same') {
-    if (s[0] !== 1 || s[1] !== 1) throw new Error(`conv2d: padding 'same' needs stride 1 (as PyTorch), got stride ${JSON.stringify(stride)}`);
+    if (s[0] !== 1 || s[1] !== 1) throw new Error(`conv2d: padding 'same' needs stride 1 (as PyTorch), got stride ${showSize(stride)}`);
     const th = d[0] * (kh - 1);
     const tw = d[1] * (kw - 1);
     before = [Math.floor(th / 2), Math.floor(tw / 2)];

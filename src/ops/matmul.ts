@@ -8,7 +8,7 @@ import { UNARY } from '../activations.js';
 import { K, alloc } from '../kernels/index.js';
 import type { UnaryKind } from '../kernels/types.js';
 import { Tensor, formatShape } from '../tensor.js';
-import { assertSameDtype, assertTensor, broadcastShapes, broadcastStrides, empty, uninitialized } from './util.js';
+import { assertOptionalTensor, assertSameDtype, assertTensor, broadcastShapes, broadcastStrides, empty, uninitialized } from './util.js';
 
 /**
  * torch.matmul: 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D operand is
@@ -104,6 +104,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
 export function linearActivation(x: Tensor, weight: Tensor, bias: Tensor | null, kind: UnaryKind, p = NaN): Tensor {
   assertTensor(x, 'linear', 'x');
   assertTensor(weight, 'linear', 'weight');
+  assertOptionalTensor(bias, 'linear', 'bias');
+  bias ??= null;
   assertSameDtype('linear', x, weight);
   if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${formatShape(weight.shape)}`);
   const [outF, inF] = weight.shape;

@@ -14,7 +14,7 @@ import { K } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { assert4d, pair, window2d, type Size2d } from './conv.js';
-import { savedBuffer, uninitialized } from './util.js';
+import { savedBuffer, showSize, uninitialized } from './util.js';
 
 /** Window geometry for pooling; stride defaults to the kernel size, padding ≤ half the kernel (PyTorch's rule). */
 function poolWindow(op: string, x: Tensor, kernelSize: Size2d, stride: Size2d | null | undefined, padding: Size2d, dilation: Size2d = 1): Window2d {
@@ -69,7 +69,7 @@ export function adaptiveOutputSize(where: string, outputSize: unknown, inputHW?:
   const given = typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) && outputSize.length === 2 ? (outputSize as unknown[]) : null;
   const size = given?.map((v, i) => (v === null ? (inputHW?.[i] ?? null) : v));
   if (!size || !size.every((v) => v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1))) {
-    throw new Error(`${where}: outputSize must be a positive integer or a pair [h, w] of them (null keeps the input's size), got ${JSON.stringify(outputSize)}`);
+    throw new Error(`${where}: outputSize must be a positive integer or a pair [h, w] of them (null keeps the input's size), got ${showSize(outputSize)}`);
   }
   return size as Array<number | null>;
 }

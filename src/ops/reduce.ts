@@ -5,8 +5,8 @@
 import { record } from '../autograd.js';
 import { K, alloc, dtypeOf } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
-import type { Tensor } from '../tensor.js';
-import { broadcastStrides, empty, normDim, splitAt } from './util.js';
+import { showValue, type Tensor } from '../tensor.js';
+import { assertTensor, broadcastStrides, empty, normDim, showSize, splitAt } from './util.js';
 import { div, mul, sub } from './arithmetic.js';
 import { sqrt } from './elementwise.js';
 
@@ -29,23 +29,31 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
  * mean, sub, mul and sum, whose backward gives ∂/∂x = 2(x − x̄)/(N − 1).
  */
 export function variance(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
-  if (typeof unbiased !== 'boolean') throw new Error(`var: unbiased must be true or false, got ${String(unbiased)}`);
+  const dims = reducedDims('variance', x, dim);
+  if (typeof unbiased !== 'boolean') throw new Error(`variance: unbiased must be true or false, got ${showValue(unbiased)}`);
   const d = sub(x, mean(x, dim, true));
-  const n = dim === undefined ? x.size : (typeof dim === 'number' ? [dim] : [...dim]).reduce((p, k) => p * x.shape[normDim('var', k, x.ndim)], 1);
+  const n = dims.reduce((p, k) => p * x.shape[k], 1);
   return div(sum(mul(d, d), dim, keepdim), Math.max(n - (unbiased ? 1 : 0), 0));
 }
 
 /** Standard deviation: √var (torch.std), unbiased by default. */
 export function std(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
+  reducedDims('std', x, dim);
   return sqrt(variance(x, dim, unbiased, keepdim));
 }
 
-function reduce(op: 'sum' | 'mean', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+/** The dimensions a reduction `op` of x runs over (all when `dim` is omitted), checked: x a Tensor, each dim in range, none repeated. */
+function reducedDims(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
+  assertTensor(x, op, 'x');
   if (dim !== undefined && typeof dim !== 'number' && !Array.isArray(dim)) normDim(op, dim as never, x.ndim); // throws, naming what was given
   const dims =
     dim === undefined ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : [...dim]).map((d) => normDim(op, d, x.ndim));
-  if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension`);
-  const reduced = new Set(dims);
+  if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${showSize(dim)} repeats a dimension`);
+  return dims;
+}
+
+function reduce(op: 'sum' | 'mean', x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  const reduced = new Set(reducedDims(op, x, dim));
   const keptShape = x.shape.map((d, i) => (reduced.has(i) ? 1 : d));
   const outShape = keepdim ? keptShape : x.shape.filter((_, i) => !reduced.has(i));
   let count = 1;

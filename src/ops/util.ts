@@ -1,13 +1,13 @@
 /**
  * Shared helpers for ops: output allocation, broadcasting, dimension handling, checks.
  */
-import { alloc } from '../kernels/index.js';
+import { alloc, allocShape } from '../kernels/index.js';
 import { Tensor, formatShape, shapeSize, showValue, type DType } from '../tensor.js';
 import { stage } from '../memory.js';
 
 /** A fresh zero tensor with `like`'s dtype. */
 export function empty(shape: readonly number[], like: Tensor): Tensor {
-  return new Tensor(alloc(shapeSize(shape), like.dtype), shape);
+  return new Tensor(allocShape('output', shape, like.dtype), shape);
 }
 
 /**
@@ -15,7 +15,7 @@ export function empty(shape: readonly number[], like: Tensor): Tensor {
  * full (GEMM with β = 0, elementwise maps): zeroing it first would be a wasted pass over memory.
  */
 export function uninitialized(shape: readonly number[], like: Tensor): Tensor {
-  return new Tensor(alloc(shapeSize(shape), like.dtype, false), shape);
+  return new Tensor(allocShape('output', shape, like.dtype, false), shape);
 }
 
 /**
@@ -49,9 +49,19 @@ export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand', name
  * memory at a step boundary is copied back into the backend's memory (src/memory.ts) so the
  * fast kernels run on it.
  */
+/** A size argument as given, for a message: [2,0.5] as JSON writes it (BigInts and all), anything else as showValue shows it. */
+export function showSize(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map((d) => (Array.isArray(d) ? showSize(d) : typeof d === 'number' ? JSON.stringify(d) : showValue(d))).join(',')}]` : showValue(v);
+}
+
 export function assertTensor(x: unknown, op: string, arg: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}`);
   if (x._evicted) stage(x);
+}
+
+/** An optional tensor argument (a bias, BatchNorm's statistics): null or undefined, else a Tensor (assertTensor). */
+export function assertOptionalTensor(x: unknown, op: string, arg: string): asserts x is Tensor | null | undefined {
+  if (x !== null && x !== undefined) assertTensor(x, op, arg);
 }
 
 export function assertSameDtype(op: string, a: Tensor, b: Tensor): void {

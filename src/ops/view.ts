@@ -5,11 +5,14 @@
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import { Tensor, formatShape, shapeSize } from '../tensor.js';
-import { assertTensor, contiguousStrides, copiesOfViews, empty, normDim } from './util.js';
+import { assertTensor, contiguousStrides, copiesOfViews, empty, normDim, showSize } from './util.js';
 
 /** The same data under a new shape; one dimension may be −1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor(x, 'reshape', 'x');
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
+    throw new Error(`reshape: shape must be a list of integers ≥ 0 (one of them may be -1), got ${showSize(shape)}`);
+  }
   const s = shape.slice();
   const infer = s.indexOf(-1);
   if (infer !== s.lastIndexOf(-1)) throw new Error(`reshape: only one dimension can be -1, got ${formatShape(shape)}`);
@@ -28,6 +31,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Merge dimensions startDim..endDim into one (torch.flatten). */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  assertTensor(x, 'flatten', 'x');
   const s = normDim('flatten', startDim, x.ndim);
   const e = normDim('flatten', endDim, x.ndim);
   if (x.ndim === 0) return reshape(x, [1]);

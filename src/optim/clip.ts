@@ -2,7 +2,7 @@
  * Gradient clipping (Pascanu et al. 2013), as torch.nn.utils.clip_grad_norm_/clip_grad_value_.
  */
 import { K } from '../kernels/index.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { checkOptions } from '../options.js';
 
 export interface ClipNormOptions {
@@ -13,17 +13,34 @@ export interface ClipNormOptions {
 }
 
 /**
+ * The parameters to clip: an iterable of Tensors (`model.parameters()`) or, as PyTorch allows, one
+ * Tensor; anything else is an error naming the function and the item.
+ */
+function paramList(where: string, params: unknown): Tensor[] {
+  if (params instanceof Tensor) return [params];
+  if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    const what = typeof (params as { parameters?: unknown })?.parameters === 'function' ? 'a Module (pass model.parameters())' : showValue(params);
+    throw new Error(`${where}: params must be a list of parameters (model.parameters()) or one Tensor, got ${what}`);
+  }
+  const list = [...(params as Iterable<unknown>)];
+  list.forEach((p, i) => {
+    if (!(p instanceof Tensor)) throw new Error(`${where}: parameter ${i} is not a Tensor (got ${Array.isArray(p) ? 'an array' : showValue(p)})`);
+  });
+  return list as Tensor[];
+}
+
+/**
  * Scale all gradients together so that their global norm ‖g‖ (L2 by default: √(Σ_p ‖g_p‖²)) is
  * at most maxNorm: g ← g·maxNorm/(‖g‖ + 1e-6) when ‖g‖ > maxNorm. Returns the norm before
  * clipping. `options` may be the bare normType, as PyTorch's clip_grad_norm_(params, 1.0, 2.0).
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions | number = {}): number {
-  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be a number > 0, got ${showValue(maxNorm)}`);
   if (typeof options === 'number') options = { normType: options };
   checkOptions('clipGradNorm', options, ['normType', 'errorIfNonfinite']);
   const p = options.normType ?? 2;
   if (typeof p !== 'number' || !(p > 0)) throw new Error(`clipGradNorm: normType must be a number > 0 (Infinity for the largest |g|), got ${String(p)}`);
-  const list = [...params];
+  const list = paramList('clipGradNorm', params);
   const total = p === 2 ? gradNorm(list) : pNorm(list, p);
   if (!Number.isFinite(total) && options.errorIfNonfinite) {
     throw new Error(`clipGradNorm: the total norm of the gradients is ${total}, so they cannot be clipped`);
@@ -65,8 +82,8 @@ export function gradNorm(params: Iterable<Tensor>): number {
 
 /** Clamp every gradient element to [−clip, clip]. */
 export function clipGradValue(params: Iterable<Tensor>, clip: number): void {
-  if (!(clip >= 0)) throw new Error(`clipGradValue: clip must be ≥ 0, got ${clip}`);
-  for (const p of params) {
+  if (typeof clip !== 'number' || !(clip >= 0)) throw new Error(`clipGradValue: clip must be a number ≥ 0, got ${showValue(clip)}`);
+  for (const p of paramList('clipGradValue', params)) {
     const g = p._peekGrad();
     if (g) K.clampInPlace(g.data, clip);
   }

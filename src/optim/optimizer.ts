@@ -195,7 +195,20 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   }
 
   loadStateDict(state: OptimizerState): void {
+    // The whole record is checked before anything is changed: a half-loaded optimizer would step
+    // with one run's moments and another's step count.
+    const where = `${this.typeName}.loadStateDict`;
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new Error(`${where}: the state must be the object optimizer.stateDict() returned, got ${showValue(state)}`);
+    if (typeof state.type !== 'string') throw new Error(`${where}: the state has no type (the object optimizer.stateDict() returned has type, step, groups and buffers)`);
     if (state.type !== this.typeName) throw new Error(`loadStateDict: state is for ${state.type}, not ${this.typeName}`);
+    if (!Number.isSafeInteger(state.step) || state.step < 0) throw new Error(`${where}: step must be an integer ≥ 0, got ${showValue(state.step)}`);
+    if (!Array.isArray(state.buffers) || !state.buffers.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) throw new Error(`${where}: buffers must be a list of one record per parameter`);
+    if (!Array.isArray(state.groups) || !state.groups.every((g) => g !== null && typeof g === 'object' && Number.isFinite(g.lr) && g.lr >= 0 && Number.isFinite(g.initialLr))) {
+      throw new Error(`${where}: groups must be a list of {lr, initialLr} with finite learning rates ≥ 0`);
+    }
+    if (state.paramSteps !== undefined && (!Array.isArray(state.paramSteps) || state.paramSteps.length !== this.params.length || !state.paramSteps.every((n) => Number.isSafeInteger(n) && n >= 0))) {
+      throw new Error(`${where}: paramSteps must list one step count (an integer ≥ 0) per parameter, ${this.params.length}`);
+    }
     if (state.buffers.length !== this.params.length) {
       throw new Error(`loadStateDict: state has ${state.buffers.length} parameters, the optimizer ${this.params.length}`);
     }
@@ -203,8 +216,9 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     state.buffers.forEach((rec, i) => {
       for (const [n, v] of Object.entries(rec)) {
         if (!Array.isArray(v) || v.length !== this.params[i].size) {
-          throw new Error(`loadStateDict: buffer '${n}' of parameter ${i} has ${v.length} values, expected ${this.params[i].size}`);
+          throw new Error(`loadStateDict: buffer '${n}' of parameter ${i} has ${Array.isArray(v) ? v.length : 'no list of'} values, expected ${this.params[i].size}`);
         }
+        if (!v.every((x) => typeof x === 'number')) throw new Error(`${where}: buffer '${n}' of parameter ${i} holds a value that is not a number`);
       }
     });
     this.stepCount = state.step;

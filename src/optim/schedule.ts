@@ -3,7 +3,8 @@
  * the optimizer's steps); each sets the optimizer's lr from its initial lr η₀ and the epoch t.
  */
 import { checkOptions, pointSnakeCase } from '../options.js';
-import type { Optimizer } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
+import { showValue } from '../tensor.js';
 
 export interface Scheduler {
   readonly name: string;
@@ -26,10 +27,20 @@ function scheduleArgs(name: string, first: unknown, rest: unknown[], keys: reado
   return keys.map((k) => o[k]);
 }
 
+/** A schedule's optimizer: an Optimizer (its groups' lr are what the schedule sets), else an error naming the schedule. */
+function checkOptimizer(name: string, optimizer: unknown): void {
+  if (!(optimizer instanceof Optimizer)) {
+    throw new Error(`${name}: the first argument must be the optimizer (new ${name}(optimizer, …)), got ${showValue(optimizer)}`);
+  }
+}
+
 abstract class EpochScheduler implements Scheduler {
   abstract readonly name: string;
   lastEpoch = 0;
-  constructor(protected readonly optimizer: Optimizer) {}
+  /** `className`: the schedule's name for messages, stated by each subclass (it survives minifiers). */
+  constructor(protected readonly optimizer: Optimizer, className: string) {
+    checkOptimizer(className, optimizer);
+  }
   protected abstract factor(epoch: number, initialLr: number): number;
   step(): void {
     this.lastEpoch++;
@@ -62,7 +73,7 @@ export class StepLR extends EpochScheduler {
   readonly stepSize: number;
   readonly gamma: number;
   constructor(optimizer: Optimizer, stepSize: number | { stepSize: number; gamma?: number }, gamma?: number) {
-    super(optimizer);
+    super(optimizer, 'StepLR');
     const [s, g] = scheduleArgs('StepLR', stepSize, [gamma], ['stepSize', 'gamma']) as [number, number | undefined];
     this.stepSize = s;
     this.gamma = g ?? 0.1;
@@ -79,7 +90,7 @@ export class ExponentialLR extends EpochScheduler {
   readonly name = 'ExponentialLR';
   readonly gamma: number;
   constructor(optimizer: Optimizer, gamma: number | { gamma: number }) {
-    super(optimizer);
+    super(optimizer, 'ExponentialLR');
     [this.gamma] = scheduleArgs('ExponentialLR', gamma, [], ['gamma']) as [number];
     if (!(this.gamma > 0)) throw new Error(`ExponentialLR: gamma must be > 0, got ${String(this.gamma)}`);
   }
@@ -94,7 +105,7 @@ export class CosineAnnealingLR extends EpochScheduler {
   readonly tMax: number;
   readonly etaMin: number;
   constructor(optimizer: Optimizer, tMax: number | { tMax: number; etaMin?: number }, etaMin?: number) {
-    super(optimizer);
+    super(optimizer, 'CosineAnnealingLR');
     const [t, e] = scheduleArgs('CosineAnnealingLR', tMax, [etaMin], ['tMax', 'etaMin']) as [number, number | undefined];
     this.tMax = t;
     this.etaMin = e ?? 0;
@@ -131,6 +142,7 @@ export class ReduceLROnPlateau implements Scheduler {
   private readonly o: Required<ReduceLROnPlateauOptions>;
 
   constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptimizer('ReduceLROnPlateau', optimizer);
     checkOptions('ReduceLROnPlateau', options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     this.o = {
       mode: options.mode ?? 'min',
@@ -156,7 +168,7 @@ export class ReduceLROnPlateau implements Scheduler {
   }
 
   step(metric?: number): void {
-    if (typeof metric !== 'number') throw new Error('ReduceLROnPlateau.step(metric): the monitored metric is required');
+    if (typeof metric !== 'number') throw new Error(`ReduceLROnPlateau.step(metric): the monitored metric (a number) is required, got ${showValue(metric)}`);
     this.lastEpoch++;
     if (this.isBetter(metric)) {
       this.best = metric;

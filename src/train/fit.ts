@@ -26,7 +26,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
 import type { Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
-import { Tensor, showValue } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
 import { DataLoader } from '../data/dataloader.js';
 import { checkClassIndices, checkFiniteValues, gatherRows } from '../data/dataset.js';
@@ -79,11 +79,18 @@ function checkModel(where: string, model: unknown): void {
  * The targets against the loss fit chose, checked once over the whole set instead of failing in
  * a batch (whose row numbers are the shuffled batch's): class indices must be integers in
  * 0..C−1 for the model's C outputs; targets [N] with a model of several outputs that are not
- * class indices fit neither classification nor one regression target per example.
+ * class indices, or [N, 1] (labels as a column), fit neither classification nor one regression
+ * target per example.
  */
 function checkTargets(where: string, lossName: string, chosen: boolean, y: Tensor, columns: number, name: string): void {
   if (lossName === 'crossEntropy') {
     if (y.ndim === 1) checkClassIndices(y, columns, `${where}: ${name}.y (class indices for a model of ${columns} outputs)`);
+  } else if (chosen && y.ndim === 2 && y.shape[1] === 1 && columns > 1) {
+    // Labels as a column ([N, 1], as read from a CSV or numpy's y[:, None]): mse against every output column.
+    throw new Error(
+      `${where}: ${name}.y has shape ${formatShape(y.shape)} but the model has ${columns} outputs: class indices go as shape [${y.shape[0]}] ` +
+        `(${name}.y.reshape(-1), PyTorch's y.squeeze(1)); for regression give the model 1 output, or y of shape [${y.shape[0]}, ${columns}]`,
+    );
   } else if (chosen && y.ndim === 1 && columns > 1) {
     const bad = Array.prototype.findIndex.call(y.data, (v: number) => !Number.isInteger(v) || v < 0);
     throw new Error(

@@ -459,3 +459,25 @@ describe('resuming from a damaged checkpoint', () => {
     expect(readFileSync(ck)).toEqual(before);
   });
 });
+
+describe('hostile layer lists (--arch)', () => {
+  it('a list ending in linear(k) for data with another number of classes is exit 2 naming both, not a second linear stacked after it', async () => {
+    clean(await cli('train', '--data', 'spiral', '--arch', 'linear(16),relu,linear(3)', '-e', '1', '-q'), 2, /--arch ends with linear\(3\), but spiral has 2 classes: end the list with linear\(2\), or leave the output layer out/);
+    const ok = await cli('train', '--data', 'spiral', '--samples', '100', '--arch', 'linear(16),relu,linear(2)', '-e', '1', '-q');
+    expect(ok.code, ok.err).toBe(0);
+  });
+
+  it('PyTorch class names and misspellings get a did-you-mean', async () => {
+    clean(await cli('train', '--data', 'mnist', '--arch', 'Conv2d(8,3),flatten', '-q'), 2, /unknown layer type "Conv2d" \(did you mean 'conv'\?\)/);
+    clean(await cli('train', '--data', 'mnist', '--arch', 'conv(8,3),BatchNorm2d,flatten', '-q'), 2, /unknown layer type "BatchNorm2d" \(did you mean 'bn'\?\)/);
+    clean(await cli('train', '--data', 'mnist', '--arch', 'conv(8,3),relu,flaten', '-q'), 2, /unknown layer type "flaten" \(did you mean 'flatten'\?\)/);
+    const r = await cli('train', '--data', 'mnist', '--arch', 'conv(8,3),zzz', '-q');
+    expect(r.err).not.toContain('did you mean');
+    expect(r.err.match(/\blinear\b/g)?.length).toBe(1); // the list of layer types names each once
+  });
+
+  it('a width past the limit says the limit; a net too large for memory names --arch, not --layers', async () => {
+    clean(await cli('train', '--data', 'mnist', '--arch', 'conv(1000000000,3),flatten', '-q'), 2, /conv's out must be a positive integer ≤ 65536, got 1000000000/);
+    clean(await cli('train', '--data', 'mnist', '--arch', 'conv(4096,3),conv(4096,3),flatten', '-q'), 2, /^gradlab: error: --arch with --batch-size 64 and adam: .*needs about [\d.]+ GiB.*fewer or narrower layers in --arch/);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,18 @@ function capture() {
 }
 
 describe('gradlab experiment', () => {
+  it('Ctrl-C/SIGTERM stops a run at its next progress report: exit 130, no verdict, no report file', async () => {
+    const c = capture();
+    const report = join(mkdtempSync(join(tmpdir(), 'gradlab-exp-')), 'stopped.html');
+    const controller = new AbortController();
+    controller.abort(); // the signal came while the experiment was starting
+    const io = { ...(c.io as object), signal: controller.signal } as never;
+    expect(await run(['experiment', 'run', 'he-2015', '--report', report], io)).toBe(130);
+    expect(c.err()).toContain(`interrupted: he-2015 stopped before its verdict; ${report} was not written`);
+    expect(c.out()).not.toMatch(/REPRODUCED/);
+    expect(existsSync(report)).toBe(false);
+  });
+
   it('lists every registered experiment with its citation', async () => {
     const c = capture();
     expect(await run(['experiment', 'list', '--json'], c.io)).toBe(0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, tensor } from '../../src/tensor.js';
 import { Generator } from '../../src/random.js';
 import { DataLoader } from '../../src/data/dataloader.js';
-import type { Dataset } from '../../src/data/dataset.js';
+import { TensorDataset, type Dataset } from '../../src/data/dataset.js';
 
 /** Row i of x is [i, 100 + i]; y[i] = i, so a batch reveals which examples it holds. */
 function indexed(n: number, targets = false): Dataset {
@@ -35,6 +35,18 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(d, { batch_size: 2 } as never)).toThrow("DataLoader: unknown option 'batch_size' (gradlab spells it batchSize); the options are batchSize, shuffle, dropLast, generator, reuseBuffers");
     expect(() => new DataLoader(null as never)).toThrow('DataLoader: the dataset must be {x: Tensor, y: Tensor}, got null');
   });
+  it("a PyTorch-style dataset of examples, a list of examples or {x, y} of arrays is refused with how to make {x, y} tensors; TensorDataset.get names the range", () => {
+    expect(() => new DataLoader({ length: 4, get: (i: number) => [tensor([i, i]), i] } as never, { batchSize: 2 })).toThrow(
+      "DataLoader: dataset: x and y must be Tensors, got an object with keys length, get; a dataset of examples (PyTorch's __getitem__/__len__) becomes one with new TensorDataset(stack(",
+    );
+    expect(() => new DataLoader([[tensor([1, 2]), 0]] as never, { batchSize: 1 })).toThrow('got an array (of examples?)');
+    expect(() => new DataLoader({ x: [[1, 2]], y: [0] } as never, { batchSize: 1 })).toThrow('got x an array and y an array; make them tensors: {x: tensor(x), y: tensor(y)}');
+    const ds = new TensorDataset(tensor([[1, 2], [3, 4]]), tensor([0, 1]));
+    expect(ds.get(-1)[1].item()).toBe(1);
+    expect(() => ds.get(2)).toThrow('TensorDataset.get: index 2 is out of range for 2 examples (an integer in [-2, 1])');
+    expect(() => ds.get(0.5)).toThrow('TensorDataset.get: index 0.5 is out of range');
+  });
+
   it('without shuffle yields the examples in order, with a shorter last batch', () => {
     const dl = new DataLoader(indexed(10), { batchSize: 4 });
     expect(dl.length).toBe(3);

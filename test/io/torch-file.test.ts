@@ -136,6 +136,8 @@ describe('PyTorch .pt state dicts (torch.save)', () => {
     expect(() => parseTorchFile(new Uint8Array(100), 'x.pt')).toThrow(/x\.pt: not a PyTorch file/);
     const zoo = bytes('zoo.pt');
     expect(() => parseTorchFile(zoo.subarray(0, zoo.length - 30), 'cut.pt')).toThrow(/cut\.pt: not a readable PyTorch file: no ZIP end-of-central-directory record \(is the file truncated\?\)/);
+    // A pickle that calls os.system (make_torch_evil_fixture.py): refused by the GLOBAL's name, nothing run.
+    expect(() => parseTorchFile(bytes('evil.pt'), 'evil.pt')).toThrow(/^evil\.pt: the pickle refers to the Python object posix\.system, which a state dict does not hold/);
     // An archive re-zipped with compression: named as such.
     const zipped = bytes('params.pt');
     const dv = new DataView(zipped.buffer, zipped.byteOffset, zipped.byteLength);

@@ -4,6 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, ones, optim, predict, randn, tensor, zeros } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
+  it("train('false'), requiresGrad_('no') and apply(5) are refused naming the module (a string would have switched training on)", () => {
+    const m = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU());
+    expect(() => m.train('false' as never)).toThrow("Sequential.train(): mode must be true or false, got \"false\"");
+    expect(m.training).toBe(true);
+    expect(() => m.requiresGrad_('no' as never)).toThrow('Sequential.requiresGrad_(): requiresGrad must be true or false');
+    expect(() => m.apply(5 as never)).toThrow('Sequential.apply(fn): fn must be a function of a module, got 5');
+    expect(m.eval().training).toBe(false);
+  });
   it('a shape error inside a Sequential names the layer (its path through nested Sequentials) and keeps the shapes', () => {
     const m = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Sequential(new nn.Linear(5, 3), new nn.ReLU()));
     expect(() => m.forward(randn(1, 2))).toThrow('Sequential layer 2.0 (Linear(inFeatures=5, outFeatures=3, bias=true)): linear: input of shape [1, 4] does not match weight [3, 5] (expected last dimension 5)');

@@ -69,6 +69,12 @@ describeEachBackend('loadStateDict', () => {
     expect(Array.from(model.stateDict()['3.weight'].data)).toEqual(before);
   });
 
+  it("a state dict saved from nn.DataParallel (keys 'module.0.weight', …) says to strip 'module.'", () => {
+    const model = build();
+    const wrapped = Object.fromEntries(Object.entries(build().stateDict()).map(([k, v]) => [`module.${k}`, v]));
+    expectThrowsMentioning(() => model.loadStateDict(wrapped), ["unexpected keys (in the state dict, not in the model): 'module.0.weight'", "the state dict's keys start with 'module.', as (Distributed)DataParallel saves them"]);
+  });
+
   it('non-strict: loads what matches and returns {missingKeys, unexpectedKeys}; shape mismatches still throw', () => {
     const model = build();
     const r = model.loadStateDict({ '0.weight': { shape: [8, 4], data: new Array(32).fill(0.5) }, 'other.bias': tensor([1, 2]) }, false);

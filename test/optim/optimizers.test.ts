@@ -4,7 +4,7 @@
  * skips it, its step count included).
  */
 import { expect, it } from 'vitest';
-import { optim } from '../../src/index.js';
+import { onesLike, optim } from '../../src/index.js';
 import { nn } from '../../src/index.js';
 import { decode, describeEachBackend, expectTensor, expectThrowsMentioning, filled, fixture, load, type Stored } from '../helpers/check.js';
 
@@ -96,3 +96,22 @@ describeEachBackend('optim', () => {
 });
 
 
+
+describeEachBackend('optimizer.loadStateDict with a state that is not one', () => {
+  it('null, garbage, a NaN lr or a state of another model is refused naming what, and the optimizer is left as it was', () => {
+    const m = new nn.Linear(2, 2);
+    const opt = new optim.Adam(m.parameters(), { lr: 0.01 });
+    const good = opt.stateDict();
+    expectThrowsMentioning(() => opt.loadStateDict(null as never), ['Adam.loadStateDict: the state must be the object optimizer.stateDict() returned, got null']);
+    expectThrowsMentioning(() => opt.loadStateDict({ state: 5 } as never), ['Adam.loadStateDict: the state has no type']);
+    expectThrowsMentioning(() => opt.loadStateDict({ ...good, groups: [{ lr: NaN, initialLr: 0.01 }] }), ['groups must be a list of {lr, initialLr} with finite learning rates']);
+    expectThrowsMentioning(() => opt.loadStateDict({ ...good, step: -1 }), ['step must be an integer ≥ 0, got -1']);
+    expectThrowsMentioning(() => opt.loadStateDict({ ...good, buffers: [{ exp_avg: ['a', 0, 0, 0] }, {}] }), ["buffer 'exp_avg' of parameter 0 holds a value that is not a number"]);
+    const wider = new nn.Linear(3, 2);
+    for (const p of wider.parameters()) p.grad = onesLike(p);
+    const other = new optim.Adam(wider.parameters());
+    other.step();
+    expectThrowsMentioning(() => opt.loadStateDict(other.stateDict()), ['parameter 0 has', 'expected 4']);
+    expect(opt.stateDict()).toEqual(good);
+  });
+});

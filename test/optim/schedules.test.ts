@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nn, optim } from '../../src/index.js';
 import { describeEachBackend, expectClose, expectThrowsMentioning, filled, fixture } from '../helpers/check.js';
 
@@ -53,5 +53,16 @@ describeEachBackend('optim schedules', () => {
     const b = new optim.StepLR(sgd(), 2, 0.5);
     b.loadStateDict(a.stateDict());
     expect(b.lastEpoch).toBe(3);
+  });
+});
+
+describe('schedules given something other than an optimizer', () => {
+  it('new StepLR(null, 10) and the others are refused at construction, naming the schedule (not a TypeError at step())', () => {
+    const { StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, SGD } = optim;
+    for (const make of [() => new StepLR(null as never, 10), () => new ExponentialLR({} as never, 0.9), () => new CosineAnnealingLR([] as never, 10), () => new ReduceLROnPlateau(undefined as never)]) {
+      expect(make).toThrow(/^(StepLR|ExponentialLR|CosineAnnealingLR|ReduceLROnPlateau): the first argument must be the optimizer/);
+    }
+    const s = new ReduceLROnPlateau(new SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 }));
+    expect(() => s.step('0.5' as never)).toThrow('ReduceLROnPlateau.step(metric): the monitored metric (a number) is required, got "0.5"');
   });
 });

@@ -232,5 +232,8 @@ describe('fit', () => {
     f.y.data[5] = 0.5;
     await expect(evaluate(m, d)).rejects.toThrow('evaluate: data.y (class indices for a model of 3 outputs): label 3 of example 17 is not a class index in 0..2');
     await expect(fit(m, f, { epochs: 1 })).rejects.toThrow('fit: data.y has shape [40] (one target per example) but the model has 3 outputs: for classification y must hold class indices 0..2 (data.y[5] = 0.5 is not one); for regression give the model 1 output, or y of shape [40, 3]');
+    // Labels as a column [N, 1] (a CSV column, numpy's y[:, None]): not mse against every output.
+    const col = blobs(40, 3, 1);
+    await expect(fit(m, { x: col.x, y: col.y.reshape(40, 1) }, { epochs: 1 })).rejects.toThrow("fit: data.y has shape [40, 1] but the model has 3 outputs: class indices go as shape [40] (data.y.reshape(-1), PyTorch's y.squeeze(1))");
   });
 });

@@ -118,6 +118,8 @@ export class WasmHeap {
     const end = off + size;
     if (end > this.refresh().byteLength) {
       if (!this.shared) return -1;
+      // Past wasm32's 4 GiB, grow() would throw a TypeError about its argument's range.
+      if (end > 2 ** 32) throw new RangeError('a WebAssembly memory holds at most 4 GiB');
       const have = this.current.byteLength;
       // Grow by at least 1/8 of the current size so a growing model does not grow page by page.
       const need = Math.max(end - have, have / 8);
