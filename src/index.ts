@@ -2,7 +2,7 @@
  * gradlab's public API. Namespaces ops, nn, init, loss, optim as in DESIGN.md; everything
  * exported here is browser-safe (Node-only helpers live in 'gradlab/node').
  */
-export { Tensor, tensor, zeros, ones, full, randn, rand, zerosLike, onesLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
+export { Tensor, tensor, zeros, ones, full, randn, rand, zerosLike, onesLike, randLike, randnLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
 export { noGrad, isGradEnabled, backward, stepScope } from './autograd.js';
 export { memoryInfo, markPersistent, stepBoundary } from './memory.js';
 export { manualSeed, Generator, defaultGenerator, type GeneratorState } from './random.js';

@@ -151,9 +151,12 @@ export class Tensor {
     return g;
   }
 
-  set grad(g: Tensor | null) {
-    if (g === null) this._dropGrad();
+  set grad(g: Tensor | null | undefined) {
+    // `a.grad = None` is PyTorch's reset; JS code writes null or undefined for it.
+    if (g === null || g === undefined) this._dropGrad();
     else {
+      if (!(g instanceof Tensor)) throw new Error(`grad: expected a Tensor, null or undefined, got ${Array.isArray(g) ? 'an array' : typeof g}`);
+      if (formatShape(g.shape) !== formatShape(this.shape)) throw new Error(`grad: the assigned gradient has shape ${formatShape(g.shape)}, the tensor ${formatShape(this.shape)}`);
       if (this._grad !== null && this._grad !== g) this._dropGrad();
       this._grad = g;
       g._exposed = true;
@@ -496,6 +499,18 @@ export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
   checkOptions('onesLike()', options, TENSOR_OPTIONS);
   return ones(t.shape, { dtype: t.dtype, ...options });
+}
+
+/** Samples of N(0, 1) in `t`'s shape and dtype (torch.randn_like). */
+export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  checkOptions('randnLike()', options, RANDOM_OPTIONS);
+  return randn(t.shape, { dtype: t.dtype, ...options });
+}
+
+/** Samples of U[0, 1) in `t`'s shape and dtype (torch.rand_like). */
+export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  checkOptions('randLike()', options, RANDOM_OPTIONS);
+  return rand(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** start, start + step, … up to but excluding end (torch.arange); `arange(n)` is 0 … n − 1. */

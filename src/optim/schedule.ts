@@ -74,6 +74,27 @@ export class StepLR extends EpochScheduler {
   }
 }
 
+/**
+ * η_t = η₀·γ^(number of milestones ≤ t), as torch.optim.lr_scheduler.MultiStepLR (a milestone
+ * given twice counts twice, as PyTorch's Counter does).
+ */
+export class MultiStepLR extends EpochScheduler {
+  readonly name = 'MultiStepLR';
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+  constructor(optimizer: Optimizer, milestones: readonly number[] | { milestones: readonly number[]; gamma?: number }, gamma?: number) {
+    super(optimizer);
+    const [m, g] = (Array.isArray(milestones) ? [milestones, gamma] : scheduleArgs('MultiStepLR', milestones, [gamma], ['milestones', 'gamma'])) as [unknown, number | undefined];
+    if (!Array.isArray(m) || m.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`MultiStepLR: milestones must be an array of positive integers (epochs), got ${JSON.stringify(m)}`);
+    this.milestones = [...(m as number[])].sort((a, b) => a - b);
+    this.gamma = g ?? 0.1;
+    if (!(this.gamma > 0)) throw new Error(`MultiStepLR: gamma must be > 0, got ${String(this.gamma)}`);
+  }
+  protected factor(t: number, lr0: number): number {
+    return lr0 * Math.pow(this.gamma, this.milestones.filter((m) => m <= t).length);
+  }
+}
+
 /** η_t = η₀·γ^t. */
 export class ExponentialLR extends EpochScheduler {
   readonly name = 'ExponentialLR';
@@ -130,8 +151,20 @@ export class ReduceLROnPlateau implements Scheduler {
   cooldownCounter = 0;
   private readonly o: Required<ReduceLROnPlateauOptions>;
 
-  constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
-    checkOptions('ReduceLROnPlateau', options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
+  /**
+   * `new ReduceLROnPlateau(opt, {mode: 'max', patience: 2})`, or PyTorch's positional form in its
+   * order (`ReduceLROnPlateau(opt, 'min', 0.5, 2)`: mode, factor, patience, threshold, …).
+   */
+  constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions | ReduceLROnPlateauOptions['mode'] = {}, ...rest: unknown[]) {
+    const keys = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'] as const;
+    if (typeof options === 'string') {
+      if (rest.length > keys.length - 1) throw new Error(`ReduceLROnPlateau: at most ${keys.length} positional arguments after the optimizer (${keys.join(', ')}), got ${rest.length + 1}`);
+      const values = [options, ...rest];
+      options = Object.fromEntries(keys.slice(0, values.length).map((k, i) => [k, values[i]])) as ReduceLROnPlateauOptions;
+    } else if (options === null || typeof options !== 'object') {
+      throw new Error(`ReduceLROnPlateau: expected options such as {mode: 'min', patience: 10} or the mode 'min'/'max', got ${String(options)}`);
+    }
+    checkOptions('ReduceLROnPlateau', options, keys);
     this.o = {
       mode: options.mode ?? 'min',
       factor: options.factor ?? 0.1,
@@ -176,6 +209,11 @@ export class ReduceLROnPlateau implements Scheduler {
       this.cooldownCounter = this.o.cooldown;
       this.numBadEpochs = 0;
     }
+  }
+
+  /** The lr of each parameter group (PyTorch's get_last_lr()). */
+  getLastLr(): number[] {
+    return this.optimizer.groups.map((g) => g.lr);
   }
 
   stateDict(): Record<string, unknown> {
