@@ -230,6 +230,18 @@ export class Tensor {
     return this.data[0];
   }
 
+  /**
+   * What JSON.stringify writes: `{shape, data}` with every value (float32 values are float64
+   * numbers exactly, so the text round-trips bit for bit), and `dtype` when not float32. It is a
+   * state-dict entry, so `JSON.stringify({epoch, modelStateDict: model.stateDict(), optimizerStateDict:
+   * optimizer.stateDict()})` saves a general checkpoint and `model.loadStateDict(JSON.parse(text).modelStateDict)` loads it.
+   */
+  toJSON(): { shape: number[]; data: number[]; dtype?: DType } {
+    const out: { shape: number[]; data: number[]; dtype?: DType } = { shape: this.shape.slice(), data: Array.from(this.data) };
+    if (this.dtype !== 'float32') out.dtype = this.dtype;
+    return out;
+  }
+
   /** Backpropagate from this tensor (see autograd.ts): `backward()`, `backward(gradient, {retainGraph})`, `backward({retainGraph: true})`. */
   backward(gradient?: Tensor | null | BackwardOptions, options?: BackwardOptions | boolean): void {
     backward(this, gradient, options);

@@ -50,7 +50,11 @@ export function asTensor(x: Tensor | number, like?: Tensor, op = 'operand', name
  * fast kernels run on it.
  */
 export function assertTensor(x: unknown, op: string, arg: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}`);
+  if (!(x instanceof Tensor)) {
+    // torch.max(outputs.data, 1): PyTorch's t.data is a tensor (t.detach()); gradlab's is the raw Float32Array.
+    const typed = x instanceof Float32Array || x instanceof Float64Array ? ` (a tensor's .data is its raw ${x.constructor.name} in gradlab; PyTorch's outputs.data is outputs.detach() here, or pass outputs itself)` : '';
+    throw new Error(`${op}: ${arg} must be a Tensor, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}${typed}`);
+  }
   if (x._evicted) stage(x);
 }
 
