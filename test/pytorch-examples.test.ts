@@ -1,0 +1,468 @@
+// Lines of PyTorch's "Learning PyTorch with Examples" and of its recipes ("What is a state_dict",
+// "Saving and loading a general checkpoint", "Warmstarting a model", "Zeroing out gradients",
+// "Defining a neural network", LR schedulers, freezing), written as a PyTorch user writes them in
+// JS. Reference values: PyTorch 1.13 on the same inputs (test/fixtures/make_pytorch_examples.py →
+// pytorch_examples.json), finite differences, or closed forms.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { autograd, full, gradcheck, init, linspace, manualSeed, nn, noGrad, ops, optim, rand, randLike, randn, randnLike, tensor, zeros, type Tensor } from '../src/index.js';
+
+const REF = JSON.parse(readFileSync(new URL('./fixtures/pytorch_examples.json', import.meta.url), 'utf8'));
+const close = (got: number, want: number, rtol = 1e-5, atol = 1e-6) => expect(Math.abs(got - want), `${got} vs ${want}`).toBeLessThanOrEqual(atol + rtol * Math.abs(want));
+
+// The tutorial's LegendrePolynomial3, as a user writes it.
+class LegendrePolynomial3 extends autograd.Function {
+  static override forward(ctx: autograd.FunctionCtx, input: Tensor): Tensor {
+    ctx.saveForBackward(input);
+    return input.pow(3).mul(5).sub(input.mul(3)).mul(0.5);
+  }
+  static override backward(ctx: autograd.FunctionCtx, gradOutput: Tensor): Tensor {
+    const [input] = ctx.savedTensors;
+    return gradOutput.mul(input.pow(2).mul(5).sub(1).mul(1.5));
+  }
+}
+
+describe('Learning PyTorch with Examples', () => {
+  it('y = sin(x): x.sin() and x.cos() are differentiable (finite differences) and match Math', () => {
+    const x = linspace(-Math.PI, Math.PI, 7);
+    expect(x.sin().tolist()).toEqual(Array.from(x.data, (v) => Math.fround(Math.sin(v))));
+    expect(ops.cos(x).tolist()).toEqual(Array.from(x.data, (v) => Math.fround(Math.cos(v))));
+    for (const f of [(t: Tensor) => t.sin(), (t: Tensor) => t.cos().mul(t.sin())]) {
+      const r = gradcheck(f, [randn([5], { dtype: 'float64', requiresGrad: true })]);
+      expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    }
+  });
+
+  it('a custom autograd.Function (LegendrePolynomial3) trains as in PyTorch: losses, gradients and the updated weights', () => {
+    const ref = REF.legendre;
+    const x = linspace(-Math.PI, Math.PI, ref.n);
+    const y = x.sin();
+    const a = full([], 0.0, { requiresGrad: true });
+    const b = full([], -1.0, { requiresGrad: true });
+    const c = full([], 0.0, { requiresGrad: true });
+    const d = full([], 0.3, { requiresGrad: true });
+    for (let t = 0; t < 3; t++) {
+      const P3 = LegendrePolynomial3.apply; // detached from the class, as the tutorial does
+      const yPred = a.add(b.mul(P3(c.add(d.mul(x)))));
+      const loss = yPred.sub(y).pow(2).sum();
+      close(loss.item(), ref.losses[t], 1e-5);
+      loss.backward();
+      [a, b, c, d].forEach((p, i) => close(p.grad!.item(), ref.grads[t][i], 1e-4, 2e-5));
+      noGrad(() => {
+        for (const p of [a, b, c, d]) {
+          p.sub_(p.grad!.mul(5e-6));
+          p.grad = null;
+        }
+      });
+    }
+    [a, b, c, d].forEach((p, i) => close(p.item(), ref.after[i], 1e-6, 1e-9));
+  });
+
+  it('autograd.Function: its backward agrees with finite differences; one node in the graph; nothing recorded under noGrad', () => {
+    const P3 = LegendrePolynomial3.apply;
+    const r = gradcheck((t) => P3(t), [randn([6], { dtype: 'float64', requiresGrad: true })]);
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    const x = tensor([0.5, -1], { requiresGrad: true });
+    const out = P3(x);
+    expect(out.node?.op).toBe('LegendrePolynomial3');
+    expect(out.node?.inputs).toEqual([x]);
+    expect(noGrad(() => P3(x)).requiresGrad).toBe(false);
+    expect(P3(tensor([2])).tolist()).toEqual([17]); // ½(5·8 − 6)
+  });
+
+  it('autograd.Function with two tensors and a number, a null gradient, ctx.needsInputGrad, and an input returned as it is', () => {
+    class MulAdd extends autograd.Function {
+      static override forward(ctx: autograd.FunctionCtx, x: Tensor, w: Tensor, k: number): Tensor {
+        ctx.saveForBackward(x, w);
+        (ctx as unknown as { k: number }).k = k;
+        return x.mul(w).add(k);
+      }
+      static override backward(ctx: autograd.FunctionCtx, g: Tensor) {
+        const [x, w] = ctx.savedTensors;
+        expect(ctx.needsInputGrad).toEqual([true, false, false]);
+        return [g.mul(w), null, null];
+      }
+    }
+    const x = tensor([1, 2], { requiresGrad: true });
+    const w = tensor([3, 4]);
+    const y = MulAdd.apply(x, w, 10);
+    expect(y.tolist()).toEqual([13, 18]);
+    y.sum().backward();
+    expect(x.grad!.tolist()).toEqual([3, 4]);
+    class Same extends autograd.Function {
+      static override forward(_ctx: autograd.FunctionCtx, x: Tensor): Tensor {
+        return x;
+      }
+      static override backward(_ctx: autograd.FunctionCtx, g: Tensor): Tensor {
+        return g.mul(2);
+      }
+    }
+    const z = tensor([1, 1], { requiresGrad: true });
+    const out = Same.apply(z);
+    expect(out).not.toBe(z);
+    expect(z.isLeaf).toBe(true);
+    out.sum().backward();
+    expect(z.grad!.tolist()).toEqual([2, 2]);
+  });
+
+  it('autograd.Function mistakes give errors naming the function and the fix', () => {
+    expect(() => new (LegendrePolynomial3 as unknown as new () => unknown)()).toThrow('LegendrePolynomial3: an autograd.Function is not instantiated; call LegendrePolynomial3.apply(...inputs)');
+    class NoForward extends autograd.Function {}
+    expect(() => NoForward.apply(tensor([1]))).toThrow(/NoForward: define static forward/);
+    class Twice extends autograd.Function {
+      static override forward(_ctx: autograd.FunctionCtx, x: Tensor): Tensor {
+        return x.mul(2);
+      }
+      static override backward(_ctx: autograd.FunctionCtx, g: Tensor) {
+        return [g, g];
+      }
+    }
+    expect(() => Twice.apply(tensor([1], { requiresGrad: true })).sum().backward()).toThrow('Twice.backward returned 2 gradients, forward took 1 argument: return one per argument (null for those that need none)');
+    class WrongShape extends autograd.Function {
+      static override forward(_ctx: autograd.FunctionCtx, x: Tensor): Tensor {
+        return x.sum();
+      }
+      static override backward(_ctx: autograd.FunctionCtx, g: Tensor): Tensor {
+        return g;
+      }
+    }
+    expect(() => WrongShape.apply(tensor([1, 2], { requiresGrad: true })).backward()).toThrow('WrongShape.backward: gradient 0 has shape [], input 0 has shape [2]');
+    class Snake extends autograd.Function {
+      static override forward(ctx: autograd.FunctionCtx, x: Tensor): Tensor {
+        (ctx as unknown as { save_for_backward(t: Tensor): void }).save_for_backward(x);
+        return x;
+      }
+    }
+    expect(() => Snake.apply(tensor([1]))).toThrow("FunctionCtx.save_for_backward: PyTorch's save_for_backward is spelled saveForBackward in gradlab");
+    class NotTensor extends autograd.Function {
+      static override forward(): Tensor {
+        return [1, 2] as never;
+      }
+    }
+    expect(() => NotTensor.apply(tensor([1]))).toThrow('NotTensor.forward must return a Tensor, got an array (one output per Function is supported)');
+  });
+
+  it('DynamicNet: a parameter reused by a random number of terms accumulates its gradient over forwards as in PyTorch; SGD with momentum steps alike', () => {
+    const ref = REF.dynamic;
+    const x = linspace(-Math.PI, Math.PI, ref.n);
+    const y = x.sin();
+    class DynamicNet extends nn.Module {
+      a = new nn.Parameter(tensor(0.1));
+      b = new nn.Parameter(tensor(-0.2));
+      c = new nn.Parameter(tensor(0.05));
+      d = new nn.Parameter(tensor(0.02));
+      e = new nn.Parameter(tensor(-0.003));
+      extra = 0;
+      forward(x: Tensor): Tensor {
+        let out = this.a.add(this.b.mul(x)).add(this.c.mul(x.pow(2))).add(this.d.mul(x.pow(3)));
+        for (let exp = 4; exp < 4 + this.extra; exp++) out = out.add(this.e.mul(x.pow(exp)));
+        return out;
+      }
+    }
+    const model = new DynamicNet();
+    const criterion = new nn.MSELoss({ reduction: 'sum' });
+    ref.extra.forEach((k: number, i: number) => {
+      model.extra = k;
+      const loss = criterion.forward(model.forward(x), y);
+      close(loss.item(), ref.losses[i], 1e-5);
+      loss.backward(); // no zeroGrad between: gradients add up, as in PyTorch
+    });
+    expect(model.namedParameters().map(([n]) => n)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    for (const [n, p] of model.namedParameters()) close(p.grad!.item(), ref.grads[n], 1e-4, 1e-4);
+    new optim.SGD(model.parameters(), { lr: 1e-4, momentum: 0.9 }).step();
+    for (const [n, p] of model.namedParameters()) close(p.item(), ref.after[n], 1e-5, 1e-8);
+  });
+
+  it('p.grad = null and p.grad = undefined both reset; a wrong assignment says what is wrong', () => {
+    const a = randn([], { requiresGrad: true });
+    a.mul(3).backward();
+    a.grad = undefined as never;
+    expect(a.grad).toBeNull();
+    a.mul(3).backward();
+    expect(a.grad!.item()).toBe(3); // a fresh gradient, not 6
+    expect(() => {
+      a.grad = [1] as never;
+    }).toThrow('grad: expected a Tensor, null or undefined, got an array');
+    expect(() => {
+      a.grad = zeros(2);
+    }).toThrow('grad: the assigned gradient has shape [2], the tensor []');
+  });
+
+  it('Sequential(Linear(3, 1), Flatten(0, 1)) with MSELoss(sum) and RMSprop follows PyTorch from the same weights', () => {
+    // PyTorch 1.13 from weight [[0.1, 0.2, 0.3]], bias 0.05: the losses and weights of three steps.
+    const ref = REF.rmsprop;
+    const x = linspace(-Math.PI, Math.PI, 2000);
+    const y = x.sin();
+    const xx = x.unsqueeze(-1).pow(tensor([1, 2, 3]));
+    const model = new nn.Sequential(new nn.Linear(3, 1), new nn.Flatten(0, 1));
+    const lin = model[0] as nn.Linear;
+    lin.weight.data.set([0.1, 0.2, 0.3]);
+    lin.bias!.data[0] = 0.05;
+    const lossFn = new nn.MSELoss({ reduction: 'sum' });
+    const optimizer = new optim.RMSprop(model.parameters(), { lr: 1e-3 });
+    for (let t = 0; t < 3; t++) {
+      const loss = lossFn.forward(model.forward(xx), y);
+      close(loss.item(), ref.losses[t], 2e-6);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+    }
+    // model[0]'s weight[:, i] and bias, as the tutorial prints them.
+    [0, 1, 2].forEach((i) => close(lin.weight.select(1, i).item(), ref.weight[i], 1e-5, 1e-7));
+    close(lin.bias!.item(), ref.bias, 1e-5, 1e-7);
+  });
+});
+
+describe('recipes', () => {
+  it('Sequential.append and model[i] = layer (replacing the head) as in PyTorch; an appended ReLU re-draws the Linear before it only while at its default', () => {
+    manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(4, 8));
+    const firstDraw = model[0].weight!.data.slice();
+    model.append(new nn.ReLU()).append(new nn.Linear(8, 3));
+    expect(model.length).toBe(3);
+    expect(model.forward(randn(2, 4)).shape).toEqual([2, 3]);
+    // The Linear now feeds a ReLU: drawn again for it, as new Sequential(Linear, ReLU, Linear) does.
+    expect(model[0].weight!.data).not.toEqual(firstDraw);
+    expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    // A weight the user set is kept when the consumer changes.
+    const kept = new nn.Sequential(new nn.Linear(2, 2));
+    noGrad(() => kept[0].weight!.fill_(0.5));
+    kept.append(new nn.Tanh());
+    expect(kept[0].weight!.tolist()).toEqual([
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ]);
+    model[-1] = new nn.Linear(8, 5);
+    expect(model.forward(randn(2, 4)).shape).toEqual([2, 5]);
+    expect(model.stateDict()['2.weight'].shape).toEqual([5, 8]);
+    expect(() => model.append(nn.ReLU as never)).toThrow('Sequential: append is the class ReLU, not a layer: write new nn.ReLU(…)');
+    expect(() => model.append([new nn.ReLU()] as never)).toThrow(/append is not a Module \(got an array/);
+  });
+
+  it('randLike/randnLike: the shape and dtype of their argument, from the seeded generator', () => {
+    const t = zeros([3, 2], { dtype: 'float64' });
+    manualSeed(3);
+    const a = randnLike(t);
+    manualSeed(3);
+    expect(randn([3, 2], { dtype: 'float64' }).tolist()).toEqual(a.tolist());
+    expect([a.shape, a.dtype]).toEqual([[3, 2], 'float64']);
+    const u = randLike(t, { requiresGrad: true });
+    expect(u.requiresGrad).toBe(true);
+    expect(Array.from(u.data).every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(() => randLike(t, { requires_grad: true } as never)).toThrow(/randLike\(\): unknown option 'requires_grad' \(gradlab spells it requiresGrad\)/);
+    manualSeed(4);
+    const r1 = rand(5).tolist();
+    manualSeed(4);
+    expect(randLike(zeros(5)).tolist()).toEqual(r1);
+  });
+
+  it('MultiStepLR and ReduceLROnPlateau(optimizer, "min", 0.5, 1) give PyTorch\'s lr sequences; getLastLr() on both', () => {
+    const sgd = () => new optim.SGD([new nn.Parameter(zeros(1))], { lr: 0.1 });
+    let opt = sgd();
+    const multi = new optim.MultiStepLR(opt, [3, 5, 5, 8], 0.5);
+    const lrs: number[] = [];
+    for (let e = 0; e < REF.schedules.MultiStepLR.length; e++) {
+      opt.step();
+      multi.step();
+      lrs.push(multi.getLastLr()[0]);
+    }
+    lrs.forEach((v, i) => close(v, REF.schedules.MultiStepLR[i], 1e-12, 0));
+    const byOptions = new optim.MultiStepLR(sgd(), { milestones: [2], gamma: 0.1 });
+    byOptions.step();
+    byOptions.step();
+    close(byOptions.getLastLr()[0], 0.01, 1e-12, 0);
+    expect(() => new optim.MultiStepLR(sgd(), [0, 2])).toThrow('MultiStepLR: milestones must be an array of positive integers (epochs), got [0,2]');
+    opt = sgd();
+    const plateau = new optim.ReduceLROnPlateau(opt, 'min', 0.5, 1);
+    const ref = REF.schedules.ReduceLROnPlateau;
+    ref.metrics.forEach((m: number, i: number) => {
+      opt.step();
+      plateau.step(m); // scheduler.step(val_loss)
+      close(plateau.getLastLr()[0], ref.lrs[i], 1e-12, 0);
+    });
+    expect(() => new optim.ReduceLROnPlateau(sgd(), 'up' as never)).toThrow("ReduceLROnPlateau: mode must be 'min' or 'max', got 'up'");
+    expect(() => new optim.ReduceLROnPlateau(sgd(), 5 as never)).toThrow(/expected options such as \{mode: 'min', patience: 10\} or the mode 'min'\/'max', got 5/);
+  });
+
+  it('Dropout2d zeroes whole channels, scales the rest by 1/(1 − p), is the identity in eval, and its gradient is the same mask', () => {
+    manualSeed(0);
+    const m = new nn.Dropout2d(0.5);
+    const x = randn([8, 6, 3, 3], { requiresGrad: true });
+    const y = m.forward(x);
+    y.sum().backward();
+    let dropped = 0;
+    for (let c = 0; c < 48; c++) {
+      const ratios = new Set<number>();
+      for (let j = 0; j < 9; j++) ratios.add(Math.round((y.data[c * 9 + j] / x.data[c * 9 + j]) * 1e6) / 1e6);
+      expect([...ratios].length, `channel ${c}`).toBe(1);
+      const r = [...ratios][0];
+      expect([0, 2]).toContain(r);
+      if (r === 0) dropped++;
+      for (let j = 0; j < 9; j++) expect(x.grad!.data[c * 9 + j]).toBe(r);
+    }
+    expect(dropped).toBeGreaterThan(10);
+    expect(dropped).toBeLessThan(38);
+    m.eval();
+    expect(m.forward(x)).toBe(x);
+    expect(String(m)).toBe('Dropout2d(p=0.5)');
+    expect(() => new nn.Dropout2d(1)).toThrow(/Dropout2d: p must be a number in \[0, 1\)/);
+    expect(() => ops.dropout2d(randn(4, 5), 0.5, true)).toThrow('dropout2d: expects an input of shape [N, C, H, W] (or [C, H, W]), got [4, 5]');
+  });
+
+  it('a general checkpoint {epoch, modelStateDict, optimizerStateDict, loss} through JSON: the resumed plain loop continues bit for bit', () => {
+    const make = () => new nn.Sequential(new nn.Linear(5, 16), new nn.ReLU(), new nn.Linear(16, 3));
+    manualSeed(1);
+    const xs = randn(64, 5);
+    const ys = tensor(Array.from({ length: 64 }, (_, i) => i % 3));
+    const criterion = new nn.CrossEntropyLoss();
+    const stepOf = (model: nn.Sequential, opt: optim.Optimizer) => {
+      opt.zeroGrad();
+      const loss = criterion.forward(model.forward(xs), ys);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    };
+    manualSeed(2);
+    const model = make();
+    const optimizer = new optim.Adam(model.parameters(), { lr: 1e-2 });
+    for (let i = 0; i < 5; i++) stepOf(model, optimizer);
+    const text = JSON.stringify({ epoch: 5, modelStateDict: model.stateDict(), optimizerStateDict: optimizer.stateDict(), loss: 0.5 });
+    const straight = Array.from({ length: 5 }, () => stepOf(model, optimizer));
+
+    const checkpoint = JSON.parse(text);
+    manualSeed(99);
+    const model2 = make();
+    const optimizer2 = new optim.Adam(model2.parameters(), { lr: 1e-2 });
+    model2.loadStateDict(checkpoint.modelStateDict);
+    optimizer2.loadStateDict(checkpoint.optimizerStateDict);
+    expect(checkpoint.epoch).toBe(5);
+    const resumed = Array.from({ length: 5 }, () => stepOf(model2, optimizer2));
+    expect(resumed).toEqual(straight);
+    expect(model2.stateDict()['2.weight'].tolist()).toEqual(model.stateDict()['2.weight'].tolist());
+  });
+
+  it('what is a state_dict: every key and shape of the model and the optimizer', () => {
+    class Net extends nn.Module {
+      conv1 = new nn.Conv2d(3, 6, 5);
+      pool = new nn.MaxPool2d(2, 2);
+      conv2 = new nn.Conv2d(6, 16, 5);
+      fc1 = new nn.Linear(16 * 5 * 5, 120);
+      fc2 = new nn.Linear(120, 84);
+      fc3 = new nn.Linear(84, 10);
+      forward(x: Tensor): Tensor {
+        x = this.pool.forward(ops.relu(this.conv1.forward(x)));
+        x = this.pool.forward(ops.relu(this.conv2.forward(x)));
+        x = ops.flatten(x, 1);
+        return this.fc3.forward(ops.relu(this.fc2.forward(ops.relu(this.fc1.forward(x)))));
+      }
+    }
+    const net = new Net();
+    const optimizer = new optim.SGD(net.parameters(), { lr: 0.001, momentum: 0.9 });
+    const lines = Object.entries(net.stateDict()).map(([k, v]) => `${k}\t${JSON.stringify(v.shape)}`);
+    expect(lines).toEqual([
+      'conv1.weight\t[6,3,5,5]', 'conv1.bias\t[6]', 'conv2.weight\t[16,6,5,5]', 'conv2.bias\t[16]',
+      'fc1.weight\t[120,400]', 'fc1.bias\t[120]', 'fc2.weight\t[84,120]', 'fc2.bias\t[84]', 'fc3.weight\t[10,84]', 'fc3.bias\t[10]',
+    ]);
+    const sd = optimizer.stateDict();
+    expect(sd.groups).toEqual([{ lr: 0.001, initialLr: 0.001 }]);
+    expect(sd.buffers.length).toBe(10);
+    expect(() => (optimizer as unknown as { state_dict(): unknown }).state_dict()).toThrow("SGD.state_dict: PyTorch's state_dict is spelled stateDict in gradlab");
+  });
+
+  it('warmstarting: loadStateDict(sd, {strict: false}) loads the shared layers and reports the rest; a size mismatch is an error, as in PyTorch', () => {
+    class A extends nn.Module {
+      fc1 = new nn.Linear(4, 8);
+      fc2 = new nn.Linear(8, 2);
+      forward(x: Tensor) {
+        return this.fc2.forward(this.fc1.forward(x));
+      }
+    }
+    class B extends nn.Module {
+      fc1 = new nn.Linear(4, 8);
+      head = new nn.Linear(8, 5);
+      forward(x: Tensor) {
+        return this.head.forward(this.fc1.forward(x));
+      }
+    }
+    const a = new A();
+    const b = new B();
+    const headBefore = b.head.weight.data.slice();
+    expect(b.loadStateDict(a.stateDict(), { strict: false })).toEqual({ missingKeys: ['head.weight', 'head.bias'], unexpectedKeys: ['fc2.weight', 'fc2.bias'] });
+    expect(b.fc1.weight.tolist()).toEqual(a.fc1.weight.tolist());
+    expect(b.head.weight.data).toEqual(headBefore);
+    expect(() => b.loadStateDict(a.stateDict())).toThrow(/head\.weight/);
+    class C extends nn.Module {
+      fc1 = new nn.Linear(4, 6);
+      forward(x: Tensor) {
+        return this.fc1.forward(x);
+      }
+    }
+    expect(() => new C().loadStateDict(a.stateDict(), { strict: false })).toThrow("size mismatch for 'fc1.weight': shape [8, 4] in the state dict, [6, 4] in the model");
+  });
+
+  it('zeroing out gradients: without zeroGrad they add up over backward calls; with it each step starts afresh', () => {
+    const net = new nn.Linear(3, 1);
+    const x = tensor([[1, 2, 3]]);
+    net.forward(x).sum().backward();
+    net.forward(x).sum().backward();
+    expect(net.weight.grad!.tolist()).toEqual([[2, 4, 6]]);
+    const optimizer = new optim.SGD(net.parameters(), { lr: 0.001, momentum: 0.9 });
+    optimizer.zeroGrad();
+    expect(net.weight.grad).toBeNull();
+    net.forward(x).sum().backward();
+    expect(net.weight.grad!.tolist()).toEqual([[1, 2, 3]]);
+    net.zeroGrad();
+    expect(net.weight.grad).toBeNull();
+  });
+
+  it('freezing: requiresGrad = false on every parameter, a new head, an optimizer over the head only — frozen weights unchanged and without grads', () => {
+    manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    for (const p of model.parameters()) p.requiresGrad = false;
+    model[2] = new nn.Linear(8, 2); // the new head requires grad
+    const optimizer = new optim.SGD(model[2].parameters(), { lr: 0.1, momentum: 0.9 });
+    const frozen = model[0].weight!.data.slice();
+    const head = model[2].weight!.data.slice();
+    for (let i = 0; i < 3; i++) {
+      optimizer.zeroGrad();
+      new nn.CrossEntropyLoss().forward(model.forward(randn(6, 4)), tensor([0, 1, 0, 1, 1, 0])).backward();
+      optimizer.step();
+    }
+    expect(model[0].weight!.grad).toBeNull();
+    expect(model[0].weight!.data).toEqual(frozen);
+    expect(model[2].weight!.data).not.toEqual(head);
+  });
+
+  it('kaimingNormal(w, {mode: "fanOut", nonlinearity: "relu"}) has std √(2/fan_out) with fan_out = outChannels·k·k; PyTorch spellings work too', () => {
+    manualSeed(5);
+    const w = zeros(64, 32, 3, 3);
+    init.kaimingNormal(w, { mode: 'fanOut', nonlinearity: 'relu' });
+    const std = Math.sqrt(2 / (64 * 9));
+    // 18,432 samples: the sample std is within 2% of σ with overwhelming probability.
+    expect(Math.abs(w.std().item() / std - 1)).toBeLessThan(0.02);
+    init.kaimingNormal(w, { mode: 'fan_out' as never, nonlinearity: 'relu' });
+    expect(Math.abs(w.std().item() / std - 1)).toBeLessThan(0.02);
+  });
+
+  it('clipGradNorm / clipGradValue over model.parameters(), and manualSeed then two identical runs', () => {
+    const run = () => {
+      manualSeed(42);
+      const m = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(8, 1));
+      const o = new optim.Adam(m.parameters());
+      const norms: number[] = [];
+      let l = 0;
+      for (let i = 0; i < 4; i++) {
+        o.zeroGrad();
+        const loss = m.forward(randn(16, 4)).pow(2).mean();
+        loss.backward();
+        norms.push(optim.clipGradNorm(m.parameters(), 0.1));
+        optim.clipGradValue(m.parameters(), 0.01);
+        o.step();
+        l = loss.item();
+      }
+      for (const p of m.parameters()) expect(Math.max(...Array.from(p.grad!.data, Math.abs))).toBeLessThanOrEqual(0.01);
+      return [l, ...norms];
+    };
+    expect(run()).toEqual(run());
+  });
+});
