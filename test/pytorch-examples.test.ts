@@ -179,7 +179,7 @@ describe('Learning PyTorch with Examples', () => {
     a.grad = undefined as never;
     expect(a.grad).toBeNull();
     a.mul(3).backward();
-    expect(a.grad!.item()).toBe(3); // a fresh gradient, not 6
+    expect((a.grad as Tensor | null)!.item()).toBe(3); // a fresh gradient, not 6
     expect(() => {
       a.grad = [1] as never;
     }).toThrow('grad: expected a Tensor, null or undefined, got an array');
@@ -217,18 +217,18 @@ describe('recipes', () => {
   it('Sequential.append and model[i] = layer (replacing the head) as in PyTorch; an appended ReLU re-draws the Linear before it only while at its default', () => {
     manualSeed(0);
     const model = new nn.Sequential(new nn.Linear(4, 8));
-    const firstDraw = model[0].weight!.data.slice();
+    const firstDraw = ((model[0]) as nn.Linear).weight.data.slice();
     model.append(new nn.ReLU()).append(new nn.Linear(8, 3));
     expect(model.length).toBe(3);
     expect(model.forward(randn(2, 4)).shape).toEqual([2, 3]);
     // The Linear now feeds a ReLU: drawn again for it, as new Sequential(Linear, ReLU, Linear) does.
-    expect(model[0].weight!.data).not.toEqual(firstDraw);
+    expect(((model[0]) as nn.Linear).weight.data).not.toEqual(firstDraw);
     expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     // A weight the user set is kept when the consumer changes.
     const kept = new nn.Sequential(new nn.Linear(2, 2));
-    noGrad(() => kept[0].weight!.fill_(0.5));
+    noGrad(() => ((kept[0]) as nn.Linear).weight.fill_(0.5));
     kept.append(new nn.Tanh());
-    expect(kept[0].weight!.tolist()).toEqual([
+    expect(((kept[0]) as nn.Linear).weight.tolist()).toEqual([
       [0.5, 0.5],
       [0.5, 0.5],
     ]);
@@ -421,16 +421,16 @@ describe('recipes', () => {
     for (const p of model.parameters()) p.requiresGrad = false;
     model[2] = new nn.Linear(8, 2); // the new head requires grad
     const optimizer = new optim.SGD(model[2].parameters(), { lr: 0.1, momentum: 0.9 });
-    const frozen = model[0].weight!.data.slice();
-    const head = model[2].weight!.data.slice();
+    const frozen = ((model[0]) as nn.Linear).weight.data.slice();
+    const head = ((model[2]) as nn.Linear).weight.data.slice();
     for (let i = 0; i < 3; i++) {
       optimizer.zeroGrad();
       new nn.CrossEntropyLoss().forward(model.forward(randn(6, 4)), tensor([0, 1, 0, 1, 1, 0])).backward();
       optimizer.step();
     }
-    expect(model[0].weight!.grad).toBeNull();
-    expect(model[0].weight!.data).toEqual(frozen);
-    expect(model[2].weight!.data).not.toEqual(head);
+    expect(((model[0]) as nn.Linear).weight.grad).toBeNull();
+    expect(((model[0]) as nn.Linear).weight.data).toEqual(frozen);
+    expect(((model[2]) as nn.Linear).weight.data).not.toEqual(head);
   });
 
   it('kaimingNormal(w, {mode: "fanOut", nonlinearity: "relu"}) has std √(2/fan_out) with fan_out = outChannels·k·k; PyTorch spellings work too', () => {
