@@ -306,7 +306,50 @@ describe('recipes', () => {
     expect(m.forward(x)).toBe(x);
     expect(String(m)).toBe('Dropout2d(p=0.5)');
     expect(() => new nn.Dropout2d(1)).toThrow(/Dropout2d: p must be a number in \[0, 1\)/);
-    expect(() => ops.dropout2d(randn(4, 5), 0.5, true)).toThrow('dropout2d: expects an input of shape [N, C, H, W] (or [C, H, W]), got [4, 5]');
+    expect(() => ops.dropout2d(randn(5), 0.5, true)).toThrow('dropout2d: expects an input of shape [N, C, H, W], got [5]');
+  });
+
+  it('defining a neural network: Dropout2d after a conv and after a Linear (PyTorch 1.13 warns and drops single features), F.max_pool2d, log_softmax(x, dim=1)', () => {
+    class Net extends nn.Module {
+      conv1 = new nn.Conv2d(1, 32, 3, 1);
+      conv2 = new nn.Conv2d(32, 64, 3, 1);
+      dropout1 = new nn.Dropout2d(0.25);
+      dropout2 = new nn.Dropout2d(0.5);
+      fc1 = new nn.Linear(9216, 128);
+      fc2 = new nn.Linear(128, 10);
+      forward(x: Tensor): Tensor {
+        x = ops.relu(this.conv1.forward(x));
+        x = ops.relu(this.conv2.forward(x));
+        x = ops.maxPool2d(x, 2);
+        x = this.dropout1.forward(x);
+        x = ops.flatten(x, 1);
+        x = ops.relu(this.fc1.forward(x));
+        x = this.dropout2.forward(x);
+        x = this.fc2.forward(x);
+        return ops.logSoftmax(x, 1);
+      }
+    }
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (m: string) => warnings.push(m);
+    try {
+      const myNn = new Net();
+      const result = myNn.forward(rand([2, 1, 28, 28]));
+      expect(result.shape).toEqual([2, 10]);
+      result.exp().sum(1).tolist().forEach((v) => close(v as number, 1, 1e-5));
+      result.sum().backward();
+      expect(myNn.conv1.weight.grad!.shape).toEqual([32, 1, 3, 3]);
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings.join('\n')).toMatch(/dropout2d received a 2-D input of shape \[2, 128\], which PyTorch deprecates/);
+    // [N, C, L]: whole rows of L, as PyTorch 1.13 (its "channel-wise 1D dropout" reading).
+    manualSeed(1);
+    const y = ops.dropout2d(randn([4, 5, 6]), 0.5, true);
+    for (let r = 0; r < 20; r++) {
+      const row = Array.from(y.data.subarray(r * 6, r * 6 + 6));
+      expect(row.every((v) => v === 0) || row.every((v) => v !== 0), `row ${r}`).toBe(true);
+    }
   });
 
   it('a general checkpoint {epoch, modelStateDict, optimizerStateDict, loss} through JSON: the resumed plain loop continues bit for bit', () => {

@@ -24,7 +24,7 @@ export class Dropout extends Module {
   }
 }
 
-/** Zeroes whole channels of an [N, C, H, W] input (ops.dropout2d), as torch.nn.Dropout2d. */
+/** Zeroes whole channels of an [N, C, H, W] input (ops.dropout2d: other shapes as PyTorch 1.13), as torch.nn.Dropout2d. */
 export class Dropout2d extends Module {
   readonly p: number;
   constructor(p = 0.5) {
