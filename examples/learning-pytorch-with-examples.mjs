@@ -11,14 +11,16 @@ const quick = process.argv.includes('--quick');
 manualSeed(0);
 const iterations = quick ? 1000 : 2000;
 
-// x = torch.linspace(-math.pi, math.pi, 2000); y = torch.sin(x)
-const x = linspace(-Math.PI, Math.PI, 2000);
+const dtype = 'float';
+const device = 'cpu'; // gradlab's only device; 'cuda' is an error naming it
+// x = torch.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype); y = torch.sin(x)
+const x = linspace(-Math.PI, Math.PI, 2000, { device, dtype });
 const y = x.sin();
 const show = (v) => v.toFixed(4);
 
 // (a) Tensors: the forward pass, the loss and the backward pass by hand.
 {
-  let a = randn([]), b = randn([]), c = randn([]), d = randn([]);
+  let a = randn([], { device, dtype }), b = randn([], { device, dtype }), c = randn([], { device, dtype }), d = randn([], { device, dtype });
   const learningRate = 1e-6;
   for (let t = 0; t < iterations; t++) {
     // y_pred = a + b x + c x^2 + d x^3
@@ -42,10 +44,10 @@ const show = (v) => v.toFixed(4);
 
 // (b) Autograd: a = torch.randn((), requires_grad=True); loss.backward(); update under no_grad; a.grad = None.
 {
-  const a = randn([], { requiresGrad: true });
-  const b = randn([], { requiresGrad: true });
-  const c = randn([], { requiresGrad: true });
-  const d = randn([], { requiresGrad: true });
+  const a = randn([], { device, dtype, requiresGrad: true });
+  const b = randn([], { device, dtype, requiresGrad: true });
+  const c = randn([], { device, dtype, requiresGrad: true });
+  const d = randn([], { device, dtype, requiresGrad: true });
   const learningRate = 1e-6;
   let last;
   for (let t = 0; t < iterations; t++) {

@@ -26,9 +26,18 @@ export type DTypeName = DType | 'float' | 'double' | 'int64' | 'long' | 'int32' 
 export interface TensorOptions {
   requiresGrad?: boolean;
   dtype?: DTypeName;
+  /** PyTorch's `device=device`: 'cpu', gradlab's only device, is accepted and changes nothing. */
+  device?: 'cpu';
 }
 
-const TENSOR_OPTIONS = ['requiresGrad', 'dtype'] as const;
+const TENSOR_OPTIONS = ['requiresGrad', 'dtype', 'device'] as const;
+
+/** A creation function's options: the names (checkOptions) and the device, which can only be the CPU. */
+function checkTensorOptions(where: string, options: unknown, allowed: readonly string[] = TENSOR_OPTIONS): void {
+  checkOptions(where, options, allowed);
+  const device = (options as TensorOptions | undefined)?.device;
+  if (device !== undefined && parseDtype(where, device) !== null) throw new Error(`${where}: device '${String(device)}' is a dtype; the device can only be 'cpu' (or left out)`);
+}
 const RANDOM_OPTIONS = [...TENSOR_OPTIONS, 'generator'] as const;
 
 export function shapeSize(shape: readonly number[]): number {
@@ -393,7 +402,7 @@ export function tensor(
   const isOptions = typeof shapeOrOptions === 'object' && shapeOrOptions !== null && !('length' in shapeOrOptions);
   const shape = isOptions ? undefined : ((shapeOrOptions ?? undefined) as readonly number[] | undefined);
   if (isOptions) options = shapeOrOptions as TensorOptions;
-  checkOptions('tensor()', options, TENSOR_OPTIONS);
+  checkTensorOptions('tensor()', options, TENSOR_OPTIONS);
   // torch.tensor(t): a copy of t's values, outside the graph.
   if (data instanceof Tensor) return tensor(data.data, shape ?? data.shape, { dtype: data.dtype, ...options });
   const plainNumber = typeof data === 'number' || typeof data === 'boolean';
@@ -457,7 +466,7 @@ function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>
     throw new Error(`${where}: expected a shape such as [2, 3] (or the dimensions, ${where.replace('()', '')}(2, 3)), got ${shape === null ? 'null' : typeof shape}`);
   }
   const dims = Array.from(shape as ArrayLike<unknown>) as number[];
-  checkOptions(where, options, allowed);
+  checkTensorOptions(where, options, allowed);
   checkShape(dims, where);
   return [dims, (options ?? {}) as O];
 }
@@ -468,7 +477,7 @@ export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  checkOptions('full()', options, TENSOR_OPTIONS);
+  checkTensorOptions('full()', options, TENSOR_OPTIONS);
   const t = zeros(shape, options);
   K.fill(t.data, value);
   return t;
@@ -503,31 +512,31 @@ export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
 
 /** Zeros of `t`'s shape and dtype (torch.zeros_like). */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  checkOptions('zerosLike()', options, TENSOR_OPTIONS);
+  checkTensorOptions('zerosLike()', options, TENSOR_OPTIONS);
   return zeros(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Ones of `t`'s shape and dtype (torch.ones_like). */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  checkOptions('onesLike()', options, TENSOR_OPTIONS);
+  checkTensorOptions('onesLike()', options, TENSOR_OPTIONS);
   return ones(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Samples of N(0, 1) in `t`'s shape and dtype (torch.randn_like). */
 export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
-  checkOptions('randnLike()', options, RANDOM_OPTIONS);
+  checkTensorOptions('randnLike()', options, RANDOM_OPTIONS);
   return randn(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Samples of U[0, 1) in `t`'s shape and dtype (torch.rand_like). */
 export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
-  checkOptions('randLike()', options, RANDOM_OPTIONS);
+  checkTensorOptions('randLike()', options, RANDOM_OPTIONS);
   return rand(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** start, start + step, … up to but excluding end (torch.arange); `arange(n)` is 0 … n − 1. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
-  checkOptions('arange()', options, TENSOR_OPTIONS);
+  checkTensorOptions('arange()', options, TENSOR_OPTIONS);
   if (end === undefined) [start, end] = [0, start];
   for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`arange(): ${k} must be a finite number, got ${String(v)}`);
@@ -542,7 +551,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 
 /** `steps` evenly spaced values from start to end, both included (torch.linspace). */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  checkOptions('linspace()', options, TENSOR_OPTIONS);
+  checkTensorOptions('linspace()', options, TENSOR_OPTIONS);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`linspace(): start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace(): steps must be an integer ≥ 0, got ${String(steps)}`);
   const t = zeros([steps], options);
