@@ -510,26 +510,35 @@ export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
   return t;
 }
 
+/** The argument of a *Like function must be a Tensor (an array has no shape to copy). */
+function assertLike(where: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${where}: expected a Tensor whose shape and dtype to copy, got ${Array.isArray(t) ? 'an array (make it a tensor first, or give the shape to the function without Like)' : showValue(t)}`);
+}
+
 /** Zeros of `t`'s shape and dtype (torch.zeros_like). */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  assertLike('zerosLike()', t);
   checkTensorOptions('zerosLike()', options, TENSOR_OPTIONS);
   return zeros(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Ones of `t`'s shape and dtype (torch.ones_like). */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  assertLike('onesLike()', t);
   checkTensorOptions('onesLike()', options, TENSOR_OPTIONS);
   return ones(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Samples of N(0, 1) in `t`'s shape and dtype (torch.randn_like). */
 export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  assertLike('randnLike()', t);
   checkTensorOptions('randnLike()', options, RANDOM_OPTIONS);
   return randn(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Samples of U[0, 1) in `t`'s shape and dtype (torch.rand_like). */
 export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  assertLike('randLike()', t);
   checkTensorOptions('randLike()', options, RANDOM_OPTIONS);
   return rand(t.shape, { dtype: t.dtype, ...options });
 }

@@ -250,6 +250,8 @@ describe('recipes', () => {
     expect(u.requiresGrad).toBe(true);
     expect(Array.from(u.data).every((v) => v >= 0 && v < 1)).toBe(true);
     expect(() => randLike(t, { requires_grad: true } as never)).toThrow(/randLike\(\): unknown option 'requires_grad' \(gradlab spells it requiresGrad\)/);
+    expect(() => randnLike([1, 2] as never)).toThrow('randnLike(): expected a Tensor whose shape and dtype to copy, got an array');
+    expect(() => randLike(null as never)).toThrow('randLike(): expected a Tensor whose shape and dtype to copy, got null');
     manualSeed(4);
     const r1 = rand(5).tolist();
     manualSeed(4);
