@@ -478,6 +478,33 @@ describe('recipes', () => {
     expect(((model[2]) as nn.Linear).weight.data).not.toEqual(head);
   });
 
+  it('fine-tuning: optimizer.addParamGroup({params, lr}) adds an unfrozen layer with its own lr; mistakes are named', () => {
+    const body = new nn.Linear(3, 4);
+    const head = new nn.Linear(4, 2);
+    const optimizer = new optim.SGD(head.parameters(), { lr: 0.1, momentum: 0.9 });
+    optimizer.addParamGroup({ params: body.parameters(), lr: 0.01 });
+    expect(optimizer.paramGroups.map((g) => g.lr)).toEqual([0.1, 0.01]);
+    expect(optimizer.paramGroups[1].options.momentum).toBe(0.9);
+    const before = body.weight.data.slice();
+    optimizer.zeroGrad();
+    head.forward(body.forward(tensor([[1, 2, 3]]))).sum().backward();
+    const g = body.weight.grad!.data.slice();
+    optimizer.step();
+    // The first SGD step with momentum is p −= lr·g, with the group's lr.
+    body.weight.data.forEach((v, i) => close(v, before[i] - 0.01 * g[i], 1e-6, 1e-7));
+    const sched = new optim.StepLR(optimizer, 1, 0.5);
+    sched.step();
+    expect(sched.getLastLr()).toEqual([0.05, 0.005]);
+    expect(optimizer.stateDict().buffers.length).toBe(4);
+    expect(() => optimizer.addParamGroup({ params: body.parameters() })).toThrow('SGD.addParamGroup: a parameter appears more than once (in this group or in an existing one)');
+    expect(() => optimizer.addParamGroup({ params: new nn.Linear(1, 1).parameters(), momentum: -1 })).toThrow(/SGD: momentum must be in \[0, Infinity\), got -1/);
+    expect(() => optimizer.addParamGroup({ params: new nn.Linear(1, 1).parameters(), weight_decay: 0.1 } as never)).toThrow(/SGD.addParamGroup: unknown option 'weight_decay' \(gradlab spells it weightDecay\)/);
+    expect(() => optimizer.addParamGroup(new nn.Linear(1, 1).parameters() as never)).toThrow('SGD.addParamGroup: expected a parameter group {params, lr?, …}, got an array (write {params: [...]})');
+    expect(() => (optimizer as unknown as { add_param_group(g: unknown): void }).add_param_group({})).toThrow("SGD.add_param_group: PyTorch's add_param_group is spelled addParamGroup in gradlab");
+    const adam = new optim.Adam([new nn.Parameter(zeros(2))]);
+    expect(() => adam.addParamGroup({ params: [new nn.Parameter(zeros(1))], betas: [1.5, 0.9] })).toThrow(/betas/);
+  });
+
   it('kaimingNormal(w, {mode: "fanOut", nonlinearity: "relu"}) has std √(2/fan_out) with fan_out = outChannels·k·k; PyTorch spellings work too', () => {
     manualSeed(5);
     const w = zeros(64, 32, 3, 3);
