@@ -6,6 +6,7 @@
  * when none follows (an output layer feeding a loss) or a weight layer or container comes first.
  * Only weights still at the layer's construction default are re-drawn: weights the user set
  * (init functions, loadStateDict, writes to `.data`, training) are kept as they are (see linear.ts).
+ * `append(layer)` and `model[i] = layer` do the same for each weight layer whose consumer changed.
  *
  * Forward runs a built-in Linear directly followed by a built-in activation whose derivative
  * comes from its output (ReLU, sigmoid, tanh) as one fused op (ops.linearActivation): the
