@@ -258,7 +258,7 @@ describe('recipes', () => {
     expect(randLike(zeros(5)).tolist()).toEqual(r1);
   });
 
-  it('MultiStepLR and ReduceLROnPlateau(optimizer, "min", 0.5, 1) give PyTorch\'s lr sequences; getLastLr() on both', () => {
+  it('MultiStepLR, LambdaLR and ReduceLROnPlateau(optimizer, "min", 0.5, 1) give PyTorch\'s lr sequences; getLastLr() on each', () => {
     const sgd = () => new optim.SGD([new nn.Parameter(zeros(1))], { lr: 0.1 });
     let opt = sgd();
     const multi = new optim.MultiStepLR(opt, [3, 5, 5, 8], 0.5);
@@ -273,6 +273,17 @@ describe('recipes', () => {
     byOptions.step();
     byOptions.step();
     close(byOptions.getLastLr()[0], 0.01, 1e-12, 0);
+    // LambdaLR: the lr at construction is already η₀·λ(0), as PyTorch's.
+    opt = sgd();
+    const lambda = new optim.LambdaLR(opt, (e) => Math.min(1, (e + 1) / 4) * 0.9 ** Math.max(0, e - 3));
+    close(opt.lr, REF.schedules.LambdaLR0[0], 1e-12, 0);
+    REF.schedules.LambdaLR.forEach((want: number) => {
+      opt.step();
+      lambda.step();
+      close(lambda.getLastLr()[0], want, 1e-12, 0);
+    });
+    expect(() => new optim.LambdaLR(sgd(), 0.95 as never)).toThrow('LambdaLR: lrLambda must be a function of the epoch returning the lr\'s factor, got number');
+    expect(() => new optim.LambdaLR(sgd(), () => NaN)).toThrow('LambdaLR: lrLambda(0) must return a finite number ≥ 0, got NaN');
     expect(() => new optim.MultiStepLR(sgd(), [0, 2])).toThrow('MultiStepLR: milestones must be an array of positive integers (epochs), got [0,2]');
     opt = sgd();
     const plateau = new optim.ReduceLROnPlateau(opt, 'min', 0.5, 1);

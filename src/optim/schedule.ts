@@ -95,6 +95,28 @@ export class MultiStepLR extends EpochScheduler {
   }
 }
 
+/**
+ * η_t = η₀·λ(t) for the user's function λ of the epoch, as torch.optim.lr_scheduler.LambdaLR
+ * (`new LambdaLR(opt, (epoch) => 0.95 ** epoch)`; a warm-up: `(e) => Math.min(1, (e + 1) / 5)`).
+ * As PyTorch, the lr at construction is already η₀·λ(0).
+ */
+export class LambdaLR extends EpochScheduler {
+  readonly name = 'LambdaLR';
+  readonly lrLambda: (epoch: number) => number;
+  constructor(optimizer: Optimizer, lrLambda: ((epoch: number) => number) | { lrLambda: (epoch: number) => number }) {
+    super(optimizer);
+    const [f] = (typeof lrLambda === 'function' ? [lrLambda] : scheduleArgs('LambdaLR', lrLambda, [], ['lrLambda'])) as [unknown];
+    if (typeof f !== 'function') throw new Error(`LambdaLR: lrLambda must be a function of the epoch returning the lr's factor, got ${f === null ? 'null' : typeof f}`);
+    this.lrLambda = f as (epoch: number) => number;
+    for (const g of this.optimizer.groups) g.lr = this.factor(0, g.initialLr);
+  }
+  protected factor(t: number, lr0: number): number {
+    const k = this.lrLambda(t);
+    if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) throw new Error(`LambdaLR: lrLambda(${t}) must return a finite number ≥ 0, got ${String(k)}`);
+    return lr0 * k;
+  }
+}
+
 /** η_t = η₀·γ^t. */
 export class ExponentialLR extends EpochScheduler {
   readonly name = 'ExponentialLR';
