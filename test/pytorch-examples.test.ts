@@ -269,6 +269,19 @@ describe('recipes', () => {
       lrs.push(multi.getLastLr()[0]);
     }
     lrs.forEach((v, i) => close(v, REF.schedules.MultiStepLR[i], 1e-12, 0));
+    // MultiStepLR(opt, milestones=[3, 5, 5, 8], gamma=0.5) and StepLR(opt, 2, gamma=0.5): keywords as a last options object.
+    opt = sgd();
+    const keywordMulti = new optim.MultiStepLR(opt, [3, 5, 5, 8], { gamma: 0.5 });
+    REF.schedules.MultiStepLR.forEach((want: number) => {
+      keywordMulti.step();
+      close(keywordMulti.getLastLr()[0], want, 1e-12, 0);
+    });
+    const step = new optim.StepLR(sgd(), 2, { gamma: 0.5 });
+    step.step();
+    step.step();
+    close(step.getLastLr()[0], 0.05, 1e-12, 0);
+    expect(() => new optim.StepLR(sgd(), 2, { step_size: 3 } as never)).toThrow(/StepLR: unknown option 'step_size' \(gradlab spells it stepSize\)/);
+    expect(() => new optim.StepLR(sgd(), 2, { stepSize: 3 } as never)).toThrow('StepLR: stepSize given both positionally and in the options');
     const byOptions = new optim.MultiStepLR(sgd(), { milestones: [2], gamma: 0.1 });
     byOptions.step();
     byOptions.step();
@@ -293,6 +306,15 @@ describe('recipes', () => {
       plateau.step(m); // scheduler.step(val_loss)
       close(plateau.getLastLr()[0], ref.lrs[i], 1e-12, 0);
     });
+    // ReduceLROnPlateau(optimizer, 'min', patience=1, factor=0.5): the keywords as a last options object.
+    opt = sgd();
+    const keywords = new optim.ReduceLROnPlateau(opt, 'min', { patience: 1, factor: 0.5 } as never);
+    ref.metrics.forEach((m: number, i: number) => {
+      keywords.step(m);
+      close(keywords.getLastLr()[0], ref.lrs[i], 1e-12, 0);
+    });
+    expect(() => new optim.ReduceLROnPlateau(sgd(), 'min', 0.5, { factor: 0.2 } as never)).toThrow('ReduceLROnPlateau: factor given both positionally and in the options');
+    expect(() => new optim.ReduceLROnPlateau(sgd(), 'min', { min_lr: 0.1 } as never)).toThrow(/unknown option 'min_lr' \(gradlab spells it minLr\)/);
     expect(() => new optim.ReduceLROnPlateau(sgd(), 'up' as never)).toThrow("ReduceLROnPlateau: mode must be 'min' or 'max', got 'up'");
     expect(() => new optim.ReduceLROnPlateau(sgd(), 5 as never)).toThrow(/expected options such as \{mode: 'min', patience: 10\} or the mode 'min'\/'max', got 5/);
   });

@@ -16,14 +16,24 @@ export interface Scheduler {
 }
 
 /**
- * A schedule's arguments, given positionally as PyTorch's (`new StepLR(opt, 30, 0.1)`) or as one
- * options object in camelCase, as gradlab's other options (`new StepLR(opt, {stepSize: 30, gamma: 0.1})`).
+ * A schedule's arguments, given positionally as PyTorch's (`new StepLR(opt, 30, 0.1)`), as one
+ * options object in camelCase, as gradlab's other options (`new StepLR(opt, {stepSize: 30, gamma: 0.1})`),
+ * or both: positional ones then the rest by name (`new StepLR(opt, 30, {gamma: 0.1})`).
  */
 function scheduleArgs(name: string, first: unknown, rest: unknown[], keys: readonly string[]): unknown[] {
-  if (first === null || typeof first !== 'object') return [first, ...rest];
-  const o = first as Record<string, unknown>;
-  checkOptions(name, o, keys);
-  return keys.map((k) => o[k]);
+  const isOptions = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isOptions(first)) {
+    checkOptions(name, first, keys);
+    return keys.map((k) => first[k]);
+  }
+  // PyTorch's keywords after positional arguments, StepLR(opt, 30, gamma=0.5), as a last options object.
+  const positional = [first, ...rest];
+  while (positional.length > 1 && positional[positional.length - 1] === undefined) positional.pop();
+  const named = isOptions(positional[positional.length - 1]) ? (positional.pop() as Record<string, unknown>) : {};
+  checkOptions(name, named, keys);
+  const twice = keys.slice(0, positional.length).filter((k) => k in named);
+  if (twice.length > 0) throw new Error(`${name}: ${twice.join(', ')} given both positionally and in the options`);
+  return keys.map((k, i) => (i < positional.length ? positional[i] : named[k]));
 }
 
 abstract class EpochScheduler implements Scheduler {
@@ -61,7 +71,7 @@ export class StepLR extends EpochScheduler {
   readonly name = 'StepLR';
   readonly stepSize: number;
   readonly gamma: number;
-  constructor(optimizer: Optimizer, stepSize: number | { stepSize: number; gamma?: number }, gamma?: number) {
+  constructor(optimizer: Optimizer, stepSize: number | { stepSize: number; gamma?: number }, gamma?: number | { gamma?: number }) {
     super(optimizer);
     const [s, g] = scheduleArgs('StepLR', stepSize, [gamma], ['stepSize', 'gamma']) as [number, number | undefined];
     this.stepSize = s;
@@ -82,9 +92,9 @@ export class MultiStepLR extends EpochScheduler {
   readonly name = 'MultiStepLR';
   readonly milestones: readonly number[];
   readonly gamma: number;
-  constructor(optimizer: Optimizer, milestones: readonly number[] | { milestones: readonly number[]; gamma?: number }, gamma?: number) {
+  constructor(optimizer: Optimizer, milestones: readonly number[] | { milestones: readonly number[]; gamma?: number }, gamma?: number | { gamma?: number }) {
     super(optimizer);
-    const [m, g] = (Array.isArray(milestones) ? [milestones, gamma] : scheduleArgs('MultiStepLR', milestones, [gamma], ['milestones', 'gamma'])) as [unknown, number | undefined];
+    const [m, g] = scheduleArgs('MultiStepLR', milestones, [gamma], ['milestones', 'gamma']) as [unknown, number | undefined];
     if (!Array.isArray(m) || m.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`MultiStepLR: milestones must be an array of positive integers (epochs), got ${JSON.stringify(m)}`);
     this.milestones = [...(m as number[])].sort((a, b) => a - b);
     this.gamma = g ?? 0.1;
@@ -136,7 +146,7 @@ export class CosineAnnealingLR extends EpochScheduler {
   readonly name = 'CosineAnnealingLR';
   readonly tMax: number;
   readonly etaMin: number;
-  constructor(optimizer: Optimizer, tMax: number | { tMax: number; etaMin?: number }, etaMin?: number) {
+  constructor(optimizer: Optimizer, tMax: number | { tMax: number; etaMin?: number }, etaMin?: number | { etaMin?: number }) {
     super(optimizer);
     const [t, e] = scheduleArgs('CosineAnnealingLR', tMax, [etaMin], ['tMax', 'etaMin']) as [number, number | undefined];
     this.tMax = t;
@@ -175,14 +185,21 @@ export class ReduceLROnPlateau implements Scheduler {
 
   /**
    * `new ReduceLROnPlateau(opt, {mode: 'max', patience: 2})`, or PyTorch's positional form in its
-   * order (`ReduceLROnPlateau(opt, 'min', 0.5, 2)`: mode, factor, patience, threshold, …).
+   * order (`ReduceLROnPlateau(opt, 'min', 0.5, 2)`: mode, factor, patience, threshold, …), which
+   * may end with an options object (`ReduceLROnPlateau(opt, 'min', {patience: 5})`).
    */
   constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions | ReduceLROnPlateauOptions['mode'] = {}, ...rest: unknown[]) {
     const keys = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'] as const;
     if (typeof options === 'string') {
+      // PyTorch's keywords after positional arguments, ReduceLROnPlateau(opt, 'min', patience=5), as a last options object.
+      const last = rest[rest.length - 1];
+      const named = typeof last === 'object' && last !== null ? (rest.pop() as Record<string, unknown>) : {};
       if (rest.length > keys.length - 1) throw new Error(`ReduceLROnPlateau: at most ${keys.length} positional arguments after the optimizer (${keys.join(', ')}), got ${rest.length + 1}`);
       const values = [options, ...rest];
-      options = Object.fromEntries(keys.slice(0, values.length).map((k, i) => [k, values[i]])) as ReduceLROnPlateauOptions;
+      checkOptions('ReduceLROnPlateau', named, keys);
+      const twice = keys.slice(0, values.length).filter((k) => k in named);
+      if (twice.length > 0) throw new Error(`ReduceLROnPlateau: ${twice.join(', ')} given both positionally and in the options`);
+      options = { ...Object.fromEntries(keys.slice(0, values.length).map((k, i) => [k, values[i]])), ...named } as ReduceLROnPlateauOptions;
     } else if (options === null || typeof options !== 'object') {
       throw new Error(`ReduceLROnPlateau: expected options such as {mode: 'min', patience: 10} or the mode 'min'/'max', got ${String(options)}`);
     }
