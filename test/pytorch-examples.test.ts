@@ -296,6 +296,12 @@ describe('recipes', () => {
       close(lambda.getLastLr()[0], want, 1e-12, 0);
     });
     expect(() => new optim.LambdaLR(sgd(), 0.95 as never)).toThrow('LambdaLR: lrLambda must be a function of the epoch returning the lr\'s factor, got number');
+    // One function per parameter group, as PyTorch's list of lambdas.
+    const two = new optim.SGD([{ params: [new nn.Parameter(zeros(1))] }, { params: [new nn.Parameter(zeros(1))], lr: 1 }], { lr: 0.1 });
+    const perGroup = new optim.LambdaLR(two, [(e) => 0.5 ** e, () => 0.1]);
+    perGroup.step();
+    expect(perGroup.getLastLr()).toEqual([0.05, 0.1]);
+    expect(() => new optim.LambdaLR(two, [() => 1])).toThrow('LambdaLR: got 1 lrLambda functions for 2 parameter groups: give one function, or one per group');
     expect(() => new optim.LambdaLR(sgd(), () => NaN)).toThrow('LambdaLR: lrLambda(0) must return a finite number ≥ 0, got NaN');
     expect(() => new optim.MultiStepLR(sgd(), [0, 2])).toThrow('MultiStepLR: milestones must be an array of positive integers (epochs), got [0,2]');
     opt = sgd();

@@ -40,10 +40,11 @@ abstract class EpochScheduler implements Scheduler {
   abstract readonly name: string;
   lastEpoch = 0;
   constructor(protected readonly optimizer: Optimizer) {}
-  protected abstract factor(epoch: number, initialLr: number): number;
+  /** The lr of parameter group `group` at `epoch`. */
+  protected abstract factor(epoch: number, initialLr: number, group: number): number;
   step(): void {
     this.lastEpoch++;
-    for (const g of this.optimizer.groups) g.lr = this.factor(this.lastEpoch, g.initialLr);
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(this.lastEpoch, g.initialLr, i)));
   }
   /** The lr of each parameter group (PyTorch's get_last_lr()). */
   getLastLr(): number[] {
@@ -62,7 +63,7 @@ abstract class EpochScheduler implements Scheduler {
     const e = state.lastEpoch;
     if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) throw new Error(`${this.name}.loadStateDict: lastEpoch must be an integer ≥ 0, got ${JSON.stringify(e)}`);
     this.lastEpoch = e;
-    for (const g of this.optimizer.groups) g.lr = this.factor(this.lastEpoch, g.initialLr);
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(this.lastEpoch, g.initialLr, i)));
   }
 }
 
@@ -107,25 +108,32 @@ export class MultiStepLR extends EpochScheduler {
 
 /**
  * η_t = η₀·λ(t) for the user's function λ of the epoch, as torch.optim.lr_scheduler.LambdaLR
- * (`new LambdaLR(opt, (epoch) => 0.95 ** epoch)`; a warm-up: `(e) => Math.min(1, (e + 1) / 5)`).
- * As PyTorch, the lr at construction is already η₀·λ(0).
+ * (`new LambdaLR(opt, (epoch) => 0.95 ** epoch)`; a warm-up: `(e) => Math.min(1, (e + 1) / 5)`),
+ * or one function per parameter group. As PyTorch, the lr at construction is already η₀·λ(0).
  */
 export class LambdaLR extends EpochScheduler {
   readonly name = 'LambdaLR';
-  readonly lrLambda: (epoch: number) => number;
-  constructor(optimizer: Optimizer, lrLambda: ((epoch: number) => number) | { lrLambda: (epoch: number) => number }) {
+  readonly lrLambdas: ReadonlyArray<(epoch: number) => number>;
+  constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[] | { lrLambda: LrLambda | readonly LrLambda[] }) {
     super(optimizer);
-    const [f] = (typeof lrLambda === 'function' ? [lrLambda] : scheduleArgs('LambdaLR', lrLambda, [], ['lrLambda'])) as [unknown];
-    if (typeof f !== 'function') throw new Error(`LambdaLR: lrLambda must be a function of the epoch returning the lr's factor, got ${f === null ? 'null' : typeof f}`);
-    this.lrLambda = f as (epoch: number) => number;
-    for (const g of this.optimizer.groups) g.lr = this.factor(0, g.initialLr);
+    const [f] = (typeof lrLambda === 'function' || Array.isArray(lrLambda) ? [lrLambda] : scheduleArgs('LambdaLR', lrLambda, [], ['lrLambda'])) as [unknown];
+    const n = optimizer.groups.length;
+    const fs = Array.isArray(f) ? f : [f];
+    if (Array.isArray(f) && f.length !== n) throw new Error(`LambdaLR: got ${f.length} lrLambda functions for ${n} parameter group${n === 1 ? '' : 's'}: give one function, or one per group`);
+    fs.forEach((fi, i) => {
+      if (typeof fi !== 'function') throw new Error(`LambdaLR: lrLambda${Array.isArray(f) ? `[${i}]` : ''} must be a function of the epoch returning the lr's factor, got ${fi === null ? 'null' : typeof fi}`);
+    });
+    this.lrLambdas = fs as LrLambda[];
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(0, g.initialLr, i)));
   }
-  protected factor(t: number, lr0: number): number {
-    const k = this.lrLambda(t);
+  protected factor(t: number, lr0: number, group: number): number {
+    const k = this.lrLambdas[this.lrLambdas.length === 1 ? 0 : group](t);
     if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) throw new Error(`LambdaLR: lrLambda(${t}) must return a finite number ≥ 0, got ${String(k)}`);
     return lr0 * k;
   }
 }
+
+type LrLambda = (epoch: number) => number;
 
 /** η_t = η₀·γ^t. */
 export class ExponentialLR extends EpochScheduler {
