@@ -555,6 +555,21 @@ describe('recipes', () => {
     expect(Math.abs(w.std().item() / std - 1)).toBeLessThan(0.02);
   });
 
+  it("clip_grad_norm_(params, max_norm=1.0) and clip_grad_value_(p, clip_value=0.5): PyTorch's keywords as an object, one tensor as params", () => {
+    const w = tensor([3, 4], { requiresGrad: true });
+    w.mul(tensor([1, 1])).sum().backward(); // grad [1, 1]
+    w.grad!.mul_(tensor([3, 4]));
+    expect(optim.clipGradNorm(w, { maxNorm: 1 })).toBeCloseTo(5, 6); // one tensor, keywords
+    Array.from(w.grad!.data).forEach((v, i) => close(v, [0.6, 0.8][i], 1e-5));
+    optim.clipGradValue([w], { clipValue: 0.7 });
+    Array.from(w.grad!.data).forEach((v, i) => close(v, [0.6, 0.7][i], 1e-6));
+    expect(optim.clipGradNorm([w], { maxNorm: 10, normType: Infinity })).toBeCloseTo(0.7, 6);
+    expect(() => optim.clipGradNorm([w], { max_norm: 1 } as never)).toThrow(/clipGradNorm: unknown option 'max_norm' \(gradlab spells it maxNorm\)/);
+    expect(() => optim.clipGradNorm(new nn.Linear(2, 2) as never, 1)).toThrow('clipGradNorm: params must be the parameters (model.parameters()) or one tensor, got a Module (pass model.parameters())');
+    expect(() => optim.clipGradValue([w, 3] as never, 1)).toThrow('clipGradValue: parameter 1 is not a Tensor (got 3)');
+    expect(() => optim.clipGradValue([w], { clip_value: 1 } as never)).toThrow(/clipGradValue: unknown option 'clip_value' \(gradlab spells it clipValue\)/);
+  });
+
   it('clipGradNorm / clipGradValue over model.parameters(), and manualSeed then two identical runs', () => {
     const run = () => {
       manualSeed(42);

@@ -2,7 +2,7 @@
  * Gradient clipping (Pascanu et al. 2013), as torch.nn.utils.clip_grad_norm_/clip_grad_value_.
  */
 import { K } from '../kernels/index.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import { checkOptions } from '../options.js';
 
 export interface ClipNormOptions {
@@ -17,13 +17,19 @@ export interface ClipNormOptions {
  * at most maxNorm: g ← g·maxNorm/(‖g‖ + 1e-6) when ‖g‖ > maxNorm. Returns the norm before
  * clipping. `options` may be the bare normType, as PyTorch's clip_grad_norm_(params, 1.0, 2.0).
  */
-export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions | number = {}): number {
-  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number | ({ maxNorm: number } & ClipNormOptions), options: ClipNormOptions | number = {}): number {
+  // clip_grad_norm_(params, max_norm=1.0, norm_type=2): the keywords as one object.
+  if (typeof maxNorm === 'object' && maxNorm !== null) {
+    checkOptions('clipGradNorm', maxNorm, ['maxNorm', 'normType', 'errorIfNonfinite']);
+    const { maxNorm: m, ...rest } = maxNorm;
+    [maxNorm, options] = [m, { ...rest, ...(typeof options === 'number' ? { normType: options } : options) }];
+  }
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be a number > 0, got ${showValue(maxNorm)}`);
   if (typeof options === 'number') options = { normType: options };
   checkOptions('clipGradNorm', options, ['normType', 'errorIfNonfinite']);
   const p = options.normType ?? 2;
   if (typeof p !== 'number' || !(p > 0)) throw new Error(`clipGradNorm: normType must be a number > 0 (Infinity for the largest |g|), got ${String(p)}`);
-  const list = [...params];
+  const list = paramList('clipGradNorm', params);
   const total = p === 2 ? gradNorm(list) : pNorm(list, p);
   if (!Number.isFinite(total) && options.errorIfNonfinite) {
     throw new Error(`clipGradNorm: the total norm of the gradients is ${total}, so they cannot be clipped`);
@@ -63,11 +69,29 @@ export function gradNorm(params: Iterable<Tensor>): number {
   return Math.sqrt(sq);
 }
 
-/** Clamp every gradient element to [−clip, clip]. */
-export function clipGradValue(params: Iterable<Tensor>, clip: number): void {
-  if (!(clip >= 0)) throw new Error(`clipGradValue: clip must be ≥ 0, got ${clip}`);
-  for (const p of params) {
+/** Clamp every gradient element to [−clip, clip] (`clip` also as PyTorch's keyword, `{clipValue}`). */
+export function clipGradValue(params: Iterable<Tensor> | Tensor, clip: number | { clipValue: number }): void {
+  if (typeof clip === 'object' && clip !== null) {
+    checkOptions('clipGradValue', clip, ['clipValue']);
+    clip = clip.clipValue;
+  }
+  if (typeof clip !== 'number' || !(clip >= 0)) throw new Error(`clipGradValue: clip must be a number ≥ 0, got ${showValue(clip)}`);
+  for (const p of paramList('clipGradValue', params)) {
     const g = p._peekGrad();
     if (g) K.clampInPlace(g.data, clip);
   }
+}
+
+/** The parameters to clip: an iterable of tensors (model.parameters()) or one tensor, as PyTorch accepts. */
+function paramList(where: string, params: Iterable<Tensor> | Tensor): Tensor[] {
+  if (params instanceof Tensor) return [params];
+  if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+    const what = params !== null && typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' ? 'a Module (pass model.parameters())' : showValue(params);
+    throw new Error(`${where}: params must be the parameters (model.parameters()) or one tensor, got ${what}`);
+  }
+  const list = [...params];
+  list.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`${where}: parameter ${i} is not a Tensor (got ${showValue(t)})`);
+  });
+  return list;
 }
