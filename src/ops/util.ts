@@ -171,6 +171,7 @@ export function dimOffsets(shape: readonly number[], dims: readonly number[]): I
 export function dimOfShape(op: string, dim: unknown, shape: readonly number[], extra: 0 | 1 = 0): number {
   const n = Math.max(shape.length + extra, 1);
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -n || dim >= n) {
+    if (typeof dim === 'object' && dim !== null && !(dim instanceof Tensor) && 'dim' in dim) throw new Error(`${op}: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got ${showValue(dim)}`);
     const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : showValue(dim);
     throw new Error(`${op}: dim ${got} is out of range [${-n}, ${n - 1}] for a tensor of shape ${formatShape(shape)}`);
   }
