@@ -549,6 +549,7 @@ describe('recipes', () => {
     expect(() => optimizer.addParamGroup({ params: new nn.Linear(1, 1).parameters(), weight_decay: 0.1 } as never)).toThrow(/SGD.addParamGroup: unknown option 'weight_decay' \(gradlab spells it weightDecay\)/);
     expect(() => optimizer.addParamGroup(new nn.Linear(1, 1).parameters() as never)).toThrow('SGD.addParamGroup: expected a parameter group {params, lr?, …}, got an array (write {params: [...]})');
     expect(() => (optimizer as unknown as { add_param_group(g: unknown): void }).add_param_group({})).toThrow("SGD.add_param_group: PyTorch's add_param_group is spelled addParamGroup in gradlab");
+    expect(() => new optim.SGD(randn([2], { requiresGrad: true }) as never, 0.1)).toThrow('SGD: params must be a list of parameters (model.parameters()) or of parameter groups [{params, lr, …}], got one Tensor (pass a list: [t])');
     const adam = new optim.Adam([new nn.Parameter(zeros(2))]);
     expect(() => adam.addParamGroup({ params: [new nn.Parameter(zeros(1))], betas: [1.5, 0.9] })).toThrow(/betas/);
   });

@@ -51,7 +51,11 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    */
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<O>>, options: O, defaultLr: number | undefined, name: string) {
     if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      const what = params === null ? 'null' : typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' ? 'a Module (pass model.parameters())' : typeof params;
+      const what =
+        params === null ? 'null'
+        : params instanceof Tensor ? 'one Tensor (pass a list: [t])'
+        : typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' ? 'a Module (pass model.parameters())'
+        : typeof params;
       throw new Error(`${name}: params must be a list of parameters (model.parameters()) or of parameter groups [{params, lr, …}], got ${what}`);
     }
     const items = [...(params as Iterable<unknown>)];
