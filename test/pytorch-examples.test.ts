@@ -402,6 +402,49 @@ describe('recipes', () => {
     expect(predicted.tolist()).toEqual(outputs.argmax(1).tolist());
   });
 
+  it('nn.Embedding(6, 3, padding_idx=0): rows looked up for any index shape, gradients summed over repeats, none for the padding row (PyTorch values)', () => {
+    const ref = REF.embedding;
+    manualSeed(0);
+    const emb = new nn.Embedding(6, 3, 0);
+    expect(emb.weight.select(0, 0).tolist()).toEqual([0, 0, 0]); // the padding row starts at zero
+    expect(Object.keys(emb.stateDict())).toEqual(['weight']);
+    expect(String(emb)).toBe('Embedding(6, 3, paddingIdx=0)');
+    noGrad(() => emb.weight.copy_(tensor(Array.from({ length: 18 }, (_, i) => Math.sin(Math.floor(i / 3) + 0.5 * (i % 3))), [6, 3])));
+    const idx = tensor(ref.index);
+    const out = emb.forward(idx);
+    expect(out.shape).toEqual(ref.outShape);
+    Array.from(out.data).forEach((v, i) => close(v, ref.out[i], 1e-6, 1e-7));
+    const G = tensor(Array.from({ length: 24 }, (_, n) => Math.cos((Math.floor(n / 3) % 4) + 0.3 * (n % 3) + 0.7 * Math.floor(n / 12))), [2, 4, 3]);
+    out.mul(G).sum().backward();
+    Array.from(emb.weight.grad!.data).forEach((v, i) => close(v, ref.weightGrad[i], 1e-5, 1e-6));
+    // An optimizer step leaves the padding row as it is (no gradient), as in PyTorch.
+    const padRow = emb.weight.select(0, 0).tolist();
+    const row1 = Array.from(emb.weight.data.subarray(3, 6));
+    new optim.SGD(emb.parameters(), { lr: 0.1 }).step();
+    expect(emb.weight.select(0, 0).tolist()).toEqual(padRow);
+    row1.forEach((v, j) => close(emb.weight.data[3 + j], v - 0.1 * ref.weightGrad[3 + j], 1e-6, 1e-7));
+    const r = gradcheck((w) => ops.embedding(tensor([[2, 2], [0, 1]]), w), [randn([3, 2], { dtype: 'float64', requiresGrad: true })]);
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+  });
+
+  it('nn.Embedding: bad indices, sizes and options are named; fromPretrained copies and freezes', () => {
+    const emb = new nn.Embedding(4, 2, { paddingIdx: -1 });
+    expect(emb.paddingIdx).toBe(3);
+    expect(() => emb.forward(tensor([1, 4]))).toThrow('embedding: input[1] = 4 is out of range: the table has 4 rows (indices 0..3); input has shape [2]');
+    expect(() => emb.forward(tensor([0.5]))).toThrow('embedding: input[0] = 0.5 is not an integer');
+    expect(() => new nn.Embedding(0, 2)).toThrow('Embedding: numEmbeddings must be an integer ≥ 1, got 0');
+    expect(() => new nn.Embedding(4, 2, 4)).toThrow('Embedding: paddingIdx must be an integer in [-4, 3] (within numEmbeddings), got 4');
+    expect(() => new nn.Embedding(4, 2, { padding_idx: 0 } as never)).toThrow(/Embedding: unknown option 'padding_idx' \(gradlab spells it paddingIdx\)/);
+    const table = tensor([[1, 2], [3, 4]]);
+    const pre = nn.Embedding.fromPretrained(table);
+    expect(pre.weight.requiresGrad).toBe(false);
+    expect(pre.forward(tensor([1, 1, 0])).tolist()).toEqual([[3, 4], [3, 4], [1, 2]]);
+    table.data[0] = 100; // a copy
+    expect(pre.weight.data[0]).toBe(1);
+    expect(nn.Embedding.fromPretrained(table, { freeze: false }).weight.requiresGrad).toBe(true);
+    expect(() => nn.Embedding.fromPretrained(tensor([1, 2]))).toThrow('Embedding.fromPretrained: embeddings must be a matrix Tensor [numEmbeddings, embeddingDim], got shape [2]');
+  });
+
   it('a general checkpoint {epoch, modelStateDict, optimizerStateDict, loss} through JSON: the resumed plain loop continues bit for bit', () => {
     const make = () => new nn.Sequential(new nn.Linear(5, 16), new nn.ReLU(), new nn.Linear(16, 3));
     manualSeed(1);

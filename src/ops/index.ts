@@ -12,5 +12,6 @@ export { reshape, flatten, transpose, permute } from './view.js';
 export { exp, log, pow, sqrt, abs, sin, cos, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
 export { max, min, argmax, argmin, logSumExp, ValuesIndices } from './extrema.js';
 export { cat, stack, unsqueeze, squeeze, gather, narrow, select } from './shape.js';
+export { embedding } from './embedding.js';
 export { conv2d, type Size2d } from './conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
