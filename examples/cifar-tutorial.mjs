@@ -44,9 +44,9 @@ function syntheticCifar(n) {
 
 const batchSize = 4;
 const trainset = syntheticCifar(quick ? 2000 : 12000);
-const trainloader = new DataLoader(trainset, { batchSize, shuffle: true });
+const trainloader = new DataLoader(trainset, { batchSize, shuffle: true, numWorkers: 2 });
 const testset = syntheticCifar(quick ? 1000 : 2000);
-const testloader = new DataLoader(testset, { batchSize, shuffle: false });
+const testloader = new DataLoader(testset, { batchSize, shuffle: false, numWorkers: 2 });
 
 // dataiter = iter(trainloader); images, labels = next(dataiter)
 const [, firstLabels] = trainloader[Symbol.iterator]().next().value;

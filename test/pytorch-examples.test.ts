@@ -5,7 +5,7 @@
 // pytorch_examples.json), finite differences, or closed forms.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { autograd, full, gradcheck, init, linspace, manualSeed, nn, noGrad, ops, optim, rand, randLike, randn, randnLike, tensor, zeros, type Tensor } from '../src/index.js';
+import { DataLoader, TensorDataset, autograd, full, gradcheck, init, linspace, manualSeed, nn, noGrad, ops, optim, rand, randLike, randn, randnLike, tensor, zeros, type Tensor } from '../src/index.js';
 
 const REF = JSON.parse(readFileSync(new URL('./fixtures/pytorch_examples.json', import.meta.url), 'utf8'));
 const close = (got: number, want: number, rtol = 1e-5, atol = 1e-6) => expect(Math.abs(got - want), `${got} vs ${want}`).toBeLessThanOrEqual(atol + rtol * Math.abs(want));
@@ -443,6 +443,17 @@ describe('recipes', () => {
     expect(pre.weight.data[0]).toBe(1);
     expect(nn.Embedding.fromPretrained(table, { freeze: false }).weight.requiresGrad).toBe(true);
     expect(() => nn.Embedding.fromPretrained(tensor([1, 2]))).toThrow('Embedding.fromPretrained: embeddings must be a matrix Tensor [numEmbeddings, embeddingDim], got shape [2]');
+  });
+
+  it('DataLoader(trainset, batch_size=4, shuffle=True, num_workers=2) ports as written: numWorkers and pinMemory change nothing', () => {
+    const ds = new TensorDataset(randn(10, 2), tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    const order = (o: Record<string, unknown>) => {
+      manualSeed(3);
+      return [...new DataLoader(ds, { batchSize: 4, shuffle: true, ...o })].map(([, y]) => y.tolist());
+    };
+    expect(order({ numWorkers: 2, pinMemory: true })).toEqual(order({}));
+    expect(() => new DataLoader(ds, { numWorkers: -1 })).toThrow('DataLoader: numWorkers must be an integer ≥ 0, got -1');
+    expect(() => new DataLoader(ds, { num_workers: 2 } as never)).toThrow(/DataLoader: unknown option 'num_workers' \(gradlab spells it numWorkers\)/);
   });
 
   it('a general checkpoint {epoch, modelStateDict, optimizerStateDict, loss} through JSON: the resumed plain loop continues bit for bit', () => {
