@@ -77,8 +77,9 @@ function applyFunction(name: string, forward: ForwardFn, backward: BackwardFn, a
   const ctx = new FunctionCtx(inputs.map((t) => t !== null && t.requiresGrad && isGradEnabled()));
   let out = noGrad(() => forward(ctx, ...args));
   if (!(out instanceof Tensor)) throw new Error(`${name}.forward must return a Tensor, got ${out === null ? 'null' : Array.isArray(out) ? 'an array (one output per Function is supported)' : typeof out}`);
-  // An input returned as it is gets its own output tensor: the node must not be attached to the input.
-  if (inputs.includes(out)) out = noGrad(() => out.clone());
+  // A tensor that existed before (an input, a parameter, a saved one) returned as it is gets its
+  // own output tensor: the node must not be attached to a tensor someone else holds.
+  if (inputs.includes(out) || out.requiresGrad || out.node !== null || ctx.savedTensors.includes(out)) out = noGrad(() => out.clone());
   const tensorArgs = inputs.flatMap((t, i) => (t === null ? [] : [{ t, i }]));
   const shape = out.shape;
   const dtype = out.dtype;

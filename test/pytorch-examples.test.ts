@@ -103,6 +103,19 @@ describe('Learning PyTorch with Examples', () => {
     expect(z.isLeaf).toBe(true);
     out.sum().backward();
     expect(z.grad!.tolist()).toEqual([2, 2]);
+    // Returning a parameter it did not receive leaves that parameter a leaf.
+    const w = new nn.Parameter(tensor([5]));
+    class ReturnsW extends autograd.Function {
+      static override forward(_ctx: autograd.FunctionCtx, _x: Tensor): Tensor {
+        return w;
+      }
+      static override backward(_ctx: autograd.FunctionCtx, g: Tensor): Tensor {
+        return g;
+      }
+    }
+    const r = ReturnsW.apply(tensor([1], { requiresGrad: true }));
+    expect(r).not.toBe(w);
+    expect(w.isLeaf).toBe(true);
   });
 
   it('autograd.Function mistakes give errors naming the function and the fix', () => {
