@@ -104,18 +104,18 @@ describe('Learning PyTorch with Examples', () => {
     out.sum().backward();
     expect(z.grad!.tolist()).toEqual([2, 2]);
     // Returning a parameter it did not receive leaves that parameter a leaf.
-    const w = new nn.Parameter(tensor([5]));
+    const param = new nn.Parameter(tensor([5]));
     class ReturnsW extends autograd.Function {
       static override forward(_ctx: autograd.FunctionCtx, _x: Tensor): Tensor {
-        return w;
+        return param;
       }
       static override backward(_ctx: autograd.FunctionCtx, g: Tensor): Tensor {
         return g;
       }
     }
     const r = ReturnsW.apply(tensor([1], { requiresGrad: true }));
-    expect(r).not.toBe(w);
-    expect(w.isLeaf).toBe(true);
+    expect(r).not.toBe(param);
+    expect(param.isLeaf).toBe(true);
   });
 
   it('autograd.Function mistakes give errors naming the function and the fix', () => {
