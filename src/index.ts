@@ -2,8 +2,10 @@
  * gradlab's public API. Namespaces ops, nn, init, loss, optim as in DESIGN.md; everything
  * exported here is browser-safe (Node-only helpers live in 'gradlab/node').
  */
-export { Tensor, tensor, zeros, ones, full, randn, rand, zerosLike, onesLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
+export { Tensor, tensor, zeros, ones, full, randn, rand, zerosLike, onesLike, randLike, randnLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
 export { noGrad, isGradEnabled, backward, stepScope } from './autograd.js';
+// User-defined differentiable functions: autograd.Function, as torch.autograd.Function.
+export * as autograd from './autograd-function.js';
 export { memoryInfo, markPersistent, stepBoundary } from './memory.js';
 export { manualSeed, Generator, defaultGenerator, type GeneratorState } from './random.js';
 // Importing the library selects the fastest kernels the runtime supports (WebAssembly SIMD in

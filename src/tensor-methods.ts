@@ -47,6 +47,10 @@ declare module './tensor.js' {
     sqrt(): Tensor;
     /** ops.abs(this) */
     abs(): Tensor;
+    /** ops.sin(this) */
+    sin(): Tensor;
+    /** ops.cos(this) */
+    cos(): Tensor;
     /** ops.clamp(this, min, max) */
     clamp(min?: number | null | ops.ClampBounds, max?: number | null): Tensor;
     /** ops.max(this): the largest element; with dim, {values, indices} along it. */
@@ -251,6 +255,8 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   pow(exponent: Tensor | number) { return ops.pow(this, exponent); },
   sqrt() { return ops.sqrt(this); },
   abs() { return ops.abs(this); },
+  sin() { return ops.sin(this); },
+  cos() { return ops.cos(this); },
   clamp(min?: number | null | ops.ClampBounds, max?: number | null) { return ops.clamp(this, min, max); },
   max(dim?: number, keepdim?: boolean) { return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim); },
   min(dim?: number, keepdim?: boolean) { return dim === undefined ? ops.min(this) : ops.min(this, dim, keepdim); },

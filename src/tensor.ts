@@ -26,9 +26,18 @@ export type DTypeName = DType | 'float' | 'double' | 'int64' | 'long' | 'int32' 
 export interface TensorOptions {
   requiresGrad?: boolean;
   dtype?: DTypeName;
+  /** PyTorch's `device=device`: 'cpu', gradlab's only device, is accepted and changes nothing. */
+  device?: 'cpu';
 }
 
-const TENSOR_OPTIONS = ['requiresGrad', 'dtype'] as const;
+const TENSOR_OPTIONS = ['requiresGrad', 'dtype', 'device'] as const;
+
+/** A creation function's options: the names (checkOptions) and the device, which can only be the CPU. */
+function checkTensorOptions(where: string, options: unknown, allowed: readonly string[] = TENSOR_OPTIONS): void {
+  checkOptions(where, options, allowed);
+  const device = (options as TensorOptions | undefined)?.device;
+  if (device !== undefined && parseDtype(where, device) !== null) throw new Error(`${where}: device '${String(device)}' is a dtype; the device can only be 'cpu' (or left out)`);
+}
 const RANDOM_OPTIONS = [...TENSOR_OPTIONS, 'generator'] as const;
 
 export function shapeSize(shape: readonly number[]): number {
@@ -153,12 +162,13 @@ export class Tensor {
     return g;
   }
 
-  set grad(g: Tensor | null) {
+  set grad(g: Tensor | null | undefined) {
+    // `a.grad = None` is PyTorch's reset; JS code writes null or undefined for it.
     if (g === null || g === undefined) this._dropGrad();
     else {
       // As PyTorch ("assigned grad has data of a different size/type"): an optimizer would read
       // a gradient of another length past its end or short of it.
-      if (!(g instanceof Tensor)) throw new Error(`Tensor.grad: must be a Tensor or null, got ${Array.isArray(g) ? 'an array (make it one with tensor([...]))' : showValue(g)}`);
+      if (!(g instanceof Tensor)) throw new Error(`Tensor.grad: must be a Tensor, null or undefined, got ${Array.isArray(g) ? 'an array (make it one with tensor([...]))' : showValue(g)}`);
       if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
         throw new Error(`Tensor.grad: the assigned gradient has shape ${formatShape(g.shape)}, the tensor ${formatShape(this.shape)}`);
       }
@@ -234,6 +244,18 @@ export class Tensor {
   item(): number {
     if (this.size !== 1) throw new Error(`item(): tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
     return this.data[0];
+  }
+
+  /**
+   * What JSON.stringify writes: `{shape, data}` with every value (float32 values are float64
+   * numbers exactly, so the text round-trips bit for bit), and `dtype` when not float32. It is a
+   * state-dict entry, so `JSON.stringify({epoch, modelStateDict: model.stateDict(), optimizerStateDict:
+   * optimizer.stateDict()})` saves a general checkpoint and `model.loadStateDict(JSON.parse(text).modelStateDict)` loads it.
+   */
+  toJSON(): { shape: number[]; data: number[]; dtype?: DType } {
+    const out: { shape: number[]; data: number[]; dtype?: DType } = { shape: this.shape.slice(), data: Array.from(this.data) };
+    if (this.dtype !== 'float32') out.dtype = this.dtype;
+    return out;
   }
 
   /** Backpropagate from this tensor (see autograd.ts): `backward()`, `backward(gradient, {retainGraph})`, `backward({retainGraph: true})`. */
@@ -393,7 +415,7 @@ export function tensor(
   const isOptions = typeof shapeOrOptions === 'object' && shapeOrOptions !== null && !('length' in shapeOrOptions);
   const shape = isOptions ? undefined : ((shapeOrOptions ?? undefined) as readonly number[] | undefined);
   if (isOptions) options = shapeOrOptions as TensorOptions;
-  checkOptions('tensor()', options, TENSOR_OPTIONS);
+  checkTensorOptions('tensor()', options, TENSOR_OPTIONS);
   if (shape !== undefined) {
     if (!Array.isArray(shape)) throw new Error(`tensor(): shape must be a list of dimensions such as [2, 3], got ${showValue(shape)}`);
     checkShape(shape, 'tensor()');
@@ -463,7 +485,7 @@ function shapeArgs<O extends object>(where: string, args: ReadonlyArray<unknown>
     throw new Error(`${where}: expected a shape such as [2, 3] (or the dimensions, ${where.replace('()', '')}(2, 3)), got ${shape === null ? 'null' : typeof shape}`);
   }
   const dims = Array.from(shape as ArrayLike<unknown>) as number[];
-  checkOptions(where, options, allowed);
+  checkTensorOptions(where, options, allowed);
   checkShape(dims, where);
   return [dims, (options ?? {}) as O];
 }
@@ -515,21 +537,42 @@ export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
   return t;
 }
 
+/** The argument of a *Like function must be a Tensor (an array has no shape to copy). */
+function assertLike(where: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${where}: expected a Tensor whose shape and dtype to copy, got ${Array.isArray(t) ? 'an array (make it a tensor first, or give the shape to the function without Like)' : showValue(t)}`);
+}
+
 /** Zeros of `t`'s shape and dtype (torch.zeros_like). */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  checkOptions('zerosLike()', options, TENSOR_OPTIONS);
+  assertLike('zerosLike()', t);
+  checkTensorOptions('zerosLike()', options, TENSOR_OPTIONS);
   return zeros(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** Ones of `t`'s shape and dtype (torch.ones_like). */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  checkOptions('onesLike()', options, TENSOR_OPTIONS);
+  assertLike('onesLike()', t);
+  checkTensorOptions('onesLike()', options, TENSOR_OPTIONS);
   return ones(t.shape, { dtype: t.dtype, ...options });
+}
+
+/** Samples of N(0, 1) in `t`'s shape and dtype (torch.randn_like). */
+export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  assertLike('randnLike()', t);
+  checkTensorOptions('randnLike()', options, RANDOM_OPTIONS);
+  return randn(t.shape, { dtype: t.dtype, ...options });
+}
+
+/** Samples of U[0, 1) in `t`'s shape and dtype (torch.rand_like). */
+export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  assertLike('randLike()', t);
+  checkTensorOptions('randLike()', options, RANDOM_OPTIONS);
+  return rand(t.shape, { dtype: t.dtype, ...options });
 }
 
 /** start, start + step, … up to but excluding end (torch.arange); `arange(n)` is 0 … n − 1. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
-  checkOptions('arange()', options, TENSOR_OPTIONS);
+  checkTensorOptions('arange()', options, TENSOR_OPTIONS);
   if (end === undefined) [start, end] = [0, start];
   for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`arange(): ${k} must be a finite number, got ${String(v)}`);
@@ -544,7 +587,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 
 /** `steps` evenly spaced values from start to end, both included (torch.linspace). */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  checkOptions('linspace()', options, TENSOR_OPTIONS);
+  checkTensorOptions('linspace()', options, TENSOR_OPTIONS);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`linspace(): start and end must be finite numbers, got ${String(start)} and ${String(end)}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace(): steps must be an integer ≥ 0, got ${String(steps)}`);
   const t = zerosFor('linspace()', [steps], options);

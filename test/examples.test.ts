@@ -59,4 +59,41 @@ describe('examples', () => {
     expect(seq[1]).toBeLessThan(seq[0]);
     expect(out).toContain('(8): Lambda()');
   });
+  it("cifar-tutorial: PyTorch's 'Training a Classifier' on CIFAR-shaped images, line by line: running loss, save/load, accuracy per class", () => {
+    expect(existsSync('dist/index.js'), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
+    const out = execFileSync('node', ['examples/cifar-tutorial.mjs', '--quick'], { encoding: 'utf8' });
+    const losses = [...out.matchAll(/^\[(\d), +(\d+)\] loss: ([\d.]+)$/gm)].map((m) => Number(m[3]));
+    expect(losses.length, out).toBe(4);
+    expect(losses[3], out).toBeLessThan(losses[0] * 0.6);
+    expect(out).toContain('Finished Training');
+    const acc = /Accuracy of the network on the 1000 test images: (\d+) %/.exec(out);
+    expect(acc, out).not.toBeNull();
+    expect(Number(acc![1]), out).toBeGreaterThan(50);
+    const perClass = [...out.matchAll(/Accuracy for class: (\w+) +is ([\d.]+) %/g)];
+    expect(perClass.map((m) => m[1]), out).toEqual(['plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+    // The per-class counts are the overall ones split by class (100 test images of each).
+    const mean = perClass.reduce((s, m) => s + Number(m[2]), 0) / 10;
+    expect(Math.floor(mean)).toBe(Number(acc![1]));
+    expect(out).toMatch(/Predicted: {2}(\w+ *){4}/);
+  });
+
+  it("learning-pytorch-with-examples: y = sin(x) fitted seven ways (tensors, autograd, a custom Function, nn, optim, a Module, DynamicNet)", () => {
+    expect(existsSync('dist/index.js'), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
+    const out = execFileSync('node', ['examples/learning-pytorch-with-examples.mjs', '--quick'], { encoding: 'utf8' });
+    // Each way ends near the least-squares cubic y ≈ 0.857x − 0.093x³ (sum of squares ≈ 8.9 over
+    // 2000 points); 1000 steps in --quick get within a few times that.
+    for (const way of ['autograd', 'function', 'nn', 'optim', 'module']) {
+      const m = new RegExp(`${way} final loss ([\\d.]+)`).exec(out);
+      expect(m, `${way}: ${out}`).not.toBeNull();
+      expect(Number(m![1]), `${way}: ${out}`).toBeLessThan(100);
+    }
+    const b = /^tensors result: y = \S+ \+ (\S+) x/m.exec(out);
+    expect(Number(b![1]), out).toBeGreaterThan(0.5);
+    expect(out).toMatch(/function result: y = \S+ \+ \S+ \* P3\(/);
+    expect(out).toContain('module parameters: a [], b [], c [], d []');
+    const dyn = [...out.matchAll(/^dynamic \d+ ([\d.]+)$/gm)].map((m) => Number(m[1]));
+    expect(dyn.length, out).toBe(2);
+    expect(dyn[1], out).toBeLessThan(dyn[0]);
+    expect(out).toMatch(/dynamic result: y = .* x\^4 \? \+ .* x\^5 \?/);
+  });
 });

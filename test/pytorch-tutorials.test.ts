@@ -100,7 +100,10 @@ describe('the Tensors tutorial', () => {
   it("PyTorch's snake_case options are errors naming gradlab's spelling, never silently ignored", () => {
     expect(() => tensor([1, 2], { requires_grad: true } as never)).toThrow(/tensor\(\): unknown option 'requires_grad' \(gradlab spells it requiresGrad\)/);
     expect(() => randn(2, 3, { requires_grad: true } as never)).toThrow(/randn\(\).*requiresGrad/);
-    expect(() => zeros([2], { device: 'cpu' } as never)).toThrow(/zeros\(\): unknown option 'device'; the options are requiresGrad, dtype/);
+    // device=device as "Learning PyTorch with Examples" writes it: the CPU is accepted (a no-op, as .to('cpu')), another device refused.
+    expect(zeros([2], { device: 'cpu' }).shape).toEqual([2]);
+    expect(() => zeros([2], { device: 'cuda:0' } as never)).toThrow(/zeros\(\): gradlab has no 'cuda:0' device/);
+    expect(() => zeros([2], { devise: 'cpu' } as never)).toThrow(/zeros\(\): unknown option 'devise' \(did you mean 'device'\?\); the options are requiresGrad, dtype, device/);
     // F.cross_entropy(x, y, label_smoothing=0.1) or reduce=False would change the loss in PyTorch: refused.
     expect(() => loss.crossEntropy(tensor([[1, 2]]), tensor([1]), { label_smoothing: 0.1 } as never)).toThrow(/crossEntropy: unknown option 'label_smoothing'/);
     expect(() => loss.mse(tensor([1]), tensor([2]), { reduce: false } as never)).toThrow(/mse: unknown option 'reduce'; the options are reduction/);

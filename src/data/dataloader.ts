@@ -31,6 +31,14 @@ export interface DataLoaderOptions {
    * you. Default false: each batch is new tensors, as in PyTorch.
    */
   reuseBuffers?: boolean;
+  /**
+   * PyTorch's worker processes (num_workers), an integer ≥ 0. Batches are made in the calling
+   * thread, in the same order whatever the value, so it changes nothing; accepted so that
+   * `DataLoader(trainset, batch_size=4, shuffle=True, num_workers=2)` ports as written.
+   */
+  numWorkers?: number;
+  /** PyTorch's pin_memory (page-locked host memory for GPU copies): there is no GPU, so it changes nothing. */
+  pinMemory?: boolean;
 }
 
 /** One batch: `x` [B, ...x.shape[1:]] and `y` [B] or [B, k]; `const [x, y] = batch` also works. */
@@ -46,7 +54,7 @@ export class Batch implements Iterable<Tensor> {
 }
 
 /** Every DataLoaderOptions key (the compiler keeps the list complete): another is a misspelling (`batch_size`). */
-const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
+const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1, numWorkers: 1, pinMemory: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
 
 export class DataLoader implements Iterable<Batch> {
   readonly dataset: DatasetLike;
@@ -75,6 +83,9 @@ export class DataLoader implements Iterable<Batch> {
     if (typeof dropLast !== 'boolean') throw new Error(`DataLoader: dropLast must be true or false, got ${String(dropLast)}`);
     const reuseBuffers = options.reuseBuffers ?? false;
     if (typeof reuseBuffers !== 'boolean') throw new Error(`DataLoader: reuseBuffers must be true or false, got ${String(reuseBuffers)}`);
+    const numWorkers = options.numWorkers ?? 0;
+    if (!Number.isInteger(numWorkers) || numWorkers < 0) throw new Error(`DataLoader: numWorkers must be an integer ≥ 0, got ${showValue(numWorkers)}`);
+    if (typeof (options.pinMemory ?? false) !== 'boolean') throw new Error(`DataLoader: pinMemory must be true or false, got ${String(options.pinMemory)}`);
     const generator = options.generator ?? defaultGenerator;
     if (!(generator instanceof Generator)) throw new Error('DataLoader: generator must be a Generator (new Generator(seed))');
     const n = validateDataset(dataset, 'DataLoader');

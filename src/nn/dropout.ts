@@ -1,8 +1,8 @@
 /**
- * Dropout (inverted, Srivastava et al. 2014) and AlphaDropout (for SELU networks,
+ * Dropout (inverted, Srivastava et al. 2014), Dropout2d (whole channels) and AlphaDropout (for SELU networks,
  * Klambauer et al. 2017). Both are the identity in eval mode.
  */
-import { alphaDropout, checkDropoutP, dropout } from '../ops/dropout.js';
+import { alphaDropout, checkDropoutP, dropout, dropout2d } from '../ops/dropout.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -18,6 +18,25 @@ export class Dropout extends Module {
   }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/** Zeroes whole channels of an [N, C, H, W] input (ops.dropout2d: other shapes as PyTorch 1.13), as torch.nn.Dropout2d. */
+export class Dropout2d extends Module {
+  readonly p: number;
+  constructor(p = 0.5) {
+    super();
+    checkDropoutP('Dropout2d', p);
+    this.p = p;
+  }
+  override get typeName(): string {
+    return 'Dropout2d';
+  }
+  forward(x: Tensor): Tensor {
+    return dropout2d(x, this.p, this.training);
   }
   override extraRepr(): string {
     return `p=${this.p}`;

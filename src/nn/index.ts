@@ -20,7 +20,8 @@ export {
   LogSoftmax,
   activationModule,
 } from './activation.js';
-export { Dropout, AlphaDropout } from './dropout.js';
+export { Dropout, Dropout2d, AlphaDropout } from './dropout.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Sequential } from './sequential.js';
 export { Residual, BasicBlock } from './residual.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss, BCELoss } from './loss.js';

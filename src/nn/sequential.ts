@@ -6,6 +6,7 @@
  * when none follows (an output layer feeding a loss) or a weight layer or container comes first.
  * Only weights still at the layer's construction default are re-drawn: weights the user set
  * (init functions, loadStateDict, writes to `.data`, training) are kept as they are (see linear.ts).
+ * `append(layer)` and `model[i] = layer` do the same for each weight layer whose consumer changed.
  *
  * Forward runs a built-in Linear directly followed by a built-in activation whose derivative
  * comes from its output (ReLU, sigmoid, tanh) as one fused op (ops.linearActivation): the
@@ -58,26 +59,21 @@ export class Sequential extends Module {
 
   constructor(...layers: Module[]) {
     super();
-    layers.forEach((m, i) => {
-      if (m instanceof Module) return;
-      const f = m as unknown;
-      if (typeof f === 'function' && f.prototype instanceof Module) throw new Error(`Sequential: argument ${i} is the class ${f.name}, not a layer: write new nn.${f.name}(…)`);
-      if (typeof f === 'function') {
-        throw new Error(`Sequential: argument ${i} is a function, not a Module: wrap it in a Module whose forward(x) calls it (PyTorch's Lambda: class Lambda extends nn.Module { constructor(fn) { super(); this.fn = fn; } forward(x) { return this.fn(x); } })`);
-      }
-      throw new Error(`Sequential: argument ${i} is not a Module (got ${f === null ? 'null' : Array.isArray(f) ? 'an array: spread it, new nn.Sequential(...layers)' : typeof f})`);
-    });
+    layers.forEach((m, i) => checkLayer(m, `argument ${i}`));
     this._layers = layers;
     this.initializeForConsumers();
-    // model[i] as in PyTorch (model[0].weight), negative i from the end; the same Proxy as
-    // ModuleList's, read-only (the layers of a Sequential are fixed at construction).
+    // model[i] as in PyTorch (model[0].weight, model[-1] = new nn.Linear(…) to replace the head),
+    // negative i from the end; the same Proxy as ModuleList's.
     return new Proxy(this, {
       get(target, prop, receiver) {
         if (typeof prop === 'string' && INDEX.test(prop)) return target.at(Number(prop));
         return Reflect.get(target, prop, receiver);
       },
       set(target, prop, value, receiver) {
-        if (typeof prop === 'string' && INDEX.test(prop)) throw new Error(`Sequential: layers are fixed at construction; build a new Sequential to change layer ${prop}`);
+        if (typeof prop === 'string' && INDEX.test(prop)) {
+          target.set(Number(prop), value as Module);
+          return true;
+        }
         return Reflect.set(target, prop, value, receiver);
       },
       has(target, prop) {
@@ -88,6 +84,38 @@ export class Sequential extends Module {
         return Reflect.has(target, prop);
       },
     });
+  }
+
+  /** Add a layer at the end (PyTorch's Sequential.append). */
+  append(module: Module): this {
+    checkLayer(module, 'append');
+    return this.changeLayers(() => this._layers.push(module));
+  }
+
+  /** Replace layer i (negative i from the end), as PyTorch's `model[i] = layer`. */
+  set(i: number, module: Module): this {
+    checkLayer(module, `layer ${i}`);
+    const j = i < 0 ? this._layers.length + i : i;
+    if (!Number.isInteger(i) || j < 0 || j >= this._layers.length) throw new Error(`Sequential: no layer ${i} to replace (the network has ${this._layers.length}); use append to add one`);
+    return this.changeLayers(() => (this._layers[j] = module));
+  }
+
+  /**
+   * Apply `change` to the layers, then initialise, as the constructor does, each weight layer
+   * whose consumer activation changed (a new layer, or the Linear before an appended ReLU) —
+   * only those still at their construction default; the others keep their values.
+   */
+  private changeLayers(change: () => void): this {
+    const layersBefore = [...this._layers];
+    const consumers = layersBefore.map((_, i) => JSON.stringify(this.consumerOf(i)));
+    change();
+    this._layers.forEach((m, i) => {
+      if (m instanceof WeightedLayer && (layersBefore[i] !== m || consumers[i] !== JSON.stringify(this.consumerOf(i)))) {
+        const c = this.consumerOf(i);
+        m.initializeFor(c.activation, c.param);
+      }
+    });
+    return this;
   }
 
   /** The activation consuming layer i's output, and its parameter. */
@@ -209,6 +237,16 @@ export class Sequential extends Module {
     if (owned) for (const t of owned) if (t.data !== y.data && t.node !== null) t._graphOwned = true;
     return y;
   }
+}
+
+/** A Sequential's layer must be a Module instance; the error says what was given instead and how to fix it. */
+function checkLayer(m: unknown, where: string): void {
+  if (m instanceof Module) return;
+  if (typeof m === 'function' && m.prototype instanceof Module) throw new Error(`Sequential: ${where} is the class ${m.name}, not a layer: write new nn.${m.name}(…)`);
+  if (typeof m === 'function') {
+    throw new Error(`Sequential: ${where} is a function, not a Module: wrap it in a Module whose forward(x) calls it (PyTorch's Lambda: class Lambda extends nn.Module { constructor(fn) { super(); this.fn = fn; } forward(x) { return this.fn(x); } })`);
+  }
+  throw new Error(`Sequential: ${where} is not a Module (got ${m === null ? 'null' : Array.isArray(m) ? 'an array: spread it, new nn.Sequential(...layers)' : typeof m})`);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Dropout (Srivastava et al. 2014), inverted: each element is kept with probability 1 − p and
+ * Dropout (Srivastava et al. 2014), inverted (dropout2d: whole channels, below): each element is kept with probability 1 − p and
  * scaled by 1/(1 − p), so evaluation needs no rescaling. AlphaDropout (Klambauer et al. 2017)
  * sets dropped SELU units to the negative saturation value α′ = −λα and applies the affine
  * correction a·x + b that keeps mean 0 and variance 1:
@@ -9,7 +9,8 @@ import { record } from '../autograd.js';
 import { SELU_ALPHA, SELU_SCALE } from '../activations.js';
 import { K, alloc } from '../kernels/index.js';
 import { defaultGenerator, type Generator } from '../random.js';
-import { showValue, type Tensor } from '../tensor.js';
+import { formatShape, showValue, type Tensor } from '../tensor.js';
+import { warnOnce } from '../warnings.js';
 import { assertTensor, empty, savedBuffer } from './util.js';
 
 export function checkDropoutP(where: string, p: number): void {
@@ -27,11 +28,42 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   assertTensor(x, 'dropout', 'x');
   checkDropoutP('dropout', p);
   if (!training || p === 0) return x;
-  const scale = 1 / (1 - p);
-  const mask = bernoulliMask(x.size, 1 - p, x, generator);
+  return maskScaled('dropout', x, bernoulliMask(x.size, 1 - p, x, generator), 1 / (1 - p));
+}
+
+/**
+ * Channel dropout (Tompson et al. 2015), as torch.nn.functional.dropout2d: each channel of each
+ * sample of an [N, C, H, W] input is zeroed whole with probability p, the others scaled by
+ * 1/(1 − p) — neighbouring pixels are correlated, so dropping single pixels of a feature map barely
+ * regularises. As PyTorch 1.13's feature dropout, the mask is per (n, c), the first two dimensions,
+ * for any input of two or more: an [N, C, L] input drops whole rows of L, and an [N, F] input (the
+ * "Defining a neural network" recipe puts Dropout2d after a Linear) single features, with
+ * PyTorch's deprecation warning.
+ */
+export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  assertTensor(x, 'dropout2d', 'x');
+  checkDropoutP('dropout2d', p);
+  if (x.ndim < 2) throw new Error(`dropout2d: expects an input of shape [N, C, H, W], got ${formatShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4) {
+    warnOnce(DROPOUT2D, `dropout2d received a ${x.ndim}-D input of shape ${formatShape(x.shape)}, which PyTorch deprecates: it drops single elements of [N, C] as dropout does (use Dropout), whole channels only of [N, C, H, W]`);
+  }
+  if (!training || p === 0) return x;
+  const plane = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  const channels = x.shape[0] * x.shape[1];
+  const mask = savedBuffer(x.size, x.dtype);
+  const m = mask.data;
+  for (let c = 0; c < channels; c++) m.fill(generator.random() < 1 - p ? 1 : 0, c * plane, (c + 1) * plane);
+  return maskScaled('dropout2d', x, mask, 1 / (1 - p));
+}
+
+/** The subject of dropout2d's warning (no module to name): once per process. */
+const DROPOUT2D = {};
+
+/** y = x·mask·scale, backward gx += g·mask·scale; the mask is returned with the graph. */
+function maskScaled(op: string, x: Tensor, mask: Tensor, scale: number): Tensor {
   const out = empty(x.shape, x);
   K.maskScale(x.data, mask.data, scale, out.data);
-  return record(out, 'dropout', [x], (g, grad) => {
+  return record(out, op, [x], (g, grad) => {
     const gx = grad(0);
     if (!gx) return;
     const t = alloc(g.length, x.dtype);

@@ -1,5 +1,5 @@
 /**
- * Elementwise math beyond the activations, as torch.exp/log/sqrt/abs/pow/clamp/where and the
+ * Elementwise math beyond the activations, as torch.exp/log/sqrt/abs/sin/cos/pow/clamp/where and the
  * comparisons torch.eq/ne/gt/ge/lt/le. No kernel of the interface computes these yet, so they
  * are plain loops here (storage is a Float32Array/Float64Array on every backend); each
  * derivative is PyTorch's, including its choices at the points where the function has none
@@ -34,6 +34,10 @@ export const log = (x: Tensor): Tensor => map('log', x, Math.log, (v) => 1 / v);
 export const sqrt = (x: Tensor): Tensor => map('sqrt', x, Math.sqrt, (_, y) => 1 / (2 * y));
 /** |x|; ∂/∂x = sign(x), 0 at 0 (PyTorch's subgradient). */
 export const abs = (x: Tensor): Tensor => map('abs', x, Math.abs, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0));
+/** sin x; ∂/∂x = cos x. */
+export const sin = (x: Tensor): Tensor => map('sin', x, Math.sin, (v) => Math.cos(v));
+/** cos x; ∂/∂x = −sin x. */
+export const cos = (x: Tensor): Tensor => map('cos', x, Math.cos, (v) => -Math.sin(v));
 
 /** PyTorch's keyword form of clamp's bounds. */
 export interface ClampBounds {

@@ -55,7 +55,11 @@ export function showSize(v: unknown): string {
 }
 
 export function assertTensor(x: unknown, op: string, arg: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: ${arg} must be a Tensor, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}`);
+  if (!(x instanceof Tensor)) {
+    // torch.max(outputs.data, 1): PyTorch's t.data is a tensor (t.detach()); gradlab's is the raw Float32Array.
+    const typed = x instanceof Float32Array || x instanceof Float64Array ? ` (a tensor's .data is its raw ${x.constructor.name} in gradlab; PyTorch's outputs.data is outputs.detach() here, or pass outputs itself)` : '';
+    throw new Error(`${op}: ${arg} must be a Tensor, got ${Array.isArray(x) ? 'an array (make it one with tensor([...]))' : showValue(x)}${typed}`);
+  }
   if (x._evicted) stage(x);
 }
 
@@ -177,6 +181,7 @@ export function dimOffsets(shape: readonly number[], dims: readonly number[]): I
 export function dimOfShape(op: string, dim: unknown, shape: readonly number[], extra: 0 | 1 = 0): number {
   const n = Math.max(shape.length + extra, 1);
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -n || dim >= n) {
+    if (typeof dim === 'object' && dim !== null && !(dim instanceof Tensor) && 'dim' in dim) throw new Error(`${op}: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got ${showValue(dim)}`);
     const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : showValue(dim);
     throw new Error(`${op}: dim ${got} is out of range [${-n}, ${n - 1}] for a tensor of shape ${formatShape(shape)}`);
   }

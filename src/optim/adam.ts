@@ -36,7 +36,11 @@ export class Adam extends Optimizer<AdamOptions> {
     // new.target: AdamW's defaults when an AdamW is built.
     const o = withDefaults((new.target as typeof Adam).optimizerName, (new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
     super(params, o, undefined, 'Adam');
-    for (const g of this.groups) validate(this.typeName, g.options as Required<AdamOptions>);
+    for (const g of this.groups) this.checkGroupOptions(g.options);
+  }
+
+  protected override checkGroupOptions(options: AdamOptions): void {
+    validate(this.typeName, options as Required<AdamOptions>);
   }
 
   get typeName(): string {

@@ -34,7 +34,13 @@ function paramList(where: string, params: unknown): Tensor[] {
  * at most maxNorm: g ← g·maxNorm/(‖g‖ + 1e-6) when ‖g‖ > maxNorm. Returns the norm before
  * clipping. `options` may be the bare normType, as PyTorch's clip_grad_norm_(params, 1.0, 2.0).
  */
-export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipNormOptions | number = {}): number {
+export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number | ({ maxNorm: number } & ClipNormOptions), options: ClipNormOptions | number = {}): number {
+  // clip_grad_norm_(params, max_norm=1.0, norm_type=2): the keywords as one object.
+  if (typeof maxNorm === 'object' && maxNorm !== null) {
+    checkOptions('clipGradNorm', maxNorm, ['maxNorm', 'normType', 'errorIfNonfinite']);
+    const { maxNorm: m, ...rest } = maxNorm;
+    [maxNorm, options] = [m, { ...rest, ...(typeof options === 'number' ? { normType: options } : options) }];
+  }
   if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be a number > 0, got ${showValue(maxNorm)}`);
   if (typeof options === 'number') options = { normType: options };
   checkOptions('clipGradNorm', options, ['normType', 'errorIfNonfinite']);
@@ -80,8 +86,12 @@ export function gradNorm(params: Iterable<Tensor>): number {
   return Math.sqrt(sq);
 }
 
-/** Clamp every gradient element to [−clip, clip]. */
-export function clipGradValue(params: Iterable<Tensor>, clip: number): void {
+/** Clamp every gradient element to [−clip, clip] (`clip` also as PyTorch's keyword, `{clipValue}`). */
+export function clipGradValue(params: Iterable<Tensor> | Tensor, clip: number | { clipValue: number }): void {
+  if (typeof clip === 'object' && clip !== null) {
+    checkOptions('clipGradValue', clip, ['clipValue']);
+    clip = clip.clipValue;
+  }
   if (typeof clip !== 'number' || !(clip >= 0)) throw new Error(`clipGradValue: clip must be a number ≥ 0, got ${showValue(clip)}`);
   for (const p of paramList('clipGradValue', params)) {
     const g = p._peekGrad();

@@ -3,5 +3,5 @@ export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { clipGradNorm, clipGradValue, gradNorm, type ClipNormOptions } from './clip.js';
-export { StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, type Scheduler, type ReduceLROnPlateauOptions } from './schedule.js';
+export { StepLR, MultiStepLR, LambdaLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, type Scheduler, type ReduceLROnPlateauOptions } from './schedule.js';
 export { OPTIMIZER_NAMES, OPTIMIZERS, getOptimizer, type OptimizerName, type RegistryOptions, type OptimizerOptionsInEffect } from './registry.js';

@@ -51,7 +51,11 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    */
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<O>>, options: O, defaultLr: number | undefined, name: string) {
     if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      const what = params === null ? 'null' : typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' ? 'a Module (pass model.parameters())' : typeof params;
+      const what =
+        params === null ? 'null'
+        : params instanceof Tensor ? 'one Tensor (pass a list: [t])'
+        : typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function' ? 'a Module (pass model.parameters())'
+        : typeof params;
       throw new Error(`${name}: params must be a list of parameters (model.parameters()) or of parameter groups [{params, lr, …}], got ${what}`);
     }
     const items = [...(params as Iterable<unknown>)];
@@ -75,21 +79,50 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     }
     // As in PyTorch, a parameter with requiresGrad false (a frozen layer) may be passed: it
     // has no gradient, so step() leaves it alone until it is unfrozen.
-    const all: Tensor[] = [];
-    this.groups = specs.map(({ params: ps, overrides, where }) => {
-      const at = where ? `${name}: ${where}:` : `${name}:`;
-      if (ps.length === 0) throw new Error(`${at} got an empty parameter list`);
-      ps.forEach((p, i) => {
-        if (!(p instanceof Tensor)) throw new Error(`${at} parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
-      });
-      all.push(...(ps as Tensor[]));
-      const o = { ...options, ...overrides } as O;
-      const lr = o.lr ?? defaultLr;
-      if (lr === undefined) throw new Error(`${at} lr is required`);
-      if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${showValue(lr)}`);
-      return { params: ps as Tensor[], options: o, lr, initialLr: lr };
-    });
+    this.base = { options, defaultLr, name, optionNames };
+    this.groups = specs.map(({ params: ps, overrides, where }) => this.makeGroup(ps, overrides, where ? `${name}: ${where}:` : `${name}:`));
+    const all = this.params;
     if (new Set(all).size !== all.length) throw new Error(`${name}: a parameter appears more than once`);
+  }
+
+  /** What the constructor was given, for the groups addParamGroup adds. */
+  private readonly base: { options: O; defaultLr: number | undefined; name: string; optionNames: string[] };
+
+  private makeGroup(ps: unknown[], overrides: Record<string, unknown>, at: string): ParamGroup<O> {
+    if (ps.length === 0) throw new Error(`${at} got an empty parameter list`);
+    ps.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new Error(`${at} parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
+    });
+    const o = { ...this.base.options, ...overrides } as O;
+    const lr = o.lr ?? this.base.defaultLr;
+    if (lr === undefined) throw new Error(`${at} lr is required`);
+    if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${showValue(lr)}`);
+    return { params: ps as Tensor[], options: o, lr, initialLr: lr };
+  }
+
+  /** Check a group's options (the ranges of momentum, betas, …): each optimizer states its own. */
+  protected checkGroupOptions(_options: O): void {}
+
+  /**
+   * Add a parameter group (PyTorch's add_param_group), e.g. a layer unfrozen for fine-tuning:
+   * `opt.addParamGroup({params: model.layer4.parameters(), lr: 1e-4})`. Options not given are the
+   * optimizer's; its parameters start without state, and schedulers scale the group from its lr.
+   */
+  addParamGroup(group: ParamGroupSpec<O>): void {
+    const { name, optionNames } = this.base;
+    const at = `${name}.addParamGroup:`;
+    if (group === null || typeof group !== 'object' || group instanceof Tensor || !('params' in group)) {
+      throw new Error(`${at} expected a parameter group {params, lr?, …}, got ${group instanceof Tensor ? 'a Tensor (write {params: [t]})' : Array.isArray(group) ? 'an array (write {params: [...]})' : showValue(group)}`);
+    }
+    const { params: ps, ...overrides } = group as ParamGroupSpec<O> & Record<string, unknown>;
+    const list = ps instanceof Tensor ? [ps] : ps !== null && typeof ps === 'object' && typeof (ps as Iterable<unknown>)[Symbol.iterator] === 'function' ? [...(ps as Iterable<unknown>)] : null;
+    if (list === null) throw new Error(`${at} params must be a list of parameters (module.parameters()), got ${showValue(ps)}`);
+    checkOptions(`${at.slice(0, -1)}`, overrides, optionNames);
+    const g = this.makeGroup(list, overrides, at);
+    const existing = new Set(this.params);
+    if (new Set(g.params).size !== g.params.length || g.params.some((p) => existing.has(p))) throw new Error(`${at} a parameter appears more than once (in this group or in an existing one)`);
+    this.checkGroupOptions(g.options);
+    this.groups.push(g);
   }
 
   /** The class name ('Adam'), stated by each optimizer so that it survives minifiers; saved in states. */

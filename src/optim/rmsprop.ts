@@ -22,13 +22,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions | number = {}) {
     super(params, withDefaults('RMSprop', RMSprop.defaults, options), undefined, 'RMSprop');
-    for (const g of this.groups) {
-      const o = g.options as Required<RMSpropOptions>;
-      checkRange('RMSprop', 'alpha', o.alpha, 0, 1, true);
-      checkRange('RMSprop', 'momentum', o.momentum, 0, Infinity);
-      checkRange('RMSprop', 'weightDecay', o.weightDecay, 0, Infinity);
-      if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`RMSprop: eps must be a finite number ≥ 0, got ${o.eps}`);
-    }
+    for (const g of this.groups) this.checkGroupOptions(g.options);
+  }
+
+  protected override checkGroupOptions(options: RMSpropOptions): void {
+    const o = options as Required<RMSpropOptions>;
+    checkRange('RMSprop', 'alpha', o.alpha, 0, 1, true);
+    checkRange('RMSprop', 'momentum', o.momentum, 0, Infinity);
+    checkRange('RMSprop', 'weightDecay', o.weightDecay, 0, Infinity);
+    if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`RMSprop: eps must be a finite number ≥ 0, got ${o.eps}`);
   }
 
   get typeName(): string {

@@ -17,14 +17,24 @@ export interface Scheduler {
 }
 
 /**
- * A schedule's arguments, given positionally as PyTorch's (`new StepLR(opt, 30, 0.1)`) or as one
- * options object in camelCase, as gradlab's other options (`new StepLR(opt, {stepSize: 30, gamma: 0.1})`).
+ * A schedule's arguments, given positionally as PyTorch's (`new StepLR(opt, 30, 0.1)`), as one
+ * options object in camelCase, as gradlab's other options (`new StepLR(opt, {stepSize: 30, gamma: 0.1})`),
+ * or both: positional ones then the rest by name (`new StepLR(opt, 30, {gamma: 0.1})`).
  */
 function scheduleArgs(name: string, first: unknown, rest: unknown[], keys: readonly string[]): unknown[] {
-  if (first === null || typeof first !== 'object') return [first, ...rest];
-  const o = first as Record<string, unknown>;
-  checkOptions(name, o, keys);
-  return keys.map((k) => o[k]);
+  const isOptions = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isOptions(first)) {
+    checkOptions(name, first, keys);
+    return keys.map((k) => first[k]);
+  }
+  // PyTorch's keywords after positional arguments, StepLR(opt, 30, gamma=0.5), as a last options object.
+  const positional = [first, ...rest];
+  while (positional.length > 1 && positional[positional.length - 1] === undefined) positional.pop();
+  const named = isOptions(positional[positional.length - 1]) ? (positional.pop() as Record<string, unknown>) : {};
+  checkOptions(name, named, keys);
+  const twice = keys.slice(0, positional.length).filter((k) => k in named);
+  if (twice.length > 0) throw new Error(`${name}: ${twice.join(', ')} given both positionally and in the options`);
+  return keys.map((k, i) => (i < positional.length ? positional[i] : named[k]));
 }
 
 /** A schedule's optimizer: an Optimizer (its groups' lr are what the schedule sets), else an error naming the schedule. */
@@ -41,10 +51,11 @@ abstract class EpochScheduler implements Scheduler {
   constructor(protected readonly optimizer: Optimizer, className: string) {
     checkOptimizer(className, optimizer);
   }
-  protected abstract factor(epoch: number, initialLr: number): number;
+  /** The lr of parameter group `group` at `epoch`. */
+  protected abstract factor(epoch: number, initialLr: number, group: number): number;
   step(): void {
     this.lastEpoch++;
-    for (const g of this.optimizer.groups) g.lr = this.factor(this.lastEpoch, g.initialLr);
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(this.lastEpoch, g.initialLr, i)));
   }
   /** The lr of each parameter group (PyTorch's get_last_lr()). */
   getLastLr(): number[] {
@@ -63,7 +74,7 @@ abstract class EpochScheduler implements Scheduler {
     const e = state.lastEpoch;
     if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) throw new Error(`${this.name}.loadStateDict: lastEpoch must be an integer ≥ 0, got ${JSON.stringify(e)}`);
     this.lastEpoch = e;
-    for (const g of this.optimizer.groups) g.lr = this.factor(this.lastEpoch, g.initialLr);
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(this.lastEpoch, g.initialLr, i)));
   }
 }
 
@@ -72,7 +83,7 @@ export class StepLR extends EpochScheduler {
   readonly name = 'StepLR';
   readonly stepSize: number;
   readonly gamma: number;
-  constructor(optimizer: Optimizer, stepSize: number | { stepSize: number; gamma?: number }, gamma?: number) {
+  constructor(optimizer: Optimizer, stepSize: number | { stepSize: number; gamma?: number }, gamma?: number | { gamma?: number }) {
     super(optimizer, 'StepLR');
     const [s, g] = scheduleArgs('StepLR', stepSize, [gamma], ['stepSize', 'gamma']) as [number, number | undefined];
     this.stepSize = s;
@@ -84,6 +95,56 @@ export class StepLR extends EpochScheduler {
     return lr0 * Math.pow(this.gamma, Math.floor(t / this.stepSize));
   }
 }
+
+/**
+ * η_t = η₀·γ^(number of milestones ≤ t), as torch.optim.lr_scheduler.MultiStepLR (a milestone
+ * given twice counts twice, as PyTorch's Counter does).
+ */
+export class MultiStepLR extends EpochScheduler {
+  readonly name = 'MultiStepLR';
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+  constructor(optimizer: Optimizer, milestones: readonly number[] | { milestones: readonly number[]; gamma?: number }, gamma?: number | { gamma?: number }) {
+    super(optimizer, 'MultiStepLR');
+    const [m, g] = scheduleArgs('MultiStepLR', milestones, [gamma], ['milestones', 'gamma']) as [unknown, number | undefined];
+    if (!Array.isArray(m) || m.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`MultiStepLR: milestones must be an array of positive integers (epochs), got ${JSON.stringify(m)}`);
+    this.milestones = [...(m as number[])].sort((a, b) => a - b);
+    this.gamma = g ?? 0.1;
+    if (!(this.gamma > 0)) throw new Error(`MultiStepLR: gamma must be > 0, got ${String(this.gamma)}`);
+  }
+  protected factor(t: number, lr0: number): number {
+    return lr0 * Math.pow(this.gamma, this.milestones.filter((m) => m <= t).length);
+  }
+}
+
+/**
+ * η_t = η₀·λ(t) for the user's function λ of the epoch, as torch.optim.lr_scheduler.LambdaLR
+ * (`new LambdaLR(opt, (epoch) => 0.95 ** epoch)`; a warm-up: `(e) => Math.min(1, (e + 1) / 5)`),
+ * or one function per parameter group. As PyTorch, the lr at construction is already η₀·λ(0).
+ */
+export class LambdaLR extends EpochScheduler {
+  readonly name = 'LambdaLR';
+  readonly lrLambdas: ReadonlyArray<(epoch: number) => number>;
+  constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[] | { lrLambda: LrLambda | readonly LrLambda[] }) {
+    super(optimizer, 'LambdaLR');
+    const [f] = (typeof lrLambda === 'function' || Array.isArray(lrLambda) ? [lrLambda] : scheduleArgs('LambdaLR', lrLambda, [], ['lrLambda'])) as [unknown];
+    const n = optimizer.groups.length;
+    const fs = Array.isArray(f) ? f : [f];
+    if (Array.isArray(f) && f.length !== n) throw new Error(`LambdaLR: got ${f.length} lrLambda functions for ${n} parameter group${n === 1 ? '' : 's'}: give one function, or one per group`);
+    fs.forEach((fi, i) => {
+      if (typeof fi !== 'function') throw new Error(`LambdaLR: lrLambda${Array.isArray(f) ? `[${i}]` : ''} must be a function of the epoch returning the lr's factor, got ${fi === null ? 'null' : typeof fi}`);
+    });
+    this.lrLambdas = fs as LrLambda[];
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(0, g.initialLr, i)));
+  }
+  protected factor(t: number, lr0: number, group: number): number {
+    const k = this.lrLambdas[this.lrLambdas.length === 1 ? 0 : group](t);
+    if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) throw new Error(`LambdaLR: lrLambda(${t}) must return a finite number ≥ 0, got ${String(k)}`);
+    return lr0 * k;
+  }
+}
+
+type LrLambda = (epoch: number) => number;
 
 /** η_t = η₀·γ^t. */
 export class ExponentialLR extends EpochScheduler {
@@ -104,7 +165,7 @@ export class CosineAnnealingLR extends EpochScheduler {
   readonly name = 'CosineAnnealingLR';
   readonly tMax: number;
   readonly etaMin: number;
-  constructor(optimizer: Optimizer, tMax: number | { tMax: number; etaMin?: number }, etaMin?: number) {
+  constructor(optimizer: Optimizer, tMax: number | { tMax: number; etaMin?: number }, etaMin?: number | { etaMin?: number }) {
     super(optimizer, 'CosineAnnealingLR');
     const [t, e] = scheduleArgs('CosineAnnealingLR', tMax, [etaMin], ['tMax', 'etaMin']) as [number, number | undefined];
     this.tMax = t;
@@ -141,9 +202,28 @@ export class ReduceLROnPlateau implements Scheduler {
   cooldownCounter = 0;
   private readonly o: Required<ReduceLROnPlateauOptions>;
 
-  constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+  /**
+   * `new ReduceLROnPlateau(opt, {mode: 'max', patience: 2})`, or PyTorch's positional form in its
+   * order (`ReduceLROnPlateau(opt, 'min', 0.5, 2)`: mode, factor, patience, threshold, …), which
+   * may end with an options object (`ReduceLROnPlateau(opt, 'min', {patience: 5})`).
+   */
+  constructor(private readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions | ReduceLROnPlateauOptions['mode'] = {}, ...rest: unknown[]) {
     checkOptimizer('ReduceLROnPlateau', optimizer);
-    checkOptions('ReduceLROnPlateau', options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
+    const keys = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'] as const;
+    if (typeof options === 'string') {
+      // PyTorch's keywords after positional arguments, ReduceLROnPlateau(opt, 'min', patience=5), as a last options object.
+      const last = rest[rest.length - 1];
+      const named = typeof last === 'object' && last !== null ? (rest.pop() as Record<string, unknown>) : {};
+      if (rest.length > keys.length - 1) throw new Error(`ReduceLROnPlateau: at most ${keys.length} positional arguments after the optimizer (${keys.join(', ')}), got ${rest.length + 1}`);
+      const values = [options, ...rest];
+      checkOptions('ReduceLROnPlateau', named, keys);
+      const twice = keys.slice(0, values.length).filter((k) => k in named);
+      if (twice.length > 0) throw new Error(`ReduceLROnPlateau: ${twice.join(', ')} given both positionally and in the options`);
+      options = { ...Object.fromEntries(keys.slice(0, values.length).map((k, i) => [k, values[i]])), ...named } as ReduceLROnPlateauOptions;
+    } else if (options === null || typeof options !== 'object') {
+      throw new Error(`ReduceLROnPlateau: expected options such as {mode: 'min', patience: 10} or the mode 'min'/'max', got ${String(options)}`);
+    }
+    checkOptions('ReduceLROnPlateau', options, keys);
     this.o = {
       mode: options.mode ?? 'min',
       factor: options.factor ?? 0.1,
@@ -188,6 +268,11 @@ export class ReduceLROnPlateau implements Scheduler {
       this.cooldownCounter = this.o.cooldown;
       this.numBadEpochs = 0;
     }
+  }
+
+  /** The lr of each parameter group (PyTorch's get_last_lr()). */
+  getLastLr(): number[] {
+    return this.optimizer.groups.map((g) => g.lr);
   }
 
   stateDict(): Record<string, unknown> {

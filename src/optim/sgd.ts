@@ -21,14 +21,16 @@ export class SGD extends Optimizer<SGDOptions> {
 
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions | number = {}) {
     super(params, withDefaults<SGDOptions>('SGD', SGD.defaults, options), undefined, 'SGD');
-    for (const g of this.groups) {
-      const o = g.options as Required<SGDOptions>;
-      checkRange('SGD', 'momentum', o.momentum, 0, Infinity);
-      checkRange('SGD', 'dampening', o.dampening, 0, 1, true);
-      checkRange('SGD', 'weightDecay', o.weightDecay, 0, Infinity);
-      if (o.nesterov && (!(o.momentum > 0) || o.dampening !== 0)) {
-        throw new Error('SGD: nesterov requires momentum > 0 and dampening = 0');
-      }
+    for (const g of this.groups) this.checkGroupOptions(g.options);
+  }
+
+  protected override checkGroupOptions(options: SGDOptions): void {
+    const o = options as Required<SGDOptions>;
+    checkRange('SGD', 'momentum', o.momentum, 0, Infinity);
+    checkRange('SGD', 'dampening', o.dampening, 0, 1, true);
+    checkRange('SGD', 'weightDecay', o.weightDecay, 0, Infinity);
+    if (o.nesterov && (!(o.momentum > 0) || o.dampening !== 0)) {
+      throw new Error('SGD: nesterov requires momentum > 0 and dampening = 0');
     }
   }
 

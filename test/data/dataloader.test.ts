@@ -32,7 +32,7 @@ function epoch(dl: DataLoader): number[][] {
 describe('DataLoader', () => {
   it("refuses a misspelt option (PyTorch's batch_size) and a missing dataset by name", () => {
     const d = { x: tensor([[1], [2]]), y: tensor([0, 1]) };
-    expect(() => new DataLoader(d, { batch_size: 2 } as never)).toThrow("DataLoader: unknown option 'batch_size' (gradlab spells it batchSize); the options are batchSize, shuffle, dropLast, generator, reuseBuffers");
+    expect(() => new DataLoader(d, { batch_size: 2 } as never)).toThrow("DataLoader: unknown option 'batch_size' (gradlab spells it batchSize); the options are batchSize, shuffle, dropLast, generator, reuseBuffers, numWorkers, pinMemory");
     expect(() => new DataLoader(null as never)).toThrow('DataLoader: the dataset must be {x: Tensor, y: Tensor}, got null');
   });
   it("a PyTorch-style dataset of examples, a list of examples or {x, y} of arrays is refused with how to make {x, y} tensors; TensorDataset.get names the range", () => {

@@ -32,16 +32,21 @@ describe('PyTorch module habits', () => {
     expect(() => loss.huber(randn(2), randn(2), { delta: 2, reduction: 'sum' })).not.toThrow();
   });
 
-  it('model[i] reaches the layers, negative from the end; out of range and assignment throw', () => {
+  it('model[i] reaches the layers, negative from the end; out of range throws; model[i] = layer replaces', () => {
     const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
     expect(model[0]).toBe(model.layers[0]);
     expect(model[-1]).toBe(model.layers[2]);
     expect((model[2] as nn.Linear).weight.shape).toEqual([2, 8]);
     expect(0 in model && -3 in model && !(3 in model)).toBe(true);
     expect(() => model[3]).toThrow(/no layer 3 \(the network has 3\)/);
+    model[1] = new nn.Tanh();
+    expect(model[1]).toBeInstanceOf(nn.Tanh);
     expect(() => {
-      model[1] = new nn.Tanh();
-    }).toThrow(/layers are fixed at construction/);
+      model[3] = new nn.Tanh();
+    }).toThrow(/no layer 3 to replace \(the network has 3\); use append/);
+    expect(() => {
+      model[0] = nn.Tanh as never;
+    }).toThrow(/layer 0 is the class Tanh, not a layer/);
     expect(model).toBeInstanceOf(nn.Sequential);
     expect(model.forward(randn([5, 4])).shape).toEqual([5, 2]);
   });

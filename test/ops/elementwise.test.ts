@@ -9,6 +9,11 @@ for (const name of ['exp', 'log', 'sqrt', 'abs'] as const) {
   checkOp({ title: `ops.${name}`, file: FILE, prefix: `${name}/`, call: () => ops[name], bad: [notTensor(ops[name])] });
 }
 
+// sin and cos (y = sin(x) in "Learning PyTorch with Examples"): cases in pytorch_examples.json (make_pytorch_examples.py).
+for (const name of ['sin', 'cos'] as const) {
+  checkOp({ title: `ops.${name}`, file: 'pytorch_examples.json', prefix: `${name}/`, call: () => ops[name], bad: [notTensor(ops[name])] });
+}
+
 checkOp({
   title: 'ops.pow',
   file: FILE,
