@@ -9,7 +9,7 @@ describeEachBackend('autograd', () => {
     const m = new nn.Linear(2, 2);
     const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
     expectThrowsMentioning(() => (m.weight.grad = randn([5])), ['Tensor.grad: the assigned gradient has shape [5], the tensor [2, 2]']);
-    expectThrowsMentioning(() => (m.weight.grad = [1, 2, 3, 4] as never), ['Tensor.grad: must be a Tensor or null', 'an array']);
+    expectThrowsMentioning(() => (m.weight.grad = [1, 2, 3, 4] as never), ['Tensor.grad: must be a Tensor, null or undefined', 'an array']);
     expectThrowsMentioning(() => (m.weight.grad = randn([2, 2], { dtype: 'float64' })), ['Tensor.grad: the assigned gradient is float64, the tensor float32']);
     const before = arr(m.weight);
     m.weight.grad = tensor([[1, 1], [1, 1]]);

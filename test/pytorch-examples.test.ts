@@ -195,7 +195,7 @@ describe('Learning PyTorch with Examples', () => {
     expect((a.grad as Tensor | null)!.item()).toBe(3); // a fresh gradient, not 6
     expect(() => {
       a.grad = [1] as never;
-    }).toThrow('grad: expected a Tensor, null or undefined, got an array');
+    }).toThrow('Tensor.grad: must be a Tensor, null or undefined, got an array');
     expect(() => {
       a.grad = zeros(2);
     }).toThrow('grad: the assigned gradient has shape [2], the tensor []');
