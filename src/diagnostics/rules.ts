@@ -51,7 +51,8 @@ export const THRESHOLDS = {
    * exponential growth Pascanu et al. 2013 (§2) describe — or the loss itself rose tenfold
    * (divergence: the median of the last tenth an order of magnitude above the untrained
    * network's loss, the first step's: in a long run the first tenth already holds a divergence
-   * of the first steps, which then hid it).
+   * of the first steps, which then hid it), or it rose tenfold in some tenth of the run and the
+   * last tenth is still above the first step's loss (a divergence the run has not recovered from).
    */
   explodingGrowth: 1e2,
   divergenceLossGrowth: 10,
@@ -325,7 +326,7 @@ const RULE_LIST: HealthRule[] = [
     name: 'exploding-gradients',
     title: 'Exploding gradients / divergence',
     severity: 'error',
-    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss of the last tenth of steps is ≥ ${THRESHOLDS.divergenceLossGrowth}× the first step's.`,
+    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss of the last tenth of steps is ≥ ${THRESHOLDS.divergenceLossGrowth}× the first step's, or a tenth of the steps reached ≥ ${THRESHOLDS.divergenceLossGrowth}× it and the last tenth is still above it.`,
     advice:
       'Lower the learning rate, clip the gradient norm (clipGradNorm, Pascanu et al. 2013), and use a variance-preserving initialisation (Glorot & Bengio 2010; He et al. 2015) so that activations and gradients do not grow layer by layer.',
     citation: 'Pascanu et al. 2013; Glorot & Bengio 2010; He et al. 2015',
@@ -344,7 +345,17 @@ const RULE_LIST: HealthRule[] = [
       const growth = g0 > 0 ? g1 / g0 : g1 > 0 ? Infinity : 1;
       const lossGrowth = lStart > 0 ? l1 / lStart : l1 > lStart ? Infinity : 1;
       const exploding = growth >= THRESHOLDS.explodingGrowth && l1 > l0;
-      const diverging = lossGrowth >= THRESHOLDS.divergenceLossGrowth;
+      // The worst tenth of the run (median of each of ten blocks of k steps): a loss that blew up
+      // ≥ 10× and still ends above its first value has not recovered, even if it fell back below 10×.
+      let peak = { loss: l0, from: head[0].step, to: head[head.length - 1].step };
+      for (let i = 0; i + k <= steps.length; i += k) {
+        const block = steps.slice(i, i + k);
+        const m = median(block.map((s) => s.loss as number));
+        if (m > peak.loss) peak = { loss: m, from: block[0].step, to: block[block.length - 1].step };
+      }
+      const peakGrowth = lStart > 0 ? peak.loss / lStart : 1;
+      const unrecovered = peakGrowth >= THRESHOLDS.divergenceLossGrowth && l1 > lStart;
+      const diverging = lossGrowth >= THRESHOLDS.divergenceLossGrowth || unrecovered;
       if (!exploding && !diverging) return [];
       // The layers whose gradient grew the most (first vs last monitored step).
       const grown: Array<{ name: string; g: number }> = [];
@@ -355,21 +366,29 @@ const RULE_LIST: HealthRule[] = [
         const b = ss[ss.length - 1].gradNorm as number;
         grown.push({ name: l.name, g: a > 0 ? b / a : b > 0 ? Infinity : 1 });
       }
+      // A divergence whose gradients did not grow names no layer (none grew: blaming the one that grew
+      // most would point at a layer the numbers acquit), unless the NaN guard located one.
       let layers = grown.filter((x) => x.g >= THRESHOLDS.explodingGrowth).map((x) => x.name);
-      if (layers.length === 0 && grown.length > 0) layers = [grown.reduce((a, b) => (b.g > a.g ? b : a)).name];
+      if (layers.length === 0 && exploding && grown.length > 0) layers = [grown.reduce((a, b) => (b.g > a.g ? b : a)).name];
       if (layers.length === 0 && r.nonFinite?.layer) layers = [r.nonFinite.layer];
+      const gradText = `gradient norm from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}`;
+      const lossText =
+        lossGrowth < THRESHOLDS.divergenceLossGrowth && unrecovered
+          ? `loss from ${fmt(lStart)} (step ${first.step}) up to ${fmt(peak.loss)} (median of steps ${peak.from}–${peak.to}, ×${fmt(peakGrowth)}), and at the end still ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}: above where it started)`
+          : `loss from ${fmt(lStart)} (step ${first.step}) to ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)})`;
       return [
         {
           rule: 'exploding-gradients',
           severity: 'error',
           layers,
           step: tail[tail.length - 1].step,
-          evidence:
-            `Gradient norm went from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}; ` +
-            `loss from ${fmt(lStart)} (step ${first.step}) to ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}).`,
+          // The evidence leads with what fired: the gradients' growth, or the loss's when only it grew.
+          evidence: exploding
+            ? `Gradient norm went ${gradText.slice('gradient norm '.length)}; ${lossText}.`
+            : `The run diverged: ${lossText}; the ${gradText}, so the gradients themselves did not explode (${THRESHOLDS.explodingGrowth}× would).`,
           advice: sentence([...stepSizeAdvice(runFacts(r)), initAdvice(runFacts(r))]),
           citation: this.citation,
-          values: { gradNormGrowth: growth, lossGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: lStart, lossEnd: l1 },
+          values: { gradNormGrowth: growth, lossGrowth, peakLossGrowth: peakGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: lStart, lossEnd: l1 },
         },
       ];
     },

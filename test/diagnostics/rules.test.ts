@@ -238,12 +238,34 @@ describe('rules that judge correctly (issue 14)', () => {
     const r = lossReport(losses, 2.3);
     // Validation wanders at the same height, its last epoch the worst.
     r.history.epochs.forEach((e, i) => Object.assign(e, { valLoss: 250 + (i === r.history.epochs.length - 1 ? 100 : 5 * Math.sin(i)), valLossStdErr: 1 }));
+    // A layer whose gradient fell: the numbers acquit it, so the finding must not name it.
+    r.monitors.layers = [{ name: '1', kind: 'BatchNorm1d', units: 16, samples: [{ step: 1, gradNorm: 9.7 }, { step: 400, gradNorm: 5.6 }] }] as never;
     const found = runHealthChecks(r);
     const f = found.find((x) => x.rule === 'exploding-gradients')!;
     expect(f, 'still diverged at step 400').toBeDefined();
-    expect(f.evidence).toMatch(/loss from 2\.3\d* \(step 1\) to 3\d\d/);
+    // The gradient norm held at 1: the evidence leads with the loss, not a "grew ×1" gradient.
+    expect(f.evidence).toMatch(/^The run diverged: loss from 2\.3\d* \(step 1\) to 3\d\d/);
+    expect(f.evidence).toMatch(/gradients themselves did not explode/);
+    expect(f.layers).toEqual([]);
     expect(f.values!.lossGrowth!).toBeGreaterThan(THRESHOLDS.divergenceLossGrowth);
     expect(found.map((x) => x.rule)).not.toContain('overfitting');
+  });
+
+  // `gradlab train --data mnist --lr 10 --optimizer sgd --activation tanh --epochs 2`: the loss
+  // rose from 2.76 to ~110 by step 40, then fell back to ~29 (×10.5) and ~4.4 (×1.6) at the end, and
+  // the finding that explained the run ended "resolved" although the loss never came back to where
+  // it started.
+  test('a loss that blew up and fell back, still above its first value, is divergence not recovered from', () => {
+    const shape = (i: number) => (i === 0 ? 2.76 : i < 40 ? 2.76 * 40 ** (i / 40) : 110 * Math.exp(-(i - 40) / 60) + 4.4);
+    const losses = Array.from({ length: 250 }, (_, i) => shape(i) * noise(i));
+    const f = runHealthChecks(lossReport(losses, 2.3)).find((x) => x.rule === 'exploding-gradients')!;
+    expect(f, 'a divergence still current at the end').toBeDefined();
+    expect(f.values!.lossGrowth!).toBeLessThan(THRESHOLDS.divergenceLossGrowth);
+    expect(f.values!.peakLossGrowth!).toBeGreaterThanOrEqual(THRESHOLDS.divergenceLossGrowth);
+    expect(f.evidence).toMatch(/^The run diverged: loss from 2\.76 \(step 1\) up to \d+(\.\d+)? \(median of steps \d+–\d+, ×\d+(\.\d+)?\), and at the end still \d+(\.\d+)? .*above where it started/);
+    // Recovered below the first loss: no longer divergence.
+    const recovered = losses.map((l, i) => (i > 200 ? 1.2 * noise(i) : l));
+    expect(runHealthChecks(lossReport(recovered, 2.3)).map((x) => x.rule)).not.toContain('exploding-gradients');
   });
 
   test('small early-layer gradients after convergence are not "vanishing"; the same while the loss is high are', () => {
