@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `gradlab` executable. Ctrl-C once stops training after the current batch (the model,
- * report and checkpoint are still written, exit 130); twice exits at once.
+ * The `gradlab` executable. Ctrl-C once stops training after the current batch (the model and
+ * report are still written, exit 130; the --checkpoint file keeps the last completed epoch, and
+ * the summary prints the command that resumes from it); twice exits at once.
  */
 // The fastest kernels available (wasm SIMD, threads); GRADLAB_BACKEND=reference opts out.
 import '../kernels/auto.js';
