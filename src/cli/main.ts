@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `gradlab` executable. Ctrl-C (SIGINT) once stops training after the current batch (the
- * model, report and checkpoint are still written, exit 130); twice exits at once. SIGTERM (what
+ * model and report are still written, exit 130; the --checkpoint file keeps the last completed
+ * epoch, and the summary prints the command that resumes from it); twice exits at once. SIGTERM (what
  * `kill`, `timeout`, CI runners and container stops send) does the same with exit 143 = 128 + 15,
  * the code a shell reports for a process SIGTERM ended, so a supervisor sees what it asked for.
  * Commands that do not watch the signal (evaluate, predict, inspect, export) end at once.

@@ -143,6 +143,12 @@ export interface TrainSummary {
   /** A diverged run with --out: where its last finite weights were written, and the step they precede. */
   lastGood?: { path: string; step: number | null };
   report?: string;
+  /**
+   * With --checkpoint: the file, the last epoch (and step) it holds, and the run's --epochs. An interrupted run's
+   * checkpoint is that of the last completed epoch — the batches after it are not in it, so a
+   * resume repeats them and stays bit-identical to an uninterrupted run.
+   */
+  checkpoint?: { path: string; epoch: number; step: number; plannedEpochs: number };
 }
 
 /** Where a diverged run writes its last good weights: `<out>.last-good.safetensors` (out's .safetensors replaced). */
@@ -345,6 +351,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
 
   const progress = new ProgressReporter(io.stderr, { epochs: a.epochs, batches, firstEpoch: startEpoch, quiet: args.quiet ?? false, ...(args.label ? { label: args.label } : {}) });
   const callbacks: Callback[] = [progress];
+  let checkpointed: TrainSummary['checkpoint'];
   if (args.checkpoint !== undefined) {
     const path = args.checkpoint;
     callbacks.push({
@@ -362,6 +369,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
         };
         try {
           await saveCheckpoint(path, model, info(), state);
+          checkpointed = { path, epoch: logs.epoch + 1, step: ctx.step, plannedEpochs: a.epochs };
         } catch (e) {
           throw asWriteError(e);
         }
@@ -430,6 +438,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     findings: { errors: count('error'), warnings: count('warning'), info: count('info'), resolved: report.findings.length - current.length },
   };
   if (args.label) summary.label = args.label;
+  if (checkpointed) summary.checkpoint = checkpointed;
 
   // Outputs. A diverged run does not overwrite a previous model file: its last good weights
   // (fit restores the weights of before the step that went non-finite) go beside it.
@@ -484,5 +493,10 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   if (s.out) lines.push(`  model  ${s.out}`);
   if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${s.lastGood.path}; --out was left as it was`);
   if (s.report) lines.push(`  report ${s.report}`);
+  if (s.checkpoint) {
+    const c = s.checkpoint;
+    const resume = s.status === 'cancelled' && s.steps > c.step ? `; steps ${c.step + 1}–${s.steps} are not in it and a resume repeats them` : '';
+    lines.push(`  checkpoint ${c.path} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${c.path} --checkpoint ${c.path} --epochs ${c.plannedEpochs}${s.out ? ` --out ${s.out}` : ''}` : ''));
+  }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runTrain, type TrainArgs } from '../../src/cli/train.js';
+import { formatSummary, runTrain, type TrainArgs } from '../../src/cli/train.js';
 import { runEvaluate } from '../../src/cli/commands.js';
 import { run } from '../../src/cli/program.js';
 import { loadModel } from '../../src/io/model.node.js';
@@ -225,5 +225,36 @@ describe('extending a cosine run on resume (issue 16, item 10)', () => {
     // And equals what an uninterrupted 3-epoch run uses from epoch 2 on.
     const full = await runTrain({ ...base, epochs: 3 }, io);
     expect(lrs.slice(1)).toEqual(full.report.history.epochs.slice(1).map((e) => e.lr));
+  });
+});
+
+describe('Ctrl-C in the middle of an epoch (the signal gradlab aborts on SIGINT)', () => {
+  it('exits 130 with the model written; the checkpoint keeps the last completed epoch, the summary says how to resume, and the resumed run equals an uninterrupted one bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-sigint-'));
+    const base = { data: 'moons', samples: 300, noise: 0.1, layers: [16, 8], activation: 'relu', init: 'auto', dropout: 0.1, batchnorm: true, epochs: 4, batchSize: 16, seed: 5, optimizer: 'adam', schedule: 'cosine', quiet: true } as TrainArgs;
+    const full = await runTrain({ ...base, out: join(dir, 'full.safetensors') }, io);
+    expect(full.code).toBe(0);
+    const perEpoch = full.summary.steps / 4;
+    // Ctrl-C arrives during the 5th batch of epoch 3 (steps 2·perEpoch + 5).
+    const controller = new AbortController();
+    const ctrlC = { onBatchEnd: (l: { epoch: number; batch: number }) => void (l.epoch === 2 && l.batch === 4 && controller.abort()) };
+    const ck = join(dir, 'ck.safetensors');
+    const cut = await runTrain({ ...base, out: join(dir, 'cut.safetensors'), checkpoint: ck, callbacks: [ctrlC] }, { ...io, signal: controller.signal });
+    expect(cut.code).toBe(130);
+    expect(cut.summary.status).toBe('cancelled');
+    expect(cut.summary.steps).toBe(2 * perEpoch + 5);
+    expect(cut.summary.out).toBe(join(dir, 'cut.safetensors'));
+    expect(cut.summary.checkpoint).toEqual({ path: ck, epoch: 2, step: 2 * perEpoch, plannedEpochs: 4 });
+    expect((await loadModel(ck)).training?.epoch).toBe(2);
+    const text = formatSummary(cut.summary, cut.report.findings);
+    expect(text).toMatch(/^Interrupted /);
+    expect(text).toContain(`checkpoint ${ck} (after epoch 2, step ${2 * perEpoch}; steps ${2 * perEpoch + 1}–${2 * perEpoch + 5} are not in it`);
+    expect(text).toContain(`continue with: gradlab train --resume ${ck} --checkpoint ${ck} --epochs 4 --out ${join(dir, 'cut.safetensors')}`);
+    // The printed command, run: the same weights as the uninterrupted run.
+    const rest = await runTrain({ ...base, resume: ck, checkpoint: ck, out: join(dir, 'cut.safetensors') }, io);
+    expect(rest.code).toBe(0);
+    expect(rest.summary.steps).toBe(full.summary.steps);
+    expect(readFileSync(join(dir, 'cut.safetensors'))).toEqual(readFileSync(join(dir, 'full.safetensors')));
+    expect(formatSummary(rest.summary)).not.toContain('continue with');
   });
 });
