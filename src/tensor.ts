@@ -542,32 +542,31 @@ function assertLike(where: string, t: unknown): asserts t is Tensor {
   if (!(t instanceof Tensor)) throw new Error(`${where}: expected a Tensor whose shape and dtype to copy, got ${Array.isArray(t) ? 'an array (make it a tensor first, or give the shape to the function without Like)' : showValue(t)}`);
 }
 
+/** A *Like function: `make` over `t`'s shape, with `t`'s dtype unless the options give another. */
+function like<O extends TensorOptions>(where: string, t: Tensor, options: O, allowed: readonly string[], make: (shape: readonly number[], options: O) => Tensor): Tensor {
+  assertLike(where, t);
+  checkTensorOptions(where, options, allowed);
+  return make(t.shape, { dtype: t.dtype, ...options });
+}
+
 /** Zeros of `t`'s shape and dtype (torch.zeros_like). */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  assertLike('zerosLike()', t);
-  checkTensorOptions('zerosLike()', options, TENSOR_OPTIONS);
-  return zeros(t.shape, { dtype: t.dtype, ...options });
+  return like('zerosLike()', t, options, TENSOR_OPTIONS, (shape, o) => zeros(shape, o));
 }
 
 /** Ones of `t`'s shape and dtype (torch.ones_like). */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  assertLike('onesLike()', t);
-  checkTensorOptions('onesLike()', options, TENSOR_OPTIONS);
-  return ones(t.shape, { dtype: t.dtype, ...options });
+  return like('onesLike()', t, options, TENSOR_OPTIONS, (shape, o) => ones(shape, o));
 }
 
 /** Samples of N(0, 1) in `t`'s shape and dtype (torch.randn_like). */
 export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
-  assertLike('randnLike()', t);
-  checkTensorOptions('randnLike()', options, RANDOM_OPTIONS);
-  return randn(t.shape, { dtype: t.dtype, ...options });
+  return like('randnLike()', t, options, RANDOM_OPTIONS, (shape, o) => randn(shape, o));
 }
 
 /** Samples of U[0, 1) in `t`'s shape and dtype (torch.rand_like). */
 export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
-  assertLike('randLike()', t);
-  checkTensorOptions('randLike()', options, RANDOM_OPTIONS);
-  return rand(t.shape, { dtype: t.dtype, ...options });
+  return like('randLike()', t, options, RANDOM_OPTIONS, (shape, o) => rand(shape, o));
 }
 
 /** start, start + step, … up to but excluding end (torch.arange); `arange(n)` is 0 … n − 1. */

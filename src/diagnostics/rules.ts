@@ -347,8 +347,8 @@ const RULE_LIST: HealthRule[] = [
       const exploding = growth >= THRESHOLDS.explodingGrowth && l1 > l0;
       // The worst tenth of the run (median of each of ten blocks of k steps): a loss that blew up
       // ≥ 10× and still ends above its first value has not recovered, even if it fell back below 10×.
-      let peak = { loss: l0, from: head[0].step, to: head[head.length - 1].step };
-      for (let i = 0; i + k <= steps.length; i += k) {
+      let peak = { loss: l0, from: head[0].step, to: head[head.length - 1].step }; // the first block
+      for (let i = k; i + k <= steps.length; i += k) {
         const block = steps.slice(i, i + k);
         const m = median(block.map((s) => s.loss as number));
         if (m > peak.loss) peak = { loss: m, from: block[0].step, to: block[block.length - 1].step };
@@ -371,7 +371,7 @@ const RULE_LIST: HealthRule[] = [
       let layers = grown.filter((x) => x.g >= THRESHOLDS.explodingGrowth).map((x) => x.name);
       if (layers.length === 0 && exploding && grown.length > 0) layers = [grown.reduce((a, b) => (b.g > a.g ? b : a)).name];
       if (layers.length === 0 && r.nonFinite?.layer) layers = [r.nonFinite.layer];
-      const gradText = `gradient norm from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}`;
+      const gradRange = `from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}`;
       const lossText =
         lossGrowth < THRESHOLDS.divergenceLossGrowth && unrecovered
           ? `loss from ${fmt(lStart)} (step ${first.step}) up to ${fmt(peak.loss)} (median of steps ${peak.from}–${peak.to}, ×${fmt(peakGrowth)}), and at the end still ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}: above where it started)`
@@ -384,8 +384,8 @@ const RULE_LIST: HealthRule[] = [
           step: tail[tail.length - 1].step,
           // The evidence leads with what fired: the gradients' growth, or the loss's when only it grew.
           evidence: exploding
-            ? `Gradient norm went ${gradText.slice('gradient norm '.length)}; ${lossText}.`
-            : `The run diverged: ${lossText}; the ${gradText}, so the gradients themselves did not explode (${THRESHOLDS.explodingGrowth}× would).`,
+            ? `Gradient norm went ${gradRange}; ${lossText}.`
+            : `The run diverged: ${lossText}; the gradient norm went ${gradRange}, so the gradients themselves did not explode (${THRESHOLDS.explodingGrowth}× would).`,
           advice: sentence([...stepSizeAdvice(runFacts(r)), initAdvice(runFacts(r))]),
           citation: this.citation,
           values: { gradNormGrowth: growth, lossGrowth, peakLossGrowth: peakGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: lStart, lossEnd: l1 },
