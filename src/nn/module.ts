@@ -418,8 +418,33 @@ function childOf(owner: Module, field: string, v: unknown): Module | null {
   throw new Error(`${where} is ${describeValue(v)} holding ${hidden}s, which parameters(), train()/eval() and stateDict() would not reach: use an nn.ModuleDict (by key) or an nn.ModuleList (by index)`);
 }
 
-/** @internal An integer index as a property key ('0', '-1'). */
-export const INDEX = /^-?\d+$/;
+/** An integer index as a property key ('0', '-1'). */
+const INDEX = /^-?\d+$/;
+
+/**
+ * @internal `target` behind a Proxy that gives integer keys PyTorch's list indexing
+ * (`list[i]`, `list[-1]`, `list[i] = m`, `i in list`) through the three accessors; every other
+ * key is the object's own. ModuleList and Sequential return it from their constructors.
+ */
+export function indexable<T extends object, M>(target: T, at: (i: number) => M, put: (i: number, m: M) => void, has: (i: number) => boolean): T {
+  const key = (prop: string | symbol): number | null => (typeof prop === 'string' && INDEX.test(prop) ? Number(prop) : null);
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      const i = key(prop);
+      return i === null ? Reflect.get(t, prop, receiver) : at(i);
+    },
+    set(t, prop, value, receiver) {
+      const i = key(prop);
+      if (i === null) return Reflect.set(t, prop, value, receiver);
+      put(i, value as M);
+      return true;
+    },
+    has(t, prop) {
+      const i = key(prop);
+      return i === null ? Reflect.has(t, prop) : has(i);
+    },
+  });
+}
 
 /**
  * An indexed list of modules, as torch.nn.ModuleList: its modules are registered as children
@@ -443,23 +468,7 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
       throw new Error(`ModuleList: expected an iterable of modules, got ${describeValue(modules)}`);
     }
     this.extend(modules);
-    return new Proxy(this, {
-      get(target, prop, receiver) {
-        if (typeof prop === 'string' && INDEX.test(prop)) return target.get(Number(prop));
-        return Reflect.get(target, prop, receiver);
-      },
-      set(target, prop, value, receiver) {
-        if (typeof prop === 'string' && INDEX.test(prop)) {
-          target.set(Number(prop), value as T);
-          return true;
-        }
-        return Reflect.set(target, prop, value, receiver);
-      },
-      has(target, prop) {
-        if (typeof prop === 'string' && INDEX.test(prop)) return target.index(Number(prop)) !== null;
-        return Reflect.has(target, prop);
-      },
-    });
+    return indexable(this, (i) => this.get(i), (i, m: T) => this.set(i, m), (i) => this.index(i) !== null);
   }
 
   /** @internal A ModuleList over `array` itself (a field's plain array of modules). */

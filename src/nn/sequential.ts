@@ -22,7 +22,7 @@ import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { AlphaDropout, Dropout } from './dropout.js';
 import { Linear, WeightedLayer } from './linear.js';
-import { INDEX, Module } from './module.js';
+import { indexable, Module } from './module.js';
 import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, Unflatten } from './pool.js';
 import { BasicBlock } from './residual.js';
 
@@ -63,27 +63,8 @@ export class Sequential extends Module {
     this._layers = layers;
     this.initializeForConsumers();
     // model[i] as in PyTorch (model[0].weight, model[-1] = new nn.Linear(…) to replace the head),
-    // negative i from the end; the same Proxy as ModuleList's.
-    return new Proxy(this, {
-      get(target, prop, receiver) {
-        if (typeof prop === 'string' && INDEX.test(prop)) return target.at(Number(prop));
-        return Reflect.get(target, prop, receiver);
-      },
-      set(target, prop, value, receiver) {
-        if (typeof prop === 'string' && INDEX.test(prop)) {
-          target.set(Number(prop), value as Module);
-          return true;
-        }
-        return Reflect.set(target, prop, value, receiver);
-      },
-      has(target, prop) {
-        if (typeof prop === 'string' && INDEX.test(prop)) {
-          const i = Number(prop);
-          return i < target.length && i >= -target.length;
-        }
-        return Reflect.has(target, prop);
-      },
-    });
+    // negative i from the end, as ModuleList's.
+    return indexable(this, (i) => this.at(i), (i, m: Module) => this.set(i, m), (i) => Number.isInteger(i) && i < this._layers.length && i >= -this._layers.length);
   }
 
   /** Add a layer at the end (PyTorch's Sequential.append). */
