@@ -82,6 +82,8 @@ export interface EarlyStoppingOptions {
   /**
    * At the end of training put back the weights of the best epoch — whether training was
    * stopped early or ran all its epochs (unlike Keras before 3.x, which restored only on a stop).
+   * This happens in onTrainStop, before fit's end-of-run evaluation and health checks, and is
+   * recorded as Report.restored: the Report describes the model fit returns.
    */
   restoreBestWeights?: boolean;
 }
@@ -148,11 +150,14 @@ export class EarlyStopping implements Callback {
     }
   }
 
-  onTrainEnd(ctx: TrainContext): void {
+  onTrainStop(ctx: TrainContext): void {
     if (this.restoreBestWeights && this.bestState && this.bestEpoch !== this.lastEpoch) {
       ctx.model.loadStateDict(this.bestState);
       this.restored = true;
+      ctx.report.restored = { epoch: this.bestEpoch, by: 'EarlyStopping', monitor: this.monitor, value: Number.isFinite(this.bestValue) ? this.bestValue : null };
     }
+    // The copy is not needed any more (it is a whole model's worth of memory).
+    this.bestState = null;
   }
 }
 

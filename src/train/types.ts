@@ -294,6 +294,17 @@ export interface NonFiniteEvent {
   loss: string;
 }
 
+/** Which epoch's weights a callback put back at the end of training (Report.restored). */
+export interface RestoredWeights {
+  /** Epoch (0-based) whose weights the model now holds. */
+  epoch: number;
+  /** The callback that restored them ('EarlyStopping'). */
+  by: string;
+  /** The monitored quantity and its value at that epoch (null for NaN/±∞). */
+  monitor: string;
+  value: number | null;
+}
+
 export interface Report {
   config: Record<string, unknown>;
   history: History;
@@ -302,6 +313,12 @@ export interface Report {
   /** Why training ended. */
   stopReason?: 'completed' | 'early-stopping' | 'cancelled' | 'non-finite';
   nonFinite?: NonFiniteEvent;
+  /**
+   * Set when a callback put an earlier epoch's weights back at the end of training
+   * (EarlyStopping's restoreBestWeights): the model fit returns — and the end-of-run evaluation
+   * and findings — are that epoch's.
+   */
+  restored?: RestoredWeights;
   /** Wall-clock duration of fit() in ms (excluded from determinism). */
   durationMs?: number;
 }
@@ -318,8 +335,22 @@ export interface TrainContext {
   step: number;
 }
 
+/**
+ * Hooks fit() awaits in this order: onTrainBegin; per epoch onEpochBegin, onBatchEnd after each
+ * step, onEpochEnd, onFinding for each new finding; then onTrainStop and onTrainEnd. A hook that
+ * throws ends fit() with an error naming the callback (its index and class), the hook and the
+ * epoch, whose `cause` is the thrown error and whose `report` is the Report so far (the model
+ * keeps the weights of its last step).
+ */
 export interface Callback {
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
+  /**
+   * Training has ended, whatever the reason (completed, stopped, cancelled, non-finite), before
+   * the end-of-run evaluation and health checks: a callback that changes the model here
+   * (EarlyStopping's restoreBestWeights) is what the Report describes. onTrainEnd comes after,
+   * with the final Report.
+   */
+  onTrainStop?(ctx: TrainContext): void | Promise<void>;
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
   onEpochBegin?(epoch: number, ctx: TrainContext): void | Promise<void>;
   onEpochEnd?(logs: EpochLogs, ctx: TrainContext): void | Promise<void>;

@@ -1,0 +1,167 @@
+/**
+ * fit with callbacks over long runs, as Keras and Lightning users write them: early stopping
+ * that restores the best epoch (bit for bit the weights of a run stopped there by hand), a
+ * schedule together with it, a callback that throws, and the end-of-run summary agreeing with
+ * what the callbacks did.
+ */
+import { describe, expect, test } from 'vitest';
+import { nn, manualSeed, optim } from '../../src/index.js';
+import { fit, CallbackError, EarlyStopping, ModelCheckpoint, type Callback, type EpochLogs } from '../../src/train/index.js';
+import { blobs, xor } from './helpers.js';
+
+/** A wide network on 30 noisy examples: validation loss bottoms out within ten epochs, then rises. */
+function overfitter(): nn.Sequential {
+  manualSeed(7);
+  return new nn.Sequential(new nn.Linear(2, 128), new nn.ReLU(), new nn.Linear(128, 128), new nn.ReLU(), new nn.Linear(128, 3));
+}
+const train = blobs(30, 3, 1, { noise: 2 });
+const val = blobs(300, 3, 2, { noise: 2 });
+
+function same(a: nn.Module, b: nn.Module): boolean {
+  const sa = a.stateDict();
+  const sb = b.stateDict();
+  return Object.keys(sa).every((k) => sa[k].data.every((v, i) => Object.is(v, sb[k].data[i])));
+}
+
+describe('EarlyStopping over a long run', () => {
+  test('restoreBestWeights gives the weights of a run stopped by hand at the best epoch, and the summary says so', async () => {
+    const model = overfitter();
+    const es = new EarlyStopping({ monitor: 'valLoss', patience: 30, restoreBestWeights: true });
+    const r = await fit(model, train, { epochs: 500, batchSize: 10, lr: 1e-2, seed: 3, validationData: val, callbacks: [es] });
+    expect(r.stopReason).toBe('early-stopping');
+    expect(es.stoppedEpoch).toBe(es.bestEpoch + 30);
+    expect(r.history.epochs).toHaveLength(es.stoppedEpoch + 1);
+    expect(r.restored).toEqual({ epoch: es.bestEpoch, by: 'EarlyStopping', monitor: 'valLoss', value: es.bestValue });
+    // The best epoch's value is the minimum of the history (strict improvement, minDelta 0: the first of ties).
+    const vals = r.history.epochs.map((e) => e.valLoss!);
+    expect(vals.indexOf(Math.min(...vals))).toBe(es.bestEpoch);
+
+    const byHand = overfitter();
+    const r2 = await fit(byHand, train, { epochs: es.bestEpoch + 1, batchSize: 10, lr: 1e-2, seed: 3, validationData: val });
+    expect(r2.history.epochs.at(-1)!.valLoss).toBe(es.bestValue);
+    expect(same(model, byHand)).toBe(true);
+
+    // The summary: overfitting happened during training but the model returned is the best
+    // epoch's, so the finding is information, and does not advise what was done already.
+    const f = r.findings.find((x) => x.rule === 'overfitting')!;
+    expect(f.severity).toBe('info');
+    expect(f.evidence).toContain(`EarlyStopping put epoch ${es.bestEpoch + 1}'s weights back`);
+    expect(f.advice).not.toMatch(/early stopping/i);
+    for (const x of r.findings) expect(x.advice).not.toMatch(/train longer/);
+  });
+
+  test('patience, minDelta and mode as in Keras: wait counts epochs since the last improvement > minDelta', async () => {
+    // val: 1, .95 (improves by .05 > .04), .93 (.02: not enough), .92, .90 (.05 from .95: improves), .89, .88, .87 → stop at epoch 7 with patience 3.
+    const script = [1, 0.95, 0.93, 0.92, 0.9, 0.89, 0.88, 0.87, 0.5];
+    const es = new EarlyStopping({ monitor: 'valLoss', patience: 3, minDelta: 0.04 });
+    const scripted: Callback = { onEpochEnd: (l: EpochLogs) => void (l.valLoss = script[l.epoch]) };
+    const r = await fit(overfitter(), train, { epochs: 9, batchSize: 10, seed: 1, validationData: val, callbacks: [scripted, es] });
+    expect(es.bestEpoch).toBe(4);
+    expect(es.stoppedEpoch).toBe(7);
+    expect(r.history.epochs).toHaveLength(8);
+    // mode 'max' on accuracy: a fall is no improvement.
+    const acc = [0.5, 0.6, 0.55, 0.58, 0.59];
+    const es2 = new EarlyStopping({ monitor: 'valAccuracy', patience: 3 });
+    const r2 = await fit(overfitter(), train, {
+      epochs: 10,
+      batchSize: 10,
+      seed: 1,
+      validationData: val,
+      callbacks: [{ onEpochEnd: (l: EpochLogs) => void (l.valMetrics!.accuracy = acc[l.epoch]) }, es2],
+    });
+    expect(es2.mode).toBe('max');
+    expect([es2.bestEpoch, es2.stoppedEpoch, r2.history.epochs.length]).toEqual([1, 4, 5]);
+  });
+
+  test('with ReduceLROnPlateau (cooldown) the epochs record the lr each one trained with, in PyTorch’s order', async () => {
+    const es = new EarlyStopping({ monitor: 'valLoss', patience: 12 });
+    const r = await fit(overfitter(), train, {
+      epochs: 300,
+      batchSize: 10,
+      lr: 1e-2,
+      seed: 3,
+      validationData: val,
+      schedule: (opt) => new optim.ReduceLROnPlateau(opt, { patience: 2, factor: 0.5, cooldown: 3 }),
+      callbacks: [es],
+    });
+    expect(r.stopReason).toBe('early-stopping');
+    // Replay PyTorch's ReduceLROnPlateau (mode min, threshold 1e-4 rel) on the recorded validation losses.
+    let lr = 1e-2;
+    let best = Infinity;
+    let bad = 0;
+    let cool = 0;
+    const expected: number[] = [];
+    for (const e of r.history.epochs) {
+      expected.push(lr);
+      const v = e.valLoss!;
+      if (v < best * (1 - 1e-4)) {
+        best = v;
+        bad = 0;
+      } else bad++;
+      if (cool > 0) {
+        cool--;
+        bad = 0;
+      }
+      if (bad > 2) {
+        lr *= 0.5;
+        cool = 3;
+        bad = 0;
+      }
+    }
+    const lrs = r.history.epochs.map((e) => e.lr);
+    expect(lrs.map((x) => Math.fround(x))).toEqual(expected.map((x) => Math.fround(x)));
+    expect(new Set(lrs).size).toBeGreaterThan(2);
+  });
+});
+
+describe('a callback that throws', () => {
+  class Exploding implements Callback {
+    onEpochEnd(logs: EpochLogs): void {
+      if (logs.epoch === 3) throw new RangeError('disk full');
+    }
+  }
+
+  test('ends fit with an error naming the callback, the hook and the epoch; the report so far and the cause are kept', async () => {
+    const model = overfitter();
+    const ck: number[] = [];
+    const err = await fit(model, train, {
+      epochs: 50,
+      batchSize: 10,
+      seed: 1,
+      validationData: val,
+      callbacks: [new ModelCheckpoint({ save: (s) => void ck.push(s.epoch) }), new Exploding()],
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallbackError);
+    const e = err as CallbackError;
+    expect(e.message).toBe('fit: callbacks[1] (Exploding).onEpochEnd threw in epoch 4 of 50 (index 3, step 12): disk full');
+    expect(e.cause).toBeInstanceOf(RangeError);
+    expect(e.report.history.epochs).toHaveLength(4);
+    expect(e.report.history.steps.at(-1)!.step).toBe(12);
+    // The callbacks before it ran for that epoch.
+    expect(ck).toEqual([0, 1, 2, 3]);
+    // The model still trains afterwards (nothing was left half-released).
+    const r = await fit(model, train, { epochs: 1, batchSize: 10, seed: 1 });
+    expect(r.stopReason).toBe('completed');
+  });
+
+  test('a plain-object callback and every hook are named', async () => {
+    const run = (cb: Callback) => fit(overfitter(), train, { epochs: 3, batchSize: 10, callbacks: [{}, cb] });
+    await expect(run({ onTrainBegin: () => { throw new Error('x'); } })).rejects.toThrow('fit: callbacks[1].onTrainBegin threw before the first epoch: x');
+    await expect(run({ onBatchEnd: (l) => { if (l.step === 5) throw new Error('y'); } })).rejects.toThrow('fit: callbacks[1].onBatchEnd threw in epoch 2 of 3 (index 1, step 5): y');
+    await expect(run({ onTrainEnd: async () => Promise.reject(new Error('z')) })).rejects.toThrow('fit: callbacks[1].onTrainEnd threw after training (3 epochs, step 9): z');
+    // A missing monitor is still explained.
+    await expect(fit(overfitter(), train, { epochs: 2, batchSize: 10, callbacks: [new EarlyStopping()] })).rejects.toThrow(/callbacks\[0\] \(EarlyStopping\)\.onEpochEnd threw in epoch 1 of 2.*monitor 'valLoss' is not in the epoch logs/);
+  });
+});
+
+test('underfitting after early stopping does not advise training longer', async () => {
+  manualSeed(1);
+  // A linear model on XOR cannot learn it: the loss plateaus and early stopping ends the run.
+  const es = new EarlyStopping({ monitor: 'loss', patience: 5, minDelta: 1e-3 });
+  const r = await fit(new nn.Sequential(new nn.Linear(2, 2)), xor(400, 1), { epochs: 400, seed: 1, validationData: xor(200, 51), callbacks: [es] });
+  expect(r.stopReason).toBe('early-stopping');
+  const f = r.findings.find((x) => x.rule === 'underfitting')!;
+  expect(f).toBeDefined();
+  expect(f.advice).not.toMatch(/train longer/);
+  expect(f.advice).toMatch(/stopped early after \d+ epochs/);
+});
