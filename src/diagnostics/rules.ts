@@ -832,13 +832,16 @@ export function nonFiniteFinding(e: NonFiniteEvent, report?: Report): Finding {
         : e.phase === 'backward'
           ? `in the backward pass: ${name(e.layer ?? '')} is the first (from the output backwards) to produce a non-finite gradient${e.parameter ? ` (parameter ${e.parameter})` : ''}`
           : `in the update: parameter ${e.parameter} became non-finite; its value before the step was restored`;
+  // Which weights the model holds: those before the bad step, unless a callback then put an earlier epoch's back.
+  const back = report?.restored;
+  const kept = back ? `${back.by} then put back epoch ${back.epoch + 1}'s weights (its best ${back.monitor})` : 'the weights are those before this step';
   return {
     rule: 'non-finite',
     severity: 'error',
     layers: e.layer ? [e.layer] : [],
     step: e.step,
-    evidence: `Step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): NaN/Infinity ${where}. Training stopped; the weights are those before this step (loss ${e.loss}).`,
-    advice: f ? sentence([...stepSizeAdvice(f), initAdvice(f), 'check the inputs for NaN/huge values and standardise them; the weights kept are those before the bad step']) : rule.advice,
+    evidence: `Step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): NaN/Infinity ${where}. Training stopped; ${kept} (loss ${e.loss}).`,
+    advice: f ? sentence([...stepSizeAdvice(f), initAdvice(f), `check the inputs for NaN/huge values and standardise them${back ? '' : '; the weights kept are those before the bad step'}`]) : rule.advice,
     citation: rule.citation,
     values: { step: e.step },
   };

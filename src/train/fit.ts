@@ -755,6 +755,11 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   ended = true;
   // Before the end-of-run evaluation and health checks, so that they describe the model returned.
   await call('onTrainStop', (cb) => cb.onTrainStop?.(ctx));
+  if (report.restored !== undefined && report.nonFinite !== undefined) {
+    // The non-finite finding says which weights the model holds, and a restore changed them.
+    const nf = nonFiniteFinding(report.nonFinite, report);
+    report.findings = report.findings.map((f) => (f.rule === 'non-finite' ? { ...f, evidence: nf.evidence, advice: nf.advice } : f));
+  }
   // Dead/saturated units over an evaluation set (not just a batch).
   if (monitor.enabled && layers) {
     const probeX = validation ? validation.x : isLoader(data) ? data.dataset.x : (data as TensorData).x;

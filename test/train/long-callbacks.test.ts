@@ -165,3 +165,38 @@ test('underfitting after early stopping does not advise training longer', async 
   expect(f.advice).not.toMatch(/train longer/);
   expect(f.advice).toMatch(/stopped early after \d+ epochs/);
 });
+
+describe('a NaN that reaches step k of a long run (written into the data during training, past fit’s up-front check)', () => {
+  const snap = (m: nn.Module) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, Array.from(t.data)]));
+  const poisoned = (callbacks: Callback[], es?: EarlyStopping) => {
+    const d = blobs(30, 3, 1, { noise: 2 });
+    const model = overfitter();
+    let before: Record<string, number[]> = {};
+    // Without shuffling, row 0 is in the first batch of each epoch: written after step 300 (the last of epoch 100), it is read at step 301.
+    const inject: Callback = { onBatchEnd: (l, ctx) => void (l.step === 300 && ((before = snap(ctx.model)), (d.x.data[0] = NaN))) };
+    const run = fit(model, d, { epochs: 400, batchSize: 10, shuffle: false, lr: 1e-3, seed: 1, validationData: val, callbacks: [inject, ...callbacks, ...(es ? [es] : [])] });
+    return run.then((r) => ({ r, model, before: () => before }));
+  };
+
+  test('training stops at step k; the summary names the step, the phase and the layer; the weights are those of step k − 1', async () => {
+    const { r, model, before } = await poisoned([]);
+    expect(r.stopReason).toBe('non-finite');
+    expect(r.nonFinite).toMatchObject({ step: 301, epoch: 100, batch: 0, phase: 'forward', layer: '0' });
+    expect(r.history.epochs).toHaveLength(100);
+    const f = r.findings[0];
+    expect(f).toMatchObject({ rule: 'non-finite', severity: 'error', status: 'current', layers: ['0'], step: 301 });
+    expect(f.evidence).toMatch(/^Step 301 \(epoch 101, batch 1\): NaN\/Infinity in the forward pass: the output of .*module 0.* is the first non-finite\. Training stopped; the weights are those before this step/);
+    expect(snap(model)).toEqual(before());
+  });
+
+  test('with EarlyStopping(restoreBestWeights) the model is the best epoch’s, and the non-finite finding says so', async () => {
+    const es = new EarlyStopping({ monitor: 'valLoss', patience: 1000, restoreBestWeights: true });
+    const { r } = await poisoned([], es);
+    expect(r.stopReason).toBe('non-finite');
+    expect(r.restored?.epoch).toBe(es.bestEpoch);
+    expect(es.bestEpoch).toBeLessThan(100);
+    const f = r.findings.find((x) => x.rule === 'non-finite')!;
+    expect(f.evidence).toContain(`Training stopped; EarlyStopping then put back epoch ${es.bestEpoch + 1}'s weights (its best valLoss)`);
+    expect(f.advice).not.toMatch(/weights kept are those before/);
+  });
+});
