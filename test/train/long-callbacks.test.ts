@@ -4,7 +4,11 @@
  * schedule together with it, a callback that throws, and the end-of-run summary agreeing with
  * what the callbacks did.
  */
-import { describe, expect, test } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { loadSafetensors, saveSafetensors } from '../../src/node.js';
 import { nn, manualSeed, optim } from '../../src/index.js';
 import { fit, CallbackError, EarlyStopping, ModelCheckpoint, type Callback, type EpochLogs } from '../../src/train/index.js';
 import { blobs, xor } from './helpers.js';
@@ -198,5 +202,32 @@ describe('a NaN that reaches step k of a long run (written into the data during 
     const f = r.findings.find((x) => x.rule === 'non-finite')!;
     expect(f.evidence).toContain(`Training stopped; EarlyStopping then put back epoch ${es.bestEpoch + 1}'s weights (its best valLoss)`);
     expect(f.advice).not.toMatch(/weights kept are those before/);
+  });
+});
+
+describe('ModelCheckpoint writing files, as users write it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradlab-ck-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('every 5 epochs: exactly those files; the best only, to one path: the file holds the weights EarlyStopping restored', async () => {
+    const every = new ModelCheckpoint({ every: 5, save: (s) => saveSafetensors(join(dir, `epoch${s.epoch + 1}.safetensors`), s.modelState) });
+    const best = new ModelCheckpoint({ onBest: true, monitor: 'valLoss', save: (s) => saveSafetensors(join(dir, 'best.safetensors'), s.modelState) });
+    const es = new EarlyStopping({ monitor: 'valLoss', patience: 1000, restoreBestWeights: true });
+    const model = overfitter();
+    const r = await fit(model, train, { epochs: 40, batchSize: 10, lr: 1e-2, seed: 3, validationData: val, callbacks: [every, best, es] });
+    expect(readdirSync(dir).sort()).toEqual(['best.safetensors', ...[10, 15, 20, 25, 30, 35, 40, 5].map((e) => `epoch${e}.safetensors`)]);
+    expect(best.saved.every((x) => x.reason === 'best')).toBe(true);
+    expect(best.saved.at(-1)!.epoch).toBe(r.restored!.epoch);
+    const back = overfitter();
+    back.loadStateDict((await loadSafetensors(join(dir, 'best.safetensors'))).tensors);
+    expect(same(back, model)).toBe(true);
+  });
+
+  test('a path in a missing directory is a clean error naming it, at the first save', async () => {
+    const missing = join(dir, 'no', 'such');
+    const ck = new ModelCheckpoint({ every: 2, save: (s) => saveSafetensors(join(missing, `e${s.epoch}.safetensors`), s.modelState) });
+    await expect(fit(overfitter(), train, { epochs: 5, batchSize: 10, callbacks: [ck] })).rejects.toThrow(
+      `fit: callbacks[0] (ModelCheckpoint).onEpochEnd threw in epoch 2 of 5 (index 1, step 6): writeFileAtomic: cannot write "${join(missing, 'e1.safetensors')}": the directory ${missing} does not exist`,
+    );
   });
 });
