@@ -702,6 +702,8 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       // The step's layer outputs and loss have been read (metrics, monitors, callbacks): hand
       // their storage back now rather than copying them out of wasm memory at the next boundary.
       ts.releaseLast();
+      // Stopped from onBatchEnd: end the epoch here (its logs cover the batches run), as Keras does.
+      if (ctx.stopTraining) break;
 
       batchesSinceYield++;
       const y = options.yieldEvery;

@@ -231,3 +231,19 @@ describe('ModelCheckpoint writing files, as users write it', () => {
     );
   });
 });
+
+test('stopTraining set in onBatchEnd ends the epoch after that batch (as Keras), which is still logged and validated', async () => {
+  const seen: number[] = [];
+  const r = await fit(overfitter(), train, {
+    epochs: 50,
+    batchSize: 10,
+    seed: 1,
+    validationData: val,
+    callbacks: [{ onBatchEnd: (l, ctx) => void (l.step === 8 && (ctx.stopTraining = true)) }, { onEpochEnd: (l) => void seen.push(l.epoch) }],
+  });
+  expect(r.stopReason).toBe('early-stopping');
+  expect(r.history.steps.at(-1)!.step).toBe(8);
+  expect(r.history.epochs).toHaveLength(3);
+  expect(r.history.epochs[2].valLoss).toBeGreaterThan(0);
+  expect(seen).toEqual([0, 1, 2]);
+});
