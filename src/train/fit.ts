@@ -24,7 +24,7 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
-import type { Scheduler } from '../optim/schedule.js';
+import { ReduceLROnPlateau, type Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
@@ -551,6 +551,12 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
 
   const { optimizer, name: optimizerName } = makeOptimizer(model, options);
   const scheduler: Scheduler | null = options.schedule === undefined ? null : typeof options.schedule === 'function' ? options.schedule(optimizer) : options.schedule;
+  if (scheduler instanceof ReduceLROnPlateau && scheduler.mode === 'max') {
+    throw new Error(
+      "fit: schedule ReduceLROnPlateau has mode 'max', but fit steps it with the validation loss (the training loss without validation), which falls as training improves: " +
+        "use mode 'min', or leave it out of fit's options and step it in an onEpochEnd callback with the metric it should follow (sched.step(logs.valMetrics.accuracy))",
+    );
+  }
 
   const params = model.namedParameters();
   const layers = model instanceof Sequential ? model.layers : null;

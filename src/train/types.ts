@@ -73,7 +73,12 @@ export interface FitOptions {
   shuffle?: boolean;
   clipGradNorm?: number;
   clipGradValue?: number;
-  /** A scheduler, or a factory given the optimizer; stepped once per epoch. */
+  /**
+   * A scheduler, or a factory given the optimizer; stepped once per epoch, after validation and
+   * before the callbacks' onEpochEnd. ReduceLROnPlateau is stepped with the validation loss (the
+   * training loss without validation), so its mode must be 'min'; to follow another metric, step
+   * it in an onEpochEnd callback instead (`sched.step(logs.valMetrics.accuracy)`).
+   */
   schedule?: Scheduler | ((optimizer: Optimizer) => Scheduler);
   callbacks?: Callback[];
   seed?: number;

@@ -247,3 +247,20 @@ test('stopTraining set in onBatchEnd ends the epoch after that batch (as Keras),
   expect(r.history.epochs[2].valLoss).toBeGreaterThan(0);
   expect(seen).toEqual([0, 1, 2]);
 });
+
+describe('Keras and PyTorch habits refused before training, with the right spelling', () => {
+  test("Keras's snake-case monitor names", () => {
+    expect(() => new EarlyStopping({ monitor: 'val_loss' })).toThrow("EarlyStopping: monitor 'val_loss' is Keras's spelling; gradlab's epoch logs name it 'valLoss'");
+    expect(() => new EarlyStopping({ monitor: 'val_acc' })).toThrow("name it 'valAccuracy'");
+    expect(() => new ModelCheckpoint({ monitor: 'val_accuracy', onBest: true, save: () => {} })).toThrow("ModelCheckpoint: monitor 'val_accuracy' is Keras's spelling; gradlab's epoch logs name it 'valAccuracy'");
+  });
+
+  test("ReduceLROnPlateau in mode 'max' given to fit, which steps it with the validation loss", async () => {
+    const model = overfitter();
+    const before = model.stateDict()['0.weight'].data.slice();
+    await expect(
+      fit(model, train, { epochs: 3, validationData: val, schedule: (opt) => new optim.ReduceLROnPlateau(opt, { mode: 'max' }) }),
+    ).rejects.toThrow("fit: schedule ReduceLROnPlateau has mode 'max', but fit steps it with the validation loss");
+    expect(model.stateDict()['0.weight'].data).toEqual(before);
+  });
+});
