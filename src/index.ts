@@ -47,7 +47,7 @@ export { readDataSpec, readRunConfig, defaultLr, LR_DEVIATIONS, RUN_LIMITS, type
 
 // Training: fit/evaluate/predict, callbacks, and the Report contract.
 export {
-  fit, evaluate, predict, EarlyStopping, ModelCheckpoint, snapshotState, DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE,
+  fit, evaluate, predict, EarlyStopping, ModelCheckpoint, snapshotState, DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE, CallbackError,
   type FitData, type EvaluateOptions, type EvaluateResult, type PredictOptions, type EarlyStoppingOptions,
   type ModelCheckpointOptions, type CheckpointState, type StateSnapshot,
 } from './train/index.js';

@@ -24,7 +24,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_CODES_HELP = `Exit codes:
   0    success
-  1    training failed (loss or weights became NaN/Inf)
+  1    training failed (loss or weights became NaN/Inf; in compare a diverged run is a result: its row says non-finite, exit 0)
   2    usage error (unknown command/flag, invalid value: the message lists the valid ones)
   3    bad input (data set or model file unreadable or invalid)
   4    cannot write an output file (model, report, export)

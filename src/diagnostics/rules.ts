@@ -644,17 +644,23 @@ const RULE_LIST: HealthRule[] = [
       const se = seB !== undefined && seL !== undefined && seB !== null && seL !== null ? Math.sqrt(seB * seB + seL * seL) : null;
       const z = se !== null && se > 0 ? (vLast - vBest) / se : null;
       if (z !== null && z <= THRESHOLDS.overfitZ) return [];
+      // Early stopping already put the best epoch's weights back: the model returned is not the
+      // overfitted one, and "use early stopping" would be advice already followed.
+      const restored = r.restored !== undefined && r.restored.epoch === ep[best].epoch;
       return [
         {
           rule: 'overfitting',
-          severity: 'warning',
+          severity: restored ? 'info' : 'warning',
           layers: [],
           step: lastStep(r),
           evidence:
             `Validation loss rose from ${fmt(vBest)} (best, epoch ${ep[best].epoch + 1}) to ${fmt(vLast)} (epoch ${last.epoch + 1}), GL = ${fmt(100 * gl)}%, ` +
             `while the training loss fell from ${fmt(ep[best].loss)} to ${fmt(last.loss)}` +
-            (z !== null ? `; the rise is ${fmt(z)} standard errors.` : '.'),
-          advice: this.advice,
+            (z !== null ? `; the rise is ${fmt(z)} standard errors.` : '.') +
+            (restored ? ` ${r.restored!.by} put epoch ${ep[best].epoch + 1}'s weights back: the model returned is the best epoch's.` : ''),
+          advice: restored
+            ? 'The returned model is the best epoch\'s. To do better than it, regularise: weight decay, dropout (Srivastava et al. 2014), data augmentation or more training data; or reduce the capacity.'
+            : this.advice,
           citation: this.citation,
           values: { generalizationLoss: gl, z, bestEpoch: ep[best].epoch, valLossBest: vBest, valLossLast: vLast, trainLossAtBest: ep[best].loss, trainLossLast: last.loss },
         },
@@ -694,6 +700,8 @@ const RULE_LIST: HealthRule[] = [
         values.valRelativeLoss = vRel;
       }
       const f = runFacts(r);
+      // Stopped early because its monitor stopped improving: more epochs would not help.
+      const stopped = r.stopReason === 'early-stopping';
       // A loss that was well above the constant predictor's at some point means the step was
       // too large then (the units it killed or saturated stay so): never advise a larger one.
       const worst = Math.max(...ep.map((e) => (Number.isFinite(e.loss) ? e.loss : Infinity)));
@@ -705,7 +713,14 @@ const RULE_LIST: HealthRule[] = [
         blocking.length > 0 && `first fix the ${blocking.join(' and ')} problem reported with it: until then the network cannot learn more, whatever its size or step`,
         overshot && `the loss reached ${fmt(worst)} (${fmt(worst / base)}× the baseline) during training: the learning rate${f.lr !== null ? ` ${fmt(f.lr)}` : ''} is too large, and units it killed or saturated stay so; restart with ${f.lr !== null ? `a learning rate of ${lrOver(f.lr, 10)}` : 'a 10× smaller learning rate'}`,
         blocking.length > 0 ? null : f.hidden === 0 ? 'add hidden layers with a non-linear activation (the model is linear)' : `increase capacity: more units per layer or more than ${f.hidden} hidden layer${f.hidden === 1 ? '' : 's'}`,
-        blocking.length > 0 ? null : overshot ? `train longer than ${f.epochs} epochs` : f.lr !== null ? `try a learning rate above ${fmt(f.lr)} (e.g. ${fmt(Number((f.lr * 3).toPrecision(2)))}), or train longer than ${f.epochs} epochs` : `train longer than ${f.epochs} epochs`,
+        blocking.length > 0
+          ? null
+          : [
+              !overshot && f.lr !== null && `try a learning rate above ${fmt(f.lr)} (e.g. ${fmt(Number((f.lr * 3).toPrecision(2)))})`,
+              stopped ? `training was stopped early after ${f.epochs} epochs because it stopped improving, so more epochs alone will not help` : `train longer than ${f.epochs} epochs`,
+            ]
+              .filter(Boolean)
+              .join(stopped ? '; ' : ', or '),
         'check the data and labels; regularisation that is too strong also underfits',
       ]);
       return [
@@ -817,13 +832,16 @@ export function nonFiniteFinding(e: NonFiniteEvent, report?: Report): Finding {
         : e.phase === 'backward'
           ? `in the backward pass: ${name(e.layer ?? '')} is the first (from the output backwards) to produce a non-finite gradient${e.parameter ? ` (parameter ${e.parameter})` : ''}`
           : `in the update: parameter ${e.parameter} became non-finite; its value before the step was restored`;
+  // Which weights the model holds: those before the bad step, unless a callback then put an earlier epoch's back.
+  const back = report?.restored;
+  const kept = back ? `${back.by} then put back epoch ${back.epoch + 1}'s weights (its best ${back.monitor})` : 'the weights are those before this step';
   return {
     rule: 'non-finite',
     severity: 'error',
     layers: e.layer ? [e.layer] : [],
     step: e.step,
-    evidence: `Step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): NaN/Infinity ${where}. Training stopped; the weights are those before this step (loss ${e.loss}).`,
-    advice: f ? sentence([...stepSizeAdvice(f), initAdvice(f), 'check the inputs for NaN/huge values and standardise them; the weights kept are those before the bad step']) : rule.advice,
+    evidence: `Step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): NaN/Infinity ${where}. Training stopped; ${kept} (loss ${e.loss}).`,
+    advice: f ? sentence([...stepSizeAdvice(f), initAdvice(f), `check the inputs for NaN/huge values and standardise them${back ? '' : '; the weights kept are those before the bad step'}`]) : rule.advice,
     citation: rule.citation,
     values: { step: e.step },
   };

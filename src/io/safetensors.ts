@@ -72,9 +72,14 @@ export interface SafetensorsFile {
   metadata: Record<string, string> | null;
 }
 
-/** What the writer accepts: a float32/float64 Tensor, or an explicit entry (F32, F64 or I64). */
+/**
+ * What the writer accepts: a float32/float64 Tensor, an explicit entry (F32, F64 or I64), or
+ * {shape, data} with a Float32Array/Float64Array, whose type gives the dtype (a StateSnapshot
+ * entry: ModelCheckpoint's `modelState`, snapshotState(model)).
+ */
 export type SafetensorsInput =
   | Tensor
+  | { dtype?: undefined; shape: readonly number[]; data: Float32Array | Float64Array }
   | { dtype: 'F32'; shape: readonly number[]; data: ArrayLike<number> }
   | { dtype: 'F64'; shape: readonly number[]; data: ArrayLike<number> }
   | { dtype: 'I64'; shape: readonly number[]; data: BigInt64Array | ArrayLike<number> };
@@ -114,7 +119,7 @@ function prepare(name: string, input: SafetensorsInput): Prepared {
   let dtype: 'F32' | 'F64' | 'I64';
   let shape: number[];
   let data: ArrayLike<number> | BigInt64Array;
-  if (input instanceof Tensor) {
+  if (input instanceof Tensor || (input && input.dtype === undefined && (input.data instanceof Float32Array || input.data instanceof Float64Array))) {
     dtype = input.data instanceof Float64Array ? 'F64' : 'F32';
     shape = input.shape.slice();
     data = input.data;

@@ -241,6 +241,11 @@ export class ReduceLROnPlateau implements Scheduler {
     this.best = this.o.mode === 'min' ? Infinity : -Infinity;
   }
 
+  /** 'min': the metric should fall (a loss); 'max': rise (an accuracy). */
+  get mode(): 'min' | 'max' {
+    return this.o.mode;
+  }
+
   private isBetter(a: number): boolean {
     const { mode, thresholdMode, threshold } = this.o;
     if (mode === 'min') return thresholdMode === 'rel' ? a < this.best * (1 - threshold) : a < this.best - threshold;

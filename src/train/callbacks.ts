@@ -38,6 +38,19 @@ function availableMonitors(logs: EpochLogs): string[] {
   return out;
 }
 
+/**
+ * A monitor name in Keras's snake case ('val_loss', 'val_acc') is refused before training with
+ * gradlab's camelCase name ('valLoss', 'valAccuracy'): no epoch-log key holds an underscore.
+ */
+function checkMonitorName(where: string, monitor: unknown): string {
+  if (typeof monitor !== 'string' || monitor.length === 0) throw new Error(`${where}: monitor must be a name such as 'valLoss', 'loss' or 'valAccuracy', got ${String(monitor)}`);
+  if (monitor.includes('_')) {
+    const camel = monitor.replace(/_+([a-z0-9])/gi, (_m, c: string) => c.toUpperCase()).replace(/(^a|A)cc$/, '$1ccuracy');
+    throw new Error(`${where}: monitor '${monitor}' is Keras's spelling; gradlab's epoch logs name it '${camel}' (e.g. 'loss', 'valLoss', 'accuracy', 'valAccuracy')`);
+  }
+  return monitor;
+}
+
 export type MonitorMode = 'min' | 'max' | 'auto';
 
 /** 'max' for accuracies, 'min' otherwise (losses). */
@@ -82,6 +95,8 @@ export interface EarlyStoppingOptions {
   /**
    * At the end of training put back the weights of the best epoch — whether training was
    * stopped early or ran all its epochs (unlike Keras before 3.x, which restored only on a stop).
+   * This happens in onTrainStop, before fit's end-of-run evaluation and health checks, and is
+   * recorded as Report.restored: the Report describes the model fit returns.
    */
   restoreBestWeights?: boolean;
 }
@@ -109,7 +124,7 @@ export class EarlyStopping implements Callback {
   private bestState: StateSnapshot | null = null;
 
   constructor(options: EarlyStoppingOptions = {}) {
-    this.monitor = options.monitor ?? 'valLoss';
+    this.monitor = checkMonitorName('EarlyStopping', options.monitor ?? 'valLoss');
     this.mode = resolveMode(this.monitor, options.mode ?? 'auto');
     this.patience = options.patience ?? 0;
     if (!Number.isInteger(this.patience) || this.patience < 0) throw new Error(`EarlyStopping: patience must be an integer ≥ 0, got ${this.patience}`);
@@ -148,11 +163,14 @@ export class EarlyStopping implements Callback {
     }
   }
 
-  onTrainEnd(ctx: TrainContext): void {
+  onTrainStop(ctx: TrainContext): void {
     if (this.restoreBestWeights && this.bestState && this.bestEpoch !== this.lastEpoch) {
       ctx.model.loadStateDict(this.bestState);
       this.restored = true;
+      ctx.report.restored = { epoch: this.bestEpoch, by: 'EarlyStopping', monitor: this.monitor, value: Number.isFinite(this.bestValue) ? this.bestValue : null };
     }
+    // The copy is not needed any more (it is a whole model's worth of memory).
+    this.bestState = null;
   }
 }
 
@@ -209,7 +227,7 @@ export class ModelCheckpoint implements Callback {
     const every = options.every ?? (this.onBest ? null : 1);
     if (every !== null && (!Number.isInteger(every) || every < 1)) throw new Error(`ModelCheckpoint: every must be an integer ≥ 1, got ${every}`);
     this.every = every;
-    this.monitor = options.monitor ?? 'valLoss';
+    this.monitor = checkMonitorName('ModelCheckpoint', options.monitor ?? 'valLoss');
     this.mode = resolveMode(this.monitor, options.mode ?? 'auto');
     this.minDelta = options.minDelta ?? 0;
     if (!(this.minDelta >= 0)) throw new Error(`ModelCheckpoint: minDelta must be ≥ 0, got ${this.minDelta}`);

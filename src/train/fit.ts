@@ -24,7 +24,7 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
-import type { Scheduler } from '../optim/schedule.js';
+import { ReduceLROnPlateau, type Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
@@ -40,6 +40,22 @@ import { type BatchLogs, type Callback, type EpochLogs, type FitOptions, type Fi
 import { macrotask, now, YIELD_SLICE_MS } from './yield.js';
 
 export const DEFAULT_EPOCHS = 10;
+
+/**
+ * What fit() throws when a callback throws: the message names the callback (index and class),
+ * the hook and the epoch; `cause` is the callback's error and `report` the Report up to then
+ * (JSON-safe, without a stopReason). The model keeps the weights of the last step taken.
+ */
+export class CallbackError extends Error {
+  constructor(
+    message: string,
+    readonly report: Report,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'CallbackError';
+  }
+}
 export const DEFAULT_BATCH_SIZE = 32;
 
 type LossFn = (output: Tensor, target: Tensor) => Tensor;
@@ -535,6 +551,12 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
 
   const { optimizer, name: optimizerName } = makeOptimizer(model, options);
   const scheduler: Scheduler | null = options.schedule === undefined ? null : typeof options.schedule === 'function' ? options.schedule(optimizer) : options.schedule;
+  if (scheduler instanceof ReduceLROnPlateau && scheduler.mode === 'max') {
+    throw new Error(
+      "fit: schedule ReduceLROnPlateau has mode 'max', but fit steps it with the validation loss (the training loss without validation), which falls as training improves: " +
+        "use mode 'min', or leave it out of fit's options and step it in an onEpochEnd callback with the metric it should follow (sched.step(logs.valMetrics.accuracy))",
+    );
+  }
 
   const params = model.namedParameters();
   const layers = model instanceof Sequential ? model.layers : null;
@@ -584,7 +606,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       const k = keyOf(f);
       if (emitted.has(k)) continue;
       emitted.add(k);
-      for (const cb of callbacks) if (cb.onFinding) await cb.onFinding(f, ctx);
+      await call('onFinding', (cb) => cb.onFinding?.(f, ctx));
     }
   };
 
@@ -596,15 +618,34 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   let step = options.initialStep ?? 0;
   let lastYield = now();
   let batchesSinceYield = 0;
+  let ended = false;
 
-  for (const cb of callbacks) if (cb.onTrainBegin) await cb.onTrainBegin(ctx);
+  /** Await `hook` on every callback in order; a throw becomes a CallbackError naming the callback, hook and epoch. */
+  async function call(hook: keyof Callback, invoke: (cb: Callback) => unknown): Promise<void> {
+    for (let i = 0; i < callbacks.length; i++) {
+      if (typeof callbacks[i][hook] !== 'function') continue;
+      try {
+        await invoke(callbacks[i]);
+      } catch (e) {
+        const cls = (callbacks[i] as object).constructor?.name;
+        const who = `callbacks[${i}]${cls && cls !== 'Object' ? ` (${cls})` : ''}`;
+        const when =
+          hook === 'onTrainBegin' ? 'before the first epoch' : ended ? `after training (${report.history.epochs.length} epochs, step ${step})` : `in epoch ${ctx.epoch + 1} of ${epochs} (index ${ctx.epoch}, step ${step})`;
+        trainStep?.dispose();
+        trainStep = null;
+        report.durationMs = now() - t0;
+        throw new CallbackError(`fit: ${who}.${hook} threw ${when}: ${e instanceof Error ? e.message : String(e)}`, jsonSafe(report), e);
+      }
+    }
+  }
+
+  await call('onTrainBegin', (cb) => cb.onTrainBegin?.(ctx));
   model.train();
-
 
   training: for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     ctx.epoch = epoch;
     const te = now();
-    for (const cb of callbacks) if (cb.onEpochBegin) await cb.onEpochBegin(epoch, ctx);
+    await call('onEpochBegin', (cb) => cb.onEpochBegin?.(epoch, ctx));
     model.train();
     let lossSum = 0;
     let examples = 0;
@@ -662,11 +703,13 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       report.history.steps.push({ step, loss: lv, gradNorm: r.gradNorm, lr });
       if (monitored) monitor.record(step, r.outputs, ts.gradSq, ts.before, r.gradNorm);
       const logs: BatchLogs = { epoch, batch, step, loss: lv, metrics: batchMetrics, gradNorm: r.gradNorm, lr };
-      for (const cb of callbacks) if (cb.onBatchEnd) await cb.onBatchEnd(logs, ctx);
+      await call('onBatchEnd', (cb) => cb.onBatchEnd?.(logs, ctx));
       batch++;
       // The step's layer outputs and loss have been read (metrics, monitors, callbacks): hand
       // their storage back now rather than copying them out of wasm memory at the next boundary.
       ts.releaseLast();
+      // Stopped from onBatchEnd: end the epoch here (its logs cover the batches run), as Keras does.
+      if (ctx.stopTraining) break;
 
       batchesSinceYield++;
       const y = options.yieldEvery;
@@ -699,7 +742,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     logs.durationMs = now() - te;
     report.history.epochs.push(logs);
     if (scheduler) scheduler.step(logs.valLoss ?? logs.loss);
-    for (const cb of callbacks) if (cb.onEpochEnd) await cb.onEpochEnd(logs, ctx);
+    await call('onEpochEnd', (cb) => cb.onEpochEnd?.(logs, ctx));
     if (health) {
       const fresh = runHealthChecks(report);
       report.findings = trackFindings(report.findings, fresh);
@@ -717,6 +760,14 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   }
 
   report.stopReason = stopReason;
+  ended = true;
+  // Before the end-of-run evaluation and health checks, so that they describe the model returned.
+  await call('onTrainStop', (cb) => cb.onTrainStop?.(ctx));
+  if (report.restored !== undefined && report.nonFinite !== undefined) {
+    // The non-finite finding says which weights the model holds, and a restore changed them.
+    const nf = nonFiniteFinding(report.nonFinite, report);
+    report.findings = report.findings.map((f) => (f.rule === 'non-finite' ? { ...f, evidence: nf.evidence, advice: nf.advice } : f));
+  }
   // Dead/saturated units over an evaluation set (not just a batch).
   if (monitor.enabled && layers) {
     const probeX = validation ? validation.x : isLoader(data) ? data.dataset.x : (data as TensorData).x;
@@ -734,9 +785,10 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
   report.durationMs = now() - t0;
   // Hand the rollback copies back to the kernels.
   (trainStep as TrainStep | null)?.dispose();
+  trainStep = null;
   const safe = jsonSafe(report);
   // Callbacks see the final, JSON-safe report.
   ctx.report = safe;
-  for (const cb of callbacks) if (cb.onTrainEnd) await cb.onTrainEnd(ctx);
+  await call('onTrainEnd', (cb) => cb.onTrainEnd?.(ctx));
   return safe;
 }

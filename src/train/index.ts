@@ -7,6 +7,7 @@ export {
   baselineLoss,
   DEFAULT_EPOCHS,
   DEFAULT_BATCH_SIZE,
+  CallbackError,
   type FitData,
   type EvaluateOptions,
   type EvaluateResult,

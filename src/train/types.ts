@@ -73,7 +73,12 @@ export interface FitOptions {
   shuffle?: boolean;
   clipGradNorm?: number;
   clipGradValue?: number;
-  /** A scheduler, or a factory given the optimizer; stepped once per epoch. */
+  /**
+   * A scheduler, or a factory given the optimizer; stepped once per epoch, after validation and
+   * before the callbacks' onEpochEnd. ReduceLROnPlateau is stepped with the validation loss (the
+   * training loss without validation), so its mode must be 'min'; to follow another metric, step
+   * it in an onEpochEnd callback instead (`sched.step(logs.valMetrics.accuracy)`).
+   */
   schedule?: Scheduler | ((optimizer: Optimizer) => Scheduler);
   callbacks?: Callback[];
   seed?: number;
@@ -129,7 +134,13 @@ export interface EpochLogs {
 
 export interface History {
   epochs: EpochLogs[];
-  /** Per-step training loss and gradient norm (every step; null where the value was NaN/±∞). */
+  /**
+   * Per-step training loss and gradient norm (every step; null where the value was NaN/±∞).
+   * Not bounded: it grows with the run, by ≈ 0.3 kB of JSON (≈ 0.5 kB of JS heap) per step
+   * (bench/fit-callbacks-long.mjs: 2.7 MB after 9,000 steps), as Monitors grows by one sample per
+   * monitored step; a run of millions of steps should be split into several fit() calls
+   * (initialEpoch/initialStep) keeping what it needs of each Report.
+   */
   steps: Array<{ step: number; loss: number | null; gradNorm: number | null; lr: number }>;
   /**
    * Loss of the best constant predictor on the training targets (entropy of the class
@@ -294,6 +305,17 @@ export interface NonFiniteEvent {
   loss: string;
 }
 
+/** Which epoch's weights a callback put back at the end of training (Report.restored). */
+export interface RestoredWeights {
+  /** Epoch (0-based) whose weights the model now holds. */
+  epoch: number;
+  /** The callback that restored them ('EarlyStopping'). */
+  by: string;
+  /** The monitored quantity and its value at that epoch (null for NaN/±∞). */
+  monitor: string;
+  value: number | null;
+}
+
 export interface Report {
   config: Record<string, unknown>;
   history: History;
@@ -302,6 +324,12 @@ export interface Report {
   /** Why training ended. */
   stopReason?: 'completed' | 'early-stopping' | 'cancelled' | 'non-finite';
   nonFinite?: NonFiniteEvent;
+  /**
+   * Set when a callback put an earlier epoch's weights back at the end of training
+   * (EarlyStopping's restoreBestWeights): the model fit returns — and the end-of-run evaluation
+   * and findings — are that epoch's.
+   */
+  restored?: RestoredWeights;
   /** Wall-clock duration of fit() in ms (excluded from determinism). */
   durationMs?: number;
 }
@@ -309,7 +337,11 @@ export interface Report {
 export interface TrainContext {
   model: Module;
   optimizer: Optimizer;
-  /** Set to true in a callback to stop after the current epoch (stopReason 'early-stopping'). */
+  /**
+   * Set to true in a callback to stop training (stopReason 'early-stopping'): from onBatchEnd,
+   * after that batch — the epoch ends there, with its validation, logs and onEpochEnd, as in
+   * Keras; from onEpochBegin or onEpochEnd, after the current epoch.
+   */
   stopTraining: boolean;
   /** The report as built so far (live: its numbers may still be raw NaN until fit returns). */
   report: Report;
@@ -318,8 +350,22 @@ export interface TrainContext {
   step: number;
 }
 
+/**
+ * Hooks fit() awaits in this order: onTrainBegin; per epoch onEpochBegin, onBatchEnd after each
+ * step, onEpochEnd, onFinding for each new finding; then onTrainStop and onTrainEnd. A hook that
+ * throws ends fit() with an error naming the callback (its index and class), the hook and the
+ * epoch, whose `cause` is the thrown error and whose `report` is the Report so far (the model
+ * keeps the weights of its last step).
+ */
 export interface Callback {
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
+  /**
+   * Training has ended, whatever the reason (completed, stopped, cancelled, non-finite), before
+   * the end-of-run evaluation and health checks: a callback that changes the model here
+   * (EarlyStopping's restoreBestWeights) is what the Report describes. onTrainEnd comes after,
+   * with the final Report.
+   */
+  onTrainStop?(ctx: TrainContext): void | Promise<void>;
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
   onEpochBegin?(epoch: number, ctx: TrainContext): void | Promise<void>;
   onEpochEnd?(logs: EpochLogs, ctx: TrainContext): void | Promise<void>;

@@ -26,4 +26,21 @@ describe('gradlab train is deterministic', () => {
     expect(b.summary).toEqual(a.summary);
     expect(a.summary.train.accuracy).toBeGreaterThan(0.7);
   });
+
+  it('compare twice, a diverging configuration in the grid: the same --json and HTML report but for the timings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-det-'));
+    const compare = async (name: string) => {
+      const report = join(dir, `${name}.html`);
+      const r = await cli('compare', '--data', 'spiral', '--samples', '300', '--layers', '16', '--activation', 'relu,linear', '--batchnorm', 'false', '--optimizer', 'momentum', '--lr', '0.05,100', '--schedule', 'none', '--dropout', '0.1', '--epochs', '15', '--seed', '5', '--report', report, '--json', '-q');
+      expect(r.code, r.err).toBe(0);
+      const summary = JSON.parse(r.out, (k, v) => (k === 'durationMs' || k === 'report' ? undefined : v));
+      // The report's "time" column is the one place it differs.
+      return { summary, html: readFileSync(report, 'utf8').replace(/<td class="n">[0-9.]+ (ms|s|min)<\/td>/g, '<td class="n">T</td>') };
+    };
+    const a = await compare('a');
+    const b = await compare('b');
+    expect(b.summary).toEqual(a.summary);
+    expect(b.html === a.html).toBe(true);
+    expect(a.summary.runs.map((x: { summary: { status: string } }) => x.summary.status)).toContain('non-finite');
+  });
 });

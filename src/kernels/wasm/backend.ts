@@ -8,7 +8,7 @@
 import { reference } from '../reference.js';
 import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind, Window2d } from '../types.js';
 import type { LoadedWasm } from './loader.js';
-import { WasmHeap } from './memory.js';
+import { findCollector, WasmHeap } from './memory.js';
 import { ThreadPool } from './threads.js';
 
 export const UNARY_KIND: Record<UnaryKind, number> = {
@@ -323,6 +323,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
   const fillKernel = X.fill as (p: number, n: number, v: number) => void;
   heap.zero = (off, n) => fillKernel(off, n, 0);
+  heap.collect = findCollector();
   const pool = new ThreadPool(wasm, heap);
   const scratchBytes = X.GEMM_SCRATCH_BYTES.value as number;
   const tileRows = X.GEMM_MR.value as number;
