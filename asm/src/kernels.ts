@@ -854,6 +854,54 @@ export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, m
   }
 }
 
+/** Float64 slots of one entry of optimizerStepsRange's table. */
+const OPT_ENTRY: usize = 16;
+/** Values per block of a saving update: its three passes (copy, update, check) stay in L1. */
+const OPT_BLOCK: i32 = 1024;
+
+/**
+ * The optimizer updates of several parameters as one range kernel (one pool round for all of
+ * them instead of one per parameter). `table` holds `count` entries of OPT_ENTRY float64:
+ * [param, grad, a, b, c, save, n, offset, s₀ … s₇] — byte offsets (0 = absent), the parameter's
+ * length and its offset in the concatenated index space (a multiple of 4, so chunks that are
+ * multiples of 4 keep SIMD lanes aligned), then the kernel's scalars:
+ *   kind 0, adamStep: a = m, b = v, c = vMax; s = stepSize, β₁, β₂, ε, λ, decay, 1/√(1−β₂ᵗ)
+ *   kind 1, sgdStep: a = buf; s = firstStep, lr, μ, τ, nesterov, λ
+ *   kind 2, rmspropStep: a = square_avg, b = grad_avg, c = momentum_buffer; s = lr, α, ε, λ, μ
+ * Each element gets exactly the single-tensor kernel's arithmetic, so any split gives the same
+ * values. With `save`, the parameter's values are copied there before the update and the
+ * updated values are checked: a non-finite one stores 1 at `flag` (every writer stores the same
+ * value; the caller reads it after the round).
+ */
+export function optimizerStepsRange(kind: i32, table: usize, count: i32, flag: usize, start: i32, n: i32, ws: usize): void {
+  const end = start + n;
+  for (let j = 0; j < count; j++) {
+    const e = table + ((<usize>j * OPT_ENTRY) << 3);
+    const len = <i32>load<f64>(e, 48), off = <i32>load<f64>(e, 56);
+    const lo = max(start, off), hi = min(end, off + len);
+    if (lo >= hi) continue;
+    const save = <usize>load<f64>(e, 40);
+    for (let b = lo; b < hi; b += save ? OPT_BLOCK : hi - lo) {
+      const k = min(hi - b, save ? OPT_BLOCK : hi - lo);
+      const o = <usize>(b - off) << 2;
+      const param = <usize>load<f64>(e) + o, grad = <usize>load<f64>(e, 8) + o;
+      const pa = <usize>load<f64>(e, 16), pb = <usize>load<f64>(e, 24), pc = <usize>load<f64>(e, 32);
+      const a = pa ? pa + o : 0, bb = pb ? pb + o : 0, c = pc ? pc + o : 0;
+      if (save) memory.copy(save + o, param, <usize>k << 2);
+      const s = e + 64;
+      if (kind == 0) {
+        adamStep(param, grad, a, bb, c, <f32>load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), <f32>load<f64>(s, 24), <f32>load<f64>(s, 32),
+          <f32>load<f64>(s, 40), <f32>load<f64>(s, 48), k);
+      } else if (kind == 1) {
+        sgdStep(param, grad, a, <i32>load<f64>(s), <f32>load<f64>(s, 8), <f32>load<f64>(s, 16), load<f64>(s, 24), <i32>load<f64>(s, 32), <f32>load<f64>(s, 40), k);
+      } else {
+        rmspropStep(param, grad, a, bb, c, <f32>load<f64>(s), load<f64>(s, 8), <f32>load<f64>(s, 16), <f32>load<f64>(s, 24), <f32>load<f64>(s, 32), k);
+      }
+      if (save && !allFinite(param, k)) store<i32>(flag, 1);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Convolution (im2col/col2im) and max pooling over planes [h, w]; the geometry is the
 // Window2d of src/kernels/types.ts, passed flat. Per kernel column j the output columns

@@ -678,4 +678,29 @@ export const reference: Kernels = {
       }
     }
   },
+
+  sgdSteps(args, save) {
+    return stepsOf(reference, args, save, (a) => reference.sgdStep(a));
+  },
+  adamSteps(args, save) {
+    return stepsOf(reference, args, save, (a) => reference.adamStep(a));
+  },
+  rmspropSteps(args, save) {
+    return stepsOf(reference, args, save, (a) => reference.rmspropStep(a));
+  },
 };
+
+/**
+ * The batched optimizer kernels (sgdSteps, …) as single-tensor updates one after the other on
+ * kernels `k`, with the copy before and the check after where `save[j]` is given.
+ */
+export function stepsOf<A extends { param: FloatArray }>(k: Kernels, args: readonly A[], save: readonly (FloatArray | null)[], step: (a: A) => void): boolean {
+  let finite = true;
+  for (let j = 0; j < args.length; j++) {
+    const s = save[j];
+    if (s) k.copy(args[j].param, s);
+    step(args[j]);
+    if (s && !k.allFinite(args[j].param)) finite = false;
+  }
+  return finite;
+}
