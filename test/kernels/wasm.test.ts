@@ -1020,3 +1020,28 @@ describe('batched optimizer updates (adamSteps, sgdSteps, rmspropSteps)', () => 
     W.pool.setThreads(1);
   });
 });
+
+describe('allFinite', () => {
+  it('finds ±∞ and NaN at every position of short arrays (unrolled body and tail), and passes the largest finite values, on the reference and both builds', () => {
+    for (const k of [reference, W, PLAIN] as Kernels[]) {
+      for (let n = 1; n <= 20; n++) {
+        const x = k === reference ? new Float32Array(n) : (k.alloc(n, 'float32') as Float32Array);
+        x.fill(3.4e38);
+        x[0] = -3.4e38;
+        expect(k.allFinite(x), `${k.name} n ${n}`).toBe(true);
+        for (let i = 0; i < n; i++) {
+          for (const bad of [Infinity, -Infinity, NaN]) {
+            const keep = x[i];
+            x[i] = bad;
+            expect(k.allFinite(x), `${k.name} n ${n}: ${bad} at ${i}`).toBe(false);
+            x[i] = keep;
+          }
+        }
+      }
+    }
+    const d = Float64Array.from({ length: 19 }, () => 1.7e308);
+    expect(reference.allFinite(d)).toBe(true);
+    d[17] = -Infinity;
+    expect(reference.allFinite(d)).toBe(false);
+  });
+});
