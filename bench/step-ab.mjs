@@ -7,9 +7,11 @@
 //
 //   node bench/step-ab.mjs TREE_A TREE_B [--batch 128] [--pairs 40] [--threads 2] [--force-split]
 //   node bench/step-ab.mjs TREE_A TREE_B --gemm [M,K,N,NT;…]        split GEMMs (forced split)
+//   node bench/step-ab.mjs TREE_A TREE_B --fit                        fit's step (TrainStep.run)
 //
 // Step mode: the benchmark MLP's plain loop (784-256-256-10 ReLU, Adam, a fresh tensor() per
-// step), blocks of ≈ 2,560 samples. --gemm: C ← op(A)·op(B) in the given layouts (NN, NT, TN),
+// step), blocks of ≈ 2,560 samples; --fit: the same model through fit's TrainStep (its rollback
+// copy, finiteness checks and gradient norms; ordinary, unmonitored steps). --gemm: C ← op(A)·op(B) in the given layouts (NN, NT, TN),
 // blocks of 20 calls; default the shapes of the MLP's large GEMMs at batch 128.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,7 +30,7 @@ for (let i = 0; i < args.length; i++) {
   } else trees.push(pathToFileURL(path.resolve(args[i])).href);
 }
 if (trees.length !== 2) {
-  console.error('usage: node bench/step-ab.mjs TREE_A TREE_B [--batch N] [--pairs N] [--threads N] [--force-split] [--gemm [M,K,N,LAYOUT;…]]');
+  console.error('usage: node bench/step-ab.mjs TREE_A TREE_B [--batch N] [--pairs N] [--threads N] [--force-split] [--fit] [--gemm [M,K,N,LAYOUT;…]]');
   process.exit(2);
 }
 const pairs = Number(opt('--pairs', 40));
@@ -44,9 +46,10 @@ const q = (a, f) => a.slice().sort((x, y) => x - y)[Math.floor(a.length * f)];
 async function load(tree) {
   const g = await import(`${tree}/dist/index.js`);
   const { K } = await import(`${tree}/dist/kernels/index.js`);
+  const { TrainStep } = await import(`${tree}/dist/train/step.js`);
   g.setNumThreads(threads);
   if (force && K.pool) K.pool.adaptive = false;
-  return { g, K };
+  return { g, K, TrainStep };
 }
 const libs = [await load(trees[0]), await load(trees[1])];
 
@@ -88,13 +91,23 @@ if (gemmMode) {
   }
 } else {
   const batch = Number(opt('--batch', 128));
-  const run = libs.map(({ g }) => {
+  const fitStep = args.includes('--fit');
+  const run = libs.map(({ g, TrainStep }) => {
     g.manualSeed(0);
     const { nn, optim, loss, tensor } = g;
     const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
     const adam = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const xs = Float32Array.from({ length: batch * 784 }, (_, i) => 0.5 + 0.5 * Math.sin(i));
     const ys = Float32Array.from({ length: batch }, (_, i) => i % 10);
+    if (fitStep) {
+      const ts = new TrainStep(model, adam, { loss: (o, t) => loss.crossEntropy(o, t) });
+      return (steps) => {
+        for (let s = 0; s < steps; s++) {
+          ts.run(tensor(xs, [batch, 784]), tensor(ys, [batch]));
+          ts.releaseLast();
+        }
+      };
+    }
     return (steps) => {
       for (let s = 0; s < steps; s++) {
         adam.zeroGrad();
@@ -103,6 +116,6 @@ if (gemmMode) {
       }
     };
   });
-  paired(run, Math.max(5, Math.round(2560 / batch)), `MLP step, batch ${batch}, ${threads} thr.${force ? ' (forced split)' : ''}`, 'step');
+  paired(run, Math.max(5, Math.round(2560 / batch)), `MLP ${fitStep ? "fit's step" : 'step'}, batch ${batch}, ${threads} thr.${force ? ' (forced split)' : ''}`, 'step');
 }
 process.exit(0);

@@ -748,10 +748,20 @@ export function clampInPlace(x: usize, n: i32, clip: f32): void {
 
 /** torch.optim.SGD (see reference.ts); buf = 0 when momentum = 0. */
 export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, lr: f32, momentum: f32, dampening64: f64, nesterov: i32, wd: f32, n: i32): void {
+  sgdCore(param, grad, buf, firstStep, lr, momentum, dampening64, nesterov, wd, n, 0);
+}
+
+/**
+ * sgdStep; with `save` ≠ 0 each parameter value is also stored there before its update and the
+ * updated values are checked (x − x is 0 for finite x, NaN for ±∞/NaN): returns 0 when one is
+ * not finite (1 otherwise, and always without `save`). The same holds for adamCore and rmspropCore.
+ */
+function sgdCore(param: usize, grad: usize, buf: usize, firstStep: i32, lr: f32, momentum: f32, dampening64: f64, nesterov: i32, wd: f32, n: i32, save: usize): i32 {
   // Complements such as 1 − dampening are formed in f64 and rounded once, as PyTorch does with
   // its Python-float scalars: 1 − f32(0.999) would be off by 5e-5 relative.
   const cd = <f32>(1 - dampening64);
   const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(cd), vwd = f32x4.splat(wd);
+  let acc = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -762,8 +772,11 @@ export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, l
       v128.store(buf + o, bv);
       d = nesterov ? f32x4.add(d, f32x4.mul(vm, bv)) : bv;
     }
-    v128.store(param + o, f32x4.sub(p, f32x4.mul(vlr, d)));
+    const pn = f32x4.sub(p, f32x4.mul(vlr, d));
+    v128.store(param + o, pn);
+    if (save) { v128.store(save + o, p); acc = f32x4.add(acc, f32x4.sub(pn, pn)); }
   }
+  let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
   for (; i < n; i++) {
     const p = f(param, i);
     let d = f(grad, i) + wd * p;
@@ -772,24 +785,31 @@ export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, l
       sf(buf, i, bv);
       d = nesterov ? d + momentum * bv : bv;
     }
-    sf(param, i, p - lr * d);
+    const pn = p - lr * d;
+    sf(param, i, pn);
+    if (save) { sf(save, i, p); s += pn - pn; }
   }
+  return s == 0 ? 1 : 0;
 }
 
 /**
- * The f32x4 body of adamStep over elements [0, n − n mod 4); returns where it stopped.
- * `general` false: no weight decay of either kind and no AMSGrad maximum, checked once by the
- * caller. Tested inside the loop, those options made plain Adam ≈ 1.4× slower.
+ * The f32x4 body of adamCore over elements [0, n − n mod 4); returns where it stopped, and with
+ * `saving` leaves Σ(p − p) of the updated values in adamCheck. `general` false: no weight decay
+ * of either kind and no AMSGrad maximum, checked once by the caller. Tested inside the loop,
+ * those options made plain Adam ≈ 1.4× slower (hence `saving` is a compile-time flag too).
  */
+let adamCheck: f32 = 0;
 // @ts-ignore: decorator
 @inline function adamVec(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1: f32, beta2: f32, cb1: f32, cb2: f32,
-  eps: f32, wd: f32, decay: f32, invBc2Sqrt: f32, n: i32, general: bool): i32 {
+  eps: f32, wd: f32, decay: f32, invBc2Sqrt: f32, n: i32, general: bool, save: usize, saving: bool): i32 {
   const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(cb1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(cb2);
   const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vdec = f32x4.splat(decay), vss = f32x4.splat(stepSize), vbc = f32x4.splat(invBc2Sqrt);
+  let acc = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    let p = v128.load(param + o);
+    const p0 = v128.load(param + o);
+    let p = p0;
     let g = v128.load(grad + o);
     if (general) {
       if (decay != 1) p = f32x4.mul(p, vdec);
@@ -801,8 +821,11 @@ export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, l
     v128.store(v + o, vv);
     if (general && vMax) { vv = f32x4.max(v128.load(vMax + o), vv); v128.store(vMax + o, vv); }
     const den = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vbc), veps);
-    v128.store(param + o, f32x4.sub(p, f32x4.div(f32x4.mul(vss, mv), den)));
+    const pn = f32x4.sub(p, f32x4.div(f32x4.mul(vss, mv), den));
+    v128.store(param + o, pn);
+    if (saving) { v128.store(save + o, p0); acc = f32x4.add(acc, f32x4.sub(pn, pn)); }
   }
+  if (saving) adamCheck = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
   return i;
 }
 
@@ -815,42 +838,117 @@ export function sgdStep(param: usize, grad: usize, buf: usize, firstStep: i32, l
  */
 export function adamStep(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1_64: f64, beta2_64: f64,
   eps: f32, wd: f32, decay: f32, invBc2Sqrt: f32, n: i32): void {
+  adamCore(param, grad, m, v, vMax, stepSize, beta1_64, beta2_64, eps, wd, decay, invBc2Sqrt, n, 0);
+}
+
+/** adamStep, with `save` as in sgdCore. */
+function adamCore(param: usize, grad: usize, m: usize, v: usize, vMax: usize, stepSize: f32, beta1_64: f64, beta2_64: f64,
+  eps: f32, wd: f32, decay: f32, invBc2Sqrt: f32, n: i32, save: usize): i32 {
   // 1 − β in f64, rounded once (see sgdStep).
   const beta1 = <f32>beta1_64, beta2 = <f32>beta2_64, cb1 = <f32>(1 - beta1_64), cb2 = <f32>(1 - beta2_64);
-  let i = decay == 1 && wd == 0 && vMax == 0
-    ? adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, false)
-    : adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, true);
+  const plain = decay == 1 && wd == 0 && vMax == 0;
+  adamCheck = 0;
+  let i = save
+    ? plain
+      ? adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, false, save, true)
+      : adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, true, save, true)
+    : plain
+      ? adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, false, 0, false)
+      : adamVec(param, grad, m, v, vMax, stepSize, beta1, beta2, cb1, cb2, eps, wd, decay, invBc2Sqrt, n, true, 0, false);
+  let s = adamCheck;
   for (; i < n; i++) {
-    let p = f(param, i);
+    const p0 = f(param, i);
+    let p = p0;
     if (decay != 1) p *= decay;
     const g = wd == 0 ? f(grad, i) : f(grad, i) + wd * p;
     const mv = beta1 * f(m, i) + cb1 * g;
     let vv = beta2 * f(v, i) + cb2 * g * g;
     sf(m, i, mv); sf(v, i, vv);
     if (vMax) { vv = max(f(vMax, i), vv); sf(vMax, i, vv); }
-    sf(param, i, p - (stepSize * mv) / (Mathf.sqrt(vv) * invBc2Sqrt + eps));
+    const pn = p - (stepSize * mv) / (Mathf.sqrt(vv) * invBc2Sqrt + eps);
+    sf(param, i, pn);
+    if (save) { sf(save, i, p0); s += pn - pn; }
   }
+  return s == 0 ? 1 : 0;
 }
 
 /** torch.optim.RMSprop (see reference.ts). */
 export function rmspropStep(param: usize, grad: usize, sq: usize, gavg: usize, mbuf: usize, lr: f32, alpha64: f64, eps: f32, wd: f32, momentum: f32, n: i32): void {
+  rmspropCore(param, grad, sq, gavg, mbuf, lr, alpha64, eps, wd, momentum, n, 0);
+}
+
+/** rmspropStep, with `save` as in sgdCore. */
+function rmspropCore(param: usize, grad: usize, sq: usize, gavg: usize, mbuf: usize, lr: f32, alpha64: f64, eps: f32, wd: f32, momentum: f32, n: i32, save: usize): i32 {
   const alpha = <f32>alpha64, ca = <f32>(1 - alpha64); // see sgdStep
+  let s: f32 = 0;
   for (let i = 0; i < n; i++) {
     const p = f(param, i);
     const g = f(grad, i) + wd * p;
-    const s = alpha * f(sq, i) + ca * g * g;
-    sf(sq, i, s);
+    const q = alpha * f(sq, i) + ca * g * g;
+    sf(sq, i, q);
     let avg: f32;
     if (gavg) {
       const ga = alpha * f(gavg, i) + ca * g;
       sf(gavg, i, ga);
-      avg = Mathf.sqrt(s - ga * ga) + eps;
-    } else avg = Mathf.sqrt(s) + eps;
+      avg = Mathf.sqrt(q - ga * ga) + eps;
+    } else avg = Mathf.sqrt(q) + eps;
+    let pn: f32;
     if (mbuf) {
       const b = momentum * f(mbuf, i) + g / avg;
       sf(mbuf, i, b);
-      sf(param, i, p - lr * b);
-    } else sf(param, i, p - (lr * g) / avg);
+      pn = p - lr * b;
+    } else pn = p - (lr * g) / avg;
+    sf(param, i, pn);
+    if (save) { sf(save, i, p); s += pn - pn; }
+  }
+  return s == 0 ? 1 : 0;
+}
+
+/** Float64 slots of one entry of optimizerStepsRange's table. */
+const OPT_ENTRY: usize = 16;
+
+/**
+ * The optimizer updates of several parameters as one range kernel (one pool round for all of
+ * them instead of one per parameter). `table` holds `count` entries of OPT_ENTRY float64:
+ * [param, grad, a, b, c, save, n, offset, s₀ … s₇] — byte offsets (0 = absent), the parameter's
+ * length and its offset in the concatenated index space (a multiple of 4, so chunks that are
+ * multiples of 4 keep SIMD lanes aligned), then the kernel's scalars:
+ *   kind 0, Adam: a = m, b = v, c = vMax; s = stepSize, β₁, β₂, ε, λ, decay, 1/√(1−β₂ᵗ)
+ *   kind 1, SGD: a = buf; s = firstStep, lr, μ, τ, nesterov, λ
+ *   kind 2, RMSprop: a = square_avg, b = grad_avg, c = momentum_buffer; s = lr, α, ε, λ, μ
+ * Each element gets exactly the single-tensor kernel's arithmetic, so any split gives the same
+ * values. With `save`, the parameter's values are stored there in the update's own pass and
+ * the updated values checked: a non-finite one stores 1 at `flag` (every writer stores the
+ * same value; the caller reads it after the round).
+ */
+/** Pointer `slot` of a table entry advanced by `o` bytes (0 stays 0: absent). */
+// @ts-ignore: decorator
+@inline function optPtr(e: usize, slot: usize, o: usize): usize {
+  const q = <usize>load<f64>(e + (slot << 3));
+  return q ? q + o : 0;
+}
+
+export function optimizerStepsRange(kind: i32, table: usize, count: i32, flag: usize, start: i32, n: i32, ws: usize): void {
+  const end = start + n;
+  for (let j = 0; j < count; j++) {
+    const e = table + ((<usize>j * OPT_ENTRY) << 3);
+    const len = <i32>load<f64>(e, 48), off = <i32>load<f64>(e, 56);
+    const lo = max(start, off), hi = min(end, off + len);
+    if (lo >= hi) continue;
+    const k = hi - lo;
+    const o = <usize>(lo - off) << 2;
+    const param = optPtr(e, 0, o), grad = optPtr(e, 1, o), a = optPtr(e, 2, o), b = optPtr(e, 3, o), c = optPtr(e, 4, o), save = optPtr(e, 5, o);
+    const s = e + 64;
+    let finite: i32;
+    if (kind == 0) {
+      finite = adamCore(param, grad, a, b, c, <f32>load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), <f32>load<f64>(s, 24), <f32>load<f64>(s, 32),
+        <f32>load<f64>(s, 40), <f32>load<f64>(s, 48), k, save);
+    } else if (kind == 1) {
+      finite = sgdCore(param, grad, a, <i32>load<f64>(s), <f32>load<f64>(s, 8), <f32>load<f64>(s, 16), load<f64>(s, 24), <i32>load<f64>(s, 32), <f32>load<f64>(s, 40), k, save);
+    } else {
+      finite = rmspropCore(param, grad, a, b, c, <f32>load<f64>(s), load<f64>(s, 8), <f32>load<f64>(s, 16), <f32>load<f64>(s, 24), <f32>load<f64>(s, 32), k, save);
+    }
+    if (!finite) store<i32>(flag, 1);
   }
 }
 

@@ -3,6 +3,7 @@
  * `y` holds either class indices (shape [N], float values of integers, as the loss
  * functions expect) or regression targets (shape [N, k]).
  */
+import { K } from '../kernels/index.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { select } from '../ops/shape.js';
 import { defaultGenerator, type Generator } from '../random.js';
@@ -108,6 +109,8 @@ export function checkClassIndices(y: Tensor, numClasses: number, where: string):
  */
 export function checkFiniteValues(t: Tensor, where: string): void {
   const d = t.data;
+  // The fast test first (fit checks every value of its data on each call); the count for the message only on failure.
+  if (K.allFinite(d)) return;
   let first = -1;
   let count = 0;
   for (let i = 0; i < d.length; i++) {

@@ -334,4 +334,14 @@ export interface Kernels {
   sgdStep(args: SgdArgs): void;
   adamStep(args: AdamArgs): void;
   rmspropStep(args: RmspropArgs): void;
+  /**
+   * The updates of several parameters in one call, each exactly its single-tensor kernel's (on
+   * the wasm backend one round of the thread pool for all of them instead of one per parameter).
+   * Where `save[j]` is an array, parameter j's values are copied into it before its update and
+   * its updated values are checked in the same pass (TrainStep's rollback copy and non-finite
+   * check); returns false when one of those is not finite.
+   */
+  sgdSteps(args: readonly SgdArgs[], save: readonly (FloatArray | null)[]): boolean;
+  adamSteps(args: readonly AdamArgs[], save: readonly (FloatArray | null)[]): boolean;
+  rmspropSteps(args: readonly RmspropArgs[], save: readonly (FloatArray | null)[]): boolean;
 }

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
+import type { AdamArgs, FloatArray } from '../kernels/types.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec, type PendingUpdate } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -47,24 +48,37 @@ export class Adam extends Optimizer<AdamOptions> {
     return 'Adam';
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number): void {
+  /** This step's kernel arguments, one reused object per updated parameter. */
+  private readonly batch: AdamArgs[] = [];
+
+  /** Parameter i's kernel arguments for this step, written into `out` when given. */
+  private argsOf(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number, out?: AdamArgs): AdamArgs {
     const o = group.options as Required<AdamOptions>;
-    const [beta1, beta2] = o.betas;
-    const wd = o.weightDecay;
-    K.adamStep({
-      param: p.data,
-      grad: grad.data,
-      m: this.buffer(i, 'exp_avg', p),
-      v: this.buffer(i, 'exp_avg_sq', p),
-      vMax: o.amsgrad ? this.buffer(i, 'max_exp_avg_sq', p) : null,
-      lr: group.lr,
-      beta1,
-      beta2,
-      eps: o.eps,
-      weightDecay: this.decoupled ? 0 : wd,
-      decoupledWeightDecay: this.decoupled ? wd : 0,
-      step: this.paramSteps[i],
-    });
+    const a = out ?? ({} as AdamArgs);
+    a.param = p.data;
+    a.grad = grad.data;
+    a.m = this.buffer(i, 'exp_avg', p);
+    a.v = this.buffer(i, 'exp_avg_sq', p);
+    a.vMax = o.amsgrad ? this.buffer(i, 'max_exp_avg_sq', p) : null;
+    a.lr = group.lr;
+    a.beta1 = o.betas[0];
+    a.beta2 = o.betas[1];
+    a.eps = o.eps;
+    a.weightDecay = this.decoupled ? 0 : o.weightDecay;
+    a.decoupledWeightDecay = this.decoupled ? o.weightDecay : 0;
+    a.step = this.paramSteps[i];
+    return a;
+  }
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number): void {
+    K.adamStep(this.argsOf(p, grad, group, i));
+  }
+
+  protected override updateAll(pending: readonly PendingUpdate<AdamOptions>[], save: readonly (FloatArray | null)[]): boolean {
+    const b = this.batch;
+    b.length = pending.length;
+    pending.forEach((u, j) => (b[j] = this.argsOf(u.p, u.grad, u.group, u.index, b[j])));
+    return K.adamSteps(b, save);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * Optimizer base: parameter groups with their options, per-parameter state, zeroGrad/step,
- * and a serialisable state for checkpoints. Each optimizer's update rule is one kernel call
- * per parameter (kernels/reference.ts states the formulas).
+ * and a serialisable state for checkpoints. Each optimizer's update rule is a kernel
+ * (kernels/reference.ts states the formulas); a step runs it over all parameters in one call.
  */
-import { alloc } from '../kernels/index.js';
+import { K, alloc } from '../kernels/index.js';
+import { stepsOf } from '../kernels/reference.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Tensor, showValue } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
@@ -179,22 +180,66 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    * automatic memory (src/memory.ts): the step's tensors leave wasm memory.
    */
   step(): void {
+    this.applyStep(null);
+    stepBoundary();
+  }
+
+  /**
+   * @internal step() for TrainStep: each updated parameter `p` for which `saveFor(p)` gives an
+   * array has its values copied there before its update, and its updated values checked, in the
+   * same pass as the update (the rollback copy and the non-finite check, without two more
+   * passes over the weights). Returns false when one of those updated values is not finite.
+   */
+  stepSaving(saveFor: (p: Tensor) => FloatArray | null): boolean {
+    const finite = this.applyStep(saveFor);
+    stepBoundary();
+    return finite;
+  }
+
+  /** This step's updates (objects reused from step to step) and where each saves its parameter. */
+  private readonly pending: PendingUpdate<O>[] = [];
+  private readonly pendingSave: Array<FloatArray | null> = [];
+
+  private applyStep(saveFor: ((p: Tensor) => FloatArray | null) | null): boolean {
     this.stepCount++;
+    const pending = this.pending;
+    const save = this.pendingSave;
+    let n = 0;
     let i = 0;
-    for (const g of this.groups) {
-      for (const p of g.params) {
+    for (const group of this.groups) {
+      for (const p of group.params) {
         const grad = p._peekGrad();
         if (grad !== null) {
           this.paramSteps[i] = (this.paramSteps[i] ?? 0) + 1;
-          this.update(p, grad, g, i);
+          const u = (pending[n] ??= { p, param: p.data, grad, group, index: i });
+          u.p = p;
+          u.param = p.data;
+          u.grad = grad;
+          u.group = group;
+          u.index = i;
+          save[n] = saveFor === null ? null : saveFor(p);
+          n++;
         }
         i++;
       }
     }
-    stepBoundary();
+    pending.length = n;
+    save.length = n;
+    return this.updateAll(pending, save);
   }
 
+  /** One parameter's update (optimizers written outside gradlab implement this). */
   protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>, index: number): void;
+
+  /**
+   * The step's updates, with the copy before and the check after where `save[j]` is an array
+   * (see stepSaving); false when a checked value is not finite. This default runs update() per
+   * parameter; the built-in optimizers run all of them as one batched kernel call (one round
+   * of the thread pool for the whole model on the wasm backend).
+   */
+  protected updateAll(pending: readonly PendingUpdate<O>[], save: readonly (FloatArray | null)[]): boolean {
+    return stepsOf(K, pending, save, (u) => this.update(u.p, u.grad, u.group, u.index));
+  }
 
   /** The buffer `name` of parameter `index`, or undefined before its first use. */
   protected getBuffer(index: number, name: string): FloatArray | undefined {
@@ -265,6 +310,15 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       for (const [n, v] of Object.entries(rec)) this.buffer(i, n, this.params[i]).set(v);
     });
   }
+}
+
+/** A parameter updated by the current step: the parameter, its storage, its gradient, its group and index. */
+export interface PendingUpdate<O> {
+  p: Tensor;
+  param: FloatArray;
+  grad: Tensor;
+  group: ParamGroup<O>;
+  index: number;
 }
 
 /** Every option of O set (the defaults filled in). */

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
+import type { FloatArray, RmspropArgs } from '../kernels/types.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec, type PendingUpdate } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -37,20 +38,34 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     return 'RMSprop';
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number): void {
+  /** This step's kernel arguments, one reused object per updated parameter. */
+  private readonly batch: RmspropArgs[] = [];
+
+  /** Parameter i's kernel arguments for this step, written into `out` when given. */
+  private argsOf(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number, out?: RmspropArgs): RmspropArgs {
     const o = group.options as Required<RMSpropOptions>;
-    const momentum = o.momentum;
-    K.rmspropStep({
-      param: p.data,
-      grad: grad.data,
-      squareAvg: this.buffer(i, 'square_avg', p),
-      gradAvg: o.centered ? this.buffer(i, 'grad_avg', p) : null,
-      momentumBuf: momentum > 0 ? this.buffer(i, 'momentum_buffer', p) : null,
-      lr: group.lr,
-      alpha: o.alpha,
-      eps: o.eps,
-      weightDecay: o.weightDecay,
-      momentum,
-    });
+    const a = out ?? ({} as RmspropArgs);
+    a.param = p.data;
+    a.grad = grad.data;
+    a.squareAvg = this.buffer(i, 'square_avg', p);
+    a.gradAvg = o.centered ? this.buffer(i, 'grad_avg', p) : null;
+    a.momentumBuf = o.momentum > 0 ? this.buffer(i, 'momentum_buffer', p) : null;
+    a.lr = group.lr;
+    a.alpha = o.alpha;
+    a.eps = o.eps;
+    a.weightDecay = o.weightDecay;
+    a.momentum = o.momentum;
+    return a;
+  }
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number): void {
+    K.rmspropStep(this.argsOf(p, grad, group, i));
+  }
+
+  protected override updateAll(pending: readonly PendingUpdate<RMSpropOptions>[], save: readonly (FloatArray | null)[]): boolean {
+    const b = this.batch;
+    b.length = pending.length;
+    pending.forEach((u, j) => (b[j] = this.argsOf(u.p, u.grad, u.group, u.index, b[j])));
+    return K.rmspropSteps(b, save);
   }
 }

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
+import type { FloatArray, SgdArgs } from '../kernels/types.js';
+import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec, type PendingUpdate } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -38,20 +39,34 @@ export class SGD extends Optimizer<SGDOptions> {
     return 'SGD';
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number): void {
+  /** This step's kernel arguments, one reused object per updated parameter. */
+  private readonly batch: SgdArgs[] = [];
+
+  /** Parameter i's kernel arguments for this step, written into `out` when given. */
+  private argsOf(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number, out?: SgdArgs): SgdArgs {
     const o = group.options as Required<SGDOptions>;
     const momentum = o.momentum;
-    const firstStep = momentum !== 0 && this.getBuffer(i, 'momentum_buffer') === undefined;
-    K.sgdStep({
-      param: p.data,
-      grad: grad.data,
-      buf: momentum !== 0 ? this.buffer(i, 'momentum_buffer', p) : null,
-      firstStep,
-      lr: group.lr,
-      momentum,
-      dampening: o.dampening,
-      nesterov: o.nesterov,
-      weightDecay: o.weightDecay,
-    });
+    const a = out ?? ({} as SgdArgs);
+    a.param = p.data;
+    a.grad = grad.data;
+    a.firstStep = momentum !== 0 && this.getBuffer(i, 'momentum_buffer') === undefined;
+    a.buf = momentum !== 0 ? this.buffer(i, 'momentum_buffer', p) : null;
+    a.lr = group.lr;
+    a.momentum = momentum;
+    a.dampening = o.dampening;
+    a.nesterov = o.nesterov;
+    a.weightDecay = o.weightDecay;
+    return a;
+  }
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number): void {
+    K.sgdStep(this.argsOf(p, grad, group, i));
+  }
+
+  protected override updateAll(pending: readonly PendingUpdate<SGDOptions>[], save: readonly (FloatArray | null)[]): boolean {
+    const b = this.batch;
+    b.length = pending.length;
+    pending.forEach((u, j) => (b[j] = this.argsOf(u.p, u.grad, u.group, u.index, b[j])));
+    return K.sgdSteps(b, save);
   }
 }

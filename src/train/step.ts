@@ -18,7 +18,7 @@ import { K, alloc } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
 import { noGrad } from '../autograd.js';
 import { defaultGenerator } from '../random.js';
-import type { Module, Parameter } from '../nn/module.js';
+import { Module, type Parameter } from '../nn/module.js';
 import { Sequential, isPureLayer } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { clipGradNorm, clipGradValue } from '../optim/clip.js';
@@ -65,6 +65,13 @@ export class TrainStep {
   readonly before: FloatArray[];
   private readonly buffersBefore: FloatArray[];
   private readonly layers: readonly Module[] | null;
+  /** Every module of the model (train mode is set on them each step). */
+  private readonly modules: readonly Module[];
+  /** Steps run; savedAt[j]: the last step whose update saved parameter j into before[j]. */
+  private steps = 0;
+  private readonly savedAt: Float64Array;
+  /** The optimizer's question "where does parameter p go before its update?" (Optimizer.stepSaving). */
+  private readonly saveFor: (p: Tensor) => FloatArray | null;
   private lossTensor: Tensor | null = null;
   private last: StepOutcome | null = null;
   private input: Tensor | null = null;
@@ -81,6 +88,15 @@ export class TrainStep {
     // In the kernels' memory (wasm for the wasm backend), so the per-step copies stay on the fast path.
     this.before = this.params.map(([, p]) => alloc(p.size, p.dtype));
     this.buffersBefore = this.buffers.map(([, b]) => alloc(b.size, b.dtype));
+    this.modules = model.namedModules().map(([, m]) => m);
+    this.savedAt = new Float64Array(this.params.length);
+    const index = new Map<Tensor, number>(this.params.map(([, p], j) => [p, j]));
+    this.saveFor = (p) => {
+      const j = index.get(p);
+      if (j === undefined) return null;
+      this.savedAt[j] = this.steps;
+      return this.before[j];
+    };
   }
 
   /** Module index of the layer owning parameter `key`, in a Sequential. */
@@ -102,7 +118,10 @@ export class TrainStep {
     buffers.forEach(([, t], i) => K.copy(t.data, this.buffersBefore[i]));
     // In place (PyTorch 1.13's zero_grad() default): backward overwrites the buffers (β = 0).
     optimizer.zeroGrad(false);
-    model.train();
+    // model.train(), without walking the module tree by name on every step (a model that
+    // overrides train(), e.g. to keep a BatchNorm frozen, gets its own).
+    if (model.train === Module.prototype.train) for (const m of this.modules) m.training = true;
+    else model.train();
 
     let outputs: Tensor[] | null = null;
     let output: Tensor;
@@ -142,9 +161,18 @@ export class TrainStep {
 
     if (this.options.clipGradValue !== undefined) clipGradValue(params.map(([, p]) => p), this.options.clipGradValue);
     if (this.options.clipGradNorm !== undefined) clipGradNorm(params.map(([, p]) => p), this.options.clipGradNorm);
-    for (let j = 0; j < params.length; j++) K.copy(params[j][1].data, this.before[j]);
-    optimizer.step();
-    const bad = params.findIndex(([, p]) => !K.allFinite(p.data));
+    // The optimizer copies each parameter it updates into `before` and checks the new values in
+    // the same pass as the update; a parameter it did not update (no gradient, or not given to
+    // it) is unchanged, so its copy is taken and checked now.
+    const step = ++this.steps;
+    let finite = optimizer.stepSaving(this.saveFor);
+    for (let j = 0; j < params.length; j++) {
+      if (this.savedAt[j] === step) continue;
+      const p = params[j][1];
+      K.copy(p.data, this.before[j]);
+      if (!K.allFinite(p.data)) finite = false;
+    }
+    const bad = finite ? -1 : params.findIndex(([, p]) => !K.allFinite(p.data));
     if (bad >= 0) {
       params.forEach(([, p], i) => K.copy(this.before[i], p.data));
       this.restoreBuffers();

@@ -929,3 +929,119 @@ describe('allocator', () => {
     W.free(big);
   });
 });
+
+describe('batched optimizer updates (adamSteps, sgdSteps, rmspropSteps)', () => {
+  // Lengths that are not multiples of 4 put tensors at rounded-up offsets and leave scalar tails;
+  // 2600 > 1024 spans several blocks of a saving update.
+  const LENGTHS = [1, 7, 2600, 4, 1029];
+  type Kind = 'adam' | 'sgd' | 'rmsprop';
+  /** Per-parameter args over `arrays` (param, grad, state…), options varying by parameter as parameter groups do. */
+  function argsFor(kind: Kind, j: number, s: number, a: Float32Array[]): never {
+    const [param, grad, x, y, z] = a;
+    if (kind === 'adam') return { param, grad, m: x, v: y, vMax: j % 2 ? z : null, lr: 1e-3 * (j + 1), beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: j === 2 ? 0.01 : 0, decoupledWeightDecay: j === 3 ? 0.1 : 0, step: s + j } as never;
+    if (kind === 'sgd') return { param, grad, buf: j === 0 ? null : x, firstStep: s === 1, lr: 0.1, momentum: j === 0 ? 0 : 0.9, dampening: j === 1 ? 0.1 : 0, nesterov: j === 2, weightDecay: j === 4 ? 0.01 : 0 } as never;
+    return { param, grad, squareAvg: x, gradAvg: j % 2 ? y : null, momentumBuf: j >= 2 ? z : null, lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: j === 4 ? 0.01 : 0, momentum: j >= 2 ? 0.9 : 0 } as never;
+  }
+  const batched = (k: Kernels, kind: Kind) => (kind === 'adam' ? k.adamSteps.bind(k) : kind === 'sgd' ? k.sgdSteps.bind(k) : k.rmspropSteps.bind(k)) as (args: never[], save: (FloatArray | null)[]) => boolean;
+  const single = (k: Kernels, kind: Kind) => (kind === 'adam' ? k.adamStep.bind(k) : kind === 'sgd' ? k.sgdStep.bind(k) : k.rmspropStep.bind(k)) as (args: never) => void;
+
+  for (const kind of ['adam', 'sgd', 'rmsprop'] as Kind[]) {
+    it(`${kind}: each parameter as its single-tensor kernel (bit for bit) and the reference (≤ 2e-5), on both builds; the copy before and the check`, () => {
+      for (const B of [W, PLAIN]) {
+        // Three copies of the same state: batched on B, single on B, single on the reference.
+        // State starts at zero as in training (a centred RMSprop's v − ḡ² must stay ≥ 0).
+        const states = LENGTHS.map((n) => [pair(n, -2, 2, B)[0], pair(n, -2, 2, B)[0], B.alloc(n, 'float32') as Float32Array, B.alloc(n, 'float32') as Float32Array, B.alloc(n, 'float32') as Float32Array]);
+        const copy = (onB: boolean) => states.map((arrs) => arrs.map((a) => { const c = onB ? (B.alloc(a.length, 'float32') as Float32Array) : new Float32Array(a.length); c.set(a); return c; }));
+        const [sb, ss, sr] = [states, copy(true), copy(false)];
+        const save = LENGTHS.map((n, j) => (j === 1 ? null : (B.alloc(n, 'float32') as Float32Array)));
+        for (let s = 1; s <= 3; s++) {
+          const before = sb.map((a) => Float32Array.from(a[0]));
+          expect(batched(B, kind)(sb.map((a, j) => argsFor(kind, j, s, a)), save)).toBe(true);
+          sb.forEach((_, j) => {
+            single(B, kind)(argsFor(kind, j, s, ss[j]));
+            single(reference, kind)(argsFor(kind, j, s, sr[j]));
+            if (save[j]) expect(Array.from(save[j]!)).toEqual(Array.from(before[j]));
+          });
+        }
+        sb.forEach((arrs, j) => arrs.forEach((a, i) => {
+          expect(Array.from(a), `${kind} ${B.name} parameter ${j} array ${i}`).toEqual(Array.from(ss[j][i]));
+          close(a, sr[j][i], 2e-5, `${kind} ${B.name} parameter ${j} array ${i}`);
+        }));
+        // An update that overflows: false when its parameter is saved (and checked), true when not.
+        const big = sb.map((a, j) => {
+          const args = argsFor(kind, j, 4, a) as { lr: number; grad: Float32Array };
+          if (j === 1 || j === 2) args.lr = 3e38;
+          if (j === 1 || j === 2) args.grad.fill(kind === 'rmsprop' ? 1e30 : 1e10);
+          return args as never;
+        });
+        const onlyUnsaved = save.map((x, j) => (j === 2 ? null : x));
+        const snapshot = sb.map((a) => a.map((x) => Float32Array.from(x)));
+        expect(batched(B, kind)(big, onlyUnsaved)).toBe(true);
+        expect(B.allFinite(sb[1][0]) && B.allFinite(sb[2][0])).toBe(false);
+        sb.forEach((a, j) => a.forEach((x, i) => x.set(snapshot[j][i])));
+        const again = sb.map((a, j) => {
+          const args = argsFor(kind, j, 4, a) as { lr: number };
+          if (j === 2) args.lr = 3e38;
+          return args as never;
+        });
+        expect(batched(B, kind)(again, save)).toBe(false);
+        expect(Array.from(save[2]!)).toEqual(Array.from(snapshot[2][0]));
+      }
+    });
+  }
+
+  it('no parameter with a gradient: nothing to do, and finite', () => {
+    for (const B of [W, PLAIN]) for (const k of ['adam', 'sgd', 'rmsprop'] as Kind[]) expect(batched(B, k)([], [])).toBe(true);
+  });
+
+  it('threaded: one pool round for all parameters, equal to one thread bit for bit', async () => {
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(W.pool.readyWorkers()).toBe(2);
+    const lengths = [ELEMENTWISE_MIN + 3, 7, ELEMENTWISE_MIN * 2 + 1, 10];
+    const start = lengths.map((n) => [pair(n)[0], pair(n)[0]]);
+    const run = (threads: number): Float32Array[] => {
+      W.pool.setThreads(threads);
+      const out: Float32Array[] = [];
+      const rounds = W.pool.rounds;
+      for (const kind of ['adam', 'sgd', 'rmsprop'] as Kind[]) {
+        const st = start.map((arrs) => [...arrs.map((a) => { const w = W.alloc(a.length, 'float32') as Float32Array; w.set(a); return w; }), ...[0, 1, 2].map(() => W.alloc(arrs[0].length, 'float32') as Float32Array)]);
+        const save = lengths.map((n) => W.alloc(n, 'float32') as Float32Array);
+        for (let s = 1; s <= 3; s++) expect(batched(W, kind)(st.map((a, j) => argsFor(kind, j, s, a)), save)).toBe(true);
+        out.push(...st.flat(), ...save);
+      }
+      expect(W.pool.rounds - rounds).toBe(threads > 1 ? 9 : 0);
+      return out;
+    };
+    const one = run(1);
+    const three = run(3);
+    three.forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(one[i])));
+    W.pool.setThreads(1);
+  });
+});
+
+describe('allFinite', () => {
+  it('finds ±∞ and NaN at every position of short arrays (unrolled body and tail), and passes the largest finite values, on the reference and both builds', () => {
+    for (const k of [reference, W, PLAIN] as Kernels[]) {
+      for (let n = 1; n <= 20; n++) {
+        const x = k === reference ? new Float32Array(n) : (k.alloc(n, 'float32') as Float32Array);
+        x.fill(3.4e38);
+        x[0] = -3.4e38;
+        expect(k.allFinite(x), `${k.name} n ${n}`).toBe(true);
+        for (let i = 0; i < n; i++) {
+          for (const bad of [Infinity, -Infinity, NaN]) {
+            const keep = x[i];
+            x[i] = bad;
+            expect(k.allFinite(x), `${k.name} n ${n}: ${bad} at ${i}`).toBe(false);
+            x[i] = keep;
+          }
+        }
+      }
+    }
+    const d = Float64Array.from({ length: 19 }, () => 1.7e308);
+    expect(reference.allFinite(d)).toBe(true);
+    d[17] = -Infinity;
+    expect(reference.allFinite(d)).toBe(false);
+  });
+});

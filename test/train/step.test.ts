@@ -9,6 +9,7 @@ import { fit } from '../../src/train/index.js';
 import { TrainStep } from '../../src/train/step.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { blobs } from './helpers.js';
+import { describeEachBackend } from '../helpers/check.js';
 
 const mlp = () => new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 16), new nn.Tanh(), new nn.Linear(16, 3));
 
@@ -86,4 +87,37 @@ describe('TrainStep', () => {
     // Nothing of the failing step was applied: the weights are finite.
     for (const p of byHand.m.parameters()) expect(p.data.every(Number.isFinite)).toBe(true);
   });
+});
+
+describeEachBackend('TrainStep: the optimizer saves and checks in its own pass', () => {
+  for (const kind of ['adam', 'sgd', 'rmsprop'] as const) {
+    test(`${kind}: before[] holds every parameter's values before the update (a frozen bias, a layer the optimizer was not given), and an update that overflows is rolled back`, () => {
+      manualSeed(7);
+      const m = new Sequential(new nn.Linear(3, 8), new nn.ReLU(), new nn.Linear(8, 8), new nn.ReLU(), new nn.Linear(8, 2));
+      const [l0, , l2, , l4] = m.layers as nn.Linear[];
+      l0.bias!.requiresGrad = false; // frozen: no gradient, the optimizer skips it
+      const given = [l0.weight, l0.bias!, l4.weight, l4.bias!]; // layer 2 not given to the optimizer
+      const opt = kind === 'adam' ? new optim.Adam(given, { lr: 0.01 }) : kind === 'sgd' ? new optim.SGD(given, { lr: 0.1, momentum: 0.9 }) : new optim.RMSprop(given, { lr: 0.01 });
+      const ts = new TrainStep(m, opt, { loss: (o, t) => loss.crossEntropy(o, t) });
+      const x = tensor([[0.5, -1, 2], [2, 0.25, -0.5], [-1, 1, 1], [0.1, 0.2, 0.3]]);
+      const y = tensor([0, 1, 1, 0]);
+      const values = () => m.parameters().map((p) => Array.from(p.data));
+      for (let s = 0; s < 3; s++) {
+        const was = values();
+        const r = ts.run(x, y);
+        expect(r.nonFinite).toBeNull();
+        expect(ts.before.map((b) => Array.from(b))).toEqual(was);
+        const now = values();
+        // Updated: layer 0's weight and layer 4; unchanged: the frozen bias and layer 2.
+        expect([now[0] !== was[0] && now[0].some((v, i) => v !== was[0][i]), now[1], now[2], now[3], now[4].some((v, i) => v !== was[4][i])]).toEqual([true, was[1], was[2], was[3], true]);
+      }
+      // An lr no float32 can carry: the update overflows on every backend, nothing of it is applied.
+      for (const g of opt.paramGroups) g.lr = 1e300;
+      const was = values();
+      const r = ts.run(tensor([[500, -900, 2000], [2000, 250, -500], [-1000, 1000, 1000], [100, 200, 300]]), y);
+      expect(r.nonFinite).toMatchObject({ phase: 'update' });
+      expect(['0.weight', '4.weight', '4.bias']).toContain(r.nonFinite!.parameter);
+      expect(values()).toEqual(was);
+    });
+  }
 });

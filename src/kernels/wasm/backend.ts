@@ -5,8 +5,8 @@
  * the reference kernels — except GEMM, which copies foreign operands in and out, since its
  * O(MNK) work dwarfs the O(MK + KN + MN) copies.
  */
-import { reference } from '../reference.js';
-import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind, Window2d } from '../types.js';
+import { reference, stepsOf } from '../reference.js';
+import type { AdamArgs, BinaryKind, FloatArray, Kernels, PointwiseLossKind, RmspropArgs, SgdArgs, UnaryKind, Window2d } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { findCollector, WasmHeap } from './memory.js';
 import { ThreadPool } from './threads.js';
@@ -410,6 +410,86 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
+   * Each optimizer's wasm kernel arguments: its arrays (all must be in wasm memory), the pointer
+   * arguments (byte offsets, 0 = absent) and the scalars, shared by the single-tensor kernel and
+   * optimizerStepsRange's table (asm/src/kernels.ts states the table's layout).
+   */
+  const OPTIMIZERS = {
+    adam: {
+      kind: 0,
+      owned: (a: AdamArgs) => owns(a.param) && owns(a.grad) && owns(a.m) && owns(a.v) && owns(a.vMax),
+      pointers: (a: AdamArgs) => [a.param.byteOffset, a.grad.byteOffset, a.m.byteOffset, a.v.byteOffset, p(a.vMax)],
+      scalars: (a: AdamArgs) => {
+        const bc1 = 1 - Math.pow(a.beta1, a.step);
+        const invBc2Sqrt = 1 / Math.sqrt(1 - Math.pow(a.beta2, a.step));
+        const decay = a.decoupledWeightDecay !== 0 ? 1 - a.lr * a.decoupledWeightDecay : 1;
+        return [a.lr / bc1, a.beta1, a.beta2, a.eps, a.weightDecay, decay, invBc2Sqrt];
+      },
+    },
+    sgd: {
+      kind: 1,
+      owned: (a: SgdArgs) => owns(a.param) && owns(a.grad) && owns(a.buf),
+      pointers: (a: SgdArgs) => [a.param.byteOffset, a.grad.byteOffset, p(a.buf)],
+      scalars: (a: SgdArgs) => [a.firstStep ? 1 : 0, a.lr, a.momentum, a.dampening, a.nesterov ? 1 : 0, a.weightDecay],
+    },
+    rmsprop: {
+      kind: 2,
+      owned: (a: RmspropArgs) => owns(a.param) && owns(a.grad) && owns(a.squareAvg) && owns(a.gradAvg) && owns(a.momentumBuf),
+      pointers: (a: RmspropArgs) => [a.param.byteOffset, a.grad.byteOffset, a.squareAvg.byteOffset, p(a.gradAvg), p(a.momentumBuf)],
+      scalars: (a: RmspropArgs) => [a.lr, a.alpha, a.eps, a.weightDecay, a.momentum],
+    },
+  };
+  /** float64 slots per parameter in optimizerStepsRange's table (OPT_ENTRY there). */
+  const OPT_ENTRY = 16;
+  /** The table (grow-only) and the non-finite flag of optimizerSteps. */
+  let optTable = -1;
+  let optCapacity = 0;
+  const optFlag = heap.rawAlloc(16);
+
+  /**
+   * The updates of several parameters as one call of optimizerStepsRange over their
+   * concatenation (each parameter at an offset rounded up to 4 values): on the calling thread,
+   * or as one pool round when the whole is large enough to split (ELEMENTWISE_MIN) — one round
+   * for the whole model instead of one per large parameter, and the small ones (biases) in
+   * the same call. Arrays outside wasm memory: the single-tensor kernels one by one.
+   */
+  function optimizerSteps<A extends { param: FloatArray; grad: FloatArray }>(
+    o: { kind: number; owned: (a: A) => boolean; pointers: (a: A) => number[]; scalars: (a: A) => number[] },
+    args: readonly A[],
+    save: readonly (FloatArray | null)[],
+    single: (a: A) => void,
+  ): boolean {
+    const count = args.length;
+    if (count === 0) return true;
+    for (let j = 0; j < count; j++) if (!o.owned(args[j]) || !owns(save[j])) return stepsOf(k, args, save, single);
+    if (count > optCapacity) {
+      if (optTable >= 0) heap.rawFree(optTable, optCapacity * OPT_ENTRY * 8);
+      optCapacity = Math.max(count, 2 * optCapacity, 8);
+      optTable = heap.rawAlloc(optCapacity * OPT_ENTRY * 8);
+    }
+    const t = heap.f64(optTable, count * OPT_ENTRY);
+    let total = 0;
+    for (let j = 0; j < count; j++) {
+      const a = args[j];
+      const e = j * OPT_ENTRY;
+      const ptrs = o.pointers(a);
+      // [param, grad, a, b, c, save, n, offset, scalars…]
+      for (let i = 0; i < 5; i++) t[e + i] = i < ptrs.length ? ptrs[i] : 0;
+      t[e + 5] = p(save[j]);
+      t[e + 6] = a.param.length;
+      t[e + 7] = total;
+      t.set(o.scalars(a), e + 8);
+      total += Math.ceil(a.param.length / 4) * 4;
+    }
+    heap.i32(optFlag, 1)[0] = 0;
+    const scalars = [o.kind, optTable, count, optFlag];
+    const workers = total >= ELEMENTWISE_MIN && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
+    if (workers === 0) X.optimizerStepsRange(o.kind, optTable, count, optFlag, 0, total, 0);
+    else pool.runSplit('optimizerStepsRange', null, scalars, total, Math.ceil(total / (CHUNKS_PER_THREAD * (workers + 1)) / 4) * 4);
+    return heap.i32(optFlag, 1)[0] === 0;
+  }
+
+  /**
    * A range kernel over `count` independent units (a Linear layer's rows or column groups,
    * BatchNorm's channels, pooling's planes) holding `work` values in all: on the calling
    * thread, or in ranges shared with the pool's workers when it pays (from `min` values).
@@ -723,25 +803,25 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     },
 
     sgdStep(args) {
-      const { param, grad, buf, firstStep, lr, momentum, dampening, nesterov, weightDecay } = args;
-      if (owns(param) && owns(grad) && owns(buf))
-        elementwise('sgdStep', [param.byteOffset, grad.byteOffset, p(buf)], [firstStep ? 1 : 0, lr, momentum, dampening, nesterov ? 1 : 0, weightDecay], param.length);
+      if (OPTIMIZERS.sgd.owned(args)) elementwise('sgdStep', OPTIMIZERS.sgd.pointers(args), OPTIMIZERS.sgd.scalars(args), args.param.length);
       else reference.sgdStep(args);
     },
     adamStep(args) {
-      const { param, grad, m, v, vMax, lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = args;
-      if (owns(param) && owns(grad) && owns(m) && owns(v) && owns(vMax)) {
-        const bc1 = 1 - Math.pow(beta1, step);
-        const invBc2Sqrt = 1 / Math.sqrt(1 - Math.pow(beta2, step));
-        const decay = decoupledWeightDecay !== 0 ? 1 - lr * decoupledWeightDecay : 1;
-        elementwise('adamStep', [param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, p(vMax)], [lr / bc1, beta1, beta2, eps, weightDecay, decay, invBc2Sqrt], param.length);
-      } else reference.adamStep(args);
+      if (OPTIMIZERS.adam.owned(args)) elementwise('adamStep', OPTIMIZERS.adam.pointers(args), OPTIMIZERS.adam.scalars(args), args.param.length);
+      else reference.adamStep(args);
     },
     rmspropStep(args) {
-      const { param, grad, squareAvg, gradAvg, momentumBuf, lr, alpha, eps, weightDecay, momentum } = args;
-      if (owns(param) && owns(grad) && owns(squareAvg) && owns(gradAvg) && owns(momentumBuf))
-        elementwise('rmspropStep', [param.byteOffset, grad.byteOffset, squareAvg.byteOffset, p(gradAvg), p(momentumBuf)], [lr, alpha, eps, weightDecay, momentum], param.length);
+      if (OPTIMIZERS.rmsprop.owned(args)) elementwise('rmspropStep', OPTIMIZERS.rmsprop.pointers(args), OPTIMIZERS.rmsprop.scalars(args), args.param.length);
       else reference.rmspropStep(args);
+    },
+    sgdSteps(args, save) {
+      return optimizerSteps(OPTIMIZERS.sgd, args, save, (a) => k.sgdStep(a));
+    },
+    adamSteps(args, save) {
+      return optimizerSteps(OPTIMIZERS.adam, args, save, (a) => k.adamStep(a));
+    },
+    rmspropSteps(args, save) {
+      return optimizerSteps(OPTIMIZERS.rmsprop, args, save, (a) => k.rmspropStep(a));
     },
   };
   return k;

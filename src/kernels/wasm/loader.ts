@@ -68,6 +68,7 @@ export interface WasmExports {
   sgdStep(param: number, grad: number, buf: number, first: number, lr: number, momentum: number, dampening: number, nesterov: number, wd: number, n: number): void;
   adamStep(param: number, grad: number, m: number, v: number, vMax: number, stepSize: number, beta1: number, beta2: number, eps: number, wd: number, decay: number, bc2Sqrt: number, n: number): void;
   rmspropStep(param: number, grad: number, sq: number, gavg: number, mbuf: number, lr: number, alpha: number, eps: number, wd: number, momentum: number, n: number): void;
+  optimizerStepsRange(kind: number, table: number, count: number, flag: number, start: number, n: number, ws: number): void;
 }
 
 /** 65536 pages = 4 GiB: the wasm32 limit. Shared memories reserve address space, not RAM. */
