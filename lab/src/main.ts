@@ -571,12 +571,13 @@ function renderMetrics(): void {
     m.textContent = '';
     return;
   }
-  // No accuracy when the outputs are not finite (the worker sends NaN): a dash, not a number.
+  // No loss or accuracy when the outputs are not finite (the worker sends NaN): a dash, as the CLI prints, not "NaN".
   const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—');
+  const loss = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '—');
   m.innerHTML = '';
   const items: Array<[string, string]> = [
-    ['Train loss', lastEval.trainLoss.toFixed(4)],
-    ['Test loss', lastEval.testLoss.toFixed(4)],
+    ['Train loss', loss(lastEval.trainLoss)],
+    ['Test loss', loss(lastEval.testLoss)],
     ['Train acc.', pct(lastEval.trainAcc)],
     ['Test acc.', pct(lastEval.testAcc)],
   ];

@@ -201,6 +201,26 @@ describe('the lab under real use (chromium)', () => {
     await p.screenshot({ path: join(SHOTS, 'lab-real-use-keyboard.png') });
   }, 60_000);
 
+  it('a run stopped by a non-finite loss shows dashes, never "NaN", and its lone finite evaluation as a dot', async () => {
+    const p = b.page;
+    await p.goto(server.url);
+    await waitReady(p);
+    await p.evaluate(() => (window as unknown as { lab: { startLesson(id: string): void } }).lab.startLesson('exploding'));
+    await p.waitForFunction(() => /non-finite/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 60_000 });
+    expect(await p.textContent('#metrics')).not.toMatch(/NaN|Infinity|undefined/);
+    expect(await p.textContent('output[data-metric="train-loss"]')).toBe('—');
+    // Coloured pixels in the loss plot: the series' dots (a blank plot has only grey grid and dark text).
+    const coloured = await p.$eval('#loss-chart canvas', (c) => {
+      const cv = c as HTMLCanvasElement;
+      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 80) n++;
+      return n;
+    });
+    expect(coloured).toBeGreaterThan(10);
+    await p.locator('main').screenshot({ path: join(SHOTS, 'lab-real-use-nonfinite.png') });
+  }, 60_000);
+
   it('made no request outside its own origin and logged no console or page error', () => {
     expect(b.requests.length).toBeGreaterThan(5);
     expect(externalRequests(b.requests, origin)).toEqual([]);
