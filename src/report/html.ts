@@ -227,6 +227,7 @@ function channelMaps(r: Report, width: number): string[] {
         values,
         color: dead ? '#b42318' : '#b54708',
         describe: (v) => (dead ? 'dead on the whole batch' : `${(100 * v).toFixed(0)}% of its values saturated`),
+        none: dead ? 'no filter was dead at any monitored step' : 'no filter had saturated values at any monitored step',
         xLabel: 'epoch',
         width,
         height: Math.min(260, Math.max(120, 60 + 3 * c)),

@@ -368,6 +368,8 @@ export interface ChannelMapOptions {
   color: string;
   /** Hover text of a non-blank cell's value ('dead', '42% saturated'). */
   describe: (v: number) => string;
+  /** Said in the plot when every cell is blank (an all-blank map otherwise looks like a missing chart). */
+  none?: string;
   xLabel?: string;
   width?: number;
   height?: number;
@@ -418,6 +420,7 @@ export function channelMapChart(o: ChannelMapOptions): string {
     lastTick = px;
     parts.push(`<text x="${f(px)}" y="${m.t + ph + 13}" text-anchor="middle" class="tick">${fmtTick(t)}</text>`);
   }
+  if (!parts.some((q) => q.includes('<title>filter '))) parts.push(`<text x="${f(m.l + pw / 2)}" y="${f(m.t + ph / 2 + 4)}" text-anchor="middle" class="empty">${esc(o.none ?? 'all blank')}</text>`);
   parts.push(`<text x="${m.l - 4}" y="${f(m.t + Math.min(rh, 10))}" text-anchor="end" class="tick">0</text><text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end" class="tick">${rows - 1}</text>`);
   parts.push(`<text x="12" y="${m.t + ph / 2}" transform="rotate(-90 12 ${m.t + ph / 2})" text-anchor="middle" class="axis">filter</text>`);
   if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 3}" text-anchor="middle" class="axis">${esc(o.xLabel)}</text>`);
