@@ -24,6 +24,16 @@ const now = (p: Page) =>
     return { dataset: w.gradlab.state.dataset, model: w.gradlab.state.model, width: w.gradlab.state.layers[0]?.width, lesson: w.gradlab.lesson, banner: !banner.hidden, search: location.search, snap: w.lab.snapshot() };
   });
 
+/**
+ * The losses two records give for the steps both kept (the page thins its per-step record as it
+ * grows, and a busy machine lets a run go thousands of steps before a pause lands).
+ */
+function common(a: Snap, b: Snap): { steps: number[]; a: Array<number | null>; b: Array<number | null> } {
+  const lossOf = new Map(b.steps.map((s, i) => [s, b.loss[i]]));
+  const steps = a.steps.filter((s) => lossOf.has(s));
+  return { steps, a: steps.map((s) => a.loss[a.steps.indexOf(s)]), b: steps.map((s) => lossOf.get(s)!) };
+}
+
 /** Until the run in the page is a new one (its id changed) and ready. */
 const newRun = async (p: Page, runId: number) => {
   await p.waitForFunction((id) => (window as unknown as Win).lab.snapshot().runId !== id, runId, { timeout: 30_000 });
@@ -93,8 +103,9 @@ describe('the lab under real use (chromium)', () => {
     await p.evaluate(() => (window as unknown as { lab: { start(): void } }).lab.start());
     await waitSteps(p, 40);
     await pause(p);
-    const again = (await now(p)).snap;
-    expect(again.loss.slice(0, 30)).toEqual(first.loss.slice(0, 30));
+    const again = common((await now(p)).snap, first);
+    expect(again.steps.length).toBeGreaterThanOrEqual(20);
+    expect(again.a).toEqual(again.b);
   }, 60_000);
 
   it('pause, resume and Reset: a reset run retraces the same seed\'s losses step for step', async () => {
@@ -112,16 +123,19 @@ describe('the lab under real use (chromium)', () => {
     await waitSteps(p, paused.steps.at(-1)! + 30);
     await pause(p);
     const resumed = (await now(p)).snap;
-    expect(resumed.steps.slice(0, paused.steps.length)).toEqual(paused.steps);
+    expect(resumed.steps.at(-1)).toBeGreaterThan(paused.steps.at(-1)!);
+    const kept = common(paused, resumed);
+    expect(kept.steps.length).toBeGreaterThanOrEqual(20);
+    expect(kept.a).toEqual(kept.b);
     await p.click('#reset');
     await newRun(p, resumed.runId);
     expect((await now(p)).snap.steps).toEqual([]);
     await p.click('#play');
     await waitSteps(p, resumed.steps.at(-1)!);
     await pause(p);
-    const redone = (await now(p)).snap;
-    const n = resumed.loss.length;
-    expect(redone.loss.slice(0, n)).toEqual(resumed.loss);
+    const redone = common((await now(p)).snap, resumed);
+    expect(redone.steps.length).toBeGreaterThanOrEqual(20);
+    expect(redone.a).toEqual(redone.b);
   }, 60_000);
 
   it('two tabs train at once, each its own settings; switching data set and model while training starts a clean run', async () => {
