@@ -73,6 +73,8 @@ describe('the HTML report in Chromium', () => {
     const r = await cli('nan', [...SMALL, '--no-batchnorm', '--optimizer', 'sgd', '--lr', '1e30']);
     expect(r.code).toBe(1);
     expect(r.json.nonFinite).not.toBeNull();
+    // The console's summary of a run stopped in its first epoch says so (it printed "? training examples").
+    expect(r.console).toContain('train  loss -  accuracy -  (no epoch completed)');
     const nf = r.json.nonFinite!;
     const { page, requests, errors, close } = await open(r.file);
     try {
