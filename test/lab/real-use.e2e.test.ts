@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { externalRequests, pause, SHOTS, startLab, waitReady, waitSteps, type LabBrowser } from './browser.js';
 import type { LabServer } from '../../src/lab-server.node.js';
@@ -213,6 +215,39 @@ describe('the lab under real use (chromium)', () => {
     await p.keyboard.press('Space');
     await p.waitForFunction(() => !(window as unknown as Win).gradlab.running, null, { timeout: 10_000 });
     await p.screenshot({ path: join(SHOTS, 'lab-real-use-keyboard.png') });
+  }, 60_000);
+
+  it('an uploaded CSV, then a lesson, then Back: the run is on the file again, without asking for it', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=spiral&layers=8:tanh*2`);
+    await waitReady(p);
+    const rows = ['u,v,label'];
+    for (let i = 0; i < 200; i++) {
+      const u = Math.cos(i * 2.39996) * (i % 2 ? 1 : 2);
+      const v = Math.sin(i * 2.39996) * (i % 2 ? 1 : 2);
+      rows.push(`${u.toFixed(4)},${v.toFixed(4)},${i % 2 ? 'in' : 'out'}`);
+    }
+    const csv = join(mkdtempSync(join(tmpdir(), 'gradlab-realuse-')), 'rings.csv');
+    writeFileSync(csv, rows.join('\n') + '\n');
+    let runId = (await now(p)).snap.runId;
+    await p.setInputFiles('#in-csv', csv);
+    await newRun(p, runId);
+    const onFile = await now(p);
+    expect(onFile.dataset).toBe('local');
+    await p.click('#play');
+    await waitSteps(p, 20);
+    runId = onFile.snap.runId;
+    await p.click('button[data-lesson]');
+    await newRun(p, runId);
+    expect((await now(p)).dataset).not.toBe('local');
+    await p.goBack();
+    await p.waitForFunction(() => (window as unknown as Win).gradlab.state.dataset === 'local');
+    await waitReady(p);
+    expect(await p.textContent('#status')).not.toMatch(/error/i);
+    await p.click('#play');
+    await waitSteps(p, 20);
+    await pause(p);
+    expect((await now(p)).snap.loss.every((l) => l !== null && Number.isFinite(l))).toBe(true);
   }, 60_000);
 
   it('a run stopped by a non-finite loss shows dashes, never "NaN", and its lone finite evaluation as a dot', async () => {
