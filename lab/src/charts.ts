@@ -65,7 +65,8 @@ export class LineChart {
         },
         axes: [{ label: 'step', size: 36 }, opts.log ? { size: 54, space: 24, values: logAxisValues } : { size: 54 }],
         legend: { live: false },
-        series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: false } }))],
+        // A line needs two points: a series with one or two finite values (a run stopped by a NaN at step 3) shows them as dots, not an empty plot.
+        series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: (u: uPlot, i: number) => finiteCount(u.data[i]) <= 2 } }))],
       },
       this.data as uPlot.AlignedData,
       host,
@@ -312,4 +313,10 @@ export function drawDigits(canvas: HTMLCanvasElement, width: number, d: { pixels
     ctx.fillStyle = d.pred[i] === d.label[i] ? '#1d7a38' : '#c0392b';
     ctx.fillText(`→ ${d.pred[i]}`, cx + cell / 2 - 10, cy + cell + 10);
   });
+}
+
+function finiteCount(col: ArrayLike<number | null | undefined>): number {
+  let n = 0;
+  for (let i = 0; i < col.length && n < 3; i++) if (Number.isFinite(col[i])) n++;
+  return n;
 }

@@ -388,13 +388,25 @@ function summarize(s: LabState): string {
   return `${s.dataset} · ${net} · ${OPTIMIZERS[s.optimizer].label} lr ${s.lr}`;
 }
 
-function applyState(s: LabState, rebuildAll = true): void {
+/**
+ * The address bar shows the settings in use. A user's change (form, lesson, `lab.set`, a file) is a
+ * new history entry, so Back returns to the settings and lesson before it (popstate below); a
+ * restore from history or a corrected link replaces the entry. The entry's state names the open lesson.
+ */
+function writeUrl(push: boolean): void {
+  const url = `?${serializeState(state)}${location.hash}`;
+  const entry = { lesson: currentLesson?.id ?? null };
+  if (push && url !== `${location.search}${location.hash}`) history.pushState(entry, '', url);
+  else history.replaceState(entry, '', url);
+}
+
+function applyState(s: LabState, rebuildAll = true, push = true): void {
   // Learning rate, batch size and clipping apply to the run in progress; anything else restarts it.
   // A run stopped by a non-finite value restarts on any change: its weights, though those
   // before the bad step, are usually already ruined by the steps that led there.
   const live = !rebuildAll && info !== null && stopReason !== 'non-finite' && onlyLiveChanges(state, s);
   state = s;
-  history.replaceState(null, '', `?${serializeState(state)}${location.hash}`);
+  writeUrl(push);
   const focusedId = document.activeElement?.id;
   buildForm();
   if (focusedId) document.getElementById(focusedId)?.focus();
@@ -559,12 +571,13 @@ function renderMetrics(): void {
     m.textContent = '';
     return;
   }
-  // No accuracy when the outputs are not finite (the worker sends NaN): a dash, not a number.
+  // No loss or accuracy when the outputs are not finite (the worker sends NaN): a dash, as the CLI prints, not "NaN".
   const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—');
+  const loss = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '—');
   m.innerHTML = '';
   const items: Array<[string, string]> = [
-    ['Train loss', lastEval.trainLoss.toFixed(4)],
-    ['Test loss', lastEval.testLoss.toFixed(4)],
+    ['Train loss', loss(lastEval.trainLoss)],
+    ['Test loss', loss(lastEval.testLoss)],
     ['Train acc.', pct(lastEval.trainAcc)],
     ['Test acc.', pct(lastEval.testAcc)],
   ];
@@ -819,9 +832,23 @@ function updateLesson(): void {
 }
 
 function runLesson(l: Lesson): void {
-  currentLesson = l;
-  const s = parseState(l.settings, DEFAULT_STATE);
+  showLesson(l);
+  applyState(parseState(l.settings, DEFAULT_STATE), false);
+  updateLesson();
+  pendingPlay = true;
   const banner = $('lesson-banner');
+  banner.tabIndex = -1;
+  banner.focus();
+}
+
+/** The lesson's banner (question, what to look for, verdict); `null` closes it. */
+function showLesson(l: Lesson | null): void {
+  currentLesson = l;
+  const banner = $('lesson-banner');
+  if (!l) {
+    banner.hidden = true;
+    return;
+  }
   banner.hidden = false;
   banner.innerHTML = '';
   const h = document.createElement('h2');
@@ -836,8 +863,8 @@ function runLesson(l: Lesson): void {
   close.type = 'button';
   close.textContent = 'Close lesson';
   close.addEventListener('click', () => {
-    banner.hidden = true;
-    currentLesson = null;
+    showLesson(null);
+    writeUrl(false);
   });
   const verdict = document.createElement('div');
   verdict.id = 'lesson-verdict';
@@ -845,12 +872,20 @@ function runLesson(l: Lesson): void {
   verdict.setAttribute('aria-live', 'polite');
   verdict.append(document.createElement('strong'), document.createElement('pre'));
   banner.append(h, q, look, verdict, close);
-  applyState(s, false);
-  updateLesson();
-  pendingPlay = true;
-  banner.tabIndex = -1;
-  banner.focus();
 }
+
+/** Back/Forward: the entry's settings and lesson (a hash-only entry, such as a quiz link, changes neither). */
+window.addEventListener('popstate', (e) => {
+  const entry = e.state as { lesson?: string | null } | null;
+  const parsed = parseStateChecked(location.search);
+  const l = LESSONS.find((x) => x.id === entry?.lesson) ?? null;
+  if (serializeState(parsed.state) === serializeState(state) && (entry === null || l === currentLesson)) return;
+  showProblems(parsed.problems, 'link');
+  const keep = currentLesson && serializeState(parsed.state) === serializeState(parseState(currentLesson.settings, DEFAULT_STATE));
+  showLesson(entry !== null ? l : keep ? currentLesson : null);
+  applyState(parsed.state, false, false);
+  updateLesson();
+});
 
 // ---------------------------------------------------------------------------------------
 
@@ -865,7 +900,9 @@ if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('sett
 buildForm();
 renderLessons();
 // The address bar shows the settings in use: a link with a bad value is replaced by what runs (the notice says what changed).
-history.replaceState(null, '', `?${serializeState(state)}${location.hash}`);
+// A reload keeps the open lesson: the history entry's state survives it.
+showLesson(LESSONS.find((x) => x.id === (history.state as { lesson?: string } | null)?.lesson) ?? null);
+writeUrl(false);
 showProblems(fromUrl.problems, 'link');
 resetRun();
 const quiz = mountQuiz($('quiz'), { runLesson: (id) => lab.startLesson(id) });

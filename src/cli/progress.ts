@@ -37,7 +37,8 @@ export function printable(s: string, keepLines = false): string {
 }
 
 export const pct = (v: number | undefined): string => (v === undefined || v === null ? '  -  ' : `${(100 * v).toFixed(1)}%`);
-export const num = (v: number | undefined | null): string => (v === undefined || v === null ? '-' : Number.isFinite(v) ? v.toFixed(4) : String(v));
+/** A loss for the terminal: 4 decimals, or 4 significant digits in scientific notation from 1e6 (toFixed would print 17 digits from 1e21). */
+export const num = (v: number | undefined | null): string => (v === undefined || v === null ? '-' : !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(4));
 
 const SEVERITY_MARK: Record<string, string> = { error: '✖ error', warning: '⚠ warning', info: 'ℹ info' };
 

@@ -482,8 +482,11 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   const head = s.status === 'ok' ? 'Trained' : s.status === 'cancelled' ? 'Interrupted' : 'FAILED (non-finite loss or weights):';
   lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} steps in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
   const acc = (v: number | null | undefined) => (v === undefined ? '' : `  accuracy ${v === null ? '-' : pct(v)}`);
+  // A run stopped before its first epoch ended has no end-of-epoch evaluation to describe (not "? training examples").
   lines.push(
-    `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
+    s.epochs === 0 && s.train.examples === null
+      ? `  train  loss -${acc(s.train.accuracy)}  (no epoch completed)`
+      : `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
   );
   lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out examples)`);
   const f = s.findings;

@@ -36,7 +36,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 svg.chart{display:block;background:#fff;max-width:100%;height:auto}.card.full{flex:1 1 100%}.card.full svg.chart{width:100%}svg .hv:hover{fill:#1d2330;fill-opacity:.5}svg .ct{font-size:12.5px;font-weight:600;fill:var(--fg)}svg .tick{font-size:10px;fill:var(--muted)}svg .axis{font-size:10.5px;fill:var(--muted)}
 svg .grid{stroke:#eceef2;stroke-width:1}svg .plot{fill:#fff;stroke:var(--line)}svg .lg{font-size:10.5px;fill:var(--fg)}svg .lgbg{fill:#fff;fill-opacity:.8}svg .empty{font-size:12px;fill:var(--muted)}
 code{background:var(--panel);padding:0 4px;border-radius:3px}details summary{cursor:pointer;color:var(--muted)}
-@media print{.runs{display:block}}
+table,pre{display:block;max-width:100%;overflow-x:auto}
+@media (max-width:700px){header{padding:14px 12px 8px}main{padding:4px 12px 32px}.runs{grid-template-columns:1fr}.card.full{overflow-x:auto}.card.full svg.chart{min-width:720px}}
+@media print{.runs{display:block}table{display:table}.card.full{overflow:visible}.card.full svg.chart{min-width:0}}
 `;
 
 type Num = number | null | undefined;
@@ -96,7 +98,9 @@ function lossChart(r: Report, ids: Ids, width: number): string {
     const x1 = Math.max(epochs.length, steps.length ? (steps[steps.length - 1][0] as number) : 1);
     series.push({ name: 'constant-predictor baseline', color: '#999', points: [[0, r.history.baselineLoss], [x1, r.history.baselineLoss]], dash: '2 3', width: 1 });
   }
-  return lineChart({ id: ids.next('l'), title: 'Loss', series, xLabel: 'epoch', yLabel: 'loss', logY: positive && steps.length > 0, width, height: 280 });
+  const nf = r.nonFinite;
+  const markers = nf ? [{ x: nf.step / spe, label: `non-finite at step ${nf.step}` }] : [];
+  return lineChart({ id: ids.next('l'), title: 'Loss', series, xLabel: 'epoch', yLabel: 'loss', logY: positive && steps.length > 0, width, height: 280, markers });
 }
 
 function accuracyChart(r: Report, ids: Ids, width: number): string | null {
@@ -133,7 +137,9 @@ function updateRatioChart(r: Report, ids: Ids, width: number): string {
     color: PALETTE[i % PALETTE.length],
     points: l.samples.map((s) => [s.step / spe, s.params?.find((p) => p.name.endsWith('weight'))?.updateRatio ?? null] as Point),
   }));
-  return lineChart({ id: ids.next('u'), title: 'Update ratio ‖Δw‖/‖w‖ per layer (≈1e-3 is healthy)', series, xLabel: 'epoch', yLabel: 'ratio', logY: true, width, height: 280, legend: true, empty: 'no monitor samples' });
+  // The monitors record the ratio as null where ‖w‖ = 0 before the step: with samples and nothing to draw, that is why.
+  const empty = layers.length === 0 ? 'no monitor samples' : 'undefined at every monitored step: the weights were all zero (‖w‖ = 0)';
+  return lineChart({ id: ids.next('u'), title: 'Update ratio ‖Δw‖/‖w‖ per layer (≈1e-3 is healthy)', series, xLabel: 'epoch', yLabel: 'ratio', logY: true, width, height: 280, legend: true, empty });
 }
 
 function percentileCharts(r: Report, ids: Ids, width: number): string[] {
@@ -221,6 +227,7 @@ function channelMaps(r: Report, width: number): string[] {
         values,
         color: dead ? '#b42318' : '#b54708',
         describe: (v) => (dead ? 'dead on the whole batch' : `${(100 * v).toFixed(0)}% of its values saturated`),
+        none: dead ? 'no filter was dead at any monitored step' : 'no filter had saturated values at any monitored step',
         xLabel: 'epoch',
         width,
         height: Math.min(260, Math.max(120, 60 + 3 * c)),
@@ -274,7 +281,7 @@ function configTable(r: Report): string {
   }
   if (r.durationMs !== undefined) rows.push(['duration', `${(r.durationMs / 1000).toFixed(1)} s`]);
   rows.push(['stopped', String(r.stopReason ?? 'completed')]);
-  if (r.nonFinite) rows.push(['non-finite', `step ${r.nonFinite.step} (epoch ${r.nonFinite.epoch + 1}), ${r.nonFinite.phase}${r.nonFinite.layer !== null ? `, layer ${r.nonFinite.layer}` : ''}${r.nonFinite.parameter ? ` (${r.nonFinite.parameter})` : ''}, loss ${r.nonFinite.loss}`]);
+  if (r.nonFinite) rows.push(['non-finite', `step ${r.nonFinite.step} (epoch ${r.nonFinite.epoch + 1}), ${r.nonFinite.phase}${r.nonFinite.layer !== null ? `, ${reportLayerNamer(r)(r.nonFinite.layer)}` : ''}${r.nonFinite.parameter ? ` (${r.nonFinite.parameter})` : ''}, loss ${r.nonFinite.loss}`]);
   const model = typeof c.model === 'string' ? `<details><summary>module tree</summary><pre>${esc(c.model)}</pre></details>` : '';
   return `<table class="kv">${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>${model}`;
 }
@@ -304,7 +311,9 @@ function headline(r: Report): string {
   const errors = current.filter((f) => f.severity === 'error').length;
   const warnings = current.filter((f) => f.severity === 'warning').length;
   const resolved = r.findings.length - current.length;
-  parts.push(errors || warnings ? `<span class="${errors ? 'bad' : ''}">${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}</span>` : '<span class="ok">healthy at the end</span>');
+  const notes = current.filter((f) => f.severity === 'info').length;
+  const noted = notes ? `, ${notes} note${notes === 1 ? '' : 's'}` : '';
+  parts.push(errors || warnings ? `<span class="${errors ? 'bad' : ''}">${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}${noted}</span>` : `<span class="ok">healthy at the end</span>${notes ? ` (${notes} note${notes === 1 ? '' : 's'})` : ''}`);
   if (resolved) parts.push(`${resolved} resolved during training`);
   if (r.stopReason === 'non-finite') parts.push('<span class="bad">stopped: non-finite loss/weights</span>');
   return parts.join(' · ');

@@ -41,6 +41,8 @@ export interface ChartOptions {
   empty?: string;
   /** Unique id within the page (for the clip path). */
   id?: string;
+  /** Vertical lines at these x positions, each with its label (e.g. the step a run went non-finite). */
+  markers?: Array<{ x: number; label: string; color?: string }>;
 }
 
 import { thinIndices } from './series.js';
@@ -87,11 +89,19 @@ export function lineChart(o: ChartOptions): string {
   const pw = W - m.l - m.r;
   // The legend sits between the title and the plot, never over the data.
   const showLegend = o.legend ?? o.series.length > 1;
+  const logY = o.logY ?? false;
+  const ok = (p: Point): p is [number, number] => fin(p[0]) && fin(p[1]) && (!logY || p[1] > 0);
+  // A title wider than the chart is wrapped at a space onto a second line (never cut off).
+  const titleLines = wrapText(o.title, Math.max(20, Math.floor((W - m.l - 4) / 7.4)));
+  const titleDrop = 14 * (titleLines.length - 1);
+  m.t += titleDrop;
   const legendItems: string[] = [];
   if (showLegend) {
     let lx = m.l;
-    let ly = 32;
-    for (const s of o.series) {
+    let ly = 32 + titleDrop;
+    for (const s0 of o.series) {
+      // A series with nothing to draw says why in the legend, so the legend never names a curve that is not there.
+      const s = s0.points.some(ok) ? s0 : { ...s0, name: `${s0.name} (${logY && s0.points.some((p) => p[1] === 0) ? '0: not drawn on a log scale' : 'no finite value'})` };
       const w = 22 + s.name.length * 6.2;
       if (lx + w > m.l + pw && lx > m.l) {
         lx = m.l;
@@ -103,20 +113,21 @@ export function lineChart(o: ChartOptions): string {
     m.t = ly + 8;
   }
   const ph = H - m.t - m.b;
-  const logY = o.logY ?? false;
-  const ok = (p: Point): p is [number, number] => fin(p[0]) && fin(p[1]) && (!logY || p[1] > 0);
   const all: Array<[number, number]> = [];
   for (const s of o.series) for (const p of s.points) if (ok(p)) all.push(p);
   for (const b of o.bands ?? []) for (const p of [...b.lower, ...b.upper]) if (ok(p)) all.push(p);
-  const title = `<text x="${m.l}" y="16" class="ct">${esc(o.title)}</text>`;
+  const title = `<text x="${m.l}" y="16" class="ct">${titleLines.map((t, i) => `<tspan x="${m.l}" dy="${i === 0 ? 0 : 14}">${esc(t)}</tspan>`).join('')}</text>`;
   if (all.length === 0) {
     return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">${esc(o.empty ?? 'no data')}</text></svg>`;
   }
   let x0 = all.reduce((a, p) => Math.min(a, p[0]), Infinity);
   let x1 = all.reduce((a, p) => Math.max(a, p[0]), -Infinity);
+  for (const mk of o.markers ?? []) if (fin(mk.x)) (x0 = Math.min(x0, mk.x)), (x1 = Math.max(x1, mk.x));
   if (x1 === x0) {
-    x0 -= 0.5;
-    x1 += 0.5;
+    // One x value: a unit-wide axis around it, which does not reach below 0 when no x does (no "epoch −0.4").
+    const lo = x0 >= 0 ? Math.max(0, x0 - 0.5) : x0 - 0.5;
+    x1 = lo + 1;
+    x0 = lo;
   }
   let y0 = o.yMin ?? all.reduce((a, p) => Math.min(a, p[1]), Infinity);
   let y1 = o.yMax ?? all.reduce((a, p) => Math.max(a, p[1]), -Infinity);
@@ -224,11 +235,32 @@ export function lineChart(o: ChartOptions): string {
     }
   }
   parts.push(`<g clip-path="url(#${clip})">${body.join('')}${hover.join('')}</g>`);
+  for (const mk of o.markers ?? []) {
+    if (!fin(mk.x)) continue;
+    const xx = X(mk.x);
+    const c = mk.color ?? '#b42318';
+    const anchor = xx > m.l + pw * 0.6 ? 'end' : 'start';
+    parts.push(`<line x1="${f(xx)}" x2="${f(xx)}" y1="${m.t}" y2="${m.t + ph}" stroke="${c}" stroke-width="1.5" stroke-dasharray="4 3" class="marker"><title>${esc(mk.label)}</title></line><text x="${f(xx + (anchor === 'end' ? -4 : 4))}" y="${m.t + ph - 6}" text-anchor="${anchor}" class="tick" fill="${c}" style="fill:${c}">${esc(mk.label)}</text>`);
+  }
   if (offScale.length > 0) {
     parts.push(`<text x="${m.l + pw - 4}" y="${m.t + 12}" text-anchor="end" class="tick">${offScale.join('')} some values off scale</text>`);
   }
   parts.push(legendItems.join(''));
   return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">${title}${parts.join('')}</svg>`;
+}
+
+/** Words of `s` in lines of at most `max` characters (a longer word gets a line of its own). */
+export function wrapText(s: string, max: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of s.split(' ')) {
+    if (cur && cur.length + 1 + w.length > max) {
+      lines.push(cur);
+      cur = w;
+    } else cur = cur ? `${cur} ${w}` : w;
+  }
+  if (cur || lines.length === 0) lines.push(cur);
+  return lines;
 }
 
 function hashId(s: string): string {
@@ -336,6 +368,8 @@ export interface ChannelMapOptions {
   color: string;
   /** Hover text of a non-blank cell's value ('dead', '42% saturated'). */
   describe: (v: number) => string;
+  /** Said in the plot when every cell is blank (an all-blank map otherwise looks like a missing chart). */
+  none?: string;
   xLabel?: string;
   width?: number;
   height?: number;
@@ -386,6 +420,7 @@ export function channelMapChart(o: ChannelMapOptions): string {
     lastTick = px;
     parts.push(`<text x="${f(px)}" y="${m.t + ph + 13}" text-anchor="middle" class="tick">${fmtTick(t)}</text>`);
   }
+  if (!parts.some((q) => q.includes('<title>filter '))) parts.push(`<text x="${f(m.l + pw / 2)}" y="${f(m.t + ph / 2 + 4)}" text-anchor="middle" class="empty">${esc(o.none ?? 'all blank')}</text>`);
   parts.push(`<text x="${m.l - 4}" y="${f(m.t + Math.min(rh, 10))}" text-anchor="end" class="tick">0</text><text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end" class="tick">${rows - 1}</text>`);
   parts.push(`<text x="12" y="${m.t + ph / 2}" transform="rotate(-90 12 ${m.t + ph / 2})" text-anchor="middle" class="axis">filter</text>`);
   if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 3}" text-anchor="middle" class="axis">${esc(o.xLabel)}</text>`);

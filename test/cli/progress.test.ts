@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatFinding, ProgressReporter } from '../../src/cli/progress.js';
+import { formatDuration, formatFinding, num, ProgressReporter } from '../../src/cli/progress.js';
 
 function stream(tty: boolean) {
   const out: string[] = [];
@@ -38,6 +38,14 @@ describe('terminal progress', () => {
     p.onBatchEnd(batch(1));
     p.onEpochEnd(epochEnd);
     expect(out.join('')).toBe('⚠ warning [dead-units] (layer 2) at step 1: 60% of units dead\n    → use leakyRelu\nepoch 1/1  running avg loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s\n');
+  });
+
+  it('prints a huge loss in 4 significant digits, never 17 digits of a float', () => {
+    // A diverging run (gradlab train --lr 1e6 --optimizer sgd) logged "running avg loss 8.958178193853545e+28".
+    expect(num(8.958178193853545e28)).toBe('8.958e+28');
+    expect(num(332055.27341)).toBe('332055.2734');
+    expect(num(-2.5e7)).toBe('-2.500e+7');
+    expect([num(NaN), num(Infinity), num(null)]).toEqual(['NaN', 'Infinity', '-']);
   });
 
   it('formats durations and findings', () => {

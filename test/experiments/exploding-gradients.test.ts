@@ -8,5 +8,9 @@ describe('exploding-gradients', () => {
     for (const c of r.verdict.checks) expect.soft(c.passed, `${c.description}: ${c.observed}`).toBe(true);
     expect(r.verdict.reproduced).toBe(true);
     expect(() => JSON.stringify(r)).not.toThrow();
+    // The summary claims training only when the clipped run's final loss is below the chance level ln 10.
+    const clipped = r.measurements.tables[0].rows[1];
+    const last = clipped[2] as number;
+    expect(r.verdict.summary.includes('let it train')).toBe(last < Math.log(10));
   }, 120_000);
 });

@@ -125,5 +125,13 @@ describe('the filters × time map', () => {
     expect(one.x).toBeGreaterThan(149.5);
     expect(one.x).toBeLessThan(222.5);
     expect(one.x).toBeCloseTo(149.5 + ((1 - 0.66) / (1.28 - 0.66)) * 73, 0);
+    expect(svg).not.toContain('no filter was dead');
+  });
+
+  it('says so when no filter was ever dead, instead of an empty plot that looks like a missing chart', () => {
+    const columns = [0.5, 1].map((x, j) => ({ x, step: 8 * (j + 1) }));
+    const blank = channelMapChart({ title: 'conv 1: dead filters', columns, values: [[0, 0], [0, null]], color: '#333', describe: () => 'dead', none: 'no filter was dead at any monitored step' });
+    expect(blank).toContain('>no filter was dead at any monitored step</text>');
+    expect(blank).not.toContain('<title>filter');
   });
 });
