@@ -63,7 +63,8 @@ export class LineChart {
           x: { time: false },
           y: opts.log ? { distr: 3 } : opts.yRange ? { range: opts.yRange } : {},
         },
-        axes: [{ label: 'step', size: 36 }, opts.log ? { size: 54, space: 24, values: logAxisValues } : { size: 54 }],
+        // A linear axis labels as the report does (fmtTick): uPlot's "250,000" did not fit the axis and lost its first digit.
+        axes: [{ label: 'step', size: 36 }, opts.log ? { size: 54, space: 24, values: logAxisValues } : { size: 54, values: (_u: uPlot, splits: number[]) => splits.map(fmtTick) }],
         legend: { live: false },
         // A line needs two points: a series with one or two finite values (a run stopped by a NaN at step 3) shows them as dots, not an empty plot.
         series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: (u: uPlot, i: number) => finiteCount(u.data[i]) <= 2 } }))],
@@ -128,6 +129,9 @@ export interface Points {
   test: boolean[];
 }
 
+/** A decision-boundary cell where the model's output is NaN/Infinity. */
+export const NO_PREDICTION_RGB: [number, number, number] = [200, 203, 208];
+
 /** The decision boundary: class colour, lighter where the model is unsure; points on top. */
 export function drawBoundary(
   canvas: HTMLCanvasElement,
@@ -144,9 +148,11 @@ export function drawBoundary(
     const N = boundary.size;
     const img = new ImageData(N, N);
     for (let i = 0; i < N * N; i++) {
-      const [r, g, b] = CLASS_COLORS[boundary.cls[i] % CLASS_COLORS.length];
+      // A NaN/Infinity output predicts nothing: grey, as in the HTML report (src/report/boundary.ts), not the white of an unsure model.
+      const none = !Number.isFinite(boundary.prob[i]);
+      const [r, g, b] = none ? NO_PREDICTION_RGB : CLASS_COLORS[boundary.cls[i] % CLASS_COLORS.length];
       // Confidence 1/k…1 maps to white…a light tint of the class colour.
-      const t = Math.max(0, Math.min(1, (boundary.prob[i] - 0.5) * 2)) * 0.55;
+      const t = none ? 1 : Math.max(0, Math.min(1, (boundary.prob[i] - 0.5) * 2)) * 0.55;
       img.data[i * 4] = 255 + (r - 255) * t;
       img.data[i * 4 + 1] = 255 + (g - 255) * t;
       img.data[i * 4 + 2] = 255 + (b - 255) * t;

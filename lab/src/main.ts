@@ -467,7 +467,7 @@ function drawOutput(): void {
     host.append(canvas);
   }
   if (info?.is2d) {
-    canvas.setAttribute('aria-label', 'Decision boundary: background colour is the predicted class; filled dots are training points, rings are test points');
+    canvas.setAttribute('aria-label', `Decision boundary: background colour is the predicted class${lastBoundary?.prob.some((v) => !Number.isFinite(v)) ? ', grey where the output is NaN/Infinity (no prediction)' : ''}; filled dots are training points, rings are test points`);
     drawBoundary(canvas, boundarySize(), lastBoundary, info.points, info.bounds, true);
   }
 }

@@ -105,7 +105,7 @@ export interface ConvPanelData extends ConvView {
 
 export interface Boundary {
   size: number;
-  /** Per cell (row-major, y from top): predicted class and its probability. */
+  /** Per cell (row-major, y from top): predicted class and its probability (NaN where the output is NaN/Infinity). */
   cls: number[];
   prob: number[];
 }

@@ -439,7 +439,8 @@ function boundary(s: Session): Boundary | undefined {
         prob[i] = s.state.head === 'crossEntropy' ? out.data[i * k + best] : sum > 0 ? Math.min(1, Math.max(0, out.data[i * k + best]) / sum) : 1 / k;
       }
     }
-    return { size: N, cls, prob: prob.map((p) => Math.round((Number.isFinite(p) ? p : 0) * 1000) / 1000) };
+    // A NaN/Infinity output stays NaN: the page draws "no prediction", not an unsure model.
+    return { size: N, cls, prob: prob.map((p) => (Number.isFinite(p) ? Math.round(p * 1000) / 1000 : NaN)) };
   });
 }
 

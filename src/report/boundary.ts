@@ -10,7 +10,10 @@ import { Tensor } from '../tensor.js';
 import { esc, PALETTE } from './svg.js';
 
 export interface BoundaryPicture {
-  /** Cells per side; `cls`/`prob` are row-major, the first row at the top (largest y). */
+  /**
+   * Cells per side; `cls`/`prob` are row-major, the first row at the top (largest y). A cell
+   * where the model's output is not finite (a run stopped by NaN/Infinity) has class −1, no prediction.
+   */
   size: number;
   cls: number[];
   prob: number[];
@@ -52,7 +55,7 @@ export function boundaryPicture(model: Module, train: { x: Tensor; y: Tensor }, 
       if (k === 1) {
         for (let i = 0; i < size * size; i++) {
           const p = 1 / (1 + Math.exp(-out.data[i]));
-          cls.push(p > 0.5 ? 1 : 0);
+          cls.push(Number.isNaN(p) ? NO_PREDICTION : p > 0.5 ? 1 : 0);
           prob.push(p > 0.5 ? p : 1 - p);
         }
       } else {
@@ -60,8 +63,9 @@ export function boundaryPicture(model: Module, train: { x: Tensor; y: Tensor }, 
         for (let i = 0; i < size * size; i++) {
           let best = 0;
           for (let c = 1; c < k; c++) if (p.data[i * k + c] > p.data[i * k + best]) best = c;
-          cls.push(best);
-          prob.push(p.data[i * k + best]);
+          const pb = p.data[i * k + best];
+          cls.push(Number.isFinite(pb) ? best : NO_PREDICTION);
+          prob.push(pb);
         }
       }
       return { size, cls, prob, bounds: { x0, x1, y0, y1 }, points };
@@ -70,6 +74,10 @@ export function boundaryPicture(model: Module, train: { x: Tensor; y: Tensor }, 
     if (wasTraining) model.train();
   }
 }
+
+/** The class of a grid cell whose output is NaN/Infinity; drawn grey. */
+const NO_PREDICTION = -1;
+const NO_PREDICTION_COLOR = '#9aa0aa';
 
 /** `#rrggbb` blended with white: t = 0 is white, 1 the colour. */
 function tint(hex: string, t: number): string {
@@ -82,7 +90,8 @@ export function boundarySvg(b: BoundaryPicture, width = 420): string {
   const cell = width / b.size;
   const f = (v: number) => v.toFixed(1);
   const rects: string[] = [];
-  const level = (p: number) => Math.max(0, Math.min(4, Math.round(((p - 0.5) / 0.5) * 4)));
+  const level = (p: number) => (Number.isFinite(p) ? Math.max(0, Math.min(4, Math.round(((p - 0.5) / 0.5) * 4))) : 4);
+  const color = (k: number) => (k === NO_PREDICTION ? NO_PREDICTION_COLOR : PALETTE[k % PALETTE.length]);
   for (let r = 0; r < b.size; r++) {
     let c = 0;
     while (c < b.size) {
@@ -92,7 +101,7 @@ export function boundarySvg(b: BoundaryPicture, width = 420): string {
       while (e < b.size && `${b.cls[r * b.size + e]}:${level(b.prob[r * b.size + e])}` === key) e++;
       // Opaque tints (the class colour blended with white): overlapping translucent cells
       // would draw darker seams where they meet.
-      rects.push(`<rect x="${f(c * cell)}" y="${f(r * cell)}" width="${f((e - c) * cell + 0.5)}" height="${f(cell + 0.5)}" fill="${tint(PALETTE[b.cls[i] % PALETTE.length], 0.08 + 0.1 * level(b.prob[i]))}"/>`);
+      rects.push(`<rect x="${f(c * cell)}" y="${f(r * cell)}" width="${f((e - c) * cell + 0.5)}" height="${f(cell + 0.5)}" fill="${tint(color(b.cls[i]), 0.08 + 0.1 * level(b.prob[i]))}"/>`);
       c = e;
     }
   }
@@ -109,6 +118,7 @@ export function boundarySvg(b: BoundaryPicture, width = 420): string {
         : `<circle cx="${f(sx(b.points.x[i]))}" cy="${f(sy(b.points.y[i]))}" r="3" fill="${col}" stroke="#fff" stroke-width="0.7"/>`,
     );
   }
-  const label = 'Decision boundary: background colour is the predicted class (stronger where the model is surer); filled dots are training points, rings held-out points';
+  const none = b.cls.filter((k) => k === NO_PREDICTION).length;
+  const label = `Decision boundary: background colour is the predicted class (stronger where the model is surer)${none ? `; grey: no prediction, the output is NaN/Infinity (${((100 * none) / b.cls.length).toFixed(0)}% of the area)` : ''}; filled dots are training points, rings held-out points`;
   return `<figure class="card" style="display:inline-block;margin:0"><svg class="chart boundary" shape-rendering="crispEdges" width="${width}" height="${width}" viewBox="0 0 ${width} ${width}" role="img" aria-label="${esc(label)}"><rect width="${width}" height="${width}" fill="#fff"/>${rects.join('')}${dots.join('')}</svg><figcaption class="sub" style="max-width:${width}px">${esc(label)}.</figcaption></figure>`;
 }

@@ -71,11 +71,15 @@ export function fmtValue(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
-/** A tick label; never "0" on a log axis (its ticks are powers of ten, each > 0). */
+/**
+ * A tick label; never "0" on a log axis (its ticks are powers of ten, each > 0). Past 10⁴ (or
+ * under 10⁻³) in short exponent form with the digits the tick has: 150,000 is "1.5e5", where one
+ * digit made it "2e5", twice on an axis stepping by 50,000.
+ */
 export function fmtTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(0).replace('e+', 'e');
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(3).replace(/\.?0+e/, 'e').replace('e+', 'e');
   return String(Number(v.toPrecision(3)));
 }
 

@@ -135,3 +135,25 @@ describe('the filters × time map', () => {
     expect(blank).not.toContain('<title>filter');
   });
 });
+
+describe('tick labels and a boundary of NaN outputs', () => {
+  it('keeps a tick\'s digits past 10⁴ (150,000 is not "2e5")', async () => {
+    const { fmtTick } = await import('../../src/report/svg.js');
+    expect([50000, 100000, 150000, 200000].map(fmtTick)).toEqual(['5e4', '1e5', '1.5e5', '2e5']);
+    expect(new Set([125000, 150000, 175000].map(fmtTick)).size).toBe(3);
+  });
+
+  it('draws cells whose output is NaN as grey "no prediction", not as a class', async () => {
+    const { boundaryPicture, boundarySvg } = await import('../../src/report/boundary.js');
+    const { nn, tensor } = await import('../../src/index.js');
+    const model = new nn.Linear(2, 3);
+    model.weight.data.fill(Number.NaN);
+    const x = tensor([[0, 0], [1, 1], [0, 1]]);
+    const y = tensor([0, 1, 2]);
+    const pic = boundaryPicture(model, { x, y }, null, 8);
+    expect(pic.cls.every((c) => c === -1)).toBe(true);
+    const svg = boundarySvg(pic);
+    expect(svg).not.toMatch(/rgb\(NaN|="NaN/);
+    expect(svg).toMatch(/no prediction/i);
+  });
+});
