@@ -371,6 +371,16 @@ const RULE_LIST: HealthRule[] = [
       let layers = grown.filter((x) => x.g >= THRESHOLDS.explodingGrowth).map((x) => x.name);
       if (layers.length === 0 && exploding && grown.length > 0) layers = [grown.reduce((a, b) => (b.g > a.g ? b : a)).name];
       if (layers.length === 0 && r.nonFinite?.layer) layers = [r.nonFinite.layer];
+      // The largest gradient of the run against the very first step's (taken on the initial
+      // weights): a huge first update (lr 10⁶) makes the gradients explode within the first block,
+      // so the blocks' medians alone would call them steady.
+      const gFirst = first.gradNorm as number;
+      const gPeak = steps.reduce((a, s) => ((s.gradNorm as number) > (a.gradNorm as number) ? s : a), first);
+      const burst = gFirst > 0 ? (gPeak.gradNorm as number) / gFirst : 1;
+      const gradText =
+        burst >= THRESHOLDS.explodingGrowth
+          ? `the gradient norm jumped from ${fmt(gFirst)} (step ${first.step}) to ${fmt(gPeak.gradNorm as number)} (step ${gPeak.step}, ×${fmt(burst)}) and ended at ${fmt(g1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step})`
+          : null;
       const gradRange = `from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}`;
       const lossText =
         lossGrowth < THRESHOLDS.divergenceLossGrowth && unrecovered
@@ -385,10 +395,12 @@ const RULE_LIST: HealthRule[] = [
           // The evidence leads with what fired: the gradients' growth, or the loss's when only it grew.
           evidence: exploding
             ? `Gradient norm went ${gradRange}; ${lossText}.`
-            : `The run diverged: ${lossText}; the gradient norm went ${gradRange}, so the gradients themselves did not explode (${THRESHOLDS.explodingGrowth}× would).`,
+            : gradText
+              ? `The run diverged: ${lossText}; ${gradText}.`
+              : `The run diverged: ${lossText}; the gradient norm went ${gradRange}, so the gradients themselves did not explode (${THRESHOLDS.explodingGrowth}× would).`,
           advice: sentence([...stepSizeAdvice(runFacts(r)), initAdvice(runFacts(r))]),
           citation: this.citation,
-          values: { gradNormGrowth: growth, lossGrowth, peakLossGrowth: peakGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: lStart, lossEnd: l1 },
+          values: { gradNormGrowth: growth, gradNormBurst: burst, lossGrowth, peakLossGrowth: peakGrowth, gradNormStart: g0, gradNormEnd: g1, lossStart: lStart, lossEnd: l1 },
         },
       ];
     },

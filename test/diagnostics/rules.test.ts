@@ -268,6 +268,21 @@ describe('rules that judge correctly (issue 14)', () => {
     expect(runHealthChecks(lossReport(recovered, 2.3)).map((x) => x.rule)).not.toContain('exploding-gradients');
   });
 
+  // `gradlab train --lr 1e6`: the first update throws the weights far out; the gradient norm is
+  // 3.7e6 from step 2 on and falls to ~1 as units saturate, so the blocks' medians show no growth.
+  test('gradients that exploded at the first update are not called steady', () => {
+    const losses = Array.from({ length: 200 }, (_, i) => (i === 0 ? 2.3 : 80 * noise(i)));
+    const r = lossReport(losses, 2.3);
+    r.history.steps.forEach((s, i) => (s.gradNorm = i === 0 ? 1.2 : i < 30 ? 3.7e6 : 0.94));
+    const f = runHealthChecks(r).find((x) => x.rule === 'exploding-gradients')!;
+    expect(f).toBeDefined();
+    expect(f.evidence).not.toMatch(/did not explode/);
+    expect(f.evidence).toMatch(/gradient norm jumped from 1\.2 \(step 1\) to 3\.7e\+?6 \(step 2/);
+    // The same run with the gradient norm steady from step 1 keeps the "did not explode" reading.
+    r.history.steps.forEach((s) => (s.gradNorm = 1));
+    expect(runHealthChecks(r).find((x) => x.rule === 'exploding-gradients')!.evidence).toMatch(/did not explode/);
+  });
+
   test('small early-layer gradients after convergence are not "vanishing"; the same while the loss is high are', () => {
     const layer = (name: string, rms: number) => ({
       name,
