@@ -9,7 +9,7 @@
  *   so wasm and reference round the same value to float32.
  */
 import { act, dact, sigmoid } from './math';
-import { gemm } from './gemm';
+import { gemm, madd } from './gemm';
 
 // @ts-ignore: decorator
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -1393,6 +1393,239 @@ export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
       im2colGeo(x + (<usize>j * <usize>(c * hw) << 2), c, geo, cj);
       gemm(0, 1, o, kk, l, 1, gy + (<usize>j * <usize>o * <usize>l << 2), l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Direct convolution for a small K = c·kh·kw (a first layer: one to three input planes, 3×3),
+// stride 1, dilation 1 (smallConv in src/kernels/types.ts). im2col + GEMM does badly there: a
+// K = 9 product streams a col nine times the input and fills 9 of the GEMM tile's 16 columns,
+// and batching samples into one product needs a scatter of the output. Here each sample's
+// planes are copied once into a zero-bordered [c, oh + kh − 1, ow + kw − 1] plane in the
+// group's place (in cache), and every output vector of four positions is Σ over the K taps of
+// a shifted f32x4 load of that plane times the tap's weight — the same sum as the GEMM's dot
+// product, in the same tap order (relaxed SIMD: fused). Groups of samples as the kernels above.
+
+/** The four lanes' sum, (v₀ + v₁) + (v₂ + v₃). */
+// @ts-ignore: decorator
+@inline function hsum4(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** Sample x_j [c, h, w] into pad [c, hp, wp] (zeros around, the input at row ph, column pw). */
+function padPlanes(x: usize, c: i32, geo: usize, pad: usize, hp: i32, wp: i32): void {
+  const h = gi32(geo, 0), w = gi32(geo, 1), ph = gi32(geo, 6), pw = gi32(geo, 7);
+  fill(pad, c * hp * wp, 0);
+  for (let ci = 0; ci < c; ci++)
+    for (let r = 0; r < h; r++)
+      memory.copy(pad + (<usize>((ci * hp + r + ph) * wp + pw) << 2), x + (<usize>((ci * h + r) * w) << 2), <usize>w << 2);
+}
+
+/**
+ * One input plane's share of a 3×3 output plane [oh, ow] (its columns in fours; the caller does
+ * a row's last ow mod 4): y = (first ? b : y) + Σ_{i,j} w[i, j] · pad[r + i, x + j]. The nine
+ * weights stay in registers and the plane is read once, a row at a time: its three shifted
+ * loads feed output rows r (tap row 0, started here), r − 1 (tap row 1) and r − 2 (tap row 2,
+ * finished and stored here), so a row costs 3 loads per 9 multiply-adds.
+ */
+function forward3x3(pad: usize, wp: i32, oh: i32, ow: i32, w: usize, first: bool, b: f32, y: usize): void {
+  const w00 = v128.load32_splat(w), w01 = v128.load32_splat(w + 4), w02 = v128.load32_splat(w + 8);
+  const w10 = v128.load32_splat(w + 12), w11 = v128.load32_splat(w + 16), w12 = v128.load32_splat(w + 20);
+  const w20 = v128.load32_splat(w + 24), w21 = v128.load32_splat(w + 28), w22 = v128.load32_splat(w + 32);
+  const vb = f32x4.splat(b);
+  const rs = <usize>wp << 2, ys = <usize>ow << 2;
+  for (let xo = 0; xo + 4 <= ow; xo += 4) {
+    let src = pad + (<usize>xo << 2);
+    let dst = y + (<usize>xo << 2);
+    let a1 = f32x4.splat(0), a2 = a1; // output rows r − 1, r − 2
+    for (let r = 0; r < oh + 2; r++) {
+      const p0 = v128.load(src), p1 = v128.load(src + 4), p2 = v128.load(src + 8);
+      if (r >= 2) {
+        v128.store(dst, madd(p2, w22, madd(p1, w21, madd(p0, w20, a2))));
+        dst += ys;
+      }
+      a2 = madd(p2, w12, madd(p1, w11, madd(p0, w10, a1)));
+      if (r < oh) {
+        const init = first ? vb : v128.load(y + (<usize>(r * ow + xo) << 2));
+        a1 = madd(p2, w02, madd(p1, w01, madd(p0, w00, init)));
+      }
+      src += rs;
+    }
+  }
+}
+
+/**
+ * Groups g0 … g0+gn−1 of `per` samples (of n) of x [n, c, h, w]: y_j [o, oh, ow] = bias + the
+ * direct convolution with W [o, c, kh, kw] (bias 0 = none). 3×3 by forward3x3; other kernels
+ * four output rows at a time, sharing each tap's weight; a row's last ow mod 4 positions scalar.
+ */
+export function convDirectForwardRange(x: usize, n: i32, c: i32, geo: usize, o: i32, wt: usize, bias: usize, pad: usize, y: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+  const h = gi32(geo, 0), w = gi32(geo, 1), kh = gi32(geo, 2), kw = gi32(geo, 3), oh = gi32(geo, 10), ow = gi32(geo, 11);
+  const hp = oh + kh - 1, wp = ow + kw - 1, kk = c * kh * kw, l = oh * ow, ov = ow & ~3;
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const pj = pad + (<usize>gi * <usize>(c * hp * wp) << 2);
+    for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      padPlanes(x + (<usize>j * <usize>(c * h * w) << 2), c, geo, pj, hp, wp);
+      for (let oc = 0; oc < o; oc++) {
+        const b: f32 = bias != 0 ? f(bias, oc) : 0;
+        const wo = wt + (<usize>(oc * kk) << 2);
+        const yo = y + (<usize>(j * o + oc) * <usize>l << 2);
+        let r = kh == 3 && kw == 3 ? oh : 0;
+        if (kh == 3 && kw == 3) for (let ci = 0; ci < c; ci++) forward3x3(pj + (<usize>(ci * hp * wp) << 2), wp, oh, ow, wo + (<usize>(ci * 9) << 2), ci == 0, b, yo);
+        for (; r + 4 <= oh; r += 4) {
+          for (let xo = 0; xo < ov; xo += 4) {
+            let a0 = f32x4.splat(b), a1 = a0, a2 = a0, a3 = a0;
+            for (let ci = 0; ci < c; ci++)
+              for (let i = 0; i < kh; i++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + xo) << 2);
+                const wr = wo + (<usize>((ci * kh + i) * kw) << 2);
+                for (let jj = 0; jj < kw; jj++) {
+                  const wv = v128.load32_splat(wr + (<usize>jj << 2));
+                  const s = src + (<usize>jj << 2);
+                  a0 = madd(v128.load(s), wv, a0);
+                  a1 = madd(v128.load(s + (<usize>wp << 2)), wv, a1);
+                  a2 = madd(v128.load(s + (<usize>(2 * wp) << 2)), wv, a2);
+                  a3 = madd(v128.load(s + (<usize>(3 * wp) << 2)), wv, a3);
+                }
+              }
+            const d = yo + (<usize>(r * ow + xo) << 2);
+            v128.store(d, a0);
+            v128.store(d + (<usize>ow << 2), a1);
+            v128.store(d + (<usize>(2 * ow) << 2), a2);
+            v128.store(d + (<usize>(3 * ow) << 2), a3);
+          }
+        }
+        for (; r < oh; r++)
+          for (let xo = 0; xo < ov; xo += 4) {
+            let a0 = f32x4.splat(b);
+            for (let ci = 0; ci < c; ci++)
+              for (let i = 0; i < kh; i++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + xo) << 2);
+                const wr = wo + (<usize>((ci * kh + i) * kw) << 2);
+                for (let jj = 0; jj < kw; jj++) a0 = madd(v128.load(src + (<usize>jj << 2)), v128.load32_splat(wr + (<usize>jj << 2)), a0);
+              }
+            v128.store(yo + (<usize>(r * ow + xo) << 2), a0);
+          }
+        if (ov < ow)
+          for (let r2 = 0; r2 < oh; r2++)
+            for (let xo = ov; xo < ow; xo++) {
+              let a: f32 = b;
+              for (let ci = 0; ci < c; ci++)
+                for (let i = 0; i < kh; i++)
+                  for (let jj = 0; jj < kw; jj++) a += f(pj, (ci * hp + r2 + i) * wp + xo + jj) * f(wo, (ci * kh + i) * kw + jj);
+              sf(yo, r2 * ow + xo, a);
+            }
+      }
+    }
+  }
+}
+
+/**
+ * One (output channel, input plane) pair's 3×3 ∂W for one sample, added to gw[0:9]:
+ * gw[i, j] += Σ_{r, x} ∂y[r, x] · pad[r + i, x + j], in nine f32x4 accumulators over the
+ * positions, each ∂y vector loaded once for the nine taps; a row's last ow mod 4 positions are
+ * summed after, tap by tap.
+ */
+function weight3x3(pad: usize, wp: i32, oh: i32, ow: i32, gy: usize, gw: usize): void {
+  let a00 = f32x4.splat(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, a22 = a00;
+  const rs = <usize>wp << 2;
+  const ov = ow & ~3;
+  for (let r = 0; r < oh; r++) {
+    const gr = gy + (<usize>(r * ow) << 2);
+    const p = pad + (<usize>(r * wp) << 2);
+    for (let xo = 0; xo < ov; xo += 4) {
+      const g = v128.load(gr + (<usize>xo << 2));
+      const q = p + (<usize>xo << 2);
+      a00 = madd(g, v128.load(q), a00); a01 = madd(g, v128.load(q + 4), a01); a02 = madd(g, v128.load(q + 8), a02);
+      a10 = madd(g, v128.load(q + rs), a10); a11 = madd(g, v128.load(q + rs + 4), a11); a12 = madd(g, v128.load(q + rs + 8), a12);
+      a20 = madd(g, v128.load(q + 2 * rs), a20); a21 = madd(g, v128.load(q + 2 * rs + 4), a21); a22 = madd(g, v128.load(q + 2 * rs + 8), a22);
+    }
+  }
+  sf(gw, 0, f(gw, 0) + hsum4(a00)); sf(gw, 1, f(gw, 1) + hsum4(a01)); sf(gw, 2, f(gw, 2) + hsum4(a02));
+  sf(gw, 3, f(gw, 3) + hsum4(a10)); sf(gw, 4, f(gw, 4) + hsum4(a11)); sf(gw, 5, f(gw, 5) + hsum4(a12));
+  sf(gw, 6, f(gw, 6) + hsum4(a20)); sf(gw, 7, f(gw, 7) + hsum4(a21)); sf(gw, 8, f(gw, 8) + hsum4(a22));
+  if (ov < ow)
+    for (let t = 0; t < 9; t++) {
+      const i = t / 3, jj = t % 3;
+      let s: f32 = 0;
+      for (let r = 0; r < oh; r++)
+        for (let xo = ov; xo < ow; xo++) s += f(gy, r * ow + xo) * f(pad, (r + i) * wp + xo + jj);
+      sf(gw, t, f(gw, t) + s);
+    }
+}
+
+/**
+ * ∂W of the direct convolution over the groups g0 … g0+gn−1 of `per` samples: the group's
+ * Σ_j Σ_{y,x} ∂y_j[oc, y, x] · pad_j[ci, y + i, x + jj] into parts + g·o·kk (as
+ * convBackwardWeightRange; the caller sums the groups in order). 3×3 by weight3x3; other
+ * kernels four output channels at a time, sharing each load of the plane; each (channel, tap) sum runs in four f32 lanes over a
+ * sample's positions, then is added to the group's part.
+ */
+export function convDirectBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, pad: usize, parts: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+  const h = gi32(geo, 0), w = gi32(geo, 1), kh = gi32(geo, 2), kw = gi32(geo, 3), oh = gi32(geo, 10), ow = gi32(geo, 11);
+  const hp = oh + kh - 1, wp = ow + kw - 1, kk = c * kh * kw, l = oh * ow, ov = ow & ~3;
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const pj = pad + (<usize>gi * <usize>(c * hp * wp) << 2);
+    const pg = parts + (<usize>gi * <usize>o * <usize>kk << 2);
+    fill(pg, o * kk, 0);
+    for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      padPlanes(x + (<usize>j * <usize>(c * h * w) << 2), c, geo, pj, hp, wp);
+      const gj = gy + (<usize>j * <usize>o * <usize>l << 2);
+      let oc = 0;
+      if (kh == 3 && kw == 3)
+        for (; oc < o; oc++)
+          for (let ci = 0; ci < c; ci++) weight3x3(pj + (<usize>(ci * hp * wp) << 2), wp, oh, ow, gj + (<usize>(oc * l) << 2), pg + (<usize>(oc * kk + ci * 9) << 2));
+      for (; oc + 4 <= o; oc += 4) {
+        const g0p = gj + (<usize>(oc * l) << 2), stride = <usize>l << 2;
+        for (let ci = 0; ci < c; ci++)
+          for (let i = 0; i < kh; i++)
+            for (let jj = 0; jj < kw; jj++) {
+              let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+              let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+              for (let r = 0; r < oh; r++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + jj) << 2);
+                const gr = g0p + (<usize>(r * ow) << 2);
+                for (let xo = 0; xo < ov; xo += 4) {
+                  const pv = v128.load(src + (<usize>xo << 2));
+                  const q = gr + (<usize>xo << 2);
+                  a0 = madd(v128.load(q), pv, a0);
+                  a1 = madd(v128.load(q + stride), pv, a1);
+                  a2 = madd(v128.load(q + 2 * stride), pv, a2);
+                  a3 = madd(v128.load(q + 3 * stride), pv, a3);
+                }
+                for (let xo = ov; xo < ow; xo++) {
+                  const pv = f(src, xo);
+                  s0 += f(gr, xo) * pv;
+                  s1 += load<f32>(gr + stride + (<usize>xo << 2)) * pv;
+                  s2 += load<f32>(gr + 2 * stride + (<usize>xo << 2)) * pv;
+                  s3 += load<f32>(gr + 3 * stride + (<usize>xo << 2)) * pv;
+                }
+              }
+              const t = (ci * kh + i) * kw + jj;
+              sf(pg, oc * kk + t, f(pg, oc * kk + t) + (hsum4(a0) + s0));
+              sf(pg, (oc + 1) * kk + t, f(pg, (oc + 1) * kk + t) + (hsum4(a1) + s1));
+              sf(pg, (oc + 2) * kk + t, f(pg, (oc + 2) * kk + t) + (hsum4(a2) + s2));
+              sf(pg, (oc + 3) * kk + t, f(pg, (oc + 3) * kk + t) + (hsum4(a3) + s3));
+            }
+      }
+      for (; oc < o; oc++) {
+        const go = gj + (<usize>(oc * l) << 2);
+        for (let ci = 0; ci < c; ci++)
+          for (let i = 0; i < kh; i++)
+            for (let jj = 0; jj < kw; jj++) {
+              let a0 = f32x4.splat(0);
+              let s0: f32 = 0;
+              for (let r = 0; r < oh; r++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + jj) << 2);
+                const gr = go + (<usize>(r * ow) << 2);
+                for (let xo = 0; xo < ov; xo += 4) a0 = madd(v128.load(gr + (<usize>xo << 2)), v128.load(src + (<usize>xo << 2)), a0);
+                for (let xo = ov; xo < ow; xo++) s0 += f(gr, xo) * f(src, xo);
+              }
+              const t = oc * kk + (ci * kh + i) * kw + jj;
+              sf(pg, t, f(pg, t) + (hsum4(a0) + s0));
+            }
+      }
     }
   }
 }

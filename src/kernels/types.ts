@@ -98,6 +98,18 @@ export interface Window2d {
   ow: number;
 }
 
+/** The largest K = c·kh·kw that smallConv computes directly (a first layer: 3 planes of 3×3 is 27). */
+export const SMALL_CONV_K = 32;
+
+/**
+ * A convolution (one group) with few taps per output, K = c·kh·kw ≤ SMALL_CONV_K, stride 1 and
+ * dilation 1: a backend may compute its forward and ∂W directly (a shifted load per tap)
+ * instead of by im2col + GEMM, whose K-row products are slow and memory-bound for small K.
+ */
+export function smallConv(c: number, g: Window2d): boolean {
+  return c * g.kh * g.kw <= SMALL_CONV_K && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
+}
+
 export interface AdamArgs {
   param: FloatArray;
   grad: FloatArray;

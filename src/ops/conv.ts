@@ -15,11 +15,13 @@
  * With one group and a large product per sample (a layer after the first), the samples go to
  * the fused kernels (convForward, convBackwardData, convBackwardWeight), which the wasm backend
  * runs in groups of whole samples on its threads — one round per layer and direction instead
- * of one per sample's GEMM, with each sample's col built and used while in cache.
+ * of one per sample's GEMM, with each sample's col built and used while in cache. So does a
+ * one-group convolution with few taps (smallConv: a first layer, c·kh·kw ≤ 32, stride 1), whose
+ * forward and ∂W the wasm backend computes directly, without im2col or GEMM.
  */
 import { record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
-import type { Window2d } from '../kernels/types.js';
+import { smallConv, type Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { assertSameDtype, assertTensor, showSize, uninitialized } from './util.js';
 
@@ -182,7 +184,7 @@ export function conv2d(
   const ySlice = (data: Tensor['data'], i: number, gi: number) => data.subarray((i * o + gi * og) * l, (i * o + (gi + 1) * og) * l);
   const wSlice = (data: Tensor['data'], gi: number) => data.subarray(gi * og * kk, (gi + 1) * og * kk);
 
-  if (!direct && groups === 1 && og * kk * l >= SMALL_PRODUCT) return perSampleConv2d(input, weight, bias, g, out);
+  if (!direct && groups === 1 && (og * kk * l >= SMALL_PRODUCT || smallConv(c, g))) return perSampleConv2d(input, weight, bias, g, out);
   // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
   // y'_g = W_g · col [og, S·L] covers S samples. Worth it only where a single sample's product
   // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is

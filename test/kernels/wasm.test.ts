@@ -755,7 +755,11 @@ describe('convolution and pooling', () => {
   // ∂W summed in fixed groups of samples): against the reference's composition of the same
   // steps, within float32 rounding (the GEMMs accumulate in another order); stride, padding,
   // dilation, odd sizes, more samples than groups (uneven last group), bias or none, β 0 (over NaN) and 1.
-  const CONV_SHAPES = [[3, 4, 9, 8, 5, 3, 1, 1, 1], [2, 3, 7, 7, 6, 3, 2, 1, 1], [1, 2, 8, 9, 4, 3, 1, 2, 2], [37, 3, 6, 5, 7, 2, 1, 0, 1]];
+  // The last five are smallConv (c·kh·kw ≤ 32, stride 1: the direct kernels for forward and ∂W):
+  // 3×3 on one and three planes with rows of 11 and 6 (a tail past the fours), 2×2 and 5×5
+  // (the generic taps: 4-row and 4-channel blocks with their remainders), a 1×1 with padding.
+  const CONV_SHAPES = [[3, 4, 9, 8, 5, 3, 1, 1, 1], [2, 3, 7, 7, 6, 3, 2, 1, 1], [1, 2, 8, 9, 4, 3, 1, 2, 2], [37, 3, 6, 5, 7, 2, 1, 0, 1],
+    [5, 1, 9, 11, 6, 3, 1, 1, 1], [3, 3, 7, 6, 5, 3, 1, 0, 1], [4, 2, 10, 9, 7, 2, 1, 1, 1], [2, 1, 10, 7, 5, 5, 1, 2, 1], [3, 2, 5, 6, 9, 1, 1, 1, 1]];
   const convGeometry = (h: number, w: number, k: number, st: number, p: number, d: number) => {
     const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / st) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / st) + 1;
     return { h, w, kh: k, kw: k, sh: st, sw: st, ph: p, pw: p, dh: d, dw: d, oh, ow };
@@ -811,6 +815,31 @@ describe('convolution and pooling', () => {
     const rounds = W.pool.rounds;
     const threaded = run();
     expect(W.pool.rounds - rounds).toBe(3);
+    W.pool.adaptive = adaptive;
+    expect(threaded).toEqual(single);
+    W.pool.setThreads(1);
+  });
+  it('threaded direct (smallConv) kernels equal the single-threaded ones bit for bit: the benchmark\'s first layer on 24 samples', async () => {
+    const [n, c, h, w, o, k] = [24, 1, 28, 28, 32, 3];
+    const g = convGeometry(h, w, k, 1, 1, 1);
+    const kk = c * k * k, l = g.oh * g.ow;
+    const [x] = pair(n * c * h * w), [wt] = pair(o * kk), [bias] = pair(o), [gy] = pair(n * o * l);
+    const run = () => {
+      const y = W.alloc(n * o * l, 'float32') as Float32Array, gw = W.alloc(o * kk, 'float32') as Float32Array;
+      W.convForward(x, n, c, g, wt, o, bias, y);
+      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0);
+      return [y, gw].map((a) => Array.from(a));
+    };
+    W.pool.setThreads(1);
+    const single = run();
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const adaptive = W.pool.adaptive;
+    W.pool.adaptive = false;
+    const rounds = W.pool.rounds;
+    const threaded = run();
+    expect(W.pool.rounds - rounds).toBe(2);
     W.pool.adaptive = adaptive;
     expect(threaded).toEqual(single);
     W.pool.setThreads(1);

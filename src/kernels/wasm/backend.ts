@@ -6,7 +6,7 @@
  * O(MNK) work dwarfs the O(MK + KN + MN) copies.
  */
 import { reference } from '../reference.js';
-import type { BinaryKind, FloatArray, Kernels, PointwiseLossKind, UnaryKind, Window2d } from '../types.js';
+import { smallConv, type BinaryKind, type FloatArray, type Kernels, type PointwiseLossKind, type UnaryKind, type Window2d } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { WasmHeap } from './memory.js';
 import { ThreadPool } from './threads.js';
@@ -318,6 +318,11 @@ function convGroups(n: number, colSize: number): [number, number] {
   return [per, Math.ceil(n / per)];
 }
 
+/** Values of a sample's zero-bordered planes [c, oh + kh − 1, ow + kw − 1] for the direct (smallConv) kernels. */
+function paddedSize(c: number, g: Window2d): number {
+  return c * (g.oh + g.kh - 1) * (g.ow + g.kw - 1);
+}
+
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
@@ -428,7 +433,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * calls in the chooser as GEMMs of their size instead kept them on one thread: each is a whole
    * layer (≈ 10–25 ms), so the first split call, paying the workers' start, decided for many steps.
    */
-  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange', scalars: number[], count: number, macs: number): void {
+  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange' | 'convDirectForwardRange' | 'convDirectBackwardWeightRange', scalars: number[], count: number, macs: number): void {
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
     const workers = count > 1 && macs >= THREAD_MIN_MNK && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers > 0) pool.runSplit(name, null, scalars, count, 1, ws0);
@@ -624,10 +629,19 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.col2im(col, c, g, gx, ld);
     },
     // A convolution's per-sample products: fixed groups of samples on the pool (convGroups),
-    // each with its own col in cache; op(W) packed once.
+    // each with its own col in cache; op(W) packed once. A smallConv's forward and ∂W are the
+    // direct kernels instead (each group's sample planes zero-bordered in the col's place).
     convForward(x, n, c, g, w, o, bias, y) {
       if (!(owns(x) && owns(w) && owns(bias) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, y);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      if (smallConv(c, g)) {
+        const size = paddedSize(c, g);
+        const [per, groups] = convGroups(n, size);
+        const pad = heap.allocF32(groups * size, false);
+        gemmRanges('convDirectForwardRange', [x.byteOffset, n, c, putGeo(g), o, w.byteOffset, p(bias), pad.byteOffset, y.byteOffset, per], groups, n * o * kk * l);
+        heap.free(pad);
+        return;
+      }
       const [per, groups] = convGroups(n, kk * l);
       const [wp, bytes] = packed(0, o, kk, w);
       const col = heap.allocF32(groups * kk * l, false);
@@ -648,10 +662,11 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
       if (!(owns(gy) && owns(x) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
-      const [per, groups] = convGroups(n, kk * l);
-      const col = heap.allocF32(groups * kk * l, false);
+      const small = smallConv(c, g);
+      const [per, groups] = convGroups(n, small ? paddedSize(c, g) : kk * l);
+      const col = heap.allocF32(groups * (small ? paddedSize(c, g) : kk * l), false);
       const parts = heap.allocF32(groups * o * kk, false);
-      gemmRanges('convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * o * kk * l);
+      gemmRanges(small ? 'convDirectBackwardWeightRange' : 'convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * o * kk * l);
       if (beta === 0) k.sumAxis(parts, 1, groups, o * kk, gw);
       else {
         const sum = heap.allocF32(o * kk, false);
