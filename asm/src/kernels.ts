@@ -1013,10 +1013,11 @@ export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i3
   }
 }
 
-export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize): void {
+export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize, beta: i32): void {
   const per = oh * ow;
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
+    if (beta == 0) fill(gx + (<usize>base << 2), h * w, 0);
     for (let o = p * per; o < (p + 1) * per; o++) {
       const at = load<i32>(indices + (<usize>o << 2));
       if (at >= 0) sf(gx, base + at, f(gx, base + at) + f(gy, o));
@@ -1025,9 +1026,9 @@ export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32
 }
 
 /** maxPool2dBackward over planes p0 … p0+pn−1 (see maxPool2dRange). */
-export function maxPool2dBackwardRange(gy: usize, indices: usize, h: i32, w: i32, oh: i32, ow: i32, gx: usize, p0: i32, pn: i32): void {
+export function maxPool2dBackwardRange(gy: usize, indices: usize, h: i32, w: i32, oh: i32, ow: i32, gx: usize, beta: i32, p0: i32, pn: i32): void {
   const yo = <usize>p0 * <usize>(oh * ow) << 2;
-  maxPool2dBackward(gy + yo, indices + yo, pn, h, w, oh, ow, gx + (<usize>p0 * <usize>(h * w) << 2));
+  maxPool2dBackward(gy + yo, indices + yo, pn, h, w, oh, ow, gx + (<usize>p0 * <usize>(h * w) << 2), beta);
 }
 
 /**
@@ -1364,15 +1365,16 @@ export function convForwardRange(x: usize, n: i32, c: i32, geo: usize, o: i32, w
 
 /**
  * Groups g0 … g0+gn−1 of `per` samples: gcol_j = Wᵀ · ∂y_j into the group's place gcol + g·kk·l
- * (wtp: Wᵀ [kk, o] packed by packA), then gx_j += col2im(gcol_j).
+ * (wtp: Wᵀ [kk, o] packed by packA), then gx_j = β·gx_j + col2im(gcol_j) (β = 0: gx_j cleared first).
  */
-export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: i32, wtp: usize, gcol: usize, gx: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: i32, wtp: usize, gcol: usize, gx: usize, per: i32, beta: i32, g0: i32, gn: i32, ws: usize): void {
   const h = gi32(geo, 0), w = gi32(geo, 1), l = gi32(geo, 10) * gi32(geo, 11);
   const kk = c * gi32(geo, 2) * gi32(geo, 3);
   for (let gi = g0; gi < g0 + gn; gi++) {
     const gj = gcol + (<usize>gi * <usize>kk * <usize>l << 2);
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
       gemm(1, 0, kk, l, o, 1, 0, kk, gy + (<usize>j * <usize>o * <usize>l << 2), l, 0, gj, l, ws, wtp);
+      if (beta == 0) fill(gx + (<usize>j * <usize>(c * h * w) << 2), c * h * w, 0);
       col2im(gj, c, h, w, gi32(geo, 2), gi32(geo, 3), gi32(geo, 4), gi32(geo, 5), gi32(geo, 6), gi32(geo, 7), gi32(geo, 8), gi32(geo, 9), gi32(geo, 10), gi32(geo, 11), gx + (<usize>j * <usize>(c * h * w) << 2), l);
     }
   }

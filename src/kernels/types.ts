@@ -293,8 +293,11 @@ export interface Kernels {
    * (l = oh·ow, W [o, c·kh·kw]).
    */
   convForward(x: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, bias: FloatArray | null, y: FloatArray): void;
-  /** Its input gradient: gx_j += col2im(Wᵀ · ∂y_j) for each sample. */
-  convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gx: FloatArray): void;
+  /**
+   * Its input gradient: gx_j = β·gx_j + col2im(Wᵀ · ∂y_j) for each sample, β ∈ {0, 1} (β = 0
+   * clears each sample's gx_j just before its col2im, while in cache, instead of a pass over gx).
+   */
+  convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gx: FloatArray, beta: 0 | 1): void;
   /** Its weight gradient: gw = β·gw + Σ_j ∂y_j · im2col(x_j)ᵀ, β ∈ {0, 1}. */
   convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, gw: FloatArray, beta: number): void;
   /**
@@ -303,8 +306,8 @@ export interface Kernels {
    * in row-major window order on ties, a NaN when there is one, as PyTorch).
    */
   maxPool2d(x: FloatArray, planes: number, g: Window2d, y: FloatArray, indices: Int32Array): void;
-  /** gx[plane, indices[o]] += gy[o]. */
-  maxPool2dBackward(gy: FloatArray, indices: Int32Array, planes: number, g: Window2d, gx: FloatArray): void;
+  /** gx[plane, indices[o]] += gy[o], into gx·β, β ∈ {0, 1} (β = 0 clears each plane just before its own scatter). */
+  maxPool2dBackward(gy: FloatArray, indices: Int32Array, planes: number, g: Window2d, gx: FloatArray, beta: 0 | 1): void;
   /** Average pooling over `planes` planes; the divisor is kh·kw, padding counted (PyTorch's count_include_pad). */
   avgPool2d(x: FloatArray, planes: number, g: Window2d, y: FloatArray): void;
   /** gx += the adjoint of avgPool2d applied to gy. */

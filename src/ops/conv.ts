@@ -273,10 +273,10 @@ function perSampleConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: 
   K.convForward(input.data, n, c, g, weight.data, o, bias ? bias.data : null, out.data);
   const inputs = bias ? [input, weight, bias] : [input, weight];
   return record(out, 'conv2d', inputs, (gy, grad) => {
-    const gx = grad(0);
+    const gx = grad.target(0);
     const gw = grad.target(1);
     if (gw) K.convBackwardWeight(gy, input.data, n, c, g, o, gw.data, gw.beta);
-    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx);
+    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx.data, gx.beta);
     const gb = bias ? grad.target(2) : null;
     if (gb) biasGradient(gy, n, o, g.oh * g.ow, gb, input.dtype);
   });

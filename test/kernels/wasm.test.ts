@@ -714,9 +714,13 @@ describe('convolution and pooling', () => {
         expect(Array.from(y), `values ${planes}×${h}×${w}`).toEqual(Array.from(yr));
         const [gy, gyr] = pair(y.length, -2, 2, B);
         const gx = B.alloc(x.length, 'float32') as Float32Array, gxr = new Float32Array(x.length);
-        B.maxPool2dBackward(gy, idx, planes, g, gx);
-        reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+        B.maxPool2dBackward(gy, idx, planes, g, gx, 1);
+        reference.maxPool2dBackward(gyr, idxr, planes, g, gxr, 1);
         expect(Array.from(gx)).toEqual(Array.from(gxr));
+        // β = 0 writes every element (over NaN), the same values as accumulating into zeros.
+        gx.fill(NaN);
+        B.maxPool2dBackward(gy, idx, planes, g, gx, 0);
+        expect(Array.from(gx), `β 0 ${planes}×${h}×${w}`).toEqual(Array.from(gxr));
       }
     }
   });
@@ -743,10 +747,16 @@ describe('convolution and pooling', () => {
       expect(Array.from(y), `values k${k}`).toEqual(Array.from(yr));
       // Backward adds into gx (overlapping 3×3 windows add twice into one input).
       const [gy, gyr] = pair(y.length), [gx, gxr] = pair(x.length);
-      W.maxPool2dBackward(gy, idx, planes, g, gx);
-      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+      W.maxPool2dBackward(gy, idx, planes, g, gx, 1);
+      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr, 1);
       expect(Array.from(gx), `backward k${k}`).toEqual(Array.from(gxr));
-      expect(W.pool.rounds - rounds).toBe(2);
+      // β = 0 over NaN: each range clears its own planes.
+      gx.fill(NaN);
+      gxr.fill(NaN);
+      W.maxPool2dBackward(gy, idx, planes, g, gx, 0);
+      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr, 0);
+      expect(Array.from(gx), `backward β 0 k${k}`).toEqual(Array.from(gxr));
+      expect(W.pool.rounds - rounds).toBe(3);
     }
     W.pool.setThreads(1);
   });
@@ -778,9 +788,13 @@ describe('convolution and pooling', () => {
           close(y, yr, 1e-5, `convForward ${what} bias ${withBias}`);
         }
         const [gy, gyr] = pair(n * o * l, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
-        B.convBackwardData(gy, n, c, g, wt, o, gx);
-        reference.convBackwardData(gyr, n, c, g, wr, o, gxr);
+        B.convBackwardData(gy, n, c, g, wt, o, gx, 1);
+        reference.convBackwardData(gyr, n, c, g, wr, o, gxr, 1);
         close(gx, gxr, 1e-5, `convBackwardData ${what}`);
+        const gx0 = (B.alloc(x.length, 'float32') as Float32Array).fill(NaN), gx0r = new Float32Array(x.length).fill(NaN);
+        B.convBackwardData(gy, n, c, g, wt, o, gx0, 0);
+        reference.convBackwardData(gyr, n, c, g, wr, o, gx0r, 0);
+        close(gx0, gx0r, 1e-5, `convBackwardData ${what} β 0`);
         for (const beta of [0, 1]) {
           const [gw, gwr] = pair(o * kk, -1, 1, B);
           if (beta === 0) { gw.fill(NaN); gwr.fill(NaN); }
@@ -800,7 +814,7 @@ describe('convolution and pooling', () => {
     const run = () => {
       const y = W.alloc(n * o * l, 'float32') as Float32Array, gx = W.alloc(x.length, 'float32') as Float32Array, gw = W.alloc(o * kk, 'float32') as Float32Array;
       W.convForward(x, n, c, g, wt, o, bias, y);
-      W.convBackwardData(gy, n, c, g, wt, o, gx);
+      W.convBackwardData(gy, n, c, g, wt, o, gx, 0);
       W.convBackwardWeight(gy, x, n, c, g, o, gw, 0);
       return [y, gx, gw].map((a) => Array.from(a));
     };

@@ -649,13 +649,13 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       heap.free(col);
       heap.rawFree(wp, bytes);
     },
-    convBackwardData(gy, n, c, g, w, o, gx) {
-      if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx);
+    convBackwardData(gy, n, c, g, w, o, gx, beta) {
+      if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx, beta);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
       const [per, groups] = convGroups(n, kk * l);
       const [wtp, bytes] = packed(1, kk, o, w);
       const gcol = heap.allocF32(groups * kk * l, false);
-      gemmRanges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per], groups, n * o * kk * l);
+      gemmRanges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per, beta], groups, n * o * kk * l);
       heap.free(gcol);
       heap.rawFree(wtp, bytes);
     },
@@ -681,9 +681,9 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);
       else reference.maxPool2d(x, planes, g, y, indices);
     },
-    maxPool2dBackward(gy, indices, planes, g, gx) {
-      if (owns(gy) && owns(gx) && heap.owns(indices)) ranges('maxPool2dBackwardRange', [gy.byteOffset, indices.byteOffset, g.h, g.w, g.oh, g.ow, gx.byteOffset], planes, gx.length);
-      else reference.maxPool2dBackward(gy, indices, planes, g, gx);
+    maxPool2dBackward(gy, indices, planes, g, gx, beta) {
+      if (owns(gy) && owns(gx) && heap.owns(indices)) ranges('maxPool2dBackwardRange', [gy.byteOffset, indices.byteOffset, g.h, g.w, g.oh, g.ow, gx.byteOffset, beta], planes, gx.length);
+      else reference.maxPool2dBackward(gy, indices, planes, g, gx, beta);
     },
     avgPool2d(x, planes, g, y) {
       if (owns(x) && owns(y)) X.avgPool2d(x.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset);
