@@ -1275,7 +1275,8 @@ export function adaptiveAvgPool2dBackward(gy: usize, planes: i32, h: i32, w: i32
 /**
  * maxpool(2): the four window values in order, unrolled (same tie and NaN rule). Four outputs
  * at a time in f32x4: two rows of 8 inputs, split into even and odd columns by shuffles, then
- * the same four compare-and-selects lane-wise; the last ow mod 4 outputs one by one.
+ * the same four compare-and-selects lane-wise; the last ow mod 4 outputs as one more four
+ * (overlapping), or one by one when ow < 4.
  */
 function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
   const step = i32x4(0, 2, 4, 6);
@@ -1285,7 +1286,9 @@ function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: 
       const r0 = 2 * oy * w;
       const o = (p * oh + oy) * ow;
       let ox = 0;
-      for (; ox + 4 <= ow; ox += 4) {
+      // The overlapping last four writes the same values twice (7 outputs: 0–3, then 3–6).
+      for (; ox < ow && ow >= 4; ox += 4) {
+        if (ox + 4 > ow) ox = ow - 4;
         const a = r0 + 2 * ox;
         const top = x + (<usize>(base + a) << 2);
         const bot = top + (<usize>w << 2);
