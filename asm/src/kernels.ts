@@ -1386,19 +1386,42 @@ export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: 
 /**
  * ∂W over the groups g0 … g0+gn−1 of `per` samples: per sample col_j = im2col(x_j) (rebuilt in
  * the group's place col + g·kk·l, in cache, rather than kept from forward: it would be kk times
- * the input) and the group's Σ_j ∂y_j · col_jᵀ into parts + g·o·kk. The caller sums the groups
- * in order: a split fixed in advance, so the sums do not depend on the threads.
+ * the input) and the group's Σ_j ∂y_j · col_jᵀ into its part, parts + g·(o·kk + o·withBias);
+ * withBias 1: the group's bias sums Σ_j Σ_l ∂y_j[r, l] after them (biasSums). The caller sums
+ * the groups in order: a split fixed in advance, so the sums do not depend on the threads.
  */
-export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, col: usize, parts: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, col: usize, parts: usize, per: i32, withBias: i32, g0: i32, gn: i32, ws: usize): void {
   const hw = gi32(geo, 0) * gi32(geo, 1), l = gi32(geo, 10) * gi32(geo, 11);
   const kk = c * gi32(geo, 2) * gi32(geo, 3);
   for (let gi = g0; gi < g0 + gn; gi++) {
     const cj = col + (<usize>gi * <usize>kk * <usize>l << 2);
-    const pg = parts + (<usize>gi * <usize>o * <usize>kk << 2);
+    const pg = parts + (<usize>gi * <usize>(o * kk + o * withBias) << 2);
+    if (withBias) fill(pg + (<usize>(o * kk) << 2), o, 0);
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      const gj = gy + (<usize>j * <usize>o * <usize>l << 2);
       im2colGeo(x + (<usize>j * <usize>(c * hw) << 2), c, geo, cj);
-      gemm(0, 1, o, kk, l, 1, gy + (<usize>j * <usize>o * <usize>l << 2), l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
+      gemm(0, 1, o, kk, l, 1, gj, l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
+      if (withBias) biasSums(gj, o, l, pg + (<usize>(o * kk) << 2));
     }
+  }
+}
+
+/**
+ * dst[r] += Σ_i g[r·l + i] for r < o (a sample's ∂y rows, just used and still in cache); each
+ * row's sum in f64x2 lanes, as sumAxis (a conv bias gradient's sum cancels: f32 lanes lost 1e-5).
+ */
+function biasSums(g: usize, o: i32, l: i32, dst: usize): void {
+  const lv = l & ~3;
+  for (let r = 0; r < o; r++) {
+    const p = g + (<usize>(r * l) << 2);
+    let a0 = f64x2.splat(0), a1 = a0;
+    for (let i = 0; i < lv; i += 4) {
+      const v = v128.load(p + (<usize>i << 2));
+      a0 = f64x2.add(a0, lo64(v)); a1 = f64x2.add(a1, hi64(v));
+    }
+    let s = hsum(f64x2.add(a0, a1));
+    for (let i = lv; i < l; i++) s += fd(p, i);
+    sfd(dst, r, fd(dst, r) + s);
   }
 }
 
@@ -1562,21 +1585,22 @@ function weight3x3(pad: usize, wp: i32, oh: i32, ow: i32, gy: usize, gw: usize):
 
 /**
  * ∂W of the direct convolution over the groups g0 … g0+gn−1 of `per` samples: the group's
- * Σ_j Σ_{y,x} ∂y_j[oc, y, x] · pad_j[ci, y + i, x + jj] into parts + g·o·kk (as
- * convBackwardWeightRange; the caller sums the groups in order). 3×3 by weight3x3; other
+ * Σ_j Σ_{y,x} ∂y_j[oc, y, x] · pad_j[ci, y + i, x + jj] into its part, and its bias sums after
+ * them when withBias is 1 (as convBackwardWeightRange; the caller sums the groups in order). 3×3 by weight3x3; other
  * kernels four output channels at a time, sharing each load of the plane; each (channel, tap) sum runs in four f32 lanes over a
  * sample's positions, then is added to the group's part.
  */
-export function convDirectBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, pad: usize, parts: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+export function convDirectBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, pad: usize, parts: usize, per: i32, withBias: i32, g0: i32, gn: i32, ws: usize): void {
   const h = gi32(geo, 0), w = gi32(geo, 1), kh = gi32(geo, 2), kw = gi32(geo, 3), oh = gi32(geo, 10), ow = gi32(geo, 11);
   const hp = oh + kh - 1, wp = ow + kw - 1, kk = c * kh * kw, l = oh * ow, ov = ow & ~3;
   for (let gi = g0; gi < g0 + gn; gi++) {
     const pj = pad + (<usize>gi * <usize>(c * hp * wp) << 2);
-    const pg = parts + (<usize>gi * <usize>o * <usize>kk << 2);
-    fill(pg, o * kk, 0);
+    const pg = parts + (<usize>gi * <usize>(o * kk + o * withBias) << 2);
+    fill(pg, o * kk + o * withBias, 0);
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
       padPlanes(x + (<usize>j * <usize>(c * h * w) << 2), c, geo, pj, hp, wp);
       const gj = gy + (<usize>j * <usize>o * <usize>l << 2);
+      if (withBias) biasSums(gj, o, l, pg + (<usize>(o * kk) << 2));
       let oc = 0;
       if (kh == 3 && kw == 3)
         for (; oc < o; oc++)

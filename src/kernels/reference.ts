@@ -453,13 +453,19 @@ export const reference: Kernels = {
       reference.col2im(gcol, c, g, gx.subarray(j * c * hw, (j + 1) * c * hw));
     }
   },
-  convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
+  convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta) {
     const hw = g.h * g.w, l = g.oh * g.ow, kk = c * g.kh * g.kw;
     const col = reference.alloc(kk * l, x instanceof Float64Array ? 'float64' : 'float32', false);
     for (let j = 0; j < n; j++) {
       reference.im2col(x.subarray(j * c * hw, (j + 1) * c * hw), c, g, col);
       reference.gemm(false, true, o, kk, l, 1, gy.subarray(j * o * l, (j + 1) * o * l), col, j === 0 ? beta : 1, gw);
     }
+    if (gb)
+      for (let r = 0; r < o; r++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) for (let i = 0; i < l; i++) s += gy[(j * o + r) * l + i];
+        gb[r] = (gbBeta ? gb[r] : 0) + s;
+      }
   },
 
   maxPool2d(x, planes, g, y, indices) {

@@ -298,8 +298,11 @@ export interface Kernels {
    * clears each sample's gx_j just before its col2im, while in cache, instead of a pass over gx).
    */
   convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gx: FloatArray, beta: 0 | 1): void;
-  /** Its weight gradient: gw = β·gw + Σ_j ∂y_j · im2col(x_j)ᵀ, β ∈ {0, 1}. */
-  convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, gw: FloatArray, beta: number): void;
+  /**
+   * Its weight gradient: gw = β·gw + Σ_j ∂y_j · im2col(x_j)ᵀ, β ∈ {0, 1}; and, when gb is given,
+   * the bias gradient in the same pass over ∂y: gb = β_b·gb + Σ_{j, y, x} ∂y_j[·, y, x].
+   */
+  convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, gw: FloatArray, beta: number, gb: FloatArray | null, gbBeta: 0 | 1): void;
   /**
    * Max pooling over `planes` planes [h, w] (padding never wins: it is −∞); writes y
    * [planes, oh, ow] and, per output, the index within its plane of the maximum (the first

@@ -275,9 +275,10 @@ function perSampleConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: 
   return record(out, 'conv2d', inputs, (gy, grad) => {
     const gx = grad.target(0);
     const gw = grad.target(1);
-    if (gw) K.convBackwardWeight(gy, input.data, n, c, g, o, gw.data, gw.beta);
-    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx.data, gx.beta);
     const gb = bias ? grad.target(2) : null;
-    if (gb) biasGradient(gy, n, o, g.oh * g.ow, gb, input.dtype);
+    // The bias gradient in the weight gradient's pass over ∂y when both are wanted.
+    if (gw) K.convBackwardWeight(gy, input.data, n, c, g, o, gw.data, gw.beta, gb ? gb.data : null, gb ? gb.beta : 0);
+    else if (gb) biasGradient(gy, n, o, g.oh * g.ow, gb, input.dtype);
+    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx.data, gx.beta);
   });
 }

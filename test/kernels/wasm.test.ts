@@ -798,9 +798,16 @@ describe('convolution and pooling', () => {
         for (const beta of [0, 1]) {
           const [gw, gwr] = pair(o * kk, -1, 1, B);
           if (beta === 0) { gw.fill(NaN); gwr.fill(NaN); }
-          B.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
-          reference.convBackwardWeight(gyr, xr, n, c, g, o, gwr, beta);
+          B.convBackwardWeight(gy, x, n, c, g, o, gw, beta, null, 0);
+          reference.convBackwardWeight(gyr, xr, n, c, g, o, gwr, beta, null, 0);
           close(gw, gwr, 1e-5, `convBackwardWeight ${what} β ${beta}`);
+          // With the bias gradient in the same pass (β_b = β; over NaN for 0): ∂W unchanged.
+          const gw2 = (B.alloc(o * kk, 'float32') as Float32Array).fill(beta ? 0.5 : NaN), gw2r = new Float32Array(o * kk).fill(beta ? 0.5 : NaN);
+          const gb = (B.alloc(o, 'float32') as Float32Array).fill(beta ? -0.25 : NaN), gbr = new Float32Array(o).fill(beta ? -0.25 : NaN);
+          B.convBackwardWeight(gy, x, n, c, g, o, gw2, beta, gb, beta);
+          reference.convBackwardWeight(gyr, xr, n, c, g, o, gw2r, beta, gbr, beta);
+          close(gw2, gw2r, 1e-5, `convBackwardWeight ${what} β ${beta} with bias`);
+          close(gb, gbr, 1e-5, `convBackwardWeight ${what} bias gradient β ${beta}`);
         }
       }
     }
@@ -815,8 +822,9 @@ describe('convolution and pooling', () => {
       const y = W.alloc(n * o * l, 'float32') as Float32Array, gx = W.alloc(x.length, 'float32') as Float32Array, gw = W.alloc(o * kk, 'float32') as Float32Array;
       W.convForward(x, n, c, g, wt, o, bias, y);
       W.convBackwardData(gy, n, c, g, wt, o, gx, 0);
-      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0);
-      return [y, gx, gw].map((a) => Array.from(a));
+      const gb = W.alloc(o, 'float32') as Float32Array;
+      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0, gb, 0);
+      return [y, gx, gw, gb].map((a) => Array.from(a));
     };
     W.pool.setThreads(1);
     const single = run();
@@ -841,8 +849,9 @@ describe('convolution and pooling', () => {
     const run = () => {
       const y = W.alloc(n * o * l, 'float32') as Float32Array, gw = W.alloc(o * kk, 'float32') as Float32Array;
       W.convForward(x, n, c, g, wt, o, bias, y);
-      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0);
-      return [y, gw].map((a) => Array.from(a));
+      const gb = W.alloc(o, 'float32') as Float32Array;
+      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0, gb, 0);
+      return [y, gw, gb].map((a) => Array.from(a));
     };
     W.pool.setThreads(1);
     const single = run();

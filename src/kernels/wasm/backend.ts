@@ -659,21 +659,21 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       heap.free(gcol);
       heap.rawFree(wtp, bytes);
     },
-    convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
-      if (!(owns(gy) && owns(x) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
-      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+    // Each group's part holds its ∂W sums [o, kk] and, with gb, its bias sums [o] after them.
+    convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta) {
+      if (!(owns(gy) && owns(x) && owns(gw) && owns(gb))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow, row = o * kk + (gb ? o : 0);
       const small = smallConv(c, g);
       const [per, groups] = convGroups(n, small ? paddedSize(c, g) : kk * l);
       const col = heap.allocF32(groups * (small ? paddedSize(c, g) : kk * l), false);
-      const parts = heap.allocF32(groups * o * kk, false);
-      gemmRanges(small ? 'convDirectBackwardWeightRange' : 'convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * o * kk * l);
-      if (beta === 0) k.sumAxis(parts, 1, groups, o * kk, gw);
-      else {
-        const sum = heap.allocF32(o * kk, false);
-        k.sumAxis(parts, 1, groups, o * kk, sum);
-        k.axpy(1, sum, gw);
-        heap.free(sum);
-      }
+      const parts = heap.allocF32(groups * row, false);
+      gemmRanges(small ? 'convDirectBackwardWeightRange' : 'convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per, gb ? 1 : 0], groups, n * o * kk * l);
+      const sum = heap.allocF32(row, false);
+      k.sumAxis(parts, 1, groups, row, sum);
+      const into = (s: Float32Array, out: FloatArray, b: number) => (b === 0 ? k.copy(s, out) : k.axpy(1, s, out));
+      into(sum.subarray(0, o * kk), gw, beta);
+      if (gb) into(sum.subarray(o * kk), gb, gbBeta);
+      heap.free(sum);
       heap.free(parts);
       heap.free(col);
     },
