@@ -32,7 +32,7 @@ const SMALL_PRODUCT = 1 << 20;
 
 /**
  * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
- * The typed array's own fill over a range: a kernel call per row cost more than the row (first layer: 32·128 rows of 784).
+ * The typed array's own fill over a range: a kernel call per row cost more than the row (a chunk's og·S rows of L).
  */
 function fillRows(dst: Tensor['data'], rows: number, len: number, bias: Tensor['data'], offset: number): void {
   for (let r = 0; r < rows; r++) dst.fill(bias[offset + r], r * len, (r + 1) * len);
@@ -187,7 +187,7 @@ export function conv2d(
   if (!direct && groups === 1 && (og * kk * l >= SMALL_PRODUCT || smallConv(c, g))) return perSampleConv2d(input, weight, bias, g, out);
   // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
   // y'_g = W_g · col [og, S·L] covers S samples. Worth it only where a single sample's product
-  // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
+  // is small (a small layer, or a strided first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
   // bounded so that col stays under CHUNK_FLOATS.
   const chunk = direct || og * kk * l >= SMALL_PRODUCT ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
   const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
