@@ -767,9 +767,11 @@ describe('convolution and pooling', () => {
   // dilation, odd sizes, more samples than groups (uneven last group), bias or none, β 0 (over NaN) and 1.
   // The last five are smallConv (c·kh·kw ≤ 32, stride 1: the direct kernels for forward and ∂W):
   // 3×3 on one and three planes with rows of 11 and 6 (a tail past the fours), 2×2 and 5×5
-  // (the generic taps: 4-row and 4-channel blocks with their remainders), a 1×1 with padding.
+  // (the generic taps: 4-row and 4-channel blocks with their remainders), a 1×1 with padding, and
+  // a 3×3 whose output is one row of 3 (no f32x4 step at all).
   const CONV_SHAPES = [[3, 4, 9, 8, 5, 3, 1, 1, 1], [2, 3, 7, 7, 6, 3, 2, 1, 1], [1, 2, 8, 9, 4, 3, 1, 2, 2], [37, 3, 6, 5, 7, 2, 1, 0, 1],
-    [5, 1, 9, 11, 6, 3, 1, 1, 1], [3, 3, 7, 6, 5, 3, 1, 0, 1], [4, 2, 10, 9, 7, 2, 1, 1, 1], [2, 1, 10, 7, 5, 5, 1, 2, 1], [3, 2, 5, 6, 9, 1, 1, 1, 1]];
+    [5, 1, 9, 11, 6, 3, 1, 1, 1], [3, 3, 7, 6, 5, 3, 1, 0, 1], [4, 2, 10, 9, 7, 2, 1, 1, 1], [2, 1, 10, 7, 5, 5, 1, 2, 1], [3, 2, 5, 6, 9, 1, 1, 1, 1],
+    [2, 2, 3, 5, 3, 3, 1, 0, 1]];
   const convGeometry = (h: number, w: number, k: number, st: number, p: number, d: number) => {
     const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / st) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / st) + 1;
     return { h, w, kh: k, kw: k, sh: st, sw: st, ph: p, pw: p, dh: d, dw: d, oh, ow };
