@@ -45,7 +45,7 @@ const TASK_INTS = 21;
  * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — a Linear layer's bias and
  * activation, whose range is of rows (forward) or of 4-column groups (backward, so each column's
  * bias sum stays whole), the BatchNorm kernels, of channels, max pooling's, of planes, and a
- * convolution's per-sample products, of groups of samples.
+ * convolution's per-sample products or direct kernels, of groups of samples.
  */
 export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'biasActivationRange', 'biasActivationBackwardRange', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange', 'convDirectForwardRange', 'convDirectBackwardWeightRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
