@@ -1408,14 +1408,24 @@ export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo
 
 /**
  * dst[r] += Σ_i g[r·l + i] for r < o (a sample's ∂y rows, just used and still in cache); each
- * row's sum in f64x2 lanes, as sumAxis (a conv bias gradient's sum cancels: f32 lanes lost 1e-5).
+ * row's sum in f64x2 lanes, as sumAxis (a conv bias gradient's sum cancels: f32 lanes over a
+ * whole row lost 1e-5), over f32x4 sums of blocks of 32 values (converting every vector to
+ * float64 cost as much as a separate pass over ∂y).
  */
 function biasSums(g: usize, o: i32, l: i32, dst: usize): void {
-  const lv = l & ~3;
+  const lv = l & ~3, lb = l & ~31;
   for (let r = 0; r < o; r++) {
     const p = g + (<usize>(r * l) << 2);
     let a0 = f64x2.splat(0), a1 = a0;
-    for (let i = 0; i < lv; i += 4) {
+    let i = 0;
+    for (; i < lb; i += 32) {
+      const q = p + (<usize>i << 2);
+      const s0 = f32x4.add(f32x4.add(v128.load(q), v128.load(q, 16)), f32x4.add(v128.load(q, 32), v128.load(q, 48)));
+      const s1 = f32x4.add(f32x4.add(v128.load(q, 64), v128.load(q, 80)), f32x4.add(v128.load(q, 96), v128.load(q, 112)));
+      const v = f32x4.add(s0, s1);
+      a0 = f64x2.add(a0, lo64(v)); a1 = f64x2.add(a1, hi64(v));
+    }
+    for (; i < lv; i += 4) {
       const v = v128.load(p + (<usize>i << 2));
       a0 = f64x2.add(a0, lo64(v)); a1 = f64x2.add(a1, hi64(v));
     }
@@ -1550,13 +1560,15 @@ export function convDirectForwardRange(x: usize, n: i32, c: i32, geo: usize, o: 
 }
 
 /**
- * One (output channel, input plane) pair's 3×3 ∂W for one sample, added to gw[0:9]:
+ * One (output channel, input plane) pair's 3×3 ∂W for one sample, added to gw[0:9], and with
+ * `bias` ≠ 0 the channel's Σ ∂y added to bias[0] (f32x4 sums of two rows at a time, then f64):
  * gw[i, j] += Σ_{r, x} ∂y[r, x] · pad[r + i, x + j], in nine f32x4 accumulators over the
  * positions, each ∂y vector loaded once for the nine taps and, two output rows at a time, each
  * plane vector once for both rows; a row's last ow mod 4 positions are summed after, tap by tap.
  */
-function weight3x3(pad: usize, wp: i32, oh: i32, ow: i32, gy: usize, gw: usize): void {
+function weight3x3(pad: usize, wp: i32, oh: i32, ow: i32, gy: usize, gw: usize, bias: usize): void {
   let a00 = f32x4.splat(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, a22 = a00;
+  let b0 = f64x2.splat(0), b1 = b0;
   const rs = <usize>wp << 2, gs = <usize>ow << 2;
   const ov = ow & ~3;
   let r = 0;
@@ -1564,8 +1576,10 @@ function weight3x3(pad: usize, wp: i32, oh: i32, ow: i32, gy: usize, gw: usize):
   for (; r + 2 <= oh; r += 2) {
     const gr = gy + (<usize>(r * ow) << 2);
     const p = pad + (<usize>(r * wp) << 2);
+    let bs = f32x4.splat(0);
     for (let xo = 0; xo < ov; xo += 4) {
       const ga = v128.load(gr + (<usize>xo << 2)), gb = v128.load(gr + gs + (<usize>xo << 2));
+      bs = f32x4.add(bs, f32x4.add(ga, gb));
       const q0 = p + (<usize>xo << 2), q1 = q0 + rs, q2 = q1 + rs, q3 = q2 + rs;
       let v = v128.load(q0);
       a00 = madd(ga, v, a00);
@@ -1581,17 +1595,26 @@ function weight3x3(pad: usize, wp: i32, oh: i32, ow: i32, gy: usize, gw: usize):
       v = v128.load(q3, 4); a21 = madd(gb, v, a21);
       v = v128.load(q3, 8); a22 = madd(gb, v, a22);
     }
+    b0 = f64x2.add(b0, lo64(bs)); b1 = f64x2.add(b1, hi64(bs));
   }
   for (; r < oh; r++) {
     const gr = gy + (<usize>(r * ow) << 2);
     const p = pad + (<usize>(r * wp) << 2);
+    let bs = f32x4.splat(0);
     for (let xo = 0; xo < ov; xo += 4) {
       const g = v128.load(gr + (<usize>xo << 2));
+      bs = f32x4.add(bs, g);
       const q0 = p + (<usize>xo << 2), q1 = q0 + rs, q2 = q1 + rs;
       a00 = madd(g, v128.load(q0), a00); a01 = madd(g, v128.load(q0, 4), a01); a02 = madd(g, v128.load(q0, 8), a02);
       a10 = madd(g, v128.load(q1), a10); a11 = madd(g, v128.load(q1, 4), a11); a12 = madd(g, v128.load(q1, 8), a12);
       a20 = madd(g, v128.load(q2), a20); a21 = madd(g, v128.load(q2, 4), a21); a22 = madd(g, v128.load(q2, 8), a22);
     }
+    b0 = f64x2.add(b0, lo64(bs)); b1 = f64x2.add(b1, hi64(bs));
+  }
+  if (bias != 0) {
+    let s = hsum(f64x2.add(b0, b1));
+    for (let r2 = 0; r2 < oh; r2++) for (let xo = ov; xo < ow; xo++) s += fd(gy, r2 * ow + xo);
+    sfd(bias, 0, fd(bias, 0) + s);
   }
   sf(gw, 0, f(gw, 0) + hsum4(a00)); sf(gw, 1, f(gw, 1) + hsum4(a01)); sf(gw, 2, f(gw, 2) + hsum4(a02));
   sf(gw, 3, f(gw, 3) + hsum4(a10)); sf(gw, 4, f(gw, 4) + hsum4(a11)); sf(gw, 5, f(gw, 5) + hsum4(a12));
@@ -1623,11 +1646,13 @@ export function convDirectBackwardWeightRange(gy: usize, x: usize, n: i32, c: i3
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
       padPlanes(x + (<usize>j * <usize>(c * h * w) << 2), c, geo, pj, hp, wp);
       const gj = gy + (<usize>j * <usize>o * <usize>l << 2);
-      if (withBias) biasSums(gj, o, l, pg + (<usize>(o * kk) << 2));
+      // 3×3: the bias sums ride along in weight3x3's pass over ∂y (a second pass cost 0.7 ms a step).
+      if (withBias && !(kh == 3 && kw == 3)) biasSums(gj, o, l, pg + (<usize>(o * kk) << 2));
       let oc = 0;
       if (kh == 3 && kw == 3)
         for (; oc < o; oc++)
-          for (let ci = 0; ci < c; ci++) weight3x3(pj + (<usize>(ci * hp * wp) << 2), wp, oh, ow, gj + (<usize>(oc * l) << 2), pg + (<usize>(oc * kk + ci * 9) << 2));
+          for (let ci = 0; ci < c; ci++)
+            weight3x3(pj + (<usize>(ci * hp * wp) << 2), wp, oh, ow, gj + (<usize>(oc * l) << 2), pg + (<usize>(oc * kk + ci * 9) << 2), withBias && ci == 0 ? pg + (<usize>(o * kk + oc) << 2) : 0);
       for (; oc + 4 <= o; oc += 4) {
         const g0p = gj + (<usize>(oc * l) << 2), stride = <usize>l << 2;
         for (let ci = 0; ci < c; ci++)
