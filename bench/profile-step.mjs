@@ -23,7 +23,12 @@ for (const name of Object.keys(K)) {
   K[name] = function (...a) {
     const t0 = performance.now();
     const r = f.apply(this, a);
-    const key = name === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${a[2]}x${a[4]}x${a[3]}` : name;
+    const key =
+      name === 'gemm'
+        ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${a[2]}x${a[4]}x${a[3]}`
+        : /^conv(Forward|Backward)/.test(name)
+          ? `${name} ${name === 'convBackwardWeight' ? a[3] : a[2]}→${a[5]}`
+          : name;
     const e = times.get(key) ?? [0, 0];
     e[0] += performance.now() - t0;
     e[1]++;

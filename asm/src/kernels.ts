@@ -9,7 +9,7 @@
  *   so wasm and reference round the same value to float32.
  */
 import { act, dact, sigmoid } from './math';
-import { gemm } from './gemm';
+import { gemm, madd } from './gemm';
 
 // @ts-ignore: decorator
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -1111,10 +1111,11 @@ export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i3
   }
 }
 
-export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize): void {
+export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, gx: usize, beta: i32): void {
   const per = oh * ow;
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
+    if (beta == 0) fill(gx + (<usize>base << 2), h * w, 0);
     for (let o = p * per; o < (p + 1) * per; o++) {
       const at = load<i32>(indices + (<usize>o << 2));
       if (at >= 0) sf(gx, base + at, f(gx, base + at) + f(gy, o));
@@ -1123,9 +1124,9 @@ export function maxPool2dBackward(gy: usize, indices: usize, planes: i32, h: i32
 }
 
 /** maxPool2dBackward over planes p0 … p0+pn−1 (see maxPool2dRange). */
-export function maxPool2dBackwardRange(gy: usize, indices: usize, h: i32, w: i32, oh: i32, ow: i32, gx: usize, p0: i32, pn: i32): void {
+export function maxPool2dBackwardRange(gy: usize, indices: usize, h: i32, w: i32, oh: i32, ow: i32, gx: usize, beta: i32, p0: i32, pn: i32): void {
   const yo = <usize>p0 * <usize>(oh * ow) << 2;
-  maxPool2dBackward(gy + yo, indices + yo, pn, h, w, oh, ow, gx + (<usize>p0 * <usize>(h * w) << 2));
+  maxPool2dBackward(gy + yo, indices + yo, pn, h, w, oh, ow, gx + (<usize>p0 * <usize>(h * w) << 2), beta);
 }
 
 /**
@@ -1372,7 +1373,8 @@ export function adaptiveAvgPool2dBackward(gy: usize, planes: i32, h: i32, w: i32
 /**
  * maxpool(2): the four window values in order, unrolled (same tie and NaN rule). Four outputs
  * at a time in f32x4: two rows of 8 inputs, split into even and odd columns by shuffles, then
- * the same four compare-and-selects lane-wise; the last ow mod 4 outputs one by one.
+ * the same four compare-and-selects lane-wise; the last ow mod 4 outputs as one more four
+ * (overlapping), or one by one when ow < 4.
  */
 function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
   const step = i32x4(0, 2, 4, 6);
@@ -1382,7 +1384,9 @@ function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, y: 
       const r0 = 2 * oy * w;
       const o = (p * oh + oy) * ow;
       let ox = 0;
-      for (; ox + 4 <= ow; ox += 4) {
+      // The overlapping last four writes the same values twice (7 outputs: 0–3, then 3–6).
+      for (; ox < ow && ow >= 4; ox += 4) {
+        if (ox + 4 > ow) ox = ow - 4;
         const a = r0 + 2 * ox;
         const top = x + (<usize>(base + a) << 2);
         const bot = top + (<usize>w << 2);
@@ -1462,15 +1466,16 @@ export function convForwardRange(x: usize, n: i32, c: i32, geo: usize, o: i32, w
 
 /**
  * Groups g0 … g0+gn−1 of `per` samples: gcol_j = Wᵀ · ∂y_j into the group's place gcol + g·kk·l
- * (wtp: Wᵀ [kk, o] packed by packA), then gx_j += col2im(gcol_j).
+ * (wtp: Wᵀ [kk, o] packed by packA), then gx_j = β·gx_j + col2im(gcol_j) (β = 0: gx_j cleared first).
  */
-export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: i32, wtp: usize, gcol: usize, gx: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: i32, wtp: usize, gcol: usize, gx: usize, per: i32, beta: i32, g0: i32, gn: i32, ws: usize): void {
   const h = gi32(geo, 0), w = gi32(geo, 1), l = gi32(geo, 10) * gi32(geo, 11);
   const kk = c * gi32(geo, 2) * gi32(geo, 3);
   for (let gi = g0; gi < g0 + gn; gi++) {
     const gj = gcol + (<usize>gi * <usize>kk * <usize>l << 2);
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
       gemm(1, 0, kk, l, o, 1, 0, kk, gy + (<usize>j * <usize>o * <usize>l << 2), l, 0, gj, l, ws, wtp);
+      if (beta == 0) fill(gx + (<usize>j * <usize>(c * h * w) << 2), c * h * w, 0);
       col2im(gj, c, h, w, gi32(geo, 2), gi32(geo, 3), gi32(geo, 4), gi32(geo, 5), gi32(geo, 6), gi32(geo, 7), gi32(geo, 8), gi32(geo, 9), gi32(geo, 10), gi32(geo, 11), gx + (<usize>j * <usize>(c * h * w) << 2), l);
     }
   }
@@ -1479,18 +1484,323 @@ export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: 
 /**
  * ∂W over the groups g0 … g0+gn−1 of `per` samples: per sample col_j = im2col(x_j) (rebuilt in
  * the group's place col + g·kk·l, in cache, rather than kept from forward: it would be kk times
- * the input) and the group's Σ_j ∂y_j · col_jᵀ into parts + g·o·kk. The caller sums the groups
- * in order: a split fixed in advance, so the sums do not depend on the threads.
+ * the input) and the group's Σ_j ∂y_j · col_jᵀ into its part, parts + g·(o·kk + o·withBias);
+ * withBias 1: the group's bias sums Σ_j Σ_l ∂y_j[r, l] after them (biasSums). The caller sums
+ * the groups in order: a split fixed in advance, so the sums do not depend on the threads.
  */
-export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, col: usize, parts: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, col: usize, parts: usize, per: i32, withBias: i32, g0: i32, gn: i32, ws: usize): void {
   const hw = gi32(geo, 0) * gi32(geo, 1), l = gi32(geo, 10) * gi32(geo, 11);
   const kk = c * gi32(geo, 2) * gi32(geo, 3);
   for (let gi = g0; gi < g0 + gn; gi++) {
     const cj = col + (<usize>gi * <usize>kk * <usize>l << 2);
-    const pg = parts + (<usize>gi * <usize>o * <usize>kk << 2);
+    const pg = parts + (<usize>gi * <usize>(o * kk + o * withBias) << 2);
+    if (withBias) fill(pg + (<usize>(o * kk) << 2), o, 0);
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      const gj = gy + (<usize>j * <usize>o * <usize>l << 2);
       im2colGeo(x + (<usize>j * <usize>(c * hw) << 2), c, geo, cj);
-      gemm(0, 1, o, kk, l, 1, gy + (<usize>j * <usize>o * <usize>l << 2), l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
+      gemm(0, 1, o, kk, l, 1, gj, l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
+      if (withBias) biasSums(gj, o, l, pg + (<usize>(o * kk) << 2));
+    }
+  }
+}
+
+/**
+ * dst[r] += Σ_i g[r·l + i] for r < o (a sample's ∂y rows, just used and still in cache); each
+ * row's sum in f64x2 lanes, as sumAxis (a conv bias gradient's sum cancels: f32 lanes over a
+ * whole row lost 1e-5), over f32x4 sums of blocks of 32 values (converting every vector to
+ * float64 cost as much as a separate pass over ∂y).
+ */
+function biasSums(g: usize, o: i32, l: i32, dst: usize): void {
+  const lv = l & ~3, lb = l & ~31;
+  for (let r = 0; r < o; r++) {
+    const p = g + (<usize>(r * l) << 2);
+    let a0 = f64x2.splat(0), a1 = a0;
+    let i = 0;
+    for (; i < lb; i += 32) {
+      const q = p + (<usize>i << 2);
+      const s0 = f32x4.add(f32x4.add(v128.load(q), v128.load(q, 16)), f32x4.add(v128.load(q, 32), v128.load(q, 48)));
+      const s1 = f32x4.add(f32x4.add(v128.load(q, 64), v128.load(q, 80)), f32x4.add(v128.load(q, 96), v128.load(q, 112)));
+      const v = f32x4.add(s0, s1);
+      a0 = f64x2.add(a0, lo64(v)); a1 = f64x2.add(a1, hi64(v));
+    }
+    for (; i < lv; i += 4) {
+      const v = v128.load(p + (<usize>i << 2));
+      a0 = f64x2.add(a0, lo64(v)); a1 = f64x2.add(a1, hi64(v));
+    }
+    let s = hsum(f64x2.add(a0, a1));
+    for (let i = lv; i < l; i++) s += fd(p, i);
+    sfd(dst, r, fd(dst, r) + s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Direct convolution for a small K = c·kh·kw (a first layer: one to three input planes, 3×3),
+// stride 1, dilation 1 (smallConv in src/kernels/types.ts). im2col + GEMM does badly there: a
+// K = 9 product streams a col nine times the input and fills 9 of the GEMM tile's 16 columns,
+// and batching samples into one product needs a scatter of the output. Here each sample's
+// planes are copied once into a zero-bordered [c, oh + kh − 1, ow + kw − 1] plane in the
+// group's place (in cache), and every output vector of four positions is Σ over the K taps of
+// a shifted f32x4 load of that plane times the tap's weight — the same sum as the GEMM's dot
+// product, in the same tap order (relaxed SIMD: fused). Groups of samples as the kernels above.
+
+/** The four lanes' sum, (v₀ + v₁) + (v₂ + v₃). */
+// @ts-ignore: decorator
+@inline function hsum4(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** Sample x_j [c, h, w] into pad [c, hp, wp] (zeros around, the input at row ph, column pw). */
+function padPlanes(x: usize, c: i32, geo: usize, pad: usize, hp: i32, wp: i32): void {
+  const h = gi32(geo, 0), w = gi32(geo, 1), ph = gi32(geo, 6), pw = gi32(geo, 7);
+  fill(pad, c * hp * wp, 0);
+  for (let ci = 0; ci < c; ci++)
+    for (let r = 0; r < h; r++)
+      memory.copy(pad + (<usize>((ci * hp + r + ph) * wp + pw) << 2), x + (<usize>((ci * h + r) * w) << 2), <usize>w << 2);
+}
+
+/**
+ * One input plane's share of a 3×3 output plane [oh, ow] (its columns in fours; the caller does
+ * a row's last ow mod 4): y = (first ? b : y) + Σ_{i,j} w[i, j] · pad[r + i, x + j]. The nine
+ * weights stay in registers and the plane is read once, a row at a time: its three shifted
+ * loads feed output rows r (tap row 0, started here), r − 1 (tap row 1) and r − 2 (tap row 2,
+ * finished and stored here), so a row costs 3 loads per 9 multiply-adds.
+ */
+function forward3x3(pad: usize, wp: i32, oh: i32, ow: i32, w: usize, first: bool, b: f32, y: usize): void {
+  const w00 = v128.load32_splat(w), w01 = v128.load32_splat(w + 4), w02 = v128.load32_splat(w + 8);
+  const w10 = v128.load32_splat(w + 12), w11 = v128.load32_splat(w + 16), w12 = v128.load32_splat(w + 20);
+  const w20 = v128.load32_splat(w + 24), w21 = v128.load32_splat(w + 28), w22 = v128.load32_splat(w + 32);
+  const vb = f32x4.splat(b);
+  const rs = <usize>wp << 2, ys = <usize>ow << 2;
+  for (let xo = 0; xo + 4 <= ow; xo += 4) {
+    let src = pad + (<usize>xo << 2);
+    let dst = y + (<usize>xo << 2);
+    let a1 = f32x4.splat(0), a2 = a1; // output rows r − 1, r − 2
+    for (let r = 0; r < oh + 2; r++) {
+      const p0 = v128.load(src), p1 = v128.load(src, 4), p2 = v128.load(src, 8);
+      if (r >= 2) {
+        v128.store(dst, madd(p2, w22, madd(p1, w21, madd(p0, w20, a2))));
+        dst += ys;
+      }
+      a2 = madd(p2, w12, madd(p1, w11, madd(p0, w10, a1)));
+      if (r < oh) {
+        const init = first ? vb : v128.load(y + (<usize>(r * ow + xo) << 2));
+        a1 = madd(p2, w02, madd(p1, w01, madd(p0, w00, init)));
+      }
+      src += rs;
+    }
+  }
+}
+
+/**
+ * Groups g0 … g0+gn−1 of `per` samples (of n) of x [n, c, h, w]: y_j [o, oh, ow] = bias + the
+ * direct convolution with W [o, c, kh, kw] (bias 0 = none). 3×3 by forward3x3; other kernels
+ * four output rows at a time, sharing each tap's weight; a row's last ow mod 4 positions scalar.
+ */
+export function convDirectForwardRange(x: usize, n: i32, c: i32, geo: usize, o: i32, wt: usize, bias: usize, pad: usize, y: usize, per: i32, g0: i32, gn: i32, ws: usize): void {
+  const h = gi32(geo, 0), w = gi32(geo, 1), kh = gi32(geo, 2), kw = gi32(geo, 3), oh = gi32(geo, 10), ow = gi32(geo, 11);
+  const hp = oh + kh - 1, wp = ow + kw - 1, kk = c * kh * kw, l = oh * ow, ov = ow & ~3;
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const pj = pad + (<usize>gi * <usize>(c * hp * wp) << 2);
+    for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      padPlanes(x + (<usize>j * <usize>(c * h * w) << 2), c, geo, pj, hp, wp);
+      for (let oc = 0; oc < o; oc++) {
+        const b: f32 = bias != 0 ? f(bias, oc) : 0;
+        const wo = wt + (<usize>(oc * kk) << 2);
+        const yo = y + (<usize>(j * o + oc) * <usize>l << 2);
+        let r = kh == 3 && kw == 3 ? oh : 0;
+        if (kh == 3 && kw == 3) for (let ci = 0; ci < c; ci++) forward3x3(pj + (<usize>(ci * hp * wp) << 2), wp, oh, ow, wo + (<usize>(ci * 9) << 2), ci == 0, b, yo);
+        for (; r + 4 <= oh; r += 4) {
+          for (let xo = 0; xo < ov; xo += 4) {
+            let a0 = f32x4.splat(b), a1 = a0, a2 = a0, a3 = a0;
+            for (let ci = 0; ci < c; ci++)
+              for (let i = 0; i < kh; i++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + xo) << 2);
+                const wr = wo + (<usize>((ci * kh + i) * kw) << 2);
+                for (let jj = 0; jj < kw; jj++) {
+                  const wv = v128.load32_splat(wr + (<usize>jj << 2));
+                  const s = src + (<usize>jj << 2);
+                  a0 = madd(v128.load(s), wv, a0);
+                  a1 = madd(v128.load(s + (<usize>wp << 2)), wv, a1);
+                  a2 = madd(v128.load(s + (<usize>(2 * wp) << 2)), wv, a2);
+                  a3 = madd(v128.load(s + (<usize>(3 * wp) << 2)), wv, a3);
+                }
+              }
+            const d = yo + (<usize>(r * ow + xo) << 2);
+            v128.store(d, a0);
+            v128.store(d + (<usize>ow << 2), a1);
+            v128.store(d + (<usize>(2 * ow) << 2), a2);
+            v128.store(d + (<usize>(3 * ow) << 2), a3);
+          }
+        }
+        for (; r < oh; r++)
+          for (let xo = 0; xo < ov; xo += 4) {
+            let a0 = f32x4.splat(b);
+            for (let ci = 0; ci < c; ci++)
+              for (let i = 0; i < kh; i++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + xo) << 2);
+                const wr = wo + (<usize>((ci * kh + i) * kw) << 2);
+                for (let jj = 0; jj < kw; jj++) a0 = madd(v128.load(src + (<usize>jj << 2)), v128.load32_splat(wr + (<usize>jj << 2)), a0);
+              }
+            v128.store(yo + (<usize>(r * ow + xo) << 2), a0);
+          }
+        if (ov < ow)
+          for (let r2 = 0; r2 < oh; r2++)
+            for (let xo = ov; xo < ow; xo++) {
+              let a: f32 = b;
+              for (let ci = 0; ci < c; ci++)
+                for (let i = 0; i < kh; i++)
+                  for (let jj = 0; jj < kw; jj++) a += f(pj, (ci * hp + r2 + i) * wp + xo + jj) * f(wo, (ci * kh + i) * kw + jj);
+              sf(yo, r2 * ow + xo, a);
+            }
+      }
+    }
+  }
+}
+
+/**
+ * One (output channel, input plane) pair's 3×3 ∂W for one sample, added to gw[0:9], and with
+ * `bias` ≠ 0 the channel's Σ ∂y added to bias[0] (f32x4 sums of two rows at a time, then f64):
+ * gw[i, j] += Σ_{r, x} ∂y[r, x] · pad[r + i, x + j], in nine f32x4 accumulators over the
+ * positions, each ∂y vector loaded once for the nine taps and, two output rows at a time, each
+ * plane vector once for both rows; a row's last ow mod 4 positions are summed after, tap by tap.
+ */
+function weight3x3(pad: usize, wp: i32, oh: i32, ow: i32, gy: usize, gw: usize, bias: usize): void {
+  let a00 = f32x4.splat(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, a22 = a00;
+  let b0 = f64x2.splat(0), b1 = b0;
+  const rs = <usize>wp << 2, gs = <usize>ow << 2;
+  const ov = ow & ~3;
+  let r = 0;
+  // Two output rows at a time: plane rows r … r + 3 each loaded once for both (14 loads per 18 multiply-adds).
+  for (; r + 2 <= oh; r += 2) {
+    const gr = gy + (<usize>(r * ow) << 2);
+    const p = pad + (<usize>(r * wp) << 2);
+    let bs = f32x4.splat(0);
+    for (let xo = 0; xo < ov; xo += 4) {
+      const ga = v128.load(gr + (<usize>xo << 2)), gb = v128.load(gr + gs + (<usize>xo << 2));
+      bs = f32x4.add(bs, f32x4.add(ga, gb));
+      const q0 = p + (<usize>xo << 2), q1 = q0 + rs, q2 = q1 + rs, q3 = q2 + rs;
+      let v = v128.load(q0);
+      a00 = madd(ga, v, a00);
+      v = v128.load(q0, 4); a01 = madd(ga, v, a01);
+      v = v128.load(q0, 8); a02 = madd(ga, v, a02);
+      v = v128.load(q1); a10 = madd(ga, v, a10); a00 = madd(gb, v, a00);
+      v = v128.load(q1, 4); a11 = madd(ga, v, a11); a01 = madd(gb, v, a01);
+      v = v128.load(q1, 8); a12 = madd(ga, v, a12); a02 = madd(gb, v, a02);
+      v = v128.load(q2); a20 = madd(ga, v, a20); a10 = madd(gb, v, a10);
+      v = v128.load(q2, 4); a21 = madd(ga, v, a21); a11 = madd(gb, v, a11);
+      v = v128.load(q2, 8); a22 = madd(ga, v, a22); a12 = madd(gb, v, a12);
+      v = v128.load(q3); a20 = madd(gb, v, a20);
+      v = v128.load(q3, 4); a21 = madd(gb, v, a21);
+      v = v128.load(q3, 8); a22 = madd(gb, v, a22);
+    }
+    b0 = f64x2.add(b0, lo64(bs)); b1 = f64x2.add(b1, hi64(bs));
+  }
+  for (; r < oh; r++) {
+    const gr = gy + (<usize>(r * ow) << 2);
+    const p = pad + (<usize>(r * wp) << 2);
+    let bs = f32x4.splat(0);
+    for (let xo = 0; xo < ov; xo += 4) {
+      const g = v128.load(gr + (<usize>xo << 2));
+      bs = f32x4.add(bs, g);
+      const q0 = p + (<usize>xo << 2), q1 = q0 + rs, q2 = q1 + rs;
+      a00 = madd(g, v128.load(q0), a00); a01 = madd(g, v128.load(q0, 4), a01); a02 = madd(g, v128.load(q0, 8), a02);
+      a10 = madd(g, v128.load(q1), a10); a11 = madd(g, v128.load(q1, 4), a11); a12 = madd(g, v128.load(q1, 8), a12);
+      a20 = madd(g, v128.load(q2), a20); a21 = madd(g, v128.load(q2, 4), a21); a22 = madd(g, v128.load(q2, 8), a22);
+    }
+    b0 = f64x2.add(b0, lo64(bs)); b1 = f64x2.add(b1, hi64(bs));
+  }
+  if (bias != 0) {
+    let s = hsum(f64x2.add(b0, b1));
+    for (let r2 = 0; r2 < oh; r2++) for (let xo = ov; xo < ow; xo++) s += fd(gy, r2 * ow + xo);
+    sfd(bias, 0, fd(bias, 0) + s);
+  }
+  sf(gw, 0, f(gw, 0) + hsum4(a00)); sf(gw, 1, f(gw, 1) + hsum4(a01)); sf(gw, 2, f(gw, 2) + hsum4(a02));
+  sf(gw, 3, f(gw, 3) + hsum4(a10)); sf(gw, 4, f(gw, 4) + hsum4(a11)); sf(gw, 5, f(gw, 5) + hsum4(a12));
+  sf(gw, 6, f(gw, 6) + hsum4(a20)); sf(gw, 7, f(gw, 7) + hsum4(a21)); sf(gw, 8, f(gw, 8) + hsum4(a22));
+  if (ov < ow)
+    for (let t = 0; t < 9; t++) {
+      const i = t / 3, jj = t % 3;
+      let s: f32 = 0;
+      for (let r = 0; r < oh; r++)
+        for (let xo = ov; xo < ow; xo++) s += f(gy, r * ow + xo) * f(pad, (r + i) * wp + xo + jj);
+      sf(gw, t, f(gw, t) + s);
+    }
+}
+
+/**
+ * ∂W of the direct convolution over the groups g0 … g0+gn−1 of `per` samples: the group's
+ * Σ_j Σ_{y,x} ∂y_j[oc, y, x] · pad_j[ci, y + i, x + jj] into its part, and its bias sums after
+ * them when withBias is 1 (as convBackwardWeightRange; the caller sums the groups in order). 3×3 by weight3x3; other
+ * kernels four output channels at a time, sharing each load of the plane; each (channel, tap) sum runs in four f32 lanes over a
+ * sample's positions, then is added to the group's part.
+ */
+export function convDirectBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo: usize, o: i32, pad: usize, parts: usize, per: i32, withBias: i32, g0: i32, gn: i32, ws: usize): void {
+  const h = gi32(geo, 0), w = gi32(geo, 1), kh = gi32(geo, 2), kw = gi32(geo, 3), oh = gi32(geo, 10), ow = gi32(geo, 11);
+  const hp = oh + kh - 1, wp = ow + kw - 1, kk = c * kh * kw, l = oh * ow, ov = ow & ~3;
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const pj = pad + (<usize>gi * <usize>(c * hp * wp) << 2);
+    const pg = parts + (<usize>gi * <usize>(o * kk + o * withBias) << 2);
+    fill(pg, o * kk + o * withBias, 0);
+    for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
+      padPlanes(x + (<usize>j * <usize>(c * h * w) << 2), c, geo, pj, hp, wp);
+      const gj = gy + (<usize>j * <usize>o * <usize>l << 2);
+      // 3×3: the bias sums ride along in weight3x3's pass over ∂y (a second pass cost 0.7 ms a step).
+      if (withBias && !(kh == 3 && kw == 3)) biasSums(gj, o, l, pg + (<usize>(o * kk) << 2));
+      let oc = 0;
+      if (kh == 3 && kw == 3)
+        for (; oc < o; oc++)
+          for (let ci = 0; ci < c; ci++)
+            weight3x3(pj + (<usize>(ci * hp * wp) << 2), wp, oh, ow, gj + (<usize>(oc * l) << 2), pg + (<usize>(oc * kk + ci * 9) << 2), withBias && ci == 0 ? pg + (<usize>(o * kk + oc) << 2) : 0);
+      for (; oc + 4 <= o; oc += 4) {
+        const g0p = gj + (<usize>(oc * l) << 2), stride = <usize>l << 2;
+        for (let ci = 0; ci < c; ci++)
+          for (let i = 0; i < kh; i++)
+            for (let jj = 0; jj < kw; jj++) {
+              let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+              let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+              for (let r = 0; r < oh; r++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + jj) << 2);
+                const gr = g0p + (<usize>(r * ow) << 2);
+                for (let xo = 0; xo < ov; xo += 4) {
+                  const pv = v128.load(src + (<usize>xo << 2));
+                  const q = gr + (<usize>xo << 2);
+                  a0 = madd(v128.load(q), pv, a0);
+                  a1 = madd(v128.load(q + stride), pv, a1);
+                  a2 = madd(v128.load(q + 2 * stride), pv, a2);
+                  a3 = madd(v128.load(q + 3 * stride), pv, a3);
+                }
+                for (let xo = ov; xo < ow; xo++) {
+                  const pv = f(src, xo);
+                  s0 += f(gr, xo) * pv;
+                  s1 += load<f32>(gr + stride + (<usize>xo << 2)) * pv;
+                  s2 += load<f32>(gr + 2 * stride + (<usize>xo << 2)) * pv;
+                  s3 += load<f32>(gr + 3 * stride + (<usize>xo << 2)) * pv;
+                }
+              }
+              const t = (ci * kh + i) * kw + jj;
+              sf(pg, oc * kk + t, f(pg, oc * kk + t) + (hsum4(a0) + s0));
+              sf(pg, (oc + 1) * kk + t, f(pg, (oc + 1) * kk + t) + (hsum4(a1) + s1));
+              sf(pg, (oc + 2) * kk + t, f(pg, (oc + 2) * kk + t) + (hsum4(a2) + s2));
+              sf(pg, (oc + 3) * kk + t, f(pg, (oc + 3) * kk + t) + (hsum4(a3) + s3));
+            }
+      }
+      for (; oc < o; oc++) {
+        const go = gj + (<usize>(oc * l) << 2);
+        for (let ci = 0; ci < c; ci++)
+          for (let i = 0; i < kh; i++)
+            for (let jj = 0; jj < kw; jj++) {
+              let a0 = f32x4.splat(0);
+              let s0: f32 = 0;
+              for (let r = 0; r < oh; r++) {
+                const src = pj + (<usize>((ci * hp + r + i) * wp + jj) << 2);
+                const gr = go + (<usize>(r * ow) << 2);
+                for (let xo = 0; xo < ov; xo += 4) a0 = madd(v128.load(gr + (<usize>xo << 2)), v128.load(src + (<usize>xo << 2)), a0);
+                for (let xo = ov; xo < ow; xo++) s0 += f(gr, xo) * f(src, xo);
+              }
+              const t = oc * kk + (ci * kh + i) * kw + jj;
+              sf(pg, t, f(pg, t) + (hsum4(a0) + s0));
+            }
+      }
     }
   }
 }

@@ -444,21 +444,28 @@ export const reference: Kernels = {
       reference.gemm(false, false, o, l, kk, 1, w, col, bias ? 1 : 0, yj);
     }
   },
-  convBackwardData(gy, n, c, g, w, o, gx) {
+  convBackwardData(gy, n, c, g, w, o, gx, beta) {
     const hw = g.h * g.w, l = g.oh * g.ow, kk = c * g.kh * g.kw;
     const gcol = reference.alloc(kk * l, gy instanceof Float64Array ? 'float64' : 'float32', false);
     for (let j = 0; j < n; j++) {
       reference.gemm(true, false, kk, l, o, 1, w, gy.subarray(j * o * l, (j + 1) * o * l), 0, gcol);
+      if (beta === 0) gx.fill(0, j * c * hw, (j + 1) * c * hw);
       reference.col2im(gcol, c, g, gx.subarray(j * c * hw, (j + 1) * c * hw));
     }
   },
-  convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
+  convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta) {
     const hw = g.h * g.w, l = g.oh * g.ow, kk = c * g.kh * g.kw;
     const col = reference.alloc(kk * l, x instanceof Float64Array ? 'float64' : 'float32', false);
     for (let j = 0; j < n; j++) {
       reference.im2col(x.subarray(j * c * hw, (j + 1) * c * hw), c, g, col);
       reference.gemm(false, true, o, kk, l, 1, gy.subarray(j * o * l, (j + 1) * o * l), col, j === 0 ? beta : 1, gw);
     }
+    if (gb)
+      for (let r = 0; r < o; r++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) for (let i = 0; i < l; i++) s += gy[(j * o + r) * l + i];
+        gb[r] = (gbBeta ? gb[r] : 0) + s;
+      }
   },
 
   maxPool2d(x, planes, g, y, indices) {
@@ -490,11 +497,12 @@ export const reference: Kernels = {
         }
     }
   },
-  maxPool2dBackward(gy, indices, planes, g, gx) {
+  maxPool2dBackward(gy, indices, planes, g, gx, beta) {
     const { h, w, oh, ow } = g;
     const per = oh * ow;
     for (let p = 0; p < planes; p++) {
       const base = p * h * w;
+      if (beta === 0) gx.fill(0, base, base + h * w);
       for (let o = p * per; o < (p + 1) * per; o++) if (indices[o] >= 0) gx[base + indices[o]] += gy[o];
     }
   },

@@ -98,6 +98,18 @@ export interface Window2d {
   ow: number;
 }
 
+/** The largest K = c·kh·kw that smallConv computes directly (a first layer: 3 planes of 3×3 is 27). */
+export const SMALL_CONV_K = 32;
+
+/**
+ * A convolution (one group) with few taps per output, K = c·kh·kw ≤ SMALL_CONV_K, stride 1 and
+ * dilation 1: a backend may compute its forward and ∂W directly (a shifted load per tap)
+ * instead of by im2col + GEMM, whose K-row products are slow and memory-bound for small K.
+ */
+export function smallConv(c: number, g: Window2d): boolean {
+  return c * g.kh * g.kw <= SMALL_CONV_K && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
+}
+
 export interface AdamArgs {
   param: FloatArray;
   grad: FloatArray;
@@ -281,18 +293,24 @@ export interface Kernels {
    * (l = oh·ow, W [o, c·kh·kw]).
    */
   convForward(x: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, bias: FloatArray | null, y: FloatArray): void;
-  /** Its input gradient: gx_j += col2im(Wᵀ · ∂y_j) for each sample. */
-  convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gx: FloatArray): void;
-  /** Its weight gradient: gw = β·gw + Σ_j ∂y_j · im2col(x_j)ᵀ, β ∈ {0, 1}. */
-  convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, gw: FloatArray, beta: number): void;
+  /**
+   * Its input gradient: gx_j = β·gx_j + col2im(Wᵀ · ∂y_j) for each sample, β ∈ {0, 1} (β = 0
+   * clears each sample's gx_j just before its col2im, while in cache, instead of a pass over gx).
+   */
+  convBackwardData(gy: FloatArray, n: number, c: number, g: Window2d, w: FloatArray, o: number, gx: FloatArray, beta: 0 | 1): void;
+  /**
+   * Its weight gradient: gw = β·gw + Σ_j ∂y_j · im2col(x_j)ᵀ, β ∈ {0, 1}; and, when gb is given,
+   * the bias gradient in the same pass over ∂y: gb = β_b·gb + Σ_{j, y, x} ∂y_j[·, y, x].
+   */
+  convBackwardWeight(gy: FloatArray, x: FloatArray, n: number, c: number, g: Window2d, o: number, gw: FloatArray, beta: number, gb: FloatArray | null, gbBeta: 0 | 1): void;
   /**
    * Max pooling over `planes` planes [h, w] (padding never wins: it is −∞); writes y
    * [planes, oh, ow] and, per output, the index within its plane of the maximum (the first
    * in row-major window order on ties, a NaN when there is one, as PyTorch).
    */
   maxPool2d(x: FloatArray, planes: number, g: Window2d, y: FloatArray, indices: Int32Array): void;
-  /** gx[plane, indices[o]] += gy[o]. */
-  maxPool2dBackward(gy: FloatArray, indices: Int32Array, planes: number, g: Window2d, gx: FloatArray): void;
+  /** gx[plane, indices[o]] += gy[o], into gx·β, β ∈ {0, 1} (β = 0 clears each plane just before its own scatter). */
+  maxPool2dBackward(gy: FloatArray, indices: Int32Array, planes: number, g: Window2d, gx: FloatArray, beta: 0 | 1): void;
   /** Average pooling over `planes` planes; the divisor is kh·kw, padding counted (PyTorch's count_include_pad). */
   avgPool2d(x: FloatArray, planes: number, g: Window2d, y: FloatArray): void;
   /** gx += the adjoint of avgPool2d applied to gy. */

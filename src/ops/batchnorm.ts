@@ -14,7 +14,7 @@
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
-import { assertOptionalTensor, assertTensor, checkFiniteOption, empty, savedBuffer } from './util.js';
+import { assertOptionalTensor, assertTensor, checkFiniteOption, savedBuffer, uninitialized } from './util.js';
 
 export function batchNorm(
   x: Tensor,
@@ -52,7 +52,7 @@ export function batchNorm(
   if (!training && (runningMean == null || runningVar == null)) {
     throw new Error('batchNorm: evaluation mode needs runningMean and runningVar (or pass training = true to use batch statistics)');
   }
-  const y = empty(x.shape, x);
+  const y = uninitialized(x.shape, x);
   const saveMean = savedBuffer(c, x.dtype);
   const saveInvStd = savedBuffer(c, x.dtype);
   K.batchNorm({

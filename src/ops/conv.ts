@@ -15,11 +15,13 @@
  * With one group and a large product per sample (a layer after the first), the samples go to
  * the fused kernels (convForward, convBackwardData, convBackwardWeight), which the wasm backend
  * runs in groups of whole samples on its threads — one round per layer and direction instead
- * of one per sample's GEMM, with each sample's col built and used while in cache.
+ * of one per sample's GEMM, with each sample's col built and used while in cache. So does a
+ * one-group convolution with few taps (smallConv: a first layer, c·kh·kw ≤ 32, stride 1), whose
+ * forward and ∂W the wasm backend computes directly, without im2col or GEMM.
  */
 import { record, type GradTarget } from '../autograd.js';
 import { K, alloc } from '../kernels/index.js';
-import type { Window2d } from '../kernels/types.js';
+import { smallConv, type Window2d } from '../kernels/types.js';
 import { formatShape, type Tensor } from '../tensor.js';
 import { assertSameDtype, assertTensor, showSize, uninitialized } from './util.js';
 
@@ -30,7 +32,7 @@ const SMALL_PRODUCT = 1 << 20;
 
 /**
  * Row r of `dst` ([rows, len]) ← bias[offset + r]: the GEMM then adds W·col onto the bias (β = 1).
- * The typed array's own fill over a range: a kernel call per row cost more than the row (first layer: 32·128 rows of 784).
+ * The typed array's own fill over a range: a kernel call per row cost more than the row (a chunk's og·S rows of L).
  */
 function fillRows(dst: Tensor['data'], rows: number, len: number, bias: Tensor['data'], offset: number): void {
   for (let r = 0; r < rows; r++) dst.fill(bias[offset + r], r * len, (r + 1) * len);
@@ -182,10 +184,10 @@ export function conv2d(
   const ySlice = (data: Tensor['data'], i: number, gi: number) => data.subarray((i * o + gi * og) * l, (i * o + (gi + 1) * og) * l);
   const wSlice = (data: Tensor['data'], gi: number) => data.subarray(gi * og * kk, (gi + 1) * og * kk);
 
-  if (!direct && groups === 1 && og * kk * l >= SMALL_PRODUCT) return perSampleConv2d(input, weight, bias, g, out);
+  if (!direct && groups === 1 && (og * kk * l >= SMALL_PRODUCT || smallConv(c, g))) return perSampleConv2d(input, weight, bias, g, out);
   // Samples per GEMM: a chunk's patches sit side by side, col [kk, S·L], so that one product
   // y'_g = W_g · col [og, S·L] covers S samples. Worth it only where a single sample's product
-  // is small (a first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
+  // is small (a small layer, or a strided first layer: kk = 9), as y' must then be scattered into [S, O, L]; S is
   // bounded so that col stays under CHUNK_FLOATS.
   const chunk = direct || og * kk * l >= SMALL_PRODUCT ? 1 : Math.max(1, Math.min(n, Math.floor(CHUNK_FLOATS / (kk * l))));
   const col = direct ? null : alloc(kk * chunk * l, input.dtype, false);
@@ -271,11 +273,12 @@ function perSampleConv2d(input: Tensor, weight: Tensor, bias: Tensor | null, g: 
   K.convForward(input.data, n, c, g, weight.data, o, bias ? bias.data : null, out.data);
   const inputs = bias ? [input, weight, bias] : [input, weight];
   return record(out, 'conv2d', inputs, (gy, grad) => {
-    const gx = grad(0);
+    const gx = grad.target(0);
     const gw = grad.target(1);
-    if (gw) K.convBackwardWeight(gy, input.data, n, c, g, o, gw.data, gw.beta);
-    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx);
     const gb = bias ? grad.target(2) : null;
-    if (gb) biasGradient(gy, n, o, g.oh * g.ow, gb, input.dtype);
+    // The bias gradient in the weight gradient's pass over ∂y when both are wanted.
+    if (gw) K.convBackwardWeight(gy, input.data, n, c, g, o, gw.data, gw.beta, gb ? gb.data : null, gb ? gb.beta : 0);
+    else if (gb) biasGradient(gy, n, o, g.oh * g.ow, gb, input.dtype);
+    if (gx) K.convBackwardData(gy, n, c, g, weight.data, o, gx.data, gx.beta);
   });
 }

@@ -41,8 +41,8 @@ export function maxPool2d(input: Tensor, kernelSize: Size2d, stride: Size2d | nu
   const view = () => new Int32Array(store.data.buffer, store.data.byteOffset, out.size);
   K.maxPool2d(input.data, planes, g, out.data, view());
   record(out, 'maxPool2d', [input], (gy, grad) => {
-    const gx = grad(0);
-    if (gx) K.maxPool2dBackward(gy, view(), planes, g, gx);
+    const gx = grad.target(0);
+    if (gx) K.maxPool2dBackward(gy, view(), planes, g, gx.data, gx.beta);
   }, () => store.dispose());
   return out;
 }

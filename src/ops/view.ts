@@ -24,8 +24,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (shapeSize(s) !== x.size) throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
   const out = new Tensor(x.data, s);
   return record(out, 'reshape', [x], (g, grad) => {
-    const gx = grad(0);
-    if (gx) K.axpy(1, g, gx);
+    const gx = grad.target(0);
+    if (gx && gx.beta === 0) K.copy(g, gx.data);
+    else if (gx) K.axpy(1, g, gx.data);
   });
 }
 

@@ -714,9 +714,13 @@ describe('convolution and pooling', () => {
         expect(Array.from(y), `values ${planes}×${h}×${w}`).toEqual(Array.from(yr));
         const [gy, gyr] = pair(y.length, -2, 2, B);
         const gx = B.alloc(x.length, 'float32') as Float32Array, gxr = new Float32Array(x.length);
-        B.maxPool2dBackward(gy, idx, planes, g, gx);
-        reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+        B.maxPool2dBackward(gy, idx, planes, g, gx, 1);
+        reference.maxPool2dBackward(gyr, idxr, planes, g, gxr, 1);
         expect(Array.from(gx)).toEqual(Array.from(gxr));
+        // β = 0 writes every element (over NaN), the same values as accumulating into zeros.
+        gx.fill(NaN);
+        B.maxPool2dBackward(gy, idx, planes, g, gx, 0);
+        expect(Array.from(gx), `β 0 ${planes}×${h}×${w}`).toEqual(Array.from(gxr));
       }
     }
   });
@@ -743,10 +747,16 @@ describe('convolution and pooling', () => {
       expect(Array.from(y), `values k${k}`).toEqual(Array.from(yr));
       // Backward adds into gx (overlapping 3×3 windows add twice into one input).
       const [gy, gyr] = pair(y.length), [gx, gxr] = pair(x.length);
-      W.maxPool2dBackward(gy, idx, planes, g, gx);
-      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr);
+      W.maxPool2dBackward(gy, idx, planes, g, gx, 1);
+      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr, 1);
       expect(Array.from(gx), `backward k${k}`).toEqual(Array.from(gxr));
-      expect(W.pool.rounds - rounds).toBe(2);
+      // β = 0 over NaN: each range clears its own planes.
+      gx.fill(NaN);
+      gxr.fill(NaN);
+      W.maxPool2dBackward(gy, idx, planes, g, gx, 0);
+      reference.maxPool2dBackward(gyr, idxr, planes, g, gxr, 0);
+      expect(Array.from(gx), `backward β 0 k${k}`).toEqual(Array.from(gxr));
+      expect(W.pool.rounds - rounds).toBe(3);
     }
     W.pool.setThreads(1);
   });
@@ -755,7 +765,13 @@ describe('convolution and pooling', () => {
   // ∂W summed in fixed groups of samples): against the reference's composition of the same
   // steps, within float32 rounding (the GEMMs accumulate in another order); stride, padding,
   // dilation, odd sizes, more samples than groups (uneven last group), bias or none, β 0 (over NaN) and 1.
-  const CONV_SHAPES = [[3, 4, 9, 8, 5, 3, 1, 1, 1], [2, 3, 7, 7, 6, 3, 2, 1, 1], [1, 2, 8, 9, 4, 3, 1, 2, 2], [37, 3, 6, 5, 7, 2, 1, 0, 1]];
+  // The last five are smallConv (c·kh·kw ≤ 32, stride 1: the direct kernels for forward and ∂W):
+  // 3×3 on one and three planes with rows of 11 and 6 (a tail past the fours), 2×2 and 5×5
+  // (the generic taps: 4-row and 4-channel blocks with their remainders), a 1×1 with padding, and
+  // a 3×3 whose output is one row of 3 (no f32x4 step at all).
+  const CONV_SHAPES = [[3, 4, 9, 8, 5, 3, 1, 1, 1], [2, 3, 7, 7, 6, 3, 2, 1, 1], [1, 2, 8, 9, 4, 3, 1, 2, 2], [37, 3, 6, 5, 7, 2, 1, 0, 1],
+    [5, 1, 9, 11, 6, 3, 1, 1, 1], [3, 3, 7, 6, 5, 3, 1, 0, 1], [4, 2, 10, 9, 7, 2, 1, 1, 1], [2, 1, 10, 7, 5, 5, 1, 2, 1], [3, 2, 5, 6, 9, 1, 1, 1, 1],
+    [2, 2, 3, 5, 3, 3, 1, 0, 1]];
   const convGeometry = (h: number, w: number, k: number, st: number, p: number, d: number) => {
     const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / st) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / st) + 1;
     return { h, w, kh: k, kw: k, sh: st, sw: st, ph: p, pw: p, dh: d, dw: d, oh, ow };
@@ -774,15 +790,26 @@ describe('convolution and pooling', () => {
           close(y, yr, 1e-5, `convForward ${what} bias ${withBias}`);
         }
         const [gy, gyr] = pair(n * o * l, -2, 2, B), [gx, gxr] = pair(x.length, -1, 1, B);
-        B.convBackwardData(gy, n, c, g, wt, o, gx);
-        reference.convBackwardData(gyr, n, c, g, wr, o, gxr);
+        B.convBackwardData(gy, n, c, g, wt, o, gx, 1);
+        reference.convBackwardData(gyr, n, c, g, wr, o, gxr, 1);
         close(gx, gxr, 1e-5, `convBackwardData ${what}`);
+        const gx0 = (B.alloc(x.length, 'float32') as Float32Array).fill(NaN), gx0r = new Float32Array(x.length).fill(NaN);
+        B.convBackwardData(gy, n, c, g, wt, o, gx0, 0);
+        reference.convBackwardData(gyr, n, c, g, wr, o, gx0r, 0);
+        close(gx0, gx0r, 1e-5, `convBackwardData ${what} β 0`);
         for (const beta of [0, 1]) {
           const [gw, gwr] = pair(o * kk, -1, 1, B);
           if (beta === 0) { gw.fill(NaN); gwr.fill(NaN); }
-          B.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
-          reference.convBackwardWeight(gyr, xr, n, c, g, o, gwr, beta);
+          B.convBackwardWeight(gy, x, n, c, g, o, gw, beta, null, 0);
+          reference.convBackwardWeight(gyr, xr, n, c, g, o, gwr, beta, null, 0);
           close(gw, gwr, 1e-5, `convBackwardWeight ${what} β ${beta}`);
+          // With the bias gradient in the same pass (β_b = β; over NaN for 0): ∂W unchanged.
+          const gw2 = (B.alloc(o * kk, 'float32') as Float32Array).fill(beta ? 0.5 : NaN), gw2r = new Float32Array(o * kk).fill(beta ? 0.5 : NaN);
+          const gb = (B.alloc(o, 'float32') as Float32Array).fill(beta ? -0.25 : NaN), gbr = new Float32Array(o).fill(beta ? -0.25 : NaN);
+          B.convBackwardWeight(gy, x, n, c, g, o, gw2, beta, gb, beta);
+          reference.convBackwardWeight(gyr, xr, n, c, g, o, gw2r, beta, gbr, beta);
+          close(gw2, gw2r, 1e-5, `convBackwardWeight ${what} β ${beta} with bias`);
+          close(gb, gbr, 1e-5, `convBackwardWeight ${what} bias gradient β ${beta}`);
         }
       }
     }
@@ -796,9 +823,10 @@ describe('convolution and pooling', () => {
     const run = () => {
       const y = W.alloc(n * o * l, 'float32') as Float32Array, gx = W.alloc(x.length, 'float32') as Float32Array, gw = W.alloc(o * kk, 'float32') as Float32Array;
       W.convForward(x, n, c, g, wt, o, bias, y);
-      W.convBackwardData(gy, n, c, g, wt, o, gx);
-      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0);
-      return [y, gx, gw].map((a) => Array.from(a));
+      W.convBackwardData(gy, n, c, g, wt, o, gx, 0);
+      const gb = W.alloc(o, 'float32') as Float32Array;
+      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0, gb, 0);
+      return [y, gx, gw, gb].map((a) => Array.from(a));
     };
     W.pool.setThreads(1);
     const single = run();
@@ -811,6 +839,32 @@ describe('convolution and pooling', () => {
     const rounds = W.pool.rounds;
     const threaded = run();
     expect(W.pool.rounds - rounds).toBe(3);
+    W.pool.adaptive = adaptive;
+    expect(threaded).toEqual(single);
+    W.pool.setThreads(1);
+  });
+  it('threaded direct (smallConv) kernels equal the single-threaded ones bit for bit: the benchmark\'s first layer on 24 samples', async () => {
+    const [n, c, h, w, o, k] = [24, 1, 28, 28, 32, 3];
+    const g = convGeometry(h, w, k, 1, 1, 1);
+    const kk = c * k * k, l = g.oh * g.ow;
+    const [x] = pair(n * c * h * w), [wt] = pair(o * kk), [bias] = pair(o), [gy] = pair(n * o * l);
+    const run = () => {
+      const y = W.alloc(n * o * l, 'float32') as Float32Array, gw = W.alloc(o * kk, 'float32') as Float32Array;
+      W.convForward(x, n, c, g, wt, o, bias, y);
+      const gb = W.alloc(o, 'float32') as Float32Array;
+      W.convBackwardWeight(gy, x, n, c, g, o, gw, 0, gb, 0);
+      return [y, gw, gb].map((a) => Array.from(a));
+    };
+    W.pool.setThreads(1);
+    const single = run();
+    W.pool.setThreads(3);
+    const deadline = Date.now() + 5000;
+    while (W.pool.readyWorkers() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const adaptive = W.pool.adaptive;
+    W.pool.adaptive = false;
+    const rounds = W.pool.rounds;
+    const threaded = run();
+    expect(W.pool.rounds - rounds).toBe(2);
     W.pool.adaptive = adaptive;
     expect(threaded).toEqual(single);
     W.pool.setThreads(1);

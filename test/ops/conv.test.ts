@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { ops, tensor } from '../../src/index.js';
-import { getBackend, setBackend } from '../../src/kernels/index.js';
+import { K, getBackend, setBackend } from '../../src/kernels/index.js';
 import { reference } from '../../src/kernels/reference.js';
 import { BACKENDS, checkOp, describeEachBackend, expectClose, filled } from '../helpers/check.js';
 
@@ -236,6 +236,38 @@ describeEachBackend('ops.conv2d through the per-sample kernels (one group, a lar
         expectClose(wt.grad!.data, want.gw, `weight gradient, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
         expectClose(b.grad!.data, want.gb, `bias gradient, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
       }
+    });
+  }
+  for (const [n, c, h, w, o] of [[4, 1, 28, 28, 32], [3, 3, 13, 11, 8]]) {
+    it(`a first layer [${n}, ${c}, ${h}, ${w}] by ${o} filters 3×3, padding 1 (smallConv: direct kernels on wasm): values, ∂W and ∂b equal the definition; an input without a gradient gets no ∂x pass`, () => {
+      const xs = Array.from({ length: n * c * h * w }, (_, i) => Math.sin(0.37 * i));
+      const ws = Array.from({ length: o * c * 9 }, (_, i) => 0.2 * Math.cos(1.1 * i));
+      const bs = Array.from({ length: o }, (_, i) => 0.1 * i - 0.5);
+      const gys = Array.from({ length: n * o * h * w }, (_, i) => Math.sin(0.011 * i + 1));
+      const want = direct(xs, [n, c, h, w], ws, o, 3, 1, 1, 1, bs, gys);
+      const B = K;
+      const calls = { data: 0, weight: 0 };
+      const { convBackwardData, convBackwardWeight } = B;
+      B.convBackwardData = (...a) => (calls.data++, convBackwardData.apply(B, a));
+      B.convBackwardWeight = (...a) => (calls.weight++, convBackwardWeight.apply(B, a));
+      try {
+        const x = tensor(xs, [n, c, h, w]);
+        const wt = tensor(ws, [o, c, 3, 3], { requiresGrad: true });
+        const b = tensor(bs, [o], { requiresGrad: true });
+        for (let step = 0; step < 2; step++) {
+          wt.grad = b.grad = null;
+          const y = ops.conv2d(x, wt, b, 1, 1);
+          y.backward(tensor(gys, y.shape));
+          expectClose(y.data, want.y, `output, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
+          expectClose(wt.grad!.data, want.gw, `weight gradient, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
+          expectClose(b.grad!.data, want.gb, `bias gradient, step ${step}`, { rtol: 1e-5, atol: 1e-5 });
+          expect(x.grad).toBeNull();
+        }
+      } finally {
+        B.convBackwardData = convBackwardData;
+        B.convBackwardWeight = convBackwardWeight;
+      }
+      expect(calls).toEqual({ data: 0, weight: 2 });
     });
   }
   it('an input without a gradient, and a second backward through a kept graph (retainGraph), add as PyTorch does', () => {

@@ -6,7 +6,7 @@
  * O(MNK) work dwarfs the O(MK + KN + MN) copies.
  */
 import { reference, stepsOf } from '../reference.js';
-import type { AdamArgs, BinaryKind, FloatArray, Kernels, PointwiseLossKind, RmspropArgs, SgdArgs, UnaryKind, Window2d } from '../types.js';
+import { smallConv, type AdamArgs, type BinaryKind, type FloatArray, type Kernels, type PointwiseLossKind, type RmspropArgs, type SgdArgs, type UnaryKind, type Window2d } from '../types.js';
 import type { LoadedWasm } from './loader.js';
 import { findCollector, WasmHeap } from './memory.js';
 import { ThreadPool } from './threads.js';
@@ -318,6 +318,11 @@ function convGroups(n: number, colSize: number): [number, number] {
   return [per, Math.ceil(n / per)];
 }
 
+/** Values of a sample's zero-bordered planes [c, oh + kh − 1, ow + kw − 1] for the direct (smallConv) kernels. */
+function paddedSize(c: number, g: Window2d): number {
+  return c * (g.oh + g.kh - 1) * (g.ow + g.kw - 1);
+}
+
 export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const X = wasm.exports;
   const heap = new WasmHeap(wasm.memory, wasm.shared, X.heapBase());
@@ -509,7 +514,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * calls in the chooser as GEMMs of their size instead kept them on one thread: each is a whole
    * layer (≈ 10–25 ms), so the first split call, paying the workers' start, decided for many steps.
    */
-  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange', scalars: number[], count: number, macs: number): void {
+  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange' | 'convDirectForwardRange' | 'convDirectBackwardWeightRange', scalars: number[], count: number, macs: number): void {
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
     const workers = count > 1 && macs >= THREAD_MIN_MNK && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers > 0) pool.runSplit(name, null, scalars, count, 1, ws0);
@@ -705,10 +710,19 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       else reference.col2im(col, c, g, gx, ld);
     },
     // A convolution's per-sample products: fixed groups of samples on the pool (convGroups),
-    // each with its own col in cache; op(W) packed once.
+    // each with its own col in cache; op(W) packed once. A smallConv's forward and ∂W are the
+    // direct kernels instead (each group's sample planes zero-bordered in the col's place).
     convForward(x, n, c, g, w, o, bias, y) {
       if (!(owns(x) && owns(w) && owns(bias) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, y);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      if (smallConv(c, g)) {
+        const size = paddedSize(c, g);
+        const [per, groups] = convGroups(n, size);
+        const pad = heap.allocF32(groups * size, false);
+        gemmRanges('convDirectForwardRange', [x.byteOffset, n, c, putGeo(g), o, w.byteOffset, p(bias), pad.byteOffset, y.byteOffset, per], groups, n * o * kk * l);
+        heap.free(pad);
+        return;
+      }
       const [per, groups] = convGroups(n, kk * l);
       const [wp, bytes] = packed(0, o, kk, w);
       const col = heap.allocF32(groups * kk * l, false);
@@ -716,30 +730,31 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       heap.free(col);
       heap.rawFree(wp, bytes);
     },
-    convBackwardData(gy, n, c, g, w, o, gx) {
-      if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx);
+    convBackwardData(gy, n, c, g, w, o, gx, beta) {
+      if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx, beta);
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
       const [per, groups] = convGroups(n, kk * l);
       const [wtp, bytes] = packed(1, kk, o, w);
       const gcol = heap.allocF32(groups * kk * l, false);
-      gemmRanges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per], groups, n * o * kk * l);
+      gemmRanges('convBackwardDataRange', [gy.byteOffset, n, c, putGeo(g), o, wtp, gcol.byteOffset, gx.byteOffset, per, beta], groups, n * o * kk * l);
       heap.free(gcol);
       heap.rawFree(wtp, bytes);
     },
-    convBackwardWeight(gy, x, n, c, g, o, gw, beta) {
-      if (!(owns(gy) && owns(x) && owns(gw))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta);
-      const kk = c * g.kh * g.kw, l = g.oh * g.ow;
-      const [per, groups] = convGroups(n, kk * l);
-      const col = heap.allocF32(groups * kk * l, false);
-      const parts = heap.allocF32(groups * o * kk, false);
-      gemmRanges('convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per], groups, n * o * kk * l);
-      if (beta === 0) k.sumAxis(parts, 1, groups, o * kk, gw);
-      else {
-        const sum = heap.allocF32(o * kk, false);
-        k.sumAxis(parts, 1, groups, o * kk, sum);
-        k.axpy(1, sum, gw);
-        heap.free(sum);
-      }
+    // Each group's part holds its ∂W sums [o, kk] and, with gb, its bias sums [o] after them.
+    convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta) {
+      if (!(owns(gy) && owns(x) && owns(gw) && owns(gb))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
+      const kk = c * g.kh * g.kw, l = g.oh * g.ow, row = o * kk + (gb ? o : 0);
+      const small = smallConv(c, g);
+      const [per, groups] = convGroups(n, small ? paddedSize(c, g) : kk * l);
+      const col = heap.allocF32(groups * (small ? paddedSize(c, g) : kk * l), false);
+      const parts = heap.allocF32(groups * row, false);
+      gemmRanges(small ? 'convDirectBackwardWeightRange' : 'convBackwardWeightRange', [gy.byteOffset, x.byteOffset, n, c, putGeo(g), o, col.byteOffset, parts.byteOffset, per, gb ? 1 : 0], groups, n * o * kk * l);
+      const sum = heap.allocF32(row, false);
+      k.sumAxis(parts, 1, groups, row, sum);
+      const into = (s: Float32Array, out: FloatArray, b: number) => (b === 0 ? k.copy(s, out) : k.axpy(1, s, out));
+      into(sum.subarray(0, o * kk), gw, beta);
+      if (gb) into(sum.subarray(o * kk), gb, gbBeta);
+      heap.free(sum);
       heap.free(parts);
       heap.free(col);
     },
@@ -747,9 +762,9 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       if (owns(x) && owns(y) && heap.owns(indices)) ranges('maxPool2dRange', [x.byteOffset, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset, indices.byteOffset], planes, x.length);
       else reference.maxPool2d(x, planes, g, y, indices);
     },
-    maxPool2dBackward(gy, indices, planes, g, gx) {
-      if (owns(gy) && owns(gx) && heap.owns(indices)) ranges('maxPool2dBackwardRange', [gy.byteOffset, indices.byteOffset, g.h, g.w, g.oh, g.ow, gx.byteOffset], planes, gx.length);
-      else reference.maxPool2dBackward(gy, indices, planes, g, gx);
+    maxPool2dBackward(gy, indices, planes, g, gx, beta) {
+      if (owns(gy) && owns(gx) && heap.owns(indices)) ranges('maxPool2dBackwardRange', [gy.byteOffset, indices.byteOffset, g.h, g.w, g.oh, g.ow, gx.byteOffset, beta], planes, gx.length);
+      else reference.maxPool2dBackward(gy, indices, planes, g, gx, beta);
     },
     avgPool2d(x, planes, g, y) {
       if (owns(x) && owns(y)) X.avgPool2d(x.byteOffset, planes, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, y.byteOffset);

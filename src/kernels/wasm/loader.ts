@@ -52,11 +52,13 @@ export interface WasmExports {
   unarySplit(x: number, y: number, kind: number, p: number, n: number): void;
   unaryBackwardSplit(x: number, y: number, gy: number, gx: number, kind: number, p: number, beta: number, n: number): void;
   maxPool2dRange(x: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number, indices: number, p0: number, pn: number): void;
-  maxPool2dBackwardRange(gy: number, indices: number, h: number, w: number, oh: number, ow: number, gx: number, p0: number, pn: number): void;
+  maxPool2dBackwardRange(gy: number, indices: number, h: number, w: number, oh: number, ow: number, gx: number, beta: number, p0: number, pn: number): void;
   convForwardRange(x: number, n: number, c: number, geo: number, o: number, wp: number, bias: number, col: number, y: number, per: number, g0: number, gn: number, ws: number): void;
-  convBackwardDataRange(gy: number, n: number, c: number, geo: number, o: number, wtp: number, gcol: number, gx: number, per: number, g0: number, gn: number, ws: number): void;
-  convBackwardWeightRange(gy: number, x: number, n: number, c: number, geo: number, o: number, col: number, parts: number, per: number, g0: number, gn: number, ws: number): void;
-  maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number): void;
+  convBackwardDataRange(gy: number, n: number, c: number, geo: number, o: number, wtp: number, gcol: number, gx: number, per: number, beta: number, g0: number, gn: number, ws: number): void;
+  convBackwardWeightRange(gy: number, x: number, n: number, c: number, geo: number, o: number, col: number, parts: number, per: number, withBias: number, g0: number, gn: number, ws: number): void;
+  convDirectForwardRange(x: number, n: number, c: number, geo: number, o: number, w: number, bias: number, pad: number, y: number, per: number, g0: number, gn: number, ws: number): void;
+  convDirectBackwardWeightRange(gy: number, x: number, n: number, c: number, geo: number, o: number, pad: number, parts: number, per: number, withBias: number, g0: number, gn: number, ws: number): void;
+  maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number, beta: number): void;
   avgPool2d(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number): void;
   avgPool2dBackward(gy: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gx: number): void;
   adaptiveAvgPool2d(x: number, planes: number, h: number, w: number, oh: number, ow: number, y: number): void;

@@ -45,10 +45,10 @@ const TASK_INTS = 21;
  * f(s₀…s_{S−1}, start, count, ws) (ws: the thread's GEMM scratch) — a Linear layer's bias and
  * activation, whose range is of rows (forward) or of 4-column groups (backward, so each column's
  * bias sum stays whole), the BatchNorm kernels, of channels, max pooling's, of planes, a
- * convolution's per-sample products, of groups of samples, and the optimizer updates of all
- * parameters at once, of elements of their concatenation.
+ * convolution's per-sample products or direct kernels, of groups of samples, and the optimizer
+ * updates of all parameters at once, of elements of their concatenation.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'biasActivationRange', 'biasActivationBackwardRange', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange', 'optimizerStepsRange'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'biasActivationRange', 'biasActivationBackwardRange', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange', 'optimizerStepsRange', 'convDirectForwardRange', 'convDirectBackwardWeightRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 /** batchNormRange takes 14 arguments before its range. */
