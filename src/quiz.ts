@@ -87,7 +87,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 3,
     explanation:
-      'Forward, Var(out) = fan_in·Var(W)·Var(in) is unchanged when Var(W) = 1/fan_in; backward the same holds with fan_out; Glorot and Bengio took the average of the two. The derivation assumes a slope of 1 at 0 and a symmetric activation. ReLU breaks it by zeroing half the variance in every layer: in the lesson the 30th layer’s spread falls below 1/100 of the first’s.',
+      'Forward, Var(out) = fan_in·Var(W)·Var(in) is unchanged when Var(W) = 1/fan_in; backward the same holds with fan_out; Glorot and Bengio took the average of the two. The derivation assumes a slope of 1 at 0 and a symmetric activation. ReLU breaks it by zeroing half the variance in every layer: in the lesson the 30th layer’s spread falls below 1/1000 of the first’s.',
     lesson: 'xavier-depth30',
     experiments: ['glorot-bengio-2010', 'he-2015'],
   },
@@ -103,7 +103,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 0,
     explanation:
-      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier to over 90% test accuracy, with the last layer’s spread within 4× of the first’s.',
+      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier to over 90% test accuracy; its last layer starts with more than 1/100 of the first layer’s spread, where Xavier’s fell below 1/1000.',
     lesson: 'he-depth30',
     experiments: ['he-2015', 'activation-init-shootout'],
   },

@@ -5,8 +5,8 @@
  * (src/experiments/) — so the page can show a verdict (pending, pass, fail) with the evidence.
  * A lesson is judged from step `from` on, on measurements taken there or later (the last
  * evaluation and health check: a claim about a trained net is not checked on the untrained one);
- * it passes the first time every check holds, and fails if that has not happened by step
- * `until` (or the run stopped). The settings were chosen so
+ * it passes while every check holds, and fails if that has not happened by step `until` (or the
+ * run stopped), or stops holding after it did. The settings were chosen so
  * that each lesson passes in headless Chromium within 120 s (test/lab/lessons.e2e.test.ts).
  */
 import type { Finding } from '../../src/train/types.js';
@@ -59,6 +59,8 @@ export interface LessonVerdict {
   /** One line per check: ✓/✗, the claim, the measurement. */
   evidence: string;
   step: number;
+  /** The first step at which every check held (the claim may stop holding later: then the verdict is fail). */
+  heldAt?: number;
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'none (the outputs are not finite)');
@@ -104,7 +106,13 @@ function spreadRatio(m: LessonMeasurements): { r: number; text: string } {
   return { r: s1 / s0, text: `at step ${a[0].step ?? 1}, σ of the first hidden layer's output ${fmt(s0)}, of the last (layer ${a.length}) ${fmt(s1)}: ratio ${fmt(s1 / s0)}` };
 }
 
-const DEPTH30 = 'data=circles&noise=0.1&layers=16:relu*30&opt=sgd&lr=0.01&batch=32&seed=1';
+/**
+ * The Xavier/He pair. Width 32, not 16: at width 16 one draw of He weights can leave layer 30
+ * with 1/100 of layer 1's spread (lab seed 1001: 0.0103; a numpy simulation of 300 draws puts
+ * 7% below 1/100), at width 32 its 1st percentile is 0.04 and Xavier's 99th 1.8·10⁻⁴ (bench/depth30-spread.py;
+ * bench/lesson-seeds.mjs runs the lessons on three seeds).
+ */
+const DEPTH30 = 'data=circles&noise=0.1&layers=32:relu*30&opt=sgd&lr=0.01&batch=32&seed=1';
 
 export const LESSONS: readonly Lesson[] = [
   {
@@ -148,10 +156,10 @@ export const LESSONS: readonly Lesson[] = [
         },
       },
       {
-        claim: 'the test loss stays above 0.6',
+        claim: 'the training loss stays within 0.05 of ln 2',
         test: (m) => {
           const e = last(m.evals);
-          return e ? { ok: e.testLoss > 0.6, evidence: `test loss ${e.testLoss.toFixed(3)}` } : { ok: false, evidence: 'not evaluated yet' };
+          return e ? { ok: Math.abs(e.trainLoss - Math.LN2) < 0.05, evidence: `training loss ${e.trainLoss.toFixed(4)} (ln 2 = 0.6931)` } : { ok: false, evidence: 'not evaluated yet' };
         },
       },
     ],
@@ -162,15 +170,15 @@ export const LESSONS: readonly Lesson[] = [
     question: 'Xavier vs He at depth 30 — first, Xavier with ReLU:',
     settings: `${DEPTH30}&init=xavierNormal`,
     lookFor:
-      'Xavier keeps the variance for symmetric activations, but ReLU zeroes half of it in every layer: the activations’ spread shrinks ~√2 per layer to almost nothing by layer 30, and the net stays at chance. Then run the He lesson: same net, same data, same learning rate.',
+      'Xavier keeps the variance for symmetric activations, but ReLU zeroes half of it in every layer: the activations’ spread shrinks ~√2 per layer, to below 1/1000 of the first layer’s by layer 30 (the σ in the captions of Activations per layer), and the net stays at chance. Then run the He lesson: same net, same data, same learning rate.',
     from: 1000,
     until: 4000,
     checks: [
       {
-        claim: "with the initial weights, the last hidden layer's spread is below 1/100 of the first's",
+        claim: "with the initial weights, the last hidden layer's spread is below 1/1000 of the first's",
         test: (m) => {
           const s = spreadRatio(m);
-          return { ok: s.r < 0.01, evidence: s.text };
+          return { ok: s.r < 0.001, evidence: s.text };
         },
       },
       testAcc('≤', 0.65),
@@ -182,15 +190,15 @@ export const LESSONS: readonly Lesson[] = [
     question: 'Xavier vs He at depth 30 — now He (Kaiming) init, the one ReLU recommends:',
     settings: `${DEPTH30}&init=kaimingNormal`,
     lookFor:
-      'With variance 2/fan_in the activations keep their spread through all 30 layers (the last within 4× of the first), so the same SGD step that left Xavier at chance trains this net to over 90% test accuracy.',
+      'With variance 2/fan_in each ReLU layer keeps the activations’ spread on average, so layer 30 starts with more than 1/100 of the first layer’s spread, where Xavier’s fell below 1/1000; the same SGD step that left Xavier at chance trains this net to over 90% test accuracy.',
     from: 300,
     until: 4000,
     checks: [
       {
-        claim: "with the initial weights, the last hidden layer's spread is within ¼–4× of the first's",
+        claim: "with the initial weights, the last hidden layer's spread is above 1/100 of the first's",
         test: (m) => {
           const s = spreadRatio(m);
-          return { ok: s.r > 0.25 && s.r < 4, evidence: s.text };
+          return { ok: s.r > 0.01, evidence: s.text };
         },
       },
       testAcc('≥', 0.9),
@@ -412,11 +420,12 @@ export const LESSONS: readonly Lesson[] = [
 ];
 
 /**
- * The verdict of a lesson on the current measurements. `prev` (the verdict so far) is kept once
- * it is final: a lesson that passed stays passed.
+ * The verdict of a lesson on the current measurements, so it always agrees with what the charts
+ * show now: pending until step `from` (and measurements that fresh), then pass while every check
+ * holds; fail when they do not all hold by step `until`, when the run stopped first, or when a
+ * claim that held (`heldAt`, from `prev`) no longer does.
  */
 export function judgeLesson(l: Lesson, m: LessonMeasurements, prev: LessonVerdict | null): LessonVerdict {
-  if (prev && prev.id === l.id && prev.verdict !== 'pending') return prev;
   const results = l.checks.map((c) => ({ c, r: c.test(m) }));
   const evidence = results.map(({ c, r }) => `${r.ok ? '✓' : '✗'} ${c.claim}: ${r.evidence}`).join('\n');
   const all = results.every(({ r }) => r.ok);
@@ -424,7 +433,9 @@ export function judgeLesson(l: Lesson, m: LessonMeasurements, prev: LessonVerdic
   // The oldest measurement the checks read: the last evaluation and the last health check.
   const measured = Math.min(last(m.evals)?.step ?? -1, m.healthStep);
   const judged = m.step >= l.from && measured >= l.from;
+  const heldAt = prev && prev.id === l.id ? prev.heldAt : undefined;
+  if (judged && all) return { id: l.id, verdict: 'pass', evidence, step: m.step, heldAt: heldAt ?? m.step };
   // A run that stopped (non-finite) cannot reach `from` or fresher measurements: its verdict is final.
-  const verdict: Verdict = judged && all ? 'pass' : (judged && m.step >= l.until) || stopped ? 'fail' : 'pending';
-  return { id: l.id, verdict, evidence, step: m.step };
+  const verdict: Verdict = (judged && (m.step >= l.until || heldAt !== undefined)) || stopped ? 'fail' : 'pending';
+  return { id: l.id, verdict, evidence, step: m.step, heldAt };
 }

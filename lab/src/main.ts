@@ -793,9 +793,12 @@ function renderLessons(): void {
   }
 }
 
-/** Whether the run uses the lesson's own settings (a lesson's claim is about those). */
+/**
+ * Whether the run uses the lesson's own settings (a lesson's claim is about those), with any
+ * seed: a claim about a kind of network holds for every draw of its weights and batches.
+ */
 function onLessonSettings(l: Lesson): boolean {
-  return serializeState(state) === serializeState(parseState(l.settings, DEFAULT_STATE));
+  return serializeState(state) === serializeState({ ...parseState(l.settings, DEFAULT_STATE), seed: state.seed });
 }
 
 /** Judge the current lesson on the current run and show the verdict with its evidence. */
@@ -804,7 +807,7 @@ function updateLesson(): void {
   const box = document.getElementById('lesson-verdict');
   if (!l || !box) return;
   if (!onLessonSettings(l)) {
-    lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's: load the lesson again to check its claim.", step: stepCount };
+    lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's (any seed is fine): load the lesson again to check its claim.", step: stepCount };
   } else {
     lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, firstLayers, findings, healthStep, stopReason }, lessonVerdict);
   }
@@ -813,7 +816,13 @@ function updateLesson(): void {
   box.className = `verdict ${v.verdict}`;
   const head = box.querySelector('strong')!;
   head.textContent =
-    v.verdict === 'pass' ? `✓ The claim holds (step ${v.step})` : v.verdict === 'fail' ? `✗ The claim did not hold (step ${v.step})` : `… Checking (from step ${l.from}, until step ${l.until})`;
+    v.verdict === 'pass'
+      ? `✓ The claim holds (seed ${state.seed}, step ${v.step})`
+      : v.verdict === 'fail'
+        ? v.heldAt !== undefined
+          ? `✗ The claim held at step ${v.heldAt} but not at step ${v.step} (seed ${state.seed})`
+          : `✗ The claim did not hold (seed ${state.seed}, step ${v.step})`
+        : `… Checking (from step ${l.from}, until step ${l.until})`;
   box.querySelector('pre')!.textContent = v.evidence;
   quiz.onVerdict(v);
 }
