@@ -1,7 +1,8 @@
 // Every lab lesson on its own seed and two others, driven in headless Chromium through
 // window.lab: prints lesson, seed, verdict, steps, seconds and the evidence; screenshots
-// to artifacts/lab/seeds-<id>-<seed>.png. Usage: node bench/lesson-seeds.mjs [id ...] [--seeds 1,2,3]
-// (needs `npm run build:lab`; seeds default: the lesson's own, +1000, +2000).
+// to artifacts/lab/seeds-<id>-<seed>.png. Usage: node bench/lesson-seeds.mjs [id ...] [--seeds 1,2,3] [--steps N]
+// (needs `npm run build:lab`; seeds default: the lesson's own, +1000, +2000; --steps: once the
+// verdict is in, train on to step N and print the verdict shown then as well, a student leaving it running).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -13,6 +14,8 @@ mkdirSync(SHOTS, { recursive: true });
 const args = process.argv.slice(2);
 const si = args.indexOf('--seeds');
 const seedsArg = si >= 0 ? args.splice(si, 2)[1].split(',').map(Number) : null;
+const ni = args.indexOf('--steps');
+const longSteps = ni >= 0 ? Number(args.splice(ni, 2)[1]) : 0;
 const server = await serveLab({ dir: join(ROOT, 'dist', 'lab'), port: 0, host: '127.0.0.1' });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
@@ -30,7 +33,13 @@ for (const id of ids) {
     try {
       await page.waitForFunction(() => ['pass', 'fail'].includes(window.lab.snapshot().lesson?.verdict), null, { timeout: 150_000, polling: 500 });
     } catch { /* timed out: reported as pending */ }
-    const s = await page.evaluate(() => ({ ...window.lab.snapshot().lesson, step: window.gradlab.step, ev: window.gradlab.evals.at(-1) }));
+    const read = () => page.evaluate(() => ({ ...window.lab.snapshot().lesson, step: window.gradlab.step, head: document.querySelector('#lesson-verdict strong')?.textContent }));
+    const s = await read();
+    if (longSteps > 0) {
+      await page.waitForFunction((n) => window.gradlab.step >= n || !window.gradlab.running, longSteps, { timeout: 300_000, polling: 1000 }).catch(() => {});
+      const l = await read();
+      console.log(`${id}\tseed ${seed}\tat step ${l.step}: ${l.verdict}\t${l.head}\t${l.evidence.replace(/\n/g, ' | ')}`);
+    }
     await page.evaluate(() => window.lab.stop());
     await page.screenshot({ path: join(SHOTS, `seeds-${id}-${seed}.png`), fullPage: true, timeout: 90_000 }).catch((e) => console.log(`(no screenshot: ${e.message.split('\n')[0]})`));
     console.log(`${id}\tseed ${seed}\t${s.verdict}\tstep ${s.step}\t${((Date.now() - t0) / 1000).toFixed(0)} s\t${s.evidence.replace(/\n/g, ' | ')}`);

@@ -107,12 +107,13 @@ function spreadRatio(m: LessonMeasurements): { r: number; text: string } {
 }
 
 /**
- * The Xavier/He pair. Width 32, not 16: at width 16 one draw of He weights can leave layer 30
- * with 1/100 of layer 1's spread (lab seed 1001: 0.0103; a numpy simulation of 300 draws puts
- * 7% below 1/100), at width 32 its 1st percentile is 0.04 and Xavier's 99th 1.8·10⁻⁴ (bench/depth30-spread.py;
- * bench/lesson-seeds.mjs runs the lessons on three seeds).
+ * The Xavier/He pair, width 16. One draw of He weights at this width can leave layer 30 with
+ * 1/100 of layer 1's spread (lab seed 1001: 0.0103; in a numpy simulation of 300 draws the 1st
+ * percentile is 0.0036), Xavier's 99th percentile is 1.4·10⁻⁴: 1/1000 separates them
+ * (bench/depth30-spread.py; bench/lesson-seeds.mjs runs the lessons on three seeds). Width 32
+ * narrows He's spread but lets SGD train the Xavier net (seed 2001: 96% at step 1,080).
  */
-const DEPTH30 = 'data=circles&noise=0.1&layers=32:relu*30&opt=sgd&lr=0.01&batch=32&seed=1';
+const DEPTH30 = 'data=circles&noise=0.1&layers=16:relu*30&opt=sgd&lr=0.01&batch=32&seed=1';
 
 export const LESSONS: readonly Lesson[] = [
   {
@@ -190,15 +191,15 @@ export const LESSONS: readonly Lesson[] = [
     question: 'Xavier vs He at depth 30 — now He (Kaiming) init, the one ReLU recommends:',
     settings: `${DEPTH30}&init=kaimingNormal`,
     lookFor:
-      'With variance 2/fan_in each ReLU layer keeps the activations’ spread on average, so layer 30 starts with more than 1/100 of the first layer’s spread, where Xavier’s fell below 1/1000; the same SGD step that left Xavier at chance trains this net to over 90% test accuracy.',
+      'With variance 2/fan_in each ReLU layer keeps the activations’ spread on average (one draw of 16 units varies), so layer 30 starts with more than 1/1000 of the first layer’s spread, where Xavier’s fell below 1/1000; the same SGD step that left Xavier at chance trains this net to over 90% test accuracy.',
     from: 300,
     until: 4000,
     checks: [
       {
-        claim: "with the initial weights, the last hidden layer's spread is above 1/100 of the first's",
+        claim: "with the initial weights, the last hidden layer's spread is above 1/1000 of the first's",
         test: (m) => {
           const s = spreadRatio(m);
-          return { ok: s.r > 0.01, evidence: s.text };
+          return { ok: s.r > 0.001, evidence: s.text };
         },
       },
       testAcc('≥', 0.9),
@@ -254,19 +255,19 @@ export const LESSONS: readonly Lesson[] = [
     question: 'SELU with LeCun-normal init at depth 30, no BatchNorm:',
     settings: 'data=circles&noise=0.1&layers=16:selu*30&init=lecunNormal&opt=adam&lr=0.0003&batch=32&seed=1',
     lookFor:
-      'With LeCun-normal weights and a small step (Adam at 3·10⁻⁴) every one of the 30 layers keeps its activations’ mean within ±0.5 and spread within 0.5–2.5 while the net trains (over 90% test accuracy) — no BatchNorm needed. A large step breaks this: the weights leave the regime SELU’s fixed point assumes.',
+      'With LeCun-normal weights and a small step (Adam at 3·10⁻⁴) every one of the 30 layers keeps its activations’ mean within ±0.6 and spread within 0.5–2.5 while the net trains (over 90% test accuracy) — no BatchNorm needed. A large step breaks this: the weights leave the regime SELU’s fixed point assumes.',
     from: 1000,
     until: 5000,
     checks: [
       {
-        claim: 'every SELU layer: |mean| < 0.5 and 0.5 < σ < 2.5',
+        claim: 'every SELU layer: |mean| < 0.6 and 0.5 < σ < 2.5',
         test: (m) => {
           const a = hiddenActs(m.layers);
           if (a.length === 0) return { ok: false, evidence: 'no activation statistics yet' };
           const mu = Math.max(...a.map((l) => Math.abs(l.stats!.mean)));
           const sLo = Math.min(...a.map((l) => l.stats!.std));
           const sHi = Math.max(...a.map((l) => l.stats!.std));
-          return { ok: mu < 0.5 && sLo > 0.5 && sHi < 2.5, evidence: `over ${a.length} layers: largest |mean| ${fmt(mu)}, σ from ${fmt(sLo)} to ${fmt(sHi)}` };
+          return { ok: mu < 0.6 && sLo > 0.5 && sHi < 2.5, evidence: `over ${a.length} layers: largest |mean| ${fmt(mu)}, σ from ${fmt(sLo)} to ${fmt(sHi)}` };
         },
       },
       testAcc('≥', 0.9),
@@ -289,12 +290,12 @@ export const LESSONS: readonly Lesson[] = [
     question: 'The exploding lesson’s N(0, 1) net again, with the gradient norm clipped at 1 and lr 0.2:',
     settings: 'data=spiral&noise=0.1&layers=16:relu*6&init=normal&opt=sgd&lr=0.2&clip=1&batch=16&seed=1',
     lookFor:
-      'Clipping rescales any gradient longer than 1 to length 1, so no step throws the weights away: the same initialization that overflowed at lr 2 now trains on the spiral without a single non-finite step.',
+      'Clipping rescales any gradient longer than 1 to length 1, so no step throws the weights away: the same initialization that overflowed at lr 2 now learns the spiral well above chance (over 70% test accuracy; chance is 50%) without a single non-finite step.',
     from: 1,
     until: 6000,
     checks: [
       { claim: 'every step stays finite', test: (m) => ({ ok: m.stopReason !== 'non-finite' && !current(m, 'non-finite'), evidence: m.stopReason === 'non-finite' ? `stopped at step ${m.step}` : `finite through step ${m.step}` }) },
-      testAcc('≥', 0.8),
+      testAcc('≥', 0.7),
     ],
   },
   {
@@ -303,7 +304,7 @@ export const LESSONS: readonly Lesson[] = [
     question: 'A ReLU net trained with a large Adam step (lr 0.03, three times the lab’s default): what happens to its units?',
     settings: 'data=spiral&noise=0.1&layers=16:relu*4&opt=adam&lr=0.03&batch=16&seed=1',
     lookFor:
-      'The first large updates push many units’ pre-activations below zero for every input; there ReLU’s slope is 0, so those units get no gradient and never come back: the dead-units finding.',
+      'The first large updates push many units’ pre-activations below zero for every input; there ReLU’s slope is 0, so those units get no gradient and never come back: in at least one layer half the units or more output 0 on every example of a batch (median over the run) — the dead-units finding under Health findings.',
     from: 200,
     until: 4000,
     checks: [finding('dead-units', 'units output 0 on every example')],
@@ -313,10 +314,10 @@ export const LESSONS: readonly Lesson[] = [
     title: 'Leaky ReLU keeps learning',
     question: 'The dying-ReLU net with Leaky ReLU instead, same large step:',
     settings: 'data=spiral&noise=0.1&layers=16:leakyRelu*4&opt=adam&lr=0.03&batch=16&seed=1',
-    lookFor: 'A small slope (0.01) for negative inputs means no unit ever stops receiving gradient: no dead units, and the network learns the spiral to over 90% test accuracy.',
+    lookFor: 'A small slope (0.01) for negative inputs means no unit ever stops receiving gradient: no dead units, and the network learns the spiral to over 85% test accuracy.',
     from: 200,
     until: 4000,
-    checks: [{ claim: 'no dead-units finding', test: (m) => ({ ok: !current(m, 'dead-units'), evidence: current(m, 'dead-units') ? 'dead units reported' : 'none reported' }) }, testAcc('≥', 0.9)],
+    checks: [{ claim: 'no dead-units finding', test: (m) => ({ ok: !current(m, 'dead-units'), evidence: current(m, 'dead-units') ? 'dead units reported' : 'none reported' }) }, testAcc('≥', 0.85)],
   },
   {
     id: 'batchnorm-stats',
@@ -369,6 +370,13 @@ export const LESSONS: readonly Lesson[] = [
     checks: [
       finding('overfitting', 'the test loss rose from its best'),
       {
+        claim: 'training accuracy ≥ 95%',
+        test: (m) => {
+          const e = last(m.evals);
+          return e ? { ok: e.trainAcc >= 0.95, evidence: `training accuracy ${pct(e.trainAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+      {
         claim: 'training accuracy exceeds test accuracy by at least 20 points',
         test: (m) => {
           const e = last(m.evals);
@@ -383,7 +391,7 @@ export const LESSONS: readonly Lesson[] = [
     question: 'No hidden layer on the two circles: can more training help?',
     settings: 'data=circles&noise=0.05&layers=none&opt=adam&lr=0.01&batch=16&seed=1',
     lookFor:
-      'Without a hidden layer the boundary is a straight line, and no line separates a circle from the ring around it: the training loss stays flat near its chance value and accuracy near 50% — the underfitting finding. More epochs cannot fix missing capacity.',
+      'Without a hidden layer the boundary is a straight line, and no line separates a circle from the ring around it: the training loss stays flat at its chance value, ln 2 ≈ 0.69, and the training accuracy at 70% or less — the underfitting finding. More epochs cannot fix missing capacity.',
     from: 300,
     until: 4000,
     checks: [
