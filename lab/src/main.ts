@@ -577,6 +577,12 @@ function renderMetrics(): void {
     o.dataset.metric = k.toLowerCase().replace(/[^a-z]+/g, '-');
     m.append(span);
   }
+  // Evaluating a CNN on all of MNIST takes seconds, so it runs rarely: say which step the numbers are from.
+  const when = document.createElement('span');
+  when.className = 'when';
+  when.dataset.step = String(lastEval.step);
+  when.textContent = `(evaluated at step ${lastEval.step})`;
+  m.append(when);
 }
 
 function renderStatus(extra = ''): void {

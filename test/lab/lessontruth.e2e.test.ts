@@ -49,6 +49,8 @@ describe('lesson verdicts agree with the page', () => {
     expect(acc, r.text).toBeGreaterThanOrEqual(90);
     expect(loss, r.text).toBeLessThan(Math.log(3) / 2);
     expect(r.head).toMatch(/^✓ The claim holds \(seed 1, step \d+\)$/);
+    // The metrics say which step they were measured at, never later than the run.
+    expect(Number(/\(evaluated at step (\d+)\)/.exec(r.text)?.[1])).toBeLessThanOrEqual(r.step);
     // Still judged as training goes on: the step in the verdict moves with the run.
     await p.waitForFunction((s) => (window as unknown as W).gradlab.step > s + 200, r.step, { timeout: 30_000 });
     const later = await read(p);
