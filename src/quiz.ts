@@ -312,7 +312,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 3,
     explanation:
-      'Without a hidden layer the logits are linear in the inputs, so the decision boundary is a straight line; no line separates the inner circle from the ring, so both training and test accuracy stay near chance. The health check reports underfitting: a training loss still near the best constant prediction’s, and flat. A hidden layer fixes it.',
+      'Without a hidden layer the logits are linear in the inputs, so the decision boundary is a straight line; no line separates the inner circle from the ring, so training accuracy stays at chance level or not far above it (70% or less in the lesson). The health check reports underfitting: a training loss still near the best constant prediction’s, and flat. A hidden layer fixes it.',
     lesson: 'underfitting',
     experiments: ['fitting'],
   },

@@ -801,10 +801,11 @@ function renderLessons(): void {
 
 /**
  * Whether the run uses the lesson's own settings (a lesson's claim is about those), with any
- * seed: a claim about a kind of network holds for every draw of its weights and batches.
+ * seed unless the lesson needs its own (`fixedSeed`).
  */
 function onLessonSettings(l: Lesson): boolean {
-  return serializeState(state) === serializeState({ ...parseState(l.settings, DEFAULT_STATE), seed: state.seed });
+  const own = parseState(l.settings, DEFAULT_STATE);
+  return serializeState(state) === serializeState(l.fixedSeed ? own : { ...own, seed: state.seed });
 }
 
 /** Judge the current lesson on the current run and show the verdict with its evidence. */
@@ -813,7 +814,7 @@ function updateLesson(): void {
   const box = document.getElementById('lesson-verdict');
   if (!l || !box) return;
   if (!onLessonSettings(l)) {
-    lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's (any seed is fine): load the lesson again to check its claim.", step: stepCount };
+    lessonVerdict = { id: l.id, verdict: 'pending', evidence: `The settings differ from the lesson's (${l.fixedSeed ? `its seed too: ${l.fixedSeed}` : 'any seed is fine'}): load the lesson again to check its claim.`, step: stepCount };
   } else {
     lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, firstLayers, findings, healthStep, stopReason }, lessonVerdict);
   }

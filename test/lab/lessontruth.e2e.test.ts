@@ -2,7 +2,7 @@
  * A lesson's verdict says what the page shows, driven as a student drives it in Debian's
  * Chromium: the mouse runs the lesson, the verdict's pass comes with the numbers on the page
  * that make the claim true, it keeps following the run (its step moves on), another seed typed
- * into the form is judged as well, and a changed learning rate turns it back to pending at once
+ * into the form is judged as well (pending, saying why, for the lesson whose data the seed draws), and a changed learning rate turns it back to pending at once
  * (no stale pass). The quiz answered with the keyboard only gives the right feedback. No console
  * or page errors. Screenshots: artifacts/lab/lessontruth-*.png.
  */
@@ -58,14 +58,23 @@ describe('lesson verdicts agree with the page', () => {
     expect(Number(/step (\d+)/.exec(later.head)![1])).toBeGreaterThan(Number(/step (\d+)/.exec(r.head)![1]));
     await p.screenshot({ path: join(SHOTS, 'lessontruth-softmax-pass.png') });
 
-    // Another seed, typed into the form as a student does: a new run, judged on its own.
+    // The softmax lesson's claim needs its own seed (the seed draws the blobs' centres): another one is pending, saying so.
     await p.fill('#in-seed', '7');
     await p.press('#in-seed', 'Enter');
     await p.waitForFunction(() => (window as unknown as W).gradlab.state.seed === 7);
     expect((await read(p)).verdict).toBe('pending');
+    expect((await read(p)).evidence).toContain('its seed too');
+
+    // Another lesson judges any seed: typed into the form as a student does, a new run judged on its own.
+    await p.click('button[data-lesson="batchnorm-on"]');
+    await verdictIs(p, 'pass');
+    await p.fill('#in-seed', '1002');
+    await p.press('#in-seed', 'Enter');
+    await p.waitForFunction(() => (window as unknown as W).gradlab.state.seed === 1002);
+    expect((await read(p)).verdict).toBe('pending');
     if (!(await p.evaluate(() => (window as unknown as { gradlab: { running: boolean } }).gradlab.running))) await p.click('#play');
     await verdictIs(p, 'pass');
-    expect((await read(p)).head).toMatch(/^✓ The claim holds \(seed 7, step \d+\)$/);
+    expect((await read(p)).head).toMatch(/^✓ The claim holds \(seed 1002, step \d+\)$/);
 
     // A learning rate the lesson is not about: pending at once, saying why, never the old pass.
     await p.fill('#in-lr', '0.5');
