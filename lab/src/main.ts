@@ -404,6 +404,8 @@ function applyState(s: LabState, rebuildAll = true): void {
     send({ type: 'update', runId, state });
     renderStatus(`from step ${stepCount}: ${summarize(state)}`);
   } else resetRun();
+  // The lesson's verdict at once (a paused run sends nothing until it resumes): never a pass for other settings.
+  updateLesson();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -76,14 +76,16 @@ describe('lesson verdicts agree with the page', () => {
     await verdictIs(p, 'pass');
     expect((await read(p)).head).toMatch(/^✓ The claim holds \(seed 1002, step \d+\)$/);
 
-    // A learning rate the lesson is not about: pending at once, saying why, never the old pass.
+    // A learning rate the lesson is not about, changed while paused (the run sends nothing):
+    // pending at once, saying why, never the old pass.
+    await pause(p);
+    expect((await read(p)).verdict).toBe('pass');
     await p.fill('#in-lr', '0.5');
     await p.press('#in-lr', 'Enter');
     await p.waitForFunction(() => (window as unknown as W).gradlab.state.lr === 0.5);
     const changed = await read(p);
     expect(changed.verdict).toBe('pending');
     expect(changed.evidence).toContain("The settings differ from the lesson's");
-    await pause(p);
     await p.screenshot({ path: join(SHOTS, 'lessontruth-settings-changed.png') });
     expect(b.errors).toEqual([]);
   }, 120_000);
