@@ -1,7 +1,8 @@
 // Every lab lesson on its own seed and two others, driven in headless Chromium through
 // window.lab: prints lesson, seed, verdict, steps, seconds and the evidence; screenshots
 // to artifacts/lab/seeds-<id>-<seed>.png. Usage: node bench/lesson-seeds.mjs [id ...] [--seeds 1,2,3] [--steps N]
-// (needs `npm run build:lab`; seeds default: the lesson's own, +1000, +2000; --steps: once the
+// (needs `npm run build:lab`; seeds default: the lesson's own, +1000, +2000, or its own three times
+// when the lesson keeps its seed; --steps: once the
 // verdict is in, train on to step N and print the verdict shown then as well, a student leaving it running).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -24,10 +25,13 @@ page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 page.on('pageerror', (e) => errors.push(String(e)));
 await page.goto(server.url);
 await page.waitForFunction(() => window.gradlab?.ready === true, null, { timeout: 60_000 });
-const ids = args.length ? args : await page.evaluate(() => window.lab.lessons().map((l) => l.id));
+const lessons = await page.evaluate(() => window.lab.lessons());
+const ids = args.length ? args : lessons.map((l) => l.id);
 for (const id of ids) {
   const own = await page.evaluate((i) => { window.lab.startLesson(i); return window.gradlab.state.seed; }, id);
-  for (const seed of seedsArg ?? [own, own + 1000, own + 2000]) {
+  // A lesson that keeps its own seed (its data draw): three repeated runs.
+  const anySeed = lessons.find((l) => l.id === id).anySeed;
+  for (const seed of anySeed ? seedsArg ?? [own, own + 1000, own + 2000] : [own, own, own]) {
     const t0 = Date.now();
     await page.evaluate(([i, s]) => { window.lab.startLesson(i); if (s !== window.gradlab.state.seed) { window.lab.set({ seed: s }); window.lab.start(); } }, [id, seed]);
     try {

@@ -894,7 +894,7 @@ const quiz = mountQuiz($('quiz'), { runLesson: (id) => lab.startLesson(id) });
  * lr/batch/clip apply to the run in progress and anything else starts a new run.
  */
 const lab = {
-  lessons: () => LESSONS.map((l) => ({ id: l.id, title: l.title })),
+  lessons: () => LESSONS.map((l) => ({ id: l.id, title: l.title, anySeed: !l.fixedSeed })),
   startLesson(id: string): void {
     const l = LESSONS.find((x) => x.id === id);
     if (!l) throw new Error(`lab.startLesson: no lesson '${id}'; lessons: ${LESSONS.map((x) => x.id).join(', ')}`);
