@@ -372,7 +372,8 @@ export const LESSONS: readonly Lesson[] = [
     settings: 'data=circles&noise=0.45&points=120&train=0.5&layers=64:relu*3&opt=adam&lr=0.01&batch=16&seed=1',
     lookFor:
       'The network fits every training point, noise included (training accuracy near 100%), while test accuracy stays far lower and the test loss climbs: it memorized instead of generalizing — the overfitting finding.',
-    from: 200,
+    // From step 1,500: before it the training accuracy is still climbing (seed 1 at step 697: training 95%, test 78%).
+    from: 1500,
     until: 6000,
     checks: [
       finding('overfitting', 'the test loss rose from its best'),
@@ -384,10 +385,10 @@ export const LESSONS: readonly Lesson[] = [
         },
       },
       {
-        claim: 'training accuracy exceeds test accuracy by at least 20 points',
+        claim: 'training accuracy exceeds test accuracy by at least 15 points',
         test: (m) => {
           const e = last(m.evals);
-          return e ? { ok: e.trainAcc - e.testAcc >= 0.2, evidence: `training ${pct(e.trainAcc)}, test ${pct(e.testAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+          return e ? { ok: e.trainAcc - e.testAcc >= 0.15, evidence: `training ${pct(e.trainAcc)}, test ${pct(e.testAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
         },
       },
     ],
