@@ -296,13 +296,13 @@ export const LESSONS: readonly Lesson[] = [
     question: 'The exploding lesson’s N(0, 1) net again, with the gradient norm clipped at 1 and lr 0.2:',
     settings: 'data=spiral&noise=0.1&layers=16:relu*6&init=normal&opt=sgd&lr=0.2&clip=1&batch=16&seed=1',
     lookFor:
-      'Clipping rescales any gradient longer than 1 to length 1, so no step throws the weights away: the same initialization that overflowed at lr 2 now learns the spiral well above chance (over 70% test accuracy; chance is 50%) without a single non-finite step.',
-    // From step 2,000: the accuracy first crosses 70% near step 1,000 (seeds 1, 1001: 70.8%, 70.0%) and wobbles there.
+      'Clipping rescales any gradient longer than 1 to length 1, so no step throws the weights away: the same initialization that overflowed at lr 2 now learns the spiral well above chance (over 65% test accuracy; chance is 50%) without a single non-finite step.',
+    // From step 2,000, over 65%: seed 1001's accuracy wobbles around 70% for thousands of steps (70.0% at step 1,110, 69.2% at 2,465, 80.8% at 5,197).
     from: 2000,
     until: 6000,
     checks: [
       { claim: 'every step stays finite', test: (m) => ({ ok: m.stopReason !== 'non-finite' && !current(m, 'non-finite'), evidence: m.stopReason === 'non-finite' ? `stopped at step ${m.step}` : `finite through step ${m.step}` }) },
-      testAcc('≥', 0.7),
+      testAcc('≥', 0.65),
     ],
   },
   {
