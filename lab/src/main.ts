@@ -863,7 +863,8 @@ function runLesson(l: Lesson): void {
   verdict.setAttribute('aria-live', 'polite');
   verdict.append(document.createElement('strong'), document.createElement('pre'));
   banner.append(h, q, look, verdict, close);
-  applyState(s, false);
+  // Always a fresh run, also when this lesson's settings are already loaded (running it again).
+  applyState(s, true);
   updateLesson();
   pendingPlay = true;
   banner.tabIndex = -1;

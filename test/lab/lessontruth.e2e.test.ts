@@ -57,6 +57,11 @@ describe('lesson verdicts agree with the page', () => {
     expect(later.verdict).toBe('pass');
     expect(Number(/step (\d+)/.exec(later.head)![1])).toBeGreaterThan(Number(/step (\d+)/.exec(r.head)![1]));
     await p.screenshot({ path: join(SHOTS, 'lessontruth-softmax-pass.png') });
+    // Running the lesson again starts a fresh run (not the same run carried on), judged afresh.
+    const runId = await p.evaluate(() => (window as unknown as { lab: { snapshot(): { runId: number } } }).lab.snapshot().runId);
+    await p.click('button[data-lesson="softmax-output"]');
+    expect(await p.evaluate(() => (window as unknown as { lab: { snapshot(): { runId: number } } }).lab.snapshot().runId)).toBe(runId + 1);
+    await verdictIs(p, 'pass');
 
     // The softmax lesson's claim needs its own seed (the seed draws the blobs' centres): another one is pending, saying so.
     await p.fill('#in-seed', '7');
@@ -92,6 +97,7 @@ describe('lesson verdicts agree with the page', () => {
 
   it('the quiz answered with the keyboard alone: a wrong answer says which is right, the right one says right', async () => {
     const p = b.page;
+    await pause(p);
     const q = QUIZ[0];
     const wrong = q.answer === 0 ? 1 : 0;
     // Tab into the options: the radio group takes the arrow keys, Space selects, Enter submits.
