@@ -87,7 +87,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 3,
     explanation:
-      'Forward, Var(out) = fan_in·Var(W)·Var(in) is unchanged when Var(W) = 1/fan_in; backward the same holds with fan_out; Glorot and Bengio took the average of the two. The derivation assumes a slope of 1 at 0 and a symmetric activation. ReLU breaks it by zeroing half the variance in every layer: in the lesson the 30th layer’s spread falls below 1/100 of the first’s.',
+      'Forward, Var(out) = fan_in·Var(W)·Var(in) is unchanged when Var(W) = 1/fan_in; backward the same holds with fan_out; Glorot and Bengio took the average of the two. The derivation assumes a slope of 1 at 0 and a symmetric activation. ReLU breaks it by zeroing half the variance in every layer: in the lesson the 30th layer’s spread falls below 1/1000 of the first’s.',
     lesson: 'xavier-depth30',
     experiments: ['glorot-bengio-2010', 'he-2015'],
   },
@@ -103,7 +103,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 0,
     explanation:
-      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier to over 90% test accuracy, with the last layer’s spread within 4× of the first’s.',
+      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier to over 90% test accuracy; its last layer starts with more than 1/1000 of the first layer’s spread, where Xavier’s fell below 1/1000.',
     lesson: 'he-depth30',
     experiments: ['he-2015', 'activation-init-shootout'],
   },
@@ -119,7 +119,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 1,
     explanation:
-      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 0.5 and σ between 0.5 and 2.5 while the net trains.',
+      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 1 and σ between 0.3 and 3.5 while the net trains.',
     lesson: 'selu',
     experiments: ['klambauer-2017', 'activation-init-shootout'],
   },
@@ -215,7 +215,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 2,
     explanation:
-      'ReLU(x) = max(0, x) has slope 0 for x < 0. A unit whose pre-activation is negative on every input outputs 0 and gets no gradient for its incoming weights, so nothing moves it back. In the lesson an Adam step three times the lab’s default leaves more than half the units of some layers dead: the health check’s dead-units finding.',
+      'ReLU(x) = max(0, x) has slope 0 for x < 0. A unit whose pre-activation is negative on every input outputs 0 and gets no gradient for its incoming weights, so nothing moves it back. In the lesson an Adam step three times the lab’s default leaves half the units or more of at least one layer dead: the health check’s dead-units finding.',
     lesson: 'dying-relu',
     experiments: ['dying-relu'],
   },
@@ -312,7 +312,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 3,
     explanation:
-      'Without a hidden layer the logits are linear in the inputs, so the decision boundary is a straight line; no line separates the inner circle from the ring, so both training and test accuracy stay near chance. The health check reports underfitting: a training loss still near the best constant prediction’s, and flat. A hidden layer fixes it.',
+      'Without a hidden layer the logits are linear in the inputs, so the decision boundary is a straight line; no line separates the inner circle from the ring, so training accuracy stays at chance level or not far above it (70% or less in the lesson). The health check reports underfitting: a training loss still near the best constant prediction’s, and flat. A hidden layer fixes it.',
     lesson: 'underfitting',
     experiments: ['fitting'],
   },

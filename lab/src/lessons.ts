@@ -5,8 +5,8 @@
  * (src/experiments/) — so the page can show a verdict (pending, pass, fail) with the evidence.
  * A lesson is judged from step `from` on, on measurements taken there or later (the last
  * evaluation and health check: a claim about a trained net is not checked on the untrained one);
- * it passes the first time every check holds, and fails if that has not happened by step
- * `until` (or the run stopped). The settings were chosen so
+ * it passes while every check holds, and fails if that has not happened by step `until` (or the
+ * run stopped), or stops holding after it did. The settings were chosen so
  * that each lesson passes in headless Chromium within 120 s (test/lab/lessons.e2e.test.ts).
  */
 import type { Finding } from '../../src/train/types.js';
@@ -45,6 +45,11 @@ export interface Lesson {
   question: string;
   settings: string;
   lookFor: string;
+  /**
+   * Why the claim needs the lesson's own seed (its data draw), when it does; otherwise it is
+   * judged on any seed (a claim about a kind of network holds for every draw of its weights).
+   */
+  fixedSeed?: string;
   /** Judge from this step on; fail if not every check holds by `until` (or when the run stops). */
   from: number;
   until: number;
@@ -59,6 +64,8 @@ export interface LessonVerdict {
   /** One line per check: ✓/✗, the claim, the measurement. */
   evidence: string;
   step: number;
+  /** The first step at which every check held (the claim may stop holding later: then the verdict is fail). */
+  heldAt?: number;
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'none (the outputs are not finite)');
@@ -104,6 +111,13 @@ function spreadRatio(m: LessonMeasurements): { r: number; text: string } {
   return { r: s1 / s0, text: `at step ${a[0].step ?? 1}, σ of the first hidden layer's output ${fmt(s0)}, of the last (layer ${a.length}) ${fmt(s1)}: ratio ${fmt(s1 / s0)}` };
 }
 
+/**
+ * The Xavier/He pair, width 16. One draw of He weights at this width can leave layer 30 with
+ * 1/100 of layer 1's spread (lab seed 1001: 0.0103; in a numpy simulation of 300 draws the 1st
+ * percentile is 0.0036), Xavier's 99th percentile is 1.4·10⁻⁴: 1/1000 separates them
+ * (bench/depth30-spread.py; bench/lesson-seeds.mjs runs the lessons on three seeds). Width 32
+ * narrows He's spread but lets SGD train the Xavier net (seed 2001: 96% at step 1,080).
+ */
 const DEPTH30 = 'data=circles&noise=0.1&layers=16:relu*30&opt=sgd&lr=0.01&batch=32&seed=1';
 
 export const LESSONS: readonly Lesson[] = [
@@ -148,10 +162,10 @@ export const LESSONS: readonly Lesson[] = [
         },
       },
       {
-        claim: 'the test loss stays above 0.6',
+        claim: 'the training loss stays within 0.05 of ln 2',
         test: (m) => {
           const e = last(m.evals);
-          return e ? { ok: e.testLoss > 0.6, evidence: `test loss ${e.testLoss.toFixed(3)}` } : { ok: false, evidence: 'not evaluated yet' };
+          return e ? { ok: Math.abs(e.trainLoss - Math.LN2) < 0.05, evidence: `training loss ${e.trainLoss.toFixed(4)} (ln 2 = 0.6931)` } : { ok: false, evidence: 'not evaluated yet' };
         },
       },
     ],
@@ -162,15 +176,15 @@ export const LESSONS: readonly Lesson[] = [
     question: 'Xavier vs He at depth 30 — first, Xavier with ReLU:',
     settings: `${DEPTH30}&init=xavierNormal`,
     lookFor:
-      'Xavier keeps the variance for symmetric activations, but ReLU zeroes half of it in every layer: the activations’ spread shrinks ~√2 per layer to almost nothing by layer 30, and the net stays at chance. Then run the He lesson: same net, same data, same learning rate.',
+      'Xavier keeps the variance for symmetric activations, but ReLU zeroes half of it in every layer: the activations’ spread shrinks ~√2 per layer, to below 1/1000 of the first layer’s by layer 30 (the check reads σ at step 1), and the net stays at chance. Then run the He lesson: same net, same data, same learning rate.',
     from: 1000,
     until: 4000,
     checks: [
       {
-        claim: "with the initial weights, the last hidden layer's spread is below 1/100 of the first's",
+        claim: "with the initial weights, the last hidden layer's spread is below 1/1000 of the first's",
         test: (m) => {
           const s = spreadRatio(m);
-          return { ok: s.r < 0.01, evidence: s.text };
+          return { ok: s.r < 0.001, evidence: s.text };
         },
       },
       testAcc('≤', 0.65),
@@ -182,15 +196,16 @@ export const LESSONS: readonly Lesson[] = [
     question: 'Xavier vs He at depth 30 — now He (Kaiming) init, the one ReLU recommends:',
     settings: `${DEPTH30}&init=kaimingNormal`,
     lookFor:
-      'With variance 2/fan_in the activations keep their spread through all 30 layers (the last within 4× of the first), so the same SGD step that left Xavier at chance trains this net to over 90% test accuracy.',
-    from: 300,
+      'With variance 2/fan_in each ReLU layer keeps the activations’ spread on average (one draw of 16 units varies), so layer 30 starts with more than 1/1000 of the first layer’s spread, where Xavier’s fell below 1/1000; the same SGD step that left Xavier at chance trains this net to over 90% test accuracy.',
+    // From step 1,000: the accuracy first crosses 90% at steps 300–700, a few points above it (seed 2001: 91.7% at 579).
+    from: 1000,
     until: 4000,
     checks: [
       {
-        claim: "with the initial weights, the last hidden layer's spread is within ¼–4× of the first's",
+        claim: "with the initial weights, the last hidden layer's spread is above 1/1000 of the first's",
         test: (m) => {
           const s = spreadRatio(m);
-          return { ok: s.r > 0.25 && s.r < 4, evidence: s.text };
+          return { ok: s.r > 0.001, evidence: s.text };
         },
       },
       testAcc('≥', 0.9),
@@ -213,7 +228,8 @@ export const LESSONS: readonly Lesson[] = [
     settings: 'data=moons&noise=0.15&layers=16:sigmoid:bn*8&init=xavierUniform&opt=sgd&lr=0.2&batch=32&seed=2',
     lookFor:
       'BatchNorm re-centres every layer’s pre-activations into sigmoid’s steep middle: gradients reach the first layer and the same SGD step reaches over 90% test accuracy, where the net without BatchNorm stayed at chance.',
-    from: 100,
+    // From step 1,000: the accuracy crosses 90% near step 200 and still dips below it there (85% at step 187 after 90% at 180).
+    from: 1000,
     until: 4000,
     checks: [testAcc('≥', 0.9), { claim: 'no vanishing-gradients finding', test: (m) => ({ ok: !current(m, 'vanishing-gradients'), evidence: current(m, 'vanishing-gradients') ? 'vanishing gradients reported' : 'none reported' }) }],
   },
@@ -223,7 +239,7 @@ export const LESSONS: readonly Lesson[] = [
     question: 'N(0, 1) weights and SGD at learning rate 2 on a six-layer ReLU net: what breaks first?',
     settings: 'data=spiral&noise=0.1&layers=16:relu*6&init=normal&opt=sgd&lr=2&batch=16&seed=1',
     lookFor:
-      'With N(0, 1) weights each layer multiplies the signal’s scale by ~√(16/2) ≈ 2.8, and a step of 2 on gradients that large overshoots: the loss becomes non-finite and training stops with one non-finite finding. The fix the finding advises: clip the gradient norm at 1 and lower the learning rate tenfold, to 0.2 (clip=1, lr=0.2) — the same N(0, 1) net then learns the spiral.',
+      'With N(0, 1) weights each layer multiplies the signal’s scale by ~√(16/2) ≈ 2.8, and a step of 2 on gradients that large overshoots: the loss becomes non-finite and training stops with one non-finite finding. The fix the finding advises: clip the gradient norm at 1 and lower the learning rate tenfold — set Clip gradient norm to 1 and Learning rate to 0.2, then Resume: the same N(0, 1) net then learns the spiral (the Clipping lesson checks it).',
     from: 1,
     until: 3000,
     checks: [
@@ -246,19 +262,20 @@ export const LESSONS: readonly Lesson[] = [
     question: 'SELU with LeCun-normal init at depth 30, no BatchNorm:',
     settings: 'data=circles&noise=0.1&layers=16:selu*30&init=lecunNormal&opt=adam&lr=0.0003&batch=32&seed=1',
     lookFor:
-      'With LeCun-normal weights and a small step (Adam at 3·10⁻⁴) every one of the 30 layers keeps its activations’ mean within ±0.5 and spread within 0.5–2.5 while the net trains (over 90% test accuracy) — no BatchNorm needed. A large step breaks this: the weights leave the regime SELU’s fixed point assumes.',
+      'With LeCun-normal weights and a small step (Adam at 3·10⁻⁴) every one of the 30 layers keeps its activations’ mean within ±1 and spread within 0.3–3.5 — of the order of SELU’s fixed point, mean 0 and σ 1, on every batch — while the net trains (over 90% test accuracy) — no BatchNorm needed. A large step breaks this: the weights leave the regime SELU’s fixed point assumes.',
+    // Bounds from bench/lesson-seeds.mjs (seeds 1, 1001, 2001, to step 5,000): one batch's largest |mean| reached 0.62, σ 0.64–2.40.
     from: 1000,
     until: 5000,
     checks: [
       {
-        claim: 'every SELU layer: |mean| < 0.5 and 0.5 < σ < 2.5',
+        claim: 'every SELU layer: |mean| < 1 and 0.3 < σ < 3.5',
         test: (m) => {
           const a = hiddenActs(m.layers);
           if (a.length === 0) return { ok: false, evidence: 'no activation statistics yet' };
           const mu = Math.max(...a.map((l) => Math.abs(l.stats!.mean)));
           const sLo = Math.min(...a.map((l) => l.stats!.std));
           const sHi = Math.max(...a.map((l) => l.stats!.std));
-          return { ok: mu < 0.5 && sLo > 0.5 && sHi < 2.5, evidence: `over ${a.length} layers: largest |mean| ${fmt(mu)}, σ from ${fmt(sLo)} to ${fmt(sHi)}` };
+          return { ok: mu < 1 && sLo > 0.3 && sHi < 3.5, evidence: `over ${a.length} layers: largest |mean| ${fmt(mu)}, σ from ${fmt(sLo)} to ${fmt(sHi)}` };
         },
       },
       testAcc('≥', 0.9),
@@ -281,12 +298,13 @@ export const LESSONS: readonly Lesson[] = [
     question: 'The exploding lesson’s N(0, 1) net again, with the gradient norm clipped at 1 and lr 0.2:',
     settings: 'data=spiral&noise=0.1&layers=16:relu*6&init=normal&opt=sgd&lr=0.2&clip=1&batch=16&seed=1',
     lookFor:
-      'Clipping rescales any gradient longer than 1 to length 1, so no step throws the weights away: the same initialization that overflowed at lr 2 now trains on the spiral without a single non-finite step.',
-    from: 1,
+      'Clipping rescales any gradient longer than 1 to length 1, so no step throws the weights away: the same initialization that overflowed at lr 2 now learns the spiral well above chance (over 65% test accuracy; chance is 50%) without a single non-finite step.',
+    // From step 2,000, over 65%: seed 1001's accuracy wobbles around 70% for thousands of steps (70.0% at step 1,110, 69.2% at 2,465, 80.8% at 5,197).
+    from: 2000,
     until: 6000,
     checks: [
       { claim: 'every step stays finite', test: (m) => ({ ok: m.stopReason !== 'non-finite' && !current(m, 'non-finite'), evidence: m.stopReason === 'non-finite' ? `stopped at step ${m.step}` : `finite through step ${m.step}` }) },
-      testAcc('≥', 0.8),
+      testAcc('≥', 0.65),
     ],
   },
   {
@@ -295,7 +313,7 @@ export const LESSONS: readonly Lesson[] = [
     question: 'A ReLU net trained with a large Adam step (lr 0.03, three times the lab’s default): what happens to its units?',
     settings: 'data=spiral&noise=0.1&layers=16:relu*4&opt=adam&lr=0.03&batch=16&seed=1',
     lookFor:
-      'The first large updates push many units’ pre-activations below zero for every input; there ReLU’s slope is 0, so those units get no gradient and never come back: the dead-units finding.',
+      'The first large updates push many units’ pre-activations below zero for every input; there ReLU’s slope is 0, so those units get no gradient and never come back: in at least one layer half the units or more output 0 on every example of a batch (median over the run) — the dead-units finding under Health findings.',
     from: 200,
     until: 4000,
     checks: [finding('dead-units', 'units output 0 on every example')],
@@ -305,10 +323,10 @@ export const LESSONS: readonly Lesson[] = [
     title: 'Leaky ReLU keeps learning',
     question: 'The dying-ReLU net with Leaky ReLU instead, same large step:',
     settings: 'data=spiral&noise=0.1&layers=16:leakyRelu*4&opt=adam&lr=0.03&batch=16&seed=1',
-    lookFor: 'A small slope (0.01) for negative inputs means no unit ever stops receiving gradient: no dead units, and the network learns the spiral to over 90% test accuracy.',
+    lookFor: 'A small slope (0.01) for negative inputs means no unit ever stops receiving gradient: no dead units, and the network learns the spiral to over 85% test accuracy.',
     from: 200,
     until: 4000,
-    checks: [{ claim: 'no dead-units finding', test: (m) => ({ ok: !current(m, 'dead-units'), evidence: current(m, 'dead-units') ? 'dead units reported' : 'none reported' }) }, testAcc('≥', 0.9)],
+    checks: [{ claim: 'no dead-units finding', test: (m) => ({ ok: !current(m, 'dead-units'), evidence: current(m, 'dead-units') ? 'dead units reported' : 'none reported' }) }, testAcc('≥', 0.85)],
   },
   {
     id: 'batchnorm-stats',
@@ -356,15 +374,23 @@ export const LESSONS: readonly Lesson[] = [
     settings: 'data=circles&noise=0.45&points=120&train=0.5&layers=64:relu*3&opt=adam&lr=0.01&batch=16&seed=1',
     lookFor:
       'The network fits every training point, noise included (training accuracy near 100%), while test accuracy stays far lower and the test loss climbs: it memorized instead of generalizing — the overfitting finding.',
-    from: 200,
+    // From step 1,500: before it the training accuracy is still climbing (seed 1 at step 697: training 95%, test 78%).
+    from: 1500,
     until: 6000,
     checks: [
       finding('overfitting', 'the test loss rose from its best'),
       {
-        claim: 'training accuracy exceeds test accuracy by at least 20 points',
+        claim: 'training accuracy ≥ 95%',
         test: (m) => {
           const e = last(m.evals);
-          return e ? { ok: e.trainAcc - e.testAcc >= 0.2, evidence: `training ${pct(e.trainAcc)}, test ${pct(e.testAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+          return e ? { ok: e.trainAcc >= 0.95, evidence: `training accuracy ${pct(e.trainAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+      {
+        claim: 'training accuracy exceeds test accuracy by at least 15 points',
+        test: (m) => {
+          const e = last(m.evals);
+          return e ? { ok: e.trainAcc - e.testAcc >= 0.15, evidence: `training ${pct(e.trainAcc)}, test ${pct(e.testAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
         },
       },
     ],
@@ -375,7 +401,7 @@ export const LESSONS: readonly Lesson[] = [
     question: 'No hidden layer on the two circles: can more training help?',
     settings: 'data=circles&noise=0.05&layers=none&opt=adam&lr=0.01&batch=16&seed=1',
     lookFor:
-      'Without a hidden layer the boundary is a straight line, and no line separates a circle from the ring around it: the training loss stays flat near its chance value and accuracy near 50% — the underfitting finding. More epochs cannot fix missing capacity.',
+      'Without a hidden layer the boundary is a straight line, and no line separates a circle from the ring around it: the training loss stays flat at its chance value, ln 2 ≈ 0.69, and the training accuracy at 70% or less — the underfitting finding. More epochs cannot fix missing capacity.',
     from: 300,
     until: 4000,
     checks: [
@@ -394,6 +420,7 @@ export const LESSONS: readonly Lesson[] = [
     title: 'Softmax for one-of-three classes',
     question: 'Three classes, each example in exactly one: softmax with cross-entropy at the output.',
     settings: 'data=blobs&noise=0.1&layers=16:relu*2&loss=crossEntropy&opt=adam&lr=0.01&batch=16&seed=1',
+    fixedSeed: 'the seed draws the three blobs’ centres, and two can overlap (seed 7), which no classifier separates',
     lookFor:
       'Softmax turns the three outputs into probabilities that sum to 1 (the boundary’s shading is the winning class’s probability); cross-entropy pushes the right class’s probability up, and the test loss falls far below chance, ln 3 ≈ 1.10.',
     from: 50,
@@ -412,11 +439,12 @@ export const LESSONS: readonly Lesson[] = [
 ];
 
 /**
- * The verdict of a lesson on the current measurements. `prev` (the verdict so far) is kept once
- * it is final: a lesson that passed stays passed.
+ * The verdict of a lesson on the current measurements, so it always agrees with what the charts
+ * show now: pending until step `from` (and measurements that fresh), then pass while every check
+ * holds; fail when they do not all hold by step `until`, when the run stopped first, or when a
+ * claim that held (`heldAt`, from `prev`) no longer does.
  */
 export function judgeLesson(l: Lesson, m: LessonMeasurements, prev: LessonVerdict | null): LessonVerdict {
-  if (prev && prev.id === l.id && prev.verdict !== 'pending') return prev;
   const results = l.checks.map((c) => ({ c, r: c.test(m) }));
   const evidence = results.map(({ c, r }) => `${r.ok ? '✓' : '✗'} ${c.claim}: ${r.evidence}`).join('\n');
   const all = results.every(({ r }) => r.ok);
@@ -424,7 +452,9 @@ export function judgeLesson(l: Lesson, m: LessonMeasurements, prev: LessonVerdic
   // The oldest measurement the checks read: the last evaluation and the last health check.
   const measured = Math.min(last(m.evals)?.step ?? -1, m.healthStep);
   const judged = m.step >= l.from && measured >= l.from;
+  const heldAt = prev && prev.id === l.id ? prev.heldAt : undefined;
+  if (judged && all) return { id: l.id, verdict: 'pass', evidence, step: m.step, heldAt: heldAt ?? m.step };
   // A run that stopped (non-finite) cannot reach `from` or fresher measurements: its verdict is final.
-  const verdict: Verdict = judged && all ? 'pass' : (judged && m.step >= l.until) || stopped ? 'fail' : 'pending';
-  return { id: l.id, verdict, evidence, step: m.step };
+  const verdict: Verdict = (judged && (m.step >= l.until || heldAt !== undefined)) || stopped ? 'fail' : 'pending';
+  return { id: l.id, verdict, evidence, step: m.step, heldAt };
 }

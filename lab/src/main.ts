@@ -416,6 +416,8 @@ function applyState(s: LabState, rebuildAll = true, push = true): void {
     send({ type: 'update', runId, state });
     renderStatus(`from step ${stepCount}: ${summarize(state)}`);
   } else resetRun();
+  // The lesson's verdict at once (a paused run sends nothing until it resumes): never a pass for other settings.
+  updateLesson();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -590,6 +592,12 @@ function renderMetrics(): void {
     o.dataset.metric = k.toLowerCase().replace(/[^a-z]+/g, '-');
     m.append(span);
   }
+  // Evaluating a CNN on all of MNIST takes seconds, so it runs rarely: say which step the numbers are from.
+  const when = document.createElement('span');
+  when.className = 'when';
+  when.dataset.step = String(lastEval.step);
+  when.textContent = `(evaluated at step ${lastEval.step})`;
+  m.append(when);
 }
 
 function renderStatus(extra = ''): void {
@@ -806,9 +814,13 @@ function renderLessons(): void {
   }
 }
 
-/** Whether the run uses the lesson's own settings (a lesson's claim is about those). */
+/**
+ * Whether the run uses the lesson's own settings (a lesson's claim is about those), with any
+ * seed unless the lesson needs its own (`fixedSeed`).
+ */
 function onLessonSettings(l: Lesson): boolean {
-  return serializeState(state) === serializeState(parseState(l.settings, DEFAULT_STATE));
+  const own = parseState(l.settings, DEFAULT_STATE);
+  return serializeState(state) === serializeState(l.fixedSeed ? own : { ...own, seed: state.seed });
 }
 
 /** Judge the current lesson on the current run and show the verdict with its evidence. */
@@ -817,7 +829,7 @@ function updateLesson(): void {
   const box = document.getElementById('lesson-verdict');
   if (!l || !box) return;
   if (!onLessonSettings(l)) {
-    lessonVerdict = { id: l.id, verdict: 'pending', evidence: "The settings differ from the lesson's: load the lesson again to check its claim.", step: stepCount };
+    lessonVerdict = { id: l.id, verdict: 'pending', evidence: `The settings differ from the lesson's (${l.fixedSeed ? `its seed too: ${l.fixedSeed}` : 'any seed is fine'}): load the lesson again to check its claim.`, step: stepCount };
   } else {
     lessonVerdict = judgeLesson(l, { step: stepCount, evals: evalHistory, layers: lastLayers, firstLayers, findings, healthStep, stopReason }, lessonVerdict);
   }
@@ -826,14 +838,21 @@ function updateLesson(): void {
   box.className = `verdict ${v.verdict}`;
   const head = box.querySelector('strong')!;
   head.textContent =
-    v.verdict === 'pass' ? `✓ The claim holds (step ${v.step})` : v.verdict === 'fail' ? `✗ The claim did not hold (step ${v.step})` : `… Checking (from step ${l.from}, until step ${l.until})`;
+    v.verdict === 'pass'
+      ? `✓ The claim holds (seed ${state.seed}, step ${v.step})`
+      : v.verdict === 'fail'
+        ? v.heldAt !== undefined
+          ? `✗ The claim held at step ${v.heldAt} but not at step ${v.step} (seed ${state.seed})`
+          : `✗ The claim did not hold (seed ${state.seed}, step ${v.step})`
+        : `… Checking (from step ${l.from}, until step ${l.until})`;
   box.querySelector('pre')!.textContent = v.evidence;
   quiz.onVerdict(v);
 }
 
 function runLesson(l: Lesson): void {
   showLesson(l);
-  applyState(parseState(l.settings, DEFAULT_STATE), false);
+  // Always a fresh run, also when this lesson's settings are already loaded (running it again).
+  applyState(parseState(l.settings, DEFAULT_STATE), true);
   updateLesson();
   pendingPlay = true;
   const banner = $('lesson-banner');
@@ -913,7 +932,7 @@ const quiz = mountQuiz($('quiz'), { runLesson: (id) => lab.startLesson(id) });
  * lr/batch/clip apply to the run in progress and anything else starts a new run.
  */
 const lab = {
-  lessons: () => LESSONS.map((l) => ({ id: l.id, title: l.title })),
+  lessons: () => LESSONS.map((l) => ({ id: l.id, title: l.title, anySeed: !l.fixedSeed })),
   startLesson(id: string): void {
     const l = LESSONS.find((x) => x.id === id);
     if (!l) throw new Error(`lab.startLesson: no lesson '${id}'; lessons: ${LESSONS.map((x) => x.id).join(', ')}`);

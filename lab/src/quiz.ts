@@ -128,7 +128,10 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
       pre.textContent = v?.evidence ?? seen!.evidence;
     } else if (v?.verdict === 'fail') {
       state = 'fail';
-      strong.textContent = `✗ This run did not show it (step ${v.step}): run the lesson again.`;
+      strong.textContent =
+        v.heldAt !== undefined
+          ? `✗ The lesson’s claim held at step ${v.heldAt} but not at step ${v.step}: see its verdict above.`
+          : `✗ This run did not show it (step ${v.step}): run the lesson again.`;
       pre.textContent = v.evidence;
     } else if (v) {
       state = 'pending';
@@ -283,8 +286,9 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
     /** The page's current lesson verdict (null when no lesson runs). A pass counts as seen. */
     onVerdict(v: LessonVerdict | null): void {
       verdict = v;
-      if (v?.verdict === 'pass' && progress.seen[v.id]?.step !== v.step) {
-        progress.seen[v.id] = { step: v.step, evidence: v.evidence };
+      // Saved once per run that passes (the step it first held at), not on every update while it holds.
+      if (v?.verdict === 'pass' && v.heldAt !== undefined && progress.seen[v.id]?.step !== v.heldAt) {
+        progress.seen[v.id] = { step: v.heldAt, evidence: v.evidence };
         saveProgress(progress);
         const sc = document.getElementById('quiz-score');
         if (sc) fillScore(sc);

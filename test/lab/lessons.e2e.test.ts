@@ -65,7 +65,9 @@ describe('lab: self-verifying lessons and run ids', () => {
       await call(b.page, 'startLesson', id);
       await verdictSettled(b.page, 120_000);
       const s = await snap(b.page);
-      await b.page.screenshot({ path: join(SHOTS, `lesson-${id}.png`), fullPage: true });
+      // Paused for the picture: a 30-layer net training on a busy 2-core machine can hold a screenshot past 30 s.
+      await call(b.page, 'stop');
+      await b.page.screenshot({ path: join(SHOTS, `lesson-${id}.png`), fullPage: true, timeout: 90_000 });
       expect(s.lesson!.id).toBe(id);
       expect(s.lesson!.verdict, s.lesson!.evidence).toBe('pass');
       expect(Date.now() - t0).toBeLessThan(120_000);
