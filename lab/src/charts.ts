@@ -38,6 +38,31 @@ function logAxisValues(_u: uPlot, splits: number[]): string[] {
 }
 
 /**
+ * The log axis's range: whole decades around the positive finite data, within 1e-30…1e30 (never
+ * an empty, non-finite or zero-based range).
+ */
+export function logRange(min: number | null, max: number | null): [number, number] {
+  const lo = min !== null && Number.isFinite(min) && min > 0 ? Math.max(min, 1e-30) : 1e-3;
+  const hi = max !== null && Number.isFinite(max) && max > 0 ? Math.min(Math.max(max, lo), 1e30) : Math.max(lo, 1);
+  const a = 10 ** Math.floor(Math.log10(lo));
+  const b = 10 ** Math.ceil(Math.log10(hi));
+  return [a, b > a ? b : a * 10];
+}
+
+/**
+ * The log axis's ticks: its powers of ten (all it labels, logAxisValues), at most 100. uPlot's own
+ * log splits (logAxisSplits) looped without end in the clipping lesson's run — gradient norms
+ * from 1.7e-30 to 5e4 with gaps where the gradient was exactly 0 — until the page died with
+ * RangeError: Invalid array length.
+ */
+function decadeSplits(_u: uPlot, _axis: number, min: number, max: number): number[] {
+  if (!(min > 0 && max >= min && Number.isFinite(max))) return [];
+  const out: number[] = [];
+  for (let e = Math.ceil(Math.log10(min) - 1e-9); e <= Math.floor(Math.log10(max) + 1e-9) && out.length < 100; e++) out.push(10 ** e);
+  return out;
+}
+
+/**
  * A uPlot line chart that follows its container's width. It keeps the raw points and draws
  * them smoothed (TensorBoard's debiased EMA, src/report/series.ts; in log space on a log axis
  * or with `logSmoothing`) at the weight set by setSmoothing; past `maxPoints` the points are
@@ -49,10 +74,13 @@ export class LineChart {
   private data: number[][];
   private smoothing = 0;
   private readonly logSmooth: boolean;
+  /** A log axis: values ≤ 0 (a gradient that underflowed to exactly 0) have no place on it. */
+  private readonly log: boolean;
 
   constructor(host: HTMLElement, title: string, series: LineSeries[], opts: { log?: boolean; yRange?: [number, number]; logSmoothing?: boolean } = {}) {
     this.data = [[], ...series.map(() => [])];
     this.logSmooth = opts.log === true || opts.logSmoothing === true;
+    this.log = opts.log === true;
     const width = Math.max(240, host.clientWidth || 320);
     this.plot = new uPlot(
       {
@@ -61,10 +89,10 @@ export class LineChart {
         height: 180,
         scales: {
           x: { time: false },
-          y: opts.log ? { distr: 3 } : opts.yRange ? { range: opts.yRange } : {},
+          y: opts.log ? { distr: 3, range: (_u, min, max) => logRange(min, max) } : opts.yRange ? { range: opts.yRange } : {},
         },
         // A linear axis labels as the report does (fmtTick): uPlot's "250,000" did not fit the axis and lost its first digit.
-        axes: [{ label: 'step', size: 36 }, opts.log ? { size: 54, space: 24, values: logAxisValues } : { size: 54, values: (_u: uPlot, splits: number[]) => splits.map(fmtTick) }],
+        axes: [{ label: 'step', size: 36 }, opts.log ? { size: 54, space: 24, splits: decadeSplits, values: logAxisValues } : { size: 54, values: (_u: uPlot, splits: number[]) => splits.map(fmtTick) }],
         legend: { live: false },
         // A line needs two points: a series with one or two finite values (a run stopped by a NaN at step 3) shows them as dots, not an empty plot.
         series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: (u: uPlot, i: number) => finiteCount(u.data[i]) <= 2 } }))],
@@ -78,9 +106,13 @@ export class LineChart {
     }).observe(host);
   }
 
+  /**
+   * Add a point; a value the axis cannot place (non-finite, or ≤ 0 on a log axis, where uPlot's
+   * log splits would never end) is a gap.
+   */
   push(x: number, ys: number[], maxPoints = 4000): void {
     this.data[0].push(x);
-    ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) ? y : NaN));
+    ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) && (!this.log || y > 0) ? y : NaN));
     if (this.data[0].length > maxPoints) {
       const keep = thinIndices(this.data.slice(1), maxPoints / 2, this.data[0]);
       this.data = this.data.map((col) => keep.map((i) => col[i]));
@@ -99,8 +131,12 @@ export class LineChart {
     return [this.data[0], ...this.data.slice(1).map((col) => smoothEma(col, this.smoothing, this.logSmooth).map((v) => (v === null ? NaN : v)))];
   }
 
+  /**
+   * uPlot's gap is null: a NaN reaches its min/max (Math.min(x, NaN) is NaN), and on the log axis
+   * a NaN range sent its splits into an endless loop (RangeError: Invalid array length).
+   */
   redraw(): void {
-    this.plot.setData(this.shown as uPlot.AlignedData);
+    this.plot.setData(this.shown.map((col, i) => (i === 0 ? col : col.map((v) => (Number.isFinite(v) ? v : null)))) as uPlot.AlignedData);
   }
 
   clear(): void {
