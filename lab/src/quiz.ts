@@ -43,9 +43,24 @@ function loadProgress(): Progress {
   return p;
 }
 
-function saveProgress(p: Progress): void {
+/**
+ * Change the saved progress: storage is read again first, so that answers given in another tab
+ * of the lab since this one loaded are kept (saving this tab's copy would overwrite them), then
+ * `change` is applied and the result saved and mirrored into `progress`.
+ */
+function updateProgress(progress: Progress, change: (p: Progress) => void): void {
+  let fresh = progress;
   try {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(p));
+    // Nothing saved (or storage blocked): this tab's copy is all there is.
+    if (localStorage.getItem(STORAGE_KEY) !== null) fresh = loadProgress();
+  } catch {
+    /* blocked storage */
+  }
+  change(fresh);
+  progress.answers = fresh.answers;
+  progress.seen = fresh.seen;
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(fresh));
   } catch {
     /* storage full or disabled: progress lives for this page only */
   }
@@ -103,8 +118,7 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
 
   function record(id: string, option: number) {
     const r = checkAnswer(id, option);
-    progress.answers[id] = option;
-    saveProgress(progress);
+    updateProgress(progress, (p) => (p.answers[id] = option));
     show(quizQuestion(id), true);
     return r;
   }
@@ -246,9 +260,10 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
     });
     const reset = el('button', { type: 'button', className: 'quiz-reset' }, 'Clear my answers');
     reset.addEventListener('click', () => {
-      progress.answers = {};
-      progress.seen = {};
-      saveProgress(progress);
+      updateProgress(progress, (p) => {
+        p.answers = {};
+        p.seen = {};
+      });
       show(QUIZ[0], true);
     });
     parts.push(el('div', { className: 'quiz-bar' }, prev, next, link, reset));
@@ -288,8 +303,8 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
       verdict = v;
       // Saved once per run that passes (the step it first held at), not on every update while it holds.
       if (v?.verdict === 'pass' && v.heldAt !== undefined && progress.seen[v.id]?.step !== v.heldAt) {
-        progress.seen[v.id] = { step: v.heldAt, evidence: v.evidence };
-        saveProgress(progress);
+        const seen = { step: v.heldAt, evidence: v.evidence };
+        updateProgress(progress, (p) => (p.seen[v.id] = seen));
         const sc = document.getElementById('quiz-score');
         if (sc) fillScore(sc);
       }

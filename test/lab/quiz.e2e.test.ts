@@ -171,4 +171,27 @@ describe('lab: the quiz answers itself with a live run', () => {
     }
     expect(b.errors).toEqual([]);
   }, 60_000);
+  it('two tabs answering different questions keep both answers (neither tab overwrites the other)', async () => {
+    await b.page.evaluate(() => localStorage.removeItem('gradlab.quiz.v1'));
+    const [q1, q2] = QUIZ;
+    await b.page.goto(`${origin}/#quiz=${q1.id}`);
+    await b.page.reload();
+    await ready(b.page);
+    // Tab B opens while A has answered nothing yet: its copy of the progress is empty.
+    const tab = await b.context.newPage();
+    try {
+      await tab.goto(`${origin}/#quiz=${q2.id}`);
+      await ready(tab);
+      await b.page.check(`#quiz-opt-${q1.answer}`);
+      await b.page.click('.quiz-form button[type=submit]');
+      await tab.check(`#quiz-opt-${q2.answer}`);
+      await tab.click('.quiz-form button[type=submit]');
+      const saved = JSON.parse((await b.page.evaluate(() => localStorage.getItem('gradlab.quiz.v1')))!) as { answers: Record<string, number> };
+      expect(saved.answers).toEqual({ [q1.id]: q1.answer, [q2.id]: q2.answer });
+      expect(await tab.textContent('#quiz-score')).toMatch(/^Score: 2 right of \d+ \(2 answered\)/);
+    } finally {
+      await tab.close();
+    }
+    expect(b.errors).toEqual([]);
+  }, 60_000);
 });
