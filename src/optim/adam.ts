@@ -75,10 +75,7 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected override updateAll(pending: readonly PendingUpdate<AdamOptions>[], save: readonly (FloatArray | null)[]): boolean {
-    const b = this.batch;
-    b.length = pending.length;
-    pending.forEach((u, j) => (b[j] = this.argsOf(u.p, u.grad, u.group, u.index, b[j])));
-    return K.adamSteps(b, save);
+    return K.adamSteps(this.argsBatch(this.batch, pending, (u, out) => this.argsOf(u.p, u.grad, u.group, u.index, out)), save);
   }
 }
 

@@ -241,6 +241,16 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return stepsOf(K, pending, save, (u) => this.update(u.p, u.grad, u.group, u.index));
   }
 
+  /**
+   * For a built-in updateAll: each pending update's kernel arguments, written into `batch`
+   * (reused from step to step, so a step allocates no argument objects), for one batched call.
+   */
+  protected argsBatch<A>(batch: A[], pending: readonly PendingUpdate<O>[], argsOf: (u: PendingUpdate<O>, out: A | undefined) => A): A[] {
+    batch.length = pending.length;
+    pending.forEach((u, j) => (batch[j] = argsOf(u, batch[j])));
+    return batch;
+  }
+
   /** The buffer `name` of parameter `index`, or undefined before its first use. */
   protected getBuffer(index: number, name: string): FloatArray | undefined {
     return this.state[index]?.get(name);

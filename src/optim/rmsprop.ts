@@ -63,9 +63,6 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected override updateAll(pending: readonly PendingUpdate<RMSpropOptions>[], save: readonly (FloatArray | null)[]): boolean {
-    const b = this.batch;
-    b.length = pending.length;
-    pending.forEach((u, j) => (b[j] = this.argsOf(u.p, u.grad, u.group, u.index, b[j])));
-    return K.rmspropSteps(b, save);
+    return K.rmspropSteps(this.argsBatch(this.batch, pending, (u, out) => this.argsOf(u.p, u.grad, u.group, u.index, out)), save);
   }
 }

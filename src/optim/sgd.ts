@@ -64,9 +64,6 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected override updateAll(pending: readonly PendingUpdate<SGDOptions>[], save: readonly (FloatArray | null)[]): boolean {
-    const b = this.batch;
-    b.length = pending.length;
-    pending.forEach((u, j) => (b[j] = this.argsOf(u.p, u.grad, u.group, u.index, b[j])));
-    return K.sgdSteps(b, save);
+    return K.sgdSteps(this.argsBatch(this.batch, pending, (u, out) => this.argsOf(u.p, u.grad, u.group, u.index, out)), save);
   }
 }
