@@ -811,6 +811,34 @@ describe('convolution and pooling', () => {
       }
     }
   });
+  // A batch sliced from a dataset's JS arrays (or moved out at a step boundary) is not in wasm
+  // memory: the conv kernels copy it in and run in wasm, as GEMM does, not on the reference loops
+  // (which took 10 s for `gradlab train --model cnn`'s test-set evaluation): the same bits as with
+  // every operand in wasm memory, and the reference kernels never called.
+  it('conv kernels on operands outside wasm memory run in wasm (copied in and out), bit for bit', () => {
+    const names = ['convForward', 'convBackwardData', 'convBackwardWeight'] as const;
+    const saved = names.map((nm) => reference[nm]);
+    for (const [n, c, h, w, o, k, st, p, d] of [CONV_SHAPES[0], CONV_SHAPES[4]]) {
+      const g = convGeometry(h, w, k, st, p, d);
+      const kk = c * k * k, l = g.oh * g.ow;
+      const [x, xj] = pair(n * c * h * w, -2, 2, W), [wt, wj] = pair(o * kk, -1, 1, W), [bias, bj] = pair(o, -1, 1, W), [gy, gyj] = pair(n * o * l, -2, 2, W);
+      const run = (xs: Float32Array, ws: Float32Array, bs: Float32Array, gys: Float32Array, mk: (len: number) => Float32Array) => {
+        const y = mk(n * o * l), gx = mk(x.length).fill(0.5), gw = mk(o * kk).fill(0.25), gb = mk(o).fill(-1);
+        W.convForward(xs, n, c, g, ws, o, bs, y);
+        W.convBackwardData(gys, n, c, g, ws, o, gx, 1);
+        W.convBackwardWeight(gys, xs, n, c, g, o, gw, 1, gb, 1);
+        return [y, gx, gw, gb].map((a) => Array.from(a));
+      };
+      const inWasm = run(x, wt, bias, gy, (len) => W.alloc(len, 'float32') as Float32Array);
+      expect(W.owns(xj)).toBe(false);
+      names.forEach((nm) => ((reference as unknown as Record<string, unknown>)[nm] = () => { throw new Error(`reference ${nm} called`); }));
+      try {
+        expect(run(xj, wj, bj, gyj, (len) => new Float32Array(len))).toEqual(inWasm);
+      } finally {
+        names.forEach((nm, i) => ((reference as unknown as Record<string, unknown>)[nm] = saved[i]));
+      }
+    }
+  });
   it('threaded fused convolution kernels (groups of samples, fixed for ∂W) equal the single-threaded ones bit for bit', async () => {
     const [n, c, h, w, o, k] = [21, 8, 14, 14, 16, 3];
     const g = convGeometry(h, w, k, 1, 1, 1);

@@ -521,6 +521,37 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     else (X[name] as (...a: number[]) => void)(...scalars, 0, count, ws0);
   }
 
+  /**
+   * A convolution whose float32 operands are not all in wasm memory (a batch sliced from a
+   * dataset's JS arrays, a tensor moved at a step boundary): copied in, run by the wasm kernel,
+   * its output copied back — as GEMM does, since the work dwarfs the copies; the reference loops
+   * took 10 s for a test set's first conv layer. False (the caller runs the reference kernel)
+   * for float64 operands or when wasm memory cannot hold the copies.
+   */
+  function staged(arrays: Array<FloatArray | null>, output: number, run: (a: Array<Float32Array | null>) => void): boolean {
+    if (arrays.some((a) => a !== null && !(a instanceof Float32Array))) return false;
+    const tmp: Array<Float32Array | null> = [];
+    try {
+      for (const a of arrays) tmp.push(a === null || owns(a) ? null : heap.allocF32(a.length, false));
+    } catch {
+      tmp.forEach((t) => t && heap.free(t));
+      return false;
+    }
+    const ins = arrays.map((a, i) => {
+      const t = tmp[i];
+      if (t === null) return a as Float32Array | null;
+      t.set(a as Float32Array);
+      return t;
+    });
+    try {
+      run(ins);
+      if (tmp[output]) (arrays[output] as Float32Array).set(tmp[output]!);
+    } finally {
+      tmp.forEach((t) => t && heap.free(t));
+    }
+    return true;
+  }
+
   /** The Window2d as 12 int32 in wasm memory (the convolution range kernels' `geo`). */
   const geo = heap.rawAlloc(48);
   function putGeo(g: Window2d): number {
@@ -713,7 +744,10 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     // each with its own col in cache; op(W) packed once. A smallConv's forward and ∂W are the
     // direct kernels instead (each group's sample planes zero-bordered in the col's place).
     convForward(x, n, c, g, w, o, bias, y) {
-      if (!(owns(x) && owns(w) && owns(bias) && owns(y))) return reference.convForward(x, n, c, g, w, o, bias, y);
+      if (!(owns(x) && owns(w) && owns(bias) && owns(y))) {
+        if (!staged([x, w, bias, y], 3, ([xs, ws, bs, ys]) => k.convForward(xs!, n, c, g, ws!, o, bs, ys!))) reference.convForward(x, n, c, g, w, o, bias, y);
+        return;
+      }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
       if (smallConv(c, g)) {
         const size = paddedSize(c, g);
@@ -731,7 +765,10 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       heap.rawFree(wp, bytes);
     },
     convBackwardData(gy, n, c, g, w, o, gx, beta) {
-      if (!(owns(gy) && owns(w) && owns(gx))) return reference.convBackwardData(gy, n, c, g, w, o, gx, beta);
+      if (!(owns(gy) && owns(w) && owns(gx))) {
+        if (!staged([gy, w, gx], 2, ([gys, ws, gxs]) => k.convBackwardData(gys!, n, c, g, ws!, o, gxs!, beta))) reference.convBackwardData(gy, n, c, g, w, o, gx, beta);
+        return;
+      }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
       const [per, groups] = convGroups(n, kk * l);
       const [wtp, bytes] = packed(1, kk, o, w);
@@ -742,7 +779,19 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     },
     // Each group's part holds its ∂W sums [o, kk] and, with gb, its bias sums [o] after them.
     convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta) {
-      if (!(owns(gy) && owns(x) && owns(gw) && owns(gb))) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
+      if (!(owns(gy) && owns(x) && owns(gw) && owns(gb))) {
+        // Two outputs: gw copied back by staged, gb (if staged too) here.
+        if (gb !== null && !(gb instanceof Float32Array)) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
+        const gbIn = gb !== null && !owns(gb) ? heap.allocF32(gb.length, false) : null;
+        if (gbIn) gbIn.set(gb as Float32Array);
+        const done = staged([gy, x, gw], 2, ([gys, xs, gws]) => k.convBackwardWeight(gys!, xs!, n, c, g, o, gws!, beta, gbIn ?? gb, gbBeta));
+        if (gbIn) {
+          if (done) (gb as Float32Array).set(gbIn);
+          heap.free(gbIn);
+        }
+        if (!done) reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
+        return;
+      }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow, row = o * kk + (gb ? o : 0);
       const small = smallConv(c, g);
       const [per, groups] = convGroups(n, small ? paddedSize(c, g) : kk * l);
