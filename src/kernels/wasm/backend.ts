@@ -344,12 +344,6 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const p = (a: FloatArray | null): number => (a === null ? 0 : a.byteOffset);
 
   /** Copy a foreign array into a temporary block; returns the offset. */
-  function stage(a: FloatArray, copyIn: boolean): number {
-    const off = heap.rawAlloc(a.length * 4);
-    if (off < 0) throw new Error('gradlab wasm: out of memory staging a GEMM operand');
-    if (copyIn) heap.f32(off, a.length).set(a);
-    return off;
-  }
 
   function gemmOwned(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
@@ -522,13 +516,13 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   }
 
   /**
-   * A convolution whose float32 operands are not all in wasm memory (a batch sliced from a
-   * dataset's JS arrays, a tensor moved at a step boundary): copied in, run by the wasm kernel,
-   * its output copied back — as GEMM does, since the work dwarfs the copies; the reference loops
-   * took 10 s for a test set's first conv layer. False (the caller runs the reference kernel)
-   * for float64 operands or when wasm memory cannot hold the copies.
+   * A GEMM or convolution whose float32 operands are not all in wasm memory (a batch sliced
+   * from a dataset's JS arrays, a tensor moved at a step boundary): copied in, run by the wasm
+   * kernel, its outputs copied back, since the O(MNK) work dwarfs the copies (the reference
+   * loops took 10 s for a test set's first conv layer). False (the caller runs the reference
+   * kernel) for float64 operands or when wasm memory cannot hold the copies.
    */
-  function staged(arrays: Array<FloatArray | null>, output: number, run: (a: Array<Float32Array | null>) => void): boolean {
+  function staged(arrays: Array<FloatArray | null>, outputs: number[], run: (a: Array<Float32Array | null>) => void): boolean {
     if (arrays.some((a) => a !== null && !(a instanceof Float32Array))) return false;
     const tmp: Array<Float32Array | null> = [];
     try {
@@ -545,7 +539,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     });
     try {
       run(ins);
-      if (tmp[output]) (arrays[output] as Float32Array).set(tmp[output]!);
+      for (const i of outputs) if (tmp[i]) (arrays[i] as Float32Array).set(tmp[i]!);
     } finally {
       tmp.forEach((t) => t && heap.free(t));
     }
@@ -594,17 +588,8 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
         gemmOwned(ta, tb, m, n, kk, alpha, a.byteOffset, b.byteOffset, beta, c.byteOffset);
         return;
       }
-      const aOwned = heap.owns(a), bOwned = heap.owns(b), cOwned = heap.owns(c);
-      const ao = aOwned ? a.byteOffset : stage(a, true);
-      const bo = bOwned ? b.byteOffset : stage(b, true);
-      const co = cOwned ? c.byteOffset : stage(c, beta !== 0);
-      try {
-        gemmOwned(ta, tb, m, n, kk, alpha, ao, bo, beta, co);
-        if (!cOwned) c.set(heap.f32(co, c.length));
-      } finally {
-        if (!aOwned) heap.rawFree(ao, a.length * 4);
-        if (!bOwned) heap.rawFree(bo, b.length * 4);
-        if (!cOwned) heap.rawFree(co, c.length * 4);
+      if (!staged([a, b, c], [2], ([as, bs, cs]) => gemmOwned(ta, tb, m, n, kk, alpha, as!.byteOffset, bs!.byteOffset, beta, cs!.byteOffset))) {
+        reference.gemm(transA, transB, m, n, kk, alpha, a, b, beta, c);
       }
     },
 
@@ -745,7 +730,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     // direct kernels instead (each group's sample planes zero-bordered in the col's place).
     convForward(x, n, c, g, w, o, bias, y) {
       if (!(owns(x) && owns(w) && owns(bias) && owns(y))) {
-        if (!staged([x, w, bias, y], 3, ([xs, ws, bs, ys]) => k.convForward(xs!, n, c, g, ws!, o, bs, ys!))) reference.convForward(x, n, c, g, w, o, bias, y);
+        if (!staged([x, w, bias, y], [3], ([xs, ws, bs, ys]) => k.convForward(xs!, n, c, g, ws!, o, bs, ys!))) reference.convForward(x, n, c, g, w, o, bias, y);
         return;
       }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
@@ -766,7 +751,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     },
     convBackwardData(gy, n, c, g, w, o, gx, beta) {
       if (!(owns(gy) && owns(w) && owns(gx))) {
-        if (!staged([gy, w, gx], 2, ([gys, ws, gxs]) => k.convBackwardData(gys!, n, c, g, ws!, o, gxs!, beta))) reference.convBackwardData(gy, n, c, g, w, o, gx, beta);
+        if (!staged([gy, w, gx], [2], ([gys, ws, gxs]) => k.convBackwardData(gys!, n, c, g, ws!, o, gxs!, beta))) reference.convBackwardData(gy, n, c, g, w, o, gx, beta);
         return;
       }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
@@ -780,16 +765,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     // Each group's part holds its ∂W sums [o, kk] and, with gb, its bias sums [o] after them.
     convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta) {
       if (!(owns(gy) && owns(x) && owns(gw) && owns(gb))) {
-        // Two outputs: gw copied back by staged, gb (if staged too) here.
-        if (gb !== null && !(gb instanceof Float32Array)) return reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
-        const gbIn = gb !== null && !owns(gb) ? heap.allocF32(gb.length, false) : null;
-        if (gbIn) gbIn.set(gb as Float32Array);
-        const done = staged([gy, x, gw], 2, ([gys, xs, gws]) => k.convBackwardWeight(gys!, xs!, n, c, g, o, gws!, beta, gbIn ?? gb, gbBeta));
-        if (gbIn) {
-          if (done) (gb as Float32Array).set(gbIn);
-          heap.free(gbIn);
-        }
-        if (!done) reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
+        if (!staged([gy, x, gw, gb], [2, 3], ([gys, xs, gws, gbs]) => k.convBackwardWeight(gys!, xs!, n, c, g, o, gws!, beta, gbs, gbBeta))) reference.convBackwardWeight(gy, x, n, c, g, o, gw, beta, gb, gbBeta);
         return;
       }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow, row = o * kk + (gb ? o : 0);
