@@ -2,8 +2,8 @@
  * The WebAssembly SIMD backend: the `Kernels` interface over the AssemblyScript kernels in
  * asm/src. Float32 arrays that live in the backend's linear memory (everything `alloc`
  * returns) run in wasm in place; float64 arrays, and float32 arrays from elsewhere, go to
- * the reference kernels — except GEMM, which copies foreign operands in and out, since its
- * O(MNK) work dwarfs the O(MK + KN + MN) copies.
+ * the reference kernels — except GEMM and the convolutions, which copy foreign float32
+ * operands in and out (`staged`), since their O(MNK) work dwarfs the copies.
  */
 import { reference, stepsOf } from '../reference.js';
 import { smallConv, type AdamArgs, type BinaryKind, type FloatArray, type Kernels, type PointwiseLossKind, type RmspropArgs, type SgdArgs, type UnaryKind, type Window2d } from '../types.js';
@@ -342,8 +342,6 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const chooser = new ThreadChooser();
   const owns = (a: FloatArray | null): boolean => a === null || (a instanceof Float32Array && heap.owns(a));
   const p = (a: FloatArray | null): number => (a === null ? 0 : a.byteOffset);
-
-  /** Copy a foreign array into a temporary block; returns the offset. */
 
   function gemmOwned(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void {
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
