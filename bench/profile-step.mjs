@@ -13,7 +13,8 @@ import { K } from '../dist/kernels/index.js';
 import { buildCnn } from './cnn.mjs';
 
 const threads = Number(process.argv[2] ?? 2);
-const batch = 128;
+const batchArg = process.argv.indexOf("--batch");
+const batch = batchArg >= 0 ? Number(process.argv[batchArg + 1]) : 128;
 setNumThreads(threads);
 if (process.argv.includes('--force-split') && K.pool) K.pool.adaptive = false;
 const times = new Map();

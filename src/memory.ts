@@ -14,7 +14,9 @@
  *   copies of user arrays, gradients of non-leaf tensors, the buffers ops save for backward
  *   (`savedBuffer`: a graph that is never backpropagated must not pin them). Each such tensor is tracked here
  *   (the young list) when it is created.
- * - **Step boundaries**: `optimizer.step()`, `optimizer.zeroGrad()` and `module.zeroGrad()`,
+ * - **Step boundaries**: `optimizer.step()`; `optimizer.zeroGrad()` and `module.zeroGrad()` for
+ *   the tensors that were already young at the previous boundary (`zeroGradBoundary`: the
+ *   batch made just before `zeroGrad()`, or a graph not yet backpropagated, waits for `step()`);
  *   and — when the young tensors hold more than the budget (`YOUNG_BUDGET_BYTES`, doubled by
  *   `graphMoved` while one step's tensors outgrow it) — the end of `backward()`, `tensor()`,
  *   the end of an outermost `noGrad()` and the entry of an outermost `Sequential.forward`. At a boundary every young tensor still holding wasm storage has its
@@ -62,7 +64,11 @@ export function setYoungBudget(bytes: number = YOUNG_BUDGET_BYTES): void {
 }
 
 let young: Tensor[] = [];
+/** Tensors given a step of grace by the last `zeroGrad()` (zeroGradBoundary). */
+let older: Tensor[] = [];
+/** Bytes of young and older tensors together (the budget counts both), and of older alone. */
 let youngBytes = 0;
+let olderBytes = 0;
 const persistentArrays = new WeakSet<FloatArray>();
 
 /** Counters for tests and the memory benchmark (earlyBoundaries: those past the budget). */
@@ -107,11 +113,55 @@ export function isPersistentArray(a: FloatArray): boolean {
  */
 export function stepBoundary(): void {
   earlyPending = false;
-  if (young.length === 0) return;
-  const list = young;
+  if (young.length === 0 && older.length === 0) return;
+  const list = older.length === 0 ? young : older.concat(young);
   young = [];
+  older = [];
   youngBytes = 0;
+  olderBytes = 0;
   memoryStats.boundaries++;
+  evict(list);
+}
+
+/**
+ * The boundary of `zeroGrad()`: tensors made since the previous boundary get one step of grace,
+ * only those already young at the previous one move. In the loop
+ * `x = tensor(…); opt.zeroGrad(); loss(model.forward(x)).backward(); opt.step()` the batch is
+ * then moved once, by `step()`, instead of moved by `zeroGrad()`, copied back in by the forward
+ * and moved again; and in PyTorch's other order, `loss = …; opt.zeroGrad(); loss.backward()`, the
+ * graph backward is about to use stays in wasm memory. A loop whose only boundary is `zeroGrad()`
+ * (a hand-written SGD update) still moves every tensor, one step later.
+ */
+export function zeroGradBoundary(): void {
+  earlyPending = false;
+  if (older.length === 0) {
+    older = young;
+    olderBytes = youngBytes;
+    young = [];
+    return;
+  }
+  // A block shared with a tensor of this step (a view made since) moves with that tensor, later.
+  const shared = new Set<FloatArray>();
+  for (let i = 0; i < young.length; i++) shared.add(young[i]._data);
+  const list: Tensor[] = [];
+  const keep = young;
+  let keepBytes = youngBytes - olderBytes;
+  for (let i = 0; i < older.length; i++) {
+    const t = older[i];
+    if (shared.has(t._data)) {
+      keep.push(t);
+      keepBytes += t._data.length * 4;
+    } else list.push(t);
+  }
+  older = keep;
+  olderBytes = keepBytes;
+  young = [];
+  youngBytes = keepBytes;
+  memoryStats.boundaries++;
+  evict(list);
+}
+
+function evict(list: readonly Tensor[]): void {
   let moved: Map<FloatArray, FloatArray> | null = null;
   for (let i = 0; i < list.length; i++) {
     const t = list[i];
@@ -174,7 +224,7 @@ export function stage(t: Tensor): void {
 
 /** Young tensors and their bytes (tests, benchmarks). */
 export function youngStats(): { tensors: number; bytes: number } {
-  return { tensors: young.length, bytes: youngBytes };
+  return { tensors: young.length + older.length, bytes: youngBytes };
 }
 
 /**
@@ -200,7 +250,7 @@ export function memoryInfo(): {
     backend: K.name,
     reservedBytes: heap?.reservedBytes ?? 0,
     liveBytes: heap?.liveBytes ?? 0,
-    youngTensors: young.length,
+    youngTensors: young.length + older.length,
     youngBytes,
     youngBudgetBytes: youngBudget,
     ...memoryStats,

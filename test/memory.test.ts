@@ -148,6 +148,81 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     expect(grads(true)).toEqual(grads(false));
   });
 
+  it.each([
+    ['tensor(); zeroGrad(); forward; backward; step()', false],
+    ["loss = …; zeroGrad(); backward(); step() (PyTorch's 'Learning PyTorch with examples' order)", true],
+  ])('%s: the batch and the graph stay in wasm memory until step(), moved once', (_, mid) => {
+    expect(W).not.toBeNull();
+    manualSeed(2);
+    const model = new nn.Sequential(new nn.Linear(12, 16), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, 3));
+    const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+    const data = batches(4, 32, 12, 3);
+    const step = (s: number) => {
+      const x = tensor(data[s % 4].x, [32, 12]);
+      const y = tensor(data[s % 4].y, [32]);
+      if (mid) {
+        const l = loss.crossEntropy(model.forward(x), y);
+        opt.zeroGrad();
+        l.backward();
+      } else {
+        opt.zeroGrad();
+        loss.crossEntropy(model.forward(x), y).backward();
+      }
+      opt.step();
+    };
+    for (let s = 0; s < 3; s++) step(s);
+    const before = memoryInfo();
+    for (let s = 3; s < 13; s++) step(s);
+    const after = memoryInfo();
+    // Nothing is copied back in (the zeroGrad boundary moved the batch, or the whole graph, to JS
+    // arrays before: 2 tensors copied back a step in the first order, the graph's kernels on JS
+    // arrays in the second), and step() moves the tensors the loop made and may still hold —
+    // x, y, the logits, the loss — and cross-entropy's per-row losses before the mean, once each.
+    expect(after.staged - before.staged).toBe(0);
+    expect((after.evictedTensors - before.evictedTensors) / 10).toBe(5);
+    expect((after.evictedBytes - before.evictedBytes) / 10).toBe(4 * (32 * 12 + 32 + 32 * 3 + 32 + 1));
+  });
+
+  it('zeroGrad() moves a tensor from before the previous boundary together with a view made since', () => {
+    expect(W).not.toBeNull();
+    manualSeed(5);
+    const lin = new nn.Linear(6, 2);
+    const opt = new optim.SGD(lin.parameters(), { lr: 0.1 });
+    const x = tensor(Float32Array.from({ length: 24 }, (_, i) => i / 7), [4, 6]);
+    const values = Array.from(x.data);
+    opt.zeroGrad(); // x gets its step of grace
+    const v = x.reshape([24]); // a view of x's block, made after that boundary
+    opt.zeroGrad(); // x's grace is over, but its block is still shared with v
+    const other = tensor(Float32Array.from({ length: 24 }, () => -1), [24]); // would reuse a freed block of that size
+    opt.zeroGrad();
+    opt.zeroGrad();
+    expect(Array.from(v.data)).toEqual(values);
+    expect(Array.from(x.data)).toEqual(values);
+    expect(Array.from(other.data)).toEqual(new Array(24).fill(-1));
+    ops.sum(lin.forward(x)).backward();
+    opt.step();
+    expect(Array.from(v.data)).toEqual(values);
+  });
+
+  it('a hand-written SGD loop whose only boundary is model.zeroGrad() stays flat', () => {
+    expect(W).not.toBeNull();
+    manualSeed(6);
+    const model = new nn.Sequential(new nn.Linear(12, 64), new nn.ReLU(), new nn.Linear(64, 3));
+    const data = batches(4, 64, 12, 3);
+    let reserved = 0;
+    for (let s = 0; s < 400; s++) {
+      const l = loss.crossEntropy(model.forward(tensor(data[s % 4].x, [64, 12])), tensor(data[s % 4].y, [64]));
+      l.backward();
+      noGrad(() => {
+        for (const p of model.parameters()) p.sub_(p.grad!.mul(0.05));
+        model.zeroGrad();
+      });
+      if (s === 100) reserved = memoryInfo().reservedBytes;
+    }
+    expect(memoryInfo().reservedBytes).toBe(reserved);
+    expect(memoryInfo().youngBytes).toBeLessThan(64 * 1024);
+  });
+
   it('a gradient the user holds keeps its values after zeroGrad() and the next backward', () => {
     manualSeed(4);
     const lin = new nn.Linear(4, 2);

@@ -19,7 +19,7 @@ import { K, alloc, allocShape } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { Tensor, formatShape, parseDtype, showValue } from '../tensor.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
-import { markPersistent, stepBoundary } from '../memory.js';
+import { markPersistent, zeroGradBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 
 /** One entry of a state dict: a Tensor, or its shape and values (integer and int64 data accepted). */
@@ -176,7 +176,7 @@ export abstract class Module {
       if (none) p.zeroGrad();
       else p.zeroGradInPlace();
     }
-    stepBoundary();
+    zeroGradBoundary();
   }
 
   /**

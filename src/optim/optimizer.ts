@@ -7,7 +7,7 @@ import { K, alloc } from '../kernels/index.js';
 import { stepsOf } from '../kernels/reference.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Tensor, showValue } from '../tensor.js';
-import { stepBoundary } from '../memory.js';
+import { stepBoundary, zeroGradBoundary } from '../memory.js';
 import { checkOptions, pointSnakeCase } from '../options.js';
 import { zeroGradMode } from '../nn/module.js';
 
@@ -172,7 +172,7 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       if (setToNone) p.zeroGrad();
       else p.zeroGradInPlace();
     }
-    stepBoundary();
+    zeroGradBoundary();
   }
 
   /**
