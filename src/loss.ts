@@ -46,10 +46,16 @@ function reduce(l: Tensor, reduction: Reduction, name: string): Tensor {
   for (let i = 0; i < n; i++) s += l.data[i];
   const out = empty([], l);
   out.data[0] = s * scale;
-  return record(out, name, [l], (g, grad) => {
+  record(out, name, [l], (g, grad) => {
     const gl = grad(0);
     if (gl) K.broadcastAxis(g, 1, n, 1, scale, gl);
   });
+  // The per-element losses are this function's own and unreachable from outside: released at
+  // once when nothing was recorded, else by backward with its graph (rather than moved to JS
+  // memory at the next step boundary).
+  if (l.node === null) l.dispose();
+  else l._graphOwned = true;
+  return out;
 }
 
 /**
