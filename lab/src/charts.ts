@@ -108,9 +108,11 @@ export class LineChart {
 
   /**
    * Add a point; a value the axis cannot place (non-finite, or ≤ 0 on a log axis, where uPlot's
-   * log splits would never end) is a gap.
+   * log splits would never end) is a gap. A point at the last point's x replaces it (a step tried
+   * again after a non-finite attempt, an evaluation repeated at the same step): one point per x.
    */
   push(x: number, ys: number[], maxPoints = 4000): void {
+    if (this.data[0].at(-1) === x) for (const col of this.data) col.pop();
     this.data[0].push(x);
     ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) && (!this.log || y > 0) ? y : NaN));
     if (this.data[0].length > maxPoints) {

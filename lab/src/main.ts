@@ -693,6 +693,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   epoch = m.epoch;
   // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
   for (const s of m.steps) {
+    // A step tried again after a non-finite attempt (Resume/Step): its record replaces the attempt's.
+    if (seen.at(-1)?.step === s.step) seen.pop();
     gnormChart.push(s.step, [s.gradNorm > 0 ? s.gradNorm : NaN]);
     seen.push(s);
   }
@@ -736,8 +738,14 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   renderFindings();
   updateLesson();
   renderMetrics();
-  renderStatus(m.stopReason === 'non-finite' ? 'stopped: the loss became non-finite' : '');
+  renderStatus(m.rejected ? nonFiniteText(m.rejected) : '');
 };
+
+/** The status of a run stopped by a non-finite step: `step` counts the steps applied, so say which was not, and what Resume does. */
+function nonFiniteText(r: { step: number; attempts: number }): string {
+  const tries = r.attempts > 1 ? `, ${r.attempts} attempts with different batches` : '';
+  return `stopped: the loss became non-finite at step ${r.step}${tries}; that step was not applied (the weights are those after step ${r.step - 1}). Resume or Step tries it again on the next batch; a lower learning rate or clipping starts a new run`;
+}
 
 function togglePlay(): void {
   if (!info) {

@@ -133,6 +133,8 @@ export type FromWorker = { runId: number } & (
       /** The step of the last health check: the findings describe the run up to it. */
       healthStep: number;
       stopReason?: string;
+      /** The step that went non-finite and was not applied (`step` counts the steps applied), and the attempts at it. */
+      rejected?: { step: number; attempts: number };
     }
   | { type: 'error'; message: string }
 );

@@ -84,6 +84,8 @@ interface Session {
   digit: number;
   digitChanged: boolean;
   stopReason?: string;
+  /** The step that went non-finite and was not applied, and the attempts at it so far (cleared when it is applied). */
+  rejected?: { step: number; attempts: number };
 }
 
 let session: Session | null = null;
@@ -288,6 +290,15 @@ function thinHistory(s: Session): void {
   }
 }
 
+/** Forget the monitors' records of a step (its failed attempt's, when the step is tried again). */
+function dropMonitored(s: Session, step: number): void {
+  const d = s.monitor.data;
+  if (d.steps.at(-1) !== step) return;
+  d.steps.pop();
+  if (d.global.at(-1)?.step === step) d.global.pop();
+  for (const l of d.layers) if (l.samples.at(-1)?.step === step) l.samples.pop();
+}
+
 /** The layers' statistics at the last monitored step (or the first: step 1, the initial weights). */
 function latestLayers(s: Session, first = false): LayerSnapshot[] {
   return s.monitor.data.layers.map((l) => {
@@ -338,14 +349,22 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   const monitor = forceMonitor || s.monitor.shouldRecord(step);
   const r = s.trainer.run(xb, yb, monitor);
   const finite = r.nonFinite === null;
-  s.step = step;
-  s.report.history.steps.push({ step, loss: Number.isFinite(r.loss) ? r.loss : null, gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : null, lr: s.state.lr });
+  // A non-finite step is not applied (TrainStep rolls it back): the step count stays at the steps
+  // applied, and Resume or Step try the same step again on the next batch. A retry's record
+  // replaces its failed attempt's, so the charts and the history show each step once.
+  const steps = s.report.history.steps;
+  const retry = steps.at(-1)?.step === step;
+  if (retry) steps.pop();
+  steps.push({ step, loss: Number.isFinite(r.loss) ? r.loss : null, gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : null, lr: s.state.lr });
   s.pendingSteps.push({ step, loss: r.loss, gradNorm: r.gradNorm });
   if (finite) {
+    s.step = step;
+    s.rejected = undefined;
     s.epochLoss += r.loss * xb.shape[0];
     s.epochExamples += xb.shape[0];
   } else {
     running = false;
+    s.rejected = { step, attempts: retry ? (s.rejected?.attempts ?? 1) + 1 : 1 };
     s.stopReason = 'non-finite';
     s.report.stopReason = 'non-finite';
     const event = {
@@ -360,6 +379,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
     s.report.nonFinite = event;
     probeStopped(s);
   }
+  if (retry) dropMonitored(s, step);
   if (r.outputs !== null) {
     s.monitor.record(step, r.outputs, s.trainer.gradSq, s.trainer.before, finite ? r.gradNorm : NaN);
     s.lastLayers = latestLayers(s);
@@ -507,6 +527,7 @@ function flush(s: Session, full: boolean): void {
     findings: s.findingsChanged ? s.findings : undefined,
     healthStep: s.lastHealthStep,
     stopReason: s.stopReason,
+    rejected: s.rejected,
     },
     s.runId,
   );
