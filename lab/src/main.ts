@@ -39,7 +39,7 @@ import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons
 import { mountQuiz } from './quiz.js';
 import { cliCommand } from './command.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
-import { failureText, histogramLayers, weightGradNorm, weightedLayers } from './layers.js';
+import { failureText, histogramLayers, statText, weightGradNorm, weightedLayers } from './layers.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
 import { thinOlderHalf } from '../../src/report/series.js';
 import type { Finding } from '../../src/train/types.js';
@@ -510,7 +510,7 @@ function drawLayers(): void {
     const cap = fig.querySelector('figcaption')!;
     const st = l.stats!;
     const frac = failureText(st, l.channels);
-    cap.textContent = `${layerName(l.name)} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
+    cap.textContent = `${layerName(l.name)} · μ ${statText(st.mean)} σ ${Number.isFinite(st.std) ? st.std.toExponential(1) : statText(st.std)}${frac}`;
     fig.classList.toggle('bad', (st.saturated ?? 0) > 0.5 || (st.dead ?? 0) > 0.5);
     const canvas = fig.querySelector('canvas')!;
     canvas.setAttribute('aria-label', cap.textContent);
@@ -990,6 +990,8 @@ Object.assign(window, {
     get backend() { return info?.backend ?? null; },
     get findings() { return findings.map((f) => f.rule); },
     get conv() { return convPanel.last; },
+    /** The per-layer statistics the panels show (the last monitored step's: LayerSnapshot.step). */
+    get layers() { return lastLayers; },
     /** The line charts' points as drawn (x, then each series; smoothed as shown). */
     get charts() { return { loss: lossChart.shown, accuracy: accChart.shown, gradNorm: gnormChart.shown }; },
     /** The notice's lines: settings of the link or the form not used as given. */

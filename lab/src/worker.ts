@@ -12,17 +12,16 @@ import { bceWithLogits, crossEntropy, huber, l1, mse } from '../../src/loss.js';
 import { BatchNorm1d, Dropout, Linear, Sequential, ActivationModule, type Module } from '../../src/nn/index.js';
 import { softmax } from '../../src/ops/softmax.js';
 import { TrainStep } from '../../src/train/step.js';
-import { binaryAccuracy, categoricalAccuracy } from '../../src/train/metrics.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import { manualSeed, type Generator } from '../../src/random.js';
 import { shuffleGenerator, trainingLoader, type Batch, type DataLoader } from '../../src/data/dataloader.js';
 import { Tensor } from '../../src/tensor.js';
-import type { Finding, Report } from '../../src/train/types.js';
+import type { Finding, Report, TensorData } from '../../src/train/types.js';
 import { Monitor, probeActivations } from '../../src/diagnostics/monitors.js';
 import { layerLabels } from '../../src/diagnostics/names.js';
 import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
-import { baselineLoss, evaluateSync } from '../../src/train/fit.js';
+import { baselineLoss, evaluateSync, trainEvalSample, type EvaluateResult } from '../../src/train/fit.js';
 import { thinOlderHalf } from '../../src/report/series.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
@@ -49,6 +48,13 @@ interface Session {
   params: Tensor[];
   /** Training targets in the form the loss wants. */
   trainTarget: Tensor;
+  /**
+   * What every evaluation reads, as `gradlab train`'s end of epoch does (fit): the training
+   * examples fit evaluates (trainEvalSample: all, or 2,000 drawn by its own generator) and the
+   * whole test set, targets in the loss's form.
+   */
+  trainSample: TensorData;
+  testData: TensorData;
   /**
    * The batches, as `gradlab train` draws them (trainingLoader, shuffled by shuffleGenerator(seed));
    * a new batch size (a live setting) makes a new loader on the same generator.
@@ -159,6 +165,8 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
     const params = model.parameters();
     const optimizer = labOptimizer(state, params);
     const trainTarget = targetsFor(state, data.train.y, data.numClasses);
+    const trainSample = trainEvalSample({ x: data.train.x, y: trainTarget });
+    const testData = { x: data.test.x, y: targetsFor(state, data.test.y, data.numClasses) };
     const shuffle = shuffleGenerator(state.seed);
     const loader = labLoader(state, data.train.x, trainTarget, shuffle);
     const monitor = new Monitor(model, model.namedParameters(), { every: monitorEvery(data.is2d), histogramBins: HIST_BINS });
@@ -177,6 +185,8 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       trainer: new TrainStep(model, optimizer, { loss: (o, t) => lossOf(state, o, t), clipGradNorm: state.clip > 0 ? state.clip : undefined }),
       params,
       trainTarget,
+      trainSample,
+      testData,
       loader,
       shuffle,
       batches: loader[Symbol.iterator](),
@@ -256,12 +266,15 @@ function nextBatch(s: Session): Batch {
   return r.value as Batch;
 }
 
-/** Close an epoch: its mean loss per example and the test loss, as the Trainer's EpochLogs. */
+/**
+ * Close an epoch: its mean loss per example and fit's end-of-epoch evaluation (the training
+ * sample and the whole test set, the test loss with its standard error, which the overfitting
+ * rule's z-test reads — without it a noisy test loss reads as overfitting), as the Trainer's
+ * EpochLogs; the same evaluation goes to the page, so at an epoch's end its numbers are the CLI's.
+ */
 function endEpoch(s: Session): void {
   if (!s.epochExamples) return;
-  // fit's validation (the CLI's): the whole test set, the loss with its standard error, which the
-  // overfitting rule's z-test reads — without it a noisy test loss reads as overfitting.
-  const te = evaluateSync(s.model, { x: s.data.test.x, y: targetsFor(s.state, s.data.test.y, s.data.numClasses) }, s.loader.batchSize, s.state.head, ['accuracy']);
+  const { train: tr, test: te } = evaluate(s);
   s.report.history.epochs.push({
     epoch: s.epoch,
     loss: s.epochLoss / s.epochExamples,
@@ -269,6 +282,9 @@ function endEpoch(s: Session): void {
     valLoss: te.loss,
     ...(te.lossStdErr !== undefined ? { valLossStdErr: te.lossStdErr } : {}),
     valMetrics: te.metrics,
+    trainLoss: tr.loss,
+    trainMetrics: tr.metrics,
+    trainExamples: tr.examples,
     lr: s.state.lr,
     durationMs: performance.now() - s.epochStart,
   });
@@ -388,34 +404,21 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   if (!finite) runHealth(s);
 }
 
-function metrics(s: Session, x: Tensor, y: Tensor, maxRows: number): { loss: number; acc: number } {
-  const n = Math.min(x.shape[0], maxRows);
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  const xs = n === x.shape[0] ? x : gather(x, idx);
-  const ys = n === y.shape[0] ? y : gather(y, idx);
-  const target = targetsFor(s.state, ys, s.data.numClasses);
-  return noGrad(() => {
-    s.model.eval();
-    const out = s.model.forward(xs);
-    s.model.train();
-    const loss = lossOf(s.state, out, target).item();
-    // Non-finite outputs predict nothing: no accuracy, as `gradlab train` reports none (null) after a non-finite step.
-    if (!Number.isFinite(loss)) return { loss, acc: NaN };
-    // The library's accuracy: argmax over classes, or a logit above 0 for one output unit.
-    const c = out.shape[1] === 1 ? binaryAccuracy(0).count(out, ys) : categoricalAccuracy().count(out, ys);
-    return { loss, acc: c.hits / c.cases };
-  });
-}
-
-function evaluate(s: Session): void {
+/**
+ * Evaluate the model as fit does at an epoch's end (evaluateSync over trainSample and the test
+ * set, in the run's batch size) and send the point to the page. A non-finite loss has no
+ * accuracy: its outputs predict nothing, and `gradlab train` reports none (null).
+ */
+function evaluate(s: Session): { train: EvaluateResult; test: EvaluateResult } {
   const t0 = performance.now();
-  const cap = s.data.is2d ? Infinity : 1000;
-  const tr = metrics(s, s.data.train.x, s.data.train.y, cap);
-  const te = metrics(s, s.data.test.x, s.data.test.y, cap);
-  const point: EvalPoint = { step: s.step, epoch: s.epoch, trainLoss: tr.loss, trainAcc: tr.acc, testLoss: te.loss, testAcc: te.acc };
-  s.pendingEvals.push(point);
+  const bs = s.loader.batchSize;
+  const train = evaluateSync(s.model, s.trainSample, bs, s.state.head, ['accuracy']);
+  const test = evaluateSync(s.model, s.testData, bs, s.state.head, ['accuracy']);
+  const acc = (r: EvaluateResult) => (Number.isFinite(r.loss) ? r.metrics.accuracy : NaN);
+  s.pendingEvals.push({ step: s.step, epoch: s.epoch, trainLoss: train.loss, trainAcc: acc(train), testLoss: test.loss, testAcc: acc(test) });
   s.evalCostMs = performance.now() - t0;
   s.lastEvalAt = performance.now();
+  return { train, test };
 }
 
 function boundary(s: Session): Boundary | undefined {
