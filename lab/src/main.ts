@@ -312,8 +312,11 @@ function readForm(target: HTMLElement): void {
   const t = target as HTMLInputElement;
   const problems: StateProblem[] = [];
   // A typed number outside its range or not a number at all: the nearest bound or the old value, said in the notice.
+  // The browser reports text it cannot read as a number ("1e", "--5") as an empty value: say which it was.
+  const bad = t.validity?.badInput === true;
+  const where = bad ? 'You typed something that is not a number' : `You typed ${JSON.stringify(t.value)}`;
   const num = (param: string, label: string, range: readonly [number, number], fallback: number) =>
-    checkNumber({ param, label, value: t.value, range, fallback, integer: true, where: `You typed ${JSON.stringify(t.value)}` }, problems);
+    checkNumber({ param, label, value: t.value, range, fallback, integer: true, where }, problems);
   if (t.dataset.layer !== undefined) {
     const i = Number(t.dataset.layer);
     const l = s.layers[i];
@@ -340,7 +343,8 @@ function readForm(target: HTMLElement): void {
     // The old value, not the default, stands in for a field left empty or not a number.
     const r = changeSettings(s, { [t.name]: t.type === 'checkbox' ? String(t.checked) : v(t.name) });
     Object.assign(s, r.state, { layers: s.layers });
-    problems.push(...r.problems);
+    // Text the browser could not read as a number reaches us as '' ("lr=: …"): say what happened.
+    problems.push(...r.problems.map((p) => (bad && p.param === t.name ? { ...p, message: p.message.replace(`${p.param}=${p.value}`, `${p.param}: ${where.toLowerCase()}`) } : p)));
   }
   showProblems(problems, 'form');
   applyState(s, false);

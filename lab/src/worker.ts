@@ -267,14 +267,13 @@ function nextBatch(s: Session): Batch {
 }
 
 /**
- * Close an epoch: its mean loss per example and fit's end-of-epoch evaluation (the training
- * sample and the whole test set, the test loss with its standard error, which the overfitting
- * rule's z-test reads — without it a noisy test loss reads as overfitting), as the Trainer's
- * EpochLogs; the same evaluation goes to the page, so at an epoch's end its numbers are the CLI's.
+ * Close an epoch: its mean loss per example and the test loss, as the Trainer's EpochLogs: fit's
+ * validation (the CLI's), the whole test set, the loss with its standard error, which the
+ * overfitting rule's z-test reads — without it a noisy test loss reads as overfitting.
  */
 function endEpoch(s: Session): void {
   if (!s.epochExamples) return;
-  const { train: tr, test: te } = evaluate(s);
+  const te = evaluateSync(s.model, s.testData, s.loader.batchSize, s.state.head, ['accuracy']);
   s.report.history.epochs.push({
     epoch: s.epoch,
     loss: s.epochLoss / s.epochExamples,
@@ -282,9 +281,6 @@ function endEpoch(s: Session): void {
     valLoss: te.loss,
     ...(te.lossStdErr !== undefined ? { valLossStdErr: te.lossStdErr } : {}),
     valMetrics: te.metrics,
-    trainLoss: tr.loss,
-    trainMetrics: tr.metrics,
-    trainExamples: tr.examples,
     lr: s.state.lr,
     durationMs: performance.now() - s.epochStart,
   });
@@ -409,7 +405,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
  * set, in the run's batch size) and send the point to the page. A non-finite loss has no
  * accuracy: its outputs predict nothing, and `gradlab train` reports none (null).
  */
-function evaluate(s: Session): { train: EvaluateResult; test: EvaluateResult } {
+function evaluate(s: Session): void {
   const t0 = performance.now();
   const bs = s.loader.batchSize;
   const train = evaluateSync(s.model, s.trainSample, bs, s.state.head, ['accuracy']);
@@ -418,7 +414,6 @@ function evaluate(s: Session): { train: EvaluateResult; test: EvaluateResult } {
   s.pendingEvals.push({ step: s.step, epoch: s.epoch, trainLoss: train.loss, trainAcc: acc(train), testLoss: test.loss, testAcc: acc(test) });
   s.evalCostMs = performance.now() - t0;
   s.lastEvalAt = performance.now();
-  return { train, test };
 }
 
 function boundary(s: Session): Boundary | undefined {

@@ -116,6 +116,18 @@ describe('links with settings the lab cannot use say so (parseStateChecked)', ()
     expect(problems('lr=')[0]).toMatch(/^lr=: /);
   });
 
+  it('a huge link value is quoted shortened, and a thousand bad layer parts make a few lines, not a thousand', () => {
+    const long = 'x'.repeat(5000);
+    const ps = problems(`layers=${long}&data=${long}&${long}=1`);
+    expect(ps.every((m) => m.length < 400)).toBe(true);
+    expect(ps.some((m) => m.startsWith(`layers=${'x'.repeat(39)}…: `))).toBe(true);
+    expect(ps.some((m) => m.startsWith(`data=${'x'.repeat(39)}…: unknown data set`))).toBe(true);
+    const many = problems(`layers=${Array.from({ length: 1000 }, () => 'q:relu').join(',')}`);
+    expect(many.length).toBeLessThanOrEqual(7);
+    expect(many).toContain(`layers=${'q:relu,'.repeat(6).slice(0, 39)}…: 995 more problems like these`);
+    expect(parseStateChecked(`layers=${Array.from({ length: 1000 }, () => 'q:relu').join(',')}`).state.layers).toHaveLength(40);
+  });
+
   it('an unknown name lists the valid ones; an unknown parameter lists the settings', () => {
     expect(problems('init=bogus')[0]).toMatch(/^init=bogus: unknown initializer; one of auto, .*kaimingNormal.*; using auto$/);
     expect(problems('opt=nope')[0]).toMatch(/^opt=nope: unknown optimizer; one of sgd, .*; using adam$/);
