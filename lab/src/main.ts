@@ -37,7 +37,7 @@ import {
 import { defaultLr } from '../../src/recipe.js';
 import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
 import { mountQuiz } from './quiz.js';
-import { cliCommand } from './command.js';
+import { cliCommand, monitorEvery } from './command.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
 import { failureText, histogramLayers, statText, weightGradNorm, weightedLayers } from './layers.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
@@ -485,6 +485,13 @@ function layerName(path: string): string {
 
 function drawLayers(): void {
   if (!lastLayers || !info) return;
+  // Layers are measured on monitored steps only: say which one the bars and histograms show.
+  const at = lastLayers.find((l) => l.step !== undefined)?.step;
+  const when = at === undefined ? '' : `At step ${at} (measured every ${monitorEvery(info.is2d)} steps).`;
+  for (const id of ['grad-when', 'act-when']) {
+    $(id).textContent = when;
+    if (at !== undefined) $(id).dataset.step = String(at);
+  }
   const width = Math.max(220, $('grad-bars').parentElement!.clientWidth - 4);
   const linear = weightedLayers(lastLayers);
   // The bars show the name without its module suffix (the role and size), for room.
@@ -649,6 +656,7 @@ function resetRun(): void {
   accChart.clear();
   gnormChart.clear();
   $('hists').replaceChildren();
+  for (const id of ['grad-when', 'act-when']) $(id).textContent = '';
   renderFindings();
   renderMetrics();
   renderStatus('building');

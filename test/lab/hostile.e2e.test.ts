@@ -1,0 +1,101 @@
+/**
+ * The lab under a tester's hands (Debian's Chromium): hostile values typed into the number
+ * fields (out of range, empty, text the browser cannot read as a number) are clamped or kept and
+ * the notice says which field, what was typed and what is used; a link with a 5,000-character
+ * value gives a short notice that fits a 390 px phone; the layer panels say which step they
+ * show. No console or page error throughout. Screenshots: artifacts/lab/hostile-*.png.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { type LabServer } from '../../src/lab-server.node.js';
+import { pause, SHOTS, startLab, waitReady, waitSteps, type LabBrowser } from './browser.js';
+
+type W = { gradlab: { notice: string[]; state: { lr: number; batchSize: number; noise: number; layers: Array<{ width: number }> }; step: number; layers: Array<{ step?: number }> | null } };
+const handle = (p: Page) => p.evaluate(() => { const g = (window as unknown as W).gradlab; return { notice: g.notice, state: g.state, step: g.step }; });
+
+/** Type into a field as a user does (select all, type, Tab away) and wait for the notice to change. */
+async function typeInto(p: Page, id: string, text: string): Promise<void> {
+  const before = JSON.stringify((await handle(p)).notice);
+  await p.click(id, { clickCount: 3 });
+  await p.keyboard.press('Control+A');
+  await p.keyboard.press('Backspace');
+  if (text) await p.keyboard.type(text);
+  await p.keyboard.press('Tab');
+  await p.waitForFunction((b) => JSON.stringify((window as unknown as W).gradlab.notice) !== b, before, { timeout: 10_000 });
+}
+
+describe('the lab with hostile input', () => {
+  let server: LabServer;
+  let b: LabBrowser;
+
+  beforeAll(async () => {
+    ({ server, b } = await startLab({ width: 1280, height: 900 }));
+  }, 180_000);
+
+  afterAll(async () => {
+    await b?.close();
+    await server?.close();
+  });
+
+  it('typed values out of range, empty or unreadable: clamped or kept, and said in the notice', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=moons&layers=8:relu*2`);
+    await waitReady(p);
+    await typeInto(p, '#in-lr', '1000000');
+    expect((await handle(p)).notice).toEqual(['lr=1000000: the learning rate must be a number from 0.000001 to 10; using 10']);
+    expect(await p.inputValue('#in-lr')).toBe('10');
+    await typeInto(p, '#in-batch', '-5');
+    expect((await handle(p)).notice).toEqual(['batch=-5: the batch size must be an integer from 1 to 1024; using 1']);
+    await typeInto(p, '#in-width', '1000000000');
+    expect((await handle(p)).notice).toEqual(['You typed "1000000000": the width of the hidden layers must be an integer from 1 to 128; using 128']);
+    // "1e" is no number: the browser reports it as empty; the notice says what happened, the old value stays.
+    await typeInto(p, '#in-noise', '1e');
+    expect((await handle(p)).notice).toEqual(['noise: you typed something that is not a number: the noise must be a number from 0 to 0.5; using 0.1']);
+    await typeInto(p, '#in-depth', '1e');
+    expect((await handle(p)).notice).toEqual(['You typed something that is not a number: the number of hidden layers must be an integer from 0 to 40; using 2']);
+    const h = await handle(p);
+    expect(h.state).toMatchObject({ lr: 10, batchSize: 1, noise: 0.1 });
+    expect(h.state.layers.map((l) => l.width)).toEqual([128, 128]);
+    await p.locator('#notice').screenshot({ path: join(SHOTS, 'hostile-notice.png') });
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
+  it('the layer panels say which monitored step they show', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=spiral&layers=8:tanh*3&batch=8`);
+    await waitReady(p);
+    await p.click('#play');
+    await waitSteps(p, 40);
+    await pause(p);
+    const { at, step } = await p.evaluate(() => ({ at: (window as unknown as W).gradlab.layers![0].step!, step: (window as unknown as W).gradlab.step }));
+    expect(at % 5).toBe(0);
+    expect(at).toBeLessThanOrEqual(step);
+    expect(step - at).toBeLessThan(5);
+    for (const id of ['#grad-when', '#act-when']) expect(await p.textContent(id)).toBe(`At step ${at} (measured every 5 steps).`);
+    // A new run clears them until its first measurement.
+    await p.click('#reset');
+    await waitReady(p);
+    expect(await p.textContent('#grad-when')).toBe('');
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
+  it('a link with a 5,000-character value: a short notice that fits a phone', async () => {
+    const phone = await b.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    const errors: string[] = [];
+    phone.on('pageerror', (e) => errors.push(String(e)));
+    phone.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await phone.goto(`${server.url}?layers=${'q:relu,'.repeat(700)}&data=${'x'.repeat(5000)}`);
+    await waitReady(phone);
+    const notice = (await handle(phone)).notice;
+    expect(notice.length).toBeLessThanOrEqual(8);
+    expect(notice.join('\n').length).toBeLessThan(2000);
+    expect(notice).toContain(`data=${'x'.repeat(39)}…: unknown data set; one of spiral, circles, xor, moons, blobs, mnist, local; using spiral`);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+    expect((await phone.locator('#notice').boundingBox())!.height).toBeLessThan(700);
+    await phone.screenshot({ path: join(SHOTS, 'hostile-phone-notice.png') });
+    await phone.close();
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
