@@ -699,8 +699,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     }
     return;
   }
-  // progress
-  running = m.running;
+  // progress: whether the run is running, unless the worker posted this before the page's last
+  // play/pause/step reached it (a slow first evaluation's post must not undo a Train click).
+  if (m.ctl === ctl) running = m.running;
   stepCount = m.step;
   epoch = m.epoch;
   // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
@@ -759,21 +760,24 @@ function nonFiniteText(r: { step: number; attempts: number }): string {
   return `stopped: the loss became non-finite at step ${r.step}${tries}; that step was not applied (the weights are those after step ${r.step - 1}). Resume or Step tries it again on the next batch; a lower learning rate or clipping starts a new run`;
 }
 
+/** Run controls sent (play/pause/step), echoed by the worker's progress posts. */
+let ctl = 0;
+
 function togglePlay(): void {
   if (!info) {
     pendingPlay = true;
     return;
   }
-  if (running) send({ type: 'pause', runId });
+  if (running) send({ type: 'pause', runId, ctl: ++ctl });
   else {
-    send({ type: 'play', runId });
+    send({ type: 'play', runId, ctl: ++ctl });
     running = true;
   }
   renderStatus();
 }
 
 $('play').addEventListener('click', togglePlay);
-$('step').addEventListener('click', () => send({ type: 'step', runId }));
+$('step').addEventListener('click', () => send({ type: 'step', runId, ctl: ++ctl }));
 $('reset').addEventListener('click', () => resetRun());
 $('share').addEventListener('click', async () => {
   const url = location.href;

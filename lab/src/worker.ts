@@ -106,6 +106,8 @@ function kindOf(m: Module): string {
 }
 let running = false;
 let generation = 0;
+/** The last run control (play/pause/step) handled, echoed in every progress post. */
+let ctl = 0;
 
 const BOUNDARY = 60;
 /** Health checks run at least this often, in steps (lessons' step windows are ≥ 2,500 wide). */
@@ -525,6 +527,7 @@ function flush(s: Session, full: boolean): void {
     findings: s.findingsChanged ? s.findings : undefined,
     healthStep: s.lastHealthStep,
     stopReason: s.stopReason,
+    ctl,
     rejected: s.rejected,
     },
     s.runId,
@@ -563,6 +566,8 @@ async function loop(): Promise<void> {
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
   // Commands for another run than the current one (sent before a reset arrived) are dropped.
+  // Acknowledged even when dropped below, so the page never waits on a control that did nothing.
+  if (m.type === 'play' || m.type === 'pause' || m.type === 'step') ctl = m.ctl;
   if (m.type !== 'reset' && m.runId !== currentRun) return;
   switch (m.type) {
     case 'reset':

@@ -3,7 +3,8 @@
  * fields (out of range, empty, text the browser cannot read as a number) are clamped or kept and
  * the notice says which field, what was typed and what is used; a link with a 5,000-character
  * value gives a short notice that fits a 390 px phone; the layer panels say which step they
- * show. No console or page error throughout. Screenshots: artifacts/lab/hostile-*.png.
+ * show; Train clicked before the first evaluation arrived is not undone by it. No console or page
+ * error throughout. Screenshots: artifacts/lab/hostile-*.png.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,31 @@ describe('the lab with hostile input', () => {
     await p.click('#reset');
     await waitReady(p);
     expect(await p.textContent('#grad-when')).toBe('');
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
+  it('Train clicked at once, while the first evaluation is still under way: the page never says it stopped', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=mnist&model=cnn&batch=16`);
+    await waitReady(p);
+    await p.click('#play');
+    // Sampled in the page every animation frame until two steps ran: never "not running", never "Train"/"Resume".
+    const states = await p.evaluate(
+      () =>
+        new Promise<string[]>((resolve) => {
+          const g = (window as unknown as { gradlab: { running: boolean; step: number } }).gradlab;
+          const seen = new Set<string>();
+          const t0 = performance.now();
+          const tick = () => {
+            seen.add(`${g.running}/${document.getElementById('play')!.textContent}`);
+            if (g.step >= 2 || performance.now() - t0 > 45_000) resolve([...seen]);
+            else requestAnimationFrame(tick);
+          };
+          tick();
+        }),
+    );
+    expect(states).toEqual(['true/Pause']);
+    await pause(p);
     expect(b.errors).toEqual([]);
   }, 60_000);
 
