@@ -346,8 +346,11 @@ function readForm(target: HTMLElement): void {
     // Text the browser could not read as a number reaches us as '' ("lr=: …"): say what happened.
     problems.push(...r.problems.map((p) => (bad && p.param === t.name ? { ...p, message: p.message.replace(`${p.param}=${p.value}`, `${p.param}: ${where.toLowerCase()}`) } : p)));
   }
+  // A combination no single field shows (BatchNorm checked with a batch of one): checked as a link is.
+  const whole = changeSettings(s, {});
+  problems.push(...whole.problems.filter((p) => !problems.some((q) => q.message === p.message)));
   showProblems(problems, 'form');
-  applyState(s, false);
+  applyState(whole.state, false);
 }
 
 /**

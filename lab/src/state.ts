@@ -7,7 +7,8 @@ import { ACTIVATIONS, ACTIVATION_NAMES, type ActivationName } from '../../src/ac
 import { INITIALIZERS, INIT_NAMES, type InitName } from '../../src/init.js';
 import { OPTIMIZERS, OPTIMIZER_NAMES, type OptimizerName } from '../../src/optim/registry.js';
 import { defaultLr } from '../../src/recipe.js';
-import { MODEL_PRESETS, MODEL_PRESET_NAMES, type ModelPreset } from '../../src/arch.js';
+import { MODEL_PRESETS, MODEL_PRESET_NAMES, parseArch, type ModelPreset } from '../../src/arch.js';
+import { usesBatchNorm } from '../../src/models.js';
 
 /**
  * 'local' is the user's own CSV file: the URL says `data=local`, but the file stays on the page
@@ -327,7 +328,18 @@ export function parseStateChecked(search: string, base: LabState = DEFAULT_STATE
     clip: c.num('clip', LIMITS.clip, base.clip),
     seed: c.num('seed', LIMITS.seed, base.seed, true),
   };
+  // BatchNorm cannot normalise a batch of one example (its variance is 0), and `gradlab train` refuses it.
+  if (state.batchSize < 2 && hasBatchNorm(state)) {
+    c.problem('batch', p.get('batch') ?? String(state.batchSize), 'with BatchNorm the batch size must be at least 2 (the variance of a batch of one example is 0, so BatchNorm cannot normalise it); using 2');
+    state.batchSize = 2;
+  }
   return { state, problems: c.problems };
+}
+
+/** Whether the state's network has BatchNorm: the library's usesBatchNorm (src/models.ts) over the preset's layer list or the MLP's hidden layers. */
+export function hasBatchNorm(s: LabState): boolean {
+  const arch = s.model !== 'mlp' ? { arch: parseArch(MODEL_PRESETS[s.model].arch) } : {};
+  return usesBatchNorm({ inputs: 1, layers: s.layers.map((l) => l.width), activation: 'relu', init: s.init, batchnorm: false, batchnorms: s.layers.map((l) => l.bn), dropout: 0, outputs: 1, output: 'linear', ...arch });
 }
 
 /** parseStateChecked's state, for settings known to be valid (lessons, the lab's own URL). */

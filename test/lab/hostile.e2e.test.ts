@@ -1,10 +1,10 @@
 /**
  * The lab under a tester's hands (Debian's Chromium): hostile values typed into the number
  * fields (out of range, empty, text the browser cannot read as a number) are clamped or kept and
- * the notice says which field, what was typed and what is used; a link with a 5,000-character
- * value gives a short notice that fits a 390 px phone; the layer panels say which step they
- * show; Train clicked before the first evaluation arrived is not undone by it. No console or page
- * error throughout. Screenshots: artifacts/lab/hostile-*.png.
+ * the notice says which field, what was typed and what is used; BatchNorm with a batch of one
+ * becomes batch 2, said; a link with a 5,000-character value gives a short notice that fits a
+ * 390 px phone; the layer panels say which step they show; Train clicked before the first
+ * evaluation arrived is not undone by it. No console or page error throughout. Screenshots: artifacts/lab/hostile-*.png.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,23 @@ describe('the lab with hostile input', () => {
     expect(h.state).toMatchObject({ lr: 10, batchSize: 1, noise: 0.1 });
     expect(h.state.layers.map((l) => l.width)).toEqual([128, 128]);
     await p.locator('#notice').screenshot({ path: join(SHOTS, 'hostile-notice.png') });
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
+  it('BatchNorm switched on with a batch of one (which gradlab train refuses): batch 2, said, and it trains', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=moons&layers=8:relu*2&batch=1`);
+    await waitReady(p);
+    expect((await handle(p)).notice).toEqual([]);
+    await p.check('#in-bn');
+    await p.waitForFunction(() => (window as unknown as W).gradlab.notice.length === 1);
+    expect((await handle(p)).notice).toEqual(['batch=1: with BatchNorm the batch size must be at least 2 (the variance of a batch of one example is 0, so BatchNorm cannot normalise it); using 2']);
+    expect(await p.inputValue('#in-batch')).toBe('2');
+    await waitReady(p);
+    await p.click('#play');
+    await waitSteps(p, 20);
+    await pause(p);
+    expect(await p.textContent('#status')).not.toMatch(/error/i);
     expect(b.errors).toEqual([]);
   }, 60_000);
 
