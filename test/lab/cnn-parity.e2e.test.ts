@@ -5,7 +5,8 @@
  * that step) give the same numbers, exactly — the evaluation's losses and accuracies (the
  * training sample fit evaluates and the whole test set), each layer's gradient norm, dead
  * filters and activation statistics at the last monitored step, and the findings at the pause.
- * Both run the library's TrainStep on the same data with the same wasm kernels.
+ * Both run the library's TrainStep on the same data with the same wasm kernels. The accuracy
+ * chart, smoothed, still shows the last evaluation (its raw values are drawn too).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,27 @@ describe('the lab\'s CNN numbers are the CLI\'s', () => {
 
     // The findings after the pause: both probe the stopped model over the test set.
     expect(lab.findings.map((f) => [f.rule, f.evidence])).toEqual(cli.findings.map((f) => [f.rule, f.evidence]));
+
+    // The accuracy chart does not understate the last evaluation: smoothed over a few evaluations
+    // (the first at chance) the curve stays far below it, and the raw values are drawn beside it.
+    expect(ev.trainAcc).toBeGreaterThan(0.85);
+    await p.evaluate(() => {
+      const s = document.getElementById('smoothing') as HTMLInputElement;
+      s.value = '0.99';
+      s.dispatchEvent(new Event('input'));
+    });
+    const smoothedLast = await p.evaluate(() => (window as unknown as { gradlab: { charts: { accuracy: number[][] } } }).gradlab.charts.accuracy[1].at(-1)!);
+    expect(smoothedLast).toBeLessThan(0.8);
+    // Coloured pixels in the plot's band for values above ~0.85 (the y axis is 0…1): only the raw line and its dots can be there.
+    const high = await p.$eval('#acc-chart canvas', (c) => {
+      const cv = c as HTMLCanvasElement;
+      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, Math.round(cv.height * 0.14)).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40) n++;
+      return n;
+    });
+    expect(high).toBeGreaterThan(4);
+    await p.locator('#acc-chart').screenshot({ path: join(SHOTS, 'cnn-parity-accuracy.png') });
     expect(b.errors).toEqual([]);
   }, 240_000);
 });
