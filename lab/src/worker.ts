@@ -373,6 +373,11 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   s.pendingSteps.push({ step, loss: r.loss, gradNorm: r.gradNorm });
   if (finite) {
     s.step = step;
+    // A retried step that went through: the run goes on, so its non-finite finding becomes resolved (held at that step).
+    if (s.rejected) {
+      delete s.report.nonFinite;
+      delete s.report.stopReason;
+    }
     s.rejected = undefined;
     s.epochLoss += r.loss * xb.shape[0];
     s.epochExamples += xb.shape[0];
