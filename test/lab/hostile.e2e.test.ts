@@ -123,6 +123,27 @@ describe('the lab with hostile input', () => {
     expect(b.errors).toEqual([]);
   }, 60_000);
 
+  it('Train, Pause, Step and Reset pressed as fast as a hand can: the page ends in the state the last press asked for', async () => {
+    const p = b.page;
+    await p.goto(`${server.url}?data=spiral&layers=16:tanh*3`);
+    await waitReady(p);
+    const order = ['#play', '#play', '#step', '#play', '#reset', '#play', '#play', '#step', '#play', '#play', '#play', '#reset', '#play'];
+    // No waiting between presses (a disabled Step while running is skipped, as a hand's click would be).
+    for (const id of order) if (await p.isEnabled(id)) await p.click(id, { timeout: 2_000 });
+    await waitSteps(p, 30);
+    expect(await p.textContent('#play')).toBe('Pause');
+    await pause(p);
+    const a = await p.evaluate(() => ({ step: (window as unknown as W).gradlab.step, steps: (window as unknown as { lab: { snapshot(): { steps: number[] } } }).lab.snapshot().steps }));
+    // One run, its steps 1, 2, 3, … with nothing of the runs before the Reset mixed in, and paused means paused.
+    expect(a.steps[0]).toBe(1);
+    expect(a.steps.every((v, i) => v === i + 1)).toBe(true);
+    expect(a.steps.at(-1)).toBe(a.step);
+    await p.waitForTimeout(500);
+    expect(await p.evaluate(() => (window as unknown as W).gradlab.step)).toBe(a.step);
+    expect(await p.textContent('#play')).toBe('Resume');
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
   it('a link with a 5,000-character value: a short notice that fits a phone', async () => {
     const phone = await b.context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
