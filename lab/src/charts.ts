@@ -96,6 +96,9 @@ export class LineChart {
         legend: { live: false },
         // A line needs two points: a series with one or two finite values (a run stopped by a NaN at step 3) shows them as dots, not an empty plot.
         series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, points: { show: (u: uPlot, i: number) => finiteCount(u.data[i]) <= 2 } }))],
+        // Smoothed, the raw values stay visible as faint dots (as TensorBoard keeps the raw line):
+        // an EMA over a few evaluations lags far behind the last one, and the curve alone would misstate it.
+        hooks: { draw: [(u: uPlot) => this.drawRaw(u, series)] },
       },
       this.data as uPlot.AlignedData,
       host,
@@ -108,15 +111,59 @@ export class LineChart {
 
   /**
    * Add a point; a value the axis cannot place (non-finite, or ≤ 0 on a log axis, where uPlot's
-   * log splits would never end) is a gap.
+   * log splits would never end) is a gap. A point at the last point's x replaces it (a step tried
+   * again after a non-finite attempt, an evaluation repeated at the same step): one point per x.
    */
   push(x: number, ys: number[], maxPoints = 4000): void {
+    if (this.data[0].at(-1) === x) for (const col of this.data) col.pop();
     this.data[0].push(x);
     ys.forEach((y, i) => this.data[i + 1].push(Number.isFinite(y) && (!this.log || y > 0) ? y : NaN));
     if (this.data[0].length > maxPoints) {
       const keep = thinIndices(this.data.slice(1), maxPoints / 2, this.data[0]);
       this.data = this.data.map((col) => keep.map((i) => col[i]));
     }
+  }
+
+  /** The raw values as a faint line with dots under smoothed curves (nothing when unsmoothed: the curve is the raw values). */
+  private drawRaw(u: uPlot, series: LineSeries[]): void {
+    if (this.smoothing <= 0) return;
+    const ctx = u.ctx;
+    const dpr = window.devicePixelRatio || 1;
+    const r = Math.max(1, Math.round(2 * dpr));
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    // Inside the plot (with room for a dot at its edge): the y range follows the smoothed curves, and a raw spike may lie beyond it.
+    ctx.beginPath();
+    ctx.rect(left - r, top - r, width + 2 * r, height + 2 * r);
+    ctx.clip();
+    ctx.globalAlpha = 0.35;
+    ctx.lineWidth = dpr;
+    ctx.setLineDash([]);
+    const xs = this.data[0];
+    series.forEach((sr, i) => {
+      const ys = this.data[i + 1];
+      ctx.strokeStyle = ctx.fillStyle = sr.stroke;
+      ctx.beginPath();
+      let open = false;
+      const dots: Array<[number, number]> = [];
+      for (let k = 0; k < xs.length; k++) {
+        const y = ys[k];
+        if (!Number.isFinite(y) || (this.log && y <= 0)) {
+          open = false;
+          continue;
+        }
+        const px = u.valToPos(xs[k], 'x', true);
+        const py = u.valToPos(y, 'y', true);
+        if (open) ctx.lineTo(px, py);
+        else ctx.moveTo(px, py);
+        open = true;
+        // Dots only where points are few enough to tell apart.
+        if (xs.length <= 200) dots.push([px, py]);
+      }
+      ctx.stroke();
+      for (const [px, py] of dots) ctx.fillRect(px - r, py - r, 2 * r, 2 * r);
+    });
+    ctx.restore();
   }
 
   /** The EMA weight in [0, 1) the curves are drawn with (0: raw). */

@@ -17,6 +17,15 @@ export const weightGradNorm = (l: LayerSnapshot): number => l.params?.find((p) =
 export const histogramLayers = (layers: readonly LayerSnapshot[]): LayerSnapshot[] => layers.filter((l) => l.activation || l.kind.startsWith('BatchNorm'));
 
 /**
+ * A statistic in a caption: 2 decimals up to 10⁴, 2 significant digits in exponent form beyond
+ * (an exploding layer's mean of 1.5e+23, not 24 digits), "non-finite" for NaN/±∞ (never "NaN").
+ */
+export function statText(v: number): string {
+  if (!Number.isFinite(v)) return 'non-finite';
+  return Math.abs(v) < 1e4 ? v.toFixed(2) : v.toExponential(1);
+}
+
+/**
  * A layer's failure fraction as caption text: " · saturated 40%", " · dead 12%", or for a conv
  * layer's output " · dead filters 3/16"; '' when its activation has none.
  */

@@ -239,13 +239,13 @@ export const LESSONS: readonly Lesson[] = [
     question: 'N(0, 1) weights and SGD at learning rate 2 on a six-layer ReLU net: what breaks first?',
     settings: 'data=spiral&noise=0.1&layers=16:relu*6&init=normal&opt=sgd&lr=2&batch=16&seed=1',
     lookFor:
-      'With N(0, 1) weights each layer multiplies the signal’s scale by ~√(16/2) ≈ 2.8, and a step of 2 on gradients that large overshoots: the loss becomes non-finite and training stops with one non-finite finding. The fix the finding advises: clip the gradient norm at 1 and lower the learning rate tenfold — set Clip gradient norm to 1 and Learning rate to 0.2, then Resume: the same N(0, 1) net then learns the spiral (the Clipping lesson checks it).',
+      'With N(0, 1) weights each layer multiplies the signal’s scale by ~√(16/2) ≈ 2.8, and a step of 2 on gradients that large overshoots: the loss becomes non-finite and training stops with one non-finite finding. The fix the finding advises: clip the gradient norm at 1 and lower the learning rate tenfold — set Clip gradient norm to 1 and Learning rate to 0.2 (a change to a stopped run starts it again from the same seed’s weights), then Train: the same N(0, 1) net then learns the spiral (the Clipping lesson checks it).',
     from: 1,
     until: 3000,
     checks: [
       {
         claim: 'training stops on a non-finite loss or gradient',
-        test: (m) => ({ ok: m.stopReason === 'non-finite', evidence: m.stopReason === 'non-finite' ? `stopped at step ${m.step}` : `still finite at step ${m.step}` }),
+        test: (m) => ({ ok: m.stopReason === 'non-finite', evidence: m.stopReason === 'non-finite' ? `stopped after ${m.step} steps applied: step ${m.step + 1} went non-finite` : `still finite at step ${m.step}` }),
       },
       {
         claim: 'exactly one non-finite finding is shown',
@@ -303,7 +303,7 @@ export const LESSONS: readonly Lesson[] = [
     from: 2000,
     until: 6000,
     checks: [
-      { claim: 'every step stays finite', test: (m) => ({ ok: m.stopReason !== 'non-finite' && !current(m, 'non-finite'), evidence: m.stopReason === 'non-finite' ? `stopped at step ${m.step}` : `finite through step ${m.step}` }) },
+      { claim: 'every step stays finite', test: (m) => ({ ok: m.stopReason !== 'non-finite' && !current(m, 'non-finite'), evidence: m.stopReason === 'non-finite' ? `stopped after ${m.step} steps applied: step ${m.step + 1} went non-finite` : `finite through step ${m.step}` }) },
       testAcc('≥', 0.65),
     ],
   },

@@ -37,9 +37,9 @@ import {
 import { defaultLr } from '../../src/recipe.js';
 import { LESSONS, judgeLesson, type Lesson, type LessonVerdict } from './lessons.js';
 import { mountQuiz } from './quiz.js';
-import { cliCommand } from './command.js';
+import { cliCommand, monitorEvery } from './command.js';
 import { LineChart, drawBoundary, drawDigits, drawGradBars, drawGradHeatmap, drawHistogram } from './charts.js';
-import { failureText, histogramLayers, weightGradNorm, weightedLayers } from './layers.js';
+import { failureText, histogramLayers, statText, weightGradNorm, weightedLayers } from './layers.js';
 import type { Boundary, EvalPoint, FromWorker, LayerSnapshot, ModelInfo, StepPoint, ToWorker } from './protocol.js';
 import { thinOlderHalf } from '../../src/report/series.js';
 import type { Finding } from '../../src/train/types.js';
@@ -312,8 +312,11 @@ function readForm(target: HTMLElement): void {
   const t = target as HTMLInputElement;
   const problems: StateProblem[] = [];
   // A typed number outside its range or not a number at all: the nearest bound or the old value, said in the notice.
+  // The browser reports text it cannot read as a number ("1e", "--5") as an empty value: say which it was.
+  const bad = t.validity?.badInput === true;
+  const where = bad ? 'You typed something that is not a number' : `You typed ${JSON.stringify(t.value)}`;
   const num = (param: string, label: string, range: readonly [number, number], fallback: number) =>
-    checkNumber({ param, label, value: t.value, range, fallback, integer: true, where: `You typed ${JSON.stringify(t.value)}` }, problems);
+    checkNumber({ param, label, value: t.value, range, fallback, integer: true, where }, problems);
   if (t.dataset.layer !== undefined) {
     const i = Number(t.dataset.layer);
     const l = s.layers[i];
@@ -340,10 +343,14 @@ function readForm(target: HTMLElement): void {
     // The old value, not the default, stands in for a field left empty or not a number.
     const r = changeSettings(s, { [t.name]: t.type === 'checkbox' ? String(t.checked) : v(t.name) });
     Object.assign(s, r.state, { layers: s.layers });
-    problems.push(...r.problems);
+    // Text the browser could not read as a number reaches us as '' ("lr=: …"): say what happened.
+    problems.push(...r.problems.map((p) => (bad && p.param === t.name ? { ...p, message: p.message.replace(`${p.param}=${p.value}`, `${p.param}: ${where.toLowerCase()}`) } : p)));
   }
+  // A combination no single field shows (BatchNorm checked with a batch of one): checked as a link is.
+  const whole = changeSettings(s, {});
+  problems.push(...whole.problems.filter((p) => !problems.some((q) => q.message === p.message)));
   showProblems(problems, 'form');
-  applyState(s, false);
+  applyState(whole.state, false);
 }
 
 /**
@@ -481,6 +488,13 @@ function layerName(path: string): string {
 
 function drawLayers(): void {
   if (!lastLayers || !info) return;
+  // Layers are measured on monitored steps only: say which one the bars and histograms show.
+  const at = lastLayers.find((l) => l.step !== undefined)?.step;
+  const when = at === undefined ? '' : `At step ${at} (measured every ${monitorEvery(info.is2d)} steps).`;
+  for (const id of ['grad-when', 'act-when']) {
+    $(id).textContent = when;
+    if (at !== undefined) $(id).dataset.step = String(at);
+  }
   const width = Math.max(220, $('grad-bars').parentElement!.clientWidth - 4);
   const linear = weightedLayers(lastLayers);
   // The bars show the name without its module suffix (the role and size), for room.
@@ -510,7 +524,7 @@ function drawLayers(): void {
     const cap = fig.querySelector('figcaption')!;
     const st = l.stats!;
     const frac = failureText(st, l.channels);
-    cap.textContent = `${layerName(l.name)} · μ ${st.mean.toFixed(2)} σ ${st.std.toExponential(1)}${frac}`;
+    cap.textContent = `${layerName(l.name)} · μ ${statText(st.mean)} σ ${Number.isFinite(st.std) ? st.std.toExponential(1) : statText(st.std)}${frac}`;
     fig.classList.toggle('bad', (st.saturated ?? 0) > 0.5 || (st.dead ?? 0) > 0.5);
     const canvas = fig.querySelector('canvas')!;
     canvas.setAttribute('aria-label', cap.textContent);
@@ -645,6 +659,7 @@ function resetRun(): void {
   accChart.clear();
   gnormChart.clear();
   $('hists').replaceChildren();
+  for (const id of ['grad-when', 'act-when']) $(id).textContent = '';
   renderFindings();
   renderMetrics();
   renderStatus('building');
@@ -687,12 +702,15 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     }
     return;
   }
-  // progress
-  running = m.running;
+  // progress: whether the run is running, unless the worker posted this before the page's last
+  // play/pause/step reached it (a slow first evaluation's post must not undo a Train click).
+  if (m.ctl === ctl) running = m.running;
   stepCount = m.step;
   epoch = m.epoch;
   // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
   for (const s of m.steps) {
+    // A step tried again after a non-finite attempt (Resume/Step): its record replaces the attempt's.
+    if (seen.at(-1)?.step === s.step) seen.pop();
     gnormChart.push(s.step, [s.gradNorm > 0 ? s.gradNorm : NaN]);
     seen.push(s);
   }
@@ -736,24 +754,33 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   renderFindings();
   updateLesson();
   renderMetrics();
-  renderStatus(m.stopReason === 'non-finite' ? 'stopped: the loss became non-finite' : '');
+  renderStatus(m.rejected ? nonFiniteText(m.rejected) : '');
 };
+
+/** The status of a run stopped by a non-finite step: `step` counts the steps applied, so say which was not, and what Resume does. */
+function nonFiniteText(r: { step: number; attempts: number }): string {
+  const tries = r.attempts > 1 ? `, ${r.attempts} attempts with different batches` : '';
+  return `stopped: the loss became non-finite at step ${r.step}${tries}; that step was not applied (the weights are those after step ${r.step - 1}). Resume or Step tries it again on the next batch; a lower learning rate or clipping starts a new run`;
+}
+
+/** Run controls sent (play/pause/step), echoed by the worker's progress posts. */
+let ctl = 0;
 
 function togglePlay(): void {
   if (!info) {
     pendingPlay = true;
     return;
   }
-  if (running) send({ type: 'pause', runId });
+  if (running) send({ type: 'pause', runId, ctl: ++ctl });
   else {
-    send({ type: 'play', runId });
+    send({ type: 'play', runId, ctl: ++ctl });
     running = true;
   }
   renderStatus();
 }
 
 $('play').addEventListener('click', togglePlay);
-$('step').addEventListener('click', () => send({ type: 'step', runId }));
+$('step').addEventListener('click', () => send({ type: 'step', runId, ctl: ++ctl }));
 $('reset').addEventListener('click', () => resetRun());
 $('share').addEventListener('click', async () => {
   const url = location.href;
@@ -982,6 +1009,8 @@ Object.assign(window, {
     get backend() { return info?.backend ?? null; },
     get findings() { return findings.map((f) => f.rule); },
     get conv() { return convPanel.last; },
+    /** The per-layer statistics the panels show (the last monitored step's: LayerSnapshot.step). */
+    get layers() { return lastLayers; },
     /** The line charts' points as drawn (x, then each series; smoothed as shown). */
     get charts() { return { loss: lossChart.shown, accuracy: accChart.shown, gradNorm: gnormChart.shown }; },
     /** The notice's lines: settings of the link or the form not used as given. */

@@ -16,9 +16,10 @@ export type ToWorker =
   | { type: 'reset'; runId: number; state: LabState; local?: LocalData }
   /** Settings that apply to the run in progress (LIVE_SETTINGS in state.ts): no rebuild. */
   | { type: 'update'; runId: number; state: LabState }
-  | { type: 'play'; runId: number }
-  | { type: 'pause'; runId: number }
-  | { type: 'step'; runId: number }
+  /** `ctl`: the page's count of run controls sent; progress echoes the last one handled (`ctl` below). */
+  | { type: 'play'; runId: number; ctl: number }
+  | { type: 'pause'; runId: number; ctl: number }
+  | { type: 'step'; runId: number; ctl: number }
   /** Which test image the conv panel shows (an index into the test set). */
   | { type: 'digit'; runId: number; index: number };
 
@@ -133,6 +134,13 @@ export type FromWorker = { runId: number } & (
       /** The step of the last health check: the findings describe the run up to it. */
       healthStep: number;
       stopReason?: string;
+      /**
+       * The last run control (play/pause/step) the worker had handled when it posted this: a post
+       * older than the page's last control says nothing about whether the run is running now.
+       */
+      ctl: number;
+      /** The step that went non-finite and was not applied (`step` counts the steps applied), and the attempts at it. */
+      rejected?: { step: number; attempts: number };
     }
   | { type: 'error'; message: string }
 );

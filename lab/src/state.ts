@@ -7,7 +7,8 @@ import { ACTIVATIONS, ACTIVATION_NAMES, type ActivationName } from '../../src/ac
 import { INITIALIZERS, INIT_NAMES, type InitName } from '../../src/init.js';
 import { OPTIMIZERS, OPTIMIZER_NAMES, type OptimizerName } from '../../src/optim/registry.js';
 import { defaultLr } from '../../src/recipe.js';
-import { MODEL_PRESETS, MODEL_PRESET_NAMES, type ModelPreset } from '../../src/arch.js';
+import { MODEL_PRESETS, MODEL_PRESET_NAMES, parseArch, type ModelPreset } from '../../src/arch.js';
+import { usesBatchNorm } from '../../src/models.js';
 
 /**
  * 'local' is the user's own CSV file: the URL says `data=local`, but the file stays on the page
@@ -202,6 +203,9 @@ export interface NumberField {
   where?: string;
 }
 
+/** A value as a message quotes it: at most 40 characters (a 5,000-character link value is not echoed whole). */
+export const shown = (v: string): string => (v.length > 40 ? `${v.slice(0, 39)}…` : v);
+
 /**
  * The number to use for a value typed or linked, in [lo, hi]: not a number → the fallback;
  * outside the range → the nearest bound; integers rounded. Each change is reported to `problems`.
@@ -210,7 +214,7 @@ export function checkNumber(f: NumberField, problems: StateProblem[]): number {
   const [lo, hi] = f.range;
   const n = f.value.trim() === '' ? NaN : Number(f.value);
   const report = (used: number) =>
-    problems.push({ param: f.param, value: f.value, message: `${f.where ?? `${f.param}=${f.value}`}: the ${f.label} must be ${f.integer ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${used}` });
+    problems.push({ param: f.param, value: f.value, message: `${f.where ?? `${f.param}=${shown(f.value)}`}: the ${f.label} must be ${f.integer ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${used}` });
   if (!Number.isFinite(n)) {
     report(f.fallback);
     return f.fallback;
@@ -227,7 +231,7 @@ class Checker {
   constructor(private readonly p: URLSearchParams) {}
 
   problem(param: string, value: string, message: string): void {
-    this.problems.push({ param, value, message: `${param}=${value}: ${message}` });
+    this.problems.push({ param, value, message: `${shown(param)}=${shown(value)}: ${message}` });
   }
 
   num(param: ParamName, range: readonly [number, number], fallback: number, integer = false): number {
@@ -253,23 +257,28 @@ export function decodeLayers(s: string | null, fallback: LayerSpec[], problems: 
   if (s === null) return fallback.map((l) => ({ ...l }));
   if (s === 'none' || s === '') return [];
   const out: LayerSpec[] = [];
-  const bad = (part: string, msg: string) => problems.push({ param: 'layers', value: s, message: `layers=${s}: '${part}': ${msg}` });
+  // The problems of the first few bad parts; past them, how many more (a link of a thousand bad parts is one notice, not a thousand).
+  const found: StateProblem[] = [];
+  const bad = (part: string, msg: string) => found.push({ param: 'layers', value: s, message: `layers=${shown(s)}: '${shown(part)}': ${msg}` });
   const maxDepth = LIMITS.depth[1];
   for (const part of s.split(',')) {
     const [body, rep, ...extra] = part.split('*');
     const [w, a, bn, ...more] = body.split(':');
-    const width = checkNumber({ param: 'layers', label: 'width', value: w, range: LIMITS.width, fallback: 8, integer: true, where: `layers=${s}: '${part}'` }, problems);
+    const width = checkNumber({ param: 'layers', label: 'width', value: w, range: LIMITS.width, fallback: 8, integer: true, where: `layers=${shown(s)}: '${shown(part)}'` }, found);
     let activation: ActivationName = 'relu';
     if ((ACTIVATION_NAMES as readonly string[]).includes(a)) activation = a as ActivationName;
-    else bad(part, `${a === undefined ? 'no activation' : `unknown activation '${a}'`}; one of ${ACTIVATION_NAMES.join(', ')}; using relu`);
-    if ((bn !== undefined && bn !== 'bn') || more.length) bad(part, `expected width:activation, width:activation:bn or either with *count; ignoring '${[bn, ...more].join(':')}'`);
+    else bad(part, `${a === undefined ? 'no activation' : `unknown activation '${shown(a)}'`}; one of ${ACTIVATION_NAMES.join(', ')}; using relu`);
+    if ((bn !== undefined && bn !== 'bn') || more.length) bad(part, `expected width:activation, width:activation:bn or either with *count; ignoring '${shown([bn, ...more].join(':'))}'`);
     let count = 1;
-    if (extra.length) bad(part, `one * per part; ignoring '*${extra.join('*')}'`);
-    if (rep !== undefined) count = checkNumber({ param: 'layers', label: 'count after *', value: rep, range: [1, maxDepth], fallback: 1, integer: true, where: `layers=${s}: '${part}'` }, problems);
+    if (extra.length) bad(part, `one * per part; ignoring '*${shown(extra.join('*'))}'`);
+    if (rep !== undefined) count = checkNumber({ param: 'layers', label: 'count after *', value: rep, range: [1, maxDepth], fallback: 1, integer: true, where: `layers=${shown(s)}: '${shown(part)}'` }, found);
     for (let k = 0; k < count; k++) out.push({ width, activation, bn: bn === 'bn' });
   }
+  const SHOWN_PROBLEMS = 5;
+  problems.push(...found.slice(0, SHOWN_PROBLEMS));
+  if (found.length > SHOWN_PROBLEMS) problems.push({ param: 'layers', value: s, message: `layers=${shown(s)}: ${found.length - SHOWN_PROBLEMS} more problems like these` });
   if (out.length > maxDepth) {
-    problems.push({ param: 'layers', value: s, message: `layers=${s}: ${out.length} hidden layers; at most ${maxDepth}: using the first ${maxDepth}` });
+    problems.push({ param: 'layers', value: s, message: `layers=${shown(s)}: ${out.length} hidden layers; at most ${maxDepth}: using the first ${maxDepth}` });
     out.length = maxDepth;
   }
   return out;
@@ -319,7 +328,18 @@ export function parseStateChecked(search: string, base: LabState = DEFAULT_STATE
     clip: c.num('clip', LIMITS.clip, base.clip),
     seed: c.num('seed', LIMITS.seed, base.seed, true),
   };
+  // BatchNorm cannot normalise a batch of one example (its variance is 0), and `gradlab train` refuses it.
+  if (state.batchSize < 2 && hasBatchNorm(state)) {
+    c.problem('batch', p.get('batch') ?? String(state.batchSize), 'with BatchNorm the batch size must be at least 2 (the variance of a batch of one example is 0, so BatchNorm cannot normalise it); using 2');
+    state.batchSize = 2;
+  }
   return { state, problems: c.problems };
+}
+
+/** Whether the state's network has BatchNorm: the library's usesBatchNorm (src/models.ts) over the preset's layer list or the MLP's hidden layers. */
+export function hasBatchNorm(s: LabState): boolean {
+  const arch = s.model !== 'mlp' ? { arch: parseArch(MODEL_PRESETS[s.model].arch) } : {};
+  return usesBatchNorm({ inputs: 1, layers: s.layers.map((l) => l.width), activation: 'relu', init: s.init, batchnorm: false, batchnorms: s.layers.map((l) => l.bn), dropout: 0, outputs: 1, output: 'linear', ...arch });
 }
 
 /** parseStateChecked's state, for settings known to be valid (lessons, the lab's own URL). */

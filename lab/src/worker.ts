@@ -12,17 +12,16 @@ import { bceWithLogits, crossEntropy, huber, l1, mse } from '../../src/loss.js';
 import { BatchNorm1d, Dropout, Linear, Sequential, ActivationModule, type Module } from '../../src/nn/index.js';
 import { softmax } from '../../src/ops/softmax.js';
 import { TrainStep } from '../../src/train/step.js';
-import { binaryAccuracy, categoricalAccuracy } from '../../src/train/metrics.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import { manualSeed, type Generator } from '../../src/random.js';
 import { shuffleGenerator, trainingLoader, type Batch, type DataLoader } from '../../src/data/dataloader.js';
 import { Tensor } from '../../src/tensor.js';
-import type { Finding, Report } from '../../src/train/types.js';
+import type { Finding, Report, TensorData } from '../../src/train/types.js';
 import { Monitor, probeActivations } from '../../src/diagnostics/monitors.js';
 import { layerLabels } from '../../src/diagnostics/names.js';
 import { runHealthChecks, trackFindings } from '../../src/diagnostics/rules.js';
 import { ready as kernelsReady } from '../../src/kernels/auto.js';
-import { baselineLoss, evaluateSync } from '../../src/train/fit.js';
+import { baselineLoss, evaluateSync, trainEvalSample, type EvaluateResult } from '../../src/train/fit.js';
 import { thinOlderHalf } from '../../src/report/series.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { loadData, type LabData } from './data.js';
@@ -49,6 +48,13 @@ interface Session {
   params: Tensor[];
   /** Training targets in the form the loss wants. */
   trainTarget: Tensor;
+  /**
+   * What every evaluation reads, as `gradlab train`'s end of epoch does (fit): the training
+   * examples fit evaluates (trainEvalSample: all, or 2,000 drawn by its own generator) and the
+   * whole test set, targets in the loss's form.
+   */
+  trainSample: TensorData;
+  testData: TensorData;
   /**
    * The batches, as `gradlab train` draws them (trainingLoader, shuffled by shuffleGenerator(seed));
    * a new batch size (a live setting) makes a new loader on the same generator.
@@ -84,6 +90,8 @@ interface Session {
   digit: number;
   digitChanged: boolean;
   stopReason?: string;
+  /** The step that went non-finite and was not applied, and the attempts at it so far (cleared when it is applied). */
+  rejected?: { step: number; attempts: number };
 }
 
 let session: Session | null = null;
@@ -98,6 +106,8 @@ function kindOf(m: Module): string {
 }
 let running = false;
 let generation = 0;
+/** The last run control (play/pause/step) handled, echoed in every progress post. */
+let ctl = 0;
 
 const BOUNDARY = 60;
 /** Health checks run at least this often, in steps (lessons' step windows are ≥ 2,500 wide). */
@@ -157,6 +167,8 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
     const params = model.parameters();
     const optimizer = labOptimizer(state, params);
     const trainTarget = targetsFor(state, data.train.y, data.numClasses);
+    const trainSample = trainEvalSample({ x: data.train.x, y: trainTarget });
+    const testData = { x: data.test.x, y: targetsFor(state, data.test.y, data.numClasses) };
     const shuffle = shuffleGenerator(state.seed);
     const loader = labLoader(state, data.train.x, trainTarget, shuffle);
     const monitor = new Monitor(model, model.namedParameters(), { every: monitorEvery(data.is2d), histogramBins: HIST_BINS });
@@ -175,6 +187,8 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       trainer: new TrainStep(model, optimizer, { loss: (o, t) => lossOf(state, o, t), clipGradNorm: state.clip > 0 ? state.clip : undefined }),
       params,
       trainTarget,
+      trainSample,
+      testData,
       loader,
       shuffle,
       batches: loader[Symbol.iterator](),
@@ -254,12 +268,14 @@ function nextBatch(s: Session): Batch {
   return r.value as Batch;
 }
 
-/** Close an epoch: its mean loss per example and the test loss, as the Trainer's EpochLogs. */
+/**
+ * Close an epoch: its mean loss per example and the test loss, as the Trainer's EpochLogs: fit's
+ * validation (the CLI's), the whole test set, the loss with its standard error, which the
+ * overfitting rule's z-test reads — without it a noisy test loss reads as overfitting.
+ */
 function endEpoch(s: Session): void {
   if (!s.epochExamples) return;
-  // fit's validation (the CLI's): the whole test set, the loss with its standard error, which the
-  // overfitting rule's z-test reads — without it a noisy test loss reads as overfitting.
-  const te = evaluateSync(s.model, { x: s.data.test.x, y: targetsFor(s.state, s.data.test.y, s.data.numClasses) }, s.loader.batchSize, s.state.head, ['accuracy']);
+  const te = evaluateSync(s.model, s.testData, s.loader.batchSize, s.state.head, ['accuracy']);
   s.report.history.epochs.push({
     epoch: s.epoch,
     loss: s.epochLoss / s.epochExamples,
@@ -286,6 +302,15 @@ function thinHistory(s: Session): void {
     s.monitor.data.global.splice(0, s.monitor.data.global.length, ...s.monitor.data.global.filter((g) => keep.has(g.step)));
     for (const l of s.monitor.data.layers) l.samples.splice(0, l.samples.length, ...l.samples.filter((x) => keep.has(x.step)));
   }
+}
+
+/** Forget the monitors' records of a step (its failed attempt's, when the step is tried again). */
+function dropMonitored(s: Session, step: number): void {
+  const d = s.monitor.data;
+  if (d.steps.at(-1) !== step) return;
+  d.steps.pop();
+  if (d.global.at(-1)?.step === step) d.global.pop();
+  for (const l of d.layers) if (l.samples.at(-1)?.step === step) l.samples.pop();
 }
 
 /** The layers' statistics at the last monitored step (or the first: step 1, the initial weights). */
@@ -338,14 +363,27 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   const monitor = forceMonitor || s.monitor.shouldRecord(step);
   const r = s.trainer.run(xb, yb, monitor);
   const finite = r.nonFinite === null;
-  s.step = step;
-  s.report.history.steps.push({ step, loss: Number.isFinite(r.loss) ? r.loss : null, gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : null, lr: s.state.lr });
+  // A non-finite step is not applied (TrainStep rolls it back): the step count stays at the steps
+  // applied, and Resume or Step try the same step again on the next batch. A retry's record
+  // replaces its failed attempt's, so the charts and the history show each step once.
+  const steps = s.report.history.steps;
+  const retry = steps.at(-1)?.step === step;
+  if (retry) steps.pop();
+  steps.push({ step, loss: Number.isFinite(r.loss) ? r.loss : null, gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : null, lr: s.state.lr });
   s.pendingSteps.push({ step, loss: r.loss, gradNorm: r.gradNorm });
   if (finite) {
+    s.step = step;
+    // A retried step that went through: the run goes on, so its non-finite finding becomes resolved (held at that step).
+    if (s.rejected) {
+      delete s.report.nonFinite;
+      delete s.report.stopReason;
+    }
+    s.rejected = undefined;
     s.epochLoss += r.loss * xb.shape[0];
     s.epochExamples += xb.shape[0];
   } else {
     running = false;
+    s.rejected = { step, attempts: retry ? (s.rejected?.attempts ?? 1) + 1 : 1 };
     s.stopReason = 'non-finite';
     s.report.stopReason = 'non-finite';
     const event = {
@@ -360,6 +398,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
     s.report.nonFinite = event;
     probeStopped(s);
   }
+  if (retry) dropMonitored(s, step);
   if (r.outputs !== null) {
     s.monitor.record(step, r.outputs, s.trainer.gradSq, s.trainer.before, finite ? r.gradNorm : NaN);
     s.lastLayers = latestLayers(s);
@@ -368,32 +407,18 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   if (!finite) runHealth(s);
 }
 
-function metrics(s: Session, x: Tensor, y: Tensor, maxRows: number): { loss: number; acc: number } {
-  const n = Math.min(x.shape[0], maxRows);
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  const xs = n === x.shape[0] ? x : gather(x, idx);
-  const ys = n === y.shape[0] ? y : gather(y, idx);
-  const target = targetsFor(s.state, ys, s.data.numClasses);
-  return noGrad(() => {
-    s.model.eval();
-    const out = s.model.forward(xs);
-    s.model.train();
-    const loss = lossOf(s.state, out, target).item();
-    // Non-finite outputs predict nothing: no accuracy, as `gradlab train` reports none (null) after a non-finite step.
-    if (!Number.isFinite(loss)) return { loss, acc: NaN };
-    // The library's accuracy: argmax over classes, or a logit above 0 for one output unit.
-    const c = out.shape[1] === 1 ? binaryAccuracy(0).count(out, ys) : categoricalAccuracy().count(out, ys);
-    return { loss, acc: c.hits / c.cases };
-  });
-}
-
+/**
+ * Evaluate the model as fit does at an epoch's end (evaluateSync over trainSample and the test
+ * set, in the run's batch size) and send the point to the page. A non-finite loss has no
+ * accuracy: its outputs predict nothing, and `gradlab train` reports none (null).
+ */
 function evaluate(s: Session): void {
   const t0 = performance.now();
-  const cap = s.data.is2d ? Infinity : 1000;
-  const tr = metrics(s, s.data.train.x, s.data.train.y, cap);
-  const te = metrics(s, s.data.test.x, s.data.test.y, cap);
-  const point: EvalPoint = { step: s.step, epoch: s.epoch, trainLoss: tr.loss, trainAcc: tr.acc, testLoss: te.loss, testAcc: te.acc };
-  s.pendingEvals.push(point);
+  const bs = s.loader.batchSize;
+  const train = evaluateSync(s.model, s.trainSample, bs, s.state.head, ['accuracy']);
+  const test = evaluateSync(s.model, s.testData, bs, s.state.head, ['accuracy']);
+  const acc = (r: EvaluateResult) => (Number.isFinite(r.loss) ? r.metrics.accuracy : NaN);
+  s.pendingEvals.push({ step: s.step, epoch: s.epoch, trainLoss: train.loss, trainAcc: acc(train), testLoss: test.loss, testAcc: acc(test) });
   s.evalCostMs = performance.now() - t0;
   s.lastEvalAt = performance.now();
 }
@@ -507,6 +532,8 @@ function flush(s: Session, full: boolean): void {
     findings: s.findingsChanged ? s.findings : undefined,
     healthStep: s.lastHealthStep,
     stopReason: s.stopReason,
+    ctl,
+    rejected: s.rejected,
     },
     s.runId,
   );
@@ -544,6 +571,8 @@ async function loop(): Promise<void> {
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
   // Commands for another run than the current one (sent before a reset arrived) are dropped.
+  // Acknowledged even when dropped below, so the page never waits on a control that did nothing.
+  if (m.type === 'play' || m.type === 'pause' || m.type === 'step') ctl = m.ctl;
   if (m.type !== 'reset' && m.runId !== currentRun) return;
   switch (m.type) {
     case 'reset':

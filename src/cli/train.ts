@@ -129,7 +129,7 @@ export interface TrainSummary {
   data: string;
   model: string;
   parameters: number;
-  /** Epochs and optimizer steps of the whole run (a resumed run's include those before the checkpoint). */
+  /** Epochs and optimizer steps applied in the whole run (a resumed run's include those before the checkpoint; a step that went non-finite is not one). */
   epochs: number;
   steps: number;
   durationMs: number;
@@ -424,7 +424,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     model: describeSpec(spec),
     parameters: countParameters(spec),
     epochs: report.history.epochs.length,
-    steps: report.history.steps.at(-1)?.step ?? resumed?.training.optimizer.step ?? 0,
+    // The steps applied: a step that went non-finite was rolled back (its record is in the history, its update is not in the weights).
+    steps: report.nonFinite !== undefined ? report.nonFinite.step - 1 : (report.history.steps.at(-1)?.step ?? resumed?.training.optimizer.step ?? 0),
     durationMs: performance.now() - t0,
     backend: getBackend(),
     train: {

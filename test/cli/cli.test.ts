@@ -139,6 +139,9 @@ describe('gradlab CLI', () => {
     const doc = JSON.parse(r.out);
     expect(doc.status).toBe('non-finite');
     expect(doc.findings.some((f: { rule: string }) => f.rule === 'non-finite')).toBe(true);
+    // The steps applied: the one that went non-finite was rolled back (the lab's step counter says the same).
+    expect(doc.nonFinite.step).toBeGreaterThanOrEqual(1);
+    expect(doc.steps).toBe(doc.nonFinite.step - 1);
     expect(readFileSync(model).equals(before)).toBe(true);
   });
 

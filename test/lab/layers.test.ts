@@ -4,7 +4,7 @@
  * caption counts dead filters. Snapshots come from a real monitored run, as the worker makes them.
  */
 import { describe, expect, it } from 'vitest';
-import { failureText, filterStrip, histogramLayers, weightGradNorm, weightedLayers } from '../../lab/src/layers.js';
+import { failureText, filterStrip, histogramLayers, statText, weightGradNorm, weightedLayers } from '../../lab/src/layers.js';
 import type { LayerSnapshot } from '../../lab/src/protocol.js';
 import { Monitor } from '../../src/diagnostics/monitors.js';
 import { manualSeed, nn, optim, loss } from '../../src/index.js';
@@ -37,5 +37,15 @@ describe('lab layer panels on a conv net', () => {
     expect(filterStrip(relu2.stats!, relu2.channels)).toEqual([...Array(3).fill('#c0392b'), ...Array(5).fill('#cfe3f5')]);
     expect(filterStrip(layers.find((l) => l.name === '8')!.stats!, undefined)).toBeNull();
     expect(filterStrip({ ...relu2.stats!, deadChannels: undefined, channelSaturated: [0, 1] }, 2)).toEqual(['rgba(181, 71, 8, 0.10)', 'rgba(181, 71, 8, 1.00)']);
+  });
+});
+
+describe('lab layer captions', () => {
+  it('statText: short numbers, exponent form for huge ones, "non-finite" for NaN/±∞', () => {
+    expect(statText(0.123456)).toBe('0.12');
+    expect(statText(-3)).toBe('-3.00');
+    expect(statText(1.5213095438541645e23)).toBe('1.5e+23');
+    expect(statText(341429462.32)).toBe('3.4e+8');
+    for (const v of [NaN, Infinity, -Infinity]) expect(statText(v)).toBe('non-finite');
   });
 });

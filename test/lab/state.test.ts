@@ -116,6 +116,33 @@ describe('links with settings the lab cannot use say so (parseStateChecked)', ()
     expect(problems('lr=')[0]).toMatch(/^lr=: /);
   });
 
+  it('a huge link value is quoted shortened, and a thousand bad layer parts make a few lines, not a thousand', () => {
+    const long = 'x'.repeat(5000);
+    const ps = problems(`layers=${long}&data=${long}&${long}=1`);
+    expect(ps.every((m) => m.length < 400)).toBe(true);
+    expect(ps.some((m) => m.startsWith(`layers=${'x'.repeat(39)}…: `))).toBe(true);
+    expect(ps.some((m) => m.startsWith(`data=${'x'.repeat(39)}…: unknown data set`))).toBe(true);
+    const many = problems(`layers=${Array.from({ length: 1000 }, () => 'q:relu').join(',')}`);
+    expect(many.length).toBeLessThanOrEqual(7);
+    expect(many).toContain(`layers=${'q:relu,'.repeat(6).slice(0, 39)}…: 995 more problems like these`);
+    expect(parseStateChecked(`layers=${Array.from({ length: 1000 }, () => 'q:relu').join(',')}`).state.layers).toHaveLength(40);
+  });
+
+  it('BatchNorm with a batch of one (which gradlab train refuses): batch 2, said', () => {
+    const msg = 'batch=1: with BatchNorm the batch size must be at least 2 (the variance of a batch of one example is 0, so BatchNorm cannot normalise it); using 2';
+    expect(problems('layers=16:relu:bn*2&batch=1')).toEqual([msg]);
+    expect(parseStateChecked('layers=16:relu:bn*2&batch=1').state.batchSize).toBe(2);
+    expect(problems('data=mnist&model=cnn-small&batch=1')).toEqual([msg]);
+    expect(problems('data=mnist&model=cnn-small&batch=0')).toEqual(['batch=0: the batch size must be an integer from 1 to 1024; using 1', 'batch=0: with BatchNorm the batch size must be at least 2 (the variance of a batch of one example is 0, so BatchNorm cannot normalise it); using 2']);
+    // Without BatchNorm a batch of one is plain SGD.
+    expect(problems('layers=16:relu*2&batch=1')).toEqual([]);
+    // A change that adds BatchNorm to a run with batch 1 gets the same check.
+    const one = parseState('layers=16:relu*2&batch=1');
+    const r = changeSettings(one, { layers: '16:relu:bn*2' });
+    expect(r.state.batchSize).toBe(2);
+    expect(r.problems.map((p) => p.param)).toEqual(['batch']);
+  });
+
   it('an unknown name lists the valid ones; an unknown parameter lists the settings', () => {
     expect(problems('init=bogus')[0]).toMatch(/^init=bogus: unknown initializer; one of auto, .*kaimingNormal.*; using auto$/);
     expect(problems('opt=nope')[0]).toMatch(/^opt=nope: unknown optimizer; one of sgd, .*; using adam$/);

@@ -35,7 +35,7 @@ const settled = (p: Page, timeout = 120_000) =>
   p.waitForFunction(() => ['pass', 'fail'].includes((window as unknown as W).lab.snapshot().lesson?.verdict ?? ''), null, { timeout, polling: 250 });
 
 /** `gradlab train` as a user runs it (the built CLI, the same kernels as the lab's worker). */
-function gradlab(command: string): { code: number; json: { status: string; findings: Snap['findings']; history: Array<{ loss: number }> } } {
+function gradlab(command: string): { code: number; json: { status: string; steps: number; findings: Snap['findings']; history: Array<{ loss: number }> } } {
   const argv = command.split(' ');
   expect(argv.slice(0, 2)).toEqual(['gradlab', 'train']);
   const r = spawnSync(process.execPath, [CLI, ...argv.slice(1), '--json', '-q'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -154,6 +154,9 @@ describe('the lab tells the truth', () => {
     expect(lab[0].evidence).toBe(cliFinding[0].evidence);
     expect(lab[0].layers).toEqual(cliFinding[0].layers);
     expect(lab[0].step).toBe(cliFinding[0].step);
+    // The steps applied, on the page's counter and in the CLI's summary: the non-finite one is not.
+    expect((await handle(p)).step).toBe(cli.json.steps);
+    expect(cli.json.steps).toBe(cliFinding[0].step - 1);
     // And every other finding: a stopped run is probed over the test set as fit's end of training is (dead units here).
     const rules = (fs: Snap['findings']) => fs.map((f) => [f.rule, f.evidence]);
     expect(rules(s.findings)).toEqual(rules(cli.json.findings));
