@@ -20,7 +20,7 @@ import { buildModel, validateSpec, type ModelSpec } from '../models.js';
 import { WeightedLayer } from '../nn/linear.js';
 import { defaultGenerator } from '../random.js';
 import type { RunConfig } from '../recipe.js';
-import { pyStr, torchLayers } from './export-pytorch.js';
+import { pyStr, TORCH_BASIC_BLOCK, torchLayers } from './export-pytorch.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type DataInfo } from './model.js';
 import { MNIST_DIGIT_COUNTS, mnistSplitOrder } from '../data/mnist.js';
 
@@ -134,6 +134,9 @@ SPEC, CONFIG, DATA = META["spec"], META["config"], META["data"]
 INITS = json.loads(${pyStr(JSON.stringify(weightInits(s)))})
 # gradlab's built-in digits with --limit: the examples it trained on, [digit, i] (image i of that digit).
 LIMITED = ${limited ? `json.loads(${pyStr(JSON.stringify(limited))})` : 'None'}
+
+
+${TORCH_BASIC_BLOCK}
 
 
 def build_model():

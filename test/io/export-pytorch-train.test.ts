@@ -192,3 +192,28 @@ print(json.dumps({"shape": list(x.shape), "y": y.tolist(), "sums": x.double().su
     expect(JSON.parse(ev.out).examples).toBe(2000);
   });
 });
+
+describe('export --pytorch-train of a residual net', () => {
+  it('the script defines the residual block it builds (it named BasicBlock without defining it), trains, and writes a file gradlab evaluates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-train-res-'));
+    const model = join(dir, 'm.safetensors');
+    const arch = 'conv(4,3,padding=1),bn,relu,residual(4),residual(8,stride=2),adaptiveavgpool(3),flatten';
+    const t = await cli('train', '--data', 'mnist', '--arch', arch, '--epochs', '1', '--limit', '64', '--batch-size', '32', '--out', model, '-q');
+    expect(t.code, t.err).toBe(0);
+    const script = join(dir, 'train.py');
+    const e = await cli('export', model, '--pytorch-train', script);
+    expect(e.code, e.err).toBe(0);
+    const { builtinDataDir } = await import('../../src/data/datasets.node.js');
+    const out = join(dir, 'torch.safetensors');
+    const run = await runRank(script, ['--data', join(builtinDataDir(), 'mnist-10k'), '--out', out, '--epochs', '2'], {}, 120_000);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toMatch(/epoch 2\/2 {2}loss \d/);
+    // The PyTorch state dict has gradlab's keys and shapes (the projection's 1×1 conv and BN included).
+    const a = JSON.parse((await cli('inspect', model, '--json')).out) as { tensors: Array<{ name: string; shape: number[] }> };
+    const b = JSON.parse((await cli('inspect', out, '--json')).out) as { tensors: Array<{ name: string; shape: number[] }> };
+    expect(b.tensors.map((x) => [x.name, x.shape])).toEqual(a.tensors.map((x) => [x.name, x.shape]));
+    expect(a.tensors.map((x) => x.name)).toContain('5.downsample.0.weight');
+    const ev = await cli('evaluate', out, '--json');
+    expect(ev.code, ev.err).toBe(0);
+  });
+});
