@@ -186,8 +186,9 @@ export async function loadEvalData(
   if (/\.csv$/i.test(spec) && (await kind(spec)) === 'file' && (options.whole ?? false)) {
     // A separate CSV: evaluate on all of it, classes mapped and features scaled as in training.
     try {
-      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(info?.classNames ? { classNames: info.classNames } : {}) });
-      return scaler ? scaleDataset(all, scaler as Scaler) : all;
+      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(info?.classNames ? { classNames: info.classNames } : {}), ...(info?.featureNames ? { featureNames: info.featureNames } : {}) });
+      // A file of another width is named by the caller's feature check, not by the scaler.
+      return scaler && all.x.shape[1] === scaler.offset.length ? scaleDataset(all, scaler as Scaler) : all;
     } catch (e) {
       throw asInputError(e);
     }

@@ -30,6 +30,11 @@ export interface CsvOptions {
   delimiter?: string;
   /** Most distinct classes accepted. Default MAX_CLASSES (2^20, the model spec's output limit). */
   maxClasses?: number;
+  /**
+   * The feature columns by name, in this order (a trained model's): each must be in the header
+   * and none may be the label column; other columns are ignored. Default: every column but the label.
+   */
+  featureNames?: readonly string[];
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -150,6 +155,33 @@ export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'deli
   return recs[0].map((h) => h.trim());
 }
 
+/**
+ * The header's indices of a model's feature columns, in the model's order. A file whose columns
+ * stand in another order is read by name, never by position; a missing one, or one taken as
+ * the label, is named.
+ */
+function namedColumns(header: readonly string[], names: readonly string[], file: string, labelCol: number, labelIs: string): number[] {
+  if (labelCol >= 0 && names.includes(header[labelCol])) {
+    throw new Error(`${file}: column ${showCell(header[labelCol])} is ${labelIs}, read as the label, but the model takes it as a feature (its features: ${showNames(names)}); name the label column with --label`);
+  }
+  const missing = names.filter((n) => !header.includes(n));
+  if (missing.length > 0) {
+    throw new Error(`${file}: no column ${showNames(missing)}, which the model was trained on (its features: ${showNames(names)}; this header: ${showNames(header)})`);
+  }
+  return names.map((n) => header.indexOf(n));
+}
+
+/**
+ * The label column when none is named: the last, or, when the last is one of a model's
+ * features, the one column that is not (a file whose columns stand in another order).
+ */
+function defaultLabelColumn(header: readonly string[], featureNames: readonly string[] | undefined): number {
+  const last = header.length - 1;
+  if (!featureNames?.includes(header[last])) return last;
+  const others = header.map((_, j) => j).filter((j) => !featureNames.includes(header[j]));
+  return others.length === 1 ? others[0] : last;
+}
+
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   const name = options.name ?? 'CSV';
@@ -165,11 +197,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     if (seen.has(h)) throw new Error(`${name}: column name ${showCell(h)} appears twice in the header`);
     seen.add(h);
   }
-  const labelCol = options.label === undefined ? header.length - 1 : header.indexOf(options.label);
+  const labelCol = options.label !== undefined ? header.indexOf(options.label) : defaultLabelColumn(header, options.featureNames);
   if (labelCol < 0) throw new Error(`${name}: no label column ${showCell(options.label!)} (columns: ${showNames(header)})`);
   const rows = recs.slice(1);
   if (rows.length === 0) throw new Error(`${name}: no data rows after the header`);
-  const featureCols = header.map((_, j) => j).filter((j) => j !== labelCol);
+  const featureCols = options.featureNames ? namedColumns(header, options.featureNames, name, labelCol, options.label === undefined ? 'the last column' : 'the label column') : header.map((_, j) => j).filter((j) => j !== labelCol);
   const f = featureCols.length;
   const where = (r: number, j: number): string => `${name}: row ${r + 1} (line ${line(r + 1)}), column ${showCell(header[j])}`;
 
@@ -241,9 +273,10 @@ export interface CsvInputOptions {
 /**
  * Model inputs from CSV text (predict): the same reader and the same cell rules as
  * parseCsv (strict decimal numbers within float32's range), but the header is optional
- * (a first row that is not all numbers is one) and there is no label. With a header naming
- * every one of `featureNames`, those columns are read; otherwise a row has exactly
- * `features` cells, or one more (a label last, ignored). Returns x [N, features].
+ * (a first row that is not all numbers is one) and there is no label. With a header and
+ * `featureNames`, those columns are read by name (a header without one of them is an error,
+ * not read by position); otherwise a row has exactly `features` cells, or one more (a label
+ * last, ignored). Returns x [N, features].
  */
 export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
   const name = options.name ?? 'CSV';
@@ -256,7 +289,7 @@ export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
   if (rows.length === 0) throw new Error(`${name}: no input rows after the header`);
   let cols: number[] | null = null;
   const names = options.featureNames;
-  if (header && names && names.length === n && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
+  if (header && names && names.length === n) cols = namedColumns(header, names, name, -1, '');
   // The training label column is not an input, wherever it stands.
   else if (header && options.label !== undefined && header.includes(options.label)) cols = header.map((_, j) => j).filter((j) => header[j] !== options.label);
   if (!cols) {
