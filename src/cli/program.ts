@@ -129,6 +129,11 @@ function trainArgs(o: TrainOpts): TrainArgs {
   return a;
 }
 
+/** commander's output: its errors begin "gradlab: error:" as the CLI's own do. */
+function outputs(io: CliIO): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
+  return { writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: (s, write) => write(`gradlab: ${s}`) };
+}
+
 export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Command {
   const program = new Command();
   program
@@ -136,7 +141,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .description('Train neural networks and see why they learn or fail.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .configureOutput(outputs(io))
     .exitOverride()
     .addHelpText('after', `\nExamples:\n  $ gradlab train                        # a sensible default on the built-in MNIST\n  $ gradlab train --report report.html --out model.safetensors\n  $ gradlab inspect model.safetensors\n  $ gradlab compare --activation relu,tanh,sigmoid --batchnorm true,false --epochs 2\n\n${EXIT_CODES_HELP}\n`);
 
@@ -293,13 +298,39 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   return program;
 }
 
+/**
+ * `help X` as `X --help`, so that an unknown or misspelt X is the usage error commander gives
+ * `gradlab X` (exit 2, with its did-you-mean) instead of the parent's help with exit 0; and a
+ * command path that stops at a group (`gradlab`, `gradlab experiment`) shows the group's help
+ * on stdout, as --help does, instead of on stderr.
+ */
+function helpArgv(program: Command, argv: string[]): string[] {
+  let cmd = program;
+  const path: string[] = [];
+  let help = false;
+  for (const a of argv) {
+    if (a === 'help' && !help && cmd.commands.length > 0) {
+      help = true;
+      continue;
+    }
+    const sub = cmd.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    // An unknown name after help alone, so that commander names it (with --help it shows the parent's help).
+    if (!sub) return help ? [...path, a] : argv;
+    path.push(a);
+    cmd = sub;
+    if (cmd.commands.length === 0) return help ? [...path, '--help'] : argv;
+  }
+  return [...path, '--help'];
+}
+
 /** Run the CLI on argv (without 'node' and the script); returns the exit code. */
 export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const program = createProgram(io, (c) => (code = c));
+  argv = helpArgv(program, argv);
   const configure = (c: Command): void => {
     c.exitOverride();
-    c.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+    c.configureOutput(outputs(io));
     c.showHelpAfterError('(run with --help for usage)');
     c.commands.forEach(configure);
   };

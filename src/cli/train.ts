@@ -8,7 +8,7 @@
  */
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
-import { MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
+import { archShapes, MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
 import { buildModel, countParameters, describeSpec, usesBatchNorm, validateSpec, type ModelSpec } from '../models.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
@@ -270,6 +270,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
         spec.inputShape = [1, side, side];
       }
       try {
+        // Each layer's input, named as the list's layers are (1-based), before the spec's own check.
+        archShapes(arch, spec.inputShape ?? [spec.inputs], (i) => `${a.model !== undefined ? `--model ${a.model}` : "--arch"} layer ${i + 1}`);
         spec = validateSpec(spec, '--arch');
       } catch (e) {
         throw usageError((e as Error).message);

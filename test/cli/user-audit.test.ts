@@ -62,3 +62,54 @@ describe('CSV columns are matched by name, in evaluate and predict', () => {
     expect(r.err).toContain(`${nolabel}: column "b" is the last column, read as the label, but the model takes it as a feature`);
   });
 });
+
+describe('help, as users ask for it', () => {
+  it('gradlab and gradlab experiment alone print their help on stdout with exit 0 (it went to stderr); help X is X --help', async () => {
+    for (const [argv, usage] of [[[], 'Usage: gradlab [options] [command]'], [['experiment'], 'Usage: gradlab experiment'], [['help'], 'Usage: gradlab [options] [command]'], [['help', 'train'], 'Usage: gradlab train'], [['help', 'experiment', 'run'], 'Usage: gradlab experiment run'], [['experiment', 'help', 'list'], 'Usage: gradlab experiment list']] as Array<[string[], string]>) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.out, argv.join(' ')).toContain(usage);
+      expect(r.err, argv.join(' ')).toBe('');
+    }
+  });
+
+  it('help of an unknown or misspelt command is a usage error with a did-you-mean (it printed the top help with exit 0)', async () => {
+    for (const [argv, msg] of [[['help', 'trian'], "gradlab: error: unknown command 'trian'\n(Did you mean train?)"], [['help', 'frobnicate'], "unknown command 'frobnicate'"], [['experiment', 'help', 'lsit'], "unknown command 'lsit'\n(Did you mean list?)"], [['help', 'experiment', 'nope'], "unknown command 'nope'"]] as Array<[string[], string]>) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toContain(msg);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it("commander's usage errors begin as the CLI's own do (gradlab: error:)", async () => {
+    for (const argv of [['trian'], ['train', '--lrr', '1'], ['evaluate'], ['train', '--schedule', 'COSINE'], ['train', 'extra']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(/^gradlab: error: /);
+    }
+  });
+});
+
+describe('--arch: every layer named the same way', () => {
+  it('a shape error names the layer 1-based as the parse errors do (it said arch[4], or nothing of --arch)', async () => {
+    for (const [arch, msg] of [
+      ['maxpool(2),maxpool(2),maxpool(2),maxpool(2),maxpool(2)', '--arch layer 5 (maxpool): maxpool: kernel 2×2 is larger than the padded input 1×1'],
+      ['conv(4,3,groups=3)', '--arch layer 1 (conv): conv: in channels 1 and out channels 4 must be divisible by groups 3'],
+      ['residual(4),linear(10)', '--arch layer 2 (linear): linear needs features as input, got images [4,28,28]: put flatten before it'],
+      ['conv(4,3),flatten,conv(4,3)', '--arch layer 3 (conv): conv needs images [C, H, W] as input'],
+    ]) {
+      const r = await cli('train', '--data', 'mnist', '--limit', '100', '--epochs', '1', '-q', '--arch', arch);
+      expect(r.code, arch).toBe(2);
+      expect(r.err, arch).toContain(`gradlab: error: ${msg}`);
+    }
+  });
+
+  it('an argument given twice is refused, not the last one silently taken', async () => {
+    for (const [arch, msg] of [['conv(4,3,stride=1,stride=2)', '--arch layer 1 (conv): stride is given twice'], ['conv(4,3),maxpool(2,kernel=3)', '--arch layer 2 (maxpool): kernel is given twice']]) {
+      const r = await cli('train', '--data', 'mnist', '--limit', '100', '--epochs', '1', '-q', '--arch', arch);
+      expect(r.code, arch).toBe(2);
+      expect(r.err, arch).toContain(msg);
+    }
+  });
+});

@@ -1,0 +1,2 @@
+gradlab: error: missing required argument 'model'
+(run with --help for usage)
