@@ -113,3 +113,25 @@ describe('--arch: every layer named the same way', () => {
     }
   });
 });
+
+describe('files of other tools given as the model', () => {
+  it('JSON, text, a Keras .h5 and an ONNX file are named for what they are (it said "header length 2480468976814858875 exceeds the 100000000-byte limit")', async () => {
+    const model = join(dir, 'for-onnx.safetensors');
+    expect((await cli('train', '--data', file('o.csv', csv('a,b,label', (r) => r)), ...quick, '--out', model)).code).toBe(0);
+    const onnx = join(dir, 'model.onnx');
+    expect((await cli('export', model, '--onnx', onnx)).code).toBe(0);
+    const cases: Array<[string, string]> = [
+      [file('model.json', '{"format": "keras", "config": {}}'), 'not a safetensors file: it is a JSON file'],
+      [file('model.py', 'import torch\nmodel = torch.nn.Linear(2, 2)\n'), 'not a safetensors file: it is a text file'],
+      [file('model.h5', new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0])), 'not a safetensors file: it is an HDF5 file (a Keras .h5 model?)'],
+      [onnx, 'not a safetensors file: it looks like an ONNX model'],
+    ];
+    for (const [path, msg] of cases) {
+      for (const argv of [['inspect', path], ['predict', path, '[0, 0]'], ['evaluate', path], ['export', path, '--pytorch', join(dir, 'x.py')]]) {
+        const r = await cli(...argv);
+        expect(r.code, argv.join(' ')).toBe(3);
+        expect(r.err, argv.join(' ')).toContain(`${path}: ${msg}`);
+      }
+    }
+  });
+});
