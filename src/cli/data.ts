@@ -15,7 +15,7 @@ import { applyScaler, fitScaler, scaleDataset, type Scaler } from '../data/scale
 import { FASHION_MNIST_DIR, loadBuiltinMnistSplits, loadCsv, loadFashionMnist, loadIdxDataset, loadMnistIdx } from '../data/datasets.node.js';
 import { Tensor } from '../tensor.js';
 import type { DataInfo } from '../io/model.js';
-import { DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
+import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
 import { asInputError, inputError, usageError } from './errors.js';
 
 export const BUILTIN_DATA = ['mnist', 'fashion-mnist'] as const;
@@ -118,7 +118,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     }
     if ((SYNTHETIC_DATA as readonly string[]).includes(spec)) {
       const make = syntheticDatasets[spec as SyntheticName] as (o: { n?: number; noise?: number; seed?: number }) => Dataset;
-      const o: { n: number; noise?: number; seed: number } = { n: options.samples ?? 1000, seed };
+      const o: { n: number; noise?: number; seed: number } = { n: options.samples ?? DEFAULT_SAMPLES, seed };
       if (options.noise !== undefined) o.noise = options.noise;
       const all = make(o);
       const { train, validation } = splitHeldOut(all, spec, testFraction, seed, all.numClasses !== undefined);

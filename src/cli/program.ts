@@ -24,7 +24,8 @@ import {
   parseOptimizer,
   choice,
 } from './options.js';
-import { DEFAULT_TEST_FRACTION, RUN_LIMITS } from '../recipe.js';
+import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, RUN_LIMITS } from '../recipe.js';
+import { DEFAULT_MONITOR_EVERY } from '../diagnostics/monitors.js';
 import { reportLayerNamer } from '../diagnostics/names.js';
 import { DEFAULTS, defaultLr, formatSummary, MODEL_PRESETS, runTrain, SCHEDULES, type CliIO, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runExportTrain, runInspect, runPredict, type EvaluateArgs } from './commands.js';
@@ -75,24 +76,24 @@ function describeInits(): string {
 }
 
 /** Flags shared by train and compare (everything but the grid dimensions). */
-function addCommonTrainOptions(cmd: Command): Command {
+function addCommonTrainOptions(cmd: Command, resumable: boolean): Command {
   return cmd
     .option('-d, --data <name|path>', DATA_HELP, DEFAULTS.data)
-    .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("" for none)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
+    .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("", none or 0: no hidden layer)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
     .option('--dropout <p>', 'dropout probability after each hidden activation, in [0, 1)', (v) => parseNumberFlag('--dropout', v, 0, 1, false), DEFAULTS.dropout)
     .option('--weight-decay <λ>', 'L2 weight decay (AdamW: decoupled)', (v) => parseNumberFlag('--weight-decay', v, 0))
-    .option('-e, --epochs <n>', 'epochs (with --resume: the total to reach)', (v) => parseIntFlag('--epochs', v, ...RUN_LIMITS.epochs), DEFAULTS.epochs)
+    .option('-e, --epochs <n>', resumable ? 'epochs (with --resume: the total to reach)' : 'epochs of each run', (v) => parseIntFlag('--epochs', v, ...RUN_LIMITS.epochs), DEFAULTS.epochs)
     .option('-b, --batch-size <n>', 'examples per batch', (v) => parseIntFlag('--batch-size', v, ...RUN_LIMITS.batchSize), DEFAULTS.batchSize)
     .option('--clip <maxNorm>', 'clip the global gradient norm to maxNorm (> 0)', (v) => parseNumberFlag('--clip', v, 0, Infinity, true, false))
     .addOption(new Option('--schedule <name>', 'learning-rate schedule over the epochs').choices(SCHEDULES as unknown as string[]).default(DEFAULTS.schedule))
     .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed), DEFAULTS.seed)
     .option('--label <column>', 'CSV: the label column (default: the last)')
-    .option('--samples <n>', 'examples of a synthetic data set (train + test)', (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
-    .option('--noise <σ>', 'noise of a synthetic data set', (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
+    .option('--samples <n>', `examples of a synthetic data set (train + test) (default: ${DEFAULT_SAMPLES})`, (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
+    .option('--noise <σ>', "noise of a synthetic data set (default: the set's own, 0 but blobs' 1)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--standardize', "synthetic sets: standardise the features with the training part's mean and standard deviation, as the web lab does (a CSV file always is)")
     .option('--test-fraction <f>', `held-out share of data without a test split of its own (synthetic, CSV), in (0, 1) (default: ${DEFAULT_TEST_FRACTION})`, (v) => parseNumberFlag('--test-fraction', v, 0, 1, false, false))
-    .option('--monitor-every <steps>', 'record per-layer statistics every N steps', (v) => parseIntFlag('--monitor-every', v, 1))
+    .option('--monitor-every <steps>', `record per-layer statistics every N steps (default: ${DEFAULT_MONITOR_EVERY})`, (v) => parseIntFlag('--monitor-every', v, 1))
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option('--json', 'print one JSON document (the run summary) on stdout')
     .option('-q, --quiet', 'no progress output (findings and errors still go to stderr)');
@@ -159,7 +160,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('-o, --out <file.safetensors>', 'save the trained model (atomically)')
     .option('--checkpoint <file.safetensors>', 'save a resumable checkpoint after every epoch')
     .option('--resume <checkpoint>', 'continue a run from a checkpoint (bit-identical to an uninterrupted run)');
-  addCommonTrainOptions(train);
+  addCommonTrainOptions(train, true);
   train.addHelpText('after', TRAIN_EXAMPLES + `\n${EXIT_CODES_HELP}\n`);
   train.action(async (o: TrainOpts, cmd: Command) => {
     const r = await runTrain({ ...trainArgs(o), given: givenArgs(cmd, o) }, io);
@@ -239,15 +240,15 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   const compare = program
     .command('compare')
     .description('train a grid of configurations in turn and compare them side by side')
-    .option('--activation <names>', `comma-separated: ${HIDDEN_ACTIVATIONS.join(', ')}`, (v) => parseList('--activation', v, HIDDEN_ACTIVATIONS), [DEFAULTS.activation])
-    .option('--init <names>', `comma-separated: ${INIT_NAMES.join(', ')}`, (v) => parseList('--init', v, INIT_NAMES), [DEFAULTS.init])
-    .option('--batchnorm <list>', 'comma-separated true/false', (v) => parseBoolList('--batchnorm', v), [DEFAULTS.batchnorm])
-    .option('--optimizer <names>', `comma-separated: ${OPTIMIZER_NAMES.join(', ')}`, (v) => parseList('--optimizer', v, OPTIMIZER_NAMES), [DEFAULTS.optimizer])
+    .addOption(new Option('--activation <names>', `comma-separated: ${HIDDEN_ACTIVATIONS.join(', ')}`).argParser((v) => parseList('--activation', v, HIDDEN_ACTIVATIONS)).default([DEFAULTS.activation], DEFAULTS.activation))
+    .addOption(new Option('--init <names>', `comma-separated: ${INIT_NAMES.join(', ')}`).argParser((v) => parseList('--init', v, INIT_NAMES)).default([DEFAULTS.init], DEFAULTS.init))
+    .addOption(new Option('--batchnorm <list>', 'comma-separated true/false').argParser((v) => parseBoolList('--batchnorm', v)).default([DEFAULTS.batchnorm], String(DEFAULTS.batchnorm)))
+    .addOption(new Option('--optimizer <names>', `comma-separated: ${OPTIMIZER_NAMES.join(', ')}`).argParser((v) => parseList('--optimizer', v, OPTIMIZER_NAMES)).default([DEFAULTS.optimizer], DEFAULTS.optimizer))
 .option('--lr <rates>', "comma-separated learning rates (default: each optimizer's, as in train)", (v) =>
       v.split(',').map((s) => parseNumberFlag('--lr', s.trim(), 0, Infinity, true, false)),
     )
     .option('--arch <layers|file.json>', 'a layer list, as in train --arch; repeat the flag to compare architectures', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-  addCommonTrainOptions(compare);
+  addCommonTrainOptions(compare, false);
   compare.addHelpText(
     'after',
     `\nExamples:\n  $ gradlab compare --activation relu,tanh,sigmoid --epochs 2 --report compare.html\n  $ gradlab compare --init auto,normal,zeros --batchnorm true,false --data spiral --layers 16,16 --epochs 100\n  $ gradlab compare --optimizer sgd,adam --lr 0.1,0.01,0.001 --json\n  $ gradlab compare --data fashion-mnist --epochs 1 --arch "conv(16,3,padding=1),relu,maxpool(2),flatten" --arch "conv(16,3,padding=1),bn,relu,maxpool(2),flatten"\n\n--arch: the grammar of train --arch (gradlab train --help).\n\nActivations:\n${describeActivations()}\n\nInitializers:\n${describeInits()}\n\n${EXIT_CODES_HELP}\n`,

@@ -135,3 +135,23 @@ describe('files of other tools given as the model', () => {
     }
   });
 });
+
+describe('the defaults --help shows are the ones used', () => {
+  it('train --help shows --samples, --noise and --monitor-every defaults, and a run without them uses those', async () => {
+    const { DEFAULT_SAMPLES } = await import('../../src/recipe.js');
+    const { DEFAULT_MONITOR_EVERY } = await import('../../src/diagnostics/monitors.js');
+    const h = (await cli('train', '--help')).out.replace(/\s+/g, ' ');
+    expect(h).toContain(`examples of a synthetic data set (train + test) (default: ${DEFAULT_SAMPLES})`);
+    expect(h).toContain(`record per-layer statistics every N steps (default: ${DEFAULT_MONITOR_EVERY})`);
+    expect(h).toContain("noise of a synthetic data set (default: the set's own, 0 but blobs' 1)");
+    const r = JSON.parse((await cli('train', '--data', 'blobs', '--layers', '4', '--epochs', '1', '-q', '--json')).out);
+    expect(r.config.data.train + r.config.data.test).toBe(DEFAULT_SAMPLES);
+    expect(r.config.monitorEvery).toBe(DEFAULT_MONITOR_EVERY);
+  });
+
+  it('compare --help shows its grid defaults as train shows them (not ["relu"]) and does not offer --resume', async () => {
+    const h = (await cli('compare', '--help')).out.replace(/\s+/g, ' ');
+    for (const d of ['(default: relu)', '(default: auto)', '(default: true)', '(default: adam)', 'epochs of each run (default: 6)']) expect(h).toContain(d);
+    expect(h).not.toMatch(/\["|\[true\]|--resume/);
+  });
+});
