@@ -2,7 +2,8 @@
  * The CLI used as a user uses it (round 3 audit): each case is a problem found by running the
  * command, with the message or the numbers it must give now.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -154,4 +155,48 @@ describe('the defaults --help shows are the ones used', () => {
     for (const d of ['(default: relu)', '(default: auto)', '(default: true)', '(default: adam)', 'epochs of each run (default: 6)']) expect(h).toContain(d);
     expect(h).not.toMatch(/\["|\[true\]|--resume/);
   });
+});
+
+describe('a conv net stopped by a signal, then resumed (the built binary, as a user runs it)', () => {
+  const bin = join(process.cwd(), 'dist/cli/main.js');
+  const args = ['train', '--data', 'mnist', '--limit', '512', '--batch-size', '32', '--epochs', '6', '--seed', '3', '--optimizer', 'momentum', '--arch', 'conv(4,3,padding=1),bn,relu,maxpool(2),residual(8,stride=2),dropout(0.2),adaptiveavgpool(3),flatten'];
+
+  it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s after the first epoch: exit %i, and the printed resume command ends with the bytes of an uninterrupted run', async (signal, code) => {
+    expect(existsSync(bin), 'dist/ is missing: run `npx tsc -p tsconfig.json`').toBe(true);
+    const d = mkdtempSync(join(tmpdir(), `gradlab-audit-${signal}-`));
+    const full = join(d, 'full.safetensors');
+    const f = spawnSync(process.execPath, [bin, ...args, '--out', full, '-q'], { encoding: 'utf8', timeout: 60_000 });
+    expect(f.status, f.stderr).toBe(0);
+    const cut = join(d, 'cut.safetensors');
+    const ck = join(d, 'ck.safetensors');
+    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, ...args, '--out', cut, '--checkpoint', ck], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+      let out = '';
+      let err = '';
+      let sent = false;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+      child.stderr.setEncoding('utf8').on('data', (t: string) => {
+        err += t;
+        if (!sent && /epoch 1\/6/.test(err)) {
+          sent = true;
+          child.kill(signal);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (c) => {
+        clearTimeout(timer);
+        resolve({ code: c, out, err });
+      });
+    });
+    expect(r.code, r.err.slice(-600)).toBe(code);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    const resume = /continue with: gradlab (train --resume .*)$/m.exec(r.out);
+    expect(resume, r.out).not.toBeNull();
+    expect(resume![1]).toBe(`train --resume ${ck} --checkpoint ${ck} --epochs 6 --out ${cut}`);
+    const rest = spawnSync(process.execPath, [bin, ...resume![1].split(' '), '-q'], { encoding: 'utf8', timeout: 60_000 });
+    expect(rest.status, rest.stderr).toBe(0);
+    expect(readFileSync(cut).equals(readFileSync(full))).toBe(true);
+    expect(readdirSync(d).filter((n) => n.includes('.tmp'))).toEqual([]);
+  }, 90_000);
 });
