@@ -25,7 +25,7 @@ import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, typ
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
 import { checkOutputs } from './outputs.js';
 import { readJsonFlag } from './options.js';
-import { num, pct, printable } from './progress.js';
+import { num, pct, printable, shellWord } from './progress.js';
 import type { CliIO } from './train.js';
 
 /**
@@ -521,7 +521,7 @@ export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: Ex
       throw asWriteError(e);
     }
     Object.assign(result, { pytorch: args.pytorch, weights: weightsPath });
-    lines.push(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model`);
+    lines.push(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${shellWord(args.pytorch)}   # prints the model`);
   }
   if (args.onnx !== undefined) {
     let bytes: Uint8Array;
@@ -544,8 +544,6 @@ export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: Ex
   return { code: EXIT.ok };
 }
 
-/** A path as one shell word (single-quoted unless it is plain). */
-const shellWord = (p: string): string => (/^[\w./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
 
 /**
  * `gradlab export --pytorch-train`: the run's recipe as a standalone PyTorch training script
@@ -569,9 +567,9 @@ export async function runExportTrain(args: { model: string; script: string; json
     // The built-in digits' directory is this installation's; other sources are the user's files.
     const data = config.data.source === 'mnist' ? shellWord(dirname(join(builtinDataDir(), BUILTIN_MNIST_FILES.images))) : 'PATH';
     io.stdout.write(
-      `wrote ${args.script}: the recipe of ${describeSpec(m.info.spec)} (${config.optimizer}, ${config.epochs} epochs, batch ${config.batchSize}) as a PyTorch training script\n` +
-        `  python3 ${args.script} --data ${data} --out trained.safetensors                    # one process\n` +
-        `  torchrun --nproc_per_node=2 ${args.script} --data ${data} --out trained.safetensors  # DistributedDataParallel\n`,
+      `wrote ${args.script}: the recipe of ${describeSpec(m.info.spec)} (${config.optimizer}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, batch ${config.batchSize}) as a PyTorch training script\n` +
+        `  python3 ${shellWord(args.script)} --data ${data} --out trained.safetensors                    # one process\n` +
+        `  torchrun --nproc_per_node=2 ${shellWord(args.script)} --data ${data} --out trained.safetensors  # DistributedDataParallel\n`,
     );
   }
   return { code: EXIT.ok };

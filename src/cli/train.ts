@@ -26,7 +26,7 @@ import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
 import { loadDataSpec, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
-import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
+import { formatDuration, formatFinding, num, pct, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
 import { checkOutputs } from './outputs.js';
@@ -501,7 +501,7 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   if (s.checkpoint) {
     const c = s.checkpoint;
     const resume = s.status === 'cancelled' && s.steps > c.step ? `; steps ${c.step + 1}–${s.steps} are not in it and a resume repeats them` : '';
-    lines.push(`  checkpoint ${c.path} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${c.path} --checkpoint ${c.path} --epochs ${c.plannedEpochs}${s.out ? ` --out ${s.out}` : ''}` : ''));
+    lines.push(`  checkpoint ${c.path} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${shellWord(c.path)} --checkpoint ${shellWord(c.path)} --epochs ${c.plannedEpochs}${s.out ? ` --out ${shellWord(s.out)}` : ''}` : ''));
   }
   return lines.join('\n');
 }

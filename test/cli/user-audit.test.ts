@@ -200,3 +200,29 @@ describe('a conv net stopped by a signal, then resumed (the built binary, as a u
     expect(readdirSync(d).filter((n) => n.includes('.tmp'))).toEqual([]);
   }, 90_000);
 });
+
+describe('commands printed for the user to run are shell words', () => {
+  it("the resume command of an interrupted run quotes paths with spaces and quotes, and runs as printed in a shell; export's python3 lines too", async () => {
+    const { runTrain, formatSummary } = await import('../../src/cli/train.js');
+    const { Capture } = await import('../helpers/cli.js');
+    const d = mkdtempSync(join(tmpdir(), "gradlab audit 'q' "));
+    const ck = join(d, 'my ck.safetensors');
+    const out = join(d, "it's.safetensors");
+    const controller = new AbortController();
+    const stop = { onBatchEnd: (l: { epoch: number; batch: number }) => void (l.epoch === 1 && l.batch === 1 && controller.abort()) };
+    const base = { data: 'moons', samples: 200, layers: [4], activation: 'relu', init: 'auto', dropout: 0, batchnorm: false, epochs: 3, batchSize: 16, seed: 1, optimizer: 'adam', schedule: 'none', quiet: true } as const;
+    const cut = await runTrain({ ...base, out, checkpoint: ck, callbacks: [stop] } as never, { stdout: new Capture(), stderr: new Capture(), signal: controller.signal });
+    expect(cut.code).toBe(130);
+    const line = /continue with: (gradlab train .*)$/m.exec(formatSummary(cut.summary, cut.report.findings))![1];
+    expect(line).toContain(`--resume '${d.replace(/'/g, `'\\''`)}/my ck.safetensors'`);
+    const bin = join(process.cwd(), 'dist/cli/main.js');
+    const r = spawnSync('sh', ['-c', line.replace(/^gradlab /, `'${process.execPath}' '${bin}' `) + ' -q'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('3 epochs');
+    const e = await cli('export', out, '--pytorch-train', join(d, 'train me.py'), '--pytorch', join(d, 'model me.py'));
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toContain(`python3 '${d.replace(/'/g, `'\\''`)}/train me.py' --data PATH`);
+    expect(e.out).toContain(`python3 '${d.replace(/'/g, `'\\''`)}/model me.py'   # prints the model`);
+    expect(e.out).toContain('(adam, 3 epochs, batch 16)');
+  });
+});
