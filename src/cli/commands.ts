@@ -78,7 +78,7 @@ export async function openModel(path: string, arch?: string): Promise<LoadedMode
 }
 
 function checkFeatures(got: number, want: number, what: string): void {
-  if (got !== want) throw inputError(`${what} has ${got} features per example but the model expects ${want}`);
+  if (got !== want) throw inputError(`${what} has ${got} feature${got === 1 ? '' : 's'} per example but the model expects ${want}`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -247,6 +247,10 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
       return idxToInputs(idx, n, input);
     }
     bytes = await readRegularFile(input, { maxBytes: MAX_CSV_BYTES, what: 'input file' }).catch((e) => {
+      // Numbers typed as a CSV row are not a file name: inline rows are JSON.
+      if (/^\s*[-+.\deE]+(\s*[,\s]\s*[-+.\deE]+)*\s*$/.test(input) && /no such file/.test((e as Error)?.message ?? '')) {
+        throw usageError(`<input> ${printable(input)} is neither a file nor JSON: give one row inline as JSON, '[${input.trim().split(/\s*[,\s]\s*/).join(', ')}]'`);
+      }
       throw asInputError(e);
     });
     if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return idxToInputs(parseIdxSafe(bytes, input), n, input);

@@ -226,3 +226,19 @@ describe('commands printed for the user to run are shell words', () => {
     expect(e.out).toContain('(adam, 3 epochs, batch 16)');
   });
 });
+
+describe('predict: a row typed as CSV on the command line', () => {
+  it("is a usage error showing the JSON form (it said '0,0: cannot read: no such file'); counts say 1 feature, not 1 features", async () => {
+    const model = join(dir, 'row.safetensors');
+    expect((await cli('train', '--data', file('row.csv', csv('a,b,label', (r) => r)), ...quick, '--out', model)).code).toBe(0);
+    for (const [input, json] of [['0,0', '[0, 0]'], ['0.5 -1e3', '[0.5, -1e3]']]) {
+      const r = await cli('predict', model, input);
+      expect(r.code, input).toBe(2);
+      expect(r.err).toContain(`<input> ${input} is neither a file nor JSON: give one row inline as JSON, '${json}'`);
+      expect((await cli('predict', model, json)).code).toBe(0);
+    }
+    const one = await cli('predict', model, '[[0, 0], [1]]');
+    expect(one.code).toBe(3);
+    expect(one.err).toContain('input: row 2 has 1 feature per example but the model expects 2');
+  });
+});
