@@ -254,10 +254,11 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     `\nExamples:\n  $ gradlab compare --activation relu,tanh,sigmoid --epochs 2 --report compare.html\n  $ gradlab compare --init auto,normal,zeros --batchnorm true,false --data spiral --layers 16,16 --epochs 100\n  $ gradlab compare --optimizer sgd,adam --lr 0.1,0.01,0.001 --json\n  $ gradlab compare --data fashion-mnist --epochs 1 --arch "conv(16,3,padding=1),relu,maxpool(2),flatten" --arch "conv(16,3,padding=1),bn,relu,maxpool(2),flatten"\n\n--arch: the grammar of train --arch (gradlab train --help).\n\nActivations:\n${describeActivations()}\n\nInitializers:\n${describeInits()}\n\n${EXIT_CODES_HELP}\n`,
   );
   compare.action(async (o: TrainOpts & { activation: TrainArgs['activation'][]; init: TrainArgs['init'][]; batchnorm: boolean[]; optimizer: TrainArgs['optimizer'][]; lr?: number[]; arch?: string[] }, cmd: Command) => {
-    // `given`: each run refuses typed flags its --arch would ignore, as train does.
+    // `given`: each run refuses typed flags its --arch would ignore, as train does. A value given
+    // twice is one run, as the name lists are (parseList).
     const base = { ...trainArgs({ ...o, activation: o.activation[0], init: o.init[0], batchnorm: o.batchnorm[0], optimizer: o.optimizer[0], lr: undefined, arch: undefined } as TrainOpts), given: givenArgs(cmd, o) };
     const r = await runCompare(
-      { ...base, activations: o.activation, inits: o.init, batchnorms: o.batchnorm, optimizers: o.optimizer, lrs: o.lr ?? [undefined], archs: o.arch ?? [undefined] },
+      { ...base, activations: o.activation, inits: o.init, batchnorms: o.batchnorm, optimizers: o.optimizer, lrs: o.lr ? [...new Set(o.lr)] : [undefined], archs: o.arch ? [...new Set(o.arch)] : [undefined] },
       io,
     );
     setCode(r.code);

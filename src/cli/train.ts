@@ -346,7 +346,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   if (!args.quiet) {
     log(
       `${args.label ? args.label + ' ' : ''}training ${describeSpec(spec)} (${countParameters(spec).toLocaleString('en-US')} parameters) on ${data.train.name}: ` +
-        `${data.train.x.shape[0]} examples, ${data.test.x.shape[0]} held out; ${a.optimizer} lr ${lr}, batch ${a.batchSize}, ${a.epochs} epochs, backend ${getBackend()}` +
+        `${data.train.x.shape[0]} examples, ${data.test.x.shape[0]} held out; ${a.optimizer} lr ${lr}, batch ${a.batchSize}, ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, backend ${getBackend()}` +
         (resumed ? `; resuming after epoch ${startEpoch}` : ''),
     );
   }

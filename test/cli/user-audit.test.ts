@@ -242,3 +242,13 @@ describe('predict: a row typed as CSV on the command line', () => {
     expect(one.err).toContain('input: row 2 has 1 feature per example but the model expects 2');
   });
 });
+
+describe('compare', () => {
+  it('an --arch or --lr given twice is one run (two runs were both labelled "arch 1"), as a name given twice is; 1 epoch is singular', async () => {
+    const r = await cli('compare', '--data', 'moons', '--samples', '200', '--epochs', '1', '--arch', 'linear(4),relu', '--arch', 'linear(4),relu', '--lr', '0.01,0.01', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).runs).toHaveLength(1);
+    expect(r.err).toContain('compare: 1 run on moons, 1 epoch each');
+    expect(r.err).not.toMatch(/\b1 epochs\b/);
+  });
+});
