@@ -20,7 +20,7 @@ import { parseJsonBounded } from '../io/json.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
 import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
-import { loadDataSpec, loadEvalData } from './data.js';
+import { loadDataSpec, loadEvalData, refuseInapplicable } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
 import { checkOutputs } from './outputs.js';
@@ -148,6 +148,9 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
     if (e instanceof CliError) throw e;
     throw usageError((e as Error).message);
   }
+  // Flags that would change nothing are refused rather than reported as overrides.
+  await refuseInapplicable(recipe.source, { samples: args.samples, noise: args.noise });
+  if (args.limit !== undefined && args.split !== 'train') throw usageError('--limit takes the first n training examples (with --split train); the test part is evaluated whole');
   const stored = m.info.config?.data;
   const classNames = m.info.data?.classNames;
   let ds;

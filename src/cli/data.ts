@@ -43,6 +43,21 @@ export interface DataOptions {
   classNames?: string[];
 }
 
+/**
+ * Data flags that do not apply to `source` are refused (exit 2), not ignored: --samples and
+ * --noise describe a synthetic set; --test-fraction splits data without a test split of its own,
+ * which the built-in sets and a directory of IDX files have.
+ */
+export async function refuseInapplicable(source: string, given: { samples?: number; noise?: number; testFraction?: number }): Promise<void> {
+  const synthetic = (SYNTHETIC_DATA as readonly string[]).includes(source);
+  for (const [flag, v] of [['--samples', given.samples], ['--noise', given.noise]] as const) {
+    if (v !== undefined && !synthetic) throw usageError(`${flag} applies to the synthetic sets (${SYNTHETIC_DATA.join(', ')}); ${source} has its own examples${flag === '--samples' ? ' (--limit takes the first n training examples)' : ''}`);
+  }
+  if (given.testFraction !== undefined && ((BUILTIN_DATA as readonly string[]).includes(source) || (await kind(source)) === 'dir')) {
+    throw usageError(`--test-fraction splits data without a test split of its own (synthetic sets, CSV, a single IDX file); ${source} has its own test split`);
+  }
+}
+
 export interface LoadedData {
   train: Dataset;
   test: Dataset;

@@ -24,7 +24,7 @@ import { saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
-import { loadDataSpec, SYNTHETIC_DATA, type LoadedData } from './data.js';
+import { loadDataSpec, refuseInapplicable, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { formatDuration, formatFinding, num, pct, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
@@ -134,8 +134,11 @@ export interface TrainSummary {
   steps: number;
   durationMs: number;
   backend: string;
-  /** The final model in eval mode on the training split (a fixed sample); `running*`: the last epoch's running averages over batches. */
-  train: { loss: number | null; accuracy?: number | null; runningLoss: number | null; runningAccuracy?: number | null; examples: number | null };
+  /**
+   * The final model in eval mode on the training split (a fixed sample of `examples` of its
+   * `total`, fit's TRAIN_EVAL_EXAMPLES at most); `running*`: the last epoch's running averages over batches.
+   */
+  train: { loss: number | null; accuracy?: number | null; runningLoss: number | null; runningAccuracy?: number | null; examples: number | null; total: number };
   test: { loss: number | null; accuracy?: number | null; examples: number };
   /** Findings that still hold at the end, by severity, and those that held earlier and no longer do. */
   findings: { errors: number; warnings: number; info: number; resolved: number };
@@ -221,6 +224,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (!resumed && a.standardize && !(SYNTHETIC_DATA as readonly string[]).includes(a.data)) {
       throw usageError(`--standardize applies to the synthetic sets (${SYNTHETIC_DATA.join(', ')}): a CSV file is always standardised, images are not; got --data ${a.data}`);
     }
+    if (!resumed) await refuseInapplicable(a.data, { samples: a.samples, noise: a.noise, testFraction: a.testFraction });
     dataSpec = resumed ? resumed.config.data : makeDataSpec(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, label: a.csvLabel, testFraction: a.testFraction, scaler: a.standardize ? 'standard' : undefined });
   } catch (e) {
     throw usageError((e as Error).message);
@@ -435,6 +439,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       runningLoss: last?.loss ?? null,
       ...(classification ? { runningAccuracy: last?.metrics.accuracy ?? null } : {}),
       examples: last?.trainExamples ?? null,
+      total: data.train.x.shape[0],
     },
     test: { loss: last?.valLoss ?? null, ...(classification ? { accuracy: last?.valMetrics?.accuracy ?? null } : {}), examples: data.test.x.shape[0] },
     findings: { errors: count('error'), warnings: count('warning'), info: count('info'), resolved: report.findings.length - current.length },
@@ -482,13 +487,13 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
 export function formatSummary(s: TrainSummary, findings: readonly Finding[] = [], name: (path: string) => string = (p) => `module ${p}`): string {
   const lines: string[] = [];
   const head = s.status === 'ok' ? 'Trained' : s.status === 'cancelled' ? 'Interrupted' : 'FAILED (non-finite loss or weights):';
-  lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} steps in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
+  lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} step${s.steps === 1 ? '' : 's'} in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
   const acc = (v: number | null | undefined) => (v === undefined ? '' : `  accuracy ${v === null ? '-' : pct(v)}`);
   // A run stopped before its first epoch ended has no end-of-epoch evaluation to describe (not "? training examples").
   lines.push(
     s.epochs === 0 && s.train.examples === null
       ? `  train  loss -${acc(s.train.accuracy)}  (no epoch completed)`
-      : `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
+      : `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples !== null && s.train.examples < s.train.total ? `${s.train.examples} of the ${s.train.total}` : s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
   );
   lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out examples)`);
   const f = s.findings;

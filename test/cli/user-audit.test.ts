@@ -252,3 +252,41 @@ describe('compare', () => {
     expect(r.err).not.toMatch(/\b1 epochs\b/);
   });
 });
+
+describe('data flags that would change nothing are refused, not ignored', () => {
+  it('train: --samples/--noise on data that is not synthetic, --test-fraction on data with its own test split (exit 2 naming the flag)', async () => {
+    const c = file('flags.csv', csv('a,b,label', (r) => r));
+    for (const [argv, msg] of [
+      [['--data', 'mnist', '--samples', '100'], '--samples applies to the synthetic sets (spiral, circles, xor, moons, blobs); mnist has its own examples (--limit takes the first n training examples)'],
+      [['--data', c, '--noise', '0.5'], `--noise applies to the synthetic sets (spiral, circles, xor, moons, blobs); ${c} has its own examples`],
+      [['--data', 'mnist', '--test-fraction', '0.5'], '--test-fraction splits data without a test split of its own (synthetic sets, CSV, a single IDX file); mnist has its own test split'],
+    ] as Array<[string[], string]>) {
+      const r = await cli('train', ...argv, ...quick);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toContain(`gradlab: error: ${msg}`);
+    }
+    const ok = await cli('train', '--data', c, '--test-fraction', '0.3', ...quick, '--json');
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out).config.data.test).toBe(18);
+  });
+
+  it('evaluate: --samples/--noise on MNIST and --limit on the test part were reported as overrides that changed nothing', async () => {
+    const model = join(dir, 'digits.safetensors');
+    expect((await cli('train', '--data', 'mnist', '--limit', '64', '--layers', '4', '--epochs', '1', '-q', '--out', model)).code).toBe(0);
+    for (const [argv, msg] of [[['--samples', '100'], '--samples applies to the synthetic sets'], [['--noise', '1'], '--noise applies to the synthetic sets'], [['--limit', '10'], '--limit takes the first n training examples (with --split train); the test part is evaluated whole']] as Array<[string[], string]>) {
+      const r = await cli('evaluate', model, ...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toContain(msg);
+    }
+    const r = await cli('evaluate', model, '--limit', '10', '--split', 'train', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).examples).toBe(10);
+  });
+
+  it('the summary says the training metrics read a sample of the training split, not that it trained on 2000 examples', async () => {
+    const { TRAIN_EVAL_EXAMPLES } = await import('../../src/train/fit.js');
+    const r = await cli('train', '--data', 'mnist', '--limit', String(TRAIN_EVAL_EXAMPLES + 500), '--layers', '4', '--epochs', '1', '--batch-size', '256', '-q');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`(${TRAIN_EVAL_EXAMPLES} of the ${TRAIN_EVAL_EXAMPLES + 500} training examples, final model;`);
+  });
+});
