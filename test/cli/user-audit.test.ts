@@ -290,3 +290,18 @@ describe('data flags that would change nothing are refused, not ignored', () => 
     expect(r.out).toContain(`(${TRAIN_EVAL_EXAMPLES} of the ${TRAIN_EVAL_EXAMPLES + 500} training examples, final model;`);
   });
 });
+
+describe('did-you-mean for typed names', () => {
+  it('a misspelt optimizer, activation or experiment name gets the nearest valid one (only a different case did before)', async () => {
+    for (const [argv, hint] of [
+      [['train', '--optimizer', 'adma'], "invalid value 'adma' for --optimizer (did you mean 'adam'?)"],
+      [['compare', '--activation', 'relu,tahn'], "invalid value 'tahn' for --activation (did you mean 'tanh'?)"],
+      [['experiment', 'run', 'he2015'], "Unknown experiment 'he2015' (did you mean 'he-2015'?)"],
+      [['experiment', 'run', 'He-2015'], "Unknown experiment 'He-2015' (did you mean 'he-2015'?)"],
+    ] as Array<[string[], string]>) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toContain(hint);
+    }
+  });
+});
