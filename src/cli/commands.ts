@@ -20,7 +20,7 @@ import { parseJsonBounded } from '../io/json.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
 import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
-import { loadDataSpec, loadEvalData, refuseInapplicable } from './data.js';
+import { limitRows, loadDataSpec, loadEvalData, refuseInapplicable } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
 import { checkOutputs } from './outputs.js';
@@ -130,7 +130,7 @@ function evaluationRecipe(args: EvaluateArgs, m: LoadedModel): { spec: DataSpec;
   if (stored && !sameSource(source, stored.source)) overridden.push(['data', source, stored.source]);
   for (const k of ['seed', 'samples', 'noise', 'limit', 'label'] as const) {
     const v = args[k];
-    if (v === undefined) continue;
+    if (v === undefined || (k === 'limit' && args.split !== 'train')) continue;
     if (v !== base[k]) overridden.push([k, v, base[k]]);
     (spec as unknown as Record<string, unknown>)[k] = v;
   }
@@ -150,7 +150,6 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   }
   // Flags that would change nothing are refused rather than reported as overrides.
   await refuseInapplicable(recipe.source, { samples: args.samples, noise: args.noise });
-  if (args.limit !== undefined && args.split !== 'train') throw usageError('--limit takes the first n training examples (with --split train); the test part is evaluated whole');
   const stored = m.info.config?.data;
   const classNames = m.info.data?.classNames;
   let ds;
@@ -162,6 +161,8 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
     const d = await loadDataSpec(recipe, { ...(scaler ? { scaler } : {}), ...(classNames ? { classNames } : {}) });
     ds = args.split === 'train' ? d.train : d.test;
   }
+  // --limit on the test part: its first n examples (on the training part it is the recipe's limit).
+  if (args.limit !== undefined && args.split !== 'train') ds = limitRows(ds, args.limit);
   checkFeatures(ds.x.size / Math.max(1, ds.x.shape[0]), spec.inputs, ds.name);
   const classification = spec.output === 'softmax';
   if (classification && ds.numClasses !== undefined && ds.numClasses > spec.outputs) {

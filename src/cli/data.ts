@@ -95,7 +95,8 @@ function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number
   return trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify });
 }
 
-function limitRows(ds: Dataset, limit: number | undefined): Dataset {
+/** The first `limit` examples of a data set (all of them without a limit). */
+export function limitRows(ds: Dataset, limit: number | undefined): Dataset {
   if (limit === undefined || limit >= ds.x.shape[0]) return ds;
   const rowX = ds.x.size / ds.x.shape[0];
   const rowY = ds.y.size / ds.y.shape[0];

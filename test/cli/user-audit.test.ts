@@ -270,10 +270,10 @@ describe('data flags that would change nothing are refused, not ignored', () => 
     expect(JSON.parse(ok.out).config.data.test).toBe(18);
   });
 
-  it('evaluate: --samples/--noise on MNIST and --limit on the test part were reported as overrides that changed nothing', async () => {
+  it('evaluate: --samples/--noise on MNIST were reported as overrides that changed nothing; --limit n on the test part (ignored before) takes its first n', async () => {
     const model = join(dir, 'digits.safetensors');
     expect((await cli('train', '--data', 'mnist', '--limit', '64', '--layers', '4', '--epochs', '1', '-q', '--out', model)).code).toBe(0);
-    for (const [argv, msg] of [[['--samples', '100'], '--samples applies to the synthetic sets'], [['--noise', '1'], '--noise applies to the synthetic sets'], [['--limit', '10'], '--limit takes the first n training examples (with --split train); the test part is evaluated whole']] as Array<[string[], string]>) {
+    for (const [argv, msg] of [[['--samples', '100'], '--samples applies to the synthetic sets'], [['--noise', '1'], '--noise applies to the synthetic sets']] as Array<[string[], string]>) {
       const r = await cli('evaluate', model, ...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err).toContain(msg);
@@ -281,6 +281,11 @@ describe('data flags that would change nothing are refused, not ignored', () => 
     const r = await cli('evaluate', model, '--limit', '10', '--split', 'train', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).examples).toBe(10);
+    const t = await cli('evaluate', model, '--limit', '10', '--json');
+    expect(t.code, t.err).toBe(0);
+    expect(JSON.parse(t.out)).toMatchObject({ examples: 10, overridden: [] });
+    const all = await cli('evaluate', model, '--limit', '100000', '--json');
+    expect(JSON.parse(all.out).examples).toBe(2000);
   });
 
   it('the summary says the training metrics read a sample of the training split, not that it trained on 2000 examples', async () => {
@@ -302,6 +307,39 @@ describe('did-you-mean for typed names', () => {
       const r = await cli(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err).toContain(hint);
+    }
+  });
+});
+
+describe('a conv net state dict that does not fit its layer list', () => {
+  it('names the missing, unexpected or wrong-shape tensor (it listed the first six tensors and said they are not the state dict)', async () => {
+    const { parseSafetensors, serializeSafetensors } = await import('../../src/io/safetensors.js');
+    const arch = 'conv(4,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)';
+    const model = join(dir, 'conv.safetensors');
+    expect((await cli('train', '--data', 'mnist', '--limit', '64', '--epochs', '1', '-q', '--arch', arch, '--out', model)).code).toBe(0);
+    const f = parseSafetensors(readFileSync(model));
+    // PyTorch's keys: its Sequential has no Unflatten, so each index is one less than gradlab's.
+    const torchDict = () => new Map([...f.tensors].map(([k, e]) => [k.replace(/^(\d+)\./, (_, i: string) => `${Number(i) - 1}.`), { dtype: e.dtype, shape: e.shape, data: e.data } as never]));
+    const write = (name: string, edit: (t: Map<string, { dtype: string; shape: number[]; data: Float32Array | BigInt64Array }>) => void): string => {
+      const t = torchDict();
+      edit(t as never);
+      return file(name, serializeSafetensors(t as never));
+    };
+    const cases: Array<[string, string]> = [
+      [write('sd-ok.safetensors', () => {}), ''],
+      [write('sd-missing.safetensors', (t) => t.delete('1.running_var')), 'missing tensor "1.running_var" (shape [4])'],
+      [write('sd-extra.safetensors', (t) => t.set('9.weight', { dtype: 'F32', shape: [3], data: new Float32Array(3) })), 'unexpected tensor "9.weight"'],
+      [write('sd-kernel.safetensors', (t) => t.set('0.weight', { dtype: 'F32', shape: [4, 1, 5, 5], data: new Float32Array(100) })), 'tensor "0.weight" has shape [4, 1, 5, 5], the layer list needs [4, 1, 3, 3]'],
+      [write('sd-linear.safetensors', (t) => t.set('5.weight', { dtype: 'F32', shape: [10, 785], data: new Float32Array(7850) })), 'tensor "5.weight" has shape [10, 785], the layer list needs [10, 784]'],
+    ];
+    for (const [path, msg] of cases) {
+      const r = await cli('inspect', path, '--arch', arch);
+      if (msg === '') {
+        expect(r.code, r.err).toBe(0);
+        continue;
+      }
+      expect(r.code, path).toBe(3);
+      expect(r.err).toContain(`${path}: not the state dict of conv(4, 3, padding=1) → bn → relu → maxpool(2) → flatten → linear(10) (on 1×28×28 images, the size that fits best): ${msg}`);
     }
   });
 });
