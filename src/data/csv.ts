@@ -96,21 +96,50 @@ interface Records {
  * with another number of fields than the header (a trailing comma is one more, empty, field),
  * a quote left open or followed by text. Other errors keep csv-parse's message.
  */
-function csvSyntaxError(e: unknown, name: string): Error {
+function csvSyntaxError(e: unknown, name: string, text?: string, delimiter = ','): Error {
   const err = e as Error & { code?: string; lines?: number; record?: string[] };
   const m = /expect (\d+), got (\d+)/.exec(err.message);
   let msg: string;
   if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && m) {
     const trailing = Number(m[2]) === Number(m[1]) + 1 && err.record?.at(-1) === '';
-    msg = `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} columns; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : ''}`;
+    msg = `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} columns; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : m[2] === '1' ? otherDelimiter(err.record?.[0] ?? '', delimiter) : ''}`;
   } else if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-    msg = `a quoted field opened by line ${err.lines} is never closed (a lone " starts a quoted field that runs to the next ")`;
+    // csv-parse gives the line where the file ended; the quote's own line is the useful one.
+    const opened = text === undefined ? null : openQuoteLine(text, delimiter);
+    msg = `a quoted field opened ${opened !== null ? `on line ${opened}` : `by line ${err.lines}`} is never closed (a lone " starts a quoted field that runs to the next ")`;
   } else if (err.code === 'CSV_INVALID_CLOSING_QUOTE') {
     msg = `line ${err.lines}: text right after a closing quote (a field that starts with " must end with " followed by a comma or the end of the line; write a quote inside a quoted field as "")`;
   } else {
     msg = err.message.length > 300 ? err.message.slice(0, 300) + '…' : err.message;
   }
   return new Error(`${name}: ${msg}`, { cause: e });
+}
+
+/** A hint when a lone field holds another common delimiter (a semicolon- or tab-separated file). */
+function otherDelimiter(field: string, delimiter: string): string {
+  const other = [';', '\t', '|'].find((d) => d !== delimiter && field.includes(d));
+  return other === undefined ? '' : ` (its values are separated by ${other === '\t' ? 'tabs' : `'${other}'`}; gradlab reads ${delimiter === ',' ? 'comma' : `'${delimiter}'`}-separated values)`;
+}
+
+/** The line (1-based) of the quote that opens a quoted field never closed, or null. */
+function openQuoteLine(text: string, delimiter: string): number | null {
+  let line = 1;
+  let opened = 0;
+  let quoted = false;
+  let fieldStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"' && fieldStart) {
+      quoted = true;
+      opened = line;
+      fieldStart = false;
+    } else fieldStart = c === '\n' || c === '\r' || text.startsWith(delimiter, i);
+  }
+  return quoted ? opened : null;
 }
 
 /**
@@ -125,7 +154,7 @@ function readRecords(text: string, name: string, delimiter: string): Records {
   try {
     records = parse(text, options) as string[][];
   } catch (e) {
-    throw csvSyntaxError(e, name);
+    throw csvSyntaxError(e, name, text, delimiter);
   }
   if (records.length > 0 && records[0].length > MAX_CSV_COLUMNS) {
     throw new Error(`${name}: ${records[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
@@ -148,7 +177,7 @@ export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'deli
   try {
     recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
   } catch (e) {
-    throw csvSyntaxError(e, name);
+    throw csvSyntaxError(e, name, text, options.delimiter ?? ',');
   }
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
   if (recs[0].length > MAX_CSV_COLUMNS) throw new Error(`${name}: ${recs[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
@@ -191,7 +220,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
   const header = recs[0].map((h) => h.trim());
-  if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label`);
+  if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label${otherDelimiter(header[0], options.delimiter ?? ',')}`);
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) throw new Error(`${name}: column name ${showCell(h)} appears twice in the header`);

@@ -343,3 +343,22 @@ describe('a conv net state dict that does not fit its layer list', () => {
     }
   });
 });
+
+describe('CSV syntax messages point at the line to fix', () => {
+  it('an unclosed quote names the line it opens on (it named the last line of the file); a ; or tab separated file is recognised', async () => {
+    const rowsText = rows().map((r) => r.join(','));
+    const cases: Array<[string, string]> = [
+      [['a,b,label', ...rowsText.slice(0, 4), '"0.5,1,0', ...rowsText.slice(4)].join('\n') + '\n', 'a quoted field opened on line 6 is never closed'],
+      [['a,b,label', '0.5,"x""y",0', '"1,2,1', ...rowsText].join('\n') + '\n', 'a quoted field opened on line 3 is never closed'],
+      [['a;b;label', ...rows().map((r) => r.join(';'))].join('\n') + '\n', "the header has 1 column; need at least one feature and a label (its values are separated by ';'; gradlab reads comma-separated values)"],
+      [['a,b,label', ...rows().map((r) => r.join('\t'))].join('\n') + '\n', 'line 2: 1 field, but the header has 3 columns; every row needs one value per column (its values are separated by tabs; gradlab reads comma-separated values)'],
+    ];
+    cases.forEach(([text], i) => file(`syntax-${i}.csv`, text));
+    for (const [i, [, msg]] of cases.entries()) {
+      const p = join(dir, `syntax-${i}.csv`);
+      const r = await cli('train', '--data', p, ...quick);
+      expect(r.code, p).toBe(3);
+      expect(r.err).toContain(`${p}: ${msg}`);
+    }
+  });
+});
