@@ -564,7 +564,20 @@ export async function runExportTrain(args: { model: string; script: string; json
   if (config === undefined) {
     throw inputError(`${args.model}: the file stores no training recipe (metadata "config"), so there is nothing to re-train; it was not written by \`gradlab train\``);
   }
-  const src = exportPytorchTrain(m.info.spec, { config, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
+  // A file gradlab split itself: the script gets its training examples, read again from the file
+  // the recipe names (relative to here); without it, the script trains on every example.
+  let trainRows: { rows: number[]; total: number } | undefined;
+  let unsplit = false;
+  if (/\.csv$/i.test(config.data.source) || /idx3-ubyte(\.gz)?$/.test(basename(config.data.source))) {
+    const scaler = m.info.data?.scaler as Scaler | undefined;
+    const classNames = m.info.data?.classNames;
+    trainRows = await loadDataSpec(config.data, { ...(scaler ? { scaler } : {}), ...(classNames ? { classNames } : {}) }).then(
+      (d) => d.trainRows?.(),
+      () => undefined,
+    );
+    unsplit = trainRows === undefined;
+  }
+  const src = exportPytorchTrain(m.info.spec, { config, ...(m.info.data ? { data: m.info.data } : {}), source: args.model, ...(trainRows ? { trainRows } : {}) });
   try {
     await writeFileAtomic(args.script, src);
   } catch (e) {
@@ -577,7 +590,9 @@ export async function runExportTrain(args: { model: string; script: string; json
     io.stdout.write(
       `wrote ${args.script}: the recipe of ${describeSpec(m.info.spec)} (${config.optimizer}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, batch ${config.batchSize}) as a PyTorch training script\n` +
         `  python3 ${shellWord(args.script)} --data ${data} --out trained.safetensors                    # one process\n` +
-        `  torchrun --nproc_per_node=2 ${shellWord(args.script)} --data ${data} --out trained.safetensors  # DistributedDataParallel\n`,
+        `  torchrun --nproc_per_node=2 ${shellWord(args.script)} --data ${data} --out trained.safetensors  # DistributedDataParallel\n` +
+        (trainRows ? `  it trains on the ${trainRows.rows.length} of the ${trainRows.total} examples of ${printable(config.data.source)} gradlab trained on (the held-out part is left out)\n` : '') +
+        (unsplit ? `  note: ${printable(config.data.source)} is not readable here, so the script trains on every example of PATH, the part gradlab held out included\n` : ''),
     );
   }
   return { code: EXIT.ok };

@@ -9,7 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Generator } from '../random.js';
-import { trainValidationSplit, type Dataset } from '../data/dataset.js';
+import { splitIndices, trainValidationSplit, type Dataset } from '../data/dataset.js';
 import { syntheticDatasets, type SyntheticName } from '../data/synthetic.js';
 import { applyScaler, fitScaler, scaleDataset, type Scaler } from '../data/scaler.js';
 import { FASHION_MNIST_DIR, loadBuiltinMnistSplits, loadCsv, loadFashionMnist, loadIdxDataset, loadMnistIdx } from '../data/datasets.node.js';
@@ -69,6 +69,8 @@ export interface LoadedData {
   features: number;
   /** Regression targets per example (for y [N, k]). */
   targets: number;
+  /** A file split here (CSV, a single IDX file): the indices of its training examples (after --limit) among its `total`. */
+  trainRows?: () => { rows: number[]; total: number };
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | null> {
@@ -84,7 +86,7 @@ async function kind(path: string): Promise<'file' | 'dir' | null> {
  * The seeded held-out part of a set without a test split of its own. Too few examples for
  * both parts (a CSV of 2 rows) is bad input naming the set and the least that works.
  */
-function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number, stratify: boolean): { train: Dataset; validation: Dataset } {
+function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number, stratify: boolean): { train: Dataset; validation: Dataset; rows: () => number[] } {
   const n = all.x.shape[0];
   const fits = (k: number) => Math.round(k * fraction) >= 1 && Math.round(k * fraction) <= k - 1;
   if (!fits(n)) {
@@ -92,7 +94,8 @@ function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number
     while (!fits(least)) least++;
     throw inputError(`${name}: ${n} example${n === 1 ? '' : 's'}, too few to hold out ${+(fraction * 100).toFixed(2)}% for testing and train on the rest; give at least ${least}`);
   }
-  return trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify });
+  // rows: the training part's example indices in the file, for an exported training script (the same seeded split again).
+  return { ...trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify }), rows: () => splitIndices(all, fraction, new Generator(seed + 1), { stratify }).train };
 }
 
 /** The first `limit` examples of a data set (all of them without a limit). */
@@ -159,16 +162,16 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     if (/\.csv$/i.test(spec)) {
       const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(options.classNames ? { classNames: options.classNames } : {}) });
       const stratify = all.numClasses !== undefined;
-      const { train, validation } = splitHeldOut(all, spec, testFraction, seed, stratify);
+      const { train, validation, rows } = splitHeldOut(all, spec, testFraction, seed, stratify);
       const scaler = options.scaler ?? fitScaler(train.x, 'standard');
-      return finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${basename(spec)} (test)` }, { name: basename(spec), scaler }, options.limit);
+      return { ...finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${basename(spec)} (test)` }, { name: basename(spec), scaler }, options.limit), trainRows: () => ({ rows: rows().slice(0, options.limit), total: all.x.shape[0] }) };
     }
     if (/idx3-ubyte(\.gz)?$/.test(basename(spec))) {
       const labels = join(dirname(spec), basename(spec).replace('images', 'labels').replace('idx3', 'idx1'));
       if ((await kind(labels)) !== 'file') throw inputError(`${spec}: IDX images need their labels file; expected ${labels}`);
       const all = await loadIdxDataset(spec, labels, { name: basename(spec) });
-      const { train, validation } = splitHeldOut(all, spec, testFraction, seed, true);
-      return finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit);
+      const { train, validation, rows } = splitHeldOut(all, spec, testFraction, seed, true);
+      return { ...finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit), trainRows: () => ({ rows: rows().slice(0, options.limit), total: all.x.shape[0] }) };
     }
     throw usageError(`--data: cannot tell the format of '${spec}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);
   } catch (e) {
