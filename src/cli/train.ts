@@ -493,9 +493,9 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   lines.push(
     s.epochs === 0 && s.train.examples === null
       ? `  train  loss -${acc(s.train.accuracy)}  (no epoch completed)`
-      : `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples !== null && s.train.examples < s.train.total ? `${s.train.examples} of the ${s.train.total}` : s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
+      : `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples !== null && s.train.examples < s.train.total ? `${s.train.examples} of the ${s.train.total} training examples` : s.train.examples === 1 ? '1 training example' : `${s.train.examples ?? '?'} training examples`}, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
   );
-  lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out examples)`);
+  lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out example${s.test.examples === 1 ? '' : 's'})`);
   const f = s.findings;
   const resolved = f.resolved ? `; ${f.resolved} earlier problem${f.resolved === 1 ? '' : 's'} resolved` : '';
   lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'} at the end${resolved}`);
