@@ -33,8 +33,9 @@ import { runCompare } from './compare.js';
 import { runLab } from './lab.js';
 import { runExperimentCommand, runExperimentList } from './experiment.js';
 import { EXPERIMENT_NAMES } from '../experiments/index.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 const STATE_DICT_ARCH_HELP =
   'read <model> as a plain PyTorch state dict (a torch.nn.Sequential\'s: the .pt of torch.save(model.state_dict(), path), or safetensors without gradlab metadata) of this architecture: ' +

@@ -362,3 +362,12 @@ describe('CSV syntax messages point at the line to fix', () => {
     }
   });
 });
+
+describe('the version', () => {
+  it("--version and the ONNX producer version are package.json's", async () => {
+    const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    const { VERSION } = await import('../../src/version.js');
+    expect(VERSION).toBe(pkg.version);
+    expect((await cli('--version')).out.trim()).toBe(pkg.version);
+  });
+});
