@@ -182,14 +182,18 @@ const MLP_FLAGS: ReadonlyArray<readonly [keyof TrainArgs, string]> = [
   ['dropout', '--dropout'],
 ];
 
-/** --arch: the compact form, or a JSON file (or inline JSON) holding the layer list. */
-async function readArch(value: string): Promise<LayerSpec[]> {
+/**
+ * --arch: the compact form, or a JSON file (or inline JSON) holding the layer list; `where(i)`
+ * names layer i in messages as the reader does (1-based).
+ */
+async function readArch(value: string, flag = '--arch'): Promise<{ layers: LayerSpec[]; where: (i: number) => string }> {
   const read = await readJsonFlag('--arch', value);
   try {
-    if (read === null) return parseArch(value);
+    if (read === null) return { layers: parseArch(value), where: (i) => `${flag} layer ${i + 1}` };
     const list = read.json;
     if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${value}: expected a JSON list of layers [{"type": …}, …]`);
-    return list.map((l, i) => validateLayer(l, `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`));
+    const where = (i: number) => `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`;
+    return { layers: list.map((l, i) => validateLayer(l, where(i))), where };
   } catch (e) {
     throw e instanceof CliError ? e : usageError((e as Error).message);
   }
@@ -258,7 +262,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       if (ignored.length > 0) {
         throw usageError(`${a.model !== undefined ? `--model ${a.model}` : '--arch'} lists every layer (its widths, activations, BatchNorm and dropout); ${ignored.join(', ')} would be ignored: leave ${ignored.length === 1 ? 'it' : 'them'} out or put the layers in the list`);
       }
-      const arch = await readArch(archText);
+      const { layers: arch, where } = await readArch(archText, a.model !== undefined ? `--model ${a.model}` : '--arch');
       spec.arch = arch;
       // A list ending in linear(k) for data with another number of outputs: stacking the implied
       // output linear after it would train a model the user did not describe.
@@ -275,7 +279,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       }
       try {
         // Each layer's input, named as the list's layers are (1-based), before the spec's own check.
-        archShapes(arch, spec.inputShape ?? [spec.inputs], (i) => `${a.model !== undefined ? `--model ${a.model}` : "--arch"} layer ${i + 1}`);
+        archShapes(arch, spec.inputShape ?? [spec.inputs], where);
         spec = validateSpec(spec, '--arch');
       } catch (e) {
         throw usageError((e as Error).message);
