@@ -26,7 +26,7 @@ import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
 import { loadDataSpec, refuseInapplicable, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
-import { formatDuration, formatFinding, num, pct, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
+import { formatDuration, formatFinding, num, pct, printable, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
 import { checkOutputs } from './outputs.js';
@@ -191,8 +191,11 @@ async function readArch(value: string, flag = '--arch'): Promise<{ layers: Layer
   try {
     if (read === null) return { layers: parseArch(value), where: (i) => `${flag} layer ${i + 1}` };
     const list = read.json;
-    if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${value}: expected a JSON list of layers [{"type": …}, …]`);
-    const where = (i: number) => `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`;
+    // A file is named whatever its length; inline JSON is named only when short.
+    const inline = /^\s*[[{]/.test(value);
+    const named = inline ? (value.length > 40 ? 'JSON' : value) : printable(value);
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${named}: expected a JSON list of layers [{"type": …}, …]`);
+    const where = (i: number) => `--arch ${named}: layer ${i + 1}`;
     return { layers: list.map((l, i) => validateLayer(l, where(i))), where };
   } catch (e) {
     throw e instanceof CliError ? e : usageError((e as Error).message);
