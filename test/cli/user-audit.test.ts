@@ -56,6 +56,13 @@ describe('CSV columns are matched by name, in evaluate and predict', () => {
     }
   });
 
+  it('--split train on another file than the training data is refused (it was ignored: the file is evaluated whole)', async () => {
+    const other = file('other-split.csv', csv('a,b,label', (r) => r));
+    const r = await cli('evaluate', model, '--data', other, '--split', 'train');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--split train names the training part of the data the model was trained on; ${other} is another file, evaluated whole`);
+  });
+
   it('evaluate on a file without the label column says the last column is read as the label, not that a number is an unknown class', async () => {
     const nolabel = file('nolabel.csv', csv('a,b', (r) => [r[0], r[1]]));
     const r = await cli('evaluate', model, '--data', nolabel);
