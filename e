@@ -1,2 +1,0 @@
-gradlab: error: missing required argument 'model'
-(run with --help for usage)
