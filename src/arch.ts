@@ -360,6 +360,7 @@ export function parseArch(text: string): LayerSpec[] {
           const takes = positional.length ? `it takes ${positional.join(', ')}` : 'it takes none';
           throw new Error(`${where} (${name}): too many arguments in ${JSON.stringify(argText)} (${takes})`);
         }
+        if (key in spec) throw new Error(`${where} (${name}): ${key} is given twice in ${JSON.stringify(argText)}`);
         const val = valText === 'true' ? true : valText === 'false' ? false : valText === 'same' || valText === 'valid' ? valText : valText !== '' && Number.isFinite(Number(valText)) ? Number(valText) : valText;
         spec[key] = val;
       });
@@ -372,8 +373,11 @@ export function parseArch(text: string): LayerSpec[] {
   return layers;
 }
 
-/** The shape after each layer (per example), checking that each layer accepts its input. */
-export function archShapes(arch: readonly LayerSpec[], inShape: number[], where = 'arch'): number[][] {
+/**
+ * The shape after each layer (per example), checking that each layer accepts its input. An
+ * error names the layer as `${where}[i]` (a spec's JSON index), or as `where(i)` gives it.
+ */
+export function archShapes(arch: readonly LayerSpec[], inShape: number[], where: string | ((i: number) => string) = 'arch'): number[][] {
   const shapes: number[][] = [inShape];
   let s = inShape;
   arch.forEach((l, i) => {
@@ -381,7 +385,7 @@ export function archShapes(arch: readonly LayerSpec[], inShape: number[], where 
     try {
       s = t ? t.outShape(l, s) : s;
     } catch (e) {
-      throw new Error(`${where}[${i}] (${l.type}): ${(e as Error).message}`);
+      throw new Error(`${typeof where === 'function' ? where(i) : `${where}[${i}]`} (${l.type}): ${(e as Error).message}`);
     }
     shapes.push(s);
   });

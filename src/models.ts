@@ -173,7 +173,9 @@ export function validateSpec(value: unknown, where = 'model spec'): ModelSpec {
       fail(`arch starts with ${spec.arch[0].type}, which needs images: give inputShape [C, H, W] (inputs ${spec.inputs})`);
     }
     try {
-      fullArch(spec);
+      // Every layer's input checked here, the output layer's too (fullArch checks only what it adds to).
+      const { layers: all, inShape } = fullArch(spec);
+      archShapes(all, inShape);
     } catch (e) {
       fail((e as Error).message);
     }

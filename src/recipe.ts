@@ -19,6 +19,9 @@ export type ScheduleName = (typeof SCHEDULES)[number];
 /** Held-out share of data sets without a test split of their own (synthetic, CSV, a single IDX file). */
 export const DEFAULT_TEST_FRACTION = 0.2;
 
+/** Examples of a synthetic set (train + test) when --samples is not given. */
+export const DEFAULT_SAMPLES = 1000;
+
 /**
  * Allowed values of the recipe's numbers: the CLI's flags and the readers of stored recipes use
  * these same ranges (integers inclusive).

@@ -20,12 +20,12 @@ import { parseJsonBounded } from '../io/json.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
 import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
-import { loadDataSpec, loadEvalData } from './data.js';
+import { limitRows, loadDataSpec, loadEvalData, refuseInapplicable } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
 import { checkOutputs } from './outputs.js';
 import { readJsonFlag } from './options.js';
-import { num, pct, printable } from './progress.js';
+import { num, pct, printable, shellWord } from './progress.js';
 import type { CliIO } from './train.js';
 
 /**
@@ -78,7 +78,7 @@ export async function openModel(path: string, arch?: string): Promise<LoadedMode
 }
 
 function checkFeatures(got: number, want: number, what: string): void {
-  if (got !== want) throw inputError(`${what} has ${got} features per example but the model expects ${want}`);
+  if (got !== want) throw inputError(`${what} has ${got} feature${got === 1 ? '' : 's'} per example but the model expects ${want}`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ function evaluationRecipe(args: EvaluateArgs, m: LoadedModel): { spec: DataSpec;
   if (stored && !sameSource(source, stored.source)) overridden.push(['data', source, stored.source]);
   for (const k of ['seed', 'samples', 'noise', 'limit', 'label'] as const) {
     const v = args[k];
-    if (v === undefined) continue;
+    if (v === undefined || (k === 'limit' && args.split !== 'train')) continue;
     if (v !== base[k]) overridden.push([k, v, base[k]]);
     (spec as unknown as Record<string, unknown>)[k] = v;
   }
@@ -148,17 +148,22 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
     if (e instanceof CliError) throw e;
     throw usageError((e as Error).message);
   }
+  // Flags that would change nothing are refused rather than reported as overrides.
+  await refuseInapplicable(recipe.source, { samples: args.samples, noise: args.noise });
   const stored = m.info.config?.data;
   const classNames = m.info.data?.classNames;
   let ds;
   if (/\.csv$/i.test(recipe.source) && !(stored && sameSource(recipe.source, stored.source))) {
     // Another CSV than the training file: all of its rows, classes mapped and features scaled as in training.
+    if (args.split === 'train') throw usageError(`--split train names the training part of the data the model was trained on; ${recipe.source} is another file, evaluated whole`);
     ds = await loadEvalData(recipe.source, m.info.data, { whole: true, ...(recipe.label !== undefined ? { label: recipe.label } : {}) });
   } else {
     const scaler = m.info.data?.scaler as Scaler | undefined;
     const d = await loadDataSpec(recipe, { ...(scaler ? { scaler } : {}), ...(classNames ? { classNames } : {}) });
     ds = args.split === 'train' ? d.train : d.test;
   }
+  // --limit on the test part: its first n examples (on the training part it is the recipe's limit).
+  if (args.limit !== undefined && args.split !== 'train') ds = limitRows(ds, args.limit);
   checkFeatures(ds.x.size / Math.max(1, ds.x.shape[0]), spec.inputs, ds.name);
   const classification = spec.output === 'softmax';
   if (classification && ds.numClasses !== undefined && ds.numClasses > spec.outputs) {
@@ -247,6 +252,10 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
       return idxToInputs(idx, n, input);
     }
     bytes = await readRegularFile(input, { maxBytes: MAX_CSV_BYTES, what: 'input file' }).catch((e) => {
+      // Numbers typed as a CSV row are not a file name: inline rows are JSON.
+      if (/^\s*[-+.\deE]+(\s*[,\s]\s*[-+.\deE]+)*\s*$/.test(input) && /no such file/.test((e as Error)?.message ?? '')) {
+        throw usageError(`<input> ${printable(input)} is neither a file nor JSON: give one row inline as JSON, '[${input.trim().split(/\s*[,\s]\s*/).join(', ')}]'`);
+      }
       throw asInputError(e);
     });
     if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return idxToInputs(parseIdxSafe(bytes, input), n, input);
@@ -521,7 +530,7 @@ export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: Ex
       throw asWriteError(e);
     }
     Object.assign(result, { pytorch: args.pytorch, weights: weightsPath });
-    lines.push(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${args.pytorch}   # prints the model`);
+    lines.push(`wrote ${args.pytorch}: torch.nn.Sequential of ${describeSpec(m.info.spec)}, loading ${weightsPath}\n  python3 ${shellWord(args.pytorch)}   # prints the model`);
   }
   if (args.onnx !== undefined) {
     let bytes: Uint8Array;
@@ -544,8 +553,6 @@ export async function runExport(args: ExportArgs, io: CliIO): Promise<{ code: Ex
   return { code: EXIT.ok };
 }
 
-/** A path as one shell word (single-quoted unless it is plain). */
-const shellWord = (p: string): string => (/^[\w./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
 
 /**
  * `gradlab export --pytorch-train`: the run's recipe as a standalone PyTorch training script
@@ -558,7 +565,20 @@ export async function runExportTrain(args: { model: string; script: string; json
   if (config === undefined) {
     throw inputError(`${args.model}: the file stores no training recipe (metadata "config"), so there is nothing to re-train; it was not written by \`gradlab train\``);
   }
-  const src = exportPytorchTrain(m.info.spec, { config, ...(m.info.data ? { data: m.info.data } : {}), source: args.model });
+  // A file gradlab split itself: the script gets its training examples, read again from the file
+  // the recipe names (relative to here); without it, the script trains on every example.
+  let trainRows: { rows: number[]; total: number } | undefined;
+  let unsplit = false;
+  if (/\.csv$/i.test(config.data.source) || /idx3-ubyte(\.gz)?$/.test(basename(config.data.source))) {
+    const scaler = m.info.data?.scaler as Scaler | undefined;
+    const classNames = m.info.data?.classNames;
+    trainRows = await loadDataSpec(config.data, { ...(scaler ? { scaler } : {}), ...(classNames ? { classNames } : {}) }).then(
+      (d) => d.trainRows?.(),
+      () => undefined,
+    );
+    unsplit = trainRows === undefined;
+  }
+  const src = exportPytorchTrain(m.info.spec, { config, ...(m.info.data ? { data: m.info.data } : {}), source: args.model, ...(trainRows ? { trainRows } : {}) });
   try {
     await writeFileAtomic(args.script, src);
   } catch (e) {
@@ -569,9 +589,11 @@ export async function runExportTrain(args: { model: string; script: string; json
     // The built-in digits' directory is this installation's; other sources are the user's files.
     const data = config.data.source === 'mnist' ? shellWord(dirname(join(builtinDataDir(), BUILTIN_MNIST_FILES.images))) : 'PATH';
     io.stdout.write(
-      `wrote ${args.script}: the recipe of ${describeSpec(m.info.spec)} (${config.optimizer}, ${config.epochs} epochs, batch ${config.batchSize}) as a PyTorch training script\n` +
-        `  python3 ${args.script} --data ${data} --out trained.safetensors                    # one process\n` +
-        `  torchrun --nproc_per_node=2 ${args.script} --data ${data} --out trained.safetensors  # DistributedDataParallel\n`,
+      `wrote ${args.script}: the recipe of ${describeSpec(m.info.spec)} (${config.optimizer}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, batch ${config.batchSize}) as a PyTorch training script\n` +
+        `  python3 ${shellWord(args.script)} --data ${data} --out trained.safetensors                    # one process\n` +
+        `  torchrun --nproc_per_node=2 ${shellWord(args.script)} --data ${data} --out trained.safetensors  # DistributedDataParallel\n` +
+        (trainRows ? `  it trains on the ${trainRows.rows.length} of the ${trainRows.total} examples of ${printable(config.data.source)} gradlab trained on (the held-out part is left out)\n` : '') +
+        (unsplit ? `  note: ${printable(config.data.source)} is not readable here, so the script trains on every example of PATH, the part gradlab held out included\n` : ''),
     );
   }
   return { code: EXIT.ok };

@@ -87,7 +87,7 @@ export async function runCompare(args: CompareArgs, io: CliIO): Promise<{ code: 
   if (args.lrs.length > 1) vary.add('lr');
   const runs: CompareRun[] = [];
   const reports: Report[] = [];
-  if (!args.quiet) io.stderr.write(`compare: ${grid.length} run${grid.length === 1 ? '' : 's'} on ${args.data}, ${args.epochs} epochs each, seed ${args.seed}\n`);
+  if (!args.quiet) io.stderr.write(`compare: ${grid.length} run${grid.length === 1 ? '' : 's'} on ${args.data}, ${args.epochs} epoch${args.epochs === 1 ? '' : 's'} each, seed ${args.seed}\n`);
   for (const [i, c] of grid.entries()) {
     if (io.signal?.aborted) break;
     const label = runLabel(c, vary, args.archs);

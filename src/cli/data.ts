@@ -9,13 +9,13 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Generator } from '../random.js';
-import { trainValidationSplit, type Dataset } from '../data/dataset.js';
+import { splitIndices, trainValidationSplit, type Dataset } from '../data/dataset.js';
 import { syntheticDatasets, type SyntheticName } from '../data/synthetic.js';
 import { applyScaler, fitScaler, scaleDataset, type Scaler } from '../data/scaler.js';
 import { FASHION_MNIST_DIR, loadBuiltinMnistSplits, loadCsv, loadFashionMnist, loadIdxDataset, loadMnistIdx } from '../data/datasets.node.js';
 import { Tensor } from '../tensor.js';
 import type { DataInfo } from '../io/model.js';
-import { DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
+import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
 import { asInputError, inputError, usageError } from './errors.js';
 
 export const BUILTIN_DATA = ['mnist', 'fashion-mnist'] as const;
@@ -43,6 +43,21 @@ export interface DataOptions {
   classNames?: string[];
 }
 
+/**
+ * Data flags that do not apply to `source` are refused (exit 2), not ignored: --samples and
+ * --noise describe a synthetic set; --test-fraction splits data without a test split of its own,
+ * which the built-in sets and a directory of IDX files have.
+ */
+export async function refuseInapplicable(source: string, given: { samples?: number; noise?: number; testFraction?: number }): Promise<void> {
+  const synthetic = (SYNTHETIC_DATA as readonly string[]).includes(source);
+  for (const [flag, v] of [['--samples', given.samples], ['--noise', given.noise]] as const) {
+    if (v !== undefined && !synthetic) throw usageError(`${flag} applies to the synthetic sets (${SYNTHETIC_DATA.join(', ')}); ${source} has its own examples${flag === '--samples' ? ' (--limit takes the first n training examples)' : ''}`);
+  }
+  if (given.testFraction !== undefined && ((BUILTIN_DATA as readonly string[]).includes(source) || (await kind(source)) === 'dir')) {
+    throw usageError(`--test-fraction splits data without a test split of its own (synthetic sets, CSV, a single IDX file); ${source} has its own test split`);
+  }
+}
+
 export interface LoadedData {
   train: Dataset;
   test: Dataset;
@@ -54,6 +69,8 @@ export interface LoadedData {
   features: number;
   /** Regression targets per example (for y [N, k]). */
   targets: number;
+  /** A file split here (CSV, a single IDX file): the indices of its training examples (after --limit) among its `total`. */
+  trainRows?: () => { rows: number[]; total: number };
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | null> {
@@ -69,7 +86,7 @@ async function kind(path: string): Promise<'file' | 'dir' | null> {
  * The seeded held-out part of a set without a test split of its own. Too few examples for
  * both parts (a CSV of 2 rows) is bad input naming the set and the least that works.
  */
-function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number, stratify: boolean): { train: Dataset; validation: Dataset } {
+function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number, stratify: boolean): { train: Dataset; validation: Dataset; rows: () => number[] } {
   const n = all.x.shape[0];
   const fits = (k: number) => Math.round(k * fraction) >= 1 && Math.round(k * fraction) <= k - 1;
   if (!fits(n)) {
@@ -77,10 +94,12 @@ function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number
     while (!fits(least)) least++;
     throw inputError(`${name}: ${n} example${n === 1 ? '' : 's'}, too few to hold out ${+(fraction * 100).toFixed(2)}% for testing and train on the rest; give at least ${least}`);
   }
-  return trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify });
+  // rows: the training part's example indices in the file, for an exported training script (the same seeded split again).
+  return { ...trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify }), rows: () => splitIndices(all, fraction, new Generator(seed + 1), { stratify }).train };
 }
 
-function limitRows(ds: Dataset, limit: number | undefined): Dataset {
+/** The first `limit` examples of a data set (all of them without a limit). */
+export function limitRows(ds: Dataset, limit: number | undefined): Dataset {
   if (limit === undefined || limit >= ds.x.shape[0]) return ds;
   const rowX = ds.x.size / ds.x.shape[0];
   const rowY = ds.y.size / ds.y.shape[0];
@@ -118,7 +137,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     }
     if ((SYNTHETIC_DATA as readonly string[]).includes(spec)) {
       const make = syntheticDatasets[spec as SyntheticName] as (o: { n?: number; noise?: number; seed?: number }) => Dataset;
-      const o: { n: number; noise?: number; seed: number } = { n: options.samples ?? 1000, seed };
+      const o: { n: number; noise?: number; seed: number } = { n: options.samples ?? DEFAULT_SAMPLES, seed };
       if (options.noise !== undefined) o.noise = options.noise;
       const all = make(o);
       const { train, validation } = splitHeldOut(all, spec, testFraction, seed, all.numClasses !== undefined);
@@ -143,16 +162,16 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     if (/\.csv$/i.test(spec)) {
       const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(options.classNames ? { classNames: options.classNames } : {}) });
       const stratify = all.numClasses !== undefined;
-      const { train, validation } = splitHeldOut(all, spec, testFraction, seed, stratify);
+      const { train, validation, rows } = splitHeldOut(all, spec, testFraction, seed, stratify);
       const scaler = options.scaler ?? fitScaler(train.x, 'standard');
-      return finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${basename(spec)} (test)` }, { name: basename(spec), scaler }, options.limit);
+      return { ...finish(scaleDataset(train, scaler), { ...scaleDataset(validation, scaler), name: `${basename(spec)} (test)` }, { name: basename(spec), scaler }, options.limit), trainRows: () => ({ rows: rows().slice(0, options.limit), total: all.x.shape[0] }) };
     }
     if (/idx3-ubyte(\.gz)?$/.test(basename(spec))) {
       const labels = join(dirname(spec), basename(spec).replace('images', 'labels').replace('idx3', 'idx1'));
       if ((await kind(labels)) !== 'file') throw inputError(`${spec}: IDX images need their labels file; expected ${labels}`);
       const all = await loadIdxDataset(spec, labels, { name: basename(spec) });
-      const { train, validation } = splitHeldOut(all, spec, testFraction, seed, true);
-      return finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit);
+      const { train, validation, rows } = splitHeldOut(all, spec, testFraction, seed, true);
+      return { ...finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit), trainRows: () => ({ rows: rows().slice(0, options.limit), total: all.x.shape[0] }) };
     }
     throw usageError(`--data: cannot tell the format of '${spec}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);
   } catch (e) {
@@ -186,8 +205,9 @@ export async function loadEvalData(
   if (/\.csv$/i.test(spec) && (await kind(spec)) === 'file' && (options.whole ?? false)) {
     // A separate CSV: evaluate on all of it, classes mapped and features scaled as in training.
     try {
-      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(info?.classNames ? { classNames: info.classNames } : {}) });
-      return scaler ? scaleDataset(all, scaler as Scaler) : all;
+      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(info?.classNames ? { classNames: info.classNames } : {}), ...(info?.featureNames ? { featureNames: info.featureNames } : {}) });
+      // A file of another width is named by the caller's feature check, not by the scaler.
+      return scaler && all.x.shape[1] === scaler.offset.length ? scaleDataset(all, scaler as Scaler) : all;
     } catch (e) {
       throw asInputError(e);
     }

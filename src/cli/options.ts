@@ -3,6 +3,7 @@
  * initializers, optimizers), so a new registry entry is a new valid flag value with no CLI
  * change; an invalid value is a usage error (exit 2) listing the valid ones.
  */
+import { closestName } from '../options.js';
 import { ACTIVATION_NAMES, type ActivationName } from '../activations.js';
 import { INIT_NAMES, type InitName } from '../init.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
@@ -15,8 +16,8 @@ export const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((a) => a !== 'softmax'
 
 export function choice<T extends string>(flag: string, value: string, valid: readonly T[]): T {
   if ((valid as readonly string[]).includes(value)) return value as T;
-  const lower = valid.find((v) => v.toLowerCase() === value.toLowerCase());
-  const hint = lower ? ` (did you mean '${lower}'?)` : '';
+  const near = closestName(value, valid);
+  const hint = near !== undefined ? ` (did you mean '${near}'?)` : '';
   throw usageError(`invalid value '${value}' for ${flag}${hint}. Valid values: ${valid.join(', ')}`);
 }
 

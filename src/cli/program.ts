@@ -24,7 +24,8 @@ import {
   parseOptimizer,
   choice,
 } from './options.js';
-import { DEFAULT_TEST_FRACTION, RUN_LIMITS } from '../recipe.js';
+import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, RUN_LIMITS } from '../recipe.js';
+import { DEFAULT_MONITOR_EVERY } from '../diagnostics/monitors.js';
 import { reportLayerNamer } from '../diagnostics/names.js';
 import { DEFAULTS, defaultLr, formatSummary, MODEL_PRESETS, runTrain, SCHEDULES, type CliIO, type TrainArgs } from './train.js';
 import { runEvaluate, runExport, runExportTrain, runInspect, runPredict, type EvaluateArgs } from './commands.js';
@@ -32,8 +33,9 @@ import { runCompare } from './compare.js';
 import { runLab } from './lab.js';
 import { runExperimentCommand, runExperimentList } from './experiment.js';
 import { EXPERIMENT_NAMES } from '../experiments/index.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 const STATE_DICT_ARCH_HELP =
   'read <model> as a plain PyTorch state dict (a torch.nn.Sequential\'s: the .pt of torch.save(model.state_dict(), path), or safetensors without gradlab metadata) of this architecture: ' +
@@ -75,24 +77,24 @@ function describeInits(): string {
 }
 
 /** Flags shared by train and compare (everything but the grid dimensions). */
-function addCommonTrainOptions(cmd: Command): Command {
+function addCommonTrainOptions(cmd: Command, resumable: boolean): Command {
   return cmd
     .option('-d, --data <name|path>', DATA_HELP, DEFAULTS.data)
-    .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("" for none)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
+    .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("", none or 0: no hidden layer)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
     .option('--dropout <p>', 'dropout probability after each hidden activation, in [0, 1)', (v) => parseNumberFlag('--dropout', v, 0, 1, false), DEFAULTS.dropout)
     .option('--weight-decay <λ>', 'L2 weight decay (AdamW: decoupled)', (v) => parseNumberFlag('--weight-decay', v, 0))
-    .option('-e, --epochs <n>', 'epochs (with --resume: the total to reach)', (v) => parseIntFlag('--epochs', v, ...RUN_LIMITS.epochs), DEFAULTS.epochs)
+    .option('-e, --epochs <n>', resumable ? 'epochs (with --resume: the total to reach)' : 'epochs of each run', (v) => parseIntFlag('--epochs', v, ...RUN_LIMITS.epochs), DEFAULTS.epochs)
     .option('-b, --batch-size <n>', 'examples per batch', (v) => parseIntFlag('--batch-size', v, ...RUN_LIMITS.batchSize), DEFAULTS.batchSize)
     .option('--clip <maxNorm>', 'clip the global gradient norm to maxNorm (> 0)', (v) => parseNumberFlag('--clip', v, 0, Infinity, true, false))
     .addOption(new Option('--schedule <name>', 'learning-rate schedule over the epochs').choices(SCHEDULES as unknown as string[]).default(DEFAULTS.schedule))
     .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed), DEFAULTS.seed)
     .option('--label <column>', 'CSV: the label column (default: the last)')
-    .option('--samples <n>', 'examples of a synthetic data set (train + test)', (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
-    .option('--noise <σ>', 'noise of a synthetic data set', (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
+    .option('--samples <n>', `examples of a synthetic data set (train + test) (default: ${DEFAULT_SAMPLES})`, (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
+    .option('--noise <σ>', "noise of a synthetic data set (default: the set's own, 0 but blobs' 1)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--standardize', "synthetic sets: standardise the features with the training part's mean and standard deviation, as the web lab does (a CSV file always is)")
     .option('--test-fraction <f>', `held-out share of data without a test split of its own (synthetic, CSV), in (0, 1) (default: ${DEFAULT_TEST_FRACTION})`, (v) => parseNumberFlag('--test-fraction', v, 0, 1, false, false))
-    .option('--monitor-every <steps>', 'record per-layer statistics every N steps', (v) => parseIntFlag('--monitor-every', v, 1))
+    .option('--monitor-every <steps>', `record per-layer statistics every N steps (default: ${DEFAULT_MONITOR_EVERY})`, (v) => parseIntFlag('--monitor-every', v, 1))
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option('--json', 'print one JSON document (the run summary) on stdout')
     .option('-q, --quiet', 'no progress output (findings and errors still go to stderr)');
@@ -129,6 +131,11 @@ function trainArgs(o: TrainOpts): TrainArgs {
   return a;
 }
 
+/** commander's output: its errors begin "gradlab: error:" as the CLI's own do. */
+function outputs(io: CliIO): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
+  return { writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: (s, write) => write(`gradlab: ${s}`) };
+}
+
 export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Command {
   const program = new Command();
   program
@@ -136,7 +143,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .description('Train neural networks and see why they learn or fail.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .configureOutput(outputs(io))
     .exitOverride()
     .addHelpText('after', `\nExamples:\n  $ gradlab train                        # a sensible default on the built-in MNIST\n  $ gradlab train --report report.html --out model.safetensors\n  $ gradlab inspect model.safetensors\n  $ gradlab compare --activation relu,tanh,sigmoid --batchnorm true,false --epochs 2\n\n${EXIT_CODES_HELP}\n`);
 
@@ -154,7 +161,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('-o, --out <file.safetensors>', 'save the trained model (atomically)')
     .option('--checkpoint <file.safetensors>', 'save a resumable checkpoint after every epoch')
     .option('--resume <checkpoint>', 'continue a run from a checkpoint (bit-identical to an uninterrupted run)');
-  addCommonTrainOptions(train);
+  addCommonTrainOptions(train, true);
   train.addHelpText('after', TRAIN_EXAMPLES + `\n${EXIT_CODES_HELP}\n`);
   train.action(async (o: TrainOpts, cmd: Command) => {
     const r = await runTrain({ ...trainArgs(o), given: givenArgs(cmd, o) }, io);
@@ -171,10 +178,10 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
-    .option('--label <column>', "CSV: the label column (default: the model's recipe, else the last)")
+    .option('--label <column>', "CSV: the label column (default: the model's recipe; else the last column, or the one column that is not among the model's features when the last is)")
     .option('--samples <n>', "examples of a synthetic set (default: the model's recipe)", (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
     .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
-    .option('--limit <n>', "only the first n training examples (default: the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
+    .option('--limit <n>', "only the first n examples of the part evaluated (default: all; with --split train, the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--json', 'print JSON')
     .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data test.csv   # a PyTorch state dict\n  $ gradlab evaluate model.pt --arch "conv(8,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)" --data mnist   # torch.save(model.state_dict(), 'model.pt')\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { arch?: string; data?: string; split: 'test' | 'train'; seed?: number; label?: string; samples?: number; noise?: number; limit?: number; json?: boolean }) => {
@@ -214,7 +221,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .command('export')
     .description('export a saved model to ONNX (runs in onnxruntime) and/or as a PyTorch script, or its recipe as a PyTorch training script')
     .argument('<model>', 'a .safetensors model file (or a PyTorch state dict, .pt or .safetensors, with --arch)')
-    .option('--onnx <file.onnx>', 'write an ONNX model (opset 17): input "input" [batch, features], outputs the probabilities predict gives and the logits')
+    .option('--onnx <file.onnx>', 'write an ONNX model (opset 17): input "input" [batch, features], outputs what predict gives ("probabilities", or "values" for regression) and "logits"')
     .option('--pytorch <file.py>', 'write a Python file defining the torch.nn.Sequential and loading the weights')
     .option('--pytorch-train <train.py>', 'write a standalone PyTorch training script of the run (single process or torchrun/DDP) that writes a gradlab model file')
     .option('--arch <spec>', STATE_DICT_ARCH_HELP)
@@ -234,24 +241,25 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   const compare = program
     .command('compare')
     .description('train a grid of configurations in turn and compare them side by side')
-    .option('--activation <names>', `comma-separated: ${HIDDEN_ACTIVATIONS.join(', ')}`, (v) => parseList('--activation', v, HIDDEN_ACTIVATIONS), [DEFAULTS.activation])
-    .option('--init <names>', `comma-separated: ${INIT_NAMES.join(', ')}`, (v) => parseList('--init', v, INIT_NAMES), [DEFAULTS.init])
-    .option('--batchnorm <list>', 'comma-separated true/false', (v) => parseBoolList('--batchnorm', v), [DEFAULTS.batchnorm])
-    .option('--optimizer <names>', `comma-separated: ${OPTIMIZER_NAMES.join(', ')}`, (v) => parseList('--optimizer', v, OPTIMIZER_NAMES), [DEFAULTS.optimizer])
+    .addOption(new Option('--activation <names>', `comma-separated: ${HIDDEN_ACTIVATIONS.join(', ')}`).argParser((v) => parseList('--activation', v, HIDDEN_ACTIVATIONS)).default([DEFAULTS.activation], DEFAULTS.activation))
+    .addOption(new Option('--init <names>', `comma-separated: ${INIT_NAMES.join(', ')}`).argParser((v) => parseList('--init', v, INIT_NAMES)).default([DEFAULTS.init], DEFAULTS.init))
+    .addOption(new Option('--batchnorm <list>', 'comma-separated true/false').argParser((v) => parseBoolList('--batchnorm', v)).default([DEFAULTS.batchnorm], String(DEFAULTS.batchnorm)))
+    .addOption(new Option('--optimizer <names>', `comma-separated: ${OPTIMIZER_NAMES.join(', ')}`).argParser((v) => parseList('--optimizer', v, OPTIMIZER_NAMES)).default([DEFAULTS.optimizer], DEFAULTS.optimizer))
 .option('--lr <rates>', "comma-separated learning rates (default: each optimizer's, as in train)", (v) =>
       v.split(',').map((s) => parseNumberFlag('--lr', s.trim(), 0, Infinity, true, false)),
     )
     .option('--arch <layers|file.json>', 'a layer list, as in train --arch; repeat the flag to compare architectures', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-  addCommonTrainOptions(compare);
+  addCommonTrainOptions(compare, false);
   compare.addHelpText(
     'after',
     `\nExamples:\n  $ gradlab compare --activation relu,tanh,sigmoid --epochs 2 --report compare.html\n  $ gradlab compare --init auto,normal,zeros --batchnorm true,false --data spiral --layers 16,16 --epochs 100\n  $ gradlab compare --optimizer sgd,adam --lr 0.1,0.01,0.001 --json\n  $ gradlab compare --data fashion-mnist --epochs 1 --arch "conv(16,3,padding=1),relu,maxpool(2),flatten" --arch "conv(16,3,padding=1),bn,relu,maxpool(2),flatten"\n\n--arch: the grammar of train --arch (gradlab train --help).\n\nActivations:\n${describeActivations()}\n\nInitializers:\n${describeInits()}\n\n${EXIT_CODES_HELP}\n`,
   );
   compare.action(async (o: TrainOpts & { activation: TrainArgs['activation'][]; init: TrainArgs['init'][]; batchnorm: boolean[]; optimizer: TrainArgs['optimizer'][]; lr?: number[]; arch?: string[] }, cmd: Command) => {
-    // `given`: each run refuses typed flags its --arch would ignore, as train does.
+    // `given`: each run refuses typed flags its --arch would ignore, as train does. A value given
+    // twice is one run, as the name lists are (parseList).
     const base = { ...trainArgs({ ...o, activation: o.activation[0], init: o.init[0], batchnorm: o.batchnorm[0], optimizer: o.optimizer[0], lr: undefined, arch: undefined } as TrainOpts), given: givenArgs(cmd, o) };
     const r = await runCompare(
-      { ...base, activations: o.activation, inits: o.init, batchnorms: o.batchnorm, optimizers: o.optimizer, lrs: o.lr ?? [undefined], archs: o.arch ?? [undefined] },
+      { ...base, activations: o.activation, inits: o.init, batchnorms: o.batchnorm, optimizers: o.optimizer, lrs: o.lr ? [...new Set(o.lr)] : [undefined], archs: o.arch ? [...new Set(o.arch)] : [undefined] },
       io,
     );
     setCode(r.code);
@@ -293,13 +301,39 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   return program;
 }
 
+/**
+ * `help X` as `X --help`, so that an unknown or misspelt X is the usage error commander gives
+ * `gradlab X` (exit 2, with its did-you-mean) instead of the parent's help with exit 0; and a
+ * command path that stops at a group (`gradlab`, `gradlab experiment`) shows the group's help
+ * on stdout, as --help does, instead of on stderr.
+ */
+function helpArgv(program: Command, argv: string[]): string[] {
+  let cmd = program;
+  const path: string[] = [];
+  let help = false;
+  for (const a of argv) {
+    if (a === 'help' && !help && cmd.commands.length > 0) {
+      help = true;
+      continue;
+    }
+    const sub = cmd.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    // An unknown name after help alone, so that commander names it (with --help it shows the parent's help).
+    if (!sub) return help ? [...path, a] : argv;
+    path.push(a);
+    cmd = sub;
+    if (cmd.commands.length === 0) return help ? [...path, '--help'] : argv;
+  }
+  return [...path, '--help'];
+}
+
 /** Run the CLI on argv (without 'node' and the script); returns the exit code. */
 export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const program = createProgram(io, (c) => (code = c));
+  argv = helpArgv(program, argv);
   const configure = (c: Command): void => {
     c.exitOverride();
-    c.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+    c.configureOutput(outputs(io));
     c.showHelpAfterError('(run with --help for usage)');
     c.commands.forEach(configure);
   };

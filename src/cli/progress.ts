@@ -22,6 +22,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** A path as one shell word in a command the user is told to run (single-quoted unless it is plain). */
+export function shellWord(p: string): string {
+  return /^[\w./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
  * Text from a file (class names, paths, metadata) made safe to print on a terminal: C0 and C1
  * control characters (ESC starts the sequences that move the cursor, recolour or retitle the

@@ -82,7 +82,7 @@ export async function openCheckpoint(path: string, args: TrainArgs): Promise<Res
     throw usageError(`--resume ${path}: the checkpoint decides the model, data, optimizer, batch size, clipping, schedule and seed; leave these flags out or give the checkpoint's values: ${conflicts.join(', ')}`);
   }
   if (training.epoch >= args.epochs) {
-    throw usageError(`--resume: the checkpoint has already trained ${training.epoch} epochs; pass --epochs greater than that (the total to reach)`);
+    throw usageError(`--resume: the checkpoint has already trained ${training.epoch} epoch${training.epoch === 1 ? '' : 's'}; pass --epochs greater than that (the total to reach)`);
   }
   if (training.epoch > c.epochs) throw inputError(`${path}: the training state says ${training.epoch} epochs were trained, more than the ${c.epochs} its configuration planned`);
   const sched = training.scheduler;

@@ -8,7 +8,7 @@
  */
 import type { ActivationName } from '../activations.js';
 import type { InitName } from '../init.js';
-import { MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
+import { archShapes, MODEL_PRESETS, needsImages, parseArch, validateLayer, type LayerSpec, type ModelPreset } from '../arch.js';
 import { buildModel, countParameters, describeSpec, usesBatchNorm, validateSpec, type ModelSpec } from '../models.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from '../optim/registry.js';
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
@@ -24,9 +24,9 @@ import { saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
-import { loadDataSpec, SYNTHETIC_DATA, type LoadedData } from './data.js';
+import { loadDataSpec, refuseInapplicable, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
-import { formatDuration, formatFinding, num, pct, ProgressReporter, type ProgressStream } from './progress.js';
+import { formatDuration, formatFinding, num, pct, printable, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
 import { checkOutputs } from './outputs.js';
@@ -134,8 +134,11 @@ export interface TrainSummary {
   steps: number;
   durationMs: number;
   backend: string;
-  /** The final model in eval mode on the training split (a fixed sample); `running*`: the last epoch's running averages over batches. */
-  train: { loss: number | null; accuracy?: number | null; runningLoss: number | null; runningAccuracy?: number | null; examples: number | null };
+  /**
+   * The final model in eval mode on the training split (a fixed sample of `examples` of its
+   * `total`, fit's TRAIN_EVAL_EXAMPLES at most); `running*`: the last epoch's running averages over batches.
+   */
+  train: { loss: number | null; accuracy?: number | null; runningLoss: number | null; runningAccuracy?: number | null; examples: number | null; total: number };
   test: { loss: number | null; accuracy?: number | null; examples: number };
   /** Findings that still hold at the end, by severity, and those that held earlier and no longer do. */
   findings: { errors: number; warnings: number; info: number; resolved: number };
@@ -179,14 +182,21 @@ const MLP_FLAGS: ReadonlyArray<readonly [keyof TrainArgs, string]> = [
   ['dropout', '--dropout'],
 ];
 
-/** --arch: the compact form, or a JSON file (or inline JSON) holding the layer list. */
-async function readArch(value: string): Promise<LayerSpec[]> {
+/**
+ * --arch: the compact form, or a JSON file (or inline JSON) holding the layer list; `where(i)`
+ * names layer i in messages as the reader does (1-based).
+ */
+async function readArch(value: string, flag = '--arch'): Promise<{ layers: LayerSpec[]; where: (i: number) => string }> {
   const read = await readJsonFlag('--arch', value);
   try {
-    if (read === null) return parseArch(value);
+    if (read === null) return { layers: parseArch(value), where: (i) => `${flag} layer ${i + 1}` };
     const list = read.json;
-    if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${value}: expected a JSON list of layers [{"type": …}, …]`);
-    return list.map((l, i) => validateLayer(l, `--arch ${value.length > 40 ? 'JSON' : value}: layer ${i + 1}`));
+    // A file is named whatever its length; inline JSON is named only when short.
+    const inline = /^\s*[[{]/.test(value);
+    const named = inline ? (value.length > 40 ? 'JSON' : value) : printable(value);
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`--arch ${named}: expected a JSON list of layers [{"type": …}, …]`);
+    const where = (i: number) => `--arch ${named}: layer ${i + 1}`;
+    return { layers: list.map((l, i) => validateLayer(l, where(i))), where };
   } catch (e) {
     throw e instanceof CliError ? e : usageError((e as Error).message);
   }
@@ -221,6 +231,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (!resumed && a.standardize && !(SYNTHETIC_DATA as readonly string[]).includes(a.data)) {
       throw usageError(`--standardize applies to the synthetic sets (${SYNTHETIC_DATA.join(', ')}): a CSV file is always standardised, images are not; got --data ${a.data}`);
     }
+    if (!resumed) await refuseInapplicable(a.data, { samples: a.samples, noise: a.noise, testFraction: a.testFraction });
     dataSpec = resumed ? resumed.config.data : makeDataSpec(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, label: a.csvLabel, testFraction: a.testFraction, scaler: a.standardize ? 'standard' : undefined });
   } catch (e) {
     throw usageError((e as Error).message);
@@ -254,7 +265,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       if (ignored.length > 0) {
         throw usageError(`${a.model !== undefined ? `--model ${a.model}` : '--arch'} lists every layer (its widths, activations, BatchNorm and dropout); ${ignored.join(', ')} would be ignored: leave ${ignored.length === 1 ? 'it' : 'them'} out or put the layers in the list`);
       }
-      const arch = await readArch(archText);
+      const { layers: arch, where } = await readArch(archText, a.model !== undefined ? `--model ${a.model}` : '--arch');
       spec.arch = arch;
       // A list ending in linear(k) for data with another number of outputs: stacking the implied
       // output linear after it would train a model the user did not describe.
@@ -270,6 +281,8 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
         spec.inputShape = [1, side, side];
       }
       try {
+        // Each layer's input, named as the list's layers are (1-based), before the spec's own check.
+        archShapes(arch, spec.inputShape ?? [spec.inputs], where);
         spec = validateSpec(spec, '--arch');
       } catch (e) {
         throw usageError((e as Error).message);
@@ -344,7 +357,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   if (!args.quiet) {
     log(
       `${args.label ? args.label + ' ' : ''}training ${describeSpec(spec)} (${countParameters(spec).toLocaleString('en-US')} parameters) on ${data.train.name}: ` +
-        `${data.train.x.shape[0]} examples, ${data.test.x.shape[0]} held out; ${a.optimizer} lr ${lr}, batch ${a.batchSize}, ${a.epochs} epochs, backend ${getBackend()}` +
+        `${data.train.x.shape[0]} examples, ${data.test.x.shape[0]} held out; ${a.optimizer} lr ${lr}, batch ${a.batchSize}, ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, backend ${getBackend()}` +
         (resumed ? `; resuming after epoch ${startEpoch}` : ''),
     );
   }
@@ -434,6 +447,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
       runningLoss: last?.loss ?? null,
       ...(classification ? { runningAccuracy: last?.metrics.accuracy ?? null } : {}),
       examples: last?.trainExamples ?? null,
+      total: data.train.x.shape[0],
     },
     test: { loss: last?.valLoss ?? null, ...(classification ? { accuracy: last?.valMetrics?.accuracy ?? null } : {}), examples: data.test.x.shape[0] },
     findings: { errors: count('error'), warnings: count('warning'), info: count('info'), resolved: report.findings.length - current.length },
@@ -481,15 +495,15 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
 export function formatSummary(s: TrainSummary, findings: readonly Finding[] = [], name: (path: string) => string = (p) => `module ${p}`): string {
   const lines: string[] = [];
   const head = s.status === 'ok' ? 'Trained' : s.status === 'cancelled' ? 'Interrupted' : 'FAILED (non-finite loss or weights):';
-  lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} steps in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
+  lines.push(`${head} ${s.model} — ${s.parameters.toLocaleString('en-US')} parameters, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.steps} step${s.steps === 1 ? '' : 's'} in ${formatDuration(s.durationMs)} (${(s.durationMs / 1000).toFixed(1)} s, backend ${s.backend})`);
   const acc = (v: number | null | undefined) => (v === undefined ? '' : `  accuracy ${v === null ? '-' : pct(v)}`);
   // A run stopped before its first epoch ended has no end-of-epoch evaluation to describe (not "? training examples").
   lines.push(
     s.epochs === 0 && s.train.examples === null
       ? `  train  loss -${acc(s.train.accuracy)}  (no epoch completed)`
-      : `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples ?? '?'} training examples, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
+      : `  train  loss ${num(s.train.loss)}${acc(s.train.accuracy)}  (${s.train.examples !== null && s.train.examples < s.train.total ? `${s.train.examples} of the ${s.train.total} training examples` : s.train.examples === 1 ? '1 training example' : `${s.train.examples ?? '?'} training examples`}, final model; running average over the last epoch: loss ${num(s.train.runningLoss)}${s.train.runningAccuracy !== undefined ? `, accuracy ${s.train.runningAccuracy === null ? '-' : pct(s.train.runningAccuracy)}` : ''})`,
   );
-  lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out examples)`);
+  lines.push(`  test   loss ${num(s.test.loss)}${acc(s.test.accuracy)}  (${s.test.examples} held-out example${s.test.examples === 1 ? '' : 's'})`);
   const f = s.findings;
   const resolved = f.resolved ? `; ${f.resolved} earlier problem${f.resolved === 1 ? '' : 's'} resolved` : '';
   lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'} at the end${resolved}`);
@@ -500,7 +514,7 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   if (s.checkpoint) {
     const c = s.checkpoint;
     const resume = s.status === 'cancelled' && s.steps > c.step ? `; steps ${c.step + 1}–${s.steps} are not in it and a resume repeats them` : '';
-    lines.push(`  checkpoint ${c.path} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${c.path} --checkpoint ${c.path} --epochs ${c.plannedEpochs}${s.out ? ` --out ${s.out}` : ''}` : ''));
+    lines.push(`  checkpoint ${c.path} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${shellWord(c.path)} --checkpoint ${shellWord(c.path)} --epochs ${c.plannedEpochs}${s.out ? ` --out ${shellWord(s.out)}` : ''}` : ''));
   }
   return lines.join('\n');
 }

@@ -30,6 +30,11 @@ export interface CsvOptions {
   delimiter?: string;
   /** Most distinct classes accepted. Default MAX_CLASSES (2^20, the model spec's output limit). */
   maxClasses?: number;
+  /**
+   * The feature columns by name, in this order (a trained model's): each must be in the header
+   * and none may be the label column; other columns are ignored. Default: every column but the label.
+   */
+  featureNames?: readonly string[];
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -91,21 +96,50 @@ interface Records {
  * with another number of fields than the header (a trailing comma is one more, empty, field),
  * a quote left open or followed by text. Other errors keep csv-parse's message.
  */
-function csvSyntaxError(e: unknown, name: string): Error {
+function csvSyntaxError(e: unknown, name: string, text?: string, delimiter = ','): Error {
   const err = e as Error & { code?: string; lines?: number; record?: string[] };
   const m = /expect (\d+), got (\d+)/.exec(err.message);
   let msg: string;
   if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && m) {
     const trailing = Number(m[2]) === Number(m[1]) + 1 && err.record?.at(-1) === '';
-    msg = `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} columns; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : ''}`;
+    msg = `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} columns; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : m[2] === '1' ? otherDelimiter(err.record?.[0] ?? '', delimiter) : ''}`;
   } else if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-    msg = `a quoted field opened by line ${err.lines} is never closed (a lone " starts a quoted field that runs to the next ")`;
+    // csv-parse gives the line where the file ended; the quote's own line is the useful one.
+    const opened = text === undefined ? null : openQuoteLine(text, delimiter);
+    msg = `a quoted field opened ${opened !== null ? `on line ${opened}` : `by line ${err.lines}`} is never closed (a lone " starts a quoted field that runs to the next ")`;
   } else if (err.code === 'CSV_INVALID_CLOSING_QUOTE') {
     msg = `line ${err.lines}: text right after a closing quote (a field that starts with " must end with " followed by a comma or the end of the line; write a quote inside a quoted field as "")`;
   } else {
     msg = err.message.length > 300 ? err.message.slice(0, 300) + '…' : err.message;
   }
   return new Error(`${name}: ${msg}`, { cause: e });
+}
+
+/** A hint when a lone field holds another common delimiter (a semicolon- or tab-separated file). */
+function otherDelimiter(field: string, delimiter: string): string {
+  const other = [';', '\t', '|'].find((d) => d !== delimiter && field.includes(d));
+  return other === undefined ? '' : ` (its values are separated by ${other === '\t' ? 'tabs' : `'${other}'`}; gradlab reads ${delimiter === ',' ? 'comma' : `'${delimiter}'`}-separated values)`;
+}
+
+/** The line (1-based) of the quote that opens a quoted field never closed, or null. */
+function openQuoteLine(text: string, delimiter: string): number | null {
+  let line = 1;
+  let opened = 0;
+  let quoted = false;
+  let fieldStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"' && fieldStart) {
+      quoted = true;
+      opened = line;
+      fieldStart = false;
+    } else fieldStart = c === '\n' || c === '\r' || text.startsWith(delimiter, i);
+  }
+  return quoted ? opened : null;
 }
 
 /**
@@ -120,7 +154,7 @@ function readRecords(text: string, name: string, delimiter: string): Records {
   try {
     records = parse(text, options) as string[][];
   } catch (e) {
-    throw csvSyntaxError(e, name);
+    throw csvSyntaxError(e, name, text, delimiter);
   }
   if (records.length > 0 && records[0].length > MAX_CSV_COLUMNS) {
     throw new Error(`${name}: ${records[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
@@ -143,11 +177,38 @@ export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'deli
   try {
     recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
   } catch (e) {
-    throw csvSyntaxError(e, name);
+    throw csvSyntaxError(e, name, text, options.delimiter ?? ',');
   }
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
   if (recs[0].length > MAX_CSV_COLUMNS) throw new Error(`${name}: ${recs[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
   return recs[0].map((h) => h.trim());
+}
+
+/**
+ * The header's indices of a model's feature columns, in the model's order. A file whose columns
+ * stand in another order is read by name, never by position; a missing one, or one taken as
+ * the label, is named.
+ */
+function namedColumns(header: readonly string[], names: readonly string[], file: string, labelCol: number, labelIs: string): number[] {
+  if (labelCol >= 0 && names.includes(header[labelCol])) {
+    throw new Error(`${file}: column ${showCell(header[labelCol])} is ${labelIs}, read as the label, but the model takes it as a feature (its features: ${showNames(names)}); name the label column with --label`);
+  }
+  const missing = names.filter((n) => !header.includes(n));
+  if (missing.length > 0) {
+    throw new Error(`${file}: no column ${showNames(missing)}, which the model was trained on (its features: ${showNames(names)}; this header: ${showNames(header)})`);
+  }
+  return names.map((n) => header.indexOf(n));
+}
+
+/**
+ * The label column when none is named: the last, or, when the last is one of a model's
+ * features, the one column that is not (a file whose columns stand in another order).
+ */
+function defaultLabelColumn(header: readonly string[], featureNames: readonly string[] | undefined): number {
+  const last = header.length - 1;
+  if (!featureNames?.includes(header[last])) return last;
+  const others = header.map((_, j) => j).filter((j) => !featureNames.includes(header[j]));
+  return others.length === 1 ? others[0] : last;
 }
 
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
@@ -159,17 +220,17 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
   const header = recs[0].map((h) => h.trim());
-  if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label`);
+  if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label${otherDelimiter(header[0], options.delimiter ?? ',')}`);
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) throw new Error(`${name}: column name ${showCell(h)} appears twice in the header`);
     seen.add(h);
   }
-  const labelCol = options.label === undefined ? header.length - 1 : header.indexOf(options.label);
+  const labelCol = options.label !== undefined ? header.indexOf(options.label) : defaultLabelColumn(header, options.featureNames);
   if (labelCol < 0) throw new Error(`${name}: no label column ${showCell(options.label!)} (columns: ${showNames(header)})`);
   const rows = recs.slice(1);
   if (rows.length === 0) throw new Error(`${name}: no data rows after the header`);
-  const featureCols = header.map((_, j) => j).filter((j) => j !== labelCol);
+  const featureCols = options.featureNames ? namedColumns(header, options.featureNames, name, labelCol, options.label === undefined ? 'the last column' : 'the label column') : header.map((_, j) => j).filter((j) => j !== labelCol);
   const f = featureCols.length;
   const where = (r: number, j: number): string => `${name}: row ${r + 1} (line ${line(r + 1)}), column ${showCell(header[j])}`;
 
@@ -241,9 +302,10 @@ export interface CsvInputOptions {
 /**
  * Model inputs from CSV text (predict): the same reader and the same cell rules as
  * parseCsv (strict decimal numbers within float32's range), but the header is optional
- * (a first row that is not all numbers is one) and there is no label. With a header naming
- * every one of `featureNames`, those columns are read; otherwise a row has exactly
- * `features` cells, or one more (a label last, ignored). Returns x [N, features].
+ * (a first row that is not all numbers is one) and there is no label. With a header and
+ * `featureNames`, those columns are read by name (a header without one of them is an error,
+ * not read by position); otherwise a row has exactly `features` cells, or one more (a label
+ * last, ignored). Returns x [N, features].
  */
 export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
   const name = options.name ?? 'CSV';
@@ -256,7 +318,7 @@ export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
   if (rows.length === 0) throw new Error(`${name}: no input rows after the header`);
   let cols: number[] | null = null;
   const names = options.featureNames;
-  if (header && names && names.length === n && names.every((f) => header.includes(f))) cols = names.map((f) => header.indexOf(f));
+  if (header && names && names.length === n) cols = namedColumns(header, names, name, -1, '');
   // The training label column is not an input, wherever it stands.
   else if (header && options.label !== undefined && header.includes(options.label)) cols = header.map((_, j) => j).filter((j) => header[j] !== options.label);
   if (!cols) {

@@ -184,6 +184,15 @@ export function trainValidationSplit(
   generator: Generator = defaultGenerator,
   options: SplitOptions = {},
 ): { train: Dataset; validation: Dataset } {
+  const { train: trainIdx, validation: valIdx } = splitIndices(ds, fraction, generator, options);
+  return {
+    train: { ...describe(ds), x: gatherRows(ds.x, trainIdx), y: gatherRows(ds.y, trainIdx), name: `${ds.name} (train)` },
+    validation: { ...describe(ds), x: gatherRows(ds.x, valIdx), y: gatherRows(ds.y, valIdx), name: `${ds.name} (validation)` },
+  };
+}
+
+/** The example indices of trainValidationSplit's two parts, each in its order (an exported training script selects the same rows). */
+export function splitIndices(ds: Dataset, fraction: number, generator: Generator = defaultGenerator, options: SplitOptions = {}): { train: number[]; validation: number[] } {
   const n = validateDataset(ds, 'trainValidationSplit');
   if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) {
     throw new Error(`trainValidationSplit: fraction must be in (0, 1) (the validation share), got ${fraction}`);
@@ -236,10 +245,7 @@ export function trainValidationSplit(
     valIdx.sort((a, b) => pos[a] - pos[b]);
     trainIdx.sort((a, b) => pos[a] - pos[b]);
   }
-  return {
-    train: { ...describe(ds), x: gatherRows(ds.x, trainIdx), y: gatherRows(ds.y, trainIdx), name: `${ds.name} (train)` },
-    validation: { ...describe(ds), x: gatherRows(ds.x, valIdx), y: gatherRows(ds.y, valIdx), name: `${ds.name} (validation)` },
-  };
+  return { train: trainIdx, validation: valIdx };
 }
 
 /** Examples per class (index c holds the count of label c); for class-index labels. */

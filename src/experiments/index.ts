@@ -3,6 +3,7 @@
  * learn or fail, with gradlab itself, and judges the outcome against the paper.
  * The CLI (`gradlab experiment list|run`) and the lab read this table.
  */
+import { closestName } from '../options.js';
 import type { Experiment, ExperimentOptions, ExperimentResult } from './types.js';
 import { zeroInit } from './zero-init.js';
 import { vanishingGradients } from './vanishing-gradients.js';
@@ -33,7 +34,10 @@ export function listExperiments(): Array<Pick<Experiment, 'name' | 'title' | 'cl
 
 export function getExperiment(name: string): Experiment {
   const e = EXPERIMENTS[name];
-  if (!e) throw new Error(`Unknown experiment '${name}'. Valid experiments: ${EXPERIMENT_NAMES.join(', ')}.`);
+  if (!e) {
+    const near = closestName(name, EXPERIMENT_NAMES);
+    throw new Error(`Unknown experiment '${name}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}. Valid experiments: ${EXPERIMENT_NAMES.join(', ')}.`);
+  }
   return e;
 }
 

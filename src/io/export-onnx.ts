@@ -24,6 +24,7 @@
  * Each composition keeps float32's relative accuracy where ONNX's obvious form would cancel
  * (1 + erf(x) in GELU's left tail, eˣ − 1 near 0 in ELU/SELU, 1 − tanh in onnxruntime's σ).
  */
+import { VERSION } from '../version.js';
 import type { ActivationName } from '../activations.js';
 import { SELU_ALPHA, SELU_SCALE } from '../activations.js';
 import { describeSpec, type ModelSpec } from '../models.js';
@@ -476,7 +477,7 @@ export function exportOnnx(model: Module, info: ModelInfo, options: OnnxExportOp
   const message = Model.fromObject({
     irVersion: ONNX_IR_VERSION,
     producerName: 'gradlab',
-    producerVersion: '0.1.0',
+    producerVersion: VERSION,
     modelVersion: 1,
     docString: `${describeSpec(spec)}${scaler ? ` (inputs scaled: ${scaler.method})` : ''}`,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],

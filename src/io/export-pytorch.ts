@@ -109,6 +109,30 @@ export function torchLayers(spec: ModelSpec): string[] {
   return out;
 }
 
+/**
+ * The Python class of gradlab's nn.BasicBlock (torchvision's basic block, the same state-dict
+ * keys) that `torchLayer` names for a residual layer: every generated script that builds a
+ * layer list includes it.
+ */
+export const TORCH_BASIC_BLOCK = `class BasicBlock(nn.Module):
+    \"\"\"ResNet's basic block as torchvision's (gradlab's nn.BasicBlock, the same keys).\"\"\"
+
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(out)) + identity)`;
+
 /** The Python source. */
 export function exportPytorch(spec: ModelSpec, options: ExportOptions): string {
   const s = validateSpec(spec);
@@ -153,24 +177,7 @@ _DTYPES = {
 }
 
 
-class BasicBlock(nn.Module):
-    \"\"\"ResNet's basic block as torchvision's (gradlab's nn.BasicBlock, the same keys).\"\"\"
-
-    def __init__(self, cin, cout, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.relu = nn.ReLU()
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = None
-        if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        return self.relu(self.bn2(self.conv2(out)) + identity)
+${TORCH_BASIC_BLOCK}
 
 
 def build_model():

@@ -414,6 +414,26 @@ export function inferStateDictSpec(tensors: Map<string, SafetensorsEntry>, arch:
 }
 
 /** Whether the tensors are exactly the spec's state dict (keys and shapes). */
+/** Each tensor missing, unexpected or of another shape than the spec's state dict has, named as the file names it (`orig`). */
+function stateDictProblems(tensors: Map<string, SafetensorsEntry>, spec: ModelSpec, orig: (key: string) => string): { problems: string[]; off: number } {
+  const want = stateDictShapes(spec);
+  const keys = new Set(want.map((w) => w.key));
+  const problems: string[] = [];
+  // How far the shapes are off, in elements: of two input sizes as wrong, the nearer is named.
+  let off = 0;
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  for (const w of want) {
+    const e = tensors.get(w.key);
+    if (!e) problems.push(`missing tensor "${orig(w.key)}" (shape ${describeShape(w.shape)})`);
+    else if (e.shape.length !== w.shape.length || e.shape.some((d, i) => d !== w.shape[i])) {
+      problems.push(`tensor "${orig(w.key)}" has shape ${describeShape(e.shape)}, the layer list needs ${describeShape(w.shape)}`);
+      off += Math.abs(size(e.shape) - size(w.shape));
+    }
+  }
+  for (const k of tensors.keys()) if (!keys.has(k)) problems.push(`unexpected tensor "${orig(k)}"`);
+  return { problems, off };
+}
+
 function matchesSpec(tensors: Map<string, SafetensorsEntry>, spec: ModelSpec): boolean {
   const want = stateDictShapes(spec);
   return want.length === tensors.size && want.every((w) => {
@@ -478,9 +498,18 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
   };
   const matching = (spec: ModelSpec | undefined, inShape: number[]) =>
     spec === undefined ? undefined : matchesSpec(tensors, spec) ? tensors : inShape.length > 1 && matchesSpec(shifted, spec) ? shifted : undefined;
+  // What is wrong with the tensors, at the input shape where least is: named in the error when none fits.
+  let closest: { problems: string[]; off: number; inShape: number[] } | undefined;
+  const unshift = (k: string) => k.replace(/^(\d+)\./, (_, i: string) => `${Number(i) - 1}.`);
   for (const inShape of candidates) {
     const spec = specFor(inShape);
     const match = matching(spec, inShape);
+    if (spec !== undefined && match === undefined) {
+      for (const [t, orig] of inShape.length > 1 ? ([[tensors, (k: string) => k], [shifted, unshift]] as const) : ([[tensors, (k: string) => k]] as const)) {
+        const { problems, off } = stateDictProblems(t, spec, orig);
+        if (closest === undefined || problems.length < closest.problems.length || (problems.length === closest.problems.length && off < closest.off)) closest = { problems, off, inShape };
+      }
+    }
     if (spec === undefined || match === undefined) continue;
     const largest = candidates[candidates.length - 1];
     if (!arch.inputShape && candidates.length > 1 && matching(specFor(largest), largest) !== undefined) {
@@ -490,6 +519,10 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
       );
     }
     return { spec, tensors: match };
+  }
+  if (closest !== undefined && closest.problems.length <= 3) {
+    const at = arch.inputShape || closest.inShape.length < 2 ? '' : ` (on ${closest.inShape.join('×')} images, the size that fits best)`;
+    throw new Error(`${name}: not the state dict of ${layers.map(describeLayer).join(' → ')}${at}: ${closest.problems.join('; ')}`);
   }
   throw new Error(
     `${name}: its tensors (${[...tensors].slice(0, 6).map(([k, e]) => `${k} [${e.shape.join(', ')}]`).join(', ')}${tensors.size > 6 ? ', …' : ''}) are not the state dict of ${layers.map(describeLayer).join(' → ')}` +

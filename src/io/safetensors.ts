@@ -207,6 +207,26 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * What a file that cannot be safetensors (its length field exceeds it) is instead, from its first
+ * bytes, when it is a format users mistake for a model file: JSON or other text, HDF5 (Keras),
+ * ONNX; null otherwise.
+ */
+function otherFormat(bytes: Uint8Array): string | null {
+  const head = bytes.subarray(0, 64);
+  if (head[0] === 0x89 && head[1] === 0x48 && head[2] === 0x44 && head[3] === 0x46) return 'it is an HDF5 file (a Keras .h5 model?)';
+  // ONNX's ModelProto begins with field 1 (ir_version, a varint) and field 2 or 3 (a string).
+  if (head[0] === 0x08 && head[1] < 0x80 && (head[2] === 0x12 || head[2] === 0x1a || head[2] === 0x3a)) return 'it looks like an ONNX model (gradlab export --onnx writes them; they are not read back)';
+  if (!head.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b !== 0x7f))) return null;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }); // a character cut at byte 64 is fine
+  } catch {
+    return null;
+  }
+  const first = String.fromCharCode(...head.filter((b) => b < 0x80)).trimStart()[0];
+  return first === '{' || first === '[' ? 'it is a JSON file' : 'it is a text file';
+}
+
+/**
  * Parse and validate the header only: the tensors' names, dtypes, shapes and absolute
  * byte ranges, and the metadata. Throws an Error naming the first problem found.
  */
@@ -221,6 +241,10 @@ export function readSafetensorsHeader(
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = view.getBigUint64(0, true);
+  if (n64 > BigInt(bytes.length - 8)) {
+    const other = otherFormat(bytes);
+    if (other !== null) fail(`not a safetensors file: ${other}`);
+  }
   if (n64 > BigInt(MAX_HEADER_SIZE)) fail(`header length ${n64} exceeds the ${MAX_HEADER_SIZE}-byte limit`);
   const n = Number(n64);
   if (n > bytes.length - 8) fail(`header length ${n} exceeds the file: only ${bytes.length - 8} bytes follow the length field (truncated file?)`);

@@ -123,7 +123,7 @@ describe('resuming from a checkpoint', () => {
     const base = { data: 'xor', samples: 100, layers: [4], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, optimizer: 'adam', epochs: 1, batchSize: 20, schedule: 'none', seed: 0, quiet: true } as TrainArgs;
     await runTrain({ ...base, out: join(dir, 'm.safetensors'), checkpoint: join(dir, 'c.safetensors') }, io);
     await expect(runTrain({ ...base, epochs: 2, resume: join(dir, 'm.safetensors') }, io)).rejects.toMatchObject({ code: 3, message: expect.stringMatching(/not a checkpoint/) });
-    await expect(runTrain({ ...base, epochs: 1, resume: join(dir, 'c.safetensors') }, io)).rejects.toMatchObject({ code: 2, message: expect.stringMatching(/already trained 1 epochs/) });
+    await expect(runTrain({ ...base, epochs: 1, resume: join(dir, 'c.safetensors') }, io)).rejects.toMatchObject({ code: 2, message: expect.stringMatching(/already trained 1 epoch;/) });
   });
 
   it('refuses architecture arguments that differ from the checkpoint (programmatic use)', async () => {

@@ -192,3 +192,79 @@ print(json.dumps({"shape": list(x.shape), "y": y.tolist(), "sums": x.double().su
     expect(JSON.parse(ev.out).examples).toBe(2000);
   });
 });
+
+describe('export --pytorch-train of a residual net', () => {
+  it('the script defines the residual block it builds (it named BasicBlock without defining it), trains, and writes a file gradlab evaluates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-train-res-'));
+    const model = join(dir, 'm.safetensors');
+    const arch = 'conv(4,3,padding=1),bn,relu,residual(4),residual(8,stride=2),adaptiveavgpool(3),flatten';
+    const t = await cli('train', '--data', 'mnist', '--arch', arch, '--epochs', '1', '--limit', '64', '--batch-size', '32', '--out', model, '-q');
+    expect(t.code, t.err).toBe(0);
+    const script = join(dir, 'train.py');
+    const e = await cli('export', model, '--pytorch-train', script);
+    expect(e.code, e.err).toBe(0);
+    const { builtinDataDir } = await import('../../src/data/datasets.node.js');
+    const out = join(dir, 'torch.safetensors');
+    const run = await runRank(script, ['--data', join(builtinDataDir(), 'mnist-10k'), '--out', out, '--epochs', '2'], {}, 120_000);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toMatch(/epoch 2\/2 {2}loss \d/);
+    // The PyTorch state dict has gradlab's keys and shapes (the projection's 1×1 conv and BN included).
+    const a = JSON.parse((await cli('inspect', model, '--json')).out) as { tensors: Array<{ name: string; shape: number[] }> };
+    const b = JSON.parse((await cli('inspect', out, '--json')).out) as { tensors: Array<{ name: string; shape: number[] }> };
+    expect(b.tensors.map((x) => [x.name, x.shape])).toEqual(a.tensors.map((x) => [x.name, x.shape]));
+    expect(a.tensors.map((x) => x.name)).toContain('5.downsample.0.weight');
+    const ev = await cli('evaluate', out, '--json');
+    expect(ev.code, ev.err).toBe(0);
+  });
+});
+
+describe('export --pytorch-train of a file gradlab split itself', () => {
+  it('the script trains on the examples gradlab trained on, not on the held-out part too (CSV with --limit; one IDX images file, which it could not read before)', async () => {
+    const { loadData } = await import('../../src/cli/data.js');
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-train-split-'));
+    // The first feature is the row's number, so a row can be recognised after scaling.
+    const csv = join(dir, 'rows.csv');
+    writeFileSync(csv, 'id,f,kind\n' + Array.from({ length: 100 }, (_, i) => `${i},${((i * 37) % 11) / 11},${['ant', 'bee', 'cat'][i % 3]}`).join('\n') + '\n');
+    const model = join(dir, 'm.safetensors');
+    expect((await cli('train', '--data', csv, '--limit', '50', '--layers', '4', '--epochs', '1', '-q', '--out', model)).code).toBe(0);
+    const script = join(dir, 'train.py');
+    const e = await cli('export', model, '--pytorch-train', script);
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toContain(`it trains on the 50 of the 100 examples of ${csv} gradlab trained on (the held-out part is left out)`);
+    const d = await loadData(csv, { limit: 50 });
+    const sc = d.info.scaler!;
+    const ids = (x: number[][]) => x.map((r) => Math.round(r[0] * sc.scale[0] + sc.offset[0])).sort((a, b) => a - b);
+    const want = ids(Array.from({ length: 50 }, (_, i) => [d.train.x.data[i * 2]]));
+    const probe = `import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("t", sys.argv[1]); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+x, y = m.load_data(sys.argv[2])
+print(json.dumps({"x": x.tolist(), "y": y.tolist()}))`;
+    const r = spawnSync(PY, ['-c', probe, script, csv], { encoding: 'utf8', env: PY_ENV });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { x: number[][]; y: number[] };
+    expect(ids(got.x)).toEqual(want);
+    // A file of another length is refused by the script, naming both counts.
+    const other = join(dir, 'other.csv');
+    writeFileSync(other, readFileSync(csv, 'utf8') + '100,0.5,ant\n');
+    const bad = spawnSync(PY, ['-c', probe, script, other], { encoding: 'utf8', env: PY_ENV });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('101 examples, but gradlab split a file of 100');
+
+    // One IDX images file (its labels beside it), split 80/20 by gradlab.
+    const { builtinDataDir } = await import('../../src/data/datasets.node.js');
+    const images = join(dir, 'images-idx3-ubyte.gz');
+    copyFileSync(join(builtinDataDir(), 'mnist-10k', 'images-idx3-ubyte.gz'), images);
+    copyFileSync(join(builtinDataDir(), 'mnist-10k', 'labels-idx1-ubyte.gz'), join(dir, 'labels-idx1-ubyte.gz'));
+    const im = join(dir, 'idx.safetensors');
+    expect((await cli('train', '--data', images, '--limit', '64', '--layers', '4', '--epochs', '1', '-q', '--out', im)).code).toBe(0);
+    const is = join(dir, 'idx.py');
+    expect((await cli('export', im, '--pytorch-train', is)).code).toBe(0);
+    const ri = spawnSync(PY, ['-c', probe, is, images], { encoding: 'utf8', env: PY_ENV, maxBuffer: 1 << 28 });
+    expect(ri.status, ri.stderr).toBe(0);
+    const gi = JSON.parse(ri.stdout) as { x: number[][]; y: number[] };
+    const di = await loadData(images, { limit: 64 });
+    const sums = (rows: number[][]) => rows.map((row) => row.reduce((a, b) => a + b, 0).toFixed(3)).sort();
+    expect(sums(gi.x)).toEqual(sums(Array.from({ length: 64 }, (_, i) => Array.from(di.train.x.data.subarray(i * 784, (i + 1) * 784)))));
+    expect([...gi.y].sort()).toEqual(Array.from(di.train.y.data).sort());
+  }, 60_000);
+});

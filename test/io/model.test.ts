@@ -167,7 +167,7 @@ describe('model files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-model-'));
     const p = join(dir, 'junk.safetensors');
     writeFileSync(p, 'hello world, not a model');
-    await expect(loadModel(p)).rejects.toThrow(/junk\.safetensors: header length/);
+    await expect(loadModel(p)).rejects.toThrow(/junk\.safetensors: not a safetensors file: it is a text file/);
     await expect(loadModel(dir)).rejects.toThrow(/is a directory/);
   });
 });
