@@ -32,6 +32,7 @@
  * after the next step boundary (the tensor itself is always valid), or copy the values out
  * (`toArray()`, `Array.from`).
  */
+import { isGradEnabled } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
 import type { Tensor } from './tensor.js';
@@ -75,8 +76,11 @@ function ownsArray(a: FloatArray): boolean {
 /** @internal Called by the Tensor constructor: storage in wasm memory is step-local until declared persistent. */
 export function track(t: Tensor): void {
   const d = t._data;
-  if (!ownsArray(d) || persistentArrays.has(d)) return;
+  if (!ownsArray(d) || persistentArrays.has(d) || t._young) return;
+  // Handed out again (the heap reuses a freed view): tensors still viewing it move with this one.
+  releasedStorage.delete(d);
   young.push(t);
+  t._young = true;
   youngBytes += d.length * 4;
 }
 
@@ -108,15 +112,26 @@ export function isPersistentArray(a: FloatArray): boolean {
 export function stepBoundary(): void {
   earlyPending = false;
   if (young.length === 0) return;
+  memoryStats.boundaries++;
+  moveYoung(null);
+}
+
+/** Move the young tensors to JS arrays, except those whose storage is `keep` (they stay young). */
+function moveYoung(keep: FloatArray | null): void {
   const list = young;
   young = [];
   youngBytes = 0;
-  memoryStats.boundaries++;
   let moved: Map<FloatArray, FloatArray> | null = null;
   for (let i = 0; i < list.length; i++) {
     const t = list[i];
     const d = t._data;
-    if (d.length === 0 || t._persistent || persistentArrays.has(d)) continue;
+    if (d === keep) {
+      young.push(t);
+      youngBytes += d.length * 4;
+      continue;
+    }
+    t._young = false;
+    if (d.length === 0 || t._persistent || persistentArrays.has(d) || releasedStorage.has(d)) continue;
     let copy = moved?.get(d);
     if (copy === undefined) {
       if (!ownsArray(d)) continue;
@@ -142,6 +157,41 @@ export function maybeBoundary(): void {
 }
 
 /**
+ * @internal The entry of a built-in layer's forward under noGrad (an evaluation): past the
+ * budget, a safe point that moves every young tensor but the layer's input (and the tensors
+ * sharing its storage) to JS memory. A forward written as a Module subclass (`x = this.bn1.forward(x)`)
+ * hands each intermediate to user code, which may keep it (a residual's identity, a feature
+ * map): only the garbage collector knows which are dropped, and it sees JS memory, not wasm
+ * memory. Moved, each intermediate costs one copy (as at the next boundary before) and the wasm
+ * block serves the next layer's output, so a whole test set in one batch fits as in PyTorch
+ * (the input stays: the layer is about to read it). With gradients, the graph still needs the
+ * activations in wasm memory, so this is no safe point (training is unchanged).
+ */
+export function layerEntry(input: Tensor): void {
+  if (youngBytes <= youngBudget || isGradEnabled()) return;
+  memoryStats.boundaries++;
+  memoryStats.earlyBoundaries++;
+  // A layer given something else reports it itself, after this.
+  moveYoung((input as Tensor | undefined)?._data ?? null);
+}
+
+/**
+ * Storage given back by dispose() and not handed out again since. Another young tensor may still
+ * view it (an earlier output that a Flatten reshaped, inside a nested Sequential or a Residual's
+ * body, is unreachable but still on the young list): a boundary skips it instead of freeing the
+ * block a second time, under whoever holds it by then.
+ */
+const releasedStorage = new WeakSet<FloatArray>();
+
+/** @internal dispose() returns `t`'s storage: it no longer counts towards the young budget. */
+export function untrack(t: Tensor): void {
+  if (t._data.length > 0) releasedStorage.add(t._data);
+  if (!t._young) return;
+  t._young = false;
+  youngBytes -= t._data.length * 4;
+}
+
+/**
  * @internal backward() found tensors of its graph moved to JS memory. After an early boundary
  * that means one step's tensors outgrew the budget (the boundary came in the middle of the
  * step), and the backward kernels read JS arrays; the budget doubles (up to
@@ -164,11 +214,13 @@ export function stage(t: Tensor): void {
   if (K.owns === undefined || !(t._data instanceof Float32Array) || t._data.length === 0) return;
   const a = K.alloc(t._data.length, 'float32', false);
   if (!ownsArray(a)) return;
+  releasedStorage.delete(a);
   a.set(t._data);
   t._data = a;
   t._evicted = false;
   memoryStats.staged++;
   young.push(t);
+  t._young = true;
   youngBytes += a.length * 4;
 }
 

@@ -213,8 +213,9 @@ export class WasmHeap {
       // Past wasm32's 4 GiB, grow() would throw a TypeError about its argument's range.
       if (end > 2 ** 32) throw new RangeError('a WebAssembly memory holds at most 4 GiB');
       const have = this.current.byteLength;
-      // Grow by at least 1/8 of the current size so a growing model does not grow page by page.
-      const need = Math.max(end - have, have / 8);
+      // Grow by at least 1/8 of the current size so a growing model does not grow page by page,
+      // but never past the 4 GiB the request itself fits in.
+      const need = Math.min(Math.max(end - have, have / 8), 2 ** 32 - have);
       this.memory.grow(Math.ceil(need / 65536));
       this.grows++;
       this.refresh();
