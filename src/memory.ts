@@ -116,16 +116,22 @@ export function stepBoundary(): void {
   moveYoung(null);
 }
 
-/** Move the young tensors to JS arrays, except those whose storage is `keep` (they stay young). */
+/**
+ * Move the young tensors to JS arrays, except those whose storage overlaps `keep`'s (they stay
+ * young): a tensor made over a subarray of another's storage (evaluation code slicing its
+ * dataset, `new Tensor(x.data.subarray(…))`) keeps the block it lives in.
+ */
 function moveYoung(keep: FloatArray | null): void {
   const list = young;
   young = [];
   youngBytes = 0;
+  const keepLo = keep !== null && ownsArray(keep) ? keep.byteOffset : 0;
+  const keepHi = keep !== null && ownsArray(keep) ? keep.byteOffset + keep.byteLength : 0;
   let moved: Map<FloatArray, FloatArray> | null = null;
   for (let i = 0; i < list.length; i++) {
     const t = list[i];
     const d = t._data;
-    if (d === keep) {
+    if (d.byteOffset < keepHi && d.byteOffset + d.byteLength > keepLo && d.length > 0 && ownsArray(d)) {
       young.push(t);
       youngBytes += d.length * 4;
       continue;

@@ -131,6 +131,34 @@ describe('memory: one noGrad forward of a whole evaluation set (wasm heap)', () 
     expect(snapshot(noGrad(() => ops.relu(net.features!)))).toEqual(featRef.map((v) => Math.max(v, 0)));
   });
 
+  it('slices of a dataset tensor (new Tensor(x.data.subarray(…))) as inputs: the block they live in is kept', () => {
+    const net = new UserNet(cnn());
+    // x is a large block (1.6 MB), freed when it moves; conv 1's output for a slice has its size.
+    const n = 512, b = 64;
+    const x = tensor(images(n, 6), [n, 1, 28, 28]);
+    const slice = (s: number) => new Tensor(x.data.subarray(s * 784, (s + b) * 784), [b, 1, 28, 28]);
+    const ref: number[][] = [];
+    for (let s = 0; s < n; s += b) ref.push(snapshot(net.forward(slice(s))));
+    setYoungBudget(64 * 1024);
+    const out: number[][] = [];
+    noGrad(() => {
+      for (let s = 0; s < n; s += b) out.push(snapshot(net.forward(slice(s))));
+    });
+    expect(out).toEqual(ref);
+    // The layer's output as large as the block its input slices: the freed block would be its
+    // best fit, and the kernel would overwrite the input it reads.
+    manualSeed(2);
+    const big = tensor(images(512, 7), [512, 784]);
+    const part = new Tensor(big.data.subarray(0, 64 * 784), [64, 784]);
+    const lin = new nn.Linear(784, 8 * 784);
+    const want = snapshot(lin.forward(part));
+    const part0 = snapshot(part);
+    setYoungBudget(1024);
+    const got = snapshot(noGrad(() => lin.forward(part)));
+    expect(snapshot(part)).toEqual(part0);
+    expect(got).toEqual(want);
+  });
+
   it('evaluations between training steps (small budget) leave training bit-identical', () => {
     const run = (evaluate: boolean) => {
       const model = cnn();
