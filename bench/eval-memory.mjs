@@ -1,6 +1,7 @@
 // One noGrad forward of a whole evaluation set at once, the PyTorch way
 // (`noGrad(() => model.forward(tensor(x, [n, 1, 28, 28])))`): wasm memory reserved, RSS, time.
-//   node bench/eval-memory.mjs [TREE] cnn|cnn-module|mlp N
+//   node bench/eval-memory.mjs [TREE] cnn|cnn-module|mlp N [BATCH]
+// (BATCH: the usual loop instead, a tensor() and a forward per BATCH rows)
 // cnn: bench/cnn.mjs's buildCnn() in eval mode (a Sequential); cnn-module: the same layers called
 // one by one from a user's nn.Module subclass; mlp: 784-256-256-10 ReLU. TREE (default: this
 // checkout) is a built tree, for before/after pairs (/work/wt/base4). bench/eval-memory.py
@@ -9,11 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
-const tree = args.length > 2 ? path.resolve(args.shift()) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const [kind, nArg] = args;
+const tree = !['cnn', 'cnn-module', 'mlp'].includes(args[0]) ? path.resolve(args.shift()) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const [kind, nArg, batchArg] = args;
 const n = Number(nArg);
-if (!['cnn', 'cnn-module', 'mlp'].includes(kind) || !(n > 0)) {
-  console.error('usage: node bench/eval-memory.mjs [TREE] cnn|cnn-module|mlp N');
+const batch = Number(batchArg ?? n);
+if (!['cnn', 'cnn-module', 'mlp'].includes(kind) || !(n > 0) || !(batch > 0)) {
+  console.error('usage: node bench/eval-memory.mjs [TREE] cnn|cnn-module|mlp N [BATCH]');
   process.exit(2);
 }
 const g = await import(path.join(tree, 'dist/index.js'));
@@ -56,11 +58,19 @@ model.eval();
 const features = kind === 'mlp' ? [784] : [1, 28, 28];
 const xs = new Float32Array(n * 784);
 for (let i = 0; i < xs.length; i++) xs[i] = ((i * 2654435761) % 1000) / 1000;
-const x = tensor(xs, [n, ...features]);
 const t0 = performance.now();
 let y;
 try {
-  y = noGrad(() => model.forward(x));
+  if (batch >= n) y = noGrad(() => model.forward(tensor(xs, [n, ...features])));
+  else {
+    const out = new Float32Array(n * 10);
+    for (let i = 0; i < n; i += batch) {
+      const rows = Math.min(batch, n - i);
+      const yb = noGrad(() => model.forward(tensor(xs.subarray(i * 784, (i + rows) * 784), [rows, ...features])));
+      out.set(yb.data, i * 10);
+    }
+    y = tensor(out, [n, 10]);
+  }
 } catch (e) {
   console.log(`${kind} ${n}: failed after ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(memoryInfo().reservedBytes / 2 ** 20).toFixed(0)} MB reserved: ${e.message.split('\n')[0]}`);
   process.exit(1);
