@@ -18,7 +18,7 @@
  *   and — when the young tensors hold more than the budget (`YOUNG_BUDGET_BYTES`, doubled by
  *   `graphMoved` while one step's tensors outgrow it) — the end of `backward()`, `tensor()`,
  *   the end of an outermost `noGrad()`, the entry of an outermost `Sequential.forward`, and under
- *   noGrad the entry of a built-in layer (`layerEntry`, which keeps the layer's input). At a boundary every young tensor still holding wasm storage has its
+ *   noGrad the entry of a built-in layer or outermost Sequential (`layerEntry`, which keeps the input). At a boundary every young tensor still holding wasm storage has its
  *   values moved into an ordinary JS Float32Array (one copy) and its wasm block is returned at
  *   once. The tensor stays valid with the same values; from then on the JS garbage collector
  *   owns it like any other JS array. Tensors already released (backward frees the inner

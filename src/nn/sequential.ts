@@ -13,7 +13,8 @@
  * same values and gradients, one pass over memory less each way. Code that needs each
  * layer's output (fit's monitored steps) calls the layers one by one instead.
  */
-import { maybeBoundary } from '../memory.js';
+import { isGradEnabled } from '../autograd.js';
+import { layerEntry, maybeBoundary } from '../memory.js';
 import { getActivation, type ActivationName } from '../activations.js';
 import { linearActivation } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
@@ -154,8 +155,12 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // The entry of an outermost Sequential is a safe point of the automatic memory (src/memory.ts).
-    if (Sequential._depth === 0) maybeBoundary();
+    // The entry of an outermost Sequential is a safe point of the automatic memory (src/memory.ts);
+    // under noGrad one that keeps the input, which the first layer is about to read (layerEntry).
+    if (Sequential._depth === 0) {
+      if (isGradEnabled()) maybeBoundary();
+      else layerEntry(x);
+    }
     Sequential._depth++;
     try {
       return this.forwardLayers(x);
