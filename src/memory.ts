@@ -19,7 +19,8 @@
  *   batch made just before `zeroGrad()`, or a graph not yet backpropagated, waits for `step()`);
  *   and — when the young tensors hold more than the budget (`YOUNG_BUDGET_BYTES`, doubled by
  *   `graphMoved` while one step's tensors outgrow it) — the end of `backward()`, `tensor()`,
- *   the end of an outermost `noGrad()` and the entry of an outermost `Sequential.forward`. At a boundary every young tensor still holding wasm storage has its
+ *   the end of an outermost `noGrad()`, the entry of an outermost `Sequential.forward`, and under
+ *   noGrad the entry of a built-in layer or outermost Sequential (`layerEntry`, which keeps the input). At a boundary every young tensor still holding wasm storage has its
  *   values moved into an ordinary JS Float32Array (one copy) and its wasm block is returned at
  *   once. The tensor stays valid with the same values; from then on the JS garbage collector
  *   owns it like any other JS array. Tensors already released (backward frees the inner
@@ -34,6 +35,7 @@
  * after the next step boundary (the tensor itself is always valid), or copy the values out
  * (`toArray()`, `Array.from`).
  */
+import { isGradEnabled } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
 import type { Tensor } from './tensor.js';
@@ -64,11 +66,10 @@ export function setYoungBudget(bytes: number = YOUNG_BUDGET_BYTES): void {
 }
 
 let young: Tensor[] = [];
-/** Tensors given a step of grace by the last `zeroGrad()` (zeroGradBoundary). */
+/** Tensors given a step of grace by the last `zeroGrad()` (zeroGradBoundary); still young. */
 let older: Tensor[] = [];
-/** Bytes of young and older tensors together (the budget counts both), and of older alone. */
+/** Bytes of the young and older tensors together (the budget counts both). */
 let youngBytes = 0;
-let olderBytes = 0;
 const persistentArrays = new WeakSet<FloatArray>();
 
 /** Counters for tests and the memory benchmark (earlyBoundaries: those past the budget). */
@@ -81,8 +82,11 @@ function ownsArray(a: FloatArray): boolean {
 /** @internal Called by the Tensor constructor: storage in wasm memory is step-local until declared persistent. */
 export function track(t: Tensor): void {
   const d = t._data;
-  if (!ownsArray(d) || persistentArrays.has(d)) return;
+  if (!ownsArray(d) || persistentArrays.has(d) || t._young) return;
+  // Handed out again (the heap reuses a freed view): tensors still viewing it move with this one.
+  releasedStorage.delete(d);
   young.push(t);
+  t._young = true;
   youngBytes += d.length * 4;
 }
 
@@ -114,13 +118,8 @@ export function isPersistentArray(a: FloatArray): boolean {
 export function stepBoundary(): void {
   earlyPending = false;
   if (young.length === 0 && older.length === 0) return;
-  const list = older.length === 0 ? young : older.concat(young);
-  young = [];
-  older = [];
-  youngBytes = 0;
-  olderBytes = 0;
   memoryStats.boundaries++;
-  evict(list);
+  moveYoung(null);
 }
 
 /**
@@ -136,37 +135,74 @@ export function zeroGradBoundary(): void {
   earlyPending = false;
   if (older.length === 0) {
     older = young;
-    olderBytes = youngBytes;
     young = [];
     return;
   }
-  // A block shared with a tensor of this step (a view made since) moves with that tensor, later.
-  const shared = new Set<FloatArray>();
-  for (let i = 0; i < young.length; i++) shared.add(young[i]._data);
-  const list: Tensor[] = [];
-  const keep = young;
-  let keepBytes = youngBytes - olderBytes;
-  for (let i = 0; i < older.length; i++) {
-    const t = older[i];
-    if (shared.has(t._data)) {
-      keep.push(t);
-      keepBytes += t._data.length * 4;
-    } else list.push(t);
+  // Storage a tensor of this step also views (a reshape, or a subarray, made since) stays with it.
+  const ranges: number[][] = [];
+  for (const t of young) {
+    const d = t._data;
+    if (d.length > 0 && ownsArray(d)) ranges.push([d.byteOffset, d.byteOffset + d.byteLength]);
   }
-  older = keep;
-  olderBytes = keepBytes;
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: number[][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  const overlapsYoung = (d: FloatArray): boolean => {
+    const lo = d.byteOffset, hi = d.byteOffset + d.byteLength;
+    let a = 0, b = merged.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (merged[m][0] < hi) a = m + 1;
+      else b = m;
+    }
+    return a > 0 && merged[a - 1][1] > lo;
+  };
+  const list = older;
+  older = young;
   young = [];
-  youngBytes = keepBytes;
+  const moving: Tensor[] = [];
+  for (const t of list) {
+    if (t._data.length > 0 && ownsArray(t._data) && overlapsYoung(t._data)) older.push(t);
+    else moving.push(t);
+  }
+  youngBytes = 0;
+  for (const t of older) if (t._young) youngBytes += t._data.length * 4;
   memoryStats.boundaries++;
-  evict(list);
+  moveList(moving, null);
 }
 
-function evict(list: readonly Tensor[]): void {
+/**
+ * Move the young tensors to JS arrays, except those whose storage overlaps `keep`'s (they stay
+ * young): a tensor made over a subarray of another's storage (evaluation code slicing its
+ * dataset, `new Tensor(x.data.subarray(…))`) keeps the block it lives in.
+ */
+function moveYoung(keep: FloatArray | null): void {
+  const list = older.length === 0 ? young : older.concat(young);
+  young = [];
+  older = [];
+  youngBytes = 0;
+  moveList(list, keep);
+}
+
+/** Move `list`'s tensors to JS arrays, but those overlapping `keep` (young again; see moveYoung). */
+function moveList(list: readonly Tensor[], keep: FloatArray | null): void {
+  const keepLo = keep !== null && ownsArray(keep) ? keep.byteOffset : 0;
+  const keepHi = keep !== null && ownsArray(keep) ? keep.byteOffset + keep.byteLength : 0;
   let moved: Map<FloatArray, FloatArray> | null = null;
   for (let i = 0; i < list.length; i++) {
     const t = list[i];
     const d = t._data;
-    if (d.length === 0 || t._persistent || persistentArrays.has(d)) continue;
+    if (d.byteOffset < keepHi && d.byteOffset + d.byteLength > keepLo && d.length > 0 && ownsArray(d)) {
+      young.push(t);
+      youngBytes += d.length * 4;
+      continue;
+    }
+    t._young = false;
+    if (d.length === 0 || t._persistent || persistentArrays.has(d) || releasedStorage.has(d)) continue;
     let copy = moved?.get(d);
     if (copy === undefined) {
       if (!ownsArray(d)) continue;
@@ -192,6 +228,56 @@ export function maybeBoundary(): void {
 }
 
 /**
+ * @internal The entry of a built-in layer's forward under noGrad (an evaluation): past the
+ * budget, a safe point that moves every young tensor but the layer's input (and the tensors
+ * sharing its storage) to JS memory. A forward written as a Module subclass (`x = this.bn1.forward(x)`)
+ * hands each intermediate to user code, which may keep it (a residual's identity, a feature
+ * map): only the garbage collector knows which are dropped, and it sees JS memory, not wasm
+ * memory. Moved, each intermediate costs one copy (as at the next boundary before) and the wasm
+ * block serves the next layer's output, so a whole test set in one batch fits as in PyTorch
+ * (the input stays: the layer is about to read it). With gradients, the graph still needs the
+ * activations in wasm memory, so this is no safe point (training is unchanged).
+ */
+export function layerEntry(input: Tensor): void {
+  if (youngBytes <= youngBudget || isGradEnabled()) return;
+  memoryStats.boundaries++;
+  memoryStats.earlyBoundaries++;
+  const evicted = memoryStats.evictedBytes;
+  // A layer given something else reports it itself, after this.
+  moveYoung((input as Tensor | undefined)?._data ?? null);
+  // The copies of intermediates the user's forward already dropped are garbage at once, but the
+  // engine collects JS memory when it decides: the benchmark CNN on 20,000 images as a Module
+  // subclass peaked at 10 GB RSS (2 GB activations piling up). Where a collector is found (Node;
+  // the heap's, GRADLAB_AUTO_GC=0 turns it off) it runs after each MOVED_COLLECT_BYTES moved.
+  movedSinceCollect += memoryStats.evictedBytes - evicted;
+  const collect = (K as { heap?: { collect: (() => void) | null } }).heap?.collect;
+  if (movedSinceCollect >= MOVED_COLLECT_BYTES && collect) {
+    movedSinceCollect = 0;
+    collect();
+  }
+}
+
+/** Bytes layerEntry moves to JS memory between two garbage collections it asks for. */
+const MOVED_COLLECT_BYTES = 256 * 2 ** 20;
+let movedSinceCollect = 0;
+
+/**
+ * Storage given back by dispose() and not handed out again since. Another young tensor may still
+ * view it (an earlier output that a Flatten reshaped, inside a nested Sequential or a Residual's
+ * body, is unreachable but still on the young list): a boundary skips it instead of freeing the
+ * block a second time, under whoever holds it by then.
+ */
+const releasedStorage = new WeakSet<FloatArray>();
+
+/** @internal dispose() returns `t`'s storage: it no longer counts towards the young budget. */
+export function untrack(t: Tensor): void {
+  if (t._data.length > 0) releasedStorage.add(t._data);
+  if (!t._young) return;
+  t._young = false;
+  youngBytes -= t._data.length * 4;
+}
+
+/**
  * @internal backward() found tensors of its graph moved to JS memory. After an early boundary
  * that means one step's tensors outgrew the budget (the boundary came in the middle of the
  * step), and the backward kernels read JS arrays; the budget doubles (up to
@@ -214,11 +300,13 @@ export function stage(t: Tensor): void {
   if (K.owns === undefined || !(t._data instanceof Float32Array) || t._data.length === 0) return;
   const a = K.alloc(t._data.length, 'float32', false);
   if (!ownsArray(a)) return;
+  releasedStorage.delete(a);
   a.set(t._data);
   t._data = a;
   t._evicted = false;
   memoryStats.staged++;
   young.push(t);
+  t._young = true;
   youngBytes += a.length * 4;
 }
 

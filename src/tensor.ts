@@ -9,7 +9,7 @@ import { backward, type BackwardOptions, type Node } from './autograd.js';
 import { K, alloc, allocShape, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
-import { isPersistentArray, markPersistent, maybeBoundary, track } from './memory.js';
+import { isPersistentArray, markPersistent, maybeBoundary, track, untrack } from './memory.js';
 import { checkBool, checkOptions } from './options.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
@@ -112,6 +112,8 @@ export class Tensor {
   _evicted = false;
   /** @internal dispose() or a stepScope released the storage: using the tensor is an error. */
   _released = false;
+  /** @internal In memory.ts's young list and counted towards its budget. */
+  _young = false;
   /** The op that produced this tensor, or null for a leaf. */
   node: Node | null = null;
   /** Set by retainGrad(): keep the gradient of a non-leaf tensor. */
@@ -289,6 +291,7 @@ export class Tensor {
    */
   dispose(): void {
     if (this._released) return;
+    untrack(this);
     if (this._data.length > 0) K.free(this._data);
     this._data = this._data instanceof Float64Array ? new Float64Array(0) : new Float32Array(0);
     this._released = true;

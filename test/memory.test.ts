@@ -193,11 +193,13 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     const values = Array.from(x.data);
     opt.zeroGrad(); // x gets its step of grace
     const v = x.reshape([24]); // a view of x's block, made after that boundary
-    opt.zeroGrad(); // x's grace is over, but its block is still shared with v
+    const sub = new Tensor(x.data.subarray(6, 18), [12]); // and a tensor over part of it
+    opt.zeroGrad(); // x's grace is over, but its block is still shared with v and sub
     const other = tensor(Float32Array.from({ length: 24 }, () => -1), [24]); // would reuse a freed block of that size
     opt.zeroGrad();
     opt.zeroGrad();
     expect(Array.from(v.data)).toEqual(values);
+    expect(Array.from(sub.data)).toEqual(values.slice(6, 18));
     expect(Array.from(x.data)).toEqual(values);
     expect(Array.from(other.data)).toEqual(new Array(24).fill(-1));
     ops.sum(lin.forward(x)).backward();

@@ -3,6 +3,7 @@
  * the default initializer of a preceding Linear, the monitors and the health rules can ask
  * any activation module what it is.
  */
+import { layerEntry } from '../memory.js';
 import { getActivation, type ActivationName } from '../activations.js';
 import { prelu, unary } from '../ops/activation.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
@@ -40,6 +41,7 @@ export abstract class ActivationModule extends Module {
 /** A module applying the registry's elementwise activation `kind`. */
 abstract class Elementwise extends ActivationModule {
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     const a = getActivation(this.activation);
     return unary(a.kernel!, x, this.param);
   }
@@ -124,6 +126,7 @@ export class PReLU extends ActivationModule {
     return s / d.length;
   }
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     return prelu(x, this.weight);
   }
   override extraRepr(): string {
@@ -140,6 +143,7 @@ export class Softmax extends ActivationModule {
     this._dim = dim;
   }
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     const out = softmax(x, this._dim);
     markSoftmaxOutput(out, this); // crossEntropy warns about a double softmax (warnings.ts)
     return out;
@@ -164,6 +168,7 @@ export class LogSoftmax extends Module {
     return 'LogSoftmax';
   }
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     return logSoftmax(x, this._dim);
   }
   override extraRepr(): string {

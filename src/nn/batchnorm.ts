@@ -6,6 +6,7 @@
  * the unbiased batch variance. momentum = null gives the cumulative average
  * (factor 1/num_batches_tracked).
  */
+import { layerEntry } from '../memory.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
@@ -69,6 +70,7 @@ export abstract class BatchNorm extends Module {
   protected abstract readonly _layouts: readonly string[];
 
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     const ranks = this._layouts.map((l) => l.split(',').length);
     if (!ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
       const expected = this._layouts.map((l) => l.replace('C', String(this.numFeatures))).join(' or ');

@@ -10,6 +10,7 @@
  * include the receptive field (computeFans: fan_in = inChannels/groups·kH·kW). PyTorch's own
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
+import { layerEntry } from '../memory.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
@@ -92,6 +93,7 @@ export class Conv2d extends WeightedLayer {
   }
 
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     if (x.ndim !== 4) throw new Error(`Conv2d(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got [${x.shape.join(', ')}]`);
     return conv2d(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups);
   }

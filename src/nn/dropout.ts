@@ -2,6 +2,7 @@
  * Dropout (inverted, Srivastava et al. 2014), Dropout2d (whole channels) and AlphaDropout (for SELU networks,
  * Klambauer et al. 2017). All are the identity in eval mode.
  */
+import { layerEntry } from '../memory.js';
 import { alphaDropout, checkDropoutP, dropout, dropout2d } from '../ops/dropout.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
@@ -22,6 +23,7 @@ abstract class DropoutLayer extends Module {
     return this.kind;
   }
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     return this.op(x, this.p, this.training);
   }
   override extraRepr(): string {

@@ -18,6 +18,7 @@
  * draws exactly what it drew before this rule existed, so seeded runs are unchanged.
  * PyTorch's own default is available as init: 'pytorch'.
  */
+import { layerEntry } from '../memory.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
@@ -146,6 +147,7 @@ export class Linear extends WeightedLayer {
   }
 
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     return linear(x, this.weight, this.bias);
   }
 

@@ -2,6 +2,7 @@
  * Pooling and flattening modules over NCHW input, as torch.nn.MaxPool2d, AvgPool2d,
  * AdaptiveAvgPool2d and Flatten (ops/pool.ts for the formulas). None has parameters.
  */
+import { layerEntry } from '../memory.js';
 import { pair, type Size2d } from '../ops/conv.js';
 import { adaptiveAvgPool2d, adaptiveOutputSize, avgPool2d, maxPool2d } from '../ops/pool.js';
 import { normDim, showSize } from '../ops/util.js';
@@ -33,6 +34,7 @@ export class MaxPool2d extends Module {
     return 'MaxPool2d';
   }
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation);
   }
   override extraRepr(): string {
@@ -54,6 +56,7 @@ export class AvgPool2d extends Module {
     return 'AvgPool2d';
   }
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     return avgPool2d(x, this.kernelSize, this.stride, this.padding);
   }
   override extraRepr(): string {
@@ -71,6 +74,7 @@ export class AdaptiveAvgPool2d extends Module {
     return 'AdaptiveAvgPool2d';
   }
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     return adaptiveAvgPool2d(x, this.outputSize);
   }
   override extraRepr(): string {

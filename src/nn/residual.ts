@@ -12,7 +12,8 @@ import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { Module } from './module.js';
-import { Sequential } from './sequential.js';
+import { isPureLayer, Sequential } from './sequential.js';
+import { layerEntry } from '../memory.js';
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -37,6 +38,7 @@ export class Residual extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    layerEntry(x);
     const f = this.body.forward(x);
     const s = this.shortcut ? this.shortcut.forward(x) : x;
     if (!sameShape(f.shape, s.shape)) {
@@ -45,8 +47,26 @@ export class Residual extends Module {
           (this.shortcut ? '' : '; give a shortcut that projects the input (e.g. a 1×1 Conv2d with the stride, then BatchNorm2d)'),
       );
     }
-    return add(f, s);
+    const y = add(f, s);
+    // A built-in body's or shortcut's output is reachable only here (unless it is the input or
+    // a view of it): released now when nothing was recorded, else when backward frees the graph.
+    const own = (t: Tensor, m: Module | null) => m !== null && t.data !== x.data && t.data !== y.data && isPureLayer(m);
+    const releaseF = own(f, this.body);
+    const releaseS = s.data !== f.data && own(s, this.shortcut);
+    if (releaseF) consumed(f);
+    if (releaseS) consumed(s);
+    return y;
   }
+}
+
+/**
+ * `t`, an intermediate nothing outside the forward can reach, has been consumed: its storage goes
+ * back now when no graph was recorded (noGrad, evaluation), else when backward frees the graph
+ * (Tensor._graphOwned), so a whole test set in one batch keeps only the live activations.
+ */
+function consumed(t: Tensor): void {
+  if (t.node === null) t.dispose();
+  else t._graphOwned = true;
 }
 
 /**
@@ -89,20 +109,26 @@ export class BasicBlock extends Module {
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
       throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
     }
+    layerEntry(x);
     const identity = this.downsample ? this.downsample.forward(x) : x;
+    // Each intermediate is unreachable outside the block: released as soon as the next op has
+    // consumed it (consumed()), as Sequential does between its layers.
+    // (A layer replaced by one returning its input, Identity, leaves the storage in use.)
+    const done = (t: Tensor, next: Tensor) => t !== x && t.data !== x.data && t.data !== next.data && consumed(t);
     const a = this.conv1.forward(x);
     const b = this.bn1.forward(a);
+    done(a, b);
     const c = relu(b);
+    done(b, c);
     const d = this.conv2.forward(c);
+    done(c, d);
     const e = this.bn2.forward(d);
+    done(d, e);
     const sum = add(e, identity);
+    done(e, sum);
+    done(identity, sum);
     const y = relu(sum);
-    // The intermediates are unreachable outside the graph: hand their storage back when backward
-    // frees the graph, or now when nothing was recorded (as Sequential does between its layers).
-    for (const t of this.downsample ? [a, b, c, d, e, sum, identity] : [a, b, c, d, e, sum]) {
-      if (t.node === null) t.dispose();
-      else t._graphOwned = true;
-    }
+    done(sum, y);
     return y;
   }
 

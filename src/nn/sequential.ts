@@ -13,7 +13,8 @@
  * same values and gradients, one pass over memory less each way. Code that needs each
  * layer's output (fit's monitored steps) calls the layers one by one instead.
  */
-import { maybeBoundary } from '../memory.js';
+import { isGradEnabled } from '../autograd.js';
+import { layerEntry, maybeBoundary } from '../memory.js';
 import { getActivation, type ActivationName } from '../activations.js';
 import { linearActivation } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
@@ -24,7 +25,7 @@ import { AlphaDropout, Dropout } from './dropout.js';
 import { Linear, WeightedLayer } from './linear.js';
 import { indexable, Module } from './module.js';
 import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, Unflatten } from './pool.js';
-import { BasicBlock } from './residual.js';
+import { BasicBlock, Residual } from './residual.js';
 
 /**
  * Built-in layers (exact classes, not subclasses) that keep no reference to their input or
@@ -32,11 +33,21 @@ import { BasicBlock } from './residual.js';
  */
 const PURE = new Set<unknown>([Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, Dropout, AlphaDropout, ReLU, SELU, Sigmoid, Tanh, GELU, SiLU, Softplus, Identity, LeakyReLU, ELU, PReLU, Softmax]);
 
-/** True for built-in layers (exact classes) that keep no reference to their input or output. */
+/**
+ * True for built-in layers (exact classes) that keep no reference to their input or output, and
+ * for built-in containers of such layers only (a nested Sequential, a Residual), so that an
+ * outer Sequential may release what they return.
+ */
 export function isPureLayer(m: Module): boolean {
-  // BasicBlock is compared here, not listed in PURE: residual.ts imports this module, and the
-  // import cycle only works when BasicBlock is read at call time.
-  return PURE.has(m.constructor) || m.constructor === BasicBlock;
+  // BasicBlock and Residual are compared here, not listed in PURE: residual.ts imports this
+  // module, and the import cycle only works when they are read at call time.
+  if (PURE.has(m.constructor) || m.constructor === BasicBlock) return true;
+  if (m.constructor === Sequential) return (m as Sequential).layers.every(isPureLayer);
+  if (m.constructor === Residual) {
+    const r = m as Residual;
+    return isPureLayer(r.body) && (r.shortcut === null || isPureLayer(r.shortcut));
+  }
+  return false;
 }
 
 /**
@@ -144,8 +155,12 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // The entry of an outermost Sequential is a safe point of the automatic memory (src/memory.ts).
-    if (Sequential._depth === 0) maybeBoundary();
+    // The entry of an outermost Sequential is a safe point of the automatic memory (src/memory.ts);
+    // under noGrad one that keeps the input, which the first layer is about to read (layerEntry).
+    if (Sequential._depth === 0) {
+      if (isGradEnabled()) maybeBoundary();
+      else layerEntry(x);
+    }
     Sequential._depth++;
     try {
       return this.forwardLayers(x);
