@@ -1,0 +1,377 @@
+// PyTorch's tutorials ported line by line, the way a PyTorch user writes them in JS, checked
+// against PyTorch 1.13 running the same lines on the same inputs and starting weights
+// (test/fixtures/make_pytorch_tutorials.py → pytorch_tutorials.json and
+// torch_pt/tutorial_checkpoint_*.pt): "Learn the Basics" Quickstart, the second half of "What is
+// torch.nn really?", "Training a classifier", and "Saving and loading a general checkpoint".
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DataLoader, TensorDataset, loss, nn, noGrad, ops, optim, randn, tensor, zeros, Tensor } from '../src/index.js';
+import { loadFashionMnist, loadSafetensors, loadTorchFile, saveSafetensors } from '../src/node.js';
+import '../src/kernels/auto.js';
+
+const F = ops;
+const REF = JSON.parse(readFileSync(new URL('./fixtures/pytorch_tutorials.json', import.meta.url), 'utf8'));
+const PT = (name: string) => new URL(`./fixtures/torch_pt/${name}`, import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'gradlab-tutorials-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** make_pytorch_tutorials.py's det(): sin(0.731·k + 1.37·seed)·scale in row-major order, as float32. */
+function det(shape: number[], seed: number, scale = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let k = 0; k < n; k++) v[k] = Math.sin(0.731 * k + 1.37 * seed) * scale;
+  return tensor(v, shape);
+}
+/** make_pytorch_tutorials.py's det_state(): every tensor of the state dict from det(), in the state dict's order. */
+function detState(model: nn.Module): Record<string, Tensor> {
+  return Object.fromEntries(
+    Object.entries(model.stateDict()).map(([k, v], i) => {
+      const fanIn = v.shape.length > 1 ? v.shape.slice(1).reduce((a, b) => a * b, 1) : 10;
+      return [k, det(v.shape, i + 1, 1 / Math.sqrt(fanIn))];
+    }),
+  );
+}
+const labels = (n: number, seed: number) => tensor(Array.from({ length: n }, (_, i) => (3 * i + seed) % 10));
+const close = (got: ArrayLike<number>, want: number[], tol = 2e-5) => {
+  expect(got.length).toBe(want.length);
+  want.forEach((w, i) => expect(Math.abs(got[i] - w), `element ${i}: ${got[i]} vs ${w}`).toBeLessThanOrEqual(tol * (1 + Math.abs(w))));
+};
+
+describe('"Learn the Basics" Quickstart', () => {
+  it('NeuralNetwork (Flatten + linear_relu_stack), train() and test() with SGD(lr=1e-3) give PyTorch\'s losses and accuracy; save, load, predict', async () => {
+    const ref = REF.quickstart;
+    const full = await loadFashionMnist(undefined, { split: 'train' });
+    const fullTest = await loadFashionMnist(undefined, { split: 'test' });
+    const training_data = new TensorDataset(full.x.narrow(0, 0, ref.nTrain).view(-1, 1, 28, 28), full.y.narrow(0, 0, ref.nTrain));
+    const test_data = new TensorDataset(fullTest.x.narrow(0, 0, ref.nTest).view(-1, 1, 28, 28), fullTest.y.narrow(0, 0, ref.nTest));
+    const batch_size = 64;
+    const train_dataloader = new DataLoader(training_data, { batchSize: batch_size });
+    const test_dataloader = new DataLoader(test_data, { batchSize: batch_size });
+    for (const [X, y] of test_dataloader) {
+      expect(X.shape).toEqual([64, 1, 28, 28]);
+      expect(y.shape).toEqual([64]);
+      break;
+    }
+
+    class NeuralNetwork extends nn.Module {
+      flatten = new nn.Flatten();
+      linear_relu_stack = new nn.Sequential(new nn.Linear(28 * 28, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
+      forward(x: Tensor) {
+        x = this.flatten.forward(x);
+        const logits = this.linear_relu_stack.forward(x);
+        return logits;
+      }
+    }
+    const model = new NeuralNetwork().to('cpu');
+    expect(Object.keys(model.stateDict())).toEqual(['linear_relu_stack.0.weight', 'linear_relu_stack.0.bias', 'linear_relu_stack.2.weight', 'linear_relu_stack.2.bias', 'linear_relu_stack.4.weight', 'linear_relu_stack.4.bias']);
+    model.loadStateDict(detState(model));
+    const loss_fn = new nn.CrossEntropyLoss();
+    const optimizer = new optim.SGD(model.parameters(), { lr: 1e-3 });
+
+    function train(dataloader: DataLoader, model: nn.Module, loss_fn: nn.CrossEntropyLoss, optimizer: optim.SGD) {
+      const size = dataloader.dataset.length;
+      model.train();
+      const losses: number[] = [];
+      let batch = 0;
+      for (const [X, y] of dataloader) {
+        const pred = model.forward(X);
+        const loss = loss_fn.forward(pred, y);
+        loss.backward();
+        optimizer.step();
+        optimizer.zeroGrad();
+        losses.push(loss.item());
+        const current = (batch + 1) * X.length;
+        expect(current).toBeLessThanOrEqual(size + batch_size);
+        batch++;
+      }
+      return losses;
+    }
+    function test(dataloader: DataLoader, model: nn.Module, loss_fn: nn.CrossEntropyLoss) {
+      const size = dataloader.dataset.length;
+      const num_batches = dataloader.length;
+      model.eval();
+      let test_loss = 0;
+      let correct = 0;
+      noGrad(() => {
+        for (const [X, y] of dataloader) {
+          const pred = model.forward(X);
+          test_loss += loss_fn.forward(pred, y).item();
+          correct += pred.argmax(1).eq(y).type('float').sum().item();
+        }
+      });
+      return [test_loss / num_batches, correct / size];
+    }
+    for (let t = 0; t < 2; t++) {
+      const losses = train(train_dataloader, model, loss_fn, optimizer);
+      const [test_loss, correct] = test(test_dataloader, model, loss_fn);
+      close(losses, ref.epochs[t].losses, 1e-5);
+      expect(test_loss).toBeCloseTo(ref.epochs[t].testLoss, 5);
+      expect(correct).toBe(ref.epochs[t].correct);
+    }
+
+    // torch.save(model.state_dict(), "model.pth"); model = NeuralNetwork(); model.load_state_dict(torch.load("model.pth"))
+    const path = join(dir, 'model.safetensors');
+    await saveSafetensors(path, model.stateDict());
+    const model2 = new NeuralNetwork();
+    model2.loadStateDict((await loadSafetensors(path)).tensors);
+    const classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+    model2.eval();
+    const [x, y] = test_data.get(0);
+    noGrad(() => {
+      const pred = model2.forward(x.unsqueeze(0));
+      close(pred.select(0, 0).data, ref.pred0, 1e-5);
+      const [predicted, actual] = [classes[pred.select(0, 0).argmax(0).item()], classes[y.item()]];
+      expect(predicted).toBe(classes[ref.predicted0]);
+      expect(actual).toBe('Ankle boot');
+    });
+  }, 20_000);
+});
+
+describe('"What is torch.nn really?", the second half', () => {
+  const ref = REF.nnReally;
+  const x_train = det([ref.n, 784], 11).add(1).mul(0.1);
+  const y_train = labels(ref.n, 1);
+  const x_valid = det([ref.nValid, 784], 12).add(1).mul(0.1);
+  const y_valid = labels(ref.nValid, 4);
+  const bs = ref.bs;
+  const lr = 0.5;
+  const loss_func = loss.crossEntropy; // F.cross_entropy
+
+  function loss_batch(model: nn.Module, loss_func: (a: Tensor, b: Tensor) => Tensor, xb: Tensor, yb: Tensor, opt: optim.Optimizer | null = null): [number, number] {
+    const l = loss_func(model.forward(xb), yb);
+    if (opt !== null) {
+      l.backward();
+      opt.step();
+      opt.zeroGrad();
+    }
+    return [l.item(), xb.length!];
+  }
+  function fit(epochs: number, model: nn.Module, loss_func: (a: Tensor, b: Tensor) => Tensor, opt: optim.Optimizer, train_dl: DataLoader, valid_dl: DataLoader) {
+    const history: { train: number[]; val: number }[] = [];
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      model.train();
+      const train: number[] = [];
+      for (const [xb, yb] of train_dl) train.push(loss_batch(model, loss_func, xb, yb, opt)[0]);
+      model.eval();
+      const [losses, nums] = noGrad(() => {
+        const pairs = [...valid_dl].map(([xb, yb]) => loss_batch(model, loss_func, xb, yb));
+        return [pairs.map((p) => p[0]), pairs.map((p) => p[1])]; // zip(*[...])
+      });
+      // val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
+      const val_loss = losses.reduce((s, l, i) => s + l * nums[i], 0) / nums.reduce((a, b) => a + b, 0);
+      history.push({ train, val: val_loss });
+    }
+    return history;
+  }
+  const get_data = (train_ds: TensorDataset, valid_ds: TensorDataset, bs: number, shuffle = true) => [
+    new DataLoader(train_ds, { batchSize: bs, shuffle }),
+    new DataLoader(valid_ds, { batchSize: Math.floor((bs * 2) / 3) }),
+  ];
+  const train_ds = new TensorDataset(x_train, y_train);
+  const valid_ds = new TensorDataset(x_valid, y_valid);
+  // The reference fixes the training order (shuffle=False); the tutorial's shuffle=True is run below too.
+  const [train_dl, valid_dl] = get_data(train_ds, valid_ds, bs, false);
+
+  it('Mnist_Logistic with nn.Parameter(torch.randn(784, 10) / sqrt(784)), p -= p.grad * lr over model.parameters() and model.zero_grad() under noGrad', () => {
+    class Mnist_Logistic extends nn.Module {
+      weights: nn.Parameter;
+      bias: nn.Parameter;
+      constructor() {
+        super();
+        this.weights = new nn.Parameter(randn(784, 10).div(Math.sqrt(784)));
+        this.bias = new nn.Parameter(zeros(10));
+      }
+      forward(xb: Tensor) {
+        return xb.matmul(this.weights).add(this.bias);
+      }
+    }
+    const model = new Mnist_Logistic();
+    expect(model.weights.requiresGrad).toBe(true);
+    expect(model.parameters().length).toBe(2);
+    model.loadStateDict({ weights: det([784, 10], 1, 1 / Math.sqrt(784)), bias: zeros(10) });
+    const losses: number[] = [];
+    for (let i = 0; i < Math.floor((ref.n - 1) / bs) + 1; i++) {
+      const start_i = i * bs;
+      const end_i = start_i + bs;
+      const xb = x_train.narrow(0, start_i, Math.min(end_i, ref.n) - start_i); // x_train[start_i:end_i]
+      const yb = y_train.narrow(0, start_i, Math.min(end_i, ref.n) - start_i);
+      const l = loss_func(model.forward(xb), yb);
+      l.backward();
+      losses.push(l.item());
+      noGrad(() => {
+        for (const p of model.parameters()) p.sub_(p.grad!.mul(lr)); // p -= p.grad * lr
+        model.zeroGrad();
+      });
+      expect(model.weights.grad).toBeNull();
+    }
+    close(losses, ref.logisticLosses, 1e-5);
+    close(model.bias.data, ref.logisticBias, 1e-4);
+    expect(model.weights.sum().item()).toBeCloseTo(ref.logisticWeightsSum, 3);
+  });
+
+  it('nn.Linear + optim.SGD through TensorDataset/DataLoader: fit() with the validation loss sum(losses * nums) / sum(nums)', () => {
+    class Mnist_Logistic extends nn.Module {
+      lin = new nn.Linear(784, 10);
+      forward(xb: Tensor) {
+        return this.lin.forward(xb);
+      }
+    }
+    const model = new Mnist_Logistic();
+    model.loadStateDict({ 'lin.weight': det([10, 784], 2, 1 / Math.sqrt(784)), 'lin.bias': det([10], 3, 0.1) });
+    const history = fit(2, model, loss_func, new optim.SGD(model.parameters(), { lr }), train_dl, valid_dl);
+    expect(valid_dl.length).toBe(3); // 21 + 21 + 8: the weighting by nums matters
+    history.forEach((h, e) => {
+      close(h.train, ref.linearFit[e].train, 1e-5);
+      expect(h.val).toBeCloseTo(ref.linearFit[e].val, 5);
+    });
+    // The weighted mean over uneven batches is the loss over the whole validation set.
+    expect(noGrad(() => loss_func(model.forward(x_valid), y_valid).item())).toBeCloseTo(history[1].val, 5);
+    // get_data as the tutorial writes it: shuffle=True reorders every epoch, every example once.
+    const [shuffled] = get_data(train_ds, valid_ds, bs);
+    const seen = (dl: DataLoader) => [...dl].flatMap(([, yb]) => Array.from(yb.data)).join();
+    expect(seen(shuffled)).not.toBe(seen(train_dl));
+    expect(seen(shuffled).split(',').sort().join()).toBe(seen(train_dl).split(',').sort().join());
+  });
+
+  it("Mnist_CNN (Conv2d(…, kernel_size=3, stride=2, padding=1), xb.view(-1, 1, 28, 28), F.relu, F.avg_pool2d(xb, 4), xb.view(-1, xb.size(1))) with SGD momentum 0.9", () => {
+    class Mnist_CNN extends nn.Module {
+      conv1 = new nn.Conv2d(1, 16, { kernelSize: 3, stride: 2, padding: 1 });
+      conv2 = new nn.Conv2d(16, 16, 3, { stride: 2, padding: 1 });
+      conv3 = new nn.Conv2d(16, 10, 3, 2, 1);
+      forward(xb: Tensor) {
+        xb = xb.view(-1, 1, 28, 28);
+        xb = F.relu(this.conv1.forward(xb));
+        xb = F.relu(this.conv2.forward(xb));
+        xb = F.relu(this.conv3.forward(xb));
+        xb = F.avgPool2d(xb, 4);
+        return xb.view(-1, xb.shape[1]); // xb.size(1)
+      }
+    }
+    const model = new Mnist_CNN();
+    expect(String(model.conv1)).toBe('Conv2d(1, 16, kernelSize=[3,3], stride=[2,2], padding=[1,1])');
+    model.loadStateDict(detState(model));
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const history = fit(2, model, loss_func, opt, train_dl, valid_dl);
+    history.forEach((h, e) => {
+      close(h.train, ref.cnnFit[e].train, 1e-5);
+      expect(h.val).toBeCloseTo(ref.cnnFit[e].val, 5);
+    });
+    close(model.conv3.bias!.data, ref.cnnConv3Bias, 1e-4);
+  });
+
+  it('nn.Sequential(Lambda(preprocess), Conv2d, ReLU, …, nn.AdaptiveAvgPool2d(1), Lambda(x => x.view(x.size(0), -1))) trains as Mnist_CNN', () => {
+    class Lambda extends nn.Module {
+      constructor(private func: (x: Tensor) => Tensor) {
+        super();
+      }
+      forward(x: Tensor) {
+        return this.func(x);
+      }
+    }
+    const preprocess = (x: Tensor) => x.view(-1, 1, 28, 28);
+    const model = new nn.Sequential(
+      new Lambda(preprocess),
+      new nn.Conv2d(1, 16, { kernelSize: 3, stride: 2, padding: 1 }),
+      new nn.ReLU(),
+      new nn.Conv2d(16, 16, { kernelSize: 3, stride: 2, padding: 1 }),
+      new nn.ReLU(),
+      new nn.Conv2d(16, 10, { kernelSize: 3, stride: 2, padding: 1 }),
+      new nn.ReLU(),
+      new nn.AdaptiveAvgPool2d(1),
+      new Lambda((x) => x.view(x.shape[0], -1)),
+    );
+    expect(Object.keys(model.stateDict())).toEqual(['1.weight', '1.bias', '3.weight', '3.bias', '5.weight', '5.bias']);
+    const cnn = detState(new nn.Sequential(new nn.Conv2d(1, 16, 3), new nn.Conv2d(16, 16, 3), new nn.Conv2d(16, 10, 3)));
+    model.loadStateDict(Object.fromEntries(Object.entries(cnn).map(([k, v]) => [k.replace(/^(\d)/, (d) => String(2 * Number(d) + 1)), v])));
+    const history = fit(2, model, loss_func, new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }), train_dl, valid_dl);
+    history.forEach((h, e) => {
+      close(h.train, ref.sequentialFit[e].train, 1e-5);
+      expect(h.val).toBeCloseTo(ref.sequentialFit[e].val, 5);
+    });
+  });
+});
+
+/** The CIFAR-10 Net of "Training a classifier" (and of "Saving and loading a general checkpoint"). */
+class Net extends nn.Module {
+  conv1 = new nn.Conv2d(3, 6, 5);
+  pool = new nn.MaxPool2d(2, 2);
+  conv2 = new nn.Conv2d(6, 16, 5);
+  fc1 = new nn.Linear(16 * 5 * 5, 120);
+  fc2 = new nn.Linear(120, 84);
+  fc3 = new nn.Linear(84, 10);
+  forward(x: Tensor) {
+    x = this.pool.forward(F.relu(this.conv1.forward(x)));
+    x = this.pool.forward(F.relu(this.conv2.forward(x)));
+    x = F.flatten(x, 1); // flatten all dimensions except batch
+    x = F.relu(this.fc1.forward(x));
+    x = F.relu(this.fc2.forward(x));
+    x = this.fc3.forward(x);
+    return x;
+  }
+}
+
+describe('"Training a classifier"', () => {
+  it('Net with CrossEntropyLoss and SGD(lr=0.001, momentum=0.9): running loss, torch.max(outputs, 1), accuracy per class, save and load', async () => {
+    const ref = REF.classifier;
+    const images = det([ref.steps * 4, 3, 32, 32], 21);
+    const image_labels = labels(ref.steps * 4, 2);
+    const net = new Net();
+    net.loadStateDict(detState(net));
+    const criterion = new nn.CrossEntropyLoss();
+    const optimizer = new optim.SGD(net.parameters(), { lr: 0.001, momentum: 0.9 });
+    const trainloader = new DataLoader(new TensorDataset(images, image_labels), { batchSize: 4 });
+    const losses: number[] = [];
+    const logged: number[] = [];
+    let running_loss = 0.0;
+    let i = 0;
+    for (const data of trainloader) {
+      // get the inputs; data is a list of [inputs, labels]
+      const [inputs, labels] = data;
+      optimizer.zeroGrad();
+      const outputs = net.forward(inputs);
+      const loss = criterion.forward(outputs, labels);
+      loss.backward();
+      optimizer.step();
+      losses.push(loss.item());
+      running_loss += loss.item();
+      if (i % 4 === 3) {
+        logged.push(running_loss / 4);
+        running_loss = 0.0;
+      }
+      i++;
+    }
+    close(losses, ref.losses, 1e-5);
+    close(logged, ref.logged, 1e-5);
+    close(net.fc3.bias!.data, ref.fc3Bias, 1e-4);
+    expect(net.conv1.weight.sum().item()).toBeCloseTo(ref.conv1WeightSum, 3);
+
+    // PATH = './cifar_net.pth'; torch.save(net.state_dict(), PATH); net = Net(); net.load_state_dict(torch.load(PATH))
+    const PATH = join(dir, 'cifar_net.safetensors');
+    await saveSafetensors(PATH, net.stateDict());
+    const net2 = new Net();
+    net2.loadStateDict((await loadSafetensors(PATH)).tensors);
+    const test_images = det([20, 3, 32, 32], 22);
+    const test_labels = labels(20, 5);
+    const classes = ['plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+    const correct_pred: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
+    const total_pred: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
+    let correct = 0;
+    noGrad(() => {
+      const outputs = net2.forward(test_images);
+      close(outputs.data, ref.outputs, 1e-4);
+      const [, predicted] = ops.max(outputs, 1); // _, predicted = torch.max(outputs, 1)
+      expect(predicted.tolist()).toEqual(ref.predicted);
+      correct += predicted.eq(test_labels).sum().item();
+      // for label, prediction in zip(labels, predictions)
+      test_labels.tolist().forEach((label, j) => {
+        if (label === predicted.data[j]) correct_pred[classes[label as number]] += 1;
+        total_pred[classes[label as number]] += 1;
+      });
+    });
+    expect(classes.map((c) => correct_pred[c])).toEqual(ref.correct);
+    expect(classes.map((c) => total_pred[c])).toEqual(ref.total);
+    expect(correct).toBe(ref.correct.reduce((a: number, b: number) => a + b, 0));
+  });
+});
