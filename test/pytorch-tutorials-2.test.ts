@@ -375,3 +375,96 @@ describe('"Training a classifier"', () => {
     expect(correct).toBe(ref.correct.reduce((a: number, b: number) => a + b, 0));
   });
 });
+
+describe('"Saving and loading a general checkpoint"', () => {
+  const ref = REF.checkpoint;
+  const nr = REF.nnReally;
+  class Mnist_CNN extends nn.Module {
+    conv1 = new nn.Conv2d(1, 16, { kernelSize: 3, stride: 2, padding: 1 });
+    conv2 = new nn.Conv2d(16, 16, { kernelSize: 3, stride: 2, padding: 1 });
+    conv3 = new nn.Conv2d(16, 10, { kernelSize: 3, stride: 2, padding: 1 });
+    forward(xb: Tensor) {
+      xb = xb.view(-1, 1, 28, 28);
+      xb = F.relu(this.conv1.forward(xb));
+      xb = F.relu(this.conv2.forward(xb));
+      xb = F.relu(this.conv3.forward(xb));
+      return F.avgPool2d(xb, 4).flatten(1);
+    }
+  }
+  const train_dl = new DataLoader(new TensorDataset(det([nr.n, 784], 11).add(1).mul(0.1), labels(nr.n, 1)), { batchSize: nr.bs });
+  const loss_batch = (model: nn.Module, xb: Tensor, yb: Tensor, opt: optim.Optimizer) => {
+    const l = loss.crossEntropy(model.forward(xb), yb);
+    l.backward();
+    opt.step();
+    opt.zeroGrad();
+    return l.item();
+  };
+  const makers: Record<string, (p: nn.Parameter[]) => optim.Optimizer> = {
+    sgd: (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 }),
+    adam: (p) => new optim.Adam(p, { lr: 1e-3 }),
+  };
+
+  for (const name of ['sgd', 'adam']) {
+    it(`${name}: a checkpoint torch.save wrote ({epoch, model_state_dict, optimizer_state_dict, loss}) resumes as PyTorch resumes it`, async () => {
+      const PATH = PT(`tutorial_checkpoint_${name}.pt`);
+      const model = new Mnist_CNN();
+      const optimizer = makers[name](model.parameters());
+      // checkpoint = torch.load(PATH)
+      const checkpoint = (await loadTorchFile(PATH)).object as Record<string, any>;
+      model.loadStateDict(checkpoint.model_state_dict);
+      optimizer.loadStateDict(checkpoint.optimizer_state_dict);
+      const epoch = checkpoint.epoch;
+      const l = checkpoint.loss;
+      expect(epoch).toBe(ref[name].epoch);
+      expect(l.item()).toBeCloseTo(ref[name].loss, 6);
+      model.train();
+      const batches = [...train_dl];
+      const after = [...batches.slice(2), ...train_dl].map(([xb, yb]) => loss_batch(model, xb, yb, optimizer));
+      close(after, ref[name].after, 1e-5);
+      close(model.conv3.bias!.data, ref[name].conv3Bias, 1e-4);
+    });
+  }
+
+  it("a PyTorch state whose options differ from the optimizer's, or whose parameters do not match, is refused naming the difference", async () => {
+    const checkpoint = (await loadTorchFile(PT('tutorial_checkpoint_sgd.pt'))).object as Record<string, any>;
+    const model = new Mnist_CNN();
+    expect(() => new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.5 }).loadStateDict(checkpoint.optimizer_state_dict)).toThrow(/SGD.loadStateDict: group 0 of the saved state has momentum=0.9, this optimizer momentum: 0.5/);
+    expect(() => new optim.SGD(model.conv1.parameters(), { lr: 0.1, momentum: 0.9 }).loadStateDict(checkpoint.optimizer_state_dict)).toThrow(/state has 6 parameters, the optimizer 2/);
+    const adamState = ((await loadTorchFile(PT('tutorial_checkpoint_adam.pt'))).object as Record<string, any>).optimizer_state_dict;
+    expect(() => new optim.Adam(model.parameters(), { betas: [0.9, 0.99] }).loadStateDict(adamState)).toThrow(/has betas=\[0.9,0.999\], this optimizer betas: \[0.9,0.99\]/);
+    expect(() => new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }).loadStateDict(adamState)).toThrow(/SGD.loadStateDict: group 0 of the saved state has no momentum \(it has lr, betas, eps, .*\), so it is not SGD's state/);
+    // The whole checkpoint where the model's state dict goes: every key named.
+    expect(() => model.loadStateDict(checkpoint)).toThrow(/missing.*conv1\.weight[\s\S]*unexpected.*epoch/i);
+  });
+
+  for (const name of ['sgd', 'adam']) {
+    it(`${name}: gradlab's own checkpoint through JSON resumes bit for bit, the optimizer state included`, () => {
+      const run = (saveAt: number | null) => {
+        let model = new Mnist_CNN();
+        model.loadStateDict(detState(model));
+        let optimizer = makers[name](model.parameters());
+        const losses: number[] = [];
+        for (let epoch = 0; epoch < 2; epoch++) {
+          for (const [xb, yb] of train_dl) losses.push(loss_batch(model, xb, yb, optimizer));
+          if (epoch === saveAt) {
+            const PATH = join(dir, `${name}.json`);
+            // torch.save({'epoch': epoch, 'model_state_dict': …, 'optimizer_state_dict': …, 'loss': loss}, PATH)
+            writeFileSync(PATH, JSON.stringify({ epoch, model_state_dict: model.stateDict(), optimizer_state_dict: optimizer.stateDict(), loss: losses[losses.length - 1] }));
+            model = new Mnist_CNN();
+            optimizer = makers[name](model.parameters());
+            const checkpoint = JSON.parse(readFileSync(PATH, 'utf8'));
+            model.loadStateDict(checkpoint.model_state_dict);
+            optimizer.loadStateDict(checkpoint.optimizer_state_dict);
+            expect(checkpoint.epoch).toBe(epoch);
+            model.train();
+          }
+        }
+        return [losses, Array.from(model.conv1.weight.data)];
+      };
+      const [straight, w1] = run(null);
+      const [resumed, w2] = run(0);
+      expect(resumed).toEqual(straight);
+      expect(w2).toEqual(w1);
+    });
+  }
+});

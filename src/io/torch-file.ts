@@ -22,6 +22,7 @@
  * everything that reads a safetensors state dict reads these.
  */
 import { decodeElements, type SafetensorsDType, type SafetensorsEntry } from './safetensors.js';
+import { Tensor } from '../tensor.js';
 
 /** What a user should write in PyTorch, for messages. */
 const HOW = "torch.save(model.state_dict(), 'model.pt')";
@@ -450,6 +451,15 @@ export interface TorchFile {
   tensors: Map<string, SafetensorsEntry>;
   /** Where in the saved object the state dict was ('' at the top; 'model_state_dict' in a training checkpoint's dict). */
   path: string;
+  /**
+   * The whole saved object, as `torch.load` returns it, in JS terms: a dict is a plain object
+   * (its keys as strings: an optimizer's state `{0: …}` is `{'0': …}`), a list or tuple an array,
+   * a tensor a Tensor (float64 stays float64, other dtypes become float32 holding their values,
+   * as gradlab's integer tensors), None null, an int beyond 2^53 a bigint. So a training
+   * checkpoint reads as the tutorial reads it: `checkpoint.model_state_dict`,
+   * `checkpoint.optimizer_state_dict`, `checkpoint.epoch`, `checkpoint.loss.item()`.
+   */
+  object: unknown;
 }
 
 /** Whether a pickled value is a state dict: a dict of string keys → tensors. */
@@ -508,10 +518,10 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
   }
   // Every element produced, bounded: views may share a storage, so a small file could otherwise ask for any amount.
   let budget = 4 * bytes.length + (1 << 20);
-  const tensors = new Map<string, SafetensorsEntry>();
-  for (const [k, v] of found.map) {
-    const key = k as string;
-    const t = v as TorchTensor;
+  const read = new Map<TorchTensor, SafetensorsEntry>();
+  const readTensor = (key: string, t: TorchTensor): SafetensorsEntry => {
+    const done = read.get(t);
+    if (done !== undefined) return done;
     const size = ELEMENT_SIZE[t.storage.dtype]!;
     const count = t.shape.reduce((a, b) => a * b, 1);
     if ((budget -= count) < 0) throw new Error(`${name}: tensor "${key}": the tensors' views ask for more elements than the file could hold`);
@@ -538,7 +548,23 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
       }
     }
     if (bigEndian && size > 1) for (let o = 0; o < raw.length; o += size) raw.subarray(o, o + size).reverse();
-    tensors.set(key, { dtype: t.storage.dtype, shape: t.shape, data: decodeElements(raw, t.storage.dtype, count, `tensor "${key}"`, name) });
-  }
-  return { tensors, path };
+    const out: SafetensorsEntry = { dtype: t.storage.dtype, shape: t.shape, data: decodeElements(raw, t.storage.dtype, count, `tensor "${key}"`, name) };
+    read.set(t, out);
+    return out;
+  };
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const [k, v] of found.map) tensors.set(k as string, readTensor(k as string, v as TorchTensor));
+  // The whole object in JS terms; `at` names where a tensor sits, for messages.
+  const toJs = (v: unknown, at: string): unknown => {
+    if (v instanceof TorchTensor) {
+      const { data, shape } = readTensor(at, v);
+      return new Tensor(data instanceof Float32Array || data instanceof Float64Array ? data : Float32Array.from(data as ArrayLike<number | bigint>, Number), shape);
+    }
+    if (v instanceof PyDict) return Object.fromEntries([...v.map].map(([k, x]) => [String(k), toJs(x, `${at}${at ? '.' : ''}${String(k)}`)]));
+    if (Array.isArray(v)) return v.map((x, i) => toJs(x, `${at}[${i}]`));
+    if (v instanceof PyGlobal || v instanceof Storage) return String(v);
+    return v === undefined ? null : v;
+  };
+  const object = toJs(obj, '');
+  return { tensors, path, object };
 }
