@@ -118,7 +118,12 @@ describe('"Learn the Basics" Quickstart', () => {
     model2.loadStateDict((await loadSafetensors(path)).tensors);
     const classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
     model2.eval();
-    const [x, y] = test_data.get(0);
+    // x, y = test_data[0][0], test_data[0][1] — on the TensorDataset and on the loader's dataset alike
+    const [x, y] = [test_data[0][0], test_data[0][1]];
+    expect(fullTest[0][0].view(1, 28, 28).tolist()).toEqual(x.tolist());
+    expect(fullTest[-1][1].item()).toBe(fullTest.y.data[fullTest.y.length! - 1]);
+    expect(() => test_data[ref.nTest]).toThrow(`TensorDataset[${ref.nTest}]: index ${ref.nTest} is out of range for ${ref.nTest} examples`);
+    expect(() => fullTest[10000]).toThrow(/fashion-mnist \(test\)\[10000\]: index 10000 is out of range for 10000 examples/);
     noGrad(() => {
       const pred = model2.forward(x.unsqueeze(0));
       close(pred.select(0, 0).data, ref.pred0, 1e-5);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { basename, join } from 'node:path';
 import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Dataset } from './dataset.js';
+import { withIndexing, type Dataset } from './dataset.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxDeclaredBytes, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
 import { readRegularFile } from '../io/files.node.js';
 import { BUILTIN_MNIST_FILES, builtinMnistFromIdx, type MnistSplit } from './mnist.js';
@@ -76,7 +76,8 @@ export interface LoadIdxOptions {
 /** Images and labels IDX files as a Dataset: pixels /255 in [0, 1], labels [N] class indices. */
 export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: LoadIdxOptions = {}): Promise<Dataset> {
   const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
-  return idxToDataset(images, labels, { ...options, name: options.name ?? basename(imagesPath), imagesName: imagesPath, labelsName: labelsPath });
+  const ds = idxToDataset(images, labels, { ...options, name: options.name ?? basename(imagesPath), imagesName: imagesPath, labelsName: labelsPath });
+  return withIndexing(ds, ds.name);
 }
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
