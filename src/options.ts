@@ -45,7 +45,7 @@ export function keywordArgs(where: string, args: readonly unknown[], keys: reado
   const named = isKeywords ? (positional.pop() as Record<string, unknown>) : {};
   const all = [...keys, ...keywordOnly];
   checkOptions(where, named, all);
-  if (positional.length > keys.length) throw new Error(`${where}: at most ${keys.length} arguments before the options object (${keys.join(', ')}), got ${positional.length}`);
+  if (positional.length > keys.length) throw new Error(`${where}: at most ${keys.length} positional arguments (${keys.join(', ')}), got ${positional.length}`);
   const twice = keys.slice(0, positional.length).filter((k) => k in named);
   if (twice.length > 0) throw new Error(`${where}: ${twice.join(', ')} given both positionally and in the options`);
   return all.map((k, i) => (i < positional.length ? positional[i] : named[k]));

@@ -473,3 +473,57 @@ describe('"Saving and loading a general checkpoint"', () => {
     });
   }
 });
+
+describe('lines of these tutorials written as PyTorch users write them', () => {
+  it("WrappedDataLoader (for b in self.dl: yield self.func(*b)) and inputs, labels = data[0], data[1]", () => {
+    const preprocess = (x: Tensor, y: Tensor) => [x.view(-1, 1, 28, 28), y];
+    class WrappedDataLoader {
+      constructor(
+        private dl: DataLoader,
+        private func: (x: Tensor, y: Tensor) => Tensor[],
+      ) {}
+      get length() {
+        return this.dl.length; // def __len__(self): return len(self.dl)
+      }
+      *[Symbol.iterator]() {
+        for (const b of this.dl) yield this.func(...(b as unknown as [Tensor, Tensor]));
+      }
+    }
+    const dl = new DataLoader(new TensorDataset(det([10, 784], 1), labels(10, 0)), { batchSize: 4 });
+    const wrapped = new WrappedDataLoader(dl, preprocess);
+    expect(wrapped.length).toBe(3);
+    expect([...wrapped].map(([xb]) => xb.shape)).toEqual([
+      [4, 1, 28, 28],
+      [4, 1, 28, 28],
+      [2, 1, 28, 28],
+    ]);
+    // dataiter = iter(trainloader); images, labels = next(dataiter); and data[0], data[1] of a batch
+    const data = dl[Symbol.iterator]().next().value!;
+    const [inputs, targets] = [data[0].to('cpu'), data[1].to('cpu')];
+    expect(inputs.shape).toEqual([4, 784]);
+    expect(targets.tolist()).toEqual([0, 3, 6, 9]);
+    expect(data.length).toBe(2);
+  });
+
+  it("optim.SGD(net.parameters(), 0.001, 0.9) and Adam's positional options are PyTorch's, never silently dropped", () => {
+    const net = new Net();
+    expect(new optim.SGD(net.parameters(), 0.001, 0.9).groups[0].options).toMatchObject({ lr: 0.001, momentum: 0.9 });
+    expect(new optim.SGD(net.parameters(), 0.001, { momentum: 0.9 }).groups[0].options).toMatchObject({ lr: 0.001, momentum: 0.9 });
+    expect(new optim.Adam(net.parameters(), 0.01, [0.8, 0.9]).groups[0].options).toMatchObject({ lr: 0.01, betas: [0.8, 0.9] });
+    expect(new optim.RMSprop(net.parameters(), 0.01, 0.9).groups[0].options).toMatchObject({ lr: 0.01, alpha: 0.9 });
+    expect(() => new optim.SGD(net.parameters(), 0.001, 0.9, 0, 0, false, 1 as never)).toThrow('SGD: at most 5 positional arguments (lr, momentum, dampening, weightDecay, nesterov), got 6');
+    expect(() => new optim.SGD(net.parameters(), 0.001, 0.9, { momentum: 0.5 } as never)).toThrow('SGD: momentum given both positionally and in the options');
+    expect(() => new optim.SGD(net.parameters(), 0.001, { weight_decay: 5e-4 } as never)).toThrow(/unknown option 'weight_decay' \(gradlab spells it weightDecay\)/);
+  });
+
+  it('nn.Conv2d(3, 6, kernel_size=5) and nn.MaxPool2d(kernel_size=2, stride=2) with the keywords as a last object', () => {
+    expect(String(new nn.Conv2d(3, 6, { kernelSize: 5 }))).toBe(String(new nn.Conv2d(3, 6, 5)));
+    expect(String(new nn.Conv2d(1, 16, 3, 2, { padding: 1 }))).toBe('Conv2d(1, 16, kernelSize=[3,3], stride=[2,2], padding=[1,1])');
+    expect(String(new nn.MaxPool2d({ kernelSize: 2, stride: 2 }))).toBe(String(new nn.MaxPool2d(2, 2)));
+    expect(String(new nn.AvgPool2d(3, { stride: 1, padding: 1 }))).toBe(String(new nn.AvgPool2d(3, 1, 1)));
+    expect(() => new nn.Conv2d(3, 6, { kernel_size: 5 } as never)).toThrow(/Conv2d: unknown option 'kernel_size' \(gradlab spells it kernelSize\)/);
+    expect(() => new nn.Conv2d(3, 6, { stride: 2 } as never)).toThrow(/Conv2d: kernelSize is missing/);
+    expect(() => new nn.Conv2d(3, 6, 5, { kernelSize: 3 } as never)).toThrow('Conv2d: kernelSize given both positionally and in the options');
+    expect(() => new nn.MaxPool2d({ stride: 2 } as never)).toThrow(/MaxPool2d: kernelSize must be an integer ≥ 1/);
+  });
+});

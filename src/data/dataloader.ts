@@ -41,12 +41,22 @@ export interface DataLoaderOptions {
   pinMemory?: boolean;
 }
 
-/** One batch: `x` [B, ...x.shape[1:]] and `y` [B] or [B, k]; `const [x, y] = batch` also works. */
+/**
+ * One batch: `x` [B, ...x.shape[1:]] and `y` [B] or [B, k]; as PyTorch's `[inputs, labels]` list
+ * also `const [x, y] = batch`, `data[0]`, `data[1]`, `f(...batch)`.
+ */
 export class Batch implements Iterable<Tensor> {
+  readonly length = 2;
   constructor(
     readonly x: Tensor,
     readonly y: Tensor,
   ) {}
+  get 0(): Tensor {
+    return this.x;
+  }
+  get 1(): Tensor {
+    return this.y;
+  }
   *[Symbol.iterator](): Iterator<Tensor> {
     yield this.x;
     yield this.y;

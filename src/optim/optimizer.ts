@@ -8,7 +8,7 @@ import { stepsOf } from '../kernels/reference.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Tensor, showValue } from '../tensor.js';
 import { stepBoundary } from '../memory.js';
-import { checkOptions, pointSnakeCase, snakeCase } from '../options.js';
+import { checkOptions, keywordArgs, pointSnakeCase, snakeCase } from '../options.js';
 import { zeroGradMode } from '../nn/module.js';
 
 /** A parameter group as given (PyTorch's `{'params': …, 'lr': …}`): parameters and option overrides. */
@@ -409,8 +409,12 @@ export type EffectiveOptions<O> = { [K in keyof O]-?: Exclude<O[K], undefined> }
  * An optimizer's options over its class's `defaults`. As PyTorch's `SGD(params, 0.1)`, a bare
  * number is the learning rate; an unknown option (PyTorch's `weight_decay`) is an error.
  */
-export function withDefaults<O extends object>(name: string, defaults: Readonly<O>, options: O | number | undefined): O {
-  if (typeof options === 'number') options = { lr: options } as O;
+export function withDefaults<O extends object>(name: string, defaults: Readonly<O>, options: O | number | undefined, rest: readonly unknown[] = [], order: readonly string[] = ['lr']): O {
+  // PyTorch's positional form, SGD(params, 0.01, 0.9): the options in `order`, a last object for the rest (keywordArgs).
+  if (typeof options === 'number' || rest.length > 0) {
+    const values = keywordArgs(name, [options, ...rest], order, Object.keys(defaults).filter((k) => !order.includes(k)));
+    options = Object.fromEntries([...order, ...Object.keys(defaults).filter((k) => !order.includes(k))].map((k, i) => [k, values[i]])) as O;
+  }
   checkOptions(name, options, ['lr', ...Object.keys(defaults).filter((k) => k !== 'lr')]);
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? v.slice() : v;
