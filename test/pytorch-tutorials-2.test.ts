@@ -116,6 +116,10 @@ describe('"Learn the Basics" Quickstart', () => {
     await saveSafetensors(path, model.stateDict());
     const model2 = new NeuralNetwork();
     model2.loadStateDict((await loadSafetensors(path)).tensors);
+    // The two readers say which one a file needs, whatever its name.
+    await saveSafetensors(join(dir, 'model.pth'), model.stateDict());
+    await expect(loadTorchFile(join(dir, 'model.pth'))).rejects.toThrow(/model\.pth: this is a safetensors file, not one torch\.save wrote: read it with loadSafetensors\(path\)/);
+    await expect(loadSafetensors(PT('tutorial_checkpoint_sgd.pt'))).rejects.toThrow(/this is a file torch\.save wrote, not a safetensors file: read it with loadTorchFile\(path\)/);
     const classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
     model2.eval();
     // x, y = test_data[0][0], test_data[0][1] — on the TensorDataset and on the loader's dataset alike
