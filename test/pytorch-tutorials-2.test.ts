@@ -531,3 +531,21 @@ describe('lines of these tutorials written as PyTorch users write them', () => {
     expect(() => new nn.MaxPool2d({ stride: 2 } as never)).toThrow(/MaxPool2d: kernelSize must be an integer ≥ 1/);
   });
 });
+
+describe('a one-element tensor where JS wants a number', () => {
+  it('running_loss += loss adds the value (not string concatenation); text stays the printed tensor; a larger tensor used as a number is an error', () => {
+    const criterion = new nn.CrossEntropyLoss();
+    const l = criterion.forward(tensor([[1, 2, 3]]), tensor([2]));
+    let running_loss = 0.0;
+    running_loss += l as unknown as number; // the tutorial's loss.item() is the documented spelling; this one works too
+    expect(typeof running_loss).toBe('number');
+    expect(running_loss).toBe(l.item());
+    expect(Number(tensor(2.5))).toBe(2.5);
+    expect((tensor([[0.75]]) as unknown as number) > 0.5).toBe(true);
+    expect(String(tensor(2))).toBe('tensor(2.)');
+    expect(`${tensor([1, 2])}`).toBe('tensor([1., 2.])');
+    expect('x = ' + tensor([1, 2])).toBe('x = tensor([1., 2.])');
+    expect(() => (tensor([1, 2]) as unknown as number) > 1).toThrow(/a tensor of shape \[2\] \(2 elements\) used as a number: only a one-element tensor converts \(loss\.item\(\)\)/);
+    expect(() => Math.max(randn(3) as unknown as number)).toThrow(/used as a number/);
+  });
+});
