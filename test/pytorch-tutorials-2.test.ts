@@ -549,3 +549,33 @@ describe('a one-element tensor where JS wants a number', () => {
     expect(() => Math.max(randn(3) as unknown as number)).toThrow(/used as a number/);
   });
 });
+
+describe('"Saving multiple models in one file"', () => {
+  it("modelA/modelB and their optimizers from one torch.save dict: each loaded from .object, training continues as in PyTorch; .tensors says why there is no one state dict", async () => {
+    const ref = REF.twoModels;
+    const file = await loadTorchFile(PT('tutorial_two_models.pt'));
+    const checkpoint = file.object as Record<string, any>;
+    expect(Object.keys(checkpoint)).toEqual(['modelA_state_dict', 'modelB_state_dict', 'optimizerA_state_dict', 'optimizerB_state_dict']);
+    const modelA = new nn.Linear(3, 2);
+    const modelB = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 1));
+    const optimizerA = new optim.SGD(modelA.parameters(), { lr: 0.1, momentum: 0.9 });
+    const optimizerB = new optim.Adam(modelB.parameters(), { lr: 0.01 });
+    modelA.loadStateDict(checkpoint.modelA_state_dict);
+    modelB.loadStateDict(checkpoint.modelB_state_dict);
+    optimizerA.loadStateDict(checkpoint.optimizerA_state_dict);
+    optimizerB.loadStateDict(checkpoint.optimizerB_state_dict);
+    modelA.train();
+    modelB.train();
+    const xm = det([4, 3], 33);
+    optimizerA.zeroGrad();
+    optimizerB.zeroGrad();
+    const second = modelB.forward(modelA.forward(xm)).pow(2).mean();
+    second.backward();
+    optimizerA.step();
+    optimizerB.step();
+    expect(second.item()).toBeCloseTo(ref.secondLoss, 6);
+    close(modelA.weight.data, ref.modelA, 1e-5);
+    close((modelB[2] as nn.Linear).weight.data, ref.modelB, 1e-5);
+    expect(() => file.tensors).toThrow(/tutorial_two_models\.pt: holds a dict with keys "modelA_state_dict", .*with several state dicts \("modelA_state_dict", "modelB_state_dict"\): take each from \.object \(checkpoint\.modelA_state_dict\)/);
+  });
+});

@@ -18,8 +18,9 @@
  * (OrderedDict, the tensor and parameter rebuilders, the storage classes): nothing in the
  * file can run code or name another Python object. A pickled whole module
  * (`torch.save(model)`), the pre-1.6 format and compressed archives are refused with what to
- * do instead. Tensors come out as safetensors entries (torch's dtype → 'F32', 'I64', …), so
- * everything that reads a safetensors state dict reads these.
+ * do instead. The state dict's tensors come out as safetensors entries (torch's dtype → 'F32',
+ * 'I64', …), so everything that reads a safetensors state dict reads these; the whole saved
+ * object comes out as plain JS data with Tensors (`object`).
  */
 import { decodeElements, type SafetensorsDType, type SafetensorsEntry } from './safetensors.js';
 import { Tensor } from '../tensor.js';
@@ -470,7 +471,9 @@ function isStateDict(v: unknown): v is PyDict {
 /**
  * The state dict in the bytes of a `torch.save` file, as safetensors entries: the saved object
  * itself when it is a dict of tensors, or the one dict of tensors inside it (a training
- * checkpoint `{'model_state_dict': …, 'optimizer_state_dict': …, 'epoch': …}`).
+ * checkpoint `{'model_state_dict': …, 'optimizer_state_dict': …, 'epoch': …}`); and the whole
+ * saved object (`object`, as torch.load returns it), which is all a file with no single state
+ * dict has (`tensors` then throws saying so).
  */
 export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchFile {
   if (!isTorchZip(bytes)) {
@@ -504,17 +507,22 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
     if (s === undefined) storages.set(key, (s = new Storage(dtype, key, pid[4] as number)));
     return s;
   });
-  let found: PyDict;
+  // The state dict: the object itself, or the one dict of tensors inside it. Otherwise (several
+  // models' state dicts in one file, a single tensor, …) `object` still holds what was saved, and
+  // reading `tensors` is the error that says why there is no one state dict.
+  let found: PyDict | null = null;
+  let problem = '';
   let path = '';
   if (isStateDict(obj)) found = obj;
   else {
     const inner = obj instanceof PyDict ? [...obj.map].filter(([k, v]) => typeof k === 'string' && isStateDict(v)) : [];
     if (inner.length !== 1) {
       const what = obj instanceof PyDict ? `a dict with keys ${[...obj.map.keys()].slice(0, 8).map((k) => JSON.stringify(k)).join(', ')}` : Array.isArray(obj) ? 'a list or tuple' : obj instanceof TorchTensor ? 'a single tensor' : `a ${obj === null ? 'None' : typeof obj}`;
-      throw new Error(`${name}: holds ${what}${inner.length > 1 ? `, with several state dicts (${inner.map(([k]) => JSON.stringify(k)).join(', ')}): save the model's alone` : ', not a state dict'}; gradlab reads the dict of tensors that ${HOW} writes`);
+      problem = `${name}: holds ${what}${inner.length > 1 ? `, with several state dicts (${inner.map(([k]) => JSON.stringify(k)).join(', ')}): take each from .object (checkpoint.${String(inner[0][0])}), or save the model's alone` : ', not a state dict'}; gradlab reads the dict of tensors that ${HOW} writes, and .object holds whatever was saved`;
+    } else {
+      path = inner[0][0] as string;
+      found = inner[0][1] as PyDict;
     }
-    path = inner[0][0] as string;
-    found = inner[0][1] as PyDict;
   }
   // Every element produced, bounded: views may share a storage, so a small file could otherwise ask for any amount.
   let budget = 4 * bytes.length + (1 << 20);
@@ -553,7 +561,7 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
     return out;
   };
   const tensors = new Map<string, SafetensorsEntry>();
-  for (const [k, v] of found.map) tensors.set(k as string, readTensor(k as string, v as TorchTensor));
+  if (found !== null) for (const [k, v] of found.map) tensors.set(k as string, readTensor(k as string, v as TorchTensor));
   // The whole object in JS terms; `at` names where a tensor sits, for messages.
   const toJs = (v: unknown, at: string): unknown => {
     if (v instanceof TorchTensor) {
@@ -566,5 +574,12 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
     return v === undefined ? null : v;
   };
   const object = toJs(obj, '');
-  return { tensors, path, object };
+  if (found !== null) return { tensors, path, object };
+  return {
+    get tensors(): Map<string, SafetensorsEntry> {
+      throw new Error(problem);
+    },
+    path,
+    object,
+  };
 }
