@@ -40,15 +40,18 @@ export function checkOptions(where: string, options: unknown, allowed: readonly 
 export function keywordArgs(where: string, args: readonly unknown[], keys: readonly string[], keywordOnly: readonly string[] = []): unknown[] {
   const positional = [...args];
   while (positional.length > 0 && positional[positional.length - 1] === undefined) positional.pop();
-  const last = positional[positional.length - 1];
-  const isKeywords = typeof last === 'object' && last !== null && [Object.prototype, null].includes(Object.getPrototypeOf(last));
-  const named = isKeywords ? (positional.pop() as Record<string, unknown>) : {};
+  const named = isPlainObject(positional[positional.length - 1]) ? (positional.pop() as Record<string, unknown>) : {};
   const all = [...keys, ...keywordOnly];
   checkOptions(where, named, all);
   if (positional.length > keys.length) throw new Error(`${where}: at most ${keys.length} positional arguments (${keys.join(', ')}), got ${positional.length}`);
   const twice = keys.slice(0, positional.length).filter((k) => k in named);
   if (twice.length > 0) throw new Error(`${where}: ${twice.join(', ')} given both positionally and in the options`);
   return all.map((k, i) => (i < positional.length ? positional[i] : named[k]));
+}
+
+/** An object literal (`{…}`), not an array, a Tensor or another class's instance. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 }
 
 /** A name without case or '_'/'-': PyTorch's weight_decay and gradlab's weightDecay compare equal. */

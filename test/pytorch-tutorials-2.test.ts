@@ -520,14 +520,21 @@ describe('lines of these tutorials written as PyTorch users write them', () => {
     expect(() => new optim.SGD(net.parameters(), 0.001, { weight_decay: 5e-4 } as never)).toThrow(/unknown option 'weight_decay' \(gradlab spells it weightDecay\)/);
   });
 
-  it('nn.Conv2d(3, 6, kernel_size=5) and nn.MaxPool2d(kernel_size=2, stride=2) with the keywords as a last object', () => {
+  it('nn.Conv2d(3, 6, kernel_size=5), nn.MaxPool2d(kernel_size=2, stride=2), nn.Linear(in_features=…), nn.Softmax(dim=1) with the keywords as a last object', () => {
     expect(String(new nn.Conv2d(3, 6, { kernelSize: 5 }))).toBe(String(new nn.Conv2d(3, 6, 5)));
     expect(String(new nn.Conv2d(1, 16, 3, 2, { padding: 1 }))).toBe('Conv2d(1, 16, kernelSize=[3,3], stride=[2,2], padding=[1,1])');
     expect(String(new nn.MaxPool2d({ kernelSize: 2, stride: 2 }))).toBe(String(new nn.MaxPool2d(2, 2)));
     expect(String(new nn.AvgPool2d(3, { stride: 1, padding: 1 }))).toBe(String(new nn.AvgPool2d(3, 1, 1)));
     expect(() => new nn.Conv2d(3, 6, { kernel_size: 5 } as never)).toThrow(/Conv2d: unknown option 'kernel_size' \(gradlab spells it kernelSize\)/);
     expect(() => new nn.Conv2d(3, 6, { stride: 2 } as never)).toThrow(/Conv2d: kernelSize is missing/);
-    expect(() => new nn.Conv2d(3, 6, 5, { kernelSize: 3 } as never)).toThrow('Conv2d: kernelSize given both positionally and in the options');
+    expect(() => new nn.Conv2d(3, 6, 5, { kernelSize: 3 } as never)).toThrow(/Conv2d: unknown option 'kernelSize'; the options are stride, padding/);
+    expect(() => new nn.Conv2d(3, 6, 5, 1, { stride: 2 } as never)).toThrow('Conv2d: stride given both positionally and in the options');
+    // "Build the Neural Network": nn.Linear(in_features=28*28, out_features=20), nn.Softmax(dim=1)
+    expect(String(new nn.Linear({ inFeatures: 28 * 28, outFeatures: 20 }))).toBe('Linear(inFeatures=784, outFeatures=20, bias=true)');
+    expect(new nn.Linear(784, { outFeatures: 20, bias: false }).bias).toBeNull();
+    expect(() => new nn.Linear({ in_features: 784, out_features: 20 } as never)).toThrow(/Linear: unknown option 'in_features' \(gradlab spells it inFeatures\)/);
+    expect(String(new nn.Softmax({ dim: 1 }))).toBe('Softmax(dim=1)');
+    expect(String(new nn.LogSoftmax({ dim: 1 }))).toBe('LogSoftmax(dim=1)');
     expect(() => new nn.MaxPool2d({ stride: 2 } as never)).toThrow(/MaxPool2d: kernelSize must be an integer ≥ 1/);
   });
 });

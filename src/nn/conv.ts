@@ -10,7 +10,7 @@
  * include the receptive field (computeFans: fan_in = inChannels/groups·kH·kW). PyTorch's own
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
-import { checkBool, keywordArgs, pointSnakeCase } from '../options.js';
+import { checkBool, isPlainObject, keywordArgs, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
@@ -53,7 +53,8 @@ export class Conv2d extends WeightedLayer {
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options?: Conv2dOptions);
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, stride: Size2d, padding?: Conv2dOptions['padding'] | Conv2dOptions, dilation?: Size2d | Conv2dOptions, groups?: number | Conv2dOptions, bias?: boolean | Conv2dOptions);
   constructor(inChannels: number, outChannels: number, ...args: unknown[]) {
-    const values = keywordArgs('Conv2d', args, CONV2D_POSITIONAL, CONV2D_KEYWORD_ONLY);
+    // The kernel size as a keyword too only when the third argument is the object.
+    const values = isPlainObject(args[0]) ? keywordArgs('Conv2d', args, CONV2D_POSITIONAL, CONV2D_KEYWORD_ONLY) : [args[0], ...keywordArgs('Conv2d', args.slice(1), CONV2D_POSITIONAL.slice(1), CONV2D_KEYWORD_ONLY)];
     const kernelSize = values[0] as Size2d | undefined;
     if (kernelSize === undefined) throw new Error('Conv2d: kernelSize is missing: new nn.Conv2d(inChannels, outChannels, kernelSize, {stride, padding, …}) or {kernelSize, …} as the third argument');
     const options = Object.fromEntries([...CONV2D_POSITIONAL, ...CONV2D_KEYWORD_ONLY].map((k, i) => [k, values[i]])) as Conv2dOptions;
