@@ -334,8 +334,7 @@ describe('"Training a classifier"', () => {
     const losses: number[] = [];
     const logged: number[] = [];
     let running_loss = 0.0;
-    let i = 0;
-    for (const data of trainloader) {
+    for (const [i, data] of trainloader.entries()) {
       // get the inputs; data is a list of [inputs, labels]
       const [inputs, labels] = data;
       optimizer.zeroGrad();
@@ -349,7 +348,6 @@ describe('"Training a classifier"', () => {
         logged.push(running_loss / 4);
         running_loss = 0.0;
       }
-      i++;
     }
     close(losses, ref.losses, 1e-5);
     close(logged, ref.logged, 1e-5);

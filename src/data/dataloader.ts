@@ -163,6 +163,12 @@ export class DataLoader implements Iterable<Batch> {
     return b;
   }
 
+  /** `for (const [i, data] of trainloader.entries())`: PyTorch's `for i, data in enumerate(trainloader, 0)`, one epoch, batch by batch. */
+  *entries(): IterableIterator<[number, Batch]> {
+    let i = 0;
+    for (const b of this) yield [i++, b];
+  }
+
   /**
    * One epoch. With shuffle, each call draws a new permutation (Fisher–Yates) from the
    * generator, so the sequence of epochs is fixed by the generator's seed.
