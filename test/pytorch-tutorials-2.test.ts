@@ -82,7 +82,7 @@ describe('"Learn the Basics" Quickstart', () => {
         optimizer.step();
         optimizer.zeroGrad();
         losses.push(loss.item());
-        const current = (batch + 1) * X.length;
+        const current = (batch + 1) * X.length!;
         expect(current).toBeLessThanOrEqual(size + batch_size);
         batch++;
       }
@@ -372,7 +372,7 @@ describe('"Training a classifier"', () => {
       expect(predicted.tolist()).toEqual(ref.predicted);
       correct += predicted.eq(test_labels).sum().item();
       // for label, prediction in zip(labels, predictions)
-      test_labels.tolist().forEach((label, j) => {
+      (test_labels.tolist() as number[]).forEach((label, j) => {
         if (label === predicted.data[j]) correct_pred[classes[label as number]] += 1;
         total_pred[classes[label as number]] += 1;
       });

@@ -67,7 +67,8 @@ export class Batch implements Iterable<Tensor> {
 const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1, numWorkers: 1, pinMemory: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
 
 export class DataLoader implements Iterable<Batch> {
-  readonly dataset: DatasetLike;
+  /** The dataset; `loader.dataset.length` is PyTorch's len(loader.dataset). */
+  readonly dataset: DatasetLike & { readonly length: number };
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
@@ -115,7 +116,7 @@ export class DataLoader implements Iterable<Batch> {
         configurable: true,
       });
     }
-    this.dataset = dataset;
+    this.dataset = dataset as DatasetLike & { readonly length: number };
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;

@@ -23,6 +23,9 @@ export interface Dataset {
   name: string;
 }
 
+/** A dataset with PyTorch's `ds[i]` → `[x_i, y_i]` (withIndexing). */
+export type Indexed<T extends DatasetLike> = T & { readonly [i: number]: [Tensor, Tensor] };
+
 /** Anything with inputs and labels; a Dataset without its description. */
 export interface DatasetLike {
   x: Tensor;
@@ -70,9 +73,9 @@ function example(ds: DatasetLike, i: number, where: string): [Tensor, Tensor] {
  * `ds[0][0]` is the first input): TensorDataset and the datasets the IDX loaders return. The
  * examples are read-only: `ds[i] = …` is an error.
  */
-export function withIndexing<T extends DatasetLike>(ds: T, where: string): T {
+export function withIndexing<T extends DatasetLike>(ds: T, where: string): Indexed<T> {
   return indexable(
-    ds,
+    ds as Indexed<T>,
     (i) => example(ds, i, `${where}[${i}]`),
     (i) => {
       throw new Error(`${where}: ds[${i}] = … is not supported; the examples are rows of ds.x and ds.y`);

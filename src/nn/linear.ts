@@ -128,6 +128,7 @@ export class Linear extends WeightedLayer {
    * outFeatures: 20})` is `nn.Linear(in_features=28*28, out_features=20)`.
    */
   constructor(options: LinearOptions & { inFeatures: number; outFeatures: number });
+  constructor(inFeatures: number, options: LinearOptions & { outFeatures: number });
   constructor(inFeatures: number, outFeatures: number, options?: LinearOptions | boolean);
   constructor(...args: unknown[]) {
     let [inFeatures, outFeatures, options = {}] = args as [number, number, LinearOptions | boolean | undefined];
