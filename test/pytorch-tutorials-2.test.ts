@@ -440,6 +440,10 @@ describe('"Saving and loading a general checkpoint"', () => {
     const adamState = ((await loadTorchFile(PT('tutorial_checkpoint_adam.pt'))).object as Record<string, any>).optimizer_state_dict;
     expect(() => new optim.Adam(model.parameters(), { betas: [0.9, 0.99] }).loadStateDict(adamState)).toThrow(/has betas=\[0.9,0.999\], this optimizer betas: \[0.9,0.99\]/);
     expect(() => new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }).loadStateDict(adamState)).toThrow(/SGD.loadStateDict: group 0 of the saved state has no momentum \(it has lr, betas, eps, .*\), so it is not SGD's state/);
+    // The file itself (torch.load's habit) where the state dict goes: what to pass instead.
+    const file = await loadTorchFile(PT('tutorial_checkpoint_sgd.pt'));
+    expect(() => model.loadStateDict(file as never)).toThrow(/this is a whole PyTorch file .*pass its \.tensors: model\.loadStateDict\(file\.tensors\), or from a checkpoint the model's entry of \.object/);
+    model.loadStateDict(file.tensors); // the checkpoint's model_state_dict, found by loadTorchFile
     // The whole checkpoint where the model's state dict goes: every key named.
     expect(() => model.loadStateDict(checkpoint)).toThrow(/missing.*conv1\.weight[\s\S]*unexpected.*epoch/i);
   });
