@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataLoader, TensorDataset, loss, nn, noGrad, ops, optim, randn, tensor, zeros, Tensor } from '../src/index.js';
-import { loadFashionMnist, loadSafetensors, loadTorchFile, saveSafetensors } from '../src/node.js';
+import { loadFashionMnist, loadSafetensors, loadTorchFile, saveSafetensors, saveTorchFile } from '../src/node.js';
 import '../src/kernels/auto.js';
 
 const F = ops;
@@ -448,9 +448,14 @@ describe('"Saving and loading a general checkpoint"', () => {
     expect(() => model.loadStateDict(checkpoint)).toThrow(/missing.*conv1\.weight[\s\S]*unexpected.*epoch/i);
   });
 
-  for (const name of ['sgd', 'adam']) {
-    it(`${name}: gradlab's own checkpoint through JSON resumes bit for bit, the optimizer state included`, () => {
-      const run = (saveAt: number | null) => {
+  for (const [name, format] of [
+    ['sgd', 'json'],
+    ['adam', 'json'],
+    ['sgd', 'pt'],
+    ['adam', 'pt'],
+  ] as const) {
+    it(`${name}: gradlab's own checkpoint (${format === 'json' ? 'JSON' : 'saveTorchFile, torch.save\'s format'}) resumes bit for bit, the optimizer state included`, async () => {
+      const run = async (saveAt: number | null) => {
         let model = new Mnist_CNN();
         model.loadStateDict(detState(model));
         let optimizer = makers[name](model.parameters());
@@ -458,12 +463,16 @@ describe('"Saving and loading a general checkpoint"', () => {
         for (let epoch = 0; epoch < 2; epoch++) {
           for (const [xb, yb] of train_dl) losses.push(loss_batch(model, xb, yb, optimizer));
           if (epoch === saveAt) {
-            const PATH = join(dir, `${name}.json`);
+            const PATH = join(dir, `${name}.${format}`);
             // torch.save({'epoch': epoch, 'model_state_dict': …, 'optimizer_state_dict': …, 'loss': loss}, PATH)
-            writeFileSync(PATH, JSON.stringify({ epoch, model_state_dict: model.stateDict(), optimizer_state_dict: optimizer.stateDict(), loss: losses[losses.length - 1] }));
+            const saved = { epoch, model_state_dict: model.stateDict(), optimizer_state_dict: optimizer.stateDict(), loss: losses[losses.length - 1] };
+            if (format === 'json') writeFileSync(PATH, JSON.stringify(saved));
+            else await saveTorchFile(PATH, saved);
             model = new Mnist_CNN();
             optimizer = makers[name](model.parameters());
-            const checkpoint = JSON.parse(readFileSync(PATH, 'utf8'));
+            // checkpoint = torch.load(PATH)
+            const checkpoint = format === 'json' ? JSON.parse(readFileSync(PATH, 'utf8')) : ((await loadTorchFile(PATH)).object as Record<string, any>);
+            expect(checkpoint.loss).toBe(saved.loss);
             model.loadStateDict(checkpoint.model_state_dict);
             optimizer.loadStateDict(checkpoint.optimizer_state_dict);
             expect(checkpoint.epoch).toBe(epoch);
@@ -472,8 +481,8 @@ describe('"Saving and loading a general checkpoint"', () => {
         }
         return [losses, Array.from(model.conv1.weight.data)];
       };
-      const [straight, w1] = run(null);
-      const [resumed, w2] = run(0);
+      const [straight, w1] = await run(null);
+      const [resumed, w2] = await run(0);
       expect(resumed).toEqual(straight);
       expect(w2).toEqual(w1);
     });
@@ -556,6 +565,27 @@ describe('a one-element tensor where JS wants a number', () => {
     expect('x = ' + tensor([1, 2])).toBe('x = tensor([1., 2.])');
     expect(() => (tensor([1, 2]) as unknown as number) > 1).toThrow(/a tensor of shape \[2\] \(2 elements\) used as a number: only a one-element tensor converts \(loss\.item\(\)\)/);
     expect(() => Math.max(randn(3) as unknown as number)).toThrow(/used as a number/);
+  });
+});
+
+describe('saveTorchFile: what torch.save writes', () => {
+  it('round-trips tensors, numbers, strings, booleans, null and nesting through loadTorchFile; what a torch file cannot hold is named', async () => {
+    const PATH = join(dir, 'things.pt');
+    const things = { t: tensor([[1, 2], [3, 4]]), d: tensor([0.1], { dtype: 'float64' }), s: 'héllo', i: -7, big: 2 ** 40, f: 0.25, b: false, n: null, list: [1, [2, 'x']], nested: { a: { b: 3 } } };
+    await saveTorchFile(PATH, things);
+    const back = (await loadTorchFile(PATH)).object as Record<string, any>;
+    expect(back.t.tolist()).toEqual([[1, 2], [3, 4]]);
+    expect([back.d.dtype, back.d.data[0]]).toEqual(['float64', 0.1]);
+    const { t, d, ...rest } = back;
+    expect(rest).toEqual({ s: 'héllo', i: -7, big: 2 ** 40, f: 0.25, b: false, n: null, list: [1, [2, 'x']], nested: { a: { b: 3 } } });
+    // A model's state dict saved alone is what loadTorchFile's .tensors (and loadModel) read.
+    const net = new Net();
+    await saveTorchFile(PATH, net.stateDict());
+    const net2 = new Net();
+    net2.loadStateDict((await loadTorchFile(PATH)).tensors);
+    expect(Array.from(net2.fc3.weight.data)).toEqual(Array.from(net.fc3.weight.data));
+    await expect(saveTorchFile(PATH, { model: net })).rejects.toThrow(/things\.pt: model is a Net, which a torch file cannot hold/);
+    await expect(saveTorchFile(PATH, { f: () => 1 })).rejects.toThrow(/f is a function/);
   });
 });
 

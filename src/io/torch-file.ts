@@ -583,3 +583,173 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
     object,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing: what torch.save writes, so that PyTorch's torch.load reads gradlab's files
+
+/** CRC-32 (ZIP's, polynomial 0xEDB88320) of `b`. */
+function crc32(b: Uint8Array): number {
+  let c = ~0;
+  for (let i = 0; i < b.length; i++) {
+    c ^= b[i];
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** A ZIP archive of stored (uncompressed) entries, as torch.save writes (no ZIP64: under 4 GiB). */
+function writeZip(entries: Array<[string, Uint8Array]>, name: string): Uint8Array {
+  const enc = new TextEncoder();
+  const total = entries.reduce((s, [n, d]) => s + 30 + 46 + 2 * enc.encode(n).length + d.length, 22);
+  if (total > 0xffffffff) throw new Error(`${name}: ${total} bytes is beyond what a ZIP without ZIP64 holds (4 GiB)`);
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  const central: Array<{ n: Uint8Array; crc: number; size: number; at: number }> = [];
+  for (const [n, d] of entries) {
+    const nb = enc.encode(n);
+    const crc = crc32(d);
+    central.push({ n: nb, crc, size: d.length, at: o });
+    dv.setUint32(o, 0x04034b50, true);
+    dv.setUint16(o + 4, 20, true); // version needed
+    dv.setUint16(o + 12, 0x21, true); // 1980-01-01, as a fixed date
+    dv.setUint32(o + 14, crc, true);
+    dv.setUint32(o + 18, d.length, true);
+    dv.setUint32(o + 22, d.length, true);
+    dv.setUint16(o + 26, nb.length, true);
+    out.set(nb, o + 30);
+    out.set(d, o + 30 + nb.length);
+    o += 30 + nb.length + d.length;
+  }
+  const cdOffset = o;
+  for (const e of central) {
+    dv.setUint32(o, 0x02014b50, true);
+    dv.setUint16(o + 4, 20, true);
+    dv.setUint16(o + 6, 20, true);
+    dv.setUint16(o + 14, 0x21, true);
+    dv.setUint32(o + 16, e.crc, true);
+    dv.setUint32(o + 20, e.size, true);
+    dv.setUint32(o + 24, e.size, true);
+    dv.setUint16(o + 28, e.n.length, true);
+    dv.setUint32(o + 42, e.at, true);
+    out.set(e.n, o + 46);
+    o += 46 + e.n.length;
+  }
+  dv.setUint32(o, 0x06054b50, true);
+  dv.setUint16(o + 8, entries.length, true);
+  dv.setUint16(o + 10, entries.length, true);
+  dv.setUint32(o + 12, o - cdOffset, true);
+  dv.setUint32(o + 16, cdOffset, true);
+  return out;
+}
+
+/**
+ * The bytes `torch.save(obj, path)` would write for `obj` in JS terms (the inverse of
+ * TorchFile.object): a Tensor is a torch tensor (float64 stays float64, everything else float32),
+ * a plain object or a Map with string keys a dict (a model's stateDict() an OrderedDict, as
+ * PyTorch's), an array a list, a number an int or a float, a string, a boolean, null a None.
+ * So `torch.load` in PyTorch reads gradlab's state dicts and checkpoints, and loadTorchFile
+ * reads them back. Anything else (a function, a Module) is an error naming where it is.
+ */
+export function serializeTorchFile(obj: unknown, name = 'torch file'): Uint8Array {
+  const enc = new TextEncoder();
+  const chunks: number[] = [];
+  const storages: Uint8Array[] = [];
+  const byte = (...b: number[]) => chunks.push(...b);
+  const u32 = (v: number) => byte(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+  const str = (s: string) => {
+    const b = enc.encode(s);
+    byte(0x58); // BINUNICODE
+    u32(b.length);
+    for (const x of b) chunks.push(x);
+  };
+  const global = (module: string, n: string) => {
+    byte(0x63); // GLOBAL
+    for (const x of enc.encode(`${module}\n${n}\n`)) chunks.push(x);
+  };
+  const int = (v: number | bigint) => {
+    if (typeof v === 'number' && v >= -0x80000000 && v <= 0x7fffffff) {
+      byte(0x4a); // BININT
+      u32(v);
+      return;
+    }
+    // LONG1: little-endian two's complement, as few bytes as hold it
+    let x = BigInt(v);
+    const bytes: number[] = [];
+    for (;;) {
+      bytes.push(Number(x & 0xffn));
+      x >>= 8n;
+      const sign = bytes[bytes.length - 1] & 0x80;
+      if ((x === 0n && !sign) || (x === -1n && sign)) break;
+    }
+    byte(0x8a, bytes.length, ...bytes);
+  };
+  const float = (v: number) => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, false);
+    byte(0x47, ...b); // BINFLOAT, big-endian
+  };
+  const tensorOf = (t: Tensor) => {
+    const f64 = t.data instanceof Float64Array;
+    const data = f64 ? Float64Array.from(t.data) : Float32Array.from(t.data);
+    const key = String(storages.length);
+    const raw = new Uint8Array(data.buffer);
+    if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) for (let o = 0; o < raw.length; o += data.BYTES_PER_ELEMENT) raw.subarray(o, o + data.BYTES_PER_ELEMENT).reverse();
+    storages.push(raw);
+    global('torch._utils', '_rebuild_tensor_v2');
+    byte(0x28); // MARK: the arguments
+    byte(0x28); // the persistent id ('storage', class, key, location, numel)
+    str('storage');
+    global('torch', f64 ? 'DoubleStorage' : 'FloatStorage');
+    str(key);
+    str('cpu');
+    int(data.length);
+    byte(0x74, 0x51); // TUPLE, BINPERSID
+    int(0); // storage offset
+    const strides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    for (const dims of [t.shape, strides]) {
+      byte(0x28);
+      for (const d of dims) int(d);
+      byte(0x74);
+    }
+    byte(0x89); // requires_grad False
+    global('collections', 'OrderedDict');
+    byte(0x29, 0x52); // EMPTY_TUPLE, REDUCE: backward_hooks
+    byte(0x74, 0x52); // TUPLE, REDUCE
+  };
+  const put = (v: unknown, at: string): void => {
+    if (v instanceof Tensor) return tensorOf(v);
+    if (v === null || v === undefined) return void byte(0x4e);
+    if (typeof v === 'boolean') return void byte(v ? 0x88 : 0x89);
+    if (typeof v === 'bigint') return int(v);
+    if (typeof v === 'number') return Number.isSafeInteger(v) && !Object.is(v, -0) ? int(v) : float(v);
+    if (typeof v === 'string') return str(v);
+    if (Array.isArray(v)) {
+      byte(0x5d, 0x28); // EMPTY_LIST, MARK
+      v.forEach((x, i) => put(x, `${at}[${i}]`));
+      return void byte(0x65); // APPENDS
+    }
+    const plain = v instanceof Map || (typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v)));
+    if (!plain) throw new Error(`${name}: ${at || 'the object'} is ${typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `a ${typeof v}`}, which a torch file cannot hold (tensors, numbers, strings, booleans, null, arrays and plain objects)`);
+    const items = v instanceof Map ? [...v] : Object.entries(v as object);
+    // A dict of tensors (a state dict) is an OrderedDict, as torch.save writes model.state_dict().
+    if (items.length > 0 && items.every(([, x]) => x instanceof Tensor)) {
+      global('collections', 'OrderedDict');
+      byte(0x29, 0x52);
+    } else byte(0x7d); // EMPTY_DICT
+    byte(0x28);
+    for (const [k, x] of items) {
+      if (typeof k !== 'string') throw new Error(`${name}: ${at || 'the object'} has the key ${String(k)}, not a string`);
+      str(k);
+      put(x, `${at}${at ? '.' : ''}${k}`);
+    }
+    byte(0x75); // SETITEMS
+  };
+  byte(0x80, 2); // PROTO 2
+  put(obj, '');
+  byte(0x2e); // STOP
+  const entries: Array<[string, Uint8Array]> = [['archive/data.pkl', Uint8Array.from(chunks)], ['archive/byteorder', enc.encode('little')]];
+  storages.forEach((s, i) => entries.push([`archive/data/${i}`, s]));
+  entries.push(['archive/version', enc.encode('3\n')]);
+  return writeZip(entries, name);
+}
