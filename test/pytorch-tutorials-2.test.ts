@@ -146,7 +146,7 @@ describe('"What is torch.nn really?", the second half', () => {
   const y_valid = labels(ref.nValid, 4);
   const bs = ref.bs;
   const lr = 0.5;
-  const loss_func = loss.crossEntropy; // F.cross_entropy
+  const loss_func = F.crossEntropy; // F.cross_entropy (loss.crossEntropy, the same function)
 
   function loss_batch(model: nn.Module, loss_func: (a: Tensor, b: Tensor) => Tensor, xb: Tensor, yb: Tensor, opt: optim.Optimizer | null = null): [number, number] {
     const l = loss_func(model.forward(xb), yb);
@@ -565,6 +565,10 @@ describe('a one-element tensor where JS wants a number', () => {
     expect('x = ' + tensor([1, 2])).toBe('x = tensor([1., 2.])');
     expect(() => (tensor([1, 2]) as unknown as number) > 1).toThrow(/a tensor of shape \[2\] \(2 elements\) used as a number: only a one-element tensor converts \(loss\.item\(\)\)/);
     expect(() => Math.max(randn(3) as unknown as number)).toThrow(/used as a number/);
+    // torch.randn(784, 10) / math.sqrt(784) written with JS's operator: an error, not a NaN
+    expect(() => (randn(784, 10) as unknown as number) / Math.sqrt(784)).toThrow(/a tensor of shape \[784, 10\] \(7840 elements\) used as a number/);
+    // F.cross_entropy and the other functional losses are where `import { ops as F }` looks
+    expect([F.crossEntropy, F.nllLoss, F.mseLoss, F.l1Loss, F.huberLoss, F.binaryCrossEntropyWithLogits, F.binaryCrossEntropy]).toEqual([loss.crossEntropy, loss.nllLoss, loss.mse, loss.l1, loss.huber, loss.bceWithLogits, loss.bce]);
   });
 });
 
