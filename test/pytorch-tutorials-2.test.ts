@@ -420,6 +420,18 @@ describe('"Saving and loading a general checkpoint"', () => {
       const checkpoint = (await loadTorchFile(PATH)).object as Record<string, any>;
       model.loadStateDict(checkpoint.model_state_dict);
       optimizer.loadStateDict(checkpoint.optimizer_state_dict);
+      // Written back in PyTorch's form, the state is the one PyTorch saved (saveTorchFile writes it for
+      // optimizer.load_state_dict in PyTorch).
+      const mine = optimizer.torchStateDict();
+      const theirs = checkpoint.optimizer_state_dict;
+      expect([...(mine.state as Map<number, Record<string, Tensor>>).keys()]).toEqual(Object.keys(theirs.state).map(Number));
+      for (const [id, rec] of mine.state as Map<number, Record<string, Tensor>>) {
+        expect(Object.keys(rec).sort()).toEqual(Object.keys(theirs.state[id]).sort());
+        for (const [k, v] of Object.entries(rec)) expect([k, v.shape, Array.from(v.data)]).toEqual([k, theirs.state[id][k].shape, Array.from(theirs.state[id][k].data)]);
+      }
+      const { params, ...options } = mine.param_groups[0];
+      expect(params).toEqual(theirs.param_groups[0].params);
+      for (const [k, v] of Object.entries(options)) expect([k, v]).toEqual([k, theirs.param_groups[0][k]]);
       const epoch = checkpoint.epoch;
       const l = checkpoint.loss;
       expect(epoch).toBe(ref[name].epoch);
@@ -465,7 +477,8 @@ describe('"Saving and loading a general checkpoint"', () => {
           if (epoch === saveAt) {
             const PATH = join(dir, `${name}.${format}`);
             // torch.save({'epoch': epoch, 'model_state_dict': …, 'optimizer_state_dict': …, 'loss': loss}, PATH)
-            const saved = { epoch, model_state_dict: model.stateDict(), optimizer_state_dict: optimizer.stateDict(), loss: losses[losses.length - 1] };
+            // In torch.save's format, the optimizer state in PyTorch's form, as torch.load and optimizer.load_state_dict in PyTorch read it.
+            const saved = { epoch, model_state_dict: model.stateDict(), optimizer_state_dict: format === 'json' ? optimizer.stateDict() : optimizer.torchStateDict(), loss: losses[losses.length - 1] };
             if (format === 'json') writeFileSync(PATH, JSON.stringify(saved));
             else await saveTorchFile(PATH, saved);
             model = new Mnist_CNN();

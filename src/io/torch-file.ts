@@ -646,7 +646,7 @@ function writeZip(entries: Array<[string, Uint8Array]>, name: string): Uint8Arra
 /**
  * The bytes `torch.save(obj, path)` would write for `obj` in JS terms (the inverse of
  * TorchFile.object): a Tensor is a torch tensor (float64 stays float64, everything else float32),
- * a plain object or a Map with string keys a dict (a model's stateDict() an OrderedDict, as
+ * a plain object or a Map (string or integer keys) a dict (a model's stateDict() an OrderedDict, as
  * PyTorch's), an array a list, a number an int or a float, a string, a boolean, null a None.
  * So `torch.load` in PyTorch reads gradlab's state dicts and checkpoints, and loadTorchFile
  * reads them back. Anything else (a function, a Module) is an error naming where it is.
@@ -739,8 +739,10 @@ export function serializeTorchFile(obj: unknown, name = 'torch file'): Uint8Arra
     } else byte(0x7d); // EMPTY_DICT
     byte(0x28);
     for (const [k, x] of items) {
-      if (typeof k !== 'string') throw new Error(`${name}: ${at || 'the object'} has the key ${String(k)}, not a string`);
-      str(k);
+      // String keys; a Map may also have integer ones (an optimizer's state by parameter id).
+      if (typeof k === 'string') str(k);
+      else if (Number.isSafeInteger(k)) int(k as number);
+      else throw new Error(`${name}: ${at || 'the object'} has the key ${String(k)}, neither a string nor an integer`);
       put(x, `${at}${at ? '.' : ''}${k}`);
     }
     byte(0x75); // SETITEMS

@@ -295,7 +295,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     const buffers = ids.map((id, i) => {
       const rec: Record<string, number[]> = {};
       paramSteps.push(0);
-      for (const [name, v] of Object.entries(t.state[String(id)] ?? {})) {
+      const saved = t.state instanceof Map ? (t.state.get(id) ?? t.state.get(String(id))) : t.state[String(id)];
+      for (const [name, v] of Object.entries(saved ?? {})) {
         const values = torchValues(v);
         if (values === undefined && typeof v !== 'number') throw new Error(`${where}: state of parameter ${id}: '${name}' is not a tensor or a number (${showValue(v)})`);
         if (name === 'step') paramSteps[i] = Number(values === undefined ? v : values[0]);
@@ -311,6 +312,32 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       groups: t.param_groups.map((g) => ({ lr: lr(g), initialLr: (g.initial_lr as number | undefined) ?? lr(g) })),
       buffers,
     };
+  }
+
+  /**
+   * The state in PyTorch's form, `{state, param_groups}` (optimizer.state_dict()): buffers as
+   * Tensors of their parameter's shape under PyTorch's names, the group options in snake_case,
+   * parameter ids in group order, and each parameter's step count as PyTorch 1.13's Adam and
+   * RMSprop keep it (a float tensor; SGD keeps none). `saveTorchFile` writes it for
+   * `optimizer.load_state_dict` in PyTorch; `loadStateDict` reads it back.
+   */
+  torchStateDict(): TorchOptimizerState {
+    const state = new Map<number, Record<string, unknown>>();
+    let id = 0;
+    const param_groups = this.groups.map((g) => {
+      const options = Object.fromEntries(Object.entries(g.options as Record<string, unknown>).map(([k, v]) => [snakeCase(k), v]));
+      const params = g.params.map(() => id++);
+      return { ...options, lr: g.lr, ...(g.initialLr !== g.lr ? { initial_lr: g.initialLr } : {}), params };
+    });
+    this.params.forEach((p, i) => {
+      const buffers = this.state[i];
+      if (!buffers || buffers.size === 0) return;
+      const rec: Record<string, unknown> = {};
+      if (this.typeName !== 'SGD') rec.step = new Tensor(Float32Array.of(this.paramSteps[i] ?? this.stepCount), []);
+      for (const [n, b] of buffers) rec[n] = new Tensor(Float32Array.from(b), p.shape.slice());
+      state.set(i, rec);
+    });
+    return { state, param_groups };
   }
 
   stateDict(): OptimizerState {
@@ -375,7 +402,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
 
 /** PyTorch's optimizer.state_dict(): buffers by parameter id, and the groups' options with their parameter ids. */
 export interface TorchOptimizerState {
-  state: Record<string, Record<string, unknown>>;
+  /** By parameter id: PyTorch's int keys, which are strings in a JS object (loadTorchFile's .object) and numbers in a Map (torchStateDict, so that torch.load sees ints). */
+  state: Record<string, Record<string, unknown>> | Map<number | string, Record<string, unknown>>;
   param_groups: Array<Record<string, unknown> & { params: number[] }>;
 }
 
