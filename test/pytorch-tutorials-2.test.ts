@@ -10,6 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataLoader, TensorDataset, loss, nn, noGrad, ops, optim, randn, tensor, zeros, Tensor } from '../src/index.js';
 import { loadFashionMnist, loadSafetensors, loadTorchFile, saveSafetensors, saveTorchFile } from '../src/node.js';
 import '../src/kernels/auto.js';
+import * as G from '../src/index.js';
+// @ts-expect-error: a plain .mjs module shared with make_gradlab_pt.mjs, without types
+import { gradlabCheckpoint } from './fixtures/gradlab-checkpoint.mjs';
 
 const F = ops;
 const REF = JSON.parse(readFileSync(new URL('./fixtures/pytorch_tutorials.json', import.meta.url), 'utf8'));
@@ -603,6 +606,37 @@ describe('saveTorchFile: what torch.save writes', () => {
     expect(Array.from(net2.fc3.weight.data)).toEqual(Array.from(net.fc3.weight.data));
     await expect(saveTorchFile(PATH, { model: net })).rejects.toThrow(/things\.pt: model is a Net, which a torch file cannot hold/);
     await expect(saveTorchFile(PATH, { f: () => 1 })).rejects.toThrow(/f is a function/);
+  });
+});
+
+describe('a checkpoint gradlab writes, read by PyTorch', () => {
+  it("saveTorchFile's bytes are the file PyTorch's torch.load read, and gradlab resumes from it with the losses PyTorch's optimizers had", async () => {
+    const ref = REF.fromGradlab;
+    const saved = gradlabCheckpoint(G);
+    const PATH = join(dir, 'gradlab_checkpoint.pt');
+    await saveTorchFile(PATH, saved);
+    // The file make_pytorch_tutorials.py loaded into PyTorch is the file saveTorchFile writes today.
+    expect(readFileSync(PATH).equals(readFileSync(PT('gradlab_checkpoint.pt')))).toBe(true);
+    const checkpoint = (await loadTorchFile(PATH)).object as Record<string, any>;
+    expect([checkpoint.epoch, checkpoint.note, checkpoint.loss]).toEqual([ref.epoch, ref.note, ref.loss]);
+    const xg = det([5, 3], 80);
+    const yg = tensor([1, 0, 1, 0, 1]); // labels(5, 1) % 2
+    for (const name of ['sgd', 'adam'] as const) {
+      const m = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
+      m.loadStateDict(checkpoint.model_state_dict);
+      const opt = name === 'sgd' ? new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }) : new optim.Adam(m.parameters(), { lr: 0.01 });
+      opt.loadStateDict(checkpoint[`${name}_state_dict`]);
+      const losses: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        opt.zeroGrad();
+        const l = F.crossEntropy(m.forward(xg), yg);
+        l.backward();
+        opt.step();
+        losses.push(l.item());
+      }
+      close(losses, ref[name].losses, 1e-6);
+      close((m[0] as nn.Linear).weight.data, ref[name].weight0, 1e-5);
+    }
   });
 });
 
