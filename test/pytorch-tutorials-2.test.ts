@@ -566,6 +566,23 @@ describe('lines of these tutorials written as PyTorch users write them', () => {
   });
 });
 
+describe("PyTorch's dtype spellings", () => {
+  it("(pred.argmax(1) == y).type(torch.float) with 'torch.float', and x.type(x.type()) with 'torch.FloatTensor'", () => {
+    const pred = tensor([
+      [0.1, 2],
+      [3, 1],
+    ]);
+    const y = tensor([1, 1]);
+    expect(pred.argmax(1).eq(y).type('torch.float' as never).sum().item()).toBe(1);
+    const x = tensor([1.5, -2.5]);
+    expect(x.type(x.type() as never).dtype).toBe('float32');
+    expect(x.type('torch.DoubleTensor' as never).dtype).toBe('float64');
+    expect(x.type('torch.LongTensor' as never).tolist()).toEqual([1, -2]);
+    expect(() => x.type('torch.int8' as never)).toThrow(/type\(\): expected a dtype .* got 'torch.int8'/);
+    expect(() => x.type('torch.cuda.FloatTensor' as never)).toThrow(/no 'torch.cuda.FloatTensor' device/);
+  });
+});
+
 describe('a one-element tensor where JS wants a number', () => {
   it('running_loss += loss adds the value (not string concatenation); text stays the printed tensor; a larger tensor used as a number is an error', () => {
     const criterion = new nn.CrossEntropyLoss();
