@@ -1,8 +1,11 @@
 // PyTorch's tutorials ported line by line, the way a PyTorch user writes them in JS, checked
 // against PyTorch 1.13 running the same lines on the same inputs and starting weights
 // (test/fixtures/make_pytorch_tutorials.py → pytorch_tutorials.json and
-// torch_pt/tutorial_checkpoint_*.pt): "Learn the Basics" Quickstart, the second half of "What is
-// torch.nn really?", "Training a classifier", and "Saving and loading a general checkpoint".
+// torch_pt/tutorial_checkpoint_*.pt, tutorial_two_models.pt): "Learn the Basics" Quickstart, the
+// second half of "What is torch.nn really?", "Training a classifier", "Saving and loading a general
+// checkpoint" (PyTorch's files into gradlab, gradlab's into PyTorch: torch_pt/gradlab_checkpoint.pt,
+// make_gradlab_pt.mjs) and "Saving multiple models in one file"; then single lines of these
+// tutorials as PyTorch users write them (keywords, positional options, dtype names, numbers).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
