@@ -243,6 +243,11 @@ describe('"What is torch.nn really?", the second half', () => {
     });
     // The weighted mean over uneven batches is the loss over the whole validation set.
     expect(noGrad(() => loss_func(model.forward(x_valid), y_valid).item())).toBeCloseTo(history[1].val, 5);
+    // "Refactor using Dataset": xb, yb = train_ds[i * bs : i * bs + bs], the last slice short
+    const last = Math.floor((ref.n - 1) / bs);
+    const [xb, yb] = train_ds.slice(last * bs, last * bs + bs);
+    expect([xb.shape, yb.tolist()]).toEqual([[ref.n - last * bs, 784], y_train.narrow(0, last * bs, ref.n - last * bs).tolist()]);
+    expect(train_ds.slice(-2)[1].tolist()).toEqual(y_train.narrow(0, ref.n - 2, 2).tolist());
     // get_data as the tutorial writes it: shuffle=True reorders every epoch, every example once.
     const [shuffled] = get_data(train_ds, valid_ds, bs);
     const seen = (dl: DataLoader) => [...dl].flatMap(([, yb]) => Array.from(yb.data)).join();

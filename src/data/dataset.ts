@@ -5,7 +5,7 @@
  */
 import { K } from '../kernels/index.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
-import { select } from '../ops/shape.js';
+import { narrow, select } from '../ops/shape.js';
 import { indexable } from '../nn/module.js';
 import { defaultGenerator, type Generator } from '../random.js';
 
@@ -58,6 +58,19 @@ export class TensorDataset implements DatasetLike {
   /** Example i (negative from the end) as [x_i, y_i]. */
   get(i: number): [Tensor, Tensor] {
     return example(this, i, 'TensorDataset.get');
+  }
+  /**
+   * PyTorch's `ds[start:end]`: examples start … end − 1 as `[xs, ys]`, with Python's slice rules
+   * (negative from the end, clamped to the dataset; `xb, yb = train_ds[i * bs : i * bs + bs]`).
+   */
+  slice(start = 0, end: number = this.length): [Tensor, Tensor] {
+    const n = this.length;
+    for (const [name, v] of [['start', start], ['end', end]] as const) {
+      if (!Number.isInteger(v)) throw new Error(`TensorDataset.slice: ${name} must be an integer, got ${showValue(v)}`);
+    }
+    const at = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
+    const [a, b] = [at(start), Math.max(at(start), at(end))];
+    return [narrow(this.x, 0, a, b - a), narrow(this.y, 0, a, b - a)];
   }
 }
 
