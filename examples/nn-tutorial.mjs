@@ -212,11 +212,11 @@ class Lambda extends nn.Module {
 const preprocess = (x) => x.view(-1, 1, 28, 28);
 model = new nn.Sequential(
   new Lambda(preprocess),
-  new nn.Conv2d(1, 16, 3, { stride: 2, padding: 1 }),
+  new nn.Conv2d(1, 16, { kernelSize: 3, stride: 2, padding: 1 }), // nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
   new nn.ReLU(),
-  new nn.Conv2d(16, 16, 3, { stride: 2, padding: 1 }),
+  new nn.Conv2d(16, 16, { kernelSize: 3, stride: 2, padding: 1 }),
   new nn.ReLU(),
-  new nn.Conv2d(16, 10, 3, { stride: 2, padding: 1 }),
+  new nn.Conv2d(16, 10, { kernelSize: 3, stride: 2, padding: 1 }),
   new nn.ReLU(),
   new nn.AdaptiveAvgPool2d(1),
   new Lambda((x) => x.view(x.shape[0], -1)),

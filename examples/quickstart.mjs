@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed, tensor, nn, optim, noGrad, DataLoader, TensorDataset } from 'gradlab';
-import { loadFashionMnist, saveSafetensors, loadSafetensors } from 'gradlab/node';
+import { loadFashionMnist, saveTorchFile, loadTorchFile } from 'gradlab/node';
 
 const quick = process.argv.includes('--quick');
 manualSeed(0);
@@ -107,18 +107,18 @@ console.log('Done!');
 
 // torch.save(model.state_dict(), "model.pth")
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-quickstart-'));
-const path = join(dir, 'model.safetensors');
-await saveSafetensors(path, model.stateDict());
-console.log('Saved PyTorch Model State to model.safetensors');
+const path = join(dir, 'model.pth');
+await saveTorchFile(path, model.stateDict()); // the file torch.save writes: PyTorch's torch.load reads it
+console.log('Saved PyTorch Model State to model.pth');
 
 // model = NeuralNetwork(); model.load_state_dict(torch.load("model.pth"))
 const model2 = new NeuralNetwork().to(device);
-console.log(model2.loadStateDict((await loadSafetensors(path)).tensors));
+console.log(model2.loadStateDict((await loadTorchFile(path)).tensors));
 rmSync(dir, { recursive: true });
 
 const classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 model2.eval();
-const [x, y] = test_data.get(0);
+const [x, y] = [test_data[0][0], test_data[0][1]];
 noGrad(() => {
   const pred = model2.forward(x.unsqueeze(0));
   const [predicted, actual] = [classes[pred.select(0, 0).argmax(0).item()], classes[y.item()]];

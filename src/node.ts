@@ -8,6 +8,6 @@ export {
   type LoadIdxOptions, type IdxSplitOptions,
 } from './data/datasets.node.js';
 export { writeFileAtomic, type WriteFileAtomicOptions, type AtomicFs } from './io/atomic.node.js';
-export { saveSafetensors, loadSafetensors, loadTorchFile } from './io/safetensors.node.js';
+export { saveSafetensors, loadSafetensors, loadTorchFile, saveTorchFile } from './io/safetensors.node.js';
 // Model files (what `gradlab train --out` writes and evaluate/predict/inspect/export read).
 export { saveModel, loadModel } from './io/model.node.js';

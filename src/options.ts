@@ -30,6 +30,30 @@ export function checkOptions(where: string, options: unknown, allowed: readonly 
   }
 }
 
+/**
+ * PyTorch's call `f(a, b, c=…, d=…)` written in JS as `f(a, b, {c: …, d: …})`: `args` are the
+ * arguments in `keys`' order, of which the last may be a plain object of keywords (`keywordOnly`
+ * names the keys that can only be given there). Returns the values in the order of
+ * `[...keys, ...keywordOnly]`; an unknown keyword, a value given both ways, or too many
+ * positional arguments is an error naming it.
+ */
+export function keywordArgs(where: string, args: readonly unknown[], keys: readonly string[], keywordOnly: readonly string[] = []): unknown[] {
+  const positional = [...args];
+  while (positional.length > 0 && positional[positional.length - 1] === undefined) positional.pop();
+  const named = isPlainObject(positional[positional.length - 1]) ? (positional.pop() as Record<string, unknown>) : {};
+  const all = [...keys, ...keywordOnly];
+  checkOptions(where, named, all);
+  if (positional.length > keys.length) throw new Error(`${where}: at most ${keys.length} positional arguments (${keys.join(', ')}), got ${positional.length}`);
+  const twice = keys.slice(0, positional.length).filter((k) => k in named);
+  if (twice.length > 0) throw new Error(`${where}: ${twice.join(', ')} given both positionally and in the options`);
+  return all.map((k, i) => (i < positional.length ? positional[i] : named[k]));
+}
+
+/** An object literal (`{…}`), not an array, a Tensor or another class's instance. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+}
+
 /** A name without case or '_'/'-': PyTorch's weight_decay and gradlab's weightDecay compare equal. */
 function plainName(s: string): string {
   return s.toLowerCase().replace(/[_-]/g, '');

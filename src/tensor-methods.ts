@@ -370,5 +370,22 @@ Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom')
   enumerable: false,
 });
 
+// A one-element tensor is a number where JS wants one, as PyTorch's float(t): `running_loss += loss`
+// adds its value (it was string concatenation, "0tensor(2.3)"), `Number(t)`, `t > 0.5`. Text
+// (`${t}`, String(t)) is the printed tensor; a larger tensor used as a number is an error.
+Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
+  value(this: Tensor, hint: 'string' | 'number' | 'default') {
+    if (hint === 'string') return formatTensor(this);
+    if (this.size === 1) return this.item();
+    if (hint === 'number') {
+      throw new Error(`a tensor of shape ${formatShape(this.shape)} (${this.size} elements) used as a number: only a one-element tensor converts (loss.item()); compare or combine tensors with their methods (x.gt(y), x.add(y))`);
+    }
+    return formatTensor(this);
+  },
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
+
 // p.requires_grad, z.grad_fn, x.is_leaf: errors naming gradlab's spelling (src/options.ts).
 pointSnakeCase(Tensor, ['requiresGrad', 'retainsGrad']);

@@ -69,7 +69,10 @@ export function parseDtype(where: string, spec: unknown): DType | 'integer' | nu
     case 'int64': case 'long': case 'int32': case 'int': return 'integer';
     case 'cpu': return null;
   }
-  if (typeof spec === 'string' && /^(cuda|mps|xpu|meta)/.test(spec)) {
+  // PyTorch's spellings: torch.float, torch.float64, and the type names x.type() returns ('torch.FloatTensor').
+  const torchName = typeof spec === 'string' ? /^torch\.(?:(float32|float|float64|double|int64|long|int32|int)|(Float|Double|Long|Int)Tensor)$/.exec(spec) : null;
+  if (torchName) return parseDtype(where, torchName[1] ?? torchName[2].toLowerCase());
+  if (typeof spec === 'string' && /^(torch\.)?(cuda|mps|xpu|meta)/.test(spec)) {
     throw new Error(`${where}: gradlab has no '${spec}' device: it runs on the CPU (WebAssembly SIMD kernels), so leave out .to(device) or use 'cpu'`);
   }
   throw new Error(`${where}: expected a dtype ('float32' or 'float', 'float64' or 'double', 'int64' or 'long', 'int32' or 'int') or the device 'cpu', got ${typeof spec === 'string' ? `'${spec}'` : typeof spec === 'object' && spec !== null ? JSON.stringify(spec) : String(spec)}`);

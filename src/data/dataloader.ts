@@ -41,12 +41,22 @@ export interface DataLoaderOptions {
   pinMemory?: boolean;
 }
 
-/** One batch: `x` [B, ...x.shape[1:]] and `y` [B] or [B, k]; `const [x, y] = batch` also works. */
+/**
+ * One batch: `x` [B, ...x.shape[1:]] and `y` [B] or [B, k]; as PyTorch's `[inputs, labels]` list
+ * also `const [x, y] = batch`, `data[0]`, `data[1]`, `f(...batch)`.
+ */
 export class Batch implements Iterable<Tensor> {
+  readonly length = 2;
   constructor(
     readonly x: Tensor,
     readonly y: Tensor,
   ) {}
+  get 0(): Tensor {
+    return this.x;
+  }
+  get 1(): Tensor {
+    return this.y;
+  }
   *[Symbol.iterator](): Iterator<Tensor> {
     yield this.x;
     yield this.y;
@@ -57,7 +67,8 @@ export class Batch implements Iterable<Tensor> {
 const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1, numWorkers: 1, pinMemory: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
 
 export class DataLoader implements Iterable<Batch> {
-  readonly dataset: DatasetLike;
+  /** The dataset; `loader.dataset.length` is PyTorch's len(loader.dataset). */
+  readonly dataset: DatasetLike & { readonly length: number };
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
@@ -105,7 +116,7 @@ export class DataLoader implements Iterable<Batch> {
         configurable: true,
       });
     }
-    this.dataset = dataset;
+    this.dataset = dataset as DatasetLike & { readonly length: number };
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
@@ -151,6 +162,12 @@ export class DataLoader implements Iterable<Batch> {
       yd.set(ys.subarray(j * yRow, (j + 1) * yRow), i * yRow);
     }
     return b;
+  }
+
+  /** `for (const [i, data] of trainloader.entries())`: PyTorch's `for i, data in enumerate(trainloader, 0)`, one epoch, batch by batch. */
+  *entries(): IterableIterator<[number, Batch]> {
+    let i = 0;
+    for (const b of this) yield [i++, b];
   }
 
   /**

@@ -5,7 +5,8 @@
  */
 import { K } from '../kernels/index.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
-import { select } from '../ops/shape.js';
+import { narrow, select } from '../ops/shape.js';
+import { indexable } from '../nn/module.js';
 import { defaultGenerator, type Generator } from '../random.js';
 
 export interface Dataset {
@@ -22,6 +23,9 @@ export interface Dataset {
   name: string;
 }
 
+/** A dataset with PyTorch's `ds[i]` → `[x_i, y_i]` (withIndexing). */
+export type Indexed<T extends DatasetLike> = T & { readonly [i: number]: [Tensor, Tensor] };
+
 /** Anything with inputs and labels; a Dataset without its description. */
 export interface DatasetLike {
   x: Tensor;
@@ -32,10 +36,12 @@ export interface DatasetLike {
 
 /**
  * torch.utils.data.TensorDataset for inputs and targets: row i of `x` and of `y` is example i.
- * `ds.length` is PyTorch's len(ds), `ds.get(i)` its ds[i] (`[x_i, y_i]`), and a DataLoader takes
- * it as it takes any {x, y}.
+ * `ds.length` is PyTorch's len(ds), `ds[i]` or `ds.get(i)` its ds[i] (`[x_i, y_i]`, so
+ * `ds[0][0]` is the first input), and a DataLoader takes it as it takes any {x, y}.
  */
 export class TensorDataset implements DatasetLike {
+  /** ds[i]: example i as [x_i, y_i] (withIndexing). */
+  readonly [i: number]: [Tensor, Tensor];
   readonly x: Tensor;
   readonly y: Tensor;
   constructor(x: Tensor, y: Tensor, ...more: unknown[]) {
@@ -43,6 +49,7 @@ export class TensorDataset implements DatasetLike {
     this.x = x;
     this.y = y;
     validateDataset(this, 'TensorDataset');
+    return withIndexing(this, 'TensorDataset');
   }
   /** Number of examples. */
   get length(): number {
@@ -50,10 +57,44 @@ export class TensorDataset implements DatasetLike {
   }
   /** Example i (negative from the end) as [x_i, y_i]. */
   get(i: number): [Tensor, Tensor] {
-    const n = this.length;
-    if (!Number.isInteger(i) || i < -n || i >= n) throw new Error(`TensorDataset.get: index ${showValue(i)} is out of range for ${n} examples (an integer in [${-n}, ${n - 1}])`);
-    return [select(this.x, 0, i), select(this.y, 0, i)];
+    return example(this, i, 'TensorDataset.get');
   }
+  /**
+   * PyTorch's `ds[start:end]`: examples start … end − 1 as `[xs, ys]`, with Python's slice rules
+   * (negative from the end, clamped to the dataset; `xb, yb = train_ds[i * bs : i * bs + bs]`).
+   */
+  slice(start = 0, end: number = this.length): [Tensor, Tensor] {
+    const n = this.length;
+    for (const [name, v] of [['start', start], ['end', end]] as const) {
+      if (!Number.isInteger(v)) throw new Error(`TensorDataset.slice: ${name} must be an integer, got ${showValue(v)}`);
+    }
+    const at = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
+    const [a, b] = [at(start), Math.max(at(start), at(end))];
+    return [narrow(this.x, 0, a, b - a), narrow(this.y, 0, a, b - a)];
+  }
+}
+
+/** Example i (negative from the end) of a dataset as [x_i, y_i]; `where` names the caller. */
+function example(ds: DatasetLike, i: number, where: string): [Tensor, Tensor] {
+  const n = ds.x.shape[0];
+  if (!Number.isInteger(i) || i < -n || i >= n) throw new Error(`${where}: index ${showValue(i)} is out of range for ${n} examples (an integer in [${-n}, ${n - 1}])`);
+  return [select(ds.x, 0, i), select(ds.y, 0, i)];
+}
+
+/**
+ * `ds` with PyTorch's `ds[i]` → `[x_i, y_i]` (a Proxy over integer keys, as ModuleList's;
+ * `ds[0][0]` is the first input): TensorDataset and the datasets the IDX loaders return. The
+ * examples are read-only: `ds[i] = …` is an error.
+ */
+export function withIndexing<T extends DatasetLike>(ds: T, where: string): Indexed<T> {
+  return indexable(
+    ds as Indexed<T>,
+    (i) => example(ds, i, `${where}[${i}]`),
+    (i) => {
+      throw new Error(`${where}: ds[${i}] = … is not supported; the examples are rows of ds.x and ds.y`);
+    },
+    (i) => Number.isInteger(i) && i >= -ds.x.shape[0] && i < ds.x.shape[0],
+  );
 }
 
 /** Number of examples (the first dimension of x). */

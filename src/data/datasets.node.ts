@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { basename, join } from 'node:path';
 import { constants as zlibConstants, gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Dataset } from './dataset.js';
+import { withIndexing, type Dataset, type Indexed } from './dataset.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxDeclaredBytes, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
 import { readRegularFile } from '../io/files.node.js';
 import { BUILTIN_MNIST_FILES, builtinMnistFromIdx, type MnistSplit } from './mnist.js';
@@ -74,9 +74,10 @@ export interface LoadIdxOptions {
 }
 
 /** Images and labels IDX files as a Dataset: pixels /255 in [0, 1], labels [N] class indices. */
-export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: LoadIdxOptions = {}): Promise<Dataset> {
+export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: LoadIdxOptions = {}): Promise<Indexed<Dataset>> {
   const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
-  return idxToDataset(images, labels, { ...options, name: options.name ?? basename(imagesPath), imagesName: imagesPath, labelsName: labelsPath });
+  const ds = idxToDataset(images, labels, { ...options, name: options.name ?? basename(imagesPath), imagesName: imagesPath, labelsName: labelsPath });
+  return withIndexing(ds, ds.name);
 }
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -129,7 +130,7 @@ const FOUR_FILES = 'train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-image
  * Fashion-MNIST (Xiao, Rasul & Vollgraf 2017): 60,000 training / 10,000 test 28×28
  * grey images of 10 clothing classes, from Debian's `dataset-fashion-mnist` by default.
  */
-export async function loadFashionMnist(dir: string = FASHION_MNIST_DIR, options: IdxSplitOptions = {}): Promise<Dataset> {
+export async function loadFashionMnist(dir: string = FASHION_MNIST_DIR, options: IdxSplitOptions = {}): Promise<Indexed<Dataset>> {
   const split = checkSplit('loadFashionMnist', options.split ?? 'train');
   const files = await findSplitFiles(dir, split);
   if ('missing' in files) {
@@ -143,7 +144,7 @@ export async function loadFashionMnist(dir: string = FASHION_MNIST_DIR, options:
 }
 
 /** The full MNIST (LeCun et al. 1998) from a directory of its four IDX files (60,000 / 10,000 digits). */
-export async function loadMnistIdx(dir: string, options: IdxSplitOptions = {}): Promise<Dataset> {
+export async function loadMnistIdx(dir: string, options: IdxSplitOptions = {}): Promise<Indexed<Dataset>> {
   const split = checkSplit('loadMnistIdx', options.split ?? 'train');
   const files = await findSplitFiles(dir, split);
   if ('missing' in files) {

@@ -1,5 +1,5 @@
 /** Browser-safe data API (the Node file loaders are exported from src/node.ts). */
-export { TensorDataset, type Dataset, type DatasetLike, type SplitOptions, subset, trainValidationSplit, validateDataset, datasetLength, classCounts } from './dataset.js';
+export { TensorDataset, type Dataset, type DatasetLike, type Indexed, type SplitOptions, subset, trainValidationSplit, validateDataset, datasetLength, classCounts } from './dataset.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './dataloader.js';
 export {
   spiral, circles, xor, moons, blobs, sine, plane, syntheticDatasets,

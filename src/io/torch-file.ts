@@ -18,10 +18,12 @@
  * (OrderedDict, the tensor and parameter rebuilders, the storage classes): nothing in the
  * file can run code or name another Python object. A pickled whole module
  * (`torch.save(model)`), the pre-1.6 format and compressed archives are refused with what to
- * do instead. Tensors come out as safetensors entries (torch's dtype → 'F32', 'I64', …), so
- * everything that reads a safetensors state dict reads these.
+ * do instead. The state dict's tensors come out as safetensors entries (torch's dtype → 'F32',
+ * 'I64', …), so everything that reads a safetensors state dict reads these; the whole saved
+ * object comes out as plain JS data with Tensors (`object`).
  */
 import { decodeElements, type SafetensorsDType, type SafetensorsEntry } from './safetensors.js';
+import { Tensor } from '../tensor.js';
 
 /** What a user should write in PyTorch, for messages. */
 const HOW = "torch.save(model.state_dict(), 'model.pt')";
@@ -450,6 +452,15 @@ export interface TorchFile {
   tensors: Map<string, SafetensorsEntry>;
   /** Where in the saved object the state dict was ('' at the top; 'model_state_dict' in a training checkpoint's dict). */
   path: string;
+  /**
+   * The whole saved object, as `torch.load` returns it, in JS terms: a dict is a plain object
+   * (its keys as strings: an optimizer's state `{0: …}` is `{'0': …}`), a list or tuple an array,
+   * a tensor a Tensor (float64 stays float64, other dtypes become float32 holding their values,
+   * as gradlab's integer tensors), None null, an int beyond 2^53 a bigint. So a training
+   * checkpoint reads as the tutorial reads it: `checkpoint.model_state_dict`,
+   * `checkpoint.optimizer_state_dict`, `checkpoint.epoch`, `checkpoint.loss.item()`.
+   */
+  object: unknown;
 }
 
 /** Whether a pickled value is a state dict: a dict of string keys → tensors. */
@@ -460,7 +471,9 @@ function isStateDict(v: unknown): v is PyDict {
 /**
  * The state dict in the bytes of a `torch.save` file, as safetensors entries: the saved object
  * itself when it is a dict of tensors, or the one dict of tensors inside it (a training
- * checkpoint `{'model_state_dict': …, 'optimizer_state_dict': …, 'epoch': …}`).
+ * checkpoint `{'model_state_dict': …, 'optimizer_state_dict': …, 'epoch': …}`); and the whole
+ * saved object (`object`, as torch.load returns it), which is all a file with no single state
+ * dict has (`tensors` then throws saying so).
  */
 export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchFile {
   if (!isTorchZip(bytes)) {
@@ -494,24 +507,29 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
     if (s === undefined) storages.set(key, (s = new Storage(dtype, key, pid[4] as number)));
     return s;
   });
-  let found: PyDict;
+  // The state dict: the object itself, or the one dict of tensors inside it. Otherwise (several
+  // models' state dicts in one file, a single tensor, …) `object` still holds what was saved, and
+  // reading `tensors` is the error that says why there is no one state dict.
+  let found: PyDict | null = null;
+  let problem = '';
   let path = '';
   if (isStateDict(obj)) found = obj;
   else {
     const inner = obj instanceof PyDict ? [...obj.map].filter(([k, v]) => typeof k === 'string' && isStateDict(v)) : [];
     if (inner.length !== 1) {
       const what = obj instanceof PyDict ? `a dict with keys ${[...obj.map.keys()].slice(0, 8).map((k) => JSON.stringify(k)).join(', ')}` : Array.isArray(obj) ? 'a list or tuple' : obj instanceof TorchTensor ? 'a single tensor' : `a ${obj === null ? 'None' : typeof obj}`;
-      throw new Error(`${name}: holds ${what}${inner.length > 1 ? `, with several state dicts (${inner.map(([k]) => JSON.stringify(k)).join(', ')}): save the model's alone` : ', not a state dict'}; gradlab reads the dict of tensors that ${HOW} writes`);
+      problem = `${name}: holds ${what}${inner.length > 1 ? `, with several state dicts (${inner.map(([k]) => JSON.stringify(k)).join(', ')}): take each from .object (checkpoint.${String(inner[0][0])}), or save the model's alone` : ', not a state dict'}; gradlab reads the dict of tensors that ${HOW} writes, and .object holds whatever was saved`;
+    } else {
+      path = inner[0][0] as string;
+      found = inner[0][1] as PyDict;
     }
-    path = inner[0][0] as string;
-    found = inner[0][1] as PyDict;
   }
   // Every element produced, bounded: views may share a storage, so a small file could otherwise ask for any amount.
   let budget = 4 * bytes.length + (1 << 20);
-  const tensors = new Map<string, SafetensorsEntry>();
-  for (const [k, v] of found.map) {
-    const key = k as string;
-    const t = v as TorchTensor;
+  const read = new Map<TorchTensor, SafetensorsEntry>();
+  const readTensor = (key: string, t: TorchTensor): SafetensorsEntry => {
+    const done = read.get(t);
+    if (done !== undefined) return done;
     const size = ELEMENT_SIZE[t.storage.dtype]!;
     const count = t.shape.reduce((a, b) => a * b, 1);
     if ((budget -= count) < 0) throw new Error(`${name}: tensor "${key}": the tensors' views ask for more elements than the file could hold`);
@@ -538,7 +556,202 @@ export function parseTorchFile(bytes: Uint8Array, name = 'PyTorch file'): TorchF
       }
     }
     if (bigEndian && size > 1) for (let o = 0; o < raw.length; o += size) raw.subarray(o, o + size).reverse();
-    tensors.set(key, { dtype: t.storage.dtype, shape: t.shape, data: decodeElements(raw, t.storage.dtype, count, `tensor "${key}"`, name) });
+    const out: SafetensorsEntry = { dtype: t.storage.dtype, shape: t.shape, data: decodeElements(raw, t.storage.dtype, count, `tensor "${key}"`, name) };
+    read.set(t, out);
+    return out;
+  };
+  const tensors = new Map<string, SafetensorsEntry>();
+  if (found !== null) for (const [k, v] of found.map) tensors.set(k as string, readTensor(k as string, v as TorchTensor));
+  // The whole object in JS terms; `at` names where a tensor sits, for messages.
+  const toJs = (v: unknown, at: string): unknown => {
+    if (v instanceof TorchTensor) {
+      const { data, shape } = readTensor(at, v);
+      return new Tensor(data instanceof Float32Array || data instanceof Float64Array ? data : Float32Array.from(data as ArrayLike<number | bigint>, Number), shape);
+    }
+    if (v instanceof PyDict) return Object.fromEntries([...v.map].map(([k, x]) => [String(k), toJs(x, `${at}${at ? '.' : ''}${String(k)}`)]));
+    if (Array.isArray(v)) return v.map((x, i) => toJs(x, `${at}[${i}]`));
+    if (v instanceof PyGlobal || v instanceof Storage) return String(v);
+    return v === undefined ? null : v;
+  };
+  const object = toJs(obj, '');
+  if (found !== null) return { tensors, path, object };
+  return {
+    get tensors(): Map<string, SafetensorsEntry> {
+      throw new Error(problem);
+    },
+    path,
+    object,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: what torch.save writes, so that PyTorch's torch.load reads gradlab's files
+
+/** CRC-32 (ZIP's, polynomial 0xEDB88320) of `b`. */
+function crc32(b: Uint8Array): number {
+  let c = ~0;
+  for (let i = 0; i < b.length; i++) {
+    c ^= b[i];
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
   }
-  return { tensors, path };
+  return ~c >>> 0;
+}
+
+/** A ZIP archive of stored (uncompressed) entries, as torch.save writes (no ZIP64: under 4 GiB). */
+function writeZip(entries: Array<[string, Uint8Array]>, name: string): Uint8Array {
+  const enc = new TextEncoder();
+  const total = entries.reduce((s, [n, d]) => s + 30 + 46 + 2 * enc.encode(n).length + d.length, 22);
+  if (total > 0xffffffff) throw new Error(`${name}: ${total} bytes is beyond what a ZIP without ZIP64 holds (4 GiB)`);
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  const central: Array<{ n: Uint8Array; crc: number; size: number; at: number }> = [];
+  for (const [n, d] of entries) {
+    const nb = enc.encode(n);
+    const crc = crc32(d);
+    central.push({ n: nb, crc, size: d.length, at: o });
+    dv.setUint32(o, 0x04034b50, true);
+    dv.setUint16(o + 4, 20, true); // version needed
+    dv.setUint16(o + 12, 0x21, true); // 1980-01-01, as a fixed date
+    dv.setUint32(o + 14, crc, true);
+    dv.setUint32(o + 18, d.length, true);
+    dv.setUint32(o + 22, d.length, true);
+    dv.setUint16(o + 26, nb.length, true);
+    out.set(nb, o + 30);
+    out.set(d, o + 30 + nb.length);
+    o += 30 + nb.length + d.length;
+  }
+  const cdOffset = o;
+  for (const e of central) {
+    dv.setUint32(o, 0x02014b50, true);
+    dv.setUint16(o + 4, 20, true);
+    dv.setUint16(o + 6, 20, true);
+    dv.setUint16(o + 14, 0x21, true);
+    dv.setUint32(o + 16, e.crc, true);
+    dv.setUint32(o + 20, e.size, true);
+    dv.setUint32(o + 24, e.size, true);
+    dv.setUint16(o + 28, e.n.length, true);
+    dv.setUint32(o + 42, e.at, true);
+    out.set(e.n, o + 46);
+    o += 46 + e.n.length;
+  }
+  dv.setUint32(o, 0x06054b50, true);
+  dv.setUint16(o + 8, entries.length, true);
+  dv.setUint16(o + 10, entries.length, true);
+  dv.setUint32(o + 12, o - cdOffset, true);
+  dv.setUint32(o + 16, cdOffset, true);
+  return out;
+}
+
+/**
+ * The bytes `torch.save(obj, path)` would write for `obj` in JS terms (the inverse of
+ * TorchFile.object): a Tensor is a torch tensor (float64 stays float64, everything else float32),
+ * a plain object or a Map (string or integer keys) a dict (a model's stateDict() an OrderedDict, as
+ * PyTorch's), an array a list, a number an int or a float, a string, a boolean, null a None.
+ * So `torch.load` in PyTorch reads gradlab's state dicts and checkpoints, and loadTorchFile
+ * reads them back. Anything else (a function, a Module) is an error naming where it is.
+ */
+export function serializeTorchFile(obj: unknown, name = 'torch file'): Uint8Array {
+  const enc = new TextEncoder();
+  const chunks: number[] = [];
+  const storages: Uint8Array[] = [];
+  const byte = (...b: number[]) => chunks.push(...b);
+  const u32 = (v: number) => byte(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+  const str = (s: string) => {
+    const b = enc.encode(s);
+    byte(0x58); // BINUNICODE
+    u32(b.length);
+    for (const x of b) chunks.push(x);
+  };
+  const global = (module: string, n: string) => {
+    byte(0x63); // GLOBAL
+    for (const x of enc.encode(`${module}\n${n}\n`)) chunks.push(x);
+  };
+  const int = (v: number | bigint) => {
+    if (typeof v === 'number' && v >= -0x80000000 && v <= 0x7fffffff) {
+      byte(0x4a); // BININT
+      u32(v);
+      return;
+    }
+    // LONG1: little-endian two's complement, as few bytes as hold it
+    let x = BigInt(v);
+    const bytes: number[] = [];
+    for (;;) {
+      bytes.push(Number(x & 0xffn));
+      x >>= 8n;
+      const sign = bytes[bytes.length - 1] & 0x80;
+      if ((x === 0n && !sign) || (x === -1n && sign)) break;
+    }
+    byte(0x8a, bytes.length, ...bytes);
+  };
+  const float = (v: number) => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, false);
+    byte(0x47, ...b); // BINFLOAT, big-endian
+  };
+  const tensorOf = (t: Tensor) => {
+    const f64 = t.data instanceof Float64Array;
+    const data = f64 ? Float64Array.from(t.data) : Float32Array.from(t.data);
+    const key = String(storages.length);
+    const raw = new Uint8Array(data.buffer);
+    if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) for (let o = 0; o < raw.length; o += data.BYTES_PER_ELEMENT) raw.subarray(o, o + data.BYTES_PER_ELEMENT).reverse();
+    storages.push(raw);
+    global('torch._utils', '_rebuild_tensor_v2');
+    byte(0x28); // MARK: the arguments
+    byte(0x28); // the persistent id ('storage', class, key, location, numel)
+    str('storage');
+    global('torch', f64 ? 'DoubleStorage' : 'FloatStorage');
+    str(key);
+    str('cpu');
+    int(data.length);
+    byte(0x74, 0x51); // TUPLE, BINPERSID
+    int(0); // storage offset
+    const strides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    for (const dims of [t.shape, strides]) {
+      byte(0x28);
+      for (const d of dims) int(d);
+      byte(0x74);
+    }
+    byte(0x89); // requires_grad False
+    global('collections', 'OrderedDict');
+    byte(0x29, 0x52); // EMPTY_TUPLE, REDUCE: backward_hooks
+    byte(0x74, 0x52); // TUPLE, REDUCE
+  };
+  const put = (v: unknown, at: string): void => {
+    if (v instanceof Tensor) return tensorOf(v);
+    if (v === null || v === undefined) return void byte(0x4e);
+    if (typeof v === 'boolean') return void byte(v ? 0x88 : 0x89);
+    if (typeof v === 'bigint') return int(v);
+    if (typeof v === 'number') return Number.isSafeInteger(v) && !Object.is(v, -0) ? int(v) : float(v);
+    if (typeof v === 'string') return str(v);
+    if (Array.isArray(v)) {
+      byte(0x5d, 0x28); // EMPTY_LIST, MARK
+      v.forEach((x, i) => put(x, `${at}[${i}]`));
+      return void byte(0x65); // APPENDS
+    }
+    const plain = v instanceof Map || (typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v)));
+    if (!plain) throw new Error(`${name}: ${at || 'the object'} is ${typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `a ${typeof v}`}, which a torch file cannot hold (tensors, numbers, strings, booleans, null, arrays and plain objects)`);
+    const items = v instanceof Map ? [...v] : Object.entries(v as object);
+    // A dict of tensors (a state dict) is an OrderedDict, as torch.save writes model.state_dict().
+    if (items.length > 0 && items.every(([, x]) => x instanceof Tensor)) {
+      global('collections', 'OrderedDict');
+      byte(0x29, 0x52);
+    } else byte(0x7d); // EMPTY_DICT
+    byte(0x28);
+    for (const [k, x] of items) {
+      // String keys; a Map may also have integer ones (an optimizer's state by parameter id).
+      if (typeof k === 'string') str(k);
+      else if (Number.isSafeInteger(k)) int(k as number);
+      else throw new Error(`${name}: ${at || 'the object'} has the key ${String(k)}, neither a string nor an integer`);
+      put(x, `${at}${at ? '.' : ''}${k}`);
+    }
+    byte(0x75); // SETITEMS
+  };
+  byte(0x80, 2); // PROTO 2
+  put(obj, '');
+  byte(0x2e); // STOP
+  const entries: Array<[string, Uint8Array]> = [['archive/data.pkl', Uint8Array.from(chunks)], ['archive/byteorder', enc.encode('little')]];
+  storages.forEach((s, i) => entries.push([`archive/data/${i}`, s]));
+  entries.push(['archive/version', enc.encode('3\n')]);
+  return writeZip(entries, name);
 }

@@ -10,6 +10,7 @@ import { logSoftmax, softmax } from '../ops/softmax.js';
 import { showValue, type Tensor } from '../tensor.js';
 import { markSoftmaxOutput } from '../warnings.js';
 import { Module, Parameter, stateTensor } from './module.js';
+import { keywordArgs } from '../options.js';
 
 /** PyTorch's module class name for each activation. */
 const MODULE_NAMES: Readonly<Record<ActivationName, string>> = {
@@ -137,8 +138,10 @@ export class PReLU extends ActivationModule {
 export class Softmax extends ActivationModule {
   readonly activation = 'softmax' as const;
   readonly _dim: number;
-  constructor(dim = -1) {
+  /** `new nn.Softmax(1)` or, as PyTorch's `nn.Softmax(dim=1)`, `new nn.Softmax({dim: 1})`. */
+  constructor(dimOrKeywords: number | { dim?: number } = -1) {
     super();
+    const dim = (keywordArgs('Softmax', [dimOrKeywords], ['dim'])[0] ?? -1) as number;
     if (!Number.isInteger(dim)) throw new Error(`Softmax: dim must be an integer, got ${showValue(dim)}`);
     this._dim = dim;
   }
@@ -159,8 +162,10 @@ export class Softmax extends ActivationModule {
  */
 export class LogSoftmax extends Module {
   readonly _dim: number;
-  constructor(dim = -1) {
+  /** `new nn.LogSoftmax(1)` or, as PyTorch's `nn.LogSoftmax(dim=1)`, `new nn.LogSoftmax({dim: 1})`. */
+  constructor(dimOrKeywords: number | { dim?: number } = -1) {
     super();
+    const dim = (keywordArgs('LogSoftmax', [dimOrKeywords], ['dim'])[0] ?? -1) as number;
     if (!Number.isInteger(dim)) throw new Error(`LogSoftmax: dim must be an integer, got ${showValue(dim)}`);
     this._dim = dim;
   }

@@ -11,7 +11,7 @@
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
 import { layerEntry } from '../memory.js';
-import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
+import { checkBool, isPlainObject, keywordArgs, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { conv2d, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
@@ -29,7 +29,9 @@ export interface Conv2dOptions {
   generator?: Generator;
 }
 
-const CONV2D_OPTIONS = Object.keys({ stride: 1, padding: 1, dilation: 1, groups: 1, bias: 1, init: 1, generator: 1 } satisfies Record<keyof Conv2dOptions, 1>);
+/** PyTorch's positional order after the channels, then gradlab's keyword-only options. */
+const CONV2D_POSITIONAL = ['kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias'] as const;
+const CONV2D_KEYWORD_ONLY = ['init', 'generator'] as const satisfies readonly Exclude<keyof Conv2dOptions, (typeof CONV2D_POSITIONAL)[number]>[];
 
 export class Conv2d extends WeightedLayer {
   weight: Parameter;
@@ -43,21 +45,20 @@ export class Conv2d extends WeightedLayer {
   readonly groups: number;
 
   /**
-   * The options as one object, or positionally in PyTorch's order: `new nn.Conv2d(1, 32, 3, 1, 1)`
-   * is `nn.Conv2d(1, 32, 3, stride=1, padding=1)` (stride, padding, dilation, groups, bias).
+   * PyTorch's arguments in PyTorch's order, its keywords as a last object (keywordArgs):
+   * `new nn.Conv2d(1, 32, 3, 1, 1)` is `nn.Conv2d(1, 32, 3, stride=1, padding=1)`, and
+   * `new nn.Conv2d(1, 16, {kernelSize: 3, stride: 2, padding: 1})` or `new nn.Conv2d(1, 16, 3,
+   * {stride: 2, padding: 1})` is `nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)`.
    */
+  constructor(inChannels: number, outChannels: number, options: Conv2dOptions & { kernelSize: Size2d });
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options?: Conv2dOptions);
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, stride: Size2d, padding?: Conv2dOptions['padding'], dilation?: Size2d, groups?: number, bias?: boolean);
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, optionsOrStride: Conv2dOptions | Size2d = {}, ...rest: unknown[]) {
-    let options: Conv2dOptions;
-    if (typeof optionsOrStride === 'number' || Array.isArray(optionsOrStride)) {
-      const [padding, dilation, groups, bias] = rest as [Conv2dOptions['padding'], Size2d, number, boolean];
-      options = { stride: optionsOrStride as Size2d, padding, dilation, groups, bias };
-    } else {
-      if (rest.length > 0) throw new Error(`Conv2d: after an options object there can be no more arguments (got ${rest.length})`);
-      checkOptions('Conv2d', optionsOrStride, CONV2D_OPTIONS);
-      options = optionsOrStride as Conv2dOptions;
-    }
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, stride: Size2d, padding?: Conv2dOptions['padding'] | Conv2dOptions, dilation?: Size2d | Conv2dOptions, groups?: number | Conv2dOptions, bias?: boolean | Conv2dOptions);
+  constructor(inChannels: number, outChannels: number, ...args: unknown[]) {
+    // The kernel size as a keyword too only when the third argument is the object.
+    const values = isPlainObject(args[0]) ? keywordArgs('Conv2d', args, CONV2D_POSITIONAL, CONV2D_KEYWORD_ONLY) : [args[0], ...keywordArgs('Conv2d', args.slice(1), CONV2D_POSITIONAL.slice(1), CONV2D_KEYWORD_ONLY)];
+    const kernelSize = values[0] as Size2d | undefined;
+    if (kernelSize === undefined) throw new Error('Conv2d: kernelSize is missing: new nn.Conv2d(inChannels, outChannels, kernelSize, {stride, padding, …}) or {kernelSize, …} as the third argument');
+    const options = Object.fromEntries([...CONV2D_POSITIONAL, ...CONV2D_KEYWORD_ONLY].map((k, i) => [k, values[i]])) as Conv2dOptions;
     checkBool('Conv2d', 'bias', options.bias);
     super(options.init, options.generator);
     for (const [name, v] of [

@@ -19,7 +19,7 @@
  * PyTorch's own default is available as init: 'pytorch'.
  */
 import { layerEntry } from '../memory.js';
-import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
+import { checkBool, checkOptions, isPlainObject, keywordArgs, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { ACTIVATIONS, type ActivationName } from '../activations.js';
 import { INITIALIZERS, getInitializer, type InitName } from '../init.js';
@@ -123,8 +123,21 @@ export class Linear extends WeightedLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  /** `options` may be the bare boolean `bias`, as PyTorch's `nn.Linear(4, 2, False)`. */
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions | boolean = {}) {
+  /**
+   * PyTorch's arguments in its order, its keywords as a last object (keywordArgs): `new
+   * nn.Linear(4, 2, false)` is `nn.Linear(4, 2, False)`, and `new nn.Linear({inFeatures: 784,
+   * outFeatures: 20})` is `nn.Linear(in_features=28*28, out_features=20)`.
+   */
+  constructor(options: LinearOptions & { inFeatures: number; outFeatures: number });
+  constructor(inFeatures: number, options: LinearOptions & { outFeatures: number });
+  constructor(inFeatures: number, outFeatures: number, options?: LinearOptions | boolean);
+  constructor(...args: unknown[]) {
+    let [inFeatures, outFeatures, options = {}] = args as [number, number, LinearOptions | boolean | undefined];
+    if (isPlainObject(inFeatures) || isPlainObject(outFeatures)) {
+      const values = keywordArgs('Linear', args, ['inFeatures', 'outFeatures', 'bias'], LINEAR_OPTIONS.filter((k) => k !== 'bias'));
+      [inFeatures, outFeatures] = values as [number, number];
+      options = { bias: values[2], init: values[3], generator: values[4] } as LinearOptions;
+    }
     if (typeof options === 'boolean') options = { bias: options };
     checkOptions('Linear', options, LINEAR_OPTIONS);
     checkBool('Linear', 'bias', options.bias);

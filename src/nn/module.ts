@@ -214,6 +214,9 @@ export abstract class Module {
     if (typeof state !== 'object' || state === null || Array.isArray(state)) {
       throw new Error(`${where}: the state dict must be a plain object or a Map of tensors, got ${describeValue(state)}`);
     }
+    if (!(state instanceof Map) && 'tensors' in state && 'object' in state && 'path' in state) {
+      throw new Error(`${where}: this is a whole PyTorch file ({tensors, path, object}, what loadTorchFile returns); pass its .tensors: model.loadStateDict(file.tensors), or from a checkpoint the model's entry of .object: model.loadStateDict(file.object.model_state_dict)`);
+    }
     if (!(state instanceof Map) && (state as Record<string, unknown>).tensors instanceof Map && 'metadata' in state) {
       throw new Error(`${where}: this is a whole safetensors file ({tensors, metadata}, what loadSafetensors returns); pass its .tensors: model.loadStateDict(file.tensors)`);
     }

@@ -9,6 +9,15 @@ import { normDim, showSize } from '../ops/util.js';
 import { flatten, reshape } from '../ops/view.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
+import { keywordArgs } from '../options.js';
+
+/** PyTorch's keyword arguments of the pooling layers, in camelCase. */
+export interface PoolKeywords {
+  kernelSize?: Size2d;
+  stride?: Size2d | null;
+  padding?: Size2d;
+  dilation?: Size2d;
+}
 
 /** Validates pooling options when the layer is built, with the layer's name in the message. */
 function checkPool(layer: string, kernelSize: Size2d, stride: Size2d | null, padding: Size2d, dilation: Size2d = 1): void {
@@ -21,14 +30,16 @@ function checkPool(layer: string, kernelSize: Size2d, stride: Size2d | null, pad
 
 /** torch.nn.MaxPool2d(kernelSize, stride = kernelSize, padding = 0, dilation = 1). */
 export class MaxPool2d extends Module {
-  constructor(
-    readonly kernelSize: Size2d,
-    readonly stride: Size2d | null = null,
-    readonly padding: Size2d = 0,
-    readonly dilation: Size2d = 1,
-  ) {
+  readonly kernelSize: Size2d;
+  readonly stride: Size2d | null;
+  readonly padding: Size2d;
+  readonly dilation: Size2d;
+  /** Positionally as PyTorch, its keywords as a last object: `new nn.MaxPool2d({kernelSize: 2, stride: 2})`, `new nn.MaxPool2d(3, {stride: 2})`. */
+  constructor(kernelSize: Size2d | PoolKeywords, stride?: Size2d | null | PoolKeywords, padding?: Size2d | PoolKeywords, dilation?: Size2d | PoolKeywords) {
     super();
-    checkPool('MaxPool2d', kernelSize, stride, padding, dilation);
+    const [k, st, p, d] = keywordArgs('MaxPool2d', [kernelSize, stride, padding, dilation], ['kernelSize', 'stride', 'padding', 'dilation']) as [Size2d, Size2d | null | undefined, Size2d | undefined, Size2d | undefined];
+    [this.kernelSize, this.stride, this.padding, this.dilation] = [k, st ?? null, p ?? 0, d ?? 1];
+    checkPool('MaxPool2d', this.kernelSize, this.stride, this.padding, this.dilation);
   }
   override get typeName(): string {
     return 'MaxPool2d';
@@ -44,13 +55,15 @@ export class MaxPool2d extends Module {
 
 /** torch.nn.AvgPool2d(kernelSize, stride = kernelSize, padding = 0), padding counted in the average. */
 export class AvgPool2d extends Module {
-  constructor(
-    readonly kernelSize: Size2d,
-    readonly stride: Size2d | null = null,
-    readonly padding: Size2d = 0,
-  ) {
+  readonly kernelSize: Size2d;
+  readonly stride: Size2d | null;
+  readonly padding: Size2d;
+  /** Positionally as PyTorch, its keywords as a last object, as MaxPool2d. */
+  constructor(kernelSize: Size2d | PoolKeywords, stride?: Size2d | null | PoolKeywords, padding?: Size2d | PoolKeywords) {
     super();
-    checkPool('AvgPool2d', kernelSize, stride, padding);
+    const [k, st, p] = keywordArgs('AvgPool2d', [kernelSize, stride, padding], ['kernelSize', 'stride', 'padding']) as [Size2d, Size2d | null | undefined, Size2d | undefined];
+    [this.kernelSize, this.stride, this.padding] = [k, st ?? null, p ?? 0];
+    checkPool('AvgPool2d', this.kernelSize, this.stride, this.padding);
   }
   override get typeName(): string {
     return 'AvgPool2d';

@@ -33,9 +33,10 @@ export class Adam extends Optimizer<AdamOptions> {
   /** Decoupled weight decay (AdamW); 0 for Adam. */
   protected decoupled = false;
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}) {
+  /** The options as one object, or positionally in PyTorch's order: `new Adam(params, 1e-3, [0.9, 0.99])` (lr, betas, eps, weightDecay, amsgrad). */
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}, ...rest: unknown[]) {
     // new.target: AdamW's defaults when an AdamW is built.
-    const o = withDefaults((new.target as typeof Adam).optimizerName, (new.target as typeof Adam).defaults, options) as Required<AdamOptions>;
+    const o = withDefaults((new.target as typeof Adam).optimizerName, (new.target as typeof Adam).defaults, options, rest, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad']) as Required<AdamOptions>;
     super(params, o, undefined, 'Adam');
     for (const g of this.groups) this.checkGroupOptions(g.options);
   }
@@ -86,8 +87,8 @@ export class Adam extends Optimizer<AdamOptions> {
 export class AdamW extends Adam {
   static override readonly defaults: Readonly<Required<AdamOptions>> = { ...Adam.defaults, weightDecay: 1e-2 };
   static override readonly optimizerName: string = 'AdamW';
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}) {
-    super(params, options);
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: AdamOptions | number = {}, ...rest: unknown[]) {
+    super(params, options, ...rest);
     this.decoupled = true;
   }
   override get typeName(): string {

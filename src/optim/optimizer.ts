@@ -8,7 +8,7 @@ import { stepsOf } from '../kernels/reference.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Tensor, showValue } from '../tensor.js';
 import { stepBoundary, zeroGradBoundary } from '../memory.js';
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { checkOptions, keywordArgs, pointSnakeCase, snakeCase } from '../options.js';
 import { zeroGradMode } from '../nn/module.js';
 
 /** A parameter group as given (PyTorch's `{'params': …, 'lr': …}`): parameters and option overrides. */
@@ -268,6 +268,78 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return b;
   }
 
+  /**
+   * PyTorch's `{state, param_groups}` as gradlab's state. Parameter ids are positions in the
+   * groups' order, as PyTorch numbers them; a group option that differs from this optimizer's
+   * (PyTorch's load_state_dict would take the saved one) is an error naming it, so that nothing
+   * changes silently.
+   */
+  private fromTorchState(t: TorchOptimizerState): OptimizerState {
+    const where = `${this.typeName}.loadStateDict`;
+    if (!Array.isArray(t.param_groups) || t.state === null || typeof t.state !== 'object') throw new Error(`${where}: PyTorch's optimizer state needs state and param_groups (a list)`);
+    if (t.param_groups.length !== this.groups.length) throw new Error(`loadStateDict: state has ${t.param_groups.length} groups, the optimizer ${this.groups.length}`);
+    const ids = t.param_groups.flatMap((g) => (Array.isArray(g.params) ? g.params : []));
+    if (ids.length !== this.params.length) throw new Error(`loadStateDict: state has ${ids.length} parameters, the optimizer ${this.params.length}`);
+    t.param_groups.forEach((g, gi) => {
+      for (const [k, mine] of Object.entries(this.groups[gi].options as Record<string, unknown>)) {
+        const theirs = g[snakeCase(k)];
+        if (k === 'lr' || mine === undefined || JSON.stringify(theirs) === JSON.stringify(mine)) continue;
+        if (theirs === undefined) {
+          const keys = Object.keys(g).filter((key) => key !== 'params');
+          throw new Error(`${where}: group ${gi} of the saved state has no ${snakeCase(k)} (it has ${keys.join(', ')}), so it is not ${this.typeName}'s state`);
+        }
+        throw new Error(`${where}: group ${gi} of the saved state has ${snakeCase(k)}=${JSON.stringify(theirs)}, this optimizer ${k}: ${JSON.stringify(mine)}; construct it with the saved options`);
+      }
+    });
+    const paramSteps: number[] = [];
+    const buffers = ids.map((id, i) => {
+      const rec: Record<string, number[]> = {};
+      paramSteps.push(0);
+      const saved = t.state instanceof Map ? (t.state.get(id) ?? t.state.get(String(id))) : t.state[String(id)];
+      for (const [name, v] of Object.entries(saved ?? {})) {
+        const values = torchValues(v);
+        if (values === undefined && typeof v !== 'number') throw new Error(`${where}: state of parameter ${id}: '${name}' is not a tensor or a number (${showValue(v)})`);
+        if (name === 'step') paramSteps[i] = Number(values === undefined ? v : values[0]);
+        else rec[name] = values ?? [];
+      }
+      return rec;
+    });
+    const lr = (g: Record<string, unknown>) => g.lr as number;
+    return {
+      type: this.typeName,
+      step: Math.max(0, ...paramSteps),
+      paramSteps,
+      groups: t.param_groups.map((g) => ({ lr: lr(g), initialLr: (g.initial_lr as number | undefined) ?? lr(g) })),
+      buffers,
+    };
+  }
+
+  /**
+   * The state in PyTorch's form, `{state, param_groups}` (optimizer.state_dict()): buffers as
+   * Tensors of their parameter's shape under PyTorch's names, the group options in snake_case,
+   * parameter ids in group order, and each parameter's step count as PyTorch 1.13's Adam and
+   * RMSprop keep it (a float tensor; SGD keeps none). `saveTorchFile` writes it for
+   * `optimizer.load_state_dict` in PyTorch; `loadStateDict` reads it back.
+   */
+  torchStateDict(): TorchOptimizerState {
+    const state = new Map<number, Record<string, unknown>>();
+    let id = 0;
+    const param_groups = this.groups.map((g) => {
+      const options = Object.fromEntries(Object.entries(g.options as Record<string, unknown>).map(([k, v]) => [snakeCase(k), v]));
+      const params = g.params.map(() => id++);
+      return { ...options, lr: g.lr, ...(g.initialLr !== g.lr ? { initial_lr: g.initialLr } : {}), params };
+    });
+    this.params.forEach((p, i) => {
+      const buffers = this.state[i];
+      if (!buffers || buffers.size === 0) return;
+      const rec: Record<string, unknown> = {};
+      if (this.typeName !== 'SGD') rec.step = new Tensor(Float32Array.of(this.paramSteps[i] ?? this.stepCount), []);
+      for (const [n, b] of buffers) rec[n] = new Tensor(Float32Array.from(b), p.shape.slice());
+      state.set(i, rec);
+    });
+    return { state, param_groups };
+  }
+
   stateDict(): OptimizerState {
     return {
       type: this.typeName,
@@ -282,7 +354,13 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     };
   }
 
-  loadStateDict(state: OptimizerState): void {
+  /**
+   * `state`: what stateDict() returned, or PyTorch's optimizer state dict `{state, param_groups}`
+   * (`checkpoint.optimizer_state_dict` of `(await loadTorchFile(path)).object`, a training
+   * checkpoint that torch.save wrote), whose buffers carry the same names as gradlab's.
+   */
+  loadStateDict(state: OptimizerState | TorchOptimizerState): void {
+    if (state !== null && typeof state === 'object' && 'param_groups' in state) state = this.fromTorchState(state);
     // The whole record is checked before anything is changed: a half-loaded optimizer would step
     // with one run's moments and another's step count.
     const where = `${this.typeName}.loadStateDict`;
@@ -322,6 +400,22 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   }
 }
 
+/** PyTorch's optimizer.state_dict(): buffers by parameter id, and the groups' options with their parameter ids. */
+export interface TorchOptimizerState {
+  /** By parameter id: PyTorch's int keys, which are strings in a JS object (loadTorchFile's .object) and numbers in a Map (torchStateDict, so that torch.load sees ints). */
+  state: Record<string, Record<string, unknown>> | Map<number | string, Record<string, unknown>>;
+  param_groups: Array<Record<string, unknown> & { params: number[] }>;
+}
+
+/** A buffer of a PyTorch state: a Tensor, a tensor entry of a file ({data}), or a number list. */
+function torchValues(v: unknown): number[] | undefined {
+  if (v instanceof Tensor) return Array.from(v.data);
+  if (Array.isArray(v)) return v as number[];
+  const data = v !== null && typeof v === 'object' ? (v as { data?: unknown }).data : undefined;
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return Array.from(data as unknown as ArrayLike<number | bigint>, Number);
+  return undefined;
+}
+
 /** A parameter updated by the current step: the parameter, its storage, its gradient, its group and index. */
 export interface PendingUpdate<O> {
   p: Tensor;
@@ -343,8 +437,12 @@ export type EffectiveOptions<O> = { [K in keyof O]-?: Exclude<O[K], undefined> }
  * An optimizer's options over its class's `defaults`. As PyTorch's `SGD(params, 0.1)`, a bare
  * number is the learning rate; an unknown option (PyTorch's `weight_decay`) is an error.
  */
-export function withDefaults<O extends object>(name: string, defaults: Readonly<O>, options: O | number | undefined): O {
-  if (typeof options === 'number') options = { lr: options } as O;
+export function withDefaults<O extends object>(name: string, defaults: Readonly<O>, options: O | number | undefined, rest: readonly unknown[] = [], order: readonly string[] = ['lr']): O {
+  // PyTorch's positional form, SGD(params, 0.01, 0.9): the options in `order`, a last object for the rest (keywordArgs).
+  if (typeof options === 'number' || rest.length > 0) {
+    const values = keywordArgs(name, [options, ...rest], order, Object.keys(defaults).filter((k) => !order.includes(k)));
+    options = Object.fromEntries([...order, ...Object.keys(defaults).filter((k) => !order.includes(k))].map((k, i) => [k, values[i]])) as O;
+  }
   checkOptions(name, options, ['lr', ...Object.keys(defaults).filter((k) => k !== 'lr')]);
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? v.slice() : v;

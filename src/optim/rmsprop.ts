@@ -21,8 +21,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   /** PyTorch's defaults (torch.optim.RMSprop); an option not given takes its value from here. */
   static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions | number = {}) {
-    super(params, withDefaults('RMSprop', RMSprop.defaults, options), undefined, 'RMSprop');
+  /** The options as one object, or positionally in PyTorch's order (lr, alpha, eps, weightDecay, momentum, centered). */
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions | number = {}, ...rest: unknown[]) {
+    super(params, withDefaults('RMSprop', RMSprop.defaults, options, rest, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered']), undefined, 'RMSprop');
     for (const g of this.groups) this.checkGroupOptions(g.options);
   }
 

@@ -2,7 +2,7 @@
  * Learning-rate schedules, as torch.optim.lr_scheduler: call `step()` once per epoch (after
  * the optimizer's steps); each sets the optimizer's lr from its initial lr η₀ and the epoch t.
  */
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { checkOptions, keywordArgs, pointSnakeCase } from '../options.js';
 import { Optimizer } from './optimizer.js';
 import { showValue } from '../tensor.js';
 
@@ -16,26 +16,9 @@ export interface Scheduler {
   loadStateDict(state: Record<string, unknown>): void;
 }
 
-/**
- * A schedule's arguments, given positionally as PyTorch's (`new StepLR(opt, 30, 0.1)`), as one
- * options object in camelCase, as gradlab's other options (`new StepLR(opt, {stepSize: 30, gamma: 0.1})`),
- * or both: positional ones then the rest by name (`new StepLR(opt, 30, {gamma: 0.1})`).
- */
-function scheduleArgs(name: string, first: unknown, rest: unknown[], keys: readonly string[]): unknown[] {
-  const isOptions = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isOptions(first)) {
-    checkOptions(name, first, keys);
-    return keys.map((k) => first[k]);
-  }
-  // PyTorch's keywords after positional arguments, StepLR(opt, 30, gamma=0.5), as a last options object.
-  const positional = [first, ...rest];
-  while (positional.length > 1 && positional[positional.length - 1] === undefined) positional.pop();
-  const named = isOptions(positional[positional.length - 1]) ? (positional.pop() as Record<string, unknown>) : {};
-  checkOptions(name, named, keys);
-  const twice = keys.slice(0, positional.length).filter((k) => k in named);
-  if (twice.length > 0) throw new Error(`${name}: ${twice.join(', ')} given both positionally and in the options`);
-  return keys.map((k, i) => (i < positional.length ? positional[i] : named[k]));
-}
+// A schedule's arguments (keywordArgs) are given positionally as PyTorch's (`new StepLR(opt, 30, 0.1)`),
+// as one options object in camelCase (`new StepLR(opt, {stepSize: 30, gamma: 0.1})`), or both:
+// positional ones then the rest by name (`new StepLR(opt, 30, {gamma: 0.1})`).
 
 /** A schedule's optimizer: an Optimizer (its groups' lr are what the schedule sets), else an error naming the schedule. */
 function checkOptimizer(name: string, optimizer: unknown): void {
@@ -85,7 +68,7 @@ export class StepLR extends EpochScheduler {
   readonly gamma: number;
   constructor(optimizer: Optimizer, stepSize: number | { stepSize: number; gamma?: number }, gamma?: number | { gamma?: number }) {
     super(optimizer, 'StepLR');
-    const [s, g] = scheduleArgs('StepLR', stepSize, [gamma], ['stepSize', 'gamma']) as [number, number | undefined];
+    const [s, g] = keywordArgs('StepLR', [stepSize, gamma], ['stepSize', 'gamma']) as [number, number | undefined];
     this.stepSize = s;
     this.gamma = g ?? 0.1;
     if (!Number.isInteger(this.stepSize) || this.stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${String(this.stepSize)}`);
@@ -106,7 +89,7 @@ export class MultiStepLR extends EpochScheduler {
   readonly gamma: number;
   constructor(optimizer: Optimizer, milestones: readonly number[] | { milestones: readonly number[]; gamma?: number }, gamma?: number | { gamma?: number }) {
     super(optimizer, 'MultiStepLR');
-    const [m, g] = scheduleArgs('MultiStepLR', milestones, [gamma], ['milestones', 'gamma']) as [unknown, number | undefined];
+    const [m, g] = keywordArgs('MultiStepLR', [milestones, gamma], ['milestones', 'gamma']) as [unknown, number | undefined];
     if (!Array.isArray(m) || m.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`MultiStepLR: milestones must be an array of positive integers (epochs), got ${JSON.stringify(m)}`);
     this.milestones = [...(m as number[])].sort((a, b) => a - b);
     this.gamma = g ?? 0.1;
@@ -127,7 +110,7 @@ export class LambdaLR extends EpochScheduler {
   readonly lrLambdas: ReadonlyArray<(epoch: number) => number>;
   constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[] | { lrLambda: LrLambda | readonly LrLambda[] }) {
     super(optimizer, 'LambdaLR');
-    const [f] = (typeof lrLambda === 'function' || Array.isArray(lrLambda) ? [lrLambda] : scheduleArgs('LambdaLR', lrLambda, [], ['lrLambda'])) as [unknown];
+    const [f] = (typeof lrLambda === 'function' || Array.isArray(lrLambda) ? [lrLambda] : keywordArgs('LambdaLR', [lrLambda], ['lrLambda'])) as [unknown];
     const n = optimizer.groups.length;
     const fs = Array.isArray(f) ? f : [f];
     if (Array.isArray(f) && f.length !== n) throw new Error(`LambdaLR: got ${f.length} lrLambda functions for ${n} parameter group${n === 1 ? '' : 's'}: give one function, or one per group`);
@@ -152,7 +135,7 @@ export class ExponentialLR extends EpochScheduler {
   readonly gamma: number;
   constructor(optimizer: Optimizer, gamma: number | { gamma: number }) {
     super(optimizer, 'ExponentialLR');
-    [this.gamma] = scheduleArgs('ExponentialLR', gamma, [], ['gamma']) as [number];
+    [this.gamma] = keywordArgs('ExponentialLR', [gamma], ['gamma']) as [number];
     if (!(this.gamma > 0)) throw new Error(`ExponentialLR: gamma must be > 0, got ${String(this.gamma)}`);
   }
   protected factor(t: number, lr0: number): number {
@@ -167,7 +150,7 @@ export class CosineAnnealingLR extends EpochScheduler {
   readonly etaMin: number;
   constructor(optimizer: Optimizer, tMax: number | { tMax: number; etaMin?: number }, etaMin?: number | { etaMin?: number }) {
     super(optimizer, 'CosineAnnealingLR');
-    const [t, e] = scheduleArgs('CosineAnnealingLR', tMax, [etaMin], ['tMax', 'etaMin']) as [number, number | undefined];
+    const [t, e] = keywordArgs('CosineAnnealingLR', [tMax, etaMin], ['tMax', 'etaMin']) as [number, number | undefined];
     this.tMax = t;
     this.etaMin = e ?? 0;
     if (!(this.tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be > 0, got ${String(this.tMax)}`);

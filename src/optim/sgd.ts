@@ -20,8 +20,9 @@ export class SGD extends Optimizer<SGDOptions> {
   /** PyTorch's defaults (torch.optim.SGD); lr has none: it is required, as in PyTorch. */
   static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions | number = {}) {
-    super(params, withDefaults<SGDOptions>('SGD', SGD.defaults, options), undefined, 'SGD');
+  /** The options as one object, or positionally in PyTorch's order: `new SGD(params, 0.01, 0.9)` (lr, momentum, dampening, weightDecay, nesterov). */
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions | number = {}, ...rest: unknown[]) {
+    super(params, withDefaults<SGDOptions>('SGD', SGD.defaults, options, rest, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']), undefined, 'SGD');
     for (const g of this.groups) this.checkGroupOptions(g.options);
   }
 
