@@ -51,9 +51,11 @@ export abstract class BatchNorm extends Module {
     checkBool(this.typeName, 'trackRunningStats', options.trackRunningStats);
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`${this.typeName}: numFeatures must be a positive integer, got ${showValue(numFeatures)}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new Error(`${this.typeName}: momentum must be in [0, 1] or null, got ${momentum}`);
+    // typeof first: a Tensor compared with a number converts (Tensor[Symbol.toPrimitive]), and
+    // one of several elements throws an error that would not name this option.
+    if (momentum !== null && !(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) throw new Error(`${this.typeName}: momentum must be a number in [0, 1] or null, got ${showValue(momentum)}`);
     const eps = options.eps ?? 1e-5;
-    if (!(eps > 0)) throw new Error(`${this.typeName}: eps must be > 0, got ${eps}`);
+    if (!(typeof eps === 'number' && eps > 0)) throw new Error(`${this.typeName}: eps must be a number > 0, got ${showValue(eps)}`);
     this.numFeatures = numFeatures;
     this.momentum = momentum;
     this.eps = eps;
