@@ -6,6 +6,7 @@
  * the same findings (the same non-finite step and layer) for the epochs the lab has run.
  * Settings the CLI has no flag for give the reason instead of a command.
  */
+import { shellWord } from '../../src/cli/progress.js';
 import { imageShape, isSynthetic, testFraction, type LabState } from './state.js';
 
 /** The lab's monitoring interval (worker.ts): every 5 steps on 2-D data, 10 on wider rows. */
@@ -13,8 +14,6 @@ export const monitorEvery = (is2d: boolean): number => (is2d ? 5 : 10);
 
 /** make_blobs' cluster_std from the lab's noise (0 … 0.5 → 1 … 4), as lab/src/data.ts draws blobs. */
 export const blobsNoise = (noise: number): number => 1 + noise * 6;
-
-const quote = (v: string): string => (/^[\w.,:=()-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
 
 /** `gradlab train …` for the state, training `epochs` epochs; or why there is none. */
 export function cliCommand(s: LabState, epochs: number): { command: string } | { reason: string } {
@@ -30,7 +29,7 @@ export function cliCommand(s: LabState, epochs: number): { command: string } | {
     const same = l.every((x) => x.width === l[0].width && x.activation === l[0].activation && x.bn === l[0].bn);
     if (l.length === 0) f.push('--layers', "''");
     else if (same) f.push('--layers', l.map((x) => x.width).join(','), '--activation', l[0].activation, l[0].bn ? '--batchnorm' : '--no-batchnorm');
-    else f.push('--arch', quote(l.map((x) => [`linear(${x.width})`, ...(x.bn ? ['bn'] : []), x.activation.toLowerCase(), ...(s.dropout > 0 ? [`dropout(${s.dropout})`] : [])].join(',')).join(',')));
+    else f.push('--arch', shellWord(l.map((x) => [`linear(${x.width})`, ...(x.bn ? ['bn'] : []), x.activation.toLowerCase(), ...(s.dropout > 0 ? [`dropout(${s.dropout})`] : [])].join(',')).join(',')));
     if (s.dropout > 0 && same) f.push('--dropout', String(s.dropout));
   }
   f.push('--init', s.init, '--optimizer', s.optimizer, '--lr', String(s.lr), '--batch-size', String(s.batchSize));
