@@ -361,8 +361,13 @@ export function inferStateDictSpec(tensors: Map<string, SafetensorsEntry>, arch:
     throw new Error(`${name}: ${msg} (a gradlab model is Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a Linear)`);
   };
   const linearAt = (i: number): SafetensorsEntry => {
-    const w = groups.get(i)?.get('weight');
-    if (!w || w.shape.length !== 2 || !groups.get(i)!.has('bias')) return fail(`module ${i} is not a Linear with a bias (tensors ${[...(groups.get(i)?.keys() ?? [])].map((k) => `"${i}.${k}"`).join(', ') || 'none'})`);
+    const g = groups.get(i);
+    const w = g?.get('weight');
+    const has = `tensors of module ${i}: ${[...(g?.keys() ?? [])].map((k) => `"${i}.${k}"`).join(', ') || 'none'}`;
+    if (g !== undefined && w === undefined) return fail(`tensor "${i}.weight" is missing: module ${i} must be a Linear (${has})`);
+    if (w !== undefined && w.shape.length !== 2) return fail(`"${i}.weight" has shape [${w.shape.join(', ')}]; module ${i} must be a Linear, whose weight is [out, in]`);
+    if (w !== undefined && !g!.has('bias')) return fail(`tensor "${i}.bias" is missing: module ${i} must be a Linear with a bias (${has})`);
+    if (w === undefined) return fail(`module ${i} is not a Linear with a bias (${has})`);
     return w;
   };
   const indices = [...groups.keys()].sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed } from '../../src/random.js';
 import { buildModel, countParameters, describeSpec, stateDictShapes, validateSpec, type ModelSpec } from '../../src/models.js';
 import { torchLayers } from '../../src/io/export-pytorch.js';
-import { parseModel, serializeCheckpoint, serializeModel } from '../../src/io/model.js';
+import { inferStateDictSpec, parseModel, serializeCheckpoint, serializeModel } from '../../src/io/model.js';
 import { loadModel, saveModel } from '../../src/io/model.node.js';
 import { parseSafetensors, readSafetensorsHeader, serializeSafetensors } from '../../src/io/safetensors.js';
 import { Generator } from '../../src/random.js';
@@ -191,5 +191,21 @@ describe('per-layer model specs (the lab sets activation and BatchNorm per layer
     expect(() => validateSpec({ ...base, activations: ['tanh'] })).toThrow(/activations must be an array with one entry per hidden layer \(2\)/);
     expect(() => validateSpec({ ...base, activations: ['tanh', 'nope'] })).toThrow(/activations\[1\] must be one of/);
     expect(() => validateSpec({ ...base, batchnorms: [true, 'yes'] })).toThrow(/batchnorms\[1\] must be true or false/);
+  });
+});
+
+describe('a PyTorch state dict of an MLP with a tensor missing or misshapen', () => {
+  const entry = (shape: number[]) => ({ dtype: 'F32' as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  const sd = (drop: string, reshape: Record<string, number[]> = {}) =>
+    new Map(
+      Object.entries({ '0.weight': [8, 4], '0.bias': [8], '2.weight': [3, 8], '2.bias': [3] })
+        .filter(([k]) => k !== drop)
+        .map(([k, s]) => [k, entry(reshape[k] ?? s)]),
+    );
+  it('names the missing tensor, or the shape a Linear weight cannot have', () => {
+    expect(() => inferStateDictSpec(sd(''), { activation: 'relu' })).not.toThrow();
+    expect(() => inferStateDictSpec(sd('0.weight'), { activation: 'relu' })).toThrow(/tensor "0\.weight" is missing: module 0 must be a Linear \(tensors of module 0: "0\.bias"\)/);
+    expect(() => inferStateDictSpec(sd('2.bias'), { activation: 'relu' })).toThrow(/tensor "2\.bias" is missing: module 2 must be a Linear with a bias/);
+    expect(() => inferStateDictSpec(sd('', { '0.weight': [8, 2, 2] }), { activation: 'relu' })).toThrow(/"0\.weight" has shape \[8, 2, 2\]; module 0 must be a Linear/);
   });
 });
