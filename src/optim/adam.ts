@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
 import type { AdamArgs, FloatArray } from '../kernels/types.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec, type PendingUpdate } from './optimizer.js';
+import { KernelOptimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -25,7 +25,7 @@ function validate(name: string, o: Required<AdamOptions>): void {
  * AFTER the square root of the bias-corrected v (Keras uses 1e-7), weightDecay as an L2 term
  * added to g; amsgrad keeps the running maximum of v (Reddi et al. 2018).
  */
-export class Adam extends Optimizer<AdamOptions> {
+export class Adam extends KernelOptimizer<AdamOptions, AdamArgs> {
   /** PyTorch's defaults (torch.optim.Adam); an option not given takes its value from here. */
   static readonly defaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
   /** The name messages use before the instance exists (typeName is an instance getter). */
@@ -49,11 +49,7 @@ export class Adam extends Optimizer<AdamOptions> {
     return 'Adam';
   }
 
-  /** This step's kernel arguments, one reused object per updated parameter. */
-  private readonly batch: AdamArgs[] = [];
-
-  /** Parameter i's kernel arguments for this step, written into `out` when given. */
-  private argsOf(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number, out?: AdamArgs): AdamArgs {
+  protected argsOf(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number, out?: AdamArgs): AdamArgs {
     const o = group.options as Required<AdamOptions>;
     const a = out ?? ({} as AdamArgs);
     a.param = p.data;
@@ -71,12 +67,12 @@ export class Adam extends Optimizer<AdamOptions> {
     return a;
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number): void {
-    K.adamStep(this.argsOf(p, grad, group, i));
+  protected runOne(args: AdamArgs): void {
+    K.adamStep(args);
   }
 
-  protected override updateAll(pending: readonly PendingUpdate<AdamOptions>[], save: readonly (FloatArray | null)[]): boolean {
-    return K.adamSteps(this.argsBatch(this.batch, pending, (u, out) => this.argsOf(u.p, u.grad, u.group, u.index, out)), save);
+  protected runAll(args: readonly AdamArgs[], save: readonly (FloatArray | null)[]): boolean {
+    return K.adamSteps(args, save);
   }
 }
 

@@ -241,16 +241,6 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return stepsOf(K, pending, save, (u) => this.update(u.p, u.grad, u.group, u.index));
   }
 
-  /**
-   * For a built-in updateAll: each pending update's kernel arguments, written into `batch`
-   * (reused from step to step, so a step allocates no argument objects), for one batched call.
-   */
-  protected argsBatch<A>(batch: A[], pending: readonly PendingUpdate<O>[], argsOf: (u: PendingUpdate<O>, out: A | undefined) => A): A[] {
-    batch.length = pending.length;
-    pending.forEach((u, j) => (batch[j] = argsOf(u, batch[j])));
-    return batch;
-  }
-
   /** The buffer `name` of parameter `index`, or undefined before its first use. */
   protected getBuffer(index: number, name: string): FloatArray | undefined {
     return this.state[index]?.get(name);
@@ -397,6 +387,35 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     state.buffers.forEach((rec, i) => {
       for (const [n, v] of Object.entries(rec)) this.buffer(i, n, this.params[i]).set(v);
     });
+  }
+}
+
+/**
+ * A built-in optimizer: its update is one kernel taking one argument object per parameter
+ * (`argsOf`), run for the whole step as one batched call (`runAll`: one round of the thread pool
+ * on the wasm backend) or for a single parameter (`runOne`, for update()). The argument objects
+ * are reused from step to step, so a step allocates none.
+ */
+export abstract class KernelOptimizer<O extends { lr?: number }, A> extends Optimizer<O> {
+  /** This step's kernel arguments, one reused object per updated parameter. */
+  private readonly batch: A[] = [];
+
+  /** Parameter `index`'s kernel arguments for this step, written into `out` when given. */
+  protected abstract argsOf(p: Tensor, grad: Tensor, group: ParamGroup<O>, index: number, out?: A): A;
+  /** The kernel on one parameter. */
+  protected abstract runOne(args: A): void;
+  /** The kernel on every parameter of the step, with updateAll's `save` (see stepSaving). */
+  protected abstract runAll(args: readonly A[], save: readonly (FloatArray | null)[]): boolean;
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<O>, index: number): void {
+    this.runOne(this.argsOf(p, grad, group, index));
+  }
+
+  protected override updateAll(pending: readonly PendingUpdate<O>[], save: readonly (FloatArray | null)[]): boolean {
+    const batch = this.batch;
+    batch.length = pending.length;
+    pending.forEach((u, j) => (batch[j] = this.argsOf(u.p, u.grad, u.group, u.index, batch[j])));
+    return this.runAll(batch, save);
   }
 }
 

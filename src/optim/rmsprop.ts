@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
 import type { FloatArray, RmspropArgs } from '../kernels/types.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec, type PendingUpdate } from './optimizer.js';
+import { KernelOptimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -17,7 +17,7 @@ export interface RMSpropOptions {
  * centred: ḡ ← αḡ + (1−α)g and v̂ = v − ḡ²; p ← p − η·g/(√v̂ + ε), or through a momentum
  * buffer. Defaults lr 1e-2, α 0.99, ε 1e-8 (PyTorch's).
  */
-export class RMSprop extends Optimizer<RMSpropOptions> {
+export class RMSprop extends KernelOptimizer<RMSpropOptions, RmspropArgs> {
   /** PyTorch's defaults (torch.optim.RMSprop); an option not given takes its value from here. */
   static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
 
@@ -39,11 +39,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     return 'RMSprop';
   }
 
-  /** This step's kernel arguments, one reused object per updated parameter. */
-  private readonly batch: RmspropArgs[] = [];
-
-  /** Parameter i's kernel arguments for this step, written into `out` when given. */
-  private argsOf(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number, out?: RmspropArgs): RmspropArgs {
+  protected argsOf(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number, out?: RmspropArgs): RmspropArgs {
     const o = group.options as Required<RMSpropOptions>;
     const a = out ?? ({} as RmspropArgs);
     a.param = p.data;
@@ -59,11 +55,11 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     return a;
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number): void {
-    K.rmspropStep(this.argsOf(p, grad, group, i));
+  protected runOne(args: RmspropArgs): void {
+    K.rmspropStep(args);
   }
 
-  protected override updateAll(pending: readonly PendingUpdate<RMSpropOptions>[], save: readonly (FloatArray | null)[]): boolean {
-    return K.rmspropSteps(this.argsBatch(this.batch, pending, (u, out) => this.argsOf(u.p, u.grad, u.group, u.index, out)), save);
+  protected runAll(args: readonly RmspropArgs[], save: readonly (FloatArray | null)[]): boolean {
+    return K.rmspropSteps(args, save);
   }
 }

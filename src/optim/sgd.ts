@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
 import type { FloatArray, SgdArgs } from '../kernels/types.js';
-import { Optimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec, type PendingUpdate } from './optimizer.js';
+import { KernelOptimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -16,7 +16,7 @@ export interface SGDOptions {
  * (Sutskever et al. 2013), exactly torch.optim.SGD: d = g + λp; b ← μb + (1−τ)d (b ← d on the
  * first step); d ← d + μb (Nesterov) or b; p ← p − η·d. lr is required, as in PyTorch.
  */
-export class SGD extends Optimizer<SGDOptions> {
+export class SGD extends KernelOptimizer<SGDOptions, SgdArgs> {
   /** PyTorch's defaults (torch.optim.SGD); lr has none: it is required, as in PyTorch. */
   static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 
@@ -40,11 +40,7 @@ export class SGD extends Optimizer<SGDOptions> {
     return 'SGD';
   }
 
-  /** This step's kernel arguments, one reused object per updated parameter. */
-  private readonly batch: SgdArgs[] = [];
-
-  /** Parameter i's kernel arguments for this step, written into `out` when given. */
-  private argsOf(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number, out?: SgdArgs): SgdArgs {
+  protected argsOf(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number, out?: SgdArgs): SgdArgs {
     const o = group.options as Required<SGDOptions>;
     const momentum = o.momentum;
     const a = out ?? ({} as SgdArgs);
@@ -60,11 +56,11 @@ export class SGD extends Optimizer<SGDOptions> {
     return a;
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number): void {
-    K.sgdStep(this.argsOf(p, grad, group, i));
+  protected runOne(args: SgdArgs): void {
+    K.sgdStep(args);
   }
 
-  protected override updateAll(pending: readonly PendingUpdate<SGDOptions>[], save: readonly (FloatArray | null)[]): boolean {
-    return K.sgdSteps(this.argsBatch(this.batch, pending, (u, out) => this.argsOf(u.p, u.grad, u.group, u.index, out)), save);
+  protected runAll(args: readonly SgdArgs[], save: readonly (FloatArray | null)[]): boolean {
+    return K.sgdSteps(args, save);
   }
 }
