@@ -42,6 +42,24 @@ describe('judgeLesson', () => {
     expect(judgeLesson(softmax, at(softmax.until, 0.5, 1), null).verdict).toBe('fail');
   });
 
+  it('judges test accuracy on the median of the last three evaluations from its first step on', () => {
+    const leaky = LESSONS.find((l) => l.id === 'leaky-relu')!;
+    const run = (accs: [number, number][]): LessonMeasurements => {
+      const step = accs[accs.length - 1][0];
+      return { ...at(step, 0, 0), evals: accs.map(([s, a]) => ({ step: s, trainLoss: 0.1, testLoss: 0.1, trainAcc: a, testAcc: a })) };
+    };
+    // One evaluation dips (Adam at lr 0.03 on batches of 16, seed 1: 60% at step 2525): still a pass.
+    const dip = judgeLesson(leaky, run([[2489, 0.97], [2507, 0.96], [2525, 0.6]]), null);
+    expect(dip.verdict, dip.evidence).toBe('pass');
+    expect(dip.evidence).toContain('test accuracy 96.0% at step 2525 (median of the evaluations at steps 2489, 2507, 2525)');
+    // Two of the last three below the claim: it no longer holds.
+    expect(judgeLesson(leaky, run([[2489, 0.97], [2507, 0.6], [2525, 0.62]]), dip).verdict).toBe('fail');
+    // Evaluations before the lesson's first step (200) are not counted.
+    const early = judgeLesson(leaky, run([[100, 0.1], [150, 0.1], [210, 0.9]]), null);
+    expect(early.verdict, early.evidence).toBe('pass');
+    expect(early.evidence).toContain('test accuracy 90.0% at step 210');
+  });
+
   it('is not judged on a stale evaluation (older than the first step)', () => {
     const m = { ...at(softmax.from + 10, 0.99, 0.05), evals: [{ step: 10, trainLoss: 0.05, testLoss: 0.05, trainAcc: 0.99, testAcc: 0.99 }] };
     expect(judgeLesson(softmax, m, null).verdict).toBe('pending');
