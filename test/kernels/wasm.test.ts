@@ -2,7 +2,7 @@
  * The WebAssembly backend against the reference kernels: every Kernels method on random data
  * with awkward shapes, GEMM in every layout against a float64 product, threads, allocator.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { reference } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels, UnaryKind } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
@@ -369,6 +369,31 @@ describe('gemm', () => {
     // Lasting slowness still moves it.
     for (let i = 0; i < 12; i++) c.record(true, 10, 1e6);
     expect(c.estimates().split).toBeGreaterThan(c.estimates().single);
+  });
+  it('ThreadChooser counts the split GEMMs that wake sleeping workers (a step\'s large GEMMs come far apart)', () => {
+    // In a training step the large GEMMs are milliseconds apart, so the workers are asleep at
+    // each split one and its wake-up is part of its cost. Simulated clock: 5 ms between calls.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      const c = new ThreadChooser();
+      const call = (splitMs: number, singleMs: number) => {
+        clock += 5;
+        const t = c.threaded();
+        clock += t ? splitMs : singleMs;
+        c.record(t, t ? splitMs : singleMs, 1e6);
+        return t;
+      };
+      call(1, 2); // the first split measured fast (the workers were awake)
+      call(1, 2); // one unsplit sample
+      // Then every split GEMM takes 3 ms with the wake-up, an unsplit one 2 ms.
+      let split = 0;
+      for (let i = 0; i < 200; i++) if (call(3, 2)) split++;
+      expect(c.estimates().split).toBeGreaterThan(c.estimates().single);
+      expect(split).toBeLessThan(60); // a few calls to learn it, then probes that back off (≈ 40)
+    } finally {
+      now.mockRestore();
+    }
   });
   it('ThreadChooser keeps separate choices per GEMM size and ignores a probe\'s warm-up', () => {
     const c = new ThreadChooser();

@@ -157,6 +157,13 @@ function plan2d(shape: readonly number[], as: readonly number[], bs: readonly nu
  * class by a margin (SWITCH) switches it at once; probes back off exponentially (EXPLORE …
  * EXPLORE_MAX large GEMMs apart; a switch halves the interval, a confirmation doubles it),
  * because on a busy machine each probe of the split costs stalls.
+ *
+ * Outside probes every call counts, including a split call that finds the workers asleep:
+ * in a training step most large GEMMs come more than a spin (≈ 0.1 ms) after the previous
+ * split one, so their wake-up is part of what splitting them costs. (Skipping such calls once
+ * left the split estimate of 128×784×256 at its first sample: 504 of 505 split calls were
+ * skipped while, with another process spinning, they averaged 1.6 ms against 1.0–1.4 ms
+ * unsplit; bench/busy-core.mjs.)
  */
 class ChoiceState {
   /** Milliseconds per million multiply-adds, split and unsplit; 0 = no sample yet. */
@@ -179,8 +186,6 @@ export class ThreadChooser {
   static readonly SWITCH = 0.85;
   /** Samples are capped at this multiple of the current estimate (see record). */
   static readonly OUTLIER = 2;
-  /** A split call starting this long (ms) after the previous split ended finds workers asleep. */
-  static readonly COLD_MS = 0.1;
   private states: ChoiceState[] = [];
   private calls = 0;
   private interval = ThreadChooser.EXPLORE;
@@ -191,8 +196,6 @@ export class ThreadChooser {
   private probing = false;
   private counted = false;
   private lastOfProbe = false;
-  /** When the last split call ended (performance.now() ms). */
-  private lastSplitEnd = -Infinity;
 
   private state(macs: number): ChoiceState {
     const b = Math.max(0, Math.min(63, Math.floor(Math.log2(Math.max(1, macs)))));
@@ -236,16 +239,10 @@ export class ThreadChooser {
     return !this.lastOfProbe;
   }
 
-  /** `now`: when the call ended (performance.now() ms; a parameter for tests). */
-  record(threaded: boolean, ms: number, macs: number, now = performance.now()): void {
+  record(threaded: boolean, ms: number, macs: number): void {
     const s = this.state(macs);
     const v = (ms * 1e6) / macs;
-    // Workers spin ≈ 0.1 ms after a round, then sleep: a split started later pays their
-    // wake-up, which says nothing about the speed of splitting (as in probes, see WARM).
-    const cold = threaded && now - ms - this.lastSplitEnd > ThreadChooser.COLD_MS;
-    if (threaded) this.lastSplitEnd = now;
     if (!this.probing) {
-      if (cold && s.split !== 0) return;
       // A sample is capped at OUTLIER × the estimate: one GEMM during which a worker was
       // descheduled (or the host stalled the VM) measures 3–5× slow, and at full weight it
       // would flip the choice for a whole exploration interval. Lasting slowness still
