@@ -8,7 +8,7 @@
  * - Conv2d's init (fans include the receptive field), options, and bad input.
  */
 import { expect, it } from 'vitest';
-import { fit, loss, manualSeed, nn, ops, tensor } from '../../src/index.js';
+import { fit, loss, manualSeed, nn, noGrad, ops, tensor, type Tensor } from '../../src/index.js';
 import { setBackend } from '../../src/kernels/index.js';
 import { reference } from '../../src/kernels/reference.js';
 import { expectMatchesTorch, torchState, type ModelFixture } from '../helpers/models.js';
@@ -178,6 +178,49 @@ describeEachBackend('nn pooling and Flatten', () => {
     expect(new nn.Flatten().forward(x).shape).toEqual([2, 90]);
     expect(new nn.Flatten(0, 1).forward(x).shape).toEqual([6, 6, 5]);
     expect(new nn.Flatten(2).forward(x).shape).toEqual([2, 3, 30]);
+  });
+
+  it('Sequential pools before a ReLU that precedes MaxPool2d, with the layer-by-layer values and gradients, bit for bit', () => {
+    // Inputs with windows that are all negative, ties at 0 and between equal positive values,
+    // a −0, a NaN, and padding; a second pair after a Linear fused with its ReLU (not reordered).
+    const make = () => {
+      manualSeed(3);
+      return new nn.Sequential(
+        new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.BatchNorm2d(3), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.ReLU(), new nn.MaxPool2d(3, 1, 1), // padded windows
+        new nn.Linear(4, 4), new nn.ReLU(), new nn.MaxPool2d(2, 1), // Linear + ReLU fused: order kept
+        new nn.Flatten(), new nn.Linear(3 * 2 * 3, 5),
+      );
+    };
+    const values = Array.from({ length: 2 * 2 * 6 * 8 }, (_, i) => (i % 7 === 0 ? 1.5 : i % 11 === 0 ? -0 : Math.sin(i * 1.3)));
+    const run = (fuse: boolean, nan: boolean) => {
+      const m = make();
+      const x = tensor(nan ? values.map((v, i) => (i === 37 ? NaN : v)) : values, [2, 2, 6, 8], { requiresGrad: true });
+      const relu = m[2];
+      const reluForward = relu.forward.bind(relu);
+      let reluInput: number[] = [];
+      relu.forward = (h: Tensor) => ((reluInput = h.shape), reluForward(h));
+      nn.Sequential._fuse = fuse;
+      try {
+        const y = m.forward(x);
+        expect(reluInput).toEqual(fuse ? [2, 3, 3, 4] : [2, 3, 6, 8]); // reordered: the ReLU sees the pooled values
+        const out = Array.from(y.data);
+        ops.sum(ops.mul(y, y)).backward();
+        return [out, Array.from(x.grad!.data), ...m.parameters().map((p) => Array.from(p.grad!.data))];
+      } finally {
+        nn.Sequential._fuse = true;
+      }
+    };
+    const reordered = run(true, false);
+    expect(reordered).toEqual(run(false, false));
+    expect(reordered[1].some((v) => v !== 0)).toBe(true);
+    // … and windows whose values are all ≤ 0 (the pooled ReLU output has zeros).
+    const pooled = noGrad(() => make().trace(tensor(values, [2, 2, 6, 8]))[3]);
+    expect(Array.from(pooled.data).some((v) => v === 0)).toBe(true);
+    // A NaN in the input: the same NaNs (toEqual treats NaN as equal to NaN) and numbers.
+    const withNan = run(true, true);
+    expect(withNan).toEqual(run(false, true));
+    expect(withNan[0].some(Number.isNaN)).toBe(true);
   });
 
   it('refuses bad options at construction, naming them', () => {
