@@ -8,7 +8,7 @@
  * tensors live only during the walk (unless `retainGrad()` was called), and the graph is
  * freed afterwards unless `retainGraph` is set.
  */
-import { K, alloc, setAllocObserver } from './kernels/index.js';
+import { K, alloc, dtypeOf, setAllocObserver } from './kernels/index.js';
 import type { FloatArray } from './kernels/types.js';
 import { Tensor, formatShape } from './tensor.js';
 import { graphMoved, markArrayPersistent, maybeBoundary } from './memory.js';
@@ -40,6 +40,14 @@ export interface GradSink {
    * activation in every training step).
    */
   target(i: number): GradTarget | null;
+  /**
+   * For ops whose input gradient equals their output gradient (a view's backward, an addition's
+   * first operand): hand the output gradient itself to input i, which the walk would otherwise
+   * free after the op (as PyTorch passes the same gradient tensor on). False, taking nothing,
+   * when input i is a leaf (its `.grad` is the user's), already has a gradient, appears twice
+   * among the inputs, or differs in size or dtype: then use `target`.
+   */
+  adopt(i: number): boolean;
 }
 
 export interface Node {
@@ -286,8 +294,18 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
     grads.set(t, g);
     return { data: g, beta: 0 };
   };
-  const sinkFor = (inputs: readonly Tensor[]): GradSink => {
+  /** The output gradient an op handed to an input (GradSink.adopt): the walk keeps it. */
+  let adopted: FloatArray | null = null;
+  const sinkFor = (inputs: readonly Tensor[], gOut: FloatArray): GradSink => {
     const sink = ((i: number) => bufferFor(inputs[i])) as GradSink;
+    sink.adopt = (i: number) => {
+      const t = inputs[i];
+      if (adopted === gOut || !t.requiresGrad || t.node === null || grads.has(t) || inputs.indexOf(t) !== i || inputs.lastIndexOf(t) !== i) return false;
+      if (gOut.length !== t.size || dtypeOf(gOut) !== t.dtype) return false;
+      grads.set(t, gOut);
+      adopted = gOut;
+      return true;
+    };
     sink.target = (i: number) => {
       const t = inputs[i];
       // An input passed twice (x·x, matmul(a, a)): its second gradient must add to the first,
@@ -319,11 +337,12 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
       K.axpy(1, g, t.grad.data);
     }
     const inputs = node.inputs;
-    node.backward(g, sinkFor(inputs));
+    node.backward(g, sinkFor(inputs, g));
     grads.delete(t);
     // g was allocated by this walk and nobody else holds it (retainGrad copied it above):
-    // returning it now lets the next node's gradient reuse the block.
-    K.free(g);
+    // returning it now lets the next node's gradient reuse the block — unless an input took it.
+    if (adopted !== g) K.free(g);
+    adopted = null;
     if (!options.retainGraph) {
       node.release?.();
       t.node = FREED;

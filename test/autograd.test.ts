@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { K } from '../src/kernels/index.js';
 import { loss, manualSeed, nn, noGrad, ops, optim, tensor, isGradEnabled, randn } from '../src/index.js';
 import { describeEachBackend, expectThrowsMentioning } from './helpers/check.js';
 
@@ -110,6 +111,32 @@ describeEachBackend('autograd', () => {
     ops.sum(ops.add(ops.mul(ops.sum(ops.tanh(ops.matmul(ops.relu(ops.linear(x, w, b)), v))), 1), ops.mul(ops.sum(x), 0))).backward();
     [w, b, v].forEach((t, i) => expect(arr(t.grad)).toEqual(first[i + 1]));
     expect(arr(x.grad)).toEqual(first[0]);
+  });
+  it("a view's and an addition's backward hand their output gradient on instead of copying it, with the same gradients", () => {
+    // x → h = 2x (non-leaf) → y = h reshaped, z = 3h, r = z + y (same shape: z adopts), u = h − 1
+    // (broadcast scalar); L = Σy² + Σr + Σu·5. ∂L/∂h = 2h + 3·1 + 1 + 5 = 4x + 9 ⇒ ∂L/∂x = 8x + 18.
+    const x = tensor([[0.5, -1, 2], [3, -0.25, 1]], { requiresGrad: true });
+    const h = ops.mul(x, 2);
+    h.retainGrad();
+    const y = ops.reshape(h, [3, 2]);
+    const z = ops.mul(h, 3);
+    const r = ops.add(z, ops.reshape(y, [2, 3]));
+    const u = ops.sub(h, 1);
+    const L = ops.add(ops.add(ops.sum(ops.mul(y, y)), ops.sum(r)), ops.mul(ops.sum(u), 5));
+    const copies = vi.spyOn(K, 'copy');
+    try {
+      L.backward();
+      expect(copies).not.toHaveBeenCalled(); // each pass-through gradient is handed on, not copied
+    } finally {
+      copies.mockRestore();
+    }
+    expect(arr(x.grad)).toEqual(arr(x).map((v) => 8 * v + 18));
+    expect(arr(h.grad)).toEqual(arr(x).map((v) => 4 * v + 9));
+    // x + x and a leaf's own gradient: nothing is handed on (the leaf's .grad is the user's).
+    const w = tensor([1, 2], { requiresGrad: true });
+    ops.sum(ops.add(w, w)).backward();
+    ops.sum(ops.reshape(w, [2, 1])).backward();
+    expect(arr(w.grad)).toEqual([3, 3]);
   });
   it('an input passed twice to one op gets both gradients (matmul(a, a), linear(x, x))', () => {
     const a = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });

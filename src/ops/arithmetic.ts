@@ -18,11 +18,15 @@ function binary(kind: BinaryKind, x: Tensor | number, y: Tensor | number): Tenso
   const sb = broadcastStrides(b.shape, shape);
   const out = empty(shape, a);
   K.binary(kind, a.data, sa, b.data, sb, out.data, shape);
+  // x + y and x − y pass ∂L/∂out to x unchanged (∂out/∂x = 1): when x has the output's shape,
+  // backward hands x the output gradient itself (GradSink.adopt) after y's is computed from it.
+  const passes = (kind === 'add' || kind === 'sub') && a.size === out.size;
   return record(out, kind, [a, b], (g, grad) => {
-    const ga = grad(0);
-    if (ga) K.binaryBackward(kind, 0, g, shape, a.data, sa, b.data, sb, ga);
     const gb = grad(1);
     if (gb) K.binaryBackward(kind, 1, g, shape, a.data, sa, b.data, sb, gb);
+    if (passes && grad.adopt(0)) return;
+    const ga = grad(0);
+    if (ga) K.binaryBackward(kind, 0, g, shape, a.data, sa, b.data, sb, ga);
   });
 }
 

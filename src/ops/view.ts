@@ -24,6 +24,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (shapeSize(s) !== x.size) throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
   const out = new Tensor(x.data, s);
   return record(out, 'reshape', [x], (g, grad) => {
+    // ∂L/∂x is ∂L/∂out under x's shape: the same buffer when nothing else wrote into x's gradient.
+    if (grad.adopt(0)) return;
     const gx = grad.target(0);
     if (gx && gx.beta === 0) K.copy(g, gx.data);
     else if (gx) K.axpy(1, g, gx.data);
