@@ -7,13 +7,14 @@
 import { spawn } from 'node:child_process';
 import { setNumThreads } from 'gradlab';
 import { getWasmBackend } from '../dist/kernels/auto.js';
-import { loadData, runGradlab } from './mlp.mjs';
+import { loadData, runGradlab, SPIN } from './mlp.mjs';
 
 const args = process.argv.slice(2);
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
 const si = args.indexOf('--samples');
 const data = await loadData(si >= 0 ? Number(args[si + 1]) : 30000);
-const spinner = args.includes('--no-spin') ? null : spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+const spinner = args.includes('--no-spin') ? null : spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' });
+process.on('exit', () => spinner?.kill());
 await new Promise((r) => setTimeout(r, 500));
 const chooser = getWasmBackend().chooser;
 const threaded = chooser.threaded.bind(chooser);

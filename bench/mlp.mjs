@@ -23,6 +23,12 @@ const repeatsArg = args.indexOf('--repeats');
 export const repeats = repeatsArg >= 0 ? Number(args[repeatsArg + 1]) : quick ? 1 : 5;
 const WARMUP = 20;
 
+/**
+ * The busy-core load: a process that spins on one core. It checks now and then that its parent
+ * is alive and exits when not, so a benchmark killed mid-run does not leave it spinning.
+ */
+export const SPIN = 'const parent = process.ppid; for (let i = 1; ; i++) if (i % 5e7 === 0 && process.ppid !== parent) process.exit(0);';
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

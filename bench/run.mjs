@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, getNumThreads, setNumThreads } from 'gradlab';
-import { loadData, median, runFit, runGradlab, runTfjs, runTorch, torchPythons, summarize, quick, repeats, fashionAvailable } from './mlp.mjs';
+import { loadData, median, SPIN, runFit, runGradlab, runTfjs, runTorch, torchPythons, summarize, quick, repeats, fashionAvailable } from './mlp.mjs';
 import { benchCnn } from './cnn.mjs';
 const skipTfjs = process.argv.includes('--no-tfjs');
 const skipCnn = process.argv.includes('--no-cnn');
@@ -105,7 +105,7 @@ if (!skipCnn) {
 // One core busy (another process spinning): gradlab with its default threads against gradlab
 // on one thread, alternating, both under the same load.
 async function busyCore() {
-  const spinner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  const spinner = spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const v = { batch: 128, bn: false };
   const auto = [];
