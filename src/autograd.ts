@@ -34,7 +34,7 @@ export interface GradSink {
   /** The buffer into which the gradient of input `i` must be accumulated (zero-filled if new). */
   (i: number): FloatArray | null;
   /**
-   * For ops whose kernels write a whole gradient with a β (GEMM, sumAxis, unaryBackward, BatchNorm, the fused Linear + activation, conv2d's fused kernels, max pooling, reshape):
+   * For ops whose kernels write a whole gradient with a β (GEMM, sumAxis, unaryBackward, BatchNorm, the fused Linear + activation, conv2d's fused kernels, max pooling, reshape when it cannot adopt):
    * the buffer and β. A fresh gradient is then written once instead of zero-filled and
    * accumulated into, which spares two passes over it (one per parameter and per hidden
    * activation in every training step).
