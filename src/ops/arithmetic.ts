@@ -20,10 +20,18 @@ function binary(kind: BinaryKind, x: Tensor | number, y: Tensor | number): Tenso
   K.binary(kind, a.data, sa, b.data, sb, out.data, shape);
   // x + y and x − y pass ∂L/∂out to x unchanged (∂out/∂x = 1): when x has the output's shape,
   // backward hands x the output gradient itself (GradSink.adopt) after y's is computed from it.
+  // y's gradient of a full-size addition is a copy (or a sum into what is there).
   const passes = (kind === 'add' || kind === 'sub') && a.size === out.size;
+  const copies = kind === 'add' && b.size === out.size;
   return record(out, kind, [a, b], (g, grad) => {
-    const gb = grad(1);
-    if (gb) K.binaryBackward(kind, 1, g, shape, a.data, sa, b.data, sb, gb);
+    if (copies) {
+      const tb = grad.target(1);
+      if (tb && tb.beta === 0) K.copy(g, tb.data);
+      else if (tb) K.axpy(1, g, tb.data);
+    } else {
+      const gb = grad(1);
+      if (gb) K.binaryBackward(kind, 1, g, shape, a.data, sa, b.data, sb, gb);
+    }
     if (passes && grad.adopt(0)) return;
     const ga = grad(0);
     if (ga) K.binaryBackward(kind, 0, g, shape, a.data, sa, b.data, sb, ga);
