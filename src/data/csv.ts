@@ -78,7 +78,7 @@ function toNumber(s: string): number | null {
 function cellValue(s: string): number | string {
   const t = s.trim();
   if (t === '') return 'empty value is not a number';
-  if (!NUMBER.test(t)) return `${showCell(s)} is not a number`;
+  if (!NUMBER.test(t)) return `${showCell(s)} is not a number${/^[+-]?\d*,\d+$/.test(t) ? ` (a decimal comma? gradlab reads a point as the decimal mark: ${t.replace(',', '.')})` : ''}`;
   const v = Number(t);
   if (!(Math.abs(v) <= FLOAT32_MAX)) return `${showCell(s)} is outside the float32 range (magnitude at most ${FLOAT32_MAX.toPrecision(8)})`;
   return v;
@@ -102,7 +102,9 @@ function csvSyntaxError(e: unknown, name: string, text?: string, delimiter = ','
   let msg: string;
   if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && m) {
     const trailing = Number(m[2]) === Number(m[1]) + 1 && err.record?.at(-1) === '';
-    msg = `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} columns; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : m[2] === '1' ? otherDelimiter(err.record?.[0] ?? '', delimiter) : ''}`;
+    // A header of one column holding another delimiter: the file is separated by it (a ';' file whose decimal commas split a row).
+    const other = m[1] === '1' && text !== undefined ? otherDelimiter(text.slice(0, text.search(/\r?\n|$/)), delimiter) : '';
+    msg = other !== '' ? `the header has 1 column${other}` : `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} column${m[1] === '1' ? '' : 's'}; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : m[2] === '1' ? otherDelimiter(err.record?.[0] ?? '', delimiter) : ''}`;
   } else if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
     // csv-parse gives the line where the file ended; the quote's own line is the useful one.
     const opened = text === undefined ? null : openQuoteLine(text, delimiter);
@@ -143,12 +145,53 @@ function openQuoteLine(text: string, delimiter: string): number | null {
 }
 
 /**
+ * Lines of only spaces or tabs made empty, so that they are skipped as empty lines are (an
+ * editor's indented last line was "1 field, but the header has 3 columns"); line numbers stay.
+ */
+function blankWhitespaceLines(text: string): string {
+  return /^[ \t]+(?=\r?\n|$)/m.test(text) ? text.replace(/^[ \t]+(?=\r?\n|$)/gm, '') : text;
+}
+
+/**
+ * The text of a CSV file's bytes, for every reader of user files (loadCsv, predict's inputs,
+ * the lab's upload): UTF-8, its BOM dropped, or UTF-16 when the file starts with UTF-16's BOM
+ * (Excel's "Unicode text"). Bytes that are not UTF-8 (Latin-1's "café", byte 0xE9) are refused
+ * naming the line and the byte: decoded leniently they became U+FFFD, and a label "caf�" a class
+ * name saved with the model. A ZIP archive (an .xlsx workbook) or other binary file (NUL bytes)
+ * is named for what it is rather than parsed.
+ */
+export function decodeCsvBytes(bytes: Uint8Array, name = 'CSV'): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    throw new Error(`${name}: is a ZIP archive (an Excel .xlsx workbook?), not CSV text; save it as CSV (Excel: File › Save As › CSV UTF-8)`);
+  }
+  if (bytes.includes(0)) throw new Error(`${name}: not a text file (it contains NUL bytes); expected CSV text with a header row`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    // The first replacement character; the bytes before it are valid UTF-8, so re-encoding them gives its offset.
+    const at = lenient.indexOf('\ufffd');
+    const before = lenient.slice(0, at);
+    const offset = new TextEncoder().encode(before).length;
+    const line = before.split('\n').length;
+    const lineText = before.slice(before.lastIndexOf('\n') + 1);
+    throw new Error(
+      `${name}: line ${line} is not UTF-8 text (byte 0x${bytes[offset].toString(16).padStart(2, '0')} after ${showCell(lineText.slice(-20))}, at byte ${offset}); ` +
+        'gradlab reads CSV as UTF-8: save the file as UTF-8 (Excel: CSV UTF-8), or convert it, e.g. iconv -f windows-1252 -t utf-8',
+    );
+  }
+}
+
+/**
  * csv-parse's records; errors name the file. Line numbers are only needed for a message, and
  * csv-parse's `info` makes parsing about 3× slower, so they come from a second parse with
  * `info` when asked for.
  */
 function readRecords(text: string, name: string, delimiter: string): Records {
-  if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with new TextDecoder().decode(bytes))' : ''}`);
+  if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with decodeCsvBytes(bytes, name))' : ''}`);
+  text = blankWhitespaceLines(text);
   const options = { skip_empty_lines: true, bom: true, delimiter };
   let records: string[][];
   try {
@@ -174,6 +217,7 @@ function readRecords(text: string, name: string, delimiter: string): Records {
 export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'delimiter'> = {}): string[] {
   const name = options.name ?? 'CSV';
   let recs: string[][];
+  text = blankWhitespaceLines(text);
   try {
     recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
   } catch (e) {

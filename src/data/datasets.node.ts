@@ -13,7 +13,7 @@ import { withIndexing, type Dataset, type Indexed } from './dataset.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxDeclaredBytes, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
 import { readRegularFile } from '../io/files.node.js';
 import { BUILTIN_MNIST_FILES, builtinMnistFromIdx, type MnistSplit } from './mnist.js';
-import { parseCsv, type CsvOptions } from './csv.js';
+import { decodeCsvBytes, parseCsv, type CsvOptions } from './csv.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -189,6 +189,6 @@ export async function loadBuiltinMnist(options: IdxSplitOptions = {}): Promise<D
 
 /** Read a CSV file (see csv.ts); the file's name appears in error messages. */
 export async function loadCsv(path: string, options: CsvOptions = {}): Promise<Dataset> {
-  const text = (await readRegularFile(path, { maxBytes: MAX_CSV_BYTES, what: 'CSV file' })).toString('utf8');
+  const text = decodeCsvBytes(await readRegularFile(path, { maxBytes: MAX_CSV_BYTES, what: 'CSV file' }), options.name ?? path);
   return parseCsv(text, { ...options, name: options.name ?? path });
 }

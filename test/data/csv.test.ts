@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_CLASSES, MAX_CSV_COLUMNS, csvHeader, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
+import { MAX_CLASSES, MAX_CSV_COLUMNS, csvHeader, decodeCsvBytes, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
 import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
 import { loadCsv } from '../../src/data/datasets.node.js';
 import { tensor } from '../../src/tensor.js';
@@ -134,6 +134,53 @@ describe('parseCsv', () => {
     await expect(loadCsv(join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: cannot read/);
     writeFileSync(join(dir, 'ok.csv'), iris);
     expect((await loadCsv(join(dir, 'ok.csv'))).x.shape).toEqual([4, 2]);
+  });
+});
+
+describe('CSV files as users have them', () => {
+  const latin1 = Uint8Array.from([...'a,b,label\n1,2,caf'].map((c) => c.charCodeAt(0)).concat([0xe9, 0x0a], [...'3,4,the\n'].map((c) => c.charCodeAt(0))));
+
+  it('Latin-1 bytes are refused naming the line and the byte (they were read as U+FFFD: a class "caf\ufffd")', async () => {
+    expect(() => decodeCsvBytes(latin1, 'fr.csv')).toThrow('fr.csv: line 2 is not UTF-8 text (byte 0xe9 after "1,2,caf", at byte 17); gradlab reads CSV as UTF-8');
+    const p = join(dir, 'fr.csv');
+    writeFileSync(p, latin1);
+    await expect(loadCsv(p)).rejects.toThrow(`${p}: line 2 is not UTF-8 text`);
+    // The same text as UTF-8 is read, the accent kept in the class name.
+    writeFileSync(p, 'a,b,label\n1,2,café\n3,4,thé\n');
+    expect((await loadCsv(p)).classNames).toEqual(['café', 'thé']);
+  });
+
+  it("UTF-16 with its BOM (Excel's Unicode text) is read; an .xlsx or binary file is named for what it is", async () => {
+    const text = 'a\tb\tlabel\n1\t2\tx\n';
+    const le = new Uint8Array([0xff, 0xfe, ...new Uint8Array(new Uint16Array([...text].map((c) => c.charCodeAt(0))).buffer)]);
+    expect(decodeCsvBytes(le)).toBe(text);
+    const p = join(dir, 'u16.csv');
+    writeFileSync(p, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b,label\r\n1,2,ja\r\n3,4,nein\r\n', 'utf16le')]));
+    const ds = await loadCsv(p);
+    expect(ds.classNames).toEqual(['ja', 'nein']);
+    expect(Array.from(ds.x.data)).toEqual([1, 2, 3, 4]);
+    expect(() => decodeCsvBytes(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0]), 'data.csv')).toThrow('data.csv: is a ZIP archive (an Excel .xlsx workbook?), not CSV text');
+    expect(() => decodeCsvBytes(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0]), 'cat.csv')).toThrow('cat.csv: not a text file (it contains NUL bytes)');
+  });
+
+  it('lines of only spaces or tabs are skipped as empty lines are (train said "1 field, but the header has 3 columns")', () => {
+    const ds = parseCsv('a,b,label\n1,2,0\n   \n3,4,1\n\t\n  ');
+    expect(Array.from(parseCsv('a,b,label\r\n1,2,0\r\n \t \r\n3,4,1\r\n').x.data)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(ds.x.data)).toEqual([1, 2, 3, 4]);
+    expect(csvHeader('  \na,b,label\n')).toEqual(['a', 'b', 'label']);
+    expect(parseCsvInputs('1,2\n \n', { features: 2 }).shape).toEqual([1, 2]);
+  });
+
+  it("a ';' file with decimal commas is named as ';'-separated, and a decimal comma is named as one", () => {
+    // "1,5;2;0" split at its comma gave "line 2: 2 fields, but the header has 1 columns".
+    expect(() => parseCsv('a;b;label\n1,5;2;0\n3,5;4;1\n', { name: 'de.csv' })).toThrow("de.csv: the header has 1 column (its values are separated by ';'; gradlab reads comma-separated values)");
+    expect(() => parseCsv('a,b,label\n"1,5",2,0\n', { name: 'q.csv' })).toThrow('q.csv: row 1 (line 2), column "a": "1,5" is not a number (a decimal comma? gradlab reads a point as the decimal mark: 1.5)');
+  });
+
+  it('missing values, inf and NaN are named with their row and column, never read as numbers', () => {
+    for (const cell of ['NA', 'NaN', 'nan', '?', 'inf', '-Infinity', 'null', 'N/A']) {
+      expect(() => parseCsv(`a,b,label\n1,2,0\n3,${cell},1\n`, { name: 'm.csv' })).toThrow(`m.csv: row 2 (line 3), column "b": ${JSON.stringify(cell)} is not a number`);
+    }
   });
 });
 
