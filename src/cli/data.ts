@@ -173,6 +173,10 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       const { train, validation, rows } = splitHeldOut(all, spec, testFraction, seed, true);
       return { ...finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit), trainRows: () => ({ rows: rows().slice(0, options.limit), total: all.x.shape[0] }) };
     }
+    if (/idx1-ubyte(\.gz)?$/.test(basename(spec))) {
+      const images = basename(spec).replace('labels', 'images').replace('idx1', 'idx3');
+      throw usageError(`--data '${spec}' is an IDX labels file: give the images file (${images === basename(spec) ? '*-images-idx3-ubyte' : images}); its labels are read from beside it`);
+    }
     throw usageError(`--data: cannot tell the format of '${spec}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);
   } catch (e) {
     throw asInputError(e);

@@ -326,6 +326,32 @@ function helpArgv(program: Command, argv: string[]): string[] {
   return [...path, '--help'];
 }
 
+/** Flags a command takes more than once on purpose (each value one more run), as `command --flag`. */
+const REPEATABLE_FLAGS = new Set(['compare --arch']);
+
+/**
+ * A flag given twice with different values (`--lr 0.1 … --lr 0.2`, `-e 2 --epochs 5`) is a
+ * usage error naming both values, not the last one silently taken (commander's way): a run of
+ * another learning rate or data set than the user read on the line is a silent wrong result.
+ * The same value twice is one value.
+ */
+function refuseRepeatedFlags(c: Command): void {
+  const seen = new Map<string, string>();
+  for (const opt of c.options) {
+    if (!(opt.required || opt.optional) || REPEATABLE_FLAGS.has(`${c.name()} ${opt.long}`)) continue;
+    const flag = opt.long ?? opt.short ?? opt.name();
+    c.on(`option:${opt.name()}`, (value: unknown) => {
+      const v = String(value);
+      const before = seen.get(flag);
+      if (before !== undefined && before !== v) {
+        const list = /^comma-separated/.test(opt.description) ? `, with its values separated by commas (${flag} ${before},${v})` : '';
+        throw new CliError(`${flag} given twice (${JSON.stringify(before)}, then ${JSON.stringify(v)}): give it once${list}`, EXIT.usage);
+      }
+      seen.set(flag, v);
+    });
+  }
+}
+
 /** Run the CLI on argv (without 'node' and the script); returns the exit code. */
 export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
@@ -335,6 +361,7 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
     c.exitOverride();
     c.configureOutput(outputs(io));
     c.showHelpAfterError('(run with --help for usage)');
+    refuseRepeatedFlags(c);
     c.commands.forEach(configure);
   };
   program.commands.forEach(configure);

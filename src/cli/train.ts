@@ -26,6 +26,7 @@ import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
 import { loadDataSpec, refuseInapplicable, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
+import { showCell } from '../data/csv.js';
 import { formatDuration, formatFinding, num, pct, printable, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
@@ -240,6 +241,14 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   if (resumed) checkDataMatches(resumed, data);
   const classification = data.numClasses !== undefined;
   if (classification && data.numClasses! < 2) throw inputError(`${a.data}: only one class in the labels; classification needs at least 2`);
+  if (classification) {
+    // IDX labels declare no classes (10 are assumed) and --limit takes the first rows: the labels trained on must still differ.
+    const y = data.train.y.data;
+    if (y.every((v) => v === y[0])) {
+      const name = data.train.classNames?.[y[0]] ?? String(y[0]);
+      throw inputError(`${a.data}: every training label is ${showCell(name)} (${y.length} example${y.length === 1 ? '' : 's'}${dataSpec.limit !== undefined ? `, the first ${dataSpec.limit} by --limit` : ''}); classification needs examples of at least 2 classes`);
+    }
+  }
   let spec: ModelSpec;
   if (resumed) spec = resumed.config.model;
   else {

@@ -481,3 +481,53 @@ describe('hostile layer lists (--arch)', () => {
     clean(await cli('train', '--data', 'mnist', '--arch', 'conv(4096,3),conv(4096,3),flatten', '-q'), 2, /^gradlab: error: --arch with --batch-size 64 and adam: .*needs about [\d.]+ GiB.*fewer or narrower layers in --arch/);
   });
 });
+
+describe('round 4: data files as users have them, numbers at the edges, flags given twice', () => {
+  it('a Latin-1 CSV is exit 3 naming the line and the byte in train, evaluate and predict (train kept "caf\ufffd" as a class name)', async () => {
+    const p = file('latin1.csv', Buffer.concat([Buffer.from('f1,f2,label\n0.5,0.5,caf'), Buffer.from([0xe9]), Buffer.from('\n' + csvText().split('\n').slice(1).join('\n'))]));
+    clean(await cli('train', '--data', p, ...quick), 3, /latin1\.csv: line 2 is not UTF-8 text \(byte 0xe9 after "0\.5,0\.5,caf", at byte 23\); gradlab reads CSV as UTF-8/);
+    const model = join(dir, 'latin-model.safetensors');
+    expect((await cli('train', '--data', file('ok4.csv', csvText()), ...quick, '--out', model)).code).toBe(0);
+    clean(await cli('evaluate', model, '--data', p), 3, /line 2 is not UTF-8 text/);
+    clean(await cli('predict', model, p), 3, /line 2 is not UTF-8 text/);
+  });
+
+  it('a CSV whose last line holds only spaces trains (it was "1 field, but the header has 3 columns"); a ";" file with decimal commas is named', async () => {
+    expect((await cli('train', '--data', file('spaces.csv', csvText() + '   \n'), ...quick)).code).toBe(0);
+    const semi = 'a;b;label\n' + Array.from({ length: 20 }, (_, i) => `${i},5;${i % 3};${i % 2}`).join('\n') + '\n';
+    clean(await cli('train', '--data', file('semi.csv', semi), ...quick), 3, /semi\.csv: the header has 1 column \(its values are separated by ';'; gradlab reads comma-separated values\)/);
+  });
+
+  it('IDX labels of one class, --limit keeping one class, or the labels file given as --data are named (one class trained a 10-way classifier)', async () => {
+    const d = join(dir, 'idx4');
+    execFileSync('mkdir', ['-p', d]);
+    writeFileSync(join(d, 'one-images-idx3-ubyte'), encodeIdx(new Uint8Array(20 * 16).map((_, i) => i % 256), [20, 4, 4]));
+    writeFileSync(join(d, 'one-labels-idx1-ubyte'), encodeIdx(new Array(20).fill(3), [20]));
+    clean(await cli('train', '--data', join(d, 'one-images-idx3-ubyte'), ...quick), 3, /one-images-idx3-ubyte: every training label is "3" \(16 examples\); classification needs examples of at least 2 classes/);
+    clean(await cli('train', '--data', join(d, 'one-labels-idx1-ubyte'), ...quick), 2, /--data '.*one-labels-idx1-ubyte' is an IDX labels file: give the images file \(one-images-idx3-ubyte\)/);
+    const sorted = 'a,label\n' + Array.from({ length: 20 }, (_, i) => `${i},${i < 10 ? 'x' : 'y'}`).join('\n') + '\n';
+    const p = file('sorted.csv', sorted);
+    clean(await cli('train', '--data', p, ...quick, '--limit', '1'), 3, /every training label is "[xy]" \(1 example, the first 1 by --limit\)/);
+  });
+
+  it('a flag given twice with different values is exit 2 naming both (the last was silently taken); the same value twice is one', async () => {
+    const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '-q'];
+    clean(await cli(...base, '--lr', '0.1', '--lr', '0.2'), 2, /--lr given twice \("0\.1", then "0\.2"\): give it once/);
+    clean(await cli(...base, '-e', '1', '--epochs', '5'), 2, /--epochs given twice \("1", then "5"\)/);
+    clean(await cli(...base, '--data', 'spiral'), 2, /--data given twice \("xor", then "spiral"\)/);
+    expect((await cli(...base, '-e', '1', '--epochs', '1')).code).toBe(0);
+    clean(await cli('compare', '--data', 'xor', '--samples', '40', '-e', '1', '-q', '--lr', '0.1', '--lr', '0.2'), 2, /give it once, with its values separated by commas \(--lr 0\.1,0\.2\)/);
+  });
+
+  it('numbers that double precision cannot hold, or written in another notation, say why', async () => {
+    const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '-q'];
+    clean(await cli(...base, '--lr', '1e-400'), 2, /invalid value '1e-400' for --lr: expected a number in \(0, ∞\) \(1e-400 is below the smallest double, 5e-324, and reads as 0\)/);
+    clean(await cli(...base, '--lr', '1e400'), 2, /\(1e400 is beyond the largest double, about 1\.8e308\)/);
+    clean(await cli(...base, '--lr', '0x10'), 2, /decimal digits only/);
+    clean(await cli(...base, '--lr', '1_000'), 2, /decimal digits only/);
+    clean(await cli(...base, '--lr', '0,5'), 2, /a decimal comma\? write 0\.5/);
+    clean(await cli(...base, '--epochs', '1e3'), 2, /expected an integer in \[1, 100000\] \(write it in digits: 1000\)/);
+    clean(await cli(...base, '--epochs', '1e9'), 2, /invalid value '1e9' for --epochs: expected an integer in \[1, 100000\]$/m);
+    clean(await cli(...base, '--seed', '9007199254740992'), 2, /--seed: expected an integer in \[0, 4294967295\]/);
+  });
+});
