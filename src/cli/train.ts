@@ -243,8 +243,9 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   if (classification && data.numClasses! < 2) throw inputError(`${a.data}: only one class in the labels; classification needs at least 2`);
   if (classification) {
     // IDX labels declare no classes (10 are assumed) and --limit takes the first rows: the labels trained on must still differ.
+    // (One example is named by the checks that need more: BatchNorm's, the split's.)
     const y = data.train.y.data;
-    if (y.every((v) => v === y[0])) {
+    if (y.length > 1 && y.every((v) => v === y[0])) {
       const name = data.train.classNames?.[y[0]] ?? String(y[0]);
       throw inputError(`${a.data}: every training label is ${showCell(name)} (${y.length} example${y.length === 1 ? '' : 's'}${dataSpec.limit !== undefined ? `, the first ${dataSpec.limit} by --limit` : ''}); classification needs examples of at least 2 classes`);
     }
