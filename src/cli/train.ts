@@ -518,13 +518,13 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   const resolved = f.resolved ? `; ${f.resolved} earlier problem${f.resolved === 1 ? '' : 's'} resolved` : '';
   lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'} at the end${resolved}`);
   for (const x of findings) lines.push('    ' + formatFinding(x, name).replace(/\n/g, '\n    '));
-  if (s.out) lines.push(`  model  ${s.out}`);
-  if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${s.lastGood.path}; --out was left as it was`);
-  if (s.report) lines.push(`  report ${s.report}`);
+  if (s.out) lines.push(`  model  ${printable(s.out)}`);
+  if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${printable(s.lastGood.path)}; --out was left as it was`);
+  if (s.report) lines.push(`  report ${printable(s.report)}`);
   if (s.checkpoint) {
     const c = s.checkpoint;
     const resume = s.status === 'cancelled' && s.steps > c.step ? `; steps ${c.step + 1}–${s.steps} are not in it and a resume repeats them` : '';
-    lines.push(`  checkpoint ${c.path} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${shellWord(c.path)} --checkpoint ${shellWord(c.path)} --epochs ${c.plannedEpochs}${s.out ? ` --out ${shellWord(s.out)}` : ''}` : ''));
+    lines.push(`  checkpoint ${printable(c.path)} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${shellWord(c.path)} --checkpoint ${shellWord(c.path)} --epochs ${c.plannedEpochs}${s.out ? ` --out ${shellWord(s.out)}` : ''}` : ''));
   }
   return lines.join('\n');
 }
