@@ -17,6 +17,7 @@ import { Tensor } from '../tensor.js';
 import type { DataInfo } from '../io/model.js';
 import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
 import { asInputError, inputError, usageError } from './errors.js';
+import { describeReadError } from '../io/files.node.js';
 
 export const BUILTIN_DATA = ['mnist', 'fashion-mnist'] as const;
 export const SYNTHETIC_DATA = ['spiral', 'circles', 'xor', 'moons', 'blobs'] as const;
@@ -73,12 +74,15 @@ export interface LoadedData {
   trainRows?: () => { rows: number[]; total: number };
 }
 
+/** What a path is: a file, a directory, or null when there is nothing (a path that exists but cannot be followed, a link loop, is named). */
 async function kind(path: string): Promise<'file' | 'dir' | null> {
   try {
     const s = await stat(path);
     return s.isDirectory() ? 'dir' : 'file';
-  } catch {
-    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return null;
+    throw inputError(`${path}: cannot read: ${describeReadError(e)}`);
   }
 }
 
@@ -152,6 +156,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     if (k === null) {
       throw usageError(`--data: '${spec}' is neither a data set name nor an existing file. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
     }
+    if (k === 'dir' && /\.(csv|gz|safetensors|pt|json)$|-ubyte$/i.test(spec)) throw inputError(`${spec}: is a directory, not a file (a directory given to --data must hold the four MNIST-layout IDX files)`);
     if (k === 'dir') {
       // IDX files carry no class names: a directory named for Fashion-MNIST (Debian's, or any
       // path mentioning it) gets the clothing names, any other the digits'.

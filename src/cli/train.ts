@@ -235,7 +235,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (!resumed) await refuseInapplicable(a.data, { samples: a.samples, noise: a.noise, testFraction: a.testFraction });
     dataSpec = resumed ? resumed.config.data : makeDataSpec(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, label: a.csvLabel, testFraction: a.testFraction, scaler: a.standardize ? 'standard' : undefined });
   } catch (e) {
-    throw usageError((e as Error).message);
+    throw e instanceof CliError ? e : usageError((e as Error).message);
   }
   const data: LoadedData = await loadDataSpec(dataSpec);
   if (resumed) checkDataMatches(resumed, data);

@@ -510,6 +510,18 @@ describe('round 4: data files as users have them, numbers at the edges, flags gi
     clean(await cli('train', '--data', p, ...quick, '--limit', '2', '--seed', '1'), 3, /every training label is "[xy]" \(2 examples, the first 2 by --limit\)/);
   });
 
+  it('a symbolic-link loop or a directory named .csv as --data is named for what it is (it was "neither a data set name nor an existing file", or "MNIST not found")', async () => {
+    const a = join(dir, 'loop-a.csv');
+    const b = join(dir, 'loop-b.csv');
+    execFileSync('ln', ['-sf', b, a]);
+    execFileSync('ln', ['-sf', a, b]);
+    clean(await cli('train', '--data', a, ...quick), 3, /loop-a\.csv: cannot read: too many levels of symbolic links/);
+    clean(await cli('train', '--data', a, ...quick, '--test-fraction', '0.3'), 3, /loop-a\.csv: cannot read: too many levels of symbolic links/);
+    const d = join(dir, 'folder.csv');
+    execFileSync('mkdir', ['-p', d]);
+    clean(await cli('train', '--data', d, ...quick), 3, /folder\.csv: is a directory, not a file/);
+  });
+
   it('a flag given twice with different values is exit 2 naming both (the last was silently taken); the same value twice is one', async () => {
     const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '-q'];
     clean(await cli(...base, '--lr', '0.1', '--lr', '0.2'), 2, /--lr given twice \("0\.1", then "0\.2"\): give it once/);
