@@ -15,8 +15,9 @@
  * Features are not scaled here: use scaler.ts, fitted on the training split only.
  */
 import { parse } from 'csv-parse/browser/esm/sync';
-import { Tensor } from '../tensor.js';
+import { Tensor, showValue } from '../tensor.js';
 import type { Dataset } from './dataset.js';
+import { checkOptions } from '../options.js';
 
 export interface CsvOptions {
   /** File name used in error messages and as the dataset name. Default 'CSV'. */
@@ -161,6 +162,7 @@ function blankWhitespaceLines(text: string): string {
  * is named for what it is rather than parsed.
  */
 export function decodeCsvBytes(bytes: Uint8Array, name = 'CSV'): string {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`decodeCsvBytes: bytes must be a Uint8Array (a file's contents), got ${typeof bytes === 'string' ? 'a string (it is text already: pass it to parseCsv)' : showValue(bytes)}`);
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
@@ -215,6 +217,7 @@ function readRecords(text: string, name: string, delimiter: string): Records {
  * caller shows before choosing the label column. Errors name the file, as parseCsv's do.
  */
 export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'delimiter'> = {}): string[] {
+  checkCsvOptions('csvHeader', options, ['name', 'delimiter']);
   const name = options.name ?? 'CSV';
   let recs: string[][];
   text = blankWhitespaceLines(text);
@@ -255,8 +258,39 @@ function defaultLabelColumn(header: readonly string[], featureNames: readonly st
   return others.length === 1 ? others[0] : last;
 }
 
+/** Every key of CsvOptions (the compiler keeps the list complete): another is a misspelling. */
+export const CSV_OPTIONS = Object.keys({ name: 1, label: 1, task: 1, classNames: 1, delimiter: 1, maxClasses: 1, featureNames: 1 } satisfies Record<keyof CsvOptions, 1>);
+const CSV_INPUT_OPTIONS = Object.keys({ name: 1, features: 1, featureNames: 1, label: 1, delimiter: 1 } satisfies Record<keyof CsvInputOptions, 1>);
+
+/**
+ * The options of the CSV readers, checked before any text is read: a misspelt or pandas-named
+ * key (`sep`, `labels`) was ignored for the default; a label that is not a string, a list of
+ * names with a repeat (two classes of one name: the first never given) or a delimiter the
+ * format reserves (a quote, a line break) failed deep inside or read wrongly.
+ */
+function checkCsvOptions(where: string, options: unknown, allowed: readonly string[]): void {
+  checkOptions(where, options, allowed);
+  const o = (options ?? {}) as Partial<CsvOptions & CsvInputOptions>;
+  for (const k of ['name', 'label'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw new Error(`${where}: ${k} must be a string (a column name), got ${showValue(o[k])}`);
+  }
+  if (o.delimiter !== undefined && (typeof o.delimiter !== 'string' || o.delimiter === '' || /["\r\n]/.test(o.delimiter))) {
+    throw new Error(`${where}: delimiter must be a non-empty string without quotes or line breaks (',', ';', '\\t'), got ${showValue(o.delimiter)}`);
+  }
+  for (const k of ['classNames', 'featureNames'] as const) {
+    const v = o[k] as unknown;
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.some((c) => typeof c !== 'string')) throw new Error(`${where}: ${k} must be an array of strings, got ${showValue(v)}`);
+    const twice = v.find((c, i) => v.indexOf(c) !== i);
+    if (twice !== undefined) throw new Error(`${where}: ${k} names ${showCell(twice)} twice; each name must be distinct`);
+  }
+  if (o.maxClasses !== undefined && !(Number.isInteger(o.maxClasses) && o.maxClasses >= 1)) throw new Error(`${where}: maxClasses must be an integer ≥ 1, got ${showValue(o.maxClasses)}`);
+  if (allowed === CSV_INPUT_OPTIONS && !(Number.isInteger(o.features) && o.features! >= 1)) throw new Error(`${where}: features must be an integer ≥ 1 (the model's inputs), got ${showValue(o.features)}`);
+}
+
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
+  checkCsvOptions('parseCsv', options, CSV_OPTIONS);
   const name = options.name ?? 'CSV';
   if (options.task !== undefined && options.task !== 'classification' && options.task !== 'regression') {
     throw new Error(`${name}: task must be 'classification' or 'regression', got ${String(options.task)}`);
@@ -352,6 +386,7 @@ export interface CsvInputOptions {
  * last, ignored). Returns x [N, features].
  */
 export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
+  checkCsvOptions('parseCsvInputs', options, CSV_INPUT_OPTIONS);
   const name = options.name ?? 'CSV';
   const n = options.features;
   const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');

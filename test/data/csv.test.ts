@@ -177,6 +177,27 @@ describe('CSV files as users have them', () => {
     expect(() => parseCsv('a,b,label\n"1,5",2,0\n', { name: 'q.csv' })).toThrow('q.csv: row 1 (line 2), column "a": "1,5" is not a number (a decimal comma? gradlab reads a point as the decimal mark: 1.5)');
   });
 
+  it("options are checked before the text: pandas' sep, a misspelt key, a label that is not a string, repeated class names, a reserved delimiter", async () => {
+    const t = 'a,b,y\n1,2,0\n3,4,1\n';
+    expect(() => parseCsv(t, { sep: ';' } as never)).toThrow("parseCsv: unknown option 'sep'; the options are name, label, task, classNames, delimiter, maxClasses, featureNames");
+    expect(() => parseCsv(t, { labels: 'a' } as never)).toThrow("parseCsv: unknown option 'labels' (did you mean 'label'?)");
+    expect(() => parseCsv(t, { label: 2 } as never)).toThrow('parseCsv: label must be a string (a column name), got 2');
+    expect(() => parseCsv(t, { classNames: ['0', '0', '1'] })).toThrow('parseCsv: classNames names "0" twice; each name must be distinct');
+    expect(() => parseCsv(t, { classNames: 'ab' as never })).toThrow('parseCsv: classNames must be an array of strings, got "ab"');
+    expect(() => parseCsv(t, { featureNames: ['a', 'a'] })).toThrow('parseCsv: featureNames names "a" twice');
+    for (const d of ['', '"', '\n']) expect(() => parseCsv(t, { delimiter: d })).toThrow('parseCsv: delimiter must be a non-empty string without quotes or line breaks');
+    expect(() => parseCsv(t, { maxClasses: 0 })).toThrow('parseCsv: maxClasses must be an integer ≥ 1, got 0');
+    expect(() => parseCsv(t, 'y' as never)).toThrow('parseCsv: options must be an object');
+    expect(() => parseCsvInputs('1,2\n', { features: 0 })).toThrow("parseCsvInputs: features must be an integer ≥ 1 (the model's inputs), got 0");
+    expect(() => csvHeader(t, { label: 'y' } as never)).toThrow("csvHeader: unknown option 'label'");
+    expect(() => decodeCsvBytes('a,b\n' as never)).toThrow('decodeCsvBytes: bytes must be a Uint8Array (a file\'s contents), got a string (it is text already: pass it to parseCsv)');
+    const p = join(dir, 'opts.csv');
+    writeFileSync(p, t);
+    await expect(loadCsv(p, { lable: 'a' } as never)).rejects.toThrow("loadCsv: unknown option 'lable' (did you mean 'label'?)");
+    // A two-character delimiter is csv-parse's and stays accepted.
+    expect(parseCsv('a::b::y\n1::2::0\n', { delimiter: '::' }).featureNames).toEqual(['a', 'b']);
+  });
+
   it('missing values, inf and NaN are named with their row and column, never read as numbers', () => {
     for (const cell of ['NA', 'NaN', 'nan', '?', 'inf', '-Infinity', 'null', 'N/A']) {
       expect(() => parseCsv(`a,b,label\n1,2,0\n3,${cell},1\n`, { name: 'm.csv' })).toThrow(`m.csv: row 2 (line 3), column "b": ${JSON.stringify(cell)} is not a number`);
