@@ -94,9 +94,13 @@ function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number
   const n = all.x.shape[0];
   const fits = (k: number) => Math.round(k * fraction) >= 1 && Math.round(k * fraction) <= k - 1;
   if (!fits(n)) {
-    let least = 2;
-    while (!fits(least)) least++;
-    throw inputError(`${name}: ${n} example${n === 1 ? '' : 's'}, too few to hold out ${+(fraction * 100).toFixed(2)}% for testing and train on the rest; give at least ${least}`);
+    // The least size from k·f ≥ ½ and k·(1 − f) ≥ ½ (Math.round), then a step or two for rounding: counting up
+    // from 2 took 5·10¹¹ steps for --test-fraction 1e-12 (a hang).
+    let least = Math.max(2, Math.ceil(0.5 / fraction) - 1, Math.ceil(0.5 / (1 - fraction)) - 1);
+    while (!fits(least) && least < Number.MAX_SAFE_INTEGER) least++;
+    const pct = +(fraction * 100).toFixed(2);
+    const share = pct > 0 && pct < 100 ? `${pct}%` : `a fraction ${fraction}`;
+    throw inputError(`${name}: ${n} example${n === 1 ? '' : 's'}, too few to hold out ${share} for testing and train on the rest; give at least ${least.toLocaleString('en-US')}${least > 1e7 ? ' (or a --test-fraction nearer 0.2)' : ''}`);
   }
   // rows: the training part's example indices in the file, for an exported training script (the same seeded split again).
   return { ...trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify }), rows: () => splitIndices(all, fraction, new Generator(seed + 1), { stratify }).train };

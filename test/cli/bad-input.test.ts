@@ -522,6 +522,13 @@ describe('round 4: data files as users have them, numbers at the edges, flags gi
     clean(await cli('train', '--data', d, ...quick), 3, /folder\.csv: is a directory, not a file/);
   });
 
+  it('--test-fraction 1e-12 is refused at once with the least data it needs (counting up to it hung)', async () => {
+    const t0 = Date.now();
+    clean(await cli('train', '--data', 'xor', '--samples', '40', '--no-batchnorm', ...quick, '--test-fraction', '1e-12'), 3, /xor: 40 examples, too few to hold out a fraction 1e-12 for testing and train on the rest; give at least 500,000,000,000 \(or a --test-fraction nearer 0\.2\)/);
+    clean(await cli('train', '--data', 'xor', '--samples', '40', '--no-batchnorm', ...quick, '--test-fraction', '0.9999999999'), 3, /too few to hold out a fraction 0\.9999999999 for testing/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('a flag given twice with different values is exit 2 naming both (the last was silently taken); the same value twice is one', async () => {
     const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '-q'];
     clean(await cli(...base, '--lr', '0.1', '--lr', '0.2'), 2, /--lr given twice \("0\.1", then "0\.2"\): give it once/);
