@@ -8,6 +8,7 @@ import { Tensor, formatShape, showValue } from '../tensor.js';
 import { narrow, select } from '../ops/shape.js';
 import { indexable } from '../nn/module.js';
 import { defaultGenerator, type Generator } from '../random.js';
+import { MAX_CLASSES } from './csv.js';
 
 export interface Dataset {
   /** Inputs, [N, features] (or [N, ...dims]; every row is flattened by the DataLoader's copy). */
@@ -297,6 +298,8 @@ export function classCounts(ds: DatasetLike, numClasses = ds.numClasses): number
   for (let i = 0; i < y.length; i++) {
     const c = y[i];
     if (!Number.isInteger(c) || c < 0) throw new Error(`classCounts: label ${c} of example ${i} is not a class index`);
+    // A label of 1e9 grew the array a billion entries (minutes, gigabytes) before anything was said.
+    if (c >= MAX_CLASSES) throw new Error(`classCounts: label ${c} of example ${i} is not a class index below ${MAX_CLASSES} (the most classes a model may have)`);
     while (counts.length <= c) counts.push(0);
     counts[c]++;
   }
