@@ -330,12 +330,13 @@ function helpArgv(program: Command, argv: string[]): string[] {
 const REPEATABLE_FLAGS = new Set(['compare --arch']);
 
 /**
- * A flag given twice with different values (`--lr 0.1 … --lr 0.2`, `-e 2 --epochs 5`) is a
- * usage error naming both values, not the last one silently taken (commander's way): a run of
- * another learning rate or data set than the user read on the line is a silent wrong result.
- * The same value twice is one value.
+ * A flag given twice with different values (`--lr 0.1 … --lr 0.2`, `-e 2 --epochs 5`) takes the
+ * last value, as argparse and commander do (a script's `$COMMON --epochs 1` overrides its
+ * default, and the tests do so), but never silently: a note on stderr names both values and the
+ * one used, so a run of another learning rate or data set than the user read on the line is
+ * seen. The same value twice is one value.
  */
-function refuseRepeatedFlags(c: Command): void {
+function noteRepeatedFlags(c: Command, io: CliIO): void {
   const seen = new Map<string, string>();
   for (const opt of c.options) {
     if (!(opt.required || opt.optional) || REPEATABLE_FLAGS.has(`${c.name()} ${opt.long}`)) continue;
@@ -344,8 +345,8 @@ function refuseRepeatedFlags(c: Command): void {
       const v = String(value);
       const before = seen.get(flag);
       if (before !== undefined && before !== v) {
-        const list = /^comma-separated/.test(opt.description) ? `, with its values separated by commas (${flag} ${before},${v})` : '';
-        throw new CliError(`${flag} given twice (${JSON.stringify(before)}, then ${JSON.stringify(v)}): give it once${list}`, EXIT.usage);
+        const list = /^comma-separated/.test(opt.description) ? `; to compare several, separate them with commas (${flag} ${before},${v})` : '';
+        io.stderr.write(`gradlab: note: ${printable(flag)} given twice (${printable(JSON.stringify(before))}, then ${printable(JSON.stringify(v))}): the last, ${printable(JSON.stringify(v))}, is used${list}\n`);
       }
       seen.set(flag, v);
     });
@@ -361,7 +362,7 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
     c.exitOverride();
     c.configureOutput(outputs(io));
     c.showHelpAfterError('(run with --help for usage)');
-    refuseRepeatedFlags(c);
+    noteRepeatedFlags(c, io);
     c.commands.forEach(configure);
   };
   program.commands.forEach(configure);
