@@ -17,7 +17,7 @@
 import { parse } from 'csv-parse/browser/esm/sync';
 import { Tensor, showValue } from '../tensor.js';
 import type { Dataset } from './dataset.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, closestName } from '../options.js';
 
 export interface CsvOptions {
   /** File name used in error messages and as the dataset name. Default 'CSV'. */
@@ -299,13 +299,21 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
   const header = recs[0].map((h) => h.trim());
   if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label${otherDelimiter(header[0], options.delimiter ?? ',')}`);
+  const blank = header.indexOf('');
+  if (blank >= 0) {
+    // pandas' df.to_csv(path) writes the row index as a first column with no name: as a feature it would leak the row order.
+    throw new Error(`${name}: column ${blank + 1} has no name in the header; name it, or drop it${blank === 0 ? " (pandas writes its row index so: df.to_csv(path, index=False))" : ''}`);
+  }
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) throw new Error(`${name}: column name ${showCell(h)} appears twice in the header`);
     seen.add(h);
   }
   const labelCol = options.label !== undefined ? header.indexOf(options.label) : defaultLabelColumn(header, options.featureNames);
-  if (labelCol < 0) throw new Error(`${name}: no label column ${showCell(options.label!)} (columns: ${showNames(header)})`);
+  if (labelCol < 0) {
+    const near = closestName(options.label!, header);
+    throw new Error(`${name}: no label column ${showCell(options.label!)}${near !== undefined ? ` (did you mean ${showCell(near)}?)` : ''} (columns: ${showNames(header)})`);
+  }
   const rows = recs.slice(1);
   if (rows.length === 0) throw new Error(`${name}: no data rows after the header`);
   const featureCols = options.featureNames ? namedColumns(header, options.featureNames, name, labelCol, options.label === undefined ? 'the last column' : 'the label column') : header.map((_, j) => j).filter((j) => j !== labelCol);

@@ -198,6 +198,12 @@ describe('CSV files as users have them', () => {
     expect(parseCsv('a::b::y\n1::2::0\n', { delimiter: '::' }).featureNames).toEqual(['a', 'b']);
   });
 
+  it("a nameless column (pandas' to_csv index) is refused naming it; a misspelt --label gets a did-you-mean", () => {
+    expect(() => parseCsv(',a,b,label\n0,1,2,x\n1,3,4,y\n', { name: 'pd.csv' })).toThrow('pd.csv: column 1 has no name in the header; name it, or drop it (pandas writes its row index so: df.to_csv(path, index=False))');
+    expect(() => parseCsv('a, ,label\n1,2,x\n', { name: 'n.csv' })).toThrow('n.csv: column 2 has no name in the header; name it, or drop it');
+    expect(() => parseCsv('a,b,Species\n1,2,x\n', { name: 'i.csv', label: 'species' })).toThrow('i.csv: no label column "species" (did you mean "Species"?) (columns: "a", "b", "Species")');
+  });
+
   it('missing values, inf and NaN are named with their row and column, never read as numbers', () => {
     for (const cell of ['NA', 'NaN', 'nan', '?', 'inf', '-Infinity', 'null', 'N/A']) {
       expect(() => parseCsv(`a,b,label\n1,2,0\n3,${cell},1\n`, { name: 'm.csv' })).toThrow(`m.csv: row 2 (line 3), column "b": ${JSON.stringify(cell)} is not a number`);
