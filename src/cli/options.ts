@@ -65,6 +65,12 @@ export function parseNumberFlag(flag: string, v: string | number, min: number, m
   return n;
 }
 
+/** --label: a column name as the header has it (cells are trimmed); an empty one names no column. */
+export function parseLabelFlag(v: string): string {
+  if (v.trim() === '') throw usageError(`invalid value '${v}' for --label: give the label column's name as the CSV header has it (default: the last column)`);
+  return v.trim();
+}
+
 /** "256,256" (or "256 256") → [256, 256]; "" or "none" → [] (no hidden layer). An empty item ("8,,8", "8,") is an error, not skipped. */
 export function parseLayers(v: string): number[] {
   const t = v.trim();

@@ -22,6 +22,7 @@ import {
   parseList,
   parseNumberFlag,
   parseOptimizer,
+  parseLabelFlag,
   choice,
 } from './options.js';
 import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, RUN_LIMITS } from '../recipe.js';
@@ -88,7 +89,7 @@ function addCommonTrainOptions(cmd: Command, resumable: boolean): Command {
     .option('--clip <maxNorm>', 'clip the global gradient norm to maxNorm (> 0)', (v) => parseNumberFlag('--clip', v, 0, Infinity, true, false))
     .addOption(new Option('--schedule <name>', 'learning-rate schedule over the epochs').choices(SCHEDULES as unknown as string[]).default(DEFAULTS.schedule))
     .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed), DEFAULTS.seed)
-    .option('--label <column>', 'CSV: the label column (default: the last)')
+    .option('--label <column>', 'CSV: the label column (default: the last)', parseLabelFlag)
     .option('--samples <n>', `examples of a synthetic data set (train + test) (default: ${DEFAULT_SAMPLES})`, (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
     .option('--noise <σ>', "noise of a synthetic data set (default: the set's own, 0 but blobs' 1)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
@@ -178,7 +179,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
-    .option('--label <column>', "CSV: the label column (default: the model's recipe; else the last column, or the one column that is not among the model's features when the last is)")
+    .option('--label <column>', "CSV: the label column (default: the model's recipe; else the last column, or the one column that is not among the model's features when the last is)", parseLabelFlag)
     .option('--samples <n>', "examples of a synthetic set (default: the model's recipe)", (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
     .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', "only the first n examples of the part evaluated (default: all; with --split train, the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))

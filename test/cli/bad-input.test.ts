@@ -548,6 +548,13 @@ describe('round 4: data files as users have them, numbers at the edges, flags gi
     expect(JSON.parse(a.out).runs).toHaveLength(2);
   });
 
+  it("an empty --label is exit 2 naming the flag (it said 'data: data.label must be a non-empty string'); spaces around a name are the header's trimming", async () => {
+    const p = file('lbl.csv', csvText());
+    clean(await cli('train', '--data', p, ...quick, '--label', ''), 2, /invalid value '' for --label: give the label column's name as the CSV header has it/);
+    clean(await cli('train', '--data', p, ...quick, '--label', '  '), 2, /invalid value ' {2}' for --label/);
+    expect((await cli('train', '--data', p, ...quick, '--label', ' label ')).code).toBe(0);
+  });
+
   it('numbers that double precision cannot hold, or written in another notation, say why', async () => {
     const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '-q'];
     clean(await cli(...base, '--lr', '1e-400'), 2, /invalid value '1e-400' for --lr: expected a number in \(0, ∞\) \(1e-400 is below the smallest double, 5e-324, and reads as 0\)/);
