@@ -228,8 +228,14 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
       checkFeatures(r.length, n, `${what}: row ${i + 1}`);
       r.forEach((v, j) => {
         if (typeof v !== 'number' || !(Math.abs(v) <= FLOAT32_MAX)) {
-          const shown = typeof v === 'number' ? String(v) : showCell(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
-          throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${shown} is not a number in the float32 range`);
+          // JSON reads 1e400 as Infinity: say what the value became, and name a string, true or null as what it is.
+          const why =
+            typeof v === 'number'
+              ? `${v} is not a number in the float32 range (magnitude at most ${FLOAT32_MAX.toPrecision(8)}${Number.isFinite(v) ? '' : '; JSON reads a larger number as Infinity'})`
+              : typeof v === 'string'
+                ? `${showCell(v)} is a string, not a number (write numbers without quotes)`
+                : `${v === null ? 'null' : typeof v === 'boolean' ? String(v) : Array.isArray(v) ? 'an array' : 'an object'} is not a number`;
+          throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${why}`);
         }
         x[i * n + j] = v;
       });

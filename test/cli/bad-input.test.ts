@@ -555,6 +555,14 @@ describe('round 4: data files as users have them, numbers at the edges, flags gi
     expect((await cli('train', '--data', p, ...quick, '--label', ' label ')).code).toBe(0);
   });
 
+  it('predict: inline JSON values that are not numbers say what they are (a quoted "1" was "not a number in the float32 range")', async () => {
+    const model = join(dir, 'json-in.safetensors');
+    expect((await cli('train', '--data', file('json-in.csv', csvText()), ...quick, '--out', model)).code).toBe(0);
+    clean(await cli('predict', model, '["0.5", 1]'), 3, /input: row 1, feature 1: "0\.5" is a string, not a number \(write numbers without quotes\)/);
+    clean(await cli('predict', model, '[0.5, null]'), 3, /input: row 1, feature 2: null is not a number/);
+    clean(await cli('predict', model, '[1e400, 1]'), 3, /feature 1: Infinity is not a number in the float32 range \(magnitude at most 3\.4028235e\+38; JSON reads a larger number as Infinity\)/);
+  });
+
   it('numbers that double precision cannot hold, or written in another notation, say why', async () => {
     const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '-q'];
     clean(await cli(...base, '--lr', '1e-400'), 2, /invalid value '1e-400' for --lr: expected a number in \(0, ∞\) \(1e-400 is below the smallest double, 5e-324, and reads as 0\)/);
