@@ -307,7 +307,7 @@ function stateFromTensors(tensors: Map<string, SafetensorsEntry>, spec: ModelSpe
       state[w.key] = new Tensor(new Float32Array([v]), []);
       continue;
     }
-    if (e.dtype !== 'F32' && e.dtype !== 'F64' && e.dtype !== 'F16' && e.dtype !== 'BF16') throw new Error(`${name}: tensor "${w.key}" must be floating point (F32), got ${e.dtype}`);
+    if (e.dtype !== 'F32' && e.dtype !== 'F64' && e.dtype !== 'F16' && e.dtype !== 'BF16') throw new Error(`${name}: tensor "${w.key}" must be floating point (F32, F64, F16 or BF16, read as float32), got ${e.dtype}`);
     checkValues(e, w.key, name);
     if (w.key.endsWith('running_var')) {
       const d = e.data as Float32Array;
