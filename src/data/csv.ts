@@ -146,11 +146,14 @@ function openQuoteLine(text: string, delimiter: string): number | null {
 }
 
 /**
- * Lines of only spaces or tabs made empty, so that they are skipped as empty lines are (an
- * editor's indented last line was "1 field, but the header has 3 columns"); line numbers stay.
+ * Every line end made \n and lines of only spaces or tabs made empty, line numbers unchanged: a
+ * Windows file with lines appended on Linux (\r\n, then \n) was read with \r\n as the record end,
+ * its last lines run together ("7 fields, but the header has 3 columns"), and an editor's indented
+ * last line was "1 field"; empty lines are skipped.
  */
-function blankWhitespaceLines(text: string): string {
-  return /^[ \t]+(?=\r?\n|$)/m.test(text) ? text.replace(/^[ \t]+(?=\r?\n|$)/gm, '') : text;
+function normalizeLines(text: string): string {
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+  return /^[ \t]+$/m.test(text) ? text.replace(/^[ \t]+$/gm, '') : text;
 }
 
 /**
@@ -193,7 +196,7 @@ export function decodeCsvBytes(bytes: Uint8Array, name = 'CSV'): string {
  */
 function readRecords(text: string, name: string, delimiter: string): Records {
   if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with decodeCsvBytes(bytes, name))' : ''}`);
-  text = blankWhitespaceLines(text);
+  text = normalizeLines(text);
   const options = { skip_empty_lines: true, bom: true, delimiter };
   let records: string[][];
   try {
@@ -220,7 +223,7 @@ export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'deli
   checkCsvOptions('csvHeader', options, ['name', 'delimiter']);
   const name = options.name ?? 'CSV';
   let recs: string[][];
-  text = blankWhitespaceLines(text);
+  text = normalizeLines(text);
   try {
     recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
   } catch (e) {

@@ -171,6 +171,13 @@ describe('CSV files as users have them', () => {
     expect(parseCsvInputs('1,2\n \n', { features: 2 }).shape).toEqual([1, 2]);
   });
 
+  it('mixed line ends (a Windows file with lines appended on Linux) and old-Mac \\r files are read, with the right line numbers', () => {
+    // \r\n then \n: csv-parse took \r\n as the record end and ran the last lines together ("7 fields").
+    expect(Array.from(parseCsv('a,b,label\r\n1,2,0\r\n3,4,1\n5,6,0\n').x.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(parseCsv('a,b,label\r1,2,0\r3,4,1\r').y.data)).toEqual([0, 1]);
+    expect(() => parseCsv('a,b,label\r\n1,2,0\n3,x,1\r\n', { name: 'm.csv' })).toThrow('m.csv: row 2 (line 3), column "b": "x" is not a number');
+  });
+
   it("a ';' file with decimal commas is named as ';'-separated, and a decimal comma is named as one", () => {
     // "1,5;2;0" split at its comma gave "line 2: 2 fields, but the header has 1 columns".
     expect(() => parseCsv('a;b;label\n1,5;2;0\n3,5;4;1\n', { name: 'de.csv' })).toThrow("de.csv: the header has 1 column (its values are separated by ';'; gradlab reads comma-separated values)");
