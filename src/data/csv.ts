@@ -16,7 +16,7 @@
  */
 import { parse } from 'csv-parse/browser/esm/sync';
 import { Tensor, showValue } from '../tensor.js';
-import type { Dataset } from './dataset.js';
+import { MAX_CLASSES, type Dataset } from './dataset.js';
 import { checkOptions, closestName } from '../options.js';
 
 export interface CsvOptions {
@@ -44,8 +44,8 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export const FLOAT32_MAX = 3.4028234663852886e38;
 /** Most columns a CSV may have (a header row of 1e6 names is a mistake, not a data set). */
 export const MAX_CSV_COLUMNS = 1 << 16;
-/** Most distinct classes (the model's output layer has one unit per class; the spec's limit). */
-export const MAX_CLASSES = 1 << 20;
+/** Most distinct classes (dataset.ts, where classCounts checks it too). */
+export { MAX_CLASSES };
 /** Longest cell (or class name) echoed in a message. */
 const SHOWN_CHARS = 40;
 

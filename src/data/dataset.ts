@@ -8,7 +8,6 @@ import { Tensor, formatShape, showValue } from '../tensor.js';
 import { narrow, select } from '../ops/shape.js';
 import { indexable } from '../nn/module.js';
 import { defaultGenerator, type Generator } from '../random.js';
-import { MAX_CLASSES } from './csv.js';
 
 export interface Dataset {
   /** Inputs, [N, features] (or [N, ...dims]; every row is flattened by the DataLoader's copy). */
@@ -289,6 +288,9 @@ export function splitIndices(ds: Dataset, fraction: number, generator: Generator
   }
   return { train: trainIdx, validation: valIdx };
 }
+
+/** Most distinct classes (the model's output layer has one unit per class; the spec's limit). */
+export const MAX_CLASSES = 1 << 20;
 
 /** Examples per class (index c holds the count of label c); for class-index labels. */
 export function classCounts(ds: DatasetLike, numClasses = ds.numClasses): number[] {
