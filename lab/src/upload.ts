@@ -11,6 +11,7 @@
  */
 import { CLASS_COLORS } from './charts.js';
 import { csvColumns, readLocalCsv, sizeProblem } from './localdata.js';
+import { decodeCsvBytes } from '../../src/data/csv.js';
 import type { LocalData } from './protocol.js';
 import type { LabState } from './state.js';
 
@@ -168,10 +169,18 @@ export function createUpload(onLoaded: () => void): Upload {
       return;
     }
     let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await file.text();
+      bytes = new Uint8Array(await file.arrayBuffer());
     } catch (e) {
       showError(`${file.name}: could not be read (${e instanceof Error ? e.message : String(e)})`);
+      return;
+    }
+    try {
+      // As loadCsv reads a file: UTF-8 or UTF-16 with its BOM; Latin-1 bytes are named, not turned into U+FFFD.
+      text = decodeCsvBytes(bytes, file.name);
+    } catch (e) {
+      showError((e as Error).message);
       return;
     }
     try {

@@ -19,7 +19,7 @@ import { readRegularFile } from '../io/files.node.js';
 import { parseJsonBounded } from '../io/json.js';
 import { parseIdx } from '../data/idx.js';
 import { applyScaler, type Scaler } from '../data/scaler.js';
-import { FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
+import { decodeCsvBytes, FLOAT32_MAX, parseCsvInputs, showCell } from '../data/csv.js';
 import { limitRows, loadDataSpec, loadEvalData, refuseInapplicable } from './data.js';
 import { asInputError, asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { DEFAULT_TEST_FRACTION, readDataSpec, scalerFor, type DataSpec } from '../recipe.js';
@@ -228,8 +228,14 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
       checkFeatures(r.length, n, `${what}: row ${i + 1}`);
       r.forEach((v, j) => {
         if (typeof v !== 'number' || !(Math.abs(v) <= FLOAT32_MAX)) {
-          const shown = typeof v === 'number' ? String(v) : showCell(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
-          throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${shown} is not a number in the float32 range`);
+          // JSON reads 1e400 as Infinity: say what the value became, and name a string, true or null as what it is.
+          const why =
+            typeof v === 'number'
+              ? `${v} is not a number in the float32 range (magnitude at most ${FLOAT32_MAX.toPrecision(8)}${Number.isFinite(v) ? '' : '; JSON reads a larger number as Infinity'})`
+              : typeof v === 'string'
+                ? `${showCell(v)} is a string, not a number (write numbers without quotes)`
+                : `${v === null ? 'null' : typeof v === 'boolean' ? String(v) : Array.isArray(v) ? 'an array' : 'an object'} is not a number`;
+          throw inputError(`${what}: row ${i + 1}, feature ${j + 1}: ${why}`);
         }
         x[i * n + j] = v;
       });
@@ -259,7 +265,7 @@ async function readInputRows(input: string, m: LoadedModel, stdinText?: string):
       throw asInputError(e);
     });
     if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08) return idxToInputs(parseIdxSafe(bytes, input), n, input);
-    text = new TextDecoder().decode(bytes);
+    text = decodeInput(bytes, input);
   }
   const t = text.trim();
   if (json(t)) return parseJsonRows(t, input, n, fromRows);
@@ -318,7 +324,16 @@ async function readStdin(): Promise<string> {
     if (total > MAX_CSV_BYTES) throw inputError(`stdin: more than ${MAX_CSV_BYTES.toLocaleString('en-US')} bytes of input`);
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeInput(Buffer.concat(chunks), 'stdin');
+}
+
+/** Input text (CSV or JSON) from bytes, as a CSV file is read: not UTF-8 or binary is bad input naming the line. */
+function decodeInput(bytes: Uint8Array, name: string): string {
+  try {
+    return decodeCsvBytes(bytes, name);
+  } catch (e) {
+    throw asInputError(e);
+  }
 }
 
 export async function runPredict(args: PredictArgs, io: CliIO): Promise<{ code: ExitCode; predictions: Prediction[] }> {

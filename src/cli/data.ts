@@ -17,6 +17,7 @@ import { Tensor } from '../tensor.js';
 import type { DataInfo } from '../io/model.js';
 import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
 import { asInputError, inputError, usageError } from './errors.js';
+import { describeReadError } from '../io/files.node.js';
 
 export const BUILTIN_DATA = ['mnist', 'fashion-mnist'] as const;
 export const SYNTHETIC_DATA = ['spiral', 'circles', 'xor', 'moons', 'blobs'] as const;
@@ -73,12 +74,15 @@ export interface LoadedData {
   trainRows?: () => { rows: number[]; total: number };
 }
 
+/** What a path is: a file, a directory, or null when there is nothing (a path that exists but cannot be followed, a link loop, is named). */
 async function kind(path: string): Promise<'file' | 'dir' | null> {
   try {
     const s = await stat(path);
     return s.isDirectory() ? 'dir' : 'file';
-  } catch {
-    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return null;
+    throw inputError(`${path}: cannot read: ${describeReadError(e)}`);
   }
 }
 
@@ -90,9 +94,13 @@ function splitHeldOut(all: Dataset, name: string, fraction: number, seed: number
   const n = all.x.shape[0];
   const fits = (k: number) => Math.round(k * fraction) >= 1 && Math.round(k * fraction) <= k - 1;
   if (!fits(n)) {
-    let least = 2;
-    while (!fits(least)) least++;
-    throw inputError(`${name}: ${n} example${n === 1 ? '' : 's'}, too few to hold out ${+(fraction * 100).toFixed(2)}% for testing and train on the rest; give at least ${least}`);
+    // The least size from k·f ≥ ½ and k·(1 − f) ≥ ½ (Math.round), then a step or two for rounding: counting up
+    // from 2 took 5·10¹¹ steps for --test-fraction 1e-12 (a hang).
+    let least = Math.max(2, Math.ceil(0.5 / fraction) - 1, Math.ceil(0.5 / (1 - fraction)) - 1);
+    while (!fits(least) && least < Number.MAX_SAFE_INTEGER) least++;
+    const pct = +(fraction * 100).toFixed(2);
+    const share = pct > 0 && pct < 100 ? `${pct}%` : `a fraction ${fraction}`;
+    throw inputError(`${name}: ${n} example${n === 1 ? '' : 's'}, too few to hold out ${share} for testing and train on the rest; give at least ${least.toLocaleString('en-US')}${least > 1e7 ? ' (or a --test-fraction nearer 0.2)' : ''}`);
   }
   // rows: the training part's example indices in the file, for an exported training script (the same seeded split again).
   return { ...trainValidationSplit(all, fraction, new Generator(seed + 1), { stratify }), rows: () => splitIndices(all, fraction, new Generator(seed + 1), { stratify }).train };
@@ -152,6 +160,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     if (k === null) {
       throw usageError(`--data: '${spec}' is neither a data set name nor an existing file. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
     }
+    if (k === 'dir' && /\.(csv|gz|safetensors|pt|json)$|-ubyte$/i.test(spec)) throw inputError(`${spec}: is a directory, not a file (a directory given to --data must hold the four MNIST-layout IDX files)`);
     if (k === 'dir') {
       // IDX files carry no class names: a directory named for Fashion-MNIST (Debian's, or any
       // path mentioning it) gets the clothing names, any other the digits'.
@@ -172,6 +181,10 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       const all = await loadIdxDataset(spec, labels, { name: basename(spec) });
       const { train, validation, rows } = splitHeldOut(all, spec, testFraction, seed, true);
       return { ...finish(train, { ...validation, name: `${basename(spec)} (test)` }, { name: basename(spec) }, options.limit), trainRows: () => ({ rows: rows().slice(0, options.limit), total: all.x.shape[0] }) };
+    }
+    if (/idx1-ubyte(\.gz)?$/.test(basename(spec))) {
+      const images = basename(spec).replace('labels', 'images').replace('idx1', 'idx3');
+      throw usageError(`--data '${spec}' is an IDX labels file: give the images file (${images === basename(spec) ? '*-images-idx3-ubyte' : images}); its labels are read from beside it`);
     }
     throw usageError(`--data: cannot tell the format of '${spec}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);
   } catch (e) {

@@ -28,12 +28,31 @@ export const parseOptimizer = (v: string): OptimizerName => choice('--optimizer'
 export function parseIntFlag(flag: string, v: string | number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof v === 'number' ? v : /^[+]?\d+$/.test(v.trim()) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw usageError(`invalid value '${v}' for ${flag}: expected an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}]`);
+    throw usageError(`invalid value '${v}' for ${flag}: expected an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}]${typeof v === 'string' ? whyNotNumber(v, [min, max]) : ''}`);
   }
   return n;
 }
 
 const NUM = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Why a flag's text is not the number it looks like, for the message: a value that double
+ * precision rounds to 0 or Infinity (1e-400, 1e400), another notation (0x10, 1_000, 1,5), or an
+ * integer in `integerRange` written as a decimal or exponent (1e3, 2.0) where digits are expected. '' otherwise.
+ */
+function whyNotNumber(v: string, integerRange?: readonly [number, number]): string {
+  const t = v.trim();
+  if (NUM.test(t)) {
+    const n = Number(t);
+    if (!Number.isFinite(n)) return ` (${t} is beyond the largest double, about 1.8e308)`;
+    if (n === 0 && /[1-9]/.test(t.split(/[eE]/)[0])) return ` (${t} is below the smallest double, 5e-324, and reads as 0)`;
+    if (integerRange && Number.isSafeInteger(n) && n >= integerRange[0] && n <= integerRange[1] && !/^[+]?\d+$/.test(t)) return ` (write it in digits: ${n})`;
+    return '';
+  }
+  if (/^[+-]?0[xob][\da-f]+$/i.test(t) || /^[+-]?\d+(_\d+)+$/.test(t)) return ' (decimal digits only: no 0x, 0o, 0b or _ separators)';
+  if (/^[+-]?\d*,\d+$/.test(t)) return ` (a decimal comma? write ${t.replace(',', '.')})`;
+  return '';
+}
 
 /** A finite number in [min, max] (maxInclusive false makes it [min, max)). */
 export function parseNumberFlag(flag: string, v: string | number, min: number, max = Infinity, maxInclusive = true, minInclusive = true): number {
@@ -41,9 +60,15 @@ export function parseNumberFlag(flag: string, v: string | number, min: number, m
   const ok = Number.isFinite(n) && (minInclusive ? n >= min : n > min) && (maxInclusive ? n <= max : n < max);
   if (!ok) {
     const range = `${minInclusive ? '[' : '('}${min}, ${max === Infinity ? '∞)' : `${max}${maxInclusive ? ']' : ')'}`}`;
-    throw usageError(`invalid value '${v}' for ${flag}: expected a number in ${range}`);
+    throw usageError(`invalid value '${v}' for ${flag}: expected a number in ${range}${typeof v === 'string' ? whyNotNumber(v) : ''}`);
   }
   return n;
+}
+
+/** --label: a column name as the header has it (cells are trimmed); an empty one names no column. */
+export function parseLabelFlag(v: string): string {
+  if (v.trim() === '') throw usageError(`invalid value '${v}' for --label: give the label column's name as the CSV header has it (default: the last column)`);
+  return v.trim();
 }
 
 /** "256,256" (or "256 256") → [256, 256]; "" or "none" → [] (no hidden layer). An empty item ("8,,8", "8,") is an error, not skipped. */

@@ -22,6 +22,7 @@ import {
   parseList,
   parseNumberFlag,
   parseOptimizer,
+  parseLabelFlag,
   choice,
 } from './options.js';
 import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, RUN_LIMITS } from '../recipe.js';
@@ -88,7 +89,7 @@ function addCommonTrainOptions(cmd: Command, resumable: boolean): Command {
     .option('--clip <maxNorm>', 'clip the global gradient norm to maxNorm (> 0)', (v) => parseNumberFlag('--clip', v, 0, Infinity, true, false))
     .addOption(new Option('--schedule <name>', 'learning-rate schedule over the epochs').choices(SCHEDULES as unknown as string[]).default(DEFAULTS.schedule))
     .option('--seed <n>', 'seed of weights, shuffling, dropout and synthetic data', (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed), DEFAULTS.seed)
-    .option('--label <column>', 'CSV: the label column (default: the last)')
+    .option('--label <column>', 'CSV: the label column (default: the last)', parseLabelFlag)
     .option('--samples <n>', `examples of a synthetic data set (train + test) (default: ${DEFAULT_SAMPLES})`, (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
     .option('--noise <σ>', "noise of a synthetic data set (default: the set's own, 0 but blobs' 1)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', 'use only the first n training examples', (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
@@ -178,7 +179,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
-    .option('--label <column>', "CSV: the label column (default: the model's recipe; else the last column, or the one column that is not among the model's features when the last is)")
+    .option('--label <column>', "CSV: the label column (default: the model's recipe; else the last column, or the one column that is not among the model's features when the last is)", parseLabelFlag)
     .option('--samples <n>', "examples of a synthetic set (default: the model's recipe)", (v) => parseIntFlag('--samples', v, ...RUN_LIMITS.samples))
     .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', "only the first n examples of the part evaluated (default: all; with --split train, the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
@@ -326,6 +327,33 @@ function helpArgv(program: Command, argv: string[]): string[] {
   return [...path, '--help'];
 }
 
+/** Flags a command takes more than once on purpose (each value one more run), as `command --flag`. */
+const REPEATABLE_FLAGS = new Set(['compare --arch']);
+
+/**
+ * A flag given twice with different values (`--lr 0.1 … --lr 0.2`, `-e 2 --epochs 5`) takes the
+ * last value, as argparse and commander do (a script's `$COMMON --epochs 1` overrides its
+ * default, and the tests do so), but never silently: a note on stderr names both values and the
+ * one used, so a run of another learning rate or data set than the user read on the line is
+ * seen. The same value twice is one value.
+ */
+function noteRepeatedFlags(c: Command, io: CliIO): void {
+  const seen = new Map<string, string>();
+  for (const opt of c.options) {
+    if (!(opt.required || opt.optional) || REPEATABLE_FLAGS.has(`${c.name()} ${opt.long}`)) continue;
+    const flag = opt.long ?? opt.short ?? opt.name();
+    c.on(`option:${opt.name()}`, (value: unknown) => {
+      const v = String(value);
+      const before = seen.get(flag);
+      if (before !== undefined && before !== v) {
+        const list = /^comma-separated/.test(opt.description) ? `; to compare several, separate them with commas (${flag} ${before},${v})` : '';
+        io.stderr.write(`gradlab: note: ${printable(flag)} given twice (${printable(JSON.stringify(before))}, then ${printable(JSON.stringify(v))}): the last, ${printable(JSON.stringify(v))}, is used${list}\n`);
+      }
+      seen.set(flag, v);
+    });
+  }
+}
+
 /** Run the CLI on argv (without 'node' and the script); returns the exit code. */
 export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
@@ -335,6 +363,7 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
     c.exitOverride();
     c.configureOutput(outputs(io));
     c.showHelpAfterError('(run with --help for usage)');
+    noteRepeatedFlags(c, io);
     c.commands.forEach(configure);
   };
   program.commands.forEach(configure);

@@ -22,9 +22,15 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** A path as one shell word in a command the user is told to run (single-quoted unless it is plain). */
+/**
+ * A path as one shell word in a command the user is told to run (single-quoted unless it is
+ * plain). A path with control characters (a newline, ESC) is written $'…' with \xNN escapes
+ * (bash, zsh, ksh), so the printed command neither breaks across lines nor drives the terminal.
+ */
 export function shellWord(p: string): string {
-  return /^[\w./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+  if (/^[\w./-]+$/.test(p)) return p;
+  if (/[\u0000-\u001f\u007f]/.test(p)) return `$'${p.replace(/[\\']/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+  return `'${p.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

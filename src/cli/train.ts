@@ -26,6 +26,7 @@ import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
 import { loadDataSpec, refuseInapplicable, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
+import { showCell } from '../data/csv.js';
 import { formatDuration, formatFinding, num, pct, printable, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
 import { checkDataMatches, openCheckpoint, type Resumed } from './resume.js';
 import { checkModelFits, outOfMemory } from './limits.js';
@@ -234,12 +235,21 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
     if (!resumed) await refuseInapplicable(a.data, { samples: a.samples, noise: a.noise, testFraction: a.testFraction });
     dataSpec = resumed ? resumed.config.data : makeDataSpec(a.data, { seed: a.seed, samples: a.samples, noise: a.noise, limit: a.limit, label: a.csvLabel, testFraction: a.testFraction, scaler: a.standardize ? 'standard' : undefined });
   } catch (e) {
-    throw usageError((e as Error).message);
+    throw e instanceof CliError ? e : usageError((e as Error).message);
   }
   const data: LoadedData = await loadDataSpec(dataSpec);
   if (resumed) checkDataMatches(resumed, data);
   const classification = data.numClasses !== undefined;
   if (classification && data.numClasses! < 2) throw inputError(`${a.data}: only one class in the labels; classification needs at least 2`);
+  if (classification) {
+    // IDX labels declare no classes (10 are assumed) and --limit takes the first rows: the labels trained on must still differ.
+    // (One example is named by the checks that need more: BatchNorm's, the split's.)
+    const y = data.train.y.data;
+    if (y.length > 1 && y.every((v) => v === y[0])) {
+      const name = data.train.classNames?.[y[0]] ?? String(y[0]);
+      throw inputError(`${a.data}: every training label is ${showCell(name)} (${y.length} example${y.length === 1 ? '' : 's'}${dataSpec.limit !== undefined ? `, the first ${dataSpec.limit} by --limit` : ''}); classification needs examples of at least 2 classes`);
+    }
+  }
   let spec: ModelSpec;
   if (resumed) spec = resumed.config.model;
   else {
@@ -508,13 +518,13 @@ export function formatSummary(s: TrainSummary, findings: readonly Finding[] = []
   const resolved = f.resolved ? `; ${f.resolved} earlier problem${f.resolved === 1 ? '' : 's'} resolved` : '';
   lines.push(`  health ${f.errors} error${f.errors === 1 ? '' : 's'}, ${f.warnings} warning${f.warnings === 1 ? '' : 's'}, ${f.info} note${f.info === 1 ? '' : 's'} at the end${resolved}`);
   for (const x of findings) lines.push('    ' + formatFinding(x, name).replace(/\n/g, '\n    '));
-  if (s.out) lines.push(`  model  ${s.out}`);
-  if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${s.lastGood.path}; --out was left as it was`);
-  if (s.report) lines.push(`  report ${s.report}`);
+  if (s.out) lines.push(`  model  ${printable(s.out)}`);
+  if (s.lastGood) lines.push(`  last good weights (before step ${s.lastGood.step ?? '?'})  ${printable(s.lastGood.path)}; --out was left as it was`);
+  if (s.report) lines.push(`  report ${printable(s.report)}`);
   if (s.checkpoint) {
     const c = s.checkpoint;
     const resume = s.status === 'cancelled' && s.steps > c.step ? `; steps ${c.step + 1}–${s.steps} are not in it and a resume repeats them` : '';
-    lines.push(`  checkpoint ${c.path} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${shellWord(c.path)} --checkpoint ${shellWord(c.path)} --epochs ${c.plannedEpochs}${s.out ? ` --out ${shellWord(s.out)}` : ''}` : ''));
+    lines.push(`  checkpoint ${printable(c.path)} (after epoch ${c.epoch}, step ${c.step}${resume})` + (s.status === 'cancelled' ? `; continue with: gradlab train --resume ${shellWord(c.path)} --checkpoint ${shellWord(c.path)} --epochs ${c.plannedEpochs}${s.out ? ` --out ${shellWord(s.out)}` : ''}` : ''));
   }
   return lines.join('\n');
 }

@@ -15,8 +15,9 @@
  * Features are not scaled here: use scaler.ts, fitted on the training split only.
  */
 import { parse } from 'csv-parse/browser/esm/sync';
-import { Tensor } from '../tensor.js';
-import type { Dataset } from './dataset.js';
+import { Tensor, showValue } from '../tensor.js';
+import { MAX_CLASSES, type Dataset } from './dataset.js';
+import { checkOptions, closestName } from '../options.js';
 
 export interface CsvOptions {
   /** File name used in error messages and as the dataset name. Default 'CSV'. */
@@ -43,8 +44,8 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export const FLOAT32_MAX = 3.4028234663852886e38;
 /** Most columns a CSV may have (a header row of 1e6 names is a mistake, not a data set). */
 export const MAX_CSV_COLUMNS = 1 << 16;
-/** Most distinct classes (the model's output layer has one unit per class; the spec's limit). */
-export const MAX_CLASSES = 1 << 20;
+/** Most distinct classes (dataset.ts, where classCounts checks it too). */
+export { MAX_CLASSES };
 /** Longest cell (or class name) echoed in a message. */
 const SHOWN_CHARS = 40;
 
@@ -78,7 +79,7 @@ function toNumber(s: string): number | null {
 function cellValue(s: string): number | string {
   const t = s.trim();
   if (t === '') return 'empty value is not a number';
-  if (!NUMBER.test(t)) return `${showCell(s)} is not a number`;
+  if (!NUMBER.test(t)) return `${showCell(s)} is not a number${/^[+-]?\d*,\d+$/.test(t) ? ` (a decimal comma? gradlab reads a point as the decimal mark: ${t.replace(',', '.')})` : ''}`;
   const v = Number(t);
   if (!(Math.abs(v) <= FLOAT32_MAX)) return `${showCell(s)} is outside the float32 range (magnitude at most ${FLOAT32_MAX.toPrecision(8)})`;
   return v;
@@ -102,7 +103,9 @@ function csvSyntaxError(e: unknown, name: string, text?: string, delimiter = ','
   let msg: string;
   if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && m) {
     const trailing = Number(m[2]) === Number(m[1]) + 1 && err.record?.at(-1) === '';
-    msg = `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} columns; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : m[2] === '1' ? otherDelimiter(err.record?.[0] ?? '', delimiter) : ''}`;
+    // A header of one column holding another delimiter: the file is separated by it (a ';' file whose decimal commas split a row).
+    const other = m[1] === '1' && text !== undefined ? otherDelimiter(text.slice(0, text.search(/\r?\n|$/)), delimiter) : '';
+    msg = other !== '' ? `the header has 1 column${other}` : `line ${err.lines}: ${m[2]} field${m[2] === '1' ? '' : 's'}, but the header has ${m[1]} column${m[1] === '1' ? '' : 's'}; every row needs one value per column${trailing ? ' (this row ends with a comma, which adds an empty field)' : m[2] === '1' ? otherDelimiter(err.record?.[0] ?? '', delimiter) : ''}`;
   } else if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
     // csv-parse gives the line where the file ended; the quote's own line is the useful one.
     const opened = text === undefined ? null : openQuoteLine(text, delimiter);
@@ -143,12 +146,57 @@ function openQuoteLine(text: string, delimiter: string): number | null {
 }
 
 /**
+ * Every line end made \n and lines of only spaces or tabs made empty, line numbers unchanged: a
+ * Windows file with lines appended on Linux (\r\n, then \n) was read with \r\n as the record end,
+ * its last lines run together ("7 fields, but the header has 3 columns"), and an editor's indented
+ * last line was "1 field"; empty lines are skipped.
+ */
+function normalizeLines(text: string): string {
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+  return /^[ \t]+$/m.test(text) ? text.replace(/^[ \t]+$/gm, '') : text;
+}
+
+/**
+ * The text of a CSV file's bytes, for every reader of user files (loadCsv, predict's inputs,
+ * the lab's upload): UTF-8, its BOM dropped, or UTF-16 when the file starts with UTF-16's BOM
+ * (Excel's "Unicode text"). Bytes that are not UTF-8 (Latin-1's "café", byte 0xE9) are refused
+ * naming the line and the byte: decoded leniently they became U+FFFD, and a label "caf�" a class
+ * name saved with the model. A ZIP archive (an .xlsx workbook) or other binary file (NUL bytes)
+ * is named for what it is rather than parsed.
+ */
+export function decodeCsvBytes(bytes: Uint8Array, name = 'CSV'): string {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`decodeCsvBytes: bytes must be a Uint8Array (a file's contents), got ${typeof bytes === 'string' ? 'a string (it is text already: pass it to parseCsv)' : showValue(bytes)}`);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    throw new Error(`${name}: is a ZIP archive (an Excel .xlsx workbook?), not CSV text; save it as CSV (Excel: File › Save As › CSV UTF-8)`);
+  }
+  if (bytes.includes(0)) throw new Error(`${name}: not a text file (it contains NUL bytes); expected CSV text with a header row`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    // The first replacement character; the bytes before it are valid UTF-8, so re-encoding them gives its offset.
+    const at = lenient.indexOf('\ufffd');
+    const before = lenient.slice(0, at);
+    const offset = new TextEncoder().encode(before).length;
+    const line = before.split('\n').length;
+    const lineText = before.slice(before.lastIndexOf('\n') + 1);
+    throw new Error(
+      `${name}: line ${line} is not UTF-8 text (byte 0x${bytes[offset].toString(16).padStart(2, '0')} after ${showCell(lineText.slice(-20))}, at byte ${offset}); ` +
+        'gradlab reads CSV as UTF-8: save the file as UTF-8 (Excel: CSV UTF-8), or convert it, e.g. iconv -f windows-1252 -t utf-8',
+    );
+  }
+}
+
+/**
  * csv-parse's records; errors name the file. Line numbers are only needed for a message, and
  * csv-parse's `info` makes parsing about 3× slower, so they come from a second parse with
  * `info` when asked for.
  */
 function readRecords(text: string, name: string, delimiter: string): Records {
-  if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with new TextDecoder().decode(bytes))' : ''}`);
+  if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with decodeCsvBytes(bytes, name))' : ''}`);
+  text = normalizeLines(text);
   const options = { skip_empty_lines: true, bom: true, delimiter };
   let records: string[][];
   try {
@@ -172,8 +220,10 @@ function readRecords(text: string, name: string, delimiter: string): Records {
  * caller shows before choosing the label column. Errors name the file, as parseCsv's do.
  */
 export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'delimiter'> = {}): string[] {
+  checkCsvOptions('csvHeader', options, ['name', 'delimiter']);
   const name = options.name ?? 'CSV';
   let recs: string[][];
+  text = normalizeLines(text);
   try {
     recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
   } catch (e) {
@@ -211,8 +261,39 @@ function defaultLabelColumn(header: readonly string[], featureNames: readonly st
   return others.length === 1 ? others[0] : last;
 }
 
+/** Every key of CsvOptions (the compiler keeps the list complete): another is a misspelling. */
+export const CSV_OPTIONS = Object.keys({ name: 1, label: 1, task: 1, classNames: 1, delimiter: 1, maxClasses: 1, featureNames: 1 } satisfies Record<keyof CsvOptions, 1>);
+const CSV_INPUT_OPTIONS = Object.keys({ name: 1, features: 1, featureNames: 1, label: 1, delimiter: 1 } satisfies Record<keyof CsvInputOptions, 1>);
+
+/**
+ * The options of the CSV readers, checked before any text is read: a misspelt or pandas-named
+ * key (`sep`, `labels`) was ignored for the default; a label that is not a string, a list of
+ * names with a repeat (two classes of one name: the first never given) or a delimiter the
+ * format reserves (a quote, a line break) failed deep inside or read wrongly.
+ */
+function checkCsvOptions(where: string, options: unknown, allowed: readonly string[]): void {
+  checkOptions(where, options, allowed);
+  const o = (options ?? {}) as Partial<CsvOptions & CsvInputOptions>;
+  for (const k of ['name', 'label'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw new Error(`${where}: ${k} must be a string (a column name), got ${showValue(o[k])}`);
+  }
+  if (o.delimiter !== undefined && (typeof o.delimiter !== 'string' || o.delimiter === '' || /["\r\n]/.test(o.delimiter))) {
+    throw new Error(`${where}: delimiter must be a non-empty string without quotes or line breaks (',', ';', '\\t'), got ${showValue(o.delimiter)}`);
+  }
+  for (const k of ['classNames', 'featureNames'] as const) {
+    const v = o[k] as unknown;
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.some((c) => typeof c !== 'string')) throw new Error(`${where}: ${k} must be an array of strings, got ${showValue(v)}`);
+    const twice = v.find((c, i) => v.indexOf(c) !== i);
+    if (twice !== undefined) throw new Error(`${where}: ${k} names ${showCell(twice)} twice; each name must be distinct`);
+  }
+  if (o.maxClasses !== undefined && !(Number.isInteger(o.maxClasses) && o.maxClasses >= 1)) throw new Error(`${where}: maxClasses must be an integer ≥ 1, got ${showValue(o.maxClasses)}`);
+  if (allowed === CSV_INPUT_OPTIONS && !(Number.isInteger(o.features) && o.features! >= 1)) throw new Error(`${where}: features must be an integer ≥ 1 (the model's inputs), got ${showValue(o.features)}`);
+}
+
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
+  checkCsvOptions('parseCsv', options, CSV_OPTIONS);
   const name = options.name ?? 'CSV';
   if (options.task !== undefined && options.task !== 'classification' && options.task !== 'regression') {
     throw new Error(`${name}: task must be 'classification' or 'regression', got ${String(options.task)}`);
@@ -221,13 +302,21 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   if (recs.length === 0) throw new Error(`${name}: empty file (expected a header row)`);
   const header = recs[0].map((h) => h.trim());
   if (header.length < 2) throw new Error(`${name}: the header has ${header.length} column; need at least one feature and a label${otherDelimiter(header[0], options.delimiter ?? ',')}`);
+  const blank = header.indexOf('');
+  if (blank >= 0) {
+    // pandas' df.to_csv(path) writes the row index as a first column with no name: as a feature it would leak the row order.
+    throw new Error(`${name}: column ${blank + 1} has no name in the header; name it, or drop it${blank === 0 ? " (pandas writes its row index so: df.to_csv(path, index=False))" : ''}`);
+  }
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) throw new Error(`${name}: column name ${showCell(h)} appears twice in the header`);
     seen.add(h);
   }
   const labelCol = options.label !== undefined ? header.indexOf(options.label) : defaultLabelColumn(header, options.featureNames);
-  if (labelCol < 0) throw new Error(`${name}: no label column ${showCell(options.label!)} (columns: ${showNames(header)})`);
+  if (labelCol < 0) {
+    const near = closestName(options.label!, header);
+    throw new Error(`${name}: no label column ${showCell(options.label!)}${near !== undefined ? ` (did you mean ${showCell(near)}?)` : ''} (columns: ${showNames(header)})`);
+  }
   const rows = recs.slice(1);
   if (rows.length === 0) throw new Error(`${name}: no data rows after the header`);
   const featureCols = options.featureNames ? namedColumns(header, options.featureNames, name, labelCol, options.label === undefined ? 'the last column' : 'the label column') : header.map((_, j) => j).filter((j) => j !== labelCol);
@@ -308,6 +397,7 @@ export interface CsvInputOptions {
  * last, ignored). Returns x [N, features].
  */
 export function parseCsvInputs(text: string, options: CsvInputOptions): Tensor {
+  checkCsvOptions('parseCsvInputs', options, CSV_INPUT_OPTIONS);
   const name = options.name ?? 'CSV';
   const n = options.features;
   const { records: recs, line } = readRecords(text, name, options.delimiter ?? ',');

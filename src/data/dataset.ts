@@ -289,6 +289,9 @@ export function splitIndices(ds: Dataset, fraction: number, generator: Generator
   return { train: trainIdx, validation: valIdx };
 }
 
+/** Most distinct classes (the model's output layer has one unit per class; the spec's limit). */
+export const MAX_CLASSES = 1 << 20;
+
 /** Examples per class (index c holds the count of label c); for class-index labels. */
 export function classCounts(ds: DatasetLike, numClasses = ds.numClasses): number[] {
   const k = numClasses ?? 0;
@@ -297,6 +300,8 @@ export function classCounts(ds: DatasetLike, numClasses = ds.numClasses): number
   for (let i = 0; i < y.length; i++) {
     const c = y[i];
     if (!Number.isInteger(c) || c < 0) throw new Error(`classCounts: label ${c} of example ${i} is not a class index`);
+    // A label of 1e9 grew the array a billion entries (minutes, gigabytes) before anything was said.
+    if (c >= MAX_CLASSES) throw new Error(`classCounts: label ${c} of example ${i} is not a class index below ${MAX_CLASSES} (the most classes a model may have)`);
     while (counts.length <= c) counts.push(0);
     counts[c]++;
   }

@@ -13,7 +13,8 @@ import { withIndexing, type Dataset, type Indexed } from './dataset.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES, idxDeclaredBytes, idxToDataset, isGzip, parseIdx, type IdxData } from './idx.js';
 import { readRegularFile } from '../io/files.node.js';
 import { BUILTIN_MNIST_FILES, builtinMnistFromIdx, type MnistSplit } from './mnist.js';
-import { parseCsv, type CsvOptions } from './csv.js';
+import { CSV_OPTIONS, decodeCsvBytes, parseCsv, type CsvOptions } from './csv.js';
+import { checkOptions } from '../options.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -75,6 +76,7 @@ export interface LoadIdxOptions {
 
 /** Images and labels IDX files as a Dataset: pixels /255 in [0, 1], labels [N] class indices. */
 export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: LoadIdxOptions = {}): Promise<Indexed<Dataset>> {
+  checkOptions('loadIdxDataset', options, Object.keys({ name: 1, numClasses: 1, classNames: 1 } satisfies Record<keyof LoadIdxOptions, 1>));
   const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
   const ds = idxToDataset(images, labels, { ...options, name: options.name ?? basename(imagesPath), imagesName: imagesPath, labelsName: labelsPath });
   return withIndexing(ds, ds.name);
@@ -189,6 +191,7 @@ export async function loadBuiltinMnist(options: IdxSplitOptions = {}): Promise<D
 
 /** Read a CSV file (see csv.ts); the file's name appears in error messages. */
 export async function loadCsv(path: string, options: CsvOptions = {}): Promise<Dataset> {
-  const text = (await readRegularFile(path, { maxBytes: MAX_CSV_BYTES, what: 'CSV file' })).toString('utf8');
+  checkOptions('loadCsv', options, CSV_OPTIONS);
+  const text = decodeCsvBytes(await readRegularFile(path, { maxBytes: MAX_CSV_BYTES, what: 'CSV file' }), options.name ?? path);
   return parseCsv(text, { ...options, name: options.name ?? path });
 }

@@ -9,7 +9,8 @@
  * Pure functions over bytes; reading files and gunzipping live in the Node layer
  * (idx.node.ts). Every check names the file (the `name` argument).
  */
-import { Tensor, formatShape } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
+import { checkOptions } from '../options.js';
 import type { Dataset } from './dataset.js';
 
 export type IdxDType = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
@@ -57,6 +58,7 @@ export function idxDeclaredBytes(prefix: Uint8Array): number | null {
 
 /** Parse an IDX file; validates the header and that the data size is exactly Π sizes × element size. */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxData {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`parseIdx: bytes must be a Uint8Array (the file's contents), got ${typeof bytes === 'string' ? 'a string (a path? readIdxFile(path) in gradlab/node reads and parses a file)' : showValue(bytes)}`);
   if (isGzip(bytes)) throw new Error(`${name}: is gzip-compressed; decompress it first (the Node loaders do this)`);
   if (bytes.length < 4) throw new Error(`${name}: truncated IDX file: ${bytes.length} bytes, the header alone needs 4`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
@@ -157,15 +159,21 @@ export interface IdxDatasetOptions {
   labelsName?: string;
 }
 
+const IDX_DATASET_OPTIONS = Object.keys({ name: 1, numClasses: 1, classNames: 1, imagesName: 1, labelsName: 1 } satisfies Record<keyof IdxDatasetOptions, 1>);
+
 /**
  * Images and labels as a Dataset: x is [N, Π image dims] float32, u8 pixels scaled by
  * 1/255 to [0, 1]; y is [N] class indices.
  */
 export function idxToDataset(images: IdxData, labels: IdxData, options: IdxDatasetOptions = {}): Dataset {
+  checkOptions('idxToDataset', options, IDX_DATASET_OPTIONS);
   const imagesName = options.imagesName ?? 'images';
   const labelsName = options.labelsName ?? 'labels';
+  if (options.numClasses !== undefined && !(Number.isInteger(options.numClasses) && options.numClasses >= 2)) {
+    throw new Error(`idxToDataset: numClasses must be an integer ≥ 2, got ${showValue(options.numClasses)}`);
+  }
   if (images.dtype !== 'u8') throw new Error(`${imagesName}: expected u8 pixels, IDX type is ${images.dtype}`);
-  if (images.shape.length < 2) throw new Error(`${imagesName}: expected images of shape [N, ...], got ${formatShape(images.shape)}`);
+  if (images.shape.length < 2) throw new Error(`${imagesName}: expected images of shape [N, ...], got ${formatShape(images.shape)}${images.shape.length === 1 && labels.shape.length > 1 ? ' (the shape of labels: are the images and labels files swapped?)' : ''}`);
   if (labels.shape.length !== 1) throw new Error(`${labelsName}: expected labels of shape [N], got ${formatShape(labels.shape)}`);
   const n = images.shape[0];
   if (labels.shape[0] !== n) throw new Error(`${labelsName}: has ${labels.shape[0]} labels but ${imagesName} has ${n} images`);

@@ -13,5 +13,5 @@ export {
   mnistFromDigits, builtinMnistFromIdx, fetchBuiltinMnist, BUILTIN_MNIST_FILES, MNIST_PIXEL_VALUES, MNIST_DIGIT_COUNTS, MNIST_TRAIN_FRACTION, MNIST_ORDER_SEED,
   type MnistSplit,
 } from './mnist.js';
-export { parseCsv, csvHeader, type CsvOptions } from './csv.js';
+export { parseCsv, csvHeader, decodeCsvBytes, type CsvOptions } from './csv.js';
 export { fitScaler, applyScaler, scaleDataset, scaleSplits, SCALING_METHODS, type Scaler, type ScalingMethod } from './scaler.js';

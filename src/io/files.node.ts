@@ -25,6 +25,9 @@ export function describeReadError(e: unknown): string {
   if (err?.code === 'ENOENT') return 'no such file';
   if (err?.code === 'EACCES' || err?.code === 'EPERM') return 'permission denied';
   if (err?.code === 'EISDIR') return 'is a directory';
+  if (err?.code === 'ELOOP') return 'too many levels of symbolic links (a link that leads back to itself?)';
+  if (err?.code === 'ENOTDIR') return 'a part of the path is a file, not a directory';
+  if (err?.code === 'ENAMETOOLONG') return 'the name is too long';
   return err?.message ?? String(e);
 }
 

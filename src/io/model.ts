@@ -307,7 +307,7 @@ function stateFromTensors(tensors: Map<string, SafetensorsEntry>, spec: ModelSpe
       state[w.key] = new Tensor(new Float32Array([v]), []);
       continue;
     }
-    if (e.dtype !== 'F32' && e.dtype !== 'F64' && e.dtype !== 'F16' && e.dtype !== 'BF16') throw new Error(`${name}: tensor "${w.key}" must be floating point (F32), got ${e.dtype}`);
+    if (e.dtype !== 'F32' && e.dtype !== 'F64' && e.dtype !== 'F16' && e.dtype !== 'BF16') throw new Error(`${name}: tensor "${w.key}" must be floating point (F32, F64, F16 or BF16, read as float32), got ${e.dtype}`);
     checkValues(e, w.key, name);
     if (w.key.endsWith('running_var')) {
       const d = e.data as Float32Array;
@@ -435,7 +435,7 @@ function stateDictProblems(tensors: Map<string, SafetensorsEntry>, spec: ModelSp
       off += Math.abs(size(e.shape) - size(w.shape));
     }
   }
-  for (const k of tensors.keys()) if (!keys.has(k)) problems.push(`unexpected tensor "${orig(k)}"`);
+  for (const [k, e] of tensors) if (!keys.has(k)) problems.push(`unexpected tensor "${orig(k)}" (shape ${describeShape(e.shape)})`);
   return { problems, off };
 }
 
@@ -525,9 +525,11 @@ function layerListStateDict(tensors: Map<string, SafetensorsEntry>, arch: Partia
     }
     return { spec, tensors: match };
   }
-  if (closest !== undefined && closest.problems.length <= 3) {
+  if (closest !== undefined) {
+    // Every problem (missing, unexpected, another shape), as PyTorch's load_state_dict lists them, up to a screenful.
     const at = arch.inputShape || closest.inShape.length < 2 ? '' : ` (on ${closest.inShape.join('×')} images, the size that fits best)`;
-    throw new Error(`${name}: not the state dict of ${layers.map(describeLayer).join(' → ')}${at}: ${closest.problems.join('; ')}`);
+    const shown = closest.problems.length > 12 ? [...closest.problems.slice(0, 12), `… (${closest.problems.length} problems in all)`] : closest.problems;
+    throw new Error(`${name}: ${closest.problems.length > 3 ? 'its tensors are ' : ''}not the state dict of ${layers.map(describeLayer).join(' → ')}${at}: ${shown.join('; ')}`);
   }
   throw new Error(
     `${name}: its tensors (${[...tensors].slice(0, 6).map(([k, e]) => `${k} [${e.shape.join(', ')}]`).join(', ')}${tensors.size > 6 ? ', …' : ''}) are not the state dict of ${layers.map(describeLayer).join(' → ')}` +

@@ -101,6 +101,12 @@ function checkModel(where: string, model: unknown): void {
 function checkTargets(where: string, lossName: string, chosen: boolean, y: Tensor, columns: number, name: string): void {
   if (lossName === 'crossEntropy') {
     if (y.ndim === 1) checkClassIndices(y, columns, `${where}: ${name}.y (class indices for a model of ${columns} outputs)`);
+  } else if (lossName === 'bceWithLogits') {
+    // A target outside [0, 1] makes −t·log σ(z) − (1−t)·log(1−σ(z)) unbounded below: the loss falls forever (labels 0, 1, 2 need crossEntropy).
+    const bad = Array.prototype.findIndex.call(y.data, (v: number) => !(v >= 0 && v <= 1));
+    if (bad >= 0) {
+      throw new Error(`${where}: ${name}.y holds ${showValue(y.data[bad])} (element ${bad}), but bceWithLogits needs targets in [0, 1]${Number.isInteger(y.data[bad]) && y.data[bad] > 1 ? "; class indices 0, 1, 2, … need loss 'crossEntropy' and a model of one output per class" : ''}`);
+    }
   } else if (chosen && y.ndim === 2 && y.shape[1] === 1 && columns > 1) {
     // Labels as a column ([N, 1], as read from a CSV or numpy's y[:, None]): mse against every output column.
     throw new Error(
@@ -539,8 +545,18 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     trainTargets = train.y;
     numTrain = train.x.shape[0];
   }
-  if (validation !== undefined) checkTensorData('fit', validation, 'validationData');
   const dataName = isLoader(data) ? "the DataLoader's dataset" : 'data';
+  if (validation !== undefined) {
+    checkTensorData('fit', validation, 'validationData');
+    // Checked here, not by the model at the first evaluation: that came after a whole epoch of training.
+    for (const k of ['x', 'y'] as const) {
+      const want = loader.dataset[k].shape.slice(1);
+      const got = validation[k].shape.slice(1);
+      if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+        throw new Error(`fit: validationData.${k} has shape ${formatShape(validation[k].shape)} but ${dataName}.${k} has ${formatShape(loader.dataset[k].shape)}: each example must have the training examples' shape ${formatShape(want)}, got ${formatShape(got)}`);
+      }
+    }
+  }
   checkFiniteValues(loader.dataset.x, `fit: ${dataName}.x`);
   checkFiniteValues(loader.dataset.y, `fit: ${dataName}.y`);
   if (validation !== undefined) {

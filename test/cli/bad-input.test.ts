@@ -481,3 +481,97 @@ describe('hostile layer lists (--arch)', () => {
     clean(await cli('train', '--data', 'mnist', '--arch', 'conv(4096,3),conv(4096,3),flatten', '-q'), 2, /^gradlab: error: --arch with --batch-size 64 and adam: .*needs about [\d.]+ GiB.*fewer or narrower layers in --arch/);
   });
 });
+
+describe('round 4: data files as users have them, numbers at the edges, flags given twice', () => {
+  it('a Latin-1 CSV is exit 3 naming the line and the byte in train, evaluate and predict (train kept "caf\ufffd" as a class name)', async () => {
+    const p = file('latin1.csv', Buffer.concat([Buffer.from('f1,f2,label\n0.5,0.5,caf'), Buffer.from([0xe9]), Buffer.from('\n' + csvText().split('\n').slice(1).join('\n'))]));
+    clean(await cli('train', '--data', p, ...quick), 3, /latin1\.csv: line 2 is not UTF-8 text \(byte 0xe9 after "0\.5,0\.5,caf", at byte 23\); gradlab reads CSV as UTF-8/);
+    const model = join(dir, 'latin-model.safetensors');
+    expect((await cli('train', '--data', file('ok4.csv', csvText()), ...quick, '--out', model)).code).toBe(0);
+    clean(await cli('evaluate', model, '--data', p), 3, /line 2 is not UTF-8 text/);
+    clean(await cli('predict', model, p), 3, /line 2 is not UTF-8 text/);
+  });
+
+  it('a CSV whose last line holds only spaces trains (it was "1 field, but the header has 3 columns"); a ";" file with decimal commas is named', async () => {
+    expect((await cli('train', '--data', file('spaces.csv', csvText() + '   \n'), ...quick)).code).toBe(0);
+    const semi = 'a;b;label\n' + Array.from({ length: 20 }, (_, i) => `${i},5;${i % 3};${i % 2}`).join('\n') + '\n';
+    clean(await cli('train', '--data', file('semi.csv', semi), ...quick), 3, /semi\.csv: the header has 1 column \(its values are separated by ';'; gradlab reads comma-separated values\)/);
+  });
+
+  it('IDX labels of one class, --limit keeping one class, or the labels file given as --data are named (one class trained a 10-way classifier)', async () => {
+    const d = join(dir, 'idx4');
+    execFileSync('mkdir', ['-p', d]);
+    writeFileSync(join(d, 'one-images-idx3-ubyte'), encodeIdx(new Uint8Array(20 * 16).map((_, i) => i % 256), [20, 4, 4]));
+    writeFileSync(join(d, 'one-labels-idx1-ubyte'), encodeIdx(new Array(20).fill(3), [20]));
+    clean(await cli('train', '--data', join(d, 'one-images-idx3-ubyte'), ...quick), 3, /one-images-idx3-ubyte: every training label is "3" \(16 examples\); classification needs examples of at least 2 classes/);
+    clean(await cli('train', '--data', join(d, 'one-labels-idx1-ubyte'), ...quick), 2, /--data '.*one-labels-idx1-ubyte' is an IDX labels file: give the images file \(one-images-idx3-ubyte\)/);
+    const sorted = 'a,label\n' + Array.from({ length: 20 }, (_, i) => `${i},${i < 10 ? 'x' : 'y'}`).join('\n') + '\n';
+    const p = file('sorted.csv', sorted);
+    clean(await cli('train', '--data', p, ...quick, '--limit', '2', '--seed', '1'), 3, /every training label is "[xy]" \(2 examples, the first 2 by --limit\)/);
+  });
+
+  it('a symbolic-link loop or a directory named .csv as --data is named for what it is (it was "neither a data set name nor an existing file", or "MNIST not found")', async () => {
+    const a = join(dir, 'loop-a.csv');
+    const b = join(dir, 'loop-b.csv');
+    execFileSync('ln', ['-sf', b, a]);
+    execFileSync('ln', ['-sf', a, b]);
+    clean(await cli('train', '--data', a, ...quick), 3, /loop-a\.csv: cannot read: too many levels of symbolic links/);
+    clean(await cli('train', '--data', a, ...quick, '--test-fraction', '0.3'), 3, /loop-a\.csv: cannot read: too many levels of symbolic links/);
+    const d = join(dir, 'folder.csv');
+    execFileSync('mkdir', ['-p', d]);
+    clean(await cli('train', '--data', d, ...quick), 3, /folder\.csv: is a directory, not a file/);
+  });
+
+  it('--test-fraction 1e-12 is refused at once with the least data it needs (counting up to it hung)', async () => {
+    const t0 = Date.now();
+    clean(await cli('train', '--data', 'xor', '--samples', '40', '--no-batchnorm', ...quick, '--test-fraction', '1e-12'), 3, /xor: 40 examples, too few to hold out a fraction 1e-12 for testing and train on the rest; give at least 500,000,000,000 \(or a --test-fraction nearer 0\.2\)/);
+    clean(await cli('train', '--data', 'xor', '--samples', '40', '--no-batchnorm', ...quick, '--test-fraction', '0.9999999999'), 3, /too few to hold out a fraction 0\.9999999999 for testing/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a flag given twice with different values takes the last, as argparse does, with a note naming both (it was silent); the same value twice says nothing', async () => {
+    const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '--json', '-q'];
+    const lr = await cli(...base, '--lr', '0.1', '--lr', '0.2');
+    expect(lr.code, lr.err).toBe(0);
+    expect(lr.err).toContain('gradlab: note: --lr given twice ("0.1", then "0.2"): the last, "0.2", is used');
+    expect(JSON.parse(lr.out).config.lr).toBe(0.2);
+    const e = await cli(...base, '-e', '1', '--epochs', '2');
+    expect(e.err).toContain('gradlab: note: --epochs given twice ("1", then "2"): the last, "2", is used');
+    expect(JSON.parse(e.out).config.epochs).toBe(2);
+    expect((await cli(...base, '-e', '1', '--epochs', '1')).err).toBe('');
+    const c = await cli('compare', '--data', 'xor', '--samples', '40', '-e', '1', '-q', '--json', '--lr', '0.1', '--lr', '0.2');
+    expect(c.err).toContain('to compare several, separate them with commas (--lr 0.1,0.2)');
+    // compare --arch is meant to be repeated: one run each, no note.
+    const a = await cli('compare', '--data', 'xor', '--samples', '40', '-e', '1', '-q', '--json', '--arch', 'linear(4),relu', '--arch', 'linear(8),relu');
+    expect(a.code, a.err).toBe(0);
+    expect(a.err).not.toContain('given twice');
+    expect(JSON.parse(a.out).runs).toHaveLength(2);
+  });
+
+  it("an empty --label is exit 2 naming the flag (it said 'data: data.label must be a non-empty string'); spaces around a name are the header's trimming", async () => {
+    const p = file('lbl.csv', csvText());
+    clean(await cli('train', '--data', p, ...quick, '--label', ''), 2, /invalid value '' for --label: give the label column's name as the CSV header has it/);
+    clean(await cli('train', '--data', p, ...quick, '--label', '  '), 2, /invalid value ' {2}' for --label/);
+    expect((await cli('train', '--data', p, ...quick, '--label', ' label ')).code).toBe(0);
+  });
+
+  it('predict: inline JSON values that are not numbers say what they are (a quoted "1" was "not a number in the float32 range")', async () => {
+    const model = join(dir, 'json-in.safetensors');
+    expect((await cli('train', '--data', file('json-in.csv', csvText()), ...quick, '--out', model)).code).toBe(0);
+    clean(await cli('predict', model, '["0.5", 1]'), 3, /input: row 1, feature 1: "0\.5" is a string, not a number \(write numbers without quotes\)/);
+    clean(await cli('predict', model, '[0.5, null]'), 3, /input: row 1, feature 2: null is not a number/);
+    clean(await cli('predict', model, '[1e400, 1]'), 3, /feature 1: Infinity is not a number in the float32 range \(magnitude at most 3\.4028235e\+38; JSON reads a larger number as Infinity\)/);
+  });
+
+  it('numbers that double precision cannot hold, or written in another notation, say why', async () => {
+    const base = ['train', '--data', 'xor', '--samples', '40', '--layers', '4', '-q'];
+    clean(await cli(...base, '--lr', '1e-400'), 2, /invalid value '1e-400' for --lr: expected a number in \(0, ∞\) \(1e-400 is below the smallest double, 5e-324, and reads as 0\)/);
+    clean(await cli(...base, '--lr', '1e400'), 2, /\(1e400 is beyond the largest double, about 1\.8e308\)/);
+    clean(await cli(...base, '--lr', '0x10'), 2, /decimal digits only/);
+    clean(await cli(...base, '--lr', '1_000'), 2, /decimal digits only/);
+    clean(await cli(...base, '--lr', '0,5'), 2, /a decimal comma\? write 0\.5/);
+    clean(await cli(...base, '--epochs', '1e3'), 2, /expected an integer in \[1, 100000\] \(write it in digits: 1000\)/);
+    clean(await cli(...base, '--epochs', '1e9'), 2, /invalid value '1e9' for --epochs: expected an integer in \[1, 100000\]$/m);
+    clean(await cli(...base, '--seed', '9007199254740992'), 2, /--seed: expected an integer in \[0, 4294967295\]/);
+  });
+});

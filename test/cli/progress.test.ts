@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatFinding, num, ProgressReporter } from '../../src/cli/progress.js';
+import { execFileSync } from 'node:child_process';
+import { formatDuration, formatFinding, num, ProgressReporter, shellWord } from '../../src/cli/progress.js';
+import { cli } from '../helpers/cli.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function stream(tty: boolean) {
   const out: string[] = [];
@@ -53,5 +58,23 @@ describe('terminal progress', () => {
     expect(formatDuration(61_000)).toBe('1m01s');
     expect(formatDuration(NaN)).toBe('--');
     expect(formatFinding({ rule: 'non-finite', severity: 'error', layers: [], step: 7, evidence: 'loss NaN', advice: 'lower lr' })).toBe('✖ error [non-finite] at step 7: loss NaN\n    → lower lr');
+  });
+});
+
+describe('paths with control characters', () => {
+  it('shellWord writes them $\'…\' with \\xNN escapes, which bash reads back as the same path', () => {
+    for (const p of ['plain/model.safetensors', 'with space.safetensors', "it's.safetensors", 'two\nlines.safetensors', 'esc\x1b[31m red\\.safetensors', "q'\t\\"]) {
+      const w = shellWord(p);
+      expect(w).not.toMatch(/[\u0000-\u001f]/);
+      expect(execFileSync('bash', ['-c', `printf %s ${w}`]).toString()).toBe(p);
+    }
+  });
+
+  it('the summary shows an --out path with a newline or ESC escaped (it printed them raw)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gradlab-path-')), 'o\nut\x1b[31m.safetensors');
+    const r = await cli('train', '--data', 'xor', '--samples', '40', '--layers', '4', '-e', '1', '-q', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('  model  ' + out.replace('\n', '\\x0a').replace('\x1b', '\\x1b'));
+    expect(r.out).not.toContain('\x1b');
   });
 });

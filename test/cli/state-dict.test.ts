@@ -84,6 +84,14 @@ describe('PyTorch state dicts with --arch', () => {
     want.forEach((w, i) => expect(Math.abs(out.data[i] - w) / scale).toBeLessThan(1e-5));
   });
 
+  it('a layer list of another architecture names every mismatching key with both shapes in one error (it listed the first six tensors)', async () => {
+    const r = await cli('inspect', SD, '--arch', 'linear(16),tanh,linear(8),relu,linear(3)');
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('its tensors are not the state dict of linear(16) → tanh → linear(8) → relu → linear(3): ');
+    for (const p of ['missing tensor "2.weight" (shape [8, 16])', 'tensor "4.weight" has shape [8, 16], the layer list needs [3, 8]', 'unexpected tensor "1.running_mean" (shape [16])', 'unexpected tensor "7.bias" (shape [3])']) expect(r.err).toContain(p);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
   it('mistakes are named: no --arch, bad JSON, a missing activation, an architecture the tensors contradict, --arch on a gradlab file', async () => {
     const none = await cli('evaluate', SD, '--data', CSV);
     expect(none.code).toBe(3);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_CLASSES, MAX_CSV_COLUMNS, csvHeader, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
+import { MAX_CLASSES, MAX_CSV_COLUMNS, csvHeader, decodeCsvBytes, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
 import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
 import { loadCsv } from '../../src/data/datasets.node.js';
 import { tensor } from '../../src/tensor.js';
@@ -134,6 +134,87 @@ describe('parseCsv', () => {
     await expect(loadCsv(join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: cannot read/);
     writeFileSync(join(dir, 'ok.csv'), iris);
     expect((await loadCsv(join(dir, 'ok.csv'))).x.shape).toEqual([4, 2]);
+  });
+});
+
+describe('CSV files as users have them', () => {
+  const latin1 = Uint8Array.from([...'a,b,label\n1,2,caf'].map((c) => c.charCodeAt(0)).concat([0xe9, 0x0a], [...'3,4,the\n'].map((c) => c.charCodeAt(0))));
+
+  it('Latin-1 bytes are refused naming the line and the byte (they were read as U+FFFD: a class "caf\ufffd")', async () => {
+    expect(() => decodeCsvBytes(latin1, 'fr.csv')).toThrow('fr.csv: line 2 is not UTF-8 text (byte 0xe9 after "1,2,caf", at byte 17); gradlab reads CSV as UTF-8');
+    const p = join(dir, 'fr.csv');
+    writeFileSync(p, latin1);
+    await expect(loadCsv(p)).rejects.toThrow(`${p}: line 2 is not UTF-8 text`);
+    // The same text as UTF-8 is read, the accent kept in the class name.
+    writeFileSync(p, 'a,b,label\n1,2,café\n3,4,thé\n');
+    expect((await loadCsv(p)).classNames).toEqual(['café', 'thé']);
+  });
+
+  it("UTF-16 with its BOM (Excel's Unicode text) is read; an .xlsx or binary file is named for what it is", async () => {
+    const text = 'a\tb\tlabel\n1\t2\tx\n';
+    const le = new Uint8Array([0xff, 0xfe, ...new Uint8Array(new Uint16Array([...text].map((c) => c.charCodeAt(0))).buffer)]);
+    expect(decodeCsvBytes(le)).toBe(text);
+    const p = join(dir, 'u16.csv');
+    writeFileSync(p, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b,label\r\n1,2,ja\r\n3,4,nein\r\n', 'utf16le')]));
+    const ds = await loadCsv(p);
+    expect(ds.classNames).toEqual(['ja', 'nein']);
+    expect(Array.from(ds.x.data)).toEqual([1, 2, 3, 4]);
+    expect(() => decodeCsvBytes(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0]), 'data.csv')).toThrow('data.csv: is a ZIP archive (an Excel .xlsx workbook?), not CSV text');
+    expect(() => decodeCsvBytes(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0]), 'cat.csv')).toThrow('cat.csv: not a text file (it contains NUL bytes)');
+  });
+
+  it('lines of only spaces or tabs are skipped as empty lines are (train said "1 field, but the header has 3 columns")', () => {
+    const ds = parseCsv('a,b,label\n1,2,0\n   \n3,4,1\n\t\n  ');
+    expect(Array.from(parseCsv('a,b,label\r\n1,2,0\r\n \t \r\n3,4,1\r\n').x.data)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(ds.x.data)).toEqual([1, 2, 3, 4]);
+    expect(csvHeader('  \na,b,label\n')).toEqual(['a', 'b', 'label']);
+    expect(parseCsvInputs('1,2\n \n', { features: 2 }).shape).toEqual([1, 2]);
+  });
+
+  it('mixed line ends (a Windows file with lines appended on Linux) and old-Mac \\r files are read, with the right line numbers', () => {
+    // \r\n then \n: csv-parse took \r\n as the record end and ran the last lines together ("7 fields").
+    expect(Array.from(parseCsv('a,b,label\r\n1,2,0\r\n3,4,1\n5,6,0\n').x.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(parseCsv('a,b,label\r1,2,0\r3,4,1\r').y.data)).toEqual([0, 1]);
+    expect(() => parseCsv('a,b,label\r\n1,2,0\n3,x,1\r\n', { name: 'm.csv' })).toThrow('m.csv: row 2 (line 3), column "b": "x" is not a number');
+  });
+
+  it("a ';' file with decimal commas is named as ';'-separated, and a decimal comma is named as one", () => {
+    // "1,5;2;0" split at its comma gave "line 2: 2 fields, but the header has 1 columns".
+    expect(() => parseCsv('a;b;label\n1,5;2;0\n3,5;4;1\n', { name: 'de.csv' })).toThrow("de.csv: the header has 1 column (its values are separated by ';'; gradlab reads comma-separated values)");
+    expect(() => parseCsv('a,b,label\n"1,5",2,0\n', { name: 'q.csv' })).toThrow('q.csv: row 1 (line 2), column "a": "1,5" is not a number (a decimal comma? gradlab reads a point as the decimal mark: 1.5)');
+  });
+
+  it("options are checked before the text: pandas' sep, a misspelt key, a label that is not a string, repeated class names, a reserved delimiter", async () => {
+    const t = 'a,b,y\n1,2,0\n3,4,1\n';
+    expect(() => parseCsv(t, { sep: ';' } as never)).toThrow("parseCsv: unknown option 'sep'; the options are name, label, task, classNames, delimiter, maxClasses, featureNames");
+    expect(() => parseCsv(t, { labels: 'a' } as never)).toThrow("parseCsv: unknown option 'labels' (did you mean 'label'?)");
+    expect(() => parseCsv(t, { label: 2 } as never)).toThrow('parseCsv: label must be a string (a column name), got 2');
+    expect(() => parseCsv(t, { classNames: ['0', '0', '1'] })).toThrow('parseCsv: classNames names "0" twice; each name must be distinct');
+    expect(() => parseCsv(t, { classNames: 'ab' as never })).toThrow('parseCsv: classNames must be an array of strings, got "ab"');
+    expect(() => parseCsv(t, { featureNames: ['a', 'a'] })).toThrow('parseCsv: featureNames names "a" twice');
+    for (const d of ['', '"', '\n']) expect(() => parseCsv(t, { delimiter: d })).toThrow('parseCsv: delimiter must be a non-empty string without quotes or line breaks');
+    expect(() => parseCsv(t, { maxClasses: 0 })).toThrow('parseCsv: maxClasses must be an integer ≥ 1, got 0');
+    expect(() => parseCsv(t, 'y' as never)).toThrow('parseCsv: options must be an object');
+    expect(() => parseCsvInputs('1,2\n', { features: 0 })).toThrow("parseCsvInputs: features must be an integer ≥ 1 (the model's inputs), got 0");
+    expect(() => csvHeader(t, { label: 'y' } as never)).toThrow("csvHeader: unknown option 'label'");
+    expect(() => decodeCsvBytes('a,b\n' as never)).toThrow('decodeCsvBytes: bytes must be a Uint8Array (a file\'s contents), got a string (it is text already: pass it to parseCsv)');
+    const p = join(dir, 'opts.csv');
+    writeFileSync(p, t);
+    await expect(loadCsv(p, { lable: 'a' } as never)).rejects.toThrow("loadCsv: unknown option 'lable' (did you mean 'label'?)");
+    // A two-character delimiter is csv-parse's and stays accepted.
+    expect(parseCsv('a::b::y\n1::2::0\n', { delimiter: '::' }).featureNames).toEqual(['a', 'b']);
+  });
+
+  it("a nameless column (pandas' to_csv index) is refused naming it; a misspelt --label gets a did-you-mean", () => {
+    expect(() => parseCsv(',a,b,label\n0,1,2,x\n1,3,4,y\n', { name: 'pd.csv' })).toThrow('pd.csv: column 1 has no name in the header; name it, or drop it (pandas writes its row index so: df.to_csv(path, index=False))');
+    expect(() => parseCsv('a, ,label\n1,2,x\n', { name: 'n.csv' })).toThrow('n.csv: column 2 has no name in the header; name it, or drop it');
+    expect(() => parseCsv('a,b,Species\n1,2,x\n', { name: 'i.csv', label: 'species' })).toThrow('i.csv: no label column "species" (did you mean "Species"?) (columns: "a", "b", "Species")');
+  });
+
+  it('missing values, inf and NaN are named with their row and column, never read as numbers', () => {
+    for (const cell of ['NA', 'NaN', 'nan', '?', 'inf', '-Infinity', 'null', 'N/A']) {
+      expect(() => parseCsv(`a,b,label\n1,2,0\n3,${cell},1\n`, { name: 'm.csv' })).toThrow(`m.csv: row 2 (line 3), column "b": ${JSON.stringify(cell)} is not a number`);
+    }
   });
 });
 

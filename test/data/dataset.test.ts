@@ -44,6 +44,13 @@ describe('subset and trainValidationSplit', () => {
     expect(Array.from(train.y.data.subarray(0, 20))).not.toEqual(new Array(20).fill(0));
   });
 
+  it('a label of 1e9 is refused at once by classCounts (the count array grew a billion entries)', () => {
+    const ds = { x: tensor([1, 2, 3, 4], [4, 1]), y: tensor([0, 1, 1e9, 0]) };
+    const t0 = Date.now();
+    expect(() => classCounts(ds)).toThrow('classCounts: label 1000000000 of example 2 is not a class index below 1048576');
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   it('stratify splits a class of more than 200,000 examples (no argument-spread stack overflow)', () => {
     // 2 classes × 250,000 examples: push(...list) passed each class's indices as arguments.
     const n = 500_000;

@@ -98,6 +98,22 @@ describe('IDX datasets from files', () => {
     expect(() => idxToDataset(parseIdx(encodeIdx([1, 2], [1, 2], 'f32')), parseIdx(encodeIdx([0], [1])))).toThrow(/expected u8 pixels/);
   });
 
+  it('misuse is named: not bytes, a misspelt or PyTorch-spelt option, numClasses not an integer ≥ 2, the two files swapped', async () => {
+    expect(() => parseIdx('train-images-idx3-ubyte' as never)).toThrow("parseIdx: bytes must be a Uint8Array (the file's contents), got a string (a path? readIdxFile(path) in gradlab/node reads and parses a file)");
+    expect(() => parseIdx(null as never)).toThrow('parseIdx: bytes must be a Uint8Array');
+    const images = parseIdx(encodeIdx(new Uint8Array(8), [2, 2, 2]));
+    const labels = parseIdx(encodeIdx([0, 1], [2]));
+    expect(() => idxToDataset(images, labels, { num_classes: 2 } as never)).toThrow("idxToDataset: unknown option 'num_classes' (gradlab spells it numClasses)");
+    for (const k of [0, 1, 2.5, NaN]) expect(() => idxToDataset(images, labels, { numClasses: k })).toThrow('idxToDataset: numClasses must be an integer ≥ 2');
+    expect(() => idxToDataset(labels, images)).toThrow('images: expected images of shape [N, ...], got [2] (the shape of labels: are the images and labels files swapped?)');
+    const img = join(dir, 'sw-images-idx3-ubyte');
+    const lab = join(dir, 'sw-labels-idx1-ubyte');
+    writeFileSync(img, encodeIdx(new Uint8Array(8), [2, 2, 2]));
+    writeFileSync(lab, encodeIdx([0, 1], [2]));
+    await expect(loadIdxDataset(lab, img)).rejects.toThrow(`${lab}: expected images of shape [N, ...], got [2] (the shape of labels: are the images and labels files swapped?)`);
+    await expect(loadIdxDataset(img, lab, { classes: 2 } as never)).rejects.toThrow("loadIdxDataset: unknown option 'classes'");
+  });
+
   it('finds MNIST-layout files in a directory (dot names, .gz) and explains when they are absent', async () => {
     const mdir = join(dir, 'mnist');
     await import('node:fs/promises').then((f) => f.mkdir(mdir));

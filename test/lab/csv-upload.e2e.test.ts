@@ -52,7 +52,7 @@ function ringsCsv(labelLast = false): string {
   return lines.join('\n') + '\n';
 }
 
-function file(name: string, text: string): string {
+function file(name: string, text: string | Uint8Array): string {
   const p = join(TMP, name);
   writeFileSync(p, text);
   return p;
@@ -138,8 +138,11 @@ describe('your own CSV data in the lab (chromium)', () => {
       ['text-feature.csv', [...good, '3,inner,tall'], 'text-feature.csv: row 13 (line 14), column "height_m": "tall" is not a number'],
       ['huge.csv', [...good, '1e39,inner,0.5'], 'huge.csv: row 13 (line 14), column "width_mm": "1e39" is outside the float32 range'],
     ];
+    // Latin-1 bytes: the page read them as U+FFFD (a class "caf\ufffd"); the library's decoder names the line and byte.
+    hostile.push(['latin1.csv', [...good, '3,caf\u00e9,0.5'], 'latin1.csv: line 14 is not UTF-8 text (byte 0xe9 after "3,caf"']);
     for (const [name, lines, message] of hostile) {
-      await p.setInputFiles('#in-csv', file(name, lines.join('\n')));
+      const text = lines.join('\n');
+      await p.setInputFiles('#in-csv', file(name, name === 'latin1.csv' ? Buffer.from(text, 'latin1') : text));
       // The same columns as the last file: the menu keeps "ring" as the label.
       await p.waitForFunction((n) => document.getElementById('csv-error')?.textContent?.startsWith(n), name);
       const shown = await p.textContent('#csv-error');

@@ -236,4 +236,33 @@ describe('fit', () => {
     const col = blobs(40, 3, 1);
     await expect(fit(m, { x: col.x, y: col.y.reshape(40, 1) }, { epochs: 1 })).rejects.toThrow("fit: data.y has shape [40, 1] but the model has 3 outputs: class indices go as shape [40] (data.y.reshape(-1), PyTorch's y.squeeze(1))");
   });
+
+  test('validation data of another width is refused before any training (it failed at the first evaluation, after an epoch of steps)', async () => {
+    const m = healthyMlp(1);
+    const before = m.stateDict()['0.weight'].data.slice();
+    const d = blobs(40, 3, 1);
+    let steps = 0;
+    const v = { x: tensor(new Array(30).fill(0), [10, 3]), y: tensor(new Array(10).fill(0), [10]) };
+    await expect(fit(m, d, { epochs: 1, validationData: v, callbacks: [{ onBatchEnd: () => void steps++ }] })).rejects.toThrow(
+      "fit: validationData.x has shape [10, 3] but data.x has [40, 2]: each example must have the training examples' shape [2], got [3]",
+    );
+    expect(steps).toBe(0);
+    expect(m.stateDict()['0.weight'].data).toEqual(before);
+    // Targets of another width too: one-hot rows against class indices.
+    const oneHot = { x: tensor(new Array(20).fill(0), [10, 2]), y: tensor(new Array(30).fill(0), [10, 3]) };
+    await expect(fit(m, d, { epochs: 1, validationData: oneHot })).rejects.toThrow('fit: validationData.y has shape [10, 3] but data.y has [40]');
+  });
+
+  test('bceWithLogits targets outside [0, 1] are refused naming the value (labels 0, 1, 2 made the loss fall without bound)', async () => {
+    const model = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Linear(4, 1));
+    const x = tensor(Array.from({ length: 20 }, (_, i) => i / 20), [10, 2]);
+    const y = tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], [10, 1]);
+    await expect(fit(model, { x, y }, { loss: 'bceWithLogits', epochs: 1 })).rejects.toThrow(
+      "fit: data.y holds 2 (element 2), but bceWithLogits needs targets in [0, 1]; class indices 0, 1, 2, … need loss 'crossEntropy' and a model of one output per class",
+    );
+    await expect(evaluate(model, { x, y: tensor(new Array(10).fill(-0.5), [10, 1]) }, { loss: 'bceWithLogits' })).rejects.toThrow('evaluate: data.y holds -0.5 (element 0), but bceWithLogits needs targets in [0, 1]');
+    // Soft targets in [0, 1] are PyTorch's and stay accepted.
+    const r = await fit(model, { x, y: tensor(new Array(10).fill(0.3), [10, 1]) }, { loss: 'bceWithLogits', epochs: 1 });
+    expect(r.stopReason).toBe('completed');
+  });
 });
