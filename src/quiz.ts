@@ -32,14 +32,14 @@ export const QUIZ: readonly QuizQuestion[] = [
     question:
       'Two copies of the same 30-layer ReLU network see the same data, optimizer and learning rate; only the scale of their random initial weights differs. Why can one of them stay at chance while the other learns?',
     options: [
-      'The initial scale sets how much each layer multiplies the signal’s variance; any factor other than 1 compounds over 30 layers, so activations and gradients become vanishingly small (or huge) and training cannot start.',
+      'The initial scale sets how much each layer multiplies the signal’s variance; any factor other than 1 compounds over 30 layers, so activations and gradients become vanishingly small (or huge) and training cannot get going.',
       'It cannot: initial values only matter for the first few steps, and any initialization reaches the same result given enough epochs.',
       'Smaller initial weights always train faster, so the copy with the larger scale is simply slower.',
       'The initial weights decide which learning rate the optimizer uses.',
     ],
     answer: 0,
     explanation:
-      'A layer multiplies the activations’ variance by fan_in·Var(W) times a factor of its activation (½ for ReLU). With Xavier’s Var(W) ≈ 1/fan_in that is ½ per ReLU layer, so after 30 layers the spread is a tiny fraction of the input’s and so is the gradient. The lesson shows that net stuck at chance; the He lesson trains the same net with only the initial scale changed.',
+      'A layer multiplies the activations’ variance by fan_in·Var(W) times a factor of its activation (½ for ReLU). With Xavier’s Var(W) ≈ 1/fan_in that is ½ per ReLU layer, so after 30 layers the spread is a tiny fraction of the input’s and so is the gradient. The lesson shows that net at chance through its first 1,200 steps (left running it may start learning much later); the He lesson trains the same net past 90% by step 1,000 with only the initial scale changed.',
     lesson: 'xavier-depth30',
     experiments: ['he-2015', 'glorot-bengio-2010', 'activation-init-shootout'],
   },
@@ -103,7 +103,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 0,
     explanation:
-      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier to over 90% test accuracy; its last layer starts with more than 1/1000 of the first layer’s spread, where Xavier’s fell below 1/1000.',
+      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier (through its first 1,200 steps) to over 90% test accuracy; its last layer starts with more than 1/1000 of the first layer’s spread, where Xavier’s fell below 1/1000.',
     lesson: 'he-depth30',
     experiments: ['he-2015', 'activation-init-shootout'],
   },

@@ -432,7 +432,7 @@ export const LESSONS: readonly Lesson[] = [
     id: 'overfitting',
     title: 'Overfitting a small noisy set',
     question: 'A wide network, 60 noisy training points: does training accuracy tell you how good it is?',
-    settings: 'data=circles&noise=0.45&points=120&train=0.5&layers=64:relu*3&opt=adam&lr=0.01&batch=16&seed=1',
+    settings: 'data=circles&noise=0.5&points=120&train=0.5&layers=64:relu*3&opt=adam&lr=0.003&batch=16&seed=1',
     lookFor:
       'The network fits every training point, noise included (training accuracy near 100%), while test accuracy stays far lower and the test loss climbs: it memorized instead of generalizing — the overfitting finding.',
     // From step 1,500: before it the training accuracy is still climbing (seed 1 at step 697: training 95%, test 78%).
