@@ -97,14 +97,19 @@ const finding = (rule: string, what: string): LessonCheck => ({
   },
 });
 
-/** The median of the last three evaluations' test accuracy, and the evidence's words for it. */
-function recentTestAcc(es: readonly EvalPoint[]): { acc: number; text: string } | null {
+/** The median of a measurement over the last three evaluations, and the steps it was taken at. */
+function recent(es: readonly EvalPoint[], key: 'testAcc' | 'trainAcc' | 'testLoss'): { v: number; step: number; over: string } | null {
   const tail = es.slice(-3);
   const e = last(tail);
   if (!e) return null;
-  const acc = tail.map((x) => x.testAcc).sort((a, b) => a - b)[(tail.length - 1) >> 1];
-  const over = tail.length > 1 ? ` (median of the evaluations at steps ${tail.map((x) => x.step).join(', ')})` : '';
-  return { acc, text: `test accuracy ${pct(acc)} at step ${e.step}${over}` };
+  const v = tail.map((x) => x[key]).sort((a, b) => a - b)[(tail.length - 1) >> 1];
+  return { v, step: e.step, over: tail.length > 1 ? ` (median of the evaluations at steps ${tail.map((x) => x.step).join(', ')})` : '' };
+}
+
+/** The median of the last three evaluations' test accuracy, and the evidence's words for it. */
+function recentTestAcc(es: readonly EvalPoint[]): { acc: number; text: string } | null {
+  const r = recent(es, 'testAcc');
+  return r && { acc: r.v, text: `test accuracy ${pct(r.v)} at step ${r.step}${r.over}` };
 }
 
 /**
@@ -434,24 +439,36 @@ export const LESSONS: readonly Lesson[] = [
     question: 'A wide network, 60 noisy training points: does training accuracy tell you how good it is?',
     settings: 'data=circles&noise=0.5&points=120&train=0.5&layers=64:relu*3&opt=adam&lr=0.003&batch=16&seed=1',
     lookFor:
-      'The network fits every training point, noise included (training accuracy near 100%), while test accuracy stays far lower and the test loss climbs: it memorized instead of generalizing — the overfitting finding.',
-    // From step 1,500: before it the training accuracy is still climbing (seed 1 at step 697: training 95%, test 78%).
+      'The network fits the training points, noise included (training accuracy near 100%), while test accuracy stays far lower and the test loss climbs above ln 2 ≈ 0.69, worse than answering ½ everywhere: it memorized instead of generalizing — the overfitting finding (with only 60 test examples it can lapse for a few epochs; the charts keep showing the gap).',
+    // From step 1,500: before it the training accuracy is still climbing. Ten seeds to step 30,000 (bench/lesson-seeds.mjs):
+    // medians of three — training accuracy ≥ 95.0%, gap ≥ 20.0 points, test loss ≥ 2.26; the finding lapsed on seed 6 (steps 12,993–13,710).
+    // At noise 0.45 and Adam 0.01, seed 6's test accuracy reached 87% (a gap under 15 points) and seed 9's training accuracy fell to 80% at step 9,690.
     from: 1500,
     until: 6000,
     checks: [
-      finding('overfitting', 'the test loss rose from its best'),
       {
-        claim: 'training accuracy ≥ 95%',
+        claim: 'the overfitting finding has been reported',
         test: (m) => {
-          const e = last(m.evals);
-          return e ? { ok: e.trainAcc >= 0.95, evidence: `training accuracy ${pct(e.trainAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+          const f = m.findings.find((x) => x.rule === 'overfitting');
+          if (!f) return { ok: false, evidence: 'no overfitting finding' };
+          const now = f.status === 'resolved' ? ` (not at the last health check: the test of the rise against the noise of 60 test examples wavers; last reported at step ${f.lastStep ?? f.step})` : '';
+          return { ok: true, evidence: `the test loss rose from its best: ${f.evidence}${now}` };
         },
       },
       {
-        claim: 'training accuracy exceeds test accuracy by at least 15 points',
+        claim: 'the test loss is above ln 2 ≈ 0.69, worse than answering ½ everywhere',
         test: (m) => {
-          const e = last(m.evals);
-          return e ? { ok: e.trainAcc - e.testAcc >= 0.15, evidence: `training ${pct(e.trainAcc)}, test ${pct(e.testAcc)}` } : { ok: false, evidence: 'not evaluated yet' };
+          const r = recent(m.evals, 'testLoss');
+          return r ? { ok: r.v > Math.LN2, evidence: `test loss ${fmt(r.v)} at step ${r.step}${r.over}` } : { ok: false, evidence: 'not evaluated yet' };
+        },
+      },
+      {
+        claim: 'training accuracy ≥ 90%, at least 15 points above test accuracy',
+        test: (m) => {
+          const tr = recent(m.evals, 'trainAcc');
+          const te = recent(m.evals, 'testAcc');
+          if (!tr || !te) return { ok: false, evidence: 'not evaluated yet' };
+          return { ok: tr.v >= 0.9 && tr.v - te.v >= 0.15, evidence: `training ${pct(tr.v)}, test ${pct(te.v)} at step ${tr.step}${tr.over}` };
         },
       },
     ],

@@ -118,4 +118,26 @@ describe('judgeLesson', () => {
     expect(judgeLesson(clipping, m(0.5, [0, 0.5, 0.9, 0.94, 0.9, 0.9]), null).verdict).toBe('fail');
     expect(judgeLesson(clipping, { ...m(0.8, [0, 0, 0, 0, 0, 0]), stopReason: 'non-finite' }, null).verdict).toBe('fail');
   });
+
+  it('overfitting: the finding once reported (its 2-standard-error test on 60 examples lapses), the test loss above ln 2, training ≥ 90% and 15 points above test', () => {
+    const over = LESSONS.find((l) => l.id === 'overfitting')!;
+    const ev = (step: number, trainAcc: number, testAcc: number, testLoss: number) => ({ step, trainLoss: 0.01, testLoss, trainAcc, testAcc });
+    const f = { rule: 'overfitting', severity: 'warning', layers: [], step: 12_900, evidence: 'Validation loss rose from 0.5057 (best, epoch 9) to 6.798 (epoch 3427), GL = 1244%; the rise is 2.742 standard errors.', firstStep: 2100, lastStep: 12_900 } as never;
+    const m = (status: string, evals: ReturnType<typeof ev>[]): LessonMeasurements => ({ ...at(13_000, 0, 0), evals, findings: [{ ...(f as object), status } as never] });
+    const good = [ev(12_950, 1, 0.75, 6.5), ev(12_970, 0.983, 0.733, 6.7), ev(12_993, 1, 0.75, 6.8)];
+    // Seed 6 at step 12,993: the finding lapsed for one health check; the charts still show the gap.
+    const lapsed = judgeLesson(over, m('resolved', good), null);
+    expect(lapsed.verdict, lapsed.evidence).toBe('pass');
+    expect(lapsed.evidence).toContain('not at the last health check');
+    expect(lapsed.evidence).toContain('the rise is 2.742 standard errors');
+    expect(lapsed.evidence).toContain('✓ training accuracy ≥ 90%, at least 15 points above test accuracy: training 100.0%, test 75.0% at step 12993');
+    // Never reported: not the claim.
+    expect(judgeLesson(over, { ...m('current', good), findings: [] }, null).verdict).toBe('fail');
+    // One evaluation's training accuracy below 90% (seed 9 at step 4,320 in an earlier setting: 90.0%) is not the run's; two are.
+    expect(judgeLesson(over, m('current', [ev(4300, 1, 0.6, 5), ev(4310, 0.85, 0.6, 5.5), ev(4320, 1, 0.6, 5.6)]), null).verdict).toBe('pass');
+    expect(judgeLesson(over, m('current', [ev(4300, 1, 0.6, 5), ev(4310, 0.85, 0.6, 5.5), ev(4320, 0.8, 0.6, 5.6)]), null).verdict).toBe('fail');
+    // A test loss below chance's ln 2 is not the climb the lesson shows; a 13-point gap is not its gap.
+    expect(judgeLesson(over, m('current', good.map((e) => ({ ...e, testLoss: 0.6 }))), null).verdict).toBe('fail');
+    expect(judgeLesson(over, m('current', good.map((e) => ({ ...e, testAcc: 0.87 }))), null).verdict).toBe('fail');
+  });
 });
