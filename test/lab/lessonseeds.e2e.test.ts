@@ -7,7 +7,8 @@
  * xavier-depth30 seed 0 learned the circles at step ~2,400 (the claim is now about its first
  * 1,200 steps), leaky-relu seed 4 swung to 71.7% at step 3,670 (the claim: reached 85%, stays
  * above 60%), clipping seed 7 killed hidden layers 4–6 at step 105 (the claim: above 65% unless
- * a layer is entirely dead). Screenshots: artifacts/lab/lessonseeds-*.png.
+ * a layer is entirely dead), overfitting seed 6 lost its overfitting finding for steps 12,993–13,710
+ * (the claim: the finding once reported, medians of three). Screenshots: artifacts/lab/lessonseeds-*.png.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,19 @@ describe('lessons left running on the seeds that once flipped', () => {
     // The page shows it: the metrics at chance and the dead-units finding among the health findings.
     expect(r.metrics).toMatch(/Test acc\.\s*50\.0%/);
     expect(r.findings).toContain('dead-units');
+    expect(b.errors).toEqual([]);
+  }, 90_000);
+
+  it('overfitting, seed 6: the finding lapses for a while (60 test examples) and the verdict does not flip; the metrics show the gap', async () => {
+    const r = await leaveRunning(b.page, 'overfitting', 6, 14_000, 80_000);
+    expect(judged(r.shown).map((s) => s.verdict), JSON.stringify(r.shown)).toEqual(['pass']);
+    expect(r.end.evidence).toMatch(/✓ the overfitting finding has been reported: the test loss rose from its best: Validation loss rose from/);
+    // The metrics line shows what the verdict reads: training accuracy far above test, the test loss above ln 2.
+    const train = Number(/Train acc\.\s*([\d.]+)%/.exec(r.metrics)?.[1]);
+    const test = Number(/Test acc\.\s*([\d.]+)%/.exec(r.metrics)?.[1]);
+    const testLoss = Number(/Test loss\s*([\d.]+)/.exec(r.metrics)?.[1]);
+    expect(train - test, r.metrics).toBeGreaterThanOrEqual(15);
+    expect(testLoss, r.metrics).toBeGreaterThan(Math.LN2);
     expect(b.errors).toEqual([]);
   }, 90_000);
 });
