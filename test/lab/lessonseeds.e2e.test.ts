@@ -5,8 +5,8 @@
  * recorded (a MutationObserver, so a verdict shown for one update is caught): after its first
  * judgement the verdict never flips, and the page shows what the verdict's evidence says.
  * xavier-depth30 seed 0 learned the circles at step ~2,400 (the claim is now about its first
- * 1,200 steps), leaky-relu seed 4 swung to 71.7% at step 3,670 (the claim: reached 85%, stays
- * above 60%), clipping seed 7 killed hidden layers 4–6 at step 105 (the claim: above 65% unless
+ * 1,200 steps), leaky-relu seed 4 swung to 71.7% at step 3,670 (the claim: reached 85%, no dead
+ * units), clipping seed 7 killed hidden layers 4–6 at step 105 (the claim: above 65% unless
  * a layer is entirely dead), overfitting seed 6 lost its overfitting finding for steps 12,993–13,710
  * (the claim: the finding once reported, medians of three). Screenshots: artifacts/lab/lessonseeds-*.png.
  */
