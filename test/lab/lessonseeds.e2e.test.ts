@@ -10,62 +10,9 @@
  * a layer is entirely dead), overfitting seed 6 lost its overfitting finding for steps 12,993–13,710
  * (the claim: the finding once reported, medians of three). Screenshots: artifacts/lab/lessonseeds-*.png.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { type LabServer } from '../../src/lab-server.node.js';
-import { type LabBrowser, SHOTS, startLab, waitReady } from './browser.js';
-
-type Shown = { verdict: string; step: number; head: string; evidence: string };
-type W = {
-  lab: { startLesson(id: string): void; stop(): void };
-  gradlab: { step: number; running: boolean; state: { seed: number }; evals: Array<{ step: number; testAcc: number }> };
-  __shown: Shown[];
-  __obs?: MutationObserver;
-};
-
-/**
- * Open lesson `id` with the mouse, type `seed` into the form, train to step `to`: every verdict
- * shown on the way (in order, repeats dropped), the last one, and the evaluations.
- */
-async function leaveRunning(p: Page, id: string, seed: number, to: number, timeout: number) {
-  await p.click(`button[data-lesson="${id}"]`);
-  await p.evaluate(() => {
-    const w = window as unknown as W;
-    w.__shown = [];
-    w.__obs?.disconnect();
-    const record = () => {
-      const box = document.getElementById('lesson-verdict')!;
-      const v = box.dataset.verdict!;
-      if (w.__shown.at(-1)?.verdict !== v) w.__shown.push({ verdict: v, step: w.gradlab.step, head: box.querySelector('strong')!.textContent!, evidence: box.querySelector('pre')!.textContent! });
-    };
-    w.__obs = new MutationObserver(record);
-    w.__obs.observe(document.getElementById('lesson-banner')!, { attributes: true, subtree: true, attributeFilter: ['data-verdict'] });
-  });
-  await p.fill('#in-seed', String(seed));
-  await p.press('#in-seed', 'Enter');
-  await p.waitForFunction((s) => (window as unknown as W).gradlab.state.seed === s, seed);
-  // A changed seed starts a new run; a paused one is started with the Train button.
-  if (!(await p.evaluate(() => (window as unknown as W).gradlab.running))) await p.click('#play');
-  await p.waitForFunction((n) => (window as unknown as W).gradlab.step >= n, to, { timeout, polling: 250 });
-  await p.evaluate(() => (window as unknown as W).lab.stop());
-  await p.waitForFunction(() => !(window as unknown as W).gradlab.running);
-  await p.screenshot({ path: join(SHOTS, `lessonseeds-${id}-${seed}.png`), fullPage: true, timeout: 60_000 });
-  return p.evaluate(() => {
-    const w = window as unknown as W;
-    const box = document.getElementById('lesson-verdict')!;
-    return {
-      shown: w.__shown.slice(),
-      end: { verdict: box.dataset.verdict!, step: w.gradlab.step, head: box.querySelector('strong')!.textContent!, evidence: box.querySelector('pre')!.textContent! },
-      evals: w.gradlab.evals,
-      metrics: document.getElementById('metrics')!.textContent!,
-      findings: document.getElementById('findings')?.textContent ?? '',
-    };
-  });
-}
-
-/** The verdicts from the first judgement on: pending first, then one pass and nothing else. */
-const judged = (shown: Shown[]) => shown.slice(shown.findIndex((s) => s.verdict !== 'pending'));
+import { type LabBrowser, judged, leaveRunning, startLab, waitReady } from './browser.js';
 
 describe('lessons left running on the seeds that once flipped', () => {
   let server: LabServer;
