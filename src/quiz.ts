@@ -119,7 +119,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 1,
     explanation:
-      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 1 and σ between 0.3 and 3.5 while the net trains.',
+      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 1 and σ between 0.3 and 3.5 while the net trains through its first 5,000 steps; training then moves the weights away from the LeCun-normal draw, and a layer’s mean can drift past 1.',
     lesson: 'selu',
     experiments: ['klambauer-2017', 'activation-init-shootout'],
   },
@@ -183,7 +183,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 1,
     explanation:
-      'clipGradNorm computes ‖g‖ over all parameters and multiplies g by min(1, c/‖g‖): the direction is kept, only the length is capped. In the lesson the same N(0, 1) network that blew up at lr 2 learns the spiral with the norm clipped at 1 and a tenfold smaller step, without a single non-finite step.',
+      'clipGradNorm computes ‖g‖ over all parameters and multiplies g by min(1, c/‖g‖): the direction is kept, only the length is capped. In the lesson the same N(0, 1) network that blew up at lr 2 learns the spiral with the norm clipped at 1 and a tenfold smaller step, without a single non-finite step (on a few seeds the first steps still kill a whole ReLU layer: clipping caps a step’s length, not where it lands).',
     lesson: 'clipping',
     experiments: ['exploding-gradients'],
   },
@@ -231,7 +231,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 0,
     explanation:
-      'LeakyReLU(x) = x for x > 0 and a·x otherwise; with a > 0 the slope is never 0, so every unit keeps receiving gradient. PReLU learns a by gradient descent (He et al. 2015). In the lesson the network of the dying-ReLU lesson, with Leaky ReLU and the same large step, learns the task.',
+      'LeakyReLU(x) = x for x > 0 and a·x otherwise; with a > 0 the slope is never 0, so every unit keeps receiving gradient. PReLU learns a by gradient descent (He et al. 2015). In the lesson the network of the dying-ReLU lesson, with Leaky ReLU and the same large step, learns the task (its accuracy swings at that step, but no unit dies).',
     lesson: 'leaky-relu',
     experiments: ['dying-relu'],
   },
