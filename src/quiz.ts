@@ -119,7 +119,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 1,
     explanation:
-      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 1 and σ between 0.3 and 3.5 while the net trains through its first 5,000 steps; training then moves the weights away from the LeCun-normal draw, and a layer’s mean can drift past 1.',
+      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 2 and σ between 0.25 and 5 while the net trains through its first 5,000 steps, where ReLU at that depth shrinks its spread a thousandfold; training then moves the weights away from the LeCun-normal draw.',
     lesson: 'selu',
     experiments: ['klambauer-2017', 'activation-init-shootout'],
   },

@@ -313,22 +313,22 @@ export const LESSONS: readonly Lesson[] = [
     question: 'SELU with LeCun-normal init at depth 30, no BatchNorm:',
     settings: 'data=circles&noise=0.1&layers=16:selu*30&init=lecunNormal&opt=adam&lr=0.0003&batch=32&seed=1',
     lookFor:
-      'With LeCun-normal weights and a small step (Adam at 3·10⁻⁴) every one of the 30 layers keeps its activations’ mean within ±1 and spread within 0.3–3.5 — of the order of SELU’s fixed point, mean 0 and σ 1, on every batch — while the net trains (over 90% test accuracy) — no BatchNorm needed. The claim is about the first 5,000 steps: the fixed point assumes weights drawn as LeCun-normal, and training moves them away — left running, a layer’s mean can drift past ±1 (seed 1 after step 8,000) while the accuracy stays high. A large step breaks it at once.',
-    // Bounds from bench/lesson-seeds.mjs (seeds 1, 1001, 2001, to step 5,000): one batch's largest |mean| reached 0.62, σ 0.64–2.40.
-    // Through step 5,000: seed 1's largest |mean| crossed 1 at step 8,245 (1.079) and came and went for thousands of steps; seeds 0, 2, 3 held to step 12,000.
+      'With LeCun-normal weights and a small step (Adam at 3·10⁻⁴) every one of the 30 layers keeps its activations’ mean within ±2 and spread within 0.25–5 on every batch — of the order of SELU’s fixed point, mean 0 and σ 1 (one batch of 32 through 16 units wanders around it: seed 4’s largest |mean| reaches 1.3), where a ReLU net at this depth shrinks its spread a thousandfold — while the net trains (over 90% test accuracy), no BatchNorm needed. The claim is about the first 5,000 steps: the fixed point assumes weights drawn as LeCun-normal, and training moves them away (seed 1’s means drift further after step 8,000). A large step breaks it at once.',
+    // Ten seeds to step 12,000 (bench/lesson-seeds.mjs): one batch's largest |mean| reached 1.30 (seed 4, step 4,570; it crossed 1 from step 1,051 on),
+    // σ 0.66–3.34 (seed 4, step 7,192); seed 1's |mean| crossed 1 at step 8,245. Bounds ±2 and 0.25–5, through step 5,000.
     from: 1000,
     until: 5000,
     through: 5000,
     checks: [
       {
-        claim: 'every SELU layer: |mean| < 1 and 0.3 < σ < 3.5',
+        claim: 'every SELU layer: |mean| < 2 and 0.25 < σ < 5',
         test: (m) => {
           const a = hiddenActs(m.layers);
           if (a.length === 0) return { ok: false, evidence: 'no activation statistics yet' };
           const mu = Math.max(...a.map((l) => Math.abs(l.stats!.mean)));
           const sLo = Math.min(...a.map((l) => l.stats!.std));
           const sHi = Math.max(...a.map((l) => l.stats!.std));
-          return { ok: mu < 1 && sLo > 0.3 && sHi < 3.5, evidence: `over ${a.length} layers: largest |mean| ${fmt(mu)}, σ from ${fmt(sLo)} to ${fmt(sHi)}` };
+          return { ok: mu < 2 && sLo > 0.25 && sHi < 5, evidence: `over ${a.length} layers: largest |mean| ${fmt(mu)}, σ from ${fmt(sLo)} to ${fmt(sHi)}` };
         },
       },
       testAcc('≥', 0.9),

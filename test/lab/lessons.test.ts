@@ -143,21 +143,26 @@ describe('judgeLesson', () => {
     expect(judgeLesson(over, m('current', good.map((e) => ({ ...e, testAcc: 0.87 }))), null).verdict).toBe('fail');
   });
 
-  it('selu: settled at step 5,000; seed 1’s layer mean drifting past 1 after step 8,245 does not flip it', () => {
+  it('selu: |mean| < 2 and 0.25 < σ < 5 on every layer (seed 4: 1.30 inside the window), settled at step 5,000', () => {
     const selu = LESSONS.find((l) => l.id === 'selu')!;
     expect(selu.through).toBe(5000);
-    // 30 SELU layers with one batch's largest |mean| `mu` and σ from 0.757 to 2.997 (seed 1's numbers).
-    const layers = (mu: number) => Array.from({ length: 30 }, (_, i) => ({ name: String(2 * i + 1), kind: 'SELU', activation: 'selu', stats: { mean: i === 7 ? mu : 0.2, std: i === 0 ? 0.757 : i === 29 ? 2.997 : 1 } as never }));
-    const m = (step: number, lastEval: number, mu: number): LessonMeasurements => ({ ...at(step, 0.983, 0.05), evals: [4900, 4950, 4990, lastEval].map((s) => ({ step: s, trainLoss: 0.05, testLoss: 0.05, trainAcc: 0.983, testAcc: 0.983 })), layers: layers(mu) });
-    let v = judgeLesson(selu, m(4990, 4990, 0.77), null);
+    // 30 SELU layers with one batch's largest |mean| `mu` and σ from 0.759 to `sHi`.
+    const layers = (mu: number, sHi: number) => Array.from({ length: 30 }, (_, i) => ({ name: String(2 * i + 1), kind: 'SELU', activation: 'selu', stats: { mean: i === 7 ? mu : 0.2, std: i === 0 ? 0.759 : i === 29 ? sHi : 1 } as never }));
+    const m = (step: number, mu: number, sHi = 3.229): LessonMeasurements => ({ ...at(step, 0.983, 0.05), evals: [4900, 4950, 4990, step].map((s) => ({ step: s, trainLoss: 0.05, testLoss: 0.05, trainAcc: 0.983, testAcc: 0.983 })), layers: layers(mu, sHi) });
+    // Seed 4 at step 4,570: |mean| 1.301, σ up to 3.229 — inside the fixed point's neighbourhood.
+    let v = judgeLesson(selu, m(4570, 1.301), null);
     expect(v.verdict, v.evidence).toBe('pass');
-    v = judgeLesson(selu, m(5010, 5010, 0.77), v);
+    expect(v.evidence).toContain('largest |mean| 1.301, σ from 0.759 to 3.229');
+    v = judgeLesson(selu, m(5010, 0.77), v);
     expect(v.settledAt).toBe(5010);
-    const drift = judgeLesson(selu, m(8245, 8245, 1.079), v);
+    // Settled: a drift past the bounds later (training moved the weights away from LeCun normal) does not flip it.
+    const drift = judgeLesson(selu, m(9000, 2.4, 5.3), v);
     expect(drift.verdict).toBe('pass');
     expect(drift.evidence).toContain('largest |mean| 0.77');
     expect(drift.evidence).toContain('the claim is about the first 5,000 steps');
-    // Unsettled, the same drift inside the window is a fail.
-    expect(judgeLesson(selu, m(4990, 4990, 1.079), null).verdict).not.toBe('pass');
+    // Inside the window, past the bounds (a large step): a fail.
+    const big = judgeLesson(selu, m(4990, 2.4), v.settledAt === undefined ? v : { ...v, settledAt: undefined });
+    expect(big.verdict).toBe('fail');
+    expect(judgeLesson(selu, m(4990, 1, 5.3), { ...v, settledAt: undefined }).verdict).toBe('fail');
   });
 });
