@@ -8,7 +8,9 @@
  * 1,200 steps), leaky-relu seed 4 swung to 71.7% at step 3,670 (the claim: reached 85%, no dead
  * units), clipping seed 7 killed hidden layers 4–6 at step 105 (the claim: above 65% unless
  * a layer is entirely dead), overfitting seed 6 lost its overfitting finding for steps 12,993–13,710
- * (the claim: the finding once reported, medians of three). Screenshots: artifacts/lab/lessonseeds-*.png.
+ * (the claim: the finding once reported, medians of three), selu seed 4's one-batch |mean| crossed
+ * 1 from step 1,051 on, flipping the verdict dozens of times by step 2,700 (the bounds: ±2, σ 0.25–5).
+ * Screenshots: artifacts/lab/lessonseeds-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LabServer } from '../../src/lab-server.node.js';
@@ -78,4 +80,13 @@ describe('lessons left running on the seeds that once flipped', () => {
     expect(testLoss, r.metrics).toBeGreaterThan(Math.LN2);
     expect(b.errors).toEqual([]);
   }, 90_000);
+
+  it('selu, seed 4: a batch’s mean wanders past 1 around the fixed point, and the verdict does not flip', async () => {
+    const r = await leaveRunning(b.page, 'selu', 4, 2700, 70_000);
+    expect(judged(r.shown).map((s) => s.verdict), JSON.stringify(r.shown)).toEqual(['pass']);
+    const mu = Number(/largest \|mean\| ([\d.]+)/.exec(r.end.evidence)![1]);
+    expect(mu).toBeLessThan(2);
+    expect(r.end.evidence).toContain('the claim is about the first 5,000 steps');
+    expect(b.errors).toEqual([]);
+  }, 85_000);
 });
