@@ -32,14 +32,14 @@ export const QUIZ: readonly QuizQuestion[] = [
     question:
       'Two copies of the same 30-layer ReLU network see the same data, optimizer and learning rate; only the scale of their random initial weights differs. Why can one of them stay at chance while the other learns?',
     options: [
-      'The initial scale sets how much each layer multiplies the signal’s variance; any factor other than 1 compounds over 30 layers, so activations and gradients become vanishingly small (or huge) and training cannot start.',
+      'The initial scale sets how much each layer multiplies the signal’s variance; any factor other than 1 compounds over 30 layers, so activations and gradients become vanishingly small (or huge) and training cannot get going.',
       'It cannot: initial values only matter for the first few steps, and any initialization reaches the same result given enough epochs.',
       'Smaller initial weights always train faster, so the copy with the larger scale is simply slower.',
       'The initial weights decide which learning rate the optimizer uses.',
     ],
     answer: 0,
     explanation:
-      'A layer multiplies the activations’ variance by fan_in·Var(W) times a factor of its activation (½ for ReLU). With Xavier’s Var(W) ≈ 1/fan_in that is ½ per ReLU layer, so after 30 layers the spread is a tiny fraction of the input’s and so is the gradient. The lesson shows that net stuck at chance; the He lesson trains the same net with only the initial scale changed.',
+      'A layer multiplies the activations’ variance by fan_in·Var(W) times a factor of its activation (½ for ReLU). With Xavier’s Var(W) ≈ 1/fan_in that is ½ per ReLU layer, so after 30 layers the spread is a tiny fraction of the input’s and so is the gradient. The lesson shows that net at chance through its first 1,200 steps (left running it may start learning much later); the He lesson trains the same net past 90% by step 1,000 with only the initial scale changed.',
     lesson: 'xavier-depth30',
     experiments: ['he-2015', 'glorot-bengio-2010', 'activation-init-shootout'],
   },
@@ -103,7 +103,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 0,
     explanation:
-      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier to over 90% test accuracy; its last layer starts with more than 1/1000 of the first layer’s spread, where Xavier’s fell below 1/1000.',
+      'For a symmetric input x, E[ReLU(x)²] = ½·Var(x), so each ReLU layer multiplies the second moment by ½·fan_in·Var(W); Var(W) = 2/fan_in makes that factor exactly 1 at any depth. The lesson trains the same 30-layer ReLU net that stayed at chance with Xavier (through its first 1,200 steps) to over 90% test accuracy; its last layer starts with more than 1/1000 of the first layer’s spread, where Xavier’s fell below 1/1000.',
     lesson: 'he-depth30',
     experiments: ['he-2015', 'activation-init-shootout'],
   },
@@ -119,7 +119,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 1,
     explanation:
-      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 1 and σ between 0.3 and 3.5 while the net trains.',
+      'SELU’s constants λ ≈ 1.0507 and α ≈ 1.6733 make (mean 0, variance 1) a stable fixed point of a layer whose weights have mean 0 and variance 1/fan_in — LeCun normal. Nothing is computed per batch; the fixed point does the normalizing. In the lesson all 30 SELU layers keep |mean| < 2 and σ between 0.25 and 5 while the net trains through its first 5,000 steps, where ReLU at that depth shrinks its spread a thousandfold; training then moves the weights away from the LeCun-normal draw.',
     lesson: 'selu',
     experiments: ['klambauer-2017', 'activation-init-shootout'],
   },
@@ -183,7 +183,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 1,
     explanation:
-      'clipGradNorm computes ‖g‖ over all parameters and multiplies g by min(1, c/‖g‖): the direction is kept, only the length is capped. In the lesson the same N(0, 1) network that blew up at lr 2 learns the spiral with the norm clipped at 1 and a tenfold smaller step, without a single non-finite step.',
+      'clipGradNorm computes ‖g‖ over all parameters and multiplies g by min(1, c/‖g‖): the direction is kept, only the length is capped. In the lesson the same N(0, 1) network that blew up at lr 2 learns the spiral with the norm clipped at 1 and a tenfold smaller step, without a single non-finite step (on a few seeds the first steps still kill a whole ReLU layer: clipping caps a step’s length, not where it lands).',
     lesson: 'clipping',
     experiments: ['exploding-gradients'],
   },
@@ -231,7 +231,7 @@ export const QUIZ: readonly QuizQuestion[] = [
     ],
     answer: 0,
     explanation:
-      'LeakyReLU(x) = x for x > 0 and a·x otherwise; with a > 0 the slope is never 0, so every unit keeps receiving gradient. PReLU learns a by gradient descent (He et al. 2015). In the lesson the network of the dying-ReLU lesson, with Leaky ReLU and the same large step, learns the task.',
+      'LeakyReLU(x) = x for x > 0 and a·x otherwise; with a > 0 the slope is never 0, so every unit keeps receiving gradient. PReLU learns a by gradient descent (He et al. 2015). In the lesson the network of the dying-ReLU lesson, with Leaky ReLU and the same large step, learns the task (its accuracy swings at that step, but no unit dies).',
     lesson: 'leaky-relu',
     experiments: ['dying-relu'],
   },

@@ -109,4 +109,64 @@ export const canvasColours = (page: Page, selector: string) =>
     return set.size;
   });
 
+export type Shown = { verdict: string; step: number; head: string; evidence: string };
+type LessonWindow = {
+  lab: { startLesson(id: string): void; stop(): void };
+  gradlab: { step: number; running: boolean; state: { seed: number }; evals: Array<{ step: number; testAcc: number }> };
+  __shown: Shown[];
+  __obs?: MutationObserver;
+};
+
+// Lessons left running (test/lab/lessonseeds*.e2e.test.ts).
+
+/**
+ * Open lesson `id` with the mouse, type `seed` into the form, train to step `to`: every verdict
+ * shown on the way (in order, repeats dropped), the last one, and the evaluations.
+ */
+export async function leaveRunning(p: Page, id: string, seed: number, to: number, timeout: number) {
+  await p.click(`button[data-lesson="${id}"]`);
+  await p.evaluate(() => {
+    const w = window as unknown as LessonWindow;
+    w.__shown = [];
+    w.__obs?.disconnect();
+    const record = () => {
+      const box = document.getElementById('lesson-verdict')!;
+      const v = box.dataset.verdict!;
+      if (w.__shown.at(-1)?.verdict !== v) w.__shown.push({ verdict: v, step: w.gradlab.step, head: box.querySelector('strong')!.textContent!, evidence: box.querySelector('pre')!.textContent! });
+    };
+    w.__obs = new MutationObserver(record);
+    w.__obs.observe(document.getElementById('lesson-banner')!, { attributes: true, subtree: true, attributeFilter: ['data-verdict'] });
+  });
+  await p.fill('#in-seed', String(seed));
+  await p.press('#in-seed', 'Enter');
+  await p.waitForFunction((s) => (window as unknown as LessonWindow).gradlab.state.seed === s, seed);
+  // From the new seed's run on (pending at its start): the lesson's own run may have been judged before the seed changed.
+  await p.waitForFunction(() => document.getElementById('lesson-verdict')?.dataset.verdict === 'pending', null, { polling: 50 });
+  await p.evaluate(() => {
+    const w = window as unknown as LessonWindow;
+    const box = document.getElementById('lesson-verdict')!;
+    w.__shown = [{ verdict: box.dataset.verdict!, step: w.gradlab.step, head: box.querySelector('strong')!.textContent!, evidence: box.querySelector('pre')!.textContent! }];
+  });
+  // A changed seed starts a new run; a paused one is started with the Train button.
+  if (!(await p.evaluate(() => (window as unknown as LessonWindow).gradlab.running))) await p.click('#play');
+  await p.waitForFunction((n) => (window as unknown as LessonWindow).gradlab.step >= n, to, { timeout, polling: 250 });
+  await p.evaluate(() => (window as unknown as LessonWindow).lab.stop());
+  await p.waitForFunction(() => !(window as unknown as LessonWindow).gradlab.running);
+  await p.screenshot({ path: join(SHOTS, `lessonseeds-${id}-${seed}.png`), fullPage: true, timeout: 60_000 });
+  return p.evaluate(() => {
+    const w = window as unknown as LessonWindow;
+    const box = document.getElementById('lesson-verdict')!;
+    return {
+      shown: w.__shown.slice(),
+      end: { verdict: box.dataset.verdict!, step: w.gradlab.step, head: box.querySelector('strong')!.textContent!, evidence: box.querySelector('pre')!.textContent! },
+      evals: w.gradlab.evals,
+      metrics: document.getElementById('metrics')!.textContent!,
+      findings: document.getElementById('findings')?.textContent ?? '',
+    };
+  });
+}
+
+/** The verdicts from the first judgement on: pending first, then one pass and nothing else. */
+export const judged = (shown: Shown[]) => shown.slice(shown.findIndex((s) => s.verdict !== 'pending'));
+
 export type { Browser };
