@@ -2,7 +2,7 @@
 //   cnn     a plain PyTorch-style loop over two small conv nets on 28×28 digits (conv-BN2d-ReLU-
 //           MaxPool ×2; a stem and a residual BasicBlock), batch 8: model.eval() + noGrad
 //           evaluation every epoch, model.train() back, a checkpoint every epoch (saveModel,
-//           saveTorchFile, saveSafetensors in turn), the best weights kept by hand as clones.
+//           saveTorchFile, saveSafetensors in turn), the best weights kept by hand (snapshotState).
 //   habits  5,000+ steps of an MLP loop with one habit each: outputs.push(out.detach()), a new
 //           optimizer every epoch, a new DataLoader every epoch, model.stateDict() every step,
 //           console.log(loss) every step (to /dev/null), x.grad and a weight's .grad read every
@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Console } from 'node:console';
-import { manualSeed, nn, optim, loss, noGrad, tensor, memoryInfo, DataLoader, TensorDataset } from 'gradlab';
+import { manualSeed, nn, optim, loss, noGrad, tensor, memoryInfo, DataLoader, TensorDataset, snapshotState } from 'gradlab';
 import { loadBuiltinMnistSplits, saveModel, saveTorchFile, saveSafetensors } from 'gradlab/node';
 
 const args = process.argv.slice(2);
@@ -116,10 +116,10 @@ async function cnnLoop(name, build, steps) {
       const acc = correct / TEST;
       accs.push(acc);
       // The best weights kept by hand: stateDict() aliases the live tensors (as PyTorch's state_dict),
-      // so the snapshot clones them (PyTorch: copy.deepcopy(model.state_dict())).
+      // so the snapshot copies them (PyTorch: copy.deepcopy(model.state_dict())): snapshotState.
       if (acc > bestAcc) {
         bestAcc = acc; bestEpoch = epoch;
-        best = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()]));
+        best = snapshotState(model);
       }
       const kind = epoch % 3;
       if (kind === 0) await saveModel(join(dir, 'model.gradlab'), model);
