@@ -10,7 +10,8 @@
 //   speed   steps/s in ten windows of one 20,000-step MLP run and one 2,000-step CNN run.
 // Each form prints wasm memory (live), the JS heap and RSS (after gc()) at 10% of its steps and at
 // its end, and its time per step in the first and the last 10% of the steps.
-//   node --expose-gc bench/habits-long.mjs [--only cnn|habits|speed] [--steps N] [--cnn-steps N] [--json]
+//   node --expose-gc bench/habits-long.mjs [--only cnn|habits|speed] [--form TEXT] [--steps N] [--cnn-steps N]
+//     [--mlp-steps N] [--cnn-speed-steps N] [--json]
 import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,7 +154,7 @@ const Y = tensor(Float32Array.from(ys.flatMap((a) => Array.from(a))), [NB * B]);
 const mlp = () => new nn.Sequential(new nn.Linear(D, 64), new nn.BatchNorm1d(64), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(64, 64), new nn.Tanh(), new nn.Linear(64, C));
 
 /** A plain loop with `habit(ctx)` after each step; ctx has model, optimizer (replaceable), x, y, out, l, s. */
-function habitLoop(name, steps, habit, { inputGrad = false } = {}) {
+function habitLoop(name, steps, habit, { inputGrad = false, perEpoch = null } = {}) {
   manualSeed(2);
   const ctx = { model: mlp(), kept: [] };
   ctx.optimizer = new optim.SGD(ctx.model.parameters(), { lr: 0.05, momentum: 0.9 });
@@ -167,7 +168,7 @@ function habitLoop(name, steps, habit, { inputGrad = false } = {}) {
     ctx.optimizer.step();
     Object.assign(ctx, { x, y, out, l, s });
     habit(ctx);
-  });
+  }, { perEpoch, epochLen: NB });
 }
 
 if (!only || only === 'habits') {
@@ -192,7 +193,12 @@ if (!only || only === 'habits') {
     },
   };
   for (const [name, habit] of Object.entries(forms)) {
+    if (args.includes('--form') && !name.includes(args[args.indexOf('--form') + 1])) continue;
     results.push(await habitLoop(`habit: ${name}`, STEPS, habit, { inputGrad: name.startsWith('x.grad') }));
+  }
+  // The same new optimizer every epoch, with an event-loop turn per epoch (what an awaited checkpoint write gives).
+  if (!args.includes('--form') || 'optimizer'.includes(args[args.indexOf('--form') + 1])) {
+    results.push(await habitLoop('habit: a new optimizer every epoch, await per epoch', STEPS, forms['a new optimizer every epoch (Adam)'], { perEpoch: () => new Promise((r) => setTimeout(r, 0)) }));
   }
 }
 
