@@ -101,7 +101,11 @@ export function noGrad<T>(fn: () => T): T {
 
 /**
  * A leaf's gradient storage: the spare kept by zeroGrad() (contents unspecified) or fresh
- * memory; persistent (src/memory.ts), so it stays in wasm memory across steps.
+ * memory; persistent (src/memory.ts), so it stays in wasm memory across steps — unless the leaf
+ * itself is step-local (an input made this step with requiresGrad: saliency maps, adversarial
+ * examples), whose gradient moves to JS memory with it at the next boundary. Persistent, a
+ * gradient per step waited for the garbage collector and an event-loop turn: 1.5 kB a step for
+ * a [32, 12] input in a synchronous loop (test/memory.test.ts).
  */
 function leafGradStorage(t: Tensor, zero: boolean): FloatArray {
   const spare = t._takeGradSpare();
@@ -109,7 +113,8 @@ function leafGradStorage(t: Tensor, zero: boolean): FloatArray {
     if (zero) K.fill(spare, 0);
     return spare;
   }
-  return markArrayPersistent(alloc(t.size, t.dtype, zero));
+  const data = alloc(t.size, t.dtype, zero);
+  return t._young ? data : markArrayPersistent(data);
 }
 
 /**

@@ -181,7 +181,9 @@ export abstract class Module {
 
   /**
    * Parameters and buffers by key, in PyTorch's order (per module: parameters, then buffers,
-   * then children). The tensors share storage with the module; clone them to snapshot.
+   * then children). The tensors are the module's own (as PyTorch's state_dict aliases them):
+   * `best = model.stateDict()` follows training. To keep a copy (PyTorch's
+   * `copy.deepcopy(model.state_dict())`), `snapshotState(model)`: JS arrays, loadable by loadStateDict.
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
@@ -230,7 +232,7 @@ export abstract class Module {
       if (src === undefined) continue;
       if (typeof src !== 'object' || src === null || !Array.isArray(src.shape) || src.data === undefined || typeof src.data.length !== 'number') {
         // structuredClone(model.stateDict()) (PyTorch's copy.deepcopy) keeps a Tensor's fields but not its class.
-        const cloned = typeof src === 'object' && src !== null && '_data' in src ? ': a structuredClone of a Tensor loses its class; snapshot with t.clone() instead' : '';
+        const cloned = typeof src === 'object' && src !== null && '_data' in src ? ': a structuredClone of a Tensor loses its class; snapshot with snapshotState(model) (or t.clone() each tensor) instead' : '';
         problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})${cloned}`);
         continue;
       }

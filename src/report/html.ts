@@ -292,14 +292,25 @@ function epochTable(epochs: EpochLogs[]): string {
   const hasVal = epochs.some((e) => e.valLoss !== undefined);
   const hasTrain = epochs.some((e) => e.trainLoss !== undefined);
   const head = `<tr><th>epoch</th>${hasTrain ? `<th>train loss</th>${hasAcc ? '<th>train accuracy</th>' : ''}` : ''}<th>running loss</th>${hasAcc ? '<th>running accuracy</th>' : ''}${hasVal ? `<th>val loss</th>${hasAcc ? '<th>val accuracy</th>' : ''}` : ''}<th>lr</th><th>time</th></tr>`;
-  const rows = epochs
+  // A long run's table keeps the first and the last EPOCH_TABLE_ENDS epochs and every k-th between
+  // (at most EPOCH_TABLE_ROWS rows): 1,000 epochs made a 229 kB table nobody reads row by row;
+  // the JSON log (--json) and the charts hold every epoch.
+  const n = epochs.length;
+  const every = n <= EPOCH_TABLE_ROWS ? 1 : Math.ceil((n - 2 * EPOCH_TABLE_ENDS) / (EPOCH_TABLE_ROWS - 2 * EPOCH_TABLE_ENDS));
+  const shown = epochs.filter((_, i) => every === 1 || i < EPOCH_TABLE_ENDS || i >= n - EPOCH_TABLE_ENDS || (i - EPOCH_TABLE_ENDS) % every === every - 1);
+  const rows = shown
     .map(
       (e) =>
         `<tr><td class="n">${e.epoch + 1}</td>${hasTrain ? `<td class="n">${fmt(e.trainLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.trainMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.loss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.metrics))}</td>` : ''}${hasVal ? `<td class="n">${fmt(e.valLoss)}</td>${hasAcc ? `<td class="n">${pct(accuracyOf(e.valMetrics))}</td>` : ''}` : ''}<td class="n">${fmt(e.lr, 6)}</td><td class="n">${(e.durationMs / 1000).toFixed(1)} s</td></tr>`,
     )
     .join('');
-  return `<details><summary>per-epoch table</summary><table>${head}${rows}</table></details>`;
+  const what = shown.length === n ? 'per-epoch table' : `per-epoch table (${shown.length} of ${n} epochs: the first and last ${EPOCH_TABLE_ENDS}, one in ${every} between)`;
+  return `<details><summary>${what}</summary><table>${head}${rows}</table></details>`;
 }
+
+/** The per-epoch table's most rows, and the epochs always shown at each end of a longer run. */
+const EPOCH_TABLE_ROWS = 200;
+const EPOCH_TABLE_ENDS = 20;
 
 function headline(r: Report): string {
   const last = r.history.epochs[r.history.epochs.length - 1];

@@ -314,7 +314,7 @@ describe('PyTorch module habits', () => {
     noGrad(() => (src[0] as nn.Linear).weight.add_(1));
     src.loadStateDict(best);
     expect(Array.from((src[0] as nn.Linear).weight.data)).toEqual(Array.from(best['0.weight'].data));
-    expect(() => src.loadStateDict(structuredClone(src.stateDict()))).toThrow(/structuredClone of a Tensor loses its class; snapshot with t.clone\(\)/);
+    expect(() => src.loadStateDict(structuredClone(src.stateDict()))).toThrow(/structuredClone of a Tensor loses its class; snapshot with snapshotState\(model\) \(or t.clone\(\) each tensor\)/);
     // torch.load's result passed whole: what loadSafetensors returns is {tensors, metadata}.
     expect(() => dst.loadStateDict({ tensors: new Map(Object.entries(sd)), metadata: {} } as never)).toThrow(/loadSafetensors returns.*\.tensors/);
   });

@@ -52,6 +52,41 @@ describe('HTML report', () => {
     expect(html).toContain('a &lt; b &amp; c');
   });
 
+  it('a long run: the report stops growing (thinned charts, no dots past one per 4 px, a bounded epoch table)', () => {
+    const run = (epochs: number): Report => {
+      const spe = 4;
+      return {
+        config: {},
+        history: {
+          epochs: Array.from({ length: epochs }, (_, e) => ({
+            epoch: e, loss: 1 / (e + 1), metrics: { accuracy: 0.5 + 0.4 * (e / epochs) }, lr: 0.01, durationMs: 30,
+            trainLoss: 1 / (e + 2), trainMetrics: { accuracy: 0.6 }, valLoss: 1.1 / (e + 1), valMetrics: { accuracy: 0.55 },
+          })),
+          steps: Array.from({ length: epochs * spe }, (_, i) => ({ step: i + 1, loss: 1 / (1 + i / spe) + 0.05 * Math.sin(i), gradNorm: 1, lr: 0.01 })),
+        },
+        monitors: { steps: [], layers: [], global: [] },
+        findings: [],
+      };
+    };
+    const short = renderReport(run(30));
+    const long = renderReport(run(1000));
+    const longer = renderReport(run(3000));
+    const longest = renderReport(run(10000));
+    // 30 epochs: every row and every dot; 1,000 epochs drew 1,000 dots per per-epoch series and a 1,000-row table.
+    expect(short.match(/<tr><td class="n">/g)!.length).toBe(30);
+    expect(short).toContain('<summary>per-epoch table</summary>');
+    expect(short).toContain('r="2.6"');
+    const rows = [...long.matchAll(/<tr><td class="n">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    expect(rows.length).toBe(200);
+    expect(rows.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(rows.slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => 981 + i));
+    expect(long).toContain('per-epoch table (200 of 1000 epochs: the first and last 20, one in 6 between)');
+    expect(long.match(/r="2.6"/g)).toBeNull();
+    // Past ~2,000 points a series is thinned to the chart's width: 3,000 and 10,000 epochs, one size.
+    expect(longest.length).toBeLessThan(longer.length * 1.05);
+    expect(longer.length).toBeLessThan(400_000);
+  });
+
   it('draws nothing for non-finite values and says so for empty charts', () => {
     const svg = lineChart({ title: 't', series: [{ name: 's', color: '#000', points: [[0, null], [1, NaN], [2, Infinity]] }] });
     expect(svg).toContain('no data');
