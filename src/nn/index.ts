@@ -1,5 +1,6 @@
 // nn.init.xavierUniform_(m.weight), as torch.nn.init: the same functions as the top-level init.
 export * as init from '../init.js';
+export * as utils from './utils.js';
 export { Module, Parameter, ModuleList, ModuleDict, type StateEntry, type StateDictSource } from './module.js';
 export { Linear, type LinearOptions, type InitSpec, type InitFunction } from './linear.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
