@@ -20,7 +20,7 @@ import { assertTensor, broadcastShapes, empty, savedBuffer } from './ops/util.js
 import { add, div, mul, neg, sub } from './ops/arithmetic.js';
 import { logSoftmax } from './ops/softmax.js';
 import { softplus } from './ops/activation.js';
-import { clamp, log } from './ops/elementwise.js';
+import { clamp, exp, log } from './ops/elementwise.js';
 import { mean, sum } from './ops/reduce.js';
 import { Tensor, formatShape, showValue } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
@@ -134,6 +134,49 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions 
   if (weight != null) l = mul(weight, l);
   if (reduction === 'none') return l;
   return reduction === 'mean' ? mean(l) : sum(l);
+}
+
+/**
+ * smoothL1 (torch.nn.functional.smooth_l1_loss, Girshick 2015): 0.5·d²/β for |d| < β, else
+ * |d| − 0.5·β; that is huber with δ = β, divided by β (β = 1 by default: the two coincide).
+ */
+export function smoothL1(input: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
+  const reduction = reductionOf('smoothL1', opts, ['beta']);
+  const beta = opts.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta > 0)) throw new Error(`smoothL1: beta must be > 0, got ${showValue(beta)} (β = 0 is the L1 loss: use l1)`);
+  const h = huber(input, target, { reduction, delta: beta });
+  return beta === 1 ? h : div(h, beta);
+}
+
+/**
+ * klDiv (torch.nn.functional.kl_div): ℓ = t·(log t − x) on log-probabilities x, 0 where t = 0
+ * (t·log t → 0); with logTarget the target is log t: ℓ = eᵗ·(t − x). Reduction 'batchmean' (the
+ * KL divergence itself) divides the sum by the batch size; 'mean' (PyTorch's default, which
+ * PyTorch warns is not the KL divergence) by the element count.
+ */
+export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
+  assertTensor(input, 'klDiv', 'input');
+  assertTensor(target, 'klDiv', 'target');
+  checkOptions('klDiv', opts, ['reduction', 'logTarget']);
+  const reduction = opts.reduction ?? 'mean';
+  if (!['mean', 'sum', 'none', 'batchmean'].includes(reduction)) throw new Error(`klDiv: reduction must be 'batchmean', 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  if (opts.logTarget !== undefined && typeof opts.logTarget !== 'boolean') throw new Error(`klDiv: logTarget must be true or false, got ${showValue(opts.logTarget)}`);
+  checkSameShape('klDiv', input, target);
+  let l: Tensor;
+  if (opts.logTarget) l = mul(exp(target), sub(target, input));
+  else {
+    const t = target.data;
+    const logT = new Float32Array(t.length);
+    for (let i = 0; i < t.length; i++) {
+      if (!(t[i] >= 0)) throw new Error(`klDiv: target[${i}] = ${t[i]} is not a probability (give log-probabilities with {logTarget: true})`);
+      logT[i] = t[i] > 0 ? Math.log(t[i]) : 0;
+    }
+    l = mul(target, sub(new Tensor(logT, target.shape), input));
+  }
+  if (reduction === 'none') return l;
+  if (reduction === 'sum') return sum(l);
+  if (reduction === 'mean') return mean(l);
+  return div(sum(l), input.ndim === 0 ? 1 : input.shape[0]);
 }
 
 /** Class indices from a tensor of integer values, checked against the number of classes. */

@@ -68,3 +68,19 @@ describe('NLLLoss weight and BCEWithLogitsLoss posWeight equal PyTorch', () => {
     expect(() => new nn.BCEWithLogitsLoss({ posWeight: tensor([1, 2]) }).forward(tensor(x0), t)).toThrow(/posWeight of shape \[2\] does not broadcast/);
   });
 });
+
+describe('SmoothL1Loss beta and KLDivLoss batchmean / logTarget equal PyTorch', () => {
+  const tgt = tensor(Array.from({ length: 5 }, () => [0.5, 2.5, 0.4, -1]));
+  it('SmoothL1Loss({beta: 0.5}) and ({beta: 2, reduction: "sum"})', () => {
+    check('smoothL1', new nn.SmoothL1Loss({ beta: 0.5 }), tgt);
+    check('smoothL1Sum', new nn.SmoothL1Loss({ beta: 2, reduction: 'sum' }), tgt);
+    expect(() => new nn.SmoothL1Loss({ beta: 0 }).forward(tensor(x0), tgt)).toThrow(/beta must be > 0/);
+  });
+  it("KLDivLoss({reduction: 'batchmean'}) with a zero in the target, and ({logTarget: true, reduction: 'sum'}), on logSoftmax outputs", () => {
+    const t = ops.cat([soft.narrow(0, 0, 4), tensor([[0, 0, 0.5, 0.5]])], 0);
+    check('klBatchmean', new nn.KLDivLoss({ reduction: 'batchmean' }), t, true);
+    check('klLogTarget', new nn.KLDivLoss({ reduction: 'sum', logTarget: true }), soft.log(), true);
+    expect(() => new nn.KLDivLoss({ reduction: 'batch' as never })).toThrow(/reduction must be 'batchmean', 'mean', 'sum' or 'none'/);
+    expect(() => new nn.KLDivLoss().forward(tensor(x0), tensor(x0))).toThrow(/target\[3\] = -1 is not a probability/);
+  });
+});

@@ -27,4 +27,4 @@ export { Dropout, Dropout2d, AlphaDropout } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Sequential } from './sequential.js';
 export { Residual, BasicBlock } from './residual.js';
-export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss, BCELoss } from './loss.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, KLDivLoss, BCEWithLogitsLoss, BCELoss } from './loss.js';

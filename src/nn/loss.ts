@@ -8,7 +8,7 @@
  * pos_weight (BCEWithLogitsLoss) are options in camelCase; a weight Tensor may also come first,
  * as PyTorch's positional `nn.CrossEntropyLoss(weight)`. Other options are refused by name.
  */
-import { bce, bceWithLogits, crossEntropy, huber, l1, mse, nllLoss, type LossOptions, type Reduction } from '../loss.js';
+import { bce, bceWithLogits, crossEntropy, huber, klDiv, l1, mse, nllLoss, smoothL1, type LossOptions, type Reduction } from '../loss.js';
 import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -130,5 +130,32 @@ export class BCELoss extends LossModule {
   }
   override get typeName(): string {
     return 'BCELoss';
+  }
+}
+
+/** Smooth L1 with threshold β (default 1; src/loss.ts smoothL1): Huber with δ = β, over β. */
+export class SmoothL1Loss extends LossModule {
+  protected readonly fn: LossFn = smoothL1;
+  constructor(options: { reduction?: Reduction; beta?: number } = {}) {
+    super('SmoothL1Loss', options, ['reduction', 'beta']);
+  }
+  override get typeName(): string {
+    return 'SmoothL1Loss';
+  }
+}
+
+/** KL divergence on log-probabilities (src/loss.ts klDiv); {reduction: 'batchmean'} is the divergence itself. */
+export class KLDivLoss extends LossModule {
+  protected readonly fn: LossFn = klDiv as LossFn;
+  constructor(options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
+    const { reduction, ...rest } = options;
+    super('KLDivLoss', rest, ['logTarget']);
+    // 'batchmean' is KLDivLoss's own reduction; the others are checked as every loss's.
+    if (reduction !== undefined && !['mean', 'sum', 'none', 'batchmean'].includes(reduction)) throw new Error(`KLDivLoss: reduction must be 'batchmean', 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    (this as { reduction: Reduction }).reduction = (reduction ?? 'mean') as Reduction;
+    this.options.reduction = this.reduction;
+  }
+  override get typeName(): string {
+    return 'KLDivLoss';
   }
 }

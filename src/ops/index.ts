@@ -17,4 +17,4 @@ export { conv2d, type Size2d } from './conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
 // torch.nn.functional's losses, where `import { ops as F }` users look for them (loss_func = F.cross_entropy):
 // loss.ts's functions under PyTorch's functional names.
-export { crossEntropy, nllLoss, mse as mseLoss, l1 as l1Loss, huber as huberLoss, bceWithLogits as binaryCrossEntropyWithLogits, bce as binaryCrossEntropy } from '../loss.js';
+export { crossEntropy, nllLoss, mse as mseLoss, l1 as l1Loss, huber as huberLoss, bceWithLogits as binaryCrossEntropyWithLogits, bce as binaryCrossEntropy, smoothL1 as smoothL1Loss, klDiv } from '../loss.js';
