@@ -15,6 +15,7 @@ import { defaultGenerator, Generator } from '../random.js';
 import { checkOptions, pointSnakeCase } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 import { defaultCollate, indexBatches, isMapStyle, mapItem, mapLength } from './map-style.js';
+import { select } from '../ops/shape.js';
 
 export interface DataLoaderOptions {
   /** Examples per batch, an integer ≥ 1. Default 1 (as PyTorch). */
@@ -112,7 +113,7 @@ export class DataLoader implements Iterable<Batch> {
     if (isMapStyle(dataset) || options.collateFn !== undefined) {
       // A user's Dataset class (length + get(i), or __len__ + __getitem__), or a collateFn: items one by one.
       if (reuseBuffers) throw new Error('DataLoader: reuseBuffers needs an {x, y} dataset without a collateFn');
-      const source: object = isMapStyle(dataset) ? dataset : { length: validateDataset(dataset, 'DataLoader'), get: (i: number) => [dataset.x.select(0, i), dataset.y.select(0, i)] };
+      const source: object = isMapStyle(dataset) ? dataset : { length: validateDataset(dataset, 'DataLoader'), get: (i: number) => [select(dataset.x, 0, i), select(dataset.y, 0, i)] };
       const n = mapLength(source, 'DataLoader');
       if (n === 0) throw new Error('DataLoader: the dataset has no items');
       this.mapped = { source, collate: options.collateFn ?? ((items) => defaultCollate(items)) };

@@ -5,7 +5,7 @@
  * Items are fetched one by one (a getter may draw a fresh augmentation each epoch), so this path is
  * slower than a TensorDataset's row copies, which DataLoader keeps for {x, y} datasets.
  */
-import { stack } from '../ops/shape.js';
+import { select, stack } from '../ops/shape.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { Tensor, showValue, tensor } from '../tensor.js';
 
@@ -85,7 +85,7 @@ export class Subset<T = unknown> implements MapStyleDataset<T> {
     if (!Number.isInteger(i) || i < -this.length || i >= this.length) throw new Error(`Subset: no item ${i} (the subset has ${this.length})`);
     const j = this.indices[i < 0 ? i + this.length : i];
     const d = this.dataset as { x?: unknown; y?: unknown };
-    if (d.x instanceof Tensor && d.y instanceof Tensor) return [d.x.select(0, j), d.y.select(0, j)] as T;
+    if (d.x instanceof Tensor && d.y instanceof Tensor) return [select(d.x, 0, j), select(d.y, 0, j)] as T;
     return mapItem(this.dataset, j) as T;
   }
 }
