@@ -11,7 +11,7 @@ import { formatTensor } from './format.js';
 import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './tensor.js';
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
-import { checkOptions, pointSnakeCase } from './options.js';
+import { checkOptions, keywordArgs, pointSnakeCase } from './options.js';
 import { copiesOfViews } from './ops/util.js';
 
 declare global {
@@ -363,6 +363,24 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     return this;
   },
 };
+
+// PyTorch's keywords as a last object: x.sum({dim: 1, keepdim: true}), x.std(0, {unbiased: false}),
+// x.topk(3, {dim: 1}); keywordArgs checks the names (snake_case pointed at camelCase).
+const KEYWORDS: Record<string, readonly string[]> = {
+  sum: ['dim', 'keepdim'], mean: ['dim', 'keepdim'], max: ['dim', 'keepdim'], min: ['dim', 'keepdim'], argmax: ['dim', 'keepdim'], argmin: ['dim', 'keepdim'],
+  logSumExp: ['dim', 'keepdim'], softmax: ['dim'], logSoftmax: ['dim'], var: ['dim', 'unbiased', 'keepdim'], std: ['dim', 'unbiased', 'keepdim'],
+  topk: ['k', 'dim', 'largest', 'sorted'], norm: ['p', 'dim', 'keepdim'],
+};
+for (const [name, keys] of Object.entries(KEYWORDS)) {
+  const fn = (methods as Record<string, (...a: unknown[]) => unknown>)[name];
+  (methods as Record<string, unknown>)[name] = function (this: Tensor, ...args: unknown[]) {
+    const last = args[args.length - 1];
+    if (typeof last !== 'object' || last === null || Array.isArray(last) || last instanceof Tensor) return fn.apply(this, args);
+    const values = keywordArgs(`${name}()`, args, keys);
+    while (values.length > 0 && values[values.length - 1] === undefined) values.pop();
+    return fn.apply(this, values);
+  };
+}
 
 // Non-enumerable, as class methods are.
 for (const [name, fn] of Object.entries(methods)) {

@@ -135,4 +135,14 @@ describe('tensor idioms in training loops', () => {
     expect(() => ops.oneHot(tensor([3]), 3)).toThrow(/index 3 is out of range for numClasses 3/);
     expect(() => ops.oneHot(tensor([0.5]))).toThrow(/non-negative integers/);
   });
+
+  it("PyTorch's keywords as a last object on the reduction methods: x.sum({dim: 1, keepdim: true}), x.std(0, {unbiased: false}), x.max({dim: 1})", () => {
+    const x = tensor([[1, 2], [3, 5]]);
+    expect(x.sum({ dim: 1, keepdim: true } as never).tolist()).toEqual([[3], [8]]);
+    expect(x.mean({ dim: 0 } as never).tolist()).toEqual([2, 3.5]);
+    expect(x.std(0, { unbiased: false } as never).tolist()).toEqual([1, 1.5]);
+    expect((x.max({ dim: 1 } as never) as unknown as ops.ValuesIndices).indices.tolist()).toEqual([1, 1]);
+    expect(x.topk(1, { dim: 0 } as never).values.tolist()).toEqual([[3, 5]]);
+    expect(() => x.sum({ dim: 1, keep_dim: true } as never)).toThrow("sum(): unknown option 'keep_dim' (gradlab spells it keepdim); the options are dim, keepdim");
+  });
 });
