@@ -96,8 +96,11 @@ export function normal(t: Tensor, mean: number | Keywords<'mean' | 'std'> = 0, s
   return fill(t, () => (g as Generator).normal(m as number, s as number));
 }
 
-export function constant(t: Tensor, value: number): Tensor {
+export function constant(t: Tensor, value: number | Keywords<'val'>): Tensor {
   target('init.constant', t);
+  // constant_(w, {val: 0.5}), PyTorch's keyword; a missing or non-number value is named (it would fill NaN).
+  [value] = numbers('init.constant', [value], ['val']) as unknown as [number];
+  if (value === undefined) throw new Error('init.constant: the value to fill with (val) is missing');
   markUserSet(t);
   t.data.fill(value);
   return t;
@@ -182,8 +185,9 @@ export function lecunNormal(t: Tensor, generator: Generator = defaultGenerator):
  * A (semi-)orthogonal matrix times `gain` (Saxe et al. 2014), computed as PyTorch does: QR of a
  * Gaussian [rows, cols] matrix (transposed when rows < cols), Q·sign(diag R).
  */
-export function orthogonal(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
+export function orthogonal(t: Tensor, gainArg: number | Keywords<'gain'> = 1, generatorArg: Generator = defaultGenerator): Tensor {
   target('init.orthogonal', t);
+  const [gain = 1, generator = defaultGenerator] = numbers('init.orthogonal', [gainArg, generatorArg], ['gain']) as [number | undefined, Generator | undefined];
   if (t.ndim < 2) throw new Error(`init.orthogonal: only tensors with 2 or more dimensions are supported, got shape ${formatShape(t.shape)}`);
   const rows = t.shape[0];
   const cols = t.size / rows;

@@ -81,6 +81,10 @@ describe('initialisation habits', () => {
     init.truncNormal_(s, { std: 0.02 }); // a, b stay ±2: absolute bounds, so nothing is cut
     expect(maxAbs(s.data)).toBeLessThan(0.1);
     expect(() => init.truncNormal_(s, 0, 1, 2, -2)).toThrow(/a must be < b/);
+    expect(init.constant_(zeros(2), { val: 0.5 }).tolist()).toEqual([0.5, 0.5]);
+    expect(() => init.constant_(zeros(2), undefined as never)).toThrow(/the value to fill with \(val\) is missing/);
+    const q2 = init.orthogonal_(zeros(4, 4), { gain: 2 });
+    expect(q2.T.matmul(q2).data[0]).toBeCloseTo(4, 4);
     const q = init.orthogonal_(zeros(6, 4));
     const qtq = q.T.matmul(q);
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(qtq.data[i * 4 + j]).toBeCloseTo(i === j ? 1 : 0, 5);
