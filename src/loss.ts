@@ -250,9 +250,12 @@ function classLoss(where: string, logp: Tensor, target: Tensor, opts: ClassLossO
   return reduction === 'sum' ? sum(rows) : div(sum(rows), denominator);
 }
 
-/** Are any of PyTorch's class-loss options given (the fused kernels take none)? */
-function hasClassOptions(opts: ClassLossOptions): boolean {
-  return opts.weight != null || opts.ignoreIndex !== undefined || (opts.labelSmoothing ?? 0) !== 0;
+/**
+ * Are any of PyTorch's class-loss options given, or a target holding −100 (PyTorch's default
+ * ignore_index, a padding label: ignored without options too)? The fused kernels take none.
+ */
+function hasClassOptions(opts: ClassLossOptions, target: Tensor): boolean {
+  return opts.weight != null || opts.ignoreIndex !== undefined || (opts.labelSmoothing ?? 0) !== 0 || target.data.includes(-100);
 }
 
 export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: ClassLossOptions = {}): Tensor {
@@ -265,7 +268,7 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: ClassLo
     throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}${hint}`);
   }
   checkDoubleSoftmax(logits);
-  if (hasClassOptions(opts) || classIndices.ndim === 2) return classLoss('crossEntropy', logSoftmax(logits, 1), classIndices, opts, reduction);
+  if (classIndices.ndim === 2 || hasClassOptions(opts, classIndices)) return classLoss('crossEntropy', logSoftmax(logits, 1), classIndices, opts, reduction);
   const [n, c] = logits.shape;
   const labels = labelsOf('crossEntropy', classIndices, n, c);
   const l = empty([n], logits);
@@ -310,7 +313,7 @@ export function nllLoss(input: Tensor, classIndices: Tensor, opts: Omit<ClassLos
   assertTensor(classIndices, 'nllLoss', 'classIndices');
   const reduction = reductionOf('nllLoss', opts, ['weight', 'ignoreIndex']);
   if (input.ndim !== 2) throw new Error(`nllLoss: input must be log-probabilities [N, C], got ${formatShape(input.shape)}`);
-  if (hasClassOptions(opts)) {
+  if (hasClassOptions(opts, classIndices)) {
     if (classIndices.ndim !== 1) throw new Error(`nllLoss: target must hold one class index per row, shape [${input.shape[0]}], got ${formatShape(classIndices.shape)}`);
     return classLoss('nllLoss', input, classIndices, opts, reduction);
   }

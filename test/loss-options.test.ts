@@ -39,13 +39,15 @@ describe('CrossEntropyLoss options equal PyTorch (loss and gradient)', () => {
     check('soft', new nn.CrossEntropyLoss(), soft);
     check('softWeightSmooth', new nn.CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 }), soft);
   });
-  it('the functional form takes the same options; -100 (PyTorch padding label) is ignored by default once an option is given', () => {
+  it("the functional form takes the same options; -100 (PyTorch's padding label) is ignored by default", () => {
     const x = tensor(x0);
     expect(loss.crossEntropy(x, y, { weight: w }).item()).toBeCloseTo(torch.weight.loss as number, 5);
     const padded = tensor([1, -100, 0, 3, 2]);
     const kept = [0, 2, 3, 4];
     const ref = loss.crossEntropy(ops.cat(kept.map((i) => x.narrow(0, i, 1)), 0), tensor([1, 0, 3, 2])).item();
     expect(ops.crossEntropy(x, padded, { ignoreIndex: -100 }).item()).toBeCloseTo(ref, 6);
+    expect(new nn.CrossEntropyLoss().forward(x, padded).item()).toBeCloseTo(ref, 6); // -100 is ignored by default, as PyTorch
+    expect(loss.nllLoss(x.logSoftmax(1), padded).item()).toBeCloseTo(ref, 6);
   });
   it('bad options are named', () => {
     const x = tensor(x0);
