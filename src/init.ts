@@ -96,8 +96,11 @@ export function normal(t: Tensor, mean: number | Keywords<'mean' | 'std'> = 0, s
   return fill(t, () => (g as Generator).normal(m as number, s as number));
 }
 
-export function constant(t: Tensor, value: number): Tensor {
+export function constant(t: Tensor, value: number | Keywords<'val'>): Tensor {
   target('init.constant', t);
+  // constant_(w, {val: 0.5}), PyTorch's keyword; a missing or non-number value is named (it would fill NaN).
+  [value] = numbers('init.constant', [value], ['val']) as unknown as [number];
+  if (value === undefined) throw new Error('init.constant: the value to fill with (val) is missing');
   markUserSet(t);
   t.data.fill(value);
   return t;
@@ -182,8 +185,9 @@ export function lecunNormal(t: Tensor, generator: Generator = defaultGenerator):
  * A (semi-)orthogonal matrix times `gain` (Saxe et al. 2014), computed as PyTorch does: QR of a
  * Gaussian [rows, cols] matrix (transposed when rows < cols), Q·sign(diag R).
  */
-export function orthogonal(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
+export function orthogonal(t: Tensor, gainArg: number | Keywords<'gain'> = 1, generatorArg: Generator = defaultGenerator): Tensor {
   target('init.orthogonal', t);
+  const [gain = 1, generator = defaultGenerator] = numbers('init.orthogonal', [gainArg, generatorArg], ['gain']) as [number | undefined, Generator | undefined];
   if (t.ndim < 2) throw new Error(`init.orthogonal: only tensors with 2 or more dimensions are supported, got shape ${formatShape(t.shape)}`);
   const rows = t.shape[0];
   const cols = t.size / rows;
@@ -217,6 +221,33 @@ export function orthogonal(t: Tensor, gain = 1, generator: Generator = defaultGe
   }
   return t;
 }
+
+/**
+ * N(mean, std²) truncated to [a, b] (PyTorch's trunc_normal_: a and b are absolute bounds, not
+ * multiples of std), by rejection: a draw outside [a, b] is drawn again, so the values follow the
+ * truncated normal exactly (PyTorch uses the inverse CDF; the distribution is the same).
+ */
+export function truncNormal(t: Tensor, mean: number | Keywords<'mean' | 'std' | 'a' | 'b'> = 0, std = 1, a = -2, b = 2, generator: Generator = defaultGenerator): Tensor {
+  target('init.truncNormal', t);
+  const [m = 0, s = 1, lo = -2, hi = 2, g = defaultGenerator] = numbers('init.truncNormal', [mean, std, a, b, generator], ['mean', 'std', 'a', 'b']) as [number, number, number, number, Generator];
+  if (!(s >= 0)) throw new Error(`init.truncNormal: std must be ≥ 0, got ${s}`);
+  if (!(lo < hi)) throw new Error(`init.truncNormal: a must be < b, got a=${lo}, b=${hi}`);
+  // Rejection needs the interval to carry some mass: PyTorch warns beyond 2 std from [a, b].
+  if (m < lo - 2 * s || m > hi + 2 * s) throw new Error(`init.truncNormal: mean ${m} is more than 2 std from [a, b] = [${lo}, ${hi}]`);
+  return fill(t, () => {
+    for (;;) {
+      const v = g.normal(m, s);
+      if (v >= lo && v <= hi) return v;
+    }
+  });
+}
+
+// PyTorch's in-place spellings (nn.init.xavier_uniform_ → init.xavierUniform_): the same functions.
+export {
+  uniform as uniform_, normal as normal_, constant as constant_, zeros as zeros_, ones as ones_,
+  xavierUniform as xavierUniform_, xavierNormal as xavierNormal_, kaimingUniform as kaimingUniform_,
+  kaimingNormal as kaimingNormal_, orthogonal as orthogonal_, truncNormal as truncNormal_,
+};
 
 // ---------------------------------------------------------------------------------------
 // The initializer registry: what a Linear layer's `init` option, the CLI's --init and the

@@ -17,8 +17,10 @@ import { record } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
 import { assertTensor, broadcastShapes, empty, savedBuffer } from './ops/util.js';
-import { add, mul, neg, sub } from './ops/arithmetic.js';
-import { clamp, log } from './ops/elementwise.js';
+import { add, div, mul, neg, sub } from './ops/arithmetic.js';
+import { logSoftmax } from './ops/softmax.js';
+import { softplus } from './ops/activation.js';
+import { clamp, exp, log } from './ops/elementwise.js';
 import { mean, sum } from './ops/reduce.js';
 import { Tensor, formatShape, showValue } from './tensor.js';
 import { checkDoubleSoftmax } from './warnings.js';
@@ -105,8 +107,76 @@ export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta
   return pointwise('huber', delta, input, target, { reduction: opts.reduction });
 }
 
-export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  return pointwise('bceWithLogits', NaN, logits, target, opts);
+/**
+ * bceWithLogits with PyTorch's `posWeight` p (broadcast over the classes, the last dimension: a
+ * weight on the positive term) and `weight` w (broadcast to the input):
+ * ℓ = w·[p·t·softplus(−x) + (1 − t)·softplus(x)], since −log σ(x) = softplus(−x) and
+ * −log(1 − σ(x)) = softplus(x); composed of differentiable ops.
+ */
+export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}): Tensor {
+  const reduction = reductionOf('bceWithLogits', opts, ['weight', 'posWeight']);
+  const { weight, posWeight } = opts;
+  if (weight == null && posWeight == null) return pointwise('bceWithLogits', NaN, logits, target, { reduction });
+  assertTensor(logits, 'bceWithLogits', 'logits');
+  assertTensor(target, 'bceWithLogits', 'target');
+  checkSameShape('bceWithLogits', logits, target);
+  for (const [name, t] of [['weight', weight], ['posWeight', posWeight]] as const) {
+    if (t == null) continue;
+    if (!(t instanceof Tensor)) throw new Error(`bceWithLogits: ${name} must be a Tensor, got ${showValue(t)}`);
+    try {
+      broadcastShapes('bceWithLogits', t.shape, logits.shape);
+    } catch {
+      throw new Error(`bceWithLogits: ${name} of shape ${formatShape(t.shape)} does not broadcast to the logits' shape ${formatShape(logits.shape)}${name === 'posWeight' ? ' (one weight per class, the last dimension)' : ''}`);
+    }
+  }
+  const pos = mul(target, softplus(neg(logits)));
+  let l = add(posWeight == null ? pos : mul(posWeight, pos), mul(sub(1, target), softplus(logits)));
+  if (weight != null) l = mul(weight, l);
+  if (reduction === 'none') return l;
+  return reduction === 'mean' ? mean(l) : sum(l);
+}
+
+/**
+ * smoothL1 (torch.nn.functional.smooth_l1_loss, Girshick 2015): 0.5·d²/β for |d| < β, else
+ * |d| − 0.5·β; that is huber with δ = β, divided by β (β = 1 by default: the two coincide).
+ */
+export function smoothL1(input: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
+  const reduction = reductionOf('smoothL1', opts, ['beta']);
+  const beta = opts.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta > 0)) throw new Error(`smoothL1: beta must be > 0, got ${showValue(beta)} (β = 0 is the L1 loss: use l1)`);
+  const h = huber(input, target, { reduction, delta: beta });
+  return beta === 1 ? h : div(h, beta);
+}
+
+/**
+ * klDiv (torch.nn.functional.kl_div): ℓ = t·(log t − x) on log-probabilities x, 0 where t = 0
+ * (t·log t → 0); with logTarget the target is log t: ℓ = eᵗ·(t − x). Reduction 'batchmean' (the
+ * KL divergence itself) divides the sum by the batch size; 'mean' (PyTorch's default, which
+ * PyTorch warns is not the KL divergence) by the element count.
+ */
+export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
+  assertTensor(input, 'klDiv', 'input');
+  assertTensor(target, 'klDiv', 'target');
+  checkOptions('klDiv', opts, ['reduction', 'logTarget']);
+  const reduction = opts.reduction ?? 'mean';
+  if (!['mean', 'sum', 'none', 'batchmean'].includes(reduction)) throw new Error(`klDiv: reduction must be 'batchmean', 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  if (opts.logTarget !== undefined && typeof opts.logTarget !== 'boolean') throw new Error(`klDiv: logTarget must be true or false, got ${showValue(opts.logTarget)}`);
+  checkSameShape('klDiv', input, target);
+  let l: Tensor;
+  if (opts.logTarget) l = mul(exp(target), sub(target, input));
+  else {
+    const t = target.data;
+    const logT = new Float32Array(t.length);
+    for (let i = 0; i < t.length; i++) {
+      if (!(t[i] >= 0)) throw new Error(`klDiv: target[${i}] = ${t[i]} is not a probability (give log-probabilities with {logTarget: true})`);
+      logT[i] = t[i] > 0 ? Math.log(t[i]) : 0;
+    }
+    l = mul(target, sub(new Tensor(logT, target.shape), input));
+  }
+  if (reduction === 'none') return l;
+  if (reduction === 'sum') return sum(l);
+  if (reduction === 'mean') return mean(l);
+  return div(sum(l), input.ndim === 0 ? 1 : input.shape[0]);
 }
 
 /** Class indices from a tensor of integer values, checked against the number of classes. */
@@ -125,16 +195,80 @@ function labelsOf(where: string, target: Tensor, n: number, c: number): Int32Arr
   return out;
 }
 
-export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: LossOptions = {}): Tensor {
+/**
+ * PyTorch's class-loss options (torch.nn.functional.cross_entropy / nll_loss): `weight` [C] a
+ * rescaling per class, `ignoreIndex` a target value that contributes nothing (−100 by default),
+ * `labelSmoothing` ε ∈ [0, 1] (crossEntropy only).
+ */
+export interface ClassLossOptions extends LossOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  labelSmoothing?: number;
+}
+
+const CLASS_OPTIONS = ['weight', 'ignoreIndex', 'labelSmoothing'] as const;
+
+/**
+ * The loss with PyTorch's options, composed of differentiable ops from the log-probabilities
+ * logp [N, C]: ℓᵢ = −Σ_c A_ic·logp_ic with a constant A. Class indices yᵢ (Müller et al. 2019 for
+ * the smoothing): A_ic = (1 − ε)·w_{yᵢ}·[c = yᵢ] + (ε/C)·w_c, a zero row where yᵢ = ignoreIndex,
+ * and 'mean' divides by Σᵢ w_{yᵢ} over the rows kept (PyTorch's weighted mean; 0/0 = NaN when all
+ * are ignored, as PyTorch). Probabilities t [N, C] as the target: A_ic = w_c·((1 − ε)·t_ic + ε/C),
+ * and 'mean' divides by N.
+ */
+function classLoss(where: string, logp: Tensor, target: Tensor, opts: ClassLossOptions, reduction: Reduction): Tensor {
+  const [n, c] = logp.shape;
+  const w = opts.weight ?? null;
+  if (w !== null && (!(w instanceof Tensor) || w.ndim !== 1 || w.shape[0] !== c)) {
+    throw new Error(`${where}: weight must be a Tensor of one weight per class, shape [${c}], got ${w instanceof Tensor ? formatShape(w.shape) : showValue(w)}`);
+  }
+  const eps = opts.labelSmoothing ?? 0;
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw new Error(`${where}: labelSmoothing must be a number in [0, 1], got ${showValue(eps)}`);
+  const ignore = opts.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignore)) throw new Error(`${where}: ignoreIndex must be an integer, got ${showValue(ignore)}`);
+  const wc = (k: number) => (w === null ? 1 : w.data[k]);
+  const a = logp.dtype === 'float64' ? new Float64Array(n * c) : new Float32Array(n * c);
+  let denominator = n;
+  if (target.ndim === 2) {
+    if (target.shape[0] !== n || target.shape[1] !== c) throw new Error(`${where}: a target of class probabilities must have the logits' shape [${n}, ${c}], got ${formatShape(target.shape)}`);
+    if (opts.ignoreIndex !== undefined) throw new Error(`${where}: ignoreIndex applies to class indices, not to a target of class probabilities`);
+    for (let i = 0; i < n * c; i++) a[i] = wc(i % c) * ((1 - eps) * target.data[i] + eps / c);
+  } else {
+    if (target.ndim !== 1 || target.shape[0] !== n) throw new Error(`${where}: target must hold one class index per row, shape [${n}] (or class probabilities [${n}, ${c}]), got ${formatShape(target.shape)}`);
+    denominator = 0;
+    for (let i = 0; i < n; i++) {
+      const y = target.data[i];
+      if (y === ignore) continue;
+      if (!Number.isInteger(y) || y < 0 || y >= c) throw new Error(`${where}: target[${i}] = ${y} is not a class index in [0, ${c - 1}] (nor ignoreIndex ${ignore})`);
+      denominator += wc(y);
+      a[i * c + y] += (1 - eps) * wc(y);
+      if (eps > 0) for (let k = 0; k < c; k++) a[i * c + k] += (eps / c) * wc(k);
+    }
+  }
+  const rows = neg(sum(mul(logp, new Tensor(a, [n, c])), 1));
+  if (reduction === 'none') return rows;
+  return reduction === 'sum' ? sum(rows) : div(sum(rows), denominator);
+}
+
+/**
+ * Are any of PyTorch's class-loss options given, or a target holding −100 (PyTorch's default
+ * ignore_index, a padding label: ignored without options too)? The fused kernels take none.
+ */
+function hasClassOptions(opts: ClassLossOptions, target: Tensor): boolean {
+  return opts.weight != null || opts.ignoreIndex !== undefined || (opts.labelSmoothing ?? 0) !== 0 || target.data.includes(-100);
+}
+
+export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: ClassLossOptions = {}): Tensor {
   assertTensor(logits, 'crossEntropy', 'logits');
   assertTensor(classIndices, 'crossEntropy', 'classIndices');
-  const reduction = reductionOf('crossEntropy', opts);
+  const reduction = reductionOf('crossEntropy', opts, CLASS_OPTIONS);
   if (logits.ndim !== 2) {
     // PyTorch also takes one unbatched example ([C] with a 0-d target) and [N, C, d…] per position; gradlab takes the batch form.
     const hint = logits.ndim === 1 ? ` (one example: logits.unsqueeze(0) with a target of shape [1])` : logits.ndim > 2 ? ` (per-position logits [N, C, d…]: move C last and flatten to [N·d…, C])` : '';
     throw new Error(`crossEntropy: logits must be [N, C], got ${formatShape(logits.shape)}${hint}`);
   }
   checkDoubleSoftmax(logits);
+  if (classIndices.ndim === 2 || hasClassOptions(opts, classIndices)) return classLoss('crossEntropy', logSoftmax(logits, 1), classIndices, opts, reduction);
   const [n, c] = logits.shape;
   const labels = labelsOf('crossEntropy', classIndices, n, c);
   const l = empty([n], logits);
@@ -174,11 +308,15 @@ export function bce(input: Tensor, target: Tensor, opts: LossOptions = {}): Tens
  * labels [N]; after logSoftmax(logits, 1) it equals crossEntropy(logits), which fuses the two.
  * Gradient: −1 at each row's label, 0 elsewhere.
  */
-export function nllLoss(input: Tensor, classIndices: Tensor, opts: LossOptions = {}): Tensor {
+export function nllLoss(input: Tensor, classIndices: Tensor, opts: Omit<ClassLossOptions, 'labelSmoothing'> = {}): Tensor {
   assertTensor(input, 'nllLoss', 'input');
   assertTensor(classIndices, 'nllLoss', 'classIndices');
-  const reduction = reductionOf('nllLoss', opts);
+  const reduction = reductionOf('nllLoss', opts, ['weight', 'ignoreIndex']);
   if (input.ndim !== 2) throw new Error(`nllLoss: input must be log-probabilities [N, C], got ${formatShape(input.shape)}`);
+  if (hasClassOptions(opts, classIndices)) {
+    if (classIndices.ndim !== 1) throw new Error(`nllLoss: target must hold one class index per row, shape [${input.shape[0]}], got ${formatShape(classIndices.shape)}`);
+    return classLoss('nllLoss', input, classIndices, opts, reduction);
+  }
   const [n, c] = input.shape;
   const labels = labelsOf('nllLoss', classIndices, n, c);
   const l = empty([n], input);

@@ -6,12 +6,19 @@
  * does not import the ops, which import it.
  */
 import * as ops from './ops/index.js';
+import * as init from './init.js';
 import { formatTensor } from './format.js';
 import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './tensor.js';
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
-import { checkOptions, pointSnakeCase } from './options.js';
+import { checkOptions, keywordArgs, pointSnakeCase } from './options.js';
 import { copiesOfViews } from './ops/util.js';
+
+declare global {
+  // The storage arrays' PyTorch-style fills (m.bias.data.fill_(0.01)), defined at the end of this file.
+  interface Float32Array { fill_(value: number): this; zero_(): this; normal_(mean?: number, std?: number): this; uniform_(a?: number, b?: number): this; copy_(src: Tensor | ArrayLike<number>): this }
+  interface Float64Array { fill_(value: number): this; zero_(): this; normal_(mean?: number, std?: number): this; uniform_(a?: number, b?: number): this; copy_(src: Tensor | ArrayLike<number>): this }
+}
 
 declare module './tensor.js' {
   interface Tensor {
@@ -164,6 +171,17 @@ declare module './tensor.js' {
     fill_(value: number): this;
     /** In place: the values of `src` (broadcast to this shape). */
     copy_(src: Tensor): this;
+    /** In place: N(mean, std²) draws (init.normal). */
+    normal_(mean?: number, std?: number): this;
+    /** In place: U(a, b) draws (init.uniform). */
+    uniform_(a?: number, b?: number): this;
+    /** ops.topk(this, k, dim, largest, sorted) → [values, indices]. */
+    topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): ops.ValuesIndices;
+    /**
+     * The p-norm (p = 2 'fro' by default, 1, or Infinity) over all elements or along dim, as
+     * torch.norm / Tensor.norm: (Σ|x|^p)^(1/p), composed of differentiable ops.
+     */
+    norm(p?: number | 'fro', dim?: number | readonly number[], keepdim?: boolean): Tensor;
   }
 }
 
@@ -326,11 +344,43 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     if (!(src instanceof Tensor)) throw new Error(`copy_(): src must be a Tensor, got ${String(src)}`);
     return inPlace(this, 'copy_', () => (sameShape(src, this) ? src : ops.add(src, zeros(this.shape, { dtype: this.dtype }))));
   },
+  normal_(mean = 0, std = 1) { return inPlace(this, 'normal_', () => init.normal(zeros(this.shape, { dtype: this.dtype }), mean, std)); },
+  uniform_(a = 0, b = 1) { return inPlace(this, 'uniform_', () => init.uniform(zeros(this.shape, { dtype: this.dtype }), a, b)); },
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) { return ops.topk(this, k, dim, largest, sorted); },
+  norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false) {
+    if (p === 'fro' || p === 2) return ops.sqrt(ops.sum(ops.mul(this, this), dim, keepdim));
+    if (p === 1) return ops.sum(ops.abs(this), dim, keepdim);
+    if (p === Infinity) {
+      if (dim === undefined) return ops.max(ops.abs(this));
+      if (typeof dim !== 'number') throw new Error(`norm(): p=Infinity takes one dim, got ${JSON.stringify(dim)}`);
+      return ops.max(ops.abs(this), dim, keepdim).values;
+    }
+    if (typeof p !== 'number' || !(p > 0)) throw new Error(`norm(): p must be a positive number, 'fro' or Infinity, got ${String(p)}`);
+    return ops.pow(ops.sum(ops.pow(ops.abs(this), p), dim, keepdim), 1 / p);
+  },
   requiresGrad_(requiresGrad = true) {
     this.requiresGrad = requiresGrad;
     return this;
   },
 };
+
+// PyTorch's keywords as a last object: x.sum({dim: 1, keepdim: true}), x.std(0, {unbiased: false}),
+// x.topk(3, {dim: 1}); keywordArgs checks the names (snake_case pointed at camelCase).
+const KEYWORDS: Record<string, readonly string[]> = {
+  sum: ['dim', 'keepdim'], mean: ['dim', 'keepdim'], max: ['dim', 'keepdim'], min: ['dim', 'keepdim'], argmax: ['dim', 'keepdim'], argmin: ['dim', 'keepdim'],
+  logSumExp: ['dim', 'keepdim'], softmax: ['dim'], logSoftmax: ['dim'], var: ['dim', 'unbiased', 'keepdim'], std: ['dim', 'unbiased', 'keepdim'],
+  topk: ['k', 'dim', 'largest', 'sorted'], norm: ['p', 'dim', 'keepdim'],
+};
+for (const [name, keys] of Object.entries(KEYWORDS)) {
+  const fn = (methods as Record<string, (...a: unknown[]) => unknown>)[name];
+  (methods as Record<string, unknown>)[name] = function (this: Tensor, ...args: unknown[]) {
+    const last = args[args.length - 1];
+    if (typeof last !== 'object' || last === null || Array.isArray(last) || last instanceof Tensor) return fn.apply(this, args);
+    const values = keywordArgs(`${name}()`, args, keys);
+    while (values.length > 0 && values[values.length - 1] === undefined) values.pop();
+    return fn.apply(this, values);
+  };
+}
 
 // Non-enumerable, as class methods are.
 for (const [name, fn] of Object.entries(methods)) {
@@ -389,3 +439,34 @@ Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
 
 // p.requires_grad, z.grad_fn, x.is_leaf: errors naming gradlab's spelling (src/options.ts).
 pointSnakeCase(Tensor, ['requiresGrad', 'retainsGrad']);
+
+// m.bias.data.fill_(0.01): PyTorch's .data is a tensor, gradlab's the storage array itself; the
+// storage arrays take PyTorch's in-place fills too (underscore names no standard method uses),
+// each returning the array. The weight-origin fingerprint sees these writes as the user's.
+const arrayMethods = {
+  fill_(this: Float32Array, value: number) {
+    if (typeof value !== 'number') throw new Error(`.data.fill_(): value must be a number, got ${String(value)}`);
+    return this.fill(value);
+  },
+  zero_(this: Float32Array) { return this.fill(0); },
+  normal_(this: Float32Array, mean = 0, std = 1) {
+    this.set(init.normal(zeros([this.length]), mean, std).data);
+    return this;
+  },
+  uniform_(this: Float32Array, a = 0, b = 1) {
+    this.set(init.uniform(zeros([this.length]), a, b).data);
+    return this;
+  },
+  copy_(this: Float32Array, src: Tensor | ArrayLike<number>) {
+    const d = src instanceof Tensor ? src.data : src;
+    if (d === null || typeof d !== 'object' || typeof (d as ArrayLike<number>).length !== 'number') throw new Error(`.data.copy_(): src must be a Tensor or an array, got ${String(src)}`);
+    if (d.length !== this.length) throw new Error(`.data.copy_(): src has ${d.length} elements, this storage ${this.length}`);
+    this.set(d);
+    return this;
+  },
+};
+for (const proto of [Float32Array.prototype, Float64Array.prototype]) {
+  for (const [name, fn] of Object.entries(arrayMethods)) {
+    if (!Object.prototype.hasOwnProperty.call(proto, name)) Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
+  }
+}

@@ -406,10 +406,10 @@ describe('recipes', () => {
     }
   });
 
-  it("torch.max(outputs.data, 1) and outputs.argmax(dim=1) written literally get errors that say gradlab's form", () => {
+  it("torch.max(outputs.data, 1) and ops.max(outputs, dim=1) written literally get errors that say gradlab's form; outputs.argmax({dim: 1}) as a method works", () => {
     const outputs = randn(4, 10);
     expect(() => ops.max(outputs.data as never, 1)).toThrow("max: x must be a Tensor, got an object (Float32Array) (a tensor's .data is its raw Float32Array in gradlab; PyTorch's outputs.data is outputs.detach() here, or pass outputs itself)");
-    expect(() => outputs.argmax({ dim: 1 } as never)).toThrow(`argmax: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got {"dim":1}`);
+    expect(outputs.argmax({ dim: 1 } as never).tolist()).toEqual(outputs.argmax(1).tolist());
     expect(() => ops.max(outputs, { dim: 1 } as never)).toThrow(/max: dim must be an integer \(PyTorch's dim=1 is the argument 1 here\)/);
     const [, predicted] = ops.max(outputs, 1);
     expect(predicted.tolist()).toEqual(outputs.argmax(1).tolist());

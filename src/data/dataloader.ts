@@ -14,6 +14,8 @@ import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { checkOptions, pointSnakeCase } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
+import { defaultCollate, indexBatches, isMapStyle, mapItem, mapLength } from './map-style.js';
+import { select } from '../ops/shape.js';
 
 export interface DataLoaderOptions {
   /** Examples per batch, an integer ≥ 1. Default 1 (as PyTorch). */
@@ -39,6 +41,12 @@ export interface DataLoaderOptions {
   numWorkers?: number;
   /** PyTorch's pin_memory (page-locked host memory for GPU copies): there is no GPU, so it changes nothing. */
   pinMemory?: boolean;
+  /**
+   * PyTorch's collate_fn: makes a batch of the list of items (for an {x, y} dataset, the
+   * `[x[i], y[i]]` pairs). Default: defaultCollate for a map-style dataset (stack), and the
+   * row-copying Batch for {x, y}.
+   */
+  collateFn?: (items: unknown[]) => unknown;
 }
 
 /**
@@ -64,7 +72,7 @@ export class Batch implements Iterable<Tensor> {
 }
 
 /** Every DataLoaderOptions key (the compiler keeps the list complete): another is a misspelling (`batch_size`). */
-const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1, numWorkers: 1, pinMemory: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
+const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1, numWorkers: 1, pinMemory: 1, collateFn: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
 
 export class DataLoader implements Iterable<Batch> {
   /** The dataset; `loader.dataset.length` is PyTorch's len(loader.dataset). */
@@ -81,6 +89,8 @@ export class DataLoader implements Iterable<Batch> {
   readonly reuseBuffers: boolean;
   /** With reuseBuffers: the batch for full batches and the one for the shorter last batch. */
   private reused: { full?: Batch; tail?: Batch } = {};
+  /** A map-style dataset or a collateFn: the items' source and the collate function. */
+  private readonly mapped: { source: object; collate: (items: unknown[]) => unknown } | null = null;
 
   constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
     checkOptions('DataLoader', options, DATALOADER_OPTIONS);
@@ -99,6 +109,25 @@ export class DataLoader implements Iterable<Batch> {
     if (typeof (options.pinMemory ?? false) !== 'boolean') throw new Error(`DataLoader: pinMemory must be true or false, got ${String(options.pinMemory)}`);
     const generator = options.generator ?? defaultGenerator;
     if (!(generator instanceof Generator)) throw new Error('DataLoader: generator must be a Generator (new Generator(seed))');
+    if (options.collateFn !== undefined && typeof options.collateFn !== 'function') throw new Error(`DataLoader: collateFn must be a function of the list of items, got ${showValue(options.collateFn)}`);
+    if (isMapStyle(dataset) || options.collateFn !== undefined) {
+      // A user's Dataset class (length + get(i), or __len__ + __getitem__), or a collateFn: items one by one.
+      if (reuseBuffers) throw new Error('DataLoader: reuseBuffers needs an {x, y} dataset without a collateFn');
+      const source: object = isMapStyle(dataset) ? dataset : { length: validateDataset(dataset, 'DataLoader'), get: (i: number) => [select(dataset.x, 0, i), select(dataset.y, 0, i)] };
+      const n = mapLength(source, 'DataLoader');
+      if (n === 0) throw new Error('DataLoader: the dataset has no items');
+      this.mapped = { source, collate: options.collateFn ?? ((items) => defaultCollate(items)) };
+      this.dataset = dataset as DatasetLike & { readonly length: number };
+      this.batchSize = batchSize;
+      this.shuffle = shuffle;
+      this.dropLast = dropLast;
+      this.generator = generator;
+      this.reuseBuffers = reuseBuffers;
+      this.numExamples = n;
+      this.order = new Int32Array(0);
+      this.xRow = this.yRow = 0;
+      return;
+    }
     const n = validateDataset(dataset, 'DataLoader');
     if (n === 0) throw new Error(`DataLoader: dataset ${dataset.name ?? '(unnamed)'} has no examples`);
     if (dropLast && n < batchSize) {
@@ -127,6 +156,11 @@ export class DataLoader implements Iterable<Batch> {
     for (let i = 0; i < n; i++) this.order[i] = i;
     this.xRow = rowSize(dataset.x);
     this.yRow = rowSize(dataset.y);
+  }
+
+  /** Over a map-style dataset or with a collateFn: batches are whatever the collate function makes, not {x, y} rows. */
+  get mapStyle(): boolean {
+    return this.mapped !== null;
   }
 
   /** Batches per epoch. */
@@ -175,6 +209,13 @@ export class DataLoader implements Iterable<Batch> {
    * generator, so the sequence of epochs is fixed by the generator's seed.
    */
   [Symbol.iterator](): Iterator<Batch> {
+    if (this.mapped !== null) {
+      const { source, collate } = this.mapped;
+      const batches = indexBatches(this.numExamples, this.batchSize, this.shuffle, this.dropLast, this.generator);
+      return (function* () {
+        for (const idx of batches) yield collate(Array.from(idx, (i) => mapItem(source, i))) as Batch;
+      })();
+    }
     if (this.shuffle) this.generator.permutation(this.numExamples, this.order);
     const n = this.numExamples;
     const bs = this.batchSize;

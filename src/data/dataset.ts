@@ -114,7 +114,7 @@ export function validateDataset(ds: DatasetLike, where = 'dataset'): number {
     const examples = Array.isArray(ds) || (ds.x === undefined && ds.y === undefined);
     const got = Array.isArray(ds) ? 'an array (of examples?)' : examples ? `an object with keys ${Object.keys(ds).slice(0, 6).join(', ') || '(none)'}` : `x ${showValue(ds.x)} and y ${showValue(ds.y)}`;
     const fix = examples
-      ? "a dataset of examples (PyTorch's __getitem__/__len__) becomes one with new TensorDataset(stack(examples.map(([x]) => x)), tensor(examples.map(([, y]) => y)))"
+      ? "a dataset of examples needs length and get(i) (or PyTorch's __len__ and __getitem__), which DataLoader batches; or make it one of tensors: new TensorDataset(stack(examples.map(([x]) => x)), tensor(examples.map(([, y]) => y)))"
       : 'make them tensors: {x: tensor(x), y: tensor(y)}';
     throw new Error(`${where}: ${name}: x and y must be Tensors, got ${got}; ${fix}`);
   }

@@ -1,3 +1,6 @@
+// nn.init.xavierUniform_(m.weight), as torch.nn.init: the same functions as the top-level init.
+export * as init from '../init.js';
+export * as utils from './utils.js';
 export { Module, Parameter, ModuleList, ModuleDict, type StateEntry, type StateDictSource } from './module.js';
 export { Linear, type LinearOptions, type InitSpec, type InitFunction } from './linear.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
@@ -24,4 +27,4 @@ export { Dropout, Dropout2d, AlphaDropout } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Sequential } from './sequential.js';
 export { Residual, BasicBlock } from './residual.js';
-export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCEWithLogitsLoss, BCELoss } from './loss.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, KLDivLoss, BCEWithLogitsLoss, BCELoss } from './loss.js';

@@ -4,14 +4,20 @@
  * the function of the same loss in src/loss.ts, where the formulas and gradients live; a loss
  * module has no parameters, so it adds nothing to a state dict.
  *
- * PyTorch options that gradlab's losses do not implement (class weights, label smoothing,
- * ignore_index, pos_weight) are refused by name rather than silently ignored.
+ * PyTorch's class weights, ignore_index and label smoothing (CrossEntropyLoss, NLLLoss) and
+ * pos_weight (BCEWithLogitsLoss) are options in camelCase; a weight Tensor may also come first,
+ * as PyTorch's positional `nn.CrossEntropyLoss(weight)`. Other options are refused by name.
  */
-import { bce, bceWithLogits, crossEntropy, huber, l1, mse, nllLoss, type LossOptions, type Reduction } from '../loss.js';
-import type { Tensor } from '../tensor.js';
+import { bce, bceWithLogits, crossEntropy, huber, klDiv, l1, mse, nllLoss, smoothL1, type LossOptions, type Reduction } from '../loss.js';
+import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
 type LossFn = (input: Tensor, target: Tensor, opts: LossOptions & { delta?: number }) => Tensor;
+
+/** PyTorch's `nn.CrossEntropyLoss(weight)`: a Tensor first is the weight, options after it. */
+function weightFirst(weight: Tensor | Record<string, unknown>, options: Record<string, unknown>): Record<string, unknown> {
+  return weight instanceof Tensor ? { ...options, weight } : weight;
+}
 
 abstract class LossModule extends Module {
   readonly reduction: Reduction;
@@ -50,8 +56,8 @@ abstract class LossModule extends Module {
 /** −log softmax(x)_y on logits [N, C] and class indices [N] (src/loss.ts crossEntropy). */
 export class CrossEntropyLoss extends LossModule {
   protected readonly fn: LossFn = crossEntropy;
-  constructor(options: { reduction?: Reduction } = {}) {
-    super('CrossEntropyLoss', options, ['reduction']);
+  constructor(options: Tensor | { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number } = {}, rest: { reduction?: Reduction; ignoreIndex?: number; labelSmoothing?: number } = {}) {
+    super('CrossEntropyLoss', weightFirst(options, rest), ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']);
   }
   override get typeName(): string {
     return 'CrossEntropyLoss';
@@ -61,8 +67,8 @@ export class CrossEntropyLoss extends LossModule {
 /** −x_y on log-probabilities [N, C] and class indices [N], after nn.LogSoftmax(1) (src/loss.ts nllLoss). */
 export class NLLLoss extends LossModule {
   protected readonly fn: LossFn = nllLoss;
-  constructor(options: { reduction?: Reduction } = {}) {
-    super('NLLLoss', options, ['reduction']);
+  constructor(options: Tensor | { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number } = {}, rest: { reduction?: Reduction; ignoreIndex?: number } = {}) {
+    super('NLLLoss', weightFirst(options, rest), ['reduction', 'weight', 'ignoreIndex']);
   }
   override get typeName(): string {
     return 'NLLLoss';
@@ -108,8 +114,8 @@ export class HuberLoss extends LossModule {
 /** Binary cross-entropy on logits, the log-sum-exp form (src/loss.ts bceWithLogits). */
 export class BCEWithLogitsLoss extends LossModule {
   protected readonly fn: LossFn = bceWithLogits;
-  constructor(options: { reduction?: Reduction } = {}) {
-    super('BCEWithLogitsLoss', options, ['reduction']);
+  constructor(options: Tensor | { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}, rest: { reduction?: Reduction; posWeight?: Tensor | null } = {}) {
+    super('BCEWithLogitsLoss', weightFirst(options, rest), ['reduction', 'weight', 'posWeight']);
   }
   override get typeName(): string {
     return 'BCEWithLogitsLoss';
@@ -124,5 +130,32 @@ export class BCELoss extends LossModule {
   }
   override get typeName(): string {
     return 'BCELoss';
+  }
+}
+
+/** Smooth L1 with threshold β (default 1; src/loss.ts smoothL1): Huber with δ = β, over β. */
+export class SmoothL1Loss extends LossModule {
+  protected readonly fn: LossFn = smoothL1;
+  constructor(options: { reduction?: Reduction; beta?: number } = {}) {
+    super('SmoothL1Loss', options, ['reduction', 'beta']);
+  }
+  override get typeName(): string {
+    return 'SmoothL1Loss';
+  }
+}
+
+/** KL divergence on log-probabilities (src/loss.ts klDiv); {reduction: 'batchmean'} is the divergence itself. */
+export class KLDivLoss extends LossModule {
+  protected readonly fn: LossFn = klDiv as LossFn;
+  constructor(options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
+    const { reduction, ...rest } = options;
+    super('KLDivLoss', rest, ['logTarget']);
+    // 'batchmean' is KLDivLoss's own reduction; the others are checked as every loss's.
+    if (reduction !== undefined && !['mean', 'sum', 'none', 'batchmean'].includes(reduction)) throw new Error(`KLDivLoss: reduction must be 'batchmean', 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    (this as { reduction: Reduction }).reduction = (reduction ?? 'mean') as Reduction;
+    this.options.reduction = this.reduction;
+  }
+  override get typeName(): string {
+    return 'KLDivLoss';
   }
 }

@@ -173,6 +173,18 @@ export class Sequential extends Module {
     return this._layers;
   }
 
+  /**
+   * PyTorch's `model[start:end]`: a Sequential of the same layer objects (shared, as PyTorch's),
+   * negative indices from the end. Nothing is re-initialised: the layers keep their values even
+   * where the slice gives them another consumer (a feature extractor cut before the head).
+   */
+  slice(start = 0, end = this._layers.length): Sequential {
+    if (!Number.isInteger(start) || !Number.isInteger(end)) throw new Error(`Sequential.slice: start and end must be integers, got ${String(start)}, ${String(end)}`);
+    const s = new Sequential();
+    s._layers.push(...this._layers.slice(start, end));
+    return s;
+  }
+
   override namedChildren(): Array<[string, Module]> {
     return this._layers.map((m, i) => [String(i), m]);
   }

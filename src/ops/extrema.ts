@@ -10,6 +10,8 @@
 import { record } from '../autograd.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { assertTensor, dimOfShape, dimOffsets, empty } from './util.js';
+import { gather as gatherFn } from './shape.js';
+import { reshape } from './view.js';
 
 /** Is `a` strictly beyond the current extreme `b` (NaN beats everything, the first NaN stays)? */
 type Beats = (a: number, b: number) => boolean;
@@ -208,4 +210,38 @@ export function logSumExp(x: Tensor, dim: number | readonly number[], keepdim = 
       }
     }
   });
+}
+
+/**
+ * torch.topk(x, k, dim=-1, largest=true, sorted=true) → [values, indices]: the k largest (or
+ * smallest) elements along `dim`, in order (ties: the lower index first; NaN counts as the
+ * largest, as PyTorch). The values are gather(x, dim, indices), so the gradient reaches the
+ * selected elements alone.
+ */
+export function topk(x: Tensor, k: number, dim = -1, largest = true, sorted = true): ValuesIndices {
+  assertTensor(x, 'topk', 'x');
+  const shape = x.ndim === 0 ? [1] : x.shape;
+  const d = dim < 0 ? dim + shape.length : dim;
+  if (!Number.isInteger(dim) || d < 0 || d >= shape.length) throw new Error(`topk: dim must be an integer in [${-shape.length}, ${shape.length - 1}], got ${dim} for shape ${formatShape(x.shape)}`);
+  const n = shape[d];
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`topk: k must be an integer in [0, ${n}] (the size of dimension ${d} of shape ${formatShape(x.shape)}), got ${k}`);
+  if (typeof largest !== 'boolean' || typeof sorted !== 'boolean') throw new Error(`topk: largest and sorted must be booleans, got ${String(largest)}, ${String(sorted)}`);
+  const inner = shape.slice(d + 1).reduce((a, b) => a * b, 1);
+  const outer = shape.slice(0, d).reduce((a, b) => a * b, 1);
+  const outShape = shape.map((s, j) => (j === d ? k : s));
+  const idx = new Float32Array(outer * k * inner);
+  const src = x.data;
+  const order: number[] = Array.from({ length: n }, (_, i) => i);
+  const key = (v: number) => (v !== v ? Infinity : v);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (j: number) => key(src[(o * n + j) * inner + i]);
+      for (let j = 0; j < n; j++) order[j] = j;
+      order.sort((a, b) => (largest ? at(b) - at(a) : at(a) - at(b)) || a - b);
+      for (let j = 0; j < k; j++) idx[(o * k + j) * inner + i] = order[j];
+    }
+  }
+  const indices = new Tensor(idx, x.ndim === 0 ? [] : outShape);
+  const values = gatherFn(x.ndim === 0 ? reshape(x, [1]) : x, d, new Tensor(idx, outShape));
+  return new ValuesIndices(x.ndim === 0 ? reshape(values, []) : values, indices);
 }

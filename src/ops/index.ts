@@ -10,11 +10,11 @@ export { batchNorm } from './batchnorm.js';
 export { dropout, dropout2d, alphaDropout } from './dropout.js';
 export { reshape, flatten, transpose, permute } from './view.js';
 export { exp, log, pow, sqrt, abs, sin, cos, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
-export { max, min, argmax, argmin, logSumExp, ValuesIndices } from './extrema.js';
-export { cat, stack, unsqueeze, squeeze, gather, narrow, select } from './shape.js';
+export { max, min, argmax, argmin, logSumExp, topk, ValuesIndices } from './extrema.js';
+export { cat, stack, unsqueeze, squeeze, gather, narrow, select, oneHot } from './shape.js';
 export { embedding } from './embedding.js';
 export { conv2d, type Size2d } from './conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
 // torch.nn.functional's losses, where `import { ops as F }` users look for them (loss_func = F.cross_entropy):
 // loss.ts's functions under PyTorch's functional names.
-export { crossEntropy, nllLoss, mse as mseLoss, l1 as l1Loss, huber as huberLoss, bceWithLogits as binaryCrossEntropyWithLogits, bce as binaryCrossEntropy } from '../loss.js';
+export { crossEntropy, nllLoss, mse as mseLoss, l1 as l1Loss, huber as huberLoss, bceWithLogits as binaryCrossEntropyWithLogits, bce as binaryCrossEntropy, smoothL1 as smoothL1Loss, klDiv } from '../loss.js';

@@ -186,3 +186,25 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   copiesOfViews.set(out, 'select');
   return out;
 }
+
+/**
+ * F.one_hot(indices, numClasses=-1): a float tensor of shape [...indices.shape, numClasses] with 1
+ * at each index and 0 elsewhere (numClasses −1: one more than the largest index, as PyTorch).
+ * Not differentiable (indices are labels).
+ */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  assertTensor(indices, 'oneHot', 'indices');
+  const id = indices.data;
+  let max = -1;
+  for (let i = 0; i < id.length; i++) {
+    const v = id[i];
+    if (!Number.isInteger(v) || v < 0) throw new Error(`oneHot: indices must be non-negative integers (class labels), got ${v} at flat position ${i}`);
+    if (v > max) max = v;
+  }
+  if (!Number.isInteger(numClasses) || numClasses < -1) throw new Error(`oneHot: numClasses must be an integer ≥ 1 (or -1: one more than the largest index), got ${showValue(numClasses)}`);
+  const c = numClasses === -1 ? max + 1 : numClasses;
+  if (max >= c) throw new Error(`oneHot: index ${max} is out of range for numClasses ${c}`);
+  const out = new Float32Array(id.length * c);
+  for (let i = 0; i < id.length; i++) out[i * c + id[i]] = 1;
+  return new Tensor(out, [...indices.shape, c]);
+}

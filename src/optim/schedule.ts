@@ -31,11 +31,12 @@ abstract class EpochScheduler implements Scheduler {
   abstract readonly name: string;
   lastEpoch = 0;
   /** `className`: the schedule's name for messages, stated by each subclass (it survives minifiers). */
-  constructor(protected readonly optimizer: Optimizer, className: string) {
+  constructor(readonly optimizer: Optimizer, className: string) {
     checkOptimizer(className, optimizer);
   }
   /** The lr of parameter group `group` at `epoch`. */
-  protected abstract factor(epoch: number, initialLr: number, group: number): number;
+  /** @internal */
+  abstract factor(epoch: number, initialLr: number, group: number): number;
   step(): void {
     this.lastEpoch++;
     this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(this.lastEpoch, g.initialLr, i)));
@@ -74,7 +75,7 @@ export class StepLR extends EpochScheduler {
     if (!Number.isInteger(this.stepSize) || this.stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${String(this.stepSize)}`);
     if (!(this.gamma > 0)) throw new Error(`StepLR: gamma must be > 0, got ${String(this.gamma)}`);
   }
-  protected factor(t: number, lr0: number): number {
+  factor(t: number, lr0: number): number {
     return lr0 * Math.pow(this.gamma, Math.floor(t / this.stepSize));
   }
 }
@@ -95,7 +96,7 @@ export class MultiStepLR extends EpochScheduler {
     this.gamma = g ?? 0.1;
     if (!(this.gamma > 0)) throw new Error(`MultiStepLR: gamma must be > 0, got ${String(this.gamma)}`);
   }
-  protected factor(t: number, lr0: number): number {
+  factor(t: number, lr0: number): number {
     return lr0 * Math.pow(this.gamma, this.milestones.filter((m) => m <= t).length);
   }
 }
@@ -120,7 +121,7 @@ export class LambdaLR extends EpochScheduler {
     this.lrLambdas = fs as LrLambda[];
     this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(0, g.initialLr, i)));
   }
-  protected factor(t: number, lr0: number, group: number): number {
+  factor(t: number, lr0: number, group: number): number {
     const k = this.lrLambdas[this.lrLambdas.length === 1 ? 0 : group](t);
     if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) throw new Error(`LambdaLR: lrLambda(${t}) must return a finite number ≥ 0, got ${String(k)}`);
     return lr0 * k;
@@ -138,7 +139,7 @@ export class ExponentialLR extends EpochScheduler {
     [this.gamma] = keywordArgs('ExponentialLR', [gamma], ['gamma']) as [number];
     if (!(this.gamma > 0)) throw new Error(`ExponentialLR: gamma must be > 0, got ${String(this.gamma)}`);
   }
-  protected factor(t: number, lr0: number): number {
+  factor(t: number, lr0: number): number {
     return lr0 * Math.pow(this.gamma, t);
   }
 }
@@ -156,8 +157,212 @@ export class CosineAnnealingLR extends EpochScheduler {
     if (!(this.tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be > 0, got ${String(this.tMax)}`);
     if (!(this.etaMin >= 0)) throw new Error(`CosineAnnealingLR: etaMin must be ≥ 0, got ${String(this.etaMin)}`);
   }
-  protected factor(t: number, lr0: number): number {
+  factor(t: number, lr0: number): number {
     return this.etaMin + ((lr0 - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
+  }
+}
+
+/**
+ * η_t = η₀·(s + (e − s)·min(t, T)/T), as torch.optim.lr_scheduler.LinearLR (startFactor s = 1/3,
+ * endFactor e = 1, totalIters T = 5 by default): the usual warm-up, alone or first in a SequentialLR.
+ */
+export class LinearLR extends EpochScheduler {
+  readonly name = 'LinearLR';
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+  constructor(optimizer: Optimizer, startFactor?: number | { startFactor?: number; endFactor?: number; totalIters?: number }, endFactor?: number | object, totalIters?: number | object) {
+    super(optimizer, 'LinearLR');
+    const [s, e, n] = keywordArgs('LinearLR', [startFactor, endFactor, totalIters], ['startFactor', 'endFactor', 'totalIters']) as Array<number | undefined>;
+    this.startFactor = s ?? 1 / 3;
+    this.endFactor = e ?? 1;
+    this.totalIters = n ?? 5;
+    if (!(this.startFactor > 0 && this.startFactor <= 1)) throw new Error(`LinearLR: startFactor must be in (0, 1], got ${String(this.startFactor)}`);
+    if (!(this.endFactor >= 0 && this.endFactor <= 1)) throw new Error(`LinearLR: endFactor must be in [0, 1], got ${String(this.endFactor)}`);
+    if (!Number.isInteger(this.totalIters) || this.totalIters < 1) throw new Error(`LinearLR: totalIters must be a positive integer, got ${String(this.totalIters)}`);
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(0, g.initialLr)));
+  }
+  factor(t: number, lr0: number): number {
+    return lr0 * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(t, this.totalIters)) / this.totalIters);
+  }
+}
+
+/**
+ * Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017, eq. 5):
+ * η_t = η_min + (η₀ − η_min)·(1 + cos(π·T_cur/T_i))/2, where the i-th cycle lasts T_i = T₀·T_mult^i
+ * epochs and T_cur counts the epochs since the last restart; as
+ * torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0, T_mult=1, eta_min=0).
+ */
+export class CosineAnnealingWarmRestarts extends EpochScheduler {
+  readonly name = 'CosineAnnealingWarmRestarts';
+  readonly t0: number;
+  readonly tMult: number;
+  readonly etaMin: number;
+  constructor(optimizer: Optimizer, t0: number | { t0: number; tMult?: number; etaMin?: number }, tMult?: number | object, etaMin?: number | object) {
+    super(optimizer, 'CosineAnnealingWarmRestarts');
+    const [a, b, c] = keywordArgs('CosineAnnealingWarmRestarts', [t0, tMult, etaMin], ['t0', 'tMult', 'etaMin']) as Array<number | undefined>;
+    this.t0 = a as number;
+    this.tMult = b ?? 1;
+    this.etaMin = c ?? 0;
+    if (!Number.isInteger(this.t0) || this.t0 < 1) throw new Error(`CosineAnnealingWarmRestarts: t0 (PyTorch's T_0) must be a positive integer, got ${String(this.t0)}`);
+    if (!Number.isInteger(this.tMult) || this.tMult < 1) throw new Error(`CosineAnnealingWarmRestarts: tMult must be an integer ≥ 1, got ${String(this.tMult)}`);
+    if (!(this.etaMin >= 0)) throw new Error(`CosineAnnealingWarmRestarts: etaMin must be ≥ 0, got ${String(this.etaMin)}`);
+  }
+  factor(t: number, lr0: number): number {
+    let tCur = t;
+    let tI = this.t0;
+    while (tCur >= tI) {
+      tCur -= tI;
+      tI *= this.tMult;
+    }
+    return this.etaMin + ((lr0 - this.etaMin) * (1 + Math.cos((Math.PI * tCur) / tI))) / 2;
+  }
+}
+
+/**
+ * One schedule after another, as torch.optim.lr_scheduler.SequentialLR(optimizer, schedulers,
+ * milestones): schedulers[i] runs from milestones[i−1], restarted at its epoch 0 there
+ * (warm-up then decay: [new LinearLR(opt, 0.1, 1, 5), new CosineAnnealingLR(opt, 25)], [5]).
+ * The schedules are given the same optimizer and are stepped by this one only.
+ */
+export class SequentialLR extends EpochScheduler {
+  readonly name = 'SequentialLR';
+  readonly schedulers: readonly EpochScheduler[];
+  readonly milestones: readonly number[];
+  constructor(optimizer: Optimizer, schedulers: readonly Scheduler[] | { schedulers: readonly Scheduler[]; milestones: readonly number[] }, milestones?: readonly number[] | object) {
+    super(optimizer, 'SequentialLR');
+    const [s, m] = (Array.isArray(schedulers) && Array.isArray(milestones) ? [schedulers, milestones] : keywordArgs('SequentialLR', [schedulers, milestones], ['schedulers', 'milestones'])) as [unknown, unknown];
+    if (!Array.isArray(s) || s.length === 0) throw new Error(`SequentialLR: schedulers must be a non-empty array of schedules, got ${showValue(s)}`);
+    s.forEach((x, i) => {
+      if (!(x instanceof EpochScheduler) || x instanceof SequentialLR) throw new Error(`SequentialLR: schedulers[${i}] must be an epoch schedule (StepLR, LinearLR, CosineAnnealingLR, …), got ${x instanceof ReduceLROnPlateau ? 'ReduceLROnPlateau, which steps on a metric' : showValue(x)}`);
+      if (x.optimizer !== optimizer) throw new Error(`SequentialLR: schedulers[${i}] was made for another optimizer than the one given to SequentialLR`);
+    });
+    if (!Array.isArray(m) || m.length !== s.length - 1 || m.some((e, i) => !Number.isInteger(e) || e < 1 || (i > 0 && e <= m[i - 1]))) {
+      throw new Error(`SequentialLR: milestones must be ${s.length - 1} increasing positive integers (one fewer than the schedulers), got ${JSON.stringify(m)}`);
+    }
+    this.schedulers = s as EpochScheduler[];
+    this.milestones = m as number[];
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(0, g.initialLr, i)));
+  }
+  factor(t: number, lr0: number, group: number): number {
+    let i = 0;
+    while (i < this.milestones.length && this.milestones[i] <= t) i++;
+    return this.schedulers[i].factor(i === 0 ? t : t - this.milestones[i - 1], lr0, group);
+  }
+}
+
+export interface OneCycleLROptions {
+  maxLr: number | readonly number[];
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  pctStart?: number;
+  annealStrategy?: 'cos' | 'linear';
+  cycleMomentum?: boolean;
+  baseMomentum?: number;
+  maxMomentum?: number;
+  divFactor?: number;
+  finalDivFactor?: number;
+  threePhase?: boolean;
+}
+
+/**
+ * The 1cycle policy (Smith & Topin 2019), as torch.optim.lr_scheduler.OneCycleLR, stepped once
+ * per batch: lr rises from maxLr/divFactor to maxLr over pctStart of totalSteps, then anneals to
+ * maxLr/(divFactor·finalDivFactor) (threePhase: back down to the start first); momentum (SGD's
+ * momentum, Adam's β₁) moves the other way between maxMomentum and baseMomentum, as PyTorch's
+ * default cycleMomentum. Annealing: cos, f(p) = end + (start − end)·(1 + cos πp)/2; or linear.
+ */
+export class OneCycleLR extends EpochScheduler {
+  readonly name = 'OneCycleLR';
+  readonly totalSteps: number;
+  private readonly o: Required<Omit<OneCycleLROptions, 'totalSteps' | 'epochs' | 'stepsPerEpoch' | 'maxLr'>>;
+  private readonly maxLrs: number[];
+  private readonly phases: Array<{ end: number; lr: [string, string]; m: [string, string] }>;
+  constructor(optimizer: Optimizer, maxLr: number | readonly number[] | OneCycleLROptions, totalSteps?: number | Omit<OneCycleLROptions, 'maxLr'>, ...rest: unknown[]) {
+    super(optimizer, 'OneCycleLR');
+    const keys = ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase'];
+    const v = keywordArgs('OneCycleLR', [maxLr, totalSteps, ...rest], keys);
+    const [ml, ts, ep, spe, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum, divFactor, finalDivFactor, threePhase] = v as [unknown, number | undefined, number | undefined, number | undefined, ...unknown[]];
+    const n = optimizer.groups.length;
+    const mls = Array.isArray(ml) ? (ml as number[]) : Array.from({ length: n }, () => ml as number);
+    if (mls.length !== n || mls.some((x) => typeof x !== 'number' || !(x > 0))) throw new Error(`OneCycleLR: maxLr must be a number > 0 or one per parameter group (${n}), got ${showValue(ml)}`);
+    this.maxLrs = mls;
+    if (ts !== undefined) this.totalSteps = ts;
+    else if (ep !== undefined && spe !== undefined) this.totalSteps = ep * spe;
+    else throw new Error('OneCycleLR: give totalSteps, or epochs and stepsPerEpoch');
+    if (!Number.isInteger(this.totalSteps) || this.totalSteps < 1) throw new Error(`OneCycleLR: totalSteps (or epochs·stepsPerEpoch) must be a positive integer, got ${String(this.totalSteps)}`);
+    this.o = {
+      pctStart: (pctStart as number | undefined) ?? 0.3,
+      annealStrategy: (annealStrategy as 'cos' | 'linear' | undefined) ?? 'cos',
+      cycleMomentum: (cycleMomentum as boolean | undefined) ?? true,
+      baseMomentum: (baseMomentum as number | undefined) ?? 0.85,
+      maxMomentum: (maxMomentum as number | undefined) ?? 0.95,
+      divFactor: (divFactor as number | undefined) ?? 25,
+      finalDivFactor: (finalDivFactor as number | undefined) ?? 1e4,
+      threePhase: (threePhase as boolean | undefined) ?? false,
+    };
+    const o = this.o;
+    if (!(o.pctStart >= 0 && o.pctStart <= 1)) throw new Error(`OneCycleLR: pctStart must be in [0, 1], got ${String(o.pctStart)}`);
+    if (o.annealStrategy !== 'cos' && o.annealStrategy !== 'linear') throw new Error(`OneCycleLR: annealStrategy must be 'cos' or 'linear', got ${showValue(o.annealStrategy)}`);
+    for (const k of ['divFactor', 'finalDivFactor', 'baseMomentum', 'maxMomentum'] as const) if (typeof o[k] !== 'number' || !(o[k] > 0)) throw new Error(`OneCycleLR: ${k} must be a number > 0, got ${showValue(o[k])}`);
+    const t = this.totalSteps;
+    this.phases = o.threePhase
+      ? [
+          { end: o.pctStart * t - 1, lr: ['initial', 'max'], m: ['max', 'base'] },
+          { end: 2 * o.pctStart * t - 2, lr: ['max', 'initial'], m: ['base', 'max'] },
+          { end: t - 1, lr: ['initial', 'min'], m: ['max', 'max'] },
+        ]
+      : [
+          { end: o.pctStart * t - 1, lr: ['initial', 'max'], m: ['max', 'base'] },
+          { end: t - 1, lr: ['max', 'min'], m: ['base', 'max'] },
+        ];
+    if (o.cycleMomentum) {
+      optimizer.groups.forEach((g, i) => {
+        const opts = g.options as { momentum?: number; betas?: [number, number] };
+        if (opts.betas === undefined && !(typeof opts.momentum === 'number' && opts.momentum > 0)) {
+          throw new Error(`OneCycleLR: cycleMomentum needs an optimizer with momentum (SGD with momentum > 0, Adam's betas); parameter group ${i} has none: pass {cycleMomentum: false}`);
+        }
+      });
+    }
+    // As PyTorch: the groups start at initial_lr = maxLr/divFactor (the optimizer's own lr is not used).
+    optimizer.groups.forEach((g, i) => (g.initialLr = this.maxLrs[i] / o.divFactor));
+    this.apply(0);
+  }
+  override step(): void {
+    this.lastEpoch++;
+    if (this.lastEpoch > this.totalSteps) throw new Error(`OneCycleLR: step() called ${this.lastEpoch} times for totalSteps ${this.totalSteps} (PyTorch raises too): make totalSteps (or epochs·stepsPerEpoch) the number of optimizer steps`);
+    this.apply(this.lastEpoch);
+  }
+  override loadStateDict(state: Record<string, unknown>): void {
+    super.loadStateDict(state);
+    this.apply(this.lastEpoch);
+  }
+  private anneal(start: number, end: number, pct: number): number {
+    return this.o.annealStrategy === 'cos' ? end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1) : (end - start) * pct + start;
+  }
+  private at(t: number, values: Record<string, number>, key: 'lr' | 'm'): number {
+    let start = 0;
+    for (let i = 0; i < this.phases.length; i++) {
+      const p = this.phases[i];
+      if (t <= p.end || i === this.phases.length - 1) return this.anneal(values[p[key][0]], values[p[key][1]], (t - start) / (p.end - start));
+      start = p.end;
+    }
+    return NaN;
+  }
+  factor(t: number, _lr0: number, group: number): number {
+    const initial = this.maxLrs[group] / this.o.divFactor;
+    return this.at(t, { initial, max: this.maxLrs[group], min: initial / this.o.finalDivFactor }, 'lr');
+  }
+  private apply(t: number): void {
+    this.optimizer.groups.forEach((g, i) => {
+      g.lr = this.factor(t, g.initialLr, i);
+      if (!this.o.cycleMomentum) return;
+      const m = this.at(t, { base: this.o.baseMomentum, max: this.o.maxMomentum }, 'm');
+      const opts = g.options as { momentum?: number; betas?: [number, number] };
+      if (opts.betas !== undefined) opts.betas = [m, opts.betas[1]];
+      else opts.momentum = m;
+    });
   }
 }
 

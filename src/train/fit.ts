@@ -64,6 +64,9 @@ type LossFn = (output: Tensor, target: Tensor) => Tensor;
 export type FitData = TensorData | DataLoader;
 
 function isLoader(d: unknown): d is DataLoader {
+  if (d instanceof DataLoader && d.mapStyle) {
+    throw new Error('fit/evaluate: this DataLoader batches a Dataset class (length + get(i)) or uses a collateFn, whose batches fit cannot read as {x, y} rows: write the training loop (README "Coming from PyTorch"), or give fit a TensorDataset of tensors');
+  }
   return d instanceof DataLoader;
 }
 

@@ -35,11 +35,12 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(d, { batch_size: 2 } as never)).toThrow("DataLoader: unknown option 'batch_size' (gradlab spells it batchSize); the options are batchSize, shuffle, dropLast, generator, reuseBuffers, numWorkers, pinMemory");
     expect(() => new DataLoader(null as never)).toThrow('DataLoader: the dataset must be {x: Tensor, y: Tensor}, got null');
   });
-  it("a PyTorch-style dataset of examples, a list of examples or {x, y} of arrays is refused with how to make {x, y} tensors; TensorDataset.get names the range", () => {
-    expect(() => new DataLoader({ length: 4, get: (i: number) => [tensor([i, i]), i] } as never, { batchSize: 2 })).toThrow(
-      "DataLoader: dataset: x and y must be Tensors, got an object with keys length, get; a dataset of examples (PyTorch's __getitem__/__len__) becomes one with new TensorDataset(stack(",
+  it("an object that is neither {x, y} nor a dataset of examples, or {x, y} of arrays, is refused with what a dataset needs; TensorDataset.get names the range", () => {
+    expect(() => new DataLoader({ items: 4 } as never, { batchSize: 2 })).toThrow(
+      "DataLoader: dataset: x and y must be Tensors, got an object with keys items; a dataset of examples needs length and get(i) (or PyTorch's __len__ and __getitem__), which DataLoader batches; or make it one of tensors: new TensorDataset(stack(",
     );
-    expect(() => new DataLoader([[tensor([1, 2]), 0]] as never, { batchSize: 1 })).toThrow('got an array (of examples?)');
+    // A list of examples is a dataset, as in PyTorch (test/data/map-style.test.ts).
+    expect(([...new DataLoader([[tensor([1, 2]), 0]] as never, { batchSize: 1 })][0] as unknown as Tensor[])[0].shape).toEqual([1, 2]);
     expect(() => new DataLoader({ x: [[1, 2]], y: [0] } as never, { batchSize: 1 })).toThrow('got x an array and y an array; make them tensors: {x: tensor(x), y: tensor(y)}');
     const ds = new TensorDataset(tensor([[1, 2], [3, 4]]), tensor([0, 1]));
     expect(ds.get(-1)[1].item()).toBe(1);

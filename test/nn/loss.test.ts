@@ -52,7 +52,7 @@ describe('loss modules', () => {
   });
 
   it('refuses what it does not implement, by name', () => {
-    expect(() => new nn.CrossEntropyLoss({ labelSmoothing: 0.1 } as never)).toThrow(/option 'labelSmoothing' is not supported \(supported: reduction\)/);
+    expect(() => new nn.CrossEntropyLoss({ sizeAverage: true } as never)).toThrow(/option 'sizeAverage' is not supported \(supported: reduction, weight, ignoreIndex, labelSmoothing\)/);
     expect(() => new nn.MSELoss({ reduction: 'avg' } as never)).toThrow(/reduction must be 'mean', 'sum' or 'none', got 'avg'/);
     expect(() => new nn.HuberLoss({ delta: -1 }).forward(tensor([1]), tensor([0]))).toThrow(/delta must be > 0/);
     const ce = new nn.CrossEntropyLoss() as unknown as { forward(x: unknown): unknown };

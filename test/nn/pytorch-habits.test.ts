@@ -1,7 +1,7 @@
 // Module and Tensor habits from PyTorch: model[0], children(), modules(), apply(init_weights),
 // requires_grad_(False) to freeze a layer, x.requires_grad_().
 import { describe, expect, it } from 'vitest';
-import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, ones, optim, predict, randn, tensor, zeros } from '../../src/index.js';
+import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, ones, ops, optim, predict, randn, tensor, zeros } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
   it("train('false'), requiresGrad_('no') and apply(5) are refused naming the module (a string would have switched training on)", () => {
@@ -235,8 +235,9 @@ describe('PyTorch module habits', () => {
     // Keyword arguments written as an object where gradlab takes the value itself: named, with the fix.
     expect(() => new nn.Dropout({ p: 0.2 } as never)).toThrow(/Dropout: p must be a number in \[0, 1\), got \{"p":0.2\} \(PyTorch's p=0.2 is the argument 0.2 here\)/);
     expect(() => new nn.LeakyReLU({ negative_slope: 0.2 } as never)).toThrow(/LeakyReLU: negativeSlope .* new nn.LeakyReLU\(0.2\)/);
-    // dim=1 written as an object is named in the error.
-    expect(() => randn(2, 3).sum({ dim: 1 } as never)).toThrow(/sum: dim must be an integer .*\{"dim":1\}/);
+    // dim=1 written as an object: the methods take it as PyTorch's keyword; the ops name it in the error.
+    expect(randn(2, 3).sum({ dim: 1 } as never).shape).toEqual([2]);
+    expect(() => ops.sum(randn(2, 3), { dim: 1 } as never)).toThrow(/sum: dim must be an integer \(PyTorch's dim=1 is the argument 1 here\)/);
   });
 
   it('a binary classifier as beginners write it: nn.Sigmoid then nn.BCELoss, the same as BCEWithLogitsLoss on the logits', () => {
