@@ -110,6 +110,11 @@ export class DataLoader implements Iterable<Batch> {
     const generator = options.generator ?? defaultGenerator;
     if (!(generator instanceof Generator)) throw new Error('DataLoader: generator must be a Generator (new Generator(seed))');
     if (options.collateFn !== undefined && typeof options.collateFn !== 'function') throw new Error(`DataLoader: collateFn must be a function of the list of items, got ${showValue(options.collateFn)}`);
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    this.generator = generator;
+    this.reuseBuffers = reuseBuffers;
     if (isMapStyle(dataset) || options.collateFn !== undefined) {
       // A user's Dataset class (length + get(i), or __len__ + __getitem__), or a collateFn: items one by one.
       if (reuseBuffers) throw new Error('DataLoader: reuseBuffers needs an {x, y} dataset without a collateFn');
@@ -118,11 +123,6 @@ export class DataLoader implements Iterable<Batch> {
       if (n === 0) throw new Error('DataLoader: the dataset has no items');
       this.mapped = { source, collate: options.collateFn ?? ((items) => defaultCollate(items)) };
       this.dataset = dataset as DatasetLike & { readonly length: number };
-      this.batchSize = batchSize;
-      this.shuffle = shuffle;
-      this.dropLast = dropLast;
-      this.generator = generator;
-      this.reuseBuffers = reuseBuffers;
       this.numExamples = n;
       this.order = new Int32Array(0);
       this.xRow = this.yRow = 0;
@@ -146,11 +146,6 @@ export class DataLoader implements Iterable<Batch> {
       });
     }
     this.dataset = dataset as DatasetLike & { readonly length: number };
-    this.batchSize = batchSize;
-    this.shuffle = shuffle;
-    this.dropLast = dropLast;
-    this.generator = generator;
-    this.reuseBuffers = reuseBuffers;
     this.numExamples = n;
     this.order = new Int32Array(n);
     for (let i = 0; i < n; i++) this.order[i] = i;

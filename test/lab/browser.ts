@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { serveLab, type LabServer } from '../../src/lab-server.node.js';
+import { afterAll, beforeAll } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** The built lab (`npm run build:lab`). */
@@ -76,6 +77,25 @@ export async function startLab(viewport = { width: 1440, height: 1000 }): Promis
   mkdirSync(SHOTS, { recursive: true });
   const server = await serveLab({ dir: LAB_DIST, port: 0, host: '127.0.0.1' });
   return { server, b: await openLab(viewport), origin: server.url.replace(/\/$/, '') };
+}
+
+/**
+ * For a describe block: a lab server and a browser on its page, loaded and ready before the
+ * tests (beforeAll) and closed after them (afterAll). The fields are set once beforeAll has run.
+ */
+export function useLab(viewport?: { width: number; height: number }): { server: LabServer; b: LabBrowser } {
+  const lab = {} as { server: LabServer; b: LabBrowser };
+  beforeAll(async () => {
+    const { server, b } = await startLab(viewport);
+    Object.assign(lab, { server, b });
+    await b.page.goto(server.url);
+    await waitReady(b.page);
+  }, 120_000);
+  afterAll(async () => {
+    await lab.b?.close();
+    await lab.server?.close();
+  });
+  return lab;
 }
 
 /** Requests to anything but the local server (data: and blob: URLs are local by construction). */

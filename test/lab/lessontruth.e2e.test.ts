@@ -7,11 +7,10 @@
  * or page errors. Screenshots: artifacts/lab/lessontruth-*.png.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type LabServer } from '../../src/lab-server.node.js';
 import { QUIZ } from '../../src/quiz.js';
-import { type LabBrowser, SHOTS, pause, startLab, waitReady } from './browser.js';
+import { SHOTS, pause, useLab } from './browser.js';
 
 type W = { lab: { snapshot(): { lesson: { id: string; verdict: string; evidence: string } | null } }; gradlab: { step: number; state: { seed: number; lr: number } } };
 /** The verdict box and the metrics line as one reading (one moment of the page). */
@@ -24,22 +23,10 @@ const verdictIs = (p: Page, v: string, timeout = 60_000) =>
   p.waitForFunction((x) => document.getElementById('lesson-verdict')?.dataset.verdict === x, v, { timeout, polling: 200 });
 
 describe('lesson verdicts agree with the page', () => {
-  let server: LabServer;
-  let b: LabBrowser;
-
-  beforeAll(async () => {
-    ({ server, b } = await startLab({ width: 1280, height: 900 }));
-    await b.page.goto(server.url);
-    await waitReady(b.page);
-  }, 120_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.close();
-  });
+  const lab = useLab({ width: 1280, height: 900 });
 
   it('a pass shows the numbers that make it true, keeps following the run, any seed is judged, a changed setting is pending at once', async () => {
-    const p = b.page;
+    const p = lab.b.page;
     await p.click('button[data-lesson="softmax-output"]');
     await verdictIs(p, 'pass');
     const r = await read(p);
@@ -92,11 +79,11 @@ describe('lesson verdicts agree with the page', () => {
     expect(changed.verdict).toBe('pending');
     expect(changed.evidence).toContain("The settings differ from the lesson's");
     await p.screenshot({ path: join(SHOTS, 'lessontruth-settings-changed.png') });
-    expect(b.errors).toEqual([]);
+    expect(lab.b.errors).toEqual([]);
   }, 120_000);
 
   it('the quiz answered with the keyboard alone: a wrong answer says which is right, the right one says right', async () => {
-    const p = b.page;
+    const p = lab.b.page;
     await pause(p);
     const q = QUIZ[0];
     const wrong = q.answer === 0 ? 1 : 0;
@@ -118,6 +105,6 @@ describe('lesson verdicts agree with the page', () => {
     expect(await p.textContent('#quiz-feedback .quiz-result')).toBe('✓ Right.');
     expect(await p.textContent('#quiz-feedback')).toContain(q.explanation);
     await p.screenshot({ path: join(SHOTS, 'lessontruth-quiz-keyboard.png') });
-    expect(b.errors).toEqual([]);
+    expect(lab.b.errors).toEqual([]);
   }, 60_000);
 });
