@@ -32,14 +32,14 @@ chooser.record = (t, ms, macs, now) => {
   const b = Math.floor(Math.log2(macs));
   const e = byClass.get(b) ?? { split: 0, single: 0, splitMs: 0, singleMs: 0, cold: 0, coldMs: 0 };
   const at = now ?? performance.now();
-  if (t && at - ms - chooser.lastSplitEnd > 0.1) { e.cold++; e.coldMs += ms; }
+  if (t && chooser.cold) { e.cold++; e.coldMs += ms; }
   if (t) { e.split++; e.splitMs += ms; } else { e.single++; e.singleMs += ms; }
   byClass.set(b, e);
   return rec(t, ms, macs, now);
 };
 const classes = () => [...byClass].sort((a, b) => a[0] - b[0]).map(([b, e]) => {
   const est = chooser.estimates(2 ** b);
-  return `  2^${b}: split ${e.split} (${(e.splitMs / Math.max(1, e.split)).toFixed(3)} ms; cold ${e.cold}, ${(e.coldMs / Math.max(1, e.cold)).toFixed(3)} ms), unsplit ${e.single} (${(e.singleMs / Math.max(1, e.single)).toFixed(3)} ms); estimates ns/MAC split ${(est.split * 1e3).toFixed(1)} single ${(est.single * 1e3).toFixed(1)}`;
+  return `  2^${b}: split ${e.split} (${(e.splitMs / Math.max(1, e.split)).toFixed(3)} ms; cold ${e.cold}, ${(e.coldMs / Math.max(1, e.cold)).toFixed(3)} ms), unsplit ${e.single} (${(e.singleMs / Math.max(1, e.single)).toFixed(3)} ms); estimates ns/MAC split ${(est.split * 1e3).toFixed(1)} cold ${((est.splitCold ?? 0) * 1e3).toFixed(1)} single ${(est.single * 1e3).toFixed(1)}`;
 }).join('\n');
 const ratios = [];
 try {

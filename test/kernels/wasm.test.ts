@@ -356,21 +356,28 @@ describe('gemm', () => {
     expect(mild.pays).toBe(true);
   });
   it('ThreadChooser is not flipped by one stalled GEMM', () => {
+    // Back-to-back calls (simulated clock): the workers are awake for every split one after the first.
     const c = new ThreadChooser();
-    expect(c.threaded()).toBe(true);
-    c.record(true, 1, 1e6); // split: 1 ms
-    expect(c.threaded()).toBe(false);
-    c.record(false, 2, 1e6); // unsplit: 2 ms
+    let clock = 0;
+    const call = (split: boolean, ms: number) => {
+      clock += 0.01;
+      c.threaded(1e6, clock); // sets whether the call starts cold; the mode is forced here
+      clock += ms;
+      c.record(split, ms, 1e6, clock);
+    };
+    call(true, 1); // the first split (cold)
+    call(true, 1); // one with the workers awake: 1 ms
+    call(false, 2); // unsplit: 2 ms
     const before = c.estimates().split;
     expect(before).toBe(1);
-    c.record(true, 10, 1e6); // a worker was descheduled: one split GEMM took 10 ms
+    call(true, 10); // a worker was descheduled: one split GEMM took 10 ms
     expect(c.estimates().split).toBeLessThan(before * (1 + 0.2 * ThreadChooser.OUTLIER));
     expect(c.estimates().split).toBeLessThan(c.estimates().single);
     // Lasting slowness still moves it.
-    for (let i = 0; i < 12; i++) c.record(true, 10, 1e6);
+    for (let i = 0; i < 12; i++) call(true, 10);
     expect(c.estimates().split).toBeGreaterThan(c.estimates().single);
   });
-  it('ThreadChooser counts the split GEMMs that wake sleeping workers (a step\'s large GEMMs come far apart)', () => {
+  it('ThreadChooser estimates the split GEMMs that wake sleeping workers apart (a step\'s large GEMMs come far apart)', () => {
     // In a training step the large GEMMs are milliseconds apart, so the workers are asleep at
     // each split one and its wake-up is part of its cost. Simulated clock: 5 ms between calls.
     let clock = 0;
@@ -384,13 +391,26 @@ describe('gemm', () => {
         c.record(t, t ? splitMs : singleMs, 1e6);
         return t;
       };
-      call(1, 2); // the first split measured fast (the workers were awake)
+      call(1, 2); // the first split measured fast
       call(1, 2); // one unsplit sample
-      // Then every split GEMM takes 3 ms with the wake-up, an unsplit one 2 ms.
+      // Then every split GEMM takes 3 ms with the wake-up (another process on the second core), an unsplit one 2 ms.
       let split = 0;
       for (let i = 0; i < 200; i++) if (call(3, 2)) split++;
-      expect(c.estimates().split).toBeGreaterThan(c.estimates().single);
+      expect(c.estimates().splitCold).toBeGreaterThan(c.estimates().single);
       expect(split).toBeLessThan(60); // a few calls to learn it, then probes that back off (≈ 40)
+      // On an idle machine the wake-up costs little: split calls that start cold still win.
+      const idle = new ThreadChooser();
+      const callIdle = () => {
+        clock += 5;
+        const t = idle.threaded();
+        const ms = t ? 1.1 : 2;
+        clock += ms;
+        idle.record(t, ms, 1e6);
+        return t;
+      };
+      let idleSplit = 0;
+      for (let i = 0; i < 200; i++) if (callIdle()) idleSplit++;
+      expect(idleSplit).toBeGreaterThan(200 - 40);
     } finally {
       now.mockRestore();
     }

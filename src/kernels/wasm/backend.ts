@@ -158,19 +158,27 @@ function plan2d(shape: readonly number[], as: readonly number[], bs: readonly nu
  * EXPLORE_MAX large GEMMs apart; a switch halves the interval, a confirmation doubles it),
  * because on a busy machine each probe of the split costs stalls.
  *
- * Outside probes every call counts, including a split call that finds the workers asleep:
- * in a training step most large GEMMs come more than a spin (≈ 0.1 ms) after the previous
- * split one, so their wake-up is part of what splitting them costs. (Skipping such calls once
+ * A split call that finds the workers asleep (more than a spin, COLD_MS, after the previous
+ * split call ended) pays their wake-up, which on an idle machine is tens of microseconds and
+ * with another process on the second core can be a time slice. In a training step most large
+ * GEMMs come that long after the previous split one, so such calls are estimated apart
+ * (`splitCold`) and a call is decided on the estimate of its own kind. (Skipping them instead
  * left the split estimate of 128×784×256 at its first sample: 504 of 505 split calls were
  * skipped while, with another process spinning, they averaged 1.6 ms against 1.0–1.4 ms
- * unsplit; bench/busy-core.mjs.)
+ * unsplit; counting them in one estimate with the warm calls kept 2-thread runs on the idle
+ * machine 7–8% slower. bench/busy-core.mjs.)
  */
 class ChoiceState {
-  /** Milliseconds per million multiply-adds, split and unsplit; 0 = no sample yet. */
+  /** Milliseconds per million multiply-adds, split (workers awake / asleep) and unsplit; 0 = no sample yet. */
   split = 0;
+  splitCold = 0;
   single = 0;
+  /** The last probe's samples of this class: its mode, and sums and counts of its warm and cold calls. */
+  probedSplit = false;
   probeSum = 0;
   probeN = 0;
+  probeColdSum = 0;
+  probeColdN = 0;
 }
 
 export class ThreadChooser {
@@ -186,6 +194,8 @@ export class ThreadChooser {
   static readonly SWITCH = 0.85;
   /** Samples are capped at this multiple of the current estimate (see record). */
   static readonly OUTLIER = 2;
+  /** A split call starting this long (ms) after the previous split ended finds workers asleep. */
+  static readonly COLD_MS = 0.1;
   private states: ChoiceState[] = [];
   private calls = 0;
   private interval = ThreadChooser.EXPLORE;
@@ -196,6 +206,9 @@ export class ThreadChooser {
   private probing = false;
   private counted = false;
   private lastOfProbe = false;
+  /** When the last split call ended (performance.now() ms), and whether the pending call starts cold. */
+  private lastSplitEnd = -Infinity;
+  private cold = false;
 
   private state(macs: number): ChoiceState {
     const b = Math.max(0, Math.min(63, Math.floor(Math.log2(Math.max(1, macs)))));
@@ -203,9 +216,9 @@ export class ThreadChooser {
   }
 
   /** Estimates for the size class of `macs` (tests, statistics). */
-  estimates(macs = 1e6): { split: number; single: number } {
+  estimates(macs = 1e6): { split: number; splitCold: number; single: number } {
     const s = this.state(macs);
-    return { split: s.split, single: s.single };
+    return { split: s.split, splitCold: s.splitCold, single: s.single };
   }
 
   /**
@@ -216,13 +229,16 @@ export class ThreadChooser {
   splitPays = true;
 
   /** Whether to split a GEMM of `macs` multiply-adds; must be followed by `record`. */
-  threaded(macs = 1e6): boolean {
+  threaded(macs = 1e6, now = performance.now()): boolean {
     const s = this.state(macs);
     this.calls++;
     this.probing = this.lastOfProbe = false;
-    if (s.split === 0) return true;
+    this.cold = now - this.lastSplitEnd > ThreadChooser.COLD_MS;
+    // Until a kind has its own sample, the other's stands in.
+    const split = this.cold ? s.splitCold || s.split : s.split || s.splitCold;
+    if (split === 0) return true;
     if (s.single === 0) return false;
-    const preferSplit = s.split <= s.single;
+    const preferSplit = split <= s.single;
     this.splitPays = preferSplit;
     if (this.probeLeft === 0 && this.calls >= this.nextProbe) this.probeLeft = ThreadChooser.PROBE;
     if (this.probeLeft > 0) {
@@ -239,21 +255,31 @@ export class ThreadChooser {
     return !this.lastOfProbe;
   }
 
-  record(threaded: boolean, ms: number, macs: number): void {
+  /** `now`: when the call ended (performance.now() ms; a parameter for tests). */
+  record(threaded: boolean, ms: number, macs: number, now = performance.now()): void {
     const s = this.state(macs);
     const v = (ms * 1e6) / macs;
+    if (threaded) this.lastSplitEnd = now;
     if (!this.probing) {
       // A sample is capped at OUTLIER × the estimate: one GEMM during which a worker was
       // descheduled (or the host stalled the VM) measures 3–5× slow, and at full weight it
       // would flip the choice for a whole exploration interval. Lasting slowness still
       // raises the estimate by up to 20% per call.
-      if (threaded) s.split = s.split === 0 ? v : 0.8 * s.split + 0.2 * Math.min(v, ThreadChooser.OUTLIER * s.split);
-      else s.single = s.single === 0 ? v : 0.8 * s.single + 0.2 * Math.min(v, ThreadChooser.OUTLIER * s.single);
+      const ema = (e: number) => (e === 0 ? v : 0.8 * e + 0.2 * Math.min(v, ThreadChooser.OUTLIER * e));
+      if (!threaded) s.single = ema(s.single);
+      else if (this.cold) s.splitCold = ema(s.splitCold);
+      else s.split = ema(s.split);
       return;
     }
     if (this.counted) {
-      s.probeSum += v;
-      s.probeN++;
+      s.probedSplit = threaded;
+      if (this.cold) {
+        s.probeColdSum += v;
+        s.probeColdN++;
+      } else {
+        s.probeSum += v;
+        s.probeN++;
+      }
     }
     if (this.lastOfProbe) this.finishProbe();
     this.probing = this.lastOfProbe = false;
@@ -264,19 +290,28 @@ export class ThreadChooser {
     // How much slower the probed mode was than the current one, over the classes probed.
     let worst = Infinity;
     for (const s of this.states) {
-      if (!s || s.probeN === 0) continue;
-      const v = s.probeSum / s.probeN;
-      s.probeSum = s.probeN = 0;
-      // The probed mode of a class is the one it did not prefer (probes do not move the estimates).
-      const probedSplit = s.split > s.single;
-      const current = probedSplit ? s.single : s.split;
-      worst = Math.min(worst, v / current);
-      if (v < ThreadChooser.SWITCH * current) {
-        if (probedSplit) s.split = v;
-        else s.single = v;
-        switched = true;
-      } else if (probedSplit) s.split = 0.5 * s.split + 0.5 * v;
-      else s.single = 0.5 * s.single + 0.5 * v;
+      if (!s) continue;
+      // Warm and cold calls apart: each is compared with the estimate of its own kind.
+      for (const cold of [false, true]) {
+        const n = cold ? s.probeColdN : s.probeN;
+        if (n === 0) continue;
+        const v = (cold ? s.probeColdSum : s.probeSum) / n;
+        const split = cold ? s.splitCold : s.split;
+        const setSplit = (e: number) => (cold ? (s.splitCold = e) : (s.split = e));
+        if (s.probedSplit) {
+          const current = s.single;
+          worst = Math.min(worst, v / current);
+          if (v < ThreadChooser.SWITCH * current) switched = true;
+          setSplit(split === 0 || v < ThreadChooser.SWITCH * current ? v : 0.5 * split + 0.5 * v);
+        } else if (split !== 0) {
+          worst = Math.min(worst, v / split);
+          if (v < ThreadChooser.SWITCH * split) {
+            s.single = v;
+            switched = true;
+          } else s.single = 0.5 * s.single + 0.5 * v;
+        }
+      }
+      s.probeSum = s.probeN = s.probeColdSum = s.probeColdN = 0;
     }
     // A probe that was far slower (a busy second core makes split GEMMs 2–3× slower) backs off
     // faster: each probe of the losing mode costs its own slowness.
