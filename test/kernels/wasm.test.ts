@@ -2,7 +2,7 @@
  * The WebAssembly backend against the reference kernels: every Kernels method on random data
  * with awkward shapes, GEMM in every layout against a float64 product, threads, allocator.
  */
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { reference } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels, UnaryKind } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
@@ -308,7 +308,13 @@ describe('gemm', () => {
     }
     W.pool.setThreads(1);
   });
+  /** performance.now() stands still for this test, so no call starts cold by the test machine's timing. */
+  const frozenClock = () => {
+    const now = vi.spyOn(performance, 'now').mockReturnValue(0);
+    onTestFinished(() => now.mockRestore());
+  };
   it('ThreadChooser uses the measured faster mode and keeps exploring the other', () => {
+    frozenClock(); // back-to-back calls: the workers are awake for every split call after the first
     const c = new ThreadChooser();
     expect(c.threaded()).toBe(true); // no sample yet: try splitting first
     c.record(true, 1, 1e6);
@@ -339,6 +345,7 @@ describe('gemm', () => {
     expect(run(100)).toBeGreaterThanOrEqual(100 - ThreadChooser.PROBE);
   });
   it('ThreadChooser backs off faster from probes of a mode that is far slower (a busy second core), and the optimizer splits follow it', () => {
+    frozenClock(); // back-to-back calls: the workers are awake for every split call after the first
     const probes = (split: number, single: number) => {
       const c = new ThreadChooser();
       let probed = 0;
@@ -416,6 +423,7 @@ describe('gemm', () => {
     }
   });
   it('ThreadChooser keeps separate choices per GEMM size and ignores a probe\'s warm-up', () => {
+    frozenClock(); // back-to-back calls: the workers are awake for every split call after the first
     const c = new ThreadChooser();
     const small = 2e6, large = 3e7;
     // Small GEMMs: splitting costs (sync overhead); large ones: splitting pays.
