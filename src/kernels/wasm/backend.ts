@@ -173,8 +173,12 @@ class ChoiceState {
   split = 0;
   splitCold = 0;
   single = 0;
-  /** The last probe's samples of this class: its mode, and sums and counts of its warm and cold calls. */
+  /**
+   * The last probe's samples of this class, warm and cold calls apart: the mode each kind ran in
+   * (a probe runs each call in the mode its kind does not prefer), sums and counts.
+   */
   probedSplit = false;
+  probedColdSplit = false;
   probeSum = 0;
   probeN = 0;
   probeColdSum = 0;
@@ -272,7 +276,8 @@ export class ThreadChooser {
       return;
     }
     if (this.counted) {
-      s.probedSplit = threaded;
+      if (this.cold) s.probedColdSplit = threaded;
+      else s.probedSplit = threaded;
       if (this.cold) {
         s.probeColdSum += v;
         s.probeColdN++;
@@ -298,7 +303,7 @@ export class ThreadChooser {
         const v = (cold ? s.probeColdSum : s.probeSum) / n;
         const split = cold ? s.splitCold : s.split;
         const setSplit = (e: number) => (cold ? (s.splitCold = e) : (s.split = e));
-        if (s.probedSplit) {
+        if (cold ? s.probedColdSplit : s.probedSplit) {
           const current = s.single;
           worst = Math.min(worst, v / current);
           if (v < ThreadChooser.SWITCH * current) switched = true;
