@@ -80,17 +80,18 @@ export async function startLab(viewport = { width: 1440, height: 1000 }): Promis
 }
 
 /**
- * For a describe block: a lab server and a browser on its page, loaded and ready before the
- * tests (beforeAll) and closed after them (afterAll). The fields are set once beforeAll has run.
+ * For a describe block: a lab server and a browser (startLab) before the tests (beforeAll), on
+ * the lab's page and ready unless `open` is false (tests that open their own settings' URL),
+ * closed after them (afterAll). The fields are set once beforeAll has run.
  */
-export function useLab(viewport?: { width: number; height: number }): { server: LabServer; b: LabBrowser } {
-  const lab = {} as { server: LabServer; b: LabBrowser };
+export function useLab(viewport?: { width: number; height: number }, { open = true } = {}): { server: LabServer; b: LabBrowser; origin: string } {
+  const lab = {} as { server: LabServer; b: LabBrowser; origin: string };
   beforeAll(async () => {
-    const { server, b } = await startLab(viewport);
-    Object.assign(lab, { server, b });
-    await b.page.goto(server.url);
-    await waitReady(b.page);
-  }, 120_000);
+    Object.assign(lab, await startLab(viewport));
+    if (!open) return;
+    await lab.b.page.goto(lab.server.url);
+    await waitReady(lab.b.page);
+  }, 180_000);
   afterAll(async () => {
     await lab.b?.close();
     await lab.server?.close();

@@ -9,15 +9,14 @@
  * chart, smoothed, still shows the last evaluation (its raw values are drawn too).
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type LabServer } from '../../src/lab-server.node.js';
 // The kernels `gradlab` runs (its entry point selects them; without this import runTrain would use the reference loops).
 import '../../src/kernels/auto.js';
 import { getBackend } from '../../src/kernels/index.js';
 import { runTrain, type TrainArgs } from '../../src/cli/train.js';
 import type { EvalPoint, LayerSnapshot } from '../../lab/src/protocol.js';
-import { pause, SHOTS, startLab, waitReady, waitSteps, type LabBrowser } from './browser.js';
+import { pause, SHOTS, waitReady, waitSteps, useLab } from './browser.js';
 
 type W = {
   gradlab: { step: number; evals: EvalPoint[]; layers: LayerSnapshot[] | null; running: boolean };
@@ -32,21 +31,11 @@ const read = (p: Page) =>
 const sink = { write: () => true } as unknown as NodeJS.WritableStream;
 
 describe('the lab\'s CNN numbers are the CLI\'s', () => {
-  let server: LabServer;
-  let b: LabBrowser;
-
-  beforeAll(async () => {
-    ({ server, b } = await startLab({ width: 1280, height: 900 }));
-  }, 180_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.close();
-  });
+  const env = useLab({ width: 1280, height: 900 }, { open: false });
 
   it('cnn-small on MNIST: the same evaluation, per-layer gradient norms, dead filters and findings after the same steps', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=mnist&model=cnn-small&opt=adam&lr=0.003&batch=64&seed=3`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=mnist&model=cnn-small&opt=adam&lr=0.003&batch=64&seed=3`);
     await waitReady(p);
     await p.click('#play');
     await waitSteps(p, 25, 120_000);
@@ -123,6 +112,6 @@ describe('the lab\'s CNN numbers are the CLI\'s', () => {
     });
     expect(high).toBeGreaterThan(4);
     await p.locator('#acc-chart').screenshot({ path: join(SHOTS, 'cnn-parity-accuracy.png') });
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 240_000);
 });

@@ -7,10 +7,9 @@
  * evaluation arrived is not undone by it. No console or page error throughout. Screenshots: artifacts/lab/hostile-*.png.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type LabServer } from '../../src/lab-server.node.js';
-import { pause, SHOTS, startLab, waitReady, waitSteps, type LabBrowser } from './browser.js';
+import { pause, SHOTS, waitReady, waitSteps, useLab } from './browser.js';
 
 type W = { gradlab: { notice: string[]; state: { lr: number; batchSize: number; noise: number; layers: Array<{ width: number }> }; step: number; layers: Array<{ step?: number }> | null } };
 const handle = (p: Page) => p.evaluate(() => { const g = (window as unknown as W).gradlab; return { notice: g.notice, state: g.state, step: g.step }; });
@@ -27,21 +26,11 @@ async function typeInto(p: Page, id: string, text: string): Promise<void> {
 }
 
 describe('the lab with hostile input', () => {
-  let server: LabServer;
-  let b: LabBrowser;
-
-  beforeAll(async () => {
-    ({ server, b } = await startLab({ width: 1280, height: 900 }));
-  }, 180_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.close();
-  });
+  const env = useLab({ width: 1280, height: 900 }, { open: false });
 
   it('typed values out of range, empty or unreadable: clamped or kept, and said in the notice', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=moons&layers=8:relu*2`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=moons&layers=8:relu*2`);
     await waitReady(p);
     await typeInto(p, '#in-lr', '1000000');
     expect((await handle(p)).notice).toEqual(['lr=1000000: the learning rate must be a number from 0.000001 to 10; using 10']);
@@ -59,12 +48,12 @@ describe('the lab with hostile input', () => {
     expect(h.state).toMatchObject({ lr: 10, batchSize: 1, noise: 0.1 });
     expect(h.state.layers.map((l) => l.width)).toEqual([128, 128]);
     await p.locator('#notice').screenshot({ path: join(SHOTS, 'hostile-notice.png') });
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 60_000);
 
   it('BatchNorm switched on with a batch of one (which gradlab train refuses): batch 2, said, and it trains', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=moons&layers=8:relu*2&batch=1`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=moons&layers=8:relu*2&batch=1`);
     await waitReady(p);
     expect((await handle(p)).notice).toEqual([]);
     await p.check('#in-bn');
@@ -76,12 +65,12 @@ describe('the lab with hostile input', () => {
     await waitSteps(p, 20);
     await pause(p);
     expect(await p.textContent('#status')).not.toMatch(/error/i);
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 60_000);
 
   it('the layer panels say which monitored step they show', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=spiral&layers=8:tanh*3&batch=8`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=spiral&layers=8:tanh*3&batch=8`);
     await waitReady(p);
     await p.click('#play');
     await waitSteps(p, 40);
@@ -95,12 +84,12 @@ describe('the lab with hostile input', () => {
     await p.click('#reset');
     await waitReady(p);
     expect(await p.textContent('#grad-when')).toBe('');
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 60_000);
 
   it('Train clicked at once, while the first evaluation is still under way: the page never says it stopped', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=mnist&model=cnn&batch=16`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=mnist&model=cnn&batch=16`);
     await waitReady(p);
     await p.click('#play');
     // Sampled in the page every animation frame until two steps ran: never "not running", never "Train"/"Resume".
@@ -120,12 +109,12 @@ describe('the lab with hostile input', () => {
     );
     expect(states).toEqual(['true/Pause']);
     await pause(p);
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 60_000);
 
   it('Train, Pause, Step and Reset pressed as fast as a hand can: the page ends in the state the last press asked for', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=spiral&layers=16:tanh*3`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=spiral&layers=16:tanh*3`);
     await waitReady(p);
     const order = ['#play', '#play', '#step', '#play', '#reset', '#play', '#play', '#step', '#play', '#play', '#play', '#reset', '#play'];
     // No waiting between presses (a disabled Step while running is skipped, as a hand's click would be).
@@ -141,16 +130,16 @@ describe('the lab with hostile input', () => {
     await p.waitForTimeout(500);
     expect(await p.evaluate(() => (window as unknown as W).gradlab.step)).toBe(a.step);
     expect(await p.textContent('#play')).toBe('Resume');
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 60_000);
 
   it('a link with a 5,000-character value: a short notice that fits a phone', async () => {
-    const phone = await b.context.newPage();
+    const phone = await env.b.context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
     const errors: string[] = [];
     phone.on('pageerror', (e) => errors.push(String(e)));
     phone.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await phone.goto(`${server.url}?layers=${'q:relu,'.repeat(700)}&data=${'x'.repeat(5000)}`);
+    await phone.goto(`${env.server.url}?layers=${'q:relu,'.repeat(700)}&data=${'x'.repeat(5000)}`);
     await waitReady(phone);
     const notice = (await handle(phone)).notice;
     expect(notice.length).toBeLessThanOrEqual(8);

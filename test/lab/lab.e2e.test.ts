@@ -8,13 +8,12 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ACTIVATION_NAMES } from '../../src/activations.js';
 import { INIT_NAMES } from '../../src/init.js';
 import { OPTIMIZER_NAMES } from '../../src/optim/registry.js';
-import { type LabServer } from '../../src/lab-server.node.js';
-import { CHROMIUM, externalRequests, type LabBrowser, canvasColours, pause, waitReady, waitSteps, SHOTS, startLab } from './browser.js';
+import { CHROMIUM, externalRequests, canvasColours, pause, waitReady, waitSteps, SHOTS, useLab } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist', 'lab');
@@ -39,42 +38,31 @@ describe('web lab in chromium', () => {
   it('has Chromium to drive (Debian chromium, installed by scripts/setup.sh)', () => {
     expect(haveChromium).toBe(true);
   });
-  let server: LabServer;
-  let b: LabBrowser;
-  let origin: string;
-
-  beforeAll(async () => {
-    ({ server, b, origin } = await startLab({ width: 1440, height: 1000 }));
-  }, 180_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.close();
-  });
+  const env = useLab({ width: 1440, height: 1000 }, { open: false });
 
   it('loads cross-origin isolated, with menus from the registries', async () => {
-    const res = await b.page.goto(server.url);
+    const res = await env.b.page.goto(env.server.url);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['cross-origin-opener-policy']).toBe('same-origin');
     expect(res?.headers()['cross-origin-embedder-policy']).toBe('require-corp');
-    await waitReady(b.page);
-    expect(await b.page.evaluate(() => crossOriginIsolated)).toBe(true);
-    const values = (sel: string) => b.page.$$eval(`${sel} option`, (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    await waitReady(env.b.page);
+    expect(await env.b.page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const values = (sel: string) => env.b.page.$$eval(`${sel} option`, (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
     expect(await values('#in-act')).toEqual([...ACTIVATION_NAMES]);
     expect(await values('#in-init')).toEqual([...INIT_NAMES]);
     expect(await values('#in-opt')).toEqual([...OPTIMIZER_NAMES]);
     // Default net is tanh: Xavier uniform is the marked recommendation.
-    const marked = await b.page.$$eval('#in-init option', (os) => os.filter((o) => o.textContent!.includes('★')).map((o) => (o as HTMLOptionElement).value));
+    const marked = await env.b.page.$$eval('#in-init option', (os) => os.filter((o) => o.textContent!.includes('★')).map((o) => (o as HTMLOptionElement).value));
     expect(marked).toEqual(['xavierUniform']);
     // Every control has a label.
-    const unlabelled = await b.page.$$eval('#settings input, #settings select', (els) =>
+    const unlabelled = await env.b.page.$$eval('#settings input, #settings select', (els) =>
       els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.id),
     );
     expect(unlabelled).toEqual([]);
   });
 
   it('changes activation, init and BatchNorm, trains, and the loss falls while the charts update', async () => {
-    const p = b.page;
+    const p = env.b.page;
     await p.selectOption('#in-act', 'relu');
     await p.selectOption('#in-init', 'kaimingNormal');
     await p.check('#in-bn');
@@ -112,7 +100,7 @@ describe('web lab in chromium', () => {
   });
 
   it('runs a lesson in one click and shows the health findings with advice', async () => {
-    const p = b.page;
+    const p = env.b.page;
     await p.click('button[data-lesson="deep-sigmoid"]');
     await expect.poll(async () => (await lab(p)).lesson).toBe('deep-sigmoid');
     expect(await p.isVisible('#lesson-banner')).toBe(true);
@@ -125,7 +113,7 @@ describe('web lab in chromium', () => {
   });
 
   it('restores every setting from a shared URL', async () => {
-    const p = b.page;
+    const p = env.b.page;
     await p.selectOption('#in-data', 'moons');
     await p.fill('#in-depth', '3');
     await p.press('#in-depth', 'Enter');
@@ -142,7 +130,7 @@ describe('web lab in chromium', () => {
     expect(before).toMatchObject({ dataset: 'moons', optimizer: 'momentum', lr: 0.02, seed: 42 });
     expect(before.layers).toHaveLength(3);
     await p.click('#share');
-    const second = await b.context.newPage();
+    const second = await env.b.context.newPage();
     await second.goto(shared);
     await waitReady(second);
     expect((await lab(second)).state).toEqual(before);
@@ -156,8 +144,8 @@ describe('web lab in chromium', () => {
   });
 
   it('is usable by keyboard: tab to the run controls, Enter trains', async () => {
-    const p = b.page;
-    await p.goto(server.url);
+    const p = env.b.page;
+    await p.goto(env.server.url);
     await waitReady(p);
     await p.keyboard.press('Tab'); // skip link
     await p.keyboard.press('Tab');
@@ -171,8 +159,8 @@ describe('web lab in chromium', () => {
   });
 
   it('switching Adam → SGD at the default learning rate picks SGD\'s default, as the help text says', async () => {
-    const p = b.page;
-    await p.goto(server.url);
+    const p = env.b.page;
+    await p.goto(env.server.url);
     await waitReady(p);
     expect((await lab(p)).state).toMatchObject({ optimizer: 'adam', lr: 0.01 });
     await p.selectOption('#in-opt', 'sgd');
@@ -183,8 +171,8 @@ describe('web lab in chromium', () => {
   });
 
   it('applies learning rate, batch size and clipping to the run in progress; other settings start over', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=spiral&layers=16:relu*2&opt=sgd&lr=0.05&batch=16`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=spiral&layers=16:relu*2&opt=sgd&lr=0.05&batch=16`);
     await waitReady(p);
     await p.click('#play');
     await waitSteps(p, 100);
@@ -211,8 +199,8 @@ describe('web lab in chromium', () => {
   });
 
   it('trains the built-in MNIST', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=mnist&layers=32:relu&opt=adam&lr=0.003&batch=64`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=mnist&layers=32:relu&opt=adam&lr=0.003&batch=64`);
     await waitReady(p);
     await p.click('#play');
     await waitSteps(p, 150, 90_000);
@@ -230,9 +218,9 @@ describe('web lab in chromium', () => {
   });
 
   it('fits a phone-sized window', async () => {
-    const phone = await b.context.newPage();
+    const phone = await env.b.context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
-    await phone.goto(`${server.url}?data=xor&layers=8:relu*3`);
+    await phone.goto(`${env.server.url}?data=xor&layers=8:relu*3`);
     await waitReady(phone);
     // Settings start folded on a phone so the boundary is on the first screen; they open by keyboard.
     expect(await phone.$eval('#settings-panel', (d) => (d as HTMLDetailsElement).open)).toBe(false);
@@ -252,8 +240,8 @@ describe('web lab in chromium', () => {
   });
 
   it('made no request outside localhost and logged no errors', () => {
-    expect(b.requests.length).toBeGreaterThan(5);
-    expect(externalRequests(b.requests, origin)).toEqual([]);
-    expect(b.errors).toEqual([]);
+    expect(env.b.requests.length).toBeGreaterThan(5);
+    expect(externalRequests(env.b.requests, env.origin)).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   });
 });

@@ -6,10 +6,9 @@
  * a student runs it. No console or page errors.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type LabServer } from '../../src/lab-server.node.js';
-import { canvasColours, type LabBrowser, SHOTS, startLab, waitReady, waitSteps } from './browser.js';
+import { canvasColours, SHOTS, waitReady, waitSteps, useLab } from './browser.js';
 
 type G = { gradlab: { charts: { gradNorm: number[][] }; running: boolean }; lab: { stop(): void } };
 
@@ -22,34 +21,24 @@ async function trainTo(p: Page, steps: number): Promise<void> {
 }
 
 describe('the log-scale gradient-norm chart', () => {
-  let server: LabServer;
-  let b: LabBrowser;
-
-  beforeAll(async () => {
-    ({ server, b } = await startLab({ width: 1280, height: 900 }));
-  }, 120_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.close();
-  });
+  const env = useLab({ width: 1280, height: 900 }, { open: false });
 
   it('survives gradient norms from 1e-30 to 5e4 with exact zeros', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=spiral&noise=0.1&layers=64:relu*6&init=normal&opt=sgd&lr=0.2&clip=1&batch=16&seed=1`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=spiral&noise=0.1&layers=64:relu*6&init=normal&opt=sgd&lr=0.2&clip=1&batch=16&seed=1`);
     await waitReady(p);
     if (!(await p.evaluate(() => (window as unknown as G).gradlab.running))) await p.click('#play');
     await trainTo(p, 1500);
     await p.locator('#gnorm-chart').screenshot({ path: join(SHOTS, 'logchart-wide-range.png') });
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 120_000);
 
   it('the clipping lesson trains past step 1500 with its chart drawn', async () => {
-    const p = b.page;
-    await p.goto(server.url);
+    const p = env.b.page;
+    await p.goto(env.server.url);
     await waitReady(p);
     await p.click('button[data-lesson="clipping"]');
     await trainTo(p, 1500);
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 120_000);
 });

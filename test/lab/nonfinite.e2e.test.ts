@@ -6,10 +6,9 @@
  * says which step was not applied and what Resume does, and no "NaN" reaches the page.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type LabServer } from '../../src/lab-server.node.js';
-import { SHOTS, startLab, waitReady, type LabBrowser } from './browser.js';
+import { SHOTS, waitReady, useLab } from './browser.js';
 
 type W = {
   gradlab: { step: number; running: boolean; charts: { gradNorm: number[][]; loss: number[][] } };
@@ -37,22 +36,12 @@ const attempts = (p: Page, n: number) =>
   p.waitForFunction((k) => (document.getElementById('status')!.textContent ?? '').includes(k === 1 ? 'that step was not applied' : `${k} attempts`), n, { timeout: 30_000 });
 
 describe('the lab after a non-finite step', () => {
-  let server: LabServer;
-  let b: LabBrowser;
-
-  beforeAll(async () => {
-    ({ server, b } = await startLab({ width: 1280, height: 900 }));
-  }, 180_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.close();
-  });
+  const env = useLab({ width: 1280, height: 900 }, { open: false });
 
   it('counts the steps applied; Resume and Step retry the rejected step and say so', async () => {
-    const p = b.page;
+    const p = env.b.page;
     // The exploding lesson's settings: N(0, 1) weights, SGD at lr 2.
-    await p.goto(`${server.url}?data=spiral&layers=16:relu*6&init=normal&opt=sgd&lr=2&batch=16&seed=1`);
+    await p.goto(`${env.server.url}?data=spiral&layers=16:relu*6&init=normal&opt=sgd&lr=2&batch=16&seed=1`);
     await waitReady(p);
     await p.click('#play');
     await attempts(p, 1);
@@ -101,6 +90,6 @@ describe('the lab after a non-finite step', () => {
     await p.waitForFunction(() => (window as unknown as W).gradlab.step === 0 && document.getElementById('play')!.textContent === 'Train', null, { timeout: 30_000 });
     await waitReady(p);
     expect((await read(p)).status).not.toContain('non-finite');
-    expect(b.errors).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   }, 120_000);
 });

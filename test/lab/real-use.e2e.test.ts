@@ -4,13 +4,12 @@
  * switching data set and model while training, and keyboard-only use — with no console or page
  * error and no request outside the lab's own origin throughout.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { externalRequests, pause, SHOTS, startLab, waitReady, waitSteps, type LabBrowser } from './browser.js';
-import type { LabServer } from '../../src/lab-server.node.js';
+import { externalRequests, pause, SHOTS, waitReady, waitSteps, useLab } from './browser.js';
 
 interface Snap {
   runId: number;
@@ -43,22 +42,11 @@ const newRun = async (p: Page, runId: number) => {
 };
 
 describe('the lab under real use (chromium)', () => {
-  let server: LabServer;
-  let b: LabBrowser;
-  let origin: string;
-
-  beforeAll(async () => {
-    ({ server, b, origin } = await startLab({ width: 1280, height: 900 }));
-  }, 180_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.close();
-  });
+  const env = useLab({ width: 1280, height: 900 }, { open: false });
 
   it('Back and Forward step through the settings and lessons the user chose, without leaving the lab', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=spiral&layers=16:tanh*2`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=spiral&layers=16:tanh*2`);
     await waitReady(p);
     const start = await now(p);
     await p.fill('#in-width', '12');
@@ -76,7 +64,7 @@ describe('the lab under real use (chromium)', () => {
     await p.waitForFunction(() => (window as unknown as Win).gradlab.lesson === null);
     await waitReady(p);
     let at = await now(p);
-    expect(p.url().startsWith(origin)).toBe(true);
+    expect(p.url().startsWith(env.origin)).toBe(true);
     expect([at.search, at.width, at.banner]).toEqual([widened.search, 12, false]);
     await p.goBack();
     await p.waitForFunction(() => (window as unknown as Win).gradlab.state.layers[0]?.width === 16);
@@ -92,7 +80,7 @@ describe('the lab under real use (chromium)', () => {
   }, 60_000);
 
   it('a reload in the middle of a lesson keeps the lesson and its settings, and the run starts over with the same numbers', async () => {
-    const p = b.page;
+    const p = env.b.page;
     const before = await now(p);
     expect(before.lesson).not.toBeNull();
     await p.evaluate(() => (window as unknown as { lab: { start(): void } }).lab.start());
@@ -111,8 +99,8 @@ describe('the lab under real use (chromium)', () => {
   }, 60_000);
 
   it('pause, resume and Reset: a reset run retraces the same seed\'s losses step for step', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=circles&layers=8:relu*2&opt=sgd&lr=0.1&batch=16&seed=7`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=circles&layers=8:relu*2&opt=sgd&lr=0.1&batch=16&seed=7`);
     await waitReady(p);
     await p.click('#play');
     await waitSteps(p, 30);
@@ -141,12 +129,12 @@ describe('the lab under real use (chromium)', () => {
   }, 60_000);
 
   it('two tabs train at once, each its own settings; switching data set and model while training starts a clean run', async () => {
-    const p = b.page;
-    const q = await b.context.newPage();
-    q.on('console', (m) => m.type() === 'error' && b.errors.push(m.text()));
-    q.on('pageerror', (e) => b.errors.push(String(e)));
-    await p.goto(`${server.url}?data=xor&layers=8:relu*2`);
-    await q.goto(`${server.url}?data=moons&layers=6:tanh*1`);
+    const p = env.b.page;
+    const q = await env.b.context.newPage();
+    q.on('console', (m) => m.type() === 'error' && env.b.errors.push(m.text()));
+    q.on('pageerror', (e) => env.b.errors.push(String(e)));
+    await p.goto(`${env.server.url}?data=xor&layers=8:relu*2`);
+    await q.goto(`${env.server.url}?data=moons&layers=6:tanh*1`);
     await Promise.all([waitReady(p), waitReady(q)]);
     await Promise.all([p.click('#play'), q.click('#play')]);
     await Promise.all([waitSteps(p, 100), waitSteps(q, 100)]);
@@ -179,8 +167,8 @@ describe('the lab under real use (chromium)', () => {
   }, 60_000);
 
   it('keyboard only: Tab reaches every enabled control, each named and with a visible focus ring; Enter and Space work', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=spiral`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=spiral`);
     await waitReady(p);
     await p.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
     const controls = await p.$$eval('a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])', (els) =>
@@ -218,8 +206,8 @@ describe('the lab under real use (chromium)', () => {
   }, 60_000);
 
   it('an uploaded CSV, then a lesson, then Back: the run is on the file again, without asking for it', async () => {
-    const p = b.page;
-    await p.goto(`${server.url}?data=spiral&layers=8:tanh*2`);
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=spiral&layers=8:tanh*2`);
     await waitReady(p);
     const rows = ['u,v,label'];
     for (let i = 0; i < 200; i++) {
@@ -251,8 +239,8 @@ describe('the lab under real use (chromium)', () => {
   }, 60_000);
 
   it('a run stopped by a non-finite loss shows dashes, never "NaN", and its lone finite evaluation as a dot', async () => {
-    const p = b.page;
-    await p.goto(server.url);
+    const p = env.b.page;
+    await p.goto(env.server.url);
     await waitReady(p);
     await p.evaluate(() => (window as unknown as { lab: { startLesson(id: string): void } }).lab.startLesson('exploding'));
     await p.waitForFunction(() => /non-finite/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 60_000 });
@@ -271,8 +259,8 @@ describe('the lab under real use (chromium)', () => {
   }, 60_000);
 
   it('made no request outside its own origin and logged no console or page error', () => {
-    expect(b.requests.length).toBeGreaterThan(5);
-    expect(externalRequests(b.requests, origin)).toEqual([]);
-    expect(b.errors).toEqual([]);
+    expect(env.b.requests.length).toBeGreaterThan(5);
+    expect(externalRequests(env.b.requests, env.origin)).toEqual([]);
+    expect(env.b.errors).toEqual([]);
   });
 });
