@@ -1804,3 +1804,221 @@ export function convDirectBackwardWeightRange(gy: usize, x: usize, n: i32, c: i3
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Winograd F(2×2, 3×3) (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
+// Networks") for 3×3 convolutions of stride 1 and dilation 1 between many planes (the layers
+// after the first). Each 2×2 tile of an output plane is
+//   Y = Aᵀ [ Σ_ci (G g_ci Gᵀ) ⊙ (Bᵀ d_ci B) ] A,
+// d_ci the tile's 4×4 input patch in plane ci and g_ci the 3×3 kernel, with
+//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
+//   Aᵀ = [1 1 1 0; 0 1 −1 −1].
+// For each of the 16 positions ξ of the transformed tile the sum over ci is a GEMM,
+// M_ξ [co, T] = U_ξ [co, ci] · V_ξ [ci, T] over the T tiles of a group's samples, so a tile
+// costs 16·co·ci multiply-adds in the GEMMs instead of 36·co·ci (2.25× fewer), plus the
+// transforms (adds only, O((ci + co)·T)). The coefficients are 0, ±1 and ±½, so the result
+// differs from the direct sum only by float32 rounding (a few ulps of the terms' size).
+// The data gradient of such a layer is the same kind of correlation (of ∂y, padded by 2 − p,
+// with the kernels rotated by 180° and their planes swapped), so one range kernel serves both.
+
+/**
+ * U_ξ = (G g Gᵀ)_ξ of every 3×3 kernel g of W [o, c, 3, 3] into u [16, o, c], in float64 and
+ * rounded once. flip 1 (the data gradient): the kernel from plane oi to plane ci is W[oi, ci]
+ * rotated by 180°, stored as u [16, c, o].
+ */
+export function winogradWeights(w: usize, o: i32, c: i32, flip: i32, u: usize): void {
+  const rows = flip ? c : o, cols = flip ? o : c, plane = rows * cols;
+  for (let oi = 0; oi < o; oi++) {
+    for (let ci = 0; ci < c; ci++) {
+      const g = w + (<usize>((oi * c + ci) * 9) << 2);
+      // k[a][b]: the kernel as applied (rotated when flip).
+      let k00 = fd(g, 0), k01 = fd(g, 1), k02 = fd(g, 2), k10 = fd(g, 3), k11 = fd(g, 4), k12 = fd(g, 5), k20 = fd(g, 6), k21 = fd(g, 7), k22 = fd(g, 8);
+      if (flip) {
+        let t = k00; k00 = k22; k22 = t; t = k01; k01 = k21; k21 = t; t = k02; k02 = k20; k20 = t; t = k10; k10 = k12; k12 = t;
+      }
+      // t = G k (4 × 3), then U = t Gᵀ (4 × 4).
+      const t00 = k00, t01 = k01, t02 = k02;
+      const t10 = 0.5 * (k00 + k10 + k20), t11 = 0.5 * (k01 + k11 + k21), t12 = 0.5 * (k02 + k12 + k22);
+      const t20 = 0.5 * (k00 - k10 + k20), t21 = 0.5 * (k01 - k11 + k21), t22 = 0.5 * (k02 - k12 + k22);
+      const t30 = k20, t31 = k21, t32 = k22;
+      const at = flip ? ci * cols + oi : oi * cols + ci;
+      winogradRow(u, plane, at, 0, t00, t01, t02);
+      winogradRow(u, plane, at, 4, t10, t11, t12);
+      winogradRow(u, plane, at, 8, t20, t21, t22);
+      winogradRow(u, plane, at, 12, t30, t31, t32);
+    }
+  }
+}
+
+/** One row of U = t Gᵀ: [t0, ½(t0 + t1 + t2), ½(t0 − t1 + t2), t2] at positions ξ0 … ξ0 + 3. */
+// @ts-ignore: decorator
+@inline function winogradRow(u: usize, plane: i32, at: i32, xi0: i32, t0: f64, t1: f64, t2: f64): void {
+  sfd(u, xi0 * plane + at, t0);
+  sfd(u, (xi0 + 1) * plane + at, 0.5 * (t0 + t1 + t2));
+  sfd(u, (xi0 + 2) * plane + at, 0.5 * (t0 - t1 + t2));
+  sfd(u, (xi0 + 3) * plane + at, t2);
+}
+
+/** Floats of one group's place for convWinogradRange: padded planes, V, M. */
+export function winogradPlaceFloats(ci: i32, co: i32, oh: i32, ow: i32, per: i32): i32 {
+  const ty = (oh + 1) >> 1, tx = (ow + 1) >> 1;
+  return ci * (2 * ty + 2) * (2 * tx + 2) + 16 * (ci + co) * per * ty * tx;
+}
+
+/**
+ * Groups g0 … g0+gn−1 of `spg` samples (of n) of x [n, ci, ih, iw]: y_j [co, oh, ow] =
+ * (beta ? y_j : 0) + bias + the 3×3 correlation of x_j, zero-padded by (ph, pw), with the
+ * kernels whose U_ξ [co, ci] packA packed at up + ξ·upStride (bias 0 = none). geo holds the
+ * Window2d of this correlation (ih, iw, …, ph, pw, …, oh, ow); ow ≥ 7 (four tiles a row).
+ * A group runs its samples `per` at a time in its place (scr, winogradPlaceFloats): one
+ * sample's padded planes [ci, 2·ty + 2, 2·tx + 2], then V [16, ci, per·T] and M [16, co, per·T]
+ * (T = ty·tx tiles a sample), so the `per` samples share each position's GEMM (N = per·T).
+ * Each output is the same sum whatever the split, so threads agree bit for bit.
+ */
+export function convWinogradRange(x: usize, n: i32, ci: i32, geo: usize, co: i32, up: usize, upStride: i32, bias: usize, y: usize, beta: i32, scr: usize, per: i32, spg: i32, g0: i32, gn: i32, ws: usize): void {
+  const ih = gi32(geo, 0), iw = gi32(geo, 1), ph = gi32(geo, 6), pw = gi32(geo, 7), oh = gi32(geo, 10), ow = gi32(geo, 11);
+  const ty = (oh + 1) >> 1, tx = (ow + 1) >> 1, T = ty * tx, N = per * T;
+  const hp = 2 * ty + 2, wp = 2 * tx + 2;
+  for (let gi = g0; gi < g0 + gn; gi++) {
+    const padj = scr + (<usize>gi * <usize>winogradPlaceFloats(ci, co, oh, ow, per) << 2);
+    const v = padj + (<usize>(ci * hp * wp) << 2);
+    const m = v + (<usize>(16 * ci * N) << 2);
+    for (let j0 = gi * spg; j0 < min(n, (gi + 1) * spg); j0 += per) {
+      const j1 = min(min(n, (gi + 1) * spg), j0 + per), nt = (j1 - j0) * T;
+      for (let j = j0; j < j1; j++) {
+        // This sample's planes, zero-bordered: input row r at row r + ph, column x at x + pw.
+        fill(padj, ci * hp * wp, 0);
+        for (let c = 0; c < ci; c++)
+          for (let r = 0; r < ih; r++)
+            memory.copy(padj + (<usize>((c * hp + r + ph) * wp + pw) << 2), x + (<usize>((j * ci + c) * ih + r) * <usize>iw << 2), <usize>iw << 2);
+        winogradInput(padj, ci, hp, wp, ty, tx, v, N, (j - j0) * T);
+      }
+      for (let xi = 0; xi < 16; xi++)
+        gemm(0, 0, co, nt, ci, 1, 0, ci, v + (<usize>(xi * ci * N) << 2), N, 0, m + (<usize>(xi * co * N) << 2), N, ws, up + <usize>xi * <usize>upStride);
+      for (let j = j0; j < j1; j++)
+        winogradOutput(m, co, co * N, N, (j - j0) * T, ty, tx, oh, ow, bias, beta, y + (<usize>j * <usize>(co * oh * ow) << 2));
+    }
+  }
+}
+
+/**
+ * V_ξ = (Bᵀ d B)_ξ of every tile of one sample's padded planes pad [ci, hp, wp], four tiles of a
+ * row at a time (lanes; a row's last four overlap the previous ones when tx mod 4 ≠ 0, writing
+ * the same values again): tile (r, q) of plane c at v + ((ξ·ci + c)·ld + t0 + r·tx + q). The
+ * columns 0…3 of four neighbouring patches are the even and odd elements of two loads each.
+ */
+function winogradInput(pad: usize, ci: i32, hp: i32, wp: i32, ty: i32, tx: i32, v: usize, ld: i32, t0: i32): void {
+  const rs = <usize>wp << 2, xs = <usize>(ci * ld) << 2;
+  for (let c = 0; c < ci; c++) {
+    for (let r = 0; r < ty; r++) {
+      for (let q0 = 0; q0 < tx; q0 += 4) {
+        const q = min(q0, tx - 4);
+        let src = pad + (<usize>((c * hp + 2 * r) * wp + 2 * q) << 2);
+        // e_k = row k of d·B: [d0 − d2, d1 + d2, d2 − d1, d1 − d3] of patch row k.
+        let a0 = v128.load(src), a1 = v128.load(src, 16), b0 = v128.load(src, 8), b1 = v128.load(src, 24);
+        let d0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), d1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        let d2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), d3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const e00 = f32x4.sub(d0, d2), e01 = f32x4.add(d1, d2), e02 = f32x4.sub(d2, d1), e03 = f32x4.sub(d1, d3);
+        src += rs;
+        a0 = v128.load(src); a1 = v128.load(src, 16); b0 = v128.load(src, 8); b1 = v128.load(src, 24);
+        d0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); d1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        d2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); d3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const e10 = f32x4.sub(d0, d2), e11 = f32x4.add(d1, d2), e12 = f32x4.sub(d2, d1), e13 = f32x4.sub(d1, d3);
+        src += rs;
+        a0 = v128.load(src); a1 = v128.load(src, 16); b0 = v128.load(src, 8); b1 = v128.load(src, 24);
+        d0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); d1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        d2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); d3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const e20 = f32x4.sub(d0, d2), e21 = f32x4.add(d1, d2), e22 = f32x4.sub(d2, d1), e23 = f32x4.sub(d1, d3);
+        src += rs;
+        a0 = v128.load(src); a1 = v128.load(src, 16); b0 = v128.load(src, 8); b1 = v128.load(src, 24);
+        d0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); d1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        d2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); d3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const e30 = f32x4.sub(d0, d2), e31 = f32x4.add(d1, d2), e32 = f32x4.sub(d2, d1), e33 = f32x4.sub(d1, d3);
+        // V = Bᵀ·e: rows [e0 − e2, e1 + e2, e2 − e1, e1 − e3].
+        let dst = v + (<usize>(c * ld + t0 + r * tx + q) << 2);
+        v128.store(dst, f32x4.sub(e00, e20)); dst += xs;
+        v128.store(dst, f32x4.sub(e01, e21)); dst += xs;
+        v128.store(dst, f32x4.sub(e02, e22)); dst += xs;
+        v128.store(dst, f32x4.sub(e03, e23)); dst += xs;
+        v128.store(dst, f32x4.add(e10, e20)); dst += xs;
+        v128.store(dst, f32x4.add(e11, e21)); dst += xs;
+        v128.store(dst, f32x4.add(e12, e22)); dst += xs;
+        v128.store(dst, f32x4.add(e13, e23)); dst += xs;
+        v128.store(dst, f32x4.sub(e20, e10)); dst += xs;
+        v128.store(dst, f32x4.sub(e21, e11)); dst += xs;
+        v128.store(dst, f32x4.sub(e22, e12)); dst += xs;
+        v128.store(dst, f32x4.sub(e23, e13)); dst += xs;
+        v128.store(dst, f32x4.sub(e10, e30)); dst += xs;
+        v128.store(dst, f32x4.sub(e11, e31)); dst += xs;
+        v128.store(dst, f32x4.sub(e12, e32)); dst += xs;
+        v128.store(dst, f32x4.sub(e13, e33));
+      }
+    }
+  }
+}
+
+/**
+ * y [co, oh, ow] = (beta ? y : 0) + bias + Aᵀ m A for every tile of one sample, m_ξ the GEMMs'
+ * results at m + (ξ·plane + o·ld + t0 + tile), four tiles a row at a time. A row's last four
+ * overlap the previous ones (tx mod 4 ≠ 0); their first lanes are skipped, since with beta they
+ * would add twice. Outputs past oh or ow (odd sizes: the last tiles' second row or column) are
+ * not stored.
+ */
+function winogradOutput(m: usize, co: i32, plane: i32, ld: i32, t0: i32, ty: i32, tx: i32, oh: i32, ow: i32, bias: usize, beta: i32, y: usize): void {
+  const xs = <usize>plane << 2;
+  for (let o = 0; o < co; o++) {
+    const vb = f32x4.splat(bias != 0 ? f(bias, o) : 0);
+    const yo = y + (<usize>(o * oh * ow) << 2);
+    for (let r = 0; r < ty; r++) {
+      for (let q0 = 0; q0 < tx; q0 += 4) {
+        const q = min(q0, tx - 4), skip = q0 - q;
+        let src = m + (<usize>(o * ld + t0 + r * tx + q) << 2);
+        // s_i = row i of m·A: [m0 + m1 + m2, m1 − m2 − m3].
+        let m0 = v128.load(src); src += xs;
+        let m1 = v128.load(src); src += xs;
+        let m2 = v128.load(src); src += xs;
+        let m3 = v128.load(src); src += xs;
+        const s00 = f32x4.add(f32x4.add(m0, m1), m2), s01 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(src); src += xs; m1 = v128.load(src); src += xs; m2 = v128.load(src); src += xs; m3 = v128.load(src); src += xs;
+        const s10 = f32x4.add(f32x4.add(m0, m1), m2), s11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(src); src += xs; m1 = v128.load(src); src += xs; m2 = v128.load(src); src += xs; m3 = v128.load(src); src += xs;
+        const s20 = f32x4.add(f32x4.add(m0, m1), m2), s21 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(src); src += xs; m1 = v128.load(src); src += xs; m2 = v128.load(src); src += xs; m3 = v128.load(src);
+        const s30 = f32x4.add(f32x4.add(m0, m1), m2), s31 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        // Y = Aᵀ·s: rows [s0 + s1 + s2, s1 − s2 − s3], plus the bias.
+        const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s10), s20), vb), y01 = f32x4.add(f32x4.add(f32x4.add(s01, s11), s21), vb);
+        const y10 = f32x4.add(f32x4.sub(f32x4.sub(s10, s20), s30), vb), y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s21), s31), vb);
+        const col = 2 * q;
+        winogradStore(yo + (<usize>(2 * r * ow + col) << 2), y00, y01, 2 * skip, min(8, ow - col), beta);
+        if (2 * r + 1 < oh) winogradStore(yo + (<usize>((2 * r + 1) * ow + col) << 2), y10, y11, 2 * skip, min(8, ow - col), beta);
+      }
+    }
+  }
+}
+
+/**
+ * Eight outputs of a row, columns 2l and 2l + 1 of lane l's tile from y0 and y1 (interleaved),
+ * stored (or added, beta) from column `from` to before `to`.
+ */
+function winogradStore(p: usize, y0: v128, y1: v128, from: i32, to: i32, beta: i32): void {
+  let lo = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), hi = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+  if (from == 0 && to == 8) {
+    if (beta) { lo = f32x4.add(v128.load(p), lo); hi = f32x4.add(v128.load(p, 16), hi); }
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+    return;
+  }
+  storeLane(p, 0, f32x4.extract_lane(lo, 0), from, to, beta);
+  storeLane(p, 1, f32x4.extract_lane(lo, 1), from, to, beta);
+  storeLane(p, 2, f32x4.extract_lane(lo, 2), from, to, beta);
+  storeLane(p, 3, f32x4.extract_lane(lo, 3), from, to, beta);
+  storeLane(p, 4, f32x4.extract_lane(hi, 0), from, to, beta);
+  storeLane(p, 5, f32x4.extract_lane(hi, 1), from, to, beta);
+  storeLane(p, 6, f32x4.extract_lane(hi, 2), from, to, beta);
+  storeLane(p, 7, f32x4.extract_lane(hi, 3), from, to, beta);
+}
+
+// @ts-ignore: decorator
+@inline function storeLane(p: usize, i: i32, v: f32, from: i32, to: i32, beta: i32): void {
+  if (i >= from && i < to) sf(p, i, beta ? f(p, i) + v : v);
+}

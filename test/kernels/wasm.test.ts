@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { reference } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels, UnaryKind } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
-import { BIAS_ACTIVATION_MIN, chunkTiles, ELEMENTWISE_MIN, ThreadChooser } from '../../src/kernels/wasm/backend.js';
+import { BIAS_ACTIVATION_MIN, chunkTiles, ELEMENTWISE_MIN, ThreadChooser, winogradFits } from '../../src/kernels/wasm/backend.js';
 
 const W = createWasmBackendSync() as WasmBackend;
 /** The plain-SIMD build too (its GEMM tile is 5×8 without FMA, the relaxed one's 6×8). */
@@ -822,10 +822,24 @@ describe('convolution and pooling', () => {
   const CONV_SHAPES = [[3, 4, 9, 8, 5, 3, 1, 1, 1], [2, 3, 7, 7, 6, 3, 2, 1, 1], [1, 2, 8, 9, 4, 3, 1, 2, 2], [37, 3, 6, 5, 7, 2, 1, 0, 1],
     [5, 1, 9, 11, 6, 3, 1, 1, 1], [3, 3, 7, 6, 5, 3, 1, 0, 1], [4, 2, 10, 9, 7, 2, 1, 1, 1], [2, 1, 10, 7, 5, 5, 1, 2, 1], [3, 2, 5, 6, 9, 1, 1, 1, 1],
     [2, 2, 3, 5, 3, 3, 1, 0, 1]];
+  // 3×3, stride 1, ≥ 16 planes each way: Winograd F(2×2, 3×3) forward and ∂x (winogradFits):
+  // odd output sizes (partial tiles), padding 0–2 (∂x's correlation then pads 2 − p), a row of
+  // exactly four tiles (ow 7), rows of 5–7 tiles (the last four overlap), 37 samples (uneven groups).
+  const WINOGRAD_SHAPES = [[3, 16, 9, 13, 24, 3, 1, 1, 1], [2, 16, 10, 12, 16, 3, 1, 0, 1], [1, 20, 7, 9, 16, 3, 1, 2, 1], [5, 16, 8, 7, 18, 3, 1, 1, 1],
+    [37, 16, 8, 8, 16, 3, 1, 1, 1]];
+  CONV_SHAPES.push(...WINOGRAD_SHAPES);
   const convGeometry = (h: number, w: number, k: number, st: number, p: number, d: number) => {
     const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / st) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / st) + 1;
     return { h, w, kh: k, kw: k, sh: st, sw: st, ph: p, pw: p, dh: d, dw: d, oh, ow };
   };
+  it('the Winograd shapes take the Winograd kernels, and only they', () => {
+    for (const [, c, h, w, o, k, st, p, d] of WINOGRAD_SHAPES) {
+      const g = convGeometry(h, w, k, st, p, d);
+      expect(winogradFits(c, o, g), `forward ${c} → ${o} ${h}×${w} p${p}`).toBe(true);
+      expect(winogradFits(o, c, { ...g, h: g.oh, w: g.ow, ph: 2 - p, pw: 2 - p, oh: h, ow: w }), `∂x ${c} → ${o}`).toBe(true);
+    }
+    for (const [, c, h, w, o, k, st, p, d] of CONV_SHAPES.slice(0, -WINOGRAD_SHAPES.length)) expect(winogradFits(c, o, convGeometry(h, w, k, st, p, d))).toBe(false);
+  });
   it('the fused per-sample convolution kernels equal the reference within float32 rounding', () => {
     for (const B of [W, PLAIN]) {
       for (const [n, c, h, w, o, k, st, p, d] of CONV_SHAPES) {
@@ -892,8 +906,7 @@ describe('convolution and pooling', () => {
       }
     }
   });
-  it('threaded fused convolution kernels (groups of samples, fixed for ∂W) equal the single-threaded ones bit for bit', async () => {
-    const [n, c, h, w, o, k] = [21, 8, 14, 14, 16, 3];
+  it.each([[21, 8, 14, 14, 16, 3], [21, 16, 14, 14, 24, 3]])('threaded fused convolution kernels (groups of samples, fixed for ∂W) equal the single-threaded ones bit for bit: %i × %i × %i × %i → %i (the second by Winograd)', async (n, c, h, w, o, k) => {
     const g = convGeometry(h, w, k, 1, 1, 1);
     const kk = c * k * k, l = g.oh * g.ow;
     const [x] = pair(n * c * h * w), [wt] = pair(o * kk), [bias] = pair(o), [gy] = pair(n * o * l);

@@ -5,16 +5,31 @@
  * in float64; bad input.
  */
 import { expect, it } from 'vitest';
-import { ops, tensor } from '../../src/index.js';
+import { ops, tensor, type Tensor } from '../../src/index.js';
 import { K, getBackend, setBackend } from '../../src/kernels/index.js';
 import { reference } from '../../src/kernels/reference.js';
 import { BACKENDS, checkOp, describeEachBackend, expectClose, filled } from '../helpers/check.js';
+
+const conv2dCall = (a: Record<string, any>) => (x: Tensor, w: Tensor, b?: Tensor) => ops.conv2d(x, w, b ?? null, a.stride ?? 1, a.padding ?? 0, a.dilation ?? 1, a.groups ?? 1);
+
+// 3×3, stride 1, between ≥ 16 planes: on the wasm backends, Winograd F(2×2, 3×3) forward and
+// input gradient (winogradFits in src/kernels/wasm/backend.ts). 144–180 terms per output of
+// magnitude ≈ 0.25 (k·u·max|term| ≈ 6e-6), and the transforms add a few roundings more.
+checkOp({
+  title: 'ops.conv2d (Winograd shapes)',
+  file: 'conv_ops.json',
+  prefix: 'conv2dWinograd/',
+  call: conv2dCall,
+  atol: 1e-5,
+  // Their float64 gradients run the reference kernels, checked by finite differences below.
+  finiteDifferences: false,
+});
 
 checkOp({
   title: 'ops.conv2d',
   file: 'conv_ops.json',
   prefix: 'conv2d/',
-  call: (a) => (x, w, b) => ops.conv2d(x, w, b ?? null, a.stride ?? 1, a.padding ?? 0, a.dilation ?? 1, a.groups ?? 1),
+  call: conv2dCall,
   // Up to 27 terms per output and 60 per weight-gradient element, of magnitude ≈ 1: k·u ≈ 2e-6
   // at worst (measured: 2.7e-7 on an output of 0.008 where PyTorch itself is off by 8e-8).
   atol: 1e-6,

@@ -355,6 +355,27 @@ function convGroups(n: number, colSize: number): [number, number] {
   return [per, Math.ceil(n / per)];
 }
 
+/**
+ * Winograd F(2×2, 3×3) (convWinogradRange) for a 3×3 correlation of stride 1 and dilation 1
+ * between at least WINOGRAD_PLANES planes each way (a first layer's few input planes make the
+ * transforms cost more than the 2.25× fewer multiply-adds save), padding at most 2 (so the
+ * data gradient is one too) and outputs at least 7 wide (four tiles a row, the kernel's lanes).
+ */
+const WINOGRAD_PLANES = 16;
+/** Tiles of a group's samples in one GEMM per position ξ (its N): per = ⌈WINOGRAD_TILES / tiles a sample⌉. */
+/**
+ * At most this many groups of samples (each with its own place, ≈ 4·16·(ci + co)·per·T bytes),
+ * claimed by the threads one at a time: enough for two threads to even out, few enough that
+ * the places stay small.
+ */
+const WINOGRAD_GROUPS = 8;
+const WINOGRAD_TILES = 98;
+export function winogradFits(ci: number, co: number, g: Window2d): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+    g.ph >= 0 && g.ph <= 2 && g.pw >= 0 && g.pw <= 2 && g.ow >= 7 && g.oh >= 1 &&
+    ci >= WINOGRAD_PLANES && co >= WINOGRAD_PLANES;
+}
+
 /** Values of a sample's zero-bordered planes [c, oh + kh − 1, ow + kw − 1] for the direct (smallConv) kernels. */
 function paddedSize(c: number, g: Window2d): number {
   return c * (g.oh + g.kh - 1) * (g.ow + g.kw - 1);
@@ -543,7 +564,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
    * calls in the chooser as GEMMs of their size instead kept them on one thread: each is a whole
    * layer (≈ 10–25 ms), so the first split call, paying the workers' start, decided for many steps.
    */
-  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange' | 'convDirectForwardRange' | 'convDirectBackwardWeightRange', scalars: number[], count: number, macs: number): void {
+  function gemmRanges(name: 'convForwardRange' | 'convBackwardDataRange' | 'convBackwardWeightRange' | 'convDirectForwardRange' | 'convDirectBackwardWeightRange' | 'convWinogradRange', scalars: number[], count: number, macs: number): void {
     if (ws0 < 0) ws0 = heap.rawAlloc(scratchBytes);
     const workers = count > 1 && macs >= THREAD_MIN_MNK && (!pool.adaptive || chooser.splitPays) ? pool.readyWorkers() : 0;
     if (workers > 0) pool.runSplit(name, null, scalars, count, 1, ws0);
@@ -594,6 +615,30 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     if (off < 0) throw new Error('gradlab wasm: out of memory packing a convolution weight');
     X.packA(ta, m, k, a.byteOffset, ta ? m : k, off, 0, Math.ceil(m / tileRows));
     return [off, bytes];
+  }
+
+  /**
+   * The correlation g (3×3, stride 1; winogradFits) of x [n, ci, g.h, g.w] into y [n, co, g.oh, g.ow]
+   * by Winograd F(2×2, 3×3) (convWinogradRange in asm/src/kernels.ts): the kernels of W
+   * [o, c, 3, 3] transformed once (flip: rotated and their planes swapped, for the data
+   * gradient) and packed per position ξ, then groups of samples on the pool.
+   */
+  function winograd(x: Float32Array, n: number, ci: number, g: Window2d, co: number, w: Float32Array, flip: boolean, bias: FloatArray | null, y: Float32Array, beta: number): void {
+    const T = ((g.oh + 1) >> 1) * ((g.ow + 1) >> 1);
+    const per = Math.max(1, Math.min(Math.ceil(n / 2), Math.ceil(WINOGRAD_TILES / T)));
+    const spg = Math.ceil(n / Math.min(WINOGRAD_GROUPS, Math.ceil(n / per)));
+    const groups = Math.ceil(n / spg);
+    const u = heap.allocF32(16 * co * ci, false);
+    X.winogradWeights(w.byteOffset, flip ? ci : co, flip ? co : ci, flip ? 1 : 0, u.byteOffset);
+    const stride = X.packedABytes(co, ci);
+    const up = heap.rawAlloc(16 * stride);
+    if (up < 0) throw new Error('gradlab wasm: out of memory packing a convolution weight');
+    for (let xi = 0; xi < 16; xi++) X.packA(0, co, ci, u.byteOffset + xi * co * ci * 4, ci, up + xi * stride, 0, Math.ceil(co / tileRows));
+    heap.free(u);
+    const place = heap.allocF32(groups * X.winogradPlaceFloats(ci, co, g.oh, g.ow, per), false);
+    gemmRanges('convWinogradRange', [x.byteOffset, n, ci, putGeo(g), co, up, stride, p(bias), y.byteOffset, beta, place.byteOffset, per, spg], groups, n * co * ci * 9 * g.oh * g.ow);
+    heap.free(place);
+    heap.rawFree(up, 16 * stride);
   }
 
   const k: WasmBackend = {
@@ -769,6 +814,10 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
         return;
       }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
+      if (winogradFits(c, o, g)) {
+        winograd(x as Float32Array, n, c, g, o, w as Float32Array, false, bias, y as Float32Array, 0);
+        return;
+      }
       if (smallConv(c, g)) {
         const size = paddedSize(c, g);
         const [per, groups] = convGroups(n, size);
@@ -787,6 +836,12 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     convBackwardData(gy, n, c, g, w, o, gx, beta) {
       if (!(owns(gy) && owns(w) && owns(gx))) {
         if (!staged([gy, w, gx], [2], ([gys, ws, gxs]) => k.convBackwardData(gys!, n, c, g, ws!, o, gxs!, beta))) reference.convBackwardData(gy, n, c, g, w, o, gx, beta);
+        return;
+      }
+      // ∂x = the correlation of ∂y, zero-padded by 2 − p, with the kernels rotated by 180°.
+      const back: Window2d = { ...g, h: g.oh, w: g.ow, ph: 2 - g.ph, pw: 2 - g.pw, oh: g.h, ow: g.w };
+      if (winogradFits(o, c, back)) {
+        winograd(gy as Float32Array, n, o, back, c, w as Float32Array, true, null, gx as Float32Array, beta);
         return;
       }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;

@@ -56,6 +56,10 @@ export interface WasmExports {
   convForwardRange(x: number, n: number, c: number, geo: number, o: number, wp: number, bias: number, col: number, y: number, per: number, g0: number, gn: number, ws: number): void;
   convBackwardDataRange(gy: number, n: number, c: number, geo: number, o: number, wtp: number, gcol: number, gx: number, per: number, beta: number, g0: number, gn: number, ws: number): void;
   convBackwardWeightRange(gy: number, x: number, n: number, c: number, geo: number, o: number, col: number, parts: number, per: number, withBias: number, g0: number, gn: number, ws: number): void;
+  /** Winograd F(2×2, 3×3): u [16, o, c] (flip: [16, c, o], kernels rotated) from W [o, c, 3, 3]. */
+  winogradWeights(w: number, o: number, c: number, flip: number, u: number): void;
+  winogradPlaceFloats(ci: number, co: number, oh: number, ow: number, per: number): number;
+  convWinogradRange(x: number, n: number, ci: number, geo: number, co: number, up: number, upStride: number, bias: number, y: number, beta: number, scr: number, per: number, spg: number, g0: number, gn: number, ws: number): void;
   convDirectForwardRange(x: number, n: number, c: number, geo: number, o: number, w: number, bias: number, pad: number, y: number, per: number, g0: number, gn: number, ws: number): void;
   convDirectBackwardWeightRange(gy: number, x: number, n: number, c: number, geo: number, o: number, pad: number, parts: number, per: number, withBias: number, g0: number, gn: number, ws: number): void;
   maxPool2dBackward(gy: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number, gx: number, beta: number): void;

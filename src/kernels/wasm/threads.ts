@@ -48,7 +48,7 @@ const TASK_INTS = 21;
  * convolution's per-sample products or direct kernels, of groups of samples, and the optimizer
  * updates of all parameters at once, of elements of their concatenation.
  */
-export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'biasActivationRange', 'biasActivationBackwardRange', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange', 'optimizerStepsRange', 'convDirectForwardRange', 'convDirectBackwardWeightRange'] as const;
+export const SPLIT_KERNELS = ['adamStep', 'sgdStep', 'rmspropStep', 'biasActivationRange', 'biasActivationBackwardRange', 'batchNormRange', 'batchNormBackwardRange', 'maxPool2dRange', 'maxPool2dBackwardRange', 'unarySplit', 'unaryBackwardSplit', 'convForwardRange', 'convBackwardDataRange', 'convBackwardWeightRange', 'optimizerStepsRange', 'convDirectForwardRange', 'convDirectBackwardWeightRange', 'convWinogradRange'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const MAX_PTRS = 8;
 /** batchNormRange takes 14 arguments before its range. */
