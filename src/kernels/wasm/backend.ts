@@ -331,6 +331,8 @@ export interface WasmBackend extends Kernels {
   readonly pool: ThreadPool;
   /** Measured split/unsplit GEMM speeds (see ThreadChooser). */
   readonly chooser: ThreadChooser;
+  /** Winograd F(2×2, 3×3) where winogradFits (default true; bench/conv-kernels.mjs turns it off to compare with im2col + GEMM). */
+  winograd: boolean;
   readonly wasm: LoadedWasm;
   /** Is `a` a float32 array stored in this backend's memory? */
   owns(a: FloatArray): boolean;
@@ -646,6 +648,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     heap,
     pool,
     chooser,
+    winograd: true,
     wasm,
     owns: (a) => owns(a),
     shutdownThreads: () => pool.shutdown(),
@@ -814,7 +817,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
         return;
       }
       const kk = c * g.kh * g.kw, l = g.oh * g.ow;
-      if (winogradFits(c, o, g)) {
+      if (k.winograd && winogradFits(c, o, g)) {
         winograd(x as Float32Array, n, c, g, o, w as Float32Array, false, bias, y as Float32Array, 0);
         return;
       }
@@ -840,7 +843,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       }
       // ∂x = the correlation of ∂y, zero-padded by 2 − p, with the kernels rotated by 180°.
       const back: Window2d = { ...g, h: g.oh, w: g.ow, ph: 2 - g.ph, pw: 2 - g.pw, oh: g.h, ow: g.w };
-      if (winogradFits(o, c, back)) {
+      if (k.winograd && winogradFits(o, c, back)) {
         winograd(gy as Float32Array, n, o, back, c, w as Float32Array, true, null, gx as Float32Array, beta);
         return;
       }
