@@ -1930,7 +1930,8 @@ function winogradInput(pad: usize, ci: i32, hp: i32, wp: i32, ty: i32, tx: i32, 
       for (let q0 = 0; q0 < tx; q0 += 4) {
         const q = min(q0, tx - 4);
         let src = pad + (<usize>((c * hp + 2 * r) * wp + 2 * q) << 2);
-        // e_k = row k of d·B: [d0 − d2, d1 + d2, d2 − d1, d1 − d3] of patch row k.
+        // e_k = row k of d·B: [d0 − d2, d1 + d2, d2 − d1, d1 − d3] of patch row k (the four
+        // rows unrolled by hand, so that all sixteen e stay in registers).
         let a0 = v128.load(src), a1 = v128.load(src, 16), b0 = v128.load(src, 8), b1 = v128.load(src, 24);
         let d0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), d1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
         let d2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), d3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
