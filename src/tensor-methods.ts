@@ -265,13 +265,13 @@ function inPlaceRecorded(t: Tensor, name: string, op: (self: Tensor) => Tensor):
         `use the out-of-place ${name.slice(0, -1)}() (out = out.${name.slice(0, -1)}(…)), or change it before it is used`,
     );
   }
+  if (t.node !== null && t.node.inputs.some((x) => x._data === t._data)) {
+    throw new Error(`${name}(): this tensor is a view (${t.node.op}) of another tensor of the graph, which an in-place change would have to write through: use the out-of-place ${name.slice(0, -1)}()`);
+  }
   if (t.node !== null && !KEEPS_NO_OUTPUT.has(t.node.op)) {
     throw new Error(
       `${name}(): this tensor is the output of ${t.node.op}, whose backward reads its output (PyTorch: "modified by an inplace operation"): use the out-of-place ${name.slice(0, -1)}() (out = out.${name.slice(0, -1)}(…))`,
     );
-  }
-  if (t.node !== null && t.node.inputs.some((x) => x._data === t._data)) {
-    throw new Error(`${name}(): this tensor is a view (${t.node.op}) of another tensor of the graph, which an in-place change would have to write through: use the out-of-place ${name.slice(0, -1)}()`);
   }
   const old = new Tensor(t.data, t.shape, t.requiresGrad);
   old.node = t.node;
