@@ -4,6 +4,8 @@
  */
 export { Tensor, tensor, zeros, ones, full, randn, rand, zerosLike, onesLike, randLike, randnLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
 export { noGrad, isGradEnabled, backward, stepScope } from './autograd.js';
+// PyTorch's torch.utils.hooks.RemovableHandle: what Tensor.registerHook and Module.register…Hook return.
+export { RemovableHandle } from './hooks.js';
 // User-defined differentiable functions: autograd.Function, as torch.autograd.Function.
 export * as autograd from './autograd-function.js';
 export { memoryInfo, markPersistent, stepBoundary } from './memory.js';
@@ -22,6 +24,7 @@ export {
   isActivationName,
   type Activation,
   type ActivationName,
+  type ActivationSpelling,
   type FailureMode,
 } from './activations.js';
 

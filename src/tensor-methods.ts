@@ -34,10 +34,14 @@ declare module './tensor.js' {
     neg(): Tensor;
     /** ops.matmul(this, y) */
     matmul(y: Tensor): Tensor;
-    /** ops.sum(this, dim, keepdim): all elements when dim is omitted. */
+    /** ops.sum(this, dim, keepdim): all elements when dim is omitted; PyTorch's keywords as a last object, `x.sum({dim: 1, keepdim: true})`. */
     sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    sum(keywords: DimKeywords): Tensor;
+    sum(dim: number | readonly number[], keywords: { keepdim?: boolean }): Tensor;
     /** ops.mean(this, dim, keepdim) */
     mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    mean(keywords: DimKeywords): Tensor;
+    mean(dim: number | readonly number[], keywords: { keepdim?: boolean }): Tensor;
     /** ops.reshape: `x.reshape(2, -1)` or `x.reshape([2, -1])` (shares storage). */
     reshape(...shape: number[] | [readonly number[]]): Tensor;
     /** The same as reshape (storage is always contiguous, so a view is always possible). */
@@ -69,15 +73,25 @@ declare module './tensor.js' {
     /** ops.max(this): the largest element; with dim, {values, indices} along it. */
     max(): Tensor;
     max(dim: number, keepdim?: boolean): ops.ValuesIndices;
+    max(keywords: { dim: number; keepdim?: boolean }): ops.ValuesIndices;
+    max(dim: number, keywords: { keepdim?: boolean }): ops.ValuesIndices;
     /** ops.min(this): the smallest element; with dim, {values, indices} along it. */
     min(): Tensor;
     min(dim: number, keepdim?: boolean): ops.ValuesIndices;
+    min(keywords: { dim: number; keepdim?: boolean }): ops.ValuesIndices;
+    min(dim: number, keywords: { keepdim?: boolean }): ops.ValuesIndices;
     /** ops.argmax(this, dim, keepdim) */
     argmax(dim?: number, keepdim?: boolean): Tensor;
+    argmax(keywords: { dim?: number; keepdim?: boolean }): Tensor;
+    argmax(dim: number, keywords: { keepdim?: boolean }): Tensor;
     /** ops.argmin(this, dim, keepdim) */
     argmin(dim?: number, keepdim?: boolean): Tensor;
+    argmin(keywords: { dim?: number; keepdim?: boolean }): Tensor;
+    argmin(dim: number, keywords: { keepdim?: boolean }): Tensor;
     /** ops.logSumExp(this, dim, keepdim) */
     logSumExp(dim: number | readonly number[], keepdim?: boolean): Tensor;
+    logSumExp(keywords: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+    logSumExp(dim: number | readonly number[], keywords: { keepdim?: boolean }): Tensor;
     /** ops.permute: `x.permute(1, 0)` or `x.permute([1, 0])`. */
     permute(...dims: number[] | [readonly number[]]): Tensor;
     /** ops.unsqueeze(this, dim) */
@@ -97,9 +111,9 @@ declare module './tensor.js' {
     /** ops.tanh(this) */
     tanh(): Tensor;
     /** ops.softmax(this, dim) */
-    softmax(dim: number): Tensor;
+    softmax(dim: number | { dim: number }): Tensor;
     /** ops.logSoftmax(this, dim) */
-    logSoftmax(dim: number): Tensor;
+    logSoftmax(dim: number | { dim: number }): Tensor;
     /** ops.eq(this, y): 1 where equal, else 0. */
     eq(y: Tensor | number): Tensor;
     /** ops.ne(this, y) */
@@ -122,8 +136,12 @@ declare module './tensor.js' {
     requiresGrad_(requiresGrad?: boolean): this;
     /** ops.variance(this, dim, unbiased, keepdim): PyTorch's x.var(), unbiased by default. */
     var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    var(keywords: DimKeywords & { unbiased?: boolean }): Tensor;
+    var(dim: number | readonly number[], keywords: { unbiased?: boolean; keepdim?: boolean }): Tensor;
     /** ops.std(this, dim, unbiased, keepdim) */
     std(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    std(keywords: DimKeywords & { unbiased?: boolean }): Tensor;
+    std(dim: number | readonly number[], keywords: { unbiased?: boolean; keepdim?: boolean }): Tensor;
     /** ops.matmul(this, y) for matrices (PyTorch's mm). */
     mm(y: Tensor): Tensor;
     /** this · this */
@@ -183,11 +201,15 @@ declare module './tensor.js' {
     uniform_(a?: number, b?: number): this;
     /** ops.topk(this, k, dim, largest, sorted) → [values, indices]. */
     topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): ops.ValuesIndices;
+    topk(k: number, keywords: { dim?: number; largest?: boolean; sorted?: boolean }): ops.ValuesIndices;
+    topk(k: number, dim: number, keywords: { largest?: boolean; sorted?: boolean }): ops.ValuesIndices;
     /**
      * The p-norm (p = 2 'fro' by default, 1, or Infinity) over all elements or along dim, as
      * torch.norm / Tensor.norm: (Σ|x|^p)^(1/p), composed of differentiable ops.
      */
     norm(p?: number | 'fro', dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    norm(keywords: DimKeywords & { p?: number | 'fro' }): Tensor;
+    norm(p: number | 'fro', keywords: DimKeywords): Tensor;
   }
 }
 
@@ -195,6 +217,12 @@ declare module './tensor.js' {
 function shapeOf(name: string, other: Tensor): readonly number[] {
   if (!(other instanceof Tensor)) throw new Error(`${name}(other): other must be a Tensor, got ${other === null ? 'null' : Array.isArray(other) ? 'an array (use view(...shape))' : typeof other}`);
   return other.shape;
+}
+
+/** PyTorch's `dim=…, keepdim=…` keywords of a reduction, as its last argument: `x.sum({dim: 1, keepdim: true})` (KEYWORDS below). */
+export interface DimKeywords {
+  dim?: number | readonly number[];
+  keepdim?: boolean;
 }
 
 /** `f(2, 3)` and `f([2, 3])` alike. */
