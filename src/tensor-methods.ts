@@ -232,9 +232,10 @@ function listArg(args: Array<number | readonly number[]>): readonly number[] {
 
 /**
  * An in-place method (PyTorch's trailing underscore): `value` is computed outside the graph and
- * written into this tensor's storage. As PyTorch, a tensor that requires grad may only be changed
+ * written into this tensor's storage. As PyTorch, a leaf that requires grad may only be changed
  * in place while no graph is recorded (`noGrad(() => w.sub_(w.grad.mul(lr)))`, the manual SGD
- * step); gradlab's graph does not track in-place changes, so the same holds for non-leaves.
+ * step). With `recorded` (add_, sub_, mul_, div_), an intermediate of the graph is changed through
+ * the graph instead (inPlaceRecorded); the other in-place methods refuse it.
  */
 function inPlace(t: Tensor, name: string, value: () => Tensor | number, recorded?: { other: Tensor | number; op: (self: Tensor) => Tensor }): Tensor {
   // PyTorch's `out += identity` in a ResNet block: an in-place op on an intermediate of the graph
