@@ -294,6 +294,11 @@ function inPlaceRecorded(t: Tensor, name: string, op: (self: Tensor) => Tensor):
         `use the out-of-place ${name.slice(0, -1)}() (out = out.${name.slice(0, -1)}(…)), or change it before it is used`,
     );
   }
+  if (t.node?.op === 'backwardHook') {
+    throw new Error(
+      `${name}(): this tensor is the output of a module with a full backward hook, which hands it on through an identity (PyTorch: "Output 0 of BackwardHookFunctionBackward is a view and is being modified inplace"): use the out-of-place ${name.slice(0, -1)}() (out = out.${name.slice(0, -1)}(…))`,
+    );
+  }
   if (t.node !== null && t.node.inputs.some((x) => x._data === t._data)) {
     throw new Error(`${name}(): this tensor is a view (${t.node.op}) of another tensor of the graph, which an in-place change would have to write through: use the out-of-place ${name.slice(0, -1)}()`);
   }

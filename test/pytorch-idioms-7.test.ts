@@ -236,6 +236,30 @@ describe('a user-written ResNet (torchvision BasicBlock) with a state dict PyTor
     expect(model.layer1[0].bn1.numBatchesTracked.item()).toBe(ref.numBatchesTracked);
   });
 
+  it('hooks on every module of the user ResNet: forward hooks see every layer and change nothing; backward hooks on the convolutions give their gradients', () => {
+    manualSeed(4);
+    const model = new ResNet(BasicBlock, [1, 1]);
+    const x = inputs([2, 3, 8, 8], 0.4);
+    model.eval();
+    const want = noGrad(() => model.forward(x)).tolist();
+    const seen = new Set<string>();
+    const handles = model.namedModules().map(([name, m]) => m.registerForwardHook(() => void seen.add(name)));
+    const norms: Record<string, number> = {};
+    for (const [name, m] of model.namedModules()) {
+      if (m instanceof nn.Conv2d) handles.push(m.registerFullBackwardHook((_m, _gin, gout) => void (norms[name] = gout[0]!.norm().item())));
+    }
+    const out = model.forward(x);
+    expect(out.tolist()).toEqual(want);
+    expect(seen.size).toBe(model.namedModules().length);
+    out.sum().backward();
+    expect(Object.keys(norms).sort()).toEqual(model.namedModules().filter(([, m]) => m instanceof nn.Conv2d).map(([n]) => n).sort());
+    for (const h of handles) h.remove();
+    // A full backward hook on bn2 makes `out += identity` modify the hook's output in place, which
+    // PyTorch refuses too ("Output 0 of BackwardHookFunctionBackward is a view …").
+    model.layer1[0].bn2.registerFullBackwardHook(() => undefined);
+    expect(() => model.forward(x)).toThrow(/full backward hook.*BackwardHookFunctionBackward.*out = out\.add/);
+  });
+
   it('out.add_(identity) is differentiated as out + identity (finite differences through a BasicBlock)', () => {
     manualSeed(3);
     const block = new BasicBlock(2, 2);

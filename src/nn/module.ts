@@ -21,9 +21,8 @@ import { Tensor, formatShape, parseDtype, showValue } from '../tensor.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { markPersistent, zeroGradBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
-import { isGradEnabled } from '../autograd.js';
+import { isGradEnabled, record } from '../autograd.js';
 import { addHook, type RemovableHandle } from '../hooks.js';
-import { reshape } from '../ops/view.js';
 
 /** One entry of a state dict: a Tensor, or its shape and values (integer and int64 data accepted). */
 export type StateEntry = Tensor | { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array | BigUint64Array };
@@ -418,10 +417,24 @@ export function hasHooks(m: Module): boolean {
 }
 
 /**
+ * The identity a full backward hook sees its module's input and output through (PyTorch's
+ * BackwardHookFunction): the same storage, and ∂L/∂x = ∂L/∂out handed on as it is.
+ */
+function hookThrough(x: Tensor): Tensor {
+  const out = new Tensor(x.data, x.shape);
+  return record(out, 'backwardHook', [x], (g, grad) => {
+    if (grad.adopt(0)) return;
+    const gx = grad.target(0);
+    if (gx && gx.beta === 0) K.copy(g, gx.data);
+    else if (gx) K.axpy(1, g, gx.data);
+  });
+}
+
+/**
  * `inner` (the module's own forward) on `args` with the module's hooks: the pre-hooks may replace
  * the arguments, the forward hooks the output. With backward hooks (and the graph recorded), each
- * argument that requires grad and the output pass through an identity op (reshape to the same
- * shape: the same storage), whose gradients are the module's gradInput and gradOutput, caught by
+ * argument that requires grad and the output pass through an identity op (hookThrough: the same
+ * storage), whose gradients are the module's gradInput and gradOutput, caught by
  * tensor hooks (Tensor.registerHook): PyTorch's BackwardHookFunction.
  */
 function callHooked(m: Module, hooks: ModuleHooks, inner: (...args: unknown[]) => unknown, args: unknown[]): unknown {
@@ -450,7 +463,7 @@ function callHooked(m: Module, hooks: ModuleHooks, inner: (...args: unknown[]) =
     const tensorInputs = input.filter((x) => x instanceof Tensor && x.requiresGrad).length;
     input = input.map((x, i) => {
       if (!(x instanceof Tensor) || !x.requiresGrad) return x;
-      const through = reshape(x, x.shape);
+      const through = hookThrough(x);
       through.registerHook((g) => {
         gradInput[i] = g;
         if (--waiting > 0) return;
@@ -468,7 +481,7 @@ function callHooked(m: Module, hooks: ModuleHooks, inner: (...args: unknown[]) =
     if (r !== undefined) out = r;
   }
   if (backward && out instanceof Tensor && out.requiresGrad) {
-    const through = reshape(out, out.shape);
+    const through = hookThrough(out);
     // The output's gradient comes first in every backward (retainGraph: again), then the inputs'.
     const tensorInputs = input.filter((x) => x instanceof Tensor && x.requiresGrad).length;
     through.registerHook((g) => {
