@@ -2,8 +2,12 @@
 // ('gradlab' through package.json's exports). test/types.test.ts type-checks it with `tsc --strict`
 // under the module resolutions users' projects have (nodenext, bundler), then runs the emitted JS:
 // every call here must type-check and work.
-import { DataLoader, TensorDataset, autograd, defaultCollate, fit, init, loss, manualSeed, nn, noGrad, ops, ops as F, optim, randn, snapshotState, tensor, zeros, type Tensor } from 'gradlab';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataLoader, EarlyStopping, Generator, Subset, TensorDataset, autograd, defaultCollate, evaluate, fit, init, loss, manualSeed, nn, noGrad, ops, ops as F, optim, predict, randn, randomSplit, snapshotState, tensor, zeros, type Report, type Tensor } from 'gradlab';
 import type { RemovableHandle } from 'gradlab';
+import { loadSafetensors, loadTorchFile, saveSafetensors, saveTorchFile } from 'gradlab/node';
 
 manualSeed(0);
 
@@ -184,6 +188,49 @@ const xs = randn(32, 4);
 const ys = tensor(Array.from({ length: 32 }, (_, i) => i % 2));
 const report = await fit(seq, new DataLoader(new TensorDataset(xs, ys), { batchSize: 8, shuffle: true }), { epochs: 2, optimizer: 'adam', lr: 0.01 });
 const [cx, cy] = defaultCollate([dataset.get(0), dataset.get(1)]) as [Tensor, Tensor];
+
+// A custom autograd.Function, splits, a collateFn's typed batches, callbacks, files.
+class Square extends autograd.Function {
+  static override forward(ctx: autograd.FunctionCtx, x: Tensor): Tensor {
+    ctx.saveForBackward(x);
+    return x.mul(x);
+  }
+  static override backward(ctx: autograd.FunctionCtx, g: Tensor): Tensor {
+    const [x] = ctx.savedTensors;
+    return g.mul(x).mul(2);
+  }
+}
+const sq = Square.apply;
+const a = randn(3, { requiresGrad: true });
+sq(a).sum().backward();
+const longLabels = tensor([1, 0, 2], { dtype: 'long' });
+const asNumber: number = Number(a.sum());
+const catted: Tensor = ops.cat([a, a], 0);
+seq.apply((m: nn.Module) => {
+  if (m instanceof nn.Linear) nn.init.xavierUniform_(m.weight);
+});
+const adam2 = new optim.Adam(seq.parameters(), { lr: 1e-3 });
+for (const g of adam2.paramGroups) g.lr = 0.01;
+const [trainPart, valPart] = randomSplit(new TensorDataset(xs, ys), [0.75, 0.25], new Generator(42));
+for (const [xb, yb] of new DataLoader(trainPart, { batchSize: 8 })) if (xb.shape[0] !== yb.shape[0]) throw new Error('split batch');
+const custom = new DataLoader(new Subset(new TensorDataset(xs, ys), [0, 1, 2]), {
+  batchSize: 2,
+  collateFn: (items: Array<[Tensor, Tensor]>) => ({ x: ops.stack(items.map((i) => i[0])), n: items.length }),
+});
+let items = 0;
+for (const b of custom) items += b.n;
+const report2: Report = await fit(seq, { x: xs, y: ys }, { epochs: 2, validationSplit: 0.25, callbacks: [new EarlyStopping({ monitor: 'valLoss', patience: 2, restoreBestWeights: true })] });
+const scored = await evaluate(seq, { x: xs, y: ys });
+const predicted = await predict(seq, xs);
+const files = mkdtempSync(join(tmpdir(), 'gradlab-user-'));
+await saveTorchFile(join(files, 'ck.pt'), { epoch: 1, model_state_dict: seq.stateDict(), optimizer_state_dict: adam2.torchStateDict() });
+const ck = (await loadTorchFile(join(files, 'ck.pt'))).object as { epoch: number; model_state_dict: Record<string, Tensor> };
+seq.loadStateDict(ck.model_state_dict);
+await saveSafetensors(join(files, 'm.safetensors'), seq.stateDict());
+seq.loadStateDict((await loadSafetensors(join(files, 'm.safetensors'))).tensors);
+if (items !== 3 || ck.epoch !== 1 || valPart.length !== 8 || catted.shape[0] !== 6 || !Number.isFinite(asNumber + scored.loss + report2.history.epochs.length) || (longLabels.tolist() as number[]).length !== 3 || predicted === undefined) {
+  throw new Error('second part');
+}
 
 console.log(JSON.stringify({
   epochs: report.history.epochs.length,
