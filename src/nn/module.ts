@@ -74,7 +74,12 @@ export abstract class Module {
   /** @internal The hooks registered on this module (registerForwardHook, …); null before the first. */
   _hooks: ModuleHooks | null = null;
 
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * The module's computation (PyTorch's forward, called as `module.forward(x)`). A subclass may take
+   * more arguments, as PyTorch's do (`forward(x, mask)`, `forward(input, target)`).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a subclass's further arguments are its own
+  abstract forward(x: Tensor, ...args: any[]): Tensor;
 
   /**
    * PyTorch's register_forward_hook: after every `forward` of this module, `hook(module, input,

@@ -51,6 +51,19 @@ class Net extends nn.Module {
   }
 }
 
+// A module of two inputs, as PyTorch's forward(self, x, mask).
+class Masked extends nn.Module {
+  lin = new nn.Linear(4, 4);
+  forward(x: Tensor, mask: Tensor): Tensor {
+    return this.lin.forward(x).mul(mask);
+  }
+}
+const masked = new Masked();
+let maskedInputs = 0;
+masked.registerForwardHook((_m, input) => void (maskedInputs = input.length));
+const maskedOut: Tensor = masked.forward(randn(2, 4), tensor([[1, 0, 1, 0], [0, 1, 0, 1]]));
+if (maskedInputs !== 2 || maskedOut.shape[1] !== 4) throw new Error('two-input module');
+
 // A map-style dataset: length + get(i), as PyTorch's __len__/__getitem__.
 class Blobs {
   private readonly xs: Tensor;
