@@ -236,6 +236,26 @@ describe('a user-written ResNet (torchvision BasicBlock) with a state dict PyTor
     expect(model.layer1[0].bn1.numBatchesTracked.item()).toBe(ref.numBatchesTracked);
   });
 
+  it('Grad-CAM on the last block: a forward hook keeps the activations, a full backward hook the output gradient; the map equals PyTorch\'s', async () => {
+    const model = new ResNet(BasicBlock, [2, 2]);
+    model.loadStateDict((await loadTorchFile(PT)).tensors);
+    model.eval();
+    const kept: { act?: Tensor; grad?: Tensor } = {};
+    const target = model.layer2[-1] as BasicBlock;
+    const h1 = target.registerForwardHook((_m, _i, o: Tensor) => void (kept.act = o.detach()));
+    const h2 = target.registerFullBackwardHook((_m, _gi, go) => void (kept.grad = go[0]!.detach()));
+    const x = inputs([4, 3, 16, 16], 0.7);
+    const y = tensor([1, 0, 3, 9]);
+    const scores = model.forward(x);
+    scores.gather(1, y.unsqueeze(1)).sum().backward(); // scores[torch.arange(4), y].sum()
+    const weights = kept.grad!.mean({ dim: [2, 3], keepdim: true });
+    const cam = F.relu(weights.mul(kept.act!).sum({ dim: 1 }));
+    h1.remove();
+    h2.remove();
+    expect(cam.shape).toEqual([4, 8, 8]);
+    expectClose(cam.data, REF.resnet.gradCam, 1e-4);
+  });
+
   it('hooks on every module of the user ResNet: forward hooks see every layer and change nothing; backward hooks on the convolutions give their gradients', () => {
     manualSeed(4);
     const model = new ResNet(BasicBlock, [1, 1]);
