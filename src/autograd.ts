@@ -239,18 +239,8 @@ export function grad(
   list.forEach((t, i) => {
     if (!t.requiresGrad) throw new Error(`${where}: input ${i} (shape ${formatShape(t.shape)}) does not require grad`);
   });
-  const g = Array.isArray(gradOutputs) ? gradOutputs[0] : gradOutputs;
   if (!root.requiresGrad) throw new Error(`${where}: the output does not require grad and has no graph (was it computed under noGrad?)`);
-  let seed: FloatArray;
-  if (g === undefined || g === null) {
-    if (root.size !== 1) throw new Error(`${where}: grad can be implicitly created only for one-element outputs; output has shape ${formatShape(root.shape)}: pass gradOutputs`);
-    seed = alloc(1, root.dtype);
-    seed[0] = 1;
-  } else {
-    if (!(g instanceof Tensor) || g.shape.length !== root.shape.length || g.shape.some((d, i) => d !== root.shape[i])) throw new Error(`${where}: gradOutputs must be a Tensor of the output's shape ${formatShape(root.shape)}`);
-    seed = alloc(root.size, root.dtype);
-    K.copy(g.data, seed);
-  }
+  const seed = seedOf(where, root, Array.isArray(gradOutputs) ? gradOutputs[0] : (gradOutputs as Tensor | null | undefined));
   const capture = new Map<Tensor, Tensor | null>(list.map((t) => [t, null]));
   walk(root, seed, options.retainGraph === true, capture);
   return list.map((t, i) => {
@@ -344,23 +334,30 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
   if (!root.requiresGrad) {
     throw new Error('backward(): the tensor does not require grad and has no graph (was it computed under noGrad, or from tensors without requiresGrad?)');
   }
-  let seed: FloatArray;
+  walk(root, seedOf('backward()', root, gradient), options.retainGraph === true, null);
+}
+
+/**
+ * The walk's starting gradient ∂L/∂root: 1 for a one-element root when `gradient` is not given,
+ * else a copy of `gradient`, which must have root's shape.
+ */
+function seedOf(where: string, root: Tensor, gradient: Tensor | null | undefined): FloatArray {
   if (gradient === undefined || gradient === null) {
     if (root.size !== 1) {
-      throw new Error(`backward(): grad can be implicitly created only for one-element outputs; output has shape ${formatShape(root.shape)}. Pass a gradient (as backward(onesLike(out)) for the sum of its elements).`);
+      throw new Error(`${where}: grad can be implicitly created only for one-element outputs; output has shape ${formatShape(root.shape)}. Pass a gradient (as backward(onesLike(out)) for the sum of its elements).`);
     }
-    seed = alloc(1, root.dtype);
+    const seed = alloc(1, root.dtype);
     seed[0] = 1;
-  } else {
-    // The shape, not just the size, must match (as PyTorch): a [4] gradient for a [2, 2]
-    // output is almost certainly laid out for another tensor.
-    if (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
-      throw new Error(`backward(): gradient of shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
-    }
-    seed = alloc(root.size, root.dtype);
-    K.copy(gradient.data, seed);
+    return seed;
   }
-  walk(root, seed, options.retainGraph === true, null);
+  // The shape, not just the size, must match (as PyTorch): a [4] gradient for a [2, 2]
+  // output is almost certainly laid out for another tensor.
+  if (!(gradient instanceof Tensor) || gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
+    throw new Error(`${where}: gradient of shape ${gradient instanceof Tensor ? formatShape(gradient.shape) : typeof gradient} does not match output shape ${formatShape(root.shape)}`);
+  }
+  const seed = alloc(root.size, root.dtype);
+  K.copy(gradient.data, seed);
+  return seed;
 }
 
 /**
@@ -380,11 +377,12 @@ function walk(root: Tensor, seed: FloatArray, retainGraph: boolean, capture: Map
   const grads = new Map<Tensor, FloatArray>();
   grads.set(root, seed);
 
-  // A leaf with hooks gathers its gradient in the walk's map like a non-leaf: the hooks see (and
-  // may replace) the whole gradient before it is added to `.grad` (leafTarget, below).
   /** A leaf whose gradient is not wanted (autograd.grad of other tensors): its ops skip it. */
   const skipped = (t: Tensor) => capture !== null && t.node === null && !capture.has(t);
-  /** A tensor whose gradient collects in the walk's map (non-leaves; leaves with hooks or captured). */
+  /**
+   * A tensor whose gradient collects in the walk's map: non-leaves, and leaves with hooks (which
+   * see, and may replace, the whole gradient before it is added to `.grad`) or captured.
+   */
   const inMap = (t: Tensor) => t.node !== null || t._hooks !== null || capture !== null;
   const bufferFor = (t: Tensor): FloatArray | null => {
     if (!t.requiresGrad || skipped(t)) return null;
