@@ -427,3 +427,31 @@ describe('tensor hooks', () => {
     expect(a.grad!.tolist()).toEqual(REF.tensorHook.aGrad);
   });
 });
+
+describe('optim.Adadelta', () => {
+  it('lr, rho, eps and weightDecay as PyTorch\'s (4 steps, square_avg and acc_delta); its PyTorch-form state resumes the run exactly', () => {
+    const ref = REF.adadelta;
+    const w = tensor([[0.5, -1.5, 2.0], [1.0, 0.25, -0.75]], { requiresGrad: true });
+    const scale = tensor([1.0, 2.0, 3.0]);
+    const opt = new optim.Adadelta([w], { lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.1 });
+    const step = (o: optim.Adadelta) => {
+      o.zeroGrad();
+      w.mul(w).mul(scale).sum().add(w.sum()).backward();
+      o.step();
+    };
+    for (let i = 0; i < 3; i++) {
+      step(opt);
+      expectClose(w.data, ref.steps[i], 1e-6);
+    }
+    const saved = opt.torchStateDict();
+    const resumed = new optim.Adadelta([w], { lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.1 });
+    resumed.loadStateDict(saved);
+    step(resumed);
+    expectClose(w.data, ref.steps[3], 1e-6);
+    const st = resumed.torchStateDict().state as Map<number, Record<string, Tensor>>;
+    expectClose(st.get(0)!.square_avg.data, ref.squareAvg, 1e-6);
+    expectClose(st.get(0)!.acc_delta.data, ref.accDelta, 1e-6);
+    expect(() => new optim.Adadelta([w], { rho: 1.5 })).toThrow(/rho must be in \[0, 1\]/);
+    expect(() => new optim.Adadelta([w], 1.0, 0.9, 1e-6, 0, 'x' as never)).toThrow(/Adadelta/);
+  });
+});
