@@ -31,6 +31,7 @@ export {
 export * as ops from './ops/index.js';
 // Tensor methods mirroring the ops (x.add(y), x.argmax(1), …), added to Tensor.prototype.
 import './tensor-methods.js';
+export type { DimKeywords } from './tensor-methods.js';
 export { formatTensor } from './format.js';
 export * as nn from './nn/index.js';
 export * as init from './init.js';
