@@ -1,7 +1,7 @@
 // The strict TypeScript user program (test/types/pytorch-user.ts) against the built package, as a
 // user's project sees it: 'gradlab' from node_modules through package.json's exports, `tsc --strict`
 // with the library's own declarations checked (no skipLibCheck), under the module resolutions
-// projects use (nodenext for Node, bundler for Vite/webpack); then the emitted JS runs.
+// projects use (nodenext for Node, bundler for Vite/webpack, the older node10); then the emitted JS runs.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,11 @@ describe('a strict TypeScript program written from PyTorch habits', () => {
 
   it('type-checks with moduleResolution bundler', () => {
     const p = project('bundler', { module: 'esnext', moduleResolution: 'bundler', noEmit: true });
+    expect(tsc(p)).toBe('');
+  }, 120_000);
+
+  it("type-checks with the older moduleResolution node (node10), which reads no exports: 'gradlab/node' through typesVersions", () => {
+    const p = project('node10', { module: 'esnext', moduleResolution: 'node', noEmit: true });
     expect(tsc(p)).toBe('');
   }, 120_000);
 
