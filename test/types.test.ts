@@ -2,7 +2,8 @@
 // user's project sees it: 'gradlab' from node_modules through package.json's exports, `tsc --strict`
 // with the library's own declarations checked (no skipLibCheck), under the module resolutions
 // projects use (nodenext for Node, bundler for Vite/webpack, the older node10); then the emitted JS runs.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,9 +25,11 @@ function project(name: string, compilerOptions: Record<string, unknown>): string
   return p;
 }
 
-const tsc = (p: string) => {
+// Asynchronous: a synchronous tsc run of many seconds starves the test worker's RPC with vitest.
+const run = promisify(execFile);
+const tsc = async (p: string) => {
   try {
-    execFileSync('node', [TSC, '-p', join(p, 'tsconfig.json')], { encoding: 'utf8' });
+    await run('node', [TSC, '-p', join(p, 'tsconfig.json')], { encoding: 'utf8' });
     return '';
   } catch (e) {
     return String((e as { stdout?: string }).stdout ?? e);
@@ -34,11 +37,11 @@ const tsc = (p: string) => {
 };
 
 describe('a strict TypeScript program written from PyTorch habits', () => {
-  it('type-checks with moduleResolution nodenext and runs', () => {
+  it('type-checks with moduleResolution nodenext and runs', async () => {
     expect(existsSync(join(ROOT, 'dist', 'index.d.ts')), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
     const p = project('nodenext', { module: 'nodenext', moduleResolution: 'nodenext' });
-    expect(tsc(p)).toBe('');
-    const out = execFileSync('node', [join(p, 'out', 'main.js')], { encoding: 'utf8' });
+    expect(await tsc(p)).toBe('');
+    const { stdout: out } = await run('node', [join(p, 'out', 'main.js')], { encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     expect(r.epochs).toBe(2);
     expect(r.runningLoss && r.lrs).toBe(true);
@@ -46,20 +49,20 @@ describe('a strict TypeScript program written from PyTorch habits', () => {
     expect(r.batch).toEqual([[2, 1, 8, 8], [2]]);
   }, 120_000);
 
-  it('type-checks with moduleResolution bundler', () => {
+  it('type-checks with moduleResolution bundler', async () => {
     const p = project('bundler', { module: 'esnext', moduleResolution: 'bundler', noEmit: true });
-    expect(tsc(p)).toBe('');
+    expect(await tsc(p)).toBe('');
   }, 120_000);
 
-  it("type-checks with the older moduleResolution node (node10), which reads no exports: 'gradlab/node' through typesVersions", () => {
+  it("type-checks with the older moduleResolution node (node10), which reads no exports: 'gradlab/node' through typesVersions", async () => {
     const p = project('node10', { module: 'esnext', moduleResolution: 'node', noEmit: true });
-    expect(tsc(p)).toBe('');
+    expect(await tsc(p)).toBe('');
   }, 120_000);
 
-  it('a wrong call is a type error (the check is not vacuous)', () => {
+  it('a wrong call is a type error (the check is not vacuous)', async () => {
     const p = project('wrong', { module: 'nodenext', moduleResolution: 'nodenext', noEmit: true });
     writeFileSync(join(p, 'main.ts'), "import { randn } from 'gradlab';\nconst x = randn(2, 3);\nx.sum({ dims: 1 });\nx.registerHook((g) => g.nope());\n");
-    const errors = tsc(p);
+    const errors = await tsc(p);
     expect(errors).toMatch(/main\.ts\(3,/);
     expect(errors).toMatch(/main\.ts\(4,.*nope/);
   }, 120_000);
