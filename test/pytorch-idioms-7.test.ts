@@ -109,6 +109,16 @@ describe("examples/mnist's Net", () => {
     expect(() => F.dropout(x, { traning: true } as never)).toThrow(/training/);
     expect(F.dropout2d(inputs([2, 3, 2, 2], 0), { training: false }).shape).toEqual([2, 3, 2, 2]);
   });
+
+  it('F.logSoftmax(x, {dim: 1}), F.softmax(x, {dim: 1}), ops.cat(ts, {dim: 1}), ops.stack(ts, {dim: 1}): PyTorch\'s lone dim keyword', () => {
+    const x = inputs([2, 3], 0.5);
+    expect(F.logSoftmax(x, { dim: 1 }).tolist()).toEqual(F.logSoftmax(x, 1).tolist());
+    expect(F.softmax(x, { dim: 0 }).tolist()).toEqual(F.softmax(x, 0).tolist());
+    expect(ops.cat([x, x], { dim: 1 }).shape).toEqual([2, 6]);
+    expect(ops.stack([x, x], { dim: 1 }).shape).toEqual([2, 2, 3]);
+    expect(() => ops.cat([x, x], { dim: 1, out: x } as never)).toThrow(/cat: unknown option 'out'/);
+    expect(() => F.logSoftmax(x, { axis: 1 } as never)).toThrow(/logSoftmax: unknown option 'axis'/);
+  });
 });
 
 // torchvision's BasicBlock and ResNet, written by the user.

@@ -133,6 +133,9 @@ const mx: Tensor = x.max({ dim: 1, keepdim: true }).values;
 const n2: Tensor = x.norm(2, 1);
 const lse: Tensor = x.logSumExp({ dim: 1 });
 const sm: Tensor = x.softmax({ dim: 1 });
+const lsm: Tensor = F.logSoftmax(x, { dim: 1 });
+const catd: Tensor = ops.cat([x, lsm], { dim: 1 });
+if (catd.shape[1] !== 10) throw new Error('cat {dim}');
 const shapes = [s1, s2, s3, s4, am, sd, v, values, indices, topv, topi, mx, n2, lse, sm].map((t) => t.shape.join('x'));
 if (shapes.join(' ') !== '4x1 4x1  5 4x1 5 4 4 4 4x2 4x2 4x1 4 4 4x5') throw new Error(`reduction shapes: ${shapes.join(' ')}`);
 
