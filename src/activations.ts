@@ -315,6 +315,12 @@ export function isActivationName(name: string): name is ActivationName {
   return (ACTIVATION_NAMES as readonly string[]).includes(name);
 }
 
+/** `leakyRelu` → `leaky_relu`, at the type level. */
+type SnakeCase<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
+
+/** An activation name as getActivation reads it: the registry's, or PyTorch's snake_case spelling ('leaky_relu'). */
+export type ActivationSpelling = ActivationName | SnakeCase<ActivationName>;
+
 /** The entry for `name`, or an error that lists the valid names. */
 /** PyTorch's snake_case spelling ('leaky_relu') read as the registry's camelCase name ('leakyRelu'). */
 function camelName(name: string): string {

@@ -19,6 +19,8 @@ import { isGradEnabled, noGrad, record } from './autograd.js';
 import { alloc } from './kernels/index.js';
 import { pointSnakeCase } from './options.js';
 import { Tensor, formatShape } from './tensor.js';
+// torch.autograd.grad and torch.autograd.backward, as the namespace has them.
+export { grad, backward, type GradOptions } from './autograd.js';
 
 /** What forward hands to backward (PyTorch's ctx). */
 export class FunctionCtx {

@@ -131,6 +131,7 @@ export function record(out: Tensor, op: string, inputs: readonly Tensor[], backw
         out.requiresGrad = true;
         out.node = release ? { op, inputs, backward, release } : { op, inputs, backward };
         if (scope !== null) scope.outputs.push(out);
+        for (const x of inputs) x._consumed = true;
         return out;
       }
     }
@@ -190,6 +191,104 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/** Where a leaf's gradient accumulates: its `.grad` storage and β (0 when nothing is there yet, see GradTarget). */
+function leafTarget(t: Tensor): GradTarget {
+  const held = t._grad;
+  if (held === null) {
+    const data = leafGradStorage(t, false);
+    t._grad = new Tensor(data, t.shape.slice());
+    return { data, beta: 0 };
+  }
+  if (t._gradZeroPending) {
+    t._gradZeroPending = false;
+    return { data: held.data, beta: 0 };
+  }
+  return { data: held.data, beta: 1 };
+}
+
+/** A gradient the walk will free, copied into a tensor of `shape` for the caller. */
+function copyOf(g: FloatArray, shape: readonly number[]): Tensor {
+  const out = new Tensor(alloc(g.length, dtypeOf(g), false), shape.slice());
+  K.copy(g, out.data);
+  return out;
+}
+
+/**
+ * PyTorch's torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, allow_unused): the
+ * gradients of `output` with respect to each of `inputs` (leaves or intermediate tensors),
+ * returned as new tensors — no `.grad` changes, so `autograd.grad(loss, model.parameters())`
+ * measures gradients without touching the optimizer's. `gradOutput` as backward's `gradient`.
+ * An input the output does not depend on is an error, or null with `allowUnused`. Higher-order
+ * gradients (createGraph) are not supported: the walk records no graph of its own.
+ */
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | Iterable<Tensor>,
+  gradOutputs?: Tensor | readonly (Tensor | null)[] | null | GradOptions,
+  options: GradOptions = {},
+): Array<Tensor | null> {
+  const where = 'autograd.grad()';
+  if (gradOutputs !== undefined && gradOutputs !== null && !(gradOutputs instanceof Tensor) && !Array.isArray(gradOutputs)) [gradOutputs, options] = [undefined, gradOutputs as GradOptions];
+  checkOptions(where, options, ['retainGraph', 'createGraph', 'allowUnused']);
+  if (options.createGraph === true) throw new Error(`${where}: createGraph (higher-order gradients) is not supported: gradlab's backward records no graph`);
+  const outs = outputs instanceof Tensor ? [outputs] : Array.isArray(outputs) ? outputs : null;
+  if (outs === null || outs.length !== 1 || !(outs[0] instanceof Tensor)) throw new Error(`${where}: outputs must be one Tensor (the loss), or an array holding one; got ${outs === null ? typeof outputs : `${outs.length} outputs (sum them first)`}`);
+  const root = outs[0];
+  const list = inputs instanceof Tensor ? [inputs] : inputs !== null && typeof inputs === 'object' && Symbol.iterator in inputs ? [...inputs] : null;
+  if (list === null || list.length === 0 || !list.every((t) => t instanceof Tensor)) throw new Error(`${where}: inputs must be a Tensor or a list of Tensors (model.parameters()), got ${list === null ? typeof inputs : list.length === 0 ? 'an empty list' : 'a list holding something else'}`);
+  list.forEach((t, i) => {
+    if (!t.requiresGrad) throw new Error(`${where}: input ${i} (shape ${formatShape(t.shape)}) does not require grad`);
+  });
+  if (!root.requiresGrad) throw new Error(`${where}: the output does not require grad and has no graph (was it computed under noGrad?)`);
+  const seed = seedOf(where, root, Array.isArray(gradOutputs) ? gradOutputs[0] : (gradOutputs as Tensor | null | undefined));
+  const capture = new Map<Tensor, Tensor | null>(list.map((t) => [t, null]));
+  walk(root, seed, options.retainGraph === true, capture);
+  return list.map((t, i) => {
+    const r = capture.get(t) ?? null;
+    if (r === null && options.allowUnused !== true) throw new Error(`${where}: input ${i} (shape ${formatShape(t.shape)}) was not used in the graph of the output; pass {allowUnused: true} to get null for it`);
+    return r;
+  });
+}
+
+/** autograd.grad's options, PyTorch's keywords in camelCase. */
+export interface GradOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  allowUnused?: boolean;
+}
+
+/** `.grad` of leaf `t` ← `.grad` + g. */
+function addToLeaf(t: Tensor, g: FloatArray): void {
+  const target = leafTarget(t);
+  if (target.beta === 0) K.copy(g, target.data);
+  else K.axpy(1, g, target.data);
+}
+
+/**
+ * Run `t`'s gradient hooks (Tensor.registerHook) on its complete gradient `g`, in registration
+ * order and under noGrad, as PyTorch: each gets its own copy (the walk frees `g` after use), and
+ * a Tensor one returns replaces the gradient, in `g`, for the next hook and the rest of the walk.
+ */
+function runHooks(t: Tensor, g: FloatArray): void {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    for (const hook of [...t._hooks!]) {
+      const copy = new Tensor(alloc(g.length, dtypeOf(g), false), t.shape.slice());
+      K.copy(g, copy.data);
+      const r = hook(copy);
+      if (r === undefined || r === null) continue;
+      if (!(r instanceof Tensor) || r.shape.length !== t.shape.length || r.shape.some((d, i) => d !== t.shape[i])) {
+        throw new Error(`backward(): a hook registered with registerHook() returned ${r instanceof Tensor ? `a gradient of shape ${formatShape(r.shape)}` : typeof r}; it must return nothing or a Tensor of the tensor's shape ${formatShape(t.shape)}`);
+      }
+      if (r.dtype === dtypeOf(g)) K.copy(r.data, g);
+      else g.set(r.data);
+    }
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
 /** Topological order (inputs before outputs) of the tensors that require gradients below `root`. */
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -235,23 +334,38 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
   if (!root.requiresGrad) {
     throw new Error('backward(): the tensor does not require grad and has no graph (was it computed under noGrad, or from tensors without requiresGrad?)');
   }
-  let seed: FloatArray;
+  walk(root, seedOf('backward()', root, gradient), options.retainGraph === true, null);
+}
+
+/**
+ * The walk's starting gradient ∂L/∂root: 1 for a one-element root when `gradient` is not given,
+ * else a copy of `gradient`, which must have root's shape.
+ */
+function seedOf(where: string, root: Tensor, gradient: Tensor | null | undefined): FloatArray {
   if (gradient === undefined || gradient === null) {
     if (root.size !== 1) {
-      throw new Error(`backward(): grad can be implicitly created only for one-element outputs; output has shape ${formatShape(root.shape)}. Pass a gradient (as backward(onesLike(out)) for the sum of its elements).`);
+      throw new Error(`${where}: grad can be implicitly created only for one-element outputs; output has shape ${formatShape(root.shape)}. Pass a gradient (as backward(onesLike(out)) for the sum of its elements).`);
     }
-    seed = alloc(1, root.dtype);
+    const seed = alloc(1, root.dtype);
     seed[0] = 1;
-  } else {
-    // The shape, not just the size, must match (as PyTorch): a [4] gradient for a [2, 2]
-    // output is almost certainly laid out for another tensor.
-    if (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
-      throw new Error(`backward(): gradient of shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
-    }
-    seed = alloc(root.size, root.dtype);
-    K.copy(gradient.data, seed);
+    return seed;
   }
+  // The shape, not just the size, must match (as PyTorch): a [4] gradient for a [2, 2]
+  // output is almost certainly laid out for another tensor.
+  if (!(gradient instanceof Tensor) || gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
+    throw new Error(`${where}: gradient of shape ${gradient instanceof Tensor ? formatShape(gradient.shape) : typeof gradient} does not match output shape ${formatShape(root.shape)}`);
+  }
+  const seed = alloc(root.size, root.dtype);
+  K.copy(gradient.data, seed);
+  return seed;
+}
 
+/**
+ * The reverse walk from `root` with gradient `seed` (taken over: freed here). `capture` (autograd.grad):
+ * the gradients of these tensors are collected into the map instead, and no leaf's `.grad` changes.
+ */
+function walk(root: Tensor, seed: FloatArray, retainGraph: boolean, capture: Map<Tensor, Tensor | null> | null): void {
+  const options = { retainGraph };
   const order = topoOrder(root);
   // Tensors of this graph moved to JS memory by a boundary past the budget: let it grow.
   for (const t of order) {
@@ -263,9 +377,16 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
   const grads = new Map<Tensor, FloatArray>();
   grads.set(root, seed);
 
+  /** A leaf whose gradient is not wanted (autograd.grad of other tensors): its ops skip it. */
+  const skipped = (t: Tensor) => capture !== null && t.node === null && !capture.has(t);
+  /**
+   * A tensor whose gradient collects in the walk's map: non-leaves, and leaves with hooks (which
+   * see, and may replace, the whole gradient before it is added to `.grad`) or captured.
+   */
+  const inMap = (t: Tensor) => t.node !== null || t._hooks !== null || capture !== null;
   const bufferFor = (t: Tensor): FloatArray | null => {
-    if (!t.requiresGrad) return null;
-    if (t.node === null) {
+    if (!t.requiresGrad || skipped(t)) return null;
+    if (!inMap(t)) {
       // _peekGrad zero-fills a gradient that zeroGrad(false) left pending.
       let held = t._peekGrad();
       if (held === null) t._grad = held = new Tensor(leafGradStorage(t, true), t.shape.slice());
@@ -279,20 +400,8 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
     return g;
   };
   const targetFor = (t: Tensor): GradTarget | null => {
-    if (!t.requiresGrad) return null;
-    if (t.node === null) {
-      const held = t._grad;
-      if (held === null) {
-        const data = leafGradStorage(t, false);
-        t._grad = new Tensor(data, t.shape.slice());
-        return { data, beta: 0 };
-      }
-      if (t._gradZeroPending) {
-        t._gradZeroPending = false;
-        return { data: held.data, beta: 0 };
-      }
-      return { data: held.data, beta: 1 };
-    }
+    if (!t.requiresGrad || skipped(t)) return null;
+    if (!inMap(t)) return leafTarget(t);
     let g = grads.get(t);
     if (g !== undefined) return { data: g, beta: 1 };
     g = alloc(t.size, t.dtype, false);
@@ -326,7 +435,9 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
 
   // The root may itself be a leaf (x.backward() on a parameter).
   if (root.node === null) {
-    K.axpy(1, seed, bufferFor(root)!);
+    if (root._hooks !== null) runHooks(root, seed);
+    if (capture === null) addToLeaf(root, seed);
+    else if (capture.has(root)) capture.set(root, copyOf(seed, root.shape));
     K.free(seed);
     return;
   }
@@ -334,10 +445,18 @@ export function backward(root: Tensor, gradient?: Tensor | null | BackwardOption
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k];
     const node = t.node;
-    if (node === null) continue;
     const g = grads.get(t);
     if (g === undefined) continue;
-    if (t.retainsGrad) {
+    if (t._hooks !== null) runHooks(t, g);
+    if (capture?.has(t)) capture.set(t, copyOf(g, t.shape));
+    if (node === null) {
+      // A leaf with hooks (bufferFor): its whole gradient, after the hooks, goes to `.grad`.
+      if (capture === null) addToLeaf(t, g);
+      grads.delete(t);
+      K.free(g);
+      continue;
+    }
+    if (t.retainsGrad && capture === null) {
       if (t.grad === null) t.grad = new Tensor(alloc(t.size, t.dtype), t.shape.slice());
       K.axpy(1, g, t.grad.data);
     }

@@ -4,6 +4,8 @@
  */
 export { Tensor, tensor, zeros, ones, full, randn, rand, zerosLike, onesLike, randLike, randnLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
 export { noGrad, isGradEnabled, backward, stepScope } from './autograd.js';
+// PyTorch's torch.utils.hooks.RemovableHandle: what Tensor.registerHook and Module.register…Hook return.
+export { RemovableHandle } from './hooks.js';
 // User-defined differentiable functions: autograd.Function, as torch.autograd.Function.
 export * as autograd from './autograd-function.js';
 export { memoryInfo, markPersistent, stepBoundary } from './memory.js';
@@ -22,12 +24,14 @@ export {
   isActivationName,
   type Activation,
   type ActivationName,
+  type ActivationSpelling,
   type FailureMode,
 } from './activations.js';
 
 export * as ops from './ops/index.js';
 // Tensor methods mirroring the ops (x.add(y), x.argmax(1), …), added to Tensor.prototype.
 import './tensor-methods.js';
+export type { DimKeywords } from './tensor-methods.js';
 export { formatTensor } from './format.js';
 export * as nn from './nn/index.js';
 export * as init from './init.js';

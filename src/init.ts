@@ -12,7 +12,7 @@
  * - Orthogonal (Saxe et al. 2014): a (semi-)orthogonal matrix from the QR decomposition of a
  *   Gaussian one, signs fixed by diag(R) so the distribution is uniform (Haar).
  */
-import { ACTIVATIONS, getActivation, type ActivationName } from './activations.js';
+import { ACTIVATIONS, getActivation, type ActivationName, type ActivationSpelling } from './activations.js';
 import { defaultGenerator, Generator } from './random.js';
 import { checkOptions } from './options.js';
 import { formatShape, showValue, Tensor } from './tensor.js';
@@ -35,7 +35,7 @@ export function computeFans(shape: readonly number[]): { fanIn: number; fanOut: 
  * activation registry to the other activations (see activations.ts for each value's reason).
  * 'conv1d' … 'conv3d' give 1 as in PyTorch.
  */
-export function calculateGain(nonlinearity: ActivationName | 'conv1d' | 'conv2d' | 'conv3d', param?: number): number {
+export function calculateGain(nonlinearity: ActivationSpelling | 'conv1d' | 'conv2d' | 'conv3d', param?: number): number {
   if (nonlinearity === 'conv1d' || nonlinearity === 'conv2d' || nonlinearity === 'conv3d') return 1;
   const a = getActivation(nonlinearity); // also PyTorch's spelling, 'leaky_relu'
   if (param !== undefined && (typeof param !== 'number' || !Number.isFinite(param))) {
@@ -129,9 +129,10 @@ export function xavierNormal(t: Tensor, gain: number | Keywords<'gain'> = 1, gen
 export interface KaimingOptions {
   /** Negative slope of the rectifier after this layer (0 for ReLU). */
   a?: number;
-  mode?: FanMode;
-  /** PyTorch's default is 'leakyRelu' (with a = 0 that is ReLU's gain √2). */
-  nonlinearity?: ActivationName;
+  /** 'fanIn' (default) or 'fanOut'; PyTorch's 'fan_in'/'fan_out' too. */
+  mode?: FanMode | 'fan_in' | 'fan_out';
+  /** PyTorch's default is 'leakyRelu' (with a = 0 that is ReLU's gain √2); PyTorch's 'leaky_relu' too. */
+  nonlinearity?: ActivationSpelling;
   generator?: Generator;
 }
 

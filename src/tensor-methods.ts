@@ -34,14 +34,24 @@ declare module './tensor.js' {
     neg(): Tensor;
     /** ops.matmul(this, y) */
     matmul(y: Tensor): Tensor;
-    /** ops.sum(this, dim, keepdim): all elements when dim is omitted. */
+    /** ops.sum(this, dim, keepdim): all elements when dim is omitted; PyTorch's keywords as a last object, `x.sum({dim: 1, keepdim: true})`. */
     sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    sum(keywords: DimKeywords): Tensor;
+    sum(dim: number | readonly number[], keywords: { keepdim?: boolean }): Tensor;
     /** ops.mean(this, dim, keepdim) */
     mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    mean(keywords: DimKeywords): Tensor;
+    mean(dim: number | readonly number[], keywords: { keepdim?: boolean }): Tensor;
     /** ops.reshape: `x.reshape(2, -1)` or `x.reshape([2, -1])` (shares storage). */
     reshape(...shape: number[] | [readonly number[]]): Tensor;
     /** The same as reshape (storage is always contiguous, so a view is always possible). */
     view(...shape: number[] | [readonly number[]]): Tensor;
+    /** This tensor with `other`'s shape (PyTorch's view_as: `target.viewAs(pred)`). */
+    viewAs(other: Tensor): Tensor;
+    /** The same as viewAs (PyTorch's reshape_as). */
+    reshapeAs(other: Tensor): Tensor;
+    /** PyTorch's expand_as for the shapes broadcasting gives: this tensor broadcast to `other`'s shape (a copy). */
+    expandAs(other: Tensor): Tensor;
     /** ops.flatten(this, startDim, endDim) */
     flatten(startDim?: number, endDim?: number): Tensor;
     /** ops.exp(this) */
@@ -63,15 +73,25 @@ declare module './tensor.js' {
     /** ops.max(this): the largest element; with dim, {values, indices} along it. */
     max(): Tensor;
     max(dim: number, keepdim?: boolean): ops.ValuesIndices;
+    max(keywords: { dim: number; keepdim?: boolean }): ops.ValuesIndices;
+    max(dim: number, keywords: { keepdim?: boolean }): ops.ValuesIndices;
     /** ops.min(this): the smallest element; with dim, {values, indices} along it. */
     min(): Tensor;
     min(dim: number, keepdim?: boolean): ops.ValuesIndices;
+    min(keywords: { dim: number; keepdim?: boolean }): ops.ValuesIndices;
+    min(dim: number, keywords: { keepdim?: boolean }): ops.ValuesIndices;
     /** ops.argmax(this, dim, keepdim) */
     argmax(dim?: number, keepdim?: boolean): Tensor;
+    argmax(keywords: { dim?: number; keepdim?: boolean }): Tensor;
+    argmax(dim: number, keywords: { keepdim?: boolean }): Tensor;
     /** ops.argmin(this, dim, keepdim) */
     argmin(dim?: number, keepdim?: boolean): Tensor;
+    argmin(keywords: { dim?: number; keepdim?: boolean }): Tensor;
+    argmin(dim: number, keywords: { keepdim?: boolean }): Tensor;
     /** ops.logSumExp(this, dim, keepdim) */
     logSumExp(dim: number | readonly number[], keepdim?: boolean): Tensor;
+    logSumExp(keywords: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+    logSumExp(dim: number | readonly number[], keywords: { keepdim?: boolean }): Tensor;
     /** ops.permute: `x.permute(1, 0)` or `x.permute([1, 0])`. */
     permute(...dims: number[] | [readonly number[]]): Tensor;
     /** ops.unsqueeze(this, dim) */
@@ -91,9 +111,9 @@ declare module './tensor.js' {
     /** ops.tanh(this) */
     tanh(): Tensor;
     /** ops.softmax(this, dim) */
-    softmax(dim: number): Tensor;
+    softmax(dim: number | { dim: number }): Tensor;
     /** ops.logSoftmax(this, dim) */
-    logSoftmax(dim: number): Tensor;
+    logSoftmax(dim: number | { dim: number }): Tensor;
     /** ops.eq(this, y): 1 where equal, else 0. */
     eq(y: Tensor | number): Tensor;
     /** ops.ne(this, y) */
@@ -116,8 +136,12 @@ declare module './tensor.js' {
     requiresGrad_(requiresGrad?: boolean): this;
     /** ops.variance(this, dim, unbiased, keepdim): PyTorch's x.var(), unbiased by default. */
     var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    var(keywords: DimKeywords & { unbiased?: boolean }): Tensor;
+    var(dim: number | readonly number[], keywords: { unbiased?: boolean; keepdim?: boolean }): Tensor;
     /** ops.std(this, dim, unbiased, keepdim) */
     std(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+    std(keywords: DimKeywords & { unbiased?: boolean }): Tensor;
+    std(dim: number | readonly number[], keywords: { unbiased?: boolean; keepdim?: boolean }): Tensor;
     /** ops.matmul(this, y) for matrices (PyTorch's mm). */
     mm(y: Tensor): Tensor;
     /** this · this */
@@ -177,12 +201,28 @@ declare module './tensor.js' {
     uniform_(a?: number, b?: number): this;
     /** ops.topk(this, k, dim, largest, sorted) → [values, indices]. */
     topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): ops.ValuesIndices;
+    topk(k: number, keywords: { dim?: number; largest?: boolean; sorted?: boolean }): ops.ValuesIndices;
+    topk(k: number, dim: number, keywords: { largest?: boolean; sorted?: boolean }): ops.ValuesIndices;
     /**
      * The p-norm (p = 2 'fro' by default, 1, or Infinity) over all elements or along dim, as
      * torch.norm / Tensor.norm: (Σ|x|^p)^(1/p), composed of differentiable ops.
      */
     norm(p?: number | 'fro', dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    norm(keywords: DimKeywords & { p?: number | 'fro' }): Tensor;
+    norm(p: number | 'fro', keywords: DimKeywords): Tensor;
   }
+}
+
+/** The shape of viewAs's (…) `other`, which must be a Tensor. */
+function shapeOf(name: string, other: Tensor): readonly number[] {
+  if (!(other instanceof Tensor)) throw new Error(`${name}(other): other must be a Tensor, got ${other === null ? 'null' : Array.isArray(other) ? 'an array (use view(...shape))' : typeof other}`);
+  return other.shape;
+}
+
+/** PyTorch's `dim=…, keepdim=…` keywords of a reduction, as its last argument: `x.sum({dim: 1, keepdim: true})` (KEYWORDS below). */
+export interface DimKeywords {
+  dim?: number | readonly number[];
+  keepdim?: boolean;
 }
 
 /** `f(2, 3)` and `f([2, 3])` alike. */
@@ -192,11 +232,18 @@ function listArg(args: Array<number | readonly number[]>): readonly number[] {
 
 /**
  * An in-place method (PyTorch's trailing underscore): `value` is computed outside the graph and
- * written into this tensor's storage. As PyTorch, a tensor that requires grad may only be changed
+ * written into this tensor's storage. As PyTorch, a leaf that requires grad may only be changed
  * in place while no graph is recorded (`noGrad(() => w.sub_(w.grad.mul(lr)))`, the manual SGD
- * step); gradlab's graph does not track in-place changes, so the same holds for non-leaves.
+ * step). With `recorded` (add_, sub_, mul_, div_), an intermediate of the graph is changed through
+ * the graph instead (inPlaceRecorded); the other in-place methods refuse it.
  */
-function inPlace(t: Tensor, name: string, value: () => Tensor | number): Tensor {
+function inPlace(t: Tensor, name: string, value: () => Tensor | number, recorded?: { other: Tensor | number; op: (self: Tensor) => Tensor }): Tensor {
+  // PyTorch's `out += identity` in a ResNet block: an in-place op on an intermediate of the graph
+  // (or on a tensor without grad, with an operand that requires it) is recorded; a leaf that
+  // requires grad (a parameter) still needs noGrad, below.
+  if (recorded !== undefined && isGradEnabled() && !(t.isLeaf && t.requiresGrad) && (t.requiresGrad || (recorded.other instanceof Tensor && recorded.other.requiresGrad))) {
+    return inPlaceRecorded(t, name, recorded.op);
+  }
   if (isGradEnabled() && t.requiresGrad) {
     throw new Error(
       `${name}(): this tensor (shape ${formatShape(t.shape)}) ${t.isLeaf ? 'is a leaf that requires grad (a parameter)' : 'is part of a recorded graph'}, ` +
@@ -221,6 +268,54 @@ function inPlace(t: Tensor, name: string, value: () => Tensor | number): Tensor 
     if (src.constructor === dst.constructor) K.copy(src, dst);
     else for (let i = 0; i < dst.length; i++) dst[i] = src[i];
   }
+  return t;
+}
+
+/**
+ * Ops whose backward reads only their inputs (and buffers of their own), never their output, so
+ * the output may be changed in place (inPlaceRecorded): a ResNet's `out += identity` after a
+ * BatchNorm or a convolution. An activation's backward reads its output (σ′ = σ(1 − σ)).
+ */
+const KEEPS_NO_OUTPUT = new Set(['add', 'sub', 'mul', 'div', 'linear', 'matmul', 'conv2d', 'batchNorm', 'avgPool2d', 'adaptiveAvgPool2d', 'maxPool2d', 'cat', 'sum', 'mean', 'permute', 'gather', 'narrow', 'embedding', 'dropout', 'dropout2d']);
+
+/**
+ * An in-place op recorded in the graph, as PyTorch's `out += identity` on a non-leaf (or on a
+ * tensor without grad when the other operand requires it): the op runs out of place on a tensor
+ * standing for `t`'s old value (the same storage and node), and `t` takes the result's storage and
+ * node, so code holding `t` sees the new value and backward goes through the op. Refused when an
+ * op already recorded read `t` (its backward would see the new value: PyTorch's "modified by an
+ * inplace operation" error) or when `t` is a view sharing its input's storage (in PyTorch the
+ * change would write through to the input).
+ */
+function inPlaceRecorded(t: Tensor, name: string, op: (self: Tensor) => Tensor): Tensor {
+  if (t._consumed) {
+    throw new Error(
+      `${name}(): this tensor (shape ${formatShape(t.shape)}) was already read by an op of the recorded graph, whose backward needs its current value (PyTorch: "modified by an inplace operation"): ` +
+        `use the out-of-place ${name.slice(0, -1)}() (out = out.${name.slice(0, -1)}(…)), or change it before it is used`,
+    );
+  }
+  if (t.node?.op === 'backwardHook') {
+    throw new Error(
+      `${name}(): this tensor is the output of a module with a full backward hook, which hands it on through an identity (PyTorch: "Output 0 of BackwardHookFunctionBackward is a view and is being modified inplace"): use the out-of-place ${name.slice(0, -1)}() (out = out.${name.slice(0, -1)}(…))`,
+    );
+  }
+  if (t.node !== null && t.node.inputs.some((x) => x._data === t._data)) {
+    throw new Error(`${name}(): this tensor is a view (${t.node.op}) of another tensor of the graph, which an in-place change would have to write through: use the out-of-place ${name.slice(0, -1)}()`);
+  }
+  if (t.node !== null && !KEEPS_NO_OUTPUT.has(t.node.op)) {
+    throw new Error(
+      `${name}(): this tensor is the output of ${t.node.op}, whose backward reads its output (PyTorch: "modified by an inplace operation"): use the out-of-place ${name.slice(0, -1)}() (out = out.${name.slice(0, -1)}(…))`,
+    );
+  }
+  const old = new Tensor(t.data, t.shape, t.requiresGrad);
+  old.node = t.node;
+  const r = op(old);
+  if (!sameShape(r, t)) {
+    throw new Error(`${name}(): the result has shape ${formatShape(r.shape)} but this tensor has shape ${formatShape(t.shape)}: in place, the other operand must broadcast to this tensor's shape`);
+  }
+  t.data = r.data;
+  t.node = r.node;
+  t.requiresGrad = r.requiresGrad;
   return t;
 }
 
@@ -267,6 +362,14 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   mean(dim?: number | readonly number[], keepdim?: boolean) { return ops.mean(this, dim, keepdim); },
   reshape(...shape: Array<number | readonly number[]>) { return ops.reshape(this, listArg(shape)); },
   view(...shape: Array<number | readonly number[]>) { return ops.reshape(this, listArg(shape)); },
+  viewAs(other: Tensor) { return ops.reshape(this, shapeOf('viewAs', other)); },
+  reshapeAs(other: Tensor) { return ops.reshape(this, shapeOf('reshapeAs', other)); },
+  expandAs(other: Tensor) {
+    const shape = shapeOf('expandAs', other);
+    const out = ops.add(this, zeros(shape, { dtype: this.dtype }));
+    if (!sameShape(out, other)) throw new Error(`expandAs(): a tensor of shape ${formatShape(this.shape)} does not expand to ${formatShape(shape)} (only dimensions of size 1 expand)`);
+    return out;
+  },
   flatten(startDim?: number, endDim?: number) { return ops.flatten(this, startDim, endDim); },
   exp() { return ops.exp(this); },
   log() { return ops.log(this); },
@@ -326,14 +429,14 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   cpu() { return this; },
   add_(y: Tensor | number, alpha?: number | { alpha?: number }) {
     const a = alphaArg('add_', alpha);
-    return inPlace(this, 'add_', () => ops.add(this, scaled(y, a)));
+    return inPlace(this, 'add_', () => ops.add(this, scaled(y, a)), { other: y, op: (self: Tensor) => ops.add(self, scaled(y === this ? self : y, a)) });
   },
   sub_(y: Tensor | number, alpha?: number | { alpha?: number }) {
     const a = alphaArg('sub_', alpha);
-    return inPlace(this, 'sub_', () => ops.sub(this, scaled(y, a)));
+    return inPlace(this, 'sub_', () => ops.sub(this, scaled(y, a)), { other: y, op: (self: Tensor) => ops.sub(self, scaled(y === this ? self : y, a)) });
   },
-  mul_(y: Tensor | number) { return inPlace(this, 'mul_', () => ops.mul(this, y)); },
-  div_(y: Tensor | number) { return inPlace(this, 'div_', () => ops.div(this, y)); },
+  mul_(y: Tensor | number) { return inPlace(this, 'mul_', () => ops.mul(this, y), { other: y, op: (self: Tensor) => ops.mul(self, y === this ? self : y) }); },
+  div_(y: Tensor | number) { return inPlace(this, 'div_', () => ops.div(this, y), { other: y, op: (self: Tensor) => ops.div(self, y === this ? self : y) }); },
   clamp_(min?: number | null, max?: number | null) { return inPlace(this, 'clamp_', () => ops.clamp(this, min, max)); },
   zero_() { return inPlace(this, 'zero_', () => 0); },
   fill_(value: number) {

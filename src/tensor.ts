@@ -11,6 +11,7 @@ import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { isPersistentArray, markPersistent, maybeBoundary, track, untrack } from './memory.js';
 import { checkBool, checkOptions } from './options.js';
+import { addHook, type RemovableHandle } from './hooks.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
@@ -127,6 +128,10 @@ export class Tensor {
    * references them, so backward() releases their storage when it frees the graph.
    */
   _graphOwned = false;
+  /** @internal Gradient hooks (registerHook), in registration order; null when none. */
+  _hooks: Array<(grad: Tensor) => Tensor | void | undefined | null> | null = null;
+  /** @internal An op recorded in the graph read this tensor: an in-place change would alter what its backward sees (tensor-methods.ts inPlace). */
+  _consumed = false;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
     checkShape(shape, 'Tensor');
@@ -266,6 +271,21 @@ export class Tensor {
   /** Backpropagate from this tensor (see autograd.ts): `backward()`, `backward(gradient, {retainGraph})`, `backward({retainGraph: true})`. */
   backward(gradient?: Tensor | null | BackwardOptions, options?: BackwardOptions | boolean): void {
     backward(this, gradient, options);
+  }
+
+  /**
+   * PyTorch's register_hook: `hook(grad)` runs during backward once this tensor's gradient
+   * ∂L/∂this is complete, before it flows further (for a leaf, before it is added to `.grad`);
+   * a Tensor it returns (of this shape) replaces the gradient, as `x.registerHook((g) => g.clamp(-1, 1))`.
+   * `grad` is the hook's own copy (keeping it is safe); hooks run under noGrad, in registration
+   * order. Returns a handle: `handle.remove()`.
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void | undefined | null): RemovableHandle {
+    if (!this.requiresGrad) throw new Error(`registerHook(): cannot register a hook on a tensor that does not require grad (shape ${formatShape(this.shape)}); make it one with requiresGrad_() first`);
+    const list = (this._hooks ??= []);
+    return addHook('registerHook()', list, hook, () => {
+      if (this._hooks === list) this._hooks = null;
+    });
   }
 
   /** Keep this non-leaf tensor's gradient in `.grad` after backward. */

@@ -14,10 +14,10 @@ import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { checkOptions, pointSnakeCase } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
-import { defaultCollate, indexBatches, isMapStyle, mapItem, mapLength } from './map-style.js';
+import { defaultCollate, indexBatches, isMapStyle, mapItem, mapLength, type MapStyleDataset, type PyMapStyleDataset } from './map-style.js';
 import { select } from '../ops/shape.js';
 
-export interface DataLoaderOptions {
+export interface DataLoaderOptions<B = unknown> {
   /** Examples per batch, an integer ≥ 1. Default 1 (as PyTorch). */
   batchSize?: number;
   /** Draw a new random order every epoch. Default false (as PyTorch). */
@@ -46,7 +46,8 @@ export interface DataLoaderOptions {
    * `[x[i], y[i]]` pairs). Default: defaultCollate for a map-style dataset (stack), and the
    * row-copying Batch for {x, y}.
    */
-  collateFn?: (items: unknown[]) => unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the items are the dataset's, whatever its get(i) returns
+  collateFn?: (items: any[]) => B;
 }
 
 /**
@@ -74,7 +75,12 @@ export class Batch implements Iterable<Tensor> {
 /** Every DataLoaderOptions key (the compiler keeps the list complete): another is a misspelling (`batch_size`). */
 const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1, numWorkers: 1, pinMemory: 1, collateFn: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
 
-export class DataLoader implements Iterable<Batch> {
+/**
+ * `B`: what one batch is. A Batch (`[x, y]`, `.x`, `.y`) for an {x, y} dataset; for a map-style
+ * dataset, what the collate function makes (typed from `collateFn`; defaultCollate's `[X, Y]` of
+ * `[input, label]` items is typed as Batch too: destructure it, `const [x, y] = batch`).
+ */
+export class DataLoader<B = Batch> implements Iterable<B> {
   /** The dataset; `loader.dataset.length` is PyTorch's len(loader.dataset). */
   readonly dataset: DatasetLike & { readonly length: number };
   readonly batchSize: number;
@@ -92,7 +98,9 @@ export class DataLoader implements Iterable<Batch> {
   /** A map-style dataset or a collateFn: the items' source and the collate function. */
   private readonly mapped: { source: object; collate: (items: unknown[]) => unknown } | null = null;
 
-  constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
+  constructor(items: DatasetLike | MapStyleDataset | PyMapStyleDataset | readonly unknown[], options: DataLoaderOptions<B> = {}) {
+    // Past the map-style branch, an {x, y} dataset (validateDataset checks it).
+    const dataset = items as DatasetLike;
     checkOptions('DataLoader', options, DATALOADER_OPTIONS);
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -115,10 +123,10 @@ export class DataLoader implements Iterable<Batch> {
     this.dropLast = dropLast;
     this.generator = generator;
     this.reuseBuffers = reuseBuffers;
-    if (isMapStyle(dataset) || options.collateFn !== undefined) {
+    if (isMapStyle(items) || options.collateFn !== undefined) {
       // A user's Dataset class (length + get(i), or __len__ + __getitem__), or a collateFn: items one by one.
       if (reuseBuffers) throw new Error('DataLoader: reuseBuffers needs an {x, y} dataset without a collateFn');
-      const source: object = isMapStyle(dataset) ? dataset : { length: validateDataset(dataset, 'DataLoader'), get: (i: number) => [select(dataset.x, 0, i), select(dataset.y, 0, i)] };
+      const source: object = isMapStyle(items) ? items : { length: validateDataset(dataset, 'DataLoader'), get: (i: number) => [select(dataset.x, 0, i), select(dataset.y, 0, i)] };
       const n = mapLength(source, 'DataLoader');
       if (n === 0) throw new Error('DataLoader: the dataset has no items');
       this.mapped = { source, collate: options.collateFn ?? ((items) => defaultCollate(items)) };
@@ -194,7 +202,7 @@ export class DataLoader implements Iterable<Batch> {
   }
 
   /** `for (const [i, data] of trainloader.entries())`: PyTorch's `for i, data in enumerate(trainloader, 0)`, one epoch, batch by batch. */
-  *entries(): IterableIterator<[number, Batch]> {
+  *entries(): IterableIterator<[number, B]> {
     let i = 0;
     for (const b of this) yield [i++, b];
   }
@@ -203,12 +211,12 @@ export class DataLoader implements Iterable<Batch> {
    * One epoch. With shuffle, each call draws a new permutation (Fisher–Yates) from the
    * generator, so the sequence of epochs is fixed by the generator's seed.
    */
-  [Symbol.iterator](): Iterator<Batch> {
+  [Symbol.iterator](): Iterator<B> {
     if (this.mapped !== null) {
       const { source, collate } = this.mapped;
       const batches = indexBatches(this.numExamples, this.batchSize, this.shuffle, this.dropLast, this.generator);
       return (function* () {
-        for (const idx of batches) yield collate(Array.from(idx, (i) => mapItem(source, i))) as Batch;
+        for (const idx of batches) yield collate(Array.from(idx, (i) => mapItem(source, i))) as B;
       })();
     }
     if (this.shuffle) this.generator.permutation(this.numExamples, this.order);
@@ -217,10 +225,10 @@ export class DataLoader implements Iterable<Batch> {
     const end = this.dropLast ? n - (n % bs) : n;
     let start = 0;
     return {
-      next: (): IteratorResult<Batch> => {
+      next: (): IteratorResult<B> => {
         if (start >= end) return { done: true, value: undefined };
         const size = Math.min(bs, end - start);
-        const value = this.batch(start, size);
+        const value = this.batch(start, size) as unknown as B;
         start += size;
         return { done: false, value };
       },

@@ -1,7 +1,7 @@
 /** Browser-safe data API (the Node file loaders are exported from src/node.ts). */
 export { TensorDataset, type Dataset, type DatasetLike, type Indexed, type SplitOptions, subset, trainValidationSplit, validateDataset, datasetLength, classCounts } from './dataset.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './dataloader.js';
-export { Subset, randomSplit, defaultCollate, type MapStyleDataset } from './map-style.js';
+export { Subset, randomSplit, defaultCollate, type MapStyleDataset, type PyMapStyleDataset } from './map-style.js';
 export {
   spiral, circles, xor, moons, blobs, sine, plane, syntheticDatasets,
   type SyntheticOptions, type SpiralOptions, type BlobsOptions, type SyntheticName,

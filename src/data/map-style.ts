@@ -14,7 +14,12 @@ export interface MapStyleDataset<T = unknown> {
   get(i: number): T;
 }
 
-type PyDataset = { __len__(): number; __getitem__(i: number): unknown };
+/** A dataset written as PyTorch's: `__len__()` and `__getitem__(i)`. */
+export interface PyMapStyleDataset {
+  __len__(): number;
+  __getitem__(i: number): unknown;
+}
+type PyDataset = PyMapStyleDataset;
 
 /** Is `ds` a map-style dataset (not an {x, y} of tensors)? */
 export function isMapStyle(ds: unknown): boolean {

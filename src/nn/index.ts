@@ -1,7 +1,7 @@
 // nn.init.xavierUniform_(m.weight), as torch.nn.init: the same functions as the top-level init.
 export * as init from '../init.js';
 export * as utils from './utils.js';
-export { Module, Parameter, ModuleList, ModuleDict, type StateEntry, type StateDictSource } from './module.js';
+export { Module, Parameter, ModuleList, ModuleDict, type StateEntry, type StateDictSource, type ForwardHook, type ForwardPreHook, type BackwardHook, type BackwardPreHook } from './module.js';
 export { Linear, type LinearOptions, type InitSpec, type InitFunction } from './linear.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';

@@ -21,6 +21,8 @@ import { Tensor, formatShape, parseDtype, showValue } from '../tensor.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { markPersistent, zeroGradBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
+import { isGradEnabled, record } from '../autograd.js';
+import { addHook, type RemovableHandle } from '../hooks.js';
 
 /** One entry of a state dict: a Tensor, or its shape and values (integer and int64 data accepted). */
 export type StateEntry = Tensor | { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array | BigUint64Array };
@@ -46,11 +48,98 @@ export class Parameter extends Tensor {
 
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 
+/** PyTorch's forward hook: `hook(module, input, output)`; `input` is the array of forward's arguments; a value it returns replaces the output. */
+export type ForwardHook = (module: Module, input: unknown[], output: any) => unknown;
+/** PyTorch's forward pre-hook: `hook(module, input)`; a value it returns replaces the arguments (an array, or one value). */
+export type ForwardPreHook = (module: Module, input: unknown[]) => unknown;
+/**
+ * PyTorch's full backward hook: `hook(module, gradInput, gradOutput)`, the gradients with respect
+ * to forward's arguments (null for an argument without a gradient) and to its output; an array it
+ * returns replaces gradInput.
+ */
+export type BackwardHook = (module: Module, gradInput: Array<Tensor | null>, gradOutput: Array<Tensor | null>) => unknown;
+/** PyTorch's full backward pre-hook: `hook(module, gradOutput)`; an array it returns replaces gradOutput. */
+export type BackwardPreHook = (module: Module, gradOutput: Array<Tensor | null>) => unknown;
+
+interface ModuleHooks {
+  forwardPre: ForwardPreHook[];
+  forward: ForwardHook[];
+  backward: BackwardHook[];
+  backwardPre: BackwardPreHook[];
+}
+
 export abstract class Module {
   /** Train mode (batch statistics, dropout on) or eval mode. */
   training = true;
+  /** @internal The hooks registered on this module (registerForwardHook, …); null before the first. */
+  _hooks: ModuleHooks | null = null;
 
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * The module's computation (PyTorch's forward, called as `module.forward(x)`). A subclass may take
+   * more arguments, as PyTorch's do (`forward(x, mask)`, `forward(input, target)`).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a subclass's further arguments are its own
+  abstract forward(x: Tensor, ...args: any[]): Tensor;
+
+  /**
+   * PyTorch's register_forward_hook: after every `forward` of this module, `hook(module, input,
+   * output)` — to record each layer's activations: `layer.registerForwardHook((m, input, out) =>
+   * stats.push(out.std().item()))`. A value the hook returns replaces the output. Returns a handle:
+   * `handle.remove()`. A hooked layer is run on its own inside a Sequential (no fusion with its
+   * neighbour), and its input and output are never released early, so the hook may keep them.
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addHook(`${this.typeName}.registerForwardHook()`, this.hookLists().forward, hook);
+  }
+
+  /** PyTorch's register_forward_pre_hook: `hook(module, input)` before every `forward`; a value it returns replaces the arguments. */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addHook(`${this.typeName}.registerForwardPreHook()`, this.hookLists().forwardPre, hook);
+  }
+
+  /**
+   * PyTorch's register_full_backward_hook: during backward, once the gradients with respect to
+   * this module's inputs are computed, `hook(module, gradInput, gradOutput)` (arrays, one entry per
+   * argument of forward / per output; null where there is no gradient — the input of the first
+   * layer, when the data does not require grad; the hook then runs once gradOutput is known).
+   * An array it returns replaces gradInput (a module with one tensor input). As PyTorch, forward
+   * sees its input and output through an identity op (the same storage) when a backward hook is set.
+   */
+  registerFullBackwardHook(hook: BackwardHook): RemovableHandle {
+    return addHook(`${this.typeName}.registerFullBackwardHook()`, this.hookLists().backward, hook);
+  }
+
+  /** PyTorch's register_full_backward_pre_hook: `hook(module, gradOutput)` when the gradient of the output is known; an array it returns replaces gradOutput. */
+  registerFullBackwardPreHook(hook: BackwardPreHook): RemovableHandle {
+    return addHook(`${this.typeName}.registerFullBackwardPreHook()`, this.hookLists().backwardPre, hook);
+  }
+
+  /**
+   * PyTorch's register_backward_hook is deprecated there (it gave the gradients of the module's
+   * last op, not of its inputs); gradlab has only the full hook.
+   */
+  registerBackwardHook(_hook: BackwardHook): RemovableHandle {
+    throw new Error(`${this.typeName}.registerBackwardHook(): deprecated in PyTorch and not in gradlab; use registerFullBackwardHook(hook), which PyTorch recommends (the same hook(module, gradInput, gradOutput))`);
+  }
+
+  /** The hook lists, made on first use, and `forward` routed through them (callHooked). */
+  private hookLists(): ModuleHooks {
+    if (this._hooks !== null) return this._hooks;
+    const hooks: ModuleHooks = { forwardPre: [], forward: [], backward: [], backwardPre: [] };
+    const inner = this.forward as (...args: unknown[]) => unknown;
+    // An own, non-enumerable `forward` (not a field: ownFields skips it) that every caller —
+    // user code, Sequential, fit's monitors — reaches through `module.forward(x)`.
+    Object.defineProperty(this, 'forward', {
+      value: function (this: Module, ...args: unknown[]) {
+        return callHooked(this, hooks, inner, args);
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+    this._hooks = hooks;
+    return hooks;
+  }
 
   /** Own fields by kind, in declaration order; fields starting with '_' are private. */
   private ownFields(): Array<[string, unknown]> {
@@ -324,6 +413,102 @@ export abstract class Module {
   extraRepr(): string {
     return '';
   }
+}
+
+/** @internal True when `m` has a hook registered (Sequential then runs it alone and keeps its input and output). */
+export function hasHooks(m: Module): boolean {
+  const h = m._hooks;
+  return h !== null && (h.forward.length > 0 || h.forwardPre.length > 0 || h.backward.length > 0 || h.backwardPre.length > 0);
+}
+
+/**
+ * The identity a full backward hook sees its module's input and output through (PyTorch's
+ * BackwardHookFunction): the same storage, and ∂L/∂x = ∂L/∂out handed on as it is.
+ */
+function hookThrough(x: Tensor): Tensor {
+  const out = new Tensor(x.data, x.shape);
+  return record(out, 'backwardHook', [x], (g, grad) => {
+    if (grad.adopt(0)) return;
+    const gx = grad.target(0);
+    if (gx && gx.beta === 0) K.copy(g, gx.data);
+    else if (gx) K.axpy(1, g, gx.data);
+  });
+}
+
+/**
+ * `inner` (the module's own forward) on `args` with the module's hooks: the pre-hooks may replace
+ * the arguments, the forward hooks the output. With backward hooks (and the graph recorded), each
+ * argument that requires grad and the output pass through an identity op (hookThrough: the same
+ * storage), whose gradients are the module's gradInput and gradOutput, caught by
+ * tensor hooks (Tensor.registerHook): PyTorch's BackwardHookFunction.
+ */
+function callHooked(m: Module, hooks: ModuleHooks, inner: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  let input = args;
+  for (const pre of [...hooks.forwardPre]) {
+    const r = pre(m, input);
+    if (r !== undefined && r !== null) input = Array.isArray(r) ? r : [r];
+  }
+  const backward = (hooks.backward.length > 0 || hooks.backwardPre.length > 0) && isGradEnabled();
+  const gradInput: Array<Tensor | null> = input.map(() => null);
+  let gradOutput: Array<Tensor | null> | null = null;
+  let waiting = 0;
+  const fire = (): Array<Tensor | null> | null => {
+    let replaced: Array<Tensor | null> | null = null;
+    for (const hook of [...hooks.backward]) {
+      const r = hook(m, gradInput, gradOutput ?? [null]);
+      if (r === undefined || r === null) continue;
+      const list = Array.isArray(r) ? r : [r];
+      if (!list.every((g) => g === null || g instanceof Tensor)) throw new Error(`${m.typeName}: a full backward hook returned ${showValue(r)}; it must return nothing or an array of gradients (Tensor or null), one per input`);
+      list.forEach((g, i) => (gradInput[i] = g as Tensor | null));
+      replaced = gradInput;
+    }
+    return replaced;
+  };
+  if (backward) {
+    const tensorInputs = input.filter((x) => x instanceof Tensor && x.requiresGrad).length;
+    input = input.map((x, i) => {
+      if (!(x instanceof Tensor) || !x.requiresGrad) return x;
+      const through = hookThrough(x);
+      through.registerHook((g) => {
+        gradInput[i] = g;
+        if (--waiting > 0) return;
+        const replaced = fire();
+        if (replaced === null) return;
+        if (tensorInputs > 1) throw new Error(`${m.typeName}: a full backward hook replaced gradInput of a module called with ${tensorInputs} inputs that require grad; gradlab replaces it only for one (return nothing, or register Tensor.registerHook on the inputs)`);
+        return replaced[i] ?? undefined;
+      });
+      return through;
+    });
+  }
+  let out = inner.apply(m, input);
+  for (const hook of [...hooks.forward]) {
+    const r = hook(m, input, out);
+    if (r !== undefined) out = r;
+  }
+  if (backward && out instanceof Tensor && out.requiresGrad) {
+    const through = hookThrough(out);
+    // The output's gradient comes first in every backward (retainGraph: again), then the inputs'.
+    const tensorInputs = input.filter((x) => x instanceof Tensor && x.requiresGrad).length;
+    through.registerHook((g) => {
+      gradOutput = [g];
+      waiting = tensorInputs;
+      gradInput.fill(null);
+      let replacement: Tensor | undefined;
+      for (const pre of [...hooks.backwardPre]) {
+        const r = pre(m, gradOutput);
+        if (r === undefined || r === null) continue;
+        const first = Array.isArray(r) ? r[0] : r;
+        if (!(first instanceof Tensor)) throw new Error(`${m.typeName}: a full backward pre-hook returned ${showValue(r)}; it must return nothing or an array holding the output's gradient`);
+        gradOutput = [first];
+        replacement = first;
+      }
+      // No input requires grad (the first layer): gradInput is all null and the hook runs now.
+      if (waiting === 0) fire();
+      return replacement;
+    });
+    out = through;
+  }
+  return out;
 }
 
 /**

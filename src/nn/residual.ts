@@ -114,7 +114,9 @@ export class BasicBlock extends Module {
     // Each intermediate is unreachable outside the block: released as soon as the next op has
     // consumed it (consumed()), as Sequential does between its layers.
     // (A layer replaced by one returning its input, Identity, leaves the storage in use.)
-    const done = (t: Tensor, next: Tensor) => t !== x && t.data !== x.data && t.data !== next.data && consumed(t);
+    // A hooked layer's output may be kept by its hook: then nothing is released early.
+    const free = isPureLayer(this);
+    const done = (t: Tensor, next: Tensor) => free && t !== x && t.data !== x.data && t.data !== next.data && consumed(t);
     const a = this.conv1.forward(x);
     const b = this.bn1.forward(a);
     done(a, b);

@@ -25,7 +25,7 @@ import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { AlphaDropout, Dropout } from './dropout.js';
 import { Linear, WeightedLayer } from './linear.js';
-import { indexable, Module } from './module.js';
+import { hasHooks, indexable, Module } from './module.js';
 import { AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, Unflatten } from './pool.js';
 import { BasicBlock, Residual } from './residual.js';
 
@@ -43,7 +43,10 @@ const PURE = new Set<unknown>([Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool
 export function isPureLayer(m: Module): boolean {
   // BasicBlock and Residual are compared here, not listed in PURE: residual.ts imports this
   // module, and the import cycle only works when they are read at call time.
-  if (PURE.has(m.constructor) || m.constructor === BasicBlock) return true;
+  // A hooked layer hands its input and output to the user's hook, which may keep them.
+  if (hasHooks(m)) return false;
+  if (PURE.has(m.constructor)) return true;
+  if (m.constructor === BasicBlock) return (m as Module).children().every(isPureLayer);
   if (m.constructor === Sequential) return (m as Sequential).layers.every(isPureLayer);
   if (m.constructor === Residual) {
     const r = m as Residual;
@@ -59,7 +62,7 @@ export function isPureLayer(m: Module): boolean {
 function fusedActivation(layers: readonly Module[], i: number): ActivationModule | null {
   const lin = layers[i];
   const act = layers[i + 1];
-  if (lin === undefined || act === undefined || lin.constructor !== Linear || !(act instanceof ActivationModule) || !PURE.has(act.constructor)) return null;
+  if (lin === undefined || act === undefined || lin.constructor !== Linear || !(act instanceof ActivationModule) || !PURE.has(act.constructor) || hasHooks(lin) || hasHooks(act)) return null;
   const a = getActivation(act.activation);
   return a.kernel !== null && a.kernel !== 'linear' && a.derivativeFromOutput ? act : null;
 }
@@ -76,7 +79,7 @@ function fusedActivation(layers: readonly Module[], i: number): ActivationModule
 function forwardOrder(layers: readonly Module[]): number[] | null {
   let order: number[] | null = null;
   for (let i = 0; i + 1 < layers.length; i++) {
-    if (layers[i].constructor !== ReLU || layers[i + 1].constructor !== MaxPool2d || (i > 0 && fusedActivation(layers, i - 1) !== null)) continue;
+    if (layers[i].constructor !== ReLU || layers[i + 1].constructor !== MaxPool2d || hasHooks(layers[i]) || hasHooks(layers[i + 1]) || (i > 0 && fusedActivation(layers, i - 1) !== null)) continue;
     order ??= layers.map((_, j) => j);
     order[i] = i + 1;
     order[i + 1] = i;

@@ -11,6 +11,7 @@ import { K, alloc } from '../kernels/index.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { warnOnce } from '../warnings.js';
+import { checkBool, keywordArgs } from '../options.js';
 import { assertTensor, empty, savedBuffer } from './util.js';
 
 export function checkDropoutP(where: string, p: number): void {
@@ -24,8 +25,34 @@ function bernoulliMask(n: number, keep: number, like: Tensor, generator: Generat
   return mask;
 }
 
-export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+/** PyTorch's keywords of F.dropout / F.dropout2d as a last object: `F.dropout(x, {p: 0.5, training: this.training})`. */
+export interface DropoutKeywords {
+  p?: number;
+  training?: boolean;
+  /** Only false: gradlab's dropout returns a new tensor. */
+  inplace?: boolean;
+}
+
+/** dropout's arguments with PyTorch's keywords read from a last object (keywordArgs), defaults p 0.5, training true (as F.dropout's). */
+function dropoutArgs(where: string, args: readonly unknown[]): [number, boolean, Generator] {
+  const [p, training, inplace, generator] = keywordArgs(where, args, ['p', 'training', 'inplace'], ['generator']) as [number | undefined, boolean | undefined, boolean | undefined, Generator | undefined];
+  // inplace was the third positional argument in gradlab only as the generator's place: a Generator there is the generator.
+  if (inplace !== undefined && inplace !== false) {
+    if (typeof inplace === 'object' && inplace !== null && typeof (inplace as Generator).random === 'function') return [p ?? 0.5, training ?? true, inplace as Generator];
+    throw new Error(`${where}: inplace must be false (gradlab's dropout returns a new tensor: write x = F.${where}(x, …)), got ${showValue(inplace)}`);
+  }
+  checkBool(where, 'training', training);
+  return [p ?? 0.5, training ?? true, generator ?? defaultGenerator];
+}
+
+/**
+ * F.dropout(input, p=0.5, training=True): positionally `dropout(x, 0.5, this.training)` or with
+ * PyTorch's keywords as a last object, `dropout(x, {training: this.training})`. As PyTorch's,
+ * training defaults to true: in a module's forward pass `this.training`, or evaluation drops too.
+ */
+export function dropout(x: Tensor, ...args: [p?: number | DropoutKeywords, training?: boolean | DropoutKeywords, generator?: Generator | DropoutKeywords]): Tensor {
   assertTensor(x, 'dropout', 'x');
+  const [p, training, generator] = dropoutArgs('dropout', args);
   checkDropoutP('dropout', p);
   if (!training || p === 0) return x;
   return maskScaled('dropout', x, bernoulliMask(x.size, 1 - p, x, generator), 1 / (1 - p));
@@ -40,8 +67,9 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
  * "Defining a neural network" recipe puts Dropout2d after a Linear) single features, with
  * PyTorch's deprecation warning.
  */
-export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+export function dropout2d(x: Tensor, ...args: [p?: number | DropoutKeywords, training?: boolean | DropoutKeywords, generator?: Generator | DropoutKeywords]): Tensor {
   assertTensor(x, 'dropout2d', 'x');
+  const [p, training, generator] = dropoutArgs('dropout2d', args);
   checkDropoutP('dropout2d', p);
   if (x.ndim < 2) throw new Error(`dropout2d: expects an input of shape [N, C, H, W], got ${formatShape(x.shape)}`);
   if (x.ndim !== 3 && x.ndim !== 4) {

@@ -7,7 +7,7 @@ export { sum, mean, variance, std } from './reduce.js';
 export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation } from './activation.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
-export { dropout, dropout2d, alphaDropout } from './dropout.js';
+export { dropout, dropout2d, alphaDropout, type DropoutKeywords } from './dropout.js';
 export { reshape, flatten, transpose, permute } from './view.js';
 export { exp, log, pow, sqrt, abs, sin, cos, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
 export { max, min, argmax, argmin, logSumExp, topk, ValuesIndices } from './extrema.js';

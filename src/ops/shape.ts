@@ -5,7 +5,7 @@
  */
 import { record } from '../autograd.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
-import { assertTensor, contiguousStrides, copiesOfViews, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
+import { assertTensor, contiguousStrides, copiesOfViews, dimKeyword, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
 import { reshape } from './view.js';
 
 /** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
@@ -36,9 +36,10 @@ function checkList(op: string, tensors: readonly Tensor[]): void {
 /**
  * Concatenate along `dim`: every tensor has the same number of dimensions and the same sizes
  * except in dim. Laid out as [outer, nₖ, inner], tensor k fills the slab of columns after the
- * tensors before it.
+ * tensors before it. PyTorch's `torch.cat(ts, dim=1)` is `cat(ts, 1)` or `cat(ts, {dim: 1})`.
  */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export function cat(tensors: readonly Tensor[], dimOrKeywords: number | { dim?: number } = 0): Tensor {
+  const dim = dimKeyword('cat', dimOrKeywords, 0);
   checkList('cat', tensors);
   const first = tensors[0];
   tensors.forEach((t, i) => {
@@ -79,8 +80,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
 }
 
-/** Join tensors of one shape along a new dimension `dim` ∈ [−ndim − 1, ndim]. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+/** Join tensors of one shape along a new dimension `dim` ∈ [−ndim − 1, ndim] (also `{dim}`, as cat's). */
+export function stack(tensors: readonly Tensor[], dimOrKeywords: number | { dim?: number } = 0): Tensor {
+  const dim = dimKeyword('stack', dimOrKeywords, 0);
   checkList('stack', tensors);
   const first = tensors[0];
   tensors.forEach((t, i) => {

@@ -7,7 +7,7 @@
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import type { Tensor } from '../tensor.js';
-import { assertTensor, empty, normDim, splitAt } from './util.js';
+import { assertTensor, dimKeyword, empty, normDim, splitAt } from './util.js';
 
 function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
   assertTensor(x, name, 'x');
@@ -21,12 +21,12 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
   });
 }
 
-/** exp(xᵢ)/Σⱼ exp(xⱼ) along `dim` (default: last). */
-export function softmax(x: Tensor, dim = -1): Tensor {
-  return softmaxOp('softmax', x, dim, false);
+/** exp(xᵢ)/Σⱼ exp(xⱼ) along `dim` (default: last); PyTorch's `dim=1` also as `{dim: 1}`. */
+export function softmax(x: Tensor, dim: number | { dim?: number } = -1): Tensor {
+  return softmaxOp('softmax', x, dimKeyword('softmax', dim, -1), false);
 }
 
-/** xᵢ − log Σⱼ exp(xⱼ) along `dim` (default: last). */
-export function logSoftmax(x: Tensor, dim = -1): Tensor {
-  return softmaxOp('logSoftmax', x, dim, true);
+/** xᵢ − log Σⱼ exp(xⱼ) along `dim` (default: last); `F.logSoftmax(x, {dim: 1})` as PyTorch's F.log_softmax(x, dim=1). */
+export function logSoftmax(x: Tensor, dim: number | { dim?: number } = -1): Tensor {
+  return softmaxOp('logSoftmax', x, dimKeyword('logSoftmax', dim, -1), true);
 }

@@ -4,6 +4,7 @@
 import { alloc, allocShape } from '../kernels/index.js';
 import { Tensor, formatShape, shapeSize, showValue, type DType } from '../tensor.js';
 import { stage } from '../memory.js';
+import { checkOptions } from '../options.js';
 
 /** A fresh zero tensor with `like`'s dtype. */
 export function empty(shape: readonly number[], like: Tensor): Tensor {
@@ -100,6 +101,19 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return strides;
 }
 
+
+/**
+ * PyTorch's lone `dim` keyword as a last object — `F.softmax(x, dim=1)`, `torch.cat(ts, dim=1)` as
+ * `softmax(x, {dim: 1})`, `cat(ts, {dim: 1})` — for the ops whose only option is dim: the number
+ * inside (another key is an error naming it), or `dim` itself.
+ */
+export function dimKeyword<D>(op: string, dim: D | { dim?: D }, dflt: D): D {
+  if (typeof dim === 'object' && dim !== null && !Array.isArray(dim) && !(dim instanceof Tensor)) {
+    checkOptions(op, dim, ['dim']);
+    return (dim as { dim?: D }).dim ?? dflt;
+  }
+  return dim as D;
+}
 
 /** Normalise a possibly negative dimension, with an error naming the op and the shape. */
 export function normDim(op: string, dim: number, ndim: number): number {

@@ -65,7 +65,13 @@ export type FitData = TensorData | DataLoader;
 
 function isLoader(d: unknown): d is DataLoader {
   if (d instanceof DataLoader && d.mapStyle) {
-    throw new Error('fit/evaluate: this DataLoader batches a Dataset class (length + get(i)) or uses a collateFn, whose batches fit cannot read as {x, y} rows: write the training loop (README "Coming from PyTorch"), or give fit a TensorDataset of tensors');
+    // Not read by collating every item once: a getter that augments draws afresh each epoch, and a
+    // collateFn may depend on its batch (padding), which fit's own {x, y} batches would silently change.
+    throw new Error(
+      `fit/evaluate: this DataLoader batches a Dataset class (length + get(i)) or uses a collateFn, whose batches fit cannot read as {x, y} rows (an augmenting get(i) or a per-batch collateFn would silently change). ` +
+        `Either write the training loop (for (const [x, y] of loader) { … }: README "Coming from PyTorch"), or stack the items once into tensors and pass those: ` +
+        `const [x, y] = defaultCollate(Array.from({length: ds.length}, (_, i) => ds.get(i))); fit(model, new DataLoader(new TensorDataset(x, y), {batchSize: ${d.batchSize}, shuffle: ${d.shuffle}}), …)`,
+    );
   }
   return d instanceof DataLoader;
 }
