@@ -714,16 +714,22 @@ const RULE_LIST: HealthRule[] = [
       const f = runFacts(r);
       // Stopped early because its monitor stopped improving: more epochs would not help.
       const stopped = r.stopReason === 'early-stopping';
-      // A loss that was well above the constant predictor's at some point means the step was
-      // too large then (the units it killed or saturated stay so): never advise a larger one.
-      const worst = Math.max(...ep.map((e) => (Number.isFinite(e.loss) ? e.loss : Infinity)));
-      const overshot = worst >= 1.5 * base;
+      // A loss that rose well above the constant predictor's and above the initial weights' (the
+      // first step's loss, before any update) means the step was too large then (the units it
+      // killed or saturated stay so): never advise a larger one. A first epoch whose average is
+      // high only because the initial weights' loss was (unscaled inputs, a few steps an epoch)
+      // is no overshoot, so the step losses after the first are compared, not epoch averages.
+      const steps = r.history.steps;
+      const later = steps.length > 1 ? steps.slice(1).map((s) => s.loss) : ep.map((e) => e.loss);
+      const worst = Math.max(...later.map((l) => (l !== null && Number.isFinite(l) ? l : Infinity)));
+      const first = steps.length > 1 && steps[0].loss !== null && Number.isFinite(steps[0].loss) ? steps[0].loss : 0;
+      const overshot = worst >= 1.5 * Math.max(base, first);
       // A network whose gradients vanish, whose units are dead, saturated or copies of each
       // other cannot use more capacity or a larger step: that problem comes first.
       const blocking = RULE_LIST.filter((x) => ['vanishing-gradients', 'dead-units', 'saturation', 'symmetry'].includes(x.name) && x.check(r).length > 0).map((x) => x.name);
       const advice = sentence([
         blocking.length > 0 && `first fix the ${blocking.join(' and ')} problem reported with it: until then the network cannot learn more, whatever its size or step`,
-        overshot && `the loss reached ${fmt(worst)} (${fmt(worst / base)}× the baseline) during training: the learning rate${f.lr !== null ? ` ${fmt(f.lr)}` : ''} is too large, and units it killed or saturated stay so; restart with ${f.lr !== null ? `a learning rate of ${lrOver(f.lr, 10)}` : 'a 10× smaller learning rate'}`,
+        overshot && `the loss reached ${fmt(worst)} (${fmt(worst / base)}× the baseline${first > 0 ? `, ${fmt(worst / first)}× the first step's` : ''}) during training: the learning rate${f.lr !== null ? ` ${fmt(f.lr)}` : ''} is too large, and units it killed or saturated stay so; restart with ${f.lr !== null ? `a learning rate of ${lrOver(f.lr, 10)}` : 'a 10× smaller learning rate'}`,
         blocking.length > 0 ? null : f.hidden === 0 ? 'add hidden layers with a non-linear activation (the model is linear)' : `increase capacity: more units per layer or more than ${f.hidden} hidden layer${f.hidden === 1 ? '' : 's'}`,
         blocking.length > 0
           ? null

@@ -217,6 +217,21 @@ describe('rules that judge correctly (issue 14)', () => {
     expect(found.map((f) => f.rule)).not.toContain('underfitting');
   });
 
+  // `gradlab train --data spiral --samples 100 --noise 0.3 --layers 128,128 --no-batchnorm --epochs 300
+  // --schedule none` (Adam 0.002, 2 steps an epoch): the first epoch's average loss, 1.79, was the
+  // initial weights' on unscaled inputs, and the underfitting advice called Adam's 0.002 "too large"
+  // and said to restart at 2e-4. An overshoot is a loss that rises above where it started.
+  test('a high first loss from the initial weights is not an overshoot; a loss that rises above it is', () => {
+    const fromInit = Array.from({ length: 300 }, (_, i) => (i < 3 ? 1.8 - 0.4 * i : 0.6) * noise(i));
+    const f = runHealthChecks(lossReport(fromInit, 0.69, { optimizer: 'adam', lr: 0.002 })).find((x) => x.rule === 'underfitting')!;
+    expect(f, 'a flat, high loss').toBeDefined();
+    expect(f.advice).not.toMatch(/too large|restart/);
+    expect(f.advice).toMatch(/try a learning rate above 0\.002/);
+    const overshoot = Array.from({ length: 300 }, (_, i) => (i === 0 ? 0.7 : i < 10 ? 3 : 0.6) * noise(i));
+    const g = runHealthChecks(lossReport(overshoot, 0.69, { optimizer: 'adam', lr: 0.002 })).find((x) => x.rule === 'underfitting')!;
+    expect(g.advice).toMatch(/the loss reached 3\.\d+ \(4\.\d+× the baseline, 4\.\d+× the first step's\) during training: the learning rate 0\.002 is too large/i);
+  });
+
   test('a flat, high loss is underfitting; a falling or low one is not unstable', () => {
     const flat = Array.from({ length: 300 }, (_, i) => 0.68 * noise(i));
     const rules = runHealthChecks(lossReport(flat, 0.69)).map((f) => f.rule);
