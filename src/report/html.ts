@@ -126,7 +126,15 @@ function gradientChart(r: Report, ids: Ids, width: number): string {
     color: PALETTE[i % PALETTE.length],
     points: l.samples.map((s) => [s.step / spe, s.gradNorm ?? null] as Point),
   }));
-  return lineChart({ id: ids.next('g'), title: 'Gradient norm per layer ‖∇θ‖', series, xLabel: 'epoch', yLabel: '‖∇θ‖', logY: true, width, height: 280, legend: true, empty: 'no monitor samples' });
+  // The layers are sampled every monitorEvery steps, so a run that explodes between two samples
+  // (or before the second) would show no explosion here: the whole model's norm of every step,
+  // which the exploding-gradients rule reads, is drawn behind them.
+  if (r.history.steps.some((s) => s.gradNorm !== null && s.gradNorm > 0)) {
+    series.unshift({ name: 'all layers (every step)', color: '#bbb', width: 1, points: r.history.steps.map((s) => [s.step / spe, s.gradNorm !== null && s.gradNorm > 0 ? s.gradNorm : null] as Point) });
+  }
+  const nf = r.nonFinite;
+  const markers = nf ? [{ x: nf.step / spe, label: `non-finite at step ${nf.step}` }] : [];
+  return lineChart({ id: ids.next('g'), title: 'Gradient norm per layer ‖∇θ‖', series, xLabel: 'epoch', yLabel: '‖∇θ‖', logY: true, width, height: 280, legend: true, markers, empty: 'no monitor samples' });
 }
 
 function updateRatioChart(r: Report, ids: Ids, width: number): string {
