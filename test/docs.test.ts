@@ -12,36 +12,15 @@
  * are made by `userFiles` below; everything else a line reads, an earlier line wrote.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { codeBlocks, keyOf } from './helpers/docs.js';
 
 const ROOT = resolve('.');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const DOCS = ['README.md', 'ARCHITECTURE.md', ...(existsSync('docs') ? readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : [])];
-
-interface Block {
-  file: string;
-  line: number;
-  lang: string;
-  text: string;
-}
-
-/** The fenced code blocks of a Markdown file. */
-export function codeBlocks(file: string): Block[] {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const out: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\w*)\s*$/.exec(lines[i]);
-    if (!open) continue;
-    let j = i + 1;
-    while (j < lines.length && !/^```\s*$/.test(lines[j])) j++;
-    out.push({ file, line: i + 1, lang: open[1], text: lines.slice(i + 1, j).join('\n') });
-    i = j;
-  }
-  return out;
-}
 
 /**
  * How each block is checked, by its file and first line. `lines`: each line run in the shell (in
@@ -84,8 +63,6 @@ const HOW: Record<string, How> = {
   'ARCHITECTURE.md:dataset ─▶ DataLoader (shuffle, batch) ─▶ Module.forward (ops record the graph)': { kind: 'diagram' },
 };
 
-/** A block's key: its file and first line, without a trailing comment. */
-const keyOf = (b: Block) => `${b.file}:${b.text.split('\n')[0].replace(/\s+(#|\/\/).*$/, '').trim()}`;
 
 /** A line as CI runs it (see the header). */
 export function quick(line: string, state: { checkpointed: boolean }): string {
