@@ -12,10 +12,10 @@
  * are made by `userFiles` below; everything else a line reads, an earlier line wrote.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeBlocks, keyOf } from './helpers/docs.js';
 
 const ROOT = resolve('.');
@@ -157,6 +157,7 @@ beforeAll(() => {
   expect(existsSync(CLI), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
   work = workdir();
 }, 120_000);
+afterAll(() => work && rmSync(work.dir, { recursive: true, force: true }));
 
 describe('the docs, run as written', () => {
   it('every code block of README.md, ARCHITECTURE.md and docs/ is run here or names the test that runs its twin', () => {
