@@ -326,7 +326,7 @@ const RULE_LIST: HealthRule[] = [
     name: 'exploding-gradients',
     title: 'Exploding gradients / divergence',
     severity: 'error',
-    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss of the last tenth of steps is ≥ ${THRESHOLDS.divergenceLossGrowth}× the first step's, or a tenth of the steps reached ≥ ${THRESHOLDS.divergenceLossGrowth}× it and the last tenth is still above it.`,
+    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss of the last tenth of steps is ≥ ${THRESHOLDS.divergenceLossGrowth}× the first step's, or a tenth of the steps reached ≥ ${THRESHOLDS.divergenceLossGrowth}× it and the last tenth is still above it or no better than the constant predictor (within ${THRESHOLDS.underfitFlatness * 100}%).`,
     advice:
       'Lower the learning rate, clip the gradient norm (clipGradNorm, Pascanu et al. 2013), and use a variance-preserving initialisation (Glorot & Bengio 2010; He et al. 2015) so that activations and gradients do not grow layer by layer.',
     citation: 'Pascanu et al. 2013; Glorot & Bengio 2010; He et al. 2015',
@@ -353,8 +353,20 @@ const RULE_LIST: HealthRule[] = [
         const m = median(block.map((s) => s.loss as number));
         if (m > peak.loss) peak = { loss: m, from: block[0].step, to: block[block.length - 1].step };
       }
+      // A burst of a few steps vanishes in the medians of a long run's blocks: the single worst step
+      // counts too, for a run that ends no better than the constant predictor (below).
+      const worst = steps.reduce((a, s) => ((s.loss as number) > (a.loss as number) ? s : a), first);
+      if (!((peak.loss as number) / lStart >= THRESHOLDS.divergenceLossGrowth) && (worst.loss as number) > peak.loss) peak = { loss: worst.loss as number, from: worst.step, to: worst.step };
       const peakGrowth = lStart > 0 ? peak.loss / lStart : 1;
-      const unrecovered = peakGrowth >= THRESHOLDS.divergenceLossGrowth && l1 > lStart;
+      // Nor has one that ends no better than the constant predictor, whose loss the initial weights'
+      // may exceed (`gradlab train --lr 10`, Adam: 3.08 at step 1, 2453 by step 3, then 2.7 against
+      // the baseline's 2.30, at chance accuracy: "resolved", and nothing said why the run failed).
+      // "No better" within underfitFlatness: a dead network's constant output is the constant
+      // predictor, whose batch medians wander a few percent either side of its loss.
+      const base = r.history.baselineLoss;
+      const noBetter = base !== undefined && base !== null && base > 0 && l1 >= (1 - THRESHOLDS.underfitFlatness) * base;
+      const blockPeak = peak.from !== peak.to;
+      const unrecovered = peakGrowth >= THRESHOLDS.divergenceLossGrowth && ((blockPeak && l1 > lStart) || noBetter);
       const diverging = lossGrowth >= THRESHOLDS.divergenceLossGrowth || unrecovered;
       if (!exploding && !diverging) return [];
       // The layers whose gradient grew the most (first vs last monitored step).
@@ -384,7 +396,7 @@ const RULE_LIST: HealthRule[] = [
       const gradRange = `from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}`;
       const lossText =
         lossGrowth < THRESHOLDS.divergenceLossGrowth && unrecovered
-          ? `loss from ${fmt(lStart)} (step ${first.step}) up to ${fmt(peak.loss)} (median of steps ${peak.from}–${peak.to}, ×${fmt(peakGrowth)}), and at the end still ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}: above where it started)`
+          ? `loss from ${fmt(lStart)} (step ${first.step}) up to ${fmt(peak.loss)} (${peak.from === peak.to ? `step ${peak.from}` : `median of steps ${peak.from}–${peak.to}`}, ×${fmt(peakGrowth)}), and at the end still ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}: ${l1 > lStart ? 'above where it started' : `no better than the constant predictor's ${fmt(base as number)}`})`
           : `loss from ${fmt(lStart)} (step ${first.step}) to ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)})`;
       return [
         {

@@ -283,6 +283,27 @@ describe('rules that judge correctly (issue 14)', () => {
     expect(runHealthChecks(lossReport(recovered, 2.3)).map((x) => x.rule)).not.toContain('exploding-gradients');
   });
 
+  // `gradlab train --lr 10` (Adam, BatchNorm, the built-in digits): 3.08 at step 1, ~2450 by step 3,
+  // then back to ~2.7 — below the initial weights' loss but above the constant predictor's 2.30, at
+  // chance accuracy. The divergence was called resolved and the summary said nothing of it.
+  test('a loss that blew up and fell back below its first value but not below the constant predictor is not recovered', () => {
+    const shape = (i: number) => (i === 0 ? 3.08 : i < 4 ? 2450 : i < 60 ? 2450 * Math.exp(-(i - 4) / 8) + 2.7 : 2.7);
+    const losses = Array.from({ length: 250 }, (_, i) => shape(i) * noise(i));
+    const f = runHealthChecks(lossReport(losses, 2.3)).find((x) => x.rule === 'exploding-gradients')!;
+    expect(f, 'still current at the end').toBeDefined();
+    expect(f.evidence).toMatch(/^The run diverged: loss from 3\.08 \(step 1\) up to \d+.*, and at the end still 2\.\d+ .*no better than the constant predictor's 2\.3\)/);
+    // A burst of a few steps from a high initial loss (N(0, 1) weights: 47), lost in the medians of
+    // a long run's blocks, then stuck at the constant predictor's loss: the worst step counts.
+    const burst = Array.from({ length: 260 }, (_, i) => (i === 0 ? 47 : i < 12 ? 1e8 : 0.6952));
+    const g = runHealthChecks(lossReport(burst, 0.6931)).find((x) => x.rule === 'exploding-gradients')!;
+    expect(g, 'a burst then the constant predictor').toBeDefined();
+    expect(g.evidence).toMatch(/up to 1\.00?e\+?8 \(step 2, ×2\.1\d*e\+?6\), and at the end still 0\.6952 .*no better than the constant predictor's 0\.6931/);
+    expect(runHealthChecks(lossReport(burst.map((l, i) => (i >= 12 ? 0.2 : l)), 0.6931)).map((x) => x.rule)).not.toContain('exploding-gradients');
+    // Below the constant predictor's loss at the end: recovered.
+    const recovered = losses.map((l, i) => (i > 200 ? 1.2 * noise(i) : l));
+    expect(runHealthChecks(lossReport(recovered, 2.3)).map((x) => x.rule)).not.toContain('exploding-gradients');
+  });
+
   // `gradlab train --lr 1e6`: the first update throws the weights far out; the gradient norm is
   // 3.7e6 from step 2 on and falls to ~1 as units saturate, so the blocks' medians show no growth.
   test('gradients that exploded at the first update are not called steady', () => {
