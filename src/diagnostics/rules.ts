@@ -519,14 +519,22 @@ const RULE_LIST: HealthRule[] = [
         }
         return [];
       });
-      const advice = sentence([
-        unnormalised.length > 0 &&
-          `add BatchNorm between ${nameList(unnormalised, name)} and the ReLU after it (it has none: BatchNorm centres each unit's pre-activation on the batch, so a unit cannot stay below zero on every example; Ioffe & Szegedy 2015)`,
-        f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, 10)}: large updates push units into the region where they never fire again` : 'lower the learning rate: large updates push units into the region where they never fire again',
-        relu.length > 0 && 'change the activation from ReLU to Leaky ReLU, PReLU or ELU, whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016)',
-        initAdvice(f),
-        'keep the biases at zero at initialisation',
-      ]);
+      // Units of a layer whose weights all start equal (zero or constant init) compute one value, 0
+      // or below on every example when it is 0: not a step that pushed them there, so neither a
+      // smaller learning rate nor another activation helps; only a random initialisation does.
+      const symmetric = f.inits.filter((i) => i === 'zeros' || i === 'constant');
+      const advice = symmetric.length > 0
+        ? sentence([
+            `change the initialisation from ${symmetric.map(initLabel).join(' / ')} to a random one (Auto: ${[...new Set(f.activations.map((a) => initLabel(ACTIVATIONS[a].init)))].join(' / ')}): a layer whose weights all start equal gives every unit the same pre-activation, and with zero weights it is 0, where ReLU is inactive, on every example — the step size and the activation are not the cause (Goodfellow et al. 2016, §8.4)`,
+          ])
+        : sentence([
+            unnormalised.length > 0 &&
+              `add BatchNorm between ${nameList(unnormalised, name)} and the ReLU after it (it has none: BatchNorm centres each unit's pre-activation on the batch, so a unit cannot stay below zero on every example; Ioffe & Szegedy 2015)`,
+            f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, 10)}: large updates push units into the region where they never fire again` : 'lower the learning rate: large updates push units into the region where they never fire again',
+            relu.length > 0 && 'change the activation from ReLU to Leaky ReLU, PReLU or ELU, whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016)',
+            initAdvice(f),
+            'keep the biases at zero at initialisation',
+          ]);
       return [
         {
           rule: 'dead-units',

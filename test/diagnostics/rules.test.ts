@@ -116,6 +116,18 @@ describe('health rules', () => {
     expect(f.severity).toBe('error');
   });
 
+  // `gradlab train --init zeros`: every ReLU unit is 0 on every example from the start; the advice
+  // led with "lower the learning rate from 0.002 to 2.00e-4", which cannot help.
+  test('units dead because the weights started at zero: the advice is the initialisation, not the step size or the activation', async () => {
+    manualSeed(0);
+    const m = new nn.Sequential(new nn.Linear(2, 16, { init: 'zeros' }), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, 3));
+    const r = await fit(m, blobs(300, 3, 0), { epochs: 3, seed: 0 });
+    const f = finding(r, 'dead-units')!;
+    expect(f.severity).toBe('error');
+    expect(f.advice).toMatch(/^Change the initialisation from Zeros to a random one \(Auto: He\/Kaiming normal\)/);
+    expect(f.advice).not.toMatch(/learning rate|Leaky ReLU/);
+  });
+
   test.each(SEEDS.slice(0, 3))('SGD at lr 1e-6 → update-ratio on every layer; at SGD\'s 0.1 and 0.01 → none (seed %i)', async (seed) => {
     manualSeed(seed);
     const r = await fit(healthyMlp(seed), blobs(300, 3, seed), { epochs: 3, seed, optimizer: 'sgd', lr: 1e-6 });
