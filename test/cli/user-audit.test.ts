@@ -414,6 +414,13 @@ describe("a newcomer's first commands (round 7)", () => {
     expect((await cli('--help')).out).toMatch(/^Usage: gradlab/);
   });
 
+  it('a misspelt --data name gets a did-you-mean', async () => {
+    const r = await cli('train', '--data', 'fashoin-mnist');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--data: 'fashoin-mnist' is neither a data set name nor an existing file (did you mean 'fashion-mnist'?). Valid names: mnist, fashion-mnist,");
+    expect((await cli('evaluate', 'm.safetensors', '--data', 'sprial')).err).not.toContain('internal');
+  });
+
   it('`gradlab quiz` says where the quizzes are', async () => {
     for (const argv of [['quiz'], ['quiz', '--help']]) {
       const r = await cli(...argv);
