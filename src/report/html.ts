@@ -192,14 +192,17 @@ function histogramCharts(r: Report, width: number): string[] {
 function failureChart(r: Report, ids: Ids, width: number, channels: boolean): string | null {
   const spe = stepsPerEpoch(r);
   const series: Series[] = [];
-  r.monitors.layers.forEach((l, i) => {
+  // Colours by the layer's place among those drawn here (activation layers are every other
+  // monitored layer, so the monitors' index repeated a colour every fifth layer of a deep net).
+  let drawn = 0;
+  r.monitors.layers.forEach((l) => {
     if ((l.channels !== undefined) !== channels) return;
-    if (l.samples.some((s) => s.activation?.dead !== undefined)) {
-      series.push({ name: `${layerLabel(r, l)} dead${channels ? ' filters' : ''}`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
-    }
-    if (l.samples.some((s) => s.activation?.saturated !== undefined)) {
-      series.push({ name: `${layerLabel(r, l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
-    }
+    const color = PALETTE[drawn % PALETTE.length];
+    const dead = l.samples.some((s) => s.activation?.dead !== undefined);
+    const saturated = l.samples.some((s) => s.activation?.saturated !== undefined);
+    if (dead) series.push({ name: `${layerLabel(r, l)} dead${channels ? ' filters' : ''}`, color, points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
+    if (saturated) series.push({ name: `${layerLabel(r, l)} saturated`, color, dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
+    if (dead || saturated) drawn++;
   });
   if (series.length === 0) return null;
   const title = channels
