@@ -118,6 +118,15 @@ describe('experiment page', () => {
     expect(html).not.toMatch(/<script/i);
   });
 
+  // zero-init's "After training" table showed test accuracies 0.5000, 0.6400 and 1.
+  it('writes a column that holds fractions with four decimals throughout, its whole numbers too', () => {
+    const r = result('unnamed');
+    r.measurements.tables.push({ title: 'After training', columns: ['init', 'units', 'test accuracy'], rows: [['zeros', 1, 0.5], ['Xavier', 16, 1]] });
+    const html = renderExperiment(r);
+    expect(html).toContain('<tr><td>zeros</td><td>1</td><td>0.5000</td></tr>');
+    expect(html).toContain('<tr><td>Xavier</td><td>16</td><td>1.0000</td></tr>');
+  });
+
   it('has no quiz section for an experiment no question names', () => {
     expect(renderExperiment(result('unnamed'))).not.toContain('Check your understanding');
   });

@@ -17,6 +17,7 @@ import { Tensor } from '../tensor.js';
 import type { DataInfo } from '../io/model.js';
 import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
 import { asInputError, inputError, usageError } from './errors.js';
+import { closestName } from '../options.js';
 import { describeReadError } from '../io/files.node.js';
 
 export const BUILTIN_DATA = ['mnist', 'fashion-mnist'] as const;
@@ -158,7 +159,8 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     }
     const k = await kind(spec);
     if (k === null) {
-      throw usageError(`--data: '${spec}' is neither a data set name nor an existing file. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
+      const near = closestName(spec, [...BUILTIN_DATA, ...SYNTHETIC_DATA]);
+      throw usageError(`--data: '${spec}' is neither a data set name nor an existing file${near !== undefined ? ` (did you mean '${near}'?)` : ''}. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
     }
     if (k === 'dir' && /\.(csv|gz|safetensors|pt|json)$|-ubyte$/i.test(spec)) throw inputError(`${spec}: is a directory, not a file (a directory given to --data must hold the four MNIST-layout IDX files)`);
     if (k === 'dir') {

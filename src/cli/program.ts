@@ -184,7 +184,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .option('--noise <σ>', "noise of a synthetic set (default: the model's recipe)", (v) => parseNumberFlag('--noise', v, ...RUN_LIMITS.noise))
     .option('--limit <n>', "only the first n examples of the part evaluated (default: all; with --split train, the model's recipe)", (v) => parseIntFlag('--limit', v, ...RUN_LIMITS.limit))
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data test.csv   # a PyTorch state dict\n  $ gradlab evaluate model.pt --arch "conv(8,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)" --data mnist   # torch.save(model.state_dict(), 'model.pt')\n\n${EXIT_CODES_HELP}\n`)
+    .addHelpText('after', `\nThe model file stores how its data was drawn and split (source, seed, samples, noise, limit, label\ncolumn, scaler, held-out share); evaluate replays it, and a flag overrides only what it names.\n\nExamples:\n  $ gradlab evaluate model.safetensors                 # the held-out part of its training data\n  $ gradlab evaluate model.safetensors --data mnist\n  $ gradlab evaluate model.safetensors --data test.csv --json\n  $ gradlab evaluate torch.safetensors --arch '{"activation": "tanh"}' --data iris.csv   # a PyTorch state dict\n  $ gradlab evaluate model.pt --arch "conv(8,3,padding=1),bn,relu,maxpool(2),flatten,linear(10)" --data mnist   # torch.save(model.state_dict(), 'model.pt')\n\n${EXIT_CODES_HELP}\n`)
     .action(async (model: string, o: { arch?: string; data?: string; split: 'test' | 'train'; seed?: number; label?: string; samples?: number; noise?: number; limit?: number; json?: boolean }) => {
       const a: EvaluateArgs = { model, split: o.split };
       for (const k of ['arch', 'data', 'seed', 'label', 'samples', 'noise', 'limit', 'json'] as const) if (o[k] !== undefined) (a as unknown as Record<string, unknown>)[k] = o[k];
@@ -269,7 +269,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
   const experiment = program
     .command('experiment')
     .description('reproduce a published finding about why networks learn or fail (list, run)')
-    .addHelpText('after', `\nExamples:\n  $ gradlab experiment list\n  $ gradlab experiment run he-2015 --quick\n  $ gradlab experiment run ioffe-szegedy-2015 --report bn.html\n\n${EXIT_CODES_HELP}\n`);
+    .addHelpText('after', `\nExamples:\n  $ gradlab experiment list                     # or: gradlab experiment --list\n  $ gradlab experiment run he-2015 --quick\n  $ gradlab experiment run ioffe-szegedy-2015 --report bn.html\n\n${EXIT_CODES_HELP}\n`);
   experiment
     .command('list')
     .description('the experiments, with their citations')
@@ -318,8 +318,9 @@ function helpArgv(program: Command, argv: string[]): string[] {
       continue;
     }
     const sub = cmd.commands.find((c) => c.name() === a || c.aliases().includes(a));
-    // An unknown name after help alone, so that commander names it (with --help it shows the parent's help).
-    if (!sub) return help ? [...path, a] : argv;
+    // An unknown name alone, so that commander names it with its did-you-mean (with --help it
+    // would show the parent's help and exit 0: `gradlab quiz --help`).
+    if (!sub) return help || (!a.startsWith('-') && argv.some((x) => x === '--help' || x === '-h')) ? [...path, a] : argv;
     path.push(a);
     cmd = sub;
     if (cmd.commands.length === 0) return help ? [...path, '--help'] : argv;
@@ -358,6 +359,8 @@ function noteRepeatedFlags(c: Command, io: CliIO): void {
 export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const program = createProgram(io, (c) => (code = c));
+  // `gradlab experiment --list`, as other tools spell it, is `gradlab experiment list`.
+  if (argv[0] === 'experiment' && argv.includes('--list') && (argv[1] === undefined || argv[1].startsWith('-'))) argv = ['experiment', 'list', ...argv.slice(1).filter((a) => a !== '--list')];
   argv = helpArgv(program, argv);
   const configure = (c: Command): void => {
     c.exitOverride();
@@ -375,6 +378,9 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       // commander has printed its message; anything else it rejects is a usage error.
       if (e.code === 'commander.executeSubCommandAsync') return EXIT.internal;
+      if (e.code === 'commander.unknownCommand' && /^quiz(zes)?$/.test(argv[0] ?? '')) {
+        io.stderr.write("gradlab: the quizzes are in the web lab: `gradlab lab`, then the quiz panel (each experiment's --report page ends with the questions it answers)\n");
+      }
       return EXIT.usage;
     }
     if (e instanceof CliError) {

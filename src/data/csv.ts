@@ -307,6 +307,13 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     // pandas' df.to_csv(path) writes the row index as a first column with no name: as a feature it would leak the row order.
     throw new Error(`${name}: column ${blank + 1} has no name in the header; name it, or drop it${blank === 0 ? " (pandas writes its row index so: df.to_csv(path, index=False))" : ''}`);
   }
+  // A file without a header would lose its first example to it, silently. pandas names the columns
+  // of an unnamed frame 0, 1, 2, … (integers, all different), so only a first row of numbers that
+  // cannot be such names — a decimal, or a number twice — is taken for data.
+  const numbers = header.every((h) => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(h));
+  if (numbers && (header.some((h) => !/^\d+$/.test(h)) || new Set(header).size < header.length)) {
+    throw new Error(`${name}: the first row (${showNames(header.slice(0, 4))}${header.length > 4 ? ', …' : ''}) is numbers, not column names: the file needs a header row naming its ${header.length} columns (e.g. x1,x2,…,label; the label is the last column unless a label column is named)`);
+  }
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) throw new Error(`${name}: column name ${showCell(h)} appears twice in the header`);

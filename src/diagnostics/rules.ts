@@ -326,7 +326,7 @@ const RULE_LIST: HealthRule[] = [
     name: 'exploding-gradients',
     title: 'Exploding gradients / divergence',
     severity: 'error',
-    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss of the last tenth of steps is ≥ ${THRESHOLDS.divergenceLossGrowth}× the first step's, or a tenth of the steps reached ≥ ${THRESHOLDS.divergenceLossGrowth}× it and the last tenth is still above it.`,
+    criterion: `The gradient norm grew ≥ ${THRESHOLDS.explodingGrowth}× (last tenth of steps vs first) while the loss rose, or the loss of the last tenth of steps is ≥ ${THRESHOLDS.divergenceLossGrowth}× the first step's, or a tenth of the steps reached ≥ ${THRESHOLDS.divergenceLossGrowth}× it and the last tenth is still above it or no better than the constant predictor (within ${THRESHOLDS.underfitFlatness * 100}%).`,
     advice:
       'Lower the learning rate, clip the gradient norm (clipGradNorm, Pascanu et al. 2013), and use a variance-preserving initialisation (Glorot & Bengio 2010; He et al. 2015) so that activations and gradients do not grow layer by layer.',
     citation: 'Pascanu et al. 2013; Glorot & Bengio 2010; He et al. 2015',
@@ -353,8 +353,20 @@ const RULE_LIST: HealthRule[] = [
         const m = median(block.map((s) => s.loss as number));
         if (m > peak.loss) peak = { loss: m, from: block[0].step, to: block[block.length - 1].step };
       }
+      // A burst of a few steps vanishes in the medians of a long run's blocks: the single worst step
+      // counts too, for a run that ends no better than the constant predictor (below).
+      const worst = steps.reduce((a, s) => ((s.loss as number) > (a.loss as number) ? s : a), first);
+      if (!((peak.loss as number) / lStart >= THRESHOLDS.divergenceLossGrowth) && (worst.loss as number) > peak.loss) peak = { loss: worst.loss as number, from: worst.step, to: worst.step };
       const peakGrowth = lStart > 0 ? peak.loss / lStart : 1;
-      const unrecovered = peakGrowth >= THRESHOLDS.divergenceLossGrowth && l1 > lStart;
+      // Nor has one that ends no better than the constant predictor, whose loss the initial weights'
+      // may exceed (`gradlab train --lr 10`, Adam: 3.08 at step 1, 2453 by step 3, then 2.7 against
+      // the baseline's 2.30, at chance accuracy: "resolved", and nothing said why the run failed).
+      // "No better" within underfitFlatness: a dead network's constant output is the constant
+      // predictor, whose batch medians wander a few percent either side of its loss.
+      const base = r.history.baselineLoss;
+      const noBetter = base !== undefined && base !== null && base > 0 && l1 >= (1 - THRESHOLDS.underfitFlatness) * base;
+      const blockPeak = peak.from !== peak.to;
+      const unrecovered = peakGrowth >= THRESHOLDS.divergenceLossGrowth && ((blockPeak && l1 > lStart) || noBetter);
       const diverging = lossGrowth >= THRESHOLDS.divergenceLossGrowth || unrecovered;
       if (!exploding && !diverging) return [];
       // The layers whose gradient grew the most (first vs last monitored step).
@@ -384,7 +396,7 @@ const RULE_LIST: HealthRule[] = [
       const gradRange = `from ${fmt(g0)} (median of steps ${head[0].step}–${head[head.length - 1].step}) to ${fmt(g1)} (steps ${tail[0].step}–${tail[tail.length - 1].step}), ×${fmt(growth)}`;
       const lossText =
         lossGrowth < THRESHOLDS.divergenceLossGrowth && unrecovered
-          ? `loss from ${fmt(lStart)} (step ${first.step}) up to ${fmt(peak.loss)} (median of steps ${peak.from}–${peak.to}, ×${fmt(peakGrowth)}), and at the end still ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}: above where it started)`
+          ? `loss from ${fmt(lStart)} (step ${first.step}) up to ${fmt(peak.loss)} (${peak.from === peak.to ? `step ${peak.from}` : `median of steps ${peak.from}–${peak.to}`}, ×${fmt(peakGrowth)}), and at the end still ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)}: ${l1 > lStart ? 'above where it started' : `no better than the constant predictor's ${fmt(base as number)}`})`
           : `loss from ${fmt(lStart)} (step ${first.step}) to ${fmt(l1)} (median of steps ${tail[0].step}–${tail[tail.length - 1].step}, ×${fmt(lossGrowth)})`;
       return [
         {
@@ -507,14 +519,22 @@ const RULE_LIST: HealthRule[] = [
         }
         return [];
       });
-      const advice = sentence([
-        unnormalised.length > 0 &&
-          `add BatchNorm between ${nameList(unnormalised, name)} and the ReLU after it (it has none: BatchNorm centres each unit's pre-activation on the batch, so a unit cannot stay below zero on every example; Ioffe & Szegedy 2015)`,
-        f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, 10)}: large updates push units into the region where they never fire again` : 'lower the learning rate: large updates push units into the region where they never fire again',
-        relu.length > 0 && 'change the activation from ReLU to Leaky ReLU, PReLU or ELU, whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016)',
-        initAdvice(f),
-        'keep the biases at zero at initialisation',
-      ]);
+      // Units of a layer whose weights all start equal (zero or constant init) compute one value, 0
+      // or below on every example when it is 0: not a step that pushed them there, so neither a
+      // smaller learning rate nor another activation helps; only a random initialisation does.
+      const symmetric = f.inits.filter((i) => i === 'zeros' || i === 'constant');
+      const advice = symmetric.length > 0
+        ? sentence([
+            `change the initialisation from ${symmetric.map(initLabel).join(' / ')} to a random one (Auto: ${[...new Set(f.activations.map((a) => initLabel(ACTIVATIONS[a].init)))].join(' / ')}): a layer whose weights all start equal gives every unit the same pre-activation, and with zero weights it is 0, where ReLU is inactive, on every example — the step size and the activation are not the cause (Goodfellow et al. 2016, §8.4)`,
+          ])
+        : sentence([
+            unnormalised.length > 0 &&
+              `add BatchNorm between ${nameList(unnormalised, name)} and the ReLU after it (it has none: BatchNorm centres each unit's pre-activation on the batch, so a unit cannot stay below zero on every example; Ioffe & Szegedy 2015)`,
+            f.lr !== null ? `lower the learning rate from ${fmt(f.lr)} to ${lrOver(f.lr, 10)}: large updates push units into the region where they never fire again` : 'lower the learning rate: large updates push units into the region where they never fire again',
+            relu.length > 0 && 'change the activation from ReLU to Leaky ReLU, PReLU or ELU, whose negative side keeps a gradient (Maas et al. 2013; He et al. 2015; Clevert et al. 2016)',
+            initAdvice(f),
+            'keep the biases at zero at initialisation',
+          ]);
       return [
         {
           rule: 'dead-units',
@@ -714,16 +734,22 @@ const RULE_LIST: HealthRule[] = [
       const f = runFacts(r);
       // Stopped early because its monitor stopped improving: more epochs would not help.
       const stopped = r.stopReason === 'early-stopping';
-      // A loss that was well above the constant predictor's at some point means the step was
-      // too large then (the units it killed or saturated stay so): never advise a larger one.
-      const worst = Math.max(...ep.map((e) => (Number.isFinite(e.loss) ? e.loss : Infinity)));
-      const overshot = worst >= 1.5 * base;
+      // A loss that rose well above the constant predictor's and above the initial weights' (the
+      // first step's loss, before any update) means the step was too large then (the units it
+      // killed or saturated stay so): never advise a larger one. A first epoch whose average is
+      // high only because the initial weights' loss was (unscaled inputs, a few steps an epoch)
+      // is no overshoot, so the step losses after the first are compared, not epoch averages.
+      const steps = r.history.steps;
+      const later = steps.length > 1 ? steps.slice(1).map((s) => s.loss) : ep.map((e) => e.loss);
+      const worst = Math.max(...later.map((l) => (l !== null && Number.isFinite(l) ? l : Infinity)));
+      const first = steps.length > 1 && steps[0].loss !== null && Number.isFinite(steps[0].loss) ? steps[0].loss : 0;
+      const overshot = worst >= 1.5 * Math.max(base, first);
       // A network whose gradients vanish, whose units are dead, saturated or copies of each
       // other cannot use more capacity or a larger step: that problem comes first.
       const blocking = RULE_LIST.filter((x) => ['vanishing-gradients', 'dead-units', 'saturation', 'symmetry'].includes(x.name) && x.check(r).length > 0).map((x) => x.name);
       const advice = sentence([
         blocking.length > 0 && `first fix the ${blocking.join(' and ')} problem reported with it: until then the network cannot learn more, whatever its size or step`,
-        overshot && `the loss reached ${fmt(worst)} (${fmt(worst / base)}× the baseline) during training: the learning rate${f.lr !== null ? ` ${fmt(f.lr)}` : ''} is too large, and units it killed or saturated stay so; restart with ${f.lr !== null ? `a learning rate of ${lrOver(f.lr, 10)}` : 'a 10× smaller learning rate'}`,
+        overshot && `the loss reached ${fmt(worst)} (${fmt(worst / base)}× the baseline${first > 0 ? `, ${fmt(worst / first)}× the first step's` : ''}) during training: the learning rate${f.lr !== null ? ` ${fmt(f.lr)}` : ''} is too large, and units it killed or saturated stay so; restart with ${f.lr !== null ? `a learning rate of ${lrOver(f.lr, 10)}` : 'a 10× smaller learning rate'}`,
         blocking.length > 0 ? null : f.hidden === 0 ? 'add hidden layers with a non-linear activation (the model is linear)' : `increase capacity: more units per layer or more than ${f.hidden} hidden layer${f.hidden === 1 ? '' : 's'}`,
         blocking.length > 0
           ? null

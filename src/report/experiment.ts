@@ -45,11 +45,22 @@ function quizSection(name: string): string {
   return `<h2>Check your understanding</h2><p>Questions this experiment answers; each answer opens under its question.</p><ol class="quiz">${items}</ol>`;
 }
 
-function cell(v: string | number | boolean | null): string {
+/**
+ * A table cell. `decimals`: the column holds a fraction somewhere, so its whole numbers are written
+ * with the same four decimals (a test accuracy of 1 beside 0.5000 read as a different quantity).
+ */
+function cell(v: string | number | boolean | null, decimals = false): string {
   if (v === null) return '–';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(4) : v.toExponential(3);
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && !decimals) return String(v);
+    return v === 0 || (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4) ? v.toFixed(4) : v.toExponential(3);
+  }
   return esc(String(v));
 }
+
+/** Per column: whether some number in it is not whole. */
+const fractionalColumns = (rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>): boolean[] =>
+  (rows[0] ?? []).map((_, j) => rows.some((row) => typeof row[j] === 'number' && !Number.isInteger(row[j])));
 
 export function renderExperiment(r: ExperimentResult): string {
   const ids = new Ids();
@@ -61,7 +72,7 @@ export function renderExperiment(r: ExperimentResult): string {
     .map(
       (t) =>
         `<h3>${esc(t.title)}</h3><table><thead><tr>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${t.rows
-          .map((row) => `<tr>${row.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`)
+          .map((row, _, rows) => `<tr>${row.map((v, j) => `<td>${cell(v, fractionalColumns(rows)[j])}</td>`).join('')}</tr>`)
           .join('')}</tbody></table>`,
     )
     .join('');

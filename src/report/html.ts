@@ -126,7 +126,15 @@ function gradientChart(r: Report, ids: Ids, width: number): string {
     color: PALETTE[i % PALETTE.length],
     points: l.samples.map((s) => [s.step / spe, s.gradNorm ?? null] as Point),
   }));
-  return lineChart({ id: ids.next('g'), title: 'Gradient norm per layer ‖∇θ‖', series, xLabel: 'epoch', yLabel: '‖∇θ‖', logY: true, width, height: 280, legend: true, empty: 'no monitor samples' });
+  // The layers are sampled every monitorEvery steps, so a run that explodes between two samples
+  // (or before the second) would show no explosion here: the whole model's norm of every step,
+  // which the exploding-gradients rule reads, is drawn behind them.
+  if (r.history.steps.some((s) => s.gradNorm !== null && s.gradNorm > 0)) {
+    series.unshift({ name: 'all layers (every step)', color: '#bbb', width: 1, points: r.history.steps.map((s) => [s.step / spe, s.gradNorm !== null && s.gradNorm > 0 ? s.gradNorm : null] as Point) });
+  }
+  const nf = r.nonFinite;
+  const markers = nf ? [{ x: nf.step / spe, label: `non-finite at step ${nf.step}` }] : [];
+  return lineChart({ id: ids.next('g'), title: 'Gradient norm per layer ‖∇θ‖', series, xLabel: 'epoch', yLabel: '‖∇θ‖', logY: true, width, height: 280, legend: true, markers, empty: 'no monitor samples' });
 }
 
 function updateRatioChart(r: Report, ids: Ids, width: number): string {
@@ -184,14 +192,17 @@ function histogramCharts(r: Report, width: number): string[] {
 function failureChart(r: Report, ids: Ids, width: number, channels: boolean): string | null {
   const spe = stepsPerEpoch(r);
   const series: Series[] = [];
-  r.monitors.layers.forEach((l, i) => {
+  // Colours by the layer's place among those drawn here (activation layers are every other
+  // monitored layer, so the monitors' index repeated a colour every fifth layer of a deep net).
+  let drawn = 0;
+  r.monitors.layers.forEach((l) => {
     if ((l.channels !== undefined) !== channels) return;
-    if (l.samples.some((s) => s.activation?.dead !== undefined)) {
-      series.push({ name: `${layerLabel(r, l)} dead${channels ? ' filters' : ''}`, color: PALETTE[i % PALETTE.length], points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
-    }
-    if (l.samples.some((s) => s.activation?.saturated !== undefined)) {
-      series.push({ name: `${layerLabel(r, l)} saturated`, color: PALETTE[i % PALETTE.length], dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
-    }
+    const color = PALETTE[drawn % PALETTE.length];
+    const dead = l.samples.some((s) => s.activation?.dead !== undefined);
+    const saturated = l.samples.some((s) => s.activation?.saturated !== undefined);
+    if (dead) series.push({ name: `${layerLabel(r, l)} dead${channels ? ' filters' : ''}`, color, points: l.samples.map((s) => [s.step / spe, s.activation?.dead ?? null]) });
+    if (saturated) series.push({ name: `${layerLabel(r, l)} saturated`, color, dash: '5 3', points: l.samples.map((s) => [s.step / spe, s.activation?.saturated ?? null]) });
+    if (dead || saturated) drawn++;
   });
   if (series.length === 0) return null;
   const title = channels

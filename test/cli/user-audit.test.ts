@@ -388,3 +388,45 @@ describe('--arch from a JSON file', () => {
     expect(r.err).toContain(`gradlab: error: --arch ${p}: layer 2 (maxpool): maxpool: kernel 30×30 is larger than the padded input 26×26`);
   });
 });
+
+describe("a newcomer's first commands (round 7)", () => {
+  it('`experiment --list` lists the experiments as `experiment list` does, --json too', async () => {
+    const a = await cli('experiment', '--list');
+    const b = await cli('experiment', 'list');
+    expect(a.code).toBe(0);
+    expect(a.out).toBe(b.out);
+    expect(a.out).toContain('he-2016-residual');
+    const j = await cli('experiment', '--list', '--json');
+    expect(JSON.parse(j.out).map((e: { name: string }) => e.name)).toContain('zero-init');
+  });
+
+  it('an unknown command with --help is the usage error (with the did-you-mean), not the main help and exit 0', async () => {
+    const r = await cli('trian', '--help');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain("unknown command 'trian'");
+    expect(r.err).toContain('Did you mean train?');
+    const s = await cli('experiment', 'lst', '--help');
+    expect(s.code).toBe(2);
+    expect(s.err).toContain('Did you mean list?');
+    // Known commands still show their help.
+    expect((await cli('train', '--help')).code).toBe(0);
+    expect((await cli('--help')).out).toMatch(/^Usage: gradlab/);
+  });
+
+  it('a misspelt --data name gets a did-you-mean', async () => {
+    const r = await cli('train', '--data', 'fashoin-mnist');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--data: 'fashoin-mnist' is neither a data set name nor an existing file (did you mean 'fashion-mnist'?). Valid names: mnist, fashion-mnist,");
+    expect((await cli('evaluate', 'm.safetensors', '--data', 'sprial')).err).not.toContain('internal');
+  });
+
+  it('`gradlab quiz` says where the quizzes are', async () => {
+    for (const argv of [['quiz'], ['quiz', '--help']]) {
+      const r = await cli(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain("unknown command 'quiz'");
+      expect(r.err).toContain('the quizzes are in the web lab: `gradlab lab`, then the quiz panel');
+    }
+  });
+});

@@ -75,6 +75,11 @@ describe('parseCsv', () => {
     expect(() => parseCsv('', { name: 'e.csv' })).toThrow(/e\.csv: empty file/);
     expect(() => parseCsv('a,b\n', { name: 'e.csv' })).toThrow(/e\.csv: no data rows/);
     expect(() => parseCsv('a,a\n1,2\n', { name: 'e.csv' })).toThrow(/column name "a" appears twice/);
+    // A file without a header: its first row is data, which would be lost as column names.
+    expect(() => parseCsv('0.5,1.25,1\n0.1,0.2,0\n', { name: 'n.csv' })).toThrow('n.csv: the first row ("0.5", "1.25", "1") is numbers, not column names: the file needs a header row naming its 3 columns');
+    expect(() => parseCsv('3,1,1\n4,1,0\n', { name: 'n.csv' })).toThrow(/n\.csv: the first row .* is numbers, not column names/);
+    // pandas' names for an unnamed frame's columns (df.to_csv(path, index=False)) are a header.
+    expect(parseCsv('0,1,2\n0.5,1.5,1\n0.1,0.2,0\n', { name: 'p.csv' }).featureNames).toEqual(['0', '1']);
   });
 
   it('an empty label is an error naming the row and column, not a class ""', () => {

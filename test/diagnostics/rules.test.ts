@@ -116,6 +116,18 @@ describe('health rules', () => {
     expect(f.severity).toBe('error');
   });
 
+  // `gradlab train --init zeros`: every ReLU unit is 0 on every example from the start; the advice
+  // led with "lower the learning rate from 0.002 to 2.00e-4", which cannot help.
+  test('units dead because the weights started at zero: the advice is the initialisation, not the step size or the activation', async () => {
+    manualSeed(0);
+    const m = new nn.Sequential(new nn.Linear(2, 16, { init: 'zeros' }), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, 3));
+    const r = await fit(m, blobs(300, 3, 0), { epochs: 3, seed: 0 });
+    const f = finding(r, 'dead-units')!;
+    expect(f.severity).toBe('error');
+    expect(f.advice).toMatch(/^Change the initialisation from Zeros to a random one \(Auto: He\/Kaiming normal\)/);
+    expect(f.advice).not.toMatch(/learning rate|Leaky ReLU/);
+  });
+
   test.each(SEEDS.slice(0, 3))('SGD at lr 1e-6 → update-ratio on every layer; at SGD\'s 0.1 and 0.01 → none (seed %i)', async (seed) => {
     manualSeed(seed);
     const r = await fit(healthyMlp(seed), blobs(300, 3, seed), { epochs: 3, seed, optimizer: 'sgd', lr: 1e-6 });
@@ -217,6 +229,21 @@ describe('rules that judge correctly (issue 14)', () => {
     expect(found.map((f) => f.rule)).not.toContain('underfitting');
   });
 
+  // `gradlab train --data spiral --samples 100 --noise 0.3 --layers 128,128 --no-batchnorm --epochs 300
+  // --schedule none` (Adam 0.002, 2 steps an epoch): the first epoch's average loss, 1.79, was the
+  // initial weights' on unscaled inputs, and the underfitting advice called Adam's 0.002 "too large"
+  // and said to restart at 2e-4. An overshoot is a loss that rises above where it started.
+  test('a high first loss from the initial weights is not an overshoot; a loss that rises above it is', () => {
+    const fromInit = Array.from({ length: 300 }, (_, i) => (i < 3 ? 1.8 - 0.4 * i : 0.6) * noise(i));
+    const f = runHealthChecks(lossReport(fromInit, 0.69, { optimizer: 'adam', lr: 0.002 })).find((x) => x.rule === 'underfitting')!;
+    expect(f, 'a flat, high loss').toBeDefined();
+    expect(f.advice).not.toMatch(/too large|restart/);
+    expect(f.advice).toMatch(/try a learning rate above 0\.002/);
+    const overshoot = Array.from({ length: 300 }, (_, i) => (i === 0 ? 0.7 : i < 10 ? 3 : 0.6) * noise(i));
+    const g = runHealthChecks(lossReport(overshoot, 0.69, { optimizer: 'adam', lr: 0.002 })).find((x) => x.rule === 'underfitting')!;
+    expect(g.advice).toMatch(/the loss reached 3\.\d+ \(4\.\d+× the baseline, 4\.\d+× the first step's\) during training: the learning rate 0\.002 is too large/i);
+  });
+
   test('a flat, high loss is underfitting; a falling or low one is not unstable', () => {
     const flat = Array.from({ length: 300 }, (_, i) => 0.68 * noise(i));
     const rules = runHealthChecks(lossReport(flat, 0.69)).map((f) => f.rule);
@@ -264,6 +291,27 @@ describe('rules that judge correctly (issue 14)', () => {
     expect(f.values!.peakLossGrowth!).toBeGreaterThanOrEqual(THRESHOLDS.divergenceLossGrowth);
     expect(f.evidence).toMatch(/^The run diverged: loss from 2\.76 \(step 1\) up to \d+(\.\d+)? \(median of steps \d+–\d+, ×\d+(\.\d+)?\), and at the end still \d+(\.\d+)? .*above where it started/);
     // Recovered below the first loss: no longer divergence.
+    const recovered = losses.map((l, i) => (i > 200 ? 1.2 * noise(i) : l));
+    expect(runHealthChecks(lossReport(recovered, 2.3)).map((x) => x.rule)).not.toContain('exploding-gradients');
+  });
+
+  // `gradlab train --lr 10` (Adam, BatchNorm, the built-in digits): 3.08 at step 1, ~2450 by step 3,
+  // then back to ~2.7 — below the initial weights' loss but above the constant predictor's 2.30, at
+  // chance accuracy. The divergence was called resolved and the summary said nothing of it.
+  test('a loss that blew up and fell back below its first value but not below the constant predictor is not recovered', () => {
+    const shape = (i: number) => (i === 0 ? 3.08 : i < 4 ? 2450 : i < 60 ? 2450 * Math.exp(-(i - 4) / 8) + 2.7 : 2.7);
+    const losses = Array.from({ length: 250 }, (_, i) => shape(i) * noise(i));
+    const f = runHealthChecks(lossReport(losses, 2.3)).find((x) => x.rule === 'exploding-gradients')!;
+    expect(f, 'still current at the end').toBeDefined();
+    expect(f.evidence).toMatch(/^The run diverged: loss from 3\.08 \(step 1\) up to \d+.*, and at the end still 2\.\d+ .*no better than the constant predictor's 2\.3\)/);
+    // A burst of a few steps from a high initial loss (N(0, 1) weights: 47), lost in the medians of
+    // a long run's blocks, then stuck at the constant predictor's loss: the worst step counts.
+    const burst = Array.from({ length: 260 }, (_, i) => (i === 0 ? 47 : i < 12 ? 1e8 : 0.6952));
+    const g = runHealthChecks(lossReport(burst, 0.6931)).find((x) => x.rule === 'exploding-gradients')!;
+    expect(g, 'a burst then the constant predictor').toBeDefined();
+    expect(g.evidence).toMatch(/up to 1\.00?e\+?8 \(step 2, ×2\.1\d*e\+?6\), and at the end still 0\.6952 .*no better than the constant predictor's 0\.6931/);
+    expect(runHealthChecks(lossReport(burst.map((l, i) => (i >= 12 ? 0.2 : l)), 0.6931)).map((x) => x.rule)).not.toContain('exploding-gradients');
+    // Below the constant predictor's loss at the end: recovered.
     const recovered = losses.map((l, i) => (i > 200 ? 1.2 * noise(i) : l));
     expect(runHealthChecks(lossReport(recovered, 2.3)).map((x) => x.rule)).not.toContain('exploding-gradients');
   });

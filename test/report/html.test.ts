@@ -39,6 +39,16 @@ describe('HTML report', () => {
     for (const s of ['Loss', 'Accuracy', 'Gradient norm per layer', 'percentile', 'Findings', 'Configuration', 'Dead']) expect(html).toContain(s);
   });
 
+  // A 10-layer sigmoid net: the colours came from the monitors' index, over Linear and activation
+  // layers alike, so hidden 1 and hidden 6 (and 2 and 7, …) were drawn in one colour.
+  it('the dead/saturated chart gives each of up to ten layers its own colour', async () => {
+    const html = renderReport(await train({ layers: Array(10).fill(8), activation: 'sigmoid', batchnorm: false, epochs: 1 }));
+    const chart = html.slice(html.indexOf('aria-label="Dead (ReLU) / saturated'), html.indexOf('</svg>', html.indexOf('aria-label="Dead (ReLU) / saturated')));
+    const colours = [...chart.matchAll(/<line [^>]*stroke="(#[0-9a-f]{6})" stroke-width="2.5" stroke-dasharray="5 3"\/>/g)].map((m) => m[1]); // the legend
+    expect(colours.length).toBe(10);
+    expect(new Set(colours).size).toBe(10);
+  });
+
   it('escapes text from the report (labels, findings)', () => {
     const r: Report = {
       config: { label: '<img src=x onerror=alert(1)>' },

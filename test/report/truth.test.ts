@@ -89,6 +89,11 @@ describe('the HTML report in Chromium', () => {
       // Where it went non-finite: the loss chart marks the step, the configuration names the layer as the findings do.
       const marker = await page.$eval('svg.chart[aria-label="Loss"]', (s) => [...s.querySelectorAll('text')].map((t) => t.textContent).find((t) => t?.startsWith('non-finite')));
       expect(marker).toBe(`non-finite at step ${nf.step}`);
+      // The layers are sampled every few steps; the gradient chart also draws the whole model's norm
+      // of every step (what exploding-gradients reads), so an explosion between two samples shows.
+      const grad = await page.$eval('svg.chart[aria-label^="Gradient norm"]', (s) => [...s.querySelectorAll('text')].map((t) => t.textContent ?? ''));
+      expect(grad).toContain('all layers (every step)');
+      expect(grad).toContain(`non-finite at step ${nf.step}`);
       const row = await page.$$eval('table.kv tr', (trs) => trs.map((t) => t.textContent ?? '').find((t) => t.startsWith('non-finite')));
       expect(row).toContain(`step ${nf.step} `);
       expect(row).toContain(nf.phase);
