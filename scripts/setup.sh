@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for gradlab: system packages (for the PyTorch conformance/export
-# tests, the peer benchmarks, the browser tests and the Fashion-MNIST data), npm packages,
+# tests, the peer benchmarks, the browser tests, the Fashion-MNIST data and jq for a --help
+# example the docs test runs), npm packages,
 # and the build (WebAssembly kernels, TypeScript, the web lab).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist chromium)
+packages=(python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist chromium jq)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
