@@ -393,17 +393,26 @@ function element(v: unknown, at: () => string): number {
   throw new Error(`tensor(): element ${at()} is ${showValue(v)}, not a number${hint}`);
 }
 
-function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }): void {
+/** `path`: the indices of `data` in the nested array (as PyTorch's "at dim" names the depth). */
+function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }, path: number[]): void {
   if (dim === shape.length) {
-    if (Array.isArray(data)) throw new Error(`tensor(): ragged nested array: element ${indexOf(pos.i, shape)} is an array, but the first element at that depth is a number`);
+    if (Array.isArray(data)) throw new Error(`tensor(): ragged nested array: element [${path.join(', ')}] is an array, but the first element at that depth is a number`);
     out[pos.i] = element(data, () => indexOf(pos.i, shape));
     pos.i++;
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
-    throw new Error(`tensor(): ragged nested array: expected length ${shape[dim]} at depth ${dim}`);
+    const got = Array.isArray(data) ? `has length ${data.length}` : `is ${showValue(data)}, not a list`;
+    throw new Error(
+      `tensor(): ragged nested array: element [${path.join(', ')}] ${got}, but the first one at depth ${dim} has length ${shape[dim]}: ` +
+        `every row must have the same length (pad the short ones, or make one tensor per row)`,
+    );
   }
-  for (const x of data) flattenInto(x, shape, dim + 1, out, pos);
+  for (let j = 0; j < data.length; j++) {
+    path.push(j);
+    flattenInto(data[j] as NestedArray, shape, dim + 1, out, pos, path);
+    path.pop();
+  }
 }
 
 /**
@@ -446,7 +455,7 @@ export function tensor(
   } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
     const inferred = inferShape(data as NestedArray);
     out = allocShape('tensor()', inferred, dtype);
-    flattenInto(data as NestedArray, inferred, 0, out, { i: 0 });
+    flattenInto(data as NestedArray, inferred, 0, out, { i: 0 }, []);
     outShape = inferred;
     if (shape && shapeSize(shape) !== out.length) {
       throw new Error(`tensor(): nested data of shape ${formatShape(inferred)} cannot take shape ${formatShape(shape)}`);

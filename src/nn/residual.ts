@@ -11,6 +11,7 @@ import { relu } from '../ops/activation.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
+import { imageLayoutHint } from '../ops/conv.js';
 import { Module } from './module.js';
 import { isPureLayer, Sequential } from './sequential.js';
 import { layerEntry } from '../memory.js';
@@ -107,7 +108,7 @@ export class BasicBlock extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
-      throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
+      throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}${imageLayoutHint(x.shape, this.inChannels)}`);
     }
     layerEntry(x);
     const identity = this.downsample ? this.downsample.forward(x) : x;

@@ -6,7 +6,7 @@
 import { K, alloc } from '../kernels/index.js';
 import { stepsOf } from '../kernels/reference.js';
 import type { FloatArray } from '../kernels/types.js';
-import { Tensor, showValue } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
 import { stepBoundary, zeroGradBoundary } from '../memory.js';
 import { checkOptions, keywordArgs, pointSnakeCase, snakeCase } from '../options.js';
 import { zeroGradMode } from '../nn/module.js';
@@ -93,6 +93,14 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     if (ps.length === 0) throw new Error(`${at} got an empty parameter list`);
     ps.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`${at} parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
+      // As PyTorch ("can't optimize a non-leaf Tensor"): backward keeps no gradient for it, and
+      // writing it would not change the tensors it was computed from.
+      if (p.node !== null) {
+        throw new Error(
+          `${at} parameter ${i} (shape ${formatShape(p.shape)}) is not a leaf tensor: it was computed by ${p.node.op === 'freed' ? 'an op' : `'${p.node.op}'`}, so backward keeps no gradient for it and step() could not change what it was computed from; ` +
+            `optimize the tensor it was computed from, or make a leaf: p = p.detach().requiresGrad_()`,
+        );
+      }
     });
     const o = { ...this.base.options, ...overrides } as O;
     const lr = o.lr ?? this.base.defaultLr;
