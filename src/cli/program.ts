@@ -132,9 +132,46 @@ function trainArgs(o: TrainOpts): TrainArgs {
   return a;
 }
 
-/** commander's output: its errors begin "gradlab: error:" as the CLI's own do. */
-function outputs(io: CliIO): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
-  return { writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: (s, write) => write(`gradlab: ${s}`) };
+/**
+ * Flags of other training scripts (PyTorch examples, Keras, argparse habits) and what gradlab
+ * calls them, for an unknown option that commander's edit distance cannot place (--hidden is
+ * far from --layers; --batch is nearest to --arch). A value without a flag is an explanation.
+ */
+const FOREIGN_FLAGS: Readonly<Record<string, string>> = {
+  '--hidden': '--layers', '--hidden-size': '--layers', '--hidden-sizes': '--layers', '--hidden-layers': '--layers', '--hidden-dim': '--layers', '--hidden-dims': '--layers', '--units': '--layers', '--width': '--layers', '--depth': '--layers',
+  '--learning-rate': '--lr', '--learningrate': '--lr',
+  '--batch': '--batch-size', '--bs': '--batch-size', '--batchsize': '--batch-size',
+  '--num-epochs': '--epochs', '--n-epochs': '--epochs', '--max-epochs': '--epochs', '--epoch': '--epochs',
+  '--optim': '--optimizer', '--opt': '--optimizer',
+  '--momentum': '--optimizer momentum (SGD with momentum 0.9) or --optimizer nesterov',
+  '--save': '--out', '--save-path': '--out', '--model-path': '--out', '--output-model': '--out', '--save-model': '--out',
+  '--wd': '--weight-decay', '--scheduler': '--schedule', '--lr-schedule': '--schedule', '--load': '--resume', '--resume-from': '--resume',
+  '--device': 'no flag: gradlab runs on the CPU with WebAssembly SIMD kernels and picks its threads itself',
+  '--cuda': 'no flag: gradlab runs on the CPU with WebAssembly SIMD kernels and picks its threads itself',
+  '--gpu': 'no flag: gradlab runs on the CPU with WebAssembly SIMD kernels and picks its threads itself',
+  '--num-workers': 'no flag: gradlab loads its data in-process and picks its threads itself',
+  '--workers': 'no flag: gradlab loads its data in-process and picks its threads itself',
+};
+
+/**
+ * commander's output: its errors begin "gradlab: error:" as the CLI's own do; an unknown option
+ * that is another tool's name for one of the command's flags (or snake_case for a kebab-case
+ * flag) names the flag, in place of commander's nearest spelling.
+ */
+function outputs(io: CliIO, command?: Command): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
+  const suggest = (s: string): string => {
+    const m = /^error: unknown option '(--[^'=]+)[^']*'/.exec(s);
+    if (!m || command === undefined) return s;
+    const flag = m[1].toLowerCase();
+    const has = (f: string): boolean => command.options.some((o) => o.long === f);
+    const kebab = flag.replace(/_/g, '-');
+    const foreign = FOREIGN_FLAGS[flag] ?? FOREIGN_FLAGS[kebab];
+    const target = has(kebab) && kebab !== flag ? kebab : foreign !== undefined && (foreign.startsWith('no flag') || has(foreign.split(' ')[0])) ? foreign : undefined;
+    if (target === undefined) return s;
+    const line = target.startsWith('no flag') ? `(${m[1]}: ${target})` : `(gradlab's flag for this is ${target})`;
+    return `${s.replace(/\n\(Did you mean [^)]*\)/, '').trimEnd()}\n${line}\n`;
+  };
+  return { writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: (s, write) => write(`gradlab: ${suggest(s)}`) };
 }
 
 export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Command {
@@ -361,7 +398,7 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   argv = helpArgv(program, argv);
   const configure = (c: Command): void => {
     c.exitOverride();
-    c.configureOutput(outputs(io));
+    c.configureOutput(outputs(io, c));
     c.showHelpAfterError('(run with --help for usage)');
     noteRepeatedFlags(c, io);
     c.commands.forEach(configure);
