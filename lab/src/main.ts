@@ -26,6 +26,7 @@ import {
   changeSettings,
   checkNumber,
   parseState,
+  linkQuery,
   parseStateChecked,
   serializeState,
   withOptimizer,
@@ -49,7 +50,10 @@ import { createConvPanel } from './convpanel.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const fromUrl = parseStateChecked(location.search);
+// Settings after '#' are read as the query's (linkQuery) and moved into it, so the page's own URL updates keep one copy.
+const linked = linkQuery(location.search, location.hash);
+if (linked.fromHash) history.replaceState(history.state, '', `${location.pathname}?${linked.query}`);
+const fromUrl = parseStateChecked(linked.query);
 let state: LabState = fromUrl.state;
 let info: ModelInfo | null = null;
 let running = false;

@@ -336,6 +336,20 @@ export function parseStateChecked(search: string, base: LabState = DEFAULT_STATE
   return { state, problems: c.problems };
 }
 
+/**
+ * The settings a link carries: its query, and settings written after '#' as well (`#lr=0.1&…`,
+ * as other playgrounds keep them), which would otherwise be ignored without a word; the hash's
+ * win where both name one. `fromHash` says the page should move them into the query. A hash
+ * without '=' (an anchor) or the quiz's `#quiz=…` is not settings.
+ */
+export function linkQuery(search: string, hash: string): { query: string; fromHash: boolean } {
+  const h = hash.replace(/^#\??/, '');
+  if (!h.includes('=') || /^quiz=/.test(h)) return { query: search.replace(/^\?/, ''), fromHash: false };
+  const q = new URLSearchParams(search);
+  for (const [k, v] of new URLSearchParams(h)) q.set(k, v);
+  return { query: q.toString(), fromHash: true };
+}
+
 /** Whether the state's network has BatchNorm: the library's usesBatchNorm (src/models.ts) over the preset's layer list or the MLP's hidden layers. */
 export function hasBatchNorm(s: LabState): boolean {
   const arch = s.model !== 'mlp' ? { arch: parseArch(MODEL_PRESETS[s.model].arch) } : {};

@@ -3,7 +3,7 @@
  * defaults (src/recipe.ts), so switching the optimizer picks the new optimizer's own lr.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, MODEL_NAMES, changeSettings, onlyLiveChanges, parseState, parseStateChecked, serializeState, withOptimizer } from '../../lab/src/state.js';
+import { DEFAULT_STATE, MODEL_NAMES, changeSettings, linkQuery, onlyLiveChanges, parseState, parseStateChecked, serializeState, withOptimizer } from '../../lab/src/state.js';
 import { buildLabModel, labOptimizer } from '../../lab/src/model.js';
 import { MODEL_PRESETS } from '../../src/arch.js';
 import { defaultLr } from '../../src/recipe.js';
@@ -179,5 +179,20 @@ describe('links with settings the lab cannot use say so (parseStateChecked)', ()
     // A value the form leaves empty keeps the old one.
     const s = { ...DEFAULT_STATE, lr: 0.2 };
     expect(changeSettings(s, { lr: '' }).state.lr).toBe(0.2);
+  });
+});
+
+describe('settings after # in a link', () => {
+  it('are read as the query is (the hash wins where both name one) and reported as they are; an anchor or #quiz=… is not settings', () => {
+    const both = linkQuery('?data=xor&lr=0.1', '#lr=NaN&layers=8:relu');
+    expect(both.fromHash).toBe(true);
+    const { state, problems } = parseStateChecked(both.query);
+    expect(state.dataset).toBe('xor');
+    expect(state.layers).toEqual([{ width: 8, activation: 'relu', bn: false }]);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^lr=NaN: the learning rate must be a number from 0\.000001 to 10; using /)]);
+    expect(linkQuery('', '#?seed=3').query).toBe('seed=3');
+    expect(linkQuery('?data=xor', '#quiz=dead-relu')).toEqual({ query: 'data=xor', fromHash: false });
+    expect(linkQuery('?data=xor', '#charts')).toEqual({ query: 'data=xor', fromHash: false });
+    expect(linkQuery('?data=xor', '')).toEqual({ query: 'data=xor', fromHash: false });
   });
 });
