@@ -87,6 +87,10 @@ describeEachBackend('optim', () => {
       const p = new nn.Parameter(filled([2]));
       return new optim.Adam([p, p]);
     }, ['more than once']],
+    ['a tensor computed from a parameter (PyTorch: "can\'t optimize a non-leaf Tensor")', () => {
+      const p = new nn.Parameter(filled([2]));
+      return new optim.SGD([p, p.mul(2)], { lr: 0.1 });
+    }, ['parameter 1', 'shape [2]', 'not a leaf tensor', "'mul'", 'detach()']],
   ];
   for (const [what, run, mentions] of bad) it(`refuses ${what}, naming the option`, () => expectThrowsMentioning(run, mentions));
   it('refuses setting a negative lr later', () => {
