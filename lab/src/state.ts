@@ -203,6 +203,9 @@ export interface NumberField {
   where?: string;
 }
 
+/** A number as people write it: digits, an optional point and exponent (not hex, binary, '1_000' or 'Infinity'). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** A value as a message quotes it: at most 40 characters (a 5,000-character link value is not echoed whole). */
 export const shown = (v: string): string => (v.length > 40 ? `${v.slice(0, 39)}â€¦` : v);
 
@@ -212,7 +215,8 @@ export const shown = (v: string): string => (v.length > 40 ? `${v.slice(0, 39)}â
  */
 export function checkNumber(f: NumberField, problems: StateProblem[]): number {
   const [lo, hi] = f.range;
-  const n = f.value.trim() === '' ? NaN : Number(f.value);
+  // Decimal notation only, as the CLI's flags (Number() would read batch=0x20 as 32 and 0b11 as 3 without a word).
+  const n = DECIMAL.test(f.value.trim()) ? Number(f.value) : NaN;
   const report = (used: number) =>
     problems.push({ param: f.param, value: f.value, message: `${f.where ?? `${f.param}=${shown(f.value)}`}: the ${f.label} must be ${f.integer ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${used}` });
   if (!Number.isFinite(n)) {

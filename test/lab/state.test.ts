@@ -196,3 +196,21 @@ describe('settings after # in a link', () => {
     expect(linkQuery('?data=xor', '')).toEqual({ query: 'data=xor', fromHash: false });
   });
 });
+
+describe('numbers in a link', () => {
+  it('are read in decimal notation only: hex, binary and digit separators are reported, not read as other numbers', () => {
+    for (const v of ['0x20', '0b11', '0o7', '1_000', 'Infinity', '1e']) {
+      const { state, problems } = parseStateChecked(`batch=${v}`);
+      expect(state.batchSize, v).toBe(DEFAULT_STATE.batchSize);
+      expect(problems.map((p) => p.message), v).toEqual([`batch=${v}: the batch size must be an integer from 1 to 1024; using ${DEFAULT_STATE.batchSize}`]);
+    }
+    for (const [v, n] of [['32', 32], [' 16 ', 16], ['+8', 8], ['1e1', 10], ['64.0', 64]] as const) {
+      const { state, problems } = parseStateChecked(`batch=${encodeURIComponent(v)}`);
+      expect(state.batchSize, v).toBe(n);
+      expect(problems, v).toEqual([]);
+    }
+    expect(parseStateChecked('lr=.5').state.lr).toBe(0.5);
+    expect(parseStateChecked('lr=5e-3').state.lr).toBe(0.005);
+  });
+});
+
