@@ -518,8 +518,10 @@ function zerosFor(where: string, shape: number[], options: TensorOptions): Tenso
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const [dims, opts] = shapeArgs<TensorOptions>('full()', [shape, options]);
+  // As torch.full: a number (NaN and ±Infinity too) or a boolean; a string or null was filled in as NaN or 0.
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`full(): fillValue must be a number, got ${showValue(value)}`);
   const t = zerosFor('full()', dims, opts);
-  K.fill(t.data, value);
+  K.fill(t.data, Number(value));
   return t;
 }
 
