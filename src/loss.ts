@@ -12,7 +12,7 @@
  * - nllLoss: ℓ = −x_y on log-probabilities [N, C] (what logSoftmax gives).
  * - bce:   ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities (what a sigmoid gives).
  */
-import { checkOptions } from './options.js';
+import { checkOptions, unknownName } from './options.js';
 import { record } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
@@ -341,6 +341,6 @@ export const LOSSES: Readonly<Record<LossName, (input: Tensor, target: Tensor, o
 };
 
 export function getLoss(name: string): (input: Tensor, target: Tensor, opts?: LossOptions) => Tensor {
-  if (!(LOSS_NAMES as readonly string[]).includes(name)) throw new Error(`Unknown loss '${name}'. Valid losses: ${LOSS_NAMES.join(', ')}.`);
+  if (!(LOSS_NAMES as readonly string[]).includes(name)) throw unknownName('loss', 'losses', name, LOSS_NAMES);
   return LOSSES[name as LossName];
 }

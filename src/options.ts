@@ -64,6 +64,17 @@ export function checkBool(where: string, name: string, v: unknown): void {
   if (v !== undefined && typeof v !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${showValue(v)}`);
 }
 
+/**
+ * The error for a name a registry does not hold (a loss, an optimizer, an initializer): the name
+ * as given (cut short), the nearest known one (PyTorch's snake_case 'cross_entropy' →
+ * 'crossEntropy', a typo 'adamm' → 'adam') and every valid name.
+ */
+export function unknownName(kind: string, plural: string, name: unknown, known: readonly string[]): Error {
+  const given = typeof name === 'string' ? `'${name.length > 40 ? `${name.slice(0, 40)}…` : name}'` : `(${showValue(name)}, not a name)`;
+  const near = typeof name === 'string' ? closestName(name, known) : undefined;
+  return new Error(`Unknown ${kind} ${given}${near !== undefined ? ` (did you mean '${near}'?)` : ''}. Valid ${plural}: ${known.join(', ')}.`);
+}
+
 /** The known name closest to `key`: same letters ignoring case and `_`/`-` (snake_case → camelCase), else at most 2 edits away. */
 export function closestName(key: string, known: readonly string[]): string | undefined {
   const exact = known.find((k) => plainName(k) === plainName(key));
