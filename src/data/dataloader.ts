@@ -12,7 +12,7 @@ import { alloc } from '../kernels/index.js';
 import { Tensor, showValue } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { isPlainObject, keywordArgs, pointSnakeCase } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 import { defaultCollate, indexBatches, isMapStyle, mapItem, mapLength } from './map-style.js';
 import { select } from '../ops/shape.js';
@@ -92,8 +92,15 @@ export class DataLoader implements Iterable<Batch> {
   /** A map-style dataset or a collateFn: the items' source and the collate function. */
   private readonly mapped: { source: object; collate: (items: unknown[]) => unknown } | null = null;
 
-  constructor(dataset: DatasetLike, options: DataLoaderOptions = {}) {
-    checkOptions('DataLoader', options, DATALOADER_OPTIONS);
+  constructor(dataset: DatasetLike, options?: DataLoaderOptions);
+  /** PyTorch's positional order, DataLoader(dataset, batch_size, shuffle): `new DataLoader(ds, 64, true)`, the rest by name. */
+  constructor(dataset: DatasetLike, batchSize: number, shuffle?: boolean | DataLoaderOptions, options?: DataLoaderOptions);
+  constructor(dataset: DatasetLike, ...args: unknown[]) {
+    if (args.length > 0 && args[0] !== undefined && !isPlainObject(args[0]) && typeof args[0] !== 'number') {
+      throw new Error(`DataLoader: the second argument is the batch size or the options {batchSize, shuffle, …}, got ${showValue(args[0])}`);
+    }
+    const [batchSizeArg, shuffleArg, ...rest] = keywordArgs('DataLoader', args, ['batchSize', 'shuffle'], DATALOADER_OPTIONS.filter((k) => k !== 'batchSize' && k !== 'shuffle'));
+    const options = { batchSize: batchSizeArg, shuffle: shuffleArg, ...Object.fromEntries(DATALOADER_OPTIONS.filter((k) => k !== 'batchSize' && k !== 'shuffle').map((k, i) => [k, rest[i]])) } as DataLoaderOptions;
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${showValue(batchSize)}`);
