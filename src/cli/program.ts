@@ -158,8 +158,18 @@ const FOREIGN_FLAGS: Readonly<Record<string, string>> = {
  * that is another tool's name for one of the command's flags (or snake_case for a kebab-case
  * flag) names the flag, in place of commander's nearest spelling.
  */
-function outputs(io: CliIO, command?: Command): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
+function outputs(io: CliIO, command?: Command, argv: readonly string[] = []): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
   const suggest = (s: string): string => {
+    // `--batchnorm false` (argparse's habit): commander reads "false" as a stray argument.
+    if (/^error: too many arguments/.test(s) && command !== undefined) {
+      for (let i = 1; i < argv.length; i++) {
+        const opt = command.options.find((o) => o.long === argv[i - 1] || o.short === argv[i - 1]);
+        if (!opt || opt.required || opt.optional || !/^(true|false|yes|no|on|off|0|1)$/i.test(argv[i])) continue;
+        const off = command.options.find((o) => o.negate && o.long === `--no-${opt.long?.replace(/^--(no-)?/, '')}`);
+        const how = opt.negate ? `${opt.long} turns it off` : off ? `${opt.long} turns it on, ${off.long} off` : `give ${opt.long} alone`;
+        return `${s.trimEnd()}\n(${opt.long} is a switch and takes no value: ${how}; ${JSON.stringify(argv[i])} is left over)\n`;
+      }
+    }
     const m = /^error: unknown option '(--[^'=]+)[^']*'/.exec(s);
     if (!m || command === undefined) return s;
     const flag = m[1].toLowerCase();
@@ -398,7 +408,7 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   argv = helpArgv(program, argv);
   const configure = (c: Command): void => {
     c.exitOverride();
-    c.configureOutput(outputs(io, c));
+    c.configureOutput(outputs(io, c, argv));
     c.showHelpAfterError('(run with --help for usage)');
     noteRepeatedFlags(c, io);
     c.commands.forEach(configure);

@@ -599,6 +599,16 @@ describe('round 5: other tools\' flags, conv presets on tabular data, damaged ch
     expect((await cli('predict', 'm.safetensors', '--hidden', '4')).err).not.toContain('--layers');
   });
 
+  it('a switch given a value (--batchnorm false, --json 1) says it is a switch and how to turn it on or off (it said only "too many arguments")', async () => {
+    const base = ['train', '--data', 'xor', '--samples', '40', '-q'];
+    clean(await cli(...base, '--batchnorm', 'false'), 2, /too many arguments for 'train'[^\n]*\n\(--batchnorm is a switch and takes no value: --batchnorm turns it on, --no-batchnorm off; "false" is left over\)/);
+    clean(await cli(...base, '--standardize', 'yes'), 2, /\(--standardize is a switch and takes no value: give --standardize alone; "yes" is left over\)/);
+    // A stray word after a switch that is no boolean gets commander's message alone.
+    const r = await cli(...base, '--json', 'extra');
+    expect(r.code).toBe(2);
+    expect(r.err).not.toContain('is a switch');
+  });
+
   it('--model cnn on a CSV whose features make tiny images names the file and the image size it made of them', async () => {
     const rows = ['a,b,c,d,label', ...Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},0.5,0.25,${i % 3}`)];
     const p = file('four-features.csv', rows.join('\n') + '\n');
