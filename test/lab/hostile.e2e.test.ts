@@ -185,4 +185,35 @@ describe('the lab with hostile input', () => {
     expect(new URL(p.url()).hash).toBe('');
     expect(new URL(p.url()).searchParams.get('layers')).toBe('8:relu');
   }, 180_000);
+
+  it('window.lab called with hostile arguments throws an Error naming the call and the value, and changes nothing', async () => {
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=moons&layers=8:relu*2`);
+    await waitReady(p);
+    const before = (await handle(p)).state;
+    const calls: Array<[string, RegExp]> = [
+      ['lab.set(null)', /^lab\.set: settings must be an object such as \{lr: 0\.01, layers: '16:relu\*2'\}, got null$/],
+      ['lab.set("lr=0.1")', /^lab\.set: settings must be an object .*, got "lr=0\.1"$/],
+      ['lab.set({layers: [8, 8]})', /^lab\.set: layers must be a string, number or boolean .*, got an array$/],
+      ['lab.set({lr: NaN})', /^lab\.set: lr=NaN: the learning rate must be a number from 0\.000001 to 10/],
+      ['lab.set({layers: "8:relu*10000"})', /^lab\.set: layers=8:relu\*10000: .*from 1 to 40/],
+      ['lab.set({act: "relu"})', /^lab\.set: act=relu: unknown setting/],
+      ['lab.startLesson("nope")', /^lab\.startLesson: no lesson 'nope'; lessons: /],
+      ['lab.loadCsv(null)', /^lab\.loadCsv: text must be a CSV file's text \(a string\), got null$/],
+      ['lab.answer("nope", 0)', /nope/],
+    ];
+    for (const [call, says] of calls) {
+      const message = await p.evaluate((c) => {
+        try {
+          new Function('lab', c)((window as unknown as { lab: unknown }).lab);
+          return 'no error';
+        } catch (e) {
+          return e instanceof Error ? e.message : `not an Error: ${String(e)}`;
+        }
+      }, call);
+      expect(message, call).toMatch(says);
+    }
+    expect((await handle(p)).state).toEqual(before);
+    expect(env.b.errors).toEqual([]);
+  }, 60_000);
 });
