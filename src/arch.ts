@@ -311,7 +311,8 @@ function checkArg(where: string, type: string, key: string, kind: ArgKind, v: un
               : typeof v === 'number' && v >= 0 && v < 1;
   if (!ok) {
     const want = { posInt: `a positive integer ≤ ${1 << 16}`, nonNegInt: `an integer in [0, ${1 << 16}]`, padding: `an integer in [0, ${1 << 16}], 'same' or 'valid'`, bool: 'true or false', prob: 'a number in [0, 1)', eps: 'a number in (0, 1)' }[kind];
-    throw new Error(`${where}: ${type}'s ${key} must be ${want}, got ${JSON.stringify(v)}`);
+    // JSON.stringify shows NaN and ±Infinity (1e400 in a JSON file) as null: numbers as they are.
+    throw new Error(`${where}: ${type}'s ${key} must be ${want}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
   }
 }
 
