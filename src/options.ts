@@ -117,6 +117,35 @@ export function snakeCase(name: string): string {
  * ("is not a function"). A getter on the prototype, so nothing is added to instances, their keys or
  * their JSON; assigning the name still makes an ordinary own property (a user's field of that name).
  */
+/**
+ * PyTorch's methods that gradlab has no use for (`.cuda()`, `.half()`, `.numpy()`): reading one
+ * is an error saying why and what to write instead, where it would otherwise be "is not a
+ * function". A getter on the prototype as pointSnakeCase's; assigning the name still makes an
+ * own property.
+ */
+export function pointAbsent(cls: { prototype: object; name: string }, absent: Readonly<Record<string, string>>): void {
+  for (const [name, why] of Object.entries(absent)) {
+    if (name in cls.prototype) continue;
+    Object.defineProperty(cls.prototype, name, {
+      get(this: object) {
+        throw new Error(`${this.constructor?.name ?? cls.name}.${name}(): ${why}`);
+      },
+      set(value: unknown) {
+        Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}
+
+/** What gradlab says of the device and precision methods a PyTorch script calls. */
+export const ABSENT_DEVICE_METHODS: Readonly<Record<string, string>> = {
+  cuda: "gradlab has no CUDA device: it runs on the CPU (WebAssembly SIMD kernels); leave the call out (.to('cpu') is accepted)",
+  half: "gradlab has no float16: tensors are float32 ('float', the default) or float64 ('double')",
+  bfloat16: "gradlab has no bfloat16: tensors are float32 ('float', the default) or float64 ('double')",
+};
+
 export function pointSnakeCase(cls: { prototype: object; name: string }, fields: readonly string[] = []): void {
   const names = new Set(fields);
   for (let p: object | null = cls.prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {

@@ -18,7 +18,7 @@
 import { K, alloc, allocShape } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { Tensor, formatShape, parseDtype, showValue } from '../tensor.js';
-import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
+import { ABSENT_DEVICE_METHODS, checkBool, checkOptions, pointAbsent, pointSnakeCase } from '../options.js';
 import { markPersistent, zeroGradBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 
@@ -691,3 +691,4 @@ function checkKey(key: unknown, where: string): void {
 
 // model.state_dict(), model.named_parameters(), …: errors naming gradlab's spelling (src/options.ts).
 pointSnakeCase(Module);
+pointAbsent(Module, ABSENT_DEVICE_METHODS);
