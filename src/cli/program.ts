@@ -22,6 +22,7 @@ import {
   parseList,
   parseNumberFlag,
   parseOptimizer,
+  parseDataFlag,
   parseLabelFlag,
   choice,
 } from './options.js';
@@ -80,7 +81,7 @@ function describeInits(): string {
 /** Flags shared by train and compare (everything but the grid dimensions). */
 function addCommonTrainOptions(cmd: Command, resumable: boolean): Command {
   return cmd
-    .option('-d, --data <name|path>', DATA_HELP, DEFAULTS.data)
+    .option('-d, --data <name|path>', DATA_HELP, parseDataFlag, DEFAULTS.data)
     .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("", none or 0: no hidden layer)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
     .option('--dropout <p>', 'dropout probability after each hidden activation, in [0, 1)', (v) => parseNumberFlag('--dropout', v, 0, 1, false), DEFAULTS.dropout)
     .option('--weight-decay <λ>', 'L2 weight decay (AdamW: decoupled)', (v) => parseNumberFlag('--weight-decay', v, 0))
@@ -223,7 +224,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .description("a saved model's loss and accuracy on a data set")
     .argument('<model>', 'a .safetensors model file (or a PyTorch state dict, .pt or .safetensors, with --arch)')
     .option('--arch <spec>', STATE_DICT_ARCH_HELP)
-    .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
+    .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`, parseDataFlag)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
     .option('--label <column>', "CSV: the label column (default: the model's recipe; else the last column, or the one column that is not among the model's features when the last is)", parseLabelFlag)

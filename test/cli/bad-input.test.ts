@@ -609,6 +609,11 @@ describe('round 5: other tools\' flags, conv presets on tabular data, damaged ch
     expect(r.err).not.toContain('is a switch');
   });
 
+  it("--data '' and --data - say what --data takes (they said 'data.source must be a non-empty string' and 'neither a data set name nor an existing file')", async () => {
+    clean(await cli('train', '--data', '', '-q'), 2, /^gradlab: error: invalid value '' for --data: give a data set name \(mnist, spiral, …\) or the path of a \.csv file or IDX data$/m);
+    clean(await cli('train', '--data', '-', '-q'), 2, /--data -: data is not read from stdin .*save it to a \.csv file and give its path/);
+  });
+
   it('--model cnn on a CSV whose features make tiny images names the file and the image size it made of them', async () => {
     const rows = ['a,b,c,d,label', ...Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},0.5,0.25,${i % 3}`)];
     const p = file('four-features.csv', rows.join('\n') + '\n');
