@@ -124,6 +124,14 @@ describeEachBackend('shape ops as users write them', () => {
     expect(ops.squeeze(u).shape).toEqual([3]);
     expect(ops.squeeze(u, 1).shape).toEqual([1, 3]);
   });
+  it('cat of tensors of different ranks says so, as PyTorch, and how to match a row to a batch (it said only that sizes must match)', () => {
+    expect(() => ops.cat([filled([2, 3]), filled([3])], 0)).toThrow(
+      "cat: tensors must have the same number of dimensions: tensors[0] has shape [2, 3] (2), tensors[1] has shape [3] (1); tensors[1].unsqueeze(0) gives it tensors[0]'s rank",
+    );
+    expect(() => ops.cat([filled([2, 3]), filled([1, 2, 3, 4])], 1)).toThrow(/^cat: tensors must have the same number of dimensions: .* \(4\)$/);
+    expect(() => ops.cat([filled([2, 3]), filled([2, 4])], 0)).toThrow('cat: sizes must match except in dimension 0: tensors[0] has shape [2, 3], tensors[1] has shape [2, 4]');
+  });
+
   it('cat keeps its own list: emptying the array passed in does not break backward', () => {
     const a = tensor([1, 2], { requiresGrad: true });
     const parts = [a, ops.mul(a, 3)];
