@@ -132,6 +132,13 @@ describeEachBackend('shape ops as users write them', () => {
     expect(() => ops.cat([filled([2, 3]), filled([2, 4])], 0)).toThrow('cat: sizes must match except in dimension 0: tensors[0] has shape [2, 3], tensors[1] has shape [2, 4]');
   });
 
+  it('a fractional, NaN or infinite dim is called not an integer (it was "out of range")', () => {
+    expect(() => ops.softmax(filled([2, 3]), 0.5)).toThrow('softmax: dim 0.5 is not an integer');
+    expect(() => ops.argmax(filled([2, 3]), NaN)).toThrow('argmax: dim NaN is not an integer');
+    expect(() => ops.cat([filled([2])], 1.5)).toThrow('cat: dim 1.5 is not an integer');
+    expect(() => ops.sum(filled([2, 3]), Infinity)).toThrow('sum: dim Infinity is not an integer');
+  });
+
   it('cat keeps its own list: emptying the array passed in does not break backward', () => {
     const a = tensor([1, 2], { requiresGrad: true });
     const parts = [a, ops.mul(a, 3)];
