@@ -445,34 +445,41 @@ export function tensor(
   }
   checkBool('tensor()', 'requiresGrad', options.requiresGrad);
   const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32', options.requiresGrad);
-  let out: FloatArray;
+  // The storage is allocated before the data is read: an element that is not a number, a ragged
+  // row or a shape that does not fit returns it, as no tensor will own it (no boundary would).
+  let out: FloatArray | undefined;
   let outShape: number[];
-  if (typeof data === 'number' || typeof data === 'boolean') {
-    outShape = shape ? shape.slice() : [];
-    out = allocShape('tensor()', outShape, dtype);
-    if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
-    out[0] = element(data, () => '');
-  } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
-    const inferred = inferShape(data as NestedArray);
-    out = allocShape('tensor()', inferred, dtype);
-    flattenInto(data as NestedArray, inferred, 0, out, { i: 0 }, []);
-    outShape = inferred;
-    if (shape && shapeSize(shape) !== out.length) {
-      throw new Error(`tensor(): nested data of shape ${formatShape(inferred)} cannot take shape ${formatShape(shape)}`);
+  try {
+    if (typeof data === 'number' || typeof data === 'boolean') {
+      outShape = shape ? shape.slice() : [];
+      out = allocShape('tensor()', outShape, dtype);
+      if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
+      out[0] = element(data, () => '');
+    } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
+      const inferred = inferShape(data as NestedArray);
+      out = allocShape('tensor()', inferred, dtype);
+      flattenInto(data as NestedArray, inferred, 0, out, { i: 0 }, []);
+      outShape = inferred;
+      if (shape && shapeSize(shape) !== out.length) {
+        throw new Error(`tensor(): nested data of shape ${formatShape(inferred)} cannot take shape ${formatShape(shape)}`);
+      }
+      if (shape) outShape = shape.slice();
+    } else {
+      const flat = data as ArrayLike<number>;
+      outShape = shape ? shape.slice() : [flat.length];
+      checkShape(outShape, 'tensor()');
+      if (shapeSize(outShape) !== flat.length) {
+        throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
+      }
+      out = allocShape('tensor()', outShape, dtype, false);
+      // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
+      if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
+      else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
+      else for (let i = 0; i < flat.length; i++) out[i] = element(flat[i], () => `[${i}]`);
     }
-    if (shape) outShape = shape.slice();
-  } else {
-    const flat = data as ArrayLike<number>;
-    outShape = shape ? shape.slice() : [flat.length];
-    checkShape(outShape, 'tensor()');
-    if (shapeSize(outShape) !== flat.length) {
-      throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
-    }
-    out = allocShape('tensor()', outShape, dtype, false);
-    // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
-    if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
-    else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
-    else for (let i = 0; i < flat.length; i++) out[i] = element(flat[i], () => `[${i}]`);
+  } catch (e) {
+    if (out !== undefined) K.free(out);
+    throw e;
   }
   if (integer) for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
   return new Tensor(out, outShape, options.requiresGrad ?? false);

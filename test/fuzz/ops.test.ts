@@ -20,6 +20,7 @@ import * as ops from '../../src/ops/index.js';
 import type { Generator } from '../../src/random.js';
 import { Tensor, randn, tensor } from '../../src/index.js'; // the index installs the Tensor methods
 import { cases, rng } from './fuzz.js';
+import { memoryInfo, stepBoundary } from '../../src/memory.js';
 
 type Args = unknown[];
 interface OpCase {
@@ -231,5 +232,38 @@ describe('ops and layers fed hostile arguments', () => {
     for (const p of problems) seen.set(`${p.slice(0, p.indexOf('('))} ${p.slice(p.lastIndexOf('): ') + 3).slice(0, 50)}`, p);
     expect([...seen.values()]).toEqual([]);
     expect(thrown).toBeGreaterThan(n / 3); // hostile values mostly are refused
+  }, 120_000);
+});
+
+describe('ops fed hostile arguments, over and over', () => {
+  it('a call that throws leaves nothing behind in wasm memory: the same hostile calls again reserve no more', async () => {
+    await ready();
+    // Ops and tensor methods only: a layer or optimizer built in a call keeps persistent
+    // parameters until the garbage collector runs (ARCHITECTURE.md, "Dropped models").
+    const pure = OPS.filter((op) => /^[a-z]/.test(op.name) && !['clipGradNorm', 'kaimingNormal', 'kaimingUniform'].includes(op.name));
+    const round = (): number => {
+      const g = rng(43);
+      let thrown = 0;
+      for (let i = 0; i < cases(1500); i++) {
+        const op = pure[Math.floor(g.random() * pure.length)];
+        const args = op.good();
+        const fixed = op.fixed ?? 0;
+        args[fixed + Math.floor(g.random() * (args.length - fixed))] = hostile(g);
+        try {
+          op.call(...args);
+        } catch {
+          thrown++;
+        }
+        stepBoundary(); // what optimizer.step() does: every young tensor leaves wasm memory
+      }
+      return thrown;
+    };
+    const thrown = round();
+    round();
+    const settled = memoryInfo().reservedBytes;
+    round();
+    round();
+    expect(memoryInfo().reservedBytes).toBe(settled);
+    expect(thrown).toBeGreaterThan(cases(1500) / 3);
   }, 120_000);
 });
