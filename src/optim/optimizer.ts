@@ -109,6 +109,17 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return { params: ps as Tensor[], options: o, lr, initialLr: lr };
   }
 
+  /**
+   * The buffers a step keeps for a parameter of `group` (`keeps`: Adam's exp_avg and exp_avg_sq,
+   * max_exp_avg_sq with amsgrad) and every name this optimizer may keep (`may`). loadStateDict
+   * takes a parameter's record with all of `keeps` or none (not yet stepped): with one moment and
+   * not the other, the next step would start the missing one from zero beside the loaded one
+   * (Adam's update m̂/(√v̂ + ε) with v = 0). Empty lists check nothing (a user's subclass).
+   */
+  protected bufferNames(_group: ParamGroup<O>): { keeps: readonly string[]; may: readonly string[] } {
+    return { keeps: [], may: [] };
+  }
+
   /** Check a group's options (the ranges of momentum, betas, …): each optimizer states its own. */
   protected checkGroupOptions(_options: O): void {}
 
@@ -378,6 +389,14 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     }
     if (state.groups.length !== this.groups.length) throw new Error(`loadStateDict: state has ${state.groups.length} groups, the optimizer ${this.groups.length}`);
     state.buffers.forEach((rec, i) => {
+      const names = Object.keys(rec);
+      const { keeps, may } = this.bufferNames(this.groups.find((g) => g.params.includes(this.params[i]))!);
+      const stray = may.length > 0 ? names.filter((n) => !may.includes(n)) : [];
+      if (stray.length > 0) throw new Error(`${where}: parameter ${i} has a buffer '${stray[0]}', which ${this.typeName} does not keep (its buffers: ${may.join(', ')})`);
+      const missing = names.length > 0 ? keeps.filter((n) => !names.includes(n)) : [];
+      if (missing.length > 0) {
+        throw new Error(`${where}: parameter ${i} has ${names.join(', ')} but not ${missing.join(', ')}: a step would start ${missing.length === 1 ? 'it' : 'them'} from zero beside the others; give every buffer of a parameter (${keeps.join(', ')}) or none`);
+      }
       for (const [n, v] of Object.entries(rec)) {
         if (!Array.isArray(v) || v.length !== this.params[i].size) {
           throw new Error(`loadStateDict: buffer '${n}' of parameter ${i} has ${Array.isArray(v) ? v.length : 'no list of'} values, expected ${this.params[i].size}`);
