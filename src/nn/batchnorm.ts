@@ -7,6 +7,7 @@
  * (factor 1/num_batches_tracked).
  */
 import { layerEntry } from '../memory.js';
+import { assertTensor } from '../ops/util.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
@@ -74,6 +75,7 @@ export abstract class BatchNorm extends Module {
 
   forward(x: Tensor): Tensor {
     layerEntry(x);
+    assertTensor(x, `${this.typeName}(${this.numFeatures})`, 'input');
     const ranks = this._layouts.map((l) => l.split(',').length);
     if (!ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
       const expected = this._layouts.map((l) => l.replace('C', String(this.numFeatures))).join(' or ');

@@ -7,6 +7,7 @@
  * (the paper's "degradation") goes away.
  */
 import { add } from '../ops/arithmetic.js';
+import { assertTensor } from '../ops/util.js';
 import { relu } from '../ops/activation.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
@@ -107,6 +108,7 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    assertTensor(x, `BasicBlock(${this.inChannels}, ${this.outChannels})`, 'input');
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
       throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}${imageLayoutHint(x.shape, this.inChannels)}`);
     }

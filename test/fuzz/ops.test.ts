@@ -267,3 +267,31 @@ describe('ops fed hostile arguments, over and over', () => {
     expect(thrown).toBeGreaterThan(cases(1500) / 3);
   }, 120_000);
 });
+
+describe('every built-in layer given something that is not a tensor', () => {
+  it('forward(undefined | array | Float32Array | string | number) is an Error naming the layer, never a TypeError from inside', async () => {
+    await ready();
+    const layers: Record<string, () => { forward(x: unknown): unknown }> = {
+      Linear: () => new nn.Linear(2, 2), Conv2d: () => new nn.Conv2d(1, 2, 3), BatchNorm1d: () => new nn.BatchNorm1d(2), BatchNorm2d: () => new nn.BatchNorm2d(2),
+      MaxPool2d: () => new nn.MaxPool2d(2), AvgPool2d: () => new nn.AvgPool2d(2), AdaptiveAvgPool2d: () => new nn.AdaptiveAvgPool2d(1), Flatten: () => new nn.Flatten(),
+      Unflatten: () => new nn.Unflatten(1, [2, 1]), ReLU: () => new nn.ReLU(), LeakyReLU: () => new nn.LeakyReLU(), PReLU: () => new nn.PReLU(), ELU: () => new nn.ELU(),
+      SELU: () => new nn.SELU(), Sigmoid: () => new nn.Sigmoid(), Tanh: () => new nn.Tanh(), Softmax: () => new nn.Softmax(1), LogSoftmax: () => new nn.LogSoftmax(1),
+      GELU: () => new nn.GELU(), SiLU: () => new nn.SiLU(), Softplus: () => new nn.Softplus(), Dropout: () => new nn.Dropout(0.5), Dropout2d: () => new nn.Dropout2d(0.5),
+      AlphaDropout: () => new nn.AlphaDropout(0.5), Embedding: () => new nn.Embedding(4, 2), BasicBlock: () => new nn.BasicBlock(2, 2),
+      Residual: () => new nn.Residual(new nn.Linear(2, 2)), Sequential: () => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU()),
+    };
+    const problems: string[] = [];
+    for (const [name, make] of Object.entries(layers)) {
+      for (const [what, x] of [['undefined', undefined], ['an array', [[1, 2]]], ['a Float32Array', new Float32Array(4)], ['a string', 'x'], ['a number', 3]] as const) {
+        try {
+          make().forward(x);
+          problems.push(`${name}.forward(${what}): no error`);
+        } catch (e) {
+          const err = e as Error;
+          if (!(err instanceof Error) || err instanceof TypeError || !/must be a Tensor/.test(err.message)) problems.push(`${name}.forward(${what}): ${err?.constructor?.name}: ${err?.message}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
