@@ -198,9 +198,21 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    * Apply one update to every parameter that has a gradient. Also a step boundary of the
    * automatic memory (src/memory.ts): the step's tensors leave wasm memory.
    */
-  step(): void {
+  step(): void;
+  /**
+   * PyTorch's `optimizer.step(closure)`: the closure (zero the gradients, compute the loss, call
+   * backward, return the loss) runs first and its loss is returned. Anything else is an error: a
+   * closure that is never called would leave the gradients as they were, without a word.
+   */
+  step<L>(closure: () => L): L;
+  step<L>(closure?: () => L): L | undefined {
+    if (closure !== undefined && typeof closure !== 'function') {
+      throw new Error(`${this.typeName}.step(): its one argument is a closure that recomputes the loss (PyTorch's step(closure)), got ${showValue(closure)}`);
+    }
+    const loss = closure?.();
     this.applyStep(null);
     stepBoundary();
+    return loss;
   }
 
   /**
@@ -220,6 +232,13 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   private readonly pendingSave: Array<FloatArray | null> = [];
 
   private applyStep(saveFor: ((p: Tensor) => FloatArray | null) | null): boolean {
+    // paramGroups hands out the groups themselves (PyTorch's `g['lr'] = …`): a value written there
+    // is checked here, as the lr setter checks its own, before any parameter moves.
+    this.groups.forEach((g, k) => {
+      if (!(typeof g.lr === 'number' && g.lr >= 0 && Number.isFinite(g.lr))) {
+        throw new Error(`${this.typeName}.step(): parameter group ${k} has lr ${showValue(g.lr)}; lr must be a finite number ≥ 0`);
+      }
+    });
     this.stepCount++;
     const pending = this.pending;
     const save = this.pendingSave;

@@ -93,6 +93,38 @@ describeEachBackend('optim', () => {
     }, ['parameter 1', 'shape [2]', 'not a leaf tensor', "'mul'", 'detach()']],
   ];
   for (const [what, run, mentions] of bad) it(`refuses ${what}, naming the option`, () => expectThrowsMentioning(run, mentions));
+  it("step(closure) runs the closure first and returns its loss, as PyTorch's; any other argument is refused (a closure passed and never called trained nothing)", () => {
+    const lin = new nn.Linear(2, 1);
+    const opt = new optim.SGD(lin.parameters(), { lr: 0.1 });
+    const x = filled([4, 2]);
+    const before = Array.from(lin.weight.data);
+    let calls = 0;
+    const l = opt.step(() => {
+      calls++;
+      opt.zeroGrad();
+      const out = lin.forward(x).sum();
+      out.backward();
+      return out;
+    });
+    expect(calls).toBe(1);
+    expect(l.shape).toEqual([]);
+    expect(Array.from(lin.weight.data)).not.toEqual(before);
+    expectThrowsMentioning(() => opt.step(5 as never), ['SGD.step(): its one argument is a closure', 'got 5']);
+  });
+  it('an lr written into paramGroups is checked at the next step, before any parameter moves', () => {
+    const lin = new nn.Linear(2, 1);
+    const opt = new optim.Adam(lin.parameters());
+    for (const p of lin.parameters()) p.grad = onesLike(p);
+    const before = Array.from(lin.weight.data);
+    opt.paramGroups[0].lr = -0.1;
+    expectThrowsMentioning(() => opt.step(), ['Adam.step(): parameter group 0 has lr -0.1; lr must be a finite number ≥ 0']);
+    opt.paramGroups[0].lr = NaN;
+    expectThrowsMentioning(() => opt.step(), ['has lr NaN']);
+    expect(Array.from(lin.weight.data)).toEqual(before);
+    opt.paramGroups[0].lr = 0.01;
+    opt.step();
+    expect(Array.from(lin.weight.data)).not.toEqual(before);
+  });
   it('refuses setting a negative lr later', () => {
     const opt = new optim.SGD(P(), { lr: 0.1 });
     expectThrowsMentioning(() => (opt.lr = -1), ['lr']);
