@@ -286,6 +286,9 @@ export function layerTypeNames(): string[] {
  * (Conv2d → conv, BatchNorm2d → bn, MaxPool2d → maxpool, ReLU → relu); '' when nothing is near.
  */
 function layerHint(type: string): string {
+  // linear128, conv32: a size written into the name instead of in parentheses.
+  const sized = /^([A-Za-z]+?)(\d+)$/.exec(type);
+  if (sized && !/[123]d$/i.test(type) && Object.keys(LAYER_TYPES[sized[1]]?.args ?? {}).length > 0) return ` (arguments go in parentheses: ${sized[1]}(${sized[2]}${LAYER_TYPES[sized[1]]?.required?.length === 2 ? ', …' : ''}))`;
   const bare = type.replace(/[123]d$/i, '');
   const near = /^batch_?norm$/i.test(bare) ? 'bn' : closestName(bare, layerTypeNames());
   return near === undefined ? '' : ` (did you mean '${near}'?)`;
@@ -344,6 +347,8 @@ export function validateLayer(value: unknown, where: string): LayerSpec {
  */
 function whyUnreadable(rest: string): string {
   const head = rest.split(',')[0];
+  if (rest.trim() === '') return ' (nothing there: an empty list, or a comma at the end)';
+  if (/^\s*,/.test(rest)) return ' (an empty layer: two commas in a row, or a comma first)';
   const pytorch = /^\s*(?:torch\.)?nn\.([A-Za-z0-9]+)/.exec(rest);
   if (pytorch) return ` (PyTorch's nn.${pytorch[1]}(…) is written without "nn." and without its input size: conv(out, kernel), linear(out), bn, relu, …)`;
   let depth = 0;

@@ -65,6 +65,11 @@ describe('arch: the compact grammar', () => {
     expectThrowsMentioning(() => parseArch('relu,lіnear(4)'), ['layer 2', 'U+0456', 'plain ASCII']); // a Cyrillic і
     expectThrowsMentioning(() => parseArch('linear(8);relu'), ['separated by commas']);
     expectThrowsMentioning(() => parseArch('linear(8)]'), ['compact form has no brackets']);
+    expectThrowsMentioning(() => parseArch('conv(16,3),,relu'), ['layer 2', 'an empty layer: two commas in a row']);
+    expectThrowsMentioning(() => parseArch(' '), ['nothing there']);
+    expectThrowsMentioning(() => parseArch('linear128'), ['unknown layer type "linear128"', 'arguments go in parentheses: linear(128)']);
+    expectThrowsMentioning(() => parseArch('conv99999'), ['conv(99999, …)']);
+    expect(() => parseArch('relu2')).not.toThrow(/parentheses/); // relu takes no arguments: no such hint
     // A list past the limit gives its length, not its JSON.
     const long = parseArch(Array(10_000).fill('relu').join(','));
     expectThrowsMentioning(() => validateSpec({ inputs: 2, layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 2, output: 'softmax', arch: long }, '--arch'), ['1 to 256 layers, got 10000']);
