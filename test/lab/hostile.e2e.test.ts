@@ -216,4 +216,20 @@ describe('the lab with hostile input', () => {
     expect((await handle(p)).state).toEqual(before);
     expect(env.b.errors).toEqual([]);
   }, 60_000);
+
+  it('a #quiz= link naming no question says so above the first question (it showed question 1 without a word); a malformed escape too', async () => {
+    const p = env.b.page;
+    for (const [hash, shown] of [['#quiz=no-such-question', 'no-such-question'], ['#quiz=%E0%A4%A', '%E0%A4%A'], ['#quiz=%3Cimg%20src%3Dx%3E', '<img src=x>']]) {
+      env.b.errors.length = 0;
+      await p.goto(`${env.server.url}?data=moons${hash}`);
+      await waitReady(p);
+      await p.waitForSelector('.quiz-unknown', { timeout: 10_000 });
+      expect(await p.textContent('.quiz-unknown')).toBe(`This link names quiz question '${shown}', which this lab does not have; showing question 1.`);
+      expect(await p.$$eval('#quiz img', (els) => els.length)).toBe(0);
+      expect(env.b.errors, hash).toEqual([]);
+    }
+    // Choosing a question clears it.
+    await p.locator('.quiz-nav button').nth(1).click();
+    expect(await p.$('.quiz-unknown')).toBeNull();
+  }, 60_000);
 });
