@@ -612,6 +612,10 @@ describe('round 5: other tools\' flags, conv presets on tabular data, damaged ch
   it("--data '' and --data - say what --data takes (they said 'data.source must be a non-empty string' and 'neither a data set name nor an existing file')", async () => {
     clean(await cli('train', '--data', '', '-q'), 2, /^gradlab: error: invalid value '' for --data: give a data set name \(mnist, spiral, …\) or the path of a \.csv file or IDX data$/m);
     clean(await cli('train', '--data', '-', '-q'), 2, /--data -: data is not read from stdin .*save it to a \.csv file and give its path/);
+    // A name with a newline or a terminal escape is shown escaped, on one line.
+    const r = await cli('train', '--data', 'a\nb\x1b[31m.csv', '-q');
+    clean(r, 2, /--data: 'a\\x0ab\\x1b\[31m\.csv' is neither a data set name nor an existing file/);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('--model cnn on a CSV whose features make tiny images names the file and the image size it made of them', async () => {
