@@ -286,6 +286,9 @@ export function layerTypeNames(): string[] {
  * (Conv2d → conv, BatchNorm2d → bn, MaxPool2d → maxpool, ReLU → relu); '' when nothing is near.
  */
 function layerHint(type: string): string {
+  // linear128, conv32: a size written into the name instead of in parentheses.
+  const sized = /^([A-Za-z]+?)(\d+)$/.exec(type);
+  if (sized && !/[123]d$/i.test(type) && Object.keys(LAYER_TYPES[sized[1]]?.args ?? {}).length > 0) return ` (arguments go in parentheses: ${sized[1]}(${sized[2]}${LAYER_TYPES[sized[1]]?.required?.length === 2 ? ', …' : ''}))`;
   const bare = type.replace(/[123]d$/i, '');
   const near = /^batch_?norm$/i.test(bare) ? 'bn' : closestName(bare, layerTypeNames());
   return near === undefined ? '' : ` (did you mean '${near}'?)`;
@@ -311,7 +314,8 @@ function checkArg(where: string, type: string, key: string, kind: ArgKind, v: un
               : typeof v === 'number' && v >= 0 && v < 1;
   if (!ok) {
     const want = { posInt: `a positive integer ≤ ${1 << 16}`, nonNegInt: `an integer in [0, ${1 << 16}]`, padding: `an integer in [0, ${1 << 16}], 'same' or 'valid'`, bool: 'true or false', prob: 'a number in [0, 1)', eps: 'a number in (0, 1)' }[kind];
-    throw new Error(`${where}: ${type}'s ${key} must be ${want}, got ${JSON.stringify(v)}`);
+    // JSON.stringify shows NaN and ±Infinity (1e400 in a JSON file) as null: numbers as they are.
+    throw new Error(`${where}: ${type}'s ${key} must be ${want}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
   }
 }
 
@@ -336,6 +340,32 @@ export function validateLayer(value: unknown, where: string): LayerSpec {
 }
 
 /** Parse the compact form; errors name the layer (1-based) and the text. */
+/**
+ * What is wrong with the part of an --arch string that parseArch could not read, when it is one
+ * of the usual slips: a bracket left open or closed twice, PyTorch's module syntax, nested
+ * arguments, a character outside ASCII (a name typed with a look-alike letter).
+ */
+function whyUnreadable(rest: string): string {
+  const head = rest.split(',')[0];
+  if (rest.trim() === '') return ' (nothing there: an empty list, or a comma at the end)';
+  if (/^\s*,/.test(rest)) return ' (an empty layer: two commas in a row, or a comma first)';
+  const pytorch = /^\s*(?:torch\.)?nn\.([A-Za-z0-9]+)/.exec(rest);
+  if (pytorch) return ` (PyTorch's nn.${pytorch[1]}(…) is written without "nn." and without its input size: conv(out, kernel), linear(out), bn, relu, …)`;
+  let depth = 0;
+  for (const ch of rest) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    if (depth < 0) return ` (a ")" without its "(")`;
+    if (depth > 1) return ' (arguments cannot be nested: a kernel, stride or padding is one number, the same for height and width)';
+  }
+  if (depth > 0) return ' (a "(" that is never closed)';
+  if (/[\[\]{}]/.test(rest)) return ' (a JSON list starts with "[" and holds {"type": …} objects; the compact form has no brackets)';
+  if (/^\s*[A-Za-z][A-Za-z0-9]*\s*(\([^()]*\))?\s*[;|/]/.test(rest)) return ' (layers are separated by commas)';
+  const odd = /[^\x20-\x7e]/.exec(head);
+  if (odd) return ` (${JSON.stringify(odd[0])}, U+${odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, is not an ASCII letter: layer names are plain ASCII)`;
+  return '';
+}
+
 export function parseArch(text: string): LayerSpec[] {
   const layers: LayerSpec[] = [];
   const re = /\s*([A-Za-z][A-Za-z0-9]*)\s*(?:\(([^()]*)\))?\s*(,|$)/y;
@@ -344,7 +374,7 @@ export function parseArch(text: string): LayerSpec[] {
     re.lastIndex = pos;
     const m = re.exec(text);
     const where = `--arch layer ${layers.length + 1}`;
-    if (!m || m[0].length === 0) throw new Error(`${where}: cannot read ${JSON.stringify(text.slice(pos, pos + 30))}: expected name or name(arguments), separated by commas`);
+    if (!m || m[0].length === 0) throw new Error(`${where}: cannot read ${JSON.stringify(text.slice(pos, pos + 30))}: expected name or name(arguments), separated by commas${whyUnreadable(text.slice(pos))}`);
     const [, name, argText] = m;
     const t = LAYER_TYPES[name];
     if (!t && !isActivation(name)) validateLayer({ type: name }, `${where} (${name})`); // unknown type: says which exist

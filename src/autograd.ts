@@ -442,35 +442,43 @@ function walk(root: Tensor, seed: FloatArray, retainGraph: boolean, capture: Map
     return;
   }
 
-  for (let k = order.length - 1; k >= 0; k--) {
-    const t = order[k];
-    const node = t.node;
-    const g = grads.get(t);
-    if (g === undefined) continue;
-    if (t._hooks !== null) runHooks(t, g);
-    if (capture?.has(t)) capture.set(t, copyOf(g, t.shape));
-    if (node === null) {
-      // A leaf with hooks (bufferFor): its whole gradient, after the hooks, goes to `.grad`.
-      if (capture === null) addToLeaf(t, g);
+  try {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const node = t.node;
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      if (t._hooks !== null) runHooks(t, g);
+      if (capture?.has(t)) capture.set(t, copyOf(g, t.shape));
+      if (node === null) {
+        // A leaf with hooks (bufferFor): its whole gradient, after the hooks, goes to `.grad`.
+        if (capture === null) addToLeaf(t, g);
+        grads.delete(t);
+        K.free(g);
+        continue;
+      }
+      if (t.retainsGrad && capture === null) {
+        if (t.grad === null) t.grad = new Tensor(alloc(t.size, t.dtype), t.shape.slice());
+        K.axpy(1, g, t.grad.data);
+      }
+      const inputs = node.inputs;
+      node.backward(g, sinkFor(inputs, g));
       grads.delete(t);
-      K.free(g);
-      continue;
+      // g was allocated by this walk and nobody else holds it (retainGrad copied it above):
+      // returning it now lets the next node's gradient reuse the block — unless an input took it.
+      if (adopted !== g) K.free(g);
+      adopted = null;
+      if (!options.retainGraph) {
+        node.release?.();
+        t.node = FREED;
+      }
     }
-    if (t.retainsGrad && capture === null) {
-      if (t.grad === null) t.grad = new Tensor(alloc(t.size, t.dtype), t.shape.slice());
-      K.axpy(1, g, t.grad.data);
-    }
-    const inputs = node.inputs;
-    node.backward(g, sinkFor(inputs, g));
-    grads.delete(t);
-    // g was allocated by this walk and nobody else holds it (retainGrad copied it above):
-    // returning it now lets the next node's gradient reuse the block — unless an input took it.
-    if (adopted !== g) K.free(g);
-    adopted = null;
-    if (!options.retainGraph) {
-      node.release?.();
-      t.node = FREED;
-    }
+  } catch (e) {
+    // A backward that throws (a second backward through a freed graph, a user Function's
+    // backward): the walk's own gradient buffers are raw blocks that no tensor owns, so no
+    // boundary would ever return them; they go back now (an adopted one is in the map once).
+    for (const g of new Set(grads.values())) K.free(g);
+    throw e;
   }
   if (!options.retainGraph) {
     // Every closure that read them has run and the graph is gone.

@@ -14,7 +14,7 @@
  */
 import { ACTIVATIONS, getActivation, type ActivationName, type ActivationSpelling } from './activations.js';
 import { defaultGenerator, Generator } from './random.js';
-import { checkOptions } from './options.js';
+import { checkOptions, unknownName } from './options.js';
 import { formatShape, showValue, Tensor } from './tensor.js';
 import { markUserSet } from './weight-origin.js';
 
@@ -432,6 +432,6 @@ export function isInitName(name: string): name is InitName {
 }
 
 export function getInitializer(name: string): Initializer {
-  if (!isInitName(name)) throw new Error(`Unknown initializer '${name}'. Valid initializers: ${INIT_NAMES.join(', ')}.`);
+  if (!isInitName(name)) throw unknownName('initializer', 'initializers', name, INIT_NAMES);
   return INITIALIZERS[name];
 }

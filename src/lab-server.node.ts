@@ -87,6 +87,9 @@ export interface LabServer {
   close(): Promise<void>;
 }
 
+/** The largest request line + headers the server reads: Chromium's longest URL (2 MiB) and room for its headers. */
+export const MAX_REQUEST_HEAD = 3 * 1024 * 1024;
+
 /** Where `npm run build:lab` puts the lab: dist/lab beside this file once compiled, or ../dist/lab from src/. */
 export function defaultLabDir(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
@@ -195,11 +198,25 @@ export async function serveLab(options: ServeLabOptions = {}): Promise<LabServer
     });
   };
 
-  const server = createServer((req, res) => {
+  // A lab link carries every setting in its query, and a hand-made one can be long (a thousand
+  // layers typed out): Node's 16 KiB header limit answered those with an empty 431, which the
+  // browser shows as its own error page, and the page never got to say what it could not use.
+  // Up to Chromium's 2 MiB URL limit the page reads the link and says what it clamped.
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD }, (req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
+  });
+  // Beyond that (or a request that is not HTTP), a page that says why instead of an empty reply.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLong = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLong ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = tooLong
+      ? `<!doctype html><meta charset="utf-8"><title>gradlab lab: link too long</title><p>This link is longer than the lab reads (${MAX_REQUEST_HEAD / 1024 / 1024} MiB). Open the lab without it and choose the settings on the page.</p>\n`
+      : '<!doctype html><meta charset="utf-8"><title>gradlab lab: bad request</title><p>The lab could not read this request.</p>\n';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

@@ -12,7 +12,7 @@
  * - nllLoss: ℓ = −x_y on log-probabilities [N, C] (what logSoftmax gives).
  * - bce:   ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities (what a sigmoid gives).
  */
-import { checkOptions } from './options.js';
+import { checkOptions, unknownName } from './options.js';
 import { record } from './autograd.js';
 import { K } from './kernels/index.js';
 import type { PointwiseLossKind } from './kernels/types.js';
@@ -29,6 +29,37 @@ export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface LossOptions {
   reduction?: Reduction;
+}
+
+/**
+ * The rule for each loss option's value that holds whatever the inputs' shapes (a weight's length
+ * is checked against the classes at the call): one place for the loss functions and the loss
+ * modules, which check their options at construction with it. Returns the value.
+ */
+export function checkLossOption(where: string, key: string, v: unknown): unknown {
+  const bad = (want: string) => new Error(`${where}: ${key} must be ${want}, got ${showValue(v)}`);
+  switch (key) {
+    case 'weight':
+    case 'posWeight':
+      if (v != null && !(v instanceof Tensor)) throw bad(`a Tensor${Array.isArray(v) ? ' (make it one with tensor([...]))' : ''}`);
+      break;
+    case 'labelSmoothing':
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw bad('a number in [0, 1]');
+      break;
+    case 'ignoreIndex':
+      if (!Number.isInteger(v)) throw bad('an integer');
+      break;
+    case 'delta':
+      if (typeof v !== 'number' || !(v > 0)) throw bad('> 0');
+      break;
+    case 'beta':
+      if (typeof v !== 'number' || !(v > 0)) throw new Error(`${where}: beta must be > 0, got ${showValue(v)} (β = 0 is the L1 loss: use l1)`);
+      break;
+    case 'logTarget':
+      if (typeof v !== 'boolean') throw bad('true or false');
+      break;
+  }
+  return v;
 }
 
 /** The reduction asked for; an unknown option (PyTorch's label_smoothing, reduce) is an error, not ignored. */
@@ -102,8 +133,7 @@ export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
 
 export function huber(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
   checkOptions('huber', opts, ['reduction', 'delta']);
-  const delta = opts.delta ?? 1;
-  if (typeof delta !== 'number' || !(delta > 0)) throw new Error(`huber: delta must be > 0, got ${showValue(delta)}`);
+  const delta = checkLossOption('huber', 'delta', opts.delta ?? 1) as number;
   return pointwise('huber', delta, input, target, { reduction: opts.reduction });
 }
 
@@ -122,7 +152,7 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions 
   checkSameShape('bceWithLogits', logits, target);
   for (const [name, t] of [['weight', weight], ['posWeight', posWeight]] as const) {
     if (t == null) continue;
-    if (!(t instanceof Tensor)) throw new Error(`bceWithLogits: ${name} must be a Tensor, got ${showValue(t)}`);
+    checkLossOption('bceWithLogits', name, t);
     try {
       broadcastShapes('bceWithLogits', t.shape, logits.shape);
     } catch {
@@ -142,8 +172,7 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions 
  */
 export function smoothL1(input: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
   const reduction = reductionOf('smoothL1', opts, ['beta']);
-  const beta = opts.beta ?? 1;
-  if (typeof beta !== 'number' || !(beta > 0)) throw new Error(`smoothL1: beta must be > 0, got ${showValue(beta)} (β = 0 is the L1 loss: use l1)`);
+  const beta = checkLossOption('smoothL1', 'beta', opts.beta ?? 1) as number;
   const h = huber(input, target, { reduction, delta: beta });
   return beta === 1 ? h : div(h, beta);
 }
@@ -160,7 +189,7 @@ export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reducti
   checkOptions('klDiv', opts, ['reduction', 'logTarget']);
   const reduction = opts.reduction ?? 'mean';
   if (!['mean', 'sum', 'none', 'batchmean'].includes(reduction)) throw new Error(`klDiv: reduction must be 'batchmean', 'mean', 'sum' or 'none', got '${String(reduction)}'`);
-  if (opts.logTarget !== undefined && typeof opts.logTarget !== 'boolean') throw new Error(`klDiv: logTarget must be true or false, got ${showValue(opts.logTarget)}`);
+  if (opts.logTarget !== undefined) checkLossOption('klDiv', 'logTarget', opts.logTarget);
   checkSameShape('klDiv', input, target);
   let l: Tensor;
   if (opts.logTarget) l = mul(exp(target), sub(target, input));
@@ -222,10 +251,8 @@ function classLoss(where: string, logp: Tensor, target: Tensor, opts: ClassLossO
   if (w !== null && (!(w instanceof Tensor) || w.ndim !== 1 || w.shape[0] !== c)) {
     throw new Error(`${where}: weight must be a Tensor of one weight per class, shape [${c}], got ${w instanceof Tensor ? formatShape(w.shape) : showValue(w)}`);
   }
-  const eps = opts.labelSmoothing ?? 0;
-  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw new Error(`${where}: labelSmoothing must be a number in [0, 1], got ${showValue(eps)}`);
-  const ignore = opts.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignore)) throw new Error(`${where}: ignoreIndex must be an integer, got ${showValue(ignore)}`);
+  const eps = checkLossOption(where, 'labelSmoothing', opts.labelSmoothing ?? 0) as number;
+  const ignore = checkLossOption(where, 'ignoreIndex', opts.ignoreIndex ?? -100) as number;
   const wc = (k: number) => (w === null ? 1 : w.data[k]);
   const a = logp.dtype === 'float64' ? new Float64Array(n * c) : new Float32Array(n * c);
   let denominator = n;
@@ -341,6 +368,6 @@ export const LOSSES: Readonly<Record<LossName, (input: Tensor, target: Tensor, o
 };
 
 export function getLoss(name: string): (input: Tensor, target: Tensor, opts?: LossOptions) => Tensor {
-  if (!(LOSS_NAMES as readonly string[]).includes(name)) throw new Error(`Unknown loss '${name}'. Valid losses: ${LOSS_NAMES.join(', ')}.`);
+  if (!(LOSS_NAMES as readonly string[]).includes(name)) throw unknownName('loss', 'losses', name, LOSS_NAMES);
   return LOSSES[name as LossName];
 }

@@ -166,7 +166,7 @@ export function validateSpec(value: unknown, where = 'model spec'): ModelSpec {
     spec.inputShape = (shape as number[]).slice();
   }
   if (s.arch !== undefined) {
-    if (!Array.isArray(s.arch) || s.arch.length === 0 || s.arch.length > MAX_ARCH_LAYERS) fail(`arch must be a list of 1 to ${MAX_ARCH_LAYERS} layers, got ${JSON.stringify(s.arch).slice(0, 80)}`);
+    if (!Array.isArray(s.arch) || s.arch.length === 0 || s.arch.length > MAX_ARCH_LAYERS) fail(`arch must be a list of 1 to ${MAX_ARCH_LAYERS} layers, got ${Array.isArray(s.arch) ? `${s.arch.length}` : JSON.stringify(s.arch)?.slice(0, 80) ?? String(s.arch)}`);
     if (layers.length > 0) fail(`give either layers (an MLP's hidden widths) or arch (a layer list), not both`);
     spec.arch = (s.arch as unknown[]).map((l, i) => validateLayer(l, `${where}: arch[${i}]`));
     if (needsImages(spec.arch[0]) && spec.inputShape?.length !== 3) {

@@ -64,6 +64,17 @@ export function checkBool(where: string, name: string, v: unknown): void {
   if (v !== undefined && typeof v !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${showValue(v)}`);
 }
 
+/**
+ * The error for a name a registry does not hold (a loss, an optimizer, an initializer): the name
+ * as given (cut short), the nearest known one (PyTorch's snake_case 'cross_entropy' →
+ * 'crossEntropy', a typo 'adamm' → 'adam') and every valid name.
+ */
+export function unknownName(kind: string, plural: string, name: unknown, known: readonly string[]): Error {
+  const given = typeof name === 'string' ? `'${name.length > 40 ? `${name.slice(0, 40)}…` : name}'` : `(${showValue(name)}, not a name)`;
+  const near = typeof name === 'string' ? closestName(name, known) : undefined;
+  return new Error(`Unknown ${kind} ${given}${near !== undefined ? ` (did you mean '${near}'?)` : ''}. Valid ${plural}: ${known.join(', ')}.`);
+}
+
 /** The known name closest to `key`: same letters ignoring case and `_`/`-` (snake_case → camelCase), else at most 2 edits away. */
 export function closestName(key: string, known: readonly string[]): string | undefined {
   const exact = known.find((k) => plainName(k) === plainName(key));
@@ -106,6 +117,35 @@ export function snakeCase(name: string): string {
  * ("is not a function"). A getter on the prototype, so nothing is added to instances, their keys or
  * their JSON; assigning the name still makes an ordinary own property (a user's field of that name).
  */
+/**
+ * PyTorch's methods that gradlab has no use for (`.cuda()`, `.half()`, `.numpy()`): reading one
+ * is an error saying why and what to write instead, where it would otherwise be "is not a
+ * function". A getter on the prototype as pointSnakeCase's; assigning the name still makes an
+ * own property.
+ */
+export function pointAbsent(cls: { prototype: object; name: string }, absent: Readonly<Record<string, string>>): void {
+  for (const [name, why] of Object.entries(absent)) {
+    if (name in cls.prototype) continue;
+    Object.defineProperty(cls.prototype, name, {
+      get(this: object) {
+        throw new Error(`${this.constructor?.name ?? cls.name}.${name}(): ${why}`);
+      },
+      set(value: unknown) {
+        Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}
+
+/** What gradlab says of the device and precision methods a PyTorch script calls. */
+export const ABSENT_DEVICE_METHODS: Readonly<Record<string, string>> = {
+  cuda: "gradlab has no CUDA device: it runs on the CPU (WebAssembly SIMD kernels); leave the call out (.to('cpu') is accepted)",
+  half: "gradlab has no float16: tensors are float32 ('float', the default) or float64 ('double')",
+  bfloat16: "gradlab has no bfloat16: tensors are float32 ('float', the default) or float64 ('double')",
+};
+
 export function pointSnakeCase(cls: { prototype: object; name: string }, fields: readonly string[] = []): void {
   const names = new Set(fields);
   for (let p: object | null = cls.prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {

@@ -11,7 +11,7 @@ import { formatTensor } from './format.js';
 import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './tensor.js';
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
-import { checkOptions, keywordArgs, pointSnakeCase } from './options.js';
+import { ABSENT_DEVICE_METHODS, checkOptions, keywordArgs, pointAbsent, pointSnakeCase } from './options.js';
 import { copiesOfViews } from './ops/util.js';
 
 declare global {
@@ -542,6 +542,7 @@ Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
 
 // p.requires_grad, z.grad_fn, x.is_leaf: errors naming gradlab's spelling (src/options.ts).
 pointSnakeCase(Tensor, ['requiresGrad', 'retainsGrad']);
+pointAbsent(Tensor, { ...ABSENT_DEVICE_METHODS, numpy: 'JavaScript has no NumPy: t.tolist() gives nested arrays, t.data the Float32Array itself' });
 
 // m.bias.data.fill_(0.01): PyTorch's .data is a tensor, gradlab's the storage array itself; the
 // storage arrays take PyTorch's in-place fills too (underscore names no standard method uses),

@@ -413,17 +413,26 @@ function element(v: unknown, at: () => string): number {
   throw new Error(`tensor(): element ${at()} is ${showValue(v)}, not a number${hint}`);
 }
 
-function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }): void {
+/** `path`: the indices of `data` in the nested array (as PyTorch's "at dim" names the depth). */
+function flattenInto(data: NestedArray, shape: number[], dim: number, out: FloatArray, pos: { i: number }, path: number[]): void {
   if (dim === shape.length) {
-    if (Array.isArray(data)) throw new Error(`tensor(): ragged nested array: element ${indexOf(pos.i, shape)} is an array, but the first element at that depth is a number`);
+    if (Array.isArray(data)) throw new Error(`tensor(): ragged nested array: element [${path.join(', ')}] is an array, but the first element at that depth is a number`);
     out[pos.i] = element(data, () => indexOf(pos.i, shape));
     pos.i++;
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
-    throw new Error(`tensor(): ragged nested array: expected length ${shape[dim]} at depth ${dim}`);
+    const got = Array.isArray(data) ? `has length ${data.length}` : `is ${showValue(data)}, not a list`;
+    throw new Error(
+      `tensor(): ragged nested array: element [${path.join(', ')}] ${got}, but the first one at depth ${dim} has length ${shape[dim]}: ` +
+        `every row must have the same length (pad the short ones, or make one tensor per row)`,
+    );
   }
-  for (const x of data) flattenInto(x, shape, dim + 1, out, pos);
+  for (let j = 0; j < data.length; j++) {
+    path.push(j);
+    flattenInto(data[j] as NestedArray, shape, dim + 1, out, pos, path);
+    path.pop();
+  }
 }
 
 /**
@@ -456,34 +465,41 @@ export function tensor(
   }
   checkBool('tensor()', 'requiresGrad', options.requiresGrad);
   const { dtype, integer } = storageOf('tensor()', options.dtype, data instanceof Float64Array ? 'float64' : 'float32', options.requiresGrad);
-  let out: FloatArray;
+  // The storage is allocated before the data is read: an element that is not a number, a ragged
+  // row or a shape that does not fit returns it, as no tensor will own it (no boundary would).
+  let out: FloatArray | undefined;
   let outShape: number[];
-  if (typeof data === 'number' || typeof data === 'boolean') {
-    outShape = shape ? shape.slice() : [];
-    out = allocShape('tensor()', outShape, dtype);
-    if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
-    out[0] = element(data, () => '');
-  } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
-    const inferred = inferShape(data as NestedArray);
-    out = allocShape('tensor()', inferred, dtype);
-    flattenInto(data as NestedArray, inferred, 0, out, { i: 0 });
-    outShape = inferred;
-    if (shape && shapeSize(shape) !== out.length) {
-      throw new Error(`tensor(): nested data of shape ${formatShape(inferred)} cannot take shape ${formatShape(shape)}`);
+  try {
+    if (typeof data === 'number' || typeof data === 'boolean') {
+      outShape = shape ? shape.slice() : [];
+      out = allocShape('tensor()', outShape, dtype);
+      if (out.length !== 1) throw new Error(`tensor(): a number gives one element, but shape ${formatShape(outShape)} needs ${out.length}`);
+      out[0] = element(data, () => '');
+    } else if (Array.isArray(data) && data.some((x) => Array.isArray(x))) {
+      const inferred = inferShape(data as NestedArray);
+      out = allocShape('tensor()', inferred, dtype);
+      flattenInto(data as NestedArray, inferred, 0, out, { i: 0 }, []);
+      outShape = inferred;
+      if (shape && shapeSize(shape) !== out.length) {
+        throw new Error(`tensor(): nested data of shape ${formatShape(inferred)} cannot take shape ${formatShape(shape)}`);
+      }
+      if (shape) outShape = shape.slice();
+    } else {
+      const flat = data as ArrayLike<number>;
+      outShape = shape ? shape.slice() : [flat.length];
+      checkShape(outShape, 'tensor()');
+      if (shapeSize(outShape) !== flat.length) {
+        throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
+      }
+      out = allocShape('tensor()', outShape, dtype, false);
+      // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
+      if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
+      else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
+      else for (let i = 0; i < flat.length; i++) out[i] = element(flat[i], () => `[${i}]`);
     }
-    if (shape) outShape = shape.slice();
-  } else {
-    const flat = data as ArrayLike<number>;
-    outShape = shape ? shape.slice() : [flat.length];
-    checkShape(outShape, 'tensor()');
-    if (shapeSize(outShape) !== flat.length) {
-      throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
-    }
-    out = allocShape('tensor()', outShape, dtype, false);
-    // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
-    if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
-    else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
-    else for (let i = 0; i < flat.length; i++) out[i] = element(flat[i], () => `[${i}]`);
+  } catch (e) {
+    if (out !== undefined) K.free(out);
+    throw e;
   }
   if (integer) for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
   return new Tensor(out, outShape, options.requiresGrad ?? false);
@@ -529,8 +545,10 @@ function zerosFor(where: string, shape: number[], options: TensorOptions): Tenso
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const [dims, opts] = shapeArgs<TensorOptions>('full()', [shape, options]);
+  // As torch.full: a number (NaN and ±Infinity too) or a boolean; a string or null was filled in as NaN or 0.
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`full(): fillValue must be a number, got ${showValue(value)}`);
   const t = zerosFor('full()', dims, opts);
-  K.fill(t.data, value);
+  K.fill(t.data, Number(value));
   return t;
 }
 

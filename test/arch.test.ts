@@ -56,6 +56,24 @@ describe('arch: the compact grammar', () => {
     expectThrowsMentioning(() => parseArch('conv(16,3)) relu'), ['cannot read']);
     expectThrowsMentioning(() => parseArch('softmax'), ['"softmax"']);
   });
+
+  it('a string it cannot read says what is wrong with it: brackets, PyTorch syntax, nesting, look-alike letters, separators', () => {
+    expectThrowsMentioning(() => parseArch('conv(16,3'), ['layer 1', 'cannot read', '"(" that is never closed']);
+    expectThrowsMentioning(() => parseArch('conv(16,3),relu,linear(4))'), ['layer 3', '")" without its "("']);
+    expectThrowsMentioning(() => parseArch('nn.Conv2d(1, 16, 3),nn.ReLU()'), ['layer 1', 'without "nn."', 'conv(out, kernel)']);
+    expectThrowsMentioning(() => parseArch('conv(16,(3,3))'), ['cannot be nested']);
+    expectThrowsMentioning(() => parseArch('relu,lіnear(4)'), ['layer 2', 'U+0456', 'plain ASCII']); // a Cyrillic і
+    expectThrowsMentioning(() => parseArch('linear(8);relu'), ['separated by commas']);
+    expectThrowsMentioning(() => parseArch('linear(8)]'), ['compact form has no brackets']);
+    expectThrowsMentioning(() => parseArch('conv(16,3),,relu'), ['layer 2', 'an empty layer: two commas in a row']);
+    expectThrowsMentioning(() => parseArch(' '), ['nothing there']);
+    expectThrowsMentioning(() => parseArch('linear128'), ['unknown layer type "linear128"', 'arguments go in parentheses: linear(128)']);
+    expectThrowsMentioning(() => parseArch('conv99999'), ['conv(99999, …)']);
+    expect(() => parseArch('relu2')).not.toThrow(/parentheses/); // relu takes no arguments: no such hint
+    // A list past the limit gives its length, not its JSON.
+    const long = parseArch(Array(10_000).fill('relu').join(','));
+    expectThrowsMentioning(() => validateSpec({ inputs: 2, layers: [], activation: 'relu', init: 'auto', batchnorm: false, dropout: 0, outputs: 2, output: 'softmax', arch: long }, '--arch'), ['1 to 256 layers, got 10000']);
+  });
 });
 
 describe('arch: model specs', () => {

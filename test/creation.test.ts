@@ -5,7 +5,7 @@
 //   torch.arange(0, 1, 0.1) → 10 values, the last 0.8999999761581421 (float32)
 //   torch.arange(5, 0, -2).tolist() → [5, 3, 1]
 import { describe, expect, it } from 'vitest';
-import { arange, init, linspace, manualSeed, nn, ones, onesLike, optim, rand, randn, zeros, zerosLike } from '../src/index.js';
+import { arange, full, init, linspace, manualSeed, nn, ones, onesLike, optim, rand, randn, zeros, zerosLike } from '../src/index.js';
 
 describe('tensor creation, PyTorch style', () => {
   it('takes the dimensions one by one, with or without options', () => {
@@ -25,6 +25,15 @@ describe('tensor creation, PyTorch style', () => {
     expect(() => randn(2, -1)).toThrow(/randn\(\): invalid shape \[2, -1\]/);
     expect(() => ones(2.5)).toThrow(/ones\(\): invalid shape/);
     expect(() => zeros([2], 3 as never)).toThrow(/zeros\(\): options must be an object/);
+  });
+
+  it("full()'s value is a number or a boolean, as torch.full's; a string, null or an array was filled in as NaN or 0", () => {
+    for (const [v, says] of [['1', '"1"'], [null, 'null'], [undefined, 'undefined'], [[1], 'an array'], [2n, '2n']] as const) {
+      expect(() => full([2], v as never), String(v)).toThrow(`full(): fillValue must be a number, got ${says}`);
+    }
+    expect(Array.from(full([2], NaN).data)).toEqual([NaN, NaN]);
+    expect(Array.from(full([2], true as never).data)).toEqual([1, 1]);
+    expect(Array.from(full([2, 1], -Infinity).data)).toEqual([-Infinity, -Infinity]);
   });
 
   it('zerosLike, onesLike, arange and linspace give PyTorch values', () => {

@@ -458,3 +458,48 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     expect(() => ops.relu(t)).toThrow(/released/);
   });
 });
+
+describe('automatic memory after errors the user catches', () => {
+  it('wrong inputs, bad targets and a second backward, each caught every step: the next steps train as if they never happened, wasm memory flat', () => {
+    expect(W).not.toBeNull();
+    const run = (hostile: boolean) => {
+      manualSeed(5);
+      const model = new nn.Sequential(new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8 * 4 * 4, 3));
+      const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+      const x = tensor(Float32Array.from({ length: 16 * 64 }, (_, i) => Math.sin(i)), [16, 1, 8, 8]);
+      const y = tensor(Array.from({ length: 16 }, (_, i) => i % 3));
+      const mistakes = [
+        () => model.forward(tensor(new Float32Array(16 * 64), [16, 8, 8, 1])), // channels last
+        () => loss.crossEntropy(model.forward(x), tensor(new Array(16).fill(7))), // class 7 of 3
+        () => ops.matmul(model.forward(x), tensor(new Float32Array(8), [4, 2])), // inner dims
+        () => {
+          const l = loss.crossEntropy(model.forward(x), y);
+          l.backward();
+          l.backward(); // the graph was freed
+        },
+      ];
+      const losses: number[] = [];
+      const reserved: number[] = [];
+      for (let s = 0; s < 60; s++) {
+        if (hostile) {
+          for (const m of mistakes) expect(m).toThrow();
+        }
+        opt.zeroGrad();
+        const l = loss.crossEntropy(model.forward(x), y);
+        l.backward();
+        opt.step();
+        losses.push(l.item());
+        if (s >= 20 && s % 10 === 0) reserved.push(memoryInfo().reservedBytes);
+      }
+      return { losses, reserved };
+    };
+    const clean = run(false);
+    const hostile = run(true);
+    // In training mode BatchNorm normalises with the batch's statistics, so the failed forwards
+    // (which moved only the running averages, as in PyTorch) change no loss.
+    expect(hostile.losses).toEqual(clean.losses);
+    // A second backward threw after taking its seed gradient (4 bytes, a 64-byte block) and never returned it.
+    expect(new Set(hostile.reserved).size).toBe(1);
+  });
+});
+

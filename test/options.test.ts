@@ -31,3 +31,19 @@ describe('closestName', () => {
     expect(closestName('learningRate', ['lr', 'betas'])).toBeUndefined();
   });
 });
+
+describe('unknown names in the registries (losses, optimizers, initializers)', () => {
+  it("name the nearest one — PyTorch's snake_case or class name, a typo — and list them all", async () => {
+    const { getLoss } = await import('../src/loss.js');
+    const { getOptimizer } = await import('../src/optim/registry.js');
+    const { getInitializer } = await import('../src/init.js');
+    expect(() => getLoss('cross_entropy')).toThrow("Unknown loss 'cross_entropy' (did you mean 'crossEntropy'?). Valid losses: mse, l1, huber, bceWithLogits, crossEntropy.");
+    expect(() => getLoss('bce_with_logits')).toThrow("(did you mean 'bceWithLogits'?)");
+    expect(() => getOptimizer('Adam')).toThrow("Unknown optimizer 'Adam' (did you mean 'adam'?). Valid optimizers: ");
+    expect(() => getOptimizer('adamm')).toThrow("(did you mean 'adam'?)");
+    expect(() => getOptimizer('lbfgs')).toThrow(/^Unknown optimizer 'lbfgs'\. Valid optimizers: /);
+    expect(() => getInitializer('kaiming_normal')).toThrow("Unknown initializer 'kaiming_normal' (did you mean 'kaimingNormal'?).");
+    expect(() => getLoss(null as never)).toThrow('Unknown loss (null, not a name). Valid losses: ');
+    expect(() => getLoss('x'.repeat(5000))).toThrow(/^Unknown loss 'x{40}…'\. Valid/);
+  });
+});

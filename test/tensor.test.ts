@@ -15,7 +15,9 @@ describeEachBackend('tensor', () => {
     expect(labels([0, 2, 1]).shape).toEqual([3]);
   });
   it('refuses ragged nested arrays', () => {
-    expectThrowsMentioning(() => tensor([[1, 2], [3]]), ['ragged']);
+    expectThrowsMentioning(() => tensor([[1, 2], [3]]), ['ragged', 'element [1] has length 1', 'length 2']);
+    expectThrowsMentioning(() => tensor([[[1, 2], [3, 4]], [[5, 6], [7]]]), ['ragged', 'element [1, 1] has length 1', 'depth 2', 'length 2']);
+    expectThrowsMentioning(() => tensor([[1, 2], 'ab'] as never), ['ragged', 'element [1] is "ab", not a list']);
     expectThrowsMentioning(() => tensor([[1, 2], 3] as never), ['ragged']);
     expectThrowsMentioning(() => tensor([1, [2, 3]] as never), ['ragged']);
   });

@@ -26,6 +26,7 @@ import {
   changeSettings,
   checkNumber,
   parseState,
+  linkQuery,
   parseStateChecked,
   serializeState,
   withOptimizer,
@@ -49,7 +50,10 @@ import { createConvPanel } from './convpanel.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const fromUrl = parseStateChecked(location.search);
+// Settings after '#' are read as the query's (linkQuery) and moved into it, so the page's own URL updates keep one copy.
+const linked = linkQuery(location.search, location.hash);
+if (linked.fromHash) history.replaceState(history.state, '', `${location.pathname}?${linked.query}`);
+const fromUrl = parseStateChecked(linked.query);
 let state: LabState = fromUrl.state;
 let info: ModelInfo | null = null;
 let running = false;
@@ -974,12 +978,22 @@ const lab = {
   },
   /** Throws, changing nothing, when a setting is unknown or its value cannot be used as given. */
   set(settings: Record<string, string | number | boolean>): void {
+    const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v) : typeof v);
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+      throw new Error(`lab.set: settings must be an object such as {lr: 0.01, layers: '16:relu*2'}, got ${kind(settings)}`);
+    }
+    const odd = Object.entries(settings).find(([, v]) => !['string', 'number', 'boolean'].includes(typeof v));
+    if (odd) throw new Error(`lab.set: ${odd[0]} must be a string, number or boolean (as in a link: layers '16:relu*2'), got ${kind(odd[1])}`);
     const r = changeSettings(state, Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)])));
     if (r.problems.length) throw new Error(`lab.set: ${r.problems.map((p) => p.message).join('; ')}`);
     applyState(r.state, false);
   },
   /** Read CSV text as the file input does (label: a column name, default the last); throws the page's message. */
-  loadCsv: (text: string, options?: { name?: string; label?: string }) => upload.load(text, options),
+  loadCsv(text: string, options?: { name?: string; label?: string }) {
+    if (typeof text !== 'string') throw new Error(`lab.loadCsv: text must be a CSV file's text (a string), got ${text === null ? 'null' : typeof text}`);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) throw new Error(`lab.loadCsv: options must be {name?, label?}, got ${options === null ? 'null' : typeof options}`);
+    return upload.load(text, options);
+  },
   snapshot() {
     return {
       runId,

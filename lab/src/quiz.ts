@@ -81,6 +81,8 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
   /** The latest verdict the page reported, for the lesson shown with the current question. */
   let verdict: LessonVerdict | null = null;
   let shownVerdictKey = '';
+  /** The question id a #quiz= link asked for that no question has (shown until another is chosen). */
+  let unknownLinked: string | null = null;
   /** The option selected in the form but not yet checked. */
   let selected: number | null = null;
 
@@ -90,6 +92,7 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
   };
 
   function show(q: QuizQuestion, updateUrl: boolean): void {
+    if (updateUrl) unknownLinked = null;
     current = q;
     selected = progress.answers[q.id] ?? null;
     if (updateUrl && location.hash !== `#quiz=${q.id}`) history.replaceState(null, '', `${location.pathname}${location.search}#quiz=${q.id}`);
@@ -267,6 +270,8 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
       show(QUIZ[0], true);
     });
     parts.push(el('div', { className: 'quiz-bar' }, prev, next, link, reset));
+    // A #quiz= link naming no question (mistyped, or from another version): said, not silently question 1.
+    if (unknownLinked !== null) parts.unshift(el('p', { className: 'hint quiz-unknown', role: 'status' }, `This link names quiz question '${unknownLinked.length > 40 ? `${unknownLinked.slice(0, 39)}…` : unknownLinked}', which this lab does not have; showing question ${i + 1}.`));
     root.replaceChildren(...parts);
     shownVerdictKey = '';
     refreshStatus();
@@ -290,6 +295,15 @@ export function mountQuiz(root: HTMLElement, host: QuizHost) {
   });
 
   const linked = fromHash();
+  const asked = /^#quiz=(.+)$/.exec(location.hash);
+  const decoded = (v: string): string => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v; // a malformed %-escape: shown as typed
+    }
+  };
+  unknownLinked = linked === null && asked ? decoded(asked[1]).replace(/[\u0000-\u001f]/g, '?') : null;
   show(linked ?? QUIZ[0], false);
   if (linked) root.closest('section')?.scrollIntoView({ block: 'start' });
 

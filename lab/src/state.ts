@@ -203,6 +203,9 @@ export interface NumberField {
   where?: string;
 }
 
+/** A number as people write it: digits, an optional point and exponent (not hex, binary, '1_000' or 'Infinity'). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** A value as a message quotes it: at most 40 characters (a 5,000-character link value is not echoed whole). */
 export const shown = (v: string): string => (v.length > 40 ? `${v.slice(0, 39)}…` : v);
 
@@ -212,7 +215,8 @@ export const shown = (v: string): string => (v.length > 40 ? `${v.slice(0, 39)}�
  */
 export function checkNumber(f: NumberField, problems: StateProblem[]): number {
   const [lo, hi] = f.range;
-  const n = f.value.trim() === '' ? NaN : Number(f.value);
+  // Decimal notation only, as the CLI's flags (Number() would read batch=0x20 as 32 and 0b11 as 3 without a word).
+  const n = DECIMAL.test(f.value.trim()) ? Number(f.value) : NaN;
   const report = (used: number) =>
     problems.push({ param: f.param, value: f.value, message: `${f.where ?? `${f.param}=${shown(f.value)}`}: the ${f.label} must be ${f.integer ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${used}` });
   if (!Number.isFinite(n)) {
@@ -334,6 +338,20 @@ export function parseStateChecked(search: string, base: LabState = DEFAULT_STATE
     state.batchSize = 2;
   }
   return { state, problems: c.problems };
+}
+
+/**
+ * The settings a link carries: its query, and settings written after '#' as well (`#lr=0.1&…`,
+ * as other playgrounds keep them), which would otherwise be ignored without a word; the hash's
+ * win where both name one. `fromHash` says the page should move them into the query. A hash
+ * without '=' (an anchor) or the quiz's `#quiz=…` is not settings.
+ */
+export function linkQuery(search: string, hash: string): { query: string; fromHash: boolean } {
+  const h = hash.replace(/^#\??/, '');
+  if (!h.includes('=') || /^quiz=/.test(h)) return { query: search.replace(/^\?/, ''), fromHash: false };
+  const q = new URLSearchParams(search);
+  for (const [k, v] of new URLSearchParams(h)) q.set(k, v);
+  return { query: q.toString(), fromHash: true };
 }
 
 /** Whether the state's network has BatchNorm: the library's usesBatchNorm (src/models.ts) over the preset's layer list or the MLP's hidden layers. */

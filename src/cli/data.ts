@@ -16,6 +16,7 @@ import { FASHION_MNIST_DIR, loadBuiltinMnistSplits, loadCsv, loadFashionMnist, l
 import { Tensor } from '../tensor.js';
 import type { DataInfo } from '../io/model.js';
 import { DEFAULT_SAMPLES, DEFAULT_TEST_FRACTION, type DataSpec } from '../recipe.js';
+import { printable } from './progress.js';
 import { asInputError, inputError, usageError } from './errors.js';
 import { closestName } from '../options.js';
 import { describeReadError } from '../io/files.node.js';
@@ -160,7 +161,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
     const k = await kind(spec);
     if (k === null) {
       const near = closestName(spec, [...BUILTIN_DATA, ...SYNTHETIC_DATA]);
-      throw usageError(`--data: '${spec}' is neither a data set name nor an existing file${near !== undefined ? ` (did you mean '${near}'?)` : ''}. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
+      throw usageError(`--data: '${printable(spec)}' is neither a data set name nor an existing file${near !== undefined ? ` (did you mean '${near}'?)` : ''}. Valid names: ${[...BUILTIN_DATA, ...SYNTHETIC_DATA].join(', ')}; or give a path to a .csv file or IDX data`);
     }
     if (k === 'dir' && /\.(csv|gz|safetensors|pt|json)$|-ubyte$/i.test(spec)) throw inputError(`${spec}: is a directory, not a file (a directory given to --data must hold the four MNIST-layout IDX files)`);
     if (k === 'dir') {
@@ -188,7 +189,7 @@ export async function loadData(spec: string, options: DataOptions = {}): Promise
       const images = basename(spec).replace('labels', 'images').replace('idx1', 'idx3');
       throw usageError(`--data '${spec}' is an IDX labels file: give the images file (${images === basename(spec) ? '*-images-idx3-ubyte' : images}); its labels are read from beside it`);
     }
-    throw usageError(`--data: cannot tell the format of '${spec}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);
+    throw usageError(`--data: cannot tell the format of '${printable(spec)}': expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]) or a directory of IDX files`);
   } catch (e) {
     throw asInputError(e);
   }

@@ -65,6 +65,13 @@ export function parseNumberFlag(flag: string, v: string | number, min: number, m
   return n;
 }
 
+/** --data: a name or a path; nothing, or '-' (stdin, which the readers cannot size or seek), is said to be neither. */
+export function parseDataFlag(v: string): string {
+  if (v.trim() === '') throw usageError(`invalid value '${v}' for --data: give a data set name (mnist, spiral, …) or the path of a .csv file or IDX data`);
+  if (v === '-') throw usageError("--data -: data is not read from stdin (a file is opened once, checked and sized before it is read): save it to a .csv file and give its path");
+  return v;
+}
+
 /** --label: a column name as the header has it (cells are trimmed); an empty one names no column. */
 export function parseLabelFlag(v: string): string {
   if (v.trim() === '') throw usageError(`invalid value '${v}' for --label: give the label column's name as the CSV header has it (default: the last column)`);

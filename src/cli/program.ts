@@ -22,6 +22,7 @@ import {
   parseList,
   parseNumberFlag,
   parseOptimizer,
+  parseDataFlag,
   parseLabelFlag,
   choice,
 } from './options.js';
@@ -80,7 +81,7 @@ function describeInits(): string {
 /** Flags shared by train and compare (everything but the grid dimensions). */
 function addCommonTrainOptions(cmd: Command, resumable: boolean): Command {
   return cmd
-    .option('-d, --data <name|path>', DATA_HELP, DEFAULTS.data)
+    .option('-d, --data <name|path>', DATA_HELP, parseDataFlag, DEFAULTS.data)
     .addOption(new Option('--layers <widths>', 'hidden layer widths, comma-separated ("", none or 0: no hidden layer)').argParser(parseLayers).default(DEFAULTS.layers, DEFAULTS.layers.join(',')))
     .option('--dropout <p>', 'dropout probability after each hidden activation, in [0, 1)', (v) => parseNumberFlag('--dropout', v, 0, 1, false), DEFAULTS.dropout)
     .option('--weight-decay <λ>', 'L2 weight decay (AdamW: decoupled)', (v) => parseNumberFlag('--weight-decay', v, 0))
@@ -132,9 +133,56 @@ function trainArgs(o: TrainOpts): TrainArgs {
   return a;
 }
 
-/** commander's output: its errors begin "gradlab: error:" as the CLI's own do. */
-function outputs(io: CliIO): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
-  return { writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: (s, write) => write(`gradlab: ${s}`) };
+/**
+ * Flags of other training scripts (PyTorch examples, Keras, argparse habits) and what gradlab
+ * calls them, for an unknown option that commander's edit distance cannot place (--hidden is
+ * far from --layers; --batch is nearest to --arch). A value without a flag is an explanation.
+ */
+const FOREIGN_FLAGS: Readonly<Record<string, string>> = {
+  '--hidden': '--layers', '--hidden-size': '--layers', '--hidden-sizes': '--layers', '--hidden-layers': '--layers', '--hidden-dim': '--layers', '--hidden-dims': '--layers', '--units': '--layers', '--width': '--layers', '--depth': '--layers',
+  '--learning-rate': '--lr', '--learningrate': '--lr',
+  '--batch': '--batch-size', '--bs': '--batch-size', '--batchsize': '--batch-size',
+  '--num-epochs': '--epochs', '--n-epochs': '--epochs', '--max-epochs': '--epochs', '--epoch': '--epochs',
+  '--optim': '--optimizer', '--opt': '--optimizer',
+  '--momentum': '--optimizer momentum (SGD with momentum 0.9) or --optimizer nesterov',
+  '--save': '--out', '--save-path': '--out', '--model-path': '--out', '--output-model': '--out', '--save-model': '--out',
+  '--wd': '--weight-decay', '--scheduler': '--schedule', '--lr-schedule': '--schedule', '--load': '--resume', '--resume-from': '--resume',
+  '--device': 'no flag: gradlab runs on the CPU with WebAssembly SIMD kernels and picks its threads itself',
+  '--cuda': 'no flag: gradlab runs on the CPU with WebAssembly SIMD kernels and picks its threads itself',
+  '--gpu': 'no flag: gradlab runs on the CPU with WebAssembly SIMD kernels and picks its threads itself',
+  '--num-workers': 'no flag: gradlab loads its data in-process and picks its threads itself',
+  '--workers': 'no flag: gradlab loads its data in-process and picks its threads itself',
+};
+
+/**
+ * commander's output: its errors begin "gradlab: error:" as the CLI's own do; an unknown option
+ * that is another tool's name for one of the command's flags (or snake_case for a kebab-case
+ * flag) names the flag, in place of commander's nearest spelling.
+ */
+function outputs(io: CliIO, command?: Command, argv: readonly string[] = []): { writeOut: (s: string) => void; writeErr: (s: string) => void; outputError: (s: string, write: (s: string) => void) => void } {
+  const suggest = (s: string): string => {
+    // `--batchnorm false` (argparse's habit): commander reads "false" as a stray argument.
+    if (/^error: too many arguments/.test(s) && command !== undefined) {
+      for (let i = 1; i < argv.length; i++) {
+        const opt = command.options.find((o) => o.long === argv[i - 1] || o.short === argv[i - 1]);
+        if (!opt || opt.required || opt.optional || !/^(true|false|yes|no|on|off|0|1)$/i.test(argv[i])) continue;
+        const off = command.options.find((o) => o.negate && o.long === `--no-${opt.long?.replace(/^--(no-)?/, '')}`);
+        const how = opt.negate ? `${opt.long} turns it off` : off ? `${opt.long} turns it on, ${off.long} off` : `give ${opt.long} alone`;
+        return `${s.trimEnd()}\n(${opt.long} is a switch and takes no value: ${how}; ${JSON.stringify(argv[i])} is left over)\n`;
+      }
+    }
+    const m = /^error: unknown option '(--[^'=]+)[^']*'/.exec(s);
+    if (!m || command === undefined) return s;
+    const flag = m[1].toLowerCase();
+    const has = (f: string): boolean => command.options.some((o) => o.long === f);
+    const kebab = flag.replace(/_/g, '-');
+    const foreign = FOREIGN_FLAGS[flag] ?? FOREIGN_FLAGS[kebab];
+    const target = has(kebab) && kebab !== flag ? kebab : foreign !== undefined && (foreign.startsWith('no flag') || has(foreign.split(' ')[0])) ? foreign : undefined;
+    if (target === undefined) return s;
+    const line = target.startsWith('no flag') ? `(${m[1]}: ${target})` : `(gradlab's flag for this is ${target})`;
+    return `${s.replace(/\n\(Did you mean [^)]*\)/, '').trimEnd()}\n${line}\n`;
+  };
+  return { writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: (s, write) => write(`gradlab: ${suggest(s)}`) };
 }
 
 export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Command {
@@ -176,7 +224,7 @@ export function createProgram(io: CliIO, setCode: (c: ExitCode) => void): Comman
     .description("a saved model's loss and accuracy on a data set")
     .argument('<model>', 'a .safetensors model file (or a PyTorch state dict, .pt or .safetensors, with --arch)')
     .option('--arch <spec>', STATE_DICT_ARCH_HELP)
-    .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`)
+    .option('-d, --data <name|path>', `${DATA_HELP} (default: the data the model was trained on; its held-out part, split as in training; another CSV: all its rows)`, parseDataFlag)
     .addOption(new Option('--split <split>', 'which part of the data').choices(['test', 'train']).default('test'))
     .option('--seed <n>', "seed of a synthetic set and of the split (default: the model's recipe)", (v) => parseIntFlag('--seed', v, ...RUN_LIMITS.seed))
     .option('--label <column>', "CSV: the label column (default: the model's recipe; else the last column, or the one column that is not among the model's features when the last is)", parseLabelFlag)
@@ -364,7 +412,7 @@ export async function run(argv: string[], io: CliIO): Promise<ExitCode> {
   argv = helpArgv(program, argv);
   const configure = (c: Command): void => {
     c.exitOverride();
-    c.configureOutput(outputs(io));
+    c.configureOutput(outputs(io, c, argv));
     c.showHelpAfterError('(run with --help for usage)');
     noteRepeatedFlags(c, io);
     c.commands.forEach(configure);

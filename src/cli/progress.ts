@@ -82,12 +82,20 @@ export interface ProgressOptions {
   quiet?: boolean;
   /** ms clock (tests). */
   now?: () => number;
+  /**
+   * The terminal understands no escape sequences (TERM=dumb: Emacs' shell, some CI logs): the
+   * bar is erased by overwriting it with spaces instead of ESC [K, which such a terminal prints.
+   * Default: process.env.TERM === 'dumb'.
+   */
+  dumb?: boolean;
 }
 
 export class ProgressReporter implements Callback {
   private readonly out: ProgressStream;
   private readonly o: Required<Omit<ProgressOptions, 'label'>> & { label: string };
   private readonly tty: boolean;
+  /** Characters of the bar now on the line (what a dumb terminal's erase overwrites). */
+  private drawnLength = 0;
   private start = 0;
   private lastDraw = 0;
   private drawn = false;
@@ -108,6 +116,7 @@ export class ProgressReporter implements Callback {
       label: options.label ? `${options.label} ` : '',
       quiet: options.quiet ?? false,
       now: options.now ?? (() => performance.now()),
+      dumb: options.dumb ?? (typeof process !== 'undefined' && process.env?.TERM === 'dumb'),
     };
     this.tty = out.isTTY === true;
   }
@@ -125,8 +134,13 @@ export class ProgressReporter implements Callback {
   }
 
   private clear(): void {
-    if (this.tty && this.drawn) this.out.write('\r\x1b[K');
+    if (this.tty && this.drawn) this.out.write(this.erase());
     this.drawn = false;
+  }
+
+  /** Back to the line's start with the bar gone: ESC [K, or spaces on a dumb terminal. */
+  private erase(): string {
+    return this.o.dumb ? `\r${' '.repeat(this.drawnLength)}\r` : '\r\x1b[K';
   }
 
   onBatchEnd(logs: BatchLogs): void {
@@ -154,7 +168,9 @@ export class ProgressReporter implements Callback {
     const acc = this.accCount ? ` acc ${pct(this.accSum / this.accCount)}` : '';
     const line = `${this.o.label}epoch ${this.epochIndex + 1}/${this.o.epochs} ${bar} ${String(Math.round(frac * 100)).padStart(3)}% ${doneInEpoch}/${this.o.batches} loss ${num(loss)}${acc} ETA ${formatDuration(eta)}`;
     const cols = this.out.columns ?? 120;
-    this.out.write('\r\x1b[K' + (line.length > cols - 1 ? line.slice(0, cols - 1) : line));
+    const shown = line.length > cols - 1 ? line.slice(0, Math.max(0, cols - 1)) : line;
+    this.out.write((this.drawn || !this.o.dumb ? this.erase() : '\r') + shown);
+    this.drawnLength = shown.length;
     this.drawn = true;
   }
 

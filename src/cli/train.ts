@@ -24,7 +24,7 @@ import { saveCheckpoint, saveModel } from '../io/model.node.js';
 import { writeFileAtomic } from '../io/atomic.node.js';
 import { renderReport } from '../report/html.js';
 import { defaultLr as recipeDefaultLr, makeDataSpec, SCHEDULES, type DataSpec, type RunConfig, type ScheduleName } from '../recipe.js';
-import { loadDataSpec, refuseInapplicable, SYNTHETIC_DATA, type LoadedData } from './data.js';
+import { BUILTIN_DATA, loadDataSpec, refuseInapplicable, SYNTHETIC_DATA, type LoadedData } from './data.js';
 import { asWriteError, CliError, EXIT, inputError, usageError, type ExitCode } from './errors.js';
 import { showCell } from '../data/csv.js';
 import { formatDuration, formatFinding, num, pct, printable, ProgressReporter, shellWord, type ProgressStream } from './progress.js';
@@ -295,7 +295,10 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
         archShapes(arch, spec.inputShape ?? [spec.inputs], where);
         spec = validateSpec(spec, '--arch');
       } catch (e) {
-        throw usageError((e as Error).message);
+        // Images made of a file's rows: say which, since the shape in the message is not the file's.
+        const shape = spec.inputShape;
+        const made = shape && !(BUILTIN_DATA as readonly string[]).includes(a.data) ? ` (${a.data}'s ${data.features} features read as ${shape.join('×')} images)` : '';
+        throw usageError(`${(e as Error).message}${made}`);
       }
     }
   }

@@ -12,7 +12,7 @@ import { alloc } from '../kernels/index.js';
 import { Tensor, showValue } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
-import { checkOptions, pointSnakeCase } from '../options.js';
+import { isPlainObject, keywordArgs, pointSnakeCase } from '../options.js';
 import { rowSize, validateDataset, type DatasetLike } from './dataset.js';
 import { defaultCollate, indexBatches, isMapStyle, mapItem, mapLength, type MapStyleDataset, type PyMapStyleDataset } from './map-style.js';
 import { select } from '../ops/shape.js';
@@ -72,6 +72,9 @@ export class Batch implements Iterable<Tensor> {
   }
 }
 
+/** What a DataLoader reads: an {x, y} dataset, a map-style dataset (a user's Dataset class) or an array of items. */
+export type DataLoaderItems = DatasetLike | MapStyleDataset | PyMapStyleDataset | readonly unknown[];
+
 /** Every DataLoaderOptions key (the compiler keeps the list complete): another is a misspelling (`batch_size`). */
 const DATALOADER_OPTIONS = Object.keys({ batchSize: 1, shuffle: 1, dropLast: 1, generator: 1, reuseBuffers: 1, numWorkers: 1, pinMemory: 1, collateFn: 1 } satisfies Record<keyof DataLoaderOptions, 1>);
 
@@ -98,10 +101,17 @@ export class DataLoader<B = Batch> implements Iterable<B> {
   /** A map-style dataset or a collateFn: the items' source and the collate function. */
   private readonly mapped: { source: object; collate: (items: unknown[]) => unknown } | null = null;
 
-  constructor(items: DatasetLike | MapStyleDataset | PyMapStyleDataset | readonly unknown[], options: DataLoaderOptions<B> = {}) {
+  constructor(items: DataLoaderItems, options?: DataLoaderOptions<B>);
+  /** PyTorch's positional order, DataLoader(dataset, batch_size, shuffle): `new DataLoader(ds, 64, true)`, the rest by name. */
+  constructor(items: DataLoaderItems, batchSize: number, shuffle?: boolean | DataLoaderOptions<B>, options?: DataLoaderOptions<B>);
+  constructor(items: DataLoaderItems, ...args: unknown[]) {
     // Past the map-style branch, an {x, y} dataset (validateDataset checks it).
     const dataset = items as DatasetLike;
-    checkOptions('DataLoader', options, DATALOADER_OPTIONS);
+    if (args.length > 0 && args[0] !== undefined && !isPlainObject(args[0]) && typeof args[0] !== 'number') {
+      throw new Error(`DataLoader: the second argument is the batch size or the options {batchSize, shuffle, …}, got ${showValue(args[0])}`);
+    }
+    const [batchSizeArg, shuffleArg, ...rest] = keywordArgs('DataLoader', args, ['batchSize', 'shuffle'], DATALOADER_OPTIONS.filter((k) => k !== 'batchSize' && k !== 'shuffle'));
+    const options = { batchSize: batchSizeArg, shuffle: shuffleArg, ...Object.fromEntries(DATALOADER_OPTIONS.filter((k) => k !== 'batchSize' && k !== 'shuffle').map((k, i) => [k, rest[i]])) } as DataLoaderOptions<B>;
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be an integer ≥ 1, got ${showValue(batchSize)}`);

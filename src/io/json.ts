@@ -53,11 +53,24 @@ export function checkJsonShape(text: string, where: string, limits: JsonLimits =
 
 /** JSON.parse after checkJsonShape; a syntax error becomes an Error starting with `where`. */
 export function parseJsonBounded(text: string, where: string, limits: JsonLimits = {}): unknown {
+  // A byte-order mark (Windows editors write one) is a file's encoding signature, not JSON.
+  text = text.replace(/^\uFEFF/, '');
   checkJsonShape(text, where, limits);
   try {
     return JSON.parse(text);
   } catch (e) {
     const msg = (e as Error).message;
-    throw new Error(`${where} is not valid JSON: ${msg.length > 200 ? msg.slice(0, 200) + '…' : msg}`, { cause: e });
+    throw new Error(`${where} is not valid JSON: ${msg.length > 200 ? msg.slice(0, 200) + '…' : msg}${jsonSlip(text)}`, { cause: e });
   }
+}
+
+/** The JavaScript or Python habit that made `text` invalid JSON, when it is one of the usual ones. */
+function jsonSlip(text: string): string {
+  if (/^\s*(\/\/|\/\*|#)/m.test(text)) return ' (JSON has no comments)';
+  if (/,\s*[\]}]/.test(text)) return ' (JSON allows no comma before ] or })';
+  if (/'[^'\n]*'\s*[:,\]}]/.test(text)) return ' (JSON strings take double quotes)';
+  if (/[:\[,]\s*-?(NaN|Infinity)\b/.test(text)) return ' (JSON has no NaN or Infinity)';
+  if (/[:\[,]\s*(True|False|None)\b/.test(text)) return " (JSON's literals are true, false and null, not Python's)";
+  if (/[{,]\s*[A-Za-z_][A-Za-z0-9_]*\s*:/.test(text)) return ' (JSON keys take double quotes: {"type": …})';
+  return '';
 }

@@ -295,7 +295,12 @@ export function readSafetensorsHeader(
     }
     const [begin, end] = off as [number, number];
     if (end < begin) fail(`${t}: data_offsets [${begin}, ${end}] end before they begin`);
-    if (end > dataLen) fail(`${t}: data_offsets [${begin}, ${end}] reach past the data section (${dataLen} bytes)`);
+    if (end > dataLen) {
+      // The header is whole but the data is not: the common case is a file cut short (a copy or download interrupted).
+      const last = Math.max(...Object.values(h).map((e) => (isPlainObject(e) && Array.isArray((e as Record<string, unknown>).data_offsets) ? Number(((e as Record<string, unknown>).data_offsets as unknown[])[1]) || 0 : 0)));
+      const cut = Number.isSafeInteger(last) && last > dataLen ? `: the file is truncated (${bytes.length} bytes; its header describes ${8 + n + last}) — an interrupted copy, download or save?` : '';
+      fail(`${t}: data_offsets [${begin}, ${end}] reach past the data section (${dataLen} bytes)${cut}`);
+    }
     const count = numel(shape as number[]);
     const nbytes = count * DTYPE_SIZE[dtype as SafetensorsDType];
     if (!Number.isSafeInteger(nbytes)) fail(`${t}: shape ${formatShape(shape as number[])} is too large`);

@@ -7,9 +7,11 @@
  * (factor 1/num_batches_tracked).
  */
 import { layerEntry } from '../memory.js';
+import { assertTensor } from '../ops/util.js';
 import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
+import { imageLayoutHint } from '../ops/conv.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter, stateTensor } from './module.js';
 
@@ -73,10 +75,11 @@ export abstract class BatchNorm extends Module {
 
   forward(x: Tensor): Tensor {
     layerEntry(x);
+    assertTensor(x, `${this.typeName}(${this.numFeatures})`, 'input');
     const ranks = this._layouts.map((l) => l.split(',').length);
     if (!ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
       const expected = this._layouts.map((l) => l.replace('C', String(this.numFeatures))).join(' or ');
-      throw new Error(`${this.typeName}(${this.numFeatures}): expected input of shape ${expected}, got [${x.shape.join(', ')}]`);
+      throw new Error(`${this.typeName}(${this.numFeatures}): expected input of shape ${expected}, got [${x.shape.join(', ')}]${ranks.includes(4) ? imageLayoutHint(x.shape, this.numFeatures) : ''}`);
     }
     let factor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {

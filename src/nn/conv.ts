@@ -11,9 +11,10 @@
  * default (kaiming_uniform(a = √5), bias U(±1/√fan_in)) is init: 'pytorch'.
  */
 import { layerEntry } from '../memory.js';
+import { assertTensor } from '../ops/util.js';
 import { checkBool, isPlainObject, keywordArgs, pointSnakeCase } from '../options.js';
 import { showValue } from '../tensor.js';
-import { conv2d, pair, type Size2d } from '../ops/conv.js';
+import { conv2d, imageLayoutHint, pair, type Size2d } from '../ops/conv.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { WeightedLayer, type InitSpec } from './linear.js';
@@ -95,7 +96,8 @@ export class Conv2d extends WeightedLayer {
 
   forward(x: Tensor): Tensor {
     layerEntry(x);
-    if (x.ndim !== 4) throw new Error(`Conv2d(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got [${x.shape.join(', ')}]`);
+    assertTensor(x, `Conv2d(${this.inChannels}, ${this.outChannels})`, 'input');
+    if (x.ndim !== 4) throw new Error(`Conv2d(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got [${x.shape.join(', ')}]${imageLayoutHint(x.shape, this.inChannels)}`);
     return conv2d(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups);
   }
 

@@ -8,8 +8,9 @@
  * pos_weight (BCEWithLogitsLoss) are options in camelCase; a weight Tensor may also come first,
  * as PyTorch's positional `nn.CrossEntropyLoss(weight)`. Other options are refused by name.
  */
-import { bce, bceWithLogits, crossEntropy, huber, klDiv, l1, mse, nllLoss, smoothL1, type LossOptions, type Reduction } from '../loss.js';
-import { Tensor } from '../tensor.js';
+import { bce, bceWithLogits, checkLossOption, crossEntropy, huber, klDiv, l1, mse, nllLoss, smoothL1, type LossOptions, type Reduction } from '../loss.js';
+import { checkOptions } from '../options.js';
+import { Tensor, showValue } from '../tensor.js';
 import { Module } from './module.js';
 
 type LossFn = (input: Tensor, target: Tensor, opts: LossOptions & { delta?: number }) => Tensor;
@@ -27,13 +28,11 @@ abstract class LossModule extends Module {
   constructor(name: string, options: Record<string, unknown>, allowed: readonly string[]) {
     super();
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw new Error(`${name}: options must be an object like {reduction: 'mean'}, got ${String(options)}`);
+      throw new Error(`${name}: options must be an object like {reduction: 'mean'}, got ${showValue(options)}`);
     }
-    for (const key of Object.keys(options)) {
-      if (!allowed.includes(key)) {
-        throw new Error(`${name}: option '${key}' is not supported (supported: ${allowed.join(', ')})`);
-      }
-    }
+    // Every key (PyTorch's ignore_index pointed at ignoreIndex) and every value, at construction.
+    checkOptions(name, options, allowed);
+    for (const [key, v] of Object.entries(options)) if (v !== undefined) checkLossOption(name, key, v);
     const reduction = (options.reduction ?? 'mean') as Reduction;
     if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
       throw new Error(`${name}: reduction must be 'mean', 'sum' or 'none', got '${String(options.reduction)}'`);

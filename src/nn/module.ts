@@ -18,7 +18,7 @@
 import { K, alloc, allocShape } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { Tensor, formatShape, parseDtype, showValue } from '../tensor.js';
-import { checkBool, checkOptions, pointSnakeCase } from '../options.js';
+import { ABSENT_DEVICE_METHODS, checkBool, checkOptions, pointAbsent, pointSnakeCase } from '../options.js';
 import { markPersistent, zeroGradBoundary } from '../memory.js';
 import { markUserSet } from '../weight-origin.js';
 import { isGradEnabled, record } from '../autograd.js';
@@ -322,8 +322,24 @@ export abstract class Module {
       if (typeof src !== 'object' || src === null || !Array.isArray(src.shape) || src.data === undefined || typeof src.data.length !== 'number') {
         // structuredClone(model.stateDict()) (PyTorch's copy.deepcopy) keeps a Tensor's fields but not its class.
         const cloned = typeof src === 'object' && src !== null && '_data' in src ? ': a structuredClone of a Tensor loses its class; snapshot with snapshotState(model) (or t.clone() each tensor) instead' : '';
-        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})${cloned}`);
+        // Bare values have no shape to check against the model's: say how to give one.
+        const bare = Array.isArray(src) || ArrayBuffer.isView(src) ? `: values without a shape; give tensor(values, ${formatShape(t.shape)}) or {shape: ${formatShape(t.shape)}, data: values}` : '';
+        problems.push(`'${k}' is not a tensor or {shape, data} entry (got ${describeValue(src)})${cloned}${bare}`);
         continue;
+      }
+      // data: a typed array or an array of numbers; a string's characters or an array of
+      // strings/nulls would be written as NaN (or 0) without a word.
+      const data: unknown = src.data;
+      if (!(ArrayBuffer.isView(data) && !(data instanceof DataView)) && !Array.isArray(data)) {
+        problems.push(`'${k}' has data ${describeValue(data)}; expected a typed array (Float32Array, …) or an array of numbers`);
+        continue;
+      }
+      if (Array.isArray(data)) {
+        const bad = data.findIndex((v) => typeof v !== 'number');
+        if (bad >= 0) {
+          problems.push(`'${k}' has data[${bad}] = ${showValue(data[bad])}, not a number${Array.isArray(data[bad]) ? ' (data is the flat list of values, row-major; the shape gives the layout)' : ''}`);
+          continue;
+        }
       }
       const same = src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]);
       if (!same) problems.push(`size mismatch for '${k}': shape ${formatShape(src.shape)} in the state dict, ${formatShape(t.shape)} in the model`);
@@ -559,8 +575,10 @@ function hiddenState(v: unknown, depth = 0): 'module' | 'parameter' | null {
   return found;
 }
 
+/** 'a' or 'an' before a name, as it is spoken ("an Int32Array", "a Float32Array"). */
+const article = (name: string): string => (/^([aeioAEIO]|un)/.test(name) ? `an ${name}` : `a ${name}`);
 const describeValue = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Parameter ? 'a Parameter' : v instanceof Tensor ? 'a Tensor' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `a ${typeof v}`;
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Parameter ? 'a Parameter' : v instanceof Tensor ? 'a Tensor' : typeof v === 'object' ? article((v as object).constructor?.name ?? 'object') : article(typeof v);
 
 /** Views of plain arrays / objects of modules, kept so that each field has one container. */
 const views = new WeakMap<object, Module>();
@@ -858,3 +876,4 @@ function checkKey(key: unknown, where: string): void {
 
 // model.state_dict(), model.named_parameters(), …: errors naming gradlab's spelling (src/options.ts).
 pointSnakeCase(Module);
+pointAbsent(Module, ABSENT_DEVICE_METHODS);

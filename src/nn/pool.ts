@@ -5,7 +5,7 @@
 import { layerEntry } from '../memory.js';
 import { pair, type Size2d } from '../ops/conv.js';
 import { adaptiveAvgPool2d, adaptiveOutputSize, avgPool2d, maxPool2d } from '../ops/pool.js';
-import { normDim, showSize } from '../ops/util.js';
+import { assertTensor, normDim, showSize } from '../ops/util.js';
 import { flatten, reshape } from '../ops/view.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
@@ -138,6 +138,7 @@ export class Unflatten extends Module {
     return 'Unflatten';
   }
   forward(x: Tensor): Tensor {
+    assertTensor(x, 'Unflatten', 'input');
     const d = normDim('Unflatten', this.dim, x.ndim);
     const n = this.sizes.reduce((a, b) => a * b, 1);
     if (x.shape[d] !== n) throw new Error(`Unflatten: dimension ${d} of input ${formatShape(x.shape)} has ${x.shape[d]} values, but sizes ${formatShape(this.sizes)} need ${n}`);

@@ -7,10 +7,12 @@
  * (the paper's "degradation") goes away.
  */
 import { add } from '../ops/arithmetic.js';
+import { assertTensor } from '../ops/util.js';
 import { relu } from '../ops/activation.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
+import { imageLayoutHint } from '../ops/conv.js';
 import { Module } from './module.js';
 import { isPureLayer, Sequential } from './sequential.js';
 import { layerEntry } from '../memory.js';
@@ -106,8 +108,9 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    assertTensor(x, `BasicBlock(${this.inChannels}, ${this.outChannels})`, 'input');
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
-      throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
+      throw new Error(`BasicBlock(${this.inChannels}, ${this.outChannels}): expected input of shape [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}${imageLayoutHint(x.shape, this.inChannels)}`);
     }
     layerEntry(x);
     const identity = this.downsample ? this.downsample.forward(x) : x;

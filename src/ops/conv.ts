@@ -73,10 +73,39 @@ export function pair(op: string, name: string, v: Size2d, min: number): [number,
   return [p[0], p[1]];
 }
 
+/**
+ * What an image input of the wrong layout most likely is, for the message of a layer that
+ * expects [N, C, H, W] with C = `channels` (null: any C), or '' when nothing fits. The usual
+ * slips: channels last as TensorFlow and PIL/NumPy images are ([N, H, W, C], [H, W, C]), one
+ * image without its batch dimension ([C, H, W], which PyTorch's layers accept unbatched), a
+ * batch of grayscale images without their channel ([N, H, W]), and flat rows ([N, C·H·W],
+ * MNIST as a CSV) given to a conv net.
+ */
+export function imageLayoutHint(shape: readonly number[], channels: number | null): string {
+  const c = channels;
+  if (shape.length === 4) {
+    if (c !== null && shape[1] !== c && shape[3] === c) return ': this looks like channels-last (NHWC) input; gradlab takes [N, C, H, W] as PyTorch does: x.permute(0, 3, 1, 2)';
+    if (c === null && shape[3] <= 4 && shape[3] < shape[1] && shape[3] < shape[2]) return `: if this is channels-last (NHWC) input with ${shape[3]} channel(s), gradlab takes [N, C, H, W] as PyTorch does: x.permute(0, 3, 1, 2)`;
+    return '';
+  }
+  if (shape.length === 3) {
+    if (c !== null && shape[0] === c) return ': one image without its batch dimension? x.unsqueeze(0) makes it [1, C, H, W]';
+    if (c !== null && shape[2] === c) return ': one channels-last image [H, W, C]? x.permute(2, 0, 1).unsqueeze(0) makes it [1, C, H, W]';
+    if (c === 1) return ': a batch of single-channel images [N, H, W]? x.unsqueeze(1) makes it [N, 1, H, W]';
+    if (c === null) return ': one image [C, H, W] without its batch dimension (x.unsqueeze(0)) or a batch of single-channel images [N, H, W] (x.unsqueeze(1))?';
+    return '';
+  }
+  if (shape.length === 2 && c !== null && shape[1] % c === 0) {
+    const side = Math.round(Math.sqrt(shape[1] / c));
+    if (side > 1 && side * side * c === shape[1]) return `: flat rows of ${side}×${side} images? x.view(-1, ${c}, ${side}, ${side}) makes them [N, ${c}, ${side}, ${side}]`;
+  }
+  return '';
+}
+
 /** Checks that x is [N, C, H, W]; the message names the expected layout and the shape given. */
 export function assert4d(op: string, x: Tensor): void {
   assertTensor(x, op, 'input');
-  if (x.ndim !== 4) throw new Error(`${op}: expected input of shape [N, C, H, W], got ${formatShape(x.shape)}`);
+  if (x.ndim !== 4) throw new Error(`${op}: expected input of shape [N, C, H, W], got ${formatShape(x.shape)}${imageLayoutHint(x.shape, null)}`);
 }
 
 /**
@@ -102,7 +131,7 @@ export function window2d(
     const dil = d[0] !== 1 || d[1] !== 1 ? ` (dilation ${d[0]}×${d[1]}: ${eh}×${ew} effective)` : '';
     throw new Error(
       `${op}: kernel ${k[0]}×${k[1]}${dil} is larger than the padded input ${hp}×${wp} ` +
-        `(input ${formatShape(shape)}, padding ${padBefore[0]}×${padBefore[1]}): the output would be empty`,
+        `(input ${formatShape(shape)}, padding ${padBefore[0]}×${padBefore[1]}): the output would be empty${imageLayoutHint(shape, null)}`,
     );
   }
   return {
@@ -147,7 +176,7 @@ export function conv2d(
   if (o % groups !== 0) throw new Error(`conv2d: output channels ${o} (weight ${formatShape(weight.shape)}) are not divisible by groups ${groups}`);
   if (cg * groups !== c) {
     throw new Error(
-      `conv2d: input ${formatShape(input.shape)} has ${c} channels, but weight ${formatShape(weight.shape)} with groups ${groups} expects ${cg * groups} (weight.shape[1]·groups)`,
+      `conv2d: input ${formatShape(input.shape)} has ${c} channels, but weight ${formatShape(weight.shape)} with groups ${groups} expects ${cg * groups} (weight.shape[1]·groups)${imageLayoutHint(input.shape, cg * groups)}`,
     );
   }
   if (bias !== null) {

@@ -31,7 +31,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const aBatch = aShape.slice(0, -2);
   const bBatch = bShape.slice(0, -2);
-  const batch = broadcastShapes('matmul', aBatch, bBatch);
+  let batch: number[];
+  try {
+    batch = broadcastShapes('matmul', aBatch, bBatch);
+  } catch {
+    throw new Error(`matmul: the batch dimensions of ${formatShape(a.shape)} and ${formatShape(b.shape)}, ${formatShape(aBatch)} and ${formatShape(bBatch)}, cannot be broadcast together (the last two dimensions are the matrices)`);
+  }
   let outShape = [...batch, m, n];
   if (a.ndim === 1) outShape.splice(outShape.length - 2, 1);
   if (b.ndim === 1) outShape = outShape.slice(0, -1);

@@ -47,7 +47,15 @@ export function cat(tensors: readonly Tensor[], dimOrKeywords: number | { dim?: 
   });
   const d = dimOfShape('cat', dim, first.shape);
   tensors.forEach((t, i) => {
-    if (t.ndim !== first.ndim || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
+    // As PyTorch: "Tensors must have same number of dimensions" — with the fix for the usual case, a row [C] among [N, C] tensors.
+    if (t.ndim !== first.ndim) {
+      const [lo, hi] = t.ndim < first.ndim ? [`tensors[${i}]`, 'tensors[0]'] : ['tensors[0]', `tensors[${i}]`];
+      throw new Error(
+        `cat: tensors must have the same number of dimensions: tensors[0] has shape ${formatShape(first.shape)} (${first.ndim}), tensors[${i}] has shape ${formatShape(t.shape)} (${t.ndim})` +
+          (Math.abs(t.ndim - first.ndim) === 1 ? `; ${lo}.unsqueeze(0) gives it ${hi}'s rank (or stack tensors of one shape into a new dimension)` : ''),
+      );
+    }
+    if (t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
       throw new Error(
         `cat: sizes must match except in dimension ${d}: tensors[0] has shape ${formatShape(first.shape)}, tensors[${i}] has shape ${formatShape(t.shape)}`,
       );

@@ -119,6 +119,7 @@ export function dimKeyword<D>(op: string, dim: D | { dim?: D }, dflt: D): D {
 export function normDim(op: string, dim: number, ndim: number): number {
   if (!Number.isInteger(dim) || dim < -Math.max(ndim, 1) || dim >= Math.max(ndim, 1)) {
     if (typeof dim !== 'number') throw new Error(`${op}: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got ${showValue(dim)}`);
+    if (!Number.isInteger(dim)) throw new Error(`${op}: dim ${dim} is not an integer (a dimension is counted in whole steps: 0, 1, …, or -1 for the last)`);
     throw new Error(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dimension(s)`);
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
@@ -196,6 +197,7 @@ export function dimOfShape(op: string, dim: unknown, shape: readonly number[], e
   const n = Math.max(shape.length + extra, 1);
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -n || dim >= n) {
     if (typeof dim === 'object' && dim !== null && !(dim instanceof Tensor) && 'dim' in dim) throw new Error(`${op}: dim must be an integer (PyTorch's dim=1 is the argument 1 here), got ${showValue(dim)}`);
+    if (typeof dim === 'number' && !Number.isInteger(dim)) throw new Error(`${op}: dim ${dim} is not an integer (a dimension is counted in whole steps: 0, 1, …, or -1 for the last)`);
     const got = dim instanceof Tensor ? `a Tensor of shape ${formatShape(dim.shape)}` : showValue(dim);
     throw new Error(`${op}: dim ${got} is out of range [${-n}, ${n - 1}] for a tensor of shape ${formatShape(shape)}`);
   }

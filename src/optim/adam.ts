@@ -49,6 +49,10 @@ export class Adam extends KernelOptimizer<AdamOptions, AdamArgs> {
     return 'Adam';
   }
 
+  protected override bufferNames(group: ParamGroup<AdamOptions>): { keeps: readonly string[]; may: readonly string[] } {
+    return { keeps: group.options.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq'], may: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] };
+  }
+
   protected argsOf(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, i: number, out?: AdamArgs): AdamArgs {
     const o = group.options as Required<AdamOptions>;
     const a = out ?? ({} as AdamArgs);

@@ -6,7 +6,7 @@
 import { K, alloc } from '../kernels/index.js';
 import { stepsOf } from '../kernels/reference.js';
 import type { FloatArray } from '../kernels/types.js';
-import { Tensor, showValue } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
 import { stepBoundary, zeroGradBoundary } from '../memory.js';
 import { checkOptions, keywordArgs, pointSnakeCase, snakeCase } from '../options.js';
 import { zeroGradMode } from '../nn/module.js';
@@ -93,12 +93,31 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     if (ps.length === 0) throw new Error(`${at} got an empty parameter list`);
     ps.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`${at} parameter ${i} is not a Tensor (got ${p === null ? 'null' : typeof p})`);
+      // As PyTorch ("can't optimize a non-leaf Tensor"): backward keeps no gradient for it, and
+      // writing it would not change the tensors it was computed from.
+      if (p.node !== null) {
+        throw new Error(
+          `${at} parameter ${i} (shape ${formatShape(p.shape)}) is not a leaf tensor: it was computed by ${p.node.op === 'freed' ? 'an op' : `'${p.node.op}'`}, so backward keeps no gradient for it and step() could not change what it was computed from; ` +
+            `optimize the tensor it was computed from, or make a leaf: p = p.detach().requiresGrad_()`,
+        );
+      }
     });
     const o = { ...this.base.options, ...overrides } as O;
     const lr = o.lr ?? this.base.defaultLr;
     if (lr === undefined) throw new Error(`${at} lr is required`);
     if (!(typeof lr === 'number' && lr >= 0 && Number.isFinite(lr))) throw new Error(`${at} lr must be a finite number ≥ 0, got ${showValue(lr)}`);
     return { params: ps as Tensor[], options: o, lr, initialLr: lr };
+  }
+
+  /**
+   * The buffers a step keeps for a parameter of `group` (`keeps`: Adam's exp_avg and exp_avg_sq,
+   * max_exp_avg_sq with amsgrad) and every name this optimizer may keep (`may`). loadStateDict
+   * takes a parameter's record with all of `keeps` or none (not yet stepped): with one moment and
+   * not the other, the next step would start the missing one from zero beside the loaded one
+   * (Adam's update m̂/(√v̂ + ε) with v = 0). Empty lists check nothing (a user's subclass).
+   */
+  protected bufferNames(_group: ParamGroup<O>): { keeps: readonly string[]; may: readonly string[] } {
+    return { keeps: [], may: [] };
   }
 
   /** Check a group's options (the ranges of momentum, betas, …): each optimizer states its own. */
@@ -179,9 +198,21 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
    * Apply one update to every parameter that has a gradient. Also a step boundary of the
    * automatic memory (src/memory.ts): the step's tensors leave wasm memory.
    */
-  step(): void {
+  step(): void;
+  /**
+   * PyTorch's `optimizer.step(closure)`: the closure (zero the gradients, compute the loss, call
+   * backward, return the loss) runs first and its loss is returned. Anything else is an error: a
+   * closure that is never called would leave the gradients as they were, without a word.
+   */
+  step<L>(closure: () => L): L;
+  step<L>(closure?: () => L): L | undefined {
+    if (closure !== undefined && typeof closure !== 'function') {
+      throw new Error(`${this.typeName}.step(): its one argument is a closure that recomputes the loss (PyTorch's step(closure)), got ${showValue(closure)}`);
+    }
+    const loss = closure?.();
     this.applyStep(null);
     stepBoundary();
+    return loss;
   }
 
   /**
@@ -201,6 +232,13 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
   private readonly pendingSave: Array<FloatArray | null> = [];
 
   private applyStep(saveFor: ((p: Tensor) => FloatArray | null) | null): boolean {
+    // paramGroups hands out the groups themselves (PyTorch's `g['lr'] = …`): a value written there
+    // is checked here, as the lr setter checks its own, before any parameter moves.
+    this.groups.forEach((g, k) => {
+      if (!(typeof g.lr === 'number' && g.lr >= 0 && Number.isFinite(g.lr))) {
+        throw new Error(`${this.typeName}.step(): parameter group ${k} has lr ${showValue(g.lr)}; lr must be a finite number ≥ 0`);
+      }
+    });
     this.stepCount++;
     const pending = this.pending;
     const save = this.pendingSave;
@@ -370,6 +408,14 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     }
     if (state.groups.length !== this.groups.length) throw new Error(`loadStateDict: state has ${state.groups.length} groups, the optimizer ${this.groups.length}`);
     state.buffers.forEach((rec, i) => {
+      const names = Object.keys(rec);
+      const { keeps, may } = this.bufferNames(this.groups.find((g) => g.params.includes(this.params[i]))!);
+      const stray = may.length > 0 ? names.filter((n) => !may.includes(n)) : [];
+      if (stray.length > 0) throw new Error(`${where}: parameter ${i} has a buffer '${stray[0]}', which ${this.typeName} does not keep (its buffers: ${may.join(', ')})`);
+      const missing = names.length > 0 ? keeps.filter((n) => !names.includes(n)) : [];
+      if (missing.length > 0) {
+        throw new Error(`${where}: parameter ${i} has ${names.join(', ')} but not ${missing.join(', ')}: a step would start ${missing.length === 1 ? 'it' : 'them'} from zero beside the others; give every buffer of a parameter (${keeps.join(', ')}) or none`);
+      }
       for (const [n, v] of Object.entries(rec)) {
         if (!Array.isArray(v) || v.length !== this.params[i].size) {
           throw new Error(`loadStateDict: buffer '${n}' of parameter ${i} has ${Array.isArray(v) ? v.length : 'no list of'} values, expected ${this.params[i].size}`);

@@ -11,6 +11,7 @@ import { Adam, AdamW } from './adam.js';
 import type { Optimizer } from './optimizer.js';
 import { RMSprop } from './rmsprop.js';
 import { SGD } from './sgd.js';
+import { unknownName } from '../options.js';
 
 export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
@@ -82,7 +83,7 @@ export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerEntry>> = {
 
 export function getOptimizer(name: string): OptimizerEntry {
   if (!(OPTIMIZER_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`Unknown optimizer '${name}'. Valid optimizers: ${OPTIMIZER_NAMES.join(', ')}.`);
+    throw unknownName('optimizer', 'optimizers', name, OPTIMIZER_NAMES);
   }
   return OPTIMIZERS[name as OptimizerName];
 }

@@ -39,6 +39,11 @@ export class RMSprop extends KernelOptimizer<RMSpropOptions, RmspropArgs> {
     return 'RMSprop';
   }
 
+  protected override bufferNames(group: ParamGroup<RMSpropOptions>): { keeps: readonly string[]; may: readonly string[] } {
+    const o = group.options;
+    return { keeps: ['square_avg', ...(o.centered ? ['grad_avg'] : []), ...((o.momentum ?? 0) > 0 ? ['momentum_buffer'] : [])], may: ['square_avg', 'grad_avg', 'momentum_buffer'] };
+  }
+
   protected argsOf(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, i: number, out?: RmspropArgs): RmspropArgs {
     const o = group.options as Required<RMSpropOptions>;
     const a = out ?? ({} as RmspropArgs);

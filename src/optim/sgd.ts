@@ -40,6 +40,10 @@ export class SGD extends KernelOptimizer<SGDOptions, SgdArgs> {
     return 'SGD';
   }
 
+  protected override bufferNames(group: ParamGroup<SGDOptions>): { keeps: readonly string[]; may: readonly string[] } {
+    return { keeps: (group.options.momentum ?? 0) !== 0 ? ['momentum_buffer'] : [], may: ['momentum_buffer'] };
+  }
+
   protected argsOf(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, i: number, out?: SgdArgs): SgdArgs {
     const o = group.options as Required<SGDOptions>;
     const momentum = o.momentum;

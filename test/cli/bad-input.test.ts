@@ -575,3 +575,66 @@ describe('round 4: data files as users have them, numbers at the edges, flags gi
     clean(await cli(...base, '--seed', '9007199254740992'), 2, /--seed: expected an integer in \[0, 4294967295\]/);
   });
 });
+
+describe('round 5: other tools\' flags, conv presets on tabular data, damaged checkpoints', () => {
+  it("another training script's flag names gradlab's (commander's nearest spelling was --arch for --batch, nothing for --hidden)", async () => {
+    const base = ['train', '--data', 'xor', '--samples', '40', '-q'];
+    for (const [flag, says] of [
+      ['--hidden', /unknown option '--hidden'\n\(gradlab's flag for this is --layers\)/],
+      ['--learning-rate', /\(gradlab's flag for this is --lr\)/],
+      ['--learning_rate', /\(gradlab's flag for this is --lr\)/],
+      ['--batch', /\(gradlab's flag for this is --batch-size\)/],
+      ['--batch_size', /\(gradlab's flag for this is --batch-size\)/],
+      ['--weight_decay', /\(gradlab's flag for this is --weight-decay\)/],
+      ['--num-epochs', /\(gradlab's flag for this is --epochs\)/],
+      ['--device', /\(--device: no flag: gradlab runs on the CPU/],
+    ] as const) {
+      const r = await cli(...base, flag, '4');
+      expect(r.code, flag).toBe(2);
+      expect(r.err, flag).toMatch(says);
+      expect(r.err, flag).not.toContain('Did you mean --arch');
+    }
+    // Where commander's guess is right it stays; a flag another command lacks is not suggested there.
+    expect((await cli(...base, '--output', 'm.safetensors')).err).toContain('(Did you mean --out?)');
+    expect((await cli('predict', 'm.safetensors', '--hidden', '4')).err).not.toContain('--layers');
+  });
+
+  it('a switch given a value (--batchnorm false, --json 1) says it is a switch and how to turn it on or off (it said only "too many arguments")', async () => {
+    const base = ['train', '--data', 'xor', '--samples', '40', '-q'];
+    clean(await cli(...base, '--batchnorm', 'false'), 2, /too many arguments for 'train'[^\n]*\n\(--batchnorm is a switch and takes no value: --batchnorm turns it on, --no-batchnorm off; "false" is left over\)/);
+    clean(await cli(...base, '--standardize', 'yes'), 2, /\(--standardize is a switch and takes no value: give --standardize alone; "yes" is left over\)/);
+    // A stray word after a switch that is no boolean gets commander's message alone.
+    const r = await cli(...base, '--json', 'extra');
+    expect(r.code).toBe(2);
+    expect(r.err).not.toContain('is a switch');
+  });
+
+  it("--data '' and --data - say what --data takes (they said 'data.source must be a non-empty string' and 'neither a data set name nor an existing file')", async () => {
+    clean(await cli('train', '--data', '', '-q'), 2, /^gradlab: error: invalid value '' for --data: give a data set name \(mnist, spiral, …\) or the path of a \.csv file or IDX data$/m);
+    clean(await cli('train', '--data', '-', '-q'), 2, /--data -: data is not read from stdin .*save it to a \.csv file and give its path/);
+    // A name with a newline or a terminal escape is shown escaped, on one line.
+    const r = await cli('train', '--data', 'a\nb\x1b[31m.csv', '-q');
+    clean(r, 2, /--data: 'a\\x0ab\\x1b\[31m\.csv' is neither a data set name nor an existing file/);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('--model cnn on a CSV whose features make tiny images names the file and the image size it made of them', async () => {
+    const rows = ['a,b,c,d,label', ...Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},0.5,0.25,${i % 3}`)];
+    const p = file('four-features.csv', rows.join('\n') + '\n');
+    clean(await cli('train', '--model', 'cnn', '--data', p, '-q'), 2, /--model cnn layer \d+ \(maxpool\): .*the output would be empty \(.*four-features\.csv's 4 features read as 1×2×2 images\)/);
+  });
+
+  it('a checkpoint cut at every tenth of its length: exit 3 saying it is truncated (or too short), and the file is left as it was', async () => {
+    const ck = join(dir, 'whole.ckpt.safetensors');
+    expect((await cli('train', '--data', 'xor', '--samples', '40', '--layers', '8', '--epochs', '1', '-q', '--checkpoint', ck)).code).toBe(0);
+    const whole = readFileSync(ck);
+    for (let k = 0; k < 10; k++) {
+      const cut = join(dir, `cut-${k}.safetensors`);
+      const bytes = whole.subarray(0, Math.floor((whole.length * k) / 10));
+      writeFileSync(cut, bytes);
+      const r = await cli('train', '--resume', cut, '--epochs', '2', '-q');
+      clean(r, 3, k === 0 ? /too short/ : /truncated|exceeds the file/);
+      expect(readFileSync(cut).equals(bytes), `cut at ${k}0%`).toBe(true);
+    }
+  });
+});

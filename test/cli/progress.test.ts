@@ -17,7 +17,7 @@ describe('terminal progress', () => {
   it('draws a bar with ETA and running loss/accuracy on a TTY, then one line per epoch', () => {
     let t = 0;
     const { out, s } = stream(true);
-    const p = new ProgressReporter(s, { epochs: 2, batches: 4, now: () => t });
+    const p = new ProgressReporter(s, { epochs: 2, batches: 4, now: () => t, dumb: false });
     p.onTrainBegin();
     p.onEpochBegin(0);
     for (let b = 0; b < 4; b++) {
@@ -31,6 +31,24 @@ describe('terminal progress', () => {
     const line = out[out.length - 1];
     expect(line).toBe('epoch 1/2  running avg loss 0.5000  acc 75.0%  test loss 0.6000  test acc 70.0%  2s  ETA 4s\n');
     for (const l of out) expect(l.replace('\r\x1b[K', '').length).toBeLessThan(100);
+  });
+
+  it('TERM=dumb: the bar is erased with spaces, never ESC [K (which a dumb terminal prints); a 2-column terminal gets 1 character', () => {
+    let t = 0;
+    const { out, s } = stream(true);
+    s.columns = 2;
+    const p = new ProgressReporter(s, { epochs: 1, batches: 3, now: () => t, dumb: true });
+    p.onTrainBegin();
+    p.onEpochBegin(0);
+    for (let b = 0; b < 3; b++) {
+      t += 1000;
+      p.onBatchEnd(batch(b));
+    }
+    p.onEpochEnd(epochEnd);
+    expect(out.join('')).not.toContain('\x1b');
+    expect(out.slice(0, 3)).toEqual(['\re', '\r \re', '\r \re']);
+    expect(out[3]).toBe('\r \r'); // the bar gone before the epoch's line
+    expect(out[4]).toMatch(/^epoch 1\/1 /);
   });
 
   it('writes only epoch lines and findings when not a TTY', () => {

@@ -4,7 +4,7 @@
  * stdout closed early (`gradlab train --json | head -c 1`), no stdin and no TTY (CI).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,4 +112,49 @@ describe('gradlab with stdout closed early, no stdin, no TTY', () => {
     expect(r.stderr).toContain('epoch 2/2');
     expect(r.stderr).not.toContain('\r'); // no redraws without a terminal
   });
+});
+
+describe('gradlab train --out over an existing model, stopped at any moment', () => {
+  /** Start a short run writing `out`; after `delay` ms send `signals` (20 ms apart); exit code and signal. */
+  function stopAt(out: string, delay: number, signals: NodeJS.Signals[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, 'train', '--data', 'spiral', '--epochs', '3', '--layers', '256,128', '--out', out, '--checkpoint', `${out}.ckpt`, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (s: string) => (err += s));
+      const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      signals.forEach((s, i) => setTimeout(() => child.kill(s), delay + 20 * i));
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(kill);
+        resolve({ code, signal, err });
+      });
+    });
+  }
+
+  it('the file afterwards is the old one byte for byte or a complete new one; never a stack trace or a temporary file', async () => {
+    const sub = mkdtempSync(join(dir, 'any-moment-'));
+    const out = join(sub, 'model.safetensors');
+    const first = spawnSync(process.execPath, [bin, 'train', '--data', 'spiral', '--epochs', '1', '--layers', '256,128', '--out', out, '-q']);
+    expect(first.status, String(first.stderr)).toBe(0);
+    const old = readFileSync(out);
+    // From start-up (data not yet made) to the end of the run (the save), once and twice (Ctrl-C again: quit now).
+    const moments: Array<[number, NodeJS.Signals[]]> = [[30, ['SIGINT']], [150, ['SIGTERM', 'SIGTERM']], [350, ['SIGINT', 'SIGINT']], [600, ['SIGTERM']], [900, ['SIGINT']]];
+    const seen: string[] = [];
+    for (const [delay, signals] of moments) {
+      writeFileSync(out, old);
+      const r = await stopAt(out, delay, signals);
+      expect(r.err, `${signals.join('+')} at ${delay} ms`).not.toMatch(/\n\s+at |internal error/);
+      // Exit 130/143 (stopped), 0 (finished before the signal) or killed by the second signal.
+      expect([EXIT.interrupted, EXIT.terminated, EXIT.ok, null]).toContain(r.code);
+      const now = readFileSync(out);
+      if (now.equals(old)) seen.push('old');
+      else {
+        expect(modelFromBytes(new Uint8Array(now)).model.parameters().length, `${signals.join('+')} at ${delay} ms`).toBeGreaterThan(0);
+        seen.push('new');
+      }
+      expect(readdirSync(sub).filter((f) => f !== 'model.safetensors' && f !== 'model.safetensors.ckpt')).toEqual([]);
+    }
+    expect(seen.length).toBe(moments.length);
+  }, 120_000);
 });

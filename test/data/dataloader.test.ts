@@ -160,3 +160,19 @@ describe('DataLoader', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('DataLoader in PyTorch\'s positional order', () => {
+  it('new DataLoader(ds, 4, true) is DataLoader(ds, batch_size=4, shuffle=True); anything else as the second argument is named', () => {
+    const ds = new TensorDataset(tensor(Array.from({ length: 10 }, (_, i) => [i, -i])), tensor(Array.from({ length: 10 }, (_, i) => i % 2)));
+    expect([...new DataLoader(ds, 4)].map(([x]) => x.shape[0])).toEqual([4, 4, 2]);
+    const shuffled = new DataLoader(ds, 4, true);
+    expect([shuffled.batchSize, shuffled.shuffle]).toEqual([4, true]);
+    expect(new DataLoader(ds, 4, { dropLast: true }).dropLast).toBe(true);
+    expect(() => new DataLoader(ds, 4, { batchSize: 5 })).toThrow('DataLoader: batchSize given both positionally and in the options');
+    expect(() => new DataLoader(ds, '4' as never)).toThrow('DataLoader: the second argument is the batch size or the options {batchSize, shuffle, …}, got "4"');
+    expect(() => new DataLoader(ds, null as never)).toThrow('got null');
+    expect(() => new DataLoader(ds, 4, 'yes' as never)).toThrow('DataLoader: shuffle must be true or false, got yes');
+    expect(() => new DataLoader(ds, 0)).toThrow('DataLoader: batchSize must be an integer ≥ 1, got 0');
+    expect(() => new DataLoader(ds, { batch_size: 4 } as never)).toThrow("unknown option 'batch_size' (gradlab spells it batchSize)");
+  });
+});

@@ -20,6 +20,7 @@ import * as ops from '../../src/ops/index.js';
 import type { Generator } from '../../src/random.js';
 import { Tensor, randn, tensor } from '../../src/index.js'; // the index installs the Tensor methods
 import { cases, rng } from './fuzz.js';
+import { memoryInfo, stepBoundary } from '../../src/memory.js';
 
 type Args = unknown[];
 interface OpCase {
@@ -232,4 +233,65 @@ describe('ops and layers fed hostile arguments', () => {
     expect([...seen.values()]).toEqual([]);
     expect(thrown).toBeGreaterThan(n / 3); // hostile values mostly are refused
   }, 120_000);
+});
+
+describe('ops fed hostile arguments, over and over', () => {
+  it('a call that throws leaves nothing behind in wasm memory: the same hostile calls again reserve no more', async () => {
+    await ready();
+    // Ops and tensor methods only: a layer or optimizer built in a call keeps persistent
+    // parameters until the garbage collector runs (ARCHITECTURE.md, "Dropped models").
+    const pure = OPS.filter((op) => /^[a-z]/.test(op.name) && !['clipGradNorm', 'kaimingNormal', 'kaimingUniform'].includes(op.name));
+    const round = (): number => {
+      const g = rng(43);
+      let thrown = 0;
+      for (let i = 0; i < cases(1500); i++) {
+        const op = pure[Math.floor(g.random() * pure.length)];
+        const args = op.good();
+        const fixed = op.fixed ?? 0;
+        args[fixed + Math.floor(g.random() * (args.length - fixed))] = hostile(g);
+        try {
+          op.call(...args);
+        } catch {
+          thrown++;
+        }
+        stepBoundary(); // what optimizer.step() does: every young tensor leaves wasm memory
+      }
+      return thrown;
+    };
+    const thrown = round();
+    round();
+    const settled = memoryInfo().reservedBytes;
+    round();
+    round();
+    expect(memoryInfo().reservedBytes).toBe(settled);
+    expect(thrown).toBeGreaterThan(cases(1500) / 3);
+  }, 120_000);
+});
+
+describe('every built-in layer given something that is not a tensor', () => {
+  it('forward(undefined | array | Float32Array | string | number) is an Error naming the layer, never a TypeError from inside', async () => {
+    await ready();
+    const layers: Record<string, () => { forward(x: unknown): unknown }> = {
+      Linear: () => new nn.Linear(2, 2), Conv2d: () => new nn.Conv2d(1, 2, 3), BatchNorm1d: () => new nn.BatchNorm1d(2), BatchNorm2d: () => new nn.BatchNorm2d(2),
+      MaxPool2d: () => new nn.MaxPool2d(2), AvgPool2d: () => new nn.AvgPool2d(2), AdaptiveAvgPool2d: () => new nn.AdaptiveAvgPool2d(1), Flatten: () => new nn.Flatten(),
+      Unflatten: () => new nn.Unflatten(1, [2, 1]), ReLU: () => new nn.ReLU(), LeakyReLU: () => new nn.LeakyReLU(), PReLU: () => new nn.PReLU(), ELU: () => new nn.ELU(),
+      SELU: () => new nn.SELU(), Sigmoid: () => new nn.Sigmoid(), Tanh: () => new nn.Tanh(), Softmax: () => new nn.Softmax(1), LogSoftmax: () => new nn.LogSoftmax(1),
+      GELU: () => new nn.GELU(), SiLU: () => new nn.SiLU(), Softplus: () => new nn.Softplus(), Dropout: () => new nn.Dropout(0.5), Dropout2d: () => new nn.Dropout2d(0.5),
+      AlphaDropout: () => new nn.AlphaDropout(0.5), Embedding: () => new nn.Embedding(4, 2), BasicBlock: () => new nn.BasicBlock(2, 2),
+      Residual: () => new nn.Residual(new nn.Linear(2, 2)), Sequential: () => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU()),
+    };
+    const problems: string[] = [];
+    for (const [name, make] of Object.entries(layers)) {
+      for (const [what, x] of [['undefined', undefined], ['an array', [[1, 2]]], ['a Float32Array', new Float32Array(4)], ['a string', 'x'], ['a number', 3]] as const) {
+        try {
+          make().forward(x);
+          problems.push(`${name}.forward(${what}): no error`);
+        } catch (e) {
+          const err = e as Error;
+          if (!(err instanceof Error) || err instanceof TypeError || !/must be a Tensor/.test(err.message)) problems.push(`${name}.forward(${what}): ${err?.constructor?.name}: ${err?.message}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

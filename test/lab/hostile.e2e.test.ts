@@ -151,4 +151,85 @@ describe('the lab with hostile input', () => {
     await phone.close();
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('hostile links — negative layers, lr=NaN, an unknown activation, 10,000 layers (a 70 KB link), a huge width, markup in every echoed value, settings after #: the page loads, says what it used, runs no injected script', async () => {
+    const p = env.b.page;
+    const inject = encodeURIComponent('"><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>');
+    const links: Array<[string, RegExp]> = [
+      ['?layers=-3', /^layers=-3: '-3': the width must be an integer from 1 to 128; using 1$/],
+      ['?lr=NaN', /^lr=NaN: the learning rate must be a number from 0\.000001 to 10; using /],
+      ['?layers=8:swish', /^layers=8:swish: '8:swish': unknown activation 'swish'; one of .*; using relu$/],
+      [`?layers=${Array(10_000).fill('8:relu').join(',')}`, /at most 40/],
+      ['?layers=1000000000:relu', /the width must be an integer from 1 to 128; using 128$/],
+      ...(['data', 'opt', 'layers', 'lr', 'model', 'init', 'loss', 'batch'].map((k) => [`?${k}=${inject}`, new RegExp(`^${k}="><img src=x onerror=.*…: `)]) as Array<[string, RegExp]>),
+      [`?${inject}=1`, /^"><img src=x onerror=.*…=1: unknown setting; the settings are /],
+      // Settings after '#' are read (they were ignored without a word) and moved into the query.
+      ['#lr=NaN&layers=8:relu', /^lr=NaN: the learning rate must be a number from 0\.000001 to 10; using /],
+    ];
+    for (const [link, said] of links) {
+      env.b.errors.length = 0;
+      await p.goto(`${env.server.url}${link}`);
+      await waitReady(p);
+      const h = await handle(p);
+      const pwned = await p.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? 0);
+      expect(pwned, link.slice(0, 80)).toBe(0);
+      expect(await p.isVisible('#notice'), link.slice(0, 80)).toBe(true);
+      expect(h.notice.some((m) => said.test(m)), `${link.slice(0, 80)}: ${JSON.stringify(h.notice).slice(0, 400)}`).toBe(true);
+      expect(h.state.layers.length).toBeLessThanOrEqual(40);
+      expect(h.state.layers.every((l) => l.width >= 1 && l.width <= 128)).toBe(true);
+      expect(Number.isFinite(h.state.lr) && h.state.lr > 0).toBe(true);
+      expect(await p.$$eval('#notice img, #notice script', (els) => els.length)).toBe(0);
+      expect(env.b.errors, link.slice(0, 80)).toEqual([]);
+    }
+    // The hash's settings now live in the query, which the page keeps up to date.
+    expect(new URL(p.url()).hash).toBe('');
+    expect(new URL(p.url()).searchParams.get('layers')).toBe('8:relu');
+  }, 180_000);
+
+  it('window.lab called with hostile arguments throws an Error naming the call and the value, and changes nothing', async () => {
+    const p = env.b.page;
+    await p.goto(`${env.server.url}?data=moons&layers=8:relu*2`);
+    await waitReady(p);
+    const before = (await handle(p)).state;
+    const calls: Array<[string, RegExp]> = [
+      ['lab.set(null)', /^lab\.set: settings must be an object such as \{lr: 0\.01, layers: '16:relu\*2'\}, got null$/],
+      ['lab.set("lr=0.1")', /^lab\.set: settings must be an object .*, got "lr=0\.1"$/],
+      ['lab.set({layers: [8, 8]})', /^lab\.set: layers must be a string, number or boolean .*, got an array$/],
+      ['lab.set({lr: NaN})', /^lab\.set: lr=NaN: the learning rate must be a number from 0\.000001 to 10/],
+      ['lab.set({layers: "8:relu*10000"})', /^lab\.set: layers=8:relu\*10000: .*from 1 to 40/],
+      ['lab.set({act: "relu"})', /^lab\.set: act=relu: unknown setting/],
+      ['lab.startLesson("nope")', /^lab\.startLesson: no lesson 'nope'; lessons: /],
+      ['lab.loadCsv(null)', /^lab\.loadCsv: text must be a CSV file's text \(a string\), got null$/],
+      ['lab.answer("nope", 0)', /nope/],
+    ];
+    for (const [call, says] of calls) {
+      const message = await p.evaluate((c) => {
+        try {
+          new Function('lab', c)((window as unknown as { lab: unknown }).lab);
+          return 'no error';
+        } catch (e) {
+          return e instanceof Error ? e.message : `not an Error: ${String(e)}`;
+        }
+      }, call);
+      expect(message, call).toMatch(says);
+    }
+    expect((await handle(p)).state).toEqual(before);
+    expect(env.b.errors).toEqual([]);
+  }, 60_000);
+
+  it('a #quiz= link naming no question says so above the first question (it showed question 1 without a word); a malformed escape too', async () => {
+    const p = env.b.page;
+    for (const [hash, shown] of [['#quiz=no-such-question', 'no-such-question'], ['#quiz=%E0%A4%A', '%E0%A4%A'], ['#quiz=%3Cimg%20src%3Dx%3E', '<img src=x>']]) {
+      env.b.errors.length = 0;
+      await p.goto(`${env.server.url}?data=moons${hash}`);
+      await waitReady(p);
+      await p.waitForSelector('.quiz-unknown', { timeout: 10_000 });
+      expect(await p.textContent('.quiz-unknown')).toBe(`This link names quiz question '${shown}', which this lab does not have; showing question 1.`);
+      expect(await p.$$eval('#quiz img', (els) => els.length)).toBe(0);
+      expect(env.b.errors, hash).toEqual([]);
+    }
+    // Choosing a question clears it.
+    await p.locator('.quiz-nav button').nth(1).click();
+    expect(await p.$('.quiz-unknown')).toBeNull();
+  }, 60_000);
 });

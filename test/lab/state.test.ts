@@ -3,7 +3,7 @@
  * defaults (src/recipe.ts), so switching the optimizer picks the new optimizer's own lr.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, MODEL_NAMES, changeSettings, onlyLiveChanges, parseState, parseStateChecked, serializeState, withOptimizer } from '../../lab/src/state.js';
+import { DEFAULT_STATE, MODEL_NAMES, changeSettings, linkQuery, onlyLiveChanges, parseState, parseStateChecked, serializeState, withOptimizer } from '../../lab/src/state.js';
 import { buildLabModel, labOptimizer } from '../../lab/src/model.js';
 import { MODEL_PRESETS } from '../../src/arch.js';
 import { defaultLr } from '../../src/recipe.js';
@@ -181,3 +181,36 @@ describe('links with settings the lab cannot use say so (parseStateChecked)', ()
     expect(changeSettings(s, { lr: '' }).state.lr).toBe(0.2);
   });
 });
+
+describe('settings after # in a link', () => {
+  it('are read as the query is (the hash wins where both name one) and reported as they are; an anchor or #quiz=… is not settings', () => {
+    const both = linkQuery('?data=xor&lr=0.1', '#lr=NaN&layers=8:relu');
+    expect(both.fromHash).toBe(true);
+    const { state, problems } = parseStateChecked(both.query);
+    expect(state.dataset).toBe('xor');
+    expect(state.layers).toEqual([{ width: 8, activation: 'relu', bn: false }]);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^lr=NaN: the learning rate must be a number from 0\.000001 to 10; using /)]);
+    expect(linkQuery('', '#?seed=3').query).toBe('seed=3');
+    expect(linkQuery('?data=xor', '#quiz=dead-relu')).toEqual({ query: 'data=xor', fromHash: false });
+    expect(linkQuery('?data=xor', '#charts')).toEqual({ query: 'data=xor', fromHash: false });
+    expect(linkQuery('?data=xor', '')).toEqual({ query: 'data=xor', fromHash: false });
+  });
+});
+
+describe('numbers in a link', () => {
+  it('are read in decimal notation only: hex, binary and digit separators are reported, not read as other numbers', () => {
+    for (const v of ['0x20', '0b11', '0o7', '1_000', 'Infinity', '1e']) {
+      const { state, problems } = parseStateChecked(`batch=${v}`);
+      expect(state.batchSize, v).toBe(DEFAULT_STATE.batchSize);
+      expect(problems.map((p) => p.message), v).toEqual([`batch=${v}: the batch size must be an integer from 1 to 1024; using ${DEFAULT_STATE.batchSize}`]);
+    }
+    for (const [v, n] of [['32', 32], [' 16 ', 16], ['+8', 8], ['1e1', 10], ['64.0', 64]] as const) {
+      const { state, problems } = parseStateChecked(`batch=${encodeURIComponent(v)}`);
+      expect(state.batchSize, v).toBe(n);
+      expect(problems, v).toEqual([]);
+    }
+    expect(parseStateChecked('lr=.5').state.lr).toBe(0.5);
+    expect(parseStateChecked('lr=5e-3').state.lr).toBe(0.005);
+  });
+});
+

@@ -167,6 +167,30 @@ describeEachBackend('nn.Conv2d', () => {
     expectThrowsMentioning(() => new nn.Conv2d(3, 4, 3).forward(filled([2, 2, 5, 5])), ['[2, 2, 5, 5]', '2 channels', 'expects 3']);
     expectThrowsMentioning(() => new nn.Conv2d(1, 1, 5).forward(filled([1, 1, 4, 4])), ['kernel 5×5', '4×4']);
   });
+
+  it('an image in the wrong layout is named for what it likely is: channels last (NHWC), no batch dimension, no channel, flat rows', () => {
+    const nhwc = 'channels-last (NHWC)';
+    // TensorFlow's / PIL's layout, to every layer that reads channels.
+    expectThrowsMentioning(() => new nn.Conv2d(3, 8, 3).forward(filled([2, 32, 32, 3])), ['[2, 32, 32, 3]', '32 channels', nhwc, 'x.permute(0, 3, 1, 2)']);
+    expectThrowsMentioning(() => ops.conv2d(filled([2, 28, 28, 1]), filled([4, 1, 3, 3])), ['conv2d', '[2, 28, 28, 1]', nhwc, 'x.permute(0, 3, 1, 2)']);
+    expectThrowsMentioning(() => new nn.BatchNorm2d(3).forward(filled([2, 5, 5, 3])), ['BatchNorm2d(3)', '[2, 5, 5, 3]', nhwc]);
+    expectThrowsMentioning(() => new nn.BasicBlock(3, 3).forward(filled([1, 8, 8, 3])), ['BasicBlock(3, 3)', '[1, 8, 8, 3]', nhwc]);
+    // A pooling layer knows no channel count: the hint only where the window cannot fit.
+    expectThrowsMentioning(() => new nn.AvgPool2d(2).forward(filled([2, 28, 28, 1])), ['avgPool2d', 'kernel 2×2', '28×1', nhwc]);
+    // One image without its batch dimension, or a batch without its channel.
+    expectThrowsMentioning(() => new nn.Conv2d(3, 8, 3).forward(filled([3, 32, 32])), ['Conv2d(3, 8)', '[3, 32, 32]', 'x.unsqueeze(0)']);
+    expectThrowsMentioning(() => new nn.Conv2d(1, 8, 3).forward(filled([5, 28, 28])), ['[5, 28, 28]', 'x.unsqueeze(1)']);
+    expectThrowsMentioning(() => new nn.Conv2d(3, 8, 3).forward(filled([28, 28, 3])), ['[28, 28, 3]', 'x.permute(2, 0, 1).unsqueeze(0)']);
+    expectThrowsMentioning(() => new nn.MaxPool2d(2).forward(filled([3, 8, 8])), ['maxPool2d', '[3, 8, 8]', 'x.unsqueeze(0)', 'x.unsqueeze(1)']);
+    // MNIST as flat rows given to a conv net.
+    expectThrowsMentioning(() => new nn.Conv2d(1, 8, 3).forward(filled([2, 784])), ['[2, 784]', 'x.view(-1, 1, 28, 28)']);
+    expectThrowsMentioning(() => new nn.Conv2d(3, 8, 3).forward(filled([2, 3072])), ['x.view(-1, 3, 32, 32)']);
+    // A plain channel mismatch gets no layout hint (nothing suggests one).
+    let e = expectThrowsMentioning(() => new nn.Conv2d(3, 4, 3).forward(filled([2, 2, 5, 5])), ['2 channels', 'expects 3']);
+    expect(e.message).not.toMatch(/NHWC|unsqueeze|permute|view/);
+    e = expectThrowsMentioning(() => new nn.BatchNorm2d(3).forward(filled([2, 4, 5, 5])), ['BatchNorm2d(3)']);
+    expect(e.message).not.toMatch(/NHWC|unsqueeze|permute|view/);
+  });
 });
 
 describeEachBackend('nn pooling and Flatten', () => {

@@ -52,7 +52,17 @@ describe('loss modules', () => {
   });
 
   it('refuses what it does not implement, by name', () => {
-    expect(() => new nn.CrossEntropyLoss({ sizeAverage: true } as never)).toThrow(/option 'sizeAverage' is not supported \(supported: reduction, weight, ignoreIndex, labelSmoothing\)/);
+    expect(() => new nn.CrossEntropyLoss({ sizeAverage: true } as never)).toThrow("CrossEntropyLoss: unknown option 'sizeAverage'; the options are reduction, weight, ignoreIndex, labelSmoothing");
+    // PyTorch's spellings are pointed at gradlab's, as for every other options object (checkOptions).
+    expect(() => new nn.CrossEntropyLoss({ ignore_index: 0 } as never)).toThrow("CrossEntropyLoss: unknown option 'ignore_index' (gradlab spells it ignoreIndex)");
+    // Values are checked when the module is built, not at its first forward.
+    expect(() => new nn.CrossEntropyLoss({ weight: [1, 2, 3] as never })).toThrow('CrossEntropyLoss: weight must be a Tensor (make it one with tensor([...])), got an array');
+    expect(() => new nn.CrossEntropyLoss({ labelSmoothing: 2 })).toThrow('CrossEntropyLoss: labelSmoothing must be a number in [0, 1], got 2');
+    expect(() => new nn.NLLLoss({ ignoreIndex: 1.5 })).toThrow('NLLLoss: ignoreIndex must be an integer, got 1.5');
+    expect(() => new nn.HuberLoss({ delta: -1 })).toThrow('HuberLoss: delta must be > 0, got -1');
+    expect(() => new nn.SmoothL1Loss({ beta: 0 })).toThrow('SmoothL1Loss: beta must be > 0, got 0 (β = 0 is the L1 loss: use l1)');
+    expect(() => new nn.BCEWithLogitsLoss({ posWeight: [2] as never })).toThrow('BCEWithLogitsLoss: posWeight must be a Tensor');
+    expect(() => new nn.KLDivLoss({ logTarget: 'yes' as never })).toThrow('KLDivLoss: logTarget must be true or false, got "yes"');
     expect(() => new nn.MSELoss({ reduction: 'avg' } as never)).toThrow(/reduction must be 'mean', 'sum' or 'none', got 'avg'/);
     expect(() => new nn.HuberLoss({ delta: -1 }).forward(tensor([1]), tensor([0]))).toThrow(/delta must be > 0/);
     const ce = new nn.CrossEntropyLoss() as unknown as { forward(x: unknown): unknown };

@@ -4,6 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { DataLoader, evaluate, fit, init, loss, manualSeed, nn, noGrad, ones, ops, optim, predict, randn, tensor, zeros } from '../../src/index.js';
 
 describe('PyTorch module habits', () => {
+  it('.cuda(), .half() and .numpy() say why gradlab has none and what to write (they were "is not a function"); a field of that name is still the user\'s', () => {
+    const model = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU());
+    const x = randn([4, 2]);
+    expect(() => model.cuda()).toThrow("Sequential.cuda(): gradlab has no CUDA device: it runs on the CPU (WebAssembly SIMD kernels); leave the call out (.to('cpu') is accepted)");
+    expect(() => x.cuda()).toThrow('Tensor.cuda(): gradlab has no CUDA device');
+    expect(() => model.half()).toThrow("Sequential.half(): gradlab has no float16: tensors are float32 ('float', the default) or float64 ('double')");
+    expect(() => x.half()).toThrow('Tensor.half(): gradlab has no float16');
+    expect(() => x.bfloat16()).toThrow('Tensor.bfloat16(): gradlab has no bfloat16');
+    expect(() => x.numpy()).toThrow('Tensor.numpy(): JavaScript has no NumPy: t.tolist() gives nested arrays, t.data the Float32Array itself');
+    class Net extends nn.Module {
+      half = new nn.Linear(2, 2);
+      forward(t: ReturnType<typeof randn>) {
+        return this.half.forward(t);
+      }
+    }
+    const net = new Net();
+    expect(net.forward(x).shape).toEqual([4, 2]);
+    expect(Object.keys(net.stateDict())).toEqual(['half.weight', 'half.bias']);
+    expect(Object.keys(x)).not.toContain('cuda');
+  });
+
   it("train('false'), requiresGrad_('no') and apply(5) are refused naming the module (a string would have switched training on)", () => {
     const m = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU());
     expect(() => m.train('false' as never)).toThrow("Sequential.train(): mode must be true or false, got \"false\"");

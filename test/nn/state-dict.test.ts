@@ -34,6 +34,30 @@ describeEachBackend('loadStateDict', () => {
     expect([...f.tensors.keys()].sort()).toEqual([...T.keys].sort());
   });
 
+  it('{shape, data} whose data is a string or holds non-numbers is refused (it was written as NaN); a bare typed array is told how to give a shape', () => {
+    const lin = new nn.Linear(3, 2);
+    const before = Array.from(lin.weight.data);
+    const bias = { shape: [2], data: new Float32Array(2) };
+    for (const [data, says] of [
+      ['abcdef', "'weight' has data a string"],
+      [[1, 2, '3', 4, 5, 6], "'weight' has data[2] = \"3\", not a number"],
+      [[1, 2, null, 4, 5, 6], "'weight' has data[2] = null, not a number"],
+      [[[1, 2, 3], [4, 5, 6]], "'weight' has data[0] = an array, not a number (data is the flat list of values"],
+      [[1n, 2, 3, 4, 5, 6], "'weight' has data[0] = 1n"],
+    ] as const) {
+      expectThrowsMentioning(() => lin.loadStateDict({ weight: { shape: [2, 3], data: data as never }, bias }), ['loadStateDict(Linear)', 'nothing was loaded', says]);
+      expect(Array.from(lin.weight.data)).toEqual(before);
+    }
+    expectThrowsMentioning(() => lin.loadStateDict({ weight: new Float64Array(6) as never, bias }), ["'weight'", 'got a Float64Array', 'values without a shape', 'tensor(values, [2, 3])']);
+    expectThrowsMentioning(() => lin.loadStateDict({ weight: new Int32Array(6) as never, bias }), ['got an Int32Array']);
+    expectThrowsMentioning(() => lin.loadStateDict({ weight: new Uint8Array(6) as never, bias }), ['got a Uint8Array']);
+    expect(Array.from(lin.weight.data)).toEqual(before);
+    // Typed arrays of any numeric dtype with a shape load, converted as PyTorch's copy_ converts.
+    lin.loadStateDict({ weight: { shape: [2, 3], data: new Int32Array([1, 2, 3, 4, 5, 6]) }, bias: { shape: [2], data: new Float64Array([0.5, -0.5]) } });
+    expect(Array.from(lin.weight.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(lin.bias!.data)).toEqual([0.5, -0.5]);
+  });
+
   it('a Map and a plain object load the same values', () => {
     const src = build();
     const a = build();

@@ -71,4 +71,11 @@ describeEachBackend('ops.linearActivation', () => {
     expectThrowsMentioning(() => ops.linearActivation(filled([2, 3]), filled([4, 3]), null, 'gelu'), ["'gelu'", 'linear()']);
     expectThrowsMentioning(() => ops.linearActivation(filled([2, 3]), filled([4, 2]), null, 'relu'), ['[2, 3]', '[4, 2]']);
   });
+  it('matmul names both operands: inner dimensions, and batch dimensions that do not broadcast (it named only [2] and [3])', () => {
+    expect(() => ops.matmul(filled([2, 3]), filled([4, 5]))).toThrow('matmul: shapes [2, 3] and [4, 5] cannot be multiplied (2×3 and 4×5)');
+    expect(() => ops.matmul(filled([2, 3, 4]), filled([3, 4, 5]))).toThrow(
+      'matmul: the batch dimensions of [2, 3, 4] and [3, 4, 5], [2] and [3], cannot be broadcast together (the last two dimensions are the matrices)',
+    );
+    expect(ops.matmul(filled([2, 3, 4]), filled([1, 4, 5])).shape).toEqual([2, 3, 5]);
+  });
 });

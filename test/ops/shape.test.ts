@@ -124,6 +124,21 @@ describeEachBackend('shape ops as users write them', () => {
     expect(ops.squeeze(u).shape).toEqual([3]);
     expect(ops.squeeze(u, 1).shape).toEqual([1, 3]);
   });
+  it('cat of tensors of different ranks says so, as PyTorch, and how to match a row to a batch (it said only that sizes must match)', () => {
+    expect(() => ops.cat([filled([2, 3]), filled([3])], 0)).toThrow(
+      "cat: tensors must have the same number of dimensions: tensors[0] has shape [2, 3] (2), tensors[1] has shape [3] (1); tensors[1].unsqueeze(0) gives it tensors[0]'s rank",
+    );
+    expect(() => ops.cat([filled([2, 3]), filled([1, 2, 3, 4])], 1)).toThrow(/^cat: tensors must have the same number of dimensions: .* \(4\)$/);
+    expect(() => ops.cat([filled([2, 3]), filled([2, 4])], 0)).toThrow('cat: sizes must match except in dimension 0: tensors[0] has shape [2, 3], tensors[1] has shape [2, 4]');
+  });
+
+  it('a fractional, NaN or infinite dim is called not an integer (it was "out of range")', () => {
+    expect(() => ops.softmax(filled([2, 3]), 0.5)).toThrow('softmax: dim 0.5 is not an integer');
+    expect(() => ops.argmax(filled([2, 3]), NaN)).toThrow('argmax: dim NaN is not an integer');
+    expect(() => ops.cat([filled([2])], 1.5)).toThrow('cat: dim 1.5 is not an integer');
+    expect(() => ops.sum(filled([2, 3]), Infinity)).toThrow('sum: dim Infinity is not an integer');
+  });
+
   it('cat keeps its own list: emptying the array passed in does not break backward', () => {
     const a = tensor([1, 2], { requiresGrad: true });
     const parts = [a, ops.mul(a, 3)];

@@ -87,8 +87,44 @@ describeEachBackend('optim', () => {
       const p = new nn.Parameter(filled([2]));
       return new optim.Adam([p, p]);
     }, ['more than once']],
+    ['a tensor computed from a parameter (PyTorch: "can\'t optimize a non-leaf Tensor")', () => {
+      const p = new nn.Parameter(filled([2]));
+      return new optim.SGD([p, p.mul(2)], { lr: 0.1 });
+    }, ['parameter 1', 'shape [2]', 'not a leaf tensor', "'mul'", 'detach()']],
   ];
   for (const [what, run, mentions] of bad) it(`refuses ${what}, naming the option`, () => expectThrowsMentioning(run, mentions));
+  it("step(closure) runs the closure first and returns its loss, as PyTorch's; any other argument is refused (a closure passed and never called trained nothing)", () => {
+    const lin = new nn.Linear(2, 1);
+    const opt = new optim.SGD(lin.parameters(), { lr: 0.1 });
+    const x = filled([4, 2]);
+    const before = Array.from(lin.weight.data);
+    let calls = 0;
+    const l = opt.step(() => {
+      calls++;
+      opt.zeroGrad();
+      const out = lin.forward(x).sum();
+      out.backward();
+      return out;
+    });
+    expect(calls).toBe(1);
+    expect(l.shape).toEqual([]);
+    expect(Array.from(lin.weight.data)).not.toEqual(before);
+    expectThrowsMentioning(() => opt.step(5 as never), ['SGD.step(): its one argument is a closure', 'got 5']);
+  });
+  it('an lr written into paramGroups is checked at the next step, before any parameter moves', () => {
+    const lin = new nn.Linear(2, 1);
+    const opt = new optim.Adam(lin.parameters());
+    for (const p of lin.parameters()) p.grad = onesLike(p);
+    const before = Array.from(lin.weight.data);
+    opt.paramGroups[0].lr = -0.1;
+    expectThrowsMentioning(() => opt.step(), ['Adam.step(): parameter group 0 has lr -0.1; lr must be a finite number ≥ 0']);
+    opt.paramGroups[0].lr = NaN;
+    expectThrowsMentioning(() => opt.step(), ['has lr NaN']);
+    expect(Array.from(lin.weight.data)).toEqual(before);
+    opt.paramGroups[0].lr = 0.01;
+    opt.step();
+    expect(Array.from(lin.weight.data)).not.toEqual(before);
+  });
   it('refuses setting a negative lr later', () => {
     const opt = new optim.SGD(P(), { lr: 0.1 });
     expectThrowsMentioning(() => (opt.lr = -1), ['lr']);
@@ -106,7 +142,16 @@ describeEachBackend('optimizer.loadStateDict with a state that is not one', () =
     expectThrowsMentioning(() => opt.loadStateDict({ state: 5 } as never), ['Adam.loadStateDict: the state has no type']);
     expectThrowsMentioning(() => opt.loadStateDict({ ...good, groups: [{ lr: NaN, initialLr: 0.01 }] }), ['groups must be a list of {lr, initialLr} with finite learning rates']);
     expectThrowsMentioning(() => opt.loadStateDict({ ...good, step: -1 }), ['step must be an integer ≥ 0, got -1']);
-    expectThrowsMentioning(() => opt.loadStateDict({ ...good, buffers: [{ exp_avg: ['a', 0, 0, 0] }, {}] }), ["buffer 'exp_avg' of parameter 0 holds a value that is not a number"]);
+    expectThrowsMentioning(() => opt.loadStateDict({ ...good, buffers: [{ exp_avg: ['a', 0, 0, 0], exp_avg_sq: [0, 0, 0, 0] }, {}] } as never), ["buffer 'exp_avg' of parameter 0 holds a value that is not a number"]);
+    // One moment without the other: the next step would divide by √0 + ε (it loaded, and the weights jumped).
+    expectThrowsMentioning(() => opt.loadStateDict({ ...good, step: 3, buffers: [{ exp_avg: [0.1, 0.1, 0.1, 0.1] }, {}] }), [
+      'Adam.loadStateDict: parameter 0 has exp_avg but not exp_avg_sq: a step would start it from zero beside the others; give every buffer of a parameter (exp_avg, exp_avg_sq) or none',
+    ]);
+    expectThrowsMentioning(() => opt.loadStateDict({ ...good, buffers: [{ exp_avgs: [0, 0, 0, 0] }, {}] }), ["parameter 0 has a buffer 'exp_avgs', which Adam does not keep (its buffers: exp_avg, exp_avg_sq, max_exp_avg_sq)"]);
+    const sgd = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1, momentum: 0.9 });
+    expectThrowsMentioning(() => sgd.loadStateDict({ ...sgd.stateDict(), buffers: [{ momentum: [0, 0, 0, 0] }, {}] }), ["parameter 0 has a buffer 'momentum', which SGD does not keep (its buffers: momentum_buffer)"]);
+    const rms = new optim.RMSprop(new nn.Linear(2, 2).parameters(), { centered: true });
+    expectThrowsMentioning(() => rms.loadStateDict({ ...rms.stateDict(), step: 1, buffers: [{ square_avg: [1, 1, 1, 1] }, {}] }), ['parameter 0 has square_avg but not grad_avg']);
     const wider = new nn.Linear(3, 2);
     for (const p of wider.parameters()) p.grad = onesLike(p);
     const other = new optim.Adam(wider.parameters());
