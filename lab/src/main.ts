@@ -75,6 +75,9 @@ let lessonVerdict: LessonVerdict | null = null;
 let stopReason: string | undefined;
 /** The step of the worker's last health check (lessons judge only findings this fresh). */
 let healthStep = 0;
+/** Batches skipped by rejected (non-finite) attempts, and the first step rejected (the CLI stops there). */
+let skipped = 0;
+let firstRejected: number | undefined;
 
 // ---------------------------------------------------------------------------------------
 // Worker
@@ -635,7 +638,14 @@ function renderCommand(): void {
   $('cli-command').textContent = 'command' in c ? c.command : '';
   $<HTMLButtonElement>('copy-cli').hidden = !('command' in c);
   const note = $('cli-note');
-  const text = 'reason' in c ? c.reason : liveChanged ? 'The learning rate, batch size or clipping changed during this run: the command trains with the current values from the start, so its steps after the change differ.' : '';
+  const text =
+    'reason' in c
+      ? c.reason
+      : liveChanged
+        ? 'The learning rate, batch size or clipping changed during this run: the command trains with the current values from the start, so its steps after the change differ.'
+        : firstRejected !== undefined && stepCount >= firstRejected
+          ? `Resume went on past step ${firstRejected}, which went non-finite, skipping ${skipped} batch${skipped === 1 ? '' : 'es'}: gradlab train stops at that step, so the command replays this run only up to it.`
+          : '';
   note.textContent = text;
   note.hidden = text === '';
 }
@@ -668,6 +678,8 @@ function resetRun(): void {
   lessonVerdict = null;
   stopReason = undefined;
   healthStep = 0;
+  skipped = 0;
+  firstRejected = undefined;
   liveChanged = false;
   send({ type: 'reset', runId, state, local: upload.forRun(state) });
 }
@@ -751,16 +763,22 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   if (m.findings) findings = m.findings;
   stopReason = m.stopReason;
   healthStep = m.healthStep;
+  skipped = m.skipped;
+  firstRejected ??= m.rejected?.step;
   renderFindings();
   updateLesson();
   renderMetrics();
   renderStatus(m.rejected ? nonFiniteText(m.rejected) : '');
 };
 
-/** The status of a run stopped by a non-finite step: `step` counts the steps applied, so say which was not, and what Resume does. */
+/**
+ * The status of a run stopped by a non-finite step: `step` counts the steps applied, so say which
+ * was not, and what Resume does (the worker restores the optimizer's state with the weights, so
+ * going on equals a run whose epoch lacked the skipped batches).
+ */
 function nonFiniteText(r: { step: number; attempts: number }): string {
   const tries = r.attempts > 1 ? `, ${r.attempts} attempts with different batches` : '';
-  return `stopped: the loss became non-finite at step ${r.step}${tries}; that step was not applied (the weights are those after step ${r.step - 1}). Resume or Step tries it again on the next batch; a lower learning rate or clipping starts a new run`;
+  return `stopped: the loss became non-finite at step ${r.step}${tries}; that step was not applied (the weights and the optimizer's state are those after step ${r.step - 1}). Resume or Step skips that batch and tries step ${r.step} on the next one; a lower learning rate or clipping starts a new run`;
 }
 
 /** Run controls sent (play/pause/step), echoed by the worker's progress posts. */

@@ -53,7 +53,8 @@ describe('the lab after a non-finite step', () => {
     expect(Number.isFinite(first.loss[k - 1])).toBe(true);
     expect(Number.isFinite(first.loss[k])).toBe(false);
     expect(first.status).toContain(`non-finite at step ${k + 1}`);
-    expect(first.status).toContain(`the weights are those after step ${k}`);
+    expect(first.status).toContain(`the weights and the optimizer's state are those after step ${k}`);
+    expect(first.status).toContain(`skips that batch and tries step ${k + 1} on the next one`);
     expect(first.status).toMatch(new RegExp(`· step ${k} ·`));
     expect(first.play).toBe('Resume');
     const nf = first.findings.filter((f) => f.rule === 'non-finite');
