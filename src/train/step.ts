@@ -9,7 +9,8 @@
  *
  * The non-finite policy, the same for every caller: a step whose loss, gradient norm or
  * updated weights are not finite changes nothing — the buffers (BatchNorm running statistics)
- * and the weights are restored, and with `restoreOptimizer` the optimizer's state too (a loss or
+ * and the weights are restored, so is the random generator (dropout's draws), and with
+ * `restoreOptimizer` the optimizer's state too (a loss or
  * gradient that is not finite stops before the optimizer, so only a rejected update needs it)
  * — and the outcome says where the first NaN/±∞ appeared: phase
  * (forward, loss, backward, update), layer (the module index in a Sequential) and parameter.
@@ -150,6 +151,7 @@ export class TrainStep {
     if (!Number.isFinite(lv)) {
       outcome.nonFinite = this.locateForward(x, outputs, genState) ?? { phase: 'loss', layer: this.lastLayer(), parameter: null };
       this.restoreBuffers();
+      defaultGenerator.setState(genState);
       optimizer.zeroGrad();
       return outcome;
     }
@@ -166,6 +168,7 @@ export class TrainStep {
       // A NaN can pass a layer unseen (the ReLU kernel maps NaN to 0): look at the forward first.
       outcome.nonFinite = this.locateForward(x, outputs, genState) ?? this.locateBackward(x, y, genState);
       this.restoreBuffers();
+      defaultGenerator.setState(genState);
       optimizer.zeroGrad();
       return outcome;
     }
@@ -189,6 +192,7 @@ export class TrainStep {
       params.forEach(([, p], i) => K.copy(this.before[i], p.data));
       this.restoreBuffers();
       if (this.options.restoreOptimizer) optimizer.restoreState(this.optimizerBefore!);
+      defaultGenerator.setState(genState);
       const key = params[bad][0];
       outcome.nonFinite = { phase: 'update', layer: this.layerOf(key), parameter: key };
       optimizer.zeroGrad();

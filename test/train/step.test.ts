@@ -122,14 +122,15 @@ describeEachBackend('TrainStep: the optimizer saves and checks in its own pass',
   }
 });
 
-describeEachBackend('TrainStep restoreOptimizer: a rejected update leaves the optimizer as if that batch was skipped', () => {
+describeEachBackend('TrainStep restoreOptimizer: a rejected update leaves the optimizer and the generator as if that batch was skipped', () => {
   const batches = [0, 1, 2, 3, 4, 5].map((k) => ({
     x: tensor([[0.5 + k, -1, 2], [2, 0.25 * k, -0.5], [-1, 1, 1 - k], [0.1, 0.2, 0.3 * k]]),
     y: tensor([k % 2, 1, (k + 1) % 2, 0]),
   }));
   const build = (kind: 'adam' | 'sgd' | 'rmsprop', restoreOptimizer: boolean) => {
     manualSeed(11);
-    const m = new Sequential(new nn.Linear(3, 8), new nn.Tanh(), new nn.Linear(8, 2));
+    // Dropout: the rejected step's draws are given back too (the generator is restored).
+    const m = new Sequential(new nn.Linear(3, 8), new nn.Tanh(), new nn.Dropout(0.3), new nn.Linear(8, 2));
     const opt = kind === 'adam' ? new optim.Adam(m.parameters(), { lr: 0.01 }) : kind === 'sgd' ? new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }) : new optim.RMSprop(m.parameters(), { lr: 0.01, momentum: 0.5 });
     return { m, opt, ts: new TrainStep(m, opt, { loss: (o, t) => loss.crossEntropy(o, t), restoreOptimizer }) };
   };
