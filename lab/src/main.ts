@@ -959,6 +959,16 @@ window.addEventListener('resize', () => {
   convPanel.redraw();
 });
 
+// The sticky header's height, for the settings column below it and for scroll-padding (style.css):
+// a long status (a non-finite step's) wraps to several lines. 0 when the header does not stick.
+const header = document.querySelector<HTMLElement>('.top')!;
+function measureHeader(): void {
+  const sticky = getComputedStyle(header).position === 'sticky';
+  document.documentElement.style.setProperty('--header-h', `${sticky ? header.offsetHeight : 0}px`);
+}
+new ResizeObserver(measureHeader).observe(header);
+window.addEventListener('resize', measureHeader);
+
 // On a phone the settings start folded, so the boundary and charts are on the first screen.
 if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('settings-panel').open = false;
 buildForm();
