@@ -415,7 +415,16 @@ function applyState(s: LabState, rebuildAll = true, push = true): void {
   // A run stopped by a non-finite value restarts on any change: its weights, though those
   // before the bad step, are usually already ruined by the steps that led there.
   const live = !rebuildAll && info !== null && stopReason !== 'non-finite' && onlyLiveChanges(state, s);
+  // A change that changes nothing (the same value typed again, Enter in a field): the form shows the
+  // value as used, and the run goes on untouched (no restart, no "changed during this run" note).
+  const same = !rebuildAll && serializeState(s) === serializeState(state);
   state = s;
+  if (same) {
+    const focused = document.activeElement?.id;
+    buildForm();
+    if (focused) document.getElementById(focused)?.focus();
+    return;
+  }
   writeUrl(push);
   const focusedId = document.activeElement?.id;
   buildForm();
@@ -655,6 +664,7 @@ function renderCommand(): void {
 
 function resetRun(): void {
   running = false;
+  acked = true;
   info = null;
   lastBoundary = null;
   lastLayers = null;
@@ -696,6 +706,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   }
   if (m.type === 'error') {
     running = false;
+    acked = true;
     renderStatus(`Error: ${m.message}`);
     return;
   }
@@ -716,7 +727,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   }
   // progress: whether the run is running, unless the worker posted this before the page's last
   // play/pause/step reached it (a slow first evaluation's post must not undo a Train click).
-  if (m.ctl === ctl) running = m.running;
+  if (m.ctl === ctl) {
+    running = m.running;
+    acked = true;
+  }
   stepCount = m.step;
   epoch = m.epoch;
   // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
@@ -783,22 +797,31 @@ function nonFiniteText(r: { step: number; attempts: number }): string {
 
 /** Run controls sent (play/pause/step), echoed by the worker's progress posts. */
 let ctl = 0;
+/**
+ * Whether the worker has answered the last control. `running` is what the last press asked for
+ * (the button shows it at once); until the answer, steps already under way still arrive, so
+ * `gradlab.running` (for scripts: "the worker may still be stepping") stays true until then.
+ */
+let acked = true;
 
 function togglePlay(): void {
   if (!info) {
     pendingPlay = true;
     return;
   }
-  if (running) send({ type: 'pause', runId, ctl: ++ctl });
-  else {
-    send({ type: 'play', runId, ctl: ++ctl });
-    running = true;
-  }
+  // Each press flips the button at once, both ways: presses faster than the worker's answers
+  // (a double click) alternate play and pause, as the label each press saw said.
+  send({ type: running ? 'pause' : 'play', runId, ctl: ++ctl });
+  running = !running;
+  acked = false;
   renderStatus();
 }
 
 $('play').addEventListener('click', togglePlay);
-$('step').addEventListener('click', () => send({ type: 'step', runId, ctl: ++ctl }));
+$('step').addEventListener('click', () => {
+  send({ type: 'step', runId, ctl: ++ctl });
+  acked = false;
+});
 $('reset').addEventListener('click', () => resetRun());
 $('share').addEventListener('click', async () => {
   const url = location.href;
@@ -1032,7 +1055,8 @@ Object.assign(window, {
     get lesson() { return currentLesson?.id ?? null; },
     get evals() { return evalHistory.slice(); },
     get step() { return stepCount; },
-    get running() { return running; },
+    /** True from a press of Train until the worker has stopped (a Pause's answer, a non-finite step, the end). */
+    get running() { return running || !acked; },
     get ready() { return info !== null; },
     get backend() { return info?.backend ?? null; },
     get findings() { return findings.map((f) => f.rule); },
