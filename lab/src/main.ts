@@ -626,6 +626,9 @@ function renderMetrics(): void {
   m.append(when);
 }
 
+/** The status of the run stopped by a non-finite step (nonFiniteText), '' otherwise. */
+let rejectedText = '';
+
 function renderStatus(extra = ''): void {
   const play = $<HTMLButtonElement>('play');
   play.textContent = running ? 'Pause' : stepCount ? 'Resume' : 'Train';
@@ -634,7 +637,9 @@ function renderStatus(extra = ''): void {
   const parts = [`step ${stepCount}`, `epoch ${epoch + 1}`];
   if (info) parts.push(`${info.parameters.toLocaleString('en')} parameters`, `kernels: ${info.backend}${info.threads > 1 ? ` × ${info.threads} threads` : ''}`);
   if (!crossOriginIsolated) parts.push('not cross-origin isolated');
-  $('status').textContent = (extra ? extra + ' · ' : '') + parts.join(' · ');
+  // A run stopped by a non-finite step keeps saying so while it stays stopped (a "link copied" goes before it).
+  const stopped = !running && rejectedText ? rejectedText : '';
+  $('status').textContent = [extra, stopped, ...parts].filter((x) => x !== '').join(' · ');
   renderCommand();
 }
 
@@ -664,6 +669,7 @@ function renderCommand(): void {
 
 function resetRun(): void {
   running = false;
+  rejectedText = '';
   acked = true;
   info = null;
   lastBoundary = null;
@@ -782,7 +788,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   renderFindings();
   updateLesson();
   renderMetrics();
-  renderStatus(m.rejected ? nonFiniteText(m.rejected) : '');
+  rejectedText = m.rejected ? nonFiniteText(m.rejected) : '';
+  renderStatus();
 };
 
 /**

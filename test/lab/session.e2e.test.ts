@@ -128,7 +128,7 @@ describe('a long session in the lab', () => {
     await p.click('#play');
   }, 60_000);
 
-  it('a long status on a small screen: the settings and the focused control stay below the sticky header; screenshots at 1024×600, 200% zoom and a phone', async () => {
+  it('a long status on a small screen (a non-finite step, then Copy link): the settings and the focused control stay below the sticky header; screenshots at 1024×600, 200% zoom and a phone', async () => {
     const p = env.b.page;
     await p.setViewportSize({ width: 1024, height: 600 });
     await p.goto(`${env.server.url}?data=spiral&layers=16:relu*6&init=normal&opt=sgd&lr=2&batch=16&seed=1`);
@@ -141,6 +141,10 @@ describe('a long session in the lab', () => {
       const f = document.activeElement!.getBoundingClientRect();
       return { sticky, header: top.getBoundingClientRect().bottom, controls: document.querySelector('.controls')!.getBoundingClientRect().top, focus: f.top, inHeader: top.contains(document.activeElement) };
     });
+    // Copy link on the stopped run: said, and the status still says why the run stopped.
+    await p.click('#share');
+    await p.waitForFunction(() => /link/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 10_000 });
+    expect(await p.textContent('#status')).toMatch(/^link.* · stopped: the loss became non-finite at step \d+/);
     await p.evaluate(() => window.scrollTo(0, 800));
     const scrolled = await geometry();
     expect(scrolled.sticky).toBe(true);
