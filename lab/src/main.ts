@@ -658,7 +658,7 @@ function renderCommand(): void {
       : liveChanged
         ? 'The learning rate, batch size or clipping changed during this run: the command trains with the current values from the start, so its steps after the change differ.'
         : firstRejected !== undefined && stepCount >= firstRejected
-          ? `Resume went on past step ${firstRejected}, which went non-finite, skipping ${skipped} batch${skipped === 1 ? '' : 'es'}: gradlab train stops at that step, so the command replays this run only up to it.`
+          ? `Step ${firstRejected} went non-finite and was taken on another batch (${skipped} batch${skipped === 1 ? '' : 'es'} skipped): gradlab train stops at that step, so the command replays this run only up to step ${firstRejected - 1}.`
           : '';
   note.textContent = text;
   note.hidden = text === '';
