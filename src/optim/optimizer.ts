@@ -468,7 +468,6 @@ export abstract class KernelOptimizer<O extends { lr?: number }, A> extends Opti
   }
 }
 
-/** PyTorch's optimizer.state_dict(): buffers by parameter id, and the groups' options with their parameter ids. */
 /** @internal An optimizer's step counts and state buffers at one moment (Optimizer.saveState). */
 export interface OptimizerCheckpoint {
   stepCount: number;
@@ -477,6 +476,7 @@ export interface OptimizerCheckpoint {
   buffers: Array<Map<string, FloatArray>>;
 }
 
+/** PyTorch's optimizer.state_dict(): buffers by parameter id, and the groups' options with their parameter ids. */
 export interface TorchOptimizerState {
   /** By parameter id: PyTorch's int keys, which are strings in a JS object (loadTorchFile's .object) and numbers in a Map (torchStateDict, so that torch.load sees ints). */
   state: Record<string, Record<string, unknown>> | Map<number | string, Record<string, unknown>>;
