@@ -79,6 +79,9 @@ let lessonVerdict: LessonVerdict | null = null;
 let stopReason: string | undefined;
 /** The step of the worker's last health check (lessons judge only findings this fresh). */
 let healthStep = 0;
+/** Batches skipped by rejected (non-finite) attempts, and the first step rejected (the CLI stops there). */
+let skipped = 0;
+let firstRejected: number | undefined;
 
 // ---------------------------------------------------------------------------------------
 // Worker
@@ -416,7 +419,16 @@ function applyState(s: LabState, rebuildAll = true, push = true): void {
   // A run stopped by a non-finite value restarts on any change: its weights, though those
   // before the bad step, are usually already ruined by the steps that led there.
   const live = !rebuildAll && info !== null && stopReason !== 'non-finite' && onlyLiveChanges(state, s);
+  // A change that changes nothing (the same value typed again, Enter in a field): the form shows the
+  // value as used, and the run goes on untouched (no restart, no "changed during this run" note).
+  const same = !rebuildAll && serializeState(s) === serializeState(state);
   state = s;
+  if (same) {
+    const focused = document.activeElement?.id;
+    buildForm();
+    if (focused) document.getElementById(focused)?.focus();
+    return;
+  }
   writeUrl(push);
   const focusedId = document.activeElement?.id;
   buildForm();
@@ -618,6 +630,9 @@ function renderMetrics(): void {
   m.append(when);
 }
 
+/** The status of the run stopped by a non-finite step (nonFiniteText), '' otherwise. */
+let rejectedText = '';
+
 function renderStatus(extra = ''): void {
   const play = $<HTMLButtonElement>('play');
   play.textContent = running ? 'Pause' : stepCount ? 'Resume' : 'Train';
@@ -626,7 +641,9 @@ function renderStatus(extra = ''): void {
   const parts = [`step ${stepCount}`, `epoch ${epoch + 1}`];
   if (info) parts.push(`${info.parameters.toLocaleString('en')} parameters`, `kernels: ${info.backend}${info.threads > 1 ? ` × ${info.threads} threads` : ''}`);
   if (!crossOriginIsolated) parts.push('not cross-origin isolated');
-  $('status').textContent = (extra ? extra + ' · ' : '') + parts.join(' · ');
+  // A run stopped by a non-finite step keeps saying so while it stays stopped (a "link copied" goes before it).
+  const stopped = !running && rejectedText ? rejectedText : '';
+  $('status').textContent = [extra, stopped, ...parts].filter((x) => x !== '').join(' · ');
   renderCommand();
 }
 
@@ -639,7 +656,14 @@ function renderCommand(): void {
   $('cli-command').textContent = 'command' in c ? c.command : '';
   $<HTMLButtonElement>('copy-cli').hidden = !('command' in c);
   const note = $('cli-note');
-  const text = 'reason' in c ? c.reason : liveChanged ? 'The learning rate, batch size or clipping changed during this run: the command trains with the current values from the start, so its steps after the change differ.' : '';
+  const text =
+    'reason' in c
+      ? c.reason
+      : liveChanged
+        ? 'The learning rate, batch size or clipping changed during this run: the command trains with the current values from the start, so its steps after the change differ.'
+        : firstRejected !== undefined && stepCount >= firstRejected
+          ? `Step ${firstRejected} went non-finite and was taken on another batch (${skipped} batch${skipped === 1 ? '' : 'es'} skipped): gradlab train stops at that step, so the command replays this run only up to step ${firstRejected - 1}.`
+          : '';
   note.textContent = text;
   note.hidden = text === '';
 }
@@ -649,6 +673,8 @@ function renderCommand(): void {
 
 function resetRun(): void {
   running = false;
+  rejectedText = '';
+  acked = true;
   info = null;
   lastBoundary = null;
   lastLayers = null;
@@ -672,6 +698,8 @@ function resetRun(): void {
   lessonVerdict = null;
   stopReason = undefined;
   healthStep = 0;
+  skipped = 0;
+  firstRejected = undefined;
   liveChanged = false;
   send({ type: 'reset', runId, state, local: upload.forRun(state) });
 }
@@ -688,6 +716,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   }
   if (m.type === 'error') {
     running = false;
+    acked = true;
     renderStatus(`Error: ${m.message}`);
     return;
   }
@@ -708,7 +737,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   }
   // progress: whether the run is running, unless the worker posted this before the page's last
   // play/pause/step reached it (a slow first evaluation's post must not undo a Train click).
-  if (m.ctl === ctl) running = m.running;
+  if (m.ctl === ctl) {
+    running = m.running;
+    acked = true;
+  }
   stepCount = m.step;
   epoch = m.epoch;
   // A zero or non-finite norm is a gap on the log axis, not a point at 1e-12.
@@ -755,36 +787,52 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   if (m.findings) findings = m.findings;
   stopReason = m.stopReason;
   healthStep = m.healthStep;
+  skipped = m.skipped;
+  firstRejected ??= m.rejected?.step;
   renderFindings();
   updateLesson();
   renderMetrics();
-  renderStatus(m.rejected ? nonFiniteText(m.rejected) : '');
+  rejectedText = m.rejected ? nonFiniteText(m.rejected) : '';
+  renderStatus();
 };
 
-/** The status of a run stopped by a non-finite step: `step` counts the steps applied, so say which was not, and what Resume does. */
+/**
+ * The status of a run stopped by a non-finite step: `step` counts the steps applied, so say which
+ * was not, and what Resume does (the worker restores the optimizer's state with the weights, so
+ * going on equals a run whose epoch lacked the skipped batches).
+ */
 function nonFiniteText(r: { step: number; attempts: number }): string {
   const tries = r.attempts > 1 ? `, ${r.attempts} attempts with different batches` : '';
-  return `stopped: the loss became non-finite at step ${r.step}${tries}; that step was not applied (the weights are those after step ${r.step - 1}). Resume or Step tries it again on the next batch; a lower learning rate or clipping starts a new run`;
+  return `stopped: the loss became non-finite at step ${r.step}${tries}; that step was not applied (the weights and the optimizer's state are those after step ${r.step - 1}). Resume or Step skips that batch and tries step ${r.step} on the next one; a lower learning rate or clipping starts a new run`;
 }
 
 /** Run controls sent (play/pause/step), echoed by the worker's progress posts. */
 let ctl = 0;
+/**
+ * Whether the worker has answered the last control. `running` is what the last press asked for
+ * (the button shows it at once); until the answer, steps already under way still arrive, so
+ * `gradlab.running` (for scripts: "the worker may still be stepping") stays true until then.
+ */
+let acked = true;
 
 function togglePlay(): void {
   if (!info) {
     pendingPlay = true;
     return;
   }
-  if (running) send({ type: 'pause', runId, ctl: ++ctl });
-  else {
-    send({ type: 'play', runId, ctl: ++ctl });
-    running = true;
-  }
+  // Each press flips the button at once, both ways: presses faster than the worker's answers
+  // (a double click) alternate play and pause, as the label each press saw said.
+  send({ type: running ? 'pause' : 'play', runId, ctl: ++ctl });
+  running = !running;
+  acked = false;
   renderStatus();
 }
 
 $('play').addEventListener('click', togglePlay);
-$('step').addEventListener('click', () => send({ type: 'step', runId, ctl: ++ctl }));
+$('step').addEventListener('click', () => {
+  send({ type: 'step', runId, ctl: ++ctl });
+  acked = false;
+});
 $('reset').addEventListener('click', () => resetRun());
 $('share').addEventListener('click', async () => {
   const url = location.href;
@@ -945,6 +993,16 @@ window.addEventListener('resize', () => {
   convPanel.redraw();
 });
 
+// The sticky header's height, for the settings column below it and for scroll-padding (style.css):
+// a long status (a non-finite step's) wraps to several lines. 0 when the header does not stick.
+const header = document.querySelector<HTMLElement>('.top')!;
+function measureHeader(): void {
+  const sticky = getComputedStyle(header).position === 'sticky';
+  document.documentElement.style.setProperty('--header-h', `${sticky ? header.offsetHeight : 0}px`);
+}
+new ResizeObserver(measureHeader).observe(header);
+window.addEventListener('resize', measureHeader);
+
 // On a phone the settings start folded, so the boundary and charts are on the first screen.
 if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('settings-panel').open = false;
 buildForm();
@@ -1018,7 +1076,8 @@ Object.assign(window, {
     get lesson() { return currentLesson?.id ?? null; },
     get evals() { return evalHistory.slice(); },
     get step() { return stepCount; },
-    get running() { return running; },
+    /** True from a press of Train until the worker has stopped (a Pause's answer, a non-finite step, the end). */
+    get running() { return running || !acked; },
     get ready() { return info !== null; },
     get backend() { return info?.backend ?? null; },
     get findings() { return findings.map((f) => f.rule); },

@@ -141,6 +141,8 @@ export type FromWorker = { runId: number } & (
       ctl: number;
       /** The step that went non-finite and was not applied (`step` counts the steps applied), and the attempts at it. */
       rejected?: { step: number; attempts: number };
+      /** Batches the run skipped: one per rejected attempt (Resume and Step go on with the next batch). */
+      skipped: number;
     }
   | { type: 'error'; message: string }
 );

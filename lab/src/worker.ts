@@ -92,6 +92,8 @@ interface Session {
   stopReason?: string;
   /** The step that went non-finite and was not applied, and the attempts at it so far (cleared when it is applied). */
   rejected?: { step: number; attempts: number };
+  /** Batches skipped so far: each rejected attempt's (its batch is not drawn again this epoch). */
+  skipped: number;
 }
 
 let session: Session | null = null;
@@ -184,7 +186,8 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       data,
       model,
       optimizer,
-      trainer: new TrainStep(model, optimizer, { loss: (o, t) => lossOf(state, o, t), clipGradNorm: state.clip > 0 ? state.clip : undefined }),
+      // restoreOptimizer: Resume goes on after a rejected step, so its moments must not carry it.
+      trainer: new TrainStep(model, optimizer, { loss: (o, t) => lossOf(state, o, t), clipGradNorm: state.clip > 0 ? state.clip : undefined, restoreOptimizer: true }),
       params,
       trainTarget,
       trainSample,
@@ -212,6 +215,7 @@ async function reset(state: LabState, runId: number, local?: LocalData): Promise
       digit: 0,
       digitChanged: false,
       firstLayersSent: false,
+      skipped: 0,
     };
     const initUsed: Record<string, string> = {};
     const labels = layerLabels(monitor.data.layers);
@@ -363,8 +367,10 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   const monitor = forceMonitor || s.monitor.shouldRecord(step);
   const r = s.trainer.run(xb, yb, monitor);
   const finite = r.nonFinite === null;
-  // A non-finite step is not applied (TrainStep rolls it back): the step count stays at the steps
-  // applied, and Resume or Step try the same step again on the next batch. A retry's record
+  // A non-finite step is not applied (TrainStep rolls back the weights, the buffers and the
+  // optimizer's state): the step count stays at the steps applied, and Resume or Step try the
+  // same step again on the next batch, so going on equals a run whose epoch lacked the batch
+  // (the loader's order is the seed's; a skipped batch is not drawn again). A retry's record
   // replaces its failed attempt's, so the charts and the history show each step once.
   const steps = s.report.history.steps;
   const retry = steps.at(-1)?.step === step;
@@ -383,6 +389,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
     s.epochExamples += xb.shape[0];
   } else {
     running = false;
+    s.skipped++;
     s.rejected = { step, attempts: retry ? (s.rejected?.attempts ?? 1) + 1 : 1 };
     s.stopReason = 'non-finite';
     s.report.stopReason = 'non-finite';
@@ -534,6 +541,7 @@ function flush(s: Session, full: boolean): void {
     stopReason: s.stopReason,
     ctl,
     rejected: s.rejected,
+    skipped: s.skipped,
     },
     s.runId,
   );

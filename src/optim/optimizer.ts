@@ -279,6 +279,55 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     return stepsOf(K, pending, save, (u) => this.update(u.p, u.grad, u.group, u.index));
   }
 
+  /**
+   * @internal TrainStep's rollback of a rejected update (TrainStepOptions.restoreOptimizer): the
+   * step counts and a copy of every state buffer (momentum, Adam's m and v), taken before a step
+   * into `into` (the previous checkpoint, whose arrays are reused), so that restoreState() makes
+   * the step as if never taken.
+   */
+  saveState(into: OptimizerCheckpoint | null): OptimizerCheckpoint {
+    const c = into ?? { stepCount: 0, paramSteps: [], buffers: [] };
+    c.stepCount = this.stepCount;
+    c.paramSteps = this.paramSteps.slice();
+    this.params.forEach((_, i) => {
+      const mine = this.state[i];
+      let theirs = c.buffers[i];
+      if (!theirs) c.buffers[i] = theirs = new Map();
+      for (const [n, b] of theirs) {
+        if (mine?.get(n)?.length === b.length) continue;
+        K.free(b);
+        theirs.delete(n);
+      }
+      for (const [n, b] of mine ?? []) {
+        let copy = theirs.get(n);
+        if (!copy) theirs.set(n, (copy = alloc(b.length, b instanceof Float64Array ? 'float64' : 'float32', false)));
+        K.copy(b, copy);
+      }
+    });
+    return c;
+  }
+
+  /**
+   * @internal The state saveState() copied: buffers created since (on a parameter's first
+   * update) are dropped, as if never used, so stateDict() matches a run without that step.
+   */
+  restoreState(c: OptimizerCheckpoint): void {
+    this.stepCount = c.stepCount;
+    this.paramSteps = c.paramSteps.slice();
+    this.params.forEach((_, i) => {
+      const mine = this.state[i];
+      if (!mine) return;
+      for (const [n, b] of mine) {
+        const copy = c.buffers[i]?.get(n);
+        if (copy) K.copy(copy, b);
+        else {
+          mine.delete(n);
+          K.free(b);
+        }
+      }
+    });
+  }
+
   /** The buffer `name` of parameter `index`, or undefined before its first use. */
   protected getBuffer(index: number, name: string): FloatArray | undefined {
     return this.state[index]?.get(name);
@@ -463,6 +512,14 @@ export abstract class KernelOptimizer<O extends { lr?: number }, A> extends Opti
     pending.forEach((u, j) => (batch[j] = this.argsOf(u.p, u.grad, u.group, u.index, batch[j])));
     return this.runAll(batch, save);
   }
+}
+
+/** @internal An optimizer's step counts and state buffers at one moment (Optimizer.saveState). */
+export interface OptimizerCheckpoint {
+  stepCount: number;
+  paramSteps: number[];
+  /** Per parameter, a copy of each of its buffers that existed. */
+  buffers: Array<Map<string, FloatArray>>;
 }
 
 /** PyTorch's optimizer.state_dict(): buffers by parameter id, and the groups' options with their parameter ids. */

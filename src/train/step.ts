@@ -9,7 +9,10 @@
  *
  * The non-finite policy, the same for every caller: a step whose loss, gradient norm or
  * updated weights are not finite changes nothing — the buffers (BatchNorm running statistics)
- * and the weights are restored — and the outcome says where the first NaN/±∞ appeared: phase
+ * and the weights are restored, so is the random generator (dropout's draws), and with
+ * `restoreOptimizer` the optimizer's state too (a loss or
+ * gradient that is not finite stops before the optimizer, so only a rejected update needs it)
+ * — and the outcome says where the first NaN/±∞ appeared: phase
  * (forward, loss, backward, update), layer (the module index in a Sequential) and parameter.
  * Finding the layer re-runs the step layer by layer with the random generator and the buffers
  * as they were (src/diagnostics/nonfinite.ts), so the cost is paid only on the failing step.
@@ -20,7 +23,7 @@ import { noGrad } from '../autograd.js';
 import { defaultGenerator } from '../random.js';
 import { Module, type Parameter } from '../nn/module.js';
 import { Sequential, isPureLayer } from '../nn/sequential.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import type { Optimizer, OptimizerCheckpoint } from '../optim/optimizer.js';
 import { clipGradNorm, clipGradValue } from '../optim/clip.js';
 import { firstNonFinite, locateBackward } from '../diagnostics/nonfinite.js';
 import type { Tensor } from '../tensor.js';
@@ -32,6 +35,13 @@ export interface TrainStepOptions {
   clipGradNorm?: number;
   /** Clamp each gradient element to [−v, v]. */
   clipGradValue?: number;
+  /**
+   * Also restore the optimizer's state (step counts, momentum, Adam's moments) when an update
+   * is rejected, so that training on after it equals a run that skipped that batch. Costs a
+   * copy of that state on every step, so only a caller that goes on after a rejected step
+   * sets it (the lab's Resume); `fit` stops there.
+   */
+  restoreOptimizer?: boolean;
 }
 
 /** Where a step's first non-finite value appeared. */
@@ -72,6 +82,8 @@ export class TrainStep {
   private readonly savedAt: Float64Array;
   /** The optimizer's question "where does parameter p go before its update?" (Optimizer.stepSaving). */
   private readonly saveFor: (p: Tensor) => FloatArray | null;
+  /** The optimizer's state before the current step (restoreOptimizer), its arrays reused. */
+  private optimizerBefore: OptimizerCheckpoint | null = null;
   private lossTensor: Tensor | null = null;
   private last: StepOutcome | null = null;
   private input: Tensor | null = null;
@@ -139,6 +151,7 @@ export class TrainStep {
     if (!Number.isFinite(lv)) {
       outcome.nonFinite = this.locateForward(x, outputs, genState) ?? { phase: 'loss', layer: this.lastLayer(), parameter: null };
       this.restoreBuffers();
+      defaultGenerator.setState(genState);
       optimizer.zeroGrad();
       return outcome;
     }
@@ -155,6 +168,7 @@ export class TrainStep {
       // A NaN can pass a layer unseen (the ReLU kernel maps NaN to 0): look at the forward first.
       outcome.nonFinite = this.locateForward(x, outputs, genState) ?? this.locateBackward(x, y, genState);
       this.restoreBuffers();
+      defaultGenerator.setState(genState);
       optimizer.zeroGrad();
       return outcome;
     }
@@ -165,6 +179,7 @@ export class TrainStep {
     // the same pass as the update; a parameter it did not update (no gradient, or not given to
     // it) is unchanged, so its copy is taken and checked now.
     const step = ++this.steps;
+    if (this.options.restoreOptimizer) this.optimizerBefore = optimizer.saveState(this.optimizerBefore);
     let finite = optimizer.stepSaving(this.saveFor);
     for (let j = 0; j < params.length; j++) {
       if (this.savedAt[j] === step) continue;
@@ -176,6 +191,8 @@ export class TrainStep {
     if (bad >= 0) {
       params.forEach(([, p], i) => K.copy(this.before[i], p.data));
       this.restoreBuffers();
+      if (this.options.restoreOptimizer) optimizer.restoreState(this.optimizerBefore!);
+      defaultGenerator.setState(genState);
       const key = params[bad][0];
       outcome.nonFinite = { phase: 'update', layer: this.layerOf(key), parameter: key };
       optimizer.zeroGrad();
@@ -216,6 +233,8 @@ export class TrainStep {
     this.releaseLast();
     for (const b of this.before) K.free(b);
     for (const b of this.buffersBefore) K.free(b);
+    for (const m of this.optimizerBefore?.buffers ?? []) for (const b of m.values()) K.free(b);
+    this.optimizerBefore = null;
   }
 
   private restoreBuffers(): void {

@@ -117,7 +117,8 @@ export const waitSteps = (page: Page, n: number, timeout = 60_000) =>
 /** Pause the run (the play button) and wait until it has stopped. */
 export async function pause(page: Page): Promise<void> {
   if (await page.evaluate(() => (window as unknown as Handle).gradlab?.running === true)) await page.click('#play');
-  await page.waitForFunction(() => !(window as unknown as Handle).gradlab?.running, null, { timeout: 10_000 });
+  // The worker answers a pause after its slice and an evaluation (seconds for a CNN on a loaded machine).
+  await page.waitForFunction(() => !(window as unknown as Handle).gradlab?.running, null, { timeout: 30_000 });
 }
 
 /** Distinct colours in a canvas: a drawn chart or boundary has many, a blank one 1–2. */

@@ -3,7 +3,8 @@
  * student does (Debian's Chromium): the step counter shows the steps applied (the rejected step
  * is rolled back, as in `gradlab train`, whose last good weights are "before step N"), each retry
  * replaces the failed attempt's record instead of adding steps that never happened, the status
- * says which step was not applied and what Resume does, and no "NaN" reaches the page.
+ * says which step was not applied and what Resume does, and no "NaN" reaches the page; a retry
+ * that goes through continues the run, and the command note says where gradlab train stops.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,7 +54,8 @@ describe('the lab after a non-finite step', () => {
     expect(Number.isFinite(first.loss[k - 1])).toBe(true);
     expect(Number.isFinite(first.loss[k])).toBe(false);
     expect(first.status).toContain(`non-finite at step ${k + 1}`);
-    expect(first.status).toContain(`the weights are those after step ${k}`);
+    expect(first.status).toContain(`the weights and the optimizer's state are those after step ${k}`);
+    expect(first.status).toContain(`skips that batch and tries step ${k + 1} on the next one`);
     expect(first.status).toMatch(new RegExp(`· step ${k} ·`));
     expect(first.play).toBe('Resume');
     const nf = first.findings.filter((f) => f.rule === 'non-finite');
@@ -92,4 +94,31 @@ describe('the lab after a non-finite step', () => {
     expect((await read(p)).status).not.toContain('non-finite');
     expect(env.b.errors).toEqual([]);
   }, 120_000);
+
+  it('a retry that goes through: the run goes on from the step it retried, and the command is said to stop before it', async () => {
+    const p = env.b.page;
+    // Batches of one on a deep N(0, 1) ReLU net: some examples overflow, others do not.
+    await p.goto(`${env.server.url}?data=xor&layers=32:relu*8&init=normal&opt=sgd&lr=1&batch=1&seed=1`);
+    await waitReady(p);
+    await p.click('#play');
+    await attempts(p, 1);
+    const first = await read(p);
+    const k = first.step;
+    let tries = 1;
+    while ((await read(p)).step === k && tries < 40) {
+      await p.click('#step');
+      tries++;
+      // The answer: another attempt named, or the step applied.
+      await p.waitForFunction(([k, n]) => (window as unknown as W).gradlab.step > k || (document.getElementById('status')!.textContent ?? '').includes(`${n} attempts`), [k, tries] as const, { timeout: 30_000 });
+    }
+    const s = await read(p);
+    expect(s.step, `still rejected after ${tries} attempts`).toBe(k + 1);
+    // Each step once, the retried one with its finite loss; the status no longer says stopped.
+    expect(s.steps).toEqual(Array.from({ length: k + 1 }, (_, i) => i + 1));
+    expect(s.loss.every((l) => Number.isFinite(l))).toBe(true);
+    expect(s.status).not.toContain('non-finite');
+    const note = await p.evaluate(() => { const n = document.getElementById('cli-note')!; return n.hidden ? '' : n.textContent; });
+    expect(note).toBe(`Step ${k + 1} went non-finite and was taken on another batch (${tries - 1} batch${tries === 2 ? '' : 'es'} skipped): gradlab train stops at that step, so the command replays this run only up to step ${k}.`);
+    expect(env.b.errors).toEqual([]);
+  }, 90_000);
 });

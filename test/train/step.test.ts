@@ -121,3 +121,44 @@ describeEachBackend('TrainStep: the optimizer saves and checks in its own pass',
     });
   }
 });
+
+describeEachBackend('TrainStep restoreOptimizer: a rejected update leaves the optimizer and the generator as if that batch was skipped', () => {
+  const batches = [0, 1, 2, 3, 4, 5].map((k) => ({
+    x: tensor([[0.5 + k, -1, 2], [2, 0.25 * k, -0.5], [-1, 1, 1 - k], [0.1, 0.2, 0.3 * k]]),
+    y: tensor([k % 2, 1, (k + 1) % 2, 0]),
+  }));
+  const build = (kind: 'adam' | 'sgd' | 'rmsprop', restoreOptimizer: boolean) => {
+    manualSeed(11);
+    // Dropout: the rejected step's draws are given back too (the generator is restored).
+    const m = new Sequential(new nn.Linear(3, 8), new nn.Tanh(), new nn.Dropout(0.3), new nn.Linear(8, 2));
+    const opt = kind === 'adam' ? new optim.Adam(m.parameters(), { lr: 0.01 }) : kind === 'sgd' ? new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }) : new optim.RMSprop(m.parameters(), { lr: 0.01, momentum: 0.5 });
+    return { m, opt, ts: new TrainStep(m, opt, { loss: (o, t) => loss.crossEntropy(o, t), restoreOptimizer }) };
+  };
+  /** Steps on `order` (batch indices), with the batch `bad` at position `at` taken with an lr that overflows. */
+  const train = (kind: 'adam' | 'sgd' | 'rmsprop', restoreOptimizer: boolean, order: number[], bad?: number) => {
+    const r = build(kind, restoreOptimizer);
+    order.forEach((b, i) => {
+      const lr = r.opt.lr;
+      if (i === bad) for (const g of r.opt.paramGroups) g.lr = 1e300;
+      const out = r.ts.run(batches[b].x, batches[b].y);
+      for (const g of r.opt.paramGroups) g.lr = lr;
+      expect(out.nonFinite === null).toBe(i !== bad);
+    });
+    return { weights: r.m.parameters().map((p) => Array.from(p.data)), state: r.opt.stateDict() };
+  };
+  for (const kind of ['adam', 'sgd', 'rmsprop'] as const) {
+    test(`${kind}: weights, moments and step counts equal a run without the rejected batch (also on the first step)`, () => {
+      const skipped = train(kind, true, [0, 1, 2, 4, 5]);
+      expect(train(kind, true, [0, 1, 2, 3, 4, 5], 3)).toEqual(skipped);
+      // Rejected at the very first step: no state buffer is left behind (stateDict as a fresh optimizer's).
+      expect(train(kind, true, [3, 0, 1, 2, 4, 5], 0)).toEqual(skipped);
+      const first = build(kind, true);
+      for (const g of first.opt.paramGroups) g.lr = 1e300;
+      expect(first.ts.run(batches[3].x, batches[3].y).nonFinite).toMatchObject({ phase: 'update' });
+      for (const g of first.opt.paramGroups) g.lr = build(kind, true).opt.lr;
+      expect(first.opt.stateDict()).toEqual(build(kind, true).opt.stateDict());
+      // Without the option, the rejected step's moments and counts stay (fit's behaviour: it stops there).
+      expect(train(kind, false, [0, 1, 2, 3, 4, 5], 3).state).not.toEqual(skipped.state);
+    });
+  }
+});
