@@ -357,24 +357,27 @@ function convGroups(n: number, colSize: number): [number, number] {
   return [per, Math.ceil(n / per)];
 }
 
-/**
- * Winograd F(2×2, 3×3) (convWinogradRange) for a 3×3 correlation of stride 1 and dilation 1
- * between at least WINOGRAD_PLANES planes each way (a first layer's few input planes make the
- * transforms cost more than the 2.25× fewer multiply-adds save), padding at most 2 (so the
- * data gradient is one too) and outputs at least 7 wide (four tiles a row, the kernel's lanes).
- */
+/** Fewer planes than this on either side: no Winograd (a first layer's few input planes make the transforms cost more than the 2.25× fewer multiply-adds save). */
 const WINOGRAD_PLANES = 16;
-/** Tiles of a group's samples in one GEMM per position ξ (its N): per = ⌈WINOGRAD_TILES / tiles a sample⌉. */
+/** Tiles of a group's samples in one GEMM per position ξ (its N): per = ⌈WINOGRAD_TILES / tiles a sample⌉, two 14×14 samples. */
+const WINOGRAD_TILES = 98;
 /**
  * At most this many groups of samples (each with its own place, ≈ 4·16·(ci + co)·per·T bytes),
- * claimed by the threads one at a time: enough for two threads to even out, few enough that
- * the places stay small.
+ * claimed by the threads one at a time: enough for two threads to even out, few enough that a
+ * thread runs many samples through the same, warm place (four samples a GEMM, conv2's ∂x on one
+ * thread: 18.9 ms with 32 places, 14.9 ms with 8; bench/RESULTS.md).
  */
 const WINOGRAD_GROUPS = 8;
-const WINOGRAD_TILES = 98;
+
+/**
+ * Winograd F(2×2, 3×3) (convWinogradRange) for a 3×3 correlation of stride 1 and dilation 1
+ * between at least WINOGRAD_PLANES planes each way, padding at most 2 (so the data gradient's
+ * correlation, padded by 2 − p, is one too) and outputs at least 7 wide (four tiles a row, the
+ * kernel's lanes).
+ */
 export function winogradFits(ci: number, co: number, g: Window2d): boolean {
   return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
-    g.ph >= 0 && g.ph <= 2 && g.pw >= 0 && g.pw <= 2 && g.ow >= 7 && g.oh >= 1 &&
+    g.ph >= 0 && g.ph <= 2 && g.pw >= 0 && g.pw <= 2 && g.ow >= 7 &&
     ci >= WINOGRAD_PLANES && co >= WINOGRAD_PLANES;
 }
 
