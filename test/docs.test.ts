@@ -129,7 +129,8 @@ function workdir(): { dir: string; env: NodeJS.ProcessEnv } {
 /** Run one shell line; `gradlab lab` is started and stopped once it prints its address. */
 async function sh(line: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   const server = /^gradlab lab\b/.test(line);
-  const cmd = server ? line.replace(/^gradlab lab\b/, 'exec gradlab lab --port 0').replace(/\s+#.*$/, '') : line;
+  // --port 0 last: the last of a repeated flag wins, so an example's own --port 8080 cannot clash with a busy port.
+  const cmd = server ? `exec ${line.replace(/\s+#.*$/, '')} --port 0` : line;
   return new Promise((done) => {
     const p = spawn('bash', ['-o', 'pipefail', '-c', cmd], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -139,8 +140,8 @@ async function sh(line: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ 
     };
     p.stdout.on('data', take);
     p.stderr.on('data', take);
-    // The lab stops on SIGTERM as documented (exit 143) once it has printed its address.
-    p.on('close', (code) => done({ code: server && code === 143 && /http:\/\/127\.0\.0\.1:\d+/.test(out) ? 0 : (code ?? 128), out }));
+    // The lab stops on SIGTERM as documented (exit 143, or ended by the signal it re-raises) once it has printed its address.
+    p.on('close', (code, signal) => done({ code: server && (code === 143 || signal === 'SIGTERM') && /http:\/\/127\.0\.0\.1:\d+/.test(out) ? 0 : (code ?? 128), out }));
   });
 }
 

@@ -166,6 +166,9 @@ describe('a long session in the lab', () => {
       await p.evaluate(() => window.scrollTo(0, 600));
       const at = await geometry();
       expect(at.sticky, name).toBe(false);
+      // The charts follow the new width a frame or more later (they resize on a ResizeObserver):
+      // wait up to 10 s for the page to settle, then list whatever still sticks out.
+      await p.waitForFunction(() => ![...document.querySelectorAll('body *')].some((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1), null, { timeout: 10_000 }).catch(() => undefined);
       const wide = await p.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((e) => `${e.tagName}#${e.id}.${e.className}`));
       expect(wide, name).toEqual([]);
       await p.screenshot({ path: join(SHOTS, `session-${name}-scrolled.png`) });
