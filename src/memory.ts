@@ -27,6 +27,8 @@
  *   activations of a Sequential) cost nothing.
  * - An evicted tensor used again as an op input is copied back into wasm at the op's entry
  *   (`assertTensor` → `stage`), so the fast kernels run on it; it is young again.
+ * - `tensor()` of more than the budget (a whole dataset) makes its copy in JS memory from the
+ *   start, as if moved (`startsMoved`).
  *
  * Costs: one copy of each step-local tensor that is still alive at a boundary — in a plain
  * loop over a Sequential that is the input batch, the logits and the loss (≈ 400 kB at batch
@@ -216,6 +218,25 @@ function moveList(list: readonly Tensor[], keep: FloatArray | null): void {
     t._data = copy;
     t._evicted = true;
   }
+}
+
+/**
+ * @internal Storage for `tensor()`'s copy of `n` float32 values from a user's array. Past the
+ * young budget the copy would be moved to JS memory at the very next safe point (the
+ * `tensor(y)` after `tensor(x)` of a whole dataset), after doubling the data once more and
+ * raising wasm memory's high-water mark by its size for good (wasm memory never shrinks): so
+ * such a copy starts in JS memory, like a moved tensor (`bornMoved`), and an op that uses it
+ * copies it in (`stage`). A DataLoader or fit reading its rows never does: 60,000 MNIST images
+ * then cost one copy and no wasm memory.
+ */
+export function startsMoved(n: number): boolean {
+  return K.owns !== undefined && n * 4 > youngBudget;
+}
+
+/** @internal Mark a tensor made over JS storage by `tensor()` (startsMoved) as moved: ops stage it. */
+export function bornMoved<T extends Tensor>(t: T): T {
+  t._evicted = true;
+  return t;
 }
 
 /** A boundary if the young tensors exceed the budget (the safe points listed in the header). */

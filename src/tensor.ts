@@ -9,7 +9,7 @@ import { backward, type BackwardOptions, type Node } from './autograd.js';
 import { K, alloc, allocShape, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
-import { isPersistentArray, markPersistent, maybeBoundary, track, untrack } from './memory.js';
+import { bornMoved, isPersistentArray, markPersistent, maybeBoundary, startsMoved, track, untrack } from './memory.js';
 import { checkBool, checkOptions } from './options.js';
 import { addHook, type RemovableHandle } from './hooks.js';
 
@@ -469,6 +469,7 @@ export function tensor(
   // row or a shape that does not fit returns it, as no tensor will own it (no boundary would).
   let out: FloatArray | undefined;
   let outShape: number[];
+  let moved = false;
   try {
     if (typeof data === 'number' || typeof data === 'boolean') {
       outShape = shape ? shape.slice() : [];
@@ -491,7 +492,9 @@ export function tensor(
       if (shapeSize(outShape) !== flat.length) {
         throw new Error(`tensor(): ${flat.length} values cannot take shape ${formatShape(outShape)} (${shapeSize(outShape)} elements)`);
       }
-      out = allocShape('tensor()', outShape, dtype, false);
+      // A whole dataset starts in JS memory (memory.ts, startsMoved); anything smaller in the kernels'.
+      moved = dtype === 'float32' && startsMoved(flat.length);
+      out = moved ? new Float32Array(flat.length) : allocShape('tensor()', outShape, dtype, false);
       // int64 labels (BigInt64Array, as numpy's int64 arrive) convert exactly up to 2^53.
       if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) for (let i = 0; i < flat.length; i++) out[i] = Number((flat as BigInt64Array)[i]);
       else if (ArrayBuffer.isView(flat)) (out as Float32Array).set(flat as unknown as ArrayLike<number>);
@@ -502,7 +505,8 @@ export function tensor(
     throw e;
   }
   if (integer) for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]);
-  return new Tensor(out, outShape, options.requiresGrad ?? false);
+  const t = new Tensor(out, outShape, options.requiresGrad ?? false);
+  return moved ? bornMoved(t) : t;
 }
 
 /**

@@ -3,7 +3,7 @@
  * dispose, fresh tensors from their own arrays every step, outputs and losses kept for later.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loss, manualSeed, nn, noGrad, ops, optim, stepScope, tensor, Tensor } from '../src/index.js';
+import { fit, loss, manualSeed, nn, noGrad, ops, optim, stepScope, tensor, Tensor } from '../src/index.js';
 import { getWasmBackend } from '../src/kernels/auto.js';
 import { memoryInfo, setYoungBudget } from '../src/memory.js';
 
@@ -338,6 +338,37 @@ describe('automatic memory: plain PyTorch-style loops', () => {
     expect(memoryInfo().earlyBoundaries).toBeGreaterThan(0);
     expect(memoryInfo().budgetGrowths).toBe(g0);
     expect(memoryInfo().youngBudgetBytes).toBe(1 << 16);
+  });
+
+  it('a whole dataset made with tensor() (past the budget) starts in JS memory: no wasm growth, fit and ops use its values', async () => {
+    setYoungBudget(1 << 16);
+    manualSeed(4);
+    const { x: xs, y: ys } = batches(1, 2000, 12, 3)[0]; // 96 kB of features: past the 64 kB budget
+    const reserved0 = W!.heap.reservedBytes;
+    const early0 = memoryInfo().earlyBoundaries;
+    const x = tensor(xs, [2000, 12]);
+    const y = tensor(ys, [2000]);
+    expect(memoryInfo().earlyBoundaries).toBe(early0);
+    // Not in wasm memory, and no early boundary copied it out (the features are copied once).
+    expect(W!.heap.owns(x.data as Float32Array)).toBe(false);
+    expect(W!.heap.owns(y.data as Float32Array)).toBe(true);
+    expect(W!.heap.reservedBytes - reserved0).toBeLessThan(2000 * 12 * 4);
+    expect(Array.from(x.data.subarray(0, 5))).toEqual(Array.from(xs.subarray(0, 5)));
+    // The user's array is copied, not shared: changing it later leaves the tensor as it was.
+    const first = xs[0];
+    xs[0] = 99;
+    expect(x.data[0]).toBe(first);
+    xs[0] = first;
+    // An op stages it into wasm memory and computes on the same values as on a small tensor.
+    const s = ops.sum(x).item();
+    let want = 0;
+    for (const v of xs) want += v;
+    expect(s).toBeCloseTo(want, 1);
+    // fit reads its rows; the model learns as on any tensor.
+    const model = new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.Linear(16, 3));
+    const rep = await fit(model, { x, y }, { epochs: 2, batchSize: 50, seed: 1 });
+    expect(rep.history.epochs).toHaveLength(2);
+    expect(Number.isFinite(rep.history.epochs[1].loss)).toBe(true);
   });
 
   it('a tensor kept across steps and used again as an input computes on its values', () => {
