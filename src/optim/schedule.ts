@@ -8,7 +8,7 @@ import { showValue } from '../tensor.js';
 
 export interface Scheduler {
   readonly name: string;
-  /** Advance one epoch; ReduceLROnPlateau takes the monitored metric. */
+  /** Advance one epoch; ReduceLROnPlateau takes the monitored metric, the epoch schedules an optional epoch (PyTorch's deprecated `step(epoch)`). */
   step(metric?: number): void;
   /** Epochs seen so far. */
   readonly lastEpoch: number;
@@ -27,6 +27,14 @@ function checkOptimizer(name: string, optimizer: unknown): void {
   }
 }
 
+/** The epoch of `step(epoch)`: a finite number ≥ 0, else an error naming the schedule. */
+function checkEpoch(name: string, epoch: unknown): number {
+  if (typeof epoch !== 'number' || !Number.isFinite(epoch) || epoch < 0) {
+    throw new Error(`${name}.step(epoch): epoch must be a number ≥ 0 (or leave it out: step() advances one epoch), got ${showValue(epoch)}`);
+  }
+  return epoch;
+}
+
 abstract class EpochScheduler implements Scheduler {
   abstract readonly name: string;
   lastEpoch = 0;
@@ -37,9 +45,16 @@ abstract class EpochScheduler implements Scheduler {
   /** The lr of parameter group `group` at `epoch`. */
   /** @internal */
   abstract factor(epoch: number, initialLr: number, group: number): number;
-  step(): void {
-    this.lastEpoch++;
-    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(this.lastEpoch, g.initialLr, i)));
+  /**
+   * Advance one epoch. `step(epoch)`, PyTorch's deprecated form that old code still calls, sets
+   * the epoch instead and takes the schedule's closed form there, as PyTorch does; a fractional
+   * epoch (CosineAnnealingWarmRestarts' `step(epoch + i / iters)` once per batch) sets the lr
+   * between epochs and counts the whole epochs.
+   */
+  step(epoch?: number): void {
+    const t = epoch === undefined ? this.lastEpoch + 1 : checkEpoch(this.name, epoch);
+    this.lastEpoch = Math.floor(t);
+    this.optimizer.groups.forEach((g, i) => (g.lr = this.factor(t, g.initialLr, i)));
   }
   /** The lr of each parameter group (PyTorch's get_last_lr()). */
   getLastLr(): number[] {
@@ -329,8 +344,9 @@ export class OneCycleLR extends EpochScheduler {
     optimizer.groups.forEach((g, i) => (g.initialLr = this.maxLrs[i] / o.divFactor));
     this.apply(0);
   }
-  override step(): void {
-    this.lastEpoch++;
+  /** One optimizer step; `step(t)` (PyTorch's deprecated form) sets the step count to t instead. */
+  override step(epoch?: number): void {
+    this.lastEpoch = epoch === undefined ? this.lastEpoch + 1 : Math.floor(checkEpoch(this.name, epoch));
     if (this.lastEpoch > this.totalSteps) throw new Error(`OneCycleLR: step() called ${this.lastEpoch} times for totalSteps ${this.totalSteps} (PyTorch raises too): make totalSteps (or epochs·stepsPerEpoch) the number of optimizer steps`);
     this.apply(this.lastEpoch);
   }

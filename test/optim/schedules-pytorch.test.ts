@@ -79,3 +79,48 @@ describe('clip_grad_norm_ where PyTorch users look for it', () => {
     expect(optim.clipGradNorm_).toBe(optim.clipGradNorm);
   });
 });
+
+// scheduler.step(epoch): PyTorch's deprecated form that old code still calls, and
+// CosineAnnealingWarmRestarts' documented step(epoch + i / iters) once per batch
+// (test/fixtures/make_schedule_epoch.py wrote schedule_epoch.json with PyTorch 1.13).
+describe('scheduler.step(epoch) as in PyTorch', () => {
+  const fx = JSON.parse(readFileSync(new URL('../fixtures/schedule_epoch.json', import.meta.url), 'utf8')) as {
+    lr: number;
+    iters: number;
+    cases: Record<string, { lrs: number[]; lastEpoch: number }>;
+  };
+  const warm = Array.from({ length: 5 * fx.iters }, (_, k) => Math.floor(k / fx.iters) + (k % fx.iters) / fx.iters);
+  const cases: Array<[string, (o: optim.Optimizer) => { step(e?: number): void; lastEpoch: number }, Array<number | null>]> = [
+    ['StepLR', (o) => new optim.StepLR(o, 3, 0.5), [0, 3, 7, 2, null, null, 9]],
+    ['MultiStepLR', (o) => new optim.MultiStepLR(o, [2, 5], 0.1), [1, 2, 6, null, 4]],
+    ['ExponentialLR', (o) => new optim.ExponentialLR(o, 0.9), [5, null, 2, 10]],
+    ['CosineAnnealingLR', (o) => new optim.CosineAnnealingLR(o, 10, 0.001), [3, null, 8, 10, 1]],
+    ['LambdaLR', (o) => new optim.LambdaLR(o, (e: number) => 1 / (1 + e)), [4, null, 1]],
+    ['LinearLR', (o) => new optim.LinearLR(o, 0.25, 1.0, 4), [2, null, 6, 1]],
+    ['CosineAnnealingWarmRestarts_T1', (o) => new optim.CosineAnnealingWarmRestarts(o, 3, 1, 0.01), warm],
+    ['CosineAnnealingWarmRestarts_T2', (o) => new optim.CosineAnnealingWarmRestarts(o, 2, 2, 0.0), warm],
+    ['OneCycleLR', (o) => new optim.OneCycleLR(o, 1.0, { totalSteps: 20 }), [5, null, 12, 3]],
+  ];
+  it.each(cases)('%s', (name, make, calls) => {
+    const p = new nn.Parameter(zeros(1));
+    const opt = new optim.SGD([p], { lr: fx.lr, momentum: 0.9 });
+    const s = make(opt);
+    const lrs: number[] = [];
+    for (const c of calls) {
+      p.grad = ones(1);
+      opt.step();
+      if (c === null) s.step();
+      else s.step(c);
+      lrs.push(opt.paramGroups[0].lr);
+    }
+    const want = fx.cases[name];
+    lrs.forEach((v, i) => expect(v, `${name}, call ${i + 1}`).toBeCloseTo(want.lrs[i], 12));
+    expect(s.lastEpoch).toBe(want.lastEpoch);
+  });
+  it('a bad epoch names the schedule and the value', () => {
+    const opt = new optim.SGD([new nn.Parameter(zeros(1))], { lr: 0.1 });
+    expect(() => new optim.StepLR(opt, 3).step(-1)).toThrow(/StepLR\.step\(epoch\): epoch must be a number ≥ 0.*got -1/);
+    expect(() => new optim.StepLR(opt, 3).step(Number.NaN)).toThrow(/StepLR\.step\(epoch\).*NaN/);
+    expect(() => new optim.StepLR(opt, 3).step('2' as unknown as number)).toThrow(/StepLR\.step\(epoch\)/);
+  });
+});
