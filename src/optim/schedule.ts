@@ -35,7 +35,8 @@ function checkEpoch(name: string, epoch: unknown): number {
   return epoch;
 }
 
-abstract class EpochScheduler implements Scheduler {
+/** @internal The schedules stepped once per epoch with no argument (fit tells them from metric-driven ones). */
+export abstract class EpochScheduler implements Scheduler {
   abstract readonly name: string;
   lastEpoch = 0;
   /** `className`: the schedule's name for messages, stated by each subclass (it survives minifiers). */

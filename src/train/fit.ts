@@ -24,7 +24,7 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { getOptimizer, type OptimizerName } from '../optim/registry.js';
-import { ReduceLROnPlateau, type Scheduler } from '../optim/schedule.js';
+import { EpochScheduler, ReduceLROnPlateau, type Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
@@ -766,7 +766,10 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
     Object.assign(logs, evaluateTraining(model, trainProbe, options.validationBatchSize ?? batchSize, options.loss, options.metrics ?? []));
     logs.durationMs = now() - te;
     report.history.epochs.push(logs);
-    if (scheduler) scheduler.step(logs.valLoss ?? logs.loss);
+    // An epoch schedule takes no argument (a number would be PyTorch's deprecated step(epoch));
+    // ReduceLROnPlateau, and a schedule of the user's own, are given the (validation) loss.
+    if (scheduler instanceof EpochScheduler) scheduler.step();
+    else if (scheduler) scheduler.step(logs.valLoss ?? logs.loss);
     await call('onEpochEnd', (cb) => cb.onEpochEnd?.(logs, ctx));
     if (health) {
       const fresh = runHealthChecks(report);
