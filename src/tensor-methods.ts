@@ -574,8 +574,9 @@ pointAbsent(Tensor, { ...ABSENT_DEVICE_METHODS, numpy: 'JavaScript has no NumPy:
 // each returning the array. The weight-origin fingerprint sees these writes as the user's.
 /** The other operand of a storage array's add_/sub_/mul_: a Tensor or array of the same length. */
 function arrayOperand(name: string, self: FloatArrayLike, other: unknown): ArrayLike<number> {
+  if (other === null || other === undefined) throw new Error(`.data.${name}(): other is ${other} (a parameter's grad is null until backward reaches it: did it take part in the loss?)`);
   const d = other instanceof Tensor ? other.data : other;
-  if (d === null || typeof d !== 'object' || typeof (d as ArrayLike<number>).length !== 'number') throw new Error(`.data.${name}(): other must be a Tensor, an array or a number, got ${String(other)}`);
+  if (typeof d !== 'object' || typeof (d as ArrayLike<number>).length !== 'number') throw new Error(`.data.${name}(): other must be a Tensor, an array or a number, got ${String(other)}`);
   if ((d as ArrayLike<number>).length !== self.length) throw new Error(`.data.${name}(): other has ${(d as ArrayLike<number>).length} elements${other instanceof Tensor ? ` (shape ${formatShape(other.shape)})` : ''}, this storage ${self.length}`);
   return d as ArrayLike<number>;
 }

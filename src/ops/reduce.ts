@@ -141,8 +141,8 @@ export function histogram(x: Tensor, bins?: number | HistogramOptions, options: 
   const hist = new Tensor(alloc(nb, dt), [nb]);
   const edges = new Tensor(alloc(nb + 1, dt), [nb + 1]);
   const width = (hi - lo) / nb;
-  for (let b = 0; b <= nb; b++) edges.data[b] = lo + b * width;
-  edges.data[nb] = hi;
+  // As torch.linspace(lo, hi, bins + 1), which torch.histogram uses: the first half counted up from lo, the rest down from hi.
+  for (let b = 0; b <= nb; b++) edges.data[b] = b < (nb + 1) >> 1 ? lo + b * width : hi - (nb - b) * width;
   const h = hist.data;
   const wd = w?.data;
   for (let i = 0; i < xd.length; i++) {
