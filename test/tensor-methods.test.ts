@@ -131,3 +131,21 @@ describeEachBackend('tensor(nested, options)', () => {
     expect(tensor([1, 2, 3, 4], undefined).shape).toEqual([4]);
   });
 });
+
+// makemore's `p.data += -lr * p.grad`: JS has no += on an array, so the storage array takes add_ (with PyTorch's alpha), sub_ and mul_.
+it('p.data.add_(p.grad, {alpha: -lr}), .data.sub_, .data.mul_ update the storage in place; a null grad is named', () => {
+  const p = tensor([1, 2, 3], { requiresGrad: true });
+  p.mul(p).sum().backward();
+  const lr = 0.1;
+  expect(p.data.add_(p.grad!, { alpha: -lr })).toBe(p.data);
+  [0.8, 1.6, 2.4].forEach((v, i) => expect(p.data[i]).toBeCloseTo(v, 6));
+  p.data.sub_([1, 1, 1], 0.5).mul_(2);
+  [0.6, 2.2, 3.8].forEach((v, i) => expect(p.data[i]).toBeCloseTo(v, 6));
+  p.data.mul_(tensor([0, 1, 0])).add_(1);
+  expect(p.data[0]).toBe(1);
+  expect(p.data[2]).toBe(1);
+  const q = tensor([1, 2], { requiresGrad: true });
+  expectThrowsMentioning(() => q.data.add_(q.grad!, { alpha: -lr }), ['.data.add_()', 'null', 'take part in the loss']);
+  expectThrowsMentioning(() => q.data.add_(tensor([1, 2, 3])), ['.data.add_()', '3 elements', '[3]', 'this storage 2']);
+  expectThrowsMentioning(() => q.data.add_(tensor([1, 2]), { alhpa: 1 } as never), ['alhpa']);
+});

@@ -123,8 +123,11 @@ export function histogram(x: Tensor, bins?: number | HistogramOptions, options: 
     lo = Infinity;
     hi = -Infinity;
     for (let i = 0; i < xd.length; i++) {
-      if (xd[i] < lo) lo = xd[i];
-      if (xd[i] > hi) hi = xd[i];
+      const v = xd[i];
+      if (v !== v) [lo, hi] = [NaN, NaN];
+      if (lo !== lo) break; // a NaN makes the range [nan, nan], as PyTorch's
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
     if (xd.length === 0) [lo, hi] = [0, 0];
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`histogram: x holds a non-finite value (range [${lo}, ${hi}]); give range: [min, max]`);
