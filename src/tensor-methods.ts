@@ -547,12 +547,19 @@ Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom')
   enumerable: false,
 });
 
+/** The tensor last turned into text, and that text: `C[Xb]` looks its key up here (see tensorKey below). */
+let lastText: { text: string; tensor: WeakRef<Tensor> } | null = null;
+
 // A one-element tensor is a number where JS wants one, as PyTorch's float(t): `running_loss += loss`
 // adds its value (it was string concatenation, "0tensor(2.3)"), `Number(t)`, `t > 0.5`. Text
 // (`${t}`, String(t)) is the printed tensor; a larger tensor used as a number is an error.
 Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
   value(this: Tensor, hint: 'string' | 'number' | 'default') {
-    if (hint === 'string') return formatTensor(this);
+    if (hint === 'string') {
+      const text = formatTensor(this);
+      lastText = { text, tensor: new WeakRef(this) };
+      return text;
+    }
     if (this.size === 1) return this.item();
     if (hint === 'number') {
       throw new Error(`a tensor of shape ${formatShape(this.shape)} (${this.size} elements) used as a number: only a one-element tensor converts (loss.item()); compare or combine tensors with their methods (x.gt(y), x.add(y))`);
@@ -563,6 +570,31 @@ Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
   configurable: true,
   enumerable: false,
 });
+
+// makemore's `emb = C[Xb]` and `Xtr[ix]`: PyTorch's indexing by an integer tensor. JS turns the key
+// Xb into text (Symbol.toPrimitive with hint 'string', just above) and looks that text up on C; a
+// Proxy at the end of Tensor's prototype chain, reached only by names no tensor has, finds that
+// text was Xb's and returns C.index(Xb). Names a tensor has never reach it, so ops and methods run
+// as before. Writing through a tensor key (`C[ix] = v`) is refused rather than stored as a property.
+const TENSOR_TEXT = /^tensor\(/;
+function tensorKey(self: Tensor, key: string): Tensor {
+  const t = lastText !== null && lastText.text === key ? lastText.tensor.deref() : undefined;
+  if (t === undefined) throw new Error(`indexing a tensor of shape ${formatShape(self.shape)} by the text ${JSON.stringify(key.slice(0, 40))}…: index by the tensor itself (x[t] or x.index(t)), not by its printed form`);
+  return ops.index(self, t);
+}
+const indexing = new Proxy(Object.getPrototypeOf(Tensor.prototype) as object, {
+  get(target, key, receiver) {
+    if (typeof key === 'string' && TENSOR_TEXT.test(key) && receiver instanceof Tensor) return tensorKey(receiver, key);
+    return Reflect.get(target, key, receiver);
+  },
+  set(target, key, value, receiver) {
+    if (typeof key === 'string' && TENSOR_TEXT.test(key) && receiver instanceof Tensor) {
+      throw new Error(`x[t] = v (assigning through an integer-tensor index, x of shape ${formatShape(receiver.shape)}) is not supported: gradlab's tensors are not views; build the values with ops (x.index(t), ops.where, ops.cat) or write x.data in place`);
+    }
+    return Reflect.set(target, key, value, receiver);
+  },
+});
+Object.setPrototypeOf(Tensor.prototype, indexing);
 
 // p.requires_grad, z.grad_fn, x.is_leaf: errors naming gradlab's spelling (src/options.ts).
 pointSnakeCase(Tensor, ['requiresGrad', 'retainsGrad']);

@@ -149,3 +149,36 @@ it('p.data.add_(p.grad, {alpha: -lr}), .data.sub_, .data.mul_ update the storage
   expectThrowsMentioning(() => q.data.add_(tensor([1, 2, 3])), ['.data.add_()', '3 elements', '[3]', 'this storage 2']);
   expectThrowsMentioning(() => q.data.add_(tensor([1, 2]), { alhpa: 1 } as never), ['alhpa']);
 });
+
+// makemore's `emb = C[Xb]` and `Xb, Yb = Xtr[ix], Ytr[ix]`: indexing by an integer tensor with JS's brackets.
+it('C[Xb] and Xtr[ix] index by an integer tensor (C.index(Xb)), with gradients; other property names behave as before', async () => {
+  const C = tensor([[0, 1], [2, 3], [4, 5], [6, 7]], { requiresGrad: true }) as Tensor & Record<string, any>;
+  const Xb = tensor([[0, 3, 3], [1, 2, -1]]);
+  const emb: Tensor = C[Xb as any];
+  expect(emb.shape).toEqual([2, 3, 2]);
+  expect(emb.tolist()).toEqual(C.index(Xb).tolist());
+  const other: Tensor = C[tensor([2]) as any];
+  emb.sum().add(other.sum()).backward();
+  expect(C.grad!.tolist()).toEqual([[1, 1], [1, 1], [2, 2], [3, 3]]);
+  const Xtr = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]]) as Tensor & Record<string, any>;
+  const Ytr = tensor([10, 20, 30]) as Tensor & Record<string, any>;
+  const ix = tensor([2, 0, 2]);
+  const [Xbatch, Ybatch] = [Xtr[ix as any] as Tensor, Ytr[ix as any] as Tensor];
+  expect(Xbatch.tolist()).toEqual([[7, 8, 9], [1, 2, 3], [7, 8, 9]]);
+  expect(Ybatch.tolist()).toEqual([30, 10, 30]);
+  // Out of range: the index op's message.
+  expectThrowsMentioning(() => Xtr[tensor([3]) as any], ['index 3', 'out of bounds', 'size 3']);
+  // Writing through a tensor key is refused (PyTorch writes into C; a property would be silently wrong).
+  expectThrowsMentioning(() => { C[Xb as any] = 0; }, ['x[t] = v', 'not supported', '[4, 2]']);
+  // A key that is text some other tensor printed as, not the tensor: an error, never a wrong lookup.
+  const stale = String(Xb);
+  String(ix);
+  expectThrowsMentioning(() => C[stale], ['indexing a tensor of shape [4, 2]', 'index by the tensor itself']);
+  // Everything else is as before: unknown names are undefined, new properties are the object's own, awaiting a tensor gives it.
+  expect(C.foo).toBeUndefined();
+  expect(C[0]).toBeUndefined();
+  C.label = 'embedding';
+  expect(Object.keys(C)).toContain('label');
+  expect(await C).toBe(C);
+  expect(C instanceof Tensor).toBe(true);
+});
