@@ -131,6 +131,8 @@ declare module './tensor.js' {
     le(y: Tensor | number): Tensor;
     /** Number of elements (PyTorch's numel(); also the `size` property). */
     numel(): number;
+    /** The number of elements (PyTorch's nelement, the same as numel). */
+    nelement(): number;
     /** Number of dimensions (PyTorch's dim(); also the `ndim` property). */
     dim(): number;
     /** The values as nested arrays (PyTorch's tolist(); the same as toArray()). */
@@ -423,6 +425,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   lt(y: Tensor | number) { return ops.lt(this, y); },
   le(y: Tensor | number) { return ops.le(this, y); },
   numel() { return this.size; },
+  nelement() { return this.size; },
   dim() { return this.ndim; },
   tolist() { return this.toArray(); },
   var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean) { return ops.variance(this, dim, unbiased, keepdim); },
@@ -575,8 +578,11 @@ Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
 // Xb into text (Symbol.toPrimitive with hint 'string', just above) and looks that text up on C; a
 // Proxy at the end of Tensor's prototype chain, reached only by names no tensor has, finds that
 // text was Xb's and returns C.index(Xb). Names a tensor has never reach it, so ops and methods run
-// as before. Writing through a tensor key (`C[ix] = v`) is refused rather than stored as a property.
+// as before. An integer key (`probs[2]`, `x[-1]`) is x.select(0, i), a copy as select's (so an
+// in-place change of it is refused there). Writing through either key (`C[ix] = v`, `x[0] = v`,
+// `x[0][1] = v`) is refused rather than stored as a property of a copy.
 const TENSOR_TEXT = /^tensor\(/;
+const INTEGER = /^-?(0|[1-9]\d*)$/;
 function tensorKey(self: Tensor, key: string): Tensor {
   const t = lastText !== null && lastText.text === key ? lastText.tensor.deref() : undefined;
   if (t === undefined) throw new Error(`indexing a tensor of shape ${formatShape(self.shape)} by the text ${JSON.stringify(key.slice(0, 40))}…: index by the tensor itself (x[t] or x.index(t)), not by its printed form`);
@@ -584,10 +590,16 @@ function tensorKey(self: Tensor, key: string): Tensor {
 }
 const indexing = new Proxy(Object.getPrototypeOf(Tensor.prototype) as object, {
   get(target, key, receiver) {
-    if (typeof key === 'string' && TENSOR_TEXT.test(key) && receiver instanceof Tensor) return tensorKey(receiver, key);
+    if (typeof key === 'string' && receiver instanceof Tensor) {
+      if (INTEGER.test(key)) return ops.select(receiver, 0, Number(key));
+      if (TENSOR_TEXT.test(key)) return tensorKey(receiver, key);
+    }
     return Reflect.get(target, key, receiver);
   },
   set(target, key, value, receiver) {
+    if (typeof key === 'string' && receiver instanceof Tensor && INTEGER.test(key)) {
+      throw new Error(`x[${key}] = v (x of shape ${formatShape(receiver.shape)}) is not supported: x[i] is a copy in gradlab, not a view; write the storage (x.data[i] = v in a 1-D tensor, x.data.set(values, i * rowSize) for a row) or build the values with ops`);
+    }
     if (typeof key === 'string' && TENSOR_TEXT.test(key) && receiver instanceof Tensor) {
       throw new Error(`x[t] = v (assigning through an integer-tensor index, x of shape ${formatShape(receiver.shape)}) is not supported: gradlab's tensors are not views; build the values with ops (x.index(t), ops.where, ops.cat) or write x.data in place`);
     }

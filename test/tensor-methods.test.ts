@@ -151,7 +151,7 @@ it('p.data.add_(p.grad, {alpha: -lr}), .data.sub_, .data.mul_ update the storage
 });
 
 // makemore's `emb = C[Xb]` and `Xb, Yb = Xtr[ix], Ytr[ix]`: indexing by an integer tensor with JS's brackets.
-it('C[Xb] and Xtr[ix] index by an integer tensor (C.index(Xb)), with gradients; other property names behave as before', async () => {
+it('C[Xb] and Xtr[ix] index by an integer tensor (C.index(Xb)), with gradients; probs[2] is select(0, 2); writes through either are refused; other property names behave as before', async () => {
   const C = tensor([[0, 1], [2, 3], [4, 5], [6, 7]], { requiresGrad: true }) as Tensor & Record<string, any>;
   const Xb = tensor([[0, 3, 3], [1, 2, -1]]);
   const emb: Tensor = C[Xb as any];
@@ -174,9 +174,19 @@ it('C[Xb] and Xtr[ix] index by an integer tensor (C.index(Xb)), with gradients; 
   const stale = String(Xb);
   String(ix);
   expectThrowsMentioning(() => C[stale], ['indexing a tensor of shape [4, 2]', 'index by the tensor itself']);
+  // An integer key is select(0, i) (a copy: an in-place change of it, or a write through it, is refused).
+  expect((C[3] as Tensor).tolist()).toEqual([6, 7]);
+  expect((C[-4] as Tensor).tolist()).toEqual([0, 1]);
+  expect((C[1][0] as Tensor).item()).toBe(2);
+  expect(Array.from(Xtr as ArrayLike<Tensor>, (r) => r.tolist())).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+  expectThrowsMentioning(() => C[4], ['select', 'index 4', 'out of range']);
+  expectThrowsMentioning(() => { C[0] = tensor([9, 9]); }, ['x[0] = v', 'not supported', 'copy', 'x.data']);
+  expectThrowsMentioning(() => { C[0][1] = 9; }, ['x[1] = v', 'not supported']);
+  expectThrowsMentioning(() => (Xtr[0] as Tensor).add_(1), ['add_()', 'select()', 'copy']);
+  expectThrowsMentioning(() => (tensor(3) as Tensor & Record<string, any>)[0], ['select', 'zero-dimensional']);
   // Everything else is as before: unknown names are undefined, new properties are the object's own, awaiting a tensor gives it.
   expect(C.foo).toBeUndefined();
-  expect(C[0]).toBeUndefined();
+  expect(C['1.5']).toBeUndefined();
   C.label = 'embedding';
   expect(Object.keys(C)).toContain('label');
   expect(await C).toBe(C);
