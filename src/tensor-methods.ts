@@ -333,8 +333,8 @@ function inPlaceRecorded(t: Tensor, name: string, op: (self: Tensor) => Tensor):
     throw new Error(`${name}(): the result has shape ${formatShape(r.shape)} but this tensor has shape ${formatShape(t.shape)}: in place, the other operand must broadcast to this tensor's shape`);
   }
   t.data = r.data;
+  t._requiresGrad = r.requiresGrad;
   t.node = r.node;
-  t.requiresGrad = r.requiresGrad;
   return t;
 }
 

@@ -93,7 +93,8 @@ export class Tensor {
   /** @internal The storage; read and write it as `data`. */
   _data: FloatArray;
   readonly shape: number[];
-  requiresGrad: boolean;
+  /** @internal Whether gradients flow to this tensor; read and set it as `requiresGrad`. */
+  _requiresGrad: boolean;
   /** @internal The gradient as stored; read `grad` (which resolves a pending zero) outside autograd. */
   _grad: Tensor | null = null;
   /**
@@ -140,8 +141,25 @@ export class Tensor {
     }
     this._data = data;
     this.shape = shape.slice();
-    this.requiresGrad = requiresGrad;
+    this._requiresGrad = requiresGrad;
     track(this);
+  }
+
+  /** Whether backward() computes a gradient for this tensor (PyTorch's requires_grad). */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  /**
+   * As PyTorch, only a leaf's flag can be changed (`p.requires_grad = True` on makemore's
+   * parameters): a tensor an op computed from tensors that require grad has a graph behind it,
+   * and turning its flag off would cut that graph without saying so (detach() does that openly).
+   */
+  set requiresGrad(value: boolean) {
+    if (this.node !== null && value !== this._requiresGrad) {
+      throw new Error(`requiresGrad: only a leaf's flag can change, and this tensor (shape ${formatShape(this.shape)}) was computed by ${this.node.op}; use t.detach() for a copy outside the graph`);
+    }
+    this._requiresGrad = value;
   }
 
   /**
