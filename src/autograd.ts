@@ -127,8 +127,8 @@ function leafGradStorage(t: Tensor, zero: boolean): FloatArray {
 export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: Node['backward'], release?: () => void): Tensor {
   if (gradEnabled) {
     for (const t of inputs) {
-      if (t.requiresGrad) {
-        out.requiresGrad = true;
+      if (t._requiresGrad) {
+        out._requiresGrad = true; // the field itself: out has no node yet, and this loop runs for every op
         out.node = release ? { op, inputs, backward, release } : { op, inputs, backward };
         if (scope !== null) scope.outputs.push(out);
         for (const x of inputs) x._consumed = true;

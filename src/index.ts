@@ -2,7 +2,7 @@
  * gradlab's public API. Namespaces ops, nn, init, loss, optim as in DESIGN.md; everything
  * exported here is browser-safe (Node-only helpers live in 'gradlab/node').
  */
-export { Tensor, tensor, zeros, ones, full, randn, rand, zerosLike, onesLike, randLike, randnLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
+export { Tensor, tensor, zeros, ones, full, randn, rand, randint, multinomial, zerosLike, onesLike, randLike, randnLike, arange, linspace, labels, shapeSize, formatShape, type TensorOptions, type NestedArray, type DType, type DTypeName, type FloatArray } from './tensor.js';
 export { noGrad, isGradEnabled, backward, stepScope } from './autograd.js';
 // PyTorch's torch.utils.hooks.RemovableHandle: what Tensor.registerHook and Module.register…Hook return.
 export { RemovableHandle } from './hooks.js';

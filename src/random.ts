@@ -42,6 +42,12 @@ export class Generator {
     this.spare = null;
   }
 
+  /** Reseed and return this generator, as PyTorch's `g = torch.Generator().manual_seed(2147483647)`. */
+  manualSeed(seed: number): this {
+    this.seed(seed);
+    return this;
+  }
+
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
     const s = this.s;

@@ -8,16 +8,17 @@
 import * as ops from './ops/index.js';
 import * as init from './init.js';
 import { formatTensor } from './format.js';
-import { Tensor, formatShape, parseDtype, tensor, zeros, type DType } from './tensor.js';
+import { Tensor, formatShape, multinomial, parseDtype, tensor, zeros, type DType } from './tensor.js';
+import { Generator } from './random.js';
 import { isGradEnabled, noGrad, record, type Node } from './autograd.js';
 import { K, alloc } from './kernels/index.js';
 import { ABSENT_DEVICE_METHODS, checkOptions, keywordArgs, pointAbsent, pointSnakeCase } from './options.js';
 import { copiesOfViews } from './ops/util.js';
 
 declare global {
-  // The storage arrays' PyTorch-style fills (m.bias.data.fill_(0.01)), defined at the end of this file.
-  interface Float32Array { fill_(value: number): this; zero_(): this; normal_(mean?: number, std?: number): this; uniform_(a?: number, b?: number): this; copy_(src: Tensor | ArrayLike<number>): this }
-  interface Float64Array { fill_(value: number): this; zero_(): this; normal_(mean?: number, std?: number): this; uniform_(a?: number, b?: number): this; copy_(src: Tensor | ArrayLike<number>): this }
+  // The storage arrays' PyTorch-style fills (m.bias.data.fill_(0.01)) and updates (p.data.add_(p.grad, {alpha: -lr})), defined at the end of this file.
+  interface Float32Array { add_(other: Tensor | ArrayLike<number> | number, alpha?: number | { alpha?: number }): this; sub_(other: Tensor | ArrayLike<number> | number, alpha?: number | { alpha?: number }): this; mul_(other: Tensor | ArrayLike<number> | number): this; fill_(value: number): this; zero_(): this; normal_(mean?: number, std?: number): this; uniform_(a?: number, b?: number): this; copy_(src: Tensor | ArrayLike<number>): this }
+  interface Float64Array { add_(other: Tensor | ArrayLike<number> | number, alpha?: number | { alpha?: number }): this; sub_(other: Tensor | ArrayLike<number> | number, alpha?: number | { alpha?: number }): this; mul_(other: Tensor | ArrayLike<number> | number): this; fill_(value: number): this; zero_(): this; normal_(mean?: number, std?: number): this; uniform_(a?: number, b?: number): this; copy_(src: Tensor | ArrayLike<number>): this }
 }
 
 declare module './tensor.js' {
@@ -58,6 +59,8 @@ declare module './tensor.js' {
     exp(): Tensor;
     /** ops.log(this) */
     log(): Tensor;
+    /** ops.log10(this) (makemore's `loss.log10().item()`) */
+    log10(): Tensor;
     /** ops.pow(this, exponent) */
     pow(exponent: Tensor | number): Tensor;
     /** ops.sqrt(this) */
@@ -128,6 +131,8 @@ declare module './tensor.js' {
     le(y: Tensor | number): Tensor;
     /** Number of elements (PyTorch's numel(); also the `size` property). */
     numel(): number;
+    /** The number of elements (PyTorch's nelement, the same as numel). */
+    nelement(): number;
     /** Number of dimensions (PyTorch's dim(); also the `ndim` property). */
     dim(): number;
     /** The values as nested arrays (PyTorch's tolist(); the same as toArray()). */
@@ -150,6 +155,20 @@ declare module './tensor.js' {
     narrow(dim: number, start: number, length: number): Tensor;
     /** ops.select(this, dim, index): `x[i]` is `x.select(0, i)`, `x[:, 0]` is `x.select(1, 0)`. */
     select(dim: number, index: number): Tensor;
+    /** ops.index(this, indices): PyTorch's `x[indices]` for an integer tensor (`C[Xb]` is `C.index(Xb)`), a copy of shape indices.shape + this.shape[1:]. */
+    index(indices: Tensor): Tensor;
+    /** ops.indexSelect(this, dim, index) (PyTorch's index_select; a 1-D index). */
+    indexSelect(dim: number, index: Tensor): Tensor;
+    /** ops.all(this, dim, keepdim): 1 where every element over dim is non-zero, else 0. */
+    all(dim?: number, keepdim?: boolean): Tensor;
+    all(keywords: { dim?: number; keepdim?: boolean }): Tensor;
+    /** ops.any(this, dim, keepdim): 1 where some element over dim is non-zero, else 0. */
+    any(dim?: number, keepdim?: boolean): Tensor;
+    any(keywords: { dim?: number; keepdim?: boolean }): Tensor;
+    /** ops.histogram(this, bins, options): `const [hy, hx] = t.histogram({density: true})`. */
+    histogram(bins?: number | ops.HistogramOptions, options?: ops.HistogramOptions): ops.HistogramResult;
+    /** multinomial(this, numSamples, replacement, {generator}) (torch.multinomial). */
+    multinomial(numSamples: number, replacement?: boolean | { replacement?: boolean; generator?: Generator }, options?: { generator?: Generator }): Tensor;
     /** The transpose (PyTorch's x.T): dimensions in reverse order. */
     readonly T: Tensor;
     /** The size of the first dimension, as PyTorch's len(x) (a batch's number of examples); undefined for a 0-d tensor. */
@@ -314,8 +333,8 @@ function inPlaceRecorded(t: Tensor, name: string, op: (self: Tensor) => Tensor):
     throw new Error(`${name}(): the result has shape ${formatShape(r.shape)} but this tensor has shape ${formatShape(t.shape)}: in place, the other operand must broadcast to this tensor's shape`);
   }
   t.data = r.data;
+  t._requiresGrad = r.requiresGrad;
   t.node = r.node;
-  t.requiresGrad = r.requiresGrad;
   return t;
 }
 
@@ -373,6 +392,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   flatten(startDim?: number, endDim?: number) { return ops.flatten(this, startDim, endDim); },
   exp() { return ops.exp(this); },
   log() { return ops.log(this); },
+  log10() { return ops.log10(this); },
   pow(exponent: Tensor | number) { return ops.pow(this, exponent); },
   sqrt() { return ops.sqrt(this); },
   abs() { return ops.abs(this); },
@@ -405,6 +425,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   lt(y: Tensor | number) { return ops.lt(this, y); },
   le(y: Tensor | number) { return ops.le(this, y); },
   numel() { return this.size; },
+  nelement() { return this.size; },
   dim() { return this.ndim; },
   tolist() { return this.toArray(); },
   var(dim?: number | readonly number[], unbiased?: boolean, keepdim?: boolean) { return ops.variance(this, dim, unbiased, keepdim); },
@@ -416,6 +437,12 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   square() { return ops.mul(this, this); },
   narrow(dim: number, start: number, length: number) { return ops.narrow(this, dim, start, length); },
   select(dim: number, index: number) { return ops.select(this, dim, index); },
+  index(indices: Tensor) { return ops.index(this, indices); },
+  indexSelect(dim: number, index: Tensor) { return ops.indexSelect(this, dim, index); },
+  all(dim?: number, keepdim?: boolean) { return ops.all(this, dim, keepdim); },
+  any(dim?: number, keepdim?: boolean) { return ops.any(this, dim, keepdim); },
+  histogram(bins?: number | ops.HistogramOptions, options?: ops.HistogramOptions) { return ops.histogram(this, bins, options); },
+  multinomial(numSamples: number, replacement?: boolean | { replacement?: boolean; generator?: Generator }, options?: { generator?: Generator }) { return multinomial(this, numSamples, replacement, options); },
   to(dtypeOrDevice: unknown) { return toDtype(this, parseDtype('to()', dtypeOrDevice)); },
   float() { return toDtype(this, 'float32'); },
   double() { return toDtype(this, 'float64'); },
@@ -472,7 +499,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
 const KEYWORDS: Record<string, readonly string[]> = {
   sum: ['dim', 'keepdim'], mean: ['dim', 'keepdim'], max: ['dim', 'keepdim'], min: ['dim', 'keepdim'], argmax: ['dim', 'keepdim'], argmin: ['dim', 'keepdim'],
   logSumExp: ['dim', 'keepdim'], softmax: ['dim'], logSoftmax: ['dim'], var: ['dim', 'unbiased', 'keepdim'], std: ['dim', 'unbiased', 'keepdim'],
-  topk: ['k', 'dim', 'largest', 'sorted'], norm: ['p', 'dim', 'keepdim'],
+  topk: ['k', 'dim', 'largest', 'sorted'], norm: ['p', 'dim', 'keepdim'], all: ['dim', 'keepdim'], any: ['dim', 'keepdim'],
 };
 for (const [name, keys] of Object.entries(KEYWORDS)) {
   const fn = (methods as Record<string, (...a: unknown[]) => unknown>)[name];
@@ -523,12 +550,19 @@ Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom')
   enumerable: false,
 });
 
+/** The tensor last turned into text, and that text: `C[Xb]` looks its key up here (see tensorKey below). */
+let lastText: { text: string; tensor: WeakRef<Tensor> } | null = null;
+
 // A one-element tensor is a number where JS wants one, as PyTorch's float(t): `running_loss += loss`
 // adds its value (it was string concatenation, "0tensor(2.3)"), `Number(t)`, `t > 0.5`. Text
 // (`${t}`, String(t)) is the printed tensor; a larger tensor used as a number is an error.
 Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
   value(this: Tensor, hint: 'string' | 'number' | 'default') {
-    if (hint === 'string') return formatTensor(this);
+    if (hint === 'string') {
+      const text = formatTensor(this);
+      lastText = { text, tensor: new WeakRef(this) };
+      return text;
+    }
     if (this.size === 1) return this.item();
     if (hint === 'number') {
       throw new Error(`a tensor of shape ${formatShape(this.shape)} (${this.size} elements) used as a number: only a one-element tensor converts (loss.item()); compare or combine tensors with their methods (x.gt(y), x.add(y))`);
@@ -540,13 +574,69 @@ Object.defineProperty(Tensor.prototype, Symbol.toPrimitive, {
   enumerable: false,
 });
 
+// makemore's `emb = C[Xb]` and `Xtr[ix]`: PyTorch's indexing by an integer tensor. JS turns the key
+// Xb into text (Symbol.toPrimitive with hint 'string', just above) and looks that text up on C; a
+// Proxy at the end of Tensor's prototype chain, reached only by names no tensor has, finds that
+// text was Xb's and returns C.index(Xb). Names a tensor has never reach it, so ops and methods run
+// as before. An integer key (`probs[2]`, `x[-1]`) is x.select(0, i), a copy as select's (so an
+// in-place change of it is refused there). Writing through either key (`C[ix] = v`, `x[0] = v`,
+// `x[0][1] = v`) is refused rather than stored as a property of a copy.
+const TENSOR_TEXT = /^tensor\(/;
+const INTEGER = /^-?(0|[1-9]\d*)$/;
+function tensorKey(self: Tensor, key: string): Tensor {
+  const t = lastText !== null && lastText.text === key ? lastText.tensor.deref() : undefined;
+  if (t === undefined) throw new Error(`indexing a tensor of shape ${formatShape(self.shape)} by the text ${JSON.stringify(key.slice(0, 40))}…: index by the tensor itself (x[t] or x.index(t)), not by its printed form`);
+  return ops.index(self, t);
+}
+const indexing = new Proxy(Object.getPrototypeOf(Tensor.prototype) as object, {
+  get(target, key, receiver) {
+    if (typeof key === 'string' && receiver instanceof Tensor) {
+      if (INTEGER.test(key)) return ops.select(receiver, 0, Number(key));
+      if (TENSOR_TEXT.test(key)) return tensorKey(receiver, key);
+    }
+    return Reflect.get(target, key, receiver);
+  },
+  set(target, key, value, receiver) {
+    if (typeof key === 'string' && receiver instanceof Tensor && INTEGER.test(key)) {
+      throw new Error(`x[${key}] = v (x of shape ${formatShape(receiver.shape)}) is not supported: x[i] is a copy in gradlab, not a view; write the storage (x.data[i] = v in a 1-D tensor, x.data.set(values, i * rowSize) for a row) or build the values with ops`);
+    }
+    if (typeof key === 'string' && TENSOR_TEXT.test(key) && receiver instanceof Tensor) {
+      throw new Error(`x[t] = v (assigning through an integer-tensor index, x of shape ${formatShape(receiver.shape)}) is not supported: gradlab's tensors are not views; build the values with ops (x.index(t), ops.where, ops.cat) or write x.data in place`);
+    }
+    return Reflect.set(target, key, value, receiver);
+  },
+});
+Object.setPrototypeOf(Tensor.prototype, indexing);
+
 // p.requires_grad, z.grad_fn, x.is_leaf: errors naming gradlab's spelling (src/options.ts).
 pointSnakeCase(Tensor, ['requiresGrad', 'retainsGrad']);
+pointSnakeCase(Generator); // g.manual_seed(…) names manualSeed
 pointAbsent(Tensor, { ...ABSENT_DEVICE_METHODS, numpy: 'JavaScript has no NumPy: t.tolist() gives nested arrays, t.data the Float32Array itself' });
 
 // m.bias.data.fill_(0.01): PyTorch's .data is a tensor, gradlab's the storage array itself; the
 // storage arrays take PyTorch's in-place fills too (underscore names no standard method uses),
 // each returning the array. The weight-origin fingerprint sees these writes as the user's.
+/** The other operand of a storage array's add_/sub_/mul_: a Tensor or array of the same length. */
+function arrayOperand(name: string, self: FloatArrayLike, other: unknown): ArrayLike<number> {
+  if (other === null || other === undefined) throw new Error(`.data.${name}(): other is ${other} (a parameter's grad is null until backward reaches it: did it take part in the loss?)`);
+  const d = other instanceof Tensor ? other.data : other;
+  if (typeof d !== 'object' || typeof (d as ArrayLike<number>).length !== 'number') throw new Error(`.data.${name}(): other must be a Tensor, an array or a number, got ${String(other)}`);
+  if ((d as ArrayLike<number>).length !== self.length) throw new Error(`.data.${name}(): other has ${(d as ArrayLike<number>).length} elements${other instanceof Tensor ? ` (shape ${formatShape(other.shape)})` : ''}, this storage ${self.length}`);
+  return d as ArrayLike<number>;
+}
+type FloatArrayLike = Float32Array | Float64Array;
+
+/** self += a·other, elementwise (other a number, a Tensor or an array of self's length). */
+function updateArray(self: FloatArrayLike, name: string, other: unknown, a: number): FloatArrayLike {
+  if (typeof other === 'number') {
+    for (let i = 0; i < self.length; i++) self[i] += a * other;
+    return self;
+  }
+  const d = arrayOperand(name, self, other);
+  for (let i = 0; i < self.length; i++) self[i] += a * d[i];
+  return self;
+}
+
 const arrayMethods = {
   fill_(this: Float32Array, value: number) {
     if (typeof value !== 'number') throw new Error(`.data.fill_(): value must be a number, got ${String(value)}`);
@@ -559,6 +649,22 @@ const arrayMethods = {
   },
   uniform_(this: Float32Array, a = 0, b = 1) {
     this.set(init.uniform(zeros([this.length]), a, b).data);
+    return this;
+  },
+  // makemore's `p.data += -lr * p.grad` (JS has no += on arrays): p.data.add_(p.grad, {alpha: -lr}).
+  add_(this: Float32Array, other: Tensor | ArrayLike<number> | number, alpha?: number | { alpha?: number }) {
+    return updateArray(this, 'add_', other, alphaArg('.data.add_', alpha));
+  },
+  sub_(this: Float32Array, other: Tensor | ArrayLike<number> | number, alpha?: number | { alpha?: number }) {
+    return updateArray(this, 'sub_', other, -alphaArg('.data.sub_', alpha));
+  },
+  mul_(this: Float32Array, other: Tensor | ArrayLike<number> | number) {
+    if (typeof other === 'number') {
+      for (let i = 0; i < this.length; i++) this[i] *= other;
+      return this;
+    }
+    const d = arrayOperand('mul_', this, other);
+    for (let i = 0; i < this.length; i++) this[i] *= d[i];
     return this;
   },
   copy_(this: Float32Array, src: Tensor | ArrayLike<number>) {

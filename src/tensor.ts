@@ -93,7 +93,8 @@ export class Tensor {
   /** @internal The storage; read and write it as `data`. */
   _data: FloatArray;
   readonly shape: number[];
-  requiresGrad: boolean;
+  /** @internal Whether gradients flow to this tensor; read and set it as `requiresGrad`. */
+  _requiresGrad: boolean;
   /** @internal The gradient as stored; read `grad` (which resolves a pending zero) outside autograd. */
   _grad: Tensor | null = null;
   /**
@@ -140,8 +141,25 @@ export class Tensor {
     }
     this._data = data;
     this.shape = shape.slice();
-    this.requiresGrad = requiresGrad;
+    this._requiresGrad = requiresGrad;
     track(this);
+  }
+
+  /** Whether backward() computes a gradient for this tensor (PyTorch's requires_grad). */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  /**
+   * As PyTorch, only a leaf's flag can be changed (`p.requires_grad = True` on makemore's
+   * parameters): a tensor an op computed from tensors that require grad has a graph behind it,
+   * and turning its flag off would cut that graph without saying so (detach() does that openly).
+   */
+  set requiresGrad(value: boolean) {
+    if (this.node !== null && value !== this._requiresGrad) {
+      throw new Error(`requiresGrad: only a leaf's flag can change, and this tensor (shape ${formatShape(this.shape)}) was computed by ${this.node.op}; use t.detach() for a copy outside the graph`);
+    }
+    this._requiresGrad = value;
   }
 
   /**
@@ -583,6 +601,69 @@ export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.size; i++) t.data[i] = g.random();
   return t;
+}
+
+/**
+ * Integers drawn uniformly from [low, high), as torch.randint(low, high, size, generator=g) (or
+ * randint(high, size), low 0): `randint(0, n, [32], {generator: g})`. Held as float values, as
+ * gradlab keeps indices; PyTorch's draws differ (another generator), their distribution does not.
+ */
+export function randint(...args: [low: number, high: number, size: readonly number[], options?: RandomOptions] | [high: number, size: readonly number[], options?: RandomOptions]): Tensor {
+  const [low, high, size, options = {}] = (typeof args[1] === 'number' ? args : [0, ...args]) as [number, number, readonly number[], RandomOptions?];
+  for (const [k, v] of [['low', low], ['high', high]] as const) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`randint(): ${k} must be an integer, got ${showValue(v)}`);
+  }
+  if (high <= low) throw new Error(`randint(): high must be greater than low, got low ${low} and high ${high} (the range [low, high) is empty)`);
+  if (!Array.isArray(size)) throw new Error(`randint(): size must be a shape array such as [32] (PyTorch's tuple (32,)), got ${showValue(size)}`);
+  const [shape, opts] = shapeArgs<RandomOptions>('randint()', [size, options], RANDOM_OPTIONS);
+  if (opts.requiresGrad === true) throw new Error('randint(): integers cannot require gradients (requiresGrad: true)');
+  const t = zerosFor('randint()', shape, opts);
+  const g = opts.generator ?? defaultGenerator;
+  for (let i = 0; i < t.size; i++) t.data[i] = low + g.int(high - low);
+  return t;
+}
+
+/**
+ * torch.multinomial(input, num_samples, replacement=False, generator=g): for each row of `input`
+ * (1-D, or 2-D: one draw per row) `numSamples` category indices drawn with probability ∝ the row's
+ * non-negative weights (not necessarily normalised), without replacement unless `replacement`;
+ * makemore's sampling loop `ix = torch.multinomial(probs, 1, {generator: g}).item()`. Outside the graph.
+ */
+export function multinomial(input: Tensor, numSamples: number, replacement: boolean | { replacement?: boolean; generator?: Generator } = false, options: { generator?: Generator } = {}): Tensor {
+  if (!(input instanceof Tensor)) throw new Error(`multinomial(): input must be a Tensor of probabilities, got ${showValue(input)}`);
+  if (typeof replacement === 'object' && replacement !== null) [replacement, options] = [replacement.replacement ?? false, replacement];
+  for (const k of Object.keys(options)) if (k !== 'generator' && k !== 'replacement') throw new Error(`multinomial(): unknown option '${k}' (allowed: replacement, generator)`);
+  if (typeof replacement !== 'boolean') throw new Error(`multinomial(): replacement must be true or false, got ${showValue(replacement)}`);
+  if (input.ndim !== 1 && input.ndim !== 2) throw new Error(`multinomial(): input must be 1-D or 2-D (one distribution per row), got shape ${formatShape(input.shape)}`);
+  const k = input.shape[input.ndim - 1];
+  const rows = input.ndim === 2 ? input.shape[0] : 1;
+  if (!Number.isInteger(numSamples) || numSamples < 1) throw new Error(`multinomial(): numSamples must be a positive integer, got ${showValue(numSamples)}`);
+  if (!replacement && numSamples > k) throw new Error(`multinomial(): cannot draw ${numSamples} samples without replacement from ${k} categories (give replacement: true)`);
+  const g = options.generator ?? defaultGenerator;
+  const out = new Tensor(alloc(rows * numSamples), input.ndim === 2 ? [rows, numSamples] : [numSamples]);
+  const w = new Float64Array(k);
+  for (let r = 0; r < rows; r++) {
+    let total = 0;
+    for (let j = 0; j < k; j++) {
+      const v = input.data[r * k + j];
+      if (!(v >= 0) || v === Infinity) throw new Error(`multinomial(): probabilities must be finite and non-negative, got ${v} at ${input.ndim === 2 ? `[${r}, ${j}]` : `[${j}]`}`);
+      w[j] = v;
+      total += v;
+    }
+    for (let s = 0; s < numSamples; s++) {
+      if (!(total > 0)) throw new Error(`multinomial(): ${s === 0 ? `row ${r} sums to 0` : `row ${r} has only ${s} non-zero categories for ${numSamples} samples without replacement`}`);
+      let u = g.random() * total;
+      let j = 0;
+      while (j < k - 1 && (u >= w[j] || w[j] === 0)) u -= w[j++];
+      while (w[j] === 0) j--; // rounding at the top end: the last category with weight
+      out.data[r * numSamples + s] = j;
+      if (!replacement) {
+        total -= w[j];
+        w[j] = 0;
+      }
+    }
+  }
+  return out;
 }
 
 /** The argument of a *Like function must be a Tensor (an array has no shape to copy). */

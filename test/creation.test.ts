@@ -5,7 +5,7 @@
 //   torch.arange(0, 1, 0.1) → 10 values, the last 0.8999999761581421 (float32)
 //   torch.arange(5, 0, -2).tolist() → [5, 3, 1]
 import { describe, expect, it } from 'vitest';
-import { arange, full, init, linspace, manualSeed, nn, ones, onesLike, optim, rand, randn, zeros, zerosLike } from '../src/index.js';
+import { Generator, arange, full, init, linspace, manualSeed, multinomial, nn, ones, onesLike, optim, rand, randint, randn, tensor, zeros, zerosLike } from '../src/index.js';
 
 describe('tensor creation, PyTorch style', () => {
   it('takes the dimensions one by one, with or without options', () => {
@@ -114,5 +114,48 @@ describe('schedulers and init, PyTorch style', () => {
     expect(() => new optim.SGD(null as never, { lr: 0.1 })).toThrow(/^SGD: params must be .*got null$/);
     expect(() => new optim.Adam([{ params: body.parameters() }, { params: [body.weight] }])).toThrow(/a parameter appears more than once/);
     expect(() => new optim.Adam([body.weight, { params: head.parameters() }] as never)).toThrow(/parameter 1 is a parameter group .* give either parameters or groups, not both/);
+  });
+});
+
+// makemore's torch.randint(0, n, (batch_size,), generator=g) with g = torch.Generator().manual_seed(2147483647),
+// and torch.multinomial(probs, num_samples=1, generator=g) in its sampling loop.
+describe('randint, multinomial and Generator().manualSeed, as makemore uses them', () => {
+  it('randint(low, high, size, {generator}) draws integers in [low, high), reproducibly per generator; randint(high, size) starts at 0', () => {
+    const g = new Generator().manualSeed(2147483647);
+    const a = randint(0, 10, [1000], { generator: g });
+    expect(a.shape).toEqual([1000]);
+    expect(Array.from(a.data).every((v) => Number.isInteger(v) && v >= 0 && v < 10)).toBe(true);
+    expect(new Set(a.data).size).toBe(10);
+    const b = randint(0, 10, [1000], { generator: new Generator().manualSeed(2147483647) });
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    const c = randint(-3, -1, [2, 50]);
+    expect(c.shape).toEqual([2, 50]);
+    expect(new Set(c.data)).toEqual(new Set([-3, -2]));
+    expect(Array.from(randint(2, [20]).data).every((v) => v === 0 || v === 1)).toBe(true);
+    expect(() => randint(5, 5, [3])).toThrow(/randint\(\): high must be greater than low.*low 5 and high 5/);
+    expect(() => randint(0, 2.5, [3])).toThrow(/randint\(\): high must be an integer, got 2.5/);
+    expect(() => randint(0, 10, 32 as never)).toThrow(/randint\(\): size must be a shape array such as \[32\]/);
+    expect(() => randint(0, 10, [3], { generater: g } as never)).toThrow(/generater/);
+    expect(() => new Generator().manual_seed(1)).toThrow(/manual_seed is spelled manualSeed/);
+  });
+
+  it('multinomial draws each category with its probability (weights need not sum to 1), without replacement unless asked', () => {
+    const g = new Generator().manualSeed(1);
+    const counts = [0, 0, 0];
+    const draws = multinomial(tensor([1, 0, 3]), 1, { generator: g });
+    expect(draws.shape).toEqual([1]);
+    for (let i = 0; i < 4000; i++) counts[multinomial(tensor([1, 0, 3]), 1, { generator: g }).item()]++;
+    expect(counts[1]).toBe(0);
+    expect(counts[2] / 4000).toBeGreaterThan(0.72);
+    expect(counts[2] / 4000).toBeLessThan(0.78);
+    const rows = tensor([[0.2, 0.8, 0], [0.5, 0, 0.5]]).multinomial(2, { generator: g });
+    expect(rows.shape).toEqual([2, 2]);
+    expect([...rows.tolist()[0]].sort()).toEqual([0, 1]);
+    expect(() => tensor([[0, 0, 1]]).multinomial(2)).toThrow(/multinomial\(\): row 0 has only 1 non-zero categories for 2 samples without replacement/);
+    expect(multinomial(tensor([0, 0, 1]), 3, true).tolist()).toEqual([2, 2, 2]);
+    expect(() => multinomial(tensor([0.5, -0.5]), 1)).toThrow(/probabilities must be finite and non-negative, got -0.5 at \[1\]/);
+    expect(() => multinomial(tensor([0, 0]), 1)).toThrow(/row 0 sums to 0/);
+    expect(() => multinomial(tensor([1, 1]), 3)).toThrow(/cannot draw 3 samples without replacement from 2 categories/);
+    expect(() => multinomial(tensor([1, 1]), 1, { generater: g } as never)).toThrow(/unknown option 'generater'/);
   });
 });

@@ -96,4 +96,19 @@ describe('examples', () => {
     expect(dyn[1], out).toBeLessThan(dyn[0]);
     expect(out).toMatch(/dynamic result: y = .* x\^4 \? \+ .* x\^5 \?/);
   });
+  it("makemore: Karpathy's makemore part 3 (BatchNorm MLP, diagnostics, the PyTorch-ified 6-layer stack) learns names and prints the lecture's statistics", () => {
+    expect(existsSync('dist/index.js'), 'dist/ is missing: run `npm run build` before the tests').toBe(true);
+    const out = execFileSync('node', ['examples/makemore.mjs', '--quick'], { encoding: 'utf8' });
+    const init = /init: loss ([\d.]+) \(−log\(1\/27\) = 3\.2958\), tanh saturated \(\|h\| > 0\.99\) ([\d.]+)%, dead units 0 of 200/.exec(out);
+    expect(init, out).not.toBeNull();
+    expect(Math.abs(Number(init![1]) - 3.2958), out).toBeLessThan(0.05);
+    expect(Number(/^val ([\d.]+)$/m.exec(out)![1]), out).toBeLessThan(2.6);
+    expect(out).toMatch(/^samples: ([a-z]+\. ){9}[a-z]+\.$/m);
+    const bnStds = [...out.split('without BatchNorm')[0].matchAll(/\(Tanh\): mean [-+]\d\.\d\d, std ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(bnStds.length, out).toBe(5);
+    for (const s of bnStds) expect(Math.abs(s - 0.63), out).toBeLessThan(0.08);
+    const half = [...out.split('gain 0.50')[1].matchAll(/std ([\d.]+), saturated/g)].map((m) => Number(m[1]));
+    expect(half[4], out).toBeLessThan(half[0] / 5);
+  });
 });
+

@@ -131,3 +131,64 @@ describeEachBackend('tensor(nested, options)', () => {
     expect(tensor([1, 2, 3, 4], undefined).shape).toEqual([4]);
   });
 });
+
+// makemore's `p.data += -lr * p.grad`: JS has no += on an array, so the storage array takes add_ (with PyTorch's alpha), sub_ and mul_.
+it('p.data.add_(p.grad, {alpha: -lr}), .data.sub_, .data.mul_ update the storage in place; a null grad is named', () => {
+  const p = tensor([1, 2, 3], { requiresGrad: true });
+  p.mul(p).sum().backward();
+  const lr = 0.1;
+  expect(p.data.add_(p.grad!, { alpha: -lr })).toBe(p.data);
+  [0.8, 1.6, 2.4].forEach((v, i) => expect(p.data[i]).toBeCloseTo(v, 6));
+  p.data.sub_([1, 1, 1], 0.5).mul_(2);
+  [0.6, 2.2, 3.8].forEach((v, i) => expect(p.data[i]).toBeCloseTo(v, 6));
+  p.data.mul_(tensor([0, 1, 0])).add_(1);
+  expect(p.data[0]).toBe(1);
+  expect(p.data[2]).toBe(1);
+  const q = tensor([1, 2], { requiresGrad: true });
+  expectThrowsMentioning(() => q.data.add_(q.grad!, { alpha: -lr }), ['.data.add_()', 'null', 'take part in the loss']);
+  expectThrowsMentioning(() => q.data.add_(tensor([1, 2, 3])), ['.data.add_()', '3 elements', '[3]', 'this storage 2']);
+  expectThrowsMentioning(() => q.data.add_(tensor([1, 2]), { alhpa: 1 } as never), ['alhpa']);
+});
+
+// makemore's `emb = C[Xb]` and `Xb, Yb = Xtr[ix], Ytr[ix]`: indexing by an integer tensor with JS's brackets.
+it('C[Xb] and Xtr[ix] index by an integer tensor (C.index(Xb)), with gradients; probs[2] is select(0, 2); writes through either are refused; other property names behave as before', async () => {
+  const C = tensor([[0, 1], [2, 3], [4, 5], [6, 7]], { requiresGrad: true }) as Tensor & Record<string, any>;
+  const Xb = tensor([[0, 3, 3], [1, 2, -1]]);
+  const emb: Tensor = C[Xb as any];
+  expect(emb.shape).toEqual([2, 3, 2]);
+  expect(emb.tolist()).toEqual(C.index(Xb).tolist());
+  const other: Tensor = C[tensor([2]) as any];
+  emb.sum().add(other.sum()).backward();
+  expect(C.grad!.tolist()).toEqual([[1, 1], [1, 1], [2, 2], [3, 3]]);
+  const Xtr = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]]) as Tensor & Record<string, any>;
+  const Ytr = tensor([10, 20, 30]) as Tensor & Record<string, any>;
+  const ix = tensor([2, 0, 2]);
+  const [Xbatch, Ybatch] = [Xtr[ix as any] as Tensor, Ytr[ix as any] as Tensor];
+  expect(Xbatch.tolist()).toEqual([[7, 8, 9], [1, 2, 3], [7, 8, 9]]);
+  expect(Ybatch.tolist()).toEqual([30, 10, 30]);
+  // Out of range: the index op's message.
+  expectThrowsMentioning(() => Xtr[tensor([3]) as any], ['index 3', 'out of bounds', 'size 3']);
+  // Writing through a tensor key is refused (PyTorch writes into C; a property would be silently wrong).
+  expectThrowsMentioning(() => { C[Xb as any] = 0; }, ['x[t] = v', 'not supported', '[4, 2]']);
+  // A key that is text some other tensor printed as, not the tensor: an error, never a wrong lookup.
+  const stale = String(Xb);
+  String(ix);
+  expectThrowsMentioning(() => C[stale], ['indexing a tensor of shape [4, 2]', 'index by the tensor itself']);
+  // An integer key is select(0, i) (a copy: an in-place change of it, or a write through it, is refused).
+  expect((C[3] as Tensor).tolist()).toEqual([6, 7]);
+  expect((C[-4] as Tensor).tolist()).toEqual([0, 1]);
+  expect((C[1][0] as Tensor).item()).toBe(2);
+  expect(Array.from(Xtr as ArrayLike<Tensor>, (r) => r.tolist())).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+  expectThrowsMentioning(() => C[4], ['select', 'index 4', 'out of range']);
+  expectThrowsMentioning(() => { C[0] = tensor([9, 9]); }, ['x[0] = v', 'not supported', 'copy', 'x.data']);
+  expectThrowsMentioning(() => { C[0][1] = 9; }, ['x[1] = v', 'not supported']);
+  expectThrowsMentioning(() => (Xtr[0] as Tensor).add_(1), ['add_()', 'select()', 'copy']);
+  expectThrowsMentioning(() => (tensor(3) as Tensor & Record<string, any>)[0], ['select', 'zero-dimensional']);
+  // Everything else is as before: unknown names are undefined, new properties are the object's own, awaiting a tensor gives it.
+  expect(C.foo).toBeUndefined();
+  expect(C['1.5']).toBeUndefined();
+  C.label = 'embedding';
+  expect(Object.keys(C)).toContain('label');
+  expect(await C).toBe(C);
+  expect(C instanceof Tensor).toBe(true);
+});

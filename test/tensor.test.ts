@@ -142,3 +142,24 @@ describeEachBackend('tensor', () => {
     expectThrowsMentioning(() => manualSeed(1.5), ['seed', '1.5']);
   });
 });
+
+// makemore's `W1 = torch.randn(...) * (5/3) / fan_in**0.5` then `p.requires_grad = True`: W1 is a leaf (nothing it came
+// from requires grad), so the flag can be set; on a tensor computed from ones that require grad, PyTorch refuses a change.
+it("requiresGrad is set on leaves, including a computed tensor without a graph; a graph's intermediate refuses a change, naming detach()", () => {
+  const W1 = randn([30, 200]).mul((5 / 3) / 30 ** 0.5);
+  expect(W1.isLeaf).toBe(true);
+  W1.requiresGrad = true;
+  W1.sum().backward();
+  expect(W1.grad!.shape).toEqual([30, 200]);
+  const a = tensor([1, 2], { requiresGrad: true });
+  const b = a.mul(2);
+  b.requiresGrad = true; // no change: allowed
+  expect(() => { b.requiresGrad = false; }).toThrow(/requiresGrad: only a leaf's flag can change, and this tensor \(shape \[2\]\) was computed by mul; use t\.detach\(\)/);
+  expect(() => b.requiresGrad_(false)).toThrow(/only a leaf's flag can change/);
+  expect(b.requiresGrad).toBe(true);
+  b.sum().backward();
+  expect(Array.from(a.grad!.data)).toEqual([2, 2]);
+  const d = b.detach();
+  d.requiresGrad = false;
+  expect(d.requiresGrad).toBe(false);
+});

@@ -30,6 +30,8 @@ function map(op: string, x: Tensor, f: (v: number) => number, df: (x: number, y:
 export const exp = (x: Tensor): Tensor => map('exp', x, Math.exp, (_, y) => y);
 /** ln x (−∞ at 0, NaN below); ∂/∂x = 1/x. */
 export const log = (x: Tensor): Tensor => map('log', x, Math.log, (v) => 1 / v);
+/** log₁₀ x (makemore's `loss.log10()`); ∂/∂x = 1/(x ln 10). */
+export const log10 = (x: Tensor): Tensor => map('log10', x, Math.log10, (v) => 1 / (v * Math.LN10));
 /** √x; ∂/∂x = 1/(2y) (∞ at 0, as PyTorch). */
 export const sqrt = (x: Tensor): Tensor => map('sqrt', x, Math.sqrt, (_, y) => 1 / (2 * y));
 /** |x|; ∂/∂x = sign(x), 0 at 0 (PyTorch's subgradient). */

@@ -1,11 +1,11 @@
 /**
  * Reductions: sum and mean over all elements or over dimensions, as torch.sum/torch.mean, and
- * var/std composed from them.
+ * var/std composed from them; all/any (not differentiable) and histogram.
  */
 import { record } from '../autograd.js';
 import { K, alloc, dtypeOf } from '../kernels/index.js';
 import type { FloatArray } from '../kernels/types.js';
-import { showValue, type Tensor } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
 import { assertTensor, broadcastStrides, empty, normDim, showSize, splitAt } from './util.js';
 import { div, mul, sub } from './arithmetic.js';
 import { sqrt } from './elementwise.js';
@@ -34,6 +34,132 @@ export function variance(x: Tensor, dim?: number | readonly number[], unbiased =
   const d = sub(x, mean(x, dim, true));
   const n = dims.reduce((p, k) => p * x.shape[k], 1);
   return div(sum(mul(d, d), dim, keepdim), Math.max(n - (unbiased ? 1 : 0), 0));
+}
+
+/**
+ * Whether every element (all) or some element (any) over `dim` is non-zero, as torch.all/torch.any:
+ * 1 or 0 (gradlab's booleans are the float values comparisons give), over all elements when dim is
+ * omitted; makemore's dead units are `h.abs().gt(0.99).all(0)`. Not differentiable (no gradient flows).
+ */
+export function all(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return truth('all', x, dim, keepdim, (s, n) => (s === n ? 1 : 0));
+}
+
+/** Whether some element over `dim` is non-zero (torch.any); see all. */
+export function any(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return truth('any', x, dim, keepdim, (s) => (s > 0 ? 1 : 0));
+}
+
+/** Counts the non-zero elements over `dim` and maps (count, n) to 0/1, outside the graph. */
+function truth(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, verdict: (count: number, n: number) => number): Tensor {
+  assertTensor(x, op, 'x');
+  if (dim !== undefined && typeof dim !== 'number') throw new Error(`${op}: dim must be one integer (or omitted for all elements), got ${showValue(dim)}`);
+  if (typeof keepdim !== 'boolean') throw new Error(`${op}: keepdim must be true or false, got ${showValue(keepdim)}`);
+  const d = dim === undefined ? -1 : normDim(op, dim, x.ndim);
+  const [outer, n, inner] = d < 0 ? [1, x.size, 1] : splitAt(x.shape, d);
+  const shape = d < 0 ? (keepdim ? x.shape.map(() => 1) : []) : x.shape.flatMap((s, k) => (k !== d ? [s] : keepdim ? [1] : []));
+  const out = new Tensor(alloc(outer * inner, dtypeOf(x.data)), shape);
+  const xd = x.data;
+  const od = out.data;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      let count = 0;
+      for (let i = 0; i < n; i++) if (xd[(o * n + i) * inner + j] !== 0) count++;
+      od[o * inner + j] = verdict(count, n);
+    }
+  }
+  return out;
+}
+
+/** torch.histogram's options: `range` [min, max] (default the data's), per-element `weight`, `density`. */
+export interface HistogramOptions {
+  bins?: number;
+  range?: readonly [number, number] | null;
+  weight?: Tensor | null;
+  density?: boolean;
+}
+
+/** torch.histogram's result: `const [hist, binEdges] = histogram(x)`, or `.hist`, `.binEdges`. */
+export class HistogramResult implements Iterable<Tensor> {
+  constructor(
+    readonly hist: Tensor,
+    readonly binEdges: Tensor,
+  ) {}
+  get 0(): Tensor {
+    return this.hist;
+  }
+  get 1(): Tensor {
+    return this.binEdges;
+  }
+  *[Symbol.iterator](): Iterator<Tensor> {
+    yield this.hist;
+    yield this.binEdges;
+  }
+}
+
+/**
+ * torch.histogram(x, bins=100, range=None, weight=None, density=False): counts of x's elements in
+ * `bins` equal bins from min to max (the last bin closed on the right; values outside `range`
+ * dropped), `density` dividing by (total × bin width) so the histogram integrates to 1 — makemore's
+ * `hy, hx = torch.histogram(t, density=True)`. The bins are also given as the number after x
+ * (`histogram(x, 50, {density: true})`). Not differentiable.
+ */
+export function histogram(x: Tensor, bins?: number | HistogramOptions, options: HistogramOptions = {}): HistogramResult {
+  assertTensor(x, 'histogram', 'x');
+  if (typeof bins === 'object' && bins !== null) [bins, options] = [undefined, bins];
+  for (const k of Object.keys(options)) {
+    if (!['bins', 'range', 'weight', 'density'].includes(k)) throw new Error(`histogram: unknown option '${k}' (allowed: bins, range, weight, density)`);
+  }
+  const nb = bins ?? options.bins ?? 100;
+  if (typeof nb !== 'number' || !Number.isInteger(nb) || nb < 1) throw new Error(`histogram: bins must be a positive integer, got ${showValue(nb)} (a tensor of bin edges is not supported)`);
+  const xd = x.data;
+  let lo: number;
+  let hi: number;
+  if (options.range !== undefined && options.range !== null) {
+    const r = options.range;
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === 'number' && Number.isFinite(v)) || r[0] > r[1]) throw new Error(`histogram: range must be [min, max] with finite min ≤ max, got ${showValue(r)}`);
+    [lo, hi] = r;
+  } else {
+    lo = Infinity;
+    hi = -Infinity;
+    for (let i = 0; i < xd.length; i++) {
+      const v = xd[i];
+      if (v !== v) [lo, hi] = [NaN, NaN];
+      if (lo !== lo) break; // a NaN makes the range [nan, nan], as PyTorch's
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (xd.length === 0) [lo, hi] = [0, 0];
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`histogram: x holds a non-finite value (range [${lo}, ${hi}]); give range: [min, max]`);
+  }
+  // As PyTorch: an empty range (all values equal) is widened to [v − 0.5, v + 0.5].
+  if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
+  const w = options.weight ?? null;
+  if (w !== null) {
+    assertTensor(w, 'histogram', 'weight');
+    if (w.size !== x.size || w.ndim !== x.ndim || w.shape.some((s, k) => s !== x.shape[k])) throw new Error(`histogram: weight must have x's shape ${formatShape(x.shape)}, got ${formatShape(w.shape)}`);
+  }
+  if (options.density !== undefined && typeof options.density !== 'boolean') throw new Error(`histogram: density must be true or false, got ${showValue(options.density)}`);
+  const dt = dtypeOf(xd);
+  const hist = new Tensor(alloc(nb, dt), [nb]);
+  const edges = new Tensor(alloc(nb + 1, dt), [nb + 1]);
+  const width = (hi - lo) / nb;
+  // As torch.linspace(lo, hi, bins + 1), which torch.histogram uses: the first half counted up from lo, the rest down from hi.
+  for (let b = 0; b <= nb; b++) edges.data[b] = b < (nb + 1) >> 1 ? lo + b * width : hi - (nb - b) * width;
+  const h = hist.data;
+  const wd = w?.data;
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
+    if (!(v >= lo && v <= hi)) continue;
+    const b = Math.min(Math.floor((v - lo) / width), nb - 1);
+    h[b] += wd ? wd[i] : 1;
+  }
+  if (options.density === true) {
+    let total = 0;
+    for (let b = 0; b < nb; b++) total += h[b];
+    for (let b = 0; b < nb; b++) h[b] /= total * width;
+  }
+  return new HistogramResult(hist, edges);
 }
 
 /** Standard deviation: √var (torch.std), unbiased by default. */

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { ops, tensor, Tensor } from '../../src/index.js';
+import { gradcheck, ops, tensor, Tensor } from '../../src/index.js';
 import { checkOp, describeEachBackend, expectThrowsMentioning, filled, t32 } from '../helpers/check.js';
 
 const FILE = 'tensor_ops.json';
@@ -115,4 +116,17 @@ describeEachBackend('elementwise ops as users write them', () => {
   it('names the op and both shapes when a comparison cannot broadcast', () => {
     expectThrowsMentioning(() => ops.eq(filled([3]), filled([2])), ['eq', '[3]', '[2]']);
   });
+});
+
+// log10 (makemore's lossi.append(loss.log10().item())) against PyTorch 1.13 (makemore.json, test/fixtures/makemore.py) and finite differences.
+it('log10: values and ∂/∂x = 1/(x ln 10) as PyTorch', () => {
+  const ref = JSON.parse(readFileSync(new URL('../fixtures/makemore.json', import.meta.url), 'utf8')).ops.log10;
+  const x = tensor([0.5, 1, 7, 123], { requiresGrad: true });
+  const y = x.log10();
+  y.sum().backward();
+  Array.from(y.data).forEach((v, i) => expect(v).toBeCloseTo(ref.out[i], 6));
+  Array.from(x.grad!.data).forEach((v, i) => expect(v).toBeCloseTo(ref.grad[i], 6));
+  expect(gradcheck((a) => ops.log10(a), [tensor([0.3, 2, 50], { dtype: 'float64', requiresGrad: true })]).ok).toBe(true);
+  expect(tensor([0]).log10().item()).toBe(-Infinity);
+  expectThrowsMentioning(() => ops.log10([1] as never), ['log10', 'Tensor']);
 });

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataLoader, EarlyStopping, Generator, Subset, TensorDataset, autograd, defaultCollate, evaluate, fit, init, loss, manualSeed, nn, noGrad, ops, ops as F, optim, predict, randn, randomSplit, snapshotState, tensor, zeros, type Report, type Tensor } from 'gradlab';
+import { DataLoader, EarlyStopping, Generator, Subset, TensorDataset, autograd, defaultCollate, evaluate, fit, init, loss, manualSeed, nn, noGrad, ops, ops as F, optim, predict, randn, randint, multinomial, randomSplit, snapshotState, tensor, zeros, type Report, type Tensor } from 'gradlab';
 import type { RemovableHandle } from 'gradlab';
 import { loadSafetensors, loadTorchFile, saveSafetensors, saveTorchFile } from 'gradlab/node';
 
@@ -246,6 +246,26 @@ await saveSafetensors(join(files, 'm.safetensors'), seq.stateDict());
 seq.loadStateDict((await loadSafetensors(join(files, 'm.safetensors'))).tensors);
 if (items !== 3 || ck.epoch !== 1 || valPart.length !== 8 || catted.shape[0] !== 6 || !Number.isFinite(asNumber + scored.loss + report2.history.epochs.length) || (longLabels.tolist() as number[]).length !== 3 || predicted === undefined) {
   throw new Error('second part');
+}
+
+// Karpathy's makemore part 3: a generator, randint batches, C[Xb] (C.index(Xb) in TypeScript), the storage
+// update, the diagnostics.
+{
+  const g = new Generator().manualSeed(2147483647);
+  const C = randn([27, 10], { generator: g });
+  C.requiresGrad = true;
+  const Xtr = tensor([[0, 0, 5], [0, 5, 13], [5, 13, 13]]);
+  const ix = randint(0, Xtr.shape[0], [4], { generator: g });
+  const emb = C.index(Xtr.index(ix));
+  const h = F.tanh(emb.view(emb.shape[0], -1));
+  h.retainGrad();
+  h.pow(2).sum().backward();
+  const [hy, hx] = F.histogram(h, { density: true });
+  const dead = h.abs().gt(0.99).all(0).sum().item();
+  C.data.add_(C.grad!, { alpha: -0.1 });
+  const ud = noGrad(() => C.grad!.mul(0.1).std().div(C.std()).log10().item());
+  const next = multinomial(F.softmax(tensor([[1, 2, 3]]), 1), 1, { generator: g }).item();
+  if (emb.shape.length !== 3 || hy.shape[0] !== 100 || hx.shape[0] !== 101 || !Number.isFinite(ud + dead + next) || h.grad === null) throw new Error('makemore');
 }
 
 console.log(JSON.stringify({
