@@ -44,6 +44,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export const FLOAT32_MAX = 3.4028234663852886e38;
 /** Most columns a CSV may have (a header row of 1e6 names is a mistake, not a data set). */
 export const MAX_CSV_COLUMNS = 1 << 16;
+/**
+ * Most characters in one row (record), and in one piece of text given to csv-parse (pieceEnds):
+ * a row of MAX_CSV_COLUMNS numbers is under 2 Mi characters.
+ */
+export const MAX_CSV_RECORD_CHARS = 2 ** 24;
 /** Most distinct classes (dataset.ts, where classCounts checks it too). */
 export { MAX_CLASSES };
 /** Longest cell (or class name) echoed in a message. */
@@ -189,28 +194,109 @@ export function decodeCsvBytes(bytes: Uint8Array, name = 'CSV'): string {
   }
 }
 
+/** csv-parse's options for every reader here: empty lines skipped, a BOM dropped. */
+const parseOptions = (delimiter: string) => ({ skip_empty_lines: true, bom: true, delimiter });
+
+/**
+ * Where the pieces of (line-normalised) text end that csv-parse is given one at a time: its
+ * browser build first turns its whole input into a JavaScript array of UTF-8 bytes, and past
+ * V8's largest array (about 112 M elements: a 120 MB file) that was a fatal error, no message,
+ * no exit code. A piece is at most MAX_CSV_RECORD_CHARS characters and ends after a line break
+ * outside quotes (an even number of '"' before it: in CSV that csv-parse accepts, a quote only
+ * opens or closes a field, "" counting twice). A piece with no such line break is a row longer
+ * than the limit: the error names its line.
+ */
+function pieceEnds(text: string, name: string): number[] {
+  const ends: number[] = [];
+  let start = 0;
+  let quoted = false;
+  while (text.length - start > MAX_CSV_RECORD_CHARS) {
+    const limit = start + MAX_CSV_RECORD_CHARS;
+    let end = -1;
+    let opened = -1;
+    let q = text.indexOf('"', start);
+    let n = text.indexOf('\n', start);
+    while (true) {
+      if (n >= 0 && n < limit && (q < 0 || n < q)) {
+        if (!quoted) end = n + 1;
+        n = text.indexOf('\n', n + 1);
+      } else if (q >= 0 && q < limit) {
+        quoted = !quoted;
+        if (quoted) opened = q;
+        q = text.indexOf('"', q + 1);
+      } else break;
+    }
+    if (end < 0) {
+      const mi = `${MAX_CSV_RECORD_CHARS / 2 ** 20} Mi characters`;
+      throw new Error(quoted ? `${name}: a quoted field opened on line ${lineAt(text, opened)} is not closed within ${mi} (a lone " starts a quoted field that runs to the next ")` : `${name}: line ${lineAt(text, start)}: a row longer than ${mi} (a file without line breaks?); expected CSV text, one row per line`);
+    }
+    // Scanning on from `end` starts outside quotes again.
+    quoted = false;
+    ends.push(end);
+    start = end;
+  }
+  ends.push(text.length);
+  return ends;
+}
+
+/** The line (1-based) of the character at `offset`. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
 /**
  * csv-parse's records; errors name the file. Line numbers are only needed for a message, and
  * csv-parse's `info` makes parsing about 3× slower, so they come from a second parse with
- * `info` when asked for.
+ * `info` when asked for. Text longer than MAX_CSV_RECORD_CHARS is parsed in pieces (pieceEnds);
+ * a piece's line numbers are offset by the lines before it, and its first row, which csv-parse
+ * takes as that piece's width, is checked against the header here.
  */
 function readRecords(text: string, name: string, delimiter: string): Records {
   if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with decodeCsvBytes(bytes, name))' : ''}`);
   text = normalizeLines(text);
-  const options = { skip_empty_lines: true, bom: true, delimiter };
-  let records: string[][];
-  try {
-    records = parse(text, options) as string[][];
-  } catch (e) {
-    throw csvSyntaxError(e, name, text, delimiter);
+  const options = parseOptions(delimiter);
+  const ends = pieceEnds(text, name);
+  const starts = [0, ...ends.slice(0, -1)];
+  // The lines before each piece, counted only for a message.
+  const before = (k: number): number => (k === 0 ? 0 : lineAt(text, starts[k]) - 1);
+  const records: string[][] = [];
+  const firstRecord: number[] = [];
+  for (let k = 0; k < ends.length; k++) {
+    const piece = ends.length === 1 ? text : text.slice(starts[k], ends[k]);
+    // csv-parse takes a piece's first row as the width of the rows after it: one of another width than the header's is the row to name.
+    const widthError = (): Error | null => {
+      const [first] = parse(piece, { ...options, info: true, to: 1 }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+      if (k === 0 || records.length === 0 || first === undefined || first.record.length === records[0].length) return null;
+      return Object.assign(new Error(`expect ${records[0].length}, got ${first.record.length}`), { code: 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH', lines: first.info.lines, record: first.record });
+    };
+    let recs: string[][];
+    try {
+      try {
+        recs = parse(piece, options) as string[][];
+      } catch (e) {
+        throw ((e as { code?: string }).code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && widthError()) || e;
+      }
+      const wrong = k > 0 && recs.length > 0 && records.length > 0 && recs[0].length !== records[0].length ? widthError() : null;
+      if (wrong) throw wrong;
+    } catch (e) {
+      const err = e as { lines?: number };
+      if (typeof err.lines === 'number') err.lines += before(k);
+      throw csvSyntaxError(e, name, text, delimiter);
+    }
+    firstRecord.push(records.length);
+    for (const r of recs) records.push(r);
   }
   if (records.length > 0 && records[0].length > MAX_CSV_COLUMNS) {
     throw new Error(`${name}: ${records[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
   }
-  let lines: number[] | null = null;
+  const lines: Array<number[] | undefined> = [];
   const line = (i: number): number => {
-    lines ??= (parse(text, { ...options, info: true }) as unknown as Array<{ info: { lines: number } }>).map((r) => r.info.lines);
-    return lines[i];
+    let k = firstRecord.length - 1;
+    while (firstRecord[k] > i) k--;
+    lines[k] ??= (parse(ends.length === 1 ? text : text.slice(starts[k], ends[k]), { ...options, info: true }) as unknown as Array<{ info: { lines: number } }>).map((r) => r.info.lines + before(k));
+    return lines[k]![i - firstRecord[k]];
   };
   return { records, line };
 }
@@ -225,7 +311,7 @@ export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'deli
   let recs: string[][];
   text = normalizeLines(text);
   try {
-    recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
+    recs = parse(text.slice(0, pieceEnds(text, name)[0]), { ...parseOptions(options.delimiter ?? ','), to: 1 }) as string[][];
   } catch (e) {
     throw csvSyntaxError(e, name, text, options.delimiter ?? ',');
   }

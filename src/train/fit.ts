@@ -20,6 +20,7 @@ import { noGrad } from '../autograd.js';
 import { getBackend, K } from '../kernels/index.js';
 import { getLoss, type LossName } from '../loss.js';
 import { Sigmoid, Softmax } from '../nn/activation.js';
+import { BatchNorm1d } from '../nn/batchnorm.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -28,7 +29,7 @@ import { ReduceLROnPlateau, type Scheduler } from '../optim/schedule.js';
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
-import { DataLoader } from '../data/dataloader.js';
+import { DataLoader, trainingLoader } from '../data/dataloader.js';
 import { checkClassIndices, checkFiniteValues, gatherRows } from '../data/dataset.js';
 import { checkOptions } from '../options.js';
 import { Monitor, probeActivations } from '../diagnostics/monitors.js';
@@ -550,7 +551,10 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       validation = { x: gatherRows(data.x, vi), y: gatherRows(data.y, vi) };
       train = { x: gatherRows(data.x, ti), y: gatherRows(data.y, ti) };
     }
-    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen, reuseBuffers: true });
+    // A BatchNorm1d cannot train on the last batch of one example that 21 examples in batches of 10 leave (PyTorch:
+    // "Expected more than 1 value per channel when training", at the end of the first epoch): it is dropped.
+    const batchnorm = model.modules().some((m) => m instanceof BatchNorm1d);
+    loader = trainingLoader({ x: train.x, y: train.y }, { batchSize, batchnorm, generator: gen, shuffle });
     trainTargets = train.y;
     numTrain = train.x.shape[0];
   }
