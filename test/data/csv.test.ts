@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_CLASSES, MAX_CSV_COLUMNS, csvHeader, decodeCsvBytes, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
+import { MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_RECORD_CHARS, csvHeader, decodeCsvBytes, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
 import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
 import { loadCsv } from '../../src/data/datasets.node.js';
 import { tensor } from '../../src/tensor.js';
@@ -220,6 +220,35 @@ describe('CSV files as users have them', () => {
     for (const cell of ['NA', 'NaN', 'nan', '?', 'inf', '-Infinity', 'null', 'N/A']) {
       expect(() => parseCsv(`a,b,label\n1,2,0\n3,${cell},1\n`, { name: 'm.csv' })).toThrow(`m.csv: row 2 (line 3), column "b": ${JSON.stringify(cell)} is not a number`);
     }
+  });
+});
+
+describe('CSV text past csv-parse\'s reach (its browser build made a JS array of the bytes: V8 died at ~110 MB, no message)', () => {
+  it('a file without line breaks is an error naming the line, and so is a quote left open for 16 Mi characters', () => {
+    const long = '1'.repeat(MAX_CSV_RECORD_CHARS + 10);
+    expect(() => parseCsv(`a,y\n${long}`, { name: 'one-line.csv' })).toThrow('one-line.csv: line 2: a row longer than 16 Mi characters (a file without line breaks?); expected CSV text, one row per line');
+    expect(() => csvHeader(long, { name: 'h.csv' })).toThrow('h.csv: line 1: a row longer than 16 Mi characters');
+    expect(() => parseCsv(`a,y\n1,0\n"2,${long.slice(0, MAX_CSV_RECORD_CHARS / 2)}\n${long.slice(0, MAX_CSV_RECORD_CHARS / 2)}\n`, { name: 'q.csv' })).toThrow(
+      'q.csv: a quoted field opened on line 3 is not closed within 16 Mi characters',
+    );
+  });
+
+  it('longer text is read in pieces: rows, values, quoted line breaks and line numbers as in one piece', () => {
+    // 17 rows of 1 Mi characters each: the second piece starts at row 16 (line 17).
+    const cell = '1.' + '0'.repeat(2 ** 20);
+    const rows = Array.from({ length: 17 }, (_, i) => `${cell},${i === 3 ? '"a\nb"' : i % 2}`);
+    const ds = parseCsv(`x,y\n${rows.join('\n')}\n`, { name: 'big.csv' });
+    expect(ds.x.shape).toEqual([17, 1]);
+    expect(Array.from(ds.x.data)).toEqual(new Array(17).fill(1));
+    expect(ds.classNames).toEqual(['0', '1', 'a\nb']);
+    expect(Array.from(ds.y.data)).toEqual(rows.map((_, i) => (i === 3 ? 2 : i % 2)));
+    // The first row of the second piece has three fields: csv-parse took it as that piece's width.
+    const wide = rows.slice();
+    wide[15] = `${cell},1,2`;
+    expect(() => parseCsv(`x,y\n${wide.join('\n')}\n`, { name: 'big.csv' })).toThrow('big.csv: line 18: 3 fields, but the header has 2 columns');
+    const bad = rows.slice();
+    bad[16] = `${cell},1`.replace('1.', '1,');
+    expect(() => parseCsv(`x,y\n${bad.join('\n')}\n`, { name: 'big.csv' })).toThrow('big.csv: line 19: 3 fields, but the header has 2 columns');
   });
 });
 
