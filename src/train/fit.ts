@@ -110,6 +110,10 @@ function checkModel(where: string, model: unknown): void {
  */
 function checkTargets(where: string, lossName: string, chosen: boolean, y: Tensor, columns: number, name: string): void {
   if (lossName === 'crossEntropy') {
+    // log softmax of a single logit is 0 whatever the weights: a loss of 0 and no gradient (PyTorch trains on, silently, when every label is 0).
+    if (columns === 1) {
+      throw new Error(`${where}: loss 'crossEntropy' on a model of 1 output is always 0 (the softmax of one logit is 1): it measures and trains nothing; for two classes give the model 2 outputs, or keep 1 output (no Sigmoid after it) with loss 'bceWithLogits' and targets of shape [N, 1] in [0, 1]`);
+    }
     if (y.ndim === 1) checkClassIndices(y, columns, `${where}: ${name}.y (class indices for a model of ${columns} outputs)`);
   } else if (lossName === 'bceWithLogits') {
     // A target outside [0, 1] makes −t·log σ(z) − (1−t)·log(1−σ(z)) unbounded below: the loss falls forever (labels 0, 1, 2 need crossEntropy).
@@ -702,6 +706,11 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         config.loss = loss.name;
         const last = layers?.at(-1);
         if (loss.name === 'crossEntropy' && last instanceof Softmax) warnOnce(last, `fit: ${doubleSoftmaxMessage(`the model's last layer '${layers!.length - 1}' (${last})`)}`);
+        // Logits squashed into (0, 1): the softmax of C of them gives a class at most e/(e + C − 1), so the loss stays above ln(1 + (C − 1)/e) (0.31 for 2 classes, 1.46 for 10).
+        if (loss.name === 'crossEntropy' && last instanceof Sigmoid) {
+          const c = outputColumns(probe);
+          warnOnce(last, `fit: the model's last layer '${layers!.length - 1}' (${last}) squashes what crossEntropy receives into (0, 1), but crossEntropy expects logits: its loss cannot fall below ${Math.log(1 + (c - 1) / Math.E).toFixed(2)} for ${c} classes. Remove the Sigmoid and pass the logits (for one yes/no output: 1 output and loss 'bceWithLogits').`);
+        }
         trainStep = new TrainStep(model, optimizer, { loss: loss.fn, clipGradNorm: options.clipGradNorm, clipGradValue: options.clipGradValue });
       }
       const ts = trainStep!;

@@ -277,4 +277,15 @@ describe('fit', () => {
     const plain = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 3));
     expect((await fit(plain, blobs(65, 3, 3), { epochs: 1, batchSize: 32, seed: 3 })).history.steps).toHaveLength(3);
   });
+
+  test("crossEntropy on a model of 1 output is refused (its loss is 0 whatever the weights; with every label 0 PyTorch trains on silently)", async () => {
+    manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(2, 1), new nn.Sigmoid());
+    const x = tensor(Array.from({ length: 20 }, (_, i) => i / 20), [10, 2]);
+    for (const y of [tensor(new Array(10).fill(0)), tensor(Array.from({ length: 10 }, (_, i) => i % 2))]) {
+      await expect(fit(model, { x, y }, { epochs: 1, loss: 'crossEntropy' })).rejects.toThrow(
+        "fit: loss 'crossEntropy' on a model of 1 output is always 0 (the softmax of one logit is 1): it measures and trains nothing; for two classes give the model 2 outputs",
+      );
+    }
+  });
 });
