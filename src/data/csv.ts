@@ -7,8 +7,8 @@
  * ordered numerically when all labels are numbers and lexicographically otherwise (so the
  * mapping does not depend on row order); pass `classNames` (e.g. the training file's) to
  * map another file the same way. With 'regression' labels must be numbers and y is [N, 1].
- * Without `task`, labels that are all integers or not all numbers mean classification,
- * other numbers mean regression.
+ * Without `task`, labels that are not all numbers, or all integers of at most 20 distinct
+ * values or at most one per two rows, mean classification; other numbers mean regression.
  *
  * Errors name the file, the data row (1-based, header excluded), the line in the file and
  * the column: `data.csv: row 17 (line 18), column "age": "abc" is not a number`.
@@ -377,6 +377,18 @@ function checkCsvOptions(where: string, options: unknown, allowed: readonly stri
   if (allowed === CSV_INPUT_OPTIONS && !(Number.isInteger(o.features) && o.features! >= 1)) throw new Error(`${where}: features must be an integer ≥ 1 (the model's inputs), got ${showValue(o.features)}`);
 }
 
+/**
+ * Integer labels of more distinct values than MANY_VALUES and than half the rows: a quantity (a
+ * price in whole dollars, an age in years), not classes. As classes most would have one example,
+ * the held-out ones none (a 300-row price file trained a 300-way softmax to 0% accuracy, without
+ * a word).
+ */
+const MANY_VALUES = 20;
+function manyValues(labels: readonly number[]): boolean {
+  const distinct = new Set(labels).size;
+  return distinct > MANY_VALUES && distinct > labels.length / 2;
+}
+
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   checkCsvOptions('parseCsv', options, CSV_OPTIONS);
@@ -433,7 +445,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   if (empty >= 0) throw new Error(`${where(empty, labelCol)}: empty label`);
   const nums = raw.map(toNumber);
   const allNumeric = nums.every((v) => v !== null);
-  const task = options.task ?? (options.classNames || !allNumeric || nums.every((v) => Number.isInteger(v)) ? 'classification' : 'regression');
+  const task = options.task ?? (options.classNames || !allNumeric || (nums.every((v) => Number.isInteger(v)) && !manyValues(nums as number[])) ? 'classification' : 'regression');
   const base = { featureNames: featureCols.map((j) => header[j]), name };
 
   if (task === 'regression') {

@@ -49,6 +49,15 @@ describe('parseCsv', () => {
     expect(parseCsv('a,y\n1,3\n2,4\n', { task: 'regression' }).y.shape).toEqual([2, 1]);
   });
 
+  it('integer labels of more than 20 distinct values and more than one per two rows mean regression (a price in whole dollars); task or classNames decide otherwise', () => {
+    const text = (n: number, distinct: number): string => 'a,y\n' + Array.from({ length: n }, (_, i) => `${i},${1000 + (i % distinct) * 25}`).join('\n') + '\n';
+    expect(parseCsv(text(41, 21)).y.shape).toEqual([41, 1]);
+    // 21 values in 43 rows and 20 values in 30 rows stay classes.
+    expect(parseCsv(text(43, 21)).numClasses).toBe(21);
+    expect(parseCsv(text(30, 20)).numClasses).toBe(20);
+    expect(parseCsv(text(41, 21), { task: 'classification' }).numClasses).toBe(21);
+  });
+
   it('maps a test file with the training file\'s classNames', () => {
     const train = parseCsv(iris);
     const test = parseCsv('sepal,petal,species\n5,1,virginica\n', { classNames: train.classNames });
