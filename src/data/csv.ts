@@ -389,6 +389,9 @@ function manyValues(labels: readonly number[]): boolean {
   return distinct > MANY_VALUES && distinct > labels.length / 2;
 }
 
+/** pandas' default na_values (read_csv) and "?", UCI's missing value: a label cell of one is a missing label, not a class. */
+const MISSING_LABELS = new Set(['#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null', '?']);
+
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   checkCsvOptions('parseCsv', options, CSV_OPTIONS);
@@ -443,8 +446,17 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   // labels to string order).
   const empty = raw.indexOf('');
   if (empty >= 0) throw new Error(`${where(empty, labelCol)}: empty label`);
+  // So are pandas' missing-value words (and UCI's "?"): "NaN" among labels 0 and 1 was a third
+  // class, and among regression targets it made every target a class.
+  const missing = raw.findIndex((v) => MISSING_LABELS.has(v) && !options.classNames?.includes(v));
+  if (missing >= 0) throw new Error(`${where(missing, labelCol)}: missing label ${showCell(raw[missing])} (a missing-value mark, not a class); drop the row, or give it its class`);
   const nums = raw.map(toNumber);
   const allNumeric = nums.every((v) => v !== null);
+  // Fractional numbers with a word among them: a regression target with a bad cell, not classes named "0.5", "1.5", "inf".
+  if (!allNumeric && options.task === undefined && !options.classNames && nums.some((v) => v !== null && !Number.isInteger(v))) {
+    const bad = nums.indexOf(null);
+    throw new Error(`${where(bad, labelCol)}: label ${showCell(raw[bad])} is not a number, but other labels are fractional numbers (a regression target, e.g. ${showCell(raw[nums.findIndex((v) => v !== null && !Number.isInteger(v))])}); fix or drop the row (pass task 'classification' if the labels are class names)`);
+  }
   const task = options.task ?? (options.classNames || !allNumeric || (nums.every((v) => Number.isInteger(v)) && !manyValues(nums as number[])) ? 'classification' : 'regression');
   const base = { featureNames: featureCols.map((j) => header[j]), name };
 
