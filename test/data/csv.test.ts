@@ -91,6 +91,17 @@ describe('parseCsv', () => {
     expect(parseCsv('0,1,2\n0.5,1.5,1\n0.1,0.2,0\n', { name: 'p.csv' }).featureNames).toEqual(['0', '1']);
   });
 
+  it('a missing-value mark as a label (NaN, NA, None, ?) is an error naming the row, not a third class; so is a word among fractional labels', () => {
+    for (const v of ['NaN', 'NA', 'nan', 'None', 'null', 'N/A', '?']) {
+      expect(() => parseCsv(`a,y\n1,0\n2,1\n3,${v}\n`, { name: 'm.csv' })).toThrow(`m.csv: row 3 (line 4), column "y": missing label ${JSON.stringify(v)} (a missing-value mark, not a class); drop the row, or give it its class`);
+    }
+    // A class the caller names is one.
+    expect(parseCsv('a,y\n1,NA\n2,EU\n', { classNames: ['EU', 'NA'] }).classNames).toEqual(['EU', 'NA']);
+    // [0.5, 1.5, "inf"] were three classes.
+    expect(() => parseCsv('a,y\n1,0.5\n2,1.5\n3,inf\n', { name: 'r.csv' })).toThrow('r.csv: row 3 (line 4), column "y": label "inf" is not a number, but other labels are fractional numbers (a regression target, e.g. "0.5")');
+    expect(parseCsv('a,y\n1,0\n2,cat\n').classNames).toEqual(['0', 'cat']);
+  });
+
   it('an empty label is an error naming the row and column, not a class ""', () => {
     const text = 'a,label\n1,2\n2,9\n3,\n4,10\n';
     expect(() => parseCsv(text, { name: 'd.csv' })).toThrow('d.csv: row 3 (line 4), column "label": empty label');
