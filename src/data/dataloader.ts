@@ -260,7 +260,8 @@ export const shuffleGenerator = (seed: number): Generator => new Generator(seed 
  */
 export function trainingLoader(train: DatasetLike, o: { batchSize: number; batchnorm: boolean; generator: Generator; shuffle?: boolean }): DataLoader {
   const examples = validateDataset(train, 'trainingLoader');
-  const dropLast = o.batchnorm && examples % o.batchSize === 1;
+  // A set of one example is all one batch: BatchNorm's own error names it, not a dropLast the caller never asked for.
+  const dropLast = o.batchnorm && examples > 1 && examples % o.batchSize === 1;
   return new DataLoader(train, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, generator: o.generator, dropLast, reuseBuffers: true });
 }
 

@@ -276,6 +276,8 @@ describe('fit', () => {
     manualSeed(3);
     const plain = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 3));
     expect((await fit(plain, blobs(65, 3, 3), { epochs: 1, batchSize: 32, seed: 3 })).history.steps).toHaveLength(3);
+    // One example in all: BatchNorm's error, not a dropLast never asked for.
+    await expect(fit(healthyMlp(3), blobs(1, 3, 3), { epochs: 1 })).rejects.toThrow('expected more than 1 value per channel when training');
   });
 
   test("crossEntropy on a model of 1 output is refused (its loss is 0 whatever the weights; with every label 0 PyTorch trains on silently)", async () => {
