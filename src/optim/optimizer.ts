@@ -256,6 +256,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
         const grad = p._peekGrad();
         if (grad !== null) {
           this.paramSteps[i] = (this.paramSteps[i] ?? 0) + 1;
+          // A graph recorded before this step and backpropagated after it would read the new values (autograd.ts checkVersions).
+          p._version++;
           const u = (pending[n] ??= { p, param: p.data, grad, group, index: i });
           u.p = p;
           u.param = p.data;
