@@ -62,6 +62,8 @@ export interface Node {
    * record() at once when it attaches no node).
    */
   release?(): void;
+  /** The sum of the inputs' `_version` when the op ran (checkVersions). */
+  readonly version?: number;
 }
 
 /** Marks a tensor whose graph was freed by a previous backward. */
@@ -118,6 +120,34 @@ function leafGradStorage(t: Tensor, zero: boolean): FloatArray {
 }
 
 /**
+ * Ops whose backward reads none of its inputs' values (∂(a + b) = 1, a reshape moves the
+ * gradient): an input changed in place after them leaves their gradient right, as in PyTorch,
+ * which checks only the tensors an op saved.
+ */
+const READS_NO_INPUT = new Set(['add', 'sub', 'neg', 'sum', 'mean', 'cat', 'stack', 'permute', 'reshape', 'view', 'flatten', 'unsqueeze', 'squeeze', 'narrow', 'transpose', 'expand', 'to']);
+
+/**
+ * PyTorch's "one of the variables needed for gradient computation has been modified by an
+ * inplace operation": an input changed since `node`'s op read it (an in-place method under
+ * noGrad, optimizer.step() between forward and backward, as a GAN's generator step through a
+ * discriminator just stepped) would make its backward use the new values: wrong gradients,
+ * without a word. Versions only grow, so their sum changes exactly when one of them did.
+ */
+function checkVersions(node: Node): void {
+  if (READS_NO_INPUT.has(node.op)) return;
+  let version = 0;
+  for (const x of node.inputs) version += x._version;
+  if (version !== node.version) {
+    const changed = node.inputs.map((x) => formatShape(x.shape)).join(', ');
+    throw new Error(
+      `backward(): one of the variables needed for gradient computation has been modified by an inplace operation: an input of ${node.op} (inputs of shape ${changed}) ` +
+        'was changed in place after the forward read it (an in-place method such as mul_() or copy_(), or optimizer.step() before this backward), so its gradient would use the new values. ' +
+        'Run the forward again after the change, or change a clone() (PyTorch raises the same error)',
+    );
+  }
+}
+
+/**
  * Attach a node to `out` if grad mode is on and any input requires a gradient.
  * The closure is only kept when it can be needed; when no node is attached (noGrad, or no
  * input needs a gradient: evaluation, frozen layers) `release` runs at once, since no backward
@@ -129,9 +159,13 @@ export function record(out: Tensor, op: string, inputs: readonly Tensor[], backw
     for (const t of inputs) {
       if (t._requiresGrad) {
         out._requiresGrad = true; // the field itself: out has no node yet, and this loop runs for every op
-        out.node = release ? { op, inputs, backward, release } : { op, inputs, backward };
+        let version = 0;
+        for (const x of inputs) {
+          x._consumed = true;
+          version += x._version;
+        }
+        out.node = release ? { op, inputs, backward, release, version } : { op, inputs, backward, version };
         if (scope !== null) scope.outputs.push(out);
-        for (const x of inputs) x._consumed = true;
         return out;
       }
     }
@@ -462,6 +496,7 @@ function walk(root: Tensor, seed: FloatArray, retainGraph: boolean, capture: Map
         K.axpy(1, g, t.grad.data);
       }
       const inputs = node.inputs;
+      if (node.version !== undefined) checkVersions(node);
       node.backward(g, sinkFor(inputs, g));
       grads.delete(t);
       // g was allocated by this walk and nobody else holds it (retainGrad copied it above):

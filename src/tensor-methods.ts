@@ -277,6 +277,7 @@ function inPlace(t: Tensor, name: string, value: () => Tensor | number, recorded
     );
   }
   const v = noGrad(value);
+  t._version++;
   if (typeof v === 'number') K.fill(t.data, v);
   else {
     if (!sameShape(v, t)) {

@@ -133,6 +133,12 @@ export class Tensor {
   _hooks: Array<(grad: Tensor) => Tensor | void | undefined | null> | null = null;
   /** @internal An op recorded in the graph read this tensor: an in-place change would alter what its backward sees (tensor-methods.ts inPlace). */
   _consumed = false;
+  /**
+   * @internal PyTorch's version counter: in-place methods and optimizer steps add 1. record()
+   * keeps the sum over an op's inputs and backward compares it (autograd.ts checkVersions): a
+   * weight changed between forward and backward gave gradients of the new weight, silently.
+   */
+  _version = 0;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
     checkShape(shape, 'Tensor');

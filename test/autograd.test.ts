@@ -187,4 +187,42 @@ describeEachBackend('autograd', () => {
     y.backward();
     expect(arr(x.grad)).toEqual([1]);
   });
+
+  it("a tensor changed in place between forward and backward is PyTorch's 'modified by an inplace operation' error (it gave the new weight's gradient, silently); add's input may change, as in PyTorch", () => {
+    const inplace = /backward\(\): one of the variables needed for gradient computation has been modified by an inplace operation: an input of linear/;
+    // PyTorch 1.13 raises for the first two and gives [1, 1] for the third (checked with /usr/bin/python3).
+    const layer = () => {
+      const l = new nn.Linear(2, 1, { bias: false });
+      l.weight.data.set([1, 2]);
+      return l;
+    };
+    let l = layer();
+    let x = tensor([[3, 4]], { requiresGrad: true });
+    let y = l.forward(x).sum();
+    noGrad(() => l.weight.mul_(10));
+    expect(() => y.backward()).toThrow(inplace);
+    // A GAN's generator step through a discriminator that optimizer.step() just changed.
+    l = layer();
+    const opt = new optim.SGD(l.parameters(), { lr: 1 });
+    x = tensor([[3, 4]], { requiresGrad: true });
+    y = l.forward(x).sum();
+    l.weight.grad = tensor([[1, 1]]);
+    opt.step();
+    expect(() => y.backward()).toThrow(/or optimizer\.step\(\) before this backward/);
+    // The forward run again after the change: the new weight's gradient, and training goes on.
+    y = l.forward(x).sum();
+    y.backward();
+    expect(arr(x.grad)).toEqual([0, 1]);
+    const a = tensor([3, 4]);
+    const z = tensor([1, 2], { requiresGrad: true });
+    const s = ops.add(z, a).sum();
+    noGrad(() => a.mul_(2));
+    s.backward();
+    expect(arr(z.grad)).toEqual([1, 1]);
+    // mul reads its other operand: copy_ into it is refused.
+    const b = tensor([3, 4]);
+    const m = z.mul(b).sum();
+    b.copy_(tensor([5, 5]));
+    expect(() => m.backward()).toThrow(/an input of mul \(inputs of shape \[2\], \[2\]\) was changed in place/);
+  });
 });

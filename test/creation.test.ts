@@ -113,6 +113,13 @@ describe('schedulers and init, PyTorch style', () => {
     expect(() => new optim.Adam(body as never)).toThrow(/^Adam: params must be a list of parameters .*got a Module \(pass model\.parameters\(\)\)$/);
     expect(() => new optim.SGD(null as never, { lr: 0.1 })).toThrow(/^SGD: params must be .*got null$/);
     expect(() => new optim.Adam([{ params: body.parameters() }, { params: [body.weight] }])).toThrow(/a parameter appears more than once/);
+    // A layer shared by two models: which parameter repeats which, and the fix.
+    const shared = new nn.Linear(3, 2);
+    const [m1, m2] = [new nn.Sequential(shared, new nn.ReLU()), new nn.Sequential(new nn.Linear(4, 3), shared)];
+    expect(() => new optim.SGD([...m1.parameters(), ...m2.parameters()], { lr: 0.1 })).toThrow(
+      'SGD: a parameter appears more than once: parameter 4 (shape [2, 3]) is parameter 0 again (a layer shared by two models gives its parameters in both): pass each once, e.g. [...new Set([...a.parameters(), ...b.parameters()])]',
+    );
+    expect(new optim.SGD([...new Set([...m1.parameters(), ...m2.parameters()])], { lr: 0.1 }).params).toHaveLength(4);
     expect(() => new optim.Adam([body.weight, { params: head.parameters() }] as never)).toThrow(/parameter 1 is a parameter group .* give either parameters or groups, not both/);
   });
 });

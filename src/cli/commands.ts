@@ -156,7 +156,7 @@ export async function runEvaluate(args: EvaluateArgs, io: CliIO): Promise<{ code
   if (/\.csv$/i.test(recipe.source) && !(stored && sameSource(recipe.source, stored.source))) {
     // Another CSV than the training file: all of its rows, classes mapped and features scaled as in training.
     if (args.split === 'train') throw usageError(`--split train names the training part of the data the model was trained on; ${recipe.source} is another file, evaluated whole`);
-    ds = await loadEvalData(recipe.source, m.info.data, { whole: true, ...(recipe.label !== undefined ? { label: recipe.label } : {}) });
+    ds = await loadEvalData(recipe.source, m.info.data, { whole: true, ...(recipe.label !== undefined ? { label: recipe.label } : {}), ...(spec.output === 'linear' ? { task: 'regression' as const } : {}) });
   } else {
     const scaler = m.info.data?.scaler as Scaler | undefined;
     const d = await loadDataSpec(recipe, { ...(scaler ? { scaler } : {}), ...(classNames ? { classNames } : {}) });

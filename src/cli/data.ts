@@ -215,13 +215,14 @@ export function applySavedScaler(x: Tensor, scaler: Scaler | DataInfo['scaler'] 
 export async function loadEvalData(
   spec: string,
   info: DataInfo | undefined,
-  options: DataOptions & { split?: 'test' | 'train'; whole?: boolean } = {},
+  options: DataOptions & { split?: 'test' | 'train'; whole?: boolean; task?: 'regression' } = {},
 ): Promise<Dataset> {
   const scaler = info?.scaler;
   if (/\.csv$/i.test(spec) && (await kind(spec)) === 'file' && (options.whole ?? false)) {
     // A separate CSV: evaluate on all of it, classes mapped and features scaled as in training.
     try {
-      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(info?.classNames ? { classNames: info.classNames } : {}), ...(info?.featureNames ? { featureNames: info.featureNames } : {}) });
+      // task: a regression model's targets are numbers even when a file's are all integers (they were read as classes: "the data's targets have shape [29]").
+      const all = await loadCsv(spec, { ...(options.label !== undefined ? { label: options.label } : {}), ...(info?.classNames ? { classNames: info.classNames } : {}), ...(info?.featureNames ? { featureNames: info.featureNames } : {}), ...(options.task ? { task: options.task } : {}) });
       // A file of another width is named by the caller's feature check, not by the scaler.
       return scaler && all.x.shape[1] === scaler.offset.length ? scaleDataset(all, scaler as Scaler) : all;
     } catch (e) {

@@ -7,8 +7,8 @@
  * ordered numerically when all labels are numbers and lexicographically otherwise (so the
  * mapping does not depend on row order); pass `classNames` (e.g. the training file's) to
  * map another file the same way. With 'regression' labels must be numbers and y is [N, 1].
- * Without `task`, labels that are all integers or not all numbers mean classification,
- * other numbers mean regression.
+ * Without `task`, labels that are not all numbers, or all integers of at most 20 distinct
+ * values or at most one per two rows, mean classification; other numbers mean regression.
  *
  * Errors name the file, the data row (1-based, header excluded), the line in the file and
  * the column: `data.csv: row 17 (line 18), column "age": "abc" is not a number`.
@@ -44,6 +44,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export const FLOAT32_MAX = 3.4028234663852886e38;
 /** Most columns a CSV may have (a header row of 1e6 names is a mistake, not a data set). */
 export const MAX_CSV_COLUMNS = 1 << 16;
+/**
+ * Most characters in one row (record), and in one piece of text given to csv-parse (pieceEnds):
+ * a row of MAX_CSV_COLUMNS numbers is under 2 Mi characters.
+ */
+export const MAX_CSV_RECORD_CHARS = 2 ** 24;
 /** Most distinct classes (dataset.ts, where classCounts checks it too). */
 export { MAX_CLASSES };
 /** Longest cell (or class name) echoed in a message. */
@@ -189,28 +194,109 @@ export function decodeCsvBytes(bytes: Uint8Array, name = 'CSV'): string {
   }
 }
 
+/** csv-parse's options for every reader here: empty lines skipped, a BOM dropped. */
+const parseOptions = (delimiter: string) => ({ skip_empty_lines: true, bom: true, delimiter });
+
+/**
+ * Where the pieces of (line-normalised) text end that csv-parse is given one at a time: its
+ * browser build first turns its whole input into a JavaScript array of UTF-8 bytes, and past
+ * V8's largest array (about 112 M elements: a 120 MB file) that was a fatal error, no message,
+ * no exit code. A piece is at most MAX_CSV_RECORD_CHARS characters and ends after a line break
+ * outside quotes (an even number of '"' before it: in CSV that csv-parse accepts, a quote only
+ * opens or closes a field, "" counting twice). A piece with no such line break is a row longer
+ * than the limit: the error names its line.
+ */
+function pieceEnds(text: string, name: string): number[] {
+  const ends: number[] = [];
+  let start = 0;
+  let quoted = false;
+  while (text.length - start > MAX_CSV_RECORD_CHARS) {
+    const limit = start + MAX_CSV_RECORD_CHARS;
+    let end = -1;
+    let opened = -1;
+    let q = text.indexOf('"', start);
+    let n = text.indexOf('\n', start);
+    while (true) {
+      if (n >= 0 && n < limit && (q < 0 || n < q)) {
+        if (!quoted) end = n + 1;
+        n = text.indexOf('\n', n + 1);
+      } else if (q >= 0 && q < limit) {
+        quoted = !quoted;
+        if (quoted) opened = q;
+        q = text.indexOf('"', q + 1);
+      } else break;
+    }
+    if (end < 0) {
+      const mi = `${MAX_CSV_RECORD_CHARS / 2 ** 20} Mi characters`;
+      throw new Error(quoted ? `${name}: a quoted field opened on line ${lineAt(text, opened)} is not closed within ${mi} (a lone " starts a quoted field that runs to the next ")` : `${name}: line ${lineAt(text, start)}: a row longer than ${mi} (a file without line breaks?); expected CSV text, one row per line`);
+    }
+    // Scanning on from `end` starts outside quotes again.
+    quoted = false;
+    ends.push(end);
+    start = end;
+  }
+  ends.push(text.length);
+  return ends;
+}
+
+/** The line (1-based) of the character at `offset`. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
 /**
  * csv-parse's records; errors name the file. Line numbers are only needed for a message, and
  * csv-parse's `info` makes parsing about 3× slower, so they come from a second parse with
- * `info` when asked for.
+ * `info` when asked for. Text longer than MAX_CSV_RECORD_CHARS is parsed in pieces (pieceEnds);
+ * a piece's line numbers are offset by the lines before it, and its first row, which csv-parse
+ * takes as that piece's width, is checked against the header here.
  */
 function readRecords(text: string, name: string, delimiter: string): Records {
   if (typeof text !== 'string') throw new Error(`${name}: the CSV text must be a string, got ${text === null ? 'null' : typeof text}${(text as unknown) instanceof Uint8Array ? ' (decode bytes with decodeCsvBytes(bytes, name))' : ''}`);
   text = normalizeLines(text);
-  const options = { skip_empty_lines: true, bom: true, delimiter };
-  let records: string[][];
-  try {
-    records = parse(text, options) as string[][];
-  } catch (e) {
-    throw csvSyntaxError(e, name, text, delimiter);
+  const options = parseOptions(delimiter);
+  const ends = pieceEnds(text, name);
+  const starts = [0, ...ends.slice(0, -1)];
+  // The lines before each piece, counted only for a message.
+  const before = (k: number): number => (k === 0 ? 0 : lineAt(text, starts[k]) - 1);
+  const records: string[][] = [];
+  const firstRecord: number[] = [];
+  for (let k = 0; k < ends.length; k++) {
+    const piece = ends.length === 1 ? text : text.slice(starts[k], ends[k]);
+    // csv-parse takes a piece's first row as the width of the rows after it: one of another width than the header's is the row to name.
+    const widthError = (): Error | null => {
+      const [first] = parse(piece, { ...options, info: true, to: 1 }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+      if (k === 0 || records.length === 0 || first === undefined || first.record.length === records[0].length) return null;
+      return Object.assign(new Error(`expect ${records[0].length}, got ${first.record.length}`), { code: 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH', lines: first.info.lines, record: first.record });
+    };
+    let recs: string[][];
+    try {
+      try {
+        recs = parse(piece, options) as string[][];
+      } catch (e) {
+        throw ((e as { code?: string }).code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && widthError()) || e;
+      }
+      const wrong = k > 0 && recs.length > 0 && records.length > 0 && recs[0].length !== records[0].length ? widthError() : null;
+      if (wrong) throw wrong;
+    } catch (e) {
+      const err = e as { lines?: number };
+      if (typeof err.lines === 'number') err.lines += before(k);
+      throw csvSyntaxError(e, name, text, delimiter);
+    }
+    firstRecord.push(records.length);
+    for (const r of recs) records.push(r);
   }
   if (records.length > 0 && records[0].length > MAX_CSV_COLUMNS) {
     throw new Error(`${name}: ${records[0].length} columns, more than the ${MAX_CSV_COLUMNS} allowed`);
   }
-  let lines: number[] | null = null;
+  const lines: Array<number[] | undefined> = [];
   const line = (i: number): number => {
-    lines ??= (parse(text, { ...options, info: true }) as unknown as Array<{ info: { lines: number } }>).map((r) => r.info.lines);
-    return lines[i];
+    let k = firstRecord.length - 1;
+    while (firstRecord[k] > i) k--;
+    lines[k] ??= (parse(ends.length === 1 ? text : text.slice(starts[k], ends[k]), { ...options, info: true }) as unknown as Array<{ info: { lines: number } }>).map((r) => r.info.lines + before(k));
+    return lines[k]![i - firstRecord[k]];
   };
   return { records, line };
 }
@@ -225,7 +311,7 @@ export function csvHeader(text: string, options: Pick<CsvOptions, 'name' | 'deli
   let recs: string[][];
   text = normalizeLines(text);
   try {
-    recs = parse(text, { skip_empty_lines: true, bom: true, delimiter: options.delimiter ?? ',', to: 1 }) as string[][];
+    recs = parse(text.slice(0, pieceEnds(text, name)[0]), { ...parseOptions(options.delimiter ?? ','), to: 1 }) as string[][];
   } catch (e) {
     throw csvSyntaxError(e, name, text, options.delimiter ?? ',');
   }
@@ -291,6 +377,21 @@ function checkCsvOptions(where: string, options: unknown, allowed: readonly stri
   if (allowed === CSV_INPUT_OPTIONS && !(Number.isInteger(o.features) && o.features! >= 1)) throw new Error(`${where}: features must be an integer ≥ 1 (the model's inputs), got ${showValue(o.features)}`);
 }
 
+/**
+ * Integer labels of more distinct values than MANY_VALUES and than half the rows: a quantity (a
+ * price in whole dollars, an age in years), not classes. As classes most would have one example,
+ * the held-out ones none (a 300-row price file trained a 300-way softmax to 0% accuracy, without
+ * a word).
+ */
+const MANY_VALUES = 20;
+function manyValues(labels: readonly number[]): boolean {
+  const distinct = new Set(labels).size;
+  return distinct > MANY_VALUES && distinct > labels.length / 2;
+}
+
+/** pandas' default na_values (read_csv) and "?", UCI's missing value: a label cell of one is a missing label, not a class. */
+const MISSING_LABELS = new Set(['#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null', '?']);
+
 /** Parse CSV text into a Dataset; see the module comment for the conventions. */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   checkCsvOptions('parseCsv', options, CSV_OPTIONS);
@@ -345,9 +446,18 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   // labels to string order).
   const empty = raw.indexOf('');
   if (empty >= 0) throw new Error(`${where(empty, labelCol)}: empty label`);
+  // So are pandas' missing-value words (and UCI's "?"): "NaN" among labels 0 and 1 was a third
+  // class, and among regression targets it made every target a class.
+  const missing = raw.findIndex((v) => MISSING_LABELS.has(v) && !options.classNames?.includes(v));
+  if (missing >= 0) throw new Error(`${where(missing, labelCol)}: missing label ${showCell(raw[missing])} (a missing-value mark, not a class); drop the row, or give it its class`);
   const nums = raw.map(toNumber);
   const allNumeric = nums.every((v) => v !== null);
-  const task = options.task ?? (options.classNames || !allNumeric || nums.every((v) => Number.isInteger(v)) ? 'classification' : 'regression');
+  // Fractional numbers with a word among them: a regression target with a bad cell, not classes named "0.5", "1.5", "inf".
+  if (!allNumeric && options.task === undefined && !options.classNames && nums.some((v) => v !== null && !Number.isInteger(v))) {
+    const bad = nums.indexOf(null);
+    throw new Error(`${where(bad, labelCol)}: label ${showCell(raw[bad])} is not a number, but other labels are fractional numbers (a regression target, e.g. ${showCell(raw[nums.findIndex((v) => v !== null && !Number.isInteger(v))])}); fix or drop the row (pass task 'classification' if the labels are class names)`);
+  }
+  const task = options.task ?? (options.classNames || !allNumeric || (nums.every((v) => Number.isInteger(v)) && !manyValues(nums as number[])) ? 'classification' : 'regression');
   const base = { featureNames: featureCols.map((j) => header[j]), name };
 
   if (task === 'regression') {

@@ -256,12 +256,13 @@ export const shuffleGenerator = (seed: number): Generator => new Generator(seed 
  * A run's training batches, as `gradlab train` and the web lab draw them: reshuffled every epoch
  * by `generator` (shuffleGenerator(seed)); with BatchNorm a last batch of one example is dropped,
  * as PyTorch's drop_last does (its variance would be 0; shuffling puts that example in a full
- * batch the next epoch).
+ * batch the next epoch). `fit` draws tensor data's batches here too, `shuffle` as given.
  */
-export function trainingLoader(train: DatasetLike, o: { batchSize: number; batchnorm: boolean; generator: Generator }): DataLoader {
+export function trainingLoader(train: DatasetLike, o: { batchSize: number; batchnorm: boolean; generator: Generator; shuffle?: boolean }): DataLoader {
   const examples = validateDataset(train, 'trainingLoader');
-  const dropLast = o.batchnorm && examples % o.batchSize === 1;
-  return new DataLoader(train, { batchSize: o.batchSize, shuffle: true, generator: o.generator, dropLast, reuseBuffers: true });
+  // A set of one example is all one batch: BatchNorm's own error names it, not a dropLast the caller never asked for.
+  const dropLast = o.batchnorm && examples > 1 && examples % o.batchSize === 1;
+  return new DataLoader(train, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, generator: o.generator, dropLast, reuseBuffers: true });
 }
 
 // loader.batch_size, loader.drop_last: errors naming gradlab's spelling (src/options.ts).

@@ -83,7 +83,14 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     this.base = { options, defaultLr, name, optionNames };
     this.groups = specs.map(({ params: ps, overrides, where }) => this.makeGroup(ps, overrides, where ? `${name}: ${where}:` : `${name}:`));
     const all = this.params;
-    if (new Set(all).size !== all.length) throw new Error(`${name}: a parameter appears more than once`);
+    if (new Set(all).size !== all.length) {
+      const again = all.findIndex((p, i) => all.indexOf(p) !== i);
+      // PyTorch warns and would step it twice; a layer shared by two models lists its parameters twice.
+      throw new Error(
+        `${name}: a parameter appears more than once: parameter ${again} (shape ${formatShape(all[again].shape)}) is parameter ${all.indexOf(all[again])} again ` +
+          '(a layer shared by two models gives its parameters in both): pass each once, e.g. [...new Set([...a.parameters(), ...b.parameters()])]',
+      );
+    }
   }
 
   /** What the constructor was given, for the groups addParamGroup adds. */
@@ -249,6 +256,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
         const grad = p._peekGrad();
         if (grad !== null) {
           this.paramSteps[i] = (this.paramSteps[i] ?? 0) + 1;
+          // A graph recorded before this step and backpropagated after it would read the new values (autograd.ts checkVersions).
+          p._version++;
           const u = (pending[n] ??= { p, param: p.data, grad, group, index: i });
           u.p = p;
           u.param = p.data;

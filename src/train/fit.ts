@@ -20,6 +20,7 @@ import { noGrad } from '../autograd.js';
 import { getBackend, K } from '../kernels/index.js';
 import { getLoss, type LossName } from '../loss.js';
 import { Sigmoid, Softmax } from '../nn/activation.js';
+import { BatchNorm1d } from '../nn/batchnorm.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -28,7 +29,7 @@ import { EpochScheduler, ReduceLROnPlateau, type Scheduler } from '../optim/sche
 import { defaultGenerator, Generator, manualSeed } from '../random.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { doubleSoftmaxMessage, warnOnce } from '../warnings.js';
-import { DataLoader } from '../data/dataloader.js';
+import { DataLoader, trainingLoader } from '../data/dataloader.js';
 import { checkClassIndices, checkFiniteValues, gatherRows } from '../data/dataset.js';
 import { checkOptions } from '../options.js';
 import { Monitor, probeActivations } from '../diagnostics/monitors.js';
@@ -109,6 +110,10 @@ function checkModel(where: string, model: unknown): void {
  */
 function checkTargets(where: string, lossName: string, chosen: boolean, y: Tensor, columns: number, name: string): void {
   if (lossName === 'crossEntropy') {
+    // log softmax of a single logit is 0 whatever the weights: a loss of 0 and no gradient (PyTorch trains on, silently, when every label is 0).
+    if (columns === 1) {
+      throw new Error(`${where}: loss 'crossEntropy' on a model of 1 output is always 0 (the softmax of one logit is 1): it measures and trains nothing; for two classes give the model 2 outputs, or keep 1 output (no Sigmoid after it) with loss 'bceWithLogits' and targets of shape [N, 1] in [0, 1]`);
+    }
     if (y.ndim === 1) checkClassIndices(y, columns, `${where}: ${name}.y (class indices for a model of ${columns} outputs)`);
   } else if (lossName === 'bceWithLogits') {
     // A target outside [0, 1] makes −t·log σ(z) − (1−t)·log(1−σ(z)) unbounded below: the loss falls forever (labels 0, 1, 2 need crossEntropy).
@@ -550,7 +555,10 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       validation = { x: gatherRows(data.x, vi), y: gatherRows(data.y, vi) };
       train = { x: gatherRows(data.x, ti), y: gatherRows(data.y, ti) };
     }
-    loader = new DataLoader({ x: train.x, y: train.y }, { batchSize, shuffle, generator: gen, reuseBuffers: true });
+    // A BatchNorm1d cannot train on the last batch of one example that 21 examples in batches of 10 leave (PyTorch:
+    // "Expected more than 1 value per channel when training", at the end of the first epoch): it is dropped.
+    const batchnorm = model.modules().some((m) => m instanceof BatchNorm1d);
+    loader = trainingLoader({ x: train.x, y: train.y }, { batchSize, batchnorm, generator: gen, shuffle });
     trainTargets = train.y;
     numTrain = train.x.shape[0];
   }
@@ -698,6 +706,11 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
         config.loss = loss.name;
         const last = layers?.at(-1);
         if (loss.name === 'crossEntropy' && last instanceof Softmax) warnOnce(last, `fit: ${doubleSoftmaxMessage(`the model's last layer '${layers!.length - 1}' (${last})`)}`);
+        // Logits squashed into (0, 1): the softmax of C of them gives a class at most e/(e + C − 1), so the loss stays above ln(1 + (C − 1)/e) (0.31 for 2 classes, 1.46 for 10).
+        if (loss.name === 'crossEntropy' && last instanceof Sigmoid) {
+          const c = outputColumns(probe);
+          warnOnce(last, `fit: the model's last layer '${layers!.length - 1}' (${last}) squashes what crossEntropy receives into (0, 1), but crossEntropy expects logits: its loss cannot fall below ${Math.log(1 + (c - 1) / Math.E).toFixed(2)} for ${c} classes. Remove the Sigmoid and pass the logits (for one yes/no output: 1 output and loss 'bceWithLogits').`);
+        }
         trainStep = new TrainStep(model, optimizer, { loss: loss.fn, clipGradNorm: options.clipGradNorm, clipGradValue: options.clipGradValue });
       }
       const ts = trainStep!;

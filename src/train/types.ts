@@ -58,7 +58,7 @@ export interface FitOptions {
    * uninterrupted run (the per-step series start at this run's first step).
    */
   initialHistory?: { epochs: EpochLogs[]; findings?: Finding[] };
-  /** Examples per batch (default 32); a given DataLoader decides its own (it is what the Report records). */
+  /** Examples per batch (default 32); a given DataLoader decides its own (it is what the Report records). With a BatchNorm1d in the model, a last batch of one example is dropped each epoch (trainingLoader), as `gradlab train` does. */
   batchSize?: number;
   /** An Optimizer instance, or a registry name (with `lr`, `weightDecay`). Default 'adam'. */
   optimizer?: Optimizer | OptimizerName;

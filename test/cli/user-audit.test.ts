@@ -430,3 +430,25 @@ describe("a newcomer's first commands (round 7)", () => {
     }
   });
 });
+
+describe('numeric labels: a quantity is not classes (round 6)', () => {
+  // 60 rows: price = 150·sqft + noise, whole dollars, 60 distinct values.
+  const prices = 'sqft,price\n' + Array.from({ length: 60 }, (_, i) => `${500 + i * 37},${(500 + i * 37) * 150 + ((i * 7919) % 2000)}`).join('\n') + '\n';
+
+  it('integer labels of more distinct values than 20 and than half the rows are a regression target (a 60-way softmax trained to 0% without a word)', async () => {
+    const r = await cli('train', '--data', file('prices.csv', prices), '--layers', '4', '--epochs', '1', '--batch-size', '16');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('1 → Linear(4) → BatchNorm1d → relu → Linear(1) → linear');
+  });
+
+  it("evaluate with a regression model reads another file's integer targets as numbers (they were classes: \"the data's targets have shape [N]\")", async () => {
+    const model = join(dir, 'reg.safetensors');
+    const floats = 'x,y\n' + Array.from({ length: 40 }, (_, i) => `${i / 40},${(i / 8).toFixed(3)}`).join('\n') + '\n';
+    const t = await cli('train', '--data', file('floats.csv', floats), ...quick, '--out', model);
+    expect(t.code, t.err).toBe(0);
+    const ints = file('ints.csv', 'x,y\n' + Array.from({ length: 10 }, (_, i) => `${i / 10},${i % 3}`).join('\n') + '\n');
+    const e = await cli('evaluate', model, '--data', ints, '--json');
+    expect(e.code, e.err).toBe(0);
+    expect(JSON.parse(e.out).loss).toBeGreaterThan(0);
+  });
+});

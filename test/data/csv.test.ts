@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_CLASSES, MAX_CSV_COLUMNS, csvHeader, decodeCsvBytes, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
+import { MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_RECORD_CHARS, csvHeader, decodeCsvBytes, parseCsv, parseCsvInputs } from '../../src/data/csv.js';
 import { fitScaler, applyScaler, scaleSplits } from '../../src/data/scaler.js';
 import { loadCsv } from '../../src/data/datasets.node.js';
 import { tensor } from '../../src/tensor.js';
@@ -49,6 +49,15 @@ describe('parseCsv', () => {
     expect(parseCsv('a,y\n1,3\n2,4\n', { task: 'regression' }).y.shape).toEqual([2, 1]);
   });
 
+  it('integer labels of more than 20 distinct values and more than one per two rows mean regression (a price in whole dollars); task or classNames decide otherwise', () => {
+    const text = (n: number, distinct: number): string => 'a,y\n' + Array.from({ length: n }, (_, i) => `${i},${1000 + (i % distinct) * 25}`).join('\n') + '\n';
+    expect(parseCsv(text(41, 21)).y.shape).toEqual([41, 1]);
+    // 21 values in 43 rows and 20 values in 30 rows stay classes.
+    expect(parseCsv(text(43, 21)).numClasses).toBe(21);
+    expect(parseCsv(text(30, 20)).numClasses).toBe(20);
+    expect(parseCsv(text(41, 21), { task: 'classification' }).numClasses).toBe(21);
+  });
+
   it('maps a test file with the training file\'s classNames', () => {
     const train = parseCsv(iris);
     const test = parseCsv('sepal,petal,species\n5,1,virginica\n', { classNames: train.classNames });
@@ -80,6 +89,17 @@ describe('parseCsv', () => {
     expect(() => parseCsv('3,1,1\n4,1,0\n', { name: 'n.csv' })).toThrow(/n\.csv: the first row .* is numbers, not column names/);
     // pandas' names for an unnamed frame's columns (df.to_csv(path, index=False)) are a header.
     expect(parseCsv('0,1,2\n0.5,1.5,1\n0.1,0.2,0\n', { name: 'p.csv' }).featureNames).toEqual(['0', '1']);
+  });
+
+  it('a missing-value mark as a label (NaN, NA, None, ?) is an error naming the row, not a third class; so is a word among fractional labels', () => {
+    for (const v of ['NaN', 'NA', 'nan', 'None', 'null', 'N/A', '?']) {
+      expect(() => parseCsv(`a,y\n1,0\n2,1\n3,${v}\n`, { name: 'm.csv' })).toThrow(`m.csv: row 3 (line 4), column "y": missing label ${JSON.stringify(v)} (a missing-value mark, not a class); drop the row, or give it its class`);
+    }
+    // A class the caller names is one.
+    expect(parseCsv('a,y\n1,NA\n2,EU\n', { classNames: ['EU', 'NA'] }).classNames).toEqual(['EU', 'NA']);
+    // [0.5, 1.5, "inf"] were three classes.
+    expect(() => parseCsv('a,y\n1,0.5\n2,1.5\n3,inf\n', { name: 'r.csv' })).toThrow('r.csv: row 3 (line 4), column "y": label "inf" is not a number, but other labels are fractional numbers (a regression target, e.g. "0.5")');
+    expect(parseCsv('a,y\n1,0\n2,cat\n').classNames).toEqual(['0', 'cat']);
   });
 
   it('an empty label is an error naming the row and column, not a class ""', () => {
@@ -220,6 +240,35 @@ describe('CSV files as users have them', () => {
     for (const cell of ['NA', 'NaN', 'nan', '?', 'inf', '-Infinity', 'null', 'N/A']) {
       expect(() => parseCsv(`a,b,label\n1,2,0\n3,${cell},1\n`, { name: 'm.csv' })).toThrow(`m.csv: row 2 (line 3), column "b": ${JSON.stringify(cell)} is not a number`);
     }
+  });
+});
+
+describe('CSV text past csv-parse\'s reach (its browser build made a JS array of the bytes: V8 died at ~110 MB, no message)', () => {
+  it('a file without line breaks is an error naming the line, and so is a quote left open for 16 Mi characters', () => {
+    const long = '1'.repeat(MAX_CSV_RECORD_CHARS + 10);
+    expect(() => parseCsv(`a,y\n${long}`, { name: 'one-line.csv' })).toThrow('one-line.csv: line 2: a row longer than 16 Mi characters (a file without line breaks?); expected CSV text, one row per line');
+    expect(() => csvHeader(long, { name: 'h.csv' })).toThrow('h.csv: line 1: a row longer than 16 Mi characters');
+    expect(() => parseCsv(`a,y\n1,0\n"2,${long.slice(0, MAX_CSV_RECORD_CHARS / 2)}\n${long.slice(0, MAX_CSV_RECORD_CHARS / 2)}\n`, { name: 'q.csv' })).toThrow(
+      'q.csv: a quoted field opened on line 3 is not closed within 16 Mi characters',
+    );
+  });
+
+  it('longer text is read in pieces: rows, values, quoted line breaks and line numbers as in one piece', () => {
+    // 17 rows of 1 Mi characters each: the second piece starts at row 16 (line 17).
+    const cell = '1.' + '0'.repeat(2 ** 20);
+    const rows = Array.from({ length: 17 }, (_, i) => `${cell},${i === 3 ? '"a\nb"' : i % 2}`);
+    const ds = parseCsv(`x,y\n${rows.join('\n')}\n`, { name: 'big.csv' });
+    expect(ds.x.shape).toEqual([17, 1]);
+    expect(Array.from(ds.x.data)).toEqual(new Array(17).fill(1));
+    expect(ds.classNames).toEqual(['0', '1', 'a\nb']);
+    expect(Array.from(ds.y.data)).toEqual(rows.map((_, i) => (i === 3 ? 2 : i % 2)));
+    // The first row of the second piece has three fields: csv-parse took it as that piece's width.
+    const wide = rows.slice();
+    wide[15] = `${cell},1,2`;
+    expect(() => parseCsv(`x,y\n${wide.join('\n')}\n`, { name: 'big.csv' })).toThrow('big.csv: line 18: 3 fields, but the header has 2 columns');
+    const bad = rows.slice();
+    bad[16] = `${cell},1`.replace('1.', '1,');
+    expect(() => parseCsv(`x,y\n${bad.join('\n')}\n`, { name: 'big.csv' })).toThrow('big.csv: line 19: 3 fields, but the header has 2 columns');
   });
 });
 

@@ -64,4 +64,17 @@ describe('double softmax', () => {
     expect(m).toContain("fit: the model's last layer '3' (Softmax(dim=-1))");
     expect(m).toContain('Remove the Softmax');
   });
+
+  it('fit with a model ending in Sigmoid and crossEntropy: one warning with the floor of the loss, ln(1 + (C − 1)/e)', async () => {
+    manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 10), new nn.Sigmoid());
+    const x = randn([40, 2]);
+    const y = tensor(Array.from({ length: 40 }, (_, i) => i % 10));
+    await fit(model, { x, y }, { epochs: 2, batchSize: 8, loss: 'crossEntropy', monitor: false, health: false });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(messages()[0]).toContain("fit: the model's last layer '3' (Sigmoid()) squashes what crossEntropy receives into (0, 1), but crossEntropy expects logits: its loss cannot fall below 1.46 for 10 classes");
+    // The floor itself: the best outputs in (0, 1), 1 for the right class and 0 elsewhere.
+    const best = tensor([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]]);
+    expect(loss.crossEntropy(best, tensor([0])).item()).toBeCloseTo(Math.log(1 + 9 / Math.E), 5);
+  });
 });

@@ -265,4 +265,29 @@ describe('fit', () => {
     const r = await fit(model, { x, y: tensor(new Array(10).fill(0.3), [10, 1]) }, { loss: 'bceWithLogits', epochs: 1 });
     expect(r.stopReason).toBe('completed');
   });
+
+  test('with BatchNorm1d, a last batch of one example is dropped, as gradlab train does (it stopped fit at the end of epoch 1: "expected more than 1 value per channel")', async () => {
+    const model = healthyMlp(3);
+    // 65 examples in batches of 32: 32, 32 and 1.
+    const r = await fit(model, blobs(65, 3, 3), { epochs: 2, batchSize: 32, seed: 3 });
+    expect(r.stopReason).toBe('completed');
+    expect(r.history.steps).toHaveLength(2 * 2);
+    // Without BatchNorm the last example trains in a batch of its own, as in PyTorch.
+    manualSeed(3);
+    const plain = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    expect((await fit(plain, blobs(65, 3, 3), { epochs: 1, batchSize: 32, seed: 3 })).history.steps).toHaveLength(3);
+    // One example in all: BatchNorm's error, not a dropLast never asked for.
+    await expect(fit(healthyMlp(3), blobs(1, 3, 3), { epochs: 1 })).rejects.toThrow('expected more than 1 value per channel when training');
+  });
+
+  test("crossEntropy on a model of 1 output is refused (its loss is 0 whatever the weights; with every label 0 PyTorch trains on silently)", async () => {
+    manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(2, 1), new nn.Sigmoid());
+    const x = tensor(Array.from({ length: 20 }, (_, i) => i / 20), [10, 2]);
+    for (const y of [tensor(new Array(10).fill(0)), tensor(Array.from({ length: 10 }, (_, i) => i % 2))]) {
+      await expect(fit(model, { x, y }, { epochs: 1, loss: 'crossEntropy' })).rejects.toThrow(
+        "fit: loss 'crossEntropy' on a model of 1 output is always 0 (the softmax of one logit is 1): it measures and trains nothing; for two classes give the model 2 outputs",
+      );
+    }
+  });
 });
