@@ -276,18 +276,9 @@ export function splitIndices(ds: Dataset, fraction: number, generator: Generator
     trainIdx = [];
     classes.forEach((c, i) => {
       const list = byClass.get(c)!;
-      // The quota spread evenly over the class's examples in permutation order (element k when
-      // ⌊(k+1)·q/L⌋ > ⌊k·q/L⌋), not its first q: those made the training part's first few hundred
-      // examples of a large set one class (--limit took them). Element by element: push(...list)
-      // passes every index as an argument and overflows the stack past ~10^5 examples.
-      // Bresenham's count: acc = (k+1)·q mod L, exact in integers.
-      let acc = 0;
-      for (let k = 0; k < list.length; k++) {
-        acc += quota[i];
-        const toValidation = acc >= list.length;
-        if (toValidation) acc -= list.length;
-        (toValidation ? valIdx : trainIdx).push(list[k]);
-      }
+      // Element by element: push(...list) passes every index as an argument and overflows
+      // the stack once a class has more than ~10^5 examples.
+      for (let k = 0; k < list.length; k++) (k < quota[i] ? valIdx : trainIdx).push(list[k]);
     });
     // Interleave classes again: order by position in the permutation.
     const pos = new Int32Array(n);
