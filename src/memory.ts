@@ -223,8 +223,8 @@ function moveList(list: readonly Tensor[], keep: FloatArray | null): void {
 /**
  * @internal Storage for `tensor()`'s copy of `n` float32 values from a user's array. Past the
  * young budget the copy would be moved to JS memory at the very next safe point (the
- * `tensor(y)` after `tensor(x)` of a whole dataset), after doubling the data once more and
- * raising wasm memory's high-water mark by its size for good (wasm memory never shrinks): so
+ * `tensor(y)` after `tensor(x)` of a whole dataset): a second copy of the data, and wasm
+ * memory's high-water mark raised by its size for good (wasm memory never shrinks). So
  * such a copy starts in JS memory, like a moved tensor (`bornMoved`), and an op that uses it
  * copies it in (`stage`). A DataLoader or fit reading its rows never does: 60,000 MNIST images
  * then cost one copy and no wasm memory.

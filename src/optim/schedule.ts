@@ -348,7 +348,7 @@ export class OneCycleLR extends EpochScheduler {
   /** One optimizer step; `step(t)` (PyTorch's deprecated form) sets the step count to t instead. */
   override step(epoch?: number): void {
     this.lastEpoch = epoch === undefined ? this.lastEpoch + 1 : Math.floor(checkEpoch(this.name, epoch));
-    if (this.lastEpoch > this.totalSteps) throw new Error(`OneCycleLR: step() called ${this.lastEpoch} times for totalSteps ${this.totalSteps} (PyTorch raises too): make totalSteps (or epochs·stepsPerEpoch) the number of optimizer steps`);
+    if (this.lastEpoch > this.totalSteps) throw new Error(`OneCycleLR: step ${this.lastEpoch} is past totalSteps ${this.totalSteps} (PyTorch raises too): make totalSteps (or epochs·stepsPerEpoch) the number of optimizer steps`);
     this.apply(this.lastEpoch);
   }
   override loadStateDict(state: Record<string, unknown>): void {

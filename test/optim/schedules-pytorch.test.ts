@@ -55,7 +55,7 @@ describe('schedule misuse is named', () => {
     const o = sgd();
     const s = new optim.OneCycleLR(o, { maxLr: 0.1, epochs: 2, stepsPerEpoch: 3 });
     for (let i = 0; i < 6; i++) s.step();
-    expect(() => s.step()).toThrow(/step\(\) called 7 times for totalSteps 6/);
+    expect(() => s.step()).toThrow(/step 7 is past totalSteps 6/);
     expect(() => new optim.OneCycleLR(sgd(0), { maxLr: 0.1, totalSteps: 10 })).toThrow(/cycleMomentum: false/);
     expect(new optim.OneCycleLR(sgd(0), { maxLr: 0.1, totalSteps: 10, cycleMomentum: false }).getLastLr()[0]).toBeCloseTo(0.004, 12);
     expect(() => new optim.OneCycleLR(o, 0.1)).toThrow(/give totalSteps, or epochs and stepsPerEpoch/);
