@@ -47,6 +47,8 @@ export const GEMM_SCRATCH_BYTES: i32 = ((MC + MR) * KC + KC * NC + MR * NR) * 4;
 export const GEMM_MR: i32 = MR;
 /** Columns of the micro-kernel's tile. */
 export const GEMM_NR: i32 = NR;
+/** The K block: where partial sums are rounded into C (the native GEMM must cut K the same way). */
+export const GEMM_KC: i32 = KC;
 
 /** a·b + c: fused (relaxed SIMD, one rounding where the hardware has FMA) or mul then add. */
 // @ts-ignore: decorator

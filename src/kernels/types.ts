@@ -158,6 +158,11 @@ export interface RmspropArgs {
 
 export interface Kernels {
   readonly name: string;
+  /**
+   * Where the wasm backend's matrix products run: 'native-avx2' (Node, with the addon built by
+   * `npm run build`; the same numbers bit for bit) or 'wasm'. Absent in the reference backend.
+   */
+  readonly gemmKernel?: 'native-avx2' | 'wasm';
   /** Backends with their own memory: is `a` stored there? (src/memory.ts moves step-local storage out of it.) */
   owns?(a: FloatArray): boolean;
 

@@ -10,6 +10,7 @@ import { smallConv, type AdamArgs, type BinaryKind, type FloatArray, type Kernel
 import type { LoadedWasm } from './loader.js';
 import { findCollector, WasmHeap } from './memory.js';
 import { ThreadPool } from './threads.js';
+import { loadNativeGemm } from './native.js';
 
 export const UNARY_KIND: Record<UnaryKind, number> = {
   linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, gelu: 7, silu: 8, softplus: 9,
@@ -392,10 +393,15 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   const fillKernel = X.fill as (p: number, n: number, v: number) => void;
   heap.zero = (off, n) => fillKernel(off, n, 0);
   heap.collect = findCollector();
-  const pool = new ThreadPool(wasm, heap);
   const scratchBytes = X.GEMM_SCRATCH_BYTES.value as number;
   const tileRows = X.GEMM_MR.value as number;
-  const tileCols = X.GEMM_NR.value as number;
+  // The matrix products: the native AVX2 GEMM in Node when it was built (same numbers bit for
+  // bit, see native.ts), else the wasm one. Only gemmOwned's products use it; the convolution
+  // kernels call the wasm GEMM from inside wasm.
+  const native = loadNativeGemm(wasm.memory, wasm.shared, wasm.variant === 'wasm-relaxed-simd', tileRows, X.GEMM_KC.value as number);
+  const G = native ?? { gemm: X.gemm as (...a: number[]) => void, packA: X.packA as (...a: number[]) => void, NR: X.GEMM_NR.value as number };
+  const tileCols = G.NR;
+  const pool = new ThreadPool(wasm, heap, native);
   let ws0 = -1;
   /** Grow-only block for op(A) packed once per split GEMM (see gemmOwned). */
   let apOff = -1;
@@ -415,7 +421,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const threaded = workers > 0 && (!pool.adaptive || chooser.threaded(macs));
     if (!threaded) {
       const t0 = workers > 0 ? performance.now() : 0;
-      X.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0, 0);
+      G.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0, 0);
       if (workers > 0) chooser.record(false, performance.now() - t0, macs);
       return;
     }
@@ -648,6 +654,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
 
   const k: WasmBackend = {
     name: wasm.variant,
+    gemmKernel: native ? 'native-avx2' : 'wasm',
     heap,
     pool,
     chooser,

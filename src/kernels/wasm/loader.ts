@@ -17,6 +17,8 @@ export interface WasmExports {
   /** Rows × columns of the GEMM micro-kernel's tile (6×8 with relaxed SIMD, 5×8 without). */
   GEMM_MR: WebAssembly.Global;
   GEMM_NR: WebAssembly.Global;
+  /** K block of the GEMM (partial sums are rounded into C at its edges). */
+  GEMM_KC: WebAssembly.Global;
   heapBase(): number;
   fill(p: number, n: number, v: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;

@@ -28,6 +28,7 @@
  */
 import type { LoadedWasm } from './loader.js';
 import type { WasmHeap } from './memory.js';
+import type { NativeGemm } from './native.js';
 
 export const MAX_WORKERS = 32;
 /**
@@ -125,10 +126,17 @@ function runChunks(I: Int32Array, F: Float32Array, D: Float64Array, gen: number,
 const WORKER_SOURCE = `
 const runChunks = ${runChunks.toString()};
 function start(msg) {
-  const { module, memory, ctl, id, ws } = msg;
+  const { module, memory, ctl, id, ws, native } = msg;
   const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
-  const gemm = inst.exports.gemm;
-  const packA = inst.exports.packA;
+  let gemm = inst.exports.gemm;
+  let packA = inst.exports.packA;
+  if (native) {
+    // The native GEMM (native.ts): the same addon, pointed at the same shared memory.
+    const addon = require(native);
+    addon.init(new Uint8Array(memory.buffer));
+    gemm = addon.gemm;
+    packA = addon.packA;
+  }
   const split = ${JSON.stringify(SPLIT_KERNELS)}.map((name) => inst.exports[name]);
   const I = new Int32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
   const F = new Float32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
@@ -216,13 +224,17 @@ export class ThreadPool {
    */
   adaptive = true;
 
-  constructor(wasm: LoadedWasm, heap: WasmHeap) {
+  /** The native GEMM's addon path, loaded by each worker too (native.ts), or null. */
+  private readonly nativePath: string | null;
+
+  constructor(wasm: LoadedWasm, heap: WasmHeap, native: NativeGemm | null = null) {
     this.wasm = wasm;
     this.heap = heap;
     this.make = wasm.shared ? workerFactory() : null;
     const X = wasm.exports as unknown as Record<string, (...a: number[]) => void>;
-    this.gemm = X.gemm;
-    this.packA = X.packA;
+    this.gemm = native?.gemm ?? X.gemm;
+    this.packA = native?.packA ?? X.packA;
+    this.nativePath = native?.path ?? null;
     this.split = SPLIT_KERNELS.map((name) => X[name]);
     this.isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   }
@@ -251,7 +263,7 @@ export class ThreadPool {
       const ws = this.heap.rawAlloc(this.wasm.exports.GEMM_SCRATCH_BYTES.value as number);
       const w = this.make(WORKER_SOURCE);
       w.unref?.();
-      w.postMessage({ module: this.wasm.module, memory: this.wasm.memory, ctl: this.ctlOff, id, ws });
+      w.postMessage({ module: this.wasm.module, memory: this.wasm.memory, ctl: this.ctlOff, id, ws, native: this.nativePath });
       this.workers.push(w);
     }
   }

@@ -1,0 +1,90 @@
+/**
+ * The native GEMM (native/gemm.cc, used in Node when `npm run build` compiled it) against the
+ * relaxed-SIMD WebAssembly GEMM: the same numbers bit for bit, in every layout, on edge tiles,
+ * several K blocks, the in-place narrow path, general α and β, a NaN in C with β = 0, and split
+ * over threads. That identity is why the backend keeps one name and a run in the browser
+ * (wasm only) equals the same run in Node.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
+
+const addonBuilt = existsSync(new URL('../../build/gradlab-gemm.node', import.meta.url));
+const N = createWasmBackendSync() as WasmBackend;
+const saved = process.env.GRADLAB_NATIVE;
+process.env.GRADLAB_NATIVE = '0';
+const Wasm = createWasmBackendSync('wasm-relaxed-simd') as WasmBackend;
+if (saved === undefined) delete process.env.GRADLAB_NATIVE;
+else process.env.GRADLAB_NATIVE = saved;
+afterAll(() => {
+  N.shutdownThreads();
+  Wasm.shutdownThreads();
+});
+
+let seed = 7;
+function rand(): number {
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  return seed / 4294967296 - 0.5;
+}
+function filled(B: WasmBackend, n: number, src?: Float32Array): Float32Array {
+  const a = B.alloc(n, 'float32') as Float32Array;
+  if (src) a.set(src);
+  else for (let i = 0; i < n; i++) a[i] = 4 * rand();
+  return a;
+}
+/** First index where two arrays differ as bits (NaN equals NaN), or −1. */
+function firstDiff(x: Float32Array, y: Float32Array): number {
+  const a = new Uint32Array(x.buffer, x.byteOffset, x.length), b = new Uint32Array(y.buffer, y.byteOffset, y.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return i;
+  return -1;
+}
+function same(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, beta: number): void {
+  const a = filled(N, m * k), b = filled(N, k * n), c = filled(N, m * n);
+  if (beta === 0) c[0] = NaN; // β = 0 ignores C, NaN included
+  const a2 = filled(Wasm, m * k, a), b2 = filled(Wasm, k * n, b), c2 = filled(Wasm, m * n, c);
+  N.gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+  Wasm.gemm(ta, tb, m, n, k, alpha, a2, b2, beta, c2);
+  const i = firstDiff(c, c2);
+  if (i >= 0) throw new Error(`gemm ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k} α=${alpha} β=${beta}: [${i}] native ${c[i]}, wasm ${c2[i]}`);
+  if (beta === 0) expect(Number.isNaN(c[0])).toBe(false);
+}
+
+describe('native GEMM', () => {
+  it('is used in Node when the addon was built (x86-64 with AVX2 and FMA), and not with GRADLAB_NATIVE=0', () => {
+    expect(Wasm.gemmKernel).toBe('wasm');
+    if (addonBuilt && process.arch === 'x64') expect(N.gemmKernel).toBe('native-avx2');
+    else expect(N.gemmKernel).toBe('wasm');
+  });
+
+  const layouts = [[false, false], [false, true], [true, false], [true, true]] as const;
+  for (const [ta, tb] of layouts) {
+    it(`equals the wasm GEMM bit for bit: transA=${ta} transB=${tb}, edge tiles, K blocks, narrow N`, () => {
+      // Rows around the 6-row tile, columns around the 8/16-wide slivers and the in-place
+      // narrow path (N < 32), K across one and several 256-blocks (784 = 4 × 196).
+      for (const m of [1, 5, 6, 7, 13, 128, 150])
+        for (const n of [1, 10, 15, 16, 17, 31, 33, 256])
+          for (const k of [1, 7, 256, 300, 784]) if (m * n * k <= 4e6) same(ta, tb, m, n, k, 1, 0);
+    });
+    it(`equals the wasm GEMM bit for bit with general α and β: transA=${ta} transB=${tb}`, () => {
+      for (const [alpha, beta] of [[1, 1], [0.5, 0], [-1.5, 1], [2, 0.25], [1, -1], [0, 0.5]])
+        for (const [m, n, k] of [[37, 45, 523], [12, 16, 64], [37, 12, 523], [5, 6, 0]]) same(ta, tb, m, n, k, alpha, beta);
+    });
+  }
+
+  it('split over threads equals the wasm GEMM on one thread, bit for bit', async () => {
+    N.pool.adaptive = false; // always split
+    N.pool.setThreads(2);
+    const deadline = Date.now() + 5000;
+    while (N.pool.readyWorkers() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(N.pool.readyWorkers()).toBe(1);
+    const rounds = N.pool.rounds;
+    // Column chunks (op(A) packed once, shared) and row chunks.
+    for (const [ta, tb, m, n, k] of [[false, true, 128, 256, 784], [true, false, 256, 784, 128], [false, false, 1000, 40, 300], [true, true, 70, 300, 257]] as const) {
+      same(ta, tb, m, n, k, 1, 0);
+      same(ta, tb, m, n, k, -0.75, 1.5);
+    }
+    expect(N.pool.rounds).toBeGreaterThan(rounds);
+    N.pool.adaptive = true;
+    N.pool.setThreads(1);
+  });
+});
