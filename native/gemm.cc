@@ -30,13 +30,16 @@
 namespace {
 
 constexpr int MR = 6;
-constexpr int NR = 16;
+#ifdef GL_AVX512
+constexpr int NR = 32;  // two zmm per row of the tile
+#else
+constexpr int NR = 16;  // two ymm per row of the tile
+#endif
 constexpr int KC = 256;  // must equal gemm.ts's KC: the K blocks decide where C is rounded
 constexpr int MC = 144;
 constexpr int NC = 4096;
 constexpr int DIRECT_N = 32;
 
-uint8_t* g_base = nullptr;  // start of the shared WebAssembly memory (it never moves)
 
 inline int balanced(int total, int max, int unit) {
   int blocks = (total + max - 1) / max;
@@ -114,6 +117,59 @@ inline void tile(int kc, const float* pa, long ars, const float* pb, float* out,
   put(out + 4 * ldo, c40, c41);
   put(out + 5 * ldo, c50, c51);
 }
+
+#ifdef GL_AVX512
+// The AVX-512 tile, 6×32: 12 zmm accumulators. Edge tiles need no scratch: packed A and B are
+// zero-padded, and only the mr rows and nr columns inside C are read and written (masks).
+template <bool STRIDED>
+inline void tile512(int kc, const float* pa, long ars, const float* pb, float* out, long ldo, float alpha, float beta, int mr, int nr) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
+    __m512 a;
+#define GL_ROW(r, x0, x1)                                                    \
+  a = _mm512_set1_ps(STRIDED ? pa[(r) * ars] : pa[(r)]);                     \
+  x0 = _mm512_fmadd_ps(a, b0, x0);                                           \
+  x1 = _mm512_fmadd_ps(a, b1, x1);
+    GL_ROW(0, c00, c01)
+    GL_ROW(1, c10, c11)
+    GL_ROW(2, c20, c21)
+    GL_ROW(3, c30, c31)
+    GL_ROW(4, c40, c41)
+    GL_ROW(5, c50, c51)
+#undef GL_ROW
+    pa += STRIDED ? 1 : MR;
+    pb += NR;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const bool plain = alpha == 1.0f && beta == 0.0f;
+  const __mmask16 m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
+  const __mmask16 m1 = nr >= 32 ? 0xFFFF : nr > 16 ? static_cast<__mmask16>((1u << (nr - 16)) - 1) : 0;
+  auto put = [&](float* o, __m512 lo, __m512 hi) {
+    if (plain) {
+      _mm512_mask_storeu_ps(o, m0, lo);
+      _mm512_mask_storeu_ps(o + 16, m1, hi);
+    } else if (beta == 0.0f) {  // β = 0 never reads C (BLAS: a NaN in C is ignored)
+      _mm512_mask_storeu_ps(o, m0, _mm512_mul_ps(va, lo));
+      _mm512_mask_storeu_ps(o + 16, m1, _mm512_mul_ps(va, hi));
+    } else {
+      _mm512_mask_storeu_ps(o, m0, _mm512_add_ps(_mm512_mul_ps(va, lo), _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m0, o))));
+      _mm512_mask_storeu_ps(o + 16, m1, _mm512_add_ps(_mm512_mul_ps(va, hi), _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m1, o + 16))));
+    }
+  };
+  put(out, c00, c01);
+  if (mr > 1) put(out + ldo, c10, c11);
+  if (mr > 2) put(out + 2 * ldo, c20, c21);
+  if (mr > 3) put(out + 3 * ldo, c30, c31);
+  if (mr > 4) put(out + 4 * ldo, c40, c41);
+  if (mr > 5) put(out + 5 * ldo, c50, c51);
+}
+#endif
 
 // Edge tile: the part of a full-size tile `t` (computed with α = 1, β = 0) that lies inside C.
 void mergeEdge(const float* t, float* c, long ldc, int mr, int nr, float alpha, float beta) {
@@ -196,8 +252,7 @@ void packRows(const float* src, long ld, int R, int rv, int kc, float* dst) {
 void packCols(const float* src, long ld, int R, int rv, int kc, float* dst) {
   if (rv == R && R == NR) {
     for (int p = 0; p < kc; p++) {
-      _mm256_store_ps(dst, _mm256_loadu_ps(src));
-      _mm256_store_ps(dst + 8, _mm256_loadu_ps(src + 8));
+      for (int r = 0; r < NR; r += 8) _mm256_store_ps(dst + r, _mm256_loadu_ps(src + r));
       src += ld;
       dst += R;
     }
@@ -278,6 +333,11 @@ void gemm(int transA, int transB, int m, int n, int k, float alpha, const float*
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = std::min(MR, mc - ir);
             float* cp = c + (ic + ir) * ldc + jc + jr;
+#ifdef GL_AVX512
+            if (direct && mr == MR) tile512<true>(kc, a + (ic + ir) * lda + pc, lda, pb, cp, ldc, alpha, betaEff, mr, nr);
+            else tile512<false>(kc, blockA + ir * kc, 0, pb, cp, ldc, alpha, betaEff, mr, nr);
+            continue;
+#endif
             const bool full = mr == MR && nr == NR;
             float* out = full ? cp : s.tile;
             const long ldo = full ? ldc : NR;
@@ -296,13 +356,15 @@ void gemm(int transA, int transB, int m, int n, int k, float alpha, const float*
 
 bool cpuOk() {
   __builtin_cpu_init();
+#ifdef GL_AVX512
+  if (!__builtin_cpu_supports("avx512f")) return false;
+#endif
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-napi_value Undefined(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
+bool cpuHasAvx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
 }
 
 int32_t I32(napi_env env, napi_value v) {
@@ -317,14 +379,52 @@ float F32(napi_env env, napi_value v) {
   return static_cast<float>(x);
 }
 
+// Pointers are byte offsets into one shared WebAssembly memory, whose start (it never moves: a
+// shared memory is reserved at its maximum size) each bound function carries as its data.
 template <typename T>
-T* At(int32_t off) {
-  return reinterpret_cast<T*>(g_base + static_cast<uint32_t>(off));
+T* At(uint8_t* base, int32_t off) {
+  return reinterpret_cast<T*>(base + static_cast<uint32_t>(off));
 }
 
-// init(view): remember where the shared memory starts; `view` is any typed array over it at
-// byte offset 0. Returns the address as a number so callers can check it never moves.
-napi_value Init(napi_env env, napi_callback_info info) {
+// gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ws, ap): byte offsets, as
+// the WebAssembly export (ws is unused: each thread has its own packing buffers).
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value v[15];
+  void* data = nullptr;
+  napi_get_cb_info(env, info, &argc, v, nullptr, &data);
+  uint8_t* base = static_cast<uint8_t*>(data);
+  if (argc < 15) {
+    napi_throw_type_error(env, nullptr, "gemm: expected 15 arguments");
+    return nullptr;
+  }
+  const int32_t apOff = I32(env, v[14]);
+  gemm(I32(env, v[0]), I32(env, v[1]), I32(env, v[2]), I32(env, v[3]), I32(env, v[4]), F32(env, v[5]),
+       At<const float>(base, I32(env, v[6])), I32(env, v[7]), At<const float>(base, I32(env, v[8])), I32(env, v[9]), F32(env, v[10]),
+       At<float>(base, I32(env, v[11])), I32(env, v[12]), apOff == 0 ? nullptr : At<const float>(base, apOff));
+  return nullptr;
+}
+
+// packA(transA, m, k, a, lda, dst, first, count): byte offsets, as the WebAssembly export.
+napi_value PackA(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value v[8];
+  void* data = nullptr;
+  napi_get_cb_info(env, info, &argc, v, nullptr, &data);
+  uint8_t* base = static_cast<uint8_t*>(data);
+  if (argc < 8) {
+    napi_throw_type_error(env, nullptr, "packA: expected 8 arguments");
+    return nullptr;
+  }
+  packA(I32(env, v[0]), I32(env, v[1]), I32(env, v[2]), At<const float>(base, I32(env, v[3])), I32(env, v[4]), At<float>(base, I32(env, v[5])),
+        I32(env, v[6]), I32(env, v[7]));
+  return nullptr;
+}
+
+// bind(view) → {gemm, packA, base}: the kernels on the memory `view` (a typed array over the
+// whole WebAssembly memory) lies in. One process can hold several memories (several backends,
+// each worker thread binds its own functions), so the start travels with the functions.
+napi_value Bind(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value args[1];
   napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
@@ -333,38 +433,19 @@ napi_value Init(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   napi_value buffer;
   if (argc < 1 || napi_get_typedarray_info(env, args[0], &type, &length, &data, &buffer, &offset) != napi_ok || data == nullptr) {
-    napi_throw_type_error(env, nullptr, "init: expected a typed array over the WebAssembly memory");
+    napi_throw_type_error(env, nullptr, "bind: expected a typed array over the WebAssembly memory");
     return nullptr;
   }
-  g_base = static_cast<uint8_t*>(data) - offset;
-  napi_value r;
-  napi_create_double(env, static_cast<double>(reinterpret_cast<uintptr_t>(g_base)), &r);
-  return r;
-}
-
-// gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ws, ap): byte offsets, as
-// the WebAssembly export (ws is unused: each thread has its own packing buffers).
-napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 15;
-  napi_value v[15];
-  napi_get_cb_info(env, info, &argc, v, nullptr, nullptr);
-  if (argc < 15 || g_base == nullptr) return Undefined(env);
-  const int32_t apOff = I32(env, v[14]);
-  gemm(I32(env, v[0]), I32(env, v[1]), I32(env, v[2]), I32(env, v[3]), I32(env, v[4]), F32(env, v[5]),
-       At<const float>(I32(env, v[6])), I32(env, v[7]), At<const float>(I32(env, v[8])), I32(env, v[9]), F32(env, v[10]),
-       At<float>(I32(env, v[11])), I32(env, v[12]), apOff == 0 ? nullptr : At<const float>(apOff));
-  return nullptr;
-}
-
-// packA(transA, m, k, a, lda, dst, first, count): byte offsets, as the WebAssembly export.
-napi_value PackA(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value v[8];
-  napi_get_cb_info(env, info, &argc, v, nullptr, nullptr);
-  if (argc < 8 || g_base == nullptr) return Undefined(env);
-  packA(I32(env, v[0]), I32(env, v[1]), I32(env, v[2]), At<const float>(I32(env, v[3])), I32(env, v[4]), At<float>(I32(env, v[5])),
-        I32(env, v[6]), I32(env, v[7]));
-  return nullptr;
+  uint8_t* base = static_cast<uint8_t*>(data) - offset;
+  napi_value out, fn, addr;
+  napi_create_object(env, &out);
+  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, base, &fn);
+  napi_set_named_property(env, out, "gemm", fn);
+  napi_create_function(env, "packA", NAPI_AUTO_LENGTH, PackA, base, &fn);
+  napi_set_named_property(env, out, "packA", fn);
+  napi_create_double(env, static_cast<double>(reinterpret_cast<uintptr_t>(base)), &addr);
+  napi_set_named_property(env, out, "base", addr);
+  return out;
 }
 
 void SetInt(napi_env env, napi_value obj, const char* name, int32_t x) {
@@ -385,11 +466,21 @@ NAPI_MODULE_INIT() {
   napi_value ok;
   napi_get_boolean(env, cpuOk(), &ok);
   napi_set_named_property(env, exports, "supported", ok);
+  // Whether the AVX-512 build (NR = 32) may be loaded instead: asked of this build first, so
+  // the AVX-512 one is never loaded on a CPU without it.
+  napi_value wide;
+  napi_get_boolean(env, cpuHasAvx512(), &wide);
+  napi_set_named_property(env, exports, "avx512", wide);
+  napi_value isa;
+#ifdef GL_AVX512
+  napi_create_string_utf8(env, "native-avx512", NAPI_AUTO_LENGTH, &isa);
+#else
+  napi_create_string_utf8(env, "native-avx2", NAPI_AUTO_LENGTH, &isa);
+#endif
+  napi_set_named_property(env, exports, "kernel", isa);
   SetInt(env, exports, "MR", MR);
   SetInt(env, exports, "NR", NR);
   SetInt(env, exports, "KC", KC);
-  SetFn(env, exports, "init", Init);
-  SetFn(env, exports, "gemm", Gemm);
-  SetFn(env, exports, "packA", PackA);
+  SetFn(env, exports, "bind", Bind);
   return exports;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Build the native GEMM (native/gemm.cc → build/gradlab-gemm.node) with the machine's C++
+// Build the native GEMM (native/gemm.cc → build/gradlab-gemm.node and build/gradlab-gemm-avx512.node) with the machine's C++
 // compiler and Node's own headers. Optional: when there is no compiler, no headers or no
 // x86-64 CPU, it says so and gradlab uses its WebAssembly GEMM (same numbers, slower).
 //   node scripts/build-native.mjs            (run by `npm run build`)
@@ -23,12 +23,20 @@ const headers = candidates.find((d) => existsSync(join(d, 'node_api.h')));
 if (!headers) skip(`no node_api.h in ${candidates.join(' or ')}`);
 const cxx = process.env.CXX || 'g++';
 mkdirSync(dirname(out), { recursive: true });
-const tmp = `${out}.tmp-${process.pid}`;
-try {
-  // -ffp-contract=off: α·acc + β·C stays two roundings, as in the WebAssembly GEMM.
-  execFileSync(cxx, ['-O3', '-std=c++17', '-mavx2', '-mfma', '-ffp-contract=off', '-fPIC', '-shared', '-Wall', `-I${headers}`, join(root, 'native', 'gemm.cc'), '-o', tmp], { stdio: ['ignore', 'inherit', 'inherit'] });
-} catch (e) {
-  skip(`${cxx} failed: ${e.code === 'ENOENT' ? 'not installed' : e.message.split('\n')[0]}`);
+// Two builds of the same source: AVX2 (any x86-64 from 2013 on) and AVX-512 (a 6×32 tile, loaded
+// only when the AVX2 build reports the CPU has AVX-512F; see src/kernels/wasm/native.ts).
+// -ffp-contract=off: α·acc + β·C stays two roundings, as in the WebAssembly GEMM.
+const builds = [
+  [out, ['-mavx2', '-mfma']],
+  [join(root, 'build', 'gradlab-gemm-avx512.node'), ['-mavx2', '-mfma', '-mavx512f', '-DGL_AVX512']],
+];
+for (const [file, isa] of builds) {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    execFileSync(cxx, ['-O3', '-std=c++17', ...isa, '-ffp-contract=off', '-fPIC', '-shared', '-Wall', `-I${headers}`, join(root, 'native', 'gemm.cc'), '-o', tmp], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch (e) {
+    skip(`${cxx} failed: ${e.code === 'ENOENT' ? 'not installed' : e.message.split('\n')[0]}`);
+  }
+  renameSync(tmp, file);
+  console.log(`build-native: ${file}`);
 }
-renameSync(tmp, out);
-console.log(`build-native: ${out}`);

@@ -159,10 +159,11 @@ export interface RmspropArgs {
 export interface Kernels {
   readonly name: string;
   /**
-   * Where the wasm backend's matrix products run: 'native-avx2' (Node, with the addon built by
-   * `npm run build`; the same numbers bit for bit) or 'wasm'. Absent in the reference backend.
+   * Where the wasm backend's matrix products run: 'native-avx512' or 'native-avx2' (Node, with
+   * the addon built by `npm run build`; the same numbers bit for bit) or 'wasm'. Absent in the
+   * reference backend.
    */
-  readonly gemmKernel?: 'native-avx2' | 'wasm';
+  readonly gemmKernel?: 'native-avx512' | 'native-avx2' | 'wasm';
   /** Backends with their own memory: is `a` stored there? (src/memory.ts moves step-local storage out of it.) */
   owns?(a: FloatArray): boolean;
 

@@ -1,6 +1,7 @@
 /**
  * The native GEMM (native/gemm.cc, used in Node when `npm run build` compiled it) against the
- * relaxed-SIMD WebAssembly GEMM: the same numbers bit for bit, in every layout, on edge tiles,
+ * relaxed-SIMD WebAssembly GEMM, both builds (AVX-512 where the CPU has it, and AVX2): the same
+ * numbers bit for bit, in every layout, on edge tiles,
  * several K blocks, the in-place narrow path, general α and β, a NaN in C with β = 0, and split
  * over threads. That identity is why the backend keeps one name and a run in the browser
  * (wasm only) equals the same run in Node.
@@ -10,16 +11,26 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
 
 const addonBuilt = existsSync(new URL('../../build/gradlab-gemm.node', import.meta.url));
-const N = createWasmBackendSync() as WasmBackend;
-const saved = process.env.GRADLAB_NATIVE;
-process.env.GRADLAB_NATIVE = '0';
-const Wasm = createWasmBackendSync('wasm-relaxed-simd') as WasmBackend;
-if (saved === undefined) delete process.env.GRADLAB_NATIVE;
-else process.env.GRADLAB_NATIVE = saved;
+/** A backend created with GRADLAB_NATIVE set to `v` (read when the backend loads). */
+function backendWith(v: string | undefined): WasmBackend {
+  const saved = process.env.GRADLAB_NATIVE;
+  if (v === undefined) delete process.env.GRADLAB_NATIVE;
+  else process.env.GRADLAB_NATIVE = v;
+  try {
+    return createWasmBackendSync('wasm-relaxed-simd') as WasmBackend;
+  } finally {
+    if (saved === undefined) delete process.env.GRADLAB_NATIVE;
+    else process.env.GRADLAB_NATIVE = saved;
+  }
+}
+/** The default (AVX-512 where the CPU has it), the AVX2 build, and the wasm GEMM. */
+const Best = backendWith(undefined);
+const Avx2 = backendWith('avx2');
+const Wasm = backendWith('0');
 afterAll(() => {
-  N.shutdownThreads();
-  Wasm.shutdownThreads();
+  for (const B of [Best, Avx2, Wasm]) B.shutdownThreads();
 });
+let N = Best;
 
 let seed = 7;
 function rand(): number {
@@ -52,26 +63,47 @@ function same(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: 
 describe('native GEMM', () => {
   it('is used in Node when the addon was built (x86-64 with AVX2 and FMA), and not with GRADLAB_NATIVE=0', () => {
     expect(Wasm.gemmKernel).toBe('wasm');
-    if (addonBuilt && process.arch === 'x64') expect(N.gemmKernel).toBe('native-avx2');
-    else expect(N.gemmKernel).toBe('wasm');
+    if (addonBuilt && process.arch === 'x64') {
+      expect(Best.gemmKernel).toMatch(/^native-avx(2|512)$/);
+      expect(Avx2.gemmKernel).toBe('native-avx2');
+    } else expect(Best.gemmKernel).toBe('wasm');
   });
 
   const layouts = [[false, false], [false, true], [true, false], [true, true]] as const;
-  for (const [ta, tb] of layouts) {
-    it(`equals the wasm GEMM bit for bit: transA=${ta} transB=${tb}, edge tiles, K blocks, narrow N`, () => {
-      // Rows around the 6-row tile, columns around the 8/16-wide slivers and the in-place
+  for (const [ta, tb] of layouts) for (const build of ['best', 'avx2'] as const) {
+    const use = () => (N = build === 'best' ? Best : Avx2);
+    it(`${build}: equals the wasm GEMM bit for bit: transA=${ta} transB=${tb}, edge tiles, K blocks, narrow N`, () => {
+      use();
+      // Rows around the 6-row tile, columns around the 8-, 16- and 32-wide slivers and the in-place
       // narrow path (N < 32), K across one and several 256-blocks (784 = 4 × 196).
       for (const m of [1, 5, 6, 7, 13, 128, 150])
-        for (const n of [1, 10, 15, 16, 17, 31, 33, 256])
+        for (const n of [1, 10, 15, 16, 17, 31, 32, 33, 48, 63, 256])
           for (const k of [1, 7, 256, 300, 784]) if (m * n * k <= 4e6) same(ta, tb, m, n, k, 1, 0);
     });
-    it(`equals the wasm GEMM bit for bit with general α and β: transA=${ta} transB=${tb}`, () => {
+    it(`${build}: equals the wasm GEMM bit for bit with general α and β: transA=${ta} transB=${tb}`, () => {
+      use();
       for (const [alpha, beta] of [[1, 1], [0.5, 0], [-1.5, 1], [2, 0.25], [1, -1], [0, 0.5]])
         for (const [m, n, k] of [[37, 45, 523], [12, 16, 64], [37, 12, 523], [5, 6, 0]]) same(ta, tb, m, n, k, alpha, beta);
     });
   }
 
+  it('two backends in one process (two memories, one addon) each multiply in their own memory', () => {
+    const Other = backendWith(undefined);
+    try {
+      for (const [B, C] of [[Best, Other], [Other, Best], [Best, Other]] as const) {
+        N = B;
+        same(false, true, 40, 50, 300, 1, 0);
+        N = C;
+        same(true, false, 33, 65, 257, 0.5, 1);
+      }
+    } finally {
+      Other.shutdownThreads();
+      N = Best;
+    }
+  });
+
   it('split over threads equals the wasm GEMM on one thread, bit for bit', async () => {
+    N = Best;
     N.pool.adaptive = false; // always split
     N.pool.setThreads(2);
     const deadline = Date.now() + 5000;

@@ -654,7 +654,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
 
   const k: WasmBackend = {
     name: wasm.variant,
-    gemmKernel: native ? 'native-avx2' : 'wasm',
+    gemmKernel: native ? native.kernel : 'wasm',
     heap,
     pool,
     chooser,

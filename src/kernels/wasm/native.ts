@@ -1,13 +1,15 @@
 /**
  * The native GEMM (native/gemm.cc): in Node, where `npm run build` could compile it, the
- * WebAssembly backend's matrix products run there with 256-bit AVX2 FMAs instead of 128-bit
- * wasm SIMD, on the same shared memory and the same byte offsets. It computes the same numbers
+ * WebAssembly backend's matrix products run there with 256-bit AVX2 or 512-bit AVX-512 FMAs instead
+ * of 128-bit wasm SIMD, on the same shared memory and the same byte offsets. It computes the same numbers
  * bit for bit as the relaxed-SIMD wasm GEMM (same K blocks, one FMA per term in the same order,
  * the same α/β rule), so it is used only with that variant and nothing else changes: the
  * backend keeps its name, a browser (wasm only) and Node give the same runs.
  *
+ * Two builds of native/gemm.cc: AVX2 (6×16 tile) and, on CPUs with AVX-512F, AVX-512 (6×32).
  * Not used: in a browser, without the built addon (build/gradlab-gemm.node), on a CPU without
- * AVX2 and FMA, with a non-shared memory (it could move when it grows), or with GRADLAB_NATIVE=0.
+ * AVX2 and FMA, with a non-shared memory (it could move when it grows), or with GRADLAB_NATIVE=0
+ * (GRADLAB_NATIVE=avx2: the AVX2 build even where AVX-512 is there; tests and benchmarks).
  */
 export interface NativeGemm {
   /** Same arguments as the wasm export `gemm` (byte offsets; ws is ignored). */
@@ -19,16 +21,19 @@ export interface NativeGemm {
   NR: number;
   /** Absolute path of the addon, for the worker threads to load. */
   path: string;
+  kernel: 'native-avx2' | 'native-avx512';
 }
 
 interface Addon {
   supported: boolean;
+  /** The CPU has AVX-512F (asked of the AVX2 build before loading the AVX-512 one). */
+  avx512: boolean;
+  kernel: 'native-avx2' | 'native-avx512';
   MR: number;
   NR: number;
   KC: number;
-  init(view: Uint8Array): number;
-  gemm: (...a: number[]) => void;
-  packA: (...a: number[]) => void;
+  /** The kernels on the memory `view` lies in (a view over the whole memory). */
+  bind(view: Uint8Array): { gemm: (...a: number[]) => void; packA: (...a: number[]) => void; base: number };
 }
 
 /** Where `npm run build` puts the addon, relative to this module (src/kernels/wasm or dist/kernels/wasm). */
@@ -48,10 +53,18 @@ export function loadNativeGemm(memory: WebAssembly.Memory, shared: boolean, rela
     const fs = proc.getBuiltinModule('node:fs') as { existsSync(p: string): boolean };
     if (!fs.existsSync(url)) return null;
     const { createRequire } = proc.getBuiltinModule('node:module') as { createRequire(u: string): (id: string) => unknown };
-    const addon = createRequire(import.meta.url)(url) as Addon;
+    const load = createRequire(import.meta.url);
+    let addon = load(url) as Addon;
+    let path = url;
     if (!addon.supported || addon.MR !== tileRows || addon.KC !== kc) return null;
-    addon.init(new Uint8Array(memory.buffer));
-    return { gemm: addon.gemm, packA: addon.packA, MR: addon.MR, NR: addon.NR, path: url };
+    // The AVX-512 build (a 6×32 tile), only on a CPU the AVX2 build says has AVX-512F.
+    const wide = url.replace(/\.node$/, '-avx512.node');
+    if (addon.avx512 && proc.env?.GRADLAB_NATIVE !== 'avx2' && fs.existsSync(wide)) {
+      const a = load(wide) as Addon;
+      if (a.supported && a.MR === tileRows && a.KC === kc) [addon, path] = [a, wide];
+    }
+    const k = addon.bind(new Uint8Array(memory.buffer));
+    return { gemm: k.gemm, packA: k.packA, MR: addon.MR, NR: addon.NR, path, kernel: addon.kernel };
   } catch {
     return null;
   }

@@ -132,10 +132,9 @@ function start(msg) {
   let packA = inst.exports.packA;
   if (native) {
     // The native GEMM (native.ts): the same addon, pointed at the same shared memory.
-    const addon = require(native);
-    addon.init(new Uint8Array(memory.buffer));
-    gemm = addon.gemm;
-    packA = addon.packA;
+    const bound = require(native).bind(new Uint8Array(memory.buffer));
+    gemm = bound.gemm;
+    packA = bound.packA;
   }
   const split = ${JSON.stringify(SPLIT_KERNELS)}.map((name) => inst.exports[name]);
   const I = new Int32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
