@@ -1,6 +1,7 @@
-// GEMM throughput, GFLOP/s = 2·M·K·N / time, for the reference kernels, the wasm backend on
-// 1 and 2 threads, and TF.js's wasm backend (XNNPACK, 1 thread) for comparison. Operands live
-// in wasm memory, C ← op(A)·op(B) (α = 1, β = 0).
+// GEMM throughput, GFLOP/s = 2·M·K·N / time, for the reference kernels, the wasm backend's
+// own GEMM (128-bit SIMD, what a browser runs) and its native GEMM (Node: AVX-512 or AVX2,
+// native/gemm.cc, the same numbers bit for bit) on 1 and 2 threads, and TF.js's wasm backend
+// (XNNPACK, 1 thread) for comparison. Operands live in wasm memory, C ← op(A)·op(B) (α = 1, β = 0).
 //
 //   npm run build && node bench/gemm.mjs [--quick] [--json]      (npm run bench:gemm)
 //
@@ -30,8 +31,23 @@ const layouts = [
   [true, false, 'Aᵀ·B'],
 ];
 
-const W = createWasmBackendSync();
+/** A wasm backend created with GRADLAB_NATIVE set to `v` ('0': its own wasm GEMM). */
+function backendWith(v) {
+  const saved = process.env.GRADLAB_NATIVE;
+  if (v === undefined) delete process.env.GRADLAB_NATIVE;
+  else process.env.GRADLAB_NATIVE = v;
+  try {
+    return createWasmBackendSync();
+  } finally {
+    if (saved === undefined) delete process.env.GRADLAB_NATIVE;
+    else process.env.GRADLAB_NATIVE = saved;
+  }
+}
+const W = backendWith('0');
 if (!W) throw new Error('no WebAssembly SIMD');
+/** The native GEMM, when it was built (null: the wasm columns are all there is). */
+const N = backendWith(undefined);
+const native = N.gemmKernel !== 'wasm' ? N : null;
 
 function median(xs) {
   const s = xs.slice().sort((a, b) => a - b);
@@ -50,8 +66,8 @@ function time(f, flops, budgetMs) {
   }
   return [flops / Math.min(...ts) / 1e6, flops / median(ts) / 1e6];
 }
-function filled(n) {
-  const a = W.alloc(n, 'float32');
+function filled(n, B = W) {
+  const a = B.alloc(n, 'float32');
   for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
   return a;
 }
@@ -73,7 +89,8 @@ if (!args.includes('--no-tfjs')) {
 }
 
 const load = os.loadavg()[0];
-const cols = ['reference', 'wasm 1T', 'wasm 2T', 'tfjs-wasm 1T'];
+const nat = native ? native.gemmKernel.replace('native-', '') : null;
+const cols = ['reference', 'wasm 1T', 'wasm 2T', ...(native ? [`${nat} 1T`, `${nat} 2T`] : []), 'tfjs-wasm 1T'];
 const head = `| shape M×K×N | layout | ${cols.join(' | ')} |\n|---|---|${cols.map(() => '---:').join('|')}|`;
 log(head);
 const lines = [];
@@ -89,15 +106,19 @@ for (const [m, k, n] of shapes) {
       const ra = Float32Array.from(a), rb = Float32Array.from(b), rc = Float32Array.from(c);
       res.reference = time(() => reference.gemm(ta, tb, m, n, k, 1, ra, rb, 0, rc), flops, budget / 4);
     }
-    W.pool.setThreads(1);
-    res['wasm 1T'] = time(() => W.gemm(ta, tb, m, n, k, 1, a, b, 0, c), flops, budget);
-    W.pool.setThreads(2);
-    W.pool.adaptive = false; // raw two-thread speed: no back-off when the machine is busy
-    const deadline = Date.now() + 3000;
-    while (W.pool.readyWorkers() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    res['wasm 2T'] = time(() => W.gemm(ta, tb, m, n, k, 1, a, b, 0, c), flops, budget);
-    W.pool.adaptive = true;
-    W.pool.setThreads(1);
+    for (const [B, name] of [[W, 'wasm'], ...(native ? [[native, nat]] : [])]) {
+      const [x, y, z] = B === W ? [a, b, c] : [filled(m * k, B), filled(k * n, B), filled(m * n, B)];
+      B.pool.setThreads(1);
+      res[`${name} 1T`] = time(() => B.gemm(ta, tb, m, n, k, 1, x, y, 0, z), flops, budget);
+      B.pool.setThreads(2);
+      B.pool.adaptive = false; // raw two-thread speed: no back-off when the machine is busy
+      const deadline = Date.now() + 3000;
+      while (B.pool.readyWorkers() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      res[`${name} 2T`] = time(() => B.gemm(ta, tb, m, n, k, 1, x, y, 0, z), flops, budget);
+      B.pool.adaptive = true;
+      B.pool.setThreads(1);
+      if (B !== W) for (const t of [x, y, z]) B.free(t);
+    }
     if (tf) {
       const A = tf.tensor2d(Float32Array.from(a), ta ? [k, m] : [m, k]);
       const B = tf.tensor2d(Float32Array.from(b), tb ? [n, k] : [k, n]);
@@ -118,7 +139,8 @@ for (const [m, k, n] of shapes) {
   }
 }
 W.shutdownThreads();
-const note = `GFLOP/s, best / median of repeats; backend ${W.name}; load average ${load.toFixed(1)} on ${os.cpus().length} CPUs at start`;
+N.shutdownThreads();
+const note = `GFLOP/s, best / median of repeats; backend ${W.name}${native ? `, its own GEMM (wasm) and the native one (${native.gemmKernel})` : ''}; load average ${load.toFixed(1)} on ${os.cpus().length} CPUs at start`;
 log(note);
 if (json) console.log(JSON.stringify({ table: `${head}\n${lines.join('\n')}\n\n${note}`, rows, backend: W.name, load }));
 process.exit(0);

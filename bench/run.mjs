@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getBackend, getNumThreads, setNumThreads } from 'gradlab';
+import { getBackend, getGemmKernel, getNumThreads, setNumThreads } from 'gradlab';
 import { loadData, median, SPIN, runFit, runGradlab, runTfjs, runTorch, torchPythons, summarize, quick, repeats, fashionAvailable } from './mlp.mjs';
 import { benchCnn } from './cnn.mjs';
 const skipTfjs = process.argv.includes('--no-tfjs');
@@ -57,7 +57,7 @@ for (const v of variants) {
   const fitPaired = [];
   for (let r = 0; r < repeats; r++) {
     g.push(runGradlab(data, v));
-    log(`gradlab plain loop (${getBackend()}, ${getNumThreads()} thread(s)): ${g[r].samplesPerSec.toFixed(0)} samples/s`);
+    log(`gradlab plain loop (${getBackend()}, GEMM ${getGemmKernel()}, ${getNumThreads()} thread(s)): ${g[r].samplesPerSec.toFixed(0)} samples/s`);
     if (v.name === 'batch 128') {
       const f = await runFit(data, v);
       fits.push(f);
@@ -150,7 +150,7 @@ lines.push(`| variant | runtime | samples/s (median) | min | max | test acc. | g
 lines.push(`|---|---|---:|---:|---:|---:|---:|`);
 for (const r of rows) {
   const g = r.gradlab;
-  lines.push(`| ${r.variant} | **gradlab** (${getBackend()}, ${getNumThreads()} thr.) | ${fmt(g.median)} | ${fmt(g.min)} | ${fmt(g.max)} | ${(100 * g.testAccuracy).toFixed(1)}% | 1 |`);
+  lines.push(`| ${r.variant} | **gradlab** (${getBackend()}, GEMM ${getGemmKernel()}, ${getNumThreads()} thr.) | ${fmt(g.median)} | ${fmt(g.min)} | ${fmt(g.max)} | ${(100 * g.testAccuracy).toFixed(1)}% | 1 |`);
   for (const p of r.peers) {
     lines.push(`| | ${p.peer}${p.note ? ` (${p.note})` : ''} | ${fmt(p.median)} | ${fmt(p.min)} | ${fmt(p.max)} | ${(100 * p.testAccuracy).toFixed(1)}% | ${(g.median / p.median).toFixed(2)} |`);
   }

@@ -14,7 +14,7 @@ export { manualSeed, Generator, defaultGenerator, type GeneratorState } from './
 // Node synchronously; in browsers asynchronously: await ready()).
 import './kernels/auto.js';
 export { ready, shutdownThreads } from './kernels/auto.js';
-export { setNumThreads, getNumThreads, getBackend, setBackend } from './kernels/index.js';
+export { setNumThreads, getNumThreads, getBackend, getGemmKernel, setBackend } from './kernels/index.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export {
   ACTIVATIONS,

@@ -14,7 +14,7 @@ import { getOptimizer, type OptimizerName, type OptimizerOptionsInEffect } from 
 import { CosineAnnealingLR, type Scheduler } from '../optim/schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { defaultGenerator, manualSeed } from '../random.js';
-import { getBackend } from '../kernels/index.js';
+import { getBackend, getGemmKernel } from '../kernels/index.js';
 import { shuffleGenerator, trainingLoader } from '../data/dataloader.js';
 import { fit } from '../train/fit.js';
 import type { Callback, EpochLogs, Finding, Report, TrainContext } from '../train/types.js';
@@ -370,7 +370,7 @@ export async function runTrain(args: TrainArgs, io: CliIO): Promise<TrainResult>
   if (!args.quiet) {
     log(
       `${args.label ? args.label + ' ' : ''}training ${describeSpec(spec)} (${countParameters(spec).toLocaleString('en-US')} parameters) on ${data.train.name}: ` +
-        `${data.train.x.shape[0]} examples, ${data.test.x.shape[0]} held out; ${a.optimizer} lr ${lr}, batch ${a.batchSize}, ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, backend ${getBackend()}` +
+        `${data.train.x.shape[0]} examples, ${data.test.x.shape[0]} held out; ${a.optimizer} lr ${lr}, batch ${a.batchSize}, ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, backend ${getBackend()}${getGemmKernel().startsWith('native') ? ` (GEMM ${getGemmKernel()})` : ''}` +
         (resumed ? `; resuming after epoch ${startEpoch}` : ''),
     );
   }

@@ -21,6 +21,14 @@ export function getBackend(): string {
   return K.name;
 }
 
+/**
+ * Where matrix products run: 'native-avx512' or 'native-avx2' (Node on x86-64, the addon built
+ * at install; the same numbers as the wasm GEMM bit for bit), 'wasm', or 'reference'.
+ */
+export function getGemmKernel(): 'native-avx512' | 'native-avx2' | 'wasm' | 'reference' {
+  return K.gemmKernel ?? 'reference';
+}
+
 /** Worker threads used by kernels that split work; 1 in the reference backend. */
 let numThreads = 1;
 const threadListeners: Array<(n: number) => void> = [];

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
+import { getGemmKernel } from '../../src/index.js';
 
 const addonBuilt = existsSync(new URL('../../build/gradlab-gemm.node', import.meta.url));
 /** A backend created with GRADLAB_NATIVE set to `v` (read when the backend loads). */
@@ -67,6 +68,8 @@ describe('native GEMM', () => {
       expect(Best.gemmKernel).toMatch(/^native-avx(2|512)$/);
       expect(Avx2.gemmKernel).toBe('native-avx2');
     } else expect(Best.gemmKernel).toBe('wasm');
+    // The backend gradlab chose at import names the same kernel.
+    expect(getGemmKernel()).toBe(Best.gemmKernel);
   });
 
   const layouts = [[false, false], [false, true], [true, false], [true, true]] as const;
