@@ -8,7 +8,7 @@
  * works as `for x, y in loader` does in Python. `reuseBuffers` is the opt-in for loops that
  * never keep a batch (fit's): one persistent pair of tensors, overwritten batch after batch.
  */
-import { alloc } from '../kernels/index.js';
+import { alloc, type FloatArray } from '../kernels/index.js';
 import { Tensor, showValue } from '../tensor.js';
 import { markPersistent } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
@@ -194,6 +194,9 @@ export class DataLoader<B = Batch> implements Iterable<B> {
     return size === this.batchSize ? (this.reused.full ??= make()) : (this.reused.tail ??= make());
   }
 
+  /** Rows are gathered here first when the batch lives in shared (wasm) memory; see batch(). */
+  private staging: FloatArray | null = null;
+
   /** The batch holding the examples order[start … start + size). */
   private batch(start: number, size: number): Batch {
     const { xRow, yRow, order, dataset } = this;
@@ -203,9 +206,25 @@ export class DataLoader<B = Batch> implements Iterable<B> {
     const ys = dataset.y.data;
     const xd = x.data;
     const yd = y.data;
+    // V8 copies into a SharedArrayBuffer (the threaded wasm memory) word by word: gathering
+    // 128 rows of 784 there took 1.7× as long as into a plain array and one copy after it
+    // (93–101 against 55–62 µs a batch, measured 2026-11-29).
+    const shared = !(xd.buffer instanceof ArrayBuffer) && xd.length >= 4096;
+    let xg: FloatArray = xd;
+    if (shared) {
+      if (this.staging === null || this.staging.length < xd.length || this.staging.constructor !== xd.constructor) {
+        this.staging = xd instanceof Float64Array ? new Float64Array(xd.length) : new Float32Array(xd.length);
+      }
+      xg = this.staging;
+    }
     for (let i = 0; i < size; i++) {
       const j = order[start + i];
-      xd.set(xs.subarray(j * xRow, (j + 1) * xRow), i * xRow);
+      xg.set(xs.subarray(j * xRow, (j + 1) * xRow), i * xRow);
+    }
+    if (shared) xd.set(xg.length === xd.length ? xg : xg.subarray(0, xd.length));
+    if (yRow === 1) for (let i = 0; i < size; i++) yd[i] = ys[order[start + i]];
+    else for (let i = 0; i < size; i++) {
+      const j = order[start + i];
       yd.set(ys.subarray(j * yRow, (j + 1) * yRow), i * yRow);
     }
     return b;

@@ -182,9 +182,7 @@ export function gatherRows(src: Tensor, indices: ArrayLike<number>): Tensor {
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     if (!Number.isInteger(j) || j < 0 || j >= n) throw new Error(`subset: index ${j} is out of range for ${n} examples`);
-    const s = j * r;
-    const o = i * r;
-    for (let k = 0; k < r; k++) out[o + k] = d[s + k];
+    out.set(d.subarray(j * r, (j + 1) * r), i * r);
   }
   return new Tensor(out, [indices.length, ...src.shape.slice(1)]);
 }
