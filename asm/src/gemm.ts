@@ -261,6 +261,32 @@ export function packA(transA: i32, m: i32, k: i32, a: usize, lda: i32, dst: usiz
   }
 }
 
+/**
+ * The host's GEMM: in Node, the native one (native/gemm.cc), bound by the JS side to this
+ * memory. It computes gemm's numbers bit for bit, so the kernels below that multiply (the
+ * fused convolutions, Winograd) may call either; `gemmAny` picks it once `setHostGemm(1)` has
+ * said it is there (per instance: each worker thread sets its own).
+ */
+// @ts-ignore: decorator
+@external("env", "hostGemm")
+declare function hostGemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, ws: usize, ap: usize): void;
+
+let useHostGemm: bool = false;
+
+/** Let the kernels' products run in the host's GEMM (1) or here (0). */
+export function setHostGemm(on: i32): void {
+  useHostGemm = on != 0;
+}
+
+/** gemm, or the host's identical one when it is there (see hostGemm). */
+export function gemmAny(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, ws: usize, ap: usize,
+): void {
+  if (useHostGemm) hostGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ws, ap);
+  else gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ws, ap);
+}
+
 /** Narrower products than this read an untransposed A in place instead of packing it. */
 // @ts-ignore: decorator
 @inline const DIRECT_N: i32 = 32;

@@ -9,7 +9,7 @@
  *   so wasm and reference round the same value to float32.
  */
 import { act, dact, sigmoid } from './math';
-import { gemm, madd } from './gemm';
+import { gemmAny, madd } from './gemm';
 
 // @ts-ignore: decorator
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -1459,7 +1459,7 @@ export function convForwardRange(x: usize, n: i32, c: i32, geo: usize, o: i32, w
       const yj = y + (<usize>j * <usize>o * <usize>l << 2);
       im2colGeo(x + (<usize>j * <usize>(c * hw) << 2), c, geo, cj);
       if (bias != 0) for (let r = 0; r < o; r++) fill(yj + (<usize>(r * l) << 2), l, f(bias, r));
-      gemm(0, 0, o, l, kk, 1, 0, kk, cj, l, bias != 0 ? 1 : 0, yj, l, ws, wp);
+      gemmAny(0, 0, o, l, kk, 1, 0, kk, cj, l, bias != 0 ? 1 : 0, yj, l, ws, wp);
     }
   }
 }
@@ -1474,7 +1474,7 @@ export function convBackwardDataRange(gy: usize, n: i32, c: i32, geo: usize, o: 
   for (let gi = g0; gi < g0 + gn; gi++) {
     const gj = gcol + (<usize>gi * <usize>kk * <usize>l << 2);
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
-      gemm(1, 0, kk, l, o, 1, 0, kk, gy + (<usize>j * <usize>o * <usize>l << 2), l, 0, gj, l, ws, wtp);
+      gemmAny(1, 0, kk, l, o, 1, 0, kk, gy + (<usize>j * <usize>o * <usize>l << 2), l, 0, gj, l, ws, wtp);
       if (beta == 0) fill(gx + (<usize>j * <usize>(c * h * w) << 2), c * h * w, 0);
       col2im(gj, c, h, w, gi32(geo, 2), gi32(geo, 3), gi32(geo, 4), gi32(geo, 5), gi32(geo, 6), gi32(geo, 7), gi32(geo, 8), gi32(geo, 9), gi32(geo, 10), gi32(geo, 11), gx + (<usize>j * <usize>(c * h * w) << 2), l);
     }
@@ -1498,7 +1498,7 @@ export function convBackwardWeightRange(gy: usize, x: usize, n: i32, c: i32, geo
     for (let j = gi * per; j < min(n, (gi + 1) * per); j++) {
       const gj = gy + (<usize>j * <usize>o * <usize>l << 2);
       im2colGeo(x + (<usize>j * <usize>(c * hw) << 2), c, geo, cj);
-      gemm(0, 1, o, kk, l, 1, gj, l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
+      gemmAny(0, 1, o, kk, l, 1, gj, l, cj, l, j == gi * per ? 0 : 1, pg, kk, ws, 0);
       if (withBias) biasSums(gj, o, l, pg + (<usize>(o * kk) << 2));
     }
   }
@@ -1894,7 +1894,7 @@ export function convWinogradRange(x: usize, n: i32, ci: i32, geo: usize, co: i32
         winogradInput(padj, ci, hp, wp, ty, tx, v, N, (j - j0) * T);
       }
       for (let xi = 0; xi < 16; xi++)
-        gemm(0, 0, co, nt, ci, 1, 0, ci, v + (<usize>(xi * ci * N) << 2), N, 0, m + (<usize>(xi * co * N) << 2), N, ws, up + <usize>xi * <usize>upStride);
+        gemmAny(0, 0, co, nt, ci, 1, 0, ci, v + (<usize>(xi * ci * N) << 2), N, 0, m + (<usize>(xi * co * N) << 2), N, ws, up + <usize>xi * <usize>upStride);
       for (let j = j0; j < j1; j++)
         winogradOutput(m, co, co * N, N, (j - j0) * T, ty, tx, oh, ow, bias, beta, y + (<usize>j * <usize>(co * oh * ow) << 2));
     }

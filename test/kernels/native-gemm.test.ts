@@ -9,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackendSync, type WasmBackend } from '../../src/kernels/wasm/index.js';
-import { getGemmKernel } from '../../src/index.js';
+import { getGemmKernel, ops, tensor } from '../../src/index.js';
+import { getBackend, K, setBackend } from '../../src/kernels/index.js';
 
 const addonBuilt = existsSync(new URL('../../build/gradlab-gemm.node', import.meta.url));
 /** A backend created with GRADLAB_NATIVE set to `v` (read when the backend loads). */
@@ -102,6 +103,51 @@ describe('native GEMM', () => {
     } finally {
       Other.shutdownThreads();
       N = Best;
+    }
+  });
+
+  it('convolutions (fused per-sample kernels, Winograd, their products in the native GEMM) equal the wasm-only backend bit for bit, on 1 and 2 threads', async () => {
+    const before = K;
+    // conv2 of the benchmark CNN (Winograd forward and ∂x, fused ∂W), a strided 5×5 layer with
+    // a bias (fused per-sample kernels, ≥ 2²⁰ multiply-adds per sample) and a grouped one.
+    const cases = [
+      { x: [6, 32, 14, 14], w: [64, 32, 3, 3], stride: 1, padding: 1, groups: 1 },
+      { x: [4, 16, 33, 31], w: [40, 16, 5, 5], stride: 2, padding: 2, groups: 1 },
+      { x: [3, 32, 20, 20], w: [32, 16, 3, 3], stride: 1, padding: 1, groups: 2 },
+    ];
+    const run = (B: WasmBackend, threads: number) => {
+      setBackend(B);
+      B.pool.setThreads(threads);
+      B.pool.adaptive = false;
+      const out: Float32Array[] = [];
+      let q = 1;
+      const val = (n: number) => Array.from({ length: n }, () => Math.sin(q++ * 0.7) * 0.5);
+      for (const c of cases) {
+        const size = (sh: number[]) => sh.reduce((a, b) => a * b, 1);
+        const x = tensor(val(size(c.x)), c.x, { requiresGrad: true });
+        const w = tensor(val(size(c.w)), c.w, { requiresGrad: true });
+        const b = tensor(val(c.w[0]), [c.w[0]], { requiresGrad: true });
+        const y = ops.conv2d(x, w, b, c.stride, c.padding, 1, c.groups);
+        y.backward(tensor(val(y.size), y.shape));
+        out.push(Float32Array.from(y.data), Float32Array.from(x.grad!.data), Float32Array.from(w.grad!.data), Float32Array.from(b.grad!.data));
+      }
+      B.pool.adaptive = true;
+      B.pool.setThreads(1);
+      return out;
+    };
+    try {
+      for (const threads of [1, 2]) {
+        for (const B of [Best, Wasm]) {
+          B.pool.setThreads(threads);
+          const deadline = Date.now() + 5000;
+          while (threads > 1 && B.pool.readyWorkers() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        }
+        const a = run(Best, threads), b = run(Wasm, threads);
+        expect(getBackend()).toBe(Wasm.name);
+        a.forEach((t, i) => expect(firstDiff(t, b[i]), `threads ${threads}, array ${i}`).toBe(-1));
+      }
+    } finally {
+      setBackend(before);
     }
   });
 

@@ -395,12 +395,13 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   heap.collect = findCollector();
   const scratchBytes = X.GEMM_SCRATCH_BYTES.value as number;
   const tileRows = X.GEMM_MR.value as number;
-  // The matrix products: the native AVX2 GEMM in Node when it was built (same numbers bit for
-  // bit, see native.ts), else the wasm one. Only gemmOwned's products use it; the convolution
-  // kernels call the wasm GEMM from inside wasm.
+  // The matrix products: the native GEMM in Node when it was built (same numbers bit for bit,
+  // see native.ts), else the wasm one: gemmOwned's, and through the instances' imported
+  // hostGemm, those inside the convolution kernels (on the calling thread and the workers).
   const native = loadNativeGemm(wasm.memory, wasm.shared, wasm.variant === 'wasm-relaxed-simd', tileRows, X.GEMM_KC.value as number);
   const G = native ?? { gemm: X.gemm as (...a: number[]) => void, packA: X.packA as (...a: number[]) => void, NR: X.GEMM_NR.value as number };
   const tileCols = G.NR;
+  if (native) wasm.useHostGemm(native.gemm);
   const pool = new ThreadPool(wasm, heap, native);
   let ws0 = -1;
   /** Grow-only block for op(A) packed once per split GEMM (see gemmOwned). */

@@ -19,6 +19,8 @@ export interface WasmExports {
   GEMM_NR: WebAssembly.Global;
   /** K block of the GEMM (partial sums are rounded into C at its edges). */
   GEMM_KC: WebAssembly.Global;
+  /** 1: the kernels that multiply (convolutions) call the imported hostGemm instead of gemm. */
+  setHostGemm(on: number): void;
   heapBase(): number;
   fill(p: number, n: number, v: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
@@ -191,15 +193,22 @@ export interface LoadedWasm {
   memory: WebAssembly.Memory;
   shared: boolean;
   exports: WasmExports;
+  /** Route the kernels' own products (convolutions) to `gemm`, which must compute gemm's numbers. */
+  useHostGemm(gemm: HostGemm): void;
 }
 
-function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+/** The host GEMM an instance calls once its `setHostGemm(1)` is set (asm/src/gemm.ts `hostGemm`). */
+export type HostGemm = (...a: number[]) => void;
+
+function imports(memory: WebAssembly.Memory, host: { gemm: HostGemm | null }): WebAssembly.Imports {
   return {
     env: {
       memory,
       abort(_msg: number, _file: number, line: number, col: number) {
         throw new Error(`gradlab wasm kernel aborted at ${line}:${col}`);
       },
+      // Bound later (the native GEMM needs the memory first); called only after setHostGemm(1).
+      hostGemm: (...a: number[]) => host.gemm!(...a),
     },
   };
 }
@@ -228,8 +237,16 @@ function makeMemory(shared: boolean): WebAssembly.Memory {
 }
 
 function finish(variant: WasmVariant, module: WebAssembly.Module, memory: WebAssembly.Memory, shared: boolean): LoadedWasm {
-  const instance = new WebAssembly.Instance(module, imports(memory));
-  return { variant, module, memory, shared, exports: instance.exports as unknown as WasmExports };
+  const host: { gemm: HostGemm | null } = { gemm: null };
+  const instance = new WebAssembly.Instance(module, imports(memory, host));
+  const exports = instance.exports as unknown as WasmExports;
+  return {
+    variant, module, memory, shared, exports,
+    useHostGemm(gemm: HostGemm) {
+      host.gemm = gemm;
+      exports.setHostGemm(1);
+    },
+  };
 }
 
 /**

@@ -127,14 +127,18 @@ const WORKER_SOURCE = `
 const runChunks = ${runChunks.toString()};
 function start(msg) {
   const { module, memory, ctl, id, ws, native } = msg;
-  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
+  let hostGemm = null;
+  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); }, hostGemm: (...a) => hostGemm(...a) } });
   let gemm = inst.exports.gemm;
   let packA = inst.exports.packA;
   if (native) {
-    // The native GEMM (native.ts): the same addon, pointed at the same shared memory.
+    // The native GEMM (native.ts): the same addon, pointed at the same shared memory, for the
+    // pool's GEMM chunks and for the products inside this instance's convolution kernels.
     const bound = require(native).bind(new Uint8Array(memory.buffer));
     gemm = bound.gemm;
     packA = bound.packA;
+    hostGemm = bound.gemm;
+    inst.exports.setHostGemm(1);
   }
   const split = ${JSON.stringify(SPLIT_KERNELS)}.map((name) => inst.exports[name]);
   const I = new Int32Array(memory.buffer, ctl, ${CTL_BYTES / 4});
