@@ -26,6 +26,42 @@ describe('activation statistics', () => {
     expect(percentileSorted([1, 2, 3, 4], 4, 0.5)).toBe(2.5);
   });
 
+  test('percentiles, extremes and histogram by selection equal those of the sorted sample: ties, ±0, one or two values, a NaN', () => {
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    const cases: number[][] = [[5], [2, -1], [0, -0, 0, -0], Array(50).fill(1.5)];
+    for (let t = 0; t < 200; t++) {
+      const n = 1 + Math.floor(rnd() * 3000);
+      // Few distinct values (many ties) in half the cases, a ReLU-like mass at 0 in some.
+      const levels = t % 2 === 0 ? 1 + Math.floor(rnd() * 6) : 0;
+      cases.push(Array.from({ length: n }, () => (levels ? Math.floor(rnd() * levels) - 2 : rnd() < 0.3 ? 0 : rnd() * 4 - 2)));
+    }
+    cases.push([3, NaN, 1, 2]);
+    for (const c of cases) {
+      const x = Float32Array.from(c);
+      const got = activationStats(x, x.length, 1, undefined, { histogramBins: 7 });
+      // The sample the statistics see: every value (n ≤ 2048) or the fixed pseudo-random picks.
+      const m = Math.min(x.length, 2048);
+      const sample = new Float64Array(m);
+      if (m === x.length) sample.set(x);
+      else {
+        let s = 0x9e3779b9 | 0;
+        for (let i = 0; i < m; i++) {
+          s ^= s << 13;
+          s ^= s >>> 17;
+          s ^= s << 5;
+          sample[i] = x[(s >>> 0) % x.length];
+        }
+      }
+      sample.sort();
+      const want = [0.15, 0.5, 0.85].map((q) => percentileSorted(sample, m, q));
+      expect([got.p15, got.p50, got.p85], `n=${c.length}`).toEqual(want);
+      expect(got.histogram.min).toBe(sample[0]);
+      expect(Object.is(got.histogram.max, sample[m - 1]) || got.histogram.max === sample[m - 1]).toBe(true);
+      expect(got.histogram.counts.reduce((a, b) => a + b, 0)).toBe(m);
+    }
+  });
+
   test('saturation uses the registry band: sigmoid outputs with f′ < 5% of its peak', () => {
     const f = ACTIVATIONS.sigmoid.failure as { below: number; above: number };
     const y = Float32Array.from([0.001, 0.5, 0.999, 0.3]);
