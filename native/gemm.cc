@@ -448,6 +448,46 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// allFinite(view): whether every value of a float32 or float64 typed array anywhere in JS
+// memory is finite (a data set checked before training: 47 M values, ≈ 20 ms in JS). A value
+// is ±∞ or NaN exactly when its exponent bits are all ones.
+napi_value AllFinite(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  napi_typedarray_type type;
+  size_t length = 0, offset;
+  void* data = nullptr;
+  napi_value buffer;
+  if (argc < 1 || napi_get_typedarray_info(env, args[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
+      (type != napi_float32_array && type != napi_float64_array)) {
+    napi_throw_type_error(env, nullptr, "allFinite: expected a Float32Array or Float64Array");
+    return nullptr;
+  }
+  bool ok = true;
+  if (length == 0 || data == nullptr) ok = true;
+  else if (type == napi_float32_array) {
+    const uint32_t* u = static_cast<const uint32_t*>(data);
+    const __m256i mask = _mm256_set1_epi32(0x7f800000);
+    __m256i bad = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 32 <= length; i += 32) {
+      for (int q = 0; q < 4; q++) {
+        const __m256i v = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + i + 8 * q)), mask);
+        bad = _mm256_or_si256(bad, _mm256_cmpeq_epi32(v, mask));
+      }
+    }
+    ok = _mm256_testz_si256(bad, bad);
+    for (; ok && i < length; i++) ok = (u[i] & 0x7f800000u) != 0x7f800000u;
+  } else {
+    const uint64_t* u = static_cast<const uint64_t*>(data);
+    for (size_t i = 0; ok && i < length; i++) ok = (u[i] & 0x7ff0000000000000ull) != 0x7ff0000000000000ull;
+  }
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 void SetInt(napi_env env, napi_value obj, const char* name, int32_t x) {
   napi_value v;
   napi_create_int32(env, x, &v);
@@ -482,5 +522,6 @@ NAPI_MODULE_INIT() {
   SetInt(env, exports, "NR", NR);
   SetInt(env, exports, "KC", KC);
   SetFn(env, exports, "bind", Bind);
+  SetFn(env, exports, "allFinite", AllFinite);
   return exports;
 }

@@ -91,6 +91,31 @@ describe('native GEMM', () => {
     });
   }
 
+  it('allFinite on arrays in JS memory (a data set before training) finds ±∞ and NaN anywhere, float32 and float64, in subarrays', () => {
+    for (const B of [Best, Avx2, Wasm]) {
+      for (const make of [(n: number) => new Float32Array(n), (n: number) => new Float64Array(n)]) {
+        for (const n of [0, 1, 7, 31, 32, 33, 100, 1000]) {
+          const a = make(n);
+          for (let i = 0; i < n; i++) a[i] = Math.sin(i) * 1e30;
+          expect(B.allFinite(a)).toBe(true);
+          for (const bad of [Infinity, -Infinity, NaN]) {
+            for (const at of [0, n >> 1, n - 1]) {
+              if (n === 0) continue;
+              const keep = a[at];
+              a[at] = bad;
+              expect(B.allFinite(a), `${a.constructor.name}(${n})[${at}] = ${bad}`).toBe(false);
+              // A view that starts after the bad value, or ends before it, is finite.
+              expect(B.allFinite(a.subarray(at + 1))).toBe(true);
+              expect(B.allFinite(a.subarray(0, at))).toBe(true);
+              a[at] = keep;
+            }
+          }
+        }
+      }
+      expect(B.allFinite(Float32Array.of(3.4e38, -3.4e38, 1e-45))).toBe(true);
+    }
+  });
+
   it('two backends in one process (two memories, one addon) each multiply in their own memory', () => {
     const Other = backendWith(undefined);
     try {

@@ -939,7 +939,8 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
       return { sum: heap.f64(misc, 1)[0], sumSq };
     },
     allFinite(x) {
-      return owns(x) ? X.allFinite(x.byteOffset, x.length) === 1 : reference.allFinite(x);
+      // An array in JS memory (a data set checked before training): the native scan when it is there.
+      return owns(x) ? X.allFinite(x.byteOffset, x.length) === 1 : native ? native.allFinite(x) : reference.allFinite(x);
     },
     clampInPlace(x, clip) {
       if (owns(x)) X.clampInPlace(x.byteOffset, x.length, clip);

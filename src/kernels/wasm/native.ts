@@ -22,6 +22,8 @@ export interface NativeGemm {
   /** Absolute path of the addon, for the worker threads to load. */
   path: string;
   kernel: 'native-avx2' | 'native-avx512';
+  /** Every value finite, for a float32/float64 array anywhere (JS memory too): a data set's check. */
+  allFinite: (x: Float32Array | Float64Array) => boolean;
 }
 
 interface Addon {
@@ -34,6 +36,7 @@ interface Addon {
   KC: number;
   /** The kernels on the memory `view` lies in (a view over the whole memory). */
   bind(view: Uint8Array): { gemm: (...a: number[]) => void; packA: (...a: number[]) => void; base: number };
+  allFinite(x: Float32Array | Float64Array): boolean;
 }
 
 /** Where `npm run build` puts the addon, relative to this module (src/kernels/wasm or dist/kernels/wasm). */
@@ -64,7 +67,7 @@ export function loadNativeGemm(memory: WebAssembly.Memory, shared: boolean, rela
       if (a.supported && a.MR === tileRows && a.KC === kc) [addon, path] = [a, wide];
     }
     const k = addon.bind(new Uint8Array(memory.buffer));
-    return { gemm: k.gemm, packA: k.packA, MR: addon.MR, NR: addon.NR, path, kernel: addon.kernel };
+    return { gemm: k.gemm, packA: k.packA, MR: addon.MR, NR: addon.NR, path, kernel: addon.kernel, allFinite: addon.allFinite };
   } catch {
     return null;
   }
