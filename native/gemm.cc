@@ -48,7 +48,7 @@ inline int balanced(int total, int max, int unit) {
 }
 inline int paddedRows(int m) { return (m + MR - 1) / MR * MR; }
 
-// Per-thread packing buffers (each worker thread is its own OS thread).
+// Per-thread packing buffers (each worker thread is its own OS thread): 4.6 MB.
 struct Scratch {
   float* packA = nullptr;  // (MC + MR) × KC
   float* packB = nullptr;  // KC × NC
@@ -62,10 +62,11 @@ struct Scratch {
     std::free(packB);
   }
 };
-thread_local Scratch* t_scratch = nullptr;
+// Constructed on a thread's first product, freed when the thread ends (a worker of the pool
+// that setNumThreads retires).
 Scratch& scratch() {
-  if (t_scratch == nullptr) t_scratch = new Scratch();
-  return *t_scratch;
+  thread_local Scratch s;
+  return s;
 }
 
 // The MR×NR tile: acc[r][0:16] = Σ_p A[r, p]·B[p, 0:16]. A is a packed sliver (element (r, p)
