@@ -253,9 +253,17 @@ export function deadFraction(y: FloatArray, rows: number, units: number, scratch
   active.fill(0);
   const rowSize = units * positions;
   if (positions === 1) {
-    for (let r = 0; r < rows; r++) {
+    // Row by row until every unit has been active once: in a healthy layer that is the first
+    // rows (≈ 2 µs for 128 × 256 instead of 30–75 µs for the whole batch).
+    let live = 0;
+    for (let r = 0; r < rows && live < units; r++) {
       const o = r * units;
-      for (let u = 0; u < units; u++) if (y[o + u] > 0) active[u] = 1;
+      for (let u = 0; u < units; u++) {
+        if (active[u] === 0 && y[o + u] > 0) {
+          active[u] = 1;
+          live++;
+        }
+      }
     }
   } else {
     for (let u = 0; u < units; u++) {
