@@ -134,7 +134,7 @@ function start(msg) {
   if (native) {
     // The native GEMM (native.ts): the same addon, pointed at the same shared memory, for the
     // pool's GEMM chunks and for the products inside this instance's convolution kernels.
-    const bound = require(native).bind(new Uint8Array(memory.buffer));
+    const bound = nodeRequire(native).bind(new Uint8Array(memory.buffer));
     gemm = bound.gemm;
     packA = bound.packA;
     hostGemm = bound.gemm;
@@ -158,8 +158,12 @@ function start(msg) {
     runChunks(I, F, D, seen, gemm, packA, split, ws, ${TASK}, ${ELEM}, ${ELEM_F64});
   }
 }
-if (typeof require === 'function' && typeof self === 'undefined') {
-  const { parentPort } = require('node:worker_threads');
+// Node evaluates this as CommonJS, or as an ES module when the process runs with
+// --input-type=module (workers inherit execArgv), where there is no require.
+const nodeRequire = typeof require === 'function' ? require
+  : typeof process === 'object' && process.getBuiltinModule ? process.getBuiltinModule('node:module').createRequire(process.cwd() + '/') : null;
+if (nodeRequire !== null && typeof self === 'undefined') {
+  const { parentPort } = nodeRequire('node:worker_threads');
   parentPort.once('message', (m) => start(m));
 } else {
   self.onmessage = (e) => start(e.data);
