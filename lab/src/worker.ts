@@ -365,7 +365,7 @@ function trainStep(s: Session, forceMonitor: boolean): void {
   const { x: xb, y: yb } = nextBatch(s);
   const step = s.step + 1;
   const monitor = forceMonitor || s.monitor.shouldRecord(step);
-  const r = s.trainer.run(xb, yb, monitor);
+  const r = s.trainer.run(xb, yb, monitor, monitor ? (outs) => s.monitor.observe(step, outs) : undefined);
   const finite = r.nonFinite === null;
   // A non-finite step is not applied (TrainStep rolls back the weights, the buffers and the
   // optimizer's state): the step count stays at the steps applied, and Resume or Step try the

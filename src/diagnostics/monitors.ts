@@ -28,7 +28,7 @@ import { noGrad } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import type { ActivationName } from '../activations.js';
-import type { ActivationProbe, LayerSample, LayerSeries, MonitorOptions, Monitors, ParameterStats } from '../train/types.js';
+import type { ActivationProbe, ActivationStats, LayerSample, LayerSeries, MonitorOptions, Monitors, ParameterStats } from '../train/types.js';
 import { activationStats, activeCounts, diffNorm, norm, saturatedFraction, StatsScratch, symmetricUnits } from './stats.js';
 import { ACTIVATIONS } from '../activations.js';
 
@@ -145,6 +145,36 @@ export class Monitor {
     this.data = { every: this.enabled ? every : 0, steps: [], layers: this.enabled ? this.entries.map((e) => e.series) : [], global: [] };
   }
 
+  /** observe()'s statistics of a step's layer outputs, for record() of the same step. */
+  private observed: { step: number; stats: Array<ActivationStats | undefined> } | null = null;
+
+  /**
+   * The statistics of a monitored step's layer outputs, taken before the optimizer's update
+   * (TrainStep's beforeUpdate): the outputs are still in wasm memory then, where the kernels
+   * read them, rather than copied out to JS arrays by the update's step boundary. record() of
+   * the same step uses them; the values do not depend on the update.
+   */
+  observe(step: number, outputs: readonly Tensor[]): void {
+    if (!this.enabled) return;
+    const t0 = performance.now();
+    this.observed = { step, stats: this.entries.map((e) => (e.outputs ? this.outputStats(e, outputs[e.index]) : undefined)) };
+    this.addTime(performance.now() - t0);
+  }
+
+  private outputStats(e: LayerEntry, y: Tensor): ActivationStats {
+    const rows = y.shape[0] ?? 1;
+    // [N, C, H, W]: channels are the units, each over H·W positions.
+    const image = y.ndim === 4;
+    const units = image ? y.shape[1] : rows > 0 ? y.size / rows : 0;
+    if (image) e.series.channels ??= units;
+    return activationStats(this.inKernelMemory(y.data), rows, units, e.activation, {
+      histogramBins: this.bins,
+      percentileSamples: this.percentileSamples,
+      scratch: this.scratch,
+      positions: image ? y.shape[2] * y.shape[3] : 1,
+    });
+  }
+
   /** Whether step (1-based) is recorded: the first step, then every N-th. */
   shouldRecord(step: number): boolean {
     return this.enabled && (step === 1 || step % this.every === 0);
@@ -160,22 +190,11 @@ export class Monitor {
     const t0 = performance.now();
     this.data.steps.push(step);
     const layerGrad = new Array<number>(this.entries.length).fill(0);
+    const observed = this.observed !== null && this.observed.step === step ? this.observed.stats : null;
+    this.observed = null;
     this.entries.forEach((e, li) => {
       const sample: LayerSample = { step };
-      if (e.outputs && outputs) {
-        const y = outputs[e.index];
-        const rows = y.shape[0] ?? 1;
-        // [N, C, H, W]: channels are the units, each over H·W positions.
-        const image = y.ndim === 4;
-        const units = image ? y.shape[1] : rows > 0 ? y.size / rows : 0;
-        if (image) e.series.channels ??= units;
-        sample.activation = activationStats(this.inKernelMemory(y.data), rows, units, e.activation, {
-          histogramBins: this.bins,
-          percentileSamples: this.percentileSamples,
-          scratch: this.scratch,
-          positions: image ? y.shape[2] * y.shape[3] : 1,
-        });
-      }
+      if (e.outputs && outputs) sample.activation = observed?.[li] ?? this.outputStats(e, outputs[e.index]);
       if (e.params.length > 0) {
         const ps: ParameterStats[] = [];
         let g = 0;

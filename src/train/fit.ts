@@ -715,7 +715,7 @@ export async function fit(model: Module, data: FitData, options: FitOptions = {}
       }
       const ts = trainStep!;
       const monitored = monitor.shouldRecord(step);
-      const r = ts.run(b.x, b.y, monitored);
+      const r = ts.run(b.x, b.y, monitored, monitored ? (outs) => monitor.observe(step, outs) : undefined);
       const lv = r.loss;
       if (r.nonFinite !== null) {
         report.history.steps.push({ step, loss: lv, gradNorm: r.gradNorm, lr: optimizer.lr });

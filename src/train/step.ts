@@ -120,10 +120,10 @@ export class TrainStep {
 
   /**
    * One step on the batch (x, y). `trace`: run the layers one by one and keep their outputs
-   * (monitored steps). Reads nothing back from the kernels but the loss and the squared
-   * gradient norms.
+   * (monitored steps), handed to `beforeUpdate` after backward and before the update. Reads
+   * nothing back from the kernels but the loss and the squared gradient norms.
    */
-  run(x: Tensor, y: Tensor, trace = false): StepOutcome {
+  run(x: Tensor, y: Tensor, trace = false, beforeUpdate?: (outputs: readonly Tensor[]) => void): StepOutcome {
     this.releaseLast();
     const { model, optimizer, params, buffers } = this;
     const genState = defaultGenerator.getState();
@@ -173,6 +173,9 @@ export class TrainStep {
       return outcome;
     }
 
+    // A traced step's outputs, before the update's step boundary moves them out of wasm memory
+    // (the monitors' statistics: Monitor.observe).
+    if (outputs !== null && beforeUpdate !== undefined) beforeUpdate(outputs);
     if (this.options.clipGradValue !== undefined) clipGradValue(params.map(([, p]) => p), this.options.clipGradValue);
     if (this.options.clipGradNorm !== undefined) clipGradNorm(params.map(([, p]) => p), this.options.clipGradNorm);
     // The optimizer copies each parameter it updates into `before` and checks the new values in
