@@ -34,6 +34,8 @@ export interface OptimizerOptionsInEffect {
   /** RMSprop. */
   alpha?: number;
   centered?: boolean;
+  /** SGD, Adam, AdamW, RMSprop: ascend instead of descend. */
+  maximize?: boolean;
 }
 
 export interface OptimizerEntry {
