@@ -163,6 +163,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     const g = this.groups[0];
     const out = { ...g.options, lr: g.lr } as Record<string, unknown>;
     for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();
+    // A run recipe minimizes its loss and does not record maximize: it appears only when set.
+    if (out.maximize === false) delete out.maximize;
     return out as EffectiveOptions<O>;
   }
 
