@@ -137,6 +137,15 @@ describeEachBackend('nn.GELU / nn.Softplus options', () => {
     expectThrowsMentioning(() => new nn.Softplus({ beta: 0 }), ['Softplus', 'beta']);
     expectThrowsMentioning(() => new nn.Softplus({ betta: 2 } as never), ['Softplus', 'betta']);
   });
+  it('keep their options after a Linear in a Sequential (which fuses Linear + registry activation)', () => {
+    for (const act of [new nn.Softplus({ beta: 2, threshold: 5 }), new nn.GELU({ approximate: 'tanh' })]) {
+      const lin = new nn.Linear(3, 4);
+      const net = new nn.Sequential(lin, act);
+      const x = t32([0.5, -1, 2, 3, 0.1, -0.7], [2, 3]);
+      const want = Array.from(act.forward(lin.forward(x)).data);
+      expect(Array.from(net.forward(x).data), act.typeName).toEqual(want);
+    }
+  });
   it('are refused, not dropped, where only the registry form is stored (model specs, ONNX)', () => {
     const net = new nn.Sequential(new nn.Linear(2, 3), new nn.GELU({ approximate: 'tanh' }), new nn.Linear(3, 2));
     expectThrowsMentioning(() => specFromModel(net), ['GELU', "approximate='tanh'"]);
