@@ -304,7 +304,7 @@ function inPlace(t: Tensor, name: string, value: () => Tensor | number, recorded
  * the output may be changed in place (inPlaceRecorded): a ResNet's `out += identity` after a
  * BatchNorm or a convolution. An activation's backward reads its output (σ′ = σ(1 − σ)).
  */
-const KEEPS_NO_OUTPUT = new Set(['add', 'sub', 'mul', 'div', 'linear', 'matmul', 'conv2d', 'batchNorm', 'avgPool2d', 'adaptiveAvgPool2d', 'maxPool2d', 'cat', 'sum', 'mean', 'permute', 'gather', 'narrow', 'embedding', 'dropout', 'dropout2d']);
+const KEEPS_NO_OUTPUT = new Set(['add', 'sub', 'mul', 'div', 'linear', 'matmul', 'conv2d', 'batchNorm', 'avgPool2d', 'adaptiveAvgPool2d', 'maxPool2d', 'cat', 'sum', 'mean', 'permute', 'gather', 'narrow', 'embedding', 'dropout', 'dropout2d', 'clone', 'maskedFill', 'cumsum']);
 
 /**
  * An in-place op recorded in the graph, as PyTorch's `out += identity` on a non-leaf (or on a

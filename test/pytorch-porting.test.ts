@@ -86,6 +86,15 @@ describe('the tensor basics a port reads, as PyTorch has them', () => {
     expect(x().T.shape).toEqual([4, 3, 2]);
     expect(x().T.tolist()[3][2][1]).toBe(24);
   });
+  it("h = x.clone(); h += 1 (PyTorch's in-place change of a copy) keeps x's gradient", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const h = x.clone();
+    h.add_(1);
+    h.mul(h).sum().backward();
+    // d/dx Σ (x + 1)² = 2(x + 1)
+    expect(Array.from(x.grad!.data)).toEqual([4, 6, 8]);
+    expect(Array.from(x.data)).toEqual([1, 2, 3]);
+  });
   it('clone() keeps the graph and detach() leaves it, as in PyTorch', () => {
     const w = tensor([1, 2], { requiresGrad: true });
     const y = w.clone().mul(w.detach()).sum();
