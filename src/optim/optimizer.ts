@@ -415,7 +415,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     const state = new Map<number, Record<string, unknown>>();
     let id = 0;
     const param_groups = this.groups.map((g) => {
-      const options = Object.fromEntries(Object.entries(g.options as Record<string, unknown>).map(([k, v]) => [snakeCase(k), v]));
+      // maximize only when set, as effectiveOptions: PyTorch reads a group without it as false.
+      const options = Object.fromEntries(Object.entries(g.options as Record<string, unknown>).filter(([k, v]) => !(k === 'maximize' && v === false)).map(([k, v]) => [snakeCase(k), v]));
       const params = g.params.map(() => id++);
       return { ...options, lr: g.lr, ...(g.initialLr !== g.lr ? { initial_lr: g.initialLr } : {}), params };
     });

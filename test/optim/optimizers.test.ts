@@ -189,11 +189,16 @@ describeEachBackend('optim maximize', () => {
     expect(Array.from(p.data)).toEqual(before.map((v) => v + 0.5));
   });
 
-  it('is an option of a parameter group too, and is in the PyTorch state dict', () => {
+  it('is an option of a parameter group too, and is in the PyTorch state dict when set (PyTorch reads a group without it as false)', () => {
     const a = new nn.Parameter(filled([2]));
     const b = new nn.Parameter(filled([2]));
     const opt = new optim.Adam([{ params: [a] }, { params: [b], maximize: true }], { lr: 0.1 });
-    expect(opt.torchStateDict().param_groups.map((g) => g.maximize)).toEqual([false, true]);
+    const groups = opt.torchStateDict().param_groups;
+    expect(groups.map((g) => g.maximize)).toEqual([undefined, true]);
+    // Loaded into an optimizer with the same groups; one without maximize refuses it, naming it.
+    const again = new optim.Adam([{ params: [a] }, { params: [b], maximize: true }], { lr: 0.1 });
+    again.loadStateDict(opt.torchStateDict());
+    expectThrowsMentioning(() => new optim.Adam([{ params: [a] }, { params: [b] }], { lr: 0.1 }).loadStateDict(opt.torchStateDict()), ['maximize']);
   });
 
   it('refuses a maximize that is not a boolean, naming it', () => {
