@@ -456,6 +456,7 @@ export function archFromModules(mods: readonly Module[], inShape: number[], offs
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
+    if (m instanceof ActivationModule && m.extraOptions !== null) throw new Error(`${where} (${m.typeName}) has ${m.extraOptions}; a layer list's ${m.typeName} has PyTorch's defaults`);
     if (m instanceof ActivationModule && isActivation(m.activation)) return { type: m.activation } as LayerSpec;
     throw new Error(`${where} is not a layer type of a layer list (${layerTypeNames().join(', ')})`);
   });

@@ -411,6 +411,7 @@ export function specFromModel(model: Module, options: { output?: OutputKind; ini
     }
     if (!(act instanceof ActivationModule) || act.activation === 'softmax') fail(`layer ${i} is ${act ? act.typeName : 'missing'}, expected a hidden activation`);
     const a = act as ActivationModule;
+    if (a.extraOptions !== null) fail(`layer ${i} (${a.typeName}) has ${a.extraOptions}; a model file's ${a.typeName} has PyTorch's defaults`);
     const def = getActivation(a.activation).defaultParam;
     if (a instanceof PReLU) {
       if (a.weight.size !== 1) fail(`layer ${i} (PReLU) has ${a.weight.size} slopes; a model file's PReLU has one`);

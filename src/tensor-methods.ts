@@ -218,6 +218,14 @@ declare module './tensor.js' {
     normal_(mean?: number, std?: number): this;
     /** In place: U(a, b) draws (init.uniform). */
     uniform_(a?: number, b?: number): this;
+    /** ops.maskedFill(this, mask, value): value where mask is 1 (mask broadcast), as x.masked_fill(mask, value). */
+    maskedFill(mask: Tensor, value: number | Tensor): Tensor;
+    /** ops.split(this, splitSizeOrSections, dim): the pieces along dim, as x.split(2, dim=1). */
+    split(splitSizeOrSections: number | readonly number[], dim?: number | { dim?: number }): Tensor[];
+    /** ops.chunk(this, chunks, dim): at most `chunks` pieces of equal size along dim. */
+    chunk(chunks: number, dim?: number | { dim?: number }): Tensor[];
+    /** ops.cumsum(this, dim): the running sum along dim. */
+    cumsum(dim: number | { dim?: number }): Tensor;
     /** ops.topk(this, k, dim, largest, sorted) → [values, indices]. */
     topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): ops.ValuesIndices;
     topk(k: number, keywords: { dim?: number; largest?: boolean; sorted?: boolean }): ops.ValuesIndices;
@@ -296,7 +304,7 @@ function inPlace(t: Tensor, name: string, value: () => Tensor | number, recorded
  * the output may be changed in place (inPlaceRecorded): a ResNet's `out += identity` after a
  * BatchNorm or a convolution. An activation's backward reads its output (σ′ = σ(1 − σ)).
  */
-const KEEPS_NO_OUTPUT = new Set(['add', 'sub', 'mul', 'div', 'linear', 'matmul', 'conv2d', 'batchNorm', 'avgPool2d', 'adaptiveAvgPool2d', 'maxPool2d', 'cat', 'sum', 'mean', 'permute', 'gather', 'narrow', 'embedding', 'dropout', 'dropout2d']);
+const KEEPS_NO_OUTPUT = new Set(['add', 'sub', 'mul', 'div', 'linear', 'matmul', 'conv2d', 'batchNorm', 'avgPool2d', 'adaptiveAvgPool2d', 'maxPool2d', 'cat', 'sum', 'mean', 'permute', 'gather', 'narrow', 'embedding', 'dropout', 'dropout2d', 'clone', 'maskedFill', 'cumsum']);
 
 /**
  * An in-place op recorded in the graph, as PyTorch's `out += identity` on a non-leaf (or on a
@@ -477,6 +485,10 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   },
   normal_(mean = 0, std = 1) { return inPlace(this, 'normal_', () => init.normal(zeros(this.shape, { dtype: this.dtype }), mean, std)); },
   uniform_(a = 0, b = 1) { return inPlace(this, 'uniform_', () => init.uniform(zeros(this.shape, { dtype: this.dtype }), a, b)); },
+  maskedFill(mask: Tensor, value: number | Tensor) { return ops.maskedFill(this, mask, value); },
+  split(splitSizeOrSections: number | readonly number[], dim?: number | { dim?: number }) { return ops.split(this, splitSizeOrSections, dim); },
+  chunk(chunks: number, dim?: number | { dim?: number }) { return ops.chunk(this, chunks, dim); },
+  cumsum(dim: number | { dim?: number }) { return ops.cumsum(this, dim); },
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) { return ops.topk(this, k, dim, largest, sorted); },
   norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false) {
     if (p === 'fro' || p === 2) return ops.sqrt(ops.sum(ops.mul(this, this), dim, keepdim));

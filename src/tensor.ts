@@ -5,7 +5,7 @@
  * materialising copies.
  */
 import { formatTensor } from './format.js';
-import { backward, type BackwardOptions, type Node } from './autograd.js';
+import { backward, record, type BackwardOptions, type Node } from './autograd.js';
 import { K, alloc, allocShape, dtypeOf } from './kernels/index.js';
 import type { DType, FloatArray } from './kernels/types.js';
 import { defaultGenerator, type Generator } from './random.js';
@@ -323,11 +323,17 @@ export class Tensor {
     return new Tensor(this.data, this.shape);
   }
 
-  /** A copy with its own storage, outside the graph. */
+  /**
+   * A copy with its own storage, as torch.clone: recorded, so the gradient of the copy flows back
+   * to this tensor (∂L/∂x = ∂L/∂copy); `x.detach().clone()` is a copy outside the graph.
+   */
   clone(): Tensor {
     const out = new Tensor(alloc(this.size, this.dtype), this.shape);
     K.copy(this.data, out.data);
-    return out;
+    return record(out, 'clone', [this], (g, grad) => {
+      const gx = grad(0);
+      if (gx) K.axpy(1, g, gx);
+    });
   }
 
   /**

@@ -104,7 +104,7 @@ describe('schedulers and init, PyTorch style', () => {
     expect(() => new optim.Adam([{ params: body.parameters(), momentum: 0.9 } as never])).toThrow(/parameter group 0: unknown option 'momentum'/);
     expect(() => new optim.SGD([{ params: body.parameters() }])).toThrow(/SGD: parameter group 0: lr is required/);
     // Top-level options are checked as the groups' are: a misspelling is not ignored for the default.
-    expect(() => new optim.Adam(body.parameters(), { learningRate: 0.1 } as never)).toThrow(/^Adam: unknown option 'learningRate'; the options are lr, betas, eps, weightDecay, amsgrad$/);
+    expect(() => new optim.Adam(body.parameters(), { learningRate: 0.1 } as never)).toThrow(/^Adam: unknown option 'learningRate'; the options are lr, betas, eps, weightDecay, amsgrad, maximize$/);
     expect(() => new optim.AdamW(body.parameters(), { weight_decay: 0.1 } as never)).toThrow(/^AdamW: unknown option 'weight_decay' \(gradlab spells it weightDecay\); the options are /);
     expect(() => new optim.SGD(body.parameters(), { lr: 0.1, momentun: 0.9 } as never)).toThrow(/^SGD: unknown option 'momentun' \(did you mean 'momentum'\?\); the options are /);
     // A bare number is the lr, as PyTorch's RMSprop(params, 0.01).

@@ -400,6 +400,7 @@ export const ONNX_LAYERS: OnnxLayerRule[] = [
     module: ActivationModule,
     export(m, x, g, key) {
       const a = m as ActivationModule;
+      if (a.extraOptions !== null) throw new Error(`exportOnnx: ${key} (${a.typeName}) has ${a.extraOptions}; the export writes ${a.typeName} with PyTorch's defaults only`);
       return ONNX_ACTIVATIONS[a.activation](x, g, a.param, a, key);
     },
   },

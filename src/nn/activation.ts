@@ -5,7 +5,7 @@
  */
 import { layerEntry } from '../memory.js';
 import { getActivation, type ActivationName } from '../activations.js';
-import { prelu, unary } from '../ops/activation.js';
+import { gelu, prelu, softplus, unary, type GeluApproximate } from '../ops/activation.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { showValue, type Tensor } from '../tensor.js';
 import { markSoftmaxOutput } from '../warnings.js';
@@ -37,6 +37,14 @@ export abstract class ActivationModule extends Module {
   get param(): number {
     return getActivation(this.activation).defaultParam;
   }
+  /**
+   * Options beyond the registry's entry (GELU's approximate 'tanh', Softplus's β and threshold),
+   * as text for a message; null when there are none. Model files, layer lists and the ONNX export
+   * hold only the registry's form, so they refuse a module that has some rather than drop them.
+   */
+  get extraOptions(): string | null {
+    return null;
+  }
 }
 
 /** A module applying the registry's elementwise activation `kind`. */
@@ -60,14 +68,55 @@ export class Sigmoid extends Elementwise {
 export class Tanh extends Elementwise {
   readonly activation = 'tanh' as const;
 }
+/** torch.nn.GELU(approximate='none'): `new nn.GELU()`, `new nn.GELU({approximate: 'tanh'})` (ops.gelu). */
 export class GELU extends Elementwise {
   readonly activation = 'gelu' as const;
+  readonly approximate: GeluApproximate;
+  constructor(options: { approximate?: GeluApproximate } | GeluApproximate = {}) {
+    super();
+    const a = (keywordArgs('GELU', [options], ['approximate'])[0] ?? 'none') as GeluApproximate;
+    if (a !== 'none' && a !== 'tanh') throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${showValue(a)}`);
+    this.approximate = a;
+  }
+  override forward(x: Tensor): Tensor {
+    if (this.approximate === 'none') return super.forward(x);
+    layerEntry(x);
+    return gelu(x, this.approximate);
+  }
+  override get extraOptions(): string | null {
+    return this.approximate === 'none' ? null : `approximate='${this.approximate}'`;
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
 }
 export class SiLU extends Elementwise {
   readonly activation = 'silu' as const;
 }
+/** torch.nn.Softplus(beta=1, threshold=20): `new nn.Softplus()`, `new nn.Softplus({beta: 2, threshold: 10})` or `new nn.Softplus(2, 10)` (ops.softplus). */
 export class Softplus extends Elementwise {
   readonly activation = 'softplus' as const;
+  readonly beta: number;
+  readonly threshold: number;
+  constructor(beta: number | { beta?: number; threshold?: number } = 1, threshold?: number) {
+    super();
+    const [b = 1, th = 20] = keywordArgs('Softplus', [beta, threshold], ['beta', 'threshold']) as [number | undefined, number | undefined];
+    if (typeof b !== 'number' || !Number.isFinite(b) || b === 0) throw new Error(`Softplus: beta must be a finite non-zero number, got ${showValue(b)}`);
+    if (typeof th !== 'number' || Number.isNaN(th)) throw new Error(`Softplus: threshold must be a number, got ${showValue(th)}`);
+    this.beta = b;
+    this.threshold = th;
+  }
+  override forward(x: Tensor): Tensor {
+    if (this.extraOptions === null) return super.forward(x);
+    layerEntry(x);
+    return softplus(x, this.beta, this.threshold);
+  }
+  override get extraOptions(): string | null {
+    return this.beta === 1 && this.threshold === 20 ? null : `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
 }
 export class Identity extends Elementwise {
   readonly activation = 'linear' as const;

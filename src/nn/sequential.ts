@@ -57,12 +57,15 @@ export function isPureLayer(m: Module): boolean {
 
 /**
  * The activation module fused with the Linear at `i` (see the header), or null: both exact
- * built-in classes, the activation elementwise with `derivativeFromOutput`, and not the identity.
+ * built-in classes, the activation elementwise with `derivativeFromOutput`, not the identity, and
+ * without options beyond its registry entry.
  */
 function fusedActivation(layers: readonly Module[], i: number): ActivationModule | null {
   const lin = layers[i];
   const act = layers[i + 1];
   if (lin === undefined || act === undefined || lin.constructor !== Linear || !(act instanceof ActivationModule) || !PURE.has(act.constructor) || hasHooks(lin) || hasHooks(act)) return null;
+  // The fused kernel computes the registry's form: GELU's tanh form, Softplus's β run unfused.
+  if (act.extraOptions !== null) return null;
   const a = getActivation(act.activation);
   return a.kernel !== null && a.kernel !== 'linear' && a.derivativeFromOutput ? act : null;
 }

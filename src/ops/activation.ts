@@ -7,7 +7,8 @@ import { getActivation, SELU_ALPHA, SELU_SCALE, type ActivationName } from '../a
 import { record } from '../autograd.js';
 import { K } from '../kernels/index.js';
 import type { UnaryKind } from '../kernels/types.js';
-import { Tensor, formatShape } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
+import { keywordArgs } from '../options.js';
 import { assertSameDtype, assertTensor, checkFiniteOption, empty, uninitialized } from './util.js';
 import { softmax } from './softmax.js';
 
@@ -43,12 +44,69 @@ export const selu = (x: Tensor): Tensor => unary('selu', x);
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 /** tanh(x). */
 export const tanh = (x: Tensor): Tensor => unary('tanh', x);
-/** x·Φ(x), the exact (erf) form (Hendrycks & Gimpel 2016). */
-export const gelu = (x: Tensor): Tensor => unary('gelu', x);
+/** F.gelu's `approximate`: 'none' is the exact x·Φ(x), 'tanh' the tanh approximation. */
+export type GeluApproximate = 'none' | 'tanh';
+
+/**
+ * x·Φ(x) (Hendrycks & Gimpel 2016), as F.gelu(x, approximate): the exact (erf) form by default
+ * (the registry's kernel), or with approximate 'tanh' PyTorch's
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))), whose derivative is
+ * ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²) with t the tanh. The tanh form is an option of
+ * this op, not a registry activation: its failure modes and initializer are GELU's.
+ */
+export function gelu(x: Tensor, approximate: GeluApproximate | { approximate?: GeluApproximate } = 'none'): Tensor {
+  assertTensor(x, 'gelu', 'x');
+  const a = (keywordArgs('gelu', [approximate], ['approximate'])[0] ?? 'none') as GeluApproximate;
+  if (a !== 'none' && a !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${showValue(a)}`);
+  if (a === 'none') return unary('gelu', x);
+  return pointwise('gelu', x, (v) => 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v))), (v) => {
+    const t = Math.tanh(GELU_C * (v + 0.044715 * v * v * v));
+    return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * v * v);
+  });
+}
+
+/** √(2/π), the tanh GELU's scale. */
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/**
+ * y = f(x) elementwise with ∂/∂x = f′(x), for the parametrised forms the registry's kernels do
+ * not cover (tanh GELU, softplus with β or threshold other than 1 and 20); computed in double.
+ */
+function pointwise(op: string, x: Tensor, f: (v: number) => number, df: (v: number) => number): Tensor {
+  const out = uninitialized(x.shape, x);
+  const xd = x.data;
+  const yd = out.data;
+  for (let i = 0; i < xd.length; i++) yd[i] = f(xd[i]);
+  return record(out, op, [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx) return;
+    const xv = x.data;
+    for (let i = 0; i < gx.length; i++) gx[i] += g[i] * df(xv[i]);
+  });
+}
 /** x·σ(x) (Elfwing et al. 2018). */
 export const silu = (x: Tensor): Tensor => unary('silu', x);
-/** log(1 + eˣ), β = 1, identity above x = 20 (PyTorch's threshold). */
-export const softplus = (x: Tensor): Tensor => unary('softplus', x);
+/**
+ * (1/β)·log(1 + e^(βx)), the identity where βx > threshold, as F.softplus(x, beta = 1,
+ * threshold = 20) (also `softplus(x, {beta, threshold})`); ∂/∂x = σ(βx), 1 above the threshold.
+ * β = 1 and threshold 20 run the registry's kernel; other values the same formula with β.
+ */
+export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: number } = 1, threshold?: number): Tensor {
+  assertTensor(x, 'softplus', 'x');
+  const [b = 1, th = 20] = keywordArgs('softplus', [beta, threshold], ['beta', 'threshold']) as [number | undefined, number | undefined];
+  checkFiniteOption('softplus', 'beta', b);
+  if (b === 0) throw new Error('softplus: beta must be non-zero (the softplus divides by it), got 0');
+  if (typeof th !== 'number' || Number.isNaN(th)) throw new Error(`softplus: threshold must be a number, got ${showValue(th)}`);
+  if (b === 1 && th === 20) return unary('softplus', x);
+  // max(z, 0) + log1p(e^(−|z|)) is log(1 + eᶻ) without overflow for large z.
+  return pointwise('softplus', x, (v) => {
+    const z = b * v;
+    return z > th ? v : (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))) / b;
+  }, (v) => {
+    const z = b * v;
+    return z > th ? 1 : 1 / (1 + Math.exp(-z));
+  });
+}
 
 /**
  * PReLU (He et al. 2015): x for x > 0, a_c·x otherwise, with a learned slope per channel

@@ -7,7 +7,7 @@
  */
 import { record } from '../autograd.js';
 import type { FloatArray } from '../kernels/types.js';
-import { Tensor, formatShape } from '../tensor.js';
+import { Tensor, formatShape, showValue } from '../tensor.js';
 import { asTensor, assertSameDtype, assertTensor, broadcastOffsets, broadcastShapes, empty, uninitialized } from './util.js';
 
 /** y = f(x) elementwise; backward gx += g·f′, f′ given from x and y. */
@@ -155,6 +155,45 @@ export function where(cond: Tensor, x: Tensor | number, y: Tensor | number): Ten
         if (ga) accumulate(ga, oa, i, g[i]);
       } else if (gb) accumulate(gb, ob, i, g[i]);
     }
+  });
+}
+
+/**
+ * `value` where mask is 1, x elsewhere, as torch.masked_fill (out of place): mask and x broadcast
+ * together (PyTorch expands both), mask holds gradlab's booleans (0/1, what the comparisons
+ * give). The filled elements are constants, so ∂/∂x = g where mask is 0 and 0 where it is 1
+ * (summed over any dimension x was broadcast along). `value` is a number, or PyTorch's
+ * 0-dimensional tensor that needs no gradient.
+ */
+export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  assertTensor(x, 'maskedFill', 'x');
+  assertTensor(mask, 'maskedFill', 'mask');
+  let v: number;
+  if (value instanceof Tensor) {
+    if (value.size !== 1 || value.ndim > 0) throw new Error(`maskedFill: value must be a number or a 0-dimensional tensor, got a tensor of shape ${formatShape(value.shape)}`);
+    if (value.requiresGrad) throw new Error('maskedFill: value is a tensor that requires grad; gradlab fills a constant (pass value.item(), or use ops.where(mask, value, x) for a gradient into value)');
+    v = value.data[0];
+  } else if (typeof value === 'number') v = value;
+  else throw new Error(`maskedFill: value must be a number, got ${showValue(value)}`);
+  const md = mask.data;
+  for (let i = 0; i < md.length; i++) {
+    if (md[i] !== 0 && md[i] !== 1) throw new Error(`maskedFill: mask must hold booleans (0 or 1, as x.gt(0) gives), got ${md[i]} at flat position ${i}`);
+  }
+  const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
+  const ox = broadcastOffsets(x.shape, shape);
+  const om = broadcastOffsets(mask.shape, shape);
+  const out = uninitialized(shape, x);
+  const xd = x.data;
+  const yd = out.data;
+  // The mask is read now and kept as bytes: mask's storage may change before backward.
+  const filled = new Uint8Array(yd.length);
+  for (let i = 0; i < yd.length; i++) {
+    filled[i] = md[om === null ? i : om[i]];
+    yd[i] = filled[i] ? v : xd[ox === null ? i : ox[i]];
+  }
+  return record(out, 'maskedFill', [x], (g, grad) => {
+    const gx = grad(0);
+    if (gx) for (let i = 0; i < g.length; i++) if (!filled[i]) accumulate(gx, ox, i, g[i]);
   });
 }
 

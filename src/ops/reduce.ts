@@ -9,6 +9,7 @@ import { Tensor, formatShape, showValue } from '../tensor.js';
 import { assertTensor, broadcastStrides, empty, normDim, showSize, splitAt } from './util.js';
 import { div, mul, sub } from './arithmetic.js';
 import { sqrt } from './elementwise.js';
+import { checkOptions } from '../options.js';
 
 /**
  * Σ over `dim` (a dimension, a list of them, or all when omitted). Reducing one dimension at a
@@ -225,3 +226,47 @@ function broadcastBack(g: FloatArray, from: readonly number[], to: readonly numb
 }
 
 const ZERO = new Float64Array(1);
+
+/**
+ * Running sum along `dim`, as torch.cumsum(x, dim): yᵢ = Σ_{j ≤ i} xⱼ, accumulated in double as
+ * PyTorch's CPU kernel does for float32. Backward is the running sum from the other end:
+ * ∂L/∂xⱼ = Σ_{i ≥ j} gᵢ (each xⱼ enters every later yᵢ once).
+ */
+export function cumsum(x: Tensor, dim: number | { dim?: number }): Tensor {
+  assertTensor(x, 'cumsum', 'x');
+  let dn: unknown = dim;
+  if (typeof dim === 'object' && dim !== null && !Array.isArray(dim)) {
+    checkOptions('cumsum', dim, ['dim']);
+    dn = dim.dim;
+  }
+  if (dn === undefined) throw new Error('cumsum: dim is required (torch.cumsum(x, dim)); use x.flatten().cumsum(0) for a running sum over all elements');
+  const d = normDim('cumsum', dn as number, x.ndim);
+  const [outer, n, inner] = splitAt(x.shape, d);
+  const out = empty(x.shape, x);
+  const xd = x.data;
+  const yd = out.data;
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < inner; k++) {
+      const base = o * n * inner + k;
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        s += xd[base + i * inner];
+        yd[base + i * inner] = s;
+      }
+    }
+  }
+  return record(out, 'cumsum', [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx) return;
+    for (let o = 0; o < outer; o++) {
+      for (let k = 0; k < inner; k++) {
+        const base = o * n * inner + k;
+        let s = 0;
+        for (let i = n - 1; i >= 0; i--) {
+          s += g[base + i * inner];
+          gx[base + i * inner] += s;
+        }
+      }
+    }
+  });
+}

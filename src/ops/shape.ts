@@ -5,7 +5,7 @@
  */
 import { record } from '../autograd.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
-import { assertTensor, contiguousStrides, copiesOfViews, dimKeyword, dimOfShape, empty, splitAt, stridedOffsets } from './util.js';
+import { assertTensor, contiguousStrides, copiesOfViews, dimKeyword, dimOfShape, empty, showSize, splitAt, stridedOffsets } from './util.js';
 import { reshape } from './view.js';
 
 /** Insert a dimension of size 1 at `dim` ∈ [−ndim − 1, ndim] (a view). */
@@ -195,6 +195,57 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const out = reshape(narrow(x, d, i, 1), x.shape.filter((_, j) => j !== d));
   copiesOfViews.set(out, 'select');
   return out;
+}
+
+/**
+ * torch.split(x, splitSizeOrSections, dim = 0): x cut along `dim` into pieces of
+ * `splitSizeOrSections` elements (the last one smaller when the size does not divide), or into
+ * pieces of the listed sizes, which must add up to x.shape[dim]. Each piece is narrow(x, dim,
+ * start, size): a copy (a view in PyTorch) whose backward adds its gradient into its slab of x's,
+ * so pieces used in the loss all send their gradient back and unused ones send zero.
+ */
+export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dimOrKeywords: number | { dim?: number } = 0): Tensor[] {
+  assertTensor(x, 'split', 'x');
+  const dim = dimKeyword('split', dimOrKeywords, 0);
+  if (x.ndim === 0) throw new Error('split: x is zero-dimensional (shape []); there is no dimension to split');
+  const d = dimOfShape('split', dim, x.shape);
+  const n = x.shape[d];
+  let sizes: number[];
+  if (typeof splitSizeOrSections === 'number') {
+    const s = splitSizeOrSections;
+    if (!Number.isInteger(s) || s < 0 || (s === 0 && n !== 0)) throw new Error(`split: splitSize must be a positive integer, got ${showValue(s)}`);
+    sizes = [];
+    for (let at = 0; at < n; at += s) sizes.push(Math.min(s, n - at));
+    if (n === 0) sizes.push(0);
+  } else if (Array.isArray(splitSizeOrSections)) {
+    sizes = splitSizeOrSections.slice();
+    if (!sizes.every((k) => Number.isInteger(k) && k >= 0)) throw new Error(`split: splitSizeOrSections must be an integer or a list of integers ≥ 0, got ${showSize(splitSizeOrSections)}`);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== n) throw new Error(`split: the sizes ${showSize(splitSizeOrSections)} add up to ${total}, but dimension ${d} of x ${formatShape(x.shape)} has ${n}`);
+  } else {
+    throw new Error(`split: splitSizeOrSections must be an integer or a list of integers, got ${showValue(splitSizeOrSections)}`);
+  }
+  const pieces: Tensor[] = [];
+  let start = 0;
+  for (const k of sizes) {
+    pieces.push(narrow(x, d, start, k));
+    start += k;
+  }
+  return pieces;
+}
+
+/**
+ * torch.chunk(x, chunks, dim = 0): split(x, ⌈x.shape[dim]/chunks⌉, dim), so, as PyTorch, fewer
+ * than `chunks` pieces when the size does not allow that many of equal size (6 in 4 chunks: 2, 2, 2).
+ */
+export function chunk(x: Tensor, chunks: number, dimOrKeywords: number | { dim?: number } = 0): Tensor[] {
+  assertTensor(x, 'chunk', 'x');
+  const dim = dimKeyword('chunk', dimOrKeywords, 0);
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${showValue(chunks)}`);
+  if (x.ndim === 0) throw new Error('chunk: x is zero-dimensional (shape []); there is no dimension to chunk');
+  const d = dimOfShape('chunk', dim, x.shape);
+  const n = x.shape[d];
+  return n === 0 ? split(x, 0, d) : split(x, Math.ceil(n / chunks), d);
 }
 
 /**

@@ -78,3 +78,9 @@ export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
   const d1 = normDim('transpose', dim1, x.ndim);
   return permute(x, x.shape.map((_, i) => (i === d0 ? d1 : i === d1 ? d0 : i)));
 }
+
+/** torch.clone(x): a copy with its own storage whose gradient flows back to x (Tensor.clone). */
+export function clone(x: Tensor): Tensor {
+  assertTensor(x, 'clone', 'x');
+  return x.clone();
+}

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
 import type { AdamArgs, FloatArray } from '../kernels/types.js';
+import { checkBool } from '../options.js';
 import { KernelOptimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface AdamOptions {
@@ -9,6 +10,8 @@ export interface AdamOptions {
   eps?: number;
   weightDecay?: number;
   amsgrad?: boolean;
+  /** Ascend the objective: step along +g (PyTorch ≥ 1.11's maximize; keyword only). */
+  maximize?: boolean;
 }
 
 function validate(name: string, o: Required<AdamOptions>): void {
@@ -17,6 +20,7 @@ function validate(name: string, o: Required<AdamOptions>): void {
   checkRange(name, 'betas[1]', o.betas[1], 0, 1);
   if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`${name}: eps must be a finite number ≥ 0, got ${o.eps}`);
   checkRange(name, 'weightDecay', o.weightDecay, 0, Infinity);
+  checkBool(name, 'maximize', o.maximize);
 }
 
 /**
@@ -27,7 +31,7 @@ function validate(name: string, o: Required<AdamOptions>): void {
  */
 export class Adam extends KernelOptimizer<AdamOptions, AdamArgs> {
   /** PyTorch's defaults (torch.optim.Adam); an option not given takes its value from here. */
-  static readonly defaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
+  static readonly defaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
   /** The name messages use before the instance exists (typeName is an instance getter). */
   static readonly optimizerName: string = 'Adam';
   /** Decoupled weight decay (AdamW); 0 for Adam. */

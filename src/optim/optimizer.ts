@@ -163,6 +163,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     const g = this.groups[0];
     const out = { ...g.options, lr: g.lr } as Record<string, unknown>;
     for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.slice();
+    // A run recipe minimizes its loss and does not record maximize: it appears only when set.
+    if (out.maximize === false) delete out.maximize;
     return out as EffectiveOptions<O>;
   }
 
@@ -370,6 +372,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
       for (const [k, mine] of Object.entries(this.groups[gi].options as Record<string, unknown>)) {
         const theirs = g[snakeCase(k)];
         if (k === 'lr' || mine === undefined || JSON.stringify(theirs) === JSON.stringify(mine)) continue;
+        // A state saved before PyTorch 1.11 has no maximize: it descended, as maximize false does.
+        if (k === 'maximize' && theirs === undefined && mine === false) continue;
         if (theirs === undefined) {
           const keys = Object.keys(g).filter((key) => key !== 'params');
           throw new Error(`${where}: group ${gi} of the saved state has no ${snakeCase(k)} (it has ${keys.join(', ')}), so it is not ${this.typeName}'s state`);
@@ -411,7 +415,8 @@ export abstract class Optimizer<O extends { lr?: number } = { lr?: number }> {
     const state = new Map<number, Record<string, unknown>>();
     let id = 0;
     const param_groups = this.groups.map((g) => {
-      const options = Object.fromEntries(Object.entries(g.options as Record<string, unknown>).map(([k, v]) => [snakeCase(k), v]));
+      // maximize only when set, as effectiveOptions: PyTorch reads a group without it as false.
+      const options = Object.fromEntries(Object.entries(g.options as Record<string, unknown>).filter(([k, v]) => !(k === 'maximize' && v === false)).map(([k, v]) => [snakeCase(k), v]));
       const params = g.params.map(() => id++);
       return { ...options, lr: g.lr, ...(g.initialLr !== g.lr ? { initial_lr: g.initialLr } : {}), params };
     });
@@ -512,15 +517,36 @@ export abstract class KernelOptimizer<O extends { lr?: number }, A> extends Opti
   protected abstract runAll(args: readonly A[], save: readonly (FloatArray | null)[]): boolean;
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<O>, index: number): void {
-    this.runOne(this.argsOf(p, grad, group, index));
+    const flip = maximizes(group);
+    if (flip) negate(grad.data);
+    try {
+      this.runOne(this.argsOf(p, grad, group, index));
+    } finally {
+      if (flip) negate(grad.data);
+    }
   }
 
   protected override updateAll(pending: readonly PendingUpdate<O>[], save: readonly (FloatArray | null)[]): boolean {
     const batch = this.batch;
     batch.length = pending.length;
     pending.forEach((u, j) => (batch[j] = this.argsOf(u.p, u.grad, u.group, u.index, batch[j])));
-    return this.runAll(batch, save);
+    // maximize (PyTorch 1.13's SGD, Adam, AdamW, RMSprop): the update starts from −g in place of
+    // g, before weight decay and the moments. The kernels read g only, so it is negated in place
+    // for the step and back after it: a sign flip is exact, and the user's .grad ends unchanged.
+    const flip = pending.some((u) => maximizes(u.group));
+    if (flip) for (const u of pending) if (maximizes(u.group)) negate(u.grad.data);
+    try {
+      return this.runAll(batch, save);
+    } finally {
+      if (flip) for (const u of pending) if (maximizes(u.group)) negate(u.grad.data);
+    }
   }
+}
+
+const maximizes = (group: ParamGroup<{ lr?: number }>): boolean => (group.options as { maximize?: boolean }).maximize === true;
+
+function negate(a: FloatArray): void {
+  for (let i = 0; i < a.length; i++) a[i] = -a[i];
 }
 
 /** @internal An optimizer's step counts and state buffers at one moment (Optimizer.saveState). */

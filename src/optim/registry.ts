@@ -34,6 +34,8 @@ export interface OptimizerOptionsInEffect {
   /** RMSprop. */
   alpha?: number;
   centered?: boolean;
+  /** SGD, Adam, AdamW, RMSprop: ascend instead of descend. */
+  maximize?: boolean;
 }
 
 export interface OptimizerEntry {
@@ -51,7 +53,9 @@ export interface OptimizerEntry {
  * An entry whose options in effect are `defaults` overridden by what is given: only the options
  * this optimizer has are passed on, and one not given keeps its default.
  */
-function entry(label: string, defaults: Readonly<OptimizerOptionsInEffect>, stateBuffers: number, make: (params: Tensor[], o: OptimizerOptionsInEffect) => Optimizer): OptimizerEntry {
+function entry(label: string, classDefaults: Readonly<OptimizerOptionsInEffect>, stateBuffers: number, make: (params: Tensor[], o: OptimizerOptionsInEffect) => Optimizer): OptimizerEntry {
+  // maximize is the library's (a recipe, the CLI and the lab minimize their loss): not an option of an entry.
+  const { maximize: _maximize, ...defaults } = classDefaults;
   return {
     label,
     defaultLr: defaults.lr,

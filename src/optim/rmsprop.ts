@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
 import type { FloatArray, RmspropArgs } from '../kernels/types.js';
+import { checkBool } from '../options.js';
 import { KernelOptimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface RMSpropOptions {
@@ -10,6 +11,8 @@ export interface RMSpropOptions {
   weightDecay?: number;
   momentum?: number;
   centered?: boolean;
+  /** Ascend the objective: step along +g (PyTorch ≥ 1.11's maximize). */
+  maximize?: boolean;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends KernelOptimizer<RMSpropOptions, RmspropArgs> {
   /** PyTorch's defaults (torch.optim.RMSprop); an option not given takes its value from here. */
-  static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
+  static readonly defaults: Readonly<Required<RMSpropOptions>> = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
 
   /** The options as one object, or positionally in PyTorch's order (lr, alpha, eps, weightDecay, momentum, centered). */
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<RMSpropOptions>>, options: RMSpropOptions | number = {}, ...rest: unknown[]) {
@@ -33,6 +36,7 @@ export class RMSprop extends KernelOptimizer<RMSpropOptions, RmspropArgs> {
     checkRange('RMSprop', 'momentum', o.momentum, 0, Infinity);
     checkRange('RMSprop', 'weightDecay', o.weightDecay, 0, Infinity);
     if (!(typeof o.eps === 'number' && o.eps >= 0 && Number.isFinite(o.eps))) throw new Error(`RMSprop: eps must be a finite number ≥ 0, got ${o.eps}`);
+    checkBool('RMSprop', 'maximize', o.maximize);
   }
 
   get typeName(): string {

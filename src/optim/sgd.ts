@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { K } from '../kernels/index.js';
 import type { FloatArray, SgdArgs } from '../kernels/types.js';
+import { checkBool } from '../options.js';
 import { KernelOptimizer, checkRange, withDefaults, type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 
 export interface SGDOptions {
@@ -9,6 +10,8 @@ export interface SGDOptions {
   dampening?: number;
   nesterov?: boolean;
   weightDecay?: number;
+  /** Ascend the objective: step along +g (PyTorch ≥ 1.11's maximize; keyword only). */
+  maximize?: boolean;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface SGDOptions {
  */
 export class SGD extends KernelOptimizer<SGDOptions, SgdArgs> {
   /** PyTorch's defaults (torch.optim.SGD); lr has none: it is required, as in PyTorch. */
-  static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
+  static readonly defaults: Readonly<Required<Omit<SGDOptions, 'lr'>>> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false };
 
   /** The options as one object, or positionally in PyTorch's order: `new SGD(params, 0.01, 0.9)` (lr, momentum, dampening, weightDecay, nesterov). */
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: SGDOptions | number = {}, ...rest: unknown[]) {
@@ -31,6 +34,7 @@ export class SGD extends KernelOptimizer<SGDOptions, SgdArgs> {
     checkRange('SGD', 'momentum', o.momentum, 0, Infinity);
     checkRange('SGD', 'dampening', o.dampening, 0, 1, true);
     checkRange('SGD', 'weightDecay', o.weightDecay, 0, Infinity);
+    checkBool('SGD', 'maximize', o.maximize);
     if (o.nesterov && (!(o.momentum > 0) || o.dampening !== 0)) {
       throw new Error('SGD: nesterov requires momentum > 0 and dampening = 0');
     }

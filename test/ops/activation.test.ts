@@ -1,4 +1,4 @@
-import { ops, ACTIVATION_NAMES } from '../../src/index.js';
+import { ops, nn, ACTIVATION_NAMES, exportOnnx, specFromModel } from '../../src/index.js';
 import { activation } from '../../src/ops/activation.js';
 import { checkOp, describeEachBackend, expectThrowsMentioning, filled, t32 } from '../helpers/check.js';
 import { expect, it } from 'vitest';
@@ -91,4 +91,65 @@ describeEachBackend('activations: relative accuracy in the tails (vs float64)', 
       });
     }
   }
+});
+
+// F.gelu(x, approximate='tanh') and F.softplus(x, beta, threshold) (porting.json, make_porting.py).
+checkOp({
+  title: "ops.gelu(x, 'tanh')",
+  file: 'porting.json',
+  prefix: 'gelu/',
+  call: (a) => (x) => ops.gelu(x, a.approximate),
+  bad: [
+    { what: 'an unknown approximate', run: () => ops.gelu(filled([2]), 'erf' as never), mentions: ['gelu', 'approximate', "'none'", "'tanh'", 'erf'] },
+    { what: 'an unknown keyword', run: () => ops.gelu(filled([2]), { approx: 'tanh' } as never), mentions: ['gelu', 'approx'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.softplus(x, beta, threshold)',
+  file: 'porting.json',
+  prefix: 'softplus/',
+  call: (a) => (x) => ops.softplus(x, a.beta, a.threshold),
+  bad: [
+    { what: 'beta = 0', run: () => ops.softplus(filled([2]), 0), mentions: ['softplus', 'beta', '0'] },
+    { what: 'a non-finite beta', run: () => ops.softplus(filled([2]), Infinity), mentions: ['softplus', 'beta', 'finite'] },
+    { what: 'a threshold that is not a number', run: () => ops.softplus(filled([2]), 1, '20' as never), mentions: ['softplus', 'threshold'] },
+  ],
+});
+
+describeEachBackend('nn.GELU / nn.Softplus options', () => {
+  const input = () => t32([-3, -1, -0.2, 0, 0.4, 2, 7], [7]);
+  it("the keyword forms give the ops' values: {approximate: 'tanh'}, {beta, threshold}, also positionally", () => {
+    expect(Array.from(new nn.GELU({ approximate: 'tanh' }).forward(input()).data)).toEqual(Array.from(ops.gelu(input(), 'tanh').data));
+    expect(Array.from(new nn.GELU().forward(input()).data)).toEqual(Array.from(ops.gelu(input()).data));
+    const sp = Array.from(ops.softplus(input(), { beta: 2, threshold: 5 }).data);
+    expect(Array.from(new nn.Softplus({ beta: 2, threshold: 5 }).forward(input()).data)).toEqual(sp);
+    expect(Array.from(new nn.Softplus(2, 5).forward(input()).data)).toEqual(sp);
+    // Above the threshold (βx = 14 > 5) the identity, as PyTorch.
+    expect(sp[6]).toBe(7);
+  });
+  it("print as PyTorch's modules do", () => {
+    expect(String(new nn.GELU({ approximate: 'tanh' }))).toBe("GELU(approximate='tanh')");
+    expect(String(new nn.Softplus({ beta: 2 }))).toBe('Softplus(beta=2, threshold=20)');
+  });
+  it('refuse bad options, naming them', () => {
+    expectThrowsMentioning(() => new nn.GELU({ approximate: 'fast' as never }), ['GELU', 'approximate', 'fast']);
+    expectThrowsMentioning(() => new nn.Softplus({ beta: 0 }), ['Softplus', 'beta']);
+    expectThrowsMentioning(() => new nn.Softplus({ betta: 2 } as never), ['Softplus', 'betta']);
+  });
+  it('keep their options after a Linear in a Sequential (which fuses Linear + registry activation)', () => {
+    for (const act of [new nn.Softplus({ beta: 2, threshold: 5 }), new nn.GELU({ approximate: 'tanh' })]) {
+      const lin = new nn.Linear(3, 4);
+      const net = new nn.Sequential(lin, act);
+      const x = t32([0.5, -1, 2, 3, 0.1, -0.7], [2, 3]);
+      const want = Array.from(act.forward(lin.forward(x)).data);
+      expect(Array.from(net.forward(x).data), act.typeName).toEqual(want);
+    }
+  });
+  it('are refused, not dropped, where only the registry form is stored (model specs, ONNX)', () => {
+    const net = new nn.Sequential(new nn.Linear(2, 3), new nn.GELU({ approximate: 'tanh' }), new nn.Linear(3, 2));
+    expectThrowsMentioning(() => specFromModel(net), ['GELU', "approximate='tanh'"]);
+    const spec = specFromModel(new nn.Sequential(new nn.Linear(2, 3), new nn.Softplus(), new nn.Linear(3, 2)));
+    expectThrowsMentioning(() => exportOnnx(new nn.Sequential(new nn.Linear(2, 3), new nn.Softplus({ beta: 2 }), new nn.Linear(3, 2)), { spec }), ['Softplus', 'beta=2']);
+  });
 });

@@ -130,3 +130,28 @@ it('log10: values and ∂/∂x = 1/(x ln 10) as PyTorch', () => {
   expect(tensor([0]).log10().item()).toBe(-Infinity);
   expectThrowsMentioning(() => ops.log10([1] as never), ['log10', 'Tensor']);
 });
+
+// x.masked_fill(mask, value): PyTorch's values and gradients (porting.json, make_porting.py).
+checkOp({
+  title: 'ops.maskedFill',
+  file: 'porting.json',
+  prefix: 'maskedFill/',
+  call: (a) => (x, mask) => ops.maskedFill(x, mask, a.value === '-inf' ? -Infinity : a.value),
+  bad: [
+    notTensor((x) => ops.maskedFill(x, filled([2]), 0)),
+    { what: 'a mask that does not broadcast', run: () => ops.maskedFill(filled([2, 3]), t32([1, 0], [2]), 0), mentions: ['maskedFill', '[2, 3]', '[2]'] },
+    { what: 'a mask of values other than 0 and 1', run: () => ops.maskedFill(filled([3]), t32([1, 0.5, 0], [3]), 0), mentions: ['maskedFill', 'mask', '0.5', 'position 1'] },
+    { what: 'a value that is not a number', run: () => ops.maskedFill(filled([3]), t32([1, 0, 0], [3]), 'x' as never), mentions: ['maskedFill', 'value', 'number'] },
+    { what: 'a value tensor that requires grad', run: () => ops.maskedFill(filled([3]), t32([1, 0, 0], [3]), tensor(1, { requiresGrad: true })), mentions: ['maskedFill', 'value', 'requires grad', 'where'] },
+  ],
+});
+
+describeEachBackend('x.maskedFill', () => {
+  it('is ops.maskedFill: the masked entries take the value, the others keep x and get its gradient', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const y = x.maskedFill(x.gt(3), 0);
+    expect(Array.from(y.data)).toEqual([1, 2, 3, 0, 0, 0]);
+    y.sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([1, 1, 1, 0, 0, 0]);
+  });
+});

@@ -84,3 +84,24 @@ describe('all, any, histogram', () => {
     expectThrowsMentioning(() => ops.histogram(tensor([1, NaN])), ['histogram', 'non-finite', 'range']);
   });
 });
+
+// torch.cumsum along each dimension (porting.json, make_porting.py).
+checkOp({
+  title: 'ops.cumsum',
+  file: 'porting.json',
+  prefix: 'cumsum/',
+  call: (a) => (x) => ops.cumsum(x, a.dim),
+  bad: [
+    { what: 'a missing dim', run: () => ops.cumsum(filled([3]), undefined as never), mentions: ['cumsum', 'dim', 'required'] },
+    { what: 'a dim out of range', run: () => ops.cumsum(filled([3, 2]), 2), mentions: ['cumsum', 'dim 2'] },
+    { what: 'an unknown keyword', run: () => ops.cumsum(filled([3]), { axis: 0 } as never), mentions: ['cumsum', 'axis'] },
+  ],
+});
+
+describe('x.cumsum', () => {
+  it('is the running sum along dim, also as {dim}', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(x.cumsum(1).tolist()).toEqual([[1, 3, 6], [4, 9, 15]]);
+    expect(x.cumsum({ dim: 0 }).tolist()).toEqual([[1, 2, 3], [5, 7, 9]]);
+  });
+});

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ops, tensor } from '../../src/index.js';
+import { ops, tensor, type Tensor } from '../../src/index.js';
 import { checkOp, describeEachBackend, filled, t32 } from '../helpers/check.js';
 
 const FILE = 'tensor_ops.json';
@@ -154,5 +154,58 @@ describeEachBackend('shape ops as users write them', () => {
     const both = ops.cat([batch, ops.mul(batch, 2)], 1);
     ops.sum(both).backward();
     for (const r of rows) expect(Array.from(r.grad!.data)).toEqual([3, 3]);
+  });
+});
+
+// torch.split / torch.chunk: the pieces, each scaled by its position and joined again, so that
+// each piece's values and gradient are told apart (porting.json, make_porting.py).
+const weighted = (pieces: Tensor[], dim: number) => ops.cat(pieces.map((p, k) => ops.mul(p, k + 1)), dim);
+
+checkOp({
+  title: 'ops.split',
+  file: 'porting.json',
+  prefix: 'split/',
+  call: (a) => (x) => {
+    const pieces = ops.split(x, a.splitSizeOrSections, a.dim);
+    expect(pieces.length).toBe(a.count);
+    return weighted(pieces, a.dim);
+  },
+  bad: [
+    { what: 'sizes that do not add up', run: () => ops.split(filled([5, 2]), [2, 2], 0), mentions: ['split', '[2,2]', 'add up to 4', '5'] },
+    { what: 'a split size of 0', run: () => ops.split(filled([4]), 0), mentions: ['split', 'splitSize', 'positive'] },
+    { what: 'a fractional split size', run: () => ops.split(filled([4]), 1.5), mentions: ['split', 'splitSize', '1.5'] },
+    { what: 'a dim out of range', run: () => ops.split(filled([4, 2]), 2, 2), mentions: ['split', 'dim 2', '[4, 2]'] },
+    { what: 'a zero-dimensional x', run: () => ops.split(filled([]), 1), mentions: ['split', 'zero-dimensional'] },
+  ],
+});
+
+checkOp({
+  title: 'ops.chunk',
+  file: 'porting.json',
+  prefix: 'chunk/',
+  call: (a) => (x) => {
+    const pieces = ops.chunk(x, a.chunks, a.dim);
+    expect(pieces.length).toBe(a.count);
+    return weighted(pieces, a.dim);
+  },
+  bad: [
+    { what: 'chunks = 0', run: () => ops.chunk(filled([4]), 0), mentions: ['chunk', 'chunks', 'positive', '0'] },
+    { what: 'a dim out of range', run: () => ops.chunk(filled([4, 2]), 2, -3), mentions: ['chunk', 'dim -3', '[4, 2]'] },
+  ],
+});
+
+describeEachBackend('x.split / x.chunk', () => {
+  it("return PyTorch's pieces: 6 rows in 4 chunks are 3 pieces of 2; split(2, {dim: 1}) cuts columns", () => {
+    const x = tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 13, 14], [15, 16, 17]]);
+    expect(x.chunk(4).map((p) => p.shape)).toEqual([[2, 3], [2, 3], [2, 3]]);
+    const [a, b] = x.split(2, { dim: 1 });
+    expect(a.shape).toEqual([6, 2]);
+    expect(b.tolist()).toEqual([[2], [5], [8], [11], [14], [17]]);
+  });
+  it('sends gradient only to the rows of the pieces the loss used', () => {
+    const x = tensor([[1, 2], [3, 4], [5, 6]], { requiresGrad: true });
+    const [, mid] = x.split([1, 1, 1]);
+    mid.sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 0, 1, 1, 0, 0]);
   });
 });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ops } from '../../src/index.js';
+import { ops, tensor } from '../../src/index.js';
 import { checkOp, describeEachBackend, filled } from '../helpers/check.js';
 
 const FILE = 'tensor_ops.json';
@@ -30,5 +30,29 @@ describeEachBackend('permute as users write it', () => {
     const y = ops.permute(ops.permute(x, [2, 0, 1]), [1, 2, 0]);
     expect(y.shape).toEqual([2, 3, 4]);
     expect(Array.from(y.data)).toEqual(Array.from(x.data));
+  });
+});
+
+// torch.clone: a copy whose gradient flows back (porting.json, make_porting.py).
+checkOp({
+  title: 'ops.clone',
+  file: 'porting.json',
+  prefix: 'clone/',
+  call: () => (x) => ops.mul(ops.clone(x), 3),
+});
+
+describeEachBackend('x.clone / x.detach', () => {
+  it("clone owns its storage and passes the gradient back, as PyTorch's; detach().clone() is outside the graph", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const c = x.clone();
+    expect(c.data).not.toBe(x.data);
+    expect(c.requiresGrad).toBe(true);
+    c.mul(2).sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([2, 2, 2]);
+    const d = x.detach().clone();
+    expect(d.requiresGrad).toBe(false);
+    expect(d.isLeaf).toBe(true);
+    d.data[0] = 9;
+    expect(x.data[0]).toBe(1);
   });
 });

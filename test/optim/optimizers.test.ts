@@ -160,3 +160,55 @@ describeEachBackend('optimizer.loadStateDict with a state that is not one', () =
     expect(opt.stateDict()).toEqual(good);
   });
 });
+
+// maximize (PyTorch 1.13): the update starts from −g (porting.json, make_porting.py).
+const M = fixture<{ maximize: { params0: Stored[]; grads: Stored[][]; configs: Record<string, Config> } }>('porting.json').maximize;
+
+describeEachBackend('optim maximize', () => {
+  const P = () => [new nn.Parameter(filled([2]))];
+  for (const [name, c] of Object.entries(M.configs)) {
+    it(`${name}: parameters after each of ${c.params.length} steps match torch.optim, and .grad is left as it was`, () => {
+      const params = M.params0.map((s) => new nn.Parameter(load(s)));
+      const opt = make(c, params);
+      c.params.forEach((expected, step) => {
+        params.forEach((p, j) => (p.grad = load(M.grads[step][j])));
+        opt.step();
+        params.forEach((p, j) => expect(Array.from(p.grad!.data), `${name} step ${step + 1} grad ${j}`).toEqual(Array.from(load(M.grads[step][j]).data)));
+        expected.forEach((e, j) =>
+          expectTensor(params[j], e, `${name} step ${step + 1} param ${j}`, { group: `${c.optimizer} params`, exact: decode(c.exact[step][j]) }),
+        );
+      });
+    });
+  }
+
+  it('maximize ascends: one SGD step moves along +g', () => {
+    const p = new nn.Parameter(filled([3]));
+    const before = Array.from(p.data);
+    p.grad = onesLike(p);
+    new optim.SGD([p], { lr: 0.5, maximize: true }).step();
+    expect(Array.from(p.data)).toEqual(before.map((v) => v + 0.5));
+  });
+
+  it('is an option of a parameter group too, and is in the PyTorch state dict when set (PyTorch reads a group without it as false)', () => {
+    const a = new nn.Parameter(filled([2]));
+    const b = new nn.Parameter(filled([2]));
+    const opt = new optim.Adam([{ params: [a] }, { params: [b], maximize: true }], { lr: 0.1 });
+    const groups = opt.torchStateDict().param_groups;
+    expect(groups.map((g) => g.maximize)).toEqual([undefined, true]);
+    // Loaded into an optimizer with the same groups; one without maximize refuses it, naming it.
+    const again = new optim.Adam([{ params: [a] }, { params: [b], maximize: true }], { lr: 0.1 });
+    again.loadStateDict(opt.torchStateDict());
+    expectThrowsMentioning(() => new optim.Adam([{ params: [a] }, { params: [b] }], { lr: 0.1 }).loadStateDict(opt.torchStateDict()), ['maximize']);
+  });
+
+  it('refuses a maximize that is not a boolean, naming it', () => {
+    for (const make of [
+      () => new optim.SGD(P(), { lr: 0.1, maximize: 1 as never }),
+      () => new optim.Adam(P(), { maximize: 'yes' as never }),
+      () => new optim.AdamW(P(), { maximize: null as never }),
+      () => new optim.RMSprop(P(), { maximize: 0 as never }),
+    ]) {
+      expectThrowsMentioning(make, ['maximize', 'true or false']);
+    }
+  });
+});

@@ -268,6 +268,18 @@ if (items !== 3 || ck.epoch !== 1 || valPart.length !== 8 || catted.shape[0] !==
   if (emb.shape.length !== 3 || hy.shape[0] !== 100 || hx.shape[0] !== 101 || !Number.isFinite(ud + dead + next) || h.grad === null) throw new Error('makemore');
 }
 
+// Porting: masked_fill, split/chunk, cumsum, clone, GELU(approximate='tanh'), Softplus(beta), maximize.
+{
+  const x = randn(4, 6, { requiresGrad: true });
+  const [a, b] = x.split([4, 2], { dim: 1 });
+  const parts: Tensor[] = x.chunk(3, 1);
+  const act = new nn.Sequential(new nn.GELU({ approximate: 'tanh' }), new nn.Softplus({ beta: 2, threshold: 5 }));
+  const y = act.forward(a.cumsum({ dim: 1 }).maskedFill(a.gt(0), 0)).sum().add(b.clone().sum()).add(F.gelu(parts[0], 'tanh').sum());
+  y.backward();
+  new optim.Adam([x], { lr: 0.01, maximize: true }).step();
+  if (x.grad === null || ops.softplus(x, { beta: 2 }).shape[1] !== 6 || ops.split(x, 2, 1).length !== 3) throw new Error('porting');
+}
+
 console.log(JSON.stringify({
   epochs: report.history.epochs.length,
   findings: report.findings.map((f) => f.rule),
