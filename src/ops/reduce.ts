@@ -8,7 +8,6 @@ import type { FloatArray } from '../kernels/types.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { assertTensor, broadcastStrides, empty, normDim, showSize, splitAt } from './util.js';
 import { div, mul, sub } from './arithmetic.js';
-import { sqrt } from './elementwise.js';
 
 /**
  * Σ over `dim` (a dimension, a list of them, or all when omitted). Reducing one dimension at a
@@ -162,10 +161,22 @@ export function histogram(x: Tensor, bins?: number | HistogramOptions, options: 
   return new HistogramResult(hist, edges);
 }
 
-/** Standard deviation: √var (torch.std), unbiased by default. */
+/**
+ * Standard deviation: √var (torch.std), unbiased by default. ∂σ/∂var = 1/(2σ), taken as 0 where
+ * σ = 0 (a constant slice), as PyTorch's std_backward (masked_fill where the result is 0): the
+ * slice's deviations x − x̄ are all 0 there, so the chain gives 0·∞ = NaN otherwise.
+ */
 export function std(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
   reducedDims('std', x, dim);
-  return sqrt(variance(x, dim, unbiased, keepdim));
+  const v = variance(x, dim, unbiased, keepdim);
+  const out = empty(v.shape, v);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = Math.sqrt(v.data[i]);
+  return record(out, 'std', [v], (g, grad) => {
+    const gv = grad(0);
+    if (!gv) return;
+    const y = out.data;
+    for (let i = 0; i < gv.length; i++) gv[i] += y[i] === 0 ? 0 : g[i] / (2 * y[i]);
+  });
 }
 
 /** The dimensions a reduction `op` of x runs over (all when `dim` is omitted), checked: x a Tensor, each dim in range, none repeated. */
