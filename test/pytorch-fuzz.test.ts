@@ -4,7 +4,7 @@
  * gradients compared in float32, NaN and ±∞ where PyTorch has them.
  */
 import { expect, it } from 'vitest';
-import { ops, loss, optim, tensor, Tensor } from '../src/index.js';
+import { nn, ops, loss, optim, tensor, Tensor } from '../src/index.js';
 import { describeEachBackend, fixture } from './helpers/check.js';
 
 type Num = number | 'nan' | 'inf' | '-inf';
@@ -89,6 +89,8 @@ function call(c: Case, xs: Tensor[]): Tensor {
     case 'conv2d': return ops.conv2d(x, y, xs[2] ?? null, a.stride, a.padding, a.dilation, a.groups);
     case 'maxPool2d': return ops.maxPool2d(x, a.kernelSize, a.stride, a.padding, a.dilation);
     case 'avgPool2d': return ops.avgPool2d(x, a.kernelSize, a.stride, a.padding);
+    case 'MaxPool2d': return new nn.MaxPool2d(a.kernelSize, { stride: a.stride, padding: a.padding, dilation: a.dilation, ceilMode: a.ceilMode }).forward(x);
+    case 'AvgPool2d': return new nn.AvgPool2d(a.kernelSize, a.stride, a.padding, a.ceilMode, a.countIncludePad, a.divisorOverride).forward(x);
     case 'adaptiveAvgPool2d': return ops.adaptiveAvgPool2d(x, a.outputSize);
     case 'dropout': return ops.dropout(x, a.p, a.training);
     default: throw new Error(`no gradlab call for op '${c.op}'`);

@@ -1079,7 +1079,8 @@ export function maxPool2dRange(x: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i
 
 /** Max pooling (see the Kernels interface): the first maximum in window order wins, a NaN wins at once. */
 export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
-  if (ph == 0 && pw == 0 && dh == 1 && dw == 1) {
+  // Every window inside the input (no padding, no dilation, no ceil-mode window past the edge).
+  if (ph == 0 && pw == 0 && dh == 1 && dw == 1 && (oh - 1) * sh + kh <= h && (ow - 1) * sw + kw <= w) {
     maxPool2dInside(x, planes, h, w, kh, kw, sh, sw, oh, ow, y, indices);
     return;
   }
