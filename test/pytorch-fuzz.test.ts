@@ -74,6 +74,8 @@ function call(c: Case, xs: Tensor[]): Tensor {
     case 'std': return ops.std(x, a.dim ?? undefined, a.unbiased, a.keepdim);
     case 'logSumExp': return ops.logSumExp(x, a.dim, a.keepdim);
     case 'max': case 'min': return a.dim === null ? ops[c.op](x) : ops[c.op](x, a.dim, a.keepdim).values;
+    case 'amax': case 'amin': return a.dim === null ? ops[c.op](x) : ops[c.op](x, a.dim, a.keepdim);
+    case 'norm': return x.norm(num(a.p), a.dim ?? undefined, a.keepdim);
     case 'softmax': return ops.softmax(x, a.dim);
     case 'logSoftmax': return ops.logSoftmax(x, a.dim);
     case 'mse': return loss.mse(x, y, { reduction: red });

@@ -10,7 +10,7 @@ export { batchNorm } from './batchnorm.js';
 export { dropout, dropout2d, alphaDropout, type DropoutKeywords } from './dropout.js';
 export { reshape, flatten, transpose, permute } from './view.js';
 export { exp, log, log10, pow, sqrt, abs, sin, cos, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
-export { max, min, argmax, argmin, logSumExp, topk, ValuesIndices } from './extrema.js';
+export { max, min, amax, amin, norm, argmax, argmin, logSumExp, topk, ValuesIndices } from './extrema.js';
 export { cat, stack, unsqueeze, squeeze, gather, narrow, select, oneHot } from './shape.js';
 export { embedding, index, indexSelect } from './embedding.js';
 export { conv2d, type Size2d } from './conv.js';
