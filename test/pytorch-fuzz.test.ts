@@ -51,6 +51,9 @@ function expectClose(actual: ArrayLike<number>, expected: Enc, label: string): v
   }
 }
 
+/** Where a case's gradients are read when not from its inputs (a module's own parameters). */
+let gradsOf: Tensor[] | null = null;
+
 /** gradlab's call for a case, in the way users write it; inputs in the fixture's order. */
 function call(c: Case, xs: Tensor[]): Tensor {
   const a = c.args;
@@ -83,10 +86,22 @@ function call(c: Case, xs: Tensor[]): Tensor {
     case 'huber': return loss.huber(x, y, { reduction: red, delta: a.delta });
     case 'smoothL1': return loss.smoothL1(x, y, { reduction: red, beta: a.beta });
     case 'bceWithLogits': return loss.bceWithLogits(x, y, { reduction: red, weight: opt(a.weight), posWeight: opt(a.posWeight) });
-    case 'bce': return loss.bce(x, y, { reduction: red, weight: opt(a.weight) });
+    // nn.BCELoss(weight) as PyTorch users build it, the functional form without.
+    case 'bce': return a.weight ? new nn.BCELoss(load(a.weight), { reduction: red }).forward(x, y) : loss.bce(x, y, { reduction: red });
     case 'crossEntropy': return loss.crossEntropy(x, y, { reduction: red, weight: opt(a.weight), ignoreIndex: a.ignoreIndex, labelSmoothing: a.labelSmoothing });
     case 'nllLoss': return loss.nllLoss(x, y, { reduction: red, weight: opt(a.weight), ignoreIndex: a.ignoreIndex });
     case 'klDiv': return loss.klDiv(x, y, { reduction: red, logTarget: a.logTarget });
+    case 'layerNorm': {
+      if (!a.module) return ops.layerNorm(x, a.normalizedShape, y ?? null, xs[2] ?? null, a.eps);
+      // nn.LayerNorm with the case's γ and β written into its parameters, whose gradients are compared.
+      const m = new nn.LayerNorm(a.normalizedShape, a.eps, xs.length > 1);
+      if (m.weight && m.bias) {
+        m.weight.data.set(y.data);
+        m.bias.data.set(xs[2].data);
+        gradsOf = [x, m.weight, m.bias];
+      }
+      return m.forward(x);
+    }
     case 'linear': return ops.linear(x, y, xs[2] ?? null);
     case 'conv2d': return ops.conv2d(x, y, xs[2] ?? null, a.stride, a.padding, a.dilation, a.groups);
     case 'maxPool2d': return ops.maxPool2d(x, a.kernelSize, a.stride, a.padding, a.dilation);
@@ -101,6 +116,7 @@ function call(c: Case, xs: Tensor[]): Tensor {
 
 function runOpCase(c: Case): void {
   const xs = c.inputs.map((e) => load(e, e.grad));
+  gradsOf = null;
   let running: [Tensor, Tensor] | null = null;
   let out: Tensor;
   if (c.op === 'batchNorm') {
@@ -117,7 +133,7 @@ function runOpCase(c: Case): void {
   if (!c.grads.some(Boolean)) return;
   out.backward(load(c.cot));
   c.grads.forEach((g, i) => {
-    if (g) expectClose(xs[i].grad!.data, g, `${c.name} grad of input ${i}`);
+    if (g) expectClose((gradsOf ?? xs)[i].grad!.data, g, `${c.name} grad of input ${i}`);
   });
 }
 

@@ -7,6 +7,7 @@ export { sum, mean, variance, std, all, any, histogram, HistogramResult, type Hi
 export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation } from './activation.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
+export { layerNorm } from './layernorm.js';
 export { dropout, dropout2d, alphaDropout, type DropoutKeywords } from './dropout.js';
 export { reshape, flatten, transpose, permute } from './view.js';
 export { exp, log, log10, pow, sqrt, abs, sin, cos, clamp, where, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
