@@ -138,7 +138,7 @@ function runOpCase(c: Case): void {
 }
 
 function runOptimCase(c: Case): void {
-  const { kind, options } = c.args as { kind: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop'; options: Record<string, any> };
+  const { kind, options } = c.args as { kind: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad'; options: Record<string, any> };
   const params = c.params!.map((e) => load(e, true));
   const o = new optim[kind](params, options as never);
   c.stepGrads!.forEach((step, s) => {
