@@ -54,6 +54,13 @@ function expectClose(actual: ArrayLike<number>, expected: Enc, label: string): v
 /** Where a case's gradients are read when not from its inputs (a module's own parameters). */
 let gradsOf: Tensor[] | null = null;
 
+/** A module's weight (and bias) set to the case's inputs 1 (and 2), whose gradients are then compared. */
+function setParams(m: { weight: Tensor | null; bias: Tensor | null }, xs: Tensor[]): void {
+  if (m.weight) m.weight.data.set(xs[1].data);
+  if (m.bias && xs[2]) m.bias.data.set(xs[2].data);
+  gradsOf = [xs[0], ...(m.weight ? [m.weight] : []), ...(m.bias && xs[2] ? [m.bias] : [])];
+}
+
 /** gradlab's call for a case, in the way users write it; inputs in the fixture's order. */
 function call(c: Case, xs: Tensor[]): Tensor {
   const a = c.args;
@@ -102,8 +109,19 @@ function call(c: Case, xs: Tensor[]): Tensor {
       }
       return m.forward(x);
     }
-    case 'linear': return ops.linear(x, y, xs[2] ?? null);
-    case 'conv2d': return ops.conv2d(x, y, xs[2] ?? null, a.stride, a.padding, a.dilation, a.groups);
+    case 'linear': {
+      if (!a.module) return ops.linear(x, y, xs[2] ?? null);
+      const m = new nn.Linear(y.shape[1], y.shape[0], { bias: xs.length > 2 });
+      setParams(m, xs);
+      return m.forward(x);
+    }
+    case 'conv2d': {
+      if (!a.module) return ops.conv2d(x, y, xs[2] ?? null, a.stride, a.padding, a.dilation, a.groups);
+      const [o, cg, kh, kw] = y.shape;
+      const m = new nn.Conv2d(cg * a.groups, o, [kh, kw], { stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups, bias: xs.length > 2 });
+      setParams(m, xs);
+      return m.forward(x);
+    }
     case 'maxPool2d': return ops.maxPool2d(x, a.kernelSize, a.stride, a.padding, a.dilation);
     case 'avgPool2d': return ops.avgPool2d(x, a.kernelSize, a.stride, a.padding);
     case 'MaxPool2d': return new nn.MaxPool2d(a.kernelSize, { stride: a.stride, padding: a.padding, dilation: a.dilation, ceilMode: a.ceilMode }).forward(x);
@@ -121,8 +139,20 @@ function runOpCase(c: Case): void {
   let out: Tensor;
   if (c.op === 'batchNorm') {
     const a = c.args;
-    running = [load(a.runningMean), load(a.runningVar)];
-    out = ops.batchNorm(xs[0], running[0], running[1], xs[1] ?? null, xs[2] ?? null, a.training, a.momentum, a.eps);
+    if (a.module) {
+      // nn.BatchNorm1d/2d in train() or eval(), its running statistics set to the case's.
+      const Bn = xs[0].ndim === 4 ? nn.BatchNorm2d : nn.BatchNorm1d;
+      const m = new Bn(xs[0].shape[1], { momentum: a.momentum, eps: a.eps, affine: a.affine });
+      m.runningMean!.data.set(values(a.runningMean));
+      m.runningVar!.data.set(values(a.runningVar));
+      setParams(m, xs);
+      if (!a.training) m.eval();
+      running = [m.runningMean!, m.runningVar!];
+      out = m.forward(xs[0]);
+    } else {
+      running = [load(a.runningMean), load(a.runningVar)];
+      out = ops.batchNorm(xs[0], running[0], running[1], xs[1] ?? null, xs[2] ?? null, a.training, a.momentum, a.eps);
+    }
   } else out = call(c, xs);
   expect(out.shape, `${c.name}: shape`).toEqual(c.output.shape);
   expectClose(out.data, c.output, `${c.name} output`);
