@@ -264,6 +264,7 @@ function classLoss(where: string, logp: Tensor, target: Tensor, opts: ClassLossO
   const wc = (k: number) => (w === null ? 1 : w.data[k]);
   const a = logp.dtype === 'float64' ? new Float64Array(n * c) : new Float32Array(n * c);
   let denominator = n;
+  let kept = n;
   if (target.ndim === 2) {
     if (target.shape[0] !== n || target.shape[1] !== c) throw new Error(`${where}: a target of class probabilities must have the logits' shape [${n}, ${c}], got ${formatShape(target.shape)}`);
     if (opts.ignoreIndex !== undefined) throw new Error(`${where}: ignoreIndex applies to class indices, not to a target of class probabilities`);
@@ -277,18 +278,24 @@ function classLoss(where: string, logp: Tensor, target: Tensor, opts: ClassLossO
   } else {
     if (target.ndim !== 1 || target.shape[0] !== n) throw new Error(`${where}: target must hold one class index per row, shape [${n}] (or class probabilities [${n}, ${c}]), got ${formatShape(target.shape)}`);
     denominator = 0;
+    kept = 0;
     for (let i = 0; i < n; i++) {
       const y = target.data[i];
       if (y === ignore) continue;
       if (!Number.isInteger(y) || y < 0 || y >= c) throw new Error(`${where}: target[${i}] = ${y} is not a class index in [0, ${c - 1}] (nor ignoreIndex ${ignore})`);
       denominator += wc(y);
+      kept++;
       a[i * c + y] += (1 - eps) * wc(y);
       if (eps > 0) for (let k = 0; k < c; k++) a[i * c + k] += (eps / c) * wc(k);
     }
   }
   const rows = neg(sum(mul(logp, new Tensor(a, [n, c])), 1));
   if (reduction === 'none') return rows;
-  return reduction === 'sum' ? sum(rows) : div(sum(rows), denominator);
+  if (reduction === 'sum') return sum(rows);
+  // Every row ignored: PyTorch's 0/0 = NaN loss, with a zero gradient (each row's gradient is
+  // −w_{yᵢ}/Σw over the rows kept: there are none). Rows kept with weights summing to 0 divide by 0.
+  if (kept === 0) return add(mul(sum(rows), 0), NaN);
+  return div(sum(rows), denominator);
 }
 
 /**

@@ -109,6 +109,20 @@ function call(c: Case, xs: Tensor[]): Tensor {
       }
       return m.forward(x);
     }
+    case 'matmul': return ops.matmul(x, y);
+    case 'permute': return x.permute(a.dims);
+    case 'transpose': return ops.transpose(x, a.dim0, a.dim1);
+    case 'reshape': return x.reshape(a.shape);
+    case 'flatten': return ops.flatten(x, a.startDim);
+    case 'narrow': return ops.narrow(x, a.dim, a.start, a.length);
+    case 'select': return ops.select(x, a.dim, a.index);
+    case 'unsqueeze': return ops.unsqueeze(x, a.dim);
+    case 'squeeze': return ops.squeeze(x, a.dim);
+    case 'cat': return ops.cat(xs, a.dim);
+    case 'stack': return ops.stack(xs, a.dim);
+    case 'gather': return ops.gather(x, a.dim, y);
+    case 'indexSelect': return ops.indexSelect(x, a.dim, y);
+    case 'embedding': return ops.embedding(x, y, a.paddingIdx);
     case 'linear': {
       if (!a.module) return ops.linear(x, y, xs[2] ?? null);
       const m = new nn.Linear(y.shape[1], y.shape[0], { bias: xs.length > 2 });

@@ -25,12 +25,14 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
 /**
  * Variance over `dim` (all elements when omitted), as torch.var: Σ(x − x̄)² / (N − 1) with
  * Bessel's correction (`unbiased`, PyTorch's default), Σ(x − x̄)² / N without. Composed of
- * mean, sub, mul and sum, whose backward gives ∂/∂x = 2(x − x̄)/(N − 1).
+ * sub, mul and sum with the mean detached, so the backward is PyTorch's var_backward,
+ * ∂/∂x = 2(x − x̄)/(N − 1): the mean's own term, −Σ(x − x̄)·2/(N(N − 1)), is 0 in exact arithmetic,
+ * and through the graph it would spread one infinite x's NaN to every element of its slice.
  */
 export function variance(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
   const dims = reducedDims('variance', x, dim);
   if (typeof unbiased !== 'boolean') throw new Error(`variance: unbiased must be true or false, got ${showValue(unbiased)}`);
-  const d = sub(x, mean(x, dim, true));
+  const d = sub(x, mean(x, dim, true).detach());
   const n = dims.reduce((p, k) => p * x.shape[k], 1);
   return div(sum(mul(d, d), dim, keepdim), Math.max(n - (unbiased ? 1 : 0), 0));
 }
