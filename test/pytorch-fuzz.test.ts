@@ -123,6 +123,13 @@ function call(c: Case, xs: Tensor[]): Tensor {
     case 'gather': return ops.gather(x, a.dim, y);
     case 'indexSelect': return ops.indexSelect(x, a.dim, y);
     case 'embedding': return ops.embedding(x, y, a.paddingIdx);
+    case 'linearActivation': {
+      const Act = { relu: nn.ReLU, sigmoid: nn.Sigmoid, tanh: nn.Tanh }[a.activation as 'relu' | 'sigmoid' | 'tanh'];
+      const lin = new nn.Linear(y.shape[1], y.shape[0]);
+      const model = new nn.Sequential(lin, new Act());
+      setParams(lin, xs);
+      return model.forward(x);
+    }
     case 'linear': {
       if (!a.module) return ops.linear(x, y, xs[2] ?? null);
       const m = new nn.Linear(y.shape[1], y.shape[0], { bias: xs.length > 2 });
