@@ -270,8 +270,11 @@ function classLoss(where: string, logp: Tensor, target: Tensor, opts: ClassLossO
     if (opts.ignoreIndex !== undefined) throw new Error(`${where}: ignoreIndex applies to class indices, not to a target of class probabilities`);
     // A of ops, so that a target that requires grad (soft labels being learned, distillation)
     // gets PyTorch's gradient −w_c·(1 − ε)·logp_ic too.
-    let soft = eps === 0 ? target : add(mul(target, 1 - eps), eps / c);
-    if (w !== null) soft = mul(soft, w);
+    // (A target of the other dtype is taken as a constant in logp's, as before: no gradient reaches it.)
+    const like = (u: Tensor) => (u.dtype === logp.dtype ? u : new Tensor(logp.dtype === 'float64' ? Float64Array.from(u.data) : Float32Array.from(u.data), u.shape));
+    const t = like(target);
+    let soft = eps === 0 ? t : add(mul(t, 1 - eps), eps / c);
+    if (w !== null) soft = mul(soft, like(w));
     const rowsSoft = neg(sum(mul(logp, soft), 1));
     if (reduction === 'none') return rowsSoft;
     return reduction === 'sum' ? sum(rowsSoft) : div(sum(rowsSoft), n);
