@@ -161,8 +161,9 @@ const entries: Activation[] = [
     defaultParam: NaN,
     // Written so that NaN propagates (NaN ≤ 0 is false), as in PyTorch: a ReLU must not hide a NaN.
     value: (x) => (x <= 0 ? 0 : x),
-    // PyTorch's convention: f′(0) = 0 (the gradient flows only where y > 0).
-    derivative: (_x, y) => (y > 0 ? 1 : 0),
+    // PyTorch's convention (threshold_backward: y ≤ 0 ? 0 : g): f′(0) = 0, and a NaN passes the
+    // gradient through (NaN ≤ 0 is false), so the NaN is not hidden on the way back either.
+    derivative: (_x, y) => (y <= 0 ? 0 : 1),
     derivativeFromOutput: true,
     range: [0, Infinity],
     init: 'kaimingNormal',
@@ -208,8 +209,9 @@ const entries: Activation[] = [
     defaultParam: 1,
     value: (x, a) => (x > 0 ? x : a * Math.expm1(x)),
     // For x ≤ 0, f′ = α·eˣ, from x as PyTorch does: y + α would cancel in float32 where
-    // y ≈ −α (x ≲ −5), losing the gradient's relative accuracy.
-    derivative: (x, _y, a) => (x > 0 ? 1 : a * Math.exp(x)),
+    // y ≈ −α (x ≲ −5), losing the gradient's relative accuracy. Tested as x ≤ 0, as PyTorch's
+    // elu_backward: a NaN input takes the slope 1 (g passes), not α·e^NaN.
+    derivative: (x, _y, a) => (x <= 0 ? a * Math.exp(x) : 1),
     derivativeFromOutput: false,
     range: [-1, Infinity],
     init: 'kaimingNormal',
@@ -225,8 +227,9 @@ const entries: Activation[] = [
     kernel: 'selu',
     defaultParam: NaN,
     value: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
-    // For x ≤ 0, f′ = λα·eˣ, from x (y + λα cancels in float32 where y ≈ −λα).
-    derivative: (x) => (x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x)),
+    // For x ≤ 0, f′ = λα·eˣ, from x (y + λα cancels in float32 where y ≈ −λα); tested as x ≤ 0,
+    // as PyTorch's elu_backward, so a NaN input takes the slope λ.
+    derivative: (x) => (x <= 0 ? SELU_SCALE * SELU_ALPHA * Math.exp(x) : SELU_SCALE),
     derivativeFromOutput: false,
     range: [-SELU_SCALE * SELU_ALPHA, Infinity],
     init: 'lecunNormal',

@@ -185,6 +185,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     read(m) {
       if (!(m instanceof MaxPool2d)) return undefined;
       if (square(m, 'dilation', typeof m.dilation === 'number' ? m.dilation : [...m.dilation]) !== 1) throw new Error(`MaxPool2d has dilation ${JSON.stringify(m.dilation)}; a layer list's maxpool has none`);
+      if (m.ceilMode) throw new Error(`MaxPool2d has ceilMode; a layer list's maxpool has none`);
       const kernel = square(m, 'kernel size', m.kernelSize);
       return nonDefault({ type: 'maxpool', kernel, stride: m.stride === null ? kernel : square(m, 'stride', m.stride), padding: square(m, 'padding', m.padding) }, { stride: kernel, padding: 0 });
     },
@@ -199,6 +200,7 @@ export const LAYER_TYPES: Readonly<Record<string, LayerType>> = {
     torch: (l) => `nn.AvgPool2d(${l.kernel}, stride=${num(l, 'stride', l.kernel as number)}, padding=${num(l, 'padding', 0)})`,
     read(m) {
       if (!(m instanceof AvgPool2d)) return undefined;
+      if (m.ceilMode || !m.countIncludePad || m.divisorOverride !== null) throw new Error(`AvgPool2d has ceilMode, countIncludePad = false or a divisorOverride; a layer list's avgpool has none`);
       const kernel = square(m, 'kernel size', m.kernelSize);
       return nonDefault({ type: 'avgpool', kernel, stride: m.stride === null ? kernel : square(m, 'stride', m.stride), padding: square(m, 'padding', m.padding) }, { stride: kernel, padding: 0 });
     },

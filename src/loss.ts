@@ -195,12 +195,20 @@ export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reducti
   if (opts.logTarget) l = mul(exp(target), sub(target, input));
   else {
     const t = target.data;
-    const logT = new Float32Array(t.length);
+    const x = input.data;
     for (let i = 0; i < t.length; i++) {
       if (!(t[i] >= 0)) throw new Error(`klDiv: target[${i}] = ${t[i]} is not a probability (give log-probabilities with {logTarget: true})`);
-      logT[i] = t[i] > 0 ? Math.log(t[i]) : 0;
     }
-    l = mul(target, sub(new Tensor(logT, target.shape), input));
+    l = empty(input.shape, input);
+    for (let i = 0; i < t.length; i++) l.data[i] = t[i] > 0 ? t[i] * (Math.log(t[i]) - x[i]) : -t[i] * x[i];
+    // PyTorch's xlogy(t, t) − t·x: ∂/∂x = −t; ∂/∂t = log t + 1 − x, the 1 from t·log t's own
+    // derivative (a constant log t would drop it), and NaN at t = 0 as PyTorch's (xlogy's t/t = 0/0).
+    record(l, 'klDiv', [input, target], (g, grad) => {
+      const gx = grad(0);
+      const gt = grad(1);
+      if (gx) for (let i = 0; i < t.length; i++) gx[i] -= g[i] * t[i];
+      if (gt) for (let i = 0; i < t.length; i++) gt[i] += g[i] * (t[i] > 0 ? Math.log(t[i]) + 1 - x[i] : NaN);
+    });
   }
   if (reduction === 'none') return l;
   if (reduction === 'sum') return sum(l);
@@ -256,25 +264,41 @@ function classLoss(where: string, logp: Tensor, target: Tensor, opts: ClassLossO
   const wc = (k: number) => (w === null ? 1 : w.data[k]);
   const a = logp.dtype === 'float64' ? new Float64Array(n * c) : new Float32Array(n * c);
   let denominator = n;
+  let kept = n;
   if (target.ndim === 2) {
     if (target.shape[0] !== n || target.shape[1] !== c) throw new Error(`${where}: a target of class probabilities must have the logits' shape [${n}, ${c}], got ${formatShape(target.shape)}`);
     if (opts.ignoreIndex !== undefined) throw new Error(`${where}: ignoreIndex applies to class indices, not to a target of class probabilities`);
-    for (let i = 0; i < n * c; i++) a[i] = wc(i % c) * ((1 - eps) * target.data[i] + eps / c);
+    // A of ops, so that a target that requires grad (soft labels being learned, distillation)
+    // gets PyTorch's gradient −w_c·(1 − ε)·logp_ic too.
+    // (A target of the other dtype is taken as a constant in logp's, as before: no gradient reaches it.)
+    const like = (u: Tensor) => (u.dtype === logp.dtype ? u : new Tensor(logp.dtype === 'float64' ? Float64Array.from(u.data) : Float32Array.from(u.data), u.shape));
+    const t = like(target);
+    let soft = eps === 0 ? t : add(mul(t, 1 - eps), eps / c);
+    if (w !== null) soft = mul(soft, like(w));
+    const rowsSoft = neg(sum(mul(logp, soft), 1));
+    if (reduction === 'none') return rowsSoft;
+    return reduction === 'sum' ? sum(rowsSoft) : div(sum(rowsSoft), n);
   } else {
     if (target.ndim !== 1 || target.shape[0] !== n) throw new Error(`${where}: target must hold one class index per row, shape [${n}] (or class probabilities [${n}, ${c}]), got ${formatShape(target.shape)}`);
     denominator = 0;
+    kept = 0;
     for (let i = 0; i < n; i++) {
       const y = target.data[i];
       if (y === ignore) continue;
       if (!Number.isInteger(y) || y < 0 || y >= c) throw new Error(`${where}: target[${i}] = ${y} is not a class index in [0, ${c - 1}] (nor ignoreIndex ${ignore})`);
       denominator += wc(y);
+      kept++;
       a[i * c + y] += (1 - eps) * wc(y);
       if (eps > 0) for (let k = 0; k < c; k++) a[i * c + k] += (eps / c) * wc(k);
     }
   }
   const rows = neg(sum(mul(logp, new Tensor(a, [n, c])), 1));
   if (reduction === 'none') return rows;
-  return reduction === 'sum' ? sum(rows) : div(sum(rows), denominator);
+  if (reduction === 'sum') return sum(rows);
+  // Every row ignored: PyTorch's 0/0 = NaN loss, with a zero gradient (each row's gradient is
+  // −w_{yᵢ}/Σw over the rows kept: there are none). Rows kept with weights summing to 0 divide by 0.
+  if (kept === 0) return add(mul(sum(rows), 0), NaN);
+  return div(sum(rows), denominator);
 }
 
 /**
@@ -309,25 +333,46 @@ export function crossEntropy(logits: Tensor, classIndices: Tensor, opts: ClassLo
 }
 
 /**
- * bce: ℓ = −[t·log p + (1 − t)·log(1 − p)] on probabilities p ∈ [0, 1] (torch.nn.functional.
+ * bce: ℓ = −w·[t·log p + (1 − t)·log(1 − p)] on probabilities p ∈ [0, 1] (torch.nn.functional.
  * binary_cross_entropy, after a sigmoid), each log clamped at −100 as PyTorch does so that p = 0
- * or 1 gives a finite loss. Composed of log, clamp and arithmetic (gradient (p − t)/(p(1 − p))
- * where no log is clamped); bceWithLogits on the logits is the stable form and should be preferred.
+ * or 1 gives a finite loss; `weight` w broadcasts to the input. The gradients are PyTorch's
+ * closed forms, not the clamped logs' derivatives (which are 0 where a log is clamped):
+ * ∂ℓ/∂p = w·(p − t)/max(p(1 − p), 1e-12), large but finite at p = 0 or 1 with t on the other
+ * side, and ∂ℓ/∂t = w·(log(1 − p) − log p), unclamped (±∞ at p = 0 or 1).
+ * bceWithLogits on the logits is the stable form and should be preferred.
  */
-export function bce(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+export function bce(input: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor | null } = {}): Tensor {
   assertTensor(input, 'bce', 'input');
   assertTensor(target, 'bce', 'target');
-  const reduction = reductionOf('bce', opts);
+  const reduction = reductionOf('bce', opts, ['weight']);
   checkSameShape('bce', input, target);
   const bad = input.data.findIndex((v) => !(v >= 0 && v <= 1));
   if (bad >= 0) {
     throw new Error(`bce: input[${bad}] = ${input.data[bad]} is not a probability in [0, 1] (apply a sigmoid first, or use bceWithLogits on the logits)`);
   }
-  const logP = clamp(log(input), -100);
-  const log1mP = clamp(log(sub(1, input)), -100);
-  const l = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
-  if (reduction === 'none') return l;
-  return reduction === 'mean' ? mean(l) : sum(l);
+  const weight = opts.weight ?? null;
+  if (weight !== null) {
+    checkLossOption('bce', 'weight', weight);
+    try {
+      broadcastShapes('bce', weight.shape, input.shape);
+    } catch {
+      throw new Error(`bce: weight of shape ${formatShape(weight.shape)} does not broadcast to the input's shape ${formatShape(input.shape)}`);
+    }
+  }
+  const l = empty(input.shape, input);
+  const p = input.data;
+  const t = target.data;
+  for (let i = 0; i < p.length; i++) l.data[i] = -(t[i] * Math.max(Math.log(p[i]), -100) + (1 - t[i]) * Math.max(Math.log(1 - p[i]), -100));
+  record(l, 'bce', [input, target], (g, grad) => {
+    const gp = grad(0);
+    const gt = grad(1);
+    // PyTorch's EPSILON in binary_cross_entropy_backward: keeps p(1 − p) = 0 from dividing by zero.
+    if (gp) for (let i = 0; i < p.length; i++) gp[i] += (g[i] * (p[i] - t[i])) / Math.max((1 - p[i]) * p[i], 1e-12);
+    if (gt) for (let i = 0; i < p.length; i++) gt[i] += g[i] * (Math.log(1 - p[i]) - Math.log(p[i]));
+  });
+  const lw = weight === null ? l : mul(weight, l);
+  if (reduction === 'none') return lw;
+  return reduction === 'mean' ? mean(lw) : sum(lw);
 }
 
 /**

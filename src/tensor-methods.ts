@@ -231,12 +231,18 @@ declare module './tensor.js' {
     topk(k: number, keywords: { dim?: number; largest?: boolean; sorted?: boolean }): ops.ValuesIndices;
     topk(k: number, dim: number, keywords: { largest?: boolean; sorted?: boolean }): ops.ValuesIndices;
     /**
-     * The p-norm (p = 2 'fro' by default, 1, or Infinity) over all elements or along dim, as
-     * torch.norm / Tensor.norm: (Σ|x|^p)^(1/p), composed of differentiable ops.
+     * The p-norm (p = 2 'fro' by default, any p, ±Infinity) over all elements or along dim, as
+     * torch.norm / Tensor.norm: ops.norm (PyTorch's gradients at a zero slice and on ties).
      */
     norm(p?: number | 'fro', dim?: number | readonly number[], keepdim?: boolean): Tensor;
     norm(keywords: DimKeywords & { p?: number | 'fro' }): Tensor;
     norm(p: number | 'fro', keywords: DimKeywords): Tensor;
+    /** ops.amax(this, dim, keepdim): the largest value over dim (all when omitted); ties share the gradient. */
+    amax(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    amax(keywords: DimKeywords): Tensor;
+    /** ops.amin(this, dim, keepdim) */
+    amin(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    amin(keywords: DimKeywords): Tensor;
   }
 }
 
@@ -491,16 +497,11 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   cumsum(dim: number | { dim?: number }) { return ops.cumsum(this, dim); },
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) { return ops.topk(this, k, dim, largest, sorted); },
   norm(p: number | 'fro' = 2, dim?: number | readonly number[], keepdim = false) {
-    if (p === 'fro' || p === 2) return ops.sqrt(ops.sum(ops.mul(this, this), dim, keepdim));
-    if (p === 1) return ops.sum(ops.abs(this), dim, keepdim);
-    if (p === Infinity) {
-      if (dim === undefined) return ops.max(ops.abs(this));
-      if (typeof dim !== 'number') throw new Error(`norm(): p=Infinity takes one dim, got ${JSON.stringify(dim)}`);
-      return ops.max(ops.abs(this), dim, keepdim).values;
-    }
-    if (typeof p !== 'number' || !(p > 0)) throw new Error(`norm(): p must be a positive number, 'fro' or Infinity, got ${String(p)}`);
-    return ops.pow(ops.sum(ops.pow(ops.abs(this), p), dim, keepdim), 1 / p);
+    if (p !== 'fro' && typeof p !== 'number') throw new Error(`norm(): p must be a number, 'fro' or Infinity, got ${String(p)}`);
+    return ops.norm(this, p === 'fro' ? 2 : p, dim, keepdim);
   },
+  amax(dim?: number | readonly number[], keepdim?: boolean) { return ops.amax(this, dim, keepdim); },
+  amin(dim?: number | readonly number[], keepdim?: boolean) { return ops.amin(this, dim, keepdim); },
   requiresGrad_(requiresGrad = true) {
     this.requiresGrad = requiresGrad;
     return this;
@@ -512,7 +513,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
 const KEYWORDS: Record<string, readonly string[]> = {
   sum: ['dim', 'keepdim'], mean: ['dim', 'keepdim'], max: ['dim', 'keepdim'], min: ['dim', 'keepdim'], argmax: ['dim', 'keepdim'], argmin: ['dim', 'keepdim'],
   logSumExp: ['dim', 'keepdim'], softmax: ['dim'], logSoftmax: ['dim'], var: ['dim', 'unbiased', 'keepdim'], std: ['dim', 'unbiased', 'keepdim'],
-  topk: ['k', 'dim', 'largest', 'sorted'], norm: ['p', 'dim', 'keepdim'], all: ['dim', 'keepdim'], any: ['dim', 'keepdim'],
+  topk: ['k', 'dim', 'largest', 'sorted'], norm: ['p', 'dim', 'keepdim'], amax: ['dim', 'keepdim'], amin: ['dim', 'keepdim'], all: ['dim', 'keepdim'], any: ['dim', 'keepdim'],
 };
 for (const [name, keys] of Object.entries(KEYWORDS)) {
   const fn = (methods as Record<string, (...a: unknown[]) => unknown>)[name];

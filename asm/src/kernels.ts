@@ -152,7 +152,7 @@ export function unaryBackward(kind: i32, p: f64, x: usize, y: usize, gy: usize, 
       const g = v128.load(gy + o);
       let d: v128;
       if (kind == 0) d = g;
-      else if (kind == 1) d = v128.and(g, f32x4.gt(v128.load(y + o), zero));
+      else if (kind == 1) d = v128.andnot(g, f32x4.le(v128.load(y + o), zero)); // g unless y ≤ 0: NaN passes g, as PyTorch
       else d = v128.bitselect(g, f32x4.mul(g, pv), f32x4.gt(v128.load(x + o), zero));
       v128.store(gx + o, beta ? f32x4.add(v128.load(gx + o), d) : d);
     }
@@ -196,8 +196,8 @@ export function biasActivationRange(kind: i32, p: f64, x: usize, bias: usize, ro
 
 // @ts-ignore: decorator
 @inline function dOut(kind: i32, g: v128, y: v128): v128 {
-  // f′(y)·g for the identity (0) and ReLU (1): g where y > 0, as the f32x4 path of unaryBackward.
-  return kind == 0 ? g : v128.and(g, f32x4.gt(y, f32x4.splat(0)));
+  // f′(y)·g for the identity (0) and ReLU (1): g except where y ≤ 0, as the f32x4 path of unaryBackward.
+  return kind == 0 ? g : v128.andnot(g, f32x4.le(y, f32x4.splat(0))); // g unless y ≤ 0: NaN passes g
 }
 // @ts-ignore: decorator
 @inline function lo(s: v128, d: v128): v128 { return f64x2.add(s, f64x2.promote_low_f32x4(d)); }
@@ -697,7 +697,7 @@ export function preluBackward(x: usize, w: usize, gy: usize, outer: i32, c: i32,
     for (let i = 0; i < inner; i++) {
       const v = f(x, off + i), g = f(gy, off + i);
       if (gx) sf(gx, off + i, f(gx, off + i) + (v > 0 ? g : a * g));
-      if (v <= 0) s += <f64>v * <f64>g;
+      if (!(v > 0)) s += <f64>v * <f64>g; // NaN x: NaN, as PyTorch's (x > 0 ? 0 : x·g)
     }
     if (gw) sfd(gw, ch, fd(gw, ch) + s);
   }
@@ -1079,7 +1079,8 @@ export function maxPool2dRange(x: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i
 
 /** Max pooling (see the Kernels interface): the first maximum in window order wins, a NaN wins at once. */
 export function maxPool2d(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, indices: usize): void {
-  if (ph == 0 && pw == 0 && dh == 1 && dw == 1) {
+  // Every window inside the input (no padding, no dilation, no ceil-mode window past the edge).
+  if (ph == 0 && pw == 0 && dh == 1 && dw == 1 && (oh - 1) * sh + kh <= h && (ow - 1) * sw + kw <= w) {
     maxPool2dInside(x, planes, h, w, kh, kw, sh, sw, oh, ow, y, indices);
     return;
   }

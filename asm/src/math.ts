@@ -49,11 +49,11 @@ export function act(kind: i32, x: f64, p: f64): f64 {
 export function dact(kind: i32, x: f64, y: f64, p: f64): f64 {
   switch (kind) {
     case 0: return 1;
-    case 1: return y > 0 ? 1 : 0;
+    case 1: return y <= 0 ? 0 : 1; // a NaN passes the gradient, as PyTorch's threshold_backward
     case 2: return x > 0 ? 1 : p;
     // From x, not y + α: y ≈ −α cancels in float32 for x ≲ −5 (see src/activations.ts).
-    case 3: return x > 0 ? 1 : p * Math.exp(x);
-    case 4: return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x);
+    case 3: return x <= 0 ? p * Math.exp(x) : 1; // x ≤ 0 as PyTorch's elu_backward: NaN takes slope 1
+    case 4: return x <= 0 ? SELU_SCALE * SELU_ALPHA * Math.exp(x) : SELU_SCALE;
     case 5: return y * (1 - y);
     case 6: return 1 - y * y;
     case 7: return 0.5 * erfc(-x * INV_SQRT2) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);

@@ -280,9 +280,11 @@ export const LESSONS: readonly Lesson[] = [
     lookFor:
       'BatchNorm re-centres every layer’s pre-activations into sigmoid’s steep middle: gradients reach the first layer and the same SGD step reaches over 90% test accuracy, where the net without BatchNorm stayed at chance.',
     // From step 1,000: the accuracy crosses 90% near step 200 and still dips below it there (85% at step 187 after 90% at 180).
+    // Reached, not held: SGD at 0.2 on batches of 32 still dips after step 1,000 (86.7% at step 1,382 after a pass, on a
+    // machine busy with two test processes), so which evaluations a busy machine lands on decided a held check.
     from: 1000,
     until: 4000,
-    checks: [testAcc('≥', 0.9), { claim: 'no vanishing-gradients finding', test: (m) => ({ ok: !current(m, 'vanishing-gradients'), evidence: current(m, 'vanishing-gradients') ? 'vanishing gradients reported' : 'none reported' }) }],
+    checks: [testAccReached(0.9), { claim: 'no vanishing-gradients finding', test: (m) => ({ ok: !current(m, 'vanishing-gradients'), evidence: current(m, 'vanishing-gradients') ? 'vanishing gradients reported' : 'none reported' }) }],
   },
   {
     id: 'exploding',

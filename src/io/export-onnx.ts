@@ -300,6 +300,7 @@ export const ONNX_LAYERS: OnnxLayerRule[] = [
     // Padding never wins a max (PyTorch pads with −∞; ONNX ignores pads): the same.
     export(m, x, g) {
       const p = m as MaxPool2d;
+      if (p.ceilMode) throw new Error('ONNX export: MaxPool2d with ceilMode is not exported yet');
       const k = pair('MaxPool2d', 'kernelSize', p.kernelSize, 1);
       const st = pair('MaxPool2d', 'stride', p.stride ?? p.kernelSize, 1);
       const pd = pair('MaxPool2d', 'padding', p.padding, 0);
@@ -313,6 +314,7 @@ export const ONNX_LAYERS: OnnxLayerRule[] = [
     // PyTorch's default count_include_pad = True: padded zeros count in the mean.
     export(m, x, g) {
       const p = m as AvgPool2d;
+      if (p.ceilMode || !p.countIncludePad || p.divisorOverride !== null) throw new Error('ONNX export: AvgPool2d with ceilMode, countIncludePad = false or divisorOverride is not exported yet');
       const k = pair('AvgPool2d', 'kernelSize', p.kernelSize, 1);
       const st = pair('AvgPool2d', 'stride', p.stride ?? p.kernelSize, 1);
       const pd = pair('AvgPool2d', 'padding', p.padding, 0);

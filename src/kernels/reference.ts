@@ -597,7 +597,7 @@ export const reference: Kernels = {
         for (let i = 0; i < inner; i++) {
           const v = x[off + i];
           if (gx) gx[off + i] += v > 0 ? gy[off + i] : a * gy[off + i];
-          if (v <= 0) s += v * gy[off + i];
+          if (!(v > 0)) s += v * gy[off + i]; // NaN x: NaN, as PyTorch's (x > 0 ? 0 : x·g)
         }
         if (gw) gw[ch] += s;
       }

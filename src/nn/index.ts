@@ -4,6 +4,7 @@ export * as utils from './utils.js';
 export { Module, Parameter, ModuleList, ModuleDict, type StateEntry, type StateDictSource, type ForwardHook, type ForwardPreHook, type BackwardHook, type BackwardPreHook } from './module.js';
 export { Linear, type LinearOptions, type InitSpec, type InitFunction } from './linear.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
+export { LayerNorm } from './layernorm.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten } from './pool.js';
 export {

@@ -124,8 +124,8 @@ export class BCEWithLogitsLoss extends LossModule {
 /** Binary cross-entropy on probabilities, after nn.Sigmoid (src/loss.ts bce); BCEWithLogitsLoss on the logits is the stable form. */
 export class BCELoss extends LossModule {
   protected readonly fn: LossFn = bce;
-  constructor(options: { reduction?: Reduction } = {}) {
-    super('BCELoss', options, ['reduction']);
+  constructor(options: Tensor | { reduction?: Reduction; weight?: Tensor | null } = {}, rest: { reduction?: Reduction } = {}) {
+    super('BCELoss', weightFirst(options, rest), ['reduction', 'weight']);
   }
   override get typeName(): string {
     return 'BCELoss';

@@ -9,7 +9,7 @@ import { assertTensor, normDim, showSize } from '../ops/util.js';
 import { flatten, reshape } from '../ops/view.js';
 import { formatShape, showValue, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
-import { keywordArgs } from '../options.js';
+import { checkBool, keywordArgs } from '../options.js';
 
 /** PyTorch's keyword arguments of the pooling layers, in camelCase. */
 export interface PoolKeywords {
@@ -17,6 +17,12 @@ export interface PoolKeywords {
   stride?: Size2d | null;
   padding?: Size2d;
   dilation?: Size2d;
+  /** ⌈⌉ instead of ⌊⌋ in the output size (PyTorch's ceil_mode): a last, partial window. */
+  ceilMode?: boolean;
+  /** AvgPool2d: whether padded zeros count in the divisor (PyTorch's count_include_pad, default true). */
+  countIncludePad?: boolean;
+  /** AvgPool2d: the divisor of every window's sum, in place of its size (PyTorch's divisor_override). */
+  divisorOverride?: number | null;
 }
 
 /** Validates pooling options when the layer is built, with the layer's name in the message. */
@@ -28,17 +34,34 @@ function checkPool(layer: string, kernelSize: Size2d, stride: Size2d | null, pad
   if (2 * p[0] > k[0] || 2 * p[1] > k[1]) throw new Error(`${layer}: padding ${p[0]}×${p[1]} must be at most half the kernel size ${k[0]}×${k[1]}`);
 }
 
-/** torch.nn.MaxPool2d(kernelSize, stride = kernelSize, padding = 0, dilation = 1). */
+/** torch.nn.MaxPool2d(kernelSize, stride = kernelSize, padding = 0, dilation = 1, {ceilMode = false}). */
 export class MaxPool2d extends Module {
   readonly kernelSize: Size2d;
   readonly stride: Size2d | null;
   readonly padding: Size2d;
   readonly dilation: Size2d;
-  /** Positionally as PyTorch, its keywords as a last object: `new nn.MaxPool2d({kernelSize: 2, stride: 2})`, `new nn.MaxPool2d(3, {stride: 2})`. */
-  constructor(kernelSize: Size2d | PoolKeywords, stride?: Size2d | null | PoolKeywords, padding?: Size2d | PoolKeywords, dilation?: Size2d | PoolKeywords) {
+  readonly ceilMode: boolean;
+  /**
+   * Positionally as PyTorch, its keywords as a last object: `new nn.MaxPool2d({kernelSize: 2, stride: 2})`,
+   * `new nn.MaxPool2d(3, {stride: 2, ceilMode: true})`; positionally PyTorch's return_indices
+   * comes before ceilMode, and only false is taken (the indices are not returned).
+   */
+  constructor(
+    kernelSize: Size2d | PoolKeywords,
+    stride?: Size2d | null | PoolKeywords,
+    padding?: Size2d | PoolKeywords,
+    dilation?: Size2d | PoolKeywords,
+    returnIndices?: false | PoolKeywords,
+    ceilMode?: boolean | PoolKeywords,
+  ) {
     super();
-    const [k, st, p, d] = keywordArgs('MaxPool2d', [kernelSize, stride, padding, dilation], ['kernelSize', 'stride', 'padding', 'dilation']) as [Size2d, Size2d | null | undefined, Size2d | undefined, Size2d | undefined];
+    const [k, st, p, d, ri, ceil] = keywordArgs('MaxPool2d', [kernelSize, stride, padding, dilation, returnIndices, ceilMode], ['kernelSize', 'stride', 'padding', 'dilation', 'returnIndices', 'ceilMode']) as [
+      Size2d, Size2d | null | undefined, Size2d | undefined, Size2d | undefined, unknown, boolean | undefined,
+    ];
+    if (ri !== undefined && ri !== false) throw new Error(`MaxPool2d: returnIndices must be false (gradlab's MaxPool2d returns the values only), got ${showValue(ri)}`);
     [this.kernelSize, this.stride, this.padding, this.dilation] = [k, st ?? null, p ?? 0, d ?? 1];
+    checkBool('MaxPool2d', 'ceilMode', ceil);
+    this.ceilMode = ceil ?? false;
     checkPool('MaxPool2d', this.kernelSize, this.stride, this.padding, this.dilation);
   }
   override get typeName(): string {
@@ -46,23 +69,42 @@ export class MaxPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     layerEntry(x);
-    return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation);
+    return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
   override extraRepr(): string {
-    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.stride ?? this.kernelSize)}, padding=${JSON.stringify(this.padding)}`;
+    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.stride ?? this.kernelSize)}, padding=${JSON.stringify(this.padding)}${this.ceilMode ? ', ceilMode=true' : ''}`;
   }
 }
 
-/** torch.nn.AvgPool2d(kernelSize, stride = kernelSize, padding = 0), padding counted in the average. */
+/**
+ * torch.nn.AvgPool2d(kernelSize, stride = kernelSize, padding = 0, ceilMode = false,
+ * countIncludePad = true, divisorOverride = null): padding counted in the average by default.
+ */
 export class AvgPool2d extends Module {
   readonly kernelSize: Size2d;
   readonly stride: Size2d | null;
   readonly padding: Size2d;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
   /** Positionally as PyTorch, its keywords as a last object, as MaxPool2d. */
-  constructor(kernelSize: Size2d | PoolKeywords, stride?: Size2d | null | PoolKeywords, padding?: Size2d | PoolKeywords) {
+  constructor(
+    kernelSize: Size2d | PoolKeywords,
+    stride?: Size2d | null | PoolKeywords,
+    padding?: Size2d | PoolKeywords,
+    ceilMode?: boolean | PoolKeywords,
+    countIncludePad?: boolean | PoolKeywords,
+    divisorOverride?: number | null | PoolKeywords,
+  ) {
     super();
-    const [k, st, p] = keywordArgs('AvgPool2d', [kernelSize, stride, padding], ['kernelSize', 'stride', 'padding']) as [Size2d, Size2d | null | undefined, Size2d | undefined];
+    const [k, st, p, ceil, count, div] = keywordArgs('AvgPool2d', [kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride], ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']) as [
+      Size2d, Size2d | null | undefined, Size2d | undefined, boolean | undefined, boolean | undefined, number | null | undefined,
+    ];
     [this.kernelSize, this.stride, this.padding] = [k, st ?? null, p ?? 0];
+    checkBool('AvgPool2d', 'ceilMode', ceil);
+    checkBool('AvgPool2d', 'countIncludePad', count);
+    if (div != null && !(Number.isInteger(div) && div > 0)) throw new Error(`AvgPool2d: divisorOverride must be a positive integer (or null), got ${showValue(div)}`);
+    [this.ceilMode, this.countIncludePad, this.divisorOverride] = [ceil ?? false, count ?? true, div ?? null];
     checkPool('AvgPool2d', this.kernelSize, this.stride, this.padding);
   }
   override get typeName(): string {
@@ -70,10 +112,11 @@ export class AvgPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     layerEntry(x);
-    return avgPool2d(x, this.kernelSize, this.stride, this.padding);
+    return avgPool2d(x, this.kernelSize, this.stride, this.padding, this.ceilMode, this.countIncludePad, this.divisorOverride);
   }
   override extraRepr(): string {
-    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.stride ?? this.kernelSize)}, padding=${JSON.stringify(this.padding)}`;
+    const extra = `${this.ceilMode ? ', ceilMode=true' : ''}${this.countIncludePad ? '' : ', countIncludePad=false'}${this.divisorOverride === null ? '' : `, divisorOverride=${this.divisorOverride}`}`;
+    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.stride ?? this.kernelSize)}, padding=${JSON.stringify(this.padding)}${extra}`;
   }
 }
 

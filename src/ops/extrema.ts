@@ -154,6 +154,105 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   return dim === undefined ? extremeAll('min', x, below) : extremeDim('min', x, dim, keepdim, below);
 }
 
+/**
+ * amax/amin over `dim` (a dimension, a list, or all when omitted), as torch.amax/amin: values
+ * only, and the gradient shared evenly among the elements equal to the result in each slice
+ * (PyTorch's scale_grad_by_count: g·[x = y]/#{x = y}); a NaN result gives its whole slice NaN
+ * (no element equals it: g/0·0), as PyTorch.
+ */
+function amaxAmin(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean, beats: Beats): Tensor {
+  assertTensor(x, op, 'x');
+  if (typeof keepdim !== 'boolean') throw new Error(`${op}: keepdim must be true or false, got ${String(keepdim)}`);
+  const dims = dimsOf(op, x, dim);
+  const { outShape, base, inner } = plan(x, dims, keepdim);
+  checkNonEmpty(op, x, inner.length, dim === undefined ? undefined : dims[0]);
+  const out = empty(outShape, x);
+  const xd = x.data;
+  for (let o = 0; o < base.length; o++) {
+    let best = xd[base[o]];
+    for (let j = 1; j < inner.length; j++) if (beats(xd[base[o] + inner[j]], best)) best = xd[base[o] + inner[j]];
+    out.data[o] = best;
+  }
+  return record(out, op, [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx) return;
+    for (let o = 0; o < base.length; o++) {
+      const v = out.data[o];
+      let count = 0;
+      for (let j = 0; j < inner.length; j++) if (x.data[base[o] + inner[j]] === v) count++;
+      const share = g[o] / count;
+      for (let j = 0; j < inner.length; j++) gx[base[o] + inner[j]] += x.data[base[o] + inner[j]] === v ? share : share * 0;
+    }
+  });
+}
+
+/** The largest value over `dim` (all elements when omitted), torch.amax; ties share the gradient evenly. */
+export const amax = (x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor => amaxAmin('amax', x, dim, keepdim, above);
+/** The smallest value over `dim` (all elements when omitted), torch.amin; ties share the gradient evenly. */
+export const amin = (x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor => amaxAmin('amin', x, dim, keepdim, below);
+
+/**
+ * The vector p-norm over `dim` (all elements when omitted), as torch.linalg.vector_norm(x, ord,
+ * dim, keepdim) and torch.norm(x, p, dim, keepdim): (Σ|xᵢ|ᵖ)^(1/p); p = ∞ / −∞ the largest /
+ * smallest |xᵢ|, p = 0 the count of non-zeros. Gradients as PyTorch's norm_backward:
+ * sgn(x)·|x|^(p−1)·g/‖x‖^(p−1) (p = 1: sgn(x)·g, p = 2: x·g/‖x‖), 0 where ‖x‖ = 0 (a zero slice
+ * has no direction); ±∞ shares g·sgn(x) evenly among the elements whose |x| attains the norm;
+ * p = 0 is piecewise constant (0).
+ */
+export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+  assertTensor(x, 'norm', 'x');
+  if (typeof p !== 'number' || Number.isNaN(p)) throw new Error(`norm: p must be a number (Infinity for the largest |x|), got ${String(p)}`);
+  if (typeof keepdim !== 'boolean') throw new Error(`norm: keepdim must be true or false, got ${String(keepdim)}`);
+  const dims = dimsOf('norm', x, dim);
+  const { outShape, base, inner } = plan(x, dims, keepdim);
+  if (p === -Infinity) checkNonEmpty('norm', x, inner.length, dim === undefined ? undefined : dims[0]);
+  const out = empty(outShape, x);
+  const xd = x.data;
+  for (let o = 0; o < base.length; o++) {
+    let r = p === -Infinity ? Infinity : 0;
+    for (let j = 0; j < inner.length; j++) {
+      const a = Math.abs(xd[base[o] + inner[j]]);
+      if (p === Infinity) r = a > r || a !== a ? a : r;
+      else if (p === -Infinity) r = a < r || a !== a ? a : r;
+      else if (p === 0) r += a !== 0 ? 1 : 0;
+      else r += p === 1 ? a : p === 2 ? a * a : Math.pow(a, p);
+      if (r !== r) break;
+    }
+    out.data[o] = p === Infinity || p === -Infinity || p === 0 || p === 1 ? r : p === 2 ? Math.sqrt(r) : Math.pow(r, 1 / p);
+  }
+  return record(out, 'norm', [x], (g, grad) => {
+    const gx = grad(0);
+    if (!gx || p === 0) return;
+    const xv = x.data;
+    for (let o = 0; o < base.length; o++) {
+      const n = out.data[o];
+      if (p === Infinity || p === -Infinity) {
+        let count = 0;
+        for (let j = 0; j < inner.length; j++) {
+          const a = Math.abs(xv[base[o] + inner[j]]);
+          if (a === n || a !== a) count++;
+        }
+        for (let j = 0; j < inner.length; j++) {
+          const k = base[o] + inner[j];
+          const a = Math.abs(xv[k]);
+          if (a === n || a !== a) gx[k] += Math.sign(xv[k]) * (g[o] / count);
+        }
+        continue;
+      }
+      if (p === 1) {
+        for (let j = 0; j < inner.length; j++) gx[base[o] + inner[j]] += Math.sign(xv[base[o] + inner[j]]) * g[o];
+        continue;
+      }
+      const scale = n === 0 ? 0 : g[o] / Math.pow(n, p - 1);
+      for (let j = 0; j < inner.length; j++) {
+        const k = base[o] + inner[j];
+        const v = xv[k];
+        gx[k] += v === 0 ? 0 : Math.sign(v) * Math.pow(Math.abs(v), p - 1) * scale;
+      }
+    }
+  });
+}
+
 function argExtreme(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, beats: Beats): Tensor {
   assertTensor(x, op, 'x');
   if (dim === undefined) {

@@ -7,10 +7,11 @@ export { sum, mean, variance, std, all, any, cumsum, histogram, HistogramResult,
 export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation, type GeluApproximate } from './activation.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
+export { layerNorm } from './layernorm.js';
 export { dropout, dropout2d, alphaDropout, type DropoutKeywords } from './dropout.js';
 export { reshape, flatten, transpose, permute, clone } from './view.js';
 export { exp, log, log10, pow, sqrt, abs, sin, cos, clamp, where, maskedFill, eq, ne, gt, ge, lt, le, type ClampBounds } from './elementwise.js';
-export { max, min, argmax, argmin, logSumExp, topk, ValuesIndices } from './extrema.js';
+export { max, min, amax, amin, norm, argmax, argmin, logSumExp, topk, ValuesIndices } from './extrema.js';
 export { cat, stack, unsqueeze, squeeze, gather, narrow, select, split, chunk, oneHot } from './shape.js';
 export { embedding, index, indexSelect } from './embedding.js';
 export { conv2d, type Size2d } from './conv.js';

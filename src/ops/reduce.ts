@@ -8,7 +8,6 @@ import type { FloatArray } from '../kernels/types.js';
 import { Tensor, formatShape, showValue } from '../tensor.js';
 import { assertTensor, broadcastStrides, empty, normDim, showSize, splitAt } from './util.js';
 import { div, mul, sub } from './arithmetic.js';
-import { sqrt } from './elementwise.js';
 import { checkOptions } from '../options.js';
 
 /**
@@ -27,12 +26,14 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
 /**
  * Variance over `dim` (all elements when omitted), as torch.var: Σ(x − x̄)² / (N − 1) with
  * Bessel's correction (`unbiased`, PyTorch's default), Σ(x − x̄)² / N without. Composed of
- * mean, sub, mul and sum, whose backward gives ∂/∂x = 2(x − x̄)/(N − 1).
+ * sub, mul and sum with the mean detached, so the backward is PyTorch's var_backward,
+ * ∂/∂x = 2(x − x̄)/(N − 1): the mean's own term, −Σ(x − x̄)·2/(N(N − 1)), is 0 in exact arithmetic,
+ * and through the graph it would spread one infinite x's NaN to every element of its slice.
  */
 export function variance(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
   const dims = reducedDims('variance', x, dim);
   if (typeof unbiased !== 'boolean') throw new Error(`variance: unbiased must be true or false, got ${showValue(unbiased)}`);
-  const d = sub(x, mean(x, dim, true));
+  const d = sub(x, mean(x, dim, true).detach());
   const n = dims.reduce((p, k) => p * x.shape[k], 1);
   return div(sum(mul(d, d), dim, keepdim), Math.max(n - (unbiased ? 1 : 0), 0));
 }
@@ -163,10 +164,22 @@ export function histogram(x: Tensor, bins?: number | HistogramOptions, options: 
   return new HistogramResult(hist, edges);
 }
 
-/** Standard deviation: √var (torch.std), unbiased by default. */
+/**
+ * Standard deviation: √var (torch.std), unbiased by default. ∂σ/∂var = 1/(2σ), taken as 0 where
+ * σ = 0 (a constant slice), as PyTorch's std_backward (masked_fill where the result is 0): the
+ * slice's deviations x − x̄ are all 0 there, so the chain gives 0·∞ = NaN otherwise.
+ */
 export function std(x: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
   reducedDims('std', x, dim);
-  return sqrt(variance(x, dim, unbiased, keepdim));
+  const v = variance(x, dim, unbiased, keepdim);
+  const out = empty(v.shape, v);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = Math.sqrt(v.data[i]);
+  return record(out, 'std', [v], (g, grad) => {
+    const gv = grad(0);
+    if (!gv) return;
+    const y = out.data;
+    for (let i = 0; i < gv.length; i++) gv[i] += y[i] === 0 ? 0 : g[i] / (2 * y[i]);
+  });
 }
 
 /** The dimensions a reduction `op` of x runs over (all when `dim` is omitted), checked: x a Tensor, each dim in range, none repeated. */

@@ -5,7 +5,7 @@
  * in float64; bad input.
  */
 import { expect, it } from 'vitest';
-import { ops, tensor, type Tensor } from '../../src/index.js';
+import { nn, ops, tensor, type Tensor } from '../../src/index.js';
 import { K, getBackend, setBackend } from '../../src/kernels/index.js';
 import { reference } from '../../src/kernels/reference.js';
 import { BACKENDS, checkOp, describeEachBackend, expectClose, filled } from '../helpers/check.js';
@@ -80,6 +80,8 @@ checkOp({
     { what: 'a kernel larger than the input', run: () => ops.maxPool2d(filled([1, 1, 3, 3]), 4), mentions: ['maxPool2d', 'kernel 4×4', '3×3', 'empty'] },
     { what: 'padding more than half the kernel', run: () => ops.maxPool2d(filled([1, 1, 6, 6]), 2, 2, 2), mentions: ['maxPool2d', 'padding 2×2', 'half', '2×2'] },
     { what: 'kernel size 0', run: () => ops.maxPool2d(filled([1, 1, 6, 6]), 0), mentions: ['maxPool2d', 'kernelSize', '0'] },
+    { what: 'a ceilMode that is not a boolean', run: () => ops.maxPool2d(filled([1, 1, 6, 6]), 2, 2, 0, 1, 'yes' as never), mentions: ['maxPool2d', 'ceilMode', 'yes'] },
+    { what: 'returnIndices true in nn.MaxPool2d', run: () => new nn.MaxPool2d(2, 2, 0, 1, true as never), mentions: ['MaxPool2d', 'returnIndices', 'true'] },
   ],
 });
 
@@ -92,6 +94,9 @@ checkOp({
     { what: 'a 3-D input', run: () => ops.avgPool2d(filled([1, 4, 4]), 2), mentions: ['avgPool2d', '[N, C, H, W]', '[1, 4, 4]'] },
     { what: 'a kernel larger than the padded input', run: () => ops.avgPool2d(filled([1, 1, 2, 5]), 3, 1, 0), mentions: ['avgPool2d', 'kernel 3×3', '2×5'] },
     { what: 'a stride pair of the wrong length', run: () => ops.avgPool2d(filled([1, 1, 4, 4]), 2, [1, 2, 3] as unknown as [number, number]), mentions: ['stride', '[1,2,3]'] },
+    { what: 'divisorOverride 0', run: () => ops.avgPool2d(filled([1, 1, 4, 4]), 2, 2, 0, false, true, 0), mentions: ['avgPool2d', 'divisorOverride', '0'] },
+    { what: 'a countIncludePad that is not a boolean', run: () => ops.avgPool2d(filled([1, 1, 4, 4]), 2, 2, 0, false, 0 as never), mentions: ['avgPool2d', 'countIncludePad'] },
+    { what: 'a fractional divisorOverride in nn.AvgPool2d', run: () => new nn.AvgPool2d(2, { divisorOverride: 2.5 }), mentions: ['AvgPool2d', 'divisorOverride', '2.5'] },
   ],
 });
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { ops, tensor, labels, loss } from '../../src/index.js';
-import { checkOp, describeEachBackend, filled } from '../helpers/check.js';
+import { checkOp, describeEachBackend, expectThrowsMentioning, filled } from '../helpers/check.js';
 
 const FILE = 'tensor_ops.json';
 
@@ -68,6 +68,27 @@ describeEachBackend('extrema as users write them', () => {
     x.grad = null;
     ops.max(x).backward();
     expect(Array.from(x.grad!.data)).toEqual([0, 0.5, 0.5]);
+  });
+  it('amax shares the gradient among ties where max over a dim picks one; the ∞-norm shares it too', () => {
+    const x = tensor([[1, 3, -3]], { requiresGrad: true });
+    ops.sum(ops.amax(x, 1)).backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 1, 0]);
+    x.grad = null;
+    x.norm(Infinity, 1).sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 0.5, -0.5]);
+  });
+  it('a gradient-norm of all-zero gradients is 0 with a zero gradient, not NaN', () => {
+    const g = tensor([0, 0, 0], { requiresGrad: true });
+    const n = g.norm();
+    n.backward();
+    expect(n.item()).toBe(0);
+    expect(Array.from(g.grad!.data)).toEqual([0, 0, 0]);
+  });
+  it('amax, amin and norm name the problem in bad input', () => {
+    expectThrowsMentioning(() => ops.amax(filled([2, 3]), 2), ['amax', '2', '[2, 3]']);
+    expectThrowsMentioning(() => ops.amin(filled([0, 3])), ['amin', 'empty', '[0, 3]']);
+    expectThrowsMentioning(() => ops.norm(filled([2, 3]), NaN), ['norm', 'p', 'NaN']);
+    expectThrowsMentioning(() => ops.norm(filled([2, 3]), 2, [0, 0]), ['norm', 'repeats']);
   });
   it('logSumExp minus the logits is the cross-entropy, without overflow at large logits', () => {
     const logits = tensor([[1000, 999, 998], [-5, 0, 5]], { requiresGrad: true });
