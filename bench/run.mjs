@@ -172,7 +172,7 @@ const table = lines.join('\n');
 const cnnLines = [];
 if (cnn) {
   cnnLines.push(`| runtime | samples/s (median) | min | max | test acc. | gradlab ÷ peer |`, `|---|---:|---:|---:|---:|---:|`);
-  cnnLines.push(`| **gradlab** plain loop (${getBackend()}, ${getNumThreads()} thr.) | ${fmt(cnn.gradlab.median)} | ${fmt(cnn.gradlab.min)} | ${fmt(cnn.gradlab.max)} | ${(100 * cnn.gradlab.testAccuracy).toFixed(1)}% | 1 |`);
+  cnnLines.push(`| **gradlab** plain loop (${getBackend()}, GEMM ${getGemmKernel()}, ${getNumThreads()} thr.) | ${fmt(cnn.gradlab.median)} | ${fmt(cnn.gradlab.min)} | ${fmt(cnn.gradlab.max)} | ${(100 * cnn.gradlab.testAccuracy).toFixed(1)}% | 1 |`);
   for (const p of cnn.peers) cnnLines.push(`| ${p.peer} | ${fmt(p.median)} | ${fmt(p.min)} | ${fmt(p.max)} | ${(100 * p.testAccuracy).toFixed(1)}% | ${(cnn.gradlab.median / p.median).toFixed(2)} |`);
   if (cnn.paired !== null) cnnLines.push('', `Paired by round, gradlab ÷ that round's better PyTorch: ${cnn.rounds.map((x) => x.toFixed(2)).join(', ')} → median **${cnn.paired.toFixed(2)}×** (${cnn.samples} samples per run, test accuracy after them).`);
 }
