@@ -11,6 +11,9 @@ import { Tensor, formatShape, showValue } from '../tensor.js';
 import { keywordArgs } from '../options.js';
 import { assertSameDtype, assertTensor, checkFiniteOption, empty, uninitialized } from './util.js';
 import { softmax } from './softmax.js';
+// The parametrised forms the registry's kernels do not cover (tanh GELU, softplus with β or
+// threshold other than 1 and 20): y = f(x) elementwise in double, ∂/∂x = f′(x).
+import { map } from './elementwise.js';
 
 /** y = f(x; p) for the registry's elementwise activation `kind`; backward gx ← β·gx + f′·gy. */
 export function unary(kind: UnaryKind, x: Tensor, p = NaN): Tensor {
@@ -59,7 +62,7 @@ export function gelu(x: Tensor, approximate: GeluApproximate | { approximate?: G
   const a = (keywordArgs('gelu', [approximate], ['approximate'])[0] ?? 'none') as GeluApproximate;
   if (a !== 'none' && a !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${showValue(a)}`);
   if (a === 'none') return unary('gelu', x);
-  return pointwise('gelu', x, (v) => 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v))), (v) => {
+  return map('gelu', x, (v) => 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v))), (v) => {
     const t = Math.tanh(GELU_C * (v + 0.044715 * v * v * v));
     return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * v * v);
   });
@@ -68,22 +71,6 @@ export function gelu(x: Tensor, approximate: GeluApproximate | { approximate?: G
 /** √(2/π), the tanh GELU's scale. */
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/**
- * y = f(x) elementwise with ∂/∂x = f′(x), for the parametrised forms the registry's kernels do
- * not cover (tanh GELU, softplus with β or threshold other than 1 and 20); computed in double.
- */
-function pointwise(op: string, x: Tensor, f: (v: number) => number, df: (v: number) => number): Tensor {
-  const out = uninitialized(x.shape, x);
-  const xd = x.data;
-  const yd = out.data;
-  for (let i = 0; i < xd.length; i++) yd[i] = f(xd[i]);
-  return record(out, op, [x], (g, grad) => {
-    const gx = grad(0);
-    if (!gx) return;
-    const xv = x.data;
-    for (let i = 0; i < gx.length; i++) gx[i] += g[i] * df(xv[i]);
-  });
-}
 /** x·σ(x) (Elfwing et al. 2018). */
 export const silu = (x: Tensor): Tensor => unary('silu', x);
 /**
@@ -99,7 +86,7 @@ export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: 
   if (typeof th !== 'number' || Number.isNaN(th)) throw new Error(`softplus: threshold must be a number, got ${showValue(th)}`);
   if (b === 1 && th === 20) return unary('softplus', x);
   // max(z, 0) + log1p(e^(−|z|)) is log(1 + eᶻ) without overflow for large z.
-  return pointwise('softplus', x, (v) => {
+  return map('softplus', x, (v) => {
     const z = b * v;
     return z > th ? v : (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))) / b;
   }, (v) => {

@@ -11,7 +11,7 @@ import { Tensor, formatShape, showValue } from '../tensor.js';
 import { asTensor, assertSameDtype, assertTensor, broadcastOffsets, broadcastShapes, empty, uninitialized } from './util.js';
 
 /** y = f(x) elementwise; backward gx += g·f′, f′ given from x and y. */
-function map(op: string, x: Tensor, f: (v: number) => number, df: (x: number, y: number) => number): Tensor {
+export function map(op: string, x: Tensor, f: (v: number) => number, df: (x: number, y: number) => number): Tensor {
   assertTensor(x, op, 'x');
   const out = uninitialized(x.shape, x);
   const xd = x.data;
