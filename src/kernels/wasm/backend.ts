@@ -399,8 +399,8 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
   // see native.ts), else the wasm one: gemmOwned's, and through the instances' imported
   // hostGemm, those inside the convolution kernels (on the calling thread and the workers).
   const native = loadNativeGemm(wasm.memory, wasm.shared, wasm.variant === 'wasm-relaxed-simd', tileRows, X.GEMM_KC.value as number);
-  const G = native ?? { gemm: X.gemm as (...a: number[]) => void, packA: X.packA as (...a: number[]) => void, NR: X.GEMM_NR.value as number };
-  const tileCols = G.NR;
+  const gemmOne = native ? native.gemm : (X.gemm as (...a: number[]) => void);
+  const tileCols = native ? native.NR : (X.GEMM_NR.value as number);
   if (native) wasm.useHostGemm(native.gemm);
   const pool = new ThreadPool(wasm, heap, native);
   let ws0 = -1;
@@ -422,7 +422,7 @@ export function createWasmBackend(wasm: LoadedWasm): WasmBackend {
     const threaded = workers > 0 && (!pool.adaptive || chooser.threaded(macs));
     if (!threaded) {
       const t0 = workers > 0 ? performance.now() : 0;
-      G.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0, 0);
+      gemmOne(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, ws0, 0);
       if (workers > 0) chooser.record(false, performance.now() - t0, macs);
       return;
     }

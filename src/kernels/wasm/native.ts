@@ -1,5 +1,5 @@
 /**
- * The native GEMM (native/gemm.cc): in Node, where `npm run build` could compile it, the
+ * The native GEMM (native/gemm.cc): in Node, where the install or `npm run build` could compile it, the
  * WebAssembly backend's matrix products run there with 256-bit AVX2 or 512-bit AVX-512 FMAs instead
  * of 128-bit wasm SIMD, on the same shared memory and the same byte offsets. It computes the same numbers
  * bit for bit as the relaxed-SIMD wasm GEMM (same K blocks, one FMA per term in the same order,
