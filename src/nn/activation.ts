@@ -5,7 +5,7 @@
  */
 import { layerEntry } from '../memory.js';
 import { getActivation, type ActivationName } from '../activations.js';
-import { gelu, prelu, softplus, unary, type GeluApproximate } from '../ops/activation.js';
+import { gelu, hardtanh, prelu, softplus, unary, type GeluApproximate } from '../ops/activation.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { showValue, type Tensor } from '../tensor.js';
 import { markSoftmaxOutput } from '../warnings.js';
@@ -116,6 +116,40 @@ export class Softplus extends Elementwise {
   }
   override extraRepr(): string {
     return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+/**
+ * torch.nn.Hardtanh(min_val=-1, max_val=1): `new nn.Hardtanh()`, `new nn.Hardtanh(-2, 2)` or
+ * `new nn.Hardtanh({minVal, maxVal})` (ops.hardtanh). Not an activation of the registry: the
+ * monitors see it as any other layer (no saturation band), and layer lists and exports refuse it.
+ */
+export class Hardtanh extends Module {
+  readonly minVal: number;
+  readonly maxVal: number;
+  constructor(minVal: number | { minVal?: number; maxVal?: number } = -1, maxVal?: number) {
+    super();
+    const [lo = -1, hi = 1] = keywordArgs('Hardtanh', [minVal, maxVal], ['minVal', 'maxVal']) as [number | undefined, number | undefined];
+    for (const [name, v] of [['minVal', lo], ['maxVal', hi]] as const) {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`Hardtanh: ${name} must be a number, got ${showValue(v)}`);
+    }
+    if (lo > hi) throw new Error(`Hardtanh: minVal (${lo}) must not be greater than maxVal (${hi})`);
+    this.minVal = lo;
+    this.maxVal = hi;
+  }
+  override forward(x: Tensor): Tensor {
+    return hardtanh(x, this.minVal, this.maxVal);
+  }
+  override extraRepr(): string {
+    return `minVal=${this.minVal}, maxVal=${this.maxVal}`;
+  }
+}
+/** torch.nn.ReLU6(): min(max(x, 0), 6), a Hardtanh on [0, 6]. */
+export class ReLU6 extends Hardtanh {
+  constructor() {
+    super(0, 6);
+  }
+  override extraRepr(): string {
+    return '';
   }
 }
 export class Identity extends Elementwise {

@@ -20,6 +20,8 @@ export {
   GELU,
   SiLU,
   Softplus,
+  Hardtanh,
+  ReLU6,
   Identity,
   LogSoftmax,
   activationModule,

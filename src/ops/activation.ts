@@ -96,6 +96,27 @@ export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: 
 }
 
 /**
+ * F.hardtanh(x, min_val=-1, max_val=1): x clamped to [minVal, maxVal] (a NaN stays NaN), with
+ * ∂y/∂x = 0 where x ≤ minVal or x ≥ maxVal (the ends included) and 1 elsewhere, as PyTorch's
+ * hardtanh_backward — so a NaN passes its gradient through, as there.
+ */
+export function hardtanh(x: Tensor, minVal: number | { minVal?: number; maxVal?: number } = -1, maxVal?: number): Tensor {
+  assertTensor(x, 'hardtanh', 'x');
+  const [lo = -1, hi = 1] = keywordArgs('hardtanh', [minVal, maxVal], ['minVal', 'maxVal']) as [number | undefined, number | undefined];
+  for (const [name, v] of [['minVal', lo], ['maxVal', hi]] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`hardtanh: ${name} must be a number, got ${showValue(v)}`);
+  }
+  if (lo > hi) throw new Error(`hardtanh: minVal (${lo}) must not be greater than maxVal (${hi})`);
+  return map('hardtanh', x, (v) => (v < lo ? lo : v > hi ? hi : v), (v) => (v <= lo || v >= hi ? 0 : 1));
+}
+
+/** F.relu6(x): min(max(x, 0), 6), hardtanh on [0, 6] (Howard et al. 2017, MobileNets). */
+export function relu6(x: Tensor): Tensor {
+  assertTensor(x, 'relu6', 'x');
+  return hardtanh(x, 0, 6);
+}
+
+/**
  * PReLU (He et al. 2015): x for x > 0, a_c·x otherwise, with a learned slope per channel
  * (dimension 1) or one shared slope. ∂L/∂a_c = Σ_{x ≤ 0} x·g.
  */

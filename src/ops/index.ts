@@ -4,7 +4,7 @@
 export { add, sub, mul, div, neg } from './arithmetic.js';
 export { matmul, linear, linearActivation } from './matmul.js';
 export { sum, mean, variance, std, all, any, cumsum, histogram, HistogramResult, type HistogramOptions } from './reduce.js';
-export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, unary, activation, type GeluApproximate } from './activation.js';
+export { relu, leakyRelu, prelu, elu, selu, sigmoid, tanh, gelu, silu, softplus, hardtanh, relu6, unary, activation, type GeluApproximate } from './activation.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNorm } from './batchnorm.js';
 export { layerNorm } from './layernorm.js';
