@@ -1,10 +1,11 @@
-// Native single-precision GEMM for Node (x86-64 with AVX2 and FMA), C ← α·op(A)·op(B) + β·C,
+// Native single-precision GEMM for Node (x86-64 with AVX2 and FMA, or AVX-512F), C ← α·op(A)·op(B) + β·C,
 // on the WebAssembly backend's own shared memory: every pointer is a byte offset into that
 // memory, exactly as for asm/src/gemm.ts, so this file only replaces that GEMM's inner loops.
 //
-// Why: a WebAssembly thread multiplies with 128-bit vectors (4 lanes), so its peak is half of
-// what the same core reaches with 256-bit AVX2 FMAs (8 lanes, 2 per cycle). In Node, where a
-// native addon can be built, the product runs here; in the browser it stays in WebAssembly.
+// Why: a WebAssembly thread multiplies with 128-bit vectors (4 lanes); the same core has 256-bit
+// AVX2 FMAs (8 lanes) and, on CPUs that have it, 512-bit AVX-512 (16 lanes): measured on a Zen 5
+// core, 60–64 GFLOP/s in wasm against 216–231 here (bench/RESULTS.md). In Node, where a native
+// addon can be built, the product runs here; in the browser it stays in WebAssembly.
 //
 // Same numbers, bit for bit, as the relaxed-SIMD WebAssembly GEMM (the one the backend picks
 // when the engine has FMA). Both compute, for every element of C:
@@ -17,8 +18,13 @@
 // Compiled with -ffp-contract=off: α·acc + β·C must stay two roundings, as in WebAssembly.
 //
 // Structure (Goto & van de Geijn 2008), as in gemm.ts: pack an NR-wide panel of op(B) per
-// (jc, pc), an MR-tall block of op(A) per ic, then an MR×NR register tile. Here MR×NR = 6×16:
-// 12 ymm accumulators + 2 for the B row + 1 for the broadcast of A = 15 of 16 registers.
+// (jc, pc), an MR-tall block of op(A) per ic, then an MR×NR register tile. Two builds of this
+// file (scripts/build-native.mjs): AVX2, MR×NR = 6×16 (12 ymm accumulators + 2 for the B row + 1
+// for the broadcast of A = 15 of 16 registers; edge tiles through a scratch tile), and
+// GL_AVX512, 6×32 (12 zmm accumulators; edge tiles by masked loads and stores). One tile per ISA
+// rather than a template over intrinsics: their types, loads and edges differ. MR = 6 as in the
+// relaxed wasm GEMM, so op(A) packed by either (packA) serves both. The addon also scans arrays
+// in JS memory for non-finite values (allFinite: fit's check of a data set).
 
 #include <node_api.h>
 #include <immintrin.h>
